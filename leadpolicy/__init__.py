@@ -1,0 +1,138 @@
+"""leadpolicy: the marketing-to-sales handoff agreement as a file.
+
+    policy = leadpolicy.load("policies/acme.policy")   # parse, check, compile
+    decision = policy.evaluate(fields, activities, as_of="2026-11-22")
+    decision.stage, decision.hits, decision.to_dict()
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Union
+
+from .errors import Diagnostic, LeadDataError, PolicyError
+
+__all__ = ["load", "loads", "Policy", "Decision", "PolicyError", "LeadDataError", "Diagnostic", "__version__"]
+__version__ = "0.1.0"
+
+_MODULE_CACHE: dict[str, Any] = {}  # source sha256 -> compiled module
+
+
+class Decision:
+    """One lead's decision: the JSON of LANGUAGE.md section 7, with attributes."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict):
+        self._data = data
+
+    policy = property(lambda self: self._data["policy"])
+    version = property(lambda self: self._data["version"])
+    stage = property(lambda self: self._data["stage"])
+    previous_stage = property(lambda self: self._data["previous_stage"])
+    change = property(lambda self: self._data["change"])
+    engagement = property(lambda self: self._data["engagement"])
+    fit = property(lambda self: self._data["fit"])
+    grade = property(lambda self: self._data["grade"])
+    reason = property(lambda self: self._data["reason"])
+    hits = property(lambda self: self._data["hits"])
+
+    def to_dict(self) -> dict:
+        return self._data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Decision) and other._data == self._data
+
+    def __repr__(self) -> str:
+        return f"Decision(stage={self.stage!r}, change={self.change!r}, engagement={self.engagement!r}, fit={self.fit!r}, grade={self.grade!r})"
+
+
+class Policy:
+    """A checked, compiled policy, ready to evaluate leads."""
+
+    def __init__(self, tree, source: str, path: str, module, diagnostics: list[Diagnostic]):
+        self.tree = tree  # the resolved AST
+        self.source = source
+        self.path = path
+        self.module = module  # the generated module, run in-process
+        self.warnings = [d for d in diagnostics if not d.is_error]
+        self._evaluate = module.evaluate
+
+    @property
+    def name(self) -> str:
+        return self.module.POLICY_NAME
+
+    @property
+    def version(self) -> str:
+        return self.module.POLICY_VERSION
+
+    @property
+    def source_sha256(self) -> str:
+        return self.module.SOURCE_SHA256
+
+    @property
+    def python_source(self) -> str:
+        return self.module.__leadpolicy_source__
+
+    def evaluate(self, fields, activities=(), as_of=None, previous_stage=None, lead_id=None) -> Decision:
+        """Decide one lead. Raises LeadDataError for data that cannot be read."""
+        return Decision(self._evaluate(fields, activities, as_of, previous_stage, lead_id))
+
+    def evaluate_many(self, leads: Iterable, as_of=None) -> Iterator[Union[Decision, LeadDataError]]:
+        """One Decision or one LeadDataError per lead (LANGUAGE.md section 8 shape), in order."""
+        from .runtime import read_as_of, split_lead
+
+        fixed = _micros_to_datetime(read_as_of(as_of))  # one "now" for the whole batch
+        evaluate = self._evaluate
+        for index, lead in enumerate(leads):
+            try:
+                lead_id, fields, activities, previous = split_lead(lead, index)
+                yield Decision(evaluate(fields, activities or (), fixed, previous, lead_id))
+            except LeadDataError as error:
+                yield error
+
+    def __repr__(self) -> str:
+        return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
+
+
+def _micros_to_datetime(micros: int):
+    from datetime import datetime, timedelta, timezone
+
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
+
+
+def compile_source(source: str, path: str = "<memory>"):
+    """Parse, check and compile; returns (resolved tree, python source, diagnostics).
+    Raises PolicyError when the policy has errors."""
+    from .checker import check
+    from .compiler import compile_policy
+    from .parser import parse
+
+    tree = parse(source, path)
+    result = check(tree)
+    if result.errors:
+        raise PolicyError(result.diagnostics, source)
+    return result.policy, compile_policy(result.policy, source, path), result.diagnostics
+
+
+def loads(text: str, path: str = "<memory>") -> Policy:
+    """Parse, check and compile policy text. Raises PolicyError."""
+    from .compiler import load_module
+
+    tree, python, diagnostics = compile_source(text, path)
+    key = hashlib.sha256(python.encode("utf-8")).hexdigest()
+    module = _MODULE_CACHE.get(key)
+    if module is None:
+        module = load_module(python, "leadpolicy_compiled_" + key[:16])
+        module.LeadDataError = LeadDataError  # raise the library's own class in-process
+        module.__leadpolicy_source__ = python
+        _MODULE_CACHE[key] = module
+    return Policy(tree, text, path, module, diagnostics)
+
+
+def load(path: Union[str, Path]) -> Policy:
+    """Load a policy file. Raises PolicyError (and OSError if it cannot be read)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return loads(text, str(path))

@@ -1,0 +1,245 @@
+"""The `leadpolicy` command line.
+
+Exit status: 0 success; 1 the policy has errors, a test failed, or a lead had
+a data error; 2 the command was used wrongly. Bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterable, Optional
+
+import click
+
+from . import LeadDataError, PolicyError, __version__
+from .errors import Diagnostic, render, render_json
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def policy_files(paths: Iterable[str]) -> list[Path]:
+    """Expand directories into the .policy files below them, sorted."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(path.rglob("*.policy")))
+        else:
+            found.append(path)
+    return found
+
+
+def read_source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise click.UsageError(f"no such file: {path}")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.UsageError(f"cannot read {path}: {error}")
+
+
+def show_diagnostics(diagnostics: list[Diagnostic], source: str) -> None:
+    if diagnostics:
+        click.echo(render(diagnostics, source), err=True)
+        click.echo("", err=True)
+
+
+def load_policy(path: str):
+    """Load a policy for a command that needs a working one; exit 1 on errors."""
+    import leadpolicy
+
+    source = read_source(Path(path))
+    try:
+        return leadpolicy.loads(source, path)
+    except PolicyError as error:
+        show_diagnostics(error.diagnostics, source)
+        count = len([d for d in error.diagnostics if d.is_error])
+        click.echo(f"{path}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
+        sys.exit(1)
+
+
+def sibling_tests(path: Path):
+    """The `NAME.tests` file beside `NAME.policy`, parsed, or ((), None, "")."""
+    from .parser import parse_tests
+
+    tests_path = path.with_suffix(".tests")
+    if not tests_path.exists():
+        return (), None, ""
+    text = read_source(tests_path)
+    return parse_tests(text, str(tests_path)), str(tests_path), text
+
+
+def check_file(path: Path):
+    """Parse and check a policy and its sibling tests; returns (diagnostics, sources by path)."""
+    from .checker import check
+    from .parser import parse
+
+    source = read_source(path)
+    sources = {str(path): source}
+    try:
+        tree = parse(source, str(path))
+    except PolicyError as error:
+        return error.diagnostics, sources
+    try:
+        tests, tests_path, tests_text = sibling_tests(path)
+    except PolicyError as error:
+        sources[str(path.with_suffix(".tests"))] = error.source
+        result = check(tree)
+        return result.diagnostics + error.diagnostics, sources
+    if tests_path:
+        sources[tests_path] = tests_text
+    result = check(tree, tests, tests_path)
+    return result.diagnostics, sources
+
+
+def render_by_file(diagnostics: list[Diagnostic], sources: dict[str, str]) -> str:
+    parts = []
+    for path, source in sources.items():
+        mine = [d for d in diagnostics if d.path == path]
+        if mine:
+            parts.append(render(mine, source))
+    return "\n\n".join(parts)
+
+
+def as_of_option(f):
+    return click.option(
+        "--as-of",
+        metavar="WHEN",
+        help="Evaluation time, ISO 8601 (2026-11-22 or 2026-11-22T10:30:00Z). Default: now (UTC).",
+    )(f)
+
+
+# ---------------------------------------------------------------- the group
+
+
+class _Group(click.Group):
+    """Turns any unexpected exception into a short message, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except BrokenPipeError:
+            sys.exit(0)
+        except Exception as error:  # an internal error: say so plainly
+            if os.environ.get("LEADPOLICY_DEBUG"):
+                raise
+            click.echo(f"leadpolicy: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo("  = help: set LEADPOLICY_DEBUG=1 to see the traceback, and please report it", err=True)
+            sys.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="leadpolicy")
+def main() -> None:
+    """Write down, test and run the marketing-to-sales handoff."""
+
+
+# ---------------------------------------------------------------- check
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Diagnostics as text or JSON.")
+@click.option("--strict", is_flag=True, help="Count warnings as errors.")
+def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Parse and check policies (and their .tests files); report every problem."""
+    files = policy_files(paths)
+    if not files:
+        raise click.UsageError("no .policy files found in " + ", ".join(paths))
+    all_diagnostics: list[Diagnostic] = []
+    failed = False
+    for path in files:
+        diagnostics, sources = check_file(path)
+        all_diagnostics.extend(diagnostics)
+        errors = sum(d.is_error for d in diagnostics)
+        warnings = len(diagnostics) - errors
+        if errors or (strict and warnings):
+            failed = True
+        if fmt == "text":
+            text = render_by_file(diagnostics, sources)
+            if text:
+                click.echo(text, err=True)
+                click.echo("", err=True)
+            status = "ok" if not errors else f"{errors} error{'s' if errors != 1 else ''}"
+            if warnings:
+                status += f", {warnings} warning{'s' if warnings != 1 else ''}"
+            click.echo(f"{path}: {status}")
+    if fmt == "json":
+        click.echo(render_json(all_diagnostics))
+    sys.exit(1 if failed else 0)
+
+
+# ---------------------------------------------------------------- eval
+
+
+def _read_lead(source: str) -> dict:
+    if source == "-":
+        text = sys.stdin.read()
+        name = "<stdin>"
+    else:
+        text = read_source(Path(source))
+        name = source
+    try:
+        lead = json.loads(text)
+    except json.JSONDecodeError as error:
+        click.echo(f"error: {name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}", err=True)
+        sys.exit(1)
+    if not isinstance(lead, dict):
+        click.echo(f"error: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
+        sys.exit(1)
+    return lead
+
+
+@main.command("eval")
+@click.argument("policy_path", metavar="POLICY")
+@click.argument("lead_path", metavar="[LEAD|-]", default="-")
+@as_of_option
+@click.option("--previous-stage", metavar="STAGE", help="The lead's stage before this evaluation (overrides its `stage`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previous_stage: Optional[str], as_json: bool) -> None:
+    """Decide one lead (JSON: {"id", "fields", "activities", "stage"}) and explain it."""
+    from .explain import explain
+    from .runtime import split_lead
+
+    policy = load_policy(policy_path)
+    lead = _read_lead(lead_path)
+    try:
+        lead_id, fields, activities, stage = split_lead(lead, 0)
+        if previous_stage is not None:
+            stage = previous_stage
+        decision = policy.evaluate(fields, activities or (), as_of, stage, lead_id)
+    except LeadDataError as error:
+        if as_json:
+            click.echo(json.dumps({"id": lead.get("id"), "error": error.to_dict()}))
+        click.echo(f"error[data]: {error}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(decision.to_dict(), indent=2))
+    else:
+        click.echo(explain(decision.to_dict(), lead_id))
+
+
+# ---------------------------------------------------------------- compile
+
+
+@main.command("compile")
+@click.argument("policy_path", metavar="POLICY")
+@click.option("-o", "--output", metavar="FILE", help="Write the module here (default: standard output).")
+def compile_command(policy_path: str, output: Optional[str]) -> None:
+    """Write the standalone Python module that evaluates the policy."""
+    policy = load_policy(policy_path)
+    if output:
+        Path(output).write_text(policy.python_source, encoding="utf-8")
+        click.echo(f"wrote {output} ({policy.name} {policy.version})", err=True)
+    else:
+        click.echo(policy.python_source, nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

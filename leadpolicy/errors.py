@@ -1,0 +1,134 @@
+"""Spans, diagnostics, the two exceptions users meet, and how errors are shown.
+
+Messages follow one style: lower case, no final period, user input in
+backticks, always a span, and a `help:` line that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+from .runtime import LeadDataError
+
+__all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "render", "render_json"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of source: 1-based lines and columns, end exclusive; 0-based offsets."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int = 0
+    end: int = 0
+
+    @classmethod
+    def from_meta(cls, meta) -> "Span":
+        return cls(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)
+
+    @classmethod
+    def from_token(cls, token) -> "Span":
+        return cls(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
+
+    def to(self, other: "Span") -> "Span":
+        """The span from the start of this one to the end of `other`."""
+        return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str  # stable, e.g. "unknown-field"
+    severity: str  # "error" or "warning"
+    message: str
+    span: Optional[Span] = None
+    help: Optional[str] = None
+    path: str = "<memory>"
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def line(self) -> Optional[int]:
+        return self.span.line if self.span else None
+
+    @property
+    def column(self) -> Optional[int]:
+        return self.span.column if self.span else None
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.span.end_line if self.span else None,
+            "end_column": self.span.end_column if self.span else None,
+            "help": self.help,
+        }
+
+
+class PolicyError(Exception):
+    """A policy that does not parse or check; carries every diagnostic."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], source: str = ""):
+        self.diagnostics = list(diagnostics)
+        self.source = source
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        errors = [d for d in self.diagnostics if d.is_error]
+        if not errors:
+            return "policy has no errors"
+        first = errors[0]
+        where = f"{first.path}:{first.line}:{first.column}: " if first.span else f"{first.path}: "
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return f"{where}{first.message}{more}"
+
+    def render(self) -> str:
+        return render(self.diagnostics, self.source)
+
+
+def _sort_key(d: Diagnostic):
+    return (d.path, d.span.start if d.span else -1, d.severity != "error")
+
+
+def render_one(d: Diagnostic, source: str) -> str:
+    """rustc-style: headline, location, the source line, carets, help."""
+    lines = [f"{d.severity}[{d.code}]: {d.message}"]
+    if d.span is None:
+        lines.append(f"  --> {d.path}")
+    else:
+        lines.append(f"  --> {d.path}:{d.span.line}:{d.span.column}")
+        source_lines = source.splitlines()
+        if 1 <= d.span.line <= len(source_lines):
+            text = source_lines[d.span.line - 1].expandtabs(1)
+            gutter = str(d.span.line)
+            pad = " " * len(gutter)
+            if d.span.end_line == d.span.line:
+                width = max(1, d.span.end_column - d.span.column)
+            else:
+                width = max(1, len(text) - d.span.column + 1)
+            lines.append(f"{pad} |")
+            lines.append(f"{gutter} | {text}")
+            lines.append(f"{pad} | {' ' * (d.span.column - 1)}{'^' * width}")
+    for note in d.notes:
+        lines.append(f"  = note: {note}")
+    if d.help:
+        lines.append(f"  = help: {d.help}")
+    return "\n".join(lines)
+
+
+def render(diagnostics: Iterable[Diagnostic], source: str) -> str:
+    return "\n\n".join(render_one(d, source) for d in sorted(diagnostics, key=_sort_key))
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_dict() for d in sorted(diagnostics, key=_sort_key)], indent=2)

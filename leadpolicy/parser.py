@@ -1,0 +1,643 @@
+"""Policy text -> AST (`nodes`). Syntax errors become diagnostics.
+
+The grammar (grammar/leadpolicy.lark) is LALR(1) and built in strict mode, so
+a conflict in it is an error at build time, not a surprise at parse time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import nodes as n
+from .errors import Diagnostic, PolicyError, Span
+from .runtime import to_micros
+
+GRAMMAR_FILE = "leadpolicy.lark"
+
+
+def grammar_text() -> str:
+    """The grammar shipped inside the package (grammar/ in a source checkout)."""
+    try:
+        return resources.files("leadpolicy").joinpath("grammar", GRAMMAR_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        source_tree = Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
+        return source_tree.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def lark_parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=True,
+        start=["start", "tests_file"],
+    )
+
+
+# ---------------------------------------------------------------- comments
+
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
+def comments(text: str) -> list[tuple[int, str]]:
+    """Every comment as (offset, text), in order; `#` inside strings is not one."""
+    return [(m.start(), m.group()) for m in _STRING_OR_COMMENT.finditer(text) if m.group().startswith("#")]
+
+
+# ---------------------------------------------------------------- literals
+
+
+def unquote(token: str) -> str:
+    """The value of a string literal: only \\" and \\\\ are escapes."""
+    return re.sub(r'\\(["\\])', r"\1", token[1:-1])
+
+
+def quote(value: str) -> str:
+    """A string literal that reads back as `value` (the formatter's inverse of unquote)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def number_value(text: str) -> float:
+    return float(text.replace("_", ""))
+
+
+_UNITS = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
+
+
+class _Failed(Exception):
+    """A literal that cannot be read; turned into a diagnostic by the parser."""
+
+    def __init__(self, code: str, message: str, span: Span, help: Optional[str] = None):
+        self.diagnostic = (code, message, span, help)
+
+
+def _span(meta_or_token) -> Optional[Span]:
+    if isinstance(meta_or_token, Token):
+        return Span.from_token(meta_or_token)
+    if getattr(meta_or_token, "empty", True):
+        return None
+    return Span.from_meta(meta_or_token)
+
+
+def _date_literal(token: Token) -> n.DateLit:
+    text = str(token)
+    try:
+        if token.type == "DATE":
+            day = date.fromisoformat(text)
+            return n.DateLit(to_micros(day), text=text, has_time=False, span=_span(token))
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return n.DateLit(to_micros(moment), text=text, has_time=True, span=_span(token))
+    except ValueError:
+        raise _Failed(
+            "bad-date",
+            f"`{text}` is not a valid date",
+            _span(token),
+            "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDTHH:MM:SSZ",
+        )
+
+
+def _whole(token: Token, what: str) -> int:
+    value = number_value(token)
+    if value != int(value) or value < 1:
+        raise _Failed("bad-count", f"{what} must be a whole number of at least 1, not `{token}`", _span(token))
+    return int(value)
+
+
+# ---------------------------------------------------------------- tree -> nodes
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Turns Lark's tree into `nodes`. Run after parsing, so `meta` is filled in."""
+
+    # -- header and blocks
+
+    def start(self, meta, children):
+        (name, version, owners), *blocks = children
+        return n.Policy(name, version, owners=owners, blocks=tuple(blocks), span=_span(meta))
+
+    def tests_file(self, meta, children):
+        return tuple(children)
+
+    def header(self, meta, children):
+        name, version, *owners = children
+        return unquote(name), unquote(version), tuple(owners)
+
+    def owner(self, meta, children):
+        role, person = children
+        return n.Owner(str(role), unquote(person), span=_span(meta))
+
+    def _block(kind):  # noqa: N805 - a factory for the block methods below
+        def build(self, meta, children):
+            return n.Block(kind, tuple(c for c in children if c is not None), span=_span(meta))
+
+        return build
+
+    fields_block = _block("fields")
+    activities_block = _block("activities")
+    stages_block = _block("stages")
+    engagement_block = _block("engagement")
+    fit_block = _block("fit")
+    grades_block = _block("grades")
+    demote_block = _block("demote")
+    disqualify_block = _block("disqualify")
+
+    def test_block(self, meta, children):
+        name, *items = children
+        test = self._test(unquote(name), items, _span(meta))
+        return n.Block("test", (test,), span=_span(meta))
+
+    # -- declarations
+
+    def field_decl(self, meta, children):
+        name, type_, description = children
+        return n.FieldDecl(
+            str(name), type_, unquote(description) if description else None, name_span=_span(name), span=_span(meta)
+        )
+
+    def type_spec(self, meta, children):
+        (token,) = children
+        return n.FieldType(str(token), span=_span(meta))
+
+    def enum_spec(self, meta, children):
+        members = tuple(unquote(t) if t.type == "STRING" else str(t) for t in children)
+        return n.FieldType("enum", members, span=_span(meta))
+
+    def activity_decl(self, meta, children):
+        name, props, description = children
+        return n.ActivityDecl(
+            str(name),
+            props or (),
+            unquote(description) if description else None,
+            name_span=_span(name),
+            span=_span(meta),
+        )
+
+    def prop_list(self, meta, children):
+        return tuple(children)
+
+    def prop_decl(self, meta, children):
+        name, type_ = children
+        return n.PropDecl(str(name), type_, name_span=_span(name), span=_span(meta))
+
+    def stage_decl(self, meta, children):
+        name, description, condition = children
+        return n.StageDecl(
+            str(name),
+            unquote(description) if description else None,
+            condition,
+            name_span=_span(name),
+            span=_span(meta),
+        )
+
+    def engagement_rule(self, meta, children):
+        name, (points, points_text), activity, where, within, max_ = children
+        return n.EngagementRule(
+            unquote(name),
+            points,
+            str(activity),
+            where,
+            within,
+            number_value(max_) if max_ is not None else None,
+            points_text=points_text,
+            max_text=str(max_) if max_ is not None else "",
+            activity_span=_span(activity),
+            span=_span(meta),
+        )
+
+    def max(self, meta, children):
+        return children[0]
+
+    def decay(self, meta, children):
+        percent, every = children
+        return n.Decay(number_value(percent), every, percent_text=str(percent), span=_span(meta))
+
+    def fit_group(self, meta, children):
+        name, *rules = children
+        grouped = tuple(
+            n.FitRule(r.name, r.points, r.condition, str(name), points_text=r.points_text, span=r.span) for r in rules
+        )
+        return n.FitGroup(str(name), grouped, name_span=_span(name), span=_span(meta))
+
+    def fit_rule(self, meta, children):
+        name, (points, points_text), condition = children
+        return n.FitRule(unquote(name), points, condition, None, points_text=points_text, span=_span(meta))
+
+    def grade_when(self, meta, children):
+        letter, condition = children
+        return n.GradeBand(str(letter), condition, name_span=_span(letter), span=_span(meta))
+
+    def grade_otherwise(self, meta, children):
+        (letter,) = children
+        return n.GradeBand(str(letter), None, name_span=_span(letter), span=_span(meta))
+
+    def demote_rule(self, meta, children):
+        name, source, target, condition = children
+        return n.DemoteRule(
+            unquote(name),
+            str(source),
+            str(target),
+            condition,
+            source_span=_span(source),
+            target_span=_span(target),
+            span=_span(meta),
+        )
+
+    def disqualify_rule(self, meta, children):
+        name, condition = children
+        return n.DisqualifyRule(unquote(name), condition, span=_span(meta))
+
+    def points(self, meta, children):
+        sign = children[0] if len(children) == 2 else None
+        number = children[-1]
+        value = number_value(number)
+        if sign is not None and sign == "-":
+            value = -value
+        return value, (str(sign) if sign else "") + str(number)
+
+    def within(self, meta, children):
+        return children[0]
+
+    def duration(self, meta, children):
+        amount, unit = children
+        value = number_value(amount)
+        if value <= 0:
+            raise _Failed("bad-duration", f"a duration must be positive, not `{amount} {unit}`", _span(meta))
+        return n.Duration(value, _UNITS[str(unit)], text=str(amount), span=_span(meta))
+
+    # -- conditions
+
+    def or_(self, meta, children):
+        return n.Or(_flatten(n.Or, children), span=_span(meta))
+
+    def and_(self, meta, children):
+        return n.And(_flatten(n.And, children), span=_span(meta))
+
+    def not_(self, meta, children):
+        return n.Not(children[0], span=_span(meta))
+
+    def did_open(self, meta, children):
+        keyword, activity, where = children
+        return self._did(meta, keyword, activity, where, 1, None)
+
+    def did(self, meta, children):
+        keyword, activity, *rest = children
+        where, times, within = None, 1, None
+        for part in rest:
+            if isinstance(part, n.Duration):
+                within = part
+            elif isinstance(part, tuple) and part and part[0] == "times":
+                times = part[1]
+            elif part is not None:
+                where = part
+        return self._did(meta, keyword, activity, where, times, within)
+
+    def _did(self, meta, keyword, activity, where, times, within):
+        return n.Did(
+            None if activity.type == "ANY_ACTIVITY" else str(activity),
+            where,
+            times,
+            within,
+            negated=keyword.type == "NO",
+            activity_span=_span(activity),
+            span=_span(meta),
+        )
+
+    def times_clause(self, meta, children):
+        return ("times", _whole(children[0], "the number of times"))
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return n.Compare(str(op), left, right, span=_span(meta))
+
+    def in_(self, meta, children):
+        operand, items = children
+        return n.InList(operand, items, False, span=_span(meta))
+
+    def not_in(self, meta, children):
+        operand, items = children
+        return n.InList(operand, items, True, span=_span(meta))
+
+    def in_items(self, meta, children):
+        return tuple(children)
+
+    def _text_test(op):  # noqa: N805
+        def build(self, meta, children):
+            left, right = children
+            return n.TextTest(op, left, right, span=_span(meta))
+
+        return build
+
+    starts_with = _text_test("starts with")
+    ends_with = _text_test("ends with")
+    contains = _text_test("contains")
+
+    def is_missing(self, meta, children):
+        return n.IsMissing(children[0], False, span=_span(meta))
+
+    def is_present(self, meta, children):
+        return n.IsMissing(children[0], True, span=_span(meta))
+
+    def at_least(self, meta, children):
+        count, *conditions = children
+        value = number_value(count)
+        if value != int(value):
+            raise _Failed("bad-count", f"`at least` needs a whole number, not `{count}`", _span(count))
+        return n.AtLeast(int(value), tuple(conditions), span=_span(meta))
+
+    def add(self, meta, children):
+        left, _, right = children
+        return n.Arith("+", left, right, span=_span(meta))
+
+    def sub(self, meta, children):
+        left, _, right = children
+        return n.Arith("-", left, right, span=_span(meta))
+
+    def mul(self, meta, children):
+        left, right = children
+        return n.Arith("*", left, right, span=_span(meta))
+
+    def neg(self, meta, children):
+        return n.Neg(children[1], span=_span(meta))
+
+    def engagement(self, meta, children):
+        return n.Engagement(span=_span(meta))
+
+    def fit(self, meta, children):
+        return n.Fit(span=_span(meta))
+
+    def grade(self, meta, children):
+        return n.Grade(span=_span(meta))
+
+    def days_since(self, meta, children):
+        (name,) = children
+        return n.DaysSince(str(name), name_span=_span(name), span=_span(meta))
+
+    def paren(self, meta, children):
+        return n.Paren(children[0], span=_span(meta))
+
+    def name(self, meta, children):
+        (token,) = children
+        return n.Name(str(token), span=_span(token))
+
+    def number(self, meta, children):
+        (token,) = children
+        return n.Number(number_value(token), text=str(token), span=_span(token))
+
+    def neg_number(self, meta, children):
+        _, token = children
+        return n.Number(-number_value(token), text="-" + str(token), span=_span(meta))
+
+    def string(self, meta, children):
+        (token,) = children
+        return n.String(unquote(token), span=_span(token))
+
+    def date(self, meta, children):
+        return _date_literal(children[0])
+
+    timestamp = date
+
+    def true(self, meta, children):
+        return n.Bool(True, span=_span(meta))
+
+    def false(self, meta, children):
+        return n.Bool(False, span=_span(meta))
+
+    # -- tests
+
+    def _test(self, name: str, items: list, span: Optional[Span]) -> n.TestBlock:
+        as_of = previous = previous_span = None
+        fields: tuple = ()
+        activities: list = []
+        expectations: list = []
+        for kind, value, item_span in items:
+            if kind == "as_of":
+                as_of = value
+            elif kind == "previous_stage":
+                previous, previous_span = value, item_span
+            elif kind == "fields":
+                fields = fields + value
+            elif kind == "activity":
+                activities.append(value)
+            else:
+                expectations.append(value)
+        return n.TestBlock(
+            name,
+            as_of,
+            previous,
+            fields,
+            tuple(activities),
+            tuple(expectations),
+            previous_stage_span=previous_span,
+            span=span,
+        )
+
+    def as_of(self, meta, children):
+        literal = _date_literal(children[0])
+        return ("as_of", _test_value(literal), _span(meta))
+
+    def previous_stage(self, meta, children):
+        return ("previous_stage", str(children[0]), _span(children[0]))
+
+    def test_fields(self, meta, children):
+        return ("fields", tuple(c for c in children if c is not None), _span(meta))
+
+    def field_value(self, meta, children):
+        name, value = children
+        return n.TestField(str(name), _test_value(value), span=_span(meta))
+
+    prop_value = field_value
+
+    def word(self, meta, children):
+        (token,) = children
+        return n.TestValue("word", str(token), text=str(token), span=_span(token))
+
+    def test_activity(self, meta, children):
+        name, props, count, when = children
+        ago = when if isinstance(when, n.Duration) else None
+        at = None if ago is not None else when
+        activity = n.TestActivity(str(name), props or (), count or 1, ago, at, span=_span(meta))
+        return ("activity", activity, _span(meta))
+
+    def activity_props(self, meta, children):
+        return tuple(c for c in children if c is not None)
+
+    def count(self, meta, children):
+        return _whole(children[0], "the number of times")
+
+    def ago(self, meta, children):
+        return self.duration(meta, children)
+
+    def at_time(self, meta, children):
+        return _test_value(_date_literal(children[0]))
+
+    def _expect(kind):  # noqa: N805
+        def build(self, meta, children):
+            token = children[-1]  # `expect no hit` keeps the NO token before it
+            value = unquote(token) if token.type == "STRING" else str(token)
+            return ("expect", n.Expect(kind, value, span=_span(meta)), _span(meta))
+
+        return build
+
+    expect_stage = _expect("stage")
+    expect_change = _expect("change")
+    expect_grade = _expect("grade")
+    expect_hit = _expect("hit")
+    expect_no_hit = _expect("no_hit")
+
+    def _expect_score(kind):  # noqa: N805
+        def build(self, meta, children):
+            op, value = children
+            return ("expect", n.Expect(kind, value, str(op), span=_span(meta)), _span(meta))
+
+        return build
+
+    expect_engagement = _expect_score("engagement")
+    expect_fit = _expect_score("fit")
+
+    def signed(self, meta, children):
+        sign = children[0] if len(children) == 2 and children[0] is not None else None
+        value = number_value(children[-1])
+        return -value if sign else value
+
+
+def _flatten(kind, children) -> tuple:
+    out: list = []
+    for child in children:
+        if isinstance(child, kind):
+            out.extend(child.operands)
+        else:
+            out.append(child)
+    return tuple(out)
+
+
+def _test_value(node) -> n.TestValue:
+    if isinstance(node, n.TestValue):
+        return node
+    if isinstance(node, n.Number):
+        return n.TestValue("number", node.value, text=node.text, span=node.span)
+    if isinstance(node, n.String):
+        return n.TestValue("string", node.value, span=node.span)
+    if isinstance(node, n.Bool):
+        return n.TestValue("bool", node.value, span=node.span)
+    if isinstance(node, n.DateLit):
+        return n.TestValue("timestamp" if node.has_time else "date", node.micros, text=node.text, span=node.span)
+    raise TypeError(f"not a test value: {node!r}")
+
+
+# ---------------------------------------------------------------- syntax errors
+
+_FRIENDLY = {
+    "IDENT": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "DATE": "a date",
+    "TIMESTAMP": "a timestamp",
+    "UNIT": "a unit (hours, days, weeks)",
+    "COMPARE": "a comparison (=, !=, <, <=, >, >=)",
+    "$END": "the end of the file",
+}
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _FRIENDLY:
+        return _FRIENDLY[name]
+    try:
+        pattern = lark_parser().get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    if pattern.type == "str":
+        return f"`{pattern.value}`"
+    return name.lower()
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    return f"`{token}`"
+
+
+def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line, column = max(error.line, 1), max(error.column, 1)
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        span = Span(line, column, line, column + 1, error.pos_in_stream, error.pos_in_stream + 1)
+        if char == '"':
+            return Diagnostic(
+                "syntax-error",
+                "error",
+                "this string is not closed",
+                span,
+                'end the string with `"` on the same line; write `\\"` for a quote inside it',
+                path,
+            )
+        return Diagnostic("syntax-error", "error", f"unexpected character `{char}`", span, _expected_help(error), path)
+    if isinstance(error, UnexpectedEOF):
+        end = len(text)
+        last_line = text.count("\n") + 1
+        last_col = len(text) - (text.rfind("\n") + 1) + 1
+        span = Span(last_line, last_col, last_line, last_col + 1, end, end)
+        return Diagnostic("syntax-error", "error", "unexpected end of file", span, _expected_help(error), path)
+    token = error.token if isinstance(error, UnexpectedToken) else None
+    if token is not None and token.type != "$END":
+        span = Span.from_token(token)
+        what = _describe_token(token)
+    else:
+        span = Span(line, column, line, column + 1, len(text), len(text))
+        what = "the end of the file"
+    return Diagnostic("syntax-error", "error", f"unexpected {what}", span, _expected_help(error), path)
+
+
+def _expected_help(error: UnexpectedInput) -> Optional[str]:
+    expected = sorted({_describe_terminal(t) for t in (getattr(error, "expected", None) or ()) if not t.startswith("__")})
+    if not expected:
+        return None
+    if len(expected) > 8:
+        expected = expected[:8] + ["..."]
+    return "expected " + ", ".join(expected)
+
+
+# ---------------------------------------------------------------- the front door
+
+
+def parse(text: str, path: str = "<memory>") -> n.Policy:
+    """Parse a policy file. Raises PolicyError with a syntax diagnostic."""
+    return _parse(text, path, "start")
+
+
+def parse_tests(text: str, path: str = "<memory>") -> tuple[n.TestBlock, ...]:
+    """Parse a sibling `.tests` file: only test blocks."""
+    blocks = _parse(text, path, "tests_file")
+    return tuple(block.items[0] for block in blocks)
+
+
+def _parse(text: str, path: str, start: str):
+    try:
+        tree = lark_parser().parse(text, start=start)
+    except UnexpectedInput as error:
+        raise PolicyError([_syntax_diagnostic(error, text, path)], text) from None
+    try:
+        result = _Builder().transform(tree)
+    except Exception as error:  # VisitError wraps what the callbacks raised
+        original = getattr(error, "orig_exc", error)
+        if isinstance(original, _Failed):
+            code, message, span, help_ = original.diagnostic
+            raise PolicyError([Diagnostic(code, "error", message, span, help_, path)], text) from None
+        raise
+    if isinstance(result, n.Policy):
+        from dataclasses import replace
+
+        result = replace(result, path=path)
+    return result

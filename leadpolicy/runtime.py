@@ -1,0 +1,298 @@
+# leadpolicy runtime: reading lead data into the evaluator's representations.
+#
+# Shared by the reference interpreter and embedded verbatim into every compiled
+# policy module, so it uses the standard library only and holds nothing but
+# definitions and constants.
+#
+# Representations: a missing value is None; text is stripped, lower-cased str;
+# a number is a finite float; a boolean is bool; an enum is the 0-based index of
+# its declared member; a time is int microseconds since 1970-01-01T00:00:00Z.
+
+import datetime
+import json
+import math
+import re
+import time
+from collections.abc import Mapping
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_MICROS_PER_DAY = 86_400_000_000
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+_NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
+_SHOW_LIMIT = 60
+# members tuple -> {lower-cased member: index}; filled on first use of each tuple
+_INDEXES: dict = {}
+
+
+def _show(value: object) -> str:
+    """The value as a user would recognise it from their JSON, shortened."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(value)
+    if len(text) > _SHOW_LIMIT:
+        text = text[: _SHOW_LIMIT - 1] + "…"
+    return text
+
+
+class LeadDataError(ValueError):
+    """A value in a lead that cannot be read as its declared type."""
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 value: object = None, lead_id: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.value = value
+        self.lead_id = lead_id
+
+    def __str__(self) -> str:
+        text = self.message
+        field = self.field
+        if field is not None:
+            activity, dot, prop = field.partition(".")
+            if not dot:
+                text = f"field `{field}`: {text}"
+            elif prop == "at":
+                text = f"activity `{activity}` time: {text}"
+            else:
+                text = f"activity `{activity}` property `{prop}`: {text}"
+        if self.lead_id is not None:
+            text = f"lead {self.lead_id}: {text}"
+        return text
+
+    def to_dict(self) -> dict:
+        value = self.value
+        if not (value is None or type(value) in (str, int, bool)
+                or (type(value) is float and math.isfinite(value))):
+            value = repr(value)
+        return {"field": self.field, "value": value, "message": str(self)}
+
+
+def to_micros(moment: "datetime.datetime | datetime.date") -> int:
+    """Microseconds since the epoch; a naive datetime is UTC, a date is midnight UTC."""
+    if isinstance(moment, datetime.datetime):
+        offset = moment.utcoffset()
+        delta = moment.replace(tzinfo=None) - _EPOCH
+        if offset:
+            delta -= offset
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if isinstance(moment, datetime.date):
+        return (moment.toordinal() - _EPOCH_ORDINAL) * _MICROS_PER_DAY
+    raise TypeError(f"expected a datetime or date, not {type(moment).__name__}")
+
+
+def parse_instant(value: object, field: str, lead_id: object = None) -> int:
+    """An ISO 8601 string, datetime or date as microseconds; anything else is an error."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise LeadDataError("no date or timestamp given (expected ISO 8601)",
+                                field=field, value=value, lead_id=lead_id)
+        try:
+            return to_micros(datetime.datetime.fromisoformat(text))
+        except ValueError:
+            pass
+    elif isinstance(value, datetime.date):
+        return to_micros(value)
+    raise LeadDataError(_NOT_ISO.format(_show(value)), field=field, value=value, lead_id=lead_id)
+
+
+def read_as_of(value: object) -> int:
+    """The evaluation time: None means now."""
+    if value is None:
+        return time.time_ns() // 1000
+    return parse_instant(value, "as_of")
+
+
+def read_text(value: object, field: str, lead_id: object = None) -> str | None:
+    if type(value) is str:
+        return value.strip().lower() or None
+    if isinstance(value, str):
+        return str(value).strip().lower() or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(int(value))
+        except ValueError:  # more digits than Python will print
+            pass
+    raise LeadDataError(f"`{_show(value)}` is not text (expected a string)",
+                        field=field, value=value, lead_id=lead_id)
+
+
+def read_number(value: object, field: str, lead_id: object = None) -> float | None:
+    if type(value) is str:
+        text = value.strip()
+        if not text:
+            return None
+        if _NUMBER.fullmatch(text):
+            number = float(text)
+            if number - number == 0.0:  # finite
+                return number
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if number - number == 0.0:
+            return number
+    elif isinstance(value, str):
+        return read_number(str(value), field, lead_id)
+    raise LeadDataError(f"cannot read `{_show(value)}` as a number", field=field, value=value, lead_id=lead_id)
+
+
+def read_boolean(value: object, field: str, lead_id: object = None) -> bool | None:
+    if value is True or value is False:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if not text:
+            return None
+        answer = _BOOLEANS.get(text)
+        if answer is not None:
+            return answer
+    elif type(value) is int and (value == 1 or value == 0):
+        return value == 1
+    raise LeadDataError(f"`{_show(value)}` is not a yes/no value (use true, false, yes, no, 1 or 0)",
+                        field=field, value=value, lead_id=lead_id)
+
+
+def _index(names: tuple) -> dict:
+    index = _INDEXES.get(names)
+    if index is None:
+        index = _INDEXES[names] = {name.lower(): i for i, name in enumerate(names)}
+    return index
+
+
+def read_enum(value: object, members: "tuple[str, ...]", field: str, lead_id: object = None) -> int | None:
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if not key:
+            return None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        try:
+            key = str(int(value))
+        except ValueError:  # more digits than Python will print
+            key = None
+    else:
+        key = None
+    if type(members) is not tuple:
+        members = tuple(members)
+    found = _index(members).get(key)
+    if found is None:
+        raise LeadDataError(f"`{_show(value)}` is not one of {', '.join(members)}",
+                            field=field, value=value, lead_id=lead_id)
+    return found
+
+
+def read_date(value: object, field: str, lead_id: object = None) -> int | None:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return parse_instant(value, field, lead_id)
+
+
+READERS = {"text": read_text, "number": read_number, "boolean": read_boolean, "date": read_date}
+
+
+def read_fields(raw: object, schema: tuple, lead_id: object = None) -> "dict[str, object]":
+    """Every declared field by name, read with its kind; None where absent or null."""
+    if raw is None:
+        raw = {}
+    elif not isinstance(raw, Mapping):
+        raise LeadDataError(f"the fields must be a JSON object, not `{_show(raw)}`",
+                            field="fields", value=raw, lead_id=lead_id)
+    return _read_record(raw, schema, "", lead_id)
+
+
+def _read_record(raw: Mapping, schema: tuple, prefix: str, lead_id: object) -> dict:
+    out = {}
+    get = raw.get
+    for name, kind, members in schema:
+        value = get(name)
+        if value is None:
+            out[name] = None
+        elif kind == "enum":
+            out[name] = read_enum(value, members, prefix + name, lead_id)
+        else:
+            out[name] = READERS[kind](value, prefix + name, lead_id)
+    return out
+
+
+def read_activities(raw: object, types: dict, as_of: int,
+                    lead_id: object = None) -> "dict[str, list[tuple[int, dict]]]":
+    """Each declared type's activities up to `as_of`, in input order, as (age in micros, properties)."""
+    result: dict = {canonical: [] for canonical, _ in types.values()}
+    if raw is None:
+        return result
+    try:
+        if isinstance(raw, (str, bytes, bytearray, Mapping)):
+            raise TypeError
+        items = iter(raw)
+    except TypeError:
+        raise LeadDataError(f"the activities must be a JSON array of objects, not `{_show(raw)}`",
+                            field="activities", value=raw, lead_id=lead_id) from None
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, Mapping):
+            raise LeadDataError(f"activity #{number} is not a JSON object: `{_show(item)}`",
+                                field="activities", value=item, lead_id=lead_id)
+        name = item.get("type")
+        if not isinstance(name, str) or not name.strip():
+            if name is None or isinstance(name, str):
+                message = f"activity #{number} has no `type`"
+            else:
+                message = f"activity #{number} has a `type` that is not text: `{_show(name)}`"
+            raise LeadDataError(message, field="type", value=name, lead_id=lead_id)
+        declared = types.get(name.strip().lower())
+        if declared is None:
+            continue
+        canonical, props = declared
+        at = item.get("at")
+        if at is None or (isinstance(at, str) and not at.strip()):
+            raise LeadDataError("activity has no `at` time", field=canonical + ".at", value=at, lead_id=lead_id)
+        at = parse_instant(at, canonical + ".at", lead_id)
+        record = _read_record(item, props, canonical + ".", lead_id)
+        if at <= as_of:
+            result[canonical].append((as_of - at, record))
+    return result
+
+
+def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: object = None) -> str | None:
+    """The canonical name of the lead's previous stage, or None."""
+    if value is None:
+        return None
+    names = (*stages, "disqualified")
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if not key:
+            return None
+        found = _index(names).get(key)
+        if found is not None:
+            return names[found]
+    raise LeadDataError(f"`{_show(value)}` is not a stage of this policy (use {', '.join(names)})",
+                        field="previous_stage", value=value, lead_id=lead_id)
+
+
+def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str:
+    """How the result compares with the previous stage (LANGUAGE.md section 6)."""
+    if previous is None:
+        return "new"
+    if previous == result:
+        return "unchanged"
+    if result == "disqualified":
+        return "disqualified"
+    if previous == "disqualified":
+        return "requalified"
+    return "promoted" if order[result] > order[previous] else "demoted"
+
+
+def split_lead(lead: object, index: int) -> "tuple[object, object, object, object]":
+    """A batch lead (LANGUAGE.md section 8) as (id, fields, activities, previous stage)."""
+    if not isinstance(lead, Mapping):
+        raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{_show(lead)}`)",
+                            value=lead)
+    get = lead.get
+    return get("id"), get("fields"), get("activities"), get("stage")
