@@ -477,7 +477,11 @@ class Checker:
                 "not-allowed",
                 f"`{word}` cannot be used in {ctx.what}",
                 e.span,
-                "fit rules use fields only; `where` uses the activity's properties only" if ctx.kind in ("fit", "where") else None,
+                {
+                    "fit": "fit is about who the lead is: fit rules use fields only (and `days since FIELD`)",
+                    "where": "inside `where` names are the activity's properties",
+                    "grade": "a grade cannot depend on itself",
+                }.get(ctx.kind),
             )
         return node, t
 
@@ -548,7 +552,7 @@ class Checker:
         elif e.count > len(e.conditions):
             self.warn(
                 "never-fires",
-                f"`at least {e.count} of` lists only {len(e.conditions)} conditions, so it never holds",
+                f"`at least {e.count} of` lists only {len(e.conditions)} condition{'s' if len(e.conditions) != 1 else ''}, so it never holds",
                 e.span,
                 f"lower the count to at most {len(e.conditions)}",
             )
@@ -638,6 +642,10 @@ class Checker:
     def _side(self, left: n.Expr, right: n.Expr, ctx):
         """Resolve both sides of a binary comparison; the side that is not a bare
         literal name goes first so the other can be read against its type."""
+        if isinstance(left, n.Name) and isinstance(right, n.Name) and not self._is_declared(left.name, ctx) and not self._is_declared(right.name, ctx):
+            # neither side is known: report the left one only, not a cascade
+            l, lt = self.expr(left, ctx)
+            return l, None, right, None
         if isinstance(left, (n.Name, n.String)) and not (isinstance(left, n.Name) and self._is_declared(left.name, ctx)):
             r, rt = self.expr(right, ctx)
             l, lt = self._operand(left, ctx, rt)
@@ -798,6 +806,8 @@ class Checker:
         for node in resolved.walk():
             if isinstance(node, n.Compare):
                 self._threshold(node, best_engagement, best_fit)
+        if any(d.is_error for d in self.diagnostics):
+            return  # unused names are noise next to errors, and often caused by them
         for f in resolved.fields:
             if f.name not in self.used_fields:
                 self.warn("unused-field", f"the field `{f.name}` is not used by any rule", f.name_span, "remove it, or use it in a rule")
@@ -834,10 +844,11 @@ class Checker:
                 continue
             if best is None or math.isinf(best):
                 continue
-            if (op == ">=" and other.value > best) or (op in (">", "=") and other.value >= best and not (op == "=" and other.value == best)):
+            unreachable = {">=": other.value > best, ">": other.value >= best, "=": other.value > best}.get(op, False)
+            if unreachable:
                 self.warn(
                     "unreachable-threshold",
-                    f"no lead can reach {word} {op} {other.text or other.value:g}: the most a lead can score is {best:g}",
+                    f"no lead can reach {word} {op} {other.text or format(other.value, 'g')}: the most a lead can score is {best:g}",
                     node.span,
                     f"lower the threshold, or add {word} rules worth more points",
                 )

@@ -103,6 +103,7 @@ def _sort_key(d: Diagnostic):
 def render_one(d: Diagnostic, source: str) -> str:
     """rustc-style: headline, location, the source line, carets, help."""
     lines = [f"{d.severity}[{d.code}]: {d.message}"]
+    pad = " "
     if d.span is None:
         lines.append(f"  --> {d.path}")
     else:
@@ -112,6 +113,7 @@ def render_one(d: Diagnostic, source: str) -> str:
             text = source_lines[d.span.line - 1].expandtabs(1)
             gutter = str(d.span.line)
             pad = " " * len(gutter)
+            lines[-1] = f"{pad}--> {d.path}:{d.span.line}:{d.span.column}"
             if d.span.end_line == d.span.line:
                 width = max(1, d.span.end_column - d.span.column)
             else:
@@ -120,9 +122,9 @@ def render_one(d: Diagnostic, source: str) -> str:
             lines.append(f"{gutter} | {text}")
             lines.append(f"{pad} | {' ' * (d.span.column - 1)}{'^' * width}")
     for note in d.notes:
-        lines.append(f"  = note: {note}")
+        lines.append(f"{pad} = note: {note}")
     if d.help:
-        lines.append(f"  = help: {d.help}")
+        lines.append(f"{pad} = help: {d.help}")
     return "\n".join(lines)
 
 

@@ -585,23 +585,28 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
             )
         return Diagnostic("syntax-error", "error", f"unexpected character `{char}`", span, _expected_help(error), path)
     if isinstance(error, UnexpectedEOF):
-        end = len(text)
-        last_line = text.count("\n") + 1
-        last_col = len(text) - (text.rfind("\n") + 1) + 1
-        span = Span(last_line, last_col, last_line, last_col + 1, end, end)
-        return Diagnostic("syntax-error", "error", "unexpected end of file", span, _expected_help(error), path)
+        return Diagnostic("syntax-error", "error", "unexpected end of file", _end_span(text), _expected_help(error), path)
     token = error.token if isinstance(error, UnexpectedToken) else None
     if token is not None and token.type != "$END":
         span = Span.from_token(token)
-        what = _describe_token(token)
+        message = f"unexpected {_describe_token(token)}"
     else:
-        span = Span(line, column, line, column + 1, len(text), len(text))
-        what = "the end of the file"
-    return Diagnostic("syntax-error", "error", f"unexpected {what}", span, _expected_help(error), path)
+        span = _end_span(text)
+        message = "unexpected end of file"
+    return Diagnostic("syntax-error", "error", message, span, _expected_help(error), path)
+
+
+def _end_span(text: str) -> Span:
+    """Just past the last character that is not white space."""
+    end = len(text.rstrip())
+    line = text.count("\n", 0, end) + 1
+    column = end - (text.rfind("\n", 0, end) + 1) + 1
+    return Span(line, column, line, column + 1, end, end + 1)
 
 
 def _expected_help(error: UnexpectedInput) -> Optional[str]:
-    expected = sorted({_describe_terminal(t) for t in (getattr(error, "expected", None) or ()) if not t.startswith("__")})
+    names = getattr(error, "expected", None) or getattr(error, "allowed", None) or ()
+    expected = sorted({_describe_terminal(t) for t in names if not t.startswith("__")})
     if not expected:
         return None
     if len(expected) > 8:

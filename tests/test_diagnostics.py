@@ -1,0 +1,77 @@
+"""Golden tests: the exact rendered text of every diagnostic code.
+
+Each `tests/golden/diagnostics/NAME.policy` is checked; the rendered
+diagnostics must equal `NAME.txt`. LEADPOLICY_UPDATE_GOLDEN=1 rewrites them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from leadpolicy.checker import check
+from leadpolicy.errors import PolicyError, render, render_json
+from leadpolicy.parser import parse
+
+GOLDEN = Path(__file__).parent / "golden" / "diagnostics"
+CASES = sorted(GOLDEN.glob("*.policy"))
+UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
+
+
+def diagnose(path: Path):
+    text = path.read_text(encoding="utf-8")
+    try:
+        diagnostics = check(parse(text, path.name)).diagnostics
+    except PolicyError as error:
+        diagnostics = error.diagnostics
+    return diagnostics, text
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_rendered_text_is_pinned(path: Path) -> None:
+    diagnostics, text = diagnose(path)
+    rendered = render(diagnostics, text) + "\n"
+    golden = path.with_suffix(".txt")
+    if UPDATE:
+        golden.write_text(rendered, encoding="utf-8")
+    assert golden.exists(), f"missing golden {golden.name}; run with LEADPOLICY_UPDATE_GOLDEN=1"
+    assert rendered == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case_raises_the_code_it_is_named_after(path: Path) -> None:
+    diagnostics, _ = diagnose(path)
+    code = re.sub(r"-(token|string|char|eof)$", "", path.stem)
+    assert code in {d.code for d in diagnostics}
+    for d in diagnostics:
+        assert d.span is not None and d.line >= 1 and d.column >= 1
+        assert d.message == d.message.rstrip(".") and d.message[:1] == d.message[:1].lower()
+
+
+def _codes_in_source() -> set[str]:
+    root = Path(__file__).parent.parent / "leadpolicy"
+    codes = set()
+    for name in ("checker.py", "parser.py"):
+        source = (root / name).read_text(encoding="utf-8")
+        codes |= set(re.findall(r'(?:error|warn|_Failed|Diagnostic)\(\s*"([a-z]+(?:-[a-z]+)+|[a-z]+-[a-z]+)"', source))
+    return codes
+
+
+def test_every_code_has_a_golden_case() -> None:
+    covered = {re.sub(r"-(token|string|char|eof)$", "", p.stem) for p in CASES}
+    missing = _codes_in_source() - covered
+    assert not missing, f"diagnostic codes without a golden case: {sorted(missing)}"
+
+
+def test_json_output_carries_code_severity_and_position() -> None:
+    diagnostics, _ = diagnose(GOLDEN / "unknown-field.policy")
+    data = json.loads(render_json(diagnostics))
+    first = data[0]
+    assert first["code"] == "unknown-field"
+    assert first["severity"] == "error"
+    assert (first["line"], first["column"]) == (13, 24)
+    assert first["help"] == "did you mean `seniority`?"
