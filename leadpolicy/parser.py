@@ -23,13 +23,16 @@ from .runtime import to_micros
 GRAMMAR_FILE = "leadpolicy.lark"
 
 
+def grammar_path():
+    """The grammar shipped inside the package; in a source checkout, grammar/ beside it."""
+    packaged = resources.files("leadpolicy").joinpath("grammar", GRAMMAR_FILE)
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
+
+
 def grammar_text() -> str:
-    """The grammar shipped inside the package (grammar/ in a source checkout)."""
-    try:
-        return resources.files("leadpolicy").joinpath("grammar", GRAMMAR_FILE).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        source_tree = Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
-        return source_tree.read_text(encoding="utf-8")
+    return grammar_path().read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 _EPOCH = datetime.datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _MICROS_PER_DAY = 86_400_000_000
-_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
 _SHOW_LIMIT = 60

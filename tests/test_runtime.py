@@ -254,7 +254,7 @@ def test_read_text_is_strip_then_lower(text):
 @pytest.mark.parametrize("value, expected", [
     (800, 800.0), (2.5, 2.5), (-3, -3.0), (0, 0.0), (10**20, 1e20),
     ("800", 800.0), (" 2.5 ", 2.5), ("1e3", 1000.0), ("-4", -4.0), ("+4", 4.0),
-    ("2.", 2.0), (".5", 0.5), ("-.5e-2", -0.005), ("1E+2", 100.0), ("007", 7.0),
+    ("2.50", 2.5), ("0.5", 0.5), ("-0.5e-2", -0.005), ("1E+2", 100.0), ("007", 7.0),
     ("", None), ("   ", None),
 ])
 def test_read_number(value, expected):
@@ -265,7 +265,7 @@ def test_read_number(value, expected):
 
 @pytest.mark.parametrize("value", [
     "1,000", "1_000", "nan", "NaN", "inf", "-inf", "Infinity", "0x10", "1e999", "-1e999", "lots", "1 000",
-    "1e", "e3", ".", "+", "--1", "1.2.3", "$5", "5%", "١٢", True, False, math.nan, math.inf, -math.inf,
+    "1e", "e3", ".", "+", "--1", ".5", "5.", "-.5e-2", "1.2.3", "$5", "5%", "١٢", True, False, math.nan, math.inf, -math.inf,
     10**400, [1], {"n": 1}, b"1",
 ])
 def test_read_number_rejects(value):

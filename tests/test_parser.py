@@ -1,0 +1,203 @@
+"""The parser: every construct of LANGUAGE.md sections 2-5 and 9 becomes the right tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadpolicy import nodes as n
+from leadpolicy.errors import PolicyError
+from leadpolicy.parser import comments, parse, parse_tests, quote, unquote
+
+ROOT = Path(__file__).parent.parent
+HEAD = 'policy "P" version "1"\n'
+DECLS = """
+fields { budget number  email text  tier one of (a, b, "Closed Won")  ok boolean  created date }
+activities { visit (path text, secs number)  chat }
+"""
+
+
+def condition(text: str) -> n.Expr:
+    """The parsed (unresolved) condition of a second stage."""
+    policy = parse(HEAD + DECLS + "stages { lead  mql when " + text + " }")
+    return policy.stages[1].condition
+
+
+def test_acme_parses_with_every_block_in_order() -> None:
+    policy = parse((ROOT / "policies" / "acme.policy").read_text(), "policies/acme.policy")
+    assert (policy.name, policy.version) == ("Acme Cloud handoff", "2026.11.1")
+    assert [(o.role, o.person) for o in policy.owners] == [("marketing", "Dana Ruiz"), ("sales", "Lee Park")]
+    kinds = [b.kind for b in policy.blocks]
+    assert kinds == ["fields", "activities", "stages", "engagement", "fit", "grades", "demote", "disqualify", "test", "test"]
+    assert [s.name for s in policy.stages] == ["lead", "mql", "sql"]
+    assert len(policy.engagement_rules) == 6 and policy.decay.percent == 50.0 and policy.decay.every.unit == "day"
+    assert [r.group for r in policy.fit_rules] == ["budget", "authority", "authority", "need", "need", "timeline", None, None]
+    assert [g.letter for g in policy.grades] == ["A", "B", "C", "D"] and policy.grades[-1].condition is None
+    assert policy.demotions[0].source == "sql" and policy.demotions[0].target == "mql"
+    assert len(policy.tests) == 2 and policy.path == "policies/acme.policy"
+
+
+def test_where_extends_as_far_as_it_can() -> None:
+    c = condition('did visit where path = "/a" or secs > 3')
+    assert isinstance(c, n.Did) and isinstance(c.where, n.Or) and len(c.where.operands) == 2
+
+
+def test_parentheses_end_a_where_early() -> None:
+    c = condition('(did visit where path = "/a") or budget > 3')
+    assert isinstance(c, n.Or)
+    assert isinstance(c.operands[0], n.Paren) and isinstance(c.operands[0].inner, n.Did)
+    assert isinstance(c.operands[1], n.Compare)
+
+
+def test_within_and_at_least_end_a_where() -> None:
+    c = condition('did visit where path = "/a" at least 3 times within 2 weeks or budget > 3')
+    assert isinstance(c, n.Or)
+    did = c.operands[0]
+    assert isinstance(did, n.Did) and did.times == 3 and did.within.unit == "week" and did.within.amount == 2
+    assert isinstance(did.where, n.Compare)
+
+
+def test_open_did_after_and_or_swallows_the_rest() -> None:
+    c = condition('budget > 1 and did visit where path = "/a" or secs > 3')
+    assert isinstance(c, n.And)
+    assert isinstance(c.operands[1], n.Did) and isinstance(c.operands[1].where, n.Or)
+
+
+def test_no_and_did_activity() -> None:
+    c = condition("no activity within 30 days and not no chat")
+    assert isinstance(c, n.And)
+    first, second = c.operands
+    assert first == n.Did(None, None, 1, n.Duration(30.0, "day"), negated=True)
+    assert isinstance(second, n.Not) and second.operand == n.Did("chat", negated=True)
+
+
+def test_precedence_not_and_or() -> None:
+    c = condition("not budget >= 10000 or ok and budget < 5")
+    assert isinstance(c, n.Or)
+    assert isinstance(c.operands[0], n.Not) and isinstance(c.operands[0].operand, n.Compare)
+    assert isinstance(c.operands[1], n.And)
+
+
+def test_arithmetic_precedence_and_unary_minus() -> None:
+    c = condition("engagement + fit * 2 - -3 >= budget - 10")
+    assert isinstance(c, n.Compare) and c.op == ">="
+    left = c.left
+    assert left == n.Arith("-", n.Arith("+", n.Engagement(), n.Arith("*", n.Fit(), n.Number(2.0))), n.Neg(n.Number(3.0)))
+    assert c.right == n.Arith("-", n.Name("budget"), n.Number(10.0))
+
+
+def test_minus_is_an_operator_not_part_of_the_number() -> None:
+    assert condition("budget > -3").right == n.Neg(n.Number(3.0))
+
+
+def test_numbers_strings_dates_and_durations() -> None:
+    c = condition('budget >= 10_000 and email = "a \\"b\\" \\\\ c" and created < 2026-11-22T10:30:00Z')
+    budget, email, created = c.operands
+    assert budget.right.value == 10000.0 and budget.right.text == "10_000"
+    assert email.right.value == 'a "b" \\ c'
+    assert created.right.has_time and created.right.micros == 1795343400000000
+    day = condition("created >= 2026-11-22").right
+    assert not day.has_time and day.micros == 1795305600000000
+    d = condition("did chat within 1.5 days").within
+    assert (d.amount, d.unit, d.micros) == (1.5, "day", 129_600_000_000)
+    assert condition("did chat within 1 hour").within.micros == 3_600_000_000
+
+
+def test_every_test_construct() -> None:
+    text = HEAD + DECLS + """
+    stages { lead }
+    test "all of it" {
+      as of 2026-11-22T08:00:00Z
+      previous stage lead
+      fields { budget: -5, email: "x@y.z", tier: a, ok: true, created: 2026-01-01, }
+      activity visit (path: "/p", secs: 2.5) 3 times 4 days ago
+      activity chat at 2026-11-20
+      expect stage lead
+      expect change unchanged
+      expect grade A
+      expect engagement >= 10
+      expect fit = -2.5
+      expect hit "R"
+      expect no hit "S"
+    }
+    """
+    (test,) = parse(text).tests
+    assert test.name == "all of it" and test.as_of.kind == "timestamp" and test.previous_stage == "lead"
+    assert [(f.name, f.value.kind, f.value.value) for f in test.fields] == [
+        ("budget", "number", -5.0),
+        ("email", "string", "x@y.z"),
+        ("tier", "word", "a"),
+        ("ok", "bool", True),
+        ("created", "date", 1767225600000000),
+    ]
+    visit, chat = test.activities
+    assert visit.count == 3 and visit.ago == n.Duration(4.0, "day") and [p.name for p in visit.props] == ["path", "secs"]
+    assert chat.at.kind == "date" and chat.ago is None
+    kinds = [(x.kind, x.value, x.op) for x in test.expectations]
+    assert kinds == [
+        ("stage", "lead", None),
+        ("change", "unchanged", None),
+        ("grade", "A", None),
+        ("engagement", 10.0, ">="),
+        ("fit", -2.5, "="),
+        ("hit", "R", None),
+        ("no_hit", "S", None),
+    ]
+
+
+def test_tests_file_holds_only_test_blocks() -> None:
+    tests = parse_tests('test "a" { expect stage lead }  # note\n test "b" { }')
+    assert [t.name for t in tests] == ["a", "b"]
+
+
+def test_spans_point_at_names_and_are_out_of_equality() -> None:
+    compact = parse(HEAD + "fields { budget number } stages { lead mql when budget > 1 }")
+    spread = parse(HEAD + "# a comment\nfields {\n  budget   number\n}\n\nstages {\n  lead\n  mql when budget>1\n}\n")
+    assert compact == spread
+    field = spread.fields[0]
+    assert (field.name_span.line, field.name_span.column, field.name_span.end_column) == (4, 3, 9)
+    assert spread.stages[1].condition.span.line == 9
+
+
+def test_reserved_words_parse_as_names_so_the_checker_can_explain() -> None:
+    policy = parse(HEAD + "fields { date date } stages { lead }")
+    assert policy.fields[0].name == "date"
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("stages { lead mql when }", "`}`"),
+        ('stages { lead "unterminated }', "not closed"),
+        ("stages { lead } extra", "`extra`"),
+        ("stages { lead mql when budget > 1 and }", "`}`"),
+        ("stages { lead mql when a < b < c }", "`<`"),
+    ],
+)
+def test_syntax_errors_are_policy_errors_with_a_position(text: str, where: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse(HEAD + text, "x.policy")
+    (d,) = caught.value.diagnostics
+    assert d.code == "syntax-error" and d.line == 2 and d.column >= 1 and where in d.message
+
+
+def test_bad_literals_are_diagnostics() -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse(HEAD + "fields { c date } stages { lead mql when c > 2026-02-30 }")
+    assert caught.value.diagnostics[0].code == "bad-date"
+
+
+def test_comments_are_found_outside_strings_only() -> None:
+    text = 'policy "a # not" version "1" # yes\n# also\n'
+    assert [c for _, c in comments(text)] == ["# yes", "# also"]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r")))
+@settings(max_examples=200)
+def test_quote_and_unquote_round_trip(value: str) -> None:
+    assert unquote(quote(value)) == value
+    policy = parse(f"policy {quote(value)} version \"1\" stages {{ lead }}")
+    assert policy.name == value
