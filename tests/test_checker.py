@@ -1,0 +1,138 @@
+"""The checker: resolution of names, types, contexts, and reporting every problem at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leadpolicy import nodes as n
+from leadpolicy.checker import check
+from leadpolicy.parser import parse
+
+ROOT = Path(__file__).parent.parent
+HEAD = 'policy "P" version "1"\n'
+DECLS = """
+fields {
+  budget number  email text  seniority one of (ic, manager, director, vp)
+  stage_name one of (open, "Closed Won", "no")  ok boolean  created date
+}
+activities { visit (path text, secs number)  chat }
+grades { A when fit >= 10  B otherwise }
+"""
+
+
+def checked(body: str):
+    return check(parse(HEAD + DECLS + body, "t.policy"))
+
+
+def codes(body: str) -> list[str]:
+    return [d.code for d in checked(body).errors]
+
+
+def second_stage(condition: str) -> n.Expr:
+    result = checked("stages { lead  mql when " + condition + " }")
+    assert result.ok, [d.message for d in result.errors]
+    return result.policy.stages[1].condition
+
+
+def test_acme_checks_clean_but_for_the_unused_created_field() -> None:
+    result = check(parse((ROOT / "policies" / "acme.policy").read_text()))
+    assert result.ok
+    assert [d.code for d in result.warnings] == ["unused-field"]
+
+
+def test_names_resolve_to_what_they_mean() -> None:
+    c = second_stage('seniority >= director and stage_name = "Closed Won" and ok and grade in (A, B)')
+    order, member, flag, grade = c.operands
+    assert order.left == n.FieldRef("seniority", order.left.type) and order.right.index == 2
+    assert member.right.member == "Closed Won" and member.right.index == 1
+    assert isinstance(flag, n.FieldRef) and flag.type.kind == "boolean"
+    assert [i.letter for i in grade.items] == ["A", "B"]
+
+
+def test_member_written_first_is_still_a_member() -> None:
+    c = second_stage("vp = seniority")
+    assert isinstance(c.left, n.EnumValue) and isinstance(c.right, n.FieldRef)
+
+
+def test_reserved_word_members_are_written_as_strings() -> None:
+    c = second_stage('stage_name = "no"')
+    assert c.right == n.EnumValue("no", 2, c.right.type)
+
+
+def test_where_names_are_properties_and_parens_are_gone() -> None:
+    c = second_stage('(did visit where path starts with "/blog" and secs > 3) or budget > 1')
+    did = c.operands[0]
+    assert isinstance(did, n.Did) and did.where.operands[0].left == n.PropRef("visit", "path", did.where.operands[0].left.type)
+    assert not any(isinstance(node, (n.Paren, n.Name)) for node in c.walk())
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ('stages { lead } fit { "F": +1 when engagement > 1 }', "not-allowed"),
+        ('stages { lead } fit { "F": +1 when grade = A }', "not-allowed"),
+        ('stages { lead } fit { "F": +1 when did chat }', "not-allowed"),
+        ('stages { lead } fit { "F": +1 when lead }', "not-allowed"),
+        ("stages { lead mql when budget > 1 } grades { A when mql }", "not-allowed"),
+        ("stages { lead mql when grade = C }", "unknown-grade"),
+        ('stages { lead mql when did visit where budget > 1 }', "unknown-property"),
+        ('stages { lead mql when did visti }', "unknown-activity"),
+        ('stages { lead mql when email starts with 5 }', "type-mismatch"),
+        ('stages { lead mql when seniority starts with "v" }', "type-mismatch"),
+        ('stages { lead mql when created > "2026-01-01" }', "type-mismatch"),
+        ('stages { lead mql when days since budget > 3 }', "type-mismatch"),
+        ('stages { lead mql when ok < true }', "bad-operator"),
+        ('stages { lead mql when budget }', "not-a-condition"),
+        ('stages { lead mql when (budget > 1) = true }', "type-mismatch"),
+        ('stages { lead mql when seniority = Vp }', "member-case"),
+        ('stages { lead mql when stage_name = "closed won" }', "member-case"),
+        ('stages { lead mql when seniority in (vp, ceo) }', "unknown-member"),
+        ("stages { lead mql when budget > 1 } demote { \"D\": mql -> mql when budget < 1 }", "demotion-direction"),
+        ("stages { lead mql when budget > 1 } demote { \"D\": mql -> disqualified when budget < 1 }", "unknown-stage"),
+    ],
+)
+def test_errors(body: str, code: str) -> None:
+    assert code in codes(body)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    found = codes(
+        'stages { lead mql when budgt > 1 and seniority = ceo sql when sql } fit { "X": +1 when fit > 1 "X": +2 when ok }'
+    )
+    assert {"unknown-field", "unknown-member", "stage-order", "not-allowed", "duplicate-rule"} <= set(found)
+
+
+def test_did_you_mean() -> None:
+    result = checked("stages { lead mql when budegt > 1 }")
+    assert result.errors[0].help == "did you mean `budget`?"
+
+
+def test_allowed_contexts_from_the_table() -> None:
+    ok = checked(
+        "stages { lead  mql when engagement + fit >= 1 and grade = A and days since created > 3 and did chat "
+        " sql when mql and not (no visit where secs > 2 within 3 hours) }"
+        ' demote { "D": sql -> mql when sql and grade != B }'
+        ' disqualify { "Q": when mql and at least 1 of (ok, budget is missing) }'
+        ' fit { "F": +1 when days since created < 30 }'
+    )
+    assert ok.ok, [d.message for d in ok.errors]
+
+
+def test_tests_are_checked_against_the_policy() -> None:
+    found = codes(
+        'stages { lead } fit { "Budget": +1 when budget > 1 }'
+        ' test "t" { previous stage sqll fields { budgt: 1, seniority: ceo, ok: "yes" }'
+        '  activity visti 1 day ago  activity visit (pth: "/") 1 day ago'
+        '  expect stage mq expect change upgraded expect grade Z expect hit "Budgets" }'
+    )
+    assert found.count("unknown-stage") == 2
+    for code in ("unknown-field", "unknown-member", "test-value", "unknown-activity", "unknown-property", "unknown-change", "unknown-grade", "unknown-rule"):
+        assert code in found
+
+
+def test_warnings_do_not_block() -> None:
+    result = checked('stages { lead  mql when fit >= 100 } fit { "F": +10 when budget > 1 }')
+    assert result.ok
+    assert "unreachable-threshold" in [d.code for d in result.warnings]
