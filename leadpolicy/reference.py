@@ -35,6 +35,25 @@ def evaluate(policy: nodes.Policy, fields, activities=(), as_of=None,
     return _Evaluator(policy, lead).decide()
 
 
+def fired_rules(policy: nodes.Policy, fields, activities=(), as_of=None,
+                previous_stage=None, lead_id=None) -> set[tuple[str, str]]:
+    """Every rule that fired for this lead, as (kind, name) pairs: engagement and
+    fit rules that hit, the grade band chosen, each later stage whose entry condition
+    held, each demotion that fired and the disqualify rule that decided. For test
+    coverage; the decision itself comes from `evaluate`."""
+    lead = _read_lead(policy, fields, activities, as_of, previous_stage, lead_id)
+    evaluator = _Evaluator(policy, lead)
+    decision = evaluator.decide()
+    fired = {(hit["section"], hit["rule"]) for hit in decision["hits"]}
+    if decision["grade"] is not None:
+        fired.add(("grade", decision["grade"]))
+    fired |= {("stage", policy.stages[i].name) for i, held in lead.stage_holds.items() if held and i > 0}
+    fired |= {("demote", name) for name in evaluator.demotions_fired}
+    if decision["reason"]["kind"] == "disqualified":
+        fired.add(("disqualify", decision["reason"]["rule"]))
+    return fired
+
+
 # ---------------------------------------------------------------- input (contract: "Input")
 
 
@@ -88,6 +107,7 @@ class _Evaluator:
         self.lead = lead
         self.stages = policy.stages
         self.stage_names = tuple(stage.name for stage in self.stages)
+        self.demotions_fired: list[str] = []  # for test coverage (`fired_rules`)
 
     # ------------------------------------------------ dispatch
 
@@ -410,6 +430,7 @@ class _Evaluator:
                 break
             # else S = its target, raised to the qualified stage if it is lower
             last_fired = rule
+            self.demotions_fired.append(rule.name)
             s = max(self.stage_names.index(rule.target), qualified)
             if s >= self.stage_names.index(rule.source):
                 raise ValueError(f"demotion rule `{rule.name}` does not go downward")  # checker forbids

@@ -1,0 +1,196 @@
+"""Running a policy's `test` blocks (LANGUAGE.md section 9), and rule coverage.
+
+Tests run on the compiled evaluator, the one services use. Coverage asks the
+reference interpreter which rules fired (the two are held equal by the
+differential tests), because a decision alone does not say which stage
+conditions held or which demotions fired on the way down.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+from . import nodes as n
+from .errors import LeadDataError
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+@dataclass
+class TestOutcome:
+    __test__ = False  # not a pytest class
+
+    name: str
+    path: str
+    line: Optional[int]
+    failures: list[str] = field(default_factory=list)
+    decision: Optional[dict] = None
+    error: Optional[str] = None  # a data error raised by the test's own lead
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and self.error is None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "line": self.line,
+            "passed": self.passed,
+            "failures": self.failures,
+            "error": self.error,
+            "decision": self.decision,
+        }
+
+
+@dataclass
+class Rule:
+    """One rule that coverage counts: kind is engagement, fit, grade, stage, demote or disqualify."""
+
+    kind: str
+    name: str
+    line: Optional[int]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.name)
+
+
+def _moment(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def _raw(value: n.TestValue) -> object:
+    """A test literal as the data a CRM would send (read by the same runtime readers)."""
+    if value.kind in ("date", "timestamp"):
+        return _moment(value.value)
+    return value.value
+
+
+def lead_of(test: n.TestBlock, now: Optional[datetime] = None) -> tuple[dict, list, datetime, Optional[str]]:
+    """(fields, activities, as_of, previous stage) for a test block."""
+    as_of = _moment(test.as_of.value) if test.as_of is not None else (now or datetime.now(timezone.utc))
+    fields = {f.name: _raw(f.value) for f in test.fields}
+    activities = []
+    for activity in test.activities:
+        if activity.ago is not None:
+            at = as_of - timedelta(microseconds=activity.ago.micros)
+        else:
+            at = _moment(activity.at.value)
+        record = {"type": activity.activity, "at": at}
+        record.update({p.name: _raw(p.value) for p in activity.props})
+        activities.extend(dict(record) for _ in range(activity.count))
+    return fields, activities, as_of, test.previous_stage
+
+
+def failures_of(test: n.TestBlock, decision: dict) -> list[str]:
+    """Each expectation that does not hold, as `expected X, got Y`."""
+    failures = []
+    hit_names = {hit["rule"] for hit in decision["hits"]}
+    for x in test.expectations:
+        if x.kind in ("stage", "change", "grade"):
+            actual = decision[x.kind]
+            if actual != x.value:
+                failures.append(f"expected {x.kind} {x.value}, got {actual if actual is not None else '(none)'}")
+        elif x.kind in ("engagement", "fit"):
+            actual = round(decision[x.kind], 2)  # score expectations compare at two decimals
+            if not COMPARE[x.op](actual, round(x.value, 2)):
+                failures.append(f"expected {x.kind} {x.op} {x.value:g}, got {decision[x.kind]:.2f}")
+        elif x.kind == "hit" and x.value not in hit_names:
+            failures.append(f'expected a hit on "{x.value}", but it did not fire')
+        elif x.kind == "no_hit" and x.value in hit_names:
+            failures.append(f'expected no hit on "{x.value}", but it fired')
+    return failures
+
+
+def run_test(policy, test: n.TestBlock, path: str, now: Optional[datetime] = None) -> TestOutcome:
+    """Run one test block on a loaded `leadpolicy.Policy`."""
+    outcome = TestOutcome(test.name, path, test.span.line if test.span else None)
+    fields, activities, as_of, previous = lead_of(test, now)
+    try:
+        decision = policy.evaluate(fields, activities, as_of, previous).to_dict()
+    except LeadDataError as error:
+        outcome.error = str(error)
+        return outcome
+    outcome.decision = decision
+    outcome.failures = failures_of(test, decision)
+    return outcome
+
+
+def rules_of(tree: n.Policy) -> list[Rule]:
+    """Every rule coverage counts, in file order."""
+    def line(node):
+        return node.span.line if node.span else None
+
+    rules = [Rule("stage", s.name, line(s)) for s in tree.stages[1:]]
+    rules += [Rule("engagement", r.name, line(r)) for r in tree.engagement_rules]
+    rules += [Rule("fit", r.name, line(r)) for r in tree.fit_rules]
+    rules += [Rule("grade", g.letter, line(g)) for g in tree.grades]
+    rules += [Rule("demote", r.name, line(r)) for r in tree.demotions]
+    rules += [Rule("disqualify", r.name, line(r)) for r in tree.disqualifications]
+    return sorted(rules, key=lambda r: (r.line or 0))
+
+
+def fired_by(tree: n.Policy, test: n.TestBlock, now: Optional[datetime] = None) -> set[tuple[str, str]]:
+    from .reference import fired_rules
+
+    fields, activities, as_of, previous = lead_of(test, now)
+    try:
+        return fired_rules(tree, fields, activities, as_of, previous)
+    except LeadDataError:
+        return set()
+
+
+@dataclass
+class Coverage:
+    rules: list[Rule]
+    fired: set[tuple[str, str]]
+
+    @property
+    def missed(self) -> list[Rule]:
+        return [r for r in self.rules if r.key not in self.fired]
+
+    @property
+    def percent(self) -> float:
+        if not self.rules:
+            return 100.0
+        return 100.0 * (len(self.rules) - len(self.missed)) / len(self.rules)
+
+    def to_dict(self) -> dict:
+        return {
+            "rules": len(self.rules),
+            "covered": len(self.rules) - len(self.missed),
+            "percent": round(self.percent, 1),
+            "missed": [{"kind": r.kind, "name": r.name, "line": r.line} for r in self.missed],
+        }
+
+
+def coverage(tree: n.Policy, tests: list[n.TestBlock], now: Optional[datetime] = None) -> Coverage:
+    fired: set[tuple[str, str]] = set()
+    for test in tests:
+        fired |= fired_by(tree, test, now)
+    return Coverage(rules_of(tree), fired)
+
+
+def describe_failure(outcome: TestOutcome) -> list[str]:
+    """The lines a failing test shows: what was expected against what came, and why."""
+    from .explain import explain
+
+    lines = []
+    if outcome.error:
+        lines.append(f"    data error: {outcome.error}")
+        return lines
+    for failure in outcome.failures:
+        lines.append(f"    {failure}")
+    lines.append("    the decision:")
+    lines.extend("    " + line for line in explain(outcome.decision).splitlines()[1:])
+    return lines
+
+
+def tests_path_for(policy_path: Path) -> Path:
+    return policy_path.with_suffix(".tests")
