@@ -1,0 +1,222 @@
+"""The command line: check, eval, compile and test, through click's runner, and the
+installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.cli import main
+
+ROOT = Path(__file__).parent.parent
+ACME = str(ROOT / "policies" / "acme.policy")
+LEAD = str(ROOT / "policies" / "acme.lead.json")
+GOLDEN = Path(__file__).parent / "golden" / "cli"
+UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# ---------------------------------------------------------------- check
+
+
+def test_check_clean_policy_exits_0_and_names_the_warning() -> None:
+    result = run("check", ACME)
+    assert result.exit_code == 0
+    assert "acme.policy: ok, 1 warning" in result.stdout
+    assert "unused-field" in result.stderr
+
+
+def test_check_strict_counts_warnings() -> None:
+    assert run("check", "--strict", ACME).exit_code == 1
+
+
+def test_check_reports_every_error_and_exits_1(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.policy", 'policy "B" version "1"\nfields { budget number }\nstages { lead mql when budgt > 1 and fit > "x" }\n')
+    result = run("check", bad)
+    assert result.exit_code == 1
+    assert "error[unknown-field]" in result.stderr and "error[type-mismatch]" in result.stderr
+    assert "bad.policy:3:24" in result.stderr and "did you mean `budget`?" in result.stderr
+    assert "^^^^^" in result.stderr
+    assert "bad.policy: 2 errors" in result.stdout
+
+
+def test_check_json(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.policy", 'policy "B" version "1"\nstages { lead mql when x > 1 }\n')
+    result = run("check", "--format", "json", bad)
+    assert result.exit_code == 1
+    (diagnostic,) = json.loads(result.stdout)
+    assert diagnostic["code"] == "unknown-field" and (diagnostic["line"], diagnostic["column"]) == (2, 24)
+
+
+def test_check_directory_includes_sibling_tests(tmp_path: Path) -> None:
+    write(tmp_path, "p.policy", 'policy "P" version "1"\nstages { lead }\n')
+    write(tmp_path, "p.tests", 'test "t" { expect stage sqll }\n')
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert "p.tests:1:12" in result.stderr and "unknown-stage" in result.stderr
+
+
+def test_check_missing_file_is_a_usage_error() -> None:
+    result = run("check", "no/such.policy")
+    assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+def test_syntax_error_in_tests_file_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "p.policy", 'policy "P" version "1"\nstages { lead }\n')
+    write(tmp_path, "p.tests", 'test "t" { expect }\n')
+    result = run("check", str(tmp_path / "p.policy"))
+    assert result.exit_code == 1 and "p.tests:1:19" in result.stderr
+
+
+# ---------------------------------------------------------------- eval
+
+
+def test_eval_explains_an_sql_decision() -> None:
+    result = run("eval", ACME, LEAD, "--as-of", "2026-11-22")
+    assert result.exit_code == 0
+    golden("eval_acme.txt", result.stdout)
+    assert "stage       sql (was mql): promoted" in result.stdout
+
+
+def test_eval_json_from_stdin_with_previous_stage() -> None:
+    lead = Path(LEAD).read_text()
+    result = run("eval", ACME, "-", "--json", "--as-of", "2026-11-22", "--previous-stage", "sql", input=lead)
+    assert result.exit_code == 0
+    decision = json.loads(result.stdout)
+    assert list(decision) == ["policy", "version", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "hits"]
+    assert (decision["stage"], decision["previous_stage"], decision["change"]) == ("sql", "sql", "unchanged")
+    assert decision["engagement"] == 162.5 and decision["fit"] == 60.0
+
+
+def test_eval_data_error_exits_1_naming_lead_field_and_value(tmp_path: Path) -> None:
+    lead = write(tmp_path, "lead.json", json.dumps({"id": "L-9", "fields": {"budget": "lots"}}))
+    result = run("eval", ACME, lead)
+    assert result.exit_code == 1
+    assert "L-9" in result.stderr and "budget" in result.stderr and "lots" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_eval_bad_json_exits_1(tmp_path: Path) -> None:
+    lead = write(tmp_path, "lead.json", "{not json")
+    result = run("eval", ACME, lead)
+    assert result.exit_code == 1 and "not valid JSON" in result.stderr
+
+
+def test_eval_bad_as_of_is_a_data_error() -> None:
+    result = run("eval", ACME, LEAD, "--as-of", "yesterday")
+    assert result.exit_code == 1 and "as_of" in result.stderr
+
+
+def test_eval_policy_with_errors_exits_1(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.policy", 'policy "B" version "1"\nstages { lead mql when x }\n')
+    result = run("eval", bad, LEAD)
+    assert result.exit_code == 1 and "error[unknown-field]" in result.stderr and "nothing was run" in result.stderr
+
+
+# ---------------------------------------------------------------- compile
+
+
+def test_compile_writes_a_module(tmp_path: Path) -> None:
+    out = tmp_path / "acme_policy.py"
+    result = run("compile", ACME, "-o", str(out))
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "def evaluate(" in text and "import leadpolicy" not in text
+    assert run("compile", ACME).stdout == text
+
+
+# ---------------------------------------------------------------- test
+
+
+FAILING = """
+test "the demo lead is an MQL" {
+  as of 2026-11-22
+  fields { seniority: vp, industry: saas, company_size: 800, sales_status: open }
+  activity form_submit (form: "demo") 2 days ago
+  expect stage mql
+  expect fit >= 70
+  expect no hit "Requested a demo"
+}
+"""
+
+
+def test_test_passes_on_the_examples_with_coverage() -> None:
+    result = run("test", ACME, "--coverage", "--fail-under", "90")
+    assert result.exit_code == 0
+    assert "10 tests: 10 passed, 0 failed; rule coverage 100.0%" in result.stdout
+
+
+def test_test_failure_report_is_pinned(tmp_path: Path) -> None:
+    shutil.copy(ACME, tmp_path / "acme.policy")
+    write(tmp_path, "acme.tests", FAILING)
+    result = run("test", str(tmp_path / "acme.policy"))
+    assert result.exit_code == 1
+    golden("test_failure.txt", result.stdout.replace(str(tmp_path), "TMP"))
+
+
+def test_test_coverage_threshold_fails_the_run(tmp_path: Path) -> None:
+    shutil.copy(ACME, tmp_path / "acme.policy")
+    result = run("test", str(tmp_path / "acme.policy"), "--coverage", "--fail-under", "90")
+    assert result.exit_code == 1
+    assert "never exercised" in result.stdout and "below --fail-under 90%" in result.stderr
+
+
+def test_test_json(tmp_path: Path) -> None:
+    result = run("test", ACME, "--json", "--coverage")
+    data = json.loads(result.stdout)
+    assert data["passed"] == 10 and data["failed"] == 0 and data["coverage"] == 100.0
+
+
+def test_test_with_a_check_error_is_not_a_crash(tmp_path: Path) -> None:
+    shutil.copy(ACME, tmp_path / "acme.policy")
+    write(tmp_path, "acme.tests", 'test "t" { expect hit "Requested a dmeo" }')
+    result = run("test", str(tmp_path / "acme.policy"))
+    assert result.exit_code == 1
+    assert "unknown-rule" in result.stderr and 'did you mean "Requested a demo"?' in result.stderr
+
+
+# ---------------------------------------------------------------- the installed script
+
+
+def test_console_script_runs_in_a_subprocess() -> None:
+    script = shutil.which("leadpolicy")
+    command = [script] if script else [sys.executable, "-m", "leadpolicy"]
+    result = subprocess.run(
+        command + ["eval", ACME, LEAD, "--as-of", "2026-11-22", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stage"] == "sql"
+    version = subprocess.run(command + ["--version"], capture_output=True, text=True, timeout=60)
+    assert "leadpolicy" in version.stdout
+
+
+def test_python_dash_m_works() -> None:
+    result = subprocess.run([sys.executable, "-m", "leadpolicy", "check", ACME], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "ok" in result.stdout
