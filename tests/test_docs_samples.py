@@ -1,0 +1,125 @@
+"""Every code and policy sample in docs/ and README.md is executed or checked, so the
+docs never rot. The fence's info string says how:
+
+    ```policy                      a whole policy: parses and checks with no errors
+    ```policy error=CODE           a whole policy that gives diagnostic CODE
+    ```policy excerpt=PATH         an excerpt: its lines appear, in order, in PATH
+    ```python                      executed (in a scratch copy of the repository's policies/)
+    ```console                     `$ leadpolicy ...` lines are run; the lines after
+                                   each are its exact output (stdout and stderr)
+    ```sh                          `leadpolicy ...` lines are run and must exit 0
+                                   (or the status written as `# exit N` after them)
+    ```json                        parses as JSON
+    ```text / ``` (no info)        prose-like text, not checked
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.checker import check
+from leadpolicy.cli import main
+from leadpolicy.errors import PolicyError
+from leadpolicy.parser import parse
+
+ROOT = Path(__file__).parent.parent
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```\s*$", re.S | re.M)
+
+
+def samples():
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for match in FENCE.finditer(text):
+            info, body = match.group(1).strip(), match.group(2)
+            line = text.count("\n", 0, match.start()) + 1
+            kind = info.split()[0] if info else "text"
+            if kind in ("policy", "python", "console", "sh", "json"):
+                yield pytest.param(path, info, body, id=f"{path.name}:{line}:{kind}")
+
+
+SAMPLES = list(samples())
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    """A scratch copy of the repository's policies/ and benchmarks/, as the cwd."""
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run_cli(command: str):
+    args = shlex.split(command)
+    assert args[0] == "leadpolicy", command
+    return CliRunner().invoke(main, args[1:], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("path, info, body", SAMPLES)
+def test_sample(path: Path, info: str, body: str, workdir: Path) -> None:
+    kind, *options = info.split()
+    option = dict(o.split("=", 1) for o in options if "=" in o)
+    if kind == "policy":
+        check_policy_sample(body, option)
+    elif kind == "python":
+        exec(compile(body, f"{path.name} sample", "exec"), {"__name__": "__docs__"})
+    elif kind == "console":
+        check_console_sample(body)
+    elif kind == "sh":
+        for raw in body.splitlines():
+            line, _, comment = raw.partition("#")
+            line = line.strip()
+            if not line.startswith("leadpolicy "):
+                continue
+            wanted = int(re.search(r"exit (\d+)", comment).group(1)) if "exit" in comment else 0
+            result = run_cli(line)
+            assert result.exit_code == wanted, f"{line}\n{result.output}"
+    elif kind == "json":
+        json.loads(body)
+
+
+def check_policy_sample(body: str, option: dict) -> None:
+    if "excerpt" in option:
+        source = (ROOT / option["excerpt"]).read_text(encoding="utf-8")
+        position = 0
+        for line in (l.strip() for l in body.splitlines()):
+            if not line or line == "...":
+                continue
+            found = source.find(line, position)
+            assert found >= 0, f"excerpt line not found in {option['excerpt']} (in order): {line}"
+            position = found + len(line)
+        return
+    try:
+        diagnostics = check(parse(body, "sample.policy")).diagnostics
+    except PolicyError as error:
+        diagnostics = error.diagnostics
+    codes = {d.code for d in diagnostics if d.is_error or "error" in option}
+    if "error" in option:
+        assert option["error"] in codes, [d.message for d in diagnostics]
+    else:
+        assert not [d for d in diagnostics if d.is_error], [d.message for d in diagnostics]
+
+
+def check_console_sample(body: str) -> None:
+    blocks = re.split(r"^\$ ", body, flags=re.M)
+    for block in blocks[1:]:
+        command, _, expected = block.partition("\n")
+        result = run_cli(command.strip())
+        assert result.output.rstrip() == expected.rstrip(), f"$ {command}\n--- got ---\n{result.output}"
+
+
+def test_every_diagnostic_code_is_documented() -> None:
+    from test_diagnostics import _codes_in_source
+
+    reference = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^### `([a-z-]+)`", reference, re.M))
+    missing = _codes_in_source() - documented
+    assert not missing, f"codes missing from docs/diagnostics.md: {sorted(missing)}"
