@@ -22,15 +22,18 @@ from .errors import Diagnostic, render, render_json
 
 
 def policy_files(paths: Iterable[str]) -> list[Path]:
-    """Expand directories into the .policy files below them, sorted."""
+    """Expand directories into the .policy files below them, sorted; a `.tests`
+    file stands for the policy beside it. Each policy once, in order."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found.extend(sorted(path.rglob("*.policy")))
+        elif path.suffix == ".tests":
+            found.append(path.with_suffix(".policy"))
         else:
             found.append(path)
-    return found
+    return list(dict.fromkeys(found))
 
 
 def read_source(path: Path) -> str:
