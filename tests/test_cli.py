@@ -220,3 +220,16 @@ def test_console_script_runs_in_a_subprocess() -> None:
 def test_python_dash_m_works() -> None:
     result = subprocess.run([sys.executable, "-m", "leadpolicy", "check", ACME], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "ok" in result.stdout
+
+
+def test_every_example_policy_passes_its_tests_above_90_percent_coverage() -> None:
+    result = run("test", str(ROOT / "policies"), "--coverage", "--fail-under", "90")
+    assert result.exit_code == 0, result.output
+    assert " 0 failed" in result.stdout and "never exercised" not in result.stdout
+
+
+def test_check_is_clean_on_every_example_policy() -> None:
+    result = run("check", str(ROOT / "policies"))
+    assert result.exit_code == 0
+    not_clean = [line for line in result.stdout.splitlines() if not line.endswith(": ok")]
+    assert not_clean == [f"{ROOT / 'policies' / 'acme.policy'}: ok, 1 warning"]
