@@ -1,0 +1,648 @@
+"""Plain English for conditions and rules, made from the resolved AST.
+
+A back end like the compiler: one `visit_<NodeKind>` method per node kind,
+each returning a short phrase. The phrases are for the people who sign the
+handoff off, so they speak of "its engagement score", "a page view" and "the
+last 30 days", and they say "(or unknown)" where a missing value makes a
+condition hold (LANGUAGE.md section 5: `!=`, `not in`, `not`).
+
+Two shapes come out:
+
+- `English.condition(expr)` is one line of text. Mixed `and`/`or` reads
+  "... and either ... or ..."; where that would be unclear it uses
+  parentheses; `at least N of` reads "at least N of: a; b; c".
+- `English.prose(expr)` is a str when one line reads well, else a `Clauses`
+  (an intro such as "all of these hold" and its items), which the documents
+  show as a bulleted list.
+
+The sentences for whole rules (`stage_sentence`, `engagement_sentence`, ...)
+are built from those. Nothing here knows about Markdown or HTML: escaping is
+the documents' job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from . import nodes as n
+
+
+@dataclass(frozen=True)
+class Clauses:
+    """A condition shown as a list: `intro` (no final colon) then its items."""
+
+    intro: str
+    items: tuple["Prose", ...]
+
+
+Prose = Union[str, Clauses]
+
+
+# ---------------------------------------------------------------- words
+
+
+# Stage names that are acronyms in every sales team's mouth.
+ACRONYMS = frozenset(
+    "mql sql sal pql sqo mqa sqa pqa tql mqo icp bdr sdr ae abm cpl poc roi".split()
+)
+
+_LETTER_SOUNDS_AN = set("aefhilmnorsx")  # letters whose name starts with a vowel sound
+
+
+def words(identifier: str) -> str:
+    """An identifier as words: underscores become spaces."""
+    return identifier.replace("_", " ").strip() or identifier
+
+
+def is_acronym(text: str) -> bool:
+    return text.isupper() and text.isalpha() and len(text) > 1
+
+
+def article(phrase: str) -> str:
+    """`a` or `an` for a noun phrase (acronyms by the sound of their first letter)."""
+    first_word = phrase.lstrip('"“').split(" ", 1)[0]
+    if not first_word:
+        return "a"
+    if is_acronym(first_word):
+        return "an" if first_word[0].lower() in _LETTER_SOUNDS_AN else "a"
+    return "an" if first_word[0].lower() in "aeiou" else "a"
+
+
+_PAST = frozenset(
+    "sent made met read seen saw taken took given gave got done did gone went bought won lost paid held left built"
+    " spent sold told thought brought run begun written spoken".split()
+)
+_FUNCTION_WORDS = frozenset("to for with from of by on at in into about as than".split())
+
+
+def _reads_as_noun(label: str) -> bool:
+    """Whether a label can take "a" and a plural `s` ("page view"), unlike "key feature used" or "talk to sales"."""
+    parts = label.lower().split()
+    if not parts or not all(re.fullmatch(r"[a-z0-9-]+", p) or is_acronym(p.upper()) and p.isalpha() for p in parts):
+        return False
+    if any(p in _FUNCTION_WORDS for p in parts):
+        return False
+    first, last = parts[0], parts[-1]
+    return not any((w.endswith("ed") and len(w) > 3) or w in _PAST for w in {first, last})
+
+
+def with_article(phrase: str) -> str:
+    return f"{article(phrase)} {phrase}"
+
+
+def stage_title(name: str) -> str:
+    """How a stage is spoken of: `mql` -> "MQL", `closed_won` -> "closed won"."""
+    if name.lower() in ACRONYMS or (len(name) <= 4 and name.isalpha() and not re.search("[aeiouyAEIOUY]", name)):
+        return name.upper()
+    return words(name)
+
+
+def stage_is_noun(name: str) -> bool:
+    """Acronyms name a kind of lead ("an MQL"); other stage names ("hot", "booked") are spoken of as stages."""
+    return is_acronym(stage_title(name))
+
+
+def a_stage(name: str) -> str:
+    """A lead at that stage: "an MQL", "a lead at the hot stage"."""
+    title = stage_title(name)
+    return with_article(title) if stage_is_noun(name) else f"a lead at the {title} stage"
+
+
+def the_stage(name: str) -> str:
+    """The stage as a destination: "MQL", "the lead stage"."""
+    title = stage_title(name)
+    return title if stage_is_noun(name) else f"the {title} stage"
+
+
+def becomes(name: str) -> str:
+    """ "becomes an MQL", "enters the hot stage"."""
+    title = stage_title(name)
+    return f"becomes {with_article(title)}" if stage_is_noun(name) else f"enters the {title} stage"
+
+
+def plural(noun: str) -> str:
+    """English plural of the last word of a noun phrase."""
+    if not noun:
+        return noun
+    head, _, last = noun.rpartition(" ")
+    lower = last.lower()
+    if is_acronym(last):
+        last = last + "s"
+    elif re.search(r"(s|x|z|ch|sh)$", lower):
+        last = last + "es"
+    elif re.search(r"[^aeiou]y$", lower):
+        last = last[:-1] + "ies"
+    else:
+        last = last + "s"
+    return f"{head} {last}" if head else last
+
+
+def number(value: float) -> str:
+    """A number for people: 10000 -> "10,000", 2.5 -> "2.5", -3 -> "-3"."""
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,}".rstrip("0").rstrip(".") if "e" not in repr(value) else repr(value)
+
+
+def points(value: float) -> str:
+    """Points with their sign: "+5", "-50", "0"."""
+    return ("+" if value > 0 else "") + number(value)
+
+
+def points_phrase(value: float) -> str:
+    """ "5 points", "1 point", "-50 points"."""
+    return f"{number(value)} point{'' if abs(value) == 1 else 's'}"
+
+
+def duration(d: n.Duration) -> str:
+    """ "14 days", "1 day", "1.5 weeks"."""
+    unit = d.unit if d.amount == 1 else d.unit + "s"
+    return f"{number(d.amount)} {unit}"
+
+
+def join_or(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def sentence(text: str) -> str:
+    """Capitalise the first letter (unless it starts a quoted value) and end with a period."""
+    text = text.strip()
+    if text and text[0].isalpha() and text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+_COMPOUND = (n.And, n.Or, n.AtLeast)
+
+# Comparison words by the kind of the value compared.
+_NUMBER_WORDS = {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than", ">=": "is at least"}
+_DATE_WORDS = {"=": "is", "!=": "is not", "<": "is before", "<=": "is on or before", ">": "is after", ">=": "is on or after"}
+_AGO_WORDS = {"=": "exactly", "!=": "not exactly", "<": "less than", "<=": "at most", ">": "more than", ">=": "at least"}
+_COMPLEMENT = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_FLIP = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_TEXT_VERBS = {"starts with": ("starts with", "does not start with"), "ends with": ("ends with", "does not end with"), "contains": ("contains", "does not contain")}
+_UNKNOWN = " (or unknown)"
+
+
+def _constant(e: n.Expr) -> Optional[float]:
+    """The value of a number literal, or of a negated one (`-180`); else None."""
+    if isinstance(e, n.Number):
+        return e.value
+    if isinstance(e, n.Neg) and isinstance(e.operand, n.Number):
+        return -e.operand.value
+    return None
+
+
+def _literal(e: n.Expr) -> bool:
+    return isinstance(e, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue))
+
+
+class English:
+    """Plain English for the conditions and rules of one resolved policy."""
+
+    def __init__(self, policy: n.Policy):
+        self.policy = policy
+        self.activities = {a.name: a for a in policy.activities}
+        self.stage_names = [s.name for s in policy.stages]
+        # Without an `otherwise` band a lead can have no grade at all.
+        self.grade_can_be_missing = not any(band.condition is None for band in policy.grades)
+
+    # ------------------------------------------------------------ entry points
+
+    def condition(self, expr: n.Expr) -> str:
+        """A condition as one line of text."""
+        if isinstance(expr, (n.FieldRef, n.PropRef)):
+            return self._flag(expr, True)
+        return self.visit(expr)
+
+    def negation(self, expr: n.Expr) -> str:
+        """`not expr` as one line of text, said positively where English allows."""
+        if isinstance(expr, n.Not):
+            return self.condition(expr.operand)
+        if isinstance(expr, (n.FieldRef, n.PropRef)):
+            return self._flag(expr, False)
+        if isinstance(expr, n.Compare):
+            return self._compare(expr.left, _COMPLEMENT[expr.op], expr.right, complemented=True)
+        if isinstance(expr, n.InList):
+            return self.visit_InList(n.InList(expr.operand, expr.items, not expr.negated))
+        if isinstance(expr, n.TextTest):
+            return self._text_test(expr, negated=True)
+        if isinstance(expr, n.IsMissing):
+            return self.visit_IsMissing(n.IsMissing(expr.operand, not expr.negated))
+        if isinstance(expr, n.Did):
+            return self._did(expr, negated=not expr.negated)
+        if isinstance(expr, n.StageRef):
+            if expr.index == 0:
+                return f"never ({self.visit_StageRef(expr)})"
+            return f"it does not meet {self._criteria_of(expr.name)}"
+        if isinstance(expr, n.Bool):
+            return self.visit_Bool(n.Bool(not expr.value))
+        if isinstance(expr, n.And):
+            return "not all of: " + "; ".join(self._item(o) for o in self._flat(expr))
+        if isinstance(expr, n.Or):
+            return "none of: " + "; ".join(self._item(o) for o in self._flat(expr))
+        if isinstance(expr, n.AtLeast):
+            return f"fewer than {expr.count} of: " + "; ".join(self._item(o) for o in expr.conditions)
+        return "not " + self.value(expr)
+
+    def prose(self, expr: n.Expr) -> Prose:
+        """A condition as a str when one line reads well, else as a bulleted `Clauses`."""
+        if isinstance(expr, n.Not) and isinstance(expr.operand, _COMPOUND):
+            inner = expr.operand
+            items = tuple(self.prose(o) for o in (inner.conditions if isinstance(inner, n.AtLeast) else self._flat(inner)))
+            if isinstance(inner, n.And):
+                return Clauses("not all of these hold", items)
+            if isinstance(inner, n.Or):
+                return Clauses("none of these holds", items)
+            return Clauses(f"fewer than {inner.count} of these hold", items)
+        if not self._needs_list(expr):
+            return self.condition(expr)
+        if isinstance(expr, n.AtLeast):
+            return Clauses(f"at least {expr.count} of these hold", tuple(self.prose(o) for o in expr.conditions))
+        items = tuple(self.prose(o) for o in self._flat(expr))
+        if isinstance(expr, n.And):
+            return Clauses("all of these hold", items)
+        return Clauses("at least one of these holds", items)
+
+    def _needs_list(self, expr: n.Expr) -> bool:
+        """True when one line would need parentheses or a run of `;`: then a list reads better."""
+        if isinstance(expr, n.AtLeast):
+            return True
+        if isinstance(expr, n.Not):
+            return isinstance(expr.operand, _COMPOUND)
+        if isinstance(expr, (n.And, n.Or)):
+            operands = self._flat(expr)
+            for i, o in enumerate(operands):
+                last = i == len(operands) - 1
+                if isinstance(o, n.AtLeast):
+                    return True
+                if isinstance(o, n.Not) and isinstance(o.operand, _COMPOUND):
+                    return True
+                if isinstance(expr, n.Or) and isinstance(o, n.And):
+                    return True
+                if isinstance(expr, n.And) and isinstance(o, n.Or):
+                    if not last or any(isinstance(x, _COMPOUND) for x in self._flat(o)):
+                        return True
+            return False
+        return False
+
+    # ------------------------------------------------------------ whole rules
+
+    def stage_sentence(self, stage: n.StageDecl, index: int) -> Prose:
+        """ "A lead becomes an MQL when ..." (the first stage: every lead is there)."""
+        if index == 0 or stage.condition is None:
+            return "Every lead starts here: this stage has no entry criteria."
+        return self.when(f"A lead {becomes(stage.name)}", stage.condition)
+
+    def engagement_sentence(self, rule: n.EngagementRule, decay: Optional[n.Decay] = None) -> str:
+        """ "5 points per page view whose path starts with "/blog" in the last 90 days, at most 50; points halve every 30 days"."""
+        text = f"{points_phrase(rule.points)} per {self.activity_noun(rule.activity)}"
+        if rule.where is not None:
+            text += " " + self.whose(rule.where)
+        if rule.within is not None:
+            text += f" in the last {duration(rule.within)}"
+        if rule.max is not None:
+            text += f", at most {number(rule.max)}" if rule.points >= 0 else f", capped at {number(-rule.max)} in total"
+        if decay is not None:
+            text += "; " + self.decay_phrase(decay)
+        return text
+
+    def decay_phrase(self, decay: n.Decay) -> str:
+        """ "points halve every 30 days" (50%), "points lose 25% every 30 days", "points expire after 30 days" (100%)."""
+        every = duration(decay.every)
+        if decay.percent == 50:
+            return f"points halve every {every}"
+        if decay.percent >= 100:
+            return f"points expire after {every}"
+        return f"points lose {number(decay.percent)}% every {every}"
+
+    def decay_sentence(self, decay: Optional[n.Decay]) -> str:
+        if decay is None:
+            return "Points do not decay: an activity counts in full for as long as its rule's window allows."
+        every = duration(decay.every)
+        if decay.percent >= 100:
+            return f"Points expire after {every}: an activity counts in full until it is {every} old, and then not at all."
+        factor = number(1 - decay.percent / 100)
+        return (
+            sentence(self.decay_phrase(decay))[:-1]
+            + f": an activity's points are multiplied by {factor} for every full {every} of its age,"
+            " before the rule's cap is applied."
+        )
+
+    def fit_sentence(self, rule: n.FitRule) -> Prose:
+        return self.when(points_phrase(rule.points), rule.condition)
+
+    def grade_sentence(self, band: n.GradeBand) -> Prose:
+        if band.condition is None:
+            return f"Grade {band.letter} otherwise (when no grade above applies)."
+        return self.when(f"Grade {band.letter}", band.condition)
+
+    def demotion_sentence(self, rule: n.DemoteRule) -> Prose:
+        return self.when(f"{upper_first(a_stage(rule.source))} falls back to {the_stage(rule.target)}", rule.condition)
+
+    def disqualify_sentence(self, rule: n.DisqualifyRule) -> Prose:
+        return self.when("A lead is disqualified", rule.condition)
+
+    def when(self, head: str, expr: n.Expr) -> Prose:
+        """ "HEAD when CONDITION." or, for an involved condition, a list under "HEAD when all of these hold"."""
+        body = self.prose(expr)
+        if isinstance(body, Clauses):
+            return Clauses(f"{head} when {body.intro}", body.items)
+        return sentence(f"{head} when {body}")
+
+    # ------------------------------------------------------------ names
+
+    def activity_noun(self, name: Optional[str], count: int = 1) -> str:
+        """An activity as a noun phrase, singular or plural: "page view", "page views".
+
+        Its description when declared and short enough to be a name ("Demo
+        request"), else its name as words ("page view"). When neither reads as
+        a noun (`key_feature_used`, `talk_to_sales`, "Viewed the pricing
+        page"), the label is quoted and called an activity:
+        `"key feature used" activity`.
+        """
+        if name is None:
+            return "activity" if count == 1 else "activities"
+        candidates = []
+        decl = self.activities.get(name)
+        if decl is not None and decl.description:
+            text = " ".join(decl.description.split()).rstrip(".")
+            text = re.sub(r"^(a|an|the)\s+", "", text, flags=re.I)
+            if text and len(text.split()) <= 5 and not re.search(r"[;:,()\"]", text):
+                first = text.split(" ", 1)[0]
+                keep_case = is_acronym(first) or (len(first) > 1 and first[1].isupper())
+                candidates.append(text if keep_case else text[0].lower() + text[1:])
+        candidates.append(words(name))
+        for label in candidates:
+            if _reads_as_noun(label):
+                return label if count == 1 else plural(label)
+        return f'"{candidates[0]}" ' + ("activity" if count == 1 else "activities")
+
+    def whose(self, where: n.Expr) -> str:
+        """The `where` of an activity: "whose path starts with "/blog""; compound filters in parentheses."""
+        text = self.condition(where)
+        if isinstance(where, _COMPOUND) or (isinstance(where, n.Not) and isinstance(where.operand, _COMPOUND)):
+            return f"(whose {text})"
+        return f"whose {text}"
+
+    # ------------------------------------------------------------ the visitor
+
+    def visit(self, e: n.Expr) -> str:
+        method = getattr(self, "visit_" + type(e).__name__, None)
+        if method is None:
+            raise TypeError(f"no English for {type(e).__name__}: the documents need a checked policy")
+        return method(e)
+
+    def value(self, e: n.Expr) -> str:
+        """An expression in the place of a value (one side of a comparison)."""
+        return self.visit(e)
+
+    # literals
+    def visit_Number(self, e: n.Number) -> str:
+        return number(e.value)
+
+    def visit_String(self, e: n.String) -> str:
+        return f'"{e.value}"'
+
+    def visit_DateLit(self, e: n.DateLit) -> str:
+        return e.text or str(e.micros)
+
+    def visit_Bool(self, e: n.Bool) -> str:
+        return "true" if e.value else "false"
+
+    def visit_EnumValue(self, e: n.EnumValue) -> str:
+        return e.member if e.member.isidentifier() else f'"{e.member}"'
+
+    def visit_GradeValue(self, e: n.GradeValue) -> str:
+        return e.letter
+
+    # references
+    def visit_FieldRef(self, e: n.FieldRef) -> str:
+        if e.type.kind == "boolean":
+            return f"its {self._flag_name(e.name)} flag"
+        return f"its {words(e.name)}"
+
+    def visit_PropRef(self, e: n.PropRef) -> str:
+        if e.type.kind == "boolean":
+            return f"{self._flag_name(e.name)} flag"
+        return words(e.name)
+
+    def visit_StageRef(self, e: n.StageRef) -> str:
+        if e.index == 0:
+            at = with_article(stage_title(e.name)) if stage_is_noun(e.name) else f"at the {stage_title(e.name)} stage"
+            return f"it is at least {at} (always true)"
+        return f"it meets {self._criteria_of(e.name)}"
+
+    def _criteria_of(self, name: str) -> str:
+        """ "the MQL entry criteria", "the entry criteria of the hot stage"."""
+        if stage_is_noun(name):
+            return f"the {stage_title(name)} entry criteria"
+        return f"the entry criteria of the {stage_title(name)} stage"
+
+    def visit_Engagement(self, e: n.Engagement) -> str:
+        return "its engagement score"
+
+    def visit_Fit(self, e: n.Fit) -> str:
+        return "its fit score"
+
+    def visit_Grade(self, e: n.Grade) -> str:
+        return "its grade"
+
+    def visit_DaysSince(self, e: n.DaysSince) -> str:
+        return f"the number of whole days since its {words(e.field_name)}"
+
+    # arithmetic
+    def visit_Neg(self, e: n.Neg) -> str:
+        return "minus " + self._operand(e.operand, tight=True)
+
+    def visit_Arith(self, e: n.Arith) -> str:
+        word = {"+": "plus", "-": "minus", "*": "times"}[e.op]
+        tight = e.op == "*"
+        left = self._operand(e.left, tight=tight)
+        right = self._operand(e.right, tight=tight or e.op == "-")
+        return f"{left} {word} {right}"
+
+    def _operand(self, e: n.Expr, tight: bool) -> str:
+        text = self.value(e)
+        if isinstance(e, n.Arith) and tight and e.op in "+-":
+            return f"({text})"
+        return text
+
+    # tests
+    def visit_Compare(self, e: n.Compare) -> str:
+        return self._compare(e.left, e.op, e.right)
+
+    def _compare(self, left: n.Expr, op: str, right: n.Expr, complemented: bool = False) -> str:
+        """`left op right`; complemented: this is `not (left op' right)`, which holds for unknown values too."""
+        if _literal(left) and not _literal(right):
+            left, op, right = right, _FLIP[op], left
+        missing = self._can_be_missing(left) or self._can_be_missing(right)
+        note = _UNKNOWN if missing and (op == "!=" or (complemented and op != "=")) else ""
+        days_value = _constant(right)
+        if isinstance(left, n.DaysSince) and days_value is not None:
+            # `days since f OP v`: v days ago, or, for a negative v, -v days from now (the order turned).
+            if days_value < 0:
+                op, days_value, when = _FLIP[op], -days_value, "from now"
+            else:
+                when = "ago"
+            days = "day" if days_value == 1 else "days"
+            verb = "was" if when == "ago" else "is"
+            return f"its {words(left.field_name)} {verb} {_AGO_WORDS[op]} {number(days_value)} {days} {when}{note}"
+        if isinstance(left, (n.FieldRef, n.PropRef)) and left.type.kind == "boolean" and isinstance(right, n.Bool):
+            verb = "is" if op == "=" else "is not"
+            return f"{self.value(left)} {verb} {self.value(right)}{note}"
+        subject = self.value(left)
+        kind = self._kind(left) or self._kind(right)
+        if kind == "enum" and op not in ("=", "!=") and isinstance(right, n.EnumValue):
+            return f"{subject} {self._enum_order(op, right)}{note}"
+        words_ = _DATE_WORDS if kind == "date" else _NUMBER_WORDS
+        return f"{subject} {words_[op]} {self.value(right)}{note}"
+
+    def _enum_order(self, op: str, member: n.EnumValue) -> str:
+        members = member.type.members
+        i = member.index
+        chosen = {
+            "<": members[:i],
+            "<=": members[: i + 1],
+            ">": members[i + 1 :],
+            ">=": members[i:],
+        }[op]
+        name = self.visit_EnumValue(member)
+        lead = {"<": f"below {name}", "<=": f"{name} or lower", ">": f"above {name}", ">=": f"{name} or higher"}[op]
+        listed = join_or([m if m.isidentifier() else f'"{m}"' for m in chosen]) or "nothing"
+        return f"is {lead} ({listed})"
+
+    def visit_InList(self, e: n.InList) -> str:
+        subject = self.value(e.operand)
+        items = [self.value(i) for i in e.items]
+        if not e.negated:
+            return f"{subject} is {join_or(items)}"
+        note = _UNKNOWN if self._can_be_missing(e.operand) else ""
+        if len(items) == 1:
+            return f"{subject} is not {items[0]}{note}"
+        return f"{subject} is not one of {', '.join(items)}{note}"
+
+    def visit_TextTest(self, e: n.TextTest) -> str:
+        return self._text_test(e, negated=False)
+
+    def _text_test(self, e: n.TextTest, negated: bool) -> str:
+        verb = _TEXT_VERBS[e.op][1 if negated else 0]
+        note = _UNKNOWN if negated and (self._can_be_missing(e.left) or self._can_be_missing(e.right)) else ""
+        return f"{self.value(e.left)} {verb} {self.value(e.right)}{note}"
+
+    def visit_IsMissing(self, e: n.IsMissing) -> str:
+        return f"{self.value(e.operand)} is {'present' if e.negated else 'missing'}"
+
+    # logic
+    def visit_Not(self, e: n.Not) -> str:
+        return self.negation(e.operand)
+
+    def visit_And(self, e: n.And) -> str:
+        operands = self._flat(e)
+        parts = []
+        for i, o in enumerate(operands):
+            last = i == len(operands) - 1
+            if isinstance(o, n.Or) and last and not any(isinstance(x, _COMPOUND) for x in self._flat(o)):
+                parts.append("either " + self.condition(o))
+            elif isinstance(o, _COMPOUND) and not (isinstance(o, n.AtLeast) and last):
+                parts.append(f"({self.condition(o)})")
+            else:
+                parts.append(self.condition(o))
+        return " and ".join(parts)
+
+    def visit_Or(self, e: n.Or) -> str:
+        operands = self._flat(e)
+        parts = []
+        for i, o in enumerate(operands):
+            last = i == len(operands) - 1
+            if isinstance(o, _COMPOUND) and not (isinstance(o, n.AtLeast) and last):
+                parts.append(f"({self.condition(o)})")
+            else:
+                parts.append(self.condition(o))
+        return " or ".join(parts)
+
+    def visit_AtLeast(self, e: n.AtLeast) -> str:
+        return f"at least {e.count} of: " + "; ".join(self._item(o) for o in e.conditions)
+
+    def _item(self, e: n.Expr) -> str:
+        """One item of a `;`-separated list: a nested list goes in parentheses."""
+        text = self.condition(e)
+        if isinstance(e, n.AtLeast) or (";" in text and isinstance(e, _COMPOUND)):
+            return f"({text})"
+        return text
+
+    def visit_Did(self, e: n.Did) -> str:
+        return self._did(e, e.negated)
+
+    def _did(self, e: n.Did, negated: bool) -> str:
+        noun = self.activity_noun(e.activity)
+        nouns = self.activity_noun(e.activity, 2)
+        if e.activity is None and e.times == 1:
+            thing = "no activity" if negated else "some activity"
+        elif negated:
+            thing = f"no {noun}" if e.times == 1 else f"fewer than {e.times} {nouns}"
+        else:
+            thing = with_article(noun) if e.times == 1 else f"at least {e.times} {nouns}"
+        whose = " " + self.whose(e.where) if e.where is not None else ""
+        if e.within is not None:
+            return f"it had {thing}{whose} in the last {duration(e.within)}"
+        if negated and e.times == 1:  # no window: all of its history
+            never = "any activity" if e.activity is None else with_article(noun)
+            return f"it has never had {never}{whose}"
+        return f"it has had {thing}{whose}"
+
+    # ------------------------------------------------------------ helpers
+
+    def _flat(self, e: n.Expr) -> tuple[n.Expr, ...]:
+        """The operands of an And/Or, nested ones of the same kind merged (same meaning)."""
+        kind = type(e)
+        out: list[n.Expr] = []
+        for o in e.operands:
+            if type(o) is kind:
+                out.extend(self._flat(o))
+            else:
+                out.append(o)
+        return tuple(out)
+
+    def _flag_name(self, name: str) -> str:
+        """`is_customer` -> "customer": the flag's subject, without a leading `is_`."""
+        if name.startswith("is_") and len(name) > 3:
+            return words(name[3:])
+        return words(name)
+
+    def _flag(self, e: n.Expr, holds: bool) -> str:
+        """A boolean field or property standing alone as a condition (missing counts as false)."""
+        if isinstance(e, (n.FieldRef, n.PropRef)) and e.type.kind == "boolean":
+            return f"{self.value(e)} is true" if holds else f"{self.value(e)} is not true (false or unknown)"
+        return self.value(e) if holds else "not " + self.value(e)
+
+    def _kind(self, e: n.Expr) -> Optional[str]:
+        if isinstance(e, (n.FieldRef, n.PropRef)):
+            return e.type.kind
+        if isinstance(e, n.EnumValue):
+            return "enum"
+        if isinstance(e, n.DateLit):
+            return "date"
+        if isinstance(e, (n.Number, n.Engagement, n.Fit, n.DaysSince, n.Arith, n.Neg)):
+            return "number"
+        return None
+
+    def _can_be_missing(self, e: n.Expr) -> bool:
+        """Whether the value may be unknown for some lead (LANGUAGE.md section 5)."""
+        if isinstance(e, (n.FieldRef, n.PropRef, n.DaysSince)):
+            return True
+        if isinstance(e, n.Grade):
+            return self.grade_can_be_missing
+        if isinstance(e, n.Neg):
+            return self._can_be_missing(e.operand)
+        if isinstance(e, n.Arith):
+            return self._can_be_missing(e.left) or self._can_be_missing(e.right)
+        return False
