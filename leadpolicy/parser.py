@@ -6,7 +6,9 @@ a conflict in it is an error at build time, not a surprise at parse time.
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from importlib import resources
@@ -74,6 +76,22 @@ def number_value(text: str) -> float:
     return float(text.replace("_", ""))
 
 
+MAX_COUNT = 1_000_000  # `at least N times`, `N times`, `at least N of`
+MAX_DURATION_DAYS = 1_000_000  # about 2,700 years: beyond any CRM's history
+
+
+def _finite(token: Token) -> float:
+    """A number literal's value; one too large for a float is an error, not infinity."""
+    value = number_value(token)
+    if math.isinf(value):
+        raise _Failed("bad-number", f"`{_short(token)}` is too large a number", _span(token), "write a number below 1e308")
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
 _UNITS = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 
 
@@ -113,8 +131,12 @@ def _date_literal(token: Token) -> n.DateLit:
 
 def _whole(token: Token, what: str) -> int:
     value = number_value(token)
-    if value != int(value) or value < 1:
-        raise _Failed("bad-count", f"{what} must be a whole number of at least 1, not `{token}`", _span(token))
+    if not 1 <= value <= MAX_COUNT or value != int(value):  # infinity fails the range first
+        raise _Failed(
+            "bad-count",
+            f"{what} must be a whole number from 1 to {MAX_COUNT:,}, not `{_short(token)}`",
+            _span(token),
+        )
     return int(value)
 
 
@@ -213,7 +235,7 @@ class _Builder(Transformer):
             str(activity),
             where,
             within,
-            number_value(max_) if max_ is not None else None,
+            _finite(max_) if max_ is not None else None,
             points_text=points_text,
             max_text=str(max_) if max_ is not None else "",
             activity_span=_span(activity),
@@ -225,7 +247,7 @@ class _Builder(Transformer):
 
     def decay(self, meta, children):
         percent, every = children
-        return n.Decay(number_value(percent), every, percent_text=str(percent), span=_span(meta))
+        return n.Decay(_finite(percent), every, percent_text=str(percent), span=_span(meta))
 
     def fit_group(self, meta, children):
         name, *rules = children
@@ -265,7 +287,7 @@ class _Builder(Transformer):
     def points(self, meta, children):
         sign = children[0] if len(children) == 2 else None
         number = children[-1]
-        value = number_value(number)
+        value = _finite(number)
         if sign is not None and sign == "-":
             value = -value
         return value, (str(sign) if sign else "") + str(number)
@@ -278,7 +300,17 @@ class _Builder(Transformer):
         value = number_value(amount)
         if value <= 0:
             raise _Failed("bad-duration", f"a duration must be positive, not `{amount} {unit}`", _span(meta))
-        return n.Duration(value, _UNITS[str(unit)], text=str(amount), span=_span(meta))
+        duration = n.Duration(value, _UNITS[str(unit)], text=str(amount), span=_span(meta))
+        if value * n.UNIT_SECONDS[duration.unit] > MAX_DURATION_DAYS * 86400:
+            raise _Failed(
+                "bad-duration",
+                f"`{_short(amount)} {unit}` is longer than any lead's history",
+                _span(meta),
+                f"durations go up to {MAX_DURATION_DAYS:,} days; leave out `within` to count all of history",
+            )
+        if duration.micros < 1:
+            raise _Failed("bad-duration", f"`{amount} {unit}` is shorter than a microsecond", _span(meta))
+        return duration
 
     # -- conditions
 
@@ -356,8 +388,10 @@ class _Builder(Transformer):
     def at_least(self, meta, children):
         count, *conditions = children
         value = number_value(count)
-        if value != int(value):
-            raise _Failed("bad-count", f"`at least` needs a whole number, not `{count}`", _span(count))
+        if math.isinf(value) or value != int(value) or value > MAX_COUNT:
+            raise _Failed(
+                "bad-count", f"`at least` needs a whole number up to {MAX_COUNT:,}, not `{_short(count)}`", _span(count)
+            )
         return n.AtLeast(int(value), tuple(conditions), span=_span(meta))
 
     def add(self, meta, children):
@@ -397,11 +431,11 @@ class _Builder(Transformer):
 
     def number(self, meta, children):
         (token,) = children
-        return n.Number(number_value(token), text=str(token), span=_span(token))
+        return n.Number(_finite(token), text=str(token), span=_span(token))
 
     def neg_number(self, meta, children):
         _, token = children
-        return n.Number(-number_value(token), text="-" + str(token), span=_span(meta))
+        return n.Number(-_finite(token), text="-" + str(token), span=_span(meta))
 
     def string(self, meta, children):
         (token,) = children
@@ -512,7 +546,7 @@ class _Builder(Transformer):
 
     def signed(self, meta, children):
         sign = children[0] if len(children) == 2 and children[0] is not None else None
-        value = number_value(children[-1])
+        value = _finite(children[-1])
         return -value if sign else value
 
 
@@ -631,11 +665,63 @@ def parse_tests(text: str, path: str = "<memory>") -> tuple[n.TestBlock, ...]:
     return tuple(block.items[0] for block in blocks)
 
 
+MAX_NESTING = 64  # conditions and arithmetic nested deeper than this are refused
+MAX_PARSE_DEPTH = 2_000  # Lark tree levels (a long `or` chain is deep there, flat in the AST)
+
+
+def _too_deep(tree: Tree) -> Optional[Tree]:
+    """The first subtree nested deeper than the back ends promise to handle, or None.
+    Iterative, so that a hostile input cannot exhaust the stack here."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_PARSE_DEPTH:
+            return node
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1))
+    return None
+
+
+def _expression_depth(node: n.Node) -> tuple[int, Optional[n.Node]]:
+    """How deep expressions nest (And/Or chains are flat), and the deepest node."""
+    deepest, where = 0, None
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        depth += isinstance(current, n.Expr)
+        if depth > deepest:
+            deepest, where = depth, current
+        stack.extend((child, depth) for child in current.children())
+    return deepest, where
+
+
+def _nesting_error(span: Optional[Span], path: str, text: str, message: str) -> PolicyError:
+    return PolicyError(
+        [
+            Diagnostic(
+                "too-deep",
+                "error",
+                message,
+                span,
+                "split it: give parts of it their own rules or stages",
+                path,
+            )
+        ],
+        text,
+    )
+
+
 def _parse(text: str, path: str, start: str):
     try:
         tree = lark_parser().parse(text, start=start)
     except UnexpectedInput as error:
         raise PolicyError([_syntax_diagnostic(error, text, path)], text) from None
+    deep = _too_deep(tree)
+    if deep is not None:
+        raise _nesting_error(_span(deep.meta), path, text, "this condition is too long or nested too deeply to read")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # the transformer recurses once per tree level
     try:
         result = _Builder().transform(tree)
     except Exception as error:  # VisitError wraps what the callbacks raised
@@ -644,6 +730,11 @@ def _parse(text: str, path: str, start: str):
             code, message, span, help_ = original.diagnostic
             raise PolicyError([Diagnostic(code, "error", message, span, help_, path)], text) from None
         raise
+    finally:
+        sys.setrecursionlimit(limit)
+    depth, deepest = _expression_depth(result if isinstance(result, n.Node) else n.Block("tests", result))
+    if depth > MAX_NESTING:
+        raise _nesting_error(deepest.span, path, text, f"this condition nests more than {MAX_NESTING} levels deep")
     if isinstance(result, n.Policy):
         from dataclasses import replace
 
