@@ -276,6 +276,15 @@ def _integer(value: int) -> Expr:
     return Expr(code, UNARY if code.startswith("-") else ATOM)
 
 
+def _micros(duration: n.Duration) -> int:
+    """A duration in whole microseconds (nodes.Duration.micros), or a CompileError."""
+    try:
+        return int(duration.micros)
+    except (OverflowError, ValueError):
+        raise CompileError(f"{_at(duration)}: the duration {_say(duration.text or duration.amount)} "
+                           f"{_say(duration.unit)} is too long") from None
+
+
 def _dict_code(table: dict) -> str:
     return "{" + ", ".join(f"{_lit(key)}: {_lit(value)}" for key, value in table.items()) + "}"
 
@@ -339,6 +348,8 @@ class _ModuleWriter:
         self.stage_locals = [_name("is_", s.name, i) for i, s in enumerate(self.stages)]
         self.scope: Optional[str] = None  # the activity type whose properties are in scope
         self.named: dict[n.Expr, str] = {}  # conditions already held in a local (fit rules)
+        self.used_named: set[str] = set()  # those locals that later code reads
+        self.fit_locals: list[tuple[list, int, str, str]] = []  # (lines, index, local, condition)
         self.enum_notes: list[str] = []  # enum members in the code being emitted
         self.helpers: set[str] = set()  # the reading helpers the module needs
         self.counters: dict[str, int] = {}
@@ -348,7 +359,7 @@ class _ModuleWriter:
         self.decay_base: Optional[str] = None  # the literal (1 - X/100)
         self.decay_every = 0  # the period in microseconds
         if decay is not None:
-            self.decay_every = int(decay.every.micros)
+            self.decay_every = _micros(decay.every)
             if self.decay_every <= 0:
                 raise CompileError(f"{_at(decay)}: the decay period must be positive")
             self.decay_base = _lit(float(1 - decay.percent / 100))
@@ -404,6 +415,7 @@ class _ModuleWriter:
         if self.scope is None:
             local = self.named.get(node)
             if local is not None:
+                self.used_named.add(local)
                 return Expr(local, ATOM)
         if isinstance(node, (n.FieldRef, n.PropRef)):
             return Expr(f"{self.emit(node).code} is True", CMP)
@@ -582,7 +594,8 @@ class _ModuleWriter:
     def _emit_And(self, node: n.And) -> Expr:
         if not node.operands:
             return Expr("True", ATOM)
-        return Expr(" and ".join(_wrap(self.condition(c), NOT) for c in node.operands), AND)
+        # `a and (b and c)` is `a and b and c`: the same value, the same order
+        return Expr(" and ".join(_wrap(self.condition(c), AND) for c in node.operands), AND)
 
     def _emit_Or(self, node: n.Or) -> Expr:
         if not node.operands:
@@ -603,7 +616,7 @@ class _ModuleWriter:
 
     def _did_counter(self, node: n.Did) -> str:
         """The counter of the activities a `did` counts; one per distinct (type, where, within)."""
-        within = int(node.within.micros) if node.within is not None else None
+        within = _micros(node.within) if node.within is not None else None
         if node.activity is None:
             if node.where is not None:
                 raise CompileError(f"{_at(node)}: `did activity` takes no `where`")
@@ -630,7 +643,7 @@ class _ModuleWriter:
         saved, self.scope = self.scope, decl.name
         outer, self.enum_notes = self.enum_notes, []
         try:
-            return _wrap(self.condition(where), NOT), self._notes()
+            return _wrap(self.condition(where), AND), self._notes()
         finally:
             self.scope, self.enum_notes = saved, outer
 
@@ -653,6 +666,10 @@ class _ModuleWriter:
         grade = self._grade_section()
         stages = self._stage_section()
         decision = self._decision_section()
+        # A fit rule's local stays only where later code reads it (BANT's `at least`).
+        for lines, index, local, condition in reversed(self.fit_locals):
+            if local not in self.used_named:
+                lines[index:index + 2] = [f"if {condition}:"]
 
         lines = self._read_as_of() + [""] + self._read_fields() + [""] + self._read_activities()
         lines += ["", *self._read_previous(), "hits = []"]
@@ -968,7 +985,7 @@ class _ModuleWriter:
             decl = self._activity(item.activity, item)
             number = self._next("eng_")
             total = _RuleTotal(item, f"eng_{number}", f"n_{number}")
-            within = int(item.within.micros) if item.within is not None else None
+            within = _micros(item.within) if item.within is not None else None
             where, notes = self._where(decl, item.where)
             self._loop(decl).rules.append((f"{_at(item)} {_say(item.name)}{notes}", within, where, total))
             totals.append(total)
@@ -1007,6 +1024,7 @@ class _ModuleWriter:
             group = "" if rule.group is None else f" (group {_say(rule.group)})"
             condition = self.condition(rule.condition).code
             lines.append(f"# {_at(rule)} {_say(rule.name)}{group}{self._notes()}")
+            self.fit_locals.append((lines, len(lines), local, condition))
             lines.append(f"{local} = {condition}")
             self.named.setdefault(rule.condition, local)
             lines += [f"if {local}:", f"    fit += {points}"]

@@ -538,7 +538,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                     if at <= now_utc:  # not after as_of
                         factor = None  # the decay factor, computed at most once per activity
                         # line 35 'Read a blog post'
-                        if at >= since_90_days and (p_path is not None and p_path.startswith('/blog')):
+                        if at >= since_90_days and p_path is not None and p_path.startswith('/blog'):
                             periods = (now_utc - at).days // 30
                             factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                             eng_1 += 5.0 * factor
@@ -595,7 +595,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                         p_minutes = _read_number(p_minutes, 'webinar.minutes', lead_id)
                     if at <= now_utc:  # not after as_of
                         # line 38 'Attended a webinar'
-                        if (p_minutes is not None and p_minutes >= 20.0):
+                        if p_minutes is not None and p_minutes >= 20.0:
                             periods = (now_utc - at).days // 30
                             factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                             eng_4 += 30.0 * factor
@@ -640,7 +640,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
             p_path = props['path']
             factor = None  # the decay factor, computed at most once per activity
             # line 35 'Read a blog post'
-            if age <= 7776000000000 and (p_path is not None and p_path.startswith('/blog')):
+            if age <= 7776000000000 and p_path is not None and p_path.startswith('/blog'):
                 periods = age // 2592000000000
                 factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                 eng_1 += 5.0 * factor
@@ -684,7 +684,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
         for age, props in acts['webinar']:
             p_minutes = props['minutes']
             # line 38 'Attended a webinar'
-            if (p_minutes is not None and p_minutes >= 20.0):
+            if p_minutes is not None and p_minutes >= 20.0:
                 periods = age // 2592000000000
                 factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                 eng_4 += 30.0 * factor
@@ -752,8 +752,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
         fit += 25.0
         hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Decision maker', 'points': 25.0})
     # line 50 'Influencer' (group 'authority'); 1 is 'manager'
-    fit_3 = f_seniority == 1
-    if fit_3:
+    if f_seniority == 1:
         fit += 10.0
         hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Influencer', 'points': 10.0})
     # line 53 'Target industry' (group 'need'); 0 is 'saas', 1 is 'fintech'
@@ -762,8 +761,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
         fit += 20.0
         hits.append({'section': 'fit', 'group': 'need', 'rule': 'Target industry', 'points': 20.0})
     # line 54 'Mid-market or larger' (group 'need')
-    fit_5 = f_company_size is not None and f_company_size >= 200.0
-    if fit_5:
+    if f_company_size is not None and f_company_size >= 200.0:
         fit += 15.0
         hits.append({'section': 'fit', 'group': 'need', 'rule': 'Mid-market or larger', 'points': 15.0})
     # line 57 'Buying this quarter' (group 'timeline')
@@ -772,13 +770,11 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
         fit += 15.0
         hits.append({'section': 'fit', 'group': 'timeline', 'rule': 'Buying this quarter', 'points': 15.0})
     # line 59 'Free email address'
-    fit_7 = (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com'))
-    if fit_7:
+    if (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com')):
         fit += -30.0
         hits.append({'section': 'fit', 'group': None, 'rule': 'Free email address', 'points': -30.0})
     # line 60 'Three of four BANT signals'
-    fit_8 = fit_1 + fit_2 + fit_4 + fit_6 >= 3
-    if fit_8:
+    if fit_1 + fit_2 + fit_4 + fit_6 >= 3:
         fit += 10.0
         hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
 
