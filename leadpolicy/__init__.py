@@ -87,10 +87,16 @@ class Policy:
         evaluate = self._evaluate
         for index, lead in enumerate(leads):
             try:
-                lead_id, fields, activities, previous = split_lead(lead, index)
-                yield Decision(evaluate(fields, activities or (), fixed, previous, lead_id))
+                if lead.__class__ is dict:  # the usual case, as json.loads gives it: no split_lead call
+                    get = lead.get
+                    data = evaluate(get("fields"), get("activities") or (), fixed, get("stage"), get("id"))
+                else:
+                    lead_id, fields, activities, previous = split_lead(lead, index)
+                    data = evaluate(fields, activities or (), fixed, previous, lead_id)
             except LeadDataError as error:
                 yield error
+                continue
+            yield Decision(data)
 
     def __repr__(self) -> str:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"

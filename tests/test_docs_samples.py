@@ -10,6 +10,7 @@ docs never rot. The fence's info string says how:
     ```sh                          `leadpolicy ...` lines are run and must exit 0
                                    (or the status written as `# exit N` after them)
     ```json                        parses as JSON
+    ```yaml                        each `run: leadpolicy ...` step is run and must exit 0
     ```text / ``` (no info)        prose-like text, not checked
 """
 
@@ -42,7 +43,7 @@ def samples():
             info, body = match.group(1).strip(), match.group(2)
             line = text.count("\n", 0, match.start()) + 1
             kind = info.split()[0] if info else "text"
-            if kind in ("policy", "python", "console", "sh", "json"):
+            if kind in ("policy", "python", "console", "sh", "json", "yaml"):
                 yield pytest.param(path, info, body, id=f"{path.name}:{line}:{kind}")
 
 
@@ -84,6 +85,12 @@ def test_sample(path: Path, info: str, body: str, workdir: Path) -> None:
             assert result.exit_code == wanted, f"{line}\n{result.output}"
     elif kind == "json":
         json.loads(body)
+    elif kind == "yaml":
+        steps = [line.split("run:", 1)[1].strip() for line in body.splitlines() if "run: leadpolicy " in line]
+        assert steps, "a yaml sample without leadpolicy steps"
+        for step in steps:
+            result = run_cli(step)
+            assert result.exit_code == 0, f"{step}\n{result.output}"
 
 
 def check_policy_sample(body: str, option: dict) -> None:

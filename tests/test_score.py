@@ -1,0 +1,260 @@
+"""Batch scoring: `leadpolicy score` (click's runner and a subprocess) and
+`Policy.evaluate_many`, on the acme policy and the benchmark workload's leads."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import leadpolicy
+from leadpolicy import batch
+from leadpolicy.cli import main
+
+ROOT = Path(__file__).parent.parent
+ACME = str(ROOT / "policies" / "acme.policy")
+AS_OF = "2026-11-22T00:00:00Z"
+
+
+def _workload():
+    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+WORKLOAD = _workload()
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return leadpolicy.load(ACME)
+
+
+@pytest.fixture(scope="module")
+def leads():
+    return WORKLOAD.generate_leads(500, seed=7, error_rate=0.03)
+
+
+def run(*args: str, input=None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def jsonl(leads) -> str:
+    return "".join(json.dumps(lead) + "\n" for lead in leads)
+
+
+def rows(text: str) -> list:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def expected_row(policy, lead, as_of=AS_OF):
+    try:
+        decision = policy.evaluate(lead.get("fields"), lead.get("activities") or (), as_of, lead.get("stage"), lead.get("id"))
+    except leadpolicy.LeadDataError as error:
+        return {"id": lead.get("id"), "error": error.to_dict()}
+    return {"id": lead.get("id"), **decision.to_dict()}
+
+
+# ---------------------------------------------------------------- order and parallel runs
+
+
+def test_jobs_2_gives_the_rows_of_jobs_1_in_input_order(tmp_path, leads, policy, monkeypatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK_BYTES", 16 * 1024)  # 500 leads -> dozens of chunks
+    source = tmp_path / "leads.jsonl"
+    source.write_text(jsonl(leads), encoding="utf-8")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first = run("score", ACME, str(source), "-o", str(one), "--as-of", AS_OF, "--jobs", "1")
+    second = run("score", ACME, str(source), "-o", str(two), "--as-of", AS_OF, "--jobs", "2")
+    assert first.exit_code == second.exit_code == 1  # the workload has data errors
+    assert "2 processes" in second.stderr and "processes" not in first.stderr
+    assert one.read_bytes() == two.read_bytes()
+    got = rows(one.read_text(encoding="utf-8"))
+    assert [row["id"] for row in got] == [lead["id"] for lead in leads]
+    for number, (row, lead) in enumerate(zip(got, leads), 1):
+        wanted = expected_row(policy, lead)
+        if "error" in wanted:
+            wanted["line"] = number
+        assert row == wanted
+
+
+def test_subprocess_reads_standard_input_with_two_jobs(tmp_path, leads) -> None:
+    text = jsonl(leads[:300])
+    command = [sys.executable, "-m", "leadpolicy", "score", ACME, "-", "--as-of", AS_OF, "--jobs", "2", "--quiet"]
+    result = subprocess.run(command, input=text, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stderr == ""  # --quiet, and no progress counter in a pipe
+    in_process = run("score", ACME, "-", "--as-of", AS_OF, "--jobs", "1", "--quiet", input=text)
+    assert result.stdout == in_process.stdout
+    assert len(result.stdout.splitlines()) == 300
+
+
+# ---------------------------------------------------------------- error rows
+
+
+def test_error_rows_keep_their_place_and_the_run_exits_1_after_every_row(tmp_path, policy) -> None:
+    good = {"id": "ok-1", "fields": {"seniority": "vp", "industry": "SaaS"},
+            "activities": [{"type": "form_submit", "at": "2026-11-20T09:00:00Z", "form": "demo"}]}
+    bad = {"id": "bad-1", "fields": {"budget": "lots"}}
+    lines = [json.dumps(good), json.dumps(bad), '{"id": "broken", "fields": {', "", "   ", "[1, 2]",
+             '{"id": "ok-2", "stage": "MQL"}']
+    result = run("score", ACME, "-", "--as-of", AS_OF, "--jobs", "1", input="\n".join(lines))
+    assert result.exit_code == 1
+    got = rows(result.stdout)
+    assert [row["id"] for row in got] == ["ok-1", "bad-1", None, None, "ok-2"]
+    assert got[0] == expected_row(policy, good)
+    assert got[1] == {"id": "bad-1", "line": 2, "error": {"field": "budget", "value": "lots",
+                                                           "message": "lead bad-1: field `budget`: cannot read `lots` as a number"}}
+    assert got[2]["line"] == 3 and got[2]["error"]["field"] is None and got[2]["error"]["value"] is None
+    assert got[2]["error"]["message"].startswith("line 3 is not valid JSON: ")
+    assert got[3]["line"] == 6 and got[3]["error"]["message"] == "line 6 is not a JSON object: `[1, 2]`"
+    assert got[4]["stage"] == "lead" and got[4]["previous_stage"] == "mql" and got[4]["change"] == "demoted"
+    assert "data errors: 3" in result.stderr
+    assert "line 2: lead bad-1: field `budget`" in result.stderr
+
+
+def test_blank_input_and_a_byte_order_mark(tmp_path) -> None:
+    source = tmp_path / "bom.jsonl"
+    source.write_bytes(b'\xef\xbb\xbf{"id": "a"}\r\n\r\n{"id": "b"}')  # BOM, CRLF, no final newline
+    result = run("score", ACME, str(source), "--as-of", AS_OF, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert [row["id"] for row in rows(result.stdout)] == ["a", "b"]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    result = run("score", ACME, str(empty))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "0 leads" in result.stderr
+
+
+def test_line_numbers_survive_chunking(tmp_path) -> None:
+    text = b"".join(b"\n" if i % 7 == 0 else b'{"id": %d}\n' % i for i in range(1, 400)) + b'{"id": 400}'
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(text)
+    for size in (1, 10, 64, 1000, 1 << 20):
+        chunks = list(batch.jsonl_chunks(io.BytesIO(text), size))
+        with open(path, "rb") as stream:  # a regular file with several jobs: (offset, length) chunks
+            ranges = [(line, text[offset: offset + length], n) for line, (offset, length), n in batch.jsonl_ranges(stream, size)]
+        for pieces in (chunks, ranges):
+            assert b"".join(chunk for _, chunk, _ in pieces) == text
+            offset = 0
+            for first_line, chunk, nbytes in pieces:
+                assert nbytes == len(chunk) and (chunk.endswith(b"\n") or offset + len(chunk) == len(text))
+                assert first_line == text[:offset].count(b"\n") + 1
+                offset += len(chunk)
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_output_has_the_flat_columns(tmp_path, leads, policy) -> None:
+    source = tmp_path / "leads.jsonl"
+    source.write_text(jsonl(leads[:120]), encoding="utf-8")
+    result = run("score", ACME, str(source), "--as-of", AS_OF, "--format", "csv", "--jobs", "1")
+    table = list(csv.reader(io.StringIO(result.stdout)))
+    assert table[0] == ["id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "rule", "error"]
+    assert len(table) == 121
+    for lead, row in zip(leads, table[1:]):
+        wanted = expected_row(policy, lead)
+        assert row[0] == lead["id"]
+        if "error" in wanted:
+            assert row[1:9] == [""] * 8 and row[9] == wanted["error"]["message"]
+        else:
+            assert row[1:4] == [wanted["stage"], wanted["previous_stage"] or "", wanted["change"]]
+            assert float(row[4]) == wanted["engagement"] and float(row[5]) == wanted["fit"]
+            assert row[6:] == [wanted["grade"] or "", wanted["reason"]["kind"], wanted["reason"]["rule"] or "", ""]
+
+
+def test_csv_input(tmp_path, leads, policy) -> None:
+    sample = [lead for lead in leads[:60] if "error" not in expected_row(policy, lead)]
+    names = ["email", "seniority", "company_size", "industry", "budget", "sales_status", "is_customer"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "stage", *names, "unknown_column", "activities"])
+    for lead in sample:
+        cells = ["" if lead["fields"].get(name) is None else str(lead["fields"][name]) if not isinstance(lead["fields"][name], bool)
+                 else str(lead["fields"][name]).lower() for name in names]
+        writer.writerow([lead["id"], lead.get("stage") or "", *cells, "x", json.dumps(lead["activities"])])
+    writer.writerow(["bad-json", "", *[""] * len(names), "", "[{"])
+    writer.writerow(["short-row", "mql"])
+    source = tmp_path / "leads.csv"
+    source.write_text(buffer.getvalue(), encoding="utf-8")
+    result = run("score", ACME, str(source), "--as-of", AS_OF, "--jobs", "1")
+    assert result.exit_code == 1  # the bad activities cell
+    got = rows(result.stdout)
+    assert len(got) == len(sample) + 2
+    for lead, row in zip(sample, got):
+        fields = {name: ("" if lead["fields"].get(name) is None else lead["fields"][name]) for name in names}
+        assert row == expected_row(policy, {**lead, "fields": fields})
+    assert got[-2]["id"] == "bad-json" and got[-2]["error"]["field"] == "activities"
+    assert got[-2]["line"] == len(sample) + 2
+    assert got[-1]["id"] == "short-row" and got[-1]["previous_stage"] == "mql"
+    # --input-format for a file whose name does not say CSV
+    renamed = tmp_path / "leads.txt"
+    renamed.write_text(buffer.getvalue(), encoding="utf-8")
+    again = run("score", ACME, str(renamed), "--as-of", AS_OF, "--input-format", "csv", "--jobs", "2")
+    assert again.stdout == result.stdout
+
+
+# ---------------------------------------------------------------- options and the summary
+
+
+def test_as_of_applies_to_every_lead(leads, policy) -> None:
+    text = jsonl(leads[:50])
+    later = "2027-01-15"
+    now = rows(run("score", ACME, "-", "--as-of", AS_OF, input=text).stdout)
+    then = rows(run("score", ACME, "-", "--as-of", later, input=text).stdout)
+    assert now != then
+    assert then == [dict(expected_row(policy, lead, later), **({"line": i} if "error" in expected_row(policy, lead, later) else {}))
+                    for i, lead in enumerate(leads[:50], 1)]
+    bad = run("score", ACME, "-", "--as-of", "yesterday", input=text)
+    assert bad.exit_code == 2 and "--as-of" in bad.stderr
+
+
+def test_summary_counts_stages_and_changes(leads) -> None:
+    result = run("score", ACME, "-", "--as-of", AS_OF, "--jobs", "1", input=jsonl(leads[:200]))
+    got = rows(result.stdout)
+    decisions = [row for row in got if "error" not in row]
+    errors = len(got) - len(decisions)
+    assert errors > 0
+    first, by_stage, by_change, error_line = result.stderr.splitlines()[:4]
+    assert first.startswith("200 leads scored in ") and "leads per second" in first
+    for stage in ("lead", "mql", "sql", "disqualified"):
+        assert f"{stage} {sum(row['stage'] == stage for row in decisions)}" in by_stage
+    for change in ("new", "unchanged", "promoted", "demoted", "disqualified"):
+        assert f"{change} {sum(row['change'] == change for row in decisions)}" in by_change
+    assert by_stage.index("lead ") < by_stage.index("mql ") < by_stage.index("sql ") < by_stage.index("disqualified ")
+    assert error_line.strip().startswith(f"data errors: {errors}")
+    quiet = run("score", ACME, "-", "--as-of", AS_OF, "--quiet", input=jsonl(leads[:20]))
+    assert quiet.stderr == "" and len(quiet.stdout.splitlines()) == 20
+
+
+def test_usage_errors_exit_2(tmp_path) -> None:
+    assert run("score", ACME, str(tmp_path / "missing.jsonl")).exit_code == 2
+    assert run("score", ACME, "-", "--jobs", "0", input="").exit_code == 2
+
+
+# ---------------------------------------------------------------- evaluate_many
+
+
+def test_evaluate_many_yields_errors_in_place(policy, leads) -> None:
+    batch_leads = leads[:100] + [[1, 2], {"id": "x", "fields": {"budget": "lots"}}, {"id": "y", "fields": {"seniority": "VP"}}]
+    outcomes = list(policy.evaluate_many(batch_leads, as_of=AS_OF))
+    assert len(outcomes) == len(batch_leads)
+    for lead, outcome in zip(batch_leads, outcomes):
+        if not isinstance(lead, dict):
+            assert isinstance(outcome, leadpolicy.LeadDataError) and "#101" in str(outcome)
+            continue
+        wanted = expected_row(policy, lead)
+        if "error" in wanted:
+            assert isinstance(outcome, leadpolicy.LeadDataError) and outcome.to_dict() == wanted["error"]
+        else:
+            assert isinstance(outcome, leadpolicy.Decision) and outcome.to_dict() == {k: v for k, v in wanted.items() if k != "id"}
+    assert isinstance(outcomes[-2], leadpolicy.LeadDataError) and outcomes[-2].lead_id == "x"
+    assert outcomes[-1].stage == "lead"
