@@ -89,10 +89,10 @@ class Policy:
             try:
                 if lead.__class__ is dict:  # the usual case, as json.loads gives it: no split_lead call
                     get = lead.get
-                    data = evaluate(get("fields"), get("activities") or (), fixed, get("stage"), get("id"))
+                    data = evaluate(get("fields"), get("activities"), fixed, get("stage"), get("id"))
                 else:
                     lead_id, fields, activities, previous = split_lead(lead, index)
-                    data = evaluate(fields, activities or (), fixed, previous, lead_id)
+                    data = evaluate(fields, activities, fixed, previous, lead_id)
             except LeadDataError as error:
                 yield error
                 continue
@@ -140,5 +140,5 @@ def loads(text: str, path: str = "<memory>") -> Policy:
 def load(path: Union[str, Path]) -> Policy:
     """Load a policy file. Raises PolicyError (and OSError if it cannot be read)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the policy
     return loads(text, str(path))

@@ -229,7 +229,7 @@ class Scorer:
                     raise DataError(f"line {number} is not a JSON object: `{_show(lead)}`", value=lead)
                 get = lead.get
                 lead_id = get("id")
-                decision = evaluate(get("fields"), get("activities") or (), as_of, get("stage"), lead_id)
+                decision = evaluate(get("fields"), get("activities"), as_of, get("stage"), lead_id)
             except DataError as error:
                 errors += 1
                 problem = error.to_dict()

@@ -199,10 +199,10 @@ class Checker:
                 props[p.name.lower()] = p.name
                 self._check_type(p.type)
         for i, s in enumerate(self.policy.stages):
-            if s.name == DISQUALIFIED:
+            if s.name.lower() == DISQUALIFIED:  # previous stages match without case
                 self.error(
                     "reserved-stage",
-                    "`disqualified` is reserved for the disqualified state and cannot name a stage",
+                    f"`{s.name}` is reserved for the disqualified state and cannot name a stage",
                     s.name_span,
                     "leads enter `disqualified` through the `disqualify` block; rename this stage",
                 )

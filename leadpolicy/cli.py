@@ -38,7 +38,7 @@ def policy_files(paths: Iterable[str]) -> list[Path]:
 
 def read_source(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the policy
     except FileNotFoundError:
         raise click.UsageError(f"no such file: {path}")
     except (OSError, UnicodeDecodeError) as error:
@@ -216,7 +216,7 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         lead_id, fields, activities, stage = split_lead(lead, 0)
         if previous_stage is not None:
             stage = previous_stage
-        decision = policy.evaluate(fields, activities or (), as_of, stage, lead_id)
+        decision = policy.evaluate(fields, activities, as_of, stage, lead_id)
     except LeadDataError as error:
         if as_json:
             click.echo(json.dumps({"id": lead.get("id"), "error": error.to_dict()}))

@@ -190,6 +190,8 @@ class _Gen:
         if float(amount.replace("_", "")) == 0:
             amount = "1"
         unit = self.pick(["hour", "hours", "day", "days", "week", "weeks"])
+        if float(amount.replace("_", "")) * {"h": 1 / 24, "d": 1, "w": 7}[unit[0]] > 1_000_000:
+            amount = "30"  # the parser refuses durations beyond 1,000,000 days
         if self.lossless:
             unit = unit.rstrip("s") + ("" if float(amount.replace("_", "")) == 1 else "s")
         return [amount, unit]

@@ -136,3 +136,8 @@ def test_warnings_do_not_block() -> None:
     result = checked('stages { lead  mql when fit >= 100 } fit { "F": +10 when budget > 1 }')
     assert result.ok
     assert "unreachable-threshold" in [d.code for d in result.warnings]
+
+
+def test_disqualified_in_any_case_cannot_name_a_stage() -> None:
+    result = check(parse(HEAD + "stages { lead  Disqualified when true }"))
+    assert [d.code for d in result.errors] == ["reserved-stage"]

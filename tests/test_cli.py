@@ -233,3 +233,21 @@ def test_check_is_clean_on_every_example_policy() -> None:
     assert result.exit_code == 0
     not_clean = [line for line in result.stdout.splitlines() if not line.endswith(": ok")]
     assert not_clean == [f"{ROOT / 'policies' / 'acme.policy'}: ok, 1 warning"]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_policy(tmp_path: Path) -> None:
+    path = tmp_path / "bom.policy"
+    path.write_bytes(b'\xef\xbb\xbfpolicy "B" version "1"\nstages { lead }\n')
+    assert run("check", str(path)).exit_code == 0
+    import leadpolicy
+
+    assert leadpolicy.load(path).name == "B"
+
+
+def test_evaluate_many_rejects_activities_that_are_not_a_list() -> None:
+    import leadpolicy
+
+    policy = leadpolicy.load(ACME)
+    outcomes = list(policy.evaluate_many([{"id": "L-1", "activities": {}}, {"id": "L-2", "activities": None}], as_of="2026-11-22"))
+    assert isinstance(outcomes[0], leadpolicy.LeadDataError) and outcomes[0].field == "activities"
+    assert outcomes[1].stage == "lead"
