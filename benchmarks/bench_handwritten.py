@@ -27,8 +27,14 @@ AS_OF = datetime(2026, 11, 22, tzinfo=timezone.utc)  # = workload.AS_OF
 
 EVALUATORS = {
     "handwritten": handwritten_acme.evaluate,
-    # "compiled": acme_policy.evaluate,   # the lead engineer adds the compiled module here
 }
+try:  # the compiled acme evaluator, from this checkout (benchmarks/run.py compares them side by side)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import leadpolicy  # noqa: E402
+
+    EVALUATORS["compiled"] = leadpolicy.load(Path(__file__).resolve().parent.parent / "policies" / "acme.policy").module.evaluate
+except Exception as error:  # noqa: BLE001 - a half-finished compiler must not stop the baseline
+    print(f"(compiled evaluator not available: {type(error).__name__}: {error})", file=sys.stderr)
 
 
 def load_leads(n, seed):

@@ -57,7 +57,7 @@ def rows(text: str) -> list:
 
 def expected_row(policy, lead, as_of=AS_OF):
     try:
-        decision = policy.evaluate(lead.get("fields"), lead.get("activities") or (), as_of, lead.get("stage"), lead.get("id"))
+        decision = policy.evaluate(lead.get("fields"), lead.get("activities"), as_of, lead.get("stage"), lead.get("id"))
     except leadpolicy.LeadDataError as error:
         return {"id": lead.get("id"), "error": error.to_dict()}
     return {"id": lead.get("id"), **decision.to_dict()}
