@@ -375,7 +375,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     if input_format is None:
         input_format = "csv" if input_path.lower().endswith(".csv") else "jsonl"
     if input_path == "-":
-        source = click.get_binary_stream("stdin")
+        source = sys.stdin.buffer
         size = None
     else:
         try:
@@ -394,7 +394,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
                 raise click.UsageError(f"cannot write {output}: {error}")
         else:
             sys.stdout.flush()
-            sink = click.get_binary_stream("stdout")
+            sink = sys.stdout.buffer
         progress = _Progress(size) if not quiet and sys.stderr.isatty() else None
         try:
             summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
