@@ -41,8 +41,10 @@ What the generated `evaluate` does for speed:
   at compile time; anything else (other types, and every value the runtime
   would reject) goes to the runtime readers. Activities that are not a list of
   plain objects, or hold anything the runtime must report, are read again by
-  `runtime.read_activities`, and scored from its result with the contract's
-  integer ages, literally.
+  `runtime.read_activities`, and its result goes through the same scoring code
+  again (each rule is emitted once): the age as a timedelta, exactly the
+  contract's integer ages;
+- one line per fit rule, engagement cap and hit, where the statement allows.
 Floating-point operations happen in the contract's order: totals summed per
 rule in input order from 0.0, `points * factor`, scores summed in file order.
 """
@@ -298,6 +300,16 @@ def _indent(lines: list[str], depth: int) -> list[str]:
     return [pad + line if line else "" for line in lines]
 
 
+def _statement(condition: Optional[str], body: list[str], comment: str) -> list[str]:
+    """`body` under `if condition` (none: always), with a comment: on one line when
+    every line of the body is a simple statement."""
+    if any(line.startswith(" ") or line.endswith(":") for line in body):
+        head = [f"# {comment}"]
+        return head + ([f"if {condition}:", *_indent(body, 1)] if condition is not None else body)
+    simple = "; ".join(body)
+    return [f"if {condition}: {simple}  # {comment}" if condition is not None else f"{simple}  # {comment}"]
+
+
 _PY_COMPARE = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _BARE = (n.FieldRef, n.PropRef, n.Grade)  # values held in one local that may be None
 _LITERALS = (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)
@@ -349,7 +361,8 @@ class _ModuleWriter:
         self.scope: Optional[str] = None  # the activity type whose properties are in scope
         self.named: dict[n.Expr, str] = {}  # conditions already held in a local (fit rules)
         self.used_named: set[str] = set()  # those locals that later code reads
-        self.fit_locals: list[tuple[list, int, str, str]] = []  # (lines, index, local, condition)
+        self.fit_locals: list[tuple] = []  # (lines, index, local, its two lines without the local)
+        self.reused = False  # whether the condition just emitted reads such a local
         self.enum_notes: list[str] = []  # enum members in the code being emitted
         self.helpers: set[str] = set()  # the reading helpers the module needs
         self.counters: dict[str, int] = {}
@@ -416,6 +429,7 @@ class _ModuleWriter:
             local = self.named.get(node)
             if local is not None:
                 self.used_named.add(local)
+                self.reused = True
                 return Expr(local, ATOM)
         if isinstance(node, (n.FieldRef, n.PropRef)):
             return Expr(f"{self.emit(node).code} is True", CMP)
@@ -667,9 +681,9 @@ class _ModuleWriter:
         stages = self._stage_section()
         decision = self._decision_section()
         # A fit rule's local stays only where later code reads it (BANT's `at least`).
-        for lines, index, local, condition in reversed(self.fit_locals):
+        for lines, index, local, replacement in reversed(self.fit_locals):
             if local not in self.used_named:
-                lines[index:index + 2] = [f"if {condition}:"]
+                lines[index:index + 2] = replacement
 
         lines = self._read_as_of() + [""] + self._read_fields() + [""] + self._read_activities()
         lines += ["", *self._read_previous(), "hits = []"]
@@ -786,107 +800,121 @@ class _ModuleWriter:
     def _read_activities(self) -> list[str]:
         """One pass over the raw activities that reads each one and, at once, adds it to
         every engagement rule total and `did` count of its type; or, for input the
-        runtime must read itself, the same over runtime.read_activities' result."""
+        runtime must read itself, a second time through the same code over
+        runtime.read_activities' result (so every rule is emitted once)."""
         init = []
         for total in self.totals:
-            init.append(f"{total.total} = 0.0  # {_at(total.rule)} {_say(total.rule.name)}")
-            init.append(f"{total.count} = 0")
+            init.append(f"{total.total} = 0.0; {total.count} = 0  # {_at(total.rule)} {_say(total.rule.name)}")
         for counter in self.dids.values():
             init.append(f"{counter} = 0  # {self.did_comments[counter]}")
         branches: list[str] = []
         keyword = "if"
         for code, decl in enumerate(self.policy.activities):
             loop = self.loops.get(decl.name)
-            branch: list[str] = []
+            read: list[str] = []
             for prop in decl.props:
                 target = loop.props.get(prop.name) if loop is not None else None
-                branch += self._read_value(target, f"item.get({_lit(prop.name)})", prop.type,
-                                           _lit(decl.name + "." + prop.name))
-            uses = self._uses(loop, fast=True)
+                read += self._read_value(target, f"item.get({_lit(prop.name)})", prop.type,
+                                         _lit(decl.name + "." + prop.name))
+            uses = self._uses(loop)
+            branch: list[str] = []
+            if read:
+                again = [f"{loop.props[p.name]} = props[{_lit(p.name)}]"
+                         for p in decl.props if loop is not None and p.name in loop.props]
+                if again:
+                    branch += ["if again:", *_indent(again, 1), "else:", *_indent(read, 1)]
+                else:
+                    branch += ["if not again:", *_indent(read, 1)]
             if uses:
-                branch += ["if at <= now_utc:  # not after as_of", *_indent(uses, 1)]
+                branch += ["if at <= ref:  # not after as_of", *_indent(uses, 1)]
             if branch:
                 branches += [f"{keyword} code == {code}:  # {_say(decl.name)}", *_indent(branch, 1)]
                 keyword = "elif"
-        since = [f"{local} = now_utc - {self._span(micros)}" for micros, local in sorted(self.since.items())]
+        since = [f"{local} = ref - {self._span(micros)}" for micros, local in sorted(self.since.items())]
         codes, codes_lower = self._activity_codes()
-        lines = [
+        names = _lit(tuple(decl.name for decl in self.policy.activities))
+        return [
             "# ---- activities: every declared activity is read and checked (those after as_of",
             "# too); each one up to as_of, in input order, goes into every engagement rule",
-            "# total (after decay) and `did` count of its type",
-            *init,
+            "# total (after decay) and `did` count of its type. The first pass reads the raw",
+            "# activities; input that is not a list of plain objects, or holds something only",
+            "# the runtime reader can say, is read by runtime.read_activities and goes through",
+            "# the same code again (`again`), as (type code, -age, properties): with `ref` the",
+            "# zero timedelta, `at >= ref - W` is exactly `age <= W` and `(ref - at)` is the age.",
+            "ref = now_utc",
+            "again = False",
             "slow = type(activities) is not list and type(activities) is not tuple",
-            "if not slow and activities:",
-            "    try:",
-            *_indent(since, 2),
-            "        for item in activities:",
-            "            if type(item) is not dict:",
-            "                slow = True",
-            "                break",
-            "            name = item.get('type')",
-            "            if type(name) is not str:",
-            "                slow = True",
-            "                break",
-            f"            code = {codes}.get(name)",
-            "            if code is None:",
-            "                name = name.strip().lower()",
-            f"                code = {codes_lower}.get(name)",
-            "                if code is None:",
-            "                    if name:",
-            "                        continue  # an undeclared type is ignored, whatever it holds",
-            "                    slow = True",
-            "                    break",
-            "            at = item.get('at')",
-            "            if type(at) is str:",
-            "                # What fromisoformat accepts starts with a digit and ends with a digit or",
-            "                # a zone, so it is what the runtime's strip() would leave; padded text",
-            "                # (a ValueError here) goes the slow way.",
-            "                at = _FROMISOFORMAT(at)",
-            "                if at.tzinfo is None:",
-            "                    at = at.replace(tzinfo=_UTC)  # no zone means UTC",
-            "            elif at is None:",
-            "                slow = True",
-            "                break",
-            "            else:",
-            "                at = _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(at, _AT_LABELS[code], lead_id))",
-            *_indent(branches, 3),
-            "    except (ValueError, OverflowError):  # LeadDataError included: the runtime reports it",
-            "        slow = True",
-            "if slow:  # not a list of plain objects, or something only the runtime reader can say",
+            "source = () if slow else activities",
+            "while True:",
             *_indent(init, 1),
+            "    if source:",
+            "        try:",
+            *_indent(since, 3),
+            "            for item in source:",
+            "                if again:",
+            "                    code, at, props = item",
+            "                else:",
+            "                    if type(item) is not dict:",
+            "                        slow = True",
+            "                        break",
+            "                    name = item.get('type')",
+            "                    if type(name) is not str:",
+            "                        slow = True",
+            "                        break",
+            f"                    code = {codes}.get(name)",
+            "                    if code is None:",
+            "                        name = name.strip().lower()",
+            f"                        code = {codes_lower}.get(name)",
+            "                        if code is None:",
+            "                            if name:",
+            "                                continue  # an undeclared type is ignored, whatever it holds",
+            "                            slow = True",
+            "                            break",
+            "                    at = item.get('at')",
+            "                    if type(at) is str:",
+            "                        # What fromisoformat accepts starts with a digit and ends with a digit or",
+            "                        # a zone, so it is what the runtime's strip() would leave; padded text",
+            "                        # (a ValueError here) goes the slow way.",
+            "                        at = _FROMISOFORMAT(at)",
+            "                        if at.tzinfo is None:",
+            "                            at = at.replace(tzinfo=_UTC)  # no zone means UTC",
+            "                    elif at is None:",
+            "                        slow = True",
+            "                        break",
+            "                    else:",
+            "                        at = _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(at, _AT_LABELS[code], lead_id))",
+            *_indent(branches, 4),
+            "        except (ValueError, OverflowError):  # LeadDataError included: the runtime reports it",
+            "            if again:",
+            "                raise",
+            "            slow = True",
+            "    if again or not slow:",
+            "        break",
+            "    # not a list of plain objects, or something only the runtime reader can say",
             "    acts = read_activities(activities, _ACTIVITY_TYPES, (now_utc - _EPOCH_UTC) // _MICROSECOND, lead_id)",
+            f"    source = [(code, -_TIMEDELTA(0, 0, age), props) for code, name in enumerate({names})",
+            "              for age, props in acts[name]]",
+            "    ref = _TIMEDELTA(0)",
+            "    again = True",
         ]
-        for decl in self.policy.activities:
-            loop = self.loops.get(decl.name)
-            uses = self._uses(loop, fast=False)
-            if not uses:
-                continue
-            props = [loop.props[p.name] for p in decl.props if p.name in loop.props]
-            if props:
-                lines.append(f"    for age, props in acts[{_lit(decl.name)}]:")
-                for prop in decl.props:
-                    if prop.name in loop.props:
-                        lines.append(f"        {loop.props[prop.name]} = props[{_lit(prop.name)}]")
-            else:
-                lines.append(f"    for age, _ in acts[{_lit(decl.name)}]:")
-            lines += _indent(uses, 2)
-        return lines
 
-    def _uses(self, loop: Optional[_Loop], fast: bool) -> list[str]:
+    def _uses(self, loop: Optional[_Loop]) -> list[str]:
         """What one activity adds to the totals and counts of its type.
 
-        fast: its time is the aware datetime `at` (not after as_of), and a window is
-        `at >= since_...`, the start of the window computed once per lead; otherwise
-        (the runtime's reading) its age is the int `age`, as the contract says. The
-        two are equal: age <= W exactly when at >= as_of - W, and the number of whole
-        k-day periods in an age is its timedelta's `.days // k`."""
+        Its time is `at` (not after `ref`), and a window is `at >= since_...`, the
+        start of the window (`ref` minus it) computed once per lead. On the first pass
+        `ref` is as_of and `at` the activity's aware datetime; on the second (the
+        runtime's reading) `ref` is the zero timedelta and `at` minus the contract's
+        integer age, as a timedelta. Both are exact: age <= W exactly when
+        at >= ref - W, and the number of whole k-day periods in an age is the
+        timedelta `ref - at`'s `.days // k`."""
         if loop is None:
             return []
 
         def window(micros: Optional[int]) -> Optional[str]:
             if micros is None:
                 return None
-            return f"at >= {self._since(micros)}" if fast else f"age <= {_lit(micros)}"
+            return f"at >= {self._since(micros)}"
 
         def test(micros: Optional[int], where: Optional[str]) -> Optional[str]:
             parts = [part for part in (window(micros), where) if part is not None]
@@ -900,7 +928,7 @@ class _ModuleWriter:
         if lazy:
             lines.append("factor = None  # the decay factor, computed at most once per activity")
         elif decayed > 2:
-            lines += ["# the decay factor of this activity", *self._factor(fast)]
+            lines += ["# the decay factor of this activity", *self._factor()]
         for number, (comment, within, where, total) in enumerate(loop.rules):
             points = _wrap(_number(total.rule.points), MUL)
             body: list[str] = []
@@ -908,31 +936,25 @@ class _ModuleWriter:
                 body.append(f"{total.total} += {_number(total.rule.points).code}")
             else:
                 if lazy and number == 0:
-                    body += self._factor(fast)  # the first rule: nothing computed it yet
+                    body += self._factor()  # the first rule: nothing computed it yet
                 elif lazy:
-                    body += ["if factor is None:", *_indent(self._factor(fast), 1)]
+                    body += ["if factor is None:", *_indent(self._factor(), 1)]
                 elif decayed == 1:
-                    body += self._factor(fast)
+                    body += self._factor()
                 body.append(f"{total.total} += {points} * factor")
             body.append(f"{total.count} += 1")
-            condition = test(within, where)
-            lines.append(f"# {comment}")
-            lines += [f"if {condition}:", *_indent(body, 1)] if condition is not None else body
+            lines += _statement(test(within, where), body, comment)
         for comment, within, where, counter in loop.dids:
-            condition = test(within, where)
-            lines.append(f"# {comment}")
-            lines += [f"if {condition}:", f"    {counter} += 1"] if condition is not None else [f"{counter} += 1"]
+            lines += _statement(test(within, where), [f"{counter} += 1"], comment)
         return lines
 
-    def _factor(self, fast: bool) -> list[str]:
+    def _factor(self) -> list[str]:
         """factor = base ** floor(age / every), from the table of its first 64 values."""
         every = self.decay_every
-        if not fast:
-            periods = f"age // {_lit(every)}"
-        elif every % MICROS_PER_DAY == 0:
-            periods = f"(now_utc - at).days // {_lit(every // MICROS_PER_DAY)}"
+        if every % MICROS_PER_DAY == 0:
+            periods = f"(ref - at).days // {_lit(every // MICROS_PER_DAY)}"
         else:
-            periods = f"(now_utc - at) // {self._span(every)}"
+            periods = f"(ref - at) // {self._span(every)}"
         return [f"periods = {periods}",
                 f"factor = _DECAY[periods] if periods < 64 else {self.decay_base} ** periods"]
 
@@ -998,16 +1020,15 @@ class _ModuleWriter:
                 continue
             cap = float(rule.max)
             if float(rule.points) >= 0:
-                lines.append(f"if {total.total} > {_number(cap).code}:  # {_at(rule)} {_say(rule.name)}: max")
-                lines.append(f"    {total.total} = {_number(cap).code}")
+                lines.append(f"if {total.total} > {_number(cap).code}: {total.total} = {_number(cap).code}"
+                             f"  # {_at(rule)} {_say(rule.name)}: max")
             else:
-                lines.append(f"if {total.total} < {_number(-cap).code}:  # {_at(rule)} {_say(rule.name)}: max")
-                lines.append(f"    {total.total} = {_number(-cap).code}")
+                lines.append(f"if {total.total} < {_number(-cap).code}: {total.total} = {_number(-cap).code}"
+                             f"  # {_at(rule)} {_say(rule.name)}: max")
         lines.append("engagement = " + " + ".join(["0.0"] + [t.total for t in totals]))
         for total in totals:
-            lines.append(f"if {total.total} != 0.0:")
-            lines.append(f"    hits.append({{'section': 'engagement', 'rule': {_lit(total.rule.name)}, "
-                         f"'points': {total.total}, 'count': {total.count}}})")
+            lines.append(f"if {total.total} != 0.0: hits.append({{'section': 'engagement', "
+                         f"'rule': {_lit(total.rule.name)}, 'points': {total.total}, 'count': {total.count}}})")
         return lines
 
     def _fit_section(self, block: n.Block) -> list[str]:
@@ -1022,15 +1043,24 @@ class _ModuleWriter:
             local = f"fit_{self._next('fit_')}"
             points = _number(rule.points).code
             group = "" if rule.group is None else f" (group {_say(rule.group)})"
+            self.reused = False
             condition = self.condition(rule.condition).code
-            lines.append(f"# {_at(rule)} {_say(rule.name)}{group}{self._notes()}")
-            self.fit_locals.append((lines, len(lines), local, condition))
-            lines.append(f"{local} = {condition}")
-            self.named.setdefault(rule.condition, local)
-            lines += [f"if {local}:", f"    fit += {points}"]
+            comment = f"# {_at(rule)} {_say(rule.name)}{group}{self._notes()}"
+            action = f"fit += {points}"
             if float(rule.points) != 0:
-                lines.append(f"    hits.append({{'section': 'fit', 'group': {_lit(rule.group)}, "
-                             f"'rule': {_lit(rule.name)}, 'points': {points}}})")
+                action += (f"; hits.append({{'section': 'fit', 'group': {_lit(rule.group)}, "
+                           f"'rule': {_lit(rule.name)}, 'points': {points}}})")
+            # One line a rule; a condition that reuses earlier rules' locals (BANT's
+            # `at least 3 of`) keeps its own lines, to be read.
+            if self.reused:
+                lines.append(comment)
+                self.fit_locals.append((lines, len(lines), local, [f"if {condition}:"]))
+                lines += [f"{local} = {condition}", f"if {local}:"]
+                lines.append(f"    {action}")
+            else:
+                self.fit_locals.append((lines, len(lines), local, [f"if {condition}: {action}  {comment}"]))
+                lines += [f"{local} = {condition}  {comment}", f"if {local}: {action}"]
+            self.named.setdefault(rule.condition, local)
         return lines
 
     def _grade_section(self) -> list[str]:

@@ -480,231 +480,138 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
 
     # ---- activities: every declared activity is read and checked (those after as_of
     # too); each one up to as_of, in input order, goes into every engagement rule
-    # total (after decay) and `did` count of its type
-    eng_1 = 0.0  # line 35 'Read a blog post'
-    n_1 = 0
-    eng_2 = 0.0  # line 36 'Visited pricing'
-    n_2 = 0
-    eng_3 = 0.0  # line 37 'Downloaded an e-book'
-    n_3 = 0
-    eng_4 = 0.0  # line 38 'Attended a webinar'
-    n_4 = 0
-    eng_5 = 0.0  # line 39 'Requested a demo'
-    n_5 = 0
-    eng_6 = 0.0  # line 40 'Unsubscribed'
-    n_6 = 0
-    did_1 = 0  # line 30: did 'form_submit'
-    did_2 = 0  # line 74: did activity
+    # total (after decay) and `did` count of its type. The first pass reads the raw
+    # activities; input that is not a list of plain objects, or holds something only
+    # the runtime reader can say, is read by runtime.read_activities and goes through
+    # the same code again (`again`), as (type code, -age, properties): with `ref` the
+    # zero timedelta, `at >= ref - W` is exactly `age <= W` and `(ref - at)` is the age.
+    ref = now_utc
+    again = False
     slow = type(activities) is not list and type(activities) is not tuple
-    if not slow and activities:
-        try:
-            since_14_days = now_utc - _SPAN_DAYS_14
-            since_30_days = now_utc - _SPAN_DAYS_30
-            since_90_days = now_utc - _SPAN_DAYS_90
-            for item in activities:
-                if type(item) is not dict:
-                    slow = True
-                    break
-                name = item.get('type')
-                if type(name) is not str:
-                    slow = True
-                    break
-                code = _ACTIVITY_CODE_1.get(name)
-                if code is None:
-                    name = name.strip().lower()
-                    code = _ACTIVITY_CODE_1.get(name)
-                    if code is None:
-                        if name:
-                            continue  # an undeclared type is ignored, whatever it holds
-                        slow = True
-                        break
-                at = item.get('at')
-                if type(at) is str:
-                    # What fromisoformat accepts starts with a digit and ends with a digit or
-                    # a zone, so it is what the runtime's strip() would leave; padded text
-                    # (a ValueError here) goes the slow way.
-                    at = _FROMISOFORMAT(at)
-                    if at.tzinfo is None:
-                        at = at.replace(tzinfo=_UTC)  # no zone means UTC
-                elif at is None:
-                    slow = True
-                    break
-                else:
-                    at = _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(at, _AT_LABELS[code], lead_id))
-                if code == 0:  # 'page_view'
-                    p_path = item.get('path')
-                    if p_path is not None:
-                        p_path = (p_path.strip().lower() or None) if type(p_path) is str else read_text(p_path, 'page_view.path', lead_id)
-                    if at <= now_utc:  # not after as_of
-                        factor = None  # the decay factor, computed at most once per activity
-                        # line 35 'Read a blog post'
-                        if at >= since_90_days and p_path is not None and p_path.startswith('/blog'):
-                            periods = (now_utc - at).days // 30
-                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                            eng_1 += 5.0 * factor
-                            n_1 += 1
-                        # line 36 'Visited pricing'
-                        if at >= since_30_days and p_path == '/pricing':
-                            if factor is None:
-                                periods = (now_utc - at).days // 30
-                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                            eng_2 += 20.0 * factor
-                            n_2 += 1
-                        # line 74: did activity
-                        if at >= since_30_days:
-                            did_2 += 1
-                elif code == 1:  # 'form_submit'
-                    p_form = item.get('form')
-                    if p_form is not None:
-                        p_form = (p_form.strip().lower() or None) if type(p_form) is str else read_text(p_form, 'form_submit.form', lead_id)
-                    if at <= now_utc:  # not after as_of
-                        factor = None  # the decay factor, computed at most once per activity
-                        # line 37 'Downloaded an e-book'
-                        if p_form == 'ebook':
-                            periods = (now_utc - at).days // 30
-                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                            eng_3 += 15.0 * factor
-                            n_3 += 1
-                        # line 39 'Requested a demo'
-                        if p_form == 'demo':
-                            if factor is None:
-                                periods = (now_utc - at).days // 30
-                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                            eng_5 += 100.0 * factor
-                            n_5 += 1
-                        # line 30: did 'form_submit'
-                        if at >= since_14_days and p_form == 'demo':
-                            did_1 += 1
-                        # line 74: did activity
-                        if at >= since_30_days:
-                            did_2 += 1
-                elif code == 2:  # 'email_click'
-                    value = item.get('campaign')
-                    if value is not None and type(value) is not str:  # any str is text
-                        read_text(value, 'email_click.campaign', lead_id)
-                    if at <= now_utc:  # not after as_of
-                        # line 74: did activity
-                        if at >= since_30_days:
-                            did_2 += 1
-                elif code == 3:  # 'webinar'
-                    value = item.get('title')
-                    if value is not None and type(value) is not str:  # any str is text
-                        read_text(value, 'webinar.title', lead_id)
-                    p_minutes = item.get('minutes')
-                    if p_minutes is not None:
-                        p_minutes = _read_number(p_minutes, 'webinar.minutes', lead_id)
-                    if at <= now_utc:  # not after as_of
-                        # line 38 'Attended a webinar'
-                        if p_minutes is not None and p_minutes >= 20.0:
-                            periods = (now_utc - at).days // 30
-                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                            eng_4 += 30.0 * factor
-                            n_4 += 1
-                        # line 74: did activity
-                        if at >= since_30_days:
-                            did_2 += 1
-                elif code == 4:  # 'unsubscribe'
-                    if at <= now_utc:  # not after as_of
-                        # line 40 'Unsubscribed'
-                        periods = (now_utc - at).days // 30
-                        factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                        eng_6 += -50.0 * factor
-                        n_6 += 1
-                        # line 74: did activity
-                        if at >= since_30_days:
-                            did_2 += 1
-                elif code == 5:  # 'chat'
-                    if at <= now_utc:  # not after as_of
-                        # line 74: did activity
-                        if at >= since_30_days:
-                            did_2 += 1
-        except (ValueError, OverflowError):  # LeadDataError included: the runtime reports it
-            slow = True
-    if slow:  # not a list of plain objects, or something only the runtime reader can say
-        eng_1 = 0.0  # line 35 'Read a blog post'
-        n_1 = 0
-        eng_2 = 0.0  # line 36 'Visited pricing'
-        n_2 = 0
-        eng_3 = 0.0  # line 37 'Downloaded an e-book'
-        n_3 = 0
-        eng_4 = 0.0  # line 38 'Attended a webinar'
-        n_4 = 0
-        eng_5 = 0.0  # line 39 'Requested a demo'
-        n_5 = 0
-        eng_6 = 0.0  # line 40 'Unsubscribed'
-        n_6 = 0
+    source = () if slow else activities
+    while True:
+        eng_1 = 0.0; n_1 = 0  # line 35 'Read a blog post'
+        eng_2 = 0.0; n_2 = 0  # line 36 'Visited pricing'
+        eng_3 = 0.0; n_3 = 0  # line 37 'Downloaded an e-book'
+        eng_4 = 0.0; n_4 = 0  # line 38 'Attended a webinar'
+        eng_5 = 0.0; n_5 = 0  # line 39 'Requested a demo'
+        eng_6 = 0.0; n_6 = 0  # line 40 'Unsubscribed'
         did_1 = 0  # line 30: did 'form_submit'
         did_2 = 0  # line 74: did activity
+        if source:
+            try:
+                since_14_days = ref - _SPAN_DAYS_14
+                since_30_days = ref - _SPAN_DAYS_30
+                since_90_days = ref - _SPAN_DAYS_90
+                for item in source:
+                    if again:
+                        code, at, props = item
+                    else:
+                        if type(item) is not dict:
+                            slow = True
+                            break
+                        name = item.get('type')
+                        if type(name) is not str:
+                            slow = True
+                            break
+                        code = _ACTIVITY_CODE_1.get(name)
+                        if code is None:
+                            name = name.strip().lower()
+                            code = _ACTIVITY_CODE_1.get(name)
+                            if code is None:
+                                if name:
+                                    continue  # an undeclared type is ignored, whatever it holds
+                                slow = True
+                                break
+                        at = item.get('at')
+                        if type(at) is str:
+                            # What fromisoformat accepts starts with a digit and ends with a digit or
+                            # a zone, so it is what the runtime's strip() would leave; padded text
+                            # (a ValueError here) goes the slow way.
+                            at = _FROMISOFORMAT(at)
+                            if at.tzinfo is None:
+                                at = at.replace(tzinfo=_UTC)  # no zone means UTC
+                        elif at is None:
+                            slow = True
+                            break
+                        else:
+                            at = _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(at, _AT_LABELS[code], lead_id))
+                    if code == 0:  # 'page_view'
+                        if again:
+                            p_path = props['path']
+                        else:
+                            p_path = item.get('path')
+                            if p_path is not None:
+                                p_path = (p_path.strip().lower() or None) if type(p_path) is str else read_text(p_path, 'page_view.path', lead_id)
+                        if at <= ref:  # not after as_of
+                            factor = None  # the decay factor, computed at most once per activity
+                            if at >= since_90_days and p_path is not None and p_path.startswith('/blog'): periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_1 += 5.0 * factor; n_1 += 1  # line 35 'Read a blog post'
+                            # line 36 'Visited pricing'
+                            if at >= since_30_days and p_path == '/pricing':
+                                if factor is None:
+                                    periods = (ref - at).days // 30
+                                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                eng_2 += 20.0 * factor
+                                n_2 += 1
+                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                    elif code == 1:  # 'form_submit'
+                        if again:
+                            p_form = props['form']
+                        else:
+                            p_form = item.get('form')
+                            if p_form is not None:
+                                p_form = (p_form.strip().lower() or None) if type(p_form) is str else read_text(p_form, 'form_submit.form', lead_id)
+                        if at <= ref:  # not after as_of
+                            factor = None  # the decay factor, computed at most once per activity
+                            if p_form == 'ebook': periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_3 += 15.0 * factor; n_3 += 1  # line 37 'Downloaded an e-book'
+                            # line 39 'Requested a demo'
+                            if p_form == 'demo':
+                                if factor is None:
+                                    periods = (ref - at).days // 30
+                                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                eng_5 += 100.0 * factor
+                                n_5 += 1
+                            if at >= since_14_days and p_form == 'demo': did_1 += 1  # line 30: did 'form_submit'
+                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                    elif code == 2:  # 'email_click'
+                        if not again:
+                            value = item.get('campaign')
+                            if value is not None and type(value) is not str:  # any str is text
+                                read_text(value, 'email_click.campaign', lead_id)
+                        if at <= ref:  # not after as_of
+                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                    elif code == 3:  # 'webinar'
+                        if again:
+                            p_minutes = props['minutes']
+                        else:
+                            value = item.get('title')
+                            if value is not None and type(value) is not str:  # any str is text
+                                read_text(value, 'webinar.title', lead_id)
+                            p_minutes = item.get('minutes')
+                            if p_minutes is not None:
+                                p_minutes = _read_number(p_minutes, 'webinar.minutes', lead_id)
+                        if at <= ref:  # not after as_of
+                            if p_minutes is not None and p_minutes >= 20.0: periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_4 += 30.0 * factor; n_4 += 1  # line 38 'Attended a webinar'
+                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                    elif code == 4:  # 'unsubscribe'
+                        if at <= ref:  # not after as_of
+                            periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_6 += -50.0 * factor; n_6 += 1  # line 40 'Unsubscribed'
+                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                    elif code == 5:  # 'chat'
+                        if at <= ref:  # not after as_of
+                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+            except (ValueError, OverflowError):  # LeadDataError included: the runtime reports it
+                if again:
+                    raise
+                slow = True
+        if again or not slow:
+            break
+        # not a list of plain objects, or something only the runtime reader can say
         acts = read_activities(activities, _ACTIVITY_TYPES, (now_utc - _EPOCH_UTC) // _MICROSECOND, lead_id)
-        for age, props in acts['page_view']:
-            p_path = props['path']
-            factor = None  # the decay factor, computed at most once per activity
-            # line 35 'Read a blog post'
-            if age <= 7776000000000 and p_path is not None and p_path.startswith('/blog'):
-                periods = age // 2592000000000
-                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                eng_1 += 5.0 * factor
-                n_1 += 1
-            # line 36 'Visited pricing'
-            if age <= 2592000000000 and p_path == '/pricing':
-                if factor is None:
-                    periods = age // 2592000000000
-                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                eng_2 += 20.0 * factor
-                n_2 += 1
-            # line 74: did activity
-            if age <= 2592000000000:
-                did_2 += 1
-        for age, props in acts['form_submit']:
-            p_form = props['form']
-            factor = None  # the decay factor, computed at most once per activity
-            # line 37 'Downloaded an e-book'
-            if p_form == 'ebook':
-                periods = age // 2592000000000
-                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                eng_3 += 15.0 * factor
-                n_3 += 1
-            # line 39 'Requested a demo'
-            if p_form == 'demo':
-                if factor is None:
-                    periods = age // 2592000000000
-                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                eng_5 += 100.0 * factor
-                n_5 += 1
-            # line 30: did 'form_submit'
-            if age <= 1209600000000 and p_form == 'demo':
-                did_1 += 1
-            # line 74: did activity
-            if age <= 2592000000000:
-                did_2 += 1
-        for age, _ in acts['email_click']:
-            # line 74: did activity
-            if age <= 2592000000000:
-                did_2 += 1
-        for age, props in acts['webinar']:
-            p_minutes = props['minutes']
-            # line 38 'Attended a webinar'
-            if p_minutes is not None and p_minutes >= 20.0:
-                periods = age // 2592000000000
-                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-                eng_4 += 30.0 * factor
-                n_4 += 1
-            # line 74: did activity
-            if age <= 2592000000000:
-                did_2 += 1
-        for age, _ in acts['unsubscribe']:
-            # line 40 'Unsubscribed'
-            periods = age // 2592000000000
-            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
-            eng_6 += -50.0 * factor
-            n_6 += 1
-            # line 74: did activity
-            if age <= 2592000000000:
-                did_2 += 1
-        for age, _ in acts['chat']:
-            # line 74: did activity
-            if age <= 2592000000000:
-                did_2 += 1
+        source = [(code, -_TIMEDELTA(0, 0, age), props) for code, name in enumerate(('page_view', 'form_submit', 'email_click', 'webinar', 'unsubscribe', 'chat'))
+                  for age, props in acts[name]]
+        ref = _TIMEDELTA(0)
+        again = True
 
     if previous_stage is None:
         previous = None
@@ -717,66 +624,34 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
 
     # ---- engagement (line 34): each rule's total capped by its `max`, then the
     # score: 0.0 plus the totals in file order
-    if eng_1 > 50.0:  # line 35 'Read a blog post': max
-        eng_1 = 50.0
-    if eng_2 > 60.0:  # line 36 'Visited pricing': max
-        eng_2 = 60.0
-    if eng_5 > 100.0:  # line 39 'Requested a demo': max
-        eng_5 = 100.0
-    if eng_6 < -50.0:  # line 40 'Unsubscribed': max
-        eng_6 = -50.0
+    if eng_1 > 50.0: eng_1 = 50.0  # line 35 'Read a blog post': max
+    if eng_2 > 60.0: eng_2 = 60.0  # line 36 'Visited pricing': max
+    if eng_5 > 100.0: eng_5 = 100.0  # line 39 'Requested a demo': max
+    if eng_6 < -50.0: eng_6 = -50.0  # line 40 'Unsubscribed': max
     engagement = 0.0 + eng_1 + eng_2 + eng_3 + eng_4 + eng_5 + eng_6
-    if eng_1 != 0.0:
-        hits.append({'section': 'engagement', 'rule': 'Read a blog post', 'points': eng_1, 'count': n_1})
-    if eng_2 != 0.0:
-        hits.append({'section': 'engagement', 'rule': 'Visited pricing', 'points': eng_2, 'count': n_2})
-    if eng_3 != 0.0:
-        hits.append({'section': 'engagement', 'rule': 'Downloaded an e-book', 'points': eng_3, 'count': n_3})
-    if eng_4 != 0.0:
-        hits.append({'section': 'engagement', 'rule': 'Attended a webinar', 'points': eng_4, 'count': n_4})
-    if eng_5 != 0.0:
-        hits.append({'section': 'engagement', 'rule': 'Requested a demo', 'points': eng_5, 'count': n_5})
-    if eng_6 != 0.0:
-        hits.append({'section': 'engagement', 'rule': 'Unsubscribed', 'points': eng_6, 'count': n_6})
+    if eng_1 != 0.0: hits.append({'section': 'engagement', 'rule': 'Read a blog post', 'points': eng_1, 'count': n_1})
+    if eng_2 != 0.0: hits.append({'section': 'engagement', 'rule': 'Visited pricing', 'points': eng_2, 'count': n_2})
+    if eng_3 != 0.0: hits.append({'section': 'engagement', 'rule': 'Downloaded an e-book', 'points': eng_3, 'count': n_3})
+    if eng_4 != 0.0: hits.append({'section': 'engagement', 'rule': 'Attended a webinar', 'points': eng_4, 'count': n_4})
+    if eng_5 != 0.0: hits.append({'section': 'engagement', 'rule': 'Requested a demo', 'points': eng_5, 'count': n_5})
+    if eng_6 != 0.0: hits.append({'section': 'engagement', 'rule': 'Unsubscribed', 'points': eng_6, 'count': n_6})
 
     # ---- fit (line 44): 0.0 plus the points of each rule that holds, in file order
     fit = 0.0
-    # line 46 'Budget of $10k or more' (group 'budget')
-    fit_1 = f_budget is not None and f_budget >= 10000.0
-    if fit_1:
-        fit += 25.0
-        hits.append({'section': 'fit', 'group': 'budget', 'rule': 'Budget of $10k or more', 'points': 25.0})
-    # line 49 'Decision maker' (group 'authority'); 2 is 'director', 3 is 'vp', 4 is 'cxo'
-    fit_2 = f_seniority in {2, 3, 4}
-    if fit_2:
-        fit += 25.0
-        hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Decision maker', 'points': 25.0})
-    # line 50 'Influencer' (group 'authority'); 1 is 'manager'
-    if f_seniority == 1:
-        fit += 10.0
-        hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Influencer', 'points': 10.0})
-    # line 53 'Target industry' (group 'need'); 0 is 'saas', 1 is 'fintech'
-    fit_4 = f_industry in {0, 1}
-    if fit_4:
-        fit += 20.0
-        hits.append({'section': 'fit', 'group': 'need', 'rule': 'Target industry', 'points': 20.0})
-    # line 54 'Mid-market or larger' (group 'need')
-    if f_company_size is not None and f_company_size >= 200.0:
-        fit += 15.0
-        hits.append({'section': 'fit', 'group': 'need', 'rule': 'Mid-market or larger', 'points': 15.0})
-    # line 57 'Buying this quarter' (group 'timeline')
-    fit_6 = f_timeline_days is not None and f_timeline_days <= 90.0
-    if fit_6:
-        fit += 15.0
-        hits.append({'section': 'fit', 'group': 'timeline', 'rule': 'Buying this quarter', 'points': 15.0})
-    # line 59 'Free email address'
-    if (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com')):
-        fit += -30.0
-        hits.append({'section': 'fit', 'group': None, 'rule': 'Free email address', 'points': -30.0})
+    fit_1 = f_budget is not None and f_budget >= 10000.0  # line 46 'Budget of $10k or more' (group 'budget')
+    if fit_1: fit += 25.0; hits.append({'section': 'fit', 'group': 'budget', 'rule': 'Budget of $10k or more', 'points': 25.0})
+    fit_2 = f_seniority in {2, 3, 4}  # line 49 'Decision maker' (group 'authority'); 2 is 'director', 3 is 'vp', 4 is 'cxo'
+    if fit_2: fit += 25.0; hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Decision maker', 'points': 25.0})
+    if f_seniority == 1: fit += 10.0; hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Influencer', 'points': 10.0})  # line 50 'Influencer' (group 'authority'); 1 is 'manager'
+    fit_4 = f_industry in {0, 1}  # line 53 'Target industry' (group 'need'); 0 is 'saas', 1 is 'fintech'
+    if fit_4: fit += 20.0; hits.append({'section': 'fit', 'group': 'need', 'rule': 'Target industry', 'points': 20.0})
+    if f_company_size is not None and f_company_size >= 200.0: fit += 15.0; hits.append({'section': 'fit', 'group': 'need', 'rule': 'Mid-market or larger', 'points': 15.0})  # line 54 'Mid-market or larger' (group 'need')
+    fit_6 = f_timeline_days is not None and f_timeline_days <= 90.0  # line 57 'Buying this quarter' (group 'timeline')
+    if fit_6: fit += 15.0; hits.append({'section': 'fit', 'group': 'timeline', 'rule': 'Buying this quarter', 'points': 15.0})
+    if (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com')): fit += -30.0; hits.append({'section': 'fit', 'group': None, 'rule': 'Free email address', 'points': -30.0})  # line 59 'Free email address'
     # line 60 'Three of four BANT signals'
     if fit_1 + fit_2 + fit_4 + fit_6 >= 3:
-        fit += 10.0
-        hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
+        fit += 10.0; hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
 
     # ---- grade (line 66): the first band that holds
     if fit >= 70.0:  # line 67
