@@ -43,6 +43,7 @@ sys.path.insert(0, str(HERE))
 import bench_handwritten  # noqa: E402
 import big_policy  # noqa: E402
 import handwritten_acme  # noqa: E402
+
 import leadpolicy  # noqa: E402
 
 ACME = ROOT / "policies" / "acme.policy"
@@ -267,9 +268,9 @@ def parallel_ceiling(tmp, rounds=60):
 _PHASES = r"""
 import json, sys, time
 import leadpolicy
-from leadpolicy.parser import parse
-from leadpolicy.checker import check
-from leadpolicy.compiler import compile_policy, load_module
+from leadpolicy.syntax.parser import parse
+from leadpolicy.check.checker import check
+from leadpolicy.backends.python.compiler import compile_policy, load_module
 leadpolicy.loads('policy "warm" version "1"\nstages { lead }\n')  # grammar and templates loaded once
 text = open(sys.argv[1], encoding="utf-8").read()
 t0 = time.perf_counter(); tree = parse(text, sys.argv[1])

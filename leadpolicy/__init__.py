@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Union
 
-from .errors import Diagnostic, LeadDataError, PolicyError
+from leadpolicy.syntax.diagnostics import Diagnostic, LeadDataError, PolicyError
 
 __all__ = ["load", "loads", "Policy", "Decision", "PolicyError", "LeadDataError", "Diagnostic", "__version__"]
 __version__ = "0.1.0"
@@ -81,7 +81,7 @@ class Policy:
 
     def evaluate_many(self, leads: Iterable, as_of=None) -> Iterator[Union[Decision, LeadDataError]]:
         """One Decision or one LeadDataError per lead (LANGUAGE.md section 8 shape), in order."""
-        from .runtime import read_as_of, split_lead
+        from leadpolicy.semantics.runtime import read_as_of, split_lead
 
         fixed = _micros_to_datetime(read_as_of(as_of))  # one "now" for the whole batch
         evaluate = self._evaluate
@@ -111,9 +111,9 @@ def _micros_to_datetime(micros: int):
 def compile_source(source: str, path: str = "<memory>"):
     """Parse, check and compile; returns (resolved tree, python source, diagnostics).
     Raises PolicyError when the policy has errors."""
-    from .checker import check
-    from .compiler import compile_policy
-    from .parser import parse
+    from leadpolicy.backends.python.compiler import compile_policy
+    from leadpolicy.check.checker import check
+    from leadpolicy.syntax.parser import parse
 
     tree = parse(source, path)
     result = check(tree)
@@ -124,7 +124,7 @@ def compile_source(source: str, path: str = "<memory>"):
 
 def loads(text: str, path: str = "<memory>") -> Policy:
     """Parse, check and compile policy text. Raises PolicyError."""
-    from .compiler import load_module
+    from leadpolicy.backends.python.compiler import load_module
 
     tree, python, diagnostics = compile_source(text, path)
     key = hashlib.sha256(python.encode("utf-8")).hexdigest()

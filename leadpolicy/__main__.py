@@ -1,5 +1,5 @@
 """`python -m leadpolicy` runs the command line."""
 
-from .cli import main
+from leadpolicy.cli import main
 
 main()

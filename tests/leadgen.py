@@ -24,8 +24,8 @@ from typing import Optional
 
 from hypothesis import strategies as st
 
-from leadpolicy import nodes
-from leadpolicy.checker import RESERVED
+from leadpolicy.check.checker import RESERVED
+from leadpolicy.syntax import nodes
 
 __all__ = ["policy_texts", "leads_for", "quote", "AS_OF"]
 

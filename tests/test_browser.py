@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from leadpolicy import diagram, docs
-from leadpolicy.checker import check
-from leadpolicy.parser import parse
+from leadpolicy.check.checker import check
+from leadpolicy.handoff import diagram
+from leadpolicy.handoff import document as docs
+from leadpolicy.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = sorted((ROOT / "policies").glob("*.policy"))

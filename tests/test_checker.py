@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from leadpolicy import nodes as n
-from leadpolicy.checker import check
-from leadpolicy.parser import parse
+from leadpolicy.check.checker import check
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.parser import parse
 
 ROOT = Path(__file__).parent.parent
 HEAD = 'policy "P" version "1"\n'

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from leadpolicy.checker import check
-from leadpolicy.errors import PolicyError, render, render_json
-from leadpolicy.parser import parse
+from leadpolicy.check.checker import check
+from leadpolicy.syntax.diagnostics import PolicyError, render, render_json
+from leadpolicy.syntax.parser import parse
 
 GOLDEN = Path(__file__).parent / "golden" / "diagnostics"
 CASES = sorted(GOLDEN.glob("*.policy"))
@@ -55,7 +55,7 @@ def test_case_raises_the_code_it_is_named_after(path: Path) -> None:
 def _codes_in_source() -> set[str]:
     root = Path(__file__).parent.parent / "leadpolicy"
     codes = set()
-    for name in ("checker.py", "parser.py"):
+    for name in ("check/checker.py", "syntax/parser.py"):
         source = (root / name).read_text(encoding="utf-8")
         codes |= set(re.findall(r'(?:error|warn|_Failed|Diagnostic)\(\s*"([a-z]+(?:-[a-z]+)+|[a-z]+-[a-z]+)"', source))
     return codes

@@ -27,14 +27,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from leadgen import leads_for, policy_texts
 
 import leadpolicy
-from leadpolicy import nodes, reference
-from leadpolicy.checker import check
-from leadpolicy.parser import parse
-from leadpolicy.runtime import split_lead
-
-from leadgen import leads_for, policy_texts
+from leadpolicy.check.checker import check
+from leadpolicy.semantics import reference
+from leadpolicy.semantics.runtime import split_lead
+from leadpolicy.syntax import nodes
+from leadpolicy.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("LEADPOLICY_EXAMPLES", "1500"))

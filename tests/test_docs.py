@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from leadpolicy import diagram, docs
-from leadpolicy import nodes as n
-from leadpolicy.checker import check
-from leadpolicy.english import Clauses, English, article, plural, stage_title
-from leadpolicy.parser import parse
+from leadpolicy.check.checker import check
+from leadpolicy.handoff import diagram
+from leadpolicy.handoff import document as docs
+from leadpolicy.handoff.english import Clauses, English, article, plural, stage_title
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = sorted((ROOT / "policies").glob("*.policy"))

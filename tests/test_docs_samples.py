@@ -17,7 +17,6 @@ docs never rot. The fence's info string says how:
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
@@ -26,10 +25,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from leadpolicy.checker import check
+from leadpolicy.check.checker import check
 from leadpolicy.cli import main
-from leadpolicy.errors import PolicyError
-from leadpolicy.parser import parse
+from leadpolicy.syntax.diagnostics import PolicyError
+from leadpolicy.syntax.parser import parse
 
 ROOT = Path(__file__).parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]

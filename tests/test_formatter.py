@@ -16,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-
-from leadpolicy.checker import check
-from leadpolicy.cli import main
-from leadpolicy.errors import PolicyError
-from leadpolicy.formatter import WIDTH, format_source, format_tests_source, format_text
-from leadpolicy.parser import comments, parse, parse_tests
 from policygen import examples, policies, policies_and_tests
+
+from leadpolicy.check.checker import check
+from leadpolicy.cli import main
+from leadpolicy.syntax.diagnostics import PolicyError
+from leadpolicy.syntax.parser import comments, parse, parse_tests
+from leadpolicy.tools.fmt import WIDTH, format_source, format_tests_source, format_text
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "fmt"

@@ -25,13 +25,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lark.exceptions import VisitError
+from leadgen import policy_texts
 
 import leadpolicy
-from leadpolicy import reference
-from leadpolicy.checker import RESERVED
-from leadpolicy.errors import render_json
-
-from leadgen import policy_texts
+from leadpolicy.check.checker import RESERVED
+from leadpolicy.semantics import reference
+from leadpolicy.syntax.diagnostics import render_json
 
 ROOT = Path(__file__).resolve().parents[1]
 ACME = (ROOT / "policies" / "acme.policy").read_text(encoding="utf-8")

@@ -33,7 +33,7 @@ def test_wheel_contains_grammar_templates_and_console_script(wheel: Path) -> Non
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         scripts = archive.read(entry_points).decode()
     assert "leadpolicy/grammar/leadpolicy.lark" in names
-    assert "leadpolicy/templates/module.py.j2" in names
+    assert "leadpolicy/backends/python/module.py.j2" in names
     assert "leadpolicy = leadpolicy.cli:main" in scripts
 
 
@@ -42,7 +42,7 @@ def test_installed_package_loads_its_own_grammar(wheel: Path, tmp_path: Path) ->
         archive.extractall(tmp_path)
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import leadpolicy.parser as p;"
+        "import leadpolicy.syntax.parser as p;"
         "print(p.grammar_path());"
         "p.parse(open(sys.argv[2]).read())"
     )

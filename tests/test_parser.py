@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadpolicy import nodes as n
-from leadpolicy.errors import PolicyError
-from leadpolicy.parser import comments, parse, parse_tests, quote, unquote
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import PolicyError
+from leadpolicy.syntax.parser import comments, parse, parse_tests, quote, unquote
 
 ROOT = Path(__file__).parent.parent
 HEAD = 'policy "P" version "1"\n'

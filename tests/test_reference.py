@@ -12,11 +12,11 @@ import pathlib
 
 import pytest
 
-from leadpolicy import nodes
-from leadpolicy.checker import check
-from leadpolicy.parser import parse
-from leadpolicy.reference import evaluate
-from leadpolicy.runtime import LeadDataError
+from leadpolicy.check.checker import check
+from leadpolicy.semantics.reference import evaluate
+from leadpolicy.semantics.runtime import LeadDataError
+from leadpolicy.syntax import nodes
+from leadpolicy.syntax.parser import parse
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ACME = ROOT / "policies" / "acme.policy"

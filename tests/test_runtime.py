@@ -1,4 +1,4 @@
-"""Tests for leadpolicy/runtime.py: reading lead data (LANGUAGE.md sections 6-8)."""
+"""Tests for leadpolicy/semantics/runtime.py: reading lead data (LANGUAGE.md sections 6-8)."""
 
 import ast
 import datetime
@@ -12,9 +12,10 @@ import time
 from collections import OrderedDict
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-RUNTIME_PATH = pathlib.Path(__file__).resolve().parents[1] / "leadpolicy" / "runtime.py"
+RUNTIME_PATH = pathlib.Path(__file__).resolve().parents[1] / "leadpolicy" / "semantics" / "runtime.py"
 
 
 def _load_runtime():

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 import leadpolicy
-from leadpolicy import batch
 from leadpolicy.cli import main
+from leadpolicy.tools import score as batch
 
 ROOT = Path(__file__).parent.parent
 ACME = str(ROOT / "policies" / "acme.policy")

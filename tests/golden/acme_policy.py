@@ -12,7 +12,7 @@ SHA-256: c7856d799732ac0d14348c0c54b7e54128bc52a200bb6622b633c6a3f4f9af2a (of th
 """
 
 # =============================================================================
-# The leadpolicy runtime (leadpolicy/runtime.py), embedded verbatim.
+# The leadpolicy runtime (leadpolicy/semantics/runtime.py), embedded verbatim.
 # It reads lead data into the values the policy below compares; the module
 # needs nothing but the standard library. Do not edit it here.
 # =============================================================================

@@ -24,9 +24,9 @@ from typing import Optional
 import jinja2
 from markupsafe import Markup, escape
 
-from . import diagram
-from . import nodes as n
-from .english import Clauses, English, Prose, duration, number, points
+from leadpolicy.handoff import diagram
+from leadpolicy.handoff.english import Clauses, English, Prose, duration, number, points
+from leadpolicy.syntax import nodes as n
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
@@ -412,8 +412,8 @@ def _environment(fmt: str) -> jinja2.Environment:
 
 
 def _template_source(name: str) -> str:
-    relative = "templates/" + name
+    relative = "handoff/templates/" + name
     try:
         return resources.files("leadpolicy").joinpath(relative).read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
-        return (Path(__file__).resolve().parent / relative).read_text(encoding="utf-8")
+        return (Path(__file__).resolve().parents[1] / relative).read_text(encoding="utf-8")

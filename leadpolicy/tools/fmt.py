@@ -87,8 +87,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional, Sequence, Union
 
-from . import nodes as n
-from .parser import number_value, parse, parse_tests, quote, unquote
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.parser import number_value, parse, parse_tests, quote, unquote
 
 __all__ = ["format_source", "format_tests_source", "format_text", "WIDTH"]
 
@@ -931,7 +931,7 @@ class _Builder:
 
     def points(self, value: float, text: str) -> Seq:
         sign = "-" if text.startswith("-") else "+"
-        sign_tok = self.tok(sign, synthetic=not text[:1] in "+-")
+        sign_tok = self.tok(sign, synthetic=text[:1] not in "+-")
         digits = text.lstrip("+-") or _number_text(abs(value))
         return Seq([("", sign_tok), ("", self.tok(digits))])
 
@@ -949,7 +949,7 @@ def _number_text(value: float) -> str:
 
 
 def _reserved() -> frozenset[str]:
-    from .checker import RESERVED
+    from leadpolicy.check.checker import RESERVED
 
     return RESERVED
 

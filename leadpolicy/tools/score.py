@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional
 
-from .runtime import _show
+from leadpolicy.semantics.runtime import _show
 
 __all__ = ["CHUNK_BYTES", "CHUNK_LEADS", "ROW_COLUMNS", "CHANGES", "Scorer", "Summary", "score_stream", "default_jobs",
            "jsonl_chunks", "jsonl_ranges", "csv_chunks"]

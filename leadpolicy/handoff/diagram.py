@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Callable, Optional
 
-from . import nodes as n
-from .english import duration, number
+from leadpolicy.handoff.english import duration, number
+from leadpolicy.syntax import nodes as n
 
 DISQUALIFIED = "disqualified"
 

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from . import nodes as n
+from leadpolicy.syntax import nodes as n
 
 
 @dataclass(frozen=True)

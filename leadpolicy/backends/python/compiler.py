@@ -5,12 +5,12 @@
     module.evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=None)
 
 The module (PRODUCT.md, "The compiled module") needs only the standard library:
-it embeds `leadpolicy/runtime.py` verbatim, and its `evaluate` returns exactly
+it embeds `leadpolicy/semantics/runtime.py` verbatim, and its `evaluate` returns exactly
 the decision of the reference interpreter (docs/semantics-contract.md), to the
 last bit of every score, and raises the same data errors.
 
 How the source is made. The skeleton is the Jinja template
-`templates/module.py.j2`, with no logic in it. What goes into it comes from
+`module.py.j2`, with no logic in it. What goes into it comes from
 `_ModuleWriter`: one small emit method per node kind (`_emit_Compare`, ...),
 each returning a short Python expression with its precedence, and one method
 per section of `evaluate`. The same tree always gives the same bytes.
@@ -62,8 +62,8 @@ from typing import NamedTuple, Optional
 
 import jinja2
 
-from . import nodes as n
-from . import runtime
+from leadpolicy.semantics import runtime
+from leadpolicy.syntax import nodes as n
 
 __all__ = ["CompileError", "compile_policy", "load_module"]
 
@@ -136,12 +136,12 @@ def _template() -> jinja2.Template:
 
 
 def _template_source(name: str) -> str:
-    return _package_text("templates/" + name)
+    return _package_text("backends/python/" + name)
 
 
 def runtime_text() -> str:
-    """The text of leadpolicy/runtime.py, as embedded into every compiled module."""
-    text = _package_text("runtime.py")
+    """The text of leadpolicy/semantics/runtime.py, as embedded into every compiled module."""
+    text = _package_text("semantics/runtime.py")
     return text if text.endswith("\n") else text + "\n"
 
 
@@ -149,7 +149,7 @@ def _package_text(relative: str) -> str:
     try:
         return resources.files("leadpolicy").joinpath(relative).read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
-        return (Path(__file__).resolve().parent / relative).read_text(encoding="utf-8")
+        return (Path(__file__).resolve().parents[2] / relative).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=4)

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
-from . import nodes as n
-from .errors import LeadDataError
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import LeadDataError
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -137,7 +137,7 @@ def rules_of(tree: n.Policy) -> list[Rule]:
 
 
 def fired_by(tree: n.Policy, test: n.TestBlock, now: Optional[datetime] = None) -> set[tuple[str, str]]:
-    from .reference import fired_rules
+    from leadpolicy.semantics.reference import fired_rules
 
     fields, activities, as_of, previous = lead_of(test, now)
     try:
@@ -179,7 +179,7 @@ def coverage(tree: n.Policy, tests: list[n.TestBlock], now: Optional[datetime] =
 
 def describe_failure(outcome: TestOutcome) -> list[str]:
     """The lines a failing test shows: what was expected against what came, and why."""
-    from .explain import explain
+    from leadpolicy.handoff.explain import explain
 
     lines = []
     if outcome.error:

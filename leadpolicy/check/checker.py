@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
-from . import nodes as n
-from .errors import Diagnostic, Span
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Diagnostic, Span
 
 RESERVED = frozenset(
     """and or not in when per where within max did no activity at least times starts ends with contains

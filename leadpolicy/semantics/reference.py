@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from . import nodes
-from . import runtime
+from leadpolicy.semantics import runtime
+from leadpolicy.syntax import nodes
 
 __all__ = ["evaluate"]
 

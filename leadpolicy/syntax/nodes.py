@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Iterator, Optional
 
-from .errors import Span
+from leadpolicy.syntax.diagnostics import Span
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from .runtime import LeadDataError
+from leadpolicy.semantics.runtime import LeadDataError
 
 __all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "render", "render_json"]
 

@@ -18,9 +18,9 @@ from typing import Optional
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import nodes as n
-from .errors import Diagnostic, PolicyError, Span
-from .runtime import to_micros
+from leadpolicy.semantics.runtime import to_micros
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
 
 GRAMMAR_FILE = "leadpolicy.lark"
 
@@ -30,7 +30,7 @@ def grammar_path():
     packaged = resources.files("leadpolicy").joinpath("grammar", GRAMMAR_FILE)
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
+    return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
 
 
 def grammar_text() -> str:

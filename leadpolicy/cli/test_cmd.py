@@ -1,0 +1,99 @@
+"""`leadpolicy test`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from leadpolicy.cli.app import main
+from leadpolicy.cli.common import (
+    check_file,
+    policy_files,
+    render_by_file,
+    sibling_tests,
+)
+
+
+def _load_for_tests(path: Path):
+    """(policy, tests, problems): problems are rendered diagnostics when the policy
+    or its tests do not check."""
+    import leadpolicy
+
+    diagnostics, sources = check_file(path)
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        return None, [], render_by_file(errors, sources)
+    policy = leadpolicy.loads(sources[str(path)], str(path))
+    tests = [(test, str(path)) for test in policy.tree.tests]
+    sibling, tests_path, _ = sibling_tests(path)
+    tests += [(test, tests_path) for test in sibling]
+    return policy, tests, None
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1)
+@click.option("--coverage", "show_coverage", is_flag=True, help="List the rules no test made fire.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT", help="Fail when rule coverage is lower.")
+@click.option("--json", "as_json", is_flag=True, help="Results as JSON.")
+def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Optional[float], as_json: bool) -> None:
+    """Run the `test` blocks of policies (and of their sibling .tests files)."""
+    from leadpolicy.tools.testing import coverage, describe_failure, run_test
+
+    files = policy_files(paths or (".",))
+    if not files:
+        raise click.UsageError("no .policy files found in " + ", ".join(paths or (".",)))
+    passed = failed = 0
+    broken = False
+    rules = covered = 0
+    report = []
+    for path in files:
+        policy, tests, problems = _load_for_tests(path)
+        entry: dict = {"path": str(path), "tests": [], "coverage": None, "errors": problems}
+        report.append(entry)
+        if problems:
+            broken = True
+            if not as_json:
+                click.echo(problems, err=True)
+                click.echo(f"{path}: the policy or its tests have errors; no test was run", err=True)
+            continue
+        if not as_json and tests:
+            click.echo(str(path))
+        for test, test_path in tests:
+            outcome = run_test(policy, test, test_path)
+            entry["tests"].append(outcome.to_dict())
+            if outcome.passed:
+                passed += 1
+            else:
+                failed += 1
+            if not as_json:
+                where = f"{test_path}:{outcome.line}" if outcome.line else test_path
+                click.echo(f"  {'PASS' if outcome.passed else 'FAIL'}  {test.name}" + ("" if outcome.passed else f"  ({where})"))
+                if not outcome.passed:
+                    click.echo("\n".join(describe_failure(outcome)))
+        if show_coverage or fail_under is not None:
+            result = coverage(policy.tree, [t for t, _ in tests])
+            entry["coverage"] = result.to_dict()
+            rules += len(result.rules)
+            covered += len(result.rules) - len(result.missed)
+            if not as_json and show_coverage:
+                click.echo(f"  coverage: {len(result.rules) - len(result.missed)} of {len(result.rules)} rules ({result.percent:.1f}%)")
+                for rule in result.missed:
+                    click.echo(f"    never exercised: {path}:{rule.line}  {rule.kind} {rule.name!r}".replace("'", '"'))
+    total = 100.0 if rules == 0 else 100.0 * covered / rules
+    below = fail_under is not None and total < fail_under
+    if as_json:
+        click.echo(json.dumps({"passed": passed, "failed": failed, "coverage": round(total, 1) if rules else None, "files": report}, indent=2))
+    else:
+        summary = f"{passed + failed} tests: {passed} passed, {failed} failed"
+        if show_coverage or fail_under is not None:
+            summary += f"; rule coverage {total:.1f}%"
+        click.echo(summary)
+        if below:
+            click.echo(f"rule coverage {total:.1f}% is below --fail-under {fail_under:g}%", err=True)
+    sys.exit(1 if failed or broken or below else 0)
+
+
