@@ -232,14 +232,8 @@ def test_the_source_does_not_depend_on_the_hash_seed(acme, tmp_path):
     assert outputs == {acme.source.encode("utf-8")}
 
 
-def test_golden_acme_module(acme):
-    if os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(acme.source, encoding="utf-8", newline="\n")
-    assert GOLDEN.exists(), "run with LEADPOLICY_UPDATE_GOLDEN=1 to write the golden file"
-    assert GOLDEN.read_text(encoding="utf-8") == acme.source, (
-        "the generated acme module changed; review the difference, then rewrite "
-        "tests/golden/acme_policy.py with LEADPOLICY_UPDATE_GOLDEN=1")
+def test_golden_acme_module(acme, golden):
+    golden(GOLDEN, acme.source)
 
 
 # ---------------------------------------------------------------- standard library only
@@ -662,7 +656,7 @@ demote {
 
 @pytest.mark.parametrize("name", list(SMALL))
 def test_small_policies_agree_with_the_reference(name):
-    from leadgen import leads_for  # tests/leadgen.py: messy CRM-style leads for a policy
+    from support.leadgen import leads_for  # tests/leadgen.py: messy CRM-style leads for a policy
 
     tree, source, module = build(SMALL[name])
     assert_safe_source(source)

@@ -7,7 +7,6 @@ diagnostics must equal `NAME.txt`. LEADPOLICY_UPDATE_GOLDEN=1 rewrites them.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from leadpolicy.syntax.parser import parse
 
 GOLDEN = Path(__file__).parent / "golden" / "diagnostics"
 CASES = sorted(GOLDEN.glob("*.policy"))
-UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
 
 
 def diagnose(path: Path):
@@ -32,14 +30,9 @@ def diagnose(path: Path):
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_rendered_text_is_pinned(path: Path) -> None:
+def test_rendered_text_is_pinned(path: Path, golden) -> None:
     diagnostics, text = diagnose(path)
-    rendered = render(diagnostics, text) + "\n"
-    golden = path.with_suffix(".txt")
-    if UPDATE:
-        golden.write_text(rendered, encoding="utf-8")
-    assert golden.exists(), f"missing golden {golden.name}; run with LEADPOLICY_UPDATE_GOLDEN=1"
-    assert rendered == golden.read_text(encoding="utf-8")
+    golden(path.with_suffix(".txt"), render(diagnostics, text) + "\n")
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

@@ -1,0 +1,4 @@
+"""Test support: generators of random policies (`policygen`) and messy CRM-style leads (`leadgen`).
+
+Tests import them as `from support.leadgen import leads_for`; nothing here is a test.
+"""
