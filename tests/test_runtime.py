@@ -655,3 +655,110 @@ def test_split_lead_needs_an_object(lead):
     assert err.field is None and err.lead_id is None and err.value == lead
     assert err.message.startswith("a lead must be a JSON object")
     assert "#3" in err.message
+
+
+# ---------------------------------------------------------------- the pinned timestamp forms
+
+TIMESTAMP_FORM, parse_instant, parse_timestamp, to_micros = rt.TIMESTAMP_FORM, rt.parse_instant, rt.parse_timestamp, rt.to_micros
+_datetime = datetime.datetime
+
+_BASE = 1795343400_000000  # 2026-11-22T10:30:00Z
+
+
+@pytest.mark.parametrize(
+    "text, micros",
+    [
+        ("2026-11-22", 1795305600_000000),
+        ("2026-11-22T10:30", _BASE),
+        ("2026-11-22t10:30:00", _BASE),
+        ("2026-11-22 10:30:00", _BASE),
+        ("2026-11-22T10:30:00Z", _BASE),
+        ("2026-11-22T10:30:00z", _BASE),
+        ("2026-11-22T10:30:00.5Z", _BASE + 500_000),
+        ("2026-11-22T10:30:00.123456789Z", _BASE + 123_456),  # truncated, not rounded
+        ("2026-11-22T10:30:00.999999999", _BASE + 999_999),
+        ("2026-11-22T11:30:00+01:00", _BASE),
+        ("2026-11-22T11:30:00+0100", _BASE),
+        ("2026-11-22T11:30:00+01", _BASE),
+        ("2026-11-22T05:00:00-05:30", _BASE),
+        ("2026-11-22T10:30:00 Z", _BASE),
+        ("2026-11-22 11:30 +01:00", _BASE),
+        ("  2026-11-22T10:30:00Z  ", _BASE),  # trimmed first
+        ("2026-11-22T23:59:59+23:59", 1795305600_000000 + 59_000_000),
+    ],
+)
+def test_every_pinned_form_is_read(text: str, micros: int) -> None:
+    assert parse_instant(text, "at") == micros
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-W47-1",  # week date
+        "2026-326",  # ordinal date
+        "20261120T103000Z",  # basic format
+        "20261120",
+        "2026-11-22T10",  # hour alone
+        "2026-11-22T1030",
+        "2026-11-22T24:00:00",  # hour 24
+        "2026-11-22T10:60",
+        "2026-11-22T10:30:60",
+        "2026-02-30",  # impossible date
+        "2026-13-01",
+        "0000-01-01",
+        "2026-11-22T10:30:00.",
+        "2026-11-22T10:30:00.1234567890",  # ten fraction digits
+        "2026-11-22T10:30:00,5",  # comma fraction
+        "2026-11-22T10:30:00+1",
+        "2026-11-22T10:30:00+01:0",
+        "2026-11-22T10:30:00+24:00",
+        "2026-11-22T10:30:00+05:75",
+        "2026-11-22T10:30:00UTC",
+        "2026-11-22T10:30:00  Z",  # two spaces before the zone
+        "2026-11-22T 10:30",
+        "2026-11-22  10:30",
+        "2026/11/22",
+        "22-11-2026",
+        "2026-11-22T10:30:00Z junk",
+        "２０２６-11-22",  # non-ASCII digits
+        "+2026-11-22",
+    ],
+)
+def test_every_other_form_is_a_data_error(text: str) -> None:
+    with pytest.raises(LeadDataError) as caught:
+        parse_instant(text, "form_submit.at", "L-1")
+    assert caught.value.field == "form_submit.at"
+
+
+_two = st.integers(0, 99).map(lambda v: f"{v:02d}")
+_forms = st.builds(
+    lambda date, sep, time, fraction, space, zone: date + (sep + time + fraction + space + zone if time else ""),
+    st.sampled_from(["2026-11-22", "2024-02-29", "2026-02-29", "1999-12-31", "2026-00-10"]),
+    st.sampled_from(["T", "t", " ", "_"]),
+    st.one_of(st.just(""), st.builds(lambda h, m: f"{h}:{m}", _two, _two),
+              st.builds(lambda h, m, s: f"{h}:{m}:{s}", _two, _two, _two)),
+    st.one_of(st.just(""), st.text("0123456789", min_size=0, max_size=11).map(lambda d: "." + d)),
+    st.sampled_from(["", " "]),
+    st.one_of(st.sampled_from(["", "Z", "z"]),
+              st.builds(lambda s, h, c, m: f"{s}{h}{c}{m}", st.sampled_from("+-"), _two, st.sampled_from(["", ":"]),
+                        st.one_of(st.just(""), _two))),
+)
+
+
+@given(_forms)
+def test_the_compiled_fast_path_reads_exactly_what_the_runtime_reads(text: str) -> None:
+    """The compiled module checks the form, then lets fromisoformat parse: for every
+    text of the pinned forms that fromisoformat parses, it must agree to the microsecond."""
+    try:
+        expected = to_micros(parse_timestamp(text))
+    except ValueError:
+        expected = None
+    if TIMESTAMP_FORM.fullmatch(text) is None:
+        assert expected is None
+        return
+    try:
+        fast = _datetime.fromisoformat(text)
+    except ValueError:
+        return  # the fast path gives up; the runtime decides
+    assert expected is not None, text
+    assert to_micros(fast) == expected, text

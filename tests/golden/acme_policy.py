@@ -40,6 +40,16 @@ _MICROS_PER_DAY = 86_400_000_000
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
+# The date and timestamp forms every back end reads (docs/language-reference.md,
+# "Reading lead data"): a date, or a date, `T`/`t`/one space and HH:MM[:SS[.F]]
+# with 1-9 fraction digits, then optionally (after one space) Z, z, +HH:MM,
+# +HHMM or +HH. Nothing else, whatever datetime.fromisoformat would accept.
+TIMESTAMP_FORM = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)"
+    r"(?:[Tt ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.(\d{1,9}))?)?"
+    r"(?: ?(?:([Zz])|([+-])([01]\d|2[0-3])(?::?([0-5]\d))?))?)?",
+    re.ASCII,
+)
 _SHOW_LIMIT = 60
 # members tuple -> {lower-cased member: index}; filled on first use of each tuple
 _INDEXES: dict = {}
@@ -106,16 +116,34 @@ def to_micros(moment: "datetime.datetime | datetime.date") -> int:
     raise TypeError(f"expected a datetime or date, not {type(moment).__name__}")
 
 
+def parse_timestamp(text: str) -> "datetime.datetime | datetime.date":
+    """One of the pinned forms (TIMESTAMP_FORM, untrimmed) as a date or an aware
+    datetime; ValueError for anything else, impossible dates included."""
+    match = TIMESTAMP_FORM.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    year, month, day, hour, minute, second, fraction, _, sign, zone_hours, zone_minutes = match.groups()
+    if hour is None:
+        return datetime.date(int(year), int(month), int(day))
+    zone = datetime.timezone.utc
+    if sign is not None:
+        offset = datetime.timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
+        zone = datetime.timezone(-offset if sign == "-" else offset)
+    micros = int(fraction[:6].ljust(6, "0")) if fraction else 0  # kept to the microsecond, truncated
+    return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micros, zone)
+
+
 def parse_instant(value: object, field: str, lead_id: object = None) -> int:
-    """An ISO 8601 string, datetime or date as microseconds; anything else is an error."""
+    """A date or timestamp in one of the pinned forms, or a datetime or date, as
+    microseconds; anything else is an error."""
     if isinstance(value, str):
         text = value.strip()
         if not text:
             raise LeadDataError("no date or timestamp given (expected ISO 8601)",
                                 field=field, value=value, lead_id=lead_id)
         try:
-            return to_micros(datetime.datetime.fromisoformat(text))
-        except ValueError:
+            return to_micros(parse_timestamp(text))
+        except (ValueError, OverflowError):
             pass
     elif isinstance(value, datetime.date):
         return to_micros(value)
@@ -368,6 +396,7 @@ _AT_LABELS = ('page_view.at', 'form_submit.at', 'email_click.at', 'webinar.at', 
 _DATETIME = _datetime_module.datetime
 _TIMEDELTA = _datetime_module.timedelta
 _FROMISOFORMAT = _datetime_module.datetime.fromisoformat
+_TIMESTAMP_FORM = TIMESTAMP_FORM.fullmatch
 _UTC = _datetime_module.timezone.utc
 _EPOCH_UTC = _datetime_module.datetime(1970, 1, 1, tzinfo=_UTC)
 _EPOCH_NAIVE = _datetime_module.datetime(1970, 1, 1)
@@ -411,7 +440,10 @@ def _read_date(value, field, lead_id):
     """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""
     if type(value) is str:
         try:
-            moment = _FROMISOFORMAT(value.strip())
+            text = value.strip()
+            if _TIMESTAMP_FORM(text) is None:
+                raise ValueError(text)
+            moment = _FROMISOFORMAT(text)
         except ValueError:
             return read_date(value, field, lead_id)  # blank, or an error to report
         return (moment - (_EPOCH_NAIVE if moment.tzinfo is None else _EPOCH_UTC)) // _MICROSECOND
@@ -525,9 +557,11 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                                 break
                         at = item.get('at')
                         if type(at) is str:
-                            # What fromisoformat accepts starts with a digit and ends with a digit or
-                            # a zone, so it is what the runtime's strip() would leave; padded text
-                            # (a ValueError here) goes the slow way.
+                            # Only the pinned forms (unpadded) take the fast way; for those,
+                            # fromisoformat gives the runtime's instant. Anything else, padded
+                            # text included, raises here and goes the slow way.
+                            if _TIMESTAMP_FORM(at) is None:
+                                raise ValueError(at)
                             at = _FROMISOFORMAT(at)
                             if at.tzinfo is None:
                                 at = at.replace(tzinfo=_UTC)  # no zone means UTC
