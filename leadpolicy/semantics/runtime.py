@@ -21,6 +21,14 @@ _MICROS_PER_DAY = 86_400_000_000
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
+# The one timestamp syntax (LANGUAGE.md section 8): a date; or a date, `T`/`t`/one
+# space, HH:MM[:SS[.F]] (F: 1 to 9 digits) and optionally (after one space) a zone
+# Z, z, +HH:MM, +HHMM or +HH (or -). Ranges are checked after matching.
+_INSTANT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.]([0-9]{1,9}))?)?"
+    r"(?: ?(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?))?)?"
+)
 _SHOW_LIMIT = 60
 # members tuple -> {lower-cased member: index}; filled on first use of each tuple
 _INDEXES: dict = {}
@@ -87,17 +95,46 @@ def to_micros(moment: "datetime.datetime | datetime.date") -> int:
     raise TypeError(f"expected a datetime or date, not {type(moment).__name__}")
 
 
+def instant_micros(text: str) -> int | None:
+    """Trimmed text in the one timestamp syntax as microseconds since the epoch, UTC;
+    None for any other text (an impossible date, hour 24, a zone of 24 hours or more)."""
+    match = _INSTANT.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, sign, zone_hours, zone_minutes = match.groups()
+    try:
+        days = datetime.date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
+    except ValueError:  # year 0, month 13, 2026-02-30, ...
+        return None
+    seconds = 0
+    if hour is not None:
+        hours, minutes = int(hour), int(minute)
+        seconds = int(second) if second is not None else 0
+        if hours > 23 or minutes > 59 or seconds > 59:
+            return None
+        seconds += (hours * 60 + minutes) * 60
+        if sign is not None:
+            offset_hours = int(zone_hours)
+            offset_minutes = int(zone_minutes) if zone_minutes is not None else 0
+            if offset_hours > 23 or offset_minutes > 59:
+                return None
+            offset = (offset_hours * 60 + offset_minutes) * 60
+            seconds += -offset if sign == "+" else offset  # local time minus its offset is UTC
+    micros = int(fraction[:6].ljust(6, "0")) if fraction is not None else 0  # truncated
+    return (days * 86_400 + seconds) * 1_000_000 + micros
+
+
 def parse_instant(value: object, field: str, lead_id: object = None) -> int:
-    """An ISO 8601 string, datetime or date as microseconds; anything else is an error."""
+    """A date or timestamp (text in the one syntax, a datetime or a date) as
+    microseconds; anything else is an error."""
     if isinstance(value, str):
-        text = value.strip()
+        text = str(value).strip()
         if not text:
             raise LeadDataError("no date or timestamp given (expected ISO 8601)",
                                 field=field, value=value, lead_id=lead_id)
-        try:
-            return to_micros(datetime.datetime.fromisoformat(text))
-        except ValueError:
-            pass
+        micros = instant_micros(text)
+        if micros is not None:
+            return micros
     elif isinstance(value, datetime.date):
         return to_micros(value)
     raise LeadDataError(_NOT_ISO.format(_show(value)), field=field, value=value, lead_id=lead_id)

@@ -40,6 +40,14 @@ _MICROS_PER_DAY = 86_400_000_000
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
+# The one timestamp syntax (LANGUAGE.md section 8): a date; or a date, `T`/`t`/one
+# space, HH:MM[:SS[.F]] (F: 1 to 9 digits) and optionally (after one space) a zone
+# Z, z, +HH:MM, +HHMM or +HH (or -). Ranges are checked after matching.
+_INSTANT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.]([0-9]{1,9}))?)?"
+    r"(?: ?(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?))?)?"
+)
 _SHOW_LIMIT = 60
 # members tuple -> {lower-cased member: index}; filled on first use of each tuple
 _INDEXES: dict = {}
@@ -106,17 +114,46 @@ def to_micros(moment: "datetime.datetime | datetime.date") -> int:
     raise TypeError(f"expected a datetime or date, not {type(moment).__name__}")
 
 
+def instant_micros(text: str) -> int | None:
+    """Trimmed text in the one timestamp syntax as microseconds since the epoch, UTC;
+    None for any other text (an impossible date, hour 24, a zone of 24 hours or more)."""
+    match = _INSTANT.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, sign, zone_hours, zone_minutes = match.groups()
+    try:
+        days = datetime.date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
+    except ValueError:  # year 0, month 13, 2026-02-30, ...
+        return None
+    seconds = 0
+    if hour is not None:
+        hours, minutes = int(hour), int(minute)
+        seconds = int(second) if second is not None else 0
+        if hours > 23 or minutes > 59 or seconds > 59:
+            return None
+        seconds += (hours * 60 + minutes) * 60
+        if sign is not None:
+            offset_hours = int(zone_hours)
+            offset_minutes = int(zone_minutes) if zone_minutes is not None else 0
+            if offset_hours > 23 or offset_minutes > 59:
+                return None
+            offset = (offset_hours * 60 + offset_minutes) * 60
+            seconds += -offset if sign == "+" else offset  # local time minus its offset is UTC
+    micros = int(fraction[:6].ljust(6, "0")) if fraction is not None else 0  # truncated
+    return (days * 86_400 + seconds) * 1_000_000 + micros
+
+
 def parse_instant(value: object, field: str, lead_id: object = None) -> int:
-    """An ISO 8601 string, datetime or date as microseconds; anything else is an error."""
+    """A date or timestamp (text in the one syntax, a datetime or a date) as
+    microseconds; anything else is an error."""
     if isinstance(value, str):
-        text = value.strip()
+        text = str(value).strip()
         if not text:
             raise LeadDataError("no date or timestamp given (expected ISO 8601)",
                                 field=field, value=value, lead_id=lead_id)
-        try:
-            return to_micros(datetime.datetime.fromisoformat(text))
-        except ValueError:
-            pass
+        micros = instant_micros(text)
+        if micros is not None:
+            return micros
     elif isinstance(value, datetime.date):
         return to_micros(value)
     raise LeadDataError(_NOT_ISO.format(_show(value)), field=field, value=value, lead_id=lead_id)
@@ -368,6 +405,14 @@ _AT_LABELS = ('page_view.at', 'form_submit.at', 'email_click.at', 'webinar.at', 
 _DATETIME = _datetime_module.datetime
 _TIMEDELTA = _datetime_module.timedelta
 _FROMISOFORMAT = _datetime_module.datetime.fromisoformat
+# The spellings of the one timestamp syntax (runtime._INSTANT) that fromisoformat
+# reads exactly as runtime.instant_micros does: fields in range, the zone in
+# upper case; fromisoformat still rejects impossible dates.
+_ISO_SHAPE = re.compile(
+    r'[0-9]{4}-[0-9]{2}-[0-9]{2}'
+    r'(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?'
+    r'(?: ?(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?'
+).fullmatch
 _UTC = _datetime_module.timezone.utc
 _EPOCH_UTC = _datetime_module.datetime(1970, 1, 1, tzinfo=_UTC)
 _EPOCH_NAIVE = _datetime_module.datetime(1970, 1, 1)
@@ -409,11 +454,11 @@ def _read_enum(value, lower, members, field, lead_id):
 
 def _read_date(value, field, lead_id):
     """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""
-    if type(value) is str:
+    if type(value) is str and _ISO_SHAPE(value):
         try:
-            moment = _FROMISOFORMAT(value.strip())
+            moment = _FROMISOFORMAT(value)
         except ValueError:
-            return read_date(value, field, lead_id)  # blank, or an error to report
+            return read_date(value, field, lead_id)  # an impossible date: the error to report
         return (moment - (_EPOCH_NAIVE if moment.tzinfo is None else _EPOCH_UTC)) // _MICROSECOND
     return read_date(value, field, lead_id)
 
@@ -430,10 +475,17 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     # fields, activities, previous stage. The runtime readers (above) define every
     # value; plain JSON values are read here the same way, faster, and anything else
     # goes to them.
+    # `now` is as_of in microseconds; `now_utc` the same instant as an aware datetime,
+    # or None beyond the datetime range (then the runtime reads the activities).
     if type(as_of) is _DATETIME and (as_of.tzinfo is _UTC or as_of.tzinfo is None):
         now_utc = as_of if as_of.tzinfo is _UTC else as_of.replace(tzinfo=_UTC)
+        now = (now_utc - _EPOCH_UTC) // _MICROSECOND
     else:
-        now_utc = _EPOCH_UTC + _TIMEDELTA(0, 0, read_as_of(as_of))
+        now = read_as_of(as_of)
+        try:
+            now_utc = _EPOCH_UTC + _TIMEDELTA(0, 0, now)
+        except OverflowError:
+            now_utc = None
 
     if type(fields) is dict:
         get = fields.get
@@ -487,7 +539,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     # zero timedelta, `at >= ref - W` is exactly `age <= W` and `(ref - at)` is the age.
     ref = now_utc
     again = False
-    slow = type(activities) is not list and type(activities) is not tuple
+    slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)
     source = () if slow else activities
     while True:
         eng_1 = 0.0; n_1 = 0  # line 35 'Read a blog post'
@@ -524,10 +576,9 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                                 slow = True
                                 break
                         at = item.get('at')
-                        if type(at) is str:
-                            # What fromisoformat accepts starts with a digit and ends with a digit or
-                            # a zone, so it is what the runtime's strip() would leave; padded text
-                            # (a ValueError here) goes the slow way.
+                        if type(at) is str and _ISO_SHAPE(at):
+                            # The common spellings of the one syntax, which fromisoformat reads
+                            # as the runtime does; every other value goes to the runtime.
                             at = _FROMISOFORMAT(at)
                             if at.tzinfo is None:
                                 at = at.replace(tzinfo=_UTC)  # no zone means UTC
@@ -607,7 +658,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
         if again or not slow:
             break
         # not a list of plain objects, or something only the runtime reader can say
-        acts = read_activities(activities, _ACTIVITY_TYPES, (now_utc - _EPOCH_UTC) // _MICROSECOND, lead_id)
+        acts = read_activities(activities, _ACTIVITY_TYPES, now, lead_id)
         source = [(code, -_TIMEDELTA(0, 0, age), props) for code, name in enumerate(('page_view', 'form_submit', 'email_click', 'webinar', 'unsubscribe', 'chat'))
                   for age, props in acts[name]]
         ref = _TIMEDELTA(0)

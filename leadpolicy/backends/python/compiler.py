@@ -75,7 +75,7 @@ MODULE_NAMES = (
     "__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate", "_read_date",
     "_read_number", "_read_boolean", "_read_enum",
     "_FIELDS", "_ACTIVITY_TYPES", "_STAGE_NAMES", "_STAGE_ORDER", "_AT_LABELS", "_DECAY",
-    "_datetime_module", "_DATETIME", "_TIMEDELTA", "_FROMISOFORMAT", "_UTC", "_EPOCH_UTC", "_EPOCH_NAIVE",
+    "_datetime_module", "_DATETIME", "_TIMEDELTA", "_FROMISOFORMAT", "_ISO_SHAPE", "_UTC", "_EPOCH_UTC", "_EPOCH_NAIVE",
     "_MICROSECOND",
 )
 # ... and the generated families that start with these.
@@ -367,7 +367,6 @@ class _ModuleWriter:
         self.helpers: set[str] = set()  # the reading helpers the module needs
         self.counters: dict[str, int] = {}
         self.totals: list[_RuleTotal] = []  # engagement rule totals, in file order
-        self.uses_days_since = False
         decay = policy.decay
         self.decay_base: Optional[str] = None  # the literal (1 - X/100)
         self.decay_every = 0  # the period in microseconds
@@ -525,7 +524,6 @@ class _ModuleWriter:
 
     def _emit_DaysSince(self, node: n.DaysSince) -> Expr:
         local = self._field_local(node.field_name, node)
-        self.uses_days_since = True
         return Expr(f"float((now - {local}) // {MICROS_PER_DAY})", ATOM)
 
     def _emit_Neg(self, node: n.Neg) -> Expr:
@@ -704,13 +702,18 @@ class _ModuleWriter:
             "# fields, activities, previous stage. The runtime readers (above) define every",
             "# value; plain JSON values are read here the same way, faster, and anything else",
             "# goes to them.",
+            "# `now` is as_of in microseconds; `now_utc` the same instant as an aware datetime,",
+            "# or None beyond the datetime range (then the runtime reads the activities).",
             "if type(as_of) is _DATETIME and (as_of.tzinfo is _UTC or as_of.tzinfo is None):",
             "    now_utc = as_of if as_of.tzinfo is _UTC else as_of.replace(tzinfo=_UTC)",
+            "    now = (now_utc - _EPOCH_UTC) // _MICROSECOND",
             "else:",
-            "    now_utc = _EPOCH_UTC + _TIMEDELTA(0, 0, read_as_of(as_of))",
+            "    now = read_as_of(as_of)",
+            "    try:",
+            "        now_utc = _EPOCH_UTC + _TIMEDELTA(0, 0, now)",
+            "    except OverflowError:",
+            "        now_utc = None",
         ]
-        if self.uses_days_since:
-            lines.append("now = (now_utc - _EPOCH_UTC) // _MICROSECOND  # as_of in microseconds")
         return lines
 
     def _read_fields(self) -> list[str]:
@@ -843,7 +846,7 @@ class _ModuleWriter:
             "# zero timedelta, `at >= ref - W` is exactly `age <= W` and `(ref - at)` is the age.",
             "ref = now_utc",
             "again = False",
-            "slow = type(activities) is not list and type(activities) is not tuple",
+            "slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)",
             "source = () if slow else activities",
             "while True:",
             *_indent(init, 1),
@@ -871,10 +874,9 @@ class _ModuleWriter:
             "                            slow = True",
             "                            break",
             "                    at = item.get('at')",
-            "                    if type(at) is str:",
-            "                        # What fromisoformat accepts starts with a digit and ends with a digit or",
-            "                        # a zone, so it is what the runtime's strip() would leave; padded text",
-            "                        # (a ValueError here) goes the slow way.",
+            "                    if type(at) is str and _ISO_SHAPE(at):",
+            "                        # The common spellings of the one syntax, which fromisoformat reads",
+            "                        # as the runtime does; every other value goes to the runtime.",
             "                        at = _FROMISOFORMAT(at)",
             "                        if at.tzinfo is None:",
             "                            at = at.replace(tzinfo=_UTC)  # no zone means UTC",
@@ -891,7 +893,7 @@ class _ModuleWriter:
             "    if again or not slow:",
             "        break",
             "    # not a list of plain objects, or something only the runtime reader can say",
-            "    acts = read_activities(activities, _ACTIVITY_TYPES, (now_utc - _EPOCH_UTC) // _MICROSECOND, lead_id)",
+            "    acts = read_activities(activities, _ACTIVITY_TYPES, now, lead_id)",
             f"    source = [(code, -_TIMEDELTA(0, 0, age), props) for code, name in enumerate({names})",
             "              for age, props in acts[name]]",
             "    ref = _TIMEDELTA(0)",
@@ -1185,6 +1187,14 @@ class _ModuleWriter:
                   "_DATETIME = _datetime_module.datetime",
                   "_TIMEDELTA = _datetime_module.timedelta",
                   "_FROMISOFORMAT = _datetime_module.datetime.fromisoformat",
+                  "# The spellings of the one timestamp syntax (runtime._INSTANT) that fromisoformat",
+                  "# reads exactly as runtime.instant_micros does: fields in range, the zone in",
+                  "# upper case; fromisoformat still rejects impossible dates.",
+                  "_ISO_SHAPE = re.compile(",
+                  "    r'[0-9]{4}-[0-9]{2}-[0-9]{2}'",
+                  "    r'(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?'",
+                  "    r'(?: ?(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?'",
+                  ").fullmatch",
                   "_UTC = _datetime_module.timezone.utc",
                   "_EPOCH_UTC = _datetime_module.datetime(1970, 1, 1, tzinfo=_UTC)",
                   "_EPOCH_NAIVE = _datetime_module.datetime(1970, 1, 1)",
@@ -1202,11 +1212,11 @@ class _ModuleWriter:
             "",
             "def _read_date(value, field, lead_id):",
             '    """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""',
-            "    if type(value) is str:",
+            "    if type(value) is str and _ISO_SHAPE(value):",
             "        try:",
-            "            moment = _FROMISOFORMAT(value.strip())",
+            "            moment = _FROMISOFORMAT(value)",
             "        except ValueError:",
-            "            return read_date(value, field, lead_id)  # blank, or an error to report",
+            "            return read_date(value, field, lead_id)  # an impossible date: the error to report",
             "        return (moment - (_EPOCH_NAIVE if moment.tzinfo is None else _EPOCH_UTC)) // _MICROSECOND",
             "    return read_date(value, field, lead_id)",
         ]
