@@ -12,6 +12,10 @@ N: microseconds per lead and the ratio compiled / hand-written.
 `--jobs 2` against `--jobs 1`, peak memory (ru_maxrss) of each run.
 (d) A generated policy with 1,000 rules: parse + check + compile time, and the
 import time of its compiled module.
+(e) Long blocks and lists (issue 16): 20,000 disqualify rules, stages, grade
+bands, demotion rules, activity types with engagement rules; an `in` list and
+an `ends with` chain of 50,000 members: parse, check, compile, import and
+evaluate per lead, peak memory (quick: 3,000 and 10,000).
 
 Prints a table; a full run also rewrites the marked section of
 docs/performance.md (`--no-docs` to leave it alone, `--docs` to write after a
@@ -347,6 +351,79 @@ def bench_big_policy(tmp, rules, repeat, figures, log):
     ]
 
 
+# A fresh process per long policy: parse, check, compile, exec (import) and the
+# evaluation of a few leads, each timed; peak memory of the whole process. A chain
+# the parser refuses is grown from a short one (the parser's limit is its own issue).
+_LONG = r"""
+import dataclasses, json, resource, sys, time
+sys.path.insert(0, sys.argv[3])
+from big_policy import long_policy
+from leadpolicy.syntax.parser import parse
+from leadpolicy.syntax.diagnostics import PolicyError
+from leadpolicy.check.checker import check
+from leadpolicy.backends.python.compiler import compile_policy, load_module
+kind, n = sys.argv[1], int(sys.argv[2])
+text = long_policy(kind, n)
+out = {"refused": None}
+t0 = time.perf_counter()
+try:
+    tree = parse(text, "long.policy")
+except PolicyError as error:
+    out["refused"] = str(error).splitlines()[0][:120]
+    tree = parse(long_policy(kind, 2), "long.policy")
+t1 = time.perf_counter()
+result = check(tree)
+policy = result.policy
+if out["refused"]:
+    block = [b for b in policy.blocks if b.kind == "disqualify"][0]
+    rule = block.items[0]
+    first = rule.condition.operands[0]
+    grown = dataclasses.replace(rule.condition, operands=tuple(
+        dataclasses.replace(first, right=dataclasses.replace(first.right, value=f"@d{i}.example")) for i in range(n)))
+    blocks = tuple(dataclasses.replace(b, items=(dataclasses.replace(rule, condition=grown),)) if b is block else b
+                   for b in policy.blocks)
+    policy = policy.with_blocks(blocks)
+t2 = time.perf_counter()
+source = compile_policy(policy, text, "long.policy")
+size = len(source)
+t3 = time.perf_counter()
+module = load_module(source, "long_policy")
+t4 = time.perf_counter()
+# Drop the tree and the source first: the collector's full passes would otherwise
+# walk their millions of objects, and the figure is the module's own evaluation.
+errors = len(result.errors)
+del tree, policy, result, source
+import gc
+gc.collect()
+t4b = time.perf_counter()
+leads = [({"email": f"x@d{i}.example", "size": i % 50}, [{"type": "a7", "at": "2026-11-20T10:00:00Z"},
+          {"type": "form_submit", "at": "2026-11-21"}], "2026-11-22T00:00:00Z", None) for i in range(200)]
+for lead in leads:
+    module.evaluate(*lead)
+t5 = time.perf_counter()
+out.update(parse=t1 - t0, check=t2 - t1, compile=t3 - t2, exec=t4 - t3, evaluate=(t5 - t4b) / len(leads),
+           bytes=size, rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, errors=errors)
+print(json.dumps(out))
+"""
+
+
+def bench_long_policies(tmp, sizes, figures, log):
+    for kind, n in sizes:
+        run = subprocess.run([sys.executable, "-c", _LONG, kind, str(n), str(HERE)], env=env_for_children(),
+                             capture_output=True, text=True)
+        if run.returncode:
+            figures.append(Figure("e", f"{n:,} {kind.replace('_', ' ')}", "FAILED: " + run.stderr.strip().splitlines()[-1][:100],
+                                  "works", False))
+            continue
+        r = json.loads(run.stdout)
+        log(f"(e) {n:,} {kind}: {r}")
+        front = "parse refused, tree grown" if r["refused"] else f"parse {r['parse']:.2f} s, check {r['check']:.2f} s"
+        figures.append(Figure(
+            "e", f"{n:,} {kind.replace('_', ' ')}: {front}; compile; import; evaluate",
+            f"{r['compile']:.2f} s; {r['exec']:.2f} s; {r['evaluate'] * 1e6:,.0f} µs/lead ({r['bytes'] / 1e6:.1f} MB, peak {r['rss'] / 1e3:.0f} MB)",
+            "works", True, note=r["refused"] or ""))
+
+
 # ---------------------------------------------------------------- the table and the docs
 
 
@@ -405,6 +482,7 @@ def main(argv=None):
     ap.add_argument("--rules", type=int, default=1000, help="rules of the generated policy for (d)")
     ap.add_argument("--docs", dest="docs", action="store_true", default=None, help="rewrite the results in docs/performance.md")
     ap.add_argument("--no-docs", dest="docs", action="store_false")
+    ap.add_argument("--no-long", action="store_true", help="skip (e), the long blocks and lists of issue 16")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep the files (default: a temporary directory)")
     args = ap.parse_args(argv)
     args.leads = args.leads or (500 if args.quick else 2000)
@@ -425,6 +503,10 @@ def main(argv=None):
         bench_evaluators(tmp, args.leads, args.repeat, figures, log)
         bench_score(tmp, args.score_leads, args.score_repeat, figures, log)
         bench_big_policy(tmp, args.rules, 3, figures, log)
+        if not args.no_long:
+            long_rules, long_members = (3_000, 10_000) if args.quick else (20_000, 50_000)
+            sizes = [(kind, long_rules) for kind in big_policy.LONG_KINDS if kind not in ("in_list", "text_chain")]
+            bench_long_policies(tmp, sizes + [("in_list", long_members), ("text_chain", long_members)], figures, log)
     seconds = time.perf_counter() - started
     print()
     print(text_table(table(figures)))

@@ -310,6 +310,86 @@ def _statement(condition: Optional[str], body: list[str], comment: str) -> list[
     return [f"if {condition}: {simple}  # {comment}" if condition is not None else f"{simple}  # {comment}"]
 
 
+# Or-ed tests of one value against literals are grouped from this many on.
+_RUN = 3
+
+
+def _run_key(node: n.Expr) -> Optional[tuple]:
+    """What or-ed tests must share to be one test against a tuple or set: the value
+    tested (a plain field or property) and the kind of test; None for other nodes."""
+    if isinstance(node, n.TextTest) and node.op in ("starts with", "ends with") and isinstance(node.right, n.String):
+        kind = node.op
+    elif isinstance(node, n.Compare) and node.op == "=" and isinstance(node.right, _LITERALS) \
+            and not isinstance(node.right, n.DateLit):
+        kind = "="
+    else:
+        return None
+    if not isinstance(node.left, (n.FieldRef, n.PropRef)) or node.left.type.kind == "boolean":
+        return None
+    return (kind, node.left)
+
+
+def _runs(operands) -> list[list]:
+    """The operands in order, consecutive groupable ones (same `_run_key`) together."""
+    runs: list[list] = []
+    last = None
+    for operand in operands:
+        key = _run_key(operand)
+        if key is not None and key == last:
+            runs[-1].append(operand)
+        else:
+            runs.append([operand])
+        last = key
+    return runs
+
+
+# The longest if/elif chain and `+` sum written as one statement. CPython's compiler
+# recurses once per `elif` and per `+`, so a policy with thousands of rules in one
+# block gets flat code instead: chains cut into chunks, sums as `+=` lines.
+CHAIN = 64
+
+
+def _chain(branches: list[tuple[str, list[str]]], otherwise: Optional[tuple[str, list[str]]],
+           flag: str) -> list[str]:
+    """`if HEAD / elif HEAD / else` over `branches` [(head after the keyword, body)]:
+    the first branch whose condition holds runs, else `otherwise` (the text after
+    `else:`, its body). A chain longer than CHAIN becomes chunks of at most CHAIN
+    branches, each run only while `flag` says no branch has run yet."""
+    if len(branches) <= CHAIN:
+        lines: list[str] = []
+        for number, (head, body) in enumerate(branches):
+            lines += [f"{'if' if number == 0 else 'elif'} {head}", *_indent(body, 1)]
+        if otherwise is not None:
+            lines += [f"else:{otherwise[0]}", *_indent(otherwise[1], 1)]
+        return lines
+    lines = [f"{flag} = True  # no branch below has run yet"]
+    for start in range(0, len(branches), CHAIN):
+        chunk = [(head, [*body, f"{flag} = False"]) for head, body in branches[start:start + CHAIN]]
+        code = _chain(chunk, None, flag)
+        lines += code if start == 0 else [f"if {flag}:", *_indent(code, 1)]
+    if otherwise is not None:
+        lines += [f"if {flag}:{otherwise[0]}", *_indent(otherwise[1], 1)]
+    return lines
+
+
+def _dispatch(cases: list[tuple[int, list[str]]], variable: str) -> list[str]:
+    """Run the body of the case whose number equals `variable` (numbers ascending):
+    an elif chain, or for many cases a binary search over chains, so both the
+    nesting and the comparisons per value grow as log(cases)."""
+    if len(cases) <= CHAIN:
+        return _chain([(f"{variable} == {number}:{body[0]}", body[1:]) for number, body in cases], None, "")
+    middle = len(cases) // 2
+    return [f"if {variable} < {cases[middle][0]}:", *_indent(_dispatch(cases[:middle], variable), 1),
+            "else:", *_indent(_dispatch(cases[middle:], variable), 1)]
+
+
+def _sum(target: str, terms: list[str]) -> list[str]:
+    """`target = 0.0 + a + b ...`, summed left to right; `+=` lines when there are many."""
+    if len(terms) <= CHAIN:
+        return [f"{target} = " + " + ".join(["0.0", *terms])]
+    return [f"{target} = 0.0", *(f"{target} += {term}" for term in terms)]
+
+
 _PY_COMPARE = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _BARE = (n.FieldRef, n.PropRef, n.Grade)  # values held in one local that may be None
 _LITERALS = (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)
@@ -612,14 +692,36 @@ class _ModuleWriter:
     def _emit_Or(self, node: n.Or) -> Expr:
         if not node.operands:
             return Expr("False", ATOM)
-        return Expr(" or ".join(_wrap(self.condition(c), NOT) for c in node.operands), OR)
+        parts: list[str] = []
+        for run in _runs(node.operands):
+            if len(run) >= _RUN:
+                parts.append(_wrap(self._run(run), NOT))
+            else:
+                parts += [_wrap(self.condition(operand), NOT) for operand in run]
+        return Expr(" or ".join(parts), OR) if len(parts) > 1 else Expr(parts[0], OR)
+
+    def _run(self, run: list) -> Expr:
+        """Several tests of one value against literals, or-ed (`email ends with "a" or
+        email ends with "b" ...`, `x = 1 or x = 2 ...`), as one test against a tuple or
+        a set: the same truth value, in time that does not grow with the list."""
+        first = run[0]
+        value = self.emit(first.left).code
+        items = _dedupe(self.emit(test.right).code for test in run)
+        if isinstance(first, n.Compare):
+            test = f"{value} in {{{', '.join(items)}}}"  # None is in no set of literals
+        else:
+            method = "startswith" if first.op == "starts with" else "endswith"
+            test = f"{value} is not None and {value}.{method}(({', '.join(items)},))"
+        return Expr(test, CMP if isinstance(first, n.Compare) else AND)
 
     def _emit_AtLeast(self, node: n.AtLeast) -> Expr:
         # Every emitted condition is a bool, so their sum counts those that hold.
         if not node.conditions:
             return Expr(f"0 >= {_wrap(_integer(node.count), ADD)}", CMP)
-        terms = " + ".join(_wrap(self.condition(c), MUL) for c in node.conditions)
-        return Expr(f"{terms} >= {_wrap(_integer(node.count), ADD)}", CMP)
+        terms = [_wrap(self.condition(c), MUL) for c in node.conditions]
+        if len(terms) > CHAIN:  # a flat tuple: `a + b + ...` nests once per `+`
+            return Expr(f"sum(({', '.join(terms)},)) >= {_wrap(_integer(node.count), ADD)}", CMP)
+        return Expr(f"{' + '.join(terms)} >= {_wrap(_integer(node.count), ADD)}", CMP)
 
     def _emit_Did(self, node: n.Did) -> Expr:
         counter = self._did_counter(node)
@@ -810,8 +912,7 @@ class _ModuleWriter:
             init.append(f"{total.total} = 0.0; {total.count} = 0  # {_at(total.rule)} {_say(total.rule.name)}")
         for counter in self.dids.values():
             init.append(f"{counter} = 0  # {self.did_comments[counter]}")
-        branches: list[str] = []
-        keyword = "if"
+        cases: list[tuple[int, list[str]]] = []
         for code, decl in enumerate(self.policy.activities):
             loop = self.loops.get(decl.name)
             read: list[str] = []
@@ -831,8 +932,8 @@ class _ModuleWriter:
             if uses:
                 branch += ["if at <= ref:  # not after as_of", *_indent(uses, 1)]
             if branch:
-                branches += [f"{keyword} code == {code}:  # {_say(decl.name)}", *_indent(branch, 1)]
-                keyword = "elif"
+                cases.append((code, [f"  # {_say(decl.name)}", *branch]))
+        branches = _dispatch(cases, "code")
         since = [f"{local} = ref - {self._span(micros)}" for micros, local in sorted(self.since.items())]
         codes, codes_lower = self._activity_codes()
         names = _lit(tuple(decl.name for decl in self.policy.activities))
@@ -971,8 +1072,14 @@ class _ModuleWriter:
 
     def _read_previous(self) -> list[str]:
         names = tuple(stage.name for stage in self.stages)
-        exact, lower = self._tables("_PREVIOUS", (*names, DISQUALIFIED, *(name.lower() for name in names)),
-                                    lambda text: runtime.read_previous_stage(text, names))
+        answer = lambda text: runtime.read_previous_stage(text, names)  # noqa: E731
+        if len(names) > CHAIN:
+            # the same answers without rebuilding the runtime's index of the names per text
+            # (quadratic for thousands of stages): a stage name is never blank text
+            every = (*names, DISQUALIFIED)
+            index = {name.lower(): number for number, name in enumerate(every)}
+            answer = lambda text: every[index[text.strip().lower()]]  # noqa: E731
+        exact, lower = self._tables("_PREVIOUS", (*names, DISQUALIFIED, *(name.lower() for name in names)), answer)
         return [
             "if previous_stage is None:",
             "    previous = None",
@@ -992,7 +1099,10 @@ class _ModuleWriter:
         codes = {decl.name: code for code, decl in enumerate(self.policy.activities)}
 
         def answer(text: str) -> Optional[int]:
-            read = runtime.read_activities([{"type": text, "at": "1970-01-01"}], declared, 0)
+            # the runtime's reading, given the one declaration it can pick (linear in the types)
+            key = text.strip().lower()
+            read = runtime.read_activities([{"type": text, "at": "1970-01-01"}],
+                                           {key: declared[key]} if key in declared else {}, 0)
             found = [name for name, acts in read.items() if acts]
             return codes[found[0]] if found else None
 
@@ -1027,7 +1137,7 @@ class _ModuleWriter:
             else:
                 lines.append(f"if {total.total} < {_number(-cap).code}: {total.total} = {_number(-cap).code}"
                              f"  # {_at(rule)} {_say(rule.name)}: max")
-        lines.append("engagement = " + " + ".join(["0.0"] + [t.total for t in totals]))
+        lines += _sum("engagement", [t.total for t in totals])
         for total in totals:
             lines.append(f"if {total.total} != 0.0: hits.append({{'section': 'engagement', "
                          f"'rule': {_lit(total.rule.name)}, 'points': {total.total}, 'count': {total.count}}})")
@@ -1070,20 +1180,18 @@ class _ModuleWriter:
         if not bands:
             return ["grade = None  # no grades block"]
         lines = [f"# ---- grade ({_at(self.policy.block('grades'))}): the first band that holds"]
-        keyword = "if"
+        branches: list[tuple[str, list[str]]] = []
+        otherwise = ("", ["grade = None"])
         for band in bands:
             letter = _lit(band.letter)
             if band.condition is None:
-                if keyword == "if":
-                    lines.append(f"grade = {letter}  # {_at(band)} otherwise")
-                else:
-                    lines += [f"else:  # {_at(band)} otherwise", f"    grade = {letter}"]
-                return lines
+                if not branches:
+                    return lines + [f"grade = {letter}  # {_at(band)} otherwise"]
+                otherwise = (f"  # {_at(band)} otherwise", [f"grade = {letter}"])
+                break
             condition = self.condition(band.condition).code
-            lines += [f"{keyword} {condition}:  # {_at(band)}{self._notes()}", f"    grade = {letter}"]
-            keyword = "elif"
-        lines += ["else:", "    grade = None"]
-        return lines
+            branches.append((f"{condition}:  # {_at(band)}{self._notes()}", [f"grade = {letter}"]))
+        return lines + _chain(branches, otherwise, "no_band")
 
     def _stage_section(self) -> list[str]:
         stages = self.stages
@@ -1094,53 +1202,42 @@ class _ModuleWriter:
             lines.append(f"{self.stage_locals[i]} = {condition}  # {_at(stage)} {_say(stage.name)}{self._notes()}")
         if len(stages) == 1:
             return lines + ["qualified = 0"]
-        keyword = "if"
-        for i in range(len(stages) - 1, 0, -1):
-            lines += [f"{keyword} {self.stage_locals[i]}:", f"    qualified = {i}"]
-            keyword = "elif"
-        return lines + ["else:", "    qualified = 0"]
+        branches = [(f"{self.stage_locals[i]}:", [f"qualified = {i}"]) for i in range(len(stages) - 1, 0, -1)]
+        return lines + _chain(branches, ("", ["qualified = 0"]), "no_stage")
 
     def _decision_section(self) -> list[str]:
         policy = self.policy
         lines = ["# ---- the decision (LANGUAGE.md section 6): disqualification first; then promotion",
                  "# or a fresh placement; else the sticky previous stage and its demotions"]
-        keyword = "if"
+        branches: list[tuple[str, list[str]]] = []
         for rule in policy.disqualifications:
             condition = self.condition(rule.condition).code
-            lines += [f"{keyword} {condition}:  # {_at(rule)} {_say(rule.name)}{self._notes()}",
-                      f"    stage = {_lit(DISQUALIFIED)}",
-                      f"    kind = {_lit(DISQUALIFIED)}",
-                      f"    rule = {_lit(rule.name)}"]
-            keyword = "elif"
-        lines += [f"{keyword} previous is None or previous == {_lit(DISQUALIFIED)} "
-                  "or qualified >= _STAGE_ORDER[previous]:",
-                  "    stage = _STAGE_NAMES[qualified]",
-                  "    kind = 'qualified'",
-                  "    rule = None",
-                  "else:"]
+            branches.append((f"{condition}:  # {_at(rule)} {_say(rule.name)}{self._notes()}",
+                             [f"stage = {_lit(DISQUALIFIED)}", f"kind = {_lit(DISQUALIFIED)}",
+                              f"rule = {_lit(rule.name)}"]))
+        branches.append((f"previous is None or previous == {_lit(DISQUALIFIED)} "
+                         "or qualified >= _STAGE_ORDER[previous]:",
+                         ["stage = _STAGE_NAMES[qualified]", "kind = 'qualified'", "rule = None"]))
         if not policy.demotions:
-            lines += ["    stage = previous  # no demotion rules: the lead holds its stage",
-                      "    kind = 'held'",
-                      "    rule = None"]
+            held = ["stage = previous  # no demotion rules: the lead holds its stage", "kind = 'held'",
+                    "rule = None"]
         else:
-            lines += ["    at = _STAGE_ORDER[previous]", "    rule = None", "    while at > qualified:"]
-            keyword = "if"
+            demotions: list[tuple[str, list[str]]] = []
             for rule in policy.demotions:
                 source, target = self._stage(rule.source, rule), self._stage(rule.target, rule)
                 if target >= source:
                     raise CompileError(f"{_at(rule)}: demotion {_say(rule.name)} does not go down")
                 condition = _wrap(self.condition(rule.condition), NOT)
-                lines += [f"        {keyword} at == {source} and {condition}:",
-                          f"            # {_at(rule)} {_say(rule.name)}: {_say(self.stages[source].name)}"
-                          f" -> {_say(self.stages[target].name)}{self._notes()}",
-                          f"            rule = {_lit(rule.name)}",
-                          "            at = qualified" if target == 0 else
-                          f"            at = {target} if qualified < {target} else qualified"]
-                keyword = "elif"
-            lines += ["        else:",
-                      "            break",
-                      "    stage = _STAGE_NAMES[at]",
-                      "    kind = 'held' if rule is None else 'demoted'"]
+                demotions.append((f"at == {source} and {condition}:", [
+                    f"# {_at(rule)} {_say(rule.name)}: {_say(self.stages[source].name)}"
+                    f" -> {_say(self.stages[target].name)}{self._notes()}",
+                    f"rule = {_lit(rule.name)}",
+                    "at = qualified" if target == 0 else f"at = {target} if qualified < {target} else qualified"]))
+            held = ["at = _STAGE_ORDER[previous]", "rule = None", "while at > qualified:",
+                    *_indent(_chain(demotions, ("", ["break"]), "no_demotion"), 1),
+                    "stage = _STAGE_NAMES[at]",
+                    "kind = 'held' if rule is None else 'demoted'"]
+        lines += _chain(branches, ("", held), "undecided")
         return lines + [
             "return {",
             "    'policy': POLICY_NAME,",
