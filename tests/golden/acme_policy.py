@@ -359,6 +359,67 @@ def split_lead(lead: object, index: int) -> "tuple[object, object, object, objec
 
 import datetime as _datetime_module
 
+# The fixed helpers of every compiled module (leadpolicy/backends/python/helpers.py).
+# Time. Activity times are compared with as_of minus each window, exactly as the
+# runtime's integer microseconds would be.
+_DATETIME = _datetime_module.datetime
+_TIMEDELTA = _datetime_module.timedelta
+_FROMISOFORMAT = _datetime_module.datetime.fromisoformat
+_UTC = _datetime_module.timezone.utc
+_EPOCH_UTC = _datetime_module.datetime(1970, 1, 1, tzinfo=_UTC)
+_EPOCH_NAIVE = _datetime_module.datetime(1970, 1, 1)
+_MICROSECOND = _TIMEDELTA(microseconds=1)
+# The spellings of the one timestamp syntax (runtime._INSTANT) that fromisoformat
+# reads exactly as runtime.instant_micros does: fields in range, the zone in
+# upper case; fromisoformat still rejects impossible dates.
+_ISO_SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?"
+    r"(?: ?(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?"
+).fullmatch
+# The runtime's answers for the boolean words, trimmed and lower-cased.
+_BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
+
+
+def _read_date(value, field, lead_id):
+    """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""
+    if type(value) is str and _ISO_SHAPE(value):
+        try:
+            moment = _FROMISOFORMAT(value)
+        except ValueError:
+            return read_date(value, field, lead_id)  # an impossible date: the error to report
+        return (moment - (_EPOCH_NAIVE if moment.tzinfo is None else _EPOCH_UTC)) // _MICROSECOND
+    return read_date(value, field, lead_id)
+
+
+def _read_number(value, field, lead_id):
+    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
+    if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
+        return float(value)  # finite for any 64-bit int
+    if type(value) is float and value - value == 0.0:  # a finite float
+        return value
+    if type(value) is str:
+        text = value.strip()
+        if not text:
+            return None  # blank text is missing
+        if text.isdigit() and text.isascii() and len(text) < 300:
+            return float(text)
+    return read_number(value, field, lead_id)
+
+
+def _read_boolean(value, field, lead_id):
+    """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
+    answer = _BOOLEAN_WORDS.get(value.strip().lower()) if type(value) is str else None
+    return read_boolean(value, field, lead_id) if answer is None else answer
+
+
+def _read_enum(value, lower, members, field, lead_id):
+    """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
+    `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
+    index = lower.get(value.strip().lower()) if type(value) is str else None
+    return read_enum(value, members, field, lead_id) if index is None else index
+
+
 __all__ = ["evaluate", "LeadDataError", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256"]
 
 POLICY_NAME = 'Acme Cloud handoff'
@@ -395,72 +456,15 @@ _STAGE_ORDER = {'lead': 0, 'mql': 1, 'sql': 2, 'disqualified': 3}
 _ENUM_1 = {'ic': 0, 'manager': 1, 'director': 2, 'vp': 3, 'cxo': 4}
 _ENUM_2 = {'saas': 0, 'fintech': 1, 'healthcare': 2, 'retail': 3, 'other': 4}
 _ENUM_3 = {'open': 0, 'accepted': 1, 'rejected': 2, 'disqualified': 3}
-_BOOLEAN_1 = {'true': True, 'false': False, 'yes': True, 'no': False, '1': True, '0': False}
 _ACTIVITY_CODE_1 = {'page_view': 0, 'form_submit': 1, 'email_click': 2, 'webinar': 3, 'unsubscribe': 4, 'chat': 5}
 _PREVIOUS_1 = {'lead': 'lead', 'mql': 'mql', 'sql': 'sql', 'disqualified': 'disqualified'}
 _AT_LABELS = ('page_view.at', 'form_submit.at', 'email_click.at', 'webinar.at', 'unsubscribe.at', 'chat.at')
-
-# Time. Activity times are compared with as_of minus each window, exactly as the
-# runtime's integer microseconds would be.
-_DATETIME = _datetime_module.datetime
-_TIMEDELTA = _datetime_module.timedelta
-_FROMISOFORMAT = _datetime_module.datetime.fromisoformat
-# The spellings of the one timestamp syntax (runtime._INSTANT) that fromisoformat
-# reads exactly as runtime.instant_micros does: fields in range, the zone in
-# upper case; fromisoformat still rejects impossible dates.
-_ISO_SHAPE = re.compile(
-    r'[0-9]{4}-[0-9]{2}-[0-9]{2}'
-    r'(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?'
-    r'(?: ?(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?'
-).fullmatch
-_UTC = _datetime_module.timezone.utc
-_EPOCH_UTC = _datetime_module.datetime(1970, 1, 1, tzinfo=_UTC)
-_EPOCH_NAIVE = _datetime_module.datetime(1970, 1, 1)
-_MICROSECOND = _TIMEDELTA(microseconds=1)
+# The windows (and the decay period) as timedeltas.
 _SPAN_DAYS_14 = _TIMEDELTA(days=14)
 _SPAN_DAYS_30 = _TIMEDELTA(days=30)
 _SPAN_DAYS_90 = _TIMEDELTA(days=90)
 # The decay factor base ** k for k < 64: the very floats base ** k gives.
 _DECAY = tuple(0.5 ** k for k in range(64))
-
-
-def _read_number(value, field, lead_id):
-    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
-    if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
-        return float(value)  # finite for any 64-bit int
-    if type(value) is float and value - value == 0.0:  # a finite float
-        return value
-    if type(value) is str:
-        text = value.strip()
-        if not text:
-            return None  # blank text is missing
-        if text.isdigit() and text.isascii() and len(text) < 300:
-            return float(text)
-    return read_number(value, field, lead_id)
-
-
-def _read_boolean(value, field, lead_id):
-    """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
-    answer = _BOOLEAN_1.get(value.strip().lower()) if type(value) is str else None
-    return read_boolean(value, field, lead_id) if answer is None else answer
-
-
-def _read_enum(value, lower, members, field, lead_id):
-    """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
-    `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
-    index = lower.get(value.strip().lower()) if type(value) is str else None
-    return read_enum(value, members, field, lead_id) if index is None else index
-
-
-def _read_date(value, field, lead_id):
-    """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""
-    if type(value) is str and _ISO_SHAPE(value):
-        try:
-            moment = _FROMISOFORMAT(value)
-        except ValueError:
-            return read_date(value, field, lead_id)  # an impossible date: the error to report
-        return (moment - (_EPOCH_NAIVE if moment.tzinfo is None else _EPOCH_UTC)) // _MICROSECOND
-    return read_date(value, field, lead_id)
 
 
 def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=None):
@@ -542,12 +546,18 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)
     source = () if slow else activities
     while True:
-        eng_1 = 0.0; n_1 = 0  # line 35 'Read a blog post'
-        eng_2 = 0.0; n_2 = 0  # line 36 'Visited pricing'
-        eng_3 = 0.0; n_3 = 0  # line 37 'Downloaded an e-book'
-        eng_4 = 0.0; n_4 = 0  # line 38 'Attended a webinar'
-        eng_5 = 0.0; n_5 = 0  # line 39 'Requested a demo'
-        eng_6 = 0.0; n_6 = 0  # line 40 'Unsubscribed'
+        eng_1 = 0.0  # line 35 'Read a blog post'
+        n_1 = 0
+        eng_2 = 0.0  # line 36 'Visited pricing'
+        n_2 = 0
+        eng_3 = 0.0  # line 37 'Downloaded an e-book'
+        n_3 = 0
+        eng_4 = 0.0  # line 38 'Attended a webinar'
+        n_4 = 0
+        eng_5 = 0.0  # line 39 'Requested a demo'
+        n_5 = 0
+        eng_6 = 0.0  # line 40 'Unsubscribed'
+        n_6 = 0
         did_1 = 0  # line 30: did 'form_submit'
         did_2 = 0  # line 74: did activity
         if source:
@@ -596,7 +606,12 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                                 p_path = (p_path.strip().lower() or None) if type(p_path) is str else read_text(p_path, 'page_view.path', lead_id)
                         if at <= ref:  # not after as_of
                             factor = None  # the decay factor, computed at most once per activity
-                            if at >= since_90_days and p_path is not None and p_path.startswith('/blog'): periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_1 += 5.0 * factor; n_1 += 1  # line 35 'Read a blog post'
+                            # line 35 'Read a blog post'
+                            if at >= since_90_days and p_path is not None and p_path.startswith('/blog'):
+                                periods = (ref - at).days // 30
+                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                eng_1 += 5.0 * factor
+                                n_1 += 1
                             # line 36 'Visited pricing'
                             if at >= since_30_days and p_path == '/pricing':
                                 if factor is None:
@@ -604,7 +619,9 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                                     factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                                 eng_2 += 20.0 * factor
                                 n_2 += 1
-                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                            # line 74: did activity
+                            if at >= since_30_days:
+                                did_2 += 1
                     elif code == 1:  # 'form_submit'
                         if again:
                             p_form = props['form']
@@ -614,7 +631,12 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                                 p_form = (p_form.strip().lower() or None) if type(p_form) is str else read_text(p_form, 'form_submit.form', lead_id)
                         if at <= ref:  # not after as_of
                             factor = None  # the decay factor, computed at most once per activity
-                            if p_form == 'ebook': periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_3 += 15.0 * factor; n_3 += 1  # line 37 'Downloaded an e-book'
+                            # line 37 'Downloaded an e-book'
+                            if p_form == 'ebook':
+                                periods = (ref - at).days // 30
+                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                eng_3 += 15.0 * factor
+                                n_3 += 1
                             # line 39 'Requested a demo'
                             if p_form == 'demo':
                                 if factor is None:
@@ -622,15 +644,21 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                                     factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                                 eng_5 += 100.0 * factor
                                 n_5 += 1
-                            if at >= since_14_days and p_form == 'demo': did_1 += 1  # line 30: did 'form_submit'
-                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                            # line 30: did 'form_submit'
+                            if at >= since_14_days and p_form == 'demo':
+                                did_1 += 1
+                            # line 74: did activity
+                            if at >= since_30_days:
+                                did_2 += 1
                     elif code == 2:  # 'email_click'
                         if not again:
                             value = item.get('campaign')
                             if value is not None and type(value) is not str:  # any str is text
                                 read_text(value, 'email_click.campaign', lead_id)
                         if at <= ref:  # not after as_of
-                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                            # line 74: did activity
+                            if at >= since_30_days:
+                                did_2 += 1
                     elif code == 3:  # 'webinar'
                         if again:
                             p_minutes = props['minutes']
@@ -642,15 +670,30 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                             if p_minutes is not None:
                                 p_minutes = _read_number(p_minutes, 'webinar.minutes', lead_id)
                         if at <= ref:  # not after as_of
-                            if p_minutes is not None and p_minutes >= 20.0: periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_4 += 30.0 * factor; n_4 += 1  # line 38 'Attended a webinar'
-                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                            # line 38 'Attended a webinar'
+                            if p_minutes is not None and p_minutes >= 20.0:
+                                periods = (ref - at).days // 30
+                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                eng_4 += 30.0 * factor
+                                n_4 += 1
+                            # line 74: did activity
+                            if at >= since_30_days:
+                                did_2 += 1
                     elif code == 4:  # 'unsubscribe'
                         if at <= ref:  # not after as_of
-                            periods = (ref - at).days // 30; factor = _DECAY[periods] if periods < 64 else 0.5 ** periods; eng_6 += -50.0 * factor; n_6 += 1  # line 40 'Unsubscribed'
-                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                            # line 40 'Unsubscribed'
+                            periods = (ref - at).days // 30
+                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                            eng_6 += -50.0 * factor
+                            n_6 += 1
+                            # line 74: did activity
+                            if at >= since_30_days:
+                                did_2 += 1
                     elif code == 5:  # 'chat'
                         if at <= ref:  # not after as_of
-                            if at >= since_30_days: did_2 += 1  # line 74: did activity
+                            # line 74: did activity
+                            if at >= since_30_days:
+                                did_2 += 1
             except (ValueError, OverflowError):  # LeadDataError included: the runtime reports it
                 if again:
                     raise
@@ -675,34 +718,66 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
 
     # ---- engagement (line 34): each rule's total capped by its `max`, then the
     # score: 0.0 plus the totals in file order
-    if eng_1 > 50.0: eng_1 = 50.0  # line 35 'Read a blog post': max
-    if eng_2 > 60.0: eng_2 = 60.0  # line 36 'Visited pricing': max
-    if eng_5 > 100.0: eng_5 = 100.0  # line 39 'Requested a demo': max
-    if eng_6 < -50.0: eng_6 = -50.0  # line 40 'Unsubscribed': max
+    if eng_1 > 50.0:  # line 35 'Read a blog post': max
+        eng_1 = 50.0
+    if eng_2 > 60.0:  # line 36 'Visited pricing': max
+        eng_2 = 60.0
+    if eng_5 > 100.0:  # line 39 'Requested a demo': max
+        eng_5 = 100.0
+    if eng_6 < -50.0:  # line 40 'Unsubscribed': max
+        eng_6 = -50.0
     engagement = 0.0 + eng_1 + eng_2 + eng_3 + eng_4 + eng_5 + eng_6
-    if eng_1 != 0.0: hits.append({'section': 'engagement', 'rule': 'Read a blog post', 'points': eng_1, 'count': n_1})
-    if eng_2 != 0.0: hits.append({'section': 'engagement', 'rule': 'Visited pricing', 'points': eng_2, 'count': n_2})
-    if eng_3 != 0.0: hits.append({'section': 'engagement', 'rule': 'Downloaded an e-book', 'points': eng_3, 'count': n_3})
-    if eng_4 != 0.0: hits.append({'section': 'engagement', 'rule': 'Attended a webinar', 'points': eng_4, 'count': n_4})
-    if eng_5 != 0.0: hits.append({'section': 'engagement', 'rule': 'Requested a demo', 'points': eng_5, 'count': n_5})
-    if eng_6 != 0.0: hits.append({'section': 'engagement', 'rule': 'Unsubscribed', 'points': eng_6, 'count': n_6})
+    if eng_1 != 0.0:
+        hits.append({'section': 'engagement', 'rule': 'Read a blog post', 'points': eng_1, 'count': n_1})
+    if eng_2 != 0.0:
+        hits.append({'section': 'engagement', 'rule': 'Visited pricing', 'points': eng_2, 'count': n_2})
+    if eng_3 != 0.0:
+        hits.append({'section': 'engagement', 'rule': 'Downloaded an e-book', 'points': eng_3, 'count': n_3})
+    if eng_4 != 0.0:
+        hits.append({'section': 'engagement', 'rule': 'Attended a webinar', 'points': eng_4, 'count': n_4})
+    if eng_5 != 0.0:
+        hits.append({'section': 'engagement', 'rule': 'Requested a demo', 'points': eng_5, 'count': n_5})
+    if eng_6 != 0.0:
+        hits.append({'section': 'engagement', 'rule': 'Unsubscribed', 'points': eng_6, 'count': n_6})
 
     # ---- fit (line 44): 0.0 plus the points of each rule that holds, in file order
     fit = 0.0
-    fit_1 = f_budget is not None and f_budget >= 10000.0  # line 46 'Budget of $10k or more' (group 'budget')
-    if fit_1: fit += 25.0; hits.append({'section': 'fit', 'group': 'budget', 'rule': 'Budget of $10k or more', 'points': 25.0})
-    fit_2 = f_seniority in {2, 3, 4}  # line 49 'Decision maker' (group 'authority'); 2 is 'director', 3 is 'vp', 4 is 'cxo'
-    if fit_2: fit += 25.0; hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Decision maker', 'points': 25.0})
-    if f_seniority == 1: fit += 10.0; hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Influencer', 'points': 10.0})  # line 50 'Influencer' (group 'authority'); 1 is 'manager'
-    fit_4 = f_industry in {0, 1}  # line 53 'Target industry' (group 'need'); 0 is 'saas', 1 is 'fintech'
-    if fit_4: fit += 20.0; hits.append({'section': 'fit', 'group': 'need', 'rule': 'Target industry', 'points': 20.0})
-    if f_company_size is not None and f_company_size >= 200.0: fit += 15.0; hits.append({'section': 'fit', 'group': 'need', 'rule': 'Mid-market or larger', 'points': 15.0})  # line 54 'Mid-market or larger' (group 'need')
-    fit_6 = f_timeline_days is not None and f_timeline_days <= 90.0  # line 57 'Buying this quarter' (group 'timeline')
-    if fit_6: fit += 15.0; hits.append({'section': 'fit', 'group': 'timeline', 'rule': 'Buying this quarter', 'points': 15.0})
-    if (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com')): fit += -30.0; hits.append({'section': 'fit', 'group': None, 'rule': 'Free email address', 'points': -30.0})  # line 59 'Free email address'
+    # line 46 'Budget of $10k or more' (group 'budget')
+    fit_1 = f_budget is not None and f_budget >= 10000.0
+    if fit_1:
+        fit += 25.0
+        hits.append({'section': 'fit', 'group': 'budget', 'rule': 'Budget of $10k or more', 'points': 25.0})
+    # line 49 'Decision maker' (group 'authority'); 2 is 'director', 3 is 'vp', 4 is 'cxo'
+    fit_2 = f_seniority in {2, 3, 4}
+    if fit_2:
+        fit += 25.0
+        hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Decision maker', 'points': 25.0})
+    # line 50 'Influencer' (group 'authority'); 1 is 'manager'
+    if f_seniority == 1:
+        fit += 10.0
+        hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Influencer', 'points': 10.0})
+    # line 53 'Target industry' (group 'need'); 0 is 'saas', 1 is 'fintech'
+    fit_4 = f_industry in {0, 1}
+    if fit_4:
+        fit += 20.0
+        hits.append({'section': 'fit', 'group': 'need', 'rule': 'Target industry', 'points': 20.0})
+    # line 54 'Mid-market or larger' (group 'need')
+    if f_company_size is not None and f_company_size >= 200.0:
+        fit += 15.0
+        hits.append({'section': 'fit', 'group': 'need', 'rule': 'Mid-market or larger', 'points': 15.0})
+    # line 57 'Buying this quarter' (group 'timeline')
+    fit_6 = f_timeline_days is not None and f_timeline_days <= 90.0
+    if fit_6:
+        fit += 15.0
+        hits.append({'section': 'fit', 'group': 'timeline', 'rule': 'Buying this quarter', 'points': 15.0})
+    # line 59 'Free email address'
+    if (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com')):
+        fit += -30.0
+        hits.append({'section': 'fit', 'group': None, 'rule': 'Free email address', 'points': -30.0})
     # line 60 'Three of four BANT signals'
     if fit_1 + fit_2 + fit_4 + fit_6 >= 3:
-        fit += 10.0; hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
+        fit += 10.0
+        hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
 
     # ---- grade (line 66): the first band that holds
     if fit >= 70.0:  # line 67
