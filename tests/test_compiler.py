@@ -811,12 +811,33 @@ def test_timestamp_text_reads_the_same_compiled_and_in_the_reference(times_polic
     "2026-11-22T10:30:00+24:00", "2026-11-22T10:30:00.1234567890", "2026-11-22Z",
 ])
 def test_each_timestamp_form_compiled_as_in_the_reference(times_policy, text):
+    rejected = ("2026-W47-1", "20261120T103000Z", "2026-11-22T10", "2026-11-22T24:00", "2026-02-30", "2026-326",
+                "2026-11-22T10:30:00+24:00", "2026-11-22T10:30:00.1234567890", "2026-11-22Z")
+    _same_for_timestamp(times_policy, text, text.strip() not in rejected)
+
+
+@pytest.mark.parametrize("text", [
+    # 19 and 20 characters with the punctuation of the fast path (helpers._PLAIN_SHAPES)
+    "2026-11-21T10:00:0Z", "2026-11-21T10:00:00z", "2026-11-21t10:00:00", "2026-11-21 10:00:00Z",
+    "2026-11-21T23:59:60", "2026-11-21T24:00:00", "2026-11-21T10:00:00+", "2026-11-21T10:00:00 ",
+    "2026-11-21T1a:00:00", "2026-11-21T10:00:0a", "2026-11-21T1:00:000", "2026-02-29T10:00:00Z",
+    "2026-11-21T10:00:", "2026-11-21T10:00:0", "2026-11-21T10:00:00.", "+026-11-21T10:00:00",
+    "2026-11-21T10:00:00Z\n", "2026-11-21T10:00:00\u00a0",
+])
+def test_the_fast_timestamp_check_agrees_with_the_runtime(times_policy, text):
+    _same_for_timestamp(times_policy, text)
+
+
+def _same_for_timestamp(times_policy, text, accepted=None):
+    """Compiled and reference agree on `text` as a date field, an activity time and
+    as_of; and accept it exactly when the runtime's reader does (or `accepted` says)."""
+    from leadpolicy.semantics.runtime import instant_micros
+
     tree, module = times_policy
+    if accepted is None:
+        accepted = instant_micros(text.strip()) is not None
     as_of = "2026-11-22T10:00:00Z"
     for lead in (({"d": text}, [], as_of), ({}, [{"type": "a", "at": text}], as_of),
                  ({}, [{"type": "a", "at": "2026-11-20"}], text)):
         result = same_as_reference(tree, module, *lead)
-        accepted = text.strip() not in ("2026-W47-1", "20261120T103000Z", "2026-11-22T10", "2026-11-22T24:00",
-                                        "2026-02-30", "2026-326", "2026-11-22T10:30:00+24:00",
-                                        "2026-11-22T10:30:00.1234567890", "2026-11-22Z")
         assert (result[0] == "decision") == accepted, (text, result)

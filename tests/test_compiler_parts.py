@@ -48,6 +48,18 @@ def test_each_helper_reads_as_its_runtime_reader(value):
     assert outcome(helpers._read_date, value, "f", "L") == outcome(runtime.read_date, value, "f", "L")
     assert outcome(helpers._read_enum, value, SENIORITY_LOWER, SENIORITY, "f", "L") == \
         outcome(runtime.read_enum, value, SENIORITY, "f", "L")
+    if value is not None and not (isinstance(value, str) and not value.strip()):  # the loop checks those first
+        assert outcome(_at_micros, value) == outcome(runtime.parse_instant, value, "f", "L")
+
+
+def _at_micros(value):
+    try:
+        moment = helpers._read_at(value, "f", "L")
+    except runtime.LeadDataError:
+        raise
+    except ValueError:  # fromisoformat on an impossible date: the generated loop asks the runtime
+        return runtime.parse_instant(value, "f", "L")
+    return (moment - helpers._EPOCH_UTC) // helpers._MICROSECOND
 
 
 def test_helpers_are_embedded_verbatim_after_the_marker():
