@@ -386,6 +386,20 @@ _PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::
 _BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
 
 
+def _read_now(as_of):
+    """(now_utc, now) for evaluate's as_of: the instant as an aware UTC datetime (None
+    beyond the datetime range: the runtime then reads the activities) and in
+    microseconds, as runtime.read_as_of reads it."""
+    if type(as_of) is _DATETIME and (as_of.tzinfo is _UTC or as_of.tzinfo is None):
+        now_utc = as_of if as_of.tzinfo is _UTC else as_of.replace(tzinfo=_UTC)
+        return now_utc, (now_utc - _EPOCH_UTC) // _MICROSECOND
+    now = read_as_of(as_of)
+    try:
+        return _EPOCH_UTC + _TIMEDELTA(0, 0, now), now
+    except OverflowError:
+        return None, now
+
+
 def _moment(text):
     """The instant of trimmed text in the one syntax as a datetime (naive: UTC), or
     None for other text; ValueError for an impossible date."""
@@ -501,22 +515,19 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     the lead's stage before this evaluation, or None. Raises LeadDataError (a
     ValueError) for a value that cannot be read as its declared type.
     """
-    # ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of,
-    # fields, activities, previous stage. The runtime readers (above) define every
-    # value; plain JSON values are read here the same way, faster, and anything else
-    # goes to them.
-    # `now` is as_of in microseconds; `now_utc` the same instant as an aware datetime,
-    # or None beyond the datetime range (then the runtime reads the activities).
-    if type(as_of) is _DATETIME and (as_of.tzinfo is _UTC or as_of.tzinfo is None):
-        now_utc = as_of if as_of.tzinfo is _UTC else as_of.replace(tzinfo=_UTC)
-        now = (now_utc - _EPOCH_UTC) // _MICROSECOND
-    else:
-        now = read_as_of(as_of)
-        try:
-            now_utc = _EPOCH_UTC + _TIMEDELTA(0, 0, now)
-        except OverflowError:
-            now_utc = None
+    if type(as_of) is _DATETIME and as_of.tzinfo is _UTC:
+        return _decide(fields, activities, previous_stage, lead_id, as_of, (as_of - _EPOCH_UTC) // _MICROSECOND)
+    now_utc, now = _read_now(as_of)
+    return _decide(fields, activities, previous_stage, lead_id, now_utc, now)
 
+
+def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
+    """evaluate(), with as_of already read by _read_now (a batch reads it once)."""
+    # ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of
+    # (evaluate, _read_now), fields, activities, previous stage. The runtime readers
+    # (above) define every value; plain JSON values are read here the same way, faster,
+    # and anything else goes to them. `now` is as_of in microseconds; `now_utc` the same
+    # instant as an aware datetime, or None beyond the datetime range.
     if type(fields) is dict:
         get = fields.get
         f_email = get('email')
@@ -612,10 +623,16 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                                 slow = True
                                 break
                         at = item.get('at')
-                        if type(at) is str and at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':
-                            # The commonest spellings, which fromisoformat reads as the runtime
-                            # does (helpers.py); every other value goes to _read_at.
-                            at = _FROMISOFORMAT(at)
+                        if type(at) is str:
+                            # The spellings of the one syntax that fromisoformat reads as the
+                            # runtime does (helpers.py): the commonest checked by their
+                            # punctuation, the others by the pattern; the rest: _read_at.
+                            if at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':
+                                at = _FROMISOFORMAT(at)
+                            elif _ISO_SHAPE(at) and at[-1] != 'z':
+                                at = _FROMISOFORMAT(at)
+                            else:
+                                at = _read_at(at, _AT_LABELS[code], lead_id)
                             if at.tzinfo is None:
                                 at = at.replace(tzinfo=_UTC)  # no zone means UTC
                         elif at is None:
@@ -634,15 +651,21 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                             factor = None  # the decay factor, computed at most once per activity
                             # line 35 'Read a blog post'
                             if at >= since_90_days and p_path is not None and p_path.startswith('/blog'):
-                                periods = (ref - at).days // 30
-                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                if at > since_30_days:
+                                    factor = 1.0
+                                else:
+                                    periods = (ref - at).days // 30
+                                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                                 eng_1 += 5.0 * factor
                                 n_1 += 1
                             # line 36 'Visited pricing'
                             if at >= since_30_days and p_path == '/pricing':
                                 if factor is None:
-                                    periods = (ref - at).days // 30
-                                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                    if at > since_30_days:
+                                        factor = 1.0
+                                    else:
+                                        periods = (ref - at).days // 30
+                                        factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                                 eng_2 += 20.0 * factor
                                 n_2 += 1
                             # line 74: did activity
@@ -659,15 +682,21 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                             factor = None  # the decay factor, computed at most once per activity
                             # line 37 'Downloaded an e-book'
                             if p_form == 'ebook':
-                                periods = (ref - at).days // 30
-                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                if at > since_30_days:
+                                    factor = 1.0
+                                else:
+                                    periods = (ref - at).days // 30
+                                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                                 eng_3 += 15.0 * factor
                                 n_3 += 1
                             # line 39 'Requested a demo'
                             if p_form == 'demo':
                                 if factor is None:
-                                    periods = (ref - at).days // 30
-                                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                    if at > since_30_days:
+                                        factor = 1.0
+                                    else:
+                                        periods = (ref - at).days // 30
+                                        factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                                 eng_5 += 100.0 * factor
                                 n_5 += 1
                             # line 30: did 'form_submit'
@@ -698,8 +727,11 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                         if at <= ref:  # not after as_of
                             # line 38 'Attended a webinar'
                             if p_minutes is not None and p_minutes >= 20.0:
-                                periods = (ref - at).days // 30
-                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                if at > since_30_days:
+                                    factor = 1.0
+                                else:
+                                    periods = (ref - at).days // 30
+                                    factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                                 eng_4 += 30.0 * factor
                                 n_4 += 1
                             # line 74: did activity
@@ -708,8 +740,11 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
                     elif code == 4:  # 'unsubscribe'
                         if at <= ref:  # not after as_of
                             # line 40 'Unsubscribed'
-                            periods = (ref - at).days // 30
-                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                            if at > since_30_days:
+                                factor = 1.0
+                            else:
+                                periods = (ref - at).days // 30
+                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
                             eng_6 += -50.0 * factor
                             n_6 += 1
                             # line 74: did activity

@@ -92,10 +92,16 @@ def read_activities(ctx: Context) -> list[str]:
         "                            slow = True",
         "                            break",
         "                    at = item.get('at')",
-        "                    if type(at) is str and at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':",
-        "                        # The commonest spellings, which fromisoformat reads as the runtime",
-        "                        # does (helpers.py); every other value goes to _read_at.",
-        "                        at = _FROMISOFORMAT(at)",
+        "                    if type(at) is str:",
+        "                        # The spellings of the one syntax that fromisoformat reads as the",
+        "                        # runtime does (helpers.py): the commonest checked by their",
+        "                        # punctuation, the others by the pattern; the rest: _read_at.",
+        "                        if at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':",
+        "                            at = _FROMISOFORMAT(at)",
+        "                        elif _ISO_SHAPE(at) and at[-1] != 'z':",
+        "                            at = _FROMISOFORMAT(at)",
+        "                        else:",
+        "                            at = _read_at(at, _AT_LABELS[code], lead_id)",
         "                        if at.tzinfo is None:",
         "                            at = at.replace(tzinfo=_UTC)  # no zone means UTC",
         "                    elif at is None:",
@@ -171,14 +177,19 @@ def _uses(ctx: Context, loop: Optional[Loop]) -> list[str]:
 
 
 def _factor(ctx: Context) -> list[str]:
-    """factor = base ** floor(age / every), from the table of its first 64 values."""
+    """factor = base ** floor(age / every): 1.0 (base ** 0) for an activity less than
+    one period old (`at` after as_of minus the period), else from the table of the
+    first 64 values."""
     every = ctx.analysis.decay_every
     if every % s.MICROS_PER_DAY == 0:
         periods = f"(ref - at).days // {s.lit(every // s.MICROS_PER_DAY)}"
     else:
         periods = f"(ref - at) // {ctx.span(every)}"
-    return [f"periods = {periods}",
-            f"factor = _DECAY[periods] if periods < 64 else {ctx.analysis.decay_base} ** periods"]
+    return [f"if at > {ctx.since_local(every)}:",
+            "    factor = 1.0",
+            "else:",
+            f"    periods = {periods}",
+            f"    factor = _DECAY[periods] if periods < 64 else {ctx.analysis.decay_base} ** periods"]
 
 
 def _activity_codes(ctx: Context) -> tuple[str, str]:

@@ -59,7 +59,7 @@ _lit = lit  # the name the tests and other modules knew it by
 HELPERS_MARKER = "# ---- embedded into every compiled module from here ----\n"
 # Module-level names the compiled policy defines beside the embedded runtime
 # (and the helpers, whose names are read from helpers.py) ...
-_GENERATED_NAMES = ("__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate",
+_GENERATED_NAMES = ("__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate", "_decide",
                     "_FIELDS", "_ACTIVITY_TYPES", "_STAGE_NAMES", "_STAGE_ORDER", "_AT_LABELS", "_DECAY",
                     "_datetime_module")
 # ... and the generated families that start with these.
@@ -106,7 +106,7 @@ def load_module(source: str, module_name: str) -> types.ModuleType:
 def _body(ctx: Context) -> list[str]:
     """The body of evaluate, front to back."""
     policy = ctx.policy
-    lines = read_as_of() + [""] + read_fields(ctx) + [""] + read_activities(ctx)
+    lines = read_as_of() + read_fields(ctx) + [""] + read_activities(ctx)
     lines += ["", *read_previous(ctx), "hits = []"]
     parts: list[list[str]] = []
     if policy.block("fit") is None:

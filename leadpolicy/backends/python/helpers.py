@@ -8,7 +8,7 @@ runtime reader's value (tests/test_compiler_helpers.py), faster for plain JSON.
 
 import datetime as _datetime_module
 
-from leadpolicy.semantics.runtime import parse_instant, re, read_boolean, read_date, read_enum, read_number
+from leadpolicy.semantics.runtime import parse_instant, re, read_as_of, read_boolean, read_date, read_enum, read_number
 
 # ---- embedded into every compiled module from here ----
 
@@ -36,6 +36,20 @@ _ISO_SHAPE = re.compile(
 _PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::Z"})
 # The runtime's answers for the boolean words, trimmed and lower-cased.
 _BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
+
+
+def _read_now(as_of):
+    """(now_utc, now) for evaluate's as_of: the instant as an aware UTC datetime (None
+    beyond the datetime range: the runtime then reads the activities) and in
+    microseconds, as runtime.read_as_of reads it."""
+    if type(as_of) is _DATETIME and (as_of.tzinfo is _UTC or as_of.tzinfo is None):
+        now_utc = as_of if as_of.tzinfo is _UTC else as_of.replace(tzinfo=_UTC)
+        return now_utc, (now_utc - _EPOCH_UTC) // _MICROSECOND
+    now = read_as_of(as_of)
+    try:
+        return _EPOCH_UTC + _TIMEDELTA(0, 0, now), now
+    except OverflowError:
+        return None, now
 
 
 def _moment(text):

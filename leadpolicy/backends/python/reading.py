@@ -20,21 +20,11 @@ from leadpolicy.syntax import nodes as n
 
 def read_as_of() -> list[str]:
     return [
-        "# ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of,",
-        "# fields, activities, previous stage. The runtime readers (above) define every",
-        "# value; plain JSON values are read here the same way, faster, and anything else",
-        "# goes to them.",
-        "# `now` is as_of in microseconds; `now_utc` the same instant as an aware datetime,",
-        "# or None beyond the datetime range (then the runtime reads the activities).",
-        "if type(as_of) is _DATETIME and (as_of.tzinfo is _UTC or as_of.tzinfo is None):",
-        "    now_utc = as_of if as_of.tzinfo is _UTC else as_of.replace(tzinfo=_UTC)",
-        "    now = (now_utc - _EPOCH_UTC) // _MICROSECOND",
-        "else:",
-        "    now = read_as_of(as_of)",
-        "    try:",
-        "        now_utc = _EPOCH_UTC + _TIMEDELTA(0, 0, now)",
-        "    except OverflowError:",
-        "        now_utc = None",
+        "# ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of",
+        "# (evaluate, _read_now), fields, activities, previous stage. The runtime readers",
+        "# (above) define every value; plain JSON values are read here the same way, faster,",
+        "# and anything else goes to them. `now` is as_of in microseconds; `now_utc` the same",
+        "# instant as an aware datetime, or None beyond the datetime range.",
     ]
 
 
