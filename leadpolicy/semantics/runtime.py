@@ -21,15 +21,13 @@ _MICROS_PER_DAY = 86_400_000_000
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
-# The date and timestamp forms every back end reads (docs/language-reference.md,
-# "Reading lead data"): a date, or a date, `T`/`t`/one space and HH:MM[:SS[.F]]
-# with 1-9 fraction digits, then optionally (after one space) Z, z, +HH:MM,
-# +HHMM or +HH. Nothing else, whatever datetime.fromisoformat would accept.
-TIMESTAMP_FORM = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)"
-    r"(?:[Tt ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.(\d{1,9}))?)?"
-    r"(?: ?(?:([Zz])|([+-])([01]\d|2[0-3])(?::?([0-5]\d))?))?)?",
-    re.ASCII,
+# The one timestamp syntax (LANGUAGE.md section 8): a date; or a date, `T`/`t`/one
+# space, HH:MM[:SS[.F]] (F: 1 to 9 digits) and optionally (after one space) a zone
+# Z, z, +HH:MM, +HHMM or +HH (or -). Ranges are checked after matching.
+_INSTANT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.]([0-9]{1,9}))?)?"
+    r"(?: ?(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?))?)?"
 )
 _SHOW_LIMIT = 60
 # members tuple -> {lower-cased member: index}; filled on first use of each tuple
@@ -97,35 +95,46 @@ def to_micros(moment: "datetime.datetime | datetime.date") -> int:
     raise TypeError(f"expected a datetime or date, not {type(moment).__name__}")
 
 
-def parse_timestamp(text: str) -> "datetime.datetime | datetime.date":
-    """One of the pinned forms (TIMESTAMP_FORM, untrimmed) as a date or an aware
-    datetime; ValueError for anything else, impossible dates included."""
-    match = TIMESTAMP_FORM.fullmatch(text)
+def instant_micros(text: str) -> int | None:
+    """Trimmed text in the one timestamp syntax as microseconds since the epoch, UTC;
+    None for any other text (an impossible date, hour 24, a zone of 24 hours or more)."""
+    match = _INSTANT.fullmatch(text)
     if match is None:
-        raise ValueError(text)
-    year, month, day, hour, minute, second, fraction, _, sign, zone_hours, zone_minutes = match.groups()
-    if hour is None:
-        return datetime.date(int(year), int(month), int(day))
-    zone = datetime.timezone.utc
-    if sign is not None:
-        offset = datetime.timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
-        zone = datetime.timezone(-offset if sign == "-" else offset)
-    micros = int(fraction[:6].ljust(6, "0")) if fraction else 0  # kept to the microsecond, truncated
-    return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micros, zone)
+        return None
+    year, month, day, hour, minute, second, fraction, sign, zone_hours, zone_minutes = match.groups()
+    try:
+        days = datetime.date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
+    except ValueError:  # year 0, month 13, 2026-02-30, ...
+        return None
+    seconds = 0
+    if hour is not None:
+        hours, minutes = int(hour), int(minute)
+        seconds = int(second) if second is not None else 0
+        if hours > 23 or minutes > 59 or seconds > 59:
+            return None
+        seconds += (hours * 60 + minutes) * 60
+        if sign is not None:
+            offset_hours = int(zone_hours)
+            offset_minutes = int(zone_minutes) if zone_minutes is not None else 0
+            if offset_hours > 23 or offset_minutes > 59:
+                return None
+            offset = (offset_hours * 60 + offset_minutes) * 60
+            seconds += -offset if sign == "+" else offset  # local time minus its offset is UTC
+    micros = int(fraction[:6].ljust(6, "0")) if fraction is not None else 0  # truncated
+    return (days * 86_400 + seconds) * 1_000_000 + micros
 
 
 def parse_instant(value: object, field: str, lead_id: object = None) -> int:
-    """A date or timestamp in one of the pinned forms, or a datetime or date, as
+    """A date or timestamp (text in the one syntax, a datetime or a date) as
     microseconds; anything else is an error."""
     if isinstance(value, str):
-        text = value.strip()
+        text = str(value).strip()
         if not text:
             raise LeadDataError("no date or timestamp given (expected ISO 8601)",
                                 field=field, value=value, lead_id=lead_id)
-        try:
-            return to_micros(parse_timestamp(text))
-        except (ValueError, OverflowError):
-            pass
+        micros = instant_micros(text)
+        if micros is not None:
+            return micros
     elif isinstance(value, datetime.date):
         return to_micros(value)
     raise LeadDataError(_NOT_ISO.format(_show(value)), field=field, value=value, lead_id=lead_id)
