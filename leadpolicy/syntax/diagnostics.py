@@ -100,15 +100,17 @@ def _sort_key(d: Diagnostic):
     return (d.path, d.span.start if d.span else -1, d.severity != "error")
 
 
-def render_one(d: Diagnostic, source: str) -> str:
-    """rustc-style: headline, location, the source line, carets, help."""
+def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]] = None) -> str:
+    """rustc-style: headline, location, the source line, carets, help.
+    `source_lines` is `source.splitlines()`, when the caller already has it."""
     lines = [f"{d.severity}[{d.code}]: {d.message}"]
     pad = " "
     if d.span is None:
         lines.append(f"  --> {d.path}")
     else:
         lines.append(f"  --> {d.path}:{d.span.line}:{d.span.column}")
-        source_lines = source.splitlines()
+        if source_lines is None:
+            source_lines = source.splitlines()
         if 1 <= d.span.line <= len(source_lines):
             text = source_lines[d.span.line - 1].expandtabs(1)
             gutter = str(d.span.line)
@@ -129,7 +131,8 @@ def render_one(d: Diagnostic, source: str) -> str:
 
 
 def render(diagnostics: Iterable[Diagnostic], source: str) -> str:
-    return "\n\n".join(render_one(d, source) for d in sorted(diagnostics, key=_sort_key))
+    source_lines = source.splitlines()  # once, not once per diagnostic: a big policy may have thousands
+    return "\n\n".join(render_one(d, source, source_lines) for d in sorted(diagnostics, key=_sort_key))
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:

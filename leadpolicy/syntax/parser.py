@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Optional
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from leadpolicy.semantics.runtime import to_micros
@@ -144,7 +143,7 @@ def _whole(token: Token, what: str) -> int:
 
 
 @v_args(meta=True)
-class _Builder(Transformer):
+class _Builder(Transformer_NonRecursive):
     """Turns Lark's tree into `nodes`. Run after parsing, so `meta` is filled in."""
 
     # -- header and blocks
@@ -669,6 +668,29 @@ MAX_NESTING = 64  # conditions and arithmetic nested deeper than this are refuse
 MAX_PARSE_DEPTH = 2_000  # Lark tree levels (a long `or` chain is deep there, flat in the AST)
 
 
+_CHAINS = frozenset({"or_", "and_"})
+
+
+def _flatten_chains(tree: Tree) -> None:
+    """Make each `a or b or c ...` (and each `and` chain) one node with every operand
+    as a child, in place. LALR builds such a chain as a left spine one level per
+    operator, so a 50,000-member list of `or`ed tests would otherwise be 50,000
+    levels deep. Iterative, and linear in the size of the tree."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.data in _CHAINS:
+            operands: list = []
+            current = node
+            while isinstance(current, Tree) and current.data == node.data:
+                operands.extend(reversed(current.children[1:]))
+                current = current.children[0]
+            operands.append(current)
+            operands.reverse()
+            node.children = operands
+        stack.extend(child for child in node.children if isinstance(child, Tree))
+
+
 def _too_deep(tree: Tree) -> Optional[Tree]:
     """The first subtree nested deeper than the back ends promise to handle, or None.
     Iterative, so that a hostile input cannot exhaust the stack here."""
@@ -717,21 +739,18 @@ def _parse(text: str, path: str, start: str):
         tree = lark_parser().parse(text, start=start)
     except UnexpectedInput as error:
         raise PolicyError([_syntax_diagnostic(error, text, path)], text) from None
+    _flatten_chains(tree)
     deep = _too_deep(tree)
     if deep is not None:
         raise _nesting_error(_span(deep.meta), path, text, "this condition is too long or nested too deeply to read")
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20_000))  # the transformer recurses once per tree level
     try:
-        result = _Builder().transform(tree)
+        result = _Builder().transform(tree)  # non-recursive: the process recursion limit is never touched
     except Exception as error:  # VisitError wraps what the callbacks raised
         original = getattr(error, "orig_exc", error)
         if isinstance(original, _Failed):
             code, message, span, help_ = original.diagnostic
             raise PolicyError([Diagnostic(code, "error", message, span, help_, path)], text) from None
         raise
-    finally:
-        sys.setrecursionlimit(limit)
     depth, deepest = _expression_depth(result if isinstance(result, n.Node) else n.Block("tests", result))
     if depth > MAX_NESTING:
         raise _nesting_error(deepest.span, path, text, f"this condition nests more than {MAX_NESTING} levels deep")
