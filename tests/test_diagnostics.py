@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support.diagnostic_codes import codes_in_source
 
 from leadpolicy.check.checker import check
 from leadpolicy.syntax.diagnostics import PolicyError, render, render_json
@@ -21,7 +22,7 @@ CASES = sorted(GOLDEN.glob("*.policy"))
 
 
 def diagnose(path: Path):
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8", errors="surrogatepass")  # bad-character.policy holds a lone surrogate
     try:
         diagnostics = check(parse(text, path.name)).diagnostics
     except PolicyError as error:
@@ -45,18 +46,9 @@ def test_case_raises_the_code_it_is_named_after(path: Path) -> None:
         assert d.message == d.message.rstrip(".") and d.message[:1] == d.message[:1].lower()
 
 
-def _codes_in_source() -> set[str]:
-    root = Path(__file__).parent.parent / "leadpolicy"
-    codes = set()
-    for name in ("check/checker.py", "syntax/parser.py"):
-        source = (root / name).read_text(encoding="utf-8")
-        codes |= set(re.findall(r'(?:error|warn|_Failed|Diagnostic)\(\s*"([a-z]+(?:-[a-z]+)+|[a-z]+-[a-z]+)"', source))
-    return codes
-
-
 def test_every_code_has_a_golden_case() -> None:
     covered = {re.sub(r"-(token|string|char|eof)$", "", p.stem) for p in CASES}
-    missing = _codes_in_source() - covered
+    missing = codes_in_source() - covered
     assert not missing, f"diagnostic codes without a golden case: {sorted(missing)}"
 
 

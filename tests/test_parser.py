@@ -201,3 +201,17 @@ def test_quote_and_unquote_round_trip(value: str) -> None:
     assert unquote(quote(value)) == value
     policy = parse(f"policy {quote(value)} version \"1\" stages {{ lead }}")
     assert policy.name == value
+
+
+def test_a_lone_surrogate_is_a_policy_error_at_its_position() -> None:
+    import json
+
+    import leadpolicy
+
+    text = json.loads('"policy \\"P\\" version \\"1\\"\\nstages { lead\\n  mql when \\"\\ud800\\" = \\"x\\" }\\n"')
+    with pytest.raises(leadpolicy.PolicyError) as caught:
+        leadpolicy.loads(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("bad-character", 3, 13)
+    assert "U+D800" in diagnostic.message
+    caught.value.render().encode("utf-8")  # printable: the character is replaced in the shown line

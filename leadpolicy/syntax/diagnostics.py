@@ -7,6 +7,7 @@ backticks, always a span, and a `help:` line that says what to do.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
@@ -96,6 +97,9 @@ class PolicyError(Exception):
         return render(self.diagnostics, self.source)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _sort_key(d: Diagnostic):
     return (d.path, d.span.start if d.span else -1, d.severity != "error")
 
@@ -112,7 +116,7 @@ def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]]
         if source_lines is None:
             source_lines = source.splitlines()
         if 1 <= d.span.line <= len(source_lines):
-            text = source_lines[d.span.line - 1].expandtabs(1)
+            text = _LONE_SURROGATE.sub("\ufffd", source_lines[d.span.line - 1].expandtabs(1))  # always printable
             gutter = str(d.span.line)
             pad = " " * len(gutter)
             lines[-1] = f"{pad}--> {d.path}:{d.span.line}:{d.span.column}"

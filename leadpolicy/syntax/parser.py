@@ -734,7 +734,31 @@ def _nesting_error(span: Optional[Span], path: str, text: str, message: str) -> 
     )
 
 
+# A lone surrogate (text decoded from JSON, or with surrogateescape) is no
+# character at all: it cannot even be written out as UTF-8.
+_BAD_CHARACTER = re.compile("[\ud800-\udfff]")
+
+
+def _bad_character(text: str, path: str) -> Optional[PolicyError]:
+    found = _BAD_CHARACTER.search(text)
+    if found is None:
+        return None
+    offset = found.start()
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    what = f"a lone surrogate U+{ord(found.group()):04X}"
+    span = Span(line, column, line, column + 1, offset, offset + 1)
+    return PolicyError(
+        [Diagnostic("bad-character", "error", f"the text holds {what}, which a policy cannot contain", span,
+                    "remove it or retype the text around it; policy files are UTF-8 text", path)],
+        text,
+    )
+
+
 def _parse(text: str, path: str, start: str):
+    bad = _bad_character(text, path)
+    if bad is not None:
+        raise bad
     try:
         tree = lark_parser().parse(text, start=start)
     except UnexpectedInput as error:
