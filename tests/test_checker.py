@@ -141,3 +141,27 @@ def test_warnings_do_not_block() -> None:
 def test_disqualified_in_any_case_cannot_name_a_stage() -> None:
     result = check(parse(HEAD + "stages { lead  Disqualified when true }"))
     assert [d.code for d in result.errors] == ["reserved-stage"]
+
+
+def test_padded_and_blank_enum_members_are_errors_but_inner_spaces_are_fine() -> None:
+    def codes(members: str) -> list[str]:
+        text = f'policy "P" version "1"\nfields {{ tier one of ({members}) }}\nstages {{ lead }}\n'
+        return [d.code for d in check(parse(text)).diagnostics if d.is_error]
+
+    assert codes('" Gold", silver') == ["padded-member"]
+    assert codes('"Gold ", silver') == ["padded-member"]
+    assert codes('"", silver') == ["blank-member"]
+    assert codes('"   ", silver') == ["blank-member"]
+    assert codes('"Closed Won", silver') == []
+    activity = 'policy "P" version "1"\nactivities { call (result one of (" won", lost)) }\nstages { lead }\n'
+    assert [d.code for d in check(parse(activity)).diagnostics if d.is_error] == ["padded-member"]
+
+
+def test_a_policy_test_with_a_padded_member_no_longer_fails_silently() -> None:
+    import leadpolicy
+
+    text = ('policy "P" version "1"\nfields { tier one of (" Gold", silver) }\nstages { lead\n  mql when tier = " Gold" }\n'
+            'test "gold" { as of 2026-11-22\n  fields { tier: " Gold" }\n  expect stage mql }\n')
+    with pytest.raises(leadpolicy.PolicyError) as caught:
+        leadpolicy.loads(text)
+    assert "padded-member" in {d.code for d in caught.value.diagnostics}

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, Span
+from leadpolicy.syntax.parser import quote
 
 RESERVED = frozenset(
     """and or not in when per where within max did no activity at least times starts ends with contains
@@ -233,6 +235,7 @@ class Checker:
     def _check_type(self, t: n.FieldType) -> None:
         if t.kind != "enum":
             return
+        self._check_member_spacing(t)
         seen: dict[str, str] = {}
         for member in t.members:
             if member.lower() in seen:
@@ -243,6 +246,29 @@ class Checker:
                     "remove the repeated member",
                 )
             seen[member.lower()] = member
+
+    def _check_member_spacing(self, t: n.FieldType) -> None:
+        """Data values are trimmed, and blank ones are missing: a blank member, or one
+        with surrounding white space, could never match a lead (LANGUAGE.md section 3)."""
+        # A padded member was written as a string, so its fix stays one: `" Gold"` -> `"Gold"`.
+        fixed = tuple(member.strip() if member == member.strip() else quote(member.strip())
+                      for member in t.members if member.strip())
+        hint = "write `" + _enum_text(fixed, written=True) + "`" if fixed else "give the field at least one member"
+        for member in t.members:
+            if not member.strip():
+                self.error(
+                    "blank-member",
+                    f"`{_enum_text(t.members)}` has a blank member; a blank value in the data is missing, so no lead could carry it",
+                    t.span,
+                    hint + " (to ask for a missing value, write `is missing`)",
+                )
+            elif member != member.strip():
+                self.error(
+                    "padded-member",
+                    f"the member {quote(member)} has white space around it; data values are trimmed, so no lead could match it",
+                    t.span,
+                    hint,
+                )
 
     def check_rules(self) -> None:
         names: dict[str, Optional[Span]] = {}
@@ -862,6 +888,19 @@ def _best_engagement(policy: n.Policy) -> float:
                 return math.inf
             total += rule.max
     return total
+
+
+def _enum_text(members: tuple[str, ...], written: bool = False) -> str:
+    """`one of (...)` as a policy would spell it: bare names where they may stand, strings
+    elsewhere (`written`: members that are already quoted where they need it)."""
+    def spell(member: str) -> str:
+        bare = written and member.startswith('"') or (_IDENTIFIER.fullmatch(member) is not None and member not in RESERVED)
+        return member if bare else quote(member)
+
+    return "one of (" + ", ".join(spell(member) for member in members) + ")"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _flip(op: str) -> str:
