@@ -89,3 +89,33 @@ def test_one_statement_per_line():
                     # a compound statement's body starts on a line of its own
                     assert node.body[0].lineno > node.lineno, (name, node.lineno)
         assert max(lines.values()) == 1, (name, [line for line, count in lines.items() if count > 1][:5])
+
+
+def test_evaluate_many_reads_as_of_once_and_gives_dicts_on_request():
+    import leadpolicy
+
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    leads = [{"id": "L-1", "fields": {"seniority": " VP ", "industry": "saas"},
+              "activities": [{"type": "Form_Submit", "at": " 2026-11-20t09:00:00z ", "form": "demo"}]},
+             {"id": "L-2", "fields": {"budget": "lots"}},
+             {"id": "L-3", "fields": {}, "activities": [{"type": "chat", "at": "2026-11-21 10:00 +05"}],
+              "stage": "SQL"}]
+    for as_of in ("2026-11-22", "2026-11-22T00:00:00+00:00"):
+        singles = []
+        for lead in leads:
+            try:
+                singles.append(policy.evaluate(lead["fields"], lead.get("activities", ()), as_of, lead.get("stage"),
+                                               lead["id"]).to_dict())
+            except leadpolicy.LeadDataError as error:
+                singles.append(str(error))
+        many = [d.to_dict() if isinstance(d, leadpolicy.Decision) else str(d)
+                for d in policy.evaluate_many(leads, as_of)]
+        dicts = [d if isinstance(d, dict) else str(d) for d in policy.evaluate_many(leads, as_of, as_dicts=True)]
+        assert singles == many == dicts
+    bad = policy.evaluate_many(leads, "2026-W47-1")
+    try:
+        next(bad)
+    except leadpolicy.LeadDataError as error:
+        assert "as_of" in str(error)
+    else:
+        raise AssertionError("a bad as_of is an error")

@@ -103,7 +103,7 @@ def read_activities(ctx: Context) -> list[str]:
         "                        else:",
         "                            at = _read_at(at, _AT_LABELS[code], lead_id)",
         "                        if at.tzinfo is None:",
-        "                            at = at.replace(tzinfo=_UTC)  # no zone means UTC",
+        "                            at = _EPOCH_UTC + (at - _EPOCH_NAIVE)  # no zone means UTC",
         "                    elif at is None:",
         "                        slow = True",
         "                        break",
