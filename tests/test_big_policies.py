@@ -80,3 +80,19 @@ def test_a_condition_nested_too_deeply_is_still_refused_with_a_diagnostic() -> N
     with pytest.raises(leadpolicy.PolicyError) as caught:
         leadpolicy.loads(text)
     assert caught.value.diagnostics[0].code == "too-deep"
+
+
+def test_20000_activity_types_each_scored_check_and_load() -> None:
+    kinds = "\n".join(f"  a{i}" for i in range(RULES))
+    rules = "\n".join(f'  "R{i}": +1 per a{i} within 3 days' for i in range(RULES))
+    policy = leadpolicy.loads(f'policy "big" version "1"\nactivities {{\n{kinds}\n}}\nstages {{ lead }}\n'
+                              f'engagement {{\n{rules}\n}}\n')
+    decision = policy.evaluate({}, [{"type": "A19999", "at": "2026-11-21"}], as_of=AS_OF)
+    assert decision.engagement == 1.0 and decision.hits[0]["rule"] == "R19999"
+
+
+def test_20000_stages_each_naming_the_one_below() -> None:
+    stages = "\n".join(f"  s{i} when s{i - 1} and score >= {i}" for i in range(1, RULES))
+    policy = leadpolicy.loads(f'policy "big" version "1"\nfields {{ score number }}\nstages {{\n  s0\n{stages}\n}}\n')
+    assert policy.evaluate({"score": 19_999}, as_of=AS_OF).stage == "s19999"
+    assert policy.evaluate({"score": 5}, as_of=AS_OF).stage == "s5"
