@@ -21,6 +21,7 @@ from typing import Optional, Union
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, Span
 from leadpolicy.syntax.parser import quote
+from leadpolicy.syntax.visitor import NodeVisitor
 
 RESERVED = frozenset(
     """and or not in when per where within max did no activity at least times starts ends with contains
@@ -90,7 +91,7 @@ class _Context:
         return thing in table.get(self.kind, set())
 
 
-class Checker:
+class Checker(NodeVisitor):
     def __init__(self, policy: n.Policy, extra_tests: tuple[n.TestBlock, ...] = (), tests_path: Optional[str] = None):
         self.policy = policy
         self.path = policy.path
@@ -421,10 +422,13 @@ class Checker:
             )
         return resolved
 
+    prefix = "expr_"
+    # The parser never builds these: they are what the checker resolves names into.
+    never_given = frozenset({"FieldRef", "PropRef", "StageRef", "EnumValue", "GradeValue"})
+
     def expr(self, e: n.Expr, ctx: _Context) -> tuple[n.Expr, Optional[Type]]:
         """Resolve an expression; returns the new node and its type (None: unknown after an error)."""
-        method = getattr(self, "expr_" + type(e).__name__)
-        return method(e, ctx)
+        return self.visit(e, ctx)
 
     # literals
     def expr_Number(self, e, ctx):
