@@ -96,7 +96,7 @@ _fromisoformat = datetime.fromisoformat
 # Reading values (the slow paths; the common cases are inlined in evaluate)
 # ---------------------------------------------------------------------------
 
-def _show(value):
+def show_value(value):
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -106,7 +106,7 @@ def _show(value):
 def _error(field, value, problem, lead_id):
     where = f"lead `{lead_id}`: " if lead_id is not None else ""
     return LeadDataError(
-        f"{where}`{field}` {problem}, got `{_show(value)}`",
+        f"{where}`{field}` {problem}, got `{show_value(value)}`",
         field=field,
         value=value,
         lead_id=lead_id,

@@ -105,12 +105,6 @@ class Policy:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
 
 
-def _micros_to_datetime(micros: int):
-    from datetime import datetime, timedelta, timezone
-
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
-
-
 def compile_source(source: str, path: str = "<memory>"):
     """Parse, check and compile; returns (resolved tree, python source, diagnostics).
     Raises PolicyError when the policy has errors."""

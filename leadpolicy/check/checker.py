@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
@@ -31,7 +30,7 @@ RESERVED = frozenset(
 )
 
 CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
-DISQUALIFIED = "disqualified"
+DISQUALIFIED = n.DISQUALIFIED
 
 # Expression types: a FieldType for enums, else one of these words.
 NUMBER, TEXT, BOOLEAN, DATE, COND, GRADE = "number", "text", "boolean", "date", "condition", "grade"
@@ -905,7 +904,7 @@ def _enum_text(members: tuple[str, ...], written: bool = False) -> str:
     return "one of (" + ", ".join(spell(member) for member in members) + ")"
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER = n.IDENTIFIER
 
 
 def _flip(op: str) -> str:

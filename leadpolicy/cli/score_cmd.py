@@ -14,6 +14,7 @@ import click
 from leadpolicy import LeadDataError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, as_of_option, load_policy
+from leadpolicy.syntax.nodes import DISQUALIFIED
 from leadpolicy.tools.atomic import atomic_output, same_file
 
 
@@ -91,13 +92,12 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     in its place, and the run goes on. Exit status 1 when any lead had an error.
     A summary (leads by stage and by change, errors, time) goes to standard error.
     """
-    from leadpolicy import _micros_to_datetime
-    from leadpolicy.semantics.runtime import read_as_of
+    from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
     from leadpolicy.tools.score import default_jobs, score_stream
 
     policy = load_policy(policy_path)
     try:
-        moment = _micros_to_datetime(read_as_of(as_of))  # one "now" for the whole run
+        moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
     except LeadDataError as error:
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
     if input_format is None:
@@ -161,7 +161,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         if input_path != "-":
             source.close()
     if not quiet:
-        stages = [stage.name for stage in policy.tree.stages] + ["disqualified"]
+        stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
         for line in summary.lines(stages):
             click.echo(line, err=True)
     sys.exit(1 if summary.errors else 0)

@@ -20,7 +20,7 @@ from leadpolicy.handoff.english import duration, number
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
 
-DISQUALIFIED = "disqualified"
+DISQUALIFIED = n.DISQUALIFIED
 
 
 # ---------------------------------------------------------------- short criteria

@@ -392,7 +392,7 @@ class _Evaluator(NodeVisitor):
         stage, reason = self.place(qualified)
 
         order = {name: index for index, name in enumerate(self.stage_names)}
-        order["disqualified"] = len(self.stage_names)
+        order[nodes.DISQUALIFIED] = len(self.stage_names)
         return {
             "policy": self.policy.name,
             "version": self.policy.version,
@@ -411,12 +411,12 @@ class _Evaluator(NodeVisitor):
         # Step 3: the first disqualify rule, in file order, whose condition holds.
         for rule in self.policy.disqualifications:
             if self.holds(rule.condition):
-                return "disqualified", _reason("disqualified", "disqualified", rule.name)
+                return nodes.DISQUALIFIED, _reason("disqualified", nodes.DISQUALIFIED, rule.name)
 
         # Step 4: no previous stage, previous disqualified, or qualified >= previous:
         # the qualified stage (a promotion or a fresh placement).
         previous = self.lead.previous_stage
-        if previous is None or previous == "disqualified" or qualified >= self.stage_names.index(previous):
+        if previous is None or previous == nodes.DISQUALIFIED or qualified >= self.stage_names.index(previous):
             return self.stage_names[qualified], _reason("qualified", self.stage_names[qualified], None)
 
         # Step 5: stages are sticky. Start at S = the previous stage and repeat.

@@ -91,7 +91,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 24 else text[:20] + "..."
 
 
-_UNITS = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
+_UNITS = n.UNIT_NAMES
 
 
 class _Failed(Exception):

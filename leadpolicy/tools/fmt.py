@@ -114,8 +114,8 @@ _LEX = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _NUMBER = re.compile(r"\d(?:_?\d)*(?:\.\d(?:_?\d)*)?")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_UNITS = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
+_IDENT = n.IDENTIFIER
+_UNITS = n.UNIT_NAMES
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ _SHOW_LIMIT = 60
 _INDEXES: dict = {}
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     """The value as a user would recognise it from their JSON, shortened."""
     if isinstance(value, str):
         text = value
@@ -99,6 +99,11 @@ class LeadDataError(ValueError):
                 or (type(value) is float and math.isfinite(value))):
             value = repr(value)
         return {"field": self.field, "value": value, "message": str(self)}
+
+
+def datetime_from_micros(micros: int) -> datetime.datetime:
+    """The aware UTC datetime of microseconds since the epoch (the inverse of to_micros)."""
+    return datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(microseconds=micros)
 
 
 def to_micros(moment: "datetime.datetime | datetime.date") -> int:
@@ -156,7 +161,7 @@ def parse_instant(value: object, field: str, lead_id: object = None) -> int:
             return micros
     elif isinstance(value, datetime.date):
         return to_micros(value)
-    raise LeadDataError(_NOT_ISO.format(_show(value)), field=field, value=value, lead_id=lead_id)
+    raise LeadDataError(_NOT_ISO.format(show_value(value)), field=field, value=value, lead_id=lead_id)
 
 
 def read_as_of(value: object) -> int:
@@ -176,7 +181,7 @@ def read_text(value: object, field: str, lead_id: object = None) -> str | None:
             return str(int(value))
         except ValueError:  # more digits than Python will print
             pass
-    raise LeadDataError(f"`{_show(value)}` is not text (expected a string)",
+    raise LeadDataError(f"`{show_value(value)}` is not text (expected a string)",
                         field=field, value=value, lead_id=lead_id)
 
 
@@ -198,7 +203,7 @@ def read_number(value: object, field: str, lead_id: object = None) -> float | No
             return number
     elif isinstance(value, str):
         return read_number(str(value), field, lead_id)
-    raise LeadDataError(f"cannot read `{_show(value)}` as a number", field=field, value=value, lead_id=lead_id)
+    raise LeadDataError(f"cannot read `{show_value(value)}` as a number", field=field, value=value, lead_id=lead_id)
 
 
 def read_boolean(value: object, field: str, lead_id: object = None) -> bool | None:
@@ -213,7 +218,7 @@ def read_boolean(value: object, field: str, lead_id: object = None) -> bool | No
             return answer
     elif type(value) is int and (value == 1 or value == 0):
         return value == 1
-    raise LeadDataError(f"`{_show(value)}` is not a yes/no value (use true, false, yes, no, 1 or 0)",
+    raise LeadDataError(f"`{show_value(value)}` is not a yes/no value (use true, false, yes, no, 1 or 0)",
                         field=field, value=value, lead_id=lead_id)
 
 
@@ -240,7 +245,7 @@ def read_enum(value: object, members: "tuple[str, ...]", field: str, lead_id: ob
         members = tuple(members)
     found = _index(members).get(key)
     if found is None:
-        raise LeadDataError(f"`{_show(value)}` is not one of {', '.join(members)}",
+        raise LeadDataError(f"`{show_value(value)}` is not one of {', '.join(members)}",
                             field=field, value=value, lead_id=lead_id)
     return found
 
@@ -259,7 +264,7 @@ def read_fields(raw: object, schema: tuple, lead_id: object = None) -> "dict[str
     if raw is None:
         raw = {}
     elif not isinstance(raw, Mapping):
-        raise LeadDataError(f"the fields must be a JSON object, not `{_show(raw)}`",
+        raise LeadDataError(f"the fields must be a JSON object, not `{show_value(raw)}`",
                             field="fields", value=raw, lead_id=lead_id)
     return _read_record(raw, schema, "", lead_id)
 
@@ -289,18 +294,18 @@ def read_activities(raw: object, types: dict, as_of: int,
             raise TypeError
         items = iter(raw)
     except TypeError:
-        raise LeadDataError(f"the activities must be a JSON array of objects, not `{_show(raw)}`",
+        raise LeadDataError(f"the activities must be a JSON array of objects, not `{show_value(raw)}`",
                             field="activities", value=raw, lead_id=lead_id) from None
     for number, item in enumerate(items, 1):
         if not isinstance(item, Mapping):
-            raise LeadDataError(f"activity #{number} is not a JSON object: `{_show(item)}`",
+            raise LeadDataError(f"activity #{number} is not a JSON object: `{show_value(item)}`",
                                 field="activities", value=item, lead_id=lead_id)
         name = item.get("type")
         if not isinstance(name, str) or not name.strip():
             if name is None or isinstance(name, str):
                 message = f"activity #{number} has no `type`"
             else:
-                message = f"activity #{number} has a `type` that is not text: `{_show(name)}`"
+                message = f"activity #{number} has a `type` that is not text: `{show_value(name)}`"
             raise LeadDataError(message, field="type", value=name, lead_id=lead_id)
         declared = types.get(name.strip().lower())
         if declared is None:
@@ -328,7 +333,7 @@ def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: objec
         found = _index(names).get(key)
         if found is not None:
             return names[found]
-    raise LeadDataError(f"`{_show(value)}` is not a stage of this policy (use {', '.join(names)})",
+    raise LeadDataError(f"`{show_value(value)}` is not a stage of this policy (use {', '.join(names)})",
                         field="previous_stage", value=value, lead_id=lead_id)
 
 
@@ -348,7 +353,7 @@ def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str
 def split_lead(lead: object, index: int) -> "tuple[object, object, object, object]":
     """A batch lead (LANGUAGE.md section 8) as (id, fields, activities, previous stage)."""
     if not isinstance(lead, Mapping):
-        raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{_show(lead)}`)",
+        raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{show_value(lead)}`)",
                             value=lead)
     get = lead.get
     return get("id"), get("fields"), get("activities"), get("stage")

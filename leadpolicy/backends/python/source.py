@@ -17,7 +17,7 @@ from typing import Iterable, NamedTuple, Optional
 
 from leadpolicy.syntax import nodes as n
 
-DISQUALIFIED = "disqualified"
+DISQUALIFIED = n.DISQUALIFIED
 MICROS_PER_DAY = 86_400_000_000
 # The longest if/elif chain and `+` sum written as one statement. CPython's compiler
 # recurses once per `elif` and per `+`, so a policy with thousands of rules in one
@@ -79,7 +79,7 @@ def at(node: Optional[n.Node]) -> str:
     return f"line {int(span.line)}" if span is not None else "policy"
 
 
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+IDENT = n.IDENTIFIER
 
 
 def name(prefix: str, text: object, number: int) -> str:
