@@ -10,7 +10,6 @@ import math
 import re
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Optional
 
@@ -26,7 +25,8 @@ GRAMMAR_FILE = "leadpolicy.lark"
 
 def grammar_path():
     """The grammar shipped inside the package; in a source checkout, grammar/ beside it."""
-    packaged = resources.files("leadpolicy").joinpath("grammar", GRAMMAR_FILE)
+    # Plain paths, not importlib.resources: that import alone costs start-up time.
+    packaged = Path(__file__).resolve().parents[1] / "grammar" / GRAMMAR_FILE
     if packaged.is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
@@ -38,14 +38,10 @@ def grammar_text() -> str:
 
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=True,
-        start=["start", "tests_file"],
-    )
+    """The LALR parser: from the shipped tables (syntax/tables.py says why), or built."""
+    from leadpolicy.syntax import tables
+
+    return tables.load(grammar_text())
 
 
 # ---------------------------------------------------------------- comments

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -26,6 +25,8 @@ def atomic_output(path: str | os.PathLike[str], binary: bool = False) -> Iterato
     """A file object to write `path` through; the target changes only when the block
     ends without an exception. Raises OSError (a directory, no such folder, no
     permission, a full disk) before or while writing, never leaving a temporary file."""
+    import tempfile  # here, not at the top: it costs every command start-up time
+
     target = Path(path)
     if target.is_dir():
         raise IsADirectoryError(21, "is a directory", str(target))
