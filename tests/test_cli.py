@@ -197,8 +197,8 @@ def test_test_with_a_check_error_is_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_console_script_runs_in_a_subprocess() -> None:
-    script = shutil.which("leadpolicy")
-    command = [script] if script else [sys.executable, "-m", "leadpolicy"]
+    beside = Path(sys.executable).with_name("leadpolicy")  # this environment's script, not one elsewhere on PATH
+    command = [str(beside)] if beside.is_file() else [sys.executable, "-m", "leadpolicy"]
     result = subprocess.run(
         command + ["eval", ACME, LEAD, "--as-of", "2026-11-22", "--json"],
         capture_output=True,
