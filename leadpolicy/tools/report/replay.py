@@ -42,7 +42,6 @@ class _TimeFacts(NodeVisitor):
     def __init__(self) -> None:
         self.windows: set[int] = set()
         self.since_fields: set[str] = set()
-        self.numbers: set[float] = set()
 
     def generic_visit(self, node: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(node, n.Did) and node.within is not None:
@@ -51,8 +50,6 @@ class _TimeFacts(NodeVisitor):
             self.windows.add(int(node.within.micros))
         elif isinstance(node, n.DaysSince):
             self.since_fields.add(node.field_name)
-        elif isinstance(node, n.Number):
-            self.numbers.add(node.value)
         if dataclasses.is_dataclass(node):
             for f in dataclasses.fields(node):
                 self._walk(getattr(node, f.name))
@@ -74,7 +71,6 @@ class TimeModel:
     windows: tuple[int, ...]
     decay_every: Optional[int]
     since_fields: tuple[str, ...]
-    day_offsets: tuple[int, ...]  # whole days after a date at which `days since` may cross a threshold
     activity_types: frozenset[str]
 
     @classmethod
@@ -82,17 +78,10 @@ class TimeModel:
         facts = _TimeFacts()
         facts._walk(tree.blocks)
         decay = tree.decay
-        offsets: set[int] = set()
-        if facts.since_fields:
-            for number in facts.numbers:
-                if abs(number) < 100_000:
-                    base = int(number // 1)
-                    offsets.update(d for d in (base - 1, base, base + 1, base + 2) if d >= 0)
         return cls(
             windows=tuple(sorted(facts.windows)),
             decay_every=int(decay.every.micros) if decay is not None else None,
             since_fields=tuple(sorted(facts.since_fields)),
-            day_offsets=tuple(sorted(offsets)),
             activity_types=frozenset(a.name.lower() for a in tree.activities),
         )
 
@@ -136,6 +125,25 @@ class Replay:
     evaluations: int
 
 
+def first_touch(model: TimeModel, activities: Any, lead_id: Any = None) -> Optional[int]:
+    """The time of the lead's earliest activity of a declared type, or None."""
+    times = [at for at, _ in _activity_times(model, activities, lead_id)]
+    return min(times) if times else None
+
+
+def _activity_times(model: TimeModel, activities: Any, lead_id: Any) -> list[tuple[int, str]]:
+    times: list[tuple[int, str]] = []
+    for activity in activities if isinstance(activities, (list, tuple)) else ():
+        if not isinstance(activity, dict):
+            continue
+        kind = activity.get("type")
+        if not isinstance(kind, str) or kind.strip().lower() not in model.activity_types or "at" not in activity:
+            continue
+        times.append((parse_instant(activity["at"], "activities.at", lead_id), kind.strip()))
+    times.sort()
+    return times
+
+
 def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start: int, end: int,
                       lead_id: Any = None) -> dict[int, tuple[str, str]]:
     """Every instant in [start, end] at which the decision can change -> (cause, detail)."""
@@ -145,16 +153,7 @@ def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start
         if start <= at <= end and at not in moments:
             moments[at] = (cause, detail)
 
-    times: list[tuple[int, str]] = []
-    for activity in activities if isinstance(activities, (list, tuple)) else ():
-        if not isinstance(activity, dict):
-            continue
-        kind = activity.get("type")
-        if not isinstance(kind, str) or kind.strip().lower() not in model.activity_types or "at" not in activity:
-            continue
-        at = parse_instant(activity["at"], "activities.at", lead_id)
-        times.append((at, kind.strip()))
-    times.sort()
+    times = _activity_times(model, activities, lead_id)
     for at, kind in times:  # activities first: when several causes coincide, the activity is named
         add(at, "activity", kind)
     for at, kind in times:
@@ -167,15 +166,16 @@ def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start
                     break
                 add(step, "decay", f"{kind} at {iso(at)} decayed {k} step{'s' if k != 1 else ''}")
     if model.since_fields and isinstance(fields, dict):
+        # `days since F` = floor((as_of - F) / 1 day) steps at F + k days: every such instant in range
         for name in model.since_fields:
             raw = fields.get(name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             value = parse_instant(raw, name, lead_id)
-            day0 = value - value % MICROS_PER_DAY if value >= 0 else value
-            for offset in model.day_offsets:
-                for base in (value, day0):
-                    add(base + offset * MICROS_PER_DAY, "days since", f"{offset} days since {name}")
+            k = -(-(start - value) // MICROS_PER_DAY)  # the first k with value + k days >= start
+            while value + k * MICROS_PER_DAY <= end:
+                add(value + k * MICROS_PER_DAY, "days since", f"{k} days since {name}")
+                k += 1
     return moments
 
 
@@ -194,9 +194,10 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
     evaluate = policy.module.evaluate
     order = {name: i for i, name in enumerate(s.name for s in policy.tree.stages)}
     stages = [s.name for s in policy.tree.stages]
-    moments = candidate_moments(model, fields, activities, start if start is not None else -(2**62), end, lead_id)
     if start is None:
-        start = min(moments) if moments else end
+        start = first_touch(model, activities, lead_id)
+        start = end if start is None or start > end else start
+    moments = candidate_moments(model, fields, activities, start, end, lead_id)
     moments.setdefault(start, ("start", "first seen"))
     previous: Optional[str] = None
     first: dict[str, int] = {}
