@@ -40,14 +40,23 @@ class _TimeFacts(NodeVisitor):
     prefix = "visit_"
 
     def __init__(self) -> None:
-        self.windows: set[int] = set()
+        self.windows: dict[Optional[str], set[int]] = {}  # activity type (None: any) -> window lengths
+        self.scored: dict[str, Optional[int]] = {}  # type -> longest engagement window (None: unbounded)
         self.since_fields: set[str] = set()
 
     def generic_visit(self, node: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(node, n.Did) and node.within is not None:
-            self.windows.add(int(node.within.micros))
-        elif isinstance(node, n.EngagementRule) and node.within is not None:
-            self.windows.add(int(node.within.micros))
+            kind = node.activity.lower() if node.activity else None
+            self.windows.setdefault(kind, set()).add(int(node.within.micros))
+        elif isinstance(node, n.EngagementRule):
+            kind = node.activity.lower()
+            longest = self.scored.get(kind, 0)
+            if node.within is None:
+                self.scored[kind] = None
+            else:
+                self.windows.setdefault(kind, set()).add(int(node.within.micros))
+                if longest is not None:
+                    self.scored[kind] = max(longest, int(node.within.micros))
         elif isinstance(node, n.DaysSince):
             self.since_fields.add(node.field_name)
         if dataclasses.is_dataclass(node):
@@ -68,8 +77,9 @@ class _TimeFacts(NodeVisitor):
 class TimeModel:
     """What of a policy makes a lead's decision move with time."""
 
-    windows: tuple[int, ...]
+    windows: dict[str, tuple[int, ...]]  # activity type (lower case) -> the windows it can leave
     decay_every: Optional[int]
+    decay_horizon: dict[str, Optional[int]]  # type -> how long its points last (None: for ever); absent: unscored
     since_fields: tuple[str, ...]
     activity_types: frozenset[str]
 
@@ -78,11 +88,14 @@ class TimeModel:
         facts = _TimeFacts()
         facts._walk(tree.blocks)
         decay = tree.decay
+        types = frozenset(a.name.lower() for a in tree.activities)
+        shared = facts.windows.get(None, set())
         return cls(
-            windows=tuple(sorted(facts.windows)),
+            windows={t: tuple(sorted(facts.windows.get(t, set()) | shared)) for t in types},
             decay_every=int(decay.every.micros) if decay is not None else None,
+            decay_horizon=dict(facts.scored),
             since_fields=tuple(sorted(facts.since_fields)),
-            activity_types=frozenset(a.name.lower() for a in tree.activities),
+            activity_types=types,
         )
 
 
@@ -157,12 +170,16 @@ def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start
     for at, kind in times:  # activities first: when several causes coincide, the activity is named
         add(at, "activity", kind)
     for at, kind in times:
-        for window in model.windows:
+        key = kind.lower()
+        for window in model.windows[key]:
             add(at + window + 1, "window", f"{kind} at {iso(at)} left a {_days(window)} window")
-        if model.decay_every:
+        if model.decay_every and key in model.decay_horizon:
+            # decay moves this activity's points only while some rule still counts it
+            horizon = model.decay_horizon[key]
+            last = end if horizon is None else min(end, at + horizon)
             for k in range(1, MAX_DECAY_STEPS + 1):
                 step = at + k * model.decay_every
-                if step > end:
+                if step > last:
                     break
                 add(step, "decay", f"{kind} at {iso(at)} decayed {k} step{'s' if k != 1 else ''}")
     if model.since_fields and isinstance(fields, dict):
