@@ -41,15 +41,17 @@ def _load_other(spec: str):
 @click.option("--to", "date_to", metavar="DATE", help="Only leads that entered on or before this date.")
 @click.option("--as-of", metavar="WHEN", help="End of the replay (default: now, UTC).")
 @click.option("--against", metavar="OTHER", help="A second policy (file or git REV:PATH) side by side.")
+@click.option("--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
 @click.option("-o", "--output", metavar="FILE", help="report.html, report.md or report.json (default: Markdown to stdout).")
 def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[str], date_from: Optional[str],
-                   date_to: Optional[str], as_of: Optional[str], against: Optional[str], output: Optional[str]) -> None:
+                   date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
     """Replay LEADS (JSON Lines) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
     from leadpolicy.tools.report import render
     from leadpolicy.tools.report.outcomes import load_outcome_file
-    from leadpolicy.tools.report.run import build, read_leads
+    from leadpolicy.tools.report.run import build
+    from leadpolicy.tools.score import default_jobs
 
     if output and Path(output).suffix not in (".html", ".md", ".json"):
         click.echo(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
@@ -69,7 +71,8 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
             click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
     try:
         with open(leads_path, encoding="utf-8-sig") as stream:
-            report = build(policies, read_leads(stream, leads_path), as_of, outcomes, date_from, date_to, progress)
+            report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
+                           jobs or default_jobs(), leads_path)
     except OSError as error:
         click.echo(f"error: {leads_path}: {error.strerror}", err=True)
         sys.exit(1)

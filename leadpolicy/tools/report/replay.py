@@ -157,22 +157,35 @@ def _activity_times(model: TimeModel, activities: Any, lead_id: Any) -> list[tup
     return times
 
 
-def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start: int, end: int,
-                      lead_id: Any = None) -> dict[int, tuple[str, str]]:
-    """Every instant in [start, end] at which the decision can change -> (cause, detail)."""
-    moments: dict[int, tuple[str, str]] = {}
+def _timed_indices(model: TimeModel, activities: list, lead_id: Any) -> list[tuple[int, int]]:
+    """(time, index) of each activity of a declared type, by time."""
+    found = []
+    for index, activity in enumerate(activities):
+        if isinstance(activity, dict):
+            kind = activity.get("type")
+            if isinstance(kind, str) and kind.strip().lower() in model.activity_types and "at" in activity:
+                found.append((parse_instant(activity["at"], "activities.at", lead_id), index))
+    found.sort()
+    return found
 
-    def add(at: int, cause: str, detail: str) -> None:
+
+def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start: int, end: int,
+                      lead_id: Any = None) -> dict[int, tuple]:
+    """Every instant in [start, end] at which the decision can change -> (cause, detail format, *arguments);
+    `describe` makes the detail text (only for the moments shown, to keep the replay fast)."""
+    moments: dict[int, tuple] = {}
+
+    def add(at: int, cause: str, *detail: Any) -> None:
         if start <= at <= end and at not in moments:
-            moments[at] = (cause, detail)
+            moments[at] = (cause, *detail)
 
     times = _activity_times(model, activities, lead_id)
     for at, kind in times:  # activities first: when several causes coincide, the activity is named
-        add(at, "activity", kind)
+        add(at, "activity", "{}", kind)
     for at, kind in times:
         key = kind.lower()
         for window in model.windows[key]:
-            add(at + window + 1, "window", f"{kind} at {iso(at)} left a {_days(window)} window")
+            add(at + window + 1, "window", "{} at {} left a {} window", kind, at, window)
         if model.decay_every and key in model.decay_horizon:
             # decay moves this activity's points only while some rule still counts it
             horizon = model.decay_horizon[key]
@@ -181,7 +194,7 @@ def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start
                 step = at + k * model.decay_every
                 if step > last:
                     break
-                add(step, "decay", f"{kind} at {iso(at)} decayed {k} step{'s' if k != 1 else ''}")
+                add(step, "decay", "{} at {} decayed {} step(s)", kind, at, k)
     if model.since_fields and isinstance(fields, dict):
         # `days since F` = floor((as_of - F) / 1 day) steps at F + k days: every such instant in range
         for name in model.since_fields:
@@ -191,9 +204,18 @@ def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start
             value = parse_instant(raw, name, lead_id)
             k = -(-(start - value) // MICROS_PER_DAY)  # the first k with value + k days >= start
             while value + k * MICROS_PER_DAY <= end:
-                add(value + k * MICROS_PER_DAY, "days since", f"{k} days since {name}")
+                add(value + k * MICROS_PER_DAY, "days since", "{} days since {}", k, name)
                 k += 1
     return moments
+
+
+def describe(moment: tuple) -> tuple[str, str]:
+    """(cause, detail text) of a candidate moment."""
+    cause, template, *args = moment
+    if cause in ("window", "decay"):
+        kind, at, n = args
+        return cause, template.format(kind, iso(at), _days(n) if cause == "window" else n)
+    return cause, template.format(*args)
 
 
 def _days(micros: int) -> str:
@@ -214,8 +236,17 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
     if start is None:
         start = first_touch(model, activities, lead_id)
         start = end if start is None or start > end else start
+    start = min(start, end)
     moments = candidate_moments(model, fields, activities, start, end, lead_id)
     moments.setdefault(start, ("start", "first seen"))
+    moments.setdefault(end, ("as of", "the end of the replay"))
+    # Speed: before `end`, hand the evaluator only the activities already in the past (in their
+    # original order, so every sum is taken in the same order); the evaluation at `end` gets the
+    # full list, as production would, so every activity is still read and checked.
+    listed = activities if isinstance(activities, (list, tuple)) else None
+    timed = _timed_indices(model, listed, lead_id) if listed is not None else []
+    cursor = 0
+    past: Any = [] if listed is not None else activities
     previous: Optional[str] = None
     first: dict[str, int] = {}
     demoted_at = disqualified_at = None
@@ -225,7 +256,11 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
     peak_f = float("-inf")
     count = 0
     for at in sorted(moments):
-        decision = evaluate(fields, activities, to_datetime(at), previous, lead_id)
+        if listed is not None and cursor < len(timed) and timed[cursor][0] <= at:
+            while cursor < len(timed) and timed[cursor][0] <= at:
+                cursor += 1
+            past = [listed[i] for i in sorted(i for _, i in timed[:cursor])]
+        decision = evaluate(fields, activities if at == end else past, to_datetime(at), previous, lead_id)
         count += 1
         stage = decision["stage"]
         e = decision["engagement"]
@@ -243,7 +278,7 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
                 if decision["change"] == "demoted" and demoted_at is None:
                     demoted_at = at
             if keep_steps:
-                cause, detail = moments[at]
+                cause, detail = describe(moments[at])
                 steps.append(Step(at, stage, previous, decision["change"], cause, detail,
                                   last["engagement"] if last else None, last["fit"] if last else None,
                                   e, decision["fit"], decision["grade"], decision["reason"]))
