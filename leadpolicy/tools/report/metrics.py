@@ -196,7 +196,10 @@ class Metrics:
     def _example(self, lead_id: Any, result: Replay, outcome: Outcome, stage: Optional[str] = None) -> dict:
         final = result.final
         held: list[str] = []
-        if stage is not None:
+        below = self.stages[self.stages.index(stage) - 1] if stage is not None else None
+        if stage is not None and below != self.stages[0] and below not in result.first_reached:
+            held.append(f"never reached {below}")
+        elif stage is not None:
             for t in self.thresholds:
                 if t.stage == stage:
                     peak = result.peak_engagement if t.score == "engagement" else result.peak_fit
