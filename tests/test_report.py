@@ -374,3 +374,15 @@ def test_html_report_in_chromium(tmp_path):
     _, _, bpp, rows = read_png(png)
     counts = colour_counts(rows, bpp, {"bar": (0x3B, 0x6E, 0xA5)})
     assert counts["bar"] > 2000  # the bars are drawn, not only present in the DOM
+
+
+def test_golden_markdown_side_by_side(small):
+    other = leadpolicy.loads(SMALL.replace("engagement >= 10", "engagement >= 30"), "stricter.policy")
+    report = build([small, other], small_history(), at(60))
+    mine, theirs = report["reports"]
+    assert [f["reached"] for f in theirs["funnel"]] == [5, 2, 2]  # L2's lone visit no longer makes mql
+    text = render.markdown(report)
+    golden = GOLDEN / "against.md"
+    if UPDATE:
+        golden.write_text(text)
+    assert text == golden.read_text()
