@@ -26,7 +26,6 @@ from leadpolicy.tools.report.run import build
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "report"
-UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
 DAY = timedelta(days=1)
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
@@ -156,7 +155,7 @@ def test_replay_agrees_with_hourly_brute_force_on_the_example_history():
 @pytest.fixture(scope="module")
 def random_policies():
     sys.path.insert(0, str(ROOT / "tests"))
-    import leadgen
+    from support import leadgen
 
     return leadgen
 
@@ -260,12 +259,8 @@ def test_from_to_cohort(small):
     assert r["leads"] == 0 and r["outside_window"] == 5
 
 
-def test_golden_markdown(small):
-    text = render.markdown(build([small], small_history(), at(60)))
-    golden = GOLDEN / "small.md"
-    if UPDATE:
-        golden.write_text(text)
-    assert text == golden.read_text()
+def test_golden_markdown(small, golden):
+    golden(GOLDEN / "small.md", render.markdown(build([small], small_history(), at(60))))
 
 
 # ---------------------------------------------------------------- journey
@@ -355,7 +350,7 @@ def test_cli_eval_journey(files):
 
 def test_html_report_in_chromium(tmp_path):
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_browser import CHROMIUM, chromium, colour_counts, console_messages, read_png
+    from support.browser import CHROMIUM, chromium, colour_counts, console_messages, read_png
 
     if CHROMIUM is None:
         pytest.skip("no Chromium binary found (install the Debian package `chromium`)")
@@ -376,13 +371,9 @@ def test_html_report_in_chromium(tmp_path):
     assert counts["bar"] > 2000  # the bars are drawn, not only present in the DOM
 
 
-def test_golden_markdown_side_by_side(small):
+def test_golden_markdown_side_by_side(small, golden):
     other = leadpolicy.loads(SMALL.replace("engagement >= 10", "engagement >= 30"), "stricter.policy")
     report = build([small, other], small_history(), at(60))
     mine, theirs = report["reports"]
     assert [f["reached"] for f in theirs["funnel"]] == [5, 2, 2]  # L2's lone visit no longer makes mql
-    text = render.markdown(report)
-    golden = GOLDEN / "against.md"
-    if UPDATE:
-        golden.write_text(text)
-    assert text == golden.read_text()
+    golden(GOLDEN / "against.md", render.markdown(report))
