@@ -38,6 +38,7 @@ class _TimeFacts(NodeVisitor):
     """Collects from the checked tree what makes time matter: windows, decay, days-since fields."""
 
     prefix = "visit_"
+    exhaustive = False  # a traversal: generic_visit looks at every node
 
     def __init__(self) -> None:
         self.windows: dict[Optional[str], set[int]] = {}  # activity type (None: any) -> window lengths
