@@ -386,3 +386,23 @@ def test_golden_markdown_side_by_side(small):
     if UPDATE:
         golden.write_text(text)
     assert text == golden.read_text()
+
+
+def test_csv_leads_with_outcome_columns(small, tmp_path):
+    import csv
+
+    path = tmp_path / "leads.csv"
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "size", "created_at", "activities", "status", "amount", "closed_at"])
+        for x in small_history():
+            o = x.get("outcome") or {}
+            writer.writerow([x["id"], x["fields"]["size"] or "", x["created_at"], json.dumps(x["activities"]),
+                             o.get("status", ""), o.get("amount", ""), o.get("closed_at", "")])
+        writer.writerow(["BAD", "", "", "[not json", "", "", ""])
+    with open(path, newline="") as stream:
+        r = build([small], stream, at(60), name=str(path))["reports"][0]
+    expected = build([small], small_history(), at(60))["reports"][0]
+    assert r["data_errors"] == 2 and r["data_error_examples"][1]["id"] == "BAD"
+    for key in ("funnel", "velocity", "outcomes", "by_grade", "missed_deals", "threshold_sweeps"):
+        assert r[key] == expected[key], key
