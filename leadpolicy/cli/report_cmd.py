@@ -87,6 +87,10 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         click.echo(text, nl=False)
         return
     folder = os.path.dirname(os.path.abspath(output))
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as handle:
-        handle.write(text)
-    os.replace(handle.name, output)
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as handle:
+            handle.write(text)
+        os.replace(handle.name, output)
+    except OSError as error:
+        click.echo(f"error: {output}: {error.strerror}", err=True)
+        sys.exit(1)
