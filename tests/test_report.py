@@ -408,3 +408,14 @@ def test_csv_leads_with_outcome_columns(small, tmp_path):
     assert r["data_errors"] == 2 and r["data_error_examples"][1]["id"] == "BAD"
     for key in ("funnel", "velocity", "outcomes", "by_grade", "missed_deals", "threshold_sweeps"):
         assert r[key] == expected[key], key
+
+
+def test_a_policy_with_one_stage_and_won_deals_without_amounts():
+    policy = leadpolicy.loads('policy "One" version "1"\nstages { only }\n')
+    report = build([policy], [{"id": "a", "fields": {}, "activities": []},
+                              {"id": "b", "outcome": {"status": "won"}}], "2026-01-01")
+    r = report["reports"][0]
+    assert r["funnel"] == [{"stage": "only", "reached": 2, "share": 1.0, "conversion_to_next": None}]
+    assert r["velocity"] == {} and r["missed_deals"] == {} and r["threshold_sweeps"] == []
+    assert r["outcomes"]["average_won_amount"] is None and r["outcomes"]["only_win_rate"] == 1.0
+    assert "<svg" in render.html(report) and render.markdown(report).startswith("# Policy report")
