@@ -330,6 +330,8 @@ def test_cli_report_usage_errors(files):
     assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2
     missing = run("report", str(policy), str(tmp / "nope.jsonl"), "--as-of", at(1))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    nowhere = run("report", str(policy), str(leads), "--as-of", at(1), "-o", str(tmp / "no" / "r.md"))
+    assert nowhere.returncode == 1 and "Traceback" not in nowhere.stderr
     bad = run("report", str(policy), str(leads), "--against", "NOREV:x.policy", "--as-of", at(1), cwd=tmp)
     assert bad.returncode == 2 and "cannot read" in bad.stderr
 
@@ -377,3 +379,34 @@ def test_golden_markdown_side_by_side(small, golden):
     mine, theirs = report["reports"]
     assert [f["reached"] for f in theirs["funnel"]] == [5, 2, 2]  # L2's lone visit no longer makes mql
     golden(GOLDEN / "against.md", render.markdown(report))
+
+
+def test_csv_leads_with_outcome_columns(small, tmp_path):
+    import csv
+
+    path = tmp_path / "leads.csv"
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "size", "created_at", "activities", "status", "amount", "closed_at"])
+        for x in small_history():
+            o = x.get("outcome") or {}
+            writer.writerow([x["id"], x["fields"]["size"] or "", x["created_at"], json.dumps(x["activities"]),
+                             o.get("status", ""), o.get("amount", ""), o.get("closed_at", "")])
+        writer.writerow(["BAD", "", "", "[not json", "", "", ""])
+    with open(path, newline="") as stream:
+        r = build([small], stream, at(60), name=str(path))["reports"][0]
+    expected = build([small], small_history(), at(60))["reports"][0]
+    assert r["data_errors"] == 2 and r["data_error_examples"][1]["id"] == "BAD"
+    for key in ("funnel", "velocity", "outcomes", "by_grade", "missed_deals", "threshold_sweeps"):
+        assert r[key] == expected[key], key
+
+
+def test_a_policy_with_one_stage_and_won_deals_without_amounts():
+    policy = leadpolicy.loads('policy "One" version "1"\nstages { only }\n')
+    report = build([policy], [{"id": "a", "fields": {}, "activities": []},
+                              {"id": "b", "outcome": {"status": "won"}}], "2026-01-01")
+    r = report["reports"][0]
+    assert r["funnel"] == [{"stage": "only", "reached": 2, "share": 1.0, "conversion_to_next": None}]
+    assert r["velocity"] == {} and r["missed_deals"] == {} and r["threshold_sweeps"] == []
+    assert r["outcomes"]["average_won_amount"] is None and r["outcomes"]["only_win_rate"] == 1.0
+    assert "<svg" in render.html(report) and render.markdown(report).startswith("# Policy report")

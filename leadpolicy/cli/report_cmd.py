@@ -45,7 +45,7 @@ def _load_other(spec: str):
 @click.option("-o", "--output", metavar="FILE", help="report.html, report.md or report.json (default: Markdown to stdout).")
 def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[str], date_from: Optional[str],
                    date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
-    """Replay LEADS (JSON Lines) under POLICY and report the funnel, velocity and outcomes."""
+    """Replay LEADS (JSON Lines, or CSV by the .csv suffix) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
     from leadpolicy.tools.report import render
@@ -70,7 +70,7 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         def progress(count: int) -> None:
             click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
     try:
-        with open(leads_path, encoding="utf-8-sig") as stream:
+        with open(leads_path, encoding="utf-8-sig", newline="") as stream:
             report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
                            jobs or default_jobs(), leads_path)
     except OSError as error:
@@ -87,6 +87,10 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         click.echo(text, nl=False)
         return
     folder = os.path.dirname(os.path.abspath(output))
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as handle:
-        handle.write(text)
-    os.replace(handle.name, output)
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as handle:
+            handle.write(text)
+        os.replace(handle.name, output)
+    except OSError as error:
+        click.echo(f"error: {output}: {error.strerror}", err=True)
+        sys.exit(1)

@@ -7,7 +7,7 @@ from typing import Optional
 
 from markupsafe import Markup
 
-W, ROW = 560, 26
+W, ROW = 640, 26
 
 
 def bars(title: str, rows: list[tuple[str, Optional[float], str]], css: str, maximum: Optional[float] = None) -> Markup:
@@ -20,10 +20,10 @@ def bars(title: str, rows: list[tuple[str, Optional[float], str]], css: str, max
            f'<text x="0" y="16" font-weight="bold" font-size="14">{escape(title)}</text>']
     for i, (label, value, shown) in enumerate(rows):
         y = 26 + i * ROW
-        width = 0 if value is None else max(1, round(340 * value / top))
+        width = 0 if value is None else max(1, round(300 * value / top))
         out.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>')
-        out.append(f'<rect class="bar" x="150" y="{y + 3}" width="{width}" height="16" fill="#3b6ea5" stroke="#1d3b5c"/>')
-        out.append(f'<text x="{156 + width}" y="{y + 15}" font-size="12">{escape(shown)}</text>')
+        out.append(f'<rect class="bar" x="190" y="{y + 3}" width="{width}" height="16" fill="#3b6ea5" stroke="#1d3b5c"/>')
+        out.append(f'<text x="{196 + width}" y="{y + 15}" font-size="12">{escape(shown)}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -43,6 +43,7 @@ class Segment:
     lost: int = 0
     open: int = 0
     won_amount: float = 0.0
+    won_with_amount: int = 0  # the average is over won deals that carry an amount
 
     def add(self, outcome: Optional[Outcome]) -> None:
         self.leads += 1
@@ -51,12 +52,13 @@ class Segment:
         setattr(self, outcome.status, getattr(self, outcome.status) + 1)
         if outcome.status == "won" and outcome.amount is not None:
             self.won_amount += outcome.amount
+            self.won_with_amount += 1
 
     def to_dict(self, overall: Optional[float]) -> dict:
         win_rate = rate(self.won, self.won + self.lost)
         return {"leads": self.leads, "won": self.won, "lost": self.lost, "open": self.open,
                 "win_rate": win_rate, "won_amount": self.won_amount,
-                "average_won_amount": self.won_amount / self.won if self.won else None,
+                "average_won_amount": self.won_amount / self.won_with_amount if self.won_with_amount else None,
                 "lift": win_rate / overall if win_rate is not None and overall else None}
 
 
@@ -257,7 +259,8 @@ class Metrics:
             "outcomes": {
                 "won": won, "lost": self.overall.lost, "open": self.overall.open, "win_rate": overall_rate,
                 self.stages[-1] + "_win_rate": rate(top.won, top.won + top.lost),
-                "average_won_amount": self.overall.won_amount / won if won else None,
+                "average_won_amount": (self.overall.won_amount / self.overall.won_with_amount
+                                       if self.overall.won_with_amount else None),
                 "won_amount": self.overall.won_amount,
                 "sales_cycle_median_days": quantile(self.cycle_days, 0.5),
                 "sales_cycle_p75_days": quantile(self.cycle_days, 0.75),

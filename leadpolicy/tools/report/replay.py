@@ -11,6 +11,7 @@ production would, so the replay is exact to the microsecond (docs/report.md).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
 
@@ -148,7 +149,7 @@ def first_touch(model: TimeModel, activities: Any, lead_id: Any = None) -> Optio
 def _activity_times(model: TimeModel, activities: Any, lead_id: Any) -> list[tuple[int, str]]:
     times: list[tuple[int, str]] = []
     for activity in activities if isinstance(activities, (list, tuple)) else ():
-        if not isinstance(activity, dict):
+        if not isinstance(activity, Mapping):  # the runtime reads any mapping
             continue
         kind = activity.get("type")
         if not isinstance(kind, str) or kind.strip().lower() not in model.activity_types or "at" not in activity:
@@ -162,7 +163,7 @@ def _timed_indices(model: TimeModel, activities: list, lead_id: Any) -> list[tup
     """(time, index) of each activity of a declared type, by time."""
     found = []
     for index, activity in enumerate(activities):
-        if isinstance(activity, dict):
+        if isinstance(activity, Mapping):
             kind = activity.get("type")
             if isinstance(kind, str) and kind.strip().lower() in model.activity_types and "at" in activity:
                 found.append((parse_instant(activity["at"], "activities.at", lead_id), index))

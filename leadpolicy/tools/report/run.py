@@ -18,7 +18,7 @@ _STATE: Optional[tuple] = None  # (policies, models, end, outcomes) for forked w
 def _replay_lead(lead: Any) -> tuple:
     """("error", id, error dict) or ("ok", id, outcome, [Replay per policy])."""
     policies, models, end, outcomes = _STATE
-    lead_id = lead.get("id") if isinstance(lead, dict) else None
+    lead_id = lead.get("id") if isinstance(lead, dict) else getattr(lead, "lead_id", None)
     try:
         if isinstance(lead, LeadDataError):
             raise lead
@@ -62,6 +62,35 @@ def _chunks(stream: IO[str], name: str, size: int = 500) -> Iterable[list]:
         yield chunk
 
 
+CSV_OUTCOME = {"status": "status", "outcome_status": "status", "amount": "amount", "outcome_amount": "amount",
+               "closed_at": "closed_at", "outcome_closed_at": "closed_at"}
+
+
+def read_csv_leads(stream: IO[str], name: str) -> Iterable[Any]:
+    """CSV leads as `leadpolicy score` reads them (`id`, `stage`, `activities` as a JSON array,
+    every other column a field) plus `created_at` and the outcome columns `status` (or
+    `outcome_status`), `amount`, `closed_at`. A bad `activities` cell yields a LeadDataError."""
+    import csv
+
+    reader = csv.DictReader(stream)
+    for row in reader:
+        row = {(k or "").strip(): v for k, v in row.items()}
+        lead_id = row.pop("id", None) or None
+        row.pop("stage", None)
+        text = row.pop("activities", None) or "[]"
+        outcome = {CSV_OUTCOME[k]: row.pop(k) for k in list(row) if k in CSV_OUTCOME}
+        created = row.pop("created_at", None)
+        try:
+            activities = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield LeadDataError(f"{name}:{reader.line_num}: the activities cell is not a JSON array: {error.msg}",
+                                field="activities", value=text, lead_id=lead_id)
+            continue
+        yield {"id": lead_id, "fields": {k: v for k, v in row.items() if v not in (None, "")},
+               "activities": activities, "created_at": created or None,
+               "outcome": outcome if (outcome.get("status") or "").strip() else None}
+
+
 def build(policies: list, leads: Any, as_of: str, outcomes: Optional[dict] = None,
           date_from: Optional[str] = None, date_to: Optional[str] = None,
           progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>") -> dict:
@@ -74,7 +103,10 @@ def build(policies: list, leads: Any, as_of: str, outcomes: Optional[dict] = Non
     models = [TimeModel.of(p.tree) for p in policies]
     metrics = [Metrics(p.tree) for p in policies]
     _STATE = (policies, models, end, outcomes)
-    if hasattr(leads, "read"):
+    if hasattr(leads, "read") and name.endswith(".csv"):
+        pool = None
+        rows = (_replay_lead(lead) for lead in read_csv_leads(leads, name))
+    elif hasattr(leads, "read"):
         chunks = _chunks(leads, name)
         if jobs > 1:
             import multiprocessing
