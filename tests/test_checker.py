@@ -141,3 +141,37 @@ def test_warnings_do_not_block() -> None:
 def test_disqualified_in_any_case_cannot_name_a_stage() -> None:
     result = check(parse(HEAD + "stages { lead  Disqualified when true }"))
     assert [d.code for d in result.errors] == ["reserved-stage"]
+
+
+@pytest.mark.parametrize(
+    ("members", "code", "fix"),
+    [
+        ('(" Gold", silver)', "padded-member", '`one of ("Gold", silver)`'),
+        ('("Gold ", silver)', "padded-member", '`one of ("Gold", silver)`'),
+        ('("", silver)', "blank-member", "`one of (silver)`"),
+        ('("  ", silver)', "blank-member", "`one of (silver)`"),
+    ],
+)
+def test_blank_or_padded_enum_members_are_errors_with_the_trimmed_fix(members: str, code: str, fix: str) -> None:
+    result = check(parse(HEAD + f"fields {{ tier one of {members} }}\nstages {{ lead mql when tier = silver }}\n", "t.policy"))
+    [error] = result.errors
+    assert error.code == code
+    assert fix in error.help
+
+
+def test_inner_spaces_in_an_enum_member_are_fine() -> None:
+    result = check(parse(HEAD + 'fields { tier one of ("Closed Won", silver) }\nstages { lead mql when tier = silver }\n'))
+    assert result.ok and not result.warnings
+
+
+def test_a_policy_testing_a_padded_member_is_an_error_not_a_silent_failure() -> None:
+    import leadpolicy
+
+    text = HEAD + (
+        'fields { tier one of (" Gold", silver) }\n'
+        'stages { lead mql when tier = silver }\n'
+        'test "gold" { as of 2026-01-01 fields { tier: " Gold" } expect stage lead }\n'
+    )
+    with pytest.raises(leadpolicy.PolicyError) as raised:
+        leadpolicy.loads(text)
+    assert "padded-member" in {d.code for d in raised.value.diagnostics}

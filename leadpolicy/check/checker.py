@@ -235,6 +235,8 @@ class Checker:
             return
         seen: dict[str, str] = {}
         for member in t.members:
+            if member.strip() != member or not member:
+                self._padded_member(member, t)
             if member.lower() in seen:
                 self.error(
                     "duplicate-member",
@@ -243,6 +245,26 @@ class Checker:
                     "remove the repeated member",
                 )
             seen[member.lower()] = member
+
+    def _padded_member(self, member: str, t: n.FieldType) -> None:
+        """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""
+        # a padded member was written in quotes: keep them in the fix
+        kept = [_member_text(m) if m == m.strip() else f'"{m.strip()}"' for m in t.members if m.strip()]
+        fixed = "one of (" + ", ".join(kept) + ")"
+        if not member.strip():
+            self.error(
+                "blank-member",
+                f'the enum member `"{member}"` is blank, so no lead can ever carry it',
+                t.span,
+                f"lead data is trimmed; remove it: `{fixed}`",
+            )
+        else:
+            self.error(
+                "padded-member",
+                f'the enum member `"{member}"` has surrounding whitespace, so no lead can ever carry it',
+                t.span,
+                f"lead data is trimmed; write it trimmed: `{fixed}`",
+            )
 
     def check_rules(self) -> None:
         names: dict[str, Optional[Span]] = {}
@@ -895,6 +917,13 @@ def _literal_help(t: n.FieldType) -> str:
         "date": "write a date as YYYY-MM-DD",
         "enum": f"write one of {', '.join(t.members)}",
     }[t.kind]
+
+
+def _member_text(member: str) -> str:
+    """An enum member as a policy writes it: bare when it is a plain name, else quoted."""
+    if member.isidentifier() and member not in RESERVED:
+        return member
+    return '"' + member.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _head(span: Optional[Span], width: int) -> Optional[Span]:
