@@ -175,3 +175,40 @@ def test_a_policy_testing_a_padded_member_is_an_error_not_a_silent_failure() -> 
     with pytest.raises(leadpolicy.PolicyError) as raised:
         leadpolicy.loads(text)
     assert "padded-member" in {d.code for d in raised.value.diagnostics}
+
+
+def test_a_field_after_or_inside_where_gets_the_fix_in_the_users_words() -> None:
+    result = check(
+        parse(
+            HEAD + "fields { is_partner boolean }\nactivities { page_view (path text) }\n"
+            'stages { lead mql when did page_view where path = "/pricing" or is_partner }\n'
+        )
+    )
+    [error] = result.errors
+    assert error.help.endswith('`(did page_view where path = "/pricing") or is_partner`')
+
+
+@pytest.mark.parametrize(
+    ("condition", "fix"),
+    [('ok = "yes"', "write `ok`"), ('ok != "yes"', "write `not ok`"), ('ok = "no"', "write `not ok`"), ("ok = 1", "write `ok`")],
+)
+def test_a_boolean_compared_with_a_string_suggests_the_boolean_itself(condition: str, fix: str) -> None:
+    [error] = checked("stages { lead  mql when " + condition + " }").errors
+    assert error.code == "type-mismatch" and "the boolean field `ok`" in error.message
+    assert error.help.endswith(fix)
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ('stages { lead  mql when true }\nfit { "Big": +10 when mql }', "the stage `mql` cannot be used in the fit rule `Big`"),
+        ('stages { lead  mql when true }\ndisqualify { "Spam": when budget > 1 and mql and engagement > 1 and grade = A }', None),
+        ("stages { lead  mql when did visit where budget > 3 }", "`budget`"),
+    ],
+)
+def test_not_allowed_messages_name_the_thing_and_the_place(body: str, named) -> None:
+    result = checked(body)
+    if named is None:
+        assert result.ok
+    else:
+        assert any(named in d.message for d in result.errors), [d.message for d in result.errors]

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
+from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, Span
 
@@ -77,6 +78,7 @@ class _Context:
     activity: Optional[n.ActivityDecl] = None  # for "where"
     stage_index: int = 0  # for "stage": only lower stages may be named
     what: str = ""  # how to speak of the place in messages
+    did: Optional[n.Did] = None  # for "where" inside a condition: the `did` it filters
 
     def allows(self, thing: str) -> bool:
         table = {
@@ -395,11 +397,11 @@ class Checker:
         if isinstance(item, n.FitGroup):
             return replace(item, rules=tuple(self._resolve_item(kind, rule) for rule in item.rules))
         if isinstance(item, n.FitRule):
-            return replace(item, condition=self.condition(item.condition, _Context("fit", what="a fit rule")))
+            return replace(item, condition=self.condition(item.condition, _Context("fit", what=f"the fit rule `{item.name}`")))
         if isinstance(item, n.GradeBand) and item.condition is not None:
-            return replace(item, condition=self.condition(item.condition, _Context("grade", what="a grade")))
+            return replace(item, condition=self.condition(item.condition, _Context("grade", what=f"the grade `{item.letter}`")))
         if isinstance(item, (n.DemoteRule, n.DisqualifyRule)):
-            what = "a demotion rule" if isinstance(item, n.DemoteRule) else "a disqualify rule"
+            what = f"the {'demotion' if isinstance(item, n.DemoteRule) else 'disqualify'} rule `{item.name}`"
             return replace(item, condition=self.condition(item.condition, _Context("rule", what=what)))
         if isinstance(item, n.EngagementRule | n.ActivityDecl):
             return item
@@ -450,7 +452,7 @@ class Checker:
             if guess:
                 hint = f"did you mean `{guess}`?"
             elif outside:
-                hint = "inside `where` names are the activity's properties; to test a field, end the `where` first: `(did X where ...) and " + name + " ...`"
+                hint = "inside `where` names are the activity's properties; to test a field, end the `where` first: " + _where_fix(ctx, name)
             else:
                 props = ", ".join(p.name for p in activity.props) or "none"
                 hint = f"the properties of `{activity.name}` are: {props}"
@@ -459,7 +461,7 @@ class Checker:
         if name in self.fields:
             decl = self.fields[name]
             if not ctx.allows("fields"):
-                self.error("not-allowed", f"fields cannot be used in {ctx.what}", e.span)
+                self.error("not-allowed", f"the field `{name}` cannot be used in {ctx.what}", e.span)
             self.used_fields.add(name)
             return n.FieldRef(name, decl.type, span=e.span), self._value_type(decl.type)
         if name in self.stage_index:
@@ -467,7 +469,7 @@ class Checker:
             if not ctx.allows("stages"):
                 self.error(
                     "not-allowed",
-                    f"stage names cannot be used in {ctx.what}",
+                    f"the stage `{name}` cannot be used in {ctx.what}",
                     e.span,
                     "stage names may appear in stage entry conditions, demotions and disqualifications",
                 )
@@ -607,7 +609,7 @@ class Checker:
         self.used_activities.add(activity.name)
         where = e.where
         if where is not None:
-            where = self.condition(where, _Context("where", activity=activity, what=f"the `where` of `{activity.name}`"))
+            where = self.condition(where, _Context("where", activity=activity, what=f"the `where` of `{activity.name}`", did=e))
         return replace(e, where=where), COND
 
     # -- comparisons: the place where bare enum members and grade letters are read
@@ -682,9 +684,9 @@ class Checker:
             if not _same_type(lt, rt):
                 self.error(
                     "type-mismatch",
-                    f"cannot compare a {_type_name(lt)} with a {_type_name(rt)}",
+                    f"cannot compare {_what(left, lt)} with {_what(right, rt)}",
                     e.span,
-                    _compare_help(lt, rt),
+                    _boolean_fix(e, lt, rt) or _compare_help(lt, rt),
                 )
             elif e.op not in ("=", "!=") and not (lt in (NUMBER, DATE) or isinstance(lt, n.FieldType)):
                 self.error(
@@ -917,6 +919,61 @@ def _literal_help(t: n.FieldType) -> str:
         "date": "write a date as YYYY-MM-DD",
         "enum": f"write one of {', '.join(t.members)}",
     }[t.kind]
+
+
+def _what(e: n.Expr, t: Type) -> str:
+    """`the boolean field `is_customer``, `the text "yes"`, or `a number`: the thing, named."""
+    if isinstance(e, (n.FieldRef, n.PropRef)):
+        return f"the {_type_name(t)} {'field' if isinstance(e, n.FieldRef) else 'property'} `{e.name}`"
+    if isinstance(e, (n.String, n.Number, n.Bool, n.DateLit)):
+        return f"the {_type_name(t)} `{show(e)}`"
+    return f"a {_type_name(t)}"
+
+
+_YES = {"yes", "y", "true", "1", "on"}
+_NO = {"no", "n", "false", "0", "off"}
+
+
+def _boolean_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
+    """`is_customer = "yes"` -> `is_customer` (issue 9 item 12)."""
+    for value, other, vt in ((e.right, e.left, lt), (e.left, e.right, rt)):
+        if vt == BOOLEAN and isinstance(value, (n.String, n.Number)) and e.op in ("=", "!="):
+            word = (value.value if isinstance(value, n.String) else value.text or format(value.value, "g")).strip().lower()
+            if word in _YES | _NO:
+                positive = (word in _YES) == (e.op == "=")
+                name = show(other)
+                return f"a boolean is a condition by itself: write `{name}`" if positive else f"a boolean is a condition by itself: write `not {name}`"
+    return None
+
+
+def _mentions(e: n.Expr, name: str) -> bool:
+    return any(isinstance(x, n.Name) and x.name == name for x in _walk_expr(e))
+
+
+def _walk_expr(e: n.Expr):
+    yield e
+    for value in vars(e).values():
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, n.Expr):
+                yield from _walk_expr(child)
+
+
+def _where_fix(ctx: _Context, name: str) -> str:
+    """`(did X where A) or B` for `did X where A or B` when B names a field (issue 9 item 12)."""
+    did = ctx.did
+    head = f"{'no' if did is not None and did.negated else 'did'} {ctx.activity.name if ctx.activity else 'X'}"
+    where = did.where if did is not None else None
+    while isinstance(where, n.Paren):
+        where = where.inner
+    if did is not None and isinstance(where, (n.Or, n.And)) and did.within is None and did.times == 1:
+        word = "or" if isinstance(where, n.Or) else "and"
+        ops = where.operands
+        k = next((i for i, o in enumerate(ops) if _mentions(o, name)), 0)
+        if k > 0:
+            inside = f" {word} ".join(show(o) for o in ops[:k])
+            rest = f" {word} ".join(show(o) for o in ops[k:])
+            return f"`({head} where {inside}) {word} {rest}`"
+    return f"`({head} where ...) and {name} ...`"
 
 
 def _member_text(member: str) -> str:
