@@ -212,3 +212,48 @@ def test_not_allowed_messages_name_the_thing_and_the_place(body: str, named) -> 
         assert result.ok
     else:
         assert any(named in d.message for d in result.errors), [d.message for d in result.errors]
+
+
+@pytest.mark.parametrize(
+    ("bands", "unreachable"),
+    [
+        ("B when fit >= 10  A when fit >= 20  C otherwise", "A"),
+        ("B when fit > 10  A when fit >= 20", "A"),
+        ("B when true  A when fit >= 20", "A"),
+        ("B when fit >= 10 or engagement > 5  A when fit >= 20 and budget > 3", "A"),
+        ("A when fit >= 20  B when fit >= 10  C otherwise", None),
+        ("A when fit > 20  B when fit >= 20", None),
+        ("A when fit >= 20  B when fit > 20", "B"),
+        ("A when fit < 10  B when fit <= 10", None),
+        ("A when fit < 10  B when fit < 5", "B"),
+        ("A when fit >= 10 and engagement >= 10  B when fit >= 10", None),
+    ],
+)
+def test_a_grade_band_an_earlier_one_always_covers_is_a_warning(bands: str, unreachable) -> None:
+    text = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n" + 'fit { "F": +30 when budget > 1 }\n'
+    text += 'activities { demo }\nengagement { "D": +10 per demo max 20 }\n'
+    result = check(parse(text + "grades { " + bands + " }\n"))
+    assert result.ok
+    found = [d for d in result.warnings if d.code == "unreachable-grade"]
+    if unreachable is None:
+        assert not found
+    else:
+        assert [d.message.split("`")[1] for d in found] == [unreachable]
+
+
+def test_a_test_without_as_of_warns_only_when_time_matters() -> None:
+    timeless = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"
+    timeless += 'test "t" { fields { budget: 3 } expect stage mql }\n'
+    assert not check(parse(timeless)).warnings
+    timed = HEAD + "fields { created date }\nstages { lead mql when days since created < 30 }\n"
+    timed += 'test "t" { fields { created: 2026-01-01 } expect stage mql }\n'
+    assert [d.code for d in check(parse(timed)).warnings] == ["test-without-as-of"]
+    pinned = timed.replace('test "t" { ', 'test "t" { as of 2026-01-10 ')
+    assert not check(parse(pinned)).warnings
+
+
+def test_expecting_the_same_thing_twice_is_a_warning() -> None:
+    text = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"
+    text += 'test "t" { fields { budget: 3 } expect stage mql expect grade A expect stage mql }\n'
+    result = check(parse(text.replace("expect grade A ", "")))
+    assert [d.code for d in result.diagnostics] == ["duplicate-test-item"]

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
+from leadpolicy.check import lints
 from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, Span
@@ -754,6 +755,7 @@ class Checker:
     # -- tests
 
     def check_tests(self, resolved: n.Policy) -> None:
+        self.uses_time = lints.time_dependent(resolved)
         for test in resolved.tests:
             self.check_test(test)
         if self.extra_tests:
@@ -764,6 +766,7 @@ class Checker:
 
     def check_test(self, test: n.TestBlock) -> None:
         stage_names = self.stages + [DISQUALIFIED]
+        lints.test_lints(test, self.uses_time, self.warn)
         if test.previous_stage is not None and test.previous_stage not in stage_names:
             self._unknown_stage(test.previous_stage, test.previous_stage_span)
         for f in test.fields:
@@ -827,6 +830,7 @@ class Checker:
     def check_warnings(self, resolved: n.Policy) -> None:
         best_engagement = _best_engagement(resolved)
         best_fit = sum(r.points for r in resolved.fit_rules if r.points > 0)
+        lints.unreachable_grades(resolved, self.warn)
         for node in resolved.walk():
             if isinstance(node, n.Compare):
                 self._threshold(node, best_engagement, best_fit)
