@@ -113,4 +113,9 @@ class _Shower(NodeVisitor):
         text = ("no " if e.negated else "did ") + (e.activity or "activity")
         if e.where is not None:
             text += " where " + self.text(e.where, 0)
-        return text + " ...", _CMP
+        if e.times != 1:
+            text += f" at least {e.times} times"
+        if e.within is not None:
+            amount = e.within.text or format(e.within.amount, "g")
+            text += f" within {amount} {e.within.unit}{'' if e.within.amount == 1 else 's'}"
+        return text, _CMP
