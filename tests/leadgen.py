@@ -122,7 +122,8 @@ _PROP_NAMES = ["path", "form", "minutes", "title", "p", "q", "Path2", "None", "p
 _MEMBER_IDENTS = ["ic", "manager", "director", "vp", "cxo", "open", "won", "lost", "saas", "retail",
                   "Alpha", "beta", "GAMMA", "None_", "m_1"]
 _MEMBER_STRINGS = ["Closed Won", "no", "and", "true", "10", "1", "0", "İstanbul", "Straße", "x-y",
-                   "with \"quote\"", "back\\slash", "ünï", "%", "", "A b C"]
+                   "with \"quote\"", "back\\slash", "ünï", "%", "A b C"]
+# (no blank or padded member: those are policy errors now, issue 16 item 2)
 _LETTERS = ["A", "B", "C", "D", "E", "hot", "warm", "cold", "A1", "Z_"]
 _GROUPS = ["budget_g", "authority", "need", "timeline", "Champ", "meddic_x"]
 _OWNER_ROLES = ["marketing", "sales", "ops", "Legal"]
