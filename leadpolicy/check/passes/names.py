@@ -20,6 +20,7 @@ from leadpolicy.check.base import (
     _where_fix,
     suggest,
 )
+from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
 
 
@@ -65,9 +66,9 @@ class NamesPass(State):
         if t not in (COND, BOOLEAN, None):
             self.error(
                 "not-a-condition",
-                f"this is a {_type_name(t)}, not a condition",
+                f"`{show(expr)}` is a {_type_name(t)}, not a condition",
                 expr.span,
-                "compare it with something, for example `... >= 10` or `... is present`",
+                f"compare it with something, for example `{show(expr)} >= 10` or `{show(expr)} is present`",
             )
         return resolved
 
@@ -197,7 +198,7 @@ class NamesPass(State):
         if t not in (NUMBER, None):
             self.error(
                 "type-mismatch",
-                f"arithmetic needs numbers, but this is a {_type_name(t)}",
+                f"arithmetic needs numbers, but `{show(e)}` is a {_type_name(t)}",
                 e.span,
                 "only number fields, scores and `days since` take part in `+ - *`",
             )

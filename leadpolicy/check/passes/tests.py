@@ -79,7 +79,12 @@ class TestsPass(State):
             "enum": ("word", "string"),
         }[t.kind]
         if value.kind not in ok:
-            self.error("test-value", f"{what} is a {_type_name(self._value_type(t))}, and this value is not", value.span, _literal_help(t))
+            self.error(
+                "test-value",
+                f"{what} is a {_type_name(self._value_type(t))}, and `{value.text or value.value}` is not",
+                value.span,
+                _literal_help(t),
+            )
         elif t.kind == "enum" and value.value not in t.members:
             guess = suggest(str(value.value), t.members)
             self.error(

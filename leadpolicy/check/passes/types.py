@@ -20,6 +20,7 @@ from leadpolicy.check.base import (
     _what,
     suggest,
 )
+from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
 
 
@@ -103,9 +104,10 @@ class TypesPass(State):
             elif e.op not in ("=", "!=") and not (lt in (NUMBER, DATE) or isinstance(lt, n.FieldType)):
                 self.error(
                     "bad-operator",
-                    f"`{e.op}` does not apply to a {_type_name(lt)}",
+                    f"`{e.op}` does not apply to {_what(left, lt)}",
                     e.span,
-                    "order comparisons work on numbers, dates and `one of` fields; use `=` or `!=`",
+                    "order comparisons work on numbers, dates and `one of` fields; use `=` or `!=`: "
+                    f"`{show(e.left)} = {show(e.right)}`",
                 )
         if lt == COND or rt == COND:
             self.error(
@@ -124,7 +126,12 @@ class TypesPass(State):
             if t is not None and it is not None and not _same_type(t, it):
                 self.error("type-mismatch", f"cannot look for a {_type_name(it)} among {_type_name(t)} values", item.span, _compare_help(t, it))
             if not isinstance(resolved, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)) and it is not None:
-                self.error("bad-list", "the list after `in` holds only literal values", item.span, "write the values themselves")
+                self.error(
+                    "bad-list",
+                    f"the list after `in` holds only literal values, and `{show(item)}` is not one",
+                    item.span,
+                    "write the values themselves",
+                )
             items.append(resolved)
         return replace(e, operand=operand, items=tuple(items)), COND
 
@@ -135,7 +142,7 @@ class TypesPass(State):
             if t not in (TEXT, None):
                 self.error(
                     "type-mismatch",
-                    f"`{e.op}` works on text, but this is a {_type_name(t)}",
+                    f"`{e.op}` works on text, but `{show(side)}` is a {_type_name(t)}",
                     side.span,
                     "use `=` or `in (...)` for `one of` fields" if isinstance(t, n.FieldType) else None,
                 )
