@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from support.diagnostic_codes import codes_in_source
 
+from leadpolicy.check.catalog import BY_CODE, CATALOG, render_reference
 from leadpolicy.check.checker import check
 from leadpolicy.syntax.diagnostics import PolicyError, render, render_json
 from leadpolicy.syntax.parser import parse
@@ -50,6 +51,30 @@ def test_every_code_has_a_golden_case() -> None:
     covered = {re.sub(r"-(token|string|char|eof)$", "", p.stem) for p in CASES}
     missing = codes_in_source() - covered
     assert not missing, f"diagnostic codes without a golden case: {sorted(missing)}"
+
+
+def test_every_code_in_the_source_is_in_the_catalog() -> None:
+    missing = codes_in_source() - set(BY_CODE)
+    assert not missing, f"diagnostic codes missing from leadpolicy/check/catalog.py: {sorted(missing)}"
+
+
+def test_every_catalog_entry_is_used_and_has_its_golden_case() -> None:
+    unused = set(BY_CODE) - codes_in_source()
+    assert not unused, f"catalog entries no code reports: {sorted(unused)}"
+    for entry in CATALOG:
+        assert entry.severity in ("error", "warning")
+        assert (GOLDEN / f"{entry.example}.policy").exists(), entry.code
+        assert entry.title and entry.explanation and entry.fix
+
+
+def test_the_diagnostics_reference_is_generated_from_the_catalog() -> None:
+    doc = Path(__file__).parent.parent / "docs" / "diagnostics.md"
+    expected = render_reference(GOLDEN)
+    if UPDATE:
+        doc.write_text(expected, encoding="utf-8")
+    assert doc.read_text(encoding="utf-8") == expected, (
+        "docs/diagnostics.md is stale: run `python3 -m leadpolicy.check.catalog > docs/diagnostics.md`"
+    )
 
 
 def test_json_output_carries_code_severity_and_position() -> None:
