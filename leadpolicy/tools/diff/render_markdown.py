@@ -9,6 +9,7 @@ or a lead is escaped with the handoff document's `md_escape`.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from leadpolicy.handoff.document import md_escape
@@ -40,7 +41,7 @@ def render_markdown(result: DiffResult) -> str:
     if result.leads is not None:
         lines.append("")
         lines += _leads(result.leads)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip("\n") + "\n"
 
 
 def _changes(result: DiffResult) -> list[str]:

@@ -171,8 +171,10 @@ def _scores(leads: dict, out: _Lines) -> None:
         out.add("    " + line)
     for name, s in scores.items():
         if s["largest"]:
-            out.add(f"    largest {name} moves: " + ", ".join(
-                f"{_lead_name(m)} {m['old']:.2f} → {m['new']:.2f}" for m in s["largest"]))
+            out.add(f"    largest {name} moves")
+            rows = [[_lead_name(m), f"{m['old']:.2f}", "→", f"{m['new']:.2f}", f"({signed(m['delta'])})"] for m in s["largest"]]
+            for line in _table(rows, {1, 3, 4}):
+                out.add("      " + line)
 
 
 def _rules(leads: dict, out: _Lines) -> None:

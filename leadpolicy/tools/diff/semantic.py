@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable, Optional
 
-from leadpolicy.handoff.english import Clauses, English, Prose, a_stage, duration, number, points, stage_title
+from leadpolicy.handoff.english import Clauses, English, Prose, a_stage, duration, number, points, stage_title, the_stage
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
 
@@ -376,7 +376,7 @@ class _Compare:
             if a.source != b.source:
                 found.append(Part("from", a_stage(a.source), a_stage(b.source)))
             if a.target != b.target:
-                found.append(Part("to", stage_title(a.target), stage_title(b.target)))
+                found.append(Part("to", the_stage(a.target), the_stage(b.target)))
             return found + self.condition_part("condition", a.condition, b.condition)
 
         self.match("demote", self.old.demotions, self.new.demotions, lambda r: r.name,
