@@ -703,3 +703,19 @@ def test_outside_a_repository(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 2 and "is not inside a git repository" in result.stderr
     result = run("diff", "main:acme.policy", "acme.policy")
     assert result.exit_code == 2 and "is not inside a git repository" in result.stderr
+
+
+def test_leads_from_standard_input() -> None:
+    lines = ACME_LEADS.read_text(encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--as-of", AS_OF, "--format", "json"],
+                                input=lines, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    leads = json.loads(result.stdout)["leads"]
+    from_file = leadpolicy.diff(str(ACME), str(EXAMPLE_NEW), leads=str(ACME_LEADS), as_of=AS_OF).leads
+    assert leads["source"] == "standard input"
+    assert {k: v for k, v in leads.items() if k != "source"} == {k: v for k, v in from_file.items() if k != "source"}
+    csv_result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--input-format", "csv",
+                                           "--as-of", AS_OF, "--format", "json"],
+                                    input="id,stage,budget\nA,lead,5\nB,,lots\n", catch_exceptions=False)
+    errors = json.loads(csv_result.stdout)["leads"]["errors"]
+    assert csv_result.exit_code == 0 and errors["both"] == 1

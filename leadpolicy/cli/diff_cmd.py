@@ -58,7 +58,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @main.command("diff")
 @click.argument("versions", nargs=-1, metavar="OLD NEW")
 @click.option("--rev", metavar="REV", help="Compare the file POLICY with its version at git revision REV (one argument).")
-@click.option("--leads", metavar="FILE", help="Replay these leads (JSON Lines or CSV, as `leadpolicy score` reads them) through both versions.")
+@click.option("--leads", metavar="FILE", help="Replay these leads (JSON Lines or CSV, as `leadpolicy score` reads them; - for standard input) through both versions.")
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when FILE ends in .csv, else jsonl.")
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
@@ -100,7 +100,7 @@ def diff_command(versions: tuple, rev: Optional[str], leads: Optional[str], inpu
             moment = as_of_moment(as_of)  # one "now" for both versions and every lead
         except LeadDataError:
             raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
-        if not os.path.isfile(leads):
+        if leads != "-" and not os.path.isfile(leads):
             raise _Problem(f"no such file: {leads}" if not os.path.exists(leads) else f"{leads} is not a file")
     old, new = _load_versions(versions, rev)
 
@@ -109,8 +109,10 @@ def diff_command(versions: tuple, rev: Optional[str], leads: Optional[str], inpu
 
     counter = _Counter() if leads is not None and sys.stderr.isatty() else None
     try:
-        result = diff_policies(old[0], new[0], old[1], new[1], leads, moment, jobs=jobs or default_jobs(),
-                               input_format=input_format, progress=counter)
+        source = sys.stdin.buffer if leads == "-" else leads
+        result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
+                               input_format=input_format, progress=counter,
+                               leads_label="standard input" if leads == "-" else None)
     except UnicodeDecodeError as error:
         raise _Problem(f"{leads} is not UTF-8 text ({error.reason})") from None
     except OSError as error:

@@ -53,8 +53,10 @@ def load_version(version: Any):
 
 
 def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Union[str, os.PathLike, Iterable]] = None,
-                  as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress=None) -> DiffResult:
-    """The diff of two loaded policies; `leads` a JSON Lines or CSV file, or an iterable of lead dicts."""
+                  as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress=None,
+                  leads_label: Optional[str] = None) -> DiffResult:
+    """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
+    one, or an iterable of lead dicts."""
     from leadpolicy.tools.diff.replay import replay_leads, replay_stream
 
     changes = compare(old.tree, new.tree)
@@ -67,6 +69,11 @@ def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Unio
             with open(path, "rb") as stream:
                 tally, _ = replay_stream(old, new, stream, as_of=moment, input_format=fmt, jobs=jobs, progress=progress)
             label = path
+        elif hasattr(leads, "read"):  # a binary stream, such as standard input
+            tally, _ = replay_stream(old, new, leads, as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
+                                     progress=progress)
+            name = getattr(leads, "name", None)
+            label = leads_label or (name if isinstance(name, str) else "<stream>")
         else:
             tally, label = replay_leads(old, new, leads, as_of=moment), "<leads>"
         summary = summarize_leads(tally, old.tree, new.tree, source=label, as_of=iso(moment))
