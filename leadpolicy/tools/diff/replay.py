@@ -103,6 +103,8 @@ class Replayer:
     def __init__(self, old_module, new_module, as_of, input_format: str = "jsonl", input_fd: int = -1):
         self.old = old_module.evaluate
         self.new = new_module.evaluate
+        # What each module raises for a lead it cannot read (the library's class in-process).
+        self.data_errors = tuple({LeadDataError, old_module.LeadDataError, new_module.LeadDataError})
         self.as_of = as_of  # one aware datetime for the whole run
         self.input_format = input_format
         self.input_fd = input_fd
@@ -162,11 +164,11 @@ class Replayer:
         old_error = new_error = None
         try:
             old = self.old(fields, activities, as_of, stage, lead_id)
-        except LeadDataError as error:
+        except self.data_errors as error:
             old, old_error = None, error
         try:
             new = self.new(fields, activities, as_of, stage, lead_id)
-        except LeadDataError as error:
+        except self.data_errors as error:
             new, new_error = None, error
         if old is None or new is None:
             if old is None and new is None:
