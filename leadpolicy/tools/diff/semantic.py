@@ -301,12 +301,14 @@ class _Compare:
 
         def parts(a: n.StageDecl, b: n.StageDecl) -> list[Part]:
             found = []
-            first_a, first_b = old_index[a.name] == 0, new_index[b.name] == 0
-            if first_a != first_b or meaning(a.condition) != meaning(b.condition):
-                was = "none (every lead starts here)" if first_a or a.condition is None else self.old_en.condition(a.condition)
-                now = "none (every lead starts here)" if first_b or b.condition is None else self.new_en.condition(b.condition)
-                if was != now or meaning(a.condition) != meaning(b.condition):
-                    found.append(Part("entry criteria", was, now + (" (the values it stands for changed)" if was == now else "")))
+            # The first stage has no entry criteria, whatever it says: every lead is there.
+            entry_a = None if old_index[a.name] == 0 else a.condition
+            entry_b = None if new_index[b.name] == 0 else b.condition
+            if meaning(entry_a) != meaning(entry_b):
+                none = "none (every lead starts here)"
+                was = self.old_en.condition(entry_a) if entry_a is not None else none
+                now = self.new_en.condition(entry_b) if entry_b is not None else none
+                found.append(Part("entry criteria", was, now if was != now else now + " (the values it stands for changed)"))
             if a.description != b.description:
                 found.append(Part("description", _quoted(a.description or ""), _quoted(b.description or "")))
             return found

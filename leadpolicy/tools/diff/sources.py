@@ -111,8 +111,7 @@ def _verify_revision(revision: str) -> None:
 def _show_blob(revision: str, path: str, label: str) -> bytes:
     done = _git("cat-file", "blob", f"{revision}:{path}")
     if done.returncode != 0:
-        where = path.lstrip("./") if path.startswith("./") else path
-        raise SourceError(f"`{where}` does not exist at revision `{revision}` ({label})")
+        raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label})")
     return done.stdout
 
 
