@@ -738,3 +738,18 @@ def test_leads_from_standard_input() -> None:
                                     input="id,stage,budget\nA,lead,5\nB,,lots\n", catch_exceptions=False)
     errors = json.loads(csv_result.stdout)["leads"]["errors"]
     assert csv_result.exit_code == 0 and errors["both"] == 1
+
+
+def test_order_that_decides_is_reported() -> None:
+    faded = '  "Faded":  mql -> lead when engagement < 30\n'
+    gone = '  "Gone":  mql -> lead when no activity within 90 days\n'
+    old = variant((faded, faded + gone))
+    new = variant((faded, gone + faded))
+    assert [summary(c) for c in changes_between(old, new)] == [
+        ("demote", "reordered", "", [("order", "Faded, Gone", "Gone, Faded")])]
+    accepted = '  "Accepted": when status = accepted\n'
+    rival = '  "Rival":  when email ends with "@rival.example"\n'
+    old = variant((rival, rival + accepted))
+    new = variant((rival, accepted + rival))
+    [change] = changes_between(old, new)
+    assert (change.section, change.kind, change.parts[0].new) == ("disqualify", "reordered", "Accepted, Rival")
