@@ -85,6 +85,7 @@ def main(argv=None) -> int:
         }
         ceiling = parallel_ceiling(tmp)
         best = {name: float("inf") for name in commands}
+        cpu = {name: float("inf") for name in commands}
         peak = {name: 0.0 for name in commands}
         for _ in range(args.repeat):
             for name, (command, out) in commands.items():
@@ -92,6 +93,7 @@ def main(argv=None) -> int:
                 if run.status not in (0, 1):  # score exits 1 for the injected data errors
                     raise SystemExit(f"{name} failed ({run.status}):\n{run.stderr}")
                 best[name] = min(best[name], run.seconds)
+                cpu[name] = min(cpu[name], run.cpu)
                 peak[name] = max(peak[name], run.rss_mb)
         startup = measured(diff(empty, 1), stdout_path=tmp / "empty.json").seconds
         small_peak = {jobs: measured(diff(small, jobs), stdout_path=tmp / f"small{jobs}.json").rss_mb for jobs in (1, 2)}
@@ -110,7 +112,9 @@ def main(argv=None) -> int:
     two = best["diff --jobs 2"]
     projected = startup + (two - startup) * MILLION / n
     print(f"diff --jobs 1 / score --jobs 1 (two evaluations against one): ×{best['diff --jobs 1'] / best['score --jobs 1 (one version)']:.2f}")
-    print(f"speedup diff --jobs 2 / --jobs 1: ×{best['diff --jobs 1'] / two:.2f}")
+    print(f"speedup diff --jobs 2 / --jobs 1: ×{best['diff --jobs 1'] / two:.2f}; CPU time of all processes "
+          f"{cpu['diff --jobs 2']:.1f} s / {cpu['diff --jobs 1']:.1f} s, so on 2 free cores at most "
+          f"×{2 * cpu['diff --jobs 1'] / cpu['diff --jobs 2']:.2f}")
     print(f"peak memory at {n // 10:,} leads: {small_peak[1]:.0f} MB (--jobs 1), {small_peak[2]:.0f} MB (--jobs 2); "
           f"at {n:,}: {peak['diff --jobs 1']:.0f} MB, {peak['diff --jobs 2']:.0f} MB")
     print(f"JSON of --jobs 1 and --jobs 2 byte-identical: {'yes' if identical else 'NO'}")
