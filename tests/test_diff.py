@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import check_golden
 from hypothesis import HealthCheck, assume, given, settings, target
 from hypothesis import strategies as st
 
@@ -43,17 +44,12 @@ ROOT = Path(__file__).parent.parent
 ACME = ROOT / "policies" / "acme.policy"
 ACME_LEADS = ROOT / "policies" / "acme.leads.jsonl"
 GOLDEN = Path(__file__).parent / "golden" / "diff"
-UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
 AS_OF = "2026-11-22"
 EXAMPLE_NEW = ROOT / "docs" / "examples" / "acme-2026.12.policy"
 
 
 def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / name, text)
 
 
 def run(*args: str):
@@ -382,7 +378,7 @@ def test_replay_counts_match_lead_by_lead_on_the_workload(acme, edit) -> None:
 def policy_pairs(draw):
     """A generated policy and the same policy with some of its numbers moved (points, thresholds,
     windows, caps, counts): a new version that decides some leads differently."""
-    from leadgen import policy_texts
+    from support.leadgen import policy_texts
 
     text = draw(policy_texts())
     numbers = list(re.finditer(r"(?<![\w.\"-])\d+(?![\w.\"])", text))
@@ -404,8 +400,8 @@ def policy_pairs(draw):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_replay_counts_match_lead_by_lead_on_generated_policies(data) -> None:
-    from leadgen import AS_OF as LEADGEN_AS_OF
-    from leadgen import leads_for
+    from support.leadgen import AS_OF as LEADGEN_AS_OF
+    from support.leadgen import leads_for
 
     old, new = data.draw(policy_pairs())
     raw = data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=20))
