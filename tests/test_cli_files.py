@@ -351,3 +351,51 @@ def test_eval_on_a_terminal_says_it_reads_standard_input(work: Path) -> None:
         os.close(controller)
         if process.poll() is None:
             process.kill()
+
+
+# ---------------------------------------------------------------- the same bytes wherever built
+
+
+def _git_repo(base: Path) -> Path:
+    repo = base / "repo"
+    (repo / "policies").mkdir(parents=True)
+    shutil.copy(POLICIES / "acme.policy", repo / "policies" / "acme.policy")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+@pytest.mark.parametrize("command", [["compile"], ["docs"], ["docs", "--format", "html"]])
+def test_generated_files_are_byte_identical_from_any_directory(tmp_path: Path, monkeypatch, command: list) -> None:
+    repo = _git_repo(tmp_path)
+    outputs = []
+    for cwd, path in [(repo, "policies/acme.policy"), (repo / "policies", "acme.policy"),
+                      (tmp_path, "repo/policies/acme.policy"), (Path("/"), str(repo / "policies" / "acme.policy"))]:
+        monkeypatch.chdir(cwd)
+        result = run(command[0], path, *command[1:])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.stdout)
+    assert len(set(outputs)) == 1
+    assert "policies/acme.policy" in outputs[0] and str(tmp_path) not in outputs[0]
+
+
+def test_outside_a_repository_the_bare_file_name_is_used(tmp_path: Path, monkeypatch) -> None:
+    from leadpolicy.cli.common import stable_path
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    shutil.copy(POLICIES / "acme.policy", tmp_path / "a" / "b" / "acme.policy")
+    if any((parent / ".git").exists() for parent in tmp_path.parents):
+        pytest.skip("the temporary directory is inside a git repository")
+    monkeypatch.chdir(tmp_path / "a")
+    first = run("compile", "b/acme.policy").stdout
+    monkeypatch.chdir(tmp_path)
+    assert run("compile", str(tmp_path / "a" / "b" / "acme.policy")).stdout == first
+    assert "Source:  'acme.policy'" in first
+    assert stable_path("-") == "<stdin>"
+
+
+def test_diagnostics_still_name_the_file_as_typed(tmp_path: Path, monkeypatch) -> None:
+    repo = _git_repo(tmp_path)
+    (repo / "policies" / "bad.policy").write_text('policy "B" version "1"\nstages { lead mql when budgt > 1 }\n')
+    monkeypatch.chdir(repo / "policies")
+    result = run("compile", "./bad.policy")
+    assert result.exit_code == 1 and "--> ./bad.policy:2:24" in result.stderr
