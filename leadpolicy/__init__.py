@@ -20,7 +20,7 @@ _MODULE_CACHE: dict[str, Any] = {}  # source sha256 -> compiled module
 
 
 class Decision:
-    """One lead's decision: the JSON of LANGUAGE.md section 7, with attributes."""
+    """One lead's decision: the JSON of docs/language-reference.md section 15, with attributes."""
 
     __slots__ = ("_data",)
 
@@ -80,7 +80,7 @@ class Policy:
         return Decision(self._evaluate(fields, activities, as_of, previous_stage, lead_id))
 
     def evaluate_many(self, leads: Iterable, as_of=None) -> Iterator[Union[Decision, LeadDataError]]:
-        """One Decision or one LeadDataError per lead (LANGUAGE.md section 8 shape), in order."""
+        """One Decision or one LeadDataError per lead (docs/language-reference.md section 16 shape), in order."""
         from leadpolicy.semantics.runtime import read_as_of, split_lead
 
         fixed = _micros_to_datetime(read_as_of(as_of))  # one "now" for the whole batch

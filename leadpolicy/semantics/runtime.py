@@ -277,7 +277,7 @@ def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: objec
 
 
 def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str:
-    """How the result compares with the previous stage (LANGUAGE.md section 6)."""
+    """How the result compares with the previous stage (docs/language-reference.md section 14)."""
     if previous is None:
         return "new"
     if previous == result:
@@ -290,7 +290,7 @@ def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str
 
 
 def split_lead(lead: object, index: int) -> "tuple[object, object, object, object]":
-    """A batch lead (LANGUAGE.md section 8) as (id, fields, activities, previous stage)."""
+    """A batch lead (docs/language-reference.md section 16) as (id, fields, activities, previous stage)."""
     if not isinstance(lead, Mapping):
         raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{_show(lead)}`)",
                             value=lead)

@@ -1,7 +1,7 @@
 """Batch scoring: many leads in, one decision or one error row per lead out, in order.
 
-The engine behind `leadpolicy score` (the command line lives in cli.py). Input
-is JSON Lines (LANGUAGE.md section 8, one lead per line) or CSV (columns `id`,
+The engine behind `leadpolicy score` (the command line lives in cli/score_cmd.py). Input
+is JSON Lines (docs/language-reference.md section 16, one lead per line) or CSV (columns `id`,
 `stage`, one column per field, and `activities` holding a JSON array); output
 is JSON Lines (`{"id": ..., **decision}` or `{"id": ..., "line": N, "error":
 {...}}`) or a flat CSV table (`ROW_COLUMNS`).

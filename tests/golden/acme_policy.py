@@ -296,7 +296,7 @@ def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: objec
 
 
 def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str:
-    """How the result compares with the previous stage (LANGUAGE.md section 6)."""
+    """How the result compares with the previous stage (docs/language-reference.md section 14)."""
     if previous is None:
         return "new"
     if previous == result:
@@ -309,7 +309,7 @@ def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str
 
 
 def split_lead(lead: object, index: int) -> "tuple[object, object, object, object]":
-    """A batch lead (LANGUAGE.md section 8) as (id, fields, activities, previous stage)."""
+    """A batch lead (docs/language-reference.md section 16) as (id, fields, activities, previous stage)."""
     if not isinstance(lead, Mapping):
         raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{_show(lead)}`)",
                             value=lead)
@@ -419,14 +419,14 @@ def _read_date(value, field, lead_id):
 
 
 def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=None):
-    """The decision for one lead (LANGUAGE.md section 7) as a dict.
+    """The decision for one lead (docs/language-reference.md section 15) as a dict.
 
     fields: {name: value}; activities: [{"type": ..., "at": ..., property: value}, ...];
     as_of: a datetime (naive means UTC) or ISO 8601 text, default now; previous_stage:
     the lead's stage before this evaluation, or None. Raises LeadDataError (a
     ValueError) for a value that cannot be read as its declared type.
     """
-    # ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of,
+    # ---- reading the lead (docs/language-reference.md section 16), in the runtime's order: as of,
     # fields, activities, previous stage. The runtime readers (above) define every
     # value; plain JSON values are read here the same way, faster, and anything else
     # goes to them.
@@ -674,7 +674,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     else:
         qualified = 0
 
-    # ---- the decision (LANGUAGE.md section 6): disqualification first; then promotion
+    # ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion
     # or a fresh placement; else the sticky previous stage and its demotions
     if f_email is not None and f_email.endswith('@rival.example'):  # line 79 'Competitor'
         stage = 'disqualified'

@@ -700,7 +700,7 @@ class _ModuleWriter:
 
     def _read_as_of(self) -> list[str]:
         lines = [
-            "# ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of,",
+            "# ---- reading the lead (docs/language-reference.md section 16), in the runtime's order: as of,",
             "# fields, activities, previous stage. The runtime readers (above) define every",
             "# value; plain JSON values are read here the same way, faster, and anything else",
             "# goes to them.",
@@ -1100,7 +1100,7 @@ class _ModuleWriter:
 
     def _decision_section(self) -> list[str]:
         policy = self.policy
-        lines = ["# ---- the decision (LANGUAGE.md section 6): disqualification first; then promotion",
+        lines = ["# ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion",
                  "# or a fresh placement; else the sticky previous stage and its demotions"]
         keyword = "if"
         for rule in policy.disqualifications:
