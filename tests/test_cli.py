@@ -294,3 +294,14 @@ def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
     missing = _on_a_terminal(["compile", "no/such.policy"], env)
     assert "\x1b[31m\x1b[1merror\x1b[0m: no such file: no/such.policy" in missing
     assert "\x1b[" not in run("test", ACME).stdout  # a pipe: never
+
+
+def test_shell_completion_as_documented() -> None:
+    """docs/cli-guide.md: `eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"`."""
+    source = CliRunner().invoke(main, [], env={"_LEADPOLICY_COMPLETE": "bash_source"}, prog_name="leadpolicy")
+    assert "_leadpolicy_completion" in source.output and "complete " in source.output
+    words = CliRunner().invoke(main, [], prog_name="leadpolicy",
+                               env={"_LEADPOLICY_COMPLETE": "bash_complete", "COMP_WORDS": "leadpolicy sc", "COMP_CWORD": "1"})
+    assert "plain,score" in words.output.splitlines()
+    guide = (ROOT / "docs" / "cli-guide.md").read_text(encoding="utf-8")
+    assert 'eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"' in guide
