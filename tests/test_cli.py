@@ -305,3 +305,12 @@ def test_shell_completion_as_documented() -> None:
     assert "plain,score" in words.output.splitlines()
     guide = (ROOT / "docs" / "cli-guide.md").read_text(encoding="utf-8")
     assert 'eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"' in guide
+
+
+def test_eval_error_values_are_json_like_scores(tmp_path: Path) -> None:
+    lead = write(tmp_path, "lead.json", json.dumps({"id": {"crm": 7}, "fields": {"budget": ["a", 1]}}))
+    result = run("eval", ACME, lead, "--json", "--as-of", "2026-11-22")
+    assert result.exit_code == 1
+    row = json.loads(result.stdout)
+    assert row["error"]["value"] == ["a", 1] and row["error"]["message"].startswith('lead {"crm": 7}: field `budget`')
+    assert "'crm'" not in result.stderr

@@ -63,9 +63,12 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         moment = _micros_to_datetime(read_as_of(as_of))  # the one "now" the explanation shows
         decision = policy.evaluate(fields, activities, moment, stage, lead_id)
     except LeadDataError as error:
+        from leadpolicy.tools.score import problem_of
+
+        problem = problem_of(error)  # values as JSON, as in `score`'s error rows
         if as_json:
-            click.echo(json.dumps({"id": lead.get("id"), "error": error.to_dict()}))
-        click.echo(f"{error_label()}[data]: {error}", err=True)
+            click.echo(json.dumps({"id": lead.get("id"), "error": problem}))
+        click.echo(f"{error_label()}[data]: {problem['message']}", err=True)
         sys.exit(EXIT_FAILED)
     if as_json:
         click.echo(json.dumps(decision.to_dict(), indent=2))
