@@ -399,3 +399,17 @@ def test_diagnostics_still_name_the_file_as_typed(tmp_path: Path, monkeypatch) -
     monkeypatch.chdir(repo / "policies")
     result = run("compile", "./bad.policy")
     assert result.exit_code == 1 and "--> ./bad.policy:2:24" in result.stderr
+
+
+def test_an_output_that_is_a_device_or_a_pipe_is_written_straight(work: Path) -> None:
+    """`-o /dev/stdout` or a named pipe: nothing can be renamed over them, so they are written directly."""
+    result = subprocess.run([sys.executable, "-m", "leadpolicy", "compile", "acme.policy", "-o", "/dev/stdout"],
+                            cwd=work, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('r"""The compiled evaluator')
+    fifo = work / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    written = run("docs", "acme.policy", "-o", fifo, "--format", "markdown")
+    assert written.exit_code == 0, written.output
+    assert reader.communicate(timeout=60)[0].decode().startswith("# ")

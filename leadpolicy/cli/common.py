@@ -297,11 +297,32 @@ def output_stream(output: Optional[str]) -> Iterator:
         yield sys.stdout.buffer
         sys.stdout.flush()
         return
+    if _special(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
+        try:
+            stream = open(output, "wb")
+        except OSError as error:
+            from leadpolicy.tools.atomic import why
+
+            raise FileProblem(f"cannot write {output}: {why(error)}") from None
+        with stream:
+            yield stream
+        return
     try:
         with atomic_writer(output) as stream:
             yield stream
     except OutputProblem as problem:
         raise FileProblem(str(problem)) from None
+
+
+def _special(path: str) -> bool:
+    """A path that exists and is not a regular file or a directory (a device, a pipe)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def write_output(output: Optional[str], text: str) -> None:
