@@ -1,8 +1,10 @@
 """The `leadpolicy` command group; each command lives in its own module beside this one.
 
-Exit status: 0 success; 1 the policy has errors, a test failed, or a lead had
-a data error; 2 the command was used wrongly; 3 an internal error (a bug).
-Bad input never shows a traceback.
+Exit status: 0 success; 1 the policy has errors, a test failed, a lead had a
+data error, or a file's contents are not what the command reads; 2 the command
+was used wrongly, or a file it names cannot be read or written; 3 an internal
+error (a bug); 130 interrupted (Ctrl-C). Bad input never shows a traceback.
+Shell completion comes from click: `eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ class _Group(click.Group):
             raise
         except BrokenPipeError:
             sys.exit(0)
+        except KeyboardInterrupt:  # Ctrl-C: a command with output to protect says more itself
+            click.echo("\ninterrupted", err=True)
+            sys.exit(130)
         except Exception as error:  # an internal error: say so plainly
             if os.environ.get("LEADPOLICY_DEBUG"):
                 raise
