@@ -28,6 +28,16 @@ def wheel(tmp_path_factory) -> Path:
     return path
 
 
+def test_wheel_ships_every_module_of_the_source_tree(wheel: Path) -> None:
+    """A sub-package missing from pyproject's package list works in a checkout and
+    is absent from the wheel; every .py file of leadpolicy/ must be in it."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "leadpolicy").rglob("*.py")
+               if "__pycache__" not in path.parts}
+    assert modules - names == set()
+
+
 def test_wheel_contains_grammar_templates_and_console_script(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
