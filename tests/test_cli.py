@@ -310,3 +310,25 @@ def test_eval_error_values_are_json_like_scores(tmp_path: Path) -> None:
     row = json.loads(result.stdout)
     assert row["error"]["value"] == ["a", 1] and row["error"]["message"].startswith('lead {"crm": 7}: field `budget`')
     assert "'crm'" not in result.stderr
+
+
+def test_commands_load_lazily_and_help_lists_every_one() -> None:
+    """`--help` and `--version` import no command module (start-up time), yet list every
+    command with the same line it has once loaded; each table entry names its module."""
+    import importlib
+
+    from leadpolicy.cli.app import COMMANDS, main
+
+    probe = ("import sys; from leadpolicy.cli import main\n"
+             "try: main(['--help'])\nexcept SystemExit: pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('leadpolicy.') and m.endswith('_cmd')),"
+             " 'leadpolicy.syntax.parser' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.splitlines()[-1] == "[] False", result.stdout + result.stderr
+    for name in COMMANDS:
+        assert f"  {name} " in result.stdout
+    modules = {path.stem for path in (ROOT / "leadpolicy" / "cli").glob("*_cmd.py")}
+    assert {module for module, _ in COMMANDS.values()} == modules
+    for name, (module, line) in COMMANDS.items():
+        importlib.import_module(f"leadpolicy.cli.{module}")
+        assert main.commands[name].get_short_help_str(200) == line

@@ -26,7 +26,6 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
-from leadpolicy.syntax.nodes import DISQUALIFIED
 
 
 class _Progress:
@@ -154,6 +153,8 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         if input_path != STDIN:
             source.close()
     if not quiet:
+        from leadpolicy.syntax.nodes import DISQUALIFIED
+
         stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
         for line in summary.lines(stages):
             click.echo(line, err=True)
