@@ -49,6 +49,21 @@ DISQUALIFIED = "disqualified"  # the reserved state of a disqualified lead
 UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 604800}
 UNIT_NAMES = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the grammar's IDENT
+# The words of the language (docs/language-reference.md section 2.4): never names. The parser
+# turns an IDENT spelt like one into its keyword, so the error is at the word itself.
+RESERVED_WORDS = frozenset(
+    """and or not in when per where within max did no activity at least times starts ends with contains
+    is missing present true false one of text number boolean date decay every otherwise since policy
+    version owner fields activities stages engagement fit grades grade demote disqualify test expect
+    as ago previous stage hit change hour hours day days week weeks""".split()
+)
+
+
+def member_text(member: str) -> str:
+    """An enum member as a policy writes it: bare when it is a plain name, else a string literal."""
+    if IDENTIFIER.fullmatch(member) and member not in RESERVED_WORDS:
+        return member
+    return '"' + member.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @frozen
@@ -71,8 +86,9 @@ class FieldType(Node):
     members: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        """The type as a policy writes it: `number`, `one of (ic, vp, "Vice President")`."""
         if self.kind == "enum":
-            return "one of (" + ", ".join(self.members) + ")"
+            return "one of (" + ", ".join(member_text(m) for m in self.members) + ")"
         return self.kind
 
 
