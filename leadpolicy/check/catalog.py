@@ -30,8 +30,14 @@ CATALOG: tuple[Entry, ...] = (
         'syntax-error',
         'error',
         'The text is not a policy: a word, symbol or quote is missing or out of place',
-        'The text is not a policy: a word, symbol or quote is missing or out of place.',
-        'Read the `expected` list: it names what could come at that point.',
+        'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
+        'make are named, with the line as it should read: `==` (write `=`), `&&` and `||` (`and`, `or`), `!` '
+        "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
+        '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, and a '
+        'missing `}` (reported at the `{` it leaves open, naming the block). Such a hint is given only when its '
+        'fix gets the parser past that point.',
+        'Make the change the `help:` line shows; otherwise read the `expected` list: it names what could come '
+        'at that point.',
         'syntax-error-char',
     ),
     Entry(
