@@ -139,6 +139,16 @@ CATALOG: tuple[Entry, ...] = (
         'blank-member',
     ),
     Entry(
+        'member-spacing',
+        'warning',
+        'An enum member has a tab, two spaces in a row or another unusual space inside (`"Vice  President"`)',
+        'An enum member has a tab, two spaces in a row or another unusual space inside (`"Vice  President"`). '
+        'Lead data is trimmed at the ends only, so a value must match the inside exactly; such spacing is invisible '
+        'in the policy and almost always a slip. One space inside (`"Closed Won"`) is fine and not reported.',
+        'Write the member with single spaces, unless the CRM value really has that spacing.',
+        'member-spacing',
+    ),
+    Entry(
         'reserved-stage',
         'error',
         'A stage is called `disqualified`, the name of the disqualified state',

@@ -198,7 +198,8 @@ def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
         return None
     inner = text[start + 1:end]
     literal = '"' + inner.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return _hint(text, "strings take double quotes", _span(text, start, end + 1), f"write `{literal}`",
+    return _hint(text, f"strings take double quotes, not `{text[start:end + 1]}`", _span(text, start, end + 1),
+                 f"write `{literal}`",
                  (start, end + 1, literal))
 
 
@@ -246,8 +247,16 @@ def signed_cap(error: UnexpectedInput, text: str) -> Optional[Hint]:
     end = sign.end_pos
     while end < len(text) and text[end] in " \t":
         end += 1
-    return _hint(text, "caps are written without a sign", _span(text, sign.start_pos, sign.end_pos),
+    written = f"max {text[sign.start_pos:end]}{_number_after(text, end)}"
+    return _hint(text, f"caps are written without a sign, not `{written}`", _span(text, sign.start_pos, sign.end_pos),
                  "a cap is a number of points", (sign.start_pos, end, ""))
+
+
+def _number_after(text: str, at: int) -> str:
+    end = at
+    while end < len(text) and (text[end].isalnum() or text[end] in "._"):
+        end += 1
+    return text[at:end]
 
 
 def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
