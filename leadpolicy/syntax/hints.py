@@ -15,7 +15,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -125,7 +125,17 @@ def _spaced(text: str, start: int, end: int, word: str) -> str:
 # ---------------------------------------------------------------- the parser's state
 
 
-def _stack(error: UnexpectedInput) -> list:
+def _where(token: Token) -> tuple[int, int]:
+    """A token's start and end offsets (Lark types them as optional; the lexer always sets them)."""
+    return int(token.start_pos or 0), int(token.end_pos or 0)
+
+
+def _character(error: UnexpectedInput) -> Optional[int]:
+    """The offset of the character the lexer could not read, or None for a token error."""
+    return int(error.pos_in_stream or 0) if isinstance(error, UnexpectedCharacters) else None
+
+
+def _stack(error: UnexpectedInput) -> list[Any]:
     state = getattr(getattr(error, "interactive_parser", None), "parser_state", None)
     return list(getattr(state, "value_stack", None) or [])
 
@@ -151,11 +161,11 @@ def double_equals(error: UnexpectedInput, text: str) -> Optional[Hint]:
     if not isinstance(error, UnexpectedToken) or error.token != "=":
         return None
     previous = _previous_token(error)
-    if previous is None or previous != "=" or previous.end_pos != error.token.start_pos:
+    (start, middle), (second, end) = _where(previous) if previous is not None else (0, -1), _where(error.token)
+    if previous is None or previous != "=" or middle != second:
         return None
-    start, end = previous.start_pos, error.token.end_pos
     return _hint(text, "`==` is written `=` in a policy", _span(text, start, end), "compare with one `=`",
-                 (previous.end_pos, end, ""))
+                 (middle, end, ""))
 
 
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
@@ -163,9 +173,9 @@ _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
 
 def symbol_for_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`a && b` -> `a and b`, `a || b` -> `a or b`."""
-    if not isinstance(error, UnexpectedCharacters):
+    start = _character(error)
+    if start is None:
         return None
-    start = error.pos_in_stream
     symbol = text[start:start + 2] if text[start:start + 2] in _SYMBOL_WORDS else text[start:start + 1]
     word = _SYMBOL_WORDS.get(symbol)
     if word is None or not _accepts(error, word.upper()):
@@ -177,9 +187,9 @@ def symbol_for_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 def bang_for_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`when !is_customer` -> `when not is_customer` (`!=` stays a comparison)."""
-    if not isinstance(error, UnexpectedCharacters):
+    start = _character(error)
+    if start is None:
         return None
-    start = error.pos_in_stream
     if text[start:start + 1] != "!" or text[start + 1:start + 2] == "=" or not _accepts(error, "NOT"):
         return None
     return _hint(text, "`!` is written `not` in a policy", _span(text, start, start + 1), "write `not`",
@@ -188,11 +198,9 @@ def bang_for_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`starts with '/blog'` -> `starts with "/blog"`."""
-    if not isinstance(error, UnexpectedCharacters) or text[error.pos_in_stream:error.pos_in_stream + 1] != "'":
+    start = _character(error)
+    if start is None or text[start:start + 1] != "'" or not _accepts(error, "STRING"):
         return None
-    if not _accepts(error, "STRING"):
-        return None
-    start = error.pos_in_stream
     end = text.find("'", start + 1, _line_bounds(text, start)[1])
     if end < 0:
         return None
@@ -205,12 +213,11 @@ def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 def unknown_escape(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`"@rival\\n.example"`: the string is closed, but `\\n` is no escape of the language."""
-    if not isinstance(error, UnexpectedCharacters) or text[error.pos_in_stream:error.pos_in_stream + 1] != '"':
+    quote = _character(error)
+    if quote is None or text[quote:quote + 1] != '"' or not _accepts(error, "STRING"):
         return None
-    if not _accepts(error, "STRING"):
-        return None
-    line_end = _line_bounds(text, error.pos_in_stream)[1]
-    at = error.pos_in_stream + 1
+    line_end = _line_bounds(text, quote)[1]
+    at = quote + 1
     while at < line_end and text[at] != '"':
         if text[at] == "\\":
             after = text[at + 1:at + 2]
@@ -232,8 +239,9 @@ def trailing_comma(error: UnexpectedInput, text: str) -> Optional[Hint]:
     previous = _previous_token(error)
     if previous is None or previous != ",":
         return None
-    return _hint(text, "a list in `( )` takes no comma after its last item", _span(text, previous.start_pos, previous.end_pos),
-                 "remove the last comma", (previous.start_pos, previous.end_pos, ""))
+    start, end = _where(previous)
+    return _hint(text, "a list in `( )` takes no comma after its last item", _span(text, start, end),
+                 "remove the last comma", (start, end, ""))
 
 
 def signed_cap(error: UnexpectedInput, text: str) -> Optional[Hint]:
@@ -243,13 +251,13 @@ def signed_cap(error: UnexpectedInput, text: str) -> Optional[Hint]:
     previous = _previous_token(error)
     if previous is None or previous != "max":
         return None
-    sign = error.token
-    end = sign.end_pos
+    start, sign_end = _where(error.token)
+    end = sign_end
     while end < len(text) and text[end] in " \t":
         end += 1
-    written = f"max {text[sign.start_pos:end]}{_number_after(text, end)}"
-    return _hint(text, f"caps are written without a sign, not `{written}`", _span(text, sign.start_pos, sign.end_pos),
-                 "a cap is a number of points", (sign.start_pos, end, ""))
+    written = f"max {text[start:end]}{_number_after(text, end)}"
+    return _hint(text, f"caps are written without a sign, not `{written}`", _span(text, start, sign_end),
+                 "a cap is a number of points", (start, end, ""))
 
 
 def _number_after(text: str, at: int) -> str:
@@ -274,7 +282,7 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     blocks = set(block_keywords())
     message = f"`{word}` is not a kind of block" if set(keywords) <= blocks else f"`{word}` is not a word of the language"
     return _hint(text, message, Span.from_token(token), f"did you mean `{close[0]}`?",
-                 (token.start_pos, token.end_pos, close[0]))
+                 (*_where(token), close[0]))
 
 
 def unclosed_block(error: UnexpectedInput, text: str) -> Optional[Hint]:
@@ -302,12 +310,12 @@ def unclosed_block(error: UnexpectedInput, text: str) -> Optional[Hint]:
         fix = (len(text), len(text), newline + "}\n")
         help_ = "close it with `}` at the end of the file"
     else:
-        fix = (token.start_pos, token.start_pos, "}\n")
+        fix = (_where(token)[0], _where(token)[0], "}\n")
         help_ = f"close it with `}}` before `{token}` on line {token.line}"
     return Hint(message, Span.from_token(opened), help_, fix)
 
 
-def _innermost_open(stack: list) -> int:
+def _innermost_open(stack: list[Any]) -> int:
     """The index of the innermost `{` or `(` left open on the parser's stack, or -1. A bracket
     closed by the token just read is still there, with its closer, until the next reduction."""
     closers = 0
@@ -326,10 +334,11 @@ def _starts_a_block(token: Token, text: str) -> bool:
     """A block keyword first on its line and followed by `{` (or, for `test`, by a name and `{`)."""
     if str(token) not in block_keywords():
         return False
-    line_start = text.rfind("\n", 0, token.start_pos) + 1
-    if text[line_start:token.start_pos].strip():
+    start, end = _where(token)
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
         return False
-    rest = text[token.end_pos:].lstrip()
+    rest = text[end:].lstrip()
     name = _STRING.match(rest) if str(token) == "test" else None
     if name is not None:
         rest = rest[name.end():].lstrip()
@@ -364,10 +373,11 @@ def hint_for(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 def error_offset(error: UnexpectedInput, text: str) -> int:
     """Where in `text` the parser stopped."""
-    if isinstance(error, UnexpectedCharacters):
-        return error.pos_in_stream
+    character = _character(error)
+    if character is not None:
+        return character
     token = error.token if isinstance(error, UnexpectedToken) else None
-    return len(text) if token is None or token.type == "$END" else token.start_pos
+    return len(text) if token is None or token.type == "$END" else _where(token)[0]
 
 
 def _gets_past(error: UnexpectedInput, text: str, fix: tuple[int, int, str]) -> bool:
