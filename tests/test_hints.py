@@ -85,13 +85,15 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
             depth -= tok == "}"
             if kind == "unclosed-brace" and tok == "}" and depth == 0:
                 sites.append((tok.start_pos, tok.end_pos, ""))
+            if kind == "unclosed-paren" and tok == ")":
+                sites.append((tok.start_pos, tok.end_pos, ""))
             if kind == "trailing-comma" and tok == ")" and before is not None and before.type == "IN":
                 sites.append((tok.start_pos, tok.start_pos, ","))
     return sites
 
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
-         "misspelt-block", "unclosed-brace", "trailing-comma"]
+         "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren"]
 
 
 @examples()
@@ -107,6 +109,8 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     next_word = broken[site[0]:].split(None, 1)
     if kind == "unclosed-brace" and next_word and next_word[0] in ("fields", "activity", "as", "expect", "previous"):
         return  # a test block left open: the next block's words read as test items; the error is elsewhere
+    if kind == "unclosed-paren" and hint is None:
+        return  # hinted only where the block's `}` or the next block comes while `(` is open
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
@@ -156,6 +160,8 @@ def _diagnostic(body: str):
         ('stages { lead mql when s = "a\\nb" }', 'strings take only `\\"` and `\\\\` as escapes', '"a\\\\nb"'),
         ("stages { lead }\ndisqualfy {}", "`disqualfy` is not a kind of block", "did you mean `disqualify`? `disqualify {}`"),
         ("stages { lead }\nstage {}", "`stage` is not a kind of block", "`stages {}`"),
+        ("stages { lead mql when (x > 1 and ok }", "the `(` opened here is not closed", "(x > 1 and ok) }`"),
+        ("stages { lead mql when t in (a, b }", "the `(` opened here is not closed", "t in (a, b) }`"),
     ],
 )
 def test_the_hint_names_the_mistake_and_shows_the_line_fixed(body: str, message: str, shown: str) -> None:

@@ -34,7 +34,8 @@ CATALOG: tuple[Entry, ...] = (
         'make are named, with the line as it should read: `==` (write `=`), `&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, and a '
-        'missing `}` (reported at the `{` it leaves open, naming the block). Such a hint is given only when its '
+        'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block). Such a hint is given '
+        'only when its '
         'fix gets the parser past that point.',
         'Make the change the `help:` line shows; otherwise read the `expected` list: it names what could come '
         'at that point.',

@@ -315,6 +315,34 @@ def unclosed_block(error: UnexpectedInput, text: str) -> Optional[Hint]:
     return Hint(message, Span.from_token(opened), help_, fix)
 
 
+def unclosed_parenthesis(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`when (x > 1 }`: reported at the `(` left open, with `)` put where the parser wanted it."""
+    if not isinstance(error, UnexpectedToken) or "RPAR" not in (error.expected or ()):
+        return None
+    token = error.token
+    if token.type != "RBRACE" and not _starts_a_block(token, text):
+        return None
+    stack = _stack(error)
+    index = _innermost_open(stack)
+    if index < 0 or stack[index] != "(":
+        return None
+    at = _end_of_code_before(text, _where(token)[0])  # right after what the parenthesis holds
+    fix = (at, at, ")")
+    help_ = f"close it with `)`: `{rewritten_line(text, fix)}`"
+    return Hint("the `(` opened here is not closed", Span.from_token(stack[index]), help_, fix)
+
+
+def _end_of_code_before(text: str, offset: int) -> int:
+    """The end of the last code before `offset`: past white space and comments."""
+    from leadpolicy.syntax.parser import comments
+
+    spans = [(start, start + len(comment)) for start, comment in comments(text[:offset])]
+    at = len(text[:offset].rstrip())
+    while spans and spans[-1][0] < at <= spans[-1][1]:
+        at = len(text[:spans.pop()[0]].rstrip())
+    return at
+
+
 def _innermost_open(stack: list[Any]) -> int:
     """The index of the innermost `{` or `(` left open on the parser's stack, or -1. A bracket
     closed by the token just read is still there, with its closer, until the next reduction."""
@@ -350,6 +378,7 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     unclosed_block,
+    unclosed_parenthesis,
     double_equals,
     symbol_for_word,
     bang_for_not,
