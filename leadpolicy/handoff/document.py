@@ -162,9 +162,7 @@ class Row:
 
 
 def type_text(t: n.FieldType) -> str:
-    if t.kind == "enum":
-        return "one of (" + ", ".join(m if m.isidentifier() else f'"{m}"' for m in t.members) + ")"
-    return t.kind
+    return str(t)
 
 
 def _uses(expr: Optional[n.Expr]) -> tuple[set[str], set[Optional[str]]]:

@@ -48,6 +48,26 @@ DISQUALIFIED = "disqualified"  # the reserved state of a disqualified lead
 UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 604800}
 UNIT_NAMES = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the grammar's IDENT
+# The words of the language (docs/language-reference.md section 2). The grammar's IDENT never matches one of
+# them, so a reserved word where a name could stand is always an error at the word itself.
+RESERVED_WORDS = frozenset(
+    """and or not in when per where within max did no activity at least times starts ends with contains
+    is missing present true false one of text number boolean date decay every otherwise since policy
+    version owner fields activities stages engagement fit grades grade demote disqualify test expect
+    as ago previous stage hit change hour hours day days week weeks""".split()
+)
+
+
+def quote(value: str) -> str:
+    """A string literal that reads back as `value` (the parser's `unquote` undoes it)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def member_text(member: str) -> str:
+    """An enum member as a policy writes it: bare when it is a plain name, else quoted."""
+    if IDENTIFIER.fullmatch(member) and member not in RESERVED_WORDS:
+        return member
+    return quote(member)
 
 
 # ---------------------------------------------------------------- kinds
@@ -138,7 +158,7 @@ class FieldType(Node):
 
     def __str__(self) -> str:
         if self.kind is FieldKind.ENUM:
-            return "one of (" + ", ".join(self.members) + ")"
+            return "one of (" + ", ".join(member_text(m) for m in self.members) + ")"
         return self.kind
 
 

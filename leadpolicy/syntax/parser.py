@@ -96,9 +96,7 @@ def unquote(token: str) -> str:
     return re.sub(r'\\(["\\])', r"\1", token[1:-1])
 
 
-def quote(value: str) -> str:
-    """A string literal that reads back as `value` (the formatter's inverse of unquote)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+quote = n.quote  # its home is nodes.py (the formatter imports it from here)
 
 
 def number_value(text: str) -> float:
@@ -635,14 +633,7 @@ def _describe_token(token: Token) -> str:
     return f"`{token}`"
 
 
-# The words of the language (docs/language-reference.md section 2). The grammar's IDENT never matches one of
-# them, so a reserved word where a name could stand is always an error at the word itself.
-RESERVED_WORDS = frozenset(
-    """and or not in when per where within max did no activity at least times starts ends with contains
-    is missing present true false one of text number boolean date decay every otherwise since policy
-    version owner fields activities stages engagement fit grades grade demote disqualify test expect
-    as ago previous stage hit change hour hours day days week weeks""".split()
-)
+RESERVED_WORDS = n.RESERVED_WORDS  # its home is nodes.py
 
 # What a name directly inside `KEYWORD {` declares (for `reserved-name`).
 _DECLARED_IN = {"fields": "field", "activities": "activity", "stages": "stage", "fit": "group", "grades": "grade"}

@@ -121,7 +121,7 @@ class DeclarationsPass(State):
     def _padded_member(self, member: str, t: n.FieldType) -> None:
         """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""
         # a padded member was written in quotes: keep them in the fix
-        kept = [_member_text(m) if m == m.strip() else f'"{m.strip()}"' for m in t.members if m.strip()]
+        kept = [_member_text(m) if m == m.strip() else n.quote(m.strip()) for m in t.members if m.strip()]
         fixed = "one of (" + ", ".join(kept) + ")"
         if not member.strip():
             self.error(

@@ -176,9 +176,7 @@ def _cap(rule: n.EngagementRule) -> str:
 
 
 def _type_text(t: n.FieldType) -> str:
-    if t.kind == "enum":
-        return "one of (" + ", ".join(m if m.isidentifier() else f'"{m}"' for m in t.members) + ")"
-    return t.kind
+    return str(t)
 
 
 def _listing(names: Iterable[str]) -> str:
