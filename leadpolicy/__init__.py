@@ -24,7 +24,7 @@ class Decision:
 
     __slots__ = ("_data",)
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
 
     policy = property(lambda self: self._data["policy"])
@@ -38,7 +38,7 @@ class Decision:
     reason = property(lambda self: self._data["reason"])
     hits = property(lambda self: self._data["hits"])
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return self._data
 
     def __eq__(self, other: object) -> bool:
@@ -51,7 +51,7 @@ class Decision:
 class Policy:
     """A checked, compiled policy, ready to evaluate leads."""
 
-    def __init__(self, tree, source: str, path: str, module, diagnostics: list[Diagnostic]):
+    def __init__(self, tree: Any, source: str, path: str, module: Any, diagnostics: list[Diagnostic]) -> None:
         self.tree = tree  # the resolved AST
         self.source = source
         self.path = path
@@ -75,12 +75,12 @@ class Policy:
     def python_source(self) -> str:
         return self.module.__leadpolicy_source__
 
-    def evaluate(self, fields, activities=(), as_of=None, previous_stage=None, lead_id=None) -> Decision:
+    def evaluate(self, fields: Any, activities: Any=(), as_of: Any=None, previous_stage: Any=None, lead_id: Any=None) -> Decision:
         """Decide one lead. Raises LeadDataError for data that cannot be read."""
         return Decision(self._evaluate(fields, activities, as_of, previous_stage, lead_id))
 
-    def evaluate_many(self, leads: Iterable, as_of=None, *, as_dicts: bool = False
-                      ) -> Iterator[Union[Decision, dict, LeadDataError]]:
+    def evaluate_many(self, leads: Iterable[Any], as_of: Any=None, *, as_dicts: bool = False
+                      ) -> Iterator[Union[Decision, dict[str, Any], LeadDataError]]:
         """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
         (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the batch."""
         from leadpolicy.semantics.runtime import split_lead
@@ -105,7 +105,7 @@ class Policy:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
 
 
-def compile_source(source: str, path: str = "<memory>"):
+def compile_source(source: str, path: str = "<memory>") -> Any:
     """Parse, check and compile; returns (resolved tree, python source, diagnostics).
     Raises PolicyError when the policy has errors."""
     from leadpolicy.backends.python.compiler import compile_policy
@@ -141,7 +141,7 @@ def load(path: Union[str, Path]) -> Policy:
     return loads(text, str(path))
 
 
-def diff(old, new, leads=None, as_of=None):
+def diff(old: Any, new: Any, leads: Any=None, as_of: Any=None) -> Any:
     """What changes from policy `old` to `new` (Policy objects, files, or git `REV:PATH`), and,
     given leads (a JSON Lines or CSV file, or lead dicts), what it does to them. See docs/diff.md."""
     from leadpolicy.tools.diff import diff as run_diff

@@ -25,7 +25,7 @@ import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Optional, Union
+from typing import IO, Any, Iterable, Iterator, Optional, Union
 
 import click
 
@@ -42,7 +42,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 class FileProblem(click.ClickException):
     """A file named on the command line that cannot be used: one line, a fixed status."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE):
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 
@@ -53,7 +53,7 @@ class FileProblem(click.ClickException):
 # ---------------------------------------------------------------- colour
 
 
-def _colour(stream) -> bool:
+def _colour(stream: Any) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     if os.environ.get("NO_COLOR"):
         return False
@@ -63,7 +63,7 @@ def _colour(stream) -> bool:
         return False
 
 
-def style(text: str, *, err: bool = True, **styles) -> str:
+def style(text: str, *, err: bool = True, **styles: Any) -> str:
     """click.style when the stream it goes to is a terminal; plain text otherwise."""
     return click.style(text, **styles) if _colour(sys.stderr if err else sys.stdout) else text
 
@@ -164,7 +164,7 @@ def stable_path(path: Union[str, Path]) -> str:
     return resolved.name
 
 
-def load_policy(path: str):
+def load_policy(path: str) -> Any:
     """Load a policy for a command that needs a working one; exit 1 on errors.
 
     The policy is compiled under its stable name (see `stable_path`), so the
@@ -203,7 +203,7 @@ def policy_files(paths: Iterable[str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def sibling_tests(path: Path):
+def sibling_tests(path: Path) -> Any:
     """The `NAME.tests` file beside `NAME.policy`, parsed, or ((), None, "")."""
     from leadpolicy.syntax.parser import parse_tests
 
@@ -216,7 +216,7 @@ def sibling_tests(path: Path):
     return parse_tests(text, str(tests_path)), str(tests_path), text
 
 
-def check_file(path: Path):
+def check_file(path: Path) -> Any:
     """Parse and check a policy and its sibling tests; returns (diagnostics, sources by path)."""
     from leadpolicy.check.checker import check
     from leadpolicy.syntax.parser import parse
@@ -287,7 +287,7 @@ def to_stdout(output: Optional[str]) -> bool:
 
 
 @contextmanager
-def output_stream(output: Optional[str]) -> Iterator:
+def output_stream(output: Optional[str]) -> Iterator[Any]:
     """A binary stream for the output: standard output for none or `-`, else a
     temporary file beside OUTPUT that replaces it only when the block succeeds."""
     from leadpolicy.tools.atomic import OutputProblem, atomic_writer
@@ -334,7 +334,7 @@ def write_output(output: Optional[str], text: str) -> None:
         stream.write(text.encode("utf-8"))
 
 
-def as_of_option(f):
+def as_of_option(f: Any) -> Any:
     return click.option(
         "--as-of",
         metavar="WHEN",
@@ -347,7 +347,7 @@ def plural(count: int, noun: str, many: str = "") -> str:
     return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
-def open_input(path: str):
+def open_input(path: str) -> Any:
     """A binary stream on an input file named on the command line; problems as FileProblem."""
     try:
         return open(path, "rb")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from html import escape
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from leadpolicy.handoff.english import English, duration, number, the_stage
 from leadpolicy.syntax import nodes as n
@@ -47,79 +47,79 @@ class Shorthand(NodeVisitor):
         text = self.visit(e)
         return f"({text})" if isinstance(e, (n.And, n.Or, n.Arith)) else text
 
-    def visit_Number(self, e):
+    def visit_Number(self, e: Any) -> Any:
         return number(e.value)
 
-    def visit_String(self, e):
+    def visit_String(self, e: Any) -> Any:
         return f'"{e.value}"'
 
-    def visit_DateLit(self, e):
+    def visit_DateLit(self, e: Any) -> Any:
         return e.text or str(e.micros)
 
-    def visit_Bool(self, e):
+    def visit_Bool(self, e: Any) -> Any:
         return "true" if e.value else "false"
 
-    def visit_EnumValue(self, e):
+    def visit_EnumValue(self, e: Any) -> Any:
         return e.member if e.member.isidentifier() else f'"{e.member}"'
 
-    def visit_GradeValue(self, e):
+    def visit_GradeValue(self, e: Any) -> Any:
         return e.letter
 
-    def visit_FieldRef(self, e):
+    def visit_FieldRef(self, e: Any) -> Any:
         return e.name
 
-    def visit_PropRef(self, e):
+    def visit_PropRef(self, e: Any) -> Any:
         return e.name
 
-    def visit_StageRef(self, e):
+    def visit_StageRef(self, e: Any) -> Any:
         return e.name
 
-    def visit_Engagement(self, e):
+    def visit_Engagement(self, e: Any) -> Any:
         return "engagement"
 
-    def visit_Fit(self, e):
+    def visit_Fit(self, e: Any) -> Any:
         return "fit"
 
-    def visit_Grade(self, e):
+    def visit_Grade(self, e: Any) -> Any:
         return "grade"
 
-    def visit_DaysSince(self, e):
+    def visit_DaysSince(self, e: Any) -> Any:
         return f"days since {e.field_name}"
 
-    def visit_Neg(self, e):
+    def visit_Neg(self, e: Any) -> Any:
         return "-" + self._grouped(e.operand)
 
-    def visit_Arith(self, e):
+    def visit_Arith(self, e: Any) -> Any:
         left = self._grouped(e.left) if e.op == "*" else self.visit(e.left)
         right = self._grouped(e.right) if e.op in "*-" else self.visit(e.right)
         return f"{left} {'×' if e.op == '*' else e.op} {right}"
 
-    def visit_Compare(self, e):
+    def visit_Compare(self, e: Any) -> Any:
         return f"{self.visit(e.left)} {self.OPS[e.op]} {self.visit(e.right)}"
 
-    def visit_InList(self, e):
+    def visit_InList(self, e: Any) -> Any:
         items = ", ".join(self.visit(i) for i in e.items)
         return f"{self.visit(e.operand)} {'not in' if e.negated else 'in'} ({items})"
 
-    def visit_TextTest(self, e):
+    def visit_TextTest(self, e: Any) -> Any:
         return f"{self.visit(e.left)} {e.op} {self.visit(e.right)}"
 
-    def visit_IsMissing(self, e):
+    def visit_IsMissing(self, e: Any) -> Any:
         return f"{self.visit(e.operand)} {'present' if e.negated else 'missing'}"
 
-    def visit_Not(self, e):
+    def visit_Not(self, e: Any) -> Any:
         return "not " + self._grouped(e.operand)
 
-    def visit_And(self, e):
+    def visit_And(self, e: Any) -> Any:
         return " and ".join(self._grouped(o) if isinstance(o, n.Or) else self.visit(o) for o in e.operands)
 
-    def visit_Or(self, e):
+    def visit_Or(self, e: Any) -> Any:
         return " or ".join(self._grouped(o) if isinstance(o, n.And) else self.visit(o) for o in e.operands)
 
-    def visit_AtLeast(self, e):
+    def visit_AtLeast(self, e: Any) -> Any:
         return f"at least {e.count} of {len(e.conditions)} conditions"
 
-    def visit_Did(self, e):
+    def visit_Did(self, e: Any) -> Any:
         thing = e.activity or "activity"
         text = ("no " if e.negated else "") + (f"{e.times}× " if e.times > 1 else "") + thing
         if e.where is not None:
@@ -287,13 +287,13 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
     lane = {id(e): k for k, e in enumerate(demotions)}
     lanes_right = BOX_X + BOX_W + LANE_START + max(0, len(demotions) - 1) * LANE_STEP
     label_x = lanes_right + 12
-    below: dict[int, list] = {}  # source index -> [(edge, lines)]
+    below: dict[int, list[Any]] = {}  # source index -> [(edge, lines)]
     for e in picture.demotions:
         below.setdefault(order[e.source], []).append((e, wrap(e.label, DEMOTE_LABEL_W, 3)))
     # Where demotions meet each box's right side, top to bottom: the lines coming down
     # into it (inner lanes first), then the lines leaving it (outer lanes first). So a
     # line's horizontal stretch never crosses another line's lane at the same box.
-    ends: dict[int, list] = {i: [] for i in range(count)}
+    ends: dict[int, list[Any]] = {i: [] for i in range(count)}
     for e in demotions:
         ends[order[e.target]].append((0, lane[id(e)], id(e), "in"))
         ends[order[e.source]].append((1, -lane[id(e)], id(e), "out"))

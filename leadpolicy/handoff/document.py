@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import jinja2
 from markupsafe import Markup, escape
@@ -59,7 +59,7 @@ class MarkdownText(str):
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&$~])")
 
 
-def md_escape(value) -> str:
+def md_escape(value: Any) -> str:
     """Plain text -> Markdown that shows exactly that text, on one line (safe in a table cell)."""
     if isinstance(value, MarkdownText):
         return value
@@ -130,7 +130,7 @@ def html_sentence(prose: Prose) -> Markup:
 class Anchors:
     """Unique, readable ids: `rule-read-a-blog-post`, `stage-mql`, ..."""
 
-    def __init__(self, taken: tuple[str, ...] = ()):
+    def __init__(self, taken: tuple[str, ...] = ()) -> None:
         self.taken = set(taken)
         self.by_key: dict[tuple[str, str], str] = {}
 
@@ -158,7 +158,7 @@ class Row:
 
     id: str
     name: str
-    cells: dict = field(default_factory=dict)
+    cells: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
 def type_text(t: n.FieldType) -> str:
@@ -186,7 +186,7 @@ def _check_resolved(policy: n.Policy) -> None:
             raise ValueError("the handoff document needs a checked policy (run the checker's resolve pass first)")
 
 
-def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict:
+def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[str, Any]:
     """Everything both templates print, as plain data (no format-specific markup)."""
     _check_resolved(policy)
     english = English(policy)

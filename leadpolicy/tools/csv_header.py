@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 __all__ = ["CsvHeaderError", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS"]
 
@@ -43,8 +43,8 @@ class CsvLayout:
     id_at: int = -1
     stage_at: int = -1
     activities_at: int = -1
-    field_columns: list = field(default_factory=list)  # (declared field name, column index)
-    warnings: list = field(default_factory=list)
+    field_columns: list[Any] = field(default_factory=list[Any])  # (declared field name, column index)
+    warnings: list[Any] = field(default_factory=list[Any])
 
     @property
     def ids_are_line_numbers(self) -> bool:

@@ -12,7 +12,7 @@ import operator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import LeadDataError
@@ -29,14 +29,14 @@ class TestOutcome:
     path: str
     line: Optional[int]
     failures: list[str] = field(default_factory=list)
-    decision: Optional[dict] = None
+    decision: Optional[dict[str, Any]] = None
     error: Optional[str] = None  # a data error raised by the test's own lead
 
     @property
     def passed(self) -> bool:
         return not self.failures and self.error is None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "path": self.path,
@@ -72,7 +72,7 @@ def _raw(value: n.TestValue) -> object:
     return value.value
 
 
-def lead_of(test: n.TestBlock, now: Optional[datetime] = None) -> tuple[dict, list, datetime, Optional[str]]:
+def lead_of(test: n.TestBlock, now: Optional[datetime] = None) -> tuple[dict[str, Any], list[Any], datetime, Optional[str]]:
     """(fields, activities, as_of, previous stage) for a test block."""
     as_of = _moment(test.as_of.value) if test.as_of is not None else (now or datetime.now(timezone.utc))
     fields = {f.name: _raw(f.value) for f in test.fields}
@@ -88,7 +88,7 @@ def lead_of(test: n.TestBlock, now: Optional[datetime] = None) -> tuple[dict, li
     return fields, activities, as_of, test.previous_stage
 
 
-def failures_of(test: n.TestBlock, decision: dict) -> list[str]:
+def failures_of(test: n.TestBlock, decision: dict[str, Any]) -> list[str]:
     """Each expectation that does not hold, as `expected X, got Y`."""
     failures = []
     hit_names = {hit["rule"] for hit in decision["hits"]}
@@ -108,7 +108,7 @@ def failures_of(test: n.TestBlock, decision: dict) -> list[str]:
     return failures
 
 
-def run_test(policy, test: n.TestBlock, path: str, now: Optional[datetime] = None) -> TestOutcome:
+def run_test(policy: Any, test: n.TestBlock, path: str, now: Optional[datetime] = None) -> TestOutcome:
     """Run one test block on a loaded `leadpolicy.Policy`."""
     outcome = TestOutcome(test.name, path, test.span.line if test.span else None)
     fields, activities, as_of, previous = lead_of(test, now)
@@ -124,7 +124,7 @@ def run_test(policy, test: n.TestBlock, path: str, now: Optional[datetime] = Non
 
 def rules_of(tree: n.Policy) -> list[Rule]:
     """Every rule coverage counts, in file order."""
-    def line(node):
+    def line(node: Any) -> Any:
         return node.span.line if node.span else None
 
     rules = [Rule("stage", s.name, line(s)) for s in tree.stages[1:]]
@@ -161,7 +161,7 @@ class Coverage:
             return 100.0
         return 100.0 * (len(self.rules) - len(self.missed)) / len(self.rules)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rules": len(self.rules),
             "covered": len(self.rules) - len(self.missed),

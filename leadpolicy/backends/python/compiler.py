@@ -36,6 +36,7 @@ import types
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -204,7 +205,7 @@ def _package_text(relative: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _defined_names(text: str) -> frozenset:
+def _defined_names(text: str) -> frozenset[Any]:
     names = set()
     for node in ast.parse(text).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):

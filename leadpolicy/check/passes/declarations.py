@@ -94,11 +94,12 @@ class DeclarationsPass(State):
                     s.span,
                     f"add its entry criterion: `{s.name} when ...`",
                 )
-        if self.policy.block("stages") is not None and not self.policy.stages:
+        stages_block = self.policy.block("stages")
+        if stages_block is not None and not self.policy.stages:
             self.error(
                 "missing-stages",
                 "the `stages` block declares no stage",
-                _head(self.policy.block("stages").span, 6),
+                _head(stages_block.span, 6),
                 "declare at least one stage, the first one with no condition",
             )
 

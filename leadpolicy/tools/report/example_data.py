@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Any, Iterator
 
 START = datetime(2025, 12, 1, tzinfo=timezone.utc)
 SENIORITY = ["ic", "manager", "director", "vp", "cxo"]
@@ -17,7 +17,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def history(count: int = 3000, seed: int = 7, activities: int = 8) -> Iterator[dict]:
+def history(count: int = 3000, seed: int = 7, activities: int = 8) -> Iterator[dict[str, Any]]:
     """`count` leads created over a year (more in spring and autumn), each with about `activities` events."""
     rng = random.Random(seed)
     for i in range(count):
