@@ -61,19 +61,19 @@ class Policy:
 
     @property
     def name(self) -> str:
-        return self.module.POLICY_NAME
+        return str(self.module.POLICY_NAME)
 
     @property
     def version(self) -> str:
-        return self.module.POLICY_VERSION
+        return str(self.module.POLICY_VERSION)
 
     @property
     def source_sha256(self) -> str:
-        return self.module.SOURCE_SHA256
+        return str(self.module.SOURCE_SHA256)
 
     @property
     def python_source(self) -> str:
-        return self.module.__leadpolicy_source__
+        return str(self.module.__leadpolicy_source__)
 
     def evaluate(self, fields: Any, activities: Any=(), as_of: Any=None, previous_stage: Any=None, lead_id: Any=None) -> Decision:
         """Decide one lead. Raises LeadDataError for data that cannot be read."""
@@ -128,8 +128,8 @@ def loads(text: str, path: str = "<memory>") -> Policy:
     module = _MODULE_CACHE.get(key)
     if module is None:
         module = load_module(python, "leadpolicy_compiled_" + key[:16])
-        module.LeadDataError = LeadDataError  # raise the library's own class in-process
-        module.__leadpolicy_source__ = python
+        setattr(module, "LeadDataError", LeadDataError)  # raise the library's own class in-process
+        setattr(module, "__leadpolicy_source__", python)
         _MODULE_CACHE[key] = module
     return Policy(tree, text, path, module, diagnostics)
 

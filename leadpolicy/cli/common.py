@@ -46,7 +46,7 @@ class FileProblem(click.ClickException):
         super().__init__(message)
         self.exit_code = exit_code
 
-    def show(self, file: Optional[IO] = None) -> None:
+    def show(self, file: Optional[IO[Any]] = None) -> None:
         click.echo(f"{error_label()}: {self.format_message()}", err=True)
 
 
@@ -58,7 +58,7 @@ def _colour(stream: Any) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     try:
-        return stream.isatty()
+        return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
 
@@ -134,7 +134,7 @@ _SIGNIFICANT = re.compile(r"(?:\s+|#[^\n]*)*")
 def _looks_like_a_policy(text: str, name: str) -> None:
     """Text whose first word (after comments) is not a word at all -- JSON, CSV of
     numbers, HTML -- is some other file given in a policy's place."""
-    start = _SIGNIFICANT.match(text).end()
+    start = _SIGNIFICANT.match(text).end()  # type: ignore[union-attr]  # the pattern matches the empty string
     first = text[start:start + 1]
     if not first:  # nothing but white space and comments
         raise FileProblem(f"{name} is empty: {POLICY_START}", EXIT_FAILED)
@@ -297,6 +297,7 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
         yield sys.stdout.buffer
         sys.stdout.flush()
         return
+    assert output is not None  # to_stdout(None) holds
     if _special(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
         try:
             stream = open(output, "wb")
@@ -308,8 +309,8 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
             yield stream
         return
     try:
-        with atomic_writer(output) as stream:
-            yield stream
+        with atomic_writer(output) as guarded:
+            yield guarded
     except OutputProblem as problem:
         raise FileProblem(str(problem)) from None
 

@@ -159,7 +159,7 @@ def _load_versions(versions: tuple[Any, ...], rev: Optional[str]) -> Any:
 
 def _render(result: Any, fmt: str, output: Optional[str]) -> str:
     if fmt == "json":
-        return result.to_json()
+        return str(result.to_json())
     if fmt == "markdown":
         from leadpolicy.tools.diff.render_markdown import render_markdown
 

@@ -36,7 +36,7 @@ class Shorthand(NodeVisitor):
     OPS = {"=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
     def __call__(self, e: n.Expr) -> str:
-        return self.visit(e)
+        return str(self.visit(e))
 
     never_given = frozenset({"Name", "Paren"})  # the checker resolves names and drops parentheses
 
@@ -311,12 +311,12 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
             heights[i] = max(heights[i], PORT_TOP + PORT_STEP * (len(ends[i]) - 1) + 12)
     top: dict[int, float] = {}
     gap: dict[int, float] = {}  # gap below stage i (between i and i - 1)
-    y = PAD
+    y: float = PAD
     for i in reversed(range(count)):
         top[i] = y
         y += heights[i]
         if i > 0:
-            prom = len(promote_label.get(i, []))
+            prom: float = len(promote_label.get(i, []))
             dem = sum(len(lines) + 0.4 for _, lines in below.get(i, []))
             gap[i] = max(64, LINE_H * max(prom, dem) + 30)
             y += gap[i]

@@ -158,7 +158,7 @@ class Row:
 
     id: str
     name: str
-    cells: dict[str, Any] = field(default_factory=dict[str, Any])
+    cells: dict[str, Any] = field(default_factory=dict)
 
 
 def type_text(t: n.FieldType) -> str:
@@ -167,7 +167,8 @@ def type_text(t: n.FieldType) -> str:
 
 def _uses(expr: Optional[n.Expr]) -> tuple[set[str], set[Optional[str]]]:
     """The fields and activity types a condition reads (None: any activity type)."""
-    fields_, activities = set(), set()
+    fields_: set[str] = set()
+    activities: set[Optional[str]] = set()
     if expr is None:
         return fields_, activities
     for node in expr.walk():
@@ -225,12 +226,12 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
             )
         )
 
-    fit_groups = []
-    loose = []
+    fit_groups: list[dict[str, Any]] = []
+    loose: list[Row] = []
     for item in policy.items("fit"):
         if isinstance(item, n.FitGroup):
             fit_groups.append({"name": item.name, "id": anchors("fit", item.name), "rows": [_fit_row(r, english, anchors) for r in item.rules]})
-        else:
+        elif isinstance(item, n.FitRule):
             loose.append(_fit_row(item, english, anchors))
     if loose:
         fit_groups.append({"name": "", "id": anchors("fit", "ungrouped"), "rows": loose})
@@ -278,8 +279,8 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         for name in sorted(used_fields):
             if name in field_users and who not in field_users[name]:
                 field_users[name].append(who)
-        for name in used_activities:
-            for target in activity_users if name is None else [name]:
+        for activity_name in used_activities:
+            for target in activity_users if activity_name is None else [activity_name]:
                 if target in activity_users and who not in activity_users[target]:
                     activity_users[target].append(who)
 
@@ -287,14 +288,14 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         note(f"stage {stage.name}", stage.condition)
     for rule in policy.engagement_rules:
         note(rule.name, None, rule.activity)
-    for rule in policy.fit_rules:
-        note(rule.name, rule.condition)
+    for fit_rule in policy.fit_rules:
+        note(fit_rule.name, fit_rule.condition)
     for band in policy.grades:
         note(f"grade {band.letter}", band.condition)
-    for rule in policy.demotions:
-        note(rule.name, rule.condition)
-    for rule in policy.disqualifications:
-        note(rule.name, rule.condition)
+    for demotion in policy.demotions:
+        note(demotion.name, demotion.condition)
+    for dq in policy.disqualifications:
+        note(dq.name, dq.condition)
 
     fields_ = [
         Row(
@@ -397,7 +398,7 @@ def render(policy: n.Policy, source: str, path: Optional[str] = None, fmt: str =
 
 @lru_cache(maxsize=2)
 def _environment(fmt: str) -> jinja2.Environment:
-    options = dict(
+    options: dict[str, Any] = dict(
         loader=jinja2.FunctionLoader(_template_source),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -162,10 +162,10 @@ class _Evaluator(NodeVisitor):
             raise TypeError(f"property `{node.name}` used outside a `where`")
         return self.lead.props[node.name]
 
-    def visit_Engagement(self, node: nodes.Engagement) -> float:
+    def visit_Engagement(self, node: nodes.Engagement) -> Optional[float]:
         return self.lead.engagement
 
-    def visit_Fit(self, node: nodes.Fit) -> float:
+    def visit_Fit(self, node: nodes.Fit) -> Optional[float]:
         return self.lead.fit
 
     def visit_Grade(self, node: nodes.Grade) -> Optional[str]:
@@ -185,14 +185,14 @@ class _Evaluator(NodeVisitor):
     # ------------------------------------------------ arithmetic (missing in, missing out)
 
     def visit_Neg(self, node: nodes.Neg) -> Optional[float]:
-        operand = self.value(node.operand)
+        operand: Optional[float] = self.value(node.operand)
         if operand is None:
             return None
         return -operand
 
     def visit_Arith(self, node: nodes.Arith) -> Optional[float]:
-        left = self.value(node.left)
-        right = self.value(node.right)
+        left: Optional[float] = self.value(node.left)
+        right: Optional[float] = self.value(node.right)
         if left is None or right is None:
             return None
         if node.op == "+":
@@ -215,27 +215,27 @@ class _Evaluator(NodeVisitor):
         if left is None or right is None:
             return False
         if node.op == "=":
-            return left == right
+            return bool(left == right)
         if node.op == "<":
-            return left < right
+            return bool(left < right)
         if node.op == "<=":
-            return left <= right
+            return bool(left <= right)
         if node.op == ">":
-            return left > right
+            return bool(left > right)
         if node.op == ">=":
-            return left >= right
+            return bool(left >= right)
         raise ValueError(f"unknown comparison `{node.op}`")
 
     def visit_InList(self, node: nodes.InList) -> bool:
         # Section 5: `x in (...)` is false when x is missing; `not in` is `not (x in (...))`.
         operand = self.value(node.operand)
         items = [self.value(item) for item in node.items]
-        is_in = operand is not None and any(operand == item for item in items)
+        is_in = operand is not None and any(bool(operand == item) for item in items)
         return (not is_in) if node.negated else is_in
 
     def visit_TextTest(self, node: nodes.TextTest) -> bool:
-        left = self.value(node.left)
-        right = self.value(node.right)
+        left: Optional[str] = self.value(node.left)
+        right: Optional[str] = self.value(node.right)
         if left is None or right is None:
             return False
         # both sides are already lower-cased (runtime readers, visit_String)
@@ -427,16 +427,16 @@ class _Evaluator(NodeVisitor):
             if s <= qualified:
                 break
             # take the first demotion rule, in file order, whose source is S and whose condition holds
-            rule = self.first_demotion_from(self.stage_names[s])
+            demotion = self.first_demotion_from(self.stage_names[s])
             # if there is none, stop
-            if rule is None:
+            if demotion is None:
                 break
             # else S = its target, raised to the qualified stage if it is lower
-            last_fired = rule
-            self.demotions_fired.append(rule.name)
-            s = max(self.stage_names.index(rule.target), qualified)
-            if s >= self.stage_names.index(rule.source):
-                raise ValueError(f"demotion rule `{rule.name}` does not go downward")  # checker forbids
+            last_fired = demotion
+            self.demotions_fired.append(demotion.name)
+            s = max(self.stage_names.index(demotion.target), qualified)
+            if s >= self.stage_names.index(demotion.source):
+                raise ValueError(f"demotion rule `{demotion.name}` does not go downward")  # checker forbids
         name = self.stage_names[s]
         if last_fired is None:
             return name, _reason("held", name, None)        # the lead stays where it was

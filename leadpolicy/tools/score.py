@@ -36,6 +36,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import chain
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
@@ -220,7 +221,7 @@ class Scorer:
         to_json = self.output_format != "csv"
         rows: list[Any] = []
         append = rows.append
-        tally: dict[str, Any] = {}
+        tally: dict[tuple[Any, Any], int] = {}
         errors = 0
         samples: list[Any] = []
         if first_line == 1 and block.startswith(_UTF8_BOM):
@@ -272,7 +273,7 @@ class Scorer:
         to_json = self.output_format != "csv"
         rows: list[Any] = []
         append = rows.append
-        tally: dict[str, Any] = {}
+        tally: dict[tuple[Any, Any], int] = {}
         errors = 0
         samples: list[Any] = []
         for number, lead_id, stage, fields, activities, problem in items:
@@ -331,7 +332,7 @@ def problem_of(error: Any) -> dict[str, Any]:
     """A data error as the `error` of an error row: {"field", "value", "message"},
     the value as JSON (a list stays a list; NaN and Infinity, which JSON cannot
     hold, as the words the input used) and a lead id that is not text shown as JSON."""
-    problem = error.to_dict()
+    problem: dict[str, Any] = error.to_dict()
     problem["value"] = json_value(error.value)
     lead_id = error.lead_id
     if lead_id is not None and not isinstance(lead_id, str):
@@ -400,6 +401,7 @@ def _init_worker(source: str, path: str, as_of: Any, input_format: str, output_f
 
 
 def _score_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
+    assert _WORKER is not None, "set by the pool's initializer"
     return _WORKER.score(chunk)
 
 
@@ -417,7 +419,7 @@ def _pool_class() -> Any:
         """
 
         def _get_sentinels(self) -> Any:
-            return [self._change_notifier._reader]
+            return [self._change_notifier._reader]  # type: ignore[attr-defined]  # Pool internals, absent from typeshed
 
     return _Pool
 
@@ -452,11 +454,11 @@ class _Window:
 class Summary:
     leads: int = 0
     errors: int = 0
-    outcomes: dict[str, Any] = field(default_factory=dict[str, Any])  # (stage, change) -> leads
-    samples: list[Any] = field(default_factory=list[Any])  # (line, message) of the first errors
+    outcomes: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (stage, change) -> leads
+    samples: list[Any] = field(default_factory=list)  # (line, message) of the first errors
     seconds: float = 0.0
     jobs: int = 1
-    as_of: object = None  # the one evaluation time of the run (a datetime)
+    as_of: Optional[datetime] = None  # the one evaluation time of the run
 
     def add(self, result: tuple[Any, ...]) -> None:
         _, leads, tally, errors, samples, _ = result

@@ -39,7 +39,8 @@ class ExpressionEmitter(NodeVisitor):
         raise s.CompileError(f"{s.at(node)}: cannot compile a {type(node).__name__} node")
 
     def emit(self, node: n.Expr) -> Expr:
-        return self.visit(node)
+        emitted: Expr = self.visit(node)
+        return emitted
 
     def condition(self, node: n.Expr) -> Expr:
         """A node used as a condition: a boolean value alone means `is True`."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Optional, Union
+from typing import Any, BinaryIO, Iterable, Optional, Union, cast
 
 from leadpolicy.tools.diff.result import DiffResult, summarize_leads, version_info
 from leadpolicy.tools.diff.semantic import compare
@@ -52,7 +52,7 @@ def load_version(version: Any) -> Any:
     return leadpolicy.loads(source.text, source.label), source.label
 
 
-def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Optional[Union[str, os.PathLike, Iterable[Any]]] = None,
+def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Optional[Union[str, "os.PathLike[str]", Iterable[Any]]] = None,
                   as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress: Any=None,
                   leads_label: Optional[str] = None, warn: Any=None) -> DiffResult:
     """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
@@ -71,7 +71,7 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
                                          warn=warn)
             label = path
         elif hasattr(leads, "read"):  # a binary stream, such as standard input
-            tally, _ = replay_stream(old, new, leads, as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
+            tally, _ = replay_stream(old, new, cast(BinaryIO, leads), as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
                                      progress=progress, warn=warn)
             name = getattr(leads, "name", None)
             label = leads_label or (name if isinstance(name, str) else "<stream>")

@@ -65,13 +65,13 @@ class Tally:
     total: int = 0
     compared: int = 0  # decided by both versions
     errors_both: int = 0
-    transitions: dict[str, Any] = field(default_factory=dict[str, Any])  # (old stage, new stage) -> leads
-    grades: dict[str, Any] = field(default_factory=dict[str, Any])  # (old grade, new grade) -> leads
+    transitions: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (old stage, new stage) -> leads
+    grades: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (old grade, new grade) -> leads
     deltas: dict[str, Any] = field(default_factory=lambda: {"engagement": {}, "fit": {}})  # score -> {delta in cents: leads}
     largest: dict[str, Any] = field(default_factory=lambda: {"engagement": [], "fit": []})  # score -> [(-|delta|, line, id, old, new)]
-    rules_old: dict[str, Any] = field(default_factory=dict[str, Any])  # rule -> leads it hit (or, demote/disqualify, named in the reason)
-    rules_new: dict[str, Any] = field(default_factory=dict[str, Any])
-    examples: dict[str, Any] = field(default_factory=dict[str, Any])  # (old stage, new stage) -> [(rank, line, id, old, new)]
+    rules_old: dict[str, Any] = field(default_factory=dict)  # rule -> leads it hit (or, demote/disqualify, named in the reason)
+    rules_new: dict[str, Any] = field(default_factory=dict)
+    examples: dict[tuple[Any, Any], list[Any]] = field(default_factory=dict)  # (old stage, new stage) -> [(rank, line, id, old, new)]
     appeared: list[Any] = field(default_factory=lambda: [0, []])  # [leads, [(rank, line, id, message, old decision)]]
     disappeared: list[Any] = field(default_factory=lambda: [0, []])  # [leads, [(rank, line, id, message, new decision)]]
 
@@ -79,18 +79,20 @@ class Tally:
         self.total += other.total
         self.compared += other.compared
         self.errors_both += other.errors_both
-        for mine, theirs in ((self.transitions, other.transitions), (self.grades, other.grades),
-                             (self.rules_old, other.rules_old), (self.rules_new, other.rules_new),
-                             (self.deltas["engagement"], other.deltas["engagement"]), (self.deltas["fit"], other.deltas["fit"])):
+        counters: list[tuple[dict[Any, int], dict[Any, int]]] = [
+            (self.transitions, other.transitions), (self.grades, other.grades),
+            (self.rules_old, other.rules_old), (self.rules_new, other.rules_new),
+            (self.deltas["engagement"], other.deltas["engagement"]), (self.deltas["fit"], other.deltas["fit"])]
+        for mine, theirs in counters:
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
         for score in SCORES:
             self.largest[score] = _keep_lowest(self.largest[score] + other.largest[score], LARGEST)
         for cell, found in other.examples.items():
             self.examples[cell] = _keep_lowest(self.examples.get(cell, []) + found, EXAMPLES)
-        for mine, theirs in ((self.appeared, other.appeared), (self.disappeared, other.disappeared)):
-            mine[0] += theirs[0]
-            mine[1] = _keep_lowest(mine[1] + theirs[1], EXAMPLES)
+        for kept, extra in ((self.appeared, other.appeared), (self.disappeared, other.disappeared)):
+            kept[0] += extra[0]
+            kept[1] = _keep_lowest(kept[1] + extra[1], EXAMPLES)
 
     @property
     def changed_stage(self) -> int:
@@ -263,6 +265,7 @@ def _init_worker(old: tuple[Any, ...], new: tuple[Any, ...], as_of: Any, input_f
 
 
 def _replay_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
+    assert _WORKER is not None, "set by the pool's initializer"
     tally, leads, nbytes = _WORKER.replay(chunk)
     return finish(tally), leads, nbytes
 

@@ -54,7 +54,7 @@ class DiffResult:
         if not self.leads:
             return 0
         errors = self.leads["errors"]
-        return self.leads["changed_stage"] + errors["appeared"] + errors["disappeared"]
+        return int(self.leads["changed_stage"] + errors["appeared"] + errors["disappeared"])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,7 +89,7 @@ def _order(*names: Any) -> dict[str, Any]:
     return rank
 
 
-def _sorted_pairs(counts: dict[str, Any], rank: dict[str, Any]) -> list[dict[str, Any]]:
+def _sorted_pairs(counts: dict[tuple[Any, Any], int], rank: dict[Any, int]) -> list[dict[str, Any]]:
     last = len(rank)
     pairs = sorted(counts.items(), key=lambda item: (rank.get(item[0][0], last), rank.get(item[0][1], last),
                                                      str(item[0][0]), str(item[0][1])))
@@ -100,7 +100,7 @@ def _cents(value: float) -> float:
     return round(value, 2) + 0.0
 
 
-def _value_at(values: list[Any], counts: list[Any], k: int) -> float:
+def _value_at(values: list[float], counts: list[int], k: int) -> float:
     """The k-th smallest value (from 0) of a histogram."""
     seen = 0
     for value, count in zip(values, counts):
@@ -120,7 +120,7 @@ def _quantile(values: list[Any], counts: list[Any], total: int, p: float) -> flo
     return _cents(below + (above - below) * fraction)
 
 
-def _score_stats(histogram: dict[str, Any], largest: list[Any]) -> dict[str, Any]:
+def _score_stats(histogram: dict[float, int], largest: list[Any]) -> dict[str, Any]:
     total = sum(histogram.values())
     if not total:
         return {"changed": 0, "mean": None, "min": None, "q1": None, "median": None, "q3": None, "max": None, "largest": []}
@@ -157,7 +157,7 @@ def hit_differences(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, 
         points_a = a["points"] if a else None
         points_b = b["points"] if b else None
         if points_a != points_b:
-            found.append({"section": (b or a)["section"], "rule": rule, "old": points_a, "new": points_b})
+            found.append({"section": (b or a or {})["section"], "rule": rule, "old": points_a, "new": points_b})
     return found
 
 

@@ -36,7 +36,7 @@ def curve(title: str, rows: list[dict[str, Any]], current: float) -> Markup:
     span = (hi - lo) or 1
 
     def x(v: float) -> float:
-        return round(left + (W - left - 20) * (v - lo) / span, 1)
+        return round(float(left + (W - left - 20) * (v - lo) / span), 1)
 
     def y(v: float) -> float:
         return round(bottom - 160 * v, 1)

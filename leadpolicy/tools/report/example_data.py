@@ -38,7 +38,7 @@ def history(count: int = 3000, seed: int = 7, activities: int = 8) -> Iterator[d
             moment += timedelta(hours=rng.expovariate(1 / (24 * 10 * (1.2 - keen))))
             kind = rng.choices(["page_view", "form_submit", "email_click", "webinar", "chat", "unsubscribe"],
                                [50, 10 + 10 * keen, 15, 5, 5, 2])[0]
-            event = {"type": kind, "at": _stamp(moment)}
+            event: dict[str, Any] = {"type": kind, "at": _stamp(moment)}
             if kind == "page_view":
                 event["path"] = rng.choice(["/blog/a", "/blog/b", "/pricing", "/docs"])
             elif kind == "form_submit":

@@ -21,11 +21,11 @@ EXAMPLES = 5
 BAND_WIDTH = 20.0
 
 
-def quantile(values: array, q: float) -> Optional[float]:
+def quantile(values: "array[float]", q: float) -> Optional[float]:
     """The q-quantile by linear interpolation between closest ranks (as numpy's default); None when empty."""
     if not values:
         return None
-    ordered = sorted(values)
+    ordered: list[float] = sorted(values)
     position = (len(ordered) - 1) * q
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)

@@ -11,7 +11,7 @@ production would, so the replay is exact to the microsecond (docs/report.md).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
 
@@ -159,7 +159,7 @@ def _activity_times(model: TimeModel, activities: Any, lead_id: Any) -> list[tup
     return times
 
 
-def _timed_indices(model: TimeModel, activities: list[Any], lead_id: Any) -> list[tuple[int, int]]:
+def _timed_indices(model: TimeModel, activities: Sequence[Any], lead_id: Any) -> list[tuple[int, int]]:
     """(time, index) of each activity of a declared type, by time."""
     found = []
     for index, activity in enumerate(activities):
@@ -295,4 +295,4 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
 
 
 def _scores_moved(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a["engagement"] != b["engagement"] or a["fit"] != b["fit"]
+    return bool(a["engagement"] != b["engagement"] or a["fit"] != b["fit"])

@@ -17,6 +17,7 @@ _STATE: Optional[tuple[Any, ...]] = None  # (policies, models, end, outcomes) fo
 
 def _replay_lead(lead: Any) -> tuple[Any, ...]:
     """("error", id, error dict) or ("ok", id, outcome, [Replay per policy])."""
+    assert _STATE is not None, "set by the parent before forking"
     policies, models, end, outcomes = _STATE
     lead_id = lead.get("id") if isinstance(lead, dict) else getattr(lead, "lead_id", None)
     try:
