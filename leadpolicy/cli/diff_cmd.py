@@ -17,7 +17,7 @@ class _Problem(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file: Any=None) -> None:
+    def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
 
 

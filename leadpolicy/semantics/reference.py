@@ -29,15 +29,15 @@ __all__ = ["evaluate"]
 MICROS_PER_DAY = 86_400_000_000
 
 
-def evaluate(policy: nodes.Policy, fields: Any, activities: Any=(), as_of: Any=None,
-             previous_stage: Any=None, lead_id: Any=None) -> dict[str, Any]:
+def evaluate(policy: nodes.Policy, fields: Any, activities: Any = (), as_of: Any = None,
+             previous_stage: Any = None, lead_id: Any = None) -> dict[str, Any]:
     """The decision of docs/language-reference.md section 15 for one lead."""
     lead = _read_lead(policy, fields, activities, as_of, previous_stage, lead_id)
     return _Evaluator(policy, lead).decide()
 
 
-def fired_rules(policy: nodes.Policy, fields: Any, activities: Any=(), as_of: Any=None,
-                previous_stage: Any=None, lead_id: Any=None) -> set[tuple[str, str]]:
+def fired_rules(policy: nodes.Policy, fields: Any, activities: Any = (), as_of: Any = None,
+                previous_stage: Any = None, lead_id: Any = None) -> set[tuple[str, str]]:
     """Every rule that fired for this lead, as (kind, name) pairs: engagement and
     fit rules that hit, the grade band chosen, each later stage whose entry condition
     held, each demotion that fired and the disqualify rule that decided. For test

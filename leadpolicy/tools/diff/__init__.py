@@ -53,8 +53,8 @@ def load_version(version: Any) -> Any:
 
 
 def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Optional[Union[str, "os.PathLike[str]", Iterable[Any]]] = None,
-                  as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress: Any=None,
-                  leads_label: Optional[str] = None, warn: Any=None) -> DiffResult:
+                  as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress: Any = None,
+                  leads_label: Optional[str] = None, warn: Any = None) -> DiffResult:
     """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
     one, or an iterable of lead dicts."""
     from leadpolicy.tools.diff.replay import replay_leads, replay_stream
@@ -81,7 +81,7 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
     return DiffResult(version_info(old, old_label), version_info(new, new_label), changes, summary)
 
 
-def diff(old: Any, new: Any, leads: Any=None, as_of: Any=None) -> DiffResult:
+def diff(old: Any, new: Any, leads: Any = None, as_of: Any = None) -> DiffResult:
     """What changes from policy `old` to policy `new`, and, given leads, what it does to them.
 
     `old` and `new`: a loaded `leadpolicy.Policy`, a policy file's path, or git's
