@@ -62,13 +62,13 @@ class _Shower(NodeVisitor):
     def show_GradeValue(self, e: n.GradeValue) -> Any:
         return e.letter, _ATOM
 
-    def show_Engagement(self, e: Any) -> Any:
+    def show_Engagement(self, e: n.Engagement) -> Any:
         return "engagement", _ATOM
 
-    def show_Fit(self, e: Any) -> Any:
+    def show_Fit(self, e: n.Fit) -> Any:
         return "fit", _ATOM
 
-    def show_Grade(self, e: Any) -> Any:
+    def show_Grade(self, e: n.Grade) -> Any:
         return "grade", _ATOM
 
     def show_DaysSince(self, e: n.DaysSince) -> Any:

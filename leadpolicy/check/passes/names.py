@@ -78,19 +78,19 @@ class NamesPass(State):
         return resolved
 
     # literals
-    def expr_Number(self, e: Any, ctx: Any) -> Any:
+    def expr_Number(self, e: n.Number, ctx: Any) -> Any:
         return e, NUMBER
 
-    def expr_String(self, e: Any, ctx: Any) -> Any:
+    def expr_String(self, e: n.String, ctx: Any) -> Any:
         return e, TEXT
 
-    def expr_DateLit(self, e: Any, ctx: Any) -> Any:
+    def expr_DateLit(self, e: n.DateLit, ctx: Any) -> Any:
         return e, DATE
 
-    def expr_Bool(self, e: Any, ctx: Any) -> Any:
+    def expr_Bool(self, e: n.Bool, ctx: Any) -> Any:
         return e, BOOLEAN
 
-    def expr_Paren(self, e: Any, ctx: Any) -> Any:
+    def expr_Paren(self, e: n.Paren, ctx: Any) -> Any:
         return self.expr(e.inner, ctx)
 
     def expr_Name(self, e: n.Name, ctx: _Context) -> Any:
@@ -163,13 +163,13 @@ class NamesPass(State):
             )
         return node, t
 
-    def expr_Engagement(self, e: Any, ctx: Any) -> Any:
+    def expr_Engagement(self, e: n.Engagement, ctx: Any) -> Any:
         return self._scores(e, ctx, e, NUMBER)
 
-    def expr_Fit(self, e: Any, ctx: Any) -> Any:
+    def expr_Fit(self, e: n.Fit, ctx: Any) -> Any:
         return self._scores(e, ctx, e, NUMBER)
 
-    def expr_Grade(self, e: Any, ctx: Any) -> Any:
+    def expr_Grade(self, e: n.Grade, ctx: Any) -> Any:
         if not ctx.allows("grade"):
             help_ = "a grade cannot depend on itself" if ctx.kind == "grade" else None
             self.error("not-allowed", f"`grade` cannot be used in {ctx.what}", e.span, help_)

@@ -155,17 +155,17 @@ class TypesPass(State):
         return replace(e, operand=operand), COND
 
     # -- fallbacks for already-resolved nodes (a policy checked twice)
-    def expr_FieldRef(self, e: Any, ctx: Any) -> Any:
+    def expr_FieldRef(self, e: n.FieldRef, ctx: Any) -> Any:
         return e, self._value_type(e.type)
 
-    def expr_PropRef(self, e: Any, ctx: Any) -> Any:
+    def expr_PropRef(self, e: n.PropRef, ctx: Any) -> Any:
         return e, self._value_type(e.type)
 
-    def expr_StageRef(self, e: Any, ctx: Any) -> Any:
+    def expr_StageRef(self, e: n.StageRef, ctx: Any) -> Any:
         return e, COND
 
-    def expr_EnumValue(self, e: Any, ctx: Any) -> Any:
+    def expr_EnumValue(self, e: n.EnumValue, ctx: Any) -> Any:
         return e, e.type
 
-    def expr_GradeValue(self, e: Any, ctx: Any) -> Any:
+    def expr_GradeValue(self, e: n.GradeValue, ctx: Any) -> Any:
         return e, GRADE
