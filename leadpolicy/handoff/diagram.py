@@ -47,79 +47,79 @@ class Shorthand(NodeVisitor):
         text = self.visit(e)
         return f"({text})" if isinstance(e, (n.And, n.Or, n.Arith)) else text
 
-    def visit_Number(self, e: n.Number) -> Any:
+    def visit_Number(self, e: n.Number) -> str:
         return number(e.value)
 
-    def visit_String(self, e: n.String) -> Any:
+    def visit_String(self, e: n.String) -> str:
         return f'"{e.value}"'
 
-    def visit_DateLit(self, e: n.DateLit) -> Any:
+    def visit_DateLit(self, e: n.DateLit) -> str:
         return e.text or str(e.micros)
 
-    def visit_Bool(self, e: n.Bool) -> Any:
+    def visit_Bool(self, e: n.Bool) -> str:
         return "true" if e.value else "false"
 
-    def visit_EnumValue(self, e: n.EnumValue) -> Any:
+    def visit_EnumValue(self, e: n.EnumValue) -> str:
         return e.member if e.member.isidentifier() else f'"{e.member}"'
 
-    def visit_GradeValue(self, e: n.GradeValue) -> Any:
+    def visit_GradeValue(self, e: n.GradeValue) -> str:
         return e.letter
 
-    def visit_FieldRef(self, e: n.FieldRef) -> Any:
+    def visit_FieldRef(self, e: n.FieldRef) -> str:
         return e.name
 
-    def visit_PropRef(self, e: n.PropRef) -> Any:
+    def visit_PropRef(self, e: n.PropRef) -> str:
         return e.name
 
-    def visit_StageRef(self, e: n.StageRef) -> Any:
+    def visit_StageRef(self, e: n.StageRef) -> str:
         return e.name
 
-    def visit_Engagement(self, e: n.Engagement) -> Any:
+    def visit_Engagement(self, e: n.Engagement) -> str:
         return "engagement"
 
-    def visit_Fit(self, e: n.Fit) -> Any:
+    def visit_Fit(self, e: n.Fit) -> str:
         return "fit"
 
-    def visit_Grade(self, e: n.Grade) -> Any:
+    def visit_Grade(self, e: n.Grade) -> str:
         return "grade"
 
-    def visit_DaysSince(self, e: n.DaysSince) -> Any:
+    def visit_DaysSince(self, e: n.DaysSince) -> str:
         return f"days since {e.field_name}"
 
-    def visit_Neg(self, e: n.Neg) -> Any:
+    def visit_Neg(self, e: n.Neg) -> str:
         return "-" + self._grouped(e.operand)
 
-    def visit_Arith(self, e: n.Arith) -> Any:
+    def visit_Arith(self, e: n.Arith) -> str:
         left = self._grouped(e.left) if e.op == "*" else self.visit(e.left)
         right = self._grouped(e.right) if e.op in "*-" else self.visit(e.right)
         return f"{left} {'×' if e.op == '*' else e.op} {right}"
 
-    def visit_Compare(self, e: n.Compare) -> Any:
+    def visit_Compare(self, e: n.Compare) -> str:
         return f"{self.visit(e.left)} {self.OPS[e.op]} {self.visit(e.right)}"
 
-    def visit_InList(self, e: n.InList) -> Any:
+    def visit_InList(self, e: n.InList) -> str:
         items = ", ".join(self.visit(i) for i in e.items)
         return f"{self.visit(e.operand)} {'not in' if e.negated else 'in'} ({items})"
 
-    def visit_TextTest(self, e: n.TextTest) -> Any:
+    def visit_TextTest(self, e: n.TextTest) -> str:
         return f"{self.visit(e.left)} {e.op} {self.visit(e.right)}"
 
-    def visit_IsMissing(self, e: n.IsMissing) -> Any:
+    def visit_IsMissing(self, e: n.IsMissing) -> str:
         return f"{self.visit(e.operand)} {'present' if e.negated else 'missing'}"
 
-    def visit_Not(self, e: n.Not) -> Any:
+    def visit_Not(self, e: n.Not) -> str:
         return "not " + self._grouped(e.operand)
 
-    def visit_And(self, e: n.And) -> Any:
+    def visit_And(self, e: n.And) -> str:
         return " and ".join(self._grouped(o) if isinstance(o, n.Or) else self.visit(o) for o in e.operands)
 
-    def visit_Or(self, e: n.Or) -> Any:
+    def visit_Or(self, e: n.Or) -> str:
         return " or ".join(self._grouped(o) if isinstance(o, n.And) else self.visit(o) for o in e.operands)
 
-    def visit_AtLeast(self, e: n.AtLeast) -> Any:
+    def visit_AtLeast(self, e: n.AtLeast) -> str:
         return f"at least {e.count} of {len(e.conditions)} conditions"
 
-    def visit_Did(self, e: n.Did) -> Any:
+    def visit_Did(self, e: n.Did) -> str:
         thing = e.activity or "activity"
         text = ("no " if e.negated else "") + (f"{e.times}× " if e.times > 1 else "") + thing
         if e.where is not None:
