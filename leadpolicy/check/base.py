@@ -16,7 +16,7 @@ from leadpolicy.syntax.visitor import NodeVisitor
 
 RESERVED = n.RESERVED_WORDS
 
-CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
+CHANGES = n.CHANGES
 DISQUALIFIED = n.DISQUALIFIED
 
 # Expression types: a FieldType for enums, else one of these words.

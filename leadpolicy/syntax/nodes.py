@@ -45,6 +45,8 @@ class Node:
 # The one home of names the language fixes (the grammar spells them too; the
 # runtime, embedded into compiled modules alone, keeps its own literal copies).
 DISQUALIFIED = "disqualified"  # the reserved state of a disqualified lead
+# A decision's `change` (docs/language-reference.md section 15), in the order reports list them.
+CHANGES = ("new", "unchanged", "promoted", "demoted", DISQUALIFIED, "requalified")
 UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 604800}
 UNIT_NAMES = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the grammar's IDENT

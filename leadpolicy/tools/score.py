@@ -41,6 +41,7 @@ from itertools import chain
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.semantics.runtime import show_value
+from leadpolicy.syntax import nodes as n
 
 __all__ = ["CHUNK_BYTES", "CHUNK_LEADS", "ROW_COLUMNS", "CHANGES", "Scorer", "Summary", "score_stream", "default_jobs",
            "jsonl_chunks", "jsonl_ranges", "csv_chunks"]
@@ -49,7 +50,7 @@ CHUNK_BYTES = 256 * 1024  # JSON Lines per chunk: about 120 acme leads, 7 ms of 
 CHUNK_LEADS = 200  # CSV rows per chunk
 IN_FLIGHT_PER_JOB = 4  # chunks read ahead per worker process
 ROW_COLUMNS = ("id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "rule", "error")
-CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
+CHANGES = n.CHANGES
 _SAMPLE_ERRORS = 3  # error messages kept for the summary
 _UTF8_BOM = b"\xef\xbb\xbf"
 # The output encoder: json.dumps(row) exactly (the same defaults), built once.
