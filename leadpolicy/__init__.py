@@ -8,15 +8,25 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Union
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 
 from leadpolicy.syntax.diagnostics import Diagnostic, LeadDataError, PolicyError
+
+if TYPE_CHECKING:  # annotations only: importing these costs start-up time
+    from leadpolicy.syntax.nodes import Policy as PolicyTree
+    from leadpolicy.tools.diff.result import DiffResult
+
+# What `as_of` may be: a datetime, a date, an ISO 8601 string, or None for now.
+AsOf = Union[datetime, date, str, None]
 
 __all__ = ["load", "loads", "Policy", "Decision", "PolicyError", "LeadDataError", "Diagnostic", "diff", "__version__"]
 __version__ = "0.1.0"
 
-_MODULE_CACHE: dict[str, Any] = {}  # source sha256 -> compiled module
+_MODULE_CACHE: dict[str, ModuleType] = {}  # source sha256 -> compiled module
 
 
 class Decision:
@@ -24,7 +34,7 @@ class Decision:
 
     __slots__ = ("_data",)
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
 
     policy = property(lambda self: self._data["policy"])
@@ -38,7 +48,7 @@ class Decision:
     reason = property(lambda self: self._data["reason"])
     hits = property(lambda self: self._data["hits"])
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return self._data
 
     def __eq__(self, other: object) -> bool:
@@ -51,7 +61,7 @@ class Decision:
 class Policy:
     """A checked, compiled policy, ready to evaluate leads."""
 
-    def __init__(self, tree, source: str, path: str, module, diagnostics: list[Diagnostic]):
+    def __init__(self, tree: PolicyTree, source: str, path: str, module: ModuleType, diagnostics: list[Diagnostic]) -> None:
         self.tree = tree  # the resolved AST
         self.source = source
         self.path = path
@@ -61,26 +71,27 @@ class Policy:
 
     @property
     def name(self) -> str:
-        return self.module.POLICY_NAME
+        return str(self.module.POLICY_NAME)
 
     @property
     def version(self) -> str:
-        return self.module.POLICY_VERSION
+        return str(self.module.POLICY_VERSION)
 
     @property
     def source_sha256(self) -> str:
-        return self.module.SOURCE_SHA256
+        return str(self.module.SOURCE_SHA256)
 
     @property
     def python_source(self) -> str:
-        return self.module.__leadpolicy_source__
+        return str(self.module.__leadpolicy_source__)
 
-    def evaluate(self, fields, activities=(), as_of=None, previous_stage=None, lead_id=None) -> Decision:
+    def evaluate(self, fields: Mapping[str, Any], activities: Iterable[Mapping[str, Any]] = (), as_of: AsOf = None,
+                 previous_stage: Optional[str] = None, lead_id: Any = None) -> Decision:
         """Decide one lead. Raises LeadDataError for data that cannot be read."""
         return Decision(self._evaluate(fields, activities, as_of, previous_stage, lead_id))
 
-    def evaluate_many(self, leads: Iterable, as_of=None, *, as_dicts: bool = False
-                      ) -> Iterator[Union[Decision, dict, LeadDataError]]:
+    def evaluate_many(self, leads: Iterable[Any], as_of: AsOf = None, *, as_dicts: bool = False
+                      ) -> Iterator[Union[Decision, dict[str, Any], LeadDataError]]:
         """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
         (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the batch."""
         from leadpolicy.semantics.runtime import split_lead
@@ -105,7 +116,7 @@ class Policy:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
 
 
-def compile_source(source: str, path: str = "<memory>"):
+def compile_source(source: str, path: str = "<memory>") -> tuple[PolicyTree, str, list[Diagnostic]]:
     """Parse, check and compile; returns (resolved tree, python source, diagnostics).
     Raises PolicyError when the policy has errors."""
     from leadpolicy.backends.python.compiler import compile_policy
@@ -128,8 +139,8 @@ def loads(text: str, path: str = "<memory>") -> Policy:
     module = _MODULE_CACHE.get(key)
     if module is None:
         module = load_module(python, "leadpolicy_compiled_" + key[:16])
-        module.LeadDataError = LeadDataError  # raise the library's own class in-process
-        module.__leadpolicy_source__ = python
+        setattr(module, "LeadDataError", LeadDataError)  # raise the library's own class in-process
+        setattr(module, "__leadpolicy_source__", python)
         _MODULE_CACHE[key] = module
     return Policy(tree, text, path, module, diagnostics)
 
@@ -141,7 +152,8 @@ def load(path: Union[str, Path]) -> Policy:
     return loads(text, str(path))
 
 
-def diff(old, new, leads=None, as_of=None):
+def diff(old: Union[Policy, str, Path], new: Union[Policy, str, Path],
+         leads: Union[str, Path, Iterable[Mapping[str, Any]], None] = None, as_of: AsOf = None) -> DiffResult:
     """What changes from policy `old` to `new` (Policy objects, files, or git `REV:PATH`), and,
     given leads (a JSON Lines or CSV file, or lead dicts), what it does to them. See docs/diff.md."""
     from leadpolicy.tools.diff import diff as run_diff

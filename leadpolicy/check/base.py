@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
@@ -15,7 +16,7 @@ from leadpolicy.syntax.visitor import NodeVisitor
 
 RESERVED = n.RESERVED_WORDS
 
-CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
+CHANGES = n.CHANGES
 DISQUALIFIED = n.DISQUALIFIED
 
 # Expression types: a FieldType for enums, else one of these words.
@@ -41,13 +42,13 @@ class CheckResult:
         return not self.errors
 
 
-def suggest(name: str, candidates) -> Optional[str]:
+def suggest(name: str, candidates: Iterable[str]) -> Optional[str]:
     """The closest candidate, for "did you mean" (case-insensitive first)."""
     candidates = list(candidates)
     for c in candidates:
         if c.lower() == name.lower():
             return c
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    close: list[str] = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
@@ -81,7 +82,7 @@ class State(NodeVisitor):
 
     exhaustive = False  # the passes' shared base; Checker, which combines them, owes every method
 
-    def __init__(self, policy: n.Policy, extra_tests: tuple[n.TestBlock, ...] = (), tests_path: Optional[str] = None):
+    def __init__(self, policy: n.Policy, extra_tests: tuple[n.TestBlock, ...] = (), tests_path: Optional[str] = None) -> None:
         self.policy = policy
         self.path = policy.path
         self.tests_path = tests_path or policy.path
@@ -95,6 +96,16 @@ class State(NodeVisitor):
         self.used_fields: set[str] = set()
         self.used_activities: set[str] = set()
         self._path_override: Optional[str] = None
+        self.rule_names: dict[str, Optional[Span]] = {}  # filled by RulesPass
+
+    if TYPE_CHECKING:
+        # Provided by the other passes (Checker combines them all); declared here so
+        # that each mixin type-checks on its own.
+        def expr(self, e: n.Expr, ctx: _Context) -> tuple[n.Expr, Optional[Type]]: ...
+        def _value_type(self, t: n.FieldType) -> Type: ...
+        def _check_name(self, name: str, span: Optional[Span], what: str) -> None: ...
+        def _unknown_stage(self, name: str, span: Optional[Span]) -> None: ...
+        def _unknown_activity(self, name: str, span: Optional[Span]) -> None: ...
 
     # -- reporting
 
@@ -178,7 +189,7 @@ def _mentions(e: n.Expr, name: str) -> bool:
     return any(isinstance(x, n.Name) and x.name == name for x in _walk_expr(e))
 
 
-def _walk_expr(e: n.Expr):
+def _walk_expr(e: n.Expr) -> Any:
     yield e
     for value in vars(e).values():
         for child in value if isinstance(value, tuple) else (value,):

@@ -4,7 +4,7 @@ fix in the user's own words. Parenthesises by precedence as the grammar does:
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
@@ -29,87 +29,87 @@ class _Shower(NodeVisitor):
         text, level = self.visit(e)
         return f"({text})" if level < outer else text
 
-    def generic_visit(self, node, *args, **kwargs):  # a node kind with no spelling here
+    def generic_visit(self, node: Any, *args: Any, **kwargs: Any) -> Any:  # a node kind with no spelling here
         return "...", _ATOM
 
-    def show_Number(self, e: n.Number):
+    def show_Number(self, e: n.Number) -> tuple[str, int]:
         return e.text or format(e.value, "g"), _ATOM
 
-    def show_String(self, e: n.String):
+    def show_String(self, e: n.String) -> tuple[str, int]:
         return _quote(e.value), _ATOM
 
-    def show_DateLit(self, e: n.DateLit):
+    def show_DateLit(self, e: n.DateLit) -> tuple[str, int]:
         return e.text or "...", _ATOM
 
-    def show_Bool(self, e: n.Bool):
+    def show_Bool(self, e: n.Bool) -> tuple[str, int]:
         return ("true" if e.value else "false"), _ATOM
 
-    def show_Name(self, e: n.Name):
+    def show_Name(self, e: n.Name) -> tuple[str, int]:
         return e.name, _ATOM
 
-    def show_FieldRef(self, e: n.FieldRef):
+    def show_FieldRef(self, e: n.FieldRef) -> tuple[str, int]:
         return e.name, _ATOM
 
-    def show_PropRef(self, e: n.PropRef):
+    def show_PropRef(self, e: n.PropRef) -> tuple[str, int]:
         return e.name, _ATOM
 
-    def show_StageRef(self, e: n.StageRef):
+    def show_StageRef(self, e: n.StageRef) -> tuple[str, int]:
         return e.name, _ATOM
 
-    def show_EnumValue(self, e: n.EnumValue):
+    def show_EnumValue(self, e: n.EnumValue) -> tuple[str, int]:
         return (e.member if e.member.isidentifier() else _quote(e.member)), _ATOM
 
-    def show_GradeValue(self, e: n.GradeValue):
+    def show_GradeValue(self, e: n.GradeValue) -> tuple[str, int]:
         return e.letter, _ATOM
 
-    def show_Engagement(self, e):
+    def show_Engagement(self, e: n.Engagement) -> tuple[str, int]:
         return "engagement", _ATOM
 
-    def show_Fit(self, e):
+    def show_Fit(self, e: n.Fit) -> tuple[str, int]:
         return "fit", _ATOM
 
-    def show_Grade(self, e):
+    def show_Grade(self, e: n.Grade) -> tuple[str, int]:
         return "grade", _ATOM
 
-    def show_DaysSince(self, e: n.DaysSince):
+    def show_DaysSince(self, e: n.DaysSince) -> tuple[str, int]:
         return f"days since {e.field_name}", _ATOM
 
-    def show_Paren(self, e: n.Paren):
+    def show_Paren(self, e: n.Paren) -> tuple[str, int]:
         return "(" + self.text(e.inner, 0) + ")", _ATOM
 
-    def show_Neg(self, e: n.Neg):
+    def show_Neg(self, e: n.Neg) -> tuple[str, int]:
         return "-" + self.text(e.operand, _NEG), _NEG
 
-    def show_Arith(self, e: n.Arith):
+    def show_Arith(self, e: n.Arith) -> tuple[str, int]:
         level = _MUL if e.op == "*" else _ADD
         return f"{self.text(e.left, level)} {e.op} {self.text(e.right, level + 1)}", level
 
-    def show_Compare(self, e: n.Compare):
+    def show_Compare(self, e: n.Compare) -> tuple[str, int]:
         return f"{self.text(e.left, _ADD)} {e.op} {self.text(e.right, _ADD)}", _CMP
 
-    def show_TextTest(self, e: n.TextTest):
+    def show_TextTest(self, e: n.TextTest) -> tuple[str, int]:
         return f"{self.text(e.left, _ADD)} {e.op} {self.text(e.right, _ADD)}", _CMP
 
-    def show_InList(self, e: n.InList):
+    def show_InList(self, e: n.InList) -> tuple[str, int]:
         items = ", ".join(self.text(i, 0) for i in e.items)
         return f"{self.text(e.operand, _ADD)} {'not in' if e.negated else 'in'} ({items})", _CMP
 
-    def show_IsMissing(self, e: n.IsMissing):
+    def show_IsMissing(self, e: n.IsMissing) -> tuple[str, int]:
         return f"{self.text(e.operand, _ADD)} is {'present' if e.negated else 'missing'}", _CMP
 
-    def show_Not(self, e: n.Not):
+    def show_Not(self, e: n.Not) -> tuple[str, int]:
         return "not " + self.text(e.operand, _NOT), _NOT
 
-    def show_And(self, e: n.And):
+    def show_And(self, e: n.And) -> tuple[str, int]:
         return " and ".join(self.text(o, _AND + 1) for o in e.operands), _AND
 
-    def show_Or(self, e: n.Or):
+    def show_Or(self, e: n.Or) -> tuple[str, int]:
         return " or ".join(self.text(o, _OR + 1) for o in e.operands), _OR
 
-    def show_AtLeast(self, e: n.AtLeast):
+    def show_AtLeast(self, e: n.AtLeast) -> tuple[str, int]:
         return f"at least {e.count} of (" + ", ".join(self.text(c, 0) for c in e.conditions) + ")", _ATOM
 
-    def show_Did(self, e: n.Did):
+    def show_Did(self, e: n.Did) -> tuple[str, int]:
         text = ("no " if e.negated else "did ") + (e.activity or "activity")
         if e.where is not None:
             text += " where " + self.text(e.where, 0)

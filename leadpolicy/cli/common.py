@@ -25,7 +25,7 @@ import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Optional, Union
+from typing import IO, Any, Iterable, Iterator, Optional, Union
 
 import click
 
@@ -42,28 +42,28 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 class FileProblem(click.ClickException):
     """A file named on the command line that cannot be used: one line, a fixed status."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE):
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 
-    def show(self, file: Optional[IO] = None) -> None:
+    def show(self, file: Optional[IO[Any]] = None) -> None:
         click.echo(f"{error_label()}: {self.format_message()}", err=True)
 
 
 # ---------------------------------------------------------------- colour
 
 
-def _colour(stream) -> bool:
+def _colour(stream: Any) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     if os.environ.get("NO_COLOR"):
         return False
     try:
-        return stream.isatty()
+        return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
 
 
-def style(text: str, *, err: bool = True, **styles) -> str:
+def style(text: str, *, err: bool = True, **styles: Any) -> str:
     """click.style when the stream it goes to is a terminal; plain text otherwise."""
     return click.style(text, **styles) if _colour(sys.stderr if err else sys.stdout) else text
 
@@ -134,7 +134,7 @@ _SIGNIFICANT = re.compile(r"(?:\s+|#[^\n]*)*")
 def _looks_like_a_policy(text: str, name: str) -> None:
     """Text whose first word (after comments) is not a word at all -- JSON, CSV of
     numbers, HTML -- is some other file given in a policy's place."""
-    start = _SIGNIFICANT.match(text).end()
+    start = _SIGNIFICANT.match(text).end()  # type: ignore[union-attr]  # the pattern matches the empty string
     first = text[start:start + 1]
     if not first:  # nothing but white space and comments
         raise FileProblem(f"{name} is empty: {POLICY_START}", EXIT_FAILED)
@@ -164,7 +164,7 @@ def stable_path(path: Union[str, Path]) -> str:
     return resolved.name
 
 
-def load_policy(path: str):
+def load_policy(path: str) -> Any:
     """Load a policy for a command that needs a working one; exit 1 on errors.
 
     The policy is compiled under its stable name (see `stable_path`), so the
@@ -203,7 +203,7 @@ def policy_files(paths: Iterable[str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def sibling_tests(path: Path):
+def sibling_tests(path: Path) -> Any:
     """The `NAME.tests` file beside `NAME.policy`, parsed, or ((), None, "")."""
     from leadpolicy.syntax.parser import parse_tests
 
@@ -216,7 +216,7 @@ def sibling_tests(path: Path):
     return parse_tests(text, str(tests_path)), str(tests_path), text
 
 
-def check_file(path: Path):
+def check_file(path: Path) -> Any:
     """Parse and check a policy and its sibling tests; returns (diagnostics, sources by path)."""
     from leadpolicy.check.checker import check
     from leadpolicy.syntax.parser import parse
@@ -287,7 +287,7 @@ def to_stdout(output: Optional[str]) -> bool:
 
 
 @contextmanager
-def output_stream(output: Optional[str]) -> Iterator:
+def output_stream(output: Optional[str]) -> Iterator[Any]:
     """A binary stream for the output: standard output for none or `-`, else a
     temporary file beside OUTPUT that replaces it only when the block succeeds."""
     from leadpolicy.tools.atomic import OutputProblem, atomic_writer
@@ -297,6 +297,7 @@ def output_stream(output: Optional[str]) -> Iterator:
         yield sys.stdout.buffer
         sys.stdout.flush()
         return
+    assert output is not None  # to_stdout(None) holds
     if _special(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
         try:
             stream = open(output, "wb")
@@ -308,8 +309,8 @@ def output_stream(output: Optional[str]) -> Iterator:
             yield stream
         return
     try:
-        with atomic_writer(output) as stream:
-            yield stream
+        with atomic_writer(output) as guarded:
+            yield guarded
     except OutputProblem as problem:
         raise FileProblem(str(problem)) from None
 
@@ -334,7 +335,7 @@ def write_output(output: Optional[str], text: str) -> None:
         stream.write(text.encode("utf-8"))
 
 
-def as_of_option(f):
+def as_of_option(f: Any) -> Any:
     return click.option(
         "--as-of",
         metavar="WHEN",
@@ -347,7 +348,7 @@ def plural(count: int, noun: str, many: str = "") -> str:
     return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
-def open_input(path: str):
+def open_input(path: str) -> Any:
     """A binary stream on an input file named on the command line; problems as FileProblem."""
     try:
         return open(path, "rb")

@@ -17,7 +17,7 @@ from leadpolicy.cli.common import FileProblem, load_policy, refuse_overwriting, 
 def compile_command(policy_path: str, output: Optional[str]) -> None:
     """Write the standalone Python module that evaluates the policy (POLICY `-`: standard input)."""
     refuse_overwriting(output, [(policy_path, "the policy")])
-    if not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
+    if output is not None and not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
         raise FileProblem(f"-o {output} would overwrite a policy file with Python: name the module FILE.py")
     policy = load_policy(policy_path)
     write_output(output, policy.python_source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -17,7 +17,7 @@ class _Problem(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:
+    def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
 
 
@@ -67,7 +67,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
               help="Exit 1 when any lead changes (or, =PCT, when more than PCT percent do). Needs --leads.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes for the replay. Default: all cores.")
 @click.option("-o", "--output", metavar="FILE", help="Write the report here (default: standard output).")
-def diff_command(versions: tuple, rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
+def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
                  fmt: str, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
     """What a change to a policy means, and what it does to real leads.
 
@@ -129,7 +129,7 @@ def diff_command(versions: tuple, rev: Optional[str], leads: Optional[str], inpu
         _apply_gate(result, gate)
 
 
-def _load_versions(versions: tuple, rev: Optional[str]):
+def _load_versions(versions: tuple[Any, ...], rev: Optional[str]) -> Any:
     """Both versions, loaded; every error of either shown with its own name, then exit 1."""
     import leadpolicy
     from leadpolicy.syntax.diagnostics import render
@@ -157,9 +157,9 @@ def _load_versions(versions: tuple, rev: Optional[str]):
     return loaded
 
 
-def _render(result, fmt: str, output: Optional[str]) -> str:
+def _render(result: Any, fmt: str, output: Optional[str]) -> str:
     if fmt == "json":
-        return result.to_json()
+        return str(result.to_json())
     if fmt == "markdown":
         from leadpolicy.tools.diff.render_markdown import render_markdown
 
@@ -190,7 +190,7 @@ def _write(text: str, output: Optional[str]) -> None:
         raise _Problem(f"cannot write {output}: {error.strerror or error}") from None
 
 
-def _apply_gate(result, gate: float) -> None:
+def _apply_gate(result: Any, gate: float) -> None:
     leads = result.leads
     changed, total = result.changed_leads(), leads["total"]
     share = 100.0 * changed / total if total else 0.0

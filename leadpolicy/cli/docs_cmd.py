@@ -22,10 +22,10 @@ def docs_command(policy_path: str, output: Optional[str], fmt: Optional[str]) ->
 
     refuse_overwriting(output, [(policy_path, "the policy")])
     if fmt is None:
-        fmt = "markdown" if to_stdout(output) else format_for(output)
+        fmt = "markdown" if output is None or to_stdout(output) else format_for(output)
     if fmt is None:
         raise click.UsageError(f"cannot tell the format of {output}: name it FILE.md (Markdown) or FILE.html (HTML), or give --format")
-    if not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
+    if output is not None and not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
         raise FileProblem(f"-o {output} would overwrite a policy file with a document: name it FILE.md or FILE.html")
     policy = load_policy(policy_path)
     text = render(policy.tree, policy.source, policy.path, fmt)

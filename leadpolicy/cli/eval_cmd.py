@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -21,7 +21,7 @@ from leadpolicy.cli.common import (
 )
 
 
-def _read_lead(source: str) -> dict:
+def _read_lead(source: str) -> dict[str, Any]:
     name = display_name(source)
     if source == STDIN and sys.stdin.isatty():
         click.echo("reading the lead from standard input (end with Ctrl-D; or name a file: leadpolicy eval POLICY LEAD)", err=True)

@@ -6,7 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -15,7 +15,7 @@ from leadpolicy.cli.app import main
 from leadpolicy.cli.common import load_policy, show_diagnostics
 
 
-def _load_other(spec: str):
+def _load_other(spec: str) -> Any:
     import leadpolicy
     from leadpolicy.tools.report.run import read_revision
 

@@ -31,7 +31,7 @@ from leadpolicy.cli.common import (
 class _Progress:
     """A one-line counter on standard error, redrawn at most ten times a second."""
 
-    def __init__(self, total_bytes: Optional[int]):
+    def __init__(self, total_bytes: Optional[int]) -> None:
         import time
 
         self._clock = time.perf_counter

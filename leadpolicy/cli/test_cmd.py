@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -21,7 +21,7 @@ from leadpolicy.cli.common import (
 )
 
 
-def _load_for_tests(path: Path):
+def _load_for_tests(path: Path) -> Any:
     """(policy, tests, problems): problems are rendered diagnostics when the policy
     or its tests do not check."""
     import leadpolicy
@@ -61,7 +61,7 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             problem.show()
             status = max(status, problem.exit_code)
             continue
-        entry: dict = {"path": str(path), "tests": [], "coverage": None, "errors": problems}
+        entry: dict[str, Any] = {"path": str(path), "tests": [], "coverage": None, "errors": problems}
         report.append(entry)
         if problems:
             broken = True

@@ -18,7 +18,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from html import escape
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from leadpolicy.handoff.english import English, duration, number, the_stage
 from leadpolicy.syntax import nodes as n
@@ -36,7 +36,7 @@ class Shorthand(NodeVisitor):
     OPS = {"=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
     def __call__(self, e: n.Expr) -> str:
-        return self.visit(e)
+        return str(self.visit(e))
 
     never_given = frozenset({"Name", "Paren"})  # the checker resolves names and drops parentheses
 
@@ -47,79 +47,79 @@ class Shorthand(NodeVisitor):
         text = self.visit(e)
         return f"({text})" if isinstance(e, (n.And, n.Or, n.Arith)) else text
 
-    def visit_Number(self, e):
+    def visit_Number(self, e: n.Number) -> str:
         return number(e.value)
 
-    def visit_String(self, e):
+    def visit_String(self, e: n.String) -> str:
         return f'"{e.value}"'
 
-    def visit_DateLit(self, e):
+    def visit_DateLit(self, e: n.DateLit) -> str:
         return e.text or str(e.micros)
 
-    def visit_Bool(self, e):
+    def visit_Bool(self, e: n.Bool) -> str:
         return "true" if e.value else "false"
 
-    def visit_EnumValue(self, e):
+    def visit_EnumValue(self, e: n.EnumValue) -> str:
         return e.member if e.member.isidentifier() else f'"{e.member}"'
 
-    def visit_GradeValue(self, e):
+    def visit_GradeValue(self, e: n.GradeValue) -> str:
         return e.letter
 
-    def visit_FieldRef(self, e):
+    def visit_FieldRef(self, e: n.FieldRef) -> str:
         return e.name
 
-    def visit_PropRef(self, e):
+    def visit_PropRef(self, e: n.PropRef) -> str:
         return e.name
 
-    def visit_StageRef(self, e):
+    def visit_StageRef(self, e: n.StageRef) -> str:
         return e.name
 
-    def visit_Engagement(self, e):
+    def visit_Engagement(self, e: n.Engagement) -> str:
         return "engagement"
 
-    def visit_Fit(self, e):
+    def visit_Fit(self, e: n.Fit) -> str:
         return "fit"
 
-    def visit_Grade(self, e):
+    def visit_Grade(self, e: n.Grade) -> str:
         return "grade"
 
-    def visit_DaysSince(self, e):
+    def visit_DaysSince(self, e: n.DaysSince) -> str:
         return f"days since {e.field_name}"
 
-    def visit_Neg(self, e):
+    def visit_Neg(self, e: n.Neg) -> str:
         return "-" + self._grouped(e.operand)
 
-    def visit_Arith(self, e):
+    def visit_Arith(self, e: n.Arith) -> str:
         left = self._grouped(e.left) if e.op == "*" else self.visit(e.left)
         right = self._grouped(e.right) if e.op in "*-" else self.visit(e.right)
         return f"{left} {'×' if e.op == '*' else e.op} {right}"
 
-    def visit_Compare(self, e):
+    def visit_Compare(self, e: n.Compare) -> str:
         return f"{self.visit(e.left)} {self.OPS[e.op]} {self.visit(e.right)}"
 
-    def visit_InList(self, e):
+    def visit_InList(self, e: n.InList) -> str:
         items = ", ".join(self.visit(i) for i in e.items)
         return f"{self.visit(e.operand)} {'not in' if e.negated else 'in'} ({items})"
 
-    def visit_TextTest(self, e):
+    def visit_TextTest(self, e: n.TextTest) -> str:
         return f"{self.visit(e.left)} {e.op} {self.visit(e.right)}"
 
-    def visit_IsMissing(self, e):
+    def visit_IsMissing(self, e: n.IsMissing) -> str:
         return f"{self.visit(e.operand)} {'present' if e.negated else 'missing'}"
 
-    def visit_Not(self, e):
+    def visit_Not(self, e: n.Not) -> str:
         return "not " + self._grouped(e.operand)
 
-    def visit_And(self, e):
+    def visit_And(self, e: n.And) -> str:
         return " and ".join(self._grouped(o) if isinstance(o, n.Or) else self.visit(o) for o in e.operands)
 
-    def visit_Or(self, e):
+    def visit_Or(self, e: n.Or) -> str:
         return " or ".join(self._grouped(o) if isinstance(o, n.And) else self.visit(o) for o in e.operands)
 
-    def visit_AtLeast(self, e):
+    def visit_AtLeast(self, e: n.AtLeast) -> str:
         return f"at least {e.count} of {len(e.conditions)} conditions"
 
-    def visit_Did(self, e):
+    def visit_Did(self, e: n.Did) -> str:
         thing = e.activity or "activity"
         text = ("no " if e.negated else "") + (f"{e.times}× " if e.times > 1 else "") + thing
         if e.where is not None:
@@ -287,13 +287,13 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
     lane = {id(e): k for k, e in enumerate(demotions)}
     lanes_right = BOX_X + BOX_W + LANE_START + max(0, len(demotions) - 1) * LANE_STEP
     label_x = lanes_right + 12
-    below: dict[int, list] = {}  # source index -> [(edge, lines)]
+    below: dict[int, list[Any]] = {}  # source index -> [(edge, lines)]
     for e in picture.demotions:
         below.setdefault(order[e.source], []).append((e, wrap(e.label, DEMOTE_LABEL_W, 3)))
     # Where demotions meet each box's right side, top to bottom: the lines coming down
     # into it (inner lanes first), then the lines leaving it (outer lanes first). So a
     # line's horizontal stretch never crosses another line's lane at the same box.
-    ends: dict[int, list] = {i: [] for i in range(count)}
+    ends: dict[int, list[Any]] = {i: [] for i in range(count)}
     for e in demotions:
         ends[order[e.target]].append((0, lane[id(e)], id(e), "in"))
         ends[order[e.source]].append((1, -lane[id(e)], id(e), "out"))
@@ -311,12 +311,12 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
             heights[i] = max(heights[i], PORT_TOP + PORT_STEP * (len(ends[i]) - 1) + 12)
     top: dict[int, float] = {}
     gap: dict[int, float] = {}  # gap below stage i (between i and i - 1)
-    y = PAD
+    y: float = PAD
     for i in reversed(range(count)):
         top[i] = y
         y += heights[i]
         if i > 0:
-            prom = len(promote_label.get(i, []))
+            prom: float = len(promote_label.get(i, []))
             dem = sum(len(lines) + 0.4 for _, lines in below.get(i, []))
             gap[i] = max(64, LINE_H * max(prom, dem) + 30)
             y += gap[i]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import jinja2
 from markupsafe import Markup, escape
@@ -59,7 +59,7 @@ class MarkdownText(str):
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&$~])")
 
 
-def md_escape(value) -> str:
+def md_escape(value: Any) -> str:
     """Plain text -> Markdown that shows exactly that text, on one line (safe in a table cell)."""
     if isinstance(value, MarkdownText):
         return value
@@ -130,7 +130,7 @@ def html_sentence(prose: Prose) -> Markup:
 class Anchors:
     """Unique, readable ids: `rule-read-a-blog-post`, `stage-mql`, ..."""
 
-    def __init__(self, taken: tuple[str, ...] = ()):
+    def __init__(self, taken: tuple[str, ...] = ()) -> None:
         self.taken = set(taken)
         self.by_key: dict[tuple[str, str], str] = {}
 
@@ -158,12 +158,13 @@ class Row:
 
     id: str
     name: str
-    cells: dict = field(default_factory=dict)
+    cells: dict[str, Any] = field(default_factory=dict)
 
 
 def _uses(expr: Optional[n.Expr]) -> tuple[set[str], set[Optional[str]]]:
     """The fields and activity types a condition reads (None: any activity type)."""
-    fields_, activities = set(), set()
+    fields_: set[str] = set()
+    activities: set[Optional[str]] = set()
     if expr is None:
         return fields_, activities
     for node in expr.walk():
@@ -182,7 +183,7 @@ def _check_resolved(policy: n.Policy) -> None:
             raise ValueError("the handoff document needs a checked policy (run the checker's resolve pass first)")
 
 
-def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict:
+def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[str, Any]:
     """Everything both templates print, as plain data (no format-specific markup)."""
     _check_resolved(policy)
     english = English(policy)
@@ -221,12 +222,12 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict:
             )
         )
 
-    fit_groups = []
-    loose = []
+    fit_groups: list[dict[str, Any]] = []
+    loose: list[Row] = []
     for item in policy.items("fit"):
         if isinstance(item, n.FitGroup):
             fit_groups.append({"name": item.name, "id": anchors("fit", item.name), "rows": [_fit_row(r, english, anchors) for r in item.rules]})
-        else:
+        elif isinstance(item, n.FitRule):
             loose.append(_fit_row(item, english, anchors))
     if loose:
         fit_groups.append({"name": "", "id": anchors("fit", "ungrouped"), "rows": loose})
@@ -274,8 +275,8 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict:
         for name in sorted(used_fields):
             if name in field_users and who not in field_users[name]:
                 field_users[name].append(who)
-        for name in used_activities:
-            for target in activity_users if name is None else [name]:
+        for activity_name in used_activities:
+            for target in activity_users if activity_name is None else [activity_name]:
                 if target in activity_users and who not in activity_users[target]:
                     activity_users[target].append(who)
 
@@ -283,14 +284,14 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict:
         note(f"stage {stage.name}", stage.condition)
     for rule in policy.engagement_rules:
         note(rule.name, None, rule.activity)
-    for rule in policy.fit_rules:
-        note(rule.name, rule.condition)
+    for fit_rule in policy.fit_rules:
+        note(fit_rule.name, fit_rule.condition)
     for band in policy.grades:
         note(f"grade {band.letter}", band.condition)
-    for rule in policy.demotions:
-        note(rule.name, rule.condition)
-    for rule in policy.disqualifications:
-        note(rule.name, rule.condition)
+    for demotion in policy.demotions:
+        note(demotion.name, demotion.condition)
+    for dq in policy.disqualifications:
+        note(dq.name, dq.condition)
 
     fields_ = [
         Row(
@@ -393,7 +394,7 @@ def render(policy: n.Policy, source: str, path: Optional[str] = None, fmt: str =
 
 @lru_cache(maxsize=2)
 def _environment(fmt: str) -> jinja2.Environment:
-    options = dict(
+    options: dict[str, Any] = dict(
         loader=jinja2.FunctionLoader(_template_source),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

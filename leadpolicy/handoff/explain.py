@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 CHANGE_WORDS = {
     "new": "first placement",
@@ -20,7 +20,7 @@ CHANGE_WORDS = {
 }
 
 
-def reason_text(decision: dict) -> str:
+def reason_text(decision: dict[str, Any]) -> str:
     reason = decision["reason"]
     kind, stage, rule = reason["kind"], reason["stage"], reason["rule"]
     if kind == "qualified":
@@ -59,7 +59,7 @@ def moment_text(moment: datetime) -> str:
     return text + "Z"
 
 
-def explain(decision: dict, lead_id: object = None, as_of: Optional[datetime] = None) -> str:
+def explain(decision: dict[str, Any], lead_id: object = None, as_of: Optional[datetime] = None) -> str:
     """Several lines: the stage and change, the evaluation time (when given), the
     reason, scores, grade, every hit."""
     who = lead_label(lead_id)

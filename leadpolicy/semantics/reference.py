@@ -18,7 +18,7 @@ microseconds since the epoch; activities `{type: [(age_micros, props), ...]}`.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from leadpolicy.semantics import runtime
 from leadpolicy.syntax import nodes
@@ -29,15 +29,15 @@ __all__ = ["evaluate"]
 MICROS_PER_DAY = 86_400_000_000
 
 
-def evaluate(policy: nodes.Policy, fields, activities=(), as_of=None,
-             previous_stage=None, lead_id=None) -> dict:
+def evaluate(policy: nodes.Policy, fields: Any, activities: Any = (), as_of: Any = None,
+             previous_stage: Any = None, lead_id: Any = None) -> dict[str, Any]:
     """The decision of docs/language-reference.md section 15 for one lead."""
     lead = _read_lead(policy, fields, activities, as_of, previous_stage, lead_id)
     return _Evaluator(policy, lead).decide()
 
 
-def fired_rules(policy: nodes.Policy, fields, activities=(), as_of=None,
-                previous_stage=None, lead_id=None) -> set[tuple[str, str]]:
+def fired_rules(policy: nodes.Policy, fields: Any, activities: Any = (), as_of: Any = None,
+                previous_stage: Any = None, lead_id: Any = None) -> set[tuple[str, str]]:
     """Every rule that fired for this lead, as (kind, name) pairs: engagement and
     fit rules that hit, the grade band chosen, each later stage whose entry condition
     held, each demotion that fired and the disqualify rule that decided. For test
@@ -61,24 +61,24 @@ def fired_rules(policy: nodes.Policy, fields, activities=(), as_of=None,
 class _Lead:
     """Everything known about one lead while it is evaluated."""
 
-    def __init__(self, as_of: int, fields: dict, activities: dict, previous_stage: Optional[str]):
+    def __init__(self, as_of: int, fields: dict[str, Any], activities: dict[str, Any], previous_stage: Optional[str]) -> None:
         self.as_of = as_of                    # int micros, UTC
         self.fields = fields                  # {field name: value or None}
         self.activities = activities          # {declared type: [(age_micros, props), ...]}
         self.previous_stage = previous_stage  # canonical stage name, "disqualified" or None
-        self.props: Optional[dict] = None     # the current activity's properties, inside `where`
+        self.props: Optional[dict[str, Any]] = None     # the current activity's properties, inside `where`
         self.engagement: Optional[float] = None
         self.fit: Optional[float] = None
         self.grade: Optional[str] = None
         self.stage_holds: dict[int, bool] = {}  # memo: stage index -> entry condition holds
 
 
-def field_schema(policy: nodes.Policy) -> tuple:
+def field_schema(policy: nodes.Policy) -> tuple[Any, ...]:
     """The schema `runtime.read_fields` takes (contract: "Input")."""
     return tuple((decl.name, decl.type.kind, decl.type.members) for decl in policy.fields)
 
 
-def activity_types(policy: nodes.Policy) -> dict:
+def activity_types(policy: nodes.Policy) -> dict[str, Any]:
     """The types `runtime.read_activities` takes (contract: "Input")."""
     return {
         decl.name.lower(): (decl.name, tuple((p.name, p.type.kind, p.type.members) for p in decl.props))
@@ -86,7 +86,7 @@ def activity_types(policy: nodes.Policy) -> dict:
     }
 
 
-def _read_lead(policy, fields, activities, as_of, previous_stage, lead_id) -> _Lead:
+def _read_lead(policy: Any, fields: Any, activities: Any, as_of: Any, previous_stage: Any, lead_id: Any) -> _Lead:
     moment = runtime.read_as_of(as_of)
     return _Lead(
         as_of=moment,
@@ -105,7 +105,7 @@ class _Evaluator(NodeVisitor):
 
     prefix = "visit_"
 
-    def __init__(self, policy: nodes.Policy, lead: _Lead):
+    def __init__(self, policy: nodes.Policy, lead: _Lead) -> None:
         self.policy = policy
         self.lead = lead
         self.stages = policy.stages
@@ -114,11 +114,11 @@ class _Evaluator(NodeVisitor):
 
     # ------------------------------------------------ dispatch
 
-    def value(self, node: nodes.Expr):
+    def value(self, node: nodes.Expr) -> Any:
         """The value of an expression: float, str, int, bool or None (missing)."""
         return self.visit(node)
 
-    def generic_visit(self, node, *args, **kwargs):
+    def generic_visit(self, node: Any, *args: Any, **kwargs: Any) -> None:
         raise TypeError(f"the reference interpreter cannot evaluate {type(node).__name__}")
 
     def holds(self, node: nodes.Expr) -> bool:
@@ -148,24 +148,24 @@ class _Evaluator(NodeVisitor):
 
     # ------------------------------------------------ references
 
-    def visit_Name(self, node: nodes.Name):
+    def visit_Name(self, node: nodes.Name) -> None:
         raise TypeError(f"unresolved name `{node.name}`: evaluate a checked policy (checker.check(...).policy)")
 
-    def visit_Paren(self, node: nodes.Paren):
+    def visit_Paren(self, node: nodes.Paren) -> Any:
         return self.value(node.inner)  # the resolve pass removes these; harmless if one is left
 
-    def visit_FieldRef(self, node: nodes.FieldRef):
+    def visit_FieldRef(self, node: nodes.FieldRef) -> Any:
         return self.lead.fields[node.name]
 
-    def visit_PropRef(self, node: nodes.PropRef):
+    def visit_PropRef(self, node: nodes.PropRef) -> Any:
         if self.lead.props is None:
             raise TypeError(f"property `{node.name}` used outside a `where`")
         return self.lead.props[node.name]
 
-    def visit_Engagement(self, node: nodes.Engagement) -> float:
+    def visit_Engagement(self, node: nodes.Engagement) -> Optional[float]:
         return self.lead.engagement
 
-    def visit_Fit(self, node: nodes.Fit) -> float:
+    def visit_Fit(self, node: nodes.Fit) -> Optional[float]:
         return self.lead.fit
 
     def visit_Grade(self, node: nodes.Grade) -> Optional[str]:
@@ -185,14 +185,14 @@ class _Evaluator(NodeVisitor):
     # ------------------------------------------------ arithmetic (missing in, missing out)
 
     def visit_Neg(self, node: nodes.Neg) -> Optional[float]:
-        operand = self.value(node.operand)
+        operand: Optional[float] = self.value(node.operand)
         if operand is None:
             return None
         return -operand
 
     def visit_Arith(self, node: nodes.Arith) -> Optional[float]:
-        left = self.value(node.left)
-        right = self.value(node.right)
+        left: Optional[float] = self.value(node.left)
+        right: Optional[float] = self.value(node.right)
         if left is None or right is None:
             return None
         if node.op == "+":
@@ -215,27 +215,27 @@ class _Evaluator(NodeVisitor):
         if left is None or right is None:
             return False
         if node.op == "=":
-            return left == right
+            return bool(left == right)
         if node.op == "<":
-            return left < right
+            return bool(left < right)
         if node.op == "<=":
-            return left <= right
+            return bool(left <= right)
         if node.op == ">":
-            return left > right
+            return bool(left > right)
         if node.op == ">=":
-            return left >= right
+            return bool(left >= right)
         raise ValueError(f"unknown comparison `{node.op}`")
 
     def visit_InList(self, node: nodes.InList) -> bool:
         # Section 5: `x in (...)` is false when x is missing; `not in` is `not (x in (...))`.
         operand = self.value(node.operand)
         items = [self.value(item) for item in node.items]
-        is_in = operand is not None and any(operand == item for item in items)
+        is_in = operand is not None and any(bool(operand == item) for item in items)
         return (not is_in) if node.negated else is_in
 
     def visit_TextTest(self, node: nodes.TextTest) -> bool:
-        left = self.value(node.left)
-        right = self.value(node.right)
+        left: Optional[str] = self.value(node.left)
+        right: Optional[str] = self.value(node.right)
         if left is None or right is None:
             return False
         # both sides are already lower-cased (runtime readers, visit_String)
@@ -281,7 +281,7 @@ class _Evaluator(NodeVisitor):
         return (not did) if node.negated else did
 
     def matching(self, activity_type: str, where: Optional[nodes.Expr],
-                 within: Optional[nodes.Duration]) -> list:
+                 within: Optional[nodes.Duration]) -> list[Any]:
         """The (age, props) of that type's activities, in input order, inside the window
         `[as_of - within, as_of]` (age <= within) whose properties satisfy `where`.
         Activities after `as_of` were already dropped by the reader, so 0 <= age."""
@@ -294,7 +294,7 @@ class _Evaluator(NodeVisitor):
             found.append((age, props))
         return found
 
-    def where_holds(self, where: nodes.Expr, props: dict) -> bool:
+    def where_holds(self, where: nodes.Expr, props: dict[str, Any]) -> bool:
         """A `where` condition, with names meaning this activity's properties."""
         outer = self.lead.props
         self.lead.props = props
@@ -341,7 +341,7 @@ class _Evaluator(NodeVisitor):
                 total = max(total, -cap)  # a negative rule's total is never below -max
         return total, len(matched)
 
-    def score_engagement(self) -> tuple[float, list]:
+    def score_engagement(self) -> tuple[float, list[Any]]:
         """Engagement: 0.0, then += each rule's total in file order. Also the hits."""
         engagement = 0.0
         hits = []
@@ -353,7 +353,7 @@ class _Evaluator(NodeVisitor):
                                     "points": total, "count": count}))
         return engagement, hits
 
-    def score_fit(self) -> tuple[float, list]:
+    def score_fit(self) -> tuple[float, list[Any]]:
         """Fit: 0.0, then += points for each rule (groups flattened) whose condition holds."""
         fit = 0.0
         hits = []
@@ -375,7 +375,7 @@ class _Evaluator(NodeVisitor):
 
     # ------------------------------------------------ the decision (sections 6 and 7)
 
-    def decide(self) -> dict:
+    def decide(self) -> dict[str, Any]:
         lead = self.lead
 
         # Section 6, step 1: engagement, fit and grade.
@@ -406,7 +406,7 @@ class _Evaluator(NodeVisitor):
             "hits": self.in_file_order(engagement_hits + fit_hits),
         }
 
-    def place(self, qualified: int) -> tuple[str, dict]:
+    def place(self, qualified: int) -> tuple[str, dict[str, Any]]:
         """Section 6, steps 3-5: the resulting stage name and the reason."""
         # Step 3: the first disqualify rule, in file order, whose condition holds.
         for rule in self.policy.disqualifications:
@@ -427,16 +427,16 @@ class _Evaluator(NodeVisitor):
             if s <= qualified:
                 break
             # take the first demotion rule, in file order, whose source is S and whose condition holds
-            rule = self.first_demotion_from(self.stage_names[s])
+            demotion = self.first_demotion_from(self.stage_names[s])
             # if there is none, stop
-            if rule is None:
+            if demotion is None:
                 break
             # else S = its target, raised to the qualified stage if it is lower
-            last_fired = rule
-            self.demotions_fired.append(rule.name)
-            s = max(self.stage_names.index(rule.target), qualified)
-            if s >= self.stage_names.index(rule.source):
-                raise ValueError(f"demotion rule `{rule.name}` does not go downward")  # checker forbids
+            last_fired = demotion
+            self.demotions_fired.append(demotion.name)
+            s = max(self.stage_names.index(demotion.target), qualified)
+            if s >= self.stage_names.index(demotion.source):
+                raise ValueError(f"demotion rule `{demotion.name}` does not go downward")  # checker forbids
         name = self.stage_names[s]
         if last_fired is None:
             return name, _reason("held", name, None)        # the lead stays where it was
@@ -448,7 +448,7 @@ class _Evaluator(NodeVisitor):
                 return rule
         return None
 
-    def in_file_order(self, hits: list) -> list:
+    def in_file_order(self, hits: list[Any]) -> list[Any]:
         """Section 7: hits in file (source) order of the rules. By each rule's source
         position when every rule has one; otherwise by the position of its block in
         the policy (blocks are kept in file order), then its place in the block."""
@@ -462,5 +462,5 @@ class _Evaluator(NodeVisitor):
         return [hit for _, hit in sorted(hits, key=lambda pair: block_of[pair[1]["section"]])]
 
 
-def _reason(kind: str, stage: str, rule: Optional[str]) -> dict:
+def _reason(kind: str, stage: str, rule: Optional[str]) -> dict[str, Any]:
     return {"kind": kind, "stage": stage, "rule": rule}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
+
+from lark.tree import Meta
 
 from leadpolicy.semantics.runtime import LeadDataError
 
@@ -28,11 +30,11 @@ class Span:
     end: int = 0
 
     @classmethod
-    def from_meta(cls, meta) -> "Span":
+    def from_meta(cls, meta: Meta) -> "Span":
         return cls(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)
 
     @classmethod
-    def from_token(cls, token) -> "Span":
+    def from_token(cls, token: Any) -> "Span":
         return cls(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
 
     def to(self, other: "Span") -> "Span":
@@ -62,7 +64,7 @@ class Diagnostic:
     def column(self) -> Optional[int]:
         return self.span.column if self.span else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "severity": self.severity,
@@ -79,7 +81,7 @@ class Diagnostic:
 class PolicyError(Exception):
     """A policy that does not parse or check; carries every diagnostic."""
 
-    def __init__(self, diagnostics: Sequence[Diagnostic], source: str = ""):
+    def __init__(self, diagnostics: Sequence[Diagnostic], source: str = "") -> None:
         self.diagnostics = list(diagnostics)
         self.source = source
         super().__init__(self._summary())
@@ -100,7 +102,7 @@ class PolicyError(Exception):
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _sort_key(d: Diagnostic):
+def _sort_key(d: Diagnostic) -> Any:
     return (d.path, d.span.start if d.span else -1, d.severity != "error")
 
 

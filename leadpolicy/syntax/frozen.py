@@ -49,14 +49,14 @@ class Frozen:
         return f"{self.__class__.__qualname__}({shown})"
 
 
-def _compare_key(cls: type) -> Callable[[Any], tuple]:
+def _compare_key(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     key = cls.__dict__.get("_frozen_compare_key")
     if key is None:
         names = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
         getter = attrgetter(*names) if names else (lambda _: ())
         key = getter if len(names) != 1 else (lambda obj, get=getter: (get(obj),))
         type.__setattr__(cls, "_frozen_compare_key", key)
-    return key  # type: ignore[no-any-return]
+    return key
 
 
 def _repr_names(cls: type) -> tuple[str, ...]:
@@ -64,7 +64,7 @@ def _repr_names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(cls) if f.repr)
         type.__setattr__(cls, "_frozen_repr_names", names)
-    return names  # type: ignore[no-any-return]
+    return names
 
 
 def _compile_init(cls: type) -> Callable[..., None]:
@@ -110,6 +110,6 @@ def frozen(cls: T) -> T:
     """Make `cls` (a subclass of Frozen) a frozen dataclass."""
     if not issubclass(cls, Frozen):
         raise TypeError(f"@frozen class {cls.__name__} must derive from Frozen")
-    cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
-    cls.__init__ = _first_init  # type: ignore[misc]
+    dataclasses.dataclass(init=False, repr=False, eq=False)(cls)  # bookkeeping, on `cls` itself
+    type.__setattr__(cls, "__init__", _first_init)
     return cls

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import field, fields, replace
-from typing import Iterator, Optional
+from enum import StrEnum
+from typing import Iterator, Optional, TypeVar
 
 from leadpolicy.syntax.diagnostics import Span
 from leadpolicy.syntax.frozen import Frozen, frozen
@@ -46,11 +47,13 @@ class Node(Frozen):
 # The one home of names the language fixes (the grammar spells them too; the
 # runtime, embedded into compiled modules alone, keeps its own literal copies).
 DISQUALIFIED = "disqualified"  # the reserved state of a disqualified lead
+# A decision's `change` (docs/language-reference.md section 15), in the order reports list them.
+CHANGES = ("new", "unchanged", "promoted", "demoted", DISQUALIFIED, "requalified")
 UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 604800}
 UNIT_NAMES = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the grammar's IDENT
-# The words of the language (docs/language-reference.md section 2.4): never names. The parser
-# turns an IDENT spelt like one into its keyword, so the error is at the word itself.
+# The words of the language (docs/language-reference.md section 2). The grammar's IDENT never matches one of
+# them, so a reserved word where a name could stand is always an error at the word itself.
 RESERVED_WORDS = frozenset(
     """and or not in when per where within max did no activity at least times starts ends with contains
     is missing present true false one of text number boolean date decay every otherwise since policy
@@ -59,11 +62,80 @@ RESERVED_WORDS = frozenset(
 )
 
 
+def quote(value: str) -> str:
+    """A string literal that reads back as `value` (the parser's `unquote` undoes it)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def member_text(member: str) -> str:
-    """An enum member as a policy writes it: bare when it is a plain name, else a string literal."""
+    """An enum member as a policy writes it: bare when it is a plain name, else quoted."""
     if IDENTIFIER.fullmatch(member) and member not in RESERVED_WORDS:
         return member
-    return '"' + member.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quote(member)
+
+
+# ---------------------------------------------------------------- kinds
+# Each is a StrEnum, so a kind still equals, hashes and prints as its keyword
+# (`kind == "enum"`, f"{kind}", JSON): code written against the strings keeps
+# working, and mypy checks the spelling. Nodes coerce a plain string on
+# construction (see `_coerce`), so every kind field holds the enum member.
+# Generated code writes `kind.value` (an enum's repr is not a Python literal).
+
+
+class FieldKind(StrEnum):
+    """The type of a field or activity property."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    ENUM = "enum"
+
+
+class BlockKind(StrEnum):
+    """A top-level block's keyword."""
+
+    FIELDS = "fields"
+    ACTIVITIES = "activities"
+    STAGES = "stages"
+    ENGAGEMENT = "engagement"
+    FIT = "fit"
+    GRADES = "grades"
+    DEMOTE = "demote"
+    DISQUALIFY = "disqualify"
+    TEST = "test"
+
+
+class TestValueKind(StrEnum):
+    """The kind of literal written in a test."""
+
+    __test__ = False  # not a pytest class
+
+    STRING = "string"
+    NUMBER = "number"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    BOOL = "bool"
+    WORD = "word"
+
+
+class ExpectKind(StrEnum):
+    """What an `expect` line in a test checks."""
+
+    STAGE = "stage"
+    CHANGE = "change"
+    GRADE = "grade"
+    ENGAGEMENT = "engagement"
+    FIT = "fit"
+    HIT = "hit"
+    NO_HIT = "no_hit"
+
+
+def _coerce(node: Node, name: str, kind: type[StrEnum]) -> None:
+    """Store field `name` of a frozen node as a member of `kind` (given its keyword)."""
+    value = getattr(node, name)
+    if type(value) is not kind:
+        object.__setattr__(node, name, kind(value))
 
 
 @frozen
@@ -82,12 +154,14 @@ class Duration(Node):
 
 @frozen
 class FieldType(Node):
-    kind: str  # "text", "number", "boolean", "date" or "enum"
-    members: tuple[str, ...] = ()
+    kind: FieldKind
+    members: tuple[str, ...] = ()  # an enum type's members, as declared
+
+    def __post_init__(self) -> None:
+        _coerce(self, "kind", FieldKind)
 
     def __str__(self) -> str:
-        """The type as a policy writes it: `number`, `one of (ic, vp, "Vice President")`."""
-        if self.kind == "enum":
+        if self.kind is FieldKind.ENUM:
             return "one of (" + ", ".join(member_text(m) for m in self.members) + ")"
         return self.kind
 
@@ -368,11 +442,14 @@ class DisqualifyRule(Node):
 
 @frozen
 class TestValue(Node):
-    """A literal in a test: kind is "string", "number", "date", "timestamp", "bool" or "word"."""
+    """A literal in a test."""
 
-    kind: str
+    kind: TestValueKind
     value: object
     text: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        _coerce(self, "kind", TestValueKind)
 
 
 @frozen
@@ -392,11 +469,14 @@ class TestActivity(Node):
 
 @frozen
 class Expect(Node):
-    """kind: stage, change, grade, engagement, fit, hit, no_hit."""
+    """One `expect` line of a test."""
 
-    kind: str
+    kind: ExpectKind
     value: object
     op: Optional[str] = None  # for engagement and fit
+
+    def __post_init__(self) -> None:
+        _coerce(self, "kind", ExpectKind)
 
 
 @frozen
@@ -415,12 +495,25 @@ class TestBlock(Node):
 # ---------------------------------------------------------------- blocks and the policy
 
 
+_N = TypeVar("_N", bound=Node)
+
+
 @frozen
 class Block(Node):
-    """A top-level block; kind is its keyword ("fields", "stages", ...)."""
+    """A top-level block: its keyword and its items, in file order.
 
-    kind: str
+    Which items a kind holds: fields -> FieldDecl; activities -> ActivityDecl;
+    stages -> StageDecl; engagement -> EngagementRule and Decay; fit -> FitRule
+    and FitGroup; grades -> GradeBand; demote -> DemoteRule; disqualify ->
+    DisqualifyRule; test -> one TestBlock. `Policy`'s accessors select by
+    class, so what they return is what their annotation says.
+    """
+
+    kind: BlockKind
     items: tuple[Node, ...]
+
+    def __post_init__(self) -> None:
+        _coerce(self, "kind", BlockKind)
 
 
 @frozen
@@ -431,66 +524,68 @@ class Policy(Node):
     blocks: tuple[Block, ...] = ()
     path: str = field(default="<memory>", compare=False)
 
-    def block(self, kind: str) -> Optional[Block]:
+    def block(self, kind: BlockKind | str) -> Optional[Block]:
         """The first block of that kind, or None."""
         for block in self.blocks:
             if block.kind == kind:
                 return block
         return None
 
-    def items(self, kind: str) -> tuple:
+    def items(self, kind: BlockKind | str) -> tuple[Node, ...]:
+        """The items of the first block of that kind (empty when there is none)."""
         block = self.block(kind)
         return block.items if block is not None else ()
 
+    def _of(self, kind: BlockKind, cls: type[_N]) -> tuple[_N, ...]:
+        return tuple(item for item in self.items(kind) if isinstance(item, cls))
+
     @property
     def fields(self) -> tuple[FieldDecl, ...]:
-        return self.items("fields")
+        return self._of(BlockKind.FIELDS, FieldDecl)
 
     @property
     def activities(self) -> tuple[ActivityDecl, ...]:
-        return self.items("activities")
+        return self._of(BlockKind.ACTIVITIES, ActivityDecl)
 
     @property
     def stages(self) -> tuple[StageDecl, ...]:
-        return self.items("stages")
+        return self._of(BlockKind.STAGES, StageDecl)
 
     @property
     def engagement_rules(self) -> tuple[EngagementRule, ...]:
-        return tuple(i for i in self.items("engagement") if isinstance(i, EngagementRule))
+        return self._of(BlockKind.ENGAGEMENT, EngagementRule)
 
     @property
     def decay(self) -> Optional[Decay]:
-        for item in self.items("engagement"):
-            if isinstance(item, Decay):
-                return item
-        return None
+        decays = self._of(BlockKind.ENGAGEMENT, Decay)
+        return decays[0] if decays else None
 
     @property
     def fit_rules(self) -> tuple[FitRule, ...]:
         """Every fit rule in file order, groups flattened (each rule knows its group)."""
         rules: list[FitRule] = []
-        for item in self.items("fit"):
+        for item in self.items(BlockKind.FIT):
             if isinstance(item, FitGroup):
                 rules.extend(item.rules)
-            else:
+            elif isinstance(item, FitRule):
                 rules.append(item)
         return tuple(rules)
 
     @property
     def grades(self) -> tuple[GradeBand, ...]:
-        return self.items("grades")
+        return self._of(BlockKind.GRADES, GradeBand)
 
     @property
     def demotions(self) -> tuple[DemoteRule, ...]:
-        return self.items("demote")
+        return self._of(BlockKind.DEMOTE, DemoteRule)
 
     @property
     def disqualifications(self) -> tuple[DisqualifyRule, ...]:
-        return self.items("disqualify")
+        return self._of(BlockKind.DISQUALIFY, DisqualifyRule)
 
     @property
     def tests(self) -> tuple[TestBlock, ...]:
-        return tuple(b.items[0] for b in self.blocks if b.kind == "test")
+        return tuple(item for b in self.blocks if b.kind is BlockKind.TEST for item in b.items if isinstance(item, TestBlock))
 
     def with_blocks(self, blocks: tuple[Block, ...]) -> "Policy":
         return replace(self, blocks=blocks)

@@ -11,10 +11,11 @@ import re
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
 
 from leadpolicy.semantics.runtime import to_micros
 from leadpolicy.syntax import nodes as n
@@ -24,7 +25,7 @@ from leadpolicy.syntax.nodes import RESERVED_WORDS
 GRAMMAR_FILE = "leadpolicy.lark"
 
 
-def grammar_path():
+def grammar_path() -> Path:
     """The grammar shipped inside the package; in a source checkout, grammar/ beside it."""
     # Plain paths, not importlib.resources: that import alone costs start-up time.
     packaged = Path(__file__).resolve().parents[1] / "grammar" / GRAMMAR_FILE
@@ -53,7 +54,7 @@ class _KeywordsAreNotNames:
     Lark's contextual lexer only turns a word into its keyword where the keyword may come next;
     elsewhere (`x >= and`) it would pass it on as a name, and the error would show further on."""
 
-    def __init__(self, keyword_types: dict[str, str]):
+    def __init__(self, keyword_types: dict[str, str]) -> None:
         self.keyword_types = keyword_types
 
     def __call__(self, token: Token) -> Token:
@@ -97,9 +98,7 @@ def unquote(token: str) -> str:
     return re.sub(r'\\(["\\])', r"\1", token[1:-1])
 
 
-def quote(value: str) -> str:
-    """A string literal that reads back as `value` (the formatter's inverse of unquote)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+quote = n.quote  # its home is nodes.py (the formatter imports it from here)
 
 
 def number_value(text: str) -> float:
@@ -128,11 +127,11 @@ _UNITS = n.UNIT_NAMES
 class _Failed(Exception):
     """A literal that cannot be read; turned into a diagnostic by the parser."""
 
-    def __init__(self, code: str, message: str, span: Span, help: Optional[str] = None):
+    def __init__(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
         self.diagnostic = (code, message, span, help)
 
 
-def _span(meta_or_token) -> Optional[Span]:
+def _span(meta_or_token: Any) -> Optional[Span]:
     if isinstance(meta_or_token, Token):
         return Span.from_token(meta_or_token)
     if getattr(meta_or_token, "empty", True):
@@ -174,28 +173,28 @@ def _whole(token: Token, what: str) -> int:
 
 
 @v_args(meta=True)
-class _Builder(Transformer_NonRecursive):
+class _Builder(Transformer_NonRecursive[Any, Any]):
     """Turns Lark's tree into `nodes`. Run after parsing, so `meta` is filled in."""
 
     # -- header and blocks
 
-    def start(self, meta, children):
+    def start(self, meta: Meta, children: list[Any]) -> Any:
         (name, version, owners), *blocks = children
         return n.Policy(name, version, owners=owners, blocks=tuple(blocks), span=_span(meta))
 
-    def tests_file(self, meta, children):
+    def tests_file(self, meta: Meta, children: list[Any]) -> Any:
         return tuple(children)
 
-    def header(self, meta, children):
+    def header(self, meta: Meta, children: list[Any]) -> Any:
         name, version, *owners = children
         return unquote(name), unquote(version), tuple(owners)
 
-    def owner(self, meta, children):
+    def owner(self, meta: Meta, children: list[Any]) -> Any:
         role, person = children
         return n.Owner(str(role), unquote(person), span=_span(meta))
 
-    def _block(kind):  # noqa: N805 - a factory for the block methods below
-        def build(self, meta, children):
+    def _block(kind: Any) -> Any:  # noqa: N805 - a factory for the block methods below
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
             return n.Block(kind, tuple(c for c in children if c is not None), span=_span(meta))
 
         return build
@@ -209,28 +208,28 @@ class _Builder(Transformer_NonRecursive):
     demote_block = _block("demote")
     disqualify_block = _block("disqualify")
 
-    def test_block(self, meta, children):
+    def test_block(self, meta: Meta, children: list[Any]) -> Any:
         name, *items = children
         test = self._test(unquote(name), items, _span(meta))
-        return n.Block("test", (test,), span=_span(meta))
+        return n.Block(n.BlockKind.TEST, (test,), span=_span(meta))
 
     # -- declarations
 
-    def field_decl(self, meta, children):
+    def field_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, type_, description = children
         return n.FieldDecl(
             str(name), type_, unquote(description) if description else None, name_span=_span(name), span=_span(meta)
         )
 
-    def type_spec(self, meta, children):
+    def type_spec(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
-        return n.FieldType(str(token), span=_span(meta))
+        return n.FieldType(n.FieldKind(str(token)), span=_span(meta))
 
-    def enum_spec(self, meta, children):
+    def enum_spec(self, meta: Meta, children: list[Any]) -> Any:
         members = tuple(unquote(t) if t.type == "STRING" else str(t) for t in children)
-        return n.FieldType("enum", members, span=_span(meta))
+        return n.FieldType(n.FieldKind.ENUM, members, span=_span(meta))
 
-    def activity_decl(self, meta, children):
+    def activity_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, props, description = children
         return n.ActivityDecl(
             str(name),
@@ -240,14 +239,14 @@ class _Builder(Transformer_NonRecursive):
             span=_span(meta),
         )
 
-    def prop_list(self, meta, children):
+    def prop_list(self, meta: Meta, children: list[Any]) -> Any:
         return tuple(children)
 
-    def prop_decl(self, meta, children):
+    def prop_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, type_ = children
         return n.PropDecl(str(name), type_, name_span=_span(name), span=_span(meta))
 
-    def stage_decl(self, meta, children):
+    def stage_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, description, condition = children
         return n.StageDecl(
             str(name),
@@ -257,7 +256,7 @@ class _Builder(Transformer_NonRecursive):
             span=_span(meta),
         )
 
-    def engagement_rule(self, meta, children):
+    def engagement_rule(self, meta: Meta, children: list[Any]) -> Any:
         name, (points, points_text), activity, where, within, max_ = children
         return n.EngagementRule(
             unquote(name),
@@ -272,33 +271,33 @@ class _Builder(Transformer_NonRecursive):
             span=_span(meta),
         )
 
-    def max(self, meta, children):
+    def max(self, meta: Meta, children: list[Any]) -> Any:
         return children[0]
 
-    def decay(self, meta, children):
+    def decay(self, meta: Meta, children: list[Any]) -> Any:
         percent, every = children
         return n.Decay(_finite(percent), every, percent_text=str(percent), span=_span(meta))
 
-    def fit_group(self, meta, children):
+    def fit_group(self, meta: Meta, children: list[Any]) -> Any:
         name, *rules = children
         grouped = tuple(
             n.FitRule(r.name, r.points, r.condition, str(name), points_text=r.points_text, span=r.span) for r in rules
         )
         return n.FitGroup(str(name), grouped, name_span=_span(name), span=_span(meta))
 
-    def fit_rule(self, meta, children):
+    def fit_rule(self, meta: Meta, children: list[Any]) -> Any:
         name, (points, points_text), condition = children
         return n.FitRule(unquote(name), points, condition, None, points_text=points_text, span=_span(meta))
 
-    def grade_when(self, meta, children):
+    def grade_when(self, meta: Meta, children: list[Any]) -> Any:
         letter, condition = children
         return n.GradeBand(str(letter), condition, name_span=_span(letter), span=_span(meta))
 
-    def grade_otherwise(self, meta, children):
+    def grade_otherwise(self, meta: Meta, children: list[Any]) -> Any:
         (letter,) = children
         return n.GradeBand(str(letter), None, name_span=_span(letter), span=_span(meta))
 
-    def demote_rule(self, meta, children):
+    def demote_rule(self, meta: Meta, children: list[Any]) -> Any:
         name, source, target, condition = children
         return n.DemoteRule(
             unquote(name),
@@ -310,11 +309,11 @@ class _Builder(Transformer_NonRecursive):
             span=_span(meta),
         )
 
-    def disqualify_rule(self, meta, children):
+    def disqualify_rule(self, meta: Meta, children: list[Any]) -> Any:
         name, condition = children
         return n.DisqualifyRule(unquote(name), condition, span=_span(meta))
 
-    def points(self, meta, children):
+    def points(self, meta: Meta, children: list[Any]) -> Any:
         sign = children[0] if len(children) == 2 else None
         number = children[-1]
         value = _finite(number)
@@ -322,10 +321,10 @@ class _Builder(Transformer_NonRecursive):
             value = -value
         return value, (str(sign) if sign else "") + str(number)
 
-    def within(self, meta, children):
+    def within(self, meta: Meta, children: list[Any]) -> Any:
         return children[0]
 
-    def duration(self, meta, children):
+    def duration(self, meta: Meta, children: list[Any]) -> Any:
         amount, unit = children
         value = number_value(amount)
         if value <= 0:
@@ -344,20 +343,20 @@ class _Builder(Transformer_NonRecursive):
 
     # -- conditions
 
-    def or_(self, meta, children):
+    def or_(self, meta: Meta, children: list[Any]) -> Any:
         return n.Or(_flatten(n.Or, children), span=_span(meta))
 
-    def and_(self, meta, children):
+    def and_(self, meta: Meta, children: list[Any]) -> Any:
         return n.And(_flatten(n.And, children), span=_span(meta))
 
-    def not_(self, meta, children):
+    def not_(self, meta: Meta, children: list[Any]) -> Any:
         return n.Not(children[0], span=_span(meta))
 
-    def did_open(self, meta, children):
+    def did_open(self, meta: Meta, children: list[Any]) -> Any:
         keyword, activity, where = children
         return self._did(meta, keyword, activity, where, 1, None)
 
-    def did(self, meta, children):
+    def did(self, meta: Meta, children: list[Any]) -> Any:
         keyword, activity, *rest = children
         where, times, within = None, 1, None
         for part in rest:
@@ -369,7 +368,7 @@ class _Builder(Transformer_NonRecursive):
                 where = part
         return self._did(meta, keyword, activity, where, times, within)
 
-    def _did(self, meta, keyword, activity, where, times, within):
+    def _did(self, meta: Meta, keyword: Any, activity: Any, where: Any, times: Any, within: Any) -> Any:
         return n.Did(
             None if activity.type == "ANY_ACTIVITY" else str(activity),
             where,
@@ -380,26 +379,26 @@ class _Builder(Transformer_NonRecursive):
             span=_span(meta),
         )
 
-    def times_clause(self, meta, children):
+    def times_clause(self, meta: Meta, children: list[Any]) -> Any:
         return ("times", _whole(children[0], "the number of times"))
 
-    def compare(self, meta, children):
+    def compare(self, meta: Meta, children: list[Any]) -> Any:
         left, op, right = children
         return n.Compare(str(op), left, right, span=_span(meta))
 
-    def in_(self, meta, children):
+    def in_(self, meta: Meta, children: list[Any]) -> Any:
         operand, items = children
         return n.InList(operand, items, False, span=_span(meta))
 
-    def not_in(self, meta, children):
+    def not_in(self, meta: Meta, children: list[Any]) -> Any:
         operand, items = children
         return n.InList(operand, items, True, span=_span(meta))
 
-    def in_items(self, meta, children):
+    def in_items(self, meta: Meta, children: list[Any]) -> Any:
         return tuple(children)
 
-    def _text_test(op):  # noqa: N805
-        def build(self, meta, children):
+    def _text_test(op: Any) -> Any:  # noqa: N805
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
             left, right = children
             return n.TextTest(op, left, right, span=_span(meta))
 
@@ -409,13 +408,13 @@ class _Builder(Transformer_NonRecursive):
     ends_with = _text_test("ends with")
     contains = _text_test("contains")
 
-    def is_missing(self, meta, children):
+    def is_missing(self, meta: Meta, children: list[Any]) -> Any:
         return n.IsMissing(children[0], False, span=_span(meta))
 
-    def is_present(self, meta, children):
+    def is_present(self, meta: Meta, children: list[Any]) -> Any:
         return n.IsMissing(children[0], True, span=_span(meta))
 
-    def at_least(self, meta, children):
+    def at_least(self, meta: Meta, children: list[Any]) -> Any:
         count, *conditions = children
         value = number_value(count)
         if math.isinf(value) or value != int(value) or value > MAX_COUNT:
@@ -424,71 +423,71 @@ class _Builder(Transformer_NonRecursive):
             )
         return n.AtLeast(int(value), tuple(conditions), span=_span(meta))
 
-    def add(self, meta, children):
+    def add(self, meta: Meta, children: list[Any]) -> Any:
         left, _, right = children
         return n.Arith("+", left, right, span=_span(meta))
 
-    def sub(self, meta, children):
+    def sub(self, meta: Meta, children: list[Any]) -> Any:
         left, _, right = children
         return n.Arith("-", left, right, span=_span(meta))
 
-    def mul(self, meta, children):
+    def mul(self, meta: Meta, children: list[Any]) -> Any:
         left, right = children
         return n.Arith("*", left, right, span=_span(meta))
 
-    def neg(self, meta, children):
+    def neg(self, meta: Meta, children: list[Any]) -> Any:
         return n.Neg(children[1], span=_span(meta))
 
-    def engagement(self, meta, children):
+    def engagement(self, meta: Meta, children: list[Any]) -> Any:
         return n.Engagement(span=_span(meta))
 
-    def fit(self, meta, children):
+    def fit(self, meta: Meta, children: list[Any]) -> Any:
         return n.Fit(span=_span(meta))
 
-    def grade(self, meta, children):
+    def grade(self, meta: Meta, children: list[Any]) -> Any:
         return n.Grade(span=_span(meta))
 
-    def days_since(self, meta, children):
+    def days_since(self, meta: Meta, children: list[Any]) -> Any:
         (name,) = children
         return n.DaysSince(str(name), name_span=_span(name), span=_span(meta))
 
-    def paren(self, meta, children):
+    def paren(self, meta: Meta, children: list[Any]) -> Any:
         return n.Paren(children[0], span=_span(meta))
 
-    def name(self, meta, children):
+    def name(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
         return n.Name(str(token), span=_span(token))
 
-    def number(self, meta, children):
+    def number(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
         return n.Number(_finite(token), text=str(token), span=_span(token))
 
-    def neg_number(self, meta, children):
+    def neg_number(self, meta: Meta, children: list[Any]) -> Any:
         _, token = children
         return n.Number(-_finite(token), text="-" + str(token), span=_span(meta))
 
-    def string(self, meta, children):
+    def string(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
         return n.String(unquote(token), span=_span(token))
 
-    def date(self, meta, children):
+    def date(self, meta: Meta, children: list[Any]) -> Any:
         return _date_literal(children[0])
 
     timestamp = date
 
-    def true(self, meta, children):
+    def true(self, meta: Meta, children: list[Any]) -> Any:
         return n.Bool(True, span=_span(meta))
 
-    def false(self, meta, children):
+    def false(self, meta: Meta, children: list[Any]) -> Any:
         return n.Bool(False, span=_span(meta))
 
     # -- tests
 
-    def _test(self, name: str, items: list, span: Optional[Span]) -> n.TestBlock:
+    def _test(self, name: str, items: list[Any], span: Optional[Span]) -> n.TestBlock:
         as_of = previous = previous_span = None
-        fields: tuple = ()
-        activities: list = []
-        expectations: list = []
+        fields: tuple[Any, ...] = ()
+        activities: list[Any] = []
+        expectations: list[Any] = []
         for kind, value, item_span in items:
             if kind == "as_of":
                 as_of = value
@@ -511,47 +510,47 @@ class _Builder(Transformer_NonRecursive):
             span=span,
         )
 
-    def as_of(self, meta, children):
+    def as_of(self, meta: Meta, children: list[Any]) -> Any:
         literal = _date_literal(children[0])
         return ("as_of", _test_value(literal), _span(meta))
 
-    def previous_stage(self, meta, children):
+    def previous_stage(self, meta: Meta, children: list[Any]) -> Any:
         return ("previous_stage", str(children[0]), _span(children[0]))
 
-    def test_fields(self, meta, children):
+    def test_fields(self, meta: Meta, children: list[Any]) -> Any:
         return ("fields", tuple(c for c in children if c is not None), _span(meta))
 
-    def field_value(self, meta, children):
+    def field_value(self, meta: Meta, children: list[Any]) -> Any:
         name, value = children
         return n.TestField(str(name), _test_value(value), span=_span(meta))
 
     prop_value = field_value
 
-    def word(self, meta, children):
+    def word(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
-        return n.TestValue("word", str(token), text=str(token), span=_span(token))
+        return n.TestValue(n.TestValueKind.WORD, str(token), text=str(token), span=_span(token))
 
-    def test_activity(self, meta, children):
+    def test_activity(self, meta: Meta, children: list[Any]) -> Any:
         name, props, count, when = children
         ago = when if isinstance(when, n.Duration) else None
         at = None if ago is not None else when
         activity = n.TestActivity(str(name), props or (), count or 1, ago, at, span=_span(meta))
         return ("activity", activity, _span(meta))
 
-    def activity_props(self, meta, children):
+    def activity_props(self, meta: Meta, children: list[Any]) -> Any:
         return tuple(c for c in children if c is not None)
 
-    def count(self, meta, children):
+    def count(self, meta: Meta, children: list[Any]) -> Any:
         return _whole(children[0], "the number of times")
 
-    def ago(self, meta, children):
+    def ago(self, meta: Meta, children: list[Any]) -> Any:
         return self.duration(meta, children)
 
-    def at_time(self, meta, children):
+    def at_time(self, meta: Meta, children: list[Any]) -> Any:
         return _test_value(_date_literal(children[0]))
 
-    def _expect(kind):  # noqa: N805
-        def build(self, meta, children):
+    def _expect(kind: Any) -> Any:  # noqa: N805
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
             token = children[-1]  # `expect no hit` keeps the NO token before it
             value = unquote(token) if token.type == "STRING" else str(token)
             return ("expect", n.Expect(kind, value, span=_span(meta)), _span(meta))
@@ -564,8 +563,8 @@ class _Builder(Transformer_NonRecursive):
     expect_hit = _expect("hit")
     expect_no_hit = _expect("no_hit")
 
-    def _expect_score(kind):  # noqa: N805
-        def build(self, meta, children):
+    def _expect_score(kind: Any) -> Any:  # noqa: N805
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
             op, value = children
             return ("expect", n.Expect(kind, value, str(op), span=_span(meta)), _span(meta))
 
@@ -574,14 +573,14 @@ class _Builder(Transformer_NonRecursive):
     expect_engagement = _expect_score("engagement")
     expect_fit = _expect_score("fit")
 
-    def signed(self, meta, children):
+    def signed(self, meta: Meta, children: list[Any]) -> Any:
         sign = children[0] if len(children) == 2 and children[0] is not None else None
         value = _finite(children[-1])
         return -value if sign else value
 
 
-def _flatten(kind, children) -> tuple:
-    out: list = []
+def _flatten(kind: Any, children: list[Any]) -> tuple[Any, ...]:
+    out: list[Any] = []
     for child in children:
         if isinstance(child, kind):
             out.extend(child.operands)
@@ -590,17 +589,17 @@ def _flatten(kind, children) -> tuple:
     return tuple(out)
 
 
-def _test_value(node) -> n.TestValue:
+def _test_value(node: Any) -> n.TestValue:
     if isinstance(node, n.TestValue):
         return node
     if isinstance(node, n.Number):
-        return n.TestValue("number", node.value, text=node.text, span=node.span)
+        return n.TestValue(n.TestValueKind.NUMBER, node.value, text=node.text, span=node.span)
     if isinstance(node, n.String):
-        return n.TestValue("string", node.value, span=node.span)
+        return n.TestValue(n.TestValueKind.STRING, node.value, span=node.span)
     if isinstance(node, n.Bool):
-        return n.TestValue("bool", node.value, span=node.span)
+        return n.TestValue(n.TestValueKind.BOOL, node.value, span=node.span)
     if isinstance(node, n.DateLit):
-        return n.TestValue("timestamp" if node.has_time else "date", node.micros, text=node.text, span=node.span)
+        return n.TestValue(n.TestValueKind.TIMESTAMP if node.has_time else n.TestValueKind.DATE, node.micros, text=node.text, span=node.span)
     raise TypeError(f"not a test value: {node!r}")
 
 
@@ -646,7 +645,7 @@ _OPERATORS = frozenset(
 )
 
 
-def _open_bracket(stack: list, end: int) -> tuple[int, Optional[str]]:
+def _open_bracket(stack: list[Any], end: int) -> tuple[int, Optional[str]]:
     """The innermost unclosed `{` or `(` on the parser's stack before `end`, and the word before it.
     Closed brackets have been reduced into subtrees by then, so a bracket token left there is open."""
     for index in range(end - 1, -1, -1):
@@ -657,7 +656,7 @@ def _open_bracket(stack: list, end: int) -> tuple[int, Optional[str]]:
     return -1, None
 
 
-def _declared_here(stack: list) -> Optional[str]:
+def _declared_here(stack: list[Any]) -> Optional[str]:
     """What a name at this point of a declaration would declare, or None (an operand, a reference)."""
     previous = str(stack[-1]) if stack and isinstance(stack[-1], Token) else None
     index, keyword = _open_bracket(stack, len(stack))
@@ -730,8 +729,8 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
         return _reserved_word_diagnostic(error, path)
     line, column = max(error.line, 1), max(error.column, 1)
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
-        span = Span(line, column, line, column + 1, error.pos_in_stream, error.pos_in_stream + 1)
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""  # type: ignore[index,operator]  # lark: Optional, always set here
+        span = Span(line, column, line, column + 1, error.pos_in_stream, error.pos_in_stream + 1)  # type: ignore[arg-type,operator]  # as above
         if char == '"':
             return Diagnostic(
                 "syntax-error",
@@ -777,7 +776,8 @@ def _expected_help(error: UnexpectedInput) -> Optional[str]:
 
 def parse(text: str, path: str = "<memory>") -> n.Policy:
     """Parse a policy file. Raises PolicyError with a syntax diagnostic."""
-    return _parse(text, path, "start")
+    policy: n.Policy = _parse(text, path, "start")
+    return policy
 
 
 def parse_tests(text: str, path: str = "<memory>") -> tuple[n.TestBlock, ...]:
@@ -793,7 +793,7 @@ MAX_PARSE_DEPTH = 2_000  # Lark tree levels (a long `or` chain is deep there, fl
 _CHAINS = frozenset({"or_", "and_"})
 
 
-def _flatten_chains(tree: Tree) -> None:
+def _flatten_chains(tree: Tree[Any]) -> None:
     """Make each `a or b or c ...` (and each `and` chain) one node with every operand
     as a child, in place. LALR builds such a chain as a left spine one level per
     operator, so a 50,000-member list of `or`ed tests would otherwise be 50,000
@@ -802,7 +802,7 @@ def _flatten_chains(tree: Tree) -> None:
     while stack:
         node = stack.pop()
         if node.data in _CHAINS:
-            operands: list = []
+            operands: list[Any] = []
             current = node
             while isinstance(current, Tree) and current.data == node.data:
                 operands.extend(reversed(current.children[1:]))
@@ -813,7 +813,7 @@ def _flatten_chains(tree: Tree) -> None:
         stack.extend(child for child in node.children if isinstance(child, Tree))
 
 
-def _too_deep(tree: Tree) -> Optional[Tree]:
+def _too_deep(tree: Tree[Any]) -> Optional[Tree[Any]]:
     """The first subtree nested deeper than the back ends promise to handle, or None.
     Iterative, so that a hostile input cannot exhaust the stack here."""
     stack = [(tree, 0)]
@@ -877,7 +877,7 @@ def _bad_character(text: str, path: str) -> Optional[PolicyError]:
     )
 
 
-def _parse(text: str, path: str, start: str):
+def _parse(text: str, path: str, start: str) -> Any:
     bad = _bad_character(text, path)
     if bad is not None:
         raise bad
@@ -897,9 +897,9 @@ def _parse(text: str, path: str, start: str):
             code, message, span, help_ = original.diagnostic
             raise PolicyError([Diagnostic(code, "error", message, span, help_, path)], text) from None
         raise
-    depth, deepest = _expression_depth(result if isinstance(result, n.Node) else n.Block("tests", result))
+    depth, deepest = _expression_depth(result if isinstance(result, n.Node) else n.Block(n.BlockKind.TEST, result))
     if depth > MAX_NESTING:
-        raise _nesting_error(deepest.span, path, text, f"this condition nests more than {MAX_NESTING} levels deep")
+        raise _nesting_error(deepest.span if deepest is not None else None, path, text, f"this condition nests more than {MAX_NESTING} levels deep")
     if isinstance(result, n.Policy):
         from dataclasses import replace
 

@@ -34,7 +34,7 @@ def grammar_sha256(grammar: str) -> str:
 
 
 def build(grammar: str, **extra: Any) -> Lark:
-    return Lark(grammar, **OPTIONS, **extra)  # type: ignore[arg-type]
+    return Lark(grammar, **OPTIONS, **extra)
 
 
 def load(grammar: str, **extra: Any) -> Lark:
@@ -46,7 +46,9 @@ def load(grammar: str, **extra: Any) -> Lark:
         return build(grammar, **extra)
     if parse_tables.GRAMMAR_SHA256 != grammar_sha256(grammar) or parse_tables.LARK_VERSION != lark.__version__:
         return build(grammar, **extra)
-    return Lark._load_from_dict(parse_tables.DATA, parse_tables.MEMO, **extra)
+    # a private Lark API (no annotations): what `Lark.load` does with a pickle, here from literals
+    parser: Lark = Lark._load_from_dict(parse_tables.DATA, parse_tables.MEMO, **extra)  # type: ignore[no-untyped-call]
+    return parser
 
 
 def tables_source(grammar: str) -> str:

@@ -23,7 +23,7 @@ __all__ = ["OutputProblem", "atomic_writer", "write_atomically", "why"]
 class OutputProblem(OSError):
     """An output that cannot be written; `str()` is one line naming the path."""
 
-    def __init__(self, path: Union[str, Path], reason: str):
+    def __init__(self, path: Union[str, Path], reason: str) -> None:
         super().__init__(f"cannot write {path}: {reason}")
         self.path = str(path)
         self.reason = reason
@@ -105,7 +105,7 @@ class _Guarded:
     """The temporary file, as the writer sees it: a failed write (a full disk) is an
     OutputProblem naming the target, while other errors in the block pass unchanged."""
 
-    def __init__(self, stream: BinaryIO, shown: str):
+    def __init__(self, stream: BinaryIO, shown: str) -> None:
         self._stream = stream
         self._shown = shown
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 __all__ = ["CsvHeaderError", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS"]
 
@@ -43,8 +43,8 @@ class CsvLayout:
     id_at: int = -1
     stage_at: int = -1
     activities_at: int = -1
-    field_columns: list = field(default_factory=list)  # (declared field name, column index)
-    warnings: list = field(default_factory=list)
+    field_columns: list[Any] = field(default_factory=list)  # (declared field name, column index)
+    warnings: list[Any] = field(default_factory=list)
 
     @property
     def ids_are_line_numbers(self) -> bool:
@@ -65,8 +65,8 @@ def read_header(header: list[str], fields: Iterable[str]) -> CsvLayout:
     declared = list(fields)
     by_exact = {name: name for name in declared}
     by_normal: dict[str, str] = {}
-    for name in declared:
-        by_normal.setdefault(normal(name), name)
+    for declared_name in declared:
+        by_normal.setdefault(normal(declared_name), declared_name)
     layout = CsvLayout(width=len(header))
     seen: dict[str, int] = {}  # what a column names -> its index
     for index, raw in enumerate(header):
@@ -76,7 +76,7 @@ def read_header(header: list[str], fields: Iterable[str]) -> CsvLayout:
                 layout.warnings.append(f"column {index + 1} has no name and is ignored")
             continue
         target = _SPECIAL.get(key)
-        name = target or by_exact.get(raw.strip()) or by_normal.get(key)
+        name: Optional[str] = target or by_exact.get(raw.strip()) or by_normal.get(key)
         if name is None:
             layout.warnings.append(_unknown(raw, index, declared))
             continue

@@ -36,10 +36,12 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import chain
-from typing import BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.semantics.runtime import show_value
+from leadpolicy.syntax import nodes as n
 
 __all__ = ["CHUNK_BYTES", "CHUNK_LEADS", "ROW_COLUMNS", "CHANGES", "Scorer", "Summary", "score_stream", "default_jobs",
            "jsonl_chunks", "jsonl_ranges", "csv_chunks"]
@@ -48,7 +50,7 @@ CHUNK_BYTES = 256 * 1024  # JSON Lines per chunk: about 120 acme leads, 7 ms of 
 CHUNK_LEADS = 200  # CSV rows per chunk
 IN_FLIGHT_PER_JOB = 4  # chunks read ahead per worker process
 ROW_COLUMNS = ("id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "rule", "error")
-CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
+CHANGES = n.CHANGES
 _SAMPLE_ERRORS = 3  # error messages kept for the summary
 _UTF8_BOM = b"\xef\xbb\xbf"
 # The output encoder: json.dumps(row) exactly (the same defaults), built once.
@@ -66,7 +68,7 @@ def default_jobs() -> int:
 # ---------------------------------------------------------------- reading the input
 
 
-def jsonl_chunks(stream: BinaryIO, size: int = 0) -> Iterator[tuple]:
+def jsonl_chunks(stream: BinaryIO, size: int = 0) -> Iterator[tuple[Any, ...]]:
     """(number of the first line, whole lines as one bytes block, bytes read) per chunk.
 
     Blocks of about `size` bytes (default CHUNK_BYTES), cut after a newline;
@@ -75,7 +77,7 @@ def jsonl_chunks(stream: BinaryIO, size: int = 0) -> Iterator[tuple]:
     size = size or CHUNK_BYTES
     read = getattr(stream, "read1", stream.read)  # a pipe: what is there, not a full block
     number = 1
-    pending: list = []
+    pending: list[Any] = []
     held = 0
     while True:
         data = read(size)
@@ -98,7 +100,7 @@ def jsonl_chunks(stream: BinaryIO, size: int = 0) -> Iterator[tuple]:
         number += chunk.count(b"\n")
 
 
-def jsonl_ranges(stream: BinaryIO, size: int = 0) -> Iterator[tuple]:
+def jsonl_ranges(stream: BinaryIO, size: int = 0) -> Iterator[tuple[Any, ...]]:
     """Like `jsonl_chunks` for a regular file, but a chunk is its (offset, length) in
     the file: the scorer reads the bytes itself, so they never pass through a pipe."""
     size = size or CHUNK_BYTES
@@ -121,7 +123,7 @@ def jsonl_ranges(stream: BinaryIO, size: int = 0) -> Iterator[tuple]:
 
 
 def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] = None, delimiter: Optional[str] = None,
-               warn: Optional[Callable[[str], None]] = None) -> Iterator[tuple]:
+               warn: Optional[Callable[[str], None]] = None) -> Iterator[tuple[Any, ...]]:
     """CSV with a header row, as chunks of (line number, id, stage, fields, activities text, problem).
 
     The header is read as `csv_header.read_header` says (names matched the way
@@ -154,7 +156,7 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
         id_at, stage_at, acts_at = layout.id_at, layout.stage_at, layout.activities_at
         field_columns = layout.field_columns
         columns = layout.width
-        items: list = []
+        items: list[Any] = []
         line_end = reader.line_num
         for row in reader:
             start, line_end = line_end + 1, reader.line_num
@@ -184,7 +186,7 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
 class Scorer:
     """Scores chunks with one compiled policy module; returns each chunk's output and counts."""
 
-    def __init__(self, module, as_of, input_format: str = "jsonl", output_format: str = "jsonl", input_fd: int = -1):
+    def __init__(self, module: Any, as_of: Any, input_format: str = "jsonl", output_format: str = "jsonl", input_fd: int = -1) -> None:
         self.input_fd = input_fd  # the file `jsonl_ranges` chunks point into
         self.evaluate = module.evaluate
         self.error_class = module.LeadDataError
@@ -192,7 +194,7 @@ class Scorer:
         self.input_format = input_format
         self.output_format = output_format
 
-    def score(self, chunk: tuple) -> tuple:
+    def score(self, chunk: tuple[Any, ...]) -> tuple[Any, ...]:
         """(output bytes, leads, {(stage, change): count}, errors, [(line, message)], input bytes)."""
         start, data, nbytes = chunk
         if data.__class__ is tuple:  # (offset, length) in the input file
@@ -211,18 +213,18 @@ class Scorer:
         return payload.encode("utf-8", "backslashreplace"), leads, tally, errors, samples, nbytes
 
     # The hot loop: keep it free of per-lead calls that are not the work itself.
-    def _score_jsonl(self, first_line: int, block: bytes) -> tuple:
+    def _score_jsonl(self, first_line: int, block: bytes) -> tuple[Any, ...]:
         evaluate = self.evaluate
         as_of = self.as_of
         DataError = self.error_class
         loads = json.loads
         encode = _encode
         to_json = self.output_format != "csv"
-        rows: list = []
+        rows: list[Any] = []
         append = rows.append
-        tally: dict = {}
+        tally: dict[tuple[Any, Any], int] = {}
         errors = 0
-        samples: list = []
+        samples: list[Any] = []
         if first_line == 1 and block.startswith(_UTF8_BOM):
             block = block[3:]
         lines = block.split(b"\n")
@@ -264,17 +266,17 @@ class Scorer:
                 append(_csv_row(lead_id, decision))
         return len(lines) - blank, rows, tally, errors, samples
 
-    def _score_csv(self, items: list) -> tuple:
+    def _score_csv(self, items: list[Any]) -> tuple[Any, ...]:
         evaluate = self.evaluate
         as_of = self.as_of
         DataError = self.error_class
         loads = json.loads
         to_json = self.output_format != "csv"
-        rows: list = []
+        rows: list[Any] = []
         append = rows.append
-        tally: dict = {}
+        tally: dict[tuple[Any, Any], int] = {}
         errors = 0
-        samples: list = []
+        samples: list[Any] = []
         for number, lead_id, stage, fields, activities, problem in items:
             try:
                 if problem is not None:
@@ -301,13 +303,13 @@ class Scorer:
         return len(items), rows, tally, errors, samples
 
     @staticmethod
-    def _error_row(lead_id, number: int, problem: dict, to_json: bool):
+    def _error_row(lead_id: Any, number: int, problem: dict[str, Any], to_json: bool) -> Any:
         if to_json:
             return _encode({"id": lead_id, "line": number, "error": problem})
         return [_cell(lead_id), "", "", "", "", "", "", "", "", problem["message"]]
 
 
-def _csv_row(lead_id, decision: dict) -> list:
+def _csv_row(lead_id: Any, decision: dict[str, Any]) -> list[Any]:
     reason = decision["reason"]
     return [_cell(lead_id), decision["stage"], decision["previous_stage"], decision["change"],
             rounded(decision["engagement"]), rounded(decision["fit"]), decision["grade"], reason["kind"], reason["rule"], ""]
@@ -320,18 +322,18 @@ def rounded(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _cell(value) -> object:
+def _cell(value: Any) -> object:
     """An id as a CSV cell: text as is, anything else as its JSON."""
     if value is None or isinstance(value, str):
         return value
     return _encode(value)
 
 
-def problem_of(error) -> dict:
+def problem_of(error: Any) -> dict[str, Any]:
     """A data error as the `error` of an error row: {"field", "value", "message"},
     the value as JSON (a list stays a list; NaN and Infinity, which JSON cannot
     hold, as the words the input used) and a lead id that is not text shown as JSON."""
-    problem = error.to_dict()
+    problem: dict[str, Any] = error.to_dict()
     problem["value"] = json_value(error.value)
     lead_id = error.lead_id
     if lead_id is not None and not isinstance(lead_id, str):
@@ -341,7 +343,7 @@ def problem_of(error) -> dict:
     return problem
 
 
-def json_value(value):
+def json_value(value: Any) -> Any:
     """`value` as plain JSON data: containers kept, non-finite floats and other objects as text."""
     if value is None or value.__class__ in (str, int, bool):
         return value
@@ -377,10 +379,10 @@ def _why(error: BaseException) -> str:
 _WORKER: Optional[Scorer] = None
 # Modules already loaded in this process, by the sha256 of the policy text: a
 # forked worker inherits the parent's and need not compile the policy again.
-_LOADED: dict = {}
+_LOADED: dict[str, Any] = {}
 
 
-def _load_module(source: str, path: str):
+def _load_module(source: str, path: str) -> Any:
     key = hashlib.sha256(source.encode("utf-8")).hexdigest()
     module = _LOADED.get(key)
     if module is None:
@@ -390,7 +392,7 @@ def _load_module(source: str, path: str):
     return module
 
 
-def _init_worker(source: str, path: str, as_of, input_format: str, output_format: str, input_path: Optional[str]) -> None:
+def _init_worker(source: str, path: str, as_of: Any, input_format: str, output_format: str, input_path: Optional[str]) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     if hasattr(signal, "pthread_sigmask"):
@@ -399,11 +401,12 @@ def _init_worker(source: str, path: str, as_of, input_format: str, output_format
     _WORKER = Scorer(_load_module(source, path), as_of, input_format, output_format, input_fd)
 
 
-def _score_in_worker(chunk: tuple) -> tuple:
+def _score_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
+    assert _WORKER is not None, "set by the pool's initializer"
     return _WORKER.score(chunk)
 
 
-def _pool_class():
+def _pool_class() -> Any:
     from multiprocessing.pool import Pool
 
     class _Pool(Pool):
@@ -416,8 +419,8 @@ def _pool_class():
         worker exits or the pool changes state, as in ThreadPool.
         """
 
-        def _get_sentinels(self):
-            return [self._change_notifier._reader]
+        def _get_sentinels(self) -> Any:
+            return [self._change_notifier._reader]  # type: ignore[attr-defined]  # Pool internals, absent from typeshed
 
     return _Pool
 
@@ -425,11 +428,11 @@ def _pool_class():
 class _Window:
     """Lets Pool.imap's feeder thread run at most `size` chunks ahead of the writer."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self._slots = threading.Semaphore(size)
         self._closed = False
 
-    def feed(self, chunks: Iterable) -> Iterator:
+    def feed(self, chunks: Iterable[Any]) -> Iterator[Any]:
         for chunk in chunks:
             while not self._slots.acquire(timeout=0.1):
                 if self._closed:
@@ -452,13 +455,13 @@ class _Window:
 class Summary:
     leads: int = 0
     errors: int = 0
-    outcomes: dict = field(default_factory=dict)  # (stage, change) -> leads
-    samples: list = field(default_factory=list)  # (line, message) of the first errors
+    outcomes: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (stage, change) -> leads
+    samples: list[Any] = field(default_factory=list)  # (line, message) of the first errors
     seconds: float = 0.0
     jobs: int = 1
-    as_of: object = None  # the one evaluation time of the run (a datetime)
+    as_of: Optional[datetime] = None  # the one evaluation time of the run
 
-    def add(self, result: tuple) -> None:
+    def add(self, result: tuple[Any, ...]) -> None:
         _, leads, tally, errors, samples, _ = result
         self.leads += leads
         self.errors += errors
@@ -468,15 +471,15 @@ class Summary:
         if len(self.samples) < _SAMPLE_ERRORS:
             self.samples.extend(samples[: _SAMPLE_ERRORS - len(self.samples)])
 
-    def by_stage(self, order: Iterable[str] = ()) -> dict:
-        counts: dict = {}
+    def by_stage(self, order: Iterable[str] = ()) -> dict[str, Any]:
+        counts: dict[str, Any] = {}
         for (stage, _), count in self.outcomes.items():
             counts[stage] = counts.get(stage, 0) + count
         ranked = list(order)
         return dict(sorted(counts.items(), key=lambda item: (ranked.index(item[0]) if item[0] in ranked else len(ranked), item[0])))
 
-    def by_change(self) -> dict:
-        counts: dict = {}
+    def by_change(self) -> dict[str, Any]:
+        counts: dict[str, Any] = {}
         for (_, change), count in self.outcomes.items():
             counts[change] = counts.get(change, 0) + count
         return dict(sorted(counts.items(), key=lambda item: (CHANGES.index(item[0]) if item[0] in CHANGES else len(CHANGES), item[0])))
@@ -511,11 +514,11 @@ class Summary:
 
 
 def score_stream(
-    policy,
+    policy: Any,
     source: BinaryIO,
     sink: BinaryIO,
     *,
-    as_of,
+    as_of: Any,
     input_format: str = "jsonl",
     output_format: str = "jsonl",
     jobs: int = 1,
@@ -548,7 +551,7 @@ def score_stream(
     summary.jobs = 1
     summary.as_of = as_of
 
-    def write(result: tuple) -> None:
+    def write(result: tuple[Any, ...]) -> None:
         sink.write(result[0])
         summary.add(result)
         if progress is not None:
@@ -572,7 +575,7 @@ def score_stream(
     return summary
 
 
-def _score_in_pool(policy, chunks: Iterator, write: Callable, jobs: int, as_of, input_format: str,
+def _score_in_pool(policy: Any, chunks: Iterator[Any], write: Callable[..., Any], jobs: int, as_of: Any, input_format: str,
                    output_format: str, input_path: Optional[str]) -> None:
     """Chunks through a Pool's imap, results in order, at most `jobs * IN_FLIGHT_PER_JOB` ahead."""
     import multiprocessing
@@ -606,7 +609,7 @@ def _score_in_pool(policy, chunks: Iterator, write: Callable, jobs: int, as_of, 
         pool.join()
 
 
-def _regular_file(stream) -> Optional[str]:
+def _regular_file(stream: Any) -> Optional[str]:
     """The path of a stream that is a regular file on disk (so workers can read it), else None."""
     import stat
 

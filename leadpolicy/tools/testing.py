@@ -12,7 +12,7 @@ import operator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, cast
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import LeadDataError
@@ -29,14 +29,14 @@ class TestOutcome:
     path: str
     line: Optional[int]
     failures: list[str] = field(default_factory=list)
-    decision: Optional[dict] = None
+    decision: Optional[dict[str, Any]] = None
     error: Optional[str] = None  # a data error raised by the test's own lead
 
     @property
     def passed(self) -> bool:
         return not self.failures and self.error is None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "path": self.path,
@@ -68,27 +68,28 @@ def _moment(micros: int) -> datetime:
 def _raw(value: n.TestValue) -> object:
     """A test literal as the data a CRM would send (read by the same runtime readers)."""
     if value.kind in ("date", "timestamp"):
-        return _moment(value.value)
+        return _moment(cast(int, value.value))  # microseconds, as the parser reads them
     return value.value
 
 
-def lead_of(test: n.TestBlock, now: Optional[datetime] = None) -> tuple[dict, list, datetime, Optional[str]]:
+def lead_of(test: n.TestBlock, now: Optional[datetime] = None) -> tuple[dict[str, Any], list[Any], datetime, Optional[str]]:
     """(fields, activities, as_of, previous stage) for a test block."""
-    as_of = _moment(test.as_of.value) if test.as_of is not None else (now or datetime.now(timezone.utc))
+    as_of = _moment(cast(int, test.as_of.value)) if test.as_of is not None else (now or datetime.now(timezone.utc))
     fields = {f.name: _raw(f.value) for f in test.fields}
-    activities = []
+    activities: list[dict[str, Any]] = []
     for activity in test.activities:
         if activity.ago is not None:
             at = as_of - timedelta(microseconds=activity.ago.micros)
         else:
-            at = _moment(activity.at.value)
+            assert activity.at is not None  # the parser gives an activity `ago` or `at`
+            at = _moment(cast(int, activity.at.value))
         record = {"type": activity.activity, "at": at}
         record.update({p.name: _raw(p.value) for p in activity.props})
         activities.extend(dict(record) for _ in range(activity.count))
     return fields, activities, as_of, test.previous_stage
 
 
-def failures_of(test: n.TestBlock, decision: dict) -> list[str]:
+def failures_of(test: n.TestBlock, decision: dict[str, Any]) -> list[str]:
     """Each expectation that does not hold, as `expected X, got Y`."""
     failures = []
     hit_names = {hit["rule"] for hit in decision["hits"]}
@@ -99,7 +100,7 @@ def failures_of(test: n.TestBlock, decision: dict) -> list[str]:
                 failures.append(f"expected {x.kind} {x.value}, got {actual if actual is not None else '(none)'}")
         elif x.kind in ("engagement", "fit"):
             actual = round(decision[x.kind], 2)  # score expectations compare at two decimals
-            if not COMPARE[x.op](actual, round(x.value, 2)):
+            if not COMPARE[str(x.op)](actual, round(cast(float, x.value), 2)):  # the parser gives scores an op
                 failures.append(f"expected {x.kind} {x.op} {x.value:g}, got {decision[x.kind]:.2f}")
         elif x.kind == "hit" and x.value not in hit_names:
             failures.append(f'expected a hit on "{x.value}", but it did not fire')
@@ -108,7 +109,7 @@ def failures_of(test: n.TestBlock, decision: dict) -> list[str]:
     return failures
 
 
-def run_test(policy, test: n.TestBlock, path: str, now: Optional[datetime] = None) -> TestOutcome:
+def run_test(policy: Any, test: n.TestBlock, path: str, now: Optional[datetime] = None) -> TestOutcome:
     """Run one test block on a loaded `leadpolicy.Policy`."""
     outcome = TestOutcome(test.name, path, test.span.line if test.span else None)
     fields, activities, as_of, previous = lead_of(test, now)
@@ -124,7 +125,7 @@ def run_test(policy, test: n.TestBlock, path: str, now: Optional[datetime] = Non
 
 def rules_of(tree: n.Policy) -> list[Rule]:
     """Every rule coverage counts, in file order."""
-    def line(node):
+    def line(node: Any) -> Any:
         return node.span.line if node.span else None
 
     rules = [Rule("stage", s.name, line(s)) for s in tree.stages[1:]]
@@ -161,7 +162,7 @@ class Coverage:
             return 100.0
         return 100.0 * (len(self.rules) - len(self.missed)) / len(self.rules)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rules": len(self.rules),
             "covered": len(self.rules) - len(self.missed),
@@ -188,6 +189,7 @@ def describe_failure(outcome: TestOutcome) -> list[str]:
     for failure in outcome.failures:
         lines.append(f"    {failure}")
     lines.append("    the decision:")
+    assert outcome.decision is not None  # an outcome without an error has its decision
     lines.extend("    " + line for line in explain(outcome.decision).splitlines()[1:])
     return lines
 

@@ -10,7 +10,7 @@ then write the module front to back and never revisit a line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from leadpolicy.backends.python import source as s
 from leadpolicy.syntax import nodes as n
@@ -58,7 +58,7 @@ class Analysis:
     field_locals: dict[str, str]  # field a condition reads -> its local
     loops: dict[str, Loop]  # activity types that feed a total or a count, by name
     totals: list[Total]  # engagement rules in file order
-    counters: dict[tuple, Counter]  # (activity, where, within) -> counter
+    counters: dict[tuple[Any, ...], Counter]  # (activity, where, within) -> counter
     stage_locals: list[str]
     kept_fit: set[int]  # positions (in fit_rules) of fit rules whose condition a later one repeats
     decay_base: Optional[str]  # the literal (1 - X/100)
@@ -84,13 +84,13 @@ class Analysis:
             raise s.CompileError(f"{s.at(node)}: unknown stage {s.say(stage)} (was the policy checked?)")
         return index
 
-    def counter_key(self, node: n.Did) -> tuple:
+    def counter_key(self, node: n.Did) -> tuple[Any, ...]:
         within = s.micros(node.within) if node.within is not None else None
         activity = self.activity(node.activity, node).name if node.activity is not None else None
         return (activity, node.where, within)
 
 
-def run_key(node: n.Expr) -> Optional[tuple]:
+def run_key(node: n.Expr) -> Optional[tuple[Any, ...]]:
     """What or-ed tests must share to be one test against a tuple or set: the value
     tested (a plain field or property) and the kind of test; None for other nodes."""
     if isinstance(node, n.TextTest) and node.op in ("starts with", "ends with") and isinstance(node.right, n.String):
@@ -108,9 +108,9 @@ def run_key(node: n.Expr) -> Optional[tuple]:
 s_LITERALS = (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)
 
 
-def runs(operands) -> list[list]:
+def runs(operands: Any) -> list[list[Any]]:
     """The operands in order, consecutive groupable ones (same `run_key`) together."""
-    found: list[list] = []
+    found: list[list[Any]] = []
     last = None
     for operand in operands:
         key = run_key(operand)
@@ -122,7 +122,7 @@ def runs(operands) -> list[list]:
     return found
 
 
-def condition_nodes(node: n.Expr, named) -> Iterator[n.Expr]:
+def condition_nodes(node: n.Expr, named: Any) -> Iterator[n.Expr]:
     """The nodes the expression emitter takes as conditions, in its order, stopping
     at those held in a local (`named`): where it looks a condition up."""
     pending = [node]

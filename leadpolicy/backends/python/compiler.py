@@ -36,6 +36,7 @@ import types
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -134,9 +135,9 @@ def _constants(ctx: Context) -> list[str]:
     for decl in policy.fields:
         lines.append(f"    {lit((decl.name, decl.type.kind, tuple(decl.type.members)))},")
     lines += [")", "_ACTIVITY_TYPES = {"]
-    for decl in policy.activities:
-        props = tuple((p.name, p.type.kind, tuple(p.type.members)) for p in decl.props)
-        lines.append(f"    {lit(decl.name.lower())}: {lit((decl.name, props))},")
+    for activity in policy.activities:
+        props = tuple((p.name, p.type.kind, tuple(p.type.members)) for p in activity.props)
+        lines.append(f"    {lit(activity.name.lower())}: {lit((activity.name, props))},")
     names = tuple(stage.name for stage in policy.stages)
     order = ", ".join(f"{lit(name)}: {i}" for i, name in enumerate(names + (s.DISQUALIFIED,)))
     lines += ["}",
@@ -204,7 +205,7 @@ def _package_text(relative: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _defined_names(text: str) -> frozenset:
+def _defined_names(text: str) -> frozenset[Any]:
     names = set()
     for node in ast.parse(text).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):

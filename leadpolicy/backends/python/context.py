@@ -4,7 +4,7 @@ the runtime's answers, window lengths), written out after `evaluate`'s body."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from leadpolicy.backends.python import source as s
 from leadpolicy.backends.python.analysis import Analysis
@@ -13,12 +13,12 @@ from leadpolicy.semantics import runtime
 
 
 class Context:
-    def __init__(self, analysis: Analysis):
+    def __init__(self, analysis: Analysis) -> None:
         self.analysis = analysis
         self.policy = analysis.policy
         self.expressions = ExpressionEmitter(analysis)
-        self.tables: dict[tuple, tuple[str, str]] = {}  # (prefix, candidates) -> constant names
-        self.table_values: dict[str, dict] = {}  # constant name -> {text: answer}
+        self.tables: dict[tuple[Any, ...], tuple[str, str]] = {}  # (prefix, candidates) -> constant names
+        self.table_values: dict[str, dict[str, Any]] = {}  # constant name -> {text: answer}
         self.windows: dict[int, str] = {}  # micros -> timedelta constant
         self.since: dict[int, str] = {}  # window micros -> local: as_of minus the window
         self.counters: dict[str, int] = {}

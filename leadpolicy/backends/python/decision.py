@@ -27,16 +27,16 @@ def decision_section(ctx: Context) -> list[str]:
         held = ["stage = previous  # no demotion rules: the lead holds its stage", "kind = 'held'", "rule = None"]
     else:
         demotions: list[tuple[str, list[str]]] = []
-        for rule in policy.demotions:
-            source = ctx.analysis.stage(rule.source, rule)
-            target = ctx.analysis.stage(rule.target, rule)
+        for demotion in policy.demotions:
+            source = ctx.analysis.stage(demotion.source, demotion)
+            target = ctx.analysis.stage(demotion.target, demotion)
             if target >= source:
-                raise s.CompileError(f"{s.at(rule)}: demotion {s.say(rule.name)} does not go down")
-            condition = s.wrap(emitter.condition(rule.condition), s.NOT)
+                raise s.CompileError(f"{s.at(demotion)}: demotion {s.say(demotion.name)} does not go down")
+            condition = s.wrap(emitter.condition(demotion.condition), s.NOT)
             demotions.append((f"at == {source} and {condition}:", [
-                f"# {s.at(rule)} {s.say(rule.name)}: {s.say(stages[source].name)}"
+                f"# {s.at(demotion)} {s.say(demotion.name)}: {s.say(stages[source].name)}"
                 f" -> {s.say(stages[target].name)}{emitter.notes()}",
-                f"rule = {s.lit(rule.name)}",
+                f"rule = {s.lit(demotion.name)}",
                 "at = qualified" if target == 0 else f"at = {target} if qualified < {target} else qualified"]))
         held = ["at = _STAGE_ORDER[previous]", "rule = None", "while at > qualified:",
                 *s.indent(s.chain(demotions, ("", ["break"]), "no_demotion"), 1),

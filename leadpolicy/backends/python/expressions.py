@@ -10,7 +10,7 @@ are locals; or-ed tests of one value against literals are one tuple or set test.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from leadpolicy.backends.python import source as s
 from leadpolicy.backends.python.analysis import RUN, Analysis, runs
@@ -29,17 +29,18 @@ class ExpressionEmitter(NodeVisitor):
     prefix = "emit_"
     never_given = frozenset({"Name"})  # the checker resolves every name first
 
-    def __init__(self, analysis: Analysis):
+    def __init__(self, analysis: Analysis) -> None:
         self.analysis = analysis
         self.scope: Optional[n.ActivityDecl] = None  # the activity whose properties are in scope
         self.named: dict[n.Expr, str] = {}  # conditions held in a local (fit rules written so far)
         self.enum_notes: list[str] = []  # enum members in the code being emitted
 
-    def generic_visit(self, node, *args, **kwargs):
+    def generic_visit(self, node: Any, *args: Any, **kwargs: Any) -> None:
         raise s.CompileError(f"{s.at(node)}: cannot compile a {type(node).__name__} node")
 
     def emit(self, node: n.Expr) -> Expr:
-        return self.visit(node)
+        emitted: Expr = self.visit(node)
+        return emitted
 
     def condition(self, node: n.Expr) -> Expr:
         """A node used as a condition: a boolean value alone means `is True`."""
@@ -244,7 +245,7 @@ class ExpressionEmitter(NodeVisitor):
                 parts += [wrap(self.condition(operand), NOT) for operand in run]
         return Expr(" or ".join(parts), OR)
 
-    def _run(self, run: list) -> Expr:
+    def _run(self, run: list[Any]) -> Expr:
         """Several tests of one value against literals, or-ed (`email ends with "a" or
         email ends with "b" ...`, `x = 1 or x = 2 ...`), as one test against a tuple or
         a set: the same truth value, in time that does not grow with the list."""

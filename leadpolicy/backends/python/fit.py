@@ -4,6 +4,8 @@ keeps its value in a local, which the expression emitter then reads."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from leadpolicy.backends.python import source as s
 from leadpolicy.backends.python.context import Context
 from leadpolicy.syntax import nodes as n
@@ -15,7 +17,7 @@ def fit_section(ctx: Context, block: n.Block, first: int) -> list[str]:
     emitter = ctx.expressions
     lines = [f"# ---- fit ({s.at(block)}): 0.0 plus the points of each rule that holds, in file order",
              "fit = 0.0"]
-    rules: list = []
+    rules: list[Any] = []
     for item in block.items:
         rules.extend(item.rules if isinstance(item, n.FitGroup) else [item])
     for position, rule in enumerate(rules, first):

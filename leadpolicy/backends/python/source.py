@@ -13,7 +13,7 @@ Policy text is untrusted, so:
 from __future__ import annotations
 
 import re
-from typing import Iterable, NamedTuple, Optional
+from typing import Any, Iterable, NamedTuple, Optional
 
 from leadpolicy.syntax import nodes as n
 
@@ -98,11 +98,11 @@ def micros(duration: n.Duration) -> int:
                            f"{say(duration.unit)} is too long") from None
 
 
-def dict_code(table: dict) -> str:
+def dict_code(table: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{lit(key)}: {lit(value)}" for key, value in table.items()) + "}"
 
 
-def dedupe(items: Iterable) -> list:
+def dedupe(items: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(items))
 
 

@@ -97,11 +97,12 @@ class DeclarationsPass(State):
                     s.span,
                     f"add its entry criterion: `{s.name} when ...`",
                 )
-        if self.policy.block("stages") is not None and not self.policy.stages:
+        stages_block = self.policy.block("stages")
+        if stages_block is not None and not self.policy.stages:
             self.error(
                 "missing-stages",
                 "the `stages` block declares no stage",
-                _head(self.policy.block("stages").span, 6),
+                _head(stages_block.span, 6),
                 "declare at least one stage, the first one with no condition",
             )
 
@@ -139,7 +140,7 @@ class DeclarationsPass(State):
     def _padded_member(self, member: str, t: n.FieldType) -> None:
         """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""
         # a padded member was written in quotes: keep them in the fix
-        kept = [_member_text(m) if m == m.strip() else f'"{m.strip()}"' for m in t.members if m.strip()]
+        kept = [_member_text(m) if m == m.strip() else n.quote(m.strip()) for m in t.members if m.strip()]
         fixed = "one of (" + ", ".join(kept) + ")"
         if not member.strip():
             self.error(

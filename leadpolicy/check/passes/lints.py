@@ -37,13 +37,16 @@ class LintsPass(State):
                     a.name_span,
                     "remove it, or score it in the `engagement` block",
                 )
-        for rule in resolved.fit_rules:
-            if rule.points == 0:
-                self.warn("never-fires", f"the rule `{rule.name}` gives 0 points, so it never hits", rule.span, "give it points or remove it")
-        for rule in resolved.engagement_rules:
-            if rule.points == 0:
-                self.warn("never-fires", f"the rule `{rule.name}` gives 0 points, so it never hits", rule.span, "give it points or remove it")
-        for rule in list(resolved.fit_rules) + list(resolved.demotions) + list(resolved.disqualifications):
+        for fit_rule in resolved.fit_rules:
+            if fit_rule.points == 0:
+                self.warn("never-fires", f"the rule `{fit_rule.name}` gives 0 points, so it never hits", fit_rule.span,
+                          "give it points or remove it")
+        for engagement_rule in resolved.engagement_rules:
+            if engagement_rule.points == 0:
+                self.warn("never-fires", f"the rule `{engagement_rule.name}` gives 0 points, so it never hits", engagement_rule.span,
+                          "give it points or remove it")
+        conditional: list[n.FitRule | n.DemoteRule | n.DisqualifyRule] = [*resolved.fit_rules, *resolved.demotions, *resolved.disqualifications]
+        for rule in conditional:
             if isinstance(rule.condition, n.Bool) and rule.condition.value is False:
                 self.warn("never-fires", f"the rule `{rule.name}` has the condition `false`, so it never fires", rule.span)
 

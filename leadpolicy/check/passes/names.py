@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Any, Optional, cast
 
 from leadpolicy.check.base import (
     BOOLEAN,
@@ -48,7 +48,7 @@ class NamesPass(State):
             ctx = _Context("where", activity=activity, what=f"the `where` of `{item.activity}`")
             return replace(item, where=self.condition(item.where, ctx))
         if isinstance(item, n.FitGroup):
-            return replace(item, rules=tuple(self._resolve_item(kind, rule) for rule in item.rules))
+            return replace(item, rules=tuple(cast(n.FitRule, self._resolve_item(kind, rule)) for rule in item.rules))
         if isinstance(item, n.FitRule):
             return replace(item, condition=self.condition(item.condition, _Context("fit", what=f"the fit rule `{item.name}`")))
         if isinstance(item, n.GradeBand) and item.condition is not None:
@@ -74,28 +74,30 @@ class NamesPass(State):
 
     def expr(self, e: n.Expr, ctx: _Context) -> tuple[n.Expr, Optional[Type]]:
         """Resolve an expression; returns the new node and its type (None: unknown after an error)."""
-        return self.visit(e, ctx)
+        resolved: tuple[n.Expr, Optional[Type]] = self.visit(e, ctx)
+        return resolved
 
     # literals
-    def expr_Number(self, e, ctx):
+    def expr_Number(self, e: n.Number, ctx: Any) -> Any:
         return e, NUMBER
 
-    def expr_String(self, e, ctx):
+    def expr_String(self, e: n.String, ctx: Any) -> Any:
         return e, TEXT
 
-    def expr_DateLit(self, e, ctx):
+    def expr_DateLit(self, e: n.DateLit, ctx: Any) -> Any:
         return e, DATE
 
-    def expr_Bool(self, e, ctx):
+    def expr_Bool(self, e: n.Bool, ctx: Any) -> Any:
         return e, BOOLEAN
 
-    def expr_Paren(self, e, ctx):
+    def expr_Paren(self, e: n.Paren, ctx: Any) -> Any:
         return self.expr(e.inner, ctx)
 
-    def expr_Name(self, e: n.Name, ctx: _Context):
+    def expr_Name(self, e: n.Name, ctx: _Context) -> Any:
         name = e.name
         if ctx.kind == "where":
             activity = ctx.activity
+            assert activity is not None, "a `where` context names its activity"
             for p in activity.props:
                 if p.name == name:
                     return n.PropRef(activity.name, p.name, p.type, span=e.span), self._value_type(p.type)
@@ -146,7 +148,7 @@ class NamesPass(State):
     def _value_type(self, t: n.FieldType) -> Type:
         return t if t.kind == "enum" else t.kind
 
-    def _scores(self, e, ctx, node, t):
+    def _scores(self, e: Any, ctx: Any, node: Any, t: Any) -> Any:
         if not ctx.allows("scores"):
             word = type(e).__name__.lower()
             self.error(
@@ -161,19 +163,19 @@ class NamesPass(State):
             )
         return node, t
 
-    def expr_Engagement(self, e, ctx):
+    def expr_Engagement(self, e: n.Engagement, ctx: Any) -> Any:
         return self._scores(e, ctx, e, NUMBER)
 
-    def expr_Fit(self, e, ctx):
+    def expr_Fit(self, e: n.Fit, ctx: Any) -> Any:
         return self._scores(e, ctx, e, NUMBER)
 
-    def expr_Grade(self, e, ctx):
+    def expr_Grade(self, e: n.Grade, ctx: Any) -> Any:
         if not ctx.allows("grade"):
             help_ = "a grade cannot depend on itself" if ctx.kind == "grade" else None
             self.error("not-allowed", f"`grade` cannot be used in {ctx.what}", e.span, help_)
         return e, GRADE
 
-    def expr_DaysSince(self, e: n.DaysSince, ctx):
+    def expr_DaysSince(self, e: n.DaysSince, ctx: Any) -> Any:
         decl = self.fields.get(e.field_name)
         if ctx.kind == "where":
             self.error("not-allowed", f"`days since` cannot be used in {ctx.what}", e.span, "it reads a field, and `where` sees only properties")
@@ -193,7 +195,7 @@ class NamesPass(State):
             )
         return e, NUMBER
 
-    def _number(self, e: n.Expr, ctx) -> n.Expr:
+    def _number(self, e: n.Expr, ctx: Any) -> n.Expr:
         resolved, t = self.expr(e, ctx)
         if t not in (NUMBER, None):
             self.error(
@@ -204,25 +206,25 @@ class NamesPass(State):
             )
         return resolved
 
-    def expr_Neg(self, e: n.Neg, ctx):
+    def expr_Neg(self, e: n.Neg, ctx: Any) -> Any:
         return replace(e, operand=self._number(e.operand, ctx)), NUMBER
 
-    def expr_Arith(self, e: n.Arith, ctx):
+    def expr_Arith(self, e: n.Arith, ctx: Any) -> Any:
         return replace(e, left=self._number(e.left, ctx), right=self._number(e.right, ctx)), NUMBER
 
-    def _logic(self, e, ctx, operands):
+    def _logic(self, e: Any, ctx: Any, operands: Any) -> Any:
         return tuple(self.condition(o, ctx) for o in operands)
 
-    def expr_Not(self, e: n.Not, ctx):
+    def expr_Not(self, e: n.Not, ctx: Any) -> Any:
         return replace(e, operand=self.condition(e.operand, ctx)), COND
 
-    def expr_And(self, e: n.And, ctx):
+    def expr_And(self, e: n.And, ctx: Any) -> Any:
         return replace(e, operands=self._logic(e, ctx, e.operands)), COND
 
-    def expr_Or(self, e: n.Or, ctx):
+    def expr_Or(self, e: n.Or, ctx: Any) -> Any:
         return replace(e, operands=self._logic(e, ctx, e.operands)), COND
 
-    def expr_AtLeast(self, e: n.AtLeast, ctx):
+    def expr_AtLeast(self, e: n.AtLeast, ctx: Any) -> Any:
         if e.count < 1:
             self.warn("never-fires", f"`at least {e.count} of` always holds", e.span, "use a count of at least 1")
         elif e.count > len(e.conditions):
@@ -234,7 +236,7 @@ class NamesPass(State):
             )
         return replace(e, conditions=self._logic(e, ctx, e.conditions)), COND
 
-    def expr_Did(self, e: n.Did, ctx):
+    def expr_Did(self, e: n.Did, ctx: Any) -> Any:
         word = "no" if e.negated else "did"
         if not ctx.allows("did"):
             help_ = (

@@ -42,6 +42,8 @@ class RulesPass(State):
                         "write for example `decay 50% every 30 days`",
                     )
                 continue
+            if not isinstance(item, n.EngagementRule):  # the block holds nothing else
+                continue
             rule_name(item.name, item.span)
             if item.activity not in self.activities:
                 self._unknown_activity(item.activity, item.activity_span)
@@ -61,7 +63,7 @@ class RulesPass(State):
                 groups.add(item.name)
                 for rule in item.rules:
                     rule_name(rule.name, rule.span)
-            else:
+            elif isinstance(item, n.FitRule):
                 rule_name(item.name, item.span)
         letters: set[str] = set()
         bands = self.policy.grades
@@ -76,21 +78,21 @@ class RulesPass(State):
                     band.span,
                     "grades are tried in order; the bands after `otherwise` can never match",
                 )
-        for rule in self.policy.demotions:
-            rule_name(rule.name, rule.span)
-            for stage, span in ((rule.source, rule.source_span), (rule.target, rule.target_span)):
+        for demotion in self.policy.demotions:
+            rule_name(demotion.name, demotion.span)
+            for stage, span in ((demotion.source, demotion.source_span), (demotion.target, demotion.target_span)):
                 if stage not in self.stage_index:
                     self._unknown_stage(stage, span)
-            if rule.source in self.stage_index and rule.target in self.stage_index:
-                if self.stage_index[rule.target] >= self.stage_index[rule.source]:
+            if demotion.source in self.stage_index and demotion.target in self.stage_index:
+                if self.stage_index[demotion.target] >= self.stage_index[demotion.source]:
                     self.error(
                         "demotion-direction",
-                        f"a demotion must go to a lower stage, but `{rule.target}` is not below `{rule.source}`",
-                        rule.span,
+                        f"a demotion must go to a lower stage, but `{demotion.target}` is not below `{demotion.source}`",
+                        demotion.span,
                         f"stages are ordered as declared: {', '.join(self.stages)}",
                     )
-        for rule in self.policy.disqualifications:
-            rule_name(rule.name, rule.span)
+        for dq in self.policy.disqualifications:
+            rule_name(dq.name, dq.span)
         self.rule_names = names
 
     def _unknown_stage(self, name: str, span: Optional[Span]) -> None:

@@ -41,17 +41,17 @@ class TestsPass(State):
             else:
                 self._test_value(f.value, decl.type, f"field `{f.name}`")
         for a in test.activities:
-            decl = self.activities.get(a.activity)
-            if decl is None:
+            activity = self.activities.get(a.activity)
+            if activity is None:
                 self._unknown_activity(a.activity, a.span)
                 continue
             for p in a.props:
-                prop = next((q for q in decl.props if q.name == p.name), None)
+                prop = next((q for q in activity.props if q.name == p.name), None)
                 if prop is None:
-                    guess = suggest(p.name, [q.name for q in decl.props])
+                    guess = suggest(p.name, [q.name for q in activity.props])
                     self.error(
                         "unknown-property",
-                        f"activity `{decl.name}` has no property `{p.name}`",
+                        f"activity `{activity.name}` has no property `{p.name}`",
                         _head(p.span, len(p.name)),
                         f"did you mean `{guess}`?" if guess else None,
                     )
@@ -59,15 +59,15 @@ class TestsPass(State):
                     self._test_value(p.value, prop.type, f"property `{p.name}`")
         for x in test.expectations:
             if x.kind == "stage" and x.value not in stage_names:
-                self._unknown_stage(x.value, x.span)
+                self._unknown_stage(str(x.value), x.span)
             elif x.kind == "change" and x.value not in CHANGES:
-                guess = suggest(x.value, CHANGES)
+                guess = suggest(str(x.value), CHANGES)
                 self.error("unknown-change", f"`{x.value}` is not a change", x.span, f"did you mean `{guess}`?" if guess else "changes are: " + ", ".join(CHANGES))
             elif x.kind == "grade" and x.value not in self.letters:
-                guess = suggest(x.value, self.letters)
+                guess = suggest(str(x.value), self.letters)
                 self.error("unknown-grade", f"there is no grade `{x.value}`", x.span, f"did you mean `{guess}`?" if guess else None)
             elif x.kind in ("hit", "no_hit") and x.value not in self.rule_names:
-                guess = suggest(x.value, self.rule_names)
+                guess = suggest(str(x.value), self.rule_names)
                 self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f'did you mean "{guess}"?' if guess else None)
 
     def _test_value(self, value: n.TestValue, t: n.FieldType, what: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Any, Optional
 
 from leadpolicy.check.base import (
     COND,
@@ -27,7 +27,7 @@ from leadpolicy.syntax import nodes as n
 class TypesPass(State):
     # -- comparisons: the place where bare enum members and grade letters are read
 
-    def _operand(self, e: n.Expr, ctx, other_type: Optional[Type]):
+    def _operand(self, e: n.Expr, ctx: Any, other_type: Optional[Type]) -> Any:
         """Resolve one side of a comparison, reading a bare name or string as an
         enum member or grade letter when the other side calls for one."""
         if isinstance(other_type, n.FieldType) and isinstance(e, (n.Name, n.String)):
@@ -38,7 +38,7 @@ class TypesPass(State):
             return self._letter(e), GRADE
         return self.expr(e, ctx)
 
-    def _is_declared(self, name: str, ctx) -> bool:
+    def _is_declared(self, name: str, ctx: Any) -> bool:
         if ctx.kind == "where":
             return any(p.name == name for p in ctx.activity.props)
         return name in self.fields or name in self.stage_index
@@ -76,7 +76,7 @@ class TypesPass(State):
         )
         return e
 
-    def _side(self, left: n.Expr, right: n.Expr, ctx):
+    def _side(self, left: n.Expr, right: n.Expr, ctx: Any) -> Any:
         """Resolve both sides of a binary comparison; the side that is not a bare
         literal name goes first so the other can be read against its type."""
         if isinstance(left, n.Name) and isinstance(right, n.Name) and not self._is_declared(left.name, ctx) and not self._is_declared(right.name, ctx):
@@ -91,7 +91,7 @@ class TypesPass(State):
             r, rt = self._operand(right, ctx, lt)
         return l, lt, r, rt
 
-    def expr_Compare(self, e: n.Compare, ctx):
+    def expr_Compare(self, e: n.Compare, ctx: Any) -> Any:
         left, lt, right, rt = self._side(e.left, e.right, ctx)
         if lt is not None and rt is not None:
             if not _same_type(lt, rt):
@@ -118,7 +118,7 @@ class TypesPass(State):
             )
         return replace(e, left=left, right=right), COND
 
-    def expr_InList(self, e: n.InList, ctx):
+    def expr_InList(self, e: n.InList, ctx: Any) -> Any:
         operand, t = self.expr(e.operand, ctx)
         items = []
         for item in e.items:
@@ -135,7 +135,7 @@ class TypesPass(State):
             items.append(resolved)
         return replace(e, operand=operand, items=tuple(items)), COND
 
-    def expr_TextTest(self, e: n.TextTest, ctx):
+    def expr_TextTest(self, e: n.TextTest, ctx: Any) -> Any:
         left, lt = self.expr(e.left, ctx)
         right, rt = self.expr(e.right, ctx)
         for side, t in ((e.left, lt), (e.right, rt)):
@@ -148,24 +148,24 @@ class TypesPass(State):
                 )
         return replace(e, left=left, right=right), COND
 
-    def expr_IsMissing(self, e: n.IsMissing, ctx):
+    def expr_IsMissing(self, e: n.IsMissing, ctx: Any) -> Any:
         operand, t = self.expr(e.operand, ctx)
         if t == COND:
             self.error("type-mismatch", "`is missing` applies to a value, not to a condition", e.span, "test a field or property")
         return replace(e, operand=operand), COND
 
     # -- fallbacks for already-resolved nodes (a policy checked twice)
-    def expr_FieldRef(self, e, ctx):
+    def expr_FieldRef(self, e: n.FieldRef, ctx: Any) -> Any:
         return e, self._value_type(e.type)
 
-    def expr_PropRef(self, e, ctx):
+    def expr_PropRef(self, e: n.PropRef, ctx: Any) -> Any:
         return e, self._value_type(e.type)
 
-    def expr_StageRef(self, e, ctx):
+    def expr_StageRef(self, e: n.StageRef, ctx: Any) -> Any:
         return e, COND
 
-    def expr_EnumValue(self, e, ctx):
+    def expr_EnumValue(self, e: n.EnumValue, ctx: Any) -> Any:
         return e, e.type
 
-    def expr_GradeValue(self, e, ctx):
+    def expr_GradeValue(self, e: n.GradeValue, ctx: Any) -> Any:
         return e, GRADE

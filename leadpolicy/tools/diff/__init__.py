@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Optional, Union
+from typing import Any, BinaryIO, Iterable, Optional, Union, cast
 
 from leadpolicy.tools.diff.result import DiffResult, summarize_leads, version_info
 from leadpolicy.tools.diff.semantic import compare
@@ -38,7 +38,7 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def load_version(version: Any):
+def load_version(version: Any) -> Any:
     """A Policy and its label from a Policy, a file path, or git's `REV:PATH`.
 
     Raises SourceError (cannot be read) or PolicyError (does not check; its
@@ -52,9 +52,9 @@ def load_version(version: Any):
     return leadpolicy.loads(source.text, source.label), source.label
 
 
-def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Union[str, os.PathLike, Iterable]] = None,
-                  as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress=None,
-                  leads_label: Optional[str] = None, warn=None) -> DiffResult:
+def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Optional[Union[str, "os.PathLike[str]", Iterable[Any]]] = None,
+                  as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress: Any = None,
+                  leads_label: Optional[str] = None, warn: Any = None) -> DiffResult:
     """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
     one, or an iterable of lead dicts."""
     from leadpolicy.tools.diff.replay import replay_leads, replay_stream
@@ -71,7 +71,7 @@ def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Unio
                                          warn=warn)
             label = path
         elif hasattr(leads, "read"):  # a binary stream, such as standard input
-            tally, _ = replay_stream(old, new, leads, as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
+            tally, _ = replay_stream(old, new, cast(BinaryIO, leads), as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
                                      progress=progress, warn=warn)
             name = getattr(leads, "name", None)
             label = leads_label or (name if isinstance(name, str) else "<stream>")
@@ -81,7 +81,7 @@ def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Unio
     return DiffResult(version_info(old, old_label), version_info(new, new_label), changes, summary)
 
 
-def diff(old, new, leads=None, as_of=None) -> DiffResult:
+def diff(old: Any, new: Any, leads: Any = None, as_of: Any = None) -> DiffResult:
     """What changes from policy `old` to policy `new`, and, given leads, what it does to them.
 
     `old` and `new`: a loaded `leadpolicy.Policy`, a policy file's path, or git's

@@ -10,7 +10,7 @@ or a lead is escaped with the handoff document's `md_escape`.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from leadpolicy.handoff.document import md_escape
 from leadpolicy.tools.diff.render_text import changed_rules, is_short, percent, signed, stage_columns
@@ -72,7 +72,7 @@ def _changes(result: DiffResult) -> list[str]:
     return lines
 
 
-def _leads(leads: dict) -> list[str]:
+def _leads(leads: dict[str, Any]) -> list[str]:
     total, changed = leads["total"], leads["changed_stage"]
     errors = leads["errors"]
     lines = [f"#### What it does to {total:,} lead{'s' if total != 1 else ''}", "",
@@ -112,7 +112,7 @@ def _grade(letter: Optional[str]) -> str:
     return md_escape(letter) if letter is not None else "none"
 
 
-def _rules(leads: dict) -> list[str]:
+def _rules(leads: dict[str, Any]) -> list[str]:
     rows = changed_rules(leads)
     if not rows:
         return []
@@ -130,7 +130,7 @@ def _rate(count: Optional[int], whole: int) -> str:
     return "—" if count is None else f"{count:,} ({percent(count, whole)})"
 
 
-def _examples(leads: dict) -> list[str]:
+def _examples(leads: dict[str, Any]) -> list[str]:
     lines = []
     for cell in leads["examples"]:
         count = cell["leads"]
@@ -151,12 +151,12 @@ def _examples(leads: dict) -> list[str]:
     return lines
 
 
-def _lead(item: dict) -> str:
+def _lead(item: dict[str, Any]) -> str:
     lead_id = item["id"]
     shown = _code(lead_id) if isinstance(lead_id, str) else md_escape("lead" if lead_id is None else repr(lead_id))
     return f"{shown} (line {item['line']})"
 
 
-def _decision(d: dict) -> str:
+def _decision(d: dict[str, Any]) -> str:
     grade = f", grade {md_escape(d['grade'])}" if d["grade"] is not None else ""
     return f"{md_escape(d['stage'])} ({d['change']}): engagement {d['engagement']:.2f}, fit {d['fit']:.2f}{grade}"

@@ -10,7 +10,7 @@ without NO_COLOR).
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from leadpolicy.tools.diff.result import DiffResult
 from leadpolicy.tools.diff.semantic import SECTIONS
@@ -38,18 +38,18 @@ def signed(value: Optional[float]) -> str:
     return f"{value:+.2f}" if value else "0.00"
 
 
-def stage_columns(leads: dict) -> list:
+def stage_columns(leads: dict[str, Any]) -> list[Any]:
     """The stages that appear in the transitions, lowest first (rows and columns alike)."""
     seen = {name for pair in leads["transitions"] for name in (pair["old"], pair["new"])}
     return [name for name in leads["stages"] if name in seen]
 
 
-def is_short(change) -> bool:
+def is_short(change: Any) -> bool:
     """A change whose parts all fit on one line (`points +5 → +10`), so its summary says it all."""
     return all(len(p.old) <= 32 and len(p.new) <= 32 for p in change.parts)
 
 
-def changed_rules(leads: dict) -> list[dict]:
+def changed_rules(leads: dict[str, Any]) -> list[dict[str, Any]]:
     """Rules whose count of hits (or of decisions they name) differs, biggest change first, then file order."""
     rows = [r for r in leads["rules"] if r["old"] != r["new"]]
     return sorted(rows, key=lambda r: -abs((r["new"] or 0) - (r["old"] or 0)))
@@ -111,7 +111,7 @@ def _changes(result: DiffResult, out: _Lines) -> None:
                 out.add(f"    {mark} {change.summary}", mark)
 
 
-def _leads(leads: dict, out: _Lines) -> None:
+def _leads(leads: dict[str, Any], out: _Lines) -> None:
     total = leads["total"]
     out.add(f"What it does to {total:,} lead{'s' if total != 1 else ''} ({leads['source']}, as of {leads['as_of']})", "#")
     changed = leads["changed_stage"]
@@ -140,7 +140,7 @@ def _leads(leads: dict, out: _Lines) -> None:
     _examples(leads, out)
 
 
-def _grades(leads: dict, out: _Lines) -> None:
+def _grades(leads: dict[str, Any], out: _Lines) -> None:
     moved = [g for g in leads["grades"] if g["old"] != g["new"]]
     out.add()
     if not moved:
@@ -157,7 +157,7 @@ def _grade(letter: Optional[str]) -> str:
     return letter if letter is not None else "(none)"
 
 
-def _scores(leads: dict, out: _Lines) -> None:
+def _scores(leads: dict[str, Any], out: _Lines) -> None:
     out.add()
     scores = leads["scores"]
     if not any(s["changed"] for s in scores.values()):
@@ -177,7 +177,7 @@ def _scores(leads: dict, out: _Lines) -> None:
                 out.add("      " + line)
 
 
-def _rules(leads: dict, out: _Lines) -> None:
+def _rules(leads: dict[str, Any], out: _Lines) -> None:
     rows = changed_rules(leads)
     out.add()
     if not rows:
@@ -196,7 +196,7 @@ def _rate(count: Optional[int], whole: int) -> str:
     return f"{count:,} ({percent(count, whole)})"
 
 
-def _examples(leads: dict, out: _Lines) -> None:
+def _examples(leads: dict[str, Any], out: _Lines) -> None:
     for cell in leads["examples"]:
         out.add()
         shown = len(cell["examples"])
@@ -206,13 +206,13 @@ def _examples(leads: dict, out: _Lines) -> None:
             out.add(f"    {_lead_name(example)}: {example['why']}")
 
 
-def _lead_name(item: dict) -> str:
+def _lead_name(item: dict[str, Any]) -> str:
     lead_id = item["id"]
     shown = lead_id if isinstance(lead_id, str) else "lead" if lead_id is None else repr(lead_id)
     return f"{shown} (line {item['line']})"
 
 
-def _paint(items: list, color: bool) -> str:
+def _paint(items: list[Any], color: bool) -> str:
     lines = []
     for kind, text in items:
         style = _STYLE.get(kind) if kind else None

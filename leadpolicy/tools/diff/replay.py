@@ -26,7 +26,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.syntax.diagnostics import LeadDataError
 from leadpolicy.tools.score import (
@@ -53,7 +53,7 @@ def _rank(line: int) -> bytes:
     return hashlib.blake2b(b"%d" % line, digest_size=8).digest()
 
 
-def _keep_lowest(items: list, limit: int) -> list:
+def _keep_lowest(items: list[Any], limit: int) -> list[Any]:
     """The `limit` smallest items (by their first elements), sorted."""
     return heapq.nsmallest(limit, items) if len(items) > limit else sorted(items)
 
@@ -65,32 +65,34 @@ class Tally:
     total: int = 0
     compared: int = 0  # decided by both versions
     errors_both: int = 0
-    transitions: dict = field(default_factory=dict)  # (old stage, new stage) -> leads
-    grades: dict = field(default_factory=dict)  # (old grade, new grade) -> leads
-    deltas: dict = field(default_factory=lambda: {"engagement": {}, "fit": {}})  # score -> {delta in cents: leads}
-    largest: dict = field(default_factory=lambda: {"engagement": [], "fit": []})  # score -> [(-|delta|, line, id, old, new)]
-    rules_old: dict = field(default_factory=dict)  # rule -> leads it hit (or, demote/disqualify, named in the reason)
-    rules_new: dict = field(default_factory=dict)
-    examples: dict = field(default_factory=dict)  # (old stage, new stage) -> [(rank, line, id, old, new)]
-    appeared: list = field(default_factory=lambda: [0, []])  # [leads, [(rank, line, id, message, old decision)]]
-    disappeared: list = field(default_factory=lambda: [0, []])  # [leads, [(rank, line, id, message, new decision)]]
+    transitions: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (old stage, new stage) -> leads
+    grades: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (old grade, new grade) -> leads
+    deltas: dict[str, Any] = field(default_factory=lambda: {"engagement": {}, "fit": {}})  # score -> {delta in cents: leads}
+    largest: dict[str, Any] = field(default_factory=lambda: {"engagement": [], "fit": []})  # score -> [(-|delta|, line, id, old, new)]
+    rules_old: dict[str, Any] = field(default_factory=dict)  # rule -> leads it hit (or, demote/disqualify, named in the reason)
+    rules_new: dict[str, Any] = field(default_factory=dict)
+    examples: dict[tuple[Any, Any], list[Any]] = field(default_factory=dict)  # (old stage, new stage) -> [(rank, line, id, old, new)]
+    appeared: list[Any] = field(default_factory=lambda: [0, []])  # [leads, [(rank, line, id, message, old decision)]]
+    disappeared: list[Any] = field(default_factory=lambda: [0, []])  # [leads, [(rank, line, id, message, new decision)]]
 
     def merge(self, other: "Tally") -> None:
         self.total += other.total
         self.compared += other.compared
         self.errors_both += other.errors_both
-        for mine, theirs in ((self.transitions, other.transitions), (self.grades, other.grades),
-                             (self.rules_old, other.rules_old), (self.rules_new, other.rules_new),
-                             (self.deltas["engagement"], other.deltas["engagement"]), (self.deltas["fit"], other.deltas["fit"])):
+        counters: list[tuple[dict[Any, int], dict[Any, int]]] = [
+            (self.transitions, other.transitions), (self.grades, other.grades),
+            (self.rules_old, other.rules_old), (self.rules_new, other.rules_new),
+            (self.deltas["engagement"], other.deltas["engagement"]), (self.deltas["fit"], other.deltas["fit"])]
+        for mine, theirs in counters:
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
         for score in SCORES:
             self.largest[score] = _keep_lowest(self.largest[score] + other.largest[score], LARGEST)
         for cell, found in other.examples.items():
             self.examples[cell] = _keep_lowest(self.examples.get(cell, []) + found, EXAMPLES)
-        for mine, theirs in ((self.appeared, other.appeared), (self.disappeared, other.disappeared)):
-            mine[0] += theirs[0]
-            mine[1] = _keep_lowest(mine[1] + theirs[1], EXAMPLES)
+        for kept, extra in ((self.appeared, other.appeared), (self.disappeared, other.disappeared)):
+            kept[0] += extra[0]
+            kept[1] = _keep_lowest(kept[1] + extra[1], EXAMPLES)
 
     @property
     def changed_stage(self) -> int:
@@ -100,7 +102,7 @@ class Tally:
 class Replayer:
     """Decides chunks of leads with two compiled modules; one `Tally` per chunk."""
 
-    def __init__(self, old_module, new_module, as_of, input_format: str = "jsonl", input_fd: int = -1):
+    def __init__(self, old_module: Any, new_module: Any, as_of: Any, input_format: str = "jsonl", input_fd: int = -1) -> None:
         self.old = old_module.evaluate
         self.new = new_module.evaluate
         # What each module raises for a lead it cannot read (the library's class in-process).
@@ -109,7 +111,7 @@ class Replayer:
         self.input_format = input_format
         self.input_fd = input_fd
 
-    def replay(self, chunk: tuple) -> tuple:
+    def replay(self, chunk: tuple[Any, ...]) -> tuple[Any, ...]:
         """(Tally, leads, input bytes) for one chunk of `jsonl_chunks`, `jsonl_ranges` or `csv_chunks`."""
         start, data, nbytes = chunk
         if data.__class__ is tuple:  # (offset, length) in the input file
@@ -145,7 +147,7 @@ class Replayer:
             get = lead.get
             self._decide(tally, number, get("id"), get("fields"), get("activities"), get("stage"))
 
-    def _csv(self, items: list, tally: Tally) -> None:
+    def _csv(self, items: list[Any], tally: Tally) -> None:
         loads = json.loads
         for number, lead_id, stage, fields, activities, problem in items:
             tally.total += 1
@@ -162,7 +164,7 @@ class Replayer:
                 activities = None
             self._decide(tally, number, lead_id, fields, activities, stage or None)
 
-    def _decide(self, tally: Tally, number: int, lead_id, fields, activities, stage) -> None:
+    def _decide(self, tally: Tally, number: int, lead_id: Any, fields: Any, activities: Any, stage: Any) -> None:
         as_of = self.as_of
         old_error = new_error = None
         try:
@@ -222,14 +224,14 @@ class _Max:
 
     __slots__ = ("entry",)
 
-    def __init__(self, entry: tuple):
+    def __init__(self, entry: tuple[Any, ...]) -> None:
         self.entry = entry
 
     def __lt__(self, other: "_Max") -> bool:
         return self.entry > other.entry
 
 
-def _sample(slot: list, number: int, lead_id, message: str, decision: dict) -> None:
+def _sample(slot: list[Any], number: int, lead_id: Any, message: str, decision: dict[str, Any]) -> None:
     slot[0] += 1
     entry = (_rank(number), number, lead_id, message, decision)
     found = slot[1]
@@ -253,7 +255,7 @@ def finish(tally: Tally) -> Tally:
 _WORKER: Optional[Replayer] = None
 
 
-def _init_worker(old: tuple, new: tuple, as_of, input_format: str, input_path: Optional[str]) -> None:
+def _init_worker(old: tuple[Any, ...], new: tuple[Any, ...], as_of: Any, input_format: str, input_path: Optional[str]) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if hasattr(signal, "pthread_sigmask"):
@@ -262,7 +264,8 @@ def _init_worker(old: tuple, new: tuple, as_of, input_format: str, input_path: O
     _WORKER = Replayer(_load_module(*old), _load_module(*new), as_of, input_format, input_fd)
 
 
-def _replay_in_worker(chunk: tuple) -> tuple:
+def _replay_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
+    assert _WORKER is not None, "set by the pool's initializer"
     tally, leads, nbytes = _WORKER.replay(chunk)
     return finish(tally), leads, nbytes
 
@@ -270,7 +273,7 @@ def _replay_in_worker(chunk: tuple) -> tuple:
 # ---------------------------------------------------------------- the run
 
 
-def replay_stream(old_policy, new_policy, source: BinaryIO, *, as_of, input_format: str = "jsonl", jobs: int = 1,
+def replay_stream(old_policy: Any, new_policy: Any, source: BinaryIO, *, as_of: Any, input_format: str = "jsonl", jobs: int = 1,
                   progress: Optional[Callable[[int, int], None]] = None, chunk_size: int = 0,
                   warn: Optional[Callable[[str], None]] = None) -> tuple[Tally, float]:
     """Replay every lead of `source` (a binary stream) through both policies; (Tally, seconds).
@@ -292,7 +295,7 @@ def replay_stream(old_policy, new_policy, source: BinaryIO, *, as_of, input_form
         chunks = jsonl_chunks(source, chunk_size)
     total = Tally()
 
-    def add(result: tuple) -> None:
+    def add(result: tuple[Any, ...]) -> None:
         total.merge(result[0])
         if progress is not None:
             progress(result[1], result[2])
@@ -310,7 +313,7 @@ def replay_stream(old_policy, new_policy, source: BinaryIO, *, as_of, input_form
     return total, time.perf_counter() - started
 
 
-def _replay_in_pool(old_policy, new_policy, chunks: Iterator, add: Callable, jobs: int, as_of, input_format: str,
+def _replay_in_pool(old_policy: Any, new_policy: Any, chunks: Iterator[Any], add: Callable[..., Any], jobs: int, as_of: Any, input_format: str,
                     input_path: Optional[str]) -> None:
     import multiprocessing
 
@@ -336,7 +339,7 @@ def _replay_in_pool(old_policy, new_policy, chunks: Iterator, add: Callable, job
         pool.join()
 
 
-def replay_leads(old_policy, new_policy, leads: Iterable, *, as_of) -> Tally:
+def replay_leads(old_policy: Any, new_policy: Any, leads: Iterable[Any], *, as_of: Any) -> Tally:
     """Replay leads given as Python objects (docs/language-reference.md section 16 dicts), in this process."""
     from leadpolicy.semantics.runtime import split_lead
 

@@ -34,7 +34,7 @@ __all__ = ["DiffResult", "version_info", "summarize_leads"]
 class DiffResult:
     """What `leadpolicy.diff` returns: attributes for the parts, `to_dict()` for the JSON."""
 
-    def __init__(self, old: dict, new: dict, changes: list[Change], leads: Optional[dict]):
+    def __init__(self, old: dict[str, Any], new: dict[str, Any], changes: list[Change], leads: Optional[dict[str, Any]]) -> None:
         self.old = old
         self.new = new
         self.changes = changes
@@ -54,9 +54,9 @@ class DiffResult:
         if not self.leads:
             return 0
         errors = self.leads["errors"]
-        return self.leads["changed_stage"] + errors["appeared"] + errors["disappeared"]
+        return int(self.leads["changed_stage"] + errors["appeared"] + errors["disappeared"])
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "old": self.old,
             "new": self.new,
@@ -73,7 +73,7 @@ class DiffResult:
         return f"<DiffResult {len(self.changes)} changes{leads}>"
 
 
-def version_info(policy, label: str) -> dict:
+def version_info(policy: Any, label: str) -> dict[str, Any]:
     return {"name": policy.name, "version": policy.version, "source": label,
             "sha256": hashlib.sha256(policy.source.encode("utf-8")).hexdigest()}
 
@@ -81,15 +81,15 @@ def version_info(policy, label: str) -> dict:
 # ---------------------------------------------------------------- the replay, summarised
 
 
-def _order(*names: Any) -> dict:
+def _order(*names: Any) -> dict[str, Any]:
     """Rank of each name, first seen first."""
-    rank: dict = {}
+    rank: dict[str, Any] = {}
     for name in names:
         rank.setdefault(name, len(rank))
     return rank
 
 
-def _sorted_pairs(counts: dict, rank: dict) -> list[dict]:
+def _sorted_pairs(counts: dict[tuple[Any, Any], int], rank: dict[Any, int]) -> list[dict[str, Any]]:
     last = len(rank)
     pairs = sorted(counts.items(), key=lambda item: (rank.get(item[0][0], last), rank.get(item[0][1], last),
                                                      str(item[0][0]), str(item[0][1])))
@@ -100,7 +100,7 @@ def _cents(value: float) -> float:
     return round(value, 2) + 0.0
 
 
-def _value_at(values: list, counts: list, k: int) -> float:
+def _value_at(values: list[float], counts: list[int], k: int) -> float:
     """The k-th smallest value (from 0) of a histogram."""
     seen = 0
     for value, count in zip(values, counts):
@@ -110,7 +110,7 @@ def _value_at(values: list, counts: list, k: int) -> float:
     return values[-1]
 
 
-def _quantile(values: list, counts: list, total: int, p: float) -> float:
+def _quantile(values: list[Any], counts: list[Any], total: int, p: float) -> float:
     """The p-quantile of a histogram, linear between the closest ranks (numpy's default)."""
     position = p * (total - 1)
     low = int(position)
@@ -120,7 +120,7 @@ def _quantile(values: list, counts: list, total: int, p: float) -> float:
     return _cents(below + (above - below) * fraction)
 
 
-def _score_stats(histogram: dict, largest: list) -> dict:
+def _score_stats(histogram: dict[float, int], largest: list[Any]) -> dict[str, Any]:
     total = sum(histogram.values())
     if not total:
         return {"changed": 0, "mean": None, "min": None, "q1": None, "median": None, "q3": None, "max": None, "largest": []}
@@ -140,15 +140,15 @@ def _score_stats(histogram: dict, largest: list) -> dict:
     }
 
 
-def _brief(decision: dict) -> dict:
+def _brief(decision: dict[str, Any]) -> dict[str, Any]:
     return {key: decision[key] for key in ("stage", "change", "engagement", "fit", "grade", "reason")}
 
 
-def _hit_points(decision: dict) -> dict:
+def _hit_points(decision: dict[str, Any]) -> dict[str, Any]:
     return {hit["rule"]: hit for hit in decision["hits"]}
 
 
-def hit_differences(old: dict, new: dict) -> list[dict]:
+def hit_differences(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """The hits that differ between two decisions of one lead, in the old then new file order."""
     before, after = _hit_points(old), _hit_points(new)
     found = []
@@ -157,11 +157,11 @@ def hit_differences(old: dict, new: dict) -> list[dict]:
         points_a = a["points"] if a else None
         points_b = b["points"] if b else None
         if points_a != points_b:
-            found.append({"section": (b or a)["section"], "rule": rule, "old": points_a, "new": points_b})
+            found.append({"section": (b or a or {})["section"], "rule": rule, "old": points_a, "new": points_b})
     return found
 
 
-def _reason(decision: dict) -> str:
+def _reason(decision: dict[str, Any]) -> str:
     reason = decision["reason"]
     kind = reason["kind"]
     if kind == "qualified":
@@ -171,7 +171,7 @@ def _reason(decision: dict) -> str:
     return f'{kind} by "{reason["rule"]}"'
 
 
-def _why(old: dict, new: dict, differences: list[dict]) -> str:
+def _why(old: dict[str, Any], new: dict[str, Any], differences: list[dict[str, Any]]) -> str:
     """Why one lead moved, in a line: what differs in its hits and scores, and each version's reason."""
     pieces = []
     if not differences and old["engagement"] == new["engagement"] and old["fit"] == new["fit"]:
@@ -188,14 +188,14 @@ def _why(old: dict, new: dict, differences: list[dict]) -> str:
     return "; ".join(pieces)
 
 
-def _example(entry: tuple) -> dict:
+def _example(entry: tuple[Any, ...]) -> dict[str, Any]:
     _, line, lead_id, old, new = entry
     differences = hit_differences(old, new)
     return {"id": lead_id, "line": line, "old": _brief(old), "new": _brief(new), "hits": differences,
             "why": _why(old, new, differences)}
 
 
-def _rules(tally: Tally, old_tree: n.Policy, new_tree: n.Policy) -> list[dict]:
+def _rules(tally: Tally, old_tree: n.Policy, new_tree: n.Policy) -> list[dict[str, Any]]:
     def named(tree: n.Policy) -> list[tuple[str, str]]:
         return ([("engagement", r.name) for r in tree.engagement_rules] + [("fit", r.name) for r in tree.fit_rules]
                 + [("demote", r.name) for r in tree.demotions] + [("disqualify", r.name) for r in tree.disqualifications])
@@ -214,7 +214,7 @@ def _rules(tally: Tally, old_tree: n.Policy, new_tree: n.Policy) -> list[dict]:
     return rows
 
 
-def summarize_leads(tally: Tally, old_tree: n.Policy, new_tree: n.Policy, *, source: str, as_of: str) -> dict:
+def summarize_leads(tally: Tally, old_tree: n.Policy, new_tree: n.Policy, *, source: str, as_of: str) -> dict[str, Any]:
     """The `leads` part of the result."""
     stages = _order(*[s.name for s in old_tree.stages], *[s.name for s in new_tree.stages], "disqualified")
     grades = _order(*[g.letter for g in old_tree.grades], *[g.letter for g in new_tree.grades], None)

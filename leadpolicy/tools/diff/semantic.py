@@ -50,7 +50,7 @@ class Part:
     old: str
     new: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"part": self.part, "old": self.old, "new": self.new}
 
 
@@ -67,7 +67,7 @@ class Change:
     new: Optional[str] = None
     parts: tuple[Part, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"section": self.section, "kind": self.kind, "name": self.name, "subject": self.subject, "summary": self.summary,
                 "old": self.old, "new": self.new, "parts": [p.to_dict() for p in self.parts]}
 
@@ -185,7 +185,7 @@ def _listing(names: Iterable[str]) -> str:
 class _Compare:
     """Compares two resolved policies; `changes` grows in SECTIONS order."""
 
-    def __init__(self, old: n.Policy, new: n.Policy):
+    def __init__(self, old: n.Policy, new: n.Policy) -> None:
         self.old, self.new = old, new
         self.old_en, self.new_en = English(old), English(new)
         self.changes: list[Change] = []
@@ -208,8 +208,8 @@ class _Compare:
 
     # ------------------------------------------------------------ generic matching
 
-    def match(self, section: str, olds: tuple, news: tuple, key: Callable[[Any], str], sentence_old: Callable,
-              sentence_new: Callable, parts: Callable, label: Callable[[str], str], renames: bool = True) -> None:
+    def match(self, section: str, olds: tuple[Any, ...], news: tuple[Any, ...], key: Callable[[Any], str], sentence_old: Callable[..., Any],
+              sentence_new: Callable[..., Any], parts: Callable[..., Any], label: Callable[[str], str], renames: bool = True) -> None:
         """Added, removed, renamed and changed items of one section, matched by `key` (their name).
 
         Changes come in the new version's order, removals where the item stood
@@ -290,7 +290,7 @@ class _Compare:
         old_index = {s.name: i for i, s in enumerate(self.old.stages)}
         new_index = {s.name: i for i, s in enumerate(self.new.stages)}
 
-        def sentence(english: English, index: dict) -> Callable:
+        def sentence(english: English, index: dict[str, Any]) -> Callable[..., Any]:
             return lambda s: one_line(english.stage_sentence(s, index[s.name]))
 
         def parts(a: n.StageDecl, b: n.StageDecl) -> list[Part]:

@@ -76,7 +76,7 @@ def read_at_revision(revision: str, path: str) -> PolicySource:
 # ---------------------------------------------------------------- git
 
 
-def _git(*args: str) -> subprocess.CompletedProcess:
+def _git(*args: str) -> "subprocess.CompletedProcess[bytes]":
     """`git ARGS` in the current directory, output as bytes; never through a shell."""
     environment = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Optional
+from typing import Any, Optional
 
 from markupsafe import Markup
 
@@ -28,7 +28,7 @@ def bars(title: str, rows: list[tuple[str, Optional[float], str]], css: str, max
     return Markup("".join(out))
 
 
-def curve(title: str, rows: list[dict], current: float) -> Markup:
+def curve(title: str, rows: list[dict[str, Any]], current: float) -> Markup:
     """Precision and recall against the threshold."""
     h, left, bottom = 220, 40, 190
     xs = [r["threshold"] for r in rows]
@@ -36,7 +36,7 @@ def curve(title: str, rows: list[dict], current: float) -> Markup:
     span = (hi - lo) or 1
 
     def x(v: float) -> float:
-        return round(left + (W - left - 20) * (v - lo) / span, 1)
+        return round(float(left + (W - left - 20) * (v - lo) / span), 1)
 
     def y(v: float) -> float:
         return round(bottom - 160 * v, 1)
@@ -58,12 +58,12 @@ def curve(title: str, rows: list[dict], current: float) -> Markup:
     return Markup("".join(out))
 
 
-def _rate_rows(segments: dict) -> list[tuple[str, Optional[float], str]]:
+def _rate_rows(segments: dict[str, Any]) -> list[tuple[str, Optional[float], str]]:
     return [(name, s["win_rate"], "–" if s["win_rate"] is None else f"{s['win_rate'] * 100:.1f}% of {s['won'] + s['lost']}")
             for name, s in segments.items()]
 
 
-def for_report(r: dict) -> dict:
+def for_report(r: dict[str, Any]) -> dict[str, Any]:
     """Every chart of one policy's report."""
     funnel = bars("Funnel: leads that reached each stage",
                   [(f["stage"], f["reached"], f"{f['reached']:,}") for f in r["funnel"]], "funnel")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Any, Iterator
 
 START = datetime(2025, 12, 1, tzinfo=timezone.utc)
 SENIORITY = ["ic", "manager", "director", "vp", "cxo"]
@@ -17,7 +17,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def history(count: int = 3000, seed: int = 7, activities: int = 8) -> Iterator[dict]:
+def history(count: int = 3000, seed: int = 7, activities: int = 8) -> Iterator[dict[str, Any]]:
     """`count` leads created over a year (more in spring and autumn), each with about `activities` events."""
     rng = random.Random(seed)
     for i in range(count):
@@ -38,7 +38,7 @@ def history(count: int = 3000, seed: int = 7, activities: int = 8) -> Iterator[d
             moment += timedelta(hours=rng.expovariate(1 / (24 * 10 * (1.2 - keen))))
             kind = rng.choices(["page_view", "form_submit", "email_click", "webinar", "chat", "unsubscribe"],
                                [50, 10 + 10 * keen, 15, 5, 5, 2])[0]
-            event = {"type": kind, "at": _stamp(moment)}
+            event: dict[str, Any] = {"type": kind, "at": _stamp(moment)}
             if kind == "page_view":
                 event["path"] = rng.choice(["/blog/a", "/blog/b", "/pricing", "/docs"])
             elif kind == "form_submit":

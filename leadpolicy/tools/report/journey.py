@@ -9,7 +9,7 @@ from leadpolicy.tools.report.outcomes import read_created
 from leadpolicy.tools.report.replay import TimeModel, iso, replay
 
 
-def journey(policy: Any, lead: dict, as_of: Optional[str]) -> dict:
+def journey(policy: Any, lead: dict[str, Any], as_of: Optional[str]) -> dict[str, Any]:
     """The stage changes of one lead from its first touch (or created_at) to as_of.
     Raises LeadDataError."""
     lead_id = lead.get("id")
@@ -24,7 +24,7 @@ def journey(policy: Any, lead: dict, as_of: Optional[str]) -> dict:
             "steps": [step.to_dict() for step in result.steps]}
 
 
-def timeline(data: dict) -> str:
+def timeline(data: dict[str, Any]) -> str:
     """The journey for people: one line per stage change."""
     lines = [f"Journey of {data['id'] or 'the lead'} under {data['policy']} {data['version']}, "
              f"from {data['from']} to {data['as_of']}:"]
@@ -42,7 +42,7 @@ def timeline(data: dict) -> str:
     return "\n".join(lines)
 
 
-def print_journey(policy: Any, lead: dict, as_of: Optional[str], as_json: bool) -> None:
+def print_journey(policy: Any, lead: dict[str, Any], as_of: Optional[str], as_json: bool) -> None:
     """The CLI side of `eval --journey`: print, or exit 1 on a data error."""
     import json
     import sys

@@ -21,11 +21,11 @@ EXAMPLES = 5
 BAND_WIDTH = 20.0
 
 
-def quantile(values: array, q: float) -> Optional[float]:
+def quantile(values: "array[float]", q: float) -> Optional[float]:
     """The q-quantile by linear interpolation between closest ranks (as numpy's default); None when empty."""
     if not values:
         return None
-    ordered = sorted(values)
+    ordered: list[float] = sorted(values)
     position = (len(ordered) - 1) * q
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
@@ -54,7 +54,7 @@ class Segment:
             self.won_amount += outcome.amount
             self.won_with_amount += 1
 
-    def to_dict(self, overall: Optional[float]) -> dict:
+    def to_dict(self, overall: Optional[float]) -> dict[str, Any]:
         win_rate = rate(self.won, self.won + self.lost)
         return {"leads": self.leads, "won": self.won, "lost": self.lost, "open": self.open,
                 "win_rate": win_rate, "won_amount": self.won_amount,
@@ -108,13 +108,13 @@ def thresholds_of(tree: n.Policy) -> list[Threshold]:
 class Metrics:
     """Accumulates one policy's report over a stream of replayed leads."""
 
-    def __init__(self, tree: n.Policy):
+    def __init__(self, tree: n.Policy) -> None:
         self.stages = [s.name for s in tree.stages]
         self.thresholds = thresholds_of(tree)
         self.leads = 0
         self.outside_window = 0
         self.data_errors = 0
-        self.error_examples: list[dict] = []
+        self.error_examples: list[dict[str, Any]] = []
         self.without_outcome = 0
         self.reached = {s: 0 for s in self.stages}
         self.disqualified = 0
@@ -131,9 +131,9 @@ class Metrics:
         self.by_fit: dict[float, Segment] = {}
         self.missed = {s: 0 for s in self.stages[1:]}
         self.missed_amount = {s: 0.0 for s in self.stages[1:]}
-        self.missed_examples: dict[str, list[dict]] = {s: [] for s in self.stages[1:]}
+        self.missed_examples: dict[str, list[dict[str, Any]]] = {s: [] for s in self.stages[1:]}
         self.sent_lost = 0
-        self.sent_lost_examples: list[dict] = []
+        self.sent_lost_examples: list[dict[str, Any]] = []
         # per threshold: every lead's peak score, and its outcome code (1 won, 0 lost, -1 other)
         self.peaks = {t: array("d") for t in self.thresholds}
         self.codes = array("b")
@@ -141,7 +141,7 @@ class Metrics:
     def _leg(self, i: int) -> str:
         return f"first touch -> {self.stages[i]}" if i == 1 else f"{self.stages[i - 1]} -> {self.stages[i]}"
 
-    def error(self, lead_id: Any, error: dict) -> None:
+    def error(self, lead_id: Any, error: dict[str, Any]) -> None:
         self.data_errors += 1
         if len(self.error_examples) < 20:
             self.error_examples.append({"id": lead_id, "error": error})
@@ -195,7 +195,7 @@ class Metrics:
                 if len(self.missed_examples[stage]) < EXAMPLES:
                     self.missed_examples[stage].append(self._example(lead_id, result, outcome, stage))
 
-    def _example(self, lead_id: Any, result: Replay, outcome: Outcome, stage: Optional[str] = None) -> dict:
+    def _example(self, lead_id: Any, result: Replay, outcome: Outcome, stage: Optional[str] = None) -> dict[str, Any]:
         final = result.final
         held: list[str] = []
         below = self.stages[self.stages.index(stage) - 1] if stage is not None else None
@@ -215,7 +215,7 @@ class Metrics:
                 "stage": final["stage"], "grade": final["grade"], "engagement": final["engagement"],
                 "fit": final["fit"], "held_back_by": held}
 
-    def sweep(self, t: Threshold) -> list[dict]:
+    def sweep(self, t: Threshold) -> list[dict[str, Any]]:
         peaks = self.peaks[t]
         finite = [p for p in peaks if math.isfinite(p)]
         high = max([*finite, t.value * 2, 1.0])
@@ -235,7 +235,7 @@ class Metrics:
                          "precision": rate(won, won + lost), "recall": rate(won, total_won)})
         return rows
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         overall_rate = rate(self.overall.won, self.overall.won + self.overall.lost)
         funnel = []
         for i, stage in enumerate(self.stages):

@@ -56,12 +56,12 @@ def read_created(raw: Any, lead_id: Any = None) -> Optional[int]:
     return parse_instant(raw, "created_at", lead_id)
 
 
-def load_outcome_file(path: str) -> dict[str, dict]:
+def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
     """id -> {"outcome": {...}, "created_at": ...} from JSON Lines or CSV
     (columns id, status, amount, closed_at, created_at). Kept in memory: one small row per lead."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         text = handle.read()
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     if path.endswith(".csv"):
         for row in csv.DictReader(io.StringIO(text)):
             rows[str(row.get("id", "")).strip()] = {

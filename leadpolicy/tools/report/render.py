@@ -31,14 +31,14 @@ def _env(autoescape: bool) -> jinja2.Environment:
     return env
 
 
-def markdown(report: dict) -> str:
+def markdown(report: dict[str, Any]) -> str:
     return _env(False).get_template("report.md.j2").render(r=report)
 
 
-def html(report: dict) -> str:
+def html(report: dict[str, Any]) -> str:
     pictures = [charts.for_report(one) for one in report["reports"]]
     return _env(True).get_template("report.html.j2").render(r=report, pictures=pictures)
 
 
-def as_json(report: dict) -> str:
+def as_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2) + "\n"

@@ -11,7 +11,7 @@ production would, so the replay is exact to the microsecond (docs/report.md).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
 
@@ -116,9 +116,9 @@ class Step:
     engagement: float
     fit: float
     grade: Optional[str]
-    reason: dict
+    reason: dict[str, Any]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"at": iso(self.at), "stage": self.stage, "previous_stage": self.previous, "change": self.change,
                 "cause": self.cause, "detail": self.detail,
                 "engagement_before": self.engagement_before, "fit_before": self.fit_before,
@@ -134,7 +134,7 @@ class Replay:
     demoted_at: Optional[int]
     disqualified_at: Optional[int]
     steps: list[Step]
-    final: dict  # the decision at the end of the replay
+    final: dict[str, Any]  # the decision at the end of the replay
     peak_engagement: float
     peak_fit: float
     evaluations: int
@@ -159,7 +159,7 @@ def _activity_times(model: TimeModel, activities: Any, lead_id: Any) -> list[tup
     return times
 
 
-def _timed_indices(model: TimeModel, activities: list, lead_id: Any) -> list[tuple[int, int]]:
+def _timed_indices(model: TimeModel, activities: Sequence[Any], lead_id: Any) -> list[tuple[int, int]]:
     """(time, index) of each activity of a declared type, by time."""
     found = []
     for index, activity in enumerate(activities):
@@ -171,11 +171,11 @@ def _timed_indices(model: TimeModel, activities: list, lead_id: Any) -> list[tup
     return found
 
 
-def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start: int, end: int,
-                      lead_id: Any = None) -> dict[int, tuple]:
+def candidate_moments(model: TimeModel, fields: Any, activities: Iterable[Any], start: int, end: int,
+                      lead_id: Any = None) -> dict[int, tuple[Any, ...]]:
     """Every instant in [start, end] at which the decision can change -> (cause, detail format, *arguments);
     `describe` makes the detail text (only for the moments shown, to keep the replay fast)."""
-    moments: dict[int, tuple] = {}
+    moments: dict[int, tuple[Any, ...]] = {}
 
     def add(at: int, cause: str, *detail: Any) -> None:
         if start <= at <= end and at not in moments:
@@ -211,7 +211,7 @@ def candidate_moments(model: TimeModel, fields: Any, activities: Iterable, start
     return moments
 
 
-def describe(moment: tuple) -> tuple[str, str]:
+def describe(moment: tuple[Any, ...]) -> tuple[str, str]:
     """(cause, detail text) of a candidate moment."""
     cause, template, *args = moment
     if cause in ("window", "decay"):
@@ -253,7 +253,7 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
     first: dict[str, int] = {}
     demoted_at = disqualified_at = None
     steps: list[Step] = []
-    last: Optional[dict] = None
+    last: Optional[dict[str, Any]] = None
     peak_e = float("-inf")
     peak_f = float("-inf")
     count = 0
@@ -294,5 +294,5 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
     return Replay(start, first, demoted_at, disqualified_at, steps, last, peak_e, peak_f, count)
 
 
-def _scores_moved(a: dict, b: dict) -> bool:
-    return a["engagement"] != b["engagement"] or a["fit"] != b["fit"]
+def _scores_moved(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(a["engagement"] != b["engagement"] or a["fit"] != b["fit"])

@@ -12,11 +12,12 @@ from leadpolicy.tools.report.metrics import Metrics
 from leadpolicy.tools.report.outcomes import read_created, read_outcome
 from leadpolicy.tools.report.replay import TimeModel, iso, replay
 
-_STATE: Optional[tuple] = None  # (policies, models, end, outcomes) for forked workers
+_STATE: Optional[tuple[Any, ...]] = None  # (policies, models, end, outcomes) for forked workers
 
 
-def _replay_lead(lead: Any) -> tuple:
+def _replay_lead(lead: Any) -> tuple[Any, ...]:
     """("error", id, error dict) or ("ok", id, outcome, [Replay per policy])."""
+    assert _STATE is not None, "set by the parent before forking"
     policies, models, end, outcomes = _STATE
     lead_id = lead.get("id") if isinstance(lead, dict) else getattr(lead, "lead_id", None)
     try:
@@ -38,11 +39,11 @@ def _replay_lead(lead: Any) -> tuple:
     return ("ok", lead_id, outcome, results)
 
 
-def _replay_chunk(lines: list) -> list:
+def _replay_chunk(lines: list[Any]) -> list[Any]:
     return [_replay_lead(lead) for lead in _parse(lines)]
 
 
-def _parse(lines: list) -> Iterable[Any]:
+def _parse(lines: list[Any]) -> Iterable[Any]:
     for name, number, line in lines:
         try:
             yield json.loads(line)
@@ -50,7 +51,7 @@ def _parse(lines: list) -> Iterable[Any]:
             yield LeadDataError(f"{name}:{number}:{error.colno}: not valid JSON: {error.msg}", field="", value=None)
 
 
-def _chunks(stream: IO[str], name: str, size: int = 500) -> Iterable[list]:
+def _chunks(stream: IO[str], name: str, size: int = 500) -> Iterable[list[Any]]:
     chunk = []
     for number, line in enumerate(stream, 1):
         if line.strip():
@@ -91,9 +92,9 @@ def read_csv_leads(stream: IO[str], name: str) -> Iterable[Any]:
                "outcome": outcome if (outcome.get("status") or "").strip() else None}
 
 
-def build(policies: list, leads: Any, as_of: str, outcomes: Optional[dict] = None,
+def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[str, Any]] = None,
           date_from: Optional[str] = None, date_to: Optional[str] = None,
-          progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>") -> dict:
+          progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>") -> dict[str, Any]:
     """One report per policy over the same leads; returns the JSON-ready dict.
     `leads` is an iterable of lead dicts, or a text stream of JSON Lines (then `jobs` processes may share the work)."""
     global _STATE
