@@ -39,10 +39,12 @@ def grammar_text() -> str:
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
     """The LALR parser: from the shipped tables (syntax/tables.py says why), or built."""
-    from leadpolicy.syntax import tables
+    from leadpolicy.syntax import comments, tables
 
     keyword_types: dict[str, str] = {}
-    parser = tables.load(grammar_text(), lexer_callbacks={"IDENT": _KeywordsAreNotNames(keyword_types)})
+    callbacks = {"IDENT": _KeywordsAreNotNames(keyword_types), "COMMENT": comments.record_comment}
+    # The recorder and the COMMENT callback keep comments and spellings for syntax/comments.py.
+    parser = tables.load(grammar_text(), lexer_callbacks=callbacks, postlex=comments.TokenRecorder())
     keyword_types.update(_keyword_types(parser))
     return parser
 
