@@ -42,8 +42,10 @@ def lark_parser() -> Lark:
     from leadpolicy.syntax import comments, tables
 
     keyword_types: dict[str, str] = {}
-    callbacks = {"IDENT": _KeywordsAreNotNames(keyword_types), "COMMENT": comments.record_comment}
-    # The recorder and the COMMENT callback keep comments and spellings for syntax/comments.py.
+    # COMMENT's callback and the post-lexer keep comments and spellings for syntax/comments.py. IDENT
+    # must come last: Lark 1.3 chains a user callback after its own keyword check with a lambda that
+    # reads the loop variable, so only the last terminal of this dict is compared correctly.
+    callbacks = {"COMMENT": comments.record_comment, "IDENT": _KeywordsAreNotNames(keyword_types)}
     parser = tables.load(grammar_text(), lexer_callbacks=callbacks, postlex=comments.TokenRecorder())
     keyword_types.update(_keyword_types(parser))
     return parser

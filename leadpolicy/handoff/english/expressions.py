@@ -64,7 +64,7 @@ class ExpressionEnglish(NodeVisitor):
         """A condition as one line of text."""
         if isinstance(expr, (n.FieldRef, n.PropRef)):
             return self._flag(expr, True)
-        return self.visit(expr)
+        return self.value(expr)
 
     def negation(self, expr: n.Expr) -> str:
         """`not expr` as one line of text, said positively where English allows."""
@@ -188,7 +188,8 @@ class ExpressionEnglish(NodeVisitor):
 
     def value(self, e: n.Expr) -> str:
         """An expression in the place of a value (one side of a comparison)."""
-        return self.visit(e)
+        phrase: str = self.visit(e)
+        return phrase
 
     # literals
     def visit_Number(self, e: n.Number) -> str:
@@ -390,6 +391,7 @@ class ExpressionEnglish(NodeVisitor):
         """The operands of an And/Or, nested ones of the same kind merged (same meaning)."""
         kind = type(e)
         out: list[n.Expr] = []
+        assert isinstance(e, (n.And, n.Or)), "only an and/or chain has operands"
         for o in e.operands:
             if type(o) is kind:
                 out.extend(self._flat(o))

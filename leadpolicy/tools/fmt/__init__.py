@@ -82,11 +82,10 @@ The layout rules:
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from leadpolicy.syntax.comments import SourceTable, parse_lossless
-from leadpolicy.syntax.parser import parse, parse_tests
+from leadpolicy.syntax.parser import lark_parser, parse, parse_tests
 from leadpolicy.tools.fmt.attach import _attach
 from leadpolicy.tools.fmt.blocks import _item_comments, _Printer, _render_block
 from leadpolicy.tools.fmt.doc import NOWHERE, WIDTH, Tok, _first
@@ -152,12 +151,15 @@ def format_tests_source(text: str, path: str = "<memory>") -> str:
     return _finish(printer, source, layout)
 
 
-_FIRST_WORD_TEST = re.compile(r"(?:[ \t\f\r\n]+|#[^\n]*)*test(?![A-Za-z0-9_])")
-
-
 def is_tests_text(text: str) -> bool:
     """Does this text hold only test blocks (its first word, past blanks and comments, is `test`)?"""
-    return _FIRST_WORD_TEST.match(text) is not None
+    from lark.exceptions import LarkError
+
+    try:
+        first = next(iter(lark_parser().lex(text)), None)  # the parser's own lexer, one token of it
+    except LarkError:
+        return False  # parsed as a policy, which reports the bad character
+    return first is not None and str(first) == "test"
 
 
 def format_text(text: str, path: str = "<memory>") -> str:

@@ -16,7 +16,7 @@ _IDENT = n.IDENTIFIER
 _UNITS = n.UNIT_NAMES
 
 
-def _key(text: str):
+def _key(text: str) -> object:
     """What two tokens must share to be the same token: values, not spellings
     (a string and a name with the same text match: enum members may be either)."""
     if text.startswith('"'):
@@ -28,7 +28,6 @@ def _key(text: str):
     if _IDENT.fullmatch(text):
         return ("w", text)
     return text
-
 
 
 # ---------------------------------------------------------------- comments

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.comments import SourceTable
@@ -11,6 +11,8 @@ from leadpolicy.syntax.visitor import NodeVisitor
 from leadpolicy.tools.fmt.doc import NOWHERE, Chain, Clauses, Doc, List, Paren, Seq, Tok
 
 _IDENT = n.IDENTIFIER
+# What `seq` takes: a word, a doc, a function making a doc (called in order), or None (skipped).
+Part = Union[str, Doc, Callable[[], Doc], None]
 
 
 # ---------------------------------------------------------------- the tree -> the document
@@ -29,7 +31,7 @@ class _Builder(NodeVisitor):
         self.tokens.append(t)
         return t
 
-    def seq(self, *parts, glue: bool = False) -> Seq:
+    def seq(self, *parts: Part, glue: bool = False) -> Seq:
         """Parts are strings (made into tokens), Docs, or functions making a Doc;
         strings and functions are turned into tokens here, left to right, so
         tokens are always created in printing order."""
@@ -85,12 +87,14 @@ class _Builder(NodeVisitor):
         """`closed`: more of the condition follows this one (`and ...`, `or ...`),
         so a `did X where ...` in it must not stay open (see `c_Did`)."""
         if isinstance(e, (n.And, n.Or, n.Not, n.Did)):
-            return self.visit(e, closed)
-        return self.visit(e)
+            doc: Doc = self.visit(e, closed)
+        else:
+            doc = self.visit(e)
+        return doc
 
-    def _chain(self, e, op: str, closed: bool) -> Chain:
+    def _chain(self, e: n.And | n.Or, op: str, closed: bool) -> Chain:
         first = self.cond(e.operands[0], closed=True)
-        rest = []
+        rest: list[tuple[Tok, Doc]] = []
         for i, operand in enumerate(e.operands[1:]):
             word = self.tok(op)
             rest.append((word, self.cond(operand, closed=closed or i < len(e.operands) - 2)))
@@ -155,12 +159,13 @@ class _Builder(NodeVisitor):
         """`at least 1 times` is the default and goes, except where it ends a
         `where` that would otherwise swallow the `and`/`or` after it."""
         clauses: list[Doc] = [self.seq("no" if e.negated else "did", e.activity if e.activity is not None else "activity")]
-        if e.where is not None:
-            clauses.append(self.seq("where", lambda: self.cond(e.where)))
+        where, within = e.where, e.within
+        if where is not None:
+            clauses.append(self.seq("where", lambda: self.cond(where)))
         if e.times != 1 or (closed and e.where is not None and e.within is None and not e.negated):
             clauses.append(self.seq("at", "least", lambda: self.tok(str(e.times), recover=True), "times"))
-        if e.within is not None:
-            clauses.append(self.seq("within", lambda: self.duration(e.within)))
+        if within is not None:
+            clauses.append(self.seq("within", lambda: self.duration(within)))
         return Clauses(clauses) if len(clauses) > 1 else clauses[0]
 
     def c_Arith(self, e: n.Arith) -> Doc:
@@ -186,7 +191,7 @@ class _Builder(NodeVisitor):
     def c_Name(self, e: n.Name) -> Doc:
         return self.tok(e.name)
 
-    def c_FieldRef(self, e) -> Doc:
+    def c_FieldRef(self, e: n.FieldRef | n.PropRef | n.StageRef) -> Doc:
         return self.tok(e.name)
 
     c_PropRef = c_FieldRef
@@ -198,13 +203,13 @@ class _Builder(NodeVisitor):
     def c_GradeValue(self, e: n.GradeValue) -> Doc:
         return self.tok(e.letter)
 
-    def c_Engagement(self, e) -> Doc:
+    def c_Engagement(self, e: n.Engagement) -> Doc:
         return self.tok("engagement")
 
-    def c_Fit(self, e) -> Doc:
+    def c_Fit(self, e: n.Fit) -> Doc:
         return self.tok("fit")
 
-    def c_Grade(self, e) -> Doc:
+    def c_Grade(self, e: n.Grade) -> Doc:
         return self.tok("grade")
 
     def c_DaysSince(self, e: n.DaysSince) -> Doc:

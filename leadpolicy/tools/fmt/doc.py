@@ -110,19 +110,27 @@ def _children(doc: Doc) -> Iterator[Doc]:
         yield doc.close
 
 
-def _cache(doc: Doc) -> dict:
+@dataclass
+class _Facts:
+    tokens: Optional[list[Tok]] = None
+    width: Optional[int] = None
+    breaks: Optional[bool] = None
+
+
+def _cache(doc: Doc) -> _Facts:
     """Facts about a doc, worked out once: only ask once the tokens' texts and
     comments are final (that is, while printing)."""
-    return doc.__dict__.setdefault("_cache", {})
+    facts: _Facts = doc.__dict__.setdefault("_cache", _Facts())
+    return facts
 
 
 def _tokens(doc: Doc) -> list[Tok]:
     if isinstance(doc, Tok):
         return [doc]
     cache = _cache(doc)
-    if "tokens" not in cache:
-        cache["tokens"] = [t for child in _children(doc) for t in _tokens(child)]
-    return cache["tokens"]
+    if cache.tokens is None:
+        cache.tokens = [t for child in _children(doc) for t in _tokens(child)]
+    return cache.tokens
 
 
 def _first(doc: Doc) -> Tok:
@@ -142,9 +150,9 @@ def width(doc: Doc) -> int:
     if isinstance(doc, Tok):
         return len(doc.text)
     cache = _cache(doc)
-    if "width" not in cache:
-        cache["width"] = _width(doc)
-    return cache["width"]
+    if cache.width is None:
+        cache.width = _width(doc)
+    return cache.width
 
 
 def _width(doc: Doc) -> int:
@@ -169,7 +177,9 @@ def breaks(doc: Doc) -> bool:
     if isinstance(doc, Tok):
         return False
     cache = _cache(doc)
-    if "breaks" not in cache:
+    if cache.breaks is None:
         tokens = _tokens(doc)
-        cache["breaks"] = any((i > 0 and t.leading) or (i < len(tokens) - 1 and t.trailing) for i, t in enumerate(tokens))
-    return cache["breaks"]
+        cache.breaks = any(
+            (i > 0 and bool(t.leading)) or (i < len(tokens) - 1 and t.trailing is not None) for i, t in enumerate(tokens)
+        )
+    return cache.breaks

@@ -159,7 +159,7 @@ def _balanced(widths: list[int], room: int) -> list[int]:
     return fill(low)
 
 
-def _render_items(items, commas, out: Out, col: int, trail_last: int, fill: bool) -> None:
+def _render_items(items: list[Doc], commas: list[Tok], out: Out, col: int, trail_last: int, fill: bool) -> None:
     """Items after an opening bracket (the first on the current line), each line at `col`."""
     count = len(items)
     if fill and not any(breaks(i) for i in items) and not any(t.trailing or t.leading for t in commas) and not any(

@@ -18,12 +18,23 @@ class Row:
     indent: int
     cells: list[Optional[Doc]]  # the first is never None
 
+    @property
+    def head(self) -> Doc:
+        head = self.cells[0]
+        assert head is not None, "a row starts with a cell"
+        return head
+
+
+def _width_of(cell: Optional[Doc]) -> int:
+    return 0 if cell is None else width(cell)
+
 
 def _min_width(row: Row, gaps: Sequence[int]) -> int:
-    total = row.indent + width(row.cells[0])
+    total = row.indent + width(row.head)
     for k in range(1, len(row.cells)):
-        if row.cells[k] is not None:
-            total += gaps[k] + width(row.cells[k])
+        cell = row.cells[k]
+        if cell is not None:
+            total += gaps[k] + width(cell)
     return total
 
 
@@ -35,7 +46,7 @@ def _outliers(rows: list[Row], k: int) -> set[int]:
     """The rows whose cell `k` is far wider than the others in its column (the
     test gofmt uses): those cells do not push the columns after them."""
     sized = [r for r in rows if r.cells[k] is not None and any(c is not None for c in r.cells[k + 1 :])]
-    widths = [max(1, width(r.cells[k]) + (r.indent if k == 0 else 0)) for r in sized]
+    widths = [max(1, _width_of(r.cells[k]) + (r.indent if k == 0 else 0)) for r in sized]
     if not widths:
         return set()
     mean = math.exp(sum(math.log(w) for w in widths) / len(widths))
@@ -44,11 +55,12 @@ def _outliers(rows: list[Row], k: int) -> set[int]:
 
 def _natural_end(row: Row, k: int, cols: Sequence[Optional[int]], gaps: Sequence[int]) -> int:
     """Where the row's cells before `k` end on one line, placed by the columns."""
-    end = row.indent + width(row.cells[0])
+    end = row.indent + width(row.head)
     for j in range(1, k):
-        if row.cells[j] is not None:
-            start = end + gaps[j] if cols[j] is None else max(cols[j], end + gaps[j])
-            end = start + width(row.cells[j])
+        cell, col = row.cells[j], cols[j]
+        if cell is not None:
+            start = end + gaps[j] if col is None else max(col, end + gaps[j])
+            end = start + width(cell)
     return end
 
 
@@ -94,7 +106,7 @@ def render_row(row: Row, out: Out, cols: Sequence[Optional[int]], gaps: Sequence
     these with the least overflow, then the fewest lines, wins: where it falls;
     on the next line at its column; for a description or a condition ending
     the row, on the next line under the row's second cell."""
-    render(row.cells[0], out, row.indent, 0, "")
+    render(row.head, out, row.indent, 0, "")
     second: Optional[int] = None
     last = max(k for k, c in enumerate(row.cells) if c is not None)
     for k in range(1, len(row.cells)):
@@ -121,7 +133,7 @@ def render_row(row: Row, out: Out, cols: Sequence[Optional[int]], gaps: Sequence
             options.append((col, True))
         if k == last and k > 1 and _is_text(cell) and second < natural and second != col:
             options.append((second, True))
-        best = None
+        best: Optional[tuple[tuple[int, int], Out, int]] = None
         for position, new_line in options:
             scratch = out.fork()
             if new_line:
@@ -133,4 +145,5 @@ def render_row(row: Row, out: Out, cols: Sequence[Optional[int]], gaps: Sequence
             cost = _cost(scratch)
             if best is None or cost < best[0]:
                 best = (cost, scratch, position)
+        assert best is not None
         out.splice(best[1], out.col)
