@@ -152,3 +152,37 @@ def test_generated_policies_with_comments_everywhere(text: str, random) -> None:
     assert tree == parse(text)
     assert [c.text for c in table.comments] == [c.rstrip() for _, c in comments(text)]
     _covered(text, table)
+
+
+def test_each_comment_belongs_to_a_node() -> None:
+    from leadpolicy.syntax import nodes as n
+    from leadpolicy.syntax.comments import owners
+
+    tree, table = parse_lossless(parse, TEXT + 'disqualify {\n  "Spam": when\n    # a keyword before me\n    budget < 0\n}\n')
+    owner = {c.text: node for c, node in owners(tree, table)}
+    assert owner["# a file comment"] is tree
+    assert owner["# after the version"] is tree  # the header is the policy's own
+    assert owner["# trailing a field"] is tree.fields[0]
+    assert owner["# leading budget"] is tree.fields[1]
+    assert isinstance(owner["# a keyword before me"], n.Compare)  # the condition after `when`
+
+
+@examples()
+@given(policies(), st.randoms(use_true_random=False))
+def test_every_comment_has_an_owner_that_holds_or_touches_it(text: str, random) -> None:
+    from leadpolicy.syntax.comments import owners
+
+    lines = text.split("\n")
+    for _ in range(4):
+        i = random.randrange(len(lines))
+        lines.insert(i, "# own line")
+    text = "\n".join(lines)
+    tree, table = parse_lossless(parse, text)
+    placed = owners(tree, table)
+    assert [c for c, _ in placed] == table.comments
+    for comment, node in placed:
+        assert node.span is not None
+        if node is tree:
+            continue  # before, in or after the header, or past the last block
+        follows = comment.after + 1 < len(table.tokens) and table.tokens[comment.after + 1].start == node.span.start
+        assert node.span.start <= comment.start <= node.span.end or follows

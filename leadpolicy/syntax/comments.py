@@ -11,7 +11,10 @@ through a post-lexer that passes them on unchanged.
 Each comment is placed by span against the tokens around it, as Black places a
 comment in the prefix of the next token: a comment on the line of the token
 before it *trails* that token; one on a line of its own *leads* the token after
-it. Nodes reach their comments through their spans (`comments_within`).
+it. Nodes reach their comments through their spans: `owners` gives each
+comment the node it belongs to (the largest node that starts at the token a
+comment leads, or ends, on its line, at the token it trails; else the node
+around it), and `comments_within` the comments inside a node.
 
 Recording is off unless a parse runs inside `recording()`, so a plain `parse`
 pays one attribute look-up per comment and per token.
@@ -28,11 +31,15 @@ from typing import TypeVar
 
 from lark import Token
 
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.positions import path_to
+
 __all__ = [
     "Comment",
     "SourceTable",
     "SourceToken",
     "TokenRecorder",
+    "owners",
     "parse_lossless",
     "record_comment",
     "recording",
@@ -104,6 +111,39 @@ class SourceTable:
     def comments_within(self, start: int, end: int) -> list[Comment]:
         """The comments inside a node's span (its own and its children's)."""
         return [c for c in self.comments if start <= c.start < end]
+
+
+def owners(tree: n.Node, table: SourceTable) -> list[tuple[Comment, n.Node]]:
+    """Each comment with the node it belongs to, in source order.
+
+    A comment on a line of its own belongs to the largest node starting at the
+    token after it (a field, a rule, a block); a comment after a token on its
+    line to the largest node ending at that token that starts on the same line
+    (else the smallest ending there). A comment next to a keyword no node starts
+    or ends with (`when`, `}`) belongs to the smallest node around it; failing
+    all that, to the tree."""
+    starting: dict[int, n.Node] = {}
+    ending: dict[int, list[n.Node]] = {}
+    for node in tree.walk():  # outermost first
+        if node.span is not None:
+            starting.setdefault(node.span.start, node)
+            ending.setdefault(node.span.end, []).append(node)
+    found: list[tuple[Comment, n.Node]] = []
+    for comment in table.comments:
+        owner: n.Node | None = None
+        if comment.own_line and comment.after + 1 < len(table.tokens):
+            owner = starting.get(table.tokens[comment.after + 1].start)
+        elif not comment.own_line:
+            token = table.tokens[comment.after]
+            line_start = table.text.rfind("\n", 0, token.start) + 1
+            candidates = ending.get(token.end, [])
+            same_line = [c for c in candidates if c.span is not None and c.span.start >= line_start]
+            owner = same_line[0] if same_line else (candidates[-1] if candidates else None)
+        if owner is None:
+            around = path_to(tree, comment.start)
+            owner = around[-1] if around else tree
+        found.append((comment, owner))
+    return found
 
 
 # ---------------------------------------------------------------- recording
