@@ -8,6 +8,12 @@ Input that does not parse raises the parser's `PolicyError`. The result parses
 to an equal tree, keeps every comment in order, and formatting it again
 changes nothing.
 
+The modules, in the order the work flows: `build.py` (conditions and
+literals) and `blocks.py` (one method per block, test blocks) turn the tree
+into a layout document (`doc.py`); `attach.py` gives each comment the printed
+token it belongs to; `render.py` and `rows.py` print the document into
+`out.py`'s lines.
+
 How it works: the parser hands back the tree and its side table
 (`syntax/comments.py`: every token as spelt and every comment, recorded by
 the parser's own lexer). The tree is turned into a small layout document
