@@ -41,10 +41,14 @@ def grammar_text() -> str:
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
     """The LALR parser: from the shipped tables (syntax/tables.py says why), or built."""
-    from leadpolicy.syntax import tables
+    from leadpolicy.syntax import comments, tables
 
     keyword_types: dict[str, str] = {}
-    parser = tables.load(grammar_text(), lexer_callbacks={"IDENT": _KeywordsAreNotNames(keyword_types)})
+    # COMMENT's callback and the post-lexer keep comments and spellings for syntax/comments.py. IDENT
+    # must come last: Lark 1.3 chains a user callback after its own keyword check with a lambda that
+    # reads the loop variable, so only the last terminal of this dict is compared correctly.
+    callbacks = {"COMMENT": comments.record_comment, "IDENT": _KeywordsAreNotNames(keyword_types)}
+    parser = tables.load(grammar_text(), lexer_callbacks=callbacks, postlex=comments.TokenRecorder())
     keyword_types.update(_keyword_types(parser))
     return parser
 

@@ -1,185 +1,27 @@
-"""Plain English for conditions and rules, made from the resolved AST.
-
-A back end like the compiler: one `visit_<NodeKind>` method per node kind,
-each returning a short phrase. The phrases are for the people who sign the
-handoff off, so they speak of "its engagement score", "a page view" and "the
-last 30 days", and they say "(or unknown)" where a missing value makes a
-condition hold (docs/language-reference.md section 13.12: `!=`, `not in`, `not`).
-
-Two shapes come out:
-
-- `English.condition(expr)` is one line of text. Mixed `and`/`or` reads
-  "... and either ... or ..."; where that would be unclear it uses
-  parentheses; `at least N of` reads "at least N of: a; b; c".
-- `English.prose(expr)` is a str when one line reads well, else a `Clauses`
-  (an intro such as "all of these hold" and its items), which the documents
-  show as a bulleted list.
-
-The sentences for whole rules (`stage_sentence`, `engagement_sentence`, ...)
-are built from those. Nothing here knows about Markdown or HTML: escaping is
-the documents' job.
-"""
+"""The expression renderer: a condition or a value as a phrase, one method per node kind."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Optional
 
+from leadpolicy.handoff.english.words import (
+    Clauses,
+    Prose,
+    _reads_as_noun,
+    duration,
+    is_acronym,
+    join_or,
+    number,
+    plural,
+    sentence,
+    stage_is_noun,
+    stage_title,
+    with_article,
+    words,
+)
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
-
-
-@dataclass(frozen=True)
-class Clauses:
-    """A condition shown as a list: `intro` (no final colon) then its items."""
-
-    intro: str
-    items: tuple["Prose", ...]
-
-
-Prose = Union[str, Clauses]
-
-
-# ---------------------------------------------------------------- words
-
-
-# Stage names that are acronyms in every sales team's mouth.
-ACRONYMS = frozenset(
-    "mql sql sal pql sqo mqa sqa pqa tql mqo icp bdr sdr ae abm cpl poc roi".split()
-)
-
-_LETTER_SOUNDS_AN = set("aefhilmnorsx")  # letters whose name starts with a vowel sound
-
-
-def words(identifier: str) -> str:
-    """An identifier as words: underscores become spaces."""
-    return identifier.replace("_", " ").strip() or identifier
-
-
-def is_acronym(text: str) -> bool:
-    return text.isupper() and text.isalpha() and len(text) > 1
-
-
-def article(phrase: str) -> str:
-    """`a` or `an` for a noun phrase (acronyms by the sound of their first letter)."""
-    first_word = phrase.lstrip('"“').split(" ", 1)[0]
-    if not first_word:
-        return "a"
-    if is_acronym(first_word):
-        return "an" if first_word[0].lower() in _LETTER_SOUNDS_AN else "a"
-    return "an" if first_word[0].lower() in "aeiou" else "a"
-
-
-_PAST = frozenset(
-    "sent made met read seen saw taken took given gave got done did gone went bought won lost paid held left built"
-    " spent sold told thought brought run begun written spoken".split()
-)
-_FUNCTION_WORDS = frozenset("to for with from of by on at in into about as than".split())
-
-
-def _reads_as_noun(label: str) -> bool:
-    """Whether a label can take "a" and a plural `s` ("page view"), unlike "key feature used" or "talk to sales"."""
-    parts = label.lower().split()
-    if not parts or not all(re.fullmatch(r"[a-z0-9-]+", p) or is_acronym(p.upper()) and p.isalpha() for p in parts):
-        return False
-    if any(p in _FUNCTION_WORDS for p in parts):
-        return False
-    first, last = parts[0], parts[-1]
-    return not any((w.endswith("ed") and len(w) > 3) or w in _PAST for w in {first, last})
-
-
-def with_article(phrase: str) -> str:
-    return f"{article(phrase)} {phrase}"
-
-
-def stage_title(name: str) -> str:
-    """How a stage is spoken of: `mql` -> "MQL", `closed_won` -> "closed won"."""
-    if name.lower() in ACRONYMS or (len(name) <= 4 and name.isalpha() and not re.search("[aeiouyAEIOUY]", name)):
-        return name.upper()
-    return words(name)
-
-
-def stage_is_noun(name: str) -> bool:
-    """Acronyms name a kind of lead ("an MQL"); other stage names ("hot", "booked") are spoken of as stages."""
-    return is_acronym(stage_title(name))
-
-
-def a_stage(name: str) -> str:
-    """A lead at that stage: "an MQL", "a lead at the hot stage"."""
-    title = stage_title(name)
-    return with_article(title) if stage_is_noun(name) else f"a lead at the {title} stage"
-
-
-def the_stage(name: str) -> str:
-    """The stage as a destination: "MQL", "the lead stage"."""
-    title = stage_title(name)
-    return title if stage_is_noun(name) else f"the {title} stage"
-
-
-def becomes(name: str) -> str:
-    """ "becomes an MQL", "enters the hot stage"."""
-    title = stage_title(name)
-    return f"becomes {with_article(title)}" if stage_is_noun(name) else f"enters the {title} stage"
-
-
-def plural(noun: str) -> str:
-    """English plural of the last word of a noun phrase."""
-    if not noun:
-        return noun
-    head, _, last = noun.rpartition(" ")
-    lower = last.lower()
-    if is_acronym(last):
-        last = last + "s"
-    elif re.search(r"(s|x|z|ch|sh)$", lower):
-        last = last + "es"
-    elif re.search(r"[^aeiou]y$", lower):
-        last = last[:-1] + "ies"
-    else:
-        last = last + "s"
-    return f"{head} {last}" if head else last
-
-
-def number(value: float) -> str:
-    """A number for people: 10000 -> "10,000", 2.5 -> "2.5", -3 -> "-3"."""
-    if value == int(value):
-        return f"{int(value):,}"
-    return f"{value:,}".rstrip("0").rstrip(".") if "e" not in repr(value) else repr(value)
-
-
-def points(value: float) -> str:
-    """Points with their sign: "+5", "-50", "0"."""
-    return ("+" if value > 0 else "") + number(value)
-
-
-def points_phrase(value: float) -> str:
-    """ "5 points", "1 point", "-50 points"."""
-    return f"{number(value)} point{'' if abs(value) == 1 else 's'}"
-
-
-def duration(d: n.Duration) -> str:
-    """ "14 days", "1 day", "1.5 weeks"."""
-    unit = d.unit if d.amount == 1 else d.unit + "s"
-    return f"{number(d.amount)} {unit}"
-
-
-def join_or(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def sentence(text: str) -> str:
-    """Capitalise the first letter (unless it starts a quoted value) and end with a period."""
-    text = text.strip()
-    if text and text[0].isalpha() and text[0].islower():
-        text = text[0].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
-
 
 _COMPOUND = (n.And, n.Or, n.AtLeast)
 
@@ -206,8 +48,8 @@ def _literal(e: n.Expr) -> bool:
     return isinstance(e, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue))
 
 
-class English(NodeVisitor):
-    """Plain English for the conditions and rules of one resolved policy."""
+class ExpressionEnglish(NodeVisitor):
+    """Plain English for the conditions of one resolved policy: one `visit_<Kind>` per node kind."""
 
     def __init__(self, policy: n.Policy):
         self.policy = policy
@@ -222,7 +64,7 @@ class English(NodeVisitor):
         """A condition as one line of text."""
         if isinstance(expr, (n.FieldRef, n.PropRef)):
             return self._flag(expr, True)
-        return self.visit(expr)
+        return self.value(expr)
 
     def negation(self, expr: n.Expr) -> str:
         """`not expr` as one line of text, said positively where English allows."""
@@ -295,63 +137,6 @@ class English(NodeVisitor):
             return False
         return False
 
-    # ------------------------------------------------------------ whole rules
-
-    def stage_sentence(self, stage: n.StageDecl, index: int) -> Prose:
-        """ "A lead becomes an MQL when ..." (the first stage: every lead is there)."""
-        if index == 0 or stage.condition is None:
-            return "Every lead starts here: this stage has no entry criteria."
-        return self.when(f"A lead {becomes(stage.name)}", stage.condition)
-
-    def engagement_sentence(self, rule: n.EngagementRule, decay: Optional[n.Decay] = None) -> str:
-        """ "5 points per page view whose path starts with "/blog" in the last 90 days, at most 50; points halve every 30 days"."""
-        text = f"{points_phrase(rule.points)} per {self.activity_noun(rule.activity)}"
-        if rule.where is not None:
-            text += " " + self.whose(rule.where)
-        if rule.within is not None:
-            text += f" in the last {duration(rule.within)}"
-        if rule.max is not None:
-            text += f", at most {number(rule.max)}" if rule.points >= 0 else f", capped at {number(-rule.max)} in total"
-        if decay is not None:
-            text += "; " + self.decay_phrase(decay)
-        return text
-
-    def decay_phrase(self, decay: n.Decay) -> str:
-        """ "points halve every 30 days" (50%), "points lose 25% every 30 days", "points expire after 30 days" (100%)."""
-        every = duration(decay.every)
-        if decay.percent == 50:
-            return f"points halve every {every}"
-        if decay.percent >= 100:
-            return f"points expire after {every}"
-        return f"points lose {number(decay.percent)}% every {every}"
-
-    def decay_sentence(self, decay: Optional[n.Decay]) -> str:
-        if decay is None:
-            return "Points do not decay: an activity counts in full for as long as its rule's window allows."
-        every = duration(decay.every)
-        if decay.percent >= 100:
-            return f"Points expire after {every}: an activity counts in full until it is {every} old, and then not at all."
-        factor = number(1 - decay.percent / 100)
-        return (
-            sentence(self.decay_phrase(decay))[:-1]
-            + f": an activity's points are multiplied by {factor} for every full {every} of its age,"
-            " before the rule's cap is applied."
-        )
-
-    def fit_sentence(self, rule: n.FitRule) -> Prose:
-        return self.when(points_phrase(rule.points), rule.condition)
-
-    def grade_sentence(self, band: n.GradeBand) -> Prose:
-        if band.condition is None:
-            return f"Grade {band.letter} otherwise (when no grade above applies)."
-        return self.when(f"Grade {band.letter}", band.condition)
-
-    def demotion_sentence(self, rule: n.DemoteRule) -> Prose:
-        return self.when(f"{upper_first(a_stage(rule.source))} falls back to {the_stage(rule.target)}", rule.condition)
-
-    def disqualify_sentence(self, rule: n.DisqualifyRule) -> Prose:
-        return self.when("A lead is disqualified", rule.condition)
-
     def when(self, head: str, expr: n.Expr) -> Prose:
         """ "HEAD when CONDITION." or, for an involved condition, a list under "HEAD when all of these hold"."""
         body = self.prose(expr)
@@ -403,7 +188,8 @@ class English(NodeVisitor):
 
     def value(self, e: n.Expr) -> str:
         """An expression in the place of a value (one side of a comparison)."""
-        return self.visit(e)
+        phrase: str = self.visit(e)
+        return phrase
 
     # literals
     def visit_Number(self, e: n.Number) -> str:
@@ -605,6 +391,7 @@ class English(NodeVisitor):
         """The operands of an And/Or, nested ones of the same kind merged (same meaning)."""
         kind = type(e)
         out: list[n.Expr] = []
+        assert isinstance(e, (n.And, n.Or)), "only an and/or chain has operands"
         for o in e.operands:
             if type(o) is kind:
                 out.extend(self._flat(o))
