@@ -1,1 +1,46 @@
+"""The SQL back end: a checked policy -> one SELECT deciding every lead, for
+DuckDB, Spark, Postgres, Snowflake and BigQuery (sqlglot builds one tree and
+generates it per dialect). docs/sql.md has the input contract and the guide.
 
+    sql = compile_sql(checked_tree, dialect="duckdb")
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = ["compile_sql", "build", "DIALECTS", "MissingExtra"]
+
+from leadpolicy.backends.sql._deps import MissingExtra
+
+DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
+
+
+def build(policy, shape=None):
+    """The query as one sqlglot tree (LP_* functions not yet lowered)."""
+    from leadpolicy.backends.sql.fragments import exp
+    from leadpolicy.backends.sql.inputs import Relational
+    from leadpolicy.backends.sql.query import OUTPUT_COLUMNS, build_query
+
+    shape = shape or Relational()
+    query = build_query(policy)
+    with_ = query.args.get("with_")
+    ctes = list(with_.expressions) if with_ else []
+    head = [exp.CTE(this=q, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))) for name, q in shape.ctes(policy)]
+    query.set("with_", None)
+    query.set("order", None)
+    outer = exp.select(*[exp.column(exp.to_identifier(n, quoted=True)) for n in OUTPUT_COLUMNS]).from_(
+        exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_decided"))))
+    outer = outer.order_by(exp.column(exp.to_identifier("lp_row", quoted=True)))
+    outer.set("with_", exp.With(expressions=head + ctes))  # the CTEs at the top, readable
+    return outer
+
+
+def compile_sql(policy, dialect: str = "duckdb", shape=None, *, pretty: bool = True,
+                header: Optional[str] = None) -> str:
+    """The query text for `dialect`."""
+    from leadpolicy.backends.sql.fragments import lower
+
+    tree = lower(build(policy, shape), dialect)
+    text = tree.sql(dialect=dialect, pretty=pretty)
+    return (header or "") + text
