@@ -57,6 +57,15 @@ def _grouped(node):
     return node
 
 
+def case(ifs: list, default=None, this=None, type_: str = "varchar") -> "exp.Expression":
+    """CASE [this] WHEN ... END; with no branch, the default (or a typed NULL)."""
+    if not ifs:
+        if default is not None:
+            return default
+        return exp.Cast(this=exp.Null(), to=exp.DataType.build(type_))
+    return exp.Case(this=this, ifs=ifs, default=default)
+
+
 def lit(text: str) -> "exp.Literal":
     return exp.Literal.string(text)
 
@@ -152,6 +161,28 @@ def _lower_node(node, dialect: str):
     raise ValueError(f"no lowering for {name}")
 
 
+_ODD_SPACES = frozenset(ch for ch in WHITESPACE if ord(ch) > 127)
+
+
+def _spelled_out(node):
+    """A string literal holding non-ASCII whitespace, as pieces joined with CHR(n):
+    DuckDB's parser turns such characters into plain spaces in some queries, even
+    inside string literals."""
+    text = node.this
+    pieces, run = [], []
+    for ch in text:
+        if ch in _ODD_SPACES:
+            if run:
+                pieces.append(lit("".join(run)))
+                run = []
+            pieces.append(exp.Anonymous(this="chr", expressions=[exp.Literal.number(ord(ch))]))
+        else:
+            run.append(ch)
+    if run:
+        pieces.append(lit("".join(run)))
+    return exp.Paren(this=exp.Concat(expressions=pieces)) if len(pieces) > 1 else pieces[0]
+
+
 def lower(tree, dialect: str):
     """The tree with every LP_* function in `dialect`'s own spelling (a copy)."""
     if dialect not in DIALECTS:
@@ -164,4 +195,11 @@ def lower(tree, dialect: str):
             if node is tree:
                 return replacement
             node.replace(replacement)
+    if dialect == "duckdb":
+        for node in list(tree.find_all(exp.Literal)):
+            if node.is_string and any(ch in _ODD_SPACES for ch in node.this):
+                replacement = _spelled_out(node)
+                if node is tree:
+                    return replacement
+                node.replace(replacement)
     return tree

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from leadpolicy.backends.sql import reading
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
-from leadpolicy.backends.sql.fragments import exp, frag, ident, lit, num
+from leadpolicy.backends.sql.fragments import case, exp, frag, ident, lit, num
 from leadpolicy.syntax import nodes
 
 __all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
@@ -150,9 +150,9 @@ class _Builder:
 
     def activities(self) -> None:
         type_text = reading.trimmed(c("lp_type_v"))
-        type_index = exp.Case(this=frag("CASE WHEN lp_type_k = 's' THEN LOWER(:t) END", t=type_text),
-                              ifs=[exp.If(this=lit(d.name.lower()), true=exp.Literal.number(i))
-                                   for i, d in enumerate(self.policy.activities)])
+        type_index = case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(type_text)),
+                          ifs=[exp.If(this=lit(d.name.lower()), true=exp.Literal.number(i))
+                               for i, d in enumerate(self.policy.activities)], type_="bigint")
         at_text = reading.trimmed(c("lp_at_v"))
         at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
         typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_raw_acts")
@@ -314,8 +314,8 @@ class _Builder:
         for index, stage in enumerate(self.policy.stages):
             cols.append(_alias(self._inline_stage(index), f"lp_st_{index}", _cite(stage, f"stage {stage.name}")))
         inner = exp.select(*cols).from_("lp_grade")
-        qualified = exp.Case(ifs=[exp.If(this=c(f"lp_st_{i}"), true=exp.Literal.number(i))
-                                  for i in range(len(self.policy.stages) - 1, 0, -1)], default=exp.Literal.number(0))
+        qualified = case(ifs=[exp.If(this=c(f"lp_st_{i}"), true=exp.Literal.number(i))
+                              for i in range(len(self.policy.stages) - 1, 0, -1)], default=exp.Literal.number(0))
         query = exp.select(exp.Star(), _alias(qualified, "lp_qualified")).from_(
             exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_entry"))))
         query.add_comments([" stages: each entry condition; the qualified stage is the highest that holds "])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from leadpolicy.backends.sql.fragments import WHITESPACE, exp, frag, lit
 
-__all__ = ["trimmed", "read_value", "instant_micros", "NUMBER_PATTERN", "INSTANT_PATTERN"]
+__all__ = ["trimmed", "lowered", "read_value", "instant_micros", "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
 # runtime._NUMBER and runtime._INSTANT, written without backslashes (they would
 # mean different things in different dialects' string literals).
@@ -33,6 +33,12 @@ def trimmed(v) -> "exp.Expression":
     return exp.Trim(this=v.copy(), expression=lit(WHITESPACE))
 
 
+def lowered(t) -> "exp.Expression":
+    """Python's str.lower(): as SQL LOWER, but U+0130 (capital I with dot) becomes
+    `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`)."""
+    return exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
+
+
 def _is(k, *kinds: str):
     return exp.In(this=k.copy(), expressions=[lit(kind) for kind in kinds])
 
@@ -40,7 +46,7 @@ def _is(k, *kinds: str):
 def read_value(kind: str, members: tuple, v, k) -> tuple:
     """(value, error condition) of a declared field or property of `kind`."""
     if kind == "text":
-        value = frag("CASE WHEN :k = 's' THEN NULLIF(LOWER(:t), '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=trimmed(v))
+        value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(trimmed(v)))
         return value, _is(k, "f", "b", "o")
     if kind == "number":
         t = trimmed(v)
@@ -51,7 +57,7 @@ def read_value(kind: str, members: tuple, v, k) -> tuple:
                      " OR (:k = 's' AND :t <> '' AND :val IS NULL))", k=k, val=value, t=t)
         return value, error
     if kind == "boolean":
-        key = frag("LOWER(:t)", t=trimmed(v))
+        key = lowered(trimmed(v))
         value = frag("CASE WHEN :k = 'b' THEN :v = 'true' WHEN :k = 's' AND :key IN (:t1, :t2, :t3) THEN TRUE"
                      " WHEN :k = 's' AND :key IN (:f1, :f2, :f3) THEN FALSE"
                      " WHEN :k = 'i' AND :v = '1' THEN TRUE WHEN :k = 'i' AND :v = '0' THEN FALSE END",
@@ -61,7 +67,7 @@ def read_value(kind: str, members: tuple, v, k) -> tuple:
                      k=k, val=value, key=key)
         return value, error
     if kind == "enum":
-        key = frag("CASE WHEN :k = 's' THEN LOWER(:t) WHEN :k = 'i' THEN :v END", k=k, v=v, t=trimmed(v))
+        key = frag("CASE WHEN :k = 's' THEN :t WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(trimmed(v)))
         case = exp.Case(this=key, ifs=[exp.If(this=lit(member.lower()), true=exp.Literal.number(index))
                                        for index, member in enumerate(members)])
         error = frag("(:k IN ('f', 'b', 'o') OR (:key <> '' AND :val IS NULL))", k=k, key=key, val=case)
@@ -138,7 +144,7 @@ def instant_micros(t) -> "exp.Expression":
 def read_previous_stage(stage_names: tuple, v, k) -> tuple:
     """(canonical stage name or 'disqualified' or NULL, error condition)."""
     names = (*stage_names, "disqualified")
-    key = frag("LOWER(:t)", t=trimmed(v))
+    key = lowered(trimmed(v))
     seen: set = set()
     ifs = []
     for name in names:

@@ -1,0 +1,185 @@
+"""Running the query: DuckDB (embedded) and Spark (local or a cluster).
+
+The helpers take the user's own connection or session, so a data team runs a
+policy inside its pipeline (`leadpolicy.sql.score_duckdb`, `score_spark`);
+`leadpolicy score --engine duckdb|spark` uses the same functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Optional, Union
+
+from leadpolicy.backends.sql import _deps
+
+__all__ = ["duckdb_query", "score_duckdb", "score_spark", "spark_query", "JSON_SUFFIXES", "as_of_text"]
+
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+def as_of_text(as_of) -> str:
+    """The `as_of` parameter as section 8 text: None is now (UTC); a datetime or date its ISO form."""
+    import datetime
+
+    from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
+
+    if as_of is None or isinstance(as_of, (datetime.date, datetime.datetime)):
+        return datetime_from_micros(read_as_of(as_of)).isoformat()
+    return str(as_of)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(tree, shape_key, dialect: str) -> str:
+    from leadpolicy.backends.sql import compile_sql
+
+    return compile_sql(tree, dialect, _SHAPES[shape_key], pretty=False)
+
+
+_SHAPES: dict = {}
+
+
+def _sql(tree, shape, dialect: str) -> str:
+    key = repr(shape)
+    _SHAPES[key] = shape
+    return _compiled(tree, key, dialect)
+
+
+def _tree(policy):
+    return getattr(policy, "tree", policy)
+
+
+# ---------------------------------------------------------------- DuckDB
+
+
+def _duckdb_source(con, value, view: str):
+    """A table expression for a leads or activities input: a file path (by suffix),
+    a table or view name, or a DuckDB relation (made a temporary view)."""
+    from leadpolicy.backends.sql.fragments import exp, lit
+
+    duckdb = _deps.duckdb()
+    if isinstance(value, duckdb.DuckDBPyRelation):
+        value.create_view(view, replace=True)
+        return exp.Table(this=exp.to_identifier(view, quoted=True))
+    if isinstance(value, Path) or (isinstance(value, str) and os.path.splitext(value)[1].lower() in
+                                    (".parquet", ".csv", *JSON_SUFFIXES)):
+        path = str(value)
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix == ".parquet":
+            return exp.Anonymous(this="read_parquet", expressions=[lit(path)])
+        if suffix == ".csv":
+            return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
+        raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
+    from leadpolicy.backends.sql.inputs import _table
+
+    return _table(str(value))
+
+
+def nested_source(path_or_table) -> "object":
+    """The nested shape's source for DuckDB: each JSON lead with its position."""
+    from leadpolicy.backends.sql.fragments import sqlglot
+
+    if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
+        path = str(path_or_table).replace("'", "''")
+        text = (f"(SELECT ordinality AS lp_row, json AS lp_json FROM read_ndjson_objects('{path}') WITH ORDINALITY)"
+                " AS lp_src")
+        return sqlglot.parse_one(text, read="duckdb")
+    raise ValueError("the nested shape reads a JSON Lines file")
+
+
+def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None) -> str:
+    """The DuckDB query text for these inputs (the one parameter is `$as_of`)."""
+    from leadpolicy.backends.sql.inputs import NestedJson, Relational
+
+    tree = _tree(policy)
+    if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
+        return _sql(tree, _Nested(str(leads)), "duckdb")
+    leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
+    acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
+    shape = Relational(mapping, leads_source, acts_source)
+    del NestedJson
+    return _sql(tree, _Keyed(shape), "duckdb")
+
+
+class _Keyed:
+    """A shape with a stable repr (the compiled-query cache key)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def ctes(self, policy):
+        return self.shape.ctes(policy)
+
+    def __repr__(self) -> str:
+        s = self.shape
+        return f"Relational({s.mapping!r}, {s.leads_source!r}, {s.activities_source!r})"
+
+
+class _Nested:
+    def __init__(self, path: str):
+        self.path = path
+
+    def ctes(self, policy):
+        from leadpolicy.backends.sql.inputs import NestedJson
+
+        return NestedJson(nested_source(self.path)).ctes(policy)
+
+    def __repr__(self) -> str:
+        return f"Nested({self.path!r})"
+
+
+def score_duckdb(policy, con=None, *, leads="leads", activities=None, as_of=None, mapping=None):
+    """Decide every lead with DuckDB; returns a DuckDB relation (id, stage, ..., hits, error).
+
+    `leads`: a JSON Lines path (the nested shape, `activities` not given), or the
+    relational shape's leads as a table name, a Parquet or CSV path, or a DuckDB
+    relation, with `activities` likewise. `mapping` renames tables and columns
+    (inputs.Mapping or a dict). `as_of`: ISO text, a datetime, or None for now.
+    """
+    duckdb = _deps.duckdb()
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    con = con if con is not None else duckdb.connect()
+    if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
+        activities = (mapping or Mapping()).activities_table
+    query = duckdb_query(policy, leads=leads, activities=activities, mapping=mapping, con=con)
+    return con.sql(query, params={"as_of": as_of_text(as_of)})
+
+
+# ---------------------------------------------------------------- Spark
+
+
+def spark_query(policy, mapping=None) -> str:
+    """The Spark SQL query over the temporary views `leads` and `activities` (or as mapped);
+    its one parameter is `:as_of`."""
+    from leadpolicy.backends.sql.inputs import Mapping, Relational
+
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    return _sql(_tree(policy), _Keyed(Relational(mapping)), "spark")
+
+
+def score_spark(policy, spark, leads_df, activities_df, as_of=None, mapping: Optional[Union[dict, object]] = None):
+    """Decide every lead with Spark; returns a DataFrame (id, stage, ..., hits, error).
+
+    `leads_df` and `activities_df` are DataFrames in the relational shape (column
+    names as `mapping` says, by default id, stage, one per field; lead_id, type,
+    at, one per property). They are registered as temporary views for the query.
+    """
+    _deps.pyspark()
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    mapping = mapping or Mapping()
+    suffix = format(abs(hash((id(leads_df), id(activities_df)))), "x")
+    leads_view, acts_view = f"lp_leads_{suffix}", f"lp_activities_{suffix}"
+    leads_df.createOrReplaceTempView(leads_view)
+    activities_df.createOrReplaceTempView(acts_view)
+    from dataclasses import replace
+
+    mapped = replace(mapping, leads_table=leads_view, activities_table=acts_view)
+    return spark.sql(spark_query(policy, mapped), args={"as_of": as_of_text(as_of)})
