@@ -162,9 +162,13 @@ def test_spans_point_at_names_and_are_out_of_equality() -> None:
     assert spread.stages[1].condition.span.line == 9
 
 
-def test_reserved_words_parse_as_names_so_the_checker_can_explain() -> None:
-    policy = parse(HEAD + "fields { date date } stages { lead }")
-    assert policy.fields[0].name == "date"
+def test_a_reserved_word_is_never_a_name_and_the_parser_explains() -> None:
+    # was: reserved words parsed as names for the checker to explain; now the lexer never takes
+    # one for a name (issue 9 item 10), and the parser says the same at the word
+    with pytest.raises(PolicyError) as caught:
+        parse(HEAD + "fields { date date } stages { lead }")
+    (d,) = caught.value.diagnostics
+    assert d.code == "reserved-name" and "cannot name a field" in d.message and d.column == 10
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ PASSES: tuple[str, ...] = ("blocks", "declarations", "rules", "resolve", "tests"
 
 
 class Checker(BlocksPass, DeclarationsPass, RulesPass, NamesPass, TypesPass, TestsPass, LintsPass):
+    exhaustive = True
     prefix = "expr_"  # expression resolution dispatches on expr_<NodeKind>
 
     def run(self) -> CheckResult:

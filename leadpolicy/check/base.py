@@ -86,6 +86,8 @@ class _Context:
 class State(NodeVisitor):
     """The checker's state; each pass is a mixin over it (leadpolicy/check/passes/)."""
 
+    exhaustive = False  # the passes' shared base; Checker, which combines them, owes every method
+
     def __init__(self, policy: n.Policy, extra_tests: tuple[n.TestBlock, ...] = (), tests_path: Optional[str] = None):
         self.policy = policy
         self.path = policy.path

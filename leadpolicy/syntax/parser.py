@@ -41,7 +41,41 @@ def lark_parser() -> Lark:
     """The LALR parser: from the shipped tables (syntax/tables.py says why), or built."""
     from leadpolicy.syntax import tables
 
-    return tables.load(grammar_text())
+    keyword_types: dict[str, str] = {}
+    parser = tables.load(grammar_text(), lexer_callbacks={"IDENT": _KeywordsAreNotNames(keyword_types)})
+    keyword_types.update(_keyword_types(parser))
+    return parser
+
+
+class _KeywordsAreNotNames:
+    """A lexer callback: an IDENT spelt like a word of the language becomes that word's keyword.
+    Lark's contextual lexer only turns a word into its keyword where the keyword may come next;
+    elsewhere (`x >= and`) it would pass it on as a name, and the error would show further on."""
+
+    def __init__(self, keyword_types: dict[str, str]):
+        self.keyword_types = keyword_types
+
+    def __call__(self, token: Token) -> Token:
+        kind = self.keyword_types.get(token.value)
+        if kind is not None:
+            token.type = kind
+        return token
+
+
+def _keyword_types(parser: Lark) -> dict[str, str]:
+    """Each reserved word -> the terminal the grammar spells it with (`and` -> AND, `hours` -> UNIT)."""
+    types: dict[str, str] = {}
+    for terminal in parser.terminals:
+        if terminal.pattern.type == "str" and terminal.pattern.value in RESERVED_WORDS:
+            types[terminal.pattern.value] = terminal.name
+    for terminal in parser.terminals:
+        if terminal.pattern.type == "re" and terminal.name != "IDENT":
+            for word in RESERVED_WORDS - set(types):
+                if re.fullmatch(terminal.pattern.value, word):
+                    types[word] = terminal.name
+    for word in RESERVED_WORDS - set(types):
+        types[word] = "RESERVED_WORD"  # a word the grammar does not spell yet: never a name all the same
+    return types
 
 
 # ---------------------------------------------------------------- comments
@@ -601,7 +635,100 @@ def _describe_token(token: Token) -> str:
     return f"`{token}`"
 
 
+# The words of the language (LANGUAGE.md section 2). The grammar's IDENT never matches one of
+# them, so a reserved word where a name could stand is always an error at the word itself.
+RESERVED_WORDS = frozenset(
+    """and or not in when per where within max did no activity at least times starts ends with contains
+    is missing present true false one of text number boolean date decay every otherwise since policy
+    version owner fields activities stages engagement fit grades grade demote disqualify test expect
+    as ago previous stage hit change hour hours day days week weeks""".split()
+)
+
+# What a name directly inside `KEYWORD {` declares (for `reserved-name`).
+_DECLARED_IN = {"fields": "field", "activities": "activity", "stages": "stage", "fit": "group", "grades": "grade"}
+# After these, a name would be an operand: a value is what is missing.
+_OPERATORS = frozenset(
+    "= != < <= > >= + - * ( , and or not in when where with contains is of since at least".split()
+)
+
+
+def _open_bracket(stack: list, end: int) -> tuple[int, Optional[str]]:
+    """The innermost unclosed `{` or `(` on the parser's stack before `end`, and the word before it.
+    Closed brackets have been reduced into subtrees by then, so a bracket token left there is open."""
+    for index in range(end - 1, -1, -1):
+        item = stack[index]
+        if isinstance(item, Token) and item in ("{", "("):
+            before = stack[index - 1] if index else None
+            return index, str(before) if isinstance(before, Token) else None
+    return -1, None
+
+
+def _declared_here(stack: list) -> Optional[str]:
+    """What a name at this point of a declaration would declare, or None (an operand, a reference)."""
+    previous = str(stack[-1]) if stack and isinstance(stack[-1], Token) else None
+    index, keyword = _open_bracket(stack, len(stack))
+    if index < 0:
+        return None
+    if stack[index] == "(":
+        if previous not in ("(", ","):
+            return None
+        if keyword == "of" and index >= 2 and stack[index - 2] == "one":
+            return "enum member"
+        outer, outer_keyword = _open_bracket(stack, index)
+        return "property" if outer >= 0 and stack[outer] == "{" and outer_keyword == "activities" else None
+    if previous in _OPERATORS:
+        return None
+    return _DECLARED_IN.get(keyword or "")
+
+
+def _reserved_word_diagnostic(error: UnexpectedToken, path: str) -> Diagnostic:
+    token = error.token
+    word = str(token)
+    span = Span.from_token(token)
+    stack = list(getattr(getattr(error.interactive_parser, "parser_state", None), "value_stack", None) or [])
+    what = _declared_here(stack)
+    if what == "enum member":
+        return Diagnostic(
+            "reserved-name",
+            "error",
+            f"`{word}` is a word of the language and cannot be an enum member as it stands",
+            span,
+            f'write the member as a string: `"{word}"`',
+            path,
+        )
+    if what is not None:
+        suffix = "stage" if what == "stage" else "value"
+        return Diagnostic(
+            "reserved-name",
+            "error",
+            f"`{word}` is a word of the language and cannot name a {what}",
+            span,
+            f"choose another name, such as `{word}_{suffix}`",
+            path,
+        )
+    previous = stack[-1] if stack else None
+    value = "NUMBER" in error.expected
+    wanted = "a value" if value else "a name"
+    message = f"expected {wanted} after `{previous}`" if isinstance(previous, Token) else f"unexpected `{word}`"
+    example = "a number, a string, a field or a score" if value else "a name that is not a word of the language"
+    return Diagnostic(
+        "syntax-error",
+        "error",
+        message,
+        span,
+        f"`{word}` is a word of the language, never a name: write {example} here",
+        path,
+    )
+
+
 def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    if (
+        isinstance(error, UnexpectedToken)
+        and error.token.type != "$END"
+        and str(error.token) in RESERVED_WORDS
+        and "IDENT" in (error.expected or ())
+    ):
+        return _reserved_word_diagnostic(error, path)
     line, column = max(error.line, 1), max(error.column, 1)
     if isinstance(error, UnexpectedCharacters):
         char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""

@@ -18,6 +18,7 @@ import hashlib
 import pprint
 import sys
 from pathlib import Path
+from typing import Any
 
 import lark
 from lark import Lark
@@ -32,20 +33,20 @@ def grammar_sha256(grammar: str) -> str:
     return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
 
 
-def build(grammar: str) -> Lark:
-    return Lark(grammar, **OPTIONS)  # type: ignore[arg-type]
+def build(grammar: str, **extra: Any) -> Lark:
+    return Lark(grammar, **OPTIONS, **extra)  # type: ignore[arg-type]
 
 
-def load(grammar: str) -> Lark:
+def load(grammar: str, **extra: Any) -> Lark:
     """The parser for `grammar`: from the shipped tables when they match it and this
     Lark, else built from the grammar."""
     try:
         from leadpolicy.syntax import parse_tables
     except ImportError:
-        return build(grammar)
+        return build(grammar, **extra)
     if parse_tables.GRAMMAR_SHA256 != grammar_sha256(grammar) or parse_tables.LARK_VERSION != lark.__version__:
-        return build(grammar)
-    return Lark._load_from_dict(parse_tables.DATA, parse_tables.MEMO)
+        return build(grammar, **extra)
+    return Lark._load_from_dict(parse_tables.DATA, parse_tables.MEMO, **extra)
 
 
 def tables_source(grammar: str) -> str:
