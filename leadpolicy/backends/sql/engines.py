@@ -77,14 +77,18 @@ def _duckdb_source(con, value, view: str):
 
 
 def nested_source(path_or_table) -> "object":
-    """The nested shape's source for DuckDB: each JSON lead with its position."""
-    from leadpolicy.backends.sql.fragments import sqlglot
+    """The nested shape's source for DuckDB: each line of a JSON Lines file with its
+    line number (blank lines skipped, as the Python engine skips them; a line that
+    is not JSON stays, to become an error row)."""
+    from leadpolicy.backends.sql.fragments import lit, sqlglot
 
     if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
-        path = str(path_or_table).replace("'", "''")
-        text = (f"(SELECT ordinality AS lp_row, json AS lp_json FROM read_ndjson_objects('{path}') WITH ORDINALITY)"
+        text = ("(SELECT lp_row, lp_json FROM read_csv(lp_path, header = false, columns = {'lp_json': 'VARCHAR'},"
+                " delim = chr(1), quote = '', escape = '', auto_detect = false) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
+                " WHERE lp_json IS NOT NULL AND trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> '')"
                 " AS lp_src")
-        return sqlglot.parse_one(text, read="duckdb")
+        tree = sqlglot.parse_one(text, read="duckdb")
+        return tree.transform(lambda n: lit(str(path_or_table)) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
     raise ValueError("the nested shape reads a JSON Lines file")
 
 

@@ -88,7 +88,7 @@ class Relational:
         order = lead_col(m.lead_order or m.id)
         stage_v, stage_k = _text(lead_col(m.stage))
         cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row"),
-                exp.alias_(lead_col(m.id), "lp_id"),
+                exp.alias_(lit("o"), "lp_lead_k"), exp.alias_(lead_col(m.id), "lp_id"),
                 exp.alias_(lit("o"), "lp_fields_k"), exp.alias_(lit("a"), "lp_acts_k"),
                 exp.alias_(stage_v, "lp_stage_v"), exp.alias_(stage_k, "lp_stage_k")]
         for name in layout.fields:
@@ -137,11 +137,18 @@ class NestedJson:
     def ctes(self, policy: nodes.Policy) -> list:
         layout = Layout.of(policy)
         j = exp.column("lp_json")
+        # a line that is not JSON reads as an empty lead with lp_lead_k 'x' (a data error)
+        checked = sqlglot.parse_one(
+            "SELECT lp_row, CASE WHEN json_valid(lp_json) THEN lp_json END AS lp_json,"
+            " CASE WHEN NOT json_valid(lp_json) THEN 'x' WHEN json_type(lp_json) = 'OBJECT' THEN 'o' ELSE 'v' END AS lp_lead_k"
+            " FROM lp_src", read="duckdb")
+        checked = checked.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
+        source = exp.Subquery(this=checked, alias=exp.TableAlias(this=exp.to_identifier("lp_checked")))
 
         def at(*path):
             return exp.Anonymous(this="json_extract", expressions=[j.copy(), _pointer(*path)])
 
-        cols = [exp.column("lp_row"), exp.alias_(at("id"), "lp_id"),
+        cols = [exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(at("id"), "lp_id"),
                 exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'OBJECT' THEN 'o' WHEN 'NULL' THEN 'n' ELSE 'x' END",
                                 f=at("fields")), "lp_fields_k"),
                 exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'ARRAY' THEN 'a' WHEN 'NULL' THEN 'n' ELSE 'x' END",
@@ -150,13 +157,13 @@ class NestedJson:
         for name in layout.fields:
             x = frag("CASE WHEN json_type(:f) = 'OBJECT' THEN :x END", f=at("fields"), x=at("fields", name))
             cols += [exp.alias_(_json_text(x), layout.field_v(name)), exp.alias_(_json_kind(x), layout.field_k(name))]
-        leads_query = exp.select(*cols).from_(self.source.copy())
+        leads_query = exp.select(*cols).from_(source.copy())
         items = sqlglot.parse_one(
             "SELECT lp_row, UNNEST(json_extract(lp_a, '$[*]')) AS lp_item,"
             " UNNEST(generate_series(1, CAST(json_array_length(lp_a) AS BIGINT))) AS lp_seq"
             " FROM (SELECT lp_row, json_extract(lp_json, '$.activities') AS lp_a FROM lp_src"
             " WHERE json_type(lp_json, '$.activities') = 'ARRAY') AS lp_arrays", read="duckdb")
-        items = items.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
+        items = items.transform(lambda n: source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
         item = exp.column("lp_item")
 
         def get(name):
@@ -199,7 +206,10 @@ class NestedSpark:
             return frag("variant_get(:c, :p)", c=exp.column(column), p=lit("$" + "".join("." + p for p in path)))
 
         kind = lambda x: frag("coalesce(schema_of_variant(:x), 'NULL')", x=x)  # noqa: E731
-        cols = [exp.column("lp_row"), exp.alias_(frag("to_json(:x)", x=get("lp_v", "id")), "lp_id"),
+        cols = [exp.column("lp_row"),
+                exp.alias_(frag("CASE WHEN lp_v IS NULL THEN 'x' WHEN schema_of_variant(lp_v) LIKE 'OBJECT%' THEN 'o' ELSE 'v' END"),
+                           "lp_lead_k"),
+                exp.alias_(frag("to_json(:x)", x=get("lp_v", "id")), "lp_id"),
                 exp.alias_(frag("CASE WHEN :k LIKE 'OBJECT%' THEN 'o' WHEN :k = 'NULL' THEN 'n' ELSE 'x' END",
                                 k=kind(get("lp_v", "fields"))), "lp_fields_k"),
                 exp.alias_(frag("CASE WHEN :k LIKE 'ARRAY%' THEN 'a' WHEN :k = 'NULL' THEN 'n' ELSE 'x' END",

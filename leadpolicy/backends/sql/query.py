@@ -64,6 +64,12 @@ class Layout:
     def prop_k(self, name: str) -> str:
         return f"lp_pk_{self.props.index(name)}"
 
+    def field_t(self, name: str) -> str:
+        return f"lp_fx_{self.fields.index(name)}"
+
+    def prop_t(self, name: str) -> str:
+        return f"lp_px_{self.props.index(name)}"
+
 
 def c(name: str) -> exp.Column:
     return exp.column(exp.to_identifier(name, quoted=True))
@@ -120,28 +126,41 @@ class _Builder:
     # ------------------------------------------------ sections
 
     def as_of(self) -> None:
-        text = reading.trimmed(exp.Placeholder(this="as_of"))
-        micros = reading.instant_micros(text)
-        query = exp.select(_alias(micros, "lp_as_of"))
+        trimmed = exp.select(_alias(reading.trimmed(exp.Placeholder(this="as_of")), "lp_t"))
+        micros = reading.instant_micros(c("lp_t"))
+        query = exp.select(_alias(micros, "lp_as_of")).from_(
+            exp.Subquery(this=trimmed, alias=exp.TableAlias(this=exp.to_identifier("lp_as_of_text"))))
         query.add_comments([" the evaluation time: the `as_of` parameter, read as section 8 reads a timestamp "])
         self.cte("lp_as_of", query)
 
     def lead(self) -> None:
+        # each raw text trimmed once, as a column (section 8: values are trimmed)
+        texts = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
+        texts += [_alias(reading.trimmed(c(self.layout.field_v(name))), self.layout.field_t(name)) for name in self.layout.fields]
+        query = exp.select(*texts).from_("lp_raw_leads")
+        query.add_comments([" the lead's raw values, trimmed as Python's str.strip() trims "])
+        self.cte("lp_lead_text", query)
+        values = [exp.Star()]
         cols = [c("lp_row"), c("lp_id"), c("lp_as_of")]
-        errors = [(frag("lp_as_of IS NULL"), "as_of")]
+        errors = [(frag("lp_as_of IS NULL"), "as_of"), (frag("lp_lead_k = 'x'"), "json"), (frag("lp_lead_k <> 'o'"), "lead")]
         errors.append((frag("lp_fields_k NOT IN ('o', 'n')"), "fields"))
         for index, decl in enumerate(self.policy.fields):
-            value, error = reading.read_value(decl.type.kind, decl.type.members,
-                                              c(self.layout.field_v(decl.name)), c(self.layout.field_k(decl.name)))
-            cols.append(_alias(value, f"lp_f_{index}", _cite(decl, f"field {decl.name}")))
-            errors.append((error, decl.name))
-        previous, previous_error = reading.read_previous_stage(self.stage_names, c("lp_stage_v"), c("lp_stage_k"))
-        cols.append(_alias(previous, "lp_previous"))
+            value, error = reading.read_value(decl.type.kind, decl.type.members, c(self.layout.field_v(decl.name)),
+                                              c(self.layout.field_k(decl.name)), c(self.layout.field_t(decl.name)))
+            values.append(_alias(value, f"lp_f_{index}", _cite(decl, f"field {decl.name}")))
+            cols.append(c(f"lp_f_{index}"))
+            errors.append((error(c(f"lp_f_{index}")), decl.name))
+        previous, previous_error = reading.read_previous_stage(self.stage_names, c("lp_stage_v"), c("lp_stage_k"), c("lp_stage_t"))
+        values.append(_alias(previous, "lp_previous"))
+        query = exp.select(*values).from_("lp_lead_text").join("lp_as_of", join_type="cross")
+        query.add_comments([" reading the lead (LANGUAGE.md section 8): each field as its declared type, the previous stage "])
+        self.cte("lp_lead_values", query)
+        cols.append(c("lp_previous"))
         cols.append(_alias(self._first_error(errors), "lp_field_error"))
         cols.append(_alias(frag("CASE WHEN lp_acts_k NOT IN ('a', 'n') THEN 'activities' END"), "lp_acts_error"))
-        cols.append(_alias(frag("CASE WHEN :e THEN 'previous_stage' END", e=previous_error), "lp_stage_error"))
-        query = exp.select(*cols).from_("lp_raw_leads").join("lp_as_of", join_type="cross")
-        query.add_comments([" reading the lead (LANGUAGE.md section 8): fields, previous stage, data errors "])
+        cols.append(_alias(frag("CASE WHEN :e THEN 'previous_stage' END", e=previous_error(c("lp_previous"))), "lp_stage_error"))
+        query = exp.select(*cols).from_("lp_lead_values")
+        query.add_comments([" the lead's data errors: the first unreadable field in declaration order "])
         self.cte("lp_lead", query)
 
     @staticmethod
@@ -149,16 +168,22 @@ class _Builder:
         return exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=lit(name)) for cond, name in errors])
 
     def activities(self) -> None:
-        type_text = reading.trimmed(c("lp_type_v"))
+        texts = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
+        texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
+        query = exp.select(*texts).from_("lp_raw_acts")
+        query.add_comments([" the activities' raw values, trimmed "])
+        self.cte("lp_act_text", query)
+        type_text = c("lp_type_t")
         type_index = case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(type_text)),
                           ifs=[exp.If(this=lit(d.name.lower()), true=exp.Literal.number(i))
                                for i, d in enumerate(self.policy.activities)], type_="bigint")
-        at_text = reading.trimmed(c("lp_at_v"))
+        at_text = c("lp_at_t")
         at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
-        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_raw_acts")
+        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text")
         typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
         self.cte("lp_act_typed", typed)
 
+        values = [exp.Star()]
         cols = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
         checks = [(frag("lp_item_k <> 'o'"), "activities"),
                   (frag("lp_type_k <> 's' OR :t = ''", t=type_text), "type"),
@@ -169,17 +194,22 @@ class _Builder:
                            f"{decl.name}.at"))
             checks.append((frag(":y AND lp_at IS NULL", y=is_type), f"{decl.name}.at"))
             for p_index, prop in enumerate(decl.props):
-                value, error = reading.read_value(prop.type.kind, prop.type.members,
-                                                  c(self.layout.prop_v(prop.name)), c(self.layout.prop_k(prop.name)))
-                cols.append(_alias(frag("CASE WHEN :y THEN :v END", y=is_type, v=value),
-                                   f"lp_p_{t_index}_{p_index}", _cite(prop, f"{decl.name}.{prop.name}")))
-                checks.append((frag(":y AND :e", y=is_type, e=error), f"{decl.name}.{prop.name}"))
+                value, error = reading.read_value(prop.type.kind, prop.type.members, c(self.layout.prop_v(prop.name)),
+                                                  c(self.layout.prop_k(prop.name)), c(self.layout.prop_t(prop.name)))
+                column = f"lp_p_{t_index}_{p_index}"
+                values.append(_alias(frag("CASE WHEN :y THEN :v END", y=is_type, v=value),
+                                     column, _cite(prop, f"{decl.name}.{prop.name}")))
+                cols.append(c(column))
+                checks.append((frag(":y AND :e", y=is_type, e=error(c(column))), f"{decl.name}.{prop.name}"))
         # the first error of each activity, in the runtime's order: structure, type, time, properties
         error = exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null()))
                               for cond, name in checks])
         cols.append(_alias(error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
-        query = exp.select(*cols).from_("lp_act_typed").join("lp_as_of", join_type="cross")
+        query = exp.select(*values).from_("lp_act_typed")
+        query.add_comments([" each activity's properties, read as the declared types of its activity type "])
+        self.cte("lp_act_values", query)
+        query = exp.select(*cols).from_("lp_act_values").join("lp_as_of", join_type="cross")
         query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
         self.cte("lp_act", query)
@@ -476,13 +506,14 @@ class _Builder:
 
     def _error_json(self, error) -> exp.Expression:
         """The data error as JSON text: {"field": ..., "message": ...} (the field as Python names it)."""
-        known = ["as_of", "fields", "activities", "type", "previous_stage"] + list(self.layout.fields)
+        known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + list(self.layout.fields)
         for decl in self.policy.activities:
             known.append(f"{decl.name}.at")
             known += [f"{decl.name}.{p.name}" for p in decl.props]
         ifs = []
         for name in dict.fromkeys(known):
-            text = '{"field": ' + _json_text(name) + ', "message": ' + _json_text(_message(name)) + "}"
+            field = None if name in ("json", "lead") else name  # the whole line: no field, as in Python
+            text = '{"field": ' + _json_text(field) + ', "message": ' + _json_text(_message(name)) + "}"
             ifs.append(exp.If(this=lit(name), true=lit(text)))
         return exp.Case(this=error, ifs=ifs)
 
@@ -491,6 +522,8 @@ def _message(field: str) -> str:
     activity, dot, prop = field.partition(".")
     if field == "as_of":
         return "as_of is not an ISO 8601 date or timestamp"
+    if field in ("json", "lead"):
+        return "the line is not valid JSON" if field == "json" else "the lead is not a JSON object"
     if field in ("fields", "activities", "type", "previous_stage"):
         return {"fields": "the fields must be a JSON object", "activities": "the activities must be a JSON array of objects",
                 "type": "an activity has no text `type`",
@@ -527,6 +560,6 @@ def build_query(policy: nodes.Policy) -> exp.Select:
     del placeholder_facts
     query = final
     for cte in head + middle + tail_after_engagement:
-        query = query.with_(cte.alias, as_=cte.this)
+        query = query.with_(cte.alias, as_=cte.this, copy=False)
     query = query.order_by(c("lp_row"))
     return query

@@ -43,40 +43,39 @@ def _is(k, *kinds: str):
     return exp.In(this=k.copy(), expressions=[lit(kind) for kind in kinds])
 
 
-def read_value(kind: str, members: tuple, v, k) -> tuple:
-    """(value, error condition) of a declared field or property of `kind`."""
+def read_value(kind: str, members: tuple, v, k, t) -> tuple:
+    """(value, error condition) of a declared field or property of `kind`; `t` is
+    `v` trimmed (a column computed once: the trim is long in some dialects).
+    The error condition is a function of the value's column (computed before it,
+    so the value's expression is not repeated inside the check)."""
     if kind == "text":
-        value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(trimmed(v)))
-        return value, _is(k, "f", "b", "o")
+        value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
+        return value, lambda val: _is(k, "f", "b", "o")
     if kind == "number":
-        t = trimmed(v)
         text_number = frag("CASE WHEN LP_FULL_MATCH(:t, :p) THEN LP_TO_DOUBLE(:t) END", t=t, p=lit(NUMBER_PATTERN))
         raw = frag("CASE WHEN :k = 's' THEN :n WHEN :k IN ('i', 'f') THEN LP_TO_DOUBLE(:v) END", k=k, n=text_number, v=v)
         value = frag("CASE WHEN LP_IS_FINITE(:r) THEN :r END", r=raw)
-        error = frag("(:k IN ('b', 'o') OR (:k IN ('i', 'f') AND :val IS NULL)"
-                     " OR (:k = 's' AND :t <> '' AND :val IS NULL))", k=k, val=value, t=t)
-        return value, error
+        return value, lambda val: frag("(:k IN ('b', 'o') OR (:k IN ('i', 'f') AND :val IS NULL)"
+                                       " OR (:k = 's' AND :t <> '' AND :val IS NULL))", k=k, val=val, t=t)
     if kind == "boolean":
-        key = lowered(trimmed(v))
+        key = lowered(t)
         value = frag("CASE WHEN :k = 'b' THEN :v = 'true' WHEN :k = 's' AND :key IN (:t1, :t2, :t3) THEN TRUE"
                      " WHEN :k = 's' AND :key IN (:f1, :f2, :f3) THEN FALSE"
                      " WHEN :k = 'i' AND :v = '1' THEN TRUE WHEN :k = 'i' AND :v = '0' THEN FALSE END",
                      k=k, v=v, key=key, **{f"t{i + 1}": lit(w) for i, w in enumerate(_TRUE)},
                      **{f"f{i + 1}": lit(w) for i, w in enumerate(_FALSE)})
-        error = frag("(:k IN ('f', 'o') OR (:k = 'i' AND :val IS NULL) OR (:k = 's' AND :key <> '' AND :val IS NULL))",
-                     k=k, val=value, key=key)
-        return value, error
+        return value, lambda val: frag(
+            "(:k IN ('f', 'o') OR (:k = 'i' AND :val IS NULL) OR (:k = 's' AND :key <> '' AND :val IS NULL))",
+            k=k, val=val, key=key)
     if kind == "enum":
-        key = frag("CASE WHEN :k = 's' THEN :t WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(trimmed(v)))
+        key = frag("CASE WHEN :k = 's' THEN :t WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
         case = exp.Case(this=key, ifs=[exp.If(this=lit(member.lower()), true=exp.Literal.number(index))
                                        for index, member in enumerate(members)])
-        error = frag("(:k IN ('f', 'b', 'o') OR (:key <> '' AND :val IS NULL))", k=k, key=key, val=case)
-        return case, error
+        return case, lambda val: frag("(:k IN ('f', 'b', 'o') OR (:key <> '' AND :val IS NULL))", k=k, key=key, val=val)
     if kind == "date":
-        t = trimmed(v)
         value = frag("CASE WHEN :k = 's' AND :t <> '' THEN :m END", k=k, t=t, m=instant_micros(t))
-        error = frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :t <> '' AND :val IS NULL))", k=k, t=t, val=value)
-        return value, error
+        return value, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :t <> '' AND :val IS NULL))",
+                                       k=k, t=t, val=val)
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -141,10 +140,10 @@ def instant_micros(t) -> "exp.Expression":
         offset_ok=offset_ok, sod=seconds_of_day, offset=offset, micros=micros)
 
 
-def read_previous_stage(stage_names: tuple, v, k) -> tuple:
+def read_previous_stage(stage_names: tuple, v, k, t) -> tuple:
     """(canonical stage name or 'disqualified' or NULL, error condition)."""
     names = (*stage_names, "disqualified")
-    key = lowered(trimmed(v))
+    key = lowered(t)
     seen: set = set()
     ifs = []
     for name in names:
@@ -152,6 +151,6 @@ def read_previous_stage(stage_names: tuple, v, k) -> tuple:
             seen.add(name.lower())
             ifs.append(exp.If(this=lit(name.lower()), true=lit(name)))
     case = exp.Case(this=frag("CASE WHEN :k = 's' THEN :key END", k=k, key=key), ifs=ifs)
-    error = frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :key <> '' AND :val IS NULL))", k=k, key=key, val=case)
-    return case, error
+    return case, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :key <> '' AND :val IS NULL))",
+                                  k=k, key=key, val=val)
 
