@@ -7,8 +7,9 @@ every lead, the reference interpreter's decision, every field equal and scores
 to the bit (compared as JSON text: -0.0, inf and NaN included), or a data
 error naming the same field.
 
-- `python`, `duckdb`: LEADPOLICY_SQL_EXAMPLES policies (default 200) with 5-7
-  leads each, so at least 1,000 policy/lead pairs per run;
+- `python`, `duckdb`: LEADPOLICY_SQL_EXAMPLES policies (default 170) with 6-8
+  leads each, so at least 1,000 policy/lead pairs per run (counted: the last
+  test fails if fewer were compared);
 - the relational shape through DuckDB (every cell text);
 - every example policy in policies/ with its sample leads;
 - Spark (marker `spark`): tests/test_sql_spark.py.
@@ -31,7 +32,9 @@ import leadpolicy
 pytest.importorskip("duckdb", reason="the SQL back end's tests need pip install 'leadpolicy[duckdb]'")
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = int(os.environ.get("LEADPOLICY_SQL_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("LEADPOLICY_SQL_EXAMPLES", "170"))
+MIN_PAIRS = 6 * EXAMPLES  # each example has at least 6 leads
+PAIRS: dict = {}  # back end -> policy/lead pairs compared in this run
 EXAMPLE_POLICIES = sorted(p.stem for p in (ROOT / "policies").glob("*.policy") if (ROOT / "policies" / f"{p.stem}.leads.jsonl").exists())
 
 
@@ -51,7 +54,7 @@ def generated_case(data) -> Case:
         policy = leadpolicy.loads(text)
     except leadpolicy.PolicyError as error:
         pytest.fail("the generator wrote a policy with errors:\n" + error.render())
-    leads = data.draw(st.lists(leads_for(policy.tree), min_size=5, max_size=7), label="leads")
+    leads = data.draw(st.lists(leads_for(policy.tree), min_size=6, max_size=8), label="leads")
     return Case(policy, [lead_line(lead) for lead in leads], as_of_text(leads[0]["as_of"]))
 
 
@@ -62,9 +65,10 @@ def generated_case(data) -> Case:
 def test_generated_policies(backend, data) -> None:
     case = generated_case(data)
     assert_agree(backend, BACKENDS[backend](case), run_reference(case), case)
+    PAIRS[backend] = PAIRS.get(backend, 0) + len(case.lines)
 
 
-@settings(max_examples=max(20, EXAMPLES // 4), deadline=None, derandomize=True,
+@settings(max_examples=max(20, EXAMPLES // 6), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_generated_policies_relational_shape(data) -> None:
@@ -82,3 +86,12 @@ def test_example_policies(backend, name) -> None:
     assert_agree(backend, BACKENDS[backend](case), expected, case)
     assert any(kind == "decision" for kind, _ in expected)
     json.dumps(expected)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_enough_generated_pairs(backend) -> None:
+    """Hypothesis may stop early (a small search space): the run must still have compared
+    at least 1,000 generated policy/lead pairs per back end (runs after the generated test)."""
+    if backend not in PAIRS:
+        pytest.skip("the generated-policy test did not run in this session")
+    assert PAIRS[backend] >= min(1000, MIN_PAIRS), f"{backend}: only {PAIRS[backend]} pairs compared"

@@ -9,19 +9,25 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, load_policy, write_output
+from leadpolicy.cli.engine_options import sql_target_options, sql_text
 from leadpolicy.tools.atomic import same_file
 
 
 @main.command("compile")
 @click.argument("policy_path", metavar="POLICY")
 @click.option("-o", "--output", metavar="FILE", help="Write the module here (default, or `-`: standard output).")
-def compile_command(policy_path: str, output: Optional[str]) -> None:
-    """Write the standalone Python module that evaluates the policy."""
+@sql_target_options
+def compile_command(policy_path: str, output: Optional[str], **sql_options) -> None:
+    """Write the standalone Python module that evaluates the policy (or, with
+    --target sql, the one SQL query that decides every lead: docs/sql.md)."""
     if output and output != "-" and Path(output).suffix in (".policy", ".tests"):
         raise FileProblem(f"refusing to write the module over {output}: that is a policy file (name the module NAME.py)")
     if output and output != "-" and same_file(output, policy_path):
         raise FileProblem(f"refusing to write the module over its own policy {output}")
     policy = load_policy(policy_path)
+    if sql_options["target"] == "sql":
+        write_output(output or "-", sql_text(policy, sql_options), f"{policy.name} {policy.version}")
+        return
     write_output(output or "-", policy.python_source, f"{policy.name} {policy.version}")
 
 

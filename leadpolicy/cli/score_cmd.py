@@ -14,6 +14,7 @@ import click
 from leadpolicy import LeadDataError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, as_of_option, load_policy
+from leadpolicy.cli.engine_options import engine_options, score_with_engine, uses_sql_engine
 from leadpolicy.syntax.nodes import DISQUALIFIED
 from leadpolicy.tools.atomic import atomic_output, same_file
 
@@ -77,8 +78,9 @@ class _LineCounter:
 @as_of_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to score with. Default: all cores; 1 scores in this process.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress counter and no summary on standard error.")
+@engine_options
 def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: str, input_format: Optional[str],
-                  as_of: Optional[str], jobs: Optional[int], quiet: bool) -> None:
+                  as_of: Optional[str], jobs: Optional[int], quiet: bool, **sql_options) -> None:
     """Score many leads: one decision or one error row per lead, in input order.
 
     INPUT is a file or `-` for standard input. JSON Lines: one lead per line,
@@ -100,6 +102,8 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
     except LeadDataError as error:
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
+    if uses_sql_engine(input_path, sql_options):  # --engine duckdb|spark (docs/sql.md)
+        score_with_engine(policy, input_path, output, fmt, moment, sql_options, quiet)
     if input_format is None:
         input_format = "csv" if input_path.lower().endswith(".csv") else "jsonl"
     if output and output != "-" and input_path != "-" and same_file(output, input_path):

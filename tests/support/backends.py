@@ -144,11 +144,26 @@ def cell(value):
     return json.dumps(value)
 
 
+def relational_names(case: Case) -> tuple:
+    """Column names for the relational test: every field and property mapped to a
+    column of its own (DuckDB's names ignore case: a field `STAGE` would be the
+    `stage` column), which also exercises the mapping."""
+    fields = {decl.name: f"f_{index}" for index, decl in enumerate(case.tree.fields)}
+    props: dict = {}
+    for decl in case.tree.activities:
+        for prop in decl.props:
+            props.setdefault(prop.name, f"p_{len(props)}")
+    mapping = {"id": "lp__id", "stage": "lp__stage", "lead_id": "lp__lead", "type": "lp__type", "at": "lp__at",
+               "order": "lp__seq", "lead_order": "lp__row", "fields": fields, "props": props}
+    return mapping, ["lp__id", "lp__row", "lp__stage", *fields.values()], ["lp__lead", "lp__seq", "lp__type", "lp__at", *props.values()]
+
+
 def relational_case(case: Case) -> tuple:
     """The batch as the relational shape (every cell text, as a warehouse or CSV
     holds it) and the same leads as JSON with those text values, for the
     reference. Leads whose `fields` or `activities` have no relational form (not
     an object, not an array of objects) are left out; the test counts them."""
+    mapping, _, _ = relational_names(case)
     leads_rows, acts_rows, texts = [], [], []
     for row, lead in enumerate(case.leads(), 1):
         fields, acts = lead.get("fields"), lead.get("activities")
@@ -157,28 +172,18 @@ def relational_case(case: Case) -> tuple:
             continue
         lead_id = f"R{row}"
         text_fields = {decl.name: cell((fields or {}).get(decl.name)) for decl in case.tree.fields}
-        leads_rows.append({"id": lead_id, "row": row, "stage": cell(lead.get("stage")), **text_fields})
+        leads_rows.append({"lp__id": lead_id, "lp__row": row, "lp__stage": cell(lead.get("stage")),
+                           **{mapping["fields"][name]: value for name, value in text_fields.items()}})
         text_acts = []
         for seq, act in enumerate(acts or []):
-            record = {"lead_id": lead_id, "seq": seq, "type": cell(act.get("type")), "at": cell(act.get("at"))}
-            for decl in case.tree.activities:
-                for prop in decl.props:
-                    record[prop.name] = cell(act.get(prop.name))
-            acts_rows.append(record)
-            text_acts.append({k: v for k, v in record.items() if k not in ("lead_id", "seq")})
+            record = {"type": cell(act.get("type")), "at": cell(act.get("at"))}
+            for name in mapping["props"]:
+                record[name] = cell(act.get(name))
+            acts_rows.append({"lp__lead": lead_id, "lp__seq": seq, "lp__type": record["type"], "lp__at": record["at"],
+                              **{mapping["props"][name]: record[name] for name in mapping["props"]}})
+            text_acts.append(record)
         texts.append(json.dumps({"id": lead_id, "fields": text_fields, "activities": text_acts, "stage": cell(lead.get("stage"))}))
     return leads_rows, acts_rows, Case(case.policy, texts, case.as_of)
-
-
-def _columns(case: Case) -> tuple:
-    lead_cols = ["id", "row", "stage"] + [d.name for d in case.tree.fields]
-    props = []
-    for decl in case.tree.activities:
-        props += [p.name for p in decl.props if p.name not in props]
-    return lead_cols, ["lead_id", "seq", "type", "at"] + props
-
-
-MAPPING = {"order": "seq", "lead_order": "row"}
 
 
 def run_duckdb_relational(case: Case) -> list:
@@ -187,13 +192,14 @@ def run_duckdb_relational(case: Case) -> list:
     from leadpolicy.backends.sql.engines import score_duckdb
 
     leads_rows, acts_rows, _ = relational_case(case)
-    lead_cols, act_cols = _columns(case)
+    mapping, lead_cols, act_cols = relational_names(case)
     con = _duckdb()
-    leads = con.from_arrow(pa.table({c: pa.array([r.get(c) for r in leads_rows], type=pa.int64() if c == "row" else pa.string())
+    ints = ("lp__row", "lp__seq")
+    leads = con.from_arrow(pa.table({c: pa.array([r.get(c) for r in leads_rows], type=pa.int64() if c in ints else pa.string())
                                      for c in lead_cols}))
-    acts = con.from_arrow(pa.table({c: pa.array([r.get(c) for r in acts_rows], type=pa.int64() if c == "seq" else pa.string())
+    acts = con.from_arrow(pa.table({c: pa.array([r.get(c) for r in acts_rows], type=pa.int64() if c in ints else pa.string())
                                     for c in act_cols}))
-    relation = score_duckdb(case.policy, con, leads=leads, activities=acts, as_of=case.as_of, mapping=MAPPING)
+    relation = score_duckdb(case.policy, con, leads=leads, activities=acts, as_of=case.as_of, mapping=mapping)
     columns = relation.columns
     return sql_outcomes([dict(zip(columns, row)) for row in relation.fetchall()])
 

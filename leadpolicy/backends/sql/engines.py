@@ -31,19 +31,19 @@ def as_of_text(as_of) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(tree, shape_key, dialect: str) -> str:
+def _compiled(tree, shape_key, dialect: str, with_row: bool) -> str:
     from leadpolicy.backends.sql import compile_sql
 
-    return compile_sql(tree, dialect, _SHAPES[shape_key], pretty=False)
+    return compile_sql(tree, dialect, _SHAPES[shape_key], pretty=False, with_row=with_row)
 
 
 _SHAPES: dict = {}
 
 
-def _sql(tree, shape, dialect: str) -> str:
+def _sql(tree, shape, dialect: str, with_row: bool = False) -> str:
     key = repr(shape)
     _SHAPES[key] = shape
-    return _compiled(tree, key, dialect)
+    return _compiled(tree, key, dialect, with_row)
 
 
 def _tree(policy):
@@ -92,18 +92,18 @@ def nested_source(path_or_table) -> "object":
     raise ValueError("the nested shape reads a JSON Lines file")
 
 
-def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None) -> str:
+def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None, with_row: bool = False) -> str:
     """The DuckDB query text for these inputs (the one parameter is `$as_of`)."""
     from leadpolicy.backends.sql.inputs import NestedJson, Relational
 
     tree = _tree(policy)
     if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
-        return _sql(tree, _Nested(str(leads)), "duckdb")
+        return _sql(tree, _Nested(str(leads)), "duckdb", with_row)
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
     shape = Relational(mapping, leads_source, acts_source)
     del NestedJson
-    return _sql(tree, _Keyed(shape), "duckdb")
+    return _sql(tree, _Keyed(shape), "duckdb", with_row)
 
 
 class _Keyed:
@@ -187,3 +187,50 @@ def score_spark(policy, spark, leads_df, activities_df, as_of=None, mapping: Opt
 
     mapped = replace(mapping, leads_table=leads_view, activities_table=acts_view)
     return spark.sql(spark_query(policy, mapped), args={"as_of": as_of_text(as_of)})
+
+
+# ---------------------------------------------------------------- the score command
+
+
+ENGINES = ("python", "duckdb", "spark")
+
+
+def score_command(policy, input_path: str, output: Optional[str], fmt: str, as_of, *, engine: str,
+                  activities: Optional[str] = None, mapping_path: Optional[str] = None, leads_table: Optional[str] = None,
+                  activities_table: Optional[str] = None, memory_limit: Optional[str] = None,
+                  spark_master: Optional[str] = None):
+    """`leadpolicy score --engine duckdb|spark`: rows to OUTPUT (atomically) or standard
+    output; returns the summary. Raises batch.InputProblem for unusable input."""
+    import json
+    import sys
+
+    from leadpolicy.backends.sql.batch import BatchInput, InputProblem, output_format_for, score_file
+    from leadpolicy.tools.atomic import atomic_output
+
+    mapping = None
+    if mapping_path:
+        try:
+            mapping = json.loads(Path(mapping_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InputProblem(f"cannot read the mapping {mapping_path}: {error}") from None
+        if not isinstance(mapping, dict):
+            raise InputProblem(f"{mapping_path}: a mapping is a JSON object (keys: leads_table, id, fields, ...)")
+    if input_path == "-":
+        raise InputProblem(f"--engine {engine} reads a file, not standard input")
+    source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
+    output_format = output_format_for(output, fmt)
+    to_file = bool(output) and output != "-"
+    if output_format == "parquet":
+        if not to_file:
+            raise InputProblem("Parquet output goes to a file: -o OUT.parquet")
+        return score_file(policy, source, None, engine=engine, as_of=as_of, output_format="parquet", output_path=output,
+                          memory_limit=memory_limit, spark_master=spark_master)
+    if to_file:
+        with atomic_output(output, binary=True) as sink:
+            return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
+                              memory_limit=memory_limit, spark_master=spark_master)
+    sys.stdout.flush()
+    summary = score_file(policy, source, sys.stdout.buffer, engine=engine, as_of=as_of, output_format=output_format,
+                         memory_limit=memory_limit, spark_master=spark_master)
+    sys.stdout.buffer.flush()
+    return summary

@@ -63,6 +63,13 @@ def _table(name: str) -> exp.Table:
     return exp.Table(this=ident(parts[-1]), db=ident(parts[-2]), catalog=ident(".".join(parts[:-2])))
 
 
+def _as_table(source) -> exp.Expression:
+    """A table function call (read_parquet(...)) as a FROM item that can take an alias."""
+    if isinstance(source, (exp.Table, exp.Subquery)):
+        return source
+    return exp.Table(this=source)
+
+
 def _text(column) -> tuple:
     v = exp.Cast(this=column, to=exp.DataType.build("varchar"))
     k = frag("CASE WHEN :x IS NULL THEN 'n' ELSE 's' END", x=column)
@@ -81,14 +88,15 @@ class Relational:
     def ctes(self, policy: nodes.Policy) -> list:
         m = self.mapping
         layout = Layout.of(policy)
-        leads = self.leads_source or _table(m.leads_table)
-        acts = self.activities_source or _table(m.activities_table)
+        leads = _as_table(self.leads_source or _table(m.leads_table))
+        acts = _as_table(self.activities_source or _table(m.activities_table))
         lead_col = lambda name: exp.column(ident(name), table=ident("lp_l"))  # noqa: E731
         act_col = lambda name: exp.column(ident(name), table=ident("lp_a"))  # noqa: E731
         order = lead_col(m.lead_order or m.id)
         stage_v, stage_k = _text(lead_col(m.stage))
         cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row"),
                 exp.alias_(lit("o"), "lp_lead_k"), exp.alias_(lead_col(m.id), "lp_id"),
+                exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), "lp_id_json"),
                 exp.alias_(lit("o"), "lp_fields_k"), exp.alias_(lit("a"), "lp_acts_k"),
                 exp.alias_(stage_v, "lp_stage_v"), exp.alias_(stage_k, "lp_stage_k")]
         for name in layout.fields:
@@ -148,7 +156,9 @@ class NestedJson:
         def at(*path):
             return exp.Anonymous(this="json_extract", expressions=[j.copy(), _pointer(*path)])
 
-        cols = [exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(at("id"), "lp_id"),
+        # the id: a JSON string as its text, any other JSON value as its JSON text; lp_id_json keeps its JSON
+        cols = [exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(_json_text(at("id")), "lp_id"),
+                exp.alias_(exp.Cast(this=at("id"), to=exp.DataType.build("varchar")), "lp_id_json"),
                 exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'OBJECT' THEN 'o' WHEN 'NULL' THEN 'n' ELSE 'x' END",
                                 f=at("fields")), "lp_fields_k"),
                 exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'ARRAY' THEN 'a' WHEN 'NULL' THEN 'n' ELSE 'x' END",
@@ -209,7 +219,7 @@ class NestedSpark:
         cols = [exp.column("lp_row"),
                 exp.alias_(frag("CASE WHEN lp_v IS NULL THEN 'x' WHEN schema_of_variant(lp_v) LIKE 'OBJECT%' THEN 'o' ELSE 'v' END"),
                            "lp_lead_k"),
-                exp.alias_(frag("to_json(:x)", x=get("lp_v", "id")), "lp_id"),
+                exp.alias_(_variant_text(get("lp_v", "id")), "lp_id"), exp.alias_(frag("to_json(:x)", x=get("lp_v", "id")), "lp_id_json"),
                 exp.alias_(frag("CASE WHEN :k LIKE 'OBJECT%' THEN 'o' WHEN :k = 'NULL' THEN 'n' ELSE 'x' END",
                                 k=kind(get("lp_v", "fields"))), "lp_fields_k"),
                 exp.alias_(frag("CASE WHEN :k LIKE 'ARRAY%' THEN 'a' WHEN :k = 'NULL' THEN 'n' ELSE 'x' END",

@@ -141,7 +141,7 @@ class _Builder:
         query.add_comments([" the lead's raw values, trimmed as Python's str.strip() trims "])
         self.cte("lp_lead_text", query)
         values = [exp.Star()]
-        cols = [c("lp_row"), c("lp_id"), c("lp_as_of")]
+        cols = [c("lp_row"), c("lp_id"), c("lp_id_json"), c("lp_as_of")]
         errors = [(frag("lp_as_of IS NULL"), "as_of"), (frag("lp_lead_k = 'x'"), "json"), (frag("lp_lead_k <> 'o'"), "lead")]
         errors.append((frag("lp_fields_k NOT IN ('o', 'n')"), "fields"))
         for index, decl in enumerate(self.policy.fields):
@@ -418,7 +418,7 @@ class _Builder:
         return names
 
     def _base_columns(self) -> list:
-        names = ["lp_row", "lp_id", "lp_as_of"] + [f"lp_f_{i}" for i in range(len(self.policy.fields))]
+        names = ["lp_row", "lp_id", "lp_id_json", "lp_as_of"] + [f"lp_f_{i}" for i in range(len(self.policy.fields))]
         names += ["lp_previous", "lp_field_error", "lp_acts_error", "lp_stage_error"]
         for r_index, _ in enumerate(self.policy.engagement_rules):
             names += [f"lp_e_{r_index}", f"lp_e_{r_index}_n"]
@@ -468,7 +468,7 @@ class _Builder:
             _alias(rule, "reason_rule"),
             _alias(frag("CASE WHEN :ok THEN :h END", ok=ok, h=self._hits()), "hits"),
             _alias(self._error_json(error), "error"),
-            c("lp_row"),
+            c("lp_row"), c("lp_id_json"),
         ]
         query = exp.select(*cols).from_(source)
         query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
