@@ -212,3 +212,22 @@ BACKENDS = {
     "python": run_python,
     "duckdb": run_duckdb,
 }
+
+
+def run_spark_relational(case: Case, spark) -> list:
+    """The relational shape through a real Spark: DataFrames of text cells, the query over temporary views."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    from leadpolicy.backends.sql.engines import score_spark
+
+    leads_rows, acts_rows, _ = relational_case(case)
+    mapping, lead_cols, act_cols = relational_names(case)
+    ints = ("lp__row", "lp__seq")
+
+    def frame(rows: list, cols: list):
+        schema = StructType([StructField(c, LongType() if c in ints else StringType()) for c in cols])
+        return spark.createDataFrame([tuple(r.get(c) for c in cols) for r in rows], schema)
+
+    frame_rows = score_spark(case.policy, spark, frame(leads_rows, lead_cols), frame(acts_rows, act_cols),
+                             as_of=case.as_of, mapping=mapping).collect()
+    return sql_outcomes([row.asDict() for row in frame_rows])

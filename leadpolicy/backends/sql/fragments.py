@@ -28,6 +28,7 @@ DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 # What Python's str.strip() removes (LANGUAGE.md section 8: "trimmed as str.strip()").
 WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 DBL_MAX = sys.float_info.max
+POW_TABLE = 1024  # decay periods computed exactly in Spark (beyond: Java's pow, within an ulp)
 
 
 @functools.lru_cache(maxsize=None)
@@ -156,6 +157,20 @@ def _lower_node(node, dialect: str):
         if dialect == "postgres":
             return exp.Bracket(this=frag("ARRAY_AGG(:v ORDER BY :o)", v=value, o=order), expressions=[exp.Literal.number(1)])
         return exp.ArgMin(this=value, expression=order)
+    if name == "LP_POW":  # base ** n, n a non-negative integer, as Python (C's pow) computes it
+        base = float(a[0].this)
+        power = frag("POWER(:b, CAST(:n AS DOUBLE))", b=num(base), n=a[1])
+        if dialect != "spark":
+            return power
+        # Java's Math.pow is off by an ulp from C's for some (base, n): the first
+        # POW_TABLE powers come from Python's own, as one literal Spark folds once.
+        table = [base ** n for n in range(POW_TABLE)]
+        while len(table) > 1 and table[-1] == 0.0 and table[-2] == 0.0:
+            table.pop()
+        factors = frag("CAST(ELEMENT_AT(SPLIT(:t, ','), CAST(:n AS INT) + 1) AS DOUBLE)",
+                       t=lit(",".join(repr(f) for f in table)), n=a[1])
+        return frag("CASE WHEN :n < :size THEN :f ELSE :p END", n=a[1], size=exp.Literal.number(len(table)), f=factors,
+                    p=power)
     if name == "LP_JSON_STRING":  # a JSON string literal for text (hits' rule names)
         return a[0]
     raise ValueError(f"no lowering for {name}")

@@ -252,8 +252,8 @@ class _Builder:
                 earned = frag(":p * CAST(1 AS DOUBLE)", p=points)
             else:
                 base = 1 - decay.percent / 100
-                earned = frag(":p * POWER(:b, CAST(LP_IDIV(lp_age, :e) AS DOUBLE))",
-                              p=points, b=num(base), e=exp.Literal.number(decay.every.micros))
+                earned = frag(":p * LP_POW(:b, LP_IDIV(lp_age, :e))",
+                              p=points, b=lit(repr(base)), e=exp.Literal.number(decay.every.micros))
             value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
             cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum",
                                _cite(rule, f"engagement rule {rule.name}")))
