@@ -114,8 +114,8 @@ def _lower_node(node, dialect: str):
     if name == "LP_DIGITS_AFTER_DOT":  # the digits after the first `.` ('' when none)
         pattern = "[.]([0-9]+)"
         if dialect == "postgres":
-            return exp.Coalesce(this=exp.Bracket(this=exp.Anonymous(this="regexp_match", expressions=[a[0], lit(pattern)]),
-                                                 expressions=[exp.Literal.number(1)]), expressions=[lit("")])
+            # SUBSTRING(text, pattern): the POSIX form, the first group's text
+            return exp.Coalesce(this=exp.Anonymous(this="SUBSTRING", expressions=[a[0], lit(pattern)]), expressions=[lit("")])
         if dialect == "snowflake":
             return exp.Coalesce(this=exp.Anonymous(this="REGEXP_SUBSTR", expressions=[
                 a[0], lit(pattern), exp.Literal.number(1), exp.Literal.number(1), lit("e"), exp.Literal.number(1)]),
@@ -155,7 +155,9 @@ def _lower_node(node, dialect: str):
     if name == "LP_FIRST_BY":  # the value of the row with the least `order` among those given
         value, order = a
         if dialect == "postgres":
-            return exp.Bracket(this=frag("ARRAY_AGG(:v ORDER BY :o)", v=value, o=order), expressions=[exp.Literal.number(1)])
+            # sqlglot writes Postgres subscripts 1-based from its 0-based index: [0] is the first element
+            return exp.Bracket(this=exp.Paren(this=frag("ARRAY_AGG(:v ORDER BY :o)", v=value, o=order)),
+                               expressions=[exp.Literal.number(0)])
         return exp.ArgMin(this=value, expression=order)
     if name == "LP_POW":  # base ** n, n a non-negative integer, as Python (C's pow) computes it
         base = float(a[0].this)
@@ -171,6 +173,11 @@ def _lower_node(node, dialect: str):
                        t=lit(",".join(repr(f) for f in table)), n=a[1])
         return frag("CASE WHEN :n < :size THEN :f ELSE :p END", n=a[1], size=exp.Literal.number(len(table)), f=factors,
                     p=power)
+    if name == "LP_DOUBLE_TEXT":  # a finite DOUBLE as Python's repr writes it
+        text = exp.Cast(this=a[0], to=exp.DataType.build("varchar"))
+        if dialect == "postgres":  # Postgres writes 100 for 100.0 (repr: 100.0; from 1e16 on both use exponents)
+            return frag("CASE WHEN :x = TRUNC(:x) AND ABS(:x) < CAST(1e16 AS DOUBLE) THEN :t || '.0' ELSE :t END", x=a[0], t=text)
+        return text
     if name == "LP_JSON_STRING":  # a JSON string literal for text (hits' rule names)
         return a[0]
     raise ValueError(f"no lowering for {name}")
@@ -203,6 +210,13 @@ def lower(tree, dialect: str):
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
     tree = tree.copy()
+    if dialect == "postgres":
+        # CTEs computed once (Postgres would inline each into its readers: a plan too big to make)
+        for cte in tree.find_all(exp.CTE):
+            cte.set("materialized", True)
+    if dialect == "postgres":  # no driver-specific placeholder: a setting (SET leadpolicy.as_of = '...')
+        tree = tree.transform(lambda n: exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")])
+                              if isinstance(n, exp.Placeholder) and n.name == "as_of" else n)
     # innermost first, so each lowering sees its arguments already lowered
     for node in reversed(list(tree.find_all(exp.Anonymous))):
         if str(node.this).upper().startswith("LP_"):

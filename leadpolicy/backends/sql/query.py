@@ -101,7 +101,7 @@ def _json_text(value) -> str:
 
 def _double_json(x) -> exp.Expression:
     """A DOUBLE as JSON number text (Python's json.dumps writes Infinity for inf)."""
-    return frag("CASE WHEN :x > :hi THEN 'Infinity' WHEN :x < -:hi THEN '-Infinity' ELSE CAST(:x AS VARCHAR) END",
+    return frag("CASE WHEN :x > :hi THEN 'Infinity' WHEN :x < -:hi THEN '-Infinity' ELSE LP_DOUBLE_TEXT(:x) END",
                 x=x, hi=num(reading_dbl_max()))
 
 

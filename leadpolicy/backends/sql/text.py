@@ -15,8 +15,9 @@ from leadpolicy.backends.sql.fragments import DIALECTS
 
 __all__ = ["query_text", "dbt_reference", "PARAMETER_SPELLING"]
 
-# How each dialect's client passes the `as_of` parameter (sqlglot writes the placeholder so).
-PARAMETER_SPELLING = {"duckdb": "$as_of", "spark": ":as_of", "postgres": "%(as_of)s", "snowflake": ":as_of",
+# How each dialect's query reads the `as_of` parameter (Postgres: a setting, so the text
+# has no driver-specific placeholder: SET leadpolicy.as_of = '2026-11-22' first).
+PARAMETER_SPELLING = {"duckdb": "$as_of", "spark": ":as_of", "postgres": "current_setting('leadpolicy.as_of')", "snowflake": ":as_of",
                       "bigquery": "@as_of"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -66,6 +67,8 @@ def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = Fal
         replacements[as_of_name] = "'{{ var(\"as_of\", run_started_at.isoformat()) }}'"
     text = lower(query, dialect).sql(dialect=dialect, pretty=True)
     if dbt:
+        # dbt renders the whole file as Jinja: policy text must not open a tag
+        text = re.sub(r"\{(?=[{%#])", "{{ '{' }}", text)
         for sentinel, value in replacements.items():
             text = text.replace(sentinel, value)
     name = getattr(policy, "name", None) or (tree.name if hasattr(tree, "name") else "policy")
