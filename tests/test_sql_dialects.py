@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.backends import Case, relational_case, relational_names, run_duckdb, run_reference, run_reference_relational, sql_outcomes
+from support.backends import (
+    Case,
+    relational_case,
+    relational_names,
+    run_duckdb,
+    run_reference,
+    run_reference_relational,
+    sql_outcomes,
+)
 from test_backends_differential import EXAMPLE_POLICIES, assert_agree, generated_case
 
 import leadpolicy

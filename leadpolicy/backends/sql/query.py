@@ -288,7 +288,7 @@ class _Builder:
         query.add_comments([" engagement: each rule's cap applied to its total "])
         self.cte("lp_rules", query)
         for r_index, _ in enumerate(self.policy.engagement_rules):
-            total = exp.Paren(this=exp.Add(this=total, expression=c(f"lp_e_{r_index}")))
+            total = exp.Add(this=total, expression=c(f"lp_e_{r_index}"))  # left to right, as Python adds
         query = exp.select(exp.Star(), _alias(total, "lp_engagement")).from_("lp_rules")
         query.add_comments([" engagement: 0.0 plus each rule's total, in file order "])
         self.cte("lp_engagement", query)
@@ -304,8 +304,8 @@ class _Builder:
             cols.append(_alias(holds, f"lp_ft_{f_index}", _cite(rule, f"fit rule {rule.name}")))
         for f_index, rule in enumerate(self.policy.fit_rules):
             points = num(float(rule.points))
-            total = exp.Paren(this=exp.Add(this=total, expression=frag("CASE WHEN :h THEN :p ELSE CAST(0 AS DOUBLE) END",
-                                                                        h=c(f"lp_ft_{f_index}"), p=points)))
+            total = exp.Add(this=total, expression=frag("CASE WHEN :h THEN :p ELSE CAST(0 AS DOUBLE) END",
+                                                        h=c(f"lp_ft_{f_index}"), p=points))
         inner = exp.select(*cols).from_("lp_engagement")
         query = exp.select(exp.Star(), _alias(total, "lp_fit")).from_(
             exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_held"))))
