@@ -117,9 +117,9 @@ def main(argv=None) -> int:
         print(f"  compiled / hand-written, Parquet:    {seconds['duckdb parquet'] / seconds['hand parquet']:.2f}x (target <= 1.25)")
         print(f"  duckdb jsonl vs python --jobs 2:     {seconds['python --jobs 2'] / seconds['duckdb jsonl']:.2f}x faster (target >= 1.5)")
         print(f"  duckdb parquet vs python --jobs 2:   {seconds['python --jobs 2'] / seconds['duckdb parquet']:.2f}x faster (target >= 10)")
-    import leadpolicy
     from big_policy import make_policy
 
+    import leadpolicy
     from leadpolicy.backends.sql.text import query_text
 
     for name, source in (("acme", policy.read_text(encoding="utf-8")), ("1,000-rule policy", make_policy(1000))):
