@@ -144,8 +144,9 @@ def postgres():
     home = Path(tempfile.mkdtemp(prefix="leadpolicy-pg-"))
     os.chmod(home, 0o777)
     data, port = home / "data", _free_port()
+    # --locale=C.UTF-8: lower() of non-ASCII letters needs a UTF-8 ctype
     init = subprocess.run([*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                           "--no-locale"], capture_output=True, text=True)
+                           "--locale=C.UTF-8"], capture_output=True, text=True)
     if init.returncode != 0:
         shutil.rmtree(home, ignore_errors=True)
         pytest.skip(f"initdb failed: {init.stderr.strip()[:300]}")
