@@ -294,11 +294,10 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
     summary = Summary(jobs=1)
     if not Path(source.path).exists():
         raise InputProblem(f"no such file: {source.path}")
-    if engine == "spark":
-        from leadpolicy.backends.sql.spark_batch import score_file_spark
-
-        score_file_spark(policy, source, sink, as_of=as_of, output_format=output_format, output_path=output_path,
-                         spark_master=spark_master, summary=summary)
+    if engine == "spark":  # not built yet: the Python API runs Spark (issue 11 item 3, the rest)
+        _deps.pyspark()
+        raise InputProblem("`score --engine spark` is not built yet: run leadpolicy.sql.score_spark on your session,"
+                           " or compile --target sql --dialect spark (docs/sql.md)")
     else:
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
             con = _connect(memory_limit, spill)
