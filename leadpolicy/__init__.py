@@ -112,6 +112,12 @@ class Policy:
                 continue
             yield data if as_dicts else Decision(data)
 
+    def to_sql(self, dialect: str = "duckdb", **options: Any) -> str:
+        """The one SQL query that decides every lead (docs/sql.md); pip install 'leadpolicy[sql]'."""
+        from leadpolicy.backends.sql.text import query_text
+
+        return query_text(self, dialect, **options)
+
     def __repr__(self) -> str:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
 

@@ -26,6 +26,7 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
+from leadpolicy.cli.engine_options import engine_options, score_with_engine, uses_sql_engine
 
 
 class _Progress:
@@ -81,8 +82,10 @@ def _delimiter(value: Optional[str]) -> Optional[str]:
 @as_of_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to score with. Default: all cores; 1 scores in this process.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress counter, no warnings about the input's header and no summary.")
+@engine_options
 def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: Optional[str], input_format: Optional[str],
-                  delimiter: Optional[str], as_of: Optional[str], jobs: Optional[int], quiet: bool) -> None:
+                  delimiter: Optional[str], as_of: Optional[str], jobs: Optional[int], quiet: bool,
+                  **sql_options: str) -> None:
     """Score many leads: one decision or one error row per lead, in input order.
 
     INPUT is a file or `-` for standard input. JSON Lines: one lead per line,
@@ -115,6 +118,8 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
     except LeadDataError as error:
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
+    if uses_sql_engine(input_path, sql_options):  # --engine duckdb|spark (docs/sql.md)
+        score_with_engine(policy, input_path, output, fmt or "jsonl", moment, sql_options, quiet)
     if input_format is None:
         input_format = "csv" if input_path.lower().endswith(".csv") else "jsonl"
     name = display_name(input_path)

@@ -1,1 +1,49 @@
+"""The SQL back end: a checked policy -> one SELECT deciding every lead, for
+DuckDB, Spark, Postgres, Snowflake and BigQuery (sqlglot builds one tree and
+generates it per dialect). docs/sql.md has the input contract and the guide.
 
+    sql = compile_sql(checked_tree, dialect="duckdb")
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = ["compile_sql", "build", "DIALECTS", "MissingExtra"]
+
+from leadpolicy.backends.sql._deps import MissingExtra
+
+DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
+
+
+def build(policy, shape=None, *, with_row: bool = False):
+    """The query as one sqlglot tree (LP_* functions not yet lowered). `with_row`
+    adds `lp_row`, each lead's position in the input (a line number for JSON Lines),
+    and `lp_id_json`, the id as JSON text (nested shape; NULL in the relational one)."""
+    from leadpolicy.backends.sql.fragments import exp
+    from leadpolicy.backends.sql.inputs import Relational
+    from leadpolicy.backends.sql.query import OUTPUT_COLUMNS, build_query
+
+    shape = shape or Relational()
+    query = build_query(policy)
+    with_ = query.args.get("with_")
+    ctes = list(with_.expressions) if with_ else []
+    head = [exp.CTE(this=q, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))) for name, q in shape.ctes(policy)]
+    query.set("with_", None)
+    query.set("order", None)
+    names = OUTPUT_COLUMNS + (("lp_row", "lp_id_json") if with_row else ())
+    outer = exp.select(*[exp.column(exp.to_identifier(n, quoted=True)) for n in names]).from_(
+        exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_decided"))))
+    outer = outer.order_by(exp.column(exp.to_identifier("lp_row", quoted=True)))
+    outer.set("with_", exp.With(expressions=head + ctes))  # the CTEs at the top, readable
+    return outer
+
+
+def compile_sql(policy, dialect: str = "duckdb", shape=None, *, pretty: bool = True,
+                header: Optional[str] = None, with_row: bool = False) -> str:
+    """The query text for `dialect`."""
+    from leadpolicy.backends.sql.fragments import lower
+
+    tree = lower(build(policy, shape, with_row=with_row), dialect)
+    text = tree.sql(dialect=dialect, pretty=pretty)
+    return (header or "") + text

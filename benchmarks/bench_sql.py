@@ -1,0 +1,134 @@
+"""The SQL back end against its baselines (issue 11 targets), on N Acme-like leads.
+
+    python3 benchmarks/bench_sql.py --leads 200000
+
+Prints, each as seconds and leads/s, writing Parquet where the engine can:
+  python --jobs 2     leadpolicy score --engine python --jobs 2 (JSON Lines in, JSON Lines out)
+  duckdb jsonl        leadpolicy score --engine duckdb, JSON Lines in, Parquet out
+  hand jsonl          benchmarks/handwritten_acme.sql over the same JSON Lines (read_json), Parquet out
+  duckdb parquet      leadpolicy score --engine duckdb, relational Parquet tables in, Parquet out
+  hand parquet        benchmarks/handwritten_acme.sql over the same Parquet tables, Parquet out
+and the ratios the issue sets (compiled / hand-written, duckdb / python), peak
+memory of each duckdb run, and the compile-to-SQL time of Acme and of the
+1,000-rule generated policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+AS_OF = "2026-11-22T00:00:00Z"
+
+
+def timed(args: list) -> tuple:
+    """(seconds, peak RSS MB) of a child process."""
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(args, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return time.perf_counter() - started, max(peak, before) / 1024
+
+
+def relational_tables(jsonl: Path, leads: Path, acts: Path) -> None:
+    import duckdb
+
+    import leadpolicy
+
+    tree = leadpolicy.load(ROOT / "policies" / "acme.policy").tree
+    fields = ", ".join(f"json_extract_string(j, '$.fields.{d.name}') AS {d.name}" for d in tree.fields)
+    props = ", ".join(dict.fromkeys(f"json_extract_string(a, '$.{p.name}') AS {p.name}" for d in tree.activities for p in d.props))
+    con = duckdb.connect()
+    source = f"read_ndjson_objects('{jsonl}') AS t(j)"
+    con.execute(f"COPY (SELECT json_extract_string(j, '$.id') AS id, json_extract_string(j, '$.stage') AS stage, {fields}"
+                f" FROM {source}) TO '{leads}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT json_extract_string(j, '$.id') AS lead_id, json_extract_string(a, '$.type') AS type,"
+                f" json_extract_string(a, '$.at') AS at, {props} FROM {source},"
+                f" unnest(CAST(json_extract(j, '$.activities') AS JSON[])) AS u(a)) TO '{acts}' (FORMAT parquet)")
+
+
+HAND = """
+import sys, duckdb, time
+jsonl, leads, acts, out, mode = sys.argv[1:6]
+con = duckdb.connect()
+query = open(sys.argv[6]).read()
+if mode == "parquet":
+    con.execute(f"CREATE VIEW leads AS SELECT * FROM read_parquet('{leads}')")
+    con.execute(f"CREATE VIEW activities AS SELECT * FROM read_parquet('{acts}')")
+else:  # the hand-written way from JSON Lines: read_json, unnest the activities
+    con.execute(f"CREATE TABLE raw AS SELECT * FROM read_json('{jsonl}', format = 'newline_delimited', union_by_name = true,"
+                " columns = {id: 'VARCHAR', stage: 'VARCHAR', fields: 'JSON', activities: 'JSON[]'})")
+    con.execute("CREATE VIEW leads AS SELECT id, stage, fields->>'email' AS email, fields->>'seniority' AS seniority,"
+                " fields->>'company_size' AS company_size, fields->>'industry' AS industry, fields->>'budget' AS budget,"
+                " fields->>'timeline_days' AS timeline_days, fields->>'sales_status' AS sales_status,"
+                " fields->>'is_customer' AS is_customer FROM raw")
+    con.execute("CREATE VIEW activities AS SELECT id AS lead_id, a->>'type' AS type, a->>'at' AS at, a->>'path' AS path,"
+                " a->>'form' AS form, a->>'minutes' AS minutes FROM raw, unnest(activities) AS u(a)")
+con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet)", {"as_of": "2026-11-22T00:00:00Z"})
+"""
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--leads", type=int, default=200_000)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    from workload import write_jsonl
+
+    policy = ROOT / "policies" / "acme.policy"
+    cli = [sys.executable, "-m", "leadpolicy"]
+    with tempfile.TemporaryDirectory(prefix="bench-sql-") as tmp:
+        tmp = Path(tmp)
+        jsonl, leads, acts = tmp / "leads.jsonl", tmp / "leads.parquet", tmp / "activities.parquet"
+        write_jsonl(str(jsonl), args.leads, seed=args.seed)
+        relational_tables(jsonl, leads, acts)
+        hand_script = tmp / "hand.py"
+        hand_script.write_text(HAND, encoding="utf-8")
+        runs = {
+            "python --jobs 2": [*cli, "score", str(policy), str(jsonl), "--as-of", AS_OF, "--jobs", "2", "-q", "-o", str(tmp / "p.jsonl")],
+            "duckdb jsonl": [*cli, "score", str(policy), str(jsonl), "--as-of", AS_OF, "--engine", "duckdb", "-q",
+                             "-o", str(tmp / "d1.parquet")],
+            "hand jsonl": [sys.executable, str(hand_script), str(jsonl), str(leads), str(acts), str(tmp / "h1.parquet"), "jsonl",
+                           str(HERE / "handwritten_acme.sql")],
+            "duckdb parquet": [*cli, "score", str(policy), str(leads), "--activities", str(acts), "--as-of", AS_OF,
+                               "--engine", "duckdb", "-q", "-o", str(tmp / "d2.parquet")],
+            "hand parquet": [sys.executable, str(hand_script), str(jsonl), str(leads), str(acts), str(tmp / "h2.parquet"), "parquet",
+                             str(HERE / "handwritten_acme.sql")],
+        }
+        seconds = {}
+        print(f"{args.leads:,} Acme-like leads, {os.cpu_count()} cores")
+        for name, command in runs.items():
+            took, peak = timed(command)
+            seconds[name] = took
+            print(f"  {name:16} {took:8.2f} s  {args.leads / took:10,.0f} leads/s   peak RSS {peak:,.0f} MB")
+        print(f"  compiled / hand-written, JSON Lines: {seconds['duckdb jsonl'] / seconds['hand jsonl']:.2f}x (target <= 1.25)")
+        print(f"  compiled / hand-written, Parquet:    {seconds['duckdb parquet'] / seconds['hand parquet']:.2f}x (target <= 1.25)")
+        print(f"  duckdb jsonl vs python --jobs 2:     {seconds['python --jobs 2'] / seconds['duckdb jsonl']:.2f}x faster (target >= 1.5)")
+        print(f"  duckdb parquet vs python --jobs 2:   {seconds['python --jobs 2'] / seconds['duckdb parquet']:.2f}x faster (target >= 10)")
+    from big_policy import make_policy
+
+    import leadpolicy
+    from leadpolicy.backends.sql.text import query_text
+
+    for name, source in (("acme", policy.read_text(encoding="utf-8")), ("1,000-rule policy", make_policy(1000))):
+        loaded = leadpolicy.loads(source)
+        started = time.perf_counter()
+        query_text(loaded, "duckdb")
+        print(f"  compile to SQL, {name}: {(time.perf_counter() - started) * 1000:,.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

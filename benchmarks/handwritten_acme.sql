@@ -1,0 +1,49 @@
+-- The Acme policy (policies/acme.policy) written by hand for DuckDB: the baseline of
+-- benchmarks/bench_sql.py. It reads the relational shape (views `leads` and
+-- `activities`, text cells) and computes what a data engineer would write: typed
+-- fields, engagement with windows, caps and decay, fit, grade, stage, disqualification.
+-- It skips what the compiled query adds for exactness: per-value data errors, the
+-- hits JSON, sticky demotion chains beyond one step, input-order float sums.
+WITH l AS (
+  SELECT id, stage AS previous_stage,
+         lower(trim(email)) AS email, lower(trim(seniority)) AS seniority,
+         TRY_CAST(trim(company_size) AS DOUBLE) AS company_size, lower(trim(industry)) AS industry,
+         TRY_CAST(trim(budget) AS DOUBLE) AS budget, TRY_CAST(trim(timeline_days) AS DOUBLE) AS timeline_days,
+         lower(trim(sales_status)) AS sales_status, lower(trim(is_customer)) IN ('true', 'yes', '1') AS is_customer
+  FROM leads
+), a AS (
+  SELECT lead_id, lower(trim(type)) AS type, lower(trim(path)) AS path, lower(trim(form)) AS form,
+         TRY_CAST(trim(minutes) AS DOUBLE) AS minutes,
+         epoch_us($as_of::TIMESTAMPTZ) - epoch_us(TRY_CAST(trim(at) AS TIMESTAMPTZ)) AS age
+  FROM activities
+), e AS (
+  SELECT lead_id,
+    least(50, sum(CASE WHEN type = 'page_view' AND starts_with(path, '/blog') AND age <= 90 * 86400000000 THEN 5 * pow(0.5, age // (30 * 86400000000)) ELSE 0 END)) AS blog,
+    least(60, sum(CASE WHEN type = 'page_view' AND path = '/pricing' AND age <= 30 * 86400000000 THEN 20 * pow(0.5, age // (30 * 86400000000)) ELSE 0 END)) AS pricing,
+    sum(CASE WHEN type = 'form_submit' AND form = 'ebook' THEN 15 * pow(0.5, age // (30 * 86400000000)) ELSE 0 END) AS ebook,
+    sum(CASE WHEN type = 'webinar' AND minutes >= 20 THEN 30 * pow(0.5, age // (30 * 86400000000)) ELSE 0 END) AS webinar,
+    least(100, sum(CASE WHEN type = 'form_submit' AND form = 'demo' THEN 100 * pow(0.5, age // (30 * 86400000000)) ELSE 0 END)) AS demo,
+    greatest(-50, sum(CASE WHEN type = 'unsubscribe' THEN -50 * pow(0.5, age // (30 * 86400000000)) ELSE 0 END)) AS unsub,
+    count(*) FILTER (WHERE type = 'form_submit' AND form = 'demo' AND age <= 14 * 86400000000) AS demo_14,
+    count(*) FILTER (WHERE age <= 30 * 86400000000) AS any_30
+  FROM a WHERE age >= 0 GROUP BY lead_id
+), s AS (
+  SELECT l.*, coalesce(blog, 0) + coalesce(pricing, 0) + coalesce(ebook, 0) + coalesce(webinar, 0)
+              + coalesce(demo, 0) + coalesce(unsub, 0) AS engagement,
+         (CASE WHEN budget >= 10000 THEN 25 ELSE 0 END) + (CASE WHEN seniority IN ('director', 'vp', 'cxo') THEN 25 ELSE 0 END)
+         + (CASE WHEN seniority = 'manager' THEN 10 ELSE 0 END) + (CASE WHEN industry IN ('saas', 'fintech') THEN 20 ELSE 0 END)
+         + (CASE WHEN company_size >= 200 THEN 15 ELSE 0 END) + (CASE WHEN timeline_days <= 90 THEN 15 ELSE 0 END)
+         + (CASE WHEN ends_with(email, '@gmail.com') OR ends_with(email, '@yahoo.com') THEN -30 ELSE 0 END)
+         + (CASE WHEN (budget >= 10000)::INT + (seniority IN ('director', 'vp', 'cxo'))::INT
+                      + (industry IN ('saas', 'fintech'))::INT + (timeline_days <= 90)::INT >= 3 THEN 10 ELSE 0 END) AS fit,
+         coalesce(demo_14, 0) AS demo_14, coalesce(any_30, 0) AS any_30
+  FROM l LEFT JOIN e ON e.lead_id = l.id
+)
+SELECT id, previous_stage, engagement, fit,
+       CASE WHEN fit >= 70 THEN 'A' WHEN fit >= 45 THEN 'B' WHEN fit >= 20 THEN 'C' ELSE 'D' END AS grade,
+       CASE WHEN ends_with(email, '@rival.example') OR is_customer THEN 'disqualified'
+            WHEN engagement >= 60 AND fit >= 40 AND (demo_14 > 0 OR sales_status = 'accepted') THEN 'sql'
+            WHEN engagement >= 60 AND fit >= 40 THEN 'mql'
+            WHEN previous_stage = 'sql' AND NOT (any_30 = 0 AND sales_status <> 'accepted') THEN 'sql'
+            ELSE 'lead' END AS stage
+FROM s ORDER BY id

@@ -1,0 +1,28 @@
+"""The optional packages of the SQL back end, imported on first use with a clear error."""
+
+from __future__ import annotations
+
+import importlib
+
+
+class MissingExtra(ImportError):
+    """An optional package is not installed: the message names the extra to install."""
+
+
+def _need(module: str, extra: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(f"{module} is not installed: pip install 'leadpolicy[{extra}]'") from None
+
+
+def sqlglot():
+    return _need("sqlglot", "sql")
+
+
+def duckdb():
+    return _need("duckdb", "duckdb")
+
+
+def pyspark():
+    return _need("pyspark", "spark")

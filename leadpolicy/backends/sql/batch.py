@@ -1,0 +1,374 @@
+"""`leadpolicy score --engine duckdb|spark`: a file of leads in, the Python engine's rows out.
+
+The query decides every lead; the rows are written as the Python engine writes
+them (tools/score.py), so the two engines' outputs are the same text:
+
+- JSON Lines or CSV output: decision rows encoded here with the Python engine's
+  encoder; a lead with a data error is scored again by the Python engine, alone,
+  for its exact error row (message and value as Python words them: the query
+  decides *which* leads have errors, and which field, the differential tests
+  show it agrees);
+- Parquet output: written by the engine itself (one row per lead, columns
+  `inputs.OUTPUT_COLUMNS` plus `line`); `error` holds the query's own JSON
+  ({"field", "message"}).
+
+Inputs by suffix: JSON Lines (the nested shape), CSV (the Python engine's CSV:
+id, stage, activities as JSON, one column per field), Parquet or CSV with
+`activities` given (the relational shape), a DuckDB database file with tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from leadpolicy.backends.sql import _deps
+from leadpolicy.backends.sql.engines import as_of_text
+
+__all__ = ["BatchInput", "score_file", "default_memory_limit", "output_format_for"]
+
+FETCH_ROWS = 20_000
+# Parquet output: the query's columns, and each lead's line (JSON Lines) or row number
+OUTPUT_SELECT = ("id, stage, previous_stage, change, engagement, fit, grade, reason_kind, reason_rule, hits, error,"
+                 " lp_row AS line")
+_DB_SUFFIXES = (".duckdb", ".db")
+
+
+class InputProblem(ValueError):
+    """The input cannot be read by this engine (a usage error: exit status 2)."""
+
+
+@dataclass
+class BatchInput:
+    path: str
+    activities: Optional[str] = None  # the relational shape's activities table (a file)
+    mapping: Optional[dict] = None
+    leads_table: Optional[str] = None  # tables in a DuckDB database INPUT
+    activities_table: Optional[str] = None
+
+    @property
+    def suffix(self) -> str:
+        return os.path.splitext(self.path)[1].lower()
+
+    @property
+    def kind(self) -> str:
+        """jsonl (nested), csv (the Python engine's CSV), relational, database."""
+        if self.suffix in _DB_SUFFIXES:
+            return "database"
+        if self.activities is not None or self.suffix == ".parquet":
+            return "relational"
+        if self.suffix == ".csv":
+            return "csv"
+        return "jsonl"
+
+
+def output_format_for(output: Optional[str], fmt: str) -> str:
+    """The output's format: by its suffix (.parquet, .csv, .jsonl), else `fmt`."""
+    suffix = os.path.splitext(output or "")[1].lower()
+    return {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, fmt)
+
+
+def default_memory_limit() -> str:
+    """Half of this machine's memory (DuckDB spills to disk beyond it)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "2GB"
+    return f"{max(256, total // 2 // 2 ** 20)}MB"
+
+
+# ---------------------------------------------------------------- DuckDB
+
+
+def csv_layout(path: str, policy):
+    """The CSV header read as the python engine reads it (tools/csv_header.py): (layout,
+    header as written, delimiter). Raises csv_header.CsvHeaderError for a header that
+    names no field; layout.warnings lists the columns that match nothing."""
+    import csv
+
+    from leadpolicy.tools.csv_header import detect_delimiter, read_header
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+    delimiter = detect_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    return read_header(header, [f.name for f in policy.tree.fields]), header, delimiter
+
+
+def _csv_leads_source(path: str, policy):
+    """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
+    the nested shape's lines: each row made a JSON lead, numbered by its data row."""
+
+    from leadpolicy.backends.sql.fragments import exp, lit, sqlglot
+
+    layout, header, delimiter = csv_layout(path, policy)
+    if layout.id_at < 0:
+        raise InputProblem(f"{path}: --engine duckdb needs an `id` column in CSV input "
+                           "(the python engine numbers the leads by line instead)")
+
+    def column(at: int):
+        return exp.column(exp.to_identifier(header[at], quoted=True)) if 0 <= at < len(header) else exp.Null()
+
+    pairs = []
+    for name, at in layout.field_columns:  # matched as the python engine matches them (CRM spellings)
+        pairs += [lit(name), column(at)]
+    fields = exp.Anonymous(this="json_object", expressions=pairs)
+    acts = sqlglot.parse_one("CASE WHEN a IS NULL OR trim(a) = '' THEN NULL WHEN json_valid(a) THEN CAST(a AS JSON)"
+                             " ELSE CAST('\"not JSON\"' AS JSON) END", read="duckdb")
+    acts = acts.transform(lambda n: column(layout.activities_at) if isinstance(n, exp.Column) and n.name == "a" else n)
+    lead = exp.Anonymous(this="json_object", expressions=[lit("id"), column(layout.id_at), lit("stage"), column(layout.stage_at),
+                                                          lit("fields"), fields, lit("activities"), acts])
+    # the header's names as read_csv gives them (stripped by us; DuckDB keeps them as written)
+    query = sqlglot.parse_one("SELECT ordinality AS lp_row, CAST(x AS VARCHAR) AS lp_json FROM"
+                              " read_csv(p, header = true, all_varchar = true, delim = d, quote = chr(34), escape = chr(34), null_padding = true) WITH ORDINALITY",
+                              read="duckdb")
+    query = query.transform(lambda n: lead if isinstance(n, exp.Column) and n.name == "x" else
+                            (lit(path) if isinstance(n, exp.Column) and n.name == "p" else
+                             (lit(delimiter) if isinstance(n, exp.Column) and n.name == "d" else n)))
+    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
+
+
+def _duckdb_query(con, policy, source: BatchInput) -> str:
+    from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
+    from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
+
+    mapping = Mapping.from_dict(source.mapping or {})
+    kind = source.kind
+    if kind == "jsonl":
+        return duckdb_query(policy, leads=source.path, with_row=True)
+    if kind == "csv":
+        shape = NestedJson(_csv_leads_source(source.path, policy))
+        return _sql(policy.tree, _Fixed(shape, f"csv:{source.path}"), "duckdb", True)
+    if kind == "database":
+        con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
+        con.execute("USE lp_db")
+        leads = _table(source.leads_table or mapping.leads_table)
+        acts = _table(source.activities_table or mapping.activities_table)
+        return _sql(policy.tree, _Keyed(Relational(mapping, leads, acts)), "duckdb", True)
+    if source.activities is None:
+        raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
+    del _Nested
+    return duckdb_query(policy, leads=source.path, activities=source.activities, mapping=mapping, con=con, with_row=True)
+
+
+class _Fixed:
+    def __init__(self, shape, key: str):
+        self.shape, self.key = shape, key
+
+    def ctes(self, policy):
+        return self.shape.ctes(policy)
+
+    def __repr__(self) -> str:
+        return self.key
+
+
+def _connect(memory_limit: Optional[str], temp_dir: str):
+    duckdb = _deps.duckdb()
+    con = duckdb.connect(config={"memory_limit": memory_limit or default_memory_limit(), "temp_directory": temp_dir})
+    return con
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _decision_row(row: dict, policy) -> dict:
+    return {
+        "id": _row_id(row), "policy": policy.name, "version": policy.version,
+        "stage": row["stage"], "previous_stage": row["previous_stage"], "change": row["change"],
+        "engagement": row["engagement"], "fit": row["fit"], "grade": row["grade"],
+        "reason": {"kind": row["reason_kind"], "stage": row["stage"], "rule": row["reason_rule"]},
+        "hits": json.loads(row["hits"]),
+    }
+
+
+def _row_id(row: dict):
+    if row.get("lp_id_json") is not None:
+        return json.loads(row["lp_id_json"])
+    return row["id"]
+
+
+class _Rescorer:
+    """Scores the leads that had data errors again with the Python engine, for its exact rows."""
+
+    def __init__(self, policy, as_of, source: BatchInput, output_format: str):
+        from leadpolicy.tools.score import Scorer
+
+        self.source = source
+        self.fields = [f.name for f in policy.tree.fields]  # CSV headers matched as the Python engine matches them
+        self.scorer = Scorer(policy.module, as_of, "csv" if source.kind == "csv" else "jsonl", output_format)
+        self.output_format = output_format
+
+    def rows(self, wanted: list) -> dict:
+        """{lp_row: (output bytes, samples)} for the error leads `wanted` (their lp_row)."""
+        kind = self.source.kind
+        wanted_set = set(wanted)
+        found: dict = {}
+        if kind == "jsonl":
+            with open(self.source.path, "rb") as handle:
+                for number, line in enumerate(handle, 1):
+                    if number in wanted_set:
+                        found[number] = self._score((number, line if line.endswith(b"\n") else line + b"\n", len(line)))
+        elif kind == "csv":
+            from leadpolicy.tools.score import csv_chunks
+
+            ordinal = 0
+            with open(self.source.path, "rb") as handle:
+                for _, items, _ in csv_chunks(handle, fields=self.fields):
+                    for item in items:
+                        ordinal += 1
+                        if ordinal in wanted_set:
+                            found[ordinal] = self._score((item[0], [item], 0))
+        return found
+
+    def _score(self, chunk: tuple) -> tuple:
+        payload, _, _, _, samples, _ = self.scorer.score(chunk)
+        if self.output_format == "csv":  # the scorer's CSV payload has no header: one row
+            return payload, samples
+        return payload, samples
+
+
+def _generic_error_row(row: dict, output_format: str) -> bytes:
+    """An error row for the relational shape (no Python reading to ask): the query's own words."""
+    from leadpolicy.tools.score import _encode
+
+    error = json.loads(row["error"])
+    problem = {"field": error["field"], "value": None, "message": error["message"]}
+    if output_format == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow([row["id"], "", "", "", "", "", "", "", "", problem["message"]])
+        return buffer.getvalue().encode("utf-8")
+    return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
+
+
+def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink, output_format: str, summary) -> None:
+    """Encode the query's rows as the Python engine does; error leads through the Python engine."""
+    from leadpolicy.tools.score import ROW_COLUMNS, _csv_row, _encode
+
+    if output_format == "csv":
+        sink.write((",".join(ROW_COLUMNS) + "\n").encode("utf-8"))
+    rescorer = _Rescorer(policy, as_of, source, output_format) if source.kind in ("jsonl", "csv") else None
+    import csv
+    import io
+
+    for batch in batches:
+        rows = [dict(zip(columns, values)) for values in batch]
+        errors = [row["lp_row"] for row in rows if row["error"] is not None]
+        again = rescorer.rows(errors) if (rescorer and errors) else {}
+        out: list = []
+        csv_rows: list = []
+        for row in rows:
+            summary.leads += 1
+            if row["error"] is not None:
+                summary.errors += 1
+                if row["lp_row"] in again:
+                    payload, samples = again[row["lp_row"]]
+                else:
+                    payload, samples = _generic_error_row(row, output_format), [(row["lp_row"], json.loads(row["error"])["message"])]
+                if len(summary.samples) < 3:
+                    summary.samples.extend(samples[: 3 - len(summary.samples)])
+                if csv_rows:
+                    out.append(_csv_text(csv_rows, csv, io))
+                    csv_rows = []
+                out.append(payload)
+                continue
+            key = (row["stage"], row["change"])
+            summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
+            decision = _decision_row(row, policy)
+            if output_format == "csv":
+                csv_rows.append(_csv_row(decision.pop("id"), decision))
+            else:
+                out.append((_encode(decision) + "\n").encode("utf-8", "backslashreplace"))
+        if csv_rows:
+            out.append(_csv_text(csv_rows, csv, io))
+        sink.write(b"".join(out))
+
+
+def _csv_text(rows: list, csv, io) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8", "backslashreplace")
+
+
+def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_format: str = "jsonl",
+               output_path: Optional[str] = None, memory_limit: Optional[str] = None,
+               spark_master: Optional[str] = None):
+    """Score `source` with `engine` (duckdb or spark); rows to `sink` (a binary stream)
+    or, for Parquet, to `output_path`. Returns tools.score.Summary."""
+    from leadpolicy.tools.score import Summary
+
+    started = time.perf_counter()
+    summary = Summary(jobs=1)
+    summary.as_of = as_of  # shown in the summary, as the python engine shows it
+    if not Path(source.path).exists():
+        raise InputProblem(f"no such file: {source.path}")
+    if engine == "spark":  # not built yet: the Python API runs Spark (issue 11 item 3, the rest)
+        _deps.pyspark()
+        raise InputProblem("`score --engine spark` is not built yet: run leadpolicy.sql.score_spark on your session,"
+                           " or compile --target sql --dialect spark (docs/sql.md)")
+    else:
+        with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
+            con = _connect(memory_limit, spill)
+            try:
+                query = _duckdb_query(con, policy, source)
+                params = {"as_of": as_of_text(as_of)}
+                if output_format == "parquet":
+                    _duckdb_parquet(con, query, params, output_path, summary)
+                else:
+                    cursor = con.execute(query, params)
+                    columns = [d[0] for d in cursor.description]
+                    batches = iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
+                    _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary)
+            finally:
+                con.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _duckdb_parquet(con, query: str, params: dict, output_path: str, summary) -> None:
+    """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file."""
+    target = os.path.abspath(output_path)
+    handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
+    os.close(handle)
+    try:
+        con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO '{_quoted(temp)}' (FORMAT parquet)", params)
+        read = f"read_parquet('{_quoted(temp)}')"
+        for stage, change, count in con.execute(f"SELECT stage, change, count(*) FROM {read} WHERE error IS NULL GROUP BY ALL").fetchall():
+            summary.outcomes[(stage, change)] = count
+        summary.leads = con.execute(f"SELECT count(*) FROM {read}").fetchone()[0]
+        errors = con.execute(f"SELECT line, error FROM {read} WHERE error IS NOT NULL ORDER BY line").fetchall()
+        summary.errors = len(errors)
+        summary.samples = [(line, json.loads(error)["message"]) for line, error in errors[:3]]
+        os.replace(temp, target)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def _column_problems(source: BatchInput):
+    """A column the relational shape needs but the table lacks: say which table, which column."""
+    try:
+        yield
+    except Exception as error:
+        found = re.search(r'Table "(lp_l|lp_a)" does not have a column named "([^"]*)"', str(error))
+        if not found:
+            raise
+        table = "the leads table " + source.path if found.group(1) == "lp_l" else \
+            "the activities table " + (source.activities or source.activities_table or "activities")
+        raise InputProblem(f"{table} has no column `{found.group(2)}`: the relational shape has one column per declared "
+                           "field (leads) and property (activities); rename with --mapping (docs/sql.md)") from None
+
+
+def _quoted(path: str) -> str:
+    return path.replace("'", "''")

@@ -1,0 +1,210 @@
+"""Expressions and conditions (LANGUAGE.md section 5; the contract's "Expressions") as SQL.
+
+`SqlExpr` walks a checked expression (one `sql_<Kind>` method per node kind)
+and returns a sqlglot expression. Values may be NULL (missing); every
+condition it returns is TRUE or FALSE, never NULL, so `NOT`, `AND`, `OR` and
+CASE behave as the reference's two-valued booleans do.
+
+Where a value lives depends on the query section being built; a `Scope` says:
+the lead's read fields, the current activity's properties (inside `where`),
+the scores, the stages, and the per-lead activity counts that `did` needs
+(collected here and computed by the activities section).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from leadpolicy.backends.sql.fragments import exp, frag, lit, num
+from leadpolicy.syntax import nodes
+from leadpolicy.syntax.visitor import NodeVisitor
+
+__all__ = ["SqlExpr", "Scope", "DidCounts"]
+
+MICROS_PER_DAY = 86_400_000_000
+
+
+@dataclass
+class DidCounts:
+    """Every distinct `did` in the policy, each a per-lead count column of the activities section."""
+
+    items: list = field(default_factory=list)  # (column name, Did node without `times`/`negated`)
+
+    def column(self, node: nodes.Did) -> str:
+        key = (node.activity, node.where, node.within)
+        for name, known in self.items:
+            if (known.activity, known.where, known.within) == key:
+                return name
+        name = f"lp_did_{len(self.items)}"
+        self.items.append((name, node))
+        return name
+
+
+@dataclass
+class Scope:
+    field: Callable[[str], exp.Expression]                       # field name -> its read value
+    prop: Optional[Callable[[str, str], exp.Expression]] = None  # (activity, property) -> value, inside `where`
+    stage: Optional[Callable[[int], exp.Expression]] = None      # stage index -> its entry condition
+    as_of: Optional[exp.Expression] = None                       # BIGINT micros
+    did: Optional[DidCounts] = None
+    engagement: Optional[exp.Expression] = None
+    fit: Optional[exp.Expression] = None
+    grade: Optional[exp.Expression] = None
+
+
+def _false_if_null(condition) -> exp.Expression:
+    return exp.Coalesce(this=condition, expressions=[exp.false()])
+
+
+def _may_be_nan(node: nodes.Expr) -> bool:
+    """Scores and arithmetic can reach NaN (inf - inf); fields and literals cannot."""
+    if isinstance(node, (nodes.Engagement, nodes.Fit, nodes.Arith)):
+        return True
+    if isinstance(node, nodes.Neg):
+        return _may_be_nan(node.operand)
+    return False
+
+
+class SqlExpr(NodeVisitor):
+    """Expressions of a checked policy to SQL, for one query section (`scope`)."""
+
+    prefix = "sql_"
+    never_given = frozenset({"Name", "Paren"})  # the checker's resolve pass removes them
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+
+    def value(self, node: nodes.Expr) -> exp.Expression:
+        return self.visit(node)
+
+    def condition(self, node: nodes.Expr) -> exp.Expression:
+        """An expression used as a condition: TRUE or FALSE. A boolean value alone is
+        `value is True` (a missing boolean is false)."""
+        if isinstance(node, nodes.FieldRef | nodes.PropRef) or isinstance(node, nodes.Bool):
+            return _false_if_null(self.value(node))
+        return self.value(node)
+
+    # ------------------------------------------------ literals
+
+    def sql_Number(self, node: nodes.Number):
+        return num(float(node.value))
+
+    def sql_String(self, node: nodes.String):
+        return lit(node.value.lower())
+
+    def sql_DateLit(self, node: nodes.DateLit):
+        return exp.Literal.number(node.micros)
+
+    def sql_Bool(self, node: nodes.Bool):
+        return exp.true() if node.value else exp.false()
+
+    def sql_EnumValue(self, node: nodes.EnumValue):
+        return exp.Literal.number(node.index)
+
+    def sql_GradeValue(self, node: nodes.GradeValue):
+        return lit(node.letter)
+
+    # ------------------------------------------------ references
+
+    def sql_FieldRef(self, node: nodes.FieldRef):
+        return self.scope.field(node.name)
+
+    def sql_PropRef(self, node: nodes.PropRef):
+        if self.scope.prop is None:
+            raise TypeError(f"property `{node.name}` used outside a `where`")
+        return self.scope.prop(node.activity, node.name)
+
+    def sql_Engagement(self, node: nodes.Engagement):
+        return self.scope.engagement.copy()
+
+    def sql_Fit(self, node: nodes.Fit):
+        return self.scope.fit.copy()
+
+    def sql_Grade(self, node: nodes.Grade):
+        return self.scope.grade.copy()
+
+    def sql_StageRef(self, node: nodes.StageRef):
+        return self.scope.stage(node.index)
+
+    def sql_DaysSince(self, node: nodes.DaysSince):
+        # floor((as_of - value) / 1 day), a floor division of integers that may be negative
+        return frag("CAST(CASE WHEN :a - :f >= 0 THEN LP_IDIV(:a - :f, :d) ELSE -LP_IDIV(:f - :a + :d - 1, :d) END AS DOUBLE)",
+                    a=self.scope.as_of, f=self.scope.field(node.field_name), d=exp.Literal.number(MICROS_PER_DAY))
+
+    # ------------------------------------------------ arithmetic (NULL in, NULL out, as SQL does)
+
+    def sql_Neg(self, node: nodes.Neg):
+        return exp.Neg(this=exp.Paren(this=self.value(node.operand)))
+
+    def sql_Arith(self, node: nodes.Arith):
+        kind = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op]
+        return exp.Paren(this=kind(this=exp.Paren(this=self.value(node.left)), expression=exp.Paren(this=self.value(node.right))))
+
+    # ------------------------------------------------ comparisons and tests
+
+    def _equal(self, node) -> exp.Expression:
+        left, right = self.value(node.left), self.value(node.right)
+        test = exp.EQ(this=left, expression=right)
+        return _false_if_null(self._guard_nan(node, test, left, right))
+
+    def _guard_nan(self, node, test, left, right):
+        guards = [frag("NOT LP_IS_NAN(:x)", x=side) for side, n in ((left, node.left), (right, node.right)) if _may_be_nan(n)]
+        return exp.and_(*guards, test) if guards else test
+
+    def sql_Compare(self, node: nodes.Compare):
+        if node.op == "!=":
+            return exp.Not(this=exp.Paren(this=self._equal(node)))  # `a != b` is `not (a = b)`
+        if node.op == "=":
+            return self._equal(node)
+        kind = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[node.op]
+        left, right = self.value(node.left), self.value(node.right)
+        return _false_if_null(self._guard_nan(node, kind(this=left, expression=right), left, right))
+
+    def sql_InList(self, node: nodes.InList):
+        operand = self.value(node.operand)
+        test = exp.In(this=operand, expressions=[self.value(item) for item in node.items])
+        if _may_be_nan(node.operand):
+            test = exp.and_(frag("NOT LP_IS_NAN(:x)", x=operand), test)
+        found = _false_if_null(test)
+        return exp.Not(this=exp.Paren(this=found)) if node.negated else found
+
+    def sql_TextTest(self, node: nodes.TextTest):
+        a, b = self.value(node.left), self.value(node.right)
+        if node.op == "starts with":
+            test = frag("LEFT(:a, LENGTH(:b)) = :b", a=a, b=b)
+        elif node.op == "ends with":
+            test = frag("RIGHT(:a, LENGTH(:b)) = :b", a=a, b=b)
+        else:  # contains; '' is in every text
+            test = frag("(LENGTH(:b) = 0 OR STRPOS(:a, :b) > 0)", a=a, b=b)
+        return _false_if_null(test)
+
+    def sql_IsMissing(self, node: nodes.IsMissing):
+        operand = self.value(node.operand)
+        return exp.Not(this=exp.Is(this=operand, expression=exp.Null())) if node.negated else exp.Is(this=operand, expression=exp.Null())
+
+    # ------------------------------------------------ logic
+
+    def sql_Not(self, node: nodes.Not):
+        return exp.Not(this=exp.Paren(this=self.condition(node.operand)))
+
+    def sql_And(self, node: nodes.And):
+        return exp.Paren(this=exp.and_(*[exp.Paren(this=self.condition(o)) for o in node.operands]))
+
+    def sql_Or(self, node: nodes.Or):
+        return exp.Paren(this=exp.or_(*[exp.Paren(this=self.condition(o)) for o in node.operands]))
+
+    def sql_AtLeast(self, node: nodes.AtLeast):
+        terms = [frag("CASE WHEN :c THEN 1 ELSE 0 END", c=self.condition(c)) for c in node.conditions]
+        total = terms[0]
+        for term in terms[1:]:
+            total = exp.Add(this=total, expression=term)
+        return exp.GTE(this=exp.Paren(this=total), expression=exp.Literal.number(node.count))
+
+    # ------------------------------------------------ activities
+
+    def sql_Did(self, node: nodes.Did):
+        count = exp.column(exp.to_identifier(self.scope.did.column(node), quoted=True))
+        did = exp.GTE(this=exp.Coalesce(this=count, expressions=[exp.Literal.number(0)]),
+                      expression=exp.Literal.number(node.times))
+        return exp.Not(this=exp.Paren(this=did)) if node.negated else did

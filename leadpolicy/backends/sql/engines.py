@@ -1,0 +1,236 @@
+"""Running the query: DuckDB (embedded) and Spark (local or a cluster).
+
+The helpers take the user's own connection or session, so a data team runs a
+policy inside its pipeline (`leadpolicy.sql.score_duckdb`, `score_spark`);
+`leadpolicy score --engine duckdb|spark` uses the same functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Optional, Union
+
+from leadpolicy.backends.sql import _deps
+
+__all__ = ["duckdb_query", "score_duckdb", "score_spark", "spark_query", "JSON_SUFFIXES", "as_of_text"]
+
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+def as_of_text(as_of) -> str:
+    """The `as_of` parameter as section 8 text: None is now (UTC); a datetime or date its ISO form."""
+    import datetime
+
+    from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
+
+    if as_of is None or isinstance(as_of, (datetime.date, datetime.datetime)):
+        return datetime_from_micros(read_as_of(as_of)).isoformat()
+    return str(as_of)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(tree, shape_key, dialect: str, with_row: bool) -> str:
+    from leadpolicy.backends.sql import compile_sql
+
+    return compile_sql(tree, dialect, _SHAPES[shape_key], pretty=False, with_row=with_row)
+
+
+_SHAPES: dict = {}
+
+
+def _sql(tree, shape, dialect: str, with_row: bool = False) -> str:
+    key = repr(shape)
+    _SHAPES[key] = shape
+    return _compiled(tree, key, dialect, with_row)
+
+
+def _tree(policy):
+    return getattr(policy, "tree", policy)
+
+
+# ---------------------------------------------------------------- DuckDB
+
+
+def _duckdb_source(con, value, view: str):
+    """A table expression for a leads or activities input: a file path (by suffix),
+    a table or view name, or a DuckDB relation (made a temporary view)."""
+    from leadpolicy.backends.sql.fragments import exp, lit
+
+    duckdb = _deps.duckdb()
+    if isinstance(value, duckdb.DuckDBPyRelation):
+        value.create_view(view, replace=True)
+        return exp.Table(this=exp.to_identifier(view, quoted=True))
+    if isinstance(value, Path) or (isinstance(value, str) and os.path.splitext(value)[1].lower() in
+                                    (".parquet", ".csv", *JSON_SUFFIXES)):
+        path = str(value)
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix == ".parquet":
+            return exp.Anonymous(this="read_parquet", expressions=[lit(path)])
+        if suffix == ".csv":
+            return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
+        raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
+    from leadpolicy.backends.sql.inputs import _table
+
+    return _table(str(value))
+
+
+def nested_source(path_or_table) -> "object":
+    """The nested shape's source for DuckDB: each line of a JSON Lines file with its
+    line number (blank lines skipped, as the Python engine skips them; a line that
+    is not JSON stays, to become an error row)."""
+    from leadpolicy.backends.sql.fragments import lit, sqlglot
+
+    if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
+        text = ("(SELECT lp_row, lp_json FROM read_csv(lp_path, header = false, columns = {'lp_json': 'VARCHAR'},"
+                " delim = chr(1), quote = '', escape = '', auto_detect = false) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
+                " WHERE lp_json IS NOT NULL AND trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> '')"
+                " AS lp_src")
+        tree = sqlglot.parse_one(text, read="duckdb")
+        return tree.transform(lambda n: lit(str(path_or_table)) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
+    raise ValueError("the nested shape reads a JSON Lines file")
+
+
+def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None, with_row: bool = False) -> str:
+    """The DuckDB query text for these inputs (the one parameter is `$as_of`)."""
+    from leadpolicy.backends.sql.inputs import NestedJson, Relational
+
+    tree = _tree(policy)
+    if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
+        return _sql(tree, _Nested(str(leads)), "duckdb", with_row)
+    leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
+    acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
+    shape = Relational(mapping, leads_source, acts_source)
+    del NestedJson
+    return _sql(tree, _Keyed(shape), "duckdb", with_row)
+
+
+class _Keyed:
+    """A shape with a stable repr (the compiled-query cache key)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def ctes(self, policy):
+        return self.shape.ctes(policy)
+
+    def __repr__(self) -> str:
+        s = self.shape
+        return f"Relational({s.mapping!r}, {s.leads_source!r}, {s.activities_source!r})"
+
+
+class _Nested:
+    def __init__(self, path: str):
+        self.path = path
+
+    def ctes(self, policy):
+        from leadpolicy.backends.sql.inputs import NestedJson
+
+        return NestedJson(nested_source(self.path)).ctes(policy)
+
+    def __repr__(self) -> str:
+        return f"Nested({self.path!r})"
+
+
+def score_duckdb(policy, con=None, *, leads="leads", activities=None, as_of=None, mapping=None):
+    """Decide every lead with DuckDB; returns a DuckDB relation (id, stage, ..., hits, error).
+
+    `leads`: a JSON Lines path (the nested shape, `activities` not given), or the
+    relational shape's leads as a table name, a Parquet or CSV path, or a DuckDB
+    relation, with `activities` likewise. `mapping` renames tables and columns
+    (inputs.Mapping or a dict). `as_of`: ISO text, a datetime, or None for now.
+    """
+    duckdb = _deps.duckdb()
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    con = con if con is not None else duckdb.connect()
+    if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
+        activities = (mapping or Mapping()).activities_table
+    query = duckdb_query(policy, leads=leads, activities=activities, mapping=mapping, con=con)
+    return con.sql(query, params={"as_of": as_of_text(as_of)})
+
+
+# ---------------------------------------------------------------- Spark
+
+
+def spark_query(policy, mapping=None) -> str:
+    """The Spark SQL query over the temporary views `leads` and `activities` (or as mapped);
+    its one parameter is `:as_of`."""
+    from leadpolicy.backends.sql.inputs import Mapping, Relational
+
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    return _sql(_tree(policy), _Keyed(Relational(mapping)), "spark")
+
+
+def score_spark(policy, spark, leads_df, activities_df, as_of=None, mapping: Optional[Union[dict, object]] = None):
+    """Decide every lead with Spark; returns a DataFrame (id, stage, ..., hits, error).
+
+    `leads_df` and `activities_df` are DataFrames in the relational shape (column
+    names as `mapping` says, by default id, stage, one per field; lead_id, type,
+    at, one per property). They are registered as temporary views for the query.
+    """
+    _deps.pyspark()
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    mapping = mapping or Mapping()
+    suffix = format(abs(hash((id(leads_df), id(activities_df)))), "x")
+    leads_view, acts_view = f"lp_leads_{suffix}", f"lp_activities_{suffix}"
+    leads_df.createOrReplaceTempView(leads_view)
+    activities_df.createOrReplaceTempView(acts_view)
+    from dataclasses import replace
+
+    mapped = replace(mapping, leads_table=leads_view, activities_table=acts_view)
+    return spark.sql(spark_query(policy, mapped), args={"as_of": as_of_text(as_of)})
+
+
+# ---------------------------------------------------------------- the score command
+
+
+ENGINES = ("python", "duckdb", "spark")
+
+
+def score_command(policy, input_path: str, output: Optional[str], fmt: str, as_of, *, engine: str,
+                  activities: Optional[str] = None, mapping_path: Optional[str] = None, leads_table: Optional[str] = None,
+                  activities_table: Optional[str] = None, memory_limit: Optional[str] = None,
+                  spark_master: Optional[str] = None):
+    """`leadpolicy score --engine duckdb|spark`: rows to OUTPUT (atomically) or standard
+    output; returns the summary. Raises batch.InputProblem for unusable input."""
+    import json
+    import sys
+
+    from leadpolicy.backends.sql.batch import BatchInput, InputProblem, output_format_for, score_file
+    from leadpolicy.tools.atomic import atomic_writer
+
+    mapping = None
+    if mapping_path:
+        try:
+            mapping = json.loads(Path(mapping_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InputProblem(f"cannot read the mapping {mapping_path}: {error}") from None
+        if not isinstance(mapping, dict):
+            raise InputProblem(f"{mapping_path}: a mapping is a JSON object (keys: leads_table, id, fields, ...)")
+    if input_path == "-":
+        raise InputProblem(f"--engine {engine} reads a file, not standard input")
+    source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
+    output_format = output_format_for(output, fmt)
+    to_file = bool(output) and output != "-"
+    if output_format == "parquet":
+        if not to_file:
+            raise InputProblem("Parquet output goes to a file: -o OUT.parquet")
+        return score_file(policy, source, None, engine=engine, as_of=as_of, output_format="parquet", output_path=output,
+                          memory_limit=memory_limit, spark_master=spark_master)
+    if to_file:
+        with atomic_writer(output) as sink:
+            return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
+                              memory_limit=memory_limit, spark_master=spark_master)
+    sys.stdout.flush()
+    summary = score_file(policy, source, sys.stdout.buffer, engine=engine, as_of=as_of, output_format=output_format,
+                         memory_limit=memory_limit, spark_master=spark_master)
+    sys.stdout.buffer.flush()
+    return summary

@@ -1,0 +1,234 @@
+"""Building blocks: SQL fragments as sqlglot trees, and their lowering per dialect.
+
+Fragments are written once as SQL text with `:name` placeholders (parsed once,
+cached) and filled with sqlglot nodes: policy text only ever enters the tree as
+a node (`exp.Literal`, a quoted `exp.Identifier`), never as SQL text, so names
+and strings from an untrusted policy stay data in every dialect.
+
+A few operations have no common spelling across engines, or none that keeps
+the reference's arithmetic to the bit. They are written as `LP_*` functions in
+the one tree and lowered to each dialect's own form by `lower` just before the
+tree is generated.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+
+from leadpolicy.backends.sql import _deps
+
+sqlglot = _deps.sqlglot()
+exp = sqlglot.exp
+
+__all__ = ["frag", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
+
+DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
+# What Python's str.strip() removes (LANGUAGE.md section 8: "trimmed as str.strip()").
+WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+DBL_MAX = sys.float_info.max
+POW_TABLE = 1024  # decay periods computed exactly in Spark (beyond: Java's pow, within an ulp)
+
+
+@functools.lru_cache(maxsize=None)
+def _template(text: str):
+    return sqlglot.parse_one(text, read=None)
+
+
+def frag(text: str, **parts) -> "exp.Expression":
+    """The fragment `text` (SQL with `:name` placeholders) filled with `parts` (nodes)."""
+    tree = _template(text).copy()
+    if not parts:
+        return tree
+
+    def fill(node):
+        if isinstance(node, exp.Placeholder) and node.name in parts:
+            return _grouped(parts[node.name].copy())
+        return node
+
+    return tree.transform(fill, copy=False)
+
+
+def _grouped(node):
+    """An operand in parentheses where the generator would not add them (a - (b - c))."""
+    if isinstance(node, (exp.Binary, exp.Unary, exp.Predicate, exp.Connector, exp.In, exp.Is, exp.Between)) \
+            and not isinstance(node, exp.Paren):
+        return exp.Paren(this=node)
+    return node
+
+
+def case(ifs: list, default=None, this=None, type_: str = "varchar") -> "exp.Expression":
+    """CASE [this] WHEN ... END; with no branch, the default (or a typed NULL)."""
+    if not ifs:
+        if default is not None:
+            return default
+        return exp.Cast(this=exp.Null(), to=exp.DataType.build(type_))
+    return exp.Case(this=this, ifs=ifs, default=default)
+
+
+def lit(text: str) -> "exp.Literal":
+    return exp.Literal.string(text)
+
+
+def num(value: float | int) -> "exp.Expression":
+    """A number: an exact integer literal, or a DOUBLE read from its shortest repr
+    (a decimal literal would be a DECIMAL in some engines, converted with rounding)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return exp.Literal.number(value)
+    if value == int(value) and abs(value) < 2 ** 53 and not (value == 0 and math.copysign(1, value) < 0):
+        return frag("CAST(:v AS DOUBLE)", v=exp.Literal.number(int(value)))
+    return frag("CAST(:v AS DOUBLE)", v=lit(repr(float(value))))
+
+
+def ident(name: str) -> "exp.Identifier":
+    return exp.Identifier(this=name, quoted=True)
+
+
+def col(name: str, table: str | None = None) -> "exp.Column":
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+# ---------------------------------------------------------------- lowering per dialect
+
+
+def _args(node) -> list:
+    return [_grouped(a) for a in node.expressions]
+
+
+def _lower_node(node, dialect: str):
+    if not isinstance(node, exp.Anonymous) or not str(node.this).upper().startswith("LP_"):
+        return node
+    name = str(node.this).upper()
+    a = _args(node)
+    if name == "LP_IDIV":  # integer division of non-negative integers
+        division = exp.IntDiv(this=a[0], expression=a[1])
+        if dialect == "postgres":  # DIV() gives NUMERIC there
+            return exp.Cast(this=division, to=exp.DataType.build("bigint"))
+        return exp.Paren(this=division)
+    if name == "LP_FULL_MATCH":  # the whole text matches the regex (a literal)
+        pattern = a[1].this
+        if dialect == "duckdb":
+            return exp.Anonymous(this="regexp_full_match", expressions=[a[0], a[1]])
+        return exp.RegexpLike(this=a[0], expression=lit("^(?:" + pattern + ")$"))
+    if name == "LP_DIGITS_AFTER_DOT":  # the digits after the first `.` ('' when none)
+        pattern = "[.]([0-9]+)"
+        if dialect == "postgres":
+            # SUBSTRING(text, pattern): the POSIX form, the first group's text
+            return exp.Coalesce(this=exp.Anonymous(this="SUBSTRING", expressions=[a[0], lit(pattern)]), expressions=[lit("")])
+        if dialect == "snowflake":
+            return exp.Coalesce(this=exp.Anonymous(this="REGEXP_SUBSTR", expressions=[
+                a[0], lit(pattern), exp.Literal.number(1), exp.Literal.number(1), lit("e"), exp.Literal.number(1)]),
+                expressions=[lit("")])
+        if dialect == "bigquery":
+            return exp.Coalesce(this=exp.Anonymous(this="REGEXP_EXTRACT", expressions=[a[0], lit(pattern)]), expressions=[lit("")])
+        return exp.RegexpExtract(this=a[0], expression=lit(pattern), group=exp.Literal.number(1))
+    if name == "LP_TO_DOUBLE":  # text known to be a decimal number -> DOUBLE (inf when too large)
+        if dialect == "postgres":
+            return exp.Cast(this=a[0], to=exp.DataType.build("double"))  # overflow: guarded by the caller
+        return exp.TryCast(this=a[0], to=exp.DataType.build("double"))
+    if name == "LP_IS_FINITE":
+        x = a[0]
+        return frag(":x >= :lo AND :x <= :hi", x=x, lo=num(-DBL_MAX), hi=num(DBL_MAX))
+    if name == "LP_IS_NAN":
+        if dialect in ("duckdb", "spark"):
+            return exp.Anonymous(this="isnan", expressions=[a[0]])
+        if dialect == "bigquery":
+            return exp.Anonymous(this="IS_NAN", expressions=[a[0]])
+        return frag(":x = CAST('NaN' AS DOUBLE)", x=a[0])
+    if name == "LP_FOLD_SUM":  # 0.0 + x1 + x2 + ... in the order of `order` (an aggregate)
+        value, order = a
+        if dialect == "duckdb":
+            listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), ARRAY_AGG(:v ORDER BY :o))", v=value, o=order)
+            return exp.Anonymous(this="list_reduce", expressions=[
+                listed, exp.Lambda(this=exp.Add(this=exp.to_identifier("lp_a"), expression=exp.to_identifier("lp_b")),
+                                   expressions=[exp.to_identifier("lp_a"), exp.to_identifier("lp_b")])])
+        if dialect == "spark":
+            return sqlglot.parse_one(
+                "AGGREGATE(TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(o AS k, v AS v))), lp_e -> lp_e.v),"
+                " CAST(0 AS DOUBLE), (lp_a, lp_b) -> lp_a + lp_b)", read="spark").transform(
+                lambda n: order.copy() if isinstance(n, exp.Column) and n.name == "o" and not n.table else
+                (value.copy() if isinstance(n, exp.Column) and n.name == "v" and not n.table else n))
+        # Postgres adds in the aggregate's ORDER BY, one value after another; the
+        # `+ 0.0` turns the one possible difference from a 0.0 start (-0.0) into +0.0.
+        return frag("COALESCE(SUM(:v ORDER BY :o), 0) + CAST(0 AS DOUBLE)", v=value, o=order)
+    if name == "LP_FIRST_BY":  # the value of the row with the least `order` among those given
+        value, order = a
+        if dialect == "postgres":
+            # sqlglot writes Postgres subscripts 1-based from its 0-based index: [0] is the first element
+            return exp.Bracket(this=exp.Paren(this=frag("ARRAY_AGG(:v ORDER BY :o)", v=value, o=order)),
+                               expressions=[exp.Literal.number(0)])
+        return exp.ArgMin(this=value, expression=order)
+    if name == "LP_POW":  # base ** n, n a non-negative integer, as Python (C's pow) computes it
+        base = float(a[0].this)
+        power = frag("POWER(:b, CAST(:n AS DOUBLE))", b=num(base), n=a[1])
+        if dialect != "spark":
+            return power
+        # Java's Math.pow is off by an ulp from C's for some (base, n): the first
+        # POW_TABLE powers come from Python's own, as one literal Spark folds once.
+        table = [base ** n for n in range(POW_TABLE)]
+        while len(table) > 1 and table[-1] == 0.0 and table[-2] == 0.0:
+            table.pop()
+        factors = frag("CAST(ELEMENT_AT(SPLIT(:t, ','), CAST(:n AS INT) + 1) AS DOUBLE)",
+                       t=lit(",".join(repr(f) for f in table)), n=a[1])
+        return frag("CASE WHEN :n < :size THEN :f ELSE :p END", n=a[1], size=exp.Literal.number(len(table)), f=factors,
+                    p=power)
+    if name == "LP_DOUBLE_TEXT":  # a finite DOUBLE as Python's repr writes it
+        text = exp.Cast(this=a[0], to=exp.DataType.build("varchar"))
+        if dialect == "postgres":  # Postgres writes 100 for 100.0 (repr: 100.0; from 1e16 on both use exponents)
+            return frag("CASE WHEN :x = TRUNC(:x) AND ABS(:x) < CAST(1e16 AS DOUBLE) THEN :t || '.0' ELSE :t END", x=a[0], t=text)
+        return text
+    if name == "LP_JSON_STRING":  # a JSON string literal for text (hits' rule names)
+        return a[0]
+    raise ValueError(f"no lowering for {name}")
+
+
+_ODD_SPACES = frozenset(ch for ch in WHITESPACE if ord(ch) > 127)
+
+
+def _spelled_out(node):
+    """A string literal holding non-ASCII whitespace, as pieces joined with CHR(n):
+    DuckDB's parser turns such characters into plain spaces in some queries, even
+    inside string literals."""
+    text = node.this
+    pieces, run = [], []
+    for ch in text:
+        if ch in _ODD_SPACES:
+            if run:
+                pieces.append(lit("".join(run)))
+                run = []
+            pieces.append(exp.Anonymous(this="chr", expressions=[exp.Literal.number(ord(ch))]))
+        else:
+            run.append(ch)
+    if run:
+        pieces.append(lit("".join(run)))
+    return exp.Paren(this=exp.Concat(expressions=pieces)) if len(pieces) > 1 else pieces[0]
+
+
+def lower(tree, dialect: str):
+    """The tree with every LP_* function in `dialect`'s own spelling (a copy)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
+    tree = tree.copy()
+    if dialect == "postgres":
+        # CTEs computed once (Postgres would inline each into its readers: a plan too big to make)
+        for cte in tree.find_all(exp.CTE):
+            cte.set("materialized", True)
+    if dialect == "postgres":  # no driver-specific placeholder: a setting (SET leadpolicy.as_of = '...')
+        tree = tree.transform(lambda n: exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")])
+                              if isinstance(n, exp.Placeholder) and n.name == "as_of" else n)
+    # innermost first, so each lowering sees its arguments already lowered
+    for node in reversed(list(tree.find_all(exp.Anonymous))):
+        if str(node.this).upper().startswith("LP_"):
+            replacement = _lower_node(node, dialect)
+            if node is tree:
+                return replacement
+            node.replace(replacement)
+    if dialect == "duckdb":
+        for node in list(tree.find_all(exp.Literal)):
+            if node.is_string and any(ch in _ODD_SPACES for ch in node.this):
+                replacement = _spelled_out(node)
+                if node is tree:
+                    return replacement
+                node.replace(replacement)
+    return tree

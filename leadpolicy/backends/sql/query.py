@@ -1,0 +1,565 @@
+"""The checked policy -> one SELECT that decides every lead (sections 4-7), as a sqlglot tree.
+
+The query mirrors the Python back end's sections, one CTE each, and each CTE
+carries a comment citing the policy lines it implements:
+
+    lp_as_of        the evaluation time (the query's one parameter, ISO text)
+    lp_lead         reading the lead: fields, previous stage, data errors
+    lp_act          reading the activities: type, time, properties, age
+    lp_facts        per lead: each engagement rule's total and count, each `did` count
+    lp_engagement   rule caps, the engagement score (rules in file order)
+    lp_fit          fit rules, the fit score (file order)
+    lp_grade        the grade
+    lp_stages       each stage's entry condition, the qualified stage
+    lp_demote_N     disqualification and sticky demotion, one step per CTE
+    (final SELECT)  the decision: stage, change, reason, hits, error
+
+It reads two relations with the columns `inputs.RAW_LEADS` and
+`inputs.RAW_ACTIVITIES` describe (an input adapter in inputs.py makes them
+from the relational or the nested shape).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from leadpolicy.backends.sql import reading
+from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
+from leadpolicy.backends.sql.fragments import case, exp, frag, ident, lit, num
+from leadpolicy.syntax import nodes
+
+__all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
+
+OUTPUT_COLUMNS = ("id", "stage", "previous_stage", "change", "engagement", "fit", "grade",
+                  "reason_kind", "reason_rule", "hits", "error")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Internal column names of the raw relations, by position of each declared name."""
+
+    fields: tuple       # declared field names
+    props: tuple        # distinct property names over all activity types
+
+    @classmethod
+    def of(cls, policy: nodes.Policy) -> "Layout":
+        props: list = []
+        for decl in policy.activities:
+            for prop in decl.props:
+                if prop.name not in props:
+                    props.append(prop.name)
+        return cls(tuple(d.name for d in policy.fields), tuple(props))
+
+    def field_v(self, name: str) -> str:
+        return f"lp_fv_{self.fields.index(name)}"
+
+    def field_k(self, name: str) -> str:
+        return f"lp_fk_{self.fields.index(name)}"
+
+    def prop_v(self, name: str) -> str:
+        return f"lp_pv_{self.props.index(name)}"
+
+    def prop_k(self, name: str) -> str:
+        return f"lp_pk_{self.props.index(name)}"
+
+    def field_t(self, name: str) -> str:
+        return f"lp_fx_{self.fields.index(name)}"
+
+    def prop_t(self, name: str) -> str:
+        return f"lp_px_{self.props.index(name)}"
+
+
+def c(name: str) -> exp.Column:
+    return exp.column(exp.to_identifier(name, quoted=True))
+
+
+def _cite(node: nodes.Node, what: str) -> str:
+    """A comment naming a policy line; names are reduced to harmless characters."""
+    safe = re.sub(r"[^A-Za-z0-9 _.,:()<>=+-]", "?", what)[:60]
+    line = node.span.line if getattr(node, "span", None) is not None else "?"
+    return f" policy line {line}: {safe} "
+
+
+def _select(columns: list, source: str, comment: str, *, extra_from=None) -> exp.Select:
+    query = exp.select(*columns).from_(exp.to_table(source, quoted=True) if isinstance(source, str) else source)
+    query.add_comments([comment])
+    return query
+
+
+def _alias(expression, name: str, comment: str | None = None):
+    aliased = exp.alias_(expression, exp.to_identifier(name, quoted=True))
+    if comment:
+        aliased.add_comments([comment])
+    return aliased
+
+
+def _json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _double_json(x) -> exp.Expression:
+    """A DOUBLE as JSON number text (Python's json.dumps writes Infinity for inf)."""
+    return frag("CASE WHEN :x > :hi THEN 'Infinity' WHEN :x < -:hi THEN '-Infinity' ELSE LP_DOUBLE_TEXT(:x) END",
+                x=x, hi=num(reading_dbl_max()))
+
+
+def reading_dbl_max() -> float:
+    import sys
+
+    return sys.float_info.max
+
+
+class _Builder:
+    def __init__(self, policy: nodes.Policy):
+        self.policy = policy
+        self.layout = Layout.of(policy)
+        self.did = DidCounts()
+        self.stage_names = tuple(s.name for s in policy.stages)
+        self.types = {decl.name: index for index, decl in enumerate(policy.activities)}
+        self.ctes: list = []
+
+    def cte(self, name: str, query: exp.Select) -> None:
+        self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))))
+
+    # ------------------------------------------------ sections
+
+    def as_of(self) -> None:
+        trimmed = exp.select(_alias(reading.trimmed(exp.Placeholder(this="as_of")), "lp_t"))
+        micros = reading.instant_micros(c("lp_t"))
+        query = exp.select(_alias(micros, "lp_as_of")).from_(
+            exp.Subquery(this=trimmed, alias=exp.TableAlias(this=exp.to_identifier("lp_as_of_text"))))
+        query.add_comments([" the evaluation time: the `as_of` parameter, read as section 8 reads a timestamp "])
+        self.cte("lp_as_of", query)
+
+    def lead(self) -> None:
+        # each raw text trimmed once, as a column (section 8: values are trimmed)
+        texts = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
+        texts += [_alias(reading.trimmed(c(self.layout.field_v(name))), self.layout.field_t(name)) for name in self.layout.fields]
+        query = exp.select(*texts).from_("lp_raw_leads")
+        query.add_comments([" the lead's raw values, trimmed as Python's str.strip() trims "])
+        self.cte("lp_lead_text", query)
+        values = [exp.Star()]
+        cols = [c("lp_row"), c("lp_id"), c("lp_id_json"), c("lp_as_of")]
+        errors = [(frag("lp_as_of IS NULL"), "as_of"), (frag("lp_lead_k = 'x'"), "json"), (frag("lp_lead_k <> 'o'"), "lead")]
+        errors.append((frag("lp_fields_k NOT IN ('o', 'n')"), "fields"))
+        for index, decl in enumerate(self.policy.fields):
+            value, error = reading.read_value(decl.type.kind, decl.type.members, c(self.layout.field_v(decl.name)),
+                                              c(self.layout.field_k(decl.name)), c(self.layout.field_t(decl.name)))
+            values.append(_alias(value, f"lp_f_{index}", _cite(decl, f"field {decl.name}")))
+            cols.append(c(f"lp_f_{index}"))
+            errors.append((error(c(f"lp_f_{index}")), decl.name))
+        previous, previous_error = reading.read_previous_stage(self.stage_names, c("lp_stage_v"), c("lp_stage_k"), c("lp_stage_t"))
+        values.append(_alias(previous, "lp_previous"))
+        query = exp.select(*values).from_("lp_lead_text").join("lp_as_of", join_type="cross")
+        query.add_comments([" reading the lead (LANGUAGE.md section 8): each field as its declared type, the previous stage "])
+        self.cte("lp_lead_values", query)
+        cols.append(c("lp_previous"))
+        cols.append(_alias(self._first_error(errors), "lp_field_error"))
+        cols.append(_alias(frag("CASE WHEN lp_acts_k NOT IN ('a', 'n') THEN 'activities' END"), "lp_acts_error"))
+        cols.append(_alias(frag("CASE WHEN :e THEN 'previous_stage' END", e=previous_error(c("lp_previous"))), "lp_stage_error"))
+        query = exp.select(*cols).from_("lp_lead_values")
+        query.add_comments([" the lead's data errors: the first unreadable field in declaration order "])
+        self.cte("lp_lead", query)
+
+    @staticmethod
+    def _first_error(errors: list) -> exp.Expression:
+        return exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=lit(name)) for cond, name in errors])
+
+    def activities(self) -> None:
+        texts = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
+        texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
+        query = exp.select(*texts).from_("lp_raw_acts")
+        query.add_comments([" the activities' raw values, trimmed "])
+        self.cte("lp_act_text", query)
+        type_text = c("lp_type_t")
+        type_index = case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(type_text)),
+                          ifs=[exp.If(this=lit(d.name.lower()), true=exp.Literal.number(i))
+                               for i, d in enumerate(self.policy.activities)], type_="bigint")
+        at_text = c("lp_at_t")
+        at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
+        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text")
+        typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
+        self.cte("lp_act_typed", typed)
+
+        values = [exp.Star()]
+        cols = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
+        checks = [(frag("lp_item_k <> 'o'"), "activities"),
+                  (frag("lp_type_k <> 's' OR :t = ''", t=type_text), "type"),
+                  (frag("lp_type IS NULL"), None)]  # an undeclared type is ignored whatever else it holds
+        for t_index, decl in enumerate(self.policy.activities):
+            is_type = frag("lp_type = :i", i=exp.Literal.number(t_index))
+            checks.append((frag(":y AND (lp_at_k = 'n' OR (lp_at_k = 's' AND :t = ''))", y=is_type, t=at_text),
+                           f"{decl.name}.at"))
+            checks.append((frag(":y AND lp_at IS NULL", y=is_type), f"{decl.name}.at"))
+            for p_index, prop in enumerate(decl.props):
+                value, error = reading.read_value(prop.type.kind, prop.type.members, c(self.layout.prop_v(prop.name)),
+                                                  c(self.layout.prop_k(prop.name)), c(self.layout.prop_t(prop.name)))
+                column = f"lp_p_{t_index}_{p_index}"
+                values.append(_alias(frag("CASE WHEN :y THEN :v END", y=is_type, v=value),
+                                     column, _cite(prop, f"{decl.name}.{prop.name}")))
+                cols.append(c(column))
+                checks.append((frag(":y AND :e", y=is_type, e=error(c(column))), f"{decl.name}.{prop.name}"))
+        # the first error of each activity, in the runtime's order: structure, type, time, properties
+        error = exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null()))
+                              for cond, name in checks])
+        cols.append(_alias(error, "lp_act_error"))
+        cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
+        query = exp.select(*values).from_("lp_act_typed")
+        query.add_comments([" each activity's properties, read as the declared types of its activity type "])
+        self.cte("lp_act_values", query)
+        query = exp.select(*cols).from_("lp_act_values").join("lp_as_of", join_type="cross")
+        query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
+                            " are read and checked but never counted (lp_age is NULL) "])
+        self.cte("lp_act", query)
+
+    # ------------------------------------------------ scopes
+
+    def _field(self, name: str) -> exp.Expression:
+        return c(f"lp_f_{self.layout.fields.index(name)}")
+
+    def _prop_of(self, activity: str, name: str) -> exp.Expression:
+        t_index = self.types[activity]
+        decl = self.policy.activities[t_index]
+        p_index = [p.name for p in decl.props].index(name)
+        return c(f"lp_p_{t_index}_{p_index}")
+
+    def _where_expr(self, activity: str | None, where, within) -> exp.Expression:
+        """Activity row matches: of that type (any declared type for None), counted
+        (not after as_of), inside the window, `where` true."""
+        parts = [frag("lp_age IS NOT NULL")]
+        if activity is None:
+            parts.append(frag("lp_type IS NOT NULL"))
+        else:
+            parts.append(frag("lp_type = :i", i=exp.Literal.number(self.types[activity])))
+        if within is not None:
+            parts.append(frag("lp_age <= :w", w=exp.Literal.number(within.micros)))
+        if where is not None:
+            scope = Scope(field=self._field, prop=self._prop_of)
+            parts.append(exp.Paren(this=SqlExpr(scope).condition(where)))
+        return exp.and_(*parts)
+
+    # ------------------------------------------------ engagement (section 4)
+
+    def facts(self, did_nodes: list) -> None:
+        cols = [c("lp_row")]
+        decay = self.policy.decay
+        for r_index, rule in enumerate(self.policy.engagement_rules):
+            match = self._where_expr(rule.activity, rule.where, rule.within)
+            points = num(float(rule.points))
+            if decay is None:
+                earned = frag(":p * CAST(1 AS DOUBLE)", p=points)
+            else:
+                base = 1 - decay.percent / 100
+                earned = frag(":p * LP_POW(:b, LP_IDIV(lp_age, :e))",
+                              p=points, b=lit(repr(base)), e=exp.Literal.number(decay.every.micros))
+            value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
+            cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum",
+                               _cite(rule, f"engagement rule {rule.name}")))
+            cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n"))
+        for name, node in did_nodes:
+            match = self._where_expr(node.activity, node.where, node.within)
+            cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), name, _cite(node, "did")))
+        order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
+        cols.append(_alias(frag("LP_FIRST_BY(lp_act_error, COALESCE(:o, 9223372036854775807))", o=order), "lp_act_error"))
+        query = exp.select(*cols).from_("lp_act").group_by(c("lp_row"))
+        query.add_comments([" per lead: each engagement rule's total, points x decay summed in activity input order,"
+                            " and its count; each `did` count; the first activity error "])
+        self.cte("lp_facts", query)
+
+    def engagement(self, did_names: list) -> None:
+        cols = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
+        total = num(0.0)
+        for r_index, rule in enumerate(self.policy.engagement_rules):
+            raw = frag("COALESCE(lp_facts.:s, CAST(0 AS DOUBLE))", s=ident(f"lp_e_{r_index}_sum"))
+            if rule.max is not None:
+                cap = num(float(rule.max))
+                if float(rule.points) >= 0:
+                    raw = frag("CASE WHEN :cap < :t THEN :cap ELSE :t END", cap=cap, t=raw)
+                else:
+                    raw = frag("CASE WHEN -:cap > :t THEN -:cap ELSE :t END", cap=cap, t=raw)
+            cols.append(_alias(raw, f"lp_e_{r_index}", _cite(rule, f"engagement rule {rule.name}")))
+            cols.append(_alias(frag("COALESCE(lp_facts.:n, 0)", n=ident(f"lp_e_{r_index}_n")), f"lp_e_{r_index}_n"))
+        for name in did_names:
+            cols.append(_alias(frag("COALESCE(lp_facts.:n, 0)", n=ident(name)), name))
+        cols.append(_alias(frag("lp_facts.lp_act_error"), "lp_act_error"))
+        query = exp.select(*cols).from_("lp_lead").join("lp_facts", on=frag("lp_lead.lp_row = lp_facts.lp_row"), join_type="left")
+        query.add_comments([" engagement: each rule's cap applied to its total "])
+        self.cte("lp_rules", query)
+        for r_index, _ in enumerate(self.policy.engagement_rules):
+            total = exp.Add(this=total, expression=c(f"lp_e_{r_index}"))  # left to right, as Python adds
+        query = exp.select(exp.Star(), _alias(total, "lp_engagement")).from_("lp_rules")
+        query.add_comments([" engagement: 0.0 plus each rule's total, in file order "])
+        self.cte("lp_engagement", query)
+
+    # ------------------------------------------------ fit and grades (section 4)
+
+    def fit(self) -> None:
+        scope = Scope(field=self._field, as_of=c("lp_as_of"))
+        cols = [exp.Star()]
+        total = num(0.0)
+        for f_index, rule in enumerate(self.policy.fit_rules):
+            holds = SqlExpr(scope).condition(rule.condition)
+            cols.append(_alias(holds, f"lp_ft_{f_index}", _cite(rule, f"fit rule {rule.name}")))
+        for f_index, rule in enumerate(self.policy.fit_rules):
+            points = num(float(rule.points))
+            total = exp.Add(this=total, expression=frag("CASE WHEN :h THEN :p ELSE CAST(0 AS DOUBLE) END",
+                                                        h=c(f"lp_ft_{f_index}"), p=points))
+        inner = exp.select(*cols).from_("lp_engagement")
+        query = exp.select(exp.Star(), _alias(total, "lp_fit")).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_held"))))
+        query.add_comments([" fit: 0.0 plus the points of each rule whose condition holds, in file order "])
+        self.cte("lp_fit", query)
+
+    def _scope(self, stage=None) -> Scope:
+        return Scope(field=self._field, as_of=c("lp_as_of"), did=self.did, stage=stage,
+                     engagement=c("lp_engagement"), fit=c("lp_fit"), grade=c("lp_grade"))
+
+    def grade(self) -> None:
+        walker = SqlExpr(self._scope())
+        ifs = []
+        default = None
+        for band in self.policy.grades:
+            if band.condition is None:
+                default = lit(band.letter)
+                break
+            ifs.append(exp.If(this=walker.condition(band.condition), true=lit(band.letter)))
+        grade = exp.Case(ifs=ifs, default=default) if ifs else (default or exp.Null())
+        grade = exp.Cast(this=grade, to=exp.DataType.build("varchar")) if not ifs else grade
+        query = exp.select(exp.Star(), _alias(grade, "lp_grade")).from_("lp_fit")
+        query.add_comments([" grades: the first band whose condition holds "])
+        self.cte("lp_grade", query)
+
+    # ------------------------------------------------ stages (section 6)
+
+    def _inline_stage(self, index: int) -> exp.Expression:
+        condition = self.stage_names and self.policy.stages[index].condition
+        if index == 0 or condition is None:
+            return exp.true()
+        return exp.Paren(this=SqlExpr(self._scope(stage=self._inline_stage)).condition(condition))
+
+    def stages(self) -> None:
+        cols = [exp.Star()]
+        for index, stage in enumerate(self.policy.stages):
+            cols.append(_alias(self._inline_stage(index), f"lp_st_{index}", _cite(stage, f"stage {stage.name}")))
+        inner = exp.select(*cols).from_("lp_grade")
+        qualified = case(ifs=[exp.If(this=c(f"lp_st_{i}"), true=exp.Literal.number(i))
+                              for i in range(len(self.policy.stages) - 1, 0, -1)], default=exp.Literal.number(0))
+        query = exp.select(exp.Star(), _alias(qualified, "lp_qualified")).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_entry"))))
+        query.add_comments([" stages: each entry condition; the qualified stage is the highest that holds "])
+        self.cte("lp_stages", query)
+
+    def _index_of(self, name_column) -> exp.Expression:
+        return exp.Case(this=name_column, ifs=[exp.If(this=lit(n), true=exp.Literal.number(i))
+                                               for i, n in enumerate(self.stage_names)])
+
+    def place(self) -> str:
+        """Disqualification, then sticky demotion, one step per CTE (each step moves down)."""
+        walker = SqlExpr(self._scope(stage=lambda i: c(f"lp_st_{i}")))
+        dq = exp.Case(ifs=[exp.If(this=walker.condition(rule.condition), true=lit(rule.name))
+                           for rule in self.policy.disqualifications])
+        if not self.policy.disqualifications:
+            dq = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
+        previous_index = self._index_of(c("lp_previous"))
+        query = exp.select(exp.Star(), _alias(dq, "lp_dq_rule"),
+                           _alias(frag("CASE WHEN lp_previous IS NULL OR lp_previous = 'disqualified' THEN -1 ELSE :p END",
+                                       p=previous_index), "lp_prev_index")).from_("lp_stages")
+        query.add_comments([" disqualify: the first rule, in file order, whose condition holds "])
+        self.cte("lp_demote_0", query)
+        # Section 6, step 5: S starts at the previous stage; while S is above the qualified
+        # stage, the first demotion from S whose condition holds moves S to its target
+        # (raised to the qualified stage); none: stop.
+        current = "lp_demote_0"
+        s_col = frag("lp_prev_index")
+        fired = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
+        demotions = self.policy.demotions
+        steps = max(0, len(self.stage_names) - 1) if demotions else 0
+        for step in range(1, steps + 1):
+            ifs = []
+            for rule in demotions:
+                source = self.stage_names.index(rule.source)
+                target = self.stage_names.index(rule.target)
+                ifs.append((source, target, rule))
+            rule_case = exp.Case(ifs=[exp.If(this=exp.and_(frag(":s = :src", s=s_col, src=exp.Literal.number(src)),
+                                                            exp.Paren(this=walker.condition(rule.condition))),
+                                             true=exp.Literal.number(n)) for n, (src, _, rule) in enumerate(ifs)])
+            moving = frag(":s > lp_qualified", s=s_col)
+            step_rule = frag("CASE WHEN :moving THEN :r END", moving=moving, r=rule_case)
+            new_s = exp.Case(ifs=[exp.If(this=frag(":r = :n", r=c("lp_rule"), n=exp.Literal.number(n)),
+                                         true=exp.Literal.number(tgt)) for n, (_, tgt, _) in enumerate(ifs)])
+            inner = exp.select(exp.Star(), _alias(step_rule, "lp_rule")).from_(current)
+            name_of = exp.Case(ifs=[exp.If(this=frag(":r = :n", r=c("lp_rule"), n=exp.Literal.number(n)),
+                                           true=lit(rule.name)) for n, (_, _, rule) in enumerate(ifs)])
+            s_next = frag("CASE WHEN lp_rule IS NULL THEN :s WHEN :t < lp_qualified THEN lp_qualified ELSE :t END",
+                          s=s_col, t=new_s)
+            fired_next = frag("CASE WHEN lp_rule IS NULL THEN :f ELSE :nm END", f=fired, nm=name_of)
+            outer = exp.select(exp.Star(), _alias(s_next, f"lp_s_{step}"), _alias(fired_next, f"lp_fired_{step}")).from_(
+                exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_step"))))
+            # drop the step's own lp_rule so the next step can name its own
+            outer = exp.select(*[c(n) for n in self._carried(step)], c(f"lp_s_{step}"), c(f"lp_fired_{step}")).from_(
+                exp.Subquery(this=outer, alias=exp.TableAlias(this=exp.to_identifier("lp_moved"))))
+            outer.add_comments([f" demote, step {step}: the first demotion rule from S, in file order, whose condition holds "])
+            name = f"lp_demote_{step}"
+            self.cte(name, outer)
+            current = name
+            s_col = c(f"lp_s_{step}")
+            fired = c(f"lp_fired_{step}")
+        self.final_s = s_col
+        self.final_fired = fired
+        return current
+
+    def _carried(self, step: int) -> list:
+        """The columns every demotion step passes on (all but the step's scratch)."""
+        names = self._base_columns()
+        for earlier in range(1, step):
+            names += [f"lp_s_{earlier}", f"lp_fired_{earlier}"]
+        return names
+
+    def _base_columns(self) -> list:
+        names = ["lp_row", "lp_id", "lp_id_json", "lp_as_of"] + [f"lp_f_{i}" for i in range(len(self.policy.fields))]
+        names += ["lp_previous", "lp_field_error", "lp_acts_error", "lp_stage_error"]
+        for r_index, _ in enumerate(self.policy.engagement_rules):
+            names += [f"lp_e_{r_index}", f"lp_e_{r_index}_n"]
+        names += [name for name, _ in self.did.items]
+        names += ["lp_act_error", "lp_engagement"]
+        names += [f"lp_ft_{i}" for i in range(len(self.policy.fit_rules))]
+        names += ["lp_fit", "lp_grade"] + [f"lp_st_{i}" for i in range(len(self.policy.stages))]
+        names += ["lp_qualified", "lp_dq_rule", "lp_prev_index"]
+        return names
+
+    # ------------------------------------------------ the decision (sections 6 and 7)
+
+    def decision(self, source: str) -> exp.Select:
+        names = self.stage_names
+        stage_name = lambda index_expr: exp.Case(this=index_expr, ifs=[  # noqa: E731
+            exp.If(this=exp.Literal.number(i), true=lit(n)) for i, n in enumerate(names)])
+        error = frag("COALESCE(lp_field_error, lp_acts_error, lp_act_error, lp_stage_error)")
+        sticky = frag("lp_prev_index > lp_qualified")
+        stage = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_dq_rule IS NOT NULL THEN 'disqualified'"
+                     " WHEN :sticky THEN :held ELSE :q END",
+                     e=error, sticky=sticky, held=stage_name(self.final_s), q=stage_name(c("lp_qualified")))
+        kind = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_dq_rule IS NOT NULL THEN 'disqualified'"
+                    " WHEN NOT :sticky THEN 'qualified' WHEN :f IS NULL THEN 'held' ELSE 'demoted' END",
+                    e=error, sticky=sticky, f=self.final_fired)
+        rule = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_dq_rule IS NOT NULL THEN lp_dq_rule"
+                    " WHEN :sticky THEN :f END", e=error, sticky=sticky, f=self.final_fired)
+        order = {n: i for i, n in enumerate(names)}
+        order["disqualified"] = len(names)
+        result_order = frag("CASE WHEN lp_dq_rule IS NOT NULL THEN :dq WHEN :sticky THEN :s ELSE lp_qualified END",
+                            dq=exp.Literal.number(len(names)), sticky=sticky, s=self.final_s)
+        previous_order = frag("CASE WHEN lp_previous = 'disqualified' THEN :dq ELSE lp_prev_index END",
+                              dq=exp.Literal.number(len(names)))
+        change = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_previous IS NULL THEN 'new'"
+                      " WHEN :po = :ro THEN 'unchanged' WHEN lp_dq_rule IS NOT NULL THEN 'disqualified'"
+                      " WHEN lp_previous = 'disqualified' THEN 'requalified' WHEN :ro > :po THEN 'promoted' ELSE 'demoted' END",
+                      e=error, po=previous_order, ro=result_order)
+        ok = frag(":e IS NULL", e=error)
+        cols = [
+            _alias(c("lp_id"), "id"),
+            _alias(stage, "stage"),
+            _alias(frag("CASE WHEN :ok THEN lp_previous END", ok=ok), "previous_stage"),
+            _alias(change, "change"),
+            _alias(frag("CASE WHEN :ok THEN lp_engagement END", ok=ok), "engagement"),
+            _alias(frag("CASE WHEN :ok THEN lp_fit END", ok=ok), "fit"),
+            _alias(frag("CASE WHEN :ok THEN lp_grade END", ok=ok), "grade"),
+            _alias(kind, "reason_kind"),
+            _alias(rule, "reason_rule"),
+            _alias(frag("CASE WHEN :ok THEN :h END", ok=ok, h=self._hits()), "hits"),
+            _alias(self._error_json(error), "error"),
+            c("lp_row"), c("lp_id_json"),
+        ]
+        query = exp.select(*cols).from_(source)
+        query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
+        return query
+
+    def _hits(self) -> exp.Expression:
+        pieces = []
+        entries = []
+        for r_index, rule in enumerate(self.policy.engagement_rules):
+            entries.append((rule, "e", r_index))
+        for f_index, rule in enumerate(self.policy.fit_rules):
+            entries.append((rule, "f", f_index))
+        if all(rule.span is not None for rule, _, _ in entries):
+            entries.sort(key=lambda entry: entry[0].span.start)
+        for rule, section, index in entries:
+            if section == "e":
+                head = '{"section": "engagement", "rule": ' + _json_text(rule.name) + ', "points": '
+                total = c(f"lp_e_{index}")
+                piece = frag("CASE WHEN :t <> 0 THEN :body END", t=total, body=exp.Concat(expressions=[
+                    lit(", " + head), _double_json(total), lit(', "count": '),
+                    exp.Cast(this=c(f"lp_e_{index}_n"), to=exp.DataType.build("varchar")), lit("}")]))
+            else:
+                points = float(rule.points)
+                if points == 0:
+                    continue
+                text = ('{"section": "fit", "group": ' + _json_text(rule.group) + ', "rule": ' + _json_text(rule.name)
+                        + ', "points": ' + _json_text(points) + "}")
+                piece = frag("CASE WHEN :h THEN :j END", h=c(f"lp_ft_{index}"), j=lit(", " + text))
+            pieces.append(exp.Coalesce(this=piece, expressions=[lit("")]))
+        if not pieces:
+            return lit("[]")
+        # each hit starts with ", ": drop the first one
+        return exp.Concat(expressions=[lit("["), exp.Substring(this=exp.Concat(expressions=pieces), start=exp.Literal.number(3)),
+                                       lit("]")])
+
+    def _error_json(self, error) -> exp.Expression:
+        """The data error as JSON text: {"field": ..., "message": ...} (the field as Python names it)."""
+        known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + list(self.layout.fields)
+        for decl in self.policy.activities:
+            known.append(f"{decl.name}.at")
+            known += [f"{decl.name}.{p.name}" for p in decl.props]
+        ifs = []
+        for name in dict.fromkeys(known):
+            field = None if name in ("json", "lead") else name  # the whole line: no field, as in Python
+            text = '{"field": ' + _json_text(field) + ', "message": ' + _json_text(_message(name)) + "}"
+            ifs.append(exp.If(this=lit(name), true=lit(text)))
+        return exp.Case(this=error, ifs=ifs)
+
+
+def _message(field: str) -> str:
+    activity, dot, prop = field.partition(".")
+    if field == "as_of":
+        return "as_of is not an ISO 8601 date or timestamp"
+    if field in ("json", "lead"):
+        return "the line is not valid JSON" if field == "json" else "the lead is not a JSON object"
+    if field in ("fields", "activities", "type", "previous_stage"):
+        return {"fields": "the fields must be a JSON object", "activities": "the activities must be a JSON array of objects",
+                "type": "an activity has no text `type`",
+                "previous_stage": "the previous stage is not a stage of this policy"}[field]
+    if not dot:
+        return f"field `{field}`: cannot be read as its declared type"
+    if prop == "at":
+        return f"activity `{activity}` time: missing or not an ISO 8601 date or timestamp"
+    return f"activity `{activity}` property `{prop}`: cannot be read as its declared type"
+
+
+def build_query(policy: nodes.Policy) -> exp.Select:
+    """The one query (a sqlglot tree) for a checked, resolved policy."""
+    b = _Builder(policy)
+    # `did` columns are collected while conditions are built; build the later
+    # sections first into a scratch list, then the facts with every `did` known.
+    b.as_of()
+    b.lead()
+    b.activities()
+    head = list(b.ctes)
+    b.ctes = []
+    placeholder_facts = len(head)
+    # later sections (they register `did` counts)
+    b.fit()
+    b.grade()
+    b.stages()
+    last = b.place()
+    tail_after_engagement = list(b.ctes)
+    b.ctes = []
+    b.facts(b.did.items)
+    b.engagement([name for name, _ in b.did.items])
+    middle = list(b.ctes)
+    final = b.decision(last)
+    del placeholder_facts
+    query = final
+    for cte in head + middle + tail_after_engagement:
+        query = query.with_(cte.alias, as_=cte.this, copy=False)
+    query = query.order_by(c("lp_row"))
+    return query

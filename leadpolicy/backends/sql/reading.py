@@ -1,0 +1,156 @@
+"""Reading lead data: LANGUAGE.md section 8 and semantics/runtime.py, as SQL.
+
+Every raw value reaches these readers as two columns: its text `v` and its
+JSON kind `k`: 's' a string, 'i' an integer, 'f' another number, 'b' a
+boolean, 'o' an array or object, 'n' null or absent. (The relational shape
+gives every non-null cell the kind 's': a warehouse column is read as its
+text, as CSV cells are.) A reader returns the value in the evaluator's
+representation (docs/semantics-contract.md, "Input") and a condition that is
+true when the value cannot be read (a data error).
+
+Representations: text is the trimmed, lower-cased VARCHAR; a number DOUBLE;
+a boolean BOOLEAN; an enum the INTEGER index of its member; a date or
+timestamp BIGINT microseconds since the epoch, UTC; missing is NULL.
+"""
+
+from __future__ import annotations
+
+from leadpolicy.backends.sql.fragments import WHITESPACE, exp, frag, lit
+
+__all__ = ["trimmed", "lowered", "read_value", "instant_micros", "NUMBER_PATTERN", "INSTANT_PATTERN"]
+
+# runtime._NUMBER and runtime._INSTANT, written without backslashes (they would
+# mean different things in different dialects' string literals).
+NUMBER_PATTERN = "[+-]?[0-9]+([.][0-9]+)?([eE][+-]?[0-9]+)?"
+INSTANT_PATTERN = ("[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                   "([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?( ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?))?)?")
+_TRUE = ("true", "yes", "1")
+_FALSE = ("false", "no", "0")
+
+
+def trimmed(v) -> "exp.Expression":
+    """Python's str.strip(): every Unicode whitespace character at either end."""
+    return exp.Trim(this=v.copy(), expression=lit(WHITESPACE))
+
+
+def lowered(t) -> "exp.Expression":
+    """Python's str.lower(): as SQL LOWER, but U+0130 (capital I with dot) becomes
+    `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`)."""
+    return exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
+
+
+def _is(k, *kinds: str):
+    return exp.In(this=k.copy(), expressions=[lit(kind) for kind in kinds])
+
+
+def read_value(kind: str, members: tuple, v, k, t) -> tuple:
+    """(value, error condition) of a declared field or property of `kind`; `t` is
+    `v` trimmed (a column computed once: the trim is long in some dialects).
+    The error condition is a function of the value's column (computed before it,
+    so the value's expression is not repeated inside the check)."""
+    if kind == "text":
+        value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
+        return value, lambda val: _is(k, "f", "b", "o")
+    if kind == "number":
+        text_number = frag("CASE WHEN LP_FULL_MATCH(:t, :p) THEN LP_TO_DOUBLE(:t) END", t=t, p=lit(NUMBER_PATTERN))
+        raw = frag("CASE WHEN :k = 's' THEN :n WHEN :k IN ('i', 'f') THEN LP_TO_DOUBLE(:v) END", k=k, n=text_number, v=v)
+        value = frag("CASE WHEN LP_IS_FINITE(:r) THEN :r END", r=raw)
+        return value, lambda val: frag("(:k IN ('b', 'o') OR (:k IN ('i', 'f') AND :val IS NULL)"
+                                       " OR (:k = 's' AND :t <> '' AND :val IS NULL))", k=k, val=val, t=t)
+    if kind == "boolean":
+        key = lowered(t)
+        value = frag("CASE WHEN :k = 'b' THEN :v = 'true' WHEN :k = 's' AND :key IN (:t1, :t2, :t3) THEN TRUE"
+                     " WHEN :k = 's' AND :key IN (:f1, :f2, :f3) THEN FALSE"
+                     " WHEN :k = 'i' AND :v = '1' THEN TRUE WHEN :k = 'i' AND :v = '0' THEN FALSE END",
+                     k=k, v=v, key=key, **{f"t{i + 1}": lit(w) for i, w in enumerate(_TRUE)},
+                     **{f"f{i + 1}": lit(w) for i, w in enumerate(_FALSE)})
+        return value, lambda val: frag(
+            "(:k IN ('f', 'o') OR (:k = 'i' AND :val IS NULL) OR (:k = 's' AND :key <> '' AND :val IS NULL))",
+            k=k, val=val, key=key)
+    if kind == "enum":
+        key = frag("CASE WHEN :k = 's' THEN :t WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
+        case = exp.Case(this=key, ifs=[exp.If(this=lit(member.lower()), true=exp.Literal.number(index))
+                                       for index, member in enumerate(members)])
+        return case, lambda val: frag("(:k IN ('f', 'b', 'o') OR (:key <> '' AND :val IS NULL))", k=k, key=key, val=val)
+    if kind == "date":
+        value = frag("CASE WHEN :k = 's' AND :t <> '' THEN :m END", k=k, t=t, m=instant_micros(t))
+        return value, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :t <> '' AND :val IS NULL))",
+                                       k=k, t=t, val=val)
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def _int(text):
+    # TRY_CAST: engines with ANSI casts (Spark 4) must not fail on a branch the CASE never takes
+    return exp.TryCast(this=text, to=exp.DataType.build("bigint"))
+
+
+def _sub(t, start: int, length: int | None = None):
+    args = {"this": t.copy(), "start": exp.Literal.number(start)}
+    if length is not None:
+        args["length"] = exp.Literal.number(length)
+    return exp.Substring(**args)
+
+
+def _days_from_civil(y, m, d):
+    """Days since 1970-01-01 of a valid date, year >= 1 (H. Hinnant's algorithm;
+    every division here has non-negative operands)."""
+    return frag(
+        "LP_IDIV(:y - CASE WHEN :m <= 2 THEN 1 ELSE 0 END, 400) * 146097"
+        " + ((:y - CASE WHEN :m <= 2 THEN 1 ELSE 0 END) - LP_IDIV(:y - CASE WHEN :m <= 2 THEN 1 ELSE 0 END, 400) * 400) * 365"
+        " + LP_IDIV((:y - CASE WHEN :m <= 2 THEN 1 ELSE 0 END) - LP_IDIV(:y - CASE WHEN :m <= 2 THEN 1 ELSE 0 END, 400) * 400, 4)"
+        " - LP_IDIV((:y - CASE WHEN :m <= 2 THEN 1 ELSE 0 END) - LP_IDIV(:y - CASE WHEN :m <= 2 THEN 1 ELSE 0 END, 400) * 400, 100)"
+        " + LP_IDIV(153 * ((:m + 9) % 12) + 2, 5) + :d - 1 - CAST(719468 AS BIGINT)", y=y, m=m, d=d)
+
+
+def _valid_date(y, m, d):
+    return frag(
+        ":y >= 1 AND :m BETWEEN 1 AND 12 AND :d >= 1 AND :d <= CASE WHEN :m IN (4, 6, 9, 11) THEN 30"
+        " WHEN :m = 2 THEN CASE WHEN (:y % 4 = 0 AND :y % 100 <> 0) OR :y % 400 = 0 THEN 29 ELSE 28 END ELSE 31 END",
+        y=y, m=m, d=d)
+
+
+def instant_micros(t) -> "exp.Expression":
+    """runtime.instant_micros for trimmed text `t`: microseconds since the epoch, or
+    NULL for anything that is not exactly one of section 8's forms (or an impossible
+    date or time)."""
+    y, m, d = _int(_sub(t, 1, 4)), _int(_sub(t, 6, 2)), _int(_sub(t, 9, 2))
+    hh, mi = _int(_sub(t, 12, 2)), _int(_sub(t, 15, 2))
+    has_seconds = frag("SUBSTRING(:t, 17, 1) = ':'", t=t)
+    ss = frag("CASE WHEN :s THEN TRY_CAST(SUBSTRING(:t, 18, 2) AS BIGINT) ELSE 0 END", s=has_seconds, t=t)
+    fraction = frag("LP_DIGITS_AFTER_DOT(:t)", t=t)
+    micros = frag("TRY_CAST(RPAD(SUBSTRING(:f, 1, 6), 6, '0') AS BIGINT)", f=fraction)
+    # The zone: after the time, a sign is the only `+` or `-` (the date's dashes come before position 11).
+    tail = _sub(t, 11)
+    sign_at = frag("GREATEST(STRPOS(:tail, '+'), STRPOS(:tail, '-'))", tail=tail)
+    zone = frag("SUBSTRING(:tail, :at)", tail=tail, at=sign_at)  # +HH, +HHMM or +HH:MM
+    zone_hours = _int(_sub(zone, 2, 2))
+    zone_minutes = frag("CASE WHEN LENGTH(:z) = 3 THEN 0 ELSE TRY_CAST(SUBSTRING(:z, LENGTH(:z) - 1, 2) AS BIGINT) END", z=zone)
+    offset = frag("CASE WHEN :at = 0 THEN 0 WHEN SUBSTRING(:z, 1, 1) = '+' THEN (:zh * 60 + :zm) * 60"
+                  " ELSE -((:zh * 60 + :zm) * 60) END", at=sign_at, z=zone, zh=zone_hours, zm=zone_minutes)
+    offset_ok = frag("(:at = 0 OR (:zh <= 23 AND :zm <= 59))", at=sign_at, zh=zone_hours, zm=zone_minutes)
+    seconds_of_day = frag("(:hh * 60 + :mi) * 60 + :ss", hh=hh, mi=mi, ss=ss)
+    time_ok = frag(":hh <= 23 AND :mi <= 59 AND :ss <= 59", hh=hh, mi=mi, ss=ss)
+    days = _days_from_civil(y, m, d)
+    return frag(
+        "CASE WHEN NOT LP_FULL_MATCH(:t, :pattern) THEN NULL"
+        " WHEN NOT (:valid) THEN NULL"
+        " WHEN LENGTH(:t) = 10 THEN :days * CAST(86400000000 AS BIGINT)"
+        " WHEN :time_ok AND :offset_ok THEN (:days * CAST(86400 AS BIGINT) + :sod - :offset) * CAST(1000000 AS BIGINT) + :micros END",
+        t=t, pattern=lit(INSTANT_PATTERN), valid=_valid_date(y, m, d), days=days, time_ok=time_ok,
+        offset_ok=offset_ok, sod=seconds_of_day, offset=offset, micros=micros)
+
+
+def read_previous_stage(stage_names: tuple, v, k, t) -> tuple:
+    """(canonical stage name or 'disqualified' or NULL, error condition)."""
+    names = (*stage_names, "disqualified")
+    key = lowered(t)
+    seen: set = set()
+    ifs = []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            ifs.append(exp.If(this=lit(name.lower()), true=lit(name)))
+    case = exp.Case(this=frag("CASE WHEN :k = 's' THEN :key END", k=k, key=key), ifs=ifs)
+    return case, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :key <> '' AND :val IS NULL))",
+                                  k=k, key=key, val=val)
+

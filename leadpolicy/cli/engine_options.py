@@ -1,0 +1,132 @@
+"""The SQL engines' options of `leadpolicy score` (--engine duckdb|spark), kept apart
+from score_cmd.py: the command adds them with one decorator and hands over with one call."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Optional, TypeVar
+
+import click
+
+from leadpolicy.cli.common import FileProblem
+
+ENGINES = ("python", "duckdb", "spark")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def engine_options(f: F) -> F:
+    options = [
+        click.option("--engine", type=click.Choice(ENGINES), default="python", show_default=True,
+                     help="python: the compiled module (--jobs processes); duckdb: one SQL query, all cores, "
+                          "within --memory-limit; spark: a local Spark, or --spark-master."),
+        click.option("--memory-limit", metavar="SIZE", help="duckdb: memory to stay within, e.g. 4GB (default: half "
+                                                            "the machine's); beyond it DuckDB spills to disk."),
+        click.option("--spark-master", metavar="URL", help="spark: the cluster (default: local[*])."),
+        click.option("--activities", "activities_path", metavar="FILE",
+                     help="duckdb/spark: INPUT is the leads table of the relational shape and FILE its activities "
+                          "table (Parquet or CSV); a .parquet INPUT needs it."),
+        click.option("--leads-table", metavar="NAME", help="duckdb: INPUT is a DuckDB database; its leads table."),
+        click.option("--activities-table", metavar="NAME", help="duckdb: INPUT is a DuckDB database; its activities table."),
+        click.option("--mapping", "mapping_path", metavar="FILE",
+                     help="duckdb/spark: table and column names of the relational shape, a JSON object (docs/sql.md)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def uses_sql_engine(input_path: str, options: dict) -> bool:
+    return options.get("engine", "python") != "python" or input_path.lower().endswith(".parquet")
+
+
+def score_with_engine(policy, input_path: str, output: Optional[str], fmt: str, moment, options: dict, quiet: bool):
+    """Run the SQL engine; the summary and the exit status as the python engine's."""
+    from leadpolicy.syntax.nodes import DISQUALIFIED
+
+    engine = options["engine"]
+    if engine == "python":
+        raise click.UsageError("Parquet input is read by --engine duckdb or --engine spark")
+    try:
+        from leadpolicy.backends.sql import MissingExtra
+        from leadpolicy.backends.sql.batch import InputProblem
+        from leadpolicy.backends.sql.engines import score_command
+    except ImportError as error:  # sqlglot missing
+        raise click.UsageError(str(error)) from None
+    if input_path.lower().endswith(".csv") and not options.get("activities_path"):
+        # the python engine's CSV: its header read, warned about and refused the same way
+        from leadpolicy.backends.sql.batch import csv_layout
+        from leadpolicy.cli.common import EXIT_FAILED, warn
+        from leadpolicy.tools.csv_header import CsvHeaderError
+
+        try:
+            layout = csv_layout(input_path, policy)[0]
+        except CsvHeaderError as error:
+            raise FileProblem(f"{input_path}: {error}", EXIT_FAILED) from None
+        except (OSError, UnicodeDecodeError):
+            layout = None  # said below, by the engine's own reading
+        for message in layout.warnings if layout is not None and not quiet else ():
+            warn(message)
+    try:
+        summary = score_command(policy, input_path, output, fmt, moment, engine=engine,
+                                activities=options.get("activities_path"), mapping_path=options.get("mapping_path"),
+                                leads_table=options.get("leads_table"), activities_table=options.get("activities_table"),
+                                memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"))
+    except MissingExtra as error:
+        raise click.UsageError(str(error)) from None
+    except InputProblem as error:
+        raise FileProblem(str(error)) from None
+    except (ValueError, OSError) as error:
+        raise FileProblem(f"{input_path}: {error}") from None
+    except Exception as error:  # the engine's own errors (a file it cannot parse, a missing column)
+        if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb", "pyspark", "py4j"):
+            raise FileProblem(f"{input_path}: {engine} cannot read it: {str(error).splitlines()[0]}") from None
+        raise
+    if not quiet:
+        stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
+        for line in summary.lines(stages):
+            click.echo(line, err=True)
+    sys.exit(1 if summary.errors else 0)
+
+
+# ---------------------------------------------------------------- compile --target sql
+
+DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
+
+
+def sql_target_options(f: F) -> F:
+    options = [
+        click.option("--target", type=click.Choice(["python", "sql"]), default="python", show_default=True,
+                     help="python: the standalone module; sql: one query deciding every lead."),
+        click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True, help="sql: the SQL dialect."),
+        click.option("--dbt", is_flag=True, help="sql: a dbt model (inputs through ref()/source(), as_of a dbt var)."),
+        click.option("--leads-ref", metavar="NAME", help="--dbt: the leads model (NAME or source:SOURCE.TABLE)."),
+        click.option("--activities-ref", metavar="NAME", help="--dbt: the activities model (NAME or source:SOURCE.TABLE)."),
+        click.option("--mapping", "mapping_path", metavar="FILE", help="sql: table and column names, a JSON object (docs/sql.md)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def sql_text(policy, options: dict) -> str:
+    import json
+    from pathlib import Path
+
+    if options["target"] != "sql" or (not options["dbt"] and (options["leads_ref"] or options["activities_ref"])):
+        if options["leads_ref"] or options["activities_ref"]:
+            raise click.UsageError("--leads-ref and --activities-ref go with --target sql --dbt")
+    mapping = None
+    if options.get("mapping_path"):
+        try:
+            mapping = json.loads(Path(options["mapping_path"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise FileProblem(f"cannot read the mapping {options['mapping_path']}: {error}") from None
+    try:
+        from leadpolicy.backends.sql.text import query_text
+
+        return query_text(policy, options["dialect"], mapping=mapping, dbt=options["dbt"],
+                          leads_ref=options["leads_ref"], activities_ref=options["activities_ref"])
+    except ImportError as error:  # MissingExtra: the message names the extra
+        raise click.UsageError(str(error)) from None
+    except (ValueError, TypeError) as error:
+        raise click.UsageError(str(error)) from None

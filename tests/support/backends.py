@@ -1,0 +1,233 @@
+"""The back-end registry of the differential tests: every evaluator of a policy,
+behind one signature, so tests/test_backends_differential.py can demand that
+they all decide alike.
+
+    run(case) -> [("decision", canonical JSON text) or ("error", field), ...]
+
+A `Case` is a policy and a batch of leads, each lead as its JSON Lines text
+(LANGUAGE.md section 8): what every engine reads. The batch shares one `as_of`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Callable
+
+import leadpolicy
+from leadpolicy.semantics import reference
+from leadpolicy.syntax import nodes
+
+KEYS = ("stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "hits")
+
+
+@dataclass
+class Case:
+    policy: leadpolicy.Policy
+    lines: list  # JSON text of each lead
+    as_of: str
+
+    @property
+    def tree(self) -> nodes.Policy:
+        return self.policy.tree
+
+    def leads(self) -> list:
+        return [json.loads(line) for line in self.lines]
+
+
+def _json_default(value):
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def lead_line(lead: dict) -> str:
+    """A generated lead (keyword arguments of `evaluate`) as its JSON Lines text."""
+    record = {"id": lead.get("lead_id"), "fields": lead.get("fields"), "activities": lead.get("activities"),
+              "stage": lead.get("previous_stage")}
+    return json.dumps(record, default=_json_default, ensure_ascii=False)
+
+
+def as_of_text(value) -> str:
+    return value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else str(value)
+
+
+def canonical(decision: dict) -> tuple:
+    return ("decision", json.dumps({key: decision[key] for key in KEYS}, ensure_ascii=False))
+
+
+def _python_like(evaluate: Callable, case: Case) -> list:
+    out = []
+    for lead in case.leads():
+        try:
+            decision = evaluate(lead)
+        except leadpolicy.LeadDataError as error:
+            out.append(("error", error.field))
+            continue
+        out.append(canonical(decision))
+    return out
+
+
+def run_reference(case: Case) -> list:
+    return _python_like(lambda lead: reference.evaluate(case.tree, lead.get("fields"), lead.get("activities"), case.as_of,
+                                                        lead.get("stage"), lead.get("id")), case)
+
+
+def run_python(case: Case) -> list:
+    return _python_like(lambda lead: case.policy.evaluate(lead.get("fields"), lead.get("activities"), case.as_of,
+                                                          lead.get("stage"), lead.get("id")).to_dict(), case)
+
+
+def sql_outcomes(rows: list) -> list:
+    """Rows of the SQL query (dicts by column) as outcomes."""
+    out = []
+    for row in rows:
+        if row["error"] is not None:
+            out.append(("error", json.loads(row["error"])["field"]))
+            continue
+        decision = {
+            "stage": row["stage"], "previous_stage": row["previous_stage"], "change": row["change"],
+            "engagement": row["engagement"], "fit": row["fit"], "grade": row["grade"],
+            "reason": {"kind": row["reason_kind"], "stage": row["stage"], "rule": row["reason_rule"]},
+            "hits": json.loads(row["hits"]),
+        }
+        out.append(canonical(decision))
+    return out
+
+
+_DUCKDB = None
+
+
+def _duckdb():
+    global _DUCKDB
+    import duckdb
+
+    if _DUCKDB is None:
+        _DUCKDB = duckdb.connect()
+        _DUCKDB.execute("SET threads = 1")  # small batches: no gain from threads, less noise
+    return _DUCKDB
+
+
+def run_duckdb(case: Case) -> list:
+    """The nested shape: the leads as a JSON Lines file read by DuckDB."""
+    from leadpolicy.backends.sql.engines import score_duckdb
+
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
+        handle.write("\n".join(case.lines) + "\n")
+    try:
+        relation = score_duckdb(case.policy, _duckdb(), leads=handle.name, as_of=case.as_of)
+        columns = relation.columns
+        return sql_outcomes([dict(zip(columns, row)) for row in relation.fetchall()])
+    finally:
+        os.unlink(handle.name)
+
+
+# ---------------------------------------------------------------- the relational shape
+
+
+def cell(value):
+    """A JSON value as a warehouse text cell (None stays NULL)."""
+    if value is None or isinstance(value, str):
+        return value
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value)
+
+
+def relational_names(case: Case) -> tuple:
+    """Column names for the relational test: every field and property mapped to a
+    column of its own (DuckDB's names ignore case: a field `STAGE` would be the
+    `stage` column), which also exercises the mapping."""
+    fields = {decl.name: f"f_{index}" for index, decl in enumerate(case.tree.fields)}
+    props: dict = {}
+    for decl in case.tree.activities:
+        for prop in decl.props:
+            props.setdefault(prop.name, f"p_{len(props)}")
+    mapping = {"id": "lp__id", "stage": "lp__stage", "lead_id": "lp__lead", "type": "lp__type", "at": "lp__at",
+               "order": "lp__seq", "lead_order": "lp__row", "fields": fields, "props": props}
+    return mapping, ["lp__id", "lp__row", "lp__stage", *fields.values()], ["lp__lead", "lp__seq", "lp__type", "lp__at", *props.values()]
+
+
+def relational_case(case: Case) -> tuple:
+    """The batch as the relational shape (every cell text, as a warehouse or CSV
+    holds it) and the same leads as JSON with those text values, for the
+    reference. Leads whose `fields` or `activities` have no relational form (not
+    an object, not an array of objects) are left out; the test counts them."""
+    mapping, _, _ = relational_names(case)
+    leads_rows, acts_rows, texts = [], [], []
+    for row, lead in enumerate(case.leads(), 1):
+        fields, acts = lead.get("fields"), lead.get("activities")
+        if not (fields is None or isinstance(fields, dict)) or not (acts is None or (
+                isinstance(acts, list) and all(isinstance(a, dict) for a in acts))):
+            continue
+        lead_id = f"R{row}"
+        text_fields = {decl.name: cell((fields or {}).get(decl.name)) for decl in case.tree.fields}
+        leads_rows.append({"lp__id": lead_id, "lp__row": row, "lp__stage": cell(lead.get("stage")),
+                           **{mapping["fields"][name]: value for name, value in text_fields.items()}})
+        text_acts = []
+        for seq, act in enumerate(acts or []):
+            record = {"type": cell(act.get("type")), "at": cell(act.get("at"))}
+            for name in mapping["props"]:
+                record[name] = cell(act.get(name))
+            acts_rows.append({"lp__lead": lead_id, "lp__seq": seq, "lp__type": record["type"], "lp__at": record["at"],
+                              **{mapping["props"][name]: record[name] for name in mapping["props"]}})
+            text_acts.append(record)
+        texts.append(json.dumps({"id": lead_id, "fields": text_fields, "activities": text_acts, "stage": cell(lead.get("stage"))}))
+    return leads_rows, acts_rows, Case(case.policy, texts, case.as_of)
+
+
+def run_duckdb_relational(case: Case) -> list:
+    import pyarrow as pa
+
+    from leadpolicy.backends.sql.engines import score_duckdb
+
+    leads_rows, acts_rows, _ = relational_case(case)
+    mapping, lead_cols, act_cols = relational_names(case)
+    con = _duckdb()
+    ints = ("lp__row", "lp__seq")
+    leads = con.from_arrow(pa.table({c: pa.array([r.get(c) for r in leads_rows], type=pa.int64() if c in ints else pa.string())
+                                     for c in lead_cols}))
+    acts = con.from_arrow(pa.table({c: pa.array([r.get(c) for r in acts_rows], type=pa.int64() if c in ints else pa.string())
+                                    for c in act_cols}))
+    relation = score_duckdb(case.policy, con, leads=leads, activities=acts, as_of=case.as_of, mapping=mapping)
+    columns = relation.columns
+    return sql_outcomes([dict(zip(columns, row)) for row in relation.fetchall()])
+
+
+def run_reference_relational(case: Case) -> list:
+    return run_reference(relational_case(case)[2])
+
+
+BACKENDS = {
+    "python": run_python,
+    "duckdb": run_duckdb,
+}
+
+
+def run_spark_relational(case: Case, spark) -> list:
+    """The relational shape through a real Spark: DataFrames of text cells, the query over temporary views."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    from leadpolicy.backends.sql.engines import score_spark
+
+    leads_rows, acts_rows, _ = relational_case(case)
+    mapping, lead_cols, act_cols = relational_names(case)
+    ints = ("lp__row", "lp__seq")
+
+    def frame(rows: list, cols: list):
+        schema = StructType([StructField(c, LongType() if c in ints else StringType()) for c in cols])
+        return spark.createDataFrame([tuple(r.get(c) for c in cols) for r in rows], schema)
+
+    frame_rows = score_spark(case.policy, spark, frame(leads_rows, lead_cols), frame(acts_rows, act_cols),
+                             as_of=case.as_of, mapping=mapping).collect()
+    return sql_outcomes([row.asDict() for row in frame_rows])
