@@ -9,6 +9,7 @@ from leadpolicy.cli import (  # noqa: F401  (registers the commands)
     docs_cmd,
     eval_cmd,
     fmt_cmd,
+    lsp_cmd,
     score_cmd,
     test_cmd,
 )
