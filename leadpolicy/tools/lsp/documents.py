@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -115,9 +116,34 @@ def analyse(policy: Optional[Source], tests: Optional[Source]) -> Unit:
     return unit
 
 
+@lru_cache(maxsize=8)
+def _parsed(text: str, path: str, tests: bool):
+    """Parse once per text: editing a `.tests` file does not re-parse its policy.
+    (Trees are immutable; a PolicyError is cached as the result too.)"""
+    from leadpolicy.syntax.parser import parse, parse_tests
+
+    try:
+        return (parse_tests if tests else parse)(text, path)
+    except PolicyError as error:
+        return error
+
+
+def parse(text: str, path: str) -> n.Policy:
+    result = _parsed(text, path, False)
+    if isinstance(result, PolicyError):
+        raise result
+    return result
+
+
+def parse_tests(text: str, path: str) -> tuple[n.TestBlock, ...]:
+    result = _parsed(text, path, True)
+    if isinstance(result, PolicyError):
+        raise result
+    return result
+
+
 def _analyse(unit: Unit) -> None:
     from leadpolicy.check.checker import check
-    from leadpolicy.syntax.parser import parse, parse_tests
 
     if unit.tests is not None:
         try:
