@@ -121,8 +121,13 @@ class LspClient:
                     raise TimeoutError(f"no {method} notification; server stderr:\n{self.log()}")
                 self.changed.wait(left)
 
-    def diagnostics(self, uri: str, timeout: float = 30) -> list[dict]:
-        return self.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == uri, timeout)["diagnostics"]
+    def diagnostics(self, uri: str, version: Optional[int] = None, timeout: float = 30) -> list[dict]:
+        """The diagnostics published for a document (for that version of it, if given)."""
+
+        def wanted(params: dict) -> bool:
+            return params["uri"] == uri and (version is None or params.get("version") == version)
+
+        return self.wait_for("textDocument/publishDiagnostics", wanted, timeout)["diagnostics"]
 
     def clear(self, method: str = "textDocument/publishDiagnostics") -> None:
         with self.changed:
@@ -134,7 +139,7 @@ class LspClient:
     # -- the session
 
     def initialize(self, root: Path, encodings: Optional[list[str]] = None) -> dict:
-        capabilities: dict = {"textDocument": {"hover": {"contentFormat": ["markdown"]}}}
+        capabilities: dict = {"textDocument": {"hover": {"contentFormat": ["markdown"]}, "rename": {"prepareSupport": True}}}
         if encodings:
             capabilities["general"] = {"positionEncodings": encodings}
         result = self.request(

@@ -43,9 +43,9 @@ class LineIndex:
     # -- offsets and the parser's (line, column)
 
     def offset(self, line1: int, column1: int) -> int:
-        """The character offset of a parser position (1-based), clamped to the text."""
+        """The character offset of a parser position (1-based), clamped to its line."""
         line0 = min(max(line1 - 1, 0), len(self.starts) - 1)
-        return min(self.starts[line0] + max(column1 - 1, 0), len(self.text))
+        return self.starts[line0] + min(max(column1 - 1, 0), len(self.line_text(line0)))
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """The parser position (1-based line and column) of a character offset."""
@@ -61,11 +61,16 @@ class LineIndex:
         start = self.starts[line1 - 1]
         return line1 - 1, _units(self.text[start : start + column1 - 1], self.encoding)
 
-    def span_start(self, span: Span) -> Position:
-        return self.position(self.offset(span.line, span.column))
+    def at(self, line1: int, column1: int) -> Position:
+        """The LSP position of a parser position. A column past the end of its line
+        (the parser's "end of file" span) stays past it: clients clamp it."""
+        line0 = max(line1 - 1, 0)
+        text = self.line_text(line0)
+        before = max(column1 - 1, 0)
+        return line0, _units(text[:before], self.encoding) + max(0, before - len(text))
 
     def span_range(self, span: Span) -> Range:
-        return self.span_start(span), self.position(self.offset(span.end_line, span.end_column))
+        return self.at(span.line, span.column), self.at(span.end_line, span.end_column)
 
     def offset_at(self, position: Position) -> int:
         """The character offset of an LSP position; a column past the line's end means its end."""

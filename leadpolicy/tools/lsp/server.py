@@ -166,8 +166,10 @@ class PolicyServer(LanguageServer):
         for source in (unit.policy, unit.tests):
             if source is None or source.path not in self.uris:
                 continue
+            uri = self.uris[source.path]
             items = [self.lsp_diagnostic(unit, source, d) for d in unit.diagnostics_for(source.path)]
-            self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=self.uris[source.path], diagnostics=items))
+            version = self.workspace.get_text_document(uri).version
+            self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
 
     def lsp_diagnostic(self, unit: Unit, source: Source, d: Diagnostic) -> t.Diagnostic:
         span = d.span or Span(1, 1, 1, 1)
@@ -225,6 +227,9 @@ def safe(default: Any = None) -> Callable:
                 return handler(*args, **kwargs)
             except JsonRpcException:
                 raise
+            except LookupError as error:  # a document the server does not know: nothing to say
+                log.debug("%s: %s", handler.__name__, error)
+                return default
             except Exception:
                 log.exception("%s failed", handler.__name__)
                 return default
