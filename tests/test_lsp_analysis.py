@@ -411,3 +411,74 @@ def test_formatting_is_the_fmt_layout() -> None:
     messy = text.replace("fit >= 40", "fit>=40").replace("  lead  ", "lead ")
     assert actions.format_document(messy, str(ACME)) == format_text(messy, str(ACME))
     assert actions.format_document("policy", str(ACME)) is None
+
+
+# ---------------------------------------------------------------- the incremental parse
+
+
+def _spans(node, out: list, where: str = "") -> list:
+    """Every span in a tree as (where, line, column, end_line, end_column)."""
+    from dataclasses import fields as dataclass_fields
+
+    from leadpolicy.syntax import nodes as n
+    from leadpolicy.syntax.diagnostics import Span
+
+    if isinstance(node, Span):
+        out.append((where, node.line, node.column, node.end_line, node.end_column))
+    elif isinstance(node, tuple):
+        for i, item in enumerate(node):
+            _spans(item, out, f"{where}[{i}]")
+    elif isinstance(node, n.Node):
+        for f in dataclass_fields(node):
+            _spans(getattr(node, f.name), out, f"{where}.{f.name}")
+    return out
+
+
+def _same_parse(text: str) -> None:
+    from leadpolicy.syntax.diagnostics import PolicyError
+    from leadpolicy.tools.lsp import incremental
+
+    try:
+        expected = parse(text, "p.policy")
+    except PolicyError as error:
+        with pytest.raises(PolicyError) as raised:
+            incremental.parse(text, "p.policy", force=True)
+        assert [d.to_dict() for d in raised.value.diagnostics] == [d.to_dict() for d in error.diagnostics]
+        return
+    got = incremental.parse(text, "p.policy", force=True)
+    assert got == expected
+    assert _spans(got, []) == _spans(expected, [])
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_the_incremental_parse_equals_the_full_parse_on_the_examples(path: Path) -> None:
+    _same_parse(path.read_text(encoding="utf-8"))
+
+
+@examples(max_examples=int(os.environ.get("LEADPOLICY_INCREMENTAL_EXAMPLES", "100")))
+@given(policies_and_tests(), st.data())
+def test_the_incremental_parse_equals_the_full_parse_after_any_edit(pair, data) -> None:
+    text = "\n" + pair[0]  # the header on line 2 too, so pieces may start anywhere
+    _same_parse(text)
+    at = data.draw(st.integers(0, len(text)))
+    insert = data.draw(st.sampled_from(["\n", " ", "x", "1", '"', "}", "{", "\n\n  ", "# c\n", ""]))
+    cut = data.draw(st.integers(0, 3))
+    _same_parse(text[:at] + insert + text[at + cut :])
+
+
+def test_an_edit_in_a_big_policy_reparses_only_what_changed() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from big_policy import make_policy
+
+    from leadpolicy.tools.lsp import incremental
+
+    text = make_policy(1000)
+    incremental.parse(text, "big.policy")
+    before = incremental.cached_pieces()
+    edited = text.replace("n16 >= 216", "n16 >= 217")
+    _same_parse(edited)
+    assert incremental.cached_pieces() - before <= 2  # the rule edited (and nothing else)
+    moved = text.replace("n16 >= 216", "n16 >= 216\n\n")  # every piece below moves two lines down
+    _same_parse(moved)

@@ -120,7 +120,8 @@ def analyse(policy: Optional[Source], tests: Optional[Source]) -> Unit:
 def _parsed(text: str, path: str, tests: bool):
     """Parse once per text: editing a `.tests` file does not re-parse its policy.
     (Trees are immutable; a PolicyError is cached as the result too.)"""
-    from leadpolicy.syntax.parser import parse, parse_tests
+    from leadpolicy.syntax.parser import parse_tests
+    from leadpolicy.tools.lsp.incremental import parse
 
     try:
         return (parse_tests if tests else parse)(text, path)
