@@ -71,6 +71,8 @@ class PolicyServer(LanguageServer):
         self.units: dict[str, Unit] = {}  # unit key (the policy's path) -> its latest analysis
         self.good: dict[str, Unit] = {}  # unit key -> the latest analysis whose policy parsed
         self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.running: set[str] = set()  # units being analysed for diagnostics
+        self.dirty: dict[str, str] = {}  # unit key -> a URI edited while its analysis ran
         self.lock = threading.Lock()
 
     # -- paths and texts
@@ -142,16 +144,25 @@ class PolicyServer(LanguageServer):
 
     def _start(self, uri: str, key: str) -> None:
         self.timers.pop(key, None)
+        if key in self.running:  # one analysis of a unit at a time; the next starts when it ends
+            self.dirty[key] = uri
+            return
+        self.running.add(key)
         try:
             policy, tests = self.snapshot(self.path_of(uri))
         except Exception:
             log.exception("could not read the documents of %s", uri)
+            self.running.discard(key)
             return
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(None, _analyse_for_publishing, policy, tests)
         future.add_done_callback(functools.partial(self._finished, uri, key))
 
     def _finished(self, uri: str, key: str, future: "asyncio.Future[Unit]") -> None:
+        self.running.discard(key)
+        again = self.dirty.pop(key, None)
+        if again is not None:
+            self._start(again, key)
         try:
             unit = future.result()
             policy, tests = self.snapshot(self.path_of(uri))
