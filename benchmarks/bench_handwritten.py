@@ -37,8 +37,8 @@ except Exception as error:  # noqa: BLE001 - a half-finished compiler must not s
     print(f"(compiled evaluator not available: {type(error).__name__}: {error})", file=sys.stderr)
 
 
-def load_leads(n, seed):
-    text = "\n".join(json.dumps(lead) for lead in workload.generate_leads(n, seed=seed))
+def load_leads(n, seed, messy=False):
+    text = "\n".join(json.dumps(lead) for lead in workload.generate_leads(n, seed=seed, messy=messy))
     return [json.loads(line) for line in text.splitlines()]
 
 

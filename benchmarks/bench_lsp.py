@@ -3,7 +3,7 @@
     python benchmarks/bench_lsp.py [--edits 15] [--completions 40] [--debounce 50]
 
 Starts `python -m leadpolicy lsp` and talks JSON-RPC to it over its standard
-input and output (tests/lsp_client.py), as VS Code does:
+input and output (tests/support/lsp_client.py), as VS Code does:
 
 - diagnostics: the 1,000-rule generated policy (benchmarks/big_policy.py) is
   opened, then edited; each edit (one number changed, a `didChange` with the
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from big_policy import make_policy  # noqa: E402
-from lsp_client import LspClient, position  # noqa: E402
+from support.lsp_client import LspClient, position  # noqa: E402
 
 DIAGNOSTICS_TARGET_MS = 300
 COMPLETION_TARGET_MS = 50

@@ -8,6 +8,8 @@ fit rules in ten groups (comparisons, `in`, text tests, `and`/`or`, `at least
 N of`), and the rest split between demotions and disqualifications; six stages
 whose entry conditions use scores, grades and `did`. Deterministic: the same
 number of rules always gives the same text. Standard library only.
+
+`long_policy(kind, n)` (`--long KIND`) gives the long blocks and lists of issue 16.
 """
 
 from __future__ import annotations
@@ -112,12 +114,51 @@ def _fit_condition(i: int) -> str:
     return f"({n} + n{(i + 1) % N_NUMBERS}) * 2 > {i % 700} and {t} contains \"z{i % 9}\""
 
 
+LONG_KINDS = ("disqualify", "stages", "grades", "demote", "activities", "in_list", "text_chain")
+
+
+def long_policy(kind: str, n: int) -> str:
+    """A small policy with `n` items in one place (issue 16): `n` disqualify rules,
+    stages, grade bands, demotion rules, or activity types each with its engagement
+    rule; or one disqualify rule whose condition is an `in` list, or a chain of
+    `ends with` tests joined by `or`, of `n` members."""
+    head = ['policy "Long" version "1"', "fields {", "  email text", "  size number", "  tier one of (gold, silver)", "}"]
+    acts = ["form_submit"]
+    stages = ["lead", 'mql when size > 10']
+    grades = ["A when size > 100", "B otherwise"]
+    demote, disq, eng = [], [], ['"forms": +5 per form_submit']
+    if kind == "disqualify":
+        disq = [f'"Q{i}": when email ends with "@rival{i}.example"' for i in range(n)]
+    elif kind == "stages":
+        stages = ["s0"] + [f"s{i} when size > {i}" for i in range(1, n)]
+    elif kind == "grades":
+        grades = [f"G{i} when size > {n - i}" for i in range(n)] + ["Z otherwise"]
+    elif kind == "demote":
+        demote = [f'"D{i}": mql -> lead when size < {i}' for i in range(n)]
+    elif kind == "activities":
+        acts = [f"a{i}" for i in range(n)]
+        eng = [f'"E{i}": +{1 + i % 7} per a{i}' for i in range(n)]
+    elif kind == "in_list":
+        items = ", ".join(f'"d{i}.example"' for i in range(n))
+        disq = [f'"free": when email in ({items})']
+    elif kind == "text_chain":
+        disq = ['"free": when ' + " or ".join(f'email ends with "@d{i}.example"' for i in range(n))]
+    out = head + ["activities {", *("  " + a for a in acts), "}", "stages {", *("  " + s for s in stages), "}",
+                  "engagement {", *("  " + e for e in eng), "}", "grades {", *("  " + g for g in grades), "}"]
+    if demote:
+        out += ["demote {", *("  " + d for d in demote), "}"]
+    if disq:
+        out += ["disqualify {", *("  " + d for d in disq), "}"]
+    return "\n".join(out) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Write a generated policy with RULES rules.")
     ap.add_argument("rules", type=int, nargs="?", default=1000)
     ap.add_argument("-o", "--output", default="-")
+    ap.add_argument("--long", choices=LONG_KINDS, help="a long block or list of RULES items instead (issue 16)")
     args = ap.parse_args(argv)
-    text = make_policy(args.rules)
+    text = long_policy(args.long, args.rules) if args.long else make_policy(args.rules)
     if args.output == "-":
         sys.stdout.write(text)
     else:

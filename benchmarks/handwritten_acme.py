@@ -96,7 +96,7 @@ _fromisoformat = datetime.fromisoformat
 # Reading values (the slow paths; the common cases are inlined in evaluate)
 # ---------------------------------------------------------------------------
 
-def _show(value):
+def show_value(value):
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -106,7 +106,7 @@ def _show(value):
 def _error(field, value, problem, lead_id):
     where = f"lead `{lead_id}`: " if lead_id is not None else ""
     return LeadDataError(
-        f"{where}`{field}` {problem}, got `{_show(value)}`",
+        f"{where}`{field}` {problem}, got `{show_value(value)}`",
         field=field,
         value=value,
         lead_id=lead_id,
@@ -177,18 +177,27 @@ def _enum(value, members, field, lead_id):
     raise _error(field, value, "must be text naming one of its members", lead_id)
 
 
+# LANGUAGE.md section 8: YYYY-MM-DD, or that, T/t/space, HH:MM[:SS[.F{1,9}]] and an
+# optional zone (one space may come first): Z, z, +HH:MM, +HHMM, +HH (or -), with
+# every field in range; fromisoformat then reads what this pattern lets through
+# (it still rejects impossible dates).
+_ISO = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?"
+    r"(?: ?(?:[Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?"
+).fullmatch
+
+
 def _parse_iso(text):
-    """ISO 8601 date or timestamp text -> aware UTC-comparable datetime, or None."""
+    """Date or timestamp text in the one syntax -> aware UTC-comparable datetime, or None."""
+    if not _ISO(text):
+        return None
+    if text[-1] == "z":
+        text = text[:-1] + "Z"
     try:
         dt = _fromisoformat(text)
     except ValueError:
-        if text[-1:] == "z":  # RFC 3339 allows a lower-case zone designator
-            try:
-                dt = _fromisoformat(text[:-1] + "Z")
-            except ValueError:
-                return None
-        else:
-            return None
+        return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt
@@ -372,6 +381,8 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     if v is not None:
         if v.__class__ is str:
             try:
+                if not _ISO(v):
+                    raise ValueError
                 _fromisoformat(v)
             except ValueError:
                 _timestamp(v, "created", lead_id)
@@ -398,6 +409,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
             activities = _activity_list(activities, lead_id)
         types = _TYPES
         fromiso = _fromisoformat
+        iso = _ISO
         half = _HALF
         t14 = now - _D14
         t30 = now - _D30
@@ -426,8 +438,10 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
             # at: required, ISO 8601 (naive means UTC)
             at = act.get("at")
             try:
+                if not iso(at):
+                    raise ValueError
                 at = fromiso(at)
-            except (TypeError, ValueError):  # not text, or not plain ISO 8601
+            except (TypeError, ValueError):  # not text, or not in the one syntax as it is
                 at = _activity_at(at, index, lead_id)
             if at.tzinfo is None:
                 at = at.replace(tzinfo=UTC)

@@ -12,7 +12,7 @@ Standard library only; the same arguments always give the same leads (the
 error injection draws from its own random stream, so leads without an error
 are identical whatever ``error_rate`` is).
 
-    python benchmarks/workload.py 2000 -o leads.jsonl [--seed 7] [--as-of ...] [--error-rate 0.01]
+    python benchmarks/workload.py 2000 -o leads.jsonl [--seed 7] [--as-of ...] [--error-rate 0.01] [--messy]
 """
 
 from __future__ import annotations
@@ -142,10 +142,36 @@ def _maybe_missing(rng, present, value):
 
 
 _ABSENT = object()
+_MESSY = False  # set by generate_leads(messy=True) while it runs
+
+
+def _stamp_messy(t, rng):
+    """A timestamp as another CRM export writes them (`--messy`): with and without a
+    zone, offsets, fractions, a space for the `T`; a few padded or in lower case."""
+    r = rng.random()
+    if r < 0.30:
+        text = t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif r < 0.50:
+        text = t.strftime("%Y-%m-%dT%H:%M:%S")  # no zone: UTC
+    elif r < 0.65:
+        text = t.isoformat()  # +00:00, microseconds where there are any
+    elif r < 0.80:
+        text = t.astimezone(timezone(timedelta(hours=rng.choice([2, -5, 1, 9, -8])))).isoformat(timespec="seconds")
+    elif r < 0.90:
+        text = t.strftime("%Y-%m-%d %H:%M:%S")
+    elif r < 0.96:
+        text = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    else:
+        text = t.strftime("%Y-%m-%dt%H:%M:%Sz")
+    if rng.random() < 0.03:
+        text = f" {text} "
+    return text
 
 
 def _stamp(t, rng):
     """A timestamp as text; mostly `2026-11-20T09:00:00Z`, a few other ISO forms."""
+    if _MESSY:
+        return _stamp_messy(t, rng)
     r = rng.random()
     if r < 0.96:
         return t.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -234,7 +260,7 @@ def _type_name(rng, name):
 def _activity(rng, as_of, recency):
     name = _pick(rng, _ACTIVITY_WEIGHTS)
     r = rng.random()
-    if r < 0.02:
+    if r < (0.05 if _MESSY else 0.02):
         t = as_of + timedelta(seconds=rng.randrange(1, 3 * 86400))  # after as_of
     else:
         days = int(HISTORY_DAYS * rng.random() ** recency)
@@ -339,13 +365,24 @@ def _parse_as_of(as_of):
 
 
 def generate_leads(n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float = 0.0,
-                   *, label_errors: bool = False) -> list[dict]:
+                   *, label_errors: bool = False, messy: bool = False) -> list[dict]:
     """`n` leads in the LANGUAGE.md section 8 shape, deterministic in the arguments.
 
     About `error_rate` of them carry one data error.  With `label_errors`, such
     a lead also gets an `"error"` key naming the kind of error injected (not
-    part of the section 8 shape; for harnesses that check error rows).
+    part of the section 8 shape; for harnesses that check error rows).  With
+    `messy`, timestamps come in many spellings (`_stamp_messy`) and 5% of
+    activities are after `as_of` (issue 15's second workload).
     """
+    global _MESSY
+    _MESSY = messy
+    try:
+        return _generate(n, seed, as_of, error_rate, label_errors)
+    finally:
+        _MESSY = False
+
+
+def _generate(n, seed, as_of, error_rate, label_errors):
     rng = random.Random(seed)
     err_rng = random.Random(f"leadpolicy-workload-errors-{seed}")
     t0 = _parse_as_of(as_of)
@@ -366,9 +403,10 @@ def generate_leads(n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float 
     return leads
 
 
-def write_jsonl(path, n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float = 0.0) -> None:
+def write_jsonl(path, n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float = 0.0,
+                messy: bool = False) -> None:
     """Write `n` generated leads as JSON Lines to `path` ("-" or None: stdout)."""
-    leads = generate_leads(n, seed=seed, as_of=as_of, error_rate=error_rate)
+    leads = generate_leads(n, seed=seed, as_of=as_of, error_rate=error_rate, messy=messy)
     if path is None or str(path) == "-":
         _write(sys.stdout, leads)
     else:
@@ -406,13 +444,15 @@ def main(argv=None):
     ap.add_argument("--as-of", default=AS_OF)
     ap.add_argument("--error-rate", type=float, default=0.0)
     ap.add_argument("--stats", action="store_true", help="print workload statistics to stderr")
+    ap.add_argument("--messy", action="store_true",
+                    help="timestamps in many spellings (with and without zone, padded), more activities after as_of")
     args = ap.parse_args(argv)
     if args.n < 0 or not 0.0 <= args.error_rate <= 1.0:
         ap.error("n must be >= 0 and --error-rate within [0, 1]")
-    write_jsonl(args.output, args.n, seed=args.seed, as_of=args.as_of, error_rate=args.error_rate)
+    write_jsonl(args.output, args.n, seed=args.seed, as_of=args.as_of, error_rate=args.error_rate, messy=args.messy)
     if args.stats:
         s = stats(generate_leads(args.n, seed=args.seed, as_of=args.as_of, error_rate=args.error_rate,
-                                 label_errors=True))
+                                 label_errors=True, messy=args.messy))
         print(json.dumps(s), file=sys.stderr)
     return 0
 

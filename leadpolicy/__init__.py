@@ -79,33 +79,30 @@ class Policy:
         """Decide one lead. Raises LeadDataError for data that cannot be read."""
         return Decision(self._evaluate(fields, activities, as_of, previous_stage, lead_id))
 
-    def evaluate_many(self, leads: Iterable, as_of=None) -> Iterator[Union[Decision, LeadDataError]]:
-        """One Decision or one LeadDataError per lead (LANGUAGE.md section 8 shape), in order."""
-        from leadpolicy.semantics.runtime import read_as_of, split_lead
+    def evaluate_many(self, leads: Iterable, as_of=None, *, as_dicts: bool = False
+                      ) -> Iterator[Union[Decision, dict, LeadDataError]]:
+        """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
+        (LANGUAGE.md section 8 shape), in order. `as_of` is read once for the batch."""
+        from leadpolicy.semantics.runtime import split_lead
 
-        fixed = _micros_to_datetime(read_as_of(as_of))  # one "now" for the whole batch
-        evaluate = self._evaluate
+        module = self.module
+        now_utc, now = module._read_now(as_of)  # one "now" for the whole batch
+        decide = module._decide
         for index, lead in enumerate(leads):
             try:
                 if lead.__class__ is dict:  # the usual case, as json.loads gives it: no split_lead call
                     get = lead.get
-                    data = evaluate(get("fields"), get("activities"), fixed, get("stage"), get("id"))
+                    data = decide(get("fields"), get("activities"), get("stage"), get("id"), now_utc, now)
                 else:
                     lead_id, fields, activities, previous = split_lead(lead, index)
-                    data = evaluate(fields, activities, fixed, previous, lead_id)
+                    data = decide(fields, activities, previous, lead_id, now_utc, now)
             except LeadDataError as error:
                 yield error
                 continue
-            yield Decision(data)
+            yield data if as_dicts else Decision(data)
 
     def __repr__(self) -> str:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
-
-
-def _micros_to_datetime(micros: int):
-    from datetime import datetime, timedelta, timezone
-
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
 
 
 def compile_source(source: str, path: str = "<memory>"):

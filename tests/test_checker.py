@@ -141,3 +141,119 @@ def test_warnings_do_not_block() -> None:
 def test_disqualified_in_any_case_cannot_name_a_stage() -> None:
     result = check(parse(HEAD + "stages { lead  Disqualified when true }"))
     assert [d.code for d in result.errors] == ["reserved-stage"]
+
+
+@pytest.mark.parametrize(
+    ("members", "code", "fix"),
+    [
+        ('(" Gold", silver)', "padded-member", '`one of ("Gold", silver)`'),
+        ('("Gold ", silver)', "padded-member", '`one of ("Gold", silver)`'),
+        ('("", silver)', "blank-member", "`one of (silver)`"),
+        ('("  ", silver)', "blank-member", "`one of (silver)`"),
+    ],
+)
+def test_blank_or_padded_enum_members_are_errors_with_the_trimmed_fix(members: str, code: str, fix: str) -> None:
+    result = check(parse(HEAD + f"fields {{ tier one of {members} }}\nstages {{ lead mql when tier = silver }}\n", "t.policy"))
+    [error] = result.errors
+    assert error.code == code
+    assert fix in error.help
+
+
+def test_inner_spaces_in_an_enum_member_are_fine() -> None:
+    result = check(parse(HEAD + 'fields { tier one of ("Closed Won", silver) }\nstages { lead mql when tier = silver }\n'))
+    assert result.ok and not result.warnings
+
+
+def test_a_policy_testing_a_padded_member_is_an_error_not_a_silent_failure() -> None:
+    import leadpolicy
+
+    text = HEAD + (
+        'fields { tier one of (" Gold", silver) }\n'
+        'stages { lead mql when tier = silver }\n'
+        'test "gold" { as of 2026-01-01 fields { tier: " Gold" } expect stage lead }\n'
+    )
+    with pytest.raises(leadpolicy.PolicyError) as raised:
+        leadpolicy.loads(text)
+    assert "padded-member" in {d.code for d in raised.value.diagnostics}
+
+
+def test_a_field_after_or_inside_where_gets_the_fix_in_the_users_words() -> None:
+    result = check(
+        parse(
+            HEAD + "fields { is_partner boolean }\nactivities { page_view (path text) }\n"
+            'stages { lead mql when did page_view where path = "/pricing" or is_partner }\n'
+        )
+    )
+    [error] = result.errors
+    assert error.help.endswith('`(did page_view where path = "/pricing") or is_partner`')
+
+
+@pytest.mark.parametrize(
+    ("condition", "fix"),
+    [('ok = "yes"', "write `ok`"), ('ok != "yes"', "write `not ok`"), ('ok = "no"', "write `not ok`"), ("ok = 1", "write `ok`")],
+)
+def test_a_boolean_compared_with_a_string_suggests_the_boolean_itself(condition: str, fix: str) -> None:
+    [error] = checked("stages { lead  mql when " + condition + " }").errors
+    assert error.code == "type-mismatch" and "the boolean field `ok`" in error.message
+    assert error.help.endswith(fix)
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ('stages { lead  mql when true }\nfit { "Big": +10 when mql }', "the stage `mql` cannot be used in the fit rule `Big`"),
+        ('stages { lead  mql when true }\ndisqualify { "Spam": when budget > 1 and mql and engagement > 1 and grade = A }', None),
+        ("stages { lead  mql when did visit where budget > 3 }", "`budget`"),
+    ],
+)
+def test_not_allowed_messages_name_the_thing_and_the_place(body: str, named) -> None:
+    result = checked(body)
+    if named is None:
+        assert result.ok
+    else:
+        assert any(named in d.message for d in result.errors), [d.message for d in result.errors]
+
+
+@pytest.mark.parametrize(
+    ("bands", "unreachable"),
+    [
+        ("B when fit >= 10  A when fit >= 20  C otherwise", "A"),
+        ("B when fit > 10  A when fit >= 20", "A"),
+        ("B when true  A when fit >= 20", "A"),
+        ("B when fit >= 10 or engagement > 5  A when fit >= 20 and budget > 3", "A"),
+        ("A when fit >= 20  B when fit >= 10  C otherwise", None),
+        ("A when fit > 20  B when fit >= 20", None),
+        ("A when fit >= 20  B when fit > 20", "B"),
+        ("A when fit < 10  B when fit <= 10", None),
+        ("A when fit < 10  B when fit < 5", "B"),
+        ("A when fit >= 10 and engagement >= 10  B when fit >= 10", None),
+    ],
+)
+def test_a_grade_band_an_earlier_one_always_covers_is_a_warning(bands: str, unreachable) -> None:
+    text = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n" + 'fit { "F": +30 when budget > 1 }\n'
+    text += 'activities { demo }\nengagement { "D": +10 per demo max 20 }\n'
+    result = check(parse(text + "grades { " + bands + " }\n"))
+    assert result.ok
+    found = [d for d in result.warnings if d.code == "unreachable-grade"]
+    if unreachable is None:
+        assert not found
+    else:
+        assert [d.message.split("`")[1] for d in found] == [unreachable]
+
+
+def test_a_test_without_as_of_warns_only_when_time_matters() -> None:
+    timeless = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"
+    timeless += 'test "t" { fields { budget: 3 } expect stage mql }\n'
+    assert not check(parse(timeless)).warnings
+    timed = HEAD + "fields { created date }\nstages { lead mql when days since created < 30 }\n"
+    timed += 'test "t" { fields { created: 2026-01-01 } expect stage mql }\n'
+    assert [d.code for d in check(parse(timed)).warnings] == ["test-without-as-of"]
+    pinned = timed.replace('test "t" { ', 'test "t" { as of 2026-01-10 ')
+    assert not check(parse(pinned)).warnings
+
+
+def test_expecting_the_same_thing_twice_is_a_warning() -> None:
+    text = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"
+    text += 'test "t" { fields { budget: 3 } expect stage mql expect grade A expect stage mql }\n'
+    result = check(parse(text.replace("expect grade A ", "")))
+    assert [d.code for d in result.diagnostics] == ["duplicate-test-item"]

@@ -4,13 +4,13 @@ installed console script in a subprocess."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import check_golden
 
 from leadpolicy.cli import main
 
@@ -18,7 +18,6 @@ ROOT = Path(__file__).parent.parent
 ACME = str(ROOT / "policies" / "acme.policy")
 LEAD = str(ROOT / "policies" / "acme.lead.json")
 GOLDEN = Path(__file__).parent / "golden" / "cli"
-UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
 
 
 def run(*args: str, input: str | None = None):
@@ -26,11 +25,7 @@ def run(*args: str, input: str | None = None):
 
 
 def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / name, text)
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -202,8 +197,8 @@ def test_test_with_a_check_error_is_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_console_script_runs_in_a_subprocess() -> None:
-    script = shutil.which("leadpolicy")
-    command = [script] if script else [sys.executable, "-m", "leadpolicy"]
+    beside = Path(sys.executable).with_name("leadpolicy")  # this environment's script, not one elsewhere on PATH
+    command = [str(beside)] if beside.is_file() else [sys.executable, "-m", "leadpolicy"]
     result = subprocess.run(
         command + ["eval", ACME, LEAD, "--as-of", "2026-11-22", "--json"],
         capture_output=True,

@@ -232,14 +232,8 @@ def test_the_source_does_not_depend_on_the_hash_seed(acme, tmp_path):
     assert outputs == {acme.source.encode("utf-8")}
 
 
-def test_golden_acme_module(acme):
-    if os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(acme.source, encoding="utf-8", newline="\n")
-    assert GOLDEN.exists(), "run with LEADPOLICY_UPDATE_GOLDEN=1 to write the golden file"
-    assert GOLDEN.read_text(encoding="utf-8") == acme.source, (
-        "the generated acme module changed; review the difference, then rewrite "
-        "tests/golden/acme_policy.py with LEADPOLICY_UPDATE_GOLDEN=1")
+def test_golden_acme_module(acme, golden):
+    golden(GOLDEN, acme.source)
 
 
 # ---------------------------------------------------------------- standard library only
@@ -662,7 +656,7 @@ demote {
 
 @pytest.mark.parametrize("name", list(SMALL))
 def test_small_policies_agree_with_the_reference(name):
-    from leadgen import leads_for  # tests/leadgen.py: messy CRM-style leads for a policy
+    from support.leadgen import leads_for  # tests/leadgen.py: messy CRM-style leads for a policy
 
     tree, source, module = build(SMALL[name])
     assert_safe_source(source)
@@ -734,3 +728,110 @@ def test_load_module_gives_a_fresh_module_each_time(acme):
     two = load_module(acme.source, "one")
     assert one is not two and one.evaluate is not two.evaluate
     assert "one" not in sys.modules
+
+
+# ---------------------------------------------------------------- timestamps: one syntax (LANGUAGE.md section 8)
+
+TIMES = """
+policy "times" version "1"
+fields { d date }
+activities { a }
+stages { s  t when did a within 3 days  u when days since d < 400 }
+engagement { "r": +1.5 per a within 30 days  decay 10% every 1 day }
+"""
+
+
+def _two_digits(low: int, high: int):
+    return st.integers(low, high).map(lambda v: f"{v:02d}")
+
+
+# Timestamps built from the pieces of the syntax, in range and just out of it, and
+# with near-miss separators, fractions, zones and padding.
+timestamp_texts = st.builds(
+    lambda year, month, day, time, pad_left, pad_right: pad_left + f"{year}-{month}-{day}" + time + pad_right,
+    year=st.one_of(st.integers(0, 9999).map(lambda v: f"{v:04d}"), st.sampled_from(["2026", "1970", "999", "20260"])),
+    month=st.one_of(_two_digits(1, 12), st.sampled_from(["00", "13", "1"])),
+    day=st.one_of(_two_digits(1, 31), st.sampled_from(["00", "32", "2"])),
+    time=st.one_of(
+        st.just(""),
+        st.builds(
+            lambda sep, hour, minute, second, fraction, zone: sep + hour + ":" + minute + second + fraction + zone,
+            sep=st.sampled_from(["T", "t", " ", "  ", "_", ""]),
+            hour=st.one_of(_two_digits(0, 23), st.sampled_from(["24", "25", "1"])),
+            minute=st.one_of(_two_digits(0, 59), st.sampled_from(["60", "5"])),
+            second=st.one_of(st.just(""), _two_digits(0, 59).map(lambda v: ":" + v), st.just(":60")),
+            fraction=st.one_of(st.just(""), st.text("0123456789", min_size=0, max_size=11).map(lambda v: "." + v)),
+            zone=st.one_of(
+                st.just(""),
+                st.builds(lambda space, z: space + z, space=st.sampled_from(["", " ", "  "]),
+                          z=st.one_of(
+                              st.sampled_from(["Z", "z", "UTC", "+", "+5", "+053"]),
+                              st.builds(lambda sign, h, sep, m: sign + h + sep + m,
+                                        sign=st.sampled_from(["+", "-"]),
+                                        h=st.one_of(_two_digits(0, 23), st.sampled_from(["24", "99"])),
+                                        sep=st.sampled_from([":", ""]),
+                                        m=st.one_of(st.just(""), _two_digits(0, 59), st.just("60")))))),
+        ),
+    ),
+    pad_left=st.sampled_from(["", "", " ", "\t"]),
+    pad_right=st.sampled_from(["", "", " ", "\n"]),
+)
+
+
+@pytest.fixture(scope="module")
+def times_policy():
+    tree, _, module = build(TIMES)
+    return tree, module
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(timestamp_texts, st.text(max_size=30)))
+def test_timestamp_text_reads_the_same_compiled_and_in_the_reference(times_policy, text):
+    tree, module = times_policy
+    as_of = "2026-11-22T10:00:00Z"
+    same_as_reference(tree, module, {"d": text}, [], as_of)
+    same_as_reference(tree, module, {}, [{"type": "a", "at": text}], as_of)
+    same_as_reference(tree, module, {}, [{"type": "a", "at": text}] * 2, "9999-12-31T23:59:59.999999")
+    same_as_reference(tree, module, {"d": "2026-01-01"}, [{"type": "a", "at": "2026-11-20"}], text)
+
+
+@pytest.mark.parametrize("text", [
+    "2026-11-21", "2026-11-21T10:30", "2026-11-21t10:30:05", "2026-11-21 10:30:05.123456789",
+    "2026-11-21T10:30:00 Z", "2026-11-21T10:30:00z", "2026-11-21T10:30:00+0530", "2026-11-21T10:30:00-02",
+    "2026-11-21T10:30:00+23:59", " 2026-11-21T10:30:00Z\n", "0001-01-01T00:00+01:00",
+    # rejected: data errors in both
+    "2026-W47-1", "20261120T103000Z", "2026-11-22T10", "2026-11-22T24:00", "2026-02-30", "2026-326",
+    "2026-11-22T10:30:00+24:00", "2026-11-22T10:30:00.1234567890", "2026-11-22Z",
+])
+def test_each_timestamp_form_compiled_as_in_the_reference(times_policy, text):
+    rejected = ("2026-W47-1", "20261120T103000Z", "2026-11-22T10", "2026-11-22T24:00", "2026-02-30", "2026-326",
+                "2026-11-22T10:30:00+24:00", "2026-11-22T10:30:00.1234567890", "2026-11-22Z")
+    _same_for_timestamp(times_policy, text, text.strip() not in rejected)
+
+
+@pytest.mark.parametrize("text", [
+    # 19 and 20 characters with the punctuation of the fast path (helpers._PLAIN_SHAPES)
+    "2026-11-21T10:00:0Z", "2026-11-21T10:00:00z", "2026-11-21t10:00:00", "2026-11-21 10:00:00Z",
+    "2026-11-21T23:59:60", "2026-11-21T24:00:00", "2026-11-21T10:00:00+", "2026-11-21T10:00:00 ",
+    "2026-11-21T1a:00:00", "2026-11-21T10:00:0a", "2026-11-21T1:00:000", "2026-02-29T10:00:00Z",
+    "2026-11-21T10:00:", "2026-11-21T10:00:0", "2026-11-21T10:00:00.", "+026-11-21T10:00:00",
+    "2026-11-21T10:00:00Z\n", "2026-11-21T10:00:00\u00a0",
+])
+def test_the_fast_timestamp_check_agrees_with_the_runtime(times_policy, text):
+    _same_for_timestamp(times_policy, text)
+
+
+def _same_for_timestamp(times_policy, text, accepted=None):
+    """Compiled and reference agree on `text` as a date field, an activity time and
+    as_of; and accept it exactly when the runtime's reader does (or `accepted` says)."""
+    from leadpolicy.semantics.runtime import instant_micros
+
+    tree, module = times_policy
+    if accepted is None:
+        accepted = instant_micros(text.strip()) is not None
+    as_of = "2026-11-22T10:00:00Z"
+    for lead in (({"d": text}, [], as_of), ({}, [{"type": "a", "at": text}], as_of),
+                 ({}, [{"type": "a", "at": "2026-11-20"}], text)):
+        result = same_as_reference(tree, module, *lead)
+        assert (result[0] == "decision") == accepted, (text, result)

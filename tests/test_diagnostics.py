@@ -7,23 +7,23 @@ diagnostics must equal `NAME.txt`. LEADPOLICY_UPDATE_GOLDEN=1 rewrites them.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from support.diagnostic_codes import codes_in_source
 
+from leadpolicy.check.catalog import BY_CODE, CATALOG, render_reference
 from leadpolicy.check.checker import check
 from leadpolicy.syntax.diagnostics import PolicyError, render, render_json
 from leadpolicy.syntax.parser import parse
 
 GOLDEN = Path(__file__).parent / "golden" / "diagnostics"
 CASES = sorted(GOLDEN.glob("*.policy"))
-UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
 
 
 def diagnose(path: Path):
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8", errors="surrogatepass")  # bad-character.policy holds a lone surrogate
     try:
         diagnostics = check(parse(text, path.name)).diagnostics
     except PolicyError as error:
@@ -32,39 +32,44 @@ def diagnose(path: Path):
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_rendered_text_is_pinned(path: Path) -> None:
+def test_rendered_text_is_pinned(path: Path, golden) -> None:
     diagnostics, text = diagnose(path)
-    rendered = render(diagnostics, text) + "\n"
-    golden = path.with_suffix(".txt")
-    if UPDATE:
-        golden.write_text(rendered, encoding="utf-8")
-    assert golden.exists(), f"missing golden {golden.name}; run with LEADPOLICY_UPDATE_GOLDEN=1"
-    assert rendered == golden.read_text(encoding="utf-8")
+    golden(path.with_suffix(".txt"), render(diagnostics, text) + "\n")
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_case_raises_the_code_it_is_named_after(path: Path) -> None:
     diagnostics, _ = diagnose(path)
-    code = re.sub(r"-(token|string|char|eof)$", "", path.stem)
+    code = re.sub(r"-(token|string|char|eof|reserved)$", "", path.stem)
     assert code in {d.code for d in diagnostics}
     for d in diagnostics:
         assert d.span is not None and d.line >= 1 and d.column >= 1
         assert d.message == d.message.rstrip(".") and d.message[:1] == d.message[:1].lower()
 
 
-def _codes_in_source() -> set[str]:
-    root = Path(__file__).parent.parent / "leadpolicy"
-    codes = set()
-    for name in ("check/checker.py", "syntax/parser.py"):
-        source = (root / name).read_text(encoding="utf-8")
-        codes |= set(re.findall(r'(?:error|warn|_Failed|Diagnostic)\(\s*"([a-z]+(?:-[a-z]+)+|[a-z]+-[a-z]+)"', source))
-    return codes
-
-
 def test_every_code_has_a_golden_case() -> None:
-    covered = {re.sub(r"-(token|string|char|eof)$", "", p.stem) for p in CASES}
-    missing = _codes_in_source() - covered
+    covered = {re.sub(r"-(token|string|char|eof|reserved)$", "", p.stem) for p in CASES}
+    missing = codes_in_source() - covered
     assert not missing, f"diagnostic codes without a golden case: {sorted(missing)}"
+
+
+def test_every_code_in_the_source_is_in_the_catalog() -> None:
+    missing = codes_in_source() - set(BY_CODE)
+    assert not missing, f"diagnostic codes missing from leadpolicy/check/catalog.py: {sorted(missing)}"
+
+
+def test_every_catalog_entry_is_used_and_has_its_golden_case() -> None:
+    unused = set(BY_CODE) - codes_in_source()
+    assert not unused, f"catalog entries no code reports: {sorted(unused)}"
+    for entry in CATALOG:
+        assert entry.severity in ("error", "warning")
+        assert (GOLDEN / f"{entry.example}.policy").exists(), entry.code
+        assert entry.title and entry.explanation and entry.fix
+
+
+def test_the_diagnostics_reference_is_generated_from_the_catalog(golden) -> None:
+    # stale: `python3 -m leadpolicy.check.catalog > docs/diagnostics.md` (or LEADPOLICY_UPDATE_GOLDEN=1)
+    golden(Path(__file__).parent.parent / "docs" / "diagnostics.md", render_reference(GOLDEN))
 
 
 def test_json_output_carries_code_severity_and_position() -> None:

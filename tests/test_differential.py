@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from leadgen import leads_for, policy_texts
+from support.leadgen import leads_for, policy_texts
 
 import leadpolicy
 from leadpolicy.check.checker import check

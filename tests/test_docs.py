@@ -8,7 +8,6 @@ Golden files live in tests/golden/docs/NAME.md. A missing or stale golden fails;
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -27,7 +26,6 @@ from leadpolicy.syntax.parser import parse
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = sorted((ROOT / "policies").glob("*.policy"))
 GOLDEN = ROOT / "tests" / "golden" / "docs"
-UPDATE = bool(os.environ.get("LEADPOLICY_UPDATE_GOLDEN"))
 
 
 def resolved(text: str, path: str = "t.policy") -> n.Policy:
@@ -393,16 +391,9 @@ def test_there_are_example_policies() -> None:
 
 
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.stem)
-def test_markdown_golden(path: Path) -> None:
+def test_markdown_golden(path: Path, golden) -> None:
     tree, source, shown = load(path)
-    text = docs.markdown(tree, source, shown)
-    golden = GOLDEN / f"{path.stem}.md"
-    if UPDATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-    if not golden.exists():
-        pytest.fail(f"no golden document {golden.relative_to(ROOT)}: run with LEADPOLICY_UPDATE_GOLDEN=1 to create it, then review it")
-    assert text == golden.read_text(encoding="utf-8"), f"{golden.relative_to(ROOT)} is stale: rerun with LEADPOLICY_UPDATE_GOLDEN=1 and review the diff"
+    golden(GOLDEN / f"{path.stem}.md", docs.markdown(tree, source, shown))
 
 
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.stem)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.diagnostic_codes import codes_in_source
 
 from leadpolicy.check.checker import check
 from leadpolicy.cli import main
@@ -124,9 +125,7 @@ def check_console_sample(body: str) -> None:
 
 
 def test_every_diagnostic_code_is_documented() -> None:
-    from test_diagnostics import _codes_in_source
-
     reference = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^### `([a-z-]+)`", reference, re.M))
-    missing = _codes_in_source() - documented
+    missing = codes_in_source() - documented
     assert not missing, f"codes missing from docs/diagnostics.md: {sorted(missing)}"

@@ -8,7 +8,6 @@ Golden pairs live in tests/golden/fmt: `NAME.policy` (or `NAME.tests`) and
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from policygen import examples, policies, policies_and_tests
+from support.policygen import examples, policies, policies_and_tests
 
 from leadpolicy.check.checker import check
 from leadpolicy.cli import main
@@ -26,7 +25,6 @@ from leadpolicy.tools.fmt import WIDTH, format_source, format_tests_source, form
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "fmt"
-UPDATE = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
 HEAD = 'policy "P" version "1"\n'
 
 
@@ -49,13 +47,10 @@ def test_there_are_golden_pairs_for_each_kind_of_input() -> None:
 
 
 @pytest.mark.parametrize("source", GOLDEN_INPUTS, ids=lambda p: p.name)
-def test_golden(source: Path) -> None:
+def test_golden(source: Path, golden) -> None:
     text = source.read_text(encoding="utf-8")
     formatted = format_text(text, str(source))
-    expected = source.with_name(source.name + ".formatted")
-    if UPDATE:
-        expected.write_text(formatted, encoding="utf-8")
-    assert formatted == expected.read_text(encoding="utf-8")
+    golden(source.with_name(source.name + ".formatted"), formatted)
     assert format_text(formatted, str(source)) == formatted
     assert tree(formatted, str(source)) == tree(text, str(source))
     assert comment_texts(formatted) == comment_texts(text)

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lark.exceptions import VisitError
-from leadgen import policy_texts
+from support.leadgen import policy_texts
 
 import leadpolicy
 from leadpolicy.check.checker import RESERVED

@@ -1,5 +1,5 @@
 """`leadpolicy lsp` end to end: a client process talking JSON-RPC over the
-server's standard input and output, as an editor does (tests/lsp_client.py).
+server's standard input and output, as an editor does (tests/support/lsp_client.py).
 
 Initialize; diagnostics at the right ranges and none after the fix; hover,
 completion, definition, references, rename, formatting, symbols and quick
@@ -20,7 +20,7 @@ import pytest
 
 pytest.importorskip("pygls", reason="the language server needs the `lsp` extra: pip install 'leadpolicy[lsp]'")
 
-from lsp_client import LspClient, LspError, apply_edits, position  # noqa: E402
+from support.lsp_client import LspClient, LspError, apply_edits, check_diagnostics, position  # noqa: E402
 
 from leadpolicy.cli.common import check_file  # noqa: E402
 from leadpolicy.tools.fmt import format_text  # noqa: E402
@@ -109,7 +109,7 @@ def test_every_invalid_example_gives_the_checks_diagnostics_over_the_wire(client
         path = workspace / "golden" / golden.name
         uris[client.open(path)] = path
     for uri, path in uris.items():
-        expected, _ = check_file(path)
+        expected = check_diagnostics(path)
         got = client.diagnostics(uri)
         assert sorted((d["code"], _lsp_range(d)) for d in got) == sorted((d.code, _range(d)) for d in expected), path.name
 
@@ -138,7 +138,7 @@ def test_half_written_text_never_stops_the_server(client: LspClient, workspace: 
 @pytest.fixture(scope="module")
 def acme(client: LspClient, workspace: Path) -> tuple[str, str]:
     path = workspace / "policies" / "acme.policy"
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8", errors="surrogatepass")
     uri = client.open(path, text)
     assert [d["code"] for d in client.diagnostics(uri)] == ["unused-field"]
     return uri, text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -55,3 +56,15 @@ def test_installed_package_loads_its_own_grammar(wheel: Path, tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith(str(tmp_path))
+
+
+def test_the_readme_quick_start_sets_up_its_own_virtual_environment() -> None:
+    """The two commands must work where the system Python refuses `pip install`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^python3 -m venv .*$", readme, re.M)
+    assert len(commands) == 2, commands
+    run_example, run_tests = commands
+    assert ".venv/bin/pip install -e . &&" in run_example and ".venv/bin/leadpolicy eval policies/acme.policy" in run_example
+    assert ".venv/bin/pip install -e '.[test]' &&" in run_tests and run_tests.endswith(".venv/bin/python -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert run_tests in ci, "CI must run the README's test command"

@@ -162,9 +162,13 @@ def test_spans_point_at_names_and_are_out_of_equality() -> None:
     assert spread.stages[1].condition.span.line == 9
 
 
-def test_reserved_words_parse_as_names_so_the_checker_can_explain() -> None:
-    policy = parse(HEAD + "fields { date date } stages { lead }")
-    assert policy.fields[0].name == "date"
+def test_a_reserved_word_is_never_a_name_and_the_parser_explains() -> None:
+    # was: reserved words parsed as names for the checker to explain; now the lexer never takes
+    # one for a name (issue 9 item 10), and the parser says the same at the word
+    with pytest.raises(PolicyError) as caught:
+        parse(HEAD + "fields { date date } stages { lead }")
+    (d,) = caught.value.diagnostics
+    assert d.code == "reserved-name" and "cannot name a field" in d.message and d.column == 10
 
 
 @pytest.mark.parametrize(
@@ -201,3 +205,47 @@ def test_quote_and_unquote_round_trip(value: str) -> None:
     assert unquote(quote(value)) == value
     policy = parse(f"policy {quote(value)} version \"1\" stages {{ lead }}")
     assert policy.name == value
+
+
+def test_a_lone_surrogate_is_a_policy_error_at_its_position() -> None:
+    import json
+
+    import leadpolicy
+
+    text = json.loads('"policy \\"P\\" version \\"1\\"\\nstages { lead\\n  mql when \\"\\ud800\\" = \\"x\\" }\\n"')
+    with pytest.raises(leadpolicy.PolicyError) as caught:
+        leadpolicy.loads(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("bad-character", 3, 13)
+    assert "U+D800" in diagnostic.message
+    caught.value.render().encode("utf-8")  # printable: the character is replaced in the shown line
+
+
+def test_the_shipped_parse_tables_match_the_grammar() -> None:
+    """leadpolicy/syntax/parse_tables.py is generated from the grammar (start-up speed);
+    regenerate it with `python -m leadpolicy.syntax.tables` after changing the grammar."""
+    from leadpolicy.syntax import parse_tables, tables
+    from leadpolicy.syntax.parser import grammar_text
+
+    assert parse_tables.GRAMMAR_SHA256 == tables.grammar_sha256(grammar_text()), "stale: run python -m leadpolicy.syntax.tables"
+
+
+def test_shipped_tables_and_a_parser_built_from_the_grammar_agree() -> None:
+    from pathlib import Path
+
+    from leadpolicy.syntax import tables
+    from leadpolicy.syntax.parser import grammar_text
+
+    shipped, built = tables.load(grammar_text()), tables.build(grammar_text())
+    for path in sorted(Path(__file__).resolve().parents[1].glob("policies/*.policy")):
+        text = path.read_text(encoding="utf-8")
+        assert shipped.parse(text, start="start") == built.parse(text, start="start")
+
+
+def test_stale_tables_fall_back_to_building_the_parser() -> None:
+    from leadpolicy.syntax import tables
+    from leadpolicy.syntax.parser import grammar_text
+
+    changed = grammar_text() + "\n// a comment changes the hash\n"
+    parser = tables.load(changed)
+    assert parser.parse('policy "P" version "1" stages { lead }', start="start").data == "start"

@@ -10,6 +10,7 @@ from leadpolicy.cli import (  # noqa: F401  (registers the commands)
     eval_cmd,
     fmt_cmd,
     lsp_cmd,
+    report_cmd,
     score_cmd,
     test_cmd,
 )

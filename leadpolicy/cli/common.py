@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import click
 
@@ -25,6 +25,42 @@ def policy_files(paths: Iterable[str]) -> list[Path]:
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+class FileProblem(click.ClickException):
+    """A file that cannot be read or written: one line naming it, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _reason(error: OSError) -> str:
+    if isinstance(error, IsADirectoryError):
+        return "it is a directory"
+    if isinstance(error, FileNotFoundError):
+        return "no such directory" if error.filename and not Path(str(error.filename)).exists() else "not found"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return error.strerror or str(error)
+
+
+def write_output(output: str, text: str, what: str) -> None:
+    """Write a command's text output to OUTPUT (`-`: standard output), atomically."""
+    from leadpolicy.tools.atomic import write_text_atomically
+
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        write_text_atomically(output, text)
+    except OSError as error:
+        target = Path(output)
+        if not target.parent.exists():
+            raise FileProblem(f"cannot write {output}: the folder {target.parent} does not exist") from None
+        raise FileProblem(f"cannot write {output}: {_reason(error)}") from None
+    click.echo(f"wrote {output} ({what})", err=True)
 
 
 def read_source(path: Path) -> str:

@@ -38,13 +38,20 @@ def _read_lead(source: str) -> dict:
 @as_of_option
 @click.option("--previous-stage", metavar="STAGE", help="The lead's stage before this evaluation (overrides its `stage`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
-def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previous_stage: Optional[str], as_json: bool) -> None:
+@click.option("--journey", is_flag=True, help="Replay the lead through time: each stage change, when and why.")
+def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previous_stage: Optional[str], as_json: bool,
+                 journey: bool = False) -> None:
     """Decide one lead (JSON: {"id", "fields", "activities", "stage"}) and explain it."""
     from leadpolicy.handoff.explain import explain
     from leadpolicy.semantics.runtime import split_lead
 
     policy = load_policy(policy_path)
     lead = _read_lead(lead_path)
+    if journey:
+        from leadpolicy.tools.report.journey import print_journey
+
+        print_journey(policy, lead, as_of, as_json)
+        return
     try:
         lead_id, fields, activities, stage = split_lead(lead, 0)
         if previous_stage is not None:

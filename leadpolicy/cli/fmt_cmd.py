@@ -10,7 +10,8 @@ import click
 
 from leadpolicy import PolicyError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import read_source, show_diagnostics
+from leadpolicy.cli.common import FileProblem, read_source, show_diagnostics
+from leadpolicy.tools.atomic import write_text_atomically
 
 
 def source_files(paths: Iterable[str]) -> list[Path]:
@@ -54,7 +55,10 @@ def fmt_command(paths: tuple[str, ...], check: bool) -> None:
             if check:
                 click.echo(f"would reformat {target}")
             else:
-                Path(target).write_text(formatted, encoding="utf-8")
+                try:
+                    write_text_atomically(target, formatted)
+                except OSError as error:
+                    raise FileProblem(f"cannot write {target}: {error.strerror or error}") from None
                 click.echo(f"reformatted {target}")
     sys.exit(1 if failed or (check and changed) else 0)
 

@@ -18,14 +18,15 @@ from typing import Callable, Optional
 
 from leadpolicy.handoff.english import duration, number
 from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.visitor import NodeVisitor
 
-DISQUALIFIED = "disqualified"
+DISQUALIFIED = n.DISQUALIFIED
 
 
 # ---------------------------------------------------------------- short criteria
 
 
-class Shorthand:
+class Shorthand(NodeVisitor):
     """A condition in a compact, formula-like form: one `visit_<NodeKind>` per node kind."""
 
     OPS = {"=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
@@ -33,11 +34,10 @@ class Shorthand:
     def __call__(self, e: n.Expr) -> str:
         return self.visit(e)
 
-    def visit(self, e: n.Expr) -> str:
-        method = getattr(self, "visit_" + type(e).__name__, None)
-        if method is None:
-            raise TypeError(f"no shorthand for {type(e).__name__}: the diagram needs a checked policy")
-        return method(e)
+    never_given = frozenset({"Name", "Paren"})  # the checker resolves names and drops parentheses
+
+    def generic_visit(self, node: n.Node, *args: object, **kwargs: object) -> str:
+        raise TypeError(f"no shorthand for {type(node).__name__}: the diagram needs a checked policy")
 
     def _grouped(self, e: n.Expr) -> str:
         text = self.visit(e)

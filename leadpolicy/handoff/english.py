@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.visitor import NodeVisitor
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def _literal(e: n.Expr) -> bool:
     return isinstance(e, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue))
 
 
-class English:
+class English(NodeVisitor):
     """Plain English for the conditions and rules of one resolved policy."""
 
     def __init__(self, policy: n.Policy):
@@ -395,11 +396,10 @@ class English:
 
     # ------------------------------------------------------------ the visitor
 
-    def visit(self, e: n.Expr) -> str:
-        method = getattr(self, "visit_" + type(e).__name__, None)
-        if method is None:
-            raise TypeError(f"no English for {type(e).__name__}: the documents need a checked policy")
-        return method(e)
+    never_given = frozenset({"Name", "Paren"})  # the checker resolves names and drops parentheses
+
+    def generic_visit(self, node: n.Node, *args: object, **kwargs: object) -> str:
+        raise TypeError(f"no English for {type(node).__name__}: the documents need a checked policy")
 
     def value(self, e: n.Expr) -> str:
         """An expression in the place of a value (one side of a comparison)."""

@@ -24,7 +24,8 @@ def reason_text(decision: dict) -> str:
     return f"disqualified by \"{rule}\""
 
 
-def points(value: float) -> str:
+def signed_score(value: float) -> str:
+    """A decision's points for people: sign and two decimals ("+12.50")."""
     return f"{value:+.2f}"
 
 
@@ -54,5 +55,5 @@ def explain(decision: dict, lead_id: object = None) -> str:
             detail = f"engagement, {count} activit{'y' if count == 1 else 'ies'}"
         else:
             detail = f"fit, {hit['group']}" if hit.get("group") else "fit"
-        lines.append(f"    {points(hit['points']):>9}  {hit['rule']:<{width}}  ({detail})")
+        lines.append(f"    {signed_score(hit['points']):>9}  {hit['rule']:<{width}}  ({detail})")
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from typing import Optional
 
 from leadpolicy.semantics import runtime
 from leadpolicy.syntax import nodes
+from leadpolicy.syntax.visitor import NodeVisitor
 
 __all__ = ["evaluate"]
 
@@ -99,8 +100,10 @@ def _read_lead(policy, fields, activities, as_of, previous_stage, lead_id) -> _L
 # ---------------------------------------------------------------- the evaluator
 
 
-class _Evaluator:
+class _Evaluator(NodeVisitor):
     """Evaluates expressions (`visit_<NodeClass>`, one per node kind) and decides the stage."""
+
+    prefix = "visit_"
 
     def __init__(self, policy: nodes.Policy, lead: _Lead):
         self.policy = policy
@@ -113,10 +116,10 @@ class _Evaluator:
 
     def value(self, node: nodes.Expr):
         """The value of an expression: float, str, int, bool or None (missing)."""
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is None:
-            raise TypeError(f"the reference interpreter cannot evaluate {type(node).__name__}")
-        return method(node)
+        return self.visit(node)
+
+    def generic_visit(self, node, *args, **kwargs):
+        raise TypeError(f"the reference interpreter cannot evaluate {type(node).__name__}")
 
     def holds(self, node: nodes.Expr) -> bool:
         """An expression used as a condition. A boolean field alone is `value is True`,
@@ -389,7 +392,7 @@ class _Evaluator:
         stage, reason = self.place(qualified)
 
         order = {name: index for index, name in enumerate(self.stage_names)}
-        order["disqualified"] = len(self.stage_names)
+        order[nodes.DISQUALIFIED] = len(self.stage_names)
         return {
             "policy": self.policy.name,
             "version": self.policy.version,
@@ -408,12 +411,12 @@ class _Evaluator:
         # Step 3: the first disqualify rule, in file order, whose condition holds.
         for rule in self.policy.disqualifications:
             if self.holds(rule.condition):
-                return "disqualified", _reason("disqualified", "disqualified", rule.name)
+                return nodes.DISQUALIFIED, _reason("disqualified", nodes.DISQUALIFIED, rule.name)
 
         # Step 4: no previous stage, previous disqualified, or qualified >= previous:
         # the qualified stage (a promotion or a fresh placement).
         previous = self.lead.previous_stage
-        if previous is None or previous == "disqualified" or qualified >= self.stage_names.index(previous):
+        if previous is None or previous == nodes.DISQUALIFIED or qualified >= self.stage_names.index(previous):
             return self.stage_names[qualified], _reason("qualified", self.stage_names[qualified], None)
 
         # Step 5: stages are sticky. Start at S = the previous stage and repeat.

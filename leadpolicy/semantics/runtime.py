@@ -21,12 +21,20 @@ _MICROS_PER_DAY = 86_400_000_000
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
+# The one timestamp syntax (LANGUAGE.md section 8): a date; or a date, `T`/`t`/one
+# space, HH:MM[:SS[.F]] (F: 1 to 9 digits) and optionally (after one space) a zone
+# Z, z, +HH:MM, +HHMM or +HH (or -). Ranges are checked after matching.
+_INSTANT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.]([0-9]{1,9}))?)?"
+    r"(?: ?(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?))?)?"
+)
 _SHOW_LIMIT = 60
 # members tuple -> {lower-cased member: index}; filled on first use of each tuple
 _INDEXES: dict = {}
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     """The value as a user would recognise it from their JSON, shortened."""
     if isinstance(value, str):
         text = value
@@ -74,6 +82,11 @@ class LeadDataError(ValueError):
         return {"field": self.field, "value": value, "message": str(self)}
 
 
+def datetime_from_micros(micros: int) -> datetime.datetime:
+    """The aware UTC datetime of microseconds since the epoch (the inverse of to_micros)."""
+    return datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(microseconds=micros)
+
+
 def to_micros(moment: "datetime.datetime | datetime.date") -> int:
     """Microseconds since the epoch; a naive datetime is UTC, a date is midnight UTC."""
     if isinstance(moment, datetime.datetime):
@@ -87,20 +100,49 @@ def to_micros(moment: "datetime.datetime | datetime.date") -> int:
     raise TypeError(f"expected a datetime or date, not {type(moment).__name__}")
 
 
+def instant_micros(text: str) -> int | None:
+    """Trimmed text in the one timestamp syntax as microseconds since the epoch, UTC;
+    None for any other text (an impossible date, hour 24, a zone of 24 hours or more)."""
+    match = _INSTANT.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, sign, zone_hours, zone_minutes = match.groups()
+    try:
+        days = datetime.date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
+    except ValueError:  # year 0, month 13, 2026-02-30, ...
+        return None
+    seconds = 0
+    if hour is not None:
+        hours, minutes = int(hour), int(minute)
+        seconds = int(second) if second is not None else 0
+        if hours > 23 or minutes > 59 or seconds > 59:
+            return None
+        seconds += (hours * 60 + minutes) * 60
+        if sign is not None:
+            offset_hours = int(zone_hours)
+            offset_minutes = int(zone_minutes) if zone_minutes is not None else 0
+            if offset_hours > 23 or offset_minutes > 59:
+                return None
+            offset = (offset_hours * 60 + offset_minutes) * 60
+            seconds += -offset if sign == "+" else offset  # local time minus its offset is UTC
+    micros = int(fraction[:6].ljust(6, "0")) if fraction is not None else 0  # truncated
+    return (days * 86_400 + seconds) * 1_000_000 + micros
+
+
 def parse_instant(value: object, field: str, lead_id: object = None) -> int:
-    """An ISO 8601 string, datetime or date as microseconds; anything else is an error."""
+    """A date or timestamp (text in the one syntax, a datetime or a date) as
+    microseconds; anything else is an error."""
     if isinstance(value, str):
-        text = value.strip()
+        text = str(value).strip()
         if not text:
             raise LeadDataError("no date or timestamp given (expected ISO 8601)",
                                 field=field, value=value, lead_id=lead_id)
-        try:
-            return to_micros(datetime.datetime.fromisoformat(text))
-        except ValueError:
-            pass
+        micros = instant_micros(text)
+        if micros is not None:
+            return micros
     elif isinstance(value, datetime.date):
         return to_micros(value)
-    raise LeadDataError(_NOT_ISO.format(_show(value)), field=field, value=value, lead_id=lead_id)
+    raise LeadDataError(_NOT_ISO.format(show_value(value)), field=field, value=value, lead_id=lead_id)
 
 
 def read_as_of(value: object) -> int:
@@ -120,7 +162,7 @@ def read_text(value: object, field: str, lead_id: object = None) -> str | None:
             return str(int(value))
         except ValueError:  # more digits than Python will print
             pass
-    raise LeadDataError(f"`{_show(value)}` is not text (expected a string)",
+    raise LeadDataError(f"`{show_value(value)}` is not text (expected a string)",
                         field=field, value=value, lead_id=lead_id)
 
 
@@ -142,7 +184,7 @@ def read_number(value: object, field: str, lead_id: object = None) -> float | No
             return number
     elif isinstance(value, str):
         return read_number(str(value), field, lead_id)
-    raise LeadDataError(f"cannot read `{_show(value)}` as a number", field=field, value=value, lead_id=lead_id)
+    raise LeadDataError(f"cannot read `{show_value(value)}` as a number", field=field, value=value, lead_id=lead_id)
 
 
 def read_boolean(value: object, field: str, lead_id: object = None) -> bool | None:
@@ -157,7 +199,7 @@ def read_boolean(value: object, field: str, lead_id: object = None) -> bool | No
             return answer
     elif type(value) is int and (value == 1 or value == 0):
         return value == 1
-    raise LeadDataError(f"`{_show(value)}` is not a yes/no value (use true, false, yes, no, 1 or 0)",
+    raise LeadDataError(f"`{show_value(value)}` is not a yes/no value (use true, false, yes, no, 1 or 0)",
                         field=field, value=value, lead_id=lead_id)
 
 
@@ -184,7 +226,7 @@ def read_enum(value: object, members: "tuple[str, ...]", field: str, lead_id: ob
         members = tuple(members)
     found = _index(members).get(key)
     if found is None:
-        raise LeadDataError(f"`{_show(value)}` is not one of {', '.join(members)}",
+        raise LeadDataError(f"`{show_value(value)}` is not one of {', '.join(members)}",
                             field=field, value=value, lead_id=lead_id)
     return found
 
@@ -203,7 +245,7 @@ def read_fields(raw: object, schema: tuple, lead_id: object = None) -> "dict[str
     if raw is None:
         raw = {}
     elif not isinstance(raw, Mapping):
-        raise LeadDataError(f"the fields must be a JSON object, not `{_show(raw)}`",
+        raise LeadDataError(f"the fields must be a JSON object, not `{show_value(raw)}`",
                             field="fields", value=raw, lead_id=lead_id)
     return _read_record(raw, schema, "", lead_id)
 
@@ -233,18 +275,18 @@ def read_activities(raw: object, types: dict, as_of: int,
             raise TypeError
         items = iter(raw)
     except TypeError:
-        raise LeadDataError(f"the activities must be a JSON array of objects, not `{_show(raw)}`",
+        raise LeadDataError(f"the activities must be a JSON array of objects, not `{show_value(raw)}`",
                             field="activities", value=raw, lead_id=lead_id) from None
     for number, item in enumerate(items, 1):
         if not isinstance(item, Mapping):
-            raise LeadDataError(f"activity #{number} is not a JSON object: `{_show(item)}`",
+            raise LeadDataError(f"activity #{number} is not a JSON object: `{show_value(item)}`",
                                 field="activities", value=item, lead_id=lead_id)
         name = item.get("type")
         if not isinstance(name, str) or not name.strip():
             if name is None or isinstance(name, str):
                 message = f"activity #{number} has no `type`"
             else:
-                message = f"activity #{number} has a `type` that is not text: `{_show(name)}`"
+                message = f"activity #{number} has a `type` that is not text: `{show_value(name)}`"
             raise LeadDataError(message, field="type", value=name, lead_id=lead_id)
         declared = types.get(name.strip().lower())
         if declared is None:
@@ -272,7 +314,7 @@ def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: objec
         found = _index(names).get(key)
         if found is not None:
             return names[found]
-    raise LeadDataError(f"`{_show(value)}` is not a stage of this policy (use {', '.join(names)})",
+    raise LeadDataError(f"`{show_value(value)}` is not a stage of this policy (use {', '.join(names)})",
                         field="previous_stage", value=value, lead_id=lead_id)
 
 
@@ -292,7 +334,7 @@ def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str
 def split_lead(lead: object, index: int) -> "tuple[object, object, object, object]":
     """A batch lead (LANGUAGE.md section 8) as (id, fields, activities, previous stage)."""
     if not isinstance(lead, Mapping):
-        raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{_show(lead)}`)",
+        raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{show_value(lead)}`)",
                             value=lead)
     get = lead.get
     return get("id"), get("fields"), get("activities"), get("stage")

@@ -7,6 +7,7 @@ backticks, always a span, and a `help:` line that says what to do.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
@@ -96,21 +97,26 @@ class PolicyError(Exception):
         return render(self.diagnostics, self.source)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _sort_key(d: Diagnostic):
     return (d.path, d.span.start if d.span else -1, d.severity != "error")
 
 
-def render_one(d: Diagnostic, source: str) -> str:
-    """rustc-style: headline, location, the source line, carets, help."""
+def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]] = None) -> str:
+    """rustc-style: headline, location, the source line, carets, help.
+    `source_lines` is `source.splitlines()`, when the caller already has it."""
     lines = [f"{d.severity}[{d.code}]: {d.message}"]
     pad = " "
     if d.span is None:
         lines.append(f"  --> {d.path}")
     else:
         lines.append(f"  --> {d.path}:{d.span.line}:{d.span.column}")
-        source_lines = source.splitlines()
+        if source_lines is None:
+            source_lines = source.splitlines()
         if 1 <= d.span.line <= len(source_lines):
-            text = source_lines[d.span.line - 1].expandtabs(1)
+            text = _LONE_SURROGATE.sub("\ufffd", source_lines[d.span.line - 1].expandtabs(1))  # always printable
             gutter = str(d.span.line)
             pad = " " * len(gutter)
             lines[-1] = f"{pad}--> {d.path}:{d.span.line}:{d.span.column}"
@@ -129,7 +135,8 @@ def render_one(d: Diagnostic, source: str) -> str:
 
 
 def render(diagnostics: Iterable[Diagnostic], source: str) -> str:
-    return "\n\n".join(render_one(d, source) for d in sorted(diagnostics, key=_sort_key))
+    source_lines = source.splitlines()  # once, not once per diagnostic: a big policy may have thousands
+    return "\n\n".join(render_one(d, source, source_lines) for d in sorted(diagnostics, key=_sort_key))
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:

@@ -2,9 +2,9 @@
 built on Pygments highlight ```policy blocks and `.policy`/`.tests` files.
 
 Registered through the `pygments.lexers` entry point (pyproject.toml), under
-the names `policy` and `leadpolicy`. The words of the language come from the
-grammar (`leadpolicy.syntax.keywords`), so a new keyword is highlighted
-without touching this file. Needs the `highlight` extra:
+the names `policy` and `leadpolicy`. The words of the language and their
+colours come from `leadpolicy.syntax.keywords` (the parser's list), so a new
+keyword is highlighted without touching this file. Needs the `highlight` extra:
 `pip install 'leadpolicy[highlight]'`; nothing else in leadpolicy imports it.
 """
 
@@ -25,10 +25,11 @@ from pygments.token import (
 )
 
 from leadpolicy.syntax.keywords import CATEGORIES
+from leadpolicy.syntax.nodes import IDENTIFIER
 
 __all__ = ["PolicyLexer"]
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_IDENT = IDENTIFIER.pattern
 _ALL_WORDS = sorted(set().union(*CATEGORIES.values()))
 
 

@@ -1,14 +1,13 @@
-"""The words of the language, read from the grammar (the one source of truth).
+"""The words of the language and how editors colour them.
 
-The checker's `RESERVED` list, the language server's completion and hover,
-the Pygments lexer and the VS Code grammar's test all agree with this set;
-`tests/test_highlight.py` proves the first and the last.
+The words themselves are the parser's `RESERVED_WORDS` (the one list: the
+lexer turns an identifier spelt like one into its keyword). The language
+server's completion, hover and rename, the Pygments lexer and the generated
+VS Code grammar take them from here; `tests/test_lsp_analysis.py` checks the
+list against the grammar's quoted words and the categories against the list.
 """
 
 from __future__ import annotations
-
-import re
-from functools import lru_cache
 
 __all__ = ["keywords", "CATEGORIES", "category"]
 
@@ -34,12 +33,11 @@ CATEGORIES: dict[str, frozenset[str]] = {
 }
 
 
-@lru_cache(maxsize=1)
 def keywords() -> frozenset[str]:
-    """Every word the grammar spells out in quotes (`"when"`, `"did"`, ...)."""
-    from leadpolicy.syntax.parser import grammar_text
+    """Every word of the language (`when`, `did`, ...): never a name."""
+    from leadpolicy.syntax.parser import RESERVED_WORDS
 
-    return frozenset(re.findall(r'"([A-Za-z_]+)"', grammar_text()))
+    return RESERVED_WORDS
 
 
 def category(word: str) -> str:

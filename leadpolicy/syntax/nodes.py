@@ -8,6 +8,7 @@ resolve pass replaces every `Name` with what it means (`FieldRef`, `PropRef`,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Iterator, Optional
 
@@ -40,7 +41,12 @@ class Node:
 
 # ---------------------------------------------------------------- shared pieces
 
+# The one home of names the language fixes (the grammar spells them too; the
+# runtime, embedded into compiled modules alone, keeps its own literal copies).
+DISQUALIFIED = "disqualified"  # the reserved state of a disqualified lead
 UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 604800}
+UNIT_NAMES = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the grammar's IDENT
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Optional
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from leadpolicy.semantics.runtime import to_micros
@@ -27,7 +25,8 @@ GRAMMAR_FILE = "leadpolicy.lark"
 
 def grammar_path():
     """The grammar shipped inside the package; in a source checkout, grammar/ beside it."""
-    packaged = resources.files("leadpolicy").joinpath("grammar", GRAMMAR_FILE)
+    # Plain paths, not importlib.resources: that import alone costs start-up time.
+    packaged = Path(__file__).resolve().parents[1] / "grammar" / GRAMMAR_FILE
     if packaged.is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
@@ -39,14 +38,44 @@ def grammar_text() -> str:
 
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=True,
-        start=["start", "tests_file"],
-    )
+    """The LALR parser: from the shipped tables (syntax/tables.py says why), or built."""
+    from leadpolicy.syntax import tables
+
+    keyword_types: dict[str, str] = {}
+    parser = tables.load(grammar_text(), lexer_callbacks={"IDENT": _KeywordsAreNotNames(keyword_types)})
+    keyword_types.update(_keyword_types(parser))
+    return parser
+
+
+class _KeywordsAreNotNames:
+    """A lexer callback: an IDENT spelt like a word of the language becomes that word's keyword.
+    Lark's contextual lexer only turns a word into its keyword where the keyword may come next;
+    elsewhere (`x >= and`) it would pass it on as a name, and the error would show further on."""
+
+    def __init__(self, keyword_types: dict[str, str]):
+        self.keyword_types = keyword_types
+
+    def __call__(self, token: Token) -> Token:
+        kind = self.keyword_types.get(token.value)
+        if kind is not None:
+            token.type = kind
+        return token
+
+
+def _keyword_types(parser: Lark) -> dict[str, str]:
+    """Each reserved word -> the terminal the grammar spells it with (`and` -> AND, `hours` -> UNIT)."""
+    types: dict[str, str] = {}
+    for terminal in parser.terminals:
+        if terminal.pattern.type == "str" and terminal.pattern.value in RESERVED_WORDS:
+            types[terminal.pattern.value] = terminal.name
+    for terminal in parser.terminals:
+        if terminal.pattern.type == "re" and terminal.name != "IDENT":
+            for word in RESERVED_WORDS - set(types):
+                if re.fullmatch(terminal.pattern.value, word):
+                    types[word] = terminal.name
+    for word in RESERVED_WORDS - set(types):
+        types[word] = "RESERVED_WORD"  # a word the grammar does not spell yet: never a name all the same
+    return types
 
 
 # ---------------------------------------------------------------- comments
@@ -92,7 +121,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 24 else text[:20] + "..."
 
 
-_UNITS = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
+_UNITS = n.UNIT_NAMES
 
 
 class _Failed(Exception):
@@ -144,7 +173,7 @@ def _whole(token: Token, what: str) -> int:
 
 
 @v_args(meta=True)
-class _Builder(Transformer):
+class _Builder(Transformer_NonRecursive):
     """Turns Lark's tree into `nodes`. Run after parsing, so `meta` is filled in."""
 
     # -- header and blocks
@@ -606,7 +635,100 @@ def _describe_token(token: Token) -> str:
     return f"`{token}`"
 
 
+# The words of the language (LANGUAGE.md section 2). The grammar's IDENT never matches one of
+# them, so a reserved word where a name could stand is always an error at the word itself.
+RESERVED_WORDS = frozenset(
+    """and or not in when per where within max did no activity at least times starts ends with contains
+    is missing present true false one of text number boolean date decay every otherwise since policy
+    version owner fields activities stages engagement fit grades grade demote disqualify test expect
+    as ago previous stage hit change hour hours day days week weeks""".split()
+)
+
+# What a name directly inside `KEYWORD {` declares (for `reserved-name`).
+_DECLARED_IN = {"fields": "field", "activities": "activity", "stages": "stage", "fit": "group", "grades": "grade"}
+# After these, a name would be an operand: a value is what is missing.
+_OPERATORS = frozenset(
+    "= != < <= > >= + - * ( , and or not in when where with contains is of since at least".split()
+)
+
+
+def _open_bracket(stack: list, end: int) -> tuple[int, Optional[str]]:
+    """The innermost unclosed `{` or `(` on the parser's stack before `end`, and the word before it.
+    Closed brackets have been reduced into subtrees by then, so a bracket token left there is open."""
+    for index in range(end - 1, -1, -1):
+        item = stack[index]
+        if isinstance(item, Token) and item in ("{", "("):
+            before = stack[index - 1] if index else None
+            return index, str(before) if isinstance(before, Token) else None
+    return -1, None
+
+
+def _declared_here(stack: list) -> Optional[str]:
+    """What a name at this point of a declaration would declare, or None (an operand, a reference)."""
+    previous = str(stack[-1]) if stack and isinstance(stack[-1], Token) else None
+    index, keyword = _open_bracket(stack, len(stack))
+    if index < 0:
+        return None
+    if stack[index] == "(":
+        if previous not in ("(", ","):
+            return None
+        if keyword == "of" and index >= 2 and stack[index - 2] == "one":
+            return "enum member"
+        outer, outer_keyword = _open_bracket(stack, index)
+        return "property" if outer >= 0 and stack[outer] == "{" and outer_keyword == "activities" else None
+    if previous in _OPERATORS:
+        return None
+    return _DECLARED_IN.get(keyword or "")
+
+
+def _reserved_word_diagnostic(error: UnexpectedToken, path: str) -> Diagnostic:
+    token = error.token
+    word = str(token)
+    span = Span.from_token(token)
+    stack = list(getattr(getattr(error.interactive_parser, "parser_state", None), "value_stack", None) or [])
+    what = _declared_here(stack)
+    if what == "enum member":
+        return Diagnostic(
+            "reserved-name",
+            "error",
+            f"`{word}` is a word of the language and cannot be an enum member as it stands",
+            span,
+            f'write the member as a string: `"{word}"`',
+            path,
+        )
+    if what is not None:
+        suffix = "stage" if what == "stage" else "value"
+        return Diagnostic(
+            "reserved-name",
+            "error",
+            f"`{word}` is a word of the language and cannot name a {what}",
+            span,
+            f"choose another name, such as `{word}_{suffix}`",
+            path,
+        )
+    previous = stack[-1] if stack else None
+    value = "NUMBER" in error.expected
+    wanted = "a value" if value else "a name"
+    message = f"expected {wanted} after `{previous}`" if isinstance(previous, Token) else f"unexpected `{word}`"
+    example = "a number, a string, a field or a score" if value else "a name that is not a word of the language"
+    return Diagnostic(
+        "syntax-error",
+        "error",
+        message,
+        span,
+        f"`{word}` is a word of the language, never a name: write {example} here",
+        path,
+    )
+
+
 def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    if (
+        isinstance(error, UnexpectedToken)
+        and error.token.type != "$END"
+        and str(error.token) in RESERVED_WORDS
+        and "IDENT" in (error.expected or ())
+    ):
+        return _reserved_word_diagnostic(error, path)
     line, column = max(error.line, 1), max(error.column, 1)
     if isinstance(error, UnexpectedCharacters):
         char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
@@ -669,6 +791,29 @@ MAX_NESTING = 64  # conditions and arithmetic nested deeper than this are refuse
 MAX_PARSE_DEPTH = 2_000  # Lark tree levels (a long `or` chain is deep there, flat in the AST)
 
 
+_CHAINS = frozenset({"or_", "and_"})
+
+
+def _flatten_chains(tree: Tree) -> None:
+    """Make each `a or b or c ...` (and each `and` chain) one node with every operand
+    as a child, in place. LALR builds such a chain as a left spine one level per
+    operator, so a 50,000-member list of `or`ed tests would otherwise be 50,000
+    levels deep. Iterative, and linear in the size of the tree."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.data in _CHAINS:
+            operands: list = []
+            current = node
+            while isinstance(current, Tree) and current.data == node.data:
+                operands.extend(reversed(current.children[1:]))
+                current = current.children[0]
+            operands.append(current)
+            operands.reverse()
+            node.children = operands
+        stack.extend(child for child in node.children if isinstance(child, Tree))
+
+
 def _too_deep(tree: Tree) -> Optional[Tree]:
     """The first subtree nested deeper than the back ends promise to handle, or None.
     Iterative, so that a hostile input cannot exhaust the stack here."""
@@ -712,26 +857,47 @@ def _nesting_error(span: Optional[Span], path: str, text: str, message: str) -> 
     )
 
 
+# A lone surrogate (text decoded from JSON, or with surrogateescape) is no
+# character at all: it cannot even be written out as UTF-8.
+_BAD_CHARACTER = re.compile("[\ud800-\udfff]")
+
+
+def _bad_character(text: str, path: str) -> Optional[PolicyError]:
+    found = _BAD_CHARACTER.search(text)
+    if found is None:
+        return None
+    offset = found.start()
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    what = f"a lone surrogate U+{ord(found.group()):04X}"
+    span = Span(line, column, line, column + 1, offset, offset + 1)
+    return PolicyError(
+        [Diagnostic("bad-character", "error", f"the text holds {what}, which a policy cannot contain", span,
+                    "remove it or retype the text around it; policy files are UTF-8 text", path)],
+        text,
+    )
+
+
 def _parse(text: str, path: str, start: str):
+    bad = _bad_character(text, path)
+    if bad is not None:
+        raise bad
     try:
         tree = lark_parser().parse(text, start=start)
     except UnexpectedInput as error:
         raise PolicyError([_syntax_diagnostic(error, text, path)], text) from None
+    _flatten_chains(tree)
     deep = _too_deep(tree)
     if deep is not None:
         raise _nesting_error(_span(deep.meta), path, text, "this condition is too long or nested too deeply to read")
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20_000))  # the transformer recurses once per tree level
     try:
-        result = _Builder().transform(tree)
+        result = _Builder().transform(tree)  # non-recursive: the process recursion limit is never touched
     except Exception as error:  # VisitError wraps what the callbacks raised
         original = getattr(error, "orig_exc", error)
         if isinstance(original, _Failed):
             code, message, span, help_ = original.diagnostic
             raise PolicyError([Diagnostic(code, "error", message, span, help_, path)], text) from None
         raise
-    finally:
-        sys.setrecursionlimit(limit)
     depth, deepest = _expression_depth(result if isinstance(result, n.Node) else n.Block("tests", result))
     if depth > MAX_NESTING:
         raise _nesting_error(deepest.span, path, text, f"this condition nests more than {MAX_NESTING} levels deep")

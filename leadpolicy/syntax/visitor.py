@@ -41,6 +41,9 @@ class NodeVisitor:
     prefix: ClassVar[str] = "visit_"
     # Node kinds this walker is never given (documented, and excused by the exhaustive test).
     never_given: ClassVar[frozenset[str]] = frozenset()
+    # False for a traversal that handles every kind in its own generic_visit (it
+    # collects facts rather than translating): then no per-kind methods are owed.
+    exhaustive: ClassVar[bool] = True
 
     def visit(self, node: n.Node, *args: Any, **kwargs: Any) -> Any:
         method = getattr(self, self.prefix + type(node).__name__, None)
@@ -54,5 +57,7 @@ class NodeVisitor:
     @classmethod
     def missing_kinds(cls, kinds: frozenset[str] | None = None) -> list[str]:
         """Expression kinds this walker has no method for and does not excuse."""
+        if not cls.exhaustive:
+            return []
         wanted = expression_kinds() if kinds is None else kinds
         return sorted(k for k in wanted - cls.never_given if not hasattr(cls, cls.prefix + k))

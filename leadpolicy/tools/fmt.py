@@ -89,6 +89,7 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.parser import number_value, parse, parse_tests, quote, unquote
+from leadpolicy.syntax.visitor import NodeVisitor
 
 __all__ = ["format_source", "format_tests_source", "format_text", "WIDTH"]
 
@@ -113,8 +114,8 @@ _LEX = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _NUMBER = re.compile(r"\d(?:_?\d)*(?:\.\d(?:_?\d)*)?")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_UNITS = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
+_IDENT = n.IDENTIFIER
+_UNITS = n.UNIT_NAMES
 
 
 @dataclass(frozen=True)
@@ -734,7 +735,7 @@ def render_row(row: Row, out: Out, cols: Sequence[Optional[int]], gaps: Sequence
 # ---------------------------------------------------------------- the tree -> the document
 
 
-class _Builder:
+class _Builder(NodeVisitor):
     """Makes the layout document from the tree, creating tokens in printing order."""
 
     def __init__(self) -> None:
@@ -795,12 +796,14 @@ class _Builder:
 
     # -- conditions
 
+    prefix = "c_"
+
     def cond(self, e: n.Expr, closed: bool = False) -> Doc:
         """`closed`: more of the condition follows this one (`and ...`, `or ...`),
         so a `did X where ...` in it must not stay open (see `c_Did`)."""
         if isinstance(e, (n.And, n.Or, n.Not, n.Did)):
-            return getattr(self, "c_" + type(e).__name__)(e, closed)
-        return getattr(self, "c_" + type(e).__name__)(e)
+            return self.visit(e, closed)
+        return self.visit(e)
 
     def _chain(self, e, op: str, closed: bool) -> Chain:
         first = self.cond(e.operands[0], closed=True)

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional
 
-from leadpolicy.semantics.runtime import _show
+from leadpolicy.semantics.runtime import show_value
 
 __all__ = ["CHUNK_BYTES", "CHUNK_LEADS", "ROW_COLUMNS", "CHANGES", "Scorer", "Summary", "score_stream", "default_jobs",
            "jsonl_chunks", "jsonl_ranges", "csv_chunks"]
@@ -226,7 +226,7 @@ class Scorer:
                 continue
             try:
                 if lead.__class__ is not dict:
-                    raise DataError(f"line {number} is not a JSON object: `{_show(lead)}`", value=lead)
+                    raise DataError(f"line {number} is not a JSON object: `{show_value(lead)}`", value=lead)
                 get = lead.get
                 lead_id = get("id")
                 decision = evaluate(get("fields"), get("activities"), as_of, get("stage"), lead_id)

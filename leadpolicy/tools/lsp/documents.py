@@ -87,10 +87,16 @@ def is_tests_path(path: str) -> bool:
 
 
 def read_disk(path: str) -> Optional[str]:
+    """A file's text, or None when there is none. Bytes that are not UTF-8 become lone
+    surrogates, which the parser reports (`bad-character`) instead of the file seeming absent."""
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        data = Path(path).read_bytes()
+    except OSError:
         return None
+    try:
+        return data.decode("utf-8-sig", errors="surrogatepass")
+    except UnicodeDecodeError:
+        return data.decode("utf-8-sig", errors="surrogateescape")
 
 
 def analyse_path(path: str, read: Reader = read_disk, encoding: str = "utf-16") -> Unit:

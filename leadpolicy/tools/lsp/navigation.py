@@ -7,17 +7,16 @@ nor do two activities' properties of the same name.
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.nodes import IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
 from leadpolicy.tools.lsp.symbols import Occurrence
 
 Location = tuple[str, Span]  # (path, span)
 
 RENAMABLE = {"field", "activity", "property", "stage", "group", "rule", "grade", "member"}
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class RenameError(Exception):
@@ -59,8 +58,10 @@ def prepare_rename(unit: Unit, path: str, offset: int) -> Optional[tuple[Span, s
 
 def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[tuple[Span, str]]]:
     """The edits, per file, that rename the name under the cursor everywhere."""
-    from leadpolicy.check.checker import RESERVED
+    from leadpolicy.syntax.keywords import keywords
     from leadpolicy.syntax.parser import quote
+
+    reserved = keywords()
 
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None or occurrence.key[0] not in RENAMABLE:
@@ -80,12 +81,12 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
         name = new_name[1:-1] if len(new_name) >= 2 and new_name[0] == new_name[-1] == '"' else new_name
         if not name.strip() or name != name.strip():
             raise RenameError("an enum member cannot be blank or have spaces around it")
-        text = name if _IDENT.match(name) and name not in RESERVED else quote(name)
+        text = name if IDENTIFIER.fullmatch(name) and name not in reserved else quote(name)
     else:
         name = new_name
-        if not _IDENT.match(name):
+        if not IDENTIFIER.fullmatch(name):
             raise RenameError(f"`{name}` is not a name: use letters, digits and `_`, starting with a letter or `_`")
-        if name in RESERVED:
+        if name in reserved:
             raise RenameError(f"`{name}` is a word of the language and cannot be a name")
         if kind == "stage" and name.lower() == "disqualified":
             raise RenameError("`disqualified` is reserved for the disqualified state")

@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
 
 Position = tuple[int, int]  # (line, UTF-16 column), both from 0
@@ -112,16 +111,6 @@ def span_of(index: LineIndex, start: int, end: int) -> Span:
     line, column = index.line_column(start)
     end_line, end_column = index.line_column(end)
     return Span(line, column, end_line, end_column, start, end)
-
-
-def innermost(root: n.Node, line1: int, column1: int) -> list[n.Node]:
-    """The nodes whose spans hold the position, outermost first."""
-    path: list[n.Node] = []
-    node: Optional[n.Node] = root
-    while node is not None:
-        path.append(node)
-        node = next((c for c in node.children() if span_contains(c.span, line1, column1)), None)
-    return path
 
 
 # ---------------------------------------------------------------- a light tokenizer

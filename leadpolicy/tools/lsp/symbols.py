@@ -91,6 +91,7 @@ class _Indexer(NodeVisitor):
     """Walks a policy (or test blocks) and records each name it meets."""
 
     prefix = "index_"
+    exhaustive = False  # a traversal: generic_visit walks every kind it has no method for
 
     def __init__(self, index: SymbolIndex, path: str, lines: LineIndex, policy: Optional[n.Policy]):
         self.index = index

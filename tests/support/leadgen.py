@@ -122,7 +122,7 @@ _PROP_NAMES = ["path", "form", "minutes", "title", "p", "q", "Path2", "None", "p
 _MEMBER_IDENTS = ["ic", "manager", "director", "vp", "cxo", "open", "won", "lost", "saas", "retail",
                   "Alpha", "beta", "GAMMA", "None_", "m_1"]
 _MEMBER_STRINGS = ["Closed Won", "no", "and", "true", "10", "1", "0", "İstanbul", "Straße", "x-y",
-                   "with \"quote\"", "back\\slash", "ünï", "%", "", "A b C"]
+                   "with \"quote\"", "back\\slash", "ünï", "%", "A b C"]  # a blank member is an error (blank-member)
 _LETTERS = ["A", "B", "C", "D", "E", "hot", "warm", "cold", "A1", "Z_"]
 _GROUPS = ["budget_g", "authority", "need", "timeline", "Champ", "meddic_x"]
 _OWNER_ROLES = ["marketing", "sales", "ops", "Legal"]
@@ -676,7 +676,9 @@ _BAD = {
                "\u0663", "1" * 400, float("inf")],
     "boolean": ["maybe", 2, 1.0, "Y", "on"],
     "enum": ["zzz_not_a_member", 3.5, True, 12345],
-    "date": ["yesterday", "2026-02-30", "11/20/2026", 20261122, True, "2026-11-22T25:00:00Z"],
+    "date": ["yesterday", "2026-02-30", "11/20/2026", 20261122, True, "2026-11-22T25:00:00Z",
+             "20261120T103000Z", "2026-W47-1", "2026-326", "2026-11-22T10", "2026-11-22T24:00",
+             "2026-11-22T10:00+24:00", "2026-11-22Z", "2026-11-22T10:00:00.", "2026-11-22T10:00:00.1234567890"],
 }
 
 
@@ -685,7 +687,7 @@ def _instant(draw, micros: int, allow_date: bool = True):
     a datetime (aware or naive) or, for a midnight, a date."""
     moment = _moment(micros)
     forms = ["iso_z", "iso_z", "iso_offset", "iso_naive", "datetime", "datetime_naive", "datetime_offset",
-             "iso_padded", "iso_basic", "datetime_utc_alias", "iso_space"]
+             "iso_padded", "iso_compact_zone", "datetime_utc_alias", "iso_space"]
     if allow_date and micros % MICROS_PER_DAY == 0:
         forms += ["date_text", "date"]
     form = _pick(draw, forms)
@@ -694,10 +696,17 @@ def _instant(draw, micros: int, allow_date: bool = True):
         return moment.isoformat().replace("+00:00", "Z")
     if form == "iso_padded":
         return _pick(draw, [" ", "\t", "  ", "\u3000"]) + moment.isoformat() + _pick(draw, ["", " ", "\n"])
-    if form == "iso_basic":  # 20261120T090000.000001+0530
+    if form == "iso_compact_zone":  # 2026-11-20t09:00:00.000001230 +0530, lower-case z, +HH
         local = moment.astimezone(offset)
-        text = local.strftime("%Y%m%dT%H%M%S") + (f".{local.microsecond:06d}" if local.microsecond else "")
-        return text + local.strftime("%z")
+        text = local.strftime("%Y-%m-%d") + _pick(draw, ["T", "t", " "]) + local.strftime("%H:%M:%S")
+        if local.microsecond:
+            text += f".{local.microsecond:06d}" + _pick(draw, ["", "0", "999"])  # 7-9 digits are truncated
+        zone = local.strftime("%z")
+        if zone in ("+0000", "-0000"):
+            zone = _pick(draw, ["z", "Z", "+00", "-00", "+0000"])
+        elif zone.endswith("00"):
+            zone = _pick(draw, [zone, zone[:3]])
+        return text + _pick(draw, ["", " "]) + zone
     if form == "iso_space":
         return moment.astimezone(offset).isoformat(sep=" ")
     if form == "datetime_utc_alias":  # equal to UTC, but not the `timezone.utc` object

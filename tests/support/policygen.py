@@ -1,6 +1,6 @@
 """Random valid policies, for hypothesis.
 
-    from policygen import policies, policies_and_tests, examples
+    from support.policygen import policies, policies_and_tests, examples
 
     @examples()
     @given(policies())

@@ -151,7 +151,7 @@ class LspClient:
 
     def open(self, path: Path, text: Optional[str] = None, version: int = 1) -> str:
         uri = path.as_uri()
-        text = path.read_text(encoding="utf-8") if text is None else text
+        text = path.read_text(encoding="utf-8", errors="surrogatepass") if text is None else text
         language = "leadpolicy"
         self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": language, "version": version, "text": text}})
         return uri
@@ -197,3 +197,24 @@ def apply_edits(text: str, edits: list[dict]) -> str:
     for edit in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
         text = text[: offset(edit["range"]["start"])] + edit["newText"] + text[offset(edit["range"]["end"]) :]
     return text
+
+
+def check_diagnostics(path: Path) -> list:
+    """What `leadpolicy check` reports for a policy file (and its `.tests`), the server's
+    expected answer. A file that is not UTF-8 (the CLI refuses it) is read as the server
+    reads it, its bad bytes as lone surrogates for the parser to report."""
+    from leadpolicy.cli.common import check_file
+    from leadpolicy.tools.lsp.documents import read_disk
+
+    try:
+        path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        from leadpolicy.check import check
+        from leadpolicy.syntax.diagnostics import PolicyError
+        from leadpolicy.syntax.parser import parse
+
+        try:
+            return check(parse(read_disk(str(path)), str(path))).diagnostics
+        except PolicyError as error:
+            return error.diagnostics
+    return check_file(path)[0]

@@ -1,0 +1,59 @@
+"""Emitter of the decision (LANGUAGE.md section 6): disqualification first; then
+promotion or a fresh placement; else the sticky previous stage and its demotions;
+and the decision dict of section 7."""
+
+from __future__ import annotations
+
+from leadpolicy.backends.python import source as s
+from leadpolicy.backends.python.context import Context
+
+
+def decision_section(ctx: Context) -> list[str]:
+    policy = ctx.policy
+    emitter = ctx.expressions
+    stages = policy.stages
+    lines = ["# ---- the decision (LANGUAGE.md section 6): disqualification first; then promotion",
+             "# or a fresh placement; else the sticky previous stage and its demotions"]
+    branches: list[tuple[str, list[str]]] = []
+    for rule in policy.disqualifications:
+        condition = emitter.condition(rule.condition).code
+        branches.append((f"{condition}:  # {s.at(rule)} {s.say(rule.name)}{emitter.notes()}",
+                         [f"stage = {s.lit(s.DISQUALIFIED)}", f"kind = {s.lit(s.DISQUALIFIED)}",
+                          f"rule = {s.lit(rule.name)}"]))
+    branches.append((f"previous is None or previous == {s.lit(s.DISQUALIFIED)} "
+                     "or qualified >= _STAGE_ORDER[previous]:",
+                     ["stage = _STAGE_NAMES[qualified]", "kind = 'qualified'", "rule = None"]))
+    if not policy.demotions:
+        held = ["stage = previous  # no demotion rules: the lead holds its stage", "kind = 'held'", "rule = None"]
+    else:
+        demotions: list[tuple[str, list[str]]] = []
+        for rule in policy.demotions:
+            source = ctx.analysis.stage(rule.source, rule)
+            target = ctx.analysis.stage(rule.target, rule)
+            if target >= source:
+                raise s.CompileError(f"{s.at(rule)}: demotion {s.say(rule.name)} does not go down")
+            condition = s.wrap(emitter.condition(rule.condition), s.NOT)
+            demotions.append((f"at == {source} and {condition}:", [
+                f"# {s.at(rule)} {s.say(rule.name)}: {s.say(stages[source].name)}"
+                f" -> {s.say(stages[target].name)}{emitter.notes()}",
+                f"rule = {s.lit(rule.name)}",
+                "at = qualified" if target == 0 else f"at = {target} if qualified < {target} else qualified"]))
+        held = ["at = _STAGE_ORDER[previous]", "rule = None", "while at > qualified:",
+                *s.indent(s.chain(demotions, ("", ["break"]), "no_demotion"), 1),
+                "stage = _STAGE_NAMES[at]",
+                "kind = 'held' if rule is None else 'demoted'"]
+    lines += s.chain(branches, ("", held), "undecided")
+    return lines + [
+        "return {",
+        "    'policy': POLICY_NAME,",
+        "    'version': POLICY_VERSION,",
+        "    'stage': stage,",
+        "    'previous_stage': previous,",
+        "    'change': change_of(previous, stage, _STAGE_ORDER),",
+        "    'engagement': engagement,",
+        "    'fit': fit,",
+        "    'grade': grade,",
+        "    'reason': {'kind': kind, 'stage': stage, 'rule': rule},",
+        "    'hits': hits,",
+        "}",
+    ]

@@ -1,0 +1,114 @@
+"""Helpers of every compiled module, embedded verbatim below the runtime.
+
+Everything after the marker line is copied into each module as it is; the
+imports above it give this file alone (linting, tests) the names the embedded
+copy finds already defined: the runtime's, and the template's `datetime` import. Each reader gives exactly its
+runtime reader's value (tests/test_compiler_helpers.py), faster for plain JSON.
+"""
+
+import datetime as _datetime_module
+
+from leadpolicy.semantics.runtime import parse_instant, re, read_as_of, read_boolean, read_date, read_enum, read_number
+
+# ---- embedded into every compiled module from here ----
+
+# Time. Activity times are compared with as_of minus each window, exactly as the
+# runtime's integer microseconds would be.
+_DATETIME = _datetime_module.datetime
+_TIMEDELTA = _datetime_module.timedelta
+_FROMISOFORMAT = _datetime_module.datetime.fromisoformat
+_UTC = _datetime_module.timezone.utc
+_EPOCH_UTC = _datetime_module.datetime(1970, 1, 1, tzinfo=_UTC)
+_EPOCH_NAIVE = _datetime_module.datetime(1970, 1, 1)
+_MICROSECOND = _TIMEDELTA(microseconds=1)
+# A naive datetime `t` (UTC) as an aware one: `_EPOCH_UTC + (t - _EPOCH_NAIVE)`, the
+# same instant, about ten times faster than `t.replace(tzinfo=_UTC)`.
+# The spellings of the one timestamp syntax (runtime._INSTANT) that fromisoformat
+# reads exactly as runtime.instant_micros does, once a final `z` is written `Z`:
+# fields in range; fromisoformat still rejects impossible dates.
+_ISO_SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?"
+    r"(?: ?(?:[Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?"
+).fullmatch
+# The characters at positions 4, 7, 10, 13, 16 and 19 (`text[4:20:3]`) of the
+# commonest spellings, YYYY-MM-DDTHH:MM:SS with `Z` or no zone (19 or 20 characters,
+# hour below 24): for such text fromisoformat succeeds exactly when the one syntax
+# does, with the same instant, and the check is cheaper than _ISO_SHAPE.
+_PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::Z"})
+# The runtime's answers for the boolean words, trimmed and lower-cased.
+_BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
+
+
+def _read_now(as_of):
+    """(now_utc, now) for evaluate's as_of: the instant as an aware UTC datetime (None
+    beyond the datetime range: the runtime then reads the activities) and in
+    microseconds, as runtime.read_as_of reads it."""
+    if type(as_of) is _DATETIME and (as_of.tzinfo is _UTC or as_of.tzinfo is None):
+        now_utc = as_of if as_of.tzinfo is _UTC else _EPOCH_UTC + (as_of - _EPOCH_NAIVE)
+        return now_utc, (now_utc - _EPOCH_UTC) // _MICROSECOND
+    now = read_as_of(as_of)
+    try:
+        return _EPOCH_UTC + _TIMEDELTA(0, 0, now), now
+    except OverflowError:
+        return None, now
+
+
+def _moment(text):
+    """The instant of trimmed text in the one syntax as a datetime (naive: UTC), or
+    None for other text; ValueError for an impossible date."""
+    if text[4:20:3] in _PLAIN_SHAPES and 18 < len(text) < 21 and text[11:13] < "24":
+        return _FROMISOFORMAT(text)
+    if _ISO_SHAPE(text):
+        return _FROMISOFORMAT(text[:-1] + "Z" if text[-1] == "z" else text)
+    return None
+
+
+def _read_date(value, field, lead_id):
+    """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""
+    if type(value) is str:
+        try:
+            moment = _moment(value.strip())
+        except ValueError:
+            moment = None
+        if moment is not None:
+            return (moment - (_EPOCH_NAIVE if moment.tzinfo is None else _EPOCH_UTC)) // _MICROSECOND
+    return read_date(value, field, lead_id)  # blank, not text, or the error to report
+
+
+def _read_at(value, field, lead_id):
+    """runtime.parse_instant(value, field, lead_id) as an aware datetime; ValueError
+    (LeadDataError included) or OverflowError where only the runtime can say."""
+    if type(value) is str:
+        moment = _moment(value.strip())
+        if moment is not None:
+            return moment if moment.tzinfo is not None else _EPOCH_UTC + (moment - _EPOCH_NAIVE)
+    return _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(value, field, lead_id))
+
+
+def _read_number(value, field, lead_id):
+    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
+    if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
+        return float(value)  # finite for any 64-bit int
+    if type(value) is float and value - value == 0.0:  # a finite float
+        return value
+    if type(value) is str:
+        text = value.strip()
+        if not text:
+            return None  # blank text is missing
+        if text.isdigit() and text.isascii() and len(text) < 300:
+            return float(text)
+    return read_number(value, field, lead_id)
+
+
+def _read_boolean(value, field, lead_id):
+    """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
+    answer = _BOOLEAN_WORDS.get(value.strip().lower()) if type(value) is str else None
+    return read_boolean(value, field, lead_id) if answer is None else answer
+
+
+def _read_enum(value, lower, members, field, lead_id):
+    """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
+    `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
+    index = lower.get(value.strip().lower()) if type(value) is str else None
+    return read_enum(value, members, field, lead_id) if index is None else index

@@ -1,0 +1,225 @@
+"""What every checker pass shares: the state (the policy, its names, the
+diagnostics so far), the reserved words, expression types, and small helpers."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from leadpolicy.check.show import show
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Diagnostic, Span
+from leadpolicy.syntax.visitor import NodeVisitor
+
+RESERVED = frozenset(
+    """and or not in when per where within max did no activity at least times starts ends with contains
+    is missing present true false one of text number boolean date decay every otherwise since policy
+    version owner fields activities stages engagement fit grades grade demote disqualify test expect
+    as ago previous stage hit change hour hours day days week weeks""".split()
+)
+
+CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
+DISQUALIFIED = n.DISQUALIFIED
+
+# Expression types: a FieldType for enums, else one of these words.
+NUMBER, TEXT, BOOLEAN, DATE, COND, GRADE = "number", "text", "boolean", "date", "condition", "grade"
+Type = Union[str, n.FieldType]
+
+
+@dataclass
+class CheckResult:
+    policy: n.Policy  # resolved: no Name, no Paren
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def suggest(name: str, candidates) -> Optional[str]:
+    """The closest candidate, for "did you mean" (case-insensitive first)."""
+    candidates = list(candidates)
+    for c in candidates:
+        if c.lower() == name.lower():
+            return c
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _type_name(t: Type) -> str:
+    if isinstance(t, n.FieldType):
+        return "one of (" + ", ".join(t.members) + ")"
+    return t
+
+
+@dataclass
+class _Context:
+    """Where a condition sits, which decides what it may use (LANGUAGE.md section 5's table)."""
+
+    kind: str  # "where", "fit", "grade", "stage", "rule"
+    activity: Optional[n.ActivityDecl] = None  # for "where"
+    stage_index: int = 0  # for "stage": only lower stages may be named
+    what: str = ""  # how to speak of the place in messages
+    did: Optional[n.Did] = None  # for "where" inside a condition: the `did` it filters
+
+    def allows(self, thing: str) -> bool:
+        table = {
+            "fit": {"fields"},
+            "grade": {"fields", "did", "scores"},
+            "stage": {"fields", "did", "scores", "grade", "stages"},
+            "rule": {"fields", "did", "scores", "grade", "stages"},
+        }
+        return thing in table.get(self.kind, set())
+
+
+
+class State(NodeVisitor):
+    """The checker's state; each pass is a mixin over it (leadpolicy/check/passes/)."""
+
+    exhaustive = False  # the passes' shared base; Checker, which combines them, owes every method
+
+    def __init__(self, policy: n.Policy, extra_tests: tuple[n.TestBlock, ...] = (), tests_path: Optional[str] = None):
+        self.policy = policy
+        self.path = policy.path
+        self.tests_path = tests_path or policy.path
+        self.extra_tests = extra_tests
+        self.diagnostics: list[Diagnostic] = []
+        self.fields = {f.name: f for f in policy.fields}
+        self.activities = {a.name: a for a in policy.activities}
+        self.stages = [s.name for s in policy.stages]
+        self.stage_index = {name: i for i, name in enumerate(self.stages)}
+        self.letters = [g.letter for g in policy.grades]
+        self.used_fields: set[str] = set()
+        self.used_activities: set[str] = set()
+        self._path_override: Optional[str] = None
+
+    # -- reporting
+
+    def error(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
+        self.diagnostics.append(Diagnostic(code, "error", message, span, help, self._path_override or self.path))
+
+    def warn(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
+        self.diagnostics.append(Diagnostic(code, "warning", message, span, help, self._path_override or self.path))
+
+
+
+def _best_engagement(policy: n.Policy) -> float:
+    total = 0.0
+    for rule in policy.engagement_rules:
+        if rule.points > 0:
+            if rule.max is None:
+                return math.inf
+            total += rule.max
+    return total
+
+
+def _flip(op: str) -> str:
+    return {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+
+
+def _same_type(a: Type, b: Type) -> bool:
+    if isinstance(a, n.FieldType) or isinstance(b, n.FieldType):
+        return isinstance(a, n.FieldType) and isinstance(b, n.FieldType) and a.members == b.members
+    if {a, b} <= {BOOLEAN, COND}:
+        return True
+    return a == b
+
+
+def _compare_help(a: Type, b: Type) -> Optional[str]:
+    for t in (a, b):
+        if isinstance(t, n.FieldType):
+            return f"write a member of `{t}`"
+    if TEXT in (a, b) and NUMBER in (a, b):
+        return 'numbers are written without quotes (`800`), text with quotes (`"800"`)'
+    if DATE in (a, b):
+        return "write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, without quotes"
+    return None
+
+
+def _literal_help(t: n.FieldType) -> str:
+    return {
+        "text": 'write text in double quotes: `"..."`',
+        "number": "write a number without quotes: `800`",
+        "boolean": "write `true` or `false`",
+        "date": "write a date as YYYY-MM-DD",
+        "enum": f"write one of {', '.join(t.members)}",
+    }[t.kind]
+
+
+def _what(e: n.Expr, t: Type) -> str:
+    """`the boolean field `is_customer``, `the text "yes"`, or `a number`: the thing, named."""
+    if isinstance(e, (n.FieldRef, n.PropRef)):
+        return f"the {_type_name(t)} {'field' if isinstance(e, n.FieldRef) else 'property'} `{e.name}`"
+    if isinstance(e, (n.String, n.Number, n.Bool, n.DateLit)):
+        return f"the {_type_name(t)} `{show(e)}`"
+    return f"a {_type_name(t)}"
+
+
+_YES = {"yes", "y", "true", "1", "on"}
+_NO = {"no", "n", "false", "0", "off"}
+
+
+def _boolean_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
+    """`is_customer = "yes"` -> `is_customer` (issue 9 item 12)."""
+    for value, other, vt in ((e.right, e.left, lt), (e.left, e.right, rt)):
+        if vt == BOOLEAN and isinstance(value, (n.String, n.Number)) and e.op in ("=", "!="):
+            word = (value.value if isinstance(value, n.String) else value.text or format(value.value, "g")).strip().lower()
+            if word in _YES | _NO:
+                positive = (word in _YES) == (e.op == "=")
+                name = show(other)
+                return f"a boolean is a condition by itself: write `{name}`" if positive else f"a boolean is a condition by itself: write `not {name}`"
+    return None
+
+
+def _mentions(e: n.Expr, name: str) -> bool:
+    return any(isinstance(x, n.Name) and x.name == name for x in _walk_expr(e))
+
+
+def _walk_expr(e: n.Expr):
+    yield e
+    for value in vars(e).values():
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, n.Expr):
+                yield from _walk_expr(child)
+
+
+def _where_fix(ctx: _Context, name: str) -> str:
+    """`(did X where A) or B` for `did X where A or B` when B names a field (issue 9 item 12)."""
+    did = ctx.did
+    head = f"{'no' if did is not None and did.negated else 'did'} {ctx.activity.name if ctx.activity else 'X'}"
+    where = did.where if did is not None else None
+    while isinstance(where, n.Paren):
+        where = where.inner
+    if did is not None and isinstance(where, (n.Or, n.And)) and did.within is None and did.times == 1:
+        word = "or" if isinstance(where, n.Or) else "and"
+        ops = where.operands
+        k = next((i for i, o in enumerate(ops) if _mentions(o, name)), 0)
+        if k > 0:
+            inside = f" {word} ".join(show(o) for o in ops[:k])
+            rest = f" {word} ".join(show(o) for o in ops[k:])
+            return f"`({head} where {inside}) {word} {rest}`"
+    return f"`({head} where ...) and {name} ...`"
+
+
+def _member_text(member: str) -> str:
+    """An enum member as a policy writes it: bare when it is a plain name, else quoted."""
+    if member.isidentifier() and member not in RESERVED:
+        return member
+    return '"' + member.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _head(span: Optional[Span], width: int) -> Optional[Span]:
+    """The first `width` characters of a span (to point at a keyword, not a whole block)."""
+    if span is None:
+        return None
+    return Span(span.line, span.column, span.line, span.column + max(1, width), span.start, span.start + max(1, width))

@@ -1,0 +1,458 @@
+"""The one catalog of diagnostic codes: every code the parser and the checker
+report, with its severity, a title, what it means, the fix, and the golden case
+(tests/golden/diagnostics/EXAMPLE.policy) that shows it. docs/diagnostics.md is
+generated from this table (`python3 -m leadpolicy.check.catalog > docs/diagnostics.md`,
+run from the repository root); tests/test_diagnostics.py fails when the doc is
+stale or a code in the source is missing here. A new code: add its entry here
+and its golden case, then regenerate the doc."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Entry", "CATALOG", "BY_CODE", "render_reference"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    severity: str  # "error" or "warning"
+    title: str  # one line: what went wrong
+    explanation: str  # when it is reported (Markdown)
+    fix: str  # what to do (Markdown)
+    example: str  # the stem of the golden case under tests/golden/diagnostics/
+
+
+CATALOG: tuple[Entry, ...] = (
+    Entry(
+        'syntax-error',
+        'error',
+        'The text is not a policy: a word, symbol or quote is missing or out of place',
+        'The text is not a policy: a word, symbol or quote is missing or out of place.',
+        'Read the `expected` list: it names what could come at that point.',
+        'syntax-error-char',
+    ),
+    Entry(
+        'bad-character',
+        'error',
+        'The text holds a lone surrogate, which is no character at all',
+        'The text holds a lone UTF-16 surrogate (text that came through a JSON decoder or a broken copy and paste, '
+        'given to `leadpolicy.loads`). It is reported before anything else, at its line and column, with the '
+        'character shown as `\ufffd`.',
+        'Delete it, or retype the text around it.',
+        'bad-character',
+    ),
+    Entry(
+        'bad-date',
+        'error',
+        'A date or timestamp literal is not a real moment (month 13, February 30)',
+        'A date or timestamp literal is not a real moment (month 13, February 30).',
+        'Write dates as `YYYY-MM-DD` and timestamps as `YYYY-MM-DDTHH:MM:SSZ`.',
+        'bad-date',
+    ),
+    Entry(
+        'bad-count',
+        'error',
+        'A count (`at least N times`, `N times` in a test)',
+        'A count (`at least N times`, `N times` in a test) is not a whole number of at least 1.',
+        'Use 1, 2, 3, ...',
+        'bad-count',
+    ),
+    Entry(
+        'bad-duration',
+        'error',
+        'A duration is zero',
+        'A duration is zero.',
+        'Durations are positive: `30 days`, `1.5 hours`.',
+        'bad-duration',
+    ),
+    Entry(
+        'duplicate-block',
+        'error',
+        'A block such as `fields` or `stages` appears twice',
+        'A block such as `fields` or `stages` appears twice.',
+        'Merge the two; every block appears at most once (`test` blocks excepted).',
+        'duplicate-block',
+    ),
+    Entry(
+        'missing-stages',
+        'error',
+        'The policy has no `stages` block, or it is empty',
+        'The policy has no `stages` block, or it is empty.',
+        'Every policy declares its stages, the first one without a condition.',
+        'missing-stages',
+    ),
+    Entry(
+        'reserved-name',
+        'error',
+        'A field, activity, property, stage or group is named with a word of the language',
+        'A field, activity, property, stage or group is named with a word of the language.',
+        'Rename it; the help suggests a name.',
+        'reserved-name',
+    ),
+    Entry(
+        'duplicate-name',
+        'error',
+        'Two fields, activities or stages share a name, or differ only in case (data matches them without case)',
+        'Two fields, activities or stages share a name, or differ only in case (data matches them without case).',
+        'Rename one of them.',
+        'duplicate-name',
+    ),
+    Entry(
+        'reserved-property',
+        'error',
+        'A property is called `at` or `type`, which every activity already has',
+        'A property is called `at` or `type`, which every activity already has.',
+        'Rename the property.',
+        'reserved-property',
+    ),
+    Entry(
+        'duplicate-member',
+        'error',
+        'An enum lists the same member twice (members compare without case)',
+        'An enum lists the same member twice (members compare without case).',
+        'Remove the repeat.',
+        'duplicate-member',
+    ),
+    Entry(
+        'padded-member',
+        'error',
+        'An enum member has spaces before or after it (`" Gold"`)',
+        'An enum member has spaces before or after it (`" Gold"`). Lead data is trimmed, so no lead can ever carry it. Inner spaces (`"Closed Won"`) are fine.',
+        'Write the member trimmed; the help shows the type as it should read.',
+        'padded-member',
+    ),
+    Entry(
+        'blank-member',
+        'error',
+        'An enum member is empty or only spaces (`""`, `"  "`)',
+        'An enum member is empty or only spaces (`""`, `"  "`). Lead data is trimmed, and an empty value is missing, so no lead can ever carry it.',
+        'Remove the member.',
+        'blank-member',
+    ),
+    Entry(
+        'reserved-stage',
+        'error',
+        'A stage is called `disqualified`, the name of the disqualified state',
+        'A stage is called `disqualified`, the name of the disqualified state.',
+        'Rename the stage; leads are disqualified by the `disqualify` block.',
+        'reserved-stage',
+    ),
+    Entry(
+        'first-stage-condition',
+        'error',
+        'The first stage has a `when`: every lead is at least in the first stage',
+        'The first stage has a `when`: every lead is at least in the first stage.',
+        'Move the condition to a later stage.',
+        'first-stage-condition',
+    ),
+    Entry(
+        'stage-needs-condition',
+        'error',
+        'A stage after the first has no `when` entry condition',
+        'A stage after the first has no `when` entry condition.',
+        'Add one: `mql when engagement >= 60`.',
+        'stage-needs-condition',
+    ),
+    Entry(
+        'duplicate-rule',
+        'error',
+        'Two rules share a name; rule names are unique across the policy',
+        'Two rules share a name; rule names are unique across the policy.',
+        'Rename one: tests, hits and documents refer to rules by name.',
+        'duplicate-rule',
+    ),
+    Entry(
+        'bad-decay',
+        'error',
+        '`decay` is not more than 0% and at most 100%, or appears twice',
+        '`decay` is not more than 0% and at most 100%, or appears twice.',
+        'Keep one `decay X% every DURATION` with 0 < X <= 100.',
+        'bad-decay',
+    ),
+    Entry(
+        'bad-max',
+        'error',
+        "An engagement rule's `max` is 0 or less",
+        "An engagement rule's `max` is 0 or less.",
+        'Raise it, or drop `max`.',
+        'bad-max',
+    ),
+    Entry(
+        'unknown-activity',
+        'error',
+        'A rule names an activity the `activities` block does not declare',
+        'A rule names an activity the `activities` block does not declare.',
+        'Fix the spelling (the help suggests one) or declare it.',
+        'unknown-activity',
+    ),
+    Entry(
+        'duplicate-group',
+        'error',
+        'Two fit groups share a name',
+        'Two fit groups share a name.',
+        'Merge them.',
+        'duplicate-group',
+    ),
+    Entry(
+        'duplicate-grade',
+        'error',
+        'A grade letter appears twice',
+        'A grade letter appears twice.',
+        'Each grade appears once.',
+        'duplicate-grade',
+    ),
+    Entry(
+        'otherwise-not-last',
+        'error',
+        '`otherwise` is not on the last grade line, so the lines after it can never match',
+        '`otherwise` is not on the last grade line, so the lines after it can never match.',
+        'Move it last.',
+        'otherwise-not-last',
+    ),
+    Entry(
+        'unknown-stage',
+        'error',
+        'A demotion, test or previous stage names a stage that does not exist',
+        'A demotion, test or previous stage names a stage that does not exist.',
+        'Fix the spelling (the help suggests one).',
+        'unknown-stage',
+    ),
+    Entry(
+        'demotion-direction',
+        'error',
+        'A demotion goes to the same or a higher stage',
+        'A demotion goes to the same or a higher stage.',
+        'Demotions go down: `sql -> mql`.',
+        'demotion-direction',
+    ),
+    Entry(
+        'unknown-property',
+        'error',
+        'Inside `where`, a name is not a property of that activity',
+        'Inside `where`, a name is not a property of that activity.',
+        'Fix the spelling, or end the `where` with parentheses to test a field: `(did X where ...) and budget > 1`.',
+        'unknown-property',
+    ),
+    Entry(
+        'unknown-field',
+        'error',
+        'A name is not a declared field (or, where stages may be named, a stage)',
+        'A name is not a declared field (or, where stages may be named, a stage).',
+        'Fix the spelling (the help suggests one) or declare the field.',
+        'unknown-field',
+    ),
+    Entry(
+        'not-allowed',
+        'error',
+        "Something is used where LANGUAGE.md section 5's table does not allow it, such as `engagement` in a fit rule or a stage name in a grade",
+        "Something is used where LANGUAGE.md section 5's table does not allow it, such as `engagement` in a fit rule or a stage name in a grade.",
+        'Fit rules use fields only; grades cannot use `grade` or stage names; stage conditions name lower stages only.',
+        'not-allowed',
+    ),
+    Entry(
+        'stage-order',
+        'error',
+        "A stage's entry condition names itself or a higher stage",
+        "A stage's entry condition names itself or a higher stage.",
+        'Name only lower stages.',
+        'stage-order',
+    ),
+    Entry(
+        'member-case',
+        'error',
+        'An enum member is written in another case than declared',
+        'An enum member is written in another case than declared.',
+        'Write it exactly as declared.',
+        'member-case',
+    ),
+    Entry(
+        'unknown-member',
+        'error',
+        'A value is not a member of the enum it is compared with',
+        'A value is not a member of the enum it is compared with.',
+        'Use a declared member (the help suggests one).',
+        'unknown-member',
+    ),
+    Entry(
+        'unknown-grade',
+        'error',
+        'A grade letter is not declared in `grades`',
+        'A grade letter is not declared in `grades`.',
+        'Use a declared letter.',
+        'unknown-grade',
+    ),
+    Entry(
+        'type-mismatch',
+        'error',
+        'Two sides of different types are compared, or an operation gets the wrong type (text test on a number, arithmetic on text)',
+        'Two sides of different types are compared, or an operation gets the wrong type (text test on a number, arithmetic on text).',
+        'Numbers without quotes, text in quotes, dates as `YYYY-MM-DD`, enum members as declared.',
+        'type-mismatch',
+    ),
+    Entry(
+        'bad-operator',
+        'error',
+        'An order comparison (`<`, `>=`, ...)',
+        'An order comparison (`<`, `>=`, ...) on text or booleans.',
+        'Order comparisons work on numbers, dates and enums; use `=` or `!=`.',
+        'bad-operator',
+    ),
+    Entry(
+        'not-a-condition',
+        'error',
+        'A value (a number, a text)',
+        'A value (a number, a text) stands where a condition is needed.',
+        'Compare it: `budget >= 10000`, `email is present`.',
+        'not-a-condition',
+    ),
+    Entry(
+        'bad-list',
+        'error',
+        'The list after `in` holds something other than literal values',
+        'The list after `in` holds something other than literal values.',
+        'Write the values themselves.',
+        'bad-list',
+    ),
+    Entry(
+        'bad-where',
+        'error',
+        '`did activity` / `no activity` has a `where`; any activity type has no properties to filter',
+        '`did activity` / `no activity` has a `where`; any activity type has no properties to filter.',
+        'Name one activity type.',
+        'bad-where',
+    ),
+    Entry(
+        'never-fires',
+        'warning',
+        'A rule can never fire: 0 points, a `false` condition, or `at least N of` with fewer than N conditions',
+        'A rule can never fire: 0 points, a `false` condition, or `at least N of` with fewer than N conditions.',
+        'Fix or remove the rule. (A warning.)',
+        'never-fires',
+    ),
+    Entry(
+        'unreachable-grade',
+        'warning',
+        'A grade band can never be chosen: an earlier band holds whenever it does (the same comparison with a looser threshold earlier, an earlier `when true`, or an earlier condition it includes)',
+        'A grade band can never be chosen: an earlier band holds whenever it does (the same comparison with a looser threshold earlier, an earlier `when true`, or an earlier condition it includes).',
+        'Order the bands from the strictest to the loosest, or change a condition.',
+        'unreachable-grade',
+    ),
+    Entry(
+        'test-without-as-of',
+        'warning',
+        'A test has no `as of` while its outcome depends on the day it runs: the policy uses `decay`, `within` or `days since`, or the test dates an activity',
+        'A test has no `as of` while its outcome depends on the day it runs: the policy uses `decay`, `within` or `days since`, or the test dates an activity.',
+        'Add `as of YYYY-MM-DD` to the test.',
+        'test-without-as-of',
+    ),
+    Entry(
+        'duplicate-test-item',
+        'warning',
+        'A test gives the same item twice: a field in `fields {}`, a property of one activity, or an `expect` of the same kind (`expect stage`, `expect grade`, `expect change`, the same `expect hit`)',
+        'A test gives the same item twice: a field in `fields {}`, a property of one activity, or an `expect` of the same kind (`expect stage`, `expect grade`, `expect change`, the same `expect hit`). Only one can be meant.',
+        'Keep one. (Two `as of` or two `previous stage` lines are not reported yet: the parser keeps only the last.)',
+        'duplicate-test-item',
+    ),
+    Entry(
+        'unreachable-threshold',
+        'warning',
+        'A threshold on `engagement` or `fit` is above the most any lead can score (sum of positive points and caps)',
+        'A threshold on `engagement` or `fit` is above the most any lead can score (sum of positive points and caps).',
+        'Lower the threshold or add points. (A warning.)',
+        'unreachable-threshold',
+    ),
+    Entry(
+        'unused-field',
+        'warning',
+        'A declared field is used by no rule',
+        'A declared field is used by no rule.',
+        'Remove it or use it. (A warning; not shown when there are errors.)',
+        'unused-field',
+    ),
+    Entry(
+        'unused-activity',
+        'warning',
+        'A declared activity is used by no rule',
+        'A declared activity is used by no rule.',
+        'Remove it or score it. (A warning; not shown when there are errors.)',
+        'unused-activity',
+    ),
+    Entry(
+        'test-value',
+        'error',
+        'A test gives a field or property a value of the wrong type',
+        'A test gives a field or property a value of the wrong type.',
+        "Use the declared type's literal: a number, a quoted text, `true`/`false`, a date, an enum member.",
+        'test-value',
+    ),
+    Entry(
+        'unknown-change',
+        'error',
+        '`expect change` names something that is not a change',
+        '`expect change` names something that is not a change.',
+        'Changes are new, unchanged, promoted, demoted, disqualified, requalified.',
+        'unknown-change',
+    ),
+    Entry(
+        'unknown-rule',
+        'error',
+        '`expect hit` / `expect no hit` names a rule that does not exist',
+        '`expect hit` / `expect no hit` names a rule that does not exist.',
+        "Use the rule's exact name (the help suggests one).",
+        'unknown-rule',
+    ),
+    Entry(
+        'bad-number',
+        'error',
+        'A number literal is too large to be a number (it would be infinity)',
+        'A number literal is too large to be a number (it would be infinity).',
+        'Write a number below 1e308.',
+        'bad-number',
+    ),
+    Entry(
+        'too-deep',
+        'error',
+        'A condition is nested more than 64 levels deep, or is too long to read; the back ends promise to handle any policy that checks',
+        'A condition is nested more than 64 levels deep, or is too long to read; the back ends promise to handle any policy that checks.',
+        'Split it: give parts of it their own rules or stages.',
+        'too-deep',
+    ),
+)
+
+BY_CODE = {entry.code: entry for entry in CATALOG}
+
+INTRO = '# Diagnostic reference\n\nEvery problem `leadpolicy check` reports has a stable code, a severity, a\nmessage, a position (file:line:column) and usually a `help:` line. Codes never\nchange meaning; `check --format json` gives them to tools. Each entry shows a\npolicy that triggers it (checked by the test suite) and the exact message\n(pinned by golden tests in `tests/golden/diagnostics/`).\n\n'
+
+
+def _first_with_code(rendered: str, code: str) -> str:
+    """The first diagnostic of that code in a golden's rendered text."""
+    for block in re.split(r"\n\n(?=(?:error|warning)\[)", rendered):
+        if re.match(rf"(?:error|warning)\[{re.escape(code)}\]", block):
+            return block.rstrip("\n") + "\n"
+    raise ValueError(f"the golden case does not show {code}")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def render_reference(golden: Path) -> str:
+    """docs/diagnostics.md, from the catalog and the golden cases in `golden`."""
+    parts = [INTRO]
+    for entry in CATALOG:
+        policy = (golden / f"{entry.example}.policy").read_text(encoding="utf-8", errors="surrogatepass")
+        fence = f"policy error={entry.code}"
+        if _LONE_SURROGATE.search(policy):  # not writable as UTF-8: shown, not checked, in the doc
+            policy, fence = _LONE_SURROGATE.sub("\ufffd", policy), "text"
+        shown = _first_with_code((golden / f"{entry.example}.txt").read_text(encoding="utf-8"), entry.code)
+        parts.append(
+            f"### `{entry.code}`\n\n*{entry.severity}.* {entry.explanation} **Fix:** {entry.fix}\n\n"
+            f"```{fence}\n{policy}```\n\n```text\n{shown}```\n\n"
+        )
+    return "".join(parts).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(render_reference(Path("tests/golden/diagnostics")), end="")

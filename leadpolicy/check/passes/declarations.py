@@ -1,0 +1,139 @@
+"""Pass `declarations`: names (reserved words, duplicates without case), enum members, stages."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from leadpolicy.check.base import (
+    DISQUALIFIED,
+    RESERVED,
+    State,
+    _head,
+    _member_text,
+)
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Span
+
+
+class DeclarationsPass(State):
+    def _check_name(self, name: str, span: Optional[Span], what: str) -> None:
+        if name in RESERVED:
+            self.error(
+                "reserved-name",
+                f"`{name}` is a word of the language and cannot name a {what}",
+                span,
+                f"choose another name, such as `{name}_{'value' if what != 'stage' else 'stage'}`",
+            )
+
+    def check_declarations(self) -> None:
+        seen: dict[str, tuple[str, str]] = {}  # lower-cased name -> (name, what)
+
+        def declare(name: str, span: Optional[Span], what: str) -> None:
+            self._check_name(name, span, what)
+            other = seen.get(name.lower())
+            if other is not None:
+                other_name, other_what = other
+                if other_name == name:
+                    message = f"`{name}` is declared twice (already a {other_what})"
+                else:
+                    message = f"`{name}` differs only in case from the {other_what} `{other_name}`"
+                self.error(
+                    "duplicate-name",
+                    message,
+                    span,
+                    "fields, activities and stages share one namespace, compared without case; rename one",
+                )
+            else:
+                seen[name.lower()] = (name, what)
+
+        for f in self.policy.fields:
+            declare(f.name, f.name_span, "field")
+            self._check_type(f.type)
+        for a in self.policy.activities:
+            declare(a.name, a.name_span, "activity")
+            props: dict[str, str] = {}
+            for p in a.props:
+                self._check_name(p.name, p.name_span, "property")
+                if p.name in ("at", "type"):
+                    self.error(
+                        "reserved-property",
+                        f"`{p.name}` cannot name a property: every activity already has `at` and `type`",
+                        p.name_span,
+                        f"rename it, for example `{p.name}_value`",
+                    )
+                if p.name.lower() in props:
+                    self.error(
+                        "duplicate-name",
+                        f"activity `{a.name}` declares the property `{p.name}` twice",
+                        p.name_span,
+                        "remove or rename one of them",
+                    )
+                props[p.name.lower()] = p.name
+                self._check_type(p.type)
+        for i, s in enumerate(self.policy.stages):
+            if s.name.lower() == DISQUALIFIED:  # previous stages match without case
+                self.error(
+                    "reserved-stage",
+                    f"`{s.name}` is reserved for the disqualified state and cannot name a stage",
+                    s.name_span,
+                    "leads enter `disqualified` through the `disqualify` block; rename this stage",
+                )
+            else:
+                declare(s.name, s.name_span, "stage")
+            if i == 0 and s.condition is not None:
+                self.error(
+                    "first-stage-condition",
+                    f"the first stage `{s.name}` cannot have a `when` condition",
+                    s.span,
+                    "every lead is at least in the first stage; move the condition to a later stage",
+                )
+            if i > 0 and s.condition is None:
+                self.error(
+                    "stage-needs-condition",
+                    f"stage `{s.name}` has no `when` condition",
+                    s.span,
+                    f"add its entry criterion: `{s.name} when ...`",
+                )
+        if self.policy.block("stages") is not None and not self.policy.stages:
+            self.error(
+                "missing-stages",
+                "the `stages` block declares no stage",
+                _head(self.policy.block("stages").span, 6),
+                "declare at least one stage, the first one with no condition",
+            )
+
+    def _check_type(self, t: n.FieldType) -> None:
+        if t.kind != "enum":
+            return
+        seen: dict[str, str] = {}
+        for member in t.members:
+            if member.strip() != member or not member:
+                self._padded_member(member, t)
+            if member.lower() in seen:
+                self.error(
+                    "duplicate-member",
+                    f"`{member}` appears twice in `{t}` (members are compared without case)",
+                    t.span,
+                    "remove the repeated member",
+                )
+            seen[member.lower()] = member
+
+    def _padded_member(self, member: str, t: n.FieldType) -> None:
+        """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""
+        # a padded member was written in quotes: keep them in the fix
+        kept = [_member_text(m) if m == m.strip() else f'"{m.strip()}"' for m in t.members if m.strip()]
+        fixed = "one of (" + ", ".join(kept) + ")"
+        if not member.strip():
+            self.error(
+                "blank-member",
+                f'the enum member `"{member}"` is blank, so no lead can ever carry it',
+                t.span,
+                f"lead data is trimmed; remove it: `{fixed}`",
+            )
+        else:
+            self.error(
+                "padded-member",
+                f'the enum member `"{member}"` has surrounding whitespace, so no lead can ever carry it',
+                t.span,
+                f"lead data is trimmed; write it trimmed: `{fixed}`",
+            )

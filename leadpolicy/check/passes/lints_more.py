@@ -1,0 +1,149 @@
+"""Warnings about a resolved policy that is valid but surely not what was meant
+(issue 9 item 13): grade bands that can never be chosen, tests whose outcome
+depends on the day they run, test items given twice."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Optional
+
+from leadpolicy.check.show import show
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Span
+
+Warn = Callable[[str, str, Optional[Span], Optional[str]], None]
+
+__all__ = ["unreachable_grades", "test_lints", "time_dependent"]
+
+
+# -- grade bands
+
+
+def unreachable_grades(policy: n.Policy, warn: Warn) -> None:
+    """A band is never chosen when an earlier band holds whenever it does."""
+    bands = policy.grades
+    for i, band in enumerate(bands):
+        if band.condition is None:
+            continue
+        for earlier in bands[:i]:
+            if earlier.condition is None:
+                break  # `otherwise` before the end is already an error
+            if implies(band.condition, earlier.condition):
+                warn(
+                    "unreachable-grade",
+                    f"the grade `{band.letter}` can never be chosen: whenever `{show(band.condition)}` holds, "
+                    f"the earlier grade `{earlier.letter}` (`{show(earlier.condition)}`) holds too",
+                    band.span,
+                    f"grades are tried in order; put `{band.letter}` before `{earlier.letter}`, or change one of the conditions",
+                )
+                break
+
+
+def implies(a: n.Expr, b: n.Expr) -> bool:
+    """True when `a` holding surely means `b` holds (sound, not complete)."""
+    while isinstance(a, n.Paren):
+        a = a.inner
+    while isinstance(b, n.Paren):
+        b = b.inner
+    if a == b or (isinstance(b, n.Bool) and b.value):
+        return True
+    if isinstance(b, n.And):
+        return all(implies(a, x) for x in b.operands)
+    if isinstance(a, n.Or):
+        return all(implies(x, b) for x in a.operands)
+    if isinstance(a, n.And):
+        return any(implies(x, b) for x in a.operands)
+    if isinstance(b, n.Or):
+        return any(implies(a, x) for x in b.operands)
+    ca, cb = _bound(a), _bound(b)
+    if ca is None or cb is None or ca[0] != cb[0]:
+        return False
+    (_, op_a, x), (_, op_b, y) = ca, cb
+    if op_a == "=":
+        return {"=": x == y, ">=": x >= y, ">": x > y, "<=": x <= y, "<": x < y}.get(op_b, False)
+    if op_a in (">=", ">") and op_b in (">=", ">"):
+        return x > y or (x == y and (op_b == ">=" or op_a == ">"))
+    if op_a in ("<=", "<") and op_b in ("<=", "<"):
+        return x < y or (x == y and (op_b == "<=" or op_a == "<"))
+    return False
+
+
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "="}
+
+
+def _bound(e: n.Expr) -> Optional[tuple[n.Expr, str, float]]:
+    """`score OP number`, with the number on the right; the score is any number-valued side."""
+    if not isinstance(e, n.Compare) or e.op not in _FLIP:
+        return None
+    if isinstance(e.right, n.Number) and not isinstance(e.left, n.Number):
+        return e.left, e.op, e.right.value
+    if isinstance(e.left, n.Number) and not isinstance(e.right, n.Number):
+        return e.right, _FLIP[e.op], e.left.value
+    return None
+
+
+# -- tests
+
+
+def _walk(e: n.Expr) -> Iterator[n.Expr]:
+    yield e
+    for value in vars(e).values():
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, n.Expr):
+                yield from _walk(child)
+
+
+def time_dependent(policy: n.Policy) -> bool:
+    """Whether a decision can change with the day it is made: decay, `within`, `days since`."""
+    if any(isinstance(i, n.Decay) for i in policy.items("engagement")):
+        return True
+    if any(r.within is not None for r in policy.engagement_rules):
+        return True
+    for node in policy.walk():
+        if isinstance(node, n.DaysSince) or (isinstance(node, n.Did) and node.within is not None):
+            return True
+    return False
+
+
+def test_lints(test: n.TestBlock, policy_uses_time: bool, warn: Warn) -> None:
+    absolute = any(a.at is not None for a in test.activities)
+    if test.as_of is None and (policy_uses_time or absolute):
+        why = "its activities are dated" if absolute and not policy_uses_time else "the policy counts time"
+        warn(
+            "test-without-as-of",
+            f'the test "{test.name}" has no `as of`, so its outcome depends on the day it runs ({why})',
+            _head(test.span, 4),
+            f'pin the moment it is judged at: `test "{test.name}" {{ as of YYYY-MM-DD ... }}`',
+        )
+    seen: dict[str, object] = {}
+
+    def once(key: str, what: str, span: Optional[Span], fix: str) -> None:
+        if key in seen:
+            warn("duplicate-test-item", f'the test "{test.name}" gives {what} twice', span, fix)
+        seen[key] = True
+
+    for f in test.fields:
+        once("field " + f.name, f"the field `{f.name}`", f.span, "a lead has one value per field; keep one")
+    for a in test.activities:
+        props: set[str] = set()
+        for p in a.props:
+            if p.name in props:
+                warn(
+                    "duplicate-test-item",
+                    f'the test "{test.name}" gives the property `{p.name}` of `{a.activity}` twice',
+                    p.span,
+                    "an activity has one value per property; keep one",
+                )
+            props.add(p.name)
+    for x in test.expectations:
+        if x.kind in ("hit", "no_hit"):
+            once(f"{x.kind} {x.value}", f"`expect {'no ' if x.kind == 'no_hit' else ''}hit \"{x.value}\"`", x.span, "remove the repeat")
+        elif x.kind in ("engagement", "fit"):
+            once(f"{x.kind} {x.op} {x.value}", f"`expect {x.kind} {x.op} ...` with the same bound", x.span, "remove the repeat")
+        else:
+            once("expect " + x.kind, f"`expect {x.kind}`", x.span, f"a lead has one {x.kind}; keep the `expect {x.kind}` you mean")
+
+
+def _head(span: Optional[Span], width: int) -> Optional[Span]:
+    if span is None:
+        return None
+    return Span(span.line, span.column, span.line, span.column + width, span.start, span.start + width)

@@ -1,0 +1,120 @@
+"""Pass `rules`: rule names, engagement rules, decay, grades, demotions."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from leadpolicy.check.base import (
+    DISQUALIFIED,
+    State,
+    _head,
+    suggest,
+)
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Span
+
+
+class RulesPass(State):
+    def check_rules(self) -> None:
+        names: dict[str, Optional[Span]] = {}
+
+        def rule_name(name: str, span: Optional[Span]) -> None:
+            if name in names:
+                self.error(
+                    "duplicate-rule",
+                    f"the rule name `{name}` is used twice",
+                    _head(span, len(name) + 2),
+                    "rule names are unique across the policy; tests and explanations refer to them",
+                )
+            names[name] = span
+
+        decays = 0
+        for item in self.policy.items("engagement"):
+            if isinstance(item, n.Decay):
+                decays += 1
+                if decays > 1:
+                    self.error("bad-decay", "the engagement block has more than one `decay`", item.span, "keep one")
+                if not 0 < item.percent <= 100:
+                    self.error(
+                        "bad-decay",
+                        f"decay must be more than 0% and at most 100%, not `{item.percent_text}%`",
+                        item.span,
+                        "write for example `decay 50% every 30 days`",
+                    )
+                continue
+            rule_name(item.name, item.span)
+            if item.activity not in self.activities:
+                self._unknown_activity(item.activity, item.activity_span)
+            if item.max is not None and item.max <= 0:
+                self.error("bad-max", f"`max` must be more than 0, not `{item.max_text}`", item.span, "remove `max` or raise it")
+        groups: set[str] = set()
+        for item in self.policy.items("fit"):
+            if isinstance(item, n.FitGroup):
+                self._check_name(item.name, item.name_span, "group")
+                if item.name in groups:
+                    self.error(
+                        "duplicate-group",
+                        f"the fit group `{item.name}` appears twice",
+                        item.name_span,
+                        "merge the two groups",
+                    )
+                groups.add(item.name)
+                for rule in item.rules:
+                    rule_name(rule.name, rule.span)
+            else:
+                rule_name(item.name, item.span)
+        letters: set[str] = set()
+        bands = self.policy.grades
+        for i, band in enumerate(bands):
+            if band.letter in letters:
+                self.error("duplicate-grade", f"the grade `{band.letter}` appears twice", band.name_span, "each grade appears once")
+            letters.add(band.letter)
+            if band.condition is None and i != len(bands) - 1:
+                self.error(
+                    "otherwise-not-last",
+                    f"`{band.letter} otherwise` must be the last grade",
+                    band.span,
+                    "grades are tried in order; the bands after `otherwise` can never match",
+                )
+        for rule in self.policy.demotions:
+            rule_name(rule.name, rule.span)
+            for stage, span in ((rule.source, rule.source_span), (rule.target, rule.target_span)):
+                if stage not in self.stage_index:
+                    self._unknown_stage(stage, span)
+            if rule.source in self.stage_index and rule.target in self.stage_index:
+                if self.stage_index[rule.target] >= self.stage_index[rule.source]:
+                    self.error(
+                        "demotion-direction",
+                        f"a demotion must go to a lower stage, but `{rule.target}` is not below `{rule.source}`",
+                        rule.span,
+                        f"stages are ordered as declared: {', '.join(self.stages)}",
+                    )
+        for rule in self.policy.disqualifications:
+            rule_name(rule.name, rule.span)
+        self.rule_names = names
+
+    def _unknown_stage(self, name: str, span: Optional[Span]) -> None:
+        if name == DISQUALIFIED:
+            self.error(
+                "unknown-stage",
+                "`disqualified` is not a stage a demotion can name",
+                span,
+                "leads enter and leave `disqualified` through the `disqualify` block",
+            )
+            return
+        guess = suggest(name, self.stages)
+        self.error(
+            "unknown-stage",
+            f"there is no stage `{name}`",
+            span,
+            f"did you mean `{guess}`?" if guess else f"the stages are: {', '.join(self.stages) or 'none'}",
+        )
+
+    def _unknown_activity(self, name: str, span: Optional[Span]) -> None:
+        guess = suggest(name, self.activities)
+        self.error(
+            "unknown-activity",
+            f"there is no activity `{name}`",
+            span,
+            f"did you mean `{guess}`?" if guess else "declare it in the `activities` block",
+        )

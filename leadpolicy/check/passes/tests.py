@@ -1,0 +1,95 @@
+"""Pass `tests`: test blocks name real stages, rules, fields, activities and values; test lints."""
+
+from __future__ import annotations
+
+from leadpolicy.check.base import (
+    CHANGES,
+    DISQUALIFIED,
+    State,
+    _head,
+    _literal_help,
+    _type_name,
+    suggest,
+)
+from leadpolicy.check.passes import lints_more as lints
+from leadpolicy.syntax import nodes as n
+
+
+class TestsPass(State):
+    # -- tests
+
+    def check_tests(self, resolved: n.Policy) -> None:
+        self.uses_time = lints.time_dependent(resolved)
+        for test in resolved.tests:
+            self.check_test(test)
+        if self.extra_tests:
+            self._path_override = self.tests_path
+            for test in self.extra_tests:
+                self.check_test(test)
+            self._path_override = None
+
+    def check_test(self, test: n.TestBlock) -> None:
+        stage_names = self.stages + [DISQUALIFIED]
+        lints.test_lints(test, self.uses_time, self.warn)
+        if test.previous_stage is not None and test.previous_stage not in stage_names:
+            self._unknown_stage(test.previous_stage, test.previous_stage_span)
+        for f in test.fields:
+            decl = self.fields.get(f.name)
+            if decl is None:
+                guess = suggest(f.name, self.fields)
+                self.error("unknown-field", f"there is no field `{f.name}`", _head(f.span, len(f.name)), f"did you mean `{guess}`?" if guess else None)
+            else:
+                self._test_value(f.value, decl.type, f"field `{f.name}`")
+        for a in test.activities:
+            decl = self.activities.get(a.activity)
+            if decl is None:
+                self._unknown_activity(a.activity, a.span)
+                continue
+            for p in a.props:
+                prop = next((q for q in decl.props if q.name == p.name), None)
+                if prop is None:
+                    guess = suggest(p.name, [q.name for q in decl.props])
+                    self.error(
+                        "unknown-property",
+                        f"activity `{decl.name}` has no property `{p.name}`",
+                        _head(p.span, len(p.name)),
+                        f"did you mean `{guess}`?" if guess else None,
+                    )
+                else:
+                    self._test_value(p.value, prop.type, f"property `{p.name}`")
+        for x in test.expectations:
+            if x.kind == "stage" and x.value not in stage_names:
+                self._unknown_stage(x.value, x.span)
+            elif x.kind == "change" and x.value not in CHANGES:
+                guess = suggest(x.value, CHANGES)
+                self.error("unknown-change", f"`{x.value}` is not a change", x.span, f"did you mean `{guess}`?" if guess else "changes are: " + ", ".join(CHANGES))
+            elif x.kind == "grade" and x.value not in self.letters:
+                guess = suggest(x.value, self.letters)
+                self.error("unknown-grade", f"there is no grade `{x.value}`", x.span, f"did you mean `{guess}`?" if guess else None)
+            elif x.kind in ("hit", "no_hit") and x.value not in self.rule_names:
+                guess = suggest(x.value, self.rule_names)
+                self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f'did you mean "{guess}"?' if guess else None)
+
+    def _test_value(self, value: n.TestValue, t: n.FieldType, what: str) -> None:
+        ok = {
+            "text": ("string",),
+            "number": ("number",),
+            "boolean": ("bool",),
+            "date": ("date", "timestamp", "string"),
+            "enum": ("word", "string"),
+        }[t.kind]
+        if value.kind not in ok:
+            self.error(
+                "test-value",
+                f"{what} is a {_type_name(self._value_type(t))}, and `{value.text or value.value}` is not",
+                value.span,
+                _literal_help(t),
+            )
+        elif t.kind == "enum" and value.value not in t.members:
+            guess = suggest(str(value.value), t.members)
+            self.error(
+                "unknown-member",
+                f"`{value.value}` is not one of {', '.join(t.members)}",
+                value.span,
+                f"did you mean `{guess}`?" if guess else None,
+            )

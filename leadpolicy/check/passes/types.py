@@ -1,0 +1,171 @@
+"""Pass `resolve`, part two: comparisons, where bare enum members and grade letters are read and types must agree."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from leadpolicy.check.base import (
+    COND,
+    DATE,
+    GRADE,
+    NUMBER,
+    TEXT,
+    State,
+    Type,
+    _boolean_fix,
+    _compare_help,
+    _same_type,
+    _type_name,
+    _what,
+    suggest,
+)
+from leadpolicy.check.show import show
+from leadpolicy.syntax import nodes as n
+
+
+class TypesPass(State):
+    # -- comparisons: the place where bare enum members and grade letters are read
+
+    def _operand(self, e: n.Expr, ctx, other_type: Optional[Type]):
+        """Resolve one side of a comparison, reading a bare name or string as an
+        enum member or grade letter when the other side calls for one."""
+        if isinstance(other_type, n.FieldType) and isinstance(e, (n.Name, n.String)):
+            text = e.name if isinstance(e, n.Name) else e.value
+            if isinstance(e, n.String) or text in other_type.members or not self._is_declared(text, ctx):
+                return self._member(e, text, other_type), other_type
+        if other_type == GRADE and isinstance(e, n.Name) and not self._is_declared(e.name, ctx):
+            return self._letter(e), GRADE
+        return self.expr(e, ctx)
+
+    def _is_declared(self, name: str, ctx) -> bool:
+        if ctx.kind == "where":
+            return any(p.name == name for p in ctx.activity.props)
+        return name in self.fields or name in self.stage_index
+
+    def _member(self, e: n.Expr, text: str, t: n.FieldType) -> n.Expr:
+        if text in t.members:
+            return n.EnumValue(text, t.members.index(text), t, span=e.span)
+        guess = suggest(text, t.members)
+        if guess is not None and guess.lower() == text.lower():
+            written = f'"{guess}"' if isinstance(e, n.String) or not guess.isidentifier() else guess
+            self.error(
+                "member-case",
+                f"`{text}` is written `{guess}` in `{t}`",
+                e.span,
+                f"write it as declared: `{written}`",
+            )
+        else:
+            self.error(
+                "unknown-member",
+                f"`{text}` is not one of {', '.join(t.members)}",
+                e.span,
+                f"did you mean `{guess}`?" if guess else "use one of the declared members",
+            )
+        return e
+
+    def _letter(self, e: n.Name) -> n.Expr:
+        if e.name in self.letters:
+            return n.GradeValue(e.name, span=e.span)
+        guess = suggest(e.name, self.letters)
+        self.error(
+            "unknown-grade",
+            f"there is no grade `{e.name}`",
+            e.span,
+            f"did you mean `{guess}`?" if guess else f"the grades are: {', '.join(self.letters) or 'none (add a `grades` block)'}",
+        )
+        return e
+
+    def _side(self, left: n.Expr, right: n.Expr, ctx):
+        """Resolve both sides of a binary comparison; the side that is not a bare
+        literal name goes first so the other can be read against its type."""
+        if isinstance(left, n.Name) and isinstance(right, n.Name) and not self._is_declared(left.name, ctx) and not self._is_declared(right.name, ctx):
+            # neither side is known: report the left one only, not a cascade
+            l, lt = self.expr(left, ctx)
+            return l, None, right, None
+        if isinstance(left, (n.Name, n.String)) and not (isinstance(left, n.Name) and self._is_declared(left.name, ctx)):
+            r, rt = self.expr(right, ctx)
+            l, lt = self._operand(left, ctx, rt)
+        else:
+            l, lt = self.expr(left, ctx)
+            r, rt = self._operand(right, ctx, lt)
+        return l, lt, r, rt
+
+    def expr_Compare(self, e: n.Compare, ctx):
+        left, lt, right, rt = self._side(e.left, e.right, ctx)
+        if lt is not None and rt is not None:
+            if not _same_type(lt, rt):
+                self.error(
+                    "type-mismatch",
+                    f"cannot compare {_what(left, lt)} with {_what(right, rt)}",
+                    e.span,
+                    _boolean_fix(e, lt, rt) or _compare_help(lt, rt),
+                )
+            elif e.op not in ("=", "!=") and not (lt in (NUMBER, DATE) or isinstance(lt, n.FieldType)):
+                self.error(
+                    "bad-operator",
+                    f"`{e.op}` does not apply to {_what(left, lt)}",
+                    e.span,
+                    "order comparisons work on numbers, dates and `one of` fields; use `=` or `!=`: "
+                    f"`{show(e.left)} = {show(e.right)}`",
+                )
+        if lt == COND or rt == COND:
+            self.error(
+                "type-mismatch",
+                "a condition cannot be compared with `" + e.op + "`",
+                e.span,
+                "write the condition alone, or with `not`",
+            )
+        return replace(e, left=left, right=right), COND
+
+    def expr_InList(self, e: n.InList, ctx):
+        operand, t = self.expr(e.operand, ctx)
+        items = []
+        for item in e.items:
+            resolved, it = self._operand(item, ctx, t)
+            if t is not None and it is not None and not _same_type(t, it):
+                self.error("type-mismatch", f"cannot look for a {_type_name(it)} among {_type_name(t)} values", item.span, _compare_help(t, it))
+            if not isinstance(resolved, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)) and it is not None:
+                self.error(
+                    "bad-list",
+                    f"the list after `in` holds only literal values, and `{show(item)}` is not one",
+                    item.span,
+                    "write the values themselves",
+                )
+            items.append(resolved)
+        return replace(e, operand=operand, items=tuple(items)), COND
+
+    def expr_TextTest(self, e: n.TextTest, ctx):
+        left, lt = self.expr(e.left, ctx)
+        right, rt = self.expr(e.right, ctx)
+        for side, t in ((e.left, lt), (e.right, rt)):
+            if t not in (TEXT, None):
+                self.error(
+                    "type-mismatch",
+                    f"`{e.op}` works on text, but `{show(side)}` is a {_type_name(t)}",
+                    side.span,
+                    "use `=` or `in (...)` for `one of` fields" if isinstance(t, n.FieldType) else None,
+                )
+        return replace(e, left=left, right=right), COND
+
+    def expr_IsMissing(self, e: n.IsMissing, ctx):
+        operand, t = self.expr(e.operand, ctx)
+        if t == COND:
+            self.error("type-mismatch", "`is missing` applies to a value, not to a condition", e.span, "test a field or property")
+        return replace(e, operand=operand), COND
+
+    # -- fallbacks for already-resolved nodes (a policy checked twice)
+    def expr_FieldRef(self, e, ctx):
+        return e, self._value_type(e.type)
+
+    def expr_PropRef(self, e, ctx):
+        return e, self._value_type(e.type)
+
+    def expr_StageRef(self, e, ctx):
+        return e, COND
+
+    def expr_EnumValue(self, e, ctx):
+        return e, e.type
+
+    def expr_GradeValue(self, e, ctx):
+        return e, GRADE

@@ -1,0 +1,96 @@
+"""`leadpolicy report`: replay leads under a policy; funnel, velocity, outcomes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from leadpolicy import LeadDataError, PolicyError
+from leadpolicy.cli.app import main
+from leadpolicy.cli.common import load_policy, show_diagnostics
+
+
+def _load_other(spec: str):
+    import leadpolicy
+    from leadpolicy.tools.report.run import read_revision
+
+    if Path(spec).is_file() or ":" not in spec:
+        return load_policy(spec)
+    try:
+        text, label = read_revision(spec)
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    try:
+        return leadpolicy.loads(text, label)
+    except PolicyError as error:
+        show_diagnostics(error.diagnostics, text)
+        sys.exit(1)
+
+
+@main.command("report")
+@click.argument("policy_path", metavar="POLICY")
+@click.argument("leads_path", metavar="LEADS")
+@click.option("--outcomes", "outcomes_path", metavar="FILE", help="Outcomes by lead id (JSON Lines or .csv).")
+@click.option("--from", "date_from", metavar="DATE", help="Only leads that entered on or after this date.")
+@click.option("--to", "date_to", metavar="DATE", help="Only leads that entered on or before this date.")
+@click.option("--as-of", metavar="WHEN", help="End of the replay (default: now, UTC).")
+@click.option("--against", metavar="OTHER", help="A second policy (file or git REV:PATH) side by side.")
+@click.option("--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
+@click.option("-o", "--output", metavar="FILE", help="report.html, report.md or report.json (default: Markdown to stdout).")
+def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[str], date_from: Optional[str],
+                   date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
+    """Replay LEADS (JSON Lines, or CSV by the .csv suffix) under POLICY and report the funnel, velocity and outcomes."""
+    from datetime import datetime, timezone
+
+    from leadpolicy.tools.report import render
+    from leadpolicy.tools.report.outcomes import load_outcome_file
+    from leadpolicy.tools.report.run import build
+    from leadpolicy.tools.score import default_jobs
+
+    if output and Path(output).suffix not in (".html", ".md", ".json"):
+        click.echo(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
+        sys.exit(2)
+    policies = [load_policy(policy_path)]
+    if against:
+        policies.append(_load_other(against))
+    try:
+        outcomes = load_outcome_file(outcomes_path) if outcomes_path else None
+    except (OSError, ValueError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    as_of = as_of or datetime.now(timezone.utc).isoformat()
+    progress = None
+    if sys.stderr.isatty():
+        def progress(count: int) -> None:
+            click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
+    try:
+        with open(leads_path, encoding="utf-8-sig", newline="") as stream:
+            report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
+                           jobs or default_jobs(), leads_path)
+    except OSError as error:
+        click.echo(f"error: {leads_path}: {error.strerror}", err=True)
+        sys.exit(1)
+    except LeadDataError as error:  # --as-of, --from or --to unreadable
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    if progress is not None:
+        click.echo("", err=True)
+    suffix = Path(output).suffix if output else ".md"
+    text = {".html": render.html, ".md": render.markdown, ".json": render.as_json}[suffix](report)
+    if not output:
+        click.echo(text, nl=False)
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as handle:
+            handle.write(text)
+        os.replace(handle.name, output)
+    except OSError as error:
+        click.echo(f"error: {output}: {error.strerror}", err=True)
+        sys.exit(1)

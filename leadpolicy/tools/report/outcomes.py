@@ -1,0 +1,86 @@
+"""Reading outcomes: `"outcome": {"status", "amount", "closed_at"}` and `"created_at"`
+on a lead, or rows of an `--outcomes` file (JSON Lines or CSV) joined by lead id.
+A bad value is a data error for that lead (counted and reported), never fatal."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+from typing import Any, Optional
+
+from leadpolicy import LeadDataError
+from leadpolicy.semantics.runtime import parse_instant, read_number
+
+STATUSES = ("won", "lost", "open")
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    status: str
+    amount: Optional[float]
+    closed_at: Optional[int]
+
+
+def read_outcome(raw: Any, lead_id: Any = None) -> Optional[Outcome]:
+    """An Outcome, None when absent, or LeadDataError."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise LeadDataError("an outcome must be an object with status, amount, closed_at",
+                            field="outcome", value=raw, lead_id=lead_id)
+    status = raw.get("status")
+    if not isinstance(status, str) or status.strip().lower() not in STATUSES:
+        raise LeadDataError(f"unknown outcome status {status!r} (expected won, lost or open)",
+                            field="outcome.status", value=status, lead_id=lead_id)
+    amount = raw.get("amount")
+    if amount is not None and not (isinstance(amount, str) and not amount.strip()):
+        amount = read_number(amount, "outcome.amount", lead_id)
+        if amount is not None and (amount < 0 or not math.isfinite(amount)):
+            raise LeadDataError("a deal amount must be a number zero or more", field="outcome.amount",
+                                value=raw.get("amount"), lead_id=lead_id)
+    else:
+        amount = None
+    closed = raw.get("closed_at")
+    closed_at = None
+    if closed is not None and not (isinstance(closed, str) and not closed.strip()):
+        closed_at = parse_instant(closed, "outcome.closed_at", lead_id)
+    return Outcome(status.strip().lower(), amount, closed_at)
+
+
+def read_created(raw: Any, lead_id: Any = None) -> Optional[int]:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    return parse_instant(raw, "created_at", lead_id)
+
+
+def load_outcome_file(path: str) -> dict[str, dict]:
+    """id -> {"outcome": {...}, "created_at": ...} from JSON Lines or CSV
+    (columns id, status, amount, closed_at, created_at). Kept in memory: one small row per lead."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+    rows: dict[str, dict] = {}
+    if path.endswith(".csv"):
+        for row in csv.DictReader(io.StringIO(text)):
+            rows[str(row.get("id", "")).strip()] = {
+                "outcome": {"status": row.get("status"), "amount": row.get("amount"),
+                            "closed_at": row.get("closed_at")} if row.get("status") else None,
+                "created_at": row.get("created_at"),
+            }
+        return rows
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{number}:{error.colno}: not valid JSON: {error.msg}") from None
+        if not isinstance(record, dict) or "id" not in record:
+            raise ValueError(f"{path}:{number}: an outcome row needs an `id`")
+        outcome = record.get("outcome")
+        if outcome is None and "status" in record:
+            outcome = {k: record.get(k) for k in ("status", "amount", "closed_at")}
+        rows[str(record["id"])] = {"outcome": outcome, "created_at": record.get("created_at")}
+    return rows

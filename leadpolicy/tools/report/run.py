@@ -1,0 +1,156 @@
+"""Drive a report: read leads (JSON Lines), replay each, accumulate the metrics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import IO, Any, Callable, Iterable, Optional
+
+from leadpolicy import LeadDataError
+from leadpolicy.semantics.runtime import parse_instant
+from leadpolicy.tools.report.metrics import Metrics
+from leadpolicy.tools.report.outcomes import read_created, read_outcome
+from leadpolicy.tools.report.replay import TimeModel, iso, replay
+
+_STATE: Optional[tuple] = None  # (policies, models, end, outcomes) for forked workers
+
+
+def _replay_lead(lead: Any) -> tuple:
+    """("error", id, error dict) or ("ok", id, outcome, [Replay per policy])."""
+    policies, models, end, outcomes = _STATE
+    lead_id = lead.get("id") if isinstance(lead, dict) else getattr(lead, "lead_id", None)
+    try:
+        if isinstance(lead, LeadDataError):
+            raise lead
+        if not isinstance(lead, dict):
+            raise LeadDataError("a lead must be a JSON object", field="", value=None)
+        extra = outcomes.get(str(lead_id), {}) if outcomes is not None else {}
+        outcome = read_outcome(extra.get("outcome", lead.get("outcome")), lead_id)
+        created = read_created(extra.get("created_at", lead.get("created_at")), lead_id)
+        results = [replay(p, m, lead.get("fields"), lead.get("activities"), created, end, lead_id)
+                   for p, m in zip(policies, models)]
+    except LeadDataError as error:
+        return ("error", lead_id, error.to_dict())
+    for r in results:  # only what the metrics read travels back from a worker
+        f = r.final
+        r.final = {"stage": f["stage"], "grade": f["grade"], "engagement": f["engagement"], "fit": f["fit"],
+                   "reason": f["reason"]}
+    return ("ok", lead_id, outcome, results)
+
+
+def _replay_chunk(lines: list) -> list:
+    return [_replay_lead(lead) for lead in _parse(lines)]
+
+
+def _parse(lines: list) -> Iterable[Any]:
+    for name, number, line in lines:
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as error:
+            yield LeadDataError(f"{name}:{number}:{error.colno}: not valid JSON: {error.msg}", field="", value=None)
+
+
+def _chunks(stream: IO[str], name: str, size: int = 500) -> Iterable[list]:
+    chunk = []
+    for number, line in enumerate(stream, 1):
+        if line.strip():
+            chunk.append((name, number, line))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+CSV_OUTCOME = {"status": "status", "outcome_status": "status", "amount": "amount", "outcome_amount": "amount",
+               "closed_at": "closed_at", "outcome_closed_at": "closed_at"}
+
+
+def read_csv_leads(stream: IO[str], name: str) -> Iterable[Any]:
+    """CSV leads as `leadpolicy score` reads them (`id`, `stage`, `activities` as a JSON array,
+    every other column a field) plus `created_at` and the outcome columns `status` (or
+    `outcome_status`), `amount`, `closed_at`. A bad `activities` cell yields a LeadDataError."""
+    import csv
+
+    reader = csv.DictReader(stream)
+    for row in reader:
+        row = {(k or "").strip(): v for k, v in row.items()}
+        lead_id = row.pop("id", None) or None
+        row.pop("stage", None)
+        text = row.pop("activities", None) or "[]"
+        outcome = {CSV_OUTCOME[k]: row.pop(k) for k in list(row) if k in CSV_OUTCOME}
+        created = row.pop("created_at", None)
+        try:
+            activities = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield LeadDataError(f"{name}:{reader.line_num}: the activities cell is not a JSON array: {error.msg}",
+                                field="activities", value=text, lead_id=lead_id)
+            continue
+        yield {"id": lead_id, "fields": {k: v for k, v in row.items() if v not in (None, "")},
+               "activities": activities, "created_at": created or None,
+               "outcome": outcome if (outcome.get("status") or "").strip() else None}
+
+
+def build(policies: list, leads: Any, as_of: str, outcomes: Optional[dict] = None,
+          date_from: Optional[str] = None, date_to: Optional[str] = None,
+          progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>") -> dict:
+    """One report per policy over the same leads; returns the JSON-ready dict.
+    `leads` is an iterable of lead dicts, or a text stream of JSON Lines (then `jobs` processes may share the work)."""
+    global _STATE
+    end = parse_instant(as_of, "as_of")
+    low = parse_instant(date_from, "from") if date_from else None
+    high = parse_instant(date_to, "to") + 86_400_000_000 - 1 if date_to else None
+    models = [TimeModel.of(p.tree) for p in policies]
+    metrics = [Metrics(p.tree) for p in policies]
+    _STATE = (policies, models, end, outcomes)
+    if hasattr(leads, "read") and name.endswith(".csv"):
+        pool = None
+        rows = (_replay_lead(lead) for lead in read_csv_leads(leads, name))
+    elif hasattr(leads, "read"):
+        chunks = _chunks(leads, name)
+        if jobs > 1:
+            import multiprocessing
+
+            pool = multiprocessing.get_context("fork").Pool(jobs)  # workers inherit the compiled policies
+            rows = (row for done in pool.imap(_replay_chunk, chunks) for row in done)
+        else:
+            pool = None
+            rows = (row for chunk in chunks for row in _replay_chunk(chunk))
+    else:
+        pool = None
+        rows = (_replay_lead(lead) for lead in leads)
+    try:
+        for index, row in enumerate(rows):
+            if progress is not None and index % 1000 == 0:
+                progress(index)
+            if row[0] == "error":
+                for m in metrics:
+                    m.error(row[1], row[2])
+                continue
+            _, lead_id, outcome, results = row
+            start = results[0].start
+            if (low is not None and start < low) or (high is not None and start > high):
+                for m in metrics:
+                    m.outside_window += 1
+                continue
+            for m, r in zip(metrics, results):
+                m.add(lead_id, r, outcome)
+    finally:
+        if pool is not None:
+            pool.terminate()
+        _STATE = None
+    reports = []
+    for p, m in zip(policies, metrics):
+        reports.append({"policy": p.name, "version": p.version, "path": p.path, "stages": m.stages, **m.to_dict()})
+    return {"as_of": iso(end), "from": date_from, "to": date_to,
+            "time_resolution": "exact to the microsecond (every moment the decision can change is evaluated)",
+            "reports": reports}
+
+
+def read_revision(spec: str) -> tuple[str, str]:
+    """`REV:PATH` -> (text, label) via `git show` (no shell). To be unified with tools/diff's reader."""
+    rev, _, path = spec.partition(":")
+    done = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ValueError(f"cannot read {spec} from git: {done.stderr.strip()}")
+    return done.stdout, spec

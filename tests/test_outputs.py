@@ -1,0 +1,145 @@
+"""Output files are never lost or half-written (issue 9 items 1-4, issue 16 item 5):
+outputs are renamed into place, unwritable targets are one line naming the path
+with exit status 2, `-` means standard output, and score never writes over its input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.cli import main
+from leadpolicy.tools.atomic import atomic_output
+
+ROOT = Path(__file__).resolve().parent.parent
+ACME = str(ROOT / "policies" / "acme.policy")
+LEADS = [{"id": f"L-{i}", "fields": {"seniority": "vp", "industry": "saas"}, "activities": []} for i in range(3)]
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def one_line_error(result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize("command", ["compile", "docs"])
+def test_an_output_in_a_missing_folder_is_one_line_naming_it(command: str, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / ("m.py" if command == "compile" else "x.md")
+    one_line_error(run(command, ACME, "-o", str(target)), str(target), "does not exist")
+
+
+@pytest.mark.parametrize("command", ["compile", "docs"])
+def test_an_output_that_is_a_directory_is_one_line_naming_it(command: str, tmp_path: Path) -> None:
+    folder = tmp_path / ("out.py" if command == "compile" else "out.md")
+    folder.mkdir()
+    one_line_error(run(command, ACME, "-o", str(folder)), str(folder), "directory")
+
+
+def test_an_unwritable_folder_is_one_line_and_the_old_file_survives(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes everywhere; the read-only case needs another user")
+    target = tmp_path / "m.py"
+    target.write_text("old", encoding="utf-8")
+    tmp_path.chmod(0o500)
+    try:
+        one_line_error(run("compile", ACME, "-o", str(target)), str(target))
+    finally:
+        tmp_path.chmod(0o700)
+    assert target.read_text(encoding="utf-8") == "old"
+
+
+def test_compile_refuses_to_write_over_a_policy(tmp_path: Path) -> None:
+    policy = tmp_path / "x.policy"
+    policy.write_text(Path(ACME).read_text(encoding="utf-8"), encoding="utf-8")
+    one_line_error(run("compile", str(policy), "-o", str(policy)), str(policy))
+    assert policy.read_text(encoding="utf-8") == Path(ACME).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["compile", "docs"])
+def test_dash_means_standard_output(command: str, tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    result = run(command, ACME, "-o", "-")
+    assert result.exit_code == 0
+    assert not (tmp_path / "-").exists()
+    assert ("def evaluate(" if command == "compile" else "# ") in result.stdout
+
+
+def test_outputs_are_renamed_into_place_and_leave_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "acme.md"
+    assert run("docs", ACME, "-o", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("# ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme.md"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "rows.jsonl"
+    target.write_text("the good old rows\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as handle:
+            handle.write("half a fi")
+            raise RuntimeError("the disk is full")
+    assert target.read_text(encoding="utf-8") == "the good old rows\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
+
+
+def test_score_refuses_to_write_over_its_input_by_any_name(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.jsonl"
+    text = "".join(json.dumps(lead) + "\n" for lead in LEADS)
+    leads.write_text(text, encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to(leads)
+    os.chdir(tmp_path)
+    for output in (str(leads), "leads.jsonl", "./sub/../leads.jsonl", "link.jsonl"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        one_line_error(run("score", ACME, str(leads), "-o", output), "input")
+        assert leads.read_text(encoding="utf-8") == text
+
+
+def _slow_leads(path: Path, count: int) -> None:
+    lead = {"fields": {"seniority": "vp"}, "activities": [{"type": "page_view", "at": "2026-11-01T00:00:00Z",
+                                                           "path": "/blog/x"}] * 40}
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(count):
+            handle.write(json.dumps(dict(lead, id=f"L-{i}")) + "\n")
+
+
+@pytest.mark.parametrize("to_file", [True, False])
+def test_ctrl_c_during_score_exits_130_and_says_what_was_written(tmp_path: Path, to_file: bool) -> None:
+    leads = tmp_path / "leads.jsonl"
+    _slow_leads(leads, 300_000)
+    out = tmp_path / "rows.jsonl"
+    out.write_text("previous run\n", encoding="utf-8")
+    command = [sys.executable, "-m", "leadpolicy", "score", ACME, str(leads), "--as-of", "2026-11-22", "-j", "1"]
+    if to_file:
+        command += ["-o", str(out)]
+    stdout_path = tmp_path.parent / f"{tmp_path.name}.stdout"
+    with stdout_path.open("wb") as stdout_file:
+        process = subprocess.Popen(command, stdout=stdout_file, stderr=subprocess.PIPE, cwd=tmp_path)
+        time.sleep(3.0)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    stdout = stdout_path.read_bytes()
+    assert process.returncode == 130, stderr.decode()
+    message = stderr.decode()
+    assert "Traceback" not in message
+    if to_file:
+        assert f"{out} was left as it was" in message
+        assert out.read_text(encoding="utf-8") == "previous run\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.jsonl", "rows.jsonl"]
+    else:
+        rows = stdout.decode().count("\n")
+        assert rows > 0 and stdout.endswith(b"\n")  # whole rows only
+        assert f"interrupted: {rows} row" in message

@@ -1,0 +1,412 @@
+"""`leadpolicy report` and `eval --journey`: the replay (against brute force), each
+metric on small hand-made histories, outcome data errors, the CLI, a golden
+Markdown report and the HTML report in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import leadpolicy
+from leadpolicy import LeadDataError
+from leadpolicy.semantics.runtime import parse_instant
+from leadpolicy.tools.report import render
+from leadpolicy.tools.report.example_data import history
+from leadpolicy.tools.report.journey import journey
+from leadpolicy.tools.report.replay import TimeModel, replay, to_datetime
+from leadpolicy.tools.report.run import build
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "report"
+DAY = timedelta(days=1)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+SMALL = """
+policy "Small" version "1"
+fields { size number  signed date }
+activities { visit  demo  unsubscribe }
+stages {
+  lead
+  mql when engagement >= 10
+  sql when mql and did demo within 7 days
+}
+engagement {
+  "Visit": +10 per visit within 10 days
+  "Demo":  +20 per demo
+}
+grades { A when size >= 100  B otherwise }
+demote {
+  "Quiet":  sql -> mql when no activity within 10 days
+  "Faded":  mql -> lead when engagement < 10
+}
+disqualify { "Unsubscribed": when did unsubscribe }
+"""
+
+
+def at(days: float) -> str:
+    return (T0 + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def lead(lead_id: str, acts: list[tuple[str, float]], outcome=None, size=None) -> dict:
+    record = {"id": lead_id, "created_at": at(0), "fields": {"size": size},
+              "activities": [{"type": kind, "at": at(day)} for kind, day in acts]}
+    if outcome is not None:
+        record["outcome"] = outcome
+    return record
+
+
+def small_history() -> list[dict]:
+    return [
+        # reaches sql on day 2 (demo), won; later demoted for going quiet
+        lead("L1", [("visit", 0), ("demo", 2)], {"status": "won", "amount": 1000, "closed_at": at(30)}, size=200),
+        # mql on day 0, falls back to lead when the visit leaves its window: lost
+        lead("L2", [("visit", 0)], {"status": "lost", "closed_at": at(20)}),
+        # sql on day 1, disqualified on day 5 (unsubscribed): sent but lost
+        lead("L3", [("visit", 0), ("demo", 1), ("unsubscribe", 5)], {"status": "lost", "closed_at": at(9)}),
+        # never touched: a won deal that never reached mql
+        lead("L4", [], {"status": "won", "amount": 500, "closed_at": at(20)}),
+        # an outcome that cannot be read: a data error for this lead only
+        lead("L5", [("visit", 0)], {"status": "maybe"}),
+        # no outcome at all
+        lead("L6", []),
+    ]
+
+
+@pytest.fixture(scope="module")
+def small():
+    return leadpolicy.loads(SMALL, "small.policy")
+
+
+@pytest.fixture(scope="module")
+def small_report(small):
+    return build([small], small_history(), at(60))["reports"][0]
+
+
+# ---------------------------------------------------------------- the replay
+
+
+def test_replay_promotion_demotion_and_disqualification_times(small):
+    model = TimeModel.of(small.tree)
+    end = parse_instant(at(60), "as_of")
+    one = replay(small, model, {}, small_history()[0]["activities"], None, end, "L1", keep_steps=True)
+    assert {k: to_datetime(v) for k, v in one.first_reached.items()} == {"lead": T0, "mql": T0, "sql": T0 + 2 * DAY}
+    # quiet for 10 days after the demo: demoted the microsecond after the window closes
+    assert to_datetime(one.demoted_at) == T0 + 12 * DAY + timedelta(microseconds=1)
+    assert [(s.stage, s.cause) for s in one.steps] == [("mql", "activity"), ("sql", "activity"), ("mql", "window")]
+    assert one.steps[-1].reason["rule"] == "Quiet"
+    three = replay(small, model, {}, small_history()[2]["activities"], None, end, "L3")
+    assert to_datetime(three.first_reached["sql"]) == T0 + DAY
+    assert to_datetime(three.disqualified_at) == T0 + 5 * DAY
+
+
+def test_days_since_threshold_is_a_moment():
+    policy = leadpolicy.loads("""
+policy "D" version "1"
+fields { signed date }
+stages { lead  ready when days since signed >= 3 }
+""")
+    result = replay(policy, TimeModel.of(policy.tree), {"signed": "2026-01-01T10:00:00Z"}, [],
+                    parse_instant("2026-01-01", "x"), parse_instant("2026-02-01", "x"), keep_steps=True)
+    assert to_datetime(result.first_reached["ready"]) == datetime(2026, 1, 4, 10, tzinfo=timezone.utc)
+    assert result.steps[-1].cause == "days since"
+
+
+def first_reaches(policy, fields, activities, instants, lead_id=None):
+    """Brute force: evaluate at every given instant in order, carrying the stage forward."""
+    stages = [s.name for s in policy.tree.stages]
+    previous, first, disq = None, {}, None
+    for instant in sorted(set(instants)):
+        stage = policy.evaluate(fields, activities, to_datetime(instant), previous, lead_id).stage
+        if stage == "disqualified":
+            disq = instant if disq is None else disq
+        else:
+            for name in stages[: stages.index(stage) + 1]:
+                first.setdefault(name, instant)
+        previous = stage
+    return first, disq
+
+
+def test_replay_agrees_with_hourly_brute_force_on_the_example_history():
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    model = TimeModel.of(policy.tree)
+    end = parse_instant("2026-12-01", "as_of")
+    hour = 3_600_000_000
+    for record in list(history(40, seed=3))[:40]:
+        start = parse_instant(record["created_at"], "c")
+        result = replay(policy, model, record["fields"], record["activities"], start, end, record["id"])
+        # every hour from the start (to 120 days), plus the replay's own moments: no extra instant changes anything
+        grid = [start + k * hour for k in range(0, 24 * 120) if start + k * hour <= end]
+        from leadpolicy.tools.report.replay import candidate_moments
+
+        grid += list(candidate_moments(model, record["fields"], record["activities"], start, end, record["id"]))
+        first, disq = first_reaches(policy, record["fields"], record["activities"], grid, record["id"])
+        assert first == result.first_reached, record["id"]
+        assert disq == result.disqualified_at
+
+
+@pytest.fixture(scope="module")
+def random_policies():
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support import leadgen
+
+    return leadgen
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_replay_is_complete_for_generated_policies_and_leads(data, random_policies):
+    """Adding any instants (random ones, each moment ±1µs, ±1 hour) to the replay's
+    moments never changes when a stage was first reached: the moments are complete."""
+    leadgen = random_policies
+    text = data.draw(leadgen.policy_texts())
+    policy = leadpolicy.loads(text)
+    kwargs = data.draw(leadgen.leads_for(policy.tree))
+    model = TimeModel.of(policy.tree)
+    end = parse_instant(kwargs["as_of"], "as_of") if kwargs.get("as_of") is not None else parse_instant("2026-11-22", "x")
+    fields, activities = kwargs.get("fields"), kwargs.get("activities")
+    try:
+        result = replay(policy, model, fields, activities, None, end)
+        from leadpolicy.tools.report.replay import candidate_moments
+
+        moments = set(candidate_moments(model, fields, activities, result.start, end))
+    except (LeadDataError, TypeError, ValueError):
+        return
+    moments.add(result.start)
+    extra = data.draw(st.lists(st.integers(result.start, end), max_size=30))
+    for m in list(moments):
+        extra += [m - 1, m + 1, m - 3_600_000_000, m + 3_600_000_000]
+    extra = [e for e in extra if result.start <= e <= end]
+    try:
+        first, disq = first_reaches(policy, fields, activities, [*moments, *extra])
+    except LeadDataError:
+        return
+    assert first == result.first_reached
+    assert disq == result.disqualified_at
+
+
+# ---------------------------------------------------------------- metrics on a hand-made history
+
+
+def test_funnel_and_conversion(small_report):
+    r = small_report
+    assert r["leads"] == 5 and r["data_errors"] == 1 and r["without_outcome"] == 1
+    assert [(f["stage"], f["reached"]) for f in r["funnel"]] == [("lead", 5), ("mql", 3), ("sql", 2)]
+    assert r["funnel"][0]["conversion_to_next"] == 3 / 5
+    assert r["funnel"][1]["conversion_to_next"] == 2 / 3
+    assert r["disqualified"] == 1 and r["disqualified_after_sql"] == 1
+    assert r["demoted"] == 2  # L1 went quiet, L2 faded
+
+
+def test_velocity(small_report):
+    v = small_report["velocity"]
+    assert v["first touch -> mql"] == {"leads": 3, "median_days": 0.0, "p75_days": 0.0}
+    assert v["mql -> sql"] == {"leads": 2, "median_days": 1.5, "p75_days": 1.75}
+
+
+def test_outcome_metrics(small_report):
+    o = small_report["outcomes"]
+    assert (o["won"], o["lost"], o["open"]) == (2, 2, 0)
+    assert o["win_rate"] == 0.5 and o["sql_win_rate"] == 0.5
+    assert o["average_won_amount"] == 750 and o["won_amount"] == 1500
+    assert o["sales_cycle_median_days"] == 25.0
+    assert small_report["by_grade"]["A"] == {"leads": 1, "won": 1, "lost": 0, "open": 0, "win_rate": 1.0,
+                                             "won_amount": 1000.0, "average_won_amount": 1000.0, "lift": 2.0}
+    assert small_report["by_grade"]["B"]["win_rate"] == 1 / 3
+    assert small_report["by_stage_reached"]["sql"]["win_rate"] == 0.5
+
+
+def test_missed_deals_and_sent_but_lost(small_report):
+    missed = small_report["missed_deals"]
+    assert missed["mql"]["won_deals"] == 1 and missed["sql"]["won_deals"] == 1
+    example = missed["mql"]["examples"][0]
+    assert example["id"] == "L4" and example["amount"] == 500
+    assert example["held_back_by"] == ["engagement >= 10 (peaked at 0.00)"]
+    assert small_report["sent_but_lost"]["leads"] == 1
+    assert small_report["sent_but_lost"]["examples"][0]["id"] == "L3"
+
+
+def test_threshold_sweep(small_report):
+    (sweep,) = small_report["threshold_sweeps"]
+    assert sweep["condition"] == "mql: engagement >= 10"
+    current = [row for row in sweep["rows"] if row["current"]]
+    assert current == [{"threshold": 10.0, "current": True, "leads": 3, "won": 1, "lost": 2,
+                        "precision": 1 / 3, "recall": 0.5}]
+    zero = sweep["rows"][0]
+    assert zero["threshold"] == 0 and zero["leads"] == 5 and zero["recall"] == 1.0
+
+
+def test_outcome_data_errors_are_counted_never_fatal(small):
+    leads = [lead("A", [], {"status": "won", "amount": "lots"}), lead("B", [], {"status": "won", "amount": -5}),
+             lead("C", [], {"status": "won", "closed_at": "yesterday"}), lead("D", [], "won"),
+             lead("E", [], {"status": "WON", "amount": " 12.5 "})]
+    r = build([small], leads, at(10))["reports"][0]
+    assert r["data_errors"] == 4 and r["leads"] == 1
+    assert [e["error"]["field"] for e in r["data_error_examples"]] == [
+        "outcome.amount", "outcome.amount", "outcome.closed_at", "outcome"]
+    assert r["outcomes"]["won_amount"] == 12.5
+
+
+def test_from_to_cohort(small):
+    r = build([small], small_history(), at(60), date_from="2026-01-06")["reports"][0]
+    assert r["leads"] == 0 and r["outside_window"] == 5
+
+
+def test_golden_markdown(small, golden):
+    golden(GOLDEN / "small.md", render.markdown(build([small], small_history(), at(60))))
+
+
+# ---------------------------------------------------------------- journey
+
+
+def test_journey_of_one_lead(small):
+    data = journey(small, small_history()[2], at(60))
+    assert [(s["previous_stage"], s["stage"], s["cause"]) for s in data["steps"]] == [
+        (None, "mql", "activity"), ("mql", "sql", "activity"), ("sql", "disqualified", "activity")]
+    assert data["steps"][1]["engagement_before"] == 10.0 and data["steps"][1]["engagement"] == 30.0
+    assert data["steps"][2]["reason"]["rule"] == "Unsubscribed"
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "leadpolicy", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+@pytest.fixture
+def files(tmp_path: Path):
+    policy = tmp_path / "small.policy"
+    policy.write_text(SMALL)
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text("".join(json.dumps(x) + "\n" for x in small_history()))
+    return tmp_path, policy, leads
+
+
+def test_cli_report_formats(files):
+    tmp, policy, leads = files
+    for name in ("r.md", "r.json", "r.html"):
+        done = run("report", str(policy), str(leads), "--as-of", at(60), "-o", str(tmp / name))
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""  # no progress when not on a terminal
+    data = json.loads((tmp / "r.json").read_text())
+    assert data["reports"][0]["funnel"][2]["reached"] == 2
+    assert "<svg" in (tmp / "r.html").read_text() and "http" not in (tmp / "r.html").read_text().replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (tmp / "r.md").read_text().startswith("# Policy report")
+
+
+def test_cli_report_outcomes_file_and_against_revision(files, tmp_path):
+    tmp, policy, leads = files
+    bare = tmp / "bare.jsonl"
+    bare.write_text("".join(json.dumps({k: v for k, v in x.items() if k != "outcome"}) + "\n" for x in small_history()))
+    outcomes = tmp / "outcomes.csv"
+    outcomes.write_text("id,status,amount,closed_at\nL1,won,1000," + at(30) + "\nL2,lost,," + at(20) + "\n")
+    repo = tmp / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "p.policy").write_text(SMALL.replace("engagement >= 10", "engagement >= 30"))
+    subprocess.run([*git, "add", "p.policy"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    done = run("report", str(policy), str(bare), "--outcomes", str(outcomes), "--as-of", at(60),
+               "--against", "HEAD:p.policy", "-o", str(tmp / "both.json"), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    mine, other = json.loads((tmp / "both.json").read_text())["reports"]
+    assert mine["outcomes"]["won"] == 1 and mine["outcomes"]["lost"] == 1 and mine["without_outcome"] == 4
+    assert other["path"] == "HEAD:p.policy" and other["funnel"][1]["reached"] == 2
+
+
+def test_cli_report_usage_errors(files):
+    tmp, policy, leads = files
+    assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2
+    missing = run("report", str(policy), str(tmp / "nope.jsonl"), "--as-of", at(1))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    nowhere = run("report", str(policy), str(leads), "--as-of", at(1), "-o", str(tmp / "no" / "r.md"))
+    assert nowhere.returncode == 1 and "Traceback" not in nowhere.stderr
+    bad = run("report", str(policy), str(leads), "--against", "NOREV:x.policy", "--as-of", at(1), cwd=tmp)
+    assert bad.returncode == 2 and "cannot read" in bad.stderr
+
+
+def test_cli_eval_journey(files):
+    tmp, policy, _ = files
+    one = tmp / "one.json"
+    one.write_text(json.dumps(small_history()[0]))
+    text = run("eval", str(policy), str(one), "--journey", "--as-of", at(60))
+    assert text.returncode == 0, text.stderr
+    assert "mql -> sql (promoted)" in text.stdout and 'rule "Quiet"' in text.stdout
+    data = json.loads(run("eval", str(policy), str(one), "--journey", "--json", "--as-of", at(60)).stdout)
+    assert [s["stage"] for s in data["steps"]] == ["mql", "sql", "mql"]
+
+
+# ---------------------------------------------------------------- the HTML in a real browser
+
+
+def test_html_report_in_chromium(tmp_path):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.browser import CHROMIUM, chromium, colour_counts, console_messages, read_png
+
+    if CHROMIUM is None:
+        pytest.skip("no Chromium binary found (install the Debian package `chromium`)")
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    page = tmp_path / "report.html"
+    page.write_text(render.html(build([policy], history(300), "2026-12-01")))
+    dom = chromium(tmp_path, page, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr
+    assert not console_messages(dom.stderr)
+    for chart in ("funnel", "velocity", "by-grade", "by-engagement", "by-fit", "sweep"):
+        assert f'class="chart {chart}"' in dom.stdout, chart
+    assert dom.stdout.count('class="bar"') > 10 and 'class="precision"' in dom.stdout
+    png = tmp_path / "shot.png"
+    shot = chromium(tmp_path, page, f"--screenshot={png}", "--window-size=1200,2400")
+    assert png.is_file(), shot.stderr
+    _, _, bpp, rows = read_png(png)
+    counts = colour_counts(rows, bpp, {"bar": (0x3B, 0x6E, 0xA5)})
+    assert counts["bar"] > 2000  # the bars are drawn, not only present in the DOM
+
+
+def test_golden_markdown_side_by_side(small, golden):
+    other = leadpolicy.loads(SMALL.replace("engagement >= 10", "engagement >= 30"), "stricter.policy")
+    report = build([small, other], small_history(), at(60))
+    mine, theirs = report["reports"]
+    assert [f["reached"] for f in theirs["funnel"]] == [5, 2, 2]  # L2's lone visit no longer makes mql
+    golden(GOLDEN / "against.md", render.markdown(report))
+
+
+def test_csv_leads_with_outcome_columns(small, tmp_path):
+    import csv
+
+    path = tmp_path / "leads.csv"
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "size", "created_at", "activities", "status", "amount", "closed_at"])
+        for x in small_history():
+            o = x.get("outcome") or {}
+            writer.writerow([x["id"], x["fields"]["size"] or "", x["created_at"], json.dumps(x["activities"]),
+                             o.get("status", ""), o.get("amount", ""), o.get("closed_at", "")])
+        writer.writerow(["BAD", "", "", "[not json", "", "", ""])
+    with open(path, newline="") as stream:
+        r = build([small], stream, at(60), name=str(path))["reports"][0]
+    expected = build([small], small_history(), at(60))["reports"][0]
+    assert r["data_errors"] == 2 and r["data_error_examples"][1]["id"] == "BAD"
+    for key in ("funnel", "velocity", "outcomes", "by_grade", "missed_deals", "threshold_sweeps"):
+        assert r[key] == expected[key], key
+
+
+def test_a_policy_with_one_stage_and_won_deals_without_amounts():
+    policy = leadpolicy.loads('policy "One" version "1"\nstages { only }\n')
+    report = build([policy], [{"id": "a", "fields": {}, "activities": []},
+                              {"id": "b", "outcome": {"status": "won"}}], "2026-01-01")
+    r = report["reports"][0]
+    assert r["funnel"] == [{"stage": "only", "reached": 2, "share": 1.0, "conversion_to_next": None}]
+    assert r["velocity"] == {} and r["missed_deals"] == {} and r["threshold_sweeps"] == []
+    assert r["outcomes"]["average_won_amount"] is None and r["outcomes"]["only_win_rate"] == 1.0
+    assert "<svg" in render.html(report) and render.markdown(report).startswith("# Policy report")

@@ -1,0 +1,67 @@
+"""Every walker of the tree handles every node kind it can be given (issue 17).
+
+Each walker derives from `leadpolicy.syntax.visitor.NodeVisitor`; a new node
+kind, or a new walker (a back end, a tool), that misses a method fails here, not
+on a user's policy. `never_given` lists, per walker, the kinds it is never handed
+by contract (the checker resolves names before any back end runs).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import leadpolicy
+from leadpolicy.syntax.visitor import NodeVisitor, expression_kinds
+
+
+def all_walkers() -> list[type[NodeVisitor]]:
+    """Every NodeVisitor subclass defined anywhere in the package (optional back ends
+    whose extras are not installed are skipped)."""
+    for module in pkgutil.walk_packages(leadpolicy.__path__, "leadpolicy."):
+        if module.name.endswith("__main__"):
+            continue  # running it is the command line, not a definition
+        try:
+            importlib.import_module(module.name)
+        except ImportError:
+            continue
+    found: list[type[NodeVisitor]] = []
+    pending = list(NodeVisitor.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+
+
+WALKERS = all_walkers()
+
+
+def test_the_walkers_of_every_room_are_found() -> None:
+    modules = {cls.__module__ for cls in WALKERS}
+    for expected in ("leadpolicy.check.base", "leadpolicy.semantics.reference", "leadpolicy.backends.python.expressions",
+                     "leadpolicy.handoff.english", "leadpolicy.handoff.diagram", "leadpolicy.tools.fmt"):
+        assert expected in modules, f"{expected} has no NodeVisitor walker"
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+def test_every_walker_handles_every_expression_kind(walker: type[NodeVisitor]) -> None:
+    assert walker.missing_kinds() == [], f"{walker.__qualname__} lacks {walker.prefix}<Kind> methods"
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+def test_excuses_name_real_kinds(walker: type[NodeVisitor]) -> None:
+    assert walker.never_given <= expression_kinds()
+
+
+
+def test_a_missing_method_is_caught() -> None:
+    class Partial(NodeVisitor):
+        prefix = "show_"
+
+        def show_Number(self, node):  # pragma: no cover - never called
+            return ""
+
+    assert "Compare" in Partial.missing_kinds()
