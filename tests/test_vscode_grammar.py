@@ -11,35 +11,24 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support.vscode import GRAMMAR_RUNNER, VSCODE, node
 
 from leadpolicy.check.checker import check
 from leadpolicy.syntax.keywords import keywords
 from leadpolicy.syntax.parser import parse
 
 ROOT = Path(__file__).parent.parent
-VSCODE = ROOT / "editors" / "vscode"
-RUNNER = VSCODE / "node_modules" / "vscode-tmgrammar-test" / "dist" / "unit.js"
 GRAMMAR = VSCODE / "syntaxes" / "leadpolicy.tmLanguage.json"
-
-
-def node() -> str:
-    found = shutil.which("node")
-    if found is None:
-        pytest.skip("node is not installed: the TextMate grammar's scope tests need node (and `npm ci` in editors/vscode)")
-    if not RUNNER.exists():
-        pytest.fail("vscode-tmgrammar-test is not installed: run `npm ci --prefix editors/vscode` (CI does)")
-    return found
 
 
 def run_grammar_tests(*files: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [node(), str(RUNNER), "-g", str(GRAMMAR), *map(str, files)],
+        [node(), str(GRAMMAR_RUNNER), "-g", str(GRAMMAR), *map(str, files)],
         cwd=VSCODE,
         capture_output=True,
         text=True,
