@@ -3,9 +3,10 @@ server's standard input and output, as an editor does (tests/support/lsp_client.
 
 Initialize; diagnostics at the right ranges and none after the fix; hover,
 completion, definition, references, rename, formatting, symbols and quick
-fixes on the example policies; every invalid example and a sample of
-half-written prefixes through the wire without a crash; UTF-8 positions
-when the client asks for them.
+fixes on every example policy and its tests (each declared field, activity
+and stage hovered, renamed-prepared, its references and their definitions);
+every invalid example and each example typed out in 60 steps through the
+wire without a crash; UTF-8 positions when the client asks for them.
 """
 
 from __future__ import annotations
@@ -114,11 +115,13 @@ def test_every_invalid_example_gives_the_checks_diagnostics_over_the_wire(client
         assert sorted((d["code"], _lsp_range(d)) for d in got) == sorted((d.code, _range(d)) for d in expected), path.name
 
 
-def test_half_written_text_never_stops_the_server(client: LspClient, workspace: Path) -> None:
-    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
-    path = workspace / "typing.policy"
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "policies").glob("*.policy")))
+def test_half_written_text_never_stops_the_server(client: LspClient, workspace: Path, name: str) -> None:
+    """Each example typed out in 60 steps (every prefix of each goes through in process, test_lsp_analysis.py)."""
+    text = (workspace / "policies" / f"{name}.policy").read_text(encoding="utf-8")
+    path = workspace / f"typing-{name}.policy"
     uri = client.open(path, "")
-    cuts = sorted(set(range(0, len(text), max(1, len(text) // 40))) | {len(text)})
+    cuts = sorted(set(range(0, len(text), max(1, len(text) // 60))) | {len(text)})
     for version, cut in enumerate(cuts, start=2):
         prefix = text[:cut]
         client.change(uri, version, [{"text": prefix}])
@@ -127,7 +130,8 @@ def test_half_written_text_never_stops_the_server(client: LspClient, workspace: 
         client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": end})
         client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
     final = client.diagnostics(uri, version=len(cuts) + 1)
-    assert [d["code"] for d in final] == ["unused-field"]  # the whole of acme.policy, as check says
+    path.write_text(text, encoding="utf-8")  # no .tests beside it, as in the editor
+    assert sorted((d["code"], _lsp_range(d)) for d in final) == sorted((d.code, _range(d)) for d in check_diagnostics(path))
     # nonsense requests are answered, not fatal
     assert client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 9999, "character": 99}}) is None
     missing = (workspace / "nowhere.policy").as_uri()
@@ -268,3 +272,96 @@ def test_a_missing_extra_is_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "leadpolicy", "lsp"], env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 1
     assert "pip install 'leadpolicy[lsp]'" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- every example over the wire
+
+EXAMPLES = sorted(p.stem for p in (ROOT / "policies").glob("*.policy"))
+
+
+@pytest.fixture(scope="module")
+def examples(workspace: Path) -> Path:
+    folder = workspace / "examples"
+    shutil.copytree(ROOT / "policies", folder)
+    return folder
+
+
+def _at(span) -> dict:
+    return {"line": span.line - 1, "character": span.column - 1}
+
+
+def _codes(diagnostics) -> list[tuple[str, str]]:
+    return sorted((Path(d.path).name, d.code) for d in diagnostics)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_policy_and_its_tests_through_every_feature_over_the_wire(
+    client: LspClient, examples: Path, tmp_path: Path, name: str
+) -> None:
+    from leadpolicy.syntax.parser import parse
+
+    path = examples / f"{name}.policy"
+    tests_path = path.with_suffix(".tests")
+    text = path.read_text(encoding="utf-8")
+    expected, _ = check_file(path)
+    uri = client.open(path, text)
+    mine = [d for d in expected if d.path == str(path)]
+    assert sorted((d["code"], _lsp_range(d)) for d in client.diagnostics(uri)) == sorted((d.code, _range(d)) for d in mine)
+    if tests_path.exists():
+        tests_uri = client.open(tests_path)
+        theirs = [d for d in expected if d.path == str(tests_path)]
+        got = client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == tests_uri)["diagnostics"]
+        assert sorted((d["code"], _lsp_range(d)) for d in got) == sorted((d.code, _range(d)) for d in theirs)
+
+    tree = parse(text, str(path))
+    for decl in (*tree.fields, *tree.activities, *tree.stages):
+        at = _doc(uri, _at(decl.span))
+        shown = client.request("textDocument/hover", at)
+        declaration = shown["contents"]["value"].split("```")[1]  # the declaration, in a policy fence
+        assert declaration.startswith("policy\n") and decl.name in declaration, (decl.name, shown)
+        assert client.request("textDocument/prepareRename", at)["placeholder"] == decl.name
+        found = client.request("textDocument/references", {**at, "context": {"includeDeclaration": True}})
+        assert {"uri": uri, "range": {"start": _at(decl.span), "end": {**_at(decl.span), "character": decl.span.column - 1 + len(decl.name)}}} in found
+        for use in found:  # every use leads back to the declaration
+            if use["uri"] == uri:
+                (target,) = client.request("textDocument/definition", _doc(uri, use["range"]["start"]))
+                assert target["range"]["start"] == _at(decl.span), (decl.name, use)
+
+    # completion anywhere answers; at the start of a stage's condition it offers the fields
+    for line in range(0, text.count("\n") + 1, 3):
+        client.request("textDocument/completion", _doc(uri, {"line": line, "character": 2}))
+    stage = next(s for s in tree.stages if s.condition is not None)
+    when = text.index(" when ", stage.span.start) + len(" when ")
+    before = text[:when]
+    labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(before + "\n", "\n", before.count("\n"))))["items"]}
+    assert {f.name for f in tree.fields} <= labels
+
+    # rename a stage and a field everywhere: the result checks as the original did
+    changes: dict[str, str] = {uri: text}
+    if tests_path.exists():
+        changes[tests_path.as_uri()] = tests_path.read_text(encoding="utf-8")
+    for version, (kind, old, new) in enumerate((("stages", tree.stages[1].name, "renamed_stage"), ("fields", tree.fields[0].name, "renamed_field")), 2):
+        current = changes[uri]
+        client.change(uri, version, [{"text": current}])
+        (decl,) = [d for d in getattr(parse(current, "x"), kind) if d.name == old]
+        edit = client.request("textDocument/rename", {**_doc(uri, _at(decl.span)), "newName": new})
+        for target, edits in edit["changes"].items():
+            changes[target] = apply_edits(changes[target], edits)
+    scratch = tmp_path / name
+    scratch.mkdir()
+    (scratch / path.name).write_text(changes[uri], encoding="utf-8")
+    if tests_path.exists():
+        (scratch / tests_path.name).write_text(changes[tests_path.as_uri()], encoding="utf-8")
+    renamed, _ = check_file(scratch / path.name)
+    assert [c for _, c in _codes(renamed)] == [c for _, c in _codes(expected)]
+    renamed_tree = parse(changes[uri], "x")
+    assert "renamed_stage" in {s.name for s in renamed_tree.stages} and tree.stages[1].name not in {s.name for s in renamed_tree.stages}
+    assert "renamed_field" in {f.name for f in renamed_tree.fields} and tree.fields[0].name not in {f.name for f in renamed_tree.fields}
+
+    # formatting is the fmt layout; the outline names every block
+    client.change(uri, 4, [{"text": text}])
+    edits = client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}})
+    assert apply_edits(text, edits or []) == format_text(text, str(path))
+    symbols = [s["name"] for s in client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})]
+    for block in ("fields", "activities", "stages"):
+        assert block in symbols
