@@ -22,7 +22,7 @@ from leadpolicy.check.checker import RESERVED, check
 from leadpolicy.syntax.keywords import CATEGORIES, keywords
 from leadpolicy.syntax.parser import parse, parse_tests
 from leadpolicy.tools.fmt import format_text
-from leadpolicy.tools.lsp import actions, completion, hover, navigation, outline
+from leadpolicy.tools.lsp import actions, completion, context, hover, navigation, outline
 from leadpolicy.tools.lsp.documents import Source, Unit, analyse, analyse_path
 from leadpolicy.tools.lsp.positions import LineIndex, token_at
 
@@ -302,6 +302,70 @@ def test_completion_of_rule_names_inside_expect_hit() -> None:
 def test_completion_works_when_the_text_before_does_not_parse() -> None:
     text = HEAD + 'fit { "a": +5 when ) budget = 1\n "b": +5 per webinar where '
     assert "minutes" in labels(text, len(text))
+
+
+def _whole_prefix(text: str, begin: int, tests_file: bool = False) -> context.Cursor:
+    return context.Cursor(text[:begin], ((0, begin),))
+
+
+def _same_completions(text: str, offsets, names: completion.Names, tests_file: bool) -> int:
+    """Completion from the block and rule around the cursor equals completion from the whole
+    prefix wherever the whole prefix parses (where it does not, the cut still answers)."""
+    compared = 0
+    for offset in offsets:
+        cut = context.cursor(text, offset, tests_file)
+        fast = completion.complete(text, offset, names, tests_file)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(completion, "cursor", _whole_prefix)
+            slow = completion.complete(text, offset, names, tests_file)
+            whole = completion.expected_terminals(text[:offset], "tests_file" if tests_file else "start")
+        if whole is None:
+            continue
+        assert completion.expected_terminals(cut.parse_text, "tests_file" if tests_file else "start") == whole, (offset, cut)
+        assert fast == slow, (offset, text[max(0, offset - 60) : offset])
+        compared += 1
+    return compared
+
+
+def _token_edges(text: str) -> list[int]:
+    from leadpolicy.tools.lsp.positions import scan
+
+    return sorted({edge for tok in scan(text) for edge in (tok.start, tok.end)} | {len(text)})
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_completion_from_the_rule_around_the_cursor_equals_the_whole_prefix(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    names = completion.Names(parse(path.with_suffix(".policy").read_text(encoding="utf-8"), str(path)))
+    edges = _token_edges(text)
+    if not path.name.startswith("acme.") and os.environ.get("LEADPOLICY_FUZZ_ALL") != "1":
+        edges = sorted(random.Random(path.name).sample(edges, min(150, len(edges))))  # the whole prefix is slow to parse
+    assert _same_completions(text, edges, names, path.suffix == ".tests") > len(edges) // 2
+
+
+@examples(max_examples=min(40, int(os.environ.get("LEADPOLICY_EXAMPLES", "40"))))
+@given(policies_and_tests(), st.data())
+def test_completion_from_the_rule_around_the_cursor_on_generated_policies(pair, data) -> None:
+    policy_text, tests_text = pair
+    names = completion.Names(parse(policy_text, "g.policy"))
+    for text, tests_file in ((policy_text, False), (tests_text, True)):
+        edges = _token_edges(text)
+        offsets = data.draw(st.lists(st.sampled_from(edges), min_size=1, max_size=8))
+        _same_completions(text, offsets, names, tests_file)
+
+
+def test_completion_at_the_end_of_a_big_policy_parses_only_the_rule() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from big_policy import make_policy
+
+    text = make_policy(1000)
+    offset = text.rindex(" and ") + len(" and ")
+    cut = context.cursor(text, offset)
+    assert len(cut.parse_text) < 400, cut.parse_text
+    assert sum(end - start for start, end in cut.pieces) < 400
+    assert "budget" in labels(text, offset)
 
 
 # ---------------------------------------------------------------- navigation and rename

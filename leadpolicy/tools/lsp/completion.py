@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from leadpolicy.syntax import nodes as n
+from leadpolicy.tools.lsp.context import cursor
 from leadpolicy.tools.lsp.positions import Tok, scan, token_at
 
 CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
@@ -89,8 +90,9 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         if token.kind in ("string", "open_string") and not (token.kind == "string" and token.end == offset):
             return _in_string(text, token, offset, names)
     begin = token.start if token is not None and token.kind == "word" and token.end >= offset and token.start < offset else offset
-    tokens = list(scan(text, 0, begin))
-    accepted = expected_terminals(text[:begin], "tests_file" if tests_file else "start")
+    at = cursor(text, begin, tests_file)  # only the block and rule around the cursor
+    tokens = at.tokens(text)
+    accepted = expected_terminals(at.parse_text, "tests_file" if tests_file else "start")
     items: list[Item] = []
     if accepted is None or "IDENT" in accepted:
         items.extend(_names(tokens, names, tests_file))
