@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Union
 
 from leadpolicy.syntax.diagnostics import Diagnostic, LeadDataError, PolicyError
 
-__all__ = ["load", "loads", "Policy", "Decision", "PolicyError", "LeadDataError", "Diagnostic", "__version__"]
+__all__ = ["load", "loads", "Policy", "Decision", "PolicyError", "LeadDataError", "Diagnostic", "diff", "__version__"]
 __version__ = "0.1.0"
 
 _MODULE_CACHE: dict[str, Any] = {}  # source sha256 -> compiled module
@@ -139,3 +139,11 @@ def load(path: Union[str, Path]) -> Policy:
     path = Path(path)
     text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the policy
     return loads(text, str(path))
+
+
+def diff(old, new, leads=None, as_of=None):
+    """What changes from policy `old` to `new` (Policy objects, files, or git `REV:PATH`), and,
+    given leads (a JSON Lines or CSV file, or lead dicts), what it does to them. See docs/diff.md."""
+    from leadpolicy.tools.diff import diff as run_diff
+
+    return run_diff(old, new, leads, as_of)

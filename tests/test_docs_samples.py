@@ -54,6 +54,7 @@ SAMPLES = list(samples())
 def workdir(tmp_path: Path, monkeypatch) -> Path:
     """A scratch copy of the repository's policies/ and benchmarks/, as the cwd."""
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")  # versions the guides compare
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -6,6 +6,7 @@ Commands are thin: they parse options, call the library and print.
 from leadpolicy.cli import (  # noqa: F401  (registers the commands)
     check_cmd,
     compile_cmd,
+    diff_cmd,
     docs_cmd,
     eval_cmd,
     fmt_cmd,

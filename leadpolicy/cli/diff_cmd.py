@@ -1,0 +1,197 @@
+"""`leadpolicy diff`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import click
+
+from leadpolicy.cli.app import main
+from leadpolicy.cli.common import as_of_option
+
+
+class _Problem(click.ClickException):
+    """A version or the leads cannot be read: wrong usage, exit status 2, one clear line."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class _Counter:
+    """`replaying 12,000 leads` on standard error, redrawn at most ten times a second (terminals only)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self._drawn = self._clock()
+        self.leads = 0
+
+    def __call__(self, leads: int, nbytes: int) -> None:
+        self.leads += leads
+        now = self._clock()
+        if now - self._drawn >= 0.1:
+            self._drawn = now
+            click.echo(f"\r  replaying  {self.leads:,} leads ", nl=False, err=True)
+
+    def clear(self) -> None:
+        click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
+
+
+def _percent(value: Optional[str]) -> Optional[float]:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a percentage: write --fail-on-change, or --fail-on-change=5 "
+                                 "to allow up to 5% of the leads to change", param_hint="--fail-on-change") from None
+    if not 0 <= number <= 100:
+        raise click.BadParameter(f"{value} is not between 0 and 100", param_hint="--fail-on-change")
+    return number
+
+
+@main.command("diff")
+@click.argument("versions", nargs=-1, metavar="OLD NEW")
+@click.option("--rev", metavar="REV", help="Compare the file POLICY with its version at git revision REV (one argument).")
+@click.option("--leads", metavar="FILE", help="Replay these leads (JSON Lines or CSV, as `leadpolicy score` reads them; - for standard input) through both versions.")
+@click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when FILE ends in .csv, else jsonl.")
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="A terminal report, Markdown for a pull-request comment, or JSON.")
+@click.option("--fail-on-change", "fail_on_change", metavar="[=PCT]", is_flag=False, flag_value="0", default=None,
+              help="Exit 1 when any lead changes (or, =PCT, when more than PCT percent do). Needs --leads.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes for the replay. Default: all cores.")
+@click.option("-o", "--output", metavar="FILE", help="Write the report here (default: standard output).")
+def diff_command(versions: tuple, rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
+                 fmt: str, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
+    """What a change to a policy means, and what it does to real leads.
+
+    OLD and NEW are policy files or git revisions in git's `REV:PATH` form
+    (`main:policies/acme.policy`); `--rev main policies/acme.policy` compares
+    the file with its version at `main`. Both versions must check.
+
+    The report lists every change in meaning, section by section, in the
+    handoff document's English ("no change in meaning" for layout, comments
+    or tests only). With --leads, both versions decide every lead with the
+    same --as-of and previous stage: leads whose stage changes, the stage
+    transition matrix, grades, score changes, rule hit rates, data errors that
+    appear or disappear, and example leads for every move, with the hits that
+    explain it. The same inputs give the same bytes.
+    """
+    from leadpolicy import LeadDataError
+    from leadpolicy.tools.diff import as_of_moment
+
+    gate = _percent(fail_on_change)
+    if rev is not None:
+        if len(versions) != 1:
+            raise click.UsageError("with --rev give one policy file: leadpolicy diff --rev main policies/acme.policy")
+    elif len(versions) != 2:
+        raise click.UsageError("give two versions, OLD and NEW (files or git REV:PATH), or --rev REV POLICY")
+    if gate is not None and leads is None:
+        raise click.UsageError("--fail-on-change needs --leads: it gates on the leads that change")
+    moment = None
+    if leads is not None:
+        try:
+            moment = as_of_moment(as_of)  # one "now" for both versions and every lead
+        except LeadDataError:
+            raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
+        if leads != "-" and not os.path.isfile(leads):
+            raise _Problem(f"no such file: {leads}" if not os.path.exists(leads) else f"{leads} is not a file")
+    old, new = _load_versions(versions, rev)
+
+    from leadpolicy.tools.diff import diff_policies
+    from leadpolicy.tools.score import default_jobs
+
+    counter = _Counter() if leads is not None and sys.stderr.isatty() else None
+    try:
+        source = sys.stdin.buffer if leads == "-" else leads
+        result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
+                               input_format=input_format, progress=counter,
+                               leads_label="standard input" if leads == "-" else None)
+    except UnicodeDecodeError as error:
+        raise _Problem(f"{leads} is not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise _Problem(f"cannot read {leads}: {error.strerror or error}") from None
+    finally:
+        if counter is not None:
+            counter.clear()
+    _write(_render(result, fmt, output), output)
+    if gate is not None:
+        _apply_gate(result, gate)
+
+
+def _load_versions(versions: tuple, rev: Optional[str]):
+    """Both versions, loaded; every error of either shown with its own name, then exit 1."""
+    import leadpolicy
+    from leadpolicy.syntax.diagnostics import render
+    from leadpolicy.tools.diff.sources import SourceError, read_at_revision, read_file, read_policy_source
+
+    try:
+        if rev is not None:
+            sources = [read_at_revision(rev, versions[0]), read_file(versions[0])]
+        else:
+            sources = [read_policy_source(spec) for spec in versions]
+    except SourceError as error:
+        raise _Problem(str(error)) from None
+    loaded, failed = [], []
+    for source in sources:
+        try:
+            loaded.append((leadpolicy.loads(source.text, source.label), source.label))
+        except leadpolicy.PolicyError as error:
+            click.echo(render(error.diagnostics, source.text), err=True)
+            click.echo("", err=True)
+            count = len([d for d in error.diagnostics if d.is_error])
+            failed.append(f"{source.label}: {count} error{'s' if count != 1 else ''}")
+    if failed:
+        click.echo("; ".join(failed) + "; both versions must check before they can be compared", err=True)
+        sys.exit(1)
+    return loaded
+
+
+def _render(result, fmt: str, output: Optional[str]) -> str:
+    if fmt == "json":
+        return result.to_json()
+    if fmt == "markdown":
+        from leadpolicy.tools.diff.render_markdown import render_markdown
+
+        return render_markdown(result)
+    from leadpolicy.tools.diff.render_text import render_text
+
+    color = not output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return render_text(result, color=color)
+
+
+def _write(text: str, output: Optional[str]) -> None:
+    if not output or output == "-":
+        click.echo(text, nl=False, color=True)  # colour codes are in the text only when asked for
+        return
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=".diff-", suffix=".part",
+                                         delete=False) as handle:
+            handle.write(text)
+        os.replace(handle.name, output)  # the report appears whole or not at all
+    except OSError as error:
+        try:
+            os.unlink(handle.name)
+        except (OSError, UnboundLocalError):
+            pass
+        raise _Problem(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def _apply_gate(result, gate: float) -> None:
+    leads = result.leads
+    changed, total = result.changed_leads(), leads["total"]
+    share = 100.0 * changed / total if total else 0.0
+    if (gate == 0 and changed) or share > gate:
+        allowed = "no lead may change" if gate == 0 else f"at most {gate:g}% may"
+        click.echo(f"leadpolicy diff: {changed:,} of {total:,} leads ({share:.1f}%) change stage or start or stop "
+                   f"failing; {allowed} (--fail-on-change)", err=True)
+        sys.exit(1)

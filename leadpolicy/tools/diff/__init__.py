@@ -1,0 +1,95 @@
+"""`leadpolicy diff`: what a change to the agreement means, and what it does to real leads.
+
+    result = diff("main:policies/acme.policy", "policies/acme.policy", leads="policies/acme.leads.jsonl",
+                  as_of="2026-11-22")
+    result.changes          # the semantic diff (semantic.py), in the handoff document's English
+    result.leads            # the replay (replay.py, summarised by result.py), or None without leads
+    result.to_dict()        # the JSON of `--format json`
+
+Modules: `sources` reads a file or git `REV:PATH`; `semantic` compares the
+checked trees; `replay` runs both versions over leads; `result` shapes the
+JSON; `render_text` and `render_markdown` write the reports.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Optional, Union
+
+from leadpolicy.tools.diff.result import DiffResult, summarize_leads, version_info
+from leadpolicy.tools.diff.semantic import compare
+from leadpolicy.tools.diff.sources import PolicySource, SourceError, read_at_revision, read_policy_source
+
+__all__ = ["diff", "diff_policies", "load_version", "as_of_moment", "DiffResult", "PolicySource", "SourceError",
+           "read_policy_source", "read_at_revision"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def as_of_moment(as_of: Any) -> datetime:
+    """`as_of` (None for now, a datetime, or ISO 8601 text) as one aware UTC datetime. Raises LeadDataError."""
+    from leadpolicy.semantics.runtime import read_as_of
+
+    return _EPOCH + timedelta(microseconds=read_as_of(as_of))
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def load_version(version: Any):
+    """A Policy and its label from a Policy, a file path, or git's `REV:PATH`.
+
+    Raises SourceError (cannot be read) or PolicyError (does not check; its
+    diagnostics carry the version's own name, e.g. `main:policies/acme.policy`).
+    """
+    import leadpolicy
+
+    if isinstance(version, leadpolicy.Policy):
+        return version, version.path
+    source = read_policy_source(os.fspath(version))
+    return leadpolicy.loads(source.text, source.label), source.label
+
+
+def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Union[str, os.PathLike, Iterable]] = None,
+                  as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress=None,
+                  leads_label: Optional[str] = None) -> DiffResult:
+    """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
+    one, or an iterable of lead dicts."""
+    from leadpolicy.tools.diff.replay import replay_leads, replay_stream
+
+    changes = compare(old.tree, new.tree)
+    summary = None
+    if leads is not None:
+        moment = as_of_moment(as_of)
+        if isinstance(leads, (str, os.PathLike)):
+            path = os.fspath(leads)
+            fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
+            with open(path, "rb") as stream:
+                tally, _ = replay_stream(old, new, stream, as_of=moment, input_format=fmt, jobs=jobs, progress=progress)
+            label = path
+        elif hasattr(leads, "read"):  # a binary stream, such as standard input
+            tally, _ = replay_stream(old, new, leads, as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
+                                     progress=progress)
+            name = getattr(leads, "name", None)
+            label = leads_label or (name if isinstance(name, str) else "<stream>")
+        else:
+            tally, label = replay_leads(old, new, leads, as_of=moment), "<leads>"
+        summary = summarize_leads(tally, old.tree, new.tree, source=label, as_of=iso(moment))
+    return DiffResult(version_info(old, old_label), version_info(new, new_label), changes, summary)
+
+
+def diff(old, new, leads=None, as_of=None) -> DiffResult:
+    """What changes from policy `old` to policy `new`, and, given leads, what it does to them.
+
+    `old` and `new`: a loaded `leadpolicy.Policy`, a policy file's path, or git's
+    `REV:PATH` (`"main:policies/acme.policy"`). `leads`: a JSON Lines or CSV
+    file's path (read as `leadpolicy score` reads it), or an iterable of leads
+    in the shape of LANGUAGE.md section 8. `as_of`: a datetime or ISO 8601 text,
+    one moment for both versions (default: now). Raises PolicyError when a
+    version does not check, SourceError when one cannot be read.
+    """
+    old_policy, old_label = load_version(old)
+    new_policy, new_label = load_version(new)
+    return diff_policies(old_policy, new_policy, old_label, new_label, leads, as_of)

@@ -1,0 +1,124 @@
+"""Reading a version of a policy: a file, or git's own `REV:PATH`.
+
+    read_policy_source("policies/acme.policy")           the file as it is on disk
+    read_policy_source("main:policies/acme.policy")      the file at `main` (PATH from the top of the repository,
+                                                          or `./PATH` / `../PATH` from the current directory, as git reads it)
+    read_at_revision("main", "policies/acme.policy")     `--rev`: PATH as the shell gives it (relative to the
+                                                          current directory), at REV
+
+Git is run as the real `git` executable, with an argument list (no shell), from
+the current directory, so everything works from any folder inside the work
+tree. Every failure is a `SourceError` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+__all__ = ["PolicySource", "SourceError", "read_policy_source", "read_at_revision", "read_file"]
+
+
+class SourceError(Exception):
+    """A version of a policy that cannot be read; the message is for people (no traceback)."""
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """The text of one version and the name its diagnostics and reports carry."""
+
+    label: str  # "policies/acme.policy" or "main:policies/acme.policy"
+    text: str
+    revision: Optional[str] = None  # the REV of a git version, None for a file
+
+
+def read_file(path: str) -> PolicySource:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path} is a directory, not a policy file") from None
+    except OSError as error:
+        raise SourceError(f"cannot read {path}: {error.strerror or error}") from None
+    return PolicySource(path, _decode(data, path))
+
+
+def read_policy_source(spec: str) -> PolicySource:
+    """A file when `spec` names one, else git's `REV:PATH` when it has a colon."""
+    if os.path.exists(spec) or ":" not in spec:
+        return read_file(spec)
+    revision, _, path = spec.partition(":")
+    if not revision or not path:
+        raise SourceError(f"`{spec}` is neither a file nor a git `REV:PATH` (for example main:policies/acme.policy)")
+    _git_ready(spec)
+    _verify_revision(revision)
+    return PolicySource(spec, _decode(_show_blob(revision, path, spec), spec), revision)
+
+
+def read_at_revision(revision: str, path: str) -> PolicySource:
+    """The version of the file `path` (relative to the current directory) at `revision`."""
+    top = _git_ready(path)
+    _verify_revision(revision)
+    absolute = os.path.realpath(os.path.abspath(path))
+    relative = os.path.relpath(absolute, os.path.realpath(top))
+    if relative == ".." or relative.startswith(".." + os.sep):
+        raise SourceError(f"{path} is outside the git repository at {top}")
+    name = relative.replace(os.sep, "/")
+    label = f"{revision}:{name}"
+    return PolicySource(label, _decode(_show_blob(revision, name, label), label), revision)
+
+
+# ---------------------------------------------------------------- git
+
+
+def _git(*args: str) -> subprocess.CompletedProcess:
+    """`git ARGS` in the current directory, output as bytes; never through a shell."""
+    environment = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    try:
+        return subprocess.run(["git", *args], capture_output=True, env=environment, timeout=120)
+    except FileNotFoundError:
+        raise SourceError("git is not installed (or not on PATH): a `REV:PATH` version needs it") from None
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"`git {' '.join(args)}` did not answer within two minutes") from None
+
+
+def _git_ready(what: str) -> str:
+    """The top folder of the work tree the current directory is in; a SourceError outside one."""
+    if shutil.which("git") is None:
+        raise SourceError(f"git is not installed (or not on PATH): `{what}` needs it to read a git revision")
+    done = _git("rev-parse", "--show-toplevel")
+    if done.returncode != 0:
+        raise SourceError(
+            f"`{what}` names a git revision, but {os.getcwd()} is not inside a git repository"
+            " (run the command from inside the repository, or compare two files)"
+        )
+    return done.stdout.decode("utf-8", "replace").strip()
+
+
+def _verify_revision(revision: str) -> None:
+    if revision.startswith("-"):  # never let a revision be read as an option
+        raise SourceError(f"unknown revision `{revision}`")
+    done = _git("rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}")
+    if done.returncode != 0:
+        raise SourceError(f"unknown revision `{revision}` (try a branch, a tag or a commit: `git log --oneline`)")
+
+
+def _show_blob(revision: str, path: str, label: str) -> bytes:
+    done = _git("cat-file", "blob", f"{revision}:{path}")
+    if done.returncode != 0:
+        raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label})")
+    return done.stdout
+
+
+def _decode(data: bytes, label: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):  # a byte-order mark is not part of the policy
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SourceError(f"{label} is not UTF-8 text (byte {error.start + 1})") from None

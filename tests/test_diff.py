@@ -1,0 +1,756 @@
+"""`leadpolicy diff` and `leadpolicy.diff`: the semantic diff, the replay, git versions, the reports.
+
+- every kind of change in meaning (points, window, cap, decay, condition, stage
+  entry, grade bands, demotion, disqualification, fields and activities,
+  version and owners, renames) and the changes that mean nothing (layout,
+  comments, spellings, tests);
+- the replay's counts against both versions evaluated lead by lead, on
+  generated policies and leads (hypothesis) and on the benchmark workload; the
+  same bytes whatever the number of processes and chunks;
+- git versions in a real temporary repository (`--rev`, `REV:PATH`, from a
+  subfolder, unknown revision, missing path, outside a repository, errors
+  shown under the version's own name);
+- the JSON shape, the Markdown and text reports (golden files), colour on a
+  real terminal only, the command's exit statuses.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import check_golden
+from hypothesis import HealthCheck, assume, given, settings, target
+from hypothesis import strategies as st
+
+import leadpolicy
+from leadpolicy.cli import main
+from leadpolicy.tools.diff import as_of_moment, diff_policies
+from leadpolicy.tools.diff.render_markdown import render_markdown
+from leadpolicy.tools.diff.render_text import render_text
+from leadpolicy.tools.diff.replay import EXAMPLES, LARGEST, replay_stream
+from leadpolicy.tools.diff.semantic import compare
+from leadpolicy.tools.fmt import format_source
+
+ROOT = Path(__file__).parent.parent
+ACME = ROOT / "policies" / "acme.policy"
+ACME_LEADS = ROOT / "policies" / "acme.leads.jsonl"
+GOLDEN = Path(__file__).parent / "golden" / "diff"
+AS_OF = "2026-11-22"
+EXAMPLE_NEW = ROOT / "docs" / "examples" / "acme-2026.12.policy"
+
+
+def golden(name: str, text: str) -> None:
+    check_golden(GOLDEN / name, text)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def _workload():
+    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---------------------------------------------------------------- the semantic diff
+
+BASE = """\
+policy "Tiny" version "1"
+owner marketing "Dana Ruiz"
+
+fields {
+  email      text "Work email"
+  seniority  one of (ic, manager, director)
+  budget     number
+  status     one of (open, accepted)
+}
+
+activities {
+  page_view    (path text)
+  form_submit  (form text)
+}
+
+stages {
+  lead
+  mql  when engagement >= 60 and fit >= 40
+  sql  when mql and (did form_submit where form = "demo" within 14 days or status = accepted)
+}
+
+engagement {
+  "Blog":  +5   per page_view where path starts with "/blog" within 90 days max 50
+  "Demo":  +100 per form_submit where form = "demo" max 100
+  decay 50% every 30 days
+}
+
+fit {
+  budget {
+    "Budget":  +25 when budget >= 10000
+  }
+  "Senior":  +20 when seniority >= director
+  "Manager": +10 when seniority = manager
+}
+
+grades {
+  A when fit >= 40
+  B when fit >= 20
+  C otherwise
+}
+
+demote {
+  "Quiet":  sql -> mql when no activity within 30 days
+  "Faded":  mql -> lead when engagement < 30
+}
+
+disqualify {
+  "Rival":  when email ends with "@rival.example"
+}
+"""
+
+
+def changes_between(old: str, new: str):
+    return compare(leadpolicy.loads(old, "old").tree, leadpolicy.loads(new, "new").tree)
+
+
+def variant(*edits: tuple[str, str]) -> str:
+    text = BASE
+    for before, after in edits:
+        assert before in text, before
+        text = text.replace(before, after, 1)
+    return text
+
+
+def summary(change) -> tuple:
+    return (change.section, change.kind, change.name, [(p.part, p.old, p.new) for p in change.parts])
+
+
+CASES = [
+    ("points", [("+5   per page_view", "+10  per page_view")],
+     [("engagement", "changed", "Blog", [("points", "+5", "+10")])]),
+    ("window", [("within 90 days max 50", "within 60 days max 50")],
+     [("engagement", "changed", "Blog", [("window", "last 90 days", "last 60 days")])]),
+    ("window dropped", [("within 90 days max 50", "max 50")],
+     [("engagement", "changed", "Blog", [("window", "last 90 days", "all time")])]),
+    ("cap", [("max 50", "max 40")],
+     [("engagement", "changed", "Blog", [("cap", "50", "40")])]),
+    ("cap dropped", [("max 100", "")],
+     [("engagement", "changed", "Demo", [("cap", "100", "none")])]),
+    ("activity", [('+100 per form_submit where form = "demo"', '+100 per page_view where path = "demo"')],
+     [("engagement", "changed", "Demo", [("activity", "form submit", "page view"),
+                                          ("condition", 'whose form is "demo"', 'whose path is "demo"')])]),
+    ("engagement condition", [('"/blog"', '"/news"')],
+     [("engagement", "changed", "Blog", [("condition", 'whose path starts with "/blog"', 'whose path starts with "/news"')])]),
+    ("decay", [("decay 50% every 30 days", "decay 25% every 30 days")],
+     [("engagement", "changed", "decay", [("decay", "points halve every 30 days", "points lose 25% every 30 days")])]),
+    ("decay removed", [("  decay 50% every 30 days\n", "")],
+     [("engagement", "removed", "decay", [("decay", "points halve every 30 days", "points do not decay")])]),
+    ("fit condition", [("budget >= 10000", "budget >= 20000")],
+     [("fit", "changed", "Budget", [("condition", "its budget is at least 10,000", "its budget is at least 20,000")])]),
+    ("fit points", [('"Manager": +10', '"Manager": +15')],
+     [("fit", "changed", "Manager", [("points", "+10", "+15")])]),
+    ("fit group", [('  budget {\n    "Budget":  +25 when budget >= 10000\n  }\n', '  "Budget":  +25 when budget >= 10000\n')],
+     [("fit", "changed", "Budget", [("group", "budget", "no group")])]),
+    ("stage entry", [("engagement >= 60", "engagement >= 50")],
+     [("stages", "changed", "mql", [("entry criteria", "its engagement score is at least 60 and its fit score is at least 40",
+                                     "its engagement score is at least 50 and its fit score is at least 40")])]),
+    ("stage description", [("  lead\n", '  lead "Known contact"\n')],
+     [("stages", "changed", "lead", [("description", '""', '"Known contact"')])]),
+    ("grade band", [("A when fit >= 40", "A when fit >= 45")],
+     [("grades", "changed", "A", [("condition", "its fit score is at least 40", "its fit score is at least 45")])]),
+    ("grade band added", [("  C otherwise", "  C when fit >= 0\n  D otherwise")],
+     [("grades", "changed", "C", [("condition", "otherwise", "its fit score is at least 0")]),
+      ("grades", "added", "D", [])]),
+    ("grade order", [("  A when fit >= 40\n  B when fit >= 20\n", "  B when fit >= 20\n  A when fit >= 40\n")],
+     [("grades", "reordered", "", [("order", "A, B, C", "B, A, C")])]),
+    ("demotion condition", [("engagement < 30", "engagement < 20")],
+     [("demote", "changed", "Faded", [("condition", "its engagement score is less than 30", "its engagement score is less than 20")])]),
+    ("demotion target", [("sql -> mql when no activity", "sql -> lead when no activity")],
+     [("demote", "changed", "Quiet", [("to", "MQL", "the lead stage")])]),
+    ("demotion added", [('  "Faded":', '  "Gone":  mql -> lead when no activity within 90 days\n  "Faded":')],
+     [("demote", "added", "Gone", [])]),
+    ("demotion order", [('  "Quiet":  sql -> mql when no activity within 30 days\n', ""),
+                        ('  "Faded":  mql -> lead when engagement < 30\n',
+                         '  "Faded":  mql -> lead when engagement < 30\n  "Quiet":  sql -> mql when no activity within 30 days\n')],
+     []),  # rules leaving different stages: their order decides nothing
+    ("same-source demotion order", [('  "Faded":  mql -> lead when engagement < 30\n',
+                                     '  "Faded":  mql -> lead when engagement < 30\n  "Idle":  mql -> lead when no activity within 60 days\n'),
+                                    ('  "Quiet":', '  "Idle2":  mql -> lead when no activity within 90 days\n  "Quiet":')],
+     [("demote", "added", "Idle2", []), ("demote", "added", "Idle", [])]),
+    ("stage order", [("  mql  when engagement >= 60 and fit >= 40\n  sql  when mql and", "  sql  when"),
+                     ('status = accepted)\n', 'status = accepted)\n  mql  when engagement >= 60 and fit >= 40 and sql\n'),
+                     ('"Quiet":  sql -> mql', '"Quiet":  mql -> sql')],
+     [("stages", "changed", "sql", [("entry criteria", "it meets the MQL entry criteria and either it had a form submit whose "
+                                     "form is \"demo\" in the last 14 days or its status is accepted",
+                                     "it had a form submit whose form is \"demo\" in the last 14 days or its status is accepted")]),
+      ("stages", "changed", "mql", [("entry criteria", "its engagement score is at least 60 and its fit score is at least 40",
+                                     "its engagement score is at least 60 and its fit score is at least 40 and it meets the SQL "
+                                     "entry criteria")]),
+      ("stages", "reordered", "", [("order", "lead, mql, sql", "lead, sql, mql")]),
+      ("demote", "changed", "Quiet", [("from", "an SQL", "an MQL"), ("to", "MQL", "SQL")])]),
+    ("disqualification condition", [('"@rival.example"', '"@rival.test"')],
+     [("disqualify", "changed", "Rival", [("condition", 'its email ends with "@rival.example"', 'its email ends with "@rival.test"')])]),
+    ("disqualification added", [('  "Rival":', '  "Accepted": when status = accepted\n  "Rival":')],
+     [("disqualify", "added", "Accepted", [])]),
+    ("disqualification removed", [('  "Rival":  when email ends with "@rival.example"\n', "")],
+     [("disqualify", "removed", "Rival", [])]),
+    ("field declared", [("  budget     number\n", "  budget     number\n  phone      text\n")],
+     [("fields", "added", "phone", [])]),
+    ("field description", [('"Work email"', '"Email at work"')],
+     [("fields", "changed", "email", [("description", '"Work email"', '"Email at work"')])]),
+    ("enum value added", [("one of (ic, manager, director)", "one of (ic, manager, director, vp)")],
+     [("fit", "changed", "Senior", [("condition", "its seniority is director or higher (director)",
+                                     "its seniority is director or higher (director or vp)")]),
+      ("fields", "changed", "seniority", [("values added", "", "vp")])]),
+    ("enum value added where order does not matter", [("one of (open, accepted)", "one of (open, accepted, rejected)")],
+     [("fields", "changed", "status", [("values added", "", "rejected")])]),
+    ("activity declared", [("  form_submit  (form text)\n", "  form_submit  (form text)\n  chat\n")],
+     [("activities", "added", "chat", [])]),
+    ("activity property", [("page_view    (path text)", "page_view    (path text, referrer text)")],
+     [("activities", "changed", "page_view", [("property added", "", "referrer text")])]),
+    ("version", [('version "1"', 'version "2"')], [("policy", "changed", "version", [("version", "1", "2")])]),
+    ("owners", [('owner marketing "Dana Ruiz"', 'owner marketing "Dana Ruiz"\nowner sales "Lee Park"')],
+     [("policy", "added", "owner", [])]),
+    ("policy name", [('policy "Tiny"', 'policy "Small"')], [("policy", "changed", "name", [("name", "Tiny", "Small")])]),
+    ("rename with the same body", [('"Blog":', '"Blog posts":')],
+     [("engagement", "renamed", "Blog posts", [("name", "Blog", "Blog posts")])]),
+    ("rename with another body", [('"Blog":  +5 ', '"Posts": +6 ')],
+     [("engagement", "added", "Posts", []), ("engagement", "removed", "Blog", [])]),
+    ("stage renamed is removal and addition", [("  sql  when mql", "  sal  when mql"), ("sql -> mql", "sal -> mql")],
+     [("stages", "added", "sal", []), ("stages", "removed", "sql", []),
+      ("demote", "changed", "Quiet", [("from", "an SQL", "an SAL")])]),
+]
+
+
+@pytest.mark.parametrize("name, edits, expected", CASES, ids=[c[0] for c in CASES])
+def test_each_kind_of_change(name, edits, expected) -> None:
+    got = [summary(c) for c in changes_between(BASE, variant(*edits))]
+    assert got == expected
+
+
+def test_a_removed_field_and_activity() -> None:
+    old = variant(("  budget     number\n", "  budget     number\n  phone      text\n"),
+                  ("  form_submit  (form text)\n", "  form_submit  (form text)\n  chat\n"))
+    got = [summary(c) for c in changes_between(old, BASE)]
+    assert got == [("fields", "removed", "phone", []), ("activities", "removed", "chat", [])]
+
+
+def test_changes_read_as_the_handoff_document() -> None:
+    from leadpolicy.handoff.english import English
+
+    new = leadpolicy.loads(variant(("+5   per page_view", "+10  per page_view")), "new").tree
+    [change] = changes_between(BASE, variant(("+5   per page_view", "+10  per page_view")))
+    rule = new.engagement_rules[0]
+    assert change.new == English(new).engagement_sentence(rule) + "."
+    assert change.summary == '"Blog": points +5 → +10'
+    added = changes_between(BASE, variant(("  C otherwise", "  C when fit >= 0\n  D otherwise")))[1]
+    assert added.summary == "added grade D: Grade D otherwise (when no grade above applies)"
+
+
+FORMATTING_ONLY = [
+    ("the formatter's layout", lambda text: format_source(text)),
+    ("squeezed spaces", lambda text: re.sub(r"(?<=\S)  +", " ", text)),
+    ("comments and blank lines", lambda text: "# a comment\n\n" + text.replace("\n\n", "\n\n# between blocks\n\n")),
+    ("wrapped lines", lambda text: text.replace("when engagement >= 60 and fit >= 40", "when engagement >= 60\n    and fit >= 40")),
+    ("two weeks are 14 days", lambda text: text.replace("within 14 days", "within 2 weeks")),
+    ("parentheses", lambda text: text.replace("when budget >= 10000", "when (budget >= 10000)")),
+    ("number spelling", lambda text: text.replace("10000", "10_000")),
+    ("unsigned points", lambda text: text.replace('"Budget":  +25', '"Budget":  25')),
+    ("engagement rule order", lambda text: text.replace(
+        '  "Blog":  +5   per page_view where path starts with "/blog" within 90 days max 50\n'
+        '  "Demo":  +100 per form_submit where form = "demo" max 100\n',
+        '  "Demo":  +100 per form_submit where form = "demo" max 100\n'
+        '  "Blog":  +5   per page_view where path starts with "/blog" within 90 days max 50\n')),
+    ("block order", lambda text: text.replace("grades {", "disqualify {\n  \"Rival\":  when email ends with \"@rival.example\"\n}\n\ngrades {", 1)
+     .rsplit("disqualify {", 1)[0]),
+    ("a test block", lambda text: text + '\ntest "A lead" {\n  fields { budget: 5 }\n  expect stage lead\n}\n'),
+]
+
+
+@pytest.mark.parametrize("name, edit", FORMATTING_ONLY, ids=[c[0] for c in FORMATTING_ONLY])
+def test_formatting_only_is_no_change_in_meaning(name, edit) -> None:
+    new = edit(BASE)
+    assert changes_between(BASE, new) == []
+    result = diff_policies(leadpolicy.loads(BASE, "old.policy"), leadpolicy.loads(new, "new.policy"), "old.policy", "new.policy")
+    assert result.same_meaning
+    assert "no change in meaning" in render_text(result)
+    assert "No change in meaning" in render_markdown(result)
+
+
+def test_the_formatter_output_of_acme_is_no_change_in_meaning() -> None:
+    source = ACME.read_text(encoding="utf-8")
+    squeezed = re.sub(r"(?<=\S)  +", " ", source)
+    assert squeezed != source
+    assert changes_between(source, squeezed) == []
+    assert changes_between(squeezed, format_source(squeezed)) == []
+
+
+# ---------------------------------------------------------------- the replay, checked lead by lead
+
+
+def expected_counts(old, new, leads, as_of):
+    """Both versions, lead by lead, with Policy.evaluate: what the replay must count."""
+    transitions, grades, rules_old, rules_new = Counter(), Counter(), Counter(), Counter()
+    errors = Counter()
+    for lead in leads:
+        get = lead.get
+        outcomes = []
+        for policy in (old, new):
+            try:
+                outcomes.append(policy.evaluate(get("fields"), get("activities"), as_of, get("stage"), get("id")).to_dict())
+            except leadpolicy.LeadDataError:
+                outcomes.append(None)
+        a, b = outcomes
+        if a is None or b is None:
+            errors["both" if a is None and b is None else "appeared" if b is None else "disappeared"] += 1
+            continue
+        transitions[(a["stage"], b["stage"])] += 1
+        grades[(a["grade"], b["grade"])] += 1
+        for decision, rules in ((a, rules_old), (b, rules_new)):
+            rules.update(hit["rule"] for hit in decision["hits"])
+            if decision["reason"]["rule"]:
+                rules[decision["reason"]["rule"]] += 1
+    return transitions, grades, rules_old, rules_new, errors
+
+
+def check_against_lead_by_lead(old, new, leads, as_of) -> dict:
+    result = diff_policies(old, new, "old", "new", leads, as_of).to_dict()["leads"]
+    transitions, grades, rules_old, rules_new, errors = expected_counts(old, new, leads, as_of_moment(as_of))
+    assert {(t["old"], t["new"]): t["leads"] for t in result["transitions"]} == dict(transitions)
+    assert {(g["old"], g["new"]): g["leads"] for g in result["grades"]} == dict(grades)
+    assert result["changed_stage"] == sum(n for (a, b), n in transitions.items() if a != b)
+    assert result["total"] == len(leads)
+    assert result["compared"] == sum(transitions.values())
+    assert (result["errors"]["both"], result["errors"]["appeared"], result["errors"]["disappeared"]) == (
+        errors["both"], errors["appeared"], errors["disappeared"])
+    for row in result["rules"]:
+        if row["old"] is not None:
+            assert row["old"] == rules_old[row["rule"]], row
+        if row["new"] is not None:
+            assert row["new"] == rules_new[row["rule"]], row
+    for cell in result["examples"]:
+        assert cell["old"] != cell["new"]
+        assert cell["leads"] == transitions[(cell["old"], cell["new"])]
+        assert 1 <= len(cell["examples"]) <= min(EXAMPLES, cell["leads"])
+        for example in cell["examples"]:
+            assert (example["old"]["stage"], example["new"]["stage"]) == (cell["old"], cell["new"])
+    assert {(c["old"], c["new"]) for c in result["examples"]} == {k for k in transitions if k[0] != k[1]}
+    for score in ("engagement", "fit"):
+        assert len(result["scores"][score]["largest"]) <= LARGEST
+    return result
+
+
+@pytest.fixture(scope="module")
+def acme():
+    return leadpolicy.load(ACME)
+
+
+ACME_VARIANTS = [
+    ("engagement >= 60 and fit >= 40", "engagement >= 20 and fit >= 30"),
+    ('"Visited pricing":       +20', '"Visited pricing":       +45'),
+    ("decay 50% every 30 days", "decay 10% every 30 days"),
+    ('mql -> lead when engagement < 30', 'mql -> lead when engagement < 70'),
+    ('when email ends with "@rival.example"', 'when email ends with ".example"'),
+    ("  created        date\n", "  created        number\n"),  # data errors appear
+]
+
+
+@pytest.mark.parametrize("edit", ACME_VARIANTS, ids=[e[1][:30] for e in ACME_VARIANTS])
+def test_replay_counts_match_lead_by_lead_on_the_workload(acme, edit) -> None:
+    text = ACME.read_text(encoding="utf-8")
+    assert edit[0] in text
+    new = leadpolicy.loads(text.replace(edit[0], edit[1]), "new")
+    leads = _workload().generate_leads(400, seed=11, error_rate=0.05)
+    result = check_against_lead_by_lead(acme, new, leads, "2026-11-22T00:00:00Z")
+    assert result["changed_stage"] or result["errors"]["appeared"]
+
+
+@st.composite
+def policy_pairs(draw):
+    """A generated policy and the same policy with some of its numbers moved (points, thresholds,
+    windows, caps, counts): a new version that decides some leads differently."""
+    from support.leadgen import policy_texts
+
+    text = draw(policy_texts())
+    numbers = list(re.finditer(r"(?<![\w.\"-])\d+(?![\w.\"])", text))
+    assume(numbers)
+    pieces, last = [], 0
+    for match in numbers:
+        shift = draw(st.sampled_from([0, 0, -20, -5, -1, 1, 5, 20]))
+        value = max(1, int(match.group()) + shift)
+        pieces += [text[last:match.start()], str(value)]
+        last = match.end()
+    new = "".join(pieces) + text[last:]
+    try:
+        return leadpolicy.loads(text, "old"), leadpolicy.loads(new, "new")
+    except leadpolicy.PolicyError:
+        assume(False)
+
+
+@settings(max_examples=int(os.environ.get("LEADPOLICY_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_replay_counts_match_lead_by_lead_on_generated_policies(data) -> None:
+    from support.leadgen import AS_OF as LEADGEN_AS_OF
+    from support.leadgen import leads_for
+
+    old, new = data.draw(policy_pairs())
+    raw = data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=20))
+    leads = [{"id": r["lead_id"], "fields": r["fields"], "activities": r["activities"], "stage": r["previous_stage"]}
+             for r in raw]
+    result = check_against_lead_by_lead(old, new, leads, LEADGEN_AS_OF)
+    target(float(result["changed_stage"]), label="leads that change stage")  # steer towards pairs that move leads
+
+
+def test_memory_stays_bounded_and_the_sample_does_not_depend_on_chunks_or_processes(acme, tmp_path) -> None:
+    text = ACME.read_text(encoding="utf-8")
+    new = leadpolicy.loads(text.replace("engagement >= 60 and fit >= 40", "engagement >= 10 and fit >= 10"), "new")
+    path = tmp_path / "leads.jsonl"
+    _workload().write_jsonl(path, 600, seed=5, error_rate=0.02)
+    moment = as_of_moment("2026-11-22")
+    results = []
+    for jobs, chunk in ((1, 0), (1, 20_000), (2, 30_000), (2, 0)):
+        with open(path, "rb") as stream:
+            tally, _ = replay_stream(acme, new, stream, as_of=moment, jobs=jobs, chunk_size=chunk)
+        assert all(len(found) <= EXAMPLES for found in tally.examples.values())
+        assert len(tally.appeared[1]) <= EXAMPLES and len(tally.largest["engagement"]) <= LARGEST
+        results.append(tally)
+    first = results[0]
+    assert first.total == 600 and first.changed_stage > 30
+    for other in results[1:]:
+        assert other.transitions == first.transitions
+        assert other.examples == first.examples
+        assert other.largest == first.largest
+        assert other.deltas == first.deltas
+
+
+def test_the_same_inputs_give_the_same_bytes(tmp_path) -> None:
+    path = tmp_path / "leads.jsonl"
+    _workload().write_jsonl(path, 500, seed=3, error_rate=0.03)
+    outputs = set()
+    for jobs in ("1", "2", "1"):
+        for fmt in ("json",):
+            result = run("diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(path), "--as-of", AS_OF, "--format", fmt,
+                         "--jobs", jobs)
+            assert result.exit_code == 0, result.stderr
+            outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+def test_csv_leads_are_read_as_score_reads_them(acme, tmp_path) -> None:
+    csv_path = tmp_path / "leads.csv"
+    csv_path.write_text(
+        "id,stage,email,seniority,company_size,industry,budget,activities\n"
+        'L-1,mql,pat@bigco.example,vp,800,SaaS,20000,"[{""type"": ""form_submit"", ""at"": ""2026-11-20T09:00:00Z"", ""form"": ""demo""}]"\n'
+        "L-2,,lee@gmail.com,ic,,retail,lots,\n"
+        'L-3,lead,dana@bigco.example,manager,300,fintech,,"[{""type"": ""page_view"", ""at"": ""2026-11-10"", ""path"": ""/pricing""}]"\n'
+        "L-4,lead,x@y.example,ic,,,,not json\n",
+        encoding="utf-8")
+    new = leadpolicy.load(EXAMPLE_NEW)
+    result = diff_policies(acme, new, "old", "new", str(csv_path), AS_OF).leads
+    assert result["total"] == 4
+    assert result["errors"]["both"] == 2  # `lots` is no number; `not json` is no activities list
+    assert sum(t["leads"] for t in result["transitions"]) == 2
+
+
+# ---------------------------------------------------------------- the API and the JSON shape
+
+
+def test_the_api_returns_the_json_content(acme) -> None:
+    result = leadpolicy.diff(str(ACME), str(EXAMPLE_NEW), leads=str(ACME_LEADS), as_of=AS_OF)
+    cli = run("diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(ACME_LEADS), "--as-of", AS_OF, "--format", "json")
+    assert cli.exit_code == 0
+    assert json.loads(cli.stdout) == result.to_dict()
+    shape = result.to_dict()
+    assert list(shape) == ["old", "new", "same_meaning", "changes", "leads"]
+    assert set(shape["old"]) == {"name", "version", "source", "sha256"}
+    assert shape["old"]["source"] == str(ACME) and shape["new"]["version"] == "2026.12.1"
+    leads = shape["leads"]
+    assert {"total", "changed_stage", "errors", "transitions", "grades", "scores", "rules", "examples"} <= set(leads)
+    assert leads["total"] == 60
+    assert all(set(t) == {"old", "new", "leads"} and t["leads"] > 0 for t in leads["transitions"])
+    assert any(t["old"] == t["new"] for t in leads["transitions"])  # the diagonal is listed
+    assert sum(t["leads"] for t in leads["transitions"]) == leads["compared"]
+    assert set(leads["scores"]) == {"engagement", "fit"}
+    assert set(leads["scores"]["fit"]) == {"changed", "mean", "min", "q1", "median", "q3", "max", "largest"}
+    for change in shape["changes"]:
+        assert set(change) == {"section", "kind", "name", "subject", "summary", "old", "new", "parts"}
+    example = leads["examples"][0]["examples"][0]
+    assert set(example) == {"id", "line", "old", "new", "hits", "why"}
+    assert result.changed_stage == leads["changed_stage"] and not result.same_meaning
+
+
+def test_the_api_takes_policies_and_lead_dicts(acme) -> None:
+    new = leadpolicy.load(EXAMPLE_NEW)
+    leads = [json.loads(line) for line in ACME_LEADS.read_text(encoding="utf-8").splitlines()]
+    from_objects = leadpolicy.diff(acme, new, leads=leads, as_of=AS_OF).to_dict()
+    from_file = leadpolicy.diff(str(ACME), str(EXAMPLE_NEW), leads=str(ACME_LEADS), as_of=AS_OF).to_dict()
+    from_objects["leads"]["source"] = from_file["leads"]["source"]
+    assert from_objects["leads"] == from_file["leads"]
+    assert leadpolicy.diff(acme, acme).to_dict()["leads"] is None
+    assert leadpolicy.diff(acme, acme).same_meaning
+
+
+def test_the_api_raises_policy_error_for_a_version_that_does_not_check(tmp_path) -> None:
+    broken = tmp_path / "broken.policy"
+    broken.write_text('policy "B" version "1"\nstages { lead\n mql when nonsense >= 1 }\n', encoding="utf-8")
+    with pytest.raises(leadpolicy.PolicyError) as caught:
+        leadpolicy.diff(str(ACME), str(broken))
+    assert all(d.path == str(broken) for d in caught.value.diagnostics)
+
+
+def test_score_statistics_are_exact() -> None:
+    from leadpolicy.tools.diff.result import _score_stats
+
+    stats = _score_stats({0.0: 2, 5.0: 1, 10.0: 1}, [(-10.0, 4, "d", 1.0, 11.0), (-5.0, 3, "c", 0.0, 5.0)])
+    assert stats == {"changed": 2, "mean": 3.75, "min": 0.0, "q1": 0.0, "median": 2.5, "q3": 6.25, "max": 10.0,
+                     "largest": [{"id": "d", "line": 4, "old": 1.0, "new": 11.0, "delta": 10.0},
+                                 {"id": "c", "line": 3, "old": 0.0, "new": 5.0, "delta": 5.0}]}
+
+
+# ---------------------------------------------------------------- reports
+
+
+def test_markdown_report_golden() -> None:
+    old = leadpolicy.load(ACME)
+    new = leadpolicy.load(EXAMPLE_NEW)
+    result = diff_policies(old, new, "policies/acme.policy", "docs/examples/acme-2026.12.policy",
+                           str(ACME_LEADS), AS_OF)
+    result.leads["source"] = "policies/acme.leads.jsonl"
+    text = render_markdown(result)
+    golden("acme.md", text)
+    assert len(text) < 20_000
+    assert text.count("<details>") == text.count("</details>") >= 1
+
+
+def test_text_report_golden() -> None:
+    old = leadpolicy.load(ACME)
+    new = leadpolicy.load(EXAMPLE_NEW)
+    result = diff_policies(old, new, "policies/acme.policy", "docs/examples/acme-2026.12.policy", str(ACME_LEADS), AS_OF)
+    result.leads["source"] = "policies/acme.leads.jsonl"
+    golden("acme.txt", render_text(result))
+    assert "\x1b" not in render_text(result) and "\x1b[" in render_text(result, color=True)
+
+
+def test_markdown_stays_short_for_a_big_change(tmp_path) -> None:
+    big = ROOT / "benchmarks" / "big_policy.py"
+    spec = importlib.util.spec_from_file_location("leadpolicy_big_policy", big)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.make_policy(300)
+    new = re.sub(r"\+(\d+) when", lambda m: f"+{int(m.group(1)) + 1} when", text)
+    result = diff_policies(leadpolicy.loads(text, "old"), leadpolicy.loads(new, "new"), "old", "new")
+    assert len(result.changes) > 100
+    markdown = render_markdown(result)
+    assert len(markdown) < 65_536 and "more: run `leadpolicy diff`" in markdown
+
+
+def test_hostile_names_cannot_reach_the_terminal_or_the_markdown(tmp_path) -> None:
+    text = BASE.replace('"Blog":', '"Blog \x1b[2J<script>|x":')
+    try:
+        new = leadpolicy.loads(text.replace("+5 ", "+6 "), "new")
+    except leadpolicy.PolicyError:
+        pytest.skip("the lexer refuses control characters in names")
+    result = diff_policies(leadpolicy.loads(BASE, "old"), new, "old", "new")
+    rendered = render_text(result)
+    assert "\x1b" not in rendered and "\\x1b[2J" in rendered
+    markdown = render_markdown(result)
+    assert "<script>" not in markdown and "\\|x" in markdown
+
+
+def test_colour_on_a_real_terminal_only_and_no_color_respected(tmp_path) -> None:
+    import pty
+
+    def on_terminal(env_extra: dict) -> str:
+        leader, follower = pty.openpty()
+        env = dict(os.environ, PYTHONPATH=str(ROOT), **env_extra)
+        env.pop("NO_COLOR", None) if "NO_COLOR" not in env_extra else None
+        process = subprocess.Popen([sys.executable, "-m", "leadpolicy", "diff", str(ACME), str(EXAMPLE_NEW)],
+                                   stdout=follower, stderr=follower, env=env, cwd=tmp_path)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        process.wait(timeout=120)
+        os.close(leader)
+        return b"".join(chunks).decode("utf-8")
+
+    assert "\x1b[" in on_terminal({})
+    assert "\x1b[" not in on_terminal({"NO_COLOR": "1"})
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", "diff", str(ACME), str(EXAMPLE_NEW)],
+                           capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert piped.returncode == 0 and "\x1b" not in piped.stdout
+
+
+# ---------------------------------------------------------------- the command: exit statuses
+
+
+def test_exit_statuses(tmp_path) -> None:
+    base = [str(ACME), str(EXAMPLE_NEW)]
+    leads = ["--leads", str(ACME_LEADS), "--as-of", AS_OF]
+    assert run("diff", *base).exit_code == 0
+    assert run("diff", *base, *leads).exit_code == 0
+    failing = run("diff", *base, *leads, "--fail-on-change")
+    assert failing.exit_code == 1 and "--fail-on-change" in failing.stderr
+    assert run("diff", *base, *leads, "--fail-on-change=50").exit_code == 0
+    assert run("diff", *base, *leads, "--fail-on-change=1").exit_code == 1
+    assert run("diff", str(ACME), str(ACME), *leads, "--fail-on-change").exit_code == 0
+    for wrong in (["diff", str(ACME)], ["diff", *base, str(ACME)], ["diff", "--rev", "HEAD", *base],
+                  ["diff", *base, "--fail-on-change"], ["diff", *base, *leads, "--fail-on-change=lots"],
+                  ["diff", *base, *leads, "--fail-on-change=120"], ["diff", *base, "--leads", str(tmp_path / "none.jsonl")],
+                  ["diff", *base, "--leads", str(ACME_LEADS), "--as-of", "yesterday"],
+                  ["diff", str(tmp_path / "missing.policy"), str(ACME)]):
+        result = run(*wrong)
+        assert result.exit_code == 2, (wrong, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_output_file_is_written_whole(tmp_path) -> None:
+    target = tmp_path / "diff.md"
+    result = run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "markdown", "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert target.read_text(encoding="utf-8").startswith("### Policy diff")
+    assert [p.name for p in tmp_path.iterdir()] == ["diff.md"]
+    assert run("diff", str(ACME), str(EXAMPLE_NEW), "-o", str(tmp_path / "no" / "such" / "dir.md")).exit_code == 2
+
+
+def test_both_versions_must_check_and_errors_carry_their_own_names(tmp_path) -> None:
+    old = tmp_path / "old.policy"
+    new = tmp_path / "new.policy"
+    old.write_text('policy "B" version "1"\nstages { lead\n mql when nonsense >= 1 }\n', encoding="utf-8")
+    new.write_text('policy "B" version "2"\nstages { lead\n mql when engagment >= 1 }\n', encoding="utf-8")
+    result = run("diff", str(old), str(new))
+    assert result.exit_code == 1
+    assert f"{old}:3:" in result.stderr and f"{new}:3:" in result.stderr
+    assert "both versions must check" in result.stderr
+
+
+# ---------------------------------------------------------------- git versions, in a real repository
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+                          env=dict(os.environ, GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.com",
+                                   GIT_COMMITTER_NAME="T", GIT_COMMITTER_EMAIL="t@example.com"))
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    root = tmp_path / "repo"
+    (root / "policies").mkdir(parents=True)
+    (root / "docs").mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "policies" / "acme.policy").write_text(ACME.read_text(encoding="utf-8"), encoding="utf-8")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "acme")
+    (root / "policies" / "acme.policy").write_text(EXAMPLE_NEW.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_rev_compares_the_file_with_its_committed_version(repo: Path) -> None:
+    result = run("diff", "--rev", "HEAD", "policies/acme.policy", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    shape = json.loads(result.stdout)
+    assert shape["old"]["source"] == "HEAD:policies/acme.policy"
+    assert shape["old"]["version"] == "2026.11.1" and shape["new"]["version"] == "2026.12.1"
+    assert shape["new"]["source"] == "policies/acme.policy"
+    assert any(c["section"] == "stages" for c in shape["changes"])
+
+
+def test_rev_works_from_a_subfolder(repo: Path, monkeypatch) -> None:
+    monkeypatch.chdir(repo / "docs")
+    result = run("diff", "--rev", "main", "../policies/acme.policy", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["old"]["source"] == "main:policies/acme.policy"
+    both = run("diff", "main:policies/acme.policy", "../policies/acme.policy", "--format", "json")
+    assert both.exit_code == 0 and json.loads(both.stdout)["changes"] == json.loads(result.stdout)["changes"]
+    relative = run("diff", "main:./../policies/acme.policy", "../policies/acme.policy", "--format", "json")
+    assert relative.exit_code == 0, relative.stderr
+
+
+def test_rev_path_form_compares_two_revisions(repo: Path) -> None:
+    git(repo, "commit", "-q", "-am", "lower the mql bar")
+    result = run("diff", "HEAD~1:policies/acme.policy", "HEAD:policies/acme.policy")
+    assert result.exit_code == 0, result.stderr
+    assert "HEAD~1:policies/acme.policy" in result.stdout and "stage MQL" in result.stdout
+    same = run("diff", "HEAD:policies/acme.policy", "policies/acme.policy")
+    assert same.exit_code == 0 and "no change in meaning" in same.stdout
+
+
+def test_unknown_revision_and_missing_path(repo: Path) -> None:
+    result = run("diff", "--rev", "no-such-branch", "policies/acme.policy")
+    assert result.exit_code == 2 and "unknown revision `no-such-branch`" in result.stderr
+    result = run("diff", "HEAD:policies/other.policy", "policies/acme.policy")
+    assert result.exit_code == 2 and "`policies/other.policy` does not exist at revision `HEAD`" in result.stderr
+    result = run("diff", "--rev", "--output=x", "policies/acme.policy")
+    assert result.exit_code == 2
+
+
+def test_errors_of_a_revision_carry_its_name(repo: Path) -> None:
+    (repo / "policies" / "acme.policy").write_text('policy "A" version "1"\nstages { lead\n mql when bogus >= 1 }\n',
+                                                    encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "broken")
+    result = run("diff", "HEAD:policies/acme.policy", "HEAD~1:policies/acme.policy")
+    assert result.exit_code == 1
+    assert "HEAD:policies/acme.policy:3:" in result.stderr
+    assert "HEAD:policies/acme.policy: 1 error" in result.stderr
+
+
+def test_outside_a_repository(tmp_path: Path, monkeypatch) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    (outside / "acme.policy").write_text(ACME.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(outside)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    result = run("diff", "--rev", "main", "acme.policy")
+    assert result.exit_code == 2 and "is not inside a git repository" in result.stderr
+    result = run("diff", "main:acme.policy", "acme.policy")
+    assert result.exit_code == 2 and "is not inside a git repository" in result.stderr
+
+
+def test_leads_from_standard_input() -> None:
+    lines = ACME_LEADS.read_text(encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--as-of", AS_OF, "--format", "json"],
+                                input=lines, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    leads = json.loads(result.stdout)["leads"]
+    from_file = leadpolicy.diff(str(ACME), str(EXAMPLE_NEW), leads=str(ACME_LEADS), as_of=AS_OF).leads
+    assert leads["source"] == "standard input"
+    assert {k: v for k, v in leads.items() if k != "source"} == {k: v for k, v in from_file.items() if k != "source"}
+    csv_result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--input-format", "csv",
+                                           "--as-of", AS_OF, "--format", "json"],
+                                    input="id,stage,budget\nA,lead,5\nB,,lots\n", catch_exceptions=False)
+    errors = json.loads(csv_result.stdout)["leads"]["errors"]
+    assert csv_result.exit_code == 0 and errors["both"] == 1
+
+
+def test_order_that_decides_is_reported() -> None:
+    faded = '  "Faded":  mql -> lead when engagement < 30\n'
+    gone = '  "Gone":  mql -> lead when no activity within 90 days\n'
+    old = variant((faded, faded + gone))
+    new = variant((faded, gone + faded))
+    assert [summary(c) for c in changes_between(old, new)] == [
+        ("demote", "reordered", "", [("order", "Faded, Gone", "Gone, Faded")])]
+    accepted = '  "Accepted": when status = accepted\n'
+    rival = '  "Rival":  when email ends with "@rival.example"\n'
+    old = variant((rival, rival + accepted))
+    new = variant((rival, accepted + rival))
+    [change] = changes_between(old, new)
+    assert (change.section, change.kind, change.parts[0].new) == ("disqualify", "reordered", "Accepted, Rival")
