@@ -30,6 +30,8 @@ ROOT = Path(__file__).parent.parent
 POLICIES = sorted((ROOT / "policies").glob("*.policy"))
 EXAMPLE_FILES = POLICIES + sorted((ROOT / "policies").glob("*.tests"))
 GOLDEN = sorted((ROOT / "tests" / "golden" / "diagnostics").glob("*.policy"))
+# the other policies of the test suite and the docs: the formatter's cases, the diff's example
+OTHERS = sorted((ROOT / "tests" / "golden" / "fmt").glob("*.policy")) + sorted((ROOT / "docs" / "examples").glob("*.policy"))
 ACME = ROOT / "policies" / "acme.policy"
 
 
@@ -99,7 +101,7 @@ def test_token_at_finds_the_word_being_typed() -> None:
 # ---------------------------------------------------------------- analysis of the examples
 
 
-@pytest.mark.parametrize("path", POLICIES + GOLDEN, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", POLICIES + GOLDEN + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_server_reports_what_leadpolicy_check_reports(path: Path) -> None:
     expected = check_diagnostics(path)
     unit = analyse_path(str(path))
@@ -174,12 +176,12 @@ def test_every_prefix_of_every_example_goes_through_without_a_crash(path: Path) 
         _every_feature(unit, str(path), prefix, (cut,))
 
 
-@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.name)
-def test_every_feature_on_every_invalid_example(path: Path) -> None:
+@pytest.mark.parametrize("path", GOLDEN + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_feature_on_every_invalid_and_other_example(path: Path) -> None:
     unit = analyse_path(str(path))
     no_internal_errors(unit)
     text = path.read_text(encoding="utf-8", errors="surrogatepass")
-    _every_feature(unit, str(path), text, range(0, len(text) + 1, 3))
+    _every_feature(unit, str(path), text, range(0, len(text) + 1, 3 if path in GOLDEN else 7))
 
 
 @examples(max_examples=min(60, int(os.environ.get("LEADPOLICY_EXAMPLES", "60"))))
