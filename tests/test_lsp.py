@@ -12,6 +12,7 @@ wire without a crash; UTF-8 positions when the client asks for them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +66,7 @@ def test_initialize_advertises_every_feature(client: LspClient) -> None:
         "completionProvider",
         "definitionProvider",
         "referencesProvider",
+        "documentHighlightProvider",
         "renameProvider",
         "documentFormattingProvider",
         "documentSymbolProvider",
@@ -181,6 +183,16 @@ def test_definition_and_references(client: LspClient, acme, workspace: Path) -> 
         "textDocument/references", {**_doc(uri, position(text, "seniority in")), "context": {"includeDeclaration": True}}
     )
     assert {f["uri"] for f in found} == {uri, (workspace / "policies" / "acme.tests").as_uri()}
+
+
+def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(client: LspClient, acme) -> None:
+    uri, text = acme
+    marks = client.request("textDocument/documentHighlight", _doc(uri, position(text, "mql", 1)))
+    lines = text.split("\n")
+    assert {lines[m["range"]["start"]["line"]][m["range"]["start"]["character"] : m["range"]["end"]["character"]] for m in marks} == {"mql"}
+    assert [m["kind"] for m in marks].count(3) == 1  # Write: the declaration; Read (2): each use
+    assert len(marks) == len(re.findall(r"(?<![\w\"])mql(?![\w\"])", re.sub(r"#[^\n]*", "", text)))
+    assert client.request("textDocument/documentHighlight", _doc(uri, position(text, "decay"))) is None
 
 
 def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspace: Path) -> None:

@@ -141,6 +141,7 @@ def _every_feature(unit: Unit, path: str, text: str, offsets) -> None:
         hover.hover(unit, path, offset)
         navigation.definition(unit, path, offset)
         navigation.references(unit, path, offset)
+        navigation.highlights(unit, path, offset)
         navigation.prepare_rename(unit, path, offset)
     outline.outline(unit, path)
     for d in unit.diagnostics:

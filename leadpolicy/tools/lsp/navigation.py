@@ -46,6 +46,14 @@ def references(unit: Unit, path: str, offset: int, include_declaration: bool = T
     return [(o.path, o.span) for o in unit.index.of(occurrence.key) if include_declaration or not o.declaration]
 
 
+def highlights(unit: Unit, path: str, offset: int) -> list[tuple[Span, bool]]:
+    """Every place of this file that names what the cursor names, and whether it is the declaration."""
+    occurrence = occurrence_at(unit, path, offset)
+    if occurrence is None:
+        return []
+    return [(o.span, o.declaration) for o in unit.index.of(occurrence.key) if o.path == path]
+
+
 def prepare_rename(unit: Unit, path: str, offset: int) -> Optional[tuple[Span, str]]:
     """The span to rename and its current text (a rule's name without quotes), or None."""
     occurrence = occurrence_at(unit, path, offset)

@@ -322,6 +322,17 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         found = navigation.references(unit, path, offset, params.context.include_declaration)
         return [_location(ls, unit, p, span) for p, span in found] or None
 
+    @server.feature(t.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+    @safe()
+    def on_highlight(ls: PolicyServer, params: t.DocumentHighlightParams) -> Optional[list[t.DocumentHighlight]]:
+        unit, path, offset = _at(ls, params)
+        found = navigation.highlights(unit, path, offset)
+        if not found:
+            return None
+        index = unit.source(path).index
+        write, read = t.DocumentHighlightKind.Write, t.DocumentHighlightKind.Read
+        return [t.DocumentHighlight(range=_range(index, span), kind=write if declared else read) for span, declared in found]
+
     @server.feature(t.TEXT_DOCUMENT_PREPARE_RENAME)
     @safe()
     def on_prepare_rename(ls: PolicyServer, params: t.PrepareRenameParams):
