@@ -1,6 +1,6 @@
 """Self-check for benchmarks/handwritten_acme.py.
 
-Runs the two tests of LANGUAGE.md section 1 and hand-worked edge cases.
+Runs the two tests of docs/language-reference.md section 1 and hand-worked edge cases.
 Usage: python benchmarks/check_handwritten.py   (exit status 1 on any failure)
 """
 

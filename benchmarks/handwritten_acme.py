@@ -1,8 +1,8 @@
-"""A hand-written evaluator for the acme policy (LANGUAGE.md section 1).
+"""A hand-written evaluator for the acme policy (docs/language-reference.md section 1).
 
 This is the performance baseline the compiled evaluator is measured against:
 what a skilled engineer would write by hand for exactly this one policy, with
-the full input checking of LANGUAGE.md section 8 and the decision of sections
+the full input checking of docs/language-reference.md section 16 and the decision of sections
 4-7.  It is deliberately specialised (every rule is inlined, one pass over the
 activities), but honest: nothing is cached across calls and every declared
 field and property present in the data is read and validated, including those
@@ -177,7 +177,7 @@ def _enum(value, members, field, lead_id):
     raise _error(field, value, "must be text naming one of its members", lead_id)
 
 
-# LANGUAGE.md section 8: YYYY-MM-DD, or that, T/t/space, HH:MM[:SS[.F{1,9}]] and an
+# docs/language-reference.md section 16: YYYY-MM-DD, or that, T/t/space, HH:MM[:SS[.F{1,9}]] and an
 # optional zone (one space may come first): Z, z, +HH:MM, +HHMM, +HH (or -), with
 # every field in range; fromisoformat then reads what this pattern lets through
 # (it still rejects impossible dates).

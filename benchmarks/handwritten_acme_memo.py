@@ -4,7 +4,7 @@ The first baseline (handwritten_acme.py) mirrors the rules branch by branch.
 This one is written the way a different engineer would: classify each distinct
 raw value once and remember the answer (bounded memo tables for text, enum,
 number and boolean values and activity type names), then one pass over the
-activities that feeds every rule. Same input checks as LANGUAGE.md section 8
+activities that feeds every rule. Same input checks as docs/language-reference.md section 16
 (the pinned timestamp syntax included), the same decision to the last bit
 (`total += points * 0.5 ** k` per activity, in input order). Data errors are
 `LeadDataError`s with short messages (the benchmark compares decisions only).

@@ -1,6 +1,6 @@
-"""A deterministic workload of leads for the acme policy (LANGUAGE.md section 1).
+"""A deterministic workload of leads for the acme policy (docs/language-reference.md section 1).
 
-Leads come in the JSON shape of LANGUAGE.md section 8 and look like a real CRM
+Leads come in the JSON shape of docs/language-reference.md section 16 and look like a real CRM
 export: fields absent, null or blank; enum values in mixed case with stray
 spaces; numbers as strings; booleans spelled several ways; free-mail and
 competitor addresses; a long tail of activity counts (most leads have a few,
@@ -366,7 +366,7 @@ def _parse_as_of(as_of):
 
 def generate_leads(n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float = 0.0,
                    *, label_errors: bool = False, messy: bool = False) -> list[dict]:
-    """`n` leads in the LANGUAGE.md section 8 shape, deterministic in the arguments.
+    """`n` leads in the docs/language-reference.md section 16 shape, deterministic in the arguments.
 
     About `error_rate` of them carry one data error.  With `label_errors`, such
     a lead also gets an `"error"` key naming the kind of error injected (not

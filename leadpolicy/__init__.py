@@ -20,7 +20,7 @@ _MODULE_CACHE: dict[str, Any] = {}  # source sha256 -> compiled module
 
 
 class Decision:
-    """One lead's decision: the JSON of LANGUAGE.md section 7, with attributes."""
+    """One lead's decision: the JSON of docs/language-reference.md section 15, with attributes."""
 
     __slots__ = ("_data",)
 
@@ -82,7 +82,7 @@ class Policy:
     def evaluate_many(self, leads: Iterable, as_of=None, *, as_dicts: bool = False
                       ) -> Iterator[Union[Decision, dict, LeadDataError]]:
         """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
-        (LANGUAGE.md section 8 shape), in order. `as_of` is read once for the batch."""
+        (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the batch."""
         from leadpolicy.semantics.runtime import split_lead
 
         module = self.module

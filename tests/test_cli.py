@@ -4,6 +4,7 @@ installed console script in a subprocess."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -245,3 +246,89 @@ def test_evaluate_many_rejects_activities_that_are_not_a_list() -> None:
     outcomes = list(policy.evaluate_many([{"id": "L-1", "activities": {}}, {"id": "L-2", "activities": None}], as_of="2026-11-22"))
     assert isinstance(outcomes[0], leadpolicy.LeadDataError) and outcomes[0].field == "activities"
     assert outcomes[1].stage == "lead"
+
+
+# ---------------------------------------------------------------- words and colour
+
+
+def test_one_test_is_one_test(tmp_path: Path) -> None:
+    write(tmp_path, "p.policy", 'policy "P" version "1"\nstages { lead }\ntest "t" { expect stage lead }\n')
+    result = run("test", str(tmp_path / "p.policy"), "--coverage")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == "1 test: 1 passed, 0 failed; rule coverage 100.0%"
+    assert "1 tests" not in result.stdout
+
+
+def _on_a_terminal(args: list, env: dict) -> str:
+    """Run the command with its standard output and error on a pseudo-terminal; what it printed."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "leadpolicy", *args], stdin=subprocess.DEVNULL, stdout=terminal,
+                               stderr=terminal, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    os.close(terminal)
+    out = b""
+    while True:
+        try:
+            block = os.read(controller, 65536)
+        except OSError:  # the other end closed
+            break
+        if not block:
+            break
+        out += block
+    process.wait(timeout=120)
+    os.close(controller)
+    return out.decode()
+
+
+def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
+    env = {k: "" for k in ("NO_COLOR",)}
+    coloured = _on_a_terminal(["test", ACME], {"NO_COLOR": ""})
+    assert "\x1b[32mPASS\x1b[0m" in coloured
+    plain = _on_a_terminal(["test", ACME], {"NO_COLOR": "1"})
+    assert "PASS" in plain and "\x1b[" not in plain
+    missing = _on_a_terminal(["compile", "no/such.policy"], env)
+    assert "\x1b[31m\x1b[1merror\x1b[0m: no such file: no/such.policy" in missing
+    assert "\x1b[" not in run("test", ACME).stdout  # a pipe: never
+
+
+def test_shell_completion_as_documented() -> None:
+    """docs/cli-guide.md: `eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"`."""
+    source = CliRunner().invoke(main, [], env={"_LEADPOLICY_COMPLETE": "bash_source"}, prog_name="leadpolicy")
+    assert "_leadpolicy_completion" in source.output and "complete " in source.output
+    words = CliRunner().invoke(main, [], prog_name="leadpolicy",
+                               env={"_LEADPOLICY_COMPLETE": "bash_complete", "COMP_WORDS": "leadpolicy sc", "COMP_CWORD": "1"})
+    assert "plain,score" in words.output.splitlines()
+    guide = (ROOT / "docs" / "cli-guide.md").read_text(encoding="utf-8")
+    assert 'eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"' in guide
+
+
+def test_eval_error_values_are_json_like_scores(tmp_path: Path) -> None:
+    lead = write(tmp_path, "lead.json", json.dumps({"id": {"crm": 7}, "fields": {"budget": ["a", 1]}}))
+    result = run("eval", ACME, lead, "--json", "--as-of", "2026-11-22")
+    assert result.exit_code == 1
+    row = json.loads(result.stdout)
+    assert row["error"]["value"] == ["a", 1] and row["error"]["message"].startswith('lead {"crm": 7}: field `budget`')
+    assert "'crm'" not in result.stderr
+
+
+def test_commands_load_lazily_and_help_lists_every_one() -> None:
+    """`--help` and `--version` import no command module (start-up time), yet list every
+    command with the same line it has once loaded; each table entry names its module."""
+    import importlib
+
+    from leadpolicy.cli.app import COMMANDS, main
+
+    probe = ("import sys; from leadpolicy.cli import main\n"
+             "try: main(['--help'])\nexcept SystemExit: pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('leadpolicy.') and m.endswith('_cmd')),"
+             " 'leadpolicy.syntax.parser' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.splitlines()[-1] == "[] False", result.stdout + result.stderr
+    for name in COMMANDS:
+        assert f"  {name} " in result.stdout
+    modules = {path.stem for path in (ROOT / "leadpolicy" / "cli").glob("*_cmd.py")}
+    assert {module for module, _ in COMMANDS.values()} == modules
+    for name, (module, line) in COMMANDS.items():
+        importlib.import_module(f"leadpolicy.cli.{module}")
+        assert main.commands[name].get_short_help_str(200) == line

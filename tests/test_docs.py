@@ -323,8 +323,9 @@ def test_diagram_model_and_short_criteria(acme: n.Policy) -> None:
     picture = diagram.model(acme)
     assert [name for name, _ in picture.stages] == ["lead", "mql", "sql"]
     assert [(e.source, e.target, e.label) for e in picture.promotions] == [
-        ("lead", "mql", "engagement ≥ 60 and fit ≥ 40"),
-        ("mql", "sql", 'mql and (form_submit (form = "demo") in last 14 days or sales_status = accepted)'),
+        ("lead", "mql", "when its engagement score is at least 60 and its fit score is at least 40"),
+        ("mql", "sql", 'when it meets the MQL entry criteria and either it had a form submit whose form is "demo" '
+                       "in the last 14 days or its sales status is accepted"),
     ]
     assert [(e.source, e.target, e.rules) for e in picture.demotions] == [
         ("sql", "mql", ("Went quiet",)),
@@ -354,7 +355,7 @@ def test_svg_is_well_formed_and_complete(acme: n.Policy) -> None:
     picture = diagram.model(acme)
     root = ET.fromstring(diagram.svg(picture, rule_href=lambda rule: "#rule-x"))
     texts = " ".join("".join(t.itertext()) for t in root.iter("text"))
-    for name in ("lead", "mql", "sql", "disqualified", "Went quiet", "Engagement faded", "Competitor", "engagement ≥ 60 and fit ≥ 40"):
+    for name in ("lead", "mql", "sql", "disqualified", "Went quiet", "Engagement faded", "Competitor", "back to MQL"):
         assert name in texts
     rects = [r.get("class") for r in root.iter("rect")]
     assert rects.count("stage-box") == 3 and rects.count("dq-box") == 1
@@ -377,8 +378,8 @@ def test_mermaid_flowchart(acme: n.Policy) -> None:
     text = diagram.mermaid(diagram.model(acme))
     lines = text.splitlines()
     assert lines[0] == "flowchart BT"
-    assert '    s0 -->|"engagement ≥ 60 and fit ≥ 40"| s1' in lines
-    assert '    s2 -.->|"Went quiet"| s1' in lines
+    assert '    s0 -->|"when its engagement score is at least 60 and its fit score is at least 40"| s1' in lines
+    assert '    s2 -.->|"Went quiet: back to MQL"| s1' in lines
     assert all(f"    s{i} -.-> dq" in lines for i in range(3))
     assert "#quot;demo#quot;" in text  # quotes inside a label are entity codes
 

@@ -52,9 +52,11 @@ SAMPLES = list(samples())
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch) -> Path:
-    """A scratch copy of the repository's policies/ and benchmarks/, as the cwd."""
+    """A scratch copy of the repository's policies/ and docs/examples/, as the cwd, in a
+    git repository of its own so that policies are named from its root as in a checkout."""
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")  # versions the guides compare
+    (tmp_path / ".git").mkdir()  # the repository root marker the CLI looks for
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

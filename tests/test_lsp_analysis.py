@@ -68,6 +68,14 @@ def test_every_keyword_has_a_line_of_the_reference() -> None:
     assert set(hover.KEYWORD_HELP) == keywords()
 
 
+def test_keyword_sections_exist_in_the_language_reference() -> None:
+    reference = (ROOT / "docs" / "language-reference.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)[. ]", reference, flags=re.M))
+    assert set(hover.KEYWORD_SECTION) <= keywords()
+    assert set(hover.KEYWORD_SECTION.values()) <= headings, set(hover.KEYWORD_SECTION.values()) - headings
+    assert len(hover.KEYWORD_SECTION) >= len(keywords()) - 1  # all but `of`, which two sections share
+
+
 # ---------------------------------------------------------------- positions
 
 

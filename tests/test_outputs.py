@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from leadpolicy.cli import main
-from leadpolicy.tools.atomic import atomic_output
+from leadpolicy.tools.atomic import atomic_writer
 
 ROOT = Path(__file__).resolve().parent.parent
 ACME = str(ROOT / "policies" / "acme.policy")
@@ -39,7 +39,7 @@ def one_line_error(result, *words: str) -> None:
 @pytest.mark.parametrize("command", ["compile", "docs"])
 def test_an_output_in_a_missing_folder_is_one_line_naming_it(command: str, tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / ("m.py" if command == "compile" else "x.md")
-    one_line_error(run(command, ACME, "-o", str(target)), str(target), "does not exist")
+    one_line_error(run(command, ACME, "-o", str(target)), str(target), "no such directory")
 
 
 @pytest.mark.parametrize("command", ["compile", "docs"])
@@ -89,8 +89,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     target = tmp_path / "rows.jsonl"
     target.write_text("the good old rows\n", encoding="utf-8")
     with pytest.raises(RuntimeError):
-        with atomic_output(target) as handle:
-            handle.write("half a fi")
+        with atomic_writer(target) as handle:
+            handle.write(b"half a fi")
             raise RuntimeError("the disk is full")
     assert target.read_text(encoding="utf-8") == "the good old rows\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
@@ -136,10 +136,10 @@ def test_ctrl_c_during_score_exits_130_and_says_what_was_written(tmp_path: Path,
     message = stderr.decode()
     assert "Traceback" not in message
     if to_file:
-        assert f"{out} was left as it was" in message
+        assert f"{out} was left untouched" in message
         assert out.read_text(encoding="utf-8") == "previous run\n"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.jsonl", "rows.jsonl"]
     else:
         rows = stdout.decode().count("\n")
         assert rows > 0 and stdout.endswith(b"\n")  # whole rows only
-        assert f"interrupted: {rows} row" in message
+        assert f"interrupted after {rows:,} rows written to standard output" in message

@@ -28,6 +28,16 @@ def wheel(tmp_path_factory) -> Path:
     return path
 
 
+def test_wheel_ships_every_module_of_the_source_tree(wheel: Path) -> None:
+    """A sub-package missing from pyproject's package list works in a checkout and
+    is absent from the wheel; every .py file of leadpolicy/ must be in it."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "leadpolicy").rglob("*.py")
+               if "__pycache__" not in path.parts}
+    assert modules - names == set()
+
+
 def test_wheel_contains_grammar_templates_and_console_script(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -58,8 +68,35 @@ def test_installed_package_loads_its_own_grammar(wheel: Path, tmp_path: Path) ->
     assert result.stdout.strip().startswith(str(tmp_path))
 
 
-def test_the_readme_quick_start_sets_up_its_own_virtual_environment() -> None:
-    """The two commands must work where the system Python refuses `pip install`."""
+def test_wheel_ships_py_typed(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        assert "leadpolicy/py.typed" in archive.namelist()
+
+
+def test_readme_quick_start_works_where_pip_is_externally_managed() -> None:
+    """The README's set-up commands make their own virtual environment and run
+    everything from it: no bare `pip install` that an externally managed system
+    Python (Debian, Ubuntu) refuses. (Run verbatim in a fresh copy when this was
+    written; here their shape is checked.)"""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme[readme.index("## Quick start"): readme.index("## A short tour")]
+    commands = re.findall(r"^```sh\n(.*?)^```", quick, re.M | re.S)
+    assert len(commands) == 2
+    for command in commands:
+        steps = [step.strip() for step in command.strip().split("&&")]
+        assert steps[0] == "python3 -m venv .venv", command
+        assert steps[1].startswith(".venv/bin/pip install -e "), command
+        assert all(step.startswith(".venv/bin/") for step in steps[1:]), command
+        assert "sudo" not in command and "--break-system-packages" not in command
+    assert commands[0].strip().endswith(".venv/bin/leadpolicy eval policies/acme.policy policies/acme.lead.json --as-of 2026-11-22")
+    assert commands[1].strip().endswith(".venv/bin/python -m pytest") and "'.[test]'" in commands[1]
+    assert "python3-venv" in quick  # what a fresh Debian or Ubuntu needs for `python3 -m venv`
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI must run the README's second command verbatim."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = re.findall(r"^python3 -m venv .*$", readme, re.M)
     assert len(commands) == 2, commands

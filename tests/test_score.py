@@ -167,7 +167,10 @@ def test_csv_output_has_the_flat_columns(tmp_path, leads, policy) -> None:
             assert row[1:9] == [""] * 8 and row[9] == wanted["error"]["message"]
         else:
             assert row[1:4] == [wanted["stage"], wanted["previous_stage"] or "", wanted["change"]]
-            assert float(row[4]) == wanted["engagement"] and float(row[5]) == wanted["fit"]
+            # people-facing CSV: two decimals at most, trailing zeros dropped; JSON keeps the exact float
+            assert row[4] == batch.rounded(wanted["engagement"]) and row[5] == batch.rounded(wanted["fit"])
+            assert abs(float(row[4]) - wanted["engagement"]) < 0.0051
+            assert "." not in row[4] or (not row[4].endswith("0") and len(row[4].split(".")[1]) <= 2)
             assert row[6:] == [wanted["grade"] or "", wanted["reason"]["kind"], wanted["reason"]["rule"] or "", ""]
 
 
@@ -223,8 +226,9 @@ def test_summary_counts_stages_and_changes(leads) -> None:
     decisions = [row for row in got if "error" not in row]
     errors = len(got) - len(decisions)
     assert errors > 0
-    first, by_stage, by_change, error_line = result.stderr.splitlines()[:4]
+    first, as_of, by_stage, by_change, error_line = result.stderr.splitlines()[:5]
     assert first.startswith("200 leads scored in ") and "leads per second" in first
+    assert as_of == "  as of:      2026-11-22T00:00:00Z"
     for stage in ("lead", "mql", "sql", "disqualified"):
         assert f"{stage} {sum(row['stage'] == stage for row in decisions)}" in by_stage
     for change in ("new", "unchanged", "promoted", "demoted", "disqualified"):
@@ -258,3 +262,110 @@ def test_evaluate_many_yields_errors_in_place(policy, leads) -> None:
             assert isinstance(outcome, leadpolicy.Decision) and outcome.to_dict() == {k: v for k, v in wanted.items() if k != "id"}
     assert isinstance(outcomes[-2], leadpolicy.LeadDataError) and outcomes[-2].lead_id == "x"
     assert outcomes[-1].stage == "lead"
+
+
+# ---------------------------------------------------------------- CSV as CRM exports write it
+
+
+def score_csv(tmp_path, text: str, *extra: str, name: str = "leads.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return run("score", ACME, str(path), "--as-of", AS_OF, "--jobs", "1", *extra)
+
+
+def test_csv_header_matches_crm_spellings(tmp_path, policy) -> None:
+    text = ' ID ,Seniority,Company Size, INDUSTRY ,sales-status,Previous Stage\nL-1,VP,800,SaaS,open,mql\n'
+    result = score_csv(tmp_path, text)
+    assert result.exit_code == 0, result.output
+    (row,) = rows(result.stdout)
+    fields = {"seniority": "VP", "company_size": "800", "industry": "SaaS", "sales_status": "open"}
+    assert row == {"id": "L-1", **policy.evaluate(fields, [], AS_OF, "mql").to_dict()}
+    assert row["fit"] == 60.0 and "warning" not in result.stderr
+
+
+def test_csv_columns_that_name_nothing_are_warned_about_with_a_suggestion(tmp_path) -> None:
+    result = score_csv(tmp_path, "id,Seniorty,Budget,Favourite colour\nL-1,vp,20000,blue\n")
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+    assert warnings == [
+        "warning: column 2 (`Seniorty`) names no field of the policy and is ignored; did you mean `seniority`?",
+        "warning: column 4 (`Favourite colour`) names no field of the policy and is ignored",
+    ]
+    assert rows(result.stdout)[0]["fit"] == 25.0  # the budget was read, the misspelt seniority was not
+    assert score_csv(tmp_path, "id,Seniorty,Budget\nL-1,vp,1\n", "--quiet").stderr == ""
+
+
+def test_csv_without_any_field_column_is_an_error_not_empty_leads(tmp_path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("kept\n")
+    result = score_csv(tmp_path, "ID,Level,Employees\n1,vp,800\n2,ic,10\n", "-o", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: {tmp_path / 'leads.csv'}: no column names a field of the policy or `activities` "
+        "(the header has `ID`, `Level`, `Employees`); name the columns after the fields: `email`, `seniority`")
+    assert out.read_text() == "kept\n"
+
+
+def test_csv_duplicate_columns_are_an_error(tmp_path) -> None:
+    result = score_csv(tmp_path, "id,Company Size,company_size\nL-1,1,2\n")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "columns 2 (`Company Size`) and 3 (`company_size`) both name the field `company_size`: keep one of them" in result.stderr
+
+
+def test_csv_row_with_more_cells_than_the_header_is_an_error_row(tmp_path) -> None:
+    text = "id,seniority,budget\nL-1,vp,10,oops\nL-2,vp,10,\nL-3,vp\n"
+    result = score_csv(tmp_path, text)
+    assert result.exit_code == 1
+    first, second, third = rows(result.stdout)
+    assert first == {"id": "L-1", "line": 2, "error": {"field": None, "value": None,
+                                                        "message": "lead L-1: line 2 has 4 cells but the header has 3 columns"}}
+    assert second["stage"] == "lead" and third["stage"] == "lead"  # an empty extra cell, a short row: fine
+
+
+@pytest.mark.parametrize("delimiter, given", [(";", None), ("\t", None), ("|", "|"), (";", "semicolon"), ("\t", "tab")])
+def test_csv_delimiters_are_detected_or_given(tmp_path, delimiter, given) -> None:
+    text = delimiter.join(["id", "seniority", "company_size", "industry"]) + "\n" + delimiter.join(["L-1", "vp", "800", "saas"]) + "\n"
+    result = score_csv(tmp_path, text, *(["--delimiter", given] if given else []))
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout)[0]["fit"] == 60.0
+    assert run("score", ACME, "-", "--input-format", "csv", "--delimiter", "ab", input=text).exit_code == 2
+
+
+def test_csv_without_an_id_column_uses_line_numbers(tmp_path) -> None:
+    result = score_csv(tmp_path, "seniority,budget\nvp,20000\n\nic,\n")
+    assert result.exit_code == 0
+    assert [row["id"] for row in rows(result.stdout)] == [2, 4]
+    assert "warning: there is no `id` column: each lead's id is its line number in the file" in result.stderr
+
+
+def test_output_format_follows_the_suffix(tmp_path) -> None:
+    source = tmp_path / "leads.jsonl"
+    source.write_text('{"id": "a", "fields": {"budget": 14.8}}\n')
+    for name, first in (("out.csv", "id,stage,"), ("out.jsonl", '{"id": "a"'), ("OUT.CSV", "id,stage,")):
+        assert run("score", ACME, str(source), "-o", str(tmp_path / name), "--as-of", AS_OF).exit_code == 0
+        assert (tmp_path / name).read_text().startswith(first)
+    assert run("score", ACME, str(source), "-o", str(tmp_path / "x.csv"), "--format", "jsonl").exit_code == 0
+    assert (tmp_path / "x.csv").read_text().startswith("{")
+
+
+def test_csv_cells_show_rounded_scores_and_json_keeps_the_exact_float(tmp_path) -> None:
+    from leadpolicy.tools.score import rounded
+
+    assert [rounded(v) for v in (14.800000000000002, 60.0, 162.5, -0.001, 1 / 3, -12.345678)] == \
+        ["14.8", "60", "162.5", "0", "0.33", "-12.35"]
+    lead = {"id": "a", "fields": {}, "activities": [{"type": "page_view", "at": "2026-10-01", "path": "/blog/x"}]}
+    text = json.dumps(lead) + "\n"
+    exact = rows(run("score", ACME, "-", "--as-of", AS_OF, input=text).stdout)[0]["engagement"]
+    assert exact == 2.5
+    table = list(csv.reader(io.StringIO(run("score", ACME, "-", "--as-of", AS_OF, "--format", "csv", input=text).stdout)))
+    assert table[1][4:6] == ["2.5", "0"]
+
+
+def test_error_row_values_are_json(tmp_path) -> None:
+    lines = ['{"id": {"crm": 7}, "fields": {"budget": [1, "x"]}}', '{"id": "n", "fields": {"budget": NaN}}']
+    result = run("score", ACME, "-", "--as-of", AS_OF, input="\n".join(lines))
+    first, second = rows(result.stdout)
+    assert first["error"]["value"] == [1, "x"]  # the value as the lead had it, not Python's "[1, 'x']"
+    assert first["error"]["message"].startswith('lead {"crm": 7}: field `budget`')
+    assert second["error"]["value"] == "NaN"
+    assert '{"crm": 7}' in result.stderr and "'crm'" not in result.stderr

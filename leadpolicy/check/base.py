@@ -64,7 +64,7 @@ def _type_name(t: Type) -> str:
 
 @dataclass
 class _Context:
-    """Where a condition sits, which decides what it may use (LANGUAGE.md section 5's table)."""
+    """Where a condition sits, which decides what it may use (docs/language-reference.md section 13.13's table)."""
 
     kind: str  # "where", "fit", "grade", "stage", "rule"
     activity: Optional[n.ActivityDecl] = None  # for "where"

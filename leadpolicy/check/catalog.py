@@ -247,8 +247,8 @@ CATALOG: tuple[Entry, ...] = (
     Entry(
         'not-allowed',
         'error',
-        "Something is used where LANGUAGE.md section 5's table does not allow it, such as `engagement` in a fit rule or a stage name in a grade",
-        "Something is used where LANGUAGE.md section 5's table does not allow it, such as `engagement` in a fit rule or a stage name in a grade.",
+        "Something is used where docs/language-reference.md section 13.13's table does not allow it, such as `engagement` in a fit rule or a stage name in a grade",
+        "Something is used where docs/language-reference.md section 13.13's table does not allow it, such as `engagement` in a fit rule or a stage name in a grade.",
         'Fit rules use fields only; grades cannot use `grade` or stage names; stage conditions name lower stages only.',
         'not-allowed',
     ),

@@ -1,20 +1,9 @@
 """The `leadpolicy` command line: the group in `app`, one module per command.
 
-Commands are thin: they parse options, call the library and print.
+Commands are thin: they parse options, call the library and print. `app.COMMANDS`
+names each command's module; the group imports it when the command runs.
 """
 
-from leadpolicy.cli import (  # noqa: F401  (registers the commands)
-    check_cmd,
-    compile_cmd,
-    diff_cmd,
-    docs_cmd,
-    eval_cmd,
-    fmt_cmd,
-    lsp_cmd,
-    report_cmd,
-    score_cmd,
-    test_cmd,
-)
 from leadpolicy.cli.app import main
 
 __all__ = ["main"]

@@ -1,12 +1,15 @@
 """The `leadpolicy` command group; each command lives in its own module beside this one.
 
-Exit status: 0 success; 1 the policy has errors, a test failed, or a lead had
-a data error; 2 the command was used wrongly; 3 an internal error (a bug).
-Bad input never shows a traceback.
+Exit status: 0 success; 1 the policy has errors, a test failed, a lead had a
+data error, or a file's contents are not what the command reads; 2 the command
+was used wrongly, or a file it names cannot be read or written; 3 an internal
+error (a bug); 130 interrupted (Ctrl-C). Bad input never shows a traceback.
+Shell completion comes from click: `eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"`.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -14,9 +17,53 @@ import click
 
 from leadpolicy import __version__
 
+# Every command: its module beside this one and the line `leadpolicy --help` lists it with.
+# The modules are imported only when their command runs (or completion asks for it), so
+# `--help` and `--version` start without the parser, the checker and the back ends.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check_cmd", "Parse and check policies and their .tests files."),
+    "compile": ("compile_cmd", "Write the standalone Python module that evaluates the policy."),
+    "diff": ("diff_cmd", "What a change to a policy means, and what it does to real leads."),
+    "docs": ("docs_cmd", "Write the handoff document (Markdown or self-contained HTML)."),
+    "eval": ("eval_cmd", "Decide one lead and explain the decision."),
+    "fmt": ("fmt_cmd", "Rewrite policies and .tests files in the canonical layout."),
+    "lsp": ("lsp_cmd", "Run the language server editors talk to (stdio)."),
+    "report": ("report_cmd", "Replay leads under a policy: funnel, velocity, outcomes."),
+    "score": ("score_cmd", "Score many leads: a decision or an error row per lead."),
+    "test": ("test_cmd", "Run the `test` blocks of policies and their .tests files."),
+}
+
 
 class _Group(click.Group):
-    """Turns any unexpected exception into a short message, never a traceback."""
+    """Loads each command's module when it is needed, and turns any unexpected
+    exception into a short message, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            importlib.import_module(f"leadpolicy.cli.{COMMANDS[name][0]}")  # registers it on `main`
+        return self.commands.get(name)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name in COMMANDS:
+            cmd.short_help = COMMANDS[name][1]  # the same line whether or not the module is loaded
+        super().add_command(cmd, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in COMMANDS and name not in self.commands:
+                rows.append((name, COMMANDS[name][1]))
+            else:
+                command = self.commands[name]
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx):
         try:
@@ -25,6 +72,9 @@ class _Group(click.Group):
             raise
         except BrokenPipeError:
             sys.exit(0)
+        except KeyboardInterrupt:  # Ctrl-C: a command with output to protect says more itself
+            click.echo("\ninterrupted", err=True)
+            sys.exit(130)
         except Exception as error:  # an internal error: say so plainly
             if os.environ.get("LEADPOLICY_DEBUG"):
                 raise

@@ -7,7 +7,7 @@ import sys
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import check_file, policy_files, render_by_file
+from leadpolicy.cli.common import FileProblem, check_file, display_name, plural, policy_files, render_by_file
 from leadpolicy.syntax.diagnostics import Diagnostic, render_json
 
 
@@ -16,30 +16,33 @@ from leadpolicy.syntax.diagnostics import Diagnostic, render_json
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Diagnostics as text or JSON.")
 @click.option("--strict", is_flag=True, help="Count warnings as errors.")
 def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Parse and check policies (and their .tests files); report every problem."""
+    """Parse and check policies (and their .tests files); report every problem (`-`: standard input)."""
     files = policy_files(paths)
     if not files:
         raise click.UsageError("no .policy files found in " + ", ".join(paths))
     all_diagnostics: list[Diagnostic] = []
-    failed = False
+    status = 0
     for path in files:
-        diagnostics, sources = check_file(path)
+        try:
+            diagnostics, sources = check_file(path)
+        except FileProblem as problem:  # said, and the other files are still checked
+            problem.show()
+            status = max(status, problem.exit_code)
+            continue
         all_diagnostics.extend(diagnostics)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
         if errors or (strict and warnings):
-            failed = True
+            status = max(status, 1)
         if fmt == "text":
             text = render_by_file(diagnostics, sources)
             if text:
                 click.echo(text, err=True)
                 click.echo("", err=True)
-            status = "ok" if not errors else f"{errors} error{'s' if errors != 1 else ''}"
+            summary = "ok" if not errors else plural(errors, "error")
             if warnings:
-                status += f", {warnings} warning{'s' if warnings != 1 else ''}"
-            click.echo(f"{path}: {status}")
+                summary += ", " + plural(warnings, "warning")
+            click.echo(f"{display_name(path)}: {summary}")
     if fmt == "json":
         click.echo(render_json(all_diagnostics))
-    sys.exit(1 if failed else 0)
-
-
+    sys.exit(status)

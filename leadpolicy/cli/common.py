@@ -1,75 +1,145 @@
-"""Helpers the commands share: finding and reading policy files, showing diagnostics."""
+"""Helpers the commands share: reading the files named on the command line (one
+wording and one exit status per kind of problem), writing outputs atomically,
+showing diagnostics.
+
+File problems, the same in every command (docs/cli-guide.md lists them):
+
+    no such file: PATH                          2
+    PATH is a directory, not a file             2
+    cannot read PATH: permission denied         2
+    cannot write PATH: REASON                   2   (no such directory, a directory, full disk, ...)
+    PATH is empty                               1
+    PATH is not UTF-8 text (byte N)             1
+    PATH is not a policy: ...                   1
+
+A path the command cannot open was named wrongly (2, like any usage error); a
+file whose contents are wrong is bad input, like a policy with errors (1).
+`-` names standard input (or, after `-o`, standard output) wherever a path is taken.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, Iterable, Iterator, Optional, Union
 
 import click
 
 from leadpolicy import PolicyError
 from leadpolicy.syntax.diagnostics import Diagnostic, render
 
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
-def policy_files(paths: Iterable[str]) -> list[Path]:
-    """Expand directories into the .policy files below them, sorted; a `.tests`
-    file stands for the policy beside it. Each policy once, in order."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(path.rglob("*.policy")))
-        elif path.suffix == ".tests":
-            found.append(path.with_suffix(".policy"))
-        else:
-            found.append(path)
-    return list(dict.fromkeys(found))
+# Exit statuses (the CLI guide's table).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class FileProblem(click.ClickException):
-    """A file that cannot be read or written: one line naming it, exit status 2."""
+    """A file named on the command line that cannot be used: one line, a fixed status."""
 
-    exit_code = 2
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.exit_code = exit_code
 
-    def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
-def _reason(error: OSError) -> str:
-    if isinstance(error, IsADirectoryError):
-        return "it is a directory"
-    if isinstance(error, FileNotFoundError):
-        return "no such directory" if error.filename and not Path(str(error.filename)).exists() else "not found"
-    if isinstance(error, PermissionError):
-        return "permission denied"
-    return error.strerror or str(error)
+    def show(self, file: Optional[IO] = None) -> None:
+        click.echo(f"{error_label()}: {self.format_message()}", err=True)
 
 
-def write_output(output: str, text: str, what: str) -> None:
-    """Write a command's text output to OUTPUT (`-`: standard output), atomically."""
-    from leadpolicy.tools.atomic import write_text_atomically
+# ---------------------------------------------------------------- colour
 
-    if output == "-":
-        click.echo(text, nl=False)
-        return
+
+def _colour(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
     try:
-        write_text_atomically(output, text)
-    except OSError as error:
-        target = Path(output)
-        if not target.parent.exists():
-            raise FileProblem(f"cannot write {output}: the folder {target.parent} does not exist") from None
-        raise FileProblem(f"cannot write {output}: {_reason(error)}") from None
-    click.echo(f"wrote {output} ({what})", err=True)
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
-def read_source(path: Path) -> str:
+def style(text: str, *, err: bool = True, **styles) -> str:
+    """click.style when the stream it goes to is a terminal; plain text otherwise."""
+    return click.style(text, **styles) if _colour(sys.stderr if err else sys.stdout) else text
+
+
+def error_label() -> str:
+    return style("error", fg="red", bold=True)
+
+
+def warn(message: str) -> None:
+    click.echo(f"{style('warning', fg='yellow', bold=True)}: {message}", err=True)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def display_name(path: Union[str, Path]) -> str:
+    return STDIN_NAME if str(path) == STDIN else str(path)
+
+
+def read_bytes(path: Union[str, Path]) -> bytes:
+    """The bytes of a file named on the command line, or of standard input for `-`."""
+    if str(path) == STDIN:
+        return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    path = Path(path)
     try:
-        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the policy
+        with open(path, "rb") as stream:
+            return stream.read()
     except FileNotFoundError:
-        raise click.UsageError(f"no such file: {path}")
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.UsageError(f"cannot read {path}: {error}")
+        raise FileProblem(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise FileProblem(f"{path} is a directory, not a file") from None
+    except OSError as error:
+        from leadpolicy.tools.atomic import why
+
+        raise FileProblem(f"cannot read {path}: {why(error)}") from None
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped); anything else is a FileProblem (1)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileProblem(f"{name} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x})", EXIT_FAILED) from None
+
+
+def read_text(path: Union[str, Path], *, allow_empty: bool = False, what: str = "") -> str:
+    """A text file (or standard input), checked: exists, is a file, is UTF-8, is not empty."""
+    name = display_name(path)
+    text = decode(read_bytes(path), name)
+    if not allow_empty and not text.strip():
+        raise FileProblem(f"{name} is empty" + (f": {what}" if what else ""), EXIT_FAILED)
+    return text
+
+
+POLICY_START = 'a policy starts with `policy "NAME" version "V"`'
+
+
+def read_source(path: Union[str, Path]) -> str:
+    """A policy's text; an empty file or one that is plainly not a policy is a FileProblem."""
+    text = read_text(path, allow_empty=True)
+    _looks_like_a_policy(text, display_name(path))
+    return text
+
+
+_SIGNIFICANT = re.compile(r"(?:\s+|#[^\n]*)*")
+
+
+def _looks_like_a_policy(text: str, name: str) -> None:
+    """Text whose first word (after comments) is not a word at all -- JSON, CSV of
+    numbers, HTML -- is some other file given in a policy's place."""
+    start = _SIGNIFICANT.match(text).end()
+    first = text[start:start + 1]
+    if not first:  # nothing but white space and comments
+        raise FileProblem(f"{name} is empty: {POLICY_START}", EXIT_FAILED)
+    if first and not (first.isalpha() or first == "_"):
+        raise FileProblem(f"{name} is not a policy (it starts with `{first}`); {POLICY_START}", EXIT_FAILED)
 
 
 def show_diagnostics(diagnostics: list[Diagnostic], source: str) -> None:
@@ -78,28 +148,71 @@ def show_diagnostics(diagnostics: list[Diagnostic], source: str) -> None:
         click.echo("", err=True)
 
 
+# ---------------------------------------------------------------- the policy's stable name
+
+
+def stable_path(path: Union[str, Path]) -> str:
+    """How generated files name their policy: relative to the root of the git
+    repository that holds it (found by walking up to a `.git`), or its bare file
+    name outside one. The same policy gives the same bytes wherever it is built."""
+    if str(path) == STDIN:
+        return STDIN_NAME
+    resolved = Path(os.path.abspath(path))
+    for directory in resolved.parents:
+        if (directory / ".git").exists():
+            return resolved.relative_to(directory).as_posix()
+    return resolved.name
+
+
 def load_policy(path: str):
-    """Load a policy for a command that needs a working one; exit 1 on errors."""
+    """Load a policy for a command that needs a working one; exit 1 on errors.
+
+    The policy is compiled under its stable name (see `stable_path`), so the
+    compiled module and the documents do not depend on where the command ran;
+    diagnostics still name the file as it was typed.
+    """
     import leadpolicy
 
-    source = read_source(Path(path))
+    source = read_source(path)
+    typed = display_name(path)
     try:
-        return leadpolicy.loads(source, path)
+        return leadpolicy.loads(source, stable_path(path))
     except PolicyError as error:
-        show_diagnostics(error.diagnostics, source)
-        count = len([d for d in error.diagnostics if d.is_error])
-        click.echo(f"{path}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
-        sys.exit(1)
+        diagnostics = [dataclasses.replace(d, path=typed) for d in error.diagnostics]
+        show_diagnostics(diagnostics, source)
+        count = len([d for d in diagnostics if d.is_error])
+        click.echo(f"{typed}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+# ---------------------------------------------------------------- finding policies and their tests
+
+
+def policy_files(paths: Iterable[str]) -> list[Path]:
+    """Expand directories into the .policy files below them, sorted; a `.tests`
+    file stands for the policy beside it. Each policy once, in order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if raw != STDIN and path.is_dir():
+            found.extend(sorted(path.rglob("*.policy")))
+        elif path.suffix == ".tests":
+            found.append(path.with_suffix(".policy"))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
 
 
 def sibling_tests(path: Path):
     """The `NAME.tests` file beside `NAME.policy`, parsed, or ((), None, "")."""
     from leadpolicy.syntax.parser import parse_tests
 
+    if str(path) == STDIN:
+        return (), None, ""
     tests_path = path.with_suffix(".tests")
     if not tests_path.exists():
         return (), None, ""
-    text = read_source(tests_path)
+    text = read_text(tests_path, allow_empty=True)
     return parse_tests(text, str(tests_path)), str(tests_path), text
 
 
@@ -109,9 +222,10 @@ def check_file(path: Path):
     from leadpolicy.syntax.parser import parse
 
     source = read_source(path)
-    sources = {str(path): source}
+    name = display_name(path)
+    sources = {name: source}
     try:
-        tree = parse(source, str(path))
+        tree = parse(source, name)
     except PolicyError as error:
         return error.diagnostics, sources
     try:
@@ -135,6 +249,91 @@ def render_by_file(diagnostics: list[Diagnostic], sources: dict[str, str]) -> st
     return "\n\n".join(parts)
 
 
+# ---------------------------------------------------------------- writing
+
+
+def same_file(a: Union[str, Path], b: Union[str, Path]) -> bool:
+    """Whether two paths name one file: the same resolved path, or the same device
+    and inode (a hard link, another spelling of the path)."""
+    if STDIN in (str(a), str(b)):
+        return False
+    try:
+        if os.path.realpath(a) == os.path.realpath(b):
+            return True
+        first, second = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
+def refuse_overwriting(output: Optional[str], inputs: Iterable[tuple[str, str]]) -> None:
+    """Exit 2 before any work when `-o` names one of the inputs, a directory, or a
+    file in a directory that does not exist. `inputs` are (path, what it is),
+    e.g. ("leads.jsonl", "the input")."""
+    if not output or output == STDIN:
+        return
+    target = Path(output)
+    if target.is_dir():
+        raise FileProblem(f"cannot write {output}: it is a directory")
+    if not Path(os.path.realpath(target)).parent.is_dir():
+        raise FileProblem(f"cannot write {output}: no such directory: {target.parent}")
+    for path, what in inputs:
+        if same_file(output, path):
+            raise FileProblem(f"-o {output} is {what} ({path}); writing there would destroy it: choose another file")
+
+
+def to_stdout(output: Optional[str]) -> bool:
+    return not output or output == STDIN
+
+
+@contextmanager
+def output_stream(output: Optional[str]) -> Iterator:
+    """A binary stream for the output: standard output for none or `-`, else a
+    temporary file beside OUTPUT that replaces it only when the block succeeds."""
+    from leadpolicy.tools.atomic import OutputProblem, atomic_writer
+
+    if to_stdout(output):
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
+    if _special(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
+        try:
+            stream = open(output, "wb")
+        except OSError as error:
+            from leadpolicy.tools.atomic import why
+
+            raise FileProblem(f"cannot write {output}: {why(error)}") from None
+        with stream:
+            yield stream
+        return
+    try:
+        with atomic_writer(output) as stream:
+            yield stream
+    except OutputProblem as problem:
+        raise FileProblem(str(problem)) from None
+
+
+def _special(path: str) -> bool:
+    """A path that exists and is not a regular file or a directory (a device, a pipe)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def write_output(output: Optional[str], text: str) -> None:
+    """Write all of `text` to OUTPUT (atomically) or to standard output."""
+    if to_stdout(output):
+        click.echo(text, nl=False)
+        return
+    with output_stream(output) as stream:
+        stream.write(text.encode("utf-8"))
+
+
 def as_of_option(f):
     return click.option(
         "--as-of",
@@ -143,3 +342,20 @@ def as_of_option(f):
     )(f)
 
 
+def plural(count: int, noun: str, many: str = "") -> str:
+    """`1 test`, `2 tests`, `1,000 leads`."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
+
+
+def open_input(path: str):
+    """A binary stream on an input file named on the command line; problems as FileProblem."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise FileProblem(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise FileProblem(f"{path} is a directory, not a file") from None
+    except OSError as error:
+        from leadpolicy.tools.atomic import why
+
+        raise FileProblem(f"cannot read {path}: {why(error)}") from None

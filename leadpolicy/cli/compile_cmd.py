@@ -8,20 +8,18 @@ from typing import Optional
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import FileProblem, load_policy, write_output
-from leadpolicy.tools.atomic import same_file
+from leadpolicy.cli.common import FileProblem, load_policy, refuse_overwriting, to_stdout, write_output
 
 
 @main.command("compile")
 @click.argument("policy_path", metavar="POLICY")
 @click.option("-o", "--output", metavar="FILE", help="Write the module here (default, or `-`: standard output).")
 def compile_command(policy_path: str, output: Optional[str]) -> None:
-    """Write the standalone Python module that evaluates the policy."""
-    if output and output != "-" and Path(output).suffix in (".policy", ".tests"):
-        raise FileProblem(f"refusing to write the module over {output}: that is a policy file (name the module NAME.py)")
-    if output and output != "-" and same_file(output, policy_path):
-        raise FileProblem(f"refusing to write the module over its own policy {output}")
+    """Write the standalone Python module that evaluates the policy (POLICY `-`: standard input)."""
+    refuse_overwriting(output, [(policy_path, "the policy")])
+    if not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
+        raise FileProblem(f"-o {output} would overwrite a policy file with Python: name the module FILE.py")
     policy = load_policy(policy_path)
-    write_output(output or "-", policy.python_source, f"{policy.name} {policy.version}")
-
-
+    write_output(output, policy.python_source)
+    if not to_stdout(output):
+        click.echo(f"wrote {output} ({policy.name} {policy.version})", err=True)

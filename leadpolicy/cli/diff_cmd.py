@@ -9,7 +9,7 @@ from typing import Optional
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import as_of_option
+from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, warn
 
 
 class _Problem(click.ClickException):
@@ -104,6 +104,7 @@ def diff_command(versions: tuple, rev: Optional[str], leads: Optional[str], inpu
             raise _Problem(f"no such file: {leads}" if not os.path.exists(leads) else f"{leads} is not a file")
     old, new = _load_versions(versions, rev)
 
+    from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.diff import diff_policies
     from leadpolicy.tools.score import default_jobs
 
@@ -112,7 +113,10 @@ def diff_command(versions: tuple, rev: Optional[str], leads: Optional[str], inpu
         source = sys.stdin.buffer if leads == "-" else leads
         result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
                                input_format=input_format, progress=counter,
-                               leads_label="standard input" if leads == "-" else None)
+                               leads_label="standard input" if leads == "-" else None,
+                               warn=warn)
+    except CsvHeaderError as error:
+        raise FileProblem(f"{'standard input' if leads == '-' else leads}: {error}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:
         raise _Problem(f"{leads} is not UTF-8 text ({error.reason})") from None
     except OSError as error:

@@ -4,47 +4,57 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Optional
 
 import click
 
 from leadpolicy import LeadDataError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import as_of_option, load_policy, read_source
+from leadpolicy.cli.common import (
+    EXIT_FAILED,
+    STDIN,
+    as_of_option,
+    display_name,
+    error_label,
+    load_policy,
+    read_text,
+)
 
 
 def _read_lead(source: str) -> dict:
-    if source == "-":
-        text = sys.stdin.read()
-        name = "<stdin>"
-    else:
-        text = read_source(Path(source))
-        name = source
+    name = display_name(source)
+    if source == STDIN and sys.stdin.isatty():
+        click.echo("reading the lead from standard input (end with Ctrl-D; or name a file: leadpolicy eval POLICY LEAD)", err=True)
+    text = read_text(source, what="a lead is a JSON object with `fields` and `activities`")
     try:
         lead = json.loads(text)
     except json.JSONDecodeError as error:
-        click.echo(f"error: {name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}", err=True)
-        sys.exit(1)
+        click.echo(f"{error_label()}: {name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}", err=True)
+        sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
-        click.echo(f"error: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
-        sys.exit(1)
+        click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
+        sys.exit(EXIT_FAILED)
     return lead
 
 
 @main.command("eval")
 @click.argument("policy_path", metavar="POLICY")
-@click.argument("lead_path", metavar="[LEAD|-]", default="-")
+@click.argument("lead_path", metavar="[LEAD|-]", default=STDIN)
 @as_of_option
 @click.option("--previous-stage", metavar="STAGE", help="The lead's stage before this evaluation (overrides its `stage`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @click.option("--journey", is_flag=True, help="Replay the lead through time: each stage change, when and why.")
 def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previous_stage: Optional[str], as_json: bool,
                  journey: bool = False) -> None:
-    """Decide one lead (JSON: {"id", "fields", "activities", "stage"}) and explain it."""
-    from leadpolicy.handoff.explain import explain
-    from leadpolicy.semantics.runtime import split_lead
+    """Decide one lead (JSON: {"id", "fields", "activities", "stage"}) and explain it.
 
+    LEAD is a file, or `-` (the default) for standard input.
+    """
+    from leadpolicy.handoff.explain import explain
+    from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of, split_lead
+
+    if policy_path == STDIN and lead_path == STDIN:
+        raise click.UsageError("the policy and the lead cannot both come from standard input: name one of them as a file")
     policy = load_policy(policy_path)
     lead = _read_lead(lead_path)
     if journey:
@@ -56,15 +66,17 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         lead_id, fields, activities, stage = split_lead(lead, 0)
         if previous_stage is not None:
             stage = previous_stage
-        decision = policy.evaluate(fields, activities, as_of, stage, lead_id)
+        moment = datetime_from_micros(read_as_of(as_of))  # the one "now" the explanation shows
+        decision = policy.evaluate(fields, activities, moment, stage, lead_id)
     except LeadDataError as error:
+        from leadpolicy.tools.score import problem_of
+
+        problem = problem_of(error)  # values as JSON, as in `score`'s error rows
         if as_json:
-            click.echo(json.dumps({"id": lead.get("id"), "error": error.to_dict()}))
-        click.echo(f"error[data]: {error}", err=True)
-        sys.exit(1)
+            click.echo(json.dumps({"id": lead.get("id"), "error": problem}))
+        click.echo(f"{error_label()}[data]: {problem['message']}", err=True)
+        sys.exit(EXIT_FAILED)
     if as_json:
         click.echo(json.dumps(decision.to_dict(), indent=2))
     else:
-        click.echo(explain(decision.to_dict(), lead_id))
-
-
+        click.echo(explain(decision.to_dict(), lead_id, as_of=moment))

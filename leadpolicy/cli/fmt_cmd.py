@@ -10,8 +10,15 @@ import click
 
 from leadpolicy import PolicyError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import FileProblem, read_source, show_diagnostics
-from leadpolicy.tools.atomic import write_text_atomically
+from leadpolicy.cli.common import (
+    STDIN,
+    STDIN_NAME,
+    FileProblem,
+    output_stream,
+    read_source,
+    read_text,
+    show_diagnostics,
+)
 
 
 def source_files(paths: Iterable[str]) -> list[Path]:
@@ -19,7 +26,7 @@ def source_files(paths: Iterable[str]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if raw != STDIN and path.is_dir():
             found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".policy", ".tests") and p.is_file()))
         else:
             found.append(path)
@@ -38,15 +45,21 @@ def fmt_command(paths: tuple[str, ...], check: bool) -> None:
         targets.extend(["-"] if raw == "-" else [str(p) for p in source_files([raw])])
     if not targets:
         raise click.UsageError("no .policy or .tests files found in " + ", ".join(paths))
-    failed = changed = False
+    status = 0
+    changed = False
     for target in targets:
-        stdin = target == "-"
-        source = sys.stdin.read() if stdin else read_source(Path(target))
+        stdin = target == STDIN
         try:
-            formatted = format_text(source, "<stdin>" if stdin else target)
+            source = read_text(target, allow_empty=True) if target.endswith(".tests") else read_source(target)
+        except FileProblem as problem:  # said, and the other files are still formatted
+            problem.show()
+            status = max(status, problem.exit_code)
+            continue
+        try:
+            formatted = format_text(source, STDIN_NAME if stdin else target)
         except PolicyError as error:
             show_diagnostics(error.diagnostics, source)
-            failed = True
+            status = max(status, 1)
             continue
         if stdin and not check:
             click.echo(formatted, nl=False)
@@ -55,12 +68,10 @@ def fmt_command(paths: tuple[str, ...], check: bool) -> None:
             if check:
                 click.echo(f"would reformat {target}")
             else:
-                try:
-                    write_text_atomically(target, formatted)
-                except OSError as error:
-                    raise FileProblem(f"cannot write {target}: {error.strerror or error}") from None
+                with output_stream(target) as stream:  # a temporary file renamed over the original
+                    stream.write(formatted.encode("utf-8"))
                 click.echo(f"reformatted {target}")
-    sys.exit(1 if failed or (check and changed) else 0)
+    sys.exit(max(status, 1 if check and changed else 0))
 
 
 if __name__ == "__main__":  # pragma: no cover

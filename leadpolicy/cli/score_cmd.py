@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
-import threading
 from typing import Optional
 
 import click
 
 from leadpolicy import LeadDataError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import FileProblem, as_of_option, load_policy
-from leadpolicy.syntax.nodes import DISQUALIFIED
-from leadpolicy.tools.atomic import atomic_output, same_file
+from leadpolicy.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    STDIN,
+    FileProblem,
+    as_of_option,
+    display_name,
+    load_policy,
+    open_input,
+    output_stream,
+    plural,
+    refuse_overwriting,
+    to_stdout,
+    warn,
+)
 
 
 class _Progress:
@@ -43,58 +53,63 @@ class _Progress:
         click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
-class _LineCounter:
-    """The output stream, counting the lines written through it. Ctrl-C only raises a
-    flag; the next write stops the run, so no row is ever cut in half and the count of
-    rows written is exact."""
+def _output_format(fmt: Optional[str], output: Optional[str]) -> str:
+    """--format, else by OUT's suffix (`.csv` is CSV), else JSON Lines."""
+    if fmt:
+        return fmt
+    return "csv" if output and output.lower().endswith(".csv") else "jsonl"
 
-    def __init__(self, inner):
-        self.inner = inner
-        self.lines = 0
-        self.interrupted = False
 
-    def interrupt(self, signum, frame) -> None:
-        self.interrupted = True
-
-    def write(self, data: bytes) -> int:
-        if self.interrupted:
-            raise KeyboardInterrupt
-        written = self.inner.write(data)
-        self.lines += data.count(b"\n")
-        return written
-
-    def __getattr__(self, name: str):
-        return getattr(self.inner, name)
+def _delimiter(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(value.lower(), value)
+    if len(named) != 1 or named in "\"\r\n":
+        raise click.BadParameter(f"`{value}` is not one character (`,`, `;`, `|` or `tab`)", param_hint="--delimiter")
+    return named
 
 
 @main.command("score")
 @click.argument("policy_path", metavar="POLICY")
 @click.argument("input_path", metavar="INPUT")
-@click.option("-o", "--output", metavar="OUT", help="Write the rows here (default: standard output).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="Rows as JSON Lines, or a flat CSV table (id, stage, previous_stage, change, engagement, fit, grade, reason, rule, error).")
+@click.option("-o", "--output", metavar="OUT", help="Write the rows here (default, or `-`: standard output).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]),
+              help="Rows as JSON Lines, or a flat CSV table (id, stage, previous_stage, change, engagement, fit, grade, reason, "
+                   "rule, error). Default: csv when OUT ends in .csv, else jsonl.")
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when INPUT ends in .csv, else jsonl.")
+@click.option("--delimiter", metavar="CHAR", help="The CSV input's delimiter: `,` `;` `|` or `tab`. Default: what the header line uses.")
 @as_of_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to score with. Default: all cores; 1 scores in this process.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress counter and no summary on standard error.")
-def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: str, input_format: Optional[str],
-                  as_of: Optional[str], jobs: Optional[int], quiet: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress counter, no warnings about the input's header and no summary.")
+def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: Optional[str], input_format: Optional[str],
+                  delimiter: Optional[str], as_of: Optional[str], jobs: Optional[int], quiet: bool) -> None:
     """Score many leads: one decision or one error row per lead, in input order.
 
     INPUT is a file or `-` for standard input. JSON Lines: one lead per line,
     {"id", "fields", "activities", "stage"}; blank lines are skipped. CSV (a
     header row): columns `id`, `stage` (the previous stage), `activities` (a
-    JSON array of activities, as in JSON Lines) and one column per field,
-    named as in the policy; empty cells are missing values.
+    JSON array of activities, as in JSON Lines) and one column per field;
+    names match as CRM exports spell them (`Company Size` is `company_size`);
+    empty cells are missing values. Without an `id` column a lead's id is its
+    line number.
 
     A decision row is {"id": ..., **decision}; a lead that cannot be read gives
     an error row {"id": ..., "line": N, "error": {"field", "value", "message"}}
     in its place, and the run goes on. Exit status 1 when any lead had an error.
-    A summary (leads by stage and by change, errors, time) goes to standard error.
+    OUT is written to a temporary file and renamed into place at the end, so an
+    interrupted or failed run leaves a previous OUT as it was; OUT may not be
+    INPUT or POLICY. A summary (as of, leads by stage and by change, errors,
+    time) goes to standard error.
     """
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
-    from leadpolicy.tools.score import default_jobs, score_stream
+    from leadpolicy.tools.csv_header import CsvHeaderError
+    from leadpolicy.tools.score import Summary, default_jobs, score_stream
 
+    refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")])
+    if policy_path == STDIN and input_path == STDIN:
+        raise click.UsageError("the policy and the leads cannot both come from standard input: name one of them as a file")
+    fmt = _output_format(fmt, output)
+    delimiter = _delimiter(delimiter)
     policy = load_policy(policy_path)
     try:
         moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
@@ -102,68 +117,45 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
     if input_format is None:
         input_format = "csv" if input_path.lower().endswith(".csv") else "jsonl"
-    if output and output != "-" and input_path != "-" and same_file(output, input_path):
-        raise FileProblem(f"refusing to write the output over the input {input_path}: name another output file")
-    if input_path == "-":
+    name = display_name(input_path)
+    if input_path == STDIN:
         source = sys.stdin.buffer
         size = None
     else:
-        try:
-            source = open(input_path, "rb")
-            size = os.fstat(source.fileno()).st_size
-        except FileNotFoundError:
-            raise click.UsageError(f"no such file: {input_path}")
-        except OSError as error:
-            raise click.UsageError(f"cannot read {input_path}: {error}")
-    to_file = bool(output) and output != "-"
+        source = open_input(input_path)
+        size = os.fstat(source.fileno()).st_size
+        if size == 0 and not quiet:
+            warn(f"{input_path} is empty: there are no leads to score")
+    summary = Summary()
+    to_file = not to_stdout(output)
+    progress = _Progress(size) if not quiet and sys.stderr.isatty() else None
     try:
-        with contextlib.ExitStack() as stack:
-            if to_file:
-                # Written beside the target and renamed into place at the end: an
-                # interrupted or failed run leaves the old file as it was.
-                try:
-                    sink = stack.enter_context(atomic_output(output, binary=True))
-                except OSError as error:
-                    raise FileProblem(f"cannot write {output}: {error.strerror or error}") from None
-            else:
-                sys.stdout.flush()
-                sink = sys.stdout.buffer
-            sink = counter = _LineCounter(sink)
-            if threading.current_thread() is threading.main_thread():
-                previous_handler = signal.signal(signal.SIGINT, counter.interrupt)
-                stack.callback(signal.signal, signal.SIGINT, previous_handler)
-            progress = _Progress(size) if not quiet and sys.stderr.isatty() else None
-            try:
-                summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
-                                       jobs=jobs or default_jobs(), progress=progress)
-            except UnicodeDecodeError as error:  # CSV input; a JSON line that is not UTF-8 is an error row
-                name = "standard input" if input_path == "-" else input_path
-                click.echo(f"error: {name} is not UTF-8 text ({error.reason}); scoring stopped there", err=True)
-                sys.exit(1)
-            finally:
-                if progress is not None:
-                    progress.clear()
+        with output_stream(output) as sink:
+            summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
+                                   jobs=jobs or default_jobs(), progress=progress, summary=summary,
+                                   delimiter=delimiter, warn=None if quiet else warn)
     except KeyboardInterrupt:
+        if progress is not None:
+            progress.clear()
         if to_file:
-            click.echo(f"interrupted: {output} was left as it was", err=True)
+            click.echo(f"\ninterrupted: {output} was left untouched", err=True)
         else:
-            try:
-                sys.stdout.buffer.flush()  # what was written is delivered before we count it
-            except OSError:
-                pass
-            rows = max(0, counter.lines - (1 if fmt == "csv" else 0))  # a CSV header is no row
-            click.echo(f"interrupted: {rows} row{'s' if rows != 1 else ''} written to standard output; the rest were not", err=True)
-        sys.exit(130)
-    except OSError as error:  # a full disk, a closed pipe's cousins
-        target = output if to_file else "standard output"
-        raise FileProblem(f"cannot write {target}: {error.strerror or error}") from None
+            click.echo(f"\ninterrupted after {plural(summary.leads, 'row')} written to standard output", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except CsvHeaderError as error:
+        raise FileProblem(f"{name}: {error}", EXIT_FAILED) from None
+    except UnicodeDecodeError as error:  # CSV input; a JSON line that is not UTF-8 is an error row
+        after = f"{output} was left untouched" if to_file else "scoring stopped there"
+        raise FileProblem(f"{name} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
     finally:
-        if input_path != "-":
+        if progress is not None:
+            progress.clear()
+        if input_path != STDIN:
             source.close()
     if not quiet:
+        from leadpolicy.syntax.nodes import DISQUALIFIED
+
         stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
         for line in summary.lines(stages):
             click.echo(line, err=True)
-    sys.exit(1 if summary.errors else 0)
-
-
+    sys.exit(EXIT_FAILED if summary.errors else EXIT_OK)

@@ -11,10 +11,13 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
+    FileProblem,
     check_file,
+    plural,
     policy_files,
     render_by_file,
     sibling_tests,
+    style,
 )
 
 
@@ -50,8 +53,14 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
     broken = False
     rules = covered = 0
     report = []
+    status = 0
     for path in files:
-        policy, tests, problems = _load_for_tests(path)
+        try:
+            policy, tests, problems = _load_for_tests(path)
+        except FileProblem as problem:  # said, and the other policies' tests still run
+            problem.show()
+            status = max(status, problem.exit_code)
+            continue
         entry: dict = {"path": str(path), "tests": [], "coverage": None, "errors": problems}
         report.append(entry)
         if problems:
@@ -71,7 +80,8 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
                 failed += 1
             if not as_json:
                 where = f"{test_path}:{outcome.line}" if outcome.line else test_path
-                click.echo(f"  {'PASS' if outcome.passed else 'FAIL'}  {test.name}" + ("" if outcome.passed else f"  ({where})"))
+                mark = style("PASS", fg="green", err=False) if outcome.passed else style("FAIL", fg="red", bold=True, err=False)
+                click.echo(f"  {mark}  {test.name}" + ("" if outcome.passed else f"  ({where})"))
                 if not outcome.passed:
                     click.echo("\n".join(describe_failure(outcome)))
         if show_coverage or fail_under is not None:
@@ -80,7 +90,7 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             rules += len(result.rules)
             covered += len(result.rules) - len(result.missed)
             if not as_json and show_coverage:
-                click.echo(f"  coverage: {len(result.rules) - len(result.missed)} of {len(result.rules)} rules ({result.percent:.1f}%)")
+                click.echo(f"  coverage: {len(result.rules) - len(result.missed)} of {plural(len(result.rules), 'rule')} ({result.percent:.1f}%)")
                 for rule in result.missed:
                     click.echo(f"    never exercised: {path}:{rule.line}  {rule.kind} {rule.name!r}".replace("'", '"'))
     total = 100.0 if rules == 0 else 100.0 * covered / rules
@@ -88,12 +98,12 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
     if as_json:
         click.echo(json.dumps({"passed": passed, "failed": failed, "coverage": round(total, 1) if rules else None, "files": report}, indent=2))
     else:
-        summary = f"{passed + failed} tests: {passed} passed, {failed} failed"
+        summary = f"{plural(passed + failed, 'test')}: {passed:,} passed, {failed:,} failed"
         if show_coverage or fail_under is not None:
             summary += f"; rule coverage {total:.1f}%"
         click.echo(summary)
         if below:
             click.echo(f"rule coverage {total:.1f}% is below --fail-under {fail_under:g}%", err=True)
-    sys.exit(1 if failed or broken or below else 0)
+    sys.exit(max(status, 1 if failed or broken or below else 0))
 
 

@@ -1,12 +1,16 @@
 """The picture of the stages: every stage in order, the promotions between
-consecutive stages (labelled with a short form of the entry criterion), the
-demotions (labelled with their rule names) and the disqualified state.
+consecutive stages (labelled with the entry criterion in plain English, as
+the document's text says it), the demotions (labelled with their rule names
+and where they lead) and the disqualified state.
 
 `model(policy)` is the picture as data; `mermaid(...)` writes it as a Mermaid
 flowchart for Markdown; `svg(...)` lays it out itself, deterministically, as
 an inline SVG for the HTML document (no script, nothing fetched, every text
-escaped). `Shorthand` is the compact, formula-like reading of a condition
-used on the arrows ("engagement ≥ 60 and fit ≥ 40").
+escaped). In the SVG no two lines share a stretch and no two arrowheads or
+labels touch: each demotion has a lane of its own, and the points where
+demotions leave and enter a box are ordered so that lines meeting at one box
+never cross there. `Shorthand` is a compact, formula-like reading of a
+condition ("engagement ≥ 60 and fit ≥ 40"), kept for tools that want one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Callable, Optional
 
-from leadpolicy.handoff.english import duration, number
+from leadpolicy.handoff.english import English, duration, number, the_stage
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
 
@@ -155,16 +159,18 @@ class Picture:
 
 
 def model(policy: n.Policy) -> Picture:
+    english = English(policy)
     stages = tuple((s.name, s.description or "") for s in policy.stages)
     promotions = tuple(
-        Edge(policy.stages[i - 1].name, s.name, "promote", criterion(s.condition))
+        Edge(policy.stages[i - 1].name, s.name, "promote", "when " + english.condition(s.condition) if s.condition else "")
         for i, s in enumerate(policy.stages)
         if i > 0
     )
     pairs: dict[tuple[str, str], list[str]] = {}
     for rule in policy.demotions:
         pairs.setdefault((rule.source, rule.target), []).append(rule.name)
-    demotions = tuple(Edge(s, t, "demote", ", ".join(rules), tuple(rules)) for (s, t), rules in pairs.items())
+    demotions = tuple(Edge(s, t, "demote", f"{'; '.join(rules)}: back to {the_stage(t)}", tuple(rules))
+                      for (s, t), rules in pairs.items())
     return Picture(stages, promotions, demotions, tuple(r.name for r in policy.disqualifications))
 
 
@@ -220,7 +226,7 @@ def mermaid(picture: Picture) -> str:
 PAD = 16
 CHAR_W = 6.6  # 12px sans-serif, a generous average
 LINE_H = 15
-PROMOTE_LABEL_W = 290
+PROMOTE_LABEL_W = 320
 BOX_X = PAD + PROMOTE_LABEL_W + 24
 BOX_W = 230
 LANE_START = 22
@@ -228,7 +234,9 @@ LANE_STEP = 16
 DEMOTE_LABEL_W = 210
 DQ_GAP = 36
 DQ_W = 220
-MAX_LABEL_LINES = 6
+MAX_LABEL_LINES = 10
+PORT_STEP = 18  # vertical distance between two demotion lines at one box
+PORT_TOP = 24  # the first port, below the disqualification line (at the box's top + 12)
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', Arial, sans-serif"
 PROMOTE, DEMOTE, DISQUALIFY = "#15803d", "#b45309", "#b91c1c"
@@ -274,30 +282,33 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
     order = {name: i for i, (name, _) in enumerate(stages)}
     promote_label = {order[e.target]: wrap(e.label, PROMOTE_LABEL_W) for e in picture.promotions}
 
-    # Demotions: lanes right of the boxes, the shortest spans nearest; labels in the gap below the source.
+    # Demotions: a lane each, right of the boxes, the shortest spans nearest; labels in the gap below the source.
     demotions = sorted(picture.demotions, key=lambda e: (order[e.source] - order[e.target], -order[e.source]))
-    lane: dict[int, int] = {}
-    taken: list[list[tuple[int, int]]] = []  # per lane, the (target, source) spans it carries
-    for e in demotions:
-        s, t = order[e.source], order[e.target]
-        k = 0
-        while k < len(taken) and any(max(t, t2) < min(s, s2) for t2, s2 in taken[k]):
-            k += 1
-        if k == len(taken):
-            taken.append([])
-        taken[k].append((t, s))
-        lane[id(e)] = k
-    lanes_right = BOX_X + BOX_W + LANE_START + max(0, len(taken) - 1) * LANE_STEP
+    lane = {id(e): k for k, e in enumerate(demotions)}
+    lanes_right = BOX_X + BOX_W + LANE_START + max(0, len(demotions) - 1) * LANE_STEP
     label_x = lanes_right + 12
     below: dict[int, list] = {}  # source index -> [(edge, lines)]
     for e in picture.demotions:
-        below.setdefault(order[e.source], []).append((e, wrap(f"{e.label} → {e.target}", DEMOTE_LABEL_W, 3)))
+        below.setdefault(order[e.source], []).append((e, wrap(e.label, DEMOTE_LABEL_W, 3)))
+    # Where demotions meet each box's right side, top to bottom: the lines coming down
+    # into it (inner lanes first), then the lines leaving it (outer lanes first). So a
+    # line's horizontal stretch never crosses another line's lane at the same box.
+    ends: dict[int, list] = {i: [] for i in range(count)}
+    for e in demotions:
+        ends[order[e.target]].append((0, lane[id(e)], id(e), "in"))
+        ends[order[e.source]].append((1, -lane[id(e)], id(e), "out"))
+    port: dict[tuple[int, str], int] = {}
+    for items in ends.values():
+        for number_at_box, (_, _, key, side) in enumerate(sorted(items)):
+            port[(key, side)] = number_at_box
 
     # Vertical layout, highest stage at the top.
     heights, desc_lines = {}, {}
     for i, (name, description) in enumerate(stages):
         desc_lines[i] = wrap(description, BOX_W - 20, 2) if description else []
         heights[i] = 34 + LINE_H * len(desc_lines[i]) + (6 if desc_lines[i] else 0)
+        if ends[i]:  # room for every port, PORT_STEP apart
+            heights[i] = max(heights[i], PORT_TOP + PORT_STEP * (len(ends[i]) - 1) + 12)
     top: dict[int, float] = {}
     gap: dict[int, float] = {}  # gap below stage i (between i and i - 1)
     y = PAD
@@ -310,7 +321,6 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
             gap[i] = max(64, LINE_H * max(prom, dem) + 30)
             y += gap[i]
     column_bottom = y
-    center = {i: top[i] + heights[i] / 2 for i in range(count)}
 
     dq_x = (label_x + DEMOTE_LABEL_W + DQ_GAP) if demotions else (BOX_X + BOX_W + 60)
     dq_rules = [wrap("• " + r, DQ_W - 24, 2) for r in picture.disqualify_rules]
@@ -362,17 +372,13 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
         )
         add(_text(BOX_X - 12, first, lines, "edge-label promote-label", "end"))
 
-    # Demotions: out of the source's right side, down a lane, into the target's right side.
-    ports: dict[int, int] = {}  # demotion lines already attached to each box
+    # Demotions: out of the source's right side, down its lane, into the target's right side.
     label_slots: dict[int, float] = {}
     for e in picture.demotions:
         s, t = order[e.source], order[e.target]
-        k = lane[id(e)]
-        x_lane = BOX_X + BOX_W + LANE_START + k * LANE_STEP
-        y_start = center[s] + 6 + 6 * ports.get(s, 0)
-        ports[s] = ports.get(s, 0) + 1
-        y_end = center[t] + 6 + 6 * ports.get(t, 0)
-        ports[t] = ports.get(t, 0) + 1
+        x_lane = BOX_X + BOX_W + LANE_START + lane[id(e)] * LANE_STEP
+        y_start = top[s] + PORT_TOP + PORT_STEP * port[(id(e), "out")]
+        y_end = top[t] + PORT_TOP + PORT_STEP * port[(id(e), "in")]
         add(
             f'<path class="edge-demote" d="M{_f(BOX_X + BOX_W)},{_f(y_start)} H{_f(x_lane)} V{_f(y_end)} H{_f(BOX_X + BOX_W + 1)}"'
             f' fill="none" stroke="{DEMOTE}" stroke-width="2" marker-end="url(#{id_prefix}-arrow-demote)"/>'
@@ -391,7 +397,7 @@ def svg(picture: Picture, title: str = "Stages", rule_href: Callable[[str], Opti
     # Disqualification: one box on the right, a dashed arrow from every stage.
     if picture.has_disqualified:
         for i in range(count):
-            y_line = center[i] - 8
+            y_line = top[i] + 12  # above every demotion port
             add(
                 f'<line class="edge-disqualify" x1="{_f(BOX_X + BOX_W)}" y1="{_f(y_line)}" x2="{_f(dq_x - 1)}" y2="{_f(y_line)}"'
                 f' stroke="{DISQUALIFY}" stroke-width="1.5" stroke-dasharray="6 4" marker-end="url(#{id_prefix}-arrow-disqualify)"/>'

@@ -4,7 +4,7 @@ A back end like the compiler: one `visit_<NodeKind>` method per node kind,
 each returning a short phrase. The phrases are for the people who sign the
 handoff off, so they speak of "its engagement score", "a page view" and "the
 last 30 days", and they say "(or unknown)" where a missing value makes a
-condition hold (LANGUAGE.md section 5: `!=`, `not in`, `not`).
+condition hold (docs/language-reference.md section 13.12: `!=`, `not in`, `not`).
 
 Two shapes come out:
 
@@ -636,7 +636,7 @@ class English(NodeVisitor):
         return None
 
     def _can_be_missing(self, e: n.Expr) -> bool:
-        """Whether the value may be unknown for some lead (LANGUAGE.md section 5)."""
+        """Whether the value may be unknown for some lead (docs/language-reference.md section 13.12)."""
         if isinstance(e, (n.FieldRef, n.PropRef, n.DaysSince)):
             return True
         if isinstance(e, n.Grade):

@@ -1,6 +1,14 @@
-"""A decision (LANGUAGE.md section 7) explained in words, for people."""
+"""A decision (docs/language-reference.md, "The decision") explained in words, for people.
+
+Scores are shown rounded to two decimals, always with both digits so the
+columns line up (`162.50`); the JSON decision keeps the exact float.
+"""
 
 from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Optional
 
 CHANGE_WORDS = {
     "new": "first placement",
@@ -24,23 +32,47 @@ def reason_text(decision: dict) -> str:
     return f"disqualified by \"{rule}\""
 
 
+def fixed(value: float) -> str:
+    """Two decimals; a value that rounds to zero is `0.00`, never `-0.00`."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
 def signed_score(value: float) -> str:
-    """A decision's points for people: sign and two decimals ("+12.50")."""
-    return f"{value:+.2f}"
+    """A decision's points for people: sign and two decimals ("+12.50", "0.00")."""
+    text = fixed(value)
+    return text if text.startswith("-") or text == "0.00" else "+" + text
 
 
-def explain(decision: dict, lead_id: object = None) -> str:
-    """Several lines: the stage and change, scores, grade, reason, every hit."""
-    who = f"lead {lead_id}" if lead_id is not None else "lead"
+def lead_label(lead_id: object) -> str:
+    """`lead L-1001`; an id that is not text shows as its JSON (`lead {"crm": 7}`)."""
+    if lead_id is None:
+        return "lead"
+    return f"lead {lead_id if isinstance(lead_id, str) else json.dumps(lead_id, ensure_ascii=False, default=str)}"
+
+
+def moment_text(moment: datetime) -> str:
+    """An evaluation time as ISO 8601 in UTC: `2026-11-22T00:00:00Z`."""
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def explain(decision: dict, lead_id: object = None, as_of: Optional[datetime] = None) -> str:
+    """Several lines: the stage and change, the evaluation time (when given), the
+    reason, scores, grade, every hit."""
+    who = lead_label(lead_id)
     previous = decision["previous_stage"]
     change = CHANGE_WORDS.get(decision["change"], decision["change"])
     since = f" (was {previous})" if previous else ""
     lines = [
         f"{decision['policy']} {decision['version']}: {who}",
         f"  stage       {decision['stage']}{since}: {change}",
+        *([f"  as of       {moment_text(as_of)}"] if as_of is not None else []),
         f"  reason      {reason_text(decision)}",
-        f"  engagement  {decision['engagement']:.2f}",
-        f"  fit         {decision['fit']:.2f}",
+        f"  engagement  {fixed(decision['engagement'])}",
+        f"  fit         {fixed(decision['fit'])}",
         f"  grade       {decision['grade'] if decision['grade'] is not None else '(none)'}",
     ]
     hits = decision["hits"]

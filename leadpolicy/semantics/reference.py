@@ -1,4 +1,4 @@
-"""The reference interpreter: LANGUAGE.md sections 4-7, walked straight off the tree.
+"""The reference interpreter: docs/language-reference.md sections 8-15, walked straight off the tree.
 
 Written to be obviously right, not fast. It is the oracle the compiled
 evaluator is tested against, so every step follows docs/semantics-contract.md
@@ -31,7 +31,7 @@ MICROS_PER_DAY = 86_400_000_000
 
 def evaluate(policy: nodes.Policy, fields, activities=(), as_of=None,
              previous_stage=None, lead_id=None) -> dict:
-    """The decision of LANGUAGE.md section 7 for one lead."""
+    """The decision of docs/language-reference.md section 15 for one lead."""
     lead = _read_lead(policy, fields, activities, as_of, previous_stage, lead_id)
     return _Evaluator(policy, lead).decide()
 
@@ -123,7 +123,7 @@ class _Evaluator(NodeVisitor):
 
     def holds(self, node: nodes.Expr) -> bool:
         """An expression used as a condition. A boolean field alone is `value is True`,
-        so a missing boolean is false (LANGUAGE.md section 5)."""
+        so a missing boolean is false (docs/language-reference.md section 13)."""
         return self.value(node) is True
 
     # ------------------------------------------------ literals

@@ -21,7 +21,7 @@ _MICROS_PER_DAY = 86_400_000_000
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
-# The one timestamp syntax (LANGUAGE.md section 8): a date; or a date, `T`/`t`/one
+# The one timestamp syntax (docs/language-reference.md section 16): a date; or a date, `T`/`t`/one
 # space, HH:MM[:SS[.F]] (F: 1 to 9 digits) and optionally (after one space) a zone
 # Z, z, +HH:MM, +HHMM or +HH (or -). Ranges are checked after matching.
 _INSTANT = re.compile(
@@ -319,7 +319,7 @@ def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: objec
 
 
 def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str:
-    """How the result compares with the previous stage (LANGUAGE.md section 6)."""
+    """How the result compares with the previous stage (docs/language-reference.md section 14)."""
     if previous is None:
         return "new"
     if previous == result:
@@ -332,7 +332,7 @@ def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str
 
 
 def split_lead(lead: object, index: int) -> "tuple[object, object, object, object]":
-    """A batch lead (LANGUAGE.md section 8) as (id, fields, activities, previous stage)."""
+    """A batch lead (docs/language-reference.md section 16) as (id, fields, activities, previous stage)."""
     if not isinstance(lead, Mapping):
         raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{show_value(lead)}`)",
                             value=lead)

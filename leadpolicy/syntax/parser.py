@@ -635,7 +635,7 @@ def _describe_token(token: Token) -> str:
     return f"`{token}`"
 
 
-# The words of the language (LANGUAGE.md section 2). The grammar's IDENT never matches one of
+# The words of the language (docs/language-reference.md section 2). The grammar's IDENT never matches one of
 # them, so a reserved word where a name could stand is always an error at the word itself.
 RESERVED_WORDS = frozenset(
     """and or not in when per where within max did no activity at least times starts ends with contains

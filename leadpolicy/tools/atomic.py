@@ -1,58 +1,139 @@
-"""Writing output files so that a failed or interrupted run never leaves half a
-file where a good one was: write a temporary file beside the target, then
-rename it into place (atomic on POSIX within one directory)."""
+"""Writing an output file so that a failed or interrupted run never leaves half a file.
+
+Every command that writes a file (score, compile, docs, fmt) writes into a
+temporary file beside the target and renames it into place only when the
+whole output is there. The rename is atomic on POSIX file systems: a reader
+sees the old file or the new one, never a mixture, and Ctrl-C, a full disk or
+a crash leave the old file as it was.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
+import stat
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import BinaryIO, Iterator, Union
+
+__all__ = ["OutputProblem", "atomic_writer", "write_atomically", "why"]
+
+
+class OutputProblem(OSError):
+    """An output that cannot be written; `str()` is one line naming the path."""
+
+    def __init__(self, path: Union[str, Path], reason: str):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.reason}"
+
+
+_REASONS = {
+    errno.ENOENT: "no such directory",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EISDIR: "it is a directory",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.EFBIG: "the file would be larger than the system allows",
+}
+
+
+def why(error: OSError) -> str:
+    """A short, lower-case reason for an OSError, without Python's `[Errno N]`."""
+    return _REASONS.get(error.errno or 0) or (error.strerror or str(error)).lower()
+
+
+def _target(path: Path) -> Path:
+    """Where the bytes go: a symbolic link is followed, so the link keeps pointing at the file."""
+    try:
+        return Path(os.path.realpath(path))
+    except OSError:
+        return path
+
+
+@contextmanager
+def atomic_writer(path: Union[str, Path]) -> Iterator["_Guarded"]:
+    """A binary file to write the whole output into; renamed onto `path` when the
+    block ends normally, removed (leaving `path` untouched) when it raises.
+
+    Raises OutputProblem (an OSError) when the target cannot be written: a missing
+    directory, a directory in its place, no permission, a full disk.
+    """
+    shown = str(path)  # named in messages as it was typed
+    target = _target(Path(path))
+    if target.is_dir():
+        raise OutputProblem(shown, "it is a directory")
+    directory = target.parent
+    if not directory.is_dir():
+        raise OutputProblem(shown, f"no such directory: {Path(path).parent}")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputProblem(shown, why(error)) from None
+    done = False
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            yield _Guarded(stream, shown)
+            try:
+                stream.flush()
+                os.fsync(stream.fileno())
+            except OSError as error:
+                raise OutputProblem(shown, why(error)) from None
+        try:
+            os.chmod(temporary, _mode_for(target))
+            os.replace(temporary, target)
+        except OSError as error:
+            raise OutputProblem(shown, why(error)) from None
+        done = True
+    finally:
+        if not done:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+class _Guarded:
+    """The temporary file, as the writer sees it: a failed write (a full disk) is an
+    OutputProblem naming the target, while other errors in the block pass unchanged."""
+
+    def __init__(self, stream: BinaryIO, shown: str):
+        self._stream = stream
+        self._shown = shown
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._stream.write(data)
+        except OSError as error:
+            raise OutputProblem(self._shown, why(error)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise OutputProblem(self._shown, why(error)) from None
 
 
 def _mode_for(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0666 less the umask."""
+    """The permissions of the file being replaced, else what a new file gets (0666 less the umask)."""
     try:
-        return target.stat().st_mode & 0o7777
-    except FileNotFoundError:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], binary: bool = False) -> Iterator[IO[Any]]:
-    """A file object to write `path` through; the target changes only when the block
-    ends without an exception. Raises OSError (a directory, no such folder, no
-    permission, a full disk) before or while writing, never leaving a temporary file."""
-    import tempfile  # here, not at the top: it costs every command start-up time
-
-    target = Path(path)
-    if target.is_dir():
-        raise IsADirectoryError(21, "is a directory", str(target))
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, _mode_for(target))
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:
-    with atomic_output(path) as handle:
-        handle.write(text)
-
-
-def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """Whether two paths name one file (also through links or another spelling)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
+def write_atomically(path: Union[str, Path], data: Union[str, bytes]) -> None:
+    """Write all of `data` (text is written as UTF-8) to `path` atomically."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_writer(path) as stream:
+        stream.write(payload)

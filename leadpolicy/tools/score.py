@@ -1,7 +1,7 @@
 """Batch scoring: many leads in, one decision or one error row per lead out, in order.
 
-The engine behind `leadpolicy score` (the command line lives in cli.py). Input
-is JSON Lines (LANGUAGE.md section 8, one lead per line) or CSV (columns `id`,
+The engine behind `leadpolicy score` (the command line lives in cli/score_cmd.py). Input
+is JSON Lines (docs/language-reference.md section 16, one lead per line) or CSV (columns `id`,
 `stage`, one column per field, and `activities` holding a JSON array); output
 is JSON Lines (`{"id": ..., **decision}` or `{"id": ..., "line": N, "error":
 {...}}`) or a flat CSV table (`ROW_COLUMNS`).
@@ -25,6 +25,7 @@ How it stays fast and flat:
 
 from __future__ import annotations
 
+import copy
 import csv
 import gc
 import hashlib
@@ -119,37 +120,55 @@ def jsonl_ranges(stream: BinaryIO, size: int = 0) -> Iterator[tuple]:
         offset += cut
 
 
-def csv_chunks(stream: BinaryIO, size: int = 0) -> Iterator[tuple]:
-    """CSV with a header row, as chunks of (line number, id, stage, fields, activities text).
+def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] = None, delimiter: Optional[str] = None,
+               warn: Optional[Callable[[str], None]] = None) -> Iterator[tuple]:
+    """CSV with a header row, as chunks of (line number, id, stage, fields, activities text, problem).
 
-    Columns: `id`, `stage` (the previous stage), `activities` (a JSON array of
-    activities, as in JSON Lines), and any other column is a field by its name.
-    Empty cells are missing values; rows with no cells at all are skipped.
+    The header is read as `csv_header.read_header` says (names matched the way
+    CRM exports spell them; `fields`: the policy's declared field names, None to
+    take every other column as a field by its exact name); its warnings go to
+    `warn`, and a header that cannot be read raises CsvHeaderError before any
+    chunk. The delimiter is `delimiter`, else `,` `;` tab or `|` as the header
+    line shows. Empty cells are missing values; rows with no cells at all are
+    skipped; a row with more (non-empty) cells than the header is an error row
+    (`problem`).
     """
+    from leadpolicy.tools.csv_header import detect_delimiter, read_header
+
     size = size or CHUNK_LEADS
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        reader = csv.reader(text)
+        first = text.readline()
+        if not first:
+            return
+        reader = csv.reader(chain([first], text), delimiter=detect_delimiter(first, delimiter))
         header = next(reader, None)
         if header is None:
             return
-        header = [name.strip() for name in header]
-        position = {name: i for i, name in enumerate(header)}
-        # a column that is absent is read as an empty cell
-        id_at, stage_at, acts_at = (position.get(name, -1) for name in ("id", "stage", "activities"))
-        field_columns = [(name, i) for i, name in enumerate(header) if name and name not in ("id", "stage", "activities")]
+        if fields is None:
+            fields = [name.strip() for name in header if name.strip() and name.strip() not in ("id", "stage", "activities")]
+        layout = read_header(header, fields)
+        for message in layout.warnings:
+            if warn is not None:
+                warn(message)
+        id_at, stage_at, acts_at = layout.id_at, layout.stage_at, layout.activities_at
+        field_columns = layout.field_columns
+        columns = layout.width
         items: list = []
         line_end = reader.line_num
         for row in reader:
             start, line_end = line_end + 1, reader.line_num
             if not row:
                 continue
+            problem = None
+            if len(row) > columns and any(cell.strip() for cell in row[columns:]):
+                problem = f"line {start} has {len(row)} cells but the header has {columns} columns"
             row.append("")  # row[-1]: the cell of an absent column
             width = len(row) - 1
-            fields = {name: row[i] for name, i in field_columns if i < width}
-            items.append((start, row[id_at if id_at < width else -1] or None,
-                          row[stage_at if stage_at < width else -1],
-                          fields, row[acts_at if acts_at < width else -1]))
+            fields_of_row = {name: row[i] for name, i in field_columns if i < width}
+            lead_id = row[id_at] or None if 0 <= id_at < width else (start if id_at < 0 else None)
+            items.append((start, lead_id, row[stage_at if 0 <= stage_at < width else -1],
+                          fields_of_row, row[acts_at if 0 <= acts_at < width else -1], problem))
             if len(items) >= size:
                 yield items[0][0], items, 0
                 items = []
@@ -232,7 +251,7 @@ class Scorer:
                 decision = evaluate(get("fields"), get("activities"), as_of, get("stage"), lead_id)
             except DataError as error:
                 errors += 1
-                problem = error.to_dict()
+                problem = problem_of(error)
                 append(self._error_row(lead_id, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
@@ -256,8 +275,10 @@ class Scorer:
         tally: dict = {}
         errors = 0
         samples: list = []
-        for number, lead_id, stage, fields, activities in items:
+        for number, lead_id, stage, fields, activities, problem in items:
             try:
+                if problem is not None:
+                    raise DataError(problem, lead_id=lead_id)
                 if activities.strip():
                     try:
                         activities = loads(activities)
@@ -269,9 +290,10 @@ class Scorer:
                 decision = evaluate(fields, activities, as_of, stage or None, lead_id)
             except DataError as error:
                 errors += 1
-                append(self._error_row(lead_id, number, error.to_dict(), to_json))
+                problem = problem_of(error)
+                append(self._error_row(lead_id, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
-                    samples.append((number, str(error)))
+                    samples.append((number, problem["message"]))
                 continue
             key = (decision["stage"], decision["change"])
             tally[key] = tally.get(key, 0) + 1
@@ -288,7 +310,14 @@ class Scorer:
 def _csv_row(lead_id, decision: dict) -> list:
     reason = decision["reason"]
     return [_cell(lead_id), decision["stage"], decision["previous_stage"], decision["change"],
-            decision["engagement"], decision["fit"], decision["grade"], reason["kind"], reason["rule"], ""]
+            rounded(decision["engagement"]), rounded(decision["fit"]), decision["grade"], reason["kind"], reason["rule"], ""]
+
+
+def rounded(value: float) -> str:
+    """A score for a CSV cell: rounded to two decimals, trailing zeros dropped
+    (14.800000000000002 -> 14.8, 60.0 -> 60, -0.001 -> 0). JSON keeps the exact float."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _cell(value) -> object:
@@ -296,6 +325,41 @@ def _cell(value) -> object:
     if value is None or isinstance(value, str):
         return value
     return _encode(value)
+
+
+def problem_of(error) -> dict:
+    """A data error as the `error` of an error row: {"field", "value", "message"},
+    the value as JSON (a list stays a list; NaN and Infinity, which JSON cannot
+    hold, as the words the input used) and a lead id that is not text shown as JSON."""
+    problem = error.to_dict()
+    problem["value"] = json_value(error.value)
+    lead_id = error.lead_id
+    if lead_id is not None and not isinstance(lead_id, str):
+        shown = copy.copy(error)
+        shown.lead_id = _encode(json_value(lead_id))
+        problem["message"] = str(shown)
+    return problem
+
+
+def json_value(value):
+    """`value` as plain JSON data: containers kept, non-finite floats and other objects as text."""
+    if value is None or value.__class__ in (str, int, bool):
+        return value
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    return str.__str__(value) if isinstance(value, str) else str(value)
 
 
 def _why(error: BaseException) -> str:
@@ -392,6 +456,7 @@ class Summary:
     samples: list = field(default_factory=list)  # (line, message) of the first errors
     seconds: float = 0.0
     jobs: int = 1
+    as_of: object = None  # the one evaluation time of the run (a datetime)
 
     def add(self, result: tuple) -> None:
         _, leads, tally, errors, samples, _ = result
@@ -427,6 +492,10 @@ class Summary:
         took = f"{self.seconds:.2f}" if self.seconds < 10 else f"{self.seconds:,.1f}"
         out = [f"{self.leads:,} lead{'s' if self.leads != 1 else ''} scored in {took} s "
                f"({self.per_second:,.0f} leads per second{processes})"]
+        if self.as_of is not None:
+            from leadpolicy.handoff.explain import moment_text
+
+            out.append(f"  as of:      {moment_text(self.as_of)}")
         if scored:
             out.append("  by stage:   " + "  ".join(f"{name} {count:,}" for name, count in self.by_stage(stage_order).items()))
             out.append("  by change:  " + "  ".join(f"{name} {count:,}" for name, count in self.by_change().items()))
@@ -452,21 +521,32 @@ def score_stream(
     jobs: int = 1,
     progress: Optional[Callable[[int, int], None]] = None,
     chunk_leads: int = 0,
+    summary: Optional[Summary] = None,
+    delimiter: Optional[str] = None,
+    warn: Optional[Callable[[str], None]] = None,
 ) -> Summary:
     """Score every lead of `source` into `sink` (both binary streams), in input order.
 
     `policy` is a leadpolicy.Policy; `as_of` a datetime fixed for the whole run;
     `progress(leads, input bytes)` is called after each chunk is written.
+    `summary`, when given, is filled in as rows are written (so a caller that is
+    interrupted knows how many rows went out). CSV input: `delimiter` (default:
+    detected) and `warn(message)` for the header's warnings; a header that
+    cannot be read raises csv_header.CsvHeaderError before anything is written.
     """
     started = time.perf_counter()
     input_path = _regular_file(source) if jobs > 1 and input_format == "jsonl" else None
     if input_path:
         chunks = jsonl_ranges(source, chunk_leads)
+    elif input_format == "csv":
+        fields = [f.name for f in policy.tree.fields]
+        chunks = csv_chunks(source, chunk_leads, fields, delimiter, warn)
     else:
-        chunks = (csv_chunks if input_format == "csv" else jsonl_chunks)(source, chunk_leads)
-    summary = Summary(jobs=1)
-    if output_format == "csv":
-        sink.write((",".join(ROW_COLUMNS) + "\n").encode("utf-8"))
+        chunks = jsonl_chunks(source, chunk_leads)
+    if summary is None:
+        summary = Summary()
+    summary.jobs = 1
+    summary.as_of = as_of
 
     def write(result: tuple) -> None:
         sink.write(result[0])
@@ -478,6 +558,8 @@ def score_stream(
     first = next(chunks, None)
     second = next(chunks, None) if first is not None else None
     chunks = chain([c for c in (first, second) if c is not None], chunks)
+    if output_format == "csv":  # after the input's header was read: a bad one writes nothing
+        sink.write((",".join(ROW_COLUMNS) + "\n").encode("utf-8"))
     if jobs <= 1 or second is None:
         scorer = Scorer(policy.module, as_of, input_format, output_format, source.fileno() if input_path else -1)
         for chunk in chunks:

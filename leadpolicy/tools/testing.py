@@ -1,4 +1,4 @@
-"""Running a policy's `test` blocks (LANGUAGE.md section 9), and rule coverage.
+"""Running a policy's `test` blocks (docs/language-reference.md section 17), and rule coverage.
 
 Tests run on the compiled evaluator, the one services use. Coverage asks the
 reference interpreter which rules fired (the two are held equal by the

@@ -40,7 +40,7 @@ _MICROS_PER_DAY = 86_400_000_000
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _NOT_ISO = "`{}` is not an ISO 8601 date or timestamp"
-# The one timestamp syntax (LANGUAGE.md section 8): a date; or a date, `T`/`t`/one
+# The one timestamp syntax (docs/language-reference.md section 16): a date; or a date, `T`/`t`/one
 # space, HH:MM[:SS[.F]] (F: 1 to 9 digits) and optionally (after one space) a zone
 # Z, z, +HH:MM, +HHMM or +HH (or -). Ranges are checked after matching.
 _INSTANT = re.compile(
@@ -338,7 +338,7 @@ def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: objec
 
 
 def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str:
-    """How the result compares with the previous stage (LANGUAGE.md section 6)."""
+    """How the result compares with the previous stage (docs/language-reference.md section 14)."""
     if previous is None:
         return "new"
     if previous == result:
@@ -351,7 +351,7 @@ def change_of(previous: str | None, result: str, order: "dict[str, int]") -> str
 
 
 def split_lead(lead: object, index: int) -> "tuple[object, object, object, object]":
-    """A batch lead (LANGUAGE.md section 8) as (id, fields, activities, previous stage)."""
+    """A batch lead (docs/language-reference.md section 16) as (id, fields, activities, previous stage)."""
     if not isinstance(lead, Mapping):
         raise LeadDataError(f"a lead must be a JSON object (lead #{index + 1} in the input is `{show_value(lead)}`)",
                             value=lead)
@@ -515,7 +515,7 @@ _DECAY = tuple(0.5 ** k for k in range(64))
 
 
 def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=None):
-    """The decision for one lead (LANGUAGE.md section 7) as a dict.
+    """The decision for one lead (docs/language-reference.md section 15) as a dict.
 
     fields: {name: value}; activities: [{"type": ..., "at": ..., property: value}, ...];
     as_of: a datetime (naive means UTC) or ISO 8601 text, default now; previous_stage:
@@ -530,7 +530,7 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
 
 def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
     """evaluate(), with as_of already read by _read_now (a batch reads it once)."""
-    # ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of
+    # ---- reading the lead (docs/language-reference.md section 16), in the runtime's order: as of
     # (evaluate, _read_now), fields, activities, previous stage. The runtime readers
     # (above) define every value; plain JSON values are read here the same way, faster,
     # and anything else goes to them. `now` is as_of in microseconds; `now_utc` the same
@@ -868,7 +868,7 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
     else:
         qualified = 0
 
-    # ---- the decision (LANGUAGE.md section 6): disqualification first; then promotion
+    # ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion
     # or a fresh placement; else the sticky previous stage and its demotions
     if f_email is not None and f_email.endswith('@rival.example'):  # line 79 'Competitor'
         stage = 'disqualified'

@@ -1,4 +1,4 @@
-"""Emitter of the decision (LANGUAGE.md section 6): disqualification first; then
+"""Emitter of the decision (docs/language-reference.md section 14): disqualification first; then
 promotion or a fresh placement; else the sticky previous stage and its demotions;
 and the decision dict of section 7."""
 
@@ -12,7 +12,7 @@ def decision_section(ctx: Context) -> list[str]:
     policy = ctx.policy
     emitter = ctx.expressions
     stages = policy.stages
-    lines = ["# ---- the decision (LANGUAGE.md section 6): disqualification first; then promotion",
+    lines = ["# ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion",
              "# or a fresh placement; else the sticky previous stage and its demotions"]
     branches: list[tuple[str, list[str]]] = []
     for rule in policy.disqualifications:

@@ -20,7 +20,7 @@ from leadpolicy.syntax import nodes as n
 
 def read_as_of() -> list[str]:
     return [
-        "# ---- reading the lead (LANGUAGE.md section 8), in the runtime's order: as of",
+        "# ---- reading the lead (docs/language-reference.md section 16), in the runtime's order: as of",
         "# (evaluate, _read_now), fields, activities, previous stage. The runtime readers",
         "# (above) define every value; plain JSON values are read here the same way, faster,",
         "# and anything else goes to them. `now` is as_of in microseconds; `now_utc` the same",

@@ -1,4 +1,4 @@
-"""Pass `resolve`, part one: every condition resolved in its context (LANGUAGE.md section 5): names, scores, `did`, logic."""
+"""Pass `resolve`, part one: every condition resolved in its context (docs/language-reference.md section 13): names, scores, `did`, logic."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def load_version(version: Any):
 
 def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Union[str, os.PathLike, Iterable]] = None,
                   as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress=None,
-                  leads_label: Optional[str] = None) -> DiffResult:
+                  leads_label: Optional[str] = None, warn=None) -> DiffResult:
     """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
     one, or an iterable of lead dicts."""
     from leadpolicy.tools.diff.replay import replay_leads, replay_stream
@@ -67,11 +67,12 @@ def diff_policies(old, new, old_label: str, new_label: str, leads: Optional[Unio
             path = os.fspath(leads)
             fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
             with open(path, "rb") as stream:
-                tally, _ = replay_stream(old, new, stream, as_of=moment, input_format=fmt, jobs=jobs, progress=progress)
+                tally, _ = replay_stream(old, new, stream, as_of=moment, input_format=fmt, jobs=jobs, progress=progress,
+                                         warn=warn)
             label = path
         elif hasattr(leads, "read"):  # a binary stream, such as standard input
             tally, _ = replay_stream(old, new, leads, as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
-                                     progress=progress)
+                                     progress=progress, warn=warn)
             name = getattr(leads, "name", None)
             label = leads_label or (name if isinstance(name, str) else "<stream>")
         else:
@@ -86,7 +87,7 @@ def diff(old, new, leads=None, as_of=None) -> DiffResult:
     `old` and `new`: a loaded `leadpolicy.Policy`, a policy file's path, or git's
     `REV:PATH` (`"main:policies/acme.policy"`). `leads`: a JSON Lines or CSV
     file's path (read as `leadpolicy score` reads it), or an iterable of leads
-    in the shape of LANGUAGE.md section 8. `as_of`: a datetime or ISO 8601 text,
+    in the shape of docs/language-reference.md section 16. `as_of`: a datetime or ISO 8601 text,
     one moment for both versions (default: now). Raises PolicyError when a
     version does not check, SourceError when one cannot be read.
     """

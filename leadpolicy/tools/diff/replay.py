@@ -147,8 +147,11 @@ class Replayer:
 
     def _csv(self, items: list, tally: Tally) -> None:
         loads = json.loads
-        for number, lead_id, stage, fields, activities in items:
+        for number, lead_id, stage, fields, activities, problem in items:
             tally.total += 1
+            if problem is not None:
+                tally.errors_both += 1  # a row wider than the header: an error row in both versions
+                continue
             if activities.strip():
                 try:
                     activities = loads(activities)
@@ -268,18 +271,25 @@ def _replay_in_worker(chunk: tuple) -> tuple:
 
 
 def replay_stream(old_policy, new_policy, source: BinaryIO, *, as_of, input_format: str = "jsonl", jobs: int = 1,
-                  progress: Optional[Callable[[int, int], None]] = None, chunk_size: int = 0) -> tuple[Tally, float]:
+                  progress: Optional[Callable[[int, int], None]] = None, chunk_size: int = 0,
+                  warn: Optional[Callable[[str], None]] = None) -> tuple[Tally, float]:
     """Replay every lead of `source` (a binary stream) through both policies; (Tally, seconds).
 
     `old_policy`/`new_policy` are leadpolicy.Policy objects; `as_of` an aware
-    datetime fixed for the run; `progress(leads, input bytes)` after each chunk.
+    datetime fixed for the run; `progress(leads, input bytes)` after each chunk;
+    `warn(message)` for a CSV header's columns that name no field. A CSV header
+    that cannot be read raises csv_header.CsvHeaderError before any lead.
     """
     started = time.perf_counter()
     input_path = _regular_file(source) if jobs > 1 and input_format == "jsonl" else None
     if input_path:
         chunks = jsonl_ranges(source, chunk_size)
+    elif input_format == "csv":
+        # The header is matched against the fields either version declares, as `score` matches it.
+        declared = dict.fromkeys(f.name for policy in (old_policy, new_policy) for f in policy.tree.fields)
+        chunks = csv_chunks(source, chunk_size, list(declared), None, warn)
     else:
-        chunks = (csv_chunks if input_format == "csv" else jsonl_chunks)(source, chunk_size)
+        chunks = jsonl_chunks(source, chunk_size)
     total = Tally()
 
     def add(result: tuple) -> None:
@@ -327,7 +337,7 @@ def _replay_in_pool(old_policy, new_policy, chunks: Iterator, add: Callable, job
 
 
 def replay_leads(old_policy, new_policy, leads: Iterable, *, as_of) -> Tally:
-    """Replay leads given as Python objects (LANGUAGE.md section 8 dicts), in this process."""
+    """Replay leads given as Python objects (docs/language-reference.md section 16 dicts), in this process."""
     from leadpolicy.semantics.runtime import split_lead
 
     replayer = Replayer(old_policy.module, new_policy.module, as_of)

@@ -5,7 +5,7 @@
   original was, or where X is not a bare name);
 - an `unknown-property` that names a field inside a `did X where ...`:
   parenthesise the `did` so the `where` ends before that condition
-  (LANGUAGE.md section 5: a `where` extends as far as it can).
+  (docs/language-reference.md section 13.10: a `where` extends as far as it can).
 
 Fixes are computed with the diagnostics and travel in their `data`, so a
 code-action request needs no second analysis.

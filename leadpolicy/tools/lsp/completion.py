@@ -110,7 +110,7 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
 
 
 def _not_allowed(tokens: list[Tok]) -> set[str]:
-    """Words the grammar accepts but the checker refuses here (LANGUAGE.md section 5's table)."""
+    """Words the grammar accepts but the checker refuses here (docs/language-reference.md section 13.13's table)."""
     if _where_activity(tokens) is not None:
         return {"engagement", "fit", "grade", "days", "did", "no"}
     block = (_blocks(tokens) or [""])[0]

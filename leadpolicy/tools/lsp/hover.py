@@ -19,7 +19,7 @@ from leadpolicy.tools.lsp.symbols import Key, Occurrence
 
 log = logging.getLogger("leadpolicy.lsp")
 
-# One line of the language reference (LANGUAGE.md) per word of the language.
+# One line of the language reference (docs/language-reference.md) per word of the language.
 KEYWORD_HELP: dict[str, str] = {
     "policy": '`policy "NAME" version "V"` comes first, once: the agreement\'s name and version.',
     "version": '`policy "NAME" version "V"`: the version of the agreement, shown in every decision.',
@@ -83,6 +83,30 @@ KEYWORD_HELP: dict[str, str] = {
     "weeks": "A duration unit: `N weeks`.",
 }
 
+# Where each word is explained in docs/language-reference.md (`of` serves two sections: none).
+KEYWORD_SECTION: dict[str, str] = {
+    **dict.fromkeys(("policy", "version", "owner"), "3"),
+    **dict.fromkeys(("fields", "text", "number", "boolean", "date", "one"), "5"),
+    "activities": "6",
+    "stages": "7",
+    **dict.fromkeys(("engagement", "per", "within", "max", "decay", "every"), "8"),
+    **dict.fromkeys(("hour", "hours", "day", "days", "week", "weeks"), "2.8"),
+    "fit": "9",
+    **dict.fromkeys(("grades", "grade", "otherwise"), "10"),
+    "demote": "11",
+    "disqualify": "12",
+    **dict.fromkeys(("and", "or", "not", "true", "false"), "13.7"),
+    **dict.fromkeys(("in",), "13.4"),
+    **dict.fromkeys(("starts", "ends", "with", "contains"), "13.5"),
+    **dict.fromkeys(("is", "missing", "present"), "13.6"),
+    **dict.fromkeys(("at", "least"), "13.8"),
+    **dict.fromkeys(("did", "no", "activity", "times"), "13.9"),
+    "since": "13.1",
+    "where": "13.10",
+    "when": "13",
+    **dict.fromkeys(("test", "expect", "as", "ago", "previous", "stage", "hit", "change"), "17"),
+}
+
 MAX_DECLARATION_LINES = 12
 
 
@@ -98,7 +122,9 @@ def hover(unit: Unit, path: str, offset: int) -> Optional[str]:
             return describe(unit, occurrence.key)
     token = token_at(source.text, offset)
     if token is not None and token.kind == "word" and token.text in KEYWORD_HELP:
-        return f"**`{token.text}`** — {KEYWORD_HELP[token.text]}"
+        section = KEYWORD_SECTION.get(token.text)
+        more = f"\n\nLanguage reference, section {section}." if section else ""
+        return f"**`{token.text}`** — {KEYWORD_HELP[token.text]}{more}"
     return None
 
 

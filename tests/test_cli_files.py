@@ -1,0 +1,415 @@
+"""What the command line does with the files it is given (the front-door issue,
+items 1, 3, 4 and 5): it never destroys or half-writes a file, refuses to write
+over its own input, says one line naming the path for every file problem, with
+one exit status per kind of problem, and takes `-` for standard input and output.
+
+Each test does what a user did: real files, real links, real subprocesses for
+Ctrl-C and for a write that fails half way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.cli import main
+
+ROOT = Path(__file__).parent.parent
+POLICIES = ROOT / "policies"
+AS_OF = "2026-11-22"
+
+
+def run(*args: str, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch) -> Path:
+    for name in ("acme.policy", "acme.tests", "acme.lead.json", "acme.leads.jsonl"):
+        shutil.copy(POLICIES / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def leftovers(directory: Path) -> list[str]:
+    """Temporary files an atomic write would leave behind if it were not cleaned up."""
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+# ---------------------------------------------------------------- never write over the input
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot", "parent", "absolute", "symlink", "hardlink"])
+def test_score_refuses_to_write_over_its_input(work: Path, spelling: str) -> None:
+    leads = work / "acme.leads.jsonl"
+    before = leads.read_bytes()
+    target = {
+        "same": "acme.leads.jsonl",
+        "dot": "./acme.leads.jsonl",
+        "parent": f"../{work.name}/acme.leads.jsonl",
+        "absolute": str(leads),
+    }.get(spelling)
+    if spelling == "symlink":
+        (work / "link.jsonl").symlink_to("acme.leads.jsonl")
+        target = "link.jsonl"
+    elif spelling == "hardlink":
+        os.link(leads, work / "hard.jsonl")
+        target = "hard.jsonl"
+    result = run("score", "acme.policy", "acme.leads.jsonl", "-o", target, "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: -o {target} is the input (acme.leads.jsonl)")
+    assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
+    assert leads.read_bytes() == before and leftovers(work) == []
+
+
+def test_score_and_docs_refuse_to_write_over_the_policy(work: Path) -> None:
+    before = (work / "acme.policy").read_bytes()
+    result = run("score", "acme.policy", "acme.leads.jsonl", "-o", "acme.policy")
+    assert result.exit_code == 2 and "is the policy" in result.stderr
+    result = run("docs", "acme.policy", "-o", "acme.policy", "--format", "markdown")
+    assert result.exit_code == 2 and "is the policy" in result.stderr
+    assert (work / "acme.policy").read_bytes() == before
+
+
+def test_compile_refuses_a_policy_as_its_output(work: Path) -> None:
+    shutil.copy(work / "acme.policy", work / "other.policy")
+    before = (work / "other.policy").read_bytes()
+    result = run("compile", "acme.policy", "-o", "other.policy")
+    assert result.exit_code == 2
+    assert result.stderr == "error: -o other.policy would overwrite a policy file with Python: name the module FILE.py\n"
+    assert (work / "other.policy").read_bytes() == before
+    assert run("compile", "acme.policy", "-o", "new.policy").exit_code == 2 and not (work / "new.policy").exists()
+
+
+# ---------------------------------------------------------------- atomic outputs
+
+
+@pytest.mark.parametrize("command", [
+    ["compile", "acme.policy", "-o", "out.txt"],
+    ["docs", "acme.policy", "-o", "out.txt", "--format", "html"],
+    ["score", "acme.policy", "acme.leads.jsonl", "-o", "out.txt", "--as-of", AS_OF, "--jobs", "1"],
+])
+def test_outputs_replace_the_old_file_whole_and_keep_its_permissions(work: Path, command: list) -> None:
+    out = work / "out.txt"
+    out.write_text("the old file\n")
+    os.chmod(out, 0o640)
+    result = run(*command)
+    assert result.exit_code in (0, 1), result.output
+    assert out.read_text() != "the old file\n" and len(out.read_text()) > 1000
+    assert (out.stat().st_mode & 0o777) == 0o640
+    assert leftovers(work) == []
+
+
+def test_fmt_rewrites_in_place_through_a_temporary_file(work: Path) -> None:
+    messy = work / "messy.policy"
+    messy.write_text('policy "M" version "1"\nstages {   lead\n mql when fit>1 }\n')
+    (work / "link.policy").symlink_to("messy.policy")
+    result = run("fmt", "link.policy")
+    assert result.exit_code == 0 and "reformatted link.policy" in result.stdout
+    assert (work / "link.policy").is_symlink()  # the link still points at the file, which was rewritten
+    assert "  mql when fit > 1\n" in messy.read_text() and leftovers(work) == []
+
+
+def test_a_failed_run_leaves_the_old_output_untouched(work: Path) -> None:
+    out = work / "decisions.jsonl"
+    out.write_text("yesterday's decisions\n")
+    bad_csv = work / "leads.csv"
+    bad_csv.write_text("id,seniority,Seniority\nL-1,vp,vp\n")
+    result = run("score", "acme.policy", "leads.csv", "-o", "decisions.jsonl", "--as-of", AS_OF)
+    assert result.exit_code == 1 and "both name the field `seniority`" in result.stderr
+    assert out.read_text() == "yesterday's decisions\n" and leftovers(work) == []
+
+
+def _limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+
+def test_a_write_that_fails_half_way_names_the_path_and_keeps_the_old_file(work: Path) -> None:
+    """A write that fails part way through (here the file-size limit, as a full disk would):
+    one line naming the path, exit 2, the previous output intact, no temporary file left."""
+    big = work / "big.jsonl"
+    big.write_bytes((work / "acme.leads.jsonl").read_bytes() * 4)
+    out = work / "decisions.jsonl"
+    out.write_text("yesterday's decisions\n")
+    command = [sys.executable, "-m", "leadpolicy", "score", "acme.policy", "big.jsonl", "-o", "decisions.jsonl",
+               "--as-of", AS_OF, "--jobs", "1", "--quiet"]
+    result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "error: cannot write decisions.jsonl: the file would be larger than the system allows\n"
+    assert out.read_text() == "yesterday's decisions\n" and leftovers(work) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="needs root to mount a small tmpfs")
+def test_a_full_disk(work: Path) -> None:
+    disk = work / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        result = run("docs", "acme.policy", "-o", disk / "handoff.html")
+        assert result.exit_code == 2
+        assert result.stderr == f"error: cannot write {disk / 'handoff.html'}: no space left on the device\n"
+        assert list(disk.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("command", [
+    ["compile", "acme.policy"],
+    ["docs", "acme.policy"],
+    ["score", "acme.policy", "acme.leads.jsonl", "--as-of", AS_OF],
+])
+def test_unwritable_outputs_are_one_line_naming_the_path(work: Path, command: list) -> None:
+    suffix = ".md" if command[0] == "docs" else ".py"
+    for target, reason in [(f"/no/such/dir/out{suffix}", "no such directory: /no/such/dir"),
+                           (str(work), "it is a directory"),
+                           (f"acme.policy/x{suffix}", "no such directory: acme.policy")]:
+        result = run(*command, "-o", target)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == f"error: cannot write {target}: {reason}\n"
+        assert "internal error" not in result.output
+
+
+# ---------------------------------------------------------------- Ctrl-C
+
+
+def _start_score(work: Path, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "leadpolicy", "score", "acme.policy", "-", "--as-of", AS_OF, "--jobs", "1", *extra]
+    return subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def _feed_and_interrupt(process: subprocess.Popen, work: Path, wait_for) -> None:
+    lines = (work / "acme.leads.jsonl").read_bytes()
+    process.stdin.write(lines * 80)  # about 6 MB: many chunks, the pipe stays open
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not wait_for() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+
+
+def test_ctrl_c_while_scoring_to_standard_output_says_how_many_rows(work: Path) -> None:
+    process = _start_score(work, "--quiet")
+    received = bytearray()
+
+    def read_all() -> None:
+        while block := process.stdout.read1(65536):
+            received.extend(block)
+
+    reader = threading.Thread(target=read_all)
+    reader.start()
+    _feed_and_interrupt(process, work, lambda: received.count(b"\n") > 200)
+    stderr = process.stderr.read().decode()
+    process.stdin.close()
+    assert process.wait(timeout=60) == 130
+    reader.join(timeout=60)
+    rows = received.count(b"\n")
+    assert stderr.strip() == f"interrupted after {rows:,} rows written to standard output"
+    assert all(json.loads(line)["id"] for line in bytes(received).splitlines())
+    assert "Aborted" not in stderr and "Traceback" not in stderr
+
+
+def test_ctrl_c_while_scoring_to_a_file_leaves_it_untouched(work: Path) -> None:
+    out = work / "decisions.jsonl"
+    out.write_text("yesterday's decisions\n")
+    process = _start_score(work, "-o", "decisions.jsonl", "--quiet")
+    _feed_and_interrupt(process, work, lambda: bool(leftovers(work)) and any(
+        (work / name).stat().st_size > 50_000 for name in leftovers(work)))
+    stderr = process.stderr.read().decode()
+    process.stdin.close()
+    assert process.wait(timeout=60) == 130
+    assert stderr.strip() == "interrupted: decisions.jsonl was left untouched"
+    assert out.read_text() == "yesterday's decisions\n" and leftovers(work) == []
+
+
+# ---------------------------------------------------------------- one wording, one status per file problem
+
+
+def _problem_files(work: Path) -> dict:
+    (work / "empty.policy").write_text("")
+    (work / "blank.policy").write_text("  \n# only a comment\n\n")
+    (work / "latin1.policy").write_bytes(b'policy "Caf\xe9" version "1"\nstages { lead }\n')
+    (work / "dir.policy").mkdir()
+    return {
+        "missing": ("nope.policy", 2, "error: no such file: nope.policy"),
+        "directory": ("dir.policy", 2, "error: dir.policy is a directory, not a file"),
+        "empty": ("empty.policy", 1, 'error: empty.policy is empty: a policy starts with `policy "NAME" version "V"`'),
+        "not UTF-8": ("latin1.policy", 1, "error: latin1.policy is not UTF-8 text (byte 12 is 0xe9)"),
+        "not a policy": ("acme.lead.json", 1,
+                         'error: acme.lead.json is not a policy (it starts with `{`); a policy starts with `policy "NAME" version "V"`'),
+    }
+
+
+COMMANDS = {
+    "check": lambda p: ["check", p],
+    "fmt": lambda p: ["fmt", "--check", p],
+    "compile": lambda p: ["compile", p],
+    "docs": lambda p: ["docs", p],
+    "eval": lambda p: ["eval", p, "acme.lead.json", "--as-of", AS_OF],
+    "score": lambda p: ["score", p, "acme.leads.jsonl", "--as-of", AS_OF],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("kind", ["missing", "directory", "empty", "not UTF-8", "not a policy"])
+def test_every_command_says_a_file_problem_the_same_way(work: Path, command: str, kind: str) -> None:
+    if command == "check" and kind == "directory":
+        pytest.skip("check and fmt search a directory for policies")
+    if command == "fmt" and kind in ("directory", "not a policy"):
+        pytest.skip("fmt searches directories; fmt --check of a non-policy file is a format error")
+    path, status, message = _problem_files(work)[kind]
+    result = run(*COMMANDS[command](path))
+    assert result.exit_code == status, result.output
+    assert result.stderr.splitlines()[0] == message
+    assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_a_blank_policy_is_empty_too(work: Path) -> None:
+    _problem_files(work)
+    result = run("check", "blank.policy")
+    assert result.exit_code == 1 and result.stderr.startswith("error: blank.policy is empty")
+
+
+def test_lead_and_leads_file_problems_use_the_same_words(work: Path) -> None:
+    (work / "empty.json").write_text("")
+    (work / "latin1.jsonl").write_bytes(b'{"id": "caf\xe9"}\n')
+    assert run("eval", "acme.policy", "nope.json").stderr == "error: no such file: nope.json\n"
+    assert run("eval", "acme.policy", str(work)).stderr == f"error: {work} is a directory, not a file\n"
+    result = run("eval", "acme.policy", "empty.json")
+    assert result.exit_code == 1 and result.stderr.startswith("error: empty.json is empty")
+    result = run("score", "acme.policy", "nope.jsonl")
+    assert result.exit_code == 2 and result.stderr == "error: no such file: nope.jsonl\n"
+    result = run("score", "acme.policy", str(work))
+    assert result.exit_code == 2 and result.stderr == f"error: {work} is a directory, not a file\n"
+
+
+def test_check_goes_on_after_a_file_problem_and_exits_with_the_worst_status(work: Path) -> None:
+    result = run("check", "nope.policy", "acme.policy")
+    assert result.exit_code == 2
+    assert "error: no such file: nope.policy" in result.stderr and "acme.policy: ok, 1 warning" in result.stdout
+
+
+# ---------------------------------------------------------------- `-` for standard input and output
+
+
+def test_dash_is_standard_input_and_output_everywhere(work: Path) -> None:
+    policy = (work / "acme.policy").read_text()
+    lead = (work / "acme.lead.json").read_text()
+    check = run("check", "-", input=policy)
+    assert check.exit_code == 0 and check.stdout == "<stdin>: ok, 1 warning\n"
+    assert "<stdin>:15:3" in check.stderr
+    module = run("compile", "acme.policy", "-o", "-")
+    assert module.exit_code == 0 and module.stdout.startswith('r"""The compiled evaluator') and not (work / "-").exists()
+    assert run("compile", "-", input=policy).stdout.replace("<stdin>", "acme.policy") == module.stdout
+    document = run("docs", "acme.policy", "-o", "-")
+    assert document.exit_code == 0 and document.stdout.startswith("# ") and not (work / "-").exists()
+    decision = run("eval", "acme.policy", "-", "--json", "--as-of", AS_OF, input=lead)
+    assert json.loads(decision.stdout)["stage"] == "sql"
+    scored = run("score", "acme.policy", "-", "-o", "-", "--as-of", AS_OF, "--quiet", input=lead.replace("\n", " ") + "\n")
+    assert json.loads(scored.stdout)["id"] == "L-1001" and not (work / "-").exists()
+    formatted = run("fmt", "-", input=policy)
+    assert formatted.exit_code == 0 and formatted.stdout == policy
+    both = run("eval", "-", "-", input=lead)
+    assert both.exit_code == 2 and "cannot both come from standard input" in both.stderr
+
+
+def test_eval_on_a_terminal_says_it_reads_standard_input(work: Path) -> None:
+    """`leadpolicy eval POLICY` with no lead, typed at a terminal: it says what it waits for."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "leadpolicy", "eval", "acme.policy", "--as-of", AS_OF],
+                               cwd=work, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(terminal)
+    try:
+        first = b""
+        deadline = time.monotonic() + 60
+        os.set_blocking(process.stderr.fileno(), False)
+        while b"\n" not in first and time.monotonic() < deadline:
+            first += process.stderr.read() or b""
+            time.sleep(0.05)
+        assert first.decode().startswith("reading the lead from standard input (end with Ctrl-D")
+        os.write(controller, (work / "acme.lead.json").read_text().replace("\n", " ").encode() + b"\n\x04")
+        out, _ = process.communicate(timeout=60)
+        assert process.returncode == 0 and "stage       sql (was mql): promoted" in out.decode()
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+
+
+# ---------------------------------------------------------------- the same bytes wherever built
+
+
+def _git_repo(base: Path) -> Path:
+    repo = base / "repo"
+    (repo / "policies").mkdir(parents=True)
+    shutil.copy(POLICIES / "acme.policy", repo / "policies" / "acme.policy")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+@pytest.mark.parametrize("command", [["compile"], ["docs"], ["docs", "--format", "html"]])
+def test_generated_files_are_byte_identical_from_any_directory(tmp_path: Path, monkeypatch, command: list) -> None:
+    repo = _git_repo(tmp_path)
+    outputs = []
+    for cwd, path in [(repo, "policies/acme.policy"), (repo / "policies", "acme.policy"),
+                      (tmp_path, "repo/policies/acme.policy"), (Path("/"), str(repo / "policies" / "acme.policy"))]:
+        monkeypatch.chdir(cwd)
+        result = run(command[0], path, *command[1:])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.stdout)
+    assert len(set(outputs)) == 1
+    assert "policies/acme.policy" in outputs[0] and str(tmp_path) not in outputs[0]
+
+
+def test_outside_a_repository_the_bare_file_name_is_used(tmp_path: Path, monkeypatch) -> None:
+    from leadpolicy.cli.common import stable_path
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    shutil.copy(POLICIES / "acme.policy", tmp_path / "a" / "b" / "acme.policy")
+    if any((parent / ".git").exists() for parent in tmp_path.parents):
+        pytest.skip("the temporary directory is inside a git repository")
+    monkeypatch.chdir(tmp_path / "a")
+    first = run("compile", "b/acme.policy").stdout
+    monkeypatch.chdir(tmp_path)
+    assert run("compile", str(tmp_path / "a" / "b" / "acme.policy")).stdout == first
+    assert "Source:  'acme.policy'" in first
+    assert stable_path("-") == "<stdin>"
+
+
+def test_diagnostics_still_name_the_file_as_typed(tmp_path: Path, monkeypatch) -> None:
+    repo = _git_repo(tmp_path)
+    (repo / "policies" / "bad.policy").write_text('policy "B" version "1"\nstages { lead mql when budgt > 1 }\n')
+    monkeypatch.chdir(repo / "policies")
+    result = run("compile", "./bad.policy")
+    assert result.exit_code == 1 and "--> ./bad.policy:2:24" in result.stderr
+
+
+def test_an_output_that_is_a_device_or_a_pipe_is_written_straight(work: Path) -> None:
+    """`-o /dev/stdout` or a named pipe: nothing can be renamed over them, so they are written directly."""
+    result = subprocess.run([sys.executable, "-m", "leadpolicy", "compile", "acme.policy", "-o", "/dev/stdout"],
+                            cwd=work, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('r"""The compiled evaluator')
+    fifo = work / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    written = run("docs", "acme.policy", "-o", fifo, "--format", "markdown")
+    assert written.exit_code == 0, written.output
+    assert reader.communicate(timeout=60)[0].decode().startswith("# ")
