@@ -9,6 +9,9 @@ input and output (tests/support/lsp_client.py), as VS Code does:
   opened, then edited; each edit (one number changed, a `didChange` with the
   incremental range) is timed until the `publishDiagnostics` for that version
   arrives: the debounce, parse and check, and the wire. Target: 300 ms.
+- typing: ` and n1 > 5` typed into a fit rule one character at a time; the
+  text between does not parse or check, so the server parses it whole. Held
+  to the same 300 ms.
 - completion: requests at places all over the Acme policy (after `did`,
   after `=`, in a `where`, at the start of a block ...), timed from request to
   answer. Target: 50 ms. The same on the 1,000-rule policy, near its end too
@@ -57,6 +60,26 @@ def diagnostics_times(client: LspClient, folder: Path, edits: int) -> list[float
         times.append((time.perf_counter() - began) * 1000)
         end = {"line": start["line"], "character": start["character"] + len(digits)}
         time.sleep(0.2)  # a person pausing between edits
+    return times
+
+
+def typing_times(client: LspClient, folder: Path) -> list[float]:
+    """` and n1 > 5` typed one character at a time into a fit rule of the 1,000-rule policy:
+    most states in between do not parse (or do not check), so the server parses them whole."""
+    text = make_policy(1000)
+    path = folder / "typing.policy"
+    uri = client.open(path, text)
+    client.diagnostics(uri, version=1, timeout=60)
+    needle = "n16 >= 216"
+    at = position(text, needle, 0, len(needle))
+    times = []
+    for i, char in enumerate(" and n1 > 5"):
+        spot = {"line": at["line"], "character": at["character"] + i}
+        began = time.perf_counter()
+        client.change(uri, i + 2, [{"range": {"start": spot, "end": spot}, "text": char}])
+        client.diagnostics(uri, version=i + 2, timeout=60)
+        times.append((time.perf_counter() - began) * 1000)
+        time.sleep(0.15)  # a quick typist
     return times
 
 
@@ -133,6 +156,11 @@ def main(argv=None) -> int:
             ok = report(
                 f"diagnostics after an edit, 1,000 rules (debounce {args.debounce} ms)",
                 diagnostics_times(client, Path(scratch), args.edits),
+                DIAGNOSTICS_TARGET_MS,
+            )
+            ok &= report(
+                "diagnostics while typing ` and n1 > 5`, 1,000 rules",
+                typing_times(client, Path(scratch)),
                 DIAGNOSTICS_TARGET_MS,
             )
             ok &= report("completion on Acme", completion_times(client, args.completions), COMPLETION_TARGET_MS)
