@@ -532,18 +532,42 @@ def _same_parse(text: str) -> None:
     assert _spans(got, []) == _spans(expected, [])
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_the_incremental_parse_reports_a_bad_character_between_pieces() -> None:
+    text = "\n" + ACME.read_text(encoding="utf-8")
+    rule = text.index('  "Read a blog post"')
+    _same_parse(text[:rule] + "  # pasted: \ud800\n" + text[rule:])  # in a comment no piece holds
+
+
+@pytest.mark.parametrize("path", POLICIES + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_incremental_parse_equals_the_full_parse_on_the_examples(path: Path) -> None:
-    _same_parse(path.read_text(encoding="utf-8", errors="surrogatepass"))
+    from leadpolicy.tools.lsp import incremental
+
+    text = path.read_text(encoding="utf-8")
+    incremental._assemble(text, str(path))  # really cut into pieces: opening comments, comments between rules and blocks
+    _same_parse(text)
+
+
+EDITS = ["\n", " ", "x", "1", '"', "}", "{", "\n\n  ", "# c\n", "", "#", " and ", "(", ")", ":"]
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_the_incremental_parse_equals_the_full_parse_after_edits_of_the_examples(path: Path) -> None:
+    """Errors included: where a piece does not parse, the full parse gives the diagnostics."""
+    text = path.read_text(encoding="utf-8")
+    rng = random.Random(path.name)
+    for _ in range(25):
+        at = rng.randrange(len(text) + 1)
+        _same_parse(text[:at] + rng.choice(EDITS) + text[at + rng.randrange(4) :])
 
 
 @examples(max_examples=int(os.environ.get("LEADPOLICY_INCREMENTAL_EXAMPLES", "100")))
 @given(policies_and_tests(), st.data())
 def test_the_incremental_parse_equals_the_full_parse_after_any_edit(pair, data) -> None:
-    text = "\n" + pair[0]  # the header on line 2 too, so pieces may start anywhere
+    opening = data.draw(st.sampled_from(["\n", "# a policy\n#\n"]))  # the header on line 2 or later, after comments
+    text = opening + pair[0]
     _same_parse(text)
     at = data.draw(st.integers(0, len(text)))
-    insert = data.draw(st.sampled_from(["\n", " ", "x", "1", '"', "}", "{", "\n\n  ", "# c\n", ""]))
+    insert = data.draw(st.sampled_from(EDITS))
     cut = data.draw(st.integers(0, 3))
     _same_parse(text[:at] + insert + text[at + cut :])
 

@@ -19,6 +19,7 @@ diagnostic `leadpolicy check` prints.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import fields, is_dataclass, replace
 
@@ -31,6 +32,7 @@ SPLIT = ("engagement", "fit", "demote", "disqualify")  # blocks cut into one pie
 HEAD = 'policy "" version "" '
 MIN_SIZE = 20_000  # smaller policies parse whole: fast enough, and nothing to get wrong
 CACHE_LIMIT = 50_000
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # what the parser reports as `bad-character`
 
 
 class Unsupported(Exception):
@@ -45,8 +47,8 @@ def parse(text: str, path: str, force: bool = False) -> n.Policy:
     """Like `leadpolicy.syntax.parser.parse`, reusing the pieces parsed before."""
     from leadpolicy.syntax.parser import parse as full_parse
 
-    if len(text) < MIN_SIZE and not force:
-        return full_parse(text, path)
+    if (len(text) < MIN_SIZE and not force) or _LONE_SURROGATE.search(text):
+        return full_parse(text, path)  # a bad character may sit where no piece looks (a comment between rules)
     try:
         return _assemble(text, path)
     except Unsupported:
@@ -69,7 +71,7 @@ def _assemble(text: str, path: str) -> n.Policy:
         raise Unsupported("a header that does not parse") from None
     blocks: list[n.Block] = []
     for number, first in enumerate(starts):
-        last = (starts[number + 1] if number + 1 < len(starts) else len(tokens)) - 1
+        last = _last_code(tokens, first, starts[number + 1] if number + 1 < len(starts) else len(tokens)) - 1
         if tokens[last].text != "}":
             raise Unsupported("text after a block")
         kind = tokens[first].text
@@ -108,8 +110,10 @@ def _block_starts(tokens: list[Tok]) -> list[int]:
 
 
 def _header_ends(tokens: list[Tok], i: int) -> bool:
-    """`fields` after the header is a block (inside the header it could not stand)."""
-    return i >= 4 and tokens[0].text == "policy"
+    """`fields` after the header is a block (inside the header it could not stand). Comments
+    before `policy` (most real policies open with some) are not part of the header."""
+    code = [tok for tok in tokens[:i] if tok.kind != "comment"]
+    return len(code) >= 4 and code[0].text == "policy"
 
 
 def _split_block(text: str, lines: LineIndex, tokens: list[Tok], first: int, last: int, path: str) -> n.Block:
@@ -129,7 +133,8 @@ def _split_block(text: str, lines: LineIndex, tokens: list[Tok], first: int, las
             i = close + 1
             continue
         end = _item_end(tokens, i, last, kind)
-        items.extend(_piece(lines, tok, text[tok.start : tokens[end - 1].end], f"{kind} {{ ", " }", path, "items"))
+        code_end = _last_code(tokens, i, end)  # comments after the rule would swallow the closing brace
+        items.extend(_piece(lines, tok, text[tok.start : tokens[code_end - 1].end], f"{kind} {{ ", " }", path, "items"))
         i = end
     span = _span(lines, tokens[first], tokens[last])
     return n.Block(kind, tuple(items), span=span)
@@ -144,7 +149,8 @@ def _group(text: str, lines: LineIndex, tokens: list[Tok], name: int, close: int
             i += 1
             continue
         end = _item_end(tokens, i, close, "group")
-        (parsed,) = _piece(lines, tokens[i], text[tokens[i].start : tokens[end - 1].end], f"fit {{ {group} {{ ", " } }", path, "items")
+        code_end = _last_code(tokens, i, end)
+        (parsed,) = _piece(lines, tokens[i], text[tokens[i].start : tokens[code_end - 1].end], f"fit {{ {group} {{ ", " } }", path, "items")
         rules.extend(parsed.rules)
         i = end
     return n.FitGroup(group, tuple(rules), name_span=_span(lines, tokens[name], tokens[name]), span=_span(lines, tokens[name], tokens[close]))
