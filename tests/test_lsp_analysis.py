@@ -550,6 +550,26 @@ def test_the_incremental_parse_equals_the_full_parse_on_the_examples(path: Path)
 EDITS = ["\n", " ", "x", "1", '"', "}", "{", "\n\n  ", "# c\n", "", "#", " and ", "(", ")", ":"]
 
 
+def test_a_syntax_error_in_a_big_policy_is_found_without_parsing_it_whole(monkeypatch) -> None:
+    import leadpolicy.syntax.parser as parser
+    from leadpolicy.syntax.diagnostics import PolicyError
+    from leadpolicy.tools.lsp import incremental
+
+    text = (ROOT / "policies" / "enterprise.policy").read_text(encoding="utf-8")
+    middle = text.index('":', len(text) // 2)  # a rule in the second half loses its colon
+    broken = text[: middle + 1] + text[middle + 2 :]
+    with pytest.raises(PolicyError) as full:
+        parse(broken, "p.policy")
+    lengths: list[int] = []
+    real = parser.parse
+    monkeypatch.setattr(parser, "parse", lambda t, path="<policy>": lengths.append(len(t)) or real(t, path))
+    with pytest.raises(PolicyError) as fast:
+        incremental.parse(broken, "p.policy")
+    assert [d.to_dict() for d in fast.value.diagnostics] == [d.to_dict() for d in full.value.diagnostics]
+    assert [(d.span.start, d.span.end) for d in fast.value.diagnostics] == [(d.span.start, d.span.end) for d in full.value.diagnostics]
+    assert lengths and max(lengths) < len(broken) * 0.75, lengths  # pieces, then the rest of the file from the broken rule
+
+
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
 def test_the_incremental_parse_equals_the_full_parse_after_edits_of_the_examples(path: Path) -> None:
     """Errors included: where a piece does not parse, the full parse gives the diagnostics."""

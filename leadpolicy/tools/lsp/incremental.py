@@ -39,6 +39,14 @@ class Unsupported(Exception):
     """The text does not cut cleanly: parse it whole."""
 
 
+class PieceFailed(Unsupported):
+    """A piece did not parse: the text has an error there or later."""
+
+    def __init__(self, start: int, opener: str, line: int, column: int):
+        super().__init__("a piece that does not parse")
+        self.start, self.opener, self.line, self.column = start, opener, line, column
+
+
 _cache: dict[tuple, tuple[int, object]] = {}  # (wrapper, text, column) -> (line, parsed)
 _lock = threading.Lock()
 
@@ -51,8 +59,30 @@ def parse(text: str, path: str, force: bool = False) -> n.Policy:
         return full_parse(text, path)  # a bad character may sit where no piece looks (a comment between rules)
     try:
         return _assemble(text, path)
+    except PieceFailed as failed:
+        return _parse_from(text, path, failed)
     except Unsupported:
         return full_parse(text, path)
+
+
+def _parse_from(text: str, path: str, failed: "PieceFailed") -> n.Policy:
+    """The full parse's error, from parsing only the rest of the file after the pieces that
+    parsed. Every piece before the failing one parsed, so the full parse reaches its first
+    token in the state the stand-in header and opening words leave (LALR states are LR(0)
+    cores) and meets the same tokens from there: the same error, at the same line and
+    column (the text is padded to them); offsets are moved back to the file's."""
+    from leadpolicy.syntax.diagnostics import PolicyError
+    from leadpolicy.syntax.parser import parse as full_parse
+
+    pad = HEAD + failed.opener + "\n" * (failed.line - 1) + " " * (failed.column - 1)
+    try:
+        full_parse(pad + text[failed.start :], path)
+    except PolicyError as error:
+        shift = failed.start - len(pad)
+        if all(d.span is not None and d.span.start >= len(pad) for d in error.diagnostics):
+            moved = [replace(d, span=replace(d.span, start=d.span.start + shift, end=d.span.end + shift)) for d in error.diagnostics]
+            raise PolicyError(moved, text) from None
+    return full_parse(text, path)  # anything unexpected: the full parse decides
 
 
 def _assemble(text: str, path: str) -> n.Policy:
@@ -229,7 +259,7 @@ def _piece(lines: LineIndex, first: Tok, piece: str, opener: str, closer: str, p
     try:
         policy = full_parse(synthetic, path)
     except PolicyError:
-        raise Unsupported("a piece that does not parse") from None
+        raise PieceFailed(first.start, opener, line, column) from None
     if len(policy.blocks) != 1:
         raise Unsupported("a piece that is not one block")
     parsed = [policy.blocks[0]] if want == "block" else list(policy.blocks[0].items)
