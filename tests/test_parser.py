@@ -249,3 +249,21 @@ def test_stale_tables_fall_back_to_building_the_parser() -> None:
     changed = grammar_text() + "\n// a comment changes the hash\n"
     parser = tables.load(changed)
     assert parser.parse('policy "P" version "1" stages { lead }', start="start").data == "start"
+
+
+_MEMBERS = st.lists(
+    st.one_of(st.sampled_from(["vp", "and", "stage", "Vice President", "a\"b", "back\\slash", "10", "é"]),
+              st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), min_size=1, max_size=6)
+              .filter(lambda m: m == m.strip())),
+    min_size=1, max_size=4, unique_by=str.lower)
+
+
+@given(_MEMBERS)
+def test_an_enum_type_is_written_as_the_policy_text_that_reads_it_back(members: list[str]) -> None:
+    """FieldType's text (messages, documents, diffs) is the one spelling: bare plain names,
+    string literals for the rest (reserved words, spaces, quotes), and it parses back."""
+    field_type = n.FieldType("enum", tuple(members))
+    source = f'policy "P" version "1"\nfields {{ f {field_type} }}\nstages {{ lead }}\n'
+    (declared,) = parse(source).fields
+    assert declared.type.members == tuple(members)
+    assert str(n.FieldType("enum", ("vp", "and", "Vice President"))) == 'one of (vp, "and", "Vice President")'

@@ -13,12 +13,7 @@ from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, Span
 from leadpolicy.syntax.visitor import NodeVisitor
 
-RESERVED = frozenset(
-    """and or not in when per where within max did no activity at least times starts ends with contains
-    is missing present true false one of text number boolean date decay every otherwise since policy
-    version owner fields activities stages engagement fit grades grade demote disqualify test expect
-    as ago previous stage hit change hour hours day days week weeks""".split()
-)
+RESERVED = n.RESERVED_WORDS
 
 CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
 DISQUALIFIED = n.DISQUALIFIED
@@ -57,9 +52,7 @@ def suggest(name: str, candidates) -> Optional[str]:
 
 
 def _type_name(t: Type) -> str:
-    if isinstance(t, n.FieldType):
-        return "one of (" + ", ".join(t.members) + ")"
-    return t
+    return str(t)
 
 
 @dataclass
@@ -211,11 +204,7 @@ def _where_fix(ctx: _Context, name: str) -> str:
     return f"`({head} where ...) and {name} ...`"
 
 
-def _member_text(member: str) -> str:
-    """An enum member as a policy writes it: bare when it is a plain name, else quoted."""
-    if member.isidentifier() and member not in RESERVED:
-        return member
-    return '"' + member.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_member_text = n.member_text
 
 
 def _head(span: Optional[Span], width: int) -> Optional[Span]:

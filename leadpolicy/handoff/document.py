@@ -161,12 +161,6 @@ class Row:
     cells: dict = field(default_factory=dict)
 
 
-def type_text(t: n.FieldType) -> str:
-    if t.kind == "enum":
-        return "one of (" + ", ".join(m if m.isidentifier() else f'"{m}"' for m in t.members) + ")"
-    return t.kind
-
-
 def _uses(expr: Optional[n.Expr]) -> tuple[set[str], set[Optional[str]]]:
     """The fields and activity types a condition reads (None: any activity type)."""
     fields_, activities = set(), set()
@@ -302,7 +296,7 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict:
         Row(
             anchors("field", f.name),
             f.name,
-            {"type": type_text(f.type), "description": f.description or "", "used_by": field_users[f.name]},
+            {"type": str(f.type), "description": f.description or "", "used_by": field_users[f.name]},
         )
         for f in policy.fields
     ]
@@ -311,7 +305,7 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict:
             anchors("activity", a.name),
             a.name,
             {
-                "properties": ", ".join(f"{p.name} ({type_text(p.type)})" for p in a.props),
+                "properties": ", ".join(f"{p.name} ({str(p.type)})" for p in a.props),
                 "description": a.description or "",
                 "used_by": activity_users[a.name],
             },

@@ -1,5 +1,6 @@
-"""The AST: frozen dataclasses. Source spans are kept out of equality, so two
-trees that differ only in layout compare equal.
+"""The AST: frozen dataclasses (made by `syntax/frozen.py`, cheap to define).
+Source spans are kept out of equality, so two trees that differ only in layout
+compare equal.
 
 The parser builds these nodes with plain `Name` references; the checker's
 resolve pass replaces every `Name` with what it means (`FieldRef`, `PropRef`,
@@ -9,14 +10,15 @@ resolve pass replaces every `Name` with what it means (`FieldRef`, `PropRef`,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from typing import Iterator, Optional
 
 from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.frozen import Frozen, frozen
 
 
-@dataclass(frozen=True)
-class Node:
+@frozen
+class Node(Frozen):
     span: Optional[Span] = field(default=None, compare=False, repr=False, kw_only=True)
 
     def children(self) -> Iterator["Node"]:
@@ -47,9 +49,24 @@ DISQUALIFIED = "disqualified"  # the reserved state of a disqualified lead
 UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 604800}
 UNIT_NAMES = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the grammar's IDENT
+# The words of the language (docs/language-reference.md section 2.4): never names. The parser
+# turns an IDENT spelt like one into its keyword, so the error is at the word itself.
+RESERVED_WORDS = frozenset(
+    """and or not in when per where within max did no activity at least times starts ends with contains
+    is missing present true false one of text number boolean date decay every otherwise since policy
+    version owner fields activities stages engagement fit grades grade demote disqualify test expect
+    as ago previous stage hit change hour hours day days week weeks""".split()
+)
 
 
-@dataclass(frozen=True)
+def member_text(member: str) -> str:
+    """An enum member as a policy writes it: bare when it is a plain name, else a string literal."""
+    if IDENTIFIER.fullmatch(member) and member not in RESERVED_WORDS:
+        return member
+    return '"' + member.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@frozen
 class Duration(Node):
     amount: float
     unit: str  # "hour", "day" or "week" (singular, whatever the source said)
@@ -63,14 +80,15 @@ class Duration(Node):
         return (timedelta(seconds=self.amount * UNIT_SECONDS[self.unit])) // timedelta(microseconds=1)
 
 
-@dataclass(frozen=True)
+@frozen
 class FieldType(Node):
     kind: str  # "text", "number", "boolean", "date" or "enum"
     members: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        """The type as a policy writes it: `number`, `one of (ic, vp, "Vice President")`."""
         if self.kind == "enum":
-            return "one of (" + ", ".join(self.members) + ")"
+            return "one of (" + ", ".join(member_text(m) for m in self.members) + ")"
         return self.kind
 
 
@@ -81,50 +99,50 @@ class Expr(Node):
     """Base of every condition and value expression."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Number(Expr):
     value: float
     text: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class String(Expr):
     value: str
 
 
-@dataclass(frozen=True)
+@frozen
 class DateLit(Expr):
     micros: int  # microseconds since the epoch, UTC
     text: str = field(default="", compare=False)
     has_time: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Bool(Expr):
     value: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class Name(Expr):
     """An identifier before resolution: a field, property, stage or enum member."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@frozen
 class FieldRef(Expr):
     name: str
     type: FieldType
 
 
-@dataclass(frozen=True)
+@frozen
 class PropRef(Expr):
     activity: str
     name: str
     type: FieldType
 
 
-@dataclass(frozen=True)
+@frozen
 class StageRef(Expr):
     """A stage name used as a condition: that stage's entry condition holds."""
 
@@ -132,7 +150,7 @@ class StageRef(Expr):
     index: int
 
 
-@dataclass(frozen=True)
+@frozen
 class EnumValue(Expr):
     """A member of an enum type, written as declared."""
 
@@ -141,100 +159,100 @@ class EnumValue(Expr):
     type: FieldType
 
 
-@dataclass(frozen=True)
+@frozen
 class GradeValue(Expr):
     letter: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Engagement(Expr):
     pass
 
 
-@dataclass(frozen=True)
+@frozen
 class Fit(Expr):
     pass
 
 
-@dataclass(frozen=True)
+@frozen
 class Grade(Expr):
     pass
 
 
-@dataclass(frozen=True)
+@frozen
 class DaysSince(Expr):
     field_name: str
     name_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class Neg(Expr):
     operand: Expr
 
 
-@dataclass(frozen=True)
+@frozen
 class Arith(Expr):
     op: str  # "+", "-", "*"
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True)
+@frozen
 class Compare(Expr):
     op: str  # "=", "!=", "<", "<=", ">", ">="
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True)
+@frozen
 class InList(Expr):
     operand: Expr
     items: tuple[Expr, ...]
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class TextTest(Expr):
     op: str  # "starts with", "ends with", "contains"
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True)
+@frozen
 class IsMissing(Expr):
     operand: Expr
     negated: bool = False  # True for `is present`
 
 
-@dataclass(frozen=True)
+@frozen
 class Not(Expr):
     operand: Expr
 
 
-@dataclass(frozen=True)
+@frozen
 class And(Expr):
     operands: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Or(Expr):
     operands: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class AtLeast(Expr):
     count: int
     conditions: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Paren(Expr):
     """Parentheses as written; kept so the formatter and documents can echo them."""
 
     inner: Expr
 
 
-@dataclass(frozen=True)
+@frozen
 class Did(Expr):
     """`did ACT ...` or, with negated, `no ACT ...`. activity None means any type."""
 
@@ -249,13 +267,13 @@ class Did(Expr):
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True)
+@frozen
 class Owner(Node):
     role: str
     person: str
 
 
-@dataclass(frozen=True)
+@frozen
 class FieldDecl(Node):
     name: str
     type: FieldType
@@ -263,14 +281,14 @@ class FieldDecl(Node):
     name_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class PropDecl(Node):
     name: str
     type: FieldType
     name_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class ActivityDecl(Node):
     name: str
     props: tuple[PropDecl, ...] = ()
@@ -278,7 +296,7 @@ class ActivityDecl(Node):
     name_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class StageDecl(Node):
     name: str
     description: Optional[str] = None
@@ -286,7 +304,7 @@ class StageDecl(Node):
     name_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class EngagementRule(Node):
     name: str
     points: float
@@ -299,14 +317,14 @@ class EngagementRule(Node):
     activity_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class Decay(Node):
     percent: float
     every: Duration
     percent_text: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class FitRule(Node):
     name: str
     points: float
@@ -315,21 +333,21 @@ class FitRule(Node):
     points_text: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class FitGroup(Node):
     name: str
     rules: tuple[FitRule, ...]
     name_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class GradeBand(Node):
     letter: str
     condition: Optional[Expr]  # None for `otherwise`
     name_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class DemoteRule(Node):
     name: str
     source: str
@@ -339,7 +357,7 @@ class DemoteRule(Node):
     target_span: Optional[Span] = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class DisqualifyRule(Node):
     name: str
     condition: Expr
@@ -348,7 +366,7 @@ class DisqualifyRule(Node):
 # ---------------------------------------------------------------- tests
 
 
-@dataclass(frozen=True)
+@frozen
 class TestValue(Node):
     """A literal in a test: kind is "string", "number", "date", "timestamp", "bool" or "word"."""
 
@@ -357,13 +375,13 @@ class TestValue(Node):
     text: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class TestField(Node):
     name: str
     value: TestValue
 
 
-@dataclass(frozen=True)
+@frozen
 class TestActivity(Node):
     activity: str
     props: tuple[TestField, ...] = ()
@@ -372,7 +390,7 @@ class TestActivity(Node):
     at: Optional[TestValue] = None  # a date or timestamp literal
 
 
-@dataclass(frozen=True)
+@frozen
 class Expect(Node):
     """kind: stage, change, grade, engagement, fit, hit, no_hit."""
 
@@ -381,7 +399,7 @@ class Expect(Node):
     op: Optional[str] = None  # for engagement and fit
 
 
-@dataclass(frozen=True)
+@frozen
 class TestBlock(Node):
     __test__ = False  # not a pytest class
 
@@ -397,7 +415,7 @@ class TestBlock(Node):
 # ---------------------------------------------------------------- blocks and the policy
 
 
-@dataclass(frozen=True)
+@frozen
 class Block(Node):
     """A top-level block; kind is its keyword ("fields", "stages", ...)."""
 
@@ -405,7 +423,7 @@ class Block(Node):
     items: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Policy(Node):
     name: str
     version: str

@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from leadpolicy.semantics.runtime import to_micros
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
+from leadpolicy.syntax.nodes import RESERVED_WORDS
 
 GRAMMAR_FILE = "leadpolicy.lark"
 
@@ -635,14 +636,7 @@ def _describe_token(token: Token) -> str:
     return f"`{token}`"
 
 
-# The words of the language (docs/language-reference.md section 2). The grammar's IDENT never matches one of
-# them, so a reserved word where a name could stand is always an error at the word itself.
-RESERVED_WORDS = frozenset(
-    """and or not in when per where within max did no activity at least times starts ends with contains
-    is missing present true false one of text number boolean date decay every otherwise since policy
-    version owner fields activities stages engagement fit grades grade demote disqualify test expect
-    as ago previous stage hit change hour hours day days week weeks""".split()
-)
+
 
 # What a name directly inside `KEYWORD {` declares (for `reserved-name`).
 _DECLARED_IN = {"fields": "field", "activities": "activity", "stages": "stage", "fit": "group", "grades": "grade"}

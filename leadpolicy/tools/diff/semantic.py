@@ -175,12 +175,6 @@ def _cap(rule: n.EngagementRule) -> str:
     return number(rule.max) if rule.points >= 0 else number(-rule.max)
 
 
-def _type_text(t: n.FieldType) -> str:
-    if t.kind == "enum":
-        return "one of (" + ", ".join(m if m.isidentifier() else f'"{m}"' for m in t.members) + ")"
-    return t.kind
-
-
 def _listing(names: Iterable[str]) -> str:
     return ", ".join(names) or "none"
 
@@ -402,7 +396,7 @@ class _Compare:
 
     def fields(self) -> None:
         def sentence(f: n.FieldDecl) -> str:
-            return f"{f.name} ({_type_text(f.type)})" + (f": {f.description}" if f.description else "")
+            return f"{f.name} ({str(f.type)})" + (f": {f.description}" if f.description else "")
 
         self.match("fields", self.old.fields, self.new.fields, lambda f: f.name, sentence, sentence,
                    lambda a, b: _type_parts(a.type, b.type) + _description_part(a.description, b.description),
@@ -410,7 +404,7 @@ class _Compare:
 
     def activities(self) -> None:
         def sentence(a: n.ActivityDecl) -> str:
-            props = ", ".join(f"{p.name} {_type_text(p.type)}" for p in a.props)
+            props = ", ".join(f"{p.name} {str(p.type)}" for p in a.props)
             return a.name + (f" ({props})" if props else "") + (f": {a.description}" if a.description else "")
 
         def parts(a: n.ActivityDecl, b: n.ActivityDecl) -> list[Part]:
@@ -419,13 +413,13 @@ class _Compare:
             new_props = {p.name: p for p in b.props}
             for p in b.props:
                 if p.name not in old_props:
-                    found.append(Part("property added", "", f"{p.name} {_type_text(p.type)}"))
+                    found.append(Part("property added", "", f"{p.name} {str(p.type)}"))
                 else:
                     for part in _type_parts(old_props[p.name].type, p.type):
                         found.append(Part(f"property {p.name} {part.part}", part.old, part.new))
             for p in a.props:
                 if p.name not in new_props:
-                    found.append(Part("property removed", f"{p.name} {_type_text(p.type)}", ""))
+                    found.append(Part("property removed", f"{p.name} {str(p.type)}", ""))
             return found + _description_part(a.description, b.description)
 
         self.match("activities", self.old.activities, self.new.activities, lambda a: a.name, sentence, sentence,
@@ -448,7 +442,7 @@ def _type_parts(a: n.FieldType, b: n.FieldType) -> list[Part]:
         if kept_a != kept_b:
             found.append(Part("value order", _listing(kept_a), _listing(kept_b)))
         return found
-    return [Part("type", _type_text(a), _type_text(b))]
+    return [Part("type", str(a), str(b))]
 
 
 def _description_part(a: Optional[str], b: Optional[str]) -> list[Part]:
