@@ -35,7 +35,7 @@ CATEGORIES: dict[str, frozenset[str]] = {
 
 def keywords() -> frozenset[str]:
     """Every word of the language (`when`, `did`, ...): never a name."""
-    from leadpolicy.syntax.parser import RESERVED_WORDS
+    from leadpolicy.syntax.nodes import RESERVED_WORDS
 
     return RESERVED_WORDS
 

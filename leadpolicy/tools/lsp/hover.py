@@ -139,6 +139,8 @@ def describe(unit: Unit, key: Key) -> Optional[str]:
         parts.append(_declaration_text(unit, shown))
     try:
         about = _about(unit, key, declaration)
+    except ImportError:
+        raise  # leadpolicy itself is broken: no quiet hover without its sentence
     except Exception:  # an unresolved piece of a policy with errors: show what we can
         log.debug("no English for %s", key, exc_info=True)
         about = None
@@ -167,7 +169,7 @@ def _declaration_text(unit: Unit, occurrence: Occurrence) -> str:
 
 
 def _about(unit: Unit, key: Key, declaration: Optional[Occurrence]) -> Optional[str]:
-    from leadpolicy.handoff.document import md_block, type_text
+    from leadpolicy.handoff.document import md_block
     from leadpolicy.handoff.english import English, stage_title
 
     policy = unit.resolved
@@ -177,14 +179,14 @@ def _about(unit: Unit, key: Key, declaration: Optional[Occurrence]) -> Optional[
         return None
     english = English(policy)
     if kind == "field" and isinstance(node, n.FieldDecl):
-        text = f"**Field** `{node.name}`: {type_text(node.type)}."
+        text = f"**Field** `{node.name}`: {node.type}."
         return text + (f" {node.description}" if node.description else "")
     if kind == "activity" and isinstance(node, n.ActivityDecl):
-        props = ", ".join(f"`{p.name}` ({type_text(p.type)})" for p in node.props) or "none"
+        props = ", ".join(f"`{p.name}` ({p.type})" for p in node.props) or "none"
         text = f"**Activity** `{node.name}` — the handoff document calls it “{english.activity_noun(node.name)}”. Properties: {props}."
         return text + (f" {node.description}" if node.description else "")
     if kind == "property" and isinstance(node, n.PropDecl):
-        return f"**Property** `{node.name}` of activity `{key[1]}`: {type_text(node.type)}."
+        return f"**Property** `{node.name}` of activity `{key[1]}`: {node.type}."
     if kind == "member":
         owner = key[1]
         return f"**Member** `{key[2]}` of `{owner}`; members are ordered as declared."
