@@ -59,7 +59,7 @@ def test_keywords_are_the_grammars_words_and_the_checkers() -> None:
     from leadpolicy.syntax.parser import grammar_text
 
     assert keywords() == frozenset(re.findall(r'"([A-Za-z_]+)"', grammar_text()))
-    assert keywords() == RESERVED  # check/base.py keeps its own copy of the list (reported)
+    assert keywords() == RESERVED  # the checker's name for the same list
     assert set().union(*CATEGORIES.values()) == keywords()
     assert sum(len(c) for c in CATEGORIES.values()) == len(keywords()), "a word in two categories"
 

@@ -1,7 +1,8 @@
 """The words of the language and how editors colour them.
 
-The words themselves are the parser's `RESERVED_WORDS` (the one list: the
-lexer turns an identifier spelt like one into its keyword). The language
+The words themselves are `RESERVED_WORDS` of `syntax/nodes.py` (the one list:
+the parser's lexer turns an identifier spelt like one into its keyword, the
+checker refuses them as names). The language
 server's completion, hover and rename, the Pygments lexer and the generated
 VS Code grammar take them from here; `tests/test_lsp_analysis.py` checks the
 list against the grammar's quoted words and the categories against the list.
