@@ -67,14 +67,3 @@ def test_implication_is_sound_on_simple_bounds() -> None:
     a, b, c, d = (s.condition for s in policy.stages[1:])
     assert implies(b, a) and not implies(a, b) and implies(a, c) and implies(c, a)
     assert not implies(d, a) and not implies(a, d)
-
-
-def test_hints_the_parser_can_call() -> None:
-    from leadpolicy.check.hints import misspelt_keyword, signed_cap
-
-    expected = ["`activities`", "`demote`", "`disqualify`", "`engagement`", "`fields`", "`fit`", "`grades`", "`stages`"]
-    assert misspelt_keyword("disqualfy", expected) == "did you mean `disqualify`?"
-    assert misspelt_keyword("stage", expected) == "did you mean `stages`?"
-    assert misspelt_keyword("zzz", expected) is None
-    assert signed_cap("max", "+", "20") == "a cap is a number of points, written without a sign: `max 20`"
-    assert signed_cap("per", "+", "20") is None

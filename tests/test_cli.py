@@ -332,3 +332,40 @@ def test_commands_load_lazily_and_help_lists_every_one() -> None:
     for name, (module, line) in COMMANDS.items():
         importlib.import_module(f"leadpolicy.cli.{module}")
         assert main.commands[name].get_short_help_str(200) == line
+
+def test_eval_with_no_lead_on_a_terminal_says_it_reads_standard_input() -> None:
+    """Issue 9 item 6: `leadpolicy eval POLICY` typed at a terminal used to wait in silence."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "leadpolicy", "eval", ACME], stdin=terminal, stdout=terminal,
+                               stderr=terminal, env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    os.close(terminal)
+    out = b""
+    try:
+        while b"reading the lead from standard input" not in out:
+            ready, _, _ = select.select([controller], [], [], 60)
+            assert ready, f"no prompt on the terminal: {out!r}"
+            out += os.read(controller, 65536)
+        lead = json.dumps(json.load(open(LEAD, encoding="utf-8")))
+        os.write(controller, lead.encode() + b"\n\x04")  # the line, then Ctrl-D: end of input
+        while True:
+            ready, _, _ = select.select([controller], [], [], 60)
+            if not ready:
+                break
+            try:
+                block = os.read(controller, 65536)
+            except OSError:  # the other end closed
+                break
+            if not block:
+                break
+            out += block
+        assert process.wait(timeout=60) == 0, out
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    text = out.decode()
+    assert "(end with Ctrl-D; or name a file: leadpolicy eval POLICY LEAD)" in text
+    assert "lead L-1001" in text and "meets the entry criteria of `sql`" in text  # then the decision, explained

@@ -30,8 +30,15 @@ CATALOG: tuple[Entry, ...] = (
         'syntax-error',
         'error',
         'The text is not a policy: a word, symbol or quote is missing or out of place',
-        'The text is not a policy: a word, symbol or quote is missing or out of place.',
-        'Read the `expected` list: it names what could come at that point.',
+        'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
+        'make are named, with the line as it should read: `==` (write `=`), `&&` and `||` (`and`, `or`), `!` '
+        "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
+        '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, and a '
+        'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block). Such a hint is given '
+        'only when its '
+        'fix gets the parser past that point.',
+        'Make the change the `help:` line shows; otherwise read the `expected` list: it names what could come '
+        'at that point.',
         'syntax-error-char',
     ),
     Entry(
@@ -131,6 +138,16 @@ CATALOG: tuple[Entry, ...] = (
         'An enum member is empty or only spaces (`""`, `"  "`). Lead data is trimmed, and an empty value is missing, so no lead can ever carry it.',
         'Remove the member.',
         'blank-member',
+    ),
+    Entry(
+        'member-spacing',
+        'warning',
+        'An enum member has a tab, two spaces in a row or another unusual space inside (`"Vice  President"`)',
+        'An enum member has a tab, two spaces in a row or another unusual space inside (`"Vice  President"`). '
+        'Lead data is trimmed at the ends only, so a value must match the inside exactly; such spacing is invisible '
+        'in the policy and almost always a slip. One space inside (`"Closed Won"`) is fine and not reported.',
+        'Write the member with single spaces, unless the CRM value really has that spacing.',
+        'member-spacing',
     ),
     Entry(
         'reserved-stage',

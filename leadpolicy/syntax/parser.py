@@ -716,6 +716,11 @@ def _reserved_word_diagnostic(error: UnexpectedToken, path: str) -> Diagnostic:
 
 
 def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    from leadpolicy.syntax.hints import hint_for  # only on the error path
+
+    hint = hint_for(error, text)
+    if hint is not None:
+        return Diagnostic("syntax-error", "error", hint.message, hint.span, hint.help, path)
     if (
         isinstance(error, UnexpectedToken)
         and error.token.type != "$END"

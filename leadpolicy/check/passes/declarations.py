@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from leadpolicy.check.base import (
@@ -13,6 +14,8 @@ from leadpolicy.check.base import (
 )
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
+
+_IRREGULAR_SPACE = re.compile(r"\s{2,}|[^\S ]")  # a run of white space, or any that is not a plain space
 
 
 class DeclarationsPass(State):
@@ -109,6 +112,8 @@ class DeclarationsPass(State):
         for member in t.members:
             if member.strip() != member or not member:
                 self._padded_member(member, t)
+            elif _IRREGULAR_SPACE.search(member):
+                self._member_spacing(member, t)
             if member.lower() in seen:
                 self.error(
                     "duplicate-member",
@@ -117,6 +122,19 @@ class DeclarationsPass(State):
                     "remove the repeated member",
                 )
             seen[member.lower()] = member
+
+    def _member_spacing(self, member: str, t: n.FieldType) -> None:
+        """Inner spaces are fine (`"Closed Won"`), but data is matched with them as written:
+        a tab or two spaces in a row, invisible in the policy, is almost always a slip."""
+        spaced = _IRREGULAR_SPACE.sub(" ", member)
+        fixed = "one of (" + ", ".join(_member_text(spaced if m == member else m) for m in t.members) + ")"
+        what = "a tab" if "\t" in member else "two spaces in a row" if "  " in member else "an unusual space"
+        self.warn(
+            "member-spacing",
+            f'the enum member `"{member}"` has {what} inside, and lead data must match it exactly there',
+            t.span,
+            f"if the CRM value has one space, write: `{fixed}`",
+        )
 
     def _padded_member(self, member: str, t: n.FieldType) -> None:
         """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""

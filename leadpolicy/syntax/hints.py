@@ -1,0 +1,426 @@
+"""Syntax errors that newcomers make, explained with the fix in their own text
+(issue 9 item 12). The parser's bare "unexpected X, expected ..." becomes a
+message that says what is wrong and a `help:` that shows the line rewritten,
+as a compiler's suggestion does.
+
+One small function per mistake; each takes the parse error and the source
+text and returns a `Hint` or None. `hint_for` tries them in order. Every hint
+carries its edit (`Hint.fix`), so a test can apply it and check that the text
+then parses past that point: the fix is a real fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Optional
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from leadpolicy.syntax.diagnostics import Span
+
+__all__ = ["Hint", "hint_for", "block_keywords", "apply_fix", "error_offset"]
+
+MAX_SHOWN = 100  # a rewritten line longer than this is shown as a window around the fix
+
+
+@dataclass(frozen=True)
+class Hint:
+    message: str
+    span: Span
+    help: str
+    fix: tuple[int, int, str]  # replace text[start:end] with this: the edit `help` shows
+
+
+def apply_fix(text: str, fix: tuple[int, int, str]) -> str:
+    start, end, replacement = fix
+    return text[:start] + replacement + text[end:]
+
+
+# ---------------------------------------------------------------- what the grammar says
+
+
+@lru_cache(maxsize=1)
+def block_keywords() -> tuple[str, ...]:
+    """The words that open a block (`fields`, ..., `test`), read from the grammar's `block` rule."""
+    from leadpolicy.syntax.parser import lark_parser
+
+    parser = lark_parser()
+    kinds = {r.expansion[0].name for r in parser.rules if r.origin.name == "block"}
+    words = []
+    for rule in parser.rules:
+        if rule.origin.name in kinds and rule.expansion and rule.expansion[0].is_term:
+            word = _spelling(rule.expansion[0].name)
+            if word and word not in words:
+                words.append(word)
+    return tuple(words)
+
+
+def _spelling(terminal: str) -> Optional[str]:
+    """How a keyword terminal is written (`DISQUALIFY` -> `disqualify`), or None for a pattern."""
+    from leadpolicy.syntax.parser import lark_parser
+
+    try:
+        pattern = lark_parser().get_terminal(terminal).pattern
+    except KeyError:
+        return None
+    return pattern.value if pattern.type == "str" else None
+
+
+# ---------------------------------------------------------------- showing the fix
+
+
+def _line_bounds(text: str, offset: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return start, len(text) if end < 0 else end
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    line, column = _position(text, start)
+    end_line, end_column = _position(text, end)
+    return Span(line, column, end_line, end_column, start, end)
+
+
+def rewritten_line(text: str, fix: tuple[int, int, str]) -> str:
+    """The line holding the fix, with the fix made, as the user would retype it."""
+    start, end, replacement = fix
+    line_start, line_end = _line_bounds(text, start)
+    line_end = max(line_end, _line_bounds(text, end)[1])
+    before, after = text[line_start:start], text[end:line_end]
+    line = (before + replacement + after).strip()
+    if len(line) <= MAX_SHOWN:
+        return line
+    # A long line: a window of whole words around the fix.
+    before, after = before.lstrip(), after.rstrip()
+    if len(before) > MAX_SHOWN // 2:
+        cut = before.find(" ", len(before) - MAX_SHOWN // 2)
+        before = "... " + before[cut + 1:] if cut >= 0 else before
+    if len(after) > MAX_SHOWN // 2:
+        cut = after.rfind(" ", 0, MAX_SHOWN // 2)
+        after = after[:cut] + " ..." if cut > 0 else after
+    return before + replacement + after
+
+
+def _hint(text: str, message: str, span: Span, advice: str, fix: tuple[int, int, str]) -> Hint:
+    joint = " " if advice.endswith("?") else ": "
+    return Hint(message, span, f"{advice}{joint}`{rewritten_line(text, fix)}`", fix)
+
+
+def _spaced(text: str, start: int, end: int, word: str) -> str:
+    """`word` to put in place of text[start:end], with a space on each side where none is."""
+    left = "" if start == 0 or text[start - 1].isspace() or text[start - 1] == "(" else " "
+    right = "" if end >= len(text) or text[end].isspace() or text[end] == ")" else " "
+    return left + word + right
+
+
+# ---------------------------------------------------------------- the parser's state
+
+
+def _where(token: Token) -> tuple[int, int]:
+    """A token's start and end offsets (Lark types them as optional; the lexer always sets them)."""
+    return int(token.start_pos or 0), int(token.end_pos or 0)
+
+
+def _character(error: UnexpectedInput) -> Optional[int]:
+    """The offset of the character the lexer could not read, or None for a token error."""
+    return int(error.pos_in_stream or 0) if isinstance(error, UnexpectedCharacters) else None
+
+
+def _stack(error: UnexpectedInput) -> list[Any]:
+    state = getattr(getattr(error, "interactive_parser", None), "parser_state", None)
+    return list(getattr(state, "value_stack", None) or [])
+
+
+def _accepts(error: UnexpectedInput, terminal: str) -> bool:
+    """Whether the parser could have taken `terminal` where the error is (`and` where `&&` stands)."""
+    if isinstance(error, UnexpectedToken):
+        return terminal in (error.expected or ())
+    parser = getattr(error, "interactive_parser", None)
+    return parser is not None and terminal in parser.accepts()
+
+
+def _previous_token(error: UnexpectedInput) -> Optional[Token]:
+    stack = _stack(error)
+    return stack[-1] if stack and isinstance(stack[-1], Token) else None
+
+
+# ---------------------------------------------------------------- one function per mistake
+
+
+def double_equals(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`fit == 40` -> `fit = 40`."""
+    if not isinstance(error, UnexpectedToken) or error.token != "=":
+        return None
+    previous = _previous_token(error)
+    (start, middle), (second, end) = _where(previous) if previous is not None else (0, -1), _where(error.token)
+    if previous is None or previous != "=" or middle != second:
+        return None
+    return _hint(text, "`==` is written `=` in a policy", _span(text, start, end), "compare with one `=`",
+                 (middle, end, ""))
+
+
+_SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
+
+
+def symbol_for_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`a && b` -> `a and b`, `a || b` -> `a or b`."""
+    start = _character(error)
+    if start is None:
+        return None
+    symbol = text[start:start + 2] if text[start:start + 2] in _SYMBOL_WORDS else text[start:start + 1]
+    word = _SYMBOL_WORDS.get(symbol)
+    if word is None or not _accepts(error, word.upper()):
+        return None
+    end = start + len(symbol)
+    return _hint(text, f"`{symbol}` is written `{word}` in a policy", _span(text, start, end), f"write `{word}`",
+                 (start, end, _spaced(text, start, end, word)))
+
+
+def bang_for_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`when !is_customer` -> `when not is_customer` (`!=` stays a comparison)."""
+    start = _character(error)
+    if start is None:
+        return None
+    if text[start:start + 1] != "!" or text[start + 1:start + 2] == "=" or not _accepts(error, "NOT"):
+        return None
+    return _hint(text, "`!` is written `not` in a policy", _span(text, start, start + 1), "write `not`",
+                 (start, start + 1, _spaced(text, start, start + 1, "not")))
+
+
+def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`starts with '/blog'` -> `starts with "/blog"`."""
+    start = _character(error)
+    if start is None or text[start:start + 1] != "'" or not _accepts(error, "STRING"):
+        return None
+    end = text.find("'", start + 1, _line_bounds(text, start)[1])
+    if end < 0:
+        return None
+    inner = text[start + 1:end]
+    literal = '"' + inner.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _hint(text, f"strings take double quotes, not `{text[start:end + 1]}`", _span(text, start, end + 1),
+                 f"write `{literal}`",
+                 (start, end + 1, literal))
+
+
+def unknown_escape(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"@rival\\n.example"`: the string is closed, but `\\n` is no escape of the language."""
+    quote = _character(error)
+    if quote is None or text[quote:quote + 1] != '"' or not _accepts(error, "STRING"):
+        return None
+    line_end = _line_bounds(text, quote)[1]
+    at = quote + 1
+    while at < line_end and text[at] != '"':
+        if text[at] == "\\":
+            after = text[at + 1:at + 2]
+            if after and after in '"\\':
+                at += 2
+                continue
+            if not after or at + 1 >= line_end or text.find('"', at + 1, line_end) < 0:
+                return None  # a backslash at the end of an unclosed string: "not closed" says it
+            return _hint(text, 'strings take only `\\"` and `\\\\` as escapes', _span(text, at, at + 2),
+                         f"`\\{after}` is no escape; write a backslash as `\\\\`", (at, at + 1, "\\\\"))
+        at += 1
+    return None
+
+
+def trailing_comma(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`in (director, vp, cxo,)` -> `in (director, vp, cxo)`."""
+    if not isinstance(error, UnexpectedToken) or error.token != ")":
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous != ",":
+        return None
+    start, end = _where(previous)
+    return _hint(text, "a list in `( )` takes no comma after its last item", _span(text, start, end),
+                 "remove the last comma", (start, end, ""))
+
+
+def signed_cap(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`max -50` -> `max 50`: a cap is a number of points."""
+    if not isinstance(error, UnexpectedToken) or error.token.type not in ("MINUS", "PLUS"):
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous != "max":
+        return None
+    start, sign_end = _where(error.token)
+    end = sign_end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    written = f"max {text[start:end]}{_number_after(text, end)}"
+    return _hint(text, f"caps are written without a sign, not `{written}`", _span(text, start, sign_end),
+                 "a cap is a number of points", (start, end, ""))
+
+
+def _number_after(text: str, at: int) -> str:
+    end = at
+    while end < len(text) and (text[end].isalnum() or text[end] in "._"):
+        end += 1
+    return text[at:end]
+
+
+def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`disqualfy {` -> `disqualify {`: a word where only keywords may stand, close to one of them."""
+    if not isinstance(error, UnexpectedToken) or "IDENT" in (error.expected or ()):
+        return None
+    token = error.token
+    word = str(token)
+    if token.type == "$END" or not word.isidentifier():
+        return None
+    keywords = [w for w in (_spelling(t) for t in sorted(error.expected or ())) if w and w.isidentifier()]
+    close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.6)
+    if not close or close[0] == word:
+        return None
+    blocks = set(block_keywords())
+    message = f"`{word}` is not a kind of block" if set(keywords) <= blocks else f"`{word}` is not a word of the language"
+    return _hint(text, message, Span.from_token(token), f"did you mean `{close[0]}`?",
+                 (*_where(token), close[0]))
+
+
+def unclosed_block(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """A missing `}`: reported at the `{` it leaves open, naming the block, not at the next block's keyword."""
+    if not isinstance(error, UnexpectedToken):
+        return None
+    token = error.token
+    if "RBRACE" not in (error.expected or ()) or (token.type != "$END" and not _starts_a_block(token, text)):
+        return None
+    stack = _stack(error)
+    index = _innermost_open(stack)
+    if index < 0 or stack[index] != "{":
+        return None
+    opened = stack[index]
+    before = str(stack[index - 1]) if index and isinstance(stack[index - 1], Token) else None
+    if before in block_keywords():
+        what = f"the `{before}` block"
+    elif before is not None and before.startswith('"'):
+        what = f"the test {before}"
+    else:
+        what = f"the group `{before}`" if before else "the block"
+    message = f"{what} opened here is not closed"
+    if token.type == "$END":
+        newline = "" if text.endswith("\n") else "\n"
+        fix = (len(text), len(text), newline + "}\n")
+        help_ = "close it with `}` at the end of the file"
+    else:
+        fix = (_where(token)[0], _where(token)[0], "}\n")
+        help_ = f"close it with `}}` before `{token}` on line {token.line}"
+    return Hint(message, Span.from_token(opened), help_, fix)
+
+
+def unclosed_parenthesis(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`when (x > 1 }`: reported at the `(` left open, with `)` put where the parser wanted it."""
+    if not isinstance(error, UnexpectedToken) or "RPAR" not in (error.expected or ()):
+        return None
+    token = error.token
+    if token.type != "RBRACE" and not _starts_a_block(token, text):
+        return None
+    stack = _stack(error)
+    index = _innermost_open(stack)
+    if index < 0 or stack[index] != "(":
+        return None
+    at = _end_of_code_before(text, _where(token)[0])  # right after what the parenthesis holds
+    fix = (at, at, ")")
+    help_ = f"close it with `)`: `{rewritten_line(text, fix)}`"
+    return Hint("the `(` opened here is not closed", Span.from_token(stack[index]), help_, fix)
+
+
+def _end_of_code_before(text: str, offset: int) -> int:
+    """The end of the last code before `offset`: past white space and comments."""
+    from leadpolicy.syntax.parser import comments
+
+    spans = [(start, start + len(comment)) for start, comment in comments(text[:offset])]
+    at = len(text[:offset].rstrip())
+    while spans and spans[-1][0] < at <= spans[-1][1]:
+        at = len(text[:spans.pop()[0]].rstrip())
+    return at
+
+
+def _innermost_open(stack: list[Any]) -> int:
+    """The index of the innermost `{` or `(` left open on the parser's stack, or -1. A bracket
+    closed by the token just read is still there, with its closer, until the next reduction."""
+    closers = 0
+    for index in range(len(stack) - 1, -1, -1):
+        item = stack[index]
+        if isinstance(item, Token) and item in ("}", ")"):
+            closers += 1
+        elif isinstance(item, Token) and item in ("{", "("):
+            if not closers:
+                return index
+            closers -= 1
+    return -1
+
+
+def _starts_a_block(token: Token, text: str) -> bool:
+    """A block keyword first on its line and followed by `{` (or, for `test`, by a name and `{`)."""
+    if str(token) not in block_keywords():
+        return False
+    start, end = _where(token)
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return False
+    rest = text[end:].lstrip()
+    name = _STRING.match(rest) if str(token) == "test" else None
+    if name is not None:
+        rest = rest[name.end():].lstrip()
+    return rest.startswith("{")
+
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
+    unclosed_block,
+    unclosed_parenthesis,
+    double_equals,
+    symbol_for_word,
+    bang_for_not,
+    single_quotes,
+    unknown_escape,
+    trailing_comma,
+    signed_cap,
+    misspelt_keyword,
+)
+
+
+def hint_for(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """The first hint that knows this mistake and whose fix gets the parser past it, or None
+    (the parser's own message then). A hint whose edit would not help is never shown."""
+    for hint in HINTS:
+        found = hint(error, text)
+        if found is not None and _gets_past(error, text, found.fix):
+            return found
+    return None
+
+
+def error_offset(error: UnexpectedInput, text: str) -> int:
+    """Where in `text` the parser stopped."""
+    character = _character(error)
+    if character is not None:
+        return character
+    token = error.token if isinstance(error, UnexpectedToken) else None
+    return len(text) if token is None or token.type == "$END" else _where(token)[0]
+
+
+def _gets_past(error: UnexpectedInput, text: str, fix: tuple[int, int, str]) -> bool:
+    """Whether, with the edit made, the text parses or first fails beyond the edit and the old error."""
+    from leadpolicy.syntax.parser import lark_parser
+
+    state = getattr(getattr(error, "interactive_parser", None), "parser_state", None)
+    start_symbol = getattr(getattr(state, "parse_conf", None), "start", "start")
+    start, end, replacement = fix
+    fixed = apply_fix(text, fix)
+    try:
+        lark_parser().parse(fixed, start=start_symbol)
+    except UnexpectedInput as after:
+        old = error_offset(error, text)
+        shifted = old + len(replacement) - (end - start) if old >= end else start
+        return error_offset(after, fixed) > max(shifted, start + len(replacement))
+    return True
