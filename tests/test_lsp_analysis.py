@@ -570,7 +570,12 @@ def test_a_syntax_error_in_a_big_policy_is_found_without_parsing_it_whole(monkey
     assert lengths and max(lengths) < len(broken) * 0.75, lengths  # pieces, then the rest of the file from the broken rule
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_a_hint_quotes_the_line_as_written_when_a_rule_shares_it_with_its_block() -> None:
+    text = ACME.read_text(encoding="utf-8").replace('engagement {\n  "Read a blog post"', 'engagement { "Read a blog post"')
+    _same_parse(text.replace('"/blog"  within 90', '"/blog"  withn 90'))  # the hint shows the whole line
+
+
+@pytest.mark.parametrize("path", POLICIES + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_incremental_parse_equals_the_full_parse_after_edits_of_the_examples(path: Path) -> None:
     """Errors included: where a piece does not parse, the full parse gives the diagnostics."""
     text = path.read_text(encoding="utf-8")

@@ -74,6 +74,9 @@ def _parse_from(text: str, path: str, failed: "PieceFailed") -> n.Policy:
     from leadpolicy.syntax.diagnostics import PolicyError
     from leadpolicy.syntax.parser import parse as full_parse
 
+    line_start = text.rfind("\n", 0, failed.start) + 1
+    if text[line_start : failed.start] != " " * (failed.column - 1):
+        return full_parse(text, path)  # hints quote the error's line: it must read as in the file
     pad = HEAD + failed.opener + "\n" * (failed.line - 1) + " " * (failed.column - 1)
     try:
         full_parse(pad + text[failed.start :], path)
