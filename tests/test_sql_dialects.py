@@ -37,7 +37,16 @@ pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
 
 ROOT = Path(__file__).resolve().parents[1]
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
-PG_BIN = Path(os.environ.get("LEADPOLICY_PG_BIN", "/usr/local/bin"))
+def _pg_bin() -> Path:
+    """Where initdb and pg_ctl are: LEADPOLICY_PG_BIN, else /usr/local/bin, else Debian's
+    /usr/lib/postgresql/N/bin (the newest N)."""
+    if os.environ.get("LEADPOLICY_PG_BIN"):
+        return Path(os.environ["LEADPOLICY_PG_BIN"])
+    candidates = [Path("/usr/local/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+    return next((c for c in candidates if (c / "initdb").exists()), candidates[0])
+
+
+PG_BIN = _pg_bin()
 AS_OF = "2026-11-22T00:00:00Z"
 
 HOSTILE = r'''policy "x'; DROP TABLE leads; -- */ \\ \"q\"" version "1 */ --"

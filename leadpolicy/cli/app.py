@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "docs": ("docs_cmd", "Write the handoff document (Markdown or self-contained HTML)."),
     "eval": ("eval_cmd", "Decide one lead and explain the decision."),
     "fmt": ("fmt_cmd", "Rewrite policies and .tests files in the canonical layout."),
+    "lsp": ("lsp_cmd", "Run the language server editors talk to (stdio)."),
     "report": ("report_cmd", "Replay leads under a policy: funnel, velocity, outcomes."),
     "score": ("score_cmd", "Score many leads: a decision or an error row per lead."),
     "test": ("test_cmd", "Run the `test` blocks of policies and their .tests files."),

@@ -1,0 +1,133 @@
+"""Quick fixes for the diagnostics that carry a suggestion, and formatting.
+
+- "did you mean `X`?" (and "write it as declared: `X`"): replace the
+  misspelt name inside the diagnostic's range with X (quoted where the
+  original was, or where X is not a bare name);
+- an `unknown-property` that names a field inside a `did X where ...`:
+  parenthesise the `did` so the `where` ends before that condition
+  (docs/language-reference.md section 13.10: a `where` extends as far as it can).
+
+Fixes are computed with the diagnostics and travel in their `data`, so a
+code-action request needs no second analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
+from leadpolicy.tools.lsp.documents import Unit
+from leadpolicy.tools.lsp.positions import LineIndex, span_contains, span_of
+
+_SUGGESTION = re.compile(r'did you mean `([^`]+)`\?|did you mean "((?:[^"\\]|\\.)*)"\?|write it as declared: `([^`]+)`')
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    path: str
+    edits: tuple[tuple[Span, str], ...]
+
+    def to_data(self) -> dict:
+        return {
+            "title": self.title,
+            "edits": [[s.line, s.column, s.end_line, s.end_column, text] for s, text in self.edits],
+        }
+
+
+def fixes(unit: Unit, diagnostic: Diagnostic) -> list[Fix]:
+    source = unit.source(diagnostic.path)
+    if source is None or diagnostic.span is None:
+        return []
+    found: list[Fix] = []
+    replacement = _replacement(source.index, diagnostic)
+    if replacement is not None:
+        found.append(replacement)
+    if diagnostic.code == "unknown-property" and diagnostic.help and "end the `where` first" in diagnostic.help:
+        paren = _parenthesise(unit, source.index, diagnostic)
+        if paren is not None:
+            found.append(paren)
+    return found
+
+
+def _replacement(lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
+    from leadpolicy.syntax.parser import quote, unquote
+
+    m = _SUGGESTION.search(d.help or "")
+    if m is None:
+        return None
+    if m.group(2) is not None:
+        suggestion = unquote('"' + m.group(2) + '"')
+    else:
+        suggestion = m.group(1) or m.group(3)
+        if suggestion.startswith('"') and suggestion.endswith('"') and len(suggestion) >= 2:
+            suggestion = unquote(suggestion)
+    start = lines.offset(d.span.line, d.span.column)
+    end = lines.offset(d.span.end_line, d.span.end_column)
+    text = lines.text[start:end]
+    for wrong in _BACKTICKED.findall(d.message):
+        quoted = quote(wrong)
+        at = text.rfind(quoted)
+        if at >= 0:
+            width, new = len(quoted), quote(suggestion)
+        else:
+            at = _last_word(text, wrong)
+            if at < 0:
+                continue
+            width = len(wrong)
+            new = suggestion if suggestion.isidentifier() else quote(suggestion)
+        span = span_of(lines, start + at, start + at + width)
+        return Fix(f"Change to {new}", d.path, ((span, new),))
+    return None
+
+
+def _last_word(text: str, word: str) -> int:
+    found = -1
+    for m in re.finditer(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])", text):
+        found = m.start()
+    return found
+
+
+def _parenthesise(unit: Unit, lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
+    """`did X where a = 1 and budget > 5` -> `(did X where a = 1) and budget > 5`."""
+    if unit.tree is None or unit.policy is None or d.path != unit.policy.path:
+        return None
+    at = (d.span.line, d.span.column)
+    for node in unit.tree.walk():
+        if not (isinstance(node, n.Did) and node.where is not None and span_contains(node.where.span, *at)):
+            continue
+        before = _operand_before(node.where, at)
+        if before is None or before.span is None or node.span is None:
+            return None
+        open_at = Span(node.span.line, node.span.column, node.span.line, node.span.column)
+        close_at = Span(before.span.end_line, before.span.end_column, before.span.end_line, before.span.end_column)
+        word = "no" if node.negated else "did"
+        return Fix(f"End the `where` before this condition: ({word} ... )", d.path, ((open_at, "("), (close_at, ")")))
+    return None
+
+
+def _operand_before(expr: n.Expr, at: tuple[int, int]) -> Optional[n.Expr]:
+    """In the and/or chain of a `where`, the operand just before the one holding `at` (deepest first)."""
+    if not isinstance(expr, (n.And, n.Or)):
+        return None
+    for i, operand in enumerate(expr.operands):
+        if span_contains(operand.span, *at):
+            inner = _operand_before(operand, at)
+            if inner is not None:
+                return inner
+            return expr.operands[i - 1] if i > 0 else None
+    return None
+
+
+def format_document(text: str, path: str) -> Optional[str]:
+    """The text in the `leadpolicy fmt` layout; None when it does not parse (nothing to do)."""
+    from leadpolicy.tools.fmt import format_text
+
+    try:
+        return format_text(text, path)
+    except PolicyError:
+        return None

@@ -1,0 +1,315 @@
+"""Completion: the words that may come next, and the names that make sense there.
+
+Two sources, so half-written text still gets help:
+
+- the parser: the text before the cursor is fed to Lark's interactive LALR
+  parser, and the terminals it would accept next give the keywords (and say
+  whether a name, a unit or a string may come);
+- the tokens around the cursor (`positions.scan`): after `did`, `no` or
+  `per` the activity types; inside a `where` that activity's properties;
+  after `=`, `!=`, `in (` on a `one of` field its members; after `->`,
+  `previous stage`, `expect stage` the stages; after `days since` the date
+  fields; in a test's `fields { }` the fields, in `activity X (...)` X's
+  properties; after `expect hit "` the rule names.
+
+The declared names come from the last version of the policy that parsed,
+so completion keeps working while the text around the cursor is broken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from leadpolicy.syntax import nodes as n
+from leadpolicy.tools.lsp.context import cursor
+from leadpolicy.tools.lsp.positions import Tok, scan, token_at
+
+CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
+UNITS = ("days", "weeks", "hours", "day", "week", "hour")
+# After these a condition wants an operand: a field, a stage, a score, `did` ...
+OPERAND_BEFORE = {"when", "and", "or", "not", "where", "(", ",", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*"}
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    kind: str  # keyword, field, activity, property, stage, member, grade, rule, unit, change
+    detail: str = ""
+    insert_text: Optional[str] = None
+    replace: Optional[tuple[int, int]] = None  # character offsets the insert replaces
+
+
+class Names:
+    """What a policy declares, for completion."""
+
+    def __init__(self, policy: Optional[n.Policy]):
+        self.fields = {f.name: f for f in policy.fields} if policy else {}
+        self.activities = {a.name: a for a in policy.activities} if policy else {}
+        self.stages = [s.name for s in policy.stages] if policy else []
+        self.letters = [g.letter for g in policy.grades] if policy else []
+        rules: list[str] = []
+        if policy is not None:
+            for group in (policy.engagement_rules, policy.fit_rules, policy.demotions, policy.disqualifications):
+                rules.extend(r.name for r in group)
+        self.rules = rules
+
+
+def expected_terminals(prefix: str, start: str) -> Optional[set[str]]:
+    """The terminals the grammar accepts after `prefix`; None when the prefix has an error."""
+    from lark.exceptions import LarkError
+
+    from leadpolicy.syntax.parser import lark_parser
+
+    try:
+        parser = lark_parser().parse_interactive(prefix, start=start)
+        for _ in parser.iter_parse():
+            pass
+        return set(parser.accepts())
+    except (LarkError, RecursionError):
+        return None
+
+
+def _terminal_word(name: str) -> Optional[str]:
+    from leadpolicy.syntax.parser import lark_parser
+
+    try:
+        pattern = lark_parser().get_terminal(name).pattern
+    except KeyError:
+        return None
+    if pattern.type == "str" and pattern.value.isidentifier():
+        return pattern.value
+    return None
+
+
+def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> list[Item]:
+    token = token_at(text, offset)
+    if token is not None and token.start < offset:
+        if token.kind == "comment":
+            return []
+        if token.kind in ("string", "open_string") and not (token.kind == "string" and token.end == offset):
+            return _in_string(text, token, offset, names)
+    begin = token.start if token is not None and token.kind == "word" and token.end >= offset and token.start < offset else offset
+    at = cursor(text, begin, tests_file)  # only the block and rule around the cursor
+    tokens = at.tokens(text)
+    accepted = expected_terminals(at.parse_text, "tests_file" if tests_file else "start")
+    items: list[Item] = []
+    if accepted is None or "IDENT" in accepted:
+        items.extend(_names(tokens, names, tests_file))
+    if accepted is None:
+        from leadpolicy.syntax.keywords import keywords
+
+        words = sorted(keywords())
+    else:
+        words = sorted({w for w in map(_terminal_word, accepted) if w})
+        if "UNIT" in accepted:
+            items.extend(Item(u, "unit", "duration unit") for u in UNITS)
+    seen = {i.label for i in items} | _not_allowed(tokens)
+    items.extend(Item(w, "keyword") for w in words if w not in seen)
+    return items
+
+
+def _not_allowed(tokens: list[Tok]) -> set[str]:
+    """Words the grammar accepts but the checker refuses here (docs/language-reference.md section 13.13's table)."""
+    if _where_activity(tokens) is not None:
+        return {"engagement", "fit", "grade", "days", "did", "no"}
+    block = (_blocks(tokens) or [""])[0]
+    if block == "fit":
+        return {"engagement", "fit", "grade", "did", "no"}
+    if block == "grades":
+        return {"grade"}
+    return set()
+
+
+def _in_string(text: str, token: Tok, offset: int, names: Names) -> list[Item]:
+    """Inside a string: after `expect hit` or `expect no hit`, the rule names."""
+    before = list(scan(text, max(0, token.start - 40), token.start))
+    words = [t.text for t in before if t.kind == "word"]
+    if not words or words[-1] != "hit":
+        return []
+    end = token.end
+    if token.kind == "open_string" and text[offset : offset + 1] == '"':
+        end = offset + 1  # the quote the editor closed for us
+    from leadpolicy.syntax.parser import quote
+
+    return [Item(rule, "rule", "rule", quote(rule), (token.start, end)) for rule in names.rules]
+
+
+def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
+    """The declared names that fit after these tokens."""
+    stack = _blocks(tokens)
+    block = stack[0] if stack else ""
+    inner = stack[-1] if stack else ""
+    prev = tokens[-1].text if tokens else ""
+    prev2 = tokens[-2].text if len(tokens) > 1 else ""
+
+    def fields(only: Optional[str] = None) -> list[Item]:
+        return [
+            Item(f.name, "field", str(f.type) + (f" — {f.description}" if f.description else ""))
+            for f in names.fields.values()
+            if only is None or f.type.kind == only
+        ]
+
+    def stages(upto: Optional[int] = None) -> list[Item]:
+        return [Item(s, "stage", f"stage {i + 1}") for i, s in enumerate(names.stages) if upto is None or i < upto]
+
+    activities = [
+        Item(a.name, "activity", "(" + ", ".join(f"{p.name} {p.type}" for p in a.props) + ")" if a.props else "activity")
+        for a in names.activities.values()
+    ]
+    if prev in ("did", "no", "per") or (prev == "activity" and block == "test"):
+        return activities
+    if prev == "since":
+        return fields("date")
+    if prev == "->" or (prev == ":" and block == "demote"):
+        return stages()
+    if prev == "stage" and prev2 in ("previous", "expect"):
+        return stages() + [Item("disqualified", "stage", "the disqualified state")]
+    if prev2 == "expect" and prev == "grade":
+        return [Item(letter, "grade", "grade") for letter in names.letters]
+    if prev2 == "expect" and prev == "change":
+        return [Item(c, "change", "change") for c in CHANGES]
+    where = _where_activity(tokens)
+    decl_type = _compared_type(tokens, names, where)
+    if decl_type == "grade":
+        return [Item(letter, "grade", "grade") for letter in names.letters]
+    if isinstance(decl_type, n.FieldType) and decl_type.kind == "enum":
+        return [Item(m if m.isidentifier() else f'"{m}"', "member", str(decl_type)) for m in decl_type.members]
+    if block == "test":
+        return _test_names(tokens, names, inner, prev, prev2, fields)
+    if prev not in OPERAND_BEFORE and prev not in ("in",):
+        return []  # a new declaration's name, or after a complete value
+    if where is not None:
+        activity = names.activities.get(where)
+        return [Item(p.name, "property", str(p.type)) for p in activity.props] if activity else []
+    if block in ("stages",):
+        return fields() + stages(_current_stage_index(tokens, names))
+    if block in ("demote", "disqualify"):
+        return fields() + stages()
+    if block in ("fit", "grades"):
+        return fields()
+    return fields()
+
+
+def _test_names(tokens, names: Names, inner: str, prev: str, prev2: str, fields) -> list[Item]:
+    if inner == "fields":
+        if prev in ("{", ","):
+            return fields()
+        if prev == ":" and prev2 in names.fields:
+            t = names.fields[prev2].type
+            if t.kind == "enum":
+                return [Item(m if m.isidentifier() else f'"{m}"', "member", str(t)) for m in t.members]
+        return []
+    props = _test_activity_props(tokens)
+    if props is not None:
+        activity_name, prop = props
+        activity = names.activities.get(activity_name)
+        if activity is None:
+            return []
+        if prop is None:
+            return [Item(p.name, "property", str(p.type)) for p in activity.props]
+        decl = next((p for p in activity.props if p.name == prop), None)
+        if decl is not None and decl.type.kind == "enum":
+            return [Item(m if m.isidentifier() else f'"{m}"', "member", str(decl.type)) for m in decl.type.members]
+    return []
+
+
+def _blocks(tokens: list[Tok]) -> list[str]:
+    """The blocks around the end of the tokens, outermost first: ["fit", "budget"], ["test", "fields"]."""
+    stack: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.text == "{":
+            before = tokens[i - 1] if i > 0 else None
+            if before is not None and before.kind == "string" and i > 1 and tokens[i - 2].text == "test":
+                stack.append("test")
+            else:
+                stack.append(before.text if before is not None else "")
+        elif tok.text == "}" and stack:
+            stack.pop()
+    return stack
+
+
+def _where_activity(tokens: list[Tok]) -> Optional[str]:
+    """The activity whose `where` the end of the tokens is in, if any."""
+    depth = 0
+    for i in range(len(tokens) - 1, -1, -1):
+        tok = tokens[i]
+        if tok.text == ")":
+            depth += 1
+        elif tok.text == "(":
+            if depth == 0:
+                if i > 0 and tokens[i - 1].text in ("of", "in"):
+                    return None  # `at least N of (`, `in (`: a new condition or a list
+                continue  # a parenthesis inside the filter
+            depth -= 1
+        elif depth == 0:
+            if tok.text in ("within", "max", "times", "when", "{", "}", ":", ","):
+                return None
+            if tok.text == "where" and i >= 2 and tokens[i - 2].text in ("did", "no", "per"):
+                return tokens[i - 1].text
+    return None
+
+
+def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]):
+    """The type of what the next value is compared with (`seniority = |`, `grade in (A, |`)."""
+    if not tokens:
+        return None
+    i = len(tokens) - 1
+    if tokens[i].text in ("=", "!=", "<", "<=", ">", ">="):
+        operand = tokens[i - 1] if i > 0 else None
+    else:
+        # inside `x in (a, b, |`: back over the items to `(`, then `in`, maybe `not`
+        while i >= 0 and tokens[i].text not in ("(", ")") and tokens[i].text not in OPERAND_BEFORE - {","}:
+            i -= 1
+        if i < 1 or tokens[i].text != "(" or tokens[i - 1].text != "in":
+            return None
+        j = i - 2
+        if j >= 0 and tokens[j].text == "not":
+            j -= 1
+        operand = tokens[j] if j >= 0 else None
+    if operand is None or operand.kind != "word":
+        return None
+    if operand.text == "grade":
+        return "grade"
+    if where is not None:
+        activity = names.activities.get(where)
+        prop = next((p for p in activity.props if p.name == operand.text), None) if activity else None
+        return prop.type if prop else None
+    field = names.fields.get(operand.text)
+    return field.type if field else None
+
+
+def _current_stage_index(tokens: list[Tok], names: Names) -> Optional[int]:
+    """In the stages block, the index of the stage whose condition is being written."""
+    depth = 0
+    for i in range(len(tokens) - 1, -1, -1):
+        text = tokens[i].text
+        if text == ")":
+            depth += 1
+        elif text == "(":
+            depth -= 1
+        elif text == "{":
+            return None
+        elif text == "when" and depth == 0:
+            j = i - 1
+            if j >= 0 and tokens[j].kind == "string":
+                j -= 1
+            if j >= 0 and tokens[j].text in names.stages:
+                return names.stages.index(tokens[j].text)
+            return None
+    return None
+
+
+def _test_activity_props(tokens: list[Tok]) -> Optional[tuple[str, Optional[str]]]:
+    """Inside `activity X (p: v, |`: (X, None) for a property name, (X, p) for p's value."""
+    i = len(tokens) - 1
+    prop = None
+    if i >= 1 and tokens[i].text == ":":
+        prop = tokens[i - 1].text
+    while i >= 0 and tokens[i].text not in ("(", ")", "{", "}"):
+        i -= 1
+    if i >= 2 and tokens[i].text == "(" and tokens[i - 2].text == "activity":
+        if prop is None and tokens[-1].text not in ("(", ","):
+            return None
+        return tokens[i - 1].text, prop
+    return None

@@ -1,0 +1,110 @@
+"""Go to definition, find references, rename: across a policy and its `.tests` file.
+
+All three start from the name under the cursor (`SymbolIndex.at`) and work
+on its `Key`, so `mql` the stage and a field called `mql_score` never mix,
+nor do two activities' properties of the same name.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.nodes import IDENTIFIER
+from leadpolicy.tools.lsp.documents import Unit
+from leadpolicy.tools.lsp.symbols import Occurrence
+
+Location = tuple[str, Span]  # (path, span)
+
+RENAMABLE = {"field", "activity", "property", "stage", "group", "rule", "grade", "member"}
+
+
+class RenameError(Exception):
+    """A rename that cannot be done; the message says why (shown by the editor)."""
+
+
+def occurrence_at(unit: Unit, path: str, offset: int) -> Optional[Occurrence]:
+    source = unit.source(path)
+    if source is None or (unit.tree is None and not unit.test_blocks):
+        return None
+    line1, column1 = source.index.line_column(offset)
+    return unit.index.at(path, line1, column1)
+
+
+def definition(unit: Unit, path: str, offset: int) -> list[Location]:
+    occurrence = occurrence_at(unit, path, offset)
+    if occurrence is None:
+        return []
+    declaration = unit.index.declarations.get(occurrence.key)
+    return [(declaration.path, declaration.span)] if declaration is not None else []
+
+
+def references(unit: Unit, path: str, offset: int, include_declaration: bool = True) -> list[Location]:
+    occurrence = occurrence_at(unit, path, offset)
+    if occurrence is None:
+        return []
+    return [(o.path, o.span) for o in unit.index.of(occurrence.key) if include_declaration or not o.declaration]
+
+
+def highlights(unit: Unit, path: str, offset: int) -> list[tuple[Span, bool]]:
+    """Every place of this file that names what the cursor names, and whether it is the declaration."""
+    occurrence = occurrence_at(unit, path, offset)
+    if occurrence is None:
+        return []
+    return [(o.span, o.declaration) for o in unit.index.of(occurrence.key) if o.path == path]
+
+
+def prepare_rename(unit: Unit, path: str, offset: int) -> Optional[tuple[Span, str]]:
+    """The span to rename and its current text (a rule's name without quotes), or None."""
+    occurrence = occurrence_at(unit, path, offset)
+    if occurrence is None or occurrence.key[0] not in RENAMABLE:
+        return None
+    if occurrence.key not in unit.index.declarations:
+        return None  # not declared in this policy: nothing to rename consistently
+    return occurrence.span, occurrence.key[-1]
+
+
+def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[tuple[Span, str]]]:
+    """The edits, per file, that rename the name under the cursor everywhere."""
+    from leadpolicy.syntax.keywords import keywords
+    from leadpolicy.syntax.parser import quote
+
+    reserved = keywords()
+
+    occurrence = occurrence_at(unit, path, offset)
+    if occurrence is None or occurrence.key[0] not in RENAMABLE:
+        raise RenameError("there is no field, activity, property, stage, group, rule, grade or member here to rename")
+    key = occurrence.key
+    if key not in unit.index.declarations:
+        raise RenameError(f"`{key[-1]}` is not declared in this policy")
+    kind = key[0]
+    if kind == "rule":
+        name = new_name[1:-1] if len(new_name) >= 2 and new_name[0] == new_name[-1] == '"' else new_name
+        if not name.strip():
+            raise RenameError("a rule name cannot be empty")
+        if ("rule", name) in unit.index.declarations and name != key[1]:
+            raise RenameError(f'there is already a rule "{name}"')
+        text = quote(name)
+    elif kind == "member":
+        name = new_name[1:-1] if len(new_name) >= 2 and new_name[0] == new_name[-1] == '"' else new_name
+        if not name.strip() or name != name.strip():
+            raise RenameError("an enum member cannot be blank or have spaces around it")
+        text = name if IDENTIFIER.fullmatch(name) and name not in reserved else quote(name)
+    else:
+        name = new_name
+        if not IDENTIFIER.fullmatch(name):
+            raise RenameError(f"`{name}` is not a name: use letters, digits and `_`, starting with a letter or `_`")
+        if name in reserved:
+            raise RenameError(f"`{name}` is a word of the language and cannot be a name")
+        if kind == "stage" and name.lower() == "disqualified":
+            raise RenameError("`disqualified` is reserved for the disqualified state")
+        if kind in ("field", "activity", "stage"):
+            for other in ("field", "activity", "stage"):
+                for existing in unit.index.keys(other):
+                    if existing[1].lower() == name.lower() and existing != key:
+                        raise RenameError(f"`{name}` would clash with the {other} `{existing[1]}`")
+        text = name
+    edits: dict[str, list[tuple[Span, str]]] = {}
+    for o in unit.index.of(key):
+        edits.setdefault(o.path, []).append((o.span, text))
+    return edits

@@ -1,0 +1,379 @@
+"""`leadpolicy lsp` end to end: a client process talking JSON-RPC over the
+server's standard input and output, as an editor does (tests/support/lsp_client.py).
+
+Initialize; diagnostics at the right ranges and none after the fix; hover,
+completion, definition, references, rename, formatting, symbols and quick
+fixes on every example policy and its tests (each declared field, activity
+and stage hovered, renamed-prepared, its references and their definitions);
+every invalid example and each example typed out in 60 steps through the
+wire without a crash; UTF-8 positions when the client asks for them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pygls", reason="the language server needs the `lsp` extra: pip install 'leadpolicy[lsp]'")
+
+from support.lsp_client import LspClient, LspError, apply_edits, check_diagnostics, position  # noqa: E402
+
+from leadpolicy.cli.common import check_file  # noqa: E402
+from leadpolicy.tools.fmt import format_text  # noqa: E402
+
+ROOT = Path(__file__).parent.parent
+GOLDEN = sorted((ROOT / "tests" / "golden" / "diagnostics").glob("*.policy"))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("workspace")
+    shutil.copytree(ROOT / "policies", root / "policies")
+    shutil.copytree(ROOT / "tests" / "golden" / "diagnostics", root / "golden")
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(workspace: Path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    lsp.capabilities = lsp.initialize(workspace)["capabilities"]
+    yield lsp
+    assert lsp.close() == 0, lsp.log()
+
+
+def _range(d) -> tuple:
+    """A checker diagnostic's span as an LSP range (ASCII files: columns are characters)."""
+    s = d.span
+    return ((s.line - 1, s.column - 1), (s.end_line - 1, s.end_column - 1))
+
+
+def _lsp_range(d: dict) -> tuple:
+    r = d["range"]
+    return ((r["start"]["line"], r["start"]["character"]), (r["end"]["line"], r["end"]["character"]))
+
+
+def test_initialize_advertises_every_feature(client: LspClient) -> None:
+    caps = client.capabilities
+    for name in (
+        "hoverProvider",
+        "completionProvider",
+        "definitionProvider",
+        "referencesProvider",
+        "documentHighlightProvider",
+        "renameProvider",
+        "documentFormattingProvider",
+        "documentSymbolProvider",
+        "codeActionProvider",
+    ):
+        assert caps.get(name), name
+    assert caps["renameProvider"]["prepareProvider"] is True
+    assert caps["positionEncoding"] == "utf-16"
+
+
+BROKEN = """policy "Broken" version "1"
+fields {
+  budget     number
+  seniority  one of (ic, manager, vp)
+}
+stages {
+  lead
+  mql when budgt >= 100 and seniority = VP
+}
+"""
+
+
+def test_diagnostics_at_the_right_ranges_then_none_after_the_fix(client: LspClient, workspace: Path) -> None:
+    path = workspace / "broken.policy"
+    path.write_text(BROKEN, encoding="utf-8")
+    expected, _ = check_file(path)
+    uri = client.open(path, BROKEN)
+    got = client.diagnostics(uri)
+    assert sorted((d["code"], _lsp_range(d)) for d in got) == sorted((d.code, _range(d)) for d in expected)
+    assert {d["code"] for d in got} == {"unknown-field", "member-case"}
+    assert all(d["severity"] == 1 and d["source"] == "leadpolicy" for d in got)
+    assert any("help: did you mean `budget`?" in d["message"] for d in got)
+    # two incremental edits, as an editor sends them while typing
+    client.change(uri, 2, [{"range": {"start": position(BROKEN, "budgt"), "end": position(BROKEN, "budgt", 0, 5)}, "text": "budget"}])
+    fixed = BROKEN.replace("budgt", "budget")
+    client.change(uri, 3, [{"range": {"start": position(fixed, "VP"), "end": position(fixed, "VP", 0, 2)}, "text": "vp"}])
+    assert client.diagnostics(uri, version=3) == []
+
+
+def test_every_invalid_example_gives_the_checks_diagnostics_over_the_wire(client: LspClient, workspace: Path) -> None:
+    uris = {}
+    for golden in GOLDEN:
+        path = workspace / "golden" / golden.name
+        uris[client.open(path)] = path
+    for uri, path in uris.items():
+        expected = check_diagnostics(path)
+        got = client.diagnostics(uri)
+        assert sorted((d["code"], _lsp_range(d)) for d in got) == sorted((d.code, _range(d)) for d in expected), path.name
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "policies").glob("*.policy")))
+def test_half_written_text_never_stops_the_server(client: LspClient, workspace: Path, name: str) -> None:
+    """Each example typed out in 60 steps (every prefix of each goes through in process, test_lsp_analysis.py)."""
+    text = (workspace / "policies" / f"{name}.policy").read_text(encoding="utf-8")
+    path = workspace / f"typing-{name}.policy"
+    uri = client.open(path, "")
+    cuts = sorted(set(range(0, len(text), max(1, len(text) // 60))) | {len(text)})
+    for version, cut in enumerate(cuts, start=2):
+        prefix = text[:cut]
+        client.change(uri, version, [{"text": prefix}])
+        end = position(prefix + "\n", "\n", prefix.count("\n"))
+        client.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": end})
+        client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": end})
+        client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+    final = client.diagnostics(uri, version=len(cuts) + 1)
+    path.write_text(text, encoding="utf-8")  # no .tests beside it, as in the editor
+    assert sorted((d["code"], _lsp_range(d)) for d in final) == sorted((d.code, _range(d)) for d in check_diagnostics(path))
+    # nonsense requests are answered, not fatal
+    assert client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 9999, "character": 99}}) is None
+    missing = (workspace / "nowhere.policy").as_uri()
+    assert client.request("textDocument/definition", {"textDocument": {"uri": missing}, "position": {"line": 0, "character": 0}}) is None
+    assert client.process.poll() is None
+
+
+@pytest.fixture(scope="module")
+def acme(client: LspClient, workspace: Path) -> tuple[str, str]:
+    path = workspace / "policies" / "acme.policy"
+    text = path.read_text(encoding="utf-8", errors="surrogatepass")
+    uri = client.open(path, text)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["unused-field"]
+    return uri, text
+
+
+def _doc(uri: str, pos: dict) -> dict:
+    return {"textDocument": {"uri": uri}, "position": pos}
+
+
+def test_hover(client: LspClient, acme) -> None:
+    uri, text = acme
+    shown = client.request("textDocument/hover", _doc(uri, position(text, "mql", 1)))["contents"]
+    assert shown["kind"] == "markdown"
+    assert "A lead becomes an MQL when its engagement score is at least 60" in shown["value"]
+    keyword = client.request("textDocument/hover", _doc(uri, position(text, "decay", 0, 1)))["contents"]["value"]
+    assert keyword.startswith("**`decay`**")
+
+
+def test_completion(client: LspClient, acme) -> None:
+    uri, text = acme
+    after_did = client.request("textDocument/completion", _doc(uri, position(text, "did form_submit", 0, 4)))
+    labels = [i["label"] for i in after_did["items"]]
+    assert labels[:6] == ["page_view", "form_submit", "email_click", "webinar", "unsubscribe", "chat"] or {
+        "page_view",
+        "webinar",
+    } <= set(labels)
+    members = client.request("textDocument/completion", _doc(uri, position(text, "seniority = manager", 0, 12)))
+    assert {"ic", "manager", "vp"} <= {i["label"] for i in members["items"]}
+
+
+def test_definition_and_references(client: LspClient, acme, workspace: Path) -> None:
+    uri, text = acme
+    (target,) = client.request("textDocument/definition", _doc(uri, position(text, "mql", 1)))
+    assert target["uri"] == uri and target["range"]["start"] == {"line": 28, "character": 2}
+    found = client.request(
+        "textDocument/references", {**_doc(uri, position(text, "seniority in")), "context": {"includeDeclaration": True}}
+    )
+    assert {f["uri"] for f in found} == {uri, (workspace / "policies" / "acme.tests").as_uri()}
+
+
+def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(client: LspClient, acme) -> None:
+    uri, text = acme
+    marks = client.request("textDocument/documentHighlight", _doc(uri, position(text, "mql", 1)))
+    lines = text.split("\n")
+    assert {lines[m["range"]["start"]["line"]][m["range"]["start"]["character"] : m["range"]["end"]["character"]] for m in marks} == {"mql"}
+    assert [m["kind"] for m in marks].count(3) == 1  # Write: the declaration; Read (2): each use
+    assert len(marks) == len(re.findall(r"(?<![\w\"])mql(?![\w\"])", re.sub(r"#[^\n]*", "", text)))
+    assert client.request("textDocument/documentHighlight", _doc(uri, position(text, "decay"))) is None
+
+
+def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspace: Path) -> None:
+    uri, text = acme
+    tests_uri = (workspace / "policies" / "acme.tests").as_uri()
+    prepared = client.request("textDocument/prepareRename", _doc(uri, position(text, "mql", 1)))
+    assert prepared["placeholder"] == "mql"
+    edit = client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "marketing_qualified"})
+    assert set(edit["changes"]) == {uri, tests_uri}
+    new_policy = apply_edits(text, edit["changes"][uri])
+    new_tests = apply_edits((workspace / "policies" / "acme.tests").read_text(encoding="utf-8"), edit["changes"][tests_uri])
+    assert "mql" not in new_policy.replace("MQL", "").replace("Marketing qualified", "")
+    scratch = workspace / "renamed"
+    scratch.mkdir()
+    (scratch / "acme.policy").write_text(new_policy, encoding="utf-8")
+    (scratch / "acme.tests").write_text(new_tests, encoding="utf-8")
+    diagnostics, _ = check_file(scratch / "acme.policy")
+    assert [d.code for d in diagnostics] == ["unused-field"]
+    with pytest.raises(LspError, match="word of the language"):
+        client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "when"})
+
+
+def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
+    messy = (workspace / "policies" / "agency.policy").read_text(encoding="utf-8").replace("\n  ", "\n      ")
+    path = workspace / "messy.policy"
+    uri = client.open(path, messy)
+    edits = client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}})
+    assert apply_edits(messy, edits) == format_text(messy, str(path))
+    symbols = client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+    names = [s["name"] for s in symbols]
+    assert "stages" in names and "fields" in names
+    assert all("selectionRange" in s for s in symbols)
+
+
+def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
+    path = workspace / "typo.policy"
+    text = BROKEN.replace("VP", "vp")
+    uri = client.open(path, text)
+    (diagnostic,) = client.diagnostics(uri)
+    actions = client.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}},
+    )
+    (action,) = actions
+    assert action["kind"] == "quickfix" and action["title"] == "Change to budget"
+    fixed = apply_edits(text, action["edit"]["changes"][uri])
+    client.change(uri, 2, [{"text": fixed}])
+    assert client.diagnostics(uri, version=2) == []
+
+
+def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client: LspClient, workspace: Path) -> None:
+    folder = workspace / "pair"
+    folder.mkdir()
+    policy_text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    (folder / "acme.policy").write_text(policy_text, encoding="utf-8")
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    (folder / "acme.tests").write_text(tests_text, encoding="utf-8")
+    tests_uri = client.open(folder / "acme.tests", tests_text)
+    assert client.diagnostics(tests_uri) == []
+    policy_uri = client.open(folder / "acme.policy", policy_text)
+    client.diagnostics(policy_uri)
+    # rename stage `lead` in the editor only (not on disk): the tests now name a stage that is gone
+    client.change(policy_uri, 2, [{"text": policy_text.replace("  lead  ", "  prospect  ").replace("-> lead", "-> prospect")}])
+    stale = client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == tests_uri and p["diagnostics"])["diagnostics"]
+    assert {d["code"] for d in stale} == {"unknown-stage"}
+
+
+def test_utf8_positions_when_the_client_asks_for_them(workspace: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        assert lsp.initialize(workspace, encodings=["utf-8", "utf-16"])["capabilities"]["positionEncoding"] == "utf-8"
+        text = 'policy "Café ☕" version "1"\nfields { x number "été" }\nstages { lead mql when y > 1 }\n'
+        uri = lsp.open(workspace / "utf8.policy", text)
+        (d,) = [d for d in lsp.diagnostics(uri) if d["code"] == "unknown-field"]
+        line = text.split("\n")[2]
+        assert d["range"]["start"] == {"line": 2, "character": len(line[: line.index("y >")].encode("utf-8"))}
+        hover = lsp.request("textDocument/hover", _doc(uri, {"line": 1, "character": 9}))
+        assert "**Field** `x`" in hover["contents"]["value"]
+    finally:
+        assert lsp.close() == 0
+
+
+def test_a_missing_extra_is_a_clear_error(tmp_path: Path) -> None:
+    fake = tmp_path / "pygls"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('No module named pygls', name='pygls')\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    result = subprocess.run([sys.executable, "-m", "leadpolicy", "lsp"], env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    assert "pip install 'leadpolicy[lsp]'" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- every example over the wire
+
+EXAMPLES = sorted(p.stem for p in (ROOT / "policies").glob("*.policy"))
+
+
+@pytest.fixture(scope="module")
+def examples(workspace: Path) -> Path:
+    folder = workspace / "examples"
+    shutil.copytree(ROOT / "policies", folder)
+    return folder
+
+
+def _at(span) -> dict:
+    return {"line": span.line - 1, "character": span.column - 1}
+
+
+def _codes(diagnostics) -> list[tuple[str, str]]:
+    return sorted((Path(d.path).name, d.code) for d in diagnostics)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_policy_and_its_tests_through_every_feature_over_the_wire(
+    client: LspClient, examples: Path, tmp_path: Path, name: str
+) -> None:
+    from leadpolicy.syntax.parser import parse
+
+    path = examples / f"{name}.policy"
+    tests_path = path.with_suffix(".tests")
+    text = path.read_text(encoding="utf-8")
+    expected, _ = check_file(path)
+    uri = client.open(path, text)
+    mine = [d for d in expected if d.path == str(path)]
+    assert sorted((d["code"], _lsp_range(d)) for d in client.diagnostics(uri)) == sorted((d.code, _range(d)) for d in mine)
+    if tests_path.exists():
+        tests_uri = client.open(tests_path)
+        theirs = [d for d in expected if d.path == str(tests_path)]
+        got = client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == tests_uri)["diagnostics"]
+        assert sorted((d["code"], _lsp_range(d)) for d in got) == sorted((d.code, _range(d)) for d in theirs)
+
+    tree = parse(text, str(path))
+    for decl in (*tree.fields, *tree.activities, *tree.stages):
+        at = _doc(uri, _at(decl.span))
+        shown = client.request("textDocument/hover", at)
+        declaration = shown["contents"]["value"].split("```")[1]  # the declaration, in a policy fence
+        assert declaration.startswith("policy\n") and decl.name in declaration, (decl.name, shown)
+        assert client.request("textDocument/prepareRename", at)["placeholder"] == decl.name
+        found = client.request("textDocument/references", {**at, "context": {"includeDeclaration": True}})
+        assert {"uri": uri, "range": {"start": _at(decl.span), "end": {**_at(decl.span), "character": decl.span.column - 1 + len(decl.name)}}} in found
+        for use in found:  # every use leads back to the declaration
+            if use["uri"] == uri:
+                (target,) = client.request("textDocument/definition", _doc(uri, use["range"]["start"]))
+                assert target["range"]["start"] == _at(decl.span), (decl.name, use)
+
+    # completion anywhere answers; at the start of a stage's condition it offers the fields
+    for line in range(0, text.count("\n") + 1, 3):
+        client.request("textDocument/completion", _doc(uri, {"line": line, "character": 2}))
+    stage = next(s for s in tree.stages if s.condition is not None)
+    when = text.index(" when ", stage.span.start) + len(" when ")
+    before = text[:when]
+    labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(before + "\n", "\n", before.count("\n"))))["items"]}
+    assert {f.name for f in tree.fields} <= labels
+
+    # rename a stage and a field everywhere: the result checks as the original did
+    changes: dict[str, str] = {uri: text}
+    if tests_path.exists():
+        changes[tests_path.as_uri()] = tests_path.read_text(encoding="utf-8")
+    for version, (kind, old, new) in enumerate((("stages", tree.stages[1].name, "renamed_stage"), ("fields", tree.fields[0].name, "renamed_field")), 2):
+        current = changes[uri]
+        client.change(uri, version, [{"text": current}])
+        (decl,) = [d for d in getattr(parse(current, "x"), kind) if d.name == old]
+        edit = client.request("textDocument/rename", {**_doc(uri, _at(decl.span)), "newName": new})
+        for target, edits in edit["changes"].items():
+            changes[target] = apply_edits(changes[target], edits)
+    scratch = tmp_path / name
+    scratch.mkdir()
+    (scratch / path.name).write_text(changes[uri], encoding="utf-8")
+    if tests_path.exists():
+        (scratch / tests_path.name).write_text(changes[tests_path.as_uri()], encoding="utf-8")
+    renamed, _ = check_file(scratch / path.name)
+    assert [c for _, c in _codes(renamed)] == [c for _, c in _codes(expected)]
+    renamed_tree = parse(changes[uri], "x")
+    assert "renamed_stage" in {s.name for s in renamed_tree.stages} and tree.stages[1].name not in {s.name for s in renamed_tree.stages}
+    assert "renamed_field" in {f.name for f in renamed_tree.fields} and tree.fields[0].name not in {f.name for f in renamed_tree.fields}
+
+    # formatting is the fmt layout; the outline names every block
+    client.change(uri, 4, [{"text": text}])
+    edits = client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}})
+    assert apply_edits(text, edits or []) == format_text(text, str(path))
+    symbols = [s["name"] for s in client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})]
+    for block in ("fields", "activities", "stages"):
+        assert block in symbols

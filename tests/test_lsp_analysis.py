@@ -1,0 +1,615 @@
+"""The language server's analysis, in process: positions, the name index,
+hover, completion, navigation, rename, outline and quick fixes, on the
+example policies; and no crash on any example or any prefix of one.
+
+The same features over real JSON-RPC on stdio are in tests/test_lsp.py.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support.lsp_client import check_diagnostics
+from support.policygen import examples, policies_and_tests
+
+from leadpolicy.check.checker import RESERVED, check
+from leadpolicy.syntax.keywords import CATEGORIES, keywords
+from leadpolicy.syntax.parser import parse, parse_tests
+from leadpolicy.tools.fmt import format_text
+from leadpolicy.tools.lsp import actions, completion, context, hover, navigation, outline
+from leadpolicy.tools.lsp.documents import Source, Unit, analyse, analyse_path
+from leadpolicy.tools.lsp.positions import LineIndex, token_at
+
+ROOT = Path(__file__).parent.parent
+POLICIES = sorted((ROOT / "policies").glob("*.policy"))
+EXAMPLE_FILES = POLICIES + sorted((ROOT / "policies").glob("*.tests"))
+GOLDEN = sorted((ROOT / "tests" / "golden" / "diagnostics").glob("*.policy"))
+# the other policies of the test suite and the docs: the formatter's cases, the diff's example
+OTHERS = sorted((ROOT / "tests" / "golden" / "fmt").glob("*.policy")) + sorted((ROOT / "docs" / "examples").glob("*.policy"))
+ACME = ROOT / "policies" / "acme.policy"
+
+
+def acme() -> Unit:
+    return analyse_path(str(ACME))
+
+
+def at(text: str, needle: str, nth: int = 0, delta: int = 0) -> int:
+    found = -1
+    for _ in range(nth + 1):
+        found = text.index(needle, found + 1)
+    return found + delta
+
+
+def no_internal_errors(unit: Unit) -> None:
+    assert not [d for d in unit.diagnostics if d.code == "internal-error"], unit.diagnostics
+
+
+# ---------------------------------------------------------------- keywords
+
+
+def test_keywords_are_the_grammars_words_and_the_checkers() -> None:
+    import re
+
+    from leadpolicy.syntax.parser import grammar_text
+
+    assert keywords() == frozenset(re.findall(r'"([A-Za-z_]+)"', grammar_text()))
+    assert keywords() == RESERVED  # the checker's name for the same list
+    assert set().union(*CATEGORIES.values()) == keywords()
+    assert sum(len(c) for c in CATEGORIES.values()) == len(keywords()), "a word in two categories"
+
+
+def test_every_keyword_has_a_line_of_the_reference() -> None:
+    assert set(hover.KEYWORD_HELP) == keywords()
+
+
+def test_keyword_sections_exist_in_the_language_reference() -> None:
+    reference = (ROOT / "docs" / "language-reference.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)[. ]", reference, flags=re.M))
+    assert set(hover.KEYWORD_SECTION) <= keywords()
+    assert set(hover.KEYWORD_SECTION.values()) <= headings, set(hover.KEYWORD_SECTION.values()) - headings
+    assert len(hover.KEYWORD_SECTION) >= len(keywords()) - 1  # all but `of`, which two sections share
+
+
+# ---------------------------------------------------------------- positions
+
+
+def test_utf16_columns_count_astral_characters_twice() -> None:
+    text = 'policy "😀 x" version "1"\nstages { lead }\n'
+    index = LineIndex(text)
+    version = text.index("version")
+    assert index.position(version) == (0, version + 1)  # the emoji is two UTF-16 units
+    assert index.offset_at((0, version + 1)) == version
+    assert LineIndex(text, "utf-8").position(version) == (0, version + 3)
+    assert LineIndex(text, "utf-32").position(version) == (0, version)
+    assert index.offset_at((5, 0)) == len(text)
+    assert index.offset_at((0, 999)) == text.index("\n")
+
+
+def test_diagnostic_ranges_use_the_parser_columns() -> None:
+    text = 'policy "é" version "1"\nstages { lead mql when budgt > 1 }\n'
+    unit = analyse(Source("/tmp/x.policy", text), None)
+    (d,) = [d for d in unit.diagnostics if d.code == "unknown-field"]
+    start, end = unit.policy.index.span_range(d.span)
+    assert start == (1, text.split("\n")[1].index("budgt")) and end == (start[0], start[1] + 5)
+
+
+def test_token_at_finds_the_word_being_typed() -> None:
+    text = "fit >= 40 # a comment"
+    assert token_at(text, 2).text == "fit"
+    assert token_at(text, 3).text == "fit"  # right after it
+    assert token_at(text, 15).kind == "comment"
+
+
+# ---------------------------------------------------------------- analysis of the examples
+
+
+@pytest.mark.parametrize("path", POLICIES + GOLDEN + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_server_reports_what_leadpolicy_check_reports(path: Path) -> None:
+    expected = check_diagnostics(path)
+    unit = analyse_path(str(path))
+    assert sorted(map(_key, unit.diagnostics)) == sorted(map(_key, expected))
+
+
+def _key(d):
+    return (d.path, d.code, d.severity, d.message, d.span and (d.span.line, d.span.column, d.span.end_line, d.span.end_column))
+
+
+def test_a_tests_file_alone_gets_its_syntax_checked_and_a_warning(tmp_path: Path) -> None:
+    lone = tmp_path / "lonely.tests"
+    lone.write_text('test "t" { expect stage lead }\n', encoding="utf-8")
+    unit = analyse_path(str(lone))
+    assert [d.code for d in unit.diagnostics] == ["no-policy"]
+    lone.write_text('test "t" { expect stage }\n', encoding="utf-8")
+    assert "syntax-error" in [d.code for d in analyse_path(str(lone)).diagnostics]
+
+
+def test_tests_file_diagnostics_go_to_the_tests_file(tmp_path: Path) -> None:
+    (tmp_path / "p.policy").write_text(ACME.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "p.tests").write_text('test "t" {\n  expect stage mqll\n}\n', encoding="utf-8")
+    unit = analyse_path(str(tmp_path / "p.tests"))
+    found = unit.diagnostics_for(str(tmp_path / "p.tests"))
+    assert {d.code for d in found} == {"unknown-stage", "test-without-as-of"}
+    (d,) = [d for d in found if d.code == "unknown-stage"]
+    assert "did you mean `mql`" in d.help
+
+
+# ---------------------------------------------------------------- no crash, whatever the text
+
+
+def _every_feature(unit: Unit, path: str, text: str, offsets) -> None:
+    names = completion.Names(unit.resolved or unit.tree)
+    for offset in offsets:
+        completion.complete(text, offset, names, tests_file=path.endswith(".tests"))
+        hover.hover(unit, path, offset)
+        navigation.definition(unit, path, offset)
+        navigation.references(unit, path, offset)
+        navigation.highlights(unit, path, offset)
+        navigation.prepare_rename(unit, path, offset)
+    outline.outline(unit, path)
+    for d in unit.diagnostics:
+        actions.fixes(unit, d)
+
+
+def _prefix_cuts(path: Path, text: str) -> list[int]:
+    """Every prefix of the Acme example (of every example with LEADPOLICY_FUZZ_ALL=1);
+    of the others, 300 seeded cuts: line ends, bracket and quote edges, anywhere."""
+    if path.name.startswith("acme.") or os.environ.get("LEADPOLICY_FUZZ_ALL") == "1":
+        return list(range(len(text) + 1))
+    rng = random.Random(path.name)
+    edges = sorted({m.start() for m in re.finditer(r"[\n{}()\",:]", text)})
+    cuts = set(rng.sample(edges, min(150, len(edges))))
+    cuts |= {rng.randrange(len(text) + 1) for _ in range(150)}
+    return sorted(cuts)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_every_prefix_of_every_example_goes_through_without_a_crash(path: Path) -> None:
+    text = path.read_text(encoding="utf-8", errors="surrogatepass")
+    cuts = _prefix_cuts(path, text)
+    policy_text = path.with_suffix(".policy").read_text(encoding="utf-8", errors="surrogatepass")
+    for cut in cuts:
+        prefix = text[:cut]
+        if path.suffix == ".tests":
+            unit = analyse(Source(str(path.with_suffix(".policy")), policy_text), Source(str(path), prefix))
+        else:
+            unit = analyse(Source(str(path), prefix), None)
+        no_internal_errors(unit)
+        if unit.tree is None and path.suffix == ".policy":
+            assert unit.diagnostics, f"a prefix that does not parse needs a diagnostic: {cut}"
+        _every_feature(unit, str(path), prefix, (cut,))
+
+
+@pytest.mark.parametrize("path", GOLDEN + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_feature_on_every_invalid_and_other_example(path: Path) -> None:
+    unit = analyse_path(str(path))
+    no_internal_errors(unit)
+    text = path.read_text(encoding="utf-8", errors="surrogatepass")
+    _every_feature(unit, str(path), text, range(0, len(text) + 1, 3 if path in GOLDEN else 7))
+
+
+@examples(max_examples=min(60, int(os.environ.get("LEADPOLICY_EXAMPLES", "60"))))
+@given(policies_and_tests(), st.data())
+def test_generated_policies_and_their_prefixes_never_crash(pair, data) -> None:
+    policy_text, tests_text = pair
+    unit = analyse(Source("/g/p.policy", policy_text), Source("/g/p.tests", tests_text))
+    no_internal_errors(unit)
+    assert not [d for d in unit.diagnostics if d.is_error]
+    cut = data.draw(st.integers(0, len(policy_text)))
+    prefix_unit = analyse(Source("/g/p.policy", policy_text[:cut]), Source("/g/p.tests", tests_text))
+    no_internal_errors(prefix_unit)
+    _every_feature(unit, "/g/p.policy", policy_text, (cut,))
+    _every_feature(prefix_unit, "/g/p.policy", policy_text[:cut], (cut,))
+
+
+# ---------------------------------------------------------------- hover
+
+
+def test_hover_on_a_stage_gives_its_declaration_and_the_documents_sentence() -> None:
+    unit = acme()
+    text = unit.policy.text
+    shown = hover.hover(unit, unit.policy.path, at(text, "mql", 1))  # `mql` in sql's condition
+    assert "```policy\nmql" in shown
+    assert "A lead becomes an MQL when its engagement score is at least 60 and its fit score is at least 40." in shown
+
+
+def test_hover_on_rules_fields_groups_grades_and_keywords() -> None:
+    unit = acme()
+    text, path = unit.policy.text, unit.policy.path
+    assert "100 points per form submit whose form is \"demo\", at most 100" in hover.hover(unit, path, at(text, '"Requested a demo"', 0, 2))
+    field = hover.hover(unit, path, at(text, "seniority in"))
+    assert "**Field** `seniority`" in field and "“Decision maker”" in field
+    assert "**Fit group** `authority`: 2 rules" in hover.hover(unit, path, at(text, "authority {"))
+    assert "Grade A when its fit score is at least 70." in hover.hover(unit, path, at(text, "A when"))
+    assert hover.hover(unit, path, at(text, "within 14", 0, 1)).startswith("**`within`**")
+    member = hover.hover(unit, path, at(text, "vp, cxo)", 1))
+    assert "**Member** `vp` of `seniority`" in member and "```policy\nseniority" in member
+    assert hover.hover(unit, path, at(text, "# Acme", 0, 3)) is None  # in a comment
+
+
+def test_hover_in_the_tests_file() -> None:
+    unit = acme()
+    text, path = unit.tests.text, unit.tests.path
+    assert "**Stage 1 of 3**" in hover.hover(unit, path, at(text, "expect stage lead", 0, 14))
+    assert "Fit rule" in hover.hover(unit, path, at(text, '"Influencer"', 0, 3))
+
+
+# ---------------------------------------------------------------- completion
+
+
+def labels(text: str, offset: int, tests_file: bool = False) -> list[str]:
+    names = completion.Names(parse(ACME.read_text(encoding="utf-8")))
+    return [i.label for i in completion.complete(text, offset, names, tests_file)]
+
+
+HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
+
+
+@pytest.mark.parametrize(
+    "tail, wanted, unwanted",
+    [
+        ('engagement { "x": +5 per ', ["page_view", "webinar"], ["email", "when"]),
+        ('engagement { "x": +5 per webinar where ', ["minutes", "title", "not"], ["email", "engagement", "did"]),
+        ('engagement { "x": +5 per webinar where minutes > 3 and ', ["minutes"], ["email"]),
+        ('engagement { "x": +5 per webinar within 3 ', ["days", "weeks", "hours"], ["email"]),
+        ('engagement { "x": +5 per webinar ', ["where", "within", "max"], ["email", "when"]),
+        ('fit { "a": +5 when seniority = ', ["director", "vp"], ["email", "saas"]),
+        ('fit { "a": +5 when industry not in (saas, ', ["fintech", "retail"], ["vp"]),
+        ('fit { "a": +5 when ', ["budget", "email", "not", "at"], ["mql", "engagement", "did"]),
+        ('fit { "a": +5 when days since ', ["created"], ["budget"]),
+        ('disqualify { "a": when did ', ["webinar", "activity"], ["budget"]),
+        ('disqualify { "a": when (did webinar where minutes > 3) and ', ["budget", "mql", "engagement"], ["minutes"]),
+        ('disqualify { "a": when grade in (A, ', ["B", "C"], ["budget"]),
+        ('demote { "a": ', ["lead", "mql", "sql"], ["budget"]),
+        ('demote { "a": sql -> ', ["lead", "mql"], ["budget"]),
+        ("", ["engagement", "fit", "grades", "test"], ["policy", "budget"]),
+        ("grades { A when ", ["engagement", "fit", "did", "budget"], ["grade", "mql"]),
+        ('fit { "a": +5 when budget > 10 ', ["and", "or"], ["budget", "when"]),
+    ],
+)
+def test_completion_offers_what_fits_the_cursor(tail: str, wanted: list[str], unwanted: list[str]) -> None:
+    text = HEAD + tail
+    got = labels(text, len(text))
+    assert set(wanted) <= set(got), got
+    assert not set(unwanted) & set(got), got
+
+
+def test_completion_in_a_stage_condition_offers_only_lower_stages() -> None:
+    text = ACME.read_text(encoding="utf-8")
+    cut = at(text, "when mql", 0, 5)
+    got = labels(text[:cut], cut)
+    assert "lead" in got and "mql" in got and "sql" not in got
+
+
+def test_completion_in_tests() -> None:
+    text = (ROOT / "policies" / "acme.tests").read_text(encoding="utf-8")
+    cases = [
+        (at(text, "expect stage lead", 0, 13), ["lead", "mql", "sql", "disqualified"]),
+        (at(text, "expect grade C", 0, 13), ["A", "B", "C", "D"]),
+        (at(text, "industry: retail", 0, 10), ["saas", "retail"]),
+        (at(text, 'activity page_view (path', 0, 9), ["page_view", "webinar"]),
+        (at(text, '(path: "/blog', 0, 1), ["path"]),
+    ]
+    for offset, wanted in cases:
+        got = labels(text[:offset], offset, tests_file=True)
+        assert set(wanted) <= set(got), (text[offset - 30 : offset], got)
+
+
+def test_completion_of_rule_names_inside_expect_hit() -> None:
+    text = 'test "t" {\n  expect hit "Req"\n}\n'
+    offset = text.index('Req"') + 3
+    names = completion.Names(parse(ACME.read_text(encoding="utf-8")))
+    items = {i.label: i for i in completion.complete(text, offset, names, tests_file=True)}
+    item = items["Requested a demo"]
+    assert item.insert_text == '"Requested a demo"'
+    assert item.replace == (text.index('"Req"'), text.index('"Req"') + 5)
+
+
+def test_completion_works_when_the_text_before_does_not_parse() -> None:
+    text = HEAD + 'fit { "a": +5 when ) budget = 1\n "b": +5 per webinar where '
+    assert "minutes" in labels(text, len(text))
+
+
+def _whole_prefix(text: str, begin: int, tests_file: bool = False) -> context.Cursor:
+    return context.Cursor(text[:begin], ((0, begin),))
+
+
+def _same_completions(text: str, offsets, names: completion.Names, tests_file: bool) -> int:
+    """Completion from the block and rule around the cursor equals completion from the whole
+    prefix wherever the whole prefix parses (where it does not, the cut still answers)."""
+    compared = 0
+    for offset in offsets:
+        cut = context.cursor(text, offset, tests_file)
+        fast = completion.complete(text, offset, names, tests_file)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(completion, "cursor", _whole_prefix)
+            slow = completion.complete(text, offset, names, tests_file)
+            whole = completion.expected_terminals(text[:offset], "tests_file" if tests_file else "start")
+        if whole is None:
+            continue
+        assert completion.expected_terminals(cut.parse_text, "tests_file" if tests_file else "start") == whole, (offset, cut)
+        assert fast == slow, (offset, text[max(0, offset - 60) : offset])
+        compared += 1
+    return compared
+
+
+def _token_edges(text: str) -> list[int]:
+    from leadpolicy.tools.lsp.positions import scan
+
+    return sorted({edge for tok in scan(text) for edge in (tok.start, tok.end)} | {len(text)})
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_completion_from_the_rule_around_the_cursor_equals_the_whole_prefix(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    names = completion.Names(parse(path.with_suffix(".policy").read_text(encoding="utf-8"), str(path)))
+    edges = _token_edges(text)
+    if not path.name.startswith("acme.") and os.environ.get("LEADPOLICY_FUZZ_ALL") != "1":
+        edges = sorted(random.Random(path.name).sample(edges, min(150, len(edges))))  # the whole prefix is slow to parse
+    assert _same_completions(text, edges, names, path.suffix == ".tests") > len(edges) // 2
+
+
+@examples(max_examples=min(40, int(os.environ.get("LEADPOLICY_EXAMPLES", "40"))))
+@given(policies_and_tests(), st.data())
+def test_completion_from_the_rule_around_the_cursor_on_generated_policies(pair, data) -> None:
+    policy_text, tests_text = pair
+    names = completion.Names(parse(policy_text, "g.policy"))
+    for text, tests_file in ((policy_text, False), (tests_text, True)):
+        edges = _token_edges(text)
+        offsets = data.draw(st.lists(st.sampled_from(edges), min_size=1, max_size=8))
+        _same_completions(text, offsets, names, tests_file)
+
+
+def test_completion_at_the_end_of_a_big_policy_parses_only_the_rule() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from big_policy import make_policy
+
+    text = make_policy(1000)
+    offset = text.rindex(" and ") + len(" and ")
+    cut = context.cursor(text, offset)
+    assert len(cut.parse_text) < 400, cut.parse_text
+    assert sum(end - start for start, end in cut.pieces) < 400
+    assert "budget" in labels(text, offset)
+
+
+# ---------------------------------------------------------------- navigation and rename
+
+
+def test_definition_and_references_span_the_policy_and_its_tests() -> None:
+    unit = acme()
+    text, path = unit.policy.text, unit.policy.path
+    ((where, span),) = navigation.definition(unit, path, at(text, "mql", 1))
+    assert where == path and (span.line, span.column) == (29, 3)
+    found = navigation.references(unit, path, at(text, "seniority in"))
+    assert {p for p, _ in found} == {unit.policy.path, unit.tests.path}
+    assert len(navigation.references(unit, path, at(text, "seniority in"), include_declaration=False)) == len(found) - 1
+    ((where, span),) = navigation.definition(unit, unit.tests.path, at(unit.tests.text, '"Influencer"', 0, 2))
+    assert where == path and span.line == 50
+
+
+def _apply(unit: Unit, edits) -> dict[str, str]:
+    texts = {}
+    for path, spans in edits.items():
+        source = unit.source(path)
+        text = source.text
+        for span, new in sorted(spans, key=lambda e: source.index.offset(e[0].line, e[0].column), reverse=True):
+            start = source.index.offset(span.line, span.column)
+            end = source.index.offset(span.end_line, span.end_column)
+            text = text[:start] + new + text[end:]
+        texts[path] = text
+    return texts
+
+
+@pytest.mark.parametrize(
+    "needle, nth, new_name, kind",
+    [
+        ("mql", 1, "marketing_qualified", "stage"),
+        ("seniority in", 0, "job_level", "field"),
+        ("form_submit", 1, "form_sent", "activity"),
+        ('"Influencer"', 0, "Has influence", "rule"),
+        ("authority {", 0, "power", "group"),
+        ("A when", 0, "top", "grade"),
+        ("vp, cxo)", 1, "VicePresident", "member"),
+        ("minutes >=", 0, "duration", "property"),
+    ],
+)
+def test_rename_everywhere_gives_a_policy_that_checks_the_same(needle: str, nth: int, new_name: str, kind: str) -> None:
+    unit = acme()
+    edits = navigation.rename(unit, unit.policy.path, at(unit.policy.text, needle, nth, 1), new_name)
+    texts = {unit.policy.path: unit.policy.text, unit.tests.path: unit.tests.text}
+    texts.update(_apply(unit, edits))
+    policy = parse(texts[unit.policy.path], unit.policy.path)
+    result = check(policy, parse_tests(texts[unit.tests.path], unit.tests.path), unit.tests.path)
+    assert [d.code for d in result.diagnostics] == [d.code for d in unit.diagnostics]
+    assert new_name in texts[unit.policy.path]
+
+
+def test_rename_refuses_bad_names() -> None:
+    unit = acme()
+    text, path = unit.policy.text, unit.policy.path
+    for name, why in (("when", "word of the language"), ("2fast", "not a name"), ("Budget", "clash"), ("disqualified", "reserved")):
+        with pytest.raises(navigation.RenameError, match=why):
+            target = "mql" if name == "disqualified" else "seniority in"
+            navigation.rename(unit, path, at(text, target, 1 if target == "mql" else 0), name)
+    with pytest.raises(navigation.RenameError, match="already a rule"):
+        navigation.rename(unit, path, at(text, '"Influencer"', 0, 2), "Decision maker")
+    assert navigation.prepare_rename(unit, path, at(text, "within", 0, 1)) is None
+
+
+# ---------------------------------------------------------------- outline, fixes, formatting
+
+
+def test_outline_lists_blocks_groups_and_rules() -> None:
+    unit = acme()
+    symbols = outline.outline(unit, unit.policy.path)
+    names = [s.name for s in symbols]
+    assert names[:4] == ["Acme Cloud handoff", "fields", "activities", "stages"]
+    fit = symbols[names.index("fit")]
+    assert [c.name for c in fit.children][:2] == ["budget", "authority"]
+    assert [r.name for r in fit.children[1].children] == ["Decision maker", "Influencer"]
+    tests = outline.outline(unit, unit.tests.path)
+    assert tests and all(s.kind == "Method" for s in tests)
+
+
+def _fix(text: str, code: str) -> str:
+    unit = analyse(Source("/tmp/f.policy", text), None)
+    d = next(d for d in unit.diagnostics if d.code == code)
+    (fix, *_) = actions.fixes(unit, d)
+    return _apply(unit, {fix.path: list(fix.edits)})[fix.path]
+
+
+def test_quick_fixes_apply_the_suggestion() -> None:
+    base = HEAD
+    fixed = _fix(base + 'fit { "a": +5 when senority = vp }\n', "unknown-field")
+    assert 'when seniority = vp' in fixed
+    fixed = _fix(base + 'fit { "a": +5 when seniority = VP }\n', "member-case")
+    assert "seniority = vp" in fixed
+    fixed = _fix(base + 'disqualify { "a": when did webinar where minuts > 3 }\n', "unknown-property")
+    assert "minutes > 3" in fixed
+    fixed = _fix(base + 'demote { "a": sql -> mqll when budget > 1 }\n', "unknown-stage")
+    assert "sql -> mql when" in fixed
+    fixed = _fix(ACME.read_text(encoding="utf-8") + 'test "t" { expect hit "Influenser" }\n', "unknown-rule")
+    assert 'expect hit "Influencer"' in fixed
+    for text in (fixed,):
+        assert not check(parse(text)).errors
+
+
+def test_quick_fix_parenthesises_a_where() -> None:
+    text = HEAD + 'disqualify { "a": when did webinar where minutes > 3 and budget > 5 or is_customer }\n'
+    fixed = _fix(text, "unknown-property")
+    assert "when (did webinar where minutes > 3) and budget > 5 or is_customer" in fixed
+    assert not check(parse(fixed)).errors
+
+
+def test_formatting_is_the_fmt_layout() -> None:
+    text = ACME.read_text(encoding="utf-8")
+    messy = text.replace("fit >= 40", "fit>=40").replace("  lead  ", "lead ")
+    assert actions.format_document(messy, str(ACME)) == format_text(messy, str(ACME))
+    assert actions.format_document("policy", str(ACME)) is None
+
+
+# ---------------------------------------------------------------- the incremental parse
+
+
+def _spans(node, out: list, where: str = "") -> list:
+    """Every span in a tree as (where, line, column, end_line, end_column)."""
+    from dataclasses import fields as dataclass_fields
+
+    from leadpolicy.syntax import nodes as n
+    from leadpolicy.syntax.diagnostics import Span
+
+    if isinstance(node, Span):
+        out.append((where, node.line, node.column, node.end_line, node.end_column))
+    elif isinstance(node, tuple):
+        for i, item in enumerate(node):
+            _spans(item, out, f"{where}[{i}]")
+    elif isinstance(node, n.Node):
+        for f in dataclass_fields(node):
+            _spans(getattr(node, f.name), out, f"{where}.{f.name}")
+    return out
+
+
+def _same_parse(text: str) -> None:
+    from leadpolicy.syntax.diagnostics import PolicyError
+    from leadpolicy.tools.lsp import incremental
+
+    try:
+        expected = parse(text, "p.policy")
+    except PolicyError as error:
+        with pytest.raises(PolicyError) as raised:
+            incremental.parse(text, "p.policy", force=True)
+        assert [d.to_dict() for d in raised.value.diagnostics] == [d.to_dict() for d in error.diagnostics]
+        return
+    got = incremental.parse(text, "p.policy", force=True)
+    assert got == expected
+    assert _spans(got, []) == _spans(expected, [])
+
+
+def test_the_incremental_parse_reports_a_bad_character_between_pieces() -> None:
+    text = "\n" + ACME.read_text(encoding="utf-8")
+    rule = text.index('  "Read a blog post"')
+    _same_parse(text[:rule] + "  # pasted: \ud800\n" + text[rule:])  # in a comment no piece holds
+
+
+@pytest.mark.parametrize("path", POLICIES + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_incremental_parse_equals_the_full_parse_on_the_examples(path: Path) -> None:
+    from leadpolicy.tools.lsp import incremental
+
+    text = path.read_text(encoding="utf-8")
+    incremental._assemble(text, str(path))  # really cut into pieces: opening comments, comments between rules and blocks
+    _same_parse(text)
+
+
+EDITS = ["\n", " ", "x", "1", '"', "}", "{", "\n\n  ", "# c\n", "", "#", " and ", "(", ")", ":"]
+
+
+def test_a_syntax_error_in_a_big_policy_is_found_without_parsing_it_whole(monkeypatch) -> None:
+    import leadpolicy.syntax.parser as parser
+    from leadpolicy.syntax.diagnostics import PolicyError
+    from leadpolicy.tools.lsp import incremental
+
+    text = (ROOT / "policies" / "enterprise.policy").read_text(encoding="utf-8")
+    middle = text.index('":', len(text) // 2)  # a rule in the second half loses its colon
+    broken = text[: middle + 1] + text[middle + 2 :]
+    with pytest.raises(PolicyError) as full:
+        parse(broken, "p.policy")
+    lengths: list[int] = []
+    real = parser.parse
+    monkeypatch.setattr(parser, "parse", lambda t, path="<policy>": lengths.append(len(t)) or real(t, path))
+    with pytest.raises(PolicyError) as fast:
+        incremental.parse(broken, "p.policy")
+    assert [d.to_dict() for d in fast.value.diagnostics] == [d.to_dict() for d in full.value.diagnostics]
+    assert [(d.span.start, d.span.end) for d in fast.value.diagnostics] == [(d.span.start, d.span.end) for d in full.value.diagnostics]
+    assert lengths and max(lengths) < len(broken) * 0.75, lengths  # pieces, then the rest of the file from the broken rule
+
+
+def test_a_hint_quotes_the_line_as_written_when_a_rule_shares_it_with_its_block() -> None:
+    text = ACME.read_text(encoding="utf-8").replace('engagement {\n  "Read a blog post"', 'engagement { "Read a blog post"')
+    _same_parse(text.replace('"/blog"  within 90', '"/blog"  withn 90'))  # the hint shows the whole line
+
+
+@pytest.mark.parametrize("path", POLICIES + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_incremental_parse_equals_the_full_parse_after_edits_of_the_examples(path: Path) -> None:
+    """Errors included: where a piece does not parse, the full parse gives the diagnostics."""
+    text = path.read_text(encoding="utf-8")
+    rng = random.Random(path.name)
+    for _ in range(25):
+        at = rng.randrange(len(text) + 1)
+        _same_parse(text[:at] + rng.choice(EDITS) + text[at + rng.randrange(4) :])
+
+
+@examples(max_examples=int(os.environ.get("LEADPOLICY_INCREMENTAL_EXAMPLES", "100")))
+@given(policies_and_tests(), st.data())
+def test_the_incremental_parse_equals_the_full_parse_after_any_edit(pair, data) -> None:
+    opening = data.draw(st.sampled_from(["\n", "# a policy\n#\n"]))  # the header on line 2 or later, after comments
+    text = opening + pair[0]
+    _same_parse(text)
+    at = data.draw(st.integers(0, len(text)))
+    insert = data.draw(st.sampled_from(EDITS))
+    cut = data.draw(st.integers(0, 3))
+    _same_parse(text[:at] + insert + text[at + cut :])
+
+
+def test_an_edit_in_a_big_policy_reparses_only_what_changed() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from big_policy import make_policy
+
+    from leadpolicy.tools.lsp import incremental
+
+    text = make_policy(1000)
+    incremental.parse(text, "big.policy")
+    before = incremental.cached_pieces()
+    edited = text.replace("n16 >= 216", "n16 >= 217")
+    _same_parse(edited)
+    assert incremental.cached_pieces() - before <= 2  # the rule edited (and nothing else)
+    moved = text.replace("n16 >= 216", "n16 >= 216\n\n")  # every piece below moves two lines down
+    _same_parse(moved)
