@@ -1,4 +1,4 @@
-"""Expressions and conditions (LANGUAGE.md section 5; the contract's "Expressions") as SQL.
+"""Expressions and conditions (docs/language-reference.md section 13; the contract's "Expressions") as SQL.
 
 `SqlExpr` walks a checked expression (one `sql_<Kind>` method per node kind)
 and returns a sqlglot expression. Values may be NULL (missing); every

@@ -25,7 +25,7 @@ exp = sqlglot.exp
 __all__ = ["frag", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
-# What Python's str.strip() removes (LANGUAGE.md section 8: "trimmed as str.strip()").
+# What Python's str.strip() removes (docs/language-reference.md section 16: "trimmed as str.strip()").
 WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 DBL_MAX = sys.float_info.max
 POW_TABLE = 1024  # decay periods computed exactly in Spark (beyond: Java's pow, within an ulp)

@@ -12,8 +12,8 @@ Two shapes make them (docs/sql.md, "The input contract"):
   declared field) and an activities table in long form (lead id, type, at, an
   optional order column, one column per declared property); names mappable.
   Every cell is read as its text, as a CSV cell is.
-- nested, DuckDB: one JSON value per lead, as JSON Lines hold it (LANGUAGE.md
-  section 8); values keep their JSON kinds, exactly as the Python engine reads them.
+- nested, DuckDB: one JSON value per lead, as JSON Lines hold it (docs/language-reference.md
+  section 16); values keep their JSON kinds, exactly as the Python engine reads them.
 """
 
 from __future__ import annotations

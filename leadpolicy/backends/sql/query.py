@@ -153,7 +153,7 @@ class _Builder:
         previous, previous_error = reading.read_previous_stage(self.stage_names, c("lp_stage_v"), c("lp_stage_k"), c("lp_stage_t"))
         values.append(_alias(previous, "lp_previous"))
         query = exp.select(*values).from_("lp_lead_text").join("lp_as_of", join_type="cross")
-        query.add_comments([" reading the lead (LANGUAGE.md section 8): each field as its declared type, the previous stage "])
+        query.add_comments([" reading the lead (docs/language-reference.md section 16): each field as its declared type, the previous stage "])
         self.cte("lp_lead_values", query)
         cols.append(c("lp_previous"))
         cols.append(_alias(self._first_error(errors), "lp_field_error"))

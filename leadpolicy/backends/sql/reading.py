@@ -1,4 +1,4 @@
-"""Reading lead data: LANGUAGE.md section 8 and semantics/runtime.py, as SQL.
+"""Reading lead data: docs/language-reference.md section 16 and semantics/runtime.py, as SQL.
 
 Every raw value reaches these readers as two columns: its text `v` and its
 JSON kind `k`: 's' a string, 'i' an integer, 'f' another number, 'b' a
