@@ -1,0 +1,531 @@
+"""Lark's parse tree -> the AST (`nodes`): one method per grammar rule, and the
+literals (strings, numbers, dates, durations) read as the language reference says.
+Used by `parser.py`; a value out of range is a `_Failed` diagnostic at its token."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from lark import Token, Transformer_NonRecursive, v_args
+from lark.tree import Meta
+
+from leadpolicy.semantics.runtime import to_micros
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import Span
+
+# ---------------------------------------------------------------- literals
+
+
+def unquote(token: str) -> str:
+    """The value of a string literal: only \\" and \\\\ are escapes."""
+    return re.sub(r'\\(["\\])', r"\1", token[1:-1])
+
+
+
+
+
+def number_value(text: str) -> float:
+    return float(text.replace("_", ""))
+
+
+MAX_COUNT = 1_000_000  # `at least N times`, `N times`, `at least N of`
+MAX_DURATION_DAYS = 1_000_000  # about 2,700 years: beyond any CRM's history
+
+
+def _finite(token: Token) -> float:
+    """A number literal's value; one too large for a float is an error, not infinity."""
+    value = number_value(token)
+    if math.isinf(value):
+        raise _Failed("bad-number", f"`{_short(token)}` is too large a number", _span(token), "write a number below 1e308")
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
+_UNITS = n.UNIT_NAMES
+
+
+class _Failed(Exception):
+    """A literal that cannot be read; turned into a diagnostic by the parser."""
+
+    def __init__(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
+        self.diagnostic = (code, message, span, help)
+
+
+def _span(meta_or_token: Any) -> Optional[Span]:
+    if isinstance(meta_or_token, Token):
+        return Span.from_token(meta_or_token)
+    if getattr(meta_or_token, "empty", True):
+        return None
+    return Span.from_meta(meta_or_token)
+
+
+def _date_literal(token: Token) -> n.DateLit:
+    text = str(token)
+    try:
+        if token.type == "DATE":
+            day = date.fromisoformat(text)
+            return n.DateLit(to_micros(day), text=text, has_time=False, span=_span(token))
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return n.DateLit(to_micros(moment), text=text, has_time=True, span=_span(token))
+    except ValueError:
+        raise _Failed(
+            "bad-date",
+            f"`{text}` is not a valid date",
+            _span(token),
+            "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDTHH:MM:SSZ",
+        )
+
+
+def _whole(token: Token, what: str) -> int:
+    value = number_value(token)
+    if not 1 <= value <= MAX_COUNT or value != int(value):  # infinity fails the range first
+        raise _Failed(
+            "bad-count",
+            f"{what} must be a whole number from 1 to {MAX_COUNT:,}, not `{_short(token)}`",
+            _span(token),
+        )
+    return int(value)
+
+
+# ---------------------------------------------------------------- tree -> nodes
+
+
+@v_args(meta=True)
+class _Builder(Transformer_NonRecursive[Any, Any]):
+    """Turns Lark's tree into `nodes`. Run after parsing, so `meta` is filled in."""
+
+    # -- header and blocks
+
+    def start(self, meta: Meta, children: list[Any]) -> Any:
+        (name, version, owners), *blocks = children
+        return n.Policy(name, version, owners=owners, blocks=tuple(blocks), span=_span(meta))
+
+    def tests_file(self, meta: Meta, children: list[Any]) -> Any:
+        return tuple(children)
+
+    def header(self, meta: Meta, children: list[Any]) -> Any:
+        name, version, *owners = children
+        return unquote(name), unquote(version), tuple(owners)
+
+    def owner(self, meta: Meta, children: list[Any]) -> Any:
+        role, person = children
+        return n.Owner(str(role), unquote(person), span=_span(meta))
+
+    def _block(kind: Any) -> Any:  # noqa: N805 - a factory for the block methods below
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+            return n.Block(kind, tuple(c for c in children if c is not None), span=_span(meta))
+
+        return build
+
+    fields_block = _block("fields")
+    activities_block = _block("activities")
+    stages_block = _block("stages")
+    engagement_block = _block("engagement")
+    fit_block = _block("fit")
+    grades_block = _block("grades")
+    demote_block = _block("demote")
+    disqualify_block = _block("disqualify")
+
+    def test_block(self, meta: Meta, children: list[Any]) -> Any:
+        name, *items = children
+        test = self._test(unquote(name), items, _span(meta))
+        return n.Block(n.BlockKind.TEST, (test,), span=_span(meta))
+
+    # -- declarations
+
+    def field_decl(self, meta: Meta, children: list[Any]) -> Any:
+        name, type_, description = children
+        return n.FieldDecl(
+            str(name), type_, unquote(description) if description else None, name_span=_span(name), span=_span(meta)
+        )
+
+    def type_spec(self, meta: Meta, children: list[Any]) -> Any:
+        (token,) = children
+        return n.FieldType(n.FieldKind(str(token)), span=_span(meta))
+
+    def enum_spec(self, meta: Meta, children: list[Any]) -> Any:
+        members = tuple(unquote(t) if t.type == "STRING" else str(t) for t in children)
+        return n.FieldType(n.FieldKind.ENUM, members, span=_span(meta))
+
+    def activity_decl(self, meta: Meta, children: list[Any]) -> Any:
+        name, props, description = children
+        return n.ActivityDecl(
+            str(name),
+            props or (),
+            unquote(description) if description else None,
+            name_span=_span(name),
+            span=_span(meta),
+        )
+
+    def prop_list(self, meta: Meta, children: list[Any]) -> Any:
+        return tuple(children)
+
+    def prop_decl(self, meta: Meta, children: list[Any]) -> Any:
+        name, type_ = children
+        return n.PropDecl(str(name), type_, name_span=_span(name), span=_span(meta))
+
+    def stage_decl(self, meta: Meta, children: list[Any]) -> Any:
+        name, description, condition = children
+        return n.StageDecl(
+            str(name),
+            unquote(description) if description else None,
+            condition,
+            name_span=_span(name),
+            span=_span(meta),
+        )
+
+    def engagement_rule(self, meta: Meta, children: list[Any]) -> Any:
+        name, (points, points_text), activity, where, within, max_ = children
+        return n.EngagementRule(
+            unquote(name),
+            points,
+            str(activity),
+            where,
+            within,
+            _finite(max_) if max_ is not None else None,
+            points_text=points_text,
+            max_text=str(max_) if max_ is not None else "",
+            activity_span=_span(activity),
+            span=_span(meta),
+        )
+
+    def max(self, meta: Meta, children: list[Any]) -> Any:
+        return children[0]
+
+    def decay(self, meta: Meta, children: list[Any]) -> Any:
+        percent, every = children
+        return n.Decay(_finite(percent), every, percent_text=str(percent), span=_span(meta))
+
+    def fit_group(self, meta: Meta, children: list[Any]) -> Any:
+        name, *rules = children
+        grouped = tuple(
+            n.FitRule(r.name, r.points, r.condition, str(name), points_text=r.points_text, span=r.span) for r in rules
+        )
+        return n.FitGroup(str(name), grouped, name_span=_span(name), span=_span(meta))
+
+    def fit_rule(self, meta: Meta, children: list[Any]) -> Any:
+        name, (points, points_text), condition = children
+        return n.FitRule(unquote(name), points, condition, None, points_text=points_text, span=_span(meta))
+
+    def grade_when(self, meta: Meta, children: list[Any]) -> Any:
+        letter, condition = children
+        return n.GradeBand(str(letter), condition, name_span=_span(letter), span=_span(meta))
+
+    def grade_otherwise(self, meta: Meta, children: list[Any]) -> Any:
+        (letter,) = children
+        return n.GradeBand(str(letter), None, name_span=_span(letter), span=_span(meta))
+
+    def demote_rule(self, meta: Meta, children: list[Any]) -> Any:
+        name, source, target, condition = children
+        return n.DemoteRule(
+            unquote(name),
+            str(source),
+            str(target),
+            condition,
+            source_span=_span(source),
+            target_span=_span(target),
+            span=_span(meta),
+        )
+
+    def disqualify_rule(self, meta: Meta, children: list[Any]) -> Any:
+        name, condition = children
+        return n.DisqualifyRule(unquote(name), condition, span=_span(meta))
+
+    def points(self, meta: Meta, children: list[Any]) -> Any:
+        sign = children[0] if len(children) == 2 else None
+        number = children[-1]
+        value = _finite(number)
+        if sign is not None and sign == "-":
+            value = -value
+        return value, (str(sign) if sign else "") + str(number)
+
+    def within(self, meta: Meta, children: list[Any]) -> Any:
+        return children[0]
+
+    def duration(self, meta: Meta, children: list[Any]) -> Any:
+        amount, unit = children
+        value = number_value(amount)
+        if value <= 0:
+            raise _Failed("bad-duration", f"a duration must be positive, not `{amount} {unit}`", _span(meta))
+        duration = n.Duration(value, _UNITS[str(unit)], text=str(amount), span=_span(meta))
+        if value * n.UNIT_SECONDS[duration.unit] > MAX_DURATION_DAYS * 86400:
+            raise _Failed(
+                "bad-duration",
+                f"`{_short(amount)} {unit}` is longer than any lead's history",
+                _span(meta),
+                f"durations go up to {MAX_DURATION_DAYS:,} days; leave out `within` to count all of history",
+            )
+        if duration.micros < 1:
+            raise _Failed("bad-duration", f"`{amount} {unit}` is shorter than a microsecond", _span(meta))
+        return duration
+
+    # -- conditions
+
+    def or_(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Or(_flatten(n.Or, children), span=_span(meta))
+
+    def and_(self, meta: Meta, children: list[Any]) -> Any:
+        return n.And(_flatten(n.And, children), span=_span(meta))
+
+    def not_(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Not(children[0], span=_span(meta))
+
+    def did_open(self, meta: Meta, children: list[Any]) -> Any:
+        keyword, activity, where = children
+        return self._did(meta, keyword, activity, where, 1, None)
+
+    def did(self, meta: Meta, children: list[Any]) -> Any:
+        keyword, activity, *rest = children
+        where, times, within = None, 1, None
+        for part in rest:
+            if isinstance(part, n.Duration):
+                within = part
+            elif isinstance(part, tuple) and part and part[0] == "times":
+                times = part[1]
+            elif part is not None:
+                where = part
+        return self._did(meta, keyword, activity, where, times, within)
+
+    def _did(self, meta: Meta, keyword: Any, activity: Any, where: Any, times: Any, within: Any) -> Any:
+        return n.Did(
+            None if activity.type == "ANY_ACTIVITY" else str(activity),
+            where,
+            times,
+            within,
+            negated=keyword.type == "NO",
+            activity_span=_span(activity),
+            span=_span(meta),
+        )
+
+    def times_clause(self, meta: Meta, children: list[Any]) -> Any:
+        return ("times", _whole(children[0], "the number of times"))
+
+    def compare(self, meta: Meta, children: list[Any]) -> Any:
+        left, op, right = children
+        return n.Compare(str(op), left, right, span=_span(meta))
+
+    def in_(self, meta: Meta, children: list[Any]) -> Any:
+        operand, items = children
+        return n.InList(operand, items, False, span=_span(meta))
+
+    def not_in(self, meta: Meta, children: list[Any]) -> Any:
+        operand, items = children
+        return n.InList(operand, items, True, span=_span(meta))
+
+    def in_items(self, meta: Meta, children: list[Any]) -> Any:
+        return tuple(children)
+
+    def _text_test(op: Any) -> Any:  # noqa: N805
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+            left, right = children
+            return n.TextTest(op, left, right, span=_span(meta))
+
+        return build
+
+    starts_with = _text_test("starts with")
+    ends_with = _text_test("ends with")
+    contains = _text_test("contains")
+
+    def is_missing(self, meta: Meta, children: list[Any]) -> Any:
+        return n.IsMissing(children[0], False, span=_span(meta))
+
+    def is_present(self, meta: Meta, children: list[Any]) -> Any:
+        return n.IsMissing(children[0], True, span=_span(meta))
+
+    def at_least(self, meta: Meta, children: list[Any]) -> Any:
+        count, *conditions = children
+        value = number_value(count)
+        if math.isinf(value) or value != int(value) or value > MAX_COUNT:
+            raise _Failed(
+                "bad-count", f"`at least` needs a whole number up to {MAX_COUNT:,}, not `{_short(count)}`", _span(count)
+            )
+        return n.AtLeast(int(value), tuple(conditions), span=_span(meta))
+
+    def add(self, meta: Meta, children: list[Any]) -> Any:
+        left, _, right = children
+        return n.Arith("+", left, right, span=_span(meta))
+
+    def sub(self, meta: Meta, children: list[Any]) -> Any:
+        left, _, right = children
+        return n.Arith("-", left, right, span=_span(meta))
+
+    def mul(self, meta: Meta, children: list[Any]) -> Any:
+        left, right = children
+        return n.Arith("*", left, right, span=_span(meta))
+
+    def neg(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Neg(children[1], span=_span(meta))
+
+    def engagement(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Engagement(span=_span(meta))
+
+    def fit(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Fit(span=_span(meta))
+
+    def grade(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Grade(span=_span(meta))
+
+    def days_since(self, meta: Meta, children: list[Any]) -> Any:
+        (name,) = children
+        return n.DaysSince(str(name), name_span=_span(name), span=_span(meta))
+
+    def paren(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Paren(children[0], span=_span(meta))
+
+    def name(self, meta: Meta, children: list[Any]) -> Any:
+        (token,) = children
+        return n.Name(str(token), span=_span(token))
+
+    def number(self, meta: Meta, children: list[Any]) -> Any:
+        (token,) = children
+        return n.Number(_finite(token), text=str(token), span=_span(token))
+
+    def neg_number(self, meta: Meta, children: list[Any]) -> Any:
+        _, token = children
+        return n.Number(-_finite(token), text="-" + str(token), span=_span(meta))
+
+    def string(self, meta: Meta, children: list[Any]) -> Any:
+        (token,) = children
+        return n.String(unquote(token), span=_span(token))
+
+    def date(self, meta: Meta, children: list[Any]) -> Any:
+        return _date_literal(children[0])
+
+    timestamp = date
+
+    def true(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Bool(True, span=_span(meta))
+
+    def false(self, meta: Meta, children: list[Any]) -> Any:
+        return n.Bool(False, span=_span(meta))
+
+    # -- tests
+
+    def _test(self, name: str, items: list[Any], span: Optional[Span]) -> n.TestBlock:
+        as_of = previous = previous_span = None
+        fields: tuple[Any, ...] = ()
+        activities: list[Any] = []
+        expectations: list[Any] = []
+        for kind, value, item_span in items:
+            if kind == "as_of":
+                as_of = value
+            elif kind == "previous_stage":
+                previous, previous_span = value, item_span
+            elif kind == "fields":
+                fields = fields + value
+            elif kind == "activity":
+                activities.append(value)
+            else:
+                expectations.append(value)
+        return n.TestBlock(
+            name,
+            as_of,
+            previous,
+            fields,
+            tuple(activities),
+            tuple(expectations),
+            previous_stage_span=previous_span,
+            span=span,
+        )
+
+    def as_of(self, meta: Meta, children: list[Any]) -> Any:
+        literal = _date_literal(children[0])
+        return ("as_of", _test_value(literal), _span(meta))
+
+    def previous_stage(self, meta: Meta, children: list[Any]) -> Any:
+        return ("previous_stage", str(children[0]), _span(children[0]))
+
+    def test_fields(self, meta: Meta, children: list[Any]) -> Any:
+        return ("fields", tuple(c for c in children if c is not None), _span(meta))
+
+    def field_value(self, meta: Meta, children: list[Any]) -> Any:
+        name, value = children
+        return n.TestField(str(name), _test_value(value), span=_span(meta))
+
+    prop_value = field_value
+
+    def word(self, meta: Meta, children: list[Any]) -> Any:
+        (token,) = children
+        return n.TestValue(n.TestValueKind.WORD, str(token), text=str(token), span=_span(token))
+
+    def test_activity(self, meta: Meta, children: list[Any]) -> Any:
+        name, props, count, when = children
+        ago = when if isinstance(when, n.Duration) else None
+        at = None if ago is not None else when
+        activity = n.TestActivity(str(name), props or (), count or 1, ago, at, span=_span(meta))
+        return ("activity", activity, _span(meta))
+
+    def activity_props(self, meta: Meta, children: list[Any]) -> Any:
+        return tuple(c for c in children if c is not None)
+
+    def count(self, meta: Meta, children: list[Any]) -> Any:
+        return _whole(children[0], "the number of times")
+
+    def ago(self, meta: Meta, children: list[Any]) -> Any:
+        return self.duration(meta, children)
+
+    def at_time(self, meta: Meta, children: list[Any]) -> Any:
+        return _test_value(_date_literal(children[0]))
+
+    def _expect(kind: Any) -> Any:  # noqa: N805
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+            token = children[-1]  # `expect no hit` keeps the NO token before it
+            value = unquote(token) if token.type == "STRING" else str(token)
+            return ("expect", n.Expect(kind, value, span=_span(meta)), _span(meta))
+
+        return build
+
+    expect_stage = _expect("stage")
+    expect_change = _expect("change")
+    expect_grade = _expect("grade")
+    expect_hit = _expect("hit")
+    expect_no_hit = _expect("no_hit")
+
+    def _expect_score(kind: Any) -> Any:  # noqa: N805
+        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+            op, value = children
+            return ("expect", n.Expect(kind, value, str(op), span=_span(meta)), _span(meta))
+
+        return build
+
+    expect_engagement = _expect_score("engagement")
+    expect_fit = _expect_score("fit")
+
+    def signed(self, meta: Meta, children: list[Any]) -> Any:
+        sign = children[0] if len(children) == 2 and children[0] is not None else None
+        value = _finite(children[-1])
+        return -value if sign else value
+
+
+def _flatten(kind: Any, children: list[Any]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for child in children:
+        if isinstance(child, kind):
+            out.extend(child.operands)
+        else:
+            out.append(child)
+    return tuple(out)
+
+
+def _test_value(node: Any) -> n.TestValue:
+    if isinstance(node, n.TestValue):
+        return node
+    if isinstance(node, n.Number):
+        return n.TestValue(n.TestValueKind.NUMBER, node.value, text=node.text, span=node.span)
+    if isinstance(node, n.String):
+        return n.TestValue(n.TestValueKind.STRING, node.value, span=node.span)
+    if isinstance(node, n.Bool):
+        return n.TestValue(n.TestValueKind.BOOL, node.value, span=node.span)
+    if isinstance(node, n.DateLit):
+        return n.TestValue(n.TestValueKind.TIMESTAMP if node.has_time else n.TestValueKind.DATE, node.micros, text=node.text, span=node.span)
+    raise TypeError(f"not a test value: {node!r}")
+
+
