@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 
-from lark.tree import Meta
+if TYPE_CHECKING:  # Lark is imported by the parser only: `--help` and the data paths never need it
+    from lark.tree import Meta
 
 from leadpolicy.semantics.runtime import LeadDataError
 
