@@ -44,7 +44,8 @@ class FileProblem(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click 8.5 declares exit_code a ClassVar; each problem carries its own status
+        vars(self)["exit_code"] = exit_code
 
     def show(self, file: Optional[IO[Any]] = None) -> None:
         click.echo(f"{error_label()}: {self.format_message()}", err=True)
