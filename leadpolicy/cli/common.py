@@ -88,18 +88,14 @@ def read_bytes(path: Union[str, Path]) -> bytes:
     """The bytes of a file named on the command line, or of standard input for `-`."""
     if str(path) == STDIN:
         return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
-    path = Path(path)
-    try:
-        with open(path, "rb") as stream:
-            return stream.read()
-    except FileNotFoundError:
-        raise FileProblem(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise FileProblem(f"{path} is a directory, not a file") from None
-    except OSError as error:
-        from leadpolicy.tools.atomic import why
+    with open_input(str(path)) as stream:
+        try:
+            data: bytes = stream.read()
+        except OSError as error:  # a directory opens on some systems and fails on reading
+            from leadpolicy.tools.atomic import why
 
-        raise FileProblem(f"cannot read {path}: {why(error)}") from None
+            raise FileProblem(f"cannot read {path}: {why(error)}") from None
+        return data
 
 
 def decode(data: bytes, name: str) -> str:
