@@ -578,9 +578,18 @@ def score_stream(
 def _score_in_pool(policy: Any, chunks: Iterator[Any], write: Callable[..., Any], jobs: int, as_of: Any, input_format: str,
                    output_format: str, input_path: Optional[str]) -> None:
     """Chunks through a Pool's imap, results in order, at most `jobs * IN_FLIGHT_PER_JOB` ahead."""
+    _LOADED.setdefault(hashlib.sha256(policy.source.encode("utf-8")).hexdigest(), policy.module)
+    run_in_pool(jobs, _init_worker, (policy.source, policy.path, as_of, input_format, output_format, input_path),
+                _score_in_worker, chunks, write)
+
+
+def run_in_pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...], work: Callable[[Any], Any],
+                chunks: Iterator[Any], consume: Callable[[Any], None]) -> None:
+    """`work(chunk)` in `jobs` worker processes (started by `initializer(*initargs)`),
+    each result handed to `consume` in input order, at most `jobs * IN_FLIGHT_PER_JOB`
+    chunks ahead. Shared by `score` and `diff`."""
     import multiprocessing
 
-    _LOADED.setdefault(hashlib.sha256(policy.source.encode("utf-8")).hexdigest(), policy.module)
     window = _Window(jobs * IN_FLIGHT_PER_JOB)
     # Everything loaded so far (the parser, the policy tree, the module) lives as
     # long as the run: keep it out of the collector's scans, here and in forked
@@ -591,14 +600,13 @@ def _score_in_pool(policy: Any, chunks: Iterator[Any], write: Callable[..., Any]
     if masking:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        pool = _pool_class()(jobs, _init_worker, (policy.source, policy.path, as_of, input_format, output_format, input_path),
-                             context=multiprocessing.get_context())
+        pool = _pool_class()(jobs, initializer, initargs, context=multiprocessing.get_context())
     finally:
         if masking:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
-        for result in pool.imap(_score_in_worker, window.feed(chunks)):
-            write(result)
+        for result in pool.imap(work, window.feed(chunks)):
+            consume(result)
             window.written()
     finally:
         gc.unfreeze()

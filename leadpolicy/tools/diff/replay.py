@@ -17,7 +17,6 @@ memory does not grow with the number of leads:
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import heapq
 import json
@@ -31,12 +30,11 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 from leadpolicy.syntax.diagnostics import LeadDataError
 from leadpolicy.tools.score import (
     _load_module,
-    _pool_class,
     _regular_file,
-    _Window,
     csv_chunks,
     jsonl_chunks,
     jsonl_ranges,
+    run_in_pool,
 )
 
 __all__ = ["EXAMPLES", "LARGEST", "Tally", "Replayer", "replay_stream", "replay_leads"]
@@ -315,28 +313,8 @@ def replay_stream(old_policy: Any, new_policy: Any, source: BinaryIO, *, as_of: 
 
 def _replay_in_pool(old_policy: Any, new_policy: Any, chunks: Iterator[Any], add: Callable[..., Any], jobs: int, as_of: Any, input_format: str,
                     input_path: Optional[str]) -> None:
-    import multiprocessing
-
-    window = _Window(jobs * IN_FLIGHT_PER_JOB)
-    gc.freeze()  # what is loaded lives as long as the run: keep it out of the collector's scans (see tools/score.py)
-    masking = hasattr(signal, "pthread_sigmask")
-    if masking:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        pool = _pool_class()(jobs, _init_worker, ((old_policy.source, old_policy.path), (new_policy.source, new_policy.path),
-                                                  as_of, input_format, input_path), context=multiprocessing.get_context())
-    finally:
-        if masking:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
-        for result in pool.imap(_replay_in_worker, window.feed(chunks)):
-            add(result)
-            window.written()
-    finally:
-        gc.unfreeze()
-        window.close()
-        pool.close()
-        pool.join()
+    run_in_pool(jobs, _init_worker, ((old_policy.source, old_policy.path), (new_policy.source, new_policy.path),
+                                     as_of, input_format, input_path), _replay_in_worker, chunks, add)
 
 
 def replay_leads(old_policy: Any, new_policy: Any, leads: Iterable[Any], *, as_of: Any) -> Tally:
