@@ -207,14 +207,7 @@ class Replayer:
             if rule is not None:
                 counts[rule] = counts.get(rule, 0) + 1
         if cell[0] != cell[1]:
-            found = tally.examples.setdefault(cell, [])
-            entry = (_rank(number), number, lead_id, old, new)
-            if len(found) < EXAMPLES:
-                found.append(entry)
-                found.sort()
-            elif entry < found[-1]:
-                found[-1] = entry
-                found.sort()
+            _keep_smallest(tally.examples.setdefault(cell, []), (_rank(number), number, lead_id, old, new))
 
 
 class _Max:
@@ -231,8 +224,11 @@ class _Max:
 
 def _sample(slot: list[Any], number: int, lead_id: Any, message: str, decision: dict[str, Any]) -> None:
     slot[0] += 1
-    entry = (_rank(number), number, lead_id, message, decision)
-    found = slot[1]
+    _keep_smallest(slot[1], (_rank(number), number, lead_id, message, decision))
+
+
+def _keep_smallest(found: list[Any], entry: tuple[Any, ...]) -> None:
+    """Keep the EXAMPLES smallest entries, sorted: a bounded, deterministic sample."""
     if len(found) < EXAMPLES:
         found.append(entry)
         found.sort()
