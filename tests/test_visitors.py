@@ -14,7 +14,8 @@ import pkgutil
 import pytest
 
 import leadpolicy
-from leadpolicy.syntax.visitor import NodeVisitor, expression_kinds
+from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.visitor import NodeVisitor, block_kinds, expression_kinds
 
 
 def all_walkers() -> list[type[NodeVisitor]]:
@@ -53,7 +54,36 @@ def test_every_walker_handles_every_expression_kind(walker: type[NodeVisitor]) -
 
 @pytest.mark.parametrize("walker", WALKERS, ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
 def test_excuses_name_real_kinds(walker: type[NodeVisitor]) -> None:
-    assert walker.never_given <= expression_kinds()
+    assert walker.never_given <= expression_kinds() | block_kinds()
+
+
+def test_every_block_kind_is_a_node_kind_the_walkers_given_blocks_owe() -> None:
+    assert block_kinds() == {cls.__name__ for cls in n.BLOCK_CLASSES.values()}
+    given = [cls.__qualname__ for cls in WALKERS if cls.given_blocks and cls.exhaustive]
+    assert "_Printer" in given  # the formatter prints each block kind with its own method
+    from leadpolicy.tools.fmt.blocks import _Printer
+
+    assert _Printer.missing_kinds(block_kinds()) == []
+
+
+def test_a_missing_block_method_is_caught_and_a_base_method_is_an_explicit_fallback() -> None:
+    class Blocks(NodeVisitor):
+        prefix = "show_"
+        given_blocks = True
+        never_given = expression_kinds()
+
+        def show_FieldsBlock(self, node: n.FieldsBlock) -> str:
+            return "fields"
+
+    assert Blocks.missing_kinds() == sorted(block_kinds() - {"FieldsBlock"})
+
+    class Fallback(Blocks):
+        def show_Block(self, node: n.Block) -> str:
+            return f"any {node.kind}"
+
+    assert Fallback.missing_kinds() == []
+    assert Fallback().visit(n.FieldsBlock(())) == "fields"  # its own method first
+    assert Fallback().visit(n.GradesBlock(())) == "any grades"  # then the base class's
 
 
 

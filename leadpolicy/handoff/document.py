@@ -224,10 +224,11 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
 
     fit_groups: list[dict[str, Any]] = []
     loose: list[Row] = []
-    for item in policy.items("fit"):
+    fit = policy.first(n.FitBlock)
+    for item in fit.items if fit is not None else ():
         if isinstance(item, n.FitGroup):
             fit_groups.append({"name": item.name, "id": anchors("fit", item.name), "rows": [_fit_row(r, english, anchors) for r in item.rules]})
-        elif isinstance(item, n.FitRule):
+        else:
             loose.append(_fit_row(item, english, anchors))
     if loose:
         fit_groups.append({"name": "", "id": anchors("fit", "ungrouped"), "rows": loose})

@@ -98,6 +98,16 @@ def _whole(token: Token, what: str) -> int:
 # ---------------------------------------------------------------- tree -> nodes
 
 
+def _block_of(cls: type[n.Block]) -> Any:
+    """The builder method of a block rule: its class (one per block kind) around its items."""
+
+    def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+        return cls(tuple(c for c in children if c is not None), span=_span(meta))
+
+    return build
+
+
+
 @v_args(meta=True)
 class _Builder(Transformer_NonRecursive[Any, Any]):
     """Turns Lark's tree into `nodes`. Run after parsing, so `meta` is filled in."""
@@ -119,25 +129,19 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
         role, person = children
         return n.Owner(str(role), unquote(person), span=_span(meta))
 
-    def _block(kind: Any) -> Any:  # noqa: N805 - a factory for the block methods below
-        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
-            return n.Block(kind, tuple(c for c in children if c is not None), span=_span(meta))
-
-        return build
-
-    fields_block = _block("fields")
-    activities_block = _block("activities")
-    stages_block = _block("stages")
-    engagement_block = _block("engagement")
-    fit_block = _block("fit")
-    grades_block = _block("grades")
-    demote_block = _block("demote")
-    disqualify_block = _block("disqualify")
+    fields_block = _block_of(n.FieldsBlock)
+    activities_block = _block_of(n.ActivitiesBlock)
+    stages_block = _block_of(n.StagesBlock)
+    engagement_block = _block_of(n.EngagementBlock)
+    fit_block = _block_of(n.FitBlock)
+    grades_block = _block_of(n.GradesBlock)
+    demote_block = _block_of(n.DemoteBlock)
+    disqualify_block = _block_of(n.DisqualifyBlock)
 
     def test_block(self, meta: Meta, children: list[Any]) -> Any:
         name, *items = children
         test = self._test(unquote(name), items, _span(meta))
-        return n.Block(n.BlockKind.TEST, (test,), span=_span(meta))
+        return n.TestsBlock((test,), span=_span(meta))
 
     # -- declarations
 

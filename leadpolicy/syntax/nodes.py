@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import field, fields, replace
 from enum import StrEnum
-from typing import Iterator, Optional, TypeVar
+from typing import ClassVar, Iterator, Optional, TypeVar
 
 from leadpolicy.syntax.diagnostics import Span
 from leadpolicy.syntax.frozen import Frozen, frozen
@@ -495,25 +495,128 @@ class TestBlock(Node):
 # ---------------------------------------------------------------- blocks and the policy
 
 
-_N = TypeVar("_N", bound=Node)
+_B = TypeVar("_B", bound="Block")
 
 
 @frozen
 class Block(Node):
-    """A top-level block: its keyword and its items, in file order.
+    """A top-level block: the base of one frozen class per block kind.
 
-    Which items a kind holds: fields -> FieldDecl; activities -> ActivityDecl;
-    stages -> StageDecl; engagement -> EngagementRule and Decay; fit -> FitRule
-    and FitGroup; grades -> GradeBand; demote -> DemoteRule; disqualify ->
-    DisqualifyRule; test -> one TestBlock. `Policy`'s accessors select by
-    class, so what they return is what their annotation says.
+    `kind` is the block's keyword, fixed by its class; `items` are its items in
+    file order, typed by the subclass (a fields block holds only `FieldDecl`s).
+    Generic walkers (the checker, the formatter, the language server's outline)
+    read `.kind` and `.items` of any block; `make_block` builds the class for a
+    keyword. `BLOCK_CLASSES` maps each `BlockKind` to its class.
     """
 
-    kind: BlockKind
+    kind: ClassVar[BlockKind]
     items: tuple[Node, ...]
 
-    def __post_init__(self) -> None:
-        _coerce(self, "kind", BlockKind)
+    def __new__(cls, *args: object, **kwargs: object) -> "Block":
+        if cls is Block:
+            raise TypeError("Block is the base of the block classes: build FieldsBlock, ... or make_block(kind, items)")
+        return object.__new__(cls)
+
+
+@frozen
+class FieldsBlock(Block):
+    kind: ClassVar[BlockKind] = BlockKind.FIELDS
+    items: tuple[FieldDecl, ...]
+
+
+@frozen
+class ActivitiesBlock(Block):
+    kind: ClassVar[BlockKind] = BlockKind.ACTIVITIES
+    items: tuple[ActivityDecl, ...]
+
+
+@frozen
+class StagesBlock(Block):
+    kind: ClassVar[BlockKind] = BlockKind.STAGES
+    items: tuple[StageDecl, ...]
+
+
+@frozen
+class EngagementBlock(Block):
+    """Engagement rules and (at most one, the checker says) `decay`, in file order."""
+
+    kind: ClassVar[BlockKind] = BlockKind.ENGAGEMENT
+    items: tuple[EngagementRule | Decay, ...]
+
+    @property
+    def rules(self) -> tuple[EngagementRule, ...]:
+        return tuple(item for item in self.items if type(item) is EngagementRule)
+
+    @property
+    def decay(self) -> Optional[Decay]:
+        return next((item for item in self.items if type(item) is Decay), None)
+
+
+@frozen
+class FitBlock(Block):
+    """Fit rules and groups of rules, in file order."""
+
+    kind: ClassVar[BlockKind] = BlockKind.FIT
+    items: tuple[FitRule | FitGroup, ...]
+
+    @property
+    def rules(self) -> tuple[FitRule, ...]:
+        """Every fit rule in file order, groups flattened (each rule knows its group)."""
+        rules: list[FitRule] = []
+        for item in self.items:
+            if isinstance(item, FitGroup):
+                rules.extend(item.rules)
+            else:
+                rules.append(item)
+        return tuple(rules)
+
+    @property
+    def groups(self) -> tuple[FitGroup, ...]:
+        return tuple(item for item in self.items if type(item) is FitGroup)
+
+
+@frozen
+class GradesBlock(Block):
+    kind: ClassVar[BlockKind] = BlockKind.GRADES
+    items: tuple[GradeBand, ...]
+
+
+@frozen
+class DemoteBlock(Block):
+    kind: ClassVar[BlockKind] = BlockKind.DEMOTE
+    items: tuple[DemoteRule, ...]
+
+
+@frozen
+class DisqualifyBlock(Block):
+    kind: ClassVar[BlockKind] = BlockKind.DISQUALIFY
+    items: tuple[DisqualifyRule, ...]
+
+
+@frozen
+class TestsBlock(Block):
+    """A `test "NAME" { ... }` block: its one item is the test itself."""
+
+    __test__ = False  # not a pytest class
+
+    kind: ClassVar[BlockKind] = BlockKind.TEST
+    items: tuple[TestBlock, ...]
+
+    @property
+    def test(self) -> TestBlock:
+        return self.items[0]
+
+
+BLOCK_CLASSES: dict[BlockKind, type[Block]] = {
+    cls.kind: cls
+    for cls in (FieldsBlock, ActivitiesBlock, StagesBlock, EngagementBlock, FitBlock, GradesBlock, DemoteBlock,
+                DisqualifyBlock, TestsBlock)
+}
+
+
+def make_block(kind: BlockKind | str, items: tuple[Node, ...], *, span: Optional[Span] = None) -> Block:
+    """The block of that keyword holding `items` (for code that builds blocks generically)."""
+    return BLOCK_CLASSES[BlockKind(kind)](items, span=span)  # the items as that kind holds them
 
 
 @frozen
@@ -536,56 +639,67 @@ class Policy(Node):
         block = self.block(kind)
         return block.items if block is not None else ()
 
-    def _of(self, kind: BlockKind, cls: type[_N]) -> tuple[_N, ...]:
-        return tuple(item for item in self.items(kind) if isinstance(item, cls))
+    def first(self, cls: type[_B]) -> Optional[_B]:
+        """The first block of that class, or None (typed: `policy.first(FitBlock)` is a FitBlock)."""
+        for block in self.blocks:
+            if type(block) is cls:
+                return block
+        return None
 
     @property
     def fields(self) -> tuple[FieldDecl, ...]:
-        return self._of(BlockKind.FIELDS, FieldDecl)
+        block = self.first(FieldsBlock)
+        return block.items if block is not None else ()
 
     @property
     def activities(self) -> tuple[ActivityDecl, ...]:
-        return self._of(BlockKind.ACTIVITIES, ActivityDecl)
+        block = self.first(ActivitiesBlock)
+        return block.items if block is not None else ()
 
     @property
     def stages(self) -> tuple[StageDecl, ...]:
-        return self._of(BlockKind.STAGES, StageDecl)
+        block = self.first(StagesBlock)
+        return block.items if block is not None else ()
 
     @property
     def engagement_rules(self) -> tuple[EngagementRule, ...]:
-        return self._of(BlockKind.ENGAGEMENT, EngagementRule)
+        block = self.first(EngagementBlock)
+        return block.rules if block is not None else ()
 
     @property
     def decay(self) -> Optional[Decay]:
-        decays = self._of(BlockKind.ENGAGEMENT, Decay)
-        return decays[0] if decays else None
+        block = self.first(EngagementBlock)
+        return block.decay if block is not None else None
 
     @property
     def fit_rules(self) -> tuple[FitRule, ...]:
         """Every fit rule in file order, groups flattened (each rule knows its group)."""
-        rules: list[FitRule] = []
-        for item in self.items(BlockKind.FIT):
-            if isinstance(item, FitGroup):
-                rules.extend(item.rules)
-            elif isinstance(item, FitRule):
-                rules.append(item)
-        return tuple(rules)
+        block = self.first(FitBlock)
+        return block.rules if block is not None else ()
+
+    @property
+    def fit_groups(self) -> tuple[FitGroup, ...]:
+        block = self.first(FitBlock)
+        return block.groups if block is not None else ()
 
     @property
     def grades(self) -> tuple[GradeBand, ...]:
-        return self._of(BlockKind.GRADES, GradeBand)
+        block = self.first(GradesBlock)
+        return block.items if block is not None else ()
 
     @property
     def demotions(self) -> tuple[DemoteRule, ...]:
-        return self._of(BlockKind.DEMOTE, DemoteRule)
+        block = self.first(DemoteBlock)
+        return block.items if block is not None else ()
 
     @property
     def disqualifications(self) -> tuple[DisqualifyRule, ...]:
-        return self._of(BlockKind.DISQUALIFY, DisqualifyRule)
+        block = self.first(DisqualifyBlock)
+        return block.items if block is not None else ()
 
     @property
     def tests(self) -> tuple[TestBlock, ...]:
-        return tuple(item for b in self.blocks if b.kind is BlockKind.TEST for item in b.items if isinstance(item, TestBlock))
+        return tuple(test for block in self.blocks if type(block) is TestsBlock for test in block.items)
 
     def with_blocks(self, blocks: tuple[Block, ...]) -> "Policy":
         return replace(self, blocks=blocks)

@@ -225,7 +225,7 @@ def _parse(text: str, path: str, start: str) -> Any:
             code, message, span, help_ = original.diagnostic
             raise PolicyError([Diagnostic(code, "error", message, span, help_, path)], text) from None
         raise
-    depth, deepest = _expression_depth(result if isinstance(result, n.Node) else n.Block(n.BlockKind.TEST, result))
+    depth, deepest = _expression_depth(result if isinstance(result, n.Node) else n.Policy("", "", blocks=result))
     if depth > MAX_NESTING:
         raise _nesting_error(deepest.span if deepest is not None else None, path, text, f"this condition nests more than {MAX_NESTING} levels deep")
     if isinstance(result, n.Policy):

@@ -94,7 +94,7 @@ def _walk(e: n.Expr) -> Iterator[n.Expr]:
 
 def time_dependent(policy: n.Policy) -> bool:
     """Whether a decision can change with the day it is made: decay, `within`, `days since`."""
-    if any(isinstance(i, n.Decay) for i in policy.items("engagement")):
+    if policy.decay is not None:
         return True
     if any(r.within is not None for r in policy.engagement_rules):
         return True

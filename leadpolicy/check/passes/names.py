@@ -56,9 +56,7 @@ class NamesPass(State):
         if isinstance(item, (n.DemoteRule, n.DisqualifyRule)):
             what = f"the {'demotion' if isinstance(item, n.DemoteRule) else 'disqualify'} rule `{item.name}`"
             return replace(item, condition=self.condition(item.condition, _Context("rule", what=what)))
-        if isinstance(item, n.EngagementRule | n.ActivityDecl):
-            return item
-        return item
+        return item  # declarations without conditions, a `decay`, a test
 
     def condition(self, expr: n.Expr, ctx: _Context) -> n.Expr:
         """Resolve an expression that must be a condition."""

@@ -29,7 +29,8 @@ class RulesPass(State):
             names[name] = span
 
         decays = 0
-        for item in self.policy.items("engagement"):
+        engagement = self.policy.first(n.EngagementBlock)
+        for item in engagement.items if engagement is not None else ():
             if isinstance(item, n.Decay):
                 decays += 1
                 if decays > 1:
@@ -42,29 +43,28 @@ class RulesPass(State):
                         "write for example `decay 50% every 30 days`",
                     )
                 continue
-            if not isinstance(item, n.EngagementRule):  # the block holds nothing else
-                continue
             rule_name(item.name, item.span)
             if item.activity not in self.activities:
                 self._unknown_activity(item.activity, item.activity_span)
             if item.max is not None and item.max <= 0:
                 self.error("bad-max", f"`max` must be more than 0, not `{item.max_text}`", item.span, "remove `max` or raise it")
         groups: set[str] = set()
-        for item in self.policy.items("fit"):
-            if isinstance(item, n.FitGroup):
-                self._check_name(item.name, item.name_span, "group")
-                if item.name in groups:
+        fit = self.policy.first(n.FitBlock)
+        for entry in fit.items if fit is not None else ():
+            if isinstance(entry, n.FitGroup):
+                self._check_name(entry.name, entry.name_span, "group")
+                if entry.name in groups:
                     self.error(
                         "duplicate-group",
-                        f"the fit group `{item.name}` appears twice",
-                        item.name_span,
+                        f"the fit group `{entry.name}` appears twice",
+                        entry.name_span,
                         "merge the two groups",
                     )
-                groups.add(item.name)
-                for rule in item.rules:
+                groups.add(entry.name)
+                for rule in entry.rules:
                     rule_name(rule.name, rule.span)
-            elif isinstance(item, n.FitRule):
-                rule_name(item.name, item.span)
+            else:
+                rule_name(entry.name, entry.span)
         letters: set[str] = set()
         bands = self.policy.grades
         for i, band in enumerate(bands):

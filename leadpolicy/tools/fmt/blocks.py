@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, TypeVar, Union
+from typing import Callable, Optional, Sequence, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
-from leadpolicy.syntax.parser import quote
+from leadpolicy.syntax.nodes import quote
 from leadpolicy.tools.fmt.build import _Builder, _number_text
 from leadpolicy.tools.fmt.doc import INDENT, NOWHERE, Braces, Clauses, Doc, List, Seq, Tok, _first
 from leadpolicy.tools.fmt.out import Out
@@ -29,16 +29,8 @@ DEMOTE_GAPS = (0, 2, 1)
 DISQUALIFY_GAPS = (0, 1)
 
 
-N = TypeVar("N", bound=n.Node)
 # One line of a test block: `as of` (its value), `previous stage` (the stage), the fields joined, an activity, an expectation.
 TestLine = Union[n.TestValue, str, list[n.TestField], n.TestActivity, n.Expect]
-
-
-def _of(kind: type[N], items: Sequence[n.Node]) -> list[N]:
-    """A block's items, which the parser makes all of one kind."""
-    found = [item for item in items if isinstance(item, kind)]
-    assert len(found) == len(items), f"a block of {kind.__name__} holds something else"
-    return found
 
 
 @dataclass(eq=False)
@@ -99,6 +91,11 @@ class _Columns:
 
 
 class _Printer(_Builder):
+    """Prints whole blocks: one `c_<Kind>Block` per block kind (the layout of its rows), on top of
+    the builder's `c_<Kind>` per expression kind."""
+
+    given_blocks = True
+
     def row_items(self, rows: list[Row], gaps: Sequence[int], cols: Optional[_Columns] = None) -> list[_Item]:
         shared = cols if cols is not None else _Columns(rows, gaps)
         return [_row_item(r, shared, gaps) for r in rows]
@@ -117,20 +114,20 @@ class _Printer(_Builder):
 
     # -- declarations
 
-    def fields_block(self, block: n.Block, indent: int) -> _Block:
+    def c_FieldsBlock(self, block: n.FieldsBlock, indent: int) -> _Block:
         head = self.block_head("fields")
         rows: list[Row] = []
-        for f in _of(n.FieldDecl, block.items):
+        for f in block.items:
             name = self.tok(f.name)
             type_ = self.type_spec(f.type)
             desc = self.tok(quote(f.description)) if f.description is not None else None
             rows.append(Row(indent + INDENT, [name, type_, desc]))
         return _Block(head, self.row_items(rows, FIELD_GAPS), self.tok("}"), indent)
 
-    def activities_block(self, block: n.Block, indent: int) -> _Block:
+    def c_ActivitiesBlock(self, block: n.ActivitiesBlock, indent: int) -> _Block:
         head = self.block_head("activities")
         rows: list[Row] = []
-        for a in _of(n.ActivityDecl, block.items):
+        for a in block.items:
             name = self.tok(a.name)
             props: Optional[Doc] = None
             if a.props:
@@ -147,10 +144,10 @@ class _Printer(_Builder):
             rows.append(Row(indent + INDENT, [name, props, desc]))
         return _Block(head, self.row_items(rows, ACTIVITY_GAPS), self.tok("}"), indent)
 
-    def stages_block(self, block: n.Block, indent: int) -> _Block:
+    def c_StagesBlock(self, block: n.StagesBlock, indent: int) -> _Block:
         head = self.block_head("stages")
         rows: list[Row] = []
-        for s in _of(n.StageDecl, block.items):
+        for s in block.items:
             name = self.tok(s.name)
             desc = self.tok(quote(s.description)) if s.description is not None else None
             when = self.when(s.condition) if s.condition is not None else None
@@ -159,7 +156,7 @@ class _Printer(_Builder):
 
     # -- scores
 
-    def engagement_block(self, block: n.Block, indent: int) -> _Block:
+    def c_EngagementBlock(self, block: n.EngagementBlock, indent: int) -> _Block:
         head = self.block_head("engagement")
         entries: list[Union[Row, Doc]] = []
         rows: list[Row] = []
@@ -169,7 +166,6 @@ class _Printer(_Builder):
                 doc = self.seq("decay", lambda: self.seq(percent, "%", glue=True), "every", lambda: self.duration(every))
                 entries.append(doc)
                 continue
-            assert isinstance(item, n.EngagementRule)
             name = self.rule_name(item.name)
             points = self.points(item.points, item.points_text)
             per: Doc = self.seq("per", item.activity)
@@ -189,7 +185,7 @@ class _Printer(_Builder):
                 items.append(self.doc_item(entry, indent + INDENT))
         return _Block(head, items, self.tok("}"), indent)
 
-    def fit_block(self, block: n.Block, indent: int) -> _Block:
+    def c_FitBlock(self, block: n.FitBlock, indent: int) -> _Block:
         head = self.block_head("fit")
         rows: list[Row] = []
         plan: list[Union[Row, tuple[Seq, list[Row], Tok]]] = []  # rows, and (group head, [rows], close)
@@ -205,7 +201,6 @@ class _Printer(_Builder):
                 group_rows = [rule_row(r, indent + 2 * INDENT) for r in item.rules]
                 plan.append((group_head, group_rows, self.tok("}")))
             else:
-                assert isinstance(item, n.FitRule)
                 plan.append(rule_row(item, indent + INDENT))
         cols = _Columns(rows, FIT_GAPS)
         items: list[_Item] = []
@@ -218,28 +213,28 @@ class _Printer(_Builder):
                 items.append(_Item(_first(group_head), _block_renderer(group)))
         return _Block(head, items, self.tok("}"), indent)
 
-    def grades_block(self, block: n.Block, indent: int) -> _Block:
+    def c_GradesBlock(self, block: n.GradesBlock, indent: int) -> _Block:
         head = self.block_head("grades")
         rows: list[Row] = []
-        for band in _of(n.GradeBand, block.items):
+        for band in block.items:
             letter = self.tok(band.letter)
             rest: Doc = self.when(band.condition) if band.condition is not None else self.tok("otherwise")
             rows.append(Row(indent + INDENT, [letter, rest]))
         return _Block(head, self.row_items(rows, GRADE_GAPS), self.tok("}"), indent)
 
-    def demote_block(self, block: n.Block, indent: int) -> _Block:
+    def c_DemoteBlock(self, block: n.DemoteBlock, indent: int) -> _Block:
         head = self.block_head("demote")
         rows: list[Row] = []
-        for rule in _of(n.DemoteRule, block.items):
+        for rule in block.items:
             name = self.rule_name(rule.name)
             move = self.seq(rule.source, "->", rule.target)
             rows.append(Row(indent + INDENT, [name, move, self.when(rule.condition)]))
         return _Block(head, self.row_items(rows, DEMOTE_GAPS), self.tok("}"), indent)
 
-    def disqualify_block(self, block: n.Block, indent: int) -> _Block:
+    def c_DisqualifyBlock(self, block: n.DisqualifyBlock, indent: int) -> _Block:
         head = self.block_head("disqualify")
         rows: list[Row] = []
-        for rule in _of(n.DisqualifyRule, block.items):
+        for rule in block.items:
             rows.append(Row(indent + INDENT, [self.rule_name(rule.name), self.when(rule.condition)]))
         return _Block(head, self.row_items(rows, DISQUALIFY_GAPS), self.tok("}"), indent)
 
@@ -271,6 +266,9 @@ class _Printer(_Builder):
         if self.source is None or before.span is None or after.span is None:
             return True
         return any(t.text == "," for t in self.source.tokens_within(before.span.end, after.span.start))
+
+    def c_TestsBlock(self, block: n.TestsBlock, indent: int) -> _Block:
+        return self.test_block(block.test, indent)
 
     def test_block(self, test: n.TestBlock, indent: int) -> _Block:
         head = self.seq("test", quote(test.name), "{")
@@ -360,11 +358,8 @@ class _Printer(_Builder):
 
     def block(self, block: n.Block) -> _Block:
         self.fence = block.span.end if block.span is not None else NOWHERE
-        if block.kind == "test":
-            (test,) = _of(n.TestBlock, block.items)
-            return self.test_block(test, 0)
-        build: Callable[[n.Block, int], _Block] = getattr(self, block.kind + "_block")
-        return build(block, 0)
+        printed: _Block = self.visit(block, 0)  # c_<Kind>Block, one per block kind
+        return printed
 
 
 def _offset(span: Optional[Span]) -> int:

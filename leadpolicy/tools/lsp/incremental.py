@@ -170,7 +170,7 @@ def _split_block(text: str, lines: LineIndex, tokens: list[Tok], first: int, las
         items.extend(_piece(lines, tok, text[tok.start : tokens[code_end - 1].end], f"{kind} {{ ", " }", path, "items"))
         i = end
     span = _span(lines, tokens[first], tokens[last])
-    return n.Block(kind, tuple(items), span=span)
+    return n.make_block(kind, tuple(items), span=span)
 
 
 def _group(text: str, lines: LineIndex, tokens: list[Tok], name: int, close: int, path: str) -> n.FitGroup:
