@@ -215,9 +215,6 @@ def _where_fix(ctx: _Context, name: str) -> str:
     return f"`({head} where ...) and {name} ...`"
 
 
-_member_text = n.member_text
-
-
 def _head(span: Optional[Span], width: int) -> Optional[Span]:
     """The first `width` characters of a span (to point at a keyword, not a whole block)."""
     if span is None:

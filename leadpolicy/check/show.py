@@ -18,10 +18,6 @@ def show(e: n.Expr) -> str:
     return _Shower().text(e, 0)
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 class _Shower(NodeVisitor):
     prefix: ClassVar[str] = "show_"
 
@@ -36,7 +32,7 @@ class _Shower(NodeVisitor):
         return e.text or format(e.value, "g"), _ATOM
 
     def show_String(self, e: n.String) -> tuple[str, int]:
-        return _quote(e.value), _ATOM
+        return n.quote(e.value), _ATOM
 
     def show_DateLit(self, e: n.DateLit) -> tuple[str, int]:
         return e.text or "...", _ATOM
@@ -57,7 +53,7 @@ class _Shower(NodeVisitor):
         return e.name, _ATOM
 
     def show_EnumValue(self, e: n.EnumValue) -> tuple[str, int]:
-        return (e.member if e.member.isidentifier() else _quote(e.member)), _ATOM
+        return n.member_text(e.member), _ATOM
 
     def show_GradeValue(self, e: n.GradeValue) -> tuple[str, int]:
         return e.letter, _ATOM

@@ -51,7 +51,7 @@ class Shorthand(NodeVisitor):
         return number(e.value)
 
     def visit_String(self, e: n.String) -> str:
-        return f'"{e.value}"'
+        return n.quote(e.value)
 
     def visit_DateLit(self, e: n.DateLit) -> str:
         return e.text or str(e.micros)
@@ -60,7 +60,7 @@ class Shorthand(NodeVisitor):
         return "true" if e.value else "false"
 
     def visit_EnumValue(self, e: n.EnumValue) -> str:
-        return e.member if e.member.isidentifier() else f'"{e.member}"'
+        return n.member_text(e.member)
 
     def visit_GradeValue(self, e: n.GradeValue) -> str:
         return e.letter

@@ -21,6 +21,7 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.nodes import quote
 
 __all__ = ["Hint", "hint_for", "block_keywords", "apply_fix", "error_offset"]
 
@@ -205,7 +206,7 @@ def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
     if end < 0:
         return None
     inner = text[start + 1:end]
-    literal = '"' + inner.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    literal = quote(inner)
     return _hint(text, f"strings take double quotes, not `{text[start:end + 1]}`", _span(text, start, end + 1),
                  f"write `{literal}`",
                  (start, end + 1, literal))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from leadpolicy.check.base import (
@@ -10,7 +11,6 @@ from leadpolicy.check.base import (
     RESERVED,
     State,
     _head,
-    _member_text,
 )
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
@@ -128,11 +128,11 @@ class DeclarationsPass(State):
         """Inner spaces are fine (`"Closed Won"`), but data is matched with them as written:
         a tab or two spaces in a row, invisible in the policy, is almost always a slip."""
         spaced = _IRREGULAR_SPACE.sub(" ", member)
-        fixed = "one of (" + ", ".join(_member_text(spaced if m == member else m) for m in t.members) + ")"
+        fixed = str(replace(t, members=tuple(spaced if m == member else m for m in t.members)))
         what = "a tab" if "\t" in member else "two spaces in a row" if "  " in member else "an unusual space"
         self.warn(
             "member-spacing",
-            f'the enum member `"{member}"` has {what} inside, and lead data must match it exactly there',
+            f"the enum member `{n.quote(member)}` has {what} inside, and lead data must match it exactly there",
             t.span,
             f"if the CRM value has one space, write: `{fixed}`",
         )
@@ -140,19 +140,19 @@ class DeclarationsPass(State):
     def _padded_member(self, member: str, t: n.FieldType) -> None:
         """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""
         # a padded member was written in quotes: keep them in the fix
-        kept = [_member_text(m) if m == m.strip() else n.quote(m.strip()) for m in t.members if m.strip()]
+        kept = [n.member_text(m) if m == m.strip() else n.quote(m.strip()) for m in t.members if m.strip()]
         fixed = "one of (" + ", ".join(kept) + ")"
         if not member.strip():
             self.error(
                 "blank-member",
-                f'the enum member `"{member}"` is blank, so no lead can ever carry it',
+                f"the enum member `{n.quote(member)}` is blank, so no lead can ever carry it",
                 t.span,
                 f"lead data is trimmed; remove it: `{fixed}`",
             )
         else:
             self.error(
                 "padded-member",
-                f'the enum member `"{member}"` has surrounding whitespace, so no lead can ever carry it',
+                f"the enum member `{n.quote(member)}` has surrounding whitespace, so no lead can ever carry it",
                 t.span,
                 f"lead data is trimmed; write it trimmed: `{fixed}`",
             )

@@ -48,7 +48,7 @@ class TypesPass(State):
             return n.EnumValue(text, t.members.index(text), t, span=e.span)
         guess = suggest(text, t.members)
         if guess is not None and guess.lower() == text.lower():
-            written = f'"{guess}"' if isinstance(e, n.String) or not guess.isidentifier() else guess
+            written = n.quote(guess) if isinstance(e, n.String) else n.member_text(guess)
             self.error(
                 "member-case",
                 f"`{text}` is written `{guess}` in `{t}`",

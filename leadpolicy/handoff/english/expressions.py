@@ -196,7 +196,7 @@ class ExpressionEnglish(NodeVisitor):
         return number(e.value)
 
     def visit_String(self, e: n.String) -> str:
-        return f'"{e.value}"'
+        return n.quote(e.value)
 
     def visit_DateLit(self, e: n.DateLit) -> str:
         return e.text or str(e.micros)
@@ -205,7 +205,7 @@ class ExpressionEnglish(NodeVisitor):
         return "true" if e.value else "false"
 
     def visit_EnumValue(self, e: n.EnumValue) -> str:
-        return e.member if e.member.isidentifier() else f'"{e.member}"'
+        return n.member_text(e.member)
 
     def visit_GradeValue(self, e: n.GradeValue) -> str:
         return e.letter
@@ -303,7 +303,7 @@ class ExpressionEnglish(NodeVisitor):
         }[op]
         name = self.visit_EnumValue(member)
         lead = {"<": f"below {name}", "<=": f"{name} or lower", ">": f"above {name}", ">=": f"{name} or higher"}[op]
-        listed = join_or([m if m.isidentifier() else f'"{m}"' for m in chosen]) or "nothing"
+        listed = join_or([n.member_text(m) for m in chosen]) or "nothing"
         return f"is {lead} ({listed})"
 
     def visit_InList(self, e: n.InList) -> str:

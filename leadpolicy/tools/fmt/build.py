@@ -6,7 +6,7 @@ from typing import Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.comments import SourceTable
-from leadpolicy.syntax.parser import quote
+from leadpolicy.syntax.nodes import quote
 from leadpolicy.syntax.visitor import NodeVisitor
 from leadpolicy.tools.fmt.doc import NOWHERE, Chain, Clauses, Doc, List, Paren, Seq, Tok
 
