@@ -60,10 +60,10 @@ def test_excuses_name_real_kinds(walker: type[NodeVisitor]) -> None:
 def test_every_block_kind_is_a_node_kind_the_walkers_given_blocks_owe() -> None:
     assert block_kinds() == {cls.__name__ for cls in n.BLOCK_CLASSES.values()}
     given = [cls.__qualname__ for cls in WALKERS if cls.given_blocks and cls.exhaustive]
-    assert "_Printer" in given  # the formatter prints each block kind with its own method
-    from leadpolicy.tools.fmt.blocks import _Printer
+    assert "BlockPrinter" in given  # the formatter prints each block kind with its own method
+    from leadpolicy.tools.fmt.blocks import BlockPrinter
 
-    assert _Printer.missing_kinds(block_kinds()) == []
+    assert BlockPrinter.missing_kinds(block_kinds()) == []
 
 
 def test_a_missing_block_method_is_caught_and_a_base_method_is_an_explicit_fallback() -> None:

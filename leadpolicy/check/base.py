@@ -52,12 +52,12 @@ def suggest(name: str, candidates: Iterable[str]) -> Optional[str]:
     return close[0] if close else None
 
 
-def _type_name(t: Type) -> str:
+def type_name(t: Type) -> str:
     return str(t)
 
 
 @dataclass
-class _Context:
+class ConditionContext:
     """Where a condition sits, which decides what it may use (docs/language-reference.md section 13.13's table)."""
 
     kind: str  # "where", "fit", "grade", "stage", "rule"
@@ -101,7 +101,7 @@ class State(NodeVisitor):
     if TYPE_CHECKING:
         # Provided by the other passes (Checker combines them all); declared here so
         # that each mixin type-checks on its own.
-        def expr(self, e: n.Expr, ctx: _Context) -> tuple[n.Expr, Optional[Type]]: ...
+        def expr(self, e: n.Expr, ctx: ConditionContext) -> tuple[n.Expr, Optional[Type]]: ...
         def _value_type(self, t: n.FieldType) -> Type: ...
         def _check_name(self, name: str, span: Optional[Span], what: str) -> None: ...
         def _unknown_stage(self, name: str, span: Optional[Span]) -> None: ...
@@ -117,7 +117,7 @@ class State(NodeVisitor):
 
 
 
-def _best_engagement(policy: n.Policy) -> float:
+def highest_engagement(policy: n.Policy) -> float:
     total = 0.0
     for rule in policy.engagement_rules:
         if rule.points > 0:
@@ -127,11 +127,7 @@ def _best_engagement(policy: n.Policy) -> float:
     return total
 
 
-def _flip(op: str) -> str:
-    return {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
-
-
-def _same_type(a: Type, b: Type) -> bool:
+def same_type(a: Type, b: Type) -> bool:
     if isinstance(a, n.FieldType) or isinstance(b, n.FieldType):
         return isinstance(a, n.FieldType) and isinstance(b, n.FieldType) and a.members == b.members
     if {a, b} <= {BOOLEAN, COND}:
@@ -139,7 +135,7 @@ def _same_type(a: Type, b: Type) -> bool:
     return a == b
 
 
-def _compare_help(a: Type, b: Type) -> Optional[str]:
+def compare_help(a: Type, b: Type) -> Optional[str]:
     for t in (a, b):
         if isinstance(t, n.FieldType):
             return f"write a member of `{t}`"
@@ -150,7 +146,7 @@ def _compare_help(a: Type, b: Type) -> Optional[str]:
     return None
 
 
-def _literal_help(t: n.FieldType) -> str:
+def literal_help(t: n.FieldType) -> str:
     return {
         "text": 'write text in double quotes: `"..."`',
         "number": "write a number without quotes: `800`",
@@ -160,20 +156,20 @@ def _literal_help(t: n.FieldType) -> str:
     }[t.kind]
 
 
-def _what(e: n.Expr, t: Type) -> str:
+def what_is(e: n.Expr, t: Type) -> str:
     """`the boolean field `is_customer``, `the text "yes"`, or `a number`: the thing, named."""
     if isinstance(e, (n.FieldRef, n.PropRef)):
-        return f"the {_type_name(t)} {'field' if isinstance(e, n.FieldRef) else 'property'} `{e.name}`"
+        return f"the {type_name(t)} {'field' if isinstance(e, n.FieldRef) else 'property'} `{e.name}`"
     if isinstance(e, (n.String, n.Number, n.Bool, n.DateLit)):
-        return f"the {_type_name(t)} `{show(e)}`"
-    return f"a {_type_name(t)}"
+        return f"the {type_name(t)} `{show(e)}`"
+    return f"a {type_name(t)}"
 
 
 _YES = {"yes", "y", "true", "1", "on"}
 _NO = {"no", "n", "false", "0", "off"}
 
 
-def _boolean_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
+def boolean_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
     """`is_customer = "yes"` -> `is_customer` (issue 9 item 12)."""
     for value, other, vt in ((e.right, e.left, lt), (e.left, e.right, rt)):
         if vt == BOOLEAN and isinstance(value, (n.String, n.Number)) and e.op in ("=", "!="):
@@ -197,7 +193,7 @@ def _walk_expr(e: n.Expr) -> Any:
                 yield from _walk_expr(child)
 
 
-def _where_fix(ctx: _Context, name: str) -> str:
+def where_fix(ctx: ConditionContext, name: str) -> str:
     """`(did X where A) or B` for `did X where A or B` when B names a field (issue 9 item 12)."""
     did = ctx.did
     head = f"{'no' if did is not None and did.negated else 'did'} {ctx.activity.name if ctx.activity else 'X'}"
@@ -215,7 +211,7 @@ def _where_fix(ctx: _Context, name: str) -> str:
     return f"`({head} where ...) and {name} ...`"
 
 
-def _head(span: Optional[Span], width: int) -> Optional[Span]:
+def head_span(span: Optional[Span], width: int) -> Optional[Span]:
     """The first `width` characters of a span (to point at a keyword, not a whole block)."""
     if span is None:
         return None

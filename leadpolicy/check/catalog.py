@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from leadpolicy.syntax.diagnostics import LONE_SURROGATE
+
 __all__ = ["Entry", "CATALOG", "BY_CODE", "render_reference"]
 
 
@@ -452,7 +454,6 @@ def _first_with_code(rendered: str, code: str) -> str:
     raise ValueError(f"the golden case does not show {code}")
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def render_reference(golden: Path) -> str:
@@ -461,8 +462,8 @@ def render_reference(golden: Path) -> str:
     for entry in CATALOG:
         policy = (golden / f"{entry.example}.policy").read_text(encoding="utf-8", errors="surrogatepass")
         fence = f"policy error={entry.code}"
-        if _LONE_SURROGATE.search(policy):  # not writable as UTF-8: shown, not checked, in the doc
-            policy, fence = _LONE_SURROGATE.sub("\ufffd", policy), "text"
+        if LONE_SURROGATE.search(policy):  # not writable as UTF-8: shown, not checked, in the doc
+            policy, fence = LONE_SURROGATE.sub("\ufffd", policy), "text"
         shown = _first_with_code((golden / f"{entry.example}.txt").read_text(encoding="utf-8"), entry.code)
         parts.append(
             f"### `{entry.code}`\n\n*{entry.severity}.* {entry.explanation} **Fix:** {entry.fix}\n\n"

@@ -26,8 +26,6 @@ from leadpolicy.syntax.visitor import NodeVisitor
 
 __all__ = ["evaluate"]
 
-MICROS_PER_DAY = 86_400_000_000
-
 
 def evaluate(policy: nodes.Policy, fields: Any, activities: Any = (), as_of: Any = None,
              previous_stage: Any = None, lead_id: Any = None) -> dict[str, Any]:
@@ -180,7 +178,7 @@ class _Evaluator(NodeVisitor):
         value = self.lead.fields[node.field_name]
         if value is None:
             return None
-        return float((self.lead.as_of - value) // MICROS_PER_DAY)
+        return float((self.lead.as_of - value) // nodes.MICROS_PER_DAY)
 
     # ------------------------------------------------ arithmetic (missing in, missing out)
 

@@ -1,6 +1,6 @@
 """Lark's parse tree -> the AST (`nodes`): one method per grammar rule, and the
 literals (strings, numbers, dates, durations) read as the language reference says.
-Used by `parser.py`; a value out of range is a `_Failed` diagnostic at its token."""
+Used by `parser.py`; a value out of range is a `LiteralError` diagnostic at its token."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _finite(token: Token) -> float:
     """A number literal's value; one too large for a float is an error, not infinity."""
     value = number_value(token)
     if math.isinf(value):
-        raise _Failed("bad-number", f"`{_short(token)}` is too large a number", _span(token), "write a number below 1e308")
+        raise LiteralError("bad-number", f"`{_short(token)}` is too large a number", span_at(token), "write a number below 1e308")
     return value
 
 
@@ -47,17 +47,15 @@ def _short(text: str) -> str:
     return text if len(text) <= 24 else text[:20] + "..."
 
 
-_UNITS = n.UNIT_NAMES
 
-
-class _Failed(Exception):
+class LiteralError(Exception):
     """A literal that cannot be read; turned into a diagnostic by the parser."""
 
     def __init__(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
         self.diagnostic = (code, message, span, help)
 
 
-def _span(meta_or_token: Any) -> Optional[Span]:
+def span_at(meta_or_token: Any) -> Optional[Span]:
     if isinstance(meta_or_token, Token):
         return Span.from_token(meta_or_token)
     if getattr(meta_or_token, "empty", True):
@@ -70,16 +68,16 @@ def _date_literal(token: Token) -> n.DateLit:
     try:
         if token.type == "DATE":
             day = date.fromisoformat(text)
-            return n.DateLit(to_micros(day), text=text, has_time=False, span=_span(token))
+            return n.DateLit(to_micros(day), text=text, has_time=False, span=span_at(token))
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        return n.DateLit(to_micros(moment), text=text, has_time=True, span=_span(token))
+        return n.DateLit(to_micros(moment), text=text, has_time=True, span=span_at(token))
     except ValueError:
-        raise _Failed(
+        raise LiteralError(
             "bad-date",
             f"`{text}` is not a valid date",
-            _span(token),
+            span_at(token),
             "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDTHH:MM:SSZ",
         )
 
@@ -87,10 +85,10 @@ def _date_literal(token: Token) -> n.DateLit:
 def _whole(token: Token, what: str) -> int:
     value = number_value(token)
     if not 1 <= value <= MAX_COUNT or value != int(value):  # infinity fails the range first
-        raise _Failed(
+        raise LiteralError(
             "bad-count",
             f"{what} must be a whole number from 1 to {MAX_COUNT:,}, not `{_short(token)}`",
-            _span(token),
+            span_at(token),
         )
     return int(value)
 
@@ -101,22 +99,22 @@ def _whole(token: Token, what: str) -> int:
 def _block_of(cls: type[n.Block]) -> Any:
     """The builder method of a block rule: its class (one per block kind) around its items."""
 
-    def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
-        return cls(tuple(c for c in children if c is not None), span=_span(meta))
+    def build(self: TreeBuilder, meta: Meta, children: list[Any]) -> Any:
+        return cls(tuple(c for c in children if c is not None), span=span_at(meta))
 
     return build
 
 
 
 @v_args(meta=True)
-class _Builder(Transformer_NonRecursive[Any, Any]):
+class TreeBuilder(Transformer_NonRecursive[Any, Any]):
     """Turns Lark's tree into `nodes`. Run after parsing, so `meta` is filled in."""
 
     # -- header and blocks
 
     def start(self, meta: Meta, children: list[Any]) -> Any:
         (name, version, owners), *blocks = children
-        return n.Policy(name, version, owners=owners, blocks=tuple(blocks), span=_span(meta))
+        return n.Policy(name, version, owners=owners, blocks=tuple(blocks), span=span_at(meta))
 
     def tests_file(self, meta: Meta, children: list[Any]) -> Any:
         return tuple(children)
@@ -127,7 +125,7 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
 
     def owner(self, meta: Meta, children: list[Any]) -> Any:
         role, person = children
-        return n.Owner(str(role), unquote(person), span=_span(meta))
+        return n.Owner(str(role), unquote(person), span=span_at(meta))
 
     fields_block = _block_of(n.FieldsBlock)
     activities_block = _block_of(n.ActivitiesBlock)
@@ -140,24 +138,24 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
 
     def test_block(self, meta: Meta, children: list[Any]) -> Any:
         name, *items = children
-        test = self._test(unquote(name), items, _span(meta))
-        return n.TestsBlock((test,), span=_span(meta))
+        test = self._test(unquote(name), items, span_at(meta))
+        return n.TestsBlock((test,), span=span_at(meta))
 
     # -- declarations
 
     def field_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, type_, description = children
         return n.FieldDecl(
-            str(name), type_, unquote(description) if description else None, name_span=_span(name), span=_span(meta)
+            str(name), type_, unquote(description) if description else None, name_span=span_at(name), span=span_at(meta)
         )
 
     def type_spec(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
-        return n.FieldType(n.FieldKind(str(token)), span=_span(meta))
+        return n.FieldType(n.FieldKind(str(token)), span=span_at(meta))
 
     def enum_spec(self, meta: Meta, children: list[Any]) -> Any:
         members = tuple(unquote(t) if t.type == "STRING" else str(t) for t in children)
-        return n.FieldType(n.FieldKind.ENUM, members, span=_span(meta))
+        return n.FieldType(n.FieldKind.ENUM, members, span=span_at(meta))
 
     def activity_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, props, description = children
@@ -165,8 +163,8 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
             str(name),
             props or (),
             unquote(description) if description else None,
-            name_span=_span(name),
-            span=_span(meta),
+            name_span=span_at(name),
+            span=span_at(meta),
         )
 
     def prop_list(self, meta: Meta, children: list[Any]) -> Any:
@@ -174,7 +172,7 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
 
     def prop_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, type_ = children
-        return n.PropDecl(str(name), type_, name_span=_span(name), span=_span(meta))
+        return n.PropDecl(str(name), type_, name_span=span_at(name), span=span_at(meta))
 
     def stage_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, description, condition = children
@@ -182,8 +180,8 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
             str(name),
             unquote(description) if description else None,
             condition,
-            name_span=_span(name),
-            span=_span(meta),
+            name_span=span_at(name),
+            span=span_at(meta),
         )
 
     def engagement_rule(self, meta: Meta, children: list[Any]) -> Any:
@@ -197,8 +195,8 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
             _finite(max_) if max_ is not None else None,
             points_text=points_text,
             max_text=str(max_) if max_ is not None else "",
-            activity_span=_span(activity),
-            span=_span(meta),
+            activity_span=span_at(activity),
+            span=span_at(meta),
         )
 
     def max(self, meta: Meta, children: list[Any]) -> Any:
@@ -206,26 +204,26 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
 
     def decay(self, meta: Meta, children: list[Any]) -> Any:
         percent, every = children
-        return n.Decay(_finite(percent), every, percent_text=str(percent), span=_span(meta))
+        return n.Decay(_finite(percent), every, percent_text=str(percent), span=span_at(meta))
 
     def fit_group(self, meta: Meta, children: list[Any]) -> Any:
         name, *rules = children
         grouped = tuple(
             n.FitRule(r.name, r.points, r.condition, str(name), points_text=r.points_text, span=r.span) for r in rules
         )
-        return n.FitGroup(str(name), grouped, name_span=_span(name), span=_span(meta))
+        return n.FitGroup(str(name), grouped, name_span=span_at(name), span=span_at(meta))
 
     def fit_rule(self, meta: Meta, children: list[Any]) -> Any:
         name, (points, points_text), condition = children
-        return n.FitRule(unquote(name), points, condition, None, points_text=points_text, span=_span(meta))
+        return n.FitRule(unquote(name), points, condition, None, points_text=points_text, span=span_at(meta))
 
     def grade_when(self, meta: Meta, children: list[Any]) -> Any:
         letter, condition = children
-        return n.GradeBand(str(letter), condition, name_span=_span(letter), span=_span(meta))
+        return n.GradeBand(str(letter), condition, name_span=span_at(letter), span=span_at(meta))
 
     def grade_otherwise(self, meta: Meta, children: list[Any]) -> Any:
         (letter,) = children
-        return n.GradeBand(str(letter), None, name_span=_span(letter), span=_span(meta))
+        return n.GradeBand(str(letter), None, name_span=span_at(letter), span=span_at(meta))
 
     def demote_rule(self, meta: Meta, children: list[Any]) -> Any:
         name, source, target, condition = children
@@ -234,14 +232,14 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
             str(source),
             str(target),
             condition,
-            source_span=_span(source),
-            target_span=_span(target),
-            span=_span(meta),
+            source_span=span_at(source),
+            target_span=span_at(target),
+            span=span_at(meta),
         )
 
     def disqualify_rule(self, meta: Meta, children: list[Any]) -> Any:
         name, condition = children
-        return n.DisqualifyRule(unquote(name), condition, span=_span(meta))
+        return n.DisqualifyRule(unquote(name), condition, span=span_at(meta))
 
     def points(self, meta: Meta, children: list[Any]) -> Any:
         sign = children[0] if len(children) == 2 else None
@@ -258,29 +256,29 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
         amount, unit = children
         value = number_value(amount)
         if value <= 0:
-            raise _Failed("bad-duration", f"a duration must be positive, not `{amount} {unit}`", _span(meta))
-        duration = n.Duration(value, _UNITS[str(unit)], text=str(amount), span=_span(meta))
-        if value * n.UNIT_SECONDS[duration.unit] > MAX_DURATION_DAYS * 86400:
-            raise _Failed(
+            raise LiteralError("bad-duration", f"a duration must be positive, not `{amount} {unit}`", span_at(meta))
+        duration = n.Duration(value, n.UNIT_NAMES[str(unit)], text=str(amount), span=span_at(meta))
+        if value * n.UNIT_SECONDS[duration.unit] > MAX_DURATION_DAYS * n.UNIT_SECONDS["day"]:
+            raise LiteralError(
                 "bad-duration",
                 f"`{_short(amount)} {unit}` is longer than any lead's history",
-                _span(meta),
+                span_at(meta),
                 f"durations go up to {MAX_DURATION_DAYS:,} days; leave out `within` to count all of history",
             )
         if duration.micros < 1:
-            raise _Failed("bad-duration", f"`{amount} {unit}` is shorter than a microsecond", _span(meta))
+            raise LiteralError("bad-duration", f"`{amount} {unit}` is shorter than a microsecond", span_at(meta))
         return duration
 
     # -- conditions
 
     def or_(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Or(_flatten(n.Or, children), span=_span(meta))
+        return n.Or(_flatten(n.Or, children), span=span_at(meta))
 
     def and_(self, meta: Meta, children: list[Any]) -> Any:
-        return n.And(_flatten(n.And, children), span=_span(meta))
+        return n.And(_flatten(n.And, children), span=span_at(meta))
 
     def not_(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Not(children[0], span=_span(meta))
+        return n.Not(children[0], span=span_at(meta))
 
     def did_open(self, meta: Meta, children: list[Any]) -> Any:
         keyword, activity, where = children
@@ -305,8 +303,8 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
             times,
             within,
             negated=keyword.type == "NO",
-            activity_span=_span(activity),
-            span=_span(meta),
+            activity_span=span_at(activity),
+            span=span_at(meta),
         )
 
     def times_clause(self, meta: Meta, children: list[Any]) -> Any:
@@ -314,23 +312,23 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
 
     def compare(self, meta: Meta, children: list[Any]) -> Any:
         left, op, right = children
-        return n.Compare(str(op), left, right, span=_span(meta))
+        return n.Compare(str(op), left, right, span=span_at(meta))
 
     def in_(self, meta: Meta, children: list[Any]) -> Any:
         operand, items = children
-        return n.InList(operand, items, False, span=_span(meta))
+        return n.InList(operand, items, False, span=span_at(meta))
 
     def not_in(self, meta: Meta, children: list[Any]) -> Any:
         operand, items = children
-        return n.InList(operand, items, True, span=_span(meta))
+        return n.InList(operand, items, True, span=span_at(meta))
 
     def in_items(self, meta: Meta, children: list[Any]) -> Any:
         return tuple(children)
 
     def _text_test(op: Any) -> Any:  # noqa: N805
-        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+        def build(self: TreeBuilder, meta: Meta, children: list[Any]) -> Any:
             left, right = children
-            return n.TextTest(op, left, right, span=_span(meta))
+            return n.TextTest(op, left, right, span=span_at(meta))
 
         return build
 
@@ -339,66 +337,66 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
     contains = _text_test("contains")
 
     def is_missing(self, meta: Meta, children: list[Any]) -> Any:
-        return n.IsMissing(children[0], False, span=_span(meta))
+        return n.IsMissing(children[0], False, span=span_at(meta))
 
     def is_present(self, meta: Meta, children: list[Any]) -> Any:
-        return n.IsMissing(children[0], True, span=_span(meta))
+        return n.IsMissing(children[0], True, span=span_at(meta))
 
     def at_least(self, meta: Meta, children: list[Any]) -> Any:
         count, *conditions = children
         value = number_value(count)
         if math.isinf(value) or value != int(value) or value > MAX_COUNT:
-            raise _Failed(
-                "bad-count", f"`at least` needs a whole number up to {MAX_COUNT:,}, not `{_short(count)}`", _span(count)
+            raise LiteralError(
+                "bad-count", f"`at least` needs a whole number up to {MAX_COUNT:,}, not `{_short(count)}`", span_at(count)
             )
-        return n.AtLeast(int(value), tuple(conditions), span=_span(meta))
+        return n.AtLeast(int(value), tuple(conditions), span=span_at(meta))
 
     def add(self, meta: Meta, children: list[Any]) -> Any:
         left, _, right = children
-        return n.Arith("+", left, right, span=_span(meta))
+        return n.Arith("+", left, right, span=span_at(meta))
 
     def sub(self, meta: Meta, children: list[Any]) -> Any:
         left, _, right = children
-        return n.Arith("-", left, right, span=_span(meta))
+        return n.Arith("-", left, right, span=span_at(meta))
 
     def mul(self, meta: Meta, children: list[Any]) -> Any:
         left, right = children
-        return n.Arith("*", left, right, span=_span(meta))
+        return n.Arith("*", left, right, span=span_at(meta))
 
     def neg(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Neg(children[1], span=_span(meta))
+        return n.Neg(children[1], span=span_at(meta))
 
     def engagement(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Engagement(span=_span(meta))
+        return n.Engagement(span=span_at(meta))
 
     def fit(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Fit(span=_span(meta))
+        return n.Fit(span=span_at(meta))
 
     def grade(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Grade(span=_span(meta))
+        return n.Grade(span=span_at(meta))
 
     def days_since(self, meta: Meta, children: list[Any]) -> Any:
         (name,) = children
-        return n.DaysSince(str(name), name_span=_span(name), span=_span(meta))
+        return n.DaysSince(str(name), name_span=span_at(name), span=span_at(meta))
 
     def paren(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Paren(children[0], span=_span(meta))
+        return n.Paren(children[0], span=span_at(meta))
 
     def name(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
-        return n.Name(str(token), span=_span(token))
+        return n.Name(str(token), span=span_at(token))
 
     def number(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
-        return n.Number(_finite(token), text=str(token), span=_span(token))
+        return n.Number(_finite(token), text=str(token), span=span_at(token))
 
     def neg_number(self, meta: Meta, children: list[Any]) -> Any:
         _, token = children
-        return n.Number(-_finite(token), text="-" + str(token), span=_span(meta))
+        return n.Number(-_finite(token), text="-" + str(token), span=span_at(meta))
 
     def string(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
-        return n.String(unquote(token), span=_span(token))
+        return n.String(unquote(token), span=span_at(token))
 
     def date(self, meta: Meta, children: list[Any]) -> Any:
         return _date_literal(children[0])
@@ -406,10 +404,10 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
     timestamp = date
 
     def true(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Bool(True, span=_span(meta))
+        return n.Bool(True, span=span_at(meta))
 
     def false(self, meta: Meta, children: list[Any]) -> Any:
-        return n.Bool(False, span=_span(meta))
+        return n.Bool(False, span=span_at(meta))
 
     # -- tests
 
@@ -442,30 +440,30 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
 
     def as_of(self, meta: Meta, children: list[Any]) -> Any:
         literal = _date_literal(children[0])
-        return ("as_of", _test_value(literal), _span(meta))
+        return ("as_of", _test_value(literal), span_at(meta))
 
     def previous_stage(self, meta: Meta, children: list[Any]) -> Any:
-        return ("previous_stage", str(children[0]), _span(children[0]))
+        return ("previous_stage", str(children[0]), span_at(children[0]))
 
     def test_fields(self, meta: Meta, children: list[Any]) -> Any:
-        return ("fields", tuple(c for c in children if c is not None), _span(meta))
+        return ("fields", tuple(c for c in children if c is not None), span_at(meta))
 
     def field_value(self, meta: Meta, children: list[Any]) -> Any:
         name, value = children
-        return n.TestField(str(name), _test_value(value), span=_span(meta))
+        return n.TestField(str(name), _test_value(value), span=span_at(meta))
 
     prop_value = field_value
 
     def word(self, meta: Meta, children: list[Any]) -> Any:
         (token,) = children
-        return n.TestValue(n.TestValueKind.WORD, str(token), text=str(token), span=_span(token))
+        return n.TestValue(n.TestValueKind.WORD, str(token), text=str(token), span=span_at(token))
 
     def test_activity(self, meta: Meta, children: list[Any]) -> Any:
         name, props, count, when = children
         ago = when if isinstance(when, n.Duration) else None
         at = None if ago is not None else when
-        activity = n.TestActivity(str(name), props or (), count or 1, ago, at, span=_span(meta))
-        return ("activity", activity, _span(meta))
+        activity = n.TestActivity(str(name), props or (), count or 1, ago, at, span=span_at(meta))
+        return ("activity", activity, span_at(meta))
 
     def activity_props(self, meta: Meta, children: list[Any]) -> Any:
         return tuple(c for c in children if c is not None)
@@ -480,10 +478,10 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
         return _test_value(_date_literal(children[0]))
 
     def _expect(kind: Any) -> Any:  # noqa: N805
-        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+        def build(self: TreeBuilder, meta: Meta, children: list[Any]) -> Any:
             token = children[-1]  # `expect no hit` keeps the NO token before it
             value = unquote(token) if token.type == "STRING" else str(token)
-            return ("expect", n.Expect(kind, value, span=_span(meta)), _span(meta))
+            return ("expect", n.Expect(kind, value, span=span_at(meta)), span_at(meta))
 
         return build
 
@@ -494,9 +492,9 @@ class _Builder(Transformer_NonRecursive[Any, Any]):
     expect_no_hit = _expect("no_hit")
 
     def _expect_score(kind: Any) -> Any:  # noqa: N805
-        def build(self: _Builder, meta: Meta, children: list[Any]) -> Any:
+        def build(self: TreeBuilder, meta: Meta, children: list[Any]) -> Any:
             op, value = children
-            return ("expect", n.Expect(kind, value, str(op), span=_span(meta)), _span(meta))
+            return ("expect", n.Expect(kind, value, str(op), span=span_at(meta)), span_at(meta))
 
         return build
 

@@ -100,7 +100,7 @@ class PolicyError(Exception):
         return render(self.diagnostics, self.source)
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _sort_key(d: Diagnostic) -> Any:
@@ -119,7 +119,7 @@ def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]]
         if source_lines is None:
             source_lines = source.splitlines()
         if 1 <= d.span.line <= len(source_lines):
-            text = _LONE_SURROGATE.sub("\ufffd", source_lines[d.span.line - 1].expandtabs(1))  # always printable
+            text = LONE_SURROGATE.sub("\ufffd", source_lines[d.span.line - 1].expandtabs(1))  # always printable
             gutter = str(d.span.line)
             pad = " " * len(gutter)
             lines[-1] = f"{pad}--> {d.path}:{d.span.line}:{d.span.column}"

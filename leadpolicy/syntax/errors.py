@@ -125,7 +125,7 @@ def _reserved_word_diagnostic(error: UnexpectedToken, path: str) -> Diagnostic:
     )
 
 
-def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
+def syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
     from leadpolicy.syntax.hints import hint_for  # only on the error path
 
     hint = hint_for(error, text)

@@ -50,6 +50,9 @@ DISQUALIFIED = "disqualified"  # the reserved state of a disqualified lead
 # A decision's `change` (docs/language-reference.md section 15), in the order reports list them.
 CHANGES = ("new", "unchanged", "promoted", "demoted", DISQUALIFIED, "requalified")
 UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 604800}
+MICROS_PER_DAY = UNIT_SECONDS["day"] * 1_000_000
+# The comparison that holds when its two sides swap places (`5 < x` is `x > 5`).
+MIRRORED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 UNIT_NAMES = {"hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the grammar's IDENT
 # The words of the language (docs/language-reference.md section 2). The grammar's IDENT never matches one of

@@ -19,9 +19,9 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from leadpolicy.syntax import nodes as n
-from leadpolicy.syntax.build import _Builder, _Failed, _span, number_value, unquote
+from leadpolicy.syntax.build import LiteralError, TreeBuilder, number_value, span_at, unquote
 from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
-from leadpolicy.syntax.errors import _syntax_diagnostic
+from leadpolicy.syntax.errors import syntax_diagnostic
 from leadpolicy.syntax.nodes import RESERVED_WORDS, quote
 
 __all__ = ["RESERVED_WORDS", "comments", "grammar_text", "lark_parser", "number_value", "parse", "parse_tests",
@@ -212,16 +212,16 @@ def _parse(text: str, path: str, start: str) -> Any:
     try:
         tree = lark_parser().parse(text, start=start)
     except UnexpectedInput as error:
-        raise PolicyError([_syntax_diagnostic(error, text, path)], text) from None
+        raise PolicyError([syntax_diagnostic(error, text, path)], text) from None
     _flatten_chains(tree)
     deep = _too_deep(tree)
     if deep is not None:
-        raise _nesting_error(_span(deep.meta), path, text, "this condition is too long or nested too deeply to read")
+        raise _nesting_error(span_at(deep.meta), path, text, "this condition is too long or nested too deeply to read")
     try:
-        result = _Builder().transform(tree)  # non-recursive: the process recursion limit is never touched
+        result = TreeBuilder().transform(tree)  # non-recursive: the process recursion limit is never touched
     except Exception as error:  # VisitError wraps what the callbacks raised
         original = getattr(error, "orig_exc", error)
-        if isinstance(original, _Failed):
+        if isinstance(original, LiteralError):
             code, message, span, help_ = original.diagnostic
             raise PolicyError([Diagnostic(code, "error", message, span, help_, path)], text) from None
         raise

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "leadpolicy"
-_EMITTED = re.compile(r'(?:error|warn|_Failed|Diagnostic)\(\s*"([a-z]+(?:-[a-z]+)+|[a-z]+-[a-z]+)"')
+_EMITTED = re.compile(r'(?:error|warn|LiteralError|Diagnostic)\(\s*"([a-z]+(?:-[a-z]+)+|[a-z]+-[a-z]+)"')
 
 
 def codes_in_source() -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadpolicy.check.base import (
     State,
-    _head,
+    head_span,
 )
 from leadpolicy.syntax import nodes as n
 
@@ -19,7 +19,7 @@ class BlocksPass(State):
                 self.error(
                     "duplicate-block",
                     f"the `{block.kind}` block appears more than once",
-                    _head(block.span, len(block.kind)),
+                    head_span(block.span, len(block.kind)),
                     f"merge it into the `{block.kind}` block above; each block may appear once",
                 )
             seen[block.kind] = block
@@ -27,6 +27,6 @@ class BlocksPass(State):
             self.error(
                 "missing-stages",
                 "the policy has no `stages` block",
-                _head(self.policy.span, 6),
+                head_span(self.policy.span, 6),
                 "add `stages { lead  mql when ... }`: every policy needs at least one stage",
             )

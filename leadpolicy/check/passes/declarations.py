@@ -10,7 +10,7 @@ from leadpolicy.check.base import (
     DISQUALIFIED,
     RESERVED,
     State,
-    _head,
+    head_span,
 )
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
@@ -102,7 +102,7 @@ class DeclarationsPass(State):
             self.error(
                 "missing-stages",
                 "the `stages` block declares no stage",
-                _head(stages_block.span, 6),
+                head_span(stages_block.span, 6),
                 "declare at least one stage, the first one with no condition",
             )
 

@@ -6,8 +6,7 @@ import math
 
 from leadpolicy.check.base import (
     State,
-    _best_engagement,
-    _flip,
+    highest_engagement,
 )
 from leadpolicy.check.passes import lints_more as lints
 from leadpolicy.syntax import nodes as n
@@ -17,7 +16,7 @@ class LintsPass(State):
     # -- warnings
 
     def check_warnings(self, resolved: n.Policy) -> None:
-        best_engagement = _best_engagement(resolved)
+        best_engagement = highest_engagement(resolved)
         best_fit = sum(r.points for r in resolved.fit_rules if r.points > 0)
         lints.unreachable_grades(resolved, self.warn)
         for node in resolved.walk():
@@ -53,7 +52,7 @@ class LintsPass(State):
     def _threshold(self, node: n.Compare, best_engagement: float, best_fit: float) -> None:
         for score, other, op, best in (
             (node.left, node.right, node.op, None),
-            (node.right, node.left, _flip(node.op), None),
+            (node.right, node.left, n.MIRRORED[node.op], None),
         ):
             if not isinstance(other, n.Number):
                 continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, Optional
 
+from leadpolicy.check.base import head_span
 from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
@@ -67,17 +68,14 @@ def implies(a: n.Expr, b: n.Expr) -> bool:
     return False
 
 
-_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "="}
-
-
 def _bound(e: n.Expr) -> Optional[tuple[n.Expr, str, float]]:
     """`score OP number`, with the number on the right; the score is any number-valued side."""
-    if not isinstance(e, n.Compare) or e.op not in _FLIP:
+    if not isinstance(e, n.Compare) or e.op == "!=":
         return None
     if isinstance(e.right, n.Number) and not isinstance(e.left, n.Number):
         return e.left, e.op, e.right.value
     if isinstance(e.left, n.Number) and not isinstance(e.right, n.Number):
-        return e.right, _FLIP[e.op], e.left.value
+        return e.right, n.MIRRORED[e.op], e.left.value
     return None
 
 
@@ -111,7 +109,7 @@ def test_lints(test: n.TestBlock, policy_uses_time: bool, warn: Warn) -> None:
         warn(
             "test-without-as-of",
             f'the test "{test.name}" has no `as of`, so its outcome depends on the day it runs ({why})',
-            _head(test.span, 4),
+            head_span(test.span, 4),
             f'pin the moment it is judged at: `test "{test.name}" {{ as of YYYY-MM-DD ... }}`',
         )
     seen: dict[str, object] = {}
@@ -142,8 +140,3 @@ def test_lints(test: n.TestBlock, policy_uses_time: bool, warn: Warn) -> None:
         else:
             once("expect " + x.kind, f"`expect {x.kind}`", x.span, f"a lead has one {x.kind}; keep the `expect {x.kind}` you mean")
 
-
-def _head(span: Optional[Span], width: int) -> Optional[Span]:
-    if span is None:
-        return None
-    return Span(span.line, span.column, span.line, span.column + width, span.start, span.start + width)

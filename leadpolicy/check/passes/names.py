@@ -13,12 +13,12 @@ from leadpolicy.check.base import (
     NUMBER,
     RESERVED,
     TEXT,
+    ConditionContext,
     State,
     Type,
-    _Context,
-    _type_name,
-    _where_fix,
     suggest,
+    type_name,
+    where_fix,
 )
 from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
@@ -36,7 +36,7 @@ class NamesPass(State):
     def _resolve_item(self, kind: str, item: n.Node) -> n.Node:
         if isinstance(item, n.StageDecl) and item.condition is not None:
             index = self.stage_index.get(item.name, len(self.stages))
-            ctx = _Context("stage", stage_index=index, what=f"the entry condition of stage `{item.name}`")
+            ctx = ConditionContext("stage", stage_index=index, what=f"the entry condition of stage `{item.name}`")
             return replace(item, condition=self.condition(item.condition, ctx))
         if isinstance(item, n.EngagementRule):
             if item.where is None:
@@ -45,32 +45,32 @@ class NamesPass(State):
             if activity is None:
                 return item
             self.used_activities.add(activity.name)
-            ctx = _Context("where", activity=activity, what=f"the `where` of `{item.activity}`")
+            ctx = ConditionContext("where", activity=activity, what=f"the `where` of `{item.activity}`")
             return replace(item, where=self.condition(item.where, ctx))
         if isinstance(item, n.FitGroup):
             return replace(item, rules=tuple(cast(n.FitRule, self._resolve_item(kind, rule)) for rule in item.rules))
         if isinstance(item, n.FitRule):
-            return replace(item, condition=self.condition(item.condition, _Context("fit", what=f"the fit rule `{item.name}`")))
+            return replace(item, condition=self.condition(item.condition, ConditionContext("fit", what=f"the fit rule `{item.name}`")))
         if isinstance(item, n.GradeBand) and item.condition is not None:
-            return replace(item, condition=self.condition(item.condition, _Context("grade", what=f"the grade `{item.letter}`")))
+            return replace(item, condition=self.condition(item.condition, ConditionContext("grade", what=f"the grade `{item.letter}`")))
         if isinstance(item, (n.DemoteRule, n.DisqualifyRule)):
             what = f"the {'demotion' if isinstance(item, n.DemoteRule) else 'disqualify'} rule `{item.name}`"
-            return replace(item, condition=self.condition(item.condition, _Context("rule", what=what)))
+            return replace(item, condition=self.condition(item.condition, ConditionContext("rule", what=what)))
         return item  # declarations without conditions, a `decay`, a test
 
-    def condition(self, expr: n.Expr, ctx: _Context) -> n.Expr:
+    def condition(self, expr: n.Expr, ctx: ConditionContext) -> n.Expr:
         """Resolve an expression that must be a condition."""
         resolved, t = self.expr(expr, ctx)
         if t not in (COND, BOOLEAN, None):
             self.error(
                 "not-a-condition",
-                f"`{show(expr)}` is a {_type_name(t)}, not a condition",
+                f"`{show(expr)}` is a {type_name(t)}, not a condition",
                 expr.span,
                 f"compare it with something, for example `{show(expr)} >= 10` or `{show(expr)} is present`",
             )
         return resolved
 
-    def expr(self, e: n.Expr, ctx: _Context) -> tuple[n.Expr, Optional[Type]]:
+    def expr(self, e: n.Expr, ctx: ConditionContext) -> tuple[n.Expr, Optional[Type]]:
         """Resolve an expression; returns the new node and its type (None: unknown after an error)."""
         resolved: tuple[n.Expr, Optional[Type]] = self.visit(e, ctx)
         return resolved
@@ -91,7 +91,7 @@ class NamesPass(State):
     def expr_Paren(self, e: n.Paren, ctx: Any) -> Any:
         return self.expr(e.inner, ctx)
 
-    def expr_Name(self, e: n.Name, ctx: _Context) -> Any:
+    def expr_Name(self, e: n.Name, ctx: ConditionContext) -> Any:
         name = e.name
         if ctx.kind == "where":
             activity = ctx.activity
@@ -104,7 +104,7 @@ class NamesPass(State):
             if guess:
                 hint = f"did you mean `{guess}`?"
             elif outside:
-                hint = "inside `where` names are the activity's properties; to test a field, end the `where` first: " + _where_fix(ctx, name)
+                hint = "inside `where` names are the activity's properties; to test a field, end the `where` first: " + where_fix(ctx, name)
             else:
                 props = ", ".join(p.name for p in activity.props) or "none"
                 hint = f"the properties of `{activity.name}` are: {props}"
@@ -187,7 +187,7 @@ class NamesPass(State):
         if decl.type.kind != "date":
             self.error(
                 "type-mismatch",
-                f"`days since` needs a date field, but `{decl.name}` is a {_type_name(self._value_type(decl.type))}",
+                f"`days since` needs a date field, but `{decl.name}` is a {type_name(self._value_type(decl.type))}",
                 e.name_span,
                 "declare the field as `date`",
             )
@@ -198,7 +198,7 @@ class NamesPass(State):
         if t not in (NUMBER, None):
             self.error(
                 "type-mismatch",
-                f"arithmetic needs numbers, but `{show(e)}` is a {_type_name(t)}",
+                f"arithmetic needs numbers, but `{show(e)}` is a {type_name(t)}",
                 e.span,
                 "only number fields, scores and `days since` take part in `+ - *`",
             )
@@ -261,5 +261,5 @@ class NamesPass(State):
         self.used_activities.add(activity.name)
         where = e.where
         if where is not None:
-            where = self.condition(where, _Context("where", activity=activity, what=f"the `where` of `{activity.name}`", did=e))
+            where = self.condition(where, ConditionContext("where", activity=activity, what=f"the `where` of `{activity.name}`", did=e))
         return replace(e, where=where), COND

@@ -7,7 +7,7 @@ from typing import Optional
 from leadpolicy.check.base import (
     DISQUALIFIED,
     State,
-    _head,
+    head_span,
     suggest,
 )
 from leadpolicy.syntax import nodes as n
@@ -23,7 +23,7 @@ class RulesPass(State):
                 self.error(
                     "duplicate-rule",
                     f"the rule name `{name}` is used twice",
-                    _head(span, len(name) + 2),
+                    head_span(span, len(name) + 2),
                     "rule names are unique across the policy; tests and explanations refer to them",
                 )
             names[name] = span

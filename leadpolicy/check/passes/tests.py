@@ -6,10 +6,10 @@ from leadpolicy.check.base import (
     CHANGES,
     DISQUALIFIED,
     State,
-    _head,
-    _literal_help,
-    _type_name,
+    head_span,
+    literal_help,
     suggest,
+    type_name,
 )
 from leadpolicy.check.passes import lints_more as lints
 from leadpolicy.syntax import nodes as n
@@ -37,7 +37,7 @@ class TestsPass(State):
             decl = self.fields.get(f.name)
             if decl is None:
                 guess = suggest(f.name, self.fields)
-                self.error("unknown-field", f"there is no field `{f.name}`", _head(f.span, len(f.name)), f"did you mean `{guess}`?" if guess else None)
+                self.error("unknown-field", f"there is no field `{f.name}`", head_span(f.span, len(f.name)), f"did you mean `{guess}`?" if guess else None)
             else:
                 self._test_value(f.value, decl.type, f"field `{f.name}`")
         for a in test.activities:
@@ -52,7 +52,7 @@ class TestsPass(State):
                     self.error(
                         "unknown-property",
                         f"activity `{activity.name}` has no property `{p.name}`",
-                        _head(p.span, len(p.name)),
+                        head_span(p.span, len(p.name)),
                         f"did you mean `{guess}`?" if guess else None,
                     )
                 else:
@@ -81,9 +81,9 @@ class TestsPass(State):
         if value.kind not in ok:
             self.error(
                 "test-value",
-                f"{what} is a {_type_name(self._value_type(t))}, and `{value.text or value.value}` is not",
+                f"{what} is a {type_name(self._value_type(t))}, and `{value.text or value.value}` is not",
                 value.span,
-                _literal_help(t),
+                literal_help(t),
             )
         elif t.kind == "enum" and value.value not in t.members:
             guess = suggest(str(value.value), t.members)

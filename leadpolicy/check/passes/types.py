@@ -13,12 +13,12 @@ from leadpolicy.check.base import (
     TEXT,
     State,
     Type,
-    _boolean_fix,
-    _compare_help,
-    _same_type,
-    _type_name,
-    _what,
+    boolean_fix,
+    compare_help,
+    same_type,
     suggest,
+    type_name,
+    what_is,
 )
 from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
@@ -94,17 +94,17 @@ class TypesPass(State):
     def expr_Compare(self, e: n.Compare, ctx: Any) -> Any:
         left, lt, right, rt = self._side(e.left, e.right, ctx)
         if lt is not None and rt is not None:
-            if not _same_type(lt, rt):
+            if not same_type(lt, rt):
                 self.error(
                     "type-mismatch",
-                    f"cannot compare {_what(left, lt)} with {_what(right, rt)}",
+                    f"cannot compare {what_is(left, lt)} with {what_is(right, rt)}",
                     e.span,
-                    _boolean_fix(e, lt, rt) or _compare_help(lt, rt),
+                    boolean_fix(e, lt, rt) or compare_help(lt, rt),
                 )
             elif e.op not in ("=", "!=") and not (lt in (NUMBER, DATE) or isinstance(lt, n.FieldType)):
                 self.error(
                     "bad-operator",
-                    f"`{e.op}` does not apply to {_what(left, lt)}",
+                    f"`{e.op}` does not apply to {what_is(left, lt)}",
                     e.span,
                     "order comparisons work on numbers, dates and `one of` fields; use `=` or `!=`: "
                     f"`{show(e.left)} = {show(e.right)}`",
@@ -123,8 +123,8 @@ class TypesPass(State):
         items = []
         for item in e.items:
             resolved, it = self._operand(item, ctx, t)
-            if t is not None and it is not None and not _same_type(t, it):
-                self.error("type-mismatch", f"cannot look for a {_type_name(it)} among {_type_name(t)} values", item.span, _compare_help(t, it))
+            if t is not None and it is not None and not same_type(t, it):
+                self.error("type-mismatch", f"cannot look for a {type_name(it)} among {type_name(t)} values", item.span, compare_help(t, it))
             if not isinstance(resolved, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)) and it is not None:
                 self.error(
                     "bad-list",
@@ -142,7 +142,7 @@ class TypesPass(State):
             if t not in (TEXT, None):
                 self.error(
                     "type-mismatch",
-                    f"`{e.op}` works on text, but `{show(side)}` is a {_type_name(t)}",
+                    f"`{e.op}` works on text, but `{show(side)}` is a {type_name(t)}",
                     side.span,
                     "use `=` or `in (...)` for `one of` fields" if isinstance(t, n.FieldType) else None,
                 )

@@ -8,12 +8,12 @@ from typing import Optional
 from leadpolicy.handoff.english.words import (
     Clauses,
     Prose,
-    _reads_as_noun,
     duration,
     is_acronym,
     join_or,
     number,
     plural,
+    reads_as_noun,
     sentence,
     stage_is_noun,
     stage_title,
@@ -30,7 +30,6 @@ _NUMBER_WORDS = {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at mo
 _DATE_WORDS = {"=": "is", "!=": "is not", "<": "is before", "<=": "is on or before", ">": "is after", ">=": "is on or after"}
 _AGO_WORDS = {"=": "exactly", "!=": "not exactly", "<": "less than", "<=": "at most", ">": "more than", ">=": "at least"}
 _COMPLEMENT = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
-_FLIP = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _TEXT_VERBS = {"starts with": ("starts with", "does not start with"), "ends with": ("ends with", "does not end with"), "contains": ("contains", "does not contain")}
 _UNKNOWN = " (or unknown)"
 
@@ -168,7 +167,7 @@ class ExpressionEnglish(NodeVisitor):
                 candidates.append(text if keep_case else text[0].lower() + text[1:])
         candidates.append(words(name))
         for label in candidates:
-            if _reads_as_noun(label):
+            if reads_as_noun(label):
                 return label if count == 1 else plural(label)
         return f'"{candidates[0]}" ' + ("activity" if count == 1 else "activities")
 
@@ -269,14 +268,14 @@ class ExpressionEnglish(NodeVisitor):
     def _compare(self, left: n.Expr, op: str, right: n.Expr, complemented: bool = False) -> str:
         """`left op right`; complemented: this is `not (left op' right)`, which holds for unknown values too."""
         if _literal(left) and not _literal(right):
-            left, op, right = right, _FLIP[op], left
+            left, op, right = right, n.MIRRORED[op], left
         missing = self._can_be_missing(left) or self._can_be_missing(right)
         note = _UNKNOWN if missing and (op == "!=" or (complemented and op != "=")) else ""
         days_value = _constant(right)
         if isinstance(left, n.DaysSince) and days_value is not None:
             # `days since f OP v`: v days ago, or, for a negative v, -v days from now (the order turned).
             if days_value < 0:
-                op, days_value, when = _FLIP[op], -days_value, "from now"
+                op, days_value, when = n.MIRRORED[op], -days_value, "from now"
             else:
                 when = "ago"
             days = "day" if days_value == 1 else "days"

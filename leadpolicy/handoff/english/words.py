@@ -57,7 +57,7 @@ _PAST = frozenset(
 _FUNCTION_WORDS = frozenset("to for with from of by on at in into about as than".split())
 
 
-def _reads_as_noun(label: str) -> bool:
+def reads_as_noun(label: str) -> bool:
     """Whether a label can take "a" and a plural `s` ("page view"), unlike "key feature used" or "talk to sales"."""
     parts = label.lower().split()
     if not parts or not all(re.fullmatch(r"[a-z0-9-]+", p) or is_acronym(p.upper()) and p.isalpha() for p in parts):

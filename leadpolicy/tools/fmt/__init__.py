@@ -92,9 +92,9 @@ from typing import Callable
 
 from leadpolicy.syntax.comments import SourceTable, parse_lossless
 from leadpolicy.syntax.parser import lark_parser, parse, parse_tests
-from leadpolicy.tools.fmt.attach import _attach
-from leadpolicy.tools.fmt.blocks import _item_comments, _Printer, _render_block
-from leadpolicy.tools.fmt.doc import NOWHERE, WIDTH, Tok, _first
+from leadpolicy.tools.fmt.attach import attach_comments
+from leadpolicy.tools.fmt.blocks import BlockPrinter, item_comments, render_block
+from leadpolicy.tools.fmt.doc import NOWHERE, WIDTH, Tok, first_token
 from leadpolicy.tools.fmt.out import Out
 from leadpolicy.tools.fmt.render import render
 
@@ -104,35 +104,35 @@ __all__ = ["format_source", "format_tests_source", "format_text", "WIDTH"]
 # ---------------------------------------------------------------- the front door
 
 
-def _finish(printer: _Printer, source: SourceTable, layout: Callable[[Out, Tok], None]) -> str:
+def _finish(printer: BlockPrinter, source: SourceTable, layout: Callable[[Out, Tok], None]) -> str:
     eof = Tok("")
-    _attach(source, printer.tokens, eof)
+    attach_comments(source, printer.tokens, eof)
     out = Out()
     layout(out, eof)
     if eof.leading:
         out.newline(0)
-        _item_comments(out, eof, allow_blank=bool(printer.tokens), token_blank=False)
+        item_comments(out, eof, allow_blank=bool(printer.tokens), token_blank=False)
     return out.text()
 
 
 def format_source(text: str, path: str = "<memory>") -> str:
     """The canonical layout of a policy file. Raises PolicyError if it does not parse."""
     tree, source = parse_lossless(parse, text, path)
-    printer = _Printer(source)
+    printer = BlockPrinter(source)
     header, owners, blocks = printer.policy(tree)
 
     def layout(out: Out, eof: Tok) -> None:
-        _item_comments(out, _first(header), allow_blank=False)
+        item_comments(out, first_token(header), allow_blank=False)
         render(header, out, 0, 0, "")
         for owner in owners:
             out.newline(0)
-            _item_comments(out, _first(owner), allow_blank=True)
+            item_comments(out, first_token(owner), allow_blank=True)
             render(owner, out, 0, 0, "")
         for block in blocks:
             out.newline(0)
             out.blank_line()
-            _item_comments(out, _first(block.head), allow_blank=False)
-            _render_block(block, out)
+            item_comments(out, first_token(block.head), allow_blank=False)
+            render_block(block, out)
 
     return _finish(printer, source, layout)
 
@@ -140,7 +140,7 @@ def format_source(text: str, path: str = "<memory>") -> str:
 def format_tests_source(text: str, path: str = "<memory>") -> str:
     """The canonical layout of a `.tests` file. Raises PolicyError if it does not parse."""
     tests, source = parse_lossless(parse_tests, text, path)
-    printer = _Printer(source)
+    printer = BlockPrinter(source)
     blocks = []
     for test in tests:
         printer.fence = test.span.end if test.span is not None else NOWHERE
@@ -151,8 +151,8 @@ def format_tests_source(text: str, path: str = "<memory>") -> str:
             if i:
                 out.newline(0)
                 out.blank_line()
-            _item_comments(out, _first(block.head), allow_blank=False)
-            _render_block(block, out)
+            item_comments(out, first_token(block.head), allow_blank=False)
+            render_block(block, out)
 
     return _finish(printer, source, layout)
 

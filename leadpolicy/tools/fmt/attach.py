@@ -56,7 +56,7 @@ def _bind(printed: list[Tok], source: SourceTable) -> dict[int, int]:
     return pairs
 
 
-def _attach(source: SourceTable, printed: list[Tok], eof: Tok) -> None:
+def attach_comments(source: SourceTable, printed: list[Tok], eof: Tok) -> None:
     """Give every comment of the source to a printed token (see the module docstring)."""
     printed_for = _bind(printed, source)  # source token index -> printed token index
     src_tokens = source.tokens

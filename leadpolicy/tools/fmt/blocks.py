@@ -9,8 +9,8 @@ from typing import Callable, Optional, Sequence, Union
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
 from leadpolicy.syntax.nodes import quote
-from leadpolicy.tools.fmt.build import _Builder, _number_text
-from leadpolicy.tools.fmt.doc import INDENT, NOWHERE, Braces, Clauses, Doc, List, Seq, Tok, _first
+from leadpolicy.tools.fmt.build import DocBuilder, number_text
+from leadpolicy.tools.fmt.doc import INDENT, NOWHERE, Braces, Clauses, Doc, List, Seq, Tok, first_token
 from leadpolicy.tools.fmt.out import Out
 from leadpolicy.tools.fmt.render import render
 from leadpolicy.tools.fmt.rows import Row, columns, render_row
@@ -49,7 +49,7 @@ class _Block:
     indent: int
 
 
-def _item_comments(out: Out, tok: Tok, allow_blank: bool, token_blank: bool = True) -> None:
+def item_comments(out: Out, tok: Tok, allow_blank: bool, token_blank: bool = True) -> None:
     """The own-line comments before an item, with the blank lines kept; the out
     is on a fresh line at the item's indentation and stays there."""
     for i, (text, blank) in enumerate(tok.leading):
@@ -61,16 +61,16 @@ def _item_comments(out: Out, tok: Tok, allow_blank: bool, token_blank: bool = Tr
     tok.leading = []
 
 
-def _render_block(block: _Block, out: Out) -> None:
+def render_block(block: _Block, out: Out) -> None:
     render(block.head, out, block.indent, 0, "")
     inner = block.indent + INDENT
     for i, item in enumerate(block.items):
         out.newline(inner)
-        _item_comments(out, item.first, allow_blank=i > 0)
+        item_comments(out, item.first, allow_blank=i > 0)
         item.render(out)
     if block.close.leading:
         out.newline(inner)
-        _item_comments(out, block.close, allow_blank=bool(block.items), token_blank=False)
+        item_comments(out, block.close, allow_blank=bool(block.items), token_blank=False)
     if block.items or out.pending:
         out.newline(block.indent)
     out.token(block.close, "", block.indent)
@@ -90,7 +90,7 @@ class _Columns:
         return self.cols
 
 
-class _Printer(_Builder):
+class BlockPrinter(DocBuilder):
     """Prints whole blocks: one `c_<Kind>Block` per block kind (the layout of its rows), on top of
     the builder's `c_<Kind>` per expression kind."""
 
@@ -110,7 +110,7 @@ class _Printer(_Builder):
         return self.seq("within", lambda: self.duration(within))
 
     def doc_item(self, doc: Doc, indent: int) -> _Item:
-        return _Item(_first(doc), lambda out: render(doc, out, indent, 0, ""))
+        return _Item(first_token(doc), lambda out: render(doc, out, indent, 0, ""))
 
     # -- declarations
 
@@ -162,7 +162,7 @@ class _Printer(_Builder):
         rows: list[Row] = []
         for item in block.items:
             if isinstance(item, n.Decay):
-                percent, every = item.percent_text or _number_text(item.percent), item.every
+                percent, every = item.percent_text or number_text(item.percent), item.every
                 doc = self.seq("decay", lambda: self.seq(percent, "%", glue=True), "every", lambda: self.duration(every))
                 entries.append(doc)
                 continue
@@ -172,7 +172,7 @@ class _Printer(_Builder):
             if item.where is not None:
                 per = Clauses([per, self.where_clause(item.where)])
             within = self.within_clause(item.within) if item.within is not None else None
-            max_ = self.seq("max", item.max_text or _number_text(item.max)) if item.max is not None else None
+            max_ = self.seq("max", item.max_text or number_text(item.max)) if item.max is not None else None
             row = Row(indent + INDENT, [name, points, per, within, max_])
             rows.append(row)
             entries.append(row)
@@ -210,7 +210,7 @@ class _Printer(_Builder):
             else:
                 group_head, group_rows, close = entry
                 group = _Block(group_head, self.row_items(group_rows, FIT_GAPS, cols), close, indent + INDENT)
-                items.append(_Item(_first(group_head), _block_renderer(group)))
+                items.append(_Item(first_token(group_head), _block_renderer(group)))
         return _Block(head, items, self.tok("}"), indent)
 
     def c_GradesBlock(self, block: n.GradesBlock, indent: int) -> _Block:
@@ -247,7 +247,7 @@ class _Printer(_Builder):
             return self.tok("true" if v.value else "false")
         if v.kind == "number":
             assert isinstance(v.value, (int, float))
-            return self.number(v.text or _number_text(v.value))
+            return self.number(v.text or number_text(v.value))
         return self.tok(v.text or str(v.value))
 
     def pairs(self, pairs: Sequence[n.TestField]) -> tuple[list[Doc], list[Tok]]:
@@ -336,9 +336,9 @@ class _Printer(_Builder):
             value = float(x.value)
             doc = self.seq("expect", x.kind, x.op)
             if math.copysign(1.0, value) < 0:
-                number: Doc = self.seq("-", lambda: self.tok(_number_text(-value), recover=True), glue=True)
+                number: Doc = self.seq("-", lambda: self.tok(number_text(-value), recover=True), glue=True)
             else:
-                number = self.tok(_number_text(value), recover=True)
+                number = self.tok(number_text(value), recover=True)
             doc.items.append((" ", number))
             return doc
         if x.kind in ("hit", "no_hit"):
@@ -367,8 +367,8 @@ def _offset(span: Optional[Span]) -> int:
 
 
 def _row_item(row: Row, cols: _Columns, gaps: Sequence[int]) -> _Item:
-    return _Item(_first(row.head), lambda out: render_row(row, out, cols.get(), gaps))
+    return _Item(first_token(row.head), lambda out: render_row(row, out, cols.get(), gaps))
 
 
 def _block_renderer(block: _Block) -> Callable[[Out], None]:
-    return lambda out: _render_block(block, out)
+    return lambda out: render_block(block, out)

@@ -18,7 +18,7 @@ Part = Union[str, Doc, Callable[[], Doc], None]
 # ---------------------------------------------------------------- the tree -> the document
 
 
-class _Builder(NodeVisitor):
+class DocBuilder(NodeVisitor):
     """Makes the layout document from the tree, creating tokens in printing order."""
 
     def __init__(self, source: Optional[SourceTable] = None) -> None:
@@ -60,7 +60,7 @@ class _Builder(NodeVisitor):
         return self.tok(text, recover=recover)
 
     def duration(self, d: n.Duration) -> Seq:
-        amount = d.text or _number_text(d.amount)
+        amount = d.text or number_text(d.amount)
         unit = d.unit if d.amount == 1 else d.unit + "s"
         return self.seq(amount, unit)
 
@@ -177,7 +177,7 @@ class _Builder(NodeVisitor):
         return Seq([("", minus), ("", self.cond(e.operand))])
 
     def c_Number(self, e: n.Number) -> Doc:
-        return self.number(e.text or _number_text(e.value))
+        return self.number(e.text or number_text(e.value))
 
     def c_String(self, e: n.String) -> Doc:
         return self.tok(quote(e.value))
@@ -223,14 +223,14 @@ class _Builder(NodeVisitor):
     def points(self, value: float, text: str) -> Seq:
         sign = "-" if text.startswith("-") else "+"
         sign_tok = self.tok(sign, synthetic=text[:1] not in "+-")
-        digits = text.lstrip("+-") or _number_text(abs(value))
+        digits = text.lstrip("+-") or number_text(abs(value))
         return Seq([("", sign_tok), ("", self.tok(digits))])
 
     def when(self, condition: n.Expr) -> Seq:
         return self.seq("when", lambda: self.cond(condition))
 
 
-def _number_text(value: float) -> str:
+def number_text(value: float) -> str:
     """A number as the language writes it (no exponent), for trees without its text."""
     if value == int(value):
         return str(int(value))

@@ -124,22 +124,22 @@ def _cache(doc: Doc) -> _Facts:
     return facts
 
 
-def _tokens(doc: Doc) -> list[Tok]:
+def doc_tokens(doc: Doc) -> list[Tok]:
     if isinstance(doc, Tok):
         return [doc]
     cache = _cache(doc)
     if cache.tokens is None:
-        cache.tokens = [t for child in _children(doc) for t in _tokens(child)]
+        cache.tokens = [t for child in _children(doc) for t in doc_tokens(child)]
     return cache.tokens
 
 
-def _first(doc: Doc) -> Tok:
+def first_token(doc: Doc) -> Tok:
     while not isinstance(doc, Tok):
         doc = next(_children(doc))
     return doc
 
 
-def _last(doc: Doc) -> Tok:
+def last_token(doc: Doc) -> Tok:
     while not isinstance(doc, Tok):
         doc = list(_children(doc))[-1]
     return doc
@@ -178,7 +178,7 @@ def breaks(doc: Doc) -> bool:
         return False
     cache = _cache(doc)
     if cache.breaks is None:
-        tokens = _tokens(doc)
+        tokens = doc_tokens(doc)
         cache.breaks = any(
             (i > 0 and bool(t.leading)) or (i < len(tokens) - 1 and t.trailing is not None) for i, t in enumerate(tokens)
         )

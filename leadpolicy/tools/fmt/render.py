@@ -13,10 +13,10 @@ from leadpolicy.tools.fmt.doc import (
     Paren,
     Seq,
     Tok,
-    _first,
-    _last,
-    _tokens,
     breaks,
+    doc_tokens,
+    first_token,
+    last_token,
     width,
 )
 from leadpolicy.tools.fmt.out import Out
@@ -31,7 +31,7 @@ def _start(out: Out, sep: str, tok: Tok, ind: int) -> int:
     return out.col + len(sep)
 
 
-def _fits(doc: Doc, start: int, trail: int) -> bool:
+def fits_width(doc: Doc, start: int, trail: int) -> bool:
     return not breaks(doc) and start + width(doc) + trail <= WIDTH
 
 
@@ -63,7 +63,7 @@ def render(doc: Doc, out: Out, ind: int, trail: int, sep: str) -> None:
 
 
 def _render_seq(doc: Seq, out: Out, ind: int, trail: int, sep: str) -> None:
-    start = _start(out, sep, _first(doc), ind)
+    start = _start(out, sep, first_token(doc), ind)
     after = [0] * len(doc.items)
     acc = trail
     for i in range(len(doc.items) - 1, -1, -1):
@@ -74,8 +74,8 @@ def _render_seq(doc: Seq, out: Out, ind: int, trail: int, sep: str) -> None:
 
 
 def _render_clauses(doc: Clauses, out: Out, ind: int, trail: int, sep: str) -> None:
-    start = _start(out, sep, _first(doc), ind)
-    if _fits(doc, start, trail):
+    start = _start(out, sep, first_token(doc), ind)
+    if fits_width(doc, start, trail):
         _render_seq(Seq([(" ", d) for d in doc.items]), out, ind, trail, sep)
         return
     last = len(doc.items) - 1
@@ -83,7 +83,7 @@ def _render_clauses(doc: Clauses, out: Out, ind: int, trail: int, sep: str) -> N
         after = trail if i == last else 0
         if i == 0:
             render(clause, out, ind, after, sep)
-        elif not out.pending and not _first(clause).leading and _fits(clause, out.col + 1, after):
+        elif not out.pending and not first_token(clause).leading and fits_width(clause, out.col + 1, after):
             render(clause, out, start + INDENT, after, " ")
         else:
             out.newline(start + INDENT)
@@ -108,16 +108,16 @@ def _huggable(doc: Doc) -> bool:
 
 
 def _render_chain(doc: Chain, out: Out, ind: int, trail: int, sep: str) -> None:
-    start = _start(out, sep, _first(doc), ind)
-    if _fits(doc, start, trail):
+    start = _start(out, sep, first_token(doc), ind)
+    if fits_width(doc, start, trail):
         _chain_flat(doc, out, ind, trail, sep, start)
         return
     last_op, last = doc.rest[-1]
     if _huggable(last):
         prefix = Chain(doc.first, doc.rest[:-1])
-        prefix_tokens = _tokens(prefix) + [last_op]
+        prefix_tokens = doc_tokens(prefix) + [last_op]
         quiet = all(t.trailing is None for t in prefix_tokens) and not any(t.leading for t in prefix_tokens[1:])
-        if quiet and not _first(last).leading and _fits(prefix, start, len(last_op.text) + 3):
+        if quiet and not first_token(last).leading and fits_width(prefix, start, len(last_op.text) + 3):
             scratch = out.fork()
             _chain_flat(prefix, scratch, ind, 0, sep, start)
             scratch.token(last_op, " ", start)
@@ -163,7 +163,7 @@ def _render_items(items: list[Doc], commas: list[Tok], out: Out, col: int, trail
     """Items after an opening bracket (the first on the current line), each line at `col`."""
     count = len(items)
     if fill and not any(breaks(i) for i in items) and not any(t.trailing or t.leading for t in commas) and not any(
-        _first(i).leading or _last(i).trailing for i in items
+        first_token(i).leading or last_token(i).trailing for i in items
     ):
         widths = [width(item) + 1 for item in items[:-1]] + [width(items[-1]) + trail_last]  # with comma or close
         counts = _balanced(widths, WIDTH - col)
@@ -187,8 +187,8 @@ def _render_items(items: list[Doc], commas: list[Tok], out: Out, col: int, trail
 
 
 def _render_list(doc: List, out: Out, ind: int, trail: int, sep: str) -> None:
-    start = _start(out, sep, _first(doc), ind)
-    if _fits(doc, start, trail) or not doc.items:
+    start = _start(out, sep, first_token(doc), ind)
+    if fits_width(doc, start, trail) or not doc.items:
         render(doc.head, out, ind, trail + width(doc) - width(doc.head), sep)
         for i, item in enumerate(doc.items):
             render(item, out, start, 0, "" if i == 0 else " ")
@@ -197,14 +197,14 @@ def _render_list(doc: List, out: Out, ind: int, trail: int, sep: str) -> None:
         out.token(doc.close, "", start)
         return
     render(doc.head, out, ind, width(doc.items[0]) + 1, sep)
-    col = out.col if not out.pending else _last(doc.head).column + 1
+    col = out.col if not out.pending else last_token(doc.head).column + 1
     _render_items(doc.items, doc.commas, out, col, trail + 1, doc.fill)
     out.token(doc.close, "", max(0, col - 1))
 
 
 def _render_braces(doc: Braces, out: Out, ind: int, trail: int, sep: str) -> None:
-    start = _start(out, sep, _first(doc), ind)
-    if _fits(doc, start, trail) and not _last(doc.head).trailing:
+    start = _start(out, sep, first_token(doc), ind)
+    if fits_width(doc, start, trail) and not last_token(doc.head).trailing:
         render(doc.head, out, ind, 0, sep)
         for i, item in enumerate(doc.items):
             render(item, out, start, 0, " ")

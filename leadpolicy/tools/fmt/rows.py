@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from leadpolicy.tools.fmt.doc import INDENT, WIDTH, Doc, Seq, Tok, _first, width
+from leadpolicy.tools.fmt.doc import INDENT, WIDTH, Doc, Seq, Tok, first_token, width
 from leadpolicy.tools.fmt.out import Out
-from leadpolicy.tools.fmt.render import _fits, render
+from leadpolicy.tools.fmt.render import fits_width, render
 
 # ---------------------------------------------------------------- rows and columns
 
@@ -95,7 +95,7 @@ def _is_text(cell: Doc) -> bool:
     """A description or a `when` condition: the cells that may move under the second."""
     if isinstance(cell, Tok):
         return cell.text.startswith('"')
-    return isinstance(cell, Seq) and _first(cell).text == "when"
+    return isinstance(cell, Seq) and first_token(cell).text == "when"
 
 
 def render_row(row: Row, out: Out, cols: Sequence[Optional[int]], gaps: Sequence[int]) -> None:
@@ -115,7 +115,7 @@ def render_row(row: Row, out: Out, cols: Sequence[Optional[int]], gaps: Sequence
             continue
         col = cols[k]
         home = col if col is not None else row.indent + 2 * INDENT
-        if out.pending or _first(cell).leading:
+        if out.pending or first_token(cell).leading:
             out.newline(home)
             second = out.col if second is None else second
             render(cell, out, home, 0, "")
@@ -123,7 +123,7 @@ def render_row(row: Row, out: Out, cols: Sequence[Optional[int]], gaps: Sequence
         natural = out.col + gaps[k] if col is None else max(col, out.col + gaps[k])
         if second is None:
             second = natural
-        if _fits(cell, natural, 0):
+        if fits_width(cell, natural, 0):
             out.pad_to(natural)
             out.fresh = False
             render(cell, out, natural, 0, "")
