@@ -108,15 +108,15 @@ def test_lints(test: n.TestBlock, policy_uses_time: bool, warn: Warn) -> None:
         why = "its activities are dated" if absolute and not policy_uses_time else "the policy counts time"
         warn(
             "test-without-as-of",
-            f'the test "{test.name}" has no `as of`, so its outcome depends on the day it runs ({why})',
+            f"the test {n.quote(test.name)} has no `as of`, so its outcome depends on the day it runs ({why})",
             head_span(test.span, 4),
-            f'pin the moment it is judged at: `test "{test.name}" {{ as of YYYY-MM-DD ... }}`',
+            f"pin the moment it is judged at: `test {n.quote(test.name)} {{ as of YYYY-MM-DD ... }}`",
         )
     seen: dict[str, object] = {}
 
     def once(key: str, what: str, span: Optional[Span], fix: str) -> None:
         if key in seen:
-            warn("duplicate-test-item", f'the test "{test.name}" gives {what} twice', span, fix)
+            warn("duplicate-test-item", f"the test {n.quote(test.name)} gives {what} twice", span, fix)
         seen[key] = True
 
     for f in test.fields:
@@ -127,14 +127,14 @@ def test_lints(test: n.TestBlock, policy_uses_time: bool, warn: Warn) -> None:
             if p.name in props:
                 warn(
                     "duplicate-test-item",
-                    f'the test "{test.name}" gives the property `{p.name}` of `{a.activity}` twice',
+                    f"the test {n.quote(test.name)} gives the property `{p.name}` of `{a.activity}` twice",
                     p.span,
                     "an activity has one value per property; keep one",
                 )
             props.add(p.name)
     for x in test.expectations:
         if x.kind in ("hit", "no_hit"):
-            once(f"{x.kind} {x.value}", f"`expect {'no ' if x.kind == 'no_hit' else ''}hit \"{x.value}\"`", x.span, "remove the repeat")
+            once(f"{x.kind} {x.value}", f"`expect {'no ' if x.kind == 'no_hit' else ''}hit {n.quote(str(x.value))}`", x.span, "remove the repeat")
         elif x.kind in ("engagement", "fit"):
             once(f"{x.kind} {x.op} {x.value}", f"`expect {x.kind} {x.op} ...` with the same bound", x.span, "remove the repeat")
         else:

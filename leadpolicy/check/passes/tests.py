@@ -68,7 +68,7 @@ class TestsPass(State):
                 self.error("unknown-grade", f"there is no grade `{x.value}`", x.span, f"did you mean `{guess}`?" if guess else None)
             elif x.kind in ("hit", "no_hit") and x.value not in self.rule_names:
                 guess = suggest(str(x.value), self.rule_names)
-                self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f'did you mean "{guess}"?' if guess else None)
+                self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f"did you mean {n.quote(guess)}?" if guess else None)
 
     def _test_value(self, value: n.TestValue, t: n.FieldType, what: str) -> None:
         ok = {
