@@ -12,7 +12,6 @@ from leadpolicy.tools.fmt.doc import Tok
 # ---------------------------------------------------------------- source tokens
 
 _NUMBER = re.compile(r"\d(?:_?\d)*(?:\.\d(?:_?\d)*)?")
-_IDENT = n.IDENTIFIER
 _UNITS = n.UNIT_NAMES
 
 
@@ -25,7 +24,7 @@ def _key(text: str) -> object:
         return ("n", number_value(text))
     if text in _UNITS:
         return ("u", _UNITS[text])
-    if _IDENT.fullmatch(text):
+    if n.IDENTIFIER.fullmatch(text):
         return ("w", text)
     return text
 

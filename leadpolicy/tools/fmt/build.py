@@ -10,7 +10,6 @@ from leadpolicy.syntax.nodes import quote
 from leadpolicy.syntax.visitor import NodeVisitor
 from leadpolicy.tools.fmt.doc import NOWHERE, Chain, Clauses, Doc, List, Paren, Seq, Tok
 
-_IDENT = n.IDENTIFIER
 # What `seq` takes: a word, a doc, a function making a doc (called in order), or None (skipped).
 Part = Union[str, Doc, Callable[[], Doc], None]
 
@@ -65,7 +64,7 @@ class DocBuilder(NodeVisitor):
         return self.seq(amount, unit)
 
     def member(self, name: str) -> Tok:
-        return self.tok(_bare_or_quoted(name), recover=True)  # quoted or not, as written
+        return self.tok(n.member_text(name), recover=True)  # quoted or not, as written
 
     def type_spec(self, t: n.FieldType) -> Doc:
         if t.kind != "enum":
@@ -237,15 +236,3 @@ def number_text(value: float) -> str:
     from decimal import Decimal
 
     return format(Decimal(repr(value)), "f")
-
-
-def _reserved() -> frozenset[str]:
-    from leadpolicy.check.checker import RESERVED
-
-    return RESERVED
-
-
-def _bare_or_quoted(name: str) -> str:
-    if _IDENT.fullmatch(name) and name not in _reserved():
-        return name
-    return quote(name)
