@@ -268,8 +268,19 @@ def read_activities(raw: object, types: dict, as_of: int,
                     lead_id: object = None) -> "dict[str, list[tuple[int, dict]]]":
     """Each declared type's activities up to `as_of`, in input order, as (age in micros, properties)."""
     result: dict = {canonical: [] for canonical, _ in types.values()}
+    for canonical, at, record in read_timed_activities(raw, types, lead_id):
+        if at <= as_of:
+            result[canonical].append((as_of - at, record))
+    return result
+
+
+def read_timed_activities(raw: object, types: dict,
+                          lead_id: object = None) -> "list[tuple[str, int, dict]]":
+    """Every activity of a declared type, in input order, as (canonical type, time in
+    micros, properties); the first value that cannot be read raises."""
+    timed: list = []
     if raw is None:
-        return result
+        return timed
     try:
         if isinstance(raw, (str, bytes, bytearray, Mapping)):
             raise TypeError
@@ -296,10 +307,8 @@ def read_activities(raw: object, types: dict, as_of: int,
         if at is None or (isinstance(at, str) and not at.strip()):
             raise LeadDataError("activity has no `at` time", field=canonical + ".at", value=at, lead_id=lead_id)
         at = parse_instant(at, canonical + ".at", lead_id)
-        record = _read_record(item, props, canonical + ".", lead_id)
-        if at <= as_of:
-            result[canonical].append((as_of - at, record))
-    return result
+        timed.append((canonical, at, _read_record(item, props, canonical + ".", lead_id)))
+    return timed
 
 
 def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: object = None) -> str | None:

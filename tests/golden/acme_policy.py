@@ -287,8 +287,19 @@ def read_activities(raw: object, types: dict, as_of: int,
                     lead_id: object = None) -> "dict[str, list[tuple[int, dict]]]":
     """Each declared type's activities up to `as_of`, in input order, as (age in micros, properties)."""
     result: dict = {canonical: [] for canonical, _ in types.values()}
+    for canonical, at, record in read_timed_activities(raw, types, lead_id):
+        if at <= as_of:
+            result[canonical].append((as_of - at, record))
+    return result
+
+
+def read_timed_activities(raw: object, types: dict,
+                          lead_id: object = None) -> "list[tuple[str, int, dict]]":
+    """Every activity of a declared type, in input order, as (canonical type, time in
+    micros, properties); the first value that cannot be read raises."""
+    timed: list = []
     if raw is None:
-        return result
+        return timed
     try:
         if isinstance(raw, (str, bytes, bytearray, Mapping)):
             raise TypeError
@@ -315,10 +326,8 @@ def read_activities(raw: object, types: dict, as_of: int,
         if at is None or (isinstance(at, str) and not at.strip()):
             raise LeadDataError("activity has no `at` time", field=canonical + ".at", value=at, lead_id=lead_id)
         at = parse_instant(at, canonical + ".at", lead_id)
-        record = _read_record(item, props, canonical + ".", lead_id)
-        if at <= as_of:
-            result[canonical].append((as_of - at, record))
-    return result
+        timed.append((canonical, at, _read_record(item, props, canonical + ".", lead_id)))
+    return timed
 
 
 def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: object = None) -> str | None:
@@ -528,8 +537,24 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     return _decide(fields, activities, previous_stage, lead_id, now_utc, now)
 
 
-def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
-    """evaluate(), with as_of already read by _read_now (a batch reads it once)."""
+def _read_lead(fields, activities, lead_id=None):
+    """The lead read once by the runtime readers, to be decided at many instants (the
+    replay of `leadpolicy report`): `_decide(None, None, ..., read=_read_lead(...))`.
+    The fields by name, and every declared activity in input order as (type code,
+    aware UTC time, properties). Raises LeadDataError for what cannot be read, and
+    OverflowError for a time beyond the datetime range."""
+    codes = {canonical: code for code, (canonical, _) in enumerate(_ACTIVITY_TYPES.values())}
+    return (read_fields(fields, _FIELDS, lead_id),
+            [(codes[canonical], _EPOCH_UTC + _TIMEDELTA(0, 0, at), props)
+             for canonical, at, props in read_timed_activities(activities, _ACTIVITY_TYPES, lead_id)])
+
+
+def _decide(fields, activities, previous_stage, lead_id, now_utc, now, read=None):
+    """evaluate(), with as_of already read by _read_now (a batch reads it once); or,
+    given `read` (from _read_lead; fields and activities None), the lead already read:
+    then `read`'s activities may be any of the lead's, in input order (those after
+    now_utc count for nothing), now_utc must not be None, and OverflowError (a window
+    reaching back before year 1) means: evaluate the raw lead instead."""
     # ---- reading the lead (docs/language-reference.md section 16), in the runtime's order: as of
     # (evaluate, _read_now), fields, activities, previous stage. The runtime readers
     # (above) define every value; plain JSON values are read here the same way, faster,
@@ -567,8 +592,8 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
         value = get('created')
         if value is not None:
             value = _read_date(value, 'created', lead_id)
-    else:
-        values = read_fields(fields, _FIELDS, lead_id)
+    else:  # not a dict, or None with `read` given (the lead read by _read_lead)
+        values = read_fields(fields, _FIELDS, lead_id) if read is None else read[0]
         f_email = values['email']
         f_seniority = values['seniority']
         f_company_size = values['company_size']
@@ -585,10 +610,16 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
     # the runtime reader can say, is read by runtime.read_activities and goes through
     # the same code again (`again`), as (type code, -age, properties): with `ref` the
     # zero timedelta, `at >= ref - W` is exactly `age <= W` and `(ref - at)` is the age.
+    # Activities already read by _read_lead (`read`) go straight to that code, as
+    # (type code, aware time, properties), with `ref` as_of.
     ref = now_utc
-    again = False
-    slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)
-    source = () if slow else activities
+    if read is None:
+        again = False
+        slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)
+        source = () if slow else activities
+    else:
+        again = True
+        source = read[1]
     while True:
         eng_1 = 0.0  # line 35 'Read a blog post'
         n_1 = 0
