@@ -7,13 +7,12 @@
 # Representations: a missing value is None; text is stripped, lower-cased str;
 # a number is a finite float; a boolean is bool; an enum is the 0-based index of
 # its declared member; a time is int microseconds since 1970-01-01T00:00:00Z.
-
 import datetime
 import json
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 _EPOCH = datetime.datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -31,7 +30,7 @@ _INSTANT = re.compile(
 )
 _SHOW_LIMIT = 60
 # members tuple -> {lower-cased member: index}; filled on first use of each tuple
-_INDEXES: dict = {}
+_INDEXES: "dict[tuple[str, ...], dict[str, int]]" = {}
 
 
 def show_value(value: object) -> str:
@@ -74,7 +73,7 @@ class LeadDataError(ValueError):
             text = f"lead {self.lead_id}: {text}"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> "dict[str, object]":
         value = self.value
         if not (value is None or type(value) in (str, int, bool)
                 or (type(value) is float and math.isfinite(value))):
@@ -203,7 +202,7 @@ def read_boolean(value: object, field: str, lead_id: object = None) -> bool | No
                         field=field, value=value, lead_id=lead_id)
 
 
-def _index(names: tuple) -> dict:
+def _index(names: "tuple[str, ...]") -> "dict[str, int]":
     index = _INDEXES.get(names)
     if index is None:
         index = _INDEXES[names] = {name.lower(): i for i, name in enumerate(names)}
@@ -224,7 +223,7 @@ def read_enum(value: object, members: "tuple[str, ...]", field: str, lead_id: ob
         key = None
     if type(members) is not tuple:
         members = tuple(members)
-    found = _index(members).get(key)
+    found = None if key is None else _index(members).get(key)
     if found is None:
         raise LeadDataError(f"`{show_value(value)}` is not one of {', '.join(members)}",
                             field=field, value=value, lead_id=lead_id)
@@ -237,10 +236,12 @@ def read_date(value: object, field: str, lead_id: object = None) -> int | None:
     return parse_instant(value, field, lead_id)
 
 
-READERS = {"text": read_text, "number": read_number, "boolean": read_boolean, "date": read_date}
+READERS: "dict[str, Callable[[object, str, object], object]]" = {
+    "text": read_text, "number": read_number, "boolean": read_boolean, "date": read_date}
 
 
-def read_fields(raw: object, schema: tuple, lead_id: object = None) -> "dict[str, object]":
+def read_fields(raw: object, schema: "tuple[tuple[str, str, tuple[str, ...]], ...]",
+                lead_id: object = None) -> "dict[str, object]":
     """Every declared field by name, read with its kind; None where absent or null."""
     if raw is None:
         raw = {}
@@ -250,8 +251,9 @@ def read_fields(raw: object, schema: tuple, lead_id: object = None) -> "dict[str
     return _read_record(raw, schema, "", lead_id)
 
 
-def _read_record(raw: Mapping, schema: tuple, prefix: str, lead_id: object) -> dict:
-    out = {}
+def _read_record(raw: "Mapping[str, object]", schema: "tuple[tuple[str, str, tuple[str, ...]], ...]", prefix: str,
+                 lead_id: object) -> "dict[str, object]":
+    out: "dict[str, object]" = {}
     get = raw.get
     for name, kind, members in schema:
         value = get(name)
@@ -264,16 +266,27 @@ def _read_record(raw: Mapping, schema: tuple, prefix: str, lead_id: object) -> d
     return out
 
 
-def read_activities(raw: object, types: dict, as_of: int,
-                    lead_id: object = None) -> "dict[str, list[tuple[int, dict]]]":
+def read_activities(raw: object, types: "dict[str, tuple[str, tuple[tuple[str, str, tuple[str, ...]], ...]]]",
+                    as_of: int, lead_id: object = None) -> "dict[str, list[tuple[int, dict[str, object]]]]":
     """Each declared type's activities up to `as_of`, in input order, as (age in micros, properties)."""
-    result: dict = {canonical: [] for canonical, _ in types.values()}
+    result: "dict[str, list[tuple[int, dict[str, object]]]]" = {canonical: [] for canonical, _ in types.values()}
+    for canonical, at, record in read_timed_activities(raw, types, lead_id):
+        if at <= as_of:
+            result[canonical].append((as_of - at, record))
+    return result
+
+
+def read_timed_activities(raw: object, types: "dict[str, tuple[str, tuple[tuple[str, str, tuple[str, ...]], ...]]]",
+                          lead_id: object = None) -> "list[tuple[str, int, dict[str, object]]]":
+    """Every activity of a declared type, in input order, as (canonical type, time in
+    micros, properties); the first value that cannot be read raises."""
+    timed: "list[tuple[str, int, dict[str, object]]]" = []
     if raw is None:
-        return result
+        return timed
     try:
         if isinstance(raw, (str, bytes, bytearray, Mapping)):
             raise TypeError
-        items = iter(raw)
+        items = iter(raw)  # type: ignore[call-overload]  # any iterable: iter() tells which are
     except TypeError:
         raise LeadDataError(f"the activities must be a JSON array of objects, not `{show_value(raw)}`",
                             field="activities", value=raw, lead_id=lead_id) from None
@@ -296,10 +309,8 @@ def read_activities(raw: object, types: dict, as_of: int,
         if at is None or (isinstance(at, str) and not at.strip()):
             raise LeadDataError("activity has no `at` time", field=canonical + ".at", value=at, lead_id=lead_id)
         at = parse_instant(at, canonical + ".at", lead_id)
-        record = _read_record(item, props, canonical + ".", lead_id)
-        if at <= as_of:
-            result[canonical].append((as_of - at, record))
-    return result
+        timed.append((canonical, at, _read_record(item, props, canonical + ".", lead_id)))
+    return timed
 
 
 def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: object = None) -> str | None:

@@ -26,13 +26,12 @@ SHA-256: c7856d799732ac0d14348c0c54b7e54128bc52a200bb6622b633c6a3f4f9af2a (of th
 # Representations: a missing value is None; text is stripped, lower-cased str;
 # a number is a finite float; a boolean is bool; an enum is the 0-based index of
 # its declared member; a time is int microseconds since 1970-01-01T00:00:00Z.
-
 import datetime
 import json
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 _EPOCH = datetime.datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -50,7 +49,7 @@ _INSTANT = re.compile(
 )
 _SHOW_LIMIT = 60
 # members tuple -> {lower-cased member: index}; filled on first use of each tuple
-_INDEXES: dict = {}
+_INDEXES: "dict[tuple[str, ...], dict[str, int]]" = {}
 
 
 def show_value(value: object) -> str:
@@ -93,7 +92,7 @@ class LeadDataError(ValueError):
             text = f"lead {self.lead_id}: {text}"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> "dict[str, object]":
         value = self.value
         if not (value is None or type(value) in (str, int, bool)
                 or (type(value) is float and math.isfinite(value))):
@@ -222,7 +221,7 @@ def read_boolean(value: object, field: str, lead_id: object = None) -> bool | No
                         field=field, value=value, lead_id=lead_id)
 
 
-def _index(names: tuple) -> dict:
+def _index(names: "tuple[str, ...]") -> "dict[str, int]":
     index = _INDEXES.get(names)
     if index is None:
         index = _INDEXES[names] = {name.lower(): i for i, name in enumerate(names)}
@@ -243,7 +242,7 @@ def read_enum(value: object, members: "tuple[str, ...]", field: str, lead_id: ob
         key = None
     if type(members) is not tuple:
         members = tuple(members)
-    found = _index(members).get(key)
+    found = None if key is None else _index(members).get(key)
     if found is None:
         raise LeadDataError(f"`{show_value(value)}` is not one of {', '.join(members)}",
                             field=field, value=value, lead_id=lead_id)
@@ -256,10 +255,12 @@ def read_date(value: object, field: str, lead_id: object = None) -> int | None:
     return parse_instant(value, field, lead_id)
 
 
-READERS = {"text": read_text, "number": read_number, "boolean": read_boolean, "date": read_date}
+READERS: "dict[str, Callable[[object, str, object], object]]" = {
+    "text": read_text, "number": read_number, "boolean": read_boolean, "date": read_date}
 
 
-def read_fields(raw: object, schema: tuple, lead_id: object = None) -> "dict[str, object]":
+def read_fields(raw: object, schema: "tuple[tuple[str, str, tuple[str, ...]], ...]",
+                lead_id: object = None) -> "dict[str, object]":
     """Every declared field by name, read with its kind; None where absent or null."""
     if raw is None:
         raw = {}
@@ -269,8 +270,9 @@ def read_fields(raw: object, schema: tuple, lead_id: object = None) -> "dict[str
     return _read_record(raw, schema, "", lead_id)
 
 
-def _read_record(raw: Mapping, schema: tuple, prefix: str, lead_id: object) -> dict:
-    out = {}
+def _read_record(raw: "Mapping[str, object]", schema: "tuple[tuple[str, str, tuple[str, ...]], ...]", prefix: str,
+                 lead_id: object) -> "dict[str, object]":
+    out: "dict[str, object]" = {}
     get = raw.get
     for name, kind, members in schema:
         value = get(name)
@@ -283,16 +285,27 @@ def _read_record(raw: Mapping, schema: tuple, prefix: str, lead_id: object) -> d
     return out
 
 
-def read_activities(raw: object, types: dict, as_of: int,
-                    lead_id: object = None) -> "dict[str, list[tuple[int, dict]]]":
+def read_activities(raw: object, types: "dict[str, tuple[str, tuple[tuple[str, str, tuple[str, ...]], ...]]]",
+                    as_of: int, lead_id: object = None) -> "dict[str, list[tuple[int, dict[str, object]]]]":
     """Each declared type's activities up to `as_of`, in input order, as (age in micros, properties)."""
-    result: dict = {canonical: [] for canonical, _ in types.values()}
+    result: "dict[str, list[tuple[int, dict[str, object]]]]" = {canonical: [] for canonical, _ in types.values()}
+    for canonical, at, record in read_timed_activities(raw, types, lead_id):
+        if at <= as_of:
+            result[canonical].append((as_of - at, record))
+    return result
+
+
+def read_timed_activities(raw: object, types: "dict[str, tuple[str, tuple[tuple[str, str, tuple[str, ...]], ...]]]",
+                          lead_id: object = None) -> "list[tuple[str, int, dict[str, object]]]":
+    """Every activity of a declared type, in input order, as (canonical type, time in
+    micros, properties); the first value that cannot be read raises."""
+    timed: "list[tuple[str, int, dict[str, object]]]" = []
     if raw is None:
-        return result
+        return timed
     try:
         if isinstance(raw, (str, bytes, bytearray, Mapping)):
             raise TypeError
-        items = iter(raw)
+        items = iter(raw)  # type: ignore[call-overload]  # any iterable: iter() tells which are
     except TypeError:
         raise LeadDataError(f"the activities must be a JSON array of objects, not `{show_value(raw)}`",
                             field="activities", value=raw, lead_id=lead_id) from None
@@ -315,10 +328,8 @@ def read_activities(raw: object, types: dict, as_of: int,
         if at is None or (isinstance(at, str) and not at.strip()):
             raise LeadDataError("activity has no `at` time", field=canonical + ".at", value=at, lead_id=lead_id)
         at = parse_instant(at, canonical + ".at", lead_id)
-        record = _read_record(item, props, canonical + ".", lead_id)
-        if at <= as_of:
-            result[canonical].append((as_of - at, record))
-    return result
+        timed.append((canonical, at, _read_record(item, props, canonical + ".", lead_id)))
+    return timed
 
 
 def read_previous_stage(value: object, stages: "tuple[str, ...]", lead_id: object = None) -> str | None:
@@ -393,7 +404,7 @@ _PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::
 _BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
 
 
-def _read_now(as_of):
+def _read_now(as_of: object) -> "tuple[_datetime_module.datetime | None, int]":
     """(now_utc, now) for evaluate's as_of: the instant as an aware UTC datetime (None
     beyond the datetime range: the runtime then reads the activities) and in
     microseconds, as runtime.read_as_of reads it."""
@@ -407,7 +418,7 @@ def _read_now(as_of):
         return None, now
 
 
-def _moment(text):
+def _moment(text: str) -> "_datetime_module.datetime | None":
     """The instant of trimmed text in the one syntax as a datetime (naive: UTC), or
     None for other text; ValueError for an impossible date."""
     if text[4:20:3] in _PLAIN_SHAPES and 18 < len(text) < 21 and text[11:13] < "24":
@@ -417,7 +428,7 @@ def _moment(text):
     return None
 
 
-def _read_date(value, field, lead_id):
+def _read_date(value: object, field: str, lead_id: object) -> int | None:
     """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""
     if type(value) is str:
         try:
@@ -429,7 +440,7 @@ def _read_date(value, field, lead_id):
     return read_date(value, field, lead_id)  # blank, not text, or the error to report
 
 
-def _read_at(value, field, lead_id):
+def _read_at(value: object, field: str, lead_id: object) -> "_datetime_module.datetime":
     """runtime.parse_instant(value, field, lead_id) as an aware datetime; ValueError
     (LeadDataError included) or OverflowError where only the runtime can say."""
     if type(value) is str:
@@ -439,7 +450,7 @@ def _read_at(value, field, lead_id):
     return _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(value, field, lead_id))
 
 
-def _read_number(value, field, lead_id):
+def _read_number(value: object, field: str, lead_id: object) -> float | None:
     """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
     if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
         return float(value)  # finite for any 64-bit int
@@ -454,13 +465,14 @@ def _read_number(value, field, lead_id):
     return read_number(value, field, lead_id)
 
 
-def _read_boolean(value, field, lead_id):
+def _read_boolean(value: object, field: str, lead_id: object) -> bool | None:
     """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
     answer = _BOOLEAN_WORDS.get(value.strip().lower()) if type(value) is str else None
     return read_boolean(value, field, lead_id) if answer is None else answer
 
 
-def _read_enum(value, lower, members, field, lead_id):
+def _read_enum(value: object, lower: "dict[str, int]", members: "tuple[str, ...]", field: str,
+               lead_id: object) -> int | None:
     """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
     `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
     index = lower.get(value.strip().lower()) if type(value) is str else None
@@ -528,8 +540,24 @@ def evaluate(fields, activities=(), as_of=None, previous_stage=None, lead_id=Non
     return _decide(fields, activities, previous_stage, lead_id, now_utc, now)
 
 
-def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
-    """evaluate(), with as_of already read by _read_now (a batch reads it once)."""
+def _read_lead(fields, activities, lead_id=None):
+    """The lead read once by the runtime readers, to be decided at many instants (the
+    replay of `leadpolicy report`): `_decide(None, None, ..., read=_read_lead(...))`.
+    The fields by name, and every declared activity in input order as (type code,
+    aware UTC time, properties). Raises LeadDataError for what cannot be read, and
+    OverflowError for a time beyond the datetime range."""
+    codes = {canonical: code for code, (canonical, _) in enumerate(_ACTIVITY_TYPES.values())}
+    return (read_fields(fields, _FIELDS, lead_id),
+            [(codes[canonical], _EPOCH_UTC + _TIMEDELTA(0, 0, at), props)
+             for canonical, at, props in read_timed_activities(activities, _ACTIVITY_TYPES, lead_id)])
+
+
+def _decide(fields, activities, previous_stage, lead_id, now_utc, now, read=None):
+    """evaluate(), with as_of already read by _read_now (a batch reads it once); or,
+    given `read` (from _read_lead; fields and activities None), the lead already read:
+    then `read`'s activities may be any of the lead's, in input order (those after
+    now_utc count for nothing), now_utc must not be None, and OverflowError (a window
+    reaching back before year 1) means: evaluate the raw lead instead."""
     # ---- reading the lead (docs/language-reference.md section 16), in the runtime's order: as of
     # (evaluate, _read_now), fields, activities, previous stage. The runtime readers
     # (above) define every value; plain JSON values are read here the same way, faster,
@@ -567,8 +595,8 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
         value = get('created')
         if value is not None:
             value = _read_date(value, 'created', lead_id)
-    else:
-        values = read_fields(fields, _FIELDS, lead_id)
+    else:  # not a dict, or None with `read` given (the lead read by _read_lead)
+        values = read_fields(fields, _FIELDS, lead_id) if read is None else read[0]
         f_email = values['email']
         f_seniority = values['seniority']
         f_company_size = values['company_size']
@@ -585,10 +613,16 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now):
     # the runtime reader can say, is read by runtime.read_activities and goes through
     # the same code again (`again`), as (type code, -age, properties): with `ref` the
     # zero timedelta, `at >= ref - W` is exactly `age <= W` and `(ref - at)` is the age.
+    # Activities already read by _read_lead (`read`) go straight to that code, as
+    # (type code, aware time, properties), with `ref` as_of.
     ref = now_utc
-    again = False
-    slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)
-    source = () if slow else activities
+    if read is None:
+        again = False
+        slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)
+        source = () if slow else activities
+    else:
+        again = True
+        source = read[1]
     while True:
         eng_1 = 0.0  # line 35 'Read a blog post'
         n_1 = 0

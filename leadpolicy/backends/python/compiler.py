@@ -60,7 +60,7 @@ _lit = lit  # the name the tests and other modules knew it by
 HELPERS_MARKER = "# ---- embedded into every compiled module from here ----\n"
 # Module-level names the compiled policy defines beside the embedded runtime
 # (and the helpers, whose names are read from helpers.py) ...
-_GENERATED_NAMES = ("__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate", "_decide",
+_GENERATED_NAMES = ("__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate", "_decide", "_read_lead",
                     "_FIELDS", "_ACTIVITY_TYPES", "_STAGE_NAMES", "_STAGE_ORDER", "_AT_LABELS", "_DECAY",
                     "_datetime_module")
 # ... and the generated families that start with these.

@@ -7,8 +7,9 @@ runtime reader's value (tests/test_compiler_helpers.py), faster for plain JSON.
 """
 
 import datetime as _datetime_module
+import re
 
-from leadpolicy.semantics.runtime import parse_instant, re, read_as_of, read_boolean, read_date, read_enum, read_number
+from leadpolicy.semantics.runtime import parse_instant, read_as_of, read_boolean, read_date, read_enum, read_number
 
 # ---- embedded into every compiled module from here ----
 
@@ -40,7 +41,7 @@ _PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::
 _BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
 
 
-def _read_now(as_of):
+def _read_now(as_of: object) -> "tuple[_datetime_module.datetime | None, int]":
     """(now_utc, now) for evaluate's as_of: the instant as an aware UTC datetime (None
     beyond the datetime range: the runtime then reads the activities) and in
     microseconds, as runtime.read_as_of reads it."""
@@ -54,7 +55,7 @@ def _read_now(as_of):
         return None, now
 
 
-def _moment(text):
+def _moment(text: str) -> "_datetime_module.datetime | None":
     """The instant of trimmed text in the one syntax as a datetime (naive: UTC), or
     None for other text; ValueError for an impossible date."""
     if text[4:20:3] in _PLAIN_SHAPES and 18 < len(text) < 21 and text[11:13] < "24":
@@ -64,7 +65,7 @@ def _moment(text):
     return None
 
 
-def _read_date(value, field, lead_id):
+def _read_date(value: object, field: str, lead_id: object) -> int | None:
     """runtime.read_date(value, field, lead_id), faster for ISO 8601 text."""
     if type(value) is str:
         try:
@@ -76,7 +77,7 @@ def _read_date(value, field, lead_id):
     return read_date(value, field, lead_id)  # blank, not text, or the error to report
 
 
-def _read_at(value, field, lead_id):
+def _read_at(value: object, field: str, lead_id: object) -> "_datetime_module.datetime":
     """runtime.parse_instant(value, field, lead_id) as an aware datetime; ValueError
     (LeadDataError included) or OverflowError where only the runtime can say."""
     if type(value) is str:
@@ -86,7 +87,7 @@ def _read_at(value, field, lead_id):
     return _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(value, field, lead_id))
 
 
-def _read_number(value, field, lead_id):
+def _read_number(value: object, field: str, lead_id: object) -> float | None:
     """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
     if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
         return float(value)  # finite for any 64-bit int
@@ -101,13 +102,14 @@ def _read_number(value, field, lead_id):
     return read_number(value, field, lead_id)
 
 
-def _read_boolean(value, field, lead_id):
+def _read_boolean(value: object, field: str, lead_id: object) -> bool | None:
     """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
     answer = _BOOLEAN_WORDS.get(value.strip().lower()) if type(value) is str else None
     return read_boolean(value, field, lead_id) if answer is None else answer
 
 
-def _read_enum(value, lower, members, field, lead_id):
+def _read_enum(value: object, lower: "dict[str, int]", members: "tuple[str, ...]", field: str,
+               lead_id: object) -> int | None:
     """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
     `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
     index = lower.get(value.strip().lower()) if type(value) is str else None

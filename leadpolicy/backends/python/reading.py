@@ -35,7 +35,8 @@ def read_fields(ctx: Context) -> list[str]:
     for decl in fields:
         read = read_value(ctx, locals_.get(decl.name), f"get({s.lit(decl.name)})", decl.type, s.lit(decl.name))
         lines += s.indent(read, 1)
-    lines += ["else:", "    values = read_fields(fields, _FIELDS, lead_id)"]
+    lines += ["else:  # not a dict, or None with `read` given (the lead read by _read_lead)",
+              "    values = read_fields(fields, _FIELDS, lead_id) if read is None else read[0]"]
     for decl in fields:
         if decl.name in locals_:
             lines.append(f"    {locals_[decl.name]} = values[{s.lit(decl.name)}]")

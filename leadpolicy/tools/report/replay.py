@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, cast
 
 from leadpolicy.semantics.runtime import parse_instant
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 MICROS_PER_DAY = 86_400_000_000
 MAX_DECAY_STEPS = 400  # beyond this many steps a decayed score is below any float's resolution anyway
 
@@ -175,13 +176,18 @@ def candidate_moments(model: TimeModel, fields: Any, activities: Iterable[Any], 
                       lead_id: Any = None) -> dict[int, tuple[Any, ...]]:
     """Every instant in [start, end] at which the decision can change -> (cause, detail format, *arguments);
     `describe` makes the detail text (only for the moments shown, to keep the replay fast)."""
+    return _moments(model, fields, _activity_times(model, activities, lead_id), start, end, lead_id)
+
+
+def _moments(model: TimeModel, fields: Any, times: list[tuple[int, str]], start: int, end: int,
+             lead_id: Any) -> dict[int, tuple[Any, ...]]:
+    """candidate_moments, given the (time, type as written) of each activity of a declared type, by time."""
     moments: dict[int, tuple[Any, ...]] = {}
 
     def add(at: int, cause: str, *detail: Any) -> None:
         if start <= at <= end and at not in moments:
             moments[at] = (cause, *detail)
 
-    times = _activity_times(model, activities, lead_id)
     for at, kind in times:  # activities first: when several causes coincide, the activity is named
         add(at, "activity", "{}", kind)
     for at, kind in times:
@@ -228,27 +234,70 @@ def _days(micros: int) -> str:
 
 
 def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: Optional[int], end: int,
-           lead_id: Any = None, keep_steps: bool = False) -> Replay:
+           lead_id: Any = None, keep_steps: bool = False, read_once: bool = True) -> Replay:
     """Replay a lead from `start` (created_at or first activity) to `end`.
 
-    Raises LeadDataError (from the evaluator or reading times) for data that cannot be read."""
-    evaluate = policy.module.evaluate
-    order = {name: i for i, name in enumerate(s.name for s in policy.tree.stages)}
-    stages = [s.name for s in policy.tree.stages]
+    Raises LeadDataError (from the evaluator or reading times) for data that cannot be read.
+    Speed: the lead is read once (the compiled module's `_read_lead`) and decided at every
+    instant from what was read. A lead that cannot be read so, or whose decision from what
+    was read overflows the datetime range (a window reaching back before year 1), is handed to
+    `evaluate` raw at every instant instead (as with `read_once=False`), which decides exactly
+    alike and raises the very error production would."""
+    module = policy.module
+    if read_once and (activities is None or isinstance(activities, (list, tuple))):
+        try:
+            values, acts = module._read_lead(fields, activities, lead_id)
+        except (ValueError, OverflowError):  # LeadDataError included: evaluate reports it, below
+            pass
+        else:
+            decide = module._decide
+            # the (time, type as written) of each read activity: the types of `activities` that are
+            # declared, in input order (every one is an object with a type, or it would not be read)
+            written = [kind.strip() for kind in (a["type"] for a in activities or ())
+                       if kind.strip().lower() in model.activity_types]
+            timed = sorted(((at - EPOCH) // _MICROSECOND, index) for index, (_, at, _) in enumerate(acts))
+
+            def decide_read(at: int, past: Optional[list[Any]], previous: Optional[str]) -> dict[str, Any]:
+                read = (values, acts if past is None else past)
+                return cast("dict[str, Any]", decide(None, None, previous, lead_id, to_datetime(at), at, read))
+
+            try:
+                return _walk(policy, model, fields, sorted((at, written[i]) for at, i in timed), timed, acts,
+                             decide_read, start, end, lead_id, keep_steps)
+            except OverflowError:
+                pass
+    evaluate = module.evaluate
+    listed = activities if isinstance(activities, (list, tuple)) else None
+
+    def decide_raw(at: int, past: Optional[list[Any]], previous: Optional[str]) -> dict[str, Any]:
+        return cast("dict[str, Any]", evaluate(fields, activities if past is None else past, to_datetime(at),
+                                               previous, lead_id))
+
+    times = _activity_times(model, activities, lead_id)
+    timed = _timed_indices(model, listed, lead_id) if listed is not None else []
+    return _walk(policy, model, fields, times, timed, listed, decide_raw, start, end, lead_id, keep_steps)
+
+
+def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str]], timed: list[tuple[int, int]],
+          listed: Optional[Sequence[Any]], decide: Callable[[int, Optional[list[Any]], Optional[str]], dict[str, Any]],
+          start: Optional[int], end: int, lead_id: Any, keep_steps: bool) -> Replay:
+    """The replay proper: `decide(instant, the activities in the past or None for all, previous stage)`
+    at every moment; `times` as _activity_times gives them, `timed` the (time, index in `listed`)
+    of each activity by time (`listed` None: activities that are not a list, handed over whole)."""
     if start is None:
-        start = first_touch(model, activities, lead_id)
-        start = end if start is None or start > end else start
+        start = times[0][0] if times else end
+        start = end if start > end else start
     start = min(start, end)
-    moments = candidate_moments(model, fields, activities, start, end, lead_id)
+    moments = _moments(model, fields, times, start, end, lead_id)
     moments.setdefault(start, ("start", "first seen"))
     moments.setdefault(end, ("as of", "the end of the replay"))
+    order = {name: i for i, name in enumerate(s.name for s in policy.tree.stages)}
+    stages = [s.name for s in policy.tree.stages]
     # Speed: before `end`, hand the evaluator only the activities already in the past (in their
     # original order, so every sum is taken in the same order); the evaluation at `end` gets the
     # full list, as production would, so every activity is still read and checked.
-    listed = activities if isinstance(activities, (list, tuple)) else None
-    timed = _timed_indices(model, listed, lead_id) if listed is not None else []
     cursor = 0
-    past: Any = [] if listed is not None else activities
+    past: Optional[list[Any]] = [] if listed is not None else None
     previous: Optional[str] = None
     first: dict[str, int] = {}
     demoted_at = disqualified_at = None
@@ -262,7 +311,7 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
             while cursor < len(timed) and timed[cursor][0] <= at:
                 cursor += 1
             past = [listed[i] for i in sorted(i for _, i in timed[:cursor])]
-        decision = evaluate(fields, activities if at == end else past, to_datetime(at), previous, lead_id)
+        decision = decide(at, None if at == end else past, previous)
         count += 1
         stage = decision["stage"]
         e = decision["engagement"]
@@ -284,15 +333,7 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
                 steps.append(Step(at, stage, previous, decision["change"], cause, detail,
                                   last["engagement"] if last else None, last["fit"] if last else None,
                                   e, decision["fit"], decision["grade"], decision["reason"]))
-        elif keep_steps and last is not None and _scores_moved(last, decision):
-            pass  # scores move without a stage change: not part of the timeline
         previous = stage
         last = decision
-    if last is None:  # no moment at all: evaluate once at the end
-        last = evaluate(fields, activities, to_datetime(end), None, lead_id)
-        peak_e, peak_f = last["engagement"], last["fit"]
+    assert last is not None, "start and end are moments"
     return Replay(start, first, demoted_at, disqualified_at, steps, last, peak_e, peak_f, count)
-
-
-def _scores_moved(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return bool(a["engagement"] != b["engagement"] or a["fit"] != b["fit"])
