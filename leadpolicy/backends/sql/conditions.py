@@ -150,7 +150,7 @@ class SqlExpr(NodeVisitor):
 
     def _guard_nan(self, node, test, left, right):
         guards = [frag("NOT LP_IS_NAN(:x)", x=side) for side, n in ((left, node.left), (right, node.right)) if _may_be_nan(n)]
-        return exp.and_(*guards, test) if guards else test
+        return exp.and_(*guards, test, copy=False) if guards else test
 
     def sql_Compare(self, node: nodes.Compare):
         if node.op == "!=":
@@ -165,7 +165,7 @@ class SqlExpr(NodeVisitor):
         operand = self.value(node.operand)
         test = exp.In(this=operand, expressions=[self.value(item) for item in node.items])
         if _may_be_nan(node.operand):
-            test = exp.and_(frag("NOT LP_IS_NAN(:x)", x=operand), test)
+            test = exp.and_(frag("NOT LP_IS_NAN(:x)", x=operand), test, copy=False)
         found = _false_if_null(test)
         return exp.Not(this=exp.Paren(this=found)) if node.negated else found
 
@@ -189,10 +189,10 @@ class SqlExpr(NodeVisitor):
         return exp.Not(this=exp.Paren(this=self.condition(node.operand)))
 
     def sql_And(self, node: nodes.And):
-        return exp.Paren(this=exp.and_(*[exp.Paren(this=self.condition(o)) for o in node.operands]))
+        return exp.Paren(this=exp.and_(*[exp.Paren(this=self.condition(o)) for o in node.operands], copy=False))
 
     def sql_Or(self, node: nodes.Or):
-        return exp.Paren(this=exp.or_(*[exp.Paren(this=self.condition(o)) for o in node.operands]))
+        return exp.Paren(this=exp.or_(*[exp.Paren(this=self.condition(o)) for o in node.operands], copy=False))
 
     def sql_AtLeast(self, node: nodes.AtLeast):
         terms = [frag("CASE WHEN :c THEN 1 ELSE 0 END", c=self.condition(c)) for c in node.conditions]

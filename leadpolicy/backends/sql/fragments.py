@@ -13,16 +13,19 @@ tree is generated.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import math
 import sys
+from typing import Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 
 sqlglot = _deps.sqlglot()
 exp = sqlglot.exp
 
-__all__ = ["frag", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
+__all__ = ["frag", "building", "finish", "generate", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 # What Python's str.strip() removes (docs/language-reference.md section 16: "trimmed as str.strip()").
@@ -32,22 +35,55 @@ POW_TABLE = 1024  # decay periods computed exactly in Spark (beyond: Java's pow,
 
 
 @functools.lru_cache(maxsize=None)
-def _template(text: str):
-    return sqlglot.parse_one(text, read=None)
+def _template(text: str) -> "tuple[exp.Expression, bool, bool]":
+    """The parsed fragment, and whether it has placeholders and LP_* calls."""
+    tree = sqlglot.parse_one(text, read=None)
+    return (tree, any(True for _ in tree.find_all(exp.Placeholder)),
+            any(str(n.this).upper().startswith("LP_") for n in tree.find_all(exp.Anonymous)))
 
 
-def frag(text: str, **parts) -> "exp.Expression":
-    """The fragment `text` (SQL with `:name` placeholders) filled with `parts` (nodes)."""
-    tree = _template(text).copy()
-    if not parts:
-        return tree
+# The dialect the tree being built is for (set by `building`): fragments lower their
+# own LP_* functions as they are made, so no pass over the whole tree is needed.
+_DIALECT: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("lp_sql_dialect", default=None)
 
-    def fill(node):
-        if isinstance(node, exp.Placeholder) and node.name in parts:
-            return _grouped(parts[node.name].copy())
-        return node
 
-    return tree.transform(fill, copy=False)
+@contextlib.contextmanager
+def building(dialect: Optional[str]) -> Iterator[None]:
+    """Build the tree for `dialect` (None: leave LP_* functions for `lower`)."""
+    if dialect is not None and dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
+    token = _DIALECT.set(dialect)
+    try:
+        yield
+    finally:
+        _DIALECT.reset(token)
+
+
+def frag(text: str, **parts: "exp.Expression") -> "exp.Expression":
+    """The fragment `text` (SQL with `:name` placeholders) filled with `parts` (nodes).
+
+    Parts are not copied: a part used twice is one shared node, so the tree is a
+    DAG (generating SQL only reads it; `lower` copies before it edits one). This
+    keeps compile time linear in the policy (copies made it quadratic)."""
+    template, has_parts, has_calls = _template(text)
+    tree: exp.Expression = template.copy()
+    dialect = _DIALECT.get()
+    calls = [n for n in tree.find_all(exp.Anonymous) if str(n.this).upper().startswith("LP_")] if dialect and has_calls else []
+    if parts and has_parts:
+        for node in list(tree.find_all(exp.Placeholder)):
+            if node.name in parts:
+                part = _grouped(parts[node.name])
+                if node is tree:
+                    tree = part
+                else:
+                    node.replace(part)
+    for node in reversed(calls):  # innermost first: each lowering sees its arguments lowered
+        replacement = _lower_node(node, dialect)
+        if node is tree:
+            tree = replacement
+        else:
+            node.replace(replacement)
+    return tree
 
 
 def _grouped(node):
@@ -205,30 +241,69 @@ def _spelled_out(node):
     return exp.Paren(this=exp.Concat(expressions=pieces)) if len(pieces) > 1 else pieces[0]
 
 
-def lower(tree, dialect: str):
-    """The tree with every LP_* function in `dialect`'s own spelling (a copy)."""
-    if dialect not in DIALECTS:
-        raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
-    tree = tree.copy()
+def _has_odd_space(node) -> bool:
+    return node.is_string and any(ch in _ODD_SPACES for ch in node.this)
+
+
+def whitespace() -> "exp.Expression":
+    """The characters Python's str.strip() removes, as a string for the dialect being
+    built (DuckDB: spelled out with CHR, see `_spelled_out`)."""
+    return _whitespace(_DIALECT.get())
+
+
+def _whitespace(dialect: Optional[str]) -> "exp.Expression":
+    return _spelled_out(lit(WHITESPACE)) if dialect == "duckdb" else lit(WHITESPACE)
+
+
+def generate(tree, dialect: str, *, pretty: bool = True) -> str:
+    """The SQL text of a tree built for `dialect` (`building`), finished (`finish`)."""
+    tree = finish(tree, dialect)
+    # copy=False: the tree is this call's own (no copy of a big tree); sqlglot's
+    # generator edits only nodes it makes (tests/test_sql_dialects.py compares it with copy=True)
+    text = tree.sql(dialect=dialect, pretty=pretty, copy=False)
+    if dialect == "duckdb" and any(ch in _ODD_SPACES for ch in text):  # a policy string with odd spaces
+        text = _spell_literals(tree.copy()).sql(dialect=dialect, pretty=pretty)
+    return text
+
+
+def _spell_literals(tree):
+    """DuckDB string literals with odd spaces spelled out (on a tree, not a DAG: `tree.copy()`)."""
+    for node in list(tree.find_all(exp.Literal)):
+        if _has_odd_space(node):
+            replacement = _spelled_out(node)
+            if node is tree:
+                return replacement
+            node.replace(replacement)
+    return tree
+
+
+def finish(tree, dialect: str):
+    """The last steps of a tree built for `dialect` (`building`): Postgres CTEs
+    materialized and its parameter a setting. Edits in place (no copy of the whole
+    tree); DuckDB's literals with odd spaces are `generate`'s (or `lower`'s) job."""
     if dialect == "postgres":
         # CTEs computed once (Postgres would inline each into its readers: a plan too big to make)
         for cte in tree.find_all(exp.CTE):
             cte.set("materialized", True)
-    if dialect == "postgres":  # no driver-specific placeholder: a setting (SET leadpolicy.as_of = '...')
-        tree = tree.transform(lambda n: exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")])
-                              if isinstance(n, exp.Placeholder) and n.name == "as_of" else n)
+        # no driver-specific placeholder: a setting (SET leadpolicy.as_of = '...')
+        for node in list(tree.find_all(exp.Placeholder)):
+            if node.name == "as_of":
+                node.replace(exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")]))
+    return tree
+
+
+def lower(tree, dialect: str):
+    """A tree built without a dialect (LP_* functions still in it) in `dialect`'s own
+    spelling (a copy)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
+    tree = tree.copy()
     # innermost first, so each lowering sees its arguments already lowered
     for node in reversed(list(tree.find_all(exp.Anonymous))):
         if str(node.this).upper().startswith("LP_"):
             replacement = _lower_node(node, dialect)
             if node is tree:
-                return replacement
+                return finish(replacement, dialect)
             node.replace(replacement)
-    if dialect == "duckdb":
-        for node in list(tree.find_all(exp.Literal)):
-            if node.is_string and any(ch in _ODD_SPACES for ch in node.this):
-                replacement = _spelled_out(node)
-                if node is tree:
-                    return replacement
-                node.replace(replacement)
-    return tree
+    tree = finish(tree, dialect)
+    return _spell_literals(tree) if dialect == "duckdb" else tree

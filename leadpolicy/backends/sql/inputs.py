@@ -94,29 +94,29 @@ class Relational:
         act_col = lambda name: exp.column(ident(name), table=ident("lp_a"))  # noqa: E731
         order = lead_col(m.lead_order or m.id)
         stage_v, stage_k = _text(lead_col(m.stage))
-        cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row"),
-                exp.alias_(lit("o"), "lp_lead_k"), exp.alias_(lead_col(m.id), "lp_id"),
-                exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), "lp_id_json"),
-                exp.alias_(lit("o"), "lp_fields_k"), exp.alias_(lit("a"), "lp_acts_k"),
-                exp.alias_(stage_v, "lp_stage_v"), exp.alias_(stage_k, "lp_stage_k")]
+        cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row", copy=False),
+                exp.alias_(lit("o"), "lp_lead_k", copy=False), exp.alias_(lead_col(m.id), "lp_id", copy=False),
+                exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), "lp_id_json", copy=False),
+                exp.alias_(lit("o"), "lp_fields_k", copy=False), exp.alias_(lit("a"), "lp_acts_k", copy=False),
+                exp.alias_(stage_v, "lp_stage_v", copy=False), exp.alias_(stage_k, "lp_stage_k", copy=False)]
         for name in layout.fields:
             v, k = _text(lead_col(m.fields.get(name, name)))
-            cols += [exp.alias_(v, layout.field_v(name)), exp.alias_(k, layout.field_k(name))]
-        leads_query = exp.select(*cols).from_(exp.alias_(leads, "lp_l", table=True))
+            cols += [exp.alias_(v, layout.field_v(name), copy=False), exp.alias_(k, layout.field_k(name), copy=False)]
+        leads_query = exp.select(*cols).from_(exp.alias_(leads, "lp_l", table=True, copy=False))
         type_v, type_k = _text(act_col(m.type))
         at_v, at_k = _text(act_col(m.at))
         act_order = act_col(m.order) if m.order else act_col(m.at)
         cols = [exp.column("lp_row", table="lp_k"),
-                exp.alias_(frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o)", o=act_order), "lp_seq"),
-                exp.alias_(lit("o"), "lp_item_k"),
-                exp.alias_(type_v, "lp_type_v"), exp.alias_(type_k, "lp_type_k"),
-                exp.alias_(at_v, "lp_at_v"), exp.alias_(at_k, "lp_at_k")]
+                exp.alias_(frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o)", o=act_order), "lp_seq", copy=False),
+                exp.alias_(lit("o"), "lp_item_k", copy=False),
+                exp.alias_(type_v, "lp_type_v", copy=False), exp.alias_(type_k, "lp_type_k", copy=False),
+                exp.alias_(at_v, "lp_at_v", copy=False), exp.alias_(at_k, "lp_at_k", copy=False)]
         for name in layout.props:
             v, k = _text(act_col(m.props.get(name, name)))
-            cols += [exp.alias_(v, layout.prop_v(name)), exp.alias_(k, layout.prop_k(name))]
-        acts_query = exp.select(*cols).from_(exp.alias_(acts, "lp_a", table=True)).join(
-            exp.alias_(exp.to_table("lp_raw_leads"), "lp_k", table=True),
-            on=exp.EQ(this=act_col(m.lead_id), expression=exp.column("lp_id", table="lp_k")))
+            cols += [exp.alias_(v, layout.prop_v(name), copy=False), exp.alias_(k, layout.prop_k(name), copy=False)]
+        acts_query = exp.select(*cols).from_(exp.alias_(acts, "lp_a", table=True, copy=False)).join(
+            exp.alias_(exp.to_table("lp_raw_leads"), "lp_k", table=True, copy=False),
+            on=exp.EQ(this=act_col(m.lead_id), expression=exp.column("lp_id", table="lp_k")), copy=False)
         return [("lp_raw_leads", leads_query), ("lp_raw_acts", acts_query)]
 
 
@@ -157,17 +157,17 @@ class NestedJson:
             return exp.Anonymous(this="json_extract", expressions=[j.copy(), _pointer(*path)])
 
         # the id: a JSON string as its text, any other JSON value as its JSON text; lp_id_json keeps its JSON
-        cols = [exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(_json_text(at("id")), "lp_id"),
-                exp.alias_(exp.Cast(this=at("id"), to=exp.DataType.build("varchar")), "lp_id_json"),
+        cols = [exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(_json_text(at("id")), "lp_id", copy=False),
+                exp.alias_(exp.Cast(this=at("id"), to=exp.DataType.build("varchar")), "lp_id_json", copy=False),
                 exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'OBJECT' THEN 'o' WHEN 'NULL' THEN 'n' ELSE 'x' END",
-                                f=at("fields")), "lp_fields_k"),
+                                f=at("fields")), "lp_fields_k", copy=False),
                 exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'ARRAY' THEN 'a' WHEN 'NULL' THEN 'n' ELSE 'x' END",
-                                f=at("activities")), "lp_acts_k"),
-                exp.alias_(_json_text(at("stage")), "lp_stage_v"), exp.alias_(_json_kind(at("stage")), "lp_stage_k")]
+                                f=at("activities")), "lp_acts_k", copy=False),
+                exp.alias_(_json_text(at("stage")), "lp_stage_v", copy=False), exp.alias_(_json_kind(at("stage")), "lp_stage_k", copy=False)]
         for name in layout.fields:
             x = frag("CASE WHEN json_type(:f) = 'OBJECT' THEN :x END", f=at("fields"), x=at("fields", name))
-            cols += [exp.alias_(_json_text(x), layout.field_v(name)), exp.alias_(_json_kind(x), layout.field_k(name))]
-        leads_query = exp.select(*cols).from_(source.copy())
+            cols += [exp.alias_(_json_text(x), layout.field_v(name), copy=False), exp.alias_(_json_kind(x), layout.field_k(name), copy=False)]
+        leads_query = exp.select(*cols).from_(source.copy(), copy=False)
         items = sqlglot.parse_one(
             "SELECT lp_row, UNNEST(json_extract(lp_a, '$[*]')) AS lp_item,"
             " UNNEST(generate_series(1, CAST(json_array_length(lp_a) AS BIGINT))) AS lp_seq"
@@ -180,12 +180,12 @@ class NestedJson:
             return exp.Anonymous(this="json_extract", expressions=[item.copy(), _pointer(name)])
 
         cols = [exp.column("lp_row"), exp.column("lp_seq"),
-                exp.alias_(frag("CASE WHEN json_type(lp_item) = 'OBJECT' THEN 'o' ELSE 'x' END"), "lp_item_k"),
-                exp.alias_(_json_text(get("type")), "lp_type_v"), exp.alias_(_json_kind(get("type")), "lp_type_k"),
-                exp.alias_(_json_text(get("at")), "lp_at_v"), exp.alias_(_json_kind(get("at")), "lp_at_k")]
+                exp.alias_(frag("CASE WHEN json_type(lp_item) = 'OBJECT' THEN 'o' ELSE 'x' END"), "lp_item_k", copy=False),
+                exp.alias_(_json_text(get("type")), "lp_type_v", copy=False), exp.alias_(_json_kind(get("type")), "lp_type_k", copy=False),
+                exp.alias_(_json_text(get("at")), "lp_at_v", copy=False), exp.alias_(_json_kind(get("at")), "lp_at_k", copy=False)]
         for name in layout.props:
-            cols += [exp.alias_(_json_text(get(name)), layout.prop_v(name)), exp.alias_(_json_kind(get(name)), layout.prop_k(name))]
-        acts_query = exp.select(*cols).from_(exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))))
+            cols += [exp.alias_(_json_text(get(name)), layout.prop_v(name), copy=False), exp.alias_(_json_kind(get(name)), layout.prop_k(name), copy=False)]
+        acts_query = exp.select(*cols).from_(exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))), copy=False)
         return [("lp_raw_leads", leads_query), ("lp_raw_acts", acts_query)]
 
 

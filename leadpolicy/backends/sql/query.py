@@ -83,13 +83,13 @@ def _cite(node: nodes.Node, what: str) -> str:
 
 
 def _select(columns: list, source: str, comment: str, *, extra_from=None) -> exp.Select:
-    query = exp.select(*columns).from_(exp.to_table(source, quoted=True) if isinstance(source, str) else source)
+    query = exp.select(*columns).from_(exp.to_table(source, quoted=True) if isinstance(source, str) else source, copy=False)
     query.add_comments([comment])
     return query
 
 
 def _alias(expression, name: str, comment: str | None = None):
-    aliased = exp.alias_(expression, exp.to_identifier(name, quoted=True))
+    aliased = exp.alias_(expression, exp.to_identifier(name, quoted=True), copy=False)
     if comment:
         aliased.add_comments([comment])
     return aliased
@@ -129,7 +129,7 @@ class _Builder:
         trimmed = exp.select(_alias(reading.trimmed(exp.Placeholder(this="as_of")), "lp_t"))
         micros = reading.instant_micros(c("lp_t"))
         query = exp.select(_alias(micros, "lp_as_of")).from_(
-            exp.Subquery(this=trimmed, alias=exp.TableAlias(this=exp.to_identifier("lp_as_of_text"))))
+            exp.Subquery(this=trimmed, alias=exp.TableAlias(this=exp.to_identifier("lp_as_of_text"))), copy=False)
         query.add_comments([" the evaluation time: the `as_of` parameter, read as section 8 reads a timestamp "])
         self.cte("lp_as_of", query)
 
@@ -137,7 +137,7 @@ class _Builder:
         # each raw text trimmed once, as a column (section 8: values are trimmed)
         texts = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
         texts += [_alias(reading.trimmed(c(self.layout.field_v(name))), self.layout.field_t(name)) for name in self.layout.fields]
-        query = exp.select(*texts).from_("lp_raw_leads")
+        query = exp.select(*texts).from_("lp_raw_leads", copy=False)
         query.add_comments([" the lead's raw values, trimmed as Python's str.strip() trims "])
         self.cte("lp_lead_text", query)
         values = [exp.Star()]
@@ -152,14 +152,14 @@ class _Builder:
             errors.append((error(c(f"lp_f_{index}")), decl.name))
         previous, previous_error = reading.read_previous_stage(self.stage_names, c("lp_stage_v"), c("lp_stage_k"), c("lp_stage_t"))
         values.append(_alias(previous, "lp_previous"))
-        query = exp.select(*values).from_("lp_lead_text").join("lp_as_of", join_type="cross")
+        query = exp.select(*values).from_("lp_lead_text", copy=False).join("lp_as_of", join_type="cross", copy=False)
         query.add_comments([" reading the lead (docs/language-reference.md section 16): each field as its declared type, the previous stage "])
         self.cte("lp_lead_values", query)
         cols.append(c("lp_previous"))
         cols.append(_alias(self._first_error(errors), "lp_field_error"))
         cols.append(_alias(frag("CASE WHEN lp_acts_k NOT IN ('a', 'n') THEN 'activities' END"), "lp_acts_error"))
         cols.append(_alias(frag("CASE WHEN :e THEN 'previous_stage' END", e=previous_error(c("lp_previous"))), "lp_stage_error"))
-        query = exp.select(*cols).from_("lp_lead_values")
+        query = exp.select(*cols).from_("lp_lead_values", copy=False)
         query.add_comments([" the lead's data errors: the first unreadable field in declaration order "])
         self.cte("lp_lead", query)
 
@@ -170,7 +170,7 @@ class _Builder:
     def activities(self) -> None:
         texts = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
         texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
-        query = exp.select(*texts).from_("lp_raw_acts")
+        query = exp.select(*texts).from_("lp_raw_acts", copy=False)
         query.add_comments([" the activities' raw values, trimmed "])
         self.cte("lp_act_text", query)
         type_text = c("lp_type_t")
@@ -179,7 +179,7 @@ class _Builder:
                                for i, d in enumerate(self.policy.activities)], type_="bigint")
         at_text = c("lp_at_t")
         at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
-        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text")
+        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text", copy=False)
         typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
         self.cte("lp_act_typed", typed)
 
@@ -206,10 +206,10 @@ class _Builder:
                               for cond, name in checks])
         cols.append(_alias(error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
-        query = exp.select(*values).from_("lp_act_typed")
+        query = exp.select(*values).from_("lp_act_typed", copy=False)
         query.add_comments([" each activity's properties, read as the declared types of its activity type "])
         self.cte("lp_act_values", query)
-        query = exp.select(*cols).from_("lp_act_values").join("lp_as_of", join_type="cross")
+        query = exp.select(*cols).from_("lp_act_values", copy=False).join("lp_as_of", join_type="cross", copy=False)
         query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
         self.cte("lp_act", query)
@@ -238,7 +238,7 @@ class _Builder:
         if where is not None:
             scope = Scope(field=self._field, prop=self._prop_of)
             parts.append(exp.Paren(this=SqlExpr(scope).condition(where)))
-        return exp.and_(*parts)
+        return exp.and_(*parts, copy=False)
 
     # ------------------------------------------------ engagement (section 4)
 
@@ -263,7 +263,7 @@ class _Builder:
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), name, _cite(node, "did")))
         order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
         cols.append(_alias(frag("LP_FIRST_BY(lp_act_error, COALESCE(:o, 9223372036854775807))", o=order), "lp_act_error"))
-        query = exp.select(*cols).from_("lp_act").group_by(c("lp_row"))
+        query = exp.select(*cols).from_("lp_act", copy=False).group_by(c("lp_row"), copy=False)
         query.add_comments([" per lead: each engagement rule's total, points x decay summed in activity input order,"
                             " and its count; each `did` count; the first activity error "])
         self.cte("lp_facts", query)
@@ -284,12 +284,12 @@ class _Builder:
         for name in did_names:
             cols.append(_alias(frag("COALESCE(lp_facts.:n, 0)", n=ident(name)), name))
         cols.append(_alias(frag("lp_facts.lp_act_error"), "lp_act_error"))
-        query = exp.select(*cols).from_("lp_lead").join("lp_facts", on=frag("lp_lead.lp_row = lp_facts.lp_row"), join_type="left")
+        query = exp.select(*cols).from_("lp_lead", copy=False).join("lp_facts", on=frag("lp_lead.lp_row = lp_facts.lp_row"), join_type="left", copy=False)
         query.add_comments([" engagement: each rule's cap applied to its total "])
         self.cte("lp_rules", query)
         for r_index, _ in enumerate(self.policy.engagement_rules):
             total = exp.Add(this=total, expression=c(f"lp_e_{r_index}"))  # left to right, as Python adds
-        query = exp.select(exp.Star(), _alias(total, "lp_engagement")).from_("lp_rules")
+        query = exp.select(exp.Star(), _alias(total, "lp_engagement")).from_("lp_rules", copy=False)
         query.add_comments([" engagement: 0.0 plus each rule's total, in file order "])
         self.cte("lp_engagement", query)
 
@@ -306,9 +306,9 @@ class _Builder:
             points = num(float(rule.points))
             total = exp.Add(this=total, expression=frag("CASE WHEN :h THEN :p ELSE CAST(0 AS DOUBLE) END",
                                                         h=c(f"lp_ft_{f_index}"), p=points))
-        inner = exp.select(*cols).from_("lp_engagement")
+        inner = exp.select(*cols).from_("lp_engagement", copy=False)
         query = exp.select(exp.Star(), _alias(total, "lp_fit")).from_(
-            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_held"))))
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_held"))), copy=False)
         query.add_comments([" fit: 0.0 plus the points of each rule whose condition holds, in file order "])
         self.cte("lp_fit", query)
 
@@ -327,7 +327,7 @@ class _Builder:
             ifs.append(exp.If(this=walker.condition(band.condition), true=lit(band.letter)))
         grade = exp.Case(ifs=ifs, default=default) if ifs else (default or exp.Null())
         grade = exp.Cast(this=grade, to=exp.DataType.build("varchar")) if not ifs else grade
-        query = exp.select(exp.Star(), _alias(grade, "lp_grade")).from_("lp_fit")
+        query = exp.select(exp.Star(), _alias(grade, "lp_grade")).from_("lp_fit", copy=False)
         query.add_comments([" grades: the first band whose condition holds "])
         self.cte("lp_grade", query)
 
@@ -343,11 +343,11 @@ class _Builder:
         cols = [exp.Star()]
         for index, stage in enumerate(self.policy.stages):
             cols.append(_alias(self._inline_stage(index), f"lp_st_{index}", _cite(stage, f"stage {stage.name}")))
-        inner = exp.select(*cols).from_("lp_grade")
+        inner = exp.select(*cols).from_("lp_grade", copy=False)
         qualified = case(ifs=[exp.If(this=c(f"lp_st_{i}"), true=exp.Literal.number(i))
                               for i in range(len(self.policy.stages) - 1, 0, -1)], default=exp.Literal.number(0))
         query = exp.select(exp.Star(), _alias(qualified, "lp_qualified")).from_(
-            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_entry"))))
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_entry"))), copy=False)
         query.add_comments([" stages: each entry condition; the qualified stage is the highest that holds "])
         self.cte("lp_stages", query)
 
@@ -365,7 +365,7 @@ class _Builder:
         previous_index = self._index_of(c("lp_previous"))
         query = exp.select(exp.Star(), _alias(dq, "lp_dq_rule"),
                            _alias(frag("CASE WHEN lp_previous IS NULL OR lp_previous = 'disqualified' THEN -1 ELSE :p END",
-                                       p=previous_index), "lp_prev_index")).from_("lp_stages")
+                                       p=previous_index), "lp_prev_index")).from_("lp_stages", copy=False)
         query.add_comments([" disqualify: the first rule, in file order, whose condition holds "])
         self.cte("lp_demote_0", query)
         # Section 6, step 5: S starts at the previous stage; while S is above the qualified
@@ -383,23 +383,23 @@ class _Builder:
                 target = self.stage_names.index(rule.target)
                 ifs.append((source, target, rule))
             rule_case = exp.Case(ifs=[exp.If(this=exp.and_(frag(":s = :src", s=s_col, src=exp.Literal.number(src)),
-                                                            exp.Paren(this=walker.condition(rule.condition))),
+                                                            exp.Paren(this=walker.condition(rule.condition)), copy=False),
                                              true=exp.Literal.number(n)) for n, (src, _, rule) in enumerate(ifs)])
             moving = frag(":s > lp_qualified", s=s_col)
             step_rule = frag("CASE WHEN :moving THEN :r END", moving=moving, r=rule_case)
             new_s = exp.Case(ifs=[exp.If(this=frag(":r = :n", r=c("lp_rule"), n=exp.Literal.number(n)),
                                          true=exp.Literal.number(tgt)) for n, (_, tgt, _) in enumerate(ifs)])
-            inner = exp.select(exp.Star(), _alias(step_rule, "lp_rule")).from_(current)
+            inner = exp.select(exp.Star(), _alias(step_rule, "lp_rule")).from_(current, copy=False)
             name_of = exp.Case(ifs=[exp.If(this=frag(":r = :n", r=c("lp_rule"), n=exp.Literal.number(n)),
                                            true=lit(rule.name)) for n, (_, _, rule) in enumerate(ifs)])
             s_next = frag("CASE WHEN lp_rule IS NULL THEN :s WHEN :t < lp_qualified THEN lp_qualified ELSE :t END",
                           s=s_col, t=new_s)
             fired_next = frag("CASE WHEN lp_rule IS NULL THEN :f ELSE :nm END", f=fired, nm=name_of)
             outer = exp.select(exp.Star(), _alias(s_next, f"lp_s_{step}"), _alias(fired_next, f"lp_fired_{step}")).from_(
-                exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_step"))))
+                exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_step"))), copy=False)
             # drop the step's own lp_rule so the next step can name its own
             outer = exp.select(*[c(n) for n in self._carried(step)], c(f"lp_s_{step}"), c(f"lp_fired_{step}")).from_(
-                exp.Subquery(this=outer, alias=exp.TableAlias(this=exp.to_identifier("lp_moved"))))
+                exp.Subquery(this=outer, alias=exp.TableAlias(this=exp.to_identifier("lp_moved"))), copy=False)
             outer.add_comments([f" demote, step {step}: the first demotion rule from S, in file order, whose condition holds "])
             name = f"lp_demote_{step}"
             self.cte(name, outer)
@@ -470,7 +470,7 @@ class _Builder:
             _alias(self._error_json(error), "error"),
             c("lp_row"), c("lp_id_json"),
         ]
-        query = exp.select(*cols).from_(source)
+        query = exp.select(*cols).from_(source, copy=False)
         query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
         return query
 
@@ -561,5 +561,5 @@ def build_query(policy: nodes.Policy) -> exp.Select:
     query = final
     for cte in head + middle + tail_after_engagement:
         query = query.with_(cte.alias, as_=cte.this, copy=False)
-    query = query.order_by(c("lp_row"))
+    query = query.order_by(c("lp_row"), copy=False)
     return query

@@ -15,7 +15,7 @@ timestamp BIGINT microseconds since the epoch, UTC; missing is NULL.
 
 from __future__ import annotations
 
-from leadpolicy.backends.sql.fragments import WHITESPACE, exp, frag, lit
+from leadpolicy.backends.sql.fragments import exp, frag, lit, whitespace
 
 __all__ = ["trimmed", "lowered", "read_value", "instant_micros", "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
@@ -30,7 +30,7 @@ _FALSE = ("false", "no", "0")
 
 def trimmed(v) -> "exp.Expression":
     """Python's str.strip(): every Unicode whitespace character at either end."""
-    return exp.Trim(this=v.copy(), expression=lit(WHITESPACE))
+    return exp.Trim(this=v, expression=whitespace())
 
 
 def lowered(t) -> "exp.Expression":

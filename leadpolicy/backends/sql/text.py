@@ -43,7 +43,7 @@ def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = Fal
                activities_ref: Optional[str] = None) -> str:
     """The readable query (one CTE per section, comments citing policy lines) with a header."""
     from leadpolicy.backends.sql import build
-    from leadpolicy.backends.sql.fragments import exp, lower
+    from leadpolicy.backends.sql.fragments import exp, generate
     from leadpolicy.backends.sql.inputs import Mapping, Relational
 
     if dialect not in DIALECTS:
@@ -60,12 +60,14 @@ def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = Fal
         replacements[leads_name] = dbt_reference(leads_ref or mapping.leads_table)
         replacements[acts_name] = dbt_reference(activities_ref or mapping.activities_table)
         shape = Relational(mapping, exp.Table(this=exp.to_identifier(leads_name)), exp.Table(this=exp.to_identifier(acts_name)))
-    query = build(tree, shape)
+    query = build(tree, shape, dialect=dialect)
     if dbt:  # the parameter becomes a dbt variable (a sentinel in the tree, replaced in the text)
         as_of_name = f"lp_dbt_as_of_{token}"
-        query = query.transform(lambda n: exp.column(as_of_name) if isinstance(n, exp.Placeholder) and n.name == "as_of" else n)
+        for node in list(query.find_all(exp.Placeholder)):
+            if node.name == "as_of":
+                node.replace(exp.column(as_of_name))
         replacements[as_of_name] = "'{{ var(\"as_of\", run_started_at.isoformat()) }}'"
-    text = lower(query, dialect).sql(dialect=dialect, pretty=True)
+    text = generate(query, dialect, pretty=True)
     if dbt:
         # dbt renders the whole file as Jinja: policy text must not open a tag
         text = re.sub(r"\{(?=[{%#])", "{{ '{' }}", text)
