@@ -59,6 +59,11 @@ def building(dialect: Optional[str]) -> Iterator[None]:
         _DIALECT.reset(token)
 
 
+def current_dialect() -> Optional[str]:
+    """The dialect the tree being built is for (None: not known yet)."""
+    return _DIALECT.get()
+
+
 def frag(text: str, **parts: "exp.Expression") -> "exp.Expression":
     """The fragment `text` (SQL with `:name` placeholders) filled with `parts` (nodes).
 

@@ -22,12 +22,13 @@ from the relational or the nested shape).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 
 from leadpolicy.backends.sql import reading
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
-from leadpolicy.backends.sql.fragments import case, exp, frag, ident, lit, num
+from leadpolicy.backends.sql.fragments import case, current_dialect, exp, frag, ident, lit, num
 from leadpolicy.syntax import nodes
 
 __all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
@@ -119,6 +120,7 @@ class _Builder:
         self.stage_names = tuple(s.name for s in policy.stages)
         self.types = {decl.name: index for index, decl in enumerate(policy.activities)}
         self.ctes: list = []
+        self.folded: list = []  # engagement rules whose totals are summed in input order (facts)
 
     def cte(self, name: str, query: exp.Select) -> None:
         self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))))
@@ -242,11 +244,23 @@ class _Builder:
 
     # ------------------------------------------------ engagement (section 4)
 
+    def _counted_exactly(self, rule: nodes.EngagementRule) -> bool:
+        """Without decay every matching activity earns the same points: the reference's
+        sum 0.0 + p + p + ... is n * p exactly when p is a whole number of at most 2^21
+        and n < 2^32 (every partial sum an integer below 2^53), in any order."""
+        points = float(rule.points)
+        return self.policy.decay is None and math.isfinite(points) and points == int(points) and abs(points) <= 2 ** 21
+
     def facts(self, did_nodes: list) -> None:
-        cols = [c("lp_row")]
+        cols: list = [c("lp_row")]
         decay = self.policy.decay
+        folded = []  # (rule index, match, term) of the rules summed in input order
         for r_index, rule in enumerate(self.policy.engagement_rules):
             match = self._where_expr(rule.activity, rule.where, rule.within)
+            cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n",
+                               _cite(rule, f"engagement rule {rule.name}")))
+            if self._counted_exactly(rule):
+                continue  # the total is n * points (engagement)
             points = num(float(rule.points))
             if decay is None:
                 earned = frag(":p * CAST(1 AS DOUBLE)", p=points)
@@ -254,25 +268,53 @@ class _Builder:
                 base = 1 - decay.percent / 100
                 earned = frag(":p * LP_POW(:b, LP_IDIV(lp_age, :e))",
                               p=points, b=lit(repr(base)), e=exp.Literal.number(decay.every.micros))
-            value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
-            cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum",
-                               _cite(rule, f"engagement rule {rule.name}")))
-            cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n"))
+            folded.append((r_index, match, earned))
+        if current_dialect() == "duckdb" and folded:
+            # One ordered list per lead for all these rules (one sort, not one per rule), of
+            # the activities some rule matched: the others add +0.0, which changes no sum
+            # that starts at +0.0. engagement() folds each rule's column of it in order.
+            terms = exp.Anonymous(this="list_value", expressions=[
+                frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned) for _, match, earned in folded])
+            any_match = exp.or_(*[exp.Paren(this=match) for _, match, _ in folded], copy=False)
+            cols.append(_alias(frag("ARRAY_AGG(:t ORDER BY lp_seq) FILTER (WHERE :m)", t=terms, m=any_match), "lp_e_terms"))
+        else:
+            for r_index, match, earned in folded:
+                value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
+                cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum"))
+        self.folded = [r_index for r_index, _, _ in folded]
         for name, node in did_nodes:
             match = self._where_expr(node.activity, node.where, node.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), name, _cite(node, "did")))
         order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
         cols.append(_alias(frag("LP_FIRST_BY(lp_act_error, COALESCE(:o, 9223372036854775807))", o=order), "lp_act_error"))
         query = exp.select(*cols).from_("lp_act", copy=False).group_by(c("lp_row"), copy=False)
-        query.add_comments([" per lead: each engagement rule's total, points x decay summed in activity input order,"
-                            " and its count; each `did` count; the first activity error "])
+        query.add_comments([" per lead: each engagement rule's count, and its points x decay summed in activity input order"
+                            " (or n x points where that is exact); each `did` count; the first activity error "])
         self.cte("lp_facts", query)
+
+    def _rule_total(self, r_index: int, rule: nodes.EngagementRule) -> exp.Expression:
+        """A rule's total before its cap (the reference's 0.0 + term + term ... in input order)."""
+        if r_index not in self.folded:
+            # n * p; + 0.0 makes the -0.0 of 0 * (negative p) the reference's 0.0
+            return frag("CAST(COALESCE(lp_facts.:n, 0) AS DOUBLE) * :p + CAST(0 AS DOUBLE)",
+                        n=ident(f"lp_e_{r_index}_n"), p=num(float(rule.points)))
+        if current_dialect() != "duckdb":
+            return frag("COALESCE(lp_facts.:s, CAST(0 AS DOUBLE))", s=ident(f"lp_e_{r_index}_sum"))
+        a, b, x = (exp.to_identifier(n) for n in ("lp_a", "lp_b", "lp_x"))
+        column = exp.Anonymous(this="list_transform", expressions=[
+            frag("lp_facts.lp_e_terms"),
+            exp.Lambda(this=exp.Anonymous(this="list_extract", expressions=[exp.column(x), exp.Literal.number(self.folded.index(r_index) + 1)]),
+                       expressions=[x])])
+        listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), :l)", l=column)
+        folded = exp.Anonymous(this="list_reduce", expressions=[
+            listed, exp.Lambda(this=exp.Add(this=exp.column(a), expression=exp.column(b)), expressions=[a, b])])
+        return frag("COALESCE(:f, CAST(0 AS DOUBLE))", f=folded)
 
     def engagement(self, did_names: list) -> None:
         cols = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
         total = num(0.0)
         for r_index, rule in enumerate(self.policy.engagement_rules):
-            raw = frag("COALESCE(lp_facts.:s, CAST(0 AS DOUBLE))", s=ident(f"lp_e_{r_index}_sum"))
+            raw = self._rule_total(r_index, rule)
             if rule.max is not None:
                 cap = num(float(rule.max))
                 if float(rule.points) >= 0:
