@@ -2,7 +2,8 @@
 
 `lp_raw_leads`: lp_row (the lead's position, the output order), lp_id,
 lp_fields_k, lp_acts_k, lp_stage_v/k and lp_fv_N/lp_fk_N per declared field.
-`lp_raw_acts`: lp_row, lp_seq (the activity's position in its lead), lp_item_k,
+`lp_raw_acts`: lp_row, lp_seq (the activity's position in its lead: any type that sorts
+in input order, DuckDB; its number elsewhere), lp_item_k,
 lp_type_v/k, lp_at_v/k and lp_pv_N/lp_pk_N per distinct property name.
 Each value comes as text `_v` and JSON kind `_k` (reading.py).
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from leadpolicy.backends.sql.fragments import exp, frag, ident, lit, sqlglot
+from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, ident, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
 from leadpolicy.syntax import nodes
 
@@ -106,8 +107,11 @@ class Relational:
         type_v, type_k = _text(act_col(m.type))
         at_v, at_k = _text(act_col(m.at))
         act_order = act_col(m.order) if m.order else act_col(m.at)
+        # DuckDB orders by the order column itself (query.py only sorts by lp_seq and takes
+        # its least): numbering the activities first was a sort of the whole table
+        seq = act_order if current_dialect() == "duckdb" else frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o)", o=act_order)
         cols = [exp.column("lp_row", table="lp_k"),
-                exp.alias_(frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o)", o=act_order), "lp_seq", copy=False),
+                exp.alias_(seq, "lp_seq", copy=False),
                 exp.alias_(lit("o"), "lp_item_k", copy=False),
                 exp.alias_(type_v, "lp_type_v", copy=False), exp.alias_(type_k, "lp_type_k", copy=False),
                 exp.alias_(at_v, "lp_at_v", copy=False), exp.alias_(at_k, "lp_at_k", copy=False)]

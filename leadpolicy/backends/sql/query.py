@@ -285,8 +285,12 @@ class _Builder:
         for name, node in did_nodes:
             match = self._where_expr(node.activity, node.where, node.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), name, _cite(node, "did")))
-        order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
-        cols.append(_alias(frag("LP_FIRST_BY(lp_act_error, COALESCE(:o, 9223372036854775807))", o=order), "lp_act_error"))
+        if current_dialect() == "duckdb":  # lp_seq may be any type that sorts (inputs.py)
+            first_error = frag("ARG_MIN(lp_act_error, lp_seq) FILTER (WHERE NOT lp_act_error IS NULL)")
+        else:
+            order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
+            first_error = frag("LP_FIRST_BY(lp_act_error, COALESCE(:o, 9223372036854775807))", o=order)
+        cols.append(_alias(first_error, "lp_act_error"))
         query = exp.select(*cols).from_("lp_act", copy=False).group_by(c("lp_row"), copy=False)
         query.add_comments([" per lead: each engagement rule's count, and its points x decay summed in activity input order"
                             " (or n x points where that is exact); each `did` count; the first activity error "])
