@@ -18,12 +18,16 @@ import contextvars
 import functools
 import math
 import sys
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 
-sqlglot = _deps.sqlglot()
-exp = sqlglot.exp
+if TYPE_CHECKING:
+    import sqlglot as sqlglot
+    from sqlglot import exp as exp
+else:
+    sqlglot = _deps.sqlglot()
+    exp = sqlglot.exp
 
 __all__ = ["frag", "building", "finish", "generate", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
 
@@ -35,7 +39,7 @@ POW_TABLE = 1024  # decay periods computed exactly in Spark (beyond: Java's pow,
 
 
 @functools.lru_cache(maxsize=None)
-def _template(text: str) -> "tuple[exp.Expression, bool, bool]":
+def _template(text: str) -> "tuple[exp.Expr, bool, bool]":
     """The parsed fragment, and whether it has placeholders and LP_* calls."""
     tree = sqlglot.parse_one(text, read=None)
     return (tree, any(True for _ in tree.find_all(exp.Placeholder)),
@@ -64,34 +68,34 @@ def current_dialect() -> Optional[str]:
     return _DIALECT.get()
 
 
-def frag(text: str, **parts: "exp.Expression") -> "exp.Expression":
+def frag(text: str, **parts: "exp.Expr") -> "exp.Expr":
     """The fragment `text` (SQL with `:name` placeholders) filled with `parts` (nodes).
 
     Parts are not copied: a part used twice is one shared node, so the tree is a
     DAG (generating SQL only reads it; `lower` copies before it edits one). This
     keeps compile time linear in the policy (copies made it quadratic)."""
     template, has_parts, has_calls = _template(text)
-    tree: exp.Expression = template.copy()
+    tree: exp.Expr = template.copy()
     dialect = _DIALECT.get()
     calls = [n for n in tree.find_all(exp.Anonymous) if str(n.this).upper().startswith("LP_")] if dialect and has_calls else []
     if parts and has_parts:
-        for node in list(tree.find_all(exp.Placeholder)):
-            if node.name in parts:
-                part = _grouped(parts[node.name])
-                if node is tree:
+        for placeholder in list(tree.find_all(exp.Placeholder)):
+            if placeholder.name in parts:
+                part = _grouped(parts[placeholder.name])
+                if placeholder is tree:
                     tree = part
                 else:
-                    node.replace(part)
-    for node in reversed(calls):  # innermost first: each lowering sees its arguments lowered
-        replacement = _lower_node(node, dialect)
-        if node is tree:
+                    placeholder.replace(part)
+    for call in reversed(calls):  # innermost first: each lowering sees its arguments lowered
+        replacement = _lower_node(call, dialect or "")
+        if call is tree:
             tree = replacement
         else:
-            node.replace(replacement)
+            call.replace(replacement)
     return tree
 
 
-def _grouped(node):
+def _grouped(node: "exp.Expr") -> "exp.Expr":
     """An operand in parentheses where the generator would not add them (a - (b - c))."""
     if isinstance(node, (exp.Binary, exp.Unary, exp.Predicate, exp.Connector, exp.In, exp.Is, exp.Between)) \
             and not isinstance(node, exp.Paren):
@@ -99,7 +103,8 @@ def _grouped(node):
     return node
 
 
-def case(ifs: list, default=None, this=None, type_: str = "varchar") -> "exp.Expression":
+def case(ifs: "list[exp.If]", default: "Optional[exp.Expr]" = None, this: "Optional[exp.Expr]" = None,
+         type_: str = "varchar") -> "exp.Expr":
     """CASE [this] WHEN ... END; with no branch, the default (or a typed NULL)."""
     if not ifs:
         if default is not None:
@@ -112,7 +117,7 @@ def lit(text: str) -> "exp.Literal":
     return exp.Literal.string(text)
 
 
-def num(value: float | int) -> "exp.Expression":
+def num(value: float | int) -> "exp.Expr":
     """A number: an exact integer literal, or a DOUBLE read from its shortest repr
     (a decimal literal would be a DECIMAL in some engines, converted with rounding)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -133,11 +138,11 @@ def col(name: str, table: str | None = None) -> "exp.Column":
 # ---------------------------------------------------------------- lowering per dialect
 
 
-def _args(node) -> list:
+def _args(node: "exp.Expr") -> "list[exp.Expr]":
     return [_grouped(a) for a in node.expressions]
 
 
-def _lower_node(node, dialect: str):
+def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
     if not isinstance(node, exp.Anonymous) or not str(node.this).upper().startswith("LP_"):
         return node
     name = str(node.this).upper()
@@ -227,12 +232,13 @@ def _lower_node(node, dialect: str):
 _ODD_SPACES = frozenset(ch for ch in WHITESPACE if ord(ch) > 127)
 
 
-def _spelled_out(node):
+def _spelled_out(node: "exp.Literal") -> "exp.Expr":
     """A string literal holding non-ASCII whitespace, as pieces joined with CHR(n):
     DuckDB's parser turns such characters into plain spaces in some queries, even
     inside string literals."""
     text = node.this
-    pieces, run = [], []
+    pieces: "list[exp.Expr]" = []
+    run: list[str] = []
     for ch in text:
         if ch in _ODD_SPACES:
             if run:
@@ -246,21 +252,21 @@ def _spelled_out(node):
     return exp.Paren(this=exp.Concat(expressions=pieces)) if len(pieces) > 1 else pieces[0]
 
 
-def _has_odd_space(node) -> bool:
+def _has_odd_space(node: "exp.Literal") -> bool:
     return node.is_string and any(ch in _ODD_SPACES for ch in node.this)
 
 
-def whitespace() -> "exp.Expression":
+def whitespace() -> "exp.Expr":
     """The characters Python's str.strip() removes, as a string for the dialect being
     built (DuckDB: spelled out with CHR, see `_spelled_out`)."""
     return _whitespace(_DIALECT.get())
 
 
-def _whitespace(dialect: Optional[str]) -> "exp.Expression":
+def _whitespace(dialect: Optional[str]) -> "exp.Expr":
     return _spelled_out(lit(WHITESPACE)) if dialect == "duckdb" else lit(WHITESPACE)
 
 
-def generate(tree, dialect: str, *, pretty: bool = True) -> str:
+def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
     """The SQL text of a tree built for `dialect` (`building`), finished (`finish`)."""
     tree = finish(tree, dialect)
     # copy=False: the tree is this call's own (no copy of a big tree); sqlglot's
@@ -271,7 +277,7 @@ def generate(tree, dialect: str, *, pretty: bool = True) -> str:
     return text
 
 
-def _spell_literals(tree):
+def _spell_literals(tree: "exp.Expr") -> "exp.Expr":
     """DuckDB string literals with odd spaces spelled out (on a tree, not a DAG: `tree.copy()`)."""
     for node in list(tree.find_all(exp.Literal)):
         if _has_odd_space(node):
@@ -282,7 +288,7 @@ def _spell_literals(tree):
     return tree
 
 
-def finish(tree, dialect: str):
+def finish(tree: "exp.Expr", dialect: str) -> "exp.Expr":
     """The last steps of a tree built for `dialect` (`building`): Postgres CTEs
     materialized and its parameter a setting. Edits in place (no copy of the whole
     tree); DuckDB's literals with odd spaces are `generate`'s (or `lower`'s) job."""
@@ -297,7 +303,7 @@ def finish(tree, dialect: str):
     return tree
 
 
-def lower(tree, dialect: str):
+def lower(tree: "exp.Expr", dialect: str) -> "exp.Expr":
     """A tree built without a dialect (LP_* functions still in it) in `dialect`'s own
     spelling (a copy)."""
     if dialect not in DIALECTS:

@@ -25,6 +25,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from typing import Callable, Union
 
 from leadpolicy.backends.sql import reading
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
@@ -41,12 +42,12 @@ OUTPUT_COLUMNS = ("id", "stage", "previous_stage", "change", "engagement", "fit"
 class Layout:
     """Internal column names of the raw relations, by position of each declared name."""
 
-    fields: tuple       # declared field names
-    props: tuple        # distinct property names over all activity types
+    fields: tuple[str, ...]  # declared field names
+    props: tuple[str, ...]   # distinct property names over all activity types
 
     @classmethod
     def of(cls, policy: nodes.Policy) -> "Layout":
-        props: list = []
+        props: list[str] = []
         for decl in policy.activities:
             for prop in decl.props:
                 if prop.name not in props:
@@ -79,28 +80,23 @@ def c(name: str) -> exp.Column:
 def _cite(node: nodes.Node, what: str) -> str:
     """A comment naming a policy line; names are reduced to harmless characters."""
     safe = re.sub(r"[^A-Za-z0-9 _.,:()<>=+-]", "?", what)[:60]
-    line = node.span.line if getattr(node, "span", None) is not None else "?"
+    span = getattr(node, "span", None)
+    line = span.line if span is not None else "?"
     return f" policy line {line}: {safe} "
 
 
-def _select(columns: list, source: str, comment: str, *, extra_from=None) -> exp.Select:
-    query = exp.select(*columns).from_(exp.to_table(source, quoted=True) if isinstance(source, str) else source, copy=False)
-    query.add_comments([comment])
-    return query
-
-
-def _alias(expression, name: str, comment: str | None = None):
+def _alias(expression: exp.Expr, name: str, comment: str | None = None) -> exp.Expr:
     aliased = exp.alias_(expression, exp.to_identifier(name, quoted=True), copy=False)
     if comment:
         aliased.add_comments([comment])
     return aliased
 
 
-def _json_text(value) -> str:
+def _json_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _double_json(x) -> exp.Expression:
+def _double_json(x: exp.Expr) -> exp.Expr:
     """A DOUBLE as JSON number text (Python's json.dumps writes Infinity for inf)."""
     return frag("CASE WHEN :x > :hi THEN 'Infinity' WHEN :x < -:hi THEN '-Infinity' ELSE LP_DOUBLE_TEXT(:x) END",
                 x=x, hi=num(reading_dbl_max()))
@@ -119,8 +115,8 @@ class _Builder:
         self.did = DidCounts()
         self.stage_names = tuple(s.name for s in policy.stages)
         self.types = {decl.name: index for index, decl in enumerate(policy.activities)}
-        self.ctes: list = []
-        self.folded: list = []  # engagement rules whose totals are summed in input order (facts)
+        self.ctes: list[exp.CTE] = []
+        self.folded: list[int] = []  # engagement rules whose totals are summed in input order (facts)
 
     def cte(self, name: str, query: exp.Select) -> None:
         self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))))
@@ -137,13 +133,13 @@ class _Builder:
 
     def lead(self) -> None:
         # each raw text trimmed once, as a column (section 8: values are trimmed)
-        texts = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
+        texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
         texts += [_alias(reading.trimmed(c(self.layout.field_v(name))), self.layout.field_t(name)) for name in self.layout.fields]
         query = exp.select(*texts).from_("lp_raw_leads", copy=False)
         query.add_comments([" the lead's raw values, trimmed as Python's str.strip() trims "])
         self.cte("lp_lead_text", query)
-        values = [exp.Star()]
-        cols = [c("lp_row"), c("lp_id"), c("lp_id_json"), c("lp_as_of")]
+        values: list[exp.Expr] = [exp.Star()]
+        cols: list[exp.Expr] = [c("lp_row"), c("lp_id"), c("lp_id_json"), c("lp_as_of")]
         errors = [(frag("lp_as_of IS NULL"), "as_of"), (frag("lp_lead_k = 'x'"), "json"), (frag("lp_lead_k <> 'o'"), "lead")]
         errors.append((frag("lp_fields_k NOT IN ('o', 'n')"), "fields"))
         for index, decl in enumerate(self.policy.fields):
@@ -166,11 +162,11 @@ class _Builder:
         self.cte("lp_lead", query)
 
     @staticmethod
-    def _first_error(errors: list) -> exp.Expression:
+    def _first_error(errors: "list[tuple[exp.Expr, str]]") -> exp.Expr:
         return exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=lit(name)) for cond, name in errors])
 
     def activities(self) -> None:
-        texts = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
+        texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
         texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
         query = exp.select(*texts).from_("lp_raw_acts", copy=False)
         query.add_comments([" the activities' raw values, trimmed "])
@@ -185,8 +181,8 @@ class _Builder:
         typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
         self.cte("lp_act_typed", typed)
 
-        values = [exp.Star()]
-        cols = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
+        values: list[exp.Expr] = [exp.Star()]
+        cols: list[exp.Expr] = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
         checks = [(frag("lp_item_k <> 'o'"), "activities"),
                   (frag("lp_type_k <> 's' OR :t = ''", t=type_text), "type"),
                   (frag("lp_type IS NULL"), None)]  # an undeclared type is ignored whatever else it holds
@@ -204,9 +200,9 @@ class _Builder:
                 cols.append(c(column))
                 checks.append((frag(":y AND :e", y=is_type, e=error(c(column))), f"{decl.name}.{prop.name}"))
         # the first error of each activity, in the runtime's order: structure, type, time, properties
-        error = exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null()))
-                              for cond, name in checks])
-        cols.append(_alias(error, "lp_act_error"))
+        first_error = exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null()))
+                                    for cond, name in checks])
+        cols.append(_alias(first_error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
         query = exp.select(*values).from_("lp_act_typed", copy=False)
         query.add_comments([" each activity's properties, read as the declared types of its activity type "])
@@ -218,16 +214,16 @@ class _Builder:
 
     # ------------------------------------------------ scopes
 
-    def _field(self, name: str) -> exp.Expression:
+    def _field(self, name: str) -> exp.Expr:
         return c(f"lp_f_{self.layout.fields.index(name)}")
 
-    def _prop_of(self, activity: str, name: str) -> exp.Expression:
+    def _prop_of(self, activity: str, name: str) -> exp.Expr:
         t_index = self.types[activity]
         decl = self.policy.activities[t_index]
         p_index = [p.name for p in decl.props].index(name)
         return c(f"lp_p_{t_index}_{p_index}")
 
-    def _where_expr(self, activity: str | None, where, within) -> exp.Expression:
+    def _where_expr(self, activity: str | None, where: "nodes.Expr | None", within: "nodes.Duration | None") -> exp.Expr:
         """Activity row matches: of that type (any declared type for None), counted
         (not after as_of), inside the window, `where` true."""
         parts = [frag("lp_age IS NOT NULL")]
@@ -251,8 +247,8 @@ class _Builder:
         points = float(rule.points)
         return self.policy.decay is None and math.isfinite(points) and points == int(points) and abs(points) <= 2 ** 21
 
-    def facts(self, did_nodes: list) -> None:
-        cols: list = [c("lp_row")]
+    def facts(self, did_nodes: "list[tuple[str, nodes.Did]]") -> None:
+        cols: list[exp.Expr] = [c("lp_row")]
         decay = self.policy.decay
         folded = []  # (rule index, match, term) of the rules summed in input order
         for r_index, rule in enumerate(self.policy.engagement_rules):
@@ -296,7 +292,7 @@ class _Builder:
                             " (or n x points where that is exact); each `did` count; the first activity error "])
         self.cte("lp_facts", query)
 
-    def _rule_total(self, r_index: int, rule: nodes.EngagementRule) -> exp.Expression:
+    def _rule_total(self, r_index: int, rule: nodes.EngagementRule) -> exp.Expr:
         """A rule's total before its cap (the reference's 0.0 + term + term ... in input order)."""
         if r_index not in self.folded:
             # n * p; + 0.0 makes the -0.0 of 0 * (negative p) the reference's 0.0
@@ -314,8 +310,8 @@ class _Builder:
             listed, exp.Lambda(this=exp.Add(this=exp.column(a), expression=exp.column(b)), expressions=[a, b])])
         return frag("COALESCE(:f, CAST(0 AS DOUBLE))", f=folded)
 
-    def engagement(self, did_names: list) -> None:
-        cols = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
+    def engagement(self, did_names: list[str]) -> None:
+        cols: list[exp.Expr] = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
         total = num(0.0)
         for r_index, rule in enumerate(self.policy.engagement_rules):
             raw = self._rule_total(r_index, rule)
@@ -343,7 +339,7 @@ class _Builder:
 
     def fit(self) -> None:
         scope = Scope(field=self._field, as_of=c("lp_as_of"))
-        cols = [exp.Star()]
+        cols: list[exp.Expr] = [exp.Star()]
         total = num(0.0)
         for f_index, rule in enumerate(self.policy.fit_rules):
             holds = SqlExpr(scope).condition(rule.condition)
@@ -358,7 +354,7 @@ class _Builder:
         query.add_comments([" fit: 0.0 plus the points of each rule whose condition holds, in file order "])
         self.cte("lp_fit", query)
 
-    def _scope(self, stage=None) -> Scope:
+    def _scope(self, stage: "Callable[[int], exp.Expr] | None" = None) -> Scope:
         return Scope(field=self._field, as_of=c("lp_as_of"), did=self.did, stage=stage,
                      engagement=c("lp_engagement"), fit=c("lp_fit"), grade=c("lp_grade"))
 
@@ -371,7 +367,7 @@ class _Builder:
                 default = lit(band.letter)
                 break
             ifs.append(exp.If(this=walker.condition(band.condition), true=lit(band.letter)))
-        grade = exp.Case(ifs=ifs, default=default) if ifs else (default or exp.Null())
+        grade: exp.Expr = exp.Case(ifs=ifs, default=default) if ifs else (default or exp.Null())
         grade = exp.Cast(this=grade, to=exp.DataType.build("varchar")) if not ifs else grade
         query = exp.select(exp.Star(), _alias(grade, "lp_grade")).from_("lp_fit", copy=False)
         query.add_comments([" grades: the first band whose condition holds "])
@@ -379,14 +375,14 @@ class _Builder:
 
     # ------------------------------------------------ stages (section 6)
 
-    def _inline_stage(self, index: int) -> exp.Expression:
-        condition = self.stage_names and self.policy.stages[index].condition
+    def _inline_stage(self, index: int) -> exp.Expr:
+        condition = self.policy.stages[index].condition if self.stage_names else None
         if index == 0 or condition is None:
             return exp.true()
         return exp.Paren(this=SqlExpr(self._scope(stage=self._inline_stage)).condition(condition))
 
     def stages(self) -> None:
-        cols = [exp.Star()]
+        cols: list[exp.Expr] = [exp.Star()]
         for index, stage in enumerate(self.policy.stages):
             cols.append(_alias(self._inline_stage(index), f"lp_st_{index}", _cite(stage, f"stage {stage.name}")))
         inner = exp.select(*cols).from_("lp_grade", copy=False)
@@ -397,14 +393,14 @@ class _Builder:
         query.add_comments([" stages: each entry condition; the qualified stage is the highest that holds "])
         self.cte("lp_stages", query)
 
-    def _index_of(self, name_column) -> exp.Expression:
+    def _index_of(self, name_column: exp.Expr) -> exp.Expr:
         return exp.Case(this=name_column, ifs=[exp.If(this=lit(n), true=exp.Literal.number(i))
                                                for i, n in enumerate(self.stage_names)])
 
     def place(self) -> str:
         """Disqualification, then sticky demotion, one step per CTE (each step moves down)."""
         walker = SqlExpr(self._scope(stage=lambda i: c(f"lp_st_{i}")))
-        dq = exp.Case(ifs=[exp.If(this=walker.condition(rule.condition), true=lit(rule.name))
+        dq: exp.Expr = exp.Case(ifs=[exp.If(this=walker.condition(rule.condition), true=lit(rule.name))
                            for rule in self.policy.disqualifications])
         if not self.policy.disqualifications:
             dq = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
@@ -419,7 +415,7 @@ class _Builder:
         # (raised to the qualified stage); none: stop.
         current = "lp_demote_0"
         s_col = frag("lp_prev_index")
-        fired = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
+        fired: exp.Expr = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
         demotions = self.policy.demotions
         steps = max(0, len(self.stage_names) - 1) if demotions else 0
         for step in range(1, steps + 1):
@@ -456,14 +452,14 @@ class _Builder:
         self.final_fired = fired
         return current
 
-    def _carried(self, step: int) -> list:
+    def _carried(self, step: int) -> list[str]:
         """The columns every demotion step passes on (all but the step's scratch)."""
         names = self._base_columns()
         for earlier in range(1, step):
             names += [f"lp_s_{earlier}", f"lp_fired_{earlier}"]
         return names
 
-    def _base_columns(self) -> list:
+    def _base_columns(self) -> list[str]:
         names = ["lp_row", "lp_id", "lp_id_json", "lp_as_of"] + [f"lp_f_{i}" for i in range(len(self.policy.fields))]
         names += ["lp_previous", "lp_field_error", "lp_acts_error", "lp_stage_error"]
         for r_index, _ in enumerate(self.policy.engagement_rules):
@@ -479,8 +475,8 @@ class _Builder:
 
     def decision(self, source: str) -> exp.Select:
         names = self.stage_names
-        stage_name = lambda index_expr: exp.Case(this=index_expr, ifs=[  # noqa: E731
-            exp.If(this=exp.Literal.number(i), true=lit(n)) for i, n in enumerate(names)])
+        def stage_name(index_expr: exp.Expr) -> exp.Expr:
+            return exp.Case(this=index_expr, ifs=[exp.If(this=exp.Literal.number(i), true=lit(n)) for i, n in enumerate(names)])
         error = frag("COALESCE(lp_field_error, lp_acts_error, lp_act_error, lp_stage_error)")
         sticky = frag("lp_prev_index > lp_qualified")
         stage = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_dq_rule IS NOT NULL THEN 'disqualified'"
@@ -502,7 +498,7 @@ class _Builder:
                       " WHEN lp_previous = 'disqualified' THEN 'requalified' WHEN :ro > :po THEN 'promoted' ELSE 'demoted' END",
                       e=error, po=previous_order, ro=result_order)
         ok = frag(":e IS NULL", e=error)
-        cols = [
+        cols: list[exp.Expr] = [
             _alias(c("lp_id"), "id"),
             _alias(stage, "stage"),
             _alias(frag("CASE WHEN :ok THEN lp_previous END", ok=ok), "previous_stage"),
@@ -520,15 +516,13 @@ class _Builder:
         query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
         return query
 
-    def _hits(self) -> exp.Expression:
+    def _hits(self) -> exp.Expr:
         pieces = []
-        entries = []
-        for r_index, rule in enumerate(self.policy.engagement_rules):
-            entries.append((rule, "e", r_index))
-        for f_index, rule in enumerate(self.policy.fit_rules):
-            entries.append((rule, "f", f_index))
+        entries: "list[tuple[Union[nodes.EngagementRule, nodes.FitRule], str, int]]" = []
+        entries += [(rule, "e", r_index) for r_index, rule in enumerate(self.policy.engagement_rules)]
+        entries += [(fit_rule, "f", f_index) for f_index, fit_rule in enumerate(self.policy.fit_rules)]
         if all(rule.span is not None for rule, _, _ in entries):
-            entries.sort(key=lambda entry: entry[0].span.start)
+            entries.sort(key=lambda entry: entry[0].span.start if entry[0].span is not None else 0)
         for rule, section, index in entries:
             if section == "e":
                 head = '{"section": "engagement", "rule": ' + _json_text(rule.name) + ', "points": '
@@ -540,7 +534,7 @@ class _Builder:
                 points = float(rule.points)
                 if points == 0:
                     continue
-                text = ('{"section": "fit", "group": ' + _json_text(rule.group) + ', "rule": ' + _json_text(rule.name)
+                text = ('{"section": "fit", "group": ' + _json_text(rule.group if isinstance(rule, nodes.FitRule) else None) + ', "rule": ' + _json_text(rule.name)
                         + ', "points": ' + _json_text(points) + "}")
                 piece = frag("CASE WHEN :h THEN :j END", h=c(f"lp_ft_{index}"), j=lit(", " + text))
             pieces.append(exp.Coalesce(this=piece, expressions=[lit("")]))
@@ -550,7 +544,7 @@ class _Builder:
         return exp.Concat(expressions=[lit("["), exp.Substring(this=exp.Concat(expressions=pieces), start=exp.Literal.number(3)),
                                        lit("]")])
 
-    def _error_json(self, error) -> exp.Expression:
+    def _error_json(self, error: exp.Expr) -> exp.Expr:
         """The data error as JSON text: {"field": ..., "message": ...} (the field as Python names it)."""
         known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + list(self.layout.fields)
         for decl in self.policy.activities:

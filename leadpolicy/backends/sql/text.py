@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
+
+if TYPE_CHECKING:
+    from leadpolicy import Policy
+    from leadpolicy.backends.sql.inputs import Mapping
+    from leadpolicy.syntax import nodes
 
 from leadpolicy.backends.sql.fragments import DIALECTS
 
@@ -39,7 +44,8 @@ def dbt_reference(value: str) -> str:
     raise ValueError(f"`{value}` is not a dbt model name or source:SOURCE.TABLE (letters, digits and _ only)")
 
 
-def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = False, leads_ref: Optional[str] = None,
+def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *,
+               mapping: "Union[Mapping, dict[str, Any], None]" = None, dbt: bool = False, leads_ref: Optional[str] = None,
                activities_ref: Optional[str] = None) -> str:
     """The readable query (one CTE per section, comments citing policy lines) with a header."""
     from leadpolicy.backends.sql import build
@@ -51,7 +57,7 @@ def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = Fal
     if isinstance(mapping, dict):
         mapping = Mapping.from_dict(mapping)
     mapping = mapping or Mapping()
-    tree = getattr(policy, "tree", policy)
+    tree = cast("nodes.Policy", getattr(policy, "tree", policy))  # a Policy or its checked tree
     token = secrets.token_hex(8)  # sentinels the policy's text cannot spell: it never sees the token
     replacements = {}
     shape = Relational(mapping)
