@@ -142,6 +142,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_dbt_model_reads_as_of_only_from_the_dbt_variable(dialect: str) -> None:
+    """Every use of the parameter becomes the dbt variable (a fragment may hold the
+    parameter in several places: each is replaced, none left in the dialect's spelling)."""
+    from leadpolicy.backends.sql.text import PARAMETER_SPELLING, query_text
+
+    text = query_text(leadpolicy.load(ROOT / "policies" / "acme.policy"), dialect, dbt=True, leads_ref="leads",
+                      activities_ref="activities")
+    body = text.split("\n", 1)[1]
+    assert PARAMETER_SPELLING[dialect] not in "\n".join(line for line in body.splitlines() if not line.startswith("--"))
+    assert "var(\"as_of\"" in body
+
+
 # ---------------------------------------------------------------- DuckDB's fast paths for reading values
 
 _DIGIT = st.sampled_from("0123456789")

@@ -29,7 +29,7 @@ else:
     sqlglot = _deps.sqlglot()
     exp = sqlglot.exp
 
-__all__ = ["frag", "building", "finish", "generate", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
+__all__ = ["frag", "building", "finish", "generate", "replace_parameter", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 # What Python's str.strip() removes (docs/language-reference.md section 16: "trimmed as str.strip()").
@@ -297,9 +297,25 @@ def finish(tree: "exp.Expr", dialect: str) -> "exp.Expr":
         for cte in tree.find_all(exp.CTE):
             cte.set("materialized", True)
         # no driver-specific placeholder: a setting (SET leadpolicy.as_of = '...')
-        for node in list(tree.find_all(exp.Placeholder)):
-            if node.name == "as_of":
-                node.replace(exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")]))
+        tree = replace_parameter(tree, "as_of", exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")]))
+    return tree
+
+
+def replace_parameter(tree: "exp.Expr", name: str, replacement: "exp.Expr") -> "exp.Expr":
+    """Every occurrence of the placeholder `name` replaced (in place). A fragment may hold
+    one placeholder node in several places (the tree is a DAG), so `node.replace`, which
+    edits only the node's last parent, would miss some: each parent's slot is set."""
+    def found(value: object) -> bool:
+        return isinstance(value, exp.Placeholder) and value.name == name
+
+    if found(tree):
+        return replacement
+    for node in list(tree.walk()):
+        for key, value in list(node.args.items()):
+            if found(value):
+                node.set(key, replacement)
+            elif isinstance(value, list) and any(found(v) for v in value):
+                node.set(key, [replacement if found(v) else v for v in value])
     return tree
 
 

@@ -49,7 +49,7 @@ def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *
                activities_ref: Optional[str] = None) -> str:
     """The readable query (one CTE per section, comments citing policy lines) with a header."""
     from leadpolicy.backends.sql import build
-    from leadpolicy.backends.sql.fragments import exp, generate
+    from leadpolicy.backends.sql.fragments import exp, generate, replace_parameter
     from leadpolicy.backends.sql.inputs import Mapping, Relational
 
     if dialect not in DIALECTS:
@@ -66,12 +66,10 @@ def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *
         replacements[leads_name] = dbt_reference(leads_ref or mapping.leads_table)
         replacements[acts_name] = dbt_reference(activities_ref or mapping.activities_table)
         shape = Relational(mapping, exp.Table(this=exp.to_identifier(leads_name)), exp.Table(this=exp.to_identifier(acts_name)))
-    query = build(tree, shape, dialect=dialect)
+    query: exp.Expr = build(tree, shape, dialect=dialect)
     if dbt:  # the parameter becomes a dbt variable (a sentinel in the tree, replaced in the text)
         as_of_name = f"lp_dbt_as_of_{token}"
-        for node in list(query.find_all(exp.Placeholder)):
-            if node.name == "as_of":
-                node.replace(exp.column(as_of_name))
+        query = replace_parameter(query, "as_of", exp.column(as_of_name))
         replacements[as_of_name] = "'{{ var(\"as_of\", run_started_at.isoformat()) }}'"
     text = generate(query, dialect, pretty=True)
     if dbt:
