@@ -14,7 +14,7 @@ WITH l AS (
 ), a AS (
   SELECT lead_id, lower(trim(type)) AS type, lower(trim(path)) AS path, lower(trim(form)) AS form,
          TRY_CAST(trim(minutes) AS DOUBLE) AS minutes,
-         epoch_us($as_of::TIMESTAMPTZ) - epoch_us(TRY_CAST(trim(at) AS TIMESTAMPTZ)) AS age
+         epoch_us($as_of::TIMESTAMPTZ) - epoch_us(TRY_CAST(trim("at") AS TIMESTAMPTZ)) AS age
   FROM activities
 ), e AS (
   SELECT lead_id,

@@ -17,17 +17,23 @@ error naming the same field.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
-from support.backends import BACKENDS, Case, as_of_text, lead_line, run_duckdb_relational, run_reference, run_reference_relational
-from support.leadgen import leads_for, policy_texts
+from support.backends import (
+    BACKENDS,
+    EXAMPLE_POLICIES,
+    Case,
+    assert_agree,
+    generated_case,
+    run_duckdb_relational,
+    run_reference,
+    run_reference_relational,
+)
 
 import leadpolicy
 
@@ -37,27 +43,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("LEADPOLICY_SQL_EXAMPLES", "170"))
 MIN_PAIRS = 6 * EXAMPLES  # each example has at least 6 leads
 PAIRS: dict = {}  # back end -> policy/lead pairs compared in this run
-EXAMPLE_POLICIES = sorted(p.stem for p in (ROOT / "policies").glob("*.policy") if (ROOT / "policies" / f"{p.stem}.leads.jsonl").exists())
-
-
-def assert_agree(name: str, got: list, expected: list, case: Case) -> None:
-    assert len(got) == len(expected), f"{name}: {len(got)} rows for {len(expected)} leads"
-    for number, (a, b) in enumerate(zip(got, expected), 1):
-        if a != b:
-            with contextlib.suppress(InvalidArgument):  # outside a Hypothesis test the message says it all
-                note(f"policy:\n{case.policy.source}")
-            pytest.fail(f"{name} disagrees with the reference on lead #{number} (as_of {case.as_of}):\n"
-                        f"  {name}:  {a}\n  reference: {b}\n  lead: {case.lines[number - 1]}")
-
-
-def generated_case(data) -> Case:
-    text = data.draw(policy_texts(), label="policy text")
-    try:
-        policy = leadpolicy.loads(text)
-    except leadpolicy.PolicyError as error:
-        pytest.fail("the generator wrote a policy with errors:\n" + error.render())
-    leads = data.draw(st.lists(leads_for(policy.tree), min_size=6, max_size=8), label="leads")
-    return Case(policy, [lead_line(lead) for lead in leads], as_of_text(leads[0]["as_of"]))
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))

@@ -20,7 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.backends import (
+    EXAMPLE_POLICIES,
     Case,
+    assert_agree,
+    generated_case,
     relational_case,
     relational_names,
     run_duckdb,
@@ -28,7 +31,6 @@ from support.backends import (
     run_reference_relational,
     sql_outcomes,
 )
-from test_backends_differential import EXAMPLE_POLICIES, assert_agree, generated_case
 
 import leadpolicy
 
@@ -138,6 +140,75 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_dbt_model_reads_as_of_only_from_the_dbt_variable(dialect: str) -> None:
+    """Every use of the parameter becomes the dbt variable (a fragment may hold the
+    parameter in several places: each is replaced, none left in the dialect's spelling)."""
+    from leadpolicy.backends.sql.text import PARAMETER_SPELLING, query_text
+
+    text = query_text(leadpolicy.load(ROOT / "policies" / "acme.policy"), dialect, dbt=True, leads_ref="leads",
+                      activities_ref="activities")
+    body = text.split("\n", 1)[1]
+    assert PARAMETER_SPELLING[dialect] not in "\n".join(line for line in body.splitlines() if not line.startswith("--"))
+    assert "var(\"as_of\"" in body
+
+
+# ---------------------------------------------------------------- DuckDB's fast paths for reading values
+
+_DIGIT = st.sampled_from("0123456789")
+# near the canonical shapes: impossible dates and times, year 0000, other separators, odd digits
+_NEAR = st.one_of(_DIGIT, st.sampled_from("0129"), st.sampled_from(list("T tZz+-:. \u0661\uff11")))
+_SHAPES = ("dddd-dd-ddTdd:dd:ddZ", "dddd-dd-dd", "dddd-dd-dd dd:dd:ddZ", "dddd-dd-ddTdd:dd:dd.dddZ", "dddd-dd-ddTdd:dd:dd+dd:dd")
+
+
+@st.composite
+def _near_instants(draw) -> str:
+    shape = draw(st.sampled_from(_SHAPES))
+    text = "".join(draw(_DIGIT) if ch == "d" else ch for ch in shape)
+    for _ in range(draw(st.integers(0, 2))):  # a few characters changed anywhere
+        at = draw(st.integers(0, len(text) - 1))
+        text = text[:at] + draw(_NEAR) + text[at + 1:]
+    return text
+
+
+def _duckdb_values(expression_of, texts: list) -> list:
+    """Each text through the DuckDB expression `expression_of(column)` builds."""
+    import duckdb
+
+    from leadpolicy.backends.sql.fragments import building, exp, generate
+
+    with building("duckdb"):
+        sql = generate(expression_of(exp.column("lp_t")), "duckdb", pretty=False)
+    rows = duckdb.sql(f"SELECT lp_i, {sql} FROM (SELECT UNNEST($texts) AS lp_t, UNNEST(range(len($texts))) AS lp_i) ORDER BY lp_i",
+                      params={"texts": texts}).fetchall()
+    return [value for _, value in rows]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(texts=st.lists(st.one_of(_near_instants(), st.dates().map(str), st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))),
+                      min_size=50, max_size=50))
+def test_duckdb_timestamp_fast_path_reads_as_the_runtime(texts: list) -> None:
+    """The canonical shapes go through DuckDB's own parser (reading.instant_micros):
+    it must accept exactly what section 16 accepts, and read it to the microsecond."""
+    from leadpolicy.backends.sql import reading
+    from leadpolicy.semantics.runtime import instant_micros
+
+    assert _duckdb_values(reading.instant_micros, texts) == [instant_micros(t) for t in texts]
+
+
+_EDGE = st.sampled_from([" ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\u200b", "a", "~", "!", "\x7f", "\x1f", "é"])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(texts=st.lists(st.builds(lambda a, middle, b: a + middle + b, st.text(_EDGE, max_size=3), st.text(max_size=6),
+                                st.text(_EDGE, max_size=3)), min_size=50, max_size=50))
+def test_duckdb_trim_fast_path_is_python_strip(texts: list) -> None:
+    from leadpolicy.backends.sql import reading
+
+    texts = [t.replace("\x00", "") for t in texts]  # DuckDB text holds no NUL
+    assert _duckdb_values(reading.trimmed, texts) == [t.strip() for t in texts]
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.backends import Case, run_reference_relational, run_spark_relational
-from test_backends_differential import EXAMPLE_POLICIES, assert_agree, generated_case
+from support.backends import EXAMPLE_POLICIES, Case, assert_agree, generated_case, run_reference_relational, run_spark_relational
 
 import leadpolicy
 

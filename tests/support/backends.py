@@ -10,18 +10,28 @@ A `Case` is a policy and a batch of leads, each lead as its JSON Lines text
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
+
+import pytest
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 import leadpolicy
 from leadpolicy.semantics import reference
 from leadpolicy.syntax import nodes
 
+ROOT = Path(__file__).resolve().parents[2]
+# the example policies that have sample leads (policies/NAME.leads.jsonl)
+EXAMPLE_POLICIES = sorted(p.stem for p in (ROOT / "policies").glob("*.policy") if (ROOT / "policies" / f"{p.stem}.leads.jsonl").exists())
 KEYS = ("stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "hits")
 
 
@@ -231,3 +241,30 @@ def run_spark_relational(case: Case, spark) -> list:
     frame_rows = score_spark(case.policy, spark, frame(leads_rows, lead_cols), frame(acts_rows, act_cols),
                              as_of=case.as_of, mapping=mapping).collect()
     return sql_outcomes([row.asDict() for row in frame_rows])
+
+
+# ---------------------------------------------------------------- shared by the differential tests
+
+
+def assert_agree(name: str, got: list, expected: list, case: Case) -> None:
+    """Every outcome of back end `name` equals the reference's, lead by lead."""
+    assert len(got) == len(expected), f"{name}: {len(got)} rows for {len(expected)} leads"
+    for number, (a, b) in enumerate(zip(got, expected), 1):
+        if a != b:
+            with contextlib.suppress(InvalidArgument):  # outside a Hypothesis test the message says it all
+                note(f"policy:\n{case.policy.source}")
+            pytest.fail(f"{name} disagrees with the reference on lead #{number} (as_of {case.as_of}):\n"
+                        f"  {name}:  {a}\n  reference: {b}\n  lead: {case.lines[number - 1]}")
+
+
+def generated_case(data) -> Case:
+    """A generated policy (support.leadgen) with 6-8 generated leads, drawn from `data` (st.data())."""
+    from support.leadgen import leads_for, policy_texts
+
+    text = data.draw(policy_texts(), label="policy text")
+    try:
+        policy = leadpolicy.loads(text)
+    except leadpolicy.PolicyError as error:
+        pytest.fail("the generator wrote a policy with errors:\n" + error.render())
+    leads = data.draw(st.lists(leads_for(policy.tree), min_size=6, max_size=8), label="leads")
+    return Case(policy, [lead_line(lead) for lead in leads], as_of_text(leads[0]["as_of"]))

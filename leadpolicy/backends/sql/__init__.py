@@ -7,7 +7,12 @@ generates it per dialect). docs/sql.md has the input contract and the guide.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from leadpolicy.syntax import nodes
 
 __all__ = ["compile_sql", "build", "DIALECTS", "MissingExtra"]
 
@@ -16,10 +21,25 @@ from leadpolicy.backends.sql._deps import MissingExtra
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 
 
-def build(policy, shape=None, *, with_row: bool = False):
-    """The query as one sqlglot tree (LP_* functions not yet lowered). `with_row`
+class InputShape(Protocol):
+    """What the query reads (inputs.py): the raw relations as named CTEs."""
+
+    def ctes(self, policy: "nodes.Policy") -> "list[tuple[str, Any]]": ...
+
+
+def build(policy: "nodes.Policy", shape: Optional[InputShape] = None, *, with_row: bool = False,
+          dialect: Optional[str] = None) -> "exp.Select":
+    """The query as one sqlglot tree, for `dialect` (None: LP_* functions not yet
+    lowered: `fragments.lower` does it; else `fragments.finish` completes it). `with_row`
     adds `lp_row`, each lead's position in the input (a line number for JSON Lines),
     and `lp_id_json`, the id as JSON text (nested shape; NULL in the relational one)."""
+    from leadpolicy.backends.sql.fragments import building
+
+    with building(dialect):
+        return _build(policy, shape, with_row)
+
+
+def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool) -> "exp.Select":
     from leadpolicy.backends.sql.fragments import exp
     from leadpolicy.backends.sql.inputs import Relational
     from leadpolicy.backends.sql.query import OUTPUT_COLUMNS, build_query
@@ -33,17 +53,16 @@ def build(policy, shape=None, *, with_row: bool = False):
     query.set("order", None)
     names = OUTPUT_COLUMNS + (("lp_row", "lp_id_json") if with_row else ())
     outer = exp.select(*[exp.column(exp.to_identifier(n, quoted=True)) for n in names]).from_(
-        exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_decided"))))
-    outer = outer.order_by(exp.column(exp.to_identifier("lp_row", quoted=True)))
+        exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_decided"))), copy=False)
+    outer = outer.order_by(exp.column(exp.to_identifier("lp_row", quoted=True)), copy=False)
     outer.set("with_", exp.With(expressions=head + ctes))  # the CTEs at the top, readable
     return outer
 
 
-def compile_sql(policy, dialect: str = "duckdb", shape=None, *, pretty: bool = True,
+def compile_sql(policy: "nodes.Policy", dialect: str = "duckdb", shape: Optional[InputShape] = None, *, pretty: bool = True,
                 header: Optional[str] = None, with_row: bool = False) -> str:
     """The query text for `dialect`."""
-    from leadpolicy.backends.sql.fragments import lower
+    from leadpolicy.backends.sql.fragments import generate
 
-    tree = lower(build(policy, shape, with_row=with_row), dialect)
-    text = tree.sql(dialect=dialect, pretty=pretty)
+    text = generate(build(policy, shape, with_row=with_row, dialect=dialect), dialect, pretty=pretty)
     return (header or "") + text

@@ -13,16 +13,23 @@ tree is generated.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import math
 import sys
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 
-sqlglot = _deps.sqlglot()
-exp = sqlglot.exp
+if TYPE_CHECKING:
+    import sqlglot as sqlglot
+    from sqlglot import exp as exp
+else:
+    sqlglot = _deps.sqlglot()
+    exp = sqlglot.exp
 
-__all__ = ["frag", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
+__all__ = ["frag", "building", "finish", "generate", "replace_parameter", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]
 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 # What Python's str.strip() removes (docs/language-reference.md section 16: "trimmed as str.strip()").
@@ -32,25 +39,63 @@ POW_TABLE = 1024  # decay periods computed exactly in Spark (beyond: Java's pow,
 
 
 @functools.lru_cache(maxsize=None)
-def _template(text: str):
-    return sqlglot.parse_one(text, read=None)
+def _template(text: str) -> "tuple[exp.Expr, bool, bool]":
+    """The parsed fragment, and whether it has placeholders and LP_* calls."""
+    tree = sqlglot.parse_one(text, read=None)
+    return (tree, any(True for _ in tree.find_all(exp.Placeholder)),
+            any(str(n.this).upper().startswith("LP_") for n in tree.find_all(exp.Anonymous)))
 
 
-def frag(text: str, **parts) -> "exp.Expression":
-    """The fragment `text` (SQL with `:name` placeholders) filled with `parts` (nodes)."""
-    tree = _template(text).copy()
-    if not parts:
-        return tree
-
-    def fill(node):
-        if isinstance(node, exp.Placeholder) and node.name in parts:
-            return _grouped(parts[node.name].copy())
-        return node
-
-    return tree.transform(fill, copy=False)
+# The dialect the tree being built is for (set by `building`): fragments lower their
+# own LP_* functions as they are made, so no pass over the whole tree is needed.
+_DIALECT: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("lp_sql_dialect", default=None)
 
 
-def _grouped(node):
+@contextlib.contextmanager
+def building(dialect: Optional[str]) -> Iterator[None]:
+    """Build the tree for `dialect` (None: leave LP_* functions for `lower`)."""
+    if dialect is not None and dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
+    token = _DIALECT.set(dialect)
+    try:
+        yield
+    finally:
+        _DIALECT.reset(token)
+
+
+def current_dialect() -> Optional[str]:
+    """The dialect the tree being built is for (None: not known yet)."""
+    return _DIALECT.get()
+
+
+def frag(text: str, **parts: "exp.Expr") -> "exp.Expr":
+    """The fragment `text` (SQL with `:name` placeholders) filled with `parts` (nodes).
+
+    Parts are not copied: a part used twice is one shared node, so the tree is a
+    DAG (generating SQL only reads it; `lower` copies before it edits one). This
+    keeps compile time linear in the policy (copies made it quadratic)."""
+    template, has_parts, has_calls = _template(text)
+    tree: exp.Expr = template.copy()
+    dialect = _DIALECT.get()
+    calls = [n for n in tree.find_all(exp.Anonymous) if str(n.this).upper().startswith("LP_")] if dialect and has_calls else []
+    if parts and has_parts:
+        for placeholder in list(tree.find_all(exp.Placeholder)):
+            if placeholder.name in parts:
+                part = _grouped(parts[placeholder.name])
+                if placeholder is tree:
+                    tree = part
+                else:
+                    placeholder.replace(part)
+    for call in reversed(calls):  # innermost first: each lowering sees its arguments lowered
+        replacement = _lower_node(call, dialect or "")
+        if call is tree:
+            tree = replacement
+        else:
+            call.replace(replacement)
+    return tree
+
+
+def _grouped(node: "exp.Expr") -> "exp.Expr":
     """An operand in parentheses where the generator would not add them (a - (b - c))."""
     if isinstance(node, (exp.Binary, exp.Unary, exp.Predicate, exp.Connector, exp.In, exp.Is, exp.Between)) \
             and not isinstance(node, exp.Paren):
@@ -58,7 +103,8 @@ def _grouped(node):
     return node
 
 
-def case(ifs: list, default=None, this=None, type_: str = "varchar") -> "exp.Expression":
+def case(ifs: "list[exp.If]", default: "Optional[exp.Expr]" = None, this: "Optional[exp.Expr]" = None,
+         type_: str = "varchar") -> "exp.Expr":
     """CASE [this] WHEN ... END; with no branch, the default (or a typed NULL)."""
     if not ifs:
         if default is not None:
@@ -71,7 +117,7 @@ def lit(text: str) -> "exp.Literal":
     return exp.Literal.string(text)
 
 
-def num(value: float | int) -> "exp.Expression":
+def num(value: float | int) -> "exp.Expr":
     """A number: an exact integer literal, or a DOUBLE read from its shortest repr
     (a decimal literal would be a DECIMAL in some engines, converted with rounding)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -92,11 +138,11 @@ def col(name: str, table: str | None = None) -> "exp.Column":
 # ---------------------------------------------------------------- lowering per dialect
 
 
-def _args(node) -> list:
+def _args(node: "exp.Expr") -> "list[exp.Expr]":
     return [_grouped(a) for a in node.expressions]
 
 
-def _lower_node(node, dialect: str):
+def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
     if not isinstance(node, exp.Anonymous) or not str(node.this).upper().startswith("LP_"):
         return node
     name = str(node.this).upper()
@@ -186,12 +232,13 @@ def _lower_node(node, dialect: str):
 _ODD_SPACES = frozenset(ch for ch in WHITESPACE if ord(ch) > 127)
 
 
-def _spelled_out(node):
+def _spelled_out(node: "exp.Literal") -> "exp.Expr":
     """A string literal holding non-ASCII whitespace, as pieces joined with CHR(n):
     DuckDB's parser turns such characters into plain spaces in some queries, even
     inside string literals."""
     text = node.this
-    pieces, run = [], []
+    pieces: "list[exp.Expr]" = []
+    run: list[str] = []
     for ch in text:
         if ch in _ODD_SPACES:
             if run:
@@ -205,30 +252,85 @@ def _spelled_out(node):
     return exp.Paren(this=exp.Concat(expressions=pieces)) if len(pieces) > 1 else pieces[0]
 
 
-def lower(tree, dialect: str):
-    """The tree with every LP_* function in `dialect`'s own spelling (a copy)."""
-    if dialect not in DIALECTS:
-        raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
-    tree = tree.copy()
+def _has_odd_space(node: "exp.Literal") -> bool:
+    return node.is_string and any(ch in _ODD_SPACES for ch in node.this)
+
+
+def whitespace() -> "exp.Expr":
+    """The characters Python's str.strip() removes, as a string for the dialect being
+    built (DuckDB: spelled out with CHR, see `_spelled_out`)."""
+    return _whitespace(_DIALECT.get())
+
+
+def _whitespace(dialect: Optional[str]) -> "exp.Expr":
+    return _spelled_out(lit(WHITESPACE)) if dialect == "duckdb" else lit(WHITESPACE)
+
+
+def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
+    """The SQL text of a tree built for `dialect` (`building`), finished (`finish`)."""
+    tree = finish(tree, dialect)
+    # copy=False: the tree is this call's own (no copy of a big tree); sqlglot's
+    # generator edits only nodes it makes (tests/test_sql_dialects.py compares it with copy=True)
+    text = tree.sql(dialect=dialect, pretty=pretty, copy=False)
+    if dialect == "duckdb" and any(ch in _ODD_SPACES for ch in text):  # a policy string with odd spaces
+        text = _spell_literals(tree.copy()).sql(dialect=dialect, pretty=pretty)
+    return text
+
+
+def _spell_literals(tree: "exp.Expr") -> "exp.Expr":
+    """DuckDB string literals with odd spaces spelled out (on a tree, not a DAG: `tree.copy()`)."""
+    for node in list(tree.find_all(exp.Literal)):
+        if _has_odd_space(node):
+            replacement = _spelled_out(node)
+            if node is tree:
+                return replacement
+            node.replace(replacement)
+    return tree
+
+
+def finish(tree: "exp.Expr", dialect: str) -> "exp.Expr":
+    """The last steps of a tree built for `dialect` (`building`): Postgres CTEs
+    materialized and its parameter a setting. Edits in place (no copy of the whole
+    tree); DuckDB's literals with odd spaces are `generate`'s (or `lower`'s) job."""
     if dialect == "postgres":
         # CTEs computed once (Postgres would inline each into its readers: a plan too big to make)
         for cte in tree.find_all(exp.CTE):
             cte.set("materialized", True)
-    if dialect == "postgres":  # no driver-specific placeholder: a setting (SET leadpolicy.as_of = '...')
-        tree = tree.transform(lambda n: exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")])
-                              if isinstance(n, exp.Placeholder) and n.name == "as_of" else n)
+        # no driver-specific placeholder: a setting (SET leadpolicy.as_of = '...')
+        tree = replace_parameter(tree, "as_of", exp.Anonymous(this="current_setting", expressions=[lit("leadpolicy.as_of")]))
+    return tree
+
+
+def replace_parameter(tree: "exp.Expr", name: str, replacement: "exp.Expr") -> "exp.Expr":
+    """Every occurrence of the placeholder `name` replaced (in place). A fragment may hold
+    one placeholder node in several places (the tree is a DAG), so `node.replace`, which
+    edits only the node's last parent, would miss some: each parent's slot is set."""
+    def found(value: object) -> bool:
+        return isinstance(value, exp.Placeholder) and value.name == name
+
+    if found(tree):
+        return replacement
+    for node in list(tree.walk()):
+        for key, value in list(node.args.items()):
+            if found(value):
+                node.set(key, replacement)
+            elif isinstance(value, list) and any(found(v) for v in value):
+                node.set(key, [replacement if found(v) else v for v in value])
+    return tree
+
+
+def lower(tree: "exp.Expr", dialect: str) -> "exp.Expr":
+    """A tree built without a dialect (LP_* functions still in it) in `dialect`'s own
+    spelling (a copy)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
+    tree = tree.copy()
     # innermost first, so each lowering sees its arguments already lowered
     for node in reversed(list(tree.find_all(exp.Anonymous))):
         if str(node.this).upper().startswith("LP_"):
             replacement = _lower_node(node, dialect)
             if node is tree:
-                return replacement
+                return finish(replacement, dialect)
             node.replace(replacement)
-    if dialect == "duckdb":
-        for node in list(tree.find_all(exp.Literal)):
-            if node.is_string and any(ch in _ODD_SPACES for ch in node.this):
-                replacement = _spelled_out(node)
-                if node is tree:
-                    return replacement
-                node.replace(replacement)
-    return tree
+    tree = finish(tree, dialect)
+    return _spell_literals(tree) if dialect == "duckdb" else tree

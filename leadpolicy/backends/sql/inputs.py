@@ -2,7 +2,8 @@
 
 `lp_raw_leads`: lp_row (the lead's position, the output order), lp_id,
 lp_fields_k, lp_acts_k, lp_stage_v/k and lp_fv_N/lp_fk_N per declared field.
-`lp_raw_acts`: lp_row, lp_seq (the activity's position in its lead), lp_item_k,
+`lp_raw_acts`: lp_row, lp_seq (the activity's position in its lead: any type that sorts
+in input order, DuckDB; its number elsewhere), lp_item_k,
 lp_type_v/k, lp_at_v/k and lp_pv_N/lp_pk_N per distinct property name.
 Each value comes as text `_v` and JSON kind `_k` (reading.py).
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from leadpolicy.backends.sql.fragments import exp, frag, ident, lit, sqlglot
+from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, ident, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
 from leadpolicy.syntax import nodes
 
@@ -94,29 +95,32 @@ class Relational:
         act_col = lambda name: exp.column(ident(name), table=ident("lp_a"))  # noqa: E731
         order = lead_col(m.lead_order or m.id)
         stage_v, stage_k = _text(lead_col(m.stage))
-        cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row"),
-                exp.alias_(lit("o"), "lp_lead_k"), exp.alias_(lead_col(m.id), "lp_id"),
-                exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), "lp_id_json"),
-                exp.alias_(lit("o"), "lp_fields_k"), exp.alias_(lit("a"), "lp_acts_k"),
-                exp.alias_(stage_v, "lp_stage_v"), exp.alias_(stage_k, "lp_stage_k")]
+        cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row", copy=False),
+                exp.alias_(lit("o"), "lp_lead_k", copy=False), exp.alias_(lead_col(m.id), "lp_id", copy=False),
+                exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), "lp_id_json", copy=False),
+                exp.alias_(lit("o"), "lp_fields_k", copy=False), exp.alias_(lit("a"), "lp_acts_k", copy=False),
+                exp.alias_(stage_v, "lp_stage_v", copy=False), exp.alias_(stage_k, "lp_stage_k", copy=False)]
         for name in layout.fields:
             v, k = _text(lead_col(m.fields.get(name, name)))
-            cols += [exp.alias_(v, layout.field_v(name)), exp.alias_(k, layout.field_k(name))]
-        leads_query = exp.select(*cols).from_(exp.alias_(leads, "lp_l", table=True))
+            cols += [exp.alias_(v, layout.field_v(name), copy=False), exp.alias_(k, layout.field_k(name), copy=False)]
+        leads_query = exp.select(*cols).from_(exp.alias_(leads, "lp_l", table=True, copy=False))
         type_v, type_k = _text(act_col(m.type))
         at_v, at_k = _text(act_col(m.at))
         act_order = act_col(m.order) if m.order else act_col(m.at)
+        # DuckDB orders by the order column itself (query.py only sorts by lp_seq and takes
+        # its least): numbering the activities first was a sort of the whole table
+        seq = act_order if current_dialect() == "duckdb" else frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o)", o=act_order)
         cols = [exp.column("lp_row", table="lp_k"),
-                exp.alias_(frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o)", o=act_order), "lp_seq"),
-                exp.alias_(lit("o"), "lp_item_k"),
-                exp.alias_(type_v, "lp_type_v"), exp.alias_(type_k, "lp_type_k"),
-                exp.alias_(at_v, "lp_at_v"), exp.alias_(at_k, "lp_at_k")]
+                exp.alias_(seq, "lp_seq", copy=False),
+                exp.alias_(lit("o"), "lp_item_k", copy=False),
+                exp.alias_(type_v, "lp_type_v", copy=False), exp.alias_(type_k, "lp_type_k", copy=False),
+                exp.alias_(at_v, "lp_at_v", copy=False), exp.alias_(at_k, "lp_at_k", copy=False)]
         for name in layout.props:
             v, k = _text(act_col(m.props.get(name, name)))
-            cols += [exp.alias_(v, layout.prop_v(name)), exp.alias_(k, layout.prop_k(name))]
-        acts_query = exp.select(*cols).from_(exp.alias_(acts, "lp_a", table=True)).join(
-            exp.alias_(exp.to_table("lp_raw_leads"), "lp_k", table=True),
-            on=exp.EQ(this=act_col(m.lead_id), expression=exp.column("lp_id", table="lp_k")))
+            cols += [exp.alias_(v, layout.prop_v(name), copy=False), exp.alias_(k, layout.prop_k(name), copy=False)]
+        acts_query = exp.select(*cols).from_(exp.alias_(acts, "lp_a", table=True, copy=False)).join(
+            exp.alias_(exp.to_table("lp_raw_leads"), "lp_k", table=True, copy=False),
+            on=exp.EQ(this=act_col(m.lead_id), expression=exp.column("lp_id", table="lp_k")), copy=False)
         return [("lp_raw_leads", leads_query), ("lp_raw_acts", acts_query)]
 
 
@@ -135,16 +139,36 @@ def _json_text(x) -> exp.Expression:
     return frag("CASE WHEN json_type(:x) = 'VARCHAR' THEN json_extract_string(:x, '$') ELSE CAST(:x AS VARCHAR) END", x=x)
 
 
+def _kind_of(json_type, text) -> exp.Expression:
+    """The JSON kind (reading.py) from a value's json_type and its text (its JSON text
+    unless a string): a DOUBLE written as a whole number is an integer, as Python reads it."""
+    return frag("CASE :y WHEN 'VARCHAR' THEN 's' WHEN 'BIGINT' THEN 'i' WHEN 'UBIGINT' THEN 'i'"
+                " WHEN 'DOUBLE' THEN CASE WHEN regexp_full_match(:x, '-?[0-9]+') THEN 'i' ELSE 'f' END"
+                " WHEN 'BOOLEAN' THEN 'b' WHEN 'ARRAY' THEN 'o' WHEN 'OBJECT' THEN 'o' ELSE 'n' END", y=json_type, x=text)
+
+
+def _nth(values, index: int) -> exp.Expression:
+    return exp.Anonymous(this="list_extract", expressions=[values, exp.Literal.number(index)])
+
+
+def _pointers(names) -> exp.Expression:
+    return exp.Array(expressions=[_pointer(name) for name in names])
+
+
 class NestedJson:
     """The nested shape in DuckDB: a relation `source` with one JSON lead per row
-    (columns lp_row and lp_json), as `read_ndjson_objects` gives it."""
+    (columns lp_row and lp_json), as `read_ndjson_objects` gives it.
+
+    Each JSON text is parsed as few times as it can be: json_extract, json_type and
+    json_extract_string take a list of paths and read the text once for all of them
+    (the lead's line for its four keys, the fields object for every field, each
+    activity for its type, time and properties)."""
 
     def __init__(self, source: exp.Expression):
         self.source = source
 
     def ctes(self, policy: nodes.Policy) -> list:
         layout = Layout.of(policy)
-        j = exp.column("lp_json")
         # a line that is not JSON reads as an empty lead with lp_lead_k 'x' (a data error)
         checked = sqlglot.parse_one(
             "SELECT lp_row, CASE WHEN json_valid(lp_json) THEN lp_json END AS lp_json,"
@@ -153,39 +177,63 @@ class NestedJson:
         checked = checked.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
         source = exp.Subquery(this=checked, alias=exp.TableAlias(this=exp.to_identifier("lp_checked")))
 
-        def at(*path):
-            return exp.Anonymous(this="json_extract", expressions=[j.copy(), _pointer(*path)])
+        # the lead: its line parsed once for the four keys, its fields object once for every field
+        top = exp.Anonymous(this="json_extract", expressions=[exp.column("lp_json"), _pointers(("id", "fields", "activities", "stage"))])
+        parts = exp.select(exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(top, "lp_parts", copy=False)).from_(
+            source.copy(), copy=False)
+        lead_id, fields, acts, stage = (_nth(exp.column("lp_parts"), i) for i in range(1, 5))
+        fields_t = exp.Anonymous(this="json_type", expressions=[fields])
+        paths = _pointers(layout.fields)
+        field_values = frag("CASE WHEN :t = 'OBJECT' THEN json_extract_string(:f, :p) END", t=fields_t, f=fields, p=paths)
+        field_types = frag("CASE WHEN :t = 'OBJECT' THEN json_type(:f, :p) END", t=fields_t, f=fields, p=paths)
+        # an extracted JSON value is written compactly: its first character tells an array
+        acts_k = frag("CASE WHEN :a IS NULL THEN 'n' WHEN LEFT(CAST(:a AS VARCHAR), 1) = '[' THEN 'a'"
+                      " WHEN CAST(:a AS VARCHAR) = 'null' THEN 'n' ELSE 'x' END", a=acts)
+        values = exp.select(
+            exp.column("lp_row"), exp.column("lp_lead_k"),
+            exp.alias_(_json_text(lead_id), "lp_id", copy=False),  # a JSON string as its text, else its JSON text
+            exp.alias_(exp.Cast(this=lead_id, to=exp.DataType.build("varchar")), "lp_id_json", copy=False),
+            exp.alias_(frag("CASE coalesce(:t, 'NULL') WHEN 'OBJECT' THEN 'o' WHEN 'NULL' THEN 'n' ELSE 'x' END", t=fields_t),
+                       "lp_fields_k", copy=False),
+            exp.alias_(acts_k, "lp_acts_k", copy=False),
+            exp.alias_(_json_text(stage), "lp_stage_v", copy=False), exp.alias_(_json_kind(stage), "lp_stage_k", copy=False),
+            exp.alias_(field_values if layout.fields else exp.Null(), "lp_fvs", copy=False),
+            exp.alias_(field_types if layout.fields else exp.Null(), "lp_fts", copy=False),
+        ).from_(exp.Subquery(this=parts, alias=exp.TableAlias(this=exp.to_identifier("lp_parsed"))), copy=False)
+        cols = [exp.column(n) for n in ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k")]
+        for index, name in enumerate(layout.fields, 1):
+            text = _nth(exp.column("lp_fvs"), index)
+            cols += [exp.alias_(text, layout.field_v(name), copy=False),
+                     exp.alias_(_kind_of(_nth(exp.column("lp_fts"), index), text), layout.field_k(name), copy=False)]
+        leads_query = exp.select(*cols).from_(exp.Subquery(this=values, alias=exp.TableAlias(this=exp.to_identifier("lp_fields"))),
+                                              copy=False)
 
-        # the id: a JSON string as its text, any other JSON value as its JSON text; lp_id_json keeps its JSON
-        cols = [exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(_json_text(at("id")), "lp_id"),
-                exp.alias_(exp.Cast(this=at("id"), to=exp.DataType.build("varchar")), "lp_id_json"),
-                exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'OBJECT' THEN 'o' WHEN 'NULL' THEN 'n' ELSE 'x' END",
-                                f=at("fields")), "lp_fields_k"),
-                exp.alias_(frag("CASE coalesce(json_type(:f), 'NULL') WHEN 'ARRAY' THEN 'a' WHEN 'NULL' THEN 'n' ELSE 'x' END",
-                                f=at("activities")), "lp_acts_k"),
-                exp.alias_(_json_text(at("stage")), "lp_stage_v"), exp.alias_(_json_kind(at("stage")), "lp_stage_k")]
-        for name in layout.fields:
-            x = frag("CASE WHEN json_type(:f) = 'OBJECT' THEN :x END", f=at("fields"), x=at("fields", name))
-            cols += [exp.alias_(_json_text(x), layout.field_v(name)), exp.alias_(_json_kind(x), layout.field_k(name))]
-        leads_query = exp.select(*cols).from_(source.copy())
+        # the activities: the array unnested once; each activity parsed once for all its values
         items = sqlglot.parse_one(
-            "SELECT lp_row, UNNEST(json_extract(lp_a, '$[*]')) AS lp_item,"
-            " UNNEST(generate_series(1, CAST(json_array_length(lp_a) AS BIGINT))) AS lp_seq"
-            " FROM (SELECT lp_row, json_extract(lp_json, '$.activities') AS lp_a FROM lp_src"
-            " WHERE json_type(lp_json, '$.activities') = 'ARRAY') AS lp_arrays", read="duckdb")
+            "SELECT lp_row, UNNEST(lp_list) AS lp_item, UNNEST(range(1, len(lp_list) + 1)) AS lp_seq"
+            " FROM (SELECT lp_row, json_extract(lp_a, '$[*]') AS lp_list"
+            " FROM (SELECT lp_row, json_extract(lp_json, '/activities') AS lp_a FROM lp_src) AS lp_arrays"
+            " WHERE LEFT(CAST(lp_a AS VARCHAR), 1) = '[') AS lp_lists", read="duckdb")
         items = items.transform(lambda n: source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
-        item = exp.column("lp_item")
+        names = ("", "type", "at", *layout.props)  # "": the activity itself
+        item_paths = exp.Array(expressions=[lit("")] + [_pointer(name) for name in names[1:]])
+        read = exp.select(exp.column("lp_row"), exp.column("lp_seq"),
+                          exp.alias_(exp.Anonymous(this="json_extract_string", expressions=[exp.column("lp_item"), item_paths]),
+                                     "lp_ivs", copy=False),
+                          exp.alias_(exp.Anonymous(this="json_type", expressions=[exp.column("lp_item"), item_paths.copy()]),
+                                     "lp_its", copy=False)).from_(
+            exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))), copy=False)
 
-        def get(name):
-            return exp.Anonymous(this="json_extract", expressions=[item.copy(), _pointer(name)])
+        def value(index: int, v_name: str, k_name: str) -> list:
+            text = _nth(exp.column("lp_ivs"), index)
+            return [exp.alias_(text, v_name, copy=False), exp.alias_(_kind_of(_nth(exp.column("lp_its"), index), text), k_name, copy=False)]
 
         cols = [exp.column("lp_row"), exp.column("lp_seq"),
-                exp.alias_(frag("CASE WHEN json_type(lp_item) = 'OBJECT' THEN 'o' ELSE 'x' END"), "lp_item_k"),
-                exp.alias_(_json_text(get("type")), "lp_type_v"), exp.alias_(_json_kind(get("type")), "lp_type_k"),
-                exp.alias_(_json_text(get("at")), "lp_at_v"), exp.alias_(_json_kind(get("at")), "lp_at_k")]
-        for name in layout.props:
-            cols += [exp.alias_(_json_text(get(name)), layout.prop_v(name)), exp.alias_(_json_kind(get(name)), layout.prop_k(name))]
-        acts_query = exp.select(*cols).from_(exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))))
+                exp.alias_(frag("CASE WHEN :t = 'OBJECT' THEN 'o' ELSE 'x' END", t=_nth(exp.column("lp_its"), 1)), "lp_item_k", copy=False),
+                *value(2, "lp_type_v", "lp_type_k"), *value(3, "lp_at_v", "lp_at_k")]
+        for index, name in enumerate(layout.props, 4):
+            cols += value(index, layout.prop_v(name), layout.prop_k(name))
+        acts_query = exp.select(*cols).from_(exp.Subquery(this=read, alias=exp.TableAlias(this=exp.to_identifier("lp_read"))), copy=False)
         return [("lp_raw_leads", leads_query), ("lp_raw_acts", acts_query)]
 
 

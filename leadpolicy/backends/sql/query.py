@@ -22,12 +22,14 @@ from the relational or the nested shape).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
+from typing import Callable, Union
 
 from leadpolicy.backends.sql import reading
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
-from leadpolicy.backends.sql.fragments import case, exp, frag, ident, lit, num
+from leadpolicy.backends.sql.fragments import case, current_dialect, exp, frag, ident, lit, num
 from leadpolicy.syntax import nodes
 
 __all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
@@ -40,12 +42,12 @@ OUTPUT_COLUMNS = ("id", "stage", "previous_stage", "change", "engagement", "fit"
 class Layout:
     """Internal column names of the raw relations, by position of each declared name."""
 
-    fields: tuple       # declared field names
-    props: tuple        # distinct property names over all activity types
+    fields: tuple[str, ...]  # declared field names
+    props: tuple[str, ...]   # distinct property names over all activity types
 
     @classmethod
     def of(cls, policy: nodes.Policy) -> "Layout":
-        props: list = []
+        props: list[str] = []
         for decl in policy.activities:
             for prop in decl.props:
                 if prop.name not in props:
@@ -78,28 +80,23 @@ def c(name: str) -> exp.Column:
 def _cite(node: nodes.Node, what: str) -> str:
     """A comment naming a policy line; names are reduced to harmless characters."""
     safe = re.sub(r"[^A-Za-z0-9 _.,:()<>=+-]", "?", what)[:60]
-    line = node.span.line if getattr(node, "span", None) is not None else "?"
+    span = getattr(node, "span", None)
+    line = span.line if span is not None else "?"
     return f" policy line {line}: {safe} "
 
 
-def _select(columns: list, source: str, comment: str, *, extra_from=None) -> exp.Select:
-    query = exp.select(*columns).from_(exp.to_table(source, quoted=True) if isinstance(source, str) else source)
-    query.add_comments([comment])
-    return query
-
-
-def _alias(expression, name: str, comment: str | None = None):
-    aliased = exp.alias_(expression, exp.to_identifier(name, quoted=True))
+def _alias(expression: exp.Expr, name: str, comment: str | None = None) -> exp.Expr:
+    aliased = exp.alias_(expression, exp.to_identifier(name, quoted=True), copy=False)
     if comment:
         aliased.add_comments([comment])
     return aliased
 
 
-def _json_text(value) -> str:
+def _json_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _double_json(x) -> exp.Expression:
+def _double_json(x: exp.Expr) -> exp.Expr:
     """A DOUBLE as JSON number text (Python's json.dumps writes Infinity for inf)."""
     return frag("CASE WHEN :x > :hi THEN 'Infinity' WHEN :x < -:hi THEN '-Infinity' ELSE LP_DOUBLE_TEXT(:x) END",
                 x=x, hi=num(reading_dbl_max()))
@@ -118,7 +115,8 @@ class _Builder:
         self.did = DidCounts()
         self.stage_names = tuple(s.name for s in policy.stages)
         self.types = {decl.name: index for index, decl in enumerate(policy.activities)}
-        self.ctes: list = []
+        self.ctes: list[exp.CTE] = []
+        self.folded: list[int] = []  # engagement rules whose totals are summed in input order (facts)
 
     def cte(self, name: str, query: exp.Select) -> None:
         self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))))
@@ -129,19 +127,19 @@ class _Builder:
         trimmed = exp.select(_alias(reading.trimmed(exp.Placeholder(this="as_of")), "lp_t"))
         micros = reading.instant_micros(c("lp_t"))
         query = exp.select(_alias(micros, "lp_as_of")).from_(
-            exp.Subquery(this=trimmed, alias=exp.TableAlias(this=exp.to_identifier("lp_as_of_text"))))
+            exp.Subquery(this=trimmed, alias=exp.TableAlias(this=exp.to_identifier("lp_as_of_text"))), copy=False)
         query.add_comments([" the evaluation time: the `as_of` parameter, read as section 8 reads a timestamp "])
         self.cte("lp_as_of", query)
 
     def lead(self) -> None:
         # each raw text trimmed once, as a column (section 8: values are trimmed)
-        texts = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
+        texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
         texts += [_alias(reading.trimmed(c(self.layout.field_v(name))), self.layout.field_t(name)) for name in self.layout.fields]
-        query = exp.select(*texts).from_("lp_raw_leads")
+        query = exp.select(*texts).from_("lp_raw_leads", copy=False)
         query.add_comments([" the lead's raw values, trimmed as Python's str.strip() trims "])
         self.cte("lp_lead_text", query)
-        values = [exp.Star()]
-        cols = [c("lp_row"), c("lp_id"), c("lp_id_json"), c("lp_as_of")]
+        values: list[exp.Expr] = [exp.Star()]
+        cols: list[exp.Expr] = [c("lp_row"), c("lp_id"), c("lp_id_json"), c("lp_as_of")]
         errors = [(frag("lp_as_of IS NULL"), "as_of"), (frag("lp_lead_k = 'x'"), "json"), (frag("lp_lead_k <> 'o'"), "lead")]
         errors.append((frag("lp_fields_k NOT IN ('o', 'n')"), "fields"))
         for index, decl in enumerate(self.policy.fields):
@@ -152,25 +150,25 @@ class _Builder:
             errors.append((error(c(f"lp_f_{index}")), decl.name))
         previous, previous_error = reading.read_previous_stage(self.stage_names, c("lp_stage_v"), c("lp_stage_k"), c("lp_stage_t"))
         values.append(_alias(previous, "lp_previous"))
-        query = exp.select(*values).from_("lp_lead_text").join("lp_as_of", join_type="cross")
+        query = exp.select(*values).from_("lp_lead_text", copy=False).join("lp_as_of", join_type="cross", copy=False)
         query.add_comments([" reading the lead (docs/language-reference.md section 16): each field as its declared type, the previous stage "])
         self.cte("lp_lead_values", query)
         cols.append(c("lp_previous"))
         cols.append(_alias(self._first_error(errors), "lp_field_error"))
         cols.append(_alias(frag("CASE WHEN lp_acts_k NOT IN ('a', 'n') THEN 'activities' END"), "lp_acts_error"))
         cols.append(_alias(frag("CASE WHEN :e THEN 'previous_stage' END", e=previous_error(c("lp_previous"))), "lp_stage_error"))
-        query = exp.select(*cols).from_("lp_lead_values")
+        query = exp.select(*cols).from_("lp_lead_values", copy=False)
         query.add_comments([" the lead's data errors: the first unreadable field in declaration order "])
         self.cte("lp_lead", query)
 
     @staticmethod
-    def _first_error(errors: list) -> exp.Expression:
+    def _first_error(errors: "list[tuple[exp.Expr, str]]") -> exp.Expr:
         return exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=lit(name)) for cond, name in errors])
 
     def activities(self) -> None:
-        texts = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
+        texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
         texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
-        query = exp.select(*texts).from_("lp_raw_acts")
+        query = exp.select(*texts).from_("lp_raw_acts", copy=False)
         query.add_comments([" the activities' raw values, trimmed "])
         self.cte("lp_act_text", query)
         type_text = c("lp_type_t")
@@ -179,12 +177,12 @@ class _Builder:
                                for i, d in enumerate(self.policy.activities)], type_="bigint")
         at_text = c("lp_at_t")
         at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
-        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text")
+        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text", copy=False)
         typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
         self.cte("lp_act_typed", typed)
 
-        values = [exp.Star()]
-        cols = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
+        values: list[exp.Expr] = [exp.Star()]
+        cols: list[exp.Expr] = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
         checks = [(frag("lp_item_k <> 'o'"), "activities"),
                   (frag("lp_type_k <> 's' OR :t = ''", t=type_text), "type"),
                   (frag("lp_type IS NULL"), None)]  # an undeclared type is ignored whatever else it holds
@@ -202,30 +200,30 @@ class _Builder:
                 cols.append(c(column))
                 checks.append((frag(":y AND :e", y=is_type, e=error(c(column))), f"{decl.name}.{prop.name}"))
         # the first error of each activity, in the runtime's order: structure, type, time, properties
-        error = exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null()))
-                              for cond, name in checks])
-        cols.append(_alias(error, "lp_act_error"))
+        first_error = exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null()))
+                                    for cond, name in checks])
+        cols.append(_alias(first_error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
-        query = exp.select(*values).from_("lp_act_typed")
+        query = exp.select(*values).from_("lp_act_typed", copy=False)
         query.add_comments([" each activity's properties, read as the declared types of its activity type "])
         self.cte("lp_act_values", query)
-        query = exp.select(*cols).from_("lp_act_values").join("lp_as_of", join_type="cross")
+        query = exp.select(*cols).from_("lp_act_values", copy=False).join("lp_as_of", join_type="cross", copy=False)
         query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
         self.cte("lp_act", query)
 
     # ------------------------------------------------ scopes
 
-    def _field(self, name: str) -> exp.Expression:
+    def _field(self, name: str) -> exp.Expr:
         return c(f"lp_f_{self.layout.fields.index(name)}")
 
-    def _prop_of(self, activity: str, name: str) -> exp.Expression:
+    def _prop_of(self, activity: str, name: str) -> exp.Expr:
         t_index = self.types[activity]
         decl = self.policy.activities[t_index]
         p_index = [p.name for p in decl.props].index(name)
         return c(f"lp_p_{t_index}_{p_index}")
 
-    def _where_expr(self, activity: str | None, where, within) -> exp.Expression:
+    def _where_expr(self, activity: str | None, where: "nodes.Expr | None", within: "nodes.Duration | None") -> exp.Expr:
         """Activity row matches: of that type (any declared type for None), counted
         (not after as_of), inside the window, `where` true."""
         parts = [frag("lp_age IS NOT NULL")]
@@ -238,15 +236,27 @@ class _Builder:
         if where is not None:
             scope = Scope(field=self._field, prop=self._prop_of)
             parts.append(exp.Paren(this=SqlExpr(scope).condition(where)))
-        return exp.and_(*parts)
+        return exp.and_(*parts, copy=False)
 
     # ------------------------------------------------ engagement (section 4)
 
-    def facts(self, did_nodes: list) -> None:
-        cols = [c("lp_row")]
+    def _counted_exactly(self, rule: nodes.EngagementRule) -> bool:
+        """Without decay every matching activity earns the same points: the reference's
+        sum 0.0 + p + p + ... is n * p exactly when p is a whole number of at most 2^21
+        and n < 2^32 (every partial sum an integer below 2^53), in any order."""
+        points = float(rule.points)
+        return self.policy.decay is None and math.isfinite(points) and points == int(points) and abs(points) <= 2 ** 21
+
+    def facts(self, did_nodes: "list[tuple[str, nodes.Did]]") -> None:
+        cols: list[exp.Expr] = [c("lp_row")]
         decay = self.policy.decay
+        folded = []  # (rule index, match, term) of the rules summed in input order
         for r_index, rule in enumerate(self.policy.engagement_rules):
             match = self._where_expr(rule.activity, rule.where, rule.within)
+            cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n",
+                               _cite(rule, f"engagement rule {rule.name}")))
+            if self._counted_exactly(rule):
+                continue  # the total is n * points (engagement)
             points = num(float(rule.points))
             if decay is None:
                 earned = frag(":p * CAST(1 AS DOUBLE)", p=points)
@@ -254,25 +264,57 @@ class _Builder:
                 base = 1 - decay.percent / 100
                 earned = frag(":p * LP_POW(:b, LP_IDIV(lp_age, :e))",
                               p=points, b=lit(repr(base)), e=exp.Literal.number(decay.every.micros))
-            value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
-            cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum",
-                               _cite(rule, f"engagement rule {rule.name}")))
-            cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n"))
+            folded.append((r_index, match, earned))
+        if current_dialect() == "duckdb" and folded:
+            # One ordered list per lead for all these rules (one sort, not one per rule), of
+            # the activities some rule matched: the others add +0.0, which changes no sum
+            # that starts at +0.0. engagement() folds each rule's column of it in order.
+            terms = exp.Anonymous(this="list_value", expressions=[
+                frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned) for _, match, earned in folded])
+            any_match = exp.or_(*[exp.Paren(this=match) for _, match, _ in folded], copy=False)
+            cols.append(_alias(frag("ARRAY_AGG(:t ORDER BY lp_seq) FILTER (WHERE :m)", t=terms, m=any_match), "lp_e_terms"))
+        else:
+            for r_index, match, earned in folded:
+                value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
+                cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum"))
+        self.folded = [r_index for r_index, _, _ in folded]
         for name, node in did_nodes:
             match = self._where_expr(node.activity, node.where, node.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), name, _cite(node, "did")))
-        order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
-        cols.append(_alias(frag("LP_FIRST_BY(lp_act_error, COALESCE(:o, 9223372036854775807))", o=order), "lp_act_error"))
-        query = exp.select(*cols).from_("lp_act").group_by(c("lp_row"))
-        query.add_comments([" per lead: each engagement rule's total, points x decay summed in activity input order,"
-                            " and its count; each `did` count; the first activity error "])
+        if current_dialect() == "duckdb":  # lp_seq may be any type that sorts (inputs.py)
+            first_error = frag("ARG_MIN(lp_act_error, lp_seq) FILTER (WHERE NOT lp_act_error IS NULL)")
+        else:
+            order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
+            first_error = frag("LP_FIRST_BY(lp_act_error, COALESCE(:o, 9223372036854775807))", o=order)
+        cols.append(_alias(first_error, "lp_act_error"))
+        query = exp.select(*cols).from_("lp_act", copy=False).group_by(c("lp_row"), copy=False)
+        query.add_comments([" per lead: each engagement rule's count, and its points x decay summed in activity input order"
+                            " (or n x points where that is exact); each `did` count; the first activity error "])
         self.cte("lp_facts", query)
 
-    def engagement(self, did_names: list) -> None:
-        cols = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
+    def _rule_total(self, r_index: int, rule: nodes.EngagementRule) -> exp.Expr:
+        """A rule's total before its cap (the reference's 0.0 + term + term ... in input order)."""
+        if r_index not in self.folded:
+            # n * p; + 0.0 makes the -0.0 of 0 * (negative p) the reference's 0.0
+            return frag("CAST(COALESCE(lp_facts.:n, 0) AS DOUBLE) * :p + CAST(0 AS DOUBLE)",
+                        n=ident(f"lp_e_{r_index}_n"), p=num(float(rule.points)))
+        if current_dialect() != "duckdb":
+            return frag("COALESCE(lp_facts.:s, CAST(0 AS DOUBLE))", s=ident(f"lp_e_{r_index}_sum"))
+        a, b, x = (exp.to_identifier(n) for n in ("lp_a", "lp_b", "lp_x"))
+        column = exp.Anonymous(this="list_transform", expressions=[
+            frag("lp_facts.lp_e_terms"),
+            exp.Lambda(this=exp.Anonymous(this="list_extract", expressions=[exp.column(x), exp.Literal.number(self.folded.index(r_index) + 1)]),
+                       expressions=[x])])
+        listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), :l)", l=column)
+        folded = exp.Anonymous(this="list_reduce", expressions=[
+            listed, exp.Lambda(this=exp.Add(this=exp.column(a), expression=exp.column(b)), expressions=[a, b])])
+        return frag("COALESCE(:f, CAST(0 AS DOUBLE))", f=folded)
+
+    def engagement(self, did_names: list[str]) -> None:
+        cols: list[exp.Expr] = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
         total = num(0.0)
         for r_index, rule in enumerate(self.policy.engagement_rules):
-            raw = frag("COALESCE(lp_facts.:s, CAST(0 AS DOUBLE))", s=ident(f"lp_e_{r_index}_sum"))
+            raw = self._rule_total(r_index, rule)
             if rule.max is not None:
                 cap = num(float(rule.max))
                 if float(rule.points) >= 0:
@@ -284,12 +326,12 @@ class _Builder:
         for name in did_names:
             cols.append(_alias(frag("COALESCE(lp_facts.:n, 0)", n=ident(name)), name))
         cols.append(_alias(frag("lp_facts.lp_act_error"), "lp_act_error"))
-        query = exp.select(*cols).from_("lp_lead").join("lp_facts", on=frag("lp_lead.lp_row = lp_facts.lp_row"), join_type="left")
+        query = exp.select(*cols).from_("lp_lead", copy=False).join("lp_facts", on=frag("lp_lead.lp_row = lp_facts.lp_row"), join_type="left", copy=False)
         query.add_comments([" engagement: each rule's cap applied to its total "])
         self.cte("lp_rules", query)
         for r_index, _ in enumerate(self.policy.engagement_rules):
             total = exp.Add(this=total, expression=c(f"lp_e_{r_index}"))  # left to right, as Python adds
-        query = exp.select(exp.Star(), _alias(total, "lp_engagement")).from_("lp_rules")
+        query = exp.select(exp.Star(), _alias(total, "lp_engagement")).from_("lp_rules", copy=False)
         query.add_comments([" engagement: 0.0 plus each rule's total, in file order "])
         self.cte("lp_engagement", query)
 
@@ -297,7 +339,7 @@ class _Builder:
 
     def fit(self) -> None:
         scope = Scope(field=self._field, as_of=c("lp_as_of"))
-        cols = [exp.Star()]
+        cols: list[exp.Expr] = [exp.Star()]
         total = num(0.0)
         for f_index, rule in enumerate(self.policy.fit_rules):
             holds = SqlExpr(scope).condition(rule.condition)
@@ -306,13 +348,13 @@ class _Builder:
             points = num(float(rule.points))
             total = exp.Add(this=total, expression=frag("CASE WHEN :h THEN :p ELSE CAST(0 AS DOUBLE) END",
                                                         h=c(f"lp_ft_{f_index}"), p=points))
-        inner = exp.select(*cols).from_("lp_engagement")
+        inner = exp.select(*cols).from_("lp_engagement", copy=False)
         query = exp.select(exp.Star(), _alias(total, "lp_fit")).from_(
-            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_held"))))
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_held"))), copy=False)
         query.add_comments([" fit: 0.0 plus the points of each rule whose condition holds, in file order "])
         self.cte("lp_fit", query)
 
-    def _scope(self, stage=None) -> Scope:
+    def _scope(self, stage: "Callable[[int], exp.Expr] | None" = None) -> Scope:
         return Scope(field=self._field, as_of=c("lp_as_of"), did=self.did, stage=stage,
                      engagement=c("lp_engagement"), fit=c("lp_fit"), grade=c("lp_grade"))
 
@@ -325,47 +367,47 @@ class _Builder:
                 default = lit(band.letter)
                 break
             ifs.append(exp.If(this=walker.condition(band.condition), true=lit(band.letter)))
-        grade = exp.Case(ifs=ifs, default=default) if ifs else (default or exp.Null())
+        grade: exp.Expr = exp.Case(ifs=ifs, default=default) if ifs else (default or exp.Null())
         grade = exp.Cast(this=grade, to=exp.DataType.build("varchar")) if not ifs else grade
-        query = exp.select(exp.Star(), _alias(grade, "lp_grade")).from_("lp_fit")
+        query = exp.select(exp.Star(), _alias(grade, "lp_grade")).from_("lp_fit", copy=False)
         query.add_comments([" grades: the first band whose condition holds "])
         self.cte("lp_grade", query)
 
     # ------------------------------------------------ stages (section 6)
 
-    def _inline_stage(self, index: int) -> exp.Expression:
-        condition = self.stage_names and self.policy.stages[index].condition
+    def _inline_stage(self, index: int) -> exp.Expr:
+        condition = self.policy.stages[index].condition if self.stage_names else None
         if index == 0 or condition is None:
             return exp.true()
         return exp.Paren(this=SqlExpr(self._scope(stage=self._inline_stage)).condition(condition))
 
     def stages(self) -> None:
-        cols = [exp.Star()]
+        cols: list[exp.Expr] = [exp.Star()]
         for index, stage in enumerate(self.policy.stages):
             cols.append(_alias(self._inline_stage(index), f"lp_st_{index}", _cite(stage, f"stage {stage.name}")))
-        inner = exp.select(*cols).from_("lp_grade")
+        inner = exp.select(*cols).from_("lp_grade", copy=False)
         qualified = case(ifs=[exp.If(this=c(f"lp_st_{i}"), true=exp.Literal.number(i))
                               for i in range(len(self.policy.stages) - 1, 0, -1)], default=exp.Literal.number(0))
         query = exp.select(exp.Star(), _alias(qualified, "lp_qualified")).from_(
-            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_entry"))))
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_entry"))), copy=False)
         query.add_comments([" stages: each entry condition; the qualified stage is the highest that holds "])
         self.cte("lp_stages", query)
 
-    def _index_of(self, name_column) -> exp.Expression:
+    def _index_of(self, name_column: exp.Expr) -> exp.Expr:
         return exp.Case(this=name_column, ifs=[exp.If(this=lit(n), true=exp.Literal.number(i))
                                                for i, n in enumerate(self.stage_names)])
 
     def place(self) -> str:
         """Disqualification, then sticky demotion, one step per CTE (each step moves down)."""
         walker = SqlExpr(self._scope(stage=lambda i: c(f"lp_st_{i}")))
-        dq = exp.Case(ifs=[exp.If(this=walker.condition(rule.condition), true=lit(rule.name))
+        dq: exp.Expr = exp.Case(ifs=[exp.If(this=walker.condition(rule.condition), true=lit(rule.name))
                            for rule in self.policy.disqualifications])
         if not self.policy.disqualifications:
             dq = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
         previous_index = self._index_of(c("lp_previous"))
         query = exp.select(exp.Star(), _alias(dq, "lp_dq_rule"),
                            _alias(frag("CASE WHEN lp_previous IS NULL OR lp_previous = 'disqualified' THEN -1 ELSE :p END",
-                                       p=previous_index), "lp_prev_index")).from_("lp_stages")
+                                       p=previous_index), "lp_prev_index")).from_("lp_stages", copy=False)
         query.add_comments([" disqualify: the first rule, in file order, whose condition holds "])
         self.cte("lp_demote_0", query)
         # Section 6, step 5: S starts at the previous stage; while S is above the qualified
@@ -373,7 +415,7 @@ class _Builder:
         # (raised to the qualified stage); none: stop.
         current = "lp_demote_0"
         s_col = frag("lp_prev_index")
-        fired = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
+        fired: exp.Expr = exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
         demotions = self.policy.demotions
         steps = max(0, len(self.stage_names) - 1) if demotions else 0
         for step in range(1, steps + 1):
@@ -383,23 +425,23 @@ class _Builder:
                 target = self.stage_names.index(rule.target)
                 ifs.append((source, target, rule))
             rule_case = exp.Case(ifs=[exp.If(this=exp.and_(frag(":s = :src", s=s_col, src=exp.Literal.number(src)),
-                                                            exp.Paren(this=walker.condition(rule.condition))),
+                                                            exp.Paren(this=walker.condition(rule.condition)), copy=False),
                                              true=exp.Literal.number(n)) for n, (src, _, rule) in enumerate(ifs)])
             moving = frag(":s > lp_qualified", s=s_col)
             step_rule = frag("CASE WHEN :moving THEN :r END", moving=moving, r=rule_case)
             new_s = exp.Case(ifs=[exp.If(this=frag(":r = :n", r=c("lp_rule"), n=exp.Literal.number(n)),
                                          true=exp.Literal.number(tgt)) for n, (_, tgt, _) in enumerate(ifs)])
-            inner = exp.select(exp.Star(), _alias(step_rule, "lp_rule")).from_(current)
+            inner = exp.select(exp.Star(), _alias(step_rule, "lp_rule")).from_(current, copy=False)
             name_of = exp.Case(ifs=[exp.If(this=frag(":r = :n", r=c("lp_rule"), n=exp.Literal.number(n)),
                                            true=lit(rule.name)) for n, (_, _, rule) in enumerate(ifs)])
             s_next = frag("CASE WHEN lp_rule IS NULL THEN :s WHEN :t < lp_qualified THEN lp_qualified ELSE :t END",
                           s=s_col, t=new_s)
             fired_next = frag("CASE WHEN lp_rule IS NULL THEN :f ELSE :nm END", f=fired, nm=name_of)
             outer = exp.select(exp.Star(), _alias(s_next, f"lp_s_{step}"), _alias(fired_next, f"lp_fired_{step}")).from_(
-                exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_step"))))
+                exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("lp_step"))), copy=False)
             # drop the step's own lp_rule so the next step can name its own
             outer = exp.select(*[c(n) for n in self._carried(step)], c(f"lp_s_{step}"), c(f"lp_fired_{step}")).from_(
-                exp.Subquery(this=outer, alias=exp.TableAlias(this=exp.to_identifier("lp_moved"))))
+                exp.Subquery(this=outer, alias=exp.TableAlias(this=exp.to_identifier("lp_moved"))), copy=False)
             outer.add_comments([f" demote, step {step}: the first demotion rule from S, in file order, whose condition holds "])
             name = f"lp_demote_{step}"
             self.cte(name, outer)
@@ -410,14 +452,14 @@ class _Builder:
         self.final_fired = fired
         return current
 
-    def _carried(self, step: int) -> list:
+    def _carried(self, step: int) -> list[str]:
         """The columns every demotion step passes on (all but the step's scratch)."""
         names = self._base_columns()
         for earlier in range(1, step):
             names += [f"lp_s_{earlier}", f"lp_fired_{earlier}"]
         return names
 
-    def _base_columns(self) -> list:
+    def _base_columns(self) -> list[str]:
         names = ["lp_row", "lp_id", "lp_id_json", "lp_as_of"] + [f"lp_f_{i}" for i in range(len(self.policy.fields))]
         names += ["lp_previous", "lp_field_error", "lp_acts_error", "lp_stage_error"]
         for r_index, _ in enumerate(self.policy.engagement_rules):
@@ -433,8 +475,8 @@ class _Builder:
 
     def decision(self, source: str) -> exp.Select:
         names = self.stage_names
-        stage_name = lambda index_expr: exp.Case(this=index_expr, ifs=[  # noqa: E731
-            exp.If(this=exp.Literal.number(i), true=lit(n)) for i, n in enumerate(names)])
+        def stage_name(index_expr: exp.Expr) -> exp.Expr:
+            return exp.Case(this=index_expr, ifs=[exp.If(this=exp.Literal.number(i), true=lit(n)) for i, n in enumerate(names)])
         error = frag("COALESCE(lp_field_error, lp_acts_error, lp_act_error, lp_stage_error)")
         sticky = frag("lp_prev_index > lp_qualified")
         stage = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_dq_rule IS NOT NULL THEN 'disqualified'"
@@ -456,7 +498,7 @@ class _Builder:
                       " WHEN lp_previous = 'disqualified' THEN 'requalified' WHEN :ro > :po THEN 'promoted' ELSE 'demoted' END",
                       e=error, po=previous_order, ro=result_order)
         ok = frag(":e IS NULL", e=error)
-        cols = [
+        cols: list[exp.Expr] = [
             _alias(c("lp_id"), "id"),
             _alias(stage, "stage"),
             _alias(frag("CASE WHEN :ok THEN lp_previous END", ok=ok), "previous_stage"),
@@ -470,19 +512,17 @@ class _Builder:
             _alias(self._error_json(error), "error"),
             c("lp_row"), c("lp_id_json"),
         ]
-        query = exp.select(*cols).from_(source)
+        query = exp.select(*cols).from_(source, copy=False)
         query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
         return query
 
-    def _hits(self) -> exp.Expression:
+    def _hits(self) -> exp.Expr:
         pieces = []
-        entries = []
-        for r_index, rule in enumerate(self.policy.engagement_rules):
-            entries.append((rule, "e", r_index))
-        for f_index, rule in enumerate(self.policy.fit_rules):
-            entries.append((rule, "f", f_index))
+        entries: "list[tuple[Union[nodes.EngagementRule, nodes.FitRule], str, int]]" = []
+        entries += [(rule, "e", r_index) for r_index, rule in enumerate(self.policy.engagement_rules)]
+        entries += [(fit_rule, "f", f_index) for f_index, fit_rule in enumerate(self.policy.fit_rules)]
         if all(rule.span is not None for rule, _, _ in entries):
-            entries.sort(key=lambda entry: entry[0].span.start)
+            entries.sort(key=lambda entry: entry[0].span.start if entry[0].span is not None else 0)
         for rule, section, index in entries:
             if section == "e":
                 head = '{"section": "engagement", "rule": ' + _json_text(rule.name) + ', "points": '
@@ -494,7 +534,7 @@ class _Builder:
                 points = float(rule.points)
                 if points == 0:
                     continue
-                text = ('{"section": "fit", "group": ' + _json_text(rule.group) + ', "rule": ' + _json_text(rule.name)
+                text = ('{"section": "fit", "group": ' + _json_text(rule.group if isinstance(rule, nodes.FitRule) else None) + ', "rule": ' + _json_text(rule.name)
                         + ', "points": ' + _json_text(points) + "}")
                 piece = frag("CASE WHEN :h THEN :j END", h=c(f"lp_ft_{index}"), j=lit(", " + text))
             pieces.append(exp.Coalesce(this=piece, expressions=[lit("")]))
@@ -504,7 +544,7 @@ class _Builder:
         return exp.Concat(expressions=[lit("["), exp.Substring(this=exp.Concat(expressions=pieces), start=exp.Literal.number(3)),
                                        lit("]")])
 
-    def _error_json(self, error) -> exp.Expression:
+    def _error_json(self, error: exp.Expr) -> exp.Expr:
         """The data error as JSON text: {"field": ..., "message": ...} (the field as Python names it)."""
         known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + list(self.layout.fields)
         for decl in self.policy.activities:
@@ -561,5 +601,5 @@ def build_query(policy: nodes.Policy) -> exp.Select:
     query = final
     for cte in head + middle + tail_after_engagement:
         query = query.with_(cte.alias, as_=cte.this, copy=False)
-    query = query.order_by(c("lp_row"))
+    query = query.order_by(c("lp_row"), copy=False)
     return query

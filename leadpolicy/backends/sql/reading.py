@@ -15,7 +15,9 @@ timestamp BIGINT microseconds since the epoch, UTC; missing is NULL.
 
 from __future__ import annotations
 
-from leadpolicy.backends.sql.fragments import WHITESPACE, exp, frag, lit
+from typing import Callable
+
+from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, lit, whitespace
 
 __all__ = ["trimmed", "lowered", "read_value", "instant_micros", "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
@@ -28,22 +30,29 @@ _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 
 
-def trimmed(v) -> "exp.Expression":
+def trimmed(v: "exp.Expr") -> "exp.Expr":
     """Python's str.strip(): every Unicode whitespace character at either end."""
-    return exp.Trim(this=v.copy(), expression=lit(WHITESPACE))
+    trim = exp.Trim(this=v, expression=whitespace())
+    if current_dialect() != "duckdb":
+        return trim
+    # DuckDB's TRIM with a set of characters is slow (about 2 us a value): text that
+    # starts and ends with a printable ASCII character (never whitespace) is kept as is.
+    return frag("CASE WHEN ASCII(:v) BETWEEN 33 AND 126 AND ASCII(RIGHT(:v, 1)) BETWEEN 33 AND 126 THEN :v ELSE :trim END",
+                v=v, trim=trim)
 
 
-def lowered(t) -> "exp.Expression":
+def lowered(t: "exp.Expr") -> "exp.Expr":
     """Python's str.lower(): as SQL LOWER, but U+0130 (capital I with dot) becomes
     `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`)."""
     return exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
 
 
-def _is(k, *kinds: str):
+def _is(k: "exp.Expr", *kinds: str) -> "exp.Expr":
     return exp.In(this=k.copy(), expressions=[lit(kind) for kind in kinds])
 
 
-def read_value(kind: str, members: tuple, v, k, t) -> tuple:
+def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Expr", t: "exp.Expr"
+               ) -> "tuple[exp.Expr, Callable[[exp.Expr], exp.Expr]]":
     """(value, error condition) of a declared field or property of `kind`; `t` is
     `v` trimmed (a column computed once: the trim is long in some dialects).
     The error condition is a function of the value's column (computed before it,
@@ -79,19 +88,19 @@ def read_value(kind: str, members: tuple, v, k, t) -> tuple:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def _int(text):
+def _int(text: "exp.Expr") -> "exp.Expr":
     # TRY_CAST: engines with ANSI casts (Spark 4) must not fail on a branch the CASE never takes
     return exp.TryCast(this=text, to=exp.DataType.build("bigint"))
 
 
-def _sub(t, start: int, length: int | None = None):
+def _sub(t: "exp.Expr", start: int, length: int | None = None) -> "exp.Expr":
     args = {"this": t.copy(), "start": exp.Literal.number(start)}
     if length is not None:
         args["length"] = exp.Literal.number(length)
     return exp.Substring(**args)
 
 
-def _days_from_civil(y, m, d):
+def _days_from_civil(y: "exp.Expr", m: "exp.Expr", d: "exp.Expr") -> "exp.Expr":
     """Days since 1970-01-01 of a valid date, year >= 1 (H. Hinnant's algorithm;
     every division here has non-negative operands)."""
     return frag(
@@ -102,17 +111,44 @@ def _days_from_civil(y, m, d):
         " + LP_IDIV(153 * ((:m + 9) % 12) + 2, 5) + :d - 1 - CAST(719468 AS BIGINT)", y=y, m=m, d=d)
 
 
-def _valid_date(y, m, d):
+def _valid_date(y: "exp.Expr", m: "exp.Expr", d: "exp.Expr") -> "exp.Expr":
     return frag(
         ":y >= 1 AND :m BETWEEN 1 AND 12 AND :d >= 1 AND :d <= CASE WHEN :m IN (4, 6, 9, 11) THEN 30"
         " WHEN :m = 2 THEN CASE WHEN (:y % 4 = 0 AND :y % 100 <> 0) OR :y % 400 = 0 THEN 29 ELSE 28 END ELSE 31 END",
         y=y, m=m, d=d)
 
 
-def instant_micros(t) -> "exp.Expression":
+# The two forms most data has, read by DuckDB's own parser when the text has exactly
+# that shape (digits where the regex says; year 0000, which DuckDB accepts and
+# section 16 does not, excluded); every other text goes through the full reader.
+# DuckDB rejects what Python rejects in these shapes (month 13, 2026-02-30, hour 24,
+# second 60): tests/test_sql_dialects.py checks it on generated texts.
+_FAST_FORMS = (("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", 20, "timestamp"),
+               ("[0-9]{4}-[0-9]{2}-[0-9]{2}", 10, "date"))
+
+
+def instant_micros(t: "exp.Expr") -> "exp.Expr":
     """runtime.instant_micros for trimmed text `t`: microseconds since the epoch, or
     NULL for anything that is not exactly one of section 8's forms (or an impossible
     date or time)."""
+    full = _instant_micros_full(t)
+    if current_dialect() != "duckdb":
+        return full
+    ifs = []
+    for pattern, length, form in _FAST_FORMS:
+        shape = frag("LENGTH(:t) = :n AND LEFT(:t, 4) <> '0000'", t=t, n=exp.Literal.number(length))
+        shape = exp.and_(shape, exp.Anonymous(this="regexp_full_match", expressions=[t, lit(pattern)]), copy=False)
+        value: exp.Expr
+        if form == "timestamp":
+            value = exp.Anonymous(this="try_strptime", expressions=[t, lit("%Y-%m-%dT%H:%M:%SZ")])
+        else:
+            value = exp.TryCast(this=t, to=exp.DataType.build("date"))
+        ifs.append(exp.If(this=shape, true=exp.Anonymous(this="epoch_us", expressions=[value])))
+    # COALESCE evaluates the full reader only for the rows the fast one leaves NULL
+    return exp.Coalesce(this=exp.Case(ifs=ifs), expressions=[full])
+
+
+def _instant_micros_full(t: "exp.Expr") -> "exp.Expr":
     y, m, d = _int(_sub(t, 1, 4)), _int(_sub(t, 6, 2)), _int(_sub(t, 9, 2))
     hh, mi = _int(_sub(t, 12, 2)), _int(_sub(t, 15, 2))
     has_seconds = frag("SUBSTRING(:t, 17, 1) = ':'", t=t)
@@ -140,11 +176,12 @@ def instant_micros(t) -> "exp.Expression":
         offset_ok=offset_ok, sod=seconds_of_day, offset=offset, micros=micros)
 
 
-def read_previous_stage(stage_names: tuple, v, k, t) -> tuple:
+def read_previous_stage(stage_names: "tuple[str, ...]", v: "exp.Expr", k: "exp.Expr", t: "exp.Expr"
+                        ) -> "tuple[exp.Expr, Callable[[exp.Expr], exp.Expr]]":
     """(canonical stage name or 'disqualified' or NULL, error condition)."""
     names = (*stage_names, "disqualified")
     key = lowered(t)
-    seen: set = set()
+    seen: set[str] = set()
     ifs = []
     for name in names:
         if name.lower() not in seen:

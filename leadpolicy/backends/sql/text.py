@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
+
+if TYPE_CHECKING:
+    from leadpolicy import Policy
+    from leadpolicy.backends.sql.inputs import Mapping
+    from leadpolicy.syntax import nodes
 
 from leadpolicy.backends.sql.fragments import DIALECTS
 
@@ -39,11 +44,12 @@ def dbt_reference(value: str) -> str:
     raise ValueError(f"`{value}` is not a dbt model name or source:SOURCE.TABLE (letters, digits and _ only)")
 
 
-def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = False, leads_ref: Optional[str] = None,
+def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *,
+               mapping: "Union[Mapping, dict[str, Any], None]" = None, dbt: bool = False, leads_ref: Optional[str] = None,
                activities_ref: Optional[str] = None) -> str:
     """The readable query (one CTE per section, comments citing policy lines) with a header."""
     from leadpolicy.backends.sql import build
-    from leadpolicy.backends.sql.fragments import exp, lower
+    from leadpolicy.backends.sql.fragments import exp, generate, replace_parameter
     from leadpolicy.backends.sql.inputs import Mapping, Relational
 
     if dialect not in DIALECTS:
@@ -51,7 +57,7 @@ def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = Fal
     if isinstance(mapping, dict):
         mapping = Mapping.from_dict(mapping)
     mapping = mapping or Mapping()
-    tree = getattr(policy, "tree", policy)
+    tree = cast("nodes.Policy", getattr(policy, "tree", policy))  # a Policy or its checked tree
     token = secrets.token_hex(8)  # sentinels the policy's text cannot spell: it never sees the token
     replacements = {}
     shape = Relational(mapping)
@@ -60,12 +66,12 @@ def query_text(policy, dialect: str = "duckdb", *, mapping=None, dbt: bool = Fal
         replacements[leads_name] = dbt_reference(leads_ref or mapping.leads_table)
         replacements[acts_name] = dbt_reference(activities_ref or mapping.activities_table)
         shape = Relational(mapping, exp.Table(this=exp.to_identifier(leads_name)), exp.Table(this=exp.to_identifier(acts_name)))
-    query = build(tree, shape)
+    query: exp.Expr = build(tree, shape, dialect=dialect)
     if dbt:  # the parameter becomes a dbt variable (a sentinel in the tree, replaced in the text)
         as_of_name = f"lp_dbt_as_of_{token}"
-        query = query.transform(lambda n: exp.column(as_of_name) if isinstance(n, exp.Placeholder) and n.name == "as_of" else n)
+        query = replace_parameter(query, "as_of", exp.column(as_of_name))
         replacements[as_of_name] = "'{{ var(\"as_of\", run_started_at.isoformat()) }}'"
-    text = lower(query, dialect).sql(dialect=dialect, pretty=True)
+    text = generate(query, dialect, pretty=True)
     if dbt:
         # dbt renders the whole file as Jinja: policy text must not open a tag
         text = re.sub(r"\{(?=[{%#])", "{{ '{' }}", text)
