@@ -12,6 +12,7 @@ included, so a rename replaces the whole literal.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -56,7 +57,9 @@ class SymbolIndex:
         index = cls()
         policy = unit.resolved or unit.tree
         if policy is not None and unit.policy is not None:
-            _Indexer(index, unit.policy.path, unit.policy.index, policy).visit(policy)
+            mine = _policy_index(policy, unit.policy.path, unit.policy.index)
+            index.occurrences = list(mine.occurrences)
+            index.declarations = dict(mine.declarations)
         if unit.tests is not None and unit.test_blocks:
             walker = _Indexer(index, unit.tests.path, unit.tests.index, policy)
             for test in unit.test_blocks:
@@ -85,6 +88,27 @@ class SymbolIndex:
 
     def keys(self, kind: str) -> list[Key]:
         return [k for k in self.declarations if k[0] == kind]
+
+
+_policies: dict[tuple[int, str, str], tuple[n.Policy, SymbolIndex]] = {}
+_policies_lock = threading.Lock()
+
+
+def _policy_index(policy: n.Policy, path: str, lines: LineIndex) -> SymbolIndex:
+    """The names of a policy, indexed once per tree (and text): while its `.tests` file is
+    edited, only the tests are indexed again."""
+    key = (id(policy), path, lines.text)
+    with _policies_lock:
+        hit = _policies.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    index = SymbolIndex()
+    _Indexer(index, path, lines, policy).visit(policy)
+    with _policies_lock:
+        if len(_policies) >= 8:
+            _policies.clear()
+        _policies[key] = (policy, index)
+    return index
 
 
 class _Indexer(NodeVisitor):
