@@ -117,10 +117,10 @@ def cursor(text: str, begin: int, tests_file: bool = False) -> Cursor:
         return Cursor(header + text[start:begin], ((start, begin),))
     opening = ((start, block_open),)
     if group is not None:
-        name, group_start, group_open = group
+        group_name, group_start, group_open = group
         if item < 0:
             return Cursor(f"{header}{kind} {{ {text[group_start:begin]}", opening + ((group_start, begin),))
-        return Cursor(f"{header}{kind} {{ {name} {{ {text[item:begin]}", opening + ((group_start, group_open), (item, begin)))
+        return Cursor(f"{header}{kind} {{ {group_name} {{ {text[item:begin]}", opening + ((group_start, group_open), (item, begin)))
     if item < 0:
         return Cursor(header + text[start:begin], ((start, begin),))
     return Cursor(f"{header}{kind} {{ {text[item:begin]}", opening + ((item, begin),))

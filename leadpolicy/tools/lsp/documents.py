@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
@@ -26,6 +26,7 @@ from leadpolicy.tools.lsp.positions import LineIndex
 
 if TYPE_CHECKING:
     from leadpolicy.check.base import CheckResult
+    from leadpolicy.tools.lsp.symbols import SymbolIndex
 
 log = logging.getLogger("leadpolicy.lsp")
 
@@ -57,7 +58,7 @@ class Unit:
     test_blocks: tuple[n.TestBlock, ...] = ()  # from the .tests file (spans in that file)
     tests_parsed: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    _index: Optional[object] = field(default=None, repr=False)
+    _index: Optional["SymbolIndex"] = field(default=None, repr=False)
 
     def source(self, path: str) -> Optional[Source]:
         for s in (self.policy, self.tests):
@@ -69,7 +70,7 @@ class Unit:
         return [d for d in self.diagnostics if d.path == path]
 
     @property
-    def index(self):
+    def index(self) -> "SymbolIndex":
         """Every name's declaration and uses (built on first use; see `symbols`)."""
         if self._index is None:
             from leadpolicy.tools.lsp.symbols import SymbolIndex
@@ -127,7 +128,7 @@ def analyse(policy: Optional[Source], tests: Optional[Source]) -> Unit:
 
 
 @lru_cache(maxsize=8)
-def _parsed(text: str, path: str, tests: bool):
+def _parsed(text: str, path: str, tests: bool) -> Union[n.Policy, tuple[n.TestBlock, ...], PolicyError]:
     """Parse once per text: editing a `.tests` file does not re-parse its policy.
     (Trees are immutable; a PolicyError is cached as the result too.)"""
     from leadpolicy.tools.lsp.incremental import parse, parse_tests
@@ -142,6 +143,7 @@ def parse(text: str, path: str) -> n.Policy:
     result = _parsed(text, path, False)
     if isinstance(result, PolicyError):
         raise result
+    assert isinstance(result, n.Policy)
     return result
 
 
@@ -149,6 +151,7 @@ def parse_tests(text: str, path: str) -> tuple[n.TestBlock, ...]:
     result = _parsed(text, path, True)
     if isinstance(result, PolicyError):
         raise result
+    assert isinstance(result, tuple)
     return result
 
 
@@ -178,7 +181,7 @@ def _analyse(unit: Unit) -> None:
     except PolicyError as error:
         unit.diagnostics.extend(error.diagnostics)
         return
-    result = _checked(unit.tree, unit.test_blocks, unit.tests.path if unit.tests_parsed else None)
+    result = _checked(unit.tree, unit.test_blocks, unit.tests.path if unit.tests is not None and unit.tests_parsed else None)
     unit.resolved = result.policy
     unit.diagnostics.extend(result.diagnostics)
 

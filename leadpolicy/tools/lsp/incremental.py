@@ -191,7 +191,8 @@ def _assemble(text: str, path: str, tests: bool = False, lines: Optional[LineInd
     header = None if tests else _header(text[:header_end], path)
     blocks = [_block(text, lines, start, end, path, tests) for start, end in closed]
     if rest is not None:
-        if _TOP.match(text, rest) is None or not _TOP.match(text, rest).group("block"):
+        found = _TOP.match(text, rest)
+        if found is None or not found.group("block"):
             # not a block: the parser expects other words after a block than after the header
             raise Resume(closed[-1][0] if closed else rest)
         _open_block(text, lines, rest, path, tests)  # raises Resume
@@ -273,7 +274,7 @@ def _header(text: str, path: str) -> n.Policy:
         cached: n.Policy = hit[1]
         return cached
     try:
-        header = _full(False)(text, path)  # a header alone is a policy without blocks
+        header: n.Policy = _full(False)(text, path)  # a header alone is a policy without blocks
     except PolicyError:
         raise Unsupported("a header that does not parse") from None
     _remember(key, 1, header)
@@ -404,7 +405,7 @@ def _split_block(text: str, lines: LineIndex, tokens: list[Tok], path: str, clos
         i = end
     if not closed:
         raise Resume(previous, segments) if previous >= 0 else Resume(tokens[0].start)
-    return n.Block(kind, tuple(items), span=_span(lines, tokens[0], tokens[-1]))
+    return n.Block(n.BlockKind(kind), tuple(items), span=_span(lines, tokens[0], tokens[-1]))
 
 
 def _group(text: str, lines: LineIndex, tokens: list[Tok], name: int, close: int, path: str, segments: Segments, before: int) -> n.FitGroup:

@@ -14,14 +14,17 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
 from leadpolicy.syntax.visitor import NodeVisitor
 from leadpolicy.tools.lsp.positions import LineIndex, span_contains, span_of
 
-Key = tuple
+if TYPE_CHECKING:
+    from leadpolicy.tools.lsp.documents import Unit
+
+Key = tuple[Any, ...]  # ("field", name), ("property", activity, name) ...: see above
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class SymbolIndex:
         self.declarations: dict[Key, Occurrence] = {}
 
     @classmethod
-    def build(cls, unit) -> "SymbolIndex":
+    def build(cls, unit: "Unit") -> "SymbolIndex":
         index = cls()
         policy = unit.resolved or unit.tree
         if policy is not None and unit.policy is not None:
@@ -66,7 +69,7 @@ class SymbolIndex:
                 walker.visit(test)
         return index
 
-    def add(self, key: Key, path: str, span: Optional[Span], declaration: bool = False, node=None) -> None:
+    def add(self, key: Key, path: str, span: Optional[Span], declaration: bool = False, node: Optional[n.Node] = None) -> None:
         if span is None:
             return
         occurrence = Occurrence(key, path, span, declaration, node)
@@ -125,11 +128,11 @@ class _Indexer(NodeVisitor):
         self.activities = {a.name: a for a in policy.activities} if policy is not None else {}
         self.activity: Optional[str] = None  # the activity whose `where` we are in
 
-    def generic_visit(self, node: n.Node, *args, **kwargs) -> None:
+    def generic_visit(self, node: n.Node, *args: Any, **kwargs: Any) -> None:
         for child in node.children():
             self.visit(child)
 
-    def add(self, key: Key, span: Optional[Span], declaration: bool = False, node=None) -> None:
+    def add(self, key: Key, span: Optional[Span], declaration: bool = False, node: Optional[n.Node] = None) -> None:
         self.index.add(key, self.path, span, declaration, node)
 
     # -- spans the nodes do not carry
