@@ -692,6 +692,41 @@ def test_the_incremental_parse_equals_the_full_parse_after_edits_of_the_examples
         _same_parse(text[:at] + rng.choice(EDITS) + text[at + rng.randrange(4) :])
 
 
+def _same_tests_parse(text: str) -> None:
+    from leadpolicy.syntax.diagnostics import PolicyError
+    from leadpolicy.tools.lsp import incremental
+
+    try:
+        expected = parse_tests(text, "p.tests")
+    except PolicyError as error:
+        with pytest.raises(PolicyError) as raised:
+            incremental.parse_tests(text, "p.tests", force=True)
+        assert [d.to_dict() for d in raised.value.diagnostics] == [d.to_dict() for d in error.diagnostics]
+        return
+    got = incremental.parse_tests(text, "p.tests", force=True)
+    assert got == expected
+    assert _spans(got, []) == _spans(expected, [])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "policies").glob("*.tests")), ids=lambda p: p.name)
+def test_the_incremental_parse_of_a_tests_file_equals_the_full_parse_after_edits(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    _same_tests_parse(text)
+    rng = random.Random(path.name)
+    for _ in range(40):
+        at = rng.randrange(len(text) + 1)
+        _same_tests_parse(text[:at] + rng.choice(EDITS + ["expect ", "activity ", "fields {"]) + text[at + rng.randrange(4) :])
+        _same_tests_parse(text[:at])  # typed so far
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_the_incremental_parse_of_every_hundredth_prefix_equals_the_full_parse(path: Path) -> None:
+    """Prefixes: the text ends inside a block, a rule, a group, a test (the sweep compares a sample of all)."""
+    text = path.read_text(encoding="utf-8")
+    for cut in range(0, len(text) + 1, 97):
+        _same_parse(text[:cut])
+
+
 @examples(max_examples=int(os.environ.get("LEADPOLICY_INCREMENTAL_EXAMPLES", "100")))
 @given(policies_and_tests(), st.data())
 def test_the_incremental_parse_equals_the_full_parse_after_any_edit(pair, data) -> None:
