@@ -19,9 +19,10 @@ Text that does not parse: every piece before the break parsed, so the full
 parse reaches the break's block, or rule, in the state the stand-in header
 and the opening words leave (LALR states are LR(0) cores) and meets the same
 tokens from there. The rest of the text is parsed from there (from the rule
-before, so the parser's stack looks the same), with the block's opening
-words copied to their own lines and columns: the same diagnostic as the
-full parse, hint included, for the cost of a rule. That is what a keystroke
+before when the error is at that rule's first word: right after the brace
+the parser expects other words), with the block's opening words copied to
+their own lines and columns: the same diagnostic as the full parse, hint
+included, for the cost of a rule. That is what a keystroke
 in a half-written rule costs, and what every prefix of a file costs
 (tests/test_lsp_analysis.py feeds every prefix of every example this way).
 
@@ -72,11 +73,13 @@ class Unsupported(Exception):
 class Resume(Exception):
     """The text breaks (or ends) in the piece at `start`, or after it: everything before parsed in
     pieces. Parse the rest from there, behind `segments` (the opening words of its block, and of
-    its fit group) copied to their own places."""
+    its fit group) copied to their own places. If the error is at `start` itself, parse from
+    `before` (the rule before) instead: the parser expects other words after a rule than right
+    after the opening brace, and a message may name the token before."""
 
-    def __init__(self, start: int, segments: Segments = ()):
+    def __init__(self, start: int, segments: Segments = (), before: int = -1):
         super().__init__("parse the rest of the text from here")
-        self.start, self.segments = start, segments
+        self.start, self.segments, self.before = start, segments, before
 
 
 class _PieceFailed(Exception):
@@ -134,6 +137,8 @@ def _parse_from(text: str, path: str, tests: bool, lines: LineIndex, resume: Res
         except PolicyError as error:
             moved = [_moved(d, mapping) for d in error.diagnostics]
             if all(d is not None for d in moved):
+                if resume.before >= 0 and any(d is not None and d.span is not None and d.span.start == resume.start for d in moved):
+                    return _parse_from(text, path, tests, lines, Resume(resume.before, resume.segments))
                 raise PolicyError([d for d in moved if d is not None], text) from None
     return _full(tests)(text, path)  # anything unexpected: the full parse decides
 
@@ -318,7 +323,7 @@ TEST_ITEMS = frozenset(("as", "previous", "fields", "activity", "expect"))
 def _open_lines(text: str, lines: LineIndex, tokens: list[Tok], path: str, tests: bool) -> None:
     """An open block of declarations, bands or test lines, cut where a line starts an item (a test's
     `expect`, `activity` ...; elsewhere a name): the items before the last that parse on their own
-    are complete (no name can continue an item), so the rest is parsed from the one before the last."""
+    are complete (no name can continue an item), so the rest is parsed from the last."""
     from leadpolicy.syntax.keywords import keywords
 
     kind = tokens[0].text
@@ -355,14 +360,14 @@ def _open_lines(text: str, lines: LineIndex, tokens: list[Tok], path: str, tests
         try:
             _piece(lines, start, piece, opener, " }", path, "items", tests)
         except _PieceFailed:
-            raise Resume(previous if previous >= 0 else start, segments) from None
+            raise Resume(start, segments, previous) from None
         previous = start
-    raise Resume(previous if previous >= 0 else tokens[starts[-1]].start, segments)
+    raise Resume(tokens[starts[-1]].start, segments, previous)
 
 
 def _split_block(text: str, lines: LineIndex, tokens: list[Tok], path: str, closed: bool) -> n.Block:
     """A block of rules, from its tokens (its keyword to its closing brace). An open block (the text
-    ends in it) raises Resume at the rule before its last, a rule that does not parse at the one before it."""
+    ends in it) raises Resume at its last rule, as does a rule that does not parse on its own."""
     kind = tokens[0].text
     if len(tokens) < 2 or tokens[1].text != "{":
         if closed:
@@ -374,7 +379,7 @@ def _split_block(text: str, lines: LineIndex, tokens: list[Tok], path: str, clos
     previous = -1  # the start of the last item parsed
 
     def resume_at(start: int) -> Resume:
-        return Resume(previous if previous >= 0 else start, segments)
+        return Resume(start, segments, previous)
 
     i = 2
     while i < stop:
@@ -404,7 +409,7 @@ def _split_block(text: str, lines: LineIndex, tokens: list[Tok], path: str, clos
         previous = tok.start
         i = end
     if not closed:
-        raise Resume(previous, segments) if previous >= 0 else Resume(tokens[0].start)
+        raise Resume(previous, segments) if previous >= 0 else Resume(tokens[0].start)  # after a closed group
     return n.Block(n.BlockKind(kind), tuple(items), span=_span(lines, tokens[0], tokens[-1]))
 
 
@@ -424,19 +429,19 @@ def _group(text: str, lines: LineIndex, tokens: list[Tok], name: int, close: int
         try:
             end = _item_end(tokens, i, stop, "group")
         except Unsupported:
-            raise Resume(previous if previous >= 0 else start, inner) from None
+            raise Resume(start, inner, previous) from None
         code_end = _last_code(tokens, i, end)
         if close < 0 and code_end == _last_code(tokens, i, stop):
-            raise Resume(previous if previous >= 0 else start, inner)  # the rule being written
+            raise Resume(start, inner, previous)  # the rule being written
         try:
             (parsed,) = _piece(lines, start, text[start : tokens[code_end - 1].end], f"fit {{ {group} {{ ", " } }", path, "items")
         except _PieceFailed:
-            raise Resume(previous if previous >= 0 else start, inner) from None
+            raise Resume(start, inner, previous) from None
         rules.extend(parsed.rules)
         previous = start
         i = end
     if close < 0:  # an open group without rules: from the item before it, or from the group
-        raise Resume(previous, inner) if previous >= 0 else Resume(before if before >= 0 else tokens[name].start, segments)
+        raise Resume(previous, inner) if previous >= 0 else Resume(tokens[name].start, segments, before)
     return n.FitGroup(group, tuple(rules), name_span=_span(lines, tokens[name], tokens[name]), span=_span(lines, tokens[name], tokens[close]))
 
 
