@@ -157,9 +157,9 @@ def _every_feature(unit: Unit, path: str, text: str, offsets) -> None:
 
 
 def _prefix_cuts(path: Path, text: str) -> list[int]:
-    """Every prefix of the Acme example (of every example with LEADPOLICY_FUZZ_ALL=1);
-    of the others, 300 seeded cuts: line ends, bracket and quote edges, anywhere."""
-    if path.name.startswith("acme.") or os.environ.get("LEADPOLICY_FUZZ_ALL") == "1":
+    """Every prefix of every example. LEADPOLICY_FUZZ_QUICK=1 (for quick local runs) keeps every
+    prefix of the Acme example and 300 seeded cuts of the others: line ends, bracket and quote edges, anywhere."""
+    if path.name.startswith("acme.") or os.environ.get("LEADPOLICY_FUZZ_QUICK") != "1":
         return list(range(len(text) + 1))
     rng = random.Random(path.name)
     edges = sorted({m.start() for m in re.finditer(r"[\n{}()\",:]", text)})
@@ -168,21 +168,43 @@ def _prefix_cuts(path: Path, text: str) -> list[int]:
     return sorted(cuts)
 
 
+def _from_scratch(policy: Source, tests: Source | None) -> Unit:
+    """The analysis with the whole-text parser, nothing reused."""
+    from leadpolicy.tools.lsp import documents, incremental
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(incremental, "MIN_SIZE", 10**9)
+        documents._parsed.cache_clear()
+        try:
+            return analyse(policy, tests)
+        finally:
+            documents._parsed.cache_clear()
+
+
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_every_prefix_of_every_example_goes_through_without_a_crash(path: Path) -> None:
+    """The prefixes come as an editor sends them while the file is typed from its first character
+    to its last: each analysis reuses what the one before parsed (`incremental`), as the server's
+    does after a keystroke. On a seeded sample of cuts the analysis from scratch must say the same."""
     text = path.read_text(encoding="utf-8", errors="surrogatepass")
     cuts = _prefix_cuts(path, text)
     policy_text = path.with_suffix(".policy").read_text(encoding="utf-8", errors="surrogatepass")
+    rng = random.Random(f"scratch {path.name}")
+    compare = set(rng.sample(cuts, min(40, len(cuts)))) | {cuts[-1]}
     for cut in cuts:
         prefix = text[:cut]
         if path.suffix == ".tests":
-            unit = analyse(Source(str(path.with_suffix(".policy")), policy_text), Source(str(path), prefix))
+            sources = (Source(str(path.with_suffix(".policy")), policy_text), Source(str(path), prefix))
         else:
-            unit = analyse(Source(str(path), prefix), None)
+            sources = (Source(str(path), prefix), None)
+        unit = analyse(*sources)
         no_internal_errors(unit)
         if unit.tree is None and path.suffix == ".policy":
             assert unit.diagnostics, f"a prefix that does not parse needs a diagnostic: {cut}"
         _every_feature(unit, str(path), prefix, (cut,))
+        if cut in compare:
+            expected = _from_scratch(*sources).diagnostics
+            assert sorted(map(_key, unit.diagnostics)) == sorted(map(_key, expected)), cut
 
 
 @pytest.mark.parametrize("path", GOLDEN + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -319,20 +341,87 @@ def _whole_prefix(text: str, begin: int, tests_file: bool = False) -> context.Cu
     return context.Cursor(text[:begin], ((0, begin),))
 
 
-def _same_completions(text: str, offsets, names: completion.Names, tests_file: bool) -> int:
+class _Reference:
+    """Completion's inputs for the whole text before the cursor, for every cursor of one text:
+    one parse of the whole text, fed token by token, gives the terminals the parser accepts
+    after each token (as an editor's parser state does), one scan gives the tokens. Where a
+    token of the parser straddles the cursor, or the text has an error before it, the whole
+    prefix is parsed again."""
+
+    def __init__(self, text: str, tests_file: bool) -> None:
+        from lark.exceptions import LarkError
+
+        from leadpolicy.syntax.parser import lark_parser
+        from leadpolicy.tools.lsp.positions import scan
+
+        self.text, self.start = text, "tests_file" if tests_file else "start"
+        self.scanned = list(scan(text))
+        self.scan_ends = [tok.end for tok in self.scanned]
+        parser = lark_parser().parse_interactive(text, start=self.start)
+        self.after: list[set[str]] = []  # after[k]: the terminals accepted after the first k tokens
+        self.spans: list[tuple[int, int]] = []
+        self.complete = True
+        try:
+            for token in parser.iter_parse():  # a token is fed when the next is asked for
+                self.after.append(set(parser.accepts()))
+                self.spans.append((token.start_pos, token.end_pos))
+            self.after.append(set(parser.accepts()))
+        except (LarkError, RecursionError):
+            self.complete = False
+            self.spans = self.spans[: len(self.after) - 1]  # from the token that failed on: parse each prefix
+        self.ends = [end for _, end in self.spans]
+
+    def terminals(self, prefix: str, start: str) -> set[str] | None:
+        assert start == self.start and self.text.startswith(prefix)
+        import bisect
+
+        fed = bisect.bisect_right(self.ends, len(prefix))
+        straddles = fed < len(self.spans) and self.spans[fed][0] < len(prefix)
+        if straddles or (not self.complete and fed == len(self.spans)):
+            return completion.expected_terminals(prefix, start)
+        return self.after[fed]
+
+    def cursor(self, text: str, begin: int, tests_file: bool = False) -> "_WholePrefix":
+        return _WholePrefix(text[:begin], ((0, begin),), self)
+
+
+class _WholePrefix(context.Cursor):
+    def __init__(self, parse_text: str, pieces: tuple[tuple[int, int], ...], reference: _Reference) -> None:
+        super().__init__(parse_text, pieces)
+        object.__setattr__(self, "reference", reference)
+
+    def tokens(self, text: str) -> list:
+        import bisect
+
+        reference: _Reference = self.reference  # type: ignore[attr-defined]
+        end = len(self.parse_text)
+        count = bisect.bisect_right(reference.scan_ends, end)
+        if count < len(reference.scanned) and reference.scanned[count].start < end:
+            return super().tokens(text)  # a token straddles the cursor
+        return reference.scanned[:count]
+
+
+def _same_completions(text: str, offsets, names: completion.Names, tests_file: bool, reference: _Reference | None = None) -> int:
     """Completion from the block and rule around the cursor equals completion from the whole
     prefix wherever the whole prefix parses (where it does not, the cut still answers)."""
     compared = 0
+    start = "tests_file" if tests_file else "start"
     for offset in offsets:
         cut = context.cursor(text, offset, tests_file)
         fast = completion.complete(text, offset, names, tests_file)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(completion, "cursor", _whole_prefix)
-            slow = completion.complete(text, offset, names, tests_file)
-            whole = completion.expected_terminals(text[:offset], "tests_file" if tests_file else "start")
+            if reference is None:
+                patch.setattr(completion, "cursor", _whole_prefix)
+                slow = completion.complete(text, offset, names, tests_file)
+                whole = completion.expected_terminals(text[:offset], start)
+            else:
+                whole = reference.terminals(text[:offset], start)
+                patch.setattr(completion, "cursor", reference.cursor)
+                patch.setattr(completion, "expected_terminals", reference.terminals)
+                slow = completion.complete(text, offset, names, tests_file)
         if whole is None:
             continue
-        assert completion.expected_terminals(cut.parse_text, "tests_file" if tests_file else "start") == whole, (offset, cut)
+        assert completion.expected_terminals(cut.parse_text, start) == whole, (offset, cut)
         assert fast == slow, (offset, text[max(0, offset - 60) : offset])
         compared += 1
     return compared
@@ -346,12 +435,30 @@ def _token_edges(text: str) -> list[int]:
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_completion_from_the_rule_around_the_cursor_equals_the_whole_prefix(path: Path) -> None:
+    """At every token edge of every example (LEADPOLICY_FUZZ_QUICK=1: every one of Acme, 150 of the others)."""
     text = path.read_text(encoding="utf-8")
     names = completion.Names(parse(path.with_suffix(".policy").read_text(encoding="utf-8"), str(path)))
     edges = _token_edges(text)
-    if not path.name.startswith("acme.") and os.environ.get("LEADPOLICY_FUZZ_ALL") != "1":
-        edges = sorted(random.Random(path.name).sample(edges, min(150, len(edges))))  # the whole prefix is slow to parse
-    assert _same_completions(text, edges, names, path.suffix == ".tests") > len(edges) // 2
+    if not path.name.startswith("acme.") and os.environ.get("LEADPOLICY_FUZZ_QUICK") == "1":
+        edges = sorted(random.Random(path.name).sample(edges, min(150, len(edges))))
+    reference = _Reference(text, path.suffix == ".tests")
+    assert _same_completions(text, edges, names, path.suffix == ".tests", reference) > len(edges) // 2
+
+
+def test_the_completion_reference_is_the_whole_prefix_parse() -> None:
+    """The shared parse of the completion test answers as parsing each prefix does."""
+    for path in (ACME, ROOT / "policies" / "acme.tests"):
+        text = path.read_text(encoding="utf-8")
+        tests_file = path.suffix == ".tests"
+        start = "tests_file" if tests_file else "start"
+        reference = _Reference(text, tests_file)
+        for edge in _token_edges(text)[::7]:
+            assert reference.terminals(text[:edge], start) == completion.expected_terminals(text[:edge], start), edge
+            assert reference.cursor(text, edge).tokens(text) == _whole_prefix(text, edge).tokens(text)
+    broken = ACME.read_text(encoding="utf-8").replace("fit >= 40", "fit >= >= 40")
+    reference = _Reference(broken, False)
+    for edge in _token_edges(broken)[::5]:
+        assert reference.terminals(broken[:edge], "start") == completion.expected_terminals(broken[:edge], "start"), edge
 
 
 @examples(max_examples=min(40, int(os.environ.get("LEADPOLICY_EXAMPLES", "40"))))
@@ -583,6 +690,41 @@ def test_the_incremental_parse_equals_the_full_parse_after_edits_of_the_examples
     for _ in range(25):
         at = rng.randrange(len(text) + 1)
         _same_parse(text[:at] + rng.choice(EDITS) + text[at + rng.randrange(4) :])
+
+
+def _same_tests_parse(text: str) -> None:
+    from leadpolicy.syntax.diagnostics import PolicyError
+    from leadpolicy.tools.lsp import incremental
+
+    try:
+        expected = parse_tests(text, "p.tests")
+    except PolicyError as error:
+        with pytest.raises(PolicyError) as raised:
+            incremental.parse_tests(text, "p.tests", force=True)
+        assert [d.to_dict() for d in raised.value.diagnostics] == [d.to_dict() for d in error.diagnostics]
+        return
+    got = incremental.parse_tests(text, "p.tests", force=True)
+    assert got == expected
+    assert _spans(got, []) == _spans(expected, [])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "policies").glob("*.tests")), ids=lambda p: p.name)
+def test_the_incremental_parse_of_a_tests_file_equals_the_full_parse_after_edits(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    _same_tests_parse(text)
+    rng = random.Random(path.name)
+    for _ in range(40):
+        at = rng.randrange(len(text) + 1)
+        _same_tests_parse(text[:at] + rng.choice(EDITS + ["expect ", "activity ", "fields {"]) + text[at + rng.randrange(4) :])
+        _same_tests_parse(text[:at])  # typed so far
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_the_incremental_parse_of_prefixes_equals_the_full_parse(path: Path) -> None:
+    """Prefixes: the text ends inside a block, a rule, a group, a test (the sweep compares more, through the analysis)."""
+    text = path.read_text(encoding="utf-8")
+    for cut in random.Random(path.name).sample(range(len(text) + 1), 30):
+        _same_parse(text[:cut])
 
 
 @examples(max_examples=int(os.environ.get("LEADPOLICY_INCREMENTAL_EXAMPLES", "100")))

@@ -10,7 +10,10 @@ keyword is highlighted without touching this file. Needs the `highlight` extra:
 
 from __future__ import annotations
 
-from pygments.lexer import RegexLexer, bygroups, words
+from typing import Any, Callable
+
+from pygments.lexer import RegexLexer, words
+from pygments.lexer import bygroups as _untyped_bygroups
 from pygments.token import (
     Comment,
     Keyword,
@@ -33,7 +36,10 @@ _IDENT = IDENTIFIER.pattern
 _ALL_WORDS = sorted(set().union(*CATEGORIES.values()))
 
 
-def _words(category: str, drop: tuple[str, ...] = ()):
+bygroups: Callable[..., Any] = _untyped_bygroups  # untyped in types-Pygments
+
+
+def _words(category: str, drop: tuple[str, ...] = ()) -> words:
     return words(sorted(CATEGORIES[category] - set(drop), key=lambda w: (-len(w), w)), prefix=r"\b", suffix=r"\b")
 
 
@@ -83,5 +89,6 @@ class PolicyLexer(RegexLexer):
         ],
     }
 
-    def analyse_text(text: str) -> float:  # noqa: N805 - Pygments calls it on the class
+    @staticmethod
+    def analyse_text(text: str) -> float:
         return 0.6 if text.lstrip().startswith("policy ") and " version " in text.split("\n", 1)[0] else 0.0

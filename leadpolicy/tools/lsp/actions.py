@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
@@ -32,7 +32,7 @@ class Fix:
     path: str
     edits: tuple[tuple[Span, str], ...]
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "edits": [[s.line, s.column, s.end_line, s.end_column, text] for s, text in self.edits],
@@ -66,6 +66,8 @@ def _replacement(lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
         suggestion = m.group(1) or m.group(3)
         if suggestion.startswith('"') and suggestion.endswith('"') and len(suggestion) >= 2:
             suggestion = unquote(suggestion)
+    if d.span is None:
+        return None
     start = lines.offset(d.span.line, d.span.column)
     end = lines.offset(d.span.end_line, d.span.end_column)
     text = lines.text[start:end]
@@ -95,6 +97,8 @@ def _last_word(text: str, word: str) -> int:
 def _parenthesise(unit: Unit, lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
     """`did X where a = 1 and budget > 5` -> `(did X where a = 1) and budget > 5`."""
     if unit.tree is None or unit.policy is None or d.path != unit.policy.path:
+        return None
+    if d.span is None:
         return None
     at = (d.span.line, d.span.column)
     for node in unit.tree.walk():

@@ -19,7 +19,7 @@ so completion keeps working while the text around the cursor is broken.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.lsp.context import cursor
@@ -65,7 +65,8 @@ def expected_terminals(prefix: str, start: str) -> Optional[set[str]]:
         parser = lark_parser().parse_interactive(prefix, start=start)
         for _ in parser.iter_parse():
             pass
-        return set(parser.accepts())
+        accepts: Callable[[], set[str]] = parser.accepts  # untyped in lark
+        return set(accepts())
     except (LarkError, RecursionError):
         return None
 
@@ -191,7 +192,7 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
     return fields()
 
 
-def _test_names(tokens, names: Names, inner: str, prev: str, prev2: str, fields) -> list[Item]:
+def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: str, fields: Callable[..., list[Item]]) -> list[Item]:
     if inner == "fields":
         if prev in ("{", ","):
             return fields()
@@ -250,7 +251,7 @@ def _where_activity(tokens: list[Tok]) -> Optional[str]:
     return None
 
 
-def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]):
+def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]) -> Union[n.FieldType, str, None]:
     """The type of what the next value is compared with (`seniority = |`, `grade in (A, |`)."""
     if not tokens:
         return None

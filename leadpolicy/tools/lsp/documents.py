@@ -14,14 +14,19 @@ syntax diagnostic; an internal error in the checker becomes a diagnostic too
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
 from leadpolicy.tools.lsp.positions import LineIndex
+
+if TYPE_CHECKING:
+    from leadpolicy.check.base import CheckResult
+    from leadpolicy.tools.lsp.symbols import SymbolIndex
 
 log = logging.getLogger("leadpolicy.lsp")
 
@@ -53,7 +58,7 @@ class Unit:
     test_blocks: tuple[n.TestBlock, ...] = ()  # from the .tests file (spans in that file)
     tests_parsed: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    _index: Optional[object] = field(default=None, repr=False)
+    _index: Optional["SymbolIndex"] = field(default=None, repr=False)
 
     def source(self, path: str) -> Optional[Source]:
         for s in (self.policy, self.tests):
@@ -65,7 +70,7 @@ class Unit:
         return [d for d in self.diagnostics if d.path == path]
 
     @property
-    def index(self):
+    def index(self) -> "SymbolIndex":
         """Every name's declaration and uses (built on first use; see `symbols`)."""
         if self._index is None:
             from leadpolicy.tools.lsp.symbols import SymbolIndex
@@ -123,11 +128,10 @@ def analyse(policy: Optional[Source], tests: Optional[Source]) -> Unit:
 
 
 @lru_cache(maxsize=8)
-def _parsed(text: str, path: str, tests: bool):
+def _parsed(text: str, path: str, tests: bool) -> Union[n.Policy, tuple[n.TestBlock, ...], PolicyError]:
     """Parse once per text: editing a `.tests` file does not re-parse its policy.
     (Trees are immutable; a PolicyError is cached as the result too.)"""
-    from leadpolicy.syntax.parser import parse_tests
-    from leadpolicy.tools.lsp.incremental import parse
+    from leadpolicy.tools.lsp.incremental import parse, parse_tests
 
     try:
         return (parse_tests if tests else parse)(text, path)
@@ -139,6 +143,7 @@ def parse(text: str, path: str) -> n.Policy:
     result = _parsed(text, path, False)
     if isinstance(result, PolicyError):
         raise result
+    assert isinstance(result, n.Policy)
     return result
 
 
@@ -146,12 +151,11 @@ def parse_tests(text: str, path: str) -> tuple[n.TestBlock, ...]:
     result = _parsed(text, path, True)
     if isinstance(result, PolicyError):
         raise result
+    assert isinstance(result, tuple)
     return result
 
 
 def _analyse(unit: Unit) -> None:
-    from leadpolicy.check.checker import check
-
     if unit.tests is not None:
         try:
             unit.test_blocks = parse_tests(unit.tests.text, unit.tests.path)
@@ -177,9 +181,32 @@ def _analyse(unit: Unit) -> None:
     except PolicyError as error:
         unit.diagnostics.extend(error.diagnostics)
         return
-    result = check(unit.tree, unit.test_blocks, unit.tests.path if unit.tests_parsed else None)
+    result = _checked(unit.tree, unit.test_blocks, unit.tests.path if unit.tests is not None and unit.tests_parsed else None)
     unit.resolved = result.policy
     unit.diagnostics.extend(result.diagnostics)
+
+
+_checks: dict[tuple[int, int, Optional[str]], tuple[n.Policy, tuple[n.TestBlock, ...], CheckResult]] = {}
+_checks_lock = threading.Lock()
+
+
+def _checked(tree: n.Policy, tests: tuple[n.TestBlock, ...], tests_path: Optional[str]) -> CheckResult:
+    """Check once per policy tree and test blocks: while a `.tests` file is edited, or does not
+    parse, its policy is not checked again. (`_parsed` gives the same objects for the same texts;
+    the objects are kept with the result, so their ids stay theirs.)"""
+    from leadpolicy.check.checker import check
+
+    key = (id(tree), id(tests), tests_path)
+    with _checks_lock:
+        hit = _checks.get(key)
+    if hit is not None and hit[0] is tree and hit[1] is tests:
+        return hit[2]
+    result = check(tree, tests, tests_path)
+    with _checks_lock:
+        if len(_checks) >= 8:
+            _checks.clear()
+        _checks[key] = (tree, tests, result)
+    return result
 
 
 def _internal_error(error: Exception, path: str) -> Diagnostic:

@@ -10,12 +10,15 @@ reference. The result is Markdown.
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.lsp.documents import Unit
 from leadpolicy.tools.lsp.positions import token_at
 from leadpolicy.tools.lsp.symbols import Key, Occurrence
+
+if TYPE_CHECKING:
+    from leadpolicy.handoff.english import English, Prose
 
 log = logging.getLogger("leadpolicy.lsp")
 
@@ -157,6 +160,8 @@ def describe(unit: Unit, key: Key) -> Optional[str]:
 def _declaration_text(unit: Unit, occurrence: Occurrence) -> str:
     node = occurrence.node
     source = unit.source(occurrence.path)
+    if source is None:
+        return ""
     span = node.span if node is not None and node.span is not None else occurrence.span
     start = source.index.offset(span.line, span.column)
     end = source.index.offset(span.end_line, span.end_column)
@@ -211,17 +216,17 @@ def _about(unit: Unit, key: Key, declaration: Optional[Occurrence]) -> Optional[
     return None
 
 
-def _rule(policy: n.Policy, english, name: str, md_block) -> Optional[str]:
-    for rule in policy.engagement_rules:
-        if rule.name == name:
-            return "**Engagement rule**: " + md_block(english.engagement_sentence(rule, policy.decay))
-    for rule in policy.fit_rules:
-        if rule.name == name:
-            group = f" in group `{rule.group}`" if rule.group else ""
-            return f"**Fit rule**{group}: " + md_block(english.fit_sentence(rule))
-    for rule in policy.demotions:
-        if rule.name == name:
-            return "**Demotion**: " + md_block(english.demotion_sentence(rule))
+def _rule(policy: n.Policy, english: "English", name: str, md_block: Callable[["Prose"], str]) -> Optional[str]:
+    for engagement in policy.engagement_rules:
+        if engagement.name == name:
+            return "**Engagement rule**: " + md_block(english.engagement_sentence(engagement, policy.decay))
+    for fit in policy.fit_rules:
+        if fit.name == name:
+            group = f" in group `{fit.group}`" if fit.group else ""
+            return f"**Fit rule**{group}: " + md_block(english.fit_sentence(fit))
+    for demotion in policy.demotions:
+        if demotion.name == name:
+            return "**Demotion**: " + md_block(english.demotion_sentence(demotion))
     for rule in policy.disqualifications:
         if rule.name == name:
             return "**Disqualification**: " + md_block(english.disqualify_sentence(rule))

@@ -4,7 +4,7 @@ rules; fit groups hold their rules) or of a `.tests` file (its tests)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
@@ -41,7 +41,9 @@ def _policy(policy: n.Policy, lines: LineIndex) -> list[Symbol]:
         if block.span is None:
             continue
         if block.kind == "test":
-            symbols.append(_test(block.items[0], lines))
+            test = block.items[0]
+            assert isinstance(test, n.TestBlock)
+            symbols.append(_test(test, lines))
             continue
         keyword = Span(block.span.line, block.span.column, block.span.line, block.span.column + len(block.kind))
         children = [s for s in (_item(item, lines) for item in block.items) if s is not None]
@@ -49,7 +51,7 @@ def _policy(policy: n.Policy, lines: LineIndex) -> list[Symbol]:
     return symbols
 
 
-def _rule(rule, lines: LineIndex, detail: str) -> Optional[Symbol]:
+def _rule(rule: Union[n.EngagementRule, n.FitRule, n.DemoteRule, n.DisqualifyRule], lines: LineIndex, detail: str) -> Optional[Symbol]:
     name = string_at(lines, rule.span)
     if rule.span is None or name is None:
         return None
@@ -85,10 +87,11 @@ def _item(item: n.Node, lines: LineIndex) -> Optional[Symbol]:
 
 
 def _test(test: n.TestBlock, lines: LineIndex) -> Symbol:
-    head = Span(test.span.line, test.span.column, test.span.line, test.span.column + 4)
-    name_start = lines.text.find('"', lines.offset(test.span.line, test.span.column))
+    span = test.span or Span(1, 1, 1, 1)  # a parsed test always has its span
+    head = Span(span.line, span.column, span.line, span.column + 4)
+    name_start = lines.text.find('"', lines.offset(span.line, span.column))
     selection = string_at(lines, _point(lines, name_start)) if name_start >= 0 else None
-    return Symbol(test.name, "Method", test.span, selection or head, "test")
+    return Symbol(test.name, "Method", span, selection or head, "test")
 
 
 def _point(lines: LineIndex, offset: int) -> Span:

@@ -144,8 +144,9 @@ def scan(text: str, start: int = 0, end: Optional[int] = None) -> Iterator[Tok]:
     """The tokens of text[start:end], white space left out. Never fails."""
     end = len(text) if end is None else end
     for m in _TOKEN.finditer(text, start, end):
-        if m.lastgroup != "ws":
-            yield Tok(m.lastgroup, m.group(), m.start(), m.end())
+        kind = m.lastgroup
+        if kind is not None and kind != "ws":  # every alternative is a named group
+            yield Tok(kind, m.group(), m.start(), m.end())
 
 
 def token_at(text: str, offset: int) -> Optional[Tok]:

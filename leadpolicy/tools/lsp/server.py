@@ -40,7 +40,7 @@ from leadpolicy.tools.lsp.documents import (
     read_disk,
     tests_path_for,
 )
-from leadpolicy.tools.lsp.positions import LineIndex
+from leadpolicy.tools.lsp.positions import LineIndex, Range
 
 log = logging.getLogger("leadpolicy.lsp")
 
@@ -219,21 +219,28 @@ def _range(index: LineIndex, span: Span) -> t.Range:
     return t.Range(start=t.Position(line=l0, character=c0), end=t.Position(line=l1, character=c1))
 
 
-def _flat(r) -> list[int]:
+def _flat(r: Range) -> list[int]:
     (l0, c0), (l1, c1) = r
     return [l0, c0, l1, c1]
 
 
+def _index(unit: Unit, path: str) -> LineIndex:
+    source = unit.source(path)
+    if source is None:
+        raise LookupError(f"{path} is not part of its analysis")
+    return source.index
+
+
 def _location(server: PolicyServer, unit: Unit, path: str, span: Span) -> t.Location:
-    return t.Location(uri=server.uri_of(path), range=_range(unit.source(path).index, span))
+    return t.Location(uri=server.uri_of(path), range=_range(_index(unit, path), span))
 
 
-def safe(default: Any = None) -> Callable:
+def safe(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Answer `default` (and log) when a handler fails: the server must outlive any bug."""
 
-    def wrap(handler: Callable) -> Callable:
+    def wrap(handler: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(handler)
-        def run(*args, **kwargs):
+        def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return handler(*args, **kwargs)
             except JsonRpcException:
@@ -329,19 +336,19 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         found = navigation.highlights(unit, path, offset)
         if not found:
             return None
-        index = unit.source(path).index
+        index = _index(unit, path)
         write, read = t.DocumentHighlightKind.Write, t.DocumentHighlightKind.Read
         return [t.DocumentHighlight(range=_range(index, span), kind=write if declared else read) for span, declared in found]
 
     @server.feature(t.TEXT_DOCUMENT_PREPARE_RENAME)
     @safe()
-    def on_prepare_rename(ls: PolicyServer, params: t.PrepareRenameParams):
+    def on_prepare_rename(ls: PolicyServer, params: t.PrepareRenameParams) -> Optional[t.PrepareRenamePlaceholder]:
         unit, path, offset = _at(ls, params)
         found = navigation.prepare_rename(unit, path, offset)
         if found is None:
             return None
         span, placeholder = found
-        return t.PrepareRenamePlaceholder(range=_range(unit.source(path).index, span), placeholder=placeholder)
+        return t.PrepareRenamePlaceholder(range=_range(_index(unit, path), span), placeholder=placeholder)
 
     @server.feature(t.TEXT_DOCUMENT_RENAME)
     @safe()
@@ -352,7 +359,7 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         except navigation.RenameError as error:
             raise JsonRpcException(str(error), code=REQUEST_FAILED) from None
         changes = {
-            ls.uri_of(p): [t.TextEdit(range=_range(unit.source(p).index, span), new_text=text) for span, text in spans]
+            ls.uri_of(p): [t.TextEdit(range=_range(_index(unit, p), span), new_text=text) for span, text in spans]
             for p, spans in edits.items()
         }
         return t.WorkspaceEdit(changes=changes)
@@ -411,7 +418,7 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     return server
 
 
-def _at(ls: PolicyServer, params) -> tuple[Unit, str, int]:
+def _at(ls: PolicyServer, params: Any) -> tuple[Unit, str, int]:  # any request with a document and a position
     uri = params.text_document.uri
     unit = ls.unit(uri)
     path = ls.path_of(uri)

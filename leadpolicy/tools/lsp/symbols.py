@@ -12,15 +12,19 @@ included, so a rename replaces the whole literal.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
 from leadpolicy.syntax.visitor import NodeVisitor
 from leadpolicy.tools.lsp.positions import LineIndex, span_contains, span_of
 
-Key = tuple
+if TYPE_CHECKING:
+    from leadpolicy.tools.lsp.documents import Unit
+
+Key = tuple[Any, ...]  # ("field", name), ("property", activity, name) ...: see above
 
 
 @dataclass(frozen=True)
@@ -52,18 +56,20 @@ class SymbolIndex:
         self.declarations: dict[Key, Occurrence] = {}
 
     @classmethod
-    def build(cls, unit) -> "SymbolIndex":
+    def build(cls, unit: "Unit") -> "SymbolIndex":
         index = cls()
         policy = unit.resolved or unit.tree
         if policy is not None and unit.policy is not None:
-            _Indexer(index, unit.policy.path, unit.policy.index, policy).visit(policy)
+            mine = _policy_index(policy, unit.policy.path, unit.policy.index)
+            index.occurrences = list(mine.occurrences)
+            index.declarations = dict(mine.declarations)
         if unit.tests is not None and unit.test_blocks:
             walker = _Indexer(index, unit.tests.path, unit.tests.index, policy)
             for test in unit.test_blocks:
                 walker.visit(test)
         return index
 
-    def add(self, key: Key, path: str, span: Optional[Span], declaration: bool = False, node=None) -> None:
+    def add(self, key: Key, path: str, span: Optional[Span], declaration: bool = False, node: Optional[n.Node] = None) -> None:
         if span is None:
             return
         occurrence = Occurrence(key, path, span, declaration, node)
@@ -87,6 +93,27 @@ class SymbolIndex:
         return [k for k in self.declarations if k[0] == kind]
 
 
+_policies: dict[tuple[int, str, str], tuple[n.Policy, SymbolIndex]] = {}
+_policies_lock = threading.Lock()
+
+
+def _policy_index(policy: n.Policy, path: str, lines: LineIndex) -> SymbolIndex:
+    """The names of a policy, indexed once per tree (and text): while its `.tests` file is
+    edited, only the tests are indexed again."""
+    key = (id(policy), path, lines.text)
+    with _policies_lock:
+        hit = _policies.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    index = SymbolIndex()
+    _Indexer(index, path, lines, policy).visit(policy)
+    with _policies_lock:
+        if len(_policies) >= 8:
+            _policies.clear()
+        _policies[key] = (policy, index)
+    return index
+
+
 class _Indexer(NodeVisitor):
     """Walks a policy (or test blocks) and records each name it meets."""
 
@@ -101,11 +128,11 @@ class _Indexer(NodeVisitor):
         self.activities = {a.name: a for a in policy.activities} if policy is not None else {}
         self.activity: Optional[str] = None  # the activity whose `where` we are in
 
-    def generic_visit(self, node: n.Node, *args, **kwargs) -> None:
+    def generic_visit(self, node: n.Node, *args: Any, **kwargs: Any) -> None:
         for child in node.children():
             self.visit(child)
 
-    def add(self, key: Key, span: Optional[Span], declaration: bool = False, node=None) -> None:
+    def add(self, key: Key, span: Optional[Span], declaration: bool = False, node: Optional[n.Node] = None) -> None:
         self.index.add(key, self.path, span, declaration, node)
 
     # -- spans the nodes do not carry
