@@ -163,10 +163,3 @@ def test_a_missing_extra_names_it() -> None:
               "except ImportError as e:\n    print(e)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert "pip install 'leadpolicy[duckdb]'" in result.stdout, result.stderr
-
-
-def test_engine_spark_on_files_says_it_is_not_built() -> None:
-    pytest.importorskip("pyspark")
-    code, _, err = run("score", str(ROOT / "policies" / "acme.policy"), str(ROOT / "policies" / "acme.leads.jsonl"),
-                       "--engine", "spark")
-    assert code == 2 and "score_spark" in err

@@ -87,10 +87,11 @@ def default_memory_limit() -> str:
 # ---------------------------------------------------------------- DuckDB
 
 
-def csv_layout(path: str, policy):
+def csv_layout(path: str, policy, names: Optional[list] = None):
     """The CSV header read as the python engine reads it (tools/csv_header.py): (layout,
     header as written, delimiter). Raises csv_header.CsvHeaderError for a header that
-    names no field; layout.warnings lists the columns that match nothing."""
+    names no field; layout.warnings lists the columns that match nothing. `names`: the
+    field names to match (default the policy's; diff matches both versions' fields)."""
     import csv
 
     from leadpolicy.tools.csv_header import detect_delimiter, read_header
@@ -99,19 +100,31 @@ def csv_layout(path: str, policy):
         first = handle.readline()
     delimiter = detect_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter), [])
-    return read_header(header, [f.name for f in policy.tree.fields]), header, delimiter
+    return read_header(header, names if names is not None else [f.name for f in policy.tree.fields]), header, delimiter
 
 
-def _csv_leads_source(path: str, policy):
+def csv_line_numbers(path: str, names: list) -> list:
+    """The line each data row of the CSV starts on, in order, as the Python engine's
+    reader counts them (a quoted cell may span lines): its ids when there is no `id` column."""
+    from leadpolicy.tools.score import csv_chunks
+
+    starts: list = []
+    with open(path, "rb") as handle:
+        for _, items, _ in csv_chunks(handle, fields=names):
+            starts.extend(item[0] for item in items)
+    return starts
+
+
+def csv_leads_source(con, path: str, policy, names: Optional[list] = None):
     """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
-    the nested shape's lines: each row made a JSON lead, numbered by its data row."""
+    the nested shape's lines: each row made a JSON lead, numbered by its data row.
+    Without an `id` column a lead's id is its line number, as the Python engine says it:
+    the numbers are counted by its reader and joined in (table lp_csv_lines on `con`)."""
 
     from leadpolicy.backends.sql.fragments import exp, lit, sqlglot
 
-    layout, header, delimiter = csv_layout(path, policy)
-    if layout.id_at < 0:
-        raise InputProblem(f"{path}: --engine duckdb needs an `id` column in CSV input "
-                           "(the python engine numbers the leads by line instead)")
+    names = names if names is not None else [f.name for f in policy.tree.fields]
+    layout, header, delimiter = csv_layout(path, policy, names)
 
     def column(at: int):
         return exp.column(exp.to_identifier(header[at], quoted=True)) if 0 <= at < len(header) else exp.Null()
@@ -123,15 +136,25 @@ def _csv_leads_source(path: str, policy):
     acts = sqlglot.parse_one("CASE WHEN a IS NULL OR trim(a) = '' THEN NULL WHEN json_valid(a) THEN CAST(a AS JSON)"
                              " ELSE CAST('\"not JSON\"' AS JSON) END", read="duckdb")
     acts = acts.transform(lambda n: column(layout.activities_at) if isinstance(n, exp.Column) and n.name == "a" else n)
-    lead = exp.Anonymous(this="json_object", expressions=[lit("id"), column(layout.id_at), lit("stage"), column(layout.stage_at),
+    lead_id = column(layout.id_at) if layout.id_at >= 0 else exp.column("lp_line", table="lp_lines")
+    lead = exp.Anonymous(this="json_object", expressions=[lit("id"), lead_id, lit("stage"), column(layout.stage_at),
                                                           lit("fields"), fields, lit("activities"), acts])
     # the header's names as read_csv gives them (stripped by us; DuckDB keeps them as written)
     query = sqlglot.parse_one("SELECT ordinality AS lp_row, CAST(x AS VARCHAR) AS lp_json FROM"
-                              " read_csv(p, header = true, all_varchar = true, delim = d, quote = chr(34), escape = chr(34), null_padding = true) WITH ORDINALITY",
+                              " read_csv(p, header = true, all_varchar = true, delim = d, quote = chr(34), escape = chr(34), null_padding = true,"
+                              " parallel = false) WITH ORDINALITY",
                               read="duckdb")
     query = query.transform(lambda n: lead if isinstance(n, exp.Column) and n.name == "x" else
                             (lit(path) if isinstance(n, exp.Column) and n.name == "p" else
                              (lit(delimiter) if isinstance(n, exp.Column) and n.name == "d" else n)))
+    if layout.id_at < 0:
+        import pyarrow as pa
+
+        starts = csv_line_numbers(path, names)
+        con.register("lp_csv_lines", pa.table({"lp_ordinal": pa.array(range(1, len(starts) + 1), pa.int64()),
+                                                "lp_line": pa.array(starts, pa.int64())}))
+        query = query.join(exp.alias_(exp.to_table("lp_csv_lines"), "lp_lines", table=True), join_type="left",
+                           on=exp.EQ(this=exp.column("ordinality"), expression=exp.column("lp_ordinal", table="lp_lines")))
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
 
 
@@ -144,8 +167,8 @@ def _duckdb_query(con, policy, source: BatchInput) -> str:
     if kind == "jsonl":
         return duckdb_query(policy, leads=source.path, with_row=True)
     if kind == "csv":
-        shape = NestedJson(_csv_leads_source(source.path, policy))
-        return _sql(policy.tree, _Fixed(shape, f"csv:{source.path}"), "duckdb", True)
+        lines = csv_leads_source(con, source.path, policy)
+        return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
     if kind == "database":
         con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
         con.execute("USE lp_db")
@@ -309,12 +332,10 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
     started = time.perf_counter()
     summary = Summary(jobs=1)
     summary.as_of = as_of  # shown in the summary, as the python engine shows it
-    if not Path(source.path).exists():
+    if "://" not in source.path and not Path(source.path).exists():  # a cluster path (s3a://...) Spark reads itself
         raise InputProblem(f"no such file: {source.path}")
-    if engine == "spark":  # not built yet: the Python API runs Spark (issue 11 item 3, the rest)
-        _deps.pyspark()
-        raise InputProblem("`score --engine spark` is not built yet: run leadpolicy.sql.score_spark on your session,"
-                           " or compile --target sql --dialect spark (docs/sql.md)")
+    if engine == "spark":
+        _spark_score(policy, source, sink, as_of, output_format, output_path, spark_master, summary)
     else:
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
             con = _connect(memory_limit, spill)
@@ -372,3 +393,97 @@ def _column_problems(source: BatchInput):
 
 def _quoted(path: str) -> str:
     return path.replace("'", "''")
+
+
+# ---------------------------------------------------------------- Spark
+
+
+def _spark_score(policy, source: BatchInput, sink, as_of, output_format: str, output_path: Optional[str],
+                 spark_master: Optional[str], summary) -> None:
+    """The query on Spark (the active session, or a local one started and stopped here);
+    rows back to the driver in order, written as the DuckDB engine writes them."""
+    _deps.pyspark()
+    from leadpolicy.backends.sql import spark_files
+
+    if source.kind == "database":
+        raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
+    if source.kind == "relational" and source.activities is None:
+        raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
+    spark, started = spark_files.session(spark_master)
+    try:
+        with _spark_column_problems(source):
+            frame = spark_files.decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
+                                       as_of_text(as_of))
+            columns = list(frame.columns)
+            batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
+            if output_format == "parquet":
+                _arrow_parquet(batches, columns, frame.schema, output_path, summary)
+            else:
+                _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary)
+    finally:
+        if started:
+            spark.stop()
+
+
+def _batched(rows, size: int):
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _arrow_parquet(batches, columns: list, schema, output_path: Optional[str], summary) -> None:
+    """Parquet output from rows on the driver (one file, as DuckDB writes it: the query's
+    columns and `line`), written beside the target and renamed into place."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    id_type = pa.int64() if schema["id"].dataType.typeName() in ("long", "integer", "short", "byte") else pa.string()
+    names = ["id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits",
+             "error", "line"]
+    types = [id_type] + [pa.string()] * 3 + [pa.float64()] * 2 + [pa.string()] * 5 + [pa.int64()]
+    arrow_schema = pa.schema(list(zip(names, types)))
+    at = {name: columns.index(name) for name in columns}
+    target = os.path.abspath(output_path or "")
+    handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
+    os.close(handle)
+    try:
+        with pq.ParquetWriter(temp, arrow_schema) as writer:
+            for batch in batches:
+                for row in batch:
+                    summary.leads += 1
+                    if row[at["error"]] is not None:
+                        summary.errors += 1
+                        if len(summary.samples) < 3:
+                            summary.samples.append((row[at["lp_row"]], json.loads(row[at["error"]])["message"]))
+                    else:
+                        key = (row[at["stage"]], row[at["change"]])
+                        summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
+                ids = [row[at["id"]] if id_type == pa.int64() or row[at["id"]] is None else str(row[at["id"]]) for row in batch]
+                arrays = [pa.array(ids, id_type)] + [
+                    pa.array([row[at[name]] for row in batch], kind)
+                    for name, kind in zip(names[1:-1], types[1:-1])] + [pa.array([row[at["lp_row"]] for row in batch], pa.int64())]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
+        os.replace(temp, target)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def _spark_column_problems(source: BatchInput):
+    """A column the relational shape needs but the file lacks: said as the DuckDB engine says it."""
+    try:
+        yield
+    except Exception as error:
+        found = re.search(r"UNRESOLVED_COLUMN[^`]*`lp_(l|a)`\.`([^`]*)`", str(error))
+        if not found:
+            raise
+        table = "the leads table " + source.path if found.group(1) == "l" else "the activities table " + (source.activities or "")
+        raise InputProblem(f"{table} has no column `{found.group(2)}`: the relational shape has one column per declared "
+                           "field (leads) and property (activities); rename with --mapping (docs/sql.md)") from None

@@ -8,19 +8,27 @@ lp_json), as `spark.read.text` gives the lines.
 
 from __future__ import annotations
 
+from typing import Any, Optional
+
 from leadpolicy.backends.sql.fragments import exp, frag, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
 from leadpolicy.syntax import nodes
 
-__all__ = ["NestedSpark"]
+__all__ = ["NestedSpark", "session", "json_lines", "csv_leads", "table", "nested_query"]
 
 
 def _variant_kind(x) -> exp.Expression:
+    """The JSON kind (reading.py) of a VARIANT value. A variant keeps no lexical form:
+    `5` is BIGINT, but `5.0` is DECIMAL(1,0), so a DECIMAL without a scale is an
+    integer only when too long for a BIGINT (19 digits and more; Python's int), and a
+    float otherwise, as Python's json reads `5.0`. JSON null is VOID."""
     return frag("CASE WHEN :x IS NULL THEN 'n' WHEN schema_of_variant(:x) = 'STRING' THEN 's'"
                 " WHEN schema_of_variant(:x) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'i'"
-                " WHEN schema_of_variant(:x) IN ('DOUBLE', 'FLOAT') OR schema_of_variant(:x) LIKE 'DECIMAL%'"
-                " THEN CASE WHEN to_json(:x) RLIKE '^-?[0-9]+$' THEN 'i' ELSE 'f' END"
-                " WHEN schema_of_variant(:x) = 'BOOLEAN' THEN 'b' WHEN schema_of_variant(:x) = 'NULL' THEN 'n' ELSE 'o' END", x=x)
+                " WHEN schema_of_variant(:x) LIKE 'DECIMAL(%,0)' AND length(to_json(:x)) - CASE WHEN to_json(:x) LIKE '-%'"
+                " THEN 1 ELSE 0 END >= 19 THEN 'i'"
+                " WHEN schema_of_variant(:x) IN ('DOUBLE', 'FLOAT') OR schema_of_variant(:x) LIKE 'DECIMAL%' THEN 'f'"
+                " WHEN schema_of_variant(:x) = 'BOOLEAN' THEN 'b' WHEN schema_of_variant(:x) IN ('NULL', 'VOID') THEN 'n'"
+                " ELSE 'o' END", x=x)
 
 
 def _variant_text(x) -> exp.Expression:
@@ -46,9 +54,9 @@ class NestedSpark:
                 exp.alias_(frag("CASE WHEN lp_v IS NULL THEN 'x' WHEN schema_of_variant(lp_v) LIKE 'OBJECT%' THEN 'o' ELSE 'v' END"),
                            "lp_lead_k"),
                 exp.alias_(_variant_text(get("lp_v", "id")), "lp_id"), exp.alias_(frag("to_json(:x)", x=get("lp_v", "id")), "lp_id_json"),
-                exp.alias_(frag("CASE WHEN :k LIKE 'OBJECT%' THEN 'o' WHEN :k = 'NULL' THEN 'n' ELSE 'x' END",
+                exp.alias_(frag("CASE WHEN :k LIKE 'OBJECT%' THEN 'o' WHEN :k IN ('NULL', 'VOID') THEN 'n' ELSE 'x' END",
                                 k=kind(get("lp_v", "fields"))), "lp_fields_k"),
-                exp.alias_(frag("CASE WHEN :k LIKE 'ARRAY%' THEN 'a' WHEN :k = 'NULL' THEN 'n' ELSE 'x' END",
+                exp.alias_(frag("CASE WHEN :k LIKE 'ARRAY%' THEN 'a' WHEN :k IN ('NULL', 'VOID') THEN 'n' ELSE 'x' END",
                                 k=kind(get("lp_v", "activities"))), "lp_acts_k"),
                 exp.alias_(_variant_text(get("lp_v", "stage")), "lp_stage_v"), exp.alias_(_variant_kind(get("lp_v", "stage")), "lp_stage_k")]
         for name in layout.fields:
@@ -69,3 +77,117 @@ class NestedSpark:
             cols += [exp.alias_(_variant_text(x), layout.prop_v(name)), exp.alias_(_variant_kind(x), layout.prop_k(name))]
         acts_query = exp.select(*cols).from_(exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))))
         return [("lp_raw_leads", leads_query), ("lp_raw_acts", acts_query)]
+
+
+# ---------------------------------------------------------------- files (score --engine spark)
+
+JSON_VIEW = "lp_json_leads"
+_WHITESPACE = " \t\n\x0b\x0c\r"  # bytes.isspace(): the Python engine's blank line
+
+
+def session(master: Optional[str] = None) -> tuple[Any, bool]:
+    """(a SparkSession, whether this call started it): the active session if there is
+    one (a notebook, a test), else a new one on `master` (default local[*], all cores)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    builder = (SparkSession.builder.master(master or "local[*]").appName("leadpolicy score")
+               .config("spark.ui.showConsoleProgress", "false").config("spark.ui.enabled", "false"))
+    if not master or master.startswith("local"):
+        # one machine: a few shuffle partitions, not the cluster default of 200
+        import os
+
+        builder = builder.config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark, True
+
+
+def json_lines(spark: Any, path: str) -> Any:
+    """The lines of a JSON Lines file as (lp_row, lp_json): lp_row the line number,
+    blank lines skipped, a UTF-8 byte order mark at the start dropped (as the Python
+    engine reads them; lines end at \\n only, as Python splits them)."""
+    from pyspark.sql import functions as F
+
+    lines = spark.read.option("lineSep", "\n").text(path)
+    numbered = lines.rdd.zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0][0])).toDF(
+        "lp_row bigint, lp_json string")
+    text = F.when(F.col("lp_row") == 1, F.regexp_replace("lp_json", "^\ufeff", "")).otherwise(F.col("lp_json"))
+    blank = F.regexp_replace(text, f"[{_WHITESPACE}]", "") == ""
+    return numbered.select("lp_row", text.alias("lp_json")).where(~blank)
+
+
+def csv_leads(spark: Any, path: str, policy: Any, id_column: bool = True) -> Any:
+    """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
+    (lp_row, lp_json), read by the Python engine's own CSV reader on the driver (its
+    header matching, quoting and delimiter detection exactly); lp_row counts the data
+    rows. A row the reader refuses (too many cells), or whose activities are not JSON,
+    becomes a lead that is an error row; batch.py asks Python for its words."""
+    import json
+
+    from leadpolicy.tools.score import csv_chunks
+
+    rows: list[tuple[int, str]] = []
+    fields = [f.name for f in policy.tree.fields]
+    with open(path, "rb") as handle:
+        for _, items, _ in csv_chunks(handle, fields=fields):
+            for start, lead_id, stage, values, acts, problem in items:
+                ordinal = len(rows) + 1
+                if problem is not None:
+                    rows.append((ordinal, "not a lead"))
+                    continue
+                activities: Any = None
+                if acts.strip():
+                    try:
+                        activities = json.loads(acts)
+                    except (ValueError, RecursionError):
+                        activities = "not JSON"  # not a list: an error row
+                lead = {"id": lead_id, "stage": stage or None, "fields": values, "activities": activities}
+                rows.append((ordinal, json.dumps(lead, ensure_ascii=False)))
+    return spark.createDataFrame(rows, "lp_row bigint, lp_json string")
+
+
+def table(spark: Any, path: str) -> Any:
+    """A table of the relational shape from a Parquet or CSV file (CSV: a header row,
+    every cell text, an empty cell NULL)."""
+    if path.lower().endswith(".parquet"):
+        return spark.read.parquet(path)
+    return spark.read.option("header", "true").option("inferSchema", "false").csv(path)
+
+
+def nested_query(policy: Any) -> str:
+    """The Spark SQL query over the view JSON_VIEW (lp_row, lp_json), with lp_row and lp_id_json."""
+    from leadpolicy.backends.sql.engines import _sql
+
+    return _sql(getattr(policy, "tree", policy), _NestedKey(), "spark", True)
+
+
+class _NestedKey:
+    def ctes(self, policy: nodes.Policy) -> list[Any]:
+        return NestedSpark(JSON_VIEW).ctes(policy)
+
+    def __repr__(self) -> str:
+        return f"NestedSpark({JSON_VIEW!r})"
+
+
+def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[str], mapping: Optional[dict],
+           as_of: str) -> Any:
+    """The decisions of a file's leads as a DataFrame ordered by lp_row: the query's
+    columns, lp_row and lp_id_json. `kind` is batch.BatchInput.kind (jsonl, csv, relational)."""
+    from dataclasses import replace
+
+    from leadpolicy.backends.sql.engines import _Keyed, _sql
+    from leadpolicy.backends.sql.inputs import Mapping, Relational
+
+    if kind in ("jsonl", "csv"):
+        lines = json_lines(spark, path) if kind == "jsonl" else csv_leads(spark, path, policy)
+        lines.createOrReplaceTempView(JSON_VIEW)
+        return spark.sql(nested_query(policy), args={"as_of": as_of})
+    names = Mapping.from_dict(mapping or {})
+    leads_view, acts_view = "lp_file_leads", "lp_file_activities"
+    table(spark, path).createOrReplaceTempView(leads_view)
+    table(spark, activities or "").createOrReplaceTempView(acts_view)
+    shape = Relational(replace(names, leads_table=leads_view, activities_table=acts_view))
+    return spark.sql(_sql(getattr(policy, "tree", policy), _Keyed(shape), "spark", True), args={"as_of": as_of})
