@@ -257,6 +257,81 @@ class _Rescorer:
         return payload, samples
 
 
+class _RelationalRescorer:
+    """The relational shape's error leads, read back from their tables (every cell as
+    its text, as the query reads it) and decided by the Python engine, for its error
+    rows word for word: the query finds *which* leads fail, Python says how."""
+
+    def __init__(self, con, policy, as_of, source: BatchInput, output_format: str):
+        from leadpolicy.backends.sql.inputs import Mapping
+
+        self.cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
+        if source.kind == "database":
+            self.cursor.execute("USE lp_db")
+        self.module = policy.module
+        self.as_of = as_of
+        self.to_json = output_format != "csv"
+        m = Mapping.from_dict(source.mapping or {})
+        tree = policy.tree
+        self.fields = [f.name for f in tree.fields]
+        self.props = list(dict.fromkeys(p.name for decl in tree.activities for p in decl.props))
+        leads_from, acts_from = self._tables(source, m)
+        text = lambda column: f"CAST({_name(column)} AS VARCHAR)"  # noqa: E731
+        self.leads_sql = (f"SELECT {text(m.stage)}, {', '.join(text(m.fields.get(n, n)) for n in self.fields) or 'NULL'}"
+                          f" FROM {leads_from} WHERE {_name(m.id)} = ?")
+        order = _name(m.order or m.at)
+        columns = ", ".join([text(m.type), text(m.at)] + [text(m.props.get(n, n)) for n in self.props])
+        self.acts_sql = f"SELECT {columns} FROM {acts_from} WHERE {_name(m.lead_id)} = ? ORDER BY {order}"
+
+    @staticmethod
+    def _tables(source: BatchInput, m) -> tuple:
+        from leadpolicy.backends.sql.inputs import _table
+
+        if source.kind == "database":
+            return (_table(source.leads_table or m.leads_table).sql(dialect="duckdb"),
+                    _table(source.activities_table or m.activities_table).sql(dialect="duckdb"))
+
+        def read(path: str) -> str:
+            if path.lower().endswith(".parquet"):
+                return f"read_parquet('{_quoted(path)}')"
+            return f"read_csv('{_quoted(path)}', all_varchar = true)"
+
+        return read(source.path), read(source.activities or "")
+
+    def rows(self, wanted: list) -> dict:
+        """{lp_row: (output bytes, samples)} for the query's error rows `wanted`."""
+        from leadpolicy.tools.score import Scorer, problem_of
+
+        found: dict = {}
+        for row in wanted:
+            lead_id = row["id"]
+            lead = self.cursor.execute(self.leads_sql, [lead_id]).fetchone()
+            if lead is None:
+                continue
+            activities = [{"type": a[0], "at": a[1], **dict(zip(self.props, a[2:]))}
+                          for a in self.cursor.execute(self.acts_sql, [lead_id]).fetchall()]
+            try:
+                self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], lead_id)
+            except self.module.LeadDataError as error:
+                problem = problem_of(error)
+            else:
+                continue  # decided in Python: say the query's words (the differential tests keep this from happening)
+            payload = Scorer._error_row(lead_id, row["lp_row"], problem, self.to_json)
+            if self.to_json:
+                data = (payload + "\n").encode("utf-8", "backslashreplace")
+            else:
+                import csv
+                import io
+
+                data = _csv_text([payload], csv, io)
+            found[row["lp_row"]] = (data, [(row["lp_row"], problem["message"])])
+        return found
+
+
+def _name(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
 def _generic_error_row(row: dict, output_format: str) -> bytes:
     """An error row for the relational shape (no Python reading to ask): the query's own words."""
     from leadpolicy.tools.score import _encode
@@ -273,8 +348,10 @@ def _generic_error_row(row: dict, output_format: str) -> bytes:
     return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
 
 
-def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink, output_format: str, summary) -> None:
-    """Encode the query's rows as the Python engine does; error leads through the Python engine."""
+def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink, output_format: str, summary,
+                relational: Optional[_RelationalRescorer] = None) -> None:
+    """Encode the query's rows as the Python engine does; error leads through the Python engine
+    (read again from the file, or by `relational` from the tables)."""
     from leadpolicy.tools.score import ROW_COLUMNS, _csv_row, _encode
 
     if output_format == "csv":
@@ -285,8 +362,13 @@ def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink,
 
     for batch in batches:
         rows = [dict(zip(columns, values)) for values in batch]
-        errors = [row["lp_row"] for row in rows if row["error"] is not None]
-        again = rescorer.rows(errors) if (rescorer and errors) else {}
+        errors = [row for row in rows if row["error"] is not None]
+        if not errors:
+            again: dict = {}
+        elif rescorer is not None:
+            again = rescorer.rows([row["lp_row"] for row in errors])
+        else:
+            again = relational.rows(errors) if relational is not None else {}
         out: list = []
         csv_rows: list = []
         for row in rows:
@@ -348,7 +430,9 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
                     cursor = con.execute(query, params)
                     columns = [d[0] for d in cursor.description]
                     batches = iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
-                    _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary)
+                    relational = (_RelationalRescorer(con, policy, as_of, source, output_format)
+                                  if source.kind in ("relational", "database") else None)
+                    _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
             finally:
                 con.close()
     summary.seconds = time.perf_counter() - started
