@@ -241,3 +241,38 @@ def test_csv_input_without_an_id_column(tmp_path: Path, fmt: str) -> None:
                          "-o", str(out))
         assert code == 1
         assert [r[0] for r in duckdb.sql(f"SELECT id FROM read_parquet('{out}') ORDER BY line").fetchall()] == [str(i) for i in ids]  # Parquet ids are text
+
+
+def test_a_small_memory_limit_completes_with_the_same_rows(tmp_path: Path) -> None:
+    """Tens of thousands of leads under --memory-limit 500MB: the whole file would need more
+    (about 700MB), so the engine runs it in slices of lines, spilling the rest to disk; the
+    rows, summary and exit status are those of --engine python."""
+    import importlib.util
+
+    from leadpolicy.backends.sql.batch import BatchInput, slices
+
+    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
+    workload = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(workload)
+    data = tmp_path / "leads.jsonl"
+    workload.write_jsonl(data, 30_000, seed=3, error_rate=0.01)
+    parts = slices(BatchInput(str(data)), "500MB")
+    assert parts is not None and len(parts) > 3 and parts[0][0] == 1 and parts[-1][1] >= 30_000
+    assert slices(BatchInput(str(data)), "8GB") is None
+    python, duck = score_both(ROOT / "policies" / "acme.policy", data, "--memory-limit", "500MB")
+    assert duck == python
+    assert python[0] == 1 and python[1].count("\n") == 30_000
+    # Parquet output from slices: one file, every row, in order
+    out = tmp_path / "decided.parquet"
+    code, _, _ = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "duckdb",
+                     "--memory-limit", "500MB", "-o", str(out))
+    assert code == 1
+    lines = [r[0] for r in duckdb.sql(f"SELECT line FROM read_parquet('{out}')").fetchall()]
+    assert len(lines) == 30_000 and lines == sorted(lines)
+
+
+def test_memory_sizes() -> None:
+    from leadpolicy.backends.sql.batch import size_in_bytes
+
+    assert size_in_bytes("200MB") == 200 * 10 ** 6 and size_in_bytes("4 GiB") == 4 * 2 ** 30 and size_in_bytes("512") == 512
+    assert size_in_bytes("lots") is None and size_in_bytes("5 parsecs") is None

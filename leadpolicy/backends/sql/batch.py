@@ -115,7 +115,7 @@ def csv_line_numbers(path: str, names: list) -> list:
     return starts
 
 
-def csv_leads_source(con, path: str, policy, names: Optional[list] = None):
+def csv_leads_source(con, path: str, policy, names: Optional[list] = None, sliced: bool = False):
     """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
     the nested shape's lines: each row made a JSON lead, numbered by its data row.
     Without an `id` column a lead's id is its line number, as the Python engine says it:
@@ -147,6 +147,8 @@ def csv_leads_source(con, path: str, policy, names: Optional[list] = None):
     query = query.transform(lambda n: lead if isinstance(n, exp.Column) and n.name == "x" else
                             (lit(path) if isinstance(n, exp.Column) and n.name == "p" else
                              (lit(delimiter) if isinstance(n, exp.Column) and n.name == "d" else n)))
+    if sliced:  # rows $lp_first to $lp_last (a large file in slices, within memory)
+        query = query.where(sqlglot.parse_one("ordinality BETWEEN $lp_first AND $lp_last", read="duckdb"))
     if layout.id_at < 0:
         import pyarrow as pa
 
@@ -158,16 +160,16 @@ def csv_leads_source(con, path: str, policy, names: Optional[list] = None):
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
 
 
-def _duckdb_query(con, policy, source: BatchInput) -> str:
+def _duckdb_query(con, policy, source: BatchInput, sliced: bool = False) -> str:
     from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
     from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
 
     mapping = Mapping.from_dict(source.mapping or {})
     kind = source.kind
     if kind == "jsonl":
-        return duckdb_query(policy, leads=source.path, with_row=True)
+        return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced)
     if kind == "csv":
-        lines = csv_leads_source(con, source.path, policy)
+        lines = csv_leads_source(con, source.path, policy, sliced=sliced)
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
     if kind == "database":
         con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
@@ -190,6 +192,47 @@ class _Fixed:
 
     def __repr__(self) -> str:
         return self.key
+
+
+# Memory the query takes per byte of JSON Lines or CSV input (measured on Acme-like leads,
+# 2 threads: about 9; its array aggregates, which keep the float sums in the reference's
+# order, cannot spill), and the share of the limit one slice may plan for.
+MEMORY_PER_INPUT_BYTE = 12
+SLICE_SHARE = 0.6
+QUERY_BASE_MEMORY = 250 * 10 ** 6  # what the query takes whatever its input (its many operators' buffers)
+MIN_SLICE_LINES = 1000
+_UNITS = {"b": 1, "kb": 10 ** 3, "mb": 10 ** 6, "gb": 10 ** 9, "tb": 10 ** 12,
+          "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30, "tib": 2 ** 40}
+
+
+def size_in_bytes(text: str) -> Optional[int]:
+    """A DuckDB memory size ("200MB", "4 GiB") in bytes; None when it is not one."""
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
+    if not found or (found.group(2) or "b").lower() not in _UNITS:
+        return None
+    return int(float(found.group(1)) * _UNITS[(found.group(2) or "b").lower()])
+
+
+def slices(source: BatchInput, memory_limit: Optional[str]) -> Optional[list]:
+    """The (first, last) line (JSON Lines) or row (CSV) of each slice when the whole file would
+    not fit within the memory limit, else None (one query). DuckDB spills its joins and sorts
+    to disk, but not the per-lead arrays of the query: slices keep those within the limit.
+    The relational shape is one query (its tables are typed columns, far smaller)."""
+    if source.kind not in ("jsonl", "csv"):
+        return None
+    limit = size_in_bytes(memory_limit or default_memory_limit())
+    size = os.path.getsize(source.path)
+    budget = limit * SLICE_SHARE - QUERY_BASE_MEMORY
+    if limit is None or size * MEMORY_PER_INPUT_BYTE <= budget:
+        return None
+    lines = 0
+    with open(source.path, "rb") as handle:  # rows of a CSV are at most its lines
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    lines += 1
+    count = -(-size * MEMORY_PER_INPUT_BYTE // max(1, int(budget)))
+    step = max(MIN_SLICE_LINES, -(-lines // count))
+    return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
 
 
 def _connect(memory_limit: Optional[str], temp_dir: str):
@@ -422,30 +465,44 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
             con = _connect(memory_limit, spill)
             try:
-                query = _duckdb_query(con, policy, source)
-                params = {"as_of": as_of_text(as_of)}
+                parts = slices(source, memory_limit)
+                query = _duckdb_query(con, policy, source, sliced=parts is not None)
+                runs = [{"as_of": as_of_text(as_of)}] if parts is None else [
+                    {"as_of": as_of_text(as_of), "lp_first": first, "lp_last": last} for first, last in parts]
                 if output_format == "parquet":
-                    _duckdb_parquet(con, query, params, output_path, summary)
+                    _duckdb_parquet(con, query, runs, output_path, summary)
                 else:
-                    cursor = con.execute(query, params)
-                    columns = [d[0] for d in cursor.description]
-                    batches = iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
+                    columns: list = []
+
+                    def batches():  # slice after slice, each in order: the rows in input order
+                        for params in runs:
+                            cursor = con.execute(query, params)
+                            columns[:] = [d[0] for d in cursor.description]
+                            yield from iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
+
                     relational = (_RelationalRescorer(con, policy, as_of, source, output_format)
                                   if source.kind in ("relational", "database") else None)
-                    _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
+                    _write_rows(batches(), columns, policy, as_of, source, sink, output_format, summary, relational)
             finally:
                 con.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _duckdb_parquet(con, query: str, params: dict, output_path: str, summary) -> None:
-    """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file."""
+def _duckdb_parquet(con, query: str, runs: list, output_path: str, summary) -> None:
+    """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file.
+    Several `runs` (slices) go to a temporary table first, copied out in order."""
     target = os.path.abspath(output_path)
     handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
     os.close(handle)
     try:
-        con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO '{_quoted(temp)}' (FORMAT parquet)", params)
+        if len(runs) == 1:
+            con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO '{_quoted(temp)}' (FORMAT parquet)", runs[0])
+        else:
+            for number, params in enumerate(runs):
+                into = "CREATE TEMP TABLE lp_rows AS" if number == 0 else "INSERT INTO lp_rows"
+                con.execute(f"{into} SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out", params)
+            con.execute(f"COPY (SELECT * FROM lp_rows ORDER BY line) TO '{_quoted(temp)}' (FORMAT parquet)")
         read = f"read_parquet('{_quoted(temp)}')"
         for stage, change, count in con.execute(f"SELECT stage, change, count(*) FROM {read} WHERE error IS NULL GROUP BY ALL").fetchall():
             summary.outcomes[(stage, change)] = count

@@ -76,29 +76,33 @@ def _duckdb_source(con, value, view: str):
     return _table(str(value))
 
 
-def nested_source(path_or_table) -> "object":
+def nested_source(path_or_table, sliced: bool = False) -> "object":
     """The nested shape's source for DuckDB: each line of a JSON Lines file with its
     line number (blank lines skipped, as the Python engine skips them; a line that
-    is not JSON stays, to become an error row)."""
+    is not JSON stays, to become an error row). `sliced`: only the lines
+    $lp_first to $lp_last (batch.py runs a large file in slices, within memory)."""
     from leadpolicy.backends.sql.fragments import lit, sqlglot
 
     if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
         text = ("(SELECT lp_row, lp_json FROM read_csv(lp_path, header = false, columns = {'lp_json': 'VARCHAR'},"
                 " delim = chr(1), quote = '', escape = '', auto_detect = false) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
-                " WHERE lp_json IS NOT NULL AND trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> '')"
+                " WHERE lp_json IS NOT NULL AND trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> ''"
+                + (" AND lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ")"
                 " AS lp_src")
         tree = sqlglot.parse_one(text, read="duckdb")
         return tree.transform(lambda n: lit(str(path_or_table)) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
     raise ValueError("the nested shape reads a JSON Lines file")
 
 
-def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None, with_row: bool = False) -> str:
-    """The DuckDB query text for these inputs (the one parameter is `$as_of`)."""
+def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None, with_row: bool = False,
+                 sliced: bool = False) -> str:
+    """The DuckDB query text for these inputs (the one parameter is `$as_of`; a `sliced`
+    JSON Lines query also has `$lp_first` and `$lp_last`, its first and last line)."""
     from leadpolicy.backends.sql.inputs import NestedJson, Relational
 
     tree = _tree(policy)
     if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
-        return _sql(tree, _Nested(str(leads)), "duckdb", with_row)
+        return _sql(tree, _Nested(str(leads), sliced), "duckdb", with_row)
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
     shape = Relational(mapping, leads_source, acts_source)
@@ -121,16 +125,17 @@ class _Keyed:
 
 
 class _Nested:
-    def __init__(self, path: str):
+    def __init__(self, path: str, sliced: bool = False):
         self.path = path
+        self.sliced = sliced
 
     def ctes(self, policy):
         from leadpolicy.backends.sql.inputs import NestedJson
 
-        return NestedJson(nested_source(self.path)).ctes(policy)
+        return NestedJson(nested_source(self.path, self.sliced)).ctes(policy)
 
     def __repr__(self) -> str:
-        return f"Nested({self.path!r})"
+        return f"Nested({self.path!r}, {self.sliced})"
 
 
 def score_duckdb(policy, con=None, *, leads="leads", activities=None, as_of=None, mapping=None):
