@@ -148,10 +148,13 @@ def test_a_larger_workload_with_errors(tmp_path: Path) -> None:
     _workload().write_jsonl(data, 3000, seed=5, error_rate=0.05)
     new = tmp_path / "acme.policy"
     new.write_text(changed(ACME.read_text(encoding="utf-8")), encoding="utf-8")
+    from leadpolicy.backends.sql.batch import BatchInput, slices
+
+    assert len(slices(BatchInput(str(data)), "1GB", queries=2) or []) >= 2  # 1GB: run in slices of lines
     before = replay_sql.FETCH_ROWS
     replay_sql.FETCH_ROWS = 700
     try:
-        python, duck = reports(ACME, new, data, "--format", "json")
+        python, duck = reports(ACME, new, data, "--format", "json", "--memory-limit", "1GB")
     finally:
         replay_sql.FETCH_ROWS = before
     assert duck == python

@@ -213,17 +213,20 @@ def size_in_bytes(text: str) -> Optional[int]:
     return int(float(found.group(1)) * _UNITS[(found.group(2) or "b").lower()])
 
 
-def slices(source: BatchInput, memory_limit: Optional[str]) -> Optional[list]:
+def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1) -> Optional[list]:
     """The (first, last) line (JSON Lines) or row (CSV) of each slice when the whole file would
     not fit within the memory limit, else None (one query). DuckDB spills its joins and sorts
     to disk, but not the per-lead arrays of the query: slices keep those within the limit.
-    The relational shape is one query (its tables are typed columns, far smaller)."""
+    The relational shape is one query (its tables are typed columns, far smaller).
+    `queries`: how many decision queries run at once (diff joins two)."""
     if source.kind not in ("jsonl", "csv"):
         return None
     limit = size_in_bytes(memory_limit or default_memory_limit())
     size = os.path.getsize(source.path)
-    budget = limit * SLICE_SHARE - QUERY_BASE_MEMORY
-    if limit is None or size * MEMORY_PER_INPUT_BYTE <= budget:
+    if limit is None:
+        return None
+    budget = (limit * SLICE_SHARE - QUERY_BASE_MEMORY * queries) / queries
+    if size * MEMORY_PER_INPUT_BYTE <= budget:
         return None
     lines = 0
     with open(source.path, "rb") as handle:  # rows of a CSV are at most its lines

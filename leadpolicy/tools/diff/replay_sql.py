@@ -35,15 +35,15 @@ def _decision(policy: Any, values: tuple[Any, ...]) -> Optional[dict[str, Any]]:
             "hits": json.loads(hits)}
 
 
-def _query(con: Any, policy: Any, path: str, input_format: str, names: list[str]) -> str:
+def _query(con: Any, policy: Any, path: str, input_format: str, names: list[str], sliced: bool) -> str:
     from leadpolicy.backends.sql.batch import _Fixed, csv_leads_source
     from leadpolicy.backends.sql.engines import _sql, duckdb_query
     from leadpolicy.backends.sql.inputs import NestedJson
 
     if input_format == "csv":
-        lines = csv_leads_source(con, path, policy, names)  # the header matched against both versions' fields
+        lines = csv_leads_source(con, path, policy, names, sliced)  # the header matched against both versions' fields
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
-    return duckdb_query(policy, leads=path, with_row=True)
+    return duckdb_query(policy, leads=path, with_row=True, sliced=sliced)
 
 
 def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, input_format: str = "jsonl",
@@ -52,7 +52,7 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     """Replay every lead of the file `path` (JSON Lines or the Python engine's CSV) through
     both policies with DuckDB; (Tally, seconds), as replay.replay_stream returns them."""
     from leadpolicy.backends.sql import _deps
-    from leadpolicy.backends.sql.batch import _connect, csv_layout, csv_line_numbers
+    from leadpolicy.backends.sql.batch import BatchInput, _connect, csv_layout, csv_line_numbers, slices
     from leadpolicy.backends.sql.engines import as_of_text
 
     _deps.duckdb()
@@ -69,17 +69,17 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill:
         con = _connect(memory_limit, spill)
         try:
-            old_sql = _query(con, old_policy, path, input_format, names)
-            new_sql = _query(con, new_policy, path, input_format, names)
+            # a file too large for the memory limit goes in slices of lines (batch.slices)
+            parts = slices(BatchInput(path), memory_limit, queries=2)
+            old_sql = _query(con, old_policy, path, input_format, names, parts is not None)
+            new_sql = _query(con, new_policy, path, input_format, names, parts is not None)
             picked = ", ".join(f"lp_o.{c}" for c in _COLUMNS) + ", " + ", ".join(f"lp_n.{c}" for c in _COLUMNS)
-            cursor = con.execute(f"SELECT lp_o.lp_row, lp_o.lp_id_json, lp_o.id, {picked} FROM ({old_sql}) AS lp_o"
-                                 f" JOIN ({new_sql}) AS lp_n ON lp_o.lp_row = lp_n.lp_row ORDER BY lp_o.lp_row",
-                                 {"as_of": as_of_text(as_of)})
+            joined = (f"SELECT lp_o.lp_row, lp_o.lp_id_json, lp_o.id, {picked} FROM ({old_sql}) AS lp_o"
+                      f" JOIN ({new_sql}) AS lp_n ON lp_o.lp_row = lp_n.lp_row ORDER BY lp_o.lp_row")
+            runs = [{"as_of": as_of_text(as_of)}] if parts is None else [
+                {"as_of": as_of_text(as_of), "lp_first": first, "lp_last": last} for first, last in parts]
             width = len(_COLUMNS)
-            while True:
-                rows = cursor.fetchmany(FETCH_ROWS)
-                if not rows:
-                    break
+            for rows in (batch for params in runs for batch in _fetched(con.execute(joined, params))):
                 tally = Tally()
                 for row in rows:
                     old_values, new_values = row[3:3 + width], row[3 + width:]
@@ -98,6 +98,10 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     if again:
         total.merge(_replay_in_python(old_policy, new_policy, path, input_format, names, as_of, again))
     return total, time.perf_counter() - started
+
+
+def _fetched(cursor: Any) -> Any:
+    return iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
 
 
 def _replay_in_python(old_policy: Any, new_policy: Any, path: str, input_format: str, names: list[str], as_of: Any,
