@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 
 
 class MissingExtra(ImportError):
     """An optional package is not installed: the message names the extra to install."""
 
 
-def _need(module: str, extra: str):
+def _need(module: str, extra: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError:
         raise MissingExtra(f"{module} is not installed: pip install 'leadpolicy[{extra}]'") from None
 
 
-def sqlglot():
+def sqlglot() -> ModuleType:
     return _need("sqlglot", "sql")
 
 
-def duckdb():
+def duckdb() -> ModuleType:
     return _need("duckdb", "duckdb")
 
 
-def pyspark():
+def pyspark() -> ModuleType:
     return _need("pyspark", "spark")

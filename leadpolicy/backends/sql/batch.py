@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
@@ -49,7 +49,7 @@ class InputProblem(ValueError):
 class BatchInput:
     path: str
     activities: Optional[str] = None  # the relational shape's activities table (a file)
-    mapping: Optional[dict] = None
+    mapping: Optional[dict[str, Any]] = None
     leads_table: Optional[str] = None  # tables in a DuckDB database INPUT
     activities_table: Optional[str] = None
 
@@ -87,7 +87,7 @@ def default_memory_limit() -> str:
 # ---------------------------------------------------------------- DuckDB
 
 
-def csv_layout(path: str, policy, names: Optional[list] = None):
+def csv_layout(path: str, policy: Any, names: Optional[list[str]] = None) -> tuple[Any, list[str], str]:
     """The CSV header read as the python engine reads it (tools/csv_header.py): (layout,
     header as written, delimiter). Raises csv_header.CsvHeaderError for a header that
     names no field; layout.warnings lists the columns that match nothing. `names`: the
@@ -103,19 +103,19 @@ def csv_layout(path: str, policy, names: Optional[list] = None):
     return read_header(header, names if names is not None else [f.name for f in policy.tree.fields]), header, delimiter
 
 
-def csv_line_numbers(path: str, names: list) -> list:
+def csv_line_numbers(path: str, names: list[str]) -> list[int]:
     """The line each data row of the CSV starts on, in order, as the Python engine's
     reader counts them (a quoted cell may span lines): its ids when there is no `id` column."""
     from leadpolicy.tools.score import csv_chunks
 
-    starts: list = []
+    starts: list[int] = []
     with open(path, "rb") as handle:
         for _, items, _ in csv_chunks(handle, fields=names):
             starts.extend(item[0] for item in items)
     return starts
 
 
-def csv_leads_source(con, path: str, policy, names: Optional[list] = None, sliced: bool = False):
+def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]] = None, sliced: bool = False) -> Any:
     """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
     the nested shape's lines: each row made a JSON lead, numbered by its data row.
     Without an `id` column a lead's id is its line number, as the Python engine says it:
@@ -126,7 +126,7 @@ def csv_leads_source(con, path: str, policy, names: Optional[list] = None, slice
     names = names if names is not None else [f.name for f in policy.tree.fields]
     layout, header, delimiter = csv_layout(path, policy, names)
 
-    def column(at: int):
+    def column(at: int) -> Any:
         return exp.column(exp.to_identifier(header[at], quoted=True)) if 0 <= at < len(header) else exp.Null()
 
     pairs = []
@@ -150,7 +150,7 @@ def csv_leads_source(con, path: str, policy, names: Optional[list] = None, slice
     if sliced:  # rows $lp_first to $lp_last (a large file in slices, within memory)
         query = query.where(sqlglot.parse_one("ordinality BETWEEN $lp_first AND $lp_last", read="duckdb"))
     if layout.id_at < 0:
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         starts = csv_line_numbers(path, names)
         con.register("lp_csv_lines", pa.table({"lp_ordinal": pa.array(range(1, len(starts) + 1), pa.int64()),
@@ -160,7 +160,7 @@ def csv_leads_source(con, path: str, policy, names: Optional[list] = None, slice
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
 
 
-def _duckdb_query(con, policy, source: BatchInput, sliced: bool = False) -> str:
+def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False) -> str:
     from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
     from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
 
@@ -184,11 +184,11 @@ def _duckdb_query(con, policy, source: BatchInput, sliced: bool = False) -> str:
 
 
 class _Fixed:
-    def __init__(self, shape, key: str):
+    def __init__(self, shape: Any, key: str) -> None:
         self.shape, self.key = shape, key
 
-    def ctes(self, policy):
-        return self.shape.ctes(policy)
+    def ctes(self, policy: Any) -> list[Any]:
+        return list(self.shape.ctes(policy))
 
     def __repr__(self) -> str:
         return self.key
@@ -213,7 +213,7 @@ def size_in_bytes(text: str) -> Optional[int]:
     return int(float(found.group(1)) * _UNITS[(found.group(2) or "b").lower()])
 
 
-def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1) -> Optional[list]:
+def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1) -> Optional[list[tuple[int, int]]]:
     """The (first, last) line (JSON Lines) or row (CSV) of each slice when the whole file would
     not fit within the memory limit, else None (one query). DuckDB spills its joins and sorts
     to disk, but not the per-lead arrays of the query: slices keep those within the limit.
@@ -238,7 +238,7 @@ def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1) ->
     return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
 
 
-def _connect(memory_limit: Optional[str], temp_dir: str):
+def _connect(memory_limit: Optional[str], temp_dir: str) -> Any:
     duckdb = _deps.duckdb()
     con = duckdb.connect(config={"memory_limit": memory_limit or default_memory_limit(), "temp_directory": temp_dir})
     return con
@@ -247,7 +247,7 @@ def _connect(memory_limit: Optional[str], temp_dir: str):
 # ---------------------------------------------------------------- rows
 
 
-def _decision_row(row: dict, policy) -> dict:
+def _decision_row(row: dict[str, Any], policy: Any) -> dict[str, Any]:
     return {
         "id": _row_id(row), "policy": policy.name, "version": policy.version,
         "stage": row["stage"], "previous_stage": row["previous_stage"], "change": row["change"],
@@ -257,7 +257,7 @@ def _decision_row(row: dict, policy) -> dict:
     }
 
 
-def _row_id(row: dict):
+def _row_id(row: dict[str, Any]) -> Any:
     if row.get("lp_id_json") is not None:
         return json.loads(row["lp_id_json"])
     return row["id"]
@@ -266,7 +266,7 @@ def _row_id(row: dict):
 class _Rescorer:
     """Scores the leads that had data errors again with the Python engine, for its exact rows."""
 
-    def __init__(self, policy, as_of, source: BatchInput, output_format: str):
+    def __init__(self, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> None:
         from leadpolicy.tools.score import Scorer
 
         self.source = source
@@ -274,11 +274,11 @@ class _Rescorer:
         self.scorer = Scorer(policy.module, as_of, "csv" if source.kind == "csv" else "jsonl", output_format)
         self.output_format = output_format
 
-    def rows(self, wanted: list) -> dict:
+    def rows(self, wanted: list[int]) -> dict[int, tuple[bytes, list[Any]]]:
         """{lp_row: (output bytes, samples)} for the error leads `wanted` (their lp_row)."""
         kind = self.source.kind
         wanted_set = set(wanted)
-        found: dict = {}
+        found: dict[int, tuple[bytes, list[Any]]] = {}
         if kind == "jsonl":
             with open(self.source.path, "rb") as handle:
                 for number, line in enumerate(handle, 1):
@@ -296,7 +296,7 @@ class _Rescorer:
                             found[ordinal] = self._score((item[0], [item], 0))
         return found
 
-    def _score(self, chunk: tuple) -> tuple:
+    def _score(self, chunk: tuple[Any, ...]) -> tuple[bytes, list[Any]]:
         payload, _, _, _, samples, _ = self.scorer.score(chunk)
         if self.output_format == "csv":  # the scorer's CSV payload has no header: one row
             return payload, samples
@@ -308,7 +308,7 @@ class _RelationalRescorer:
     its text, as the query reads it) and decided by the Python engine, for its error
     rows word for word: the query finds *which* leads fail, Python says how."""
 
-    def __init__(self, con, policy, as_of, source: BatchInput, output_format: str):
+    def __init__(self, con: Any, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> None:
         from leadpolicy.backends.sql.inputs import Mapping
 
         self.cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
@@ -322,7 +322,10 @@ class _RelationalRescorer:
         self.fields = [f.name for f in tree.fields]
         self.props = list(dict.fromkeys(p.name for decl in tree.activities for p in decl.props))
         leads_from, acts_from = self._tables(source, m)
-        text = lambda column: f"CAST({_name(column)} AS VARCHAR)"  # noqa: E731
+
+        def text(column: str) -> str:
+            return f"CAST({_name(column)} AS VARCHAR)"
+
         self.leads_sql = (f"SELECT {text(m.stage)}, {', '.join(text(m.fields.get(n, n)) for n in self.fields) or 'NULL'}"
                           f" FROM {leads_from} WHERE {_name(m.id)} = ?")
         order = _name(m.order or m.at)
@@ -330,7 +333,7 @@ class _RelationalRescorer:
         self.acts_sql = f"SELECT {columns} FROM {acts_from} WHERE {_name(m.lead_id)} = ? ORDER BY {order}"
 
     @staticmethod
-    def _tables(source: BatchInput, m) -> tuple:
+    def _tables(source: BatchInput, m: Any) -> tuple[str, str]:
         from leadpolicy.backends.sql.inputs import _table
 
         if source.kind == "database":
@@ -344,11 +347,11 @@ class _RelationalRescorer:
 
         return read(source.path), read(source.activities or "")
 
-    def rows(self, wanted: list) -> dict:
+    def rows(self, wanted: list[dict[str, Any]]) -> dict[int, tuple[bytes, list[Any]]]:
         """{lp_row: (output bytes, samples)} for the query's error rows `wanted`."""
         from leadpolicy.tools.score import Scorer, problem_of
 
-        found: dict = {}
+        found: dict[int, tuple[bytes, list[Any]]] = {}
         for row in wanted:
             lead_id = row["id"]
             lead = self.cursor.execute(self.leads_sql, [lead_id]).fetchone()
@@ -378,7 +381,7 @@ def _name(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def _generic_error_row(row: dict, output_format: str) -> bytes:
+def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
     """An error row for the relational shape (no Python reading to ask): the query's own words."""
     from leadpolicy.tools.score import _encode
 
@@ -394,7 +397,8 @@ def _generic_error_row(row: dict, output_format: str) -> bytes:
     return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
 
 
-def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink, output_format: str, summary,
+def _write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: Any, source: BatchInput, sink: Any,
+                output_format: str, summary: Any,
                 relational: Optional[_RelationalRescorer] = None) -> None:
     """Encode the query's rows as the Python engine does; error leads through the Python engine
     (read again from the file, or by `relational` from the tables)."""
@@ -410,13 +414,13 @@ def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink,
         rows = [dict(zip(columns, values)) for values in batch]
         errors = [row for row in rows if row["error"] is not None]
         if not errors:
-            again: dict = {}
+            again: dict[int, tuple[bytes, list[Any]]] = {}
         elif rescorer is not None:
             again = rescorer.rows([row["lp_row"] for row in errors])
         else:
             again = relational.rows(errors) if relational is not None else {}
-        out: list = []
-        csv_rows: list = []
+        out: list[bytes] = []
+        csv_rows: list[Any] = []
         for row in rows:
             summary.leads += 1
             if row["error"] is not None:
@@ -444,15 +448,16 @@ def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink,
         sink.write(b"".join(out))
 
 
-def _csv_text(rows: list, csv, io) -> bytes:
+def _csv_text(rows: list[Any], csv: Any, io: Any) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8", "backslashreplace")
+    text: str = buffer.getvalue()
+    return text.encode("utf-8", "backslashreplace")
 
 
-def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_format: str = "jsonl",
+def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of: Any, output_format: str = "jsonl",
                output_path: Optional[str] = None, memory_limit: Optional[str] = None,
-               spark_master: Optional[str] = None):
+               spark_master: Optional[str] = None) -> Any:
     """Score `source` with `engine` (duckdb or spark); rows to `sink` (a binary stream)
     or, for Parquet, to `output_path`. Returns tools.score.Summary."""
     from leadpolicy.tools.score import Summary
@@ -463,7 +468,9 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
     if "://" not in source.path and not Path(source.path).exists():  # a cluster path (s3a://...) Spark reads itself
         raise InputProblem(f"no such file: {source.path}")
     if engine == "spark":
-        _spark_score(policy, source, sink, as_of, output_format, output_path, spark_master, summary)
+        from leadpolicy.backends.sql.spark_files import score_file_with_spark
+
+        score_file_with_spark(policy, source, sink, as_of, output_format, output_path, spark_master, summary)
     else:
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
             con = _connect(memory_limit, spill)
@@ -475,9 +482,9 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
                 if output_format == "parquet":
                     _duckdb_parquet(con, query, runs, output_path, summary)
                 else:
-                    columns: list = []
+                    columns: list[str] = []
 
-                    def batches():  # slice after slice, each in order: the rows in input order
+                    def batches() -> Iterator[Any]:  # slice after slice, each in order: the rows in input order
                         for params in runs:
                             cursor = con.execute(query, params)
                             columns[:] = [d[0] for d in cursor.description]
@@ -492,10 +499,10 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
     return summary
 
 
-def _duckdb_parquet(con, query: str, runs: list, output_path: str, summary) -> None:
+def _duckdb_parquet(con: Any, query: str, runs: list[dict[str, Any]], output_path: Optional[str], summary: Any) -> None:
     """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file.
     Several `runs` (slices) go to a temporary table first, copied out in order."""
-    target = os.path.abspath(output_path)
+    target = os.path.abspath(output_path or "")
     handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
     os.close(handle)
     try:
@@ -521,7 +528,7 @@ def _duckdb_parquet(con, query: str, runs: list, output_path: str, summary) -> N
 
 
 @contextlib.contextmanager
-def _column_problems(source: BatchInput):
+def _column_problems(source: BatchInput) -> Iterator[None]:
     """A column the relational shape needs but the table lacks: say which table, which column."""
     try:
         yield
@@ -537,97 +544,3 @@ def _column_problems(source: BatchInput):
 
 def _quoted(path: str) -> str:
     return path.replace("'", "''")
-
-
-# ---------------------------------------------------------------- Spark
-
-
-def _spark_score(policy, source: BatchInput, sink, as_of, output_format: str, output_path: Optional[str],
-                 spark_master: Optional[str], summary) -> None:
-    """The query on Spark (the active session, or a local one started and stopped here);
-    rows back to the driver in order, written as the DuckDB engine writes them."""
-    _deps.pyspark()
-    from leadpolicy.backends.sql import spark_files
-
-    if source.kind == "database":
-        raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
-    if source.kind == "relational" and source.activities is None:
-        raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
-    spark, started = spark_files.session(spark_master)
-    try:
-        with _spark_column_problems(source):
-            frame = spark_files.decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
-                                       as_of_text(as_of))
-            columns = list(frame.columns)
-            batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
-            if output_format == "parquet":
-                _arrow_parquet(batches, columns, frame.schema, output_path, summary)
-            else:
-                _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary)
-    finally:
-        if started:
-            spark.stop()
-
-
-def _batched(rows, size: int):
-    batch: list = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _arrow_parquet(batches, columns: list, schema, output_path: Optional[str], summary) -> None:
-    """Parquet output from rows on the driver (one file, as DuckDB writes it: the query's
-    columns and `line`), written beside the target and renamed into place."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    id_type = pa.int64() if schema["id"].dataType.typeName() in ("long", "integer", "short", "byte") else pa.string()
-    names = ["id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits",
-             "error", "line"]
-    types = [id_type] + [pa.string()] * 3 + [pa.float64()] * 2 + [pa.string()] * 5 + [pa.int64()]
-    arrow_schema = pa.schema(list(zip(names, types)))
-    at = {name: columns.index(name) for name in columns}
-    target = os.path.abspath(output_path or "")
-    handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
-    os.close(handle)
-    try:
-        with pq.ParquetWriter(temp, arrow_schema) as writer:
-            for batch in batches:
-                for row in batch:
-                    summary.leads += 1
-                    if row[at["error"]] is not None:
-                        summary.errors += 1
-                        if len(summary.samples) < 3:
-                            summary.samples.append((row[at["lp_row"]], json.loads(row[at["error"]])["message"]))
-                    else:
-                        key = (row[at["stage"]], row[at["change"]])
-                        summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
-                ids = [row[at["id"]] if id_type == pa.int64() or row[at["id"]] is None else str(row[at["id"]]) for row in batch]
-                arrays = [pa.array(ids, id_type)] + [
-                    pa.array([row[at[name]] for row in batch], kind)
-                    for name, kind in zip(names[1:-1], types[1:-1])] + [pa.array([row[at["lp_row"]] for row in batch], pa.int64())]
-                writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-
-
-@contextlib.contextmanager
-def _spark_column_problems(source: BatchInput):
-    """A column the relational shape needs but the file lacks: said as the DuckDB engine says it."""
-    try:
-        yield
-    except Exception as error:
-        found = re.search(r"UNRESOLVED_COLUMN[^`]*`lp_(l|a)`\.`([^`]*)`", str(error))
-        if not found:
-            raise
-        table = "the leads table " + source.path if found.group(1) == "l" else "the activities table " + (source.activities or "")
-        raise InputProblem(f"{table} has no column `{found.group(2)}`: the relational shape has one column per declared "
-                           "field (leads) and property (activities); rename with --mapping (docs/sql.md)") from None

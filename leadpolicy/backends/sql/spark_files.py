@@ -8,16 +8,25 @@ lp_json), as `spark.read.text` gives the lines.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import contextlib
+import json
+import os
+import re
+import tempfile
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
+from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.fragments import exp, frag, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
 from leadpolicy.syntax import nodes
 
+if TYPE_CHECKING:
+    from leadpolicy.backends.sql.batch import BatchInput
+
 __all__ = ["NestedSpark", "session", "json_lines", "csv_leads", "table", "nested_query"]
 
 
-def _variant_kind(x) -> exp.Expression:
+def _variant_kind(x: exp.Expression) -> exp.Expression:
     """The JSON kind (reading.py) of a VARIANT value. A variant keeps no lexical form:
     `5` is BIGINT, but `5.0` is DECIMAL(1,0), so a DECIMAL without a scale is an
     integer only when too long for a BIGINT (19 digits and more; Python's int), and a
@@ -31,7 +40,7 @@ def _variant_kind(x) -> exp.Expression:
                 " ELSE 'o' END", x=x)
 
 
-def _variant_text(x) -> exp.Expression:
+def _variant_text(x: exp.Expression) -> exp.Expression:
     return frag("CASE WHEN schema_of_variant(:x) = 'STRING' THEN CAST(:x AS STRING) ELSE to_json(:x) END", x=x)
 
 
@@ -43,13 +52,16 @@ class NestedSpark:
     def __init__(self, source: str = "lp_json_leads"):
         self.source = source
 
-    def ctes(self, policy: nodes.Policy) -> list:
+    def ctes(self, policy: nodes.Policy) -> list[Any]:
         layout = Layout.of(policy)
 
-        def get(column: str, *path: str):
+        def get(column: str, *path: str) -> exp.Expression:
             return frag("variant_get(:c, :p)", c=exp.column(column), p=lit("$" + "".join("." + p for p in path)))
 
-        kind = lambda x: frag("coalesce(schema_of_variant(:x), 'NULL')", x=x)  # noqa: E731
+
+        def kind(x: exp.Expression) -> exp.Expression:
+            return frag("coalesce(schema_of_variant(:x), 'NULL')", x=x)
+
         cols = [exp.column("lp_row"),
                 exp.alias_(frag("CASE WHEN lp_v IS NULL THEN 'x' WHEN schema_of_variant(lp_v) LIKE 'OBJECT%' THEN 'o' ELSE 'v' END"),
                            "lp_lead_k"),
@@ -172,7 +184,7 @@ class _NestedKey:
         return f"NestedSpark({JSON_VIEW!r})"
 
 
-def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[str], mapping: Optional[dict],
+def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[str], mapping: Optional[dict[str, Any]],
            as_of: str) -> Any:
     """The decisions of a file's leads as a DataFrame ordered by lp_row: the query's
     columns, lp_row and lp_id_json. `kind` is batch.BatchInput.kind (jsonl, csv, relational)."""
@@ -191,3 +203,102 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
     table(spark, activities or "").createOrReplaceTempView(acts_view)
     shape = Relational(replace(names, leads_table=leads_view, activities_table=acts_view))
     return spark.sql(_sql(getattr(policy, "tree", policy), _Keyed(shape), "spark", True), args={"as_of": as_of})
+
+
+
+
+def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any, output_format: str,
+                          output_path: Optional[str], spark_master: Optional[str], summary: Any) -> None:
+    """`score --engine spark` (batch.score_file): the query on Spark (the active session, or
+    a local one started and stopped here); rows back to the driver in order, written as
+    the DuckDB engine writes them (batch._write_rows)."""
+    from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem, _write_rows
+    from leadpolicy.backends.sql.engines import as_of_text
+
+    _deps.pyspark()
+
+    if source.kind == "database":
+        raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
+    if source.kind == "relational" and source.activities is None:
+        raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
+    spark, started = session(spark_master)
+    try:
+        with _spark_column_problems(source):
+            frame = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
+                                       as_of_text(as_of))
+            columns = list(frame.columns)
+            batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
+            if output_format == "parquet":
+                _arrow_parquet(batches, columns, frame.schema, output_path, summary)
+            else:
+                _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary)
+    finally:
+        if started:
+            spark.stop()
+
+
+def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str], schema: Any, output_path: Optional[str],
+                   summary: Any) -> None:
+    """Parquet output from rows on the driver (one file, as DuckDB writes it: the query's
+    columns and `line`), written beside the target and renamed into place."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    id_type = pa.int64() if schema["id"].dataType.typeName() in ("long", "integer", "short", "byte") else pa.string()
+    names = ["id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits",
+             "error", "line"]
+    types = [id_type] + [pa.string()] * 3 + [pa.float64()] * 2 + [pa.string()] * 5 + [pa.int64()]
+    arrow_schema = pa.schema(list(zip(names, types)))
+    at = {name: columns.index(name) for name in columns}
+    target = os.path.abspath(output_path or "")
+    handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
+    os.close(handle)
+    try:
+        with pq.ParquetWriter(temp, arrow_schema) as writer:
+            for batch in batches:
+                for row in batch:
+                    summary.leads += 1
+                    if row[at["error"]] is not None:
+                        summary.errors += 1
+                        if len(summary.samples) < 3:
+                            summary.samples.append((row[at["lp_row"]], json.loads(row[at["error"]])["message"]))
+                    else:
+                        key = (row[at["stage"]], row[at["change"]])
+                        summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
+                ids = [row[at["id"]] if id_type == pa.int64() or row[at["id"]] is None else str(row[at["id"]]) for row in batch]
+                arrays = [pa.array(ids, id_type)] + [
+                    pa.array([row[at[name]] for row in batch], kind)
+                    for name, kind in zip(names[1:-1], types[1:-1])] + [pa.array([row[at["lp_row"]] for row in batch], pa.int64())]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
+        os.replace(temp, target)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def _spark_column_problems(source: BatchInput) -> Iterator[None]:
+    """A column the relational shape needs but the file lacks: said as the DuckDB engine says it."""
+    try:
+        yield
+    except Exception as error:
+        found = re.search(r"UNRESOLVED_COLUMN[^`]*`lp_(l|a)`\.`([^`]*)`", str(error))
+        if not found:
+            raise
+        table = "the leads table " + source.path if found.group(1) == "l" else "the activities table " + (source.activities or "")
+        from leadpolicy.backends.sql.batch import InputProblem
+
+        raise InputProblem(f"{table} has no column `{found.group(2)}`: the relational shape has one column per declared "
+                           "field (leads) and property (activities); rename with --mapping (docs/sql.md)") from None

@@ -61,8 +61,9 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     starts: list[int] = []
     if input_format == "csv":
         layout = csv_layout(path, old_policy, names)[0]  # CsvHeaderError before any lead, as the Python replay
-        for message in layout.warnings if warn is not None else ():
-            warn(message)
+        if warn is not None:
+            for message in layout.warnings:
+                warn(message)
         starts = csv_line_numbers(path, names)  # a CSV lead's number is the line its row starts on
     total = Tally()
     again: list[int] = []  # leads with a data error in either version: Python replays them
