@@ -174,10 +174,9 @@ def _text(value):
     return json.dumps(value)
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-def test_relational_error_rows_are_worded_as_python_words_them(tmp_path: Path, fmt: str) -> None:
-    """Parquet tables with bad cells: the error rows (message, field, value) are the Python
-    engine's on the same leads as JSON Lines of the same text, in the same order."""
+def relational_files(tmp_path: Path) -> tuple:
+    """Acme's leads and some with bad cells as Parquet tables of text cells (leads.parquet,
+    acts.parquet, names.json, the mapping) and as JSON Lines of the same text, in the same order."""
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -206,6 +205,14 @@ def test_relational_error_rows_are_worded_as_python_words_them(tmp_path: Path, f
     mapping.write_text(json.dumps({"id": "lead_key", "lead_id": "lead_key", "order": "seq"}), encoding="utf-8")
     as_text = tmp_path / "leads.jsonl"
     as_text.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    return leads_file, acts_file, mapping, as_text
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_relational_error_rows_are_worded_as_python_words_them(tmp_path: Path, fmt: str) -> None:
+    """Parquet tables with bad cells: the error rows (message, field, value) are the Python
+    engine's on the same leads as JSON Lines of the same text, in the same order."""
+    leads_file, acts_file, mapping, as_text = relational_files(tmp_path)
     policy = str(ROOT / "policies" / "acme.policy")
     expected = run("score", policy, str(as_text), "--as-of", AS_OF, "--format", fmt)
     got = run("score", policy, str(leads_file), "--activities", str(acts_file), "--mapping", str(mapping), "--as-of", AS_OF,

@@ -119,3 +119,14 @@ def test_relational_parquet_in_parquet_out(spark, tmp_path: Path) -> None:
     con.execute(f"COPY (SELECT * EXCLUDE (minutes) FROM ({acts_query})) TO '{acts}' (FORMAT parquet)")
     code, _, err = run("score", str(ACME), str(leads), "--activities", str(acts), "--as-of", AS_OF, "--engine", "spark")
     assert code == 2 and any("has no column `minutes`" in line for line in err), err
+
+
+def test_relational_error_rows_are_worded_as_python_words_them(spark, tmp_path: Path) -> None:
+    from test_sql_cli import relational_files
+
+    leads_file, acts_file, mapping, as_text = relational_files(tmp_path)
+    expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
+    got = run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--mapping", str(mapping), "--as-of", AS_OF,
+              "--engine", "spark")
+    assert got == expected
+    assert expected[0] == 1 and expected[1].count('"error"') == 5

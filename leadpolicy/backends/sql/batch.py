@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
@@ -306,14 +306,16 @@ class _Rescorer:
 class _RelationalRescorer:
     """The relational shape's error leads, read back from their tables (every cell as
     its text, as the query reads it) and decided by the Python engine, for its error
-    rows word for word: the query finds *which* leads fail, Python says how."""
+    rows word for word: the query finds *which* leads fail, Python says how.
+    `fetch(sql, id)` runs a query with the lead's id as its one parameter (`param`), in
+    DuckDB (`for_duckdb`) or Spark (spark_files); names are quoted with `quote`."""
 
-    def __init__(self, con: Any, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> None:
+    def __init__(self, policy: Any, as_of: Any, source: BatchInput, output_format: str,
+                 fetch: Callable[[str, Any], list[Any]], tables: tuple[str, str], *, quote: str = '"',
+                 param: str = "?", text_type: str = "VARCHAR") -> None:
         from leadpolicy.backends.sql.inputs import Mapping
 
-        self.cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
-        if source.kind == "database":
-            self.cursor.execute("USE lp_db")
+        self.fetch = fetch
         self.module = policy.module
         self.as_of = as_of
         self.to_json = output_format != "csv"
@@ -321,16 +323,28 @@ class _RelationalRescorer:
         tree = policy.tree
         self.fields = [f.name for f in tree.fields]
         self.props = list(dict.fromkeys(p.name for decl in tree.activities for p in decl.props))
-        leads_from, acts_from = self._tables(source, m)
+        leads_from, acts_from = tables
+
+        def name(column: str) -> str:
+            return quote + column.replace(quote, quote * 2) + quote
 
         def text(column: str) -> str:
-            return f"CAST({_name(column)} AS VARCHAR)"
+            return f"CAST({name(column)} AS {text_type})"
 
         self.leads_sql = (f"SELECT {text(m.stage)}, {', '.join(text(m.fields.get(n, n)) for n in self.fields) or 'NULL'}"
-                          f" FROM {leads_from} WHERE {_name(m.id)} = ?")
-        order = _name(m.order or m.at)
+                          f" FROM {leads_from} WHERE {name(m.id)} = {param}")
+        order = name(m.order or m.at)
         columns = ", ".join([text(m.type), text(m.at)] + [text(m.props.get(n, n)) for n in self.props])
-        self.acts_sql = f"SELECT {columns} FROM {acts_from} WHERE {_name(m.lead_id)} = ? ORDER BY {order}"
+        self.acts_sql = f"SELECT {columns} FROM {acts_from} WHERE {name(m.lead_id)} = {param} ORDER BY {order}"
+
+    @classmethod
+    def for_duckdb(cls, con: Any, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> "_RelationalRescorer":
+        cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
+        if source.kind == "database":
+            cursor.execute("USE lp_db")
+        m = _mapping(source)
+        return cls(policy, as_of, source, output_format, lambda sql, lead_id: list(cursor.execute(sql, [lead_id]).fetchall()),
+                   cls._tables(source, m))
 
     @staticmethod
     def _tables(source: BatchInput, m: Any) -> tuple[str, str]:
@@ -354,11 +368,12 @@ class _RelationalRescorer:
         found: dict[int, tuple[bytes, list[Any]]] = {}
         for row in wanted:
             lead_id = row["id"]
-            lead = self.cursor.execute(self.leads_sql, [lead_id]).fetchone()
-            if lead is None:
+            found_leads = self.fetch(self.leads_sql, lead_id)
+            if not found_leads:
                 continue
+            lead = found_leads[0]
             activities = [{"type": a[0], "at": a[1], **dict(zip(self.props, a[2:]))}
-                          for a in self.cursor.execute(self.acts_sql, [lead_id]).fetchall()]
+                          for a in self.fetch(self.acts_sql, lead_id)]
             try:
                 self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], lead_id)
             except self.module.LeadDataError as error:
@@ -377,8 +392,10 @@ class _RelationalRescorer:
         return found
 
 
-def _name(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
+def _mapping(source: BatchInput) -> Any:
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    return Mapping.from_dict(source.mapping or {})
 
 
 def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
@@ -490,7 +507,7 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
                             columns[:] = [d[0] for d in cursor.description]
                             yield from iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
 
-                    relational = (_RelationalRescorer(con, policy, as_of, source, output_format)
+                    relational = (_RelationalRescorer.for_duckdb(con, policy, as_of, source, output_format)
                                   if source.kind in ("relational", "database") else None)
                     _write_rows(batches(), columns, policy, as_of, source, sink, output_format, summary, relational)
             finally:

@@ -94,6 +94,7 @@ class NestedSpark:
 # ---------------------------------------------------------------- files (score --engine spark)
 
 JSON_VIEW = "lp_json_leads"
+LEADS_VIEW, ACTIVITIES_VIEW = "lp_file_leads", "lp_file_activities"  # the relational shape's files
 _WHITESPACE = " \t\n\x0b\x0c\r"  # bytes.isspace(): the Python engine's blank line
 
 
@@ -198,10 +199,9 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
         lines.createOrReplaceTempView(JSON_VIEW)
         return spark.sql(nested_query(policy), args={"as_of": as_of})
     names = Mapping.from_dict(mapping or {})
-    leads_view, acts_view = "lp_file_leads", "lp_file_activities"
-    table(spark, path).createOrReplaceTempView(leads_view)
-    table(spark, activities or "").createOrReplaceTempView(acts_view)
-    shape = Relational(replace(names, leads_table=leads_view, activities_table=acts_view))
+    table(spark, path).createOrReplaceTempView(LEADS_VIEW)
+    table(spark, activities or "").createOrReplaceTempView(ACTIVITIES_VIEW)
+    shape = Relational(replace(names, leads_table=LEADS_VIEW, activities_table=ACTIVITIES_VIEW))
     return spark.sql(_sql(getattr(policy, "tree", policy), _Keyed(shape), "spark", True), args={"as_of": as_of})
 
 
@@ -212,7 +212,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
     """`score --engine spark` (batch.score_file): the query on Spark (the active session, or
     a local one started and stopped here); rows back to the driver in order, written as
     the DuckDB engine writes them (batch._write_rows)."""
-    from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem, _write_rows
+    from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem, _RelationalRescorer, _write_rows
     from leadpolicy.backends.sql.engines import as_of_text
 
     _deps.pyspark()
@@ -231,7 +231,13 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
             if output_format == "parquet":
                 _arrow_parquet(batches, columns, frame.schema, output_path, summary)
             else:
-                _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary)
+                relational = None
+                if source.kind == "relational":  # error rows in Python's words, the lead read back from its views
+                    relational = _RelationalRescorer(
+                        policy, as_of, source, output_format,
+                        lambda sql, lead_id: [tuple(r) for r in spark.sql(sql, args={"lp_id": lead_id}).collect()],
+                        (LEADS_VIEW, ACTIVITIES_VIEW), quote="`", param=":lp_id", text_type="STRING")
+                _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
     finally:
         if started:
             spark.stop()
