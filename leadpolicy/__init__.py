@@ -159,9 +159,11 @@ def load(path: Union[str, Path]) -> Policy:
 
 
 def diff(old: Union[Policy, str, Path], new: Union[Policy, str, Path],
-         leads: Union[str, Path, Iterable[Mapping[str, Any]], None] = None, as_of: AsOf = None) -> DiffResult:
+         leads: Union[str, Path, Iterable[Mapping[str, Any]], None] = None, as_of: AsOf = None,
+         engine: str = "python") -> DiffResult:
     """What changes from policy `old` to `new` (Policy objects, files, or git `REV:PATH`), and,
-    given leads (a JSON Lines or CSV file, or lead dicts), what it does to them. See docs/diff.md."""
+    given leads (a JSON Lines or CSV file, or lead dicts), what it does to them. See docs/diff.md.
+    `engine="duckdb"` decides a file of leads with the SQL back end (the same result)."""
     from leadpolicy.tools.diff import diff as run_diff
 
-    return run_diff(old, new, leads, as_of)
+    return run_diff(old, new, leads, as_of, engine=engine)

@@ -165,8 +165,121 @@ def test_a_missing_extra_names_it() -> None:
     assert "pip install 'leadpolicy[duckdb]'" in result.stdout, result.stderr
 
 
-def test_engine_spark_on_files_says_it_is_not_built() -> None:
-    pytest.importorskip("pyspark")
-    code, _, err = run("score", str(ROOT / "policies" / "acme.policy"), str(ROOT / "policies" / "acme.leads.jsonl"),
-                       "--engine", "spark")
-    assert code == 2 and "score_spark" in err
+def _text(value):
+    """A JSON value as a warehouse text cell (None stays NULL)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def relational_files(tmp_path: Path) -> tuple:
+    """Acme's leads and some with bad cells as Parquet tables of text cells (leads.parquet,
+    acts.parquet, names.json, the mapping) and as JSON Lines of the same text, in the same order."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    tree = leadpolicy.load(ROOT / "policies" / "acme.policy").tree
+    fields = [d.name for d in tree.fields]
+    props = list(dict.fromkeys(p.name for d in tree.activities for p in d.props))
+    leads = [json.loads(line) for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:12]]
+    leads += [{"id": "Z-1", "fields": {"company_size": "lots"}}, {"id": "Z-2", "stage": "nowhere"},
+              {"id": "Z-3", "activities": [{"type": "page_view", "at": "yesterday"}]},
+              {"id": "Z-4", "fields": {"industry": "mining", "is_customer": "maybe"}},
+              {"id": "Z-5", "activities": [{"type": "webinar", "at": "2026-11-01", "minutes": "ten"}]}]
+    leads.sort(key=lambda lead: lead["id"])
+    lead_rows, act_rows, texts = [], [], []
+    for lead in leads:
+        values = {name: _text((lead.get("fields") or {}).get(name)) for name in fields}
+        lead_rows.append({"lead_key": lead["id"], "stage": _text(lead.get("stage")), **values})
+        acts = []
+        for seq, act in enumerate(lead.get("activities") or []):
+            record = {"type": _text(act.get("type")), "at": _text(act.get("at")), **{p: _text(act.get(p)) for p in props}}
+            act_rows.append({"lead_key": lead["id"], "seq": seq, **record})
+            acts.append(record)
+        texts.append(json.dumps({"id": lead["id"], "stage": _text(lead.get("stage")), "fields": values, "activities": acts}))
+    leads_file, acts_file, mapping = tmp_path / "leads.parquet", tmp_path / "acts.parquet", tmp_path / "names.json"
+    pq.write_table(pa.Table.from_pylist(lead_rows), leads_file)
+    pq.write_table(pa.Table.from_pylist(act_rows), acts_file)
+    mapping.write_text(json.dumps({"id": "lead_key", "lead_id": "lead_key", "order": "seq"}), encoding="utf-8")
+    as_text = tmp_path / "leads.jsonl"
+    as_text.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    return leads_file, acts_file, mapping, as_text
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_relational_error_rows_are_worded_as_python_words_them(tmp_path: Path, fmt: str) -> None:
+    """Parquet tables with bad cells: the error rows (message, field, value) are the Python
+    engine's on the same leads as JSON Lines of the same text, in the same order."""
+    leads_file, acts_file, mapping, as_text = relational_files(tmp_path)
+    policy = str(ROOT / "policies" / "acme.policy")
+    expected = run("score", policy, str(as_text), "--as-of", AS_OF, "--format", fmt)
+    got = run("score", policy, str(leads_file), "--activities", str(acts_file), "--mapping", str(mapping), "--as-of", AS_OF,
+              "--engine", "duckdb", "--format", fmt)
+    strip = lambda err: [line for line in err.splitlines() if " scored in " not in line]  # noqa: E731
+    assert (got[0], got[1], strip(got[2])) == (expected[0], expected[1], strip(expected[2]))
+    assert expected[0] == 1 and expected[1].count("`mining`" if fmt == "jsonl" else "mining") >= 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_csv_input_without_an_id_column(tmp_path: Path, fmt: str) -> None:
+    """No `id` column: the Python engine's id is the line a row starts on (a quoted cell may
+    span lines); --engine duckdb says the same ids, in JSON Lines, CSV and Parquet output."""
+    leads = [json.loads(line) for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:15]]
+    names = sorted({key for lead in leads for key in (lead.get("fields") or {})})
+    data = tmp_path / "leads.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Stage", "activities", *[name.replace("_", " ").title() for name in names]])
+        for lead in leads:
+            fields = lead.get("fields") or {}
+            writer.writerow([lead.get("stage") or "", json.dumps(lead.get("activities") or [], indent=1),
+                             *["" if fields.get(n) is None else str(fields[n]) for n in names]])
+        writer.writerows([["", "[1,2", "abc"], ["nowhere"], [], ["", "", "x", *[""] * len(names), "extra"]])
+    python, duck = score_both(ROOT / "policies" / "acme.policy", data, "--format", fmt)
+    assert duck == python
+    assert python[0] == 1
+    if fmt == "jsonl":
+        ids = [json.loads(line)["id"] for line in python[1].splitlines()]
+        assert ids[0] == 2 and ids[1] > 3 and all(isinstance(i, int) for i in ids)
+        out = tmp_path / "decided.parquet"
+        code, _, _ = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "duckdb",
+                         "-o", str(out))
+        assert code == 1
+        assert [r[0] for r in duckdb.sql(f"SELECT id FROM read_parquet('{out}') ORDER BY line").fetchall()] == [str(i) for i in ids]  # Parquet ids are text
+
+
+def test_a_small_memory_limit_completes_with_the_same_rows(tmp_path: Path) -> None:
+    """Tens of thousands of leads under --memory-limit 500MB: the whole file would need more
+    (about 700MB), so the engine runs it in slices of lines, spilling the rest to disk; the
+    rows, summary and exit status are those of --engine python."""
+    import importlib.util
+
+    from leadpolicy.backends.sql.batch import BatchInput, slices
+
+    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
+    workload = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(workload)
+    data = tmp_path / "leads.jsonl"
+    workload.write_jsonl(data, 30_000, seed=3, error_rate=0.01)
+    parts = slices(BatchInput(str(data)), "500MB")
+    assert parts is not None and len(parts) > 3 and parts[0][0] == 1 and parts[-1][1] >= 30_000
+    assert slices(BatchInput(str(data)), "8GB") is None
+    python, duck = score_both(ROOT / "policies" / "acme.policy", data, "--memory-limit", "500MB")
+    assert duck == python
+    assert python[0] == 1 and python[1].count("\n") == 30_000
+    # Parquet output from slices: one file, every row, in order
+    out = tmp_path / "decided.parquet"
+    code, _, _ = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "duckdb",
+                     "--memory-limit", "500MB", "-o", str(out))
+    assert code == 1
+    lines = [r[0] for r in duckdb.sql(f"SELECT line FROM read_parquet('{out}')").fetchall()]
+    assert len(lines) == 30_000 and lines == sorted(lines)
+
+
+def test_memory_sizes() -> None:
+    from leadpolicy.backends.sql.batch import size_in_bytes
+
+    assert size_in_bytes("200MB") == 200 * 10 ** 6 and size_in_bytes("4 GiB") == 4 * 2 ** 30 and size_in_bytes("512") == 512
+    assert size_in_bytes("lots") is None and size_in_bytes("5 parsecs") is None

@@ -67,8 +67,14 @@ def _percent(value: Optional[str]) -> Optional[float]:
               help="Exit 1 when any lead changes (or, =PCT, when more than PCT percent do). Needs --leads.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes for the replay. Default: all cores.")
 @click.option("-o", "--output", metavar="FILE", help="Write the report here (default: standard output).")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="python: the compiled modules (--jobs processes); duckdb: both versions as SQL queries over the "
+                   "file, all cores (the same report).")
+@click.option("--memory-limit", metavar="SIZE", help="duckdb: memory to stay within, e.g. 4GB (default: half the "
+                                                     "machine's); beyond it DuckDB spills to disk.")
 def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
-                 fmt: str, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
+                 fmt: str, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
+                 memory_limit: Optional[str]) -> None:
     """What a change to a policy means, and what it does to real leads.
 
     OLD and NEW are policy files or git revisions in git's `REV:PATH` form
@@ -94,6 +100,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("give two versions, OLD and NEW (files or git REV:PATH), or --rev REV POLICY")
     if gate is not None and leads is None:
         raise click.UsageError("--fail-on-change needs --leads: it gates on the leads that change")
+    if engine == "duckdb" and leads == "-":
+        raise click.UsageError("--engine duckdb reads a file of leads, not standard input: --leads FILE")
     moment = None
     if leads is not None:
         try:
@@ -114,13 +122,19 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
                                input_format=input_format, progress=counter,
                                leads_label="standard input" if leads == "-" else None,
-                               warn=warn)
+                               warn=warn, engine=engine, memory_limit=memory_limit)
+    except ImportError as error:  # --engine duckdb without the extra: the message names it
+        raise click.UsageError(str(error)) from None
     except CsvHeaderError as error:
         raise FileProblem(f"{'standard input' if leads == '-' else leads}: {error}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:
         raise _Problem(f"{leads} is not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise _Problem(f"cannot read {leads}: {error.strerror or error}") from None
+    except Exception as error:  # DuckDB's own errors (a file it cannot read)
+        if type(error).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+            raise
+        raise _Problem(f"{leads}: duckdb cannot read it: {str(error).splitlines()[0]}") from None
     finally:
         if counter is not None:
             counter.clear()

@@ -4,7 +4,7 @@ from score_cmd.py: the command adds them with one decorator and hands over with 
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, NoReturn, Optional, TypeVar
 
 import click
 
@@ -35,11 +35,12 @@ def engine_options(f: F) -> F:
     return f
 
 
-def uses_sql_engine(input_path: str, options: dict) -> bool:
+def uses_sql_engine(input_path: str, options: dict[str, Any]) -> bool:
     return options.get("engine", "python") != "python" or input_path.lower().endswith(".parquet")
 
 
-def score_with_engine(policy, input_path: str, output: Optional[str], fmt: str, moment, options: dict, quiet: bool):
+def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: str, moment: Any, options: dict[str, Any],
+                      quiet: bool) -> NoReturn:
     """Run the SQL engine; the summary and the exit status as the python engine's."""
     from leadpolicy.syntax.nodes import DISQUALIFIED
 
@@ -108,7 +109,7 @@ def sql_target_options(f: F) -> F:
     return f
 
 
-def sql_text(policy, options: dict) -> str:
+def sql_text(policy: Any, options: dict[str, Any]) -> str:
     import json
     from pathlib import Path
 

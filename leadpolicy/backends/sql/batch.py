@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
@@ -49,7 +49,7 @@ class InputProblem(ValueError):
 class BatchInput:
     path: str
     activities: Optional[str] = None  # the relational shape's activities table (a file)
-    mapping: Optional[dict] = None
+    mapping: Optional[dict[str, Any]] = None
     leads_table: Optional[str] = None  # tables in a DuckDB database INPUT
     activities_table: Optional[str] = None
 
@@ -87,10 +87,11 @@ def default_memory_limit() -> str:
 # ---------------------------------------------------------------- DuckDB
 
 
-def csv_layout(path: str, policy):
+def csv_layout(path: str, policy: Any, names: Optional[list[str]] = None) -> tuple[Any, list[str], str]:
     """The CSV header read as the python engine reads it (tools/csv_header.py): (layout,
     header as written, delimiter). Raises csv_header.CsvHeaderError for a header that
-    names no field; layout.warnings lists the columns that match nothing."""
+    names no field; layout.warnings lists the columns that match nothing. `names`: the
+    field names to match (default the policy's; diff matches both versions' fields)."""
     import csv
 
     from leadpolicy.tools.csv_header import detect_delimiter, read_header
@@ -99,21 +100,33 @@ def csv_layout(path: str, policy):
         first = handle.readline()
     delimiter = detect_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter), [])
-    return read_header(header, [f.name for f in policy.tree.fields]), header, delimiter
+    return read_header(header, names if names is not None else [f.name for f in policy.tree.fields]), header, delimiter
 
 
-def _csv_leads_source(path: str, policy):
+def csv_line_numbers(path: str, names: list[str]) -> list[int]:
+    """The line each data row of the CSV starts on, in order, as the Python engine's
+    reader counts them (a quoted cell may span lines): its ids when there is no `id` column."""
+    from leadpolicy.tools.score import csv_chunks
+
+    starts: list[int] = []
+    with open(path, "rb") as handle:
+        for _, items, _ in csv_chunks(handle, fields=names):
+            starts.extend(item[0] for item in items)
+    return starts
+
+
+def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]] = None, sliced: bool = False) -> Any:
     """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
-    the nested shape's lines: each row made a JSON lead, numbered by its data row."""
+    the nested shape's lines: each row made a JSON lead, numbered by its data row.
+    Without an `id` column a lead's id is its line number, as the Python engine says it:
+    the numbers are counted by its reader and joined in (table lp_csv_lines on `con`)."""
 
     from leadpolicy.backends.sql.fragments import exp, lit, sqlglot
 
-    layout, header, delimiter = csv_layout(path, policy)
-    if layout.id_at < 0:
-        raise InputProblem(f"{path}: --engine duckdb needs an `id` column in CSV input "
-                           "(the python engine numbers the leads by line instead)")
+    names = names if names is not None else [f.name for f in policy.tree.fields]
+    layout, header, delimiter = csv_layout(path, policy, names)
 
-    def column(at: int):
+    def column(at: int) -> Any:
         return exp.column(exp.to_identifier(header[at], quoted=True)) if 0 <= at < len(header) else exp.Null()
 
     pairs = []
@@ -123,29 +136,42 @@ def _csv_leads_source(path: str, policy):
     acts = sqlglot.parse_one("CASE WHEN a IS NULL OR trim(a) = '' THEN NULL WHEN json_valid(a) THEN CAST(a AS JSON)"
                              " ELSE CAST('\"not JSON\"' AS JSON) END", read="duckdb")
     acts = acts.transform(lambda n: column(layout.activities_at) if isinstance(n, exp.Column) and n.name == "a" else n)
-    lead = exp.Anonymous(this="json_object", expressions=[lit("id"), column(layout.id_at), lit("stage"), column(layout.stage_at),
+    lead_id = column(layout.id_at) if layout.id_at >= 0 else exp.column("lp_line", table="lp_lines")
+    lead = exp.Anonymous(this="json_object", expressions=[lit("id"), lead_id, lit("stage"), column(layout.stage_at),
                                                           lit("fields"), fields, lit("activities"), acts])
     # the header's names as read_csv gives them (stripped by us; DuckDB keeps them as written)
     query = sqlglot.parse_one("SELECT ordinality AS lp_row, CAST(x AS VARCHAR) AS lp_json FROM"
-                              " read_csv(p, header = true, all_varchar = true, delim = d, quote = chr(34), escape = chr(34), null_padding = true) WITH ORDINALITY",
+                              " read_csv(p, header = true, all_varchar = true, delim = d, quote = chr(34), escape = chr(34), null_padding = true,"
+                              " parallel = false) WITH ORDINALITY",
                               read="duckdb")
     query = query.transform(lambda n: lead if isinstance(n, exp.Column) and n.name == "x" else
                             (lit(path) if isinstance(n, exp.Column) and n.name == "p" else
                              (lit(delimiter) if isinstance(n, exp.Column) and n.name == "d" else n)))
+    assert isinstance(query, exp.Select)  # transform keeps the root: a SELECT
+    if sliced:  # rows $lp_first to $lp_last (a large file in slices, within memory)
+        query = query.where(sqlglot.parse_one("ordinality BETWEEN $lp_first AND $lp_last", read="duckdb"))
+    if layout.id_at < 0:
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        starts = csv_line_numbers(path, names)
+        con.register("lp_csv_lines", pa.table({"lp_ordinal": pa.array(range(1, len(starts) + 1), pa.int64()),
+                                                "lp_line": pa.array(starts, pa.int64())}))
+        query = query.join(exp.alias_(exp.to_table("lp_csv_lines"), "lp_lines", table=True), join_type="left",
+                           on=exp.EQ(this=exp.column("ordinality"), expression=exp.column("lp_ordinal", table="lp_lines")))
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
 
 
-def _duckdb_query(con, policy, source: BatchInput) -> str:
+def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False) -> str:
     from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
     from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
 
     mapping = Mapping.from_dict(source.mapping or {})
     kind = source.kind
     if kind == "jsonl":
-        return duckdb_query(policy, leads=source.path, with_row=True)
+        return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced)
     if kind == "csv":
-        shape = NestedJson(_csv_leads_source(source.path, policy))
-        return _sql(policy.tree, _Fixed(shape, f"csv:{source.path}"), "duckdb", True)
+        lines = csv_leads_source(con, source.path, policy, sliced=sliced)
+        return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
     if kind == "database":
         con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
         con.execute("USE lp_db")
@@ -159,17 +185,61 @@ def _duckdb_query(con, policy, source: BatchInput) -> str:
 
 
 class _Fixed:
-    def __init__(self, shape, key: str):
+    def __init__(self, shape: Any, key: str) -> None:
         self.shape, self.key = shape, key
 
-    def ctes(self, policy):
-        return self.shape.ctes(policy)
+    def ctes(self, policy: Any) -> list[Any]:
+        return list(self.shape.ctes(policy))
 
     def __repr__(self) -> str:
         return self.key
 
 
-def _connect(memory_limit: Optional[str], temp_dir: str):
+# Memory the query takes per byte of JSON Lines or CSV input (measured on Acme-like leads,
+# 2 threads: about 9; its array aggregates, which keep the float sums in the reference's
+# order, cannot spill), and the share of the limit one slice may plan for.
+MEMORY_PER_INPUT_BYTE = 12
+SLICE_SHARE = 0.6
+QUERY_BASE_MEMORY = 250 * 10 ** 6  # what the query takes whatever its input (its many operators' buffers)
+MIN_SLICE_LINES = 1000
+_UNITS = {"b": 1, "kb": 10 ** 3, "mb": 10 ** 6, "gb": 10 ** 9, "tb": 10 ** 12,
+          "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30, "tib": 2 ** 40}
+
+
+def size_in_bytes(text: str) -> Optional[int]:
+    """A DuckDB memory size ("200MB", "4 GiB") in bytes; None when it is not one."""
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
+    if not found or (found.group(2) or "b").lower() not in _UNITS:
+        return None
+    return int(float(found.group(1)) * _UNITS[(found.group(2) or "b").lower()])
+
+
+def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1) -> Optional[list[tuple[int, int]]]:
+    """The (first, last) line (JSON Lines) or row (CSV) of each slice when the whole file would
+    not fit within the memory limit, else None (one query). DuckDB spills its joins and sorts
+    to disk, but not the per-lead arrays of the query: slices keep those within the limit.
+    The relational shape is one query (its tables are typed columns, far smaller).
+    `queries`: how many decision queries run at once (diff joins two)."""
+    if source.kind not in ("jsonl", "csv"):
+        return None
+    limit = size_in_bytes(memory_limit or default_memory_limit())
+    size = os.path.getsize(source.path)
+    if limit is None:
+        return None
+    budget = (limit * SLICE_SHARE - QUERY_BASE_MEMORY * queries) / queries
+    if size * MEMORY_PER_INPUT_BYTE <= budget:
+        return None
+    lines = 0
+    with open(source.path, "rb") as handle:  # rows of a CSV are at most its lines
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    lines += 1
+    count = -(-size * MEMORY_PER_INPUT_BYTE // max(1, int(budget)))
+    step = max(MIN_SLICE_LINES, -(-lines // count))
+    return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
+
+
+def _connect(memory_limit: Optional[str], temp_dir: str) -> Any:
     duckdb = _deps.duckdb()
     con = duckdb.connect(config={"memory_limit": memory_limit or default_memory_limit(), "temp_directory": temp_dir})
     return con
@@ -178,7 +248,7 @@ def _connect(memory_limit: Optional[str], temp_dir: str):
 # ---------------------------------------------------------------- rows
 
 
-def _decision_row(row: dict, policy) -> dict:
+def _decision_row(row: dict[str, Any], policy: Any) -> dict[str, Any]:
     return {
         "id": _row_id(row), "policy": policy.name, "version": policy.version,
         "stage": row["stage"], "previous_stage": row["previous_stage"], "change": row["change"],
@@ -188,7 +258,7 @@ def _decision_row(row: dict, policy) -> dict:
     }
 
 
-def _row_id(row: dict):
+def _row_id(row: dict[str, Any]) -> Any:
     if row.get("lp_id_json") is not None:
         return json.loads(row["lp_id_json"])
     return row["id"]
@@ -197,7 +267,7 @@ def _row_id(row: dict):
 class _Rescorer:
     """Scores the leads that had data errors again with the Python engine, for its exact rows."""
 
-    def __init__(self, policy, as_of, source: BatchInput, output_format: str):
+    def __init__(self, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> None:
         from leadpolicy.tools.score import Scorer
 
         self.source = source
@@ -205,11 +275,11 @@ class _Rescorer:
         self.scorer = Scorer(policy.module, as_of, "csv" if source.kind == "csv" else "jsonl", output_format)
         self.output_format = output_format
 
-    def rows(self, wanted: list) -> dict:
+    def rows(self, wanted: list[int]) -> dict[int, tuple[bytes, list[Any]]]:
         """{lp_row: (output bytes, samples)} for the error leads `wanted` (their lp_row)."""
         kind = self.source.kind
         wanted_set = set(wanted)
-        found: dict = {}
+        found: dict[int, tuple[bytes, list[Any]]] = {}
         if kind == "jsonl":
             with open(self.source.path, "rb") as handle:
                 for number, line in enumerate(handle, 1):
@@ -227,14 +297,109 @@ class _Rescorer:
                             found[ordinal] = self._score((item[0], [item], 0))
         return found
 
-    def _score(self, chunk: tuple) -> tuple:
+    def _score(self, chunk: tuple[Any, ...]) -> tuple[bytes, list[Any]]:
         payload, _, _, _, samples, _ = self.scorer.score(chunk)
         if self.output_format == "csv":  # the scorer's CSV payload has no header: one row
             return payload, samples
         return payload, samples
 
 
-def _generic_error_row(row: dict, output_format: str) -> bytes:
+class _RelationalRescorer:
+    """The relational shape's error leads, read back from their tables (every cell as
+    its text, as the query reads it) and decided by the Python engine, for its error
+    rows word for word: the query finds *which* leads fail, Python says how.
+    `fetch(sql, id)` runs a query with the lead's id as its one parameter (`param`), in
+    DuckDB (`for_duckdb`) or Spark (spark_files); names are quoted with `quote`."""
+
+    def __init__(self, policy: Any, as_of: Any, source: BatchInput, output_format: str,
+                 fetch: Callable[[str, Any], list[Any]], tables: tuple[str, str], *, quote: str = '"',
+                 param: str = "?", text_type: str = "VARCHAR") -> None:
+        from leadpolicy.backends.sql.inputs import Mapping
+
+        self.fetch = fetch
+        self.module = policy.module
+        self.as_of = as_of
+        self.to_json = output_format != "csv"
+        m = Mapping.from_dict(source.mapping or {})
+        tree = policy.tree
+        self.fields = [f.name for f in tree.fields]
+        self.props = list(dict.fromkeys(p.name for decl in tree.activities for p in decl.props))
+        leads_from, acts_from = tables
+
+        def name(column: str) -> str:
+            return quote + column.replace(quote, quote * 2) + quote
+
+        def text(column: str) -> str:
+            return f"CAST({name(column)} AS {text_type})"
+
+        self.leads_sql = (f"SELECT {text(m.stage)}, {', '.join(text(m.fields.get(n, n)) for n in self.fields) or 'NULL'}"
+                          f" FROM {leads_from} WHERE {name(m.id)} = {param}")
+        order = name(m.order or m.at)
+        columns = ", ".join([text(m.type), text(m.at)] + [text(m.props.get(n, n)) for n in self.props])
+        self.acts_sql = f"SELECT {columns} FROM {acts_from} WHERE {name(m.lead_id)} = {param} ORDER BY {order}"
+
+    @classmethod
+    def for_duckdb(cls, con: Any, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> "_RelationalRescorer":
+        cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
+        if source.kind == "database":
+            cursor.execute("USE lp_db")
+        m = _mapping(source)
+        return cls(policy, as_of, source, output_format, lambda sql, lead_id: list(cursor.execute(sql, [lead_id]).fetchall()),
+                   cls._tables(source, m))
+
+    @staticmethod
+    def _tables(source: BatchInput, m: Any) -> tuple[str, str]:
+        from leadpolicy.backends.sql.inputs import _table
+
+        if source.kind == "database":
+            return (_table(source.leads_table or m.leads_table).sql(dialect="duckdb"),
+                    _table(source.activities_table or m.activities_table).sql(dialect="duckdb"))
+
+        def read(path: str) -> str:
+            if path.lower().endswith(".parquet"):
+                return f"read_parquet('{_quoted(path)}')"
+            return f"read_csv('{_quoted(path)}', all_varchar = true)"
+
+        return read(source.path), read(source.activities or "")
+
+    def rows(self, wanted: list[dict[str, Any]]) -> dict[int, tuple[bytes, list[Any]]]:
+        """{lp_row: (output bytes, samples)} for the query's error rows `wanted`."""
+        from leadpolicy.tools.score import Scorer, problem_of
+
+        found: dict[int, tuple[bytes, list[Any]]] = {}
+        for row in wanted:
+            lead_id = row["id"]
+            found_leads = self.fetch(self.leads_sql, lead_id)
+            if not found_leads:
+                continue
+            lead = found_leads[0]
+            activities = [{"type": a[0], "at": a[1], **dict(zip(self.props, a[2:]))}
+                          for a in self.fetch(self.acts_sql, lead_id)]
+            try:
+                self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], lead_id)
+            except self.module.LeadDataError as error:
+                problem = problem_of(error)
+            else:
+                continue  # decided in Python: say the query's words (the differential tests keep this from happening)
+            payload = Scorer._error_row(lead_id, row["lp_row"], problem, self.to_json)
+            if self.to_json:
+                data = (payload + "\n").encode("utf-8", "backslashreplace")
+            else:
+                import csv
+                import io
+
+                data = _csv_text([payload], csv, io)
+            found[row["lp_row"]] = (data, [(row["lp_row"], problem["message"])])
+        return found
+
+
+def _mapping(source: BatchInput) -> Any:
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    return Mapping.from_dict(source.mapping or {})
+
+
+def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
     """An error row for the relational shape (no Python reading to ask): the query's own words."""
     from leadpolicy.tools.score import _encode
 
@@ -250,8 +415,11 @@ def _generic_error_row(row: dict, output_format: str) -> bytes:
     return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
 
 
-def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink, output_format: str, summary) -> None:
-    """Encode the query's rows as the Python engine does; error leads through the Python engine."""
+def _write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: Any, source: BatchInput, sink: Any,
+                output_format: str, summary: Any,
+                relational: Optional[_RelationalRescorer] = None) -> None:
+    """Encode the query's rows as the Python engine does; error leads through the Python engine
+    (read again from the file, or by `relational` from the tables)."""
     from leadpolicy.tools.score import ROW_COLUMNS, _csv_row, _encode
 
     if output_format == "csv":
@@ -262,10 +430,15 @@ def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink,
 
     for batch in batches:
         rows = [dict(zip(columns, values)) for values in batch]
-        errors = [row["lp_row"] for row in rows if row["error"] is not None]
-        again = rescorer.rows(errors) if (rescorer and errors) else {}
-        out: list = []
-        csv_rows: list = []
+        errors = [row for row in rows if row["error"] is not None]
+        if not errors:
+            again: dict[int, tuple[bytes, list[Any]]] = {}
+        elif rescorer is not None:
+            again = rescorer.rows([row["lp_row"] for row in errors])
+        else:
+            again = relational.rows(errors) if relational is not None else {}
+        out: list[bytes] = []
+        csv_rows: list[Any] = []
         for row in rows:
             summary.leads += 1
             if row["error"] is not None:
@@ -293,15 +466,16 @@ def _write_rows(batches, columns: list, policy, as_of, source: BatchInput, sink,
         sink.write(b"".join(out))
 
 
-def _csv_text(rows: list, csv, io) -> bytes:
+def _csv_text(rows: list[Any], csv: Any, io: Any) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8", "backslashreplace")
+    text: str = buffer.getvalue()
+    return text.encode("utf-8", "backslashreplace")
 
 
-def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_format: str = "jsonl",
+def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of: Any, output_format: str = "jsonl",
                output_path: Optional[str] = None, memory_limit: Optional[str] = None,
-               spark_master: Optional[str] = None):
+               spark_master: Optional[str] = None) -> Any:
     """Score `source` with `engine` (duckdb or spark); rows to `sink` (a binary stream)
     or, for Parquet, to `output_path`. Returns tools.score.Summary."""
     from leadpolicy.tools.score import Summary
@@ -309,38 +483,54 @@ def score_file(policy, source: BatchInput, sink, *, engine: str, as_of, output_f
     started = time.perf_counter()
     summary = Summary(jobs=1)
     summary.as_of = as_of  # shown in the summary, as the python engine shows it
-    if not Path(source.path).exists():
+    if "://" not in source.path and not Path(source.path).exists():  # a cluster path (s3a://...) Spark reads itself
         raise InputProblem(f"no such file: {source.path}")
-    if engine == "spark":  # not built yet: the Python API runs Spark (issue 11 item 3, the rest)
-        _deps.pyspark()
-        raise InputProblem("`score --engine spark` is not built yet: run leadpolicy.sql.score_spark on your session,"
-                           " or compile --target sql --dialect spark (docs/sql.md)")
+    if engine == "spark":
+        from leadpolicy.backends.sql.spark_files import score_file_with_spark
+
+        score_file_with_spark(policy, source, sink, as_of, output_format, output_path, spark_master, summary)
     else:
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
             con = _connect(memory_limit, spill)
             try:
-                query = _duckdb_query(con, policy, source)
-                params = {"as_of": as_of_text(as_of)}
+                parts = slices(source, memory_limit)
+                query = _duckdb_query(con, policy, source, sliced=parts is not None)
+                runs = [{"as_of": as_of_text(as_of)}] if parts is None else [
+                    {"as_of": as_of_text(as_of), "lp_first": first, "lp_last": last} for first, last in parts]
                 if output_format == "parquet":
-                    _duckdb_parquet(con, query, params, output_path, summary)
+                    _duckdb_parquet(con, query, runs, output_path, summary)
                 else:
-                    cursor = con.execute(query, params)
-                    columns = [d[0] for d in cursor.description]
-                    batches = iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
-                    _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary)
+                    columns: list[str] = []
+
+                    def batches() -> Iterator[Any]:  # slice after slice, each in order: the rows in input order
+                        for params in runs:
+                            cursor = con.execute(query, params)
+                            columns[:] = [d[0] for d in cursor.description]
+                            yield from iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
+
+                    relational = (_RelationalRescorer.for_duckdb(con, policy, as_of, source, output_format)
+                                  if source.kind in ("relational", "database") else None)
+                    _write_rows(batches(), columns, policy, as_of, source, sink, output_format, summary, relational)
             finally:
                 con.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _duckdb_parquet(con, query: str, params: dict, output_path: str, summary) -> None:
-    """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file."""
-    target = os.path.abspath(output_path)
+def _duckdb_parquet(con: Any, query: str, runs: list[dict[str, Any]], output_path: Optional[str], summary: Any) -> None:
+    """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file.
+    Several `runs` (slices) go to a temporary table first, copied out in order."""
+    target = os.path.abspath(output_path or "")
     handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
     os.close(handle)
     try:
-        con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO '{_quoted(temp)}' (FORMAT parquet)", params)
+        if len(runs) == 1:
+            con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO '{_quoted(temp)}' (FORMAT parquet)", runs[0])
+        else:
+            for number, params in enumerate(runs):
+                into = "CREATE TEMP TABLE lp_rows AS" if number == 0 else "INSERT INTO lp_rows"
+                con.execute(f"{into} SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out", params)
+            con.execute(f"COPY (SELECT * FROM lp_rows ORDER BY line) TO '{_quoted(temp)}' (FORMAT parquet)")
         read = f"read_parquet('{_quoted(temp)}')"
         for stage, change, count in con.execute(f"SELECT stage, change, count(*) FROM {read} WHERE error IS NULL GROUP BY ALL").fetchall():
             summary.outcomes[(stage, change)] = count
@@ -356,7 +546,7 @@ def _duckdb_parquet(con, query: str, params: dict, output_path: str, summary) ->
 
 
 @contextlib.contextmanager
-def _column_problems(source: BatchInput):
+def _column_problems(source: BatchInput) -> Iterator[None]:
     """A column the relational shape needs but the table lacks: say which table, which column."""
     try:
         yield

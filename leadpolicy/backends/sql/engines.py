@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from leadpolicy.backends.sql import _deps
 
@@ -19,7 +19,7 @@ __all__ = ["duckdb_query", "score_duckdb", "score_spark", "spark_query", "JSON_S
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
-def as_of_text(as_of) -> str:
+def as_of_text(as_of: Any) -> str:
     """The `as_of` parameter as section 8 text: None is now (UTC); a datetime or date its ISO form."""
     import datetime
 
@@ -31,29 +31,29 @@ def as_of_text(as_of) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(tree, shape_key, dialect: str, with_row: bool) -> str:
+def _compiled(tree: Any, shape_key: str, dialect: str, with_row: bool) -> str:
     from leadpolicy.backends.sql import compile_sql
 
     return compile_sql(tree, dialect, _SHAPES[shape_key], pretty=False, with_row=with_row)
 
 
-_SHAPES: dict = {}
+_SHAPES: dict[str, Any] = {}
 
 
-def _sql(tree, shape, dialect: str, with_row: bool = False) -> str:
+def _sql(tree: Any, shape: Any, dialect: str, with_row: bool = False) -> str:
     key = repr(shape)
     _SHAPES[key] = shape
     return _compiled(tree, key, dialect, with_row)
 
 
-def _tree(policy):
+def _tree(policy: Any) -> Any:
     return getattr(policy, "tree", policy)
 
 
 # ---------------------------------------------------------------- DuckDB
 
 
-def _duckdb_source(con, value, view: str):
+def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     """A table expression for a leads or activities input: a file path (by suffix),
     a table or view name, or a DuckDB relation (made a temporary view)."""
     from leadpolicy.backends.sql.fragments import exp, lit
@@ -76,29 +76,34 @@ def _duckdb_source(con, value, view: str):
     return _table(str(value))
 
 
-def nested_source(path_or_table) -> "object":
+def nested_source(path_or_table: Any, sliced: bool = False) -> Any:
     """The nested shape's source for DuckDB: each line of a JSON Lines file with its
     line number (blank lines skipped, as the Python engine skips them; a line that
-    is not JSON stays, to become an error row)."""
+    is not JSON stays, to become an error row). `sliced`: only the lines
+    $lp_first to $lp_last (batch.py runs a large file in slices, within memory)."""
     from leadpolicy.backends.sql.fragments import lit, sqlglot
 
     if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
         text = ("(SELECT lp_row, lp_json FROM read_csv(lp_path, header = false, columns = {'lp_json': 'VARCHAR'},"
                 " delim = chr(1), quote = '', escape = '', auto_detect = false) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
-                " WHERE lp_json IS NOT NULL AND trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> '')"
+                " WHERE lp_json IS NOT NULL AND trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> ''"
+                + (" AND lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ")"
                 " AS lp_src")
         tree = sqlglot.parse_one(text, read="duckdb")
         return tree.transform(lambda n: lit(str(path_or_table)) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
     raise ValueError("the nested shape reads a JSON Lines file")
 
 
-def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None, with_row: bool = False) -> str:
-    """The DuckDB query text for these inputs (the one parameter is `$as_of`)."""
+def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapping: Any = None, con: Any = None,
+                 with_row: bool = False,
+                 sliced: bool = False) -> str:
+    """The DuckDB query text for these inputs (the one parameter is `$as_of`; a `sliced`
+    JSON Lines query also has `$lp_first` and `$lp_last`, its first and last line)."""
     from leadpolicy.backends.sql.inputs import NestedJson, Relational
 
     tree = _tree(policy)
     if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
-        return _sql(tree, _Nested(str(leads)), "duckdb", with_row)
+        return _sql(tree, _Nested(str(leads), sliced), "duckdb", with_row)
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
     shape = Relational(mapping, leads_source, acts_source)
@@ -109,11 +114,11 @@ def duckdb_query(policy, *, leads=None, activities=None, mapping=None, con=None,
 class _Keyed:
     """A shape with a stable repr (the compiled-query cache key)."""
 
-    def __init__(self, shape):
+    def __init__(self, shape: Any) -> None:
         self.shape = shape
 
-    def ctes(self, policy):
-        return self.shape.ctes(policy)
+    def ctes(self, policy: Any) -> list[Any]:
+        return list(self.shape.ctes(policy))
 
     def __repr__(self) -> str:
         s = self.shape
@@ -121,19 +126,21 @@ class _Keyed:
 
 
 class _Nested:
-    def __init__(self, path: str):
+    def __init__(self, path: str, sliced: bool = False) -> None:
         self.path = path
+        self.sliced = sliced
 
-    def ctes(self, policy):
+    def ctes(self, policy: Any) -> list[Any]:
         from leadpolicy.backends.sql.inputs import NestedJson
 
-        return NestedJson(nested_source(self.path)).ctes(policy)
+        return NestedJson(nested_source(self.path, self.sliced)).ctes(policy)
 
     def __repr__(self) -> str:
-        return f"Nested({self.path!r})"
+        return f"Nested({self.path!r}, {self.sliced})"
 
 
-def score_duckdb(policy, con=None, *, leads="leads", activities=None, as_of=None, mapping=None):
+def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activities: Any = None, as_of: Any = None,
+                 mapping: Any = None) -> Any:
     """Decide every lead with DuckDB; returns a DuckDB relation (id, stage, ..., hits, error).
 
     `leads`: a JSON Lines path (the nested shape, `activities` not given), or the
@@ -156,7 +163,7 @@ def score_duckdb(policy, con=None, *, leads="leads", activities=None, as_of=None
 # ---------------------------------------------------------------- Spark
 
 
-def spark_query(policy, mapping=None) -> str:
+def spark_query(policy: Any, mapping: Any = None) -> str:
     """The Spark SQL query over the temporary views `leads` and `activities` (or as mapped);
     its one parameter is `:as_of`."""
     from leadpolicy.backends.sql.inputs import Mapping, Relational
@@ -166,7 +173,8 @@ def spark_query(policy, mapping=None) -> str:
     return _sql(_tree(policy), _Keyed(Relational(mapping)), "spark")
 
 
-def score_spark(policy, spark, leads_df, activities_df, as_of=None, mapping: Optional[Union[dict, object]] = None):
+def score_spark(policy: Any, spark: Any, leads_df: Any, activities_df: Any, as_of: Any = None,
+                mapping: Optional[Union[dict[str, Any], Any]] = None) -> Any:
     """Decide every lead with Spark; returns a DataFrame (id, stage, ..., hits, error).
 
     `leads_df` and `activities_df` are DataFrames in the relational shape (column
@@ -195,10 +203,10 @@ def score_spark(policy, spark, leads_df, activities_df, as_of=None, mapping: Opt
 ENGINES = ("python", "duckdb", "spark")
 
 
-def score_command(policy, input_path: str, output: Optional[str], fmt: str, as_of, *, engine: str,
+def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str, as_of: Any, *, engine: str,
                   activities: Optional[str] = None, mapping_path: Optional[str] = None, leads_table: Optional[str] = None,
                   activities_table: Optional[str] = None, memory_limit: Optional[str] = None,
-                  spark_master: Optional[str] = None):
+                  spark_master: Optional[str] = None) -> Any:
     """`leadpolicy score --engine duckdb|spark`: rows to OUTPUT (atomically) or standard
     output; returns the summary. Raises batch.InputProblem for unusable input."""
     import json
@@ -225,7 +233,7 @@ def score_command(policy, input_path: str, output: Optional[str], fmt: str, as_o
             raise InputProblem("Parquet output goes to a file: -o OUT.parquet")
         return score_file(policy, source, None, engine=engine, as_of=as_of, output_format="parquet", output_path=output,
                           memory_limit=memory_limit, spark_master=spark_master)
-    if to_file:
+    if output and to_file:
         with atomic_writer(output) as sink:
             return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
                               memory_limit=memory_limit, spark_master=spark_master)

@@ -24,6 +24,7 @@ from leadpolicy.tools.diff.sources import PolicySource, SourceError, read_at_rev
 __all__ = ["diff", "diff_policies", "load_version", "as_of_moment", "DiffResult", "PolicySource", "SourceError",
            "read_policy_source", "read_at_revision"]
 
+ENGINES = ("python", "duckdb")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -54,16 +55,30 @@ def load_version(version: Any) -> Any:
 
 def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Optional[Union[str, "os.PathLike[str]", Iterable[Any]]] = None,
                   as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress: Any = None,
-                  leads_label: Optional[str] = None, warn: Any = None) -> DiffResult:
+                  leads_label: Optional[str] = None, warn: Any = None, engine: str = "python",
+                  memory_limit: Optional[str] = None) -> DiffResult:
     """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
-    one, or an iterable of lead dicts."""
+    one, or an iterable of lead dicts. `engine` "duckdb" replays a file through the SQL
+    back end (replay_sql.py; the same report), within `memory_limit` (e.g. "4GB")."""
     from leadpolicy.tools.diff.replay import replay_leads, replay_stream
 
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     changes = compare(old.tree, new.tree)
     summary = None
     if leads is not None:
         moment = as_of_moment(as_of)
-        if isinstance(leads, (str, os.PathLike)):
+        if engine == "duckdb":
+            from leadpolicy.tools.diff.replay_sql import replay_duckdb
+
+            if not isinstance(leads, (str, os.PathLike)):
+                raise ValueError("engine='duckdb' replays a file of leads: pass its path")
+            path = os.fspath(leads)
+            fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
+            tally, _ = replay_duckdb(old, new, path, as_of=moment, input_format=fmt, memory_limit=memory_limit,
+                                     progress=progress, warn=warn)
+            label = path
+        elif isinstance(leads, (str, os.PathLike)):
             path = os.fspath(leads)
             fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
             with open(path, "rb") as stream:
@@ -81,16 +96,18 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
     return DiffResult(version_info(old, old_label), version_info(new, new_label), changes, summary)
 
 
-def diff(old: Any, new: Any, leads: Any = None, as_of: Any = None) -> DiffResult:
+def diff(old: Any, new: Any, leads: Any = None, as_of: Any = None, engine: str = "python") -> DiffResult:
     """What changes from policy `old` to policy `new`, and, given leads, what it does to them.
 
     `old` and `new`: a loaded `leadpolicy.Policy`, a policy file's path, or git's
     `REV:PATH` (`"main:policies/acme.policy"`). `leads`: a JSON Lines or CSV
     file's path (read as `leadpolicy score` reads it), or an iterable of leads
     in the shape of docs/language-reference.md section 16. `as_of`: a datetime or ISO 8601 text,
-    one moment for both versions (default: now). Raises PolicyError when a
+    one moment for both versions (default: now). `engine`: "python" (default) or
+    "duckdb" (a file of leads decided by the SQL back end: the same result,
+    faster on large files; needs pip install 'leadpolicy[duckdb]'). Raises PolicyError when a
     version does not check, SourceError when one cannot be read.
     """
     old_policy, old_label = load_version(old)
     new_policy, new_label = load_version(new)
-    return diff_policies(old_policy, new_policy, old_label, new_label, leads, as_of)
+    return diff_policies(old_policy, new_policy, old_label, new_label, leads, as_of, engine=engine)

@@ -173,41 +173,47 @@ class Replayer:
             new = self.new(fields, activities, as_of, stage, lead_id)
         except self.data_errors as error:
             new, new_error = None, error
-        if old is None or new is None:
-            if old is None and new is None:
-                tally.errors_both += 1
-            elif new is None:
-                _sample(tally.appeared, number, lead_id, str(new_error), old)
-            else:
-                _sample(tally.disappeared, number, lead_id, str(old_error), new)
-            return
-        tally.compared += 1
-        cell = (old["stage"], new["stage"])
-        transitions = tally.transitions
-        transitions[cell] = transitions.get(cell, 0) + 1
-        grades = (old["grade"], new["grade"])
-        tally.grades[grades] = tally.grades.get(grades, 0) + 1
-        for score in SCORES:
-            delta = new[score] - old[score]
-            cents = round(delta, 2) + 0.0 if delta else 0.0  # + 0.0: no -0.0
-            counts = tally.deltas[score]
-            counts[cents] = counts.get(cents, 0) + 1
-            if cents:
-                largest = tally.largest[score]
-                entry = (-abs(cents), number, lead_id, old[score], new[score])
-                if len(largest) < LARGEST:
-                    heapq.heappush(largest, _Max(entry))
-                elif entry < largest[0].entry:
-                    heapq.heapreplace(largest, _Max(entry))
-        for decision, counts in ((old, tally.rules_old), (new, tally.rules_new)):
-            for hit in decision["hits"]:
-                rule = hit["rule"]
-                counts[rule] = counts.get(rule, 0) + 1
-            rule = decision["reason"]["rule"]
-            if rule is not None:
-                counts[rule] = counts.get(rule, 0) + 1
-        if cell[0] != cell[1]:
-            _keep_smallest(tally.examples.setdefault(cell, []), (_rank(number), number, lead_id, old, new))
+        record(tally, number, lead_id, old, new, old_error, new_error)
+
+
+def record(tally: Tally, number: int, lead_id: Any, old: Any, new: Any, old_error: Any = None, new_error: Any = None) -> None:
+    """Adds one lead's two outcomes (a decision dict, or None and its data error) to `tally`.
+    The engines' one way in: the Python replay above, and the SQL one (replay_sql.py)."""
+    if old is None or new is None:
+        if old is None and new is None:
+            tally.errors_both += 1
+        elif new is None:
+            _sample(tally.appeared, number, lead_id, str(new_error), old)
+        else:
+            _sample(tally.disappeared, number, lead_id, str(old_error), new)
+        return
+    tally.compared += 1
+    cell = (old["stage"], new["stage"])
+    transitions = tally.transitions
+    transitions[cell] = transitions.get(cell, 0) + 1
+    grades = (old["grade"], new["grade"])
+    tally.grades[grades] = tally.grades.get(grades, 0) + 1
+    for score in SCORES:
+        delta = new[score] - old[score]
+        cents = round(delta, 2) + 0.0 if delta else 0.0  # + 0.0: no -0.0
+        counts = tally.deltas[score]
+        counts[cents] = counts.get(cents, 0) + 1
+        if cents:
+            largest = tally.largest[score]
+            entry = (-abs(cents), number, lead_id, old[score], new[score])
+            if len(largest) < LARGEST:
+                heapq.heappush(largest, _Max(entry))
+            elif entry < largest[0].entry:
+                heapq.heapreplace(largest, _Max(entry))
+    for decision, counts in ((old, tally.rules_old), (new, tally.rules_new)):
+        for hit in decision["hits"]:
+            rule = hit["rule"]
+            counts[rule] = counts.get(rule, 0) + 1
+        rule = decision["reason"]["rule"]
+        if rule is not None:
+            counts[rule] = counts.get(rule, 0) + 1
+    if cell[0] != cell[1]:
+        _keep_smallest(tally.examples.setdefault(cell, []), (_rank(number), number, lead_id, old, new))
 
 
 class _Max:

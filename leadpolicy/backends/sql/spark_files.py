@@ -1,0 +1,310 @@
+"""Spark reading files: the nested shape (JSON Lines) as Spark 4 VARIANT values, and
+the file inputs of `leadpolicy score --engine spark` (batch.py).
+
+The nested shape gives the two raw relations query.py expects (inputs.py says
+which columns), from a relation of one JSON lead per row as text (lp_row,
+lp_json), as `spark.read.text` gives the lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from typing import TYPE_CHECKING, Any, Iterator, Optional
+
+from leadpolicy.backends.sql import _deps
+from leadpolicy.backends.sql.fragments import exp, frag, lit, sqlglot
+from leadpolicy.backends.sql.query import Layout
+from leadpolicy.syntax import nodes
+
+if TYPE_CHECKING:
+    from leadpolicy.backends.sql.batch import BatchInput
+
+__all__ = ["NestedSpark", "session", "json_lines", "csv_leads", "table", "nested_query"]
+
+
+def _variant_kind(x: exp.Expr) -> exp.Expr:
+    """The JSON kind (reading.py) of a VARIANT value. A variant keeps no lexical form:
+    `5` is BIGINT, but `5.0` is DECIMAL(1,0), so a DECIMAL without a scale is an
+    integer only when too long for a BIGINT (19 digits and more; Python's int), and a
+    float otherwise, as Python's json reads `5.0`. JSON null is VOID."""
+    return frag("CASE WHEN :x IS NULL THEN 'n' WHEN schema_of_variant(:x) = 'STRING' THEN 's'"
+                " WHEN schema_of_variant(:x) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'i'"
+                " WHEN schema_of_variant(:x) LIKE 'DECIMAL(%,0)' AND length(to_json(:x)) - CASE WHEN to_json(:x) LIKE '-%'"
+                " THEN 1 ELSE 0 END >= 19 THEN 'i'"
+                " WHEN schema_of_variant(:x) IN ('DOUBLE', 'FLOAT') OR schema_of_variant(:x) LIKE 'DECIMAL%' THEN 'f'"
+                " WHEN schema_of_variant(:x) = 'BOOLEAN' THEN 'b' WHEN schema_of_variant(:x) IN ('NULL', 'VOID') THEN 'n'"
+                " ELSE 'o' END", x=x)
+
+
+def _variant_text(x: exp.Expr) -> exp.Expr:
+    return frag("CASE WHEN schema_of_variant(:x) = 'STRING' THEN CAST(:x AS STRING) ELSE to_json(:x) END", x=x)
+
+
+class NestedSpark:
+    """The nested shape in Spark 4 (VARIANT): a relation `source` with one JSON lead
+    per row as text (columns lp_row and lp_json), as `spark.read.text` gives them.
+    Declared names are identifiers (the grammar's), so `$.name` paths are safe."""
+
+    def __init__(self, source: str = "lp_json_leads"):
+        self.source = source
+
+    def ctes(self, policy: nodes.Policy) -> list[Any]:
+        layout = Layout.of(policy)
+
+        def get(column: str, *path: str) -> exp.Expr:
+            return frag("variant_get(:c, :p)", c=exp.column(column), p=lit("$" + "".join("." + p for p in path)))
+
+
+        def kind(x: exp.Expr) -> exp.Expr:
+            return frag("coalesce(schema_of_variant(:x), 'NULL')", x=x)
+
+        cols = [exp.column("lp_row"),
+                exp.alias_(frag("CASE WHEN lp_v IS NULL THEN 'x' WHEN schema_of_variant(lp_v) LIKE 'OBJECT%' THEN 'o' ELSE 'v' END"),
+                           "lp_lead_k"),
+                exp.alias_(_variant_text(get("lp_v", "id")), "lp_id"), exp.alias_(frag("to_json(:x)", x=get("lp_v", "id")), "lp_id_json"),
+                exp.alias_(frag("CASE WHEN :k LIKE 'OBJECT%' THEN 'o' WHEN :k IN ('NULL', 'VOID') THEN 'n' ELSE 'x' END",
+                                k=kind(get("lp_v", "fields"))), "lp_fields_k"),
+                exp.alias_(frag("CASE WHEN :k LIKE 'ARRAY%' THEN 'a' WHEN :k IN ('NULL', 'VOID') THEN 'n' ELSE 'x' END",
+                                k=kind(get("lp_v", "activities"))), "lp_acts_k"),
+                exp.alias_(_variant_text(get("lp_v", "stage")), "lp_stage_v"), exp.alias_(_variant_kind(get("lp_v", "stage")), "lp_stage_k")]
+        for name in layout.fields:
+            x = frag("CASE WHEN schema_of_variant(:f) LIKE 'OBJECT%' THEN :x END", f=get("lp_v", "fields"), x=get("lp_v", "fields", name))
+            cols += [exp.alias_(_variant_text(x), layout.field_v(name)), exp.alias_(_variant_kind(x), layout.field_k(name))]
+        parsed = sqlglot.parse_one(f"SELECT lp_row, try_parse_json(lp_json) AS lp_v FROM {self.source}", read="spark")
+        leads_query = exp.select(*cols).from_(exp.Subquery(this=parsed, alias=exp.TableAlias(this=exp.to_identifier("lp_p"))))
+        items = sqlglot.parse_one(
+            "SELECT lp_row, lp_e.pos + 1 AS lp_seq, lp_e.value AS lp_item FROM"
+            f" (SELECT lp_row, variant_get(try_parse_json(lp_json), '$.activities') AS lp_a FROM {self.source}) AS lp_arrays,"
+            " LATERAL variant_explode(lp_a) AS lp_e WHERE schema_of_variant(lp_a) LIKE 'ARRAY%'", read="spark")
+        cols = [exp.column("lp_row"), exp.column("lp_seq"),
+                exp.alias_(frag("CASE WHEN schema_of_variant(lp_item) LIKE 'OBJECT%' THEN 'o' ELSE 'x' END"), "lp_item_k"),
+                exp.alias_(_variant_text(get("lp_item", "type")), "lp_type_v"), exp.alias_(_variant_kind(get("lp_item", "type")), "lp_type_k"),
+                exp.alias_(_variant_text(get("lp_item", "at")), "lp_at_v"), exp.alias_(_variant_kind(get("lp_item", "at")), "lp_at_k")]
+        for name in layout.props:
+            x = get("lp_item", name)
+            cols += [exp.alias_(_variant_text(x), layout.prop_v(name)), exp.alias_(_variant_kind(x), layout.prop_k(name))]
+        acts_query = exp.select(*cols).from_(exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))))
+        return [("lp_raw_leads", leads_query), ("lp_raw_acts", acts_query)]
+
+
+# ---------------------------------------------------------------- files (score --engine spark)
+
+JSON_VIEW = "lp_json_leads"
+LEADS_VIEW, ACTIVITIES_VIEW = "lp_file_leads", "lp_file_activities"  # the relational shape's files
+_WHITESPACE = " \t\n\x0b\x0c\r"  # bytes.isspace(): the Python engine's blank line
+
+
+def session(master: Optional[str] = None) -> tuple[Any, bool]:
+    """(a SparkSession, whether this call started it): the active session if there is
+    one (a notebook, a test), else a new one on `master` (default local[*], all cores)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    builder = (SparkSession.builder.master(master or "local[*]").appName("leadpolicy score")
+               .config("spark.ui.showConsoleProgress", "false").config("spark.ui.enabled", "false"))
+    if not master or master.startswith("local"):
+        # one machine: a few shuffle partitions, not the cluster default of 200
+        import os
+
+        builder = builder.config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark, True
+
+
+def json_lines(spark: Any, path: str) -> Any:
+    """The lines of a JSON Lines file as (lp_row, lp_json): lp_row the line number,
+    blank lines skipped, a UTF-8 byte order mark at the start dropped (as the Python
+    engine reads them; lines end at \\n only, as Python splits them)."""
+    from pyspark.sql import functions as F
+
+    lines = spark.read.option("lineSep", "\n").text(path)
+    numbered = lines.rdd.zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0][0])).toDF(
+        "lp_row bigint, lp_json string")
+    text = F.when(F.col("lp_row") == 1, F.regexp_replace("lp_json", "^\ufeff", "")).otherwise(F.col("lp_json"))
+    blank = F.regexp_replace(text, f"[{_WHITESPACE}]", "") == ""
+    return numbered.select("lp_row", text.alias("lp_json")).where(~blank)
+
+
+def csv_leads(spark: Any, path: str, policy: Any, id_column: bool = True) -> Any:
+    """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
+    (lp_row, lp_json), read by the Python engine's own CSV reader on the driver (its
+    header matching, quoting and delimiter detection exactly); lp_row counts the data
+    rows. A row the reader refuses (too many cells), or whose activities are not JSON,
+    becomes a lead that is an error row; batch.py asks Python for its words."""
+    import json
+
+    from leadpolicy.tools.score import csv_chunks
+
+    rows: list[tuple[int, str]] = []
+    fields = [f.name for f in policy.tree.fields]
+    with open(path, "rb") as handle:
+        for _, items, _ in csv_chunks(handle, fields=fields):
+            for start, lead_id, stage, values, acts, problem in items:
+                ordinal = len(rows) + 1
+                if problem is not None:
+                    rows.append((ordinal, "not a lead"))
+                    continue
+                activities: Any = None
+                if acts.strip():
+                    try:
+                        activities = json.loads(acts)
+                    except (ValueError, RecursionError):
+                        activities = "not JSON"  # not a list: an error row
+                lead = {"id": lead_id, "stage": stage or None, "fields": values, "activities": activities}
+                rows.append((ordinal, json.dumps(lead, ensure_ascii=False)))
+    return spark.createDataFrame(rows, "lp_row bigint, lp_json string")
+
+
+def table(spark: Any, path: str) -> Any:
+    """A table of the relational shape from a Parquet or CSV file (CSV: a header row,
+    every cell text, an empty cell NULL)."""
+    if path.lower().endswith(".parquet"):
+        return spark.read.parquet(path)
+    return spark.read.option("header", "true").option("inferSchema", "false").csv(path)
+
+
+def nested_query(policy: Any) -> str:
+    """The Spark SQL query over the view JSON_VIEW (lp_row, lp_json), with lp_row and lp_id_json."""
+    from leadpolicy.backends.sql.engines import _sql
+
+    return _sql(getattr(policy, "tree", policy), _NestedKey(), "spark", True)
+
+
+class _NestedKey:
+    def ctes(self, policy: nodes.Policy) -> list[Any]:
+        return NestedSpark(JSON_VIEW).ctes(policy)
+
+    def __repr__(self) -> str:
+        return f"NestedSpark({JSON_VIEW!r})"
+
+
+def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[str], mapping: Optional[dict[str, Any]],
+           as_of: str) -> Any:
+    """The decisions of a file's leads as a DataFrame ordered by lp_row: the query's
+    columns, lp_row and lp_id_json. `kind` is batch.BatchInput.kind (jsonl, csv, relational)."""
+    from dataclasses import replace
+
+    from leadpolicy.backends.sql.engines import _Keyed, _sql
+    from leadpolicy.backends.sql.inputs import Mapping, Relational
+
+    if kind in ("jsonl", "csv"):
+        lines = json_lines(spark, path) if kind == "jsonl" else csv_leads(spark, path, policy)
+        lines.createOrReplaceTempView(JSON_VIEW)
+        return spark.sql(nested_query(policy), args={"as_of": as_of})
+    names = Mapping.from_dict(mapping or {})
+    table(spark, path).createOrReplaceTempView(LEADS_VIEW)
+    table(spark, activities or "").createOrReplaceTempView(ACTIVITIES_VIEW)
+    shape = Relational(replace(names, leads_table=LEADS_VIEW, activities_table=ACTIVITIES_VIEW))
+    return spark.sql(_sql(getattr(policy, "tree", policy), _Keyed(shape), "spark", True), args={"as_of": as_of})
+
+
+
+
+def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any, output_format: str,
+                          output_path: Optional[str], spark_master: Optional[str], summary: Any) -> None:
+    """`score --engine spark` (batch.score_file): the query on Spark (the active session, or
+    a local one started and stopped here); rows back to the driver in order, written as
+    the DuckDB engine writes them (batch._write_rows)."""
+    from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem, _RelationalRescorer, _write_rows
+    from leadpolicy.backends.sql.engines import as_of_text
+
+    _deps.pyspark()
+
+    if source.kind == "database":
+        raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
+    if source.kind == "relational" and source.activities is None:
+        raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
+    spark, started = session(spark_master)
+    try:
+        with _spark_column_problems(source):
+            frame = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
+                                       as_of_text(as_of))
+            columns = list(frame.columns)
+            batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
+            if output_format == "parquet":
+                _arrow_parquet(batches, columns, frame.schema, output_path, summary)
+            else:
+                relational = None
+                if source.kind == "relational":  # error rows in Python's words, the lead read back from its views
+                    relational = _RelationalRescorer(
+                        policy, as_of, source, output_format,
+                        lambda sql, lead_id: [tuple(r) for r in spark.sql(sql, args={"lp_id": lead_id}).collect()],
+                        (LEADS_VIEW, ACTIVITIES_VIEW), quote="`", param=":lp_id", text_type="STRING")
+                _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
+    finally:
+        if started:
+            spark.stop()
+
+
+def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str], schema: Any, output_path: Optional[str],
+                   summary: Any) -> None:
+    """Parquet output from rows on the driver (one file, as DuckDB writes it: the query's
+    columns and `line`), written beside the target and renamed into place."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    id_type = pa.int64() if schema["id"].dataType.typeName() in ("long", "integer", "short", "byte") else pa.string()
+    names = ["id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits",
+             "error", "line"]
+    types = [id_type] + [pa.string()] * 3 + [pa.float64()] * 2 + [pa.string()] * 5 + [pa.int64()]
+    arrow_schema = pa.schema(list(zip(names, types)))
+    at = {name: columns.index(name) for name in columns}
+    target = os.path.abspath(output_path or "")
+    handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
+    os.close(handle)
+    try:
+        with pq.ParquetWriter(temp, arrow_schema) as writer:
+            for batch in batches:
+                for row in batch:
+                    summary.leads += 1
+                    if row[at["error"]] is not None:
+                        summary.errors += 1
+                        if len(summary.samples) < 3:
+                            summary.samples.append((row[at["lp_row"]], json.loads(row[at["error"]])["message"]))
+                    else:
+                        key = (row[at["stage"]], row[at["change"]])
+                        summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
+                ids = [row[at["id"]] if id_type == pa.int64() or row[at["id"]] is None else str(row[at["id"]]) for row in batch]
+                arrays = [pa.array(ids, id_type)] + [
+                    pa.array([row[at[name]] for row in batch], kind)
+                    for name, kind in zip(names[1:-1], types[1:-1])] + [pa.array([row[at["lp_row"]] for row in batch], pa.int64())]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
+        os.replace(temp, target)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def _spark_column_problems(source: BatchInput) -> Iterator[None]:
+    """A column the relational shape needs but the file lacks: said as the DuckDB engine says it."""
+    try:
+        yield
+    except Exception as error:
+        found = re.search(r"UNRESOLVED_COLUMN[^`]*`lp_(l|a)`\.`([^`]*)`", str(error))
+        if not found:
+            raise
+        table = "the leads table " + source.path if found.group(1) == "l" else "the activities table " + (source.activities or "")
+        from leadpolicy.backends.sql.batch import InputProblem
+
+        raise InputProblem(f"{table} has no column `{found.group(2)}`: the relational shape has one column per declared "
+                           "field (leads) and property (activities); rename with --mapping (docs/sql.md)") from None

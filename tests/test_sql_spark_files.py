@@ -1,0 +1,132 @@
+"""`leadpolicy score --engine spark` on files writes what `--engine python` writes:
+the same rows (JSON Lines and CSV), summary, error rows and exit status, on every
+example policy's sample leads and on files with bad rows; CSV, relational Parquet
+input and Parquet output. Real local Spark (marker `spark`): the command reuses the
+test session's SparkSession, as it would a notebook's.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.cli import main
+
+pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+duckdb = pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+pytestmark = pytest.mark.spark
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p.stem for p in (ROOT / "policies").glob("*.policy") if (ROOT / "policies" / f"{p.stem}.leads.jsonl").exists())
+AS_OF = "2026-11-22T00:00:00Z"
+ACME = ROOT / "policies" / "acme.policy"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    # the settings of tests/test_sql_spark.py (the same session when both run): tiny data, planning dominates
+    session = (SparkSession.builder.master("local[1]").appName("leadpolicy-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+               .config("spark.ui.showConsoleProgress", "false").config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
+               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN").config("spark.driver.memory", "1g")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def run(*args: str) -> tuple:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, [line for line in result.stderr.splitlines() if " scored in " not in line]
+
+
+def score_both(policy: Path, data: Path, *extra: str) -> tuple:
+    return tuple(run("score", str(policy), str(data), "--as-of", AS_OF, "--engine", engine, *extra)
+                 for engine in ("python", "spark"))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_spark_engine_writes_what_python_writes(spark, name: str) -> None:
+    python, spark_run = score_both(ROOT / "policies" / f"{name}.policy", ROOT / "policies" / f"{name}.leads.jsonl")
+    assert spark_run == python
+    assert python[1].count("\n") >= 10
+
+
+def test_bad_rows_give_the_same_error_rows(spark, tmp_path: Path) -> None:
+    lines = (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:4]
+    lines[1:1] = ["", "  ", "not json {", '{"id": "x1", "fields": {"company_size": 5.0}',  # malformed JSON
+                  '{"id": "t", "activities": [{"type": "page_view", "at": "yesterday"}]}',  # a bad timestamp
+                  '{"fields": {"company_size": "12"}}',  # no id
+                  '{"id": 7, "fields": {"company_size": "lots"}}', '[1, 2]', '{"id": "n", "fields": null, "stage": "nowhere"}',
+                  '{"id": "f", "fields": {"company_size": 5.0, "email": 12}}']
+    data = tmp_path / "bad.jsonl"
+    data.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode("utf-8"))
+    python, spark_run = score_both(ACME, data)
+    assert spark_run == python
+    assert python[0] == 1 and python[1].count('"error"') == 6
+    assert any('"id": null' in line and '"error"' not in line for line in python[1].splitlines())
+
+
+def test_csv_input_without_id_and_csv_output(spark, tmp_path: Path) -> None:
+    """The Python engine's CSV (no id column: a lead's id is its line number, a quoted
+    cell may span lines), rows out as CSV."""
+    leads = [json.loads(line) for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:8]]
+    names = sorted({key for lead in leads for key in (lead.get("fields") or {})})
+    data = tmp_path / "leads.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Stage", "activities", *[name.replace("_", " ").title() for name in names]])
+        for lead in leads:
+            fields = lead.get("fields") or {}
+            writer.writerow([lead.get("stage") or "", json.dumps(lead.get("activities") or [], indent=1),
+                             *["" if fields.get(n) is None else str(fields[n]) for n in names]])
+        writer.writerows([["", "[1,2", "abc"], ["nowhere"], [], ["", "", "x", *[""] * len(names), "extra"]])
+    python, spark_run = score_both(ACME, data, "--format", "csv")
+    assert spark_run == python
+    assert python[0] == 1 and len(python[1].splitlines()) == 1 + 11
+
+
+def test_relational_parquet_in_parquet_out(spark, tmp_path: Path) -> None:
+    import leadpolicy
+
+    data = ROOT / "policies" / "acme.leads.jsonl"
+    leads, acts = tmp_path / "leads.parquet", tmp_path / "activities.parquet"
+    tree = leadpolicy.load(ACME).tree
+    con = duckdb.connect()
+    fields = ", ".join(f"json_extract_string(j, '$.fields.{d.name}') AS {d.name}" for d in tree.fields)
+    props = ", ".join(dict.fromkeys(f"json_extract_string(a, '$.{p.name}') AS {p.name}" for d in tree.activities for p in d.props))
+    con.execute(f"COPY (SELECT json_extract_string(j, '$.id') AS id, json_extract_string(j, '$.stage') AS stage, {fields}"
+                f" FROM read_ndjson_objects('{data}') AS t(j)) TO '{leads}' (FORMAT parquet)")
+    acts_query = (f"SELECT json_extract_string(j, '$.id') AS lead_id, json_extract_string(a, '$.type') AS type,"
+                  f" json_extract_string(a, '$.at') AS at, {props} FROM read_ndjson_objects('{data}') AS t(j),"
+                  f" unnest(CAST(json_extract(j, '$.activities') AS JSON[])) AS u(a)")
+    con.execute(f"COPY ({acts_query}) TO '{acts}' (FORMAT parquet)")
+    out = tmp_path / "decided.parquet"
+    code, _, err = run("score", str(ACME), str(leads), "--activities", str(acts), "--as-of", AS_OF, "--engine", "spark", "-o", str(out))
+    _, expected, expected_err = run("score", str(ACME), str(data), "--as-of", AS_OF)
+    assert code == 0 and err == expected_err
+    rows = con.sql(f"SELECT id, stage, change, engagement, fit, hits, error, line FROM read_parquet('{out}') ORDER BY line").fetchall()
+    decisions = [json.loads(line) for line in expected.splitlines()]
+    assert [(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows] == [
+        (d["id"], d["stage"], d["change"], d["engagement"], d["fit"], d["hits"], None) for d in decisions]
+    assert not list(tmp_path.glob(".leadpolicy-*"))  # the temporary file was renamed into place
+    # a declared property missing from the activities table: named, exit 2
+    con.execute(f"COPY (SELECT * EXCLUDE (minutes) FROM ({acts_query})) TO '{acts}' (FORMAT parquet)")
+    code, _, err = run("score", str(ACME), str(leads), "--activities", str(acts), "--as-of", AS_OF, "--engine", "spark")
+    assert code == 2 and any("has no column `minutes`" in line for line in err), err
+
+
+def test_relational_error_rows_are_worded_as_python_words_them(spark, tmp_path: Path) -> None:
+    from test_sql_cli import relational_files
+
+    leads_file, acts_file, mapping, as_text = relational_files(tmp_path)
+    expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
+    got = run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--mapping", str(mapping), "--as-of", AS_OF,
+              "--engine", "spark")
+    assert got == expected
+    assert expected[0] == 1 and expected[1].count('"error"') == 5
