@@ -20,7 +20,7 @@ Two shapes make them (docs/sql.md, "The input contract"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Iterable, Optional
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, ident, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
@@ -42,11 +42,11 @@ class Mapping:
     at: str = "at"
     order: Optional[str] = None     # activities: the input order (default: by `at` as written)
     lead_order: Optional[str] = None  # leads: the output order (default: by id)
-    fields: dict = field(default_factory=dict)  # declared field name -> column
-    props: dict = field(default_factory=dict)   # declared property name -> column
+    fields: dict[str, str] = field(default_factory=dict)  # declared field name -> column
+    props: dict[str, str] = field(default_factory=dict)   # declared property name -> column
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Mapping":
+    def from_dict(cls, data: dict[str, Any]) -> "Mapping":
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
@@ -64,14 +64,14 @@ def _table(name: str) -> exp.Table:
     return exp.Table(this=ident(parts[-1]), db=ident(parts[-2]), catalog=ident(".".join(parts[:-2])))
 
 
-def _as_table(source) -> exp.Expression:
+def _as_table(source: exp.Expr) -> exp.Expr:
     """A table function call (read_parquet(...)) as a FROM item that can take an alias."""
     if isinstance(source, (exp.Table, exp.Subquery)):
         return source
     return exp.Table(this=source)
 
 
-def _text(column) -> tuple:
+def _text(column: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     v = exp.Cast(this=column, to=exp.DataType.build("varchar"))
     k = frag("CASE WHEN :x IS NULL THEN 'n' ELSE 's' END", x=column)
     return v, k
@@ -80,19 +80,24 @@ def _text(column) -> tuple:
 class Relational:
     """The relational shape (every dialect)."""
 
-    def __init__(self, mapping: Optional[Mapping] = None, leads_source=None, activities_source=None):
+    def __init__(self, mapping: Optional[Mapping] = None, leads_source: Optional[exp.Expr] = None,
+                 activities_source: Optional[exp.Expr] = None) -> None:
         self.mapping = mapping or Mapping()
         # sources: table names, or (for the dbt model and tests) any table expression
         self.leads_source = leads_source
         self.activities_source = activities_source
 
-    def ctes(self, policy: nodes.Policy) -> list:
+    def ctes(self, policy: nodes.Policy) -> list[tuple[str, exp.Select]]:
         m = self.mapping
         layout = Layout.of(policy)
         leads = _as_table(self.leads_source or _table(m.leads_table))
         acts = _as_table(self.activities_source or _table(m.activities_table))
-        lead_col = lambda name: exp.column(ident(name), table=ident("lp_l"))  # noqa: E731
-        act_col = lambda name: exp.column(ident(name), table=ident("lp_a"))  # noqa: E731
+        def lead_col(name: str) -> exp.Column:
+            return exp.column(ident(name), table=ident("lp_l"))
+
+        def act_col(name: str) -> exp.Column:
+            return exp.column(ident(name), table=ident("lp_a"))
+
         order = lead_col(m.lead_order or m.id)
         stage_v, stage_k = _text(lead_col(m.stage))
         cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row", copy=False),
@@ -129,17 +134,17 @@ def _pointer(*parts: str) -> exp.Literal:
     return lit("".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts))
 
 
-def _json_kind(x) -> exp.Expression:
+def _json_kind(x: exp.Expr) -> exp.Expr:
     return frag("CASE json_type(:x) WHEN 'VARCHAR' THEN 's' WHEN 'BIGINT' THEN 'i' WHEN 'UBIGINT' THEN 'i'"
                 " WHEN 'DOUBLE' THEN CASE WHEN regexp_full_match(CAST(:x AS VARCHAR), '-?[0-9]+') THEN 'i' ELSE 'f' END"
                 " WHEN 'BOOLEAN' THEN 'b' WHEN 'ARRAY' THEN 'o' WHEN 'OBJECT' THEN 'o' ELSE 'n' END", x=x)
 
 
-def _json_text(x) -> exp.Expression:
+def _json_text(x: exp.Expr) -> exp.Expr:
     return frag("CASE WHEN json_type(:x) = 'VARCHAR' THEN json_extract_string(:x, '$') ELSE CAST(:x AS VARCHAR) END", x=x)
 
 
-def _kind_of(json_type, text) -> exp.Expression:
+def _kind_of(json_type: exp.Expr, text: exp.Expr) -> exp.Expr:
     """The JSON kind (reading.py) from a value's json_type and its text (its JSON text
     unless a string): a DOUBLE written as a whole number is an integer, as Python reads it."""
     return frag("CASE :y WHEN 'VARCHAR' THEN 's' WHEN 'BIGINT' THEN 'i' WHEN 'UBIGINT' THEN 'i'"
@@ -147,11 +152,11 @@ def _kind_of(json_type, text) -> exp.Expression:
                 " WHEN 'BOOLEAN' THEN 'b' WHEN 'ARRAY' THEN 'o' WHEN 'OBJECT' THEN 'o' ELSE 'n' END", y=json_type, x=text)
 
 
-def _nth(values, index: int) -> exp.Expression:
+def _nth(values: exp.Expr, index: int) -> exp.Expr:
     return exp.Anonymous(this="list_extract", expressions=[values, exp.Literal.number(index)])
 
 
-def _pointers(names) -> exp.Expression:
+def _pointers(names: Iterable[str]) -> exp.Expr:
     return exp.Array(expressions=[_pointer(name) for name in names])
 
 
@@ -164,10 +169,10 @@ class NestedJson:
     (the lead's line for its four keys, the fields object for every field, each
     activity for its type, time and properties)."""
 
-    def __init__(self, source: exp.Expression):
+    def __init__(self, source: exp.Expr) -> None:
         self.source = source
 
-    def ctes(self, policy: nodes.Policy) -> list:
+    def ctes(self, policy: nodes.Policy) -> list[tuple[str, exp.Select]]:
         layout = Layout.of(policy)
         # a line that is not JSON reads as an empty lead with lp_lead_k 'x' (a data error)
         checked = sqlglot.parse_one(
@@ -200,7 +205,7 @@ class NestedJson:
             exp.alias_(field_values if layout.fields else exp.Null(), "lp_fvs", copy=False),
             exp.alias_(field_types if layout.fields else exp.Null(), "lp_fts", copy=False),
         ).from_(exp.Subquery(this=parts, alias=exp.TableAlias(this=exp.to_identifier("lp_parsed"))), copy=False)
-        cols = [exp.column(n) for n in ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k")]
+        cols: list[exp.Expr] = [exp.column(n) for n in ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k")]
         for index, name in enumerate(layout.fields, 1):
             text = _nth(exp.column("lp_fvs"), index)
             cols += [exp.alias_(text, layout.field_v(name), copy=False),
@@ -224,7 +229,7 @@ class NestedJson:
                                      "lp_its", copy=False)).from_(
             exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))), copy=False)
 
-        def value(index: int, v_name: str, k_name: str) -> list:
+        def value(index: int, v_name: str, k_name: str) -> list[exp.Expr]:
             text = _nth(exp.column("lp_ivs"), index)
             return [exp.alias_(text, v_name, copy=False), exp.alias_(_kind_of(_nth(exp.column("lp_its"), index), text), k_name, copy=False)]
 
