@@ -339,7 +339,7 @@ def test_eval_with_no_lead_on_a_terminal_says_it_reads_standard_input() -> None:
     import select
 
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "leadpolicy", "eval", ACME], stdin=terminal, stdout=terminal,
+    process = subprocess.Popen([sys.executable, "-m", "leadpolicy", "eval", ACME, "--as-of", "2026-11-22"], stdin=terminal, stdout=terminal,
                                stderr=terminal, env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
     os.close(terminal)
     out = b""
