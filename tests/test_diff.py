@@ -28,8 +28,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import check_golden
-from hypothesis import HealthCheck, assume, given, settings, target
+from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
+from support.diffgen import policy_pairs
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -372,28 +373,6 @@ def test_replay_counts_match_lead_by_lead_on_the_workload(acme, edit) -> None:
     leads = _workload().generate_leads(400, seed=11, error_rate=0.05)
     result = check_against_lead_by_lead(acme, new, leads, "2026-11-22T00:00:00Z")
     assert result["changed_stage"] or result["errors"]["appeared"]
-
-
-@st.composite
-def policy_pairs(draw):
-    """A generated policy and the same policy with some of its numbers moved (points, thresholds,
-    windows, caps, counts): a new version that decides some leads differently."""
-    from support.leadgen import policy_texts
-
-    text = draw(policy_texts())
-    numbers = list(re.finditer(r"(?<![\w.\"-])\d+(?![\w.\"])", text))
-    assume(numbers)
-    pieces, last = [], 0
-    for match in numbers:
-        shift = draw(st.sampled_from([0, 0, -20, -5, -1, 1, 5, 20]))
-        value = max(1, int(match.group()) + shift)
-        pieces += [text[last:match.start()], str(value)]
-        last = match.end()
-    new = "".join(pieces) + text[last:]
-    try:
-        return leadpolicy.loads(text, "old"), leadpolicy.loads(new, "new")
-    except leadpolicy.PolicyError:
-        assume(False)
 
 
 @settings(max_examples=int(os.environ.get("LEADPOLICY_EXAMPLES", "60")), deadline=None,

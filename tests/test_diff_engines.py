@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_diff import policy_pairs
+from support.diffgen import policy_pairs
 
 import leadpolicy
 from leadpolicy.cli import main

@@ -20,3 +20,18 @@ def test_ruff_finds_nothing() -> None:
         pytest.skip("ruff is not installed (pip install -e '.[test]' installs it)")
     result = subprocess.run([ruff, "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in tests/support/ (issue 17 item 5): a test module that
+    imports another runs that module's tests' collection side effects and hides the dependency."""
+    import re
+
+    tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = re.match(r"\s*(?:from\s+(\w+)\s+import|import\s+(\w+))", line)
+            if match and (match.group(1) or match.group(2)) in tests:
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "move what is shared into tests/support/:\n" + "\n".join(found)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.backends import relational_files
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -163,49 +164,6 @@ def test_a_missing_extra_names_it() -> None:
               "except ImportError as e:\n    print(e)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert "pip install 'leadpolicy[duckdb]'" in result.stdout, result.stderr
-
-
-def _text(value):
-    """A JSON value as a warehouse text cell (None stays NULL)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value)
-
-
-def relational_files(tmp_path: Path) -> tuple:
-    """Acme's leads and some with bad cells as Parquet tables of text cells (leads.parquet,
-    acts.parquet, names.json, the mapping) and as JSON Lines of the same text, in the same order."""
-    pa = pytest.importorskip("pyarrow")
-    import pyarrow.parquet as pq
-
-    tree = leadpolicy.load(ROOT / "policies" / "acme.policy").tree
-    fields = [d.name for d in tree.fields]
-    props = list(dict.fromkeys(p.name for d in tree.activities for p in d.props))
-    leads = [json.loads(line) for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:12]]
-    leads += [{"id": "Z-1", "fields": {"company_size": "lots"}}, {"id": "Z-2", "stage": "nowhere"},
-              {"id": "Z-3", "activities": [{"type": "page_view", "at": "yesterday"}]},
-              {"id": "Z-4", "fields": {"industry": "mining", "is_customer": "maybe"}},
-              {"id": "Z-5", "activities": [{"type": "webinar", "at": "2026-11-01", "minutes": "ten"}]}]
-    leads.sort(key=lambda lead: lead["id"])
-    lead_rows, act_rows, texts = [], [], []
-    for lead in leads:
-        values = {name: _text((lead.get("fields") or {}).get(name)) for name in fields}
-        lead_rows.append({"lead_key": lead["id"], "stage": _text(lead.get("stage")), **values})
-        acts = []
-        for seq, act in enumerate(lead.get("activities") or []):
-            record = {"type": _text(act.get("type")), "at": _text(act.get("at")), **{p: _text(act.get(p)) for p in props}}
-            act_rows.append({"lead_key": lead["id"], "seq": seq, **record})
-            acts.append(record)
-        texts.append(json.dumps({"id": lead["id"], "stage": _text(lead.get("stage")), "fields": values, "activities": acts}))
-    leads_file, acts_file, mapping = tmp_path / "leads.parquet", tmp_path / "acts.parquet", tmp_path / "names.json"
-    pq.write_table(pa.Table.from_pylist(lead_rows), leads_file)
-    pq.write_table(pa.Table.from_pylist(act_rows), acts_file)
-    mapping.write_text(json.dumps({"id": "lead_key", "lead_id": "lead_key", "order": "seq"}), encoding="utf-8")
-    as_text = tmp_path / "leads.jsonl"
-    as_text.write_text("\n".join(texts) + "\n", encoding="utf-8")
-    return leads_file, acts_file, mapping, as_text
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])

@@ -122,7 +122,7 @@ def test_relational_parquet_in_parquet_out(spark, tmp_path: Path) -> None:
 
 
 def test_relational_error_rows_are_worded_as_python_words_them(spark, tmp_path: Path) -> None:
-    from test_sql_cli import relational_files
+    from support.backends import relational_files
 
     leads_file, acts_file, mapping, as_text = relational_files(tmp_path)
     expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
