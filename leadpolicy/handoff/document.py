@@ -17,7 +17,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
 
@@ -26,6 +25,7 @@ from markupsafe import Markup, escape
 
 from leadpolicy.handoff import diagram
 from leadpolicy.handoff.english import Clauses, English, Prose, duration, number, points
+from leadpolicy.resources import package_text
 from leadpolicy.syntax import nodes as n
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -408,8 +408,4 @@ def _environment(fmt: str) -> jinja2.Environment:
 
 
 def _template_source(name: str) -> str:
-    relative = "handoff/templates/" + name
-    try:
-        return resources.files("leadpolicy").joinpath(relative).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return (Path(__file__).resolve().parents[1] / relative).read_text(encoding="utf-8")
+    return package_text("handoff/templates/" + name)

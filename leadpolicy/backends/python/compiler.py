@@ -34,8 +34,6 @@ import ast
 import hashlib
 import types
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -51,6 +49,7 @@ from leadpolicy.backends.python.grades import grade_section
 from leadpolicy.backends.python.reading import read_as_of, read_fields, read_previous
 from leadpolicy.backends.python.source import CompileError, lit
 from leadpolicy.backends.python.stages import stage_section
+from leadpolicy.resources import package_text
 from leadpolicy.syntax import nodes as n
 
 __all__ = ["CompileError", "compile_policy", "load_module"]
@@ -179,29 +178,22 @@ def _template() -> jinja2.Template:
 
 
 def _template_source(name: str) -> str:
-    return _package_text("backends/python/" + name)
+    return package_text("backends/python/" + name)
 
 
 def runtime_text() -> str:
     """The text of leadpolicy/semantics/runtime.py, as embedded into every compiled module."""
-    text = _package_text("semantics/runtime.py")
+    text = package_text("semantics/runtime.py")
     return text if text.endswith("\n") else text + "\n"
 
 
 def helpers_text() -> str:
     """The part of leadpolicy/backends/python/helpers.py embedded into every compiled module."""
-    text = _package_text("backends/python/helpers.py")
+    text = package_text("backends/python/helpers.py")
     if HELPERS_MARKER not in text:
         raise CompileError("helpers.py has lost its marker line")
     text = text.split(HELPERS_MARKER, 1)[1].lstrip("\n")
     return text if text.endswith("\n") else text + "\n"
-
-
-def _package_text(relative: str) -> str:
-    try:
-        return resources.files("leadpolicy").joinpath(relative).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return (Path(__file__).resolve().parents[2] / relative).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=4)

@@ -18,7 +18,7 @@ from typing import Any, Iterable, NamedTuple, Optional
 from leadpolicy.syntax import nodes as n
 
 DISQUALIFIED = n.DISQUALIFIED
-MICROS_PER_DAY = 86_400_000_000
+MICROS_PER_DAY = n.MICROS_PER_DAY
 # The longest if/elif chain and `+` sum written as one statement. CPython's compiler
 # recurses once per `elif` and per `+`, so a policy with thousands of rules in one
 # block gets flat code instead: chains cut into chunks, sums as `+=` lines.

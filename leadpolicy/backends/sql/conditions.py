@@ -22,7 +22,7 @@ from leadpolicy.syntax.visitor import NodeVisitor
 
 __all__ = ["SqlExpr", "Scope", "DidCounts"]
 
-MICROS_PER_DAY = 86_400_000_000
+MICROS_PER_DAY = nodes.MICROS_PER_DAY
 
 
 @dataclass

@@ -82,13 +82,12 @@ class Threshold:
 
 def thresholds_of(tree: n.Policy) -> list[Threshold]:
     found: list[Threshold] = []
-    flipped = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
 
     def walk(expr: Any, stage: str) -> None:
         if isinstance(expr, n.Compare) and expr.op in (">=", ">", "<=", "<"):
             left, right, op = expr.left, expr.right, expr.op
             if isinstance(left, n.Number) and isinstance(right, (n.Engagement, n.Fit)):
-                left, right, op = right, left, flipped[op]
+                left, right, op = right, left, n.MIRRORED[op]
             if isinstance(left, (n.Engagement, n.Fit)) and isinstance(right, n.Number):
                 found.append(Threshold(stage, "engagement" if isinstance(left, n.Engagement) else "fit", op, right.value))
                 return

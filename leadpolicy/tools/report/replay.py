@@ -21,7 +21,7 @@ from leadpolicy.syntax.visitor import NodeVisitor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
-MICROS_PER_DAY = 86_400_000_000
+MICROS_PER_DAY = n.MICROS_PER_DAY
 MAX_DECAY_STEPS = 400  # beyond this many steps a decayed score is below any float's resolution anyway
 
 

@@ -8,6 +8,7 @@ from typing import IO, Any, Callable, Iterable, Optional
 
 from leadpolicy import LeadDataError
 from leadpolicy.semantics.runtime import parse_instant
+from leadpolicy.syntax.nodes import MICROS_PER_DAY
 from leadpolicy.tools.report.metrics import Metrics
 from leadpolicy.tools.report.outcomes import read_created, read_outcome
 from leadpolicy.tools.report.replay import TimeModel, iso, replay
@@ -100,7 +101,7 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     global _STATE
     end = parse_instant(as_of, "as_of")
     low = parse_instant(date_from, "from") if date_from else None
-    high = parse_instant(date_to, "to") + 86_400_000_000 - 1 if date_to else None
+    high = parse_instant(date_to, "to") + MICROS_PER_DAY - 1 if date_to else None
     models = [TimeModel.of(p.tree) for p in policies]
     metrics = [Metrics(p.tree) for p in policies]
     _STATE = (policies, models, end, outcomes)
