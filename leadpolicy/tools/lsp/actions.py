@@ -81,7 +81,7 @@ def _replacement(lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
             if at < 0:
                 continue
             width = len(wrong)
-            new = suggestion if suggestion.isidentifier() else quote(suggestion)
+            new = n.member_text(suggestion)
         span = span_of(lines, start + at, start + at + width)
         return Fix(f"Change to {new}", d.path, ((span, new),))
     return None

@@ -25,8 +25,10 @@ from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.lsp.context import cursor
 from leadpolicy.tools.lsp.positions import Tok, scan, token_at
 
-CHANGES = ("new", "unchanged", "promoted", "demoted", "disqualified", "requalified")
-UNITS = ("days", "weeks", "hours", "day", "week", "hour")
+CHANGES = n.CHANGES
+# the language's units (nodes.UNIT_NAMES), offered plural first: days, weeks, hours, day, week, hour
+_ORDER = ("day", "week", "hour")
+UNITS = tuple(sorted(n.UNIT_NAMES, key=lambda unit: (not unit.endswith("s"), _ORDER.index(n.UNIT_NAMES[unit]))))
 # After these a condition wants an operand: a field, a stage, a score, `did` ...
 OPERAND_BEFORE = {"when", "and", "or", "not", "where", "(", ",", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*"}
 
@@ -175,7 +177,7 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
     if decl_type == "grade":
         return [Item(letter, "grade", "grade") for letter in names.letters]
     if isinstance(decl_type, n.FieldType) and decl_type.kind == "enum":
-        return [Item(m if m.isidentifier() else f'"{m}"', "member", str(decl_type)) for m in decl_type.members]
+        return [Item(n.member_text(m), "member", str(decl_type)) for m in decl_type.members]
     if block == "test":
         return _test_names(tokens, names, inner, prev, prev2, fields)
     if prev not in OPERAND_BEFORE and prev not in ("in",):
@@ -199,7 +201,7 @@ def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: s
         if prev == ":" and prev2 in names.fields:
             t = names.fields[prev2].type
             if t.kind == "enum":
-                return [Item(m if m.isidentifier() else f'"{m}"', "member", str(t)) for m in t.members]
+                return [Item(n.member_text(m), "member", str(t)) for m in t.members]
         return []
     props = _test_activity_props(tokens)
     if props is not None:
@@ -211,7 +213,7 @@ def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: s
             return [Item(p.name, "property", str(p.type)) for p in activity.props]
         decl = next((p for p in activity.props if p.name == prop), None)
         if decl is not None and decl.type.kind == "enum":
-            return [Item(m if m.isidentifier() else f'"{m}"', "member", str(decl.type)) for m in decl.type.members]
+            return [Item(n.member_text(m), "member", str(decl.type)) for m in decl.type.members]
     return []
 
 

@@ -39,7 +39,7 @@ from dataclasses import fields, is_dataclass, replace
 from typing import Any, Callable, Optional, TypeVar
 
 from leadpolicy.syntax import nodes as n
-from leadpolicy.syntax.diagnostics import Diagnostic, Span
+from leadpolicy.syntax.diagnostics import LONE_SURROGATE, Diagnostic, Span
 from leadpolicy.tools.lsp.positions import LineIndex, Tok, scan
 
 BLOCKS = ("fields", "activities", "stages", "engagement", "fit", "grades", "demote", "disqualify", "test")
@@ -47,7 +47,6 @@ SPLIT = ("engagement", "fit", "demote", "disqualify")  # blocks cut into one pie
 HEAD = 'policy "" version "" '
 MIN_SIZE = 1_000  # smaller texts parse whole: as fast, and nothing to get wrong
 CACHE_LIMIT = 50_000
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # what the parser reports as `bad-character`
 # What finds the blocks: strings and comments (braces and words in them are not code), braces, block words.
 _TOP = re.compile(
     r"""
@@ -112,7 +111,7 @@ def parse_tests(text: str, path: str, force: bool = False) -> tuple[n.TestBlock,
 
 
 def _parse(text: str, path: str, force: bool, tests: bool) -> Any:
-    if (len(text) < MIN_SIZE and not force) or _LONE_SURROGATE.search(text):
+    if (len(text) < MIN_SIZE and not force) or LONE_SURROGATE.search(text):
         return _full(tests)(text, path)  # a bad character may sit where no piece looks (a comment between rules)
     lines = LineIndex(text)
     try:
