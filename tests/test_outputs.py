@@ -143,3 +143,44 @@ def test_ctrl_c_during_score_exits_130_and_says_what_was_written(tmp_path: Path,
         rows = stdout.decode().count("\n")
         assert rows > 0 and stdout.endswith(b"\n")  # whole rows only
         assert f"interrupted after {rows:,} rows written to standard output" in message
+
+
+OUTPUT_COMMANDS = {
+    "compile": lambda out: ["compile", ACME, "-o", out + ".py"],
+    "docs": lambda out: ["docs", ACME, "-o", out + ".md"],
+    "score": lambda out: ["score", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "--as-of", "2026-11-22", "-o", out + ".jsonl"],
+    "report": lambda out: ["report", ACME, str(ROOT / "policies" / "acme.history.jsonl"), "--as-of", "2026-12-01",
+                           "-o", out + ".json"],
+    "diff": lambda out: ["diff", ACME, str(ROOT / "docs" / "examples" / "acme-2026.12.policy"), "--leads",
+                         str(ROOT / "policies" / "acme.leads.jsonl"), "--as-of", "2026-11-22", "--format", "json", "-o", out + ".json"],
+    "score --engine duckdb (Parquet)": lambda out: ["score", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "--as-of",
+                                                    "2026-11-22", "--engine", "duckdb", "-o", out + ".parquet"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(OUTPUT_COMMANDS))
+def test_every_output_file_gets_the_permissions_a_new_file_would(command: str, tmp_path: Path) -> None:
+    """An output written through a temporary file must not keep mkstemp's 0600: a new file
+    gets 0666 less the umask, and a file written over keeps its own mode."""
+    if "duckdb" in command:
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    old = os.umask(0o022)
+    try:
+        args = OUTPUT_COMMANDS[command](str(tmp_path / "out"))
+        target = Path(args[-1])
+        result = run(*args)
+        assert result.exit_code in (0, 1), result.output  # 1: diff/score report changes or data errors, still written
+        assert target.exists(), result.output
+        assert oct(os.stat(target).st_mode & 0o777) == oct(0o644)
+        os.chmod(target, 0o640)
+        run(*args)
+        assert oct(os.stat(target).st_mode & 0o777) == oct(0o640)
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+@pytest.mark.parametrize("command", ["report", "diff"])
+def test_report_and_diff_outputs_in_a_missing_folder_are_one_line(command: str, tmp_path: Path) -> None:
+    args = OUTPUT_COMMANDS[command](str(tmp_path / "no" / "such" / "out"))
+    one_line_error(run(*args), args[-1], "no such directory")

@@ -188,20 +188,13 @@ def _write(text: str, output: Optional[str]) -> None:
     if not output or output == "-":
         click.echo(text, nl=False, color=True)  # colour codes are in the text only when asked for
         return
-    import tempfile
 
-    folder = os.path.dirname(os.path.abspath(output))
+    from leadpolicy.tools.atomic import OutputProblem, write_atomically
+
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=".diff-", suffix=".part",
-                                         delete=False) as handle:
-            handle.write(text)
-        os.replace(handle.name, output)  # the report appears whole or not at all
-    except OSError as error:
-        try:
-            os.unlink(handle.name)
-        except (OSError, UnboundLocalError):
-            pass
-        raise _Problem(f"cannot write {output}: {error.strerror or error}") from None
+        write_atomically(output, text)  # the report appears whole or not at all, with the usual permissions
+    except OutputProblem as problem:
+        raise _Problem(str(problem)) from None
 
 
 def _apply_gate(result: Any, gate: float) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -86,11 +84,10 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
     if not output:
         click.echo(text, nl=False)
         return
-    folder = os.path.dirname(os.path.abspath(output))
+    from leadpolicy.tools.atomic import OutputProblem, write_atomically
+
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as handle:
-            handle.write(text)
-        os.replace(handle.name, output)
-    except OSError as error:
-        click.echo(f"error: {output}: {error.strerror}", err=True)
-        sys.exit(1)
+        write_atomically(output, text)  # whole or not at all, with the usual permissions
+    except OutputProblem as problem:
+        click.echo(f"error: {problem}", err=True)  # one line naming the path, as every command says it
+        sys.exit(2)

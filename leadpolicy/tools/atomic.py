@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
 
-__all__ = ["OutputProblem", "atomic_writer", "write_atomically", "why"]
+__all__ = ["OutputProblem", "atomic_writer", "write_atomically", "why", "mode_for"]
 
 
 class OutputProblem(OSError):
@@ -88,7 +88,7 @@ def atomic_writer(path: Union[str, Path]) -> Iterator["_Guarded"]:
             except OSError as error:
                 raise OutputProblem(shown, why(error)) from None
         try:
-            os.chmod(temporary, _mode_for(target))
+            os.chmod(temporary, mode_for(target))
             os.replace(temporary, target)
         except OSError as error:
             raise OutputProblem(shown, why(error)) from None
@@ -122,7 +122,7 @@ class _Guarded:
             raise OutputProblem(self._shown, why(error)) from None
 
 
-def _mode_for(target: Path) -> int:
+def mode_for(target: Union[str, Path]) -> int:
     """The permissions of the file being replaced, else what a new file gets (0666 less the umask)."""
     try:
         return stat.S_IMODE(os.stat(target).st_mode)

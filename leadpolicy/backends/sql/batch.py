@@ -538,6 +538,9 @@ def _duckdb_parquet(con: Any, query: str, runs: list[dict[str, Any]], output_pat
         errors = con.execute(f"SELECT line, error FROM {read} WHERE error IS NOT NULL ORDER BY line").fetchall()
         summary.errors = len(errors)
         summary.samples = [(line, json.loads(error)["message"]) for line, error in errors[:3]]
+        from leadpolicy.tools.atomic import mode_for
+
+        os.chmod(temp, mode_for(Path(target)))  # mkstemp makes 0600: keep the old file's mode or the umask's
         os.replace(temp, target)
     except BaseException:
         if os.path.exists(temp):

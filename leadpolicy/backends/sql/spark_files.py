@@ -287,6 +287,9 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
                     pa.array([row[at[name]] for row in batch], kind)
                     for name, kind in zip(names[1:-1], types[1:-1])] + [pa.array([row[at["lp_row"]] for row in batch], pa.int64())]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
+        from leadpolicy.tools.atomic import mode_for
+
+        os.chmod(temp, mode_for(target))  # mkstemp makes 0600: keep the old file's mode or the umask's
         os.replace(temp, target)
     except BaseException:
         if os.path.exists(temp):
