@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable, Optional
 
-from leadpolicy.handoff.english import English, duration, number, the_stage
+from leadpolicy.handoff.english import English, duration, the_stage
+from leadpolicy.handoff.english.words import LiteralText
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
 
@@ -30,7 +31,7 @@ DISQUALIFIED = n.DISQUALIFIED
 # ---------------------------------------------------------------- short criteria
 
 
-class Shorthand(NodeVisitor):
+class Shorthand(LiteralText, NodeVisitor):
     """A condition in a compact, formula-like form: one `visit_<NodeKind>` per node kind."""
 
     OPS = {"=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
@@ -46,24 +47,6 @@ class Shorthand(NodeVisitor):
     def _grouped(self, e: n.Expr) -> str:
         text = self.visit(e)
         return f"({text})" if isinstance(e, (n.And, n.Or, n.Arith)) else text
-
-    def visit_Number(self, e: n.Number) -> str:
-        return number(e.value)
-
-    def visit_String(self, e: n.String) -> str:
-        return n.quote(e.value)
-
-    def visit_DateLit(self, e: n.DateLit) -> str:
-        return e.text or str(e.micros)
-
-    def visit_Bool(self, e: n.Bool) -> str:
-        return "true" if e.value else "false"
-
-    def visit_EnumValue(self, e: n.EnumValue) -> str:
-        return n.member_text(e.member)
-
-    def visit_GradeValue(self, e: n.GradeValue) -> str:
-        return e.letter
 
     def visit_FieldRef(self, e: n.FieldRef) -> str:
         return e.name

@@ -7,6 +7,7 @@ from typing import Optional
 
 from leadpolicy.handoff.english.words import (
     Clauses,
+    LiteralText,
     Prose,
     duration,
     is_acronym,
@@ -47,7 +48,7 @@ def _literal(e: n.Expr) -> bool:
     return isinstance(e, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue))
 
 
-class ExpressionEnglish(NodeVisitor):
+class ExpressionEnglish(LiteralText, NodeVisitor):
     """Plain English for the conditions of one resolved policy: one `visit_<Kind>` per node kind."""
 
     def __init__(self, policy: n.Policy):
@@ -189,25 +190,6 @@ class ExpressionEnglish(NodeVisitor):
         """An expression in the place of a value (one side of a comparison)."""
         phrase: str = self.visit(e)
         return phrase
-
-    # literals
-    def visit_Number(self, e: n.Number) -> str:
-        return number(e.value)
-
-    def visit_String(self, e: n.String) -> str:
-        return n.quote(e.value)
-
-    def visit_DateLit(self, e: n.DateLit) -> str:
-        return e.text or str(e.micros)
-
-    def visit_Bool(self, e: n.Bool) -> str:
-        return "true" if e.value else "false"
-
-    def visit_EnumValue(self, e: n.EnumValue) -> str:
-        return n.member_text(e.member)
-
-    def visit_GradeValue(self, e: n.GradeValue) -> str:
-        return e.letter
 
     # references
     def visit_FieldRef(self, e: n.FieldRef) -> str:

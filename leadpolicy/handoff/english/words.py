@@ -158,3 +158,26 @@ def sentence(text: str) -> str:
     if text and text[0].isalpha() and text[0].islower():
         text = text[0].upper() + text[1:]
     return text if text.endswith(".") else text + "."
+
+
+class LiteralText:
+    """Literals as both the plain-English renderer and the diagram's shorthand write
+    them: numbers for people, strings and odd enum members quoted as the policy would."""
+
+    def visit_Number(self, e: n.Number) -> str:
+        return number(e.value)
+
+    def visit_String(self, e: n.String) -> str:
+        return n.quote(e.value)
+
+    def visit_DateLit(self, e: n.DateLit) -> str:
+        return e.text or str(e.micros)
+
+    def visit_Bool(self, e: n.Bool) -> str:
+        return "true" if e.value else "false"
+
+    def visit_EnumValue(self, e: n.EnumValue) -> str:
+        return n.member_text(e.member)
+
+    def visit_GradeValue(self, e: n.GradeValue) -> str:
+        return e.letter
