@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
 
-__all__ = ["OutputProblem", "atomic_writer", "write_atomically", "why", "mode_for"]
+__all__ = ["OutputProblem", "atomic_writer", "atomic_path", "write_atomically", "why", "mode_for"]
 
 
 class OutputProblem(OSError):
@@ -137,3 +137,21 @@ def write_atomically(path: Union[str, Path], data: Union[str, bytes]) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_writer(path) as stream:
         stream.write(payload)
+
+
+@contextmanager
+def atomic_path(path: Union[str, Path], suffix: str = ".tmp") -> Iterator[str]:
+    """For writers that take a file name, not a stream (DuckDB's COPY, pyarrow): the
+    name of an empty temporary file beside `path`, renamed onto it (with the mode a
+    new or replaced file should have) when the block ends normally, removed when it raises."""
+    target = _target(Path(path))
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    os.close(fd)
+    try:
+        yield temporary
+        os.chmod(temporary, mode_for(target))  # mkstemp makes 0600
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

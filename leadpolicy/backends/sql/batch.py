@@ -520,10 +520,9 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
 def _duckdb_parquet(con: Any, query: str, runs: list[dict[str, Any]], output_path: Optional[str], summary: Any) -> None:
     """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file.
     Several `runs` (slices) go to a temporary table first, copied out in order."""
-    target = os.path.abspath(output_path or "")
-    handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
-    os.close(handle)
-    try:
+    from leadpolicy.tools.atomic import atomic_path
+
+    with atomic_path(os.path.abspath(output_path or ""), suffix=".parquet") as temp:
         if len(runs) == 1:
             con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO '{_quoted(temp)}' (FORMAT parquet)", runs[0])
         else:
@@ -538,14 +537,6 @@ def _duckdb_parquet(con: Any, query: str, runs: list[dict[str, Any]], output_pat
         errors = con.execute(f"SELECT line, error FROM {read} WHERE error IS NOT NULL ORDER BY line").fetchall()
         summary.errors = len(errors)
         summary.samples = [(line, json.loads(error)["message"]) for line, error in errors[:3]]
-        from leadpolicy.tools.atomic import mode_for
-
-        os.chmod(temp, mode_for(Path(target)))  # mkstemp makes 0600: keep the old file's mode or the umask's
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 @contextlib.contextmanager

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
@@ -267,10 +266,9 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
     types = [id_type] + [pa.string()] * 3 + [pa.float64()] * 2 + [pa.string()] * 5 + [pa.int64()]
     arrow_schema = pa.schema(list(zip(names, types)))
     at = {name: columns.index(name) for name in columns}
-    target = os.path.abspath(output_path or "")
-    handle, temp = tempfile.mkstemp(prefix=".leadpolicy-", suffix=".parquet", dir=os.path.dirname(target))
-    os.close(handle)
-    try:
+    from leadpolicy.tools.atomic import atomic_path
+
+    with atomic_path(os.path.abspath(output_path or ""), suffix=".parquet") as temp:
         with pq.ParquetWriter(temp, arrow_schema) as writer:
             for batch in batches:
                 for row in batch:
@@ -287,14 +285,6 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
                     pa.array([row[at[name]] for row in batch], kind)
                     for name, kind in zip(names[1:-1], types[1:-1])] + [pa.array([row[at["lp_row"]] for row in batch], pa.int64())]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
-        from leadpolicy.tools.atomic import mode_for
-
-        os.chmod(temp, mode_for(target))  # mkstemp makes 0600: keep the old file's mode or the umask's
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 @contextlib.contextmanager
