@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.backends import relational_files
+from support.backends import csv_without_id, relational_files
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -184,17 +184,7 @@ def test_relational_error_rows_are_worded_as_python_words_them(tmp_path: Path, f
 def test_csv_input_without_an_id_column(tmp_path: Path, fmt: str) -> None:
     """No `id` column: the Python engine's id is the line a row starts on (a quoted cell may
     span lines); --engine duckdb says the same ids, in JSON Lines, CSV and Parquet output."""
-    leads = [json.loads(line) for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:15]]
-    names = sorted({key for lead in leads for key in (lead.get("fields") or {})})
-    data = tmp_path / "leads.csv"
-    with data.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Stage", "activities", *[name.replace("_", " ").title() for name in names]])
-        for lead in leads:
-            fields = lead.get("fields") or {}
-            writer.writerow([lead.get("stage") or "", json.dumps(lead.get("activities") or [], indent=1),
-                             *["" if fields.get(n) is None else str(fields[n]) for n in names]])
-        writer.writerows([["", "[1,2", "abc"], ["nowhere"], [], ["", "", "x", *[""] * len(names), "extra"]])
+    data = csv_without_id(tmp_path / "leads.csv", 15)
     python, duck = score_both(ROOT / "policies" / "acme.policy", data, "--format", fmt)
     assert duck == python
     assert python[0] == 1

@@ -7,12 +7,12 @@ test session's SparkSession, as it would a notebook's.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.backends import csv_without_id, relational_files
 
 from leadpolicy.cli import main
 
@@ -75,17 +75,7 @@ def test_bad_rows_give_the_same_error_rows(spark, tmp_path: Path) -> None:
 def test_csv_input_without_id_and_csv_output(spark, tmp_path: Path) -> None:
     """The Python engine's CSV (no id column: a lead's id is its line number, a quoted
     cell may span lines), rows out as CSV."""
-    leads = [json.loads(line) for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:8]]
-    names = sorted({key for lead in leads for key in (lead.get("fields") or {})})
-    data = tmp_path / "leads.csv"
-    with data.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Stage", "activities", *[name.replace("_", " ").title() for name in names]])
-        for lead in leads:
-            fields = lead.get("fields") or {}
-            writer.writerow([lead.get("stage") or "", json.dumps(lead.get("activities") or [], indent=1),
-                             *["" if fields.get(n) is None else str(fields[n]) for n in names]])
-        writer.writerows([["", "[1,2", "abc"], ["nowhere"], [], ["", "", "x", *[""] * len(names), "extra"]])
+    data = csv_without_id(tmp_path / "leads.csv", 8)
     python, spark_run = score_both(ACME, data, "--format", "csv")
     assert spark_run == python
     assert python[0] == 1 and len(python[1].splitlines()) == 1 + 11
@@ -122,8 +112,6 @@ def test_relational_parquet_in_parquet_out(spark, tmp_path: Path) -> None:
 
 
 def test_relational_error_rows_are_worded_as_python_words_them(spark, tmp_path: Path) -> None:
-    from support.backends import relational_files
-
     leads_file, acts_file, mapping, as_text = relational_files(tmp_path)
     expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
     got = run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--mapping", str(mapping), "--as-of", AS_OF,

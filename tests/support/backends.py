@@ -311,3 +311,22 @@ def relational_files(tmp_path: Path) -> tuple:
     as_text = tmp_path / "leads.jsonl"
     as_text.write_text("\n".join(texts) + "\n", encoding="utf-8")
     return leads_file, acts_file, mapping, as_text
+
+
+def csv_without_id(path: Path, count: int) -> Path:
+    """The first `count` Acme sample leads as a CRM-style CSV with no `id` column (headers
+    spelt as exports spell them, activities as indented JSON: quoted cells over several
+    lines), then four bad rows: bad activities, a short row, an empty row, an extra cell."""
+    import csv
+
+    leads = [json.loads(line) for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()[:count]]
+    names = sorted({key for lead in leads for key in (lead.get("fields") or {})})
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Stage", "activities", *[name.replace("_", " ").title() for name in names]])
+        for lead in leads:
+            fields = lead.get("fields") or {}
+            writer.writerow([lead.get("stage") or "", json.dumps(lead.get("activities") or [], indent=1),
+                             *["" if fields.get(n) is None else str(fields[n]) for n in names]])
+        writer.writerows([["", "[1,2", "abc"], ["nowhere"], [], ["", "", "x", *[""] * len(names), "extra"]])
+    return path
