@@ -22,8 +22,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from support.backends import (
     BACKENDS,
     EXAMPLE_POLICIES,

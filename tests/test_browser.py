@@ -12,8 +12,7 @@ import pytest
 from support.browser import chromium, colour_counts, console_messages, hex_rgb, read_png
 
 from leadpolicy.check.checker import check
-from leadpolicy.handoff import diagram
-from leadpolicy.handoff import document as docs
+from leadpolicy.handoff import diagram, document as docs
 from leadpolicy.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent

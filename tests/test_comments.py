@@ -9,8 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from support.policygen import examples, policies
 
 from leadpolicy.syntax.comments import parse_lossless, recording

@@ -31,8 +31,7 @@ import types
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from leadpolicy import PolicyError
 from leadpolicy.backends.python.compiler import MODULE_NAMES, MODULE_PREFIXES, CompileError, _lit, compile_policy, load_module

@@ -8,8 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from leadpolicy.backends.python import helpers
 from leadpolicy.backends.python.compiler import HELPERS_MARKER, compile_policy, helpers_text

@@ -28,8 +28,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import check_golden
-from hypothesis import HealthCheck, given, settings, target
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st, target
 from support.diffgen import policy_pairs
 
 import leadpolicy
@@ -379,8 +378,7 @@ def test_replay_counts_match_lead_by_lead_on_the_workload(acme, edit) -> None:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_replay_counts_match_lead_by_lead_on_generated_policies(data) -> None:
-    from support.leadgen import AS_OF as LEADGEN_AS_OF
-    from support.leadgen import leads_for
+    from support.leadgen import AS_OF as LEADGEN_AS_OF, leads_for
 
     old, new = data.draw(policy_pairs())
     raw = data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=20))

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from support.diffgen import policy_pairs
 
 import leadpolicy
@@ -168,8 +167,7 @@ def test_generated_policy_pairs(data) -> None:
     import tempfile
 
     from support.backends import lead_line
-    from support.leadgen import AS_OF as LEADGEN_AS_OF
-    from support.leadgen import leads_for
+    from support.leadgen import AS_OF as LEADGEN_AS_OF, leads_for
 
     old, new = data.draw(policy_pairs())
     raw = data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=12))

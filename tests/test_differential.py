@@ -25,8 +25,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, note, settings, strategies as st
 from support.leadgen import leads_for, policy_texts
 
 import leadpolicy

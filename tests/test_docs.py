@@ -17,8 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from leadpolicy.check.checker import check
-from leadpolicy.handoff import diagram
-from leadpolicy.handoff import document as docs
+from leadpolicy.handoff import diagram, document as docs
 from leadpolicy.handoff.english import Clauses, English, article, plural, stage_title
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.parser import parse

@@ -22,8 +22,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from lark.exceptions import VisitError
 from support.leadgen import policy_texts
 

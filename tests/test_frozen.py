@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.frozen import Frozen, frozen

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Optional
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 from lark import Token
 from lark.exceptions import UnexpectedInput
 from support.policygen import examples, policies

@@ -13,8 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from support.lsp_client import check_diagnostics
 from support.policygen import examples, policies_and_tests
 

@@ -8,8 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from leadpolicy.check import check
 from leadpolicy.syntax import nodes as n

@@ -12,8 +12,7 @@ import time
 from collections import OrderedDict
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 RUNTIME_PATH = pathlib.Path(__file__).resolve().parents[1] / "leadpolicy" / "semantics" / "runtime.py"
 

@@ -14,8 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from support.backends import EXAMPLE_POLICIES, Case, assert_agree, generated_case, run_reference_relational, run_spark_relational
 
 import leadpolicy

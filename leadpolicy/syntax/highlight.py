@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from pygments.lexer import RegexLexer, words
-from pygments.lexer import bygroups as _untyped_bygroups
+from pygments.lexer import RegexLexer, bygroups as _untyped_bygroups, words
 from pygments.token import (
     Comment,
     Keyword,

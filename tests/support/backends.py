@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from hypothesis import note
-from hypothesis import strategies as st
+from hypothesis import note, strategies as st
 from hypothesis.errors import InvalidArgument
 
 import leadpolicy

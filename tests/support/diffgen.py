@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import assume
-from hypothesis import strategies as st
+from hypothesis import assume, strategies as st
 
 import leadpolicy
 

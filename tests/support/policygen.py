@@ -31,8 +31,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 
 __all__ = ["policies", "policies_and_tests", "examples", "EXAMPLES"]
 
