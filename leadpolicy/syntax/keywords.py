@@ -1,6 +1,6 @@
 """The words of the language and how editors colour them.
 
-The words themselves are `RESERVED_WORDS` of `syntax/nodes.py` (the one list:
+The words themselves are `RESERVED_WORDS` of `syntax/words.py` (the one list:
 the parser's lexer turns an identifier spelt like one into its keyword, the
 checker refuses them as names). The language
 server's completion, hover and rename, the Pygments lexer and the generated
