@@ -93,7 +93,16 @@ class Policy:
     def evaluate_many(self, leads: Iterable[Any], as_of: AsOf = None, *, as_dicts: bool = False
                       ) -> Iterator[Union[Decision, dict[str, Any], LeadDataError]]:
         """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
-        (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the batch."""
+        (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the
+        batch (a bad one raises at the first lead). Lazy: leads are read as results are taken."""
+        many = getattr(self.module, "_decide_many", None)  # none for a very long policy
+        if many is not None:
+            return many(leads, as_of, None if as_dicts else Decision)  # type: ignore[no-any-return]
+        return self._evaluate_each(leads, as_of, as_dicts)
+
+    def _evaluate_each(self, leads: Iterable[Any], as_of: AsOf, as_dicts: bool
+                       ) -> Iterator[Union[Decision, dict[str, Any], LeadDataError]]:
+        """evaluate_many for a module without the batch entry: `_decide` per lead."""
         from leadpolicy.semantics.runtime import split_lead
 
         module = self.module

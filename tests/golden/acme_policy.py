@@ -450,8 +450,10 @@ def _read_at(value: object, field: str, lead_id: object) -> "_datetime_module.da
     return _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(value, field, lead_id))
 
 
-def _read_number(value: object, field: str, lead_id: object) -> float | None:
-    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
+def _read_number(value: object, field: str, lead_id: object, memo: "dict[str, float] | None" = None
+                 ) -> float | None:
+    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits.
+    The batch passes its `memo` of number texts: the answer for a text is kept there."""
     if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
         return float(value)  # finite for any 64-bit int
     if type(value) is float and value - value == 0.0:  # a finite float
@@ -460,23 +462,55 @@ def _read_number(value: object, field: str, lead_id: object) -> float | None:
         text = value.strip()
         if not text:
             return None  # blank text is missing
-        if text.isdigit() and text.isascii() and len(text) < 300:
-            return float(text)
+        number = float(text) if text.isdigit() and text.isascii() and len(text) < 300 else read_number(
+            value, field, lead_id)
+        if memo is not None and number is not None and len(memo) < _MEMO_SIZE:
+            memo[value] = number
+        return number
     return read_number(value, field, lead_id)
 
 
-def _read_boolean(value: object, field: str, lead_id: object) -> bool | None:
-    """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
+def _read_boolean(value: object, field: str, lead_id: object, memo: "dict[str, bool] | None" = None
+                  ) -> bool | None:
+    """runtime.read_boolean(value, field, lead_id) for a value other than True and False.
+    The batch passes its `memo` of boolean texts: the answer for a text is kept there."""
     answer = _BOOLEAN_WORDS.get(value.strip().lower()) if type(value) is str else None
-    return read_boolean(value, field, lead_id) if answer is None else answer
+    if answer is None:
+        return read_boolean(value, field, lead_id)
+    if memo is not None and len(memo) < _MEMO_SIZE:
+        memo[value] = answer  # type: ignore[index]  # a str: answer is None otherwise
+    return answer
 
 
 def _read_enum(value: object, lower: "dict[str, int]", members: "tuple[str, ...]", field: str,
-               lead_id: object) -> int | None:
+               lead_id: object, memo: "dict[str, int] | None" = None) -> int | None:
     """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
-    `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
+    `lower` holds the runtime's answers for the members, trimmed and lower-cased. The
+    batch passes its `memo` of enum texts: the answer for a text is kept there."""
     index = lower.get(value.strip().lower()) if type(value) is str else None
-    return read_enum(value, members, field, lead_id) if index is None else index
+    if index is None:
+        return read_enum(value, members, field, lead_id)
+    if memo is not None and len(memo) < _MEMO_SIZE:
+        memo[value] = index  # type: ignore[index]  # a str: index is None otherwise
+    return index
+
+
+# The batch (_decide_many) remembers what it learns from one lead for the next: the
+# spellings of activity type names and the activity text values it met, each table
+# up to this many entries (then it reads as a single call does).
+_MEMO_SIZE = 4096
+
+
+def _lower_text(memo: "dict[str, str]", text: str) -> str | None:
+    """runtime.read_text(text) of a str, trimmed and lower-cased (blank: None),
+    remembered in `memo` for the rest of the batch while it has room."""
+    lowered = text.strip().lower()
+    if not lowered:
+        return None
+    if len(memo) < _MEMO_SIZE:
+        memo[text] = lowered
+    return lowered
+
 
 
 __all__ = ["evaluate", "LeadDataError", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256"]
@@ -948,3 +982,439 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now, read=None
         'reason': {'kind': kind, 'stage': stage, 'rule': rule},
         'hits': hits,
     }
+
+
+def _decide_many(leads, as_of=None, wrap=None):
+    """Policy.evaluate_many: for each lead of `leads` (docs/language-reference.md section 16
+    shape: a dict as json.loads gives it, or any mapping), in order, its decision dict
+    (given to `wrap` when there is one) or its LeadDataError, all at one as_of, read
+    once (a bad as_of raises). The body is _decide's, run in this loop instead of
+    called: the spellings of activity type names and the activity text values met
+    are remembered for the rest of the batch (bounded: _MEMO_SIZE)."""
+    now_utc, now = _read_now(as_of)
+    read = None  # the leads are raw (see _decide)
+    memo_enum_1 = dict(_ENUM_1)  # text -> member index: _ENUM_1, then those met
+    memo_numbers = {}  # number text -> its number, as met
+    memo_enum_2 = dict(_ENUM_2)  # text -> member index: _ENUM_2, then those met
+    memo_enum_3 = dict(_ENUM_3)  # text -> member index: _ENUM_3, then those met
+    memo_booleans = {}  # boolean text -> True or False, as met
+    memo_texts = {}  # activity text value -> trimmed and lower-cased, as met
+    memo_codes = dict(_ACTIVITY_CODE_1)  # activity type name -> code: the declared names, then those met
+    memo_ignored = set()  # the type names met that name no declared type
+    for position, lead in enumerate(leads):
+        if lead.__class__ is dict:  # the usual case, as json.loads gives it
+            get = lead.get
+            lead_id, fields, activities, previous_stage = get('id'), get('fields'), get('activities'), get('stage')
+        else:
+            try:
+                lead_id, fields, activities, previous_stage = split_lead(lead, position)
+            except LeadDataError as error:
+                yield error
+                continue
+        try:
+            # ---- reading the lead (docs/language-reference.md section 16), in the runtime's order: as of
+            # (evaluate, _read_now), fields, activities, previous stage. The runtime readers
+            # (above) define every value; plain JSON values are read here the same way, faster,
+            # and anything else goes to them. `now` is as_of in microseconds; `now_utc` the same
+            # instant as an aware datetime, or None beyond the datetime range.
+            if type(fields) is dict:
+                get = fields.get
+                f_email = get('email')
+                if f_email is not None:
+                    f_email = (f_email.strip().lower() or None) if type(f_email) is str else read_text(f_email, 'email', lead_id)
+                f_seniority = get('seniority')
+                if f_seniority is not None:
+                    index = memo_enum_1.get(f_seniority) if type(f_seniority) is str else None
+                    f_seniority = _read_enum(f_seniority, _ENUM_1, ('ic', 'manager', 'director', 'vp', 'cxo'), 'seniority', lead_id, memo_enum_1) if index is None else index
+                f_company_size = get('company_size')
+                if f_company_size is not None:
+                    number = memo_numbers.get(f_company_size) if type(f_company_size) is str else None
+                    f_company_size = _read_number(f_company_size, 'company_size', lead_id, memo_numbers) if number is None else number
+                f_industry = get('industry')
+                if f_industry is not None:
+                    index = memo_enum_2.get(f_industry) if type(f_industry) is str else None
+                    f_industry = _read_enum(f_industry, _ENUM_2, ('saas', 'fintech', 'healthcare', 'retail', 'other'), 'industry', lead_id, memo_enum_2) if index is None else index
+                f_budget = get('budget')
+                if f_budget is not None:
+                    number = memo_numbers.get(f_budget) if type(f_budget) is str else None
+                    f_budget = _read_number(f_budget, 'budget', lead_id, memo_numbers) if number is None else number
+                f_timeline_days = get('timeline_days')
+                if f_timeline_days is not None:
+                    number = memo_numbers.get(f_timeline_days) if type(f_timeline_days) is str else None
+                    f_timeline_days = _read_number(f_timeline_days, 'timeline_days', lead_id, memo_numbers) if number is None else number
+                f_sales_status = get('sales_status')
+                if f_sales_status is not None:
+                    index = memo_enum_3.get(f_sales_status) if type(f_sales_status) is str else None
+                    f_sales_status = _read_enum(f_sales_status, _ENUM_3, ('open', 'accepted', 'rejected', 'disqualified'), 'sales_status', lead_id, memo_enum_3) if index is None else index
+                f_is_customer = get('is_customer')
+                if f_is_customer is not None and f_is_customer is not True and f_is_customer is not False:
+                    answer = memo_booleans.get(f_is_customer) if type(f_is_customer) is str else None
+                    f_is_customer = _read_boolean(f_is_customer, 'is_customer', lead_id, memo_booleans) if answer is None else answer
+                value = get('created')
+                if value is not None:
+                    value = _read_date(value, 'created', lead_id)
+            else:  # not a dict, or None with `read` given (the lead read by _read_lead)
+                values = read_fields(fields, _FIELDS, lead_id) if read is None else read[0]
+                f_email = values['email']
+                f_seniority = values['seniority']
+                f_company_size = values['company_size']
+                f_industry = values['industry']
+                f_budget = values['budget']
+                f_timeline_days = values['timeline_days']
+                f_sales_status = values['sales_status']
+                f_is_customer = values['is_customer']
+
+            # ---- activities: every declared activity is read and checked (those after as_of
+            # too); each one up to as_of, in input order, goes into every engagement rule
+            # total (after decay) and `did` count of its type. The first pass reads the raw
+            # activities; input that is not a list of plain objects, or holds something only
+            # the runtime reader can say, is read by runtime.read_activities and goes through
+            # the same code again (`again`), as (type code, -age, properties): with `ref` the
+            # zero timedelta, `at >= ref - W` is exactly `age <= W` and `(ref - at)` is the age.
+            # Activities already read by _read_lead (`read`) go straight to that code, as
+            # (type code, aware time, properties), with `ref` as_of.
+            ref = now_utc
+            if read is None:
+                again = False
+                slow = now_utc is None or (type(activities) is not list and type(activities) is not tuple)
+                source = () if slow else activities
+            else:
+                again = True
+                source = read[1]
+            while True:
+                eng_1 = 0.0  # line 35 'Read a blog post'
+                n_1 = 0
+                eng_2 = 0.0  # line 36 'Visited pricing'
+                n_2 = 0
+                eng_3 = 0.0  # line 37 'Downloaded an e-book'
+                n_3 = 0
+                eng_4 = 0.0  # line 38 'Attended a webinar'
+                n_4 = 0
+                eng_5 = 0.0  # line 39 'Requested a demo'
+                n_5 = 0
+                eng_6 = 0.0  # line 40 'Unsubscribed'
+                n_6 = 0
+                did_1 = 0  # line 30: did 'form_submit'
+                did_2 = 0  # line 74: did activity
+                if source:
+                    try:
+                        since_14_days = ref - _SPAN_DAYS_14
+                        since_30_days = ref - _SPAN_DAYS_30
+                        since_90_days = ref - _SPAN_DAYS_90
+                        for item in source:
+                            if again:
+                                code, at, props = item
+                            else:
+                                if type(item) is not dict:
+                                    slow = True
+                                    break
+                                name = item.get('type')
+                                if type(name) is not str:
+                                    slow = True
+                                    break
+                                code = memo_codes.get(name)  # the declared names, and the spellings met in this batch
+                                if code is None:
+                                    if name in memo_ignored:
+                                        continue  # an undeclared type met before in this batch
+                                    spelling = name
+                                    name = name.strip().lower()
+                                    code = _ACTIVITY_CODE_1.get(name)
+                                    if code is None:
+                                        if name:
+                                            if len(memo_ignored) < _MEMO_SIZE:
+                                                memo_ignored.add(spelling)
+                                            continue  # an undeclared type is ignored, whatever it holds
+                                        slow = True
+                                        break
+                                    if len(memo_codes) < _MEMO_SIZE:
+                                        memo_codes[spelling] = code
+                                at = item.get('at')
+                                if type(at) is str:
+                                    # The spellings of the one syntax that fromisoformat reads as the
+                                    # runtime does (helpers.py): the commonest checked by their
+                                    # punctuation, the others by the pattern; the rest: _read_at.
+                                    if at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':
+                                        at = _FROMISOFORMAT(at)
+                                    elif _ISO_SHAPE(at) and at[-1] != 'z':
+                                        at = _FROMISOFORMAT(at)
+                                    else:
+                                        at = _read_at(at, _AT_LABELS[code], lead_id)
+                                    if at.tzinfo is None:
+                                        at = _EPOCH_UTC + (at - _EPOCH_NAIVE)  # no zone means UTC
+                                elif at is None:
+                                    slow = True
+                                    break
+                                else:
+                                    at = _read_at(at, _AT_LABELS[code], lead_id)
+                            if code == 0:  # 'page_view'
+                                if again:
+                                    p_path = props['path']
+                                else:
+                                    p_path = item.get('path')
+                                    if p_path is not None:
+                                        p_path = (memo_texts.get(p_path) or _lower_text(memo_texts, p_path)) if type(p_path) is str else read_text(p_path, 'page_view.path', lead_id)
+                                if at <= ref:  # not after as_of
+                                    factor = None  # the decay factor, computed at most once per activity
+                                    # line 35 'Read a blog post'
+                                    if at >= since_90_days and p_path is not None and p_path.startswith('/blog'):
+                                        if at > since_30_days:
+                                            factor = 1.0
+                                        else:
+                                            periods = (ref - at).days // 30
+                                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                        eng_1 += 5.0 * factor
+                                        n_1 += 1
+                                    # line 36 'Visited pricing'
+                                    if at >= since_30_days and p_path == '/pricing':
+                                        if factor is None:
+                                            if at > since_30_days:
+                                                factor = 1.0
+                                            else:
+                                                periods = (ref - at).days // 30
+                                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                        eng_2 += 20.0 * factor
+                                        n_2 += 1
+                                    # line 74: did activity
+                                    if at >= since_30_days:
+                                        did_2 += 1
+                            elif code == 1:  # 'form_submit'
+                                if again:
+                                    p_form = props['form']
+                                else:
+                                    p_form = item.get('form')
+                                    if p_form is not None:
+                                        p_form = (memo_texts.get(p_form) or _lower_text(memo_texts, p_form)) if type(p_form) is str else read_text(p_form, 'form_submit.form', lead_id)
+                                if at <= ref:  # not after as_of
+                                    factor = None  # the decay factor, computed at most once per activity
+                                    # line 37 'Downloaded an e-book'
+                                    if p_form == 'ebook':
+                                        if at > since_30_days:
+                                            factor = 1.0
+                                        else:
+                                            periods = (ref - at).days // 30
+                                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                        eng_3 += 15.0 * factor
+                                        n_3 += 1
+                                    # line 39 'Requested a demo'
+                                    if p_form == 'demo':
+                                        if factor is None:
+                                            if at > since_30_days:
+                                                factor = 1.0
+                                            else:
+                                                periods = (ref - at).days // 30
+                                                factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                        eng_5 += 100.0 * factor
+                                        n_5 += 1
+                                    # line 30: did 'form_submit'
+                                    if at >= since_14_days and p_form == 'demo':
+                                        did_1 += 1
+                                    # line 74: did activity
+                                    if at >= since_30_days:
+                                        did_2 += 1
+                            elif code == 2:  # 'email_click'
+                                if not again:
+                                    value = item.get('campaign')
+                                    if value is not None and type(value) is not str:  # any str is text
+                                        read_text(value, 'email_click.campaign', lead_id)
+                                if at <= ref:  # not after as_of
+                                    # line 74: did activity
+                                    if at >= since_30_days:
+                                        did_2 += 1
+                            elif code == 3:  # 'webinar'
+                                if again:
+                                    p_minutes = props['minutes']
+                                else:
+                                    value = item.get('title')
+                                    if value is not None and type(value) is not str:  # any str is text
+                                        read_text(value, 'webinar.title', lead_id)
+                                    p_minutes = item.get('minutes')
+                                    if p_minutes is not None:
+                                        number = memo_numbers.get(p_minutes) if type(p_minutes) is str else None
+                                        p_minutes = _read_number(p_minutes, 'webinar.minutes', lead_id, memo_numbers) if number is None else number
+                                if at <= ref:  # not after as_of
+                                    # line 38 'Attended a webinar'
+                                    if p_minutes is not None and p_minutes >= 20.0:
+                                        if at > since_30_days:
+                                            factor = 1.0
+                                        else:
+                                            periods = (ref - at).days // 30
+                                            factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                        eng_4 += 30.0 * factor
+                                        n_4 += 1
+                                    # line 74: did activity
+                                    if at >= since_30_days:
+                                        did_2 += 1
+                            elif code == 4:  # 'unsubscribe'
+                                if at <= ref:  # not after as_of
+                                    # line 40 'Unsubscribed'
+                                    if at > since_30_days:
+                                        factor = 1.0
+                                    else:
+                                        periods = (ref - at).days // 30
+                                        factor = _DECAY[periods] if periods < 64 else 0.5 ** periods
+                                    eng_6 += -50.0 * factor
+                                    n_6 += 1
+                                    # line 74: did activity
+                                    if at >= since_30_days:
+                                        did_2 += 1
+                            elif code == 5:  # 'chat'
+                                if at <= ref:  # not after as_of
+                                    # line 74: did activity
+                                    if at >= since_30_days:
+                                        did_2 += 1
+                    except (ValueError, OverflowError):  # LeadDataError included: the runtime reports it
+                        if again:
+                            raise
+                        slow = True
+                if again or not slow:
+                    break
+                # not a list of plain objects, or something only the runtime reader can say
+                acts = read_activities(activities, _ACTIVITY_TYPES, now, lead_id)
+                source = [(code, -_TIMEDELTA(0, 0, age), props) for code, name in enumerate(('page_view', 'form_submit', 'email_click', 'webinar', 'unsubscribe', 'chat'))
+                          for age, props in acts[name]]
+                ref = _TIMEDELTA(0)
+                again = True
+
+            if previous_stage is None:
+                previous = None
+            elif type(previous_stage) is str:  # a stage name is never empty text
+                previous = (_PREVIOUS_1.get(previous_stage) or _PREVIOUS_1.get(previous_stage.strip().lower())
+                            or read_previous_stage(previous_stage, _STAGE_NAMES, lead_id))
+            else:
+                previous = read_previous_stage(previous_stage, _STAGE_NAMES, lead_id)
+            hits = []
+
+            # ---- engagement (line 34): each rule's total capped by its `max`, then the
+            # score: 0.0 plus the totals in file order
+            if eng_1 > 50.0:  # line 35 'Read a blog post': max
+                eng_1 = 50.0
+            if eng_2 > 60.0:  # line 36 'Visited pricing': max
+                eng_2 = 60.0
+            if eng_5 > 100.0:  # line 39 'Requested a demo': max
+                eng_5 = 100.0
+            if eng_6 < -50.0:  # line 40 'Unsubscribed': max
+                eng_6 = -50.0
+            engagement = 0.0 + eng_1 + eng_2 + eng_3 + eng_4 + eng_5 + eng_6
+            if eng_1 != 0.0:
+                hits.append({'section': 'engagement', 'rule': 'Read a blog post', 'points': eng_1, 'count': n_1})
+            if eng_2 != 0.0:
+                hits.append({'section': 'engagement', 'rule': 'Visited pricing', 'points': eng_2, 'count': n_2})
+            if eng_3 != 0.0:
+                hits.append({'section': 'engagement', 'rule': 'Downloaded an e-book', 'points': eng_3, 'count': n_3})
+            if eng_4 != 0.0:
+                hits.append({'section': 'engagement', 'rule': 'Attended a webinar', 'points': eng_4, 'count': n_4})
+            if eng_5 != 0.0:
+                hits.append({'section': 'engagement', 'rule': 'Requested a demo', 'points': eng_5, 'count': n_5})
+            if eng_6 != 0.0:
+                hits.append({'section': 'engagement', 'rule': 'Unsubscribed', 'points': eng_6, 'count': n_6})
+
+            # ---- fit (line 44): 0.0 plus the points of each rule that holds, in file order
+            fit = 0.0
+            # line 46 'Budget of $10k or more' (group 'budget')
+            fit_1 = f_budget is not None and f_budget >= 10000.0
+            if fit_1:
+                fit += 25.0
+                hits.append({'section': 'fit', 'group': 'budget', 'rule': 'Budget of $10k or more', 'points': 25.0})
+            # line 49 'Decision maker' (group 'authority'); 2 is 'director', 3 is 'vp', 4 is 'cxo'
+            fit_2 = f_seniority in {2, 3, 4}
+            if fit_2:
+                fit += 25.0
+                hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Decision maker', 'points': 25.0})
+            # line 50 'Influencer' (group 'authority'); 1 is 'manager'
+            if f_seniority == 1:
+                fit += 10.0
+                hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Influencer', 'points': 10.0})
+            # line 53 'Target industry' (group 'need'); 0 is 'saas', 1 is 'fintech'
+            fit_4 = f_industry in {0, 1}
+            if fit_4:
+                fit += 20.0
+                hits.append({'section': 'fit', 'group': 'need', 'rule': 'Target industry', 'points': 20.0})
+            # line 54 'Mid-market or larger' (group 'need')
+            if f_company_size is not None and f_company_size >= 200.0:
+                fit += 15.0
+                hits.append({'section': 'fit', 'group': 'need', 'rule': 'Mid-market or larger', 'points': 15.0})
+            # line 57 'Buying this quarter' (group 'timeline')
+            fit_6 = f_timeline_days is not None and f_timeline_days <= 90.0
+            if fit_6:
+                fit += 15.0
+                hits.append({'section': 'fit', 'group': 'timeline', 'rule': 'Buying this quarter', 'points': 15.0})
+            # line 59 'Free email address'
+            if (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com')):
+                fit += -30.0
+                hits.append({'section': 'fit', 'group': None, 'rule': 'Free email address', 'points': -30.0})
+            # line 60 'Three of four BANT signals'
+            if fit_1 + fit_2 + fit_4 + fit_6 >= 3:
+                fit += 10.0
+                hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
+
+            # ---- grade (line 66): the first band that holds
+            if fit >= 70.0:  # line 67
+                grade = 'A'
+            elif fit >= 45.0:  # line 68
+                grade = 'B'
+            elif fit >= 20.0:  # line 69
+                grade = 'C'
+            else:  # line 70 otherwise
+                grade = 'D'
+
+            # ---- qualified stage (line 27): the highest stage whose entry
+            # condition holds; the first stage always holds
+            is_mql = engagement >= 60.0 and fit >= 40.0  # line 29 'mql'
+            is_sql = is_mql and (did_1 >= 1 or f_sales_status == 1)  # line 30 'sql'; 1 is 'accepted'
+            if is_sql:
+                qualified = 2
+            elif is_mql:
+                qualified = 1
+            else:
+                qualified = 0
+
+            # ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion
+            # or a fresh placement; else the sticky previous stage and its demotions
+            if f_email is not None and f_email.endswith('@rival.example'):  # line 79 'Competitor'
+                stage = 'disqualified'
+                kind = 'disqualified'
+                rule = 'Competitor'
+            elif f_is_customer is True:  # line 80 'Already a customer'
+                stage = 'disqualified'
+                kind = 'disqualified'
+                rule = 'Already a customer'
+            elif f_sales_status == 3:  # line 81 'Ruled out by sales'; 3 is 'disqualified'
+                stage = 'disqualified'
+                kind = 'disqualified'
+                rule = 'Ruled out by sales'
+            elif previous is None or previous == 'disqualified' or qualified >= _STAGE_ORDER[previous]:
+                stage = _STAGE_NAMES[qualified]
+                kind = 'qualified'
+                rule = None
+            else:
+                at = _STAGE_ORDER[previous]
+                rule = None
+                while at > qualified:
+                    if at == 2 and (did_2 < 1 and f_sales_status != 1):
+                        # line 74 'Went quiet': 'sql' -> 'mql'; 1 is 'accepted'
+                        rule = 'Went quiet'
+                        at = 1 if qualified < 1 else qualified
+                    elif at == 1 and engagement < 30.0:
+                        # line 75 'Engagement faded': 'mql' -> 'lead'
+                        rule = 'Engagement faded'
+                        at = qualified
+                    else:
+                        break
+                stage = _STAGE_NAMES[at]
+                kind = 'held' if rule is None else 'demoted'
+            result = {
+                'policy': POLICY_NAME,
+                'version': POLICY_VERSION,
+                'stage': stage,
+                'previous_stage': previous,
+                'change': change_of(previous, stage, _STAGE_ORDER),
+                'engagement': engagement,
+                'fit': fit,
+                'grade': grade,
+                'reason': {'kind': kind, 'stage': stage, 'rule': rule},
+                'hits': hits,
+            }
+        except LeadDataError as error:
+            yield error
+            continue
+        yield result if wrap is None else wrap(result)

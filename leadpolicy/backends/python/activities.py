@@ -31,7 +31,7 @@ def read_activities(ctx: Context) -> list[str]:
         for prop in decl.props:
             target = loop.props.get(prop.name) if loop is not None else None
             read += read_value(ctx, target, f"item.get({s.lit(prop.name)})", prop.type,
-                               s.lit(decl.name + "." + prop.name))
+                               s.lit(decl.name + "." + prop.name), memo=ctx.batch)
         uses = _uses(ctx, loop)
         branch: list[str] = []
         if read:
@@ -88,15 +88,7 @@ def read_activities(ctx: Context) -> list[str]:
         "                    if type(name) is not str:",
         "                        slow = True",
         "                        break",
-        f"                    code = {codes}.get(name)",
-        "                    if code is None:",
-        "                        name = name.strip().lower()",
-        f"                        code = {codes_lower}.get(name)",
-        "                        if code is None:",
-        "                            if name:",
-        "                                continue  # an undeclared type is ignored, whatever it holds",
-        "                            slow = True",
-        "                            break",
+        *s.indent(_type_code(ctx, codes, codes_lower), 5),
         "                    at = item.get('at')",
         "                    if type(at) is str:",
         "                        # The spellings of the one syntax that fromisoformat reads as the",
@@ -129,6 +121,42 @@ def read_activities(ctx: Context) -> list[str]:
         "    ref = _TIMEDELTA(0)",
         "    again = True",
     ]
+
+
+def _type_code(ctx: Context, codes: str, codes_lower: str) -> list[str]:
+    """`code`: the activity's type (its index in the declarations) from its name, a str;
+    `continue` for an undeclared type. In the batch, `memo_codes` starts as a copy of
+    the table of declared names and learns the other spellings that name a declared
+    type (`memo_ignored` those that name none), as the leads go by, up to _MEMO_SIZE
+    each: the answer for a name never changes, so a remembered one is the same answer."""
+    if not ctx.batch:
+        return [f"code = {codes}.get(name)",
+                "if code is None:",
+                "    name = name.strip().lower()",
+                f"    code = {codes_lower}.get(name)",
+                "    if code is None:",
+                "        if name:",
+                "            continue  # an undeclared type is ignored, whatever it holds",
+                "        slow = True",
+                "        break"]
+    ctx.memo("memo_codes", f"dict({codes})", "activity type name -> code: the declared names, then those met")
+    ctx.memo("memo_ignored", "set()", "the type names met that name no declared type")
+    return ["code = memo_codes.get(name)  # the declared names, and the spellings met in this batch",
+            "if code is None:",
+            "    if name in memo_ignored:",
+            "        continue  # an undeclared type met before in this batch",
+            "    spelling = name",
+            "    name = name.strip().lower()",
+            f"    code = {codes_lower}.get(name)",
+            "    if code is None:",
+            "        if name:",
+            "            if len(memo_ignored) < _MEMO_SIZE:",
+            "                memo_ignored.add(spelling)",
+            "            continue  # an undeclared type is ignored, whatever it holds",
+            "        slow = True",
+            "        break",
+            "    if len(memo_codes) < _MEMO_SIZE:",
+            "        memo_codes[spelling] = code"]
 
 
 def _uses(ctx: Context, loop: Optional[Loop]) -> list[str]:

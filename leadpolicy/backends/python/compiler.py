@@ -44,6 +44,7 @@ from leadpolicy.backends.python.analysis import analyse
 from leadpolicy.backends.python.context import Context
 from leadpolicy.backends.python.decision import decision_section
 from leadpolicy.backends.python.engagement import engagement_section
+from leadpolicy.backends.python.expressions import ExpressionEmitter
 from leadpolicy.backends.python.fit import fit_section
 from leadpolicy.backends.python.grades import grade_section
 from leadpolicy.backends.python.reading import read_as_of, read_fields, read_previous
@@ -59,7 +60,7 @@ _lit = lit  # the name the tests and other modules knew it by
 HELPERS_MARKER = "# ---- embedded into every compiled module from here ----\n"
 # Module-level names the compiled policy defines beside the embedded runtime
 # (and the helpers, whose names are read from helpers.py) ...
-_GENERATED_NAMES = ("__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate", "_decide", "_read_lead",
+_GENERATED_NAMES = ("__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate", "_decide", "_decide_many", "_read_lead",
                     "_FIELDS", "_ACTIVITY_TYPES", "_STAGE_NAMES", "_STAGE_ORDER", "_AT_LABELS", "_DECAY",
                     "_datetime_module")
 # ... and the generated families that start with these.
@@ -78,6 +79,7 @@ def compile_policy(policy: n.Policy, source_text: str, path: str = "<memory>") -
     _check_runtime_names()
     ctx = Context(analyse(policy))
     body = _body(ctx)
+    batch = _batch_entry(ctx, body)
     sha = hashlib.sha256(source_text.encode("utf-8", "surrogatepass")).hexdigest()
     return _template().render(
         docstring=_docstring(policy, path, sha),
@@ -88,6 +90,7 @@ def compile_policy(policy: n.Policy, source_text: str, path: str = "<memory>") -
         source_sha256=lit(sha),
         constants="\n".join(_constants(ctx)),
         body="\n".join(("    " + line) if line else "" for line in body),
+        batch="\n".join(batch),
     )
 
 
@@ -124,6 +127,59 @@ def _body(ctx: Context) -> list[str]:
     for part in parts:
         lines += ["", *part]
     return lines
+
+
+# The longest `_decide` body that also gets its batch copy, `_decide_many` (in lines; acme's
+# is about 400). Past it, Policy.evaluate_many calls _decide per lead: a second copy of a
+# body of thousands of rules would double the module's import time, and such a lead costs
+# so much that what the batch saves per lead does not show.
+BATCH_BODY_LINES = 3000
+
+
+def _batch_entry(ctx: Context, body: list[str]) -> list[str]:
+    """`_decide_many`, the batch: _decide's body written again (ctx.batch: with the memo
+    tables the leads share) inside a loop over the leads, so that a lead costs no call,
+    the tables live as long as the batch, and as_of is read once. [] for a long body."""
+    if len(body) > BATCH_BODY_LINES:
+        return []
+    # The same emitters again, with the tables and windows of `ctx` but a fresh expression
+    # emitter (it names the fit conditions a later one repeats as it meets them).
+    expressions, ctx.expressions, ctx.batch = ctx.expressions, ExpressionEmitter(ctx.analysis), True
+    try:
+        again = _body(ctx)
+    finally:
+        ctx.expressions, ctx.batch = expressions, False
+    memos = [f"    {local} = {first}  # {comment}" for local, (first, comment) in ctx.memos.items()]
+    return [
+        "",
+        "",
+        "def _decide_many(leads, as_of=None, wrap=None):",
+        '    """Policy.evaluate_many: for each lead of `leads` (docs/language-reference.md section 16',
+        "    shape: a dict as json.loads gives it, or any mapping), in order, its decision dict",
+        "    (given to `wrap` when there is one) or its LeadDataError, all at one as_of, read",
+        "    once (a bad as_of raises). The body is _decide's, run in this loop instead of",
+        "    called: the spellings of activity type names and the activity text values met",
+        '    are remembered for the rest of the batch (bounded: _MEMO_SIZE)."""',
+        "    now_utc, now = _read_now(as_of)",
+        "    read = None  # the leads are raw (see _decide)",
+        *memos,
+        "    for position, lead in enumerate(leads):",
+        "        if lead.__class__ is dict:  # the usual case, as json.loads gives it",
+        "            get = lead.get",
+        "            lead_id, fields, activities, previous_stage = get('id'), get('fields'), get('activities'), get('stage')",
+        "        else:",
+        "            try:",
+        "                lead_id, fields, activities, previous_stage = split_lead(lead, position)",
+        "            except LeadDataError as error:",
+        "                yield error",
+        "                continue",
+        "        try:",
+        *s.indent(again, 3),
+        "        except LeadDataError as error:",
+        "            yield error",
+        "            continue",
+        "        yield result if wrap is None else wrap(result)",
+    ]
 
 
 def _constants(ctx: Context) -> list[str]:

@@ -22,6 +22,11 @@ class Context:
         self.windows: dict[int, str] = {}  # micros -> timedelta constant
         self.since: dict[int, str] = {}  # window micros -> local: as_of minus the window
         self.counters: dict[str, int] = {}
+        # Writing the body of `_decide_many` (the batch), not `_decide`: the same code, but
+        # activity type names and text values are looked up in the batch's memo tables
+        # first, and the decision goes into `result` instead of being returned.
+        self.batch = False
+        self.memos: dict[str, tuple[str, str]] = {}  # the batch's memo tables: local -> (first value, comment)
 
     def next(self, prefix: str) -> int:
         """The next number for generated names that start with `prefix`."""
@@ -58,6 +63,11 @@ class Context:
                 self.table_values[names[0]] = exact
                 self.table_values[names[1]] = lower
         return names
+
+    def memo(self, local: str, first: str, comment: str) -> str:
+        """A memo table of the batch (`_decide_many` makes it before the first lead)."""
+        self.memos.setdefault(local, (first, comment))
+        return local
 
     def span(self, micros: int) -> str:
         """A module constant: the timedelta of that many microseconds."""

@@ -44,7 +44,7 @@ def decision_section(ctx: Context) -> list[str]:
                 "kind = 'held' if rule is None else 'demoted'"]
     lines += s.chain(branches, ("", held), "undecided")
     return lines + [
-        "return {",
+        "result = {" if ctx.batch else "return {",
         "    'policy': POLICY_NAME,",
         "    'version': POLICY_VERSION,",
         "    'stage': stage,",

@@ -43,9 +43,15 @@ def read_fields(ctx: Context) -> list[str]:
     return lines
 
 
-def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldType, label: str) -> list[str]:
+def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldType, label: str,
+               memo: bool = False) -> list[str]:
     """Read one value into `target` as its runtime reader does (None when absent or
-    null); with no target, only check it as the runtime reader would.
+    null); with no target, only check it as the runtime reader would. With `memo`
+    (activity properties in the batch), a text is looked up in the batch's table of
+    the texts met before (`memo_texts`, filled by _lower_text) before it is trimmed
+    and lower-cased. In the batch, number, boolean and enum texts are looked up in the
+    batch's tables of the texts met (an enum's starts as a copy of its members' table)
+    first; the readers (_read_number, ...) add the answers they give for the others.
 
     Each fast branch repeats what the runtime reader does for that exact kind of
     input, or looks the text up in a table of the runtime's own answers (see
@@ -56,13 +62,28 @@ def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldT
     if kind == "text" and target is None:
         lines += [f"if {t} is not None and type({t}) is not str:  # any str is text",
                   f"    read_text({t}, {label}, lead_id)"]
+    elif kind == "text" and memo:
+        ctx.memo("memo_texts", "{}", "activity text value -> trimmed and lower-cased, as met")
+        lines += [f"if {t} is not None:",
+                  f"    {t} = (memo_texts.get({t}) or _lower_text(memo_texts, {t})) if type({t}) is str else "
+                  f"read_text({t}, {label}, lead_id)"]
     elif kind == "text":
         lines += [f"if {t} is not None:",
                   f"    {t} = ({t}.strip().lower() or None) if type({t}) is str else "
                   f"read_text({t}, {label}, lead_id)"]
+    elif kind == "number" and ctx.batch:
+        known = ctx.memo("memo_numbers", "{}", "number text -> its number, as met")
+        lines += [f"if {t} is not None:",
+                  f"    number = {known}.get({t}) if type({t}) is str else None",
+                  f"    {t} = _read_number({t}, {label}, lead_id, {known}) if number is None else number"]
     elif kind == "number":
         lines += [f"if {t} is not None:",
                   f"    {t} = _read_number({t}, {label}, lead_id)"]
+    elif kind == "boolean" and ctx.batch:
+        known = ctx.memo("memo_booleans", "{}", "boolean text -> True or False, as met")
+        lines += [f"if {t} is not None and {t} is not True and {t} is not False:",
+                  f"    answer = {known}.get({t}) if type({t}) is str else None",
+                  f"    {t} = _read_boolean({t}, {label}, lead_id, {known}) if answer is None else answer"]
     elif kind == "boolean":
         lines += [f"if {t} is not None and {t} is not True and {t} is not False:",
                   f"    {t} = _read_boolean({t}, {label}, lead_id)"]
@@ -70,9 +91,16 @@ def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldT
         members = tuple(str(m) for m in ftype.members)
         exact, lower = ctx.table("_ENUM", members + tuple(m.lower() for m in members),
                                  lambda text: runtime.read_enum(text, members, "member"))
-        lines += [f"if {t} is not None:",
-                  f"    index = {exact}.get({t}) if type({t}) is str else None",
-                  f"    {t} = _read_enum({t}, {lower}, {s.lit(members)}, {label}, lead_id) if index is None else index"]
+        if ctx.batch:  # the members first, then the other texts met in the batch and their answers
+            known = ctx.memo("memo" + exact.lower(), f"dict({exact})", f"text -> member index: {exact}, then those met")
+            lines += [f"if {t} is not None:",
+                      f"    index = {known}.get({t}) if type({t}) is str else None",
+                      f"    {t} = _read_enum({t}, {lower}, {s.lit(members)}, {label}, lead_id, {known}) "
+                      "if index is None else index"]
+        else:
+            lines += [f"if {t} is not None:",
+                      f"    index = {exact}.get({t}) if type({t}) is str else None",
+                      f"    {t} = _read_enum({t}, {lower}, {s.lit(members)}, {label}, lead_id) if index is None else index"]
     elif kind == "date":
         lines += [f"if {t} is not None:",
                   f"    {t} = _read_date({t}, {label}, lead_id)"]
