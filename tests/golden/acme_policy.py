@@ -400,6 +400,8 @@ _ISO_SHAPE = re.compile(
 # hour below 24): for such text fromisoformat succeeds exactly when the one syntax
 # does, with the same instant, and the check is cheaper than _ISO_SHAPE.
 _PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::Z"})
+# The same characters of a time with seconds (`text[4:17:3]`), whatever follows them.
+_HEAD_SHAPES = frozenset({"--T::", "--t::", "-- ::"})
 # The runtime's answers for the boolean words, trimmed and lower-cased.
 _BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
 
@@ -1001,6 +1003,7 @@ def _decide_many(leads, as_of=None, wrap=None):
     memo_texts = {}  # activity text value -> trimmed and lower-cased, as met
     memo_codes = dict(_ACTIVITY_CODE_1)  # activity type name -> code: the declared names, then those met
     memo_ignored = set()  # the type names met that name no declared type
+    memo_tails = set()  # what follows the seconds in the times the pattern accepted
     for position, lead in enumerate(leads):
         if lead.__class__ is dict:  # the usual case, as json.loads gives it
             get = lead.get
@@ -1135,7 +1138,11 @@ def _decide_many(leads, as_of=None, wrap=None):
                                     # punctuation, the others by the pattern; the rest: _read_at.
                                     if at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':
                                         at = _FROMISOFORMAT(at)
+                                    elif at[19:] in memo_tails and at[4:17:3] in _HEAD_SHAPES and at[11:13] < '24':
+                                        at = _FROMISOFORMAT(at)  # the commonest head, and a tail met in this batch
                                     elif _ISO_SHAPE(at) and at[-1] != 'z':
+                                        if at[4:17:3] in _HEAD_SHAPES and len(memo_tails) < _MEMO_SIZE:
+                                            memo_tails.add(at[19:])
                                         at = _FROMISOFORMAT(at)
                                     else:
                                         at = _read_at(at, _AT_LABELS[code], lead_id)

@@ -96,8 +96,7 @@ def read_activities(ctx: Context) -> list[str]:
         "                        # punctuation, the others by the pattern; the rest: _read_at.",
         "                        if at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':",
         "                            at = _FROMISOFORMAT(at)",
-        "                        elif _ISO_SHAPE(at) and at[-1] != 'z':",
-        "                            at = _FROMISOFORMAT(at)",
+        *s.indent(_other_spellings(ctx), 6),
         "                        else:",
         "                            at = _read_at(at, _AT_LABELS[code], lead_id)",
         "                        if at.tzinfo is None:",
@@ -121,6 +120,25 @@ def read_activities(ctx: Context) -> list[str]:
         "    ref = _TIMEDELTA(0)",
         "    again = True",
     ]
+
+
+def _other_spellings(ctx: Context) -> list[str]:
+    """The spellings of the syntax but the commonest: checked by the pattern. In the batch,
+    a time written YYYY-MM-DD?HH:MM:SS (the commonest head) followed by a tail (fraction,
+    zone) that the pattern accepted in an earlier time of the batch is read without it:
+    the pattern is one for the head followed by one for the tail, and for such a head
+    fromisoformat fails (and the runtime says why) exactly where the head's pattern does,
+    as for the commonest spellings."""
+    if not ctx.batch:
+        return ["elif _ISO_SHAPE(at) and at[-1] != 'z':",
+                "    at = _FROMISOFORMAT(at)"]
+    ctx.memo("memo_tails", "set()", "what follows the seconds in the times the pattern accepted")
+    return ["elif at[19:] in memo_tails and at[4:17:3] in _HEAD_SHAPES and at[11:13] < '24':",
+            "    at = _FROMISOFORMAT(at)  # the commonest head, and a tail met in this batch",
+            "elif _ISO_SHAPE(at) and at[-1] != 'z':",
+            "    if at[4:17:3] in _HEAD_SHAPES and len(memo_tails) < _MEMO_SIZE:",
+            "        memo_tails.add(at[19:])",
+            "    at = _FROMISOFORMAT(at)"]
 
 
 def _type_code(ctx: Context, codes: str, codes_lower: str) -> list[str]:

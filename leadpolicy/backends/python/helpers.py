@@ -37,6 +37,8 @@ _ISO_SHAPE = re.compile(
 # hour below 24): for such text fromisoformat succeeds exactly when the one syntax
 # does, with the same instant, and the check is cheaper than _ISO_SHAPE.
 _PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::Z"})
+# The same characters of a time with seconds (`text[4:17:3]`), whatever follows them.
+_HEAD_SHAPES = frozenset({"--T::", "--t::", "-- ::"})
 # The runtime's answers for the boolean words, trimmed and lower-cased.
 _BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
 
