@@ -452,10 +452,8 @@ def _read_at(value: object, field: str, lead_id: object) -> "_datetime_module.da
     return _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(value, field, lead_id))
 
 
-def _read_number(value: object, field: str, lead_id: object, memo: "dict[str, float] | None" = None
-                 ) -> float | None:
-    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits.
-    The batch passes its `memo` of number texts: the answer for a text is kept there."""
+def _read_number(value: object, field: str, lead_id: object) -> float | None:
+    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
     if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
         return float(value)  # finite for any 64-bit int
     if type(value) is float and value - value == 0.0:  # a finite float
@@ -464,42 +462,29 @@ def _read_number(value: object, field: str, lead_id: object, memo: "dict[str, fl
         text = value.strip()
         if not text:
             return None  # blank text is missing
-        number = float(text) if text.isdigit() and text.isascii() and len(text) < 300 else read_number(
-            value, field, lead_id)
-        if memo is not None and number is not None and len(memo) < _MEMO_SIZE:
-            memo[value] = number
-        return number
+        if text.isdigit() and text.isascii() and len(text) < 300:
+            return float(text)
     return read_number(value, field, lead_id)
 
 
-def _read_boolean(value: object, field: str, lead_id: object, memo: "dict[str, bool] | None" = None
-                  ) -> bool | None:
-    """runtime.read_boolean(value, field, lead_id) for a value other than True and False.
-    The batch passes its `memo` of boolean texts: the answer for a text is kept there."""
+def _read_boolean(value: object, field: str, lead_id: object) -> bool | None:
+    """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
     answer = _BOOLEAN_WORDS.get(value.strip().lower()) if type(value) is str else None
-    if answer is None:
-        return read_boolean(value, field, lead_id)
-    if memo is not None and len(memo) < _MEMO_SIZE:
-        memo[value] = answer  # type: ignore[index]  # a str: answer is None otherwise
-    return answer
+    return read_boolean(value, field, lead_id) if answer is None else answer
 
 
 def _read_enum(value: object, lower: "dict[str, int]", members: "tuple[str, ...]", field: str,
-               lead_id: object, memo: "dict[str, int] | None" = None) -> int | None:
+               lead_id: object) -> int | None:
     """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
-    `lower` holds the runtime's answers for the members, trimmed and lower-cased. The
-    batch passes its `memo` of enum texts: the answer for a text is kept there."""
+    `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
     index = lower.get(value.strip().lower()) if type(value) is str else None
-    if index is None:
-        return read_enum(value, members, field, lead_id)
-    if memo is not None and len(memo) < _MEMO_SIZE:
-        memo[value] = index  # type: ignore[index]  # a str: index is None otherwise
-    return index
+    return read_enum(value, members, field, lead_id) if index is None else index
 
 
-# The batch (_decide_many) remembers what it learns from one lead for the next: the
-# spellings of activity type names and the activity text values it met, each table
-# up to this many entries (then it reads as a single call does).
+# The batch (_decide_many) remembers what it learns from one lead for the next (the
+# spellings of activity type names; activity texts; enum, number and boolean texts;
+# what follows the seconds in times), each table up to this many entries; past that,
+# it reads what it has not met as a single call does.
 _MEMO_SIZE = 4096
 
 
@@ -513,6 +498,13 @@ def _lower_text(memo: "dict[str, str]", text: str) -> str | None:
         memo[text] = lowered
     return lowered
 
+
+def _remember(memo: "dict[str, object]", value: object, answer: object) -> object:
+    """`answer`, a reader's for `value`, remembered in the batch's `memo` when the value
+    is a str (and the answer not None: a blank is read again) while it has room."""
+    if answer is not None and type(value) is str and len(memo) < _MEMO_SIZE:
+        memo[value] = answer
+    return answer
 
 
 __all__ = ["evaluate", "LeadDataError", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256"]
@@ -1028,31 +1020,31 @@ def _decide_many(leads, as_of=None, wrap=None):
                 f_seniority = get('seniority')
                 if f_seniority is not None:
                     index = memo_enum_1.get(f_seniority) if type(f_seniority) is str else None
-                    f_seniority = _read_enum(f_seniority, _ENUM_1, ('ic', 'manager', 'director', 'vp', 'cxo'), 'seniority', lead_id, memo_enum_1) if index is None else index
+                    f_seniority = _remember(memo_enum_1, f_seniority, _read_enum(f_seniority, _ENUM_1, ('ic', 'manager', 'director', 'vp', 'cxo'), 'seniority', lead_id)) if index is None else index
                 f_company_size = get('company_size')
                 if f_company_size is not None:
                     number = memo_numbers.get(f_company_size) if type(f_company_size) is str else None
-                    f_company_size = _read_number(f_company_size, 'company_size', lead_id, memo_numbers) if number is None else number
+                    f_company_size = _remember(memo_numbers, f_company_size, _read_number(f_company_size, 'company_size', lead_id)) if number is None else number
                 f_industry = get('industry')
                 if f_industry is not None:
                     index = memo_enum_2.get(f_industry) if type(f_industry) is str else None
-                    f_industry = _read_enum(f_industry, _ENUM_2, ('saas', 'fintech', 'healthcare', 'retail', 'other'), 'industry', lead_id, memo_enum_2) if index is None else index
+                    f_industry = _remember(memo_enum_2, f_industry, _read_enum(f_industry, _ENUM_2, ('saas', 'fintech', 'healthcare', 'retail', 'other'), 'industry', lead_id)) if index is None else index
                 f_budget = get('budget')
                 if f_budget is not None:
                     number = memo_numbers.get(f_budget) if type(f_budget) is str else None
-                    f_budget = _read_number(f_budget, 'budget', lead_id, memo_numbers) if number is None else number
+                    f_budget = _remember(memo_numbers, f_budget, _read_number(f_budget, 'budget', lead_id)) if number is None else number
                 f_timeline_days = get('timeline_days')
                 if f_timeline_days is not None:
                     number = memo_numbers.get(f_timeline_days) if type(f_timeline_days) is str else None
-                    f_timeline_days = _read_number(f_timeline_days, 'timeline_days', lead_id, memo_numbers) if number is None else number
+                    f_timeline_days = _remember(memo_numbers, f_timeline_days, _read_number(f_timeline_days, 'timeline_days', lead_id)) if number is None else number
                 f_sales_status = get('sales_status')
                 if f_sales_status is not None:
                     index = memo_enum_3.get(f_sales_status) if type(f_sales_status) is str else None
-                    f_sales_status = _read_enum(f_sales_status, _ENUM_3, ('open', 'accepted', 'rejected', 'disqualified'), 'sales_status', lead_id, memo_enum_3) if index is None else index
+                    f_sales_status = _remember(memo_enum_3, f_sales_status, _read_enum(f_sales_status, _ENUM_3, ('open', 'accepted', 'rejected', 'disqualified'), 'sales_status', lead_id)) if index is None else index
                 f_is_customer = get('is_customer')
                 if f_is_customer is not None and f_is_customer is not True and f_is_customer is not False:
                     answer = memo_booleans.get(f_is_customer) if type(f_is_customer) is str else None
-                    f_is_customer = _read_boolean(f_is_customer, 'is_customer', lead_id, memo_booleans) if answer is None else answer
+                    f_is_customer = _remember(memo_booleans, f_is_customer, _read_boolean(f_is_customer, 'is_customer', lead_id)) if answer is None else answer
                 value = get('created')
                 if value is not None:
                     value = _read_date(value, 'created', lead_id)
@@ -1237,7 +1229,7 @@ def _decide_many(leads, as_of=None, wrap=None):
                                     p_minutes = item.get('minutes')
                                     if p_minutes is not None:
                                         number = memo_numbers.get(p_minutes) if type(p_minutes) is str else None
-                                        p_minutes = _read_number(p_minutes, 'webinar.minutes', lead_id, memo_numbers) if number is None else number
+                                        p_minutes = _remember(memo_numbers, p_minutes, _read_number(p_minutes, 'webinar.minutes', lead_id)) if number is None else number
                                 if at <= ref:  # not after as_of
                                     # line 38 'Attended a webinar'
                                     if p_minutes is not None and p_minutes >= 20.0:

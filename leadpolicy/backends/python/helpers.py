@@ -89,10 +89,8 @@ def _read_at(value: object, field: str, lead_id: object) -> "_datetime_module.da
     return _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(value, field, lead_id))
 
 
-def _read_number(value: object, field: str, lead_id: object, memo: "dict[str, float] | None" = None
-                 ) -> float | None:
-    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits.
-    The batch passes its `memo` of number texts: the answer for a text is kept there."""
+def _read_number(value: object, field: str, lead_id: object) -> float | None:
+    """runtime.read_number(value, field, lead_id), faster for JSON numbers and digits."""
     if type(value) is int and -0x7FFFFFFFFFFFFFFF <= value <= 0x7FFFFFFFFFFFFFFF:
         return float(value)  # finite for any 64-bit int
     if type(value) is float and value - value == 0.0:  # a finite float
@@ -101,42 +99,29 @@ def _read_number(value: object, field: str, lead_id: object, memo: "dict[str, fl
         text = value.strip()
         if not text:
             return None  # blank text is missing
-        number = float(text) if text.isdigit() and text.isascii() and len(text) < 300 else read_number(
-            value, field, lead_id)
-        if memo is not None and number is not None and len(memo) < _MEMO_SIZE:
-            memo[value] = number
-        return number
+        if text.isdigit() and text.isascii() and len(text) < 300:
+            return float(text)
     return read_number(value, field, lead_id)
 
 
-def _read_boolean(value: object, field: str, lead_id: object, memo: "dict[str, bool] | None" = None
-                  ) -> bool | None:
-    """runtime.read_boolean(value, field, lead_id) for a value other than True and False.
-    The batch passes its `memo` of boolean texts: the answer for a text is kept there."""
+def _read_boolean(value: object, field: str, lead_id: object) -> bool | None:
+    """runtime.read_boolean(value, field, lead_id) for a value other than True and False."""
     answer = _BOOLEAN_WORDS.get(value.strip().lower()) if type(value) is str else None
-    if answer is None:
-        return read_boolean(value, field, lead_id)
-    if memo is not None and len(memo) < _MEMO_SIZE:
-        memo[value] = answer  # type: ignore[index]  # a str: answer is None otherwise
-    return answer
+    return read_boolean(value, field, lead_id) if answer is None else answer
 
 
 def _read_enum(value: object, lower: "dict[str, int]", members: "tuple[str, ...]", field: str,
-               lead_id: object, memo: "dict[str, int] | None" = None) -> int | None:
+               lead_id: object) -> int | None:
     """runtime.read_enum(value, members, field, lead_id) for a value not found as it is;
-    `lower` holds the runtime's answers for the members, trimmed and lower-cased. The
-    batch passes its `memo` of enum texts: the answer for a text is kept there."""
+    `lower` holds the runtime's answers for the members, trimmed and lower-cased."""
     index = lower.get(value.strip().lower()) if type(value) is str else None
-    if index is None:
-        return read_enum(value, members, field, lead_id)
-    if memo is not None and len(memo) < _MEMO_SIZE:
-        memo[value] = index  # type: ignore[index]  # a str: index is None otherwise
-    return index
+    return read_enum(value, members, field, lead_id) if index is None else index
 
 
-# The batch (_decide_many) remembers what it learns from one lead for the next: the
-# spellings of activity type names and the activity text values it met, each table
-# up to this many entries (then it reads as a single call does).
+# The batch (_decide_many) remembers what it learns from one lead for the next (the
+# spellings of activity type names; activity texts; enum, number and boolean texts;
+# what follows the seconds in times), each table up to this many entries; past that,
+# it reads what it has not met as a single call does.
 _MEMO_SIZE = 4096
 
 
@@ -150,3 +135,10 @@ def _lower_text(memo: "dict[str, str]", text: str) -> str | None:
         memo[text] = lowered
     return lowered
 
+
+def _remember(memo: "dict[str, object]", value: object, answer: object) -> object:
+    """`answer`, a reader's for `value`, remembered in the batch's `memo` when the value
+    is a str (and the answer not None: a blank is read again) while it has room."""
+    if answer is not None and type(value) is str and len(memo) < _MEMO_SIZE:
+        memo[value] = answer
+    return answer

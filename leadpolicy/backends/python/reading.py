@@ -51,7 +51,7 @@ def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldT
     the texts met before (`memo_texts`, filled by _lower_text) before it is trimmed
     and lower-cased. In the batch, number, boolean and enum texts are looked up in the
     batch's tables of the texts met (an enum's starts as a copy of its members' table)
-    first; the readers (_read_number, ...) add the answers they give for the others.
+    first; `_remember` adds the readers' answers for the others.
 
     Each fast branch repeats what the runtime reader does for that exact kind of
     input, or looks the text up in a table of the runtime's own answers (see
@@ -75,7 +75,7 @@ def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldT
         known = ctx.memo("memo_numbers", "{}", "number text -> its number, as met")
         lines += [f"if {t} is not None:",
                   f"    number = {known}.get({t}) if type({t}) is str else None",
-                  f"    {t} = _read_number({t}, {label}, lead_id, {known}) if number is None else number"]
+                  f"    {t} = _remember({known}, {t}, _read_number({t}, {label}, lead_id)) if number is None else number"]
     elif kind == "number":
         lines += [f"if {t} is not None:",
                   f"    {t} = _read_number({t}, {label}, lead_id)"]
@@ -83,7 +83,7 @@ def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldT
         known = ctx.memo("memo_booleans", "{}", "boolean text -> True or False, as met")
         lines += [f"if {t} is not None and {t} is not True and {t} is not False:",
                   f"    answer = {known}.get({t}) if type({t}) is str else None",
-                  f"    {t} = _read_boolean({t}, {label}, lead_id, {known}) if answer is None else answer"]
+                  f"    {t} = _remember({known}, {t}, _read_boolean({t}, {label}, lead_id)) if answer is None else answer"]
     elif kind == "boolean":
         lines += [f"if {t} is not None and {t} is not True and {t} is not False:",
                   f"    {t} = _read_boolean({t}, {label}, lead_id)"]
@@ -95,7 +95,7 @@ def read_value(ctx: Context, target: Optional[str], getter: str, ftype: n.FieldT
             known = ctx.memo("memo" + exact.lower(), f"dict({exact})", f"text -> member index: {exact}, then those met")
             lines += [f"if {t} is not None:",
                       f"    index = {known}.get({t}) if type({t}) is str else None",
-                      f"    {t} = _read_enum({t}, {lower}, {s.lit(members)}, {label}, lead_id, {known}) "
+                      f"    {t} = _remember({known}, {t}, _read_enum({t}, {lower}, {s.lit(members)}, {label}, lead_id)) "
                       "if index is None else index"]
         else:
             lines += [f"if {t} is not None:",
