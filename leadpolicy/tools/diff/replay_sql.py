@@ -27,89 +27,13 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from leadpolicy.tools.diff.fold_sql import Candidates, fold_slice
+from leadpolicy.tools.diff.pairs_sql import SHARED, Projected, pairs_statement, union_of
 from leadpolicy.tools.diff.replay import Replayer, Tally, finish
 
-__all__ = ["replay_duckdb", "Projected", "union_of"]
-
-SHARED = "lp_shared_"  # the temporary tables of the input read once: lp_shared_lp_raw_leads, lp_shared_lp_raw_acts
-
-
-@dataclass(frozen=True)
-class _Union:
-    """Both versions' declarations as one policy for the input shapes (they read `fields` and `activities`)."""
-
-    fields: tuple[Any, ...]
-    activities: tuple[Any, ...]
-
-
-def union_of(old_tree: Any, new_tree: Any) -> _Union:
-    """The fields and activity types of either version (the old one's first), each name once."""
-    fields = {f.name: f for tree in (new_tree, old_tree) for f in tree.fields}
-    acts = {a.name: a for tree in (new_tree, old_tree) for a in tree.activities}
-    order = list(dict.fromkeys([f.name for f in old_tree.fields] + [f.name for f in new_tree.fields]))
-    act_order = list(dict.fromkeys([a.name for a in old_tree.activities] + [a.name for a in new_tree.activities]))
-    # an activity type declared by both keeps the properties of both (the union's columns)
-    merged = []
-    for name in act_order:
-        props = {p.name: p for tree in (old_tree, new_tree) for a in tree.activities if a.name == name for p in a.props}
-        merged.append(_Activity(name, tuple(props.values())) if len(props) != len(acts[name].props) else acts[name])
-    return _Union(tuple(fields[n] for n in order), tuple(merged))
-
-
-@dataclass(frozen=True)
-class _Activity:
-    name: str
-    props: tuple[Any, ...]
-
-
-class Projected:
-    """An input shape over the shared tables: the union's raw relations, each column renamed
-    to the version's layout (query.Layout numbers fields and properties by position)."""
-
-    BASE_LEADS = ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k")
-    BASE_ACTS = ("lp_row", "lp_seq", "lp_item_k", "lp_type_v", "lp_type_k", "lp_at_v", "lp_at_k")
-
-    def __init__(self, union: Any, key: str) -> None:
-        from leadpolicy.backends.sql.query import Layout
-
-        self.union = Layout.of(union)
-        self.key = key
-
-    def ctes(self, policy: Any) -> list[tuple[str, Any]]:
-        from leadpolicy.backends.sql.fragments import exp, sqlglot
-        from leadpolicy.backends.sql.query import Layout
-
-        mine, union = Layout.of(policy), self.union
-        leads = list(self.BASE_LEADS)
-        for name in mine.fields:
-            leads += [f"{union.field_v(name)} AS {mine.field_v(name)}", f"{union.field_k(name)} AS {mine.field_k(name)}"]
-        acts = list(self.BASE_ACTS)
-        for name in mine.props:
-            acts += [f"{union.prop_v(name)} AS {mine.prop_v(name)}", f"{union.prop_k(name)} AS {mine.prop_k(name)}"]
-
-        def select(columns: list[str], table: str) -> exp.Select:
-            query = sqlglot.parse_one(f"SELECT {', '.join(columns)} FROM {SHARED}{table}", read="duckdb")
-            assert isinstance(query, exp.Select)
-            return query
-
-        return [("lp_raw_leads", select(leads, "lp_raw_leads")), ("lp_raw_acts", select(acts, "lp_raw_acts"))]
-
-    def __repr__(self) -> str:  # the compiled-query cache key (engines._sql)
-        return f"Projected({self.key})"
-
-
-def _decision_sql(policy: Any, shape: Projected) -> str:
-    """A version's query over the shared tables, without its final ORDER BY (joined, then counted)."""
-    from leadpolicy.backends.sql import build
-    from leadpolicy.backends.sql.fragments import generate
-
-    tree = build(policy.tree, shape, with_row=True, dialect="duckdb")
-    tree.set("order", None)
-    return generate(tree, "duckdb", pretty=False)
+__all__ = ["replay_duckdb"]
 
 
 def _shared_tables(con: Any, shape_ctes: list[tuple[str, Any]], params: dict[str, Any]) -> None:
@@ -182,13 +106,12 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
         con = _connect(memory_limit, spill)
         try:
             parts = slices(source, memory_limit, queries=2)  # a file too large for the memory limit: slices of lines
-            shape = Projected(union, f"{id(union)}")
-            old_sql, new_sql = _decision_sql(old_policy, shape), _decision_sql(new_policy, shape)
+            pairs = pairs_statement(old_policy, new_policy, Projected(union))
             ctes = _source_ctes(con, union, path, input_format, names, parts is not None, activities, mapping)
             runs = [{}] if parts is None else [{"lp_first": first, "lp_last": last} for first, last in parts]
             for params in runs:
                 _shared_tables(con, ctes, params)
-                con.execute(_pairs_sql(old_sql, new_sql), {"as_of": as_of_text(as_of)})
+                con.execute(pairs, {"as_of": as_of_text(as_of)})
                 con.execute(f"DROP TABLE {SHARED}lp_raw_acts")
                 con.execute(f"DROP TABLE {SHARED}lp_raw_leads")
                 tally = fold_slice(con, old_policy, new_policy, starts, candidates)
@@ -203,17 +126,6 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
         finally:
             con.close()
     return total, time.perf_counter() - started
-
-
-_PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule", "hits")
-
-
-def _pairs_sql(old_sql: str, new_sql: str) -> str:
-    """Both decisions of every lead, one row: lp_pairs (o_* old, n_* new; *_err a data error)."""
-    picked = ", ".join(f"lp_o.{c} AS o_{c}, lp_n.{c} AS n_{c}" for c in _PAIR_COLUMNS)
-    return (f"CREATE OR REPLACE TEMP TABLE lp_pairs AS SELECT lp_o.lp_row, lp_o.lp_id_json, lp_o.id, {picked},"
-            f" lp_o.error IS NOT NULL AS o_err, lp_n.error IS NOT NULL AS n_err"
-            f" FROM ({old_sql}) AS lp_o JOIN ({new_sql}) AS lp_n ON lp_o.lp_row = lp_n.lp_row")
 
 
 # ---------------------------------------------------------------- the few leads replayed in Python

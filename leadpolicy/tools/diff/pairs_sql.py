@@ -1,0 +1,164 @@
+"""The statement that decides every lead under both versions at once: `lp_pairs`, one row per lead.
+
+Each version's query (backends/sql/query.py) is a chain of CTEs over the input shape's
+raw relations. The two chains are put in one WITH, and a CTE of the new version whose
+text is the old one's (and whose inputs are shared too) is not repeated: when both
+versions declare the same fields and activity types, as most changes do, reading the
+lead and its activities (trimming, timestamps, types, properties) is done once, and
+only the rules, scores and stages are computed twice. A shared CTE that both chains
+read is MATERIALIZED (computed once, not inlined into each reader). The new chain's
+other CTEs are renamed `lpn_*`.
+
+The raw relations are the shared tables of replay_sql.py (the input read once), seen
+by each version through `Projected`, which renames the union's columns to its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["pairs_statement", "Projected", "union_of", "SHARED", "PAIR_COLUMNS"]
+
+SHARED = "lp_shared_"  # the temporary tables of the input read once: lp_shared_lp_raw_leads, lp_shared_lp_raw_acts
+PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule", "hits")
+_NEW = "lpn_"
+
+
+@dataclass(frozen=True)
+class _Union:
+    """Both versions' declarations as one policy for the input shapes (they read `fields` and `activities`)."""
+
+    fields: tuple[Any, ...]
+    activities: tuple[Any, ...]
+
+
+def union_of(old_tree: Any, new_tree: Any) -> _Union:
+    """The fields and activity types of either version (the old one's first), each name once."""
+    fields = {f.name: f for tree in (new_tree, old_tree) for f in tree.fields}
+    acts = {a.name: a for tree in (new_tree, old_tree) for a in tree.activities}
+    order = list(dict.fromkeys([f.name for f in old_tree.fields] + [f.name for f in new_tree.fields]))
+    act_order = list(dict.fromkeys([a.name for a in old_tree.activities] + [a.name for a in new_tree.activities]))
+    # an activity type declared by both keeps the properties of both (the union's columns)
+    merged = []
+    for name in act_order:
+        props = {p.name: p for tree in (old_tree, new_tree) for a in tree.activities if a.name == name for p in a.props}
+        merged.append(_Activity(name, tuple(props.values())) if len(props) != len(acts[name].props) else acts[name])
+    return _Union(tuple(fields[n] for n in order), tuple(merged))
+
+
+@dataclass(frozen=True)
+class _Activity:
+    name: str
+    props: tuple[Any, ...]
+
+
+class Projected:
+    """An input shape over the shared tables: the union's raw relations, each column renamed
+    to the version's layout (query.Layout numbers fields and properties by position)."""
+
+    BASE_LEADS = ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k")
+    BASE_ACTS = ("lp_row", "lp_seq", "lp_item_k", "lp_type_v", "lp_type_k", "lp_at_v", "lp_at_k")
+
+    def __init__(self, union: Any) -> None:
+        from leadpolicy.backends.sql.query import Layout
+
+        self.union = Layout.of(union)
+
+    def ctes(self, policy: Any) -> list[tuple[str, Any]]:
+        from leadpolicy.backends.sql.fragments import exp, sqlglot
+        from leadpolicy.backends.sql.query import Layout
+
+        mine, union = Layout.of(policy), self.union
+        leads = list(self.BASE_LEADS)
+        for name in mine.fields:
+            leads += [f"{union.field_v(name)} AS {mine.field_v(name)}", f"{union.field_k(name)} AS {mine.field_k(name)}"]
+        acts = list(self.BASE_ACTS)
+        for name in mine.props:
+            acts += [f"{union.prop_v(name)} AS {mine.prop_v(name)}", f"{union.prop_k(name)} AS {mine.prop_k(name)}"]
+
+        def select(columns: list[str], table: str) -> exp.Select:
+            query = sqlglot.parse_one(f"SELECT {', '.join(columns)} FROM {SHARED}{table}", read="duckdb")
+            assert isinstance(query, exp.Select)
+            return query
+
+        return [("lp_raw_leads", select(leads, "lp_raw_leads")), ("lp_raw_acts", select(acts, "lp_raw_acts"))]
+
+    def __repr__(self) -> str:
+        return f"Projected({self.union!r})"
+
+
+def _text(node: Any) -> str:
+    """DuckDB SQL of a part of a built query (literals with odd spaces spelled out, as `generate` does)."""
+    from leadpolicy.backends.sql.fragments import _ODD_SPACES, _spell_literals
+
+    text: str = node.sql(dialect="duckdb", copy=False)
+    if any(ch in _ODD_SPACES for ch in text):
+        text = _spell_literals(node.copy()).sql(dialect="duckdb")
+    return text
+
+
+def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any]:
+    """A version's query as its CTEs [(name, body)] and its final SELECT (no WITH, no ORDER BY)."""
+    from leadpolicy.backends.sql import build
+
+    tree = build(policy.tree, shape, with_row=True, dialect="duckdb")
+    with_ = tree.args.get("with_")
+    ctes = [(cte.alias, cte.this) for cte in (with_.expressions if with_ else [])]
+    tree.set("with_", None)
+    tree.set("order", None)
+    return ctes, tree
+
+
+def _references(node: Any, names: "set[str] | dict[str, Any]") -> set[str]:
+    from leadpolicy.backends.sql.fragments import exp
+
+    found = {t.name for t in node.find_all(exp.Table) if not t.args.get("db") and t.name in names}
+    found |= {c.table for c in node.find_all(exp.Column) if c.table in names}
+    return found
+
+
+def _rename(node: Any, renamed: set[str]) -> None:
+    """Point every reference to a CTE in `renamed` at its `lpn_` copy (in place: the new chain is this call's own)."""
+    from leadpolicy.backends.sql.fragments import exp
+
+    for table in list(node.find_all(exp.Table)):
+        if not table.args.get("db") and table.name in renamed:
+            table.set("this", exp.to_identifier(_NEW + table.name, quoted=True))
+    for column in list(node.find_all(exp.Column)):
+        if column.table in renamed:
+            column.set("table", exp.to_identifier(_NEW + column.table, quoted=True))
+
+
+def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected) -> str:
+    """CREATE the temporary table lp_pairs: per lead (lp_row, lp_id_json, id), both decisions'
+    PAIR_COLUMNS (o_*, n_*) and whether each is a data error (o_err, n_err). One parameter: $as_of."""
+    old_ctes, old_final = _chain(old_policy, shape)
+    new_ctes, new_final = _chain(new_policy, shape)
+    old_texts = {name: _text(body) for name, body in old_ctes}
+    new_names = {name for name, _ in new_ctes}
+    shared: set[str] = set()
+    own: list[tuple[str, Any]] = []
+    for name, body in new_ctes:
+        if old_texts.get(name) == _text(body) and _references(body, new_names) <= shared:
+            shared.add(name)
+        else:
+            own.append((name, body))
+    renamed = new_names - shared
+    read_by_new: set[str] = set()
+    for name, body in own:
+        _rename(body, renamed)
+        read_by_new |= _references(body, shared)
+    _rename(new_final, renamed)
+    read_by_new |= _references(new_final, shared)
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    parts = [f"{quoted(name)} AS {'MATERIALIZED ' if name in read_by_new else ''}({old_texts[name]})" for name, _ in old_ctes]
+    parts += [f"{quoted(_NEW + name)} AS ({_text(body)})" for name, body in own]
+    picked = ", ".join(f"lp_o.{c} AS o_{c}, lp_n.{c} AS n_{c}" for c in PAIR_COLUMNS)
+    return (f"CREATE OR REPLACE TEMP TABLE lp_pairs AS WITH {', '.join(parts)}"
+            f" SELECT lp_o.lp_row, lp_o.lp_id_json, lp_o.id, {picked},"
+            f" lp_o.error IS NOT NULL AS o_err, lp_n.error IS NOT NULL AS n_err"
+            f" FROM ({_text(old_final)}) AS lp_o JOIN ({_text(new_final)}) AS lp_n ON lp_o.lp_row = lp_n.lp_row")
