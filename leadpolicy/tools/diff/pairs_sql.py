@@ -118,21 +118,25 @@ def _references(node: Any, names: "set[str] | dict[str, Any]") -> set[str]:
     return found
 
 
-def _rename(node: Any, renamed: set[str]) -> None:
-    """Point every reference to a CTE in `renamed` at its `lpn_` copy (in place: the new chain is this call's own)."""
+def _rename(node: Any, renamed: set[str], prefix: str = _NEW) -> None:
+    """Point every reference to a CTE in `renamed` at its `prefix` copy (in place: the tree is this call's own)."""
     from leadpolicy.backends.sql.fragments import exp
 
     for table in list(node.find_all(exp.Table)):
         if not table.args.get("db") and table.name in renamed:
-            table.set("this", exp.to_identifier(_NEW + table.name, quoted=True))
+            table.set("this", exp.to_identifier(prefix + table.name, quoted=True))
     for column in list(node.find_all(exp.Column)):
         if column.table in renamed:
-            column.set("table", exp.to_identifier(_NEW + column.table, quoted=True))
+            column.set("table", exp.to_identifier(prefix + column.table, quoted=True))
 
 
-def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected) -> str:
+def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: "list[tuple[str, Any]] | None" = None) -> str:
     """CREATE the temporary table lp_pairs: per lead (lp_row, lp_id_json, id), both decisions'
-    PAIR_COLUMNS (o_*, n_*) and whether each is a data error (o_err, n_err). One parameter: $as_of."""
+    PAIR_COLUMNS (o_*, n_*) and whether each is a data error (o_err, n_err). One parameter: $as_of.
+
+    `source`: the input shape's raw relations [(name, SELECT)] for the union of both
+    versions, made here as MATERIALIZED CTEs `lp_shared_*` (the input read once, within
+    the statement); None: they are temporary tables already (replay_sql._shared_tables)."""
     old_ctes, old_final = _chain(old_policy, shape)
     new_ctes, new_final = _chain(new_policy, shape)
     old_texts = {name: _text(body) for name, body in old_ctes}
@@ -155,7 +159,11 @@ def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected) -> str:
     def quoted(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
-    parts = [f"{quoted(name)} AS {'MATERIALIZED ' if name in read_by_new else ''}({old_texts[name]})" for name, _ in old_ctes]
+    parts = []
+    for name, body in source or []:
+        _rename(body, {n for n, _ in source or []}, SHARED)  # the relational activities join the leads
+        parts.append(f"{quoted(SHARED + name)} AS MATERIALIZED ({_text(body)})")
+    parts += [f"{quoted(name)} AS {'MATERIALIZED ' if name in read_by_new else ''}({old_texts[name]})" for name, _ in old_ctes]
     parts += [f"{quoted(_NEW + name)} AS ({_text(body)})" for name, body in own]
     picked = ", ".join(f"lp_o.{c} AS o_{c}, lp_n.{c} AS n_{c}" for c in PAIR_COLUMNS)
     return (f"CREATE OR REPLACE TEMP TABLE lp_pairs AS WITH {', '.join(parts)}"

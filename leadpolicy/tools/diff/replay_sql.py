@@ -106,14 +106,20 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
         con = _connect(memory_limit, spill)
         try:
             parts = slices(source, memory_limit, queries=2)  # a file too large for the memory limit: slices of lines
-            pairs = pairs_statement(old_policy, new_policy, Projected(union))
             ctes = _source_ctes(con, union, path, input_format, names, parts is not None, activities, mapping)
+            # JSON Lines and CSV: the input read within the statement (materialized CTEs, faster; a large
+            # file goes in slices within the memory limit); the relational tables, not sliced, are
+            # made temporary tables first (DuckDB spills those)
+            as_tables = input_format == "relational"
+            pairs = pairs_statement(old_policy, new_policy, Projected(union), None if as_tables else ctes)
             runs = [{}] if parts is None else [{"lp_first": first, "lp_last": last} for first, last in parts]
             for params in runs:
-                _shared_tables(con, ctes, params)
-                con.execute(pairs, {"as_of": as_of_text(as_of)})
-                con.execute(f"DROP TABLE {SHARED}lp_raw_acts")
-                con.execute(f"DROP TABLE {SHARED}lp_raw_leads")
+                if as_tables:
+                    _shared_tables(con, ctes, params)
+                con.execute(pairs, {"as_of": as_of_text(as_of), **params})
+                if as_tables:
+                    con.execute(f"DROP TABLE {SHARED}lp_raw_acts")
+                    con.execute(f"DROP TABLE {SHARED}lp_raw_leads")
                 tally = fold_slice(con, old_policy, new_policy, starts, candidates)
                 total.merge(finish(tally))
                 if progress is not None:
