@@ -89,12 +89,13 @@ class Projected:
 
 
 def _text(node: Any) -> str:
-    """DuckDB SQL of a part of a built query (literals with odd spaces spelled out, as `generate` does)."""
+    """DuckDB SQL of a part of a built query (literals with odd spaces spelled out, as `generate` does),
+    without its comments: they cite policy lines, which differ between versions that read alike."""
     from leadpolicy.backends.sql.fragments import _ODD_SPACES, _spell_literals
 
-    text: str = node.sql(dialect="duckdb", copy=False)
+    text: str = node.sql(dialect="duckdb", copy=False, comments=False)
     if any(ch in _ODD_SPACES for ch in text):
-        text = _spell_literals(node.copy()).sql(dialect="duckdb")
+        text = _spell_literals(node.copy()).sql(dialect="duckdb", comments=False)
     return text
 
 
