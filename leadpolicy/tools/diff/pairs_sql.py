@@ -55,37 +55,64 @@ class _Activity:
 
 class Projected:
     """An input shape over the shared tables: the union's raw relations, each column renamed
-    to the version's layout (query.Layout numbers fields and properties by position)."""
+    to the version's layout. query.Layout numbers fields and properties by position
+    (`lp_f?_N`, `lp_p?_N`): such a column is renamed to the version's number, or left out
+    when the version does not declare that name; every other column passes as it is.
+    `columns`: each raw relation's columns, as the union's input shape makes them."""
 
-    BASE_LEADS = ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k")
-    BASE_ACTS = ("lp_row", "lp_seq", "lp_item_k", "lp_type_v", "lp_type_k", "lp_at_v", "lp_at_k")
+    BASE = {"lp_raw_leads": ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k",
+                             "lp_fv_*", "lp_fk_*"),
+            "lp_raw_acts": ("lp_row", "lp_seq", "lp_item_k", "lp_type_v", "lp_type_k", "lp_at_v", "lp_at_k", "lp_pv_*", "lp_pk_*")}
 
-    def __init__(self, union: Any) -> None:
+    def __init__(self, union: Any, columns: "dict[str, list[str]] | None" = None) -> None:
         from leadpolicy.backends.sql.query import Layout
 
-        self.union = Layout.of(union)
+        self.layout = Layout.of(union)
+        self.columns = columns or {}
+
+    def _names(self, relation: str) -> list[str]:
+        """The relation's columns (the union's input shape's, else the contract's), `lp_f?_*` spelled out."""
+        given = self.columns.get(relation)
+        if given and "*" not in given:
+            return list(given)
+        names: list[str] = []
+        for name in self.BASE[relation]:
+            if name.endswith("_*"):
+                count = len(self.layout.fields if name.startswith("lp_f") else self.layout.props)
+                names += [name[:-1] + str(i) for i in range(count)]
+            else:
+                names.append(name)
+        return names
 
     def ctes(self, policy: Any) -> list[tuple[str, Any]]:
+        import re
+
         from leadpolicy.backends.sql.fragments import exp, sqlglot
         from leadpolicy.backends.sql.query import Layout
 
-        mine, union = Layout.of(policy), self.union
-        leads = list(self.BASE_LEADS)
-        for name in mine.fields:
-            leads += [f"{union.field_v(name)} AS {mine.field_v(name)}", f"{union.field_k(name)} AS {mine.field_k(name)}"]
-        acts = list(self.BASE_ACTS)
-        for name in mine.props:
-            acts += [f"{union.prop_v(name)} AS {mine.prop_v(name)}", f"{union.prop_k(name)} AS {mine.prop_k(name)}"]
+        mine, union = Layout.of(policy), self.layout
 
-        def select(columns: list[str], table: str) -> exp.Select:
-            query = sqlglot.parse_one(f"SELECT {', '.join(columns)} FROM {SHARED}{table}", read="duckdb")
+        def renamed(column: str) -> "str | None":
+            found = re.fullmatch(r"lp_([fp])([a-z])_([0-9]+)", column)
+            if not found:
+                return column
+            kind, letter, at = found.group(1), found.group(2), int(found.group(3))
+            names, own = (union.fields, mine.fields) if kind == "f" else (union.props, mine.props)
+            if at >= len(names) or names[at] not in own:
+                return None  # a field or property of the other version only
+            target = f"lp_{kind}{letter}_{own.index(names[at])}"
+            return column if target == column else f"{column} AS {target}"
+
+        result = []
+        for relation in ("lp_raw_leads", "lp_raw_acts"):
+            picked = [r for r in (renamed(c) for c in self._names(relation)) if r is not None]
+            query = sqlglot.parse_one(f"SELECT {', '.join(picked)} FROM {SHARED}{relation}", read="duckdb")
             assert isinstance(query, exp.Select)
-            return query
-
-        return [("lp_raw_leads", select(leads, "lp_raw_leads")), ("lp_raw_acts", select(acts, "lp_raw_acts"))]
+            result.append((relation, query))
+        return result
 
     def __repr__(self) -> str:
-        return f"Projected({self.union!r})"
+        return f"Projected({self.layout!r}, {self.columns!r})"
 
 
 def _text(node: Any) -> str:

@@ -111,7 +111,8 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
             # file goes in slices within the memory limit); the relational tables, not sliced, are
             # made temporary tables first (DuckDB spills those)
             as_tables = input_format == "relational"
-            pairs = pairs_statement(old_policy, new_policy, Projected(union), None if as_tables else ctes)
+            shape = Projected(union, {name: list(query.named_selects) for name, query in ctes})
+            pairs = pairs_statement(old_policy, new_policy, shape, None if as_tables else ctes)
             runs = [{}] if parts is None else [{"lp_first": first, "lp_last": last} for first, last in parts]
             for params in runs:
                 if as_tables:
