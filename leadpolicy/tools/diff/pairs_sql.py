@@ -9,8 +9,9 @@ only the rules, scores and stages are computed twice. A shared CTE that both cha
 read is MATERIALIZED (computed once, not inlined into each reader). The new chain's
 other CTEs are renamed `lpn_*`.
 
-The raw relations are the shared tables of replay_sql.py (the input read once), seen
-by each version through `Projected`, which renames the union's columns to its own.
+The raw relations are made once, for the fields and properties either version declares
+(the input read once: the first, MATERIALIZED CTEs `lp_shared_*`), and seen by each
+version through `Projected`, which renames the union's columns to its own.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 __all__ = ["pairs_statement", "Projected", "union_of", "SHARED", "PAIR_COLUMNS"]
 
-SHARED = "lp_shared_"  # the temporary tables of the input read once: lp_shared_lp_raw_leads, lp_shared_lp_raw_acts
+SHARED = "lp_shared_"  # the input read once: lp_shared_lp_raw_leads, lp_shared_lp_raw_acts
 PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule", "hits")
 _NEW = "lpn_"
 
@@ -54,7 +55,7 @@ class _Activity:
 
 
 class Projected:
-    """An input shape over the shared tables: the union's raw relations, each column renamed
+    """An input shape over the shared raw relations (`lp_shared_*`), each column renamed
     to the version's layout. query.Layout numbers fields and properties by position
     (`lp_f?_N`, `lp_p?_N`): such a column is renamed to the version's number, or left out
     when the version does not declare that name; every other column passes as it is.
@@ -164,7 +165,7 @@ def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: 
 
     `source`: the input shape's raw relations [(name, SELECT)] for the union of both
     versions, made here as MATERIALIZED CTEs `lp_shared_*` (the input read once, within
-    the statement); None: they are temporary tables already (replay_sql._shared_tables)."""
+    the statement); None: tables of those names exist already."""
     old_ctes, old_final = _chain(old_policy, shape)
     new_ctes, new_final = _chain(new_policy, shape)
     old_texts = {name: _text(body) for name, body in old_ctes}
