@@ -168,3 +168,27 @@ def test_ties_and_cents_among_the_largest_moves(tmp_path: Path) -> None:
     scores = json.loads(python)["leads"]["scores"]
     assert len(scores["fit"]["largest"]) == 5 and len({m["delta"] for m in scores["fit"]["largest"]}) == 1
     assert scores["engagement"]["largest"] and scores["fit"]["changed"] > 100
+
+
+def test_csv_read_in_slices(tmp_path: Path) -> None:
+    """The Python engine's CSV, too large for the memory limit's one slice: the same report."""
+    import csv
+
+    from leadpolicy.backends.sql.batch import BatchInput, slices
+
+    leads = [lead for lead in _workload().generate_leads(3000, seed=4, error_rate=0.03) if isinstance(lead, dict)]
+    names = sorted({k for lead in leads if isinstance(lead.get("fields"), dict) for k in lead["fields"]})
+    data = tmp_path / "leads.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "stage", "activities", *names])
+        for lead in leads:
+            fields = lead["fields"] if isinstance(lead.get("fields"), dict) else {}
+            writer.writerow([lead.get("id") or "", lead.get("stage") or "", json.dumps(lead.get("activities") or []),
+                             *["" if fields.get(n) is None else str(fields[n]) for n in names]])
+    assert len(slices(BatchInput(str(data)), "1GB", queries=2) or []) >= 2
+    new = tmp_path / "acme.policy"
+    new.write_text(changed(ACME.read_text(encoding="utf-8")), encoding="utf-8")
+    python, duck = both_engines(ACME, new, data, "--format", "json", "--memory-limit", "1GB")
+    assert duck == python
+    assert json.loads(python)["leads"]["changed_stage"] > 100
