@@ -169,10 +169,12 @@ def load(path: Union[str, Path]) -> Policy:
 
 def diff(old: Union[Policy, str, Path], new: Union[Policy, str, Path],
          leads: Union[str, Path, Iterable[Mapping[str, Any]], None] = None, as_of: AsOf = None,
-         engine: str = "python") -> DiffResult:
+         engine: str = "python", *, activities: Union[str, Path, None] = None,
+         mapping: Optional[dict[str, Any]] = None) -> DiffResult:
     """What changes from policy `old` to `new` (Policy objects, files, or git `REV:PATH`), and,
     given leads (a JSON Lines or CSV file, or lead dicts), what it does to them. See docs/diff.md.
-    `engine="duckdb"` decides a file of leads with the SQL back end (the same result)."""
+    `engine="duckdb"` decides a file of leads with the SQL back end (the same result); with
+    `activities`, `leads` and `activities` are the relational shape's tables (docs/sql.md)."""
     from leadpolicy.tools.diff import diff as run_diff
 
-    return run_diff(old, new, leads, as_of, engine=engine)
+    return run_diff(old, new, leads, as_of, engine=engine, activities=activities, mapping=mapping)

@@ -141,7 +141,7 @@ def _workload():
 def test_a_larger_workload_with_errors(tmp_path: Path) -> None:
     """Thousands of generated leads (5% with data errors) through the reports' every part:
     fetched in several batches, quartiles and the largest moves over all of them."""
-    import leadpolicy.tools.diff.replay_sql as replay_sql
+    import leadpolicy.tools.diff.fold_sql as replay_sql  # the rows fetched per batch
 
     data = tmp_path / "leads.jsonl"
     _workload().write_jsonl(data, 3000, seed=5, error_rate=0.05)

@@ -72,9 +72,14 @@ def _percent(value: Optional[str]) -> Optional[float]:
                    "file, all cores (the same report).")
 @click.option("--memory-limit", metavar="SIZE", help="duckdb: memory to stay within, e.g. 4GB (default: half the "
                                                      "machine's); beyond it DuckDB spills to disk.")
+@click.option("--activities", "activities", metavar="FILE",
+              help="duckdb: --leads is the leads table of the relational shape and FILE its activities table "
+                   "(Parquet or CSV, as `score --engine duckdb` reads them); .parquet leads need it.")
+@click.option("--mapping", "mapping_path", metavar="FILE",
+              help="duckdb, with --activities: table column names of the relational shape, a JSON object (docs/sql.md).")
 def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
                  fmt: str, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
-                 memory_limit: Optional[str]) -> None:
+                 memory_limit: Optional[str], activities: Optional[str], mapping_path: Optional[str]) -> None:
     """What a change to a policy means, and what it does to real leads.
 
     OLD and NEW are policy files or git revisions in git's `REV:PATH` form
@@ -102,18 +107,27 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("--fail-on-change needs --leads: it gates on the leads that change")
     if engine == "duckdb" and leads == "-":
         raise click.UsageError("--engine duckdb reads a file of leads, not standard input: --leads FILE")
+    mapping = _relational_options(leads, activities, mapping_path, engine)
     moment = None
     if leads is not None:
         try:
             moment = as_of_moment(as_of)  # one "now" for both versions and every lead
         except LeadDataError:
             raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
-        if leads != "-" and not os.path.isfile(leads):
-            raise _Problem(f"no such file: {leads}" if not os.path.exists(leads) else f"{leads} is not a file")
+        for path in (leads, activities):
+            if path is not None and path != "-" and not os.path.isfile(path):
+                raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
     old, new = _load_versions(versions, rev)
 
     from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.diff import diff_policies
+
+    InputProblem: Any = _NoProblem
+    if engine == "duckdb":
+        try:
+            from leadpolicy.backends.sql.batch import InputProblem
+        except ImportError as error:  # sqlglot missing: the message names the extra
+            raise click.UsageError(str(error)) from None
     from leadpolicy.tools.score import default_jobs
 
     counter = _Counter() if leads is not None and sys.stderr.isatty() else None
@@ -122,9 +136,11 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
                                input_format=input_format, progress=counter,
                                leads_label="standard input" if leads == "-" else None,
-                               warn=warn, engine=engine, memory_limit=memory_limit)
+                               warn=warn, engine=engine, memory_limit=memory_limit, activities=activities, mapping=mapping)
     except ImportError as error:  # --engine duckdb without the extra: the message names it
         raise click.UsageError(str(error)) from None
+    except InputProblem as error:  # a relational table without a column the policies read
+        raise _Problem(str(error)) from None
     except CsvHeaderError as error:
         raise FileProblem(f"{'standard input' if leads == '-' else leads}: {error}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:
@@ -141,6 +157,44 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     _write(_render(result, fmt, output), output)
     if gate is not None:
         _apply_gate(result, gate)
+
+
+class _NoProblem(Exception):
+    """Never raised: the python engine has no SQL input problems."""
+
+
+def _relational_options(leads: Optional[str], activities: Optional[str], mapping_path: Optional[str], engine: str) -> Any:
+    """--activities and --mapping (the relational shape, duckdb only): the mapping read, or None."""
+    import json
+
+    if activities is None:
+        if mapping_path is not None:
+            raise click.UsageError("--mapping names the columns of the relational shape: it goes with --activities FILE")
+        if leads is not None and leads.lower().endswith(".parquet"):
+            raise click.UsageError(f"{leads}: Parquet leads are the relational shape; give their activities table too: "
+                                   "--activities activities.parquet --engine duckdb")
+        return None
+    if leads is None:
+        raise click.UsageError("--activities is the activities table of the leads of --leads FILE: give both")
+    if engine != "duckdb":
+        raise click.UsageError("the relational shape (--activities) is read by --engine duckdb: add --engine duckdb, "
+                               "or give --leads as JSON Lines or CSV")
+    if mapping_path is None:
+        return None
+    try:
+        with open(mapping_path, encoding="utf-8") as handle:
+            mapping = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise _Problem(f"cannot read the mapping {mapping_path}: {error}") from None
+    if not isinstance(mapping, dict):
+        raise _Problem(f"{mapping_path}: a mapping is a JSON object (keys: leads_table, id, fields, ...)")
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    try:
+        Mapping.from_dict(mapping)
+    except (TypeError, ValueError) as error:
+        raise _Problem(f"{mapping_path}: {error}") from None
+    return mapping
 
 
 def _load_versions(versions: tuple[Any, ...], rev: Optional[str]) -> Any:

@@ -56,14 +56,21 @@ def load_version(version: Any) -> Any:
 def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Optional[Union[str, "os.PathLike[str]", Iterable[Any]]] = None,
                   as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress: Any = None,
                   leads_label: Optional[str] = None, warn: Any = None, engine: str = "python",
-                  memory_limit: Optional[str] = None) -> DiffResult:
+                  memory_limit: Optional[str] = None, activities: Optional[Union[str, "os.PathLike[str]"]] = None,
+                  mapping: Optional[dict[str, Any]] = None) -> DiffResult:
     """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
     one, or an iterable of lead dicts. `engine` "duckdb" replays a file through the SQL
-    back end (replay_sql.py; the same report), within `memory_limit` (e.g. "4GB")."""
+    back end (replay_sql.py; the same report), within `memory_limit` (e.g. "4GB"); with
+    `activities`, `leads` and `activities` are the relational shape's tables (Parquet or
+    CSV files, column names as `mapping` says: docs/sql.md), read by the duckdb engine only."""
     from leadpolicy.tools.diff.replay import replay_leads, replay_stream
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    if (activities is not None or mapping is not None) and engine != "duckdb":
+        raise ValueError("the relational shape (activities, mapping) is read by engine='duckdb'")
+    if isinstance(leads, (str, os.PathLike)) and os.fspath(leads).lower().endswith(".parquet") and activities is None:
+        raise ValueError(f"{os.fspath(leads)}: Parquet leads are the relational shape: give their activities table too")
     changes = compare(old.tree, new.tree)
     summary = None
     if leads is not None:
@@ -76,8 +83,9 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
             path = os.fspath(leads)
             fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
             tally, _ = replay_duckdb(old, new, path, as_of=moment, input_format=fmt, memory_limit=memory_limit,
-                                     progress=progress, warn=warn)
-            label = path
+                                     progress=progress, warn=warn,
+                                     activities=os.fspath(activities) if activities is not None else None, mapping=mapping)
+            label = path if activities is None else f"{path} + {os.fspath(activities)}"
         elif isinstance(leads, (str, os.PathLike)):
             path = os.fspath(leads)
             fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
@@ -96,7 +104,8 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
     return DiffResult(version_info(old, old_label), version_info(new, new_label), changes, summary)
 
 
-def diff(old: Any, new: Any, leads: Any = None, as_of: Any = None, engine: str = "python") -> DiffResult:
+def diff(old: Any, new: Any, leads: Any = None, as_of: Any = None, engine: str = "python", *, activities: Any = None,
+         mapping: Optional[dict[str, Any]] = None) -> DiffResult:
     """What changes from policy `old` to policy `new`, and, given leads, what it does to them.
 
     `old` and `new`: a loaded `leadpolicy.Policy`, a policy file's path, or git's
@@ -105,9 +114,12 @@ def diff(old: Any, new: Any, leads: Any = None, as_of: Any = None, engine: str =
     in the shape of docs/language-reference.md section 16. `as_of`: a datetime or ISO 8601 text,
     one moment for both versions (default: now). `engine`: "python" (default) or
     "duckdb" (a file of leads decided by the SQL back end: the same result,
-    faster on large files; needs pip install 'leadpolicy[duckdb]'). Raises PolicyError when a
+    faster on large files; needs pip install 'leadpolicy[duckdb]'). `activities` (duckdb): `leads`
+    is the relational shape's leads table and this its activities table (Parquet or CSV
+    files), named as `mapping` says (docs/sql.md). Raises PolicyError when a
     version does not check, SourceError when one cannot be read.
     """
     old_policy, old_label = load_version(old)
     new_policy, new_label = load_version(new)
-    return diff_policies(old_policy, new_policy, old_label, new_label, leads, as_of, engine=engine)
+    return diff_policies(old_policy, new_policy, old_label, new_label, leads, as_of, engine=engine, activities=activities,
+                         mapping=mapping)

@@ -1,62 +1,85 @@
-"""Replay through the DuckDB engine (`leadpolicy diff --engine duckdb`): both versions'
-queries over the same file, joined lead by lead, folded into the Python replay's `Tally`.
+"""Replay through the DuckDB engine (`leadpolicy diff --engine duckdb`): the input read once,
+both versions' queries over it, the report's counts folded by DuckDB.
 
-The report must be the Python engine's, byte for byte. Decisions come from the
-queries (the differential tests show they are the Python engine's, every field);
-each lead is recorded through `replay.record`, the Python replay's own way in.
-A lead that has a data error in either version is replayed again by the Python
-engine, alone, after the pass (`Replayer` on its line), so the error messages in
-the examples are Python's words: the query decides *which* leads fail, Python
-says how. Memory stays flat: rows are fetched in batches, the Tally is bounded.
+The report must be the Python engine's, byte for byte. The run, per slice of the file:
+
+1. the input is read once for both versions: the input shape's raw relations
+   (backends/sql/inputs.py), made for the union of both versions' fields and
+   properties, are the first CTEs of one statement (pairs_sql.py), MATERIALIZED;
+2. each version's compiled query reads them through `Projected` (an input shape
+   that renames the union's columns to the version's own); what the two versions
+   compute alike (reading the lead and its activities, when they declare the same)
+   is computed once; the two decisions of every lead are joined into one temporary
+   table, `lp_pairs`;
+3. GROUP BY queries count what `replay.Tally` counts (fold_sql.py): leads, errors,
+   transitions, grades, score deltas, rule hits; only the rows the report shows are
+   fetched: candidates for the examples (line numbers, hashed in Python: the Python
+   replay's own deterministic sample) and for the largest moves.
+
+A lead with a data error in one version only is replayed by the Python engine, alone,
+when it is one of the few the report shows (its words are Python's): the query decides
+*which* leads fail, Python says how. Memory stays flat: DuckDB spills its tables, and
+Python keeps bounded samples.
+
+Inputs: JSON Lines, the Python engine's CSV, or the relational shape (a leads table
+and an activities table, Parquet or CSV, names as `--mapping` says: docs/sql.md).
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from typing import Any, Callable, Optional
 
-from leadpolicy.tools.diff.replay import Replayer, Tally, finish, record
+from leadpolicy.tools.diff.fold_sql import Candidates, fold_slice
+from leadpolicy.tools.diff.pairs_sql import Projected, pairs_statement, union_of
+from leadpolicy.tools.diff.replay import Replayer, Tally, finish
 
 __all__ = ["replay_duckdb"]
 
-FETCH_ROWS = 20_000
-_COLUMNS = ("stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits", "error")
 
+def _source_ctes(con: Any, union: Any, path: str, input_format: str, names: list[str], sliced: bool,
+                 activities: Optional[str], mapping: Optional[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """The input shape's raw relations for the union of both versions, as (name, sqlglot SELECT)."""
+    from leadpolicy.backends.sql.fragments import building
 
-def _decision(policy: Any, values: tuple[Any, ...]) -> Optional[dict[str, Any]]:
-    """The Python engine's decision dict from one version's query columns (None: a data error)."""
-    stage, previous, change, engagement, fit, grade, kind, rule, hits, error = values
-    if error is not None:
-        return None
-    return {"policy": policy.name, "version": policy.version, "stage": stage, "previous_stage": previous, "change": change,
-            "engagement": engagement, "fit": fit, "grade": grade, "reason": {"kind": kind, "stage": stage, "rule": rule},
-            "hits": json.loads(hits)}
+    with building("duckdb"):
+        if input_format == "relational":
+            from leadpolicy.backends.sql.engines import _duckdb_source
+            from leadpolicy.backends.sql.inputs import Mapping, Relational
 
+            m = Mapping.from_dict(mapping or {})
+            shape = Relational(m, _duckdb_source(con, path, "lp_input_leads"),
+                               _duckdb_source(con, activities, "lp_input_activities"))
+            return list(shape.ctes(union))
+        from leadpolicy.backends.sql.inputs import NestedJson
 
-def _query(con: Any, policy: Any, path: str, input_format: str, names: list[str], sliced: bool) -> str:
-    from leadpolicy.backends.sql.batch import _Fixed, csv_leads_source
-    from leadpolicy.backends.sql.engines import _sql, duckdb_query
-    from leadpolicy.backends.sql.inputs import NestedJson
+        if input_format == "csv":
+            from leadpolicy.backends.sql.batch import csv_leads_source
 
-    if input_format == "csv":
-        lines = csv_leads_source(con, path, policy, names, sliced)  # the header matched against both versions' fields
-        return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
-    return duckdb_query(policy, leads=path, with_row=True, sliced=sliced)
+            lines = csv_leads_source(con, path, None, names, sliced)
+        else:
+            from leadpolicy.backends.sql.engines import nested_source
+
+            lines = nested_source(path, sliced)
+        return list(NestedJson(lines).ctes(union))
 
 
 def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, input_format: str = "jsonl",
                   memory_limit: Optional[str] = None, progress: Optional[Callable[[int, int], None]] = None,
-                  warn: Optional[Callable[[str], None]] = None) -> tuple[Tally, float]:
-    """Replay every lead of the file `path` (JSON Lines or the Python engine's CSV) through
-    both policies with DuckDB; (Tally, seconds), as replay.replay_stream returns them."""
+                  warn: Optional[Callable[[str], None]] = None, activities: Optional[str] = None,
+                  mapping: Optional[dict[str, Any]] = None) -> tuple[Tally, float]:
+    """Replay every lead of the file `path` (JSON Lines, the Python engine's CSV, or with
+    `activities` the relational shape's leads table) through both policies with DuckDB;
+    (Tally, seconds), as replay.replay_stream returns them."""
     from leadpolicy.backends.sql import _deps
-    from leadpolicy.backends.sql.batch import BatchInput, _connect, csv_layout, csv_line_numbers, slices
+    from leadpolicy.backends.sql.batch import BatchInput, _column_problems, _connect, csv_layout, csv_line_numbers, slices
     from leadpolicy.backends.sql.engines import as_of_text
 
     _deps.duckdb()
     started = time.perf_counter()
+    if activities is not None:
+        input_format = "relational"
     names = list(dict.fromkeys(f.name for policy in (old_policy, new_policy) for f in policy.tree.fields))
     starts: list[int] = []
     if input_format == "csv":
@@ -65,67 +88,89 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
             for message in layout.warnings:
                 warn(message)
         starts = csv_line_numbers(path, names)  # a CSV lead's number is the line its row starts on
+    union = union_of(old_policy.tree, new_policy.tree)
+    source = BatchInput(path, activities, mapping)
     total = Tally()
-    again: list[int] = []  # leads with a data error in either version: Python replays them
-    with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill:
+    candidates = Candidates()
+    with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
         con = _connect(memory_limit, spill)
         try:
-            # a file too large for the memory limit goes in slices of lines (batch.slices)
-            parts = slices(BatchInput(path), memory_limit, queries=2)
-            old_sql = _query(con, old_policy, path, input_format, names, parts is not None)
-            new_sql = _query(con, new_policy, path, input_format, names, parts is not None)
-            picked = ", ".join(f"lp_o.{c}" for c in _COLUMNS) + ", " + ", ".join(f"lp_n.{c}" for c in _COLUMNS)
-            joined = (f"SELECT lp_o.lp_row, lp_o.lp_id_json, lp_o.id, {picked} FROM ({old_sql}) AS lp_o"
-                      f" JOIN ({new_sql}) AS lp_n ON lp_o.lp_row = lp_n.lp_row ORDER BY lp_o.lp_row")
-            runs = [{"as_of": as_of_text(as_of)}] if parts is None else [
-                {"as_of": as_of_text(as_of), "lp_first": first, "lp_last": last} for first, last in parts]
-            width = len(_COLUMNS)
-            for rows in (batch for params in runs for batch in _fetched(con.execute(joined, params))):
-                tally = Tally()
-                for row in rows:
-                    old_values, new_values = row[3:3 + width], row[3 + width:]
-                    if old_values[-1] is not None or new_values[-1] is not None:
-                        again.append(row[0])
-                        continue
-                    tally.total += 1
-                    lead_id = json.loads(row[1]) if row[1] is not None else row[2]
-                    number = starts[row[0] - 1] if starts else row[0]
-                    record(tally, number, lead_id, _decision(old_policy, old_values), _decision(new_policy, new_values))
+            parts = slices(source, memory_limit, queries=2)  # a file too large for the memory limit: slices of lines
+            ctes = _source_ctes(con, union, path, input_format, names, parts is not None, activities, mapping)
+            # the input read within the statement, once for both versions (MATERIALIZED CTEs: faster
+            # and smaller than temporary tables, measured; a large file goes in slices within the limit)
+            shape = Projected(union, {name: list(query.named_selects) for name, query in ctes})
+            pairs = pairs_statement(old_policy, new_policy, shape, ctes)
+            runs = [{}] if parts is None else [{"lp_first": first, "lp_last": last} for first, last in parts]
+            for params in runs:
+                con.execute(pairs, {"as_of": as_of_text(as_of), **params})
+                tally = fold_slice(con, old_policy, new_policy, starts, candidates)
                 total.merge(finish(tally))
                 if progress is not None:
-                    progress(len(rows), 0)
+                    progress(tally.total, 0)
+            if candidates.any():
+                replayed = _replay_errors(con, old_policy, new_policy, path, input_format, names, as_of, candidates,
+                                          activities, mapping)
+                for kept, found in ((total.appeared, replayed.appeared), (total.disappeared, replayed.disappeared)):
+                    kept[1] = found[1]  # the counts are DuckDB's; the samples Python's words
         finally:
             con.close()
-    if again:
-        total.merge(_replay_in_python(old_policy, new_policy, path, input_format, names, as_of, again))
     return total, time.perf_counter() - started
 
 
-def _fetched(cursor: Any) -> Any:
-    return iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
+# ---------------------------------------------------------------- the few leads replayed in Python
 
 
-def _replay_in_python(old_policy: Any, new_policy: Any, path: str, input_format: str, names: list[str], as_of: Any,
-                      wanted: list[int]) -> Tally:
-    """The Python replay of the leads `wanted` (their line for JSON Lines, their row for CSV)."""
-    from leadpolicy.tools.score import csv_chunks
-
+def _replay_errors(con: Any, old_policy: Any, new_policy: Any, path: str, input_format: str, names: list[str], as_of: Any,
+                   candidates: Candidates, activities: Optional[str], mapping: Optional[dict[str, Any]]) -> Tally:
+    """The Python replay of the leads sampled for the error examples (a handful)."""
+    wanted = candidates.rows()
+    if input_format == "relational":
+        return _replay_relational(con, old_policy, new_policy, path, activities, mapping, as_of, candidates)
     replayer = Replayer(old_policy.module, new_policy.module, as_of, input_format)
     tally = Tally()
-    wanted_set = set(wanted)
-    with open(path, "rb") as handle:
-        if input_format == "csv":
-            ordinal = 0
+    if input_format == "csv":
+        from leadpolicy.tools.score import csv_chunks
+
+        ordinal = 0
+        with open(path, "rb") as handle:
             for _, items, _ in csv_chunks(handle, fields=names):
                 for item in items:
                     ordinal += 1
-                    if ordinal in wanted_set:
+                    if ordinal in wanted:
                         tally.merge(finish(replayer.replay((item[0], [item], 0))[0]))
-        else:
-            for number, line in enumerate(handle, 1):
-                if number in wanted_set:
-                    if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                        line = line[3:]
-                    tally.merge(finish(replayer.replay((number, line.rstrip(b"\n") + b"\n", 0))[0]))
+        return tally
+    from leadpolicy.backends.sql.engines import nested_source
+
+    lines = nested_source(path).sql(dialect="duckdb")
+    found = con.execute(f"SELECT lp_row, lp_json FROM {lines} WHERE lp_row IN ({', '.join(str(int(r)) for r in wanted)})").fetchall()
+    for number, text in found:
+        tally.merge(finish(replayer.replay((number, text.encode("utf-8") + b"\n", 0))[0]))
     return tally
 
+
+def _replay_relational(con: Any, old_policy: Any, new_policy: Any, path: str, activities: Optional[str],
+                       mapping: Optional[dict[str, Any]], as_of: Any, candidates: Candidates) -> Tally:
+    """The relational shape's sampled error leads, read back from their tables (every cell as
+    its text, as the query reads it) and decided by both compiled modules."""
+    from leadpolicy.backends.sql.batch import BatchInput, _RelationalRescorer
+    from leadpolicy.tools.diff.replay import record
+
+    source = BatchInput(path, activities, mapping)
+    readers = [_RelationalRescorer.for_duckdb(con, policy, as_of, source, "jsonl") for policy in (old_policy, new_policy)]
+    tally = Tally()
+    for number, lead_id in candidates.ids():
+        outcomes: list[Any] = []
+        for policy, reader in zip((old_policy, new_policy), readers):
+            found = reader.fetch(reader.leads_sql, lead_id)
+            if not found:
+                break
+            lead = found[0]
+            acts = [{"type": a[0], "at": a[1], **dict(zip(reader.props, a[2:]))} for a in reader.fetch(reader.acts_sql, lead_id)]
+            try:
+                outcomes += [policy.module.evaluate(dict(zip(reader.fields, lead[1:])), acts, as_of, lead[0], lead_id), None]
+            except policy.module.LeadDataError as error:
+                outcomes += [None, error]
+        if len(outcomes) == 4:
+            record(tally, number, lead_id, outcomes[0], outcomes[2], outcomes[1], outcomes[3])
+    return finish(tally)
