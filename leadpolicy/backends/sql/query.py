@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Union
 
-from leadpolicy.backends.sql import reading
+from leadpolicy.backends.sql import reading, sums
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
 from leadpolicy.backends.sql.fragments import case, current_dialect, exp, frag, ident, lit, num
 from leadpolicy.syntax import nodes
@@ -117,9 +117,12 @@ class _Builder:
         self.types = {decl.name: index for index, decl in enumerate(policy.activities)}
         self.ctes: list[exp.CTE] = []
         self.folded: list[int] = []  # engagement rules whose totals are summed in input order (facts)
+        self.summed: dict[int, sums.Dyadic] = {}  # rules summed in any order where exact (sums.py)
+        self.fold_order: list[int] = []  # the summed rules, in the fallback's list (lp_fold)
 
-    def cte(self, name: str, query: exp.Select) -> None:
-        self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))))
+    def cte(self, name: str, query: exp.Select, materialized: "bool | None" = None) -> None:
+        self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)),
+                                 materialized=materialized))
 
     # ------------------------------------------------ sections
 
@@ -165,21 +168,22 @@ class _Builder:
     def _first_error(errors: "list[tuple[exp.Expr, str]]") -> exp.Expr:
         return exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=lit(name)) for cond, name in errors])
 
-    def activities(self) -> None:
+    def activities(self, source: str = "lp_raw_acts", name: str = "lp_act") -> None:
+        """The CTEs reading `source` (raw activities) into `name`: text, typed, values, errors."""
         texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
         texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
-        query = exp.select(*texts).from_("lp_raw_acts", copy=False)
+        query = exp.select(*texts).from_(source, copy=False)
         query.add_comments([" the activities' raw values, trimmed "])
-        self.cte("lp_act_text", query)
+        self.cte(f"{name}_text", query)
         type_text = c("lp_type_t")
         type_index = case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(type_text)),
                           ifs=[exp.If(this=lit(d.name.lower()), true=exp.Literal.number(i))
                                for i, d in enumerate(self.policy.activities)], type_="bigint")
         at_text = c("lp_at_t")
         at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
-        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text", copy=False)
+        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_(f"{name}_text", copy=False)
         typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
-        self.cte("lp_act_typed", typed)
+        self.cte(f"{name}_typed", typed)
 
         values: list[exp.Expr] = [exp.Star()]
         cols: list[exp.Expr] = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
@@ -204,13 +208,13 @@ class _Builder:
                                     for cond, name in checks])
         cols.append(_alias(first_error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
-        query = exp.select(*values).from_("lp_act_typed", copy=False)
+        query = exp.select(*values).from_(f"{name}_typed", copy=False)
         query.add_comments([" each activity's properties, read as the declared types of its activity type "])
-        self.cte("lp_act_values", query)
-        query = exp.select(*cols).from_("lp_act_values", copy=False).join("lp_as_of", join_type="cross", copy=False)
+        self.cte(f"{name}_values", query)
+        query = exp.select(*cols).from_(f"{name}_values", copy=False).join("lp_as_of", join_type="cross", copy=False)
         query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
-        self.cte("lp_act", query)
+        self.cte(name, query)
 
     # ------------------------------------------------ scopes
 
@@ -250,7 +254,9 @@ class _Builder:
     def facts(self, did_nodes: "list[tuple[str, nodes.Did]]") -> None:
         cols: list[exp.Expr] = [c("lp_row")]
         decay = self.policy.decay
-        folded = []  # (rule index, match, term) of the rules summed in input order
+        duckdb = current_dialect() == "duckdb"
+        folded: "list[tuple[int, exp.Expr, exp.Expr]]" = []  # (rule, match, term): summed in input order
+        summed: "list[tuple[int, exp.Expr, exp.Expr, sums.Dyadic]]" = []  # SUM where exact (sums.py)
         for r_index, rule in enumerate(self.policy.engagement_rules):
             match = self._where_expr(rule.activity, rule.where, rule.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n",
@@ -258,30 +264,37 @@ class _Builder:
             if self._counted_exactly(rule):
                 continue  # the total is n * points (engagement)
             points = num(float(rule.points))
+            periods: "exp.Expr | None" = None  # whole decay periods of the activity's age
             if decay is None:
                 earned = frag(":p * CAST(1 AS DOUBLE)", p=points)
             else:
                 base = 1 - decay.percent / 100
-                earned = frag(":p * LP_POW(:b, LP_IDIV(lp_age, :e))",
-                              p=points, b=lit(repr(base)), e=exp.Literal.number(decay.every.micros))
-            folded.append((r_index, match, earned))
-        if current_dialect() == "duckdb" and folded:
+                periods = frag("LP_IDIV(lp_age, :e)", e=exp.Literal.number(decay.every.micros))
+                earned = frag(":p * LP_POW(:b, :k)", p=points, b=lit(repr(base)), k=periods)
+            found = sums.dyadic(self.policy, rule) if duckdb else None
+            if found is None:
+                folded.append((r_index, match, earned))
+                continue
+            # in any order where exact: the sum, and what the bound needs (the oldest term's periods)
+            summed.append((r_index, match, earned, found))
+            cols.append(_alias(frag("SUM(CASE WHEN :m THEN :x END)", m=match, x=earned), f"lp_e_{r_index}_sum"))
+            if found.j and periods is not None:
+                cols.append(_alias(frag("MAX(CASE WHEN :m THEN :k END)", m=match, k=periods), f"lp_e_{r_index}_k"))
+        if duckdb and folded:
             # One ordered list per lead for all these rules (one sort, not one per rule), of
             # the activities some rule matched: the others add +0.0, which changes no sum
             # that starts at +0.0. engagement() folds each rule's column of it in order.
-            terms = exp.Anonymous(this="list_value", expressions=[
-                frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned) for _, match, earned in folded])
-            any_match = exp.or_(*[exp.Paren(this=match) for _, match, _ in folded], copy=False)
-            cols.append(_alias(frag("ARRAY_AGG(:t ORDER BY lp_seq) FILTER (WHERE :m)", t=terms, m=any_match), "lp_e_terms"))
+            cols.append(_alias(self._ordered_terms(folded), "lp_e_terms"))
         else:
             for r_index, match, earned in folded:
                 value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
                 cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum"))
         self.folded = [r_index for r_index, _, _ in folded]
+        self.summed = {r_index: found for r_index, _, _, found in summed}
         for name, node in did_nodes:
             match = self._where_expr(node.activity, node.where, node.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), name, _cite(node, "did")))
-        if current_dialect() == "duckdb":  # lp_seq may be any type that sorts (inputs.py)
+        if duckdb:  # lp_seq may be any type that sorts (inputs.py)
             first_error = frag("ARG_MIN(lp_act_error, lp_seq) FILTER (WHERE NOT lp_act_error IS NULL)")
         else:
             order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
@@ -289,26 +302,69 @@ class _Builder:
         cols.append(_alias(first_error, "lp_act_error"))
         query = exp.select(*cols).from_("lp_act", copy=False).group_by(c("lp_row"), copy=False)
         query.add_comments([" per lead: each engagement rule's count, and its points x decay summed in activity input order"
-                            " (or n x points where that is exact); each `did` count; the first activity error "])
-        self.cte("lp_facts", query)
+                            " (or in any order, or n x points, where that is exact); each `did` count; the first activity error "])
+        # read twice when some rules are summed (lp_risky, lp_rules): computed once
+        self.cte("lp_facts", query, materialized=True if summed else None)
+        if summed:
+            self._fallback(summed)
+
+    @staticmethod
+    def _ordered_terms(items: "list[tuple[int, exp.Expr, exp.Expr]]") -> exp.Expr:
+        """ARRAY_AGG of [term of each rule] in input order, of the activities some rule matched (DuckDB)."""
+        terms = exp.Anonymous(this="list_value", expressions=[
+            frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned) for _, match, earned in items])
+        any_match = exp.or_(*[exp.Paren(this=match) for _, match, _ in items], copy=False)
+        return frag("ARRAY_AGG(:t ORDER BY lp_seq) FILTER (WHERE :m)", t=terms, m=any_match)
+
+    def _exact(self, r_index: int) -> exp.Expr:
+        """True when rule `r_index`'s SUM is this lead's ordered fold (sums.py)."""
+        found = self.summed[r_index]
+        k_max = frag("lp_facts.:k", k=ident(f"lp_e_{r_index}_k")) if found.j and self.policy.decay is not None else None
+        return sums.exact_condition(found, frag("lp_facts.:n", n=ident(f"lp_e_{r_index}_n")), k_max)
+
+    def _fallback(self, summed: "list[tuple[int, exp.Expr, exp.Expr, sums.Dyadic]]") -> None:
+        """The ordered fold of the summed rules, only for the leads where a SUM is not exact:
+        their activities read again (DuckDB stops reading at once when there are none)."""
+        exact = exp.and_(*[exp.Paren(this=self._exact(r_index)) for r_index, _, _, _ in summed], copy=False)
+        risky = exp.select(c("lp_row")).from_("lp_facts", copy=False).where(exp.not_(exp.Paren(this=exact)), copy=False)
+        risky.add_comments([" the leads whose decayed points must be added in input order (sums.py) "])
+        self.cte("lp_risky", risky)
+        raw = exp.select(exp.Star()).from_("lp_raw_acts", copy=False).where(
+            frag("lp_row IN (SELECT lp_row FROM lp_risky)"), copy=False)
+        self.cte("lp_raw_acts_fb", raw)
+        self.activities("lp_raw_acts_fb", "lp_fb_act")
+        query = exp.select(c("lp_row"), _alias(self._ordered_terms([(r, m, x) for r, m, x, _ in summed]), "lp_e_fold")).from_(
+            "lp_fb_act", copy=False).group_by(c("lp_row"), copy=False)
+        query.add_comments([" those leads' terms in input order "])
+        self.cte("lp_fold", query)
+        self.fold_order = [r_index for r_index, _, _, _ in summed]
+
+    @staticmethod
+    def _fold_column(terms: exp.Expr, index: int) -> exp.Expr:
+        """0.0 + the `index`-th (0-based) term of each element of `terms`, in list order."""
+        a, b, x = (exp.to_identifier(n) for n in ("lp_a", "lp_b", "lp_x"))
+        column = exp.Anonymous(this="list_transform", expressions=[
+            terms, exp.Lambda(this=exp.Anonymous(this="list_extract", expressions=[exp.column(x), exp.Literal.number(index + 1)]),
+                              expressions=[x])])
+        listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), :l)", l=column)
+        folded = exp.Anonymous(this="list_reduce", expressions=[
+            listed, exp.Lambda(this=exp.Add(this=exp.column(a), expression=exp.column(b)), expressions=[a, b])])
+        return frag("COALESCE(:f, CAST(0 AS DOUBLE))", f=folded)
 
     def _rule_total(self, r_index: int, rule: nodes.EngagementRule) -> exp.Expr:
         """A rule's total before its cap (the reference's 0.0 + term + term ... in input order)."""
+        if r_index in self.summed:
+            # + 0.0: the reference starts at +0.0, so a sum of -0.0 terms is +0.0
+            return frag("CASE WHEN :exact THEN COALESCE(lp_facts.:s, CAST(0 AS DOUBLE)) + CAST(0 AS DOUBLE) ELSE :fold END",
+                        exact=self._exact(r_index), s=ident(f"lp_e_{r_index}_sum"),
+                        fold=self._fold_column(frag("lp_fold.lp_e_fold"), self.fold_order.index(r_index)))
         if r_index not in self.folded:
             # n * p; + 0.0 makes the -0.0 of 0 * (negative p) the reference's 0.0
             return frag("CAST(COALESCE(lp_facts.:n, 0) AS DOUBLE) * :p + CAST(0 AS DOUBLE)",
                         n=ident(f"lp_e_{r_index}_n"), p=num(float(rule.points)))
         if current_dialect() != "duckdb":
             return frag("COALESCE(lp_facts.:s, CAST(0 AS DOUBLE))", s=ident(f"lp_e_{r_index}_sum"))
-        a, b, x = (exp.to_identifier(n) for n in ("lp_a", "lp_b", "lp_x"))
-        column = exp.Anonymous(this="list_transform", expressions=[
-            frag("lp_facts.lp_e_terms"),
-            exp.Lambda(this=exp.Anonymous(this="list_extract", expressions=[exp.column(x), exp.Literal.number(self.folded.index(r_index) + 1)]),
-                       expressions=[x])])
-        listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), :l)", l=column)
-        folded = exp.Anonymous(this="list_reduce", expressions=[
-            listed, exp.Lambda(this=exp.Add(this=exp.column(a), expression=exp.column(b)), expressions=[a, b])])
-        return frag("COALESCE(:f, CAST(0 AS DOUBLE))", f=folded)
+        return self._fold_column(frag("lp_facts.lp_e_terms"), self.folded.index(r_index))
 
     def engagement(self, did_names: list[str]) -> None:
         cols: list[exp.Expr] = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
@@ -327,6 +383,8 @@ class _Builder:
             cols.append(_alias(frag("COALESCE(lp_facts.:n, 0)", n=ident(name)), name))
         cols.append(_alias(frag("lp_facts.lp_act_error"), "lp_act_error"))
         query = exp.select(*cols).from_("lp_lead", copy=False).join("lp_facts", on=frag("lp_lead.lp_row = lp_facts.lp_row"), join_type="left", copy=False)
+        if self.summed:
+            query = query.join("lp_fold", on=frag("lp_lead.lp_row = lp_fold.lp_row"), join_type="left", copy=False)
         query.add_comments([" engagement: each rule's cap applied to its total "])
         self.cte("lp_rules", query)
         for r_index, _ in enumerate(self.policy.engagement_rules):
@@ -600,6 +658,6 @@ def build_query(policy: nodes.Policy) -> exp.Select:
     del placeholder_facts
     query = final
     for cte in head + middle + tail_after_engagement:
-        query = query.with_(cte.alias, as_=cte.this, copy=False)
+        query = query.with_(cte.alias, as_=cte.this, materialized=cte.args.get("materialized"), copy=False)
     query = query.order_by(c("lp_row"), copy=False)
     return query
