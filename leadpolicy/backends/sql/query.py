@@ -7,6 +7,7 @@ carries a comment citing the policy lines it implements:
     lp_lead         reading the lead: fields, previous stage, data errors
     lp_act          reading the activities: type, time, properties, age
     lp_facts        per lead: each engagement rule's total and count, each `did` count
+    lp_risky, lp_fold   DuckDB: the leads whose decayed sums need input order (sums.py), folded
     lp_engagement   rule caps, the engagement score (rules in file order)
     lp_fit          fit rules, the fit score (file order)
     lp_grade        the grade
@@ -21,15 +22,15 @@ from the relational or the nested shape).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable
 
 from leadpolicy.backends.sql import reading, sums
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
 from leadpolicy.backends.sql.fragments import case, current_dialect, exp, frag, ident, lit, num
+from leadpolicy.backends.sql.hits import error_json, hits_json
 from leadpolicy.syntax import nodes
 
 __all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
@@ -90,22 +91,6 @@ def _alias(expression: exp.Expr, name: str, comment: str | None = None) -> exp.E
     if comment:
         aliased.add_comments([comment])
     return aliased
-
-
-def _json_text(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _double_json(x: exp.Expr) -> exp.Expr:
-    """A DOUBLE as JSON number text (Python's json.dumps writes Infinity for inf)."""
-    return frag("CASE WHEN :x > :hi THEN 'Infinity' WHEN :x < -:hi THEN '-Infinity' ELSE LP_DOUBLE_TEXT(:x) END",
-                x=x, hi=num(reading_dbl_max()))
-
-
-def reading_dbl_max() -> float:
-    import sys
-
-    return sys.float_info.max
 
 
 class _Builder:
@@ -566,71 +551,13 @@ class _Builder:
             _alias(frag("CASE WHEN :ok THEN lp_grade END", ok=ok), "grade"),
             _alias(kind, "reason_kind"),
             _alias(rule, "reason_rule"),
-            _alias(frag("CASE WHEN :ok THEN :h END", ok=ok, h=self._hits()), "hits"),
-            _alias(self._error_json(error), "error"),
+            _alias(frag("CASE WHEN :ok THEN :h END", ok=ok, h=hits_json(self.policy)), "hits"),
+            _alias(error_json(self.policy, error), "error"),
             c("lp_row"), c("lp_id_json"),
         ]
         query = exp.select(*cols).from_(source, copy=False)
         query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
         return query
-
-    def _hits(self) -> exp.Expr:
-        pieces = []
-        entries: "list[tuple[Union[nodes.EngagementRule, nodes.FitRule], str, int]]" = []
-        entries += [(rule, "e", r_index) for r_index, rule in enumerate(self.policy.engagement_rules)]
-        entries += [(fit_rule, "f", f_index) for f_index, fit_rule in enumerate(self.policy.fit_rules)]
-        if all(rule.span is not None for rule, _, _ in entries):
-            entries.sort(key=lambda entry: entry[0].span.start if entry[0].span is not None else 0)
-        for rule, section, index in entries:
-            if section == "e":
-                head = '{"section": "engagement", "rule": ' + _json_text(rule.name) + ', "points": '
-                total = c(f"lp_e_{index}")
-                piece = frag("CASE WHEN :t <> 0 THEN :body END", t=total, body=exp.Concat(expressions=[
-                    lit(", " + head), _double_json(total), lit(', "count": '),
-                    exp.Cast(this=c(f"lp_e_{index}_n"), to=exp.DataType.build("varchar")), lit("}")]))
-            else:
-                points = float(rule.points)
-                if points == 0:
-                    continue
-                text = ('{"section": "fit", "group": ' + _json_text(rule.group if isinstance(rule, nodes.FitRule) else None) + ', "rule": ' + _json_text(rule.name)
-                        + ', "points": ' + _json_text(points) + "}")
-                piece = frag("CASE WHEN :h THEN :j END", h=c(f"lp_ft_{index}"), j=lit(", " + text))
-            pieces.append(exp.Coalesce(this=piece, expressions=[lit("")]))
-        if not pieces:
-            return lit("[]")
-        # each hit starts with ", ": drop the first one
-        return exp.Concat(expressions=[lit("["), exp.Substring(this=exp.Concat(expressions=pieces), start=exp.Literal.number(3)),
-                                       lit("]")])
-
-    def _error_json(self, error: exp.Expr) -> exp.Expr:
-        """The data error as JSON text: {"field": ..., "message": ...} (the field as Python names it)."""
-        known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + list(self.layout.fields)
-        for decl in self.policy.activities:
-            known.append(f"{decl.name}.at")
-            known += [f"{decl.name}.{p.name}" for p in decl.props]
-        ifs = []
-        for name in dict.fromkeys(known):
-            field = None if name in ("json", "lead") else name  # the whole line: no field, as in Python
-            text = '{"field": ' + _json_text(field) + ', "message": ' + _json_text(_message(name)) + "}"
-            ifs.append(exp.If(this=lit(name), true=lit(text)))
-        return exp.Case(this=error, ifs=ifs)
-
-
-def _message(field: str) -> str:
-    activity, dot, prop = field.partition(".")
-    if field == "as_of":
-        return "as_of is not an ISO 8601 date or timestamp"
-    if field in ("json", "lead"):
-        return "the line is not valid JSON" if field == "json" else "the lead is not a JSON object"
-    if field in ("fields", "activities", "type", "previous_stage"):
-        return {"fields": "the fields must be a JSON object", "activities": "the activities must be a JSON array of objects",
-                "type": "an activity has no text `type`",
-                "previous_stage": "the previous stage is not a stage of this policy"}[field]
-    if not dot:
-        return f"field `{field}`: cannot be read as its declared type"
-    if prop == "at":
-        return f"activity `{activity}` time: missing or not an ISO 8601 date or timestamp"
-    return f"activity `{activity}` property `{prop}`: cannot be read as its declared type"
 
 
 def build_query(policy: nodes.Policy) -> exp.Select:

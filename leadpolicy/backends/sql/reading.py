@@ -141,7 +141,7 @@ def _fast_instant(t: "exp.Expr") -> "exp.Expr":
     ifs = [exp.If(this=exp.Literal.number(10), true=frag("CASE WHEN :t GLOB :g THEN epoch_us(TRY_CAST(:t AS DATE)) END",
                                                           t=t, g=lit(_DATE_GLOB)))]
     for length, tail, fraction, sign_at in _FAST_TIMESTAMPS:
-        value = seconds
+        value: exp.Expr = seconds
         if fraction:
             digits = frag("CAST(SUBSTRING(:t, 21, :n) AS BIGINT)", t=t, n=exp.Literal.number(fraction))
             value = frag(":v + :d * :scale", v=value, d=digits, scale=exp.Literal.number(10 ** (6 - fraction)))
