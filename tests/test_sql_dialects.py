@@ -7,6 +7,7 @@ words as names) stays data in every dialect.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -159,7 +160,9 @@ def test_dbt_model_reads_as_of_only_from_the_dbt_variable(dialect: str) -> None:
 _DIGIT = st.sampled_from("0123456789")
 # near the canonical shapes: impossible dates and times, year 0000, other separators, odd digits
 _NEAR = st.one_of(_DIGIT, st.sampled_from("0129"), st.sampled_from(list("T tZz+-:. \u0661\uff11")))
-_SHAPES = ("dddd-dd-ddTdd:dd:ddZ", "dddd-dd-dd", "dddd-dd-dd dd:dd:ddZ", "dddd-dd-ddTdd:dd:dd.dddZ", "dddd-dd-ddTdd:dd:dd+dd:dd")
+_SHAPES = ("dddd-dd-ddTdd:dd:ddZ", "dddd-dd-dd", "dddd-dd-dd dd:dd:ddZ", "dddd-dd-ddTdd:dd:dd.dddZ", "dddd-dd-ddTdd:dd:dd+dd:dd",
+           "dddd-dd-ddTdd:dd:dd", "dddd-dd-ddTdd:dd:dd.ddddddZ", "dddd-dd-ddTdd:dd:dd.ddd-dd:dd", "dddd-dd-ddTdd:dd:dd.dddddd+dd:dd",
+           "dddd-dd-ddTdd:dd:dd-dd:dd", "dddd-dd-ddTdd:dd:dd.ddddddddd")
 
 
 @st.composite
@@ -170,6 +173,20 @@ def _near_instants(draw) -> str:
         at = draw(st.integers(0, len(text) - 1))
         text = text[:at] + draw(_NEAR) + text[at + 1:]
     return text
+
+
+@st.composite
+def _valid_instants(draw) -> str:
+    """Possible dates and times in the shapes DuckDB reads itself: fractions, zones (some of 24 hours or more)."""
+    text = draw(st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31))).strftime("%Y-%m-%dT%H:%M:%S")
+    text = text.rjust(19, "0")  # strftime may write year 1 as `1`
+    digits = draw(st.sampled_from([0, 3, 6, 1, 9]))
+    if digits:
+        text += "." + "".join(draw(st.lists(_DIGIT, min_size=digits, max_size=digits)))
+    zone = draw(st.sampled_from(["", "Z", "+", "-"]))
+    if zone in ("+", "-"):
+        zone += f"{draw(st.integers(0, 25)):02d}:{draw(st.integers(0, 61)):02d}"
+    return text + zone
 
 
 def _duckdb_values(expression_of, texts: list) -> list:
@@ -185,8 +202,8 @@ def _duckdb_values(expression_of, texts: list) -> list:
     return [value for _, value in rows]
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
-@given(texts=st.lists(st.one_of(_near_instants(), st.dates().map(str), st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))),
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(texts=st.lists(st.one_of(_near_instants(), _valid_instants(), st.dates().map(str), st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))),
                       min_size=50, max_size=50))
 def test_duckdb_timestamp_fast_path_reads_as_the_runtime(texts: list) -> None:
     """The canonical shapes go through DuckDB's own parser (reading.instant_micros):

@@ -40,7 +40,7 @@ def build(policy: "nodes.Policy", shape: Optional[InputShape] = None, *, with_ro
 
 
 def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool) -> "exp.Select":
-    from leadpolicy.backends.sql.fragments import exp
+    from leadpolicy.backends.sql.fragments import current_dialect, exp
     from leadpolicy.backends.sql.inputs import Relational
     from leadpolicy.backends.sql.query import OUTPUT_COLUMNS, build_query
 
@@ -48,7 +48,11 @@ def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool) 
     query = build_query(policy)
     with_ = query.args.get("with_")
     ctes = list(with_.expressions) if with_ else []
-    head = [exp.CTE(this=q, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))) for name, q in shape.ctes(policy)]
+    # DuckDB: the raw activities are read where used (query.py reads them twice when some
+    # leads' sums need their input order: the second time only those leads' rows), never stored
+    inline = {"lp_raw_acts"} if current_dialect() == "duckdb" else set()
+    head = [exp.CTE(this=q, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)), materialized=False if name in inline else None)
+            for name, q in shape.ctes(policy)]
     query.set("with_", None)
     query.set("order", None)
     names = OUTPUT_COLUMNS + (("lp_row", "lp_id_json") if with_row else ())

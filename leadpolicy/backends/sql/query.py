@@ -7,6 +7,7 @@ carries a comment citing the policy lines it implements:
     lp_lead         reading the lead: fields, previous stage, data errors
     lp_act          reading the activities: type, time, properties, age
     lp_facts        per lead: each engagement rule's total and count, each `did` count
+    lp_risky, lp_fold   DuckDB: the leads whose decayed sums need input order (sums.py), folded
     lp_engagement   rule caps, the engagement score (rules in file order)
     lp_fit          fit rules, the fit score (file order)
     lp_grade        the grade
@@ -21,15 +22,15 @@ from the relational or the nested shape).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable
 
-from leadpolicy.backends.sql import reading
+from leadpolicy.backends.sql import reading, sums
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
 from leadpolicy.backends.sql.fragments import case, current_dialect, exp, frag, ident, lit, num
+from leadpolicy.backends.sql.hits import error_json, hits_json
 from leadpolicy.syntax import nodes
 
 __all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
@@ -92,22 +93,6 @@ def _alias(expression: exp.Expr, name: str, comment: str | None = None) -> exp.E
     return aliased
 
 
-def _json_text(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _double_json(x: exp.Expr) -> exp.Expr:
-    """A DOUBLE as JSON number text (Python's json.dumps writes Infinity for inf)."""
-    return frag("CASE WHEN :x > :hi THEN 'Infinity' WHEN :x < -:hi THEN '-Infinity' ELSE LP_DOUBLE_TEXT(:x) END",
-                x=x, hi=num(reading_dbl_max()))
-
-
-def reading_dbl_max() -> float:
-    import sys
-
-    return sys.float_info.max
-
-
 class _Builder:
     def __init__(self, policy: nodes.Policy):
         self.policy = policy
@@ -117,9 +102,12 @@ class _Builder:
         self.types = {decl.name: index for index, decl in enumerate(policy.activities)}
         self.ctes: list[exp.CTE] = []
         self.folded: list[int] = []  # engagement rules whose totals are summed in input order (facts)
+        self.summed: dict[int, sums.Dyadic] = {}  # rules summed in any order where exact (sums.py)
+        self.fold_order: list[int] = []  # the summed rules, in the fallback's list (lp_fold)
 
-    def cte(self, name: str, query: exp.Select) -> None:
-        self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True))))
+    def cte(self, name: str, query: exp.Select, materialized: "bool | None" = None) -> None:
+        self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)),
+                                 materialized=materialized))
 
     # ------------------------------------------------ sections
 
@@ -165,21 +153,22 @@ class _Builder:
     def _first_error(errors: "list[tuple[exp.Expr, str]]") -> exp.Expr:
         return exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=lit(name)) for cond, name in errors])
 
-    def activities(self) -> None:
+    def activities(self, source: str = "lp_raw_acts", name: str = "lp_act") -> None:
+        """The CTEs reading `source` (raw activities) into `name`: text, typed, values, errors."""
         texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
         texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
-        query = exp.select(*texts).from_("lp_raw_acts", copy=False)
+        query = exp.select(*texts).from_(source, copy=False)
         query.add_comments([" the activities' raw values, trimmed "])
-        self.cte("lp_act_text", query)
+        self.cte(f"{name}_text", query)
         type_text = c("lp_type_t")
         type_index = case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(type_text)),
                           ifs=[exp.If(this=lit(d.name.lower()), true=exp.Literal.number(i))
                                for i, d in enumerate(self.policy.activities)], type_="bigint")
         at_text = c("lp_at_t")
         at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
-        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_("lp_act_text", copy=False)
+        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_(f"{name}_text", copy=False)
         typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
-        self.cte("lp_act_typed", typed)
+        self.cte(f"{name}_typed", typed)
 
         values: list[exp.Expr] = [exp.Star()]
         cols: list[exp.Expr] = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
@@ -204,13 +193,13 @@ class _Builder:
                                     for cond, name in checks])
         cols.append(_alias(first_error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
-        query = exp.select(*values).from_("lp_act_typed", copy=False)
+        query = exp.select(*values).from_(f"{name}_typed", copy=False)
         query.add_comments([" each activity's properties, read as the declared types of its activity type "])
-        self.cte("lp_act_values", query)
-        query = exp.select(*cols).from_("lp_act_values", copy=False).join("lp_as_of", join_type="cross", copy=False)
+        self.cte(f"{name}_values", query)
+        query = exp.select(*cols).from_(f"{name}_values", copy=False).join("lp_as_of", join_type="cross", copy=False)
         query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
-        self.cte("lp_act", query)
+        self.cte(name, query)
 
     # ------------------------------------------------ scopes
 
@@ -250,7 +239,9 @@ class _Builder:
     def facts(self, did_nodes: "list[tuple[str, nodes.Did]]") -> None:
         cols: list[exp.Expr] = [c("lp_row")]
         decay = self.policy.decay
-        folded = []  # (rule index, match, term) of the rules summed in input order
+        duckdb = current_dialect() == "duckdb"
+        folded: "list[tuple[int, exp.Expr, exp.Expr]]" = []  # (rule, match, term): summed in input order
+        summed: "list[tuple[int, exp.Expr, exp.Expr, sums.Dyadic]]" = []  # SUM where exact (sums.py)
         for r_index, rule in enumerate(self.policy.engagement_rules):
             match = self._where_expr(rule.activity, rule.where, rule.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n",
@@ -258,30 +249,37 @@ class _Builder:
             if self._counted_exactly(rule):
                 continue  # the total is n * points (engagement)
             points = num(float(rule.points))
+            periods: "exp.Expr | None" = None  # whole decay periods of the activity's age
             if decay is None:
                 earned = frag(":p * CAST(1 AS DOUBLE)", p=points)
             else:
                 base = 1 - decay.percent / 100
-                earned = frag(":p * LP_POW(:b, LP_IDIV(lp_age, :e))",
-                              p=points, b=lit(repr(base)), e=exp.Literal.number(decay.every.micros))
-            folded.append((r_index, match, earned))
-        if current_dialect() == "duckdb" and folded:
+                periods = frag("LP_IDIV(lp_age, :e)", e=exp.Literal.number(decay.every.micros))
+                earned = frag(":p * LP_POW(:b, :k)", p=points, b=lit(repr(base)), k=periods)
+            found = sums.dyadic(self.policy, rule) if duckdb else None
+            if found is None:
+                folded.append((r_index, match, earned))
+                continue
+            # in any order where exact: the sum, and what the bound needs (the oldest term's periods)
+            summed.append((r_index, match, earned, found))
+            cols.append(_alias(frag("SUM(CASE WHEN :m THEN :x END)", m=match, x=earned), f"lp_e_{r_index}_sum"))
+            if found.j and periods is not None:
+                cols.append(_alias(frag("MAX(CASE WHEN :m THEN :k END)", m=match, k=periods), f"lp_e_{r_index}_k"))
+        if duckdb and folded:
             # One ordered list per lead for all these rules (one sort, not one per rule), of
             # the activities some rule matched: the others add +0.0, which changes no sum
             # that starts at +0.0. engagement() folds each rule's column of it in order.
-            terms = exp.Anonymous(this="list_value", expressions=[
-                frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned) for _, match, earned in folded])
-            any_match = exp.or_(*[exp.Paren(this=match) for _, match, _ in folded], copy=False)
-            cols.append(_alias(frag("ARRAY_AGG(:t ORDER BY lp_seq) FILTER (WHERE :m)", t=terms, m=any_match), "lp_e_terms"))
+            cols.append(_alias(self._ordered_terms(folded), "lp_e_terms"))
         else:
             for r_index, match, earned in folded:
                 value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
                 cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum"))
         self.folded = [r_index for r_index, _, _ in folded]
+        self.summed = {r_index: found for r_index, _, _, found in summed}
         for name, node in did_nodes:
             match = self._where_expr(node.activity, node.where, node.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), name, _cite(node, "did")))
-        if current_dialect() == "duckdb":  # lp_seq may be any type that sorts (inputs.py)
+        if duckdb:  # lp_seq may be any type that sorts (inputs.py)
             first_error = frag("ARG_MIN(lp_act_error, lp_seq) FILTER (WHERE NOT lp_act_error IS NULL)")
         else:
             order = frag("CASE WHEN lp_act_error IS NOT NULL THEN lp_seq END")
@@ -289,26 +287,69 @@ class _Builder:
         cols.append(_alias(first_error, "lp_act_error"))
         query = exp.select(*cols).from_("lp_act", copy=False).group_by(c("lp_row"), copy=False)
         query.add_comments([" per lead: each engagement rule's count, and its points x decay summed in activity input order"
-                            " (or n x points where that is exact); each `did` count; the first activity error "])
-        self.cte("lp_facts", query)
+                            " (or in any order, or n x points, where that is exact); each `did` count; the first activity error "])
+        # read twice when some rules are summed (lp_risky, lp_rules): computed once
+        self.cte("lp_facts", query, materialized=True if summed else None)
+        if summed:
+            self._fallback(summed)
+
+    @staticmethod
+    def _ordered_terms(items: "list[tuple[int, exp.Expr, exp.Expr]]") -> exp.Expr:
+        """ARRAY_AGG of [term of each rule] in input order, of the activities some rule matched (DuckDB)."""
+        terms = exp.Anonymous(this="list_value", expressions=[
+            frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned) for _, match, earned in items])
+        any_match = exp.or_(*[exp.Paren(this=match) for _, match, _ in items], copy=False)
+        return frag("ARRAY_AGG(:t ORDER BY lp_seq) FILTER (WHERE :m)", t=terms, m=any_match)
+
+    def _exact(self, r_index: int) -> exp.Expr:
+        """True when rule `r_index`'s SUM is this lead's ordered fold (sums.py)."""
+        found = self.summed[r_index]
+        k_max = frag("lp_facts.:k", k=ident(f"lp_e_{r_index}_k")) if found.j and self.policy.decay is not None else None
+        return sums.exact_condition(found, frag("lp_facts.:n", n=ident(f"lp_e_{r_index}_n")), k_max)
+
+    def _fallback(self, summed: "list[tuple[int, exp.Expr, exp.Expr, sums.Dyadic]]") -> None:
+        """The ordered fold of the summed rules, only for the leads where a SUM is not exact:
+        their activities read again (DuckDB stops reading at once when there are none)."""
+        exact = exp.and_(*[exp.Paren(this=self._exact(r_index)) for r_index, _, _, _ in summed], copy=False)
+        risky = exp.select(c("lp_row")).from_("lp_facts", copy=False).where(exp.not_(exp.Paren(this=exact)), copy=False)
+        risky.add_comments([" the leads whose decayed points must be added in input order (sums.py) "])
+        self.cte("lp_risky", risky)
+        raw = exp.select(exp.Star()).from_("lp_raw_acts", copy=False).where(
+            frag("lp_row IN (SELECT lp_row FROM lp_risky)"), copy=False)
+        self.cte("lp_raw_acts_fb", raw)
+        self.activities("lp_raw_acts_fb", "lp_fb_act")
+        query = exp.select(c("lp_row"), _alias(self._ordered_terms([(r, m, x) for r, m, x, _ in summed]), "lp_e_fold")).from_(
+            "lp_fb_act", copy=False).group_by(c("lp_row"), copy=False)
+        query.add_comments([" those leads' terms in input order "])
+        self.cte("lp_fold", query)
+        self.fold_order = [r_index for r_index, _, _, _ in summed]
+
+    @staticmethod
+    def _fold_column(terms: exp.Expr, index: int) -> exp.Expr:
+        """0.0 + the `index`-th (0-based) term of each element of `terms`, in list order."""
+        a, b, x = (exp.to_identifier(n) for n in ("lp_a", "lp_b", "lp_x"))
+        column = exp.Anonymous(this="list_transform", expressions=[
+            terms, exp.Lambda(this=exp.Anonymous(this="list_extract", expressions=[exp.column(x), exp.Literal.number(index + 1)]),
+                              expressions=[x])])
+        listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), :l)", l=column)
+        folded = exp.Anonymous(this="list_reduce", expressions=[
+            listed, exp.Lambda(this=exp.Add(this=exp.column(a), expression=exp.column(b)), expressions=[a, b])])
+        return frag("COALESCE(:f, CAST(0 AS DOUBLE))", f=folded)
 
     def _rule_total(self, r_index: int, rule: nodes.EngagementRule) -> exp.Expr:
         """A rule's total before its cap (the reference's 0.0 + term + term ... in input order)."""
+        if r_index in self.summed:
+            # + 0.0: the reference starts at +0.0, so a sum of -0.0 terms is +0.0
+            return frag("CASE WHEN :exact THEN COALESCE(lp_facts.:s, CAST(0 AS DOUBLE)) + CAST(0 AS DOUBLE) ELSE :fold END",
+                        exact=self._exact(r_index), s=ident(f"lp_e_{r_index}_sum"),
+                        fold=self._fold_column(frag("lp_fold.lp_e_fold"), self.fold_order.index(r_index)))
         if r_index not in self.folded:
             # n * p; + 0.0 makes the -0.0 of 0 * (negative p) the reference's 0.0
             return frag("CAST(COALESCE(lp_facts.:n, 0) AS DOUBLE) * :p + CAST(0 AS DOUBLE)",
                         n=ident(f"lp_e_{r_index}_n"), p=num(float(rule.points)))
         if current_dialect() != "duckdb":
             return frag("COALESCE(lp_facts.:s, CAST(0 AS DOUBLE))", s=ident(f"lp_e_{r_index}_sum"))
-        a, b, x = (exp.to_identifier(n) for n in ("lp_a", "lp_b", "lp_x"))
-        column = exp.Anonymous(this="list_transform", expressions=[
-            frag("lp_facts.lp_e_terms"),
-            exp.Lambda(this=exp.Anonymous(this="list_extract", expressions=[exp.column(x), exp.Literal.number(self.folded.index(r_index) + 1)]),
-                       expressions=[x])])
-        listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), :l)", l=column)
-        folded = exp.Anonymous(this="list_reduce", expressions=[
-            listed, exp.Lambda(this=exp.Add(this=exp.column(a), expression=exp.column(b)), expressions=[a, b])])
-        return frag("COALESCE(:f, CAST(0 AS DOUBLE))", f=folded)
+        return self._fold_column(frag("lp_facts.lp_e_terms"), self.folded.index(r_index))
 
     def engagement(self, did_names: list[str]) -> None:
         cols: list[exp.Expr] = [exp.Column(this=exp.Star(), table=exp.to_identifier("lp_lead"))]
@@ -327,6 +368,8 @@ class _Builder:
             cols.append(_alias(frag("COALESCE(lp_facts.:n, 0)", n=ident(name)), name))
         cols.append(_alias(frag("lp_facts.lp_act_error"), "lp_act_error"))
         query = exp.select(*cols).from_("lp_lead", copy=False).join("lp_facts", on=frag("lp_lead.lp_row = lp_facts.lp_row"), join_type="left", copy=False)
+        if self.summed:
+            query = query.join("lp_fold", on=frag("lp_lead.lp_row = lp_fold.lp_row"), join_type="left", copy=False)
         query.add_comments([" engagement: each rule's cap applied to its total "])
         self.cte("lp_rules", query)
         for r_index, _ in enumerate(self.policy.engagement_rules):
@@ -508,71 +551,13 @@ class _Builder:
             _alias(frag("CASE WHEN :ok THEN lp_grade END", ok=ok), "grade"),
             _alias(kind, "reason_kind"),
             _alias(rule, "reason_rule"),
-            _alias(frag("CASE WHEN :ok THEN :h END", ok=ok, h=self._hits()), "hits"),
-            _alias(self._error_json(error), "error"),
+            _alias(frag("CASE WHEN :ok THEN :h END", ok=ok, h=hits_json(self.policy)), "hits"),
+            _alias(error_json(self.policy, error), "error"),
             c("lp_row"), c("lp_id_json"),
         ]
         query = exp.select(*cols).from_(source, copy=False)
         query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
         return query
-
-    def _hits(self) -> exp.Expr:
-        pieces = []
-        entries: "list[tuple[Union[nodes.EngagementRule, nodes.FitRule], str, int]]" = []
-        entries += [(rule, "e", r_index) for r_index, rule in enumerate(self.policy.engagement_rules)]
-        entries += [(fit_rule, "f", f_index) for f_index, fit_rule in enumerate(self.policy.fit_rules)]
-        if all(rule.span is not None for rule, _, _ in entries):
-            entries.sort(key=lambda entry: entry[0].span.start if entry[0].span is not None else 0)
-        for rule, section, index in entries:
-            if section == "e":
-                head = '{"section": "engagement", "rule": ' + _json_text(rule.name) + ', "points": '
-                total = c(f"lp_e_{index}")
-                piece = frag("CASE WHEN :t <> 0 THEN :body END", t=total, body=exp.Concat(expressions=[
-                    lit(", " + head), _double_json(total), lit(', "count": '),
-                    exp.Cast(this=c(f"lp_e_{index}_n"), to=exp.DataType.build("varchar")), lit("}")]))
-            else:
-                points = float(rule.points)
-                if points == 0:
-                    continue
-                text = ('{"section": "fit", "group": ' + _json_text(rule.group if isinstance(rule, nodes.FitRule) else None) + ', "rule": ' + _json_text(rule.name)
-                        + ', "points": ' + _json_text(points) + "}")
-                piece = frag("CASE WHEN :h THEN :j END", h=c(f"lp_ft_{index}"), j=lit(", " + text))
-            pieces.append(exp.Coalesce(this=piece, expressions=[lit("")]))
-        if not pieces:
-            return lit("[]")
-        # each hit starts with ", ": drop the first one
-        return exp.Concat(expressions=[lit("["), exp.Substring(this=exp.Concat(expressions=pieces), start=exp.Literal.number(3)),
-                                       lit("]")])
-
-    def _error_json(self, error: exp.Expr) -> exp.Expr:
-        """The data error as JSON text: {"field": ..., "message": ...} (the field as Python names it)."""
-        known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + list(self.layout.fields)
-        for decl in self.policy.activities:
-            known.append(f"{decl.name}.at")
-            known += [f"{decl.name}.{p.name}" for p in decl.props]
-        ifs = []
-        for name in dict.fromkeys(known):
-            field = None if name in ("json", "lead") else name  # the whole line: no field, as in Python
-            text = '{"field": ' + _json_text(field) + ', "message": ' + _json_text(_message(name)) + "}"
-            ifs.append(exp.If(this=lit(name), true=lit(text)))
-        return exp.Case(this=error, ifs=ifs)
-
-
-def _message(field: str) -> str:
-    activity, dot, prop = field.partition(".")
-    if field == "as_of":
-        return "as_of is not an ISO 8601 date or timestamp"
-    if field in ("json", "lead"):
-        return "the line is not valid JSON" if field == "json" else "the lead is not a JSON object"
-    if field in ("fields", "activities", "type", "previous_stage"):
-        return {"fields": "the fields must be a JSON object", "activities": "the activities must be a JSON array of objects",
-                "type": "an activity has no text `type`",
-                "previous_stage": "the previous stage is not a stage of this policy"}[field]
-    if not dot:
-        return f"field `{field}`: cannot be read as its declared type"
-    if prop == "at":
-        return f"activity `{activity}` time: missing or not an ISO 8601 date or timestamp"
-    return f"activity `{activity}` property `{prop}`: cannot be read as its declared type"
 
 
 def build_query(policy: nodes.Policy) -> exp.Select:
@@ -600,6 +585,6 @@ def build_query(policy: nodes.Policy) -> exp.Select:
     del placeholder_facts
     query = final
     for cte in head + middle + tail_after_engagement:
-        query = query.with_(cte.alias, as_=cte.this, copy=False)
+        query = query.with_(cte.alias, as_=cte.this, materialized=cte.args.get("materialized"), copy=False)
     query = query.order_by(c("lp_row"), copy=False)
     return query

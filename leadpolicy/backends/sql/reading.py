@@ -118,13 +118,43 @@ def _valid_date(y: "exp.Expr", m: "exp.Expr", d: "exp.Expr") -> "exp.Expr":
         y=y, m=m, d=d)
 
 
-# The two forms most data has, read by DuckDB's own parser when the text has exactly
-# that shape (digits where the regex says; year 0000, which DuckDB accepts and
-# section 16 does not, excluded); every other text goes through the full reader.
+# The forms most data has, read by DuckDB's own parser when the text has exactly that
+# shape (checked with GLOB: a digit where a digit must be; year 0000, which DuckDB
+# accepts and section 16 does not, excluded): a date, or a `T` timestamp with seconds,
+# optionally .mmm or .uuuuuu, then nothing, Z or +HH:MM / -HH:MM. Every other text (and
+# every one of these the fast path finds impossible) goes through the full reader.
 # DuckDB rejects what Python rejects in these shapes (month 13, 2026-02-30, hour 24,
 # second 60): tests/test_sql_dialects.py checks it on generated texts.
-_FAST_FORMS = (("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", 20, "timestamp"),
-               ("[0-9]{4}-[0-9]{2}-[0-9]{2}", 10, "date"))
+_D = "[0-9]"
+_DATE_GLOB = f"{_D * 4}-{_D * 2}-{_D * 2}"
+_SECONDS_GLOB = f"{_DATE_GLOB}T{_D * 2}:{_D * 2}:{_D * 2}"
+_ZONE_GLOB = f"[+-]{_D * 2}:{_D * 2}"
+# (length, the shape after the seconds, digits of the fraction, position of the zone's sign or 0)
+_FAST_TIMESTAMPS = ((19, "", 0, 0), (20, "Z", 0, 0), (24, f".{_D * 3}Z", 3, 0), (27, f".{_D * 6}Z", 6, 0),
+                    (25, _ZONE_GLOB, 0, 20), (29, f".{_D * 3}{_ZONE_GLOB}", 3, 24), (32, f".{_D * 6}{_ZONE_GLOB}", 6, 27))
+
+
+def _fast_instant(t: "exp.Expr") -> "exp.Expr":
+    """DuckDB: the micros of the common shapes (NULL for other texts)."""
+    seconds = exp.Anonymous(this="epoch_us", expressions=[
+        exp.Anonymous(this="try_strptime", expressions=[frag("LEFT(:t, 19)", t=t), lit("%Y-%m-%dT%H:%M:%S")])])
+    ifs = [exp.If(this=exp.Literal.number(10), true=frag("CASE WHEN :t GLOB :g THEN epoch_us(TRY_CAST(:t AS DATE)) END",
+                                                          t=t, g=lit(_DATE_GLOB)))]
+    for length, tail, fraction, sign_at in _FAST_TIMESTAMPS:
+        value: exp.Expr = seconds
+        if fraction:
+            digits = frag("CAST(SUBSTRING(:t, 21, :n) AS BIGINT)", t=t, n=exp.Literal.number(fraction))
+            value = frag(":v + :d * :scale", v=value, d=digits, scale=exp.Literal.number(10 ** (6 - fraction)))
+        if sign_at:
+            hours = frag("CAST(SUBSTRING(:t, :at, 2) AS BIGINT)", t=t, at=exp.Literal.number(sign_at + 1))
+            minutes = frag("CAST(SUBSTRING(:t, :at, 2) AS BIGINT)", t=t, at=exp.Literal.number(sign_at + 4))
+            offset = frag("(:h * 60 + :m) * CAST(60000000 AS BIGINT)", h=hours, m=minutes)
+            # local time minus its offset is UTC; an offset of 24 hours or more is no time (NULL)
+            value = frag("CASE WHEN :h <= 23 AND :m <= 59 THEN CASE WHEN SUBSTRING(:t, :at, 1) = '+' THEN :v - :o"
+                         " ELSE :v + :o END END", h=hours, m=minutes, t=t, at=exp.Literal.number(sign_at), v=value, o=offset)
+        ifs.append(exp.If(this=exp.Literal.number(length),
+                          true=frag("CASE WHEN :t GLOB :g THEN :v END", t=t, g=lit(_SECONDS_GLOB + tail), v=value)))
+    return frag("CASE WHEN LEFT(:t, 4) <> '0000' THEN :c END", t=t, c=exp.Case(this=frag("LENGTH(:t)", t=t), ifs=ifs))
 
 
 def instant_micros(t: "exp.Expr") -> "exp.Expr":
@@ -134,18 +164,8 @@ def instant_micros(t: "exp.Expr") -> "exp.Expr":
     full = _instant_micros_full(t)
     if current_dialect() != "duckdb":
         return full
-    ifs = []
-    for pattern, length, form in _FAST_FORMS:
-        shape = frag("LENGTH(:t) = :n AND LEFT(:t, 4) <> '0000'", t=t, n=exp.Literal.number(length))
-        shape = exp.and_(shape, exp.Anonymous(this="regexp_full_match", expressions=[t, lit(pattern)]), copy=False)
-        value: exp.Expr
-        if form == "timestamp":
-            value = exp.Anonymous(this="try_strptime", expressions=[t, lit("%Y-%m-%dT%H:%M:%SZ")])
-        else:
-            value = exp.TryCast(this=t, to=exp.DataType.build("date"))
-        ifs.append(exp.If(this=shape, true=exp.Anonymous(this="epoch_us", expressions=[value])))
     # COALESCE evaluates the full reader only for the rows the fast one leaves NULL
-    return exp.Coalesce(this=exp.Case(ifs=ifs), expressions=[full])
+    return exp.Coalesce(this=_fast_instant(t), expressions=[full])
 
 
 def _instant_micros_full(t: "exp.Expr") -> "exp.Expr":
