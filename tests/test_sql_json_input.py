@@ -22,12 +22,12 @@ def _rows(con, source, params=None) -> list:
     return con.execute(f"SELECT lp_row, lp_json FROM {source.sql(dialect='duckdb')} ORDER BY lp_row", params or {}).fetchall()
 
 
-def _both(path: Path, params=None) -> tuple[list, list]:
-    con = duckdb.connect()
-    materialise_lines(con, str(path), "lp_lines")
+def _both(path: Path, params=None, threads: int = 3) -> tuple[list, list]:
+    con = duckdb.connect(config={"threads": threads})  # a small file: one table per thread
+    parts = materialise_lines(con, str(path), "lp_lines")
     sliced = params is not None
     return (_rows(con, nested_source(str(path), sliced), params),
-            _rows(con, nested_source(str(path), sliced, lines_table="lp_lines"), params))
+            _rows(con, nested_source(str(path), sliced, lines_tables=parts), params))
 
 
 LINES = st.lists(st.one_of(
@@ -38,13 +38,13 @@ LINES = st.lists(st.one_of(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=LINES, crlf=st.booleans(), bom=st.booleans(), final_newline=st.booleans())
+@given(lines=LINES, crlf=st.booleans(), bom=st.booleans(), final_newline=st.booleans(), threads=st.sampled_from([1, 2, 3]))
 def test_the_lines_table_numbers_lines_as_the_file_does(tmp_path: Path, lines: list, crlf: bool, bom: bool,
-                                                        final_newline: bool) -> None:
+                                                        final_newline: bool, threads: int) -> None:
     text = ("\r\n" if crlf else "\n").join(lines) + (("\r\n" if crlf else "\n") if final_newline else "")
     path = tmp_path / "leads.jsonl"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
-    streamed, tabled = _both(path)
+    streamed, tabled = _both(path, threads=threads)
     assert tabled == streamed
     # and both say what the file says: every non-blank line, with its number
     expected = [(n, line) for n, line in enumerate(lines, 1) if line.strip(" \t\n\x0b\x0c\r")]
@@ -55,25 +55,29 @@ def test_slices_of_the_table_are_the_slices_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "leads.jsonl"
     path.write_text("\n".join(["", json.dumps({"id": 1}), "  ", "oops", json.dumps({"id": 2}), "", json.dumps({"id": 3})]) + "\n",
                     encoding="utf-8")
-    for first, last in ((1, 2), (3, 4), (5, 7), (2, 6), (8, 9)):
-        streamed, tabled = _both(path, {"lp_first": first, "lp_last": last})
-        assert tabled == streamed and all(first <= n <= last for n, _ in tabled)
+    for threads in (1, 2, 3):
+        for first, last in ((1, 2), (3, 4), (5, 7), (2, 6), (8, 9)):
+            streamed, tabled = _both(path, {"lp_first": first, "lp_last": last}, threads)
+            assert tabled == streamed and all(first <= n <= last for n, _ in tabled)
 
 
 def test_a_file_read_in_parallel_keeps_its_order(tmp_path: Path) -> None:
-    """Some 40MB: read_csv splits it among threads; the table keeps the file's order, so
-    rowid + 1 is each line's number (each line says its own)."""
+    """Some 40MB: read_csv splits it among threads; the tables keep the file's order, so
+    each line gets its number (each line says its own): in one table (1 thread, or as many row
+    groups as threads) or in one table per thread."""
     path = tmp_path / "big.jsonl"
     pad = "x" * 80
     with path.open("w", encoding="utf-8") as out:
         for n in range(1, 450_001):
             out.write(f'{{"n": {n}, "pad": "{pad}"}}\n' if n % 1000 else "\n")
-    con = duckdb.connect(config={"threads": 4})
-    materialise_lines(con, str(path), "lp_lines")
-    source = nested_source(str(path), lines_table="lp_lines").sql(dialect="duckdb")
-    count, wrong = con.execute(f"SELECT count(*), count(*) FILTER (WHERE CAST(json_extract(lp_json, '$.n') AS BIGINT) <> lp_row)"
-                               f" FROM {source}").fetchone()
-    assert (count, wrong) == (450_000 - 450, 0)
+    for threads, tables in ((1, 1), (3, 1), (4, 4)):
+        con = duckdb.connect(config={"threads": threads})
+        parts = materialise_lines(con, str(path), "lp_lines")
+        assert len(parts) == tables
+        source = nested_source(str(path), lines_tables=parts).sql(dialect="duckdb")
+        count, wrong = con.execute(f"SELECT count(*), count(*) FILTER (WHERE CAST(json_extract(lp_json, '$.n') AS BIGINT) <> lp_row)"
+                                   f" FROM {source}").fetchone()
+        assert (count, wrong) == (450_000 - 450, 0)
 
 
 def test_score_duckdb_leaves_nothing_in_the_users_connection() -> None:

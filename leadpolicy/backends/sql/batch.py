@@ -168,11 +168,11 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
     mapping = Mapping.from_dict(source.mapping or {})
     kind = source.kind
     if kind == "jsonl":
-        # the lines read once, on every core, into a table of this private connection: the
-        # query (or each slice of it) scans the table on every core; DuckDB evicts the table
-        # to the temp directory when it outgrows the memory limit
-        materialise_lines(con, source.path, LINES_TABLE)
-        return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced, lines_table=LINES_TABLE)
+        # the lines read once, on every core, into tables of this private connection, which
+        # the query (each slice of it) scans on every core; DuckDB evicts them to the temp
+        # directory when they outgrow the memory limit
+        parts = materialise_lines(con, source.path, LINES_TABLE)
+        return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced, lines_tables=parts)
     if kind == "csv":
         lines = csv_leads_source(con, source.path, policy, sliced=sliced)
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
