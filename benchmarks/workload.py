@@ -173,8 +173,8 @@ def _stamp(t, rng):
     if _MESSY:
         return _stamp_messy(t, rng)
     r = rng.random()
-    if r < 0.96:
-        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if r < 0.96:  # strftime("%Y-%m-%dT%H:%M:%SZ"), three times faster (years 1000-9999)
+        return f"{t.year}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
     if r < 0.98:
         hours = rng.choice([2, -5, 1, 9])
         local = t.astimezone(timezone(timedelta(hours=hours)))
@@ -374,10 +374,17 @@ def generate_leads(n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float 
     `messy`, timestamps come in many spellings (`_stamp_messy`) and 5% of
     activities are after `as_of` (issue 15's second workload).
     """
+    return list(iter_leads(n, seed, as_of, error_rate, label_errors=label_errors, messy=messy))
+
+
+def iter_leads(n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float = 0.0,
+               *, label_errors: bool = False, messy: bool = False):
+    """generate_leads one lead at a time (the same leads): a million leads are
+    several GB as a list, a few KB as a stream."""
     global _MESSY
     _MESSY = messy
     try:
-        return _generate(n, seed, as_of, error_rate, label_errors)
+        yield from _generate(n, seed, as_of, error_rate, label_errors)
     finally:
         _MESSY = False
 
@@ -386,7 +393,6 @@ def _generate(n, seed, as_of, error_rate, label_errors):
     rng = random.Random(seed)
     err_rng = random.Random(f"leadpolicy-workload-errors-{seed}")
     t0 = _parse_as_of(as_of)
-    leads = []
     for i in range(1, n + 1):
         fields = _fields(rng, t0)
         recency = rng.choice([1.0, 1.5, 2.5, 4.0])  # how recently this lead was busy
@@ -399,14 +405,13 @@ def _generate(n, seed, as_of, error_rate, label_errors):
             kind = _inject_error(err_rng, lead, t0)
             if label_errors:
                 lead["error"] = kind
-        leads.append(lead)
-    return leads
+        yield lead
 
 
 def write_jsonl(path, n: int, seed: int = 7, as_of: str = AS_OF, error_rate: float = 0.0,
                 messy: bool = False) -> None:
-    """Write `n` generated leads as JSON Lines to `path` ("-" or None: stdout)."""
-    leads = generate_leads(n, seed=seed, as_of=as_of, error_rate=error_rate, messy=messy)
+    """Write `n` generated leads as JSON Lines to `path` ("-" or None: stdout), streamed."""
+    leads = iter_leads(n, seed=seed, as_of=as_of, error_rate=error_rate, messy=messy)
     if path is None or str(path) == "-":
         _write(sys.stdout, leads)
     else:

@@ -162,13 +162,17 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
 
 
 def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False) -> str:
-    from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
+    from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query, materialise_lines
     from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
 
     mapping = Mapping.from_dict(source.mapping or {})
     kind = source.kind
     if kind == "jsonl":
-        return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced)
+        # the lines read once, on every core, into tables of this private connection, which
+        # the query (each slice of it) scans on every core; DuckDB evicts them to the temp
+        # directory when they outgrow the memory limit
+        parts = materialise_lines(con, source.path, LINES_TABLE)
+        return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced, lines_tables=parts)
     if kind == "csv":
         lines = csv_leads_source(con, source.path, policy, sliced=sliced)
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
@@ -182,6 +186,9 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
     del _Nested
     return duckdb_query(policy, leads=source.path, activities=source.activities, mapping=mapping, con=con, with_row=True)
+
+
+LINES_TABLE = "lp_lines"
 
 
 class _Fixed:

@@ -76,20 +76,61 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     return _table(str(value))
 
 
-def nested_source(path_or_table: Any, sliced: bool = False) -> Any:
+_LINES_OPTIONS = ("header = false, columns = {'lp_json': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',"
+                  " auto_detect = false")
+# blank lines skipped; DuckDB's TRIM with a set is slow (about 2 us a line), so a line
+# that starts with a printable ASCII character (every JSON object) skips it
+_NOT_BLANK = ("lp_json IS NOT NULL AND CASE WHEN ASCII(lp_json) BETWEEN 33 AND 126 THEN TRUE"
+              " ELSE trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> '' END")
+
+
+# DuckDB scans a table on one thread per row group (122,880 rows)
+ROW_GROUP_ROWS = 122_880
+
+
+def materialise_lines(con: Any, path: str, table: str) -> tuple[tuple[str, int], ...]:
+    """Read a JSON Lines file once into `table` (a new table of the caller's connection), one
+    row per line, blank lines included (as NULL or blanks); returns its parts, (table, first
+    line) each, for nested_source(lines_tables=...).
+
+    read_csv splits the file among all cores and keeps its order in the table, so a row's
+    rowid + its part's first line - 1 is its line number. The query above then scans the
+    table on one thread per row group: a file of fewer row groups than threads is split into
+    one table per thread (`table`_0, ...), which the query reads as a UNION ALL, a thread each.
+    Reading the file once (not once for the leads and once more for the activities, as the
+    streaming source does) saves a parse of every line."""
+    con.execute(f"CREATE TABLE {table} AS SELECT lp_json FROM read_csv(?, {_LINES_OPTIONS})", [path])
+    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    lines = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    if threads <= 1 or lines == 0 or lines >= threads * ROW_GROUP_ROWS:
+        return ((table, 1),)
+    step = -(-lines // threads)
+    parts = []
+    for index, first in enumerate(range(0, lines, step)):
+        part = f"{table}_{index}"
+        con.execute(f"CREATE TABLE {part} AS SELECT lp_json FROM {table} WHERE rowid BETWEEN {first} AND {first + step - 1}")
+        parts.append((part, first + 1))
+    con.execute(f"DROP TABLE {table}")
+    return tuple(parts)
+
+
+def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int], ...]] = None) -> Any:
     """The nested shape's source for DuckDB: each line of a JSON Lines file with its
     line number (blank lines skipped, as the Python engine skips them; a line that
     is not JSON stays, to become an error row). `sliced`: only the lines
-    $lp_first to $lp_last (batch.py runs a large file in slices, within memory)."""
+    $lp_first to $lp_last (batch.py runs a large file in slices, within memory).
+    `lines_tables`: the file's lines already read by materialise_lines (its parts)."""
     from leadpolicy.backends.sql.fragments import lit, sqlglot
 
+    if lines_tables is not None:
+        text = " UNION ALL ".join(
+            f"SELECT rowid + {int(first)} AS lp_row, lp_json FROM {name} WHERE {_NOT_BLANK}"
+            + (f" AND rowid BETWEEN $lp_first - {int(first)} AND $lp_last - {int(first)}" if sliced else "")
+            for name, first in lines_tables)
+        return sqlglot.parse_one(f"({text}) AS lp_src", read="duckdb")
     if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
-        text = ("(SELECT lp_row, lp_json FROM read_csv(lp_path, header = false, columns = {'lp_json': 'VARCHAR'},"
-                " delim = chr(1), quote = '', escape = '', auto_detect = false) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
-                # blank lines skipped; DuckDB's TRIM with a set is slow (about 2 us a line), so a line
-                # that starts with a printable ASCII character (every JSON object) skips it
-                " WHERE lp_json IS NOT NULL AND CASE WHEN ASCII(lp_json) BETWEEN 33 AND 126 THEN TRUE"
-                " ELSE trim(lp_json, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) <> '' END"
+        text = (f"(SELECT lp_row, lp_json FROM read_csv(lp_path, {_LINES_OPTIONS}) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
+                f" WHERE {_NOT_BLANK}"
                 + (" AND lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ")"
                 " AS lp_src")
         tree = sqlglot.parse_one(text, read="duckdb")
@@ -99,14 +140,15 @@ def nested_source(path_or_table: Any, sliced: bool = False) -> Any:
 
 def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapping: Any = None, con: Any = None,
                  with_row: bool = False,
-                 sliced: bool = False) -> str:
+                 sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int], ...]] = None) -> str:
     """The DuckDB query text for these inputs (the one parameter is `$as_of`; a `sliced`
-    JSON Lines query also has `$lp_first` and `$lp_last`, its first and last line)."""
+    JSON Lines query also has `$lp_first` and `$lp_last`, its first and last line).
+    `lines_tables`: JSON Lines already read into tables (materialise_lines)."""
     from leadpolicy.backends.sql.inputs import NestedJson, Relational
 
     tree = _tree(policy)
     if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
-        return _sql(tree, _Nested(str(leads), sliced), "duckdb", with_row)
+        return _sql(tree, _Nested(str(leads), sliced, lines_tables), "duckdb", with_row)
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
     shape = Relational(mapping, leads_source, acts_source)
@@ -129,17 +171,18 @@ class _Keyed:
 
 
 class _Nested:
-    def __init__(self, path: str, sliced: bool = False) -> None:
+    def __init__(self, path: str, sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int], ...]] = None) -> None:
         self.path = path
         self.sliced = sliced
+        self.lines_tables = lines_tables
 
     def ctes(self, policy: Any) -> list[Any]:
         from leadpolicy.backends.sql.inputs import NestedJson
 
-        return NestedJson(nested_source(self.path, self.sliced)).ctes(policy)
+        return NestedJson(nested_source(self.path, self.sliced, self.lines_tables)).ctes(policy)
 
     def __repr__(self) -> str:
-        return f"Nested({self.path!r}, {self.sliced})"
+        return f"Nested({self.path!r}, {self.sliced}, {self.lines_tables!r})"
 
 
 def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activities: Any = None, as_of: Any = None,
