@@ -86,9 +86,20 @@ def relational_tables(jsonl: Path, leads: Path, acts: Path) -> None:
                 f" json_extract(j, '$.fields') AS fields, json_extract(j, '$.activities') AS activities"
                 f" FROM read_ndjson_objects('{jsonl}') AS t(j)")
     con.execute(f"COPY (SELECT id, stage, {fields} FROM raw) TO '{leads}' (FORMAT parquet)")
-    con.execute("SET preserve_insertion_order = false")  # the unnest kept in order ran out of 2GB at 100,000 leads
-    con.execute(f"COPY (SELECT id AS lead_id, json_extract_string(a, '$.type') AS type, json_extract_string(a, '$.at') AS at, {props}"
-                f" FROM raw, unnest(CAST(activities AS JSON[])) AS u(a)) TO '{acts}' (FORMAT parquet)")
+    # the activities in slices of leads, one Parquet file each, then one file: a single unnest of a
+    # million leads' activities spilled tens of GB to disk
+    parts = acts.with_suffix(".parts")
+    parts.mkdir(exist_ok=True)
+    total = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    step = 100_000
+    for first in range(0, total, step):
+        con.execute(f"COPY (SELECT id AS lead_id, json_extract_string(a, '$.type') AS type, json_extract_string(a, '$.at') AS at,"
+                    f" {props} FROM (SELECT * FROM raw WHERE rowid >= {first} AND rowid < {first + step}),"
+                    f" unnest(CAST(activities AS JSON[])) AS u(a)) TO '{parts}/{first // step:05d}.parquet' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT * FROM read_parquet('{parts}/*.parquet')) TO '{acts}' (FORMAT parquet)")
+    for part in parts.iterdir():
+        part.unlink()
+    parts.rmdir()
 
 
 HAND = """
