@@ -188,8 +188,11 @@ def test_unwritable_outputs_are_one_line_naming_the_path(work: Path, command: li
 
 def _start_score(work: Path, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "leadpolicy", "score", "acme.policy", "-", "--as-of", AS_OF, "--jobs", "1", *extra]
+    # SIGINT back to its default in the child: a shell that starts the suite in the background
+    # (without job control) ignores it, the child would inherit that, and Ctrl-C would never come
     return subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _feed_and_interrupt(process: subprocess.Popen, work: Path, wait_for) -> None:

@@ -127,7 +127,9 @@ def test_ctrl_c_during_score_exits_130_and_says_what_was_written(tmp_path: Path,
         command += ["-o", str(out)]
     stdout_path = tmp_path.parent / f"{tmp_path.name}.stdout"
     with stdout_path.open("wb") as stdout_file:
-        process = subprocess.Popen(command, stdout=stdout_file, stderr=subprocess.PIPE, cwd=tmp_path)
+        # SIGINT at its default in the child, even when the suite runs from a background shell that ignores it
+        process = subprocess.Popen(command, stdout=stdout_file, stderr=subprocess.PIPE, cwd=tmp_path,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(3.0)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=120)
