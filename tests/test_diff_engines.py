@@ -141,7 +141,7 @@ def _workload():
 def test_a_larger_workload_with_errors(tmp_path: Path) -> None:
     """Thousands of generated leads (5% with data errors) through the reports' every part:
     fetched in several batches, quartiles and the largest moves over all of them."""
-    import leadpolicy.tools.diff.fold_sql as replay_sql  # the rows fetched per batch
+    from leadpolicy.tools.diff import fold_sql  # the rows fetched per batch
 
     data = tmp_path / "leads.jsonl"
     _workload().write_jsonl(data, 3000, seed=5, error_rate=0.05)
@@ -150,12 +150,12 @@ def test_a_larger_workload_with_errors(tmp_path: Path) -> None:
     from leadpolicy.backends.sql.batch import BatchInput, slices
 
     assert len(slices(BatchInput(str(data)), "1GB", queries=2) or []) >= 2  # 1GB: run in slices of lines
-    before = replay_sql.FETCH_ROWS
-    replay_sql.FETCH_ROWS = 700
+    before = fold_sql.FETCH_ROWS
+    fold_sql.FETCH_ROWS = 700
     try:
         python, duck = reports(ACME, new, data, "--format", "json", "--memory-limit", "1GB")
     finally:
-        replay_sql.FETCH_ROWS = before
+        fold_sql.FETCH_ROWS = before
     assert duck == python
     assert python["leads"]["changed_stage"] > 100 and python["leads"]["errors"]["both"] > 50
 
