@@ -206,6 +206,23 @@ def test_times_in_every_zone_at_the_window_edges_read_as_alone(acme) -> None:
             same(batch(acme, leads, as_of, False), wanted)
 
 
+def test_times_whose_utc_instant_is_beyond_the_datetime_range_read_as_alone(acme) -> None:
+    """Year 1 east of Greenwich, year 9999 west of it: fromisoformat reads them, their
+    instant in UTC is beyond datetime's range. The batch (which reads times in UTC)
+    then leaves the lead to the runtime's reader, which gives what the time alone gives."""
+    times = ["0001-01-01T00:00:00+05:30", "0001-01-01T00:00:00.5-05:30", "9999-12-31T23:59:59-08:00",
+             "9999-12-31T23:59:59.999999-00:01", "0001-01-01T00:00:00z", "0001-01-01t00:00:00.000001+00:01",
+             " 0001-01-01T00:30:00+01:00 "]
+    leads = [{"id": text, "stage": "sql", "activities": [
+        {"type": "chat", "at": "2026-11-20T09:00:00" + text.strip()[19:]},  # the tail, first with a good head
+        {"type": "unsubscribe", "at": text}, {"type": "form_submit", "at": "2026-11-20T09:00:00Z", "form": "demo"}]}
+        for text in times]
+    wanted = one_by_one(acme, leads, "2026-11-22")
+    for size in (4096, 0):
+        with memo_size(acme, size):
+            same(batch(acme, leads, "2026-11-22", False), wanted)
+
+
 _DIGITS = st.text(alphabet="0123456789", min_size=2, max_size=2)
 
 
