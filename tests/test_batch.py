@@ -172,6 +172,109 @@ def test_times_with_a_tail_met_before_read_as_alone(acme) -> None:
         same(batch(acme, leads, AS_OF, True), wanted)
 
 
+def test_times_in_every_zone_at_the_window_edges_read_as_alone(acme) -> None:
+    """The batch reads a time with a zone (or a lower-case `z`, or padded) in UTC, the
+    zone's offset remembered by its tail: the same instant, to the microsecond, as the
+    time alone gives, at the very edges of the windows (14, 30 and 90 days before as_of,
+    as_of itself, and the decay periods), where one microsecond changes the decision."""
+    from datetime import datetime, timedelta, timezone
+
+    as_of = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    edges = [as_of - timedelta(days=days) + timedelta(microseconds=shift)
+             for days in (0, 14, 30, 60, 90, 400) for shift in (-1000, -1, 0, 1, 1000)]
+    zones = [timezone(timedelta(hours=hours, minutes=minutes))
+             for hours, minutes in ((0, 0), (5, 30), (-8, 0), (9, 0), (-3, -30), (14, 0), (-12, 0))]
+    spellings = [lambda t: t.isoformat(), lambda t: t.isoformat(timespec="milliseconds"),
+                 lambda t: t.isoformat(sep=" ").replace("+", " +").replace(" -", " -"),
+                 lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%f%z"), lambda t: t.strftime("%Y-%m-%dt%H:%M:%S%z"),
+                 lambda t: " " + t.isoformat() + " "]
+    leads = []
+    for number, edge in enumerate(edges):
+        activities = []
+        for zone in zones:
+            for spell in spellings:
+                local = edge.astimezone(zone)
+                activities += [{"type": "page_view", "at": spell(local), "path": "/pricing"},
+                               {"type": "form_submit", "at": spell(local), "form": "demo"}]
+        activities.append({"type": "unsubscribe", "at": edge.strftime("%Y-%m-%dt%H:%M:%S.%fz")})
+        leads += [{"id": number, "activities": activities, "stage": "sql"},
+                  {"id": f"{number}-one", "activities": activities[number % len(activities):][:3], "stage": "sql"}]
+    wanted = one_by_one(acme, leads, as_of)
+    assert len({json.dumps(w) for w in wanted}) > 10  # the edges make a difference
+    for size in (4096, 2, 0):
+        with memo_size(acme, size):
+            same(batch(acme, leads, as_of, False), wanted)
+
+
+def test_times_whose_utc_instant_is_beyond_the_datetime_range_read_as_alone(acme) -> None:
+    """Year 1 east of Greenwich, year 9999 west of it: fromisoformat reads them, their
+    instant in UTC is beyond datetime's range. The batch (which reads times in UTC)
+    then leaves the lead to the runtime's reader, which gives what the time alone gives."""
+    times = ["0001-01-01T00:00:00+05:30", "0001-01-01T00:00:00.5-05:30", "9999-12-31T23:59:59-08:00",
+             "9999-12-31T23:59:59.999999-00:01", "0001-01-01T00:00:00z", "0001-01-01t00:00:00.000001+00:01",
+             " 0001-01-01T00:30:00+01:00 "]
+    leads = [{"id": text, "stage": "sql", "activities": [
+        {"type": "chat", "at": "2026-11-20T09:00:00" + text.strip()[19:]},  # the tail, first with a good head
+        {"type": "unsubscribe", "at": text}, {"type": "form_submit", "at": "2026-11-20T09:00:00Z", "form": "demo"}]}
+        for text in times]
+    wanted = one_by_one(acme, leads, "2026-11-22")
+    for size in (4096, 0):
+        with memo_size(acme, size):
+            same(batch(acme, leads, "2026-11-22", False), wanted)
+
+
+_DIGITS = st.text(alphabet="0123456789", min_size=2, max_size=2)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(head=st.tuples(st.sampled_from(["2026", "0001", "9999", "2024", "1970"]), _DIGITS, _DIGITS,
+                      st.sampled_from("Tt X"), _DIGITS, _DIGITS, _DIGITS),
+       fraction=st.one_of(st.just(""), st.text(alphabet="0123456789", min_size=1, max_size=11).map(".".__add__)),
+       zone=st.sampled_from(["", "Z", "z", " Z", "+00:00", "-00:00", "+05:30", "-0800", "+02", "+24:00", "+01:60",
+                             "-23:59", "+14:00", "UTC", "+1:00"]),
+       pad=st.sampled_from(["", " ", "\t"]))
+def test_random_times_with_a_remembered_tail_read_as_alone(acme, head, fraction, zone, pad) -> None:
+    """Any head of the commonest shape (good or not: months 13, hours 24, year 1 with a
+    negative offset past the datetime range) after the same tail in a good time: the
+    batch says what the time alone says, whether it read the tail from its memo or not."""
+    year, month, day, separator, hour, minute, second = head
+    text = f"{year}-{month}-{day}{separator}{hour}:{minute}:{second}{fraction}{zone}"
+    leads = [{"id": "first", "activities": [{"type": "chat", "at": "2026-11-20T09:00:00" + fraction + zone}]},
+             {"id": "then", "activities": [{"type": "unsubscribe", "at": pad + text + pad},
+                                           {"type": "webinar", "at": text, "minutes": 30}], "stage": "mql"}]
+    wanted = one_by_one(acme, leads, AS_OF)
+    for size in (4096, 0):
+        with memo_size(acme, size):
+            same(batch(acme, leads, AS_OF, True), wanted)
+
+
+def test_read_at_memo_gives_the_instant_of_read_at_in_utc(acme) -> None:
+    """The batch's reader of the times the inline code does not read: _read_at's instant,
+    always in UTC (the comparisons with as_of then take 20 ns, not 0.5 µs), and a memo
+    entry for each tail that only the tail decides."""
+    from datetime import timezone
+
+    module = acme.module
+    memo: dict[str, Any] = {}
+    texts = ["2026-11-20T09:00:00+05:30", " 2026-11-20T09:00:00.25-08:00 ", "2026-11-20t09:00:00z",
+             "2026-11-20 09:00:00.123456+00:00", "2026-11-20T09:00:00 Z", "2026-11-20T09:00", "2026-11-20",
+             "2026-11-20T09:00:00.5", 1763629200, "2026-11-20T09:00:00Z "]
+    for _ in range(2):  # the second time from the memo
+        for text in texts:
+            try:
+                alone = module._read_at(text, "at", None)
+            except (ValueError, OverflowError):
+                alone = "error"
+            try:
+                got = module._read_at_memo(memo, text, "at", None)
+            except (ValueError, OverflowError):
+                got = "error"
+            assert got == alone, text
+            assert got == "error" or got.tzinfo is timezone.utc, text
+    assert set(memo) <= {"+05:30", ".25-08:00", "z", ".123456+00:00", " Z", ".5", "Z"}
+    assert memo["+05:30"][0] == 19 and memo[".25-08:00"][0] == 22 and memo[".123456+00:00"][1] is None
+
+
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
@@ -263,10 +366,12 @@ def test_batch_body_is_decide_body_but_for_the_memo_lines(acme) -> None:
 
     single, many = body("_decide"), body("_decide_many")
     # what the batch writes instead: lookups in its memo tables first, and `result`
-    batch_lines = ("memo_", "spelling", "in this batch", "number = ", "answer = ", "result = {")
+    batch_lines = ("memo_", "spelling", "in this batch", "number = ", "answer = ", "result = {",
+                   "_FROMISOFORMAT(at[:tail[0]]) - tail[1]")
     # what it replaces: the lookups in the module's tables, the readers called without a memo
     single_lines = ("code = _ACTIVITY_CODE_1.get(name)", "index = _ENUM_", "_read_number(", "_read_boolean(",
-                    "_read_enum(", ".strip().lower() or None) if type(p_", "return {")
+                    "_read_enum(", ".strip().lower() or None) if type(p_", "return {",
+                    "elif _ISO_SHAPE(at) and at[-1] != 'z':", "at = _FROMISOFORMAT(at)", "at = _read_at(at, ")
     changed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, single, many, autojunk=False).get_opcodes():
         if tag == "equal":

@@ -402,6 +402,8 @@ _ISO_SHAPE = re.compile(
 _PLAIN_SHAPES = frozenset({"--T::", "--t::", "-- ::", "--T::Z", "--t::Z", "-- ::Z"})
 # The same characters of a time with seconds (`text[4:17:3]`), whatever follows them.
 _HEAD_SHAPES = frozenset({"--T::", "--t::", "-- ::"})
+# The fraction of the seconds at the start of what follows them (`_FRACTION(text, 19)`).
+_FRACTION = re.compile(r"[.][0-9]*").match
 # The runtime's answers for the boolean words, trimmed and lower-cased.
 _BOOLEAN_WORDS = {word: read_boolean(word, "boolean") for word in ("true", "false", "yes", "no", "1", "0")}
 
@@ -505,6 +507,38 @@ def _remember(memo: "dict[str, object]", value: object, answer: object) -> objec
     if answer is not None and type(value) is str and len(memo) < _MEMO_SIZE:
         memo[value] = answer
     return answer
+
+
+def _read_at_memo(memo: "dict[str, tuple[int, _datetime_module.datetime | None]]", value: object, field: str,
+                  lead_id: object) -> "_datetime_module.datetime":
+    """_read_at(value, field, lead_id) for the batch, always in UTC (the same instant).
+
+    A time written with the commonest head (YYYY-MM-DD?HH:MM:SS, hour below 24; padded
+    or not) and a tail the pattern accepts leaves its tail in `memo` while it has room:
+    tail -> (end, shift), where `text[:end]` is the head and the fraction, and `shift`
+    is `_EPOCH_NAIVE` plus the zone's offset, or None when fromisoformat reads the whole
+    text in UTC already. The tail alone decides both: the instant of any such head
+    followed by that tail is `_EPOCH_UTC + (fromisoformat(text[:end]) - shift)`."""
+    if type(value) is str:
+        text = value.strip()
+        head = len(text) > 19 and text[4:17:3] in _HEAD_SHAPES and text[11:13] < "24"
+        if head:
+            known = memo.get(text[19:])
+            if known is not None:
+                end, shift = known
+                return _FROMISOFORMAT(text) if shift is None else _EPOCH_UTC + (_FROMISOFORMAT(text[:end]) - shift)
+        moment = _moment(text)
+        if moment is not None:
+            zone = moment.tzinfo
+            if head and len(memo) < _MEMO_SIZE:
+                fraction = _FRACTION(text, 19)
+                whole = zone is _UTC and text[-1] != "z"  # fromisoformat read the text as it is
+                offset = moment.utcoffset() or _TIMEDELTA(0)
+                memo[text[19:]] = (19 if fraction is None else fraction.end(), None if whole else _EPOCH_NAIVE + offset)
+            if zone is None:
+                return _EPOCH_UTC + (moment - _EPOCH_NAIVE)
+            return moment if zone is _UTC else moment.astimezone(_UTC)
+    return _EPOCH_UTC + _TIMEDELTA(0, 0, parse_instant(value, field, lead_id))
 
 
 __all__ = ["evaluate", "LeadDataError", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256"]
@@ -995,7 +1029,7 @@ def _decide_many(leads, as_of=None, wrap=None):
     memo_texts = {}  # activity text value -> trimmed and lower-cased, as met
     memo_codes = dict(_ACTIVITY_CODE_1)  # activity type name -> code: the declared names, then those met
     memo_ignored = set()  # the type names met that name no declared type
-    memo_tails = set()  # what follows the seconds in the times the pattern accepted
+    memo_tails = {}  # what follows the seconds in the times the pattern accepted -> (end, shift)
     for position, lead in enumerate(leads):
         if lead.__class__ is dict:  # the usual case, as json.loads gives it
             get = lead.get
@@ -1130,14 +1164,11 @@ def _decide_many(leads, as_of=None, wrap=None):
                                     # punctuation, the others by the pattern; the rest: _read_at.
                                     if at[4:20:3] in _PLAIN_SHAPES and 18 < len(at) < 21 and at[11:13] < '24':
                                         at = _FROMISOFORMAT(at)
-                                    elif at[19:] in memo_tails and at[4:17:3] in _HEAD_SHAPES and at[11:13] < '24':
-                                        at = _FROMISOFORMAT(at)  # the commonest head, and a tail met in this batch
-                                    elif _ISO_SHAPE(at) and at[-1] != 'z':
-                                        if at[4:17:3] in _HEAD_SHAPES and len(memo_tails) < _MEMO_SIZE:
-                                            memo_tails.add(at[19:])
-                                        at = _FROMISOFORMAT(at)
+                                    elif (tail := memo_tails.get(at[19:])) is not None and at[4:17:3] in _HEAD_SHAPES and at[11:13] < '24':
+                                        # the commonest head, and a tail met in this batch: in UTC
+                                        at = _FROMISOFORMAT(at) if tail[1] is None else _EPOCH_UTC + (_FROMISOFORMAT(at[:tail[0]]) - tail[1])
                                     else:
-                                        at = _read_at(at, _AT_LABELS[code], lead_id)
+                                        at = _read_at_memo(memo_tails, at, _AT_LABELS[code], lead_id)  # in UTC
                                     if at.tzinfo is None:
                                         at = _EPOCH_UTC + (at - _EPOCH_NAIVE)  # no zone means UTC
                                 elif at is None:
