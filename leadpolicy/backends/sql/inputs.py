@@ -214,12 +214,13 @@ class NestedJson:
                                               copy=False)
 
         # the activities: the array unnested once; each activity parsed once for all its values
+        # (`$.activities[*]`: the first `activities` key's items, none when it is no array; a line
+        # parsed once for them, and once more to check it is JSON: not the lead checks' four times)
         items = sqlglot.parse_one(
             "SELECT lp_row, UNNEST(lp_list) AS lp_item, UNNEST(range(1, len(lp_list) + 1)) AS lp_seq"
-            " FROM (SELECT lp_row, json_extract(lp_a, '$[*]') AS lp_list"
-            " FROM (SELECT lp_row, json_extract(lp_json, '/activities') AS lp_a FROM lp_src) AS lp_arrays"
-            " WHERE LEFT(CAST(lp_a AS VARCHAR), 1) = '[') AS lp_lists", read="duckdb")
-        items = items.transform(lambda n: source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
+            " FROM (SELECT lp_row, CASE WHEN json_valid(lp_json) THEN json_extract(lp_json, '$.activities[*]') END AS lp_list"
+            " FROM lp_src) AS lp_lists", read="duckdb")
+        items = items.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
         names = ("", "type", "at", *layout.props)  # "": the activity itself
         item_paths = exp.Array(expressions=[lit("")] + [_pointer(name) for name in names[1:]])
         read = exp.select(exp.column("lp_row"), exp.column("lp_seq"),
