@@ -163,3 +163,21 @@ def test_the_default_memory_limit_is_half_the_machine_at_most_1500mb(monkeypatch
     assert batch.score_memory_limit() == "1000MB"
     monkeypatch.setattr(batch, "default_memory_limit", lambda: "64000MB")
     assert batch.score_memory_limit() == "1500MB"
+
+
+def test_a_repeated_activities_key_reads_its_first_value_as_docs_sql_says(tmp_path: Path) -> None:
+    """docs/sql.md, "Known difference": DuckDB's JSON functions keep a repeated key's first
+    value (Python its last); the activities too (their one extraction, `$.activities[*]`)."""
+    import leadpolicy
+    from leadpolicy.sql import score_duckdb
+
+    first = [{"type": "form_submit", "at": "2026-11-20T10:00:00Z", "form": "demo"}]
+    second = [{"type": "unsubscribe", "at": "2026-11-20T10:00:00Z"}]
+    rows = []
+    for name, text in (("repeated", '{"id": "r", "activities": %s, "activities": %s}' % (json.dumps(first), json.dumps(second))),
+                       ("first", json.dumps({"id": "r", "activities": first}))):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(text + "\n", encoding="utf-8")
+        rows.append(score_duckdb(leadpolicy.load(ROOT / "policies" / "acme.policy"), duckdb.connect(), leads=str(path),
+                                 as_of="2026-11-22T00:00:00Z").fetchall())
+    assert rows[0] == rows[1] and "Requested a demo" in str(rows[0])
