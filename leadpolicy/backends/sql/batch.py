@@ -84,10 +84,10 @@ def default_memory_limit() -> str:
     return f"{max(256, total // 2 // 2 ** 20)}MB"
 
 
-# `score --engine duckdb`'s default memory limit: half the machine, at most this. The query
-# gains little from more (a million Acme-like leads from JSON Lines: 74 s of processor time
-# unsliced against 82 s in five slices within 1.5 GB) and a run stays well under 2 GB
-# (docs/sql.md, "Memory").
+# `score --engine duckdb`'s default memory limit: half the machine, at most this. A million
+# Acme-like leads from JSON Lines took 62 s of processor time and 3.7 GB with everything in
+# memory, 70-77 s and 1.2 GB in five slices within 1500MB (busy machine): a little speed for
+# a footprint that stays well under 2 GB (docs/sql.md, "Memory").
 SCORE_MEMORY_CAP_MB = 1500
 
 
