@@ -181,3 +181,22 @@ def test_a_repeated_activities_key_reads_its_first_value_as_docs_sql_says(tmp_pa
         rows.append(score_duckdb(leadpolicy.load(ROOT / "policies" / "acme.policy"), duckdb.connect(), leads=str(path),
                                  as_of="2026-11-22T00:00:00Z").fetchall())
     assert rows[0] == rows[1] and "Requested a demo" in str(rows[0])
+
+
+def test_csv_input_keeps_half_the_machine_by_default(tmp_path: Path, monkeypatch) -> None:
+    """Its slices each read the whole file again: CSV is not capped at 1500MB (docs/sql.md, "Memory")."""
+    import io
+
+    import leadpolicy
+    from leadpolicy.backends.sql import batch
+
+    limits = []
+    connect = batch._connect
+    monkeypatch.setattr(batch, "_connect", lambda limit, spill: limits.append(limit) or connect(limit, spill))
+    monkeypatch.setattr(batch, "default_memory_limit", lambda: "64000MB")
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    data = tmp_path / "leads.csv"
+    data.write_text("id,stage,budget,activities\n1,lead,5000,[]\n", encoding="utf-8")
+    for path in (ROOT / "policies" / "acme.leads.jsonl", data):
+        batch.score_file(policy, batch.BatchInput(str(path)), io.BytesIO(), engine="duckdb", as_of="2026-11-22T00:00:00Z")
+    assert limits == ["1500MB", "64000MB"]
