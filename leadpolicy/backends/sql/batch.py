@@ -85,9 +85,8 @@ def default_memory_limit() -> str:
 
 
 # `score --engine duckdb`'s default memory limit: half the machine, at most this. A million
-# Acme-like leads from JSON Lines took 62 s of processor time and 3.7 GB with everything in
-# memory, 70-77 s and 1.2 GB in five slices within 1500MB (busy machine): a little speed for
-# a footprint that stays well under 2 GB (docs/sql.md, "Memory").
+# Acme-like leads from JSON Lines: 36-37 s and 3.7 GB with everything in memory, 35-37 s and
+# 1.1 GB in five slices within 1500MB, the lines on disk (docs/sql.md, "Memory").
 SCORE_MEMORY_CAP_MB = 1500
 
 
