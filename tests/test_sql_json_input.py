@@ -22,9 +22,11 @@ def _rows(con, source, params=None) -> list:
     return con.execute(f"SELECT lp_row, lp_json FROM {source.sql(dialect='duckdb')} ORDER BY lp_row", params or {}).fetchall()
 
 
-def _both(path: Path, params=None, threads: int = 3) -> tuple[list, list]:
-    con = duckdb.connect(config={"threads": threads})  # a small file: one table per thread
-    parts = materialise_lines(con, str(path), "lp_lines")
+def _both(path: Path, params=None, threads: int = 3, on_disk: bool = False) -> tuple[list, list]:
+    """(streamed, materialised): the lines in a table (one per thread for a small file), or
+    `on_disk` in a Parquet file beside `path` (materialise_lines with spill_dir)."""
+    con = duckdb.connect(config={"threads": threads})
+    parts = materialise_lines(con, str(path), "lp_lines", str(path.parent) if on_disk else None)
     sliced = params is not None
     return (_rows(con, nested_source(str(path), sliced), params),
             _rows(con, nested_source(str(path), sliced, lines_tables=parts), params))
@@ -38,13 +40,14 @@ LINES = st.lists(st.one_of(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=LINES, crlf=st.booleans(), bom=st.booleans(), final_newline=st.booleans(), threads=st.sampled_from([1, 2, 3]))
+@given(lines=LINES, crlf=st.booleans(), bom=st.booleans(), final_newline=st.booleans(), threads=st.sampled_from([1, 2, 3]),
+       on_disk=st.booleans())
 def test_the_lines_table_numbers_lines_as_the_file_does(tmp_path: Path, lines: list, crlf: bool, bom: bool,
-                                                        final_newline: bool, threads: int) -> None:
+                                                        final_newline: bool, threads: int, on_disk: bool) -> None:
     text = ("\r\n" if crlf else "\n").join(lines) + (("\r\n" if crlf else "\n") if final_newline else "")
     path = tmp_path / "leads.jsonl"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
-    streamed, tabled = _both(path, threads=threads)
+    streamed, tabled = _both(path, threads=threads, on_disk=on_disk)
     assert tabled == streamed
     # and both say what the file says: every non-blank line, with its number
     expected = [(n, line) for n, line in enumerate(lines, 1) if line.strip(" \t\n\x0b\x0c\r")]
@@ -56,9 +59,10 @@ def test_slices_of_the_table_are_the_slices_of_the_file(tmp_path: Path) -> None:
     path.write_text("\n".join(["", json.dumps({"id": 1}), "  ", "oops", json.dumps({"id": 2}), "", json.dumps({"id": 3})]) + "\n",
                     encoding="utf-8")
     for threads in (1, 2, 3):
-        for first, last in ((1, 2), (3, 4), (5, 7), (2, 6), (8, 9)):
-            streamed, tabled = _both(path, {"lp_first": first, "lp_last": last}, threads)
-            assert tabled == streamed and all(first <= n <= last for n, _ in tabled)
+        for on_disk in (False, True):
+            for first, last in ((1, 2), (3, 4), (5, 7), (2, 6), (8, 9), (1, 2 ** 62)):
+                streamed, tabled = _both(path, {"lp_first": first, "lp_last": last}, threads, on_disk)
+                assert tabled == streamed and all(first <= n <= last for n, _ in tabled)
 
 
 def test_a_file_read_in_parallel_keeps_its_order(tmp_path: Path) -> None:
@@ -66,13 +70,15 @@ def test_a_file_read_in_parallel_keeps_its_order(tmp_path: Path) -> None:
     each line gets its number (each line says its own): in one table (1 thread, or as many row
     groups as threads) or in one table per thread."""
     path = tmp_path / "big.jsonl"
+    for threads in (2, 4):
+        (tmp_path / f"spill{threads}").mkdir()
     pad = "x" * 80
     with path.open("w", encoding="utf-8") as out:
         for n in range(1, 450_001):
             out.write(f'{{"n": {n}, "pad": "{pad}"}}\n' if n % 1000 else "\n")
-    for threads, tables in ((1, 1), (3, 1), (4, 4)):
+    for threads, tables, on_disk in ((1, 1, False), (3, 1, False), (4, 4, False), (2, 1, True), (4, 1, True)):
         con = duckdb.connect(config={"threads": threads})
-        parts = materialise_lines(con, str(path), "lp_lines")
+        parts = materialise_lines(con, str(path), "lp_lines", str(tmp_path / f"spill{threads}") if on_disk else None)
         assert len(parts) == tables
         source = nested_source(str(path), lines_tables=parts).sql(dialect="duckdb")
         count, wrong = con.execute(f"SELECT count(*), count(*) FILTER (WHERE CAST(json_extract(lp_json, '$.n') AS BIGINT) <> lp_row)"
@@ -91,3 +97,106 @@ def test_score_duckdb_leaves_nothing_in_the_users_connection() -> None:
     assert rows
     after = con.execute("SELECT count(*) FROM duckdb_tables() UNION ALL SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall()
     assert after == before
+
+
+def test_large_files_keep_their_lines_on_disk_and_are_scored_the_same(tmp_path: Path, monkeypatch) -> None:
+    """A JSON Lines file whose lines would take much of the memory limit is read into a
+    Parquet file in the temporary directory (not a table); the rows are those of the table."""
+    import leadpolicy
+    from leadpolicy.backends.sql import batch
+
+    assert not batch.lines_on_disk(batch.BatchInput(str(tmp_path / "x.csv")), "1MB")  # JSON Lines only
+    lines = (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines()
+    lines[2:2] = ["", "  ", "not json {", "[1, 2]", '{"id": "x", "activities": [{"type": "page_view", "at": "yesterday"}]}']
+    data = tmp_path / "leads.jsonl"
+    data.write_text("\r\n".join(lines * 40) + "\r\n", encoding="utf-8")
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    source = batch.BatchInput(str(data))
+    outputs = {}
+    seen = []
+    from leadpolicy.backends.sql import engines
+
+    def spying(con, path, table, spill_dir=None):
+        seen.append(spill_dir is not None)
+        return materialise_lines(con, path, table, spill_dir)
+
+    monkeypatch.setattr(engines, "materialise_lines", spying)  # batch imports it when it runs
+    import io
+
+    monkeypatch.setattr(batch, "MIN_SLICE_LINES", 50)
+    # a table; on disk; on disk in slices (within 300MB the query's base leaves no room: slices of 50 lines)
+    for share, limit in ((10.0, "4GB"), (0.0, "4GB"), (0.0, "300MB")):
+        monkeypatch.setattr(batch, "LINES_TABLE_SHARE", share)
+        assert batch.lines_on_disk(source, limit) == (share == 0.0)
+        sink = io.BytesIO()
+        summary = batch.score_file(policy, source, sink, engine="duckdb", as_of="2026-11-22T00:00:00Z", memory_limit=limit)
+        outputs[(share, limit)] = (sink.getvalue(), summary.leads, summary.errors)
+    assert seen == [False, True, True]
+    assert len(set(outputs.values())) == 1
+    body, leads, errors = outputs[(0.0, "300MB")]
+    assert leads == len([line for line in lines * 40 if line.strip()]) and errors == 3 * 40
+    assert len(batch.slices(source, "300MB", per_byte=batch.LEAN_MEMORY_PER_INPUT_BYTE) or []) > 3  # the last run's slices
+    assert batch.slices(source, "4GB", per_byte=batch.LEAN_MEMORY_PER_INPUT_BYTE) is None
+
+
+def test_the_memory_a_byte_takes_depends_on_the_arrays_the_query_keeps() -> None:
+    import leadpolicy
+    from leadpolicy.backends.sql import batch
+    from leadpolicy.backends.sql.engines import duckdb_query
+
+    source = batch.BatchInput(str(ROOT / "policies" / "acme.leads.jsonl"))
+    acme = duckdb_query(leadpolicy.load(ROOT / "policies" / "acme.policy"), leads=source.path, with_row=True)
+    assert "lp_e_terms" not in acme  # Acme's decayed sums are exact in any order (50%)
+    assert batch.memory_per_input_byte(source, acme) == batch.LEAN_MEMORY_PER_INPUT_BYTE
+    third = leadpolicy.loads((ROOT / "policies" / "acme.policy").read_text(encoding="utf-8").replace("decay 50%", "decay 30%"))
+    folded = duckdb_query(third, leads=source.path, with_row=True)
+    assert "lp_e_terms" in folded  # a base that is no power of two: every lead's terms in order
+    assert batch.memory_per_input_byte(source, folded) == batch.MEMORY_PER_INPUT_BYTE
+    assert batch.memory_per_input_byte(batch.BatchInput("leads.csv"), acme) == batch.MEMORY_PER_INPUT_BYTE
+
+
+def test_the_default_memory_limit_is_half_the_machine_at_most_1500mb(monkeypatch) -> None:
+    from leadpolicy.backends.sql import batch
+
+    assert batch.size_in_bytes(batch.score_memory_limit()) <= 1500 * 10 ** 6
+    monkeypatch.setattr(batch, "default_memory_limit", lambda: "1000MB")
+    assert batch.score_memory_limit() == "1000MB"
+    monkeypatch.setattr(batch, "default_memory_limit", lambda: "64000MB")
+    assert batch.score_memory_limit() == "1500MB"
+
+
+def test_a_repeated_activities_key_reads_its_first_value_as_docs_sql_says(tmp_path: Path) -> None:
+    """docs/sql.md, "Known difference": DuckDB's JSON functions keep a repeated key's first
+    value (Python its last); the activities too (their one extraction, `$.activities[*]`)."""
+    import leadpolicy
+    from leadpolicy.sql import score_duckdb
+
+    first = [{"type": "form_submit", "at": "2026-11-20T10:00:00Z", "form": "demo"}]
+    second = [{"type": "unsubscribe", "at": "2026-11-20T10:00:00Z"}]
+    rows = []
+    for name, text in (("repeated", '{"id": "r", "activities": %s, "activities": %s}' % (json.dumps(first), json.dumps(second))),
+                       ("first", json.dumps({"id": "r", "activities": first}))):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(text + "\n", encoding="utf-8")
+        rows.append(score_duckdb(leadpolicy.load(ROOT / "policies" / "acme.policy"), duckdb.connect(), leads=str(path),
+                                 as_of="2026-11-22T00:00:00Z").fetchall())
+    assert rows[0] == rows[1] and "Requested a demo" in str(rows[0])
+
+
+def test_csv_input_keeps_half_the_machine_by_default(tmp_path: Path, monkeypatch) -> None:
+    """Its slices each read the whole file again: CSV is not capped at 1500MB (docs/sql.md, "Memory")."""
+    import io
+
+    import leadpolicy
+    from leadpolicy.backends.sql import batch
+
+    limits = []
+    connect = batch._connect
+    monkeypatch.setattr(batch, "_connect", lambda limit, spill: limits.append(limit) or connect(limit, spill))
+    monkeypatch.setattr(batch, "default_memory_limit", lambda: "64000MB")
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    data = tmp_path / "leads.csv"
+    data.write_text("id,stage,budget,activities\n1,lead,5000,[]\n", encoding="utf-8")
+    for path in (ROOT / "policies" / "acme.leads.jsonl", data):
+        batch.score_file(policy, batch.BatchInput(str(path)), io.BytesIO(), engine="duckdb", as_of="2026-11-22T00:00:00Z")
+    assert limits == ["1500MB", "64000MB"]

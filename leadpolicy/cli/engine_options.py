@@ -20,7 +20,8 @@ def engine_options(f: F) -> F:
                      help="python: the compiled module (--jobs processes); duckdb: one SQL query, all cores, "
                           "within --memory-limit; spark: a local Spark, or --spark-master."),
         click.option("--memory-limit", metavar="SIZE", help="duckdb: memory to stay within, e.g. 4GB (default: half "
-                                                            "the machine's); beyond it DuckDB spills to disk."),
+                                                            "the machine's, at most 1500MB but for CSV input); beyond "
+                                                            "it DuckDB spills to disk and a large file is run in slices."),
         click.option("--spark-master", metavar="URL", help="spark: the cluster (default: local[*])."),
         click.option("--activities", "activities_path", metavar="FILE",
                      help="duckdb/spark: INPUT is the leads table of the relational shape and FILE its activities "

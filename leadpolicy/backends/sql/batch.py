@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator, Optional
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
 
-__all__ = ["BatchInput", "score_file", "default_memory_limit", "output_format_for"]
+__all__ = ["BatchInput", "score_file", "default_memory_limit", "score_memory_limit", "output_format_for"]
 
 FETCH_ROWS = 20_000
 # Parquet output: the query's columns, and each lead's line (JSON Lines) or row number
@@ -82,6 +82,19 @@ def default_memory_limit() -> str:
     except (ValueError, OSError, AttributeError):
         return "2GB"
     return f"{max(256, total // 2 // 2 ** 20)}MB"
+
+
+# `score --engine duckdb`'s default memory limit: half the machine, at most this. A million
+# Acme-like leads from JSON Lines: 36-37 s and 3.7 GB with everything in memory, 35-37 s and
+# 1.1 GB in five slices within 1500MB, the lines on disk (docs/sql.md, "Memory").
+SCORE_MEMORY_CAP_MB = 1500
+
+
+def score_memory_limit() -> str:
+    """The default --memory-limit of `score --engine duckdb`: half the machine, at most 1.5 GB
+    (CSV input: half the machine, default_memory_limit)."""
+    half = size_in_bytes(default_memory_limit()) or 0
+    return f"{max(256, min(half // 10 ** 6, SCORE_MEMORY_CAP_MB))}MB"
 
 
 # ---------------------------------------------------------------- DuckDB
@@ -161,7 +174,7 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
 
 
-def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False) -> str:
+def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False, spill_dir: Optional[str] = None) -> str:
     from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query, materialise_lines
     from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
 
@@ -171,7 +184,7 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
         # the lines read once, on every core, into tables of this private connection, which
         # the query (each slice of it) scans on every core; DuckDB evicts them to the temp
         # directory when they outgrow the memory limit
-        parts = materialise_lines(con, source.path, LINES_TABLE)
+        parts = materialise_lines(con, source.path, LINES_TABLE, spill_dir)
         return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced, lines_tables=parts)
     if kind == "csv":
         lines = csv_leads_source(con, source.path, policy, sliced=sliced)
@@ -202,13 +215,20 @@ class _Fixed:
         return self.key
 
 
-# Memory the query takes per byte of JSON Lines or CSV input (measured on Acme-like leads,
-# 2 threads: about 9; its array aggregates, which keep the float sums in the reference's
-# order, cannot spill), and the share of the limit one slice may plan for.
+# Memory the query takes per byte of JSON Lines or CSV input, and the share of the limit one
+# slice may plan for. With per-lead arrays (the query keeps the terms of rules whose float sums
+# must be added in the reference's order for every lead: `lp_e_terms`), about 9, measured on
+# Acme-like leads before the any-order sums (session 4, 2 threads): those arrays cannot spill.
+# Without them (the arrays only of the few leads whose sums are not exact in any order), the
+# query's peak at a million Acme-like leads from JSON Lines, 2 threads, was 1.73 GB of DuckDB's
+# buffers for 2.05 GB of input (0.85 a byte; the lines themselves on disk: lines_on_disk):
+# planned at 1.5.
 MEMORY_PER_INPUT_BYTE = 12
+LEAN_MEMORY_PER_INPUT_BYTE = 1.5
 SLICE_SHARE = 0.6
 QUERY_BASE_MEMORY = 250 * 10 ** 6  # what the query takes whatever its input (its many operators' buffers)
 MIN_SLICE_LINES = 1000
+ALL_LINES = 2 ** 62  # the last line of a slice that is the whole file
 _UNITS = {"b": 1, "kb": 10 ** 3, "mb": 10 ** 6, "gb": 10 ** 9, "tb": 10 ** 12,
           "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30, "tib": 2 ** 40}
 
@@ -221,29 +241,63 @@ def size_in_bytes(text: str) -> Optional[int]:
     return int(float(found.group(1)) * _UNITS[(found.group(2) or "b").lower()])
 
 
-def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1) -> Optional[list[tuple[int, int]]]:
+def _slice_budget(source: BatchInput, memory_limit: Optional[str], queries: int = 1) -> Optional[float]:
+    """The memory one decision query may plan for; None when the input is never sliced."""
+    limit = size_in_bytes(memory_limit or default_memory_limit())
+    if source.kind not in ("jsonl", "csv") or limit is None:
+        return None
+    return (limit * SLICE_SHARE - QUERY_BASE_MEMORY * queries) / queries
+
+
+def may_need_slices(source: BatchInput, memory_limit: Optional[str]) -> bool:
+    """Whether `source` would be sliced with the most memory a byte of input may take."""
+    budget = _slice_budget(source, memory_limit)
+    return budget is not None and os.path.getsize(source.path) * MEMORY_PER_INPUT_BYTE > budget
+
+
+def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1,
+           per_byte: float = MEMORY_PER_INPUT_BYTE) -> Optional[list[tuple[int, int]]]:
     """The (first, last) line (JSON Lines) or row (CSV) of each slice when the whole file would
     not fit within the memory limit, else None (one query). DuckDB spills its joins and sorts
     to disk, but not the per-lead arrays of the query: slices keep those within the limit.
     The relational shape is one query (its tables are typed columns, far smaller).
-    `queries`: how many decision queries run at once (diff joins two)."""
-    if source.kind not in ("jsonl", "csv"):
-        return None
-    limit = size_in_bytes(memory_limit or default_memory_limit())
+    `queries`: how many decision queries run at once (diff joins two); `per_byte`: the memory
+    the query takes per byte of input (memory_per_input_byte; by default the most)."""
+    budget = _slice_budget(source, memory_limit, queries)
     size = os.path.getsize(source.path)
-    if limit is None:
-        return None
-    budget = (limit * SLICE_SHARE - QUERY_BASE_MEMORY * queries) / queries
-    if size * MEMORY_PER_INPUT_BYTE <= budget:
+    if budget is None or size * per_byte <= budget:
         return None
     lines = 0
     with open(source.path, "rb") as handle:  # rows of a CSV are at most its lines
         for block in iter(lambda: handle.read(1 << 20), b""):
             lines += block.count(b"\n")
     lines += 1
-    count = -(-size * MEMORY_PER_INPUT_BYTE // max(1, int(budget)))
+    count = -(-int(size * per_byte) // max(1, int(budget)))
     step = max(MIN_SLICE_LINES, -(-lines // count))
     return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
+
+
+def memory_per_input_byte(source: BatchInput, query: str) -> float:
+    """The memory `query` takes per byte of `source` (see MEMORY_PER_INPUT_BYTE): the lean
+    figure for JSON Lines when the query keeps no per-lead arrays of every lead."""
+    if source.kind == "jsonl" and "lp_e_terms" not in query:
+        return LEAN_MEMORY_PER_INPUT_BYTE
+    return MEMORY_PER_INPUT_BYTE
+
+
+# The lines of a JSON Lines file held as a table take about 1.25 times the file; beyond this share
+# of the memory limit they go to a Parquet file in the temporary directory instead (engines.materialise_lines)
+LINES_TABLE_BYTES_PER_BYTE = 1.25
+LINES_TABLE_SHARE = 0.4
+
+
+def lines_on_disk(source: BatchInput, memory_limit: Optional[str]) -> bool:
+    """Whether the lines of a JSON Lines input are kept on disk (a compressed Parquet file)
+    rather than in memory: when, as a table, they would take much of the memory limit."""
+    if source.kind != "jsonl":
+        return False
+    limit = size_in_bytes(memory_limit or default_memory_limit())
+    return limit is not None and os.path.getsize(source.path) * LINES_TABLE_BYTES_PER_BYTE > limit * LINES_TABLE_SHARE
 
 
 def _connect(memory_limit: Optional[str], temp_dir: str) -> Any:
@@ -497,11 +551,19 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
 
         score_file_with_spark(policy, source, sink, as_of, output_format, output_path, spark_master, summary)
     else:
+        # CSV keeps half the machine: its slices each read the whole file again (measured, 100,000
+        # leads: 9.5 s and 1.6 GB in one query, 18.9 s and 1.2 GB in five slices within 1500MB)
+        memory_limit = memory_limit or (default_memory_limit() if source.kind == "csv" else score_memory_limit())
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
             con = _connect(memory_limit, spill)
             try:
-                parts = slices(source, memory_limit)
-                query = _duckdb_query(con, policy, source, sliced=parts is not None)
+                # a query that may need slices is compiled with them; how many, from what it keeps
+                maybe = may_need_slices(source, memory_limit)
+                query = _duckdb_query(con, policy, source, sliced=maybe,
+                                      spill_dir=spill if lines_on_disk(source, memory_limit) else None)
+                parts = slices(source, memory_limit, per_byte=memory_per_input_byte(source, query)) if maybe else None
+                if maybe and parts is None:
+                    parts = [(1, ALL_LINES)]  # one slice: the whole file
                 runs = [{"as_of": as_of_text(as_of)}] if parts is None else [
                     {"as_of": as_of_text(as_of), "lp_first": first, "lp_last": last} for first, last in parts]
                 if output_format == "parquet":
@@ -536,7 +598,9 @@ def _duckdb_parquet(con: Any, query: str, runs: list[dict[str, Any]], output_pat
             for number, params in enumerate(runs):
                 into = "CREATE TEMP TABLE lp_rows AS" if number == 0 else "INSERT INTO lp_rows"
                 con.execute(f"{into} SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out", params)
-            con.execute(f"COPY (SELECT * FROM lp_rows ORDER BY line) TO '{_quoted(temp)}' (FORMAT parquet)")
+            # the slices were inserted one after the other, each in order: the table is in order
+            # (DuckDB keeps insertion order), no sort needed
+            con.execute(f"COPY (SELECT * FROM lp_rows) TO '{_quoted(temp)}' (FORMAT parquet)")
         read = f"read_parquet('{_quoted(temp)}')"
         for stage, change, count in con.execute(f"SELECT stage, change, count(*) FROM {read} WHERE error IS NULL GROUP BY ALL").fetchall():
             summary.outcomes[(stage, change)] = count

@@ -86,35 +86,52 @@ _NOT_BLANK = ("lp_json IS NOT NULL AND CASE WHEN ASCII(lp_json) BETWEEN 33 AND 1
 
 # DuckDB scans a table on one thread per row group (122,880 rows)
 ROW_GROUP_ROWS = 122_880
+# the lines written to Parquet (materialise_lines with spill_dir): snappy is a few times smaller
+# than the text and cheap to read; small row groups, each a thread's share of a scan
+LINES_CODEC = "snappy"
+LINES_ROW_GROUP = 16_384
 
 
-def materialise_lines(con: Any, path: str, table: str) -> tuple[tuple[str, int], ...]:
-    """Read a JSON Lines file once into `table` (a new table of the caller's connection), one
-    row per line, blank lines included (as NULL or blanks); returns its parts, (table, first
-    line) each, for nested_source(lines_tables=...).
+def materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str] = None) -> tuple[tuple[str, int, str], ...]:
+    """Read a JSON Lines file once, one row per line, blank lines included (as NULL or blanks);
+    returns its parts, (table, first line, row-number column) each, for
+    nested_source(lines_tables=...).
 
-    read_csv splits the file among all cores and keeps its order in the table, so a row's
-    rowid + its part's first line - 1 is its line number. The query above then scans the
-    table on one thread per row group: a file of fewer row groups than threads is split into
-    one table per thread (`table`_0, ...), which the query reads as a UNION ALL, a thread each.
+    read_csv splits the file among all cores and keeps its order, so a row's number in its
+    part + the part's first line - 1 is its line number. By default the lines go into `table`
+    (a new table of the caller's connection; the row number is its rowid). The query above
+    then scans the table on one thread per row group: a file of fewer row groups than threads
+    is split into one table per thread (`table`_0, ...), which the query reads as a UNION ALL,
+    a thread each. With `spill_dir`, the lines go to a compressed Parquet file there instead
+    (a view `table`; the row number is the file's own `file_row_number`): a file larger than
+    memory is then read from disk (a few times smaller than the lines, and out of the process's
+    memory) rather than held, or evicted and read back, as a table of about 1.25 times its size.
     Reading the file once (not once for the leads and once more for the activities, as the
     streaming source does) saves a parse of every line."""
+    if spill_dir is not None:
+        target = os.path.join(spill_dir, table + ".parquet").replace("'", "''")
+        con.execute(f"COPY (SELECT lp_json FROM read_csv(?, {_LINES_OPTIONS})) TO '{target}'"
+                    f" (FORMAT parquet, COMPRESSION {LINES_CODEC}, ROW_GROUP_SIZE {LINES_ROW_GROUP}, DICTIONARY_SIZE_LIMIT 1)",
+                    [path])
+        con.execute(f"CREATE TEMP VIEW {table} AS SELECT file_row_number AS lp_n, lp_json"
+                    f" FROM read_parquet('{target}', file_row_number = true)")
+        return ((table, 1, "lp_n"),)
     con.execute(f"CREATE TABLE {table} AS SELECT lp_json FROM read_csv(?, {_LINES_OPTIONS})", [path])
     threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     lines = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     if threads <= 1 or lines == 0 or lines >= threads * ROW_GROUP_ROWS:
-        return ((table, 1),)
+        return ((table, 1, "rowid"),)
     step = -(-lines // threads)
     parts = []
     for index, first in enumerate(range(0, lines, step)):
         part = f"{table}_{index}"
         con.execute(f"CREATE TABLE {part} AS SELECT lp_json FROM {table} WHERE rowid BETWEEN {first} AND {first + step - 1}")
-        parts.append((part, first + 1))
+        parts.append((part, first + 1, "rowid"))
     con.execute(f"DROP TABLE {table}")
     return tuple(parts)
 
 
-def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int], ...]] = None) -> Any:
+def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> Any:
     """The nested shape's source for DuckDB: each line of a JSON Lines file with its
     line number (blank lines skipped, as the Python engine skips them; a line that
     is not JSON stays, to become an error row). `sliced`: only the lines
@@ -124,9 +141,9 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
 
     if lines_tables is not None:
         text = " UNION ALL ".join(
-            f"SELECT rowid + {int(first)} AS lp_row, lp_json FROM {name} WHERE {_NOT_BLANK}"
-            + (f" AND rowid BETWEEN $lp_first - {int(first)} AND $lp_last - {int(first)}" if sliced else "")
-            for name, first in lines_tables)
+            f"SELECT {row} + {int(first)} AS lp_row, lp_json FROM {name} WHERE {_NOT_BLANK}"
+            + (f" AND {row} BETWEEN $lp_first - {int(first)} AND $lp_last - {int(first)}" if sliced else "")
+            for name, first, row in lines_tables)
         return sqlglot.parse_one(f"({text}) AS lp_src", read="duckdb")
     if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
         text = (f"(SELECT lp_row, lp_json FROM read_csv(lp_path, {_LINES_OPTIONS}) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
@@ -140,7 +157,7 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
 
 def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapping: Any = None, con: Any = None,
                  with_row: bool = False,
-                 sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int], ...]] = None) -> str:
+                 sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> str:
     """The DuckDB query text for these inputs (the one parameter is `$as_of`; a `sliced`
     JSON Lines query also has `$lp_first` and `$lp_last`, its first and last line).
     `lines_tables`: JSON Lines already read into tables (materialise_lines)."""
@@ -171,7 +188,7 @@ class _Keyed:
 
 
 class _Nested:
-    def __init__(self, path: str, sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int], ...]] = None) -> None:
+    def __init__(self, path: str, sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> None:
         self.path = path
         self.sliced = sliced
         self.lines_tables = lines_tables

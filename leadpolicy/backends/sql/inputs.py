@@ -175,25 +175,27 @@ class NestedJson:
     def ctes(self, policy: nodes.Policy) -> list[tuple[str, exp.Select]]:
         layout = Layout.of(policy)
         # a line that is not JSON reads as an empty lead with lp_lead_k 'x' (a data error)
+        # (the line's type and its activities' in one parse: the activities are not extracted
+        # here, only their kind, lp_acts_k)
         checked = sqlglot.parse_one(
-            "SELECT lp_row, CASE WHEN json_valid(lp_json) THEN lp_json END AS lp_json,"
-            " CASE WHEN NOT json_valid(lp_json) THEN 'x' WHEN json_type(lp_json) = 'OBJECT' THEN 'o' ELSE 'v' END AS lp_lead_k"
-            " FROM lp_src", read="duckdb")
+            "SELECT lp_row, lp_json, CASE WHEN lp_types IS NULL THEN 'x' WHEN lp_types[1] = 'OBJECT' THEN 'o' ELSE 'v' END"
+            " AS lp_lead_k, lp_types[2] AS lp_acts_t"
+            " FROM (SELECT lp_row, CASE WHEN json_valid(lp_json) THEN lp_json END AS lp_json,"
+            " CASE WHEN json_valid(lp_json) THEN json_type(lp_json, ['$', '/activities']) END AS lp_types FROM lp_src) AS lp_typed",
+            read="duckdb")
         checked = checked.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
         source = exp.Subquery(this=checked, alias=exp.TableAlias(this=exp.to_identifier("lp_checked")))
 
-        # the lead: its line parsed once for the four keys, its fields object once for every field
-        top = exp.Anonymous(this="json_extract", expressions=[exp.column("lp_json"), _pointers(("id", "fields", "activities", "stage"))])
-        parts = exp.select(exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(top, "lp_parts", copy=False)).from_(
-            source.copy(), copy=False)
-        lead_id, fields, acts, stage = (_nth(exp.column("lp_parts"), i) for i in range(1, 5))
+        # the lead: its line parsed once for the three keys, its fields object once for every field
+        top = exp.Anonymous(this="json_extract", expressions=[exp.column("lp_json"), _pointers(("id", "fields", "stage"))])
+        parts = exp.select(exp.column("lp_row"), exp.column("lp_lead_k"), exp.column("lp_acts_t"),
+                           exp.alias_(top, "lp_parts", copy=False)).from_(source.copy(), copy=False)
+        lead_id, fields, stage = (_nth(exp.column("lp_parts"), i) for i in range(1, 4))
         fields_t = exp.Anonymous(this="json_type", expressions=[fields])
         paths = _pointers(layout.fields)
         field_values = frag("CASE WHEN :t = 'OBJECT' THEN json_extract_string(:f, :p) END", t=fields_t, f=fields, p=paths)
         field_types = frag("CASE WHEN :t = 'OBJECT' THEN json_type(:f, :p) END", t=fields_t, f=fields, p=paths)
-        # an extracted JSON value is written compactly: its first character tells an array
-        acts_k = frag("CASE WHEN :a IS NULL THEN 'n' WHEN LEFT(CAST(:a AS VARCHAR), 1) = '[' THEN 'a'"
-                      " WHEN CAST(:a AS VARCHAR) = 'null' THEN 'n' ELSE 'x' END", a=acts)
+        acts_k = frag("CASE coalesce(lp_acts_t, 'NULL') WHEN 'NULL' THEN 'n' WHEN 'ARRAY' THEN 'a' ELSE 'x' END")
         values = exp.select(
             exp.column("lp_row"), exp.column("lp_lead_k"),
             exp.alias_(_json_text(lead_id), "lp_id", copy=False),  # a JSON string as its text, else its JSON text
@@ -214,12 +216,13 @@ class NestedJson:
                                               copy=False)
 
         # the activities: the array unnested once; each activity parsed once for all its values
+        # (`$.activities[*]`: the first `activities` key's items, none when it is no array; a line
+        # parsed once for them, and once more to check it is JSON: not the lead checks' four times)
         items = sqlglot.parse_one(
             "SELECT lp_row, UNNEST(lp_list) AS lp_item, UNNEST(range(1, len(lp_list) + 1)) AS lp_seq"
-            " FROM (SELECT lp_row, json_extract(lp_a, '$[*]') AS lp_list"
-            " FROM (SELECT lp_row, json_extract(lp_json, '/activities') AS lp_a FROM lp_src) AS lp_arrays"
-            " WHERE LEFT(CAST(lp_a AS VARCHAR), 1) = '[') AS lp_lists", read="duckdb")
-        items = items.transform(lambda n: source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
+            " FROM (SELECT lp_row, CASE WHEN json_valid(lp_json) THEN json_extract(lp_json, '$.activities[*]') END AS lp_list"
+            " FROM lp_src) AS lp_lists", read="duckdb")
+        items = items.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
         names = ("", "type", "at", *layout.props)  # "": the activity itself
         item_paths = exp.Array(expressions=[lit("")] + [_pointer(name) for name in names[1:]])
         read = exp.select(exp.column("lp_row"), exp.column("lp_seq"),
