@@ -19,7 +19,7 @@ from typing import Callable
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, lit, whitespace
 
-__all__ = ["trimmed", "lowered", "read_value", "instant_micros", "NUMBER_PATTERN", "INSTANT_PATTERN"]
+__all__ = ["trimmed", "lowered", "read_value", "instant_micros", "quick_instant", "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
 # runtime._NUMBER and runtime._INSTANT, written without backslashes (they would
 # mean different things in different dialects' string literals).
@@ -134,8 +134,10 @@ _FAST_TIMESTAMPS = ((19, "", 0, 0), (20, "Z", 0, 0), (24, f".{_D * 3}Z", 3, 0), 
                     (25, _ZONE_GLOB, 0, 20), (29, f".{_D * 3}{_ZONE_GLOB}", 3, 24), (32, f".{_D * 6}{_ZONE_GLOB}", 6, 27))
 
 
-def _fast_instant(t: "exp.Expr") -> "exp.Expr":
-    """DuckDB: the micros of the common shapes (NULL for other texts)."""
+def quick_instant(t: "exp.Expr") -> "exp.Expr":
+    """DuckDB: the micros of the common shapes (NULL for other texts). Each shape starts with
+    a digit and ends with a digit or `Z`: text in one of them has nothing to trim, so the
+    raw text may be read with it before trimming."""
     seconds = exp.Anonymous(this="epoch_us", expressions=[
         exp.Anonymous(this="try_strptime", expressions=[frag("LEFT(:t, 19)", t=t), lit("%Y-%m-%dT%H:%M:%S")])])
     ifs = [exp.If(this=exp.Literal.number(10), true=frag("CASE WHEN :t GLOB :g THEN epoch_us(TRY_CAST(:t AS DATE)) END",
@@ -165,7 +167,7 @@ def instant_micros(t: "exp.Expr") -> "exp.Expr":
     if current_dialect() != "duckdb":
         return full
     # COALESCE evaluates the full reader only for the rows the fast one leaves NULL
-    return exp.Coalesce(this=_fast_instant(t), expressions=[full])
+    return exp.Coalesce(this=quick_instant(t), expressions=[full])
 
 
 def _instant_micros_full(t: "exp.Expr") -> "exp.Expr":
