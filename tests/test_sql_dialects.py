@@ -254,6 +254,16 @@ def test_duckdb_quick_instant_reads_the_common_shapes_and_nothing_padded() -> No
     assert _duckdb_values(reading.quick_instant, [" " + t for t in shapes] + [t + "\t" for t in shapes]) == [None] * 16
 
 
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(texts=st.lists(st.text(st.sampled_from(["a", "Z", "\u0130", "i", "\u0307", "\u00c9", "-", " "]), max_size=6),
+                      min_size=50, max_size=50))
+def test_duckdb_lowered_column_is_python_lower(texts: list) -> None:
+    """reading.lowered of a column (DuckDB: REPLACE only for text holding U+0130) is str.lower()."""
+    from leadpolicy.backends.sql import reading
+
+    assert _duckdb_values(reading.lowered, texts) == [t.lower() for t in texts]
+
+
 @pytest.fixture(scope="module")
 def postgres():
     psycopg = pytest.importorskip("psycopg", reason="the Postgres tests need pip install 'psycopg[binary]'")
