@@ -214,7 +214,9 @@ def test_duckdb_timestamp_fast_path_reads_as_the_runtime(texts: list) -> None:
     assert _duckdb_values(reading.instant_micros, texts) == [instant_micros(t) for t in texts]
 
 
-_EDGE = st.sampled_from([" ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\u200b", "a", "~", "!", "\x7f", "\x1f", "é"])
+# (DuckDB's plain TRIM, the fast path's second step, removes the Unicode spaces: U+00A0, U+1680, U+2000-U+200A, U+202F, ...)
+_EDGE = st.sampled_from([" ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u1680", "\u2003", "\u2007", "\u202f", "\u3000", "\u200b",
+                         "a", "~", "!", "\x7f", "\x1f", "é"])
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -225,6 +227,41 @@ def test_duckdb_trim_fast_path_is_python_strip(texts: list) -> None:
 
     texts = [t.replace("\x00", "") for t in texts]  # DuckDB text holds no NUL
     assert _duckdb_values(reading.trimmed, texts) == [t.strip() for t in texts]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(texts=st.lists(st.builds(lambda a, middle, b: a + middle + b, st.text(_EDGE, max_size=2),
+                                st.one_of(_near_instants(), _valid_instants(), st.dates().map(str)), st.text(_EDGE, max_size=2)),
+                      min_size=50, max_size=50))
+def test_duckdb_quick_instant_on_raw_text_is_the_runtime_on_trimmed_text(texts: list) -> None:
+    """query.py reads an activity's time from its raw text with reading.quick_instant first:
+    where that gives a value, it must be what the runtime reads from the stripped text."""
+    from leadpolicy.backends.sql import reading
+    from leadpolicy.semantics.runtime import instant_micros
+
+    got = _duckdb_values(reading.quick_instant, texts)
+    assert got == [None if value is None else instant_micros(t.strip()) for value, t in zip(got, texts)]
+
+
+def test_duckdb_quick_instant_reads_the_common_shapes_and_nothing_padded() -> None:
+    from leadpolicy.backends.sql import reading
+    from leadpolicy.semantics.runtime import instant_micros
+
+    shapes = ["2026-11-19", "2026-11-19T01:32:56", "2026-11-19T01:32:56Z", "2026-11-19T01:32:56.123Z",
+              "2026-11-19T01:32:56.123456Z", "2026-11-19T01:32:56+02:00", "2026-11-19T01:32:56.123-11:30",
+              "2026-11-19T01:32:56.123456+00:00"]
+    assert _duckdb_values(reading.quick_instant, shapes) == [instant_micros(t) for t in shapes]
+    assert _duckdb_values(reading.quick_instant, [" " + t for t in shapes] + [t + "\t" for t in shapes]) == [None] * 16
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(texts=st.lists(st.text(st.sampled_from(["a", "Z", "\u0130", "i", "\u0307", "\u00c9", "-", " "]), max_size=6),
+                      min_size=50, max_size=50))
+def test_duckdb_lowered_column_is_python_lower(texts: list) -> None:
+    """reading.lowered of a column (DuckDB: REPLACE only for text holding U+0130) is str.lower()."""
+    from leadpolicy.backends.sql import reading
+
+    assert _duckdb_values(reading.lowered, texts) == [t.lower() for t in texts]
 
 
 @pytest.fixture(scope="module")

@@ -155,30 +155,44 @@ class _Builder:
 
     def activities(self, source: str = "lp_raw_acts", name: str = "lp_act") -> None:
         """The CTEs reading `source` (raw activities) into `name`: text, typed, values, errors."""
-        texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
+        quick = current_dialect() == "duckdb"
+        type_index = self._type_index(quick)
+        if quick:
+            # DuckDB: the type and the time are read from the raw text first (a declared name
+            # exactly, a timestamp in one of the common shapes: text that has no whitespace to
+            # trim); only the rest is trimmed and read in full (docs/sql.md, "Reading cheaply")
+            texts: list[exp.Expr] = [exp.Star(), _alias(type_index, "lp_type"),
+                                     _alias(frag("CASE WHEN lp_at_k = 's' THEN :q END", q=reading.quick_instant(c("lp_at_v"))), "lp_at_q")]
+        else:
+            texts = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
         texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
         query = exp.select(*texts).from_(source, copy=False)
         query.add_comments([" the activities' raw values, trimmed "])
         self.cte(f"{name}_text", query)
-        type_text = c("lp_type_t")
-        type_index = case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(type_text)),
-                          ifs=[exp.If(this=lit(d.name.lower()), true=exp.Literal.number(i))
-                               for i, d in enumerate(self.policy.activities)], type_="bigint")
         at_text = c("lp_at_t")
         at = frag("CASE WHEN lp_at_k = 's' AND :t <> '' THEN :m END", t=at_text, m=reading.instant_micros(at_text))
-        typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_(f"{name}_text", copy=False)
+        if quick:  # the text trimmed only where the raw text was not read
+            at_t = frag("CASE WHEN lp_at_q IS NULL AND lp_at_k = 's' THEN :t END", t=reading.trimmed(c("lp_at_v")))
+            typed = exp.select(exp.Star(), _alias(at_t, "lp_at_t")).from_(f"{name}_text", copy=False)
+            at = frag("COALESCE(lp_at_q, :at)", at=at)
+        else:
+            typed = exp.select(exp.Star(), _alias(type_index, "lp_type"), _alias(at, "lp_at")).from_(f"{name}_text", copy=False)
         typed.add_comments([" each activity's declared type (matched case-insensitively, trimmed) and time "])
         self.cte(f"{name}_typed", typed)
 
         values: list[exp.Expr] = [exp.Star()]
+        if quick:
+            values.append(_alias(at, "lp_at"))
         cols: list[exp.Expr] = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
+        # an unknown type is an error only when the type is not text or blank (else ignored)
+        no_type = (frag("lp_type IS NULL AND (lp_type_k <> 's' OR :t = '')", t=reading.trimmed(c("lp_type_v"))) if quick
+                   else frag("lp_type_k <> 's' OR :t = ''", t=c("lp_type_t")))
         checks = [(frag("lp_item_k <> 'o'"), "activities"),
-                  (frag("lp_type_k <> 's' OR :t = ''", t=type_text), "type"),
+                  (no_type, "type"),
                   (frag("lp_type IS NULL"), None)]  # an undeclared type is ignored whatever else it holds
         for t_index, decl in enumerate(self.policy.activities):
             is_type = frag("lp_type = :i", i=exp.Literal.number(t_index))
-            checks.append((frag(":y AND (lp_at_k = 'n' OR (lp_at_k = 's' AND :t = ''))", y=is_type, t=at_text),
-                           f"{decl.name}.at"))
+            # no time, a blank one or one that cannot be read: lp_at is NULL (one field name for all three)
             checks.append((frag(":y AND lp_at IS NULL", y=is_type), f"{decl.name}.at"))
             for p_index, prop in enumerate(decl.props):
                 value, error = reading.read_value(prop.type.kind, prop.type.members, c(self.layout.prop_v(prop.name)),
@@ -200,6 +214,21 @@ class _Builder:
         query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
         self.cte(name, query)
+
+    def _type_index(self, quick: bool) -> exp.Expr:
+        """Each activity's declared type (its index), matched case-insensitively on the trimmed
+        text. `quick`: the raw text compared with each lower-case ASCII name first (such text
+        has nothing to trim or lower), the rest trimmed and lowered."""
+        names = [d.name.lower() for d in self.policy.activities]
+        ifs = [exp.If(this=lit(n), true=exp.Literal.number(i)) for i, n in enumerate(names)]
+        if not quick:
+            return case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(c("lp_type_t"))), ifs=ifs, type_="bigint")
+        # (DuckDB spells `CASE x WHEN ...` as `CASE WHEN x = ... WHEN x = ...`: x once per name;
+        # LIST_POSITION computes the trimmed, lower-cased text once)
+        full = frag("LIST_POSITION(:names, :t) - 1", names=exp.Array(expressions=[lit(n) for n in names]),
+                    t=reading.lowered(reading.trimmed(c("lp_type_v"))))
+        exact = [exp.If(this=lit(n), true=exp.Literal.number(i)) for i, n in enumerate(names) if n.isascii() and n == n.strip()]
+        return frag("CASE WHEN lp_type_k = 's' THEN :t END", t=case(this=c("lp_type_v"), ifs=exact, default=full))
 
     # ------------------------------------------------ scopes
 

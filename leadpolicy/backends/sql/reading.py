@@ -19,7 +19,7 @@ from typing import Callable
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, lit, whitespace
 
-__all__ = ["trimmed", "lowered", "read_value", "instant_micros", "NUMBER_PATTERN", "INSTANT_PATTERN"]
+__all__ = ["trimmed", "lowered", "read_value", "instant_micros", "quick_instant", "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
 # runtime._NUMBER and runtime._INSTANT, written without backslashes (they would
 # mean different things in different dialects' string literals).
@@ -35,16 +35,24 @@ def trimmed(v: "exp.Expr") -> "exp.Expr":
     trim = exp.Trim(this=v, expression=whitespace())
     if current_dialect() != "duckdb":
         return trim
-    # DuckDB's TRIM with a set of characters is slow (about 2 us a value): text that
-    # starts and ends with a printable ASCII character (never whitespace) is kept as is.
-    return frag("CASE WHEN ASCII(:v) BETWEEN 33 AND 126 AND ASCII(RIGHT(:v, 1)) BETWEEN 33 AND 126 THEN :v ELSE :trim END",
-                v=v, trim=trim)
+    # DuckDB's TRIM with a set of characters is slow (about 1 us a value): text that
+    # starts and ends with a printable ASCII character (never whitespace) is kept as is;
+    # text that does once its spaces are trimmed (the fast TRIM) is that; only the rest
+    # (other whitespace, or nothing but spaces) takes the slow TRIM.
+    spaces = exp.Trim(this=v)
+    return frag("CASE WHEN ASCII(:v) BETWEEN 33 AND 126 AND ASCII(RIGHT(:v, 1)) BETWEEN 33 AND 126 THEN :v"
+                " WHEN ASCII(:s) BETWEEN 33 AND 126 AND ASCII(RIGHT(:s, 1)) BETWEEN 33 AND 126 THEN :s ELSE :trim END",
+                v=v, s=spaces, trim=trim)
 
 
 def lowered(t: "exp.Expr") -> "exp.Expr":
     """Python's str.lower(): as SQL LOWER, but U+0130 (capital I with dot) becomes
     `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`)."""
-    return exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
+    full = exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
+    if current_dialect() != "duckdb" or not isinstance(t, exp.Column):
+        return full
+    # DuckDB, a column: looking for the character costs less than replacing it (a new string every time)
+    return frag("CASE WHEN CONTAINS(:t, :i) THEN :full ELSE LOWER(:t) END", t=t, i=lit("\u0130"), full=full)
 
 
 def _is(k: "exp.Expr", *kinds: str) -> "exp.Expr":
@@ -130,16 +138,18 @@ _DATE_GLOB = f"{_D * 4}-{_D * 2}-{_D * 2}"
 _SECONDS_GLOB = f"{_DATE_GLOB}T{_D * 2}:{_D * 2}:{_D * 2}"
 _ZONE_GLOB = f"[+-]{_D * 2}:{_D * 2}"
 # (length, the shape after the seconds, digits of the fraction, position of the zone's sign or 0)
-_FAST_TIMESTAMPS = ((19, "", 0, 0), (20, "Z", 0, 0), (24, f".{_D * 3}Z", 3, 0), (27, f".{_D * 6}Z", 6, 0),
+# (the commonest first: a CASE tests its lengths in order)
+_FAST_TIMESTAMPS = ((20, "Z", 0, 0), (19, "", 0, 0), (24, f".{_D * 3}Z", 3, 0), (27, f".{_D * 6}Z", 6, 0),
                     (25, _ZONE_GLOB, 0, 20), (29, f".{_D * 3}{_ZONE_GLOB}", 3, 24), (32, f".{_D * 6}{_ZONE_GLOB}", 6, 27))
 
 
-def _fast_instant(t: "exp.Expr") -> "exp.Expr":
-    """DuckDB: the micros of the common shapes (NULL for other texts)."""
+def quick_instant(t: "exp.Expr") -> "exp.Expr":
+    """DuckDB: the micros of the common shapes (NULL for other texts). Each shape starts with
+    a digit and ends with a digit or `Z`: text in one of them has nothing to trim, so the
+    raw text may be read with it before trimming."""
     seconds = exp.Anonymous(this="epoch_us", expressions=[
         exp.Anonymous(this="try_strptime", expressions=[frag("LEFT(:t, 19)", t=t), lit("%Y-%m-%dT%H:%M:%S")])])
-    ifs = [exp.If(this=exp.Literal.number(10), true=frag("CASE WHEN :t GLOB :g THEN epoch_us(TRY_CAST(:t AS DATE)) END",
-                                                          t=t, g=lit(_DATE_GLOB)))]
+    ifs: "list[exp.If]" = []
     for length, tail, fraction, sign_at in _FAST_TIMESTAMPS:
         value: exp.Expr = seconds
         if fraction:
@@ -154,6 +164,8 @@ def _fast_instant(t: "exp.Expr") -> "exp.Expr":
                          " ELSE :v + :o END END", h=hours, m=minutes, t=t, at=exp.Literal.number(sign_at), v=value, o=offset)
         ifs.append(exp.If(this=exp.Literal.number(length),
                           true=frag("CASE WHEN :t GLOB :g THEN :v END", t=t, g=lit(_SECONDS_GLOB + tail), v=value)))
+    ifs.append(exp.If(this=exp.Literal.number(10), true=frag("CASE WHEN :t GLOB :g THEN epoch_us(TRY_CAST(:t AS DATE)) END",
+                                                              t=t, g=lit(_DATE_GLOB))))
     return frag("CASE WHEN LEFT(:t, 4) <> '0000' THEN :c END", t=t, c=exp.Case(this=frag("LENGTH(:t)", t=t), ifs=ifs))
 
 
@@ -165,7 +177,7 @@ def instant_micros(t: "exp.Expr") -> "exp.Expr":
     if current_dialect() != "duckdb":
         return full
     # COALESCE evaluates the full reader only for the rows the fast one leaves NULL
-    return exp.Coalesce(this=_fast_instant(t), expressions=[full])
+    return exp.Coalesce(this=quick_instant(t), expressions=[full])
 
 
 def _instant_micros_full(t: "exp.Expr") -> "exp.Expr":
