@@ -30,6 +30,7 @@ from click.testing import CliRunner
 from conftest import check_golden
 from hypothesis import HealthCheck, given, settings, strategies as st, target
 from support.diffgen import policy_pairs
+from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -54,13 +55,6 @@ def golden(name: str, text: str) -> None:
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def _workload():
-    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # ---------------------------------------------------------------- the semantic diff
@@ -369,7 +363,7 @@ def test_replay_counts_match_lead_by_lead_on_the_workload(acme, edit) -> None:
     text = ACME.read_text(encoding="utf-8")
     assert edit[0] in text
     new = leadpolicy.loads(text.replace(edit[0], edit[1]), "new")
-    leads = _workload().generate_leads(400, seed=11, error_rate=0.05)
+    leads = bench_workload().generate_leads(400, seed=11, error_rate=0.05)
     result = check_against_lead_by_lead(acme, new, leads, "2026-11-22T00:00:00Z")
     assert result["changed_stage"] or result["errors"]["appeared"]
 
@@ -392,7 +386,7 @@ def test_memory_stays_bounded_and_the_sample_does_not_depend_on_chunks_or_proces
     text = ACME.read_text(encoding="utf-8")
     new = leadpolicy.loads(text.replace("engagement >= 60 and fit >= 40", "engagement >= 10 and fit >= 10"), "new")
     path = tmp_path / "leads.jsonl"
-    _workload().write_jsonl(path, 600, seed=5, error_rate=0.02)
+    bench_workload().write_jsonl(path, 600, seed=5, error_rate=0.02)
     moment = as_of_moment("2026-11-22")
     results = []
     for jobs, chunk in ((1, 0), (1, 20_000), (2, 30_000), (2, 0)):
@@ -412,7 +406,7 @@ def test_memory_stays_bounded_and_the_sample_does_not_depend_on_chunks_or_proces
 
 def test_the_same_inputs_give_the_same_bytes(tmp_path) -> None:
     path = tmp_path / "leads.jsonl"
-    _workload().write_jsonl(path, 500, seed=3, error_rate=0.03)
+    bench_workload().write_jsonl(path, 500, seed=3, error_rate=0.03)
     outputs = set()
     for jobs in ("1", "2", "1"):
         for fmt in ("json",):

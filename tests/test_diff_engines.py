@@ -8,7 +8,6 @@ Real DuckDB, the real CLI."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import re
@@ -18,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 from support.diffgen import policy_pairs
+from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -131,31 +131,20 @@ def test_engine_duckdb_needs_a_file() -> None:
         leadpolicy.diff(ACME, ACME, leads=[{"id": 1}], engine="duckdb")
 
 
-def _workload():
-    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_a_larger_workload_with_errors(tmp_path: Path) -> None:
+def test_a_larger_workload_with_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Thousands of generated leads (5% with data errors) through the reports' every part:
     fetched in several batches, quartiles and the largest moves over all of them."""
     from leadpolicy.tools.diff import fold_sql  # the rows fetched per batch
 
     data = tmp_path / "leads.jsonl"
-    _workload().write_jsonl(data, 3000, seed=5, error_rate=0.05)
+    bench_workload().write_jsonl(data, 3000, seed=5, error_rate=0.05)
     new = tmp_path / "acme.policy"
     new.write_text(changed(ACME.read_text(encoding="utf-8")), encoding="utf-8")
     from leadpolicy.backends.sql.batch import BatchInput, slices
 
     assert len(slices(BatchInput(str(data)), "1GB", queries=2) or []) >= 2  # 1GB: run in slices of lines
-    before = fold_sql.FETCH_ROWS
-    fold_sql.FETCH_ROWS = 700
-    try:
-        python, duck = reports(ACME, new, data, "--format", "json", "--memory-limit", "1GB")
-    finally:
-        fold_sql.FETCH_ROWS = before
+    monkeypatch.setattr(fold_sql, "FETCH_ROWS", 700)
+    python, duck = reports(ACME, new, data, "--format", "json", "--memory-limit", "1GB")
     assert duck == python
     assert python["leads"]["changed_stage"] > 100 and python["leads"]["errors"]["both"] > 50
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -93,12 +94,7 @@ def test_relational_tables_report_what_json_lines_report(suffix: str, tmp_path: 
 def test_a_workload_with_errors_through_the_api(tmp_path: Path) -> None:
     """Generated leads with data errors: the errors that appear (a field the new version
     reads as a number) come with Python's words, read back from the tables."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
-    assert spec is not None and spec.loader is not None
-    workload = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(workload)
+    workload = bench_workload()
     jsonl = tmp_path / "leads.jsonl"
     workload.write_jsonl(jsonl, 400, seed=3)
     leads, acts = relational(jsonl, tmp_path)

@@ -6,13 +6,13 @@ in a file read in slices all give the Python engine's report, byte for byte. Rea
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -121,32 +121,20 @@ def test_hostile_rule_names(tmp_path: Path) -> None:
     assert any(r["rule"].startswith("lpn_lp_act") and r["old"] for r in json.loads(python)["leads"]["rules"])
 
 
-def _workload():  # benchmarks/workload.py, the generated leads
-    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_errors_that_appear_in_a_file_read_in_slices(tmp_path: Path) -> None:
+def test_errors_that_appear_in_a_file_read_in_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Sliced (1GB), with errors in the new version only: the counts are DuckDB's over every
     slice, the examples the lowest-hashed over all of them, with Python's words."""
     import leadpolicy.tools.diff.fold_sql as fold_sql
     from leadpolicy.backends.sql.batch import BatchInput, slices
 
     data = tmp_path / "leads.jsonl"
-    _workload().write_jsonl(data, 3000, seed=11, error_rate=0.02)
+    bench_workload().write_jsonl(data, 3000, seed=11, error_rate=0.02)
     assert len(slices(BatchInput(str(data)), "1GB", queries=2) or []) >= 2
     text = ACME.read_text(encoding="utf-8")
     new = tmp_path / "acme.policy"
     new.write_text(changed(text.replace("healthcare, ", "", 1)), encoding="utf-8")
-    before = fold_sql.FETCH_ROWS
-    fold_sql.FETCH_ROWS = 300
-    try:
-        python, duck = both_engines(ACME, new, data, "--format", "json", "--memory-limit", "1GB")
-    finally:
-        fold_sql.FETCH_ROWS = before
+    monkeypatch.setattr(fold_sql, "FETCH_ROWS", 300)
+    python, duck = both_engines(ACME, new, data, "--format", "json", "--memory-limit", "1GB")
     assert duck == python
     errors = json.loads(python)["leads"]["errors"]
     assert errors["appeared"] > 100 and len(errors["examples"]) >= 1
@@ -162,7 +150,7 @@ def test_ties_and_cents_among_the_largest_moves(tmp_path: Path) -> None:
     new.write_text(text.replace("+5   per page_view", "+5.125 per page_view").replace("+25 when budget", "+25.015 when budget")
                    .replace("+10 when seniority", "+10.004 when seniority"), encoding="utf-8")
     data = tmp_path / "leads.jsonl"
-    _workload().write_jsonl(data, 1500, seed=2)
+    bench_workload().write_jsonl(data, 1500, seed=2)
     python, duck = both_engines(old, new, data, "--format", "json")
     assert duck == python
     scores = json.loads(python)["leads"]["scores"]
@@ -176,7 +164,7 @@ def test_csv_read_in_slices(tmp_path: Path) -> None:
 
     from leadpolicy.backends.sql.batch import BatchInput, slices
 
-    leads = [lead for lead in _workload().generate_leads(3000, seed=4, error_rate=0.03) if isinstance(lead, dict)]
+    leads = [lead for lead in bench_workload().generate_leads(3000, seed=4, error_rate=0.03) if isinstance(lead, dict)]
     names = sorted({k for lead in leads if isinstance(lead.get("fields"), dict) for k in lead["fields"]})
     data = tmp_path / "leads.csv"
     with data.open("w", newline="", encoding="utf-8") as handle:

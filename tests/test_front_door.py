@@ -15,7 +15,6 @@ fuzzed texts in all).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -25,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lark.exceptions import VisitError
 from support.leadgen import policy_texts
+from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.check.checker import RESERVED
@@ -48,9 +48,7 @@ FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCh
 
 
 def _workload_leads() -> list:
-    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = bench_workload()
     return [{"fields": {}, "activities": [], "previous_stage": None}] + [
         {"fields": lead["fields"], "activities": lead["activities"], "previous_stage": lead.get("stage")}
         for lead in module.generate_leads(3, seed=11)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -23,14 +23,7 @@ ACME = str(ROOT / "policies" / "acme.policy")
 AS_OF = "2026-11-22T00:00:00Z"
 
 
-def _workload():
-    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-WORKLOAD = _workload()
+WORKLOAD = bench_workload()
 
 
 @pytest.fixture(scope="module")

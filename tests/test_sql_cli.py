@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.backends import csv_without_id, relational_files
+from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -202,13 +203,9 @@ def test_a_small_memory_limit_completes_with_the_same_rows(tmp_path: Path) -> No
     """Tens of thousands of leads under --memory-limit 500MB: the whole file would need more
     (about 700MB), so the engine runs it in slices of lines, spilling the rest to disk; the
     rows, summary and exit status are those of --engine python."""
-    import importlib.util
-
     from leadpolicy.backends.sql.batch import BatchInput, slices
 
-    spec = importlib.util.spec_from_file_location("leadpolicy_bench_workload", ROOT / "benchmarks" / "workload.py")
-    workload = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(workload)
+    workload = bench_workload()
     data = tmp_path / "leads.jsonl"
     workload.write_jsonl(data, 30_000, seed=3, error_rate=0.01)
     parts = slices(BatchInput(str(data)), "500MB")
