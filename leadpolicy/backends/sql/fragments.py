@@ -75,17 +75,9 @@ def frag(text: str, **parts: "exp.Expr") -> "exp.Expr":
     DAG (generating SQL only reads it; `lower` copies before it edits one). This
     keeps compile time linear in the policy (copies made it quadratic)."""
     template, has_parts, has_calls = _template(text)
-    tree: exp.Expr = template.copy()
     dialect = _DIALECT.get()
-    calls = [n for n in tree.find_all(exp.Anonymous) if str(n.this).upper().startswith("LP_")] if dialect and has_calls else []
-    if parts and has_parts:
-        for placeholder in list(tree.find_all(exp.Placeholder)):
-            if placeholder.name in parts:
-                part = _grouped(parts[placeholder.name])
-                if placeholder is tree:
-                    tree = part
-                else:
-                    placeholder.replace(part)
+    calls: "list[exp.Anonymous]" = []
+    tree = _instantiate(template, parts if has_parts else {}, calls if dialect and has_calls else None)
     for call in reversed(calls):  # innermost first: each lowering sees its arguments lowered
         replacement = _lower_node(call, dialect or "")
         if call is tree:
@@ -93,6 +85,51 @@ def frag(text: str, **parts: "exp.Expr") -> "exp.Expr":
         else:
             call.replace(replacement)
     return tree
+
+
+def _instantiate(template: "exp.Expr", parts: "dict[str, exp.Expr]",
+                 calls: "Optional[list[exp.Anonymous]]") -> "exp.Expr":
+    """A fresh copy of the template's nodes with each placeholder named in `parts` replaced
+    by that part (not copied), collecting the copy's LP_* calls (outermost first) into
+    `calls` when it is a list. One walk instead of a deep copy and a search for the
+    placeholders: the copy was a quarter of the compile time."""
+    def fresh(node: "exp.Expr") -> "tuple[exp.Expr, bool]":
+        if type(node) is exp.Placeholder and node.name in parts:
+            return _grouped(parts[node.name]), False
+        made = node.__class__()
+        if node.comments is not None:
+            made.comments = list(node.comments)
+        if calls is not None and type(node) is exp.Anonymous and str(node.this).upper().startswith("LP_"):
+            calls.append(made)  # type: ignore[arg-type]
+        return made, True
+
+    root, walk = fresh(template)
+    stack = [(template, root)] if walk else []
+    while stack:
+        node, made = stack.pop()
+        args = made.args
+        for key, value in node.args.items():
+            if isinstance(value, exp.Expr):
+                child, walk = fresh(value)
+                args[key] = child
+                child.parent, child.arg_key, child.index = made, key, None
+                if walk:
+                    stack.append((value, child))
+            elif type(value) is list:
+                items: "list[object]" = []
+                for position, item in enumerate(value):
+                    if isinstance(item, exp.Expr):
+                        child, walk = fresh(item)
+                        child.parent, child.arg_key, child.index = made, key, position
+                        if walk:
+                            stack.append((item, child))
+                        items.append(child)
+                    else:
+                        items.append(item)
+                args[key] = items
+            else:
+                args[key] = value
+    return root
 
 
 def _grouped(node: "exp.Expr") -> "exp.Expr":
