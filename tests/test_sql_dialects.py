@@ -214,6 +214,16 @@ def test_duckdb_timestamp_fast_path_reads_as_the_runtime(texts: list) -> None:
     assert _duckdb_values(reading.instant_micros, texts) == [instant_micros(t) for t in texts]
 
 
+def test_whitespace_set_is_every_character_python_strips() -> None:
+    """fragments.WHITESPACE is written out (scanning every code point at import cost 0.1 s):
+    it must be exactly what str.strip() removes in the Python that runs the tests."""
+    import sys
+
+    from leadpolicy.backends.sql.fragments import WHITESPACE
+
+    assert WHITESPACE == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
 # (DuckDB's plain TRIM, the fast path's second step, removes the Unicode spaces: U+00A0, U+1680, U+2000-U+200A, U+202F, ...)
 _EDGE = st.sampled_from([" ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u1680", "\u2003", "\u2007", "\u202f", "\u3000", "\u200b",
                          "a", "~", "!", "\x7f", "\x1f", "é"])
