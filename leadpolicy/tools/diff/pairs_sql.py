@@ -139,11 +139,32 @@ def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any]:
     return ctes, tree
 
 
-def _references(node: Any, names: "set[str] | dict[str, Any]") -> set[str]:
+def _tables_and_columns(node: Any) -> "tuple[list[Any], list[Any]]":
+    """The Table and Column nodes under `node`, each once: a built query is a DAG (fragments
+    share their parts), and sqlglot's find_all walks a shared part once per parent."""
     from leadpolicy.backends.sql.fragments import exp
 
-    found = {t.name for t in node.find_all(exp.Table) if not t.args.get("db") and t.name in names}
-    found |= {c.table for c in node.find_all(exp.Column) if c.table in names}
+    tables: list[Any] = []
+    columns: list[Any] = []
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, exp.Table):
+            tables.append(current)
+        elif isinstance(current, exp.Column):
+            columns.append(current)
+        stack.extend(current.iter_expressions())
+    return tables, columns
+
+
+def _references(node: Any, names: "set[str] | dict[str, Any]") -> set[str]:
+    tables, columns = _tables_and_columns(node)
+    found = {t.name for t in tables if not t.args.get("db") and t.name in names}
+    found |= {c.table for c in columns if c.table in names}
     return found
 
 
@@ -151,10 +172,11 @@ def _rename(node: Any, renamed: set[str], prefix: str = _NEW) -> None:
     """Point every reference to a CTE in `renamed` at its `prefix` copy (in place: the tree is this call's own)."""
     from leadpolicy.backends.sql.fragments import exp
 
-    for table in list(node.find_all(exp.Table)):
+    tables, columns = _tables_and_columns(node)
+    for table in tables:
         if not table.args.get("db") and table.name in renamed:
             table.set("this", exp.to_identifier(prefix + table.name, quoted=True))
-    for column in list(node.find_all(exp.Column)):
+    for column in columns:
         if column.table in renamed:
             column.set("table", exp.to_identifier(prefix + column.table, quoted=True))
 
