@@ -86,10 +86,11 @@ owner sales "S"
 fields {
   level   one of (ic, Manager, VP)
   region  one of (emea, "İstanbul", apac)
+  note    text
 }
 
 activities {
-  page_view  (kind one of (blog, Pricing))
+  page_view  (kind one of (blog, Pricing), path text)
   Chat
 }
 
@@ -101,11 +102,16 @@ stages {
 
 engagement {
   "Viewed": +5 per page_view within 30 days
+  "Dotted path": +7 per page_view where path = "/İ"
+  "Blank path": +11 per page_view where path is missing
 }
 
 fit {
   "Senior": +10 when level in (Manager, VP)
   "Turkey": +5 when region = "İstanbul"
+  "Noted": +2 when note = "istanbul"
+  "Dotted": +3 when note = "İstanbul"
+  "No note": +1 when note is missing
 }
 '''
 
@@ -127,14 +133,16 @@ def test_enum_members_types_and_stages_are_read_as_the_reference_reads_them() ->
     policy = leadpolicy.loads(_POLICY)
     words = {"level": ("ic", "manager", "vp", "istanbul", "nope"), "region": ("emea", "İstanbul", "istanbul", "apac", "ic"),
              "stage": ("lead", "mql", "SQL", "disqualified", "lİad"), "type": ("page_view", "chat", "PAGE_VİEW", "webinar", "Chat"),
-             "kind": ("blog", "pricing", "Pricing", "prİcing", "x")}
-    valid = {"level": "vp", "region": "emea", "stage": "lead", "type": "page_view", "kind": "pricing"}
+             "kind": ("blog", "pricing", "Pricing", "prİcing", "x"), "note": ("istanbul", "İstanbul", "x"),
+             "path": ("/i", "/İ", "/I")}
+    valid = {"level": "vp", "region": "emea", "stage": "lead", "type": "page_view", "kind": "pricing", "note": "x", "path": "/"}
     lines = []
     for slot, choices in words.items():  # one slot spelled oddly per lead, the others valid
         for value in [s for w in choices for s in _spellings(w)]:
             lead = {**valid, slot: value}
-            activity = {"type": lead["type"], "at": "2026-11-01T00:00:00Z", "kind": lead["kind"]}
-            lines.append(json.dumps({"id": f"L{len(lines)}", "fields": {"level": lead["level"], "region": lead["region"]},
+            activity = {"type": lead["type"], "at": "2026-11-01T00:00:00Z", "kind": lead["kind"], "path": lead["path"]}
+            fields = {"level": lead["level"], "region": lead["region"], "note": lead["note"]}
+            lines.append(json.dumps({"id": f"L{len(lines)}", "fields": fields,
                                      "activities": [activity, {"type": "chat", "at": "2026-11-02"}], "stage": lead["stage"]},
                                     ensure_ascii=False))
     case = Case(policy, lines, "2026-11-20T00:00:00Z")

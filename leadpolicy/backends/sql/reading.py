@@ -54,16 +54,17 @@ def trimmed(v: "exp.Expr") -> "exp.Expr":
 _PRINTABLE_ENDS = "({t} >= '!' AND {t} < CHR(127) AND ORD(ARRAY_EXTRACT({t}, -1)) BETWEEN 33 AND 126)"
 
 
-def lowered(t: "exp.Expr", raw: "exp.Expr | None" = None) -> "exp.Expr":
+def lowered(t: "exp.Expr", raw: "exp.Expr | None" = None, full: bool = False) -> "exp.Expr":
     """Python's str.lower(): as SQL LOWER, but U+0130 (capital I with dot) becomes
     `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`).
-    `raw`: a column holding U+0130 exactly when `t` does (`t` is it trimmed)."""
-    full = exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
+    `raw`: a column holding U+0130 exactly when `t` does (`t` is it trimmed); `full`:
+    always the REPLACE (for text known to hold U+0130)."""
+    replaced = exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
     probe = t if isinstance(t, exp.Column) else raw
-    if current_dialect() != "duckdb" or probe is None:
-        return full
+    if current_dialect() != "duckdb" or probe is None or full:
+        return replaced
     # DuckDB, a column: looking for the character costs less than replacing it (a new string every time)
-    return frag("CASE WHEN CONTAINS(:p, :i) THEN :full ELSE LOWER(:t) END", p=probe, t=t, i=lit("\u0130"), full=full)
+    return frag("CASE WHEN CONTAINS(:p, :i) THEN :full ELSE LOWER(:t) END", p=probe, t=t, i=lit("\u0130"), full=replaced)
 
 
 def member_index(key: "exp.Expr", names: "list[str]") -> "exp.Expr":
@@ -86,7 +87,13 @@ def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Exp
     The error condition is a function of the value's column (computed before it,
     so the value's expression is not repeated inside the check)."""
     if kind == "text":
-        value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
+        if current_dialect() == "duckdb" and isinstance(t, exp.Column):
+            # one flat CASE; blank tested on the trimmed text (lowered text is blank only then)
+            value = frag("CASE WHEN :k = 's' AND STRLEN(:t) > 0 AND NOT CONTAINS(:t, :i) THEN LOWER(:t)"
+                         " WHEN :k = 's' AND STRLEN(:t) > 0 THEN :full WHEN :k = 'i' THEN :v END",
+                         k=k, v=v, t=t, i=lit("\u0130"), full=lowered(t, full=True))
+        else:
+            value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
         return value, lambda val: _is(k, "f", "b", "o")
     if kind == "number":
         text_number = frag("CASE WHEN LP_FULL_MATCH(:t, :p) THEN LP_TO_DOUBLE(:t) END", t=t, p=lit(NUMBER_PATTERN))
