@@ -113,9 +113,9 @@ def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Exp
             k=k, val=val, key=key)
     if kind == "enum":
         key = frag("CASE WHEN :k = 's' THEN :t WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
-        # (the key is blank exactly when `t` is: an integer's text has nothing to trim)
+        # (the key, of text or an integer, is blank exactly when `t` is: an integer's text has nothing to trim)
         return member_index(key, [member.lower() for member in members]), lambda val: frag(
-            "(:k IN ('f', 'b', 'o') OR (:val IS NULL AND :t <> ''))", k=k, t=t, val=val)
+            "(:k IN ('f', 'b', 'o') OR (:k IN ('s', 'i') AND :val IS NULL AND :t <> ''))", k=k, t=t, val=val)
     if kind == "date":
         value = frag("CASE WHEN :k = 's' AND :t <> '' THEN :m END", k=k, t=t, m=instant_micros(t))
         return value, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :t <> '' AND :val IS NULL))",
