@@ -223,10 +223,8 @@ class _Builder:
         ifs = [exp.If(this=lit(n), true=exp.Literal.number(i)) for i, n in enumerate(names)]
         if not quick:
             return case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(c("lp_type_t"))), ifs=ifs, type_="bigint")
-        # (DuckDB spells `CASE x WHEN ...` as `CASE WHEN x = ... WHEN x = ...`: x once per name;
-        # LIST_POSITION computes the trimmed, lower-cased text once)
-        full = frag("LIST_POSITION(:names, :t) - 1", names=exp.Array(expressions=[lit(n) for n in names]),
-                    t=reading.lowered(reading.trimmed(c("lp_type_v"))))
+        # (LIST_POSITION computes the trimmed, lower-cased text once; U+0130 looked for in the raw text)
+        full = reading.member_index(reading.lowered(reading.trimmed(c("lp_type_v")), raw=c("lp_type_v")), names)
         exact = [exp.If(this=lit(n), true=exp.Literal.number(i)) for i, n in enumerate(names) if n.isascii() and n == n.strip()]
         return frag("CASE WHEN lp_type_k = 's' THEN :t END", t=case(this=c("lp_type_v"), ifs=exact, default=full))
 

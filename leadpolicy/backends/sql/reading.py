@@ -19,7 +19,7 @@ from typing import Callable
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, lit, whitespace
 
-__all__ = ["trimmed", "lowered", "read_value", "instant_micros", "quick_instant", "NUMBER_PATTERN", "INSTANT_PATTERN"]
+__all__ = ["trimmed", "lowered", "member_index", "read_value", "instant_micros", "quick_instant", "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
 # runtime._NUMBER and runtime._INSTANT, written without backslashes (they would
 # mean different things in different dialects' string literals).
@@ -35,24 +35,45 @@ def trimmed(v: "exp.Expr") -> "exp.Expr":
     trim = exp.Trim(this=v, expression=whitespace())
     if current_dialect() != "duckdb":
         return trim
-    # DuckDB's TRIM with a set of characters is slow (about 1 us a value): text that
+    # DuckDB's TRIM with a set of characters is slow (about 0.5 us a value): text that
     # starts and ends with a printable ASCII character (never whitespace) is kept as is;
-    # text that does once its spaces are trimmed (the fast TRIM) is that; only the rest
-    # (other whitespace, or nothing but spaces) takes the slow TRIM.
+    # text that does once its spaces are trimmed (the plain TRIM, which removes the
+    # Unicode space separators) is that, and text of nothing but spaces is ''; only the
+    # rest (tabs, line breaks and the like at an end) takes the slow TRIM.
     spaces = exp.Trim(this=v)
-    return frag("CASE WHEN ASCII(:v) BETWEEN 33 AND 126 AND ASCII(RIGHT(:v, 1)) BETWEEN 33 AND 126 THEN :v"
-                " WHEN ASCII(:s) BETWEEN 33 AND 126 AND ASCII(RIGHT(:s, 1)) BETWEEN 33 AND 126 THEN :s ELSE :trim END",
-                v=v, s=spaces, trim=trim)
+    return frag(f"CASE WHEN {_PRINTABLE_ENDS.format(t=':v')} THEN :v WHEN {_PRINTABLE_ENDS.format(t=':s')} THEN :s"
+                " WHEN STRLEN(:s) = 0 THEN '' ELSE :trim END", v=v, s=spaces, trim=trim)
 
 
-def lowered(t: "exp.Expr") -> "exp.Expr":
+# DuckDB: the text starts and ends with a printable ASCII character (! to ~). The first:
+# two comparisons of the text (its bytes, cheaper than decoding a character; under a
+# user's default collation, NOCASE or NOACCENT, whitespace still fails: it has no case
+# and is no accent); the last: its code point (ARRAY_EXTRACT(t, -1), a code point, not a
+# grapheme; cheaper than RIGHT(t, 1)). Empty text fails both. (STRLEN in `trimmed`, not
+# `= ''`: under NOACCENT a lone combining mark equals ''.)
+_PRINTABLE_ENDS = "({t} >= '!' AND {t} < CHR(127) AND ORD(ARRAY_EXTRACT({t}, -1)) BETWEEN 33 AND 126)"
+
+
+def lowered(t: "exp.Expr", raw: "exp.Expr | None" = None, full: bool = False) -> "exp.Expr":
     """Python's str.lower(): as SQL LOWER, but U+0130 (capital I with dot) becomes
-    `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`)."""
-    full = exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
-    if current_dialect() != "duckdb" or not isinstance(t, exp.Column):
-        return full
+    `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`).
+    `raw`: a column holding U+0130 exactly when `t` does (`t` is it trimmed); `full`:
+    always the REPLACE (for text known to hold U+0130)."""
+    replaced = exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
+    probe = t if isinstance(t, exp.Column) else raw
+    if current_dialect() != "duckdb" or probe is None or full:
+        return replaced
     # DuckDB, a column: looking for the character costs less than replacing it (a new string every time)
-    return frag("CASE WHEN CONTAINS(:t, :i) THEN :full ELSE LOWER(:t) END", t=t, i=lit("\u0130"), full=full)
+    return frag("CASE WHEN CONTAINS(:p, :i) THEN :full ELSE LOWER(:t) END", p=probe, t=t, i=lit("\u0130"), full=replaced)
+
+
+def member_index(key: "exp.Expr", names: "list[str]") -> "exp.Expr":
+    """The 0-based index of the first of `names` equal to `key` (NULL: none, or NULL key)."""
+    if current_dialect() == "duckdb":
+        # DuckDB spells `CASE x WHEN a ... WHEN b ...` as `x = a`, `x = b`, ...: x computed once per
+        # name; LIST_POSITION computes it once (and returns the first equal entry, as CASE does)
+        return frag("LIST_POSITION(:names, :key) - 1", names=exp.Array(expressions=[lit(n) for n in names]), key=key)
+    return exp.Case(this=key, ifs=[exp.If(this=lit(n), true=exp.Literal.number(i)) for i, n in enumerate(names)])
 
 
 def _is(k: "exp.Expr", *kinds: str) -> "exp.Expr":
@@ -66,7 +87,13 @@ def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Exp
     The error condition is a function of the value's column (computed before it,
     so the value's expression is not repeated inside the check)."""
     if kind == "text":
-        value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
+        if current_dialect() == "duckdb" and isinstance(t, exp.Column):
+            # one flat CASE; blank tested on the trimmed text (lowered text is blank only then)
+            value = frag("CASE WHEN :k = 's' AND STRLEN(:t) > 0 AND NOT CONTAINS(:t, :i) THEN LOWER(:t)"
+                         " WHEN :k = 's' AND STRLEN(:t) > 0 THEN :full WHEN :k = 'i' THEN :v END",
+                         k=k, v=v, t=t, i=lit("\u0130"), full=lowered(t, full=True))
+        else:
+            value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
         return value, lambda val: _is(k, "f", "b", "o")
     if kind == "number":
         text_number = frag("CASE WHEN LP_FULL_MATCH(:t, :p) THEN LP_TO_DOUBLE(:t) END", t=t, p=lit(NUMBER_PATTERN))
@@ -86,9 +113,9 @@ def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Exp
             k=k, val=val, key=key)
     if kind == "enum":
         key = frag("CASE WHEN :k = 's' THEN :t WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
-        case = exp.Case(this=key, ifs=[exp.If(this=lit(member.lower()), true=exp.Literal.number(index))
-                                       for index, member in enumerate(members)])
-        return case, lambda val: frag("(:k IN ('f', 'b', 'o') OR (:key <> '' AND :val IS NULL))", k=k, key=key, val=val)
+        # (the key, of text or an integer, is blank exactly when `t` is: an integer's text has nothing to trim)
+        return member_index(key, [member.lower() for member in members]), lambda val: frag(
+            "(:k IN ('f', 'b', 'o') OR (:k IN ('s', 'i') AND :val IS NULL AND :t <> ''))", k=k, t=t, val=val)
     if kind == "date":
         value = frag("CASE WHEN :k = 's' AND :t <> '' THEN :m END", k=k, t=t, m=instant_micros(t))
         return value, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :t <> '' AND :val IS NULL))",
@@ -213,13 +240,15 @@ def read_previous_stage(stage_names: "tuple[str, ...]", v: "exp.Expr", k: "exp.E
     """(canonical stage name or 'disqualified' or NULL, error condition)."""
     names = (*stage_names, "disqualified")
     key = lowered(t)
-    seen: set[str] = set()
-    ifs = []
+    seen: dict[str, str] = {}  # lower-cased name -> the first name spelled so
     for name in names:
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            ifs.append(exp.If(this=lit(name.lower()), true=lit(name)))
-    case = exp.Case(this=frag("CASE WHEN :k = 's' THEN :key END", k=k, key=key), ifs=ifs)
-    return case, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :key <> '' AND :val IS NULL))",
-                                  k=k, key=key, val=val)
-
+        seen.setdefault(name.lower(), name)
+    known = frag("CASE WHEN :k = 's' THEN :key END", k=k, key=key)
+    if current_dialect() == "duckdb":
+        # (LIST_EXTRACT: 1-based, NULL past the end or for a NULL index)
+        canonical = frag("LIST_EXTRACT(:names, :i + 1)", names=exp.Array(expressions=[lit(n) for n in seen.values()]),
+                         i=member_index(known, list(seen)))
+    else:
+        canonical = exp.Case(this=known, ifs=[exp.If(this=lit(low), true=lit(name)) for low, name in seen.items()])
+    return canonical, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :val IS NULL AND :t <> ''))",
+                                       k=k, t=t, val=val)
