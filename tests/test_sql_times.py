@@ -160,3 +160,51 @@ def test_the_whole_reader_is_the_runtime(texts: "list[str]") -> None:
     """reading.instant_micros (fast path, then the full reader) on trimmed text."""
     texts = [t.strip() for t in texts]
     assert _full(texts) == [instant_micros(t) for t in texts]
+
+
+# ---------------------------------------------------------------- the activities' error column (query.py)
+
+_ACT_POLICY = """
+policy "activity errors" version "1"
+fields {
+  email  text
+}
+activities {
+  page_view  (path text)
+  webinar    (title text, minutes number)
+  chat
+}
+stages {
+  lead
+}
+engagement {
+  "Viewed":    +5  per page_view
+  "Attended":  +30 per webinar where minutes >= 20
+  "Chatted":   +1  per chat
+}
+"""
+_ODD_TYPES = ["", "  ", "\u3000", "\x1c", "\u3000x", "x", " page_view\t", "PAGE_VIEW", "\u0130", 5, None, "email_open"]
+_ODD_TIMES = ["2026-11-20T09:00:00Z", "2026-11-20 09:00:00z", "2026-11-20T24:00:00Z", "", " ", None, 5, "soon",
+              "2026-11-20T09:00:00+01:00", "\t2026-11-20T09:00:00.5Z "]
+_ODD_VALUES = [None, "x", " ", "", 5, 2.5, True, ["a"], {"b": 1}, "25", " 25 ", "1e400", "nan"]
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(acts=st.lists(st.lists(st.one_of(
+    st.fixed_dictionaries({"type": st.sampled_from(_ODD_TYPES + ["page_view", "webinar", "chat"]), "at": st.sampled_from(_ODD_TIMES)},
+                          optional={"path": st.sampled_from(_ODD_VALUES), "title": st.sampled_from(_ODD_VALUES),
+                                    "minutes": st.sampled_from(_ODD_VALUES)}),
+    st.sampled_from(["not an object", 3, None])), max_size=4), min_size=8, max_size=8))
+def test_the_first_activity_error_is_the_runtimes(acts: list) -> None:
+    """DuckDB checks an activity's time once for every type and reads a blank type without
+    trimming printable text: the same first error (field named) as the reference, or none."""
+    import json
+
+    from support.backends import Case, assert_agree, run_duckdb, run_reference
+
+    import leadpolicy
+
+    policy = leadpolicy.loads(_ACT_POLICY)
+    lines = [json.dumps({"id": n, "fields": {}, "activities": a}) for n, a in enumerate(acts)]
+    case = Case(policy, lines, "2026-11-22T00:00:00Z")
+    assert_agree("duckdb", run_duckdb(case), run_reference(case), case)
