@@ -184,16 +184,22 @@ class _Builder:
         if quick:
             values.append(_alias(at, "lp_at"))
         cols: list[exp.Expr] = [c("lp_row"), c("lp_seq"), c("lp_type"), c("lp_at")]
-        # an unknown type is an error only when the type is not text or blank (else ignored)
-        no_type = (frag("lp_type IS NULL AND (lp_type_k <> 's' OR :t = '')", t=reading.trimmed(c("lp_type_v"))) if quick
+        # an unknown type is an error only when the type is not text or blank (else ignored);
+        # DuckDB: text starting with a printable ASCII character is not blank (no trim needed)
+        no_type = (frag("lp_type IS NULL AND (lp_type_k <> 's' OR (NOT ASCII(lp_type_v) BETWEEN 33 AND 126 AND :t = ''))",
+                        t=reading.trimmed(c("lp_type_v"))) if quick
                    else frag("lp_type_k <> 's' OR :t = ''", t=c("lp_type_t")))
         checks = [(frag("lp_item_k <> 'o'"), "activities"),
                   (no_type, "type"),
                   (frag("lp_type IS NULL"), None)]  # an undeclared type is ignored whatever else it holds
+        at_names: list[exp.If] = []  # DuckDB: each type's time check, one test for all types
         for t_index, decl in enumerate(self.policy.activities):
             is_type = frag("lp_type = :i", i=exp.Literal.number(t_index))
             # no time, a blank one or one that cannot be read: lp_at is NULL (one field name for all three)
-            checks.append((frag(":y AND lp_at IS NULL", y=is_type), f"{decl.name}.at"))
+            if quick:
+                at_names.append(exp.If(this=exp.Literal.number(t_index), true=lit(f"{decl.name}.at")))
+            else:
+                checks.append((frag(":y AND lp_at IS NULL", y=is_type), f"{decl.name}.at"))
             for p_index, prop in enumerate(decl.props):
                 value, error = reading.read_value(prop.type.kind, prop.type.members, c(self.layout.prop_v(prop.name)),
                                                   c(self.layout.prop_k(prop.name)), c(self.layout.prop_t(prop.name)))
@@ -202,9 +208,14 @@ class _Builder:
                                      column, _cite(prop, f"{decl.name}.{prop.name}")))
                 cols.append(c(column))
                 checks.append((frag(":y AND :e", y=is_type, e=error(c(column))), f"{decl.name}.{prop.name}"))
-        # the first error of each activity, in the runtime's order: structure, type, time, properties
-        first_error = exp.Case(ifs=[exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null()))
-                                    for cond, name in checks])
+        # the first error of each activity, in the runtime's order: structure, type, time, properties.
+        # DuckDB: past the type checks the activity has one declared type, so its time check comes
+        # before all property checks (those of other types are false for it): one `lp_at IS NULL`
+        # for every type, its field named by the type, instead of one test per type on every row.
+        whens = [exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null())) for cond, name in checks]
+        if at_names:
+            whens.insert(3, exp.If(this=frag("lp_at IS NULL"), true=exp.Case(this=c("lp_type"), ifs=at_names)))
+        first_error = exp.Case(ifs=whens)
         cols.append(_alias(first_error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
         query = exp.select(*values).from_(f"{name}_typed", copy=False)

@@ -153,35 +153,55 @@ def _valid_date(y: "exp.Expr", m: "exp.Expr", d: "exp.Expr") -> "exp.Expr":
         y=y, m=m, d=d)
 
 
-# The forms most data has, read by DuckDB's own parser when the text has exactly that
-# shape (checked with GLOB: a digit where a digit must be; year 0000, which DuckDB
-# accepts and section 16 does not, excluded): a date, or a `T` timestamp with seconds,
-# optionally .mmm or .uuuuuu, then nothing, Z or +HH:MM / -HH:MM. Every other text (and
-# every one of these the fast path finds impossible) goes through the full reader.
-# DuckDB rejects what Python rejects in these shapes (month 13, 2026-02-30, hour 24,
-# second 60): tests/test_sql_dialects.py checks it on generated texts.
+# The forms most data has, read by DuckDB's own parser (docs/sql.md, "Reading cheaply").
+#
+# First the `Z` times with seconds (the commonest by far), by one TRY_STRPTIME of the whole
+# text, no GLOB. DuckDB's strptime reads each numeric field as 1 to its width of ASCII digits
+# (%Y 4, %m %d %H %M %S 2, %f 6: no sign, no spaces inside), checks every range (hour <= 23,
+# second <= 59, 2026-02-30 ...), matches each literal byte exactly and skips whitespace only
+# before the text and after it. So when the text starts with a digit 1-9 (no leading
+# whitespace, a year of 1000 or more: never 0000) and ends with its `Z` (no trailing
+# whitespace) and is 20 bytes, its 14 digits fill the 14 digits of the fields (4+2+2+2+2+2)
+# exactly: the text is DDDD-DD-DDTDD:DD:DDZ and reads as section 8 reads it. With a fraction,
+# the `.` at byte 20 ends the seconds there (no other field takes a `.`), so again every
+# field before it is full, and the fraction is the 1-6 digits after it (scaled as runtime
+# does). Everything else (and every one of these strptime refuses) goes to the shapes below,
+# then the full reader. tests/test_sql_times.py checks it against the runtime.
+_Z_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
+_Z_FRACTION = "%Y-%m-%dT%H:%M:%S.%fZ"
 _D = "[0-9]"
 _DATE_GLOB = f"{_D * 4}-{_D * 2}-{_D * 2}"
 _SECONDS_GLOB = f"{_DATE_GLOB}T{_D * 2}:{_D * 2}:{_D * 2}"
 _ZONE_GLOB = f"[+-]{_D * 2}:{_D * 2}"
+# The other shapes, checked with GLOB (a digit where a digit must be; year 0000, which DuckDB
+# accepts and section 16 does not, excluded): a date, or a `T` timestamp with seconds,
+# optionally .mmm or .uuuuuu, then nothing or +HH:MM / -HH:MM.
 # (length, the shape after the seconds, digits of the fraction, position of the zone's sign or 0)
 # (the commonest first: a CASE tests its lengths in order)
-_FAST_TIMESTAMPS = ((20, "Z", 0, 0), (19, "", 0, 0), (24, f".{_D * 3}Z", 3, 0), (27, f".{_D * 6}Z", 6, 0),
-                    (25, _ZONE_GLOB, 0, 20), (29, f".{_D * 3}{_ZONE_GLOB}", 3, 24), (32, f".{_D * 6}{_ZONE_GLOB}", 6, 27))
+_FAST_TIMESTAMPS = ((19, "", 0, 0), (25, _ZONE_GLOB, 0, 20), (29, f".{_D * 3}{_ZONE_GLOB}", 3, 24),
+                    (32, f".{_D * 6}{_ZONE_GLOB}", 6, 27))
+
+
+def _strptime_micros(t: "exp.Expr", layout: str) -> "exp.Expr":
+    return frag("EPOCH_US(TRY_STRPTIME(:t, :f))", t=t, f=lit(layout))
 
 
 def quick_instant(t: "exp.Expr") -> "exp.Expr":
     """DuckDB: the micros of the common shapes (NULL for other texts). Each shape starts with
     a digit and ends with a digit or `Z`: text in one of them has nothing to trim, so the
     raw text may be read with it before trimming."""
+    z_time = frag("ASCII(:t) BETWEEN 49 AND 57 AND ENDS_WITH(:t, 'Z')", t=t)
+    fraction = frag("CASE WHEN STRLEN(:t) BETWEEN 22 AND 27 AND SUBSTRING(:t, 20, 1) = '.' THEN :v END",
+                    t=t, v=_strptime_micros(t, _Z_FRACTION))
+    zulu = frag("CASE WHEN STRLEN(:t) = 20 THEN :v ELSE :f END", t=t, v=_strptime_micros(t, _Z_SECONDS), f=fraction)
     seconds = exp.Anonymous(this="epoch_us", expressions=[
         exp.Anonymous(this="try_strptime", expressions=[frag("LEFT(:t, 19)", t=t), lit("%Y-%m-%dT%H:%M:%S")])])
     ifs: "list[exp.If]" = []
-    for length, tail, fraction, sign_at in _FAST_TIMESTAMPS:
+    for length, tail, fraction_digits, sign_at in _FAST_TIMESTAMPS:
         value: exp.Expr = seconds
-        if fraction:
-            digits = frag("CAST(SUBSTRING(:t, 21, :n) AS BIGINT)", t=t, n=exp.Literal.number(fraction))
-            value = frag(":v + :d * :scale", v=value, d=digits, scale=exp.Literal.number(10 ** (6 - fraction)))
+        if fraction_digits:
+            digits = frag("CAST(SUBSTRING(:t, 21, :n) AS BIGINT)", t=t, n=exp.Literal.number(fraction_digits))
+            value = frag(":v + :d * :scale", v=value, d=digits, scale=exp.Literal.number(10 ** (6 - fraction_digits)))
         if sign_at:
             hours = frag("CAST(SUBSTRING(:t, :at, 2) AS BIGINT)", t=t, at=exp.Literal.number(sign_at + 1))
             minutes = frag("CAST(SUBSTRING(:t, :at, 2) AS BIGINT)", t=t, at=exp.Literal.number(sign_at + 4))
@@ -193,7 +213,8 @@ def quick_instant(t: "exp.Expr") -> "exp.Expr":
                           true=frag("CASE WHEN :t GLOB :g THEN :v END", t=t, g=lit(_SECONDS_GLOB + tail), v=value)))
     ifs.append(exp.If(this=exp.Literal.number(10), true=frag("CASE WHEN :t GLOB :g THEN epoch_us(TRY_CAST(:t AS DATE)) END",
                                                               t=t, g=lit(_DATE_GLOB))))
-    return frag("CASE WHEN LEFT(:t, 4) <> '0000' THEN :c END", t=t, c=exp.Case(this=frag("LENGTH(:t)", t=t), ifs=ifs))
+    others = frag("CASE WHEN LEFT(:t, 4) <> '0000' THEN :c END", t=t, c=exp.Case(this=frag("LENGTH(:t)", t=t), ifs=ifs))
+    return frag("CASE WHEN :z THEN :zulu ELSE :others END", z=z_time, zulu=zulu, others=others)
 
 
 def instant_micros(t: "exp.Expr") -> "exp.Expr":
