@@ -192,7 +192,8 @@ class _Builder:
         checks = [(frag("lp_item_k <> 'o'"), "activities"),
                   (no_type, "type"),
                   (frag("lp_type IS NULL"), None)]  # an undeclared type is ignored whatever else it holds
-        at_names: list[exp.If] = []  # DuckDB: each type's time check, one test for all types
+        at_check = len(checks)  # DuckDB: where the one time check for all types goes
+        at_names: list[exp.If] = []  # DuckDB: each type's time field, named by the type
         for t_index, decl in enumerate(self.policy.activities):
             is_type = frag("lp_type = :i", i=exp.Literal.number(t_index))
             # no time, a blank one or one that cannot be read: lp_at is NULL (one field name for all three)
@@ -214,7 +215,7 @@ class _Builder:
         # for every type, its field named by the type, instead of one test per type on every row.
         whens = [exp.If(this=exp.Paren(this=cond), true=(lit(name) if name else exp.Null())) for cond, name in checks]
         if at_names:
-            whens.insert(3, exp.If(this=frag("lp_at IS NULL"), true=exp.Case(this=c("lp_type"), ifs=at_names)))
+            whens.insert(at_check, exp.If(this=frag("lp_at IS NULL"), true=exp.Case(this=c("lp_type"), ifs=at_names)))
         first_error = exp.Case(ifs=whens)
         cols.append(_alias(first_error, "lp_act_error"))
         cols.append(_alias(frag("CASE WHEN lp_at <= lp_as_of THEN lp_as_of - lp_at END"), "lp_age"))
