@@ -31,6 +31,16 @@ from typing import Any, Callable, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
+from leadpolicy.backends.sql.slicing import (
+    ALL_LINES,
+    Slice,
+    count_lines,
+    halves,
+    is_out_of_memory,
+    out_of_memory,
+    run_each,
+    stream_each,
+)
 
 __all__ = ["BatchInput", "score_file", "default_memory_limit", "score_memory_limit", "output_format_for"]
 
@@ -174,18 +184,13 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
 
 
-def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False, spill_dir: Optional[str] = None) -> str:
-    from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query, materialise_lines
+def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False) -> str:
+    """The decision query of a CSV, relational or database input (JSON Lines: _Statements)."""
+    from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
     from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
 
     mapping = Mapping.from_dict(source.mapping or {})
     kind = source.kind
-    if kind == "jsonl":
-        # the lines read once, on every core, into tables of this private connection, which
-        # the query (each slice of it) scans on every core; DuckDB evicts them to the temp
-        # directory when they outgrow the memory limit
-        parts = materialise_lines(con, source.path, LINES_TABLE, spill_dir)
-        return duckdb_query(policy, leads=source.path, with_row=True, sliced=sliced, lines_tables=parts)
     if kind == "csv":
         lines = csv_leads_source(con, source.path, policy, sliced=sliced)
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
@@ -228,7 +233,6 @@ LEAN_MEMORY_PER_INPUT_BYTE = 1.5
 SLICE_SHARE = 0.6
 QUERY_BASE_MEMORY = 250 * 10 ** 6  # what the query takes whatever its input (its many operators' buffers)
 MIN_SLICE_LINES = 1000
-ALL_LINES = 2 ** 62  # the last line of a slice that is the whole file
 _UNITS = {"b": 1, "kb": 10 ** 3, "mb": 10 ** 6, "gb": 10 ** 9, "tb": 10 ** 12,
           "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30, "tib": 2 ** 40}
 
@@ -267,11 +271,7 @@ def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1,
     size = os.path.getsize(source.path)
     if budget is None or size * per_byte <= budget:
         return None
-    lines = 0
-    with open(source.path, "rb") as handle:  # rows of a CSV are at most its lines
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            lines += block.count(b"\n")
-    lines += 1
+    lines = count_lines(source.path)
     count = -(-int(size * per_byte) // max(1, int(budget)))
     step = max(MIN_SLICE_LINES, -(-lines // count))
     return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
@@ -562,50 +562,119 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
             con = _connect(memory_limit, spill)
             try:
-                # a query that may need slices is compiled with them; how many, from what it keeps
-                maybe = may_need_slices(source, memory_limit)
-                query = _duckdb_query(con, policy, source, sliced=maybe,
-                                      spill_dir=spill if lines_on_disk(source, memory_limit) else None)
-                parts = slices(source, memory_limit, per_byte=memory_per_input_byte(source, query)) if maybe else None
-                if maybe and parts is None:
-                    parts = [(1, ALL_LINES)]  # one slice: the whole file
-                runs = [{"as_of": as_of_text(as_of)}] if parts is None else [
-                    {"as_of": as_of_text(as_of), "lp_first": first, "lp_last": last} for first, last in parts]
-                if output_format == "parquet":
-                    _duckdb_parquet(con, query, runs, output_path, summary)
-                else:
-                    columns: list[str] = []
-
-                    def batches() -> Iterator[Any]:  # slice after slice, each in order: the rows in input order
-                        for params in runs:
-                            cursor = con.execute(query, params)
-                            columns[:] = [d[0] for d in cursor.description]
-                            yield from iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
-
-                    relational = (_RelationalRescorer.for_duckdb(con, policy, as_of, source, output_format)
-                                  if source.kind in ("relational", "database") else None)
-                    _write_rows(batches(), columns, policy, as_of, source, sink, output_format, summary, relational)
+                _score_with_duckdb(con, policy, source, sink, as_of, output_format, output_path, memory_limit, spill, summary)
+            except Exception as error:
+                if is_out_of_memory(error):  # a table, or a slice as small as slices go
+                    raise out_of_memory(memory_limit) from None
+                raise
             finally:
                 con.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _duckdb_parquet(con: Any, query: str, runs: list[dict[str, Any]], output_path: Optional[str], summary: Any) -> None:
+class _Statements:
+    """The decision query of each slice: compiled once unsliced and once sliced, as needed
+    (the lines of a JSON Lines file are read into tables once, for both)."""
+
+    def __init__(self, con: Any, policy: Any, source: BatchInput, as_of: Any, spill_dir: Optional[str]) -> None:
+        self.con, self.policy, self.source, self.as_of, self.spill_dir = con, policy, source, as_of, spill_dir
+        self.sliceable = source.kind in ("jsonl", "csv")
+        self._queries: dict[bool, str] = {}
+        self._lines_tables: Any = None
+        self._lines: Optional[int] = None
+
+    def query(self, sliced: bool) -> str:
+        if sliced not in self._queries:
+            if self.source.kind == "jsonl":
+                # the lines read once, on every core, into tables of this private connection, which
+                # the query (each slice of it) scans on every core; DuckDB evicts them to the temp
+                # directory when they outgrow the memory limit (or they go to disk: lines_on_disk)
+                from leadpolicy.backends.sql.engines import duckdb_query, materialise_lines
+
+                if self._lines_tables is None:
+                    self._lines_tables = materialise_lines(self.con, self.source.path, LINES_TABLE, self.spill_dir)
+                self._queries[sliced] = duckdb_query(self.policy, leads=self.source.path, with_row=True, sliced=sliced,
+                                                     lines_tables=self._lines_tables)
+            else:
+                self._queries[sliced] = _duckdb_query(self.con, self.policy, self.source, sliced=sliced)
+        return self._queries[sliced]
+
+    def of(self, part: Slice, sliced: bool) -> tuple[str, dict[str, Any]]:
+        """The query and its parameters for `part`; `sliced` False: the whole file in one query."""
+        params: dict[str, Any] = {"as_of": as_of_text(self.as_of)}
+        if sliced:
+            params.update(lp_first=part[0], lp_last=part[1])
+        return self.query(sliced), params
+
+    def total_lines(self) -> int:
+        if self._lines is None:
+            self._lines = count_lines(self.source.path)
+        return self._lines
+
+
+def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_of: Any, output_format: str,
+                       output_path: Optional[str], memory_limit: str, spill: str, summary: Any) -> None:
+    statements = _Statements(con, policy, source, as_of, spill if lines_on_disk(source, memory_limit) else None)
+    # a query that may need slices is compiled with them; how many, from what it keeps. A slice
+    # (or the whole file) that runs out of memory anyway is run again in halves (slicing.py)
+    maybe = may_need_slices(source, memory_limit)
+    parts = slices(source, memory_limit, per_byte=memory_per_input_byte(source, statements.query(maybe))) if maybe else None
+    plan = parts or [(1, ALL_LINES)]
+    whole = (1, ALL_LINES)
+
+    def sliced(part: Slice) -> bool:  # the one query compiled unsliced runs unsliced; retries are slices
+        return maybe or part != whole
+
+    if output_format == "parquet":
+        _duckdb_parquet(con, statements, plan, sliced, memory_limit, output_path, summary)
+        return
+    columns: list[str] = []
+
+    def run(part: Slice) -> Iterator[Any]:
+        cursor = con.execute(*statements.of(part, sliced(part)))
+        columns[:] = [d[0] for d in cursor.description]
+        yield from iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
+
+    if statements.sliceable:  # slice after slice, each in order: the rows in input order
+        batches = stream_each(plan, run, lambda row: int(row[columns.index("lp_row")]), statements.total_lines, memory_limit)
+    else:
+        batches = run(whole)
+    relational = (_RelationalRescorer.for_duckdb(con, policy, as_of, source, output_format)
+                  if source.kind in ("relational", "database") else None)
+    _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
+
+
+def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced: Callable[[Slice], bool],
+                    memory_limit: str, output_path: Optional[str], summary: Any) -> None:
     """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file.
-    Several `runs` (slices) go to a temporary table first, copied out in order."""
+    Several slices go to a temporary table first, copied out in order."""
     from leadpolicy.tools.atomic import atomic_path
 
     with atomic_path(os.path.abspath(output_path or ""), suffix=".parquet") as temp:
-        if len(runs) == 1:
-            con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO '{_quoted(temp)}' (FORMAT parquet)", runs[0])
-        else:
-            for number, params in enumerate(runs):
-                into = "CREATE TEMP TABLE lp_rows AS" if number == 0 else "INSERT INTO lp_rows"
+        target = f"'{_quoted(temp)}' (FORMAT parquet)"
+        if len(plan) == 1:
+            try:
+                query, params = statements.of(plan[0], sliced(plan[0]))
+                con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO {target}", params)
+                plan = []
+            except Exception as error:
+                if not (is_out_of_memory(error) and statements.sliceable):
+                    raise
+                plan = halves(plan[0], statements.total_lines, memory_limit)
+        if plan:
+            made: list[bool] = []
+
+            def insert(part: Slice) -> None:  # one statement: undone whole when it runs out of memory
+                query, params = statements.of(part, True)
+                into = "INSERT INTO lp_rows" if made else "CREATE TEMP TABLE lp_rows AS"
                 con.execute(f"{into} SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out", params)
+                made.append(True)
+
+            run_each(plan, insert, statements.total_lines, memory_limit)
             # the slices were inserted one after the other, each in order: the table is in order
             # (DuckDB keeps insertion order), no sort needed
-            con.execute(f"COPY (SELECT * FROM lp_rows) TO '{_quoted(temp)}' (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM lp_rows) TO {target}")
         read = f"read_parquet('{_quoted(temp)}')"
         for stage, change, count in con.execute(f"SELECT stage, change, count(*) FROM {read} WHERE error IS NULL GROUP BY ALL").fetchall():
             summary.outcomes[(stage, change)] = count

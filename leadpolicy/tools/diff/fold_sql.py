@@ -40,6 +40,11 @@ class Candidates:
     def add(self, appeared: bool, number: int, row: int, lead_id: Any) -> None:
         _keep_smallest(self.appeared if appeared else self.disappeared, (_rank(number), number, row, lead_id))
 
+    def merge(self, other: "Candidates") -> None:
+        for mine, theirs in ((self.appeared, other.appeared), (self.disappeared, other.disappeared)):
+            for entry in theirs:
+                _keep_smallest(mine, entry)
+
     def any(self) -> bool:
         return bool(self.appeared or self.disappeared)
 

@@ -75,6 +75,7 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     from leadpolicy.backends.sql import _deps
     from leadpolicy.backends.sql.batch import BatchInput, _column_problems, _connect, csv_layout, csv_line_numbers, slices
     from leadpolicy.backends.sql.engines import as_of_text
+    from leadpolicy.backends.sql.slicing import ALL_LINES, Slice, count_lines, is_out_of_memory, out_of_memory, run_each
 
     _deps.duckdb()
     started = time.perf_counter()
@@ -96,23 +97,42 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
         con = _connect(memory_limit, spill)
         try:
             parts = slices(source, memory_limit, queries=2)  # a file too large for the memory limit: slices of lines
-            ctes = _source_ctes(con, union, path, input_format, names, parts is not None, activities, mapping)
-            # the input read within the statement, once for both versions (MATERIALIZED CTEs: faster
-            # and smaller than temporary tables, measured; a large file goes in slices within the limit)
-            shape = Projected(union, {name: list(query.named_selects) for name, query in ctes})
-            pairs = pairs_statement(old_policy, new_policy, shape, ctes)
-            runs = [{}] if parts is None else [{"lp_first": first, "lp_last": last} for first, last in parts]
-            for params in runs:
-                con.execute(pairs, {"as_of": as_of_text(as_of), **params})
-                tally = fold_slice(con, old_policy, new_policy, starts, candidates)
+            statements: dict[bool, str] = {}
+
+            def statement(sliced: bool) -> str:
+                # the input read within the statement, once for both versions (MATERIALIZED CTEs: faster
+                # and smaller than temporary tables, measured; a large file goes in slices within the limit)
+                if sliced not in statements:
+                    ctes = _source_ctes(con, union, path, input_format, names, sliced, activities, mapping)
+                    shape = Projected(union, {name: list(query.named_selects) for name, query in ctes})
+                    statements[sliced] = pairs_statement(old_policy, new_policy, shape, ctes)
+                return statements[sliced]
+
+            def run(part: Slice) -> None:  # a slice out of memory leaves nothing: run again in halves
+                sliced = parts is not None or part != (1, ALL_LINES)
+                params = {"lp_first": part[0], "lp_last": part[1]} if sliced else {}
+                con.execute(statement(sliced), {"as_of": as_of_text(as_of), **params})
+                found = Candidates()
+                tally = fold_slice(con, old_policy, new_policy, starts, found)
                 total.merge(finish(tally))
+                candidates.merge(found)
                 if progress is not None:
                     progress(tally.total, 0)
+
+            plan = parts or [(1, ALL_LINES)]
+            if input_format == "relational":
+                run(plan[0])  # one statement over the tables: DuckDB spills what it can
+            else:
+                run_each(plan, run, lambda: count_lines(path), memory_limit)
             if candidates.any():
                 replayed = _replay_errors(con, old_policy, new_policy, path, input_format, names, as_of, candidates,
                                           activities, mapping)
                 for kept, found in ((total.appeared, replayed.appeared), (total.disappeared, replayed.disappeared)):
                     kept[1] = found[1]  # the counts are DuckDB's; the samples Python's words
+        except Exception as error:
+            if is_out_of_memory(error):
+                raise out_of_memory(memory_limit) from None
+            raise
         finally:
             con.close()
     return total, time.perf_counter() - started
