@@ -157,6 +157,28 @@ def test_python_api_to_sql_and_score_duckdb() -> None:
     assert rows[0][0] == "L-000001"
 
 
+@pytest.mark.parametrize("collation", ["noaccent", "nocase", "nfc"])
+def test_score_duckdb_refuses_a_connection_that_compares_text_otherwise(tmp_path: Path, collation: str) -> None:
+    """Under NOACCENT an activity of type `pagé_view` would be a `page_view` (120 engagement
+    points where the Python engine gives 0); under NOCASE ids `L-1` and `l-1` would join.
+    The user's connection keeps its setting; on one without it the rows are Python's."""
+    import leadpolicy.sql
+
+    data = tmp_path / "accents.jsonl"
+    data.write_text(json.dumps({"id": "x", "fields": {"seniority": "vp"}, "activities": [
+        {"type": "pagé_view", "at": "2026-11-20T00:00:00Z", "path": "/pricing"},
+        {"type": "form_submit", "at": "2026-11-20T00:00:00Z", "form": "démo"}]}) + "\n", encoding="utf-8")
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    con = duckdb.connect()
+    con.execute(f"SET default_collation = '{collation}'")
+    with pytest.raises(ValueError, match=f"default_collation is '{collation}'.*SET default_collation = ''"):
+        leadpolicy.sql.score_duckdb(policy, con, leads=str(data), as_of=AS_OF)
+    assert con.execute("SELECT current_setting('default_collation')").fetchall() == [(collation,)]
+    con.execute("SET default_collation = ''")
+    (row,) = leadpolicy.sql.score_duckdb(policy, con, leads=str(data), as_of=AS_OF).fetchall()
+    assert row[4] == policy.evaluate({"seniority": "vp"}, json.loads(data.read_text())["activities"], AS_OF).engagement == 0
+
+
 def test_a_missing_extra_names_it() -> None:
     script = ("import sys; sys.modules['duckdb'] = None\n"
               "import leadpolicy, leadpolicy.sql\n"

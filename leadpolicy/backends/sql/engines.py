@@ -217,10 +217,25 @@ def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activiti
     if isinstance(mapping, dict):
         mapping = Mapping.from_dict(mapping)
     con = con if con is not None else duckdb.connect()
+    _exact_text_comparisons(con)
     if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
         activities = (mapping or Mapping()).activities_table
     query = duckdb_query(policy, leads=leads, activities=activities, mapping=mapping, con=con)
     return con.sql(query, params={"as_of": as_of_text(as_of)})
+
+
+def _exact_text_comparisons(con: Any) -> None:
+    """Refuse a connection whose default collation changes how text compares (NOCASE,
+    NOACCENT, NFC...): the query's `=`, `IN` and joins would follow it whenever the
+    relation runs, where the Python engine compares code points (ids join exactly;
+    an activity of type `pagé_view` is not a `page_view`). Setting it aside while the
+    relation is made does not help: DuckDB binds the relation again at each run."""
+    found = con.execute("SELECT current_setting('default_collation')").fetchall()  # all: no result left open
+    if found and found[0][0]:
+        raise ValueError(f"this DuckDB connection's default_collation is {found[0][0]!r}: the query would match ids, "
+                         "activity types and text under it, and decide otherwise than the Python engine (an activity of type "
+                         "`pagé_view` would count as a `page_view`); score on a connection without one "
+                         "(SET default_collation = '')")
 
 
 # ---------------------------------------------------------------- Spark
