@@ -340,6 +340,8 @@ def check_against_lead_by_lead(old, new, leads, as_of) -> dict:
     assert {(c["old"], c["new"]) for c in result["examples"]} == {k for k in transitions if k[0] != k[1]}
     for score in ("engagement", "fit"):
         assert len(result["scores"][score]["largest"]) <= LARGEST
+        for move in result["scores"][score]["largest"]:  # signed: a fall is negative
+            assert move["delta"] == round(move["new"] - move["old"], 2) != 0, move
     return result
 
 
@@ -482,9 +484,11 @@ def test_the_api_raises_policy_error_for_a_version_that_does_not_check(tmp_path)
 def test_score_statistics_are_exact() -> None:
     from leadpolicy.tools.diff.result import _score_stats
 
-    stats = _score_stats({0.0: 2, 5.0: 1, 10.0: 1}, [(-10.0, 4, "d", 1.0, 11.0), (-5.0, 3, "c", 0.0, 5.0)])
-    assert stats == {"changed": 2, "mean": 3.75, "min": 0.0, "q1": 0.0, "median": 2.5, "q3": 6.25, "max": 10.0,
+    stats = _score_stats({-7.5: 1, 0.0: 2, 5.0: 1, 10.0: 1},
+                         [(-10.0, 4, "d", 1.0, 11.0), (-7.5, 9, "e", 20.0, 12.5), (-5.0, 3, "c", 0.0, 5.0)])
+    assert stats == {"changed": 3, "mean": 1.5, "min": -7.5, "q1": 0.0, "median": 0.0, "q3": 5.0, "max": 10.0,
                      "largest": [{"id": "d", "line": 4, "old": 1.0, "new": 11.0, "delta": 10.0},
+                                 {"id": "e", "line": 9, "old": 20.0, "new": 12.5, "delta": -7.5},
                                  {"id": "c", "line": 3, "old": 0.0, "new": 5.0, "delta": 5.0}]}
 
 

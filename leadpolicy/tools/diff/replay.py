@@ -194,7 +194,8 @@ def record(tally: Tally, number: int, lead_id: Any, old: Any, new: Any, old_erro
     grades = (old["grade"], new["grade"])
     tally.grades[grades] = tally.grades.get(grades, 0) + 1
     for score in SCORES:
-        delta = new[score] - old[score]
+        # an unchanged score is no move, infinite ones too (inf - inf is nan, which is true)
+        delta = new[score] - old[score] if new[score] != old[score] else 0.0
         cents = round(delta, 2) + 0.0 if delta else 0.0  # + 0.0: no -0.0
         counts = tally.deltas[score]
         counts[cents] = counts.get(cents, 0) + 1

@@ -135,7 +135,8 @@ def _score_stats(histogram: dict[float, int], largest: list[Any]) -> dict[str, A
         "median": _quantile(values, counts, total, 0.5),
         "q3": _quantile(values, counts, total, 0.75),
         "max": values[-1],
-        "largest": [{"id": lead_id, "line": line, "old": old, "new": new, "delta": -negative}
+        # kept by size (-|delta| in cents, replay.record); shown with its sign: a fall is negative
+        "largest": [{"id": lead_id, "line": line, "old": old, "new": new, "delta": -negative if new >= old else negative}
                     for negative, line, lead_id, old, new in sorted(largest)],
     }
 
