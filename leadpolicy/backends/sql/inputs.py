@@ -150,8 +150,9 @@ def _json_text(text: exp.Expr, null: bool = True) -> exp.Expr:
     text (the characters between the quotes, unless an escape is written there:
     json_extract_string then), else its JSON text. `null`: a JSON null reads as the text
     `null` (the lead's id and stage, as before), else as SQL NULL (fields and properties)."""
-    return frag("CASE WHEN prefix(:t, '\"') THEN CASE WHEN strpos(:t, chr(92)) = 0 THEN substring(:t, 2, length(:t) - 2)"
-                " ELSE json_extract_string(:t, '$') END" + ("" if null else " WHEN :t = 'null' THEN NULL") + " ELSE :t END", t=text)
+    return frag("CASE WHEN :t IS NULL THEN NULL WHEN prefix(:t, '\"') AND strpos(:t, chr(92)) = 0 THEN substring(:t, 2, length(:t) - 2)"
+                + ("" if null else " WHEN :t = 'null' THEN NULL")
+                + " WHEN prefix(:t, '\"') THEN json_extract_string(:t, '$') ELSE :t END", t=text)
 
 
 def _varchar(x: exp.Expr) -> exp.Expr:
@@ -236,7 +237,7 @@ class NestedJson:
         items = items.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
         names = ("type", "at", *layout.props)
         read = exp.select(exp.column("lp_row"), exp.column("lp_seq"),
-                          exp.alias_(frag("CASE WHEN left(CAST(lp_item AS VARCHAR), 1) = '{' THEN 'o' ELSE 'x' END"), "lp_item_k", copy=False),
+                          exp.alias_(frag("CASE WHEN prefix(CAST(lp_item AS VARCHAR), '{') THEN 'o' ELSE 'x' END"), "lp_item_k", copy=False),
                           exp.alias_(exp.Anonymous(this="json_extract", expressions=[exp.column("lp_item"), _pointers(names)]),
                                      "lp_ijs", copy=False)).from_(
             exp.Subquery(this=items, alias=exp.TableAlias(this=exp.to_identifier("lp_items"))), copy=False)
