@@ -171,10 +171,12 @@ class NestedJson:
     """The nested shape in DuckDB: a relation `source` with one JSON lead per row
     (columns lp_row and lp_json), as `read_ndjson_objects` gives it.
 
-    Each JSON text is parsed as few times as it can be: json_extract, json_type and
-    json_extract_string take a list of paths and read the text once for all of them
-    (the lead's line for its four keys, the fields object for every field, each
-    activity for its type, time and properties)."""
+    Each JSON text is parsed as few times as it can be: json_extract and json_type take a
+    list of paths and read the text once for all of them. The fields object and each
+    activity are parsed once, by one json_extract of all their values: each value's kind
+    and text are then read from its JSON text (_json_kind, _json_text), not by parsing it
+    again with json_type and json_extract_string (the activities' second parse was a
+    fifth of the query's time)."""
 
     def __init__(self, source: exp.Expr) -> None:
         self.source = source
