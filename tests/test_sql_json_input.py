@@ -200,3 +200,129 @@ def test_csv_input_keeps_half_the_machine_by_default(tmp_path: Path, monkeypatch
     for path in (ROOT / "policies" / "acme.leads.jsonl", data):
         batch.score_file(policy, batch.BatchInput(str(path)), io.BytesIO(), engine="duckdb", as_of="2026-11-22T00:00:00Z")
     assert limits == ["1500MB", "64000MB"]
+
+
+# ---------------------------------------------------------------- odd JSON values, against the Python engine
+# The query reads each value once, as its JSON text (json_extract): its kind from the text's
+# first character, a string's text from between its quotes (json_extract_string when it holds
+# an escape). These leads hold every JSON kind and spelling in every place a value is read.
+
+ODD_POLICY = r'''
+policy "odd json" version "1"
+fields {
+  note  text
+  size  number
+  flag  boolean
+  tier  one of (gold, silver, "é ü")
+  joined date
+}
+activities {
+  visit (path text, n number)
+  call
+}
+stages {
+  lead "Lead"
+  mql  "Marketing qualified" when engagement >= 3 or fit >= 30
+}
+engagement {
+  "Quoted":   +1 per visit where path contains "\""
+  "Slashed":  +2 per visit where path contains "\\"
+  "Unicode":  +3 per visit where path = "é😀/x"
+  "Long":     +4 per visit where n >= 100000
+  "Negative": +5 per visit where n < 0
+  "Called":   +6 per call within 30 days
+}
+fit {
+  "Quoted note":  +10 when note = "a\"b\\c/d"
+  "Unicode note": +20 when note = "é😀"
+  "Big":          +30 when size >= 100000
+  "Small":        +40 when size < 1
+  "Flagged":      +50 when flag
+  "Gold":         +60 when tier = gold
+  "Accented":     +70 when tier = "é ü"
+  "Recent":       +80 when joined >= 2026-01-01
+}
+'''
+
+ODD_TEXTS = ['"a"', '""', '"  "', r'"a\"b\\c\/d"', r'"\u00e9\ud83d\ude00"', '"é😀"', '"é😀/x"', r'"\u00e9 \u00fc"', '"gold"', '" Gold "',
+             r'"a\nb"', r'"\t"', '"true"', '"yes"', '"5"', '" 1e5 "', '"2026-05-01"', '"2026-05-01T10:00:00Z"', '"-0"']
+ODD_NUMBERS = ['0', '-0', '1', '-1', '1.0', '-0.0', '1e5', '1E+5', '100000', '99999.99', '12345678901234567890',
+               '18446744073709551616', '-9223372036854775809', '123456789012345678901234567890', '1.5e-300', '0.1', '5.000']
+ODD_OTHERS = ['true', 'false', 'null', '{}', '[]', '[1, "x"]', '{"a": [1, {"b": null}]}', '{"a":"\\u00e9\\n"}']
+ODD_VALUES = ODD_TEXTS + ODD_NUMBERS + ODD_OTHERS
+AS_OF = "2026-11-22T00:00:00Z"
+
+
+def _odd_case(lines: list):
+    from support.backends import Case
+
+    import leadpolicy
+
+    return Case(leadpolicy.loads(ODD_POLICY), lines, AS_OF)
+
+
+def _agree(lines: list) -> None:
+    from support.backends import assert_agree, run_duckdb, run_python
+
+    case = _odd_case(lines)
+    assert_agree("duckdb", run_duckdb(case), run_python(case), case)
+
+
+def _lead(n: int, fields: str = "{}", activities: str = "[]", stage: str = '"lead"') -> str:
+    return f'{{"id": "odd-{n}", "fields": {fields}, "activities": {activities}, "stage": {stage}}}'
+
+
+def _visit(path: str = '"/x"', n: str = "1", at: str = '"2026-11-20T00:00:00Z"', type_: str = '"visit"') -> str:
+    return f'{{"type": {type_}, "at": {at}, "path": {path}, "n": {n}}}'
+
+
+@pytest.mark.parametrize("key", ["note", "size", "flag", "tier", "joined"])
+def test_every_kind_of_field_value_reads_as_python_reads_it(key: str) -> None:
+    _agree([_lead(n, f'{{"{key}": {value}}}') for n, value in enumerate(ODD_VALUES)])
+
+
+@pytest.mark.parametrize("slot", ["path", "n", "at", "type_"])
+def test_every_kind_of_activity_value_reads_as_python_reads_it(slot: str) -> None:
+    _agree([_lead(n, activities=f"[{_visit(**{slot: value})}, {_visit()}]") for n, value in enumerate(ODD_VALUES)])
+
+
+def test_ids_stages_and_odd_shapes_read_as_python_reads_them() -> None:
+    lines = [_lead(n, stage=value) for n, value in enumerate(ODD_VALUES)]
+    lines += [f'{{"id": {value}, "fields": {{}}, "activities": []}}' for value in ODD_VALUES]
+    lines += [_lead(100, fields=value) for value in ODD_VALUES]
+    lines += [_lead(200, activities=value) for value in ODD_VALUES]
+    lines += [_lead(300, activities=f"[{value}, {_visit()}]") for value in ODD_VALUES]  # items that are no object
+    lines += ['{"id": "k", "fields": {"Note": "a\\"b\\\\c/d", "NOTE": 1, "n\\u006fte": "é😀"}, "activities": [{"TYPE": "visit", "at": "2026-11-20T00:00:00Z"},'
+              ' {"type": "VISIT", "at": "2026-11-20T00:00:00Z", "Path": "\\\\", "p\\u0061th": "é😀/x"}, {"type": "call", "at": "2026-11-21T00:00:00Z"}]}',
+              '{"id": "é😀", "fields": {"clé": 1, "": 2, "a/b": 3, "~0": 4}, "activities": [{"type": "call", "at": "2026-11-21T00:00:00Z", "é": 1}]}',
+              '{"fields": {"note": "x"}}', '{}', '{"id": null, "stage": null, "fields": null, "activities": null}']
+    _agree(lines)
+
+
+def test_a_key_written_twice_reads_its_first_value() -> None:
+    """The known difference (docs/sql.md): DuckDB reads a repeated key's first value, Python its
+    last. The same value twice reads alike; differing values read as the line without the later one."""
+    from support.backends import run_duckdb, run_python
+
+    same = [_lead(1, '{"note": "é😀", "note": "é😀", "size": 1e5, "size": 1e5}',
+                  '[{"type": "visit", "type": "visit", "at": "2026-11-20T00:00:00Z", "path": "é😀/x", "path": "é😀/x"}]')]
+    _agree(same)
+    twice = ['{"id": "t", "fields": {"size": 1e5, "flag": true, "size": 0, "flag": false},'
+             ' "activities": [{"type": "call", "at": "2026-11-21T00:00:00Z", "type": "visit", "path": "é😀/x"}]}']
+    first = ['{"id": "t", "fields": {"size": 1e5, "flag": true},'
+             ' "activities": [{"type": "call", "at": "2026-11-21T00:00:00Z", "path": "é😀/x"}]}']
+    assert run_duckdb(_odd_case(twice)) == run_python(_odd_case(first))
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-(2 ** 70), 2 ** 70) | st.floats(allow_nan=False, allow_infinity=False)
+                           | st.text(max_size=6), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                           max_leaves=4)
+RAW_VALUES = st.one_of(st.sampled_from(ODD_VALUES), st.builds(lambda v, ascii_only: json.dumps(v, ensure_ascii=ascii_only), JSON_VALUES, st.booleans()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.tuples(RAW_VALUES, RAW_VALUES, RAW_VALUES, RAW_VALUES, st.sampled_from(["note", "size", "flag", "tier", "joined"])),
+                       min_size=1, max_size=8))
+def test_any_json_values_read_as_python_reads_them(values: list) -> None:
+    _agree([_lead(n, f'{{"{key}": {field}}}', f"[{_visit(path, number)}, {_visit(type_=kind)}]")
+            for n, (field, path, number, kind, key) in enumerate(values)])
