@@ -1,4 +1,4 @@
-"""The DuckDB query on two cores and more (docs/sql.md, "Two cores").
+"""The DuckDB query on two cores and more (docs/performance.md, "Session 8: the second core").
 
 The relational shape, ordered by the lead id (the default), numbers the ids alone for the
 activities' join (inputs.Relational: `lp_lead_rows`) instead of joining them to the window

@@ -118,11 +118,13 @@ class Relational:
         numbered, numbered_query = "lp_raw_leads", None
         if current_dialect() == "duckdb" and (m.lead_order or m.id) == m.id:
             # DuckDB: the activities find their lead's lp_row in a numbering of the ids alone
-            # (docs/sql.md, "Two cores"). The window over every lead column is a sort no thread
-            # shares (80 ms for 100,000 leads, 15 ms for the ids alone) and the activities, the
-            # query's parallel bulk, waited for it; now it runs beside them. The same ORDER BY
-            # over the same rows: equal ids get the same range of numbers in both windows, and
-            # each activity joins every lead of its id, so each lead still gets all of them.
+            # (docs/performance.md, "Session 8: the second core"). The window over every lead
+            # column is a sort no second thread shares (80 ms for 100,000 leads, 15 ms for the
+            # ids alone) and the activities, the query's parallel bulk, waited for it; now it
+            # runs beside them. The same ORDER BY over the same rows: equal ids get the same
+            # range of numbers in both windows, and each activity joins every lead of its id,
+            # so each lead still gets all of them. (Another order column could tie different
+            # ids: those keep the join to lp_raw_leads.)
             numbered = "lp_lead_rows"
             numbered_query = exp.select(exp.alias_(lead_col(m.id), "lp_id", copy=False),
                                         exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order.copy()), "lp_row", copy=False)
