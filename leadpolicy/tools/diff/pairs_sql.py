@@ -22,7 +22,7 @@ from typing import Any
 __all__ = ["pairs_statement", "Projected", "union_of", "SHARED", "PAIR_COLUMNS"]
 
 SHARED = "lp_shared_"  # the input read once: lp_shared_lp_raw_leads, lp_shared_lp_raw_acts
-PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule", "hits")
+PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule")
 _NEW = "lpn_"
 
 
@@ -131,7 +131,7 @@ def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any]:
     """A version's query as its CTEs [(name, body)] and its final SELECT (no WITH, no ORDER BY)."""
     from leadpolicy.backends.sql import build
 
-    tree = build(policy.tree, shape, with_row=True, dialect="duckdb")
+    tree = build(policy.tree, shape, with_row=True, dialect="duckdb", with_rules=True)
     with_ = tree.args.get("with_")
     ctes = [(cte.alias, cte.this) for cte in (with_.expressions if with_ else [])]
     tree.set("with_", None)
@@ -183,7 +183,9 @@ def _rename(node: Any, renamed: set[str], prefix: str = _NEW) -> None:
 
 def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: "list[tuple[str, Any]] | None" = None) -> str:
     """CREATE the temporary table lp_pairs: per lead (lp_row, lp_id_json, id), both decisions'
-    PAIR_COLUMNS (o_*, n_*) and whether each is a data error (o_err, n_err). One parameter: $as_of.
+    PAIR_COLUMNS (o_*, n_*), the columns each version's hits are made of (hits.rule_columns,
+    o_lp_* and n_lp_*: the hits JSON is built only for the leads the report shows, fold_sql.py)
+    and whether each is a data error (o_err, n_err). One parameter: $as_of.
 
     `source`: the input shape's raw relations [(name, SELECT)] for the union of both
     versions, made here as MATERIALIZED CTEs `lp_shared_*` (the input read once, within
@@ -216,7 +218,11 @@ def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: 
         parts.append(f"{quoted(SHARED + name)} AS MATERIALIZED ({_text(body)})")
     parts += [f"{quoted(name)} AS {'MATERIALIZED ' if name in read_by_new else ''}({old_texts[name]})" for name, _ in old_ctes]
     parts += [f"{quoted(_NEW + name)} AS ({_text(body)})" for name, body in own]
+    from leadpolicy.backends.sql.hits import rule_columns
+
     picked = ", ".join(f"lp_o.{c} AS o_{c}, lp_n.{c} AS n_{c}" for c in PAIR_COLUMNS)
+    picked += "".join(f", lp_o.{c} AS o_{c}" for c in rule_columns(old_policy.tree))
+    picked += "".join(f", lp_n.{c} AS n_{c}" for c in rule_columns(new_policy.tree))
     return (f"CREATE OR REPLACE TEMP TABLE lp_pairs AS WITH {', '.join(parts)}"
             f" SELECT lp_o.lp_row, lp_o.lp_id_json, lp_o.id, {picked},"
             f" lp_o.error IS NOT NULL AS o_err, lp_n.error IS NOT NULL AS n_err"
