@@ -127,16 +127,18 @@ def _text(node: Any) -> str:
     return text
 
 
-def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any]:
-    """A version's query as its CTEs [(name, body)] and its final SELECT (no WITH, no ORDER BY)."""
+def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any, dict[str, Any]]:
+    """A version's query as its CTEs [(name, body)], its final SELECT (no WITH, no ORDER BY),
+    and each CTE's MATERIALIZED flag as the query sets it (True, False: NOT, None)."""
     from leadpolicy.backends.sql import build
 
     tree = build(policy.tree, shape, with_row=True, dialect="duckdb", with_rules=True)
     with_ = tree.args.get("with_")
     ctes = [(cte.alias, cte.this) for cte in (with_.expressions if with_ else [])]
+    flags = {cte.alias: cte.args.get("materialized") for cte in (with_.expressions if with_ else [])}
     tree.set("with_", None)
     tree.set("order", None)
-    return ctes, tree
+    return ctes, tree, flags
 
 
 def _tables_and_columns(node: Any) -> "tuple[list[Any], list[Any]]":
@@ -181,7 +183,8 @@ def _rename(node: Any, renamed: set[str], prefix: str = _NEW) -> None:
             column.set("table", exp.to_identifier(prefix + column.table, quoted=True))
 
 
-def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: "list[tuple[str, Any]] | None" = None) -> str:
+def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: "list[tuple[str, Any]] | None" = None,
+                    reread: "frozenset[str]" = frozenset()) -> str:
     """CREATE the temporary table lp_pairs: per lead (lp_row, lp_id_json, id), both decisions'
     PAIR_COLUMNS (o_*, n_*), the columns each version's hits are made of (hits.rule_columns,
     o_lp_* and n_lp_*: the hits JSON is built only for the leads the report shows, fold_sql.py)
@@ -189,9 +192,11 @@ def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: 
 
     `source`: the input shape's raw relations [(name, SELECT)] for the union of both
     versions, made here as MATERIALIZED CTEs `lp_shared_*` (the input read once, within
-    the statement); None: tables of those names exist already."""
-    old_ctes, old_final = _chain(old_policy, shape)
-    new_ctes, new_final = _chain(new_policy, shape)
+    the statement), but those named in `reread`: NOT MATERIALIZED, read where used (a
+    Parquet file's activities: reading them again, for the few leads whose sums need their
+    order, costs less than storing 2.5 million rows); None: tables of those names exist already."""
+    old_ctes, old_final, old_flags = _chain(old_policy, shape)
+    new_ctes, new_final, new_flags = _chain(new_policy, shape)
     old_texts = {name: _text(body) for name, body in old_ctes}
     new_names = {name for name, _ in new_ctes}
     shared: set[str] = set()
@@ -215,9 +220,17 @@ def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: 
     parts = []
     for name, body in source or []:
         _rename(body, {n for n, _ in source or []}, SHARED)  # the relational activities join the leads
-        parts.append(f"{quoted(SHARED + name)} AS MATERIALIZED ({_text(body)})")
-    parts += [f"{quoted(name)} AS {'MATERIALIZED ' if name in read_by_new else ''}({old_texts[name]})" for name, _ in old_ctes]
-    parts += [f"{quoted(_NEW + name)} AS ({_text(body)})" for name, body in own]
+        parts.append(f"{quoted(SHARED + name)} AS {'NOT ' if name in reread else ''}MATERIALIZED ({_text(body)})")
+    def how(flag: Any, read_twice: bool) -> str:
+        # a CTE the version's query reads where used (NOT MATERIALIZED: the raw activities, a renaming
+        # of the input read once) stays so when both chains read it: storing it again cost a third
+        # of the statement; a shared CTE read by both chains is computed once
+        if flag is False:
+            return "NOT MATERIALIZED "
+        return "MATERIALIZED " if flag or read_twice else ""
+
+    parts += [f"{quoted(name)} AS {how(old_flags[name], name in read_by_new)}({old_texts[name]})" for name, _ in old_ctes]
+    parts += [f"{quoted(_NEW + name)} AS {how(new_flags[name], False)}({_text(body)})" for name, body in own]
     from leadpolicy.backends.sql.hits import rule_columns
 
     picked = ", ".join(f"lp_o.{c} AS o_{c}, lp_n.{c} AS n_{c}" for c in PAIR_COLUMNS)
