@@ -216,3 +216,23 @@ def test_generated_rule_changes(data) -> None:
     finally:
         os.unlink(handle.name)
     assert duck == python
+
+
+def test_both_versions_aggregates_are_one_group_by() -> None:
+    """When both versions read the same activities, their per-lead aggregates are one GROUP BY,
+    each distinct aggregate once (the reports above go through it); otherwise each its own."""
+    from leadpolicy.tools.diff.pairs_sql import Projected, pairs_statement, union_of
+
+    def statement(old_text: str, new_text: str) -> str:
+        old, new = leadpolicy.loads(old_text, "old"), leadpolicy.loads(new_text, "new")
+        return pairs_statement(old, new, Projected(union_of(old.tree, new.tree)))
+
+    sql = statement(OLD, NEW)
+    assert '"lp_facts_both" AS MATERIALIZED (' in sql and 'FROM lp_facts_both' in sql
+    merged = sql[sql.index('"lp_facts_both"'):sql.index('"lp_facts" AS')]
+    projections = [sql[sql.index(f'"{name}" AS NOT MATERIALIZED ('):] for name in ("lp_facts", "lpn_lp_facts")]
+    used = [re.findall(r'(lp_agg_\d+) AS "', text[:text.index(")")]) for text in projections]
+    assert merged.count(" AS lp_agg_") == len(set(used[0]) | set(used[1])) < len(used[0]) + len(used[1])
+    # a new activity type: the new version reads its activities itself, nothing merged
+    wider = NEW.replace("  chat\n}", "  chat\n  trial  (plan text)\n}")
+    assert "lp_facts_both" not in statement(OLD, wider)

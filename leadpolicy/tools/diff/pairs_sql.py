@@ -6,8 +6,10 @@ text is the old one's (and whose inputs are shared too) is not repeated: when bo
 versions declare the same fields and activity types, as most changes do, reading the
 lead and its activities (trimming, timestamps, types, properties) is done once, and
 only the rules, scores and stages are computed twice. A shared CTE that both chains
-read is MATERIALIZED (computed once, not inlined into each reader). The new chain's
-other CTEs are renamed `lpn_*`.
+read is MATERIALIZED (computed once, not inlined into each reader); other CTEs keep
+their version's flag. The new chain's other CTEs are renamed `lpn_*`. When both read
+the same activities, their per-lead aggregates (`lp_facts`) are one GROUP BY,
+`lp_facts_both`, each distinct aggregate once, which each version's `lp_facts` renames.
 
 The raw relations are made once, for the fields and properties either version declares
 (the input read once: the first, MATERIALIZED CTEs `lp_shared_*`), and seen by each
@@ -24,6 +26,7 @@ __all__ = ["pairs_statement", "Projected", "union_of", "SHARED", "PAIR_COLUMNS"]
 SHARED = "lp_shared_"  # the input read once: lp_shared_lp_raw_leads, lp_shared_lp_raw_acts
 PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule")
 _NEW = "lpn_"
+_FACTS = "lp_facts_both"  # both versions' per-lead aggregates, one GROUP BY (_merged_facts)
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,48 @@ def _rename(node: Any, renamed: set[str], prefix: str = _NEW) -> None:
             column.set("table", exp.to_identifier(prefix + column.table, quoted=True))
 
 
+def _one_group_by(body: Any) -> "str | None":
+    """The text of `FROM t GROUP BY c` when `body` is just that with aliased aggregates (and c)."""
+    from leadpolicy.backends.sql.fragments import exp
+
+    if not isinstance(body, exp.Select) or {k for k, v in body.args.items() if v} != {"expressions", "from_", "group"}:
+        return None
+    group = body.args["group"]
+    if len(group.expressions) != 1 or not isinstance(body.args["from_"].this, exp.Table):
+        return None
+    key = group.expressions[0]
+    if not all(isinstance(e, exp.Alias) or e == key for e in body.expressions):
+        return None
+    return _text(body.args["from_"]) + " GROUP BY " + _text(key)
+
+
+def _merged_facts(old_body: Any, new_body: Any) -> "tuple[str, str, str] | None":
+    """Each version's per-lead aggregates (`lp_facts`) as one GROUP BY when both read the same
+    relation grouped alike (the activities, shared): the scan and the hash table made once,
+    each distinct aggregate computed once (most rules are the same in both versions). Returns
+    (the merged CTE's body, the old version's lp_facts, the new one's) or None."""
+    tail = _one_group_by(old_body)
+    if tail is None or tail != _one_group_by(new_body):
+        return None
+    key = _text(old_body.args["group"].expressions[0])
+    computed: dict[str, str] = {}  # aggregate text -> its column in the merged CTE
+
+    from leadpolicy.backends.sql.fragments import exp
+
+    def projection(body: Any) -> str:
+        picked = [key]
+        for item in body.expressions:
+            if isinstance(item, exp.Alias):
+                text = _text(item.this)
+                column = computed.setdefault(text, f"lp_agg_{len(computed)}")
+                picked.append(f"{column} AS {_text(item.args['alias'])}")
+        return f"SELECT {', '.join(picked)} FROM {_FACTS}"
+
+    old_text, new_text = projection(old_body), projection(new_body)
+    columns = ", ".join([key] + [f"{text} AS {column}" for text, column in computed.items()])
+    return f"SELECT {columns} {tail}", old_text, new_text
+
+
 def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: "list[tuple[str, Any]] | None" = None,
                     reread: "frozenset[str]" = frozenset()) -> str:
     """CREATE the temporary table lp_pairs: per lead (lp_row, lp_id_json, id), both decisions'
@@ -229,8 +274,16 @@ def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: 
             return "NOT MATERIALIZED "
         return "MATERIALIZED " if flag or read_twice else ""
 
-    parts += [f"{quoted(name)} AS {how(old_flags[name], name in read_by_new)}({old_texts[name]})" for name, _ in old_ctes]
-    parts += [f"{quoted(_NEW + name)} AS {how(new_flags[name], False)}({_text(body)})" for name, body in own]
+    new_texts = {name: _text(body) for name, body in own}
+    merged = _merged_facts(dict(old_ctes)["lp_facts"], dict(own)["lp_facts"]) if "lp_facts" in old_texts and "lp_facts" in new_texts else None
+    for name, _ in old_ctes:
+        if merged is not None and name == "lp_facts":
+            parts.append(f"{quoted(_FACTS)} AS MATERIALIZED ({merged[0]})")
+            parts.append(f"{quoted(name)} AS NOT MATERIALIZED ({merged[1]})")
+            new_texts[name], new_flags[name] = merged[2], False
+        else:
+            parts.append(f"{quoted(name)} AS {how(old_flags[name], name in read_by_new)}({old_texts[name]})")
+    parts += [f"{quoted(_NEW + name)} AS {how(new_flags[name], False)}({new_texts[name]})" for name, _ in own]
     from leadpolicy.backends.sql.hits import rule_columns
 
     picked = ", ".join(f"lp_o.{c} AS o_{c}, lp_n.{c} AS n_{c}" for c in PAIR_COLUMNS)
