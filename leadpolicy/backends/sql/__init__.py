@@ -28,24 +28,26 @@ class InputShape(Protocol):
 
 
 def build(policy: "nodes.Policy", shape: Optional[InputShape] = None, *, with_row: bool = False,
-          dialect: Optional[str] = None) -> "exp.Select":
+          dialect: Optional[str] = None, with_rules: bool = False) -> "exp.Select":
     """The query as one sqlglot tree, for `dialect` (None: LP_* functions not yet
     lowered: `fragments.lower` does it; else `fragments.finish` completes it). `with_row`
     adds `lp_row`, each lead's position in the input (a line number for JSON Lines),
-    and `lp_id_json`, the id as JSON text (nested shape; NULL in the relational one)."""
+    and `lp_id_json`, the id as JSON text (nested shape; NULL in the relational one). `with_rules`
+    adds the columns `hits` is made of (hits.rule_columns), for `leadpolicy diff`."""
     from leadpolicy.backends.sql.fragments import building
 
     with building(dialect):
-        return _build(policy, shape, with_row)
+        return _build(policy, shape, with_row, with_rules)
 
 
-def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool) -> "exp.Select":
+def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool, with_rules: bool = False) -> "exp.Select":
     from leadpolicy.backends.sql.fragments import current_dialect, exp
+    from leadpolicy.backends.sql.hits import rule_columns
     from leadpolicy.backends.sql.inputs import Relational
     from leadpolicy.backends.sql.query import OUTPUT_COLUMNS, build_query
 
     shape = shape or Relational()
-    query = build_query(policy)
+    query = build_query(policy, with_rules)
     with_ = query.args.get("with_")
     ctes = list(with_.expressions) if with_ else []
     # DuckDB: the raw activities are read where used (query.py reads them twice when some
@@ -55,7 +57,7 @@ def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool) 
             for name, q in shape.ctes(policy)]
     query.set("with_", None)
     query.set("order", None)
-    names = OUTPUT_COLUMNS + (("lp_row", "lp_id_json") if with_row else ())
+    names = OUTPUT_COLUMNS + (("lp_row", "lp_id_json") if with_row else ()) + tuple(rule_columns(policy) if with_rules else ())
     outer = exp.select(*[exp.column(exp.to_identifier(n, quoted=True)) for n in names]).from_(
         exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_decided"))), copy=False)
     outer = outer.order_by(exp.column(exp.to_identifier("lp_row", quoted=True)), copy=False)

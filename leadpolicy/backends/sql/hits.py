@@ -10,7 +10,7 @@ from typing import Union
 from leadpolicy.backends.sql.fragments import DBL_MAX, current_dialect, exp, frag, lit, num
 from leadpolicy.syntax import nodes
 
-__all__ = ["hits_json", "error_json", "message"]
+__all__ = ["hits_json", "rule_columns", "rule_hits", "error_json", "message"]
 
 
 def c(name: str) -> exp.Column:
@@ -27,8 +27,42 @@ def _double_json(x: exp.Expr) -> exp.Expr:
                 x=x, hi=num(DBL_MAX))
 
 
-def hits_json(policy: nodes.Policy) -> exp.Expr:
-    """The decision's hits list as JSON text: each rule with points, in policy order.
+def _entries(policy: nodes.Policy) -> "list[tuple[Union[nodes.EngagementRule, nodes.FitRule], str, int]]":
+    """The rules that can appear in the hits list, in its order (policy order): (rule, "e"/"f", index).
+    A fit rule worth 0 points never appears."""
+    entries: "list[tuple[Union[nodes.EngagementRule, nodes.FitRule], str, int]]" = []
+    entries += [(rule, "e", r_index) for r_index, rule in enumerate(policy.engagement_rules)]
+    entries += [(fit_rule, "f", f_index) for f_index, fit_rule in enumerate(policy.fit_rules)]
+    if all(rule.span is not None for rule, _, _ in entries):
+        entries.sort(key=lambda entry: entry[0].span.start if entry[0].span is not None else 0)
+    return [entry for entry in entries if entry[1] == "e" or float(entry[0].points) != 0]
+
+
+def rule_columns(policy: nodes.Policy) -> list[str]:
+    """The decision's columns that `hits_json` reads: each engagement rule's total and count
+    (lp_e_N, lp_e_N_n), each fit rule's condition (lp_ft_N, rules worth points only)."""
+    names: list[str] = []
+    for _, section, index in _entries(policy):
+        names += [f"lp_e_{index}", f"lp_e_{index}_n"] if section == "e" else [f"lp_ft_{index}"]
+    return names
+
+
+def rule_hits(policy: nodes.Policy, prefix: str = "") -> "list[tuple[str, exp.Expr]]":
+    """Each rule of the hits list (policy order) and when it is hit, as SQL over `rule_columns`
+    (each name after `prefix`): an engagement total other than 0, a fit rule's condition true.
+    `hits_json` lists a rule exactly when its test is true."""
+    tests: "list[tuple[str, exp.Expr]]" = []
+    for rule, section, index in _entries(policy):
+        if section == "e":
+            tests.append((rule.name, exp.NEQ(this=c(f"{prefix}lp_e_{index}"), expression=exp.Literal.number(0))))
+        else:
+            tests.append((rule.name, c(f"{prefix}lp_ft_{index}")))
+    return tests
+
+
+def hits_json(policy: nodes.Policy, prefix: str = "") -> exp.Expr:
+    """The decision's hits list as JSON text: each rule with points, in policy order
+    (over `rule_columns`, each name after `prefix`).
 
     Each rule gives one piece (NULL when it has no points). DuckDB joins them with
     CONCAT_WS, which skips NULLs: half the cost of the portable form, where each
@@ -36,25 +70,18 @@ def hits_json(policy: nodes.Policy) -> exp.Expr:
     pieces: list[exp.Expr] = []
     joined_ws = current_dialect() == "duckdb"
     lead = "" if joined_ws else ", "
-    entries: "list[tuple[Union[nodes.EngagementRule, nodes.FitRule], str, int]]" = []
-    entries += [(rule, "e", r_index) for r_index, rule in enumerate(policy.engagement_rules)]
-    entries += [(fit_rule, "f", f_index) for f_index, fit_rule in enumerate(policy.fit_rules)]
-    if all(rule.span is not None for rule, _, _ in entries):
-        entries.sort(key=lambda entry: entry[0].span.start if entry[0].span is not None else 0)
-    for rule, section, index in entries:
+    for (rule, section, index), (_, hit) in zip(_entries(policy), rule_hits(policy, prefix)):
         if section == "e":
             head = '{"section": "engagement", "rule": ' + _json_text(rule.name) + ', "points": '
-            total = c(f"lp_e_{index}")
-            piece = frag("CASE WHEN :t <> 0 THEN :body END", t=total, body=exp.Concat(expressions=[
+            total = c(f"{prefix}lp_e_{index}")
+            body: exp.Expr = exp.Concat(expressions=[
                 lit(lead + head), _double_json(total), lit(', "count": '),
-                exp.Cast(this=c(f"lp_e_{index}_n"), to=exp.DataType.build("varchar")), lit("}")]))
+                exp.Cast(this=c(f"{prefix}lp_e_{index}_n"), to=exp.DataType.build("varchar")), lit("}")])
         else:
-            points = float(rule.points)
-            if points == 0:
-                continue
             text = ('{"section": "fit", "group": ' + _json_text(rule.group if isinstance(rule, nodes.FitRule) else None) + ', "rule": ' + _json_text(rule.name)
-                    + ', "points": ' + _json_text(points) + "}")
-            piece = frag("CASE WHEN :h THEN :j END", h=c(f"lp_ft_{index}"), j=lit(lead + text))
+                    + ', "points": ' + _json_text(float(rule.points)) + "}")
+            body = lit(lead + text)
+        piece = exp.Case(ifs=[exp.If(this=hit, true=body)])
         pieces.append(piece if joined_ws else exp.Coalesce(this=piece, expressions=[lit("")]))
     if not pieces:
         return lit("[]")

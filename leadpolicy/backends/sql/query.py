@@ -30,7 +30,7 @@ from typing import Callable
 from leadpolicy.backends.sql import reading, sums
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
 from leadpolicy.backends.sql.fragments import case, current_dialect, exp, frag, ident, lit, num
-from leadpolicy.backends.sql.hits import error_json, hits_json
+from leadpolicy.backends.sql.hits import error_json, hits_json, rule_columns
 from leadpolicy.syntax import nodes
 
 __all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
@@ -104,6 +104,7 @@ class _Builder:
         self.folded: list[int] = []  # engagement rules whose totals are summed in input order (facts)
         self.summed: dict[int, sums.Dyadic] = {}  # rules summed in any order where exact (sums.py)
         self.fold_order: list[int] = []  # the summed rules, in the fallback's list (lp_fold)
+        self.rule_columns: list[str] = []  # extra columns of the decision (build_query's with_rules)
 
     def cte(self, name: str, query: exp.Select, materialized: "bool | None" = None) -> None:
         self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)),
@@ -594,14 +595,18 @@ class _Builder:
             _alias(error_json(self.policy, error), "error"),
             c("lp_row"), c("lp_id_json"),
         ]
+        cols += [c(name) for name in self.rule_columns]  # diff: the hits as columns (hits.rule_columns)
         query = exp.select(*cols).from_(source, copy=False)
         query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
         return query
 
 
-def build_query(policy: nodes.Policy) -> exp.Select:
-    """The one query (a sqlglot tree) for a checked, resolved policy."""
+def build_query(policy: nodes.Policy, with_rules: bool = False) -> exp.Select:
+    """The one query (a sqlglot tree) for a checked, resolved policy. `with_rules`: the final
+    SELECT also has the columns `hits` is made of (hits.rule_columns: leadpolicy diff counts them)."""
     b = _Builder(policy)
+    if with_rules:
+        b.rule_columns = rule_columns(policy)
     # `did` columns are collected while conditions are built; build the later
     # sections first into a scratch list, then the facts with every `did` known.
     b.as_of()

@@ -2,13 +2,16 @@
 (replay_sql.py: one row per lead, both versions' decisions): one `Tally` per slice of the input.
 
 GROUP BY does the counting: outcomes (leads, errors in one version or both, transitions,
-grades), score deltas (by their exact value; Python rounds each distinct value to the
-cent as `record` does, so the histogram is `record`'s), rule hits (the hits' JSON
-unnested, and each reason's rule). Python sees only the rows the report can show:
+grades) and rule hits in one aggregate (a rule is hit where hits.rule_hits says, the test
+`hits_json` makes its list with: one count_if per rule and version; each reason's rule
+is a key of the GROUP BY), score deltas (by their exact value; Python rounds each
+distinct value to the cent as `record` does, so the histogram is `record`'s). Python sees
+only the rows the report can show:
 
 - example leads: the line numbers of the leads whose stage changed, hashed as
   `replay._rank` hashes them (the Python replay's sample, whatever the engine); then
-  the full decisions of the few chosen;
+  the full decisions of the few chosen, their hits JSON made for them alone (hits_json
+  over lp_pairs' columns of each version);
 - largest moves: the leads whose move reaches the fifth largest (found from the
   histogram), ties broken by line as `record` breaks them;
 - error examples: the line numbers of the leads with a data error in one version
@@ -27,7 +30,7 @@ __all__ = ["fold_slice", "Candidates", "FETCH_ROWS"]
 
 FETCH_ROWS = 20_000
 _BOTH_DECIDED = "NOT o_err AND NOT n_err"
-_DECISION = ("stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits")
+_DECISION = ("stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule")
 
 
 class Candidates:
@@ -66,7 +69,7 @@ def _lead_id(id_json: Any, plain: Any) -> Any:
 
 
 def _decision(policy: Any, values: tuple[Any, ...]) -> dict[str, Any]:
-    """The Python engine's decision dict from one version's columns (`_DECISION`)."""
+    """The Python engine's decision dict from one version's columns (`_DECISION`, then the hits JSON)."""
     stage, previous, change, engagement, fit, grade, kind, rule, hits = values
     return {"policy": policy.name, "version": policy.version, "stage": stage, "previous_stage": previous, "change": change,
             "engagement": engagement, "fit": fit, "grade": grade, "reason": {"kind": kind, "stage": stage, "rule": rule},
@@ -82,29 +85,33 @@ def fold_slice(con: Any, old_policy: Any, new_policy: Any, starts: list[int], ca
     `starts`: each CSV row's line (the lead's number); empty: lp_row is the number."""
     number: Callable[[int], int] = (lambda row: starts[row - 1]) if starts else (lambda row: row)
     tally = Tally()
-    _outcomes(con, tally)
+    _outcomes(con, tally, old_policy, new_policy)
     for score in SCORES:
         histogram = tally.deltas[score]
         for delta, count in _rows(con, f"SELECT n_{score} - o_{score}, count(*) FROM lp_pairs WHERE {_BOTH_DECIDED} GROUP BY 1"):
             cents = _cents(delta)
             histogram[cents] = histogram.get(cents, 0) + count
         tally.largest[score] = _largest(con, score, histogram, number)
-    for side, counts in (("o", tally.rules_old), ("n", tally.rules_new)):
-        for rule, count in con.execute(
-                f"SELECT lp_rule, count(*) FROM (SELECT unnest(json_extract_string({side}_hits, '$[*].rule')) AS lp_rule"
-                f" FROM lp_pairs WHERE {_BOTH_DECIDED} UNION ALL SELECT {side}_reason_rule FROM lp_pairs"
-                f" WHERE {_BOTH_DECIDED} AND {side}_reason_rule IS NOT NULL) GROUP BY lp_rule").fetchall():
-            counts[rule] = count
     _examples(con, tally, old_policy, new_policy, number)
     for row, id_json, plain, old_failed in _rows(con, "SELECT lp_row, lp_id_json, id, o_err FROM lp_pairs WHERE o_err <> n_err"):
         candidates.add(not old_failed, number(row), row, _lead_id(id_json, plain))
     return tally
 
 
-def _outcomes(con: Any, tally: Tally) -> None:
-    """Leads, data errors, transitions and grades: one GROUP BY."""
-    for old_stage, new_stage, old_grade, new_grade, old_failed, new_failed, count in con.execute(
-            "SELECT o_stage, n_stage, o_grade, n_grade, o_err, n_err, count(*) FROM lp_pairs GROUP BY ALL").fetchall():
+def _outcomes(con: Any, tally: Tally, old_policy: Any, new_policy: Any) -> None:
+    """Leads, data errors, transitions, grades and rule hits: one GROUP BY (its groups: each
+    version's stage, grade, reason's rule and error), each rule's hits counted per group."""
+    from leadpolicy.backends.sql.fragments import building
+    from leadpolicy.backends.sql.hits import rule_hits
+
+    with building("duckdb"):
+        tests = [(counts, name, test.sql(dialect="duckdb")) for counts, policy, side in
+                 ((tally.rules_old, old_policy, "o_"), (tally.rules_new, new_policy, "n_"))
+                 for name, test in rule_hits(policy.tree, side)]
+    hits = "".join(f", count_if({sql})" for _, _, sql in tests)
+    for values in con.execute(f"SELECT o_stage, n_stage, o_grade, n_grade, o_err, n_err, o_reason_rule, n_reason_rule, count(*){hits}"
+                              " FROM lp_pairs GROUP BY ALL").fetchall():
+        old_stage, new_stage, old_grade, new_grade, old_failed, new_failed, old_rule, new_rule, count = values[:9]
         tally.total += count
         if old_failed and new_failed:
             tally.errors_both += count
@@ -117,6 +124,13 @@ def _outcomes(con: Any, tally: Tally) -> None:
             cell, grades = (old_stage, new_stage), (old_grade, new_grade)
             tally.transitions[cell] = tally.transitions.get(cell, 0) + count
             tally.grades[grades] = tally.grades.get(grades, 0) + count
+            # as record counts: each hit by its rule's name, then the reason's rule
+            for (counts, name, _), hit in zip(tests, values[9:]):
+                if hit:
+                    counts[name] = counts.get(name, 0) + hit
+            for counts, rule in ((tally.rules_old, old_rule), (tally.rules_new, new_rule)):
+                if rule is not None:
+                    counts[rule] = counts.get(rule, 0) + count
 
 
 def _largest(con: Any, score: str, histogram: dict[float, int], number: Callable[[int], int]) -> list[Any]:
@@ -156,8 +170,13 @@ def _examples(con: Any, tally: Tally, old_policy: Any, new_policy: Any, number: 
     rows = [entry[2] for found in chosen.values() for entry in found]
     if not rows:
         return
-    width = len(_DECISION)
-    columns = ", ".join([f"o_{c}" for c in _DECISION] + [f"n_{c}" for c in _DECISION])
+    from leadpolicy.backends.sql.fragments import building, generate
+    from leadpolicy.backends.sql.hits import hits_json
+
+    width = len(_DECISION) + 1
+    with building("duckdb"):
+        hits = [generate(hits_json(policy.tree, side), "duckdb", pretty=False) for policy, side in ((old_policy, "o_"), (new_policy, "n_"))]
+    columns = ", ".join([f"o_{c}" for c in _DECISION] + [hits[0]] + [f"n_{c}" for c in _DECISION] + [hits[1]])
     full = {values[0]: values for values in con.execute(
         f"SELECT lp_row, lp_id_json, id, {columns} FROM lp_pairs WHERE lp_row IN ({', '.join(str(int(r)) for r in rows)})").fetchall()}
     for cell, found in chosen.items():

@@ -6,8 +6,10 @@ text is the old one's (and whose inputs are shared too) is not repeated: when bo
 versions declare the same fields and activity types, as most changes do, reading the
 lead and its activities (trimming, timestamps, types, properties) is done once, and
 only the rules, scores and stages are computed twice. A shared CTE that both chains
-read is MATERIALIZED (computed once, not inlined into each reader). The new chain's
-other CTEs are renamed `lpn_*`.
+read is MATERIALIZED (computed once, not inlined into each reader); other CTEs keep
+their version's flag. The new chain's other CTEs are renamed `lpn_*`. When both read
+the same activities, their per-lead aggregates (`lp_facts`) are one GROUP BY,
+`lp_facts_both`, each distinct aggregate once, which each version's `lp_facts` renames.
 
 The raw relations are made once, for the fields and properties either version declares
 (the input read once: the first, MATERIALIZED CTEs `lp_shared_*`), and seen by each
@@ -22,8 +24,9 @@ from typing import Any
 __all__ = ["pairs_statement", "Projected", "union_of", "SHARED", "PAIR_COLUMNS"]
 
 SHARED = "lp_shared_"  # the input read once: lp_shared_lp_raw_leads, lp_shared_lp_raw_acts
-PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule", "hits")
+PAIR_COLUMNS = ("stage", "grade", "engagement", "fit", "change", "previous_stage", "reason_kind", "reason_rule")
 _NEW = "lpn_"
+_FACTS = "lp_facts_both"  # both versions' per-lead aggregates, one GROUP BY (_merged_facts)
 
 
 @dataclass(frozen=True)
@@ -127,16 +130,18 @@ def _text(node: Any) -> str:
     return text
 
 
-def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any]:
-    """A version's query as its CTEs [(name, body)] and its final SELECT (no WITH, no ORDER BY)."""
+def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any, dict[str, Any]]:
+    """A version's query as its CTEs [(name, body)], its final SELECT (no WITH, no ORDER BY),
+    and each CTE's MATERIALIZED flag as the query sets it (True, False: NOT, None)."""
     from leadpolicy.backends.sql import build
 
-    tree = build(policy.tree, shape, with_row=True, dialect="duckdb")
+    tree = build(policy.tree, shape, with_row=True, dialect="duckdb", with_rules=True)
     with_ = tree.args.get("with_")
     ctes = [(cte.alias, cte.this) for cte in (with_.expressions if with_ else [])]
+    flags = {cte.alias: cte.args.get("materialized") for cte in (with_.expressions if with_ else [])}
     tree.set("with_", None)
     tree.set("order", None)
-    return ctes, tree
+    return ctes, tree, flags
 
 
 def _tables_and_columns(node: Any) -> "tuple[list[Any], list[Any]]":
@@ -181,15 +186,62 @@ def _rename(node: Any, renamed: set[str], prefix: str = _NEW) -> None:
             column.set("table", exp.to_identifier(prefix + column.table, quoted=True))
 
 
-def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: "list[tuple[str, Any]] | None" = None) -> str:
+def _one_group_by(body: Any) -> "str | None":
+    """The text of `FROM t GROUP BY c` when `body` is just that with aliased aggregates (and c)."""
+    from leadpolicy.backends.sql.fragments import exp
+
+    if not isinstance(body, exp.Select) or {k for k, v in body.args.items() if v} != {"expressions", "from_", "group"}:
+        return None
+    group = body.args["group"]
+    if len(group.expressions) != 1 or not isinstance(body.args["from_"].this, exp.Table):
+        return None
+    key = group.expressions[0]
+    if not all(isinstance(e, exp.Alias) or e == key for e in body.expressions):
+        return None
+    return _text(body.args["from_"]) + " GROUP BY " + _text(key)
+
+
+def _merged_facts(old_body: Any, new_body: Any) -> "tuple[str, str, str] | None":
+    """Each version's per-lead aggregates (`lp_facts`) as one GROUP BY when both read the same
+    relation grouped alike (the activities, shared): the scan and the hash table made once,
+    each distinct aggregate computed once (most rules are the same in both versions). Returns
+    (the merged CTE's body, the old version's lp_facts, the new one's) or None."""
+    tail = _one_group_by(old_body)
+    if tail is None or tail != _one_group_by(new_body):
+        return None
+    key = _text(old_body.args["group"].expressions[0])
+    computed: dict[str, str] = {}  # aggregate text -> its column in the merged CTE
+
+    from leadpolicy.backends.sql.fragments import exp
+
+    def projection(body: Any) -> str:
+        picked = [key]
+        for item in body.expressions:
+            if isinstance(item, exp.Alias):
+                text = _text(item.this)
+                column = computed.setdefault(text, f"lp_agg_{len(computed)}")
+                picked.append(f"{column} AS {_text(item.args['alias'])}")
+        return f"SELECT {', '.join(picked)} FROM {_FACTS}"
+
+    old_text, new_text = projection(old_body), projection(new_body)
+    columns = ", ".join([key] + [f"{text} AS {column}" for text, column in computed.items()])
+    return f"SELECT {columns} {tail}", old_text, new_text
+
+
+def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: "list[tuple[str, Any]] | None" = None,
+                    reread: "frozenset[str]" = frozenset()) -> str:
     """CREATE the temporary table lp_pairs: per lead (lp_row, lp_id_json, id), both decisions'
-    PAIR_COLUMNS (o_*, n_*) and whether each is a data error (o_err, n_err). One parameter: $as_of.
+    PAIR_COLUMNS (o_*, n_*), the columns each version's hits are made of (hits.rule_columns,
+    o_lp_* and n_lp_*: the hits JSON is built only for the leads the report shows, fold_sql.py)
+    and whether each is a data error (o_err, n_err). One parameter: $as_of.
 
     `source`: the input shape's raw relations [(name, SELECT)] for the union of both
     versions, made here as MATERIALIZED CTEs `lp_shared_*` (the input read once, within
-    the statement); None: tables of those names exist already."""
-    old_ctes, old_final = _chain(old_policy, shape)
-    new_ctes, new_final = _chain(new_policy, shape)
+    the statement), but those named in `reread`: NOT MATERIALIZED, read where used (a
+    Parquet file's activities: reading them again, for the few leads whose sums need their
+    order, costs less than storing 2.5 million rows); None: tables of those names exist already."""
+    old_ctes, old_final, old_flags = _chain(old_policy, shape)
+    new_ctes, new_final, new_flags = _chain(new_policy, shape)
     old_texts = {name: _text(body) for name, body in old_ctes}
     new_names = {name for name, _ in new_ctes}
     shared: set[str] = set()
@@ -213,10 +265,30 @@ def pairs_statement(old_policy: Any, new_policy: Any, shape: Projected, source: 
     parts = []
     for name, body in source or []:
         _rename(body, {n for n, _ in source or []}, SHARED)  # the relational activities join the leads
-        parts.append(f"{quoted(SHARED + name)} AS MATERIALIZED ({_text(body)})")
-    parts += [f"{quoted(name)} AS {'MATERIALIZED ' if name in read_by_new else ''}({old_texts[name]})" for name, _ in old_ctes]
-    parts += [f"{quoted(_NEW + name)} AS ({_text(body)})" for name, body in own]
+        parts.append(f"{quoted(SHARED + name)} AS {'NOT ' if name in reread else ''}MATERIALIZED ({_text(body)})")
+    def how(flag: Any, read_twice: bool) -> str:
+        # a CTE the version's query reads where used (NOT MATERIALIZED: the raw activities, a renaming
+        # of the input read once) stays so when both chains read it: storing it again cost a third
+        # of the statement; a shared CTE read by both chains is computed once
+        if flag is False:
+            return "NOT MATERIALIZED "
+        return "MATERIALIZED " if flag or read_twice else ""
+
+    new_texts = {name: _text(body) for name, body in own}
+    merged = _merged_facts(dict(old_ctes)["lp_facts"], dict(own)["lp_facts"]) if "lp_facts" in old_texts and "lp_facts" in new_texts else None
+    for name, _ in old_ctes:
+        if merged is not None and name == "lp_facts":
+            parts.append(f"{quoted(_FACTS)} AS MATERIALIZED ({merged[0]})")
+            parts.append(f"{quoted(name)} AS NOT MATERIALIZED ({merged[1]})")
+            new_texts[name], new_flags[name] = merged[2], False
+        else:
+            parts.append(f"{quoted(name)} AS {how(old_flags[name], name in read_by_new)}({old_texts[name]})")
+    parts += [f"{quoted(_NEW + name)} AS {how(new_flags[name], False)}({new_texts[name]})" for name, _ in own]
+    from leadpolicy.backends.sql.hits import rule_columns
+
     picked = ", ".join(f"lp_o.{c} AS o_{c}, lp_n.{c} AS n_{c}" for c in PAIR_COLUMNS)
+    picked += "".join(f", lp_o.{c} AS o_{c}" for c in rule_columns(old_policy.tree))
+    picked += "".join(f", lp_n.{c} AS n_{c}" for c in rule_columns(new_policy.tree))
     return (f"CREATE OR REPLACE TEMP TABLE lp_pairs AS WITH {', '.join(parts)}"
             f" SELECT lp_o.lp_row, lp_o.lp_id_json, lp_o.id, {picked},"
             f" lp_o.error IS NOT NULL AS o_err, lp_n.error IS NOT NULL AS n_err"
