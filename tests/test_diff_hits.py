@@ -236,3 +236,23 @@ def test_both_versions_aggregates_are_one_group_by() -> None:
     # a new activity type: the new version reads its activities itself, nothing merged
     wider = NEW.replace("  chat\n}", "  chat\n  trial  (plan text)\n}")
     assert "lp_facts_both" not in statement(OLD, wider)
+
+
+def test_an_infinite_score_that_stays_infinite_is_no_move(tmp_path: Path) -> None:
+    """inf - inf is NaN: a lead whose engagement is infinite in both versions did not move
+    (both engines), one whose engagement falls from infinite to finite moved by -inf."""
+    huge = "1" + "0" * 308  # 1e308 written out (no exponents in a policy): three visits overflow to inf
+    big = OLD.replace('"Visited":   +10 per visit within 30 days', f'"Visited":   +{huge} per visit within 30 days')
+    old, new, leads = tmp_path / "old.policy", tmp_path / "new.policy", tmp_path / "leads.jsonl"
+    old.write_text(big, encoding="utf-8")
+    new.write_text(big.replace('"Talked":    +5  per chat', '"Talked":    +6  per chat'), encoding="utf-8")
+    visits = [{"type": "visit", "at": "2026-11-22T00:00:00Z"}] * 3
+    rows = [{"id": "inf", "fields": {"size": 5}, "activities": visits},
+            {"id": "chat", "fields": {"size": 5}, "activities": [{"type": "chat", "at": "2026-11-22T00:00:00Z"}]}]
+    leads.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert leadpolicy.load(str(old)).evaluate(rows[0]["fields"], visits, AS_OF).engagement == float("inf")
+    python, duck = _both(old, new, leads, "--format", "json")
+    assert duck == python
+    engagement = json.loads(python)["leads"]["scores"]["engagement"]
+    assert engagement["changed"] == 1 and [m["id"] for m in engagement["largest"]] == ["chat"]
+    assert engagement["largest"][0]["delta"] == 1.0

@@ -80,6 +80,12 @@ def _cents(delta: float) -> float:
     return round(delta, 2) + 0.0 if delta else 0.0  # as replay.record: + 0.0, no -0.0
 
 
+def _move(score: str) -> str:
+    """A score's move in SQL, as replay.record takes it: an unchanged score (infinite ones too:
+    inf - inf is NaN) moves 0."""
+    return f"CASE WHEN n_{score} = o_{score} THEN 0.0 ELSE n_{score} - o_{score} END"
+
+
 def fold_slice(con: Any, old_policy: Any, new_policy: Any, starts: list[int], candidates: Candidates) -> Tally:
     """The Tally of the leads in `lp_pairs`; error-example candidates added to `candidates`.
     `starts`: each CSV row's line (the lead's number); empty: lp_row is the number."""
@@ -88,7 +94,7 @@ def fold_slice(con: Any, old_policy: Any, new_policy: Any, starts: list[int], ca
     _outcomes(con, tally, old_policy, new_policy)
     for score in SCORES:
         histogram = tally.deltas[score]
-        for delta, count in _rows(con, f"SELECT n_{score} - o_{score}, count(*) FROM lp_pairs WHERE {_BOTH_DECIDED} GROUP BY 1"):
+        for delta, count in _rows(con, f"SELECT {_move(score)}, count(*) FROM lp_pairs WHERE {_BOTH_DECIDED} GROUP BY 1"):
             cents = _cents(delta)
             histogram[cents] = histogram.get(cents, 0) + count
         tally.largest[score] = _largest(con, score, histogram, number)
@@ -151,8 +157,8 @@ def _largest(con: Any, score: str, histogram: dict[float, int], number: Callable
     kept: list[Any] = []
     for row, id_json, plain, old, new in _rows(
             con, f"SELECT lp_row, lp_id_json, id, o_{score}, n_{score} FROM lp_pairs WHERE {_BOTH_DECIDED}"
-                 f" AND abs(n_{score} - o_{score}) >= {cutoff - 0.01!r}"):
-        cents = _cents(new - old)
+                 f" AND abs({_move(score)}) >= {cutoff - 0.01!r}"):
+        cents = _cents(new - old if new != old else 0.0)
         if cents:
             kept.append((-abs(cents), number(row), _lead_id(id_json, plain), old, new))
             if len(kept) > 64 * LARGEST:
