@@ -179,6 +179,26 @@ def test_score_duckdb_refuses_a_connection_that_compares_text_otherwise(tmp_path
     assert row[4] == policy.evaluate({"seniority": "vp"}, json.loads(data.read_text())["activities"], AS_OF).engagement == 0
 
 
+@pytest.mark.parametrize("setting", ["SET default_order = 'desc'", "SET default_null_order = 'nulls_last'",
+                                     "SET TimeZone = 'Asia/Kolkata'", "SET integer_division = true",
+                                     "SET preserve_insertion_order = false", "SET threads = 1"])
+def test_score_duckdb_decides_alike_whatever_the_connections_settings(setting: str) -> None:
+    """A user's connection may order descending by default (every ORDER BY of the query says
+    ASC), or have another time zone, integer division, no insertion order: the same rows."""
+    import leadpolicy.sql
+
+    rows = {}
+    for name in EXAMPLES:
+        policy = leadpolicy.load(ROOT / "policies" / f"{name}.policy")
+        for applied in ("", setting):
+            con = duckdb.connect()
+            if applied:
+                con.execute(applied)
+            rows[(name, applied)] = leadpolicy.sql.score_duckdb(
+                policy, con, leads=str(ROOT / "policies" / f"{name}.leads.jsonl"), as_of=AS_OF).fetchall()
+        assert rows[(name, setting)] == rows[(name, "")] and len(rows[(name, "")]) >= 10
+
+
 def test_a_missing_extra_names_it() -> None:
     script = ("import sys; sys.modules['duckdb'] = None\n"
               "import leadpolicy, leadpolicy.sql\n"

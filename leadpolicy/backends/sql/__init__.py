@@ -60,7 +60,7 @@ def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool, 
     names = OUTPUT_COLUMNS + (("lp_row", "lp_id_json") if with_row else ()) + tuple(rule_columns(policy) if with_rules else ())
     outer = exp.select(*[exp.column(exp.to_identifier(n, quoted=True)) for n in names]).from_(
         exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_decided"))), copy=False)
-    outer = outer.order_by(exp.column(exp.to_identifier("lp_row", quoted=True)), copy=False)
+    outer = outer.order_by(exp.Ordered(this=exp.column(exp.to_identifier("lp_row", quoted=True)), desc=False), copy=False)
     outer.set("with_", exp.With(expressions=head + ctes))  # the CTEs at the top, readable
     return outer
 

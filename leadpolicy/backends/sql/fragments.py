@@ -225,7 +225,7 @@ def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
     if name == "LP_FOLD_SUM":  # 0.0 + x1 + x2 + ... in the order of `order` (an aggregate)
         value, order = a
         if dialect == "duckdb":
-            listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), ARRAY_AGG(:v ORDER BY :o))", v=value, o=order)
+            listed = frag("LIST_PREPEND(CAST(0 AS DOUBLE), ARRAY_AGG(:v ORDER BY :o ASC))", v=value, o=order)
             return exp.Anonymous(this="list_reduce", expressions=[
                 listed, exp.Lambda(this=exp.Add(this=exp.to_identifier("lp_a"), expression=exp.to_identifier("lp_b")),
                                    expressions=[exp.to_identifier("lp_a"), exp.to_identifier("lp_b")])])
@@ -237,12 +237,12 @@ def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
                 (value.copy() if isinstance(n, exp.Column) and n.name == "v" and not n.table else n))
         # Postgres adds in the aggregate's ORDER BY, one value after another; the
         # `+ 0.0` turns the one possible difference from a 0.0 start (-0.0) into +0.0.
-        return frag("COALESCE(SUM(:v ORDER BY :o), 0) + CAST(0 AS DOUBLE)", v=value, o=order)
+        return frag("COALESCE(SUM(:v ORDER BY :o ASC), 0) + CAST(0 AS DOUBLE)", v=value, o=order)
     if name == "LP_FIRST_BY":  # the value of the row with the least `order` among those given
         value, order = a
         if dialect == "postgres":
             # sqlglot writes Postgres subscripts 1-based from its 0-based index: [0] is the first element
-            return exp.Bracket(this=exp.Paren(this=frag("ARRAY_AGG(:v ORDER BY :o)", v=value, o=order)),
+            return exp.Bracket(this=exp.Paren(this=frag("ARRAY_AGG(:v ORDER BY :o ASC)", v=value, o=order)),
                                expressions=[exp.Literal.number(0)])
         return exp.ArgMin(this=value, expression=order)
     if name == "LP_POW":  # base ** n, n a non-negative integer, as Python (C's pow) computes it

@@ -100,7 +100,7 @@ class Relational:
 
         order = lead_col(m.lead_order or m.id)
         stage_v, stage_k = _text(lead_col(m.stage))
-        cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order), "lp_row", copy=False),
+        cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o ASC)", o=order), "lp_row", copy=False),
                 exp.alias_(lit("o"), "lp_lead_k", copy=False), exp.alias_(lead_col(m.id), "lp_id", copy=False),
                 exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), "lp_id_json", copy=False),
                 exp.alias_(lit("o"), "lp_fields_k", copy=False), exp.alias_(lit("a"), "lp_acts_k", copy=False),
@@ -114,7 +114,7 @@ class Relational:
         act_order = act_col(m.order) if m.order else act_col(m.at)
         # DuckDB orders by the order column itself (query.py only sorts by lp_seq and takes
         # its least): numbering the activities first was a sort of the whole table
-        seq = act_order if current_dialect() == "duckdb" else frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o)", o=act_order)
+        seq = act_order if current_dialect() == "duckdb" else frag("ROW_NUMBER() OVER (PARTITION BY lp_k.lp_row ORDER BY :o ASC)", o=act_order)
         numbered, numbered_query = "lp_raw_leads", None
         if current_dialect() == "duckdb" and (m.lead_order or m.id) == m.id:
             # DuckDB: the activities find their lead's lp_row in a numbering of the ids alone
@@ -127,7 +127,7 @@ class Relational:
             # ids: those keep the join to lp_raw_leads.)
             numbered = "lp_lead_rows"
             numbered_query = exp.select(exp.alias_(lead_col(m.id), "lp_id", copy=False),
-                                        exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o)", o=order.copy()), "lp_row", copy=False)
+                                        exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o ASC)", o=order.copy()), "lp_row", copy=False)
                                         ).from_(exp.alias_(leads.copy(), "lp_l", table=True, copy=False), copy=False)
         cols = [exp.column("lp_row", table="lp_k"),
                 exp.alias_(seq, "lp_seq", copy=False),

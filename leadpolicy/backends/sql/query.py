@@ -339,7 +339,7 @@ class _Builder:
         terms = exp.Anonymous(this="list_value", expressions=[
             frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned) for _, match, earned in items])
         any_match = exp.or_(*[exp.Paren(this=match) for _, match, _ in items], copy=False)
-        return frag("ARRAY_AGG(:t ORDER BY lp_seq) FILTER (WHERE :m)", t=terms, m=any_match)
+        return frag("ARRAY_AGG(:t ORDER BY lp_seq ASC) FILTER (WHERE :m)", t=terms, m=any_match)
 
     def _exact(self, r_index: int) -> exp.Expr:
         """True when rule `r_index`'s SUM is this lead's ordered fold (sums.py)."""
@@ -630,5 +630,5 @@ def build_query(policy: nodes.Policy, with_rules: bool = False) -> exp.Select:
     query = final
     for cte in head + middle + tail_after_engagement:
         query = query.with_(cte.alias, as_=cte.this, materialized=cte.args.get("materialized"), copy=False)
-    query = query.order_by(c("lp_row"), copy=False)
+    query = query.order_by(exp.Ordered(this=c("lp_row"), desc=False), copy=False)  # ASC written out, as every ORDER BY here: a DuckDB connection may SET default_order = 'desc'
     return query
