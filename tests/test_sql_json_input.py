@@ -68,7 +68,7 @@ def test_slices_of_the_table_are_the_slices_of_the_file(tmp_path: Path) -> None:
 def test_a_file_read_in_parallel_keeps_its_order(tmp_path: Path) -> None:
     """Some 40MB: read_csv splits it among threads; the tables keep the file's order, so
     each line gets its number (each line says its own): in one table (1 thread, or as many row
-    groups as threads) or in one table per thread."""
+    groups as threads) or through one view per thread (a range of its rows)."""
     path = tmp_path / "big.jsonl"
     for threads in (2, 4):
         (tmp_path / f"spill{threads}").mkdir()
