@@ -56,7 +56,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         raise click.UsageError(str(error)) from None
     if input_path.lower().endswith(".csv") and not options.get("activities_path"):
         # the python engine's CSV: its header read, warned about and refused the same way
-        from leadpolicy.backends.sql.batch import csv_layout
+        from leadpolicy.backends.sql.csv_input import csv_layout
         from leadpolicy.cli.common import EXIT_FAILED, warn
         from leadpolicy.tools.csv_header import CsvHeaderError
 

@@ -56,7 +56,7 @@ def _source_ctes(con: Any, union: Any, path: str, input_format: str, names: list
         from leadpolicy.backends.sql.inputs import NestedJson
 
         if input_format == "csv":
-            from leadpolicy.backends.sql.batch import csv_leads_source
+            from leadpolicy.backends.sql.csv_input import csv_leads_source
 
             lines = csv_leads_source(con, path, None, names, sliced)
         else:
@@ -74,7 +74,8 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     `activities` the relational shape's leads table) through both policies with DuckDB;
     (Tally, seconds), as replay.replay_stream returns them."""
     from leadpolicy.backends.sql import _deps
-    from leadpolicy.backends.sql.batch import BatchInput, _column_problems, _connect, csv_layout, csv_line_numbers, slices
+    from leadpolicy.backends.sql.batch import BatchInput, _column_problems, _connect, slices
+    from leadpolicy.backends.sql.csv_input import csv_layout, csv_line_numbers
     from leadpolicy.backends.sql.engines import as_of_text
     from leadpolicy.backends.sql.slicing import ALL_LINES, Slice, count_lines, is_out_of_memory, out_of_memory, run_each
 
