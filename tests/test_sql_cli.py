@@ -270,3 +270,19 @@ def test_memory_sizes() -> None:
 
     assert size_in_bytes("200MB") == 200 * 10 ** 6 and size_in_bytes("4 GiB") == 4 * 2 ** 30 and size_in_bytes("512") == 512
     assert size_in_bytes("lots") is None and size_in_bytes("5 parsecs") is None
+
+
+def test_a_missing_text_contains_nothing_not_even_the_empty_text(tmp_path: Path) -> None:
+    """`path contains ""` is false for an activity without a path (a missing value fails every
+    test), as in the Python engine; the SQL read LENGTH('') = 0 as true whatever the path was.
+    Found by Hypothesis in the diff tests (a generated policy's `contains ""`)."""
+    import leadpolicy.sql
+
+    policy = leadpolicy.loads('policy "C" version "1"\nactivities {\n  visit (path text)\n}\nstages {\n  lead\n}\n'
+                              'engagement {\n  "Any path": +1 per visit where path contains ""\n}\n')
+    acts = [{"type": "visit", "at": "2026-11-20T00:00:00Z"}, {"type": "visit", "at": "2026-11-20T00:00:00Z", "path": None},
+            {"type": "visit", "at": "2026-11-20T00:00:00Z", "path": "/x"}, {"type": "visit", "at": "2026-11-20T00:00:00Z", "path": "  "}]
+    data = tmp_path / "leads.jsonl"
+    data.write_text(json.dumps({"id": "a", "activities": acts}) + "\n", encoding="utf-8")
+    (row,) = leadpolicy.sql.score_duckdb(policy, duckdb.connect(), leads=str(data), as_of=AS_OF).fetchall()
+    assert row[4] == policy.evaluate({}, acts, AS_OF).engagement == 1.0  # only the visit with a path

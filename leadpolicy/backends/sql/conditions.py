@@ -184,8 +184,8 @@ class SqlExpr(NodeVisitor):
             test = frag("LEFT(:a, LENGTH(:b)) = :b", a=a, b=b)
         elif node.op == "ends with":
             test = frag("RIGHT(:a, LENGTH(:b)) = :b", a=a, b=b)
-        else:  # contains; '' is in every text
-            test = frag("(LENGTH(:b) = 0 OR STRPOS(:a, :b) > 0)", a=a, b=b)
+        else:  # contains; '' is in every text, but not in a missing one (LENGTH('') = 0 is true whatever :a is)
+            test = frag("(:a IS NOT NULL AND (LENGTH(:b) = 0 OR STRPOS(:a, :b) > 0))", a=a, b=b)
         return _false_if_null(test)
 
     def sql_IsMissing(self, node: nodes.IsMissing) -> "exp.Expr":
