@@ -10,6 +10,7 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, warn
+from leadpolicy.cli.engine_options import memory_limit_value
 
 
 class _Problem(click.ClickException):
@@ -70,7 +71,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
               help="python: the compiled modules (--jobs processes); duckdb: both versions as SQL queries over the "
                    "file, all cores (the same report).")
-@click.option("--memory-limit", metavar="SIZE", help="duckdb: memory to stay within, e.g. 4GB (default: half the "
+@click.option("--memory-limit", metavar="SIZE", callback=memory_limit_value, help="duckdb: memory to stay within, e.g. 4GB (default: half the "
                                                      "machine's); beyond it DuckDB spills to disk.")
 @click.option("--activities", "activities", metavar="FILE",
               help="duckdb: --leads is the leads table of the relational shape and FILE its activities table "

@@ -3,6 +3,7 @@ from score_cmd.py: the command adds them with one decorator and hands over with 
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any, Callable, NoReturn, Optional, TypeVar
 
@@ -13,13 +14,32 @@ from leadpolicy.cli.common import FileProblem
 ENGINES = ("python", "duckdb", "spark")
 F = TypeVar("F", bound=Callable[..., Any])
 
+# DuckDB's own units; it also reads "1G" as 1GB but "1500M" as a few bytes (the run then fails
+# "out of memory" far from the typo), so only a number and one of these units is taken
+_MEMORY_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+def memory_limit_value(ctx: Any, param: Any, value: Optional[str]) -> Optional[str]:
+    """--memory-limit: a size DuckDB reads as the user means it, else a usage error with a hint."""
+    if value is None:
+        return None
+    found = _MEMORY_SIZE.fullmatch(value)
+    if found is not None and float(found.group(1)) > 0:
+        return f"{found.group(1)}{found.group(2).upper().replace('I', 'i')}"
+    if found is not None:
+        raise click.BadParameter(f"`{value}` leaves DuckDB no memory: give it some, e.g. 1500MB", ctx, param)
+    start = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)", value, re.IGNORECASE)
+    number, letter = (start.group(1), start.group(2).upper() or "M") if start else ("1500", "M")
+    raise click.BadParameter(f"`{value}` is not a memory size: write a number and a unit, e.g. {number}{letter}B "
+                             "(B, KB, MB, GB, TB; KiB, MiB, GiB, TiB)", ctx, param)
+
 
 def engine_options(f: F) -> F:
     options = [
         click.option("--engine", type=click.Choice(ENGINES), default="python", show_default=True,
                      help="python: the compiled module (--jobs processes); duckdb: one SQL query, all cores, "
                           "within --memory-limit; spark: a local Spark, or --spark-master."),
-        click.option("--memory-limit", metavar="SIZE", help="duckdb: memory to stay within, e.g. 4GB (default: half "
+        click.option("--memory-limit", metavar="SIZE", callback=memory_limit_value, help="duckdb: memory to stay within, e.g. 4GB (default: half "
                                                             "the machine's, at most 1500MB but for CSV input); beyond "
                                                             "it DuckDB spills to disk and a large file is run in slices."),
         click.option("--spark-master", metavar="URL", help="spark: the cluster (default: local[*])."),
