@@ -303,6 +303,12 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
             raise InputProblem(f"cannot read the mapping {mapping_path}: {error}") from None
         if not isinstance(mapping, dict):
             raise InputProblem(f"{mapping_path}: a mapping is a JSON object (keys: leads_table, id, fields, ...)")
+        from leadpolicy.backends.sql.inputs import Mapping
+
+        try:
+            Mapping.from_dict(mapping)
+        except ValueError as error:
+            raise InputProblem(f"{mapping_path}: {error}") from None
     if input_path == "-":
         raise InputProblem(f"--engine {engine} reads a file, not standard input")
     source = BatchInput(input_path, activities, mapping, leads_table, activities_table)

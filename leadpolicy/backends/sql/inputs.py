@@ -19,6 +19,7 @@ Two shapes make them (docs/sql.md, "The input contract"):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -51,6 +52,23 @@ class Mapping:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown mapping keys: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+        for key, value in data.items():
+            optional = key in ("order", "lead_order")
+            if key in ("fields", "props"):
+                if not isinstance(value, dict):
+                    raise ValueError(f"`{key}` maps each declared name to its column, a JSON object such as "
+                                     f'{{"{key}": {{"email": "email_address"}}}}, not {json.dumps(value)}')
+                for name, column in value.items():
+                    if not isinstance(column, str) or not column.strip():
+                        raise ValueError(f"`{key}`: the column of `{name}` must be a column name (text), "
+                                         f"not {json.dumps(column)}")
+            elif not (isinstance(value, str) and value.strip()) and not (optional and value is None):
+                example = {"leads_table": "crm.leads", "activities_table": "crm.events", "id": "lead_key",
+                           "stage": "lifecycle_stage", "lead_id": "contact_id", "type": "event_type",
+                           "at": "occurred_at", "order": "event_seq", "lead_order": "created_at"}[key]
+                raise ValueError(f"`{key}` must be a {'column' if 'table' not in key else 'table'} name (text), "
+                                 f'not {json.dumps(value)}: e.g. "{key}": "{example}"'
+                                 + (" or null" if optional else ""))
         return cls(**data)
 
 

@@ -1,0 +1,59 @@
+"""A --mapping file that is JSON but not a mapping (a number for a column, an empty name, a
+list for `fields`) is refused before the query runs, naming the mapping file, the key and the
+fix, with exit 2: `score` and `diff` alike, and the Python API with a ValueError. It used to
+reach DuckDB as an empty identifier ("Parser Error: zero-length delimited identifier", blamed
+on the leads file) or end in an internal error (a list for `fields`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support.backends import relational_files
+
+from leadpolicy.backends.sql.inputs import Mapping
+from leadpolicy.cli import main
+
+pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+
+ROOT = Path(__file__).resolve().parents[1]
+ACME = ROOT / "policies" / "acme.policy"
+DECEMBER = ROOT / "docs" / "examples" / "acme-2026.12.policy"
+AS_OF = "2026-11-22T00:00:00Z"
+
+BAD = [
+    ({"fields": {"email": 3}}, "`fields`: the column of `email` must be a column name (text), not 3"),
+    ({"id": ""}, '`id` must be a column name (text), not "": e.g. "id": "lead_key"'),
+    ({"fields": ["email"]}, '`fields` maps each declared name to its column, a JSON object such as'),
+    ({"order": 5}, '`order` must be a column name (text), not 5: e.g. "order": "event_seq" or null'),
+    ({"leads_table": None}, '`leads_table` must be a table name (text), not null'),
+    ({"props": {"path": " "}}, '`props`: the column of `path` must be a column name (text), not " "'),
+    ({"leads": {}}, "unknown mapping keys: leads (known: "),
+]
+
+
+@pytest.mark.parametrize("mapping, message", BAD)
+def test_a_bad_mapping_is_refused_naming_the_file_and_key(tmp_path: Path, mapping, message) -> None:
+    leads, acts, names, _ = relational_files(tmp_path)
+    bad = tmp_path / "bad-mapping.json"
+    bad.write_text(json.dumps(mapping), encoding="utf-8")
+    for args in (["score", str(ACME), str(leads), "--activities", str(acts), "-o", str(tmp_path / "out.parquet")],
+                 ["diff", str(ACME), str(DECEMBER), "--leads", str(leads), "--activities", str(acts)]):
+        result = CliRunner().invoke(main, args + ["--engine", "duckdb", "--mapping", str(bad), "--as-of", AS_OF])
+        assert result.exit_code == 2, result.output
+        assert f"{bad}: " in result.stderr and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert not (tmp_path / "out.parquet").exists()
+    with pytest.raises(ValueError, match="mapping keys|must be|maps each"):
+        Mapping.from_dict(mapping)
+
+
+def test_a_good_mapping_still_scores(tmp_path: Path) -> None:
+    leads, acts, names, _ = relational_files(tmp_path)
+    mapping = json.loads(names.read_text(encoding="utf-8"))
+    assert Mapping.from_dict({**mapping, "order": mapping.get("order"), "lead_order": None}).id == mapping.get("id", "id")
+    result = CliRunner().invoke(main, ["score", str(ACME), str(leads), "--activities", str(acts), "--mapping", str(names),
+                                       "--engine", "duckdb", "--as-of", AS_OF])
+    assert result.exit_code in (0, 1) and result.stdout.count("\n") == 17
