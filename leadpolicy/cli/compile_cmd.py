@@ -9,7 +9,7 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, load_policy, refuse_overwriting, to_stdout, write_output
-from leadpolicy.cli.engine_options import sql_target_options, sql_text
+from leadpolicy.cli.engine_options import resolve_target, sql_target_options, sql_text
 
 
 @main.command("compile")
@@ -19,11 +19,12 @@ from leadpolicy.cli.engine_options import sql_target_options, sql_text
 def compile_command(policy_path: str, output: Optional[str], **sql_options: str) -> None:
     """Write the standalone Python module that evaluates the policy (or, with
     --target sql, the one SQL query that decides every lead: docs/sql.md). POLICY `-`: standard input."""
+    target = resolve_target(sql_options, output)
     refuse_overwriting(output, [(policy_path, "the policy")])
     if output is not None and not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
         raise FileProblem(f"-o {output} would overwrite a policy file with Python: name the module FILE.py")
     policy = load_policy(policy_path)
-    text = sql_text(policy, sql_options) if sql_options["target"] == "sql" else policy.python_source
+    text = sql_text(policy, sql_options) if target == "sql" else policy.python_source
     write_output(output, text)
     if not to_stdout(output):
         click.echo(f"wrote {output} ({policy.name} {policy.version})", err=True)

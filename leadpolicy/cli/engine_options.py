@@ -117,9 +117,10 @@ DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 
 def sql_target_options(f: F) -> F:
     options = [
-        click.option("--target", type=click.Choice(["python", "sql"]), default="python", show_default=True,
-                     help="python: the standalone module; sql: one query deciding every lead."),
-        click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True, help="sql: the SQL dialect."),
+        click.option("--target", type=click.Choice(["python", "sql"]), default=None, show_default="python",
+                     help="python: the standalone module; sql: one query deciding every lead (the default when "
+                          "an sql option is given or FILE ends in .sql)."),
+        click.option("--dialect", type=click.Choice(DIALECTS), default=None, show_default="duckdb", help="sql: the SQL dialect."),
         click.option("--dbt", is_flag=True, help="sql: a dbt model (inputs through ref()/source(), as_of a dbt var)."),
         click.option("--leads-ref", metavar="NAME", help="--dbt: the leads model (NAME or source:SOURCE.TABLE)."),
         click.option("--activities-ref", metavar="NAME", help="--dbt: the activities model (NAME or source:SOURCE.TABLE)."),
@@ -128,6 +129,25 @@ def sql_target_options(f: F) -> F:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+SQL_ONLY = {"dialect": "--dialect", "dbt": "--dbt", "leads_ref": "--leads-ref", "activities_ref": "--activities-ref",
+            "mapping_path": "--mapping"}
+
+
+def resolve_target(options: dict[str, Any], output: Optional[str]) -> str:
+    """--target as given; else sql when an sql-only option is given or FILE ends in .sql, else python.
+    An sql-only option with --target python is a usage error (it would be ignored)."""
+    given = [flag for key, flag in SQL_ONLY.items() if options.get(key)]
+    target = options.get("target")
+    if target is None:
+        target = "sql" if given or (output or "").lower().endswith(".sql") else "python"
+    elif target == "python" and given:
+        raise click.UsageError(f"{given[0]} is an option of --target sql, not of the Python module: "
+                               "drop it, or write --target sql")
+    options["target"] = target
+    options["dialect"] = options.get("dialect") or "duckdb"
+    return str(target)
 
 
 def sql_text(policy: Any, options: dict[str, Any]) -> str:

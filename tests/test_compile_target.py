@@ -1,0 +1,55 @@
+"""`leadpolicy compile`: which target an SQL option or a .sql output implies, and an SQL option
+given with --target python refused (it used to be ignored: `--dialect postgres` wrote Python)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.cli import main
+
+pytest.importorskip("sqlglot", reason="pip install 'leadpolicy[sql]'")
+
+ROOT = Path(__file__).resolve().parents[1]
+ACME = str(ROOT / "policies" / "acme.policy")
+PYTHON_START = 'r"""The compiled evaluator'
+
+
+def compile_(*args: str):
+    result = CliRunner().invoke(main, ["compile", ACME, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("args, first_line", [
+    ([], PYTHON_START),
+    (["--target", "python"], PYTHON_START),
+    (["--dialect", "postgres"], "-- Acme Cloud handoff 2026.11.1: the decision of every lead, as one query (postgres)."),
+    (["--target", "sql"], "-- Acme Cloud handoff 2026.11.1: the decision of every lead, as one query (duckdb)."),
+    (["--dbt"], "{{ config(materialized='table') }}"),
+])
+def test_the_target_an_option_implies(args, first_line) -> None:
+    code, out, err = compile_(*args)
+    assert code == 0, err
+    assert out.startswith(first_line)
+
+
+def test_the_same_query_with_or_without_target_sql() -> None:
+    assert compile_("--dialect", "snowflake")[1] == compile_("--target", "sql", "--dialect", "snowflake")[1]
+
+
+def test_a_sql_output_file_implies_sql(tmp_path: Path) -> None:
+    code, _, err = compile_("-o", str(tmp_path / "acme.sql"))
+    assert code == 0, err
+    assert (tmp_path / "acme.sql").read_text(encoding="utf-8").startswith("-- Acme Cloud handoff")
+    code, _, err = compile_("-o", str(tmp_path / "acme_policy.py"))
+    assert (tmp_path / "acme_policy.py").read_text(encoding="utf-8").startswith(PYTHON_START)
+
+
+@pytest.mark.parametrize("option", [["--dialect", "postgres"], ["--dbt"], ["--mapping", "names.json"]])
+def test_an_sql_option_with_target_python_is_refused(tmp_path: Path, option) -> None:
+    code, out, err = compile_("--target", "python", *option, "-o", str(tmp_path / "m.py"))
+    assert code == 2 and out == ""
+    assert f"{option[0]} is an option of --target sql, not of the Python module: drop it, or write --target sql" in err
+    assert not (tmp_path / "m.py").exists()
