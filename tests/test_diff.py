@@ -700,6 +700,20 @@ def test_outside_a_repository(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 2 and "is not inside a git repository" in result.stderr
 
 
+def test_rev_from_outside_the_repository_reads_the_files_own(repo: Path, tmp_path: Path, monkeypatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    result = run("diff", "--rev", "main", str(repo / "policies" / "acme.policy"), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    shape = json.loads(result.stdout)
+    assert shape["old"]["source"] == "main:policies/acme.policy" and shape["old"]["version"] == "2026.11.1"
+    assert shape["new"]["version"] == "2026.12.1"
+    result = run("diff", "--rev", "main", "acme.policy")  # not there, and no repository here
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
 def test_leads_from_standard_input() -> None:
     lines = ACME_LEADS.read_text(encoding="utf-8")
     result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--as-of", AS_OF, "--format", "json"],

@@ -4,11 +4,12 @@
     read_policy_source("main:policies/acme.policy")      the file at `main` (PATH from the top of the repository,
                                                           or `./PATH` / `../PATH` from the current directory, as git reads it)
     read_at_revision("main", "policies/acme.policy")     `--rev`: PATH as the shell gives it (relative to the
-                                                          current directory), at REV
+                                                          current directory), at REV of the repository holding it
 
-Git is run as the real `git` executable, with an argument list (no shell), from
-the current directory, so everything works from any folder inside the work
-tree. Every failure is a `SourceError` whose message says what to do.
+Git is run as the real `git` executable, with an argument list (no shell): for
+`REV:PATH` from the current directory, so it works from any folder inside the
+work tree; for `--rev` from the file's own folder, so it also works from outside
+the repository. Every failure is a `SourceError` whose message says what to do.
 """
 
 from __future__ import annotations
@@ -61,55 +62,61 @@ def read_policy_source(spec: str) -> PolicySource:
 
 
 def read_at_revision(revision: str, path: str) -> PolicySource:
-    """The version of the file `path` (relative to the current directory) at `revision`."""
-    top = _git_ready(path)
-    _verify_revision(revision)
+    """The version of the file `path` (relative to the current directory) at `revision` of the
+    repository that holds it (git runs in the file's folder)."""
     absolute = os.path.realpath(os.path.abspath(path))
+    folder = os.path.dirname(absolute)
+    if not os.path.isdir(folder):
+        raise SourceError(f"no such file: {path}")
+    top = _git_ready(path, folder, f"--rev {revision}: {path} is not inside a git repository"
+                                   " (compare two files instead: leadpolicy diff OLD NEW)")
+    _verify_revision(revision, folder)
     relative = os.path.relpath(absolute, os.path.realpath(top))
     if relative == ".." or relative.startswith(".." + os.sep):
         raise SourceError(f"{path} is outside the git repository at {top}")
     name = relative.replace(os.sep, "/")
     label = f"{revision}:{name}"
-    return PolicySource(label, _decode(_show_blob(revision, name, label), label), revision)
+    return PolicySource(label, _decode(_show_blob(revision, name, label, folder), label), revision)
 
 
 # ---------------------------------------------------------------- git
 
 
-def _git(*args: str) -> "subprocess.CompletedProcess[bytes]":
-    """`git ARGS` in the current directory, output as bytes; never through a shell."""
+def _git(*args: str, cwd: Optional[str] = None) -> "subprocess.CompletedProcess[bytes]":
+    """`git ARGS` in `cwd` (default: the current directory), output as bytes; never through a shell."""
     environment = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     try:
-        return subprocess.run(["git", *args], capture_output=True, env=environment, timeout=120)
+        return subprocess.run(["git", *args], capture_output=True, env=environment, timeout=120, cwd=cwd)
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH): a `REV:PATH` version needs it") from None
     except subprocess.TimeoutExpired:
         raise SourceError(f"`git {' '.join(args)}` did not answer within two minutes") from None
 
 
-def _git_ready(what: str) -> str:
-    """The top folder of the work tree the current directory is in; a SourceError outside one."""
+def _git_ready(what: str, cwd: Optional[str] = None, outside: Optional[str] = None) -> str:
+    """The top folder of the work tree `cwd` (default: the current directory) is in; a SourceError
+    (`outside`, or the message for a `REV:PATH`) outside one."""
     if shutil.which("git") is None:
         raise SourceError(f"git is not installed (or not on PATH): `{what}` needs it to read a git revision")
-    done = _git("rev-parse", "--show-toplevel")
+    done = _git("rev-parse", "--show-toplevel", cwd=cwd)
     if done.returncode != 0:
-        raise SourceError(
+        raise SourceError(outside or (
             f"`{what}` names a git revision, but {os.getcwd()} is not inside a git repository"
             " (run the command from inside the repository, or compare two files)"
-        )
+        ))
     return done.stdout.decode("utf-8", "replace").strip()
 
 
-def _verify_revision(revision: str) -> None:
+def _verify_revision(revision: str, cwd: Optional[str] = None) -> None:
     if revision.startswith("-"):  # never let a revision be read as an option
         raise SourceError(f"unknown revision `{revision}`")
-    done = _git("rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}")
+    done = _git("rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}", cwd=cwd)
     if done.returncode != 0:
         raise SourceError(f"unknown revision `{revision}` (try a branch, a tag or a commit: `git log --oneline`)")
 
 
-def _show_blob(revision: str, path: str, label: str) -> bytes:
-    done = _git("cat-file", "blob", f"{revision}:{path}")
+def _show_blob(revision: str, path: str, label: str, cwd: Optional[str] = None) -> bytes:
+    done = _git("cat-file", "blob", f"{revision}:{path}", cwd=cwd)
     if done.returncode != 0:
         raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label})")
     return done.stdout
