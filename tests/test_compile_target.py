@@ -53,3 +53,23 @@ def test_an_sql_option_with_target_python_is_refused(tmp_path: Path, option) -> 
     assert code == 2 and out == ""
     assert f"{option[0]} is an option of --target sql, not of the Python module: drop it, or write --target sql" in err
     assert not (tmp_path / "m.py").exists()
+
+
+@pytest.mark.parametrize("engine, extra", [("duckdb", "duckdb"), ("spark", "spark")])
+@pytest.mark.parametrize("missing", [["sqlglot"], ["duckdb", "pyspark"], ["sqlglot", "duckdb", "pyspark"]])
+def test_a_missing_engine_names_the_one_extra_to_install(engine, extra, missing) -> None:
+    """`score --engine E` without E's package names E's extra (which brings sqlglot too), whatever else
+    is missing; with only sqlglot missing, the `sql` extra. A package set to None in sys.modules
+    cannot be imported: a fresh process plays the machine without the extra."""
+    import subprocess
+    import sys
+
+    script = (f"import sys\nfor name in {missing!r}: sys.modules[name] = None\n"
+              "from leadpolicy.cli import main\n"
+              f"main(['score', {ACME!r}, {str(ROOT / 'policies' / 'acme.leads.jsonl')!r}, '--engine', {engine!r}])")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    package = {"duckdb": "duckdb", "spark": "pyspark"}[engine]
+    wanted = (f"{package} is not installed: pip install 'leadpolicy[{extra}]'" if package in missing
+              else "sqlglot is not installed: pip install 'leadpolicy[sql]'")
+    assert wanted in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -69,7 +69,10 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     if engine == "python":
         raise click.UsageError("Parquet input is read by --engine duckdb or --engine spark")
     try:
-        from leadpolicy.backends.sql import MissingExtra
+        from leadpolicy.backends.sql import MissingExtra, _deps
+
+        # the engine's own package first: its extra brings sqlglot too, so one install does
+        {"duckdb": _deps.duckdb, "spark": _deps.pyspark}[engine]()
         from leadpolicy.backends.sql.batch import InputProblem
         from leadpolicy.backends.sql.engines import score_command
     except ImportError as error:  # sqlglot missing
