@@ -155,7 +155,7 @@ class TreeBuilder(Transformer_NonRecursive[Any, Any]):
 
     def enum_spec(self, meta: Meta, children: list[Any]) -> Any:
         members = tuple(unquote(t) if t.type == "STRING" else str(t) for t in children)
-        return n.FieldType(n.FieldKind.ENUM, members, span=span_at(meta))
+        return n.FieldType(n.FieldKind.ENUM, members, tuple(Span.from_token(t) for t in children), span=span_at(meta))
 
     def activity_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, props, description = children

@@ -84,6 +84,7 @@ class Duration(Node):
 class FieldType(Node):
     kind: FieldKind
     members: tuple[str, ...] = ()  # an enum type's members, as declared
+    member_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)  # each member's, when parsed
 
     def __post_init__(self) -> None:
         _coerce(self, "kind", FieldKind)

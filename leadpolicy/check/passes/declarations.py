@@ -110,21 +110,21 @@ class DeclarationsPass(State):
         if t.kind != "enum":
             return
         seen: dict[str, str] = {}
-        for member in t.members:
+        for index, member in enumerate(t.members):
             if member.strip() != member or not member:
-                self._padded_member(member, t)
+                self._padded_member(member, t, index)
             elif _IRREGULAR_SPACE.search(member):
-                self._member_spacing(member, t)
+                self._member_spacing(member, t, index)
             if member.lower() in seen:
                 self.error(
                     "duplicate-member",
                     f"`{member}` appears twice in `{t}` (members are compared without case)",
-                    t.span,
+                    _member_span(t, index),
                     "remove the repeated member",
                 )
             seen[member.lower()] = member
 
-    def _member_spacing(self, member: str, t: n.FieldType) -> None:
+    def _member_spacing(self, member: str, t: n.FieldType, index: int) -> None:
         """Inner spaces are fine (`"Closed Won"`), but data is matched with them as written:
         a tab or two spaces in a row, invisible in the policy, is almost always a slip."""
         spaced = _IRREGULAR_SPACE.sub(" ", member)
@@ -133,11 +133,11 @@ class DeclarationsPass(State):
         self.warn(
             "member-spacing",
             f"the enum member `{n.quote(member)}` has {what} inside, and lead data must match it exactly there",
-            t.span,
+            _member_span(t, index),
             f"if the CRM value has one space, write: `{fixed}`",
         )
 
-    def _padded_member(self, member: str, t: n.FieldType) -> None:
+    def _padded_member(self, member: str, t: n.FieldType, index: int) -> None:
         """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""
         # a padded member was written in quotes: keep them in the fix
         kept = [n.member_text(m) if m == m.strip() else n.quote(m.strip()) for m in t.members if m.strip()]
@@ -146,13 +146,18 @@ class DeclarationsPass(State):
             self.error(
                 "blank-member",
                 f"the enum member `{n.quote(member)}` is blank, so no lead can ever carry it",
-                t.span,
+                _member_span(t, index),
                 f"lead data is trimmed; remove it: `{fixed}`",
             )
         else:
             self.error(
                 "padded-member",
                 f"the enum member `{n.quote(member)}` has surrounding whitespace, so no lead can ever carry it",
-                t.span,
+                _member_span(t, index),
                 f"lead data is trimmed; write it trimmed: `{fixed}`",
             )
+
+
+def _member_span(t: n.FieldType, index: int) -> Optional[Span]:
+    """The span of the `index`th member as written, else (a type built in code) the whole type's."""
+    return t.member_spans[index] if index < len(t.member_spans) else t.span
