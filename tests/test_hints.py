@@ -9,6 +9,7 @@ random stray character."""
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import pytest
@@ -74,6 +75,12 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
             sites.append((tok.start_pos + 1, tok.start_pos + 1, "\\n"))
         elif kind == "signed-cap" and tok.type == "MAX":
             sites.append((tok.end_pos, tok.end_pos, " -"))
+        elif kind == "unquoted-name" and tok.type == "STRING" and following is not None and following == ":" \
+                and re.fullmatch(r"[A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]", tok[1:-1]):
+            sites.append((tok.start_pos, tok.end_pos, tok[1:-1]))
+        elif kind == "glued-word" and tok.type == "UNIT" and opened and opened[0] == "engagement":
+            # (in a stage condition `within 9 daysz` reads as `days` and a next stage `z`: no error there)
+            sites.append((tok.end_pos, tok.end_pos, "z"))
         elif kind == "misspelt-block" and depth == 0 and str(tok) in block_keywords() and len(tok) > 3:
             sites.append((tok.start_pos + 1, tok.start_pos + 2, ""))
         if tok in ("{", "("):
@@ -92,7 +99,7 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
-         "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren"]
+         "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word"]
 
 
 @examples()
@@ -113,7 +120,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
-                "trailing-comma"):
+                "trailing-comma", "unquoted-name"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -161,6 +168,14 @@ def _diagnostic(body: str):
         ("stages { lead }\nstage {}", "`stage` is not a kind of block", "`stages {}`"),
         ("stages { lead mql when (x > 1 and ok }", "the `(` opened here is not closed", "(x > 1 and ok) }`"),
         ("stages { lead mql when t in (a, b }", "the `(` opened here is not closed", "t in (a, b) }`"),
+        ('stages { lead }\nengagement { Called us: +1 per call }', "a rule's name is written in double quotes, not "
+         "`Called us`", 'quote it: `engagement { "Called us": +1 per call }`'),
+        ('stages { lead }\nfit {\n  size {\n    Big one: +5 when x > 100\n  }\n}', "not `Big one`",
+         '`"Big one": +5 when x > 100`'),
+        ('stages { lead }\ndemote {\n  Went quiet: lead -> lead when ok\n}', "not `Went quiet`", '`"Went quiet": lead'),
+        ('stages { lead }\nengagement { "e": +1 per call within 9 dayz }', "`dayz` is not a word of the language",
+         "did you mean `days`? `engagement { \"e\": +1 per call within 9 days }`"),
+        ('stages { lead }\nengagement { "e": +1 per call within 2 weeksz }', "`weeksz` is not a word", "within 2 weeks }"),
     ],
 )
 def test_the_hint_names_the_mistake_and_shows_the_line_fixed(body: str, message: str, shown: str) -> None:

@@ -286,6 +286,61 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (*_where(token), close[0]))
 
 
+_BARE_NAME = re.compile(r"[ \t]*([A-Za-z][^\"':{}()#\n]*?)[ \t]*:")
+
+
+def unquoted_rule_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`Visited pricing: +20 per ...` -> `"Visited pricing": +20 per ...`: a rule's name is a string."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    at = _where(error.token)[0]
+    line_start, line_end = _line_bounds(text, at)
+    begin = max(line_start, text.rfind("{", line_start, at) + 1)  # a rule first on its line, or after `{`
+    found = _BARE_NAME.match(text, begin, line_end)
+    if found is None or not found.start(1) <= at < found.end(0):
+        return None
+    name = found.group(1)
+    return _hint(text, f"a rule's name is written in double quotes, not `{name}`",
+                 _span(text, found.start(1), found.end(1)), "quote it",
+                 (found.start(1), found.end(1), quote(name)))
+
+
+def glued_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`within 90 dayz` -> `within 90 days`: the lexer took the keyword `day` out of a longer, misspelt
+    word, and stopped at the rest (`z`)."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    start, end = _where(error.token)
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    word = text[start:end]
+    if start == _where(error.token)[0] or not word.isidentifier():
+        return None  # not glued to what stands before it
+    close = difflib.get_close_matches(word, _keywords(), n=3, cutoff=0.75)
+    if not close:
+        return None
+    close.sort(key=lambda w: len(w) != len(word))  # `dayz`: `days` (one letter changed) before `day`
+    return _hint(text, f"`{word}` is not a word of the language", _span(text, start, end),
+                 f"did you mean `{close[0]}`?", (start, end, close[0]))
+
+
+@lru_cache(maxsize=1)
+def _keywords() -> tuple[str, ...]:
+    """Every word of the language (the grammar's keyword terminals)."""
+    from leadpolicy.syntax.parser import lark_parser
+
+    words: set[str] = set()
+    for terminal in lark_parser().terminals:
+        value = terminal.pattern.value
+        if terminal.pattern.type == "str":
+            words.add(value)
+        elif re.fullmatch(r"\(\?:[a-z]+(?:\|[a-z]+)*\)", value):  # a choice of words: UNIT
+            words.update(value[3:-1].split("|"))
+    return tuple(sorted(w for w in words if w.isidentifier()))
+
+
 def unclosed_block(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """A missing `}`: reported at the `{` it leaves open, naming the block, not at the next block's keyword."""
     if not isinstance(error, UnexpectedToken):
@@ -388,6 +443,8 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     trailing_comma,
     signed_cap,
     misspelt_keyword,
+    glued_word,
+    unquoted_rule_name,
 )
 
 

@@ -136,6 +136,9 @@ class NamesPass(State):
             return n.StageRef(name, index, span=e.span), COND
         candidates = list(self.fields) + ([s for s in self.stages] if ctx.allows("stages") else [])
         guess = suggest(name, candidates)
+        if guess is None:  # a misspelt score (`engagment >= 60`) or grade, where they may stand
+            words = (["engagement", "fit"] if ctx.allows("scores") else []) + (["grade"] if ctx.allows("grade") else [])
+            guess = suggest(name, words)
         if name in RESERVED:
             message = f"`{name}` is a word of the language and cannot be used here"
         else:
