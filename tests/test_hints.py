@@ -176,6 +176,15 @@ def _diagnostic(body: str):
         ('stages { lead }\nengagement { "e": +1 per call within 9 dayz }', "`dayz` is not a word of the language",
          "did you mean `days`? `engagement { \"e\": +1 per call within 9 days }`"),
         ('stages { lead }\nengagement { "e": +1 per call within 2 weeksz }', "`weeksz` is not a word", "within 2 weeks }"),
+        ("stages { lead }\nfields { size integer }", "`integer` is not a type of the language", "write `number`: "
+         "`fields { size number }`"),
+        ("stages { lead }\nfields { name string }", "`string` is not a type", "`fields { name text }`"),
+        ("stages { lead }\nfields { vip bool }", "`bool` is not a type", "`fields { vip boolean }`"),
+        ("stages { lead }\nfields { seen timestamp }", "`timestamp` is not a type", "`fields { seen date }`"),
+        ("stages { lead }\nfields { tier enum(gold, silver) }", "`enum` is not a type", "`fields { tier one of (gold, silver) }`"),
+        ("stages { lead }\nactivities { visit (page: text) }", "a name and its type are written without a colon",
+         "`activities { visit (page text) }`"),
+        ("stages { lead }\nactivities { visit (page:text) }", "without a colon", "`activities { visit (page text) }`"),
     ],
 )
 def test_the_hint_names_the_mistake_and_shows_the_line_fixed(body: str, message: str, shown: str) -> None:

@@ -341,6 +341,34 @@ def _keywords() -> tuple[str, ...]:
     return tuple(sorted(w for w in words if w.isidentifier()))
 
 
+_TYPE_WORDS = {"integer": "number", "int": "number", "float": "number", "decimal": "number", "double": "number",
+               "numeric": "number", "money": "number", "currency": "number", "bool": "boolean", "string": "text",
+               "str": "text", "varchar": "text", "email": "text", "datetime": "date", "timestamp": "date",
+               "time": "date", "enum": "one of", "choice": "one of", "select": "one of"}
+
+
+def type_synonym(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`company_size integer` -> `company_size number`, `tier enum(a, b)` -> `tier one of (a, b)`,
+    `(path: text)` -> `(path text)`: where a type must stand, another language's word for it."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    expected = {_spelling(t) for t in error.expected or ()}
+    if not {"number", "text", "boolean", "date"} <= expected:
+        return None
+    start, end = _where(error.token)
+    word = str(error.token)
+    if word == ":":  # `path: text`: a colon between a name and its type
+        return _hint(text, "a name and its type are written without a colon", _span(text, start, end),
+                     "remove the colon", (start, end, "" if text[end:end + 1].isspace() or text[start - 1:start].isspace()
+                                                     else " "))
+    kind = _TYPE_WORDS.get(word.lower())
+    if kind is None:
+        return None
+    replacement = _spaced(text, start, end, kind) if kind == "one of" else kind
+    return _hint(text, f"`{word}` is not a type of the language (types: text, number, boolean, date, one of (...))",
+                 _span(text, start, end), f"write `{kind}`", (start, end, replacement))
+
+
 def unclosed_block(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """A missing `}`: reported at the `{` it leaves open, naming the block, not at the next block's keyword."""
     if not isinstance(error, UnexpectedToken):
@@ -442,6 +470,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     unknown_escape,
     trailing_comma,
     signed_cap,
+    type_synonym,
     misspelt_keyword,
     glued_word,
     unquoted_rule_name,
