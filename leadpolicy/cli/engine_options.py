@@ -98,7 +98,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
                                 memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"))
     except MissingExtra as error:
         raise click.UsageError(str(error)) from None
-    except InputProblem as error:
+    except (InputProblem, _deps.SparkStartError) as error:
         raise FileProblem(str(error)) from None
     except (ValueError, OSError) as error:
         raise FileProblem(f"{input_path}: {error}") from None

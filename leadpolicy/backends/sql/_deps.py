@@ -10,6 +10,10 @@ class MissingExtra(ImportError):
     """An optional package is not installed: the message names the extra to install."""
 
 
+class SparkStartError(RuntimeError):
+    """Spark (its Java process) did not start; the message says why, in the JVM's own last words."""
+
+
 def _need(module: str, extra: str) -> ModuleType:
     try:
         return importlib.import_module(module)

@@ -112,9 +112,43 @@ def session(master: Optional[str] = None) -> tuple[Any, bool]:
         import os
 
         builder = builder.config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
-    spark = builder.getOrCreate()
+    spark = _quietly_started(builder)
     spark.sparkContext.setLogLevel("ERROR")
     return spark, True
+
+
+def _quietly_started(builder: Any) -> Any:
+    """builder.getOrCreate(), with the JVM's standard error (its start-up banner, log4j's notices,
+    "Your hostname resolves to a loopback address" warnings) sent to a temporary file, not the
+    user's terminal: the JVM inherits file descriptor 2 when it starts and keeps it. If Spark does
+    not start, its last lines there say why (no Java, a wrong JAVA_HOME). LEADPOLICY_DEBUG=1 leaves
+    standard error alone."""
+    import os
+    import sys
+    import tempfile
+
+    from leadpolicy.backends.sql._deps import SparkStartError
+
+    if os.environ.get("LEADPOLICY_DEBUG"):
+        return builder.getOrCreate()
+    log = tempfile.TemporaryFile()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(log.fileno(), 2)
+    try:
+        return builder.getOrCreate()
+    except Exception as error:
+        if "JAVA_GATEWAY_EXITED" not in str(error) and "Java gateway" not in str(error):
+            raise
+        log.seek(0)
+        said = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        about_java = [line for line in said if "java" in line.lower()]
+        why = (about_java or said or str(error).splitlines())[0 if about_java else -1]
+        raise SparkStartError(f"Spark did not start: {why} (--engine spark needs Java 17 or later: install it, "
+                              "or set JAVA_HOME to it)") from None
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def json_lines(spark: Any, path: str) -> Any:
