@@ -181,6 +181,8 @@ def _diagnostic(body: str):
         ("stages { lead }\nfields { name string }", "`string` is not a type", "`fields { name text }`"),
         ("stages { lead }\nfields { vip bool }", "`bool` is not a type", "`fields { vip boolean }`"),
         ("stages { lead }\nfields { seen timestamp }", "`timestamp` is not a type", "`fields { seen date }`"),
+        ("stages { lead }\nfields { seen datetime }", "`datetime` is not a type", "`fields { seen date }`"),
+        ("stages { lead }\nfields {\n  seen datetime\n  size number\n}", "`datetime` is not a type", "`seen date`"),
         ("stages { lead }\nfields { tier enum(gold, silver) }", "`enum` is not a type", "`fields { tier one of (gold, silver) }`"),
         ("stages { lead }\nactivities { visit (page: text) }", "a name and its type are written without a colon",
          "`activities { visit (page text) }`"),

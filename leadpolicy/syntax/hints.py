@@ -357,6 +357,15 @@ def type_synonym(error: UnexpectedInput, text: str) -> Optional[Hint]:
         return None
     start, end = _where(error.token)
     word = str(error.token)
+    previous = _previous_token(error)
+    if word != ":" and word.lower() not in _TYPE_WORDS and previous is not None and previous.type == "IDENT":
+        # `created datetime`: read as the type `date` and then a field `time`, which has no type
+        start, end = _where(previous)
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        word = text[start:end]
+        if word == str(previous) or word.lower() not in _TYPE_WORDS:
+            return None
     if word == ":":  # `path: text`: a colon between a name and its type
         return _hint(text, "a name and its type are written without a colon", _span(text, start, end),
                      "remove the colon", (start, end, "" if text[end:end + 1].isspace() or text[start - 1:start].isspace()
