@@ -369,3 +369,14 @@ def test_eval_with_no_lead_on_a_terminal_says_it_reads_standard_input() -> None:
     text = out.decode()
     assert "(end with Ctrl-D; or name a file: leadpolicy eval POLICY LEAD)" in text
     assert "lead L-1001" in text and "meets the entry criteria of `sql`" in text  # then the decision, explained
+
+
+def test_a_misspelt_command_gets_the_close_one() -> None:
+    for typed, wanted in (("scor", "score"), ("chek", "check"), ("dif", "diff"), ("compil", "compile")):
+        result = CliRunner().invoke(main, [typed, "x.policy"])
+        assert result.exit_code == 2
+        assert f"No such command '{typed}'. Did you mean `leadpolicy {wanted}`?" in result.stderr
+    result = CliRunner().invoke(main, ["help"])
+    assert result.exit_code == 2 and "`leadpolicy --help` lists the commands" in result.stderr
+    result = CliRunner().invoke(main, ["zzzz"])
+    assert result.exit_code == 2 and "No such command 'zzzz'." in result.stderr and "Did you mean" not in result.stderr

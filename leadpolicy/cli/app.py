@@ -47,6 +47,20 @@ class _Group(click.Group):
             importlib.import_module(f"leadpolicy.cli.{COMMANDS[name][0]}")  # registers it on `main`
         return self.commands.get(name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        """An unknown command gets the close one (`scor` -> `score`), and `help` the way to help."""
+        name = args[0] if args else ""
+        if args and not ctx.resilient_parsing and self.get_command(ctx, name) is None and not name.startswith("-"):
+            import difflib
+
+            if name == "help":
+                ctx.fail("No such command 'help': `leadpolicy --help` lists the commands, "
+                         "`leadpolicy COMMAND --help` explains one.")
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1, cutoff=0.6)
+            if close:
+                ctx.fail(f"No such command '{name}'. Did you mean `leadpolicy {close[0]}`?")
+        return super().resolve_command(ctx, args)
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         name = name or cmd.name
         if name in COMMANDS:
