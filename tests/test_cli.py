@@ -121,6 +121,14 @@ def test_eval_bad_json_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "not valid JSON" in result.stderr
 
 
+def test_eval_of_a_json_lines_file_points_to_score(tmp_path: Path) -> None:
+    leads = write(tmp_path, "leads.jsonl", '{"id": "a"}\n{"id": "b"}\n')
+    result = run("eval", ACME, leads)
+    assert result.exit_code == 1
+    assert f"leads.jsonl:2:1: not valid JSON: Extra data (it holds more than one lead, one per line: " \
+           f"`leadpolicy score POLICY {leads}` decides each" in result.stderr
+
+
 def test_eval_bad_as_of_is_a_data_error() -> None:
     result = run("eval", ACME, LEAD, "--as-of", "yesterday")
     assert result.exit_code == 1 and "as_of" in result.stderr

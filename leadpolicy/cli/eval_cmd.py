@@ -29,7 +29,11 @@ def _read_lead(source: str) -> dict[str, Any]:
     try:
         lead = json.loads(text)
     except json.JSONDecodeError as error:
-        click.echo(f"{error_label()}: {name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}", err=True)
+        more = ""
+        if error.msg == "Extra data" and error.colno == 1:  # one object per line: JSON Lines, many leads
+            more = (f" (it holds more than one lead, one per line: `leadpolicy score POLICY {name}` decides each;"
+                    " eval takes a file of one lead)")
+        click.echo(f"{error_label()}: {name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}{more}", err=True)
         sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
         click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
