@@ -416,3 +416,54 @@ def test_an_output_that_is_a_device_or_a_pipe_is_written_straight(work: Path) ->
     written = run("docs", "acme.policy", "-o", fifo, "--format", "markdown")
     assert written.exit_code == 0, written.output
     assert reader.communicate(timeout=60)[0].decode().startswith("# ")
+
+
+# ---------------------------------------------------------------- compressed inputs
+
+
+def _compressed(tmp_path: Path, kind: str) -> Path:
+    import bz2
+    import gzip
+    import lzma
+
+    text = (ROOT / "policies" / "acme.leads.jsonl").read_bytes()
+    packed = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress,
+              "zstd": lambda data: b"\x28\xb5\x2f\xfd" + data}[kind](text)  # zstd: its magic is what is read
+    path = tmp_path / f"leads.jsonl.{kind}"
+    path.write_bytes(packed)
+    return path
+
+
+@pytest.mark.parametrize("kind, unpack", [("gzip", "gunzip -k"), ("bzip2", "bunzip2 -k"), ("xz", "unxz -k"),
+                                          ("zstd", "unzstd")])
+def test_a_compressed_input_is_named_with_how_to_give_it(tmp_path: Path, kind: str, unpack: str) -> None:
+    """A `leads.jsonl.gz` used to score as one garbage error row per line (python) or fail with a
+    missing column (duckdb): every command that reads leads now says what it is and how to give it."""
+    pytest.importorskip("duckdb")
+    leads = _compressed(tmp_path, kind)
+    acme = str(ROOT / "policies" / "acme.policy")
+    out = tmp_path / "out.jsonl"
+    for args, streams in (
+        (["score", acme, str(leads), "-o", str(out)], "| leadpolicy score POLICY -`"),
+        (["score", acme, str(leads), "-o", str(out), "--engine", "duckdb"], None),
+        (["diff", acme, acme, "--leads", str(leads)], "| leadpolicy diff OLD NEW --leads -`"),
+        (["diff", acme, acme, "--leads", str(leads), "--engine", "duckdb"], None),
+        (["report", acme, str(leads)], None),
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, (args, result.output)
+        message = result.stderr.strip()
+        assert message.startswith(f"error: {leads} is {kind}-compressed, and leadpolicy reads plain JSON Lines, "
+                                  f"CSV or Parquet: decompress it first (`{unpack} {leads}`)"), message
+        assert (streams in message) if streams else ("stream it" not in message)
+        assert not out.exists()
+
+
+def test_a_compressed_input_streamed_scores_as_the_plain_file(tmp_path: Path) -> None:
+    import gzip
+
+    leads = _compressed(tmp_path, "gzip")
+    acme = str(ROOT / "policies" / "acme.policy")
+    streamed = CliRunner().invoke(main, ["score", acme, "-", "--as-of", "2026-11-22"], input=gzip.decompress(leads.read_bytes()))
+    plain = CliRunner().invoke(main, ["score", acme, str(ROOT / "policies" / "acme.leads.jsonl"), "--as-of", "2026-11-22"])
+    assert streamed.exit_code == plain.exit_code == 0 and streamed.stdout == plain.stdout

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -345,8 +346,36 @@ def plural(count: int, noun: str, many: str = "") -> str:
     return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
+# the first bytes of the compressed files a CRM or warehouse export comes in, and their tools
+_COMPRESSED = ((b"\x1f\x8b", "gzip", "gunzip -k {path}", "gunzip -c {path}"),
+               (b"BZh", "bzip2", "bunzip2 -k {path}", "bunzip2 -c {path}"),
+               (b"\xfd7zXZ\x00", "xz", "unxz -k {path}", "xz -dc {path}"),
+               (b"\x28\xb5\x2f\xfd", "zstd", "unzstd {path}", "zstd -dc {path}"),
+               (b"PK\x03\x04", "zip", "unzip {path}", "unzip -p {path}"))
+
+
+def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLICY") -> None:
+    """A compressed input (by its first bytes: `leads.jsonl.gz`) would read as lines of garbage: say
+    what it is and how to give it, decompressed or (`command` reads standard input) streamed into
+    `leadpolicy COMMAND -` (a FileProblem, exit 1)."""
+    if path is None or path == STDIN:
+        return
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(6)
+    except OSError:
+        return  # said by whatever reads it next
+    for magic, kind, unpack, stream_it in _COMPRESSED:
+        if head.startswith(magic):
+            shown = shlex.quote(path)
+            streamed = f", or stream it: `{stream_it.format(path=shown)} | leadpolicy {command} -`" if command else ""
+            raise FileProblem(f"{path} is {kind}-compressed, and leadpolicy reads plain JSON Lines, CSV or Parquet: "
+                              f"decompress it first (`{unpack.format(path=shown)}`){streamed}", EXIT_FAILED)
+
+
 def open_input(path: str) -> Any:
     """A binary stream on an input file named on the command line; problems as FileProblem."""
+    refuse_compressed(path)
     try:
         return open(path, "rb")
     except FileNotFoundError:

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, warn
+from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, refuse_compressed, warn
 from leadpolicy.cli.engine_options import memory_limit_value
 
 
@@ -118,6 +118,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         for path in (leads, activities):
             if path is not None and path != "-" and not os.path.isfile(path):
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
+            refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
     old, new = _load_versions(versions, rev)
 
     from leadpolicy.tools.csv_header import CsvHeaderError

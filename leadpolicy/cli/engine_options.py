@@ -9,7 +9,7 @@ from typing import Any, Callable, NoReturn, Optional, TypeVar
 
 import click
 
-from leadpolicy.cli.common import FileProblem
+from leadpolicy.cli.common import FileProblem, refuse_compressed
 
 ENGINES = ("python", "duckdb", "spark")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,6 +68,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     engine = options["engine"]
     if engine == "python":
         raise click.UsageError("Parquet input is read by --engine duckdb or --engine spark")
+    for path in (input_path, options.get("activities_path")):
+        refuse_compressed(path, None)
     try:
         from leadpolicy.backends.sql import MissingExtra, _deps
 

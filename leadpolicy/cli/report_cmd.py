@@ -10,7 +10,7 @@ import click
 
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import load_policy, show_diagnostics
+from leadpolicy.cli.common import load_policy, refuse_compressed, show_diagnostics
 
 
 def _load_other(spec: str) -> Any:
@@ -54,6 +54,8 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
     if output and Path(output).suffix not in (".html", ".md", ".json"):
         click.echo(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
+    for path in (leads_path, outcomes_path):
+        refuse_compressed(path, None)
     policies = [load_policy(policy_path)]
     if against:
         policies.append(_load_other(against))
