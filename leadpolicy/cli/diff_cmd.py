@@ -72,7 +72,8 @@ def _percent(value: Optional[str]) -> Optional[float]:
               help="python: the compiled modules (--jobs processes); duckdb: both versions as SQL queries over the "
                    "file, all cores (the same report).")
 @click.option("--memory-limit", metavar="SIZE", callback=memory_limit_value, help="duckdb: memory to stay within, e.g. 4GB (default: half the "
-                                                     "machine's); beyond it DuckDB spills to disk.")
+                                                     "machine's, at most 1500MB but for CSV input); beyond it DuckDB "
+                                                     "spills to disk and a large file is run in slices.")
 @click.option("--activities", "activities", metavar="FILE",
               help="duckdb: --leads is the leads table of the relational shape and FILE its activities table "
                    "(Parquet or CSV, as `score --engine duckdb` reads them); .parquet leads need it.")

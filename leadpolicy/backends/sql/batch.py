@@ -181,26 +181,27 @@ def _slice_budget(source: BatchInput, memory_limit: Optional[str], queries: int 
     return (limit * SLICE_SHARE - QUERY_BASE_MEMORY * queries) / queries
 
 
-def may_need_slices(source: BatchInput, memory_limit: Optional[str]) -> bool:
+def may_need_slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1) -> bool:
     """Whether `source` would be sliced with the most memory a byte of input may take."""
-    budget = _slice_budget(source, memory_limit)
+    budget = _slice_budget(source, memory_limit, queries)
     return budget is not None and os.path.getsize(source.path) * MEMORY_PER_INPUT_BYTE > budget
 
 
 def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1,
-           per_byte: float = MEMORY_PER_INPUT_BYTE) -> Optional[list[tuple[int, int]]]:
+           per_byte: float = MEMORY_PER_INPUT_BYTE, most_bytes: Optional[int] = None) -> Optional[list[tuple[int, int]]]:
     """The (first, last) line (JSON Lines) or row (CSV) of each slice when the whole file would
     not fit within the memory limit, else None (one query). DuckDB spills its joins and sorts
     to disk, but not the per-lead arrays of the query: slices keep those within the limit.
     The relational shape is one query (its tables are typed columns, far smaller).
     `queries`: how many decision queries run at once (diff joins two); `per_byte`: the memory
-    the query takes per byte of input (memory_per_input_byte; by default the most)."""
+    the query takes per byte of input (memory_per_input_byte; by default the most); `most_bytes`: the
+    most input one slice may hold, whatever the memory (a smaller slice can be faster)."""
     budget = _slice_budget(source, memory_limit, queries)
     size = os.path.getsize(source.path)
-    if budget is None or size * per_byte <= budget:
+    if budget is None or (size * per_byte <= budget and (most_bytes is None or size <= most_bytes)):
         return None
     lines = count_lines(source.path)
-    count = -(-int(size * per_byte) // max(1, int(budget)))
+    count = max(-(-int(size * per_byte) // max(1, int(budget))), -(-size // most_bytes) if most_bytes else 1)
     step = max(MIN_SLICE_LINES, -(-lines // count))
     return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
 

@@ -28,6 +28,7 @@ and an activities table, Parquet or CSV, names as `--mapping` says: docs/sql.md)
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from typing import Any, Callable, Optional
@@ -38,10 +39,17 @@ from leadpolicy.tools.diff.replay import Replayer, Tally, finish
 
 __all__ = ["replay_duckdb"]
 
+# The most JSON Lines or CSV one statement decides, whatever the memory: a million Acme-like leads
+# (2 GB) with 12 GB of memory took 35.5 s in one statement (10 GB of RSS) and 25.9 s in eight
+# slices; the lines are read once (materialise_lines), so a slice costs only its planning
+DIFF_SLICE_BYTES = 256 * 10 ** 6
+
 
 def _source_ctes(con: Any, union: Any, path: str, input_format: str, names: list[str], sliced: bool,
-                 activities: Optional[str], mapping: Optional[dict[str, Any]]) -> list[tuple[str, Any]]:
-    """The input shape's raw relations for the union of both versions, as (name, sqlglot SELECT)."""
+                 activities: Optional[str], mapping: Optional[dict[str, Any]],
+                 lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> list[tuple[str, Any]]:
+    """The input shape's raw relations for the union of both versions, as (name, sqlglot SELECT);
+    `lines_tables`: a JSON Lines file's lines, already read (engines.materialise_lines)."""
     from leadpolicy.backends.sql.fragments import building
 
     with building("duckdb"):
@@ -62,7 +70,7 @@ def _source_ctes(con: Any, union: Any, path: str, input_format: str, names: list
         else:
             from leadpolicy.backends.sql.engines import nested_source
 
-            lines = nested_source(path, sliced)
+            lines = nested_source(path, sliced, lines_tables)
         return list(NestedJson(lines).ctes(union))
 
 
@@ -74,15 +82,30 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     `activities` the relational shape's leads table) through both policies with DuckDB;
     (Tally, seconds), as replay.replay_stream returns them."""
     from leadpolicy.backends.sql import _deps
-    from leadpolicy.backends.sql.batch import BatchInput, _column_problems, _connect, slices
+    from leadpolicy.backends.sql.batch import (
+        LINES_TABLE,
+        BatchInput,
+        _column_problems,
+        _connect,
+        default_memory_limit,
+        lines_on_disk,
+        may_need_slices,
+        memory_per_input_byte,
+        score_memory_limit,
+        slices,
+    )
     from leadpolicy.backends.sql.csv_input import csv_layout, csv_line_numbers
-    from leadpolicy.backends.sql.engines import as_of_text
+    from leadpolicy.backends.sql.engines import as_of_text, materialise_lines
     from leadpolicy.backends.sql.slicing import ALL_LINES, Slice, count_lines, is_out_of_memory, out_of_memory, run_each
 
     _deps.duckdb()
     started = time.perf_counter()
     if activities is not None:
         input_format = "relational"
+    # by default score's limit: half the machine, at most 1500MB (CSV: half the machine), so that memory
+    # stays flat in the number of leads; a million leads from JSON Lines: 30.9 s within 1500MB (1.0 GB of
+    # RSS) against 30.0 s with 12 GB (3.4 GB of RSS), the lines read once (docs/performance.md, session 9)
+    memory_limit = memory_limit or (default_memory_limit() if input_format == "csv" else score_memory_limit())
     names = list(dict.fromkeys(f.name for policy in (old_policy, new_policy) for f in policy.tree.fields))
     starts: list[int] = []
     if input_format == "csv":
@@ -98,19 +121,30 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
         con = _connect(memory_limit, spill)
         try:
-            parts = slices(source, memory_limit, queries=2)  # a file too large for the memory limit: slices of lines
+            # a JSON Lines file's lines are read once, on every core, into a table of this connection (or,
+            # when large against the limit, a Parquet file in the temporary directory), as `score` reads
+            # them: each slice then reads its range of rows, not the whole file again
+            lines_tables = (materialise_lines(con, path, LINES_TABLE, spill if lines_on_disk(source, memory_limit) else None)
+                            if input_format == "jsonl" else None)
             statements: dict[bool, str] = {}
 
             def statement(sliced: bool) -> str:
                 # the input read within the statement, once for both versions (MATERIALIZED CTEs: faster
                 # and smaller than temporary tables, measured; a large file goes in slices within the limit)
                 if sliced not in statements:
-                    ctes = _source_ctes(con, union, path, input_format, names, sliced, activities, mapping)
+                    ctes = _source_ctes(con, union, path, input_format, names, sliced, activities, mapping, lines_tables)
                     shape = Projected(union, {name: list(query.named_selects) for name, query in ctes})
                     # a Parquet file's activities are read where used (measured: storing them cost more)
                     reread = frozenset({"lp_raw_acts"} if str(activities).lower().endswith(".parquet") else ())
                     statements[sliced] = pairs_statement(old_policy, new_policy, shape, ctes, reread)
                 return statements[sliced]
+
+            # a file too large for the memory limit: slices of lines, as many as the statement needs
+            # (the memory it takes per input byte: score's estimate, for two queries)
+            parts = (slices(source, memory_limit, queries=2, per_byte=memory_per_input_byte(source, statement(True)),
+                            most_bytes=DIFF_SLICE_BYTES)
+                     if may_need_slices(source, memory_limit, queries=2) or os.path.getsize(path) > DIFF_SLICE_BYTES
+                     else None)
 
             def run(part: Slice) -> None:  # a slice out of memory leaves nothing: run again in halves
                 sliced = parts is not None or part != (1, ALL_LINES)
@@ -130,7 +164,7 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
                 run_each(plan, run, lambda: count_lines(path), memory_limit)
             if candidates.any():
                 replayed = _replay_errors(con, old_policy, new_policy, path, input_format, names, as_of, candidates,
-                                          activities, mapping)
+                                          activities, mapping, lines_tables)
                 for kept, found in ((total.appeared, replayed.appeared), (total.disappeared, replayed.disappeared)):
                     kept[1] = found[1]  # the counts are DuckDB's; the samples Python's words
         except Exception as error:
@@ -146,7 +180,8 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
 
 
 def _replay_errors(con: Any, old_policy: Any, new_policy: Any, path: str, input_format: str, names: list[str], as_of: Any,
-                   candidates: Candidates, activities: Optional[str], mapping: Optional[dict[str, Any]]) -> Tally:
+                   candidates: Candidates, activities: Optional[str], mapping: Optional[dict[str, Any]],
+                   lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> Tally:
     """The Python replay of the leads sampled for the error examples (a handful)."""
     wanted = candidates.rows()
     if input_format == "relational":
@@ -166,7 +201,7 @@ def _replay_errors(con: Any, old_policy: Any, new_policy: Any, path: str, input_
         return tally
     from leadpolicy.backends.sql.engines import nested_source
 
-    lines = nested_source(path).sql(dialect="duckdb")
+    lines = nested_source(path, lines_tables=lines_tables).sql(dialect="duckdb")  # the lines read once, if they were
     found = con.execute(f"SELECT lp_row, lp_json FROM {lines} WHERE lp_row IN ({', '.join(str(int(r)) for r in wanted)})").fetchall()
     for number, text in found:
         tally.merge(finish(replayer.replay((number, text.encode("utf-8") + b"\n", 0))[0]))
