@@ -29,7 +29,7 @@ def lsp_command(stdio: bool, debounce_ms: int, log_file: str | None, verbose: bo
     except ImportError as error:
         if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs"):
             raise
-        raise click.ClickException(f"the language server needs pygls and lsprotocol ({error}): pip install 'leadpolicy[lsp]'")
+        raise click.UsageError(f"the language server needs pygls and lsprotocol ({error}): pip install 'leadpolicy[lsp]'")
     handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
