@@ -1,5 +1,6 @@
 """`leadpolicy compile`: which target an SQL option or a .sql output implies, and an SQL option
-given with --target python refused (it used to be ignored: `--dialect postgres` wrote Python)."""
+given with --target python refused (it used to be ignored: `--dialect postgres` wrote Python).
+A missing optional package (duckdb, pyspark, sqlglot, pygls) is named with its one extra, exit 2."""
 
 from __future__ import annotations
 
