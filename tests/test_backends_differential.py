@@ -33,6 +33,7 @@ from support.backends import (
     run_reference,
     run_reference_relational,
 )
+from support.seeds import DERANDOMIZE
 
 import leadpolicy
 
@@ -45,7 +46,7 @@ PAIRS: dict = {}  # back end -> policy/lead pairs compared in this run
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_generated_policies(backend, data) -> None:
@@ -54,7 +55,7 @@ def test_generated_policies(backend, data) -> None:
     PAIRS[backend] = PAIRS.get(backend, 0) + len(case.lines)
 
 
-@settings(max_examples=max(20, EXAMPLES // 6), deadline=None, derandomize=True,
+@settings(max_examples=max(20, EXAMPLES // 6), deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_generated_policies_relational_shape(data) -> None:

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 from support.diffgen import policy_pairs
+from support.seeds import DERANDOMIZE
 from support.workload import bench_workload
 
 import leadpolicy
@@ -149,7 +150,7 @@ def test_a_larger_workload_with_errors(tmp_path: Path, monkeypatch: pytest.Monke
     assert python["leads"]["changed_stage"] > 100 and python["leads"]["errors"]["both"] > 50
 
 
-@settings(max_examples=int(os.environ.get("LEADPOLICY_DIFF_SQL_EXAMPLES", "20")), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("LEADPOLICY_DIFF_SQL_EXAMPLES", "20")), deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_generated_policy_pairs(data) -> None:

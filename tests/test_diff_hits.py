@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from support.seeds import DERANDOMIZE
 
 import leadpolicy
 from leadpolicy.cli import main
@@ -197,7 +198,7 @@ def _rule_changes(draw):
         assume(False)
 
 
-@settings(max_examples=int(os.environ.get("LEADPOLICY_DIFF_SQL_EXAMPLES", "20")), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("LEADPOLICY_DIFF_SQL_EXAMPLES", "20")), deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_generated_rule_changes(data) -> None:

@@ -31,6 +31,7 @@ from support.backends import (
     run_reference_relational,
     sql_outcomes,
 )
+from support.seeds import DERANDOMIZE
 
 import leadpolicy
 
@@ -202,7 +203,7 @@ def _duckdb_values(expression_of, texts: list) -> list:
     return [value for _, value in rows]
 
 
-@settings(max_examples=120, deadline=None, derandomize=True)
+@settings(max_examples=120, deadline=None, derandomize=DERANDOMIZE)
 @given(texts=st.lists(st.one_of(_near_instants(), _valid_instants(), st.dates().map(str), st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))),
                       min_size=50, max_size=50))
 def test_duckdb_timestamp_fast_path_reads_as_the_runtime(texts: list) -> None:
@@ -229,7 +230,7 @@ _EDGE = st.sampled_from([" ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u1680", "\u2
                          "a", "~", "!", "\x7f", "\x1f", "é"])
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=40, deadline=None, derandomize=DERANDOMIZE)
 @given(texts=st.lists(st.builds(lambda a, middle, b: a + middle + b, st.text(_EDGE, max_size=3), st.text(max_size=6),
                                 st.text(_EDGE, max_size=3)), min_size=50, max_size=50))
 def test_duckdb_trim_fast_path_is_python_strip(texts: list) -> None:
@@ -239,7 +240,7 @@ def test_duckdb_trim_fast_path_is_python_strip(texts: list) -> None:
     assert _duckdb_values(reading.trimmed, texts) == [t.strip() for t in texts]
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE)
 @given(texts=st.lists(st.builds(lambda a, middle, b: a + middle + b, st.text(_EDGE, max_size=2),
                                 st.one_of(_near_instants(), _valid_instants(), st.dates().map(str)), st.text(_EDGE, max_size=2)),
                       min_size=50, max_size=50))
@@ -264,7 +265,7 @@ def test_duckdb_quick_instant_reads_the_common_shapes_and_nothing_padded() -> No
     assert _duckdb_values(reading.quick_instant, [" " + t for t in shapes] + [t + "\t" for t in shapes]) == [None] * 16
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(max_examples=30, deadline=None, derandomize=DERANDOMIZE)
 @given(texts=st.lists(st.text(st.sampled_from(["a", "Z", "\u0130", "i", "\u0307", "\u00c9", "-", " "]), max_size=6),
                       min_size=50, max_size=50))
 def test_duckdb_lowered_column_is_python_lower(texts: list) -> None:
@@ -353,7 +354,7 @@ def test_hostile_policy_in_postgres(postgres) -> None:
 
 
 @pytest.mark.postgres
-@settings(max_examples=int(os.environ.get("LEADPOLICY_PG_EXAMPLES", "25")), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("LEADPOLICY_PG_EXAMPLES", "25")), deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data())

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from support.backends import EXAMPLE_POLICIES, Case, assert_agree, generated_case, run_reference_relational, run_spark_relational
+from support.seeds import DERANDOMIZE
 
 import leadpolicy
 
@@ -57,7 +58,7 @@ def test_example_policies_in_spark(spark, name: str) -> None:
 PAIRS = [0]
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_generated_policies_in_spark(spark, data) -> None:

@@ -29,6 +29,7 @@ from support.backends import (
     run_reference_relational,
     sql_outcomes,
 )
+from support.seeds import DERANDOMIZE
 
 import leadpolicy
 
@@ -104,7 +105,7 @@ def run_duckdb_reversed(case: Case) -> list:
     return sql_outcomes([dict(zip(relation.columns, row)) for row in relation.fetchall()])
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_decayed_sums_equal_the_reference(data) -> None:

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from support.seeds import DERANDOMIZE
 
 pytest.importorskip("duckdb")
 pytest.importorskip("sqlglot")
@@ -59,7 +60,7 @@ def test_non_whitespace_ends_are_kept() -> None:
     assert _trimmed(texts) == texts
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE)
 @given(texts=st.lists(st.builds(lambda a, middle, b: a + middle + b, st.text(_ANY_END, max_size=3),
                                 st.text(max_size=5), st.text(_ANY_END, max_size=3)), min_size=40, max_size=40))
 def test_trimmed_is_python_strip(texts: list) -> None:
@@ -67,7 +68,7 @@ def test_trimmed_is_python_strip(texts: list) -> None:
     assert _trimmed(texts) == [t.strip() for t in texts]
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=15, deadline=None, derandomize=DERANDOMIZE)
 @given(texts=st.lists(st.builds(lambda a, middle, b: a + middle + b, st.text(_ANY_END, max_size=2),
                                 st.text(max_size=4), st.text(_ANY_END, max_size=2)), min_size=40, max_size=40))
 def test_trimmed_is_python_strip_under_a_case_and_accent_insensitive_default_collation(texts: list) -> None:
