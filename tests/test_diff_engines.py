@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 from support.diffgen import policy_pairs
-from support.seeds import DERANDOMIZE
+from support.diffs import GENERATED_DIFFS, assert_engines_agree
 from support.workload import bench_workload
 
 import leadpolicy
@@ -150,22 +149,10 @@ def test_a_larger_workload_with_errors(tmp_path: Path, monkeypatch: pytest.Monke
     assert python["leads"]["changed_stage"] > 100 and python["leads"]["errors"]["both"] > 50
 
 
-@settings(max_examples=int(os.environ.get("LEADPOLICY_DIFF_SQL_EXAMPLES", "20")), deadline=None, derandomize=DERANDOMIZE,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@GENERATED_DIFFS
 @given(data=st.data())
 def test_generated_policy_pairs(data) -> None:
-    import tempfile
-
-    from support.backends import lead_line
-    from support.leadgen import AS_OF as LEADGEN_AS_OF, leads_for
+    from support.leadgen import leads_for
 
     old, new = data.draw(policy_pairs())
-    raw = data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=12))
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
-        handle.write("\n".join(lead_line(lead) for lead in raw) + "\n")
-    try:
-        python = leadpolicy.diff(old, new, leads=handle.name, as_of=LEADGEN_AS_OF).to_dict()
-        duck = leadpolicy.diff(old, new, leads=handle.name, as_of=LEADGEN_AS_OF, engine="duckdb").to_dict()
-    finally:
-        os.unlink(handle.name)
-    assert duck == python
+    assert_engines_agree(old, new, data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=12)))

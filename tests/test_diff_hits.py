@@ -5,17 +5,14 @@ report must stay the Python engine's, byte for byte, whatever the two versions' 
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
-from support.seeds import DERANDOMIZE
+from hypothesis import assume, given, strategies as st
+from support.diffs import GENERATED_DIFFS, assert_engines_agree, both_engines
 
 import leadpolicy
-from leadpolicy.cli import main
 
 pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
 
@@ -98,16 +95,6 @@ def _leads() -> list[dict]:
     return leads
 
 
-def _both(old: Path, new: Path, leads: Path, *extra: str) -> list[str]:
-    outputs = []
-    for engine in ("python", "duckdb"):
-        result = CliRunner().invoke(main, ["diff", str(old), str(new), "--leads", str(leads), "--as-of", AS_OF,
-                                           "--engine", engine, *extra], catch_exceptions=False)
-        assert result.exit_code == 0, result.stderr
-        outputs.append(result.stdout)
-    return outputs
-
-
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path, Path]:
     old, new, leads = tmp_path / "old.policy", tmp_path / "new.policy", tmp_path / "leads.jsonl"
@@ -118,7 +105,7 @@ def files(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def test_rules_added_removed_renamed_and_worth_nothing(files: tuple[Path, Path, Path]) -> None:
-    python, duck = _both(*files, "--format", "json")
+    python, duck = both_engines(*files, "--format", "json")
     assert duck == python
     report = json.loads(python)["leads"]
     rules = {row["rule"]: (row["old"], row["new"]) for row in report["rules"]}
@@ -132,7 +119,7 @@ def test_rules_added_removed_renamed_and_worth_nothing(files: tuple[Path, Path, 
     assert report["changed_stage"] and report["examples"]
     assert report["errors"]["appeared"] and report["errors"]["both"]  # data errors in one version, and in both
     for fmt in ("text", "markdown"):
-        python, duck = _both(*files, "--format", fmt)
+        python, duck = both_engines(*files, "--format", fmt)
         assert duck == python
 
 
@@ -151,7 +138,7 @@ def test_points_that_sum_or_decay_to_zero(files: tuple[Path, Path, Path]) -> Non
     assert hits("L6")["Visited"] == -hits("L6")["Bounced"] != 0  # +10 and -10 the same day: engagement 0
     assert -1e-4 < hits("L0")["Bounced"] < 0  # decayed for 21 days: tiny, still a hit
     assert "Nothing" not in hits("L2") and "Zero" not in hits("L0")
-    python, duck = _both(*files, "--format", "json")
+    python, duck = both_engines(*files, "--format", "json")
     assert duck == python
     counted = {row["rule"]: row["old"] for row in json.loads(python)["leads"]["rules"]}
     assert counted["Talked"] and counted["Nothing"] == 0
@@ -159,7 +146,7 @@ def test_points_that_sum_or_decay_to_zero(files: tuple[Path, Path, Path]) -> Non
 
 def test_hits_of_the_examples(files: tuple[Path, Path, Path]) -> None:
     """The example leads' hits (their JSON built for them alone, from the columns) are the Python engine's."""
-    python, duck = _both(*files, "--format", "json")
+    python, duck = both_engines(*files, "--format", "json")
     examples = json.loads(duck)["leads"]["examples"]
     assert examples and examples == json.loads(python)["leads"]["examples"]
     differing = {hit["rule"] for cell in examples for example in cell["examples"] for hit in example["hits"]}
@@ -198,25 +185,13 @@ def _rule_changes(draw):
         assume(False)
 
 
-@settings(max_examples=int(os.environ.get("LEADPOLICY_DIFF_SQL_EXAMPLES", "20")), deadline=None, derandomize=DERANDOMIZE,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@GENERATED_DIFFS
 @given(data=st.data())
 def test_generated_rule_changes(data) -> None:
-    import tempfile
-
-    from support.backends import lead_line
-    from support.leadgen import AS_OF as LEADGEN_AS_OF, leads_for
+    from support.leadgen import leads_for
 
     old, new = data.draw(_rule_changes())
-    raw = data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=12))
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
-        handle.write("\n".join(lead_line(lead) for lead in raw) + "\n")
-    try:
-        python = leadpolicy.diff(old, new, leads=handle.name, as_of=LEADGEN_AS_OF).to_dict()
-        duck = leadpolicy.diff(old, new, leads=handle.name, as_of=LEADGEN_AS_OF, engine="duckdb").to_dict()
-    finally:
-        os.unlink(handle.name)
-    assert duck == python
+    assert_engines_agree(old, new, data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=12)))
 
 
 def test_both_versions_aggregates_are_one_group_by() -> None:
@@ -252,7 +227,7 @@ def test_an_infinite_score_that_stays_infinite_is_no_move(tmp_path: Path) -> Non
             {"id": "chat", "fields": {"size": 5}, "activities": [{"type": "chat", "at": "2026-11-22T00:00:00Z"}]}]
     leads.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     assert leadpolicy.load(str(old)).evaluate(rows[0]["fields"], visits, AS_OF).engagement == float("inf")
-    python, duck = _both(old, new, leads, "--format", "json")
+    python, duck = both_engines(old, new, leads, "--format", "json")
     assert duck == python
     engagement = json.loads(python)["leads"]["scores"]["engagement"]
     assert engagement["changed"] == 1 and [m["id"] for m in engagement["largest"]] == ["chat"]

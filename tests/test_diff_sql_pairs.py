@@ -11,11 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support.diffs import both_engines
 from support.workload import bench_workload
 
 import leadpolicy
-from leadpolicy.cli import main
 
 pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
 
@@ -35,16 +34,6 @@ def statement(old_text: str, new_text: str) -> str:
 
     old, new = leadpolicy.loads(old_text, "old"), leadpolicy.loads(new_text, "new")
     return pairs_statement(old, new, Projected(union_of(old.tree, new.tree)))
-
-
-def both_engines(old: Path, new: Path, leads: Path, *extra: str) -> list[str]:
-    outputs = []
-    for engine in ("python", "duckdb"):
-        result = CliRunner().invoke(main, ["diff", str(old), str(new), "--leads", str(leads), "--as-of", AS_OF,
-                                           "--engine", engine, *extra], catch_exceptions=False)
-        assert result.exit_code == 0, result.stderr
-        outputs.append(result.stdout)
-    return outputs
 
 
 # A new version that reads more: a field, a property of an existing activity type, a new type.
