@@ -75,14 +75,3 @@ def test_a_missing_engine_names_the_one_extra_to_install(engine, extra, missing)
               else "sqlglot is not installed: pip install 'leadpolicy[sql]'")
     assert wanted in done.stderr and "Traceback" not in done.stderr, done.stderr
 
-
-def test_lsp_without_pygls_names_its_extra_with_exit_2() -> None:
-    """The same status as every other missing extra (score, compile, diff): 2."""
-    import subprocess
-    import sys
-
-    script = ("import sys\nfor name in ('pygls', 'lsprotocol'): sys.modules[name] = None\n"
-              "from leadpolicy.cli import main\nmain(['lsp'])")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert done.returncode == 2, done.stderr
-    assert "pip install 'leadpolicy[lsp]'" in done.stderr and "Traceback" not in done.stderr
