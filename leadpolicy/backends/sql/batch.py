@@ -188,19 +188,21 @@ def may_need_slices(source: BatchInput, memory_limit: Optional[str], queries: in
 
 
 def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1,
-           per_byte: float = MEMORY_PER_INPUT_BYTE, most_bytes: Optional[int] = None) -> Optional[list[tuple[int, int]]]:
+           per_byte: float = MEMORY_PER_INPUT_BYTE, most_bytes: Optional[int] = None,
+           total_lines: Optional[Callable[[], int]] = None) -> Optional[list[tuple[int, int]]]:
     """The (first, last) line (JSON Lines) or row (CSV) of each slice when the whole file would
     not fit within the memory limit, else None (one query). DuckDB spills its joins and sorts
     to disk, but not the per-lead arrays of the query: slices keep those within the limit.
     The relational shape is one query (its tables are typed columns, far smaller).
     `queries`: how many decision queries run at once (diff joins two); `per_byte`: the memory
     the query takes per byte of input (memory_per_input_byte; by default the most); `most_bytes`: the
-    most input one slice may hold, whatever the memory (a smaller slice can be faster)."""
+    most input one slice may hold, whatever the memory (a smaller slice can be faster);
+    `total_lines`: how many lines the file has, when the caller knows (default: counted)."""
     budget = _slice_budget(source, memory_limit, queries)
     size = os.path.getsize(source.path)
     if budget is None or (size * per_byte <= budget and (most_bytes is None or size <= most_bytes)):
         return None
-    lines = count_lines(source.path)
+    lines = total_lines() if total_lines is not None else count_lines(source.path)
     count = max(-(-int(size * per_byte) // max(1, int(budget))), -(-size // most_bytes) if most_bytes else 1)
     step = max(MIN_SLICE_LINES, -(-lines // count))
     return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
@@ -537,8 +539,13 @@ class _Statements:
         return self.query(sliced), params
 
     def total_lines(self) -> int:
+        """The lines the slices cover: the rows of the lines table when the file was read into
+        one (its count is free; every row, blank lines included, is a line), else counted."""
         if self._lines is None:
-            self._lines = count_lines(self.source.path)
+            if self._lines_tables is not None:
+                self._lines = int(self.con.execute(f"SELECT count(*) FROM {LINES_TABLE}").fetchone()[0])
+            else:
+                self._lines = count_lines(self.source.path)
         return self._lines
 
 
@@ -548,7 +555,8 @@ def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_
     # a query that may need slices is compiled with them; how many, from what it keeps. A slice
     # (or the whole file) that runs out of memory anyway is run again in halves (slicing.py)
     maybe = may_need_slices(source, memory_limit)
-    parts = slices(source, memory_limit, per_byte=memory_per_input_byte(source, statements.query(maybe))) if maybe else None
+    parts = (slices(source, memory_limit, per_byte=memory_per_input_byte(source, statements.query(maybe)),
+                    total_lines=statements.total_lines) if maybe else None)
     plan = parts or [(1, ALL_LINES)]
     whole = (1, ALL_LINES)
 
