@@ -108,6 +108,50 @@ def materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str] 
     memory) rather than held, or evicted and read back, as a table of about 1.25 times its size.
     Reading the file once (not once for the leads and once more for the activities, as the
     streaming source does) saves a parse of every line."""
+    problem = _line_ending_problem(path, whole=False)  # a file of \r line breaks reads without an error
+    if problem is None:
+        try:
+            return _materialise_lines(con, path, table, spill_dir)
+        except Exception as error:
+            if "state machine reached an invalid state" not in str(error):
+                raise
+            problem = _line_ending_problem(path, whole=True)
+            if problem is None:
+                raise
+    from leadpolicy.backends.sql.batch import InputProblem
+
+    raise InputProblem(f"{path}: {problem}: the duckdb engine reads lines that all end in \\n or all in \\r\\n"
+                       " (a JSON line needs no other \\r). Use --engine python, which reads every line as it"
+                       " is, or make the line endings one kind (e.g. sed 's/\\r$//' FILE)")
+
+
+def _line_ending_problem(path: str, whole: bool) -> Optional[str]:
+    """What in the file's line endings DuckDB's line reader does not read as Python does, or None.
+    Python's lines end at \n only (a \r before it is JSON whitespace); DuckDB's CSV reader takes
+    the first line break it sees for every line's (a lone \r one included: it then splits lines at
+    each \r, silently) and refuses a file that mixes kinds. `whole`: look at every line (only
+    after DuckDB refused the file), else at the first line break only (every run: one read)."""
+    ended = {b"\n": False, b"\r\n": False}
+    with open(path, "rb") as handle:
+        if not whole:
+            head = handle.read(1 << 16)
+            breaks = [at for at in (head.find(b"\r"), head.find(b"\n")) if at >= 0]
+            first = min(breaks) if breaks else -1
+            if first >= 0 and head[first:first + 1] == b"\r" and head[first + 1:first + 2] not in (b"\n", b""):
+                return "line 1 holds a carriage return (\\r) that does not end it"
+            return None
+        for number, text in enumerate(handle, 1):
+            body = text[:-2] if text.endswith(b"\r\n") else text.rstrip(b"\n")
+            if b"\r" in body:
+                return f"line {number} holds a carriage return (\\r) that does not end it"
+            if text.endswith(b"\n"):
+                ended[b"\r\n" if text.endswith(b"\r\n") else b"\n"] = True
+                if all(ended.values()):
+                    return f"lines end in both \\n and \\r\\n (line {number} is the first that differs)"
+    return None
+
+
+def _materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str]) -> tuple[tuple[str, int, str], ...]:
     if spill_dir is not None:
         target = os.path.join(spill_dir, table + ".parquet").replace("'", "''")
         con.execute(f"COPY (SELECT lp_json FROM read_csv(?, {_LINES_OPTIONS})) TO '{target}'"
@@ -148,6 +192,9 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
             for name, first, row in lines_tables)
         return sqlglot.parse_one(f"({text}) AS lp_src", read="duckdb")
     if isinstance(path_or_table, (str, Path)) and str(path_or_table).lower().endswith(JSON_SUFFIXES):
+        problem = _line_ending_problem(str(path_or_table), whole=False) if os.path.isfile(path_or_table) else None
+        if problem is not None:  # DuckDB would split its lines at each \r (materialise_lines)
+            raise ValueError(f"{path_or_table}: {problem}: DuckDB reads lines that all end in \\n or all in \\r\\n")
         text = (f"(SELECT lp_row, lp_json FROM read_csv(lp_path, {_LINES_OPTIONS}) WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
                 f" WHERE {_NOT_BLANK}"
                 + (" AND lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ")"
