@@ -27,7 +27,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, note, settings, strategies as st
 from support.leadgen import leads_for, policy_texts
-from support.seeds import DERANDOMIZE
 
 import leadpolicy
 from leadpolicy.check.checker import check
@@ -260,7 +259,9 @@ def test_the_generator_reaches_every_construct() -> None:
     test is meant to cover appears, and every policy checks without errors."""
     seen: set = set()
 
-    @settings(max_examples=200, derandomize=DERANDOMIZE, database=None, deadline=None,
+    # always the same sample, fresh seeds or not (LEADPOLICY_FRESH_SEEDS): a rare construct can
+    # be missing from 200 new draws; what the other tests draw is what fresh seeds vary
+    @settings(max_examples=200, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(policy_texts())
     def collect(text: str) -> None:

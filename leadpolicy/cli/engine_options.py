@@ -169,11 +169,14 @@ def sql_text(policy: Any, options: dict[str, Any]) -> str:
         except (OSError, ValueError) as error:
             raise FileProblem(f"cannot read the mapping {options['mapping_path']}: {error}") from None
     try:
+        from leadpolicy.backends.sql.fragments import NulInPolicyText
         from leadpolicy.backends.sql.text import query_text
 
         return query_text(policy, options["dialect"], mapping=mapping, dbt=options["dbt"],
                           leads_ref=options["leads_ref"], activities_ref=options["activities_ref"])
     except ImportError as error:  # MissingExtra: the message names the extra
         raise click.UsageError(str(error)) from None
+    except NulInPolicyText as error:  # the policy, not the command line: no usage text
+        raise FileProblem(str(error)) from None
     except (ValueError, TypeError) as error:
         raise click.UsageError(str(error)) from None

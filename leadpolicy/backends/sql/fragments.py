@@ -259,6 +259,19 @@ def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
                        t=lit(",".join(repr(f) for f in table)), n=a[1])
         return frag("CASE WHEN :n < :size THEN :f ELSE :p END", n=a[1], size=exp.Literal.number(len(table)), f=factors,
                     p=power)
+    if name == "LP_DECAYED":  # points * base ** n, n a non-negative integer, as Python computes it
+        points, base = float(a[0].this), float(a[1].this)
+        power = _lower_node(exp.Anonymous(this="LP_POW", expressions=[a[1], a[2]]), dialect)
+        decayed = exp.Mul(this=num(points), expression=power)
+        zero_from = _first_zero_product(points, base)
+        if dialect in ("duckdb", "spark") or zero_from is None:
+            return decayed
+        # Postgres raises "value out of range: underflow" where a float product or power rounds
+        # to zero (Snowflake and BigQuery may too), so one activity old enough to decay to nothing
+        # failed the whole query. From the first n where Python's points * base ** n is 0.0, it is
+        # points * 0.0 (the sign of the points, as Python's), computed without the power.
+        return frag("CASE WHEN :n >= :z THEN :p * CAST(0 AS DOUBLE) ELSE :d END", n=a[2], z=exp.Literal.number(zero_from),
+                    p=num(points), d=decayed)
     if name == "LP_DOUBLE_TEXT":  # a finite DOUBLE as Python's repr writes it
         text = exp.Cast(this=a[0], to=exp.DataType.build("varchar"))
         if dialect == "postgres":  # Postgres writes 100 for 100.0 (repr: 100.0; from 1e16 on both use exponents)
@@ -267,6 +280,27 @@ def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
     if name == "LP_JSON_STRING":  # a JSON string literal for text (hits' rule names)
         return a[0]
     raise ValueError(f"no lowering for {name}")
+
+
+def _first_zero_product(points: float, base: float) -> Optional[int]:
+    """The least n >= 0 for which Python's points * base ** n is 0.0 (it stays 0.0 from there: base
+    ** n shrinks as n grows), or None when it never is (base 1, or above 1)."""
+    def zero(n: int) -> bool:
+        return points * base ** n == 0.0
+
+    if not 0.0 <= base < 1.0:
+        return None
+    high = 1
+    while not zero(high):
+        high *= 2  # base < 1: reaches a zero power within 2^17 or so steps of doubling even for 0.999999
+    low = 0
+    while low < high:  # the least zero in [low, high]
+        middle = (low + high) // 2
+        if zero(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 _ODD_SPACES = frozenset(ch for ch in WHITESPACE if ord(ch) > 127)
@@ -314,7 +348,17 @@ def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
     text = tree.sql(dialect=dialect, pretty=pretty, copy=False)
     if dialect == "duckdb" and any(ch in _ODD_SPACES for ch in text):  # a policy string with odd spaces
         text = _spell_literals(tree.copy()).sql(dialect=dialect, pretty=pretty)
+    if dialect == "postgres" and "\x00" in text:
+        # a NUL in a policy's text (a literal, an enum member, a rule name in the hits): PostgreSQL
+        # text cannot hold one (no literal, no escape, no chr(0) makes it), and a query sent with
+        # one is cut there, inside a string literal: refused, not sent broken
+        raise NulInPolicyText("the policy's text holds a NUL character (\\x00), which PostgreSQL text cannot"
+                              " hold: no Postgres query can compare with it. Remove it from the policy")
     return text
+
+
+class NulInPolicyText(ValueError):
+    """The policy's text cannot be written for this dialect (text.query_text says where)."""
 
 
 def _spell_literals(tree: "exp.Expr") -> "exp.Expr":

@@ -92,22 +92,32 @@ def hits_json(policy: nodes.Policy, prefix: str = "") -> exp.Expr:
     return exp.Concat(expressions=[lit("["), joined, lit("]")])
 
 
+# The query's code for a field's data error: FIELD_ERROR + the field's name. The prefix keeps a field
+# named like one of the lead's own errors (a field `type`, `lead`, `fields`, `json`, `as_of`...) from
+# taking that error's message (an identifier cannot hold a colon; activity codes hold a dot)
+FIELD_ERROR = "f:"
+
+
 def error_json(policy: nodes.Policy, error: exp.Expr) -> exp.Expr:
     """The data error as JSON text: {"field": ..., "message": ...} (the field as Python names it)."""
-    known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + [decl.name for decl in policy.fields]
+    known = ["as_of", "json", "lead", "fields", "activities", "type", "previous_stage"] + [FIELD_ERROR + d.name for d in policy.fields]
     for decl in policy.activities:
         known.append(f"{decl.name}.at")
         known += [f"{decl.name}.{p.name}" for p in decl.props]
     ifs = []
-    for name in dict.fromkeys(known):
-        field = None if name in ("json", "lead") else name  # the whole line: no field, as in Python
-        text = '{"field": ' + _json_text(field) + ', "message": ' + _json_text(message(name)) + "}"
-        ifs.append(exp.If(this=lit(name), true=lit(text)))
+    for code in dict.fromkeys(known):
+        name = code[len(FIELD_ERROR):] if code.startswith(FIELD_ERROR) else code
+        field = None if code in ("json", "lead") else name  # the whole line: no field, as in Python
+        text = '{"field": ' + _json_text(field) + ', "message": ' + _json_text(message(code)) + "}"
+        ifs.append(exp.If(this=lit(code), true=lit(text)))
     return exp.Case(this=error, ifs=ifs)
 
 
 def message(field: str) -> str:
-    """The data error's message for a field name (the Python engine's words)."""
+    """The data error's message for an error code (the Python engine's words): a declared field's
+    is FIELD_ERROR + its name, an activity's `type.property` or `type.at`, else the lead's own."""
+    if field.startswith(FIELD_ERROR):
+        return f"field `{field[len(FIELD_ERROR):]}`: cannot be read as its declared type"
     activity, dot, prop = field.partition(".")
     if field == "as_of":
         return "as_of is not an ISO 8601 date or timestamp"
@@ -118,7 +128,7 @@ def message(field: str) -> str:
                 "type": "an activity has no text `type`",
                 "previous_stage": "the previous stage is not a stage of this policy"}[field]
     if not dot:
-        return f"field `{field}`: cannot be read as its declared type"
+        raise ValueError(f"no data error is coded {field!r}")
     if prop == "at":
         return f"activity `{activity}` time: missing or not an ISO 8601 date or timestamp"
     return f"activity `{activity}` property `{prop}`: cannot be read as its declared type"

@@ -30,7 +30,7 @@ from typing import Callable
 from leadpolicy.backends.sql import reading, sums
 from leadpolicy.backends.sql.conditions import DidCounts, Scope, SqlExpr
 from leadpolicy.backends.sql.fragments import case, current_dialect, exp, frag, ident, lit, num
-from leadpolicy.backends.sql.hits import error_json, hits_json, rule_columns
+from leadpolicy.backends.sql.hits import FIELD_ERROR, error_json, hits_json, rule_columns
 from leadpolicy.syntax import nodes
 
 __all__ = ["build_query", "Layout", "OUTPUT_COLUMNS"]
@@ -136,7 +136,7 @@ class _Builder:
                                               c(self.layout.field_k(decl.name)), c(self.layout.field_t(decl.name)))
             values.append(_alias(value, f"lp_f_{index}", _cite(decl, f"field {decl.name}")))
             cols.append(c(f"lp_f_{index}"))
-            errors.append((error(c(f"lp_f_{index}")), decl.name))
+            errors.append((error(c(f"lp_f_{index}")), FIELD_ERROR + decl.name))
         previous, previous_error = reading.read_previous_stage(self.stage_names, c("lp_stage_v"), c("lp_stage_k"), c("lp_stage_t"))
         values.append(_alias(previous, "lp_previous"))
         query = exp.select(*values).from_("lp_lead_text", copy=False).join("lp_as_of", join_type="cross", copy=False)
@@ -295,7 +295,7 @@ class _Builder:
             else:
                 base = 1 - decay.percent / 100
                 periods = frag("LP_IDIV(lp_age, :e)", e=exp.Literal.number(decay.every.micros))
-                earned = frag(":p * LP_POW(:b, :k)", p=points, b=lit(repr(base)), k=periods)
+                earned = frag("LP_DECAYED(:p, :b, :k)", p=lit(repr(float(rule.points))), b=lit(repr(base)), k=periods)
             found = sums.dyadic(self.policy, rule) if duckdb else None
             if found is None:
                 folded.append((r_index, match, earned))

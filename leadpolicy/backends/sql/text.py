@@ -44,12 +44,22 @@ def dbt_reference(value: str) -> str:
     raise ValueError(f"`{value}` is not a dbt model name or source:SOURCE.TABLE (letters, digits and _ only)")
 
 
+def _where_nul(policy: Any) -> str:
+    """`path:line:col: ` of the first NUL in the policy's source, when the policy has one."""
+    source, path = getattr(policy, "source", None), getattr(policy, "path", None) or "<policy>"
+    if not isinstance(source, str) or "\x00" not in source:
+        return ""
+    at = source.index("\x00")
+    line = source.count("\n", 0, at) + 1
+    return f"{path}:{line}:{at - (source.rfind(chr(10), 0, at) + 1) + 1}: "
+
+
 def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *,
                mapping: "Union[Mapping, dict[str, Any], None]" = None, dbt: bool = False, leads_ref: Optional[str] = None,
                activities_ref: Optional[str] = None) -> str:
     """The readable query (one CTE per section, comments citing policy lines) with a header."""
     from leadpolicy.backends.sql import build
-    from leadpolicy.backends.sql.fragments import exp, generate, replace_parameter
+    from leadpolicy.backends.sql.fragments import NulInPolicyText, exp, generate, replace_parameter
     from leadpolicy.backends.sql.inputs import Mapping, Relational
 
     if dialect not in DIALECTS:
@@ -71,7 +81,10 @@ def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *
         as_of_name = f"lp_dbt_as_of_{token}"
         query = replace_parameter(query, "as_of", exp.column(as_of_name))
         replacements[as_of_name] = "'{{ var(\"as_of\", run_started_at.isoformat()) }}'"
-    text = generate(query, dialect, pretty=True)
+    try:
+        text = generate(query, dialect, pretty=True)
+    except NulInPolicyText as error:
+        raise NulInPolicyText(f"{_where_nul(policy)}{error}") from None
     if dbt:
         # dbt renders the whole file as Jinja: policy text must not open a tag
         text = re.sub(r"\{(?=[{%#])", "{{ '{' }}", text)
