@@ -211,7 +211,7 @@ def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
         return exp.RegexpExtract(this=a[0], expression=lit(pattern), group=exp.Literal.number(1))
     if name == "LP_TO_DOUBLE":  # text known to be a decimal number -> DOUBLE (inf when too large)
         if dialect == "postgres":
-            return exp.Cast(this=a[0], to=exp.DataType.build("double"))  # overflow: guarded by the caller
+            return _postgres_double(a[0])
         return exp.TryCast(this=a[0], to=exp.DataType.build("double"))
     if name == "LP_IS_FINITE":
         x = a[0]
@@ -280,6 +280,34 @@ def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
     if name == "LP_JSON_STRING":  # a JSON string literal for text (hits' rule names)
         return a[0]
     raise ValueError(f"no lowering for {name}")
+
+
+# Where Python's float(text) becomes inf (from 2^1024 - 2^970: halfway above the largest
+# double, rounded to even) and 0.0 (up to 2^-1075: halfway below the least), as exact decimals
+_OVERFLOW_FROM = str(2 ** 1024 - 2 ** 970)
+_UNDERFLOW_TO = "0." + str(5 ** 1075).rjust(1075, "0")  # 2^-1075 = 5^1075 / 10^1075
+
+
+def _postgres_double(text: "exp.Expr") -> "exp.Expr":
+    """A decimal number's text (reading.NUMBER_PATTERN) as Python's float() reads it, in Postgres:
+    NULL where Python gives inf (the caller's finite check makes it a data error), a zero of the
+    text's sign where Python rounds to 0.0. PostgreSQL's own cast raises "out of range" for both
+    (a cell holding 1e400 failed the whole query); NUMERIC decides which, within its own range
+    (the exponent's size and the digits' count first: `1e999999` is out of NUMERIC's too)."""
+    mantissa = frag("SPLIT_PART(LOWER(:t), 'e', 1)", t=text)
+    exponent = frag("CASE WHEN STRPOS(LOWER(:t), 'e') > 0 THEN SPLIT_PART(LOWER(:t), 'e', 2) ELSE '0' END", t=text)
+    zero = frag("CASE WHEN LEFT(:t, 1) = '-' THEN CAST('-0' AS DOUBLE) ELSE CAST(0 AS DOUBLE) END", t=text)
+    exact = frag("ABS(CAST(:t AS DECIMAL))", t=text)
+    return frag(
+        "CASE WHEN :is_zero THEN CAST(:m AS DOUBLE)"  # a zero: any exponent
+        " WHEN LENGTH(LTRIM(:e, '+-')) > 6 THEN CASE WHEN LEFT(:e, 1) = '-' THEN :zero END"
+        " WHEN CAST(:e AS BIGINT) - LENGTH(:m) > 309 THEN NULL"  # at least 10^310
+        " WHEN CAST(:e AS BIGINT) + LENGTH(:m) < -330 THEN :zero"  # below 10^-330
+        " WHEN :x >= CAST(:over AS DECIMAL) THEN NULL"
+        " WHEN :x <= CAST(:under AS DECIMAL) THEN :zero"
+        " ELSE CAST(:t AS DOUBLE) END",
+        m=mantissa, e=exponent, zero=zero, x=exact, t=text, over=lit(_OVERFLOW_FROM), under=lit(_UNDERFLOW_TO),
+        is_zero=exp.RegexpLike(this=mantissa, expression=lit("^[+-]?0+([.]0+)?$")))
 
 
 def _first_zero_product(points: float, base: float) -> Optional[int]:
