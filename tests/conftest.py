@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from support.postgres import postgres  # noqa: F401 (the PostgreSQL server fixture of the Postgres tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 UPDATE_GOLDEN = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"

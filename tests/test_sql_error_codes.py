@@ -17,8 +17,10 @@ import leadpolicy
 duckdb = pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
 pytest.importorskip("sqlglot")
 
-from support.backends import Case, run_reference_relational  # noqa: E402
-from test_sql_dialects import AS_OF, assert_agree, postgres, run_postgres  # noqa: E402, F401
+from support.backends import Case, assert_agree, run_reference_relational  # noqa: E402
+from support.postgres import run_postgres  # noqa: E402
+
+AS_OF = "2026-11-22T00:00:00Z"
 
 NAMES = ("type", "lead", "json", "as_of", "previous_stage")
 POLICY = ('policy "Error codes" version "1"\nfields {\n' + "".join(f"  {name} number\n" for name in NAMES)
@@ -48,6 +50,6 @@ def test_each_field_keeps_its_own_error_in_duckdb(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_each_field_keeps_its_own_error_in_postgres(postgres) -> None:  # noqa: F811
+def test_each_field_keeps_its_own_error_in_postgres(postgres) -> None:
     case = Case(leadpolicy.loads(POLICY), [json.dumps(lead) for lead in _leads()], AS_OF)
     assert_agree("postgres", run_postgres(case, postgres), run_reference_relational(case), case)

@@ -14,8 +14,10 @@ import leadpolicy
 pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
 pytest.importorskip("sqlglot")
 
-from support.backends import Case, run_reference_relational  # noqa: E402
-from test_sql_dialects import AS_OF, assert_agree, postgres, run_postgres  # noqa: E402, F401
+from support.backends import Case, assert_agree, run_reference_relational  # noqa: E402
+from support.postgres import run_postgres  # noqa: E402
+
+AS_OF = "2026-11-22T00:00:00Z"
 
 POLICY = """policy "Numbers" version "1"
 fields { size number }
@@ -36,7 +38,7 @@ CELLS = [
 
 
 @pytest.mark.postgres
-def test_numbers_at_the_ends_of_the_float_range_read_as_python_reads_them(postgres) -> None:  # noqa: F811
+def test_numbers_at_the_ends_of_the_float_range_read_as_python_reads_them(postgres) -> None:
     leads = [{"id": f"L-{index}", "fields": {"size": cell}, "activities": []} for index, cell in enumerate(CELLS)]
     case = Case(leadpolicy.loads(POLICY), [json.dumps(lead) for lead in leads], AS_OF)
     got = run_postgres(case, postgres)
