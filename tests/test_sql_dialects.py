@@ -300,6 +300,7 @@ def test_decayed_points_that_round_to_zero_need_no_power_there() -> None:
         assert zero_from is not None and points * base ** zero_from == 0.0
         assert zero_from == 0 or points * base ** (zero_from - 1) != 0.0
     assert _first_zero_product(5.0, 1.0) is None  # no decay: never zero
+    assert _first_zero_product(float("inf"), 0.5) is None  # inf * 0.0 is NaN, never zero
 
 
 @pytest.mark.postgres

@@ -316,8 +316,8 @@ def _first_zero_product(points: float, base: float) -> Optional[int]:
     def zero(n: int) -> bool:
         return points * base ** n == 0.0
 
-    if not 0.0 <= base < 1.0:
-        return None
+    if not (0.0 <= base < 1.0 and math.isfinite(points)):
+        return None  # (infinite points, which the checker refuses, would give NaN for ever)
     high = 1
     while not zero(high):
         high *= 2  # base < 1: reaches a zero power within 2^17 or so steps of doubling even for 0.999999
