@@ -20,6 +20,7 @@ Two shapes make them (docs/sql.md, "The input contract"):
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -202,13 +203,52 @@ def _pointers(names: Iterable[str]) -> exp.Expr:
     return exp.Array(expressions=[_pointer(name) for name in names])
 
 
+# What DuckDB's JSON reader takes and Python's refuses: a comma before a closing bracket
+# (`[1, ]`, `{"a": 1,}`) and NaN or infinity spelled otherwise than `NaN`, `Infinity` and
+# `-Infinity` (`nan`, `-NaN`, `inf`, `INFINITY`...). `_OUTSIDE` matches from the start of a
+# line over whole strings (escapes included), so what follows it is outside any string.
+_WHITESPACE = "[ \t\r\n]*"
+_OUTSIDE = r'^(?:[^"]|"(?:[^"\\]|\\.)*")*'
+# Cheap tests of every line, each starting with one character RE2 skips to (a pattern that
+# starts with a set of characters was six times slower): no match, nothing to look at.
+_NON_FINITE_START = "-?[nNiI][^u]"  # (not `null`)
+_MAYBE_LENIENT = ("," + _WHITESPACE + "(?:[]}]|" + _NON_FINITE_START + ")", ":" + _WHITESPACE + _NON_FINITE_START,
+                  "[[]" + _WHITESPACE + _NON_FINITE_START, "^" + _WHITESPACE + _NON_FINITE_START)
+_TRAILING_COMMA = _OUTSIDE + "," + _WHITESPACE + "[]}]"
+_PYTHON_NON_FINITE = "((?:^|[,:[])" + _WHITESPACE + ")(?:NaN|Infinity|-Infinity)"  # replaced by null, then:
+_OTHER_NON_FINITE = _OUTSIDE + "(?:^|[,:[])" + _WHITESPACE + "-?(?i:nan|inf)"
+
+
+def _pattern(text: str) -> exp.Expr:
+    """A DuckDB string of `text`: backslashes and control characters as CHR(), whatever the
+    generator would make of them in a literal."""
+    parts: list[exp.Expr] = []
+    for piece in re.split(r"([\\\t\r\n])", text):
+        if piece:
+            parts.append(frag(f"CHR({ord(piece)})") if piece in "\\\t\r\n" else lit(piece))
+    expr = parts[0]
+    for part in parts[1:]:
+        expr = exp.DPipe(this=expr, expression=part)
+    return expr
+
+
+def _lenient_json(line: exp.Expr) -> exp.Expr:
+    """True when `line` is JSON only to DuckDB's reader (a trailing comma, another spelling of NaN
+    or infinity outside a string): Python's reader refuses it, so the line is not JSON."""
+    # (REGEXP_REPLACE as written: sqlglot reads its fourth argument, DuckDB's options, as a position)
+    replaced = exp.Anonymous(this="REGEXP_REPLACE", expressions=[line, _pattern(_PYTHON_NON_FINITE), _pattern("\\1null"), lit("g")])
+    maybe = exp.or_(*(frag("REGEXP_MATCHES(:l, :p)", l=line, p=_pattern(pattern)) for pattern in _MAYBE_LENIENT))
+    return frag("CASE WHEN :maybe THEN REGEXP_MATCHES(:l, :trailing) OR REGEXP_MATCHES(:replaced, :other) ELSE FALSE END",
+                maybe=maybe, l=line, trailing=_pattern(_TRAILING_COMMA), replaced=replaced, other=_pattern(_OTHER_NON_FINITE))
+
+
 class NestedJson:
     """The nested shape in DuckDB: a relation `source` with one JSON lead per row
     (columns lp_row and lp_json), as `read_ndjson_objects` gives it.
 
-    Each JSON text is parsed as few times as it can be: json_extract and json_type take a
-    list of paths and read the text once for all of them. The fields object and each
-    activity are parsed once, by one json_extract of all their values: each value's kind
+    Each JSON text is parsed as few times as it can be: a line once for the lead (from_json,
+    _leads) and once for its activities, and each activity once, by one json_extract of all
+    its values (json_extract takes a list of paths): each value's kind
     and text are then read from its JSON text (_json_kind, _json_text), not by parsing it
     again with json_type and json_extract_string (the activities' second parse was a
     fifth of the query's time)."""
@@ -218,58 +258,15 @@ class NestedJson:
 
     def ctes(self, policy: nodes.Policy) -> list[tuple[str, exp.Select]]:
         layout = Layout.of(policy)
-        # a line that is not JSON reads as an empty lead with lp_lead_k 'x' (a data error)
-        # (the line's type and its activities' in one parse: the activities are not extracted
-        # here, only their kind, lp_acts_k)
-        checked = sqlglot.parse_one(
-            "SELECT lp_row, lp_json, CASE WHEN lp_types IS NULL THEN 'x' WHEN lp_types[1] = 'OBJECT' THEN 'o' ELSE 'v' END"
-            " AS lp_lead_k, lp_types[2] AS lp_acts_t"
-            " FROM (SELECT lp_row, CASE WHEN json_valid(lp_json) THEN lp_json END AS lp_json,"
-            " CASE WHEN json_valid(lp_json) THEN json_type(lp_json, ['$', '/activities']) END AS lp_types FROM lp_src) AS lp_typed",
-            read="duckdb")
-        checked = checked.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
-        source = exp.Subquery(this=checked, alias=exp.TableAlias(this=exp.to_identifier("lp_checked")))
-
-        # the lead: its line parsed once for the three keys, its fields object once for every
-        # field; each value comes as its JSON text, whose first character is its kind
-        top = exp.Anonymous(this="json_extract", expressions=[exp.column("lp_json"), _pointers(("id", "fields", "stage"))])
-        parts = exp.select(exp.column("lp_row"), exp.column("lp_lead_k"), exp.column("lp_acts_t"),
-                           exp.alias_(top, "lp_parts", copy=False)).from_(source.copy(), copy=False)
-        texts = exp.select(exp.column("lp_row"), exp.column("lp_lead_k"), exp.column("lp_acts_t"),
-                           *(exp.alias_(_varchar(_nth(exp.column("lp_parts"), i)), name, copy=False)
-                             for i, name in enumerate(("lp_id_j", "lp_fields_j", "lp_stage_j"), 1))).from_(
-            exp.Subquery(this=parts, alias=exp.TableAlias(this=exp.to_identifier("lp_parts"))), copy=False)
-        lead_id, fields, stage = exp.column("lp_id_j"), exp.column("lp_fields_j"), exp.column("lp_stage_j")
-        fields_k = frag("CASE WHEN :f IS NULL THEN 'n' ELSE CASE left(:f, 1) WHEN '{' THEN 'o' WHEN 'n' THEN 'n' ELSE 'x' END END", f=fields)
-        field_values = frag("CASE WHEN left(:f, 1) = '{' THEN json_extract(:f, :p) END", f=fields, p=_pointers(layout.fields))
-        acts_k = frag("CASE coalesce(lp_acts_t, 'NULL') WHEN 'NULL' THEN 'n' WHEN 'ARRAY' THEN 'a' ELSE 'x' END")
-        parsed = exp.select(exp.Star(), exp.alias_(field_values if layout.fields else exp.Null(), "lp_fjs", copy=False)).from_(
-            exp.Subquery(this=texts, alias=exp.TableAlias(this=exp.to_identifier("lp_texts"))), copy=False)
-        values = exp.select(
-            exp.column("lp_row"), exp.column("lp_lead_k"),
-            exp.alias_(_json_text(lead_id), "lp_id", copy=False),  # a JSON string as its text, else its JSON text
-            exp.alias_(lead_id, "lp_id_json", copy=False),
-            exp.alias_(fields_k, "lp_fields_k", copy=False),
-            exp.alias_(acts_k, "lp_acts_k", copy=False),
-            exp.alias_(_json_text(stage), "lp_stage_v", copy=False), exp.alias_(_json_kind(stage), "lp_stage_k", copy=False),
-            *(exp.alias_(_varchar(_nth(exp.column("lp_fjs"), index)), f"lp_fj_{index}", copy=False)
-              for index in range(1, len(layout.fields) + 1)),
-        ).from_(exp.Subquery(this=parsed, alias=exp.TableAlias(this=exp.to_identifier("lp_parsed"))), copy=False)
-        cols: list[exp.Expr] = [exp.column(n) for n in ("lp_row", "lp_lead_k", "lp_id", "lp_id_json", "lp_fields_k", "lp_acts_k", "lp_stage_v", "lp_stage_k")]
-        for index, name in enumerate(layout.fields, 1):
-            text = exp.column(f"lp_fj_{index}")
-            cols += [exp.alias_(_json_text(text, null=False), layout.field_v(name), copy=False),
-                     exp.alias_(_json_kind(text), layout.field_k(name), copy=False)]
-        leads_query = exp.select(*cols).from_(exp.Subquery(this=values, alias=exp.TableAlias(this=exp.to_identifier("lp_fields"))),
-                                              copy=False)
+        leads_query = self._leads(layout)
 
         # the activities: the array unnested once; each activity parsed once for all its values
         # (`$.activities[*]`: the first `activities` key's items, none when it is no array; a line
-        # parsed once for them, and once more to check it is JSON: not the lead checks' four times).
+        # parsed once for them, TRY: none when it is not JSON, as the lead's reading says it is not).
         # json_extract writes each item minified, so its first character says whether it is an object
         items = sqlglot.parse_one(
             "SELECT lp_row, UNNEST(lp_list) AS lp_item, UNNEST(range(1, len(lp_list) + 1)) AS lp_seq"
-            " FROM (SELECT lp_row, CASE WHEN json_valid(lp_json) THEN json_extract(lp_json, '$.activities[*]') END AS lp_list"
+            " FROM (SELECT lp_row, TRY(json_extract(lp_json, '$.activities[*]')) AS lp_list"
             " FROM lp_src) AS lp_lists", read="duckdb")
         items = items.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
         names = ("type", "at", *layout.props)
@@ -293,4 +290,77 @@ class NestedJson:
             cols += value(index, layout.prop_v(name), layout.prop_k(name))
         acts_query = exp.select(*cols).from_(exp.Subquery(this=split, alias=exp.TableAlias(this=exp.to_identifier("lp_split"))), copy=False)
         return [("lp_raw_leads", leads_query), ("lp_raw_acts", acts_query)]
+
+    def _leads(self, layout: Layout) -> exp.Select:
+        """The leads, each line parsed once: from_json into its keys and declared fields, each
+        value as its JSON text (TRY: NULL when the line is not JSON). from_json reads a JSON
+        null as a missing key, a `fields` that is no object as an object of none of them, and a
+        non-array `activities` as none: on the few lines where that matters (no id, no field
+        value, no activities array, not an object) json_type and json_extract read the kinds
+        again. (Three parses of every line and one more of its fields object before: a tenth
+        of the query's time from JSON Lines.) The structure names each declared field: the
+        checker keeps names ASCII identifiers that differ by more than case, as DuckDB's JSON
+        structures need."""
+        structure = {"id": "JSON", "stage": "JSON", "fields": {name: "JSON" for name in layout.fields} if layout.fields else "JSON",
+                     "activities": ["BOOLEAN"]}  # a list of NULLs: an array, read without writing its items
+        top = exp.select(exp.column("lp_row"), exp.column("lp_json"),
+                         exp.alias_(frag("TRY(FROM_JSON(lp_json, :s))", s=lit(json.dumps(structure))), "lp_s", copy=False),
+                         exp.alias_(_lenient_json(exp.column("lp_json")), "lp_lenient", copy=False),
+                         ).from_(self._source("lp_src_t"), copy=False)
+        # a line that is not JSON reads as an empty lead with lp_lead_k 'x' (a data error), a JSON
+        # value other than an object 'v'. TRY gave NULL for no object that is JSON in any test: one
+        # would fail the query loudly rather than read as something else
+        lead_k = frag("CASE WHEN lp_s IS NOT NULL AND PREFIX(lp_json, '{') AND NOT lp_lenient THEN 'o'"
+                      " WHEN NOT COALESCE(JSON_VALID(lp_json), FALSE) OR lp_lenient THEN 'x' WHEN JSON_TYPE(lp_json) <> 'OBJECT' THEN 'v'"
+                      " WHEN lp_s IS NOT NULL THEN 'o'"
+                      " ELSE ERROR('leadpolicy: DuckDB could not read the JSON object of line ' || CAST(lp_row AS TEXT)"
+                      " || '; score it with --engine python') END")
+        kinds = exp.select(exp.column("lp_row"), exp.column("lp_json"), exp.column("lp_s"),
+                           exp.alias_(lead_k, "lp_lead_k", copy=False)).from_(
+            exp.Subquery(this=top, alias=exp.TableAlias(this=exp.to_identifier("lp_top"))), copy=False)
+
+        def key(*path: str) -> exp.Expr:
+            value: exp.Expr = exp.column("lp_s")
+            for name in path:
+                value = exp.Anonymous(this="STRUCT_EXTRACT", expressions=[value, lit(name)])
+            return _varchar(value)
+
+        def json_type(name: str) -> exp.Expr:  # (Anonymous: sqlglot would read a pointer as a JSONPath)
+            return exp.Anonymous(this="JSON_TYPE", expressions=[exp.column("lp_json"), _pointer(name)])
+
+        extracted_id = _varchar(exp.Anonymous(this="JSON_EXTRACT", expressions=[exp.column("lp_json"), _pointer("id")]))
+        # a JSON null id keeps its JSON text `null` (from_json reads it as no id)
+        lead_id = frag("CASE WHEN :id IS NOT NULL THEN :id WHEN lp_lead_k = 'o' THEN :extracted END", id=key("id"), extracted=extracted_id)
+        if layout.fields:
+            present = exp.or_(*(exp.Not(this=exp.Is(this=key("fields", name), expression=exp.Null())) for name in layout.fields))
+            fields_k = frag("CASE WHEN STRUCT_EXTRACT(lp_s, 'fields') IS NULL THEN 'n' WHEN :present THEN 'o'"
+                            " WHEN :type = 'OBJECT' THEN 'o' ELSE 'x' END", present=present, type=json_type("fields"))
+        else:
+            fields_k = frag("CASE WHEN :f IS NULL THEN 'n' WHEN LEFT(:f, 1) = '{' THEN 'o' ELSE 'x' END", f=key("fields"))
+        acts_k = frag("CASE WHEN STRUCT_EXTRACT(lp_s, 'activities') IS NOT NULL THEN 'a' WHEN lp_lead_k <> 'o' THEN 'n'"
+                      " ELSE CASE COALESCE(:type, 'NULL') WHEN 'NULL' THEN 'n' WHEN 'ARRAY' THEN 'a' ELSE 'x' END END",
+                      type=json_type("activities"))
+        texts = exp.select(exp.column("lp_row"), exp.column("lp_lead_k"), exp.alias_(lead_id, "lp_id_j", copy=False),
+                           exp.alias_(fields_k, "lp_fields_k", copy=False), exp.alias_(acts_k, "lp_acts_k", copy=False),
+                           exp.alias_(key("stage"), "lp_stage_j", copy=False),
+                           *(exp.alias_(key("fields", name), f"lp_fj_{index}", copy=False) for index, name in enumerate(layout.fields, 1))
+                           ).from_(exp.Subquery(this=kinds, alias=exp.TableAlias(this=exp.to_identifier("lp_kinds"))), copy=False)
+        lead_id, stage = exp.column("lp_id_j"), exp.column("lp_stage_j")
+        cols: list[exp.Expr] = [
+            exp.column("lp_row"), exp.column("lp_lead_k"),
+            exp.alias_(_json_text(lead_id), "lp_id", copy=False), exp.alias_(lead_id, "lp_id_json", copy=False),
+            exp.column("lp_fields_k"), exp.column("lp_acts_k"),
+            exp.alias_(_json_text(stage), "lp_stage_v", copy=False), exp.alias_(_json_kind(stage), "lp_stage_k", copy=False)]
+        for index, name in enumerate(layout.fields, 1):
+            text = exp.column(f"lp_fj_{index}")
+            cols += [exp.alias_(_json_text(text, null=False), layout.field_v(name), copy=False),
+                     exp.alias_(_json_kind(text), layout.field_k(name), copy=False)]
+        return exp.select(*cols).from_(exp.Subquery(this=texts, alias=exp.TableAlias(this=exp.to_identifier("lp_texts"))), copy=False)
+
+    def _source(self, alias: str) -> exp.Expr:
+        """The lines relation (lp_row, lp_json) as a subquery named `alias`."""
+        inner = sqlglot.parse_one("SELECT lp_row, lp_json FROM lp_src", read="duckdb")
+        inner = inner.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
+        return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
 
