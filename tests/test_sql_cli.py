@@ -286,3 +286,21 @@ def test_a_missing_text_contains_nothing_not_even_the_empty_text(tmp_path: Path)
     data.write_text(json.dumps({"id": "a", "activities": acts}) + "\n", encoding="utf-8")
     (row,) = leadpolicy.sql.score_duckdb(policy, duckdb.connect(), leads=str(data), as_of=AS_OF).fetchall()
     assert row[4] == policy.evaluate({}, acts, AS_OF).engagement == 1.0  # only the visit with a path
+
+
+def test_a_line_that_is_not_utf8_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """DuckDB's line reader refuses a whole file for one line that is not UTF-8: the message
+    names that line (counted as the file counts them, blank lines included) and says what to
+    do, for score and diff; the Python engine writes an error row for that line alone."""
+    data = tmp_path / "leads.jsonl"
+    good = b'{"id": "ok", "fields": {}, "activities": []}\n'
+    data.write_bytes(good * 3 + b"\n" + b'{"id": "bad\xff"}\n' + good)
+    code, out, err = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "duckdb")
+    assert code == 2 and out == ""
+    assert "line 5 is not UTF-8 text" in err and "--engine python" in err and "Traceback" not in err
+    code, out, err = run("diff", str(ROOT / "policies" / "acme.policy"), str(ROOT / "docs" / "examples" / "acme-2026.12.policy"),
+                         "--leads", str(data), "--engine", "duckdb", "--as-of", AS_OF)
+    assert code == 2 and "line 5 is not UTF-8 text" in err
+    code, out, _ = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "python")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(rows) == 5 and [r["line"] for r in rows if "error" in r] == [5]

@@ -10,7 +10,7 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, refuse_compressed, warn
-from leadpolicy.cli.engine_options import memory_limit_value
+from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
 
 
 class _Problem(click.ClickException):
@@ -153,7 +153,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     except Exception as error:  # DuckDB's own errors (a file it cannot read)
         if type(error).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
             raise
-        raise _Problem(f"{leads}: duckdb cannot read it: {str(error).splitlines()[0]}") from None
+        raise _Problem(f"{leads}: duckdb cannot read it: {engine_error_text(error)}") from None
     finally:
         if counter is not None:
             counter.clear()

@@ -106,7 +106,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         raise FileProblem(f"{input_path}: {error}") from None
     except Exception as error:  # the engine's own errors (a file it cannot parse, a missing column)
         if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb", "pyspark", "py4j"):
-            raise FileProblem(f"{input_path}: {engine} cannot read it: {str(error).splitlines()[0]}") from None
+            raise FileProblem(f"{input_path}: {engine} cannot read it: {engine_error_text(error)}") from None
         raise
     if not quiet:
         stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
@@ -118,6 +118,19 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
 # ---------------------------------------------------------------- compile --target sql
 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
+
+
+def engine_error_text(error: BaseException) -> str:
+    """The first line of an engine's error, or for a line DuckDB's reader refuses as not UTF-8
+    (it refuses the whole file) which line, and what to do: the Python engine writes an error
+    row for that line alone."""
+    text = str(error)
+    first = text.splitlines()[0] if text else type(error).__name__
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    if line and "not utf-8 encoded" in text:
+        return (f"line {line.group(1)} is not UTF-8 text, and DuckDB reads no file that holds such a line;"
+                " use --engine python (it writes an error row for that line), or re-encode the file")
+    return first
 
 
 def sql_target_options(f: F) -> F:
