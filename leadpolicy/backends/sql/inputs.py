@@ -264,11 +264,10 @@ class NestedJson:
         # (`$.activities[*]`: the first `activities` key's items, none when it is no array; a line
         # parsed once for them, TRY: none when it is not JSON, as the lead's reading says it is not).
         # json_extract writes each item minified, so its first character says whether it is an object
-        items = sqlglot.parse_one(
+        items = self._over_lines(
             "SELECT lp_row, UNNEST(lp_list) AS lp_item, UNNEST(range(1, len(lp_list) + 1)) AS lp_seq"
             " FROM (SELECT lp_row, TRY(json_extract(lp_json, '$.activities[*]')) AS lp_list"
-            " FROM lp_src) AS lp_lists", read="duckdb")
-        items = items.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
+            " FROM lp_src) AS lp_lists")
         names = ("type", "at", *layout.props)
         read = exp.select(exp.column("lp_row"), exp.column("lp_seq"),
                           exp.alias_(frag("CASE WHEN prefix(CAST(lp_item AS VARCHAR), '{') THEN 'o' ELSE 'x' END"), "lp_item_k", copy=False),
@@ -359,8 +358,12 @@ class NestedJson:
 
     def _source(self, alias: str) -> exp.Expr:
         """The lines relation (lp_row, lp_json) as a subquery named `alias`."""
-        inner = sqlglot.parse_one("SELECT lp_row, lp_json FROM lp_src", read="duckdb")
-        inner = inner.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
+        inner = self._over_lines("SELECT lp_row, lp_json FROM lp_src")
         return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+    def _over_lines(self, sql: str) -> exp.Expr:
+        """The DuckDB query `sql` with its table `lp_src` replaced by this shape's lines relation."""
+        query = sqlglot.parse_one(sql, read="duckdb")
+        return query.transform(lambda n: self.source.copy() if isinstance(n, exp.Table) and n.name == "lp_src" else n)
 
 
