@@ -282,6 +282,7 @@ class _Builder:
         duckdb = current_dialect() == "duckdb"
         folded: "list[tuple[int, exp.Expr, exp.Expr]]" = []  # (rule, match, term): summed in input order
         summed: "list[tuple[int, exp.Expr, exp.Expr, sums.Dyadic]]" = []  # SUM where exact (sums.py)
+        k_max_of: "exp.Expr | None" = None  # the decay periods of an activity's age, when a summed rule decays
         for r_index, rule in enumerate(self.policy.engagement_rules):
             match = self._where_expr(rule.activity, rule.where, rule.within)
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN 1 ELSE 0 END)", m=match), f"lp_e_{r_index}_n",
@@ -300,11 +301,10 @@ class _Builder:
             if found is None:
                 folded.append((r_index, match, earned))
                 continue
-            # in any order where exact: the sum, and what the bound needs (the oldest term's periods)
+            # in any order where exact: the sum (the bound needs the oldest activity's periods, below)
             summed.append((r_index, match, earned, found))
             cols.append(_alias(frag("SUM(CASE WHEN :m THEN :x END)", m=match, x=earned), f"lp_e_{r_index}_sum"))
-            if found.j and periods is not None:
-                cols.append(_alias(frag("MAX(CASE WHEN :m THEN :k END)", m=match, k=periods), f"lp_e_{r_index}_k"))
+            k_max_of = periods if found.j and periods is not None else k_max_of
         if duckdb and folded:
             # One ordered list per lead for all these rules (one sort, not one per rule), of
             # the activities some rule matched: the others add +0.0, which changes no sum
@@ -314,6 +314,11 @@ class _Builder:
             for r_index, match, earned in folded:
                 value = frag("CASE WHEN :m THEN :x ELSE CAST(0 AS DOUBLE) END", m=match, x=earned)
                 cols.append(_alias(frag("LP_FOLD_SUM(:v, lp_seq)", v=value), f"lp_e_{r_index}_sum"))
+        if k_max_of is not None:
+            # one bound for every summed rule: the periods of the lead's oldest activity up to
+            # as_of (any type, any rule) are at least each rule's own, so the test stays
+            # sufficient; one MAX instead of one per rule (3% of the Parquet run)
+            cols.append(_alias(frag("MAX(:k)", k=k_max_of), "lp_k_max"))
         self.folded = [r_index for r_index, _, _ in folded]
         self.summed = {r_index: found for r_index, _, _, found in summed}
         for name, node in did_nodes:
@@ -344,7 +349,7 @@ class _Builder:
     def _exact(self, r_index: int) -> exp.Expr:
         """True when rule `r_index`'s SUM is this lead's ordered fold (sums.py)."""
         found = self.summed[r_index]
-        k_max = frag("lp_facts.:k", k=ident(f"lp_e_{r_index}_k")) if found.j and self.policy.decay is not None else None
+        k_max = frag("lp_facts.lp_k_max") if found.j and self.policy.decay is not None else None
         return sums.exact_condition(found, frag("lp_facts.:n", n=ident(f"lp_e_{r_index}_n")), k_max)
 
     def _fallback(self, summed: "list[tuple[int, exp.Expr, exp.Expr, sums.Dyadic]]") -> None:

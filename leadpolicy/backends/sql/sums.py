@@ -18,6 +18,8 @@ That holds when the decay base is a power of two (`decay 50%`, `75%`,
   units: every partial sum of any subset is an integer below 2^53 units of
   2^-E, a representable number, so every addition is exact;
 - n <= 2 needs no bound: 0.0 + a + b = a + b = b + a.
+The query takes k_max over all the lead's activities up to as_of, not per rule (one
+aggregate, not one per rule): a larger k_max only makes the test stricter.
 The SUM's result is the exact sum; `+ 0.0` turns a -0.0 into the reference's
 +0.0 (it starts at +0.0, and x + -0.0 = x). Leads outside the bound (very old
 activities, thousands of them) are folded in order, in a second, filtered pass.
