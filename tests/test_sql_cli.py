@@ -288,19 +288,51 @@ def test_a_missing_text_contains_nothing_not_even_the_empty_text(tmp_path: Path)
     assert row[4] == policy.evaluate({}, acts, AS_OF).engagement == 1.0  # only the visit with a path
 
 
-def test_a_line_that_is_not_utf8_is_named_with_what_to_do(tmp_path: Path) -> None:
-    """DuckDB's line reader refuses a whole file for one line that is not UTF-8: the message
-    names that line (counted as the file counts them, blank lines included) and says what to
-    do, for score and diff; the Python engine writes an error row for that line alone."""
+def test_a_line_that_is_not_utf8_is_an_error_row_in_its_place(tmp_path: Path) -> None:
+    """DuckDB's line reader refuses a whole file for one line that is not UTF-8; the engine
+    reads a copy with that line replaced, line for line, so score and diff write what the
+    Python engine writes: every other lead decided, an error row for that line alone
+    (its number counted as the file counts them, blank lines included)."""
     data = tmp_path / "leads.jsonl"
-    good = b'{"id": "ok", "fields": {}, "activities": []}\n'
-    data.write_bytes(good * 3 + b"\n" + b'{"id": "bad\xff"}\n' + good)
-    code, out, err = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "duckdb")
-    assert code == 2 and out == ""
-    assert "line 5 is not UTF-8 text" in err and "--engine python" in err and "Traceback" not in err
-    code, out, err = run("diff", str(ROOT / "policies" / "acme.policy"), str(ROOT / "docs" / "examples" / "acme-2026.12.policy"),
-                         "--leads", str(data), "--engine", "duckdb", "--as-of", AS_OF)
-    assert code == 2 and "line 5 is not UTF-8 text" in err
-    code, out, _ = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "python")
+    good = b'{"id": "ok", "fields": {"seniority": "vp"}, "activities": []}\n'
+    data.write_bytes(good * 3 + b"\n" + b'{"id": "bad\xff"}\n' + good + b'{"id": "\xed\xa0\x80"}\n' + good)
+    for fmt in ("jsonl", "csv"):
+        python, duck = score_both(ROOT / "policies" / "acme.policy", data, "--format", fmt)
+        assert python == duck and python[0] == 1 and "Traceback" not in "".join(duck[2])
+    code, out, _ = run("score", str(ROOT / "policies" / "acme.policy"), str(data), "--as-of", AS_OF, "--engine", "duckdb")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert code == 1 and len(rows) == 5 and [r["line"] for r in rows if "error" in r] == [5]
+    assert code == 1 and len(rows) == 7 and [r["line"] for r in rows if "error" in r] == [5, 7]
+    assert "not UTF-8" in rows[3]["error"]["message"]
+    reports = []
+    for engine in ("python", "duckdb"):
+        code, out, err = run("diff", str(ROOT / "policies" / "acme.policy"), str(ROOT / "docs" / "examples" / "acme-2026.12.policy"),
+                             "--leads", str(data), "--engine", engine, "--as-of", AS_OF, "--format", "json")
+        assert code == 0, err
+        reports.append(json.loads(out))
+    assert reports[0] == reports[1] and reports[1]["leads"]["errors"]["both"] == 2
+
+
+def test_the_lines_read_from_disk_replace_a_line_that_is_not_utf8_too(tmp_path: Path) -> None:
+    """materialise_lines with a spill directory (a file larger than memory): the same copy,
+    read into the Parquet file; the copy itself is removed."""
+    from leadpolicy.backends.sql.engines import NOT_UTF8_LINE, materialise_lines
+
+    data = tmp_path / "leads.jsonl"
+    data.write_bytes(b'{"id": "a"}\n\xff\n{"id": "c"}\n')
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    con = duckdb.connect()
+    ((table, first, row),) = materialise_lines(con, str(data), "lp_lines", str(spill))
+    lines = con.execute(f"SELECT {row} + {first}, lp_json FROM {table} ORDER BY 1").fetchall()
+    assert lines == [(1, '{"id": "a"}'), (2, NOT_UTF8_LINE.decode()), (3, '{"id": "c"}')]
+    assert [p.name for p in spill.iterdir()] == ["lp_lines.parquet"]
+
+
+def test_an_engine_error_about_utf8_names_the_line() -> None:
+    """Should DuckDB still refuse a line (one Python reads as UTF-8), the message names it."""
+    from leadpolicy.cli.engine_options import engine_error_text
+
+    error = RuntimeError("Invalid Input Error: CSV Error on Line: 12\nInvalid unicode (byte sequence mismatch) detected. "
+                         "This file is not utf-8 encoded.")
+    text = engine_error_text(error)
+    assert "line 12 is not UTF-8 text" in text and "--engine python" in text

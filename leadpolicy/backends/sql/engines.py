@@ -108,6 +108,24 @@ def materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str] 
     memory) rather than held, or evicted and read back, as a table of about 1.25 times its size.
     Reading the file once (not once for the leads and once more for the activities, as the
     streaming source does) saves a parse of every line."""
+    try:
+        return _read_lines(con, path, path, table, spill_dir)
+    except Exception as error:
+        if not is_not_utf8(error):
+            raise
+    # the copy beside the spilled lines, or in the connection's own temporary directory (our
+    # connections set one), else the system's
+    temp = str(con.execute("SELECT current_setting('temp_directory')").fetchone()[0] or "")
+    copy = _utf8_copy(path, spill_dir or (temp if os.path.isabs(temp) else None))
+    try:
+        return _read_lines(con, copy, path, table, spill_dir)
+    finally:
+        os.unlink(copy)
+
+
+def _read_lines(con: Any, path: str, shown: str, table: str, spill_dir: Optional[str]) -> tuple[tuple[str, int, str], ...]:
+    """materialise_lines of `path`, whose line endings DuckDB's reader can split as Python does
+    (else an InputProblem naming the file `shown`)."""
     problem = _line_ending_problem(path, whole=False)  # a file of \r line breaks reads without an error
     if problem is None:
         try:
@@ -120,9 +138,41 @@ def materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str] 
                 raise
     from leadpolicy.backends.sql.batch import InputProblem
 
-    raise InputProblem(f"{path}: {problem}: the duckdb engine reads lines that all end in \\n or all in \\r\\n"
+    raise InputProblem(f"{shown}: {problem}: the duckdb engine reads lines that all end in \\n or all in \\r\\n"
                        " (a JSON line needs no other \\r). Use --engine python, which reads every line as it"
                        " is, or make the line endings one kind (e.g. sed 's/\\r$//' FILE)")
+
+
+def is_not_utf8(error: BaseException) -> bool:
+    """DuckDB's line reader refused a line that is not UTF-8 (it refuses the whole file)."""
+    return "not utf-8 encoded" in str(error) and "CSV Error on Line" in str(error)
+
+
+# what stands for a line that is not UTF-8 in the copy DuckDB reads: not JSON, not blank,
+# ASCII; the query makes it an error row, which the caller's Python engine scores again
+# from the original file (its message names the byte)
+NOT_UTF8_LINE = b"~ line not UTF-8 ~"
+
+
+def _utf8_copy(path: str, where: Optional[str]) -> str:
+    """A copy of the file (in the directory `where`, or the system's temporary one) in which
+    each line that is not UTF-8 is NOT_UTF8_LINE, line for line: DuckDB's line reader refuses a
+    whole file for one such line, and reads the copy, deciding every other lead; that line
+    becomes an error row in its place, as the Python engine writes it. The caller removes it."""
+    import tempfile
+
+    if where:
+        os.makedirs(where, exist_ok=True)
+    handle, copy = tempfile.mkstemp(prefix="lp_utf8_", suffix=".jsonl", dir=where)
+    with open(path, "rb") as source, os.fdopen(handle, "wb") as target:
+        for line in source:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                ending = len(line) - len(line.rstrip(b"\r\n")) if line.endswith(b"\n") else 0
+                line = NOT_UTF8_LINE + line[len(line) - ending:]
+            target.write(line)
+    return copy
 
 
 def _line_ending_problem(path: str, whole: bool) -> Optional[str]:
