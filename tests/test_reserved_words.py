@@ -100,6 +100,11 @@ def test_the_reported_case_from_issue_9() -> None:
         ("stages { lead when }", None),
         ("stages { lead stage }", "stage"),
         ('fields { x number }\nstages { lead }\nfit { or { "a": +1 when x > 1 } }', "group"),
+        # after a closing bracket the parser has not reduced yet (found trying it by hand)
+        ("fields { tier one of (a, b)\n  stage text }\nstages { lead }", "field"),
+        ("activities { call (p number)\n  at }\nstages { lead }", "activity"),
+        ("activities { call (q one of (x))\n  since }\nstages { lead }", "activity"),
+        ("fields { x number }\nstages { lead\n  mql when (x > 1)\n  stage }", "stage"),
     ],
 )
 def test_declarations_say_what_the_word_cannot_name(text: str, what) -> None:

@@ -58,10 +58,17 @@ _OPERATORS = frozenset(
 
 def _open_bracket(stack: list[Any], end: int) -> tuple[int, Optional[str]]:
     """The innermost unclosed `{` or `(` on the parser's stack before `end`, and the word before it.
-    Closed brackets have been reduced into subtrees by then, so a bracket token left there is open."""
+    Closed brackets are mostly reduced into subtrees by then; a pair not yet reduced (`one of
+    (a, b)` just before the error: the parser reduces on the next token) is skipped."""
+    closed = 0
     for index in range(end - 1, -1, -1):
         item = stack[index]
-        if isinstance(item, Token) and item in ("{", "("):
+        if isinstance(item, Token) and item in ("}", ")"):
+            closed += 1
+        elif isinstance(item, Token) and item in ("{", "("):
+            if closed:
+                closed -= 1
+                continue
             before = stack[index - 1] if index else None
             return index, str(before) if isinstance(before, Token) else None
     return -1, None
