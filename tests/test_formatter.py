@@ -461,6 +461,54 @@ def test_fmt_reads_stdin_and_writes_stdout() -> None:
     assert run("--check", "-", input=TIDY).exit_code == 0
 
 
+def apply_unified_diff(text: str, diff: str) -> str:
+    """`text` with the hunks of a one-file unified diff applied, each checked against it."""
+    import re
+
+    old, new, at, last = text.splitlines(keepends=True), [], 0, ""
+    for line in diff.splitlines(keepends=True)[2:]:  # past the --- and +++ lines
+        hunk = re.match(r"@@ -(\d+)", line)
+        if hunk:
+            start = int(hunk.group(1)) - 1
+            new.extend(old[at:start])
+            at = start
+        elif line.startswith("\\"):  # the line before has no newline: only a + line changes `new`
+            if last == "+":
+                new[-1] = new[-1].rstrip("\n")
+        elif line[0] in " -":
+            assert old[at].rstrip("\n") == line[1:].rstrip("\n"), (old[at], line)
+            if line[0] == " ":
+                new.append(old[at])
+            at += 1
+        else:
+            new.append(line[1:])
+        last = line[0]
+    return "".join(new + old[at:])
+
+
+def test_fmt_diff_prints_the_change_writes_nothing_and_exits_1(tmp_path: Path) -> None:
+    """`--diff` (as black, ruff and gofmt -d have it): a unified diff from the file to its
+    formatted text, which applies back (as `patch` would); nothing written; exit 1 when it is not empty."""
+    messy = write(tmp_path / "messy.policy", MESSY)
+    tidy = write(tmp_path / "tidy.policy", TIDY)
+    result = run("--diff", str(tmp_path))
+    assert result.exit_code == 1 and messy.read_text() == MESSY
+    assert result.stdout.startswith(f"--- {messy}\n+++ {messy} (formatted)\n@@ ")
+    assert str(tidy) not in result.stdout
+    assert "-stages { lead mql when fit>1 }\n" in result.stdout
+    messy.write_text(apply_unified_diff(MESSY, result.stdout))
+    assert messy.read_text() == TIDY
+    clean = run("--diff", str(tmp_path))
+    assert clean.exit_code == 0 and clean.stdout == ""
+
+
+def test_fmt_diff_of_stdin_marks_a_missing_last_newline() -> None:
+    result = run("--diff", "-", input=MESSY.rstrip("\n"))
+    assert result.exit_code == 1 and result.stdout.startswith("--- -\n+++ - (formatted)\n")
+    assert "\\ No newline at end of file\n" in result.stdout
+    assert apply_unified_diff(MESSY.rstrip("\n"), result.stdout) == TIDY
+
+
 def test_fmt_needs_files(tmp_path: Path) -> None:
     assert run(str(tmp_path)).exit_code == 2
     assert run(str(tmp_path / "missing.policy")).exit_code == 2

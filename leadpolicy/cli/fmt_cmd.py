@@ -33,12 +33,28 @@ def source_files(paths: Iterable[str]) -> list[Path]:
     return found
 
 
+def unified_diff(source: str, formatted: str, name: str) -> str:
+    """The change from `source` to `formatted`, as `diff -u` writes it (a last line without a
+    newline is marked as diff marks it)."""
+    import difflib
+
+    lines = []
+    for line in difflib.unified_diff(source.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                     f"{name}", f"{name} (formatted)"):
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
 @main.command("fmt")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Write nothing; list the files that would change, exit 1 if any.")
-def fmt_command(paths: tuple[str, ...], check: bool) -> None:
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print what would change as a unified diff, exit 1 if anything would.")
+def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Rewrite policies and .tests files in the canonical layout (`-`: stdin to stdout)."""
     from leadpolicy.tools.fmt import format_text
+
+    check = check or show_diff  # --diff writes nothing either
 
     targets: list[str] = []
     for raw in paths:
@@ -65,7 +81,9 @@ def fmt_command(paths: tuple[str, ...], check: bool) -> None:
             click.echo(formatted, nl=False)
         elif formatted != source:
             changed = True
-            if check:
+            if show_diff:
+                click.echo(unified_diff(source, formatted, target), nl=False)
+            elif check:
                 click.echo(f"would reformat {target}")
             else:
                 with output_stream(target) as stream:  # a temporary file renamed over the original
