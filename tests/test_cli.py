@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import check_golden
 
@@ -125,8 +126,54 @@ def test_eval_of_a_json_lines_file_points_to_score(tmp_path: Path) -> None:
     leads = write(tmp_path, "leads.jsonl", '{"id": "a"}\n{"id": "b"}\n')
     result = run("eval", ACME, leads)
     assert result.exit_code == 1
-    assert f"leads.jsonl:2:1: not valid JSON: Extra data (it holds more than one lead, one per line: " \
+    assert "not valid JSON: Extra data (it holds more than one lead, one per line: " \
            f"`leadpolicy score POLICY {leads}` decides each" in result.stderr
+    assert f"--> {leads}:2:1\n" in result.stderr
+
+
+@pytest.mark.parametrize("text, column, hint", [
+    ('{"fields": {"budget": 500},}', 28, "remove the comma before `}`: JSON has no comma after the last item"),
+    ('{"activities": [1, 2,]}', 22, "remove the comma before `]`: JSON has no comma after the last item"),
+    ("{'fields': {}}", 2, 'JSON strings take double quotes: write "fields"'),
+    ("{fields: {}}", 2, 'a key is a string in double quotes: write "fields"'),
+    ('{"fields": {"is_customer": True}}', 28, "write `true` (JSON's spelling), not `True`"),
+    ('{"fields": {"seniority": vp}}', 26, 'a text value is a string in double quotes: write "vp"'),
+    ('{"fields": {"a": 1 "b": 2}}', 20, "a comma is missing between two items, just before this"),
+    ('{"id": "L-1', 12, 'close the string with a double quote (") before the line ends (a line break inside one is \\n)'),
+    ('{"id": "L-1\t"}', 12, "a string cannot hold a control character such as a tab as it is: write \\t"),
+])
+def test_eval_bad_json_shows_the_line_a_caret_and_the_fix(tmp_path: Path, text: str, column: int, hint: str) -> None:
+    """A hand-written lead file's JSON slip: file:line:col, the line, a caret under the place,
+    and what to write instead in the file's own words (front door: trying eval by hand)."""
+    lead = write(tmp_path, "lead.json", text + "\n")
+    result = run("eval", ACME, lead)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error[json]: not valid JSON: ")
+    assert lines[1] == f" --> {lead}:1:{column}"
+    assert lines[3] == f"1 | {text.expandtabs(1)}" and lines[4] == "  | " + " " * (column - 1) + "^"
+    assert lines[5] == f"  = help: {hint}"
+
+
+def test_eval_bad_json_on_a_long_line_shows_the_part_around_the_error(tmp_path: Path) -> None:
+    acts = ", ".join('{"type": "webinar", "at": "2026-11-%02dT10:00:00Z"}' % day for day in range(1, 21))
+    text = '{"activities": [' + acts.replace("}, {", "} {", 1 + acts.count("}, {") // 2).replace("} {", "}, {", acts.count("}, {") // 2) + "]}"
+    lead = write(tmp_path, "lead.json", text + "\n")
+    error_at = json_error_column(text)
+    result = run("eval", ACME, lead)
+    lines = result.stderr.splitlines()
+    assert lines[1] == f" --> {lead}:1:{error_at}"
+    shown, caret = lines[3][4:], lines[4][4:]
+    assert shown.startswith("...") and shown.endswith("...") and len(shown) <= 206
+    assert shown[len(caret) - 1] == "{" and caret.strip() == "^"  # the caret under the place in the cut line
+
+
+def json_error_column(text: str) -> int:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return error.colno
+    raise AssertionError("valid JSON")
 
 
 def test_eval_bad_as_of_is_a_data_error() -> None:

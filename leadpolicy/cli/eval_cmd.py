@@ -33,7 +33,9 @@ def _read_lead(source: str) -> dict[str, Any]:
         if error.msg == "Extra data" and error.colno == 1:  # one object per line: JSON Lines, many leads
             more = (f" (it holds more than one lead, one per line: `leadpolicy score POLICY {name}` decides each;"
                     " eval takes a file of one lead)")
-        click.echo(f"{error_label()}: {name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}{more}", err=True)
+        from leadpolicy.cli.json_errors import render_json_error
+
+        click.echo(render_json_error(name, text, error, more), err=True)
         sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
         click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)

@@ -1,0 +1,68 @@
+"""A JSON file a command cannot read, shown as a policy error is: where, the line, a caret,
+and a hint that shows the fix in the file's own text (the common slips of hand-written JSON:
+a comma after the last item, single quotes, a bare key, Python's True/None)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Optional
+
+from leadpolicy.syntax.diagnostics import Diagnostic, Span, render_one
+
+WINDOW = 100  # characters shown around the error on a long line (JSON on one line)
+
+
+def _before(text: str, pos: int) -> str:
+    """The last character before `pos` that is not JSON whitespace."""
+    stripped = text[:pos].rstrip(" \t\r\n")
+    return stripped[-1:] if stripped else ""
+
+
+def json_hint(text: str, error: json.JSONDecodeError) -> Optional[str]:
+    """What to write instead, in the file's own words, for the slips JSON's message leaves unclear."""
+    pos, here = error.pos, text[error.pos:error.pos + 1]
+    if here in ("}", "]") and _before(text, pos) == ",":
+        return f"remove the comma before `{here}`: JSON has no comma after the last item"
+    quoted = re.match(r"'([^'\n]*)'", text[pos:])
+    if quoted:
+        return f'JSON strings take double quotes: write "{quoted.group(1)}"'
+    word = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[pos:])
+    if word:
+        spelled = {"True": "true", "False": "false", "None": "null", "TRUE": "true", "FALSE": "false",
+                   "NULL": "null", "Null": "null"}.get(word.group(0))
+        if spelled:
+            return f"write `{spelled}` (JSON's spelling), not `{word.group(0)}`"
+        if error.msg.startswith("Expecting property name"):
+            return f'a key is a string in double quotes: write "{word.group(0)}"'
+        return f'a text value is a string in double quotes: write "{word.group(0)}"'
+    if error.msg.startswith("Expecting ',' delimiter"):
+        return "a comma is missing between two items, just before this"
+    if error.msg.startswith("Unterminated string"):
+        return 'close the string with a double quote (")'
+    if error.msg.startswith("Invalid control character"):
+        if here in ("\r", "\n"):
+            return 'close the string with a double quote (") before the line ends (a line break inside one is \\n)'
+        return "a string cannot hold a control character such as a tab as it is: write \\t"
+    return None
+
+
+def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: str = "") -> str:
+    """The error as a diagnostic: `error[json]: not valid JSON: MSG`, the file, line and column,
+    that line (a window of it when long) with a caret, and the hint."""
+    lines = text.splitlines() or [""]
+    line, column = error.lineno, error.colno
+    shown = lines[line - 1] if 1 <= line <= len(lines) else ""
+    if len(shown) > 2 * WINDOW:  # a lead on one line: the part around the error
+        start = max(0, column - 1 - WINDOW)
+        end = min(len(shown), column - 1 + WINDOW)
+        prefix, suffix = ("..." if start else ""), ("..." if end < len(shown) else "")
+        shown = prefix + shown[start:end] + suffix
+        column = column - start + len(prefix)
+    shown_lines = [""] * (line - 1) + [shown]
+    hint = json_hint(text, error)
+    diagnostic = Diagnostic("json", "error", f"not valid JSON: {error.msg}{extra}", Span(line, column, line, column + 1),
+                            hint, name)
+    rendered = render_one(diagnostic, "", shown_lines)
+    # the location keeps the file's own column, also when the line was cut
+    return rendered.replace(f"--> {name}:{line}:{column}", f"--> {name}:{error.lineno}:{error.colno}", 1)
