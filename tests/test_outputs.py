@@ -186,3 +186,25 @@ def test_every_output_file_gets_the_permissions_a_new_file_would(command: str, t
 def test_report_and_diff_outputs_in_a_missing_folder_are_one_line(command: str, tmp_path: Path) -> None:
     args = OUTPUT_COMMANDS[command](str(tmp_path / "no" / "such" / "out"))
     one_line_error(run(*args), args[-1], "no such directory")
+
+
+def test_score_refuses_parquet_output_from_the_python_engine(tmp_path: Path) -> None:
+    """`-o rows.parquet` with the python engine wrote JSON Lines into a file named .parquet
+    (found trying score by hand): now a usage error naming the engines that write Parquet."""
+    out = tmp_path / "rows.parquet"
+    result = run("score", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "--as-of", "2026-11-22", "-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    assert "the python engine writes JSON Lines or CSV" in result.stderr and "--engine duckdb" in result.stderr
+
+
+@pytest.mark.parametrize("name, document", [("rows.xlsx", False), ("rows.json", True), ("rows.txt", False)])
+def test_score_says_what_an_unknown_output_name_gets(tmp_path: Path, name: str, document: bool) -> None:
+    leads = str(ROOT / "policies" / "acme.leads.jsonl")
+    out = tmp_path / name
+    result = run("score", ACME, leads, "--as-of", "2026-11-22", "-o", str(out))
+    assert result.exit_code == 0 and json.loads(out.read_text().splitlines()[0])["id"]
+    assert f"warning: {out} gets JSON Lines (one row per line" in result.stderr
+    assert ("not one JSON document" in result.stderr) == document
+    for quiet in (["--format", "jsonl"], ["-q"]):  # chosen, or asked for silence: no warning
+        assert "warning" not in run("score", ACME, leads, "--as-of", "2026-11-22", "-o", str(out), *quiet).stderr
+    assert "warning" not in run("score", ACME, leads, "--as-of", "2026-11-22", "-o", str(tmp_path / "rows.jsonl")).stderr

@@ -61,6 +61,25 @@ def _output_format(fmt: Optional[str], output: Optional[str]) -> str:
     return "csv" if output and output.lower().endswith(".csv") else "jsonl"
 
 
+# what OUT's name says of its format, and the rows it gets without --format
+_OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
+
+
+def _check_output_name(output: Optional[str], fmt: Optional[str], sql_engine: bool, quiet: bool) -> None:
+    """A name that promises a format the rows will not have: Parquet from the python engine
+    (it writes JSON Lines or CSV) is refused; another name (`.xlsx`, `.json`, `.txt`) gets JSON
+    Lines, and a warning says so unless --format chose it."""
+    if not output or to_stdout(output):
+        return
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix == ".parquet" and not sql_engine:
+        raise click.UsageError(f"{output}: the python engine writes JSON Lines or CSV; Parquet is written by "
+                               "--engine duckdb (pip install 'leadpolicy[duckdb]') or --engine spark")
+    if suffix not in _OUTPUT_SUFFIXES and fmt is None and not quiet:
+        warn(f"{output} gets JSON Lines (one row per line{', not one JSON document' if suffix == '.json' else ''}): "
+             "name it .jsonl, or .csv for a table (spreadsheets open it), or say --format")
+
+
 def _delimiter(value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
@@ -111,6 +130,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")])
     if policy_path == STDIN and input_path == STDIN:
         raise click.UsageError("the policy and the leads cannot both come from standard input: name one of them as a file")
+    _check_output_name(output, fmt, uses_sql_engine(input_path, sql_options), quiet)
     fmt = _output_format(fmt, output)
     delimiter = _delimiter(delimiter)
     policy = load_policy(policy_path)
