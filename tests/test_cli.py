@@ -435,3 +435,35 @@ def test_a_misspelt_command_gets_the_close_one() -> None:
     assert result.exit_code == 2 and "`leadpolicy --help` lists the commands" in result.stderr
     result = CliRunner().invoke(main, ["zzzz"])
     assert result.exit_code == 2 and "No such command 'zzzz'." in result.stderr and "Did you mean" not in result.stderr
+
+
+def test_eval_data_error_points_at_the_value_in_the_file(tmp_path: Path) -> None:
+    """A value that cannot be read: the message, the file, and the line with a caret under the
+    value (a field's, or an activity's property or time), when the text holds it once."""
+    text = ('{\n  "id": "L-7",\n  "fields": {"company_size": "5OO", "seniority": "vp"},\n  "activities": [\n'
+            '    {"type": "webinar", "at": "2026-11-20T10:00:00Z", "minutes": "long"}\n  ]\n}\n')
+    lead = write(tmp_path, "lead.json", text)
+    result = run("eval", ACME, lead, "--as-of", "2026-11-22")
+    assert result.exit_code == 1
+    line = text.splitlines()[2]
+    assert result.stderr.splitlines()[:5] == [
+        "error[data]: lead L-7: field `company_size`: cannot read `5OO` as a number",
+        f" --> {lead}:3:{line.index('5OO')}",  # the column of the opening quote, 1-based
+        "  |",
+        f"3 | {line}",
+        "  | " + " " * line.index('"5OO"') + "^^^^^"]
+    fixed = write(tmp_path, "fixed.json", text.replace('"5OO"', "500"))
+    lines = run("eval", ACME, fixed, "--as-of", "2026-11-22").stderr.splitlines()
+    assert lines[0] == "error[data]: lead L-7: activity `webinar` property `minutes`: cannot read `long` as a number"
+    at = text.splitlines()[4].index('"long"')
+    assert lines[1] == f" --> {fixed}:5:{at + 1}" and lines[4] == "  | " + " " * at + "^^^^^^"
+
+
+def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_path: Path) -> None:
+    lead = write(tmp_path, "lead.json", json.dumps({"fields": {"budget": "lots"}, "activities": [
+        {"type": "form_submit", "at": "2026-11-20", "budget": "lots"}]}))  # an undeclared property, same text
+    result = run("eval", ACME, lead, "--as-of", "2026-11-22")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["error[data]: field `budget`: cannot read `lots` as a number", f" --> {lead}"]
+    as_of = run("eval", ACME, lead, "--as-of", "yesterday")
+    assert as_of.stderr.splitlines() == ["error[data]: field `as_of`: `yesterday` is not an ISO 8601 date or timestamp"]

@@ -21,7 +21,7 @@ from leadpolicy.cli.common import (
 )
 
 
-def _read_lead(source: str) -> dict[str, Any]:
+def _read_lead(source: str) -> tuple[dict[str, Any], str]:
     name = display_name(source)
     if source == STDIN and sys.stdin.isatty():
         click.echo("reading the lead from standard input (end with Ctrl-D; or name a file: leadpolicy eval POLICY LEAD)", err=True)
@@ -40,7 +40,7 @@ def _read_lead(source: str) -> dict[str, Any]:
     if not isinstance(lead, dict):
         click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
         sys.exit(EXIT_FAILED)
-    return lead
+    return lead, text
 
 
 @main.command("eval")
@@ -62,7 +62,7 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
     if policy_path == STDIN and lead_path == STDIN:
         raise click.UsageError("the policy and the lead cannot both come from standard input: name one of them as a file")
     policy = load_policy(policy_path)
-    lead = _read_lead(lead_path)
+    lead, lead_text = _read_lead(lead_path)
     if journey:
         from leadpolicy.tools.report.journey import print_journey
 
@@ -80,7 +80,12 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         problem = problem_of(error)  # values as JSON, as in `score`'s error rows
         if as_json:
             click.echo(json.dumps({"id": lead.get("id"), "error": problem}))
-        click.echo(f"{error_label()}[data]: {problem['message']}", err=True)
+        if problem.get("field") == "as_of":  # --as-of, not the file
+            click.echo(f"{error_label()}[data]: {problem['message']}", err=True)
+        else:
+            from leadpolicy.cli.json_errors import render_data_error
+
+            click.echo(render_data_error(display_name(lead_path), lead_text, problem), err=True)
         sys.exit(EXIT_FAILED)
     if as_json:
         click.echo(json.dumps(decision.to_dict(), indent=2))

@@ -1,6 +1,7 @@
 """A JSON file a command cannot read, shown as a policy error is: where, the line, a caret,
 and a hint that shows the fix in the file's own text (the common slips of hand-written JSON:
-a comma after the last item, single quotes, a bare key, Python's True/None)."""
+a comma after the last item, single quotes, a bare key, Python's True/None); and a lead's
+data error, shown at the value it names when the file's text holds it once."""
 
 from __future__ import annotations
 
@@ -66,3 +67,24 @@ def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: 
     rendered = render_one(diagnostic, "", shown_lines)
     # the location keeps the file's own column, also when the line was cut
     return rendered.replace(f"--> {name}:{line}:{column}", f"--> {name}:{error.lineno}:{error.colno}", 1)
+
+
+def render_data_error(name: str, text: str, problem: dict[str, object]) -> str:
+    """`error[data]: MESSAGE`, the file, and where the text holds the value (`"key": value`,
+    the key being the field or property the error names, the value as JSON writes it) when it
+    does exactly once: the line and a caret under the value. Otherwise the file alone."""
+    field, value = problem.get("field"), problem.get("value")
+    key = str(field).rsplit(".", 1)[-1] if field and field != "as_of" else None
+    found = []
+    if key is not None and value is not None:
+        written = re.escape(json.dumps(value, ensure_ascii=False))
+        found = list(re.finditer(rf'"{re.escape(key)}"\s*:\s*({written})', text))
+    message = str(problem.get("message"))
+    if len(found) != 1:
+        return f"error[data]: {message}\n --> {name}"
+    start, end = found[0].span(1)
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    span = Span(line, column, line, column + (end - start) if "\n" not in text[start:end] else column + 1, start, end)
+    rendered = render_one(Diagnostic("data", "error", message, span, None, name), text)
+    return rendered
