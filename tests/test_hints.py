@@ -81,6 +81,8 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "glued-word" and tok.type == "UNIT" and opened and opened[0] == "engagement":
             # (in a stage condition `within 9 daysz` reads as `days` and a next stage `z`: no error there)
             sites.append((tok.end_pos, tok.end_pos, "z"))
+        elif kind == "short-unit" and tok.type == "UNIT" and opened and opened[0] == "engagement":
+            sites.append((tok.start_pos - 1, tok.end_pos, tok[0]))  # `within 9 days` -> `within 9d`
         elif kind == "misspelt-block" and depth == 0 and str(tok) in block_keywords() and len(tok) > 3:
             sites.append((tok.start_pos + 1, tok.start_pos + 2, ""))
         if tok in ("{", "("):
@@ -99,7 +101,8 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
-         "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word"]
+         "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
+         "short-unit"]
 
 
 @examples()
@@ -176,6 +179,13 @@ def _diagnostic(body: str):
         ('stages { lead }\nengagement { "e": +1 per call within 9 dayz }', "`dayz` is not a word of the language",
          "did you mean `days`? `engagement { \"e\": +1 per call within 9 days }`"),
         ('stages { lead }\nengagement { "e": +1 per call within 2 weeksz }', "`weeksz` is not a word", "within 2 weeks }"),
+        ('stages { lead }\nengagement { "e": +1 per call within 30d }', "`d` is not a unit",
+         'write the unit in full: `engagement { "e": +1 per call within 30 days }`'),
+        ("stages { lead mql when did call within 2 wks }", "`wks` is not a unit", "did call within 2 weeks }"),
+        ("stages { lead mql when did call within 1 h }", "`h` is not a unit", "did call within 1 hour }"),
+        ("stages { lead mql when did call within 3 months }", "there is no unit `months`: a duration is in hours, days or "
+         "weeks", "say how many days you mean, such as 30 a month: `stages { lead mql when did call within 90 days }`"),
+        ("stages { lead mql when did call within 1 yr }", "there is no unit `yr`", "within 365 days }"),
         ("stages { lead }\nfields { size integer }", "`integer` is not a type of the language", "write `number`: "
          "`fields { size number }`"),
         ("stages { lead }\nfields { name string }", "`string` is not a type", "`fields { name text }`"),

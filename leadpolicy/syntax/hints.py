@@ -326,6 +326,40 @@ def glued_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  f"did you mean `{close[0]}`?", (start, end, close[0]))
 
 
+# what people write for a unit, and the unit (singular); months and years have none
+_UNIT_SPELLINGS = {"d": "day", "dy": "day", "dys": "day", "h": "hour", "hr": "hour", "hrs": "hour",
+                   "w": "week", "wk": "week", "wks": "week"}
+_CALENDAR_UNITS = {"m": 30, "mo": 30, "mos": 30, "mon": 30, "month": 30, "months": 30,
+                   "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365}
+
+
+def abbreviated_unit(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`within 30d` -> `within 30 days`; `within 3 months` -> `within 90 days` (no month unit:
+    a month is not a fixed length, so the policy says how many days it means)."""
+    if not isinstance(error, UnexpectedToken) or error.token.type != "IDENT" or "UNIT" not in (error.expected or ()):
+        return None
+    previous = _previous_token(error)
+    word = str(error.token)
+    if previous is None or not re.fullmatch(r"[0-9][0-9_]*(\.[0-9]+)?", str(previous)):
+        return None
+    start, end = _where(error.token)
+    number_start, number_end = _where(previous)
+    amount = float(str(previous).replace("_", ""))
+    unit = _UNIT_SPELLINGS.get(word.lower())
+    if unit is not None:
+        written = f"{'' if number_end < start else ' '}{unit}{'' if amount == 1 else 's'}"
+        return _hint(text, f"`{word}` is not a unit", _span(text, start, end), "write the unit in full",
+                     (start, end, written))
+    days = _CALENDAR_UNITS.get(word.lower())
+    if days is None:
+        return None
+    total = amount * days
+    count = str(int(total)) if total == int(total) else repr(total)
+    return _hint(text, f"there is no unit `{word}`: a duration is in hours, days or weeks",
+                 _span(text, number_start, end), f"say how many days you mean, such as {days} a {'month' if days == 30 else 'year'}",
+                 (number_start, end, f"{count} days"))
+
+
 @lru_cache(maxsize=1)
 def _keywords() -> tuple[str, ...]:
     """Every word of the language (the grammar's keyword terminals)."""
@@ -481,6 +515,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     signed_cap,
     type_synonym,
     misspelt_keyword,
+    abbreviated_unit,
     glued_word,
     unquoted_rule_name,
 )
