@@ -257,3 +257,21 @@ def test_expecting_the_same_thing_twice_is_a_warning() -> None:
     text += 'test "t" { fields { budget: 3 } expect stage mql expect grade A expect stage mql }\n'
     result = check(parse(text.replace("expect grade A ", "")))
     assert [d.code for d in result.diagnostics] == ["duplicate-test-item"]
+
+
+@pytest.mark.parametrize("condition, help", [
+    ('budget >= "10_000"', "numbers are written without quotes: `budget >= 10_000`"),
+    ('" 200" < budget', "numbers are written without quotes: `200 < budget`"),
+    ('created < "2026-01-01"', "dates are written without quotes: `created < 2026-01-01`"),
+    ('created >= "2026-01-01T09:30:00Z"', "dates are written without quotes: `created >= 2026-01-01T09:30:00Z`"),
+    ("email = 800", 'text is written in double quotes: `email = "800"`'),
+    ('budget >= "lots"', 'numbers are written without quotes (`800`), text with quotes (`"800"`)'),
+])
+def test_a_literal_quoted_for_the_wrong_type_gets_the_comparison_rewritten(condition: str, help: str) -> None:
+    """The help shows the comparison as it must be written (front door: trying check by hand);
+    the rewritten condition checks."""
+    (error,) = checked("stages { lead  mql when " + condition + " }").errors
+    assert error.code == "type-mismatch" and error.help == help
+    if "`" in help and ": `" in help:
+        fixed = help.split(": `", 1)[1].rstrip("`")
+        assert checked("stages { lead  mql when " + fixed + " }").ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -133,6 +134,27 @@ def same_type(a: Type, b: Type) -> bool:
     if {a, b} <= {BOOLEAN, COND}:
         return True
     return a == b
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?[0-9][0-9_]*(\.[0-9]+)?")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?Z?)?")
+
+
+def quoting_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
+    """`size >= "200"` -> `size >= 200`, `created < "2026-01-01"` -> `created < 2026-01-01`,
+    `email = 800` -> `email = "800"`: the comparison rewritten with the literal as its type writes it."""
+    for value, t_other, on_right in ((e.right, lt, True), (e.left, rt, False)):
+        written: Optional[str] = None
+        if isinstance(value, n.String) and t_other == NUMBER and _NUMBER_TEXT.fullmatch(value.value.strip()):
+            written, what = value.value.strip().lstrip("+"), "numbers are written without quotes"
+        elif isinstance(value, n.String) and t_other == DATE and _DATE_TEXT.fullmatch(value.value.strip()):
+            written, what = value.value.strip(), "dates are written without quotes"
+        elif isinstance(value, n.Number) and t_other == TEXT:
+            written, what = show(n.String(value.text or format(value.value, "g"))), "text is written in double quotes"
+        if written is not None:
+            fixed = f"{show(e.left)} {e.op} {written}" if on_right else f"{written} {e.op} {show(e.right)}"
+            return f"{what}: `{fixed}`"
+    return None
 
 
 def compare_help(a: Type, b: Type) -> Optional[str]:

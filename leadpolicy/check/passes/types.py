@@ -15,6 +15,7 @@ from leadpolicy.check.base import (
     Type,
     boolean_fix,
     compare_help,
+    quoting_fix,
     same_type,
     suggest,
     type_name,
@@ -99,7 +100,7 @@ class TypesPass(State):
                     "type-mismatch",
                     f"cannot compare {what_is(left, lt)} with {what_is(right, rt)}",
                     e.span,
-                    boolean_fix(e, lt, rt) or compare_help(lt, rt),
+                    boolean_fix(e, lt, rt) or quoting_fix(e, lt, rt) or compare_help(lt, rt),
                 )
             elif e.op not in ("=", "!=") and not (lt in (NUMBER, DATE) or isinstance(lt, n.FieldType)):
                 self.error(
