@@ -347,6 +347,30 @@ def test_cli_eval_journey(files):
     assert [s["stage"] for s in data["steps"]] == ["mql", "sql", "mql"]
 
 
+def test_cli_eval_journey_data_error_is_the_evaluators(files):
+    """A bad activity time in `eval --journey` read "activity `activities` time" (the replay's own
+    reading named the list, not the type; found trying it by hand): now the evaluator's message,
+    at the value in the file, as plain `eval` shows it."""
+    tmp, policy, _ = files
+    lead = small_history()[0]
+    kind = lead["activities"][0]["type"]
+    lead["activities"][0]["at"] = "yesterday"
+    one = tmp / "one.json"
+    one.write_text(json.dumps(lead, indent=1))
+    plain, journeyed = (run("eval", str(policy), str(one), *extra, "--as-of", at(60)) for extra in ([], ["--journey"]))
+    assert plain.returncode == journeyed.returncode == 1 and plain.stderr == journeyed.stderr
+    assert f"activity `{kind}` time: `yesterday` is not an ISO 8601" in journeyed.stderr
+    assert f" --> {one}:" in journeyed.stderr and "^^^^^^^^^^^" in journeyed.stderr
+
+
+def test_the_replay_names_a_bad_time_by_its_activity_type(small):
+    model = TimeModel.of(small.tree)
+    kind = small.tree.activities[0].name
+    with pytest.raises(LeadDataError) as caught:
+        replay(small, model, {}, [{"type": f" {kind.upper()} ", "at": "soon"}], None, parse_instant(at(60), "as_of"), "L")
+    assert caught.value.field == f"{kind}.at"
+
+
 # ---------------------------------------------------------------- the HTML in a real browser
 
 

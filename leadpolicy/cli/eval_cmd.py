@@ -63,15 +63,12 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         raise click.UsageError("the policy and the lead cannot both come from standard input: name one of them as a file")
     policy = load_policy(policy_path)
     lead, lead_text = _read_lead(lead_path)
-    if journey:
-        from leadpolicy.tools.report.journey import print_journey
-
-        print_journey(policy, lead, as_of, as_json)
-        return
     try:
         lead_id, fields, activities, stage = split_lead(lead, 0)
         if previous_stage is not None:
             stage = previous_stage
+        if journey:  # the replay starts with no stage; its data errors are the evaluator's, said below
+            stage = None
         moment = datetime_from_micros(read_as_of(as_of))  # the one "now" the explanation shows
         decision = policy.evaluate(fields, activities, moment, stage, lead_id)
     except LeadDataError as error:
@@ -87,6 +84,11 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
 
             click.echo(render_data_error(display_name(lead_path), lead_text, problem), err=True)
         sys.exit(EXIT_FAILED)
+    if journey:
+        from leadpolicy.tools.report.journey import print_journey
+
+        print_journey(policy, lead, as_of, as_json)
+        return
     if as_json:
         click.echo(json.dumps(decision.to_dict(), indent=2))
     else:

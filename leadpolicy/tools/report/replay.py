@@ -85,6 +85,13 @@ class TimeModel:
     decay_horizon: dict[str, Optional[int]]  # type -> how long its points last (None: for ever); absent: unscored
     since_fields: tuple[str, ...]
     activity_types: frozenset[str]
+    declared_names: dict[str, str] = dataclasses.field(default_factory=dict)  # lower case -> as declared
+
+    def time_field(self, kind: str) -> str:
+        """The field a bad time of an activity of this type is reported under, as the evaluator
+        names it (`demo.at`)."""
+        lowered = kind.strip().lower()
+        return f"{self.declared_names.get(lowered, lowered)}.at"
 
     @classmethod
     def of(cls, tree: n.Policy) -> "TimeModel":
@@ -99,6 +106,7 @@ class TimeModel:
             decay_horizon=dict(facts.scored),
             since_fields=tuple(sorted(facts.since_fields)),
             activity_types=types,
+            declared_names={a.name.lower(): a.name for a in tree.activities},
         )
 
 
@@ -155,7 +163,7 @@ def _activity_times(model: TimeModel, activities: Any, lead_id: Any) -> list[tup
         kind = activity.get("type")
         if not isinstance(kind, str) or kind.strip().lower() not in model.activity_types or "at" not in activity:
             continue
-        times.append((parse_instant(activity["at"], "activities.at", lead_id), kind.strip()))
+        times.append((parse_instant(activity["at"], model.time_field(kind), lead_id), kind.strip()))
     times.sort()
     return times
 
@@ -167,7 +175,7 @@ def _timed_indices(model: TimeModel, activities: Sequence[Any], lead_id: Any) ->
         if isinstance(activity, Mapping):
             kind = activity.get("type")
             if isinstance(kind, str) and kind.strip().lower() in model.activity_types and "at" in activity:
-                found.append((parse_instant(activity["at"], "activities.at", lead_id), index))
+                found.append((parse_instant(activity["at"], model.time_field(kind), lead_id), index))
     found.sort()
     return found
 
