@@ -444,7 +444,8 @@ def test_the_api_returns_the_json_content(acme) -> None:
     assert cli.exit_code == 0
     assert json.loads(cli.stdout) == result.to_dict()
     shape = result.to_dict()
-    assert list(shape) == ["old", "new", "same_meaning", "changes", "leads"]
+    assert list(shape) == ["old", "new", "same_meaning", "version_unchanged", "changes", "leads"]
+    assert shape["version_unchanged"] is False  # 2026.11.1 -> 2026.12.1
     assert set(shape["old"]) == {"name", "version", "source", "sha256"}
     assert shape["old"]["source"] == str(ACME) and shape["new"]["version"] == "2026.12.1"
     leads = shape["leads"]
@@ -743,3 +744,24 @@ def test_order_that_decides_is_reported() -> None:
     new = variant((rival, accepted + rival))
     [change] = changes_between(old, new)
     assert (change.section, change.kind, change.parts[0].new) == ("disqualify", "reordered", "Accepted, Rival")
+
+
+def test_a_change_in_meaning_under_the_same_version_gets_a_note(tmp_path: Path) -> None:
+    """Decisions carry the policy's version: a change of meaning that keeps it makes two agreements
+    indistinguishable in the decisions they wrote. The reports say so (found trying diff by hand);
+    layout-only changes and bumped versions get no note."""
+    text = ACME.read_text(encoding="utf-8")
+    same = tmp_path / "same.policy"
+    same.write_text(text.replace("engagement >= 60", "engagement >= 70"), encoding="utf-8")
+    result = leadpolicy.diff(str(ACME), str(same))
+    assert result.version_unchanged and result.to_dict()["version_unchanged"] is True
+    note = 'the meaning changes but the version is still "2026.11.1": bump it'
+    assert f"  note: {note}" in run("diff", str(ACME), str(same)).stdout
+    assert f"**Note**: {note}" in run("diff", str(ACME), str(same), "--format", "markdown").stdout
+    layout = tmp_path / "layout.policy"
+    layout.write_text(text.replace("# Acme Cloud", "# Acme  Cloud"), encoding="utf-8")
+    bumped = tmp_path / "bumped.policy"
+    bumped.write_text(text.replace("engagement >= 60", "engagement >= 70").replace('"2026.11.1"', '"2026.11.2"'), encoding="utf-8")
+    for other in (layout, bumped):
+        assert not leadpolicy.diff(str(ACME), str(other)).version_unchanged
+        assert "note:" not in run("diff", str(ACME), str(other)).stdout

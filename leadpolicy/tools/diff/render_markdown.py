@@ -13,7 +13,7 @@ import re
 from typing import Any, Optional
 
 from leadpolicy.handoff.document import md_escape
-from leadpolicy.tools.diff.render_text import changed_rules, is_short, percent, signed, stage_columns
+from leadpolicy.tools.diff.render_text import changed_rules, is_short, percent, signed, stage_columns, version_note
 from leadpolicy.tools.diff.result import DiffResult
 from leadpolicy.tools.diff.semantic import SECTIONS
 
@@ -37,6 +37,8 @@ def render_markdown(result: DiffResult) -> str:
     title = md_escape(old["name"]) if old["name"] == new["name"] else f"{md_escape(old['name'])} → {md_escape(new['name'])}"
     lines = [f"### Policy diff: {title} {md_escape(old['version'])} → {md_escape(new['version'])}", "",
              f"{_code(old['source'])} → {_code(new['source'])}", ""]
+    if result.version_unchanged:
+        lines += [f"**Note**: the meaning changes but the version is still {md_escape(version_note(new['version']))}.", ""]
     lines += _changes(result)
     if result.leads is not None:
         lines.append("")

@@ -72,6 +72,11 @@ class _Lines:
         self.items.append((kind, clean(text) if text else ""))
 
 
+def version_note(version: str) -> str:
+    """What the reports say when the meaning changes and the version does not."""
+    return f'"{version}": bump it, so each decision names the agreement that made it'
+
+
 def render_text(result: DiffResult, color: bool = False) -> str:
     out = _Lines()
     old, new = result.old, result.new
@@ -79,6 +84,8 @@ def render_text(result: DiffResult, color: bool = False) -> str:
     out.add(f"{title}: {old['version']} → {new['version']}", "#")
     out.add(f"  old  {old['source']}")
     out.add(f"  new  {new['source']}")
+    if result.version_unchanged:
+        out.add(f"  note: the meaning changes but the version is still {version_note(new['version'])}")
     out.add()
     _changes(result, out)
     if result.leads is not None:

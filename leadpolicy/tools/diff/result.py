@@ -4,6 +4,7 @@ The JSON shape (documented in docs/diff.md):
 
     {"old": {"name", "version", "source", "sha256"}, "new": {...},
      "same_meaning": bool,
+     "version_unchanged": bool,   the meaning changes but both versions say the same `version`
      "changes": [{"section", "kind", "name", "summary", "old", "new", "parts": [{"part", "old", "new"}]}],
      "leads": null, or
        {"source", "as_of", "total", "compared", "changed_stage", "stages": [every stage of either version, lowest first],
@@ -46,6 +47,12 @@ class DiffResult:
         return not self.changes
 
     @property
+    def version_unchanged(self) -> bool:
+        """True when the meaning changes but the `version` line does not: decisions made under the
+        two agreements would name the same version."""
+        return bool(self.changes) and self.old["version"] == self.new["version"]
+
+    @property
     def changed_stage(self) -> int:
         return self.leads["changed_stage"] if self.leads else 0
 
@@ -61,6 +68,7 @@ class DiffResult:
             "old": self.old,
             "new": self.new,
             "same_meaning": self.same_meaning,
+            "version_unchanged": self.version_unchanged,
             "changes": [c.to_dict() for c in self.changes],
             "leads": self.leads,
         }
