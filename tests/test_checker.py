@@ -275,3 +275,15 @@ def test_a_literal_quoted_for_the_wrong_type_gets_the_comparison_rewritten(condi
     if "`" in help and ": `" in help:
         fixed = help.split(": `", 1)[1].rstrip("`")
         assert checked("stages { lead  mql when " + fixed + " }").ok
+
+
+@pytest.mark.parametrize("value, message, help", [
+    ('budget: "500"', 'field `budget` is a number, and `"500"` is not', "write the number without quotes: `budget: 500`"),
+    ("email: 800", "field `email` is text, and `800` is not", 'write text in double quotes: `email: "800"`'),
+    ('ok: "yes"', 'field `ok` is a boolean, and `"yes"` is not', "write `ok: true`"),
+    ("ok: 0", "field `ok` is a boolean, and `0` is not", "write `ok: false`"),
+    ('budget: "lots"', 'field `budget` is a number, and `"lots"` is not', "write a number without quotes: `800`"),
+])
+def test_a_test_value_of_the_wrong_type_is_shown_as_written_with_its_fix(value: str, message: str, help: str) -> None:
+    (error,) = checked('stages { lead }\ntest "t" {\n  fields { ' + value + ' }\n  expect stage lead\n}\n').errors
+    assert (error.code, error.message, error.help) == ("test-value", message, help)

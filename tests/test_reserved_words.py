@@ -120,3 +120,16 @@ def test_declarations_say_what_the_word_cannot_name(text: str, what) -> None:
 def test_names_that_merely_start_with_a_reserved_word_are_names() -> None:
     policy = parse(HEAD + "fields { dates number  notes text  ord number  Stage number }\nstages { lead mql when dates > 1 }\n")
     assert [f.name for f in policy.fields] == ["dates", "notes", "ord", "Stage"]
+
+
+@pytest.mark.parametrize("value, message, help", [
+    ("no", "`no` is a word of the language, not a value", "a boolean is `true` or `false`: write `x: false`"),
+    ("stage", "`stage` is a word of the language, not a value", 'as a value, write it in double quotes: `x: "stage"`'),
+])
+def test_a_word_of_the_language_as_a_test_value_is_not_called_a_name(value: str, message: str, help: str) -> None:
+    """`fields { vip: no }` in a test read "`no` ... cannot name a field" (the `{` of `fields`
+    made it look like a declaration; found trying tests by hand)."""
+    with pytest.raises(PolicyError) as caught:
+        parse_tests(f'test "t" {{ fields {{ x: {value} }} }}\n')
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message, d.help) == ("syntax-error", message, help)

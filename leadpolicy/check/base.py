@@ -168,6 +168,20 @@ def compare_help(a: Type, b: Type) -> Optional[str]:
     return None
 
 
+def requoted_value(value: n.TestValue, t: n.FieldType, name: str) -> Optional[str]:
+    """`size: "500"` -> `size: 500`, `signed: "2026-01-01"` -> `signed: 2026-01-01`, `email: 800`
+    -> `email: "800"`: a test's value quoted for the wrong type, as its type writes it."""
+    if value.kind == "string" and t.kind == "number" and _NUMBER_TEXT.fullmatch(str(value.value).strip()):
+        return f"write the number without quotes: `{name}: {str(value.value).strip().lstrip('+')}`"
+    if value.kind == "number" and t.kind == "text":
+        return f"write text in double quotes: `{name}: {n.quote(value.text or format(value.value, 'g'))}`"
+    if t.kind == "boolean" and value.kind in ("string", "number", "word"):
+        word = str(value.text or value.value).strip().lower()
+        if word in _YES | _NO:
+            return f"write `{name}: {'true' if word in _YES else 'false'}`"
+    return None
+
+
 def literal_help(t: n.FieldType) -> str:
     return {
         "text": 'write text in double quotes: `"..."`',

@@ -77,6 +77,8 @@ def _open_bracket(stack: list[Any], end: int) -> tuple[int, Optional[str]]:
 def _declared_here(stack: list[Any]) -> Optional[str]:
     """What a name at this point of a declaration would declare, or None (an operand, a reference)."""
     previous = str(stack[-1]) if stack and isinstance(stack[-1], Token) else None
+    if previous == ":":  # `name: value` in a test: a value, never a declaration
+        return None
     index, keyword = _open_bracket(stack, len(stack))
     if index < 0:
         return None
@@ -118,6 +120,24 @@ def _reserved_word_diagnostic(error: UnexpectedToken, path: str) -> Diagnostic:
             path,
         )
     previous = stack[-1] if stack else None
+    if word == "no" and isinstance(previous, Token) and previous == ":" and len(stack) >= 2 and isinstance(stack[-2], Token):
+        return Diagnostic(  # `vip: no` in a test
+            "syntax-error",
+            "error",
+            "`no` is a word of the language, not a value",
+            span,
+            f"a boolean is `true` or `false`: write `{stack[-2]}: false`",
+            path,
+        )
+    if isinstance(previous, Token) and previous == ":" and len(stack) >= 2 and isinstance(stack[-2], Token):
+        return Diagnostic(  # `tier: stage` in a test: a member spelt like a word of the language
+            "syntax-error",
+            "error",
+            f"`{word}` is a word of the language, not a value",
+            span,
+            f'as a value, write it in double quotes: `{stack[-2]}: "{word}"`',
+            path,
+        )
     value = "NUMBER" in error.expected
     wanted = "a value" if value else "a name"
     message = f"expected {wanted} after `{previous}`" if isinstance(previous, Token) else f"unexpected `{word}`"

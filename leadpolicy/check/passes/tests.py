@@ -8,6 +8,7 @@ from leadpolicy.check.base import (
     State,
     head_span,
     literal_help,
+    requoted_value,
     suggest,
     type_name,
 )
@@ -39,7 +40,7 @@ class TestsPass(State):
                 guess = suggest(f.name, self.fields)
                 self.error("unknown-field", f"there is no field `{f.name}`", head_span(f.span, len(f.name)), f"did you mean `{guess}`?" if guess else None)
             else:
-                self._test_value(f.value, decl.type, f"field `{f.name}`")
+                self._test_value(f.value, decl.type, f"field `{f.name}`", f.name)
         for a in test.activities:
             activity = self.activities.get(a.activity)
             if activity is None:
@@ -56,7 +57,7 @@ class TestsPass(State):
                         f"did you mean `{guess}`?" if guess else None,
                     )
                 else:
-                    self._test_value(p.value, prop.type, f"property `{p.name}`")
+                    self._test_value(p.value, prop.type, f"property `{p.name}`", p.name)
         for x in test.expectations:
             if x.kind == "stage" and x.value not in stage_names:
                 self._unknown_stage(str(x.value), x.span)
@@ -70,7 +71,7 @@ class TestsPass(State):
                 guess = suggest(str(x.value), self.rule_names)
                 self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f"did you mean {n.quote(guess)}?" if guess else None)
 
-    def _test_value(self, value: n.TestValue, t: n.FieldType, what: str) -> None:
+    def _test_value(self, value: n.TestValue, t: n.FieldType, what: str, name: str) -> None:
         ok = {
             "text": ("string",),
             "number": ("number",),
@@ -79,11 +80,12 @@ class TestsPass(State):
             "enum": ("word", "string"),
         }[t.kind]
         if value.kind not in ok:
+            written = n.quote(str(value.value)) if value.kind == "string" else str(value.text or value.value)
             self.error(
                 "test-value",
-                f"{what} is a {type_name(self._value_type(t))}, and `{value.text or value.value}` is not",
+                f"{what} is {_a(type_name(self._value_type(t)))}, and `{written}` is not",
                 value.span,
-                literal_help(t),
+                requoted_value(value, t, name) or literal_help(t),
             )
         elif t.kind == "enum" and value.value not in t.members:
             guess = suggest(str(value.value), t.members)
@@ -93,3 +95,8 @@ class TestsPass(State):
                 value.span,
                 f"did you mean `{guess}`?" if guess else None,
             )
+
+
+def _a(kind: str) -> str:
+    """`a number`, `a boolean`, but `text`."""
+    return kind if kind == "text" else f"a {kind}"
