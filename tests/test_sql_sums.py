@@ -152,3 +152,18 @@ def test_outside_the_bound_the_input_order_decides() -> None:
         (kind, decision), = expected
         results.append(json.loads(decision)["engagement"])
     assert results == [1.0, 1.0 + 2.0 ** -51, 1.0, 1.0 + 2.0 ** -52]
+
+
+def test_an_old_activity_of_another_type_sends_the_lead_to_the_ordered_fold() -> None:
+    """The bound's k_max is the lead's oldest activity up to as_of, of any type (one MAX for
+    every rule, not one per rule): an old `pong` makes the recent pings' sum take the ordered
+    fold, which gives the reference's float as the SUM would have; a `pong` after as_of counts
+    for nothing."""
+    policy = leadpolicy.loads('policy "p" version "1"\nactivities {\n  ping\n  pong\n}\nstages {\n  lead\n}\n'
+                              'engagement {\n  "r": +1 per ping\n  decay 50% every 1 day\n}\n')
+    for ages in ([0, 1, 2, 3, 60], [3, 2, 1, 0, 60], [0, 1, 2, -5], [0, 53, 53, 53, 900]):
+        acts = [{"type": "ping", "at": _at(dt.timedelta(days=age, hours=1))} for age in ages[:-1]]
+        acts.append({"type": "pong", "at": _at(dt.timedelta(days=ages[-1], hours=1))})
+        case = Case(policy, [json.dumps({"id": "L1", "fields": {}, "activities": acts})], AS_OF.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        assert_agree("duckdb", run_duckdb(case), run_reference(case), case)
+        assert_agree("duckdb (relational)", run_duckdb_relational(case), run_reference_relational(case), case)
