@@ -208,3 +208,25 @@ def test_score_says_what_an_unknown_output_name_gets(tmp_path: Path, name: str, 
     for quiet in (["--format", "jsonl"], ["-q"]):  # chosen, or asked for silence: no warning
         assert "warning" not in run("score", ACME, leads, "--as-of", "2026-11-22", "-o", str(out), *quiet).stderr
     assert "warning" not in run("score", ACME, leads, "--as-of", "2026-11-22", "-o", str(tmp_path / "rows.jsonl")).stderr
+
+
+def test_score_warns_when_the_input_is_one_json_document(tmp_path: Path) -> None:
+    """A lead pretty-printed over several lines (or a JSON array) given to score: every line was
+    read as a lead, mostly "not valid JSON", with no word on why (found trying score by hand).
+    The rows are still written, one per line; a warning says what the file is and how to fix it."""
+    lead = {"id": "L-1", "fields": {"seniority": "vp"}, "activities": []}
+    pretty = tmp_path / "lead.json"
+    pretty.write_text(json.dumps(lead, indent=2) + "\n")
+    array = tmp_path / "leads.json"
+    array.write_text(json.dumps([lead, lead]) + "\n")
+    lines = tmp_path / "leads.jsonl"
+    lines.write_text(json.dumps(lead) + "\n")
+    out = tmp_path / "rows.jsonl"
+    result = run("score", ACME, str(pretty), "--as-of", "2026-11-22", "-o", str(out))
+    assert result.exit_code == 1 and len(out.read_text().splitlines()) == len(pretty.read_text().splitlines())
+    assert f"warning: {pretty} looks like one JSON document, not JSON Lines" in result.stderr
+    assert f"`leadpolicy eval {ACME} {pretty}`" in result.stderr and f"`jq -c . {pretty}`" in result.stderr
+    assert f"`jq -c '.[]' {array} > leads.jsonl`" in run("score", ACME, str(array), "--as-of", "2026-11-22", "-o", str(out)).stderr
+    for quiet in ([str(lines)], [str(pretty), "-q"]):
+        assert "warning" not in run("score", ACME, *quiet, "--as-of", "2026-11-22", "-o", str(out)).stderr
+    assert "warning" not in run("score", ACME, str(lines), "--as-of", "2026-11-22", "-o", os.devnull).stderr

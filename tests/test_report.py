@@ -434,3 +434,19 @@ def test_a_policy_with_one_stage_and_won_deals_without_amounts():
     assert r["velocity"] == {} and r["missed_deals"] == {} and r["threshold_sweeps"] == []
     assert r["outcomes"]["average_won_amount"] is None and r["outcomes"]["only_win_rate"] == 1.0
     assert "<svg" in render.html(report) and render.markdown(report).startswith("# Policy report")
+
+
+def test_cli_report_names_a_line_that_is_not_json_plainly(files):
+    """A line that is not JSON is listed as "(no id): FILE:LINE:COL: not valid JSON: ...", not
+    "None: field ``: ..."; a pretty-printed lead gets the one-document warning."""
+    tmp, policy, _ = files
+    pretty = tmp / "lead.json"
+    pretty.write_text(json.dumps(small_history()[0], indent=2) + "\n")
+    done = run("report", str(policy), str(pretty), "--as-of", at(60))
+    assert f"warning: {pretty} looks like one JSON document" in done.stderr
+    errors = done.stdout.split("### Data errors", 1)[1]
+    assert f"- (no id): {pretty}:1:1: not valid JSON:" in errors
+    assert "None" not in errors and "field ``" not in errors
+    data = json.loads(run("report", str(policy), str(pretty), "--as-of", at(60), "-o", str(tmp / "r.json")).stdout or
+                      (tmp / "r.json").read_text())
+    assert data["reports"][0]["data_error_examples"][0]["error"]["field"] is None

@@ -373,6 +373,29 @@ def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLIC
                               f"decompress it first (`{unpack.format(path=shown)}`){streamed}", EXIT_FAILED)
 
 
+def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[str]:
+    """A warning when a JSON Lines input looks like one JSON document written over several lines
+    (its first line is `{` or `[` alone, or a JSON array): every line would be read as a lead and
+    most would be "not valid JSON". None for anything else (a CSV, standard input, JSON Lines)."""
+    if path is None or path == STDIN or path.lower().endswith((".csv", ".parquet")):
+        return None
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(1 << 16)
+    except OSError:
+        return None
+    first = next((line.strip() for line in head.lstrip(b"\xef\xbb\xbf").splitlines() if line.strip()), b"")
+    if first not in (b"{", b"[") and not first.startswith(b"["):
+        return None
+    shown = shlex.quote(path)
+    if first == b"{":
+        fix = f"for one lead, `leadpolicy eval {policy} {shown}`; to make it one line, `jq -c . {shown}`"
+    else:
+        fix = f"to write each lead of the array on a line of its own, `jq -c '.[]' {shown} > leads.jsonl`"
+    return (f"{path} looks like one JSON document, not JSON Lines (one lead per line): each line is read as a "
+            f"lead; {fix}")
+
+
 def open_input(path: str) -> Any:
     """A binary stream on an input file named on the command line; problems as FileProblem."""
     refuse_compressed(path)

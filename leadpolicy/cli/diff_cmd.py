@@ -9,7 +9,7 @@ from typing import Any, Optional
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, refuse_compressed, warn
+from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, one_json_document, refuse_compressed, warn
 from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
 
 
@@ -120,6 +120,9 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
             if path is not None and path != "-" and not os.path.isfile(path):
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
             refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
+        document = one_json_document(leads) if activities is None else None
+        if document:
+            warn(document)
     old, new = _load_versions(versions, rev)
 
     from leadpolicy.tools.csv_header import CsvHeaderError

@@ -10,7 +10,7 @@ import click
 
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import load_policy, refuse_compressed, show_diagnostics
+from leadpolicy.cli.common import load_policy, one_json_document, refuse_compressed, show_diagnostics
 
 
 def _load_other(spec: str) -> Any:
@@ -56,6 +56,9 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         sys.exit(2)
     for path in (leads_path, outcomes_path):
         refuse_compressed(path, None)
+    document = one_json_document(leads_path, policy_path)
+    if document:
+        click.echo(f"warning: {document}", err=True)
     policies = [load_policy(policy_path)]
     if against:
         policies.append(_load_other(against))

@@ -19,6 +19,7 @@ from leadpolicy.cli.common import (
     as_of_option,
     display_name,
     load_policy,
+    one_json_document,
     open_input,
     output_stream,
     plural,
@@ -75,7 +76,8 @@ def _check_output_name(output: Optional[str], fmt: Optional[str], sql_engine: bo
     if suffix == ".parquet" and not sql_engine:
         raise click.UsageError(f"{output}: the python engine writes JSON Lines or CSV; Parquet is written by "
                                "--engine duckdb (pip install 'leadpolicy[duckdb]') or --engine spark")
-    if suffix not in _OUTPUT_SUFFIXES and fmt is None and not quiet:
+    special = os.path.exists(output) and not os.path.isfile(output)  # /dev/null, a named pipe
+    if suffix and suffix not in _OUTPUT_SUFFIXES and fmt is None and not quiet and not special:
         warn(f"{output} gets JSON Lines (one row per line{', not one JSON document' if suffix == '.json' else ''}): "
              "name it .jsonl, or .csv for a table (spreadsheets open it), or say --format")
 
@@ -131,6 +133,9 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     if policy_path == STDIN and input_path == STDIN:
         raise click.UsageError("the policy and the leads cannot both come from standard input: name one of them as a file")
     _check_output_name(output, fmt, uses_sql_engine(input_path, sql_options), quiet)
+    document = None if quiet or input_format == "csv" else one_json_document(input_path, policy_path)
+    if document:
+        warn(document)
     fmt = _output_format(fmt, output)
     delimiter = _delimiter(delimiter)
     policy = load_policy(policy_path)

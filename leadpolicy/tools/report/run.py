@@ -25,7 +25,7 @@ def _replay_lead(lead: Any) -> tuple[Any, ...]:
         if isinstance(lead, LeadDataError):
             raise lead
         if not isinstance(lead, dict):
-            raise LeadDataError("a lead must be a JSON object", field="", value=None)
+            raise LeadDataError("a lead must be a JSON object", field=None, value=None)
         extra = outcomes.get(str(lead_id), {}) if outcomes is not None else {}
         outcome = read_outcome(extra.get("outcome", lead.get("outcome")), lead_id)
         created = read_created(extra.get("created_at", lead.get("created_at")), lead_id)
@@ -49,7 +49,7 @@ def _parse(lines: list[Any]) -> Iterable[Any]:
         try:
             yield json.loads(line)
         except json.JSONDecodeError as error:
-            yield LeadDataError(f"{name}:{number}:{error.colno}: not valid JSON: {error.msg}", field="", value=None)
+            yield LeadDataError(f"{name}:{number}:{error.colno}: not valid JSON: {error.msg}", field=None, value=None)
 
 
 def _chunks(stream: IO[str], name: str, size: int = 500) -> Iterable[list[Any]]:
