@@ -243,6 +243,25 @@ def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     assert client.diagnostics(uri, version=2) == []
 
 
+def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
+    """`within 30d`: the error's help shows `30 days`, and the light bulb applies it."""
+    path = workspace / "unit.policy"
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8").replace("within 30 days", "within 30d", 1)
+    uri = client.open(path, text)
+    (diagnostic,) = client.diagnostics(uri)
+    assert diagnostic["message"].startswith("`d` is not a unit\nhelp: write the unit in full:")
+    actions = client.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}},
+    )
+    (action,) = actions
+    assert action["kind"] == "quickfix" and action["title"] == "Change to `days`"
+    fixed = apply_edits(text, action["edit"]["changes"][uri])
+    assert fixed == text.replace("within 30d", "within 30 days", 1)
+    client.change(uri, 2, [{"text": fixed}])
+    assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["unused-field"]  # Acme's `created`, a warning
+
+
 def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client: LspClient, workspace: Path) -> None:
     folder = workspace / "pair"
     folder.mkdir()

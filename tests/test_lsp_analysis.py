@@ -587,6 +587,27 @@ def test_quick_fixes_apply_the_suggestion() -> None:
         assert not check(parse(text)).errors
 
 
+@pytest.mark.parametrize("right, wrong, title, repaired", [
+    ("fit >= 40", "fit == 40", "Remove `=`", "fit = 40"),
+    ("engagement >= 60 and fit >= 40", "engagement >= 60 && fit >= 40", "Change to `and`", "engagement >= 60 and fit >= 40"),
+    ("within 14 days", "within 14d", "Change to `days`", "within 14 days"),
+    ("within 14 days", "within 2 wks", "Change to `weeks`", "within 2 weeks"),
+    ('"Read a blog post":', "Read a blog post:", 'Change to `"Read a blog post"`', '"Read a blog post":'),
+])
+def test_a_syntax_hint_is_a_quick_fix_that_parses(right: str, wrong: str, title: str, repaired: str) -> None:
+    """The edit a syntax error's `help:` shows is offered as the quick fix (the command line shows
+    it; the editor's light bulb had nothing for it), in a big file parsed incrementally too."""
+    text = ACME.read_text(encoding="utf-8")
+    broken = text.replace(right, wrong, 1)
+    unit = analyse(Source("/tmp/f.policy", broken), None)
+    (d,) = [d for d in unit.diagnostics if d.code == "syntax-error"]
+    (fix,) = actions.fixes(unit, d)
+    assert fix.title == title
+    result = _apply(unit, {fix.path: list(fix.edits)})[fix.path]
+    assert result == broken.replace(wrong, repaired, 1)
+    assert not check(parse(result)).errors
+
+
 def test_quick_fix_parenthesises_a_where() -> None:
     text = HEAD + 'disqualify { "a": when did webinar where minutes > 3 and budget > 5 or is_customer }\n'
     fixed = _fix(text, "unknown-property")

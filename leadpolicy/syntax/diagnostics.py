@@ -52,6 +52,9 @@ class Diagnostic:
     help: Optional[str] = None
     path: str = "<memory>"
     notes: tuple[str, ...] = field(default=())
+    # the edit `help` shows, when it is one: (start, end, replacement), the offsets relative to the
+    # span's start (so they survive the language server's moving of spans); editors offer it
+    edit: Optional[tuple[int, int, str]] = field(default=None, compare=False)
 
     @property
     def is_error(self) -> bool:

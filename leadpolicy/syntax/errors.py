@@ -157,7 +157,9 @@ def syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnosti
 
     hint = hint_for(error, text)
     if hint is not None:
-        return Diagnostic("syntax-error", "error", hint.message, hint.span, hint.help, path)
+        start, end, replacement = hint.fix
+        edit = (start - hint.span.start, end - hint.span.start, replacement)
+        return Diagnostic("syntax-error", "error", hint.message, hint.span, hint.help, path, edit=edit)
     if (
         isinstance(error, UnexpectedToken)
         and error.token.type != "$END"

@@ -340,7 +340,7 @@ def abbreviated_unit(error: UnexpectedInput, text: str) -> Optional[Hint]:
         return None
     previous = _previous_token(error)
     word = str(error.token)
-    if previous is None or not re.fullmatch(r"[0-9][0-9_]*(\.[0-9]+)?", str(previous)):
+    if previous is None or not re.fullmatch(r"[0-9][0-9_]*(\.[0-9][0-9_]*)?", str(previous)):
         return None
     start, end = _where(error.token)
     number_start, number_end = _where(previous)

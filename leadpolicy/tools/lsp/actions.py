@@ -1,5 +1,7 @@
 """Quick fixes for the diagnostics that carry a suggestion, and formatting.
 
+- a syntax error's hint (`==`, `&&`, `30d`, an unquoted rule name...): its edit,
+  the one the `help:` line shows, checked to get the parser past the error;
 - "did you mean `X`?" (and "write it as declared: `X`"): replace the
   misspelt name inside the diagnostic's range with X (quoted where the
   original was, or where X is not a bare name);
@@ -44,6 +46,8 @@ def fixes(unit: Unit, diagnostic: Diagnostic) -> list[Fix]:
     if source is None or diagnostic.span is None:
         return []
     found: list[Fix] = []
+    if diagnostic.edit is not None:  # a syntax hint's own edit (leadpolicy/syntax/hints.py)
+        return [_edit(source.index, diagnostic)]
     replacement = _replacement(source.index, diagnostic)
     if replacement is not None:
         found.append(replacement)
@@ -52,6 +56,16 @@ def fixes(unit: Unit, diagnostic: Diagnostic) -> list[Fix]:
         if paren is not None:
             found.append(paren)
     return found
+
+
+def _edit(lines: LineIndex, d: Diagnostic) -> Fix:
+    """The hint's edit, placed from the span's line and column (its offsets are relative to it)."""
+    assert d.span is not None and d.edit is not None
+    base = lines.offset(d.span.line, d.span.column)
+    start, end, replacement = d.edit
+    removed = lines.text[base + start:base + end]
+    title = f"Change to `{replacement.strip()}`" if replacement.strip() else f"Remove `{removed.strip()}`"
+    return Fix(title, d.path, ((span_of(lines, base + start, base + end), replacement),))
 
 
 def _replacement(lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
