@@ -608,6 +608,35 @@ def test_a_syntax_hint_is_a_quick_fix_that_parses(right: str, wrong: str, title:
     assert not check(parse(result)).errors
 
 
+@pytest.mark.parametrize("wrong, repaired", [
+    ('"Big budget": +5 when budget >= "10_000"', '"Big budget": +5 when budget >= 10_000'),
+    ('"Customer": +5 when is_customer = "yes"', '"Customer": +5 when is_customer'),
+    ('"Not a customer": +5 when is_customer = "no"', '"Not a customer": +5 when not is_customer'),
+])
+def test_a_checkers_rewrite_is_a_quick_fix(wrong: str, repaired: str) -> None:
+    text = ACME.read_text(encoding="utf-8").replace('"Buying this quarter":', wrong + '\n    "Buying this quarter":', 1)
+    unit = analyse(Source("/tmp/f.policy", text), None)
+    (d,) = [d for d in unit.diagnostics if d.code == "type-mismatch"]
+    (fix,) = actions.fixes(unit, d)
+    result = _apply(unit, {fix.path: list(fix.edits)})[fix.path]
+    assert result == text.replace(wrong, repaired, 1)
+    assert not check(parse(result)).errors
+
+
+def test_a_test_values_rewrite_is_a_quick_fix() -> None:
+    policy = ACME.read_text(encoding="utf-8")
+    text = policy + 'test "t" {\n  fields { budget: "500", is_customer: "no" }\n  expect stage lead\n}\n'
+    unit = analyse(Source("/tmp/f.policy", text), None)
+    assert len([d for d in unit.diagnostics if d.code == "test-value"]) == 2
+    for _ in range(2):  # one fix, then the document analysed again, as an editor does
+        d = next(d for d in unit.diagnostics if d.code == "test-value")
+        (fix,) = actions.fixes(unit, d)
+        text = _apply(unit, {fix.path: list(fix.edits)})[fix.path]
+        unit = analyse(Source("/tmp/f.policy", text), None)
+    assert 'fields { budget: 500, is_customer: false }' in text
+    assert not check(parse(text)).errors
+
+
 def test_quick_fix_parenthesises_a_where() -> None:
     text = HEAD + 'disqualify { "a": when did webinar where minutes > 3 and budget > 5 or is_customer }\n'
     fixed = _fix(text, "unknown-property")

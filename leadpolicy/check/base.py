@@ -110,8 +110,12 @@ class State(NodeVisitor):
 
     # -- reporting
 
-    def error(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
-        self.diagnostics.append(Diagnostic(code, "error", message, span, help, self._path_override or self.path))
+    def error(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None,
+              rewrite: "Optional[Rewrite]" = None) -> None:
+        """`rewrite`: what the whole span becomes, the fix `help` shows (editors offer it)."""
+        edit = (0, WHOLE_SPAN, rewrite.text) if rewrite is not None else None
+        self.diagnostics.append(Diagnostic(code, "error", message, span, rewrite.help if rewrite else help,
+                                           self._path_override or self.path, edit=edit))
 
     def warn(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
         self.diagnostics.append(Diagnostic(code, "warning", message, span, help, self._path_override or self.path))
@@ -136,11 +140,22 @@ def same_type(a: Type, b: Type) -> bool:
     return a == b
 
 
+@dataclass(frozen=True)
+class Rewrite:
+    """A diagnostic's fix: the help that shows it, and the text its whole span becomes."""
+
+    help: str
+    text: str
+
+
+WHOLE_SPAN = -1  # a Diagnostic.edit's end: the end of the diagnostic's span
+
+
 _NUMBER_TEXT = re.compile(r"[+-]?[0-9][0-9_]*(\.[0-9]+)?")
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?Z?)?")
 
 
-def quoting_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
+def quoting_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[Rewrite]:
     """`size >= "200"` -> `size >= 200`, `created < "2026-01-01"` -> `created < 2026-01-01`,
     `email = 800` -> `email = "800"`: the comparison rewritten with the literal as its type writes it."""
     for value, t_other, on_right in ((e.right, lt, True), (e.left, rt, False)):
@@ -153,7 +168,7 @@ def quoting_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
             written, what = show(n.String(value.text or format(value.value, "g"))), "text is written in double quotes"
         if written is not None:
             fixed = f"{show(e.left)} {e.op} {written}" if on_right else f"{written} {e.op} {show(e.right)}"
-            return f"{what}: `{fixed}`"
+            return Rewrite(f"{what}: `{fixed}`", fixed)
     return None
 
 
@@ -168,18 +183,21 @@ def compare_help(a: Type, b: Type) -> Optional[str]:
     return None
 
 
-def requoted_value(value: n.TestValue, t: n.FieldType, name: str) -> Optional[str]:
+def requoted_value(value: n.TestValue, t: n.FieldType, name: str) -> Optional[Rewrite]:
     """`size: "500"` -> `size: 500`, `signed: "2026-01-01"` -> `signed: 2026-01-01`, `email: 800`
     -> `email: "800"`: a test's value quoted for the wrong type, as its type writes it."""
+    written: Optional[str] = None
     if value.kind == "string" and t.kind == "number" and _NUMBER_TEXT.fullmatch(str(value.value).strip()):
-        return f"write the number without quotes: `{name}: {str(value.value).strip().lstrip('+')}`"
-    if value.kind == "number" and t.kind == "text":
-        return f"write text in double quotes: `{name}: {n.quote(value.text or format(value.value, 'g'))}`"
-    if t.kind == "boolean" and value.kind in ("string", "number", "word"):
+        written, what = str(value.value).strip().lstrip("+"), "write the number without quotes"
+    elif value.kind == "number" and t.kind == "text":
+        written, what = n.quote(value.text or format(value.value, "g")), "write text in double quotes"
+    elif t.kind == "boolean" and value.kind in ("string", "number", "word"):
         word = str(value.text or value.value).strip().lower()
         if word in _YES | _NO:
-            return f"write `{name}: {'true' if word in _YES else 'false'}`"
-    return None
+            written, what = ("true" if word in _YES else "false"), "write"
+    if written is None:
+        return None
+    return Rewrite(f"{what}: `{name}: {written}`" if what != "write" else f"write `{name}: {written}`", written)
 
 
 def literal_help(t: n.FieldType) -> str:
@@ -205,15 +223,15 @@ _YES = {"yes", "y", "true", "1", "on"}
 _NO = {"no", "n", "false", "0", "off"}
 
 
-def boolean_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[str]:
+def boolean_fix(e: n.Compare, lt: Type, rt: Type) -> Optional[Rewrite]:
     """`is_customer = "yes"` -> `is_customer` (issue 9 item 12)."""
     for value, other, vt in ((e.right, e.left, lt), (e.left, e.right, rt)):
         if vt == BOOLEAN and isinstance(value, (n.String, n.Number)) and e.op in ("=", "!="):
             word = (value.value if isinstance(value, n.String) else value.text or format(value.value, "g")).strip().lower()
             if word in _YES | _NO:
                 positive = (word in _YES) == (e.op == "=")
-                name = show(other)
-                return f"a boolean is a condition by itself: write `{name}`" if positive else f"a boolean is a condition by itself: write `not {name}`"
+                fixed = show(other) if positive else f"not {show(other)}"
+                return Rewrite(f"a boolean is a condition by itself: write `{fixed}`", fixed)
     return None
 
 

@@ -85,7 +85,8 @@ class TestsPass(State):
                 "test-value",
                 f"{what} is {_a(type_name(self._value_type(t)))}, and `{written}` is not",
                 value.span,
-                requoted_value(value, t, name) or literal_help(t),
+                literal_help(t),
+                rewrite=requoted_value(value, t, name),
             )
         elif t.kind == "enum" and value.value not in t.members:
             guess = suggest(str(value.value), t.members)

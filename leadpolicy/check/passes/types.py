@@ -100,7 +100,8 @@ class TypesPass(State):
                     "type-mismatch",
                     f"cannot compare {what_is(left, lt)} with {what_is(right, rt)}",
                     e.span,
-                    boolean_fix(e, lt, rt) or quoting_fix(e, lt, rt) or compare_help(lt, rt),
+                    compare_help(lt, rt),
+                    rewrite=boolean_fix(e, lt, rt) or quoting_fix(e, lt, rt),
                 )
             elif e.op not in ("=", "!=") and not (lt in (NUMBER, DATE) or isinstance(lt, n.FieldType)):
                 self.error(

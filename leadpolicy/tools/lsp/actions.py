@@ -2,6 +2,8 @@
 
 - a syntax error's hint (`==`, `&&`, `30d`, an unquoted rule name...): its edit,
   the one the `help:` line shows, checked to get the parser past the error;
+  and a checker's rewrite (`budget >= "10000"` -> `budget >= 10000`, `is_customer = "yes"`
+  -> `is_customer`, a test's `budget: "500"` -> `budget: 500`);
 - "did you mean `X`?" (and "write it as declared: `X`"): replace the
   misspelt name inside the diagnostic's range with X (quoted where the
   original was, or where X is not a bare name);
@@ -61,8 +63,12 @@ def fixes(unit: Unit, diagnostic: Diagnostic) -> list[Fix]:
 def _edit(lines: LineIndex, d: Diagnostic) -> Fix:
     """The hint's edit, placed from the span's line and column (its offsets are relative to it)."""
     assert d.span is not None and d.edit is not None
+    from leadpolicy.check.base import WHOLE_SPAN
+
     base = lines.offset(d.span.line, d.span.column)
     start, end, replacement = d.edit
+    if end == WHOLE_SPAN:  # a checker's rewrite of the whole span (its offsets are the parser's)
+        end = lines.offset(d.span.end_line, d.span.end_column) - base
     removed = lines.text[base + start:base + end]
     title = f"Change to `{replacement.strip()}`" if replacement.strip() else f"Remove `{removed.strip()}`"
     return Fix(title, d.path, ((span_of(lines, base + start, base + end), replacement),))
