@@ -24,12 +24,13 @@ DECEMBER = ROOT / "docs" / "examples" / "acme-2026.12.policy"
 AS_OF = "2026-11-22T00:00:00Z"
 
 BAD = [
-    ({"fields": {"email": 3}}, "`fields`: the column of `email` must be a column name (text), not 3"),
+    ({"fields": {"email": 3}}, "`fields`: the column of `email` must be a column name (text), or null for a table without one, not 3"),
     ({"id": ""}, '`id` must be a column name (text), not "": e.g. "id": "lead_key"'),
     ({"fields": ["email"]}, '`fields` maps each declared name to its column, a JSON object such as'),
     ({"order": 5}, '`order` must be a column name (text), not 5: e.g. "order": "event_seq" or null'),
     ({"leads_table": None}, '`leads_table` must be a table name (text), not null'),
-    ({"props": {"path": " "}}, '`props`: the column of `path` must be a column name (text), not " "'),
+    ({"id": None}, '`id` must be a column name (text), not null: e.g. "id": "lead_key"'),
+    ({"props": {"path": " "}}, '`props`: the column of `path` must be a column name (text), or null for a table without one, not " "'),
     ({"leads": {}}, "unknown mapping keys: leads (known: "),
 ]
 

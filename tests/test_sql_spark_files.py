@@ -118,3 +118,38 @@ def test_relational_error_rows_are_worded_as_python_words_them(spark, tmp_path: 
               "--engine", "spark")
     assert got == expected
     assert expected[0] == 1 and expected[1].count('"error"') == 5
+
+
+def test_missing_columns_are_named_at_once_and_a_null_column_reads_as_missing(spark, tmp_path: Path, capfd) -> None:
+    """As with DuckDB (tests/test_sql_missing_columns.py): every missing column named, without
+    PySpark's own log of the failed query on stderr; the columns mapped to null then decide as
+    the Python engine does on the leads without those keys."""
+    import pyarrow.parquet as pq
+
+    leads_file, acts_file, mapping, as_text = relational_files(tmp_path)
+    narrow_leads, narrow_acts = tmp_path / "narrow-leads.parquet", tmp_path / "narrow-acts.parquet"
+    pq.write_table(pq.read_table(leads_file).drop_columns(["created"]), narrow_leads)
+    pq.write_table(pq.read_table(acts_file).drop_columns(["campaign", "title"]), narrow_acts)
+    code, out, err = run("score", str(ACME), str(narrow_leads), "--activities", str(narrow_acts), "--mapping", str(mapping),
+                         "--as-of", AS_OF, "--engine", "spark")
+    assert code == 2 and out == "" and len(err) == 1, err
+    assert "UNRESOLVED_COLUMN" not in capfd.readouterr().err  # PySpark logs the failed query's plan to stderr itself
+    assert (f"the leads table {narrow_leads} has no column `created`; the activities table {narrow_acts} has no columns"
+            " `campaign`, `title`:") in err[0]
+    assert 'add to the mapping {"fields": {"created": null}, "props": {"campaign": null, "title": null}}' in err[0]
+    nulls = tmp_path / "nulls.json"
+    nulls.write_text(json.dumps({**json.loads(mapping.read_text(encoding="utf-8")), "fields": {"created": None},
+                                 "props": {"campaign": None, "title": None}}), encoding="utf-8")
+    without = []
+    for line in as_text.read_text(encoding="utf-8").splitlines():
+        lead = json.loads(line)
+        del lead["fields"]["created"]
+        for act in lead["activities"]:
+            del act["campaign"], act["title"]
+        without.append(json.dumps(lead))
+    narrow_text = tmp_path / "narrow.jsonl"
+    narrow_text.write_text("\n".join(without) + "\n", encoding="utf-8")
+    expected = run("score", str(ACME), str(narrow_text), "--as-of", AS_OF)
+    got = run("score", str(ACME), str(narrow_leads), "--activities", str(narrow_acts), "--mapping", str(nulls),
+              "--as-of", AS_OF, "--engine", "spark")
+    assert got == expected and expected[1].count('"error"') == 5

@@ -326,8 +326,8 @@ class _RelationalRescorer:
         def name(column: str) -> str:
             return quote + column.replace(quote, quote * 2) + quote
 
-        def text(column: str) -> str:
-            return f"CAST({name(column)} AS {text_type})"
+        def text(column: Optional[str]) -> str:  # None: no such column (the mapping's null)
+            return f"CAST({'NULL' if column is None else name(column)} AS {text_type})"
 
         self.leads_sql = (f"SELECT {text(m.stage)}, {', '.join(text(m.fields.get(n, n)) for n in self.fields) or 'NULL'}"
                           f" FROM {leads_from} WHERE {name(m.id)} = {param}")
@@ -490,7 +490,7 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
         # CSV keeps half the machine: its slices each read the whole file again (measured, 100,000
         # leads: 9.5 s and 1.6 GB in one query, 18.9 s and 1.2 GB in five slices within 1500MB)
         memory_limit = memory_limit or (default_memory_limit() if source.kind == "csv" else score_memory_limit())
-        with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
+        with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(policy.tree, source):
             con = _connect(memory_limit, spill)
             try:
                 _score_with_duckdb(con, policy, source, sink, as_of, output_format, output_path, memory_limit, spill, summary)
@@ -622,18 +622,48 @@ def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced
 
 
 @contextlib.contextmanager
-def _column_problems(source: BatchInput) -> Iterator[None]:
-    """A column the relational shape needs but the table lacks: say which table, which column."""
+def _column_problems(tree: Any, source: BatchInput) -> Iterator[None]:
+    """Columns the relational shape needs but the tables lack: say which tables, every
+    column missing (DuckDB names the first), and the mapping that fixes them."""
     try:
         yield
     except Exception as error:
         found = re.search(r'Table "(lp_l|lp_a)" does not have a column named "([^"]*)"', str(error))
         if not found:
             raise
-        table = "the leads table " + source.path if found.group(1) == "lp_l" else \
-            "the activities table " + (source.activities or source.activities_table or "activities")
-        raise InputProblem(f"{table} has no column `{found.group(2)}`: the relational shape has one column per declared "
-                           "field (leads) and property (activities); rename with --mapping (docs/sql.md)") from None
+        from leadpolicy.backends.sql.inputs import missing_columns
+
+        missing = _missing_columns(tree, source) or [(found.group(1) == "lp_l", found.group(2))]
+        tables = ("the leads table " + source.path,
+                  "the activities table " + (source.activities or source.activities_table or "activities"))
+        raise InputProblem(missing_columns(tables, missing, source.mapping)) from None
+
+
+def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
+    """Every column the query of `tree` (a checked policy, or diff's union of two) reads that
+    the tables lack, as DuckDB matches names (without case): (of the leads table?, column)
+    each; [] when the tables cannot be read here."""
+    import duckdb
+
+    from leadpolicy.backends.sql.inputs import Mapping, needed_columns
+
+    try:
+        m = Mapping.from_dict(source.mapping or {})
+        con = duckdb.connect()
+        try:
+            if source.kind == "database":
+                con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
+                con.execute("USE lp_db")
+            tables = _RelationalRescorer._tables(source, m)
+            have = [{row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+                    for table in tables]
+        finally:
+            con.close()
+    except Exception:  # the engine's own message (the first column) is said instead
+        return []
+    leads, acts = needed_columns(tree, source.mapping)
+    return ([(True, c) for c in leads if c.lower() not in have[0]]
+            + [(False, c) for c in acts if c.lower() not in have[1]])
 
 
 def _quoted(path: str) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, ident, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
@@ -38,14 +38,16 @@ class Mapping:
     leads_table: str = "leads"
     activities_table: str = "activities"
     id: str = "id"
-    stage: str = "stage"            # the previous stage
+    stage: Optional[str] = "stage"  # the previous stage (None: no such column, every lead is new)
     lead_id: str = "lead_id"        # in the activities table
     type: str = "type"
     at: str = "at"
     order: Optional[str] = None     # activities: the input order (default: by `at` as written)
     lead_order: Optional[str] = None  # leads: the output order (default: by id)
-    fields: dict[str, str] = field(default_factory=dict)  # declared field name -> column
-    props: dict[str, str] = field(default_factory=dict)   # declared property name -> column
+    # declared field / property name -> column; None: the table has no such column, and
+    # every value of it is missing (as a key absent from every JSON lead)
+    fields: dict[str, Optional[str]] = field(default_factory=dict)
+    props: dict[str, Optional[str]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Mapping":
@@ -54,15 +56,15 @@ class Mapping:
         if unknown:
             raise ValueError(f"unknown mapping keys: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
         for key, value in data.items():
-            optional = key in ("order", "lead_order")
+            optional = key in ("order", "lead_order", "stage")
             if key in ("fields", "props"):
                 if not isinstance(value, dict):
                     raise ValueError(f"`{key}` maps each declared name to its column, a JSON object such as "
                                      f'{{"{key}": {{"email": "email_address"}}}}, not {json.dumps(value)}')
                 for name, column in value.items():
-                    if not isinstance(column, str) or not column.strip():
-                        raise ValueError(f"`{key}`: the column of `{name}` must be a column name (text), "
-                                         f"not {json.dumps(column)}")
+                    if column is not None and (not isinstance(column, str) or not column.strip()):
+                        raise ValueError(f"`{key}`: the column of `{name}` must be a column name (text), or null "
+                                         f"for a table without one, not {json.dumps(column)}")
             elif not (isinstance(value, str) and value.strip()) and not (optional and value is None):
                 example = {"leads_table": "crm.leads", "activities_table": "crm.events", "id": "lead_key",
                            "stage": "lifecycle_stage", "lead_id": "contact_id", "type": "event_type",
@@ -71,6 +73,44 @@ class Mapping:
                                  f'not {json.dumps(value)}: e.g. "{key}": "{example}"'
                                  + (" or null" if optional else ""))
         return cls(**data)
+
+
+def needed_columns(policy: nodes.Policy, mapping: Optional[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The columns the relational shape's query reads: of the leads table, of the activities table."""
+    m = Mapping.from_dict(mapping or {})
+    layout = Layout.of(policy)
+    leads = [m.id, m.stage, m.lead_order] + [m.fields.get(name, name) for name in layout.fields]
+    acts = [m.lead_id, m.type, m.at, m.order] + [m.props.get(name, name) for name in layout.props]
+    return [c for c in dict.fromkeys(leads) if c is not None], [c for c in dict.fromkeys(acts) if c is not None]
+
+
+def missing_columns(tables: tuple[str, str], missing: list[tuple[bool, str]], mapping: Optional[dict[str, Any]]) -> str:
+    """What to say when the tables of the relational shape lack columns the query reads
+    (`missing`: (of the leads table?, column) each): which, and the mapping that fixes them,
+    in the user's names."""
+    m = Mapping.from_dict(mapping or {})
+    said: list[str] = []
+    fix: dict[str, Any] = {}
+    for leads in (True, False):
+        columns = [column for of_leads, column in missing if of_leads == leads]
+        if not columns:
+            continue
+        s = "s" if len(columns) > 1 else ""
+        said.append(f"{tables[0] if leads else tables[1]} has no column{s} " + ", ".join(f"`{c}`" for c in columns))
+        structural = ({m.id: "id", m.stage: "stage", m.lead_order: "lead_order"} if leads
+                      else {m.lead_id: "lead_id", m.type: "type", m.at: "at", m.order: "order"})
+        section = "fields" if leads else "props"
+        for column in columns:
+            if column in structural:
+                fix[structural[column]] = "your_column"
+            else:
+                declared = next((name for name, col in (m.fields if leads else m.props).items() if col == column), column)
+                fix.setdefault(section, {})[declared] = None
+    how = ("name the column that holds each one in a mapping, or map it to null where the table has none (its value "
+           "is then missing in every row" + ("; with no stage column every lead is new" if "stage" in fix else "") + ")")
+    where = "add to the mapping" if mapping else "--mapping FILE with"
+    return (f"{'; '.join(said)}: the relational shape reads one column per declared field (leads) and property "
+            f"(activities); {how}: {where} {json.dumps(fix)} (docs/sql.md, \"Names: the mapping\")")
 
 
 def _table(name: str) -> exp.Table:
@@ -90,7 +130,10 @@ def _as_table(source: exp.Expr) -> exp.Expr:
     return exp.Table(this=source)
 
 
-def _text(column: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
+def _text(column: Optional[exp.Expr]) -> tuple[exp.Expr, exp.Expr]:
+    """A cell as its text and kind; no column (mapped to null): missing in every row."""
+    if column is None:
+        return exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), lit("n")
     v = exp.Cast(this=column, to=exp.DataType.build("varchar"))
     k = frag("CASE WHEN :x IS NULL THEN 'n' ELSE 's' END", x=column)
     return v, k
@@ -117,15 +160,18 @@ class Relational:
         def act_col(name: str) -> exp.Column:
             return exp.column(ident(name), table=ident("lp_a"))
 
+        def mapped(col: Callable[[str], exp.Column], name: Optional[str]) -> Optional[exp.Column]:
+            return None if name is None else col(name)
+
         order = lead_col(m.lead_order or m.id)
-        stage_v, stage_k = _text(lead_col(m.stage))
+        stage_v, stage_k = _text(mapped(lead_col, m.stage))
         cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o ASC)", o=order), "lp_row", copy=False),
                 exp.alias_(lit("o"), "lp_lead_k", copy=False), exp.alias_(lead_col(m.id), "lp_id", copy=False),
                 exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar")), "lp_id_json", copy=False),
                 exp.alias_(lit("o"), "lp_fields_k", copy=False), exp.alias_(lit("a"), "lp_acts_k", copy=False),
                 exp.alias_(stage_v, "lp_stage_v", copy=False), exp.alias_(stage_k, "lp_stage_k", copy=False)]
         for name in layout.fields:
-            v, k = _text(lead_col(m.fields.get(name, name)))
+            v, k = _text(mapped(lead_col, m.fields.get(name, name)))
             cols += [exp.alias_(v, layout.field_v(name), copy=False), exp.alias_(k, layout.field_k(name), copy=False)]
         leads_query = exp.select(*cols).from_(exp.alias_(leads, "lp_l", table=True, copy=False))
         type_v, type_k = _text(act_col(m.type))
@@ -154,7 +200,7 @@ class Relational:
                 exp.alias_(type_v, "lp_type_v", copy=False), exp.alias_(type_k, "lp_type_k", copy=False),
                 exp.alias_(at_v, "lp_at_v", copy=False), exp.alias_(at_k, "lp_at_k", copy=False)]
         for name in layout.props:
-            v, k = _text(act_col(m.props.get(name, name)))
+            v, k = _text(mapped(act_col, m.props.get(name, name)))
             cols += [exp.alias_(v, layout.prop_v(name), copy=False), exp.alias_(k, layout.prop_k(name), copy=False)]
         acts_query = exp.select(*cols).from_(exp.alias_(acts, "lp_a", table=True, copy=False)).join(
             exp.alias_(exp.to_table(numbered), "lp_k", table=True, copy=False),

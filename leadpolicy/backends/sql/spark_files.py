@@ -256,7 +256,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
     spark, started = session(spark_master)
     try:
-        with _spark_column_problems(source):
+        with _spark_column_problems(spark, policy, source):
             frame = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
                                        as_of_text(as_of))
             columns = list(frame.columns)
@@ -322,16 +322,35 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
 
 
 @contextlib.contextmanager
-def _spark_column_problems(source: BatchInput) -> Iterator[None]:
-    """A column the relational shape needs but the file lacks: said as the DuckDB engine says it."""
+def _spark_column_problems(spark: Any, policy: Any, source: BatchInput) -> Iterator[None]:
+    """Columns the relational shape needs but the files lack: said as the DuckDB engine says
+    it, every one of them (Spark names the first). PySpark's own log of a failed query (its
+    plan and the JVM's stack, hundreds of KB on stderr) is kept quiet meanwhile: the error
+    is raised either way, and said here."""
+    import logging
+
+    quieted = [logging.getLogger(name) for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger")]
+    was = [logger.disabled for logger in quieted]
+    for logger in quieted:
+        logger.disabled = True
     try:
         yield
     except Exception as error:
         found = re.search(r"UNRESOLVED_COLUMN[^`]*`lp_(l|a)`\.`([^`]*)`", str(error))
         if not found:
             raise
-        table = "the leads table " + source.path if found.group(1) == "l" else "the activities table " + (source.activities or "")
         from leadpolicy.backends.sql.batch import InputProblem
+        from leadpolicy.backends.sql.inputs import missing_columns, needed_columns
 
-        raise InputProblem(f"{table} has no column `{found.group(2)}`: the relational shape has one column per declared "
-                           "field (leads) and property (activities); rename with --mapping (docs/sql.md)") from None
+        try:  # the views decide() made; Spark matches names without case by default
+            have = [{c.lower() for c in spark.table(view).columns} for view in (LEADS_VIEW, ACTIVITIES_VIEW)]
+            leads, acts = needed_columns(getattr(policy, "tree", policy), source.mapping)
+            missing = [(True, c) for c in leads if c.lower() not in have[0]] + [(False, c) for c in acts if c.lower() not in have[1]]
+        except Exception:
+            missing = []
+        tables = ("the leads table " + source.path, "the activities table " + (source.activities or ""))
+        raise InputProblem(missing_columns(tables, missing or [(found.group(1) == "l", found.group(2))],
+                                           source.mapping)) from None
+    finally:
+        for logger, disabled in zip(quieted, was):
+            logger.disabled = disabled

@@ -118,7 +118,7 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     source = BatchInput(path, activities, mapping)
     total = Tally()
     candidates = Candidates()
-    with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(source):
+    with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(union, source):
         con = _connect(memory_limit, spill)
         try:
             # a JSON Lines file's lines are read once, on every core, into a table of this connection (or,
