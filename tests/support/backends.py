@@ -153,18 +153,36 @@ def cell(value):
     return json.dumps(value)
 
 
+def _held_names(case: Case) -> tuple[set, set]:
+    """The field names some lead of the case holds a value for, and the property names some
+    activity does."""
+    fields, props = set(), set()
+    for lead in case.leads():
+        if not isinstance(lead, dict):
+            continue
+        if isinstance(lead.get("fields"), dict):
+            fields.update(name for name, value in lead["fields"].items() if value is not None)
+        for act in lead.get("activities") if isinstance(lead.get("activities"), list) else ():
+            if isinstance(act, dict):
+                props.update(name for name, value in act.items() if value is not None)
+    return fields, props
+
+
 def relational_names(case: Case) -> tuple:
     """Column names for the relational test: every field and property mapped to a
     column of its own (DuckDB's names ignore case: a field `STAGE` would be the
-    `stage` column), which also exercises the mapping."""
-    fields = {decl.name: f"f_{index}" for index, decl in enumerate(case.tree.fields)}
+    `stage` column), which also exercises the mapping; one that no lead holds a value
+    for has no column at all, mapped to null (docs/sql.md, "A table without the column")."""
+    held_fields, held_props = _held_names(case)
+    fields = {decl.name: f"f_{index}" if decl.name in held_fields else None for index, decl in enumerate(case.tree.fields)}
     props: dict = {}
     for decl in case.tree.activities:
         for prop in decl.props:
-            props.setdefault(prop.name, f"p_{len(props)}")
+            props.setdefault(prop.name, f"p_{len(props)}" if prop.name in held_props else None)
     mapping = {"id": "lp__id", "stage": "lp__stage", "lead_id": "lp__lead", "type": "lp__type", "at": "lp__at",
                "order": "lp__seq", "lead_order": "lp__row", "fields": fields, "props": props}
-    return mapping, ["lp__id", "lp__row", "lp__stage", *fields.values()], ["lp__lead", "lp__seq", "lp__type", "lp__at", *props.values()]
+    return (mapping, ["lp__id", "lp__row", "lp__stage", *filter(None, fields.values())],
+            ["lp__lead", "lp__seq", "lp__type", "lp__at", *filter(None, props.values())])
 
 
 def relational_case(case: Case) -> tuple:
@@ -182,14 +200,14 @@ def relational_case(case: Case) -> tuple:
         lead_id = f"R{row}"
         text_fields = {decl.name: cell((fields or {}).get(decl.name)) for decl in case.tree.fields}
         leads_rows.append({"lp__id": lead_id, "lp__row": row, "lp__stage": cell(lead.get("stage")),
-                           **{mapping["fields"][name]: value for name, value in text_fields.items()}})
+                           **{mapping["fields"][name]: value for name, value in text_fields.items() if mapping["fields"][name]}})
         text_acts = []
         for seq, act in enumerate(acts or []):
             record = {"type": cell(act.get("type")), "at": cell(act.get("at"))}
             for name in mapping["props"]:
                 record[name] = cell(act.get(name))
             acts_rows.append({"lp__lead": lead_id, "lp__seq": seq, "lp__type": record["type"], "lp__at": record["at"],
-                              **{mapping["props"][name]: record[name] for name in mapping["props"]}})
+                              **{mapping["props"][name]: record[name] for name in mapping["props"] if mapping["props"][name]}})
             text_acts.append(record)
         texts.append(json.dumps({"id": lead_id, "fields": text_fields, "activities": text_acts, "stage": cell(lead.get("stage"))}))
     return leads_rows, acts_rows, Case(case.policy, texts, case.as_of)
