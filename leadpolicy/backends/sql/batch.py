@@ -123,7 +123,7 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
         lines = csv_leads_source(con, source.path, policy, sliced=sliced)
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
     if kind == "database":
-        con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
+        con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
         con.execute("USE lp_db")
         leads = _table(source.leads_table or mapping.leads_table)
         acts = _table(source.activities_table or mapping.activities_table)
@@ -338,7 +338,8 @@ class _RelationalRescorer:
     @classmethod
     def for_duckdb(cls, con: Any, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> "_RelationalRescorer":
         cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
-        if source.kind == "database":
+        if source.kind == "database":  # made before the first rows are fetched (so before the query attaches it)
+            cursor.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
             cursor.execute("USE lp_db")
         m = _mapping(source)
         return cls(policy, as_of, source, output_format, lambda sql, lead_id: list(cursor.execute(sql, [lead_id]).fetchall()),
@@ -480,8 +481,9 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
     started = time.perf_counter()
     summary = Summary(jobs=1)
     summary.as_of = as_of  # shown in the summary, as the python engine shows it
-    if "://" not in source.path and not Path(source.path).exists():  # a cluster path (s3a://...) Spark reads itself
-        raise InputProblem(f"no such file: {source.path}")
+    for path in (source.path, source.activities):  # a cluster path (s3a://...) Spark reads itself
+        if path is not None and "://" not in path and not Path(path).exists():
+            raise InputProblem(f"no such file: {path}")
     if engine == "spark":
         from leadpolicy.backends.sql.spark_files import score_file_with_spark
 
@@ -628,42 +630,76 @@ def _column_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     try:
         yield
     except Exception as error:
+        absent = re.search(r"Table with name (.+?) does not exist", str(error))
+        if absent and source.kind == "database":
+            raise InputProblem(_no_such_table(source, absent.group(1))) from None
         found = re.search(r'Table "(lp_l|lp_a)" does not have a column named "([^"]*)"', str(error))
         if not found:
             raise
         from leadpolicy.backends.sql.inputs import missing_columns
 
         missing = _missing_columns(tree, source) or [(found.group(1) == "lp_l", found.group(2))]
-        tables = ("the leads table " + source.path,
-                  "the activities table " + (source.activities or source.activities_table or "activities"))
+        if source.kind == "database":
+            m = _mapping(source)
+            tables = (f"the leads table {source.leads_table or m.leads_table} in {source.path}",
+                      f"the activities table {source.activities_table or m.activities_table} in {source.path}")
+        else:
+            tables = ("the leads table " + source.path, "the activities table " + (source.activities or ""))
         raise InputProblem(missing_columns(tables, missing, source.mapping)) from None
+
+
+def _no_such_table(source: BatchInput, name: str) -> str:
+    """A DuckDB database INPUT without the table named (--leads-table, --activities-table or
+    the mapping): which option named it, and the tables the file has."""
+    import duckdb
+
+    m = _mapping(source)
+    leads = source.leads_table or m.leads_table
+    option = "--leads-table" if name in (leads, leads.split(".")[-1]) else "--activities-table"
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
+            tables = [f"{schema}.{table}" if schema != "main" else table for schema, table in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lp_db'"
+                " UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lp_db' AND NOT internal"
+                " ORDER BY 1, 2").fetchall()]
+        finally:
+            con.close()
+    except Exception:
+        tables = []
+    have = f"its tables: {', '.join(tables)}" if tables else "it has no tables"
+    return (f"{source.path} has no table `{name}` ({have}): name the leads and activities tables with --leads-table "
+            f"and --activities-table (`{option}` named this one; the defaults are `leads` and `activities`)")
 
 
 def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
     """Every column the query of `tree` (a checked policy, or diff's union of two) reads that
     the tables lack, as DuckDB matches names (without case): (of the leads table?, column)
-    each; [] when the tables cannot be read here."""
+    each; a table that cannot be read here adds none (the engine's first column is said)."""
     import duckdb
 
-    from leadpolicy.backends.sql.inputs import Mapping, needed_columns
+    from leadpolicy.backends.sql.inputs import needed_columns
 
+    m = _mapping(source)
+    needed = needed_columns(tree, source.mapping)
+    missing: list[tuple[bool, str]] = []
+    con = duckdb.connect()
     try:
-        m = Mapping.from_dict(source.mapping or {})
-        con = duckdb.connect()
-        try:
-            if source.kind == "database":
-                con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
-                con.execute("USE lp_db")
-            tables = _RelationalRescorer._tables(source, m)
-            have = [{row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
-                    for table in tables]
-        finally:
-            con.close()
-    except Exception:  # the engine's own message (the first column) is said instead
-        return []
-    leads, acts = needed_columns(tree, source.mapping)
-    return ([(True, c) for c in leads if c.lower() not in have[0]]
-            + [(False, c) for c in acts if c.lower() not in have[1]])
+        if source.kind == "database":
+            con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
+            con.execute("USE lp_db")
+        for of_leads, table, columns in zip((True, False), _RelationalRescorer._tables(source, m), needed):
+            try:
+                have = {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+            except duckdb.Error:
+                continue
+            missing += [(of_leads, c) for c in columns if c.lower() not in have]
+    except duckdb.Error:
+        pass
+    finally:
+        con.close()
+    return missing
 
 
 def _quoted(path: str) -> str:
