@@ -467,3 +467,75 @@ def test_a_compressed_input_streamed_scores_as_the_plain_file(tmp_path: Path) ->
     streamed = CliRunner().invoke(main, ["score", acme, "-", "--as-of", "2026-11-22"], input=gzip.decompress(leads.read_bytes()))
     plain = CliRunner().invoke(main, ["score", acme, str(ROOT / "policies" / "acme.leads.jsonl"), "--as-of", "2026-11-22"])
     assert streamed.exit_code == plain.exit_code == 0 and streamed.stdout == plain.stdout
+
+
+# ---------------------------------------------------------------- tables that are not text
+
+
+def _table_files(tmp_path: Path) -> dict:
+    """A DuckDB database, a Parquet file not named .parquet, and a SQLite database, each holding Acme's leads."""
+    import sqlite3
+
+    duckdb = pytest.importorskip("duckdb")
+    data = ROOT / "policies" / "acme.leads.jsonl"
+    files = {"DuckDB database": tmp_path / "crm.duckdb", "Parquet file": tmp_path / "export.jsonl",
+             "SQLite database": tmp_path / "crm.db"}
+    con = duckdb.connect(str(files["DuckDB database"]))
+    con.execute(f"CREATE TABLE leads AS SELECT * FROM read_json('{data}')")
+    con.execute(f"COPY leads TO '{files['Parquet file']}' (FORMAT parquet)")
+    con.close()
+    lite = sqlite3.connect(files["SQLite database"])
+    lite.execute("CREATE TABLE leads (line TEXT)")
+    lite.executemany("INSERT INTO leads VALUES (?)", [(line,) for line in data.read_text(encoding="utf-8").splitlines()])
+    lite.commit()
+    lite.close()
+    return files
+
+
+def test_a_database_or_parquet_file_read_as_text_is_named_with_how_to_read_it(tmp_path: Path) -> None:
+    """A DuckDB database given to `score` (python engine), `diff` or `report` was read as lines of
+    garbage, each a data error ("5 leads, 5 data errors"; `report` stopped with an internal
+    error): each command now says what the file is and how it reads such a file, exit 1."""
+    acme = str(ROOT / "policies" / "acme.policy")
+    december = str(ROOT / "docs" / "examples" / "acme-2026.12.policy")
+    out = tmp_path / "out.jsonl"
+    for kind, path in _table_files(tmp_path).items():
+        for args, fix in (
+            (["score", acme, str(path), "-o", str(out)],
+             {"DuckDB database": "score it with --engine duckdb, which reads its tables `leads` and `activities`",
+              "Parquet file": f"read by --engine duckdb or spark from a file named .parquet: rename {path}"}.get(kind)),
+            (["diff", acme, december, "--leads", str(path), "-o", str(out)],
+             {"DuckDB database": f"export its two tables (`duckdb {path} \"COPY leads TO 'leads.parquet'",
+              "Parquet file": f"rename {path} and give its activities table too"}.get(kind)),
+            (["report", acme, str(path), "-o", str(tmp_path / "report.md")], None),
+        ):
+            result = CliRunner().invoke(main, args + ["--as-of", AS_OF])
+            message = result.stderr.strip()
+            assert result.exit_code == 1 and message.startswith(f"error: {path} is a {kind}, not JSON Lines or CSV: "), (args, message)
+            assert (fix or "export its leads as JSON Lines or CSV") in message, (args, message)
+            assert not out.exists() and not (tmp_path / "report.md").exists()
+    # --engine duckdb reads the DuckDB database itself
+    database = tmp_path / "crm.duckdb"
+    result = CliRunner().invoke(main, ["score", acme, str(database), "--engine", "duckdb", "--as-of", AS_OF])
+    assert result.exit_code == 2 and "has no column `stage`" not in result.stderr and "no table `activities`" in result.stderr
+
+
+def test_report_reads_a_line_that_is_not_utf8_as_that_leads_error(tmp_path: Path) -> None:
+    """`report` stopped with an internal error (UnicodeDecodeError) at a line that is not UTF-8;
+    like `score`, it is now that lead's data error, and every other lead is reported."""
+    acme = str(ROOT / "policies" / "acme.policy")
+    lines = (ROOT / "policies" / "acme.leads.jsonl").read_bytes().splitlines(keepends=True)
+    leads = tmp_path / "latin1.jsonl"
+    leads.write_bytes(b"\xef\xbb\xbf" + b"".join(lines[:3]) + b'{"id": "caf\xe9", "fields": {}}\n' + b"".join(lines[3:]))
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["report", acme, str(leads), "--as-of", AS_OF, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))["reports"][0]
+    assert (report["leads"], report["data_errors"]) == (len(lines), 1)
+    assert report["data_error_examples"] == [{"id": None, "error": {"field": None, "value": None, "message":
+                                              f"{leads}:4:12: not valid JSON: not UTF-8 text (byte 12)"}}]
+    # a CSV file that is not UTF-8: said in one line, exit 1 (its rows may span lines)
+    csv_leads = tmp_path / "latin1.csv"
+    csv_leads.write_bytes(b"id,industry\nL-1,caf\xe9\n")
+    result = CliRunner().invoke(main, ["report", acme, str(csv_leads), "--as-of", AS_OF])
+    assert result.exit_code == 1 and result.stderr.startswith(f"error: {csv_leads} is not UTF-8 text ("), result.output

@@ -373,6 +373,31 @@ def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLIC
                               f"decompress it first (`{unpack.format(path=shown)}`){streamed}", EXIT_FAILED)
 
 
+# files of the tables leads come in that are not text, by their first bytes: (offset, magic, key, what it is)
+_TABLE_FILES = ((0, b"PAR1", "parquet", "a Parquet file"), (8, b"DUCK", "duckdb", "a DuckDB database"),
+                (0, b"SQLite format 3\x00", "sqlite", "a SQLite database"),
+                (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls", "an Excel workbook (.xls)"))
+EXPORT_AS_TEXT = "export its leads as JSON Lines or CSV (docs/cli-guide.md)"
+
+
+def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = None) -> None:
+    """An input read as JSON Lines or CSV that is a database or a Parquet file (by its first bytes,
+    whatever its name) would read as lines of garbage, each a data error: say what it is and how
+    this command reads it or how to export it (`fixes` by key of _TABLE_FILES, else
+    EXPORT_AS_TEXT) instead (a FileProblem, exit 1)."""
+    if path is None or path == STDIN:
+        return
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(16)
+    except OSError:
+        return  # said by whatever reads it next
+    for offset, magic, key, kind in _TABLE_FILES:
+        if head[offset:offset + len(magic)] == magic:
+            fix = (fixes or {}).get(key, EXPORT_AS_TEXT)
+            raise FileProblem(f"{path} is {kind}, not JSON Lines or CSV: {fix}", EXIT_FAILED)
+
+
 def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[str]:
     """A warning when a JSON Lines input looks like one JSON document written over several lines
     (its first line is `{` or `[` alone, or a JSON array): every line would be read as a lead and

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from typing import Any, Optional
 
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import EXIT_FAILED, FileProblem, as_of_option, one_json_document, refuse_compressed, warn
+from leadpolicy.cli.common import (
+    EXIT_FAILED,
+    FileProblem,
+    as_of_option,
+    one_json_document,
+    refuse_compressed,
+    refuse_table_file,
+    warn,
+)
 from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
 
 
@@ -120,6 +129,15 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
             if path is not None and path != "-" and not os.path.isfile(path):
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
             refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
+        if activities is None:
+            shown = shlex.quote(leads)
+            refuse_table_file(leads, {
+                "duckdb": f"export its two tables (`duckdb {shown} \"COPY leads TO 'leads.parquet'; COPY activities TO "
+                          "'activities.parquet'\"`) and give `--leads leads.parquet --activities activities.parquet "
+                          "--engine duckdb` (docs/sql.md)",
+                "parquet": "Parquet holds the relational shape, read by --engine duckdb from a file named .parquet: "
+                           f"rename {shown} and give its activities table too (`--activities ACTIVITIES.parquet "
+                           "--engine duckdb`, docs/sql.md)"})
         document = one_json_document(leads) if activities is None else None
         if document:
             warn(document)

@@ -10,7 +10,7 @@ import click
 
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import load_policy, one_json_document, refuse_compressed, show_diagnostics
+from leadpolicy.cli.common import load_policy, one_json_document, refuse_compressed, refuse_table_file, show_diagnostics
 
 
 def _load_other(spec: str) -> Any:
@@ -56,6 +56,7 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         sys.exit(2)
     for path in (leads_path, outcomes_path):
         refuse_compressed(path, None)
+    refuse_table_file(leads_path)
     document = one_json_document(leads_path, policy_path)
     if document:
         click.echo(f"warning: {document}", err=True)
@@ -73,11 +74,16 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         def progress(count: int) -> None:
             click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
     try:
-        with open(leads_path, encoding="utf-8-sig", newline="") as stream:
+        # JSON Lines as bytes: a line that is not UTF-8 is that lead's error, as `score` has it
+        csv = leads_path.endswith(".csv")
+        with (open(leads_path, encoding="utf-8-sig", newline="") if csv else open(leads_path, "rb")) as stream:
             report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
                            jobs or default_jobs(), leads_path)
     except OSError as error:
         click.echo(f"error: {leads_path}: {error.strerror}", err=True)
+        sys.exit(1)
+    except UnicodeDecodeError as error:  # a CSV file (its rows can span lines: no row of its own to blame)
+        click.echo(f"error: {leads_path} is not UTF-8 text ({error.reason}); save it as UTF-8", err=True)
         sys.exit(1)
     except LeadDataError as error:  # --as-of, --from or --to unreadable
         click.echo(f"error: {error}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from typing import Optional
 
@@ -24,6 +25,7 @@ from leadpolicy.cli.common import (
     output_stream,
     plural,
     refuse_overwriting,
+    refuse_table_file,
     to_stdout,
     warn,
 )
@@ -152,6 +154,13 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         source = sys.stdin.buffer
         size = None
     else:
+        shown = shlex.quote(input_path)
+        refuse_table_file(input_path, {
+            "duckdb": "score it with --engine duckdb, which reads its tables `leads` and `activities` "
+                      "(or --leads-table and --activities-table; docs/sql.md)",
+            "parquet": "Parquet holds the relational shape, read by --engine duckdb or spark from a file named "
+                       f".parquet: rename {shown} and give its activities table too (`--activities ACTIVITIES.parquet "
+                       "--engine duckdb`, docs/sql.md)"})
         source = open_input(input_path)
         size = os.fstat(source.fileno()).st_size
         if size == 0 and not quiet:

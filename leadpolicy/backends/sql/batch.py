@@ -689,9 +689,14 @@ def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
         if source.kind == "database":
             con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
             con.execute("USE lp_db")
-        for of_leads, table, columns in zip((True, False), _RelationalRescorer._tables(source, m), needed):
+        names = (source.leads_table or m.leads_table, source.activities_table or m.activities_table)
+        for of_leads, table, name, columns in zip((True, False), _RelationalRescorer._tables(source, m), names, needed):
             try:
                 have = {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+            except duckdb.CatalogException:
+                if source.kind == "database":  # a table the database lacks comes first
+                    raise InputProblem(_no_such_table(source, name)) from None
+                continue
             except duckdb.Error:
                 continue
             missing += [(of_leads, c) for c in columns if c.lower() not in have]

@@ -46,15 +46,24 @@ def _replay_chunk(lines: list[Any]) -> list[Any]:
 
 def _parse(lines: list[Any]) -> Iterable[Any]:
     for name, number, line in lines:
+        if isinstance(line, bytes):  # a JSON Lines file is read as bytes: a line that is not UTF-8 is its own error
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield LeadDataError(f"{name}:{number}:{error.start + 1}: not valid JSON: not UTF-8 text (byte {error.start + 1})",
+                                    field=None, value=None)
+                continue
         try:
             yield json.loads(line)
         except json.JSONDecodeError as error:
             yield LeadDataError(f"{name}:{number}:{error.colno}: not valid JSON: {error.msg}", field=None, value=None)
 
 
-def _chunks(stream: IO[str], name: str, size: int = 500) -> Iterable[list[Any]]:
+def _chunks(stream: IO[Any], name: str, size: int = 500) -> Iterable[list[Any]]:
     chunk = []
     for number, line in enumerate(stream, 1):
+        if number == 1 and isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]  # a byte order mark, as utf-8-sig reads it
         if line.strip():
             chunk.append((name, number, line))
             if len(chunk) == size:
@@ -97,7 +106,8 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
           date_from: Optional[str] = None, date_to: Optional[str] = None,
           progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>") -> dict[str, Any]:
     """One report per policy over the same leads; returns the JSON-ready dict.
-    `leads` is an iterable of lead dicts, or a text stream of JSON Lines (then `jobs` processes may share the work)."""
+    `leads` is an iterable of lead dicts, or a stream of JSON Lines, text or bytes (then `jobs` processes may
+    share the work; a line of bytes that is not UTF-8 is that lead's error), or of CSV text when `name` ends in .csv."""
     global _STATE
     end = parse_instant(as_of, "as_of")
     low = parse_instant(date_from, "from") if date_from else None
