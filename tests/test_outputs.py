@@ -130,7 +130,14 @@ def test_ctrl_c_during_score_exits_130_and_says_what_was_written(tmp_path: Path,
         # SIGINT at its default in the child, even when the suite runs from a background shell that ignores it
         process = subprocess.Popen(command, stdout=stdout_file, stderr=subprocess.PIPE, cwd=tmp_path,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        time.sleep(3.0)
+        # interrupted once it is writing rows (a fixed sleep lost the race on a loaded machine: no row yet)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            writing = (len(list(tmp_path.iterdir())) > 2) if to_file else stdout_path.stat().st_size > 0
+            if writing:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=120)
     stdout = stdout_path.read_bytes()
