@@ -354,19 +354,25 @@ _COMPRESSED = ((b"\x1f\x8b", "gzip", "gunzip -k {path}", "gunzip -c {path}"),
                (b"PK\x03\x04", "zip", "unzip {path}", "unzip -p {path}"))
 
 
+def _first_bytes(path: Optional[str], count: int) -> bytes:
+    """The first `count` bytes of an input file named on the command line; none for standard
+    input or a file that cannot be read (said by whatever reads it next)."""
+    if path is None or path == STDIN:
+        return b""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(count)
+    except OSError:
+        return b""
+
+
 def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLICY") -> None:
     """A compressed input (by its first bytes: `leads.jsonl.gz`) would read as lines of garbage: say
     what it is and how to give it, decompressed or (`command` reads standard input) streamed into
     `leadpolicy COMMAND -` (a FileProblem, exit 1)."""
-    if path is None or path == STDIN:
-        return
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(6)
-    except OSError:
-        return  # said by whatever reads it next
+    head = _first_bytes(path, 6)
     for magic, kind, unpack, stream_it in _COMPRESSED:
-        if head.startswith(magic):
+        if path is not None and head.startswith(magic):
             shown = shlex.quote(path)
             streamed = f", or stream it: `{stream_it.format(path=shown)} | leadpolicy {command} -`" if command else ""
             raise FileProblem(f"{path} is {kind}-compressed, and leadpolicy reads plain JSON Lines, CSV or Parquet: "
@@ -385,13 +391,7 @@ def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = Non
     whatever its name) would read as lines of garbage, each a data error: say what it is and how
     this command reads it or how to export it (`fixes` by key of _TABLE_FILES, else
     EXPORT_AS_TEXT) instead (a FileProblem, exit 1)."""
-    if path is None or path == STDIN:
-        return
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(16)
-    except OSError:
-        return  # said by whatever reads it next
+    head = _first_bytes(path, 16)
     for offset, magic, key, kind in _TABLE_FILES:
         if head[offset:offset + len(magic)] == magic:
             fix = (fixes or {}).get(key, EXPORT_AS_TEXT)
@@ -402,13 +402,9 @@ def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[s
     """A warning when a JSON Lines input looks like one JSON document written over several lines
     (its first line is `{` or `[` alone, or a JSON array): every line would be read as a lead and
     most would be "not valid JSON". None for anything else (a CSV, standard input, JSON Lines)."""
-    if path is None or path == STDIN or path.lower().endswith((".csv", ".parquet")):
+    if path is None or path.lower().endswith((".csv", ".parquet")):
         return None
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(1 << 16)
-    except OSError:
-        return None
+    head = _first_bytes(path, 1 << 16)
     first = next((line.strip() for line in head.lstrip(b"\xef\xbb\xbf").splitlines() if line.strip()), b"")
     if first not in (b"{", b"[") and not first.startswith(b"["):
         return None

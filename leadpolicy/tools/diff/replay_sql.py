@@ -85,7 +85,6 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     from leadpolicy.backends.sql.batch import (
         LINES_TABLE,
         BatchInput,
-        _column_problems,
         _connect,
         default_memory_limit,
         lines_on_disk,
@@ -97,6 +96,7 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     from leadpolicy.backends.sql.csv_input import csv_layout, csv_line_numbers
     from leadpolicy.backends.sql.engines import as_of_text, materialise_lines
     from leadpolicy.backends.sql.slicing import ALL_LINES, Slice, count_lines, is_out_of_memory, out_of_memory, run_each
+    from leadpolicy.backends.sql.table_problems import table_problems
 
     _deps.duckdb()
     started = time.perf_counter()
@@ -118,7 +118,7 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     source = BatchInput(path, activities, mapping)
     total = Tally()
     candidates = Candidates()
-    with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, _column_problems(union, source):
+    with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, table_problems(union, source):
         con = _connect(memory_limit, spill)
         try:
             # a JSON Lines file's lines are read once, on every core, into a table of this connection (or,

@@ -1,0 +1,94 @@
+"""What to say when the tables of the relational shape do not fit the query, for the DuckDB
+engine (`score`, `diff`): every column the tables lack, at once (DuckDB names the first), with
+the mapping that fixes them; a table a DuckDB database lacks, with the tables it has."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any, Iterator
+
+from leadpolicy.backends.sql.batch import BatchInput, InputProblem, _mapping, _RelationalRescorer
+from leadpolicy.backends.sql.inputs import missing_columns, needed_columns
+
+__all__ = ["table_problems"]
+
+
+@contextlib.contextmanager
+def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
+    """Columns the relational shape needs but the tables lack: say which tables, every
+    column missing (DuckDB names the first), and the mapping that fixes them."""
+    try:
+        yield
+    except Exception as error:
+        absent = re.search(r"Table with name (.+?) does not exist", str(error))
+        if absent and source.kind == "database":
+            raise InputProblem(_no_such_table(source, absent.group(1))) from None
+        found = re.search(r'Table "(lp_l|lp_a)" does not have a column named "([^"]*)"', str(error))
+        if not found:
+            raise
+        missing = _missing_columns(tree, source) or [(found.group(1) == "lp_l", found.group(2))]
+        if source.kind == "database":
+            m = _mapping(source)
+            tables = (f"the leads table {source.leads_table or m.leads_table} in {source.path}",
+                      f"the activities table {source.activities_table or m.activities_table} in {source.path}")
+        else:
+            tables = ("the leads table " + source.path, "the activities table " + (source.activities or ""))
+        raise InputProblem(missing_columns(tables, missing, source.mapping)) from None
+
+
+def _no_such_table(source: BatchInput, name: str) -> str:
+    """A DuckDB database INPUT without the table named (--leads-table, --activities-table or
+    the mapping): which option named it, and the tables the file has."""
+    import duckdb
+
+    m = _mapping(source)
+    leads = source.leads_table or m.leads_table
+    option = "--leads-table" if name in (leads, leads.split(".")[-1]) else "--activities-table"
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute("ATTACH ? AS lp_db (READ_ONLY)", [source.path])
+            tables = [f"{schema}.{table}" if schema != "main" else table for schema, table in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lp_db'"
+                " UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lp_db' AND NOT internal"
+                " ORDER BY 1, 2").fetchall()]
+        finally:
+            con.close()
+    except Exception:
+        tables = []
+    have = f"its tables: {', '.join(tables)}" if tables else "it has no tables"
+    return (f"{source.path} has no table `{name}` ({have}): name the leads and activities tables with --leads-table "
+            f"and --activities-table (`{option}` named this one; the defaults are `leads` and `activities`)")
+
+
+def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
+    """Every column the query of `tree` (a checked policy, or diff's union of two) reads that
+    the tables lack, as DuckDB matches names (without case): (of the leads table?, column)
+    each; a table that cannot be read here adds none (the engine's first column is said)."""
+    import duckdb
+
+    m = _mapping(source)
+    needed = needed_columns(tree, source.mapping)
+    missing: list[tuple[bool, str]] = []
+    con = duckdb.connect()
+    try:
+        if source.kind == "database":
+            con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
+            con.execute("USE lp_db")
+        names = (source.leads_table or m.leads_table, source.activities_table or m.activities_table)
+        for of_leads, table, name, columns in zip((True, False), _RelationalRescorer._tables(source, m), names, needed):
+            try:
+                have = {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+            except duckdb.CatalogException:
+                if source.kind == "database":  # a table the database lacks comes first
+                    raise InputProblem(_no_such_table(source, name)) from None
+                continue
+            except duckdb.Error:
+                continue
+            missing += [(of_leads, c) for c in columns if c.lower() not in have]
+    except duckdb.Error:
+        pass
+    finally:
+        con.close()
+    return missing
