@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -251,6 +252,32 @@ def test_outcome_data_errors_are_counted_never_fatal(small):
     assert [e["error"]["field"] for e in r["data_error_examples"]] == [
         "outcome.amount", "outcome.amount", "outcome.closed_at", "outcome"]
     assert r["outcomes"]["won_amount"] == 12.5
+    # named as the outcome's, not as an activity `outcome` with a property (the runtime's wording for a dotted field)
+    assert [e["error"]["message"] for e in r["data_error_examples"]] == [
+        "lead A: outcome `amount`: cannot read `lots` as a number",
+        "lead B: outcome `amount`: a deal amount must be a number zero or more",
+        "lead C: outcome `closed_at`: `yesterday` is not an ISO 8601 date or timestamp",
+        "lead D: `outcome`: an outcome must be an object with status, amount, closed_at"]
+
+
+def test_a_crm_status_gets_the_status_to_write(small):
+    leads = [lead("A", [], {"status": "Closed Won"}), lead("B", [], {"status": "closed-lost"}),
+             lead("C", [], {"status": "Won or lost"}), lead("D", [], {"status": "Negotiation"})]
+    messages = [e["error"]["message"] for e in build([small], leads, at(10))["reports"][0]["data_error_examples"]]
+    assert messages == [
+        "lead A: outcome `status`: unknown outcome status 'Closed Won' (expected won, lost or open): write `won`",
+        "lead B: outcome `status`: unknown outcome status 'closed-lost' (expected won, lost or open): write `lost`",
+        "lead C: outcome `status`: unknown outcome status 'Won or lost' (expected won, lost or open)",
+        "lead D: outcome `status`: unknown outcome status 'Negotiation' (expected won, lost or open)"]
+
+
+def test_an_outcomes_file_that_is_not_utf8_is_named(tmp_path):
+    from leadpolicy.tools.report.outcomes import load_outcome_file
+
+    path = tmp_path / "deals.csv"
+    path.write_bytes(b"id,status,amount\nL-1,won,caf\xe9\n")
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(path))} is not UTF-8 text \(byte 29 is 0xe9\); save it as UTF-8$"):
+        load_outcome_file(str(path))
 
 
 def test_from_to_cohort(small):

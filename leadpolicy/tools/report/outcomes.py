@@ -17,6 +17,28 @@ from leadpolicy.semantics.runtime import parse_instant, read_number
 STATUSES = ("won", "lost", "open")
 
 
+class OutcomeError(LeadDataError):
+    """A data error in a lead's outcome or `created_at`: named as such ("outcome `status`"),
+    not as a field or an activity's property, which LeadDataError names from `field`."""
+
+    def __str__(self) -> str:
+        part = self.field or ""
+        text = f"outcome `{part.partition('.')[2]}`: {self.message}" if part.startswith("outcome.") else \
+            f"`{part}`: {self.message}" if part else self.message
+        return f"lead {self.lead_id}: {text}" if self.lead_id is not None else text
+
+
+def _as_outcome_error(error: LeadDataError) -> OutcomeError:
+    return OutcomeError(error.message, field=error.field, value=error.value, lead_id=error.lead_id)
+
+
+def _status_hint(status: Any) -> str:
+    """What to write for a CRM's own name of a status (`Closed Won`, `closed-lost`)."""
+    words = str(status).lower().replace("-", " ").replace("_", " ").split() if isinstance(status, str) else []
+    known = [word for word in words if word in STATUSES]
+    return f": write `{known[0]}`" if len(known) == 1 else ""
+
+
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     status: str
@@ -28,19 +50,28 @@ def read_outcome(raw: Any, lead_id: Any = None) -> Optional[Outcome]:
     """An Outcome, None when absent, or LeadDataError."""
     if raw is None:
         return None
+    try:
+        return _read_outcome(raw, lead_id)
+    except OutcomeError:
+        raise
+    except LeadDataError as error:  # the runtime's readers name a field; this is the outcome's
+        raise _as_outcome_error(error) from None
+
+
+def _read_outcome(raw: Any, lead_id: Any) -> Outcome:
     if not isinstance(raw, dict):
-        raise LeadDataError("an outcome must be an object with status, amount, closed_at",
-                            field="outcome", value=raw, lead_id=lead_id)
+        raise OutcomeError("an outcome must be an object with status, amount, closed_at",
+                           field="outcome", value=raw, lead_id=lead_id)
     status = raw.get("status")
     if not isinstance(status, str) or status.strip().lower() not in STATUSES:
-        raise LeadDataError(f"unknown outcome status {status!r} (expected won, lost or open)",
-                            field="outcome.status", value=status, lead_id=lead_id)
+        raise OutcomeError(f"unknown outcome status {status!r} (expected won, lost or open){_status_hint(status)}",
+                           field="outcome.status", value=status, lead_id=lead_id)
     amount = raw.get("amount")
     if amount is not None and not (isinstance(amount, str) and not amount.strip()):
         amount = read_number(amount, "outcome.amount", lead_id)
         if amount is not None and (amount < 0 or not math.isfinite(amount)):
-            raise LeadDataError("a deal amount must be a number zero or more", field="outcome.amount",
-                                value=raw.get("amount"), lead_id=lead_id)
+            raise OutcomeError("a deal amount must be a number zero or more", field="outcome.amount",
+                               value=raw.get("amount"), lead_id=lead_id)
     else:
         amount = None
     closed = raw.get("closed_at")
@@ -53,14 +84,22 @@ def read_outcome(raw: Any, lead_id: Any = None) -> Optional[Outcome]:
 def read_created(raw: Any, lead_id: Any = None) -> Optional[int]:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    return parse_instant(raw, "created_at", lead_id)
+    try:
+        return parse_instant(raw, "created_at", lead_id)
+    except LeadDataError as error:
+        raise _as_outcome_error(error) from None
 
 
 def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
     """id -> {"outcome": {...}, "created_at": ...} from JSON Lines or CSV
     (columns id, status, amount, closed_at, created_at). Kept in memory: one small row per lead."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        text = handle.read()
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x}); "
+                         "save it as UTF-8") from None
     rows: dict[str, dict[str, Any]] = {}
     if path.endswith(".csv"):
         for row in csv.DictReader(io.StringIO(text)):
