@@ -386,6 +386,13 @@ _TABLE_FILES = ((0, b"PAR1", "parquet", "a Parquet file"), (8, b"DUCK", "duckdb"
 EXPORT_AS_TEXT = "export its leads as JSON Lines or CSV (docs/cli-guide.md)"
 
 
+def misnamed_parquet(path: str, engines: str) -> str:
+    """refuse_table_file's fix for Parquet that is not named .parquet (the SQL engines go by the name)."""
+    return (f"Parquet holds the relational shape, read by {engines} from a file named .parquet: rename "
+            f"{shlex.quote(path)} and give its activities table too (`--activities ACTIVITIES.parquet --engine duckdb`, "
+            "docs/sql.md)")
+
+
 def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = None) -> None:
     """An input read as JSON Lines or CSV that is a database or a Parquet file (by its first bytes,
     whatever its name) would read as lines of garbage, each a data error: say what it is and how

@@ -14,6 +14,7 @@ from leadpolicy.cli.common import (
     EXIT_FAILED,
     FileProblem,
     as_of_option,
+    misnamed_parquet,
     one_json_document,
     refuse_compressed,
     refuse_table_file,
@@ -135,9 +136,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
                 "duckdb": f"export its two tables (`duckdb {shown} \"COPY leads TO 'leads.parquet'; COPY activities TO "
                           "'activities.parquet'\"`) and give `--leads leads.parquet --activities activities.parquet "
                           "--engine duckdb` (docs/sql.md)",
-                "parquet": "Parquet holds the relational shape, read by --engine duckdb from a file named .parquet: "
-                           f"rename {shown} and give its activities table too (`--activities ACTIVITIES.parquet "
-                           "--engine duckdb`, docs/sql.md)"})
+                "parquet": misnamed_parquet(leads, "--engine duckdb")})
         document = one_json_document(leads) if activities is None else None
         if document:
             warn(document)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from typing import Optional
 
@@ -20,6 +19,7 @@ from leadpolicy.cli.common import (
     as_of_option,
     display_name,
     load_policy,
+    misnamed_parquet,
     one_json_document,
     open_input,
     output_stream,
@@ -154,13 +154,10 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         source = sys.stdin.buffer
         size = None
     else:
-        shown = shlex.quote(input_path)
         refuse_table_file(input_path, {
             "duckdb": "score it with --engine duckdb, which reads its tables `leads` and `activities` "
                       "(or --leads-table and --activities-table; docs/sql.md)",
-            "parquet": "Parquet holds the relational shape, read by --engine duckdb or spark from a file named "
-                       f".parquet: rename {shown} and give its activities table too (`--activities ACTIVITIES.parquet "
-                       "--engine duckdb`, docs/sql.md)"})
+            "parquet": misnamed_parquet(input_path, "--engine duckdb or spark")})
         source = open_input(input_path)
         size = os.fstat(source.fileno()).st_size
         if size == 0 and not quiet:

@@ -84,6 +84,18 @@ def needed_columns(policy: nodes.Policy, mapping: Optional[dict[str, Any]]) -> t
     return [c for c in dict.fromkeys(leads) if c is not None], [c for c in dict.fromkeys(acts) if c is not None]
 
 
+def absent_columns(policy: nodes.Policy, mapping: Optional[dict[str, Any]],
+                   have: tuple[Optional[set[str]], Optional[set[str]]]) -> list[tuple[bool, str]]:
+    """The columns the query reads that the tables lack, compared without case (as DuckDB and
+    Spark match names): (of the leads table?, column) each. `have`: each table's column
+    names in lower case, or None where the table could not be read (it adds none)."""
+    missing: list[tuple[bool, str]] = []
+    for of_leads, needed, names in zip((True, False), needed_columns(policy, mapping), have):
+        if names is not None:
+            missing += [(of_leads, c) for c in needed if c.lower() not in names]
+    return missing
+
+
 def missing_columns(tables: tuple[str, str], missing: list[tuple[bool, str]], mapping: Optional[dict[str, Any]]) -> str:
     """What to say when the tables of the relational shape lack columns the query reads
     (`missing`: (of the leads table?, column) each): which, and the mapping that fixes them,

@@ -340,12 +340,11 @@ def _spark_column_problems(spark: Any, policy: Any, source: BatchInput) -> Itera
         if not found:
             raise
         from leadpolicy.backends.sql.batch import InputProblem
-        from leadpolicy.backends.sql.inputs import missing_columns, needed_columns
+        from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 
         try:  # the views decide() made; Spark matches names without case by default
-            have = [{c.lower() for c in spark.table(view).columns} for view in (LEADS_VIEW, ACTIVITIES_VIEW)]
-            leads, acts = needed_columns(getattr(policy, "tree", policy), source.mapping)
-            missing = [(True, c) for c in leads if c.lower() not in have[0]] + [(False, c) for c in acts if c.lower() not in have[1]]
+            leads, acts = ({c.lower() for c in spark.table(view).columns} for view in (LEADS_VIEW, ACTIVITIES_VIEW))
+            missing = absent_columns(getattr(policy, "tree", policy), source.mapping, (leads, acts))
         except Exception:
             missing = []
         tables = ("the leads table " + source.path, "the activities table " + (source.activities or ""))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from leadpolicy.backends.sql.batch import BatchInput, InputProblem, _mapping, _RelationalRescorer
-from leadpolicy.backends.sql.inputs import missing_columns, needed_columns
+from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 
 __all__ = ["table_problems"]
 
@@ -64,31 +64,28 @@ def _no_such_table(source: BatchInput, name: str) -> str:
 
 def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
     """Every column the query of `tree` (a checked policy, or diff's union of two) reads that
-    the tables lack, as DuckDB matches names (without case): (of the leads table?, column)
-    each; a table that cannot be read here adds none (the engine's first column is said)."""
+    the tables lack: (of the leads table?, column) each; a table that cannot be read here adds
+    none (the engine's first column is said)."""
     import duckdb
 
     m = _mapping(source)
-    needed = needed_columns(tree, source.mapping)
-    missing: list[tuple[bool, str]] = []
+    have: list[Optional[set[str]]] = [None, None]
     con = duckdb.connect()
     try:
         if source.kind == "database":
             con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
             con.execute("USE lp_db")
         names = (source.leads_table or m.leads_table, source.activities_table or m.activities_table)
-        for of_leads, table, name, columns in zip((True, False), _RelationalRescorer._tables(source, m), names, needed):
+        for index, (table, name) in enumerate(zip(_RelationalRescorer._tables(source, m), names)):
             try:
-                have = {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+                have[index] = {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
             except duckdb.CatalogException:
                 if source.kind == "database":  # a table the database lacks comes first
                     raise InputProblem(_no_such_table(source, name)) from None
-                continue
             except duckdb.Error:
-                continue
-            missing += [(of_leads, c) for c in columns if c.lower() not in have]
+                pass
     except duckdb.Error:
         pass
     finally:
         con.close()
-    return missing
+    return absent_columns(tree, source.mapping, (have[0], have[1]))

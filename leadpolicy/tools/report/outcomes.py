@@ -34,7 +34,7 @@ def _as_outcome_error(error: LeadDataError) -> OutcomeError:
 
 def _status_hint(status: Any) -> str:
     """What to write for a CRM's own name of a status (`Closed Won`, `closed-lost`)."""
-    words = str(status).lower().replace("-", " ").replace("_", " ").split() if isinstance(status, str) else []
+    words = status.lower().replace("-", " ").replace("_", " ").split() if isinstance(status, str) else []
     known = [word for word in words if word in STATUSES]
     return f": write `{known[0]}`" if len(known) == 1 else ""
 
