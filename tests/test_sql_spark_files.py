@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from support.backends import csv_without_id, relational_files
 
+import leadpolicy
 from leadpolicy.cli import main
 
 pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
@@ -153,3 +154,81 @@ def test_missing_columns_are_named_at_once_and_a_null_column_reads_as_missing(sp
     got = run("score", str(ACME), str(narrow_leads), "--activities", str(narrow_acts), "--mapping", str(nulls),
               "--as-of", AS_OF, "--engine", "spark")
     assert got == expected and expected[1].count('"error"') == 5
+
+
+def _instant(text):
+    from datetime import datetime, timezone
+
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(timezone.utc)
+    except (AttributeError, ValueError):
+        return None
+
+
+def typed_time_files(tmp_path: Path) -> tuple:
+    """Acme's sample leads whose times all parse, as Parquet tables whose `at` and `created`
+    columns are TIMESTAMPs adjusted to UTC (what a warehouse export holds; Spark reads them as
+    TIMESTAMP, DuckDB as TIMESTAMPTZ), no order column; and as JSON Lines of the same leads
+    with each lead's activities in time order (the tables' default order)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from support.backends import _text
+
+    tree = leadpolicy.load(ACME).tree
+    fields = [d.name for d in tree.fields]
+    props = list(dict.fromkeys(p.name for d in tree.activities for p in d.props))
+    stamp = pa.timestamp("us", tz="UTC")
+    lead_rows, act_rows, texts = [], [], []
+    for line in (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines():
+        lead = json.loads(line)
+        values = dict(lead.get("fields") or {})
+        created = values.get("created")
+        acts = lead.get("activities") or []
+        if any(_instant(a.get("at")) is None for a in acts) or (created is not None and created.strip()
+                                                                 and _instant(created) is None):
+            continue
+        values["created"] = _instant(created) if isinstance(created, str) else None
+        acts = sorted(acts, key=lambda a: _instant(a["at"]))
+        lead_rows.append({"id": lead["id"], "stage": _text(lead.get("stage")),
+                          **{name: values[name] if name == "created" else _text(values.get(name)) for name in fields}})
+        act_rows += [{"lead_id": lead["id"], "type": _text(a.get("type")), "at": _instant(a["at"]),
+                      **{p: _text(a.get(p)) for p in props}} for a in acts]
+        as_json = {**lead, "fields": {**values, "created": values["created"] and values["created"].isoformat()},
+                   "activities": [{**a, "at": _instant(a["at"]).isoformat()} for a in acts]}
+        texts.append(json.dumps(as_json))
+    leads_file, acts_file, as_text = tmp_path / "leads.parquet", tmp_path / "acts.parquet", tmp_path / "leads.jsonl"
+    schema = {"created": stamp, "at": stamp}
+    for rows, path in ((lead_rows, leads_file), (act_rows, acts_file)):
+        columns = list(rows[0])
+        pq.write_table(pa.table({c: pa.array([r[c] for r in rows], schema.get(c, pa.string())) for c in columns}), path)
+    texts.sort(key=lambda text: json.loads(text)["id"])
+    as_text.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    return leads_file, acts_file, as_text
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Asia/Kolkata", "UTC"])
+def test_timestamp_columns_are_instants_in_any_session_time_zone(spark, tmp_path: Path, zone: str) -> None:
+    """Spark casts a TIMESTAMP to text as the session time zone's wall-clock time, without the
+    offset, which section 8 reads as UTC: on a session not set to UTC every activity moved by
+    the offset (a demo 18 hours old read as 26 in Los Angeles). The engine reads such a column as
+    the instant it holds, in the command and in score_spark, and still orders activities by it."""
+    from leadpolicy.sql import score_spark
+
+    leads_file, acts_file, as_text = typed_time_files(tmp_path)
+    expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
+    assert expected[0] in (0, 1) and expected[1].count("\n") >= 10
+    before = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", zone)
+    try:
+        assert spark.read.parquet(str(acts_file)).schema["at"].dataType.typeName() == "timestamp"
+        got = run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--as-of", AS_OF, "--engine", "spark")
+        frame = score_spark(leadpolicy.load(ACME), spark, spark.read.parquet(str(leads_file)),
+                            spark.read.parquet(str(acts_file)), as_of=AS_OF)
+        api = {r["id"]: (r["stage"], r["engagement"], json.loads(r["hits"])) for r in frame.collect()}
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", before)
+    assert got == expected
+    decisions = [json.loads(line) for line in expected[1].splitlines()]
+    assert api == {d["id"]: (d["stage"], d["engagement"], d["hits"]) for d in decisions}
+    # DuckDB reads the same file's columns as TIMESTAMPTZ, cast to text with their offset
+    assert run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--as-of", AS_OF, "--engine", "duckdb") == expected

@@ -359,18 +359,19 @@ def score_spark(policy: Any, spark: Any, leads_df: Any, activities_df: Any, as_o
     at, one per property). They are registered as temporary views for the query.
     """
     _deps.pyspark()
-    from leadpolicy.backends.sql.inputs import Mapping
-
-    if isinstance(mapping, dict):
-        mapping = Mapping.from_dict(mapping)
-    mapping = mapping or Mapping()
-    suffix = format(abs(hash((id(leads_df), id(activities_df)))), "x")
-    leads_view, acts_view = f"lp_leads_{suffix}", f"lp_activities_{suffix}"
-    leads_df.createOrReplaceTempView(leads_view)
-    activities_df.createOrReplaceTempView(acts_view)
     from dataclasses import replace
 
-    mapped = replace(mapping, leads_table=leads_view, activities_table=acts_view)
+    from leadpolicy.backends.sql.inputs import Mapping
+    from leadpolicy.backends.sql.spark_files import zoned_times
+
+    names: Mapping = Mapping.from_dict(mapping) if isinstance(mapping, dict) else (mapping or Mapping())
+    suffix = format(abs(hash((id(leads_df), id(activities_df)))), "x")
+    leads_view, acts_view = f"lp_leads_{suffix}", f"lp_activities_{suffix}"
+    # TIMESTAMP columns as their text with the offset, whatever the session's time zone
+    leads_df, activities_df, names = zoned_times(getattr(policy, "tree", policy), names, leads_df, activities_df)
+    leads_df.createOrReplaceTempView(leads_view)
+    activities_df.createOrReplaceTempView(acts_view)
+    mapped = replace(names, leads_table=leads_view, activities_table=acts_view)
     return spark.sql(spark_query(policy, mapped), args={"as_of": as_of_text(as_of)})
 
 

@@ -219,10 +219,11 @@ class _NestedKey:
 
 
 def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[str], mapping: Optional[dict[str, Any]],
-           as_of: str) -> Any:
-    """The decisions of a file's leads as a DataFrame ordered by lp_row: the query's
-    columns, lp_row and lp_id_json. `kind` is batch.BatchInput.kind (jsonl, csv, relational)."""
-    from dataclasses import replace
+           as_of: str) -> tuple[Any, Optional[dict[str, Any]]]:
+    """The decisions of a file's leads as a DataFrame ordered by lp_row (the query's
+    columns, lp_row and lp_id_json), and the mapping of the views it read (relational:
+    zoned_times may add order columns). `kind` is batch.BatchInput.kind (jsonl, csv, relational)."""
+    from dataclasses import asdict, replace
 
     from leadpolicy.backends.sql.engines import _Keyed, _sql
     from leadpolicy.backends.sql.inputs import Mapping, Relational
@@ -230,12 +231,61 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
     if kind in ("jsonl", "csv"):
         lines = json_lines(spark, path) if kind == "jsonl" else csv_leads(spark, path, policy)
         lines.createOrReplaceTempView(JSON_VIEW)
-        return spark.sql(nested_query(policy), args={"as_of": as_of})
-    names = Mapping.from_dict(mapping or {})
-    table(spark, path).createOrReplaceTempView(LEADS_VIEW)
-    table(spark, activities or "").createOrReplaceTempView(ACTIVITIES_VIEW)
+        return spark.sql(nested_query(policy), args={"as_of": as_of}), mapping
+    tree = getattr(policy, "tree", policy)
+    leads, acts, names = zoned_times(tree, Mapping.from_dict(mapping or {}), table(spark, path), table(spark, activities or ""))
+    leads.createOrReplaceTempView(LEADS_VIEW)
+    acts.createOrReplaceTempView(ACTIVITIES_VIEW)
     shape = Relational(replace(names, leads_table=LEADS_VIEW, activities_table=ACTIVITIES_VIEW))
-    return spark.sql(_sql(getattr(policy, "tree", policy), _Keyed(shape), "spark", True), args={"as_of": as_of})
+    return spark.sql(_sql(tree, _Keyed(shape), "spark", True), args={"as_of": as_of}), asdict(names)
+
+
+# A Spark TIMESTAMP holds an instant, and Spark casts it to text as the session time zone's
+# wall-clock time *without* its offset ('2026-11-20 04:00:00' for 12:00 UTC in Los Angeles),
+# which section 8 reads as UTC: a cluster not set to UTC would move every activity by its
+# offset. Such columns are read as their text with the offset ('...04:00:00.000000-08:00',
+# 'Z' for UTC), the instant itself, as DuckDB, PostgreSQL, BigQuery and Snowflake cast a
+# zoned timestamp. TIMESTAMP_NTZ and DATE columns have no zone and are cast as they are.
+ZONED_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSSXXX"
+# the order of activities (by default by `at`) and of leads when read from such a column: the instants, not their text
+AT_ORDER, LEAD_ORDER = "lp_at_order", "lp_lead_order"
+
+
+def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any) -> tuple[Any, Any, Any]:
+    """(leads, activities, mapping) with every TIMESTAMP column the query reads as a value
+    (a field, a property, `at`) replaced by its text with its offset (ZONED_TEXT). An order
+    column among them (`at` when the mapping names no order) is copied first, and the
+    mapping orders by the copy: the instants, as before, not their text."""
+    from dataclasses import replace
+
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import TimestampType
+
+    layout = Layout.of(policy)
+
+    def zoned(frame: Any, columns: list[Optional[str]]) -> Any:
+        # Spark matches column names without case (by default); a name mapped twice is changed once
+        wanted = {column.lower() for column in columns if column is not None}
+        for f in frame.schema.fields:
+            if f.name.lower() in wanted and type(f.dataType) is TimestampType:
+                frame = frame.withColumn(f.name, F.date_format(F.col(f.name), ZONED_TEXT))
+        return frame
+
+    def typed_order(frame: Any, column: Optional[str], values: list[Optional[str]], copy: str, key: str) -> Any:
+        # an order column that is also read as a value (by default `at`) keeps ordering by the instants
+        nonlocal mapping
+        names = {v.lower() for v in values if v is not None}
+        found = next((f for f in frame.schema.fields if column is not None and f.name.lower() == column.lower()), None)
+        if found is not None and found.name.lower() in names and type(found.dataType) is TimestampType:
+            frame = frame.withColumn(copy, F.col(found.name))
+            mapping = replace(mapping, **{key: copy})
+        return frame
+
+    lead_values = [mapping.fields.get(name, name) for name in layout.fields]
+    act_values = [mapping.at] + [mapping.props.get(name, name) for name in layout.props]
+    leads = zoned(typed_order(leads, mapping.lead_order, lead_values, LEAD_ORDER, "lead_order"), lead_values)
+    activities = zoned(typed_order(activities, mapping.order or mapping.at, act_values, AT_ORDER, "order"), act_values)
+    return leads, activities, mapping
 
 
 
@@ -245,6 +295,8 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
     """`score --engine spark` (batch.score_file): the query on Spark (the active session, or
     a local one started and stopped here); rows back to the driver in order, written as
     the DuckDB engine writes them (batch._write_rows)."""
+    from dataclasses import replace
+
     from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem, _RelationalRescorer, _write_rows
     from leadpolicy.backends.sql.engines import as_of_text
 
@@ -257,8 +309,8 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
     spark, started = session(spark_master)
     try:
         with _spark_column_problems(spark, policy, source):
-            frame = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
-                                       as_of_text(as_of))
+            frame, mapping = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
+                                    as_of_text(as_of))
             columns = list(frame.columns)
             batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
             if output_format == "parquet":
@@ -267,7 +319,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
                 relational = None
                 if source.kind == "relational":  # error rows in Python's words, the lead read back from its views
                     relational = _RelationalRescorer(
-                        policy, as_of, source, output_format,
+                        policy, as_of, replace(source, mapping=mapping), output_format,
                         lambda sql, lead_id: [tuple(r) for r in spark.sql(sql, args={"lp_id": lead_id}).collect()],
                         (LEADS_VIEW, ACTIVITIES_VIEW), quote="`", param=":lp_id", text_type="STRING")
                 _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
