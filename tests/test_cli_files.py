@@ -503,10 +503,10 @@ def test_a_database_or_parquet_file_read_as_text_is_named_with_how_to_read_it(tm
         for args, fix in (
             (["score", acme, str(path), "-o", str(out)],
              {"DuckDB database": "score it with --engine duckdb, which reads its tables `leads` and `activities`",
-              "Parquet file": f"read by --engine duckdb or spark from a file named .parquet: rename {path}"}.get(kind)),
+              "Parquet file": f"read by --engine duckdb or spark: give {path} with its activities table"}.get(kind)),
             (["diff", acme, december, "--leads", str(path), "-o", str(out)],
-             {"DuckDB database": f"export its two tables (`duckdb {path} \"COPY leads TO 'leads.parquet'",
-              "Parquet file": f"rename {path} and give its activities table too"}.get(kind)),
+             {"DuckDB database": "diff reads its tables `leads` and `activities` with --engine duckdb",
+              "Parquet file": f"read by --engine duckdb: give {path} with its activities table"}.get(kind)),
             (["report", acme, str(path), "-o", str(tmp_path / "report.md")], None),
         ):
             result = CliRunner().invoke(main, args + ["--as-of", AS_OF])

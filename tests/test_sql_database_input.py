@@ -1,8 +1,9 @@
-"""`score --engine duckdb` reads a DuckDB database file (INPUT ending in .duckdb or .db) in
-the relational shape: its tables `leads` and `activities`, or those --leads-table and
---activities-table name. It failed on every database ("No catalog + schema named lp_db":
-the rescorer of error rows used the attached database before the query attached it) and
-no test ran it. The decisions and error rows are the Python engine's on the same leads."""
+"""`score --engine duckdb` and `diff --engine duckdb` read a DuckDB database file (INPUT ending
+in .duckdb or .db, or any name: it is known by its first bytes) in the relational shape: its
+tables `leads` and `activities`, or those --leads-table and --activities-table name. Score
+failed on every database ("No catalog + schema named lp_db": the rescorer of error rows used
+the attached database before the query attached it) and no test ran it; diff refused one. The
+decisions, error rows and reports are the Python engine's on the same leads."""
 
 from __future__ import annotations
 
@@ -89,3 +90,58 @@ def test_an_activities_file_that_is_not_there_is_named(tmp_path: Path) -> None:
         code, _, err = run("score", str(ACME), str(leads_file), "--activities", str(tmp_path / "nope.parquet"),
                            "--as-of", AS_OF, "--engine", engine)
         assert (code, err) == (2, [f"error: no such file: {tmp_path / 'nope.parquet'}"])
+
+
+def test_diff_reads_a_database_as_it_reads_the_same_tables_in_parquet(tmp_path: Path) -> None:
+    """The report on a database equals the report on the same tables as Parquet files (error
+    leads in one version only replayed from the database, worded by Python), and, but for the
+    file named, the Python engine's on the same leads as JSON Lines."""
+    path, mapping, as_text = database(tmp_path, "sales.leads", "sales.events")
+    leads_file, acts_file = tmp_path / "leads.parquet", tmp_path / "acts.parquet"
+    new = tmp_path / "new.policy"
+    # `created` becomes a number: every lead with a created date gets a data error in the new version only
+    new.write_text(ACME.read_text(encoding="utf-8").replace("created        date", "created        number")
+                   .replace("+20  per page_view", "+25  per page_view"), encoding="utf-8")
+    common = ("--as-of", AS_OF, "--format", "json")
+    code, report, err = run("diff", str(ACME), str(new), "--leads", str(path), "--leads-table", "sales.leads",
+                            "--activities-table", "sales.events", "--mapping", str(mapping), "--engine", "duckdb", *common)
+    assert code == 0, err
+    from_files = run("diff", str(ACME), str(new), "--leads", str(leads_file), "--activities", str(acts_file),
+                     "--mapping", str(mapping), "--engine", "duckdb", *common)[1]
+    python = run("diff", str(ACME), str(new), "--leads", str(as_text), *common)[1]
+    got, files, expected = (json.loads(text) for text in (report, from_files, python))
+    for result, name in ((got, str(path)), (files, f"{leads_file} + {acts_file}"), (expected, str(as_text))):
+        assert result["leads"]["source"] == name
+        del result["leads"]["source"]
+    assert got == files == expected
+    errors = got["leads"]["errors"]
+    assert errors["appeared"] == 8 and errors["examples"] and got["leads"]["compared"] == 4, got["leads"]
+
+
+def test_a_database_or_parquet_file_is_known_by_its_bytes_whatever_its_name(tmp_path: Path) -> None:
+    """A DuckDB database not named .duckdb (DuckDB read it as a JSON file: 'No extension found
+    that is capable of reading the file'), Parquet tables not named .parquet (read as table
+    names, or lines of JSON), and a SQLite database (read as JSON Lines) given to the SQL
+    engines: the first two are read as what they are, the last is named."""
+    path, mapping, as_text = database(tmp_path)
+    expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
+    renamed = tmp_path / "crm.data"
+    renamed.write_bytes(path.read_bytes())
+    assert run("score", str(ACME), str(renamed), "--mapping", str(mapping), "--as-of", AS_OF, "--engine", "duckdb") == expected
+    leads_pq, acts_pq = tmp_path / "leads.pq", tmp_path / "acts.pq"
+    leads_pq.write_bytes((tmp_path / "leads.parquet").read_bytes())
+    acts_pq.write_bytes((tmp_path / "acts.parquet").read_bytes())
+    assert run("score", str(ACME), str(leads_pq), "--activities", str(acts_pq), "--mapping", str(mapping), "--as-of", AS_OF,
+               "--engine", "duckdb") == expected
+    code, _, err = run("diff", str(ACME), str(ACME), "--leads", str(renamed), "--mapping", str(mapping), "--as-of", AS_OF)
+    assert code == 1 and err == [f"error: {renamed} is a DuckDB database, not JSON Lines or CSV: diff reads its tables"
+                                 " `leads` and `activities` with --engine duckdb (or --leads-table and --activities-table;"
+                                 " docs/sql.md)"]
+    import sqlite3
+
+    lite = tmp_path / "crm.sqlite"
+    sqlite3.connect(str(lite)).execute("CREATE TABLE leads (id TEXT)").connection.commit()
+    code, out, err = run("score", str(ACME), str(lite), "--as-of", AS_OF, "--engine", "duckdb")
+    assert (code, out) == (1, "") and err == [
+        f"error: {lite} is a SQLite database, not JSON Lines, CSV, Parquet or a DuckDB database: export its two tables"
+        " as Parquet or CSV, the relational shape (docs/sql.md), or its leads as JSON Lines or CSV (docs/cli-guide.md)"]

@@ -32,6 +32,7 @@ import click
 
 from leadpolicy import PolicyError
 from leadpolicy.syntax.diagnostics import Diagnostic, render
+from leadpolicy.tools.file_kinds import first_bytes, table_file_kind
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -354,23 +355,11 @@ _COMPRESSED = ((b"\x1f\x8b", "gzip", "gunzip -k {path}", "gunzip -c {path}"),
                (b"PK\x03\x04", "zip", "unzip {path}", "unzip -p {path}"))
 
 
-def _first_bytes(path: Optional[str], count: int) -> bytes:
-    """The first `count` bytes of an input file named on the command line; none for standard
-    input or a file that cannot be read (said by whatever reads it next)."""
-    if path is None or path == STDIN:
-        return b""
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(count)
-    except OSError:
-        return b""
-
-
 def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLICY") -> None:
     """A compressed input (by its first bytes: `leads.jsonl.gz`) would read as lines of garbage: say
     what it is and how to give it, decompressed or (`command` reads standard input) streamed into
     `leadpolicy COMMAND -` (a FileProblem, exit 1)."""
-    head = _first_bytes(path, 6)
+    head = first_bytes(path, 6)
     for magic, kind, unpack, stream_it in _COMPRESSED:
         if path is not None and head.startswith(magic):
             shown = shlex.quote(path)
@@ -379,30 +368,27 @@ def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLIC
                               f"decompress it first (`{unpack.format(path=shown)}`){streamed}", EXIT_FAILED)
 
 
-# files of the tables leads come in that are not text, by their first bytes: (offset, magic, key, what it is)
-_TABLE_FILES = ((0, b"PAR1", "parquet", "a Parquet file"), (8, b"DUCK", "duckdb", "a DuckDB database"),
-                (0, b"SQLite format 3\x00", "sqlite", "a SQLite database"),
-                (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls", "an Excel workbook (.xls)"))
 EXPORT_AS_TEXT = "export its leads as JSON Lines or CSV (docs/cli-guide.md)"
+EXPORT_AS_TABLES = ("export its two tables as Parquet or CSV, the relational shape (docs/sql.md), or its leads as "
+                    "JSON Lines or CSV (docs/cli-guide.md)")
 
 
 def misnamed_parquet(path: str, engines: str) -> str:
-    """refuse_table_file's fix for Parquet that is not named .parquet (the SQL engines go by the name)."""
-    return (f"Parquet holds the relational shape, read by {engines} from a file named .parquet: rename "
-            f"{shlex.quote(path)} and give its activities table too (`--activities ACTIVITIES.parquet --engine duckdb`, "
-            "docs/sql.md)")
+    """refuse_table_file's fix for a Parquet file given where JSON Lines or CSV is read."""
+    return (f"Parquet holds the relational shape, read by {engines}: give {shlex.quote(path)} with its activities "
+            "table (`--activities ACTIVITIES.parquet --engine duckdb`, docs/sql.md)")
 
 
-def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = None) -> None:
+def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = None, read: tuple[str, ...] = ()) -> None:
     """An input read as JSON Lines or CSV that is a database or a Parquet file (by its first bytes,
     whatever its name) would read as lines of garbage, each a data error: say what it is and how
-    this command reads it or how to export it (`fixes` by key of _TABLE_FILES, else
-    EXPORT_AS_TEXT) instead (a FileProblem, exit 1)."""
-    head = _first_bytes(path, 16)
-    for offset, magic, key, kind in _TABLE_FILES:
-        if head[offset:offset + len(magic)] == magic:
-            fix = (fixes or {}).get(key, EXPORT_AS_TEXT)
-            raise FileProblem(f"{path} is {kind}, not JSON Lines or CSV: {fix}", EXIT_FAILED)
+    this command reads it or how to export it (`fixes` by key of TABLE_FILES, else
+    EXPORT_AS_TEXT) instead (a FileProblem, exit 1). Kinds in `read` pass."""
+    found = table_file_kind(path)
+    if found is not None and found[0] not in read:  # `read`: the kinds this command reads itself
+        fix = (fixes or {}).get(found[0], EXPORT_AS_TEXT)
+        readable = "JSON Lines, CSV, Parquet or a DuckDB database" if read else "JSON Lines or CSV"
+        raise FileProblem(f"{path} is {found[1]}, not {readable}: {fix}", EXIT_FAILED)
 
 
 def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[str]:
@@ -411,7 +397,7 @@ def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[s
     most would be "not valid JSON". None for anything else (a CSV, standard input, JSON Lines)."""
     if path is None or path.lower().endswith((".csv", ".parquet")):
         return None
-    head = _first_bytes(path, 1 << 16)
+    head = first_bytes(path, 1 << 16)
     first = next((line.strip() for line in head.lstrip(b"\xef\xbb\xbf").splitlines() if line.strip()), b"")
     if first not in (b"{", b"[") and not first.startswith(b"["):
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from typing import Any, Optional
 
@@ -21,6 +20,7 @@ from leadpolicy.cli.common import (
     warn,
 )
 from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
+from leadpolicy.tools.file_kinds import table_file_kind
 
 
 class _Problem(click.ClickException):
@@ -87,11 +87,16 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--activities", "activities", metavar="FILE",
               help="duckdb: --leads is the leads table of the relational shape and FILE its activities table "
                    "(Parquet or CSV, as `score --engine duckdb` reads them); .parquet leads need it.")
+@click.option("--leads-table", metavar="NAME", help="duckdb: --leads is a DuckDB database; its leads table (default: leads).")
+@click.option("--activities-table", metavar="NAME",
+              help="duckdb: --leads is a DuckDB database; its activities table (default: activities).")
 @click.option("--mapping", "mapping_path", metavar="FILE",
-              help="duckdb, with --activities: table column names of the relational shape, a JSON object (docs/sql.md).")
+              help="duckdb, with --activities or a database: table column names of the relational shape, a JSON object "
+                   "(docs/sql.md).")
 def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
                  fmt: str, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
-                 memory_limit: Optional[str], activities: Optional[str], mapping_path: Optional[str]) -> None:
+                 memory_limit: Optional[str], activities: Optional[str], leads_table: Optional[str],
+                 activities_table: Optional[str], mapping_path: Optional[str]) -> None:
     """What a change to a policy means, and what it does to real leads.
 
     OLD and NEW are policy files or git revisions in git's `REV:PATH` form
@@ -119,7 +124,11 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("--fail-on-change needs --leads: it gates on the leads that change")
     if engine == "duckdb" and leads == "-":
         raise click.UsageError("--engine duckdb reads a file of leads, not standard input: --leads FILE")
-    mapping = _relational_options(leads, activities, mapping_path, engine)
+    database = leads is not None and activities is None and (table_file_kind(leads) or ("",))[0] == "duckdb"
+    if (leads_table or activities_table) and not database:
+        raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
+                               "--leads FILE (with --engine duckdb)")
+    mapping = _relational_options(leads, activities, mapping_path, engine, database)
     moment = None
     if leads is not None:
         try:
@@ -131,12 +140,10 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
             refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
         if activities is None:
-            shown = shlex.quote(leads)
             refuse_table_file(leads, {
-                "duckdb": f"export its two tables (`duckdb {shown} \"COPY leads TO 'leads.parquet'; COPY activities TO "
-                          "'activities.parquet'\"`) and give `--leads leads.parquet --activities activities.parquet "
-                          "--engine duckdb` (docs/sql.md)",
-                "parquet": misnamed_parquet(leads, "--engine duckdb")})
+                "duckdb": "diff reads its tables `leads` and `activities` with --engine duckdb (or --leads-table and "
+                          "--activities-table; docs/sql.md)",
+                "parquet": misnamed_parquet(leads, "--engine duckdb")}, read=("duckdb",) if engine == "duckdb" else ())
         document = one_json_document(leads) if activities is None else None
         if document:
             warn(document)
@@ -159,7 +166,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
                                input_format=input_format, progress=counter,
                                leads_label="standard input" if leads == "-" else None,
-                               warn=warn, engine=engine, memory_limit=memory_limit, activities=activities, mapping=mapping)
+                               warn=warn, engine=engine, memory_limit=memory_limit, activities=activities, mapping=mapping,
+                               leads_table=leads_table, activities_table=activities_table)
     except ImportError as error:  # --engine duckdb without the extra: the message names it
         raise click.UsageError(str(error)) from None
     except InputProblem as error:  # a relational table without a column the policies read
@@ -186,17 +194,21 @@ class _NoProblem(Exception):
     """Never raised: the python engine has no SQL input problems."""
 
 
-def _relational_options(leads: Optional[str], activities: Optional[str], mapping_path: Optional[str], engine: str) -> Any:
-    """--activities and --mapping (the relational shape, duckdb only): the mapping read, or None."""
+def _relational_options(leads: Optional[str], activities: Optional[str], mapping_path: Optional[str], engine: str,
+                        database: bool = False) -> Any:
+    """--activities and --mapping (the relational shape, duckdb only; --leads a DuckDB database
+    holds both tables): the mapping read, or None."""
     import json
 
-    if activities is None:
+    if activities is None and not database:
         if mapping_path is not None:
             raise click.UsageError("--mapping names the columns of the relational shape: it goes with --activities FILE")
         if leads is not None and leads.lower().endswith(".parquet"):
             raise click.UsageError(f"{leads}: Parquet leads are the relational shape; give their activities table too: "
                                    "--activities activities.parquet --engine duckdb")
         return None
+    if database and engine != "duckdb":
+        return None  # refuse_table_file says it: diff reads a database with --engine duckdb
     if leads is None:
         raise click.UsageError("--activities is the activities table of the leads of --leads FILE: give both")
     if engine != "duckdb":

@@ -9,7 +9,7 @@ from typing import Any, Callable, NoReturn, Optional, TypeVar
 
 import click
 
-from leadpolicy.cli.common import FileProblem, refuse_compressed
+from leadpolicy.cli.common import EXPORT_AS_TABLES, FileProblem, refuse_compressed, refuse_table_file
 
 ENGINES = ("python", "duckdb", "spark")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +70,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         raise click.UsageError("Parquet input is read by --engine duckdb or --engine spark")
     for path in (input_path, options.get("activities_path")):
         refuse_compressed(path, None)
+        # a Parquet file or a DuckDB database is read, by its first bytes whatever its name; not these
+        refuse_table_file(path, {"sqlite": EXPORT_AS_TABLES, "xls": EXPORT_AS_TABLES}, read=("parquet", "duckdb"))
     try:
         from leadpolicy.backends.sql import MissingExtra, _deps
 

@@ -40,6 +40,7 @@ from leadpolicy.backends.sql.slicing import (
     run_each,
     stream_each,
 )
+from leadpolicy.tools.file_kinds import table_file_kind
 
 __all__ = ["BatchInput", "score_file", "default_memory_limit", "score_memory_limit", "output_format_for"]
 
@@ -68,10 +69,12 @@ class BatchInput:
 
     @property
     def kind(self) -> str:
-        """jsonl (nested), csv (the Python engine's CSV), relational, database."""
-        if self.suffix in _DB_SUFFIXES:
+        """jsonl (nested), csv (the Python engine's CSV), relational, database. A DuckDB
+        database or a Parquet file is known by its first bytes too, whatever its name."""
+        found = table_file_kind(self.path)
+        if self.suffix in _DB_SUFFIXES or (found and found[0] == "duckdb"):
             return "database"
-        if self.activities is not None or self.suffix == ".parquet":
+        if self.activities is not None or self.suffix == ".parquet" or (found and found[0] == "parquet"):
             return "relational"
         if self.suffix == ".csv":
             return "csv"
@@ -112,7 +115,7 @@ def score_memory_limit() -> str:
 def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False) -> str:
     """The decision query of a CSV, relational or database input (JSON Lines: _Statements)."""
     from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
-    from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational, _table
+    from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational
 
     mapping = Mapping.from_dict(source.mapping or {})
     kind = source.kind
@@ -122,15 +125,22 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
         lines = csv_leads_source(con, source.path, policy, sliced=sliced)
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
     if kind == "database":
-        con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
-        con.execute("USE lp_db")
-        leads = _table(source.leads_table or mapping.leads_table)
-        acts = _table(source.activities_table or mapping.activities_table)
-        return _sql(policy.tree, _Keyed(Relational(mapping, leads, acts)), "duckdb", True)
+        return _sql(policy.tree, _Keyed(Relational(mapping, *attach_database(con, source))), "duckdb", True)
     if source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
     del _Nested
     return duckdb_query(policy, leads=source.path, activities=source.activities, mapping=mapping, con=con, with_row=True)
+
+
+def attach_database(con: Any, source: BatchInput) -> tuple[Any, Any]:
+    """A DuckDB database INPUT attached (read only) and made the connection's default; its
+    leads and activities tables (--leads-table, --activities-table, else the mapping's)."""
+    from leadpolicy.backends.sql.inputs import Mapping, _table
+
+    mapping = Mapping.from_dict(source.mapping or {})
+    con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
+    con.execute("USE lp_db")
+    return (_table(source.leads_table or mapping.leads_table), _table(source.activities_table or mapping.activities_table))
 
 
 LINES_TABLE = "lp_lines"
@@ -353,7 +363,7 @@ class _RelationalRescorer:
                     _table(source.activities_table or m.activities_table).sql(dialect="duckdb"))
 
         def read(path: str) -> str:
-            if path.lower().endswith(".parquet"):
+            if path.lower().endswith(".parquet") or (table_file_kind(path) or ("",))[0] == "parquet":
                 return f"read_parquet('{_quoted(path)}')"
             return f"read_csv('{_quoted(path)}', all_varchar = true)"
 

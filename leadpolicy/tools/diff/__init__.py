@@ -57,18 +57,21 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
                   as_of: Any = None, *, jobs: int = 1, input_format: Optional[str] = None, progress: Any = None,
                   leads_label: Optional[str] = None, warn: Any = None, engine: str = "python",
                   memory_limit: Optional[str] = None, activities: Optional[Union[str, "os.PathLike[str]"]] = None,
-                  mapping: Optional[dict[str, Any]] = None) -> DiffResult:
+                  mapping: Optional[dict[str, Any]] = None, leads_table: Optional[str] = None,
+                  activities_table: Optional[str] = None) -> DiffResult:
     """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
     one, or an iterable of lead dicts. `engine` "duckdb" replays a file through the SQL
     back end (replay_sql.py; the same report), within `memory_limit` (e.g. "4GB"); with
     `activities`, `leads` and `activities` are the relational shape's tables (Parquet or
-    CSV files, column names as `mapping` says: docs/sql.md), read by the duckdb engine only."""
+    CSV files, column names as `mapping` says: docs/sql.md), read by the duckdb engine only.
+    A DuckDB database as `leads` is read by the duckdb engine too: its tables `leads_table`
+    and `activities_table` (default: the mapping's, else `leads` and `activities`)."""
     from leadpolicy.tools.diff.replay import replay_leads, replay_stream
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
-    if (activities is not None or mapping is not None) and engine != "duckdb":
-        raise ValueError("the relational shape (activities, mapping) is read by engine='duckdb'")
+    if (activities is not None or mapping is not None or leads_table or activities_table) and engine != "duckdb":
+        raise ValueError("the relational shape (activities, mapping, tables) is read by engine='duckdb'")
     if isinstance(leads, (str, os.PathLike)) and os.fspath(leads).lower().endswith(".parquet") and activities is None:
         raise ValueError(f"{os.fspath(leads)}: Parquet leads are the relational shape: give their activities table too")
     changes = compare(old.tree, new.tree)
@@ -84,7 +87,8 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
             fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
             tally, _ = replay_duckdb(old, new, path, as_of=moment, input_format=fmt, memory_limit=memory_limit,
                                      progress=progress, warn=warn,
-                                     activities=os.fspath(activities) if activities is not None else None, mapping=mapping)
+                                     activities=os.fspath(activities) if activities is not None else None, mapping=mapping,
+                                     leads_table=leads_table, activities_table=activities_table)
             label = path if activities is None else f"{path} + {os.fspath(activities)}"
         elif isinstance(leads, (str, os.PathLike)):
             path = os.fspath(leads)

@@ -23,7 +23,8 @@ when it is one of the few the report shows (its words are Python's): the query d
 Python keeps bounded samples.
 
 Inputs: JSON Lines, the Python engine's CSV, or the relational shape (a leads table
-and an activities table, Parquet or CSV, names as `--mapping` says: docs/sql.md).
+and an activities table, Parquet or CSV files or the tables of a DuckDB database, names as
+`--mapping` says: docs/sql.md).
 """
 
 from __future__ import annotations
@@ -45,21 +46,26 @@ __all__ = ["replay_duckdb"]
 DIFF_SLICE_BYTES = 256 * 10 ** 6
 
 
-def _source_ctes(con: Any, union: Any, path: str, input_format: str, names: list[str], sliced: bool,
-                 activities: Optional[str], mapping: Optional[dict[str, Any]],
+def _source_ctes(con: Any, union: Any, source: Any, input_format: str, names: list[str], sliced: bool,
                  lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> list[tuple[str, Any]]:
     """The input shape's raw relations for the union of both versions, as (name, sqlglot SELECT);
-    `lines_tables`: a JSON Lines file's lines, already read (engines.materialise_lines)."""
+    `source` a batch.BatchInput; `lines_tables`: a JSON Lines file's lines, already read
+    (engines.materialise_lines)."""
     from leadpolicy.backends.sql.fragments import building
 
+    path = source.path
     with building("duckdb"):
-        if input_format == "relational":
+        if input_format in ("relational", "database"):
+            from leadpolicy.backends.sql.batch import attach_database
             from leadpolicy.backends.sql.engines import _duckdb_source
             from leadpolicy.backends.sql.inputs import Mapping, Relational
 
-            m = Mapping.from_dict(mapping or {})
-            shape = Relational(m, _duckdb_source(con, path, "lp_input_leads"),
-                               _duckdb_source(con, activities, "lp_input_activities"))
+            m = Mapping.from_dict(source.mapping or {})
+            if input_format == "database":
+                shape = Relational(m, *attach_database(con, source))
+            else:
+                shape = Relational(m, _duckdb_source(con, path, "lp_input_leads"),
+                                   _duckdb_source(con, source.activities, "lp_input_activities"))
             return list(shape.ctes(union))
         from leadpolicy.backends.sql.inputs import NestedJson
 
@@ -77,10 +83,12 @@ def _source_ctes(con: Any, union: Any, path: str, input_format: str, names: list
 def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, input_format: str = "jsonl",
                   memory_limit: Optional[str] = None, progress: Optional[Callable[[int, int], None]] = None,
                   warn: Optional[Callable[[str], None]] = None, activities: Optional[str] = None,
-                  mapping: Optional[dict[str, Any]] = None) -> tuple[Tally, float]:
-    """Replay every lead of the file `path` (JSON Lines, the Python engine's CSV, or with
-    `activities` the relational shape's leads table) through both policies with DuckDB;
-    (Tally, seconds), as replay.replay_stream returns them."""
+                  mapping: Optional[dict[str, Any]] = None, leads_table: Optional[str] = None,
+                  activities_table: Optional[str] = None) -> tuple[Tally, float]:
+    """Replay every lead of the file `path` (JSON Lines, the Python engine's CSV, with
+    `activities` the relational shape's leads table, or a DuckDB database holding both
+    tables) through both policies with DuckDB; (Tally, seconds), as replay.replay_stream
+    returns them."""
     from leadpolicy.backends.sql import _deps
     from leadpolicy.backends.sql.batch import (
         LINES_TABLE,
@@ -100,8 +108,9 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
 
     _deps.duckdb()
     started = time.perf_counter()
-    if activities is not None:
-        input_format = "relational"
+    source = BatchInput(path, activities, mapping, leads_table, activities_table)
+    if source.kind in ("relational", "database"):
+        input_format = source.kind
     # by default score's limit: half the machine, at most 1500MB (CSV: half the machine), so that memory
     # stays flat in the number of leads; a million leads from JSON Lines: 30.9 s within 1500MB (1.0 GB of
     # RSS) against 30.0 s with 12 GB (3.4 GB of RSS), the lines read once (docs/performance.md, session 9)
@@ -115,7 +124,6 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
                 warn(message)
         starts = csv_line_numbers(path, names)  # a CSV lead's number is the line its row starts on
     union = union_of(old_policy.tree, new_policy.tree)
-    source = BatchInput(path, activities, mapping)
     total = Tally()
     candidates = Candidates()
     with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, table_problems(union, source):
@@ -132,10 +140,12 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
                 # the input read within the statement, once for both versions (MATERIALIZED CTEs: faster
                 # and smaller than temporary tables, measured; a large file goes in slices within the limit)
                 if sliced not in statements:
-                    ctes = _source_ctes(con, union, path, input_format, names, sliced, activities, mapping, lines_tables)
+                    ctes = _source_ctes(con, union, source, input_format, names, sliced, lines_tables)
                     shape = Projected(union, {name: list(query.named_selects) for name, query in ctes})
-                    # a Parquet file's activities are read where used (measured: storing them cost more)
-                    reread = frozenset({"lp_raw_acts"} if str(activities).lower().endswith(".parquet") else ())
+                    # a Parquet file's activities are read where used (measured: storing them cost more), and
+                    # so are a database's (a table DuckDB scans as it scans Parquet)
+                    reread = frozenset({"lp_raw_acts"} if input_format == "database"
+                                       or str(activities).lower().endswith(".parquet") else ())
                     statements[sliced] = pairs_statement(old_policy, new_policy, shape, ctes, reread)
                 return statements[sliced]
 
@@ -158,13 +168,13 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
                     progress(tally.total, 0)
 
             plan = parts or [(1, ALL_LINES)]
-            if input_format == "relational":
+            if input_format in ("relational", "database"):
                 run(plan[0])  # one statement over the tables: DuckDB spills what it can
             else:
                 run_each(plan, run, lambda: count_lines(path), memory_limit)
             if candidates.any():
-                replayed = _replay_errors(con, old_policy, new_policy, path, input_format, names, as_of, candidates,
-                                          activities, mapping, lines_tables)
+                replayed = _replay_errors(con, old_policy, new_policy, source, input_format, names, as_of, candidates,
+                                          lines_tables)
                 for kept, found in ((total.appeared, replayed.appeared), (total.disappeared, replayed.disappeared)):
                     kept[1] = found[1]  # the counts are DuckDB's; the samples Python's words
         except Exception as error:
@@ -179,13 +189,13 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
 # ---------------------------------------------------------------- the few leads replayed in Python
 
 
-def _replay_errors(con: Any, old_policy: Any, new_policy: Any, path: str, input_format: str, names: list[str], as_of: Any,
-                   candidates: Candidates, activities: Optional[str], mapping: Optional[dict[str, Any]],
-                   lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> Tally:
+def _replay_errors(con: Any, old_policy: Any, new_policy: Any, source: Any, input_format: str, names: list[str], as_of: Any,
+                   candidates: Candidates, lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> Tally:
     """The Python replay of the leads sampled for the error examples (a handful)."""
     wanted = candidates.rows()
-    if input_format == "relational":
-        return _replay_relational(con, old_policy, new_policy, path, activities, mapping, as_of, candidates)
+    path = source.path
+    if input_format in ("relational", "database"):
+        return _replay_relational(con, old_policy, new_policy, source, as_of, candidates)
     replayer = Replayer(old_policy.module, new_policy.module, as_of, input_format)
     tally = Tally()
     if input_format == "csv":
@@ -208,14 +218,13 @@ def _replay_errors(con: Any, old_policy: Any, new_policy: Any, path: str, input_
     return tally
 
 
-def _replay_relational(con: Any, old_policy: Any, new_policy: Any, path: str, activities: Optional[str],
-                       mapping: Optional[dict[str, Any]], as_of: Any, candidates: Candidates) -> Tally:
+def _replay_relational(con: Any, old_policy: Any, new_policy: Any, source: Any, as_of: Any,
+                       candidates: Candidates) -> Tally:
     """The relational shape's sampled error leads, read back from their tables (every cell as
     its text, as the query reads it) and decided by both compiled modules."""
-    from leadpolicy.backends.sql.batch import BatchInput, _RelationalRescorer
+    from leadpolicy.backends.sql.batch import _RelationalRescorer
     from leadpolicy.tools.diff.replay import record
 
-    source = BatchInput(path, activities, mapping)
     readers = [_RelationalRescorer.for_duckdb(con, policy, as_of, source, "jsonl") for policy in (old_policy, new_policy)]
     tally = Tally()
     for number, lead_id in candidates.ids():

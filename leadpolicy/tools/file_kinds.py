@@ -1,0 +1,38 @@
+"""What an input file is by its first bytes, whatever its name: the table files leads come in
+that are not text (a Parquet file, a DuckDB or SQLite database, an .xls workbook). The
+commands read JSON Lines and CSV as text, and the SQL engines read Parquet and DuckDB
+databases: a file of the wrong kind must be named for what it is, not read as garbage."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = ["TABLE_FILES", "first_bytes", "table_file_kind"]
+
+STDIN = "-"
+
+# (offset, magic, key, what it is)
+TABLE_FILES = ((0, b"PAR1", "parquet", "a Parquet file"), (8, b"DUCK", "duckdb", "a DuckDB database"),
+               (0, b"SQLite format 3\x00", "sqlite", "a SQLite database"),
+               (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls", "an Excel workbook (.xls)"))
+
+
+def first_bytes(path: Optional[str], count: int) -> bytes:
+    """The first `count` bytes of an input file named on the command line; none for standard
+    input or a file that cannot be read (said by whatever reads it next)."""
+    if path is None or path == STDIN:
+        return b""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(count)
+    except OSError:
+        return b""
+
+
+def table_file_kind(path: Optional[str]) -> Optional[tuple[str, str]]:
+    """(key, what it is) of TABLE_FILES for a file that is one of them, else None."""
+    head = first_bytes(path, 16)
+    for offset, magic, key, kind in TABLE_FILES:
+        if head[offset:offset + len(magic)] == magic:
+            return key, kind
+    return None
