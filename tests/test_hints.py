@@ -78,6 +78,13 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "unquoted-name" and tok.type == "STRING" and following is not None and following == ":" \
                 and re.fullmatch(r"[A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]", tok[1:-1]):
             sites.append((tok.start_pos, tok.end_pos, tok[1:-1]))
+        elif kind in ("no-colon", "no-name") and tok.type == "STRING" and following is not None and following == ":" \
+                and opened and opened[0] in ("engagement", "fit", "demote", "disqualify"):
+            # a rule's name without its colon (`"e" +1 per call`), or no name at all (`+1 per call`)
+            sites.append((following.start_pos, following.end_pos, "") if kind == "no-colon"
+                         else (tok.start_pos, following.end_pos, ""))
+        elif kind == "arrow-to" and tok == "->":
+            sites.append((tok.start_pos, tok.end_pos, "to"))
         elif kind == "glued-word" and tok.type == "UNIT" and opened and opened[0] == "engagement":
             # (in a stage condition `within 9 daysz` reads as `days` and a next stage `z`: no error there)
             sites.append((tok.end_pos, tok.end_pos, "z"))
@@ -102,7 +109,7 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
-         "short-unit"]
+         "short-unit", "no-colon", "no-name", "arrow-to"]
 
 
 @examples()
@@ -123,7 +130,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
-                "trailing-comma", "unquoted-name"):
+                "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -197,6 +204,26 @@ def _diagnostic(body: str):
         ("stages { lead }\nactivities { visit (page: text) }", "a name and its type are written without a colon",
          "`activities { visit (page text) }`"),
         ("stages { lead }\nactivities { visit (page:text) }", "without a colon", "`activities { visit (page text) }`"),
+        # a rule's name: after it a colon; first; and there at all (found trying the language as a newcomer)
+        ('stages { lead }\nengagement {\n  "Called" +1 per call\n}', 'a colon goes after the rule\'s name "Called"',
+         'add it: `"Called": +1 per call`'),
+        ('stages { lead }\nfit {\n  size {\n    "Big" +5 when x > 100\n  }\n}', "a colon goes after", '`"Big": +5 when x > 100`'),
+        ('stages { lead mql when ok }\ndemote {\n  mql -> lead "Went quiet" when not ok\n}', "a demotion rule starts with its name",
+         'write the name first, then a colon: `"Went quiet": mql -> lead when not ok`'),
+        ('stages { lead }\nfit {\n  +5 when x > 100 "Big"\n}', "a fit rule starts with its name", '`"Big": +5 when x > 100`'),
+        ('stages { lead }\nfit {\n  +5 "Big" when x > 100\n}', "a fit rule starts with its name", '`"Big": +5 when x > 100`'),
+        ('stages { lead }\nfit {\n  +5 when s ends with "@x.com"\n}', "a fit rule starts with its name, in double quotes",
+         'name it: `"Name this rule": +5 when s ends with "@x.com"`'),
+        ('stages { lead }\nengagement {\n  +1 per call where p = "x"\n}', "an engagement rule starts with its name",
+         'name it: `"call": +1 per call where p = "x"`'),
+        ('stages { lead mql when ok }\ndemote {\n  mql -> lead when not ok\n}', "a demotion rule starts with its name",
+         '`"mql to lead": mql -> lead when not ok`'),
+        ('stages { lead }\ndisqualify {\n  when ok "Customer"\n}', "a disqualify rule starts with its name",
+         '`"Customer": when ok`'),
+        ('stages { lead mql when ok }\ndemote {\n  "q": mql to lead when not ok\n}', "with `->`, not `to`",
+         '`"q": mql -> lead when not ok`'),
+        ('stages { lead mql when ok }\ndemote {\n  "q": mql → lead when not ok\n}', "with `->`, not `→`", '`"q": mql -> lead'),
+        ('stages { lead mql when ok }\ndemote {\n  "q": mql => lead when not ok\n}', "with `->`, not `=>`", '`"q": mql -> lead'),
     ],
 )
 def test_the_hint_names_the_mistake_and_shows_the_line_fixed(body: str, message: str, shown: str) -> None:

@@ -305,6 +305,105 @@ def unquoted_rule_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (found.start(1), found.end(1), quote(name)))
 
 
+def _terminal(spelling: str) -> Optional[str]:
+    """The grammar's name for the keyword or symbol written `spelling` (`->`: an anonymous one)."""
+    from leadpolicy.syntax.parser import lark_parser
+
+    return next((t.name for t in lark_parser().terminals if t.pattern.type == "str" and t.pattern.value == spelling), None)
+
+
+def missing_colon(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Demo" +10 per demo` -> `"Demo": +10 per demo`: a rule's name is followed by a colon."""
+    previous = _previous_token(error)
+    if not isinstance(error, UnexpectedToken) or previous is None or previous.type != "STRING" or not _accepts(error, "COLON"):
+        return None
+    end = _where(previous)[1]
+    return _hint(text, f"a colon goes after the rule's name {previous}", _span(text, *_where(previous)), "add it",
+                 (end, end, ":"))
+
+
+# what people write for a demotion's arrow
+_ARROWS = ("to", "=>", "→", "⇒", "-->", ">")
+
+
+def arrow_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Went quiet": sql to mql when ...` -> `sql -> mql`: a demotion's stages are joined by `->`."""
+    arrow = _terminal("->")
+    if arrow is None or not _accepts(error, arrow):
+        return None
+    at = error_offset(error, text)
+    written = next((w for w in sorted(_ARROWS, key=len, reverse=True) if text.startswith(w, at)), None)
+    if written is None or (written.isalpha() and text[at + len(written):at + len(written) + 1].isalnum()):
+        return None
+    return _hint(text, f"a demotion goes from one stage to another with `->`, not `{written}`",
+                 _span(text, at, at + len(written)), "write", (at, at + len(written), "->"))
+
+
+# a string after these is a value of the condition
+_VALUE_BEFORE = re.compile(r"(?:[=<>(,+*-]|\b(?:with|contains|in|of|is|not|and|or|when|where))$")
+_RULE_BLOCKS = {"engagement": "an engagement rule", "fit": "a fit rule", "demote": "a demotion rule",
+                "disqualify": "a disqualify rule"}
+
+
+def _rule_block(error: UnexpectedInput) -> Optional[str]:
+    """The rule block the parser is in (a fit group's block is `fit`), from its stack, or None."""
+    from leadpolicy.syntax.errors import _open_bracket
+
+    stack = _stack(error)
+    end = len(stack)
+    while True:
+        index, keyword = _open_bracket(stack, end)
+        if index < 0 or stack[index] != "{":
+            return None
+        if keyword in _RULE_BLOCKS:
+            return keyword
+        end = index - 1  # a fit group: the block around it
+
+
+def rule_without_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """A rule that does not start with its name: `sql -> mql "Went quiet" when ...`,
+    `+5 when budget >= 1000 "Budget"` (the name moved to the front) or `+10 per demo`,
+    `when is_customer` (a name to write: the activity, the stages, or a placeholder)."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    block = _rule_block(error)
+    if block is None:
+        return None
+    at = _where(error.token)[0]
+    line_start, line_end = _line_bounds(text, at)
+    start = max(line_start, text.rfind("{", line_start, at) + 1)
+    while start < line_end and text[start] in " \t":
+        start += 1
+    body = text[start:line_end]
+    demotion = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*->\s*([A-Za-z_][A-Za-z0-9_]*)", body)
+    if block == "demote":
+        shaped = demotion is not None
+    elif block == "disqualify":
+        shaped = re.match(r"when\b", body) is not None
+    else:
+        shaped = re.match(r"[+-]\s*[0-9]", body) is not None
+    if not shaped or start > at:
+        return None
+    # the name written elsewhere on the line: just before `when` or `per`, or last on the line after
+    # something a string cannot follow as a value (`budget >= 1000 "Budget"`, not `ends with "@x.com"`)
+    name = None
+    for found in _STRING.finditer(text, start, line_end):
+        rest, before = text[found.end():line_end], text[start:found.start()].rstrip()
+        if re.match(r"\s*(when|per)\b", rest) or (not rest.strip() and not _VALUE_BEFORE.search(before)):
+            name = found
+            break
+    if name is not None:
+        kept = (text[start:name.start()].rstrip() + " " + text[name.end():line_end].lstrip()).strip()
+        fix = (start, line_end, f"{name.group()}: {kept}")
+        return _hint(text, f"{_RULE_BLOCKS[block]} starts with its name", _span(text, name.start(), name.end()),
+                     "write the name first, then a colon", fix)
+    per = re.search(r"\bper\s+([A-Za-z_][A-Za-z0-9_]*)", body)
+    placeholder = (f"{demotion.group(1)} to {demotion.group(2)}" if block == "demote" and demotion
+                   else per.group(1) if block == "engagement" and per else "Name this rule")
+    return _hint(text, f"{_RULE_BLOCKS[block]} starts with its name, in double quotes, and a colon",
+                 _span(text, *_where(error.token)), "name it", (start, start, f'"{placeholder}": '))
+
+
 def glued_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`within 90 dayz` -> `within 90 days`: the lexer took the keyword `day` out of a longer, misspelt
     word, and stopped at the rest (`z`)."""
@@ -518,6 +617,9 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     abbreviated_unit,
     glued_word,
     unquoted_rule_name,
+    missing_colon,
+    arrow_word,
+    rule_without_name,
 )
 
 
