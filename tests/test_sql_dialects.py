@@ -20,8 +20,10 @@ from support.backends import (
     assert_agree,
     generated_case,
     run_duckdb,
+    run_duckdb_relational,
     run_reference,
     run_reference_relational,
+    whitespace_case,
 )
 from support.postgres import run_postgres
 from support.seeds import DERANDOMIZE
@@ -259,6 +261,16 @@ def test_example_policies_in_postgres(postgres, name: str) -> None:
     lines = [line for line in (ROOT / "policies" / f"{name}.leads.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     case = Case(policy, lines, AS_OF)
     assert_agree("postgres", run_postgres(case, postgres), run_reference_relational(case), case)
+
+
+@pytest.mark.postgres
+def test_values_padded_with_every_whitespace_character_in_postgres(postgres) -> None:
+    case = whitespace_case()
+    expected = run_reference_relational(case)
+    # every padded value read, but the two padded with a control character (an undeclared tier)
+    assert [kind == "decision" and '"stage": "mql"' in text for kind, text in expected].count(True) == len(expected) - 2
+    assert_agree("postgres", run_postgres(case, postgres), expected, case)
+    assert_agree("duckdb", run_duckdb_relational(case), expected, case)
 
 
 @pytest.mark.postgres

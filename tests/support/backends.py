@@ -347,3 +347,20 @@ def csv_without_id(path: Path, count: int) -> Path:
                              *["" if fields.get(n) is None else str(fields[n]) for n in names]])
         writer.writerows([["", "[1,2", "abc"], ["nowhere"], [], ["", "", "x", *[""] * len(names), "extra"]])
     return path
+
+
+def whitespace_case() -> Case:
+    """Leads whose text, enum and number values are padded with each character Python's
+    str.strip() removes (U+0085, U+2028 and U+3000 among them), or with a control character
+    that is not whitespace (kept: the value then does not match). Every back end writes the
+    set of those characters into its query as code (CHR(n), or an escape), not as themselves."""
+    from leadpolicy.backends.sql.fragments import WHITESPACE
+
+    policy = leadpolicy.loads(
+        'policy "Padded" version "1"\nfields {\n  email text\n  tier one of (gold, silver)\n  size number\n}\n'
+        'stages {\n  lead\n  mql when email ends with "@x.com" and tier = gold and size >= 10\n}\n')
+    lines = []
+    for number, pad in enumerate(list(WHITESPACE) + ["\x01", "\x7f"]):
+        fields = {"email": f"{pad}p@x.com{pad}", "tier": f"{pad}Gold{pad}", "size": f"{pad}12{pad}"}
+        lines.append(json.dumps({"id": f"L{number:02d}", "fields": fields}))
+    return Case(policy, lines, "2026-11-22T00:00:00Z")

@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import functools
 import math
+import re
 import sys
 from typing import TYPE_CHECKING, Iterator, Optional
 
@@ -331,18 +332,32 @@ def _first_zero_product(points: float, base: float) -> Optional[int]:
     return low
 
 
-_ODD_SPACES = frozenset(ch for ch in WHITESPACE if ord(ch) > 127)
+# Characters a query holds as code, never as themselves. A tool that reads the query file with
+# universal newlines (Python's open(), git's autocrlf) turns a \r in a string literal into \n, and
+# editors offer to remove the Unicode line separators (U+0085, U+2028, U+2029): either would
+# silently change what a literal holds (the trim set of every text value). DuckDB and PostgreSQL
+# take them as CHR(n) pieces (DuckDB's parser also turns non-ASCII spaces into plain spaces in some
+# queries, even inside literals); Spark, BigQuery and Snowflake as their string escapes (\uXXXX).
+_ODD_SPACES = frozenset(ch for ch in WHITESPACE if ch != " ")
+_ESCAPED = {ord(ch): f"\\u{ord(ch):04x}" for ch in WHITESPACE if ord(ch) > 127}
+
+
+def _spelled(ch: str) -> bool:
+    return ch in _ODD_SPACES or (ch < " " or "\x7f" <= ch <= "\x9f")
+
+
+# a generated query holding a character to spell out (its own line breaks aside)
+_TO_SPELL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f" + "".join(ch for ch in _ODD_SPACES if ord(ch) > 127) + "]")
 
 
 def _spelled_out(node: "exp.Literal") -> "exp.Expr":
-    """A string literal holding non-ASCII whitespace, as pieces joined with CHR(n):
-    DuckDB's parser turns such characters into plain spaces in some queries, even
-    inside string literals."""
+    """A string literal holding whitespace other than a space, or a control character, as
+    pieces joined with CHR(n) (see _ODD_SPACES)."""
     text = node.this
     pieces: "list[exp.Expr]" = []
     run: list[str] = []
     for ch in text:
-        if ch in _ODD_SPACES:
+        if _spelled(ch):
             if run:
                 pieces.append(lit("".join(run)))
                 run = []
@@ -355,17 +370,17 @@ def _spelled_out(node: "exp.Literal") -> "exp.Expr":
 
 
 def _has_odd_space(node: "exp.Literal") -> bool:
-    return node.is_string and any(ch in _ODD_SPACES for ch in node.this)
+    return node.is_string and any(_spelled(ch) for ch in node.this)
 
 
 def whitespace() -> "exp.Expr":
     """The characters Python's str.strip() removes, as a string for the dialect being
-    built (DuckDB: spelled out with CHR, see `_spelled_out`)."""
+    built (DuckDB, PostgreSQL: spelled out with CHR, see `_spelled_out`)."""
     return _whitespace(_DIALECT.get())
 
 
 def _whitespace(dialect: Optional[str]) -> "exp.Expr":
-    return _spelled_out(lit(WHITESPACE)) if dialect == "duckdb" else lit(WHITESPACE)
+    return _spelled_out(lit(WHITESPACE)) if dialect in ("duckdb", "postgres") else lit(WHITESPACE)
 
 
 def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
@@ -374,14 +389,18 @@ def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
     # copy=False: the tree is this call's own (no copy of a big tree); sqlglot's
     # generator edits only nodes it makes (tests/test_sql_dialects.py compares it with copy=True)
     text = tree.sql(dialect=dialect, pretty=pretty, copy=False)
-    if dialect == "duckdb" and any(ch in _ODD_SPACES for ch in text):  # a policy string with odd spaces
-        text = _spell_literals(tree.copy()).sql(dialect=dialect, pretty=pretty)
     if dialect == "postgres" and "\x00" in text:
         # a NUL in a policy's text (a literal, an enum member, a rule name in the hits): PostgreSQL
         # text cannot hold one (no literal, no escape, no chr(0) makes it), and a query sent with
         # one is cut there, inside a string literal: refused, not sent broken
         raise NulInPolicyText("the policy's text holds a NUL character (\\x00), which PostgreSQL text cannot"
                               " hold: no Postgres query can compare with it. Remove it from the policy")
+    if dialect in ("duckdb", "postgres") and _TO_SPELL.search(text):  # a policy string holds one
+        text = _spell_literals(tree.copy()).sql(dialect=dialect, pretty=pretty)
+    elif dialect in ("spark", "bigquery", "snowflake"):
+        # their generators escape control characters (\t, \013, \x1c); the non-ASCII spaces and line
+        # separators are escaped here (the query holds them only in string literals: comments are ASCII)
+        text = text.translate(_ESCAPED)
     return text
 
 
