@@ -23,7 +23,7 @@ from leadpolicy import __version__
 # `--help` and `--version` start without the parser, the checker and the back ends.
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check_cmd", "Parse and check policies and their .tests files."),
-    "compile": ("compile_cmd", "Write the standalone Python module that evaluates the policy."),
+    "compile": ("compile_cmd", "Write the Python module or SQL query that decides leads."),
     "diff": ("diff_cmd", "What a change to a policy means, and what it does to real leads."),
     "docs": ("docs_cmd", "Write the handoff document (Markdown or self-contained HTML)."),
     "eval": ("eval_cmd", "Decide one lead and explain the decision."),

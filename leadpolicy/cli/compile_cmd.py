@@ -14,11 +14,14 @@ from leadpolicy.cli.engine_options import resolve_target, sql_target_options, sq
 
 @main.command("compile")
 @click.argument("policy_path", metavar="POLICY")
-@click.option("-o", "--output", metavar="FILE", help="Write the module here (default, or `-`: standard output).")
+@click.option("-o", "--output", metavar="FILE", help="Write the module or query here (default, or `-`: standard output).")
 @sql_target_options
 def compile_command(policy_path: str, output: Optional[str], **sql_options: str) -> None:
-    """Write the standalone Python module that evaluates the policy (or, with
-    --target sql, the one SQL query that decides every lead: docs/sql.md). POLICY `-`: standard input."""
+    """Write the Python module, or the SQL query (--target sql), that decides leads.
+
+    The standalone Python module evaluates the policy in a service; with --target
+    sql, the one SQL query that decides every lead of a table, for a dialect
+    (docs/sql.md). POLICY `-`: standard input."""
     target = resolve_target(sql_options, output)
     refuse_overwriting(output, [(policy_path, "the policy")])
     if output is not None and not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
