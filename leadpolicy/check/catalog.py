@@ -35,8 +35,12 @@ CATALOG: tuple[Entry, ...] = (
         'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
         'make are named, with the line as it should read: `==` (write `=`), `&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
-        '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, and a '
-        'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block). Such a hint is given '
+        '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
+        'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
+        'of place: without its colon (`"Demo" +10 per demo`), after the rule (`mql -> lead "Went quiet" when '
+        '...`: moved to the front), or missing (`when is_customer`: a name to write is shown, the activity\'s or '
+        'the stages\' where the rule has one), and a demotion\'s arrow written `to`, `=>` or `→` (write `->`). '
+        'Such a hint is given '
         'only when its '
         'fix gets the parser past that point.',
         'Make the change the `help:` line shows; otherwise read the `expected` list: it names what could come '

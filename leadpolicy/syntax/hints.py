@@ -381,7 +381,7 @@ def rule_without_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
     elif block == "disqualify":
         shaped = re.match(r"when\b", body) is not None
     else:
-        shaped = re.match(r"[+-]\s*[0-9]", body) is not None
+        shaped = re.match(r"[+-]?\s*[0-9]", body) is not None
     if not shaped or start > at:
         return None
     # the name written elsewhere on the line: just before `when` or `per`, or last on the line after
@@ -616,10 +616,10 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     misspelt_keyword,
     abbreviated_unit,
     glued_word,
-    unquoted_rule_name,
     missing_colon,
     arrow_word,
-    rule_without_name,
+    rule_without_name,  # before unquoted_rule_name: `when 2026-01-01T00:00:00Z ...` is no name
+    unquoted_rule_name,
 )
 
 
