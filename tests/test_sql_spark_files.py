@@ -165,7 +165,7 @@ def _instant(text):
         return None
 
 
-def typed_time_files(tmp_path: Path) -> tuple:
+def typed_time_files(tmp_path: Path, at: str = "at") -> tuple:
     """Acme's sample leads whose times all parse, as Parquet tables whose `at` and `created`
     columns are TIMESTAMPs adjusted to UTC (what a warehouse export holds; Spark reads them as
     TIMESTAMP, DuckDB as TIMESTAMPTZ), no order column; and as JSON Lines of the same leads
@@ -191,13 +191,13 @@ def typed_time_files(tmp_path: Path) -> tuple:
         acts = sorted(acts, key=lambda a: _instant(a["at"]))
         lead_rows.append({"id": lead["id"], "stage": _text(lead.get("stage")),
                           **{name: values[name] if name == "created" else _text(values.get(name)) for name in fields}})
-        act_rows += [{"lead_id": lead["id"], "type": _text(a.get("type")), "at": _instant(a["at"]),
+        act_rows += [{"lead_id": lead["id"], "type": _text(a.get("type")), at: _instant(a["at"]),
                       **{p: _text(a.get(p)) for p in props}} for a in acts]
         as_json = {**lead, "fields": {**values, "created": values["created"] and values["created"].isoformat()},
                    "activities": [{**a, "at": _instant(a["at"]).isoformat()} for a in acts]}
         texts.append(json.dumps(as_json))
     leads_file, acts_file, as_text = tmp_path / "leads.parquet", tmp_path / "acts.parquet", tmp_path / "leads.jsonl"
-    schema = {"created": stamp, "at": stamp}
+    schema = {"created": stamp, at: stamp}
     for rows, path in ((lead_rows, leads_file), (act_rows, acts_file)):
         columns = list(rows[0])
         pq.write_table(pa.table({c: pa.array([r[c] for r in rows], schema.get(c, pa.string())) for c in columns}), path)
@@ -232,3 +232,19 @@ def test_timestamp_columns_are_instants_in_any_session_time_zone(spark, tmp_path
     assert api == {d["id"]: (d["stage"], d["engagement"], d["hits"]) for d in decisions}
     # DuckDB reads the same file's columns as TIMESTAMPTZ, cast to text with their offset
     assert run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--as-of", AS_OF, "--engine", "duckdb") == expected
+
+
+def test_a_timestamp_column_with_a_dot_in_its_name(spark, tmp_path: Path) -> None:
+    """The time column mapped by a name Spark would read as a struct path (`event.at`)."""
+    leads_file, acts_file, as_text = typed_time_files(tmp_path, at="event.at")
+    mapping = tmp_path / "names.json"
+    mapping.write_text(json.dumps({"at": "event.at"}), encoding="utf-8")
+    expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
+    before = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        got = run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--mapping", str(mapping),
+                  "--as-of", AS_OF, "--engine", "spark")
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", before)
+    assert got == expected and expected[1].count("\n") >= 10

@@ -265,12 +265,15 @@ def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any)
 
     layout = Layout.of(policy)
 
+    def by_name(name: str) -> Any:  # a column by its name as written (a name with a dot is no struct path)
+        return F.col("`" + name.replace("`", "``") + "`")
+
     def zoned(frame: Any, columns: list[Optional[str]]) -> Any:
         # Spark matches column names without case (by default); a name mapped twice is changed once
         wanted = {column.lower() for column in columns if column is not None}
         for f in frame.schema.fields:
             if f.name.lower() in wanted and type(f.dataType) is TimestampType:
-                frame = frame.withColumn(f.name, F.date_format(F.col(f.name), ZONED_TEXT))
+                frame = frame.withColumn(f.name, F.date_format(by_name(f.name), ZONED_TEXT))
         return frame
 
     def typed_order(frame: Any, column: Optional[str], values: list[Optional[str]], copy: str, key: str) -> Any:
@@ -279,7 +282,7 @@ def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any)
         names = {v.lower() for v in values if v is not None}
         found = next((f for f in frame.schema.fields if column is not None and f.name.lower() == column.lower()), None)
         if found is not None and found.name.lower() in names and type(found.dataType) is TimestampType:
-            frame = frame.withColumn(copy, F.col(found.name))
+            frame = frame.withColumn(copy, by_name(found.name))
             mapping = replace(mapping, **{key: copy})
         return frame
 
@@ -288,8 +291,6 @@ def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any)
     leads = zoned(typed_order(leads, mapping.lead_order, lead_values, LEAD_ORDER, "lead_order"), lead_values)
     activities = zoned(typed_order(activities, mapping.order or mapping.at, act_values, AT_ORDER, "order"), act_values)
     return leads, activities, mapping
-
-
 
 
 def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any, output_format: str,
