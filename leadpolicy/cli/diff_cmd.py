@@ -20,7 +20,7 @@ from leadpolicy.cli.common import (
     warn,
 )
 from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
-from leadpolicy.tools.file_kinds import table_file_kind
+from leadpolicy.tools.file_kinds import is_duckdb_database
 
 
 class _Problem(click.ClickException):
@@ -124,7 +124,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("--fail-on-change needs --leads: it gates on the leads that change")
     if engine == "duckdb" and leads == "-":
         raise click.UsageError("--engine duckdb reads a file of leads, not standard input: --leads FILE")
-    database = leads is not None and activities is None and (table_file_kind(leads) or ("",))[0] == "duckdb"
+    database = leads is not None and activities is None and is_duckdb_database(leads)
     if (leads_table or activities_table) and not database:
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
                                "--leads FILE (with --engine duckdb)")

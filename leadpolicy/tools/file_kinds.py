@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["TABLE_FILES", "first_bytes", "table_file_kind"]
+__all__ = ["TABLE_FILES", "first_bytes", "table_file_kind", "is_parquet", "is_duckdb_database"]
 
 STDIN = "-"
 
@@ -36,3 +36,13 @@ def table_file_kind(path: Optional[str]) -> Optional[tuple[str, str]]:
         if head[offset:offset + len(magic)] == magic:
             return key, kind
     return None
+
+
+def is_parquet(path: str) -> bool:
+    """A Parquet file, by its name (.parquet) or its first bytes."""
+    return path.lower().endswith(".parquet") or (table_file_kind(path) or ("",))[0] == "parquet"
+
+
+def is_duckdb_database(path: str) -> bool:
+    """A DuckDB database, by its name (.duckdb, .db) or its first bytes."""
+    return path.lower().endswith((".duckdb", ".db")) or (table_file_kind(path) or ("",))[0] == "duckdb"

@@ -19,6 +19,7 @@ id, stage, activities as JSON, one column per field), Parquet or CSV with
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -40,7 +41,7 @@ from leadpolicy.backends.sql.slicing import (
     run_each,
     stream_each,
 )
-from leadpolicy.tools.file_kinds import table_file_kind
+from leadpolicy.tools.file_kinds import is_duckdb_database, is_parquet
 
 __all__ = ["BatchInput", "score_file", "default_memory_limit", "score_memory_limit", "output_format_for"]
 
@@ -48,9 +49,6 @@ FETCH_ROWS = 20_000
 # Parquet output: the query's columns, and each lead's line (JSON Lines) or row number
 OUTPUT_SELECT = ("id, stage, previous_stage, change, engagement, fit, grade, reason_kind, reason_rule, hits, error,"
                  " lp_row AS line")
-_DB_SUFFIXES = (".duckdb", ".db")
-
-
 class InputProblem(ValueError):
     """The input cannot be read by this engine (a usage error: exit status 2)."""
 
@@ -67,14 +65,13 @@ class BatchInput:
     def suffix(self) -> str:
         return os.path.splitext(self.path)[1].lower()
 
-    @property
-    def kind(self) -> str:
+    @functools.cached_property
+    def kind(self) -> str:  # read once: it may look at the file's first bytes
         """jsonl (nested), csv (the Python engine's CSV), relational, database. A DuckDB
         database or a Parquet file is known by its first bytes too, whatever its name."""
-        found = table_file_kind(self.path)
-        if self.suffix in _DB_SUFFIXES or (found and found[0] == "duckdb"):
+        if is_duckdb_database(self.path):
             return "database"
-        if self.activities is not None or self.suffix == ".parquet" or (found and found[0] == "parquet"):
+        if self.activities is not None or is_parquet(self.path):
             return "relational"
         if self.suffix == ".csv":
             return "csv"
@@ -363,7 +360,7 @@ class _RelationalRescorer:
                     _table(source.activities_table or m.activities_table).sql(dialect="duckdb"))
 
         def read(path: str) -> str:
-            if path.lower().endswith(".parquet") or (table_file_kind(path) or ("",))[0] == "parquet":
+            if is_parquet(path):
                 return f"read_parquet('{_quoted(path)}')"
             return f"read_csv('{_quoted(path)}', all_varchar = true)"
 

@@ -62,14 +62,14 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     if isinstance(value, duckdb.DuckDBPyRelation):
         value.create_view(view, replace=True)
         return exp.Table(this=exp.to_identifier(view, quoted=True))
-    from leadpolicy.tools.file_kinds import table_file_kind
+    from leadpolicy.tools.file_kinds import is_parquet
 
-    parquet = isinstance(value, (str, Path)) and (table_file_kind(str(value)) or ("",))[0] == "parquet"
+    parquet = isinstance(value, (str, Path)) and is_parquet(str(value))
     if parquet or isinstance(value, Path) or (isinstance(value, str) and os.path.splitext(value)[1].lower() in
                                               (".parquet", ".csv", *JSON_SUFFIXES)):
         path = str(value)
         suffix = os.path.splitext(path)[1].lower()
-        if suffix == ".parquet" or parquet:  # a Parquet file by its name or its first bytes
+        if parquet:  # by its name or its first bytes
             return exp.Anonymous(this="read_parquet", expressions=[lit(path)])
         if suffix == ".csv":
             return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])

@@ -19,7 +19,7 @@ import functools
 import math
 import re
 import sys
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 
@@ -338,21 +338,27 @@ def _first_zero_product(points: float, base: float) -> Optional[int]:
 # silently change what a literal holds (the trim set of every text value). DuckDB and PostgreSQL
 # take them as CHR(n) pieces (DuckDB's parser also turns non-ASCII spaces into plain spaces in some
 # queries, even inside literals); Spark, BigQuery and Snowflake as their string escapes (\uXXXX).
-_ODD_SPACES = frozenset(ch for ch in WHITESPACE if ch != " ")
-_ESCAPED = {ord(ch): f"\\u{ord(ch):04x}" for ch in WHITESPACE if ord(ch) > 127}
+_NON_ASCII_SPACES = "".join(ch for ch in WHITESPACE if ord(ch) > 127)
+_ESCAPED = {ord(ch): f"\\u{ord(ch):04x}" for ch in _NON_ASCII_SPACES}
+_SPELLED = re.compile(f"[\x00-\x1f\x7f-\x9f{_NON_ASCII_SPACES}]")  # the ASCII ones: control characters
+_IN_QUERY_TEXT = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_NON_ASCII_SPACES}]")  # the query's own line breaks aside
 
 
 def _spelled(ch: str) -> bool:
-    return ch in _ODD_SPACES or (ch < " " or "\x7f" <= ch <= "\x9f")
+    return _SPELLED.match(ch) is not None
 
 
-# a generated query holding a character to spell out (its own line breaks aside)
-_TO_SPELL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f" + "".join(ch for ch in _ODD_SPACES if ord(ch) > 127) + "]")
+def respelled(node: "exp.Expr", text: str, dialect: str, **options: Any) -> str:
+    """`text`, generated from `node` for `dialect`, or, when a DuckDB or PostgreSQL literal in it
+    holds a character to spell out, the text again from a copy with those literals spelled out."""
+    if dialect in ("duckdb", "postgres") and _IN_QUERY_TEXT.search(text):
+        return str(_spell_literals(node.copy()).sql(dialect=dialect, **options))
+    return text
 
 
 def _spelled_out(node: "exp.Literal") -> "exp.Expr":
     """A string literal holding whitespace other than a space, or a control character, as
-    pieces joined with CHR(n) (see _ODD_SPACES)."""
+    pieces joined with CHR(n) (see _SPELLED)."""
     text = node.this
     pieces: "list[exp.Expr]" = []
     run: list[str] = []
@@ -395,8 +401,8 @@ def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
         # one is cut there, inside a string literal: refused, not sent broken
         raise NulInPolicyText("the policy's text holds a NUL character (\\x00), which PostgreSQL text cannot"
                               " hold: no Postgres query can compare with it. Remove it from the policy")
-    if dialect in ("duckdb", "postgres") and _TO_SPELL.search(text):  # a policy string holds one
-        text = _spell_literals(tree.copy()).sql(dialect=dialect, pretty=pretty)
+    if dialect in ("duckdb", "postgres"):  # a policy string may hold one
+        text = respelled(tree, text, dialect, pretty=pretty)
     elif dialect in ("spark", "bigquery", "snowflake"):
         # their generators escape control characters (\t, \013, \x1c); the non-ASCII spaces and line
         # separators are escaped here (the query holds them only in string literals: comments are ASCII)

@@ -198,9 +198,9 @@ def csv_leads(spark: Any, path: str, policy: Any, id_column: bool = True) -> Any
 def table(spark: Any, path: str) -> Any:
     """A table of the relational shape from a Parquet or CSV file (CSV: a header row,
     every cell text, an empty cell NULL)."""
-    from leadpolicy.tools.file_kinds import table_file_kind
+    from leadpolicy.tools.file_kinds import is_parquet
 
-    if path.lower().endswith(".parquet") or (table_file_kind(path) or ("",))[0] == "parquet":
+    if is_parquet(path):
         return spark.read.parquet(path)
     return spark.read.option("header", "true").option("inferSchema", "false").csv(path)
 

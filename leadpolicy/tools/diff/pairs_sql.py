@@ -122,12 +122,9 @@ class Projected:
 def _text(node: Any) -> str:
     """DuckDB SQL of a part of a built query (literals with odd spaces spelled out, as `generate` does),
     without its comments: they cite policy lines, which differ between versions that read alike."""
-    from leadpolicy.backends.sql.fragments import _ODD_SPACES, _spell_literals
+    from leadpolicy.backends.sql.fragments import respelled
 
-    text: str = node.sql(dialect="duckdb", copy=False, comments=False)
-    if any(ch in _ODD_SPACES for ch in text):
-        text = _spell_literals(node.copy()).sql(dialect="duckdb", comments=False)
-    return text
+    return respelled(node, node.sql(dialect="duckdb", copy=False, comments=False), "duckdb", comments=False)
 
 
 def _chain(policy: Any, shape: Projected) -> tuple[list[tuple[str, Any]], Any, dict[str, Any]]:
