@@ -47,7 +47,8 @@ def _build(policy: "nodes.Policy", shape: Optional[InputShape], with_row: bool, 
     from leadpolicy.backends.sql.query import OUTPUT_COLUMNS, build_query
 
     shape = shape or Relational()
-    query = build_query(policy, with_rules)
+    typed_columns = getattr(shape, "typed_columns", None)  # (the relational shape, given its column types)
+    query = build_query(policy, with_rules, typed_columns(policy) if typed_columns else frozenset())
     with_ = query.args.get("with_")
     ctes = list(with_.expressions) if with_ else []
     # DuckDB: the raw activities are read where used (query.py reads them twice when some

@@ -111,7 +111,7 @@ def score_memory_limit() -> str:
 
 def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = False) -> str:
     """The decision query of a CSV, relational or database input (JSON Lines: _Statements)."""
-    from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, duckdb_query
+    from leadpolicy.backends.sql.engines import _Keyed, _Nested, _sql, column_types, duckdb_query
     from leadpolicy.backends.sql.inputs import Mapping, NestedJson, Relational
 
     mapping = Mapping.from_dict(source.mapping or {})
@@ -122,7 +122,8 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
         lines = csv_leads_source(con, source.path, policy, sliced=sliced)
         return _sql(policy.tree, _Fixed(NestedJson(lines), "csv:" + lines.sql(dialect="duckdb")), "duckdb", True)
     if kind == "database":
-        return _sql(policy.tree, _Keyed(Relational(mapping, *attach_database(con, source))), "duckdb", True)
+        tables = attach_database(con, source)
+        return _sql(policy.tree, _Keyed(Relational(mapping, *tables, column_types(con, mapping, *tables))), "duckdb", True)
     if source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
     del _Nested
@@ -344,6 +345,9 @@ class _RelationalRescorer:
     @classmethod
     def for_duckdb(cls, con: Any, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> "_RelationalRescorer":
         cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
+        # a TIMESTAMPTZ cell's text as the query reads it (reading.typed_reading): in UTC, whatever
+        # the machine's zone (whose offsets had seconds in the 1800s: text section 8 does not read)
+        cursor.execute("SET TimeZone = 'UTC'")
         if source.kind == "database":  # made before the first rows are fetched (so before the query attaches it)
             cursor.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
             cursor.execute("USE lp_db")

@@ -270,9 +270,27 @@ def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapp
         return _sql(tree, _Nested(str(leads), sliced, lines_tables), "duckdb", with_row)
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
-    shape = Relational(mapping, leads_source, acts_source)
+    types = column_types(con, mapping, leads_source, acts_source) if con is not None else None
+    shape = Relational(mapping, leads_source, acts_source, types)
     del NestedJson
     return _sql(tree, _Keyed(shape), "duckdb", with_row)
+
+
+def column_types(con: Any, mapping: Any, leads: Any, activities: Any) -> Optional[tuple[dict[str, str], dict[str, str]]]:
+    """DuckDB's type of each column of the leads and the activities tables (lower-case names),
+    for inputs.Relational's typed cells; None where either cannot be described (the query
+    then reads every cell as its text, and its run says what is wrong)."""
+    from leadpolicy.backends.sql.inputs import Mapping, _table
+
+    m = mapping or Mapping()
+    tables = []
+    for source in (leads or _table(m.leads_table), activities or _table(m.activities_table)):
+        try:
+            rows = con.execute(f"DESCRIBE SELECT * FROM {source.sql(dialect='duckdb')}").fetchall()
+        except Exception:  # noqa: BLE001 - a missing table is reported by the query itself
+            return None
+        tables.append({str(name).lower(): str(sql_type) for name, sql_type, *_ in rows})
+    return tables[0], tables[1]
 
 
 class _Keyed:
@@ -284,9 +302,12 @@ class _Keyed:
     def ctes(self, policy: Any) -> list[Any]:
         return list(self.shape.ctes(policy))
 
+    def typed_columns(self, policy: Any) -> Any:
+        return self.shape.typed_columns(policy)
+
     def __repr__(self) -> str:
         s = self.shape
-        return f"Relational({s.mapping!r}, {s.leads_source!r}, {s.activities_source!r})"
+        return f"Relational({s.mapping!r}, {s.leads_source!r}, {s.activities_source!r}, {s.column_types!r})"
 
 
 class _Nested:

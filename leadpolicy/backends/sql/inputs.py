@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional
 
+from leadpolicy.backends.sql import reading
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, ident, lit, sqlglot
-from leadpolicy.backends.sql.query import Layout
+from leadpolicy.backends.sql.query import Layout, typed_name
 from leadpolicy.syntax import nodes
 
 __all__ = ["Relational", "NestedJson", "Mapping"]
@@ -151,15 +152,63 @@ def _text(column: Optional[exp.Expr]) -> tuple[exp.Expr, exp.Expr]:
     return v, k
 
 
+def _typed(column: exp.Expr, reading: tuple[exp.Expr, exp.Expr, exp.Expr]) -> tuple[exp.Expr, exp.Expr, exp.Expr]:
+    """A typed cell (reading.typed_reading): its text only where its value is not read, its
+    kind ('y' where it is) and the value read."""
+    fast, value, text = reading
+    v = frag("CASE WHEN NOT :f THEN :t END", f=fast, t=text)
+    k = frag("CASE WHEN :x IS NULL THEN 'n' WHEN :f THEN 'y' ELSE 's' END", x=column, f=fast)
+    return v, k, frag("CASE WHEN :f THEN :y END", f=fast, y=value)
+
+
+def _single_kinds(policy: nodes.Policy) -> dict[str, str]:
+    """Each property name declared with one kind in every activity type: that kind."""
+    kinds: dict[str, set[str]] = {}
+    for decl in policy.activities:
+        for prop in decl.props:
+            kinds.setdefault(prop.name, set()).add(prop.type.kind)
+    return {name: next(iter(k)) for name, k in kinds.items() if len(k) == 1}
+
+
 class Relational:
     """The relational shape (every dialect)."""
 
     def __init__(self, mapping: Optional[Mapping] = None, leads_source: Optional[exp.Expr] = None,
-                 activities_source: Optional[exp.Expr] = None) -> None:
+                 activities_source: Optional[exp.Expr] = None,
+                 column_types: Optional[tuple[dict[str, str], dict[str, str]]] = None) -> None:
         self.mapping = mapping or Mapping()
         # sources: table names, or (for the dbt model and tests) any table expression
         self.leads_source = leads_source
         self.activities_source = activities_source
+        # DuckDB's type of each column of the leads and the activities (lower-case names), where
+        # the engine knows them: cells of some types are read from their values (reading.typed_reading)
+        self.column_types = column_types
+
+    def _reading(self, table: int, column: Optional[str], kind: Optional[str], cell: Optional[exp.Expr]
+                 ) -> Optional[tuple[exp.Expr, exp.Expr, exp.Expr]]:
+        """reading.typed_reading of the column `column` (its expression `cell`) of the leads
+        (table 0) or the activities (1), read as `kind`; None: read as its text."""
+        if self.column_types is None or column is None or cell is None or kind is None or current_dialect() != "duckdb":
+            return None
+        sql_type = self.column_types[table].get(column.lower())
+        return None if sql_type is None else reading.typed_reading(kind, sql_type, cell)
+
+    def _cells(self, policy: nodes.Policy) -> list[tuple[str, int, Optional[str], Optional[str]]]:
+        """Each declared value's raw text column, table, mapped column and kind (None: read
+        as several kinds, by activity type)."""
+        m = self.mapping
+        layout = Layout.of(policy)
+        kinds: dict[str, str] = {d.name: d.type.kind for d in policy.fields}
+        prop_kinds = _single_kinds(policy)
+        cells: list[tuple[str, int, Optional[str], Optional[str]]] = [
+            (layout.field_v(name), 0, m.fields.get(name, name), kinds[name]) for name in layout.fields]
+        cells.append(("lp_at_v", 1, m.at, "date"))
+        return cells + [(layout.prop_v(name), 1, m.props.get(name, name), prop_kinds.get(name)) for name in layout.props]
+
+    def typed_columns(self, policy: nodes.Policy) -> frozenset[str]:
+        """The raw text columns (lp_fv_0, lp_at_v ...) with a typed value beside them (typed_name)."""
+        return frozenset(v_name for v_name, table, column, kind in self._cells(policy)
+                         if column is not None and self._reading(table, column, kind, exp.column(column)) is not None)
 
     def ctes(self, policy: nodes.Policy) -> list[tuple[str, exp.Select]]:
         m = self.mapping
@@ -175,6 +224,19 @@ class Relational:
         def mapped(col: Callable[[str], exp.Column], name: Optional[str]) -> Optional[exp.Column]:
             return None if name is None else col(name)
 
+        kinds = {v_name: kind for v_name, _, _, kind in self._cells(policy)}
+
+        def cell(table: int, column: Optional[str], v_name: str, k_name: str) -> list[exp.Expr]:
+            """The raw columns of one declared value: its text and kind, and its typed value where read so."""
+            expression = mapped(lead_col if table == 0 else act_col, column)
+            typed = self._reading(table, column, kinds[v_name], expression)
+            if expression is None or typed is None:
+                v, k = _text(expression)
+                return [exp.alias_(v, v_name, copy=False), exp.alias_(k, k_name, copy=False)]
+            v, k, y = _typed(expression, typed)
+            return [exp.alias_(v, v_name, copy=False), exp.alias_(k, k_name, copy=False),
+                    exp.alias_(y, typed_name(v_name), copy=False)]
+
         order = lead_col(m.lead_order or m.id)
         stage_v, stage_k = _text(mapped(lead_col, m.stage))
         cols = [exp.alias_(frag("ROW_NUMBER() OVER (ORDER BY :o ASC)", o=order), "lp_row", copy=False),
@@ -183,11 +245,9 @@ class Relational:
                 exp.alias_(lit("o"), "lp_fields_k", copy=False), exp.alias_(lit("a"), "lp_acts_k", copy=False),
                 exp.alias_(stage_v, "lp_stage_v", copy=False), exp.alias_(stage_k, "lp_stage_k", copy=False)]
         for name in layout.fields:
-            v, k = _text(mapped(lead_col, m.fields.get(name, name)))
-            cols += [exp.alias_(v, layout.field_v(name), copy=False), exp.alias_(k, layout.field_k(name), copy=False)]
+            cols += cell(0, m.fields.get(name, name), layout.field_v(name), layout.field_k(name))
         leads_query = exp.select(*cols).from_(exp.alias_(leads, "lp_l", table=True, copy=False))
         type_v, type_k = _text(act_col(m.type))
-        at_v, at_k = _text(act_col(m.at))
         act_order = act_col(m.order) if m.order else act_col(m.at)
         # DuckDB orders by the order column itself (query.py only sorts by lp_seq and takes
         # its least): numbering the activities first was a sort of the whole table
@@ -210,10 +270,9 @@ class Relational:
                 exp.alias_(seq, "lp_seq", copy=False),
                 exp.alias_(lit("o"), "lp_item_k", copy=False),
                 exp.alias_(type_v, "lp_type_v", copy=False), exp.alias_(type_k, "lp_type_k", copy=False),
-                exp.alias_(at_v, "lp_at_v", copy=False), exp.alias_(at_k, "lp_at_k", copy=False)]
+                *cell(1, m.at, "lp_at_v", "lp_at_k")]
         for name in layout.props:
-            v, k = _text(mapped(act_col, m.props.get(name, name)))
-            cols += [exp.alias_(v, layout.prop_v(name), copy=False), exp.alias_(k, layout.prop_k(name), copy=False)]
+            cols += cell(1, m.props.get(name, name), layout.prop_v(name), layout.prop_k(name))
         acts_query = exp.select(*cols).from_(exp.alias_(acts, "lp_a", table=True, copy=False)).join(
             exp.alias_(exp.to_table(numbered), "lp_k", table=True, copy=False),
             on=exp.EQ(this=act_col(m.lead_id), expression=exp.column("lp_id", table="lp_k")), copy=False)

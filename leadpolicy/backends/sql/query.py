@@ -74,6 +74,12 @@ class Layout:
         return f"lp_px_{self.props.index(name)}"
 
 
+def typed_name(v_name: str) -> str:
+    """The column of the value read from a typed cell (inputs.Relational), beside its text
+    `v_name`: lp_fv_0 -> lp_fy_0, lp_at_v -> lp_at_y."""
+    return v_name[:-1] + "y" if v_name.endswith("_v") else v_name.replace("v_", "y_", 1)
+
+
 def c(name: str) -> exp.Column:
     return exp.column(exp.to_identifier(name, quoted=True))
 
@@ -94,9 +100,10 @@ def _alias(expression: exp.Expr, name: str, comment: str | None = None) -> exp.E
 
 
 class _Builder:
-    def __init__(self, policy: nodes.Policy):
+    def __init__(self, policy: nodes.Policy, typed: frozenset[str] = frozenset()):
         self.policy = policy
         self.layout = Layout.of(policy)
+        self.typed = typed  # raw text columns with a typed value beside them (typed_name)
         self.did = DidCounts()
         self.stage_names = tuple(s.name for s in policy.stages)
         self.types = {decl.name: index for index, decl in enumerate(policy.activities)}
@@ -133,7 +140,8 @@ class _Builder:
         errors.append((frag("lp_fields_k NOT IN ('o', 'n')"), "fields"))
         for index, decl in enumerate(self.policy.fields):
             value, error = reading.read_value(decl.type.kind, decl.type.members, c(self.layout.field_v(decl.name)),
-                                              c(self.layout.field_k(decl.name)), c(self.layout.field_t(decl.name)))
+                                              c(self.layout.field_k(decl.name)), c(self.layout.field_t(decl.name)),
+                                              self._typed(self.layout.field_v(decl.name)))
             values.append(_alias(value, f"lp_f_{index}", _cite(decl, f"field {decl.name}")))
             cols.append(c(f"lp_f_{index}"))
             errors.append((error(c(f"lp_f_{index}")), FIELD_ERROR + decl.name))
@@ -162,8 +170,10 @@ class _Builder:
             # DuckDB: the type and the time are read from the raw text first (a declared name
             # exactly, a timestamp in one of the common shapes: text that has no whitespace to
             # trim); only the rest is trimmed and read in full (docs/sql.md, "Reading cheaply")
-            texts: list[exp.Expr] = [exp.Star(), _alias(type_index, "lp_type"),
-                                     _alias(frag("CASE WHEN lp_at_k = 's' THEN :q END", q=reading.quick_instant(c("lp_at_v"))), "lp_at_q")]
+            at_q = frag("CASE WHEN lp_at_k = 's' THEN :q END", q=reading.quick_instant(c("lp_at_v")))
+            if "lp_at_v" in self.typed:  # (kind 'y': the time read from its type)
+                at_q = frag("CASE WHEN lp_at_k = 'y' THEN lp_at_y ELSE :q END", q=at_q)
+            texts: list[exp.Expr] = [exp.Star(), _alias(type_index, "lp_type"), _alias(at_q, "lp_at_q")]
         else:
             texts = [exp.Star(), _alias(reading.trimmed(c("lp_type_v")), "lp_type_t"), _alias(reading.trimmed(c("lp_at_v")), "lp_at_t")]
         texts += [_alias(reading.trimmed(c(self.layout.prop_v(name))), self.layout.prop_t(name)) for name in self.layout.props]
@@ -204,7 +214,8 @@ class _Builder:
                 checks.append((frag(":y AND lp_at IS NULL", y=is_type), f"{decl.name}.at"))
             for p_index, prop in enumerate(decl.props):
                 value, error = reading.read_value(prop.type.kind, prop.type.members, c(self.layout.prop_v(prop.name)),
-                                                  c(self.layout.prop_k(prop.name)), c(self.layout.prop_t(prop.name)))
+                                                  c(self.layout.prop_k(prop.name)), c(self.layout.prop_t(prop.name)),
+                                                  self._typed(self.layout.prop_v(prop.name)))
                 column = f"lp_p_{t_index}_{p_index}"
                 values.append(_alias(frag("CASE WHEN :y THEN :v END", y=is_type, v=value),
                                      column, _cite(prop, f"{decl.name}.{prop.name}")))
@@ -227,6 +238,9 @@ class _Builder:
         query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
         self.cte(name, query)
+
+    def _typed(self, v_name: str) -> "exp.Expr | None":
+        return c(typed_name(v_name)) if v_name in self.typed else None
 
     def _type_index(self, quick: bool) -> exp.Expr:
         """Each activity's declared type (its index), matched case-insensitively on the trimmed
@@ -606,10 +620,11 @@ class _Builder:
         return query
 
 
-def build_query(policy: nodes.Policy, with_rules: bool = False) -> exp.Select:
+def build_query(policy: nodes.Policy, with_rules: bool = False, typed: frozenset[str] = frozenset()) -> exp.Select:
     """The one query (a sqlglot tree) for a checked, resolved policy. `with_rules`: the final
-    SELECT also has the columns `hits` is made of (hits.rule_columns: leadpolicy diff counts them)."""
-    b = _Builder(policy)
+    SELECT also has the columns `hits` is made of (hits.rule_columns: leadpolicy diff counts them).
+    `typed`: the raw text columns the input gives a typed value beside (DuckDB; inputs.Relational)."""
+    b = _Builder(policy, typed)
     if with_rules:
         b.rule_columns = rule_columns(policy)
     # `did` columns are collected while conditions are built; build the later

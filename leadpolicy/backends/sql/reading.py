@@ -19,7 +19,8 @@ from typing import Callable
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, lit, whitespace
 
-__all__ = ["trimmed", "lowered", "member_index", "read_value", "instant_micros", "quick_instant", "NUMBER_PATTERN", "INSTANT_PATTERN"]
+__all__ = ["trimmed", "lowered", "member_index", "read_value", "instant_micros", "quick_instant", "typed_reading",
+           "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
 # runtime._NUMBER and runtime._INSTANT, written without backslashes (they would
 # mean different things in different dialects' string literals).
@@ -80,12 +81,22 @@ def _is(k: "exp.Expr", *kinds: str) -> "exp.Expr":
     return exp.In(this=k.copy(), expressions=[lit(kind) for kind in kinds])
 
 
-def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Expr", t: "exp.Expr"
-               ) -> "tuple[exp.Expr, Callable[[exp.Expr], exp.Expr]]":
+def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Expr", t: "exp.Expr",
+               typed: "exp.Expr | None" = None) -> "tuple[exp.Expr, Callable[[exp.Expr], exp.Expr]]":
     """(value, error condition) of a declared field or property of `kind`; `t` is
     `v` trimmed (a column computed once: the trim is long in some dialects).
     The error condition is a function of the value's column (computed before it,
-    so the value's expression is not repeated inside the check)."""
+    so the value's expression is not repeated inside the check). `typed`: the value
+    already read from a typed column, where its kind is 'y' (typed_reading)."""
+    value, error = _read_text_value(kind, members, v, k, t)
+    if typed is None:
+        return value, error
+    # kind 'y' is in none of the error conditions: a value read from its type is never an error
+    return frag("CASE WHEN :k = 'y' THEN :y ELSE :v END", k=k, y=typed, v=value), error
+
+
+def _read_text_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Expr", t: "exp.Expr"
+                     ) -> "tuple[exp.Expr, Callable[[exp.Expr], exp.Expr]]":
     if kind == "text":
         if current_dialect() == "duckdb" and isinstance(t, exp.Column):
             # one flat CASE; blank tested on the trimmed text (lowered text is blank only then)
@@ -121,6 +132,54 @@ def read_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "exp.Exp
         return value, lambda val: frag("(:k IN ('i', 'f', 'b', 'o') OR (:k = 's' AND :t <> '' AND :val IS NULL))",
                                        k=k, t=t, val=val)
     raise ValueError(f"unknown kind {kind!r}")
+
+
+# Typed columns (the DuckDB engine, which knows its inputs' column types; docs/sql.md, "Typed
+# columns"). A cell of these types is read from its value, not its text, where that is exactly
+# what reading its text gives: a finite DOUBLE is the number its shortest text spells; an
+# integer's text is its digits, and both become the nearest double; a BOOLEAN's text is
+# `true`/`false`; a DATE or timestamp's text is the instant EPOCH_US gives (DuckDB writes
+# a TIMESTAMPTZ with its offset; TIMESTAMP_NS's extra digits are truncated, and EPOCH_US
+# floors, the same instant before 1970 too). Not typed: FLOAT (its text is the shortest
+# float, another double), DECIMAL and HUGEINT (their casts to DOUBLE are not the nearest),
+# times outside years 1..9999 a day either side (their text, which may hold a year 10000
+# in a far time zone, says what they are). The rest of each column, and other types, are read as text.
+_INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"})
+_TIME_TYPES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"})
+_FIRST_DAY, _LAST_DAY = "0001-01-02", "9999-12-30"
+
+
+def typed_reading(kind: str, sql_type: str, column: "exp.Expr") -> "tuple[exp.Expr, exp.Expr, exp.Expr] | None":
+    """DuckDB: (condition, value, text) for a cell of `sql_type` read as `kind` ('number',
+    'boolean', 'date'): where the condition holds the value is the one its text reads as
+    (read_value's representation); elsewhere `text` is read. None: this column is read as
+    its text."""
+    sql_type = sql_type.upper()
+    text: exp.Expr = exp.Cast(this=column.copy(), to=exp.DataType.build("varchar"))
+    if kind == "number" and sql_type == "DOUBLE":
+        return frag("ISFINITE(:x)", x=column), column.copy(), text
+    if kind == "number" and sql_type in _INTEGER_TYPES:
+        return exp.true(), exp.Cast(this=column.copy(), to=exp.DataType.build("double")), text
+    if kind == "boolean" and sql_type == "BOOLEAN":
+        return exp.true(), column.copy(), text
+    if kind == "date" and sql_type == "TIMESTAMP_NS":  # (its whole range, 1677-2262, is inside the years read)
+        return frag("ISFINITE(:x)", x=column), frag("EPOCH_US(:x)", x=column), text
+    if kind == "date" and sql_type in _TIME_TYPES:
+        # the bounds as the column's own type (a cast of the column could fail: DATE and the
+        # coarser timestamps reach past TIMESTAMP's range; EPOCH_US of a TIMESTAMP_S fails
+        # on some times TIMESTAMP holds, so those go through TIMESTAMP)
+        zone = " 00:00:00+00" if "ZONE" in sql_type else ""
+        to = exp.DataType.build(sql_type, dialect="duckdb")
+        inside = frag(":x BETWEEN :lo AND :hi", x=column, lo=exp.Cast(this=lit(_FIRST_DAY + zone), to=to),
+                      hi=exp.Cast(this=lit(_LAST_DAY + zone), to=to.copy()))
+        timestamp = exp.Cast(this=column.copy(), to=exp.DataType.build("timestamp")) if sql_type in ("TIMESTAMP_S", "TIMESTAMP_MS") else column
+        if zone:
+            # an instant's text is written in the session's time zone, whose offset once had
+            # seconds (local mean time: -10:29:20 in Kiritimati before 1901), text section 8
+            # does not read; its UTC time, without an offset, is read as UTC: the same instant
+            text = exp.Cast(this=frag("TIMEZONE('UTC', :x)", x=column), to=exp.DataType.build("varchar"))
+        return inside, frag("EPOCH_US(:x)", x=timestamp), text
+    return None
 
 
 def _int(text: "exp.Expr") -> "exp.Expr":
