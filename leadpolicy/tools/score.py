@@ -460,6 +460,7 @@ class Summary:
     seconds: float = 0.0
     jobs: int = 1
     as_of: Optional[datetime] = None  # the one evaluation time of the run
+    notes: list[str] = field(default_factory=list)  # what the reader of the summary should know about the input
 
     def add(self, result: tuple[Any, ...]) -> None:
         _, leads, tally, errors, samples, _ = result
@@ -510,6 +511,7 @@ class Summary:
                 out.append(f"    ... and {self.errors - len(self.samples):,} more")
         else:
             out.append("  data errors: 0")
+        out += [f"  note: {note}" for note in self.notes]
         return out
 
 

@@ -577,6 +577,8 @@ def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_
     def sliced(part: Slice) -> bool:  # the one query compiled unsliced runs unsliced; retries are slices
         return maybe or part != whole
 
+    if source.kind in ("relational", "database"):
+        summary.notes += shared_ids(con, source)
     if output_format == "parquet":
         _duckdb_parquet(con, statements, plan, sliced, memory_limit, output_path, summary)
         return
@@ -594,6 +596,30 @@ def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_
     relational = (_RelationalRescorer.for_duckdb(con, policy, as_of, source, output_format)
                   if source.kind in ("relational", "database") else None)
     _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
+
+
+def shared_ids(con: Any, source: BatchInput) -> list[str]:
+    """Notes on a leads table whose ids do not each name one lead: the activities find their
+    lead by id, so each row of an id that several rows hold is decided with every activity of
+    that id, and a row without an id with none (docs/sql.md). Every row is still decided."""
+    m = _mapping(source)
+    if source.kind == "database":
+        attach_database(con, source)
+    leads_from, _ = _RelationalRescorer._tables(source, m)
+    column = '"' + m.id.replace('"', '""') + '"'
+    shared, rows, example, no_id = con.execute(
+        f"SELECT count(*) FILTER (WHERE lp_id IS NOT NULL AND lp_n > 1), sum(lp_n) FILTER (WHERE lp_id IS NOT NULL AND lp_n > 1),"
+        f" min(CAST(lp_id AS VARCHAR)) FILTER (WHERE lp_id IS NOT NULL AND lp_n > 1), sum(lp_n) FILTER (WHERE lp_id IS NULL)"
+        f" FROM (SELECT {column} AS lp_id, count(*) AS lp_n FROM {leads_from} GROUP BY ALL)").fetchone()
+    notes = []
+    if shared:
+        notes.append(f"{shared:,} id{'s' if shared != 1 else ''} of the leads table {'are' if shared != 1 else 'is'} on more "
+                     f"than one row ({rows:,} rows; e.g. {json.dumps(example, ensure_ascii=False)}): each such row is "
+                     "decided with every activity of its id")
+    if no_id:
+        notes.append(f"{no_id:,} row{'s' if no_id != 1 else ''} of the leads table {'have' if no_id != 1 else 'has'} no id: "
+                     f"decided with no activities")
+    return notes
 
 
 def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced: Callable[[Slice], bool],
