@@ -96,7 +96,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         for message in layout.warnings if layout is not None and not quiet else ():
             warn(message)
     try:
-        summary = score_command(policy, input_path, output, fmt, moment, engine=engine,
+        summary = score_command(policy, input_path, output, fmt, moment, engine=engine, notes=not quiet,
                                 activities=options.get("activities_path"), mapping_path=options.get("mapping_path"),
                                 leads_table=options.get("leads_table"), activities_table=options.get("activities_table"),
                                 memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"))

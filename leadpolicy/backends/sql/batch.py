@@ -483,9 +483,10 @@ def _csv_text(rows: list[Any], csv: Any, io: Any) -> bytes:
 
 def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of: Any, output_format: str = "jsonl",
                output_path: Optional[str] = None, memory_limit: Optional[str] = None,
-               spark_master: Optional[str] = None) -> Any:
+               spark_master: Optional[str] = None, notes: bool = True) -> Any:
     """Score `source` with `engine` (duckdb or spark); rows to `sink` (a binary stream)
-    or, for Parquet, to `output_path`. Returns tools.score.Summary."""
+    or, for Parquet, to `output_path`. Returns tools.score.Summary (`notes`: with notes on
+    the input, such as shared ids, which cost a query)."""
     from leadpolicy.tools.score import Summary
 
     started = time.perf_counter()
@@ -508,6 +509,8 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
             con = _connect(memory_limit, spill)
             try:
                 _score_with_duckdb(con, policy, source, sink, as_of, output_format, output_path, memory_limit, spill, summary)
+                if notes and source.kind in ("relational", "database"):
+                    summary.notes += shared_ids(con, source)
             except Exception as error:
                 if is_out_of_memory(error):  # a table, or a slice as small as slices go
                     raise out_of_memory(memory_limit) from None
@@ -577,8 +580,6 @@ def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_
     def sliced(part: Slice) -> bool:  # the one query compiled unsliced runs unsliced; retries are slices
         return maybe or part != whole
 
-    if source.kind in ("relational", "database"):
-        summary.notes += shared_ids(con, source)
     if output_format == "parquet":
         _duckdb_parquet(con, statements, plan, sliced, memory_limit, output_path, summary)
         return

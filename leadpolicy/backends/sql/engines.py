@@ -408,9 +408,10 @@ ENGINES = ("python", "duckdb", "spark")
 def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str, as_of: Any, *, engine: str,
                   activities: Optional[str] = None, mapping_path: Optional[str] = None, leads_table: Optional[str] = None,
                   activities_table: Optional[str] = None, memory_limit: Optional[str] = None,
-                  spark_master: Optional[str] = None) -> Any:
+                  spark_master: Optional[str] = None, notes: bool = True) -> Any:
     """`leadpolicy score --engine duckdb|spark`: rows to OUTPUT (atomically) or standard
-    output; returns the summary. Raises batch.InputProblem for unusable input."""
+    output; returns the summary (`notes`: with notes on the input, for people: a quiet run
+    has no summary and skips the queries they take). Raises batch.InputProblem for unusable input."""
     import json
     import sys
 
@@ -440,13 +441,13 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
         if not to_file:
             raise InputProblem("Parquet output goes to a file: -o OUT.parquet")
         return score_file(policy, source, None, engine=engine, as_of=as_of, output_format="parquet", output_path=output,
-                          memory_limit=memory_limit, spark_master=spark_master)
+                          memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     if output and to_file:
         with atomic_writer(output) as sink:
             return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
-                              memory_limit=memory_limit, spark_master=spark_master)
+                              memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     sys.stdout.flush()
     summary = score_file(policy, source, sys.stdout.buffer, engine=engine, as_of=as_of, output_format=output_format,
-                         memory_limit=memory_limit, spark_master=spark_master)
+                         memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     sys.stdout.buffer.flush()
     return summary
