@@ -10,7 +10,8 @@ error naming the same field.
 - `python`, `duckdb`: LEADPOLICY_SQL_EXAMPLES policies (default 170) with 6-8
   leads each, so at least 1,000 policy/lead pairs per run (counted: the last
   test fails if fewer were compared);
-- the relational shape through DuckDB (every cell text);
+- the relational shape through DuckDB (every cell text), and with typed columns (each
+  column a DuckDB type holds as it reads in that type);
 - every example policy in policies/ with its sample leads;
 - Spark (marker `spark`): tests/test_sql_spark.py.
 """
@@ -26,10 +27,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from support.backends import (
     BACKENDS,
     EXAMPLE_POLICIES,
+    TYPED_COLUMNS,
     Case,
     assert_agree,
     generated_case,
     run_duckdb_relational,
+    run_duckdb_typed_relational,
     run_reference,
     run_reference_relational,
 )
@@ -61,6 +64,21 @@ def test_generated_policies(backend, data) -> None:
 def test_generated_policies_relational_shape(data) -> None:
     case = generated_case(data)
     assert_agree("duckdb (relational)", run_duckdb_relational(case), run_reference_relational(case), case)
+
+
+@settings(max_examples=max(20, EXAMPLES // 6), deadline=None, derandomize=DERANDOMIZE,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@given(data=st.data())
+def test_generated_policies_typed_relational_shape(data) -> None:
+    case = generated_case(data)
+    assert_agree("duckdb (typed relational)", run_duckdb_typed_relational(case), run_reference_relational(case), case)
+
+
+def test_typed_columns_were_read() -> None:
+    """The typed shape typed columns of every kind (else it tested the text path again; runs after it)."""
+    if not TYPED_COLUMNS:
+        pytest.skip("the typed relational test did not run in this session")
+    assert {"int64", "double", "bool", "timestamp[us, tz=UTC]"} <= set(TYPED_COLUMNS), TYPED_COLUMNS
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))

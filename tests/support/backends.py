@@ -231,6 +231,69 @@ def run_duckdb_relational(case: Case) -> list:
     return sql_outcomes([dict(zip(columns, row)) for row in relation.fetchall()])
 
 
+TYPED_COLUMNS: dict = {}  # Arrow type -> columns run_duckdb_typed_relational typed (the test counts them)
+
+
+def _typed_array(values: list, kind: str):
+    """The column of text cells `values` read as `kind` (runtime's readers, section 8) in an Arrow
+    type, as a warehouse would type it: numbers as int64 where all are whole (else float64),
+    booleans as bool, times as UTC microsecond timestamps (DuckDB's TIMESTAMPTZ). None: some
+    cell cannot be read (a typed column holds no such text), or no cell holds a value."""
+    import pyarrow as pa
+
+    from leadpolicy.semantics import runtime
+
+    reader = {"number": runtime.read_number, "boolean": runtime.read_boolean, "date": runtime.read_date}.get(kind)
+    if reader is None:
+        return None
+    try:
+        read = [None if v is None else reader(v, "x") for v in values]
+    except runtime.LeadDataError:
+        return None
+    if all(v is None for v in read):
+        return None
+    if kind == "number":
+        whole = all(v is None or (v == int(v) and abs(v) < 2 ** 53 and str(v) != "-0.0") for v in read)
+        return pa.array([None if v is None else int(v) for v in read], pa.int64()) if whole else pa.array(read, pa.float64())
+    if kind == "boolean":
+        return pa.array(read, pa.bool_())
+    return pa.array(read, pa.timestamp("us", tz="UTC"))  # (read_date: microseconds since the epoch, UTC)
+
+
+def run_duckdb_typed_relational(case: Case) -> list:
+    """The relational shape with typed columns (docs/sql.md, "Typed columns"): each column of a
+    number, boolean or date (and `at`) whose every cell reads, typed as it reads; the rest text.
+    The reference reads the same cells as text, so decisions must not change."""
+    import pyarrow as pa
+
+    from leadpolicy.backends.sql.engines import score_duckdb
+
+    leads_rows, acts_rows, _ = relational_case(case)
+    mapping, lead_cols, act_cols = relational_names(case)
+    con = _duckdb()
+    field_kinds = {mapping["fields"][d.name]: d.type.kind for d in case.tree.fields if mapping["fields"][d.name]}
+    prop_kinds: dict = {}
+    for decl in case.tree.activities:
+        for prop in decl.props:
+            column = mapping["props"][prop.name]
+            if column:
+                prop_kinds[column] = prop.type.kind if prop_kinds.get(column, prop.type.kind) == prop.type.kind else "several"
+    ints = ("lp__row", "lp__seq")
+    relations = []
+    for rows, cols, kinds in ((leads_rows, lead_cols, field_kinds), (acts_rows, act_cols, {**prop_kinds, "lp__at": "date"})):
+        arrays = {}
+        for c in cols:
+            values = [r.get(c) for r in rows]
+            typed = _typed_array(values, kinds[c]) if c in kinds else None
+            if typed is not None:
+                TYPED_COLUMNS[str(typed.type)] = TYPED_COLUMNS.get(str(typed.type), 0) + 1
+            arrays[c] = typed if typed is not None else pa.array(values, type=pa.int64() if c in ints else pa.string())
+        relations.append(con.from_arrow(pa.table(arrays)))
+    relation = score_duckdb(case.policy, con, leads=relations[0], activities=relations[1], as_of=case.as_of, mapping=mapping)
+    columns = relation.columns
+    return sql_outcomes([dict(zip(columns, row)) for row in relation.fetchall()])
+
+
 def run_reference_relational(case: Case) -> list:
     return run_reference(relational_case(case)[2])
 
