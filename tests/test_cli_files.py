@@ -300,6 +300,23 @@ def test_lead_and_leads_file_problems_use_the_same_words(work: Path) -> None:
     assert result.exit_code == 2 and result.stderr == f"error: {work} is a directory, not a file\n"
 
 
+
+def test_report_says_its_file_problems_as_every_command_does(work: Path) -> None:
+    """`report` said a missing or directory LEADS or --outcomes file its own way, with the wrong
+    status (`error: nope.jsonl: No such file or directory`, 1; `error: [Errno 2] No such file or
+    directory: 'nope.csv'`), and a bad --as-of, --from or --to as a `field`; now as `score` says them."""
+    assert run("report", "acme.policy", "nope.jsonl").stderr == "error: no such file: nope.jsonl\n"
+    result = run("report", "acme.policy", str(work))
+    assert result.exit_code == 2 and result.stderr == f"error: {work} is a directory, not a file\n"
+    result = run("report", "acme.policy", "acme.leads.jsonl", "--outcomes", "nope.csv")
+    assert result.exit_code == 2 and result.stderr == "error: no such file: nope.csv\n"
+    result = run("report", "acme.policy", "acme.leads.jsonl", "--outcomes", str(work))
+    assert result.exit_code == 2 and result.stderr == f"error: {work} is a directory, not a file\n"
+    for option in ("--as-of", "--from", "--to"):
+        result = run("report", "acme.policy", "acme.leads.jsonl", option, "2026-13-01")
+        assert result.exit_code == 2 and "field" not in result.stderr
+        assert f"Invalid value for {option}: `2026-13-01` is not an ISO 8601 date or timestamp" in result.stderr
+
 def test_check_goes_on_after_a_file_problem_and_exits_with_the_worst_status(work: Path) -> None:
     result = run("check", "nope.policy", "acme.policy")
     assert result.exit_code == 2

@@ -355,7 +355,8 @@ def test_cli_report_usage_errors(files):
     tmp, policy, leads = files
     assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2
     missing = run("report", str(policy), str(tmp / "nope.jsonl"), "--as-of", at(1))
-    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    # a missing file: `no such file`, exit 2, as every command says it (docs/cli-guide.md)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no such file:")
     nowhere = run("report", str(policy), str(leads), "--as-of", at(1), "-o", str(tmp / "no" / "r.md"))
     # an output that cannot be written: one line naming it, exit 2, as every command (docs/cli-guide.md)
     assert nowhere.returncode == 2 and "Traceback" not in nowhere.stderr and "cannot write" in nowhere.stderr

@@ -10,7 +10,24 @@ import click
 
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import load_policy, one_json_document, refuse_compressed, refuse_table_file, show_diagnostics
+from leadpolicy.cli.common import (
+    load_policy,
+    one_json_document,
+    open_input,
+    refuse_compressed,
+    refuse_table_file,
+    show_diagnostics,
+)
+
+
+def _read_moment(option: str, value: str) -> None:
+    """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read."""
+    from leadpolicy.semantics.runtime import parse_instant
+
+    try:
+        parse_instant(value, option)
+    except LeadDataError:
+        raise click.BadParameter(f"`{value}` is not an ISO 8601 date or timestamp", param_hint=option) from None
 
 
 def _load_other(spec: str) -> Any:
@@ -56,6 +73,11 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         sys.exit(2)
     for path in (leads_path, outcomes_path):
         refuse_compressed(path, None)
+        if path is not None:
+            open_input(path).close()  # missing, a directory, unreadable: said as every command says it (2)
+    for option, value in (("--as-of", as_of), ("--from", date_from), ("--to", date_to)):
+        if value is not None:
+            _read_moment(option, value)
     refuse_table_file(leads_path)
     document = one_json_document(leads_path, policy_path)
     if document:
