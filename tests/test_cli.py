@@ -176,9 +176,25 @@ def json_error_column(text: str) -> int:
     raise AssertionError("valid JSON")
 
 
-def test_eval_bad_as_of_is_a_data_error() -> None:
+def test_eval_bad_as_of_or_previous_stage_is_a_usage_error_naming_the_option() -> None:
+    """A bad --as-of was "error[data]: field `as_of`: ...", exit 1, and a bad --previous-stage was
+    blamed on the lead file (` --> lead.json`, a line that never held it): both are the command
+    used wrongly, said as `score`, `diff` and `report` say a bad --as-of (exit 2)."""
     result = run("eval", ACME, LEAD, "--as-of", "yesterday")
-    assert result.exit_code == 1 and "as_of" in result.stderr
+    assert result.exit_code == 2 and "field" not in result.stderr
+    assert "Invalid value for --as-of: `yesterday` is not an ISO 8601 date or timestamp" in result.stderr
+    result = run("eval", ACME, LEAD, "--as-of", "2026-11-22", "--previous-stage", "bogus")
+    assert result.exit_code == 2 and "-->" not in result.stderr
+    assert "Invalid value for --previous-stage: `bogus` is not a stage of this policy (use lead, mql, sql," in result.stderr
+
+
+def test_eval_bad_stage_in_the_lead_file_points_at_it(tmp_path: Path) -> None:
+    """The lead's own previous stage is written `stage`; the error showed the file alone, no line."""
+    lead = tmp_path / "lead.json"
+    lead.write_text('{"id": "L-1",\n "fields": {},\n "stage": "bogus"}\n')
+    result = run("eval", ACME, str(lead), "--as-of", "2026-11-22")
+    assert result.exit_code == 1
+    assert f"--> {lead}:3:11" in result.stderr and '3 |  "stage": "bogus"}' in result.stderr
 
 
 def test_eval_policy_with_errors_exits_1(tmp_path: Path) -> None:
@@ -466,4 +482,4 @@ def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_pat
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["error[data]: field `budget`: cannot read `lots` as a number", f" --> {lead}"]
     as_of = run("eval", ACME, lead, "--as-of", "yesterday")
-    assert as_of.stderr.splitlines() == ["error[data]: field `as_of`: `yesterday` is not an ISO 8601 date or timestamp"]
+    assert as_of.exit_code == 2 and "-->" not in as_of.stderr  # the option, not the file: a usage error

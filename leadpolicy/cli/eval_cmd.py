@@ -61,6 +61,10 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
 
     if policy_path == STDIN and lead_path == STDIN:
         raise click.UsageError("the policy and the lead cannot both come from standard input: name one of them as a file")
+    try:
+        moment = datetime_from_micros(read_as_of(as_of))  # the one "now" the explanation shows
+    except LeadDataError:  # as `score`, `diff` and `report` say it: the option was given wrongly
+        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
     policy = load_policy(policy_path)
     lead, lead_text = _read_lead(lead_path)
     try:
@@ -69,20 +73,18 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
             stage = previous_stage
         if journey:  # the replay starts with no stage; its data errors are the evaluator's, said below
             stage = None
-        moment = datetime_from_micros(read_as_of(as_of))  # the one "now" the explanation shows
         decision = policy.evaluate(fields, activities, moment, stage, lead_id)
     except LeadDataError as error:
         from leadpolicy.tools.score import problem_of
 
         problem = problem_of(error)  # values as JSON, as in `score`'s error rows
+        if previous_stage is not None and not journey and problem.get("field") == "previous_stage":
+            raise click.BadParameter(error.message, param_hint="--previous-stage") from None  # not the file's
         if as_json:
             click.echo(json.dumps({"id": lead.get("id"), "error": problem}))
-        if problem.get("field") == "as_of":  # --as-of, not the file
-            click.echo(f"{error_label()}[data]: {problem['message']}", err=True)
-        else:
-            from leadpolicy.cli.json_errors import render_data_error
+        from leadpolicy.cli.json_errors import render_data_error
 
-            click.echo(render_data_error(display_name(lead_path), lead_text, problem), err=True)
+        click.echo(render_data_error(display_name(lead_path), lead_text, problem), err=True)
         sys.exit(EXIT_FAILED)
     if journey:
         from leadpolicy.tools.report.journey import print_journey

@@ -75,6 +75,8 @@ def render_data_error(name: str, text: str, problem: dict[str, object]) -> str:
     does exactly once: the line and a caret under the value. Otherwise the file alone."""
     field, value = problem.get("field"), problem.get("value")
     key = str(field).rsplit(".", 1)[-1] if field and field != "as_of" else None
+    if key == "previous_stage":  # a lead writes its previous stage as `stage`
+        key = "stage"
     found = []
     if key is not None and value is not None:
         written = re.escape(json.dumps(value, ensure_ascii=False))
