@@ -54,6 +54,9 @@ def _tokens(text: str) -> list[Token]:
     return list(lark_parser().lex(text))
 
 
+_OTHER_COMPARISONS = {">=": "=>", "<=": "=<", "!=": "<>"}  # as other languages write them
+
+
 def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
     """Every place `kind` of mistake can be made in `text`, as edits (start, end, replacement)."""
     tokens = _tokens(text)
@@ -63,6 +66,8 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         following = tokens[i + 1] if i + 1 < len(tokens) else None
         if kind == "double-equals" and tok.type == "COMPARE" and tok == "=":
             sites.append((tok.end_pos, tok.end_pos, "="))
+        elif kind == "other-comparison" and tok.type == "COMPARE" and tok in _OTHER_COMPARISONS:
+            sites.append((tok.start_pos, tok.end_pos, _OTHER_COMPARISONS[str(tok)]))
         elif kind == "and-and" and tok.type == "AND":
             sites.append((tok.start_pos, tok.end_pos, "&&"))
         elif kind == "or-or" and tok.type == "OR":
@@ -109,7 +114,7 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
-         "short-unit", "no-colon", "no-name", "arrow-to"]
+         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison"]
 
 
 @examples()
@@ -129,12 +134,12 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
         return  # hinted only where the block's `}` or the next block comes while `(` is open
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
-    if kind in ("double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
+    if kind in ("double-equals", "other-comparison", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
-STRAYS = ["=", "&", "&&", "|", "||", "!", "'", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
+STRAYS = ["=", "&", "&&", "|", "||", "!", "'", "=>", "<>", "≥", "≠", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
 
 
 @examples()
@@ -163,6 +168,16 @@ def _diagnostic(body: str):
     "body, message, shown",
     [
         ("stages { lead mql when x == 40 }", "`==` is written `=` in a policy", "`stages { lead mql when x = 40 }`"),
+        # other languages' comparisons (found trying the language as a newcomer: `fit => 40` said only
+        # "unexpected `>`, expected `(`, `-`, a date, ...")
+        ("stages { lead mql when x => 40 }", "`=>` is written `>=` in a policy", "write `>=`: `stages { lead mql when x >= 40 }`"),
+        ("stages { lead mql when x =< 40 }", "`=<` is written `<=`", "`stages { lead mql when x <= 40 }`"),
+        ("stages { lead mql when x <> 40 }", "`<>` is written `!=`", "`stages { lead mql when x != 40 }`"),
+        ("stages { lead mql when x =! 40 }", "`=!` is written `!=`", "`stages { lead mql when x != 40 }`"),
+        ("stages { lead mql when x ≥ 40 }", "`≥` is written `>=`", "`stages { lead mql when x >= 40 }`"),
+        ("stages { lead mql when x≤40 }", "`≤` is written `<=`", "`stages { lead mql when x<=40 }`"),
+        ("stages { lead mql when x ≠ 40 }", "`≠` is written `!=`", "`stages { lead mql when x != 40 }`"),
+        ('stages { lead }\ntest "t" {\n  expect fit => 40\n}', "`=>` is written `>=`", "`expect fit >= 40`"),
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),

@@ -169,6 +169,35 @@ def double_equals(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (middle, end, ""))
 
 
+# other languages' and mathematics' ways to write a comparison, and the policy's
+_COMPARISONS = {"=>": ">=", "=<": "<=", "<>": "!=", "=!": "!=", "≥": ">=", "≤": "<=", "≠": "!="}
+
+
+def misspelt_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`fit => 40` -> `fit >= 40`, `x =< 5` -> `x <= 5`, `x <> 5` -> `x != 5`, `fit ≥ 40` -> `fit >= 40`."""
+    character = _character(error)
+    if character is not None:  # `≥` alone, or the `!` of `=!`, which the lexer cannot read
+        glued = character > 0 and text[character - 1:character + 1] == "=!"
+        start = character - 1 if glued else character
+        written = text[start:character + 1]
+        if written not in _COMPARISONS or (not glued and not _accepts(error, "COMPARE")):
+            return None
+    elif isinstance(error, UnexpectedToken) and error.token.type == "COMPARE":
+        previous = _previous_token(error)  # `=>`: `=` read as the comparison, then `>` where a value goes
+        if previous is None or previous.type != "COMPARE" or _where(previous)[1] != _where(error.token)[0]:
+            return None
+        start = _where(previous)[0]
+        written = text[start:_where(error.token)[1]]
+        if written not in _COMPARISONS:
+            return None
+    else:
+        return None
+    end = start + len(written)
+    right = _COMPARISONS[written]
+    return _hint(text, f"`{written}` is written `{right}` in a policy", _span(text, start, end), f"write `{right}`",
+                 (start, end, right))
+
+
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
 
 
@@ -606,6 +635,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     unclosed_block,
     unclosed_parenthesis,
     double_equals,
+    misspelt_comparison,
     symbol_for_word,
     bang_for_not,
     single_quotes,
