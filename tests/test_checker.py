@@ -104,6 +104,14 @@ def test_every_problem_is_reported_at_once() -> None:
     assert {"unknown-field", "unknown-member", "stage-order", "not-allowed", "duplicate-rule"} <= set(found)
 
 
+
+def test_a_member_mistake_in_a_list_is_said_once() -> None:
+    """`seniority in (director, VP, ic)` gave member-case and then "bad-list: the list after `in`
+    holds only literal values, and `VP` is not one", which sends the author looking for the wrong fix."""
+    assert codes("stages { lead mql when seniority in (director, VP, ic) }") == ["member-case"]
+    assert codes("stages { lead mql when seniority in (vp, ceo) }") == ["unknown-member"]
+    assert codes("stages { lead mql when budget in (1, budget) }") == ["bad-list"]  # a field: still not a value
+
 def test_did_you_mean() -> None:
     result = checked("stages { lead mql when budegt > 1 }")
     assert result.errors[0].help == "did you mean `budget`?"

@@ -124,7 +124,10 @@ class TypesPass(State):
         operand, t = self.expr(e.operand, ctx)
         items = []
         for item in e.items:
+            reported = len(self.diagnostics)
             resolved, it = self._operand(item, ctx, t)
+            if len(self.diagnostics) > reported:
+                it = None  # `VP` or `ceo` among the members: said once (member-case, unknown-member), no cascade
             if t is not None and it is not None and not same_type(t, it):
                 self.error("type-mismatch", f"cannot look for a {type_name(it)} among {type_name(t)} values", item.span, compare_help(t, it))
             if not isinstance(resolved, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)) and it is not None:
