@@ -131,6 +131,20 @@ def test_eval_of_a_json_lines_file_points_to_score(tmp_path: Path) -> None:
     assert f"--> {leads}:2:1\n" in result.stderr
 
 
+
+@pytest.mark.parametrize("header", ["id,seniority,Company Size", "Email;Seniority", "id\tseniority"])
+def test_eval_of_a_csv_file_points_to_score(tmp_path: Path, header: str) -> None:
+    """A CSV export given to eval said `help: a text value is a string in double quotes: write "id"`."""
+    leads = write(tmp_path, "my leads.csv", header + "\n1,vp,800\n")
+    result = run("eval", ACME, leads)
+    assert result.exit_code == 1 and "--> " in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"  = help: this looks like CSV (a header line, then a lead per row): `leadpolicy score POLICY '{leads}'` "
+        "decides each row; eval takes one lead as a JSON object")
+    piped = run("eval", ACME, "-", input=header + "\n")
+    assert "`leadpolicy score POLICY -` decides each row" in piped.stderr
+    assert "CSV" not in run("eval", ACME, "-", input="vp\n").stderr  # one word: the JSON hint still
+
 @pytest.mark.parametrize("text, column, hint", [
     ('{"fields": {"budget": 500},}', 28, "remove the comma before `}`: JSON has no comma after the last item"),
     ('{"activities": [1, 2,]}', 22, "remove the comma before `]`: JSON has no comma after the last item"),

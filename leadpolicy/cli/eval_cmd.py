@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from typing import Any, Optional
 
@@ -29,13 +30,17 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
     try:
         lead = json.loads(text)
     except json.JSONDecodeError as error:
-        more = ""
-        if error.msg == "Extra data" and error.colno == 1:  # one object per line: JSON Lines, many leads
-            more = (f" (it holds more than one lead, one per line: `leadpolicy score POLICY {name}` decides each;"
-                    " eval takes a file of one lead)")
-        from leadpolicy.cli.json_errors import render_json_error
+        from leadpolicy.cli.json_errors import looks_like_csv, render_json_error
 
-        click.echo(render_json_error(name, text, error, more), err=True)
+        more, hint = "", None
+        given = STDIN if source == STDIN else shlex.quote(source)  # as the user would type it again
+        if error.msg == "Extra data" and error.colno == 1:  # one object per line: JSON Lines, many leads
+            more = (f" (it holds more than one lead, one per line: `leadpolicy score POLICY {given}` decides each;"
+                    " eval takes a file of one lead)")
+        elif error.lineno == 1 and not text[:error.pos].strip() and looks_like_csv(text):  # a CRM export
+            hint = (f"this looks like CSV (a header line, then a lead per row): `leadpolicy score POLICY {given}` "
+                    "decides each row; eval takes one lead as a JSON object")
+        click.echo(render_json_error(name, text, error, more, hint), err=True)
         sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
         click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)

@@ -48,9 +48,18 @@ def json_hint(text: str, error: json.JSONDecodeError) -> Optional[str]:
     return None
 
 
-def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: str = "") -> str:
+def looks_like_csv(text: str) -> bool:
+    """Whether the text's first line is a CSV header (`id,seniority`, `Email;Company Size`): names
+    joined by a delimiter, no JSON bracket or quote before them."""
+    first = next((line for line in text.splitlines() if line.strip()), "").strip()
+    return bool(first) and first[0] not in "{[\"" and re.search(r"[,;\t|]", first) is not None \
+        and re.fullmatch(r"[^{}\[\]:]+", first) is not None
+
+
+def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: str = "",
+                      hint: Optional[str] = None) -> str:
     """The error as a diagnostic: `error[json]: not valid JSON: MSG`, the file, line and column,
-    that line (a window of it when long) with a caret, and the hint."""
+    that line (a window of it when long) with a caret, and the hint (`hint`, else json_hint's)."""
     lines = text.splitlines() or [""]
     line, column = error.lineno, error.colno
     shown = lines[line - 1] if 1 <= line <= len(lines) else ""
@@ -61,7 +70,7 @@ def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: 
         shown = prefix + shown[start:end] + suffix
         column = column - start + len(prefix)
     shown_lines = [""] * (line - 1) + [shown]
-    hint = json_hint(text, error)
+    hint = hint or json_hint(text, error)
     diagnostic = Diagnostic("json", "error", f"not valid JSON: {error.msg}{extra}", Span(line, column, line, column + 1),
                             hint, name)
     rendered = render_one(diagnostic, "", shown_lines)
