@@ -144,7 +144,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
                 "duckdb": "diff reads its tables `leads` and `activities` with --engine duckdb (or --leads-table and "
                           "--activities-table; docs/sql.md)",
                 "parquet": misnamed_parquet(leads, "--engine duckdb")}, read=("duckdb",) if engine == "duckdb" else ())
-        document = one_json_document(leads) if activities is None else None
+        document = one_json_document(leads) if activities is None and input_format != "csv" else None
         if document:
             warn(document)
     old, new = _load_versions(versions, rev)

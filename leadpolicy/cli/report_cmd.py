@@ -79,7 +79,7 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         if value is not None:
             _read_moment(option, value)
     refuse_table_file(leads_path)
-    document = one_json_document(leads_path, policy_path)
+    document = one_json_document(leads_path, policy_path, csv_option=False)  # CSV by the .csv suffix only
     if document:
         click.echo(f"warning: {document}", err=True)
     policies = [load_policy(policy_path)]
