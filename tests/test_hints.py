@@ -68,6 +68,9 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
             sites.append((tok.end_pos, tok.end_pos, "="))
         elif kind == "other-comparison" and tok.type == "COMPARE" and tok in _OTHER_COMPARISONS:
             sites.append((tok.start_pos, tok.end_pos, _OTHER_COMPARISONS[str(tok)]))
+        elif kind == "capital-keyword" and tok.type in ("AND", "OR", "NOT", "WHEN", "WITHIN", "PER") and opened \
+                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
+            sites.append((tok.start_pos, tok.end_pos, str(tok).upper()))
         elif kind == "and-and" and tok.type == "AND":
             sites.append((tok.start_pos, tok.end_pos, "&&"))
         elif kind == "or-or" and tok.type == "OR":
@@ -114,7 +117,7 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
-         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison"]
+         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword"]
 
 
 @examples()
@@ -134,7 +137,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
         return  # hinted only where the block's `}` or the next block comes while `(` is open
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
-    if kind in ("double-equals", "other-comparison", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
+    if kind in ("double-equals", "other-comparison", "capital-keyword", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
@@ -178,6 +181,21 @@ def _diagnostic(body: str):
         ("stages { lead mql when x≤40 }", "`≤` is written `<=`", "`stages { lead mql when x<=40 }`"),
         ("stages { lead mql when x ≠ 40 }", "`≠` is written `!=`", "`stages { lead mql when x != 40 }`"),
         ('stages { lead }\ntest "t" {\n  expect fit => 40\n}', "`=>` is written `>=`", "`expect fit >= 40`"),
+        # the words of the language in capitals, as SQL writes them (found trying the language as a data
+        # engineer: `AND` read as a fit group, "unexpected `ok`, expected `{`")
+        ('stages { lead }\nfit { "a": +5 when x >= 10 AND ok }', "`AND` is written `and`: the words of the language are "
+         "lower case", 'write `and`: `fit { "a": +5 when x >= 10 and ok }`'),
+        ('stages { lead }\nfit { "a": +5 when NOT ok }', "`NOT` is written `not`", '`fit { "a": +5 when not ok }`'),
+        ("stages { lead mql when t IN (a) }", "`IN` is written `in`", "`stages { lead mql when t in (a) }`"),
+        ('stages { lead }\nfit {\n  "AND": +5 when x >= 10 AND\n    ok # OR\n}', "`AND` is written `and`",
+         '`"AND": +5 when x >= 10 and`'),
+        ('stages { lead }\nengagement { "x": +5 per call WITHIN 7 DAYS }', "`WITHIN` is written `within`",
+         '`engagement { "x": +5 per call within 7 days }`'),
+        ('stages { lead }\nFIT { "a": +5 when ok }', "`FIT` is written `fit`", '`fit { "a": +5 when ok }`'),
+        ("stages { lead }\nfields { n NUMBER }", "`NUMBER` is written `number`", "`fields { n number }`"),
+        # in `stages` the line parses (a stage `OR` with no condition, then a stage `ok`): said the same way
+        ("stages { lead mql when x >= 10 OR ok }", "`OR` is written `or`", "`stages { lead mql when x >= 10 or ok }`"),
+        ("stages { lead mql when s IS MISSING }", "`IS` is written `is`", "`stages { lead mql when s is missing }`"),
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),
@@ -263,6 +281,8 @@ def test_a_missing_brace_is_reported_at_the_brace_it_leaves_open() -> None:
     "body, message",
     [
         ("stages { lead mql when x != 40 }", None),  # `!=` is a comparison
+        ("stages { lead mql when x > 1 And when x > 2 }", None),  # a stage `And`, with its condition
+        ("stages { lead mql when x > 1 Fit }", "stage-needs-condition"),  # `fit` would not help: a stage
         ('stages { lead mql when s = "abc }', "this string is not closed"),
         ('stages { lead mql when s = "a\\"b" }', None),
         ('stages { lead mql when s = "a\\\\b" }', None),
@@ -273,6 +293,10 @@ def test_a_missing_brace_is_reported_at_the_brace_it_leaves_open() -> None:
 def test_no_hint_where_there_is_no_such_mistake(body: str, message: Optional[str]) -> None:
     if message is None:
         parse(HEAD + body)
+    elif message == "stage-needs-condition":
+        from leadpolicy.check.checker import check
+
+        assert message in {d.code for d in check(parse(HEAD + body)).diagnostics}
     else:
         assert _diagnostic(body).message == message
 

@@ -34,7 +34,8 @@ CATALOG: tuple[Entry, ...] = (
         'The text is not a policy: a word, symbol or quote is missing or out of place',
         'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
         'make are named, with the line as it should read: `==` (write `=`), `=>`, `=<`, `<>`, `≥`, `≤` and `≠` '
-        '(`>=`, `<=`, `!=`), `&&` and `||` (`and`, `or`), `!` '
+        '(`>=`, `<=`, `!=`), a word of the language in capitals (`AND`, `IS MISSING`: the words are lower case), '
+        '`&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '

@@ -198,6 +198,62 @@ def misspelt_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (start, end, right))
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def capital_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`when size >= 10 AND ok` -> `and`, `IS MISSING` -> `is missing`, `FIT {` -> `fit {`: the words of
+    the language are lower case, and a word in capitals reads as a name (a fit group, a field). Every
+    such word on the line of the error (or, when there is none up to the error, on the line before) is
+    written in lower case, outside strings and comments."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    words = _capital_keywords(text, line_start, line_end)
+    if not any(start <= at for start, _, _ in words) and line_start > 0:
+        line_start, line_end = _line_bounds(text, line_start - 1)  # `... AND` at the end of the line before
+        words = _capital_keywords(text, line_start, line_end)
+    if not words or words[0][0] > at:
+        return None
+    return _lowered(text, words)
+
+
+def capital_keyword_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`stages { lead mql when size >= 10 OR ok }` parses, as a stage `OR` with no condition and a
+    stage `ok`: the hint for the capital word that starts at `name_start`, or None."""
+    line_start, line_end = _line_bounds(text, name_start)
+    words = _capital_keywords(text, line_start, line_end)
+    if not any(start == name_start for start, _, _ in words):
+        return None
+    at = next(index for index, (start, _, _) in enumerate(words) if start == name_start)
+    return _lowered(text, words[at:])
+
+
+def _lowered(text: str, words: list[tuple[int, int, str]]) -> Hint:
+    """The hint that writes `words` (the first named in the message) in lower case."""
+    first, last = words[0][0], words[-1][1]
+    lowered = text[first:last]
+    for start, end, word in reversed(words):
+        lowered = lowered[:start - first] + word.lower() + lowered[end - first:]
+    word = words[0][2]
+    return _hint(text, f"`{word}` is written `{word.lower()}`: the words of the language are lower case",
+                 _span(text, words[0][0], words[0][1]), f"write `{word.lower()}`", (first, last, lowered))
+
+
+def _capital_keywords(text: str, line_start: int, line_end: int) -> list[tuple[int, int, str]]:
+    """The words of the language written with a capital (`AND`, `Within`) on a line, outside strings and comments."""
+    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
+    comment = next((at for at in range(line_start, line_end) if text[at] == "#"
+                    and not any(a <= at < b for a, b in strings)), line_end)
+    words = []
+    for found in _WORD.finditer(text, line_start, comment):
+        word, (start, end) = found.group(), found.span()
+        if word != word.lower() and word.lower() in _keywords() and not any(a <= start < b for a, b in strings):
+            words.append((start, end, word))
+    return words
+
+
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
 
 
@@ -636,6 +692,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     unclosed_parenthesis,
     double_equals,
     misspelt_comparison,
+    capital_keyword,
     symbol_for_word,
     bang_for_not,
     single_quotes,
