@@ -112,6 +112,30 @@ def test_a_member_mistake_in_a_list_is_said_once() -> None:
     assert codes("stages { lead mql when seniority in (vp, ceo) }") == ["unknown-member"]
     assert codes("stages { lead mql when budget in (1, budget) }") == ["bad-list"]  # a field: still not a value
 
+
+@pytest.mark.parametrize("condition, message, help_", [
+    ("email = null", "there is no `null` in a policy: a value that is absent or blank is missing", "write `email is missing`"),
+    ("null != budget", "there is no `null` in a policy", "write `budget is present`"),
+    ("budget > None", "there is no `None` in a policy", "ask for it with `is missing` or `is present`"),
+    ("did visit where path = nil", "there is no `nil` in a policy", "write `path is missing`"),
+    ("ok = yes", "`yes` is not a value in a policy: a boolean is `true` or `false`", "write `true`"),
+    ("ok != No", "`No` is not a value in a policy", "write `false`"),
+    ("ok in (true, off)", "`off` is not a value in a policy", "write `false`"),
+])
+def test_sql_and_spreadsheet_values_are_named(condition: str, message: str, help_: str) -> None:
+    """`email = null` and `ok = yes` said "there is no field or stage `null`", help "declare it in the
+    `fields` block": a data engineer's NULL is `is missing`, a spreadsheet's yes is `true`."""
+    (d,) = checked("stages { lead mql when " + condition + " }").errors
+    assert (d.code, d.help) == ("unknown-field", help_) and d.message.startswith(message)
+
+
+def test_null_and_yes_stay_enum_members_where_declared() -> None:
+    """`tier one of (gold, none)`: `none` is a member there, not a missing value; `null` a member's spelling."""
+    text = HEAD + 'fields { tier one of (gold, none)  ok boolean }\nstages { lead mql when tier = none and ok }\n'
+    assert check(parse(text, "t.policy")).ok
+    text = HEAD + 'fields { tier one of (gold, Null) }\nstages { lead mql when tier = null }\n'
+    assert [d.code for d in check(parse(text, "t.policy")).errors] == ["member-case"]
+
 def test_did_you_mean() -> None:
     result = checked("stages { lead mql when budegt > 1 }")
     assert result.errors[0].help == "did you mean `budget`?"

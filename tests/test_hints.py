@@ -196,6 +196,11 @@ def _diagnostic(body: str):
         # in `stages` the line parses (a stage `OR` with no condition, then a stage `ok`): said the same way
         ("stages { lead mql when x >= 10 OR ok }", "`OR` is written `or`", "`stages { lead mql when x >= 10 or ok }`"),
         ("stages { lead mql when s IS MISSING }", "`IS` is written `is`", "`stages { lead mql when s is missing }`"),
+        # SQL's NULL tests (found trying the language as a data engineer)
+        ("stages { lead mql when s is null }", "`is null` is written `is missing`", "`stages { lead mql when s is missing }`"),
+        ("stages { lead mql when s is NOT NULL }", "`is NOT NULL` is written `is present`", "when s is present }`"),
+        ("stages { lead mql when s IS NULL }", "`IS` is written `is`", "`stages { lead mql when s is missing }`"),
+        ('stages { lead }\nfit { "a": +1 when s IS NOT NULL }', "`IS` is written `is`", '`fit { "a": +1 when s is present }`'),
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),

@@ -35,6 +35,7 @@ CATALOG: tuple[Entry, ...] = (
         'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
         'make are named, with the line as it should read: `==` (write `=`), `=>`, `=<`, `<>`, `≥`, `≤` and `≠` '
         '(`>=`, `<=`, `!=`), a word of the language in capitals (`AND`, `IS MISSING`: the words are lower case), '
+        "SQL's `is null` and `is not null` (`is missing`, `is present`), "
         '`&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
@@ -265,7 +266,9 @@ CATALOG: tuple[Entry, ...] = (
         'unknown-field',
         'error',
         'A name is not a declared field (or, where stages may be named, a stage)',
-        'A name is not a declared field (or, where stages may be named, a stage).',
+        'A name is not a declared field (or, where stages may be named, a stage). Values other languages '
+        'write as names are said as such: `null` and `None` (`email = null`: write `email is missing`; `!=`: '
+        '`is present`), and `yes`, `no`, `on`, `off` compared with a boolean (write `true` or `false`).',
         'Fix the spelling (the help suggests one) or declare the field.',
         'unknown-field',
     ),

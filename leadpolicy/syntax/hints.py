@@ -233,9 +233,14 @@ def capital_keyword_stage(text: str, name_start: int) -> Optional[Hint]:
 def _lowered(text: str, words: list[tuple[int, int, str]]) -> Hint:
     """The hint that writes `words` (the first named in the message) in lower case."""
     first, last = words[0][0], words[-1][1]
+    null = re.match(r"[ \t]+(?:null|none|nil)\b", text[last:], re.IGNORECASE)  # SQL's `IS NOT NULL`
+    if null is not None:
+        last += null.end()
     lowered = text[first:last]
     for start, end, word in reversed(words):
         lowered = lowered[:start - first] + word.lower() + lowered[end - first:]
+    lowered = re.sub(r"\bis([ \t]+)not[ \t]+(?:null|none|nil)\b", r"is\1present", lowered, flags=re.IGNORECASE)
+    lowered = re.sub(r"\bis([ \t]+)(?:null|none|nil)\b", r"is\1missing", lowered, flags=re.IGNORECASE)
     word = words[0][2]
     return _hint(text, f"`{word}` is written `{word.lower()}`: the words of the language are lower case",
                  _span(text, words[0][0], words[0][1]), f"write `{word.lower()}`", (first, last, lowered))
@@ -252,6 +257,28 @@ def _capital_keywords(text: str, line_start: int, line_end: int) -> list[tuple[i
         if word != word.lower() and word.lower() in _keywords() and not any(a <= start < b for a, b in strings):
             words.append((start, end, word))
     return words
+
+
+_NULLS = ("null", "none", "nil", "undefined")
+
+
+def null_for_missing(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`email is null` -> `email is missing`, `email is not null` -> `email is present` (SQL's words)."""
+    missing = _terminal("missing")
+    if not isinstance(error, UnexpectedToken) or missing is None or not _accepts(error, missing):
+        return None
+    start, end = _where(error.token)
+    word = str(error.token)
+    if word.lower() in _NULLS:
+        written, right = word, "missing"
+    else:
+        after = re.match(r"[ \t]+([A-Za-z]+)\b", text[end:])
+        if word.lower() != "not" or after is None or after.group(1).lower() not in _NULLS:
+            return None
+        end += after.end()
+        written, right = text[start:end], "present"
+    return _hint(text, f"`is {written}` is written `is {right}` in a policy", _span(text, start, end),
+                 f"write `{right}`", (start, end, right))
 
 
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
@@ -693,6 +720,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     double_equals,
     misspelt_comparison,
     capital_keyword,
+    null_for_missing,
     symbol_for_word,
     bang_for_not,
     single_quotes,
