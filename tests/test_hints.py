@@ -71,6 +71,13 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "capital-keyword" and tok.type in ("AND", "OR", "NOT", "WHEN", "WITHIN", "PER") and opened \
                 and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
             sites.append((tok.start_pos, tok.end_pos, str(tok).upper()))
+        elif kind == "clause-order" and tok.type == "WITHIN" and i + 4 < len(tokens) and tokens[i + 3].type == "MAX":
+            within, cap = text[tok.start_pos:tokens[i + 2].end_pos], text[tokens[i + 3].start_pos:tokens[i + 4].end_pos]
+            sites.append((tok.start_pos, tokens[i + 4].end_pos, f"{cap} {within}"))  # `max 5 within 3 days`
+        elif kind == "clause-order" and tok.type == "AT" and i + 6 < len(tokens) and tokens[i + 3].type == "TIMES" \
+                and tokens[i + 4].type == "WITHIN":
+            times, within = text[tok.start_pos:tokens[i + 3].end_pos], text[tokens[i + 4].start_pos:tokens[i + 6].end_pos]
+            sites.append((tok.start_pos, tokens[i + 6].end_pos, f"{within} {times}"))  # `within 7 days at least 2 times`
         elif kind == "and-and" and tok.type == "AND":
             sites.append((tok.start_pos, tok.end_pos, "&&"))
         elif kind == "or-or" and tok.type == "OR":
@@ -117,7 +124,7 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
-         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword"]
+         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order"]
 
 
 @examples()
@@ -137,7 +144,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
         return  # hinted only where the block's `}` or the next block comes while `(` is open
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
-    if kind in ("double-equals", "other-comparison", "capital-keyword", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
+    if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
@@ -201,6 +208,18 @@ def _diagnostic(body: str):
         ("stages { lead mql when s is NOT NULL }", "`is NOT NULL` is written `is present`", "when s is present }`"),
         ("stages { lead mql when s IS NULL }", "`IS` is written `is`", "`stages { lead mql when s is missing }`"),
         ('stages { lead }\nfit { "a": +1 when s IS NOT NULL }', "`IS` is written `is`", '`fit { "a": +1 when s is present }`'),
+        # the parts after an activity out of order (found trying the language as a newcomer: in a stage,
+        # "`where` is a word of the language and cannot name a stage")
+        ('stages { lead }\nengagement { "v": +5 per call max 10 within 7 days }', "`within` comes before `max` (after "
+         "an activity: `where`, `at least`, `within`, `max`)", 'put it first: `engagement { "v": +5 per call within 7 days max 10 }`'),
+        ('stages { lead }\nengagement { "v": +5 per call within 7 days where p = "/x" }', "`where` comes before `within`",
+         '`engagement { "v": +5 per call where p = "/x" within 7 days }`'),
+        ('stages { lead mql when did call within 7 days where p = "/x" }', "`where` comes before `within`",
+         '`stages { lead mql when did call where p = "/x" within 7 days }`'),
+        ("stages { lead mql when did call within 7 days at least 2 times }", "`at least` comes before `within`",
+         "`stages { lead mql when did call at least 2 times within 7 days }`"),
+        ("stages { lead mql when did call 2 times within 7 days }", "a count of activities is written `at least N times`",
+         "add `at least`: `stages { lead mql when did call at least 2 times within 7 days }`"),
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),

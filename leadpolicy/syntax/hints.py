@@ -434,6 +434,56 @@ def missing_colon(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (end, end, ":"))
 
 
+# the parts after an activity, in the order they must come: `did ACT where COND at least N times within D`,
+# `per ACT where COND within D max M`
+_CLAUSES = {
+    "at": re.compile(r"at[ \t]+least[ \t]+[0-9][0-9_]*[ \t]+times\b"),
+    "within": re.compile(r"within[ \t]+[0-9][0-9_.]*[ \t]*[A-Za-z]+\b"),
+    "max": re.compile(r"max[ \t]+[0-9][0-9_.]*\b"),
+    # a `where` moved only when its condition is plainly its own: one line, no `and`, `or` or bracket
+    "where": re.compile(r"where[ \t]+(?:(?!\b(?:and|or|max|within|at)\b)[^\n#{}()])+?(?=[ \t]*(?:[})#\n]|$|max\b|within\b|at\b))"),
+}
+_ORDER = ("where", "at", "within", "max")
+
+
+def clause_order(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`per visit max 10 within 7 days` -> `within 7 days max 10`; `did visit within 7 days where
+    page = "/x"` -> `did visit where page = "/x" within 7 days`: the parts after an activity in their order."""
+    if not isinstance(error, UnexpectedToken) or str(error.token) not in _CLAUSES:
+        return None
+    start = _where(error.token)[0]
+    moved = _CLAUSES[str(error.token)].match(text, start)
+    if moved is None:
+        return None
+    line_start = _line_bounds(text, start)[0]
+    before = text[line_start:start].rstrip(" \t")
+    earlier = None
+    for word in _ORDER[_ORDER.index(str(error.token)) + 1:]:  # a part that must come after the one here
+        for found in _CLAUSES[word].finditer(text, line_start, line_start + len(before)):
+            if found.end() == line_start + len(before):
+                earlier = found
+    if earlier is None:
+        return None
+    later = str(error.token)
+    fix = (earlier.start(), moved.end(), f"{moved.group()} {earlier.group()}")
+    shown = "at least" if later == "at" else later
+    first = "at least" if earlier.group().startswith("at") else earlier.group().split()[0]
+    return _hint(text, f"`{shown}` comes before `{first}` (after an activity: `where`, `at least`, `within`, `max`)",
+                 _span(text, start, moved.end()), "put it first", fix)
+
+
+def times_without_at_least(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`did visit 2 times within 7 days` -> `did visit at least 2 times within 7 days`."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    start = _where(error.token)[0]
+    count = re.compile(r"[0-9][0-9_]*[ \t]+times\b").match(text, start)
+    if count is None or not re.search(r"\bdid\b", text[_line_bounds(text, start)[0]:start]):
+        return None
+    return _hint(text, "a count of activities is written `at least N times`", _span(text, start, count.end()),
+                 "add `at least`", (start, start, "at least "))
+
+
 # what people write for a demotion's arrow
 _ARROWS = ("to", "=>", "→", "⇒", "-->", ">")
 
@@ -721,6 +771,8 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     misspelt_comparison,
     capital_keyword,
     null_for_missing,
+    clause_order,
+    times_without_at_least,
     symbol_for_word,
     bang_for_not,
     single_quotes,
