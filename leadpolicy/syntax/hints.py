@@ -484,6 +484,24 @@ def times_without_at_least(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  "add `at least`", (start, start, "at least "))
 
 
+# other words for `per` and `when`, where the rule needs one of them
+_RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when"}
+
+
+def rule_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Demo": +10 each form_submit` -> `per`; `"Big": +5 if size > 100` -> `when`."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    word = str(error.token)
+    right = _RULE_WORDS.get(word.lower())
+    terminal = _terminal(right) if right else None
+    if right is None or terminal is None or not _accepts(error, terminal):
+        return None
+    start, end = _where(error.token)
+    return _hint(text, f"`{word}` is written `{right}` here", _span(text, start, end), f"write `{right}`",
+                 (start, end, right))
+
+
 # what people write for a demotion's arrow
 _ARROWS = ("to", "=>", "→", "⇒", "-->", ">")
 
@@ -773,6 +791,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     null_for_missing,
     clause_order,
     times_without_at_least,
+    rule_word,
     symbol_for_word,
     bang_for_not,
     single_quotes,
