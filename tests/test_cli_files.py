@@ -82,6 +82,37 @@ def test_score_and_docs_refuse_to_write_over_the_policy(work: Path) -> None:
     assert (work / "acme.policy").read_bytes() == before
 
 
+
+def test_diff_report_and_score_refuse_to_write_over_any_input(work: Path) -> None:
+    """`diff OLD NEW -o NEW` wrote the report over the new policy (exit 0: the policy was gone), and
+    `report --outcomes o.json -o o.json` over the outcomes; every file a command reads is refused as
+    its -o, as `score` refuses its input, and nothing is touched."""
+    shutil.copy(work / "acme.policy", work / "new.policy")
+    (work / "outcomes.json").write_text('{"id": "L-000001", "status": "won"}\n')
+    (work / "acts.csv").write_text("lead_id,type,at\n")
+    (work / "mapping.json").write_text("{}")
+    cases = [
+        (["diff", "acme.policy", "new.policy", "-o", "new.policy"], "new.policy", "the policy compared"),
+        (["diff", "acme.policy", "new.policy", "--leads", "acme.leads.jsonl", "-o", "./acme.leads.jsonl"],
+         "acme.leads.jsonl", "the leads"),
+        (["diff", "--rev", "HEAD", "acme.policy", "-o", "acme.policy"], "acme.policy", "the policy compared"),
+        (["report", "acme.policy", "acme.leads.jsonl", "--outcomes", "outcomes.json", "-o", "outcomes.json"],
+         "outcomes.json", "the outcomes"),
+        (["score", "acme.policy", "acme.leads.jsonl", "--activities", "acts.csv", "--engine", "duckdb", "-o", "acts.csv"],
+         "acts.csv", "the activities table"),
+        (["score", "acme.policy", "acme.leads.jsonl", "--mapping", "mapping.json", "--engine", "duckdb", "-o",
+          "mapping.json"], "mapping.json", "the mapping"),
+    ]
+    for args, target, what in cases:
+        before = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"is {what} (" in result.stderr and "writing there would destroy it" in result.stderr, result.stderr
+        assert {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()} == before and leftovers(work) == []
+    result = run("diff", "acme.policy", "new.policy", "-o", "notes.tests")
+    assert result.exit_code == 2 and "would overwrite a policy file with the report" in result.stderr
+    assert not (work / "notes.tests").exists()
+
 def test_compile_refuses_a_policy_as_its_output(work: Path) -> None:
     shutil.copy(work / "acme.policy", work / "other.policy")
     before = (work / "other.policy").read_bytes()

@@ -16,7 +16,9 @@ from leadpolicy.cli.common import (
     misnamed_parquet,
     one_json_document,
     refuse_compressed,
+    refuse_overwriting,
     refuse_table_file,
+    to_stdout,
     warn,
 )
 from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
@@ -115,6 +117,13 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     from leadpolicy.tools.diff import as_of_moment
 
     gate = _percent(fail_on_change)
+    # -o onto a version, the leads or their tables destroyed it, and the report then failed to read it
+    named = [(str(v), "the policy compared") for v in versions] + [
+        (path, what) for path, what in ((leads, "the leads"), (activities, "the activities"), (mapping_path, "the mapping"))
+        if path is not None]
+    refuse_overwriting(output, named)
+    if output is not None and not to_stdout(output) and os.path.splitext(output)[1].lower() in (".policy", ".tests"):
+        raise FileProblem(f"-o {output} would overwrite a policy file with the report: name it FILE.txt, FILE.md or FILE.json")
     if rev is not None:
         if len(versions) != 1:
             raise click.UsageError("with --rev give one policy file: leadpolicy diff --rev main policies/acme.policy")

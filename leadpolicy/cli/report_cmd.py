@@ -15,6 +15,7 @@ from leadpolicy.cli.common import (
     one_json_document,
     open_input,
     refuse_compressed,
+    refuse_overwriting,
     refuse_table_file,
     show_diagnostics,
 )
@@ -71,6 +72,9 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
     if output and Path(output).suffix not in (".html", ".md", ".json"):
         click.echo(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
+    refuse_overwriting(output, [(path, what) for path, what in (
+        (policy_path, "the policy"), (leads_path, "the leads"), (outcomes_path, "the outcomes"), (against, "the other policy"))
+        if path is not None])
     for path in (leads_path, outcomes_path):
         refuse_compressed(path, None)
         if path is not None:

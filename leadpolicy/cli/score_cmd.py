@@ -131,7 +131,9 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.score import Summary, default_jobs, score_stream
 
-    refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")])
+    refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [
+        (path, what) for path, what in ((sql_options.get("activities_path"), "the activities table"),
+                                        (sql_options.get("mapping_path"), "the mapping")) if path])
     if policy_path == STDIN and input_path == STDIN:
         raise click.UsageError("the policy and the leads cannot both come from standard input: name one of them as a file")
     _check_output_name(output, fmt, uses_sql_engine(input_path, sql_options), quiet)
