@@ -112,6 +112,11 @@ def test_diff_report_and_score_refuse_to_write_over_any_input(work: Path) -> Non
     result = run("diff", "acme.policy", "new.policy", "-o", "notes.tests")
     assert result.exit_code == 2 and "would overwrite a policy file with the report" in result.stderr
     assert not (work / "notes.tests").exists()
+    before = (work / "acme.tests").read_bytes()  # the policy's own tests, which score does not read
+    result = run("score", "acme.policy", "acme.leads.jsonl", "--as-of", AS_OF, "-o", "acme.tests")
+    assert result.exit_code == 2 and result.stderr == (
+        "error: -o acme.tests would overwrite a policy file with decisions: name it FILE.jsonl or FILE.csv\n")
+    assert (work / "acme.tests").read_bytes() == before
 
 def test_compile_refuses_a_policy_as_its_output(work: Path) -> None:
     shutil.copy(work / "acme.policy", work / "other.policy")

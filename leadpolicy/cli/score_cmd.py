@@ -75,6 +75,8 @@ def _check_output_name(output: Optional[str], fmt: Optional[str], sql_engine: bo
     if not output or to_stdout(output):
         return
     suffix = os.path.splitext(output)[1].lower()
+    if suffix in (".policy", ".tests"):  # a policy's tests beside it, say: as compile and docs refuse them
+        raise FileProblem(f"-o {output} would overwrite a policy file with decisions: name it FILE.jsonl or FILE.csv")
     if suffix == ".parquet" and not sql_engine:
         raise click.UsageError(f"{output}: the python engine writes JSON Lines or CSV; Parquet is written by "
                                "--engine duckdb (pip install 'leadpolicy[duckdb]') or --engine spark")
