@@ -45,6 +45,12 @@ def unified_diff(source: str, formatted: str, name: str) -> str:
     return "".join(lines)
 
 
+def _crlf(source: str) -> bool:
+    """Whether every line of `source` ends in CRLF (the last may have no ending at all)."""
+    lines = source.count("\n")
+    return lines > 0 and source.count("\r\n") == lines
+
+
 @main.command("fmt")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Write nothing; list the files that would change, exit 1 if any.")
@@ -77,6 +83,8 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             show_diagnostics(error.diagnostics, source)
             status = max(status, 1)
             continue
+        if _crlf(source):  # a Windows checkout (git's autocrlf): its line endings are kept, not "reformatted"
+            formatted = formatted.replace("\n", "\r\n")
         if stdin and not check:
             click.echo(formatted, nl=False)
         elif formatted != source:
