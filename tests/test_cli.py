@@ -202,6 +202,12 @@ def test_eval_bad_as_of_or_previous_stage_is_a_usage_error_naming_the_option() -
     assert "Invalid value for --previous-stage: `bogus` is not a stage of this policy (use lead, mql, sql," in result.stderr
 
 
+
+def test_eval_journey_refuses_a_previous_stage() -> None:
+    """`eval --journey --previous-stage sql` printed the journey from no stage, the option ignored."""
+    result = run("eval", ACME, LEAD, "--journey", "--previous-stage", "sql", "--as-of", "2026-11-22")
+    assert result.exit_code == 2 and "--previous-stage does not apply with --journey" in result.stderr
+
 def test_eval_bad_stage_in_the_lead_file_points_at_it(tmp_path: Path) -> None:
     """The lead's own previous stage is written `stage`; the error showed the file alone, no line."""
     lead = tmp_path / "lead.json"

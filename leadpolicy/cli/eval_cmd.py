@@ -54,7 +54,7 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
 @as_of_option
 @click.option("--previous-stage", metavar="STAGE", help="The lead's stage before this evaluation (overrides its `stage`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
-@click.option("--journey", is_flag=True, help="Replay the lead through time: each stage change, when and why.")
+@click.option("--journey", is_flag=True, help="Replay the lead through time, from no stage: each stage change, when and why.")
 def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previous_stage: Optional[str], as_json: bool,
                  journey: bool = False) -> None:
     """Decide one lead (JSON: {"id", "fields", "activities", "stage"}) and explain it.
@@ -64,6 +64,9 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
     from leadpolicy.handoff.explain import explain
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of, split_lead
 
+    if journey and previous_stage is not None:  # it was ignored without a word
+        raise click.UsageError("--previous-stage does not apply with --journey: the replay starts with no stage "
+                               "and follows the lead's activities")
     if policy_path == STDIN and lead_path == STDIN:
         raise click.UsageError("the policy and the lead cannot both come from standard input: name one of them as a file")
     try:
