@@ -164,6 +164,24 @@ def test_tests_are_checked_against_the_policy() -> None:
         assert code in found
 
 
+
+def test_a_test_value_in_another_case_is_member_case_as_in_a_condition() -> None:
+    """`fields { seniority: VP }` in a test said "`VP` is not one of ic, manager, director, vp", though
+    it is one, in another case; a condition says member-case with the member as declared."""
+    result = checked('stages { lead } test "t" { fields { seniority: VP, stage_name: "closed won" } expect stage lead }')
+    assert [(d.code, d.message, d.help) for d in result.errors] == [
+        ("member-case", "`VP` is written `vp` in `one of (ic, manager, director, vp)`", "write it as declared: `vp`"),
+        ("member-case", '`closed won` is written `Closed Won` in `one of (open, "Closed Won", "no")`',
+         'write it as declared: `"Closed Won"`')]
+
+
+def test_unknown_grade_and_rule_in_a_test_say_what_there_is() -> None:
+    """They had no `help:` when nothing was close."""
+    result = checked('stages { lead } fit { "Budget": +1 when budget > 1 }'
+                     ' test "t" { expect grade Zebra expect hit "Xylophone" }')
+    assert [d.help for d in result.errors] == [
+        "the grades are: A, B", "name a rule as it is written before its colon, in double quotes"]
+
 def test_warnings_do_not_block() -> None:
     result = checked('stages { lead  mql when fit >= 100 } fit { "F": +10 when budget > 1 }')
     assert result.ok
