@@ -381,6 +381,13 @@ def test_dash_is_standard_input_and_output_everywhere(work: Path) -> None:
     assert formatted.exit_code == 0 and formatted.stdout == policy
     both = run("eval", "-", "-", input=lead)
     assert both.exit_code == 2 and "cannot both come from standard input" in both.stderr
+    # `test -` stopped with an internal error (KeyError: '-'), exit 3
+    tested = run("test", "--coverage", "-", input=policy)
+    assert tested.exit_code == 0 and tested.stdout.startswith("<stdin>\n  PASS  ")
+    assert "never exercised: <stdin>:" in tested.stdout and "internal error" not in tested.output
+    broken = run("test", "--coverage", "-", input=policy.replace("expect stage sql", "expect stage sqll", 1))
+    assert broken.exit_code == 1 and "<stdin>: the policy or its tests have errors; no test was run" in broken.stderr
+    assert broken.stdout == "0 tests: 0 passed, 0 failed\n"  # no coverage measured, so none claimed
 
 
 def test_eval_on_a_terminal_says_it_reads_standard_input(work: Path) -> None:
