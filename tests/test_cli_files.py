@@ -381,6 +381,11 @@ def test_dash_is_standard_input_and_output_everywhere(work: Path) -> None:
     assert formatted.exit_code == 0 and formatted.stdout == policy
     both = run("eval", "-", "-", input=lead)
     assert both.exit_code == 2 and "cannot both come from standard input" in both.stderr
+    # where a file is needed, `-` said "no such file: -"
+    for args in (["report", "acme.policy", "-"], ["report", "acme.policy", "acme.leads.jsonl", "--outcomes", "-"],
+                 ["diff", "-", "acme.policy"]):
+        result = run(*args, input=policy)
+        assert result.exit_code == 2 and "not standard input" in result.stderr and "no such file" not in result.stderr
     # `test -` stopped with an internal error (KeyError: '-'), exit 3
     tested = run("test", "--coverage", "-", input=policy)
     assert tested.exit_code == 0 and tested.stdout.startswith("<stdin>\n  PASS  ")

@@ -117,6 +117,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     from leadpolicy.tools.diff import as_of_moment
 
     gate = _percent(fail_on_change)
+    if "-" in versions:  # it said "no such file: -"
+        raise click.UsageError("OLD and NEW are policy files or git REV:PATH, not standard input (`-`): name the files")
     # -o onto a version, the leads or their tables destroyed it, and the report then failed to read it
     named = [(str(v), "the policy compared") for v in versions] + [
         (path, what) for path, what in ((leads, "the leads"), (activities, "the activities"), (mapping_path, "the mapping"))

@@ -69,6 +69,9 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
     from leadpolicy.tools.report.run import build
     from leadpolicy.tools.score import default_jobs
 
+    for name, path in (("LEADS", leads_path), ("--outcomes", outcomes_path), ("--against", against)):
+        if path == "-":  # it said "no such file: -"
+            raise click.UsageError(f"{name} `-`: report reads a file, not standard input; save it to a file and name that")
     if output and Path(output).suffix not in (".html", ".md", ".json"):
         click.echo(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
