@@ -330,6 +330,26 @@ def test_cli_report_formats(files):
     assert (tmp / "r.md").read_text().startswith("# Policy report")
 
 
+
+def test_an_outcomes_csv_without_an_id_column_or_empty_is_an_error(tmp_path):
+    """An export whose lead column is `lead` joined nothing, and an empty file nothing: every lead was
+    "without outcome" and the report said nothing. Names are matched as the leads' CSV header is."""
+    from leadpolicy.tools.report.outcomes import load_outcome_file
+
+    unnamed = tmp_path / "crm.csv"
+    unnamed.write_text("lead,status\nL-1,won\n")
+    with pytest.raises(ValueError, match=r"crm.csv has no `id` column to join the outcomes to the leads by "
+                                         r"\(its columns: lead, status\); name the lead id column `id`"):
+        load_outcome_file(str(unnamed))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(ValueError, match="empty.jsonl is empty"):
+        load_outcome_file(str(empty))
+    spelled = tmp_path / "export.csv"
+    spelled.write_text("\ufeffID, Status ,Closed-At\nL-1,won,2026-11-01\n", encoding="utf-8")
+    assert load_outcome_file(str(spelled)) == {
+        "L-1": {"outcome": {"status": "won", "amount": None, "closed_at": "2026-11-01"}, "created_at": None}}
+
 def test_cli_report_outcomes_file_and_against_revision(files, tmp_path):
     tmp, policy, leads = files
     bare = tmp / "bare.jsonl"
