@@ -495,6 +495,15 @@ def test_eval_data_error_points_at_the_value_in_the_file(tmp_path: Path) -> None
     assert lines[1] == f" --> {fixed}:5:{at + 1}" and lines[4] == "  | " + " " * at + "^^^^^^"
 
 
+
+def test_eval_data_error_for_an_enum_value_suggests_the_member(tmp_path: Path) -> None:
+    """A policy's unknown member gets "did you mean"; a lead's `"seniority": "vpp"` did not."""
+    lead = write(tmp_path, "lead.json", '{"id": "x", "fields": {"seniority": "vpp"}}')
+    result = run("eval", ACME, lead, "--as-of", "2026-11-22")
+    assert result.exit_code == 1 and result.stderr.splitlines()[-1] == "  = help: did you mean `vp`?"
+    far = write(tmp_path, "far.json", '{"id": "x", "fields": {"seniority": "zzz", "industry": "zzz"}}')
+    assert "help" not in run("eval", ACME, far, "--as-of", "2026-11-22").stderr
+
 def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_path: Path) -> None:
     lead = write(tmp_path, "lead.json", json.dumps({"fields": {"budget": "lots"}, "activities": [
         {"type": "form_submit", "at": "2026-11-20", "budget": "lots"}]}))  # an undeclared property, same text

@@ -48,6 +48,18 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
     return lead, text
 
 
+def _member_help(policy: Any, problem: dict[str, Any]) -> Optional[str]:
+    """`did you mean `vp`?` for an enum field's value that is no member (`vpp`), as a policy's error has it."""
+    from leadpolicy.check.base import suggest
+
+    field, value = problem.get("field"), problem.get("value")
+    declared = next((f for f in policy.tree.fields if f.name == field), None)
+    if declared is None or declared.type.kind != "enum" or not isinstance(value, str):
+        return None
+    guess = suggest(value.strip(), declared.type.members)
+    return f"did you mean `{guess}`?" if guess else None
+
+
 @main.command("eval")
 @click.argument("policy_path", metavar="POLICY")
 @click.argument("lead_path", metavar="[LEAD|-]", default=STDIN)
@@ -92,7 +104,8 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
             click.echo(json.dumps({"id": lead.get("id"), "error": problem}))
         from leadpolicy.cli.json_errors import render_data_error
 
-        click.echo(render_data_error(display_name(lead_path), lead_text, problem), err=True)
+        click.echo(render_data_error(display_name(lead_path), lead_text, problem, _member_help(policy, problem)),
+                   err=True)
         sys.exit(EXIT_FAILED)
     if journey:
         from leadpolicy.tools.report.journey import print_journey

@@ -78,10 +78,10 @@ def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: 
     return rendered.replace(f"--> {name}:{line}:{column}", f"--> {name}:{error.lineno}:{error.colno}", 1)
 
 
-def render_data_error(name: str, text: str, problem: dict[str, object]) -> str:
+def render_data_error(name: str, text: str, problem: dict[str, object], help: Optional[str] = None) -> str:
     """`error[data]: MESSAGE`, the file, and where the text holds the value (`"key": value`,
     the key being the field or property the error names, the value as JSON writes it) when it
-    does exactly once: the line and a caret under the value. Otherwise the file alone."""
+    does exactly once: the line and a caret under the value. Otherwise the file alone. Then `help`."""
     field, value = problem.get("field"), problem.get("value")
     key = str(field).rsplit(".", 1)[-1] if field and field != "as_of" else None
     if key == "previous_stage":  # a lead writes its previous stage as `stage`
@@ -92,10 +92,10 @@ def render_data_error(name: str, text: str, problem: dict[str, object]) -> str:
         found = list(re.finditer(rf'"{re.escape(key)}"\s*:\s*({written})', text))
     message = str(problem.get("message"))
     if len(found) != 1:
-        return f"error[data]: {message}\n --> {name}"
+        return f"error[data]: {message}\n --> {name}" + (f"\n  = help: {help}" if help else "")
     start, end = found[0].span(1)
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
     span = Span(line, column, line, column + (end - start) if "\n" not in text[start:end] else column + 1, start, end)
-    rendered = render_one(Diagnostic("data", "error", message, span, None, name), text)
+    rendered = render_one(Diagnostic("data", "error", message, span, help, name), text)
     return rendered
