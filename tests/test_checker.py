@@ -291,6 +291,13 @@ def test_a_grade_band_an_earlier_one_always_covers_is_a_warning(bands: str, unre
         assert [d.message.split("`")[1] for d in found] == [unreachable]
 
 
+
+def test_a_grade_written_twice_is_not_also_unreachable() -> None:
+    """`A when budget > 1  A when budget > 2` gave duplicate-grade and then "put `A` before `A`"."""
+    text = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\ngrades { A when budget > 1  A when budget > 2 }\n"
+    result = check(parse(text))
+    assert [d.code for d in result.diagnostics] == ["duplicate-grade"]
+
 def test_a_test_without_as_of_warns_only_when_time_matters() -> None:
     timeless = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"
     timeless += 'test "t" { fields { budget: 3 } expect stage mql }\n'
