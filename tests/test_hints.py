@@ -226,6 +226,13 @@ def _diagnostic(body: str):
         ('stages { lead }\nfit { "v": +5 if ok }', "`if` is written `when` here", '`fit { "v": +5 when ok }`'),
         ('stages { lead }\nfit { "v": +5 where ok }', "`where` is written `when` here", '`fit { "v": +5 when ok }`'),
         ("stages { lead }\ngrades { A if fit > 1 }", "`if` is written `when` here", "`grades { A when fit > 1 }`"),
+        # a number with an exponent, as a spreadsheet or Python writes it (in a stage it parsed as `x > 1`
+        # and a stage `e3` with no condition)
+        ('stages { lead }\nfit { "a": +5 when x > 1e3 }', "a number in a policy is written without an exponent, not "
+         "`1e3`", 'write `1000`: `fit { "a": +5 when x > 1000 }`'),
+        ("stages { lead mql when x > 1e3 }", "not `1e3`", "`stages { lead mql when x > 1000 }`"),
+        ("stages { lead mql when x > 1.5E+3 }", "not `1.5E+3`", "`stages { lead mql when x > 1500 }`"),
+        ("stages { lead mql when x > 2.5e-3 }", "not `2.5e-3`", "`stages { lead mql when x > 0.0025 }`"),
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),

@@ -281,6 +281,42 @@ def null_for_missing(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  f"write `{right}`", (start, end, right))
 
 
+_EXPONENT = re.compile(r"(?<![A-Za-z0-9_.])([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)([eE][+-]?[0-9]+)\b")
+
+
+def exponent_number(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`size > 1e3` -> `size > 1000`: a number in a policy has no exponent (`1e3` reads as `1` and a name
+    `e3`). The nearest such number on the line up to the error."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    found = [m for m in _EXPONENT.finditer(text, line_start, line_end) if m.start() <= at]
+    return _exponent_hint(text, found[-1]) if found else None
+
+
+def exponent_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`mql when size > 1e3 }` parses, as `size > 1` and a stage `e3`: the hint for the number whose
+    exponent starts at `name_start`, or None."""
+    line_start, line_end = _line_bounds(text, name_start)
+    found = next((m for m in _EXPONENT.finditer(text, line_start, line_end) if m.start(2) == name_start), None)
+    return _exponent_hint(text, found) if found else None
+
+
+def _exponent_hint(text: str, found: "re.Match[str]") -> Optional[Hint]:
+    try:
+        value = float(found.group().replace("_", ""))
+    except ValueError:
+        return None
+    if not value == value or value in (float("inf"), float("-inf")) or value >= 1e16:
+        return None
+    written = str(int(value)) if value == int(value) else repr(value)
+    if "e" in written:
+        return None  # too small to write plainly
+    return _hint(text, f"a number in a policy is written without an exponent, not `{found.group()}`",
+                 _span(text, found.start(), found.end()), f"write `{written}`", (found.start(), found.end(), written))
+
+
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
 
 
@@ -789,6 +825,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     misspelt_comparison,
     capital_keyword,
     null_for_missing,
+    exponent_number,
     clause_order,
     times_without_at_least,
     rule_word,
