@@ -291,7 +291,9 @@ def exponent_number(error: UnexpectedInput, text: str) -> Optional[Hint]:
         return None
     at = error_offset(error, text)
     line_start, line_end = _line_bounds(text, min(at, len(text)))
-    found = [m for m in _EXPONENT.finditer(text, line_start, line_end) if m.start() <= at]
+    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
+    found = [m for m in _EXPONENT.finditer(text, line_start, line_end)
+             if m.start() <= at and not any(a <= m.start() < b for a, b in strings)]
     return _exponent_hint(text, found[-1]) if found else None
 
 
