@@ -353,6 +353,16 @@ def test_report_says_its_file_problems_as_every_command_does(work: Path) -> None
         assert result.exit_code == 2 and "field" not in result.stderr
         assert f"Invalid value for {option}: `2026-13-01` is not an ISO 8601 date or timestamp" in result.stderr
 
+def test_a_tests_file_without_its_policy_says_which_policy_is_missing(work: Path) -> None:
+    """`check orphan.tests` said only `no such file: orphan.policy`, a file the user never named."""
+    shutil.copy(work / "acme.tests", work / "orphan.tests")
+    for command in ("check", "test"):
+        result = run(command, "orphan.tests")
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[0] == ("error: no such file: orphan.policy (the policy whose tests orphan.tests "
+                                                 "holds; a NAME.tests file is checked and run with NAME.policy beside it)")
+
+
 def test_check_goes_on_after_a_file_problem_and_exits_with_the_worst_status(work: Path) -> None:
     result = run("check", "nope.policy", "acme.policy")
     assert result.exit_code == 2

@@ -220,6 +220,11 @@ def check_file(path: Path) -> Any:
     from leadpolicy.check.checker import check
     from leadpolicy.syntax.parser import parse
 
+    tests = path.with_suffix(".tests")
+    if str(path) != STDIN and not path.exists() and path.suffix == ".policy" and tests.is_file():
+        # `check orphan.tests` named only the policy the user never typed
+        raise FileProblem(f"no such file: {path} (the policy whose tests {tests} holds; a NAME.tests file is "
+                          "checked and run with NAME.policy beside it)")
     source = read_source(path)
     name = display_name(path)
     sources = {name: source}
