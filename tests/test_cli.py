@@ -221,6 +221,9 @@ def test_eval_policy_with_errors_exits_1(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.policy", 'policy "B" version "1"\nstages { lead mql when x }\n')
     result = run("eval", bad, LEAD)
     assert result.exit_code == 1 and "error[unknown-field]" in result.stderr and "nothing was run" in result.stderr
+    for command in ("compile", "docs"):  # they said "nothing was run" too
+        result = run(command, bad)
+        assert result.exit_code == 1 and result.stderr.endswith(f"{bad}: 1 error; nothing was written\n")
 
 
 # ---------------------------------------------------------------- compile

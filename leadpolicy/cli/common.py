@@ -163,7 +163,7 @@ def stable_path(path: Union[str, Path]) -> str:
     return resolved.name
 
 
-def load_policy(path: str) -> Any:
+def load_policy(path: str, nothing: str = "nothing was run") -> Any:
     """Load a policy for a command that needs a working one; exit 1 on errors.
 
     The policy is compiled under its stable name (see `stable_path`), so the
@@ -180,7 +180,7 @@ def load_policy(path: str) -> Any:
         diagnostics = [dataclasses.replace(d, path=typed) for d in error.diagnostics]
         show_diagnostics(diagnostics, source)
         count = len([d for d in diagnostics if d.is_error])
-        click.echo(f"{typed}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
+        click.echo(f"{typed}: {count} error{'s' if count != 1 else ''}; {nothing}", err=True)
         sys.exit(EXIT_FAILED)
 
 
