@@ -47,7 +47,10 @@ def test_check_clean_policy_exits_0_and_names_the_warning() -> None:
 
 
 def test_check_strict_counts_warnings() -> None:
-    assert run("check", "--strict", ACME).exit_code == 1
+    result = run("check", "--strict", ACME)
+    assert result.exit_code == 1
+    # it said "acme.policy: ok, 1 warning" and failed
+    assert result.stdout == f"{ACME}: 0 errors, 1 warning (--strict: warnings fail)\n"
 
 
 def test_check_reports_every_error_and_exits_1(tmp_path: Path) -> None:
