@@ -363,6 +363,16 @@ def test_a_tests_file_without_its_policy_says_which_policy_is_missing(work: Path
                                                  "holds; a NAME.tests file is checked and run with NAME.policy beside it)")
 
 
+def test_an_empty_leads_file_is_warned_about_by_every_command(work: Path) -> None:
+    """`score` warned of an empty leads file; `report` wrote a report of 0 leads and `diff --leads` a replay
+    of 0 leads without a word."""
+    (work / "none.jsonl").write_text("")
+    for args, words in ((["score", "acme.policy", "none.jsonl"], "score"), (["report", "acme.policy", "none.jsonl"], "report"),
+                        (["diff", "acme.policy", "acme.policy", "--leads", "none.jsonl"], "replay")):
+        result = run(*args, "--as-of", AS_OF)
+        assert result.exit_code == 0 and f"warning: none.jsonl is empty: there are no leads to {words}" in result.stderr
+
+
 def test_check_goes_on_after_a_file_problem_and_exits_with_the_worst_status(work: Path) -> None:
     result = run("check", "nope.policy", "acme.policy")
     assert result.exit_code == 2

@@ -158,6 +158,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         document = one_json_document(leads) if activities is None and input_format != "csv" else None
         if document:
             warn(document)
+        if leads != "-" and os.path.isfile(leads) and os.path.getsize(leads) == 0:  # as score warns
+            warn(f"{leads} is empty: there are no leads to replay")
     old, new = _load_versions(versions, rev)
 
     from leadpolicy.tools.csv_header import CsvHeaderError

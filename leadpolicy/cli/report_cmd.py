@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -89,6 +90,8 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
     document = one_json_document(leads_path, policy_path, csv_option=False)  # CSV by the .csv suffix only
     if document:
         click.echo(f"warning: {document}", err=True)
+    if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
+        click.echo(f"warning: {leads_path} is empty: there are no leads to report", err=True)
     policies = [load_policy(policy_path)]
     if against:
         policies.append(_load_other(against))
