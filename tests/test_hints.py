@@ -149,7 +149,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
-STRAYS = ["=", "&", "&&", "|", "||", "!", "'", "=>", "<>", "≥", "≠", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
+STRAYS = ["=", "&", "&&", "|", "||", "!", "'", "=>", "<>", "≥", "≠", "$", ",000", "k", ".", " pts", "e3", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
 
 
 @examples()
@@ -233,6 +233,20 @@ def _diagnostic(body: str):
         ("stages { lead mql when x > 1e3 }", "not `1e3`", "`stages { lead mql when x > 1000 }`"),
         ("stages { lead mql when x > 1.5E+3 }", "not `1.5E+3`", "`stages { lead mql when x > 1500 }`"),
         ("stages { lead mql when x > 2.5e-3 }", "not `2.5e-3`", "`stages { lead mql when x > 0.0025 }`"),
+        # numbers as spreadsheets, CRMs and people write them
+        ("stages { lead mql when x > 1,000 }", "a number in a policy is written without thousands commas (`_` may group "
+         "the digits), not `1,000`", "write `1_000`: `stages { lead mql when x > 1_000 }`"),
+        ('stages { lead }\nfit { "a": +5 when x >= 10,000,000 }', "not `10,000,000`", "when x >= 10_000_000 }`"),
+        ("stages { lead mql when x > $1,000 }", "a number in a policy has no currency sign, not `$1,000`",
+         "`stages { lead mql when x > 1_000 }`"),
+        ("stages { lead mql when x > 10k }", "written in full, without `k` or `M`, not `10k`", "when x > 10000 }`"),
+        ('stages { lead }\nfit { "a": +5 when x > 2.5M }', "not `2.5M`", "when x > 2500000 }`"),
+        ("stages { lead mql when x > .5 }", "a number in a policy starts with a digit, not `.5`", "when x > 0.5 }`"),
+        ("stages { lead mql when x > 5. }", "has digits after its decimal point, not `5.`", "when x > 5 }`"),
+        ('stages { lead }\nfit { "a": +5 points when ok }', "points are written as a number alone, not `+5 points`",
+         '`fit { "a": +5 when ok }`'),
+        ('stages { lead }\nengagement { "a": 10pts per call }', "not `10pts`", '`engagement { "a": 10 per call }`'),
+        ("stages { lead mql when did call within 10m }", "there is no unit `m`", "within 300 days }"),  # not 10,000,000
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),
