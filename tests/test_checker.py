@@ -121,6 +121,9 @@ def test_a_member_mistake_in_a_list_is_said_once() -> None:
     ("ok = yes", "`yes` is not a value in a policy: a boolean is `true` or `false`", "write `true`"),
     ("ok != No", "`No` is not a value in a policy", "write `false`"),
     ("ok in (true, off)", "`off` is not a value in a policy", "write `false`"),
+    ("created > today", "there is no `today` in a policy: the time of evaluation is measured with `days since`",
+     "write, for example, `days since created < 30` (within the last 30 days)"),
+    ("now >= created", "there is no `now` in a policy", "write, for example, `days since created < 30` (within the last 30 days)"),
 ])
 def test_sql_and_spreadsheet_values_are_named(condition: str, message: str, help_: str) -> None:
     """`email = null` and `ok = yes` said "there is no field or stage `null`", help "declare it in the

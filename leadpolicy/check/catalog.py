@@ -270,7 +270,8 @@ CATALOG: tuple[Entry, ...] = (
         'A name is not a declared field (or, where stages may be named, a stage)',
         'A name is not a declared field (or, where stages may be named, a stage). Values other languages '
         'write as names are said as such: `null` and `None` (`email = null`: write `email is missing`; `!=`: '
-        '`is present`), and `yes`, `no`, `on`, `off` compared with a boolean (write `true` or `false`).',
+        '`is present`), `yes`, `no`, `on`, `off` compared with a boolean (write `true` or `false`), and `today` or '
+        '`now` compared with a date (write `days since FIELD`).',
         'Fix the spelling (the help suggests one) or declare the field.',
         'unknown-field',
     ),

@@ -62,6 +62,18 @@ class TypesPass(State):
             types = [self.fields[e.name].type] if e.name in self.fields else []
         return {m.lower() for t in types if t.kind == "enum" for m in t.members}
 
+    def _clock_word(self, e: n.Expr, ctx: Any, other_type: Optional[Type]) -> bool:
+        """`created > today`: a policy has no clock value; `days since FIELD` measures from the evaluation time."""
+        if other_type != DATE or not isinstance(e, n.Name) or self._is_declared(e.name, ctx):
+            return False
+        if e.name.lower() not in ("today", "now", "current_date", "current_timestamp", "sysdate", "getdate"):
+            return False
+        dates = [f.name for f in self.policy.fields if f.type.kind == "date"]
+        example = f"days since {dates[0]} < 30" if dates else "days since FIELD < 30"
+        self.error("unknown-field", f"there is no `{e.name}` in a policy: the time of evaluation is measured with "
+                   "`days since`", e.span, f"write, for example, `{example}` (within the last 30 days)")
+        return True
+
     def _boolean_word(self, e: n.Expr, ctx: Any, other_type: Optional[Type]) -> bool:
         """`is_customer = yes`: a boolean is `true` or `false` in a policy (data may say yes and no)."""
         if other_type != BOOLEAN or not isinstance(e, n.Name) or self._is_declared(e.name, ctx):
@@ -84,6 +96,8 @@ class TypesPass(State):
             return self._letter(e), GRADE
         if self._boolean_word(e, ctx, other_type):
             return e, BOOLEAN
+        if self._clock_word(e, ctx, other_type):
+            return e, DATE
         return self.expr(e, ctx)
 
     def _is_declared(self, name: str, ctx: Any) -> bool:
