@@ -149,7 +149,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
-STRAYS = ["=", "&", "&&", "|", "||", "!", "'", "=>", "<>", "≥", "≠", "$", ",000", "k", ".", " pts", "e3", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
+STRAYS = ["=", "&", "&&", "|", "||", "!", "'", "=>", "<>", "≥", "≠", "$", ",000", "k", ".", " pts", "e3", ";", ", ", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
 
 
 @examples()
@@ -247,6 +247,14 @@ def _diagnostic(body: str):
          '`fit { "a": +5 when ok }`'),
         ('stages { lead }\nengagement { "a": 10pts per call }', "not `10pts`", '`engagement { "a": 10 per call }`'),
         ("stages { lead mql when did call within 10m }", "there is no unit `m`", "within 300 days }"),  # not 10,000,000
+        # separators between the items of a block (found trying the language as a newcomer)
+        ("stages { lead, mql when ok }", "the items of a block are not separated by `,`",
+         "put each on a line of its own, or leave a space: `stages { lead mql when ok }`"),
+        ("stages { lead }\ngrades { A when fit > 1, B otherwise }", "not separated by `,`", "`grades { A when fit > 1 B otherwise }`"),
+        ("stages { lead }\nactivities { visit (page text),call }", "not separated by `,`", "`activities { visit (page text) call }`"),
+        ("stages { lead mql when x > 1; }", "not separated by `;`", "`stages { lead mql when x > 1 }`"),
+        ('stages { lead }\ntest "t" {\n  fields { x: 5; ok: true }\n}', "the items of a list are separated by `,`, not `;`",
+         "write `,`: `fields { x: 5, ok: true }`"),
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),

@@ -390,6 +390,26 @@ def _exponent_hint(text: str, found: "re.Match[str]") -> Optional[Hint]:
                  _span(text, found.start(), found.end()), f"write `{written}`", (found.start(), found.end(), written))
 
 
+def item_separator(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`stages { lead, mql when ... }`, `fields { size number, ok boolean }`, `when ok; }`: the items of a
+    block stand one after another, on lines of their own or after a space, with no `,` or `;` between."""
+    at = _character(error)
+    if at is not None:
+        if text[at:at + 1] != ";" or not _accepts(error, "RBRACE"):
+            return None
+    elif isinstance(error, UnexpectedToken) and error.token == "," and "RBRACE" in (error.expected or ()):
+        at = _where(error.token)[0]
+    else:
+        return None
+    separator = text[at]
+    if separator == ";" and _accepts(error, "COMMA"):  # a test's `fields { size: 5; ok: true }`
+        return _hint(text, "the items of a list are separated by `,`, not `;`", _span(text, at, at + 1), "write `,`",
+                     (at, at + 1, ","))
+    keep = "" if at + 1 >= len(text) or text[at + 1].isspace() else " "
+    return _hint(text, f"the items of a block are not separated by `{separator}`",
+                 _span(text, at, at + 1), "put each on a line of its own, or leave a space", (at, at + 1, keep))
+
+
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
 
 
@@ -907,6 +927,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     single_quotes,
     unknown_escape,
     trailing_comma,
+    item_separator,
     signed_cap,
     type_synonym,
     misspelt_keyword,
