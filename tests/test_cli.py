@@ -510,6 +510,16 @@ def test_eval_data_error_for_an_enum_value_suggests_the_member(tmp_path: Path) -
     far = write(tmp_path, "far.json", '{"id": "x", "fields": {"seniority": "zzz", "industry": "zzz"}}')
     assert "help" not in run("eval", ACME, far, "--as-of", "2026-11-22").stderr
 
+
+def test_eval_warns_of_fields_outside_fields(tmp_path: Path) -> None:
+    """`{"seniority": "vp", "industry": "saas"}` was decided as a lead with no fields, without a word."""
+    lead = write(tmp_path, "lead.json", '{"id": "x", "seniority": "vp", "page_view": [], "phone": "1"}')
+    result = run("eval", ACME, lead, "--as-of", "2026-11-22", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["fit"] == 0.0  # the decision is unchanged
+    assert result.stderr.startswith("warning: `seniority`, `page_view` are at the top of the lead, where only id, "
+                                    "fields, activities, stage are read: put fields inside \"fields\"")
+    assert "warning" not in run("eval", ACME, LEAD, "--as-of", "2026-11-22").stderr
+
 def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_path: Path) -> None:
     lead = write(tmp_path, "lead.json", json.dumps({"fields": {"budget": "lots"}, "activities": [
         {"type": "form_submit", "at": "2026-11-20", "budget": "lots"}]}))  # an undeclared property, same text
