@@ -373,6 +373,19 @@ def test_an_empty_leads_file_is_warned_about_by_every_command(work: Path) -> Non
         assert result.exit_code == 0 and f"warning: none.jsonl is empty: there are no leads to {words}" in result.stderr
 
 
+def test_leads_with_fields_outside_fields_are_warned_about_by_every_command(work: Path) -> None:
+    """`{"id": "a", "seniority": "vp"}` lines: every lead was decided without its fields, without a word."""
+    (work / "flat.jsonl").write_text('{"id": "a", "seniority": "vp", "phone": "1"}\n{"id": "b", "industry": "saas"}\n')
+    said = ("warning: flat.jsonl, line 1 (and maybe more): `seniority` is at the top of the lead, where only id, "
+            "fields, activities, stage are read")
+    for args in (["score", "acme.policy", "flat.jsonl", "-o", os.devnull], ["report", "acme.policy", "flat.jsonl"],
+                 ["diff", "acme.policy", "acme.policy", "--leads", "flat.jsonl"]):
+        result = run(*args, "--as-of", AS_OF)
+        assert result.exit_code == 0 and said in result.stderr, (args, result.output)
+        good = run(*[a.replace("flat.jsonl", "acme.leads.jsonl") for a in args], "--as-of", AS_OF)
+        assert "at the top of the lead" not in good.stderr
+
+
 def test_check_goes_on_after_a_file_problem_and_exits_with_the_worst_status(work: Path) -> None:
     result = run("check", "nope.policy", "acme.policy")
     assert result.exit_code == 2

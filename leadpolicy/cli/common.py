@@ -425,6 +425,39 @@ def one_json_document(path: Optional[str], policy: str = "POLICY", csv_option: b
             f"lead; {fix}")
 
 
+LEAD_KEYS = ("id", "fields", "activities", "stage")
+
+
+def misplaced_keys(policy: Any, lead: Any, where: str = "") -> Optional[str]:
+    """A warning when a lead's fields (or activities) sit at its top level, not inside `fields`
+    (`{"seniority": "vp"}`): they are not read, and the lead is decided as one without them."""
+    if not isinstance(lead, dict):
+        return None
+    declared = {f.name.lower() for f in policy.tree.fields} | {a.name.lower() for a in policy.tree.activities}
+    outside = [key for key in lead if isinstance(key, str) and key not in LEAD_KEYS and key.strip().lower() in declared]
+    if not outside:
+        return None
+    names = ", ".join(f"`{key}`" for key in outside)
+    return (f"{where}{names} {'is' if len(outside) == 1 else 'are'} at the top of the lead, where only "
+            f"{', '.join(LEAD_KEYS)} are read: put fields inside \"fields\" and activities inside \"activities\" "
+            '({"id": ..., "fields": {...}, "activities": [...], "stage": ...}); '
+            f"{'it was' if len(outside) == 1 else 'they were'} not read")
+
+
+def misplaced_in_first_lead(policy: Any, path: Optional[str]) -> Optional[str]:
+    """misplaced_keys for the first line of a JSON Lines file (a file, not standard input): said once, before
+    every lead of the file is decided without its fields."""
+    import json
+
+    head = first_bytes(path, 1 << 16).lstrip(b"\xef\xbb\xbf")
+    line = next((raw for raw in head.splitlines() if raw.strip()), b"")
+    try:
+        lead = json.loads(line)
+    except ValueError:
+        return None
+    return misplaced_keys(policy, lead, f"{path}, line 1 (and maybe more): ")
+
+
 def open_input(path: str) -> Any:
     """A binary stream on an input file named on the command line; problems as FileProblem."""
     refuse_compressed(path)

@@ -14,6 +14,7 @@ from leadpolicy.cli.common import (
     FileProblem,
     as_of_option,
     misnamed_parquet,
+    misplaced_in_first_lead,
     one_json_document,
     refuse_compressed,
     refuse_overwriting,
@@ -161,6 +162,10 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         if leads != "-" and os.path.isfile(leads) and os.path.getsize(leads) == 0:  # as score warns
             warn(f"{leads} is empty: there are no leads to replay")
     old, new = _load_versions(versions, rev)
+    if leads is not None and activities is None and input_format != "csv" and not leads.lower().endswith(".csv"):
+        misplaced = misplaced_in_first_lead(new[0], leads)  # (policy, label)
+        if misplaced:
+            warn(misplaced)
 
     from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.diff import diff_policies

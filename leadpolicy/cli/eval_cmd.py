@@ -18,7 +18,9 @@ from leadpolicy.cli.common import (
     display_name,
     error_label,
     load_policy,
+    misplaced_keys,
     read_text,
+    warn,
 )
 
 
@@ -46,26 +48,6 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
         click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
         sys.exit(EXIT_FAILED)
     return lead, text
-
-
-_LEAD_KEYS = ("id", "fields", "activities", "stage")
-
-
-def _warn_misplaced(policy: Any, lead: dict[str, Any]) -> None:
-    """`{"seniority": "vp"}`: a field at the top of the lead, not inside `fields`, is not read; the lead
-    was decided as one without it, without a word."""
-    from leadpolicy.cli.common import warn
-
-    declared = {f.name.lower(): f.name for f in policy.tree.fields}
-    activities = {a.name.lower() for a in policy.tree.activities}
-    outside = [key for key in lead if key not in _LEAD_KEYS and isinstance(key, str)
-               and (key.strip().lower() in declared or key.strip().lower() in activities)]
-    if outside:
-        names = ", ".join(f"`{key}`" for key in outside)
-        warn(f"{names} {'is' if len(outside) == 1 else 'are'} at the top of the lead, where only "
-             f"{', '.join(_LEAD_KEYS)} are read: put fields inside \"fields\" and activities inside \"activities\" "
-             '({"id": ..., "fields": {...}, "activities": [...], "stage": ...}); '
-             f"{'it was' if len(outside) == 1 else 'they were'} not read")
 
 
 def _member_help(policy: Any, problem: dict[str, Any]) -> Optional[str]:
@@ -107,7 +89,9 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
     policy = load_policy(policy_path)
     lead, lead_text = _read_lead(lead_path)
-    _warn_misplaced(policy, lead)
+    misplaced = misplaced_keys(policy, lead)
+    if misplaced:
+        warn(misplaced)
     try:
         lead_id, fields, activities, stage = split_lead(lead, 0)
         if previous_stage is not None:

@@ -13,6 +13,7 @@ from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
     load_policy,
+    misplaced_in_first_lead,
     one_json_document,
     open_input,
     refuse_compressed,
@@ -93,6 +94,9 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
     if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
         click.echo(f"warning: {leads_path} is empty: there are no leads to report", err=True)
     policies = [load_policy(policy_path)]
+    misplaced = None if leads_path.endswith(".csv") else misplaced_in_first_lead(policies[0], leads_path)
+    if misplaced:
+        click.echo(f"warning: {misplaced}", err=True)
     if against:
         policies.append(_load_other(against))
     try:

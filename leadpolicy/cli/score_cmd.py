@@ -20,6 +20,7 @@ from leadpolicy.cli.common import (
     display_name,
     load_policy,
     misnamed_parquet,
+    misplaced_in_first_lead,
     one_json_document,
     open_input,
     output_stream,
@@ -145,6 +146,10 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     fmt = _output_format(fmt, output)
     delimiter = _delimiter(delimiter)
     policy = load_policy(policy_path)
+    misplaced = None if quiet or input_format == "csv" or input_path.lower().endswith(".csv") \
+        or uses_sql_engine(input_path, sql_options) else misplaced_in_first_lead(policy, input_path)
+    if misplaced:
+        warn(misplaced)
     try:
         moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
     except LeadDataError as error:
