@@ -19,6 +19,7 @@ from leadpolicy.cli.common import (
     read_text,
     show_diagnostics,
 )
+from leadpolicy.tools.file_kinds import first_bytes
 
 
 def source_files(paths: Iterable[str]) -> list[Path]:
@@ -94,8 +95,9 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             elif check:
                 click.echo(f"would reformat {target}")
             else:
+                bom = first_bytes(target, 3) == b"\xef\xbb\xbf"  # a Windows editor's byte-order mark is kept
                 with output_stream(target) as stream:  # a temporary file renamed over the original
-                    stream.write(formatted.encode("utf-8"))
+                    stream.write((b"\xef\xbb\xbf" if bom else b"") + formatted.encode("utf-8"))
                 click.echo(f"reformatted {target}")
     sys.exit(max(status, 1 if check and changed else 0))
 
