@@ -473,6 +473,33 @@ def test_csv_leads_with_outcome_columns(small, tmp_path):
         assert r[key] == expected[key], key
 
 
+
+def test_csv_leads_are_read_as_score_reads_them(tmp_path):
+    """docs/report.md says a .csv is read as `score` reads CSV, but `report` read its header by exact
+    name: a `Company Size` column (score: the field `company_size`) was dropped without a word, a `;`
+    export was one column, and a row with more cells than the header was decided, not an error."""
+    policy = leadpolicy.loads('policy "P" version "1"\nfields { company_size number }\n'
+                              'stages { lead  big when company_size > 100 }\n')
+    path = tmp_path / "crm.CSV"
+    path.write_text("ID;Company Size;Phone;Status\nA;500;1;won\nB;lots;2;\nC;5;3;lost;extra\n", encoding="utf-8")
+    warnings = []
+    with open(path, newline="") as stream:
+        r = build([policy], stream, at(60), name=str(path), warn=warnings.append)["reports"][0]
+    assert warnings == ["column 3 (`Phone`) names no field of the policy and is ignored"]
+    assert (r["leads"], r["data_errors"]) == (1, 2)
+    assert [e["error"]["message"] for e in r["data_error_examples"]] == [
+        "lead B: field `company_size`: cannot read `lots` as a number",
+        "lead C: line 4 has 5 cells but the header has 4 columns"]
+    assert r["funnel"][1]["reached"] == 1 and r["outcomes"]["won"] == 1  # A, read as big, and its outcome
+
+
+def test_cli_report_csv_header_problems_are_said_as_score_says_them(files, tmp_path):
+    tmp, policy, _ = files
+    leads = tmp / "none.csv"
+    leads.write_text("phone,email\n1,x\n")
+    result = run("report", str(policy), str(leads), "--as-of", at(1))
+    assert result.returncode == 1 and result.stderr.startswith(f"error: {leads}: no column names a field of the policy")
+
 def test_a_policy_with_one_stage_and_won_deals_without_amounts():
     policy = leadpolicy.loads('policy "One" version "1"\nstages { only }\n')
     report = build([policy], [{"id": "a", "fields": {}, "activities": []},

@@ -107,7 +107,7 @@ def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     if not text.strip():  # joined nothing, without a word
         raise ValueError(f"{path} is empty: an outcomes file has a row per lead id (docs/report.md)")
-    if path.endswith(".csv"):
+    if path.lower().endswith(".csv"):
         reader = csv.DictReader(io.StringIO(text))
         # names as the leads' CSV header matches them: trimmed, any case, spaces and hyphens as underscores
         reader.fieldnames = [_column(name) for name in reader.fieldnames or ()]
