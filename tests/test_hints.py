@@ -324,6 +324,28 @@ def test_the_hint_names_the_mistake_and_shows_the_line_fixed(body: str, message:
     assert shown in d.help
 
 
+
+@pytest.mark.parametrize("text, message, help_", [
+    ("fields { x number }\nstages { lead }\n", "a policy starts with its name and version",
+     'add the first line, with your policy\'s name: `policy "Name" version "1"`'),
+    ('# Acme\n\nstages { lead }\n', "a policy starts with its name and version", '`policy "Name" version "1"`'),
+    ('policy "p"\nstages { lead }\n', "the policy line also needs a version", 'write: `policy "p" version "1"`'),
+    ("policy Acme Cloud version 2026.1\nstages { lead }\n", "the policy's name and version are written in double quotes",
+     'write: `policy "Acme Cloud" version "2026.1"`'),
+    ('policy "Acme" version 2026.1  # the first\nstages { lead }\n', "the policy's name and version are written in double quotes",
+     'write: `policy "Acme" version "2026.1"  # the first`'),
+])
+def test_the_policy_line_is_shown_as_it_should_read(text: str, message: str, help_: str) -> None:
+    """A missing, versionless or unquoted first line said "unexpected `fields`, expected `policy`" and the like."""
+    with pytest.raises(PolicyError) as caught:
+        parse(text)
+    (d,) = caught.value.diagnostics
+    assert d.message == message and d.help.endswith(help_)
+    error = _error(text)
+    assert error is not None
+    hint = hint_for(error, text)
+    assert hint is not None and _error(apply_fix(text, hint.fix)) is None  # the fix gives a policy that parses
+
 def test_a_missing_brace_is_reported_at_the_brace_it_leaves_open() -> None:
     d = _diagnostic('stages { lead mql when x > 1 }\nfit {\n  "a": +1 when ok\n\ngrades {\n  A otherwise\n}\n')
     assert d.message == "the `fit` block opened here is not closed"

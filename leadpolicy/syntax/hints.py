@@ -410,6 +410,46 @@ def item_separator(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  _span(text, at, at + 1), "put each on a line of its own, or leave a space", (at, at + 1, keep))
 
 
+_HEADER = re.compile(r'policy[ \t]+("(?:[^"\\\n]|\\.)*"|[^\s"]+(?:[ \t]+(?!version\b)[^\s"]+)*)'
+                     r'(?:[ \t]+version[ \t]+("(?:[^"\\\n]|\\.)*"|[^\s"]+))?(?=[ \t]*(?:\n|$|#))')
+
+
+def policy_header(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """The first line, `policy "NAME" version "V"`: missing (`fields {` first), without its version, or with
+    the name or version unquoted (`policy Acme version 1`)."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    policy = _terminal("policy")
+    at = error_offset(error, text)
+    start = _first_code(text)
+    if policy is not None and _accepts(error, policy) and at == start:  # no header at all
+        header = 'policy "Name" version "1"\n'
+        return Hint("a policy starts with its name and version", _span(text, at, min(at + 1, len(text))),
+                    f"add the first line, with your policy's name: `{header.strip()}`", (at, at, header))
+    found = _HEADER.match(text, start)
+    if found is None or not found.start() <= at <= found.end() + 1:
+        return None
+    name = found.group(1) if found.group(1).startswith('"') else quote(found.group(1))
+    version = found.group(2) or '"1"'
+    version = version if version.startswith('"') else quote(version)
+    fixed = f"policy {name} version {version}"
+    if fixed == found.group(0).rstrip():
+        return None
+    message = ("the policy line also needs a version" if found.group(2) is None
+               else "the policy's name and version are written in double quotes")
+    return _hint(text, message, _span(text, found.start(), found.end()), "write", (found.start(), found.end(), fixed))
+
+
+def _first_code(text: str) -> int:
+    """Where the first code stands: past blank lines and comments."""
+    at = 0
+    while True:
+        skipped = re.match(r"\s*(#[^\n]*)?", text[at:])
+        if skipped is None or not skipped.group(0):
+            return at
+        at += skipped.end()
+
+
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
 
 
@@ -912,6 +952,7 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
+    policy_header,
     unclosed_block,
     unclosed_parenthesis,
     double_equals,
