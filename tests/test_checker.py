@@ -104,6 +104,41 @@ def test_every_problem_is_reported_at_once() -> None:
     assert {"unknown-field", "unknown-member", "stage-order", "not-allowed", "duplicate-rule"} <= set(found)
 
 
+
+def test_a_member_mistake_in_a_list_is_said_once() -> None:
+    """`seniority in (director, VP, ic)` gave member-case and then "bad-list: the list after `in`
+    holds only literal values, and `VP` is not one", which sends the author looking for the wrong fix."""
+    assert codes("stages { lead mql when seniority in (director, VP, ic) }") == ["member-case"]
+    assert codes("stages { lead mql when seniority in (vp, ceo) }") == ["unknown-member"]
+    assert codes("stages { lead mql when budget in (1, budget) }") == ["bad-list"]  # a field: still not a value
+
+
+@pytest.mark.parametrize("condition, message, help_", [
+    ("email = null", "there is no `null` in a policy: a value that is absent or blank is missing", "write `email is missing`"),
+    ("null != budget", "there is no `null` in a policy", "write `budget is present`"),
+    ("budget > None", "there is no `None` in a policy", "ask for it with `is missing` or `is present`"),
+    ("did visit where path = nil", "there is no `nil` in a policy", "write `path is missing`"),
+    ("ok = yes", "`yes` is not a value in a policy: a boolean is `true` or `false`", "write `true`"),
+    ("ok != No", "`No` is not a value in a policy", "write `false`"),
+    ("ok in (true, off)", "`off` is not a value in a policy", "write `false`"),
+    ("created > today", "there is no `today` in a policy: the time of evaluation is measured with `days since`",
+     "write, for example, `days since created < 30` (within the last 30 days)"),
+    ("now >= created", "there is no `now` in a policy", "write, for example, `days since created < 30` (within the last 30 days)"),
+])
+def test_sql_and_spreadsheet_values_are_named(condition: str, message: str, help_: str) -> None:
+    """`email = null` and `ok = yes` said "there is no field or stage `null`", help "declare it in the
+    `fields` block": a data engineer's NULL is `is missing`, a spreadsheet's yes is `true`."""
+    (d,) = checked("stages { lead mql when " + condition + " }").errors
+    assert (d.code, d.help) == ("unknown-field", help_) and d.message.startswith(message)
+
+
+def test_null_and_yes_stay_enum_members_where_declared() -> None:
+    """`tier one of (gold, none)`: `none` is a member there, not a missing value; `null` a member's spelling."""
+    text = HEAD + 'fields { tier one of (gold, none)  ok boolean }\nstages { lead mql when tier = none and ok }\n'
+    assert check(parse(text, "t.policy")).ok
+    text = HEAD + 'fields { tier one of (gold, Null) }\nstages { lead mql when tier = null }\n'
+    assert [d.code for d in check(parse(text, "t.policy")).errors] == ["member-case"]
+
 def test_did_you_mean() -> None:
     result = checked("stages { lead mql when budegt > 1 }")
     assert result.errors[0].help == "did you mean `budget`?"
@@ -131,6 +166,24 @@ def test_tests_are_checked_against_the_policy() -> None:
     for code in ("unknown-field", "unknown-member", "test-value", "unknown-activity", "unknown-property", "unknown-change", "unknown-grade", "unknown-rule"):
         assert code in found
 
+
+
+def test_a_test_value_in_another_case_is_member_case_as_in_a_condition() -> None:
+    """`fields { seniority: VP }` in a test said "`VP` is not one of ic, manager, director, vp", though
+    it is one, in another case; a condition says member-case with the member as declared."""
+    result = checked('stages { lead } test "t" { fields { seniority: VP, stage_name: "closed won" } expect stage lead }')
+    assert [(d.code, d.message, d.help) for d in result.errors] == [
+        ("member-case", "`VP` is written `vp` in `one of (ic, manager, director, vp)`", "write it as declared: `vp`"),
+        ("member-case", '`closed won` is written `Closed Won` in `one of (open, "Closed Won", "no")`',
+         'write it as declared: `"Closed Won"`')]
+
+
+def test_unknown_grade_and_rule_in_a_test_say_what_there_is() -> None:
+    """They had no `help:` when nothing was close."""
+    result = checked('stages { lead } fit { "Budget": +1 when budget > 1 }'
+                     ' test "t" { expect grade Zebra expect hit "Xylophone" }')
+    assert [d.help for d in result.errors] == [
+        "the grades are: A, B", "name a rule as it is written before its colon, in double quotes"]
 
 def test_warnings_do_not_block() -> None:
     result = checked('stages { lead  mql when fit >= 100 } fit { "F": +10 when budget > 1 }')
@@ -240,6 +293,13 @@ def test_a_grade_band_an_earlier_one_always_covers_is_a_warning(bands: str, unre
     else:
         assert [d.message.split("`")[1] for d in found] == [unreachable]
 
+
+
+def test_a_grade_written_twice_is_not_also_unreachable() -> None:
+    """`A when budget > 1  A when budget > 2` gave duplicate-grade and then "put `A` before `A`"."""
+    text = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\ngrades { A when budget > 1  A when budget > 2 }\n"
+    result = check(parse(text))
+    assert [d.code for d in result.diagnostics] == ["duplicate-grade"]
 
 def test_a_test_without_as_of_warns_only_when_time_matters() -> None:
     timeless = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"

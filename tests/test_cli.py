@@ -47,7 +47,10 @@ def test_check_clean_policy_exits_0_and_names_the_warning() -> None:
 
 
 def test_check_strict_counts_warnings() -> None:
-    assert run("check", "--strict", ACME).exit_code == 1
+    result = run("check", "--strict", ACME)
+    assert result.exit_code == 1
+    # it said "acme.policy: ok, 1 warning" and failed
+    assert result.stdout == f"{ACME}: 0 errors, 1 warning (--strict: warnings fail)\n"
 
 
 def test_check_reports_every_error_and_exits_1(tmp_path: Path) -> None:
@@ -131,6 +134,20 @@ def test_eval_of_a_json_lines_file_points_to_score(tmp_path: Path) -> None:
     assert f"--> {leads}:2:1\n" in result.stderr
 
 
+
+@pytest.mark.parametrize("header", ["id,seniority,Company Size", "Email;Seniority", "id\tseniority"])
+def test_eval_of_a_csv_file_points_to_score(tmp_path: Path, header: str) -> None:
+    """A CSV export given to eval said `help: a text value is a string in double quotes: write "id"`."""
+    leads = write(tmp_path, "my leads.csv", header + "\n1,vp,800\n")
+    result = run("eval", ACME, leads)
+    assert result.exit_code == 1 and "--> " in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"  = help: this looks like CSV (a header line, then a lead per row): `leadpolicy score POLICY '{leads}'` "
+        "decides each row; eval takes one lead as a JSON object")
+    piped = run("eval", ACME, "-", input=header + "\n")
+    assert "`leadpolicy score POLICY -` decides each row" in piped.stderr
+    assert "CSV" not in run("eval", ACME, "-", input="vp\n").stderr  # one word: the JSON hint still
+
 @pytest.mark.parametrize("text, column, hint", [
     ('{"fields": {"budget": 500},}', 28, "remove the comma before `}`: JSON has no comma after the last item"),
     ('{"activities": [1, 2,]}', 22, "remove the comma before `]`: JSON has no comma after the last item"),
@@ -176,15 +193,40 @@ def json_error_column(text: str) -> int:
     raise AssertionError("valid JSON")
 
 
-def test_eval_bad_as_of_is_a_data_error() -> None:
+def test_eval_bad_as_of_or_previous_stage_is_a_usage_error_naming_the_option() -> None:
+    """A bad --as-of was "error[data]: field `as_of`: ...", exit 1, and a bad --previous-stage was
+    blamed on the lead file (` --> lead.json`, a line that never held it): both are the command
+    used wrongly, said as `score`, `diff` and `report` say a bad --as-of (exit 2)."""
     result = run("eval", ACME, LEAD, "--as-of", "yesterday")
-    assert result.exit_code == 1 and "as_of" in result.stderr
+    assert result.exit_code == 2 and "field" not in result.stderr
+    assert "Invalid value for --as-of: `yesterday` is not an ISO 8601 date or timestamp" in result.stderr
+    result = run("eval", ACME, LEAD, "--as-of", "2026-11-22", "--previous-stage", "bogus")
+    assert result.exit_code == 2 and "-->" not in result.stderr
+    assert "Invalid value for --previous-stage: `bogus` is not a stage of this policy (use lead, mql, sql," in result.stderr
+
+
+
+def test_eval_journey_refuses_a_previous_stage() -> None:
+    """`eval --journey --previous-stage sql` printed the journey from no stage, the option ignored."""
+    result = run("eval", ACME, LEAD, "--journey", "--previous-stage", "sql", "--as-of", "2026-11-22")
+    assert result.exit_code == 2 and "--previous-stage does not apply with --journey" in result.stderr
+
+def test_eval_bad_stage_in_the_lead_file_points_at_it(tmp_path: Path) -> None:
+    """The lead's own previous stage is written `stage`; the error showed the file alone, no line."""
+    lead = tmp_path / "lead.json"
+    lead.write_text('{"id": "L-1",\n "fields": {},\n "stage": "bogus"}\n')
+    result = run("eval", ACME, str(lead), "--as-of", "2026-11-22")
+    assert result.exit_code == 1
+    assert f"--> {lead}:3:11" in result.stderr and '3 |  "stage": "bogus"}' in result.stderr
 
 
 def test_eval_policy_with_errors_exits_1(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.policy", 'policy "B" version "1"\nstages { lead mql when x }\n')
     result = run("eval", bad, LEAD)
     assert result.exit_code == 1 and "error[unknown-field]" in result.stderr and "nothing was run" in result.stderr
+    for command in ("compile", "docs"):  # they said "nothing was run" too
+        result = run(command, bad)
+        assert result.exit_code == 1 and result.stderr.endswith(f"{bad}: 1 error; nothing was written\n")
 
 
 # ---------------------------------------------------------------- compile
@@ -459,6 +501,25 @@ def test_eval_data_error_points_at_the_value_in_the_file(tmp_path: Path) -> None
     assert lines[1] == f" --> {fixed}:5:{at + 1}" and lines[4] == "  | " + " " * at + "^^^^^^"
 
 
+
+def test_eval_data_error_for_an_enum_value_suggests_the_member(tmp_path: Path) -> None:
+    """A policy's unknown member gets "did you mean"; a lead's `"seniority": "vpp"` did not."""
+    lead = write(tmp_path, "lead.json", '{"id": "x", "fields": {"seniority": "vpp"}}')
+    result = run("eval", ACME, lead, "--as-of", "2026-11-22")
+    assert result.exit_code == 1 and result.stderr.splitlines()[-1] == "  = help: did you mean `vp`?"
+    far = write(tmp_path, "far.json", '{"id": "x", "fields": {"seniority": "zzz", "industry": "zzz"}}')
+    assert "help" not in run("eval", ACME, far, "--as-of", "2026-11-22").stderr
+
+
+def test_eval_warns_of_fields_outside_fields(tmp_path: Path) -> None:
+    """`{"seniority": "vp", "industry": "saas"}` was decided as a lead with no fields, without a word."""
+    lead = write(tmp_path, "lead.json", '{"id": "x", "seniority": "vp", "page_view": [], "phone": "1"}')
+    result = run("eval", ACME, lead, "--as-of", "2026-11-22", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["fit"] == 0.0  # the decision is unchanged
+    assert result.stderr.startswith("warning: `seniority`, `page_view` are at the top of the lead, where only id, "
+                                    "fields, activities, stage are read: put fields inside \"fields\"")
+    assert "warning" not in run("eval", ACME, LEAD, "--as-of", "2026-11-22").stderr
+
 def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_path: Path) -> None:
     lead = write(tmp_path, "lead.json", json.dumps({"fields": {"budget": "lots"}, "activities": [
         {"type": "form_submit", "at": "2026-11-20", "budget": "lots"}]}))  # an undeclared property, same text
@@ -466,4 +527,4 @@ def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_pat
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["error[data]: field `budget`: cannot read `lots` as a number", f" --> {lead}"]
     as_of = run("eval", ACME, lead, "--as-of", "yesterday")
-    assert as_of.stderr.splitlines() == ["error[data]: field `as_of`: `yesterday` is not an ISO 8601 date or timestamp"]
+    assert as_of.exit_code == 2 and "-->" not in as_of.stderr  # the option, not the file: a usage error

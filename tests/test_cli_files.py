@@ -82,6 +82,42 @@ def test_score_and_docs_refuse_to_write_over_the_policy(work: Path) -> None:
     assert (work / "acme.policy").read_bytes() == before
 
 
+
+def test_diff_report_and_score_refuse_to_write_over_any_input(work: Path) -> None:
+    """`diff OLD NEW -o NEW` wrote the report over the new policy (exit 0: the policy was gone), and
+    `report --outcomes o.json -o o.json` over the outcomes; every file a command reads is refused as
+    its -o, as `score` refuses its input, and nothing is touched."""
+    shutil.copy(work / "acme.policy", work / "new.policy")
+    (work / "outcomes.json").write_text('{"id": "L-000001", "status": "won"}\n')
+    (work / "acts.csv").write_text("lead_id,type,at\n")
+    (work / "mapping.json").write_text("{}")
+    cases = [
+        (["diff", "acme.policy", "new.policy", "-o", "new.policy"], "new.policy", "the policy compared"),
+        (["diff", "acme.policy", "new.policy", "--leads", "acme.leads.jsonl", "-o", "./acme.leads.jsonl"],
+         "acme.leads.jsonl", "the leads"),
+        (["diff", "--rev", "HEAD", "acme.policy", "-o", "acme.policy"], "acme.policy", "the policy compared"),
+        (["report", "acme.policy", "acme.leads.jsonl", "--outcomes", "outcomes.json", "-o", "outcomes.json"],
+         "outcomes.json", "the outcomes"),
+        (["score", "acme.policy", "acme.leads.jsonl", "--activities", "acts.csv", "--engine", "duckdb", "-o", "acts.csv"],
+         "acts.csv", "the activities table"),
+        (["score", "acme.policy", "acme.leads.jsonl", "--mapping", "mapping.json", "--engine", "duckdb", "-o",
+          "mapping.json"], "mapping.json", "the mapping"),
+    ]
+    for args, target, what in cases:
+        before = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"is {what} (" in result.stderr and "writing there would destroy it" in result.stderr, result.stderr
+        assert {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()} == before and leftovers(work) == []
+    result = run("diff", "acme.policy", "new.policy", "-o", "notes.tests")
+    assert result.exit_code == 2 and "would overwrite a policy file with the report" in result.stderr
+    assert not (work / "notes.tests").exists()
+    before = (work / "acme.tests").read_bytes()  # the policy's own tests, which score does not read
+    result = run("score", "acme.policy", "acme.leads.jsonl", "--as-of", AS_OF, "-o", "acme.tests")
+    assert result.exit_code == 2 and result.stderr == (
+        "error: -o acme.tests would overwrite a policy file with decisions: name it FILE.jsonl or FILE.csv\n")
+    assert (work / "acme.tests").read_bytes() == before
+
 def test_compile_refuses_a_policy_as_its_output(work: Path) -> None:
     shutil.copy(work / "acme.policy", work / "other.policy")
     before = (work / "other.policy").read_bytes()
@@ -300,6 +336,56 @@ def test_lead_and_leads_file_problems_use_the_same_words(work: Path) -> None:
     assert result.exit_code == 2 and result.stderr == f"error: {work} is a directory, not a file\n"
 
 
+
+def test_report_says_its_file_problems_as_every_command_does(work: Path) -> None:
+    """`report` said a missing or directory LEADS or --outcomes file its own way, with the wrong
+    status (`error: nope.jsonl: No such file or directory`, 1; `error: [Errno 2] No such file or
+    directory: 'nope.csv'`), and a bad --as-of, --from or --to as a `field`; now as `score` says them."""
+    assert run("report", "acme.policy", "nope.jsonl").stderr == "error: no such file: nope.jsonl\n"
+    result = run("report", "acme.policy", str(work))
+    assert result.exit_code == 2 and result.stderr == f"error: {work} is a directory, not a file\n"
+    result = run("report", "acme.policy", "acme.leads.jsonl", "--outcomes", "nope.csv")
+    assert result.exit_code == 2 and result.stderr == "error: no such file: nope.csv\n"
+    result = run("report", "acme.policy", "acme.leads.jsonl", "--outcomes", str(work))
+    assert result.exit_code == 2 and result.stderr == f"error: {work} is a directory, not a file\n"
+    for option in ("--as-of", "--from", "--to"):
+        result = run("report", "acme.policy", "acme.leads.jsonl", option, "2026-13-01")
+        assert result.exit_code == 2 and "field" not in result.stderr
+        assert f"Invalid value for {option}: `2026-13-01` is not an ISO 8601 date or timestamp" in result.stderr
+
+def test_a_tests_file_without_its_policy_says_which_policy_is_missing(work: Path) -> None:
+    """`check orphan.tests` said only `no such file: orphan.policy`, a file the user never named."""
+    shutil.copy(work / "acme.tests", work / "orphan.tests")
+    for command in ("check", "test"):
+        result = run(command, "orphan.tests")
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[0] == ("error: no such file: orphan.policy (the policy whose tests orphan.tests "
+                                                 "holds; a NAME.tests file is checked and run with NAME.policy beside it)")
+
+
+def test_an_empty_leads_file_is_warned_about_by_every_command(work: Path) -> None:
+    """`score` warned of an empty leads file; `report` wrote a report of 0 leads and `diff --leads` a replay
+    of 0 leads without a word."""
+    (work / "none.jsonl").write_text("")
+    for args, words in ((["score", "acme.policy", "none.jsonl"], "score"), (["report", "acme.policy", "none.jsonl"], "report"),
+                        (["diff", "acme.policy", "acme.policy", "--leads", "none.jsonl"], "replay")):
+        result = run(*args, "--as-of", AS_OF)
+        assert result.exit_code == 0 and f"warning: none.jsonl is empty: there are no leads to {words}" in result.stderr
+
+
+def test_leads_with_fields_outside_fields_are_warned_about_by_every_command(work: Path) -> None:
+    """`{"id": "a", "seniority": "vp"}` lines: every lead was decided without its fields, without a word."""
+    (work / "flat.jsonl").write_text('{"id": "a", "seniority": "vp", "phone": "1"}\n{"id": "b", "industry": "saas"}\n')
+    said = ("warning: flat.jsonl, line 1 (and maybe more): `seniority` is at the top of the lead, where only id, "
+            "fields, activities, stage are read")
+    for args in (["score", "acme.policy", "flat.jsonl", "-o", os.devnull], ["report", "acme.policy", "flat.jsonl"],
+                 ["diff", "acme.policy", "acme.policy", "--leads", "flat.jsonl"]):
+        result = run(*args, "--as-of", AS_OF)
+        assert result.exit_code == 0 and said in result.stderr, (args, result.output)
+        good = run(*[a.replace("flat.jsonl", "acme.leads.jsonl") for a in args], "--as-of", AS_OF)
+        assert "at the top of the lead" not in good.stderr
+
+
 def test_check_goes_on_after_a_file_problem_and_exits_with_the_worst_status(work: Path) -> None:
     result = run("check", "nope.policy", "acme.policy")
     assert result.exit_code == 2
@@ -328,6 +414,18 @@ def test_dash_is_standard_input_and_output_everywhere(work: Path) -> None:
     assert formatted.exit_code == 0 and formatted.stdout == policy
     both = run("eval", "-", "-", input=lead)
     assert both.exit_code == 2 and "cannot both come from standard input" in both.stderr
+    # where a file is needed, `-` said "no such file: -"
+    for args in (["report", "acme.policy", "-"], ["report", "acme.policy", "acme.leads.jsonl", "--outcomes", "-"],
+                 ["diff", "-", "acme.policy"]):
+        result = run(*args, input=policy)
+        assert result.exit_code == 2 and "not standard input" in result.stderr and "no such file" not in result.stderr
+    # `test -` stopped with an internal error (KeyError: '-'), exit 3
+    tested = run("test", "--coverage", "-", input=policy)
+    assert tested.exit_code == 0 and tested.stdout.startswith("<stdin>\n  PASS  ")
+    assert "never exercised: <stdin>:" in tested.stdout and "internal error" not in tested.output
+    broken = run("test", "--coverage", "-", input=policy.replace("expect stage sql", "expect stage sqll", 1))
+    assert broken.exit_code == 1 and "<stdin>: the policy or its tests have errors; no test was run" in broken.stderr
+    assert broken.stdout == "0 tests: 0 passed, 0 failed\n"  # no coverage measured, so none claimed
 
 
 def test_eval_on_a_terminal_says_it_reads_standard_input(work: Path) -> None:

@@ -432,6 +432,27 @@ def test_fmt_check_on_clean_files_exits_0(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.stdout == ""
 
 
+
+def test_fmt_keeps_crlf_line_endings_and_a_bom(tmp_path: Path) -> None:
+    """A Windows checkout (git's autocrlf) has CRLF lines: `fmt --check` said "would reformat" for a
+    formatted file and `fmt` rewrote every line to LF. A file whose every line ends in CRLF keeps them;
+    a file that mixes them gets LF."""
+    crlf = tmp_path / "w.policy"
+    crlf.write_bytes(TIDY.replace("\n", "\r\n").encode())
+    result = run("--check", str(crlf))
+    assert result.exit_code == 0 and result.stdout == ""
+    messy = tmp_path / "m.policy"
+    messy.write_bytes(MESSY.replace("\n", "\r\n").encode())
+    assert run(str(messy)).stdout == f"reformatted {messy}\n"
+    assert messy.read_bytes() == TIDY.replace("\n", "\r\n").encode()
+    assert run("-", input=MESSY.replace("\n", "\r\n")).stdout_bytes == TIDY.replace("\n", "\r\n").encode()
+    bom = tmp_path / "b.policy"  # Notepad's byte-order mark, kept with the line endings
+    bom.write_bytes(b"\xef\xbb\xbf" + MESSY.replace("\n", "\r\n").encode())
+    assert run(str(bom)).exit_code == 0 and bom.read_bytes() == b"\xef\xbb\xbf" + TIDY.replace("\n", "\r\n").encode()
+    mixed = tmp_path / "x.policy"
+    mixed.write_bytes(TIDY.replace("\n", "\r\n", 1).encode())
+    assert run(str(mixed)).exit_code == 0 and mixed.read_bytes() == TIDY.encode()
+
 def test_fmt_directories_expand_to_policies_and_tests(tmp_path: Path) -> None:
     a = write(tmp_path / "b" / "x.tests", 'test "t"{}')
     b = write(tmp_path / "a.policy", MESSY)

@@ -54,6 +54,9 @@ def _tokens(text: str) -> list[Token]:
     return list(lark_parser().lex(text))
 
 
+_OTHER_COMPARISONS = {">=": "=>", "<=": "=<", "!=": "<>"}  # as other languages write them
+
+
 def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
     """Every place `kind` of mistake can be made in `text`, as edits (start, end, replacement)."""
     tokens = _tokens(text)
@@ -63,6 +66,18 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         following = tokens[i + 1] if i + 1 < len(tokens) else None
         if kind == "double-equals" and tok.type == "COMPARE" and tok == "=":
             sites.append((tok.end_pos, tok.end_pos, "="))
+        elif kind == "other-comparison" and tok.type == "COMPARE" and tok in _OTHER_COMPARISONS:
+            sites.append((tok.start_pos, tok.end_pos, _OTHER_COMPARISONS[str(tok)]))
+        elif kind == "capital-keyword" and tok.type in ("AND", "OR", "NOT", "WHEN", "WITHIN", "PER") and opened \
+                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
+            sites.append((tok.start_pos, tok.end_pos, str(tok).upper()))
+        elif kind == "clause-order" and tok.type == "WITHIN" and i + 4 < len(tokens) and tokens[i + 3].type == "MAX":
+            within, cap = text[tok.start_pos:tokens[i + 2].end_pos], text[tokens[i + 3].start_pos:tokens[i + 4].end_pos]
+            sites.append((tok.start_pos, tokens[i + 4].end_pos, f"{cap} {within}"))  # `max 5 within 3 days`
+        elif kind == "clause-order" and tok.type == "AT" and i + 6 < len(tokens) and tokens[i + 3].type == "TIMES" \
+                and tokens[i + 4].type == "WITHIN":
+            times, within = text[tok.start_pos:tokens[i + 3].end_pos], text[tokens[i + 4].start_pos:tokens[i + 6].end_pos]
+            sites.append((tok.start_pos, tokens[i + 6].end_pos, f"{within} {times}"))  # `within 7 days at least 2 times`
         elif kind == "and-and" and tok.type == "AND":
             sites.append((tok.start_pos, tok.end_pos, "&&"))
         elif kind == "or-or" and tok.type == "OR":
@@ -109,7 +124,7 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
-         "short-unit", "no-colon", "no-name", "arrow-to"]
+         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order"]
 
 
 @examples()
@@ -129,12 +144,12 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
         return  # hinted only where the block's `}` or the next block comes while `(` is open
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
-    if kind in ("double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
+    if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
-STRAYS = ["=", "&", "&&", "|", "||", "!", "'", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
+STRAYS = ["=", "&", "&&", "|", "||", "!", "'", "=>", "<>", "≥", "≠", "$", ",000", "k", ".", " pts", "e3", ";", ", ", ",", "-", "+", "}", "{", "(", ")", "\\", '"', "max", "test"]
 
 
 @examples()
@@ -163,6 +178,83 @@ def _diagnostic(body: str):
     "body, message, shown",
     [
         ("stages { lead mql when x == 40 }", "`==` is written `=` in a policy", "`stages { lead mql when x = 40 }`"),
+        # other languages' comparisons (found trying the language as a newcomer: `fit => 40` said only
+        # "unexpected `>`, expected `(`, `-`, a date, ...")
+        ("stages { lead mql when x => 40 }", "`=>` is written `>=` in a policy", "write `>=`: `stages { lead mql when x >= 40 }`"),
+        ("stages { lead mql when x =< 40 }", "`=<` is written `<=`", "`stages { lead mql when x <= 40 }`"),
+        ("stages { lead mql when x <> 40 }", "`<>` is written `!=`", "`stages { lead mql when x != 40 }`"),
+        ("stages { lead mql when x =! 40 }", "`=!` is written `!=`", "`stages { lead mql when x != 40 }`"),
+        ("stages { lead mql when x ≥ 40 }", "`≥` is written `>=`", "`stages { lead mql when x >= 40 }`"),
+        ("stages { lead mql when x≤40 }", "`≤` is written `<=`", "`stages { lead mql when x<=40 }`"),
+        ("stages { lead mql when x ≠ 40 }", "`≠` is written `!=`", "`stages { lead mql when x != 40 }`"),
+        ('stages { lead }\ntest "t" {\n  expect fit => 40\n}', "`=>` is written `>=`", "`expect fit >= 40`"),
+        # the words of the language in capitals, as SQL writes them (found trying the language as a data
+        # engineer: `AND` read as a fit group, "unexpected `ok`, expected `{`")
+        ('stages { lead }\nfit { "a": +5 when x >= 10 AND ok }', "`AND` is written `and`: the words of the language are "
+         "lower case", 'write `and`: `fit { "a": +5 when x >= 10 and ok }`'),
+        ('stages { lead }\nfit { "a": +5 when NOT ok }', "`NOT` is written `not`", '`fit { "a": +5 when not ok }`'),
+        ("stages { lead mql when t IN (a) }", "`IN` is written `in`", "`stages { lead mql when t in (a) }`"),
+        ('stages { lead }\nfit {\n  "AND": +5 when x >= 10 AND\n    ok # OR\n}', "`AND` is written `and`",
+         '`"AND": +5 when x >= 10 and`'),
+        ('stages { lead }\nengagement { "x": +5 per call WITHIN 7 DAYS }', "`WITHIN` is written `within`",
+         '`engagement { "x": +5 per call within 7 days }`'),
+        ('stages { lead }\nFIT { "a": +5 when ok }', "`FIT` is written `fit`", '`fit { "a": +5 when ok }`'),
+        ("stages { lead }\nfields { n NUMBER }", "`NUMBER` is written `number`", "`fields { n number }`"),
+        # in `stages` the line parses (a stage `OR` with no condition, then a stage `ok`): said the same way
+        ("stages { lead mql when x >= 10 OR ok }", "`OR` is written `or`", "`stages { lead mql when x >= 10 or ok }`"),
+        ("stages { lead mql when s IS MISSING }", "`IS` is written `is`", "`stages { lead mql when s is missing }`"),
+        # SQL's NULL tests (found trying the language as a data engineer)
+        ("stages { lead mql when s is null }", "`is null` is written `is missing`", "`stages { lead mql when s is missing }`"),
+        ("stages { lead mql when s is NOT NULL }", "`is NOT NULL` is written `is present`", "when s is present }`"),
+        ("stages { lead mql when s IS NULL }", "`IS` is written `is`", "`stages { lead mql when s is missing }`"),
+        ('stages { lead }\nfit { "a": +1 when s IS NOT NULL }', "`IS` is written `is`", '`fit { "a": +1 when s is present }`'),
+        # the parts after an activity out of order (found trying the language as a newcomer: in a stage,
+        # "`where` is a word of the language and cannot name a stage")
+        ('stages { lead }\nengagement { "v": +5 per call max 10 within 7 days }', "`within` comes before `max` (after "
+         "an activity: `where`, `at least`, `within`, `max`)", 'put it first: `engagement { "v": +5 per call within 7 days max 10 }`'),
+        ('stages { lead }\nengagement { "v": +5 per call within 7 days where p = "/x" }', "`where` comes before `within`",
+         '`engagement { "v": +5 per call where p = "/x" within 7 days }`'),
+        ('stages { lead mql when did call within 7 days where p = "/x" }', "`where` comes before `within`",
+         '`stages { lead mql when did call where p = "/x" within 7 days }`'),
+        ("stages { lead mql when did call within 7 days at least 2 times }", "`at least` comes before `within`",
+         "`stages { lead mql when did call at least 2 times within 7 days }`"),
+        ("stages { lead mql when did call 2 times within 7 days }", "a count of activities is written `at least N times`",
+         "add `at least`: `stages { lead mql when did call at least 2 times within 7 days }`"),
+        ('stages { lead }\nengagement { "v": +5 each call }', "`each` is written `per` here",
+         'write `per`: `engagement { "v": +5 per call }`'),
+        ('stages { lead }\nengagement { "v": +5 for call }', "`for` is written `per` here", "+5 per call }`"),
+        ('stages { lead }\nfit { "v": +5 if ok }', "`if` is written `when` here", '`fit { "v": +5 when ok }`'),
+        ('stages { lead }\nfit { "v": +5 where ok }', "`where` is written `when` here", '`fit { "v": +5 when ok }`'),
+        ("stages { lead }\ngrades { A if fit > 1 }", "`if` is written `when` here", "`grades { A when fit > 1 }`"),
+        # a number with an exponent, as a spreadsheet or Python writes it (in a stage it parsed as `x > 1`
+        # and a stage `e3` with no condition)
+        ('stages { lead }\nfit { "a": +5 when x > 1e3 }', "a number in a policy is written without an exponent, not "
+         "`1e3`", 'write `1000`: `fit { "a": +5 when x > 1000 }`'),
+        ("stages { lead mql when x > 1e3 }", "not `1e3`", "`stages { lead mql when x > 1000 }`"),
+        ("stages { lead mql when x > 1.5E+3 }", "not `1.5E+3`", "`stages { lead mql when x > 1500 }`"),
+        ("stages { lead mql when x > 2.5e-3 }", "not `2.5e-3`", "`stages { lead mql when x > 0.0025 }`"),
+        # numbers as spreadsheets, CRMs and people write them
+        ("stages { lead mql when x > 1,000 }", "a number in a policy is written without thousands commas (`_` may group "
+         "the digits), not `1,000`", "write `1_000`: `stages { lead mql when x > 1_000 }`"),
+        ('stages { lead }\nfit { "a": +5 when x >= 10,000,000 }', "not `10,000,000`", "when x >= 10_000_000 }`"),
+        ("stages { lead mql when x > $1,000 }", "a number in a policy has no currency sign, not `$1,000`",
+         "`stages { lead mql when x > 1_000 }`"),
+        ("stages { lead mql when x > 10k }", "written in full, without `k` or `M`, not `10k`", "when x > 10000 }`"),
+        ('stages { lead }\nfit { "a": +5 when x > 2.5M }', "not `2.5M`", "when x > 2500000 }`"),
+        ("stages { lead mql when x > .5 }", "a number in a policy starts with a digit, not `.5`", "when x > 0.5 }`"),
+        ("stages { lead mql when x > 5. }", "has digits after its decimal point, not `5.`", "when x > 5 }`"),
+        ('stages { lead }\nfit { "a": +5 points when ok }', "points are written as a number alone, not `+5 points`",
+         '`fit { "a": +5 when ok }`'),
+        ('stages { lead }\nengagement { "a": 10pts per call }', "not `10pts`", '`engagement { "a": 10 per call }`'),
+        ("stages { lead mql when did call within 10m }", "there is no unit `m`", "within 300 days }"),  # not 10,000,000
+        # separators between the items of a block (found trying the language as a newcomer)
+        ("stages { lead, mql when ok }", "the items of a block are not separated by `,`",
+         "put each on a line of its own, or leave a space: `stages { lead mql when ok }`"),
+        ("stages { lead }\ngrades { A when fit > 1, B otherwise }", "not separated by `,`", "`grades { A when fit > 1 B otherwise }`"),
+        ("stages { lead }\nactivities { visit (page text),call }", "not separated by `,`", "`activities { visit (page text) call }`"),
+        ("stages { lead mql when x > 1; }", "not separated by `;`", "`stages { lead mql when x > 1 }`"),
+        ('stages { lead }\ntest "t" {\n  fields { x: 5; ok: true }\n}', "the items of a list are separated by `,`, not `;`",
+         "write `,`: `fields { x: 5, ok: true }`"),
         ("stages { lead mql when x > 1 && (did call) }", "`&&` is written `and`", "x > 1 and (did call)"),
         ("stages { lead mql when x > 1&&ok }", "`&&` is written `and`", "x > 1 and ok"),
         ("stages { lead mql when x > 1 || ok }", "`||` is written `or`", "x > 1 or ok"),
@@ -232,6 +324,28 @@ def test_the_hint_names_the_mistake_and_shows_the_line_fixed(body: str, message:
     assert shown in d.help
 
 
+
+@pytest.mark.parametrize("text, message, help_", [
+    ("fields { x number }\nstages { lead }\n", "a policy starts with its name and version",
+     'add the first line, with your policy\'s name: `policy "Name" version "1"`'),
+    ('# Acme\n\nstages { lead }\n', "a policy starts with its name and version", '`policy "Name" version "1"`'),
+    ('policy "p"\nstages { lead }\n', "the policy line also needs a version", 'write: `policy "p" version "1"`'),
+    ("policy Acme Cloud version 2026.1\nstages { lead }\n", "the policy's name and version are written in double quotes",
+     'write: `policy "Acme Cloud" version "2026.1"`'),
+    ('policy "Acme" version 2026.1  # the first\nstages { lead }\n', "the policy's name and version are written in double quotes",
+     'write: `policy "Acme" version "2026.1"  # the first`'),
+])
+def test_the_policy_line_is_shown_as_it_should_read(text: str, message: str, help_: str) -> None:
+    """A missing, versionless or unquoted first line said "unexpected `fields`, expected `policy`" and the like."""
+    with pytest.raises(PolicyError) as caught:
+        parse(text)
+    (d,) = caught.value.diagnostics
+    assert d.message == message and d.help.endswith(help_)
+    error = _error(text)
+    assert error is not None
+    hint = hint_for(error, text)
+    assert hint is not None and _error(apply_fix(text, hint.fix)) is None  # the fix gives a policy that parses
+
 def test_a_missing_brace_is_reported_at_the_brace_it_leaves_open() -> None:
     d = _diagnostic('stages { lead mql when x > 1 }\nfit {\n  "a": +1 when ok\n\ngrades {\n  A otherwise\n}\n')
     assert d.message == "the `fit` block opened here is not closed"
@@ -248,6 +362,8 @@ def test_a_missing_brace_is_reported_at_the_brace_it_leaves_open() -> None:
     "body, message",
     [
         ("stages { lead mql when x != 40 }", None),  # `!=` is a comparison
+        ("stages { lead mql when x > 1 And when x > 2 }", None),  # a stage `And`, with its condition
+        ("stages { lead mql when x > 1 Fit }", "stage-needs-condition"),  # `fit` would not help: a stage
         ('stages { lead mql when s = "abc }', "this string is not closed"),
         ('stages { lead mql when s = "a\\"b" }', None),
         ('stages { lead mql when s = "a\\\\b" }', None),
@@ -258,6 +374,10 @@ def test_a_missing_brace_is_reported_at_the_brace_it_leaves_open() -> None:
 def test_no_hint_where_there_is_no_such_mistake(body: str, message: Optional[str]) -> None:
     if message is None:
         parse(HEAD + body)
+    elif message == "stage-needs-condition":
+        from leadpolicy.check.checker import check
+
+        assert message in {d.code for d in check(parse(HEAD + body)).diagnostics}
     else:
         assert _diagnostic(body).message == message
 

@@ -237,3 +237,33 @@ def test_score_warns_when_the_input_is_one_json_document(tmp_path: Path) -> None
     for quiet in ([str(lines)], [str(pretty), "-q"]):
         assert "warning" not in run("score", ACME, *quiet, "--as-of", "2026-11-22", "-o", str(out)).stderr
     assert "warning" not in run("score", ACME, str(lines), "--as-of", "2026-11-22", "-o", os.devnull).stderr
+
+
+@pytest.mark.parametrize("name, header", [("contacts.tsv", "id\tSeniority\tIndustry"), ("export.txt", "id;seniority;industry"),
+                                          ("leads.jsonl", "ID,Seniority,Industry")])
+def test_csv_named_otherwise_gets_a_warning_naming_the_fix(tmp_path: Path, name: str, header: str) -> None:
+    """A CRM export named .tsv or .txt is read as JSON Lines by its name: every row was a data error
+    ("line 2 is not valid JSON: Extra data"), with no word on why. The rows are still written, one per
+    line; a warning says it is CSV and how to read it as such (score and diff: --input-format csv;
+    report reads CSV by the .csv suffix only)."""
+    delimiter = "\t" if "\t" in header else ";" if ";" in header else ","
+    leads = tmp_path / name
+    leads.write_text(header + "\n" + delimiter.join(["1", "vp", "saas"]) + "\n")
+    out = tmp_path / "rows.jsonl"
+    shown = f"warning: {leads} looks like CSV (its first line, `{header}`, is a header), not JSON Lines"
+    result = run("score", ACME, str(leads), "--as-of", "2026-11-22", "-o", str(out))
+    assert result.exit_code == 1 and len(out.read_text().splitlines()) == 2
+    assert shown in result.stderr and "give `--input-format csv` (or name it .csv)" in result.stderr
+    read = run("score", ACME, str(leads), "--as-of", "2026-11-22", "-o", str(out), "--input-format", "csv")
+    assert read.exit_code == 0 and "warning" not in read.stderr
+    diff = run("diff", ACME, ACME, "--leads", str(leads), "--as-of", "2026-11-22")
+    assert shown in diff.stderr and "--input-format csv" in diff.stderr
+    diff = run("diff", ACME, ACME, "--leads", str(leads), "--as-of", "2026-11-22", "--input-format", "csv")
+    assert "warning" not in diff.stderr
+    report = run("report", ACME, str(leads), "--as-of", "2026-11-22", "-o", str(tmp_path / "r.json"))
+    assert shown in report.stderr and "to read it as CSV, name it .csv" in report.stderr
+
+
+def test_no_csv_warning_for_json_lines() -> None:
+    leads = str(ROOT / "policies" / "acme.leads.jsonl")
+    assert "warning" not in run("score", ACME, leads, "--as-of", "2026-11-22", "-o", os.devnull).stderr

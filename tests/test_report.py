@@ -330,6 +330,26 @@ def test_cli_report_formats(files):
     assert (tmp / "r.md").read_text().startswith("# Policy report")
 
 
+
+def test_an_outcomes_csv_without_an_id_column_or_empty_is_an_error(tmp_path):
+    """An export whose lead column is `lead` joined nothing, and an empty file nothing: every lead was
+    "without outcome" and the report said nothing. Names are matched as the leads' CSV header is."""
+    from leadpolicy.tools.report.outcomes import load_outcome_file
+
+    unnamed = tmp_path / "crm.csv"
+    unnamed.write_text("lead,status\nL-1,won\n")
+    with pytest.raises(ValueError, match=r"crm.csv has no `id` column to join the outcomes to the leads by "
+                                         r"\(its columns: lead, status\); name the lead id column `id`"):
+        load_outcome_file(str(unnamed))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(ValueError, match="empty.jsonl is empty"):
+        load_outcome_file(str(empty))
+    spelled = tmp_path / "export.csv"
+    spelled.write_text("\ufeffID, Status ,Closed-At\nL-1,won,2026-11-01\n", encoding="utf-8")
+    assert load_outcome_file(str(spelled)) == {
+        "L-1": {"outcome": {"status": "won", "amount": None, "closed_at": "2026-11-01"}, "created_at": None}}
+
 def test_cli_report_outcomes_file_and_against_revision(files, tmp_path):
     tmp, policy, leads = files
     bare = tmp / "bare.jsonl"
@@ -355,7 +375,8 @@ def test_cli_report_usage_errors(files):
     tmp, policy, leads = files
     assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2
     missing = run("report", str(policy), str(tmp / "nope.jsonl"), "--as-of", at(1))
-    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    # a missing file: `no such file`, exit 2, as every command says it (docs/cli-guide.md)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no such file:")
     nowhere = run("report", str(policy), str(leads), "--as-of", at(1), "-o", str(tmp / "no" / "r.md"))
     # an output that cannot be written: one line naming it, exit 2, as every command (docs/cli-guide.md)
     assert nowhere.returncode == 2 and "Traceback" not in nowhere.stderr and "cannot write" in nowhere.stderr
@@ -451,6 +472,33 @@ def test_csv_leads_with_outcome_columns(small, tmp_path):
     for key in ("funnel", "velocity", "outcomes", "by_grade", "missed_deals", "threshold_sweeps"):
         assert r[key] == expected[key], key
 
+
+
+def test_csv_leads_are_read_as_score_reads_them(tmp_path):
+    """docs/report.md says a .csv is read as `score` reads CSV, but `report` read its header by exact
+    name: a `Company Size` column (score: the field `company_size`) was dropped without a word, a `;`
+    export was one column, and a row with more cells than the header was decided, not an error."""
+    policy = leadpolicy.loads('policy "P" version "1"\nfields { company_size number }\n'
+                              'stages { lead  big when company_size > 100 }\n')
+    path = tmp_path / "crm.CSV"
+    path.write_text("ID;Company Size;Phone;Status\nA;500;1;won\nB;lots;2;\nC;5;3;lost;extra\n", encoding="utf-8")
+    warnings = []
+    with open(path, newline="") as stream:
+        r = build([policy], stream, at(60), name=str(path), warn=warnings.append)["reports"][0]
+    assert warnings == ["column 3 (`Phone`) names no field of the policy and is ignored"]
+    assert (r["leads"], r["data_errors"]) == (1, 2)
+    assert [e["error"]["message"] for e in r["data_error_examples"]] == [
+        "lead B: field `company_size`: cannot read `lots` as a number",
+        "lead C: line 4 has 5 cells but the header has 4 columns"]
+    assert r["funnel"][1]["reached"] == 1 and r["outcomes"]["won"] == 1  # A, read as big, and its outcome
+
+
+def test_cli_report_csv_header_problems_are_said_as_score_says_them(files, tmp_path):
+    tmp, policy, _ = files
+    leads = tmp / "none.csv"
+    leads.write_text("phone,email\n1,x\n")
+    result = run("report", str(policy), str(leads), "--as-of", at(1))
+    assert result.returncode == 1 and result.stderr.startswith(f"error: {leads}: no column names a field of the policy")
 
 def test_a_policy_with_one_stage_and_won_deals_without_amounts():
     policy = leadpolicy.loads('policy "One" version "1"\nstages { only }\n')

@@ -33,7 +33,13 @@ CATALOG: tuple[Entry, ...] = (
         'error',
         'The text is not a policy: a word, symbol or quote is missing or out of place',
         'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
-        'make are named, with the line as it should read: `==` (write `=`), `&&` and `||` (`and`, `or`), `!` '
+        'make are named, with the line as it should read: `==` (write `=`), `=>`, `=<`, `<>`, `≥`, `≤` and `≠` '
+        '(`>=`, `<=`, `!=`), a word of the language in capitals (`AND`, `IS MISSING`: the words are lower case), '
+        "SQL's `is null` and `is not null` (`is missing`, `is present`), the parts after an activity out of "
+        "order (`max 10 within 7 days`: `where`, `at least N times`, `within`, `max`; `2 times`: `at least 2 times`), `each` or `for` for `per` and `if` for `when`, a number with an exponent (`1e3`: write `1000`), thousands commas, a currency sign, `k` or `M`, a "
+        "leading or trailing decimal point (`1,000`, `$1000`, `10k`, `.5`), points followed by `points`, a `,` or `;` between the items of a block, a first line that is missing, has no version or does not quote "
+        "the name and version (`policy Acme version 1`), "
+        '`&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
@@ -263,7 +269,10 @@ CATALOG: tuple[Entry, ...] = (
         'unknown-field',
         'error',
         'A name is not a declared field (or, where stages may be named, a stage)',
-        'A name is not a declared field (or, where stages may be named, a stage).',
+        'A name is not a declared field (or, where stages may be named, a stage). Values other languages '
+        'write as names are said as such: `null` and `None` (`email = null`: write `email is missing`; `!=`: '
+        '`is present`), `yes`, `no`, `on`, `off` compared with a boolean (write `true` or `false`), and `today` or '
+        '`now` compared with a date (write `days since FIELD`).',
         'Fix the spelling (the help suggests one) or declare the field.',
         'unknown-field',
     ),

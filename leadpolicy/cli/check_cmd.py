@@ -39,9 +39,9 @@ def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
             if text:
                 click.echo(text, err=True)
                 click.echo("", err=True)
-            summary = "ok" if not errors else plural(errors, "error")
+            summary = "ok" if not errors and not (strict and warnings) else plural(errors, "error")
             if warnings:
-                summary += ", " + plural(warnings, "warning")
+                summary += ", " + plural(warnings, "warning") + (" (--strict: warnings fail)" if strict else "")
             click.echo(f"{display_name(path)}: {summary}")
     if fmt == "json":
         click.echo(render_json(all_diagnostics))

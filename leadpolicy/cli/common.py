@@ -163,7 +163,7 @@ def stable_path(path: Union[str, Path]) -> str:
     return resolved.name
 
 
-def load_policy(path: str) -> Any:
+def load_policy(path: str, nothing: str = "nothing was run") -> Any:
     """Load a policy for a command that needs a working one; exit 1 on errors.
 
     The policy is compiled under its stable name (see `stable_path`), so the
@@ -180,7 +180,7 @@ def load_policy(path: str) -> Any:
         diagnostics = [dataclasses.replace(d, path=typed) for d in error.diagnostics]
         show_diagnostics(diagnostics, source)
         count = len([d for d in diagnostics if d.is_error])
-        click.echo(f"{typed}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
+        click.echo(f"{typed}: {count} error{'s' if count != 1 else ''}; {nothing}", err=True)
         sys.exit(EXIT_FAILED)
 
 
@@ -220,6 +220,11 @@ def check_file(path: Path) -> Any:
     from leadpolicy.check.checker import check
     from leadpolicy.syntax.parser import parse
 
+    tests = path.with_suffix(".tests")
+    if str(path) != STDIN and not path.exists() and path.suffix == ".policy" and tests.is_file():
+        # `check orphan.tests` named only the policy the user never typed
+        raise FileProblem(f"no such file: {path} (the policy whose tests {tests} holds; a NAME.tests file is "
+                          "checked and run with NAME.policy beside it)")
     source = read_source(path)
     name = display_name(path)
     sources = {name: source}
@@ -391,14 +396,24 @@ def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = Non
         raise FileProblem(f"{path} is {found[1]}, not {readable}: {fix}", EXIT_FAILED)
 
 
-def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[str]:
+def one_json_document(path: Optional[str], policy: str = "POLICY", csv_option: bool = True) -> Optional[str]:
     """A warning when a JSON Lines input looks like one JSON document written over several lines
-    (its first line is `{` or `[` alone, or a JSON array): every line would be read as a lead and
-    most would be "not valid JSON". None for anything else (a CSV, standard input, JSON Lines)."""
+    (its first line is `{` or `[` alone, or a JSON array), or like CSV (`contacts.tsv`, `leads.txt`
+    from a CRM): every line would be read as a lead and most would be "not valid JSON". None for
+    anything else (a file named .csv, standard input, JSON Lines). `csv_option`: the command
+    takes `--input-format csv`."""
     if path is None or path.lower().endswith((".csv", ".parquet")):
         return None
     head = first_bytes(path, 1 << 16)
     first = next((line.strip() for line in head.lstrip(b"\xef\xbb\xbf").splitlines() if line.strip()), b"")
+    from leadpolicy.cli.json_errors import looks_like_csv
+
+    header = first.decode("utf-8", errors="replace")
+    if looks_like_csv(header):
+        fix = "give `--input-format csv` (or name it .csv)" if csv_option else "name it .csv"
+        shown = header if len(header) <= 60 else header[:57] + "..."
+        return (f"{path} looks like CSV (its first line, `{shown}`, is a header), not JSON Lines: each line is read "
+                f"as a lead, and each is a data error; to read it as CSV, {fix}")
     if first not in (b"{", b"[") and not first.startswith(b"["):
         return None
     shown = shlex.quote(path)
@@ -408,6 +423,39 @@ def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[s
         fix = f"to write each lead of the array on a line of its own, `jq -c '.[]' {shown} > leads.jsonl`"
     return (f"{path} looks like one JSON document, not JSON Lines (one lead per line): each line is read as a "
             f"lead; {fix}")
+
+
+LEAD_KEYS = ("id", "fields", "activities", "stage")
+
+
+def misplaced_keys(policy: Any, lead: Any, where: str = "") -> Optional[str]:
+    """A warning when a lead's fields (or activities) sit at its top level, not inside `fields`
+    (`{"seniority": "vp"}`): they are not read, and the lead is decided as one without them."""
+    if not isinstance(lead, dict):
+        return None
+    declared = {f.name.lower() for f in policy.tree.fields} | {a.name.lower() for a in policy.tree.activities}
+    outside = [key for key in lead if isinstance(key, str) and key not in LEAD_KEYS and key.strip().lower() in declared]
+    if not outside:
+        return None
+    names = ", ".join(f"`{key}`" for key in outside)
+    return (f"{where}{names} {'is' if len(outside) == 1 else 'are'} at the top of the lead, where only "
+            f"{', '.join(LEAD_KEYS)} are read: put fields inside \"fields\" and activities inside \"activities\" "
+            '({"id": ..., "fields": {...}, "activities": [...], "stage": ...}); '
+            f"{'it was' if len(outside) == 1 else 'they were'} not read")
+
+
+def misplaced_in_first_lead(policy: Any, path: Optional[str]) -> Optional[str]:
+    """misplaced_keys for the first line of a JSON Lines file (a file, not standard input): said once, before
+    every lead of the file is decided without its fields."""
+    import json
+
+    head = first_bytes(path, 1 << 16).lstrip(b"\xef\xbb\xbf")
+    line = next((raw for raw in head.splitlines() if raw.strip()), b"")
+    try:
+        lead = json.loads(line)
+    except ValueError:
+        return None
+    return misplaced_keys(policy, lead, f"{path}, line 1 (and maybe more): ")
 
 
 def open_input(path: str) -> Any:

@@ -26,7 +26,7 @@ def compile_command(policy_path: str, output: Optional[str], **sql_options: str)
     refuse_overwriting(output, [(policy_path, "the policy")])
     if output is not None and not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
         raise FileProblem(f"-o {output} would overwrite a policy file with Python: name the module FILE.py")
-    policy = load_policy(policy_path)
+    policy = load_policy(policy_path, "nothing was written")
     text = sql_text(policy, sql_options) if target == "sql" else policy.python_source
     write_output(output, text)
     if not to_stdout(output):

@@ -14,9 +14,12 @@ from leadpolicy.cli.common import (
     FileProblem,
     as_of_option,
     misnamed_parquet,
+    misplaced_in_first_lead,
     one_json_document,
     refuse_compressed,
+    refuse_overwriting,
     refuse_table_file,
+    to_stdout,
     warn,
 )
 from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
@@ -115,6 +118,15 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     from leadpolicy.tools.diff import as_of_moment
 
     gate = _percent(fail_on_change)
+    if "-" in versions:  # it said "no such file: -"
+        raise click.UsageError("OLD and NEW are policy files or git REV:PATH, not standard input (`-`): name the files")
+    # -o onto a version, the leads or their tables destroyed it, and the report then failed to read it
+    named = [(str(v), "the policy compared") for v in versions] + [
+        (path, what) for path, what in ((leads, "the leads"), (activities, "the activities"), (mapping_path, "the mapping"))
+        if path is not None]
+    refuse_overwriting(output, named)
+    if output is not None and not to_stdout(output) and os.path.splitext(output)[1].lower() in (".policy", ".tests"):
+        raise FileProblem(f"-o {output} would overwrite a policy file with the report: name it FILE.txt, FILE.md or FILE.json")
     if rev is not None:
         if len(versions) != 1:
             raise click.UsageError("with --rev give one policy file: leadpolicy diff --rev main policies/acme.policy")
@@ -144,10 +156,16 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
                 "duckdb": "diff reads its tables `leads` and `activities` with --engine duckdb (or --leads-table and "
                           "--activities-table; docs/sql.md)",
                 "parquet": misnamed_parquet(leads, "--engine duckdb")}, read=("duckdb",) if engine == "duckdb" else ())
-        document = one_json_document(leads) if activities is None else None
+        document = one_json_document(leads) if activities is None and input_format != "csv" else None
         if document:
             warn(document)
+        if leads != "-" and os.path.isfile(leads) and os.path.getsize(leads) == 0:  # as score warns
+            warn(f"{leads} is empty: there are no leads to replay")
     old, new = _load_versions(versions, rev)
+    if leads is not None and activities is None and input_format != "csv" and not leads.lower().endswith(".csv"):
+        misplaced = misplaced_in_first_lead(new[0], leads)  # (policy, label)
+        if misplaced:
+            warn(misplaced)
 
     from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.diff import diff_policies

@@ -27,7 +27,7 @@ def docs_command(policy_path: str, output: Optional[str], fmt: Optional[str]) ->
         raise click.UsageError(f"cannot tell the format of {output}: name it FILE.md (Markdown) or FILE.html (HTML), or give --format")
     if output is not None and not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
         raise FileProblem(f"-o {output} would overwrite a policy file with a document: name it FILE.md or FILE.html")
-    policy = load_policy(policy_path)
+    policy = load_policy(policy_path, "nothing was written")
     text = render(policy.tree, policy.source, policy.path, fmt)
     write_output(output, text)
     if not to_stdout(output):

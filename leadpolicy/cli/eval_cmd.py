@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from typing import Any, Optional
 
@@ -17,7 +18,9 @@ from leadpolicy.cli.common import (
     display_name,
     error_label,
     load_policy,
+    misplaced_keys,
     read_text,
+    warn,
 )
 
 
@@ -29,18 +32,34 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
     try:
         lead = json.loads(text)
     except json.JSONDecodeError as error:
-        more = ""
-        if error.msg == "Extra data" and error.colno == 1:  # one object per line: JSON Lines, many leads
-            more = (f" (it holds more than one lead, one per line: `leadpolicy score POLICY {name}` decides each;"
-                    " eval takes a file of one lead)")
-        from leadpolicy.cli.json_errors import render_json_error
+        from leadpolicy.cli.json_errors import looks_like_csv, render_json_error
 
-        click.echo(render_json_error(name, text, error, more), err=True)
+        more, hint = "", None
+        given = STDIN if source == STDIN else shlex.quote(source)  # as the user would type it again
+        if error.msg == "Extra data" and error.colno == 1:  # one object per line: JSON Lines, many leads
+            more = (f" (it holds more than one lead, one per line: `leadpolicy score POLICY {given}` decides each;"
+                    " eval takes a file of one lead)")
+        elif error.lineno == 1 and not text[:error.pos].strip() and looks_like_csv(text):  # a CRM export
+            hint = (f"this looks like CSV (a header line, then a lead per row): `leadpolicy score POLICY {given}` "
+                    "decides each row; eval takes one lead as a JSON object")
+        click.echo(render_json_error(name, text, error, more, hint), err=True)
         sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
         click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
         sys.exit(EXIT_FAILED)
     return lead, text
+
+
+def _member_help(policy: Any, problem: dict[str, Any]) -> Optional[str]:
+    """`did you mean `vp`?` for an enum field's value that is no member (`vpp`), as a policy's error has it."""
+    from leadpolicy.check.base import suggest
+
+    field, value = problem.get("field"), problem.get("value")
+    declared = next((f for f in policy.tree.fields if f.name == field), None)
+    if declared is None or declared.type.kind != "enum" or not isinstance(value, str):
+        return None
+    guess = suggest(value.strip(), declared.type.members)
+    return f"did you mean `{guess}`?" if guess else None
 
 
 @main.command("eval")
@@ -49,7 +68,7 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
 @as_of_option
 @click.option("--previous-stage", metavar="STAGE", help="The lead's stage before this evaluation (overrides its `stage`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
-@click.option("--journey", is_flag=True, help="Replay the lead through time: each stage change, when and why.")
+@click.option("--journey", is_flag=True, help="Replay the lead through time, from no stage: each stage change, when and why.")
 def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previous_stage: Optional[str], as_json: bool,
                  journey: bool = False) -> None:
     """Decide one lead (JSON: {"id", "fields", "activities", "stage"}) and explain it.
@@ -59,30 +78,39 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
     from leadpolicy.handoff.explain import explain
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of, split_lead
 
+    if journey and previous_stage is not None:  # it was ignored without a word
+        raise click.UsageError("--previous-stage does not apply with --journey: the replay starts with no stage "
+                               "and follows the lead's activities")
     if policy_path == STDIN and lead_path == STDIN:
         raise click.UsageError("the policy and the lead cannot both come from standard input: name one of them as a file")
+    try:
+        moment = datetime_from_micros(read_as_of(as_of))  # the one "now" the explanation shows
+    except LeadDataError:  # as `score`, `diff` and `report` say it: the option was given wrongly
+        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
     policy = load_policy(policy_path)
     lead, lead_text = _read_lead(lead_path)
+    misplaced = misplaced_keys(policy, lead)
+    if misplaced:
+        warn(misplaced)
     try:
         lead_id, fields, activities, stage = split_lead(lead, 0)
         if previous_stage is not None:
             stage = previous_stage
         if journey:  # the replay starts with no stage; its data errors are the evaluator's, said below
             stage = None
-        moment = datetime_from_micros(read_as_of(as_of))  # the one "now" the explanation shows
         decision = policy.evaluate(fields, activities, moment, stage, lead_id)
     except LeadDataError as error:
         from leadpolicy.tools.score import problem_of
 
         problem = problem_of(error)  # values as JSON, as in `score`'s error rows
+        if previous_stage is not None and not journey and problem.get("field") == "previous_stage":
+            raise click.BadParameter(error.message, param_hint="--previous-stage") from None  # not the file's
         if as_json:
             click.echo(json.dumps({"id": lead.get("id"), "error": problem}))
-        if problem.get("field") == "as_of":  # --as-of, not the file
-            click.echo(f"{error_label()}[data]: {problem['message']}", err=True)
-        else:
-            from leadpolicy.cli.json_errors import render_data_error
+        from leadpolicy.cli.json_errors import render_data_error
 
-            click.echo(render_data_error(display_name(lead_path), lead_text, problem), err=True)
+        click.echo(render_data_error(display_name(lead_path), lead_text, problem, _member_help(policy, problem)),
+                   err=True)
         sys.exit(EXIT_FAILED)
     if journey:
         from leadpolicy.tools.report.journey import print_journey

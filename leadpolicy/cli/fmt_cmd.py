@@ -19,6 +19,7 @@ from leadpolicy.cli.common import (
     read_text,
     show_diagnostics,
 )
+from leadpolicy.tools.file_kinds import first_bytes
 
 
 def source_files(paths: Iterable[str]) -> list[Path]:
@@ -43,6 +44,12 @@ def unified_diff(source: str, formatted: str, name: str) -> str:
                                      f"{name}", f"{name} (formatted)"):
         lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(lines)
+
+
+def _crlf(source: str) -> bool:
+    """Whether every line of `source` ends in CRLF (the last may have no ending at all)."""
+    lines = source.count("\n")
+    return lines > 0 and source.count("\r\n") == lines
 
 
 @main.command("fmt")
@@ -77,6 +84,8 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             show_diagnostics(error.diagnostics, source)
             status = max(status, 1)
             continue
+        if _crlf(source):  # a Windows checkout (git's autocrlf): its line endings are kept, not "reformatted"
+            formatted = formatted.replace("\n", "\r\n")
         if stdin and not check:
             click.echo(formatted, nl=False)
         elif formatted != source:
@@ -86,8 +95,9 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             elif check:
                 click.echo(f"would reformat {target}")
             else:
+                bom = first_bytes(target, 3) == b"\xef\xbb\xbf"  # a Windows editor's byte-order mark is kept
                 with output_stream(target) as stream:  # a temporary file renamed over the original
-                    stream.write(formatted.encode("utf-8"))
+                    stream.write((b"\xef\xbb\xbf" if bom else b"") + formatted.encode("utf-8"))
                 click.echo(f"reformatted {target}")
     sys.exit(max(status, 1 if check and changed else 0))
 

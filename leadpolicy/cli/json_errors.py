@@ -48,9 +48,18 @@ def json_hint(text: str, error: json.JSONDecodeError) -> Optional[str]:
     return None
 
 
-def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: str = "") -> str:
+def looks_like_csv(text: str) -> bool:
+    """Whether the text's first line is a CSV header (`id,seniority`, `Email;Company Size`): names
+    joined by a delimiter, no JSON bracket or quote before them."""
+    first = next((line for line in text.splitlines() if line.strip()), "").strip()
+    return bool(first) and first[0] not in "{[\"" and re.search(r"[,;\t|]", first) is not None \
+        and re.fullmatch(r"[^{}\[\]:]+", first) is not None
+
+
+def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: str = "",
+                      hint: Optional[str] = None) -> str:
     """The error as a diagnostic: `error[json]: not valid JSON: MSG`, the file, line and column,
-    that line (a window of it when long) with a caret, and the hint."""
+    that line (a window of it when long) with a caret, and the hint (`hint`, else json_hint's)."""
     lines = text.splitlines() or [""]
     line, column = error.lineno, error.colno
     shown = lines[line - 1] if 1 <= line <= len(lines) else ""
@@ -61,7 +70,7 @@ def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: 
         shown = prefix + shown[start:end] + suffix
         column = column - start + len(prefix)
     shown_lines = [""] * (line - 1) + [shown]
-    hint = json_hint(text, error)
+    hint = hint or json_hint(text, error)
     diagnostic = Diagnostic("json", "error", f"not valid JSON: {error.msg}{extra}", Span(line, column, line, column + 1),
                             hint, name)
     rendered = render_one(diagnostic, "", shown_lines)
@@ -69,22 +78,24 @@ def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: 
     return rendered.replace(f"--> {name}:{line}:{column}", f"--> {name}:{error.lineno}:{error.colno}", 1)
 
 
-def render_data_error(name: str, text: str, problem: dict[str, object]) -> str:
+def render_data_error(name: str, text: str, problem: dict[str, object], help: Optional[str] = None) -> str:
     """`error[data]: MESSAGE`, the file, and where the text holds the value (`"key": value`,
     the key being the field or property the error names, the value as JSON writes it) when it
-    does exactly once: the line and a caret under the value. Otherwise the file alone."""
+    does exactly once: the line and a caret under the value. Otherwise the file alone. Then `help`."""
     field, value = problem.get("field"), problem.get("value")
     key = str(field).rsplit(".", 1)[-1] if field and field != "as_of" else None
+    if key == "previous_stage":  # a lead writes its previous stage as `stage`
+        key = "stage"
     found = []
     if key is not None and value is not None:
         written = re.escape(json.dumps(value, ensure_ascii=False))
         found = list(re.finditer(rf'"{re.escape(key)}"\s*:\s*({written})', text))
     message = str(problem.get("message"))
     if len(found) != 1:
-        return f"error[data]: {message}\n --> {name}"
+        return f"error[data]: {message}\n --> {name}" + (f"\n  = help: {help}" if help else "")
     start, end = found[0].span(1)
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
     span = Span(line, column, line, column + (end - start) if "\n" not in text[start:end] else column + 1, start, end)
-    rendered = render_one(Diagnostic("data", "error", message, span, None, name), text)
+    rendered = render_one(Diagnostic("data", "error", message, span, help, name), text)
     return rendered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -10,7 +11,26 @@ import click
 
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import load_policy, one_json_document, refuse_compressed, refuse_table_file, show_diagnostics
+from leadpolicy.cli.common import (
+    load_policy,
+    misplaced_in_first_lead,
+    one_json_document,
+    open_input,
+    refuse_compressed,
+    refuse_overwriting,
+    refuse_table_file,
+    show_diagnostics,
+)
+
+
+def _read_moment(option: str, value: str) -> None:
+    """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read."""
+    from leadpolicy.semantics.runtime import parse_instant
+
+    try:
+        parse_instant(value, option)
+    except LeadDataError:
+        raise click.BadParameter(f"`{value}` is not an ISO 8601 date or timestamp", param_hint=option) from None
 
 
 def _load_other(spec: str) -> Any:
@@ -46,21 +66,38 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
     """Replay LEADS (JSON Lines, or CSV by the .csv suffix) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
+    from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.report import render
     from leadpolicy.tools.report.outcomes import load_outcome_file
     from leadpolicy.tools.report.run import build
     from leadpolicy.tools.score import default_jobs
 
-    if output and Path(output).suffix not in (".html", ".md", ".json"):
+    for name, path in (("LEADS", leads_path), ("--outcomes", outcomes_path), ("--against", against)):
+        if path == "-":  # it said "no such file: -"
+            raise click.UsageError(f"{name} `-`: report reads a file, not standard input; save it to a file and name that")
+    if output and Path(output).suffix.lower() not in (".html", ".md", ".json"):
         click.echo(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
+    refuse_overwriting(output, [(path, what) for path, what in (
+        (policy_path, "the policy"), (leads_path, "the leads"), (outcomes_path, "the outcomes"), (against, "the other policy"))
+        if path is not None])
     for path in (leads_path, outcomes_path):
         refuse_compressed(path, None)
+        if path is not None:
+            open_input(path).close()  # missing, a directory, unreadable: said as every command says it (2)
+    for option, value in (("--as-of", as_of), ("--from", date_from), ("--to", date_to)):
+        if value is not None:
+            _read_moment(option, value)
     refuse_table_file(leads_path)
-    document = one_json_document(leads_path, policy_path)
+    document = one_json_document(leads_path, policy_path, csv_option=False)  # CSV by the .csv suffix only
     if document:
         click.echo(f"warning: {document}", err=True)
+    if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
+        click.echo(f"warning: {leads_path} is empty: there are no leads to report", err=True)
     policies = [load_policy(policy_path)]
+    misplaced = None if leads_path.lower().endswith(".csv") else misplaced_in_first_lead(policies[0], leads_path)
+    if misplaced:
+        click.echo(f"warning: {misplaced}", err=True)
     if against:
         policies.append(_load_other(against))
     try:
@@ -75,10 +112,13 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
             click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
     try:
         # JSON Lines as bytes: a line that is not UTF-8 is that lead's error, as `score` has it
-        csv = leads_path.endswith(".csv")
+        csv = leads_path.lower().endswith(".csv")  # `LEADS.CSV` too, as score reads it
         with (open(leads_path, encoding="utf-8-sig", newline="") if csv else open(leads_path, "rb")) as stream:
             report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
-                           jobs or default_jobs(), leads_path)
+                           jobs or default_jobs(), leads_path, warn=lambda message: click.echo(f"warning: {message}", err=True))
+    except CsvHeaderError as error:  # as `score` says it: no row was read
+        click.echo(f"error: {leads_path}: {error}", err=True)
+        sys.exit(1)
     except OSError as error:
         click.echo(f"error: {leads_path}: {error.strerror}", err=True)
         sys.exit(1)
@@ -90,7 +130,7 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         sys.exit(2)
     if progress is not None:
         click.echo("", err=True)
-    suffix = Path(output).suffix if output else ".md"
+    suffix = Path(output).suffix.lower() if output else ".md"
     text = {".html": render.html, ".md": render.markdown, ".json": render.as_json}[suffix](report)
     if not output:
         click.echo(text, nl=False)

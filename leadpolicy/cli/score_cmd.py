@@ -20,6 +20,7 @@ from leadpolicy.cli.common import (
     display_name,
     load_policy,
     misnamed_parquet,
+    misplaced_in_first_lead,
     one_json_document,
     open_input,
     output_stream,
@@ -75,6 +76,8 @@ def _check_output_name(output: Optional[str], fmt: Optional[str], sql_engine: bo
     if not output or to_stdout(output):
         return
     suffix = os.path.splitext(output)[1].lower()
+    if suffix in (".policy", ".tests"):  # a policy's tests beside it, say: as compile and docs refuse them
+        raise FileProblem(f"-o {output} would overwrite a policy file with decisions: name it FILE.jsonl or FILE.csv")
     if suffix == ".parquet" and not sql_engine:
         raise click.UsageError(f"{output}: the python engine writes JSON Lines or CSV; Parquet is written by "
                                "--engine duckdb (pip install 'leadpolicy[duckdb]') or --engine spark")
@@ -131,7 +134,9 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.score import Summary, default_jobs, score_stream
 
-    refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")])
+    refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [
+        (path, what) for path, what in ((sql_options.get("activities_path"), "the activities table"),
+                                        (sql_options.get("mapping_path"), "the mapping")) if path])
     if policy_path == STDIN and input_path == STDIN:
         raise click.UsageError("the policy and the leads cannot both come from standard input: name one of them as a file")
     _check_output_name(output, fmt, uses_sql_engine(input_path, sql_options), quiet)
@@ -141,6 +146,10 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     fmt = _output_format(fmt, output)
     delimiter = _delimiter(delimiter)
     policy = load_policy(policy_path)
+    misplaced = None if quiet or input_format == "csv" or input_path.lower().endswith(".csv") \
+        or uses_sql_engine(input_path, sql_options) else misplaced_in_first_lead(policy, input_path)
+    if misplaced:
+        warn(misplaced)
     try:
         moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
     except LeadDataError as error:

@@ -13,6 +13,7 @@ from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
     FileProblem,
     check_file,
+    display_name,
     plural,
     policy_files,
     render_by_file,
@@ -30,8 +31,9 @@ def _load_for_tests(path: Path) -> Any:
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         return None, [], render_by_file(errors, sources)
-    policy = leadpolicy.loads(sources[str(path)], str(path))
-    tests = [(test, str(path)) for test in policy.tree.tests]
+    name = display_name(path)  # `-`: standard input, named as its diagnostics name it
+    policy = leadpolicy.loads(sources[name], name)
+    tests = [(test, name) for test in policy.tree.tests]
     sibling, tests_path, _ = sibling_tests(path)
     tests += [(test, tests_path) for test in sibling]
     return policy, tests, None
@@ -61,16 +63,16 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             problem.show()
             status = max(status, problem.exit_code)
             continue
-        entry: dict[str, Any] = {"path": str(path), "tests": [], "coverage": None, "errors": problems}
+        entry: dict[str, Any] = {"path": display_name(path), "tests": [], "coverage": None, "errors": problems}
         report.append(entry)
         if problems:
             broken = True
             if not as_json:
                 click.echo(problems, err=True)
-                click.echo(f"{path}: the policy or its tests have errors; no test was run", err=True)
+                click.echo(f"{display_name(path)}: the policy or its tests have errors; no test was run", err=True)
             continue
         if not as_json and tests:
-            click.echo(str(path))
+            click.echo(display_name(path))
         for test, test_path in tests:
             outcome = run_test(policy, test, test_path)
             entry["tests"].append(outcome.to_dict())
@@ -92,14 +94,14 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             if not as_json and show_coverage:
                 click.echo(f"  coverage: {len(result.rules) - len(result.missed)} of {plural(len(result.rules), 'rule')} ({result.percent:.1f}%)")
                 for rule in result.missed:
-                    click.echo(f"    never exercised: {path}:{rule.line}  {rule.kind} {rule.name!r}".replace("'", '"'))
+                    click.echo(f"    never exercised: {display_name(path)}:{rule.line}  {rule.kind} {rule.name!r}".replace("'", '"'))
     total = 100.0 if rules == 0 else 100.0 * covered / rules
     below = fail_under is not None and total < fail_under
     if as_json:
         click.echo(json.dumps({"passed": passed, "failed": failed, "coverage": round(total, 1) if rules else None, "files": report}, indent=2))
     else:
         summary = f"{plural(passed + failed, 'test')}: {passed:,} passed, {failed:,} failed"
-        if show_coverage or fail_under is not None:
+        if (show_coverage or fail_under is not None) and (rules or not broken):  # none measured: no 100%
             summary += f"; rule coverage {total:.1f}%"
         click.echo(summary)
         if below:

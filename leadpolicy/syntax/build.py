@@ -256,7 +256,8 @@ class TreeBuilder(Transformer_NonRecursive[Any, Any]):
         amount, unit = children
         value = number_value(amount)
         if value <= 0:
-            raise LiteralError("bad-duration", f"a duration must be positive, not `{amount} {unit}`", span_at(meta))
+            raise LiteralError("bad-duration", f"a duration must be positive, not `{amount} {unit}`", span_at(meta),
+                               "write a number of hours, days or weeks above 0, such as `1 day` or `12 hours`")
         duration = n.Duration(value, n.UNIT_NAMES[str(unit)], text=str(amount), span=span_at(meta))
         if value * n.UNIT_SECONDS[duration.unit] > MAX_DURATION_DAYS * n.UNIT_SECONDS["day"]:
             raise LiteralError(

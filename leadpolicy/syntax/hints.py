@@ -169,6 +169,287 @@ def double_equals(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (middle, end, ""))
 
 
+# other languages' and mathematics' ways to write a comparison, and the policy's
+_COMPARISONS = {"=>": ">=", "=<": "<=", "<>": "!=", "=!": "!=", "≥": ">=", "≤": "<=", "≠": "!="}
+
+
+def misspelt_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`fit => 40` -> `fit >= 40`, `x =< 5` -> `x <= 5`, `x <> 5` -> `x != 5`, `fit ≥ 40` -> `fit >= 40`."""
+    character = _character(error)
+    if character is not None:  # `≥` alone, or the `!` of `=!`, which the lexer cannot read
+        glued = character > 0 and text[character - 1:character + 1] == "=!"
+        start = character - 1 if glued else character
+        written = text[start:character + 1]
+        if written not in _COMPARISONS or (not glued and not _accepts(error, "COMPARE")):
+            return None
+    elif isinstance(error, UnexpectedToken) and error.token.type == "COMPARE":
+        previous = _previous_token(error)  # `=>`: `=` read as the comparison, then `>` where a value goes
+        if previous is None or previous.type != "COMPARE" or _where(previous)[1] != _where(error.token)[0]:
+            return None
+        start = _where(previous)[0]
+        written = text[start:_where(error.token)[1]]
+        if written not in _COMPARISONS:
+            return None
+    else:
+        return None
+    end = start + len(written)
+    right = _COMPARISONS[written]
+    return _hint(text, f"`{written}` is written `{right}` in a policy", _span(text, start, end), f"write `{right}`",
+                 (start, end, right))
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def capital_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`when size >= 10 AND ok` -> `and`, `IS MISSING` -> `is missing`, `FIT {` -> `fit {`: the words of
+    the language are lower case, and a word in capitals reads as a name (a fit group, a field). Every
+    such word on the line of the error (or, when there is none up to the error, on the line before) is
+    written in lower case, outside strings and comments."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    words = _capital_keywords(text, line_start, line_end)
+    if not any(start <= at for start, _, _ in words) and line_start > 0:
+        line_start, line_end = _line_bounds(text, line_start - 1)  # `... AND` at the end of the line before
+        words = _capital_keywords(text, line_start, line_end)
+    if not words or words[0][0] > at:
+        return None
+    return _lowered(text, words)
+
+
+def capital_keyword_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`stages { lead mql when size >= 10 OR ok }` parses, as a stage `OR` with no condition and a
+    stage `ok`: the hint for the capital word that starts at `name_start`, or None."""
+    line_start, line_end = _line_bounds(text, name_start)
+    words = _capital_keywords(text, line_start, line_end)
+    if not any(start == name_start for start, _, _ in words):
+        return None
+    at = next(index for index, (start, _, _) in enumerate(words) if start == name_start)
+    return _lowered(text, words[at:])
+
+
+def _lowered(text: str, words: list[tuple[int, int, str]]) -> Hint:
+    """The hint that writes `words` (the first named in the message) in lower case."""
+    first, last = words[0][0], words[-1][1]
+    null = re.match(r"[ \t]+(?:null|none|nil)\b", text[last:], re.IGNORECASE)  # SQL's `IS NOT NULL`
+    if null is not None:
+        last += null.end()
+    lowered = text[first:last]
+    for start, end, word in reversed(words):
+        lowered = lowered[:start - first] + word.lower() + lowered[end - first:]
+    lowered = re.sub(r"\bis([ \t]+)not[ \t]+(?:null|none|nil)\b", r"is\1present", lowered, flags=re.IGNORECASE)
+    lowered = re.sub(r"\bis([ \t]+)(?:null|none|nil)\b", r"is\1missing", lowered, flags=re.IGNORECASE)
+    word = words[0][2]
+    return _hint(text, f"`{word}` is written `{word.lower()}`: the words of the language are lower case",
+                 _span(text, words[0][0], words[0][1]), f"write `{word.lower()}`", (first, last, lowered))
+
+
+def _capital_keywords(text: str, line_start: int, line_end: int) -> list[tuple[int, int, str]]:
+    """The words of the language written with a capital (`AND`, `Within`) on a line, outside strings and comments."""
+    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
+    comment = next((at for at in range(line_start, line_end) if text[at] == "#"
+                    and not any(a <= at < b for a, b in strings)), line_end)
+    words = []
+    for found in _WORD.finditer(text, line_start, comment):
+        word, (start, end) = found.group(), found.span()
+        if word != word.lower() and word.lower() in _keywords() and not any(a <= start < b for a, b in strings):
+            words.append((start, end, word))
+    return words
+
+
+_NULLS = ("null", "none", "nil", "undefined")
+
+
+def null_for_missing(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`email is null` -> `email is missing`, `email is not null` -> `email is present` (SQL's words)."""
+    missing = _terminal("missing")
+    if not isinstance(error, UnexpectedToken) or missing is None or not _accepts(error, missing):
+        return None
+    start, end = _where(error.token)
+    word = str(error.token)
+    if word.lower() in _NULLS:
+        written, right = word, "missing"
+    else:
+        after = re.match(r"[ \t]+([A-Za-z]+)\b", text[end:])
+        if word.lower() != "not" or after is None or after.group(1).lower() not in _NULLS:
+            return None
+        end += after.end()
+        written, right = text[start:end], "present"
+    return _hint(text, f"`is {written}` is written `is {right}` in a policy", _span(text, start, end),
+                 f"write `{right}`", (start, end, right))
+
+
+_EXPONENT = re.compile(r"(?<![A-Za-z0-9_.])([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)([eE][+-]?[0-9]+)\b")
+
+
+def exponent_number(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`size > 1e3` -> `size > 1000`: a number in a policy has no exponent (`1e3` reads as `1` and a name
+    `e3`). The nearest such number on the line up to the error."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
+    found = [m for m in _EXPONENT.finditer(text, line_start, line_end)
+             if m.start() <= at and not any(a <= m.start() < b for a, b in strings)]
+    return _exponent_hint(text, found[-1]) if found else None
+
+
+def _plain(value: float) -> Optional[str]:
+    """`value` as a policy writes a number, or None when it cannot be written plainly."""
+    if not value == value or abs(value) >= 1e16:
+        return None
+    written = str(int(value)) if value == int(value) else repr(value)
+    return None if "e" in written else written
+
+
+def _money(m: "re.Match[str]") -> Optional[str]:
+    return m.group(1).replace(",", "_")
+
+
+def _thousands(m: "re.Match[str]") -> Optional[str]:
+    return m.group(1).replace(",", "_")
+
+
+def _suffixed(m: "re.Match[str]") -> Optional[str]:
+    return _plain(float(m.group(1).replace("_", "")) * {"k": 1e3, "m": 1e6}[m.group(2).lower()])
+
+
+# how spreadsheets, CRMs and people write numbers, what a policy writes instead, and what to say
+_NUMBER_SPELLINGS: tuple[tuple["re.Pattern[str]", Callable[["re.Match[str]"], Optional[str]], str], ...] = (
+    (re.compile(r"(?<![\w.])[$€£]([0-9][0-9_,]*(?:\.[0-9]+)?)"), _money, "a number in a policy has no currency sign"),
+    (re.compile(r"(?<![\w.,])([0-9]{1,3}(?:,[0-9]{3})+)(?![\w,])"), _thousands,
+     "a number in a policy is written without thousands commas (`_` may group the digits)"),
+    (re.compile(r"(?<![\w.])([0-9][0-9_]*(?:\.[0-9]+)?)([kKmM])\b"), _suffixed,
+     "a number in a policy is written in full, without `k` or `M`"),
+    (re.compile(r"(?<![\w.])\.([0-9]+)\b"), lambda m: "0." + m.group(1), "a number in a policy starts with a digit"),
+    (re.compile(r"(?<![\w.])([0-9][0-9_]*)\.(?![\w.])"), lambda m: m.group(1),
+     "a number in a policy has digits after its decimal point"),
+    (re.compile(r"([+-]?[0-9][0-9_.]*)[ \t]*(?:points|point|pts|pt)\b"), lambda m: m.group(1),
+     "points are written as a number alone"),
+)
+
+
+def number_spelling(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`size > 1,000` -> `1_000`, `$1000` -> `1000`, `10k` -> `10000`, `.5` -> `0.5`, `+5 points` -> `+5`:
+    the number nearest before the error on its line that a policy writes another way."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
+    best: Optional[tuple[int, "re.Match[str]", Callable[["re.Match[str]"], Optional[str]], str]] = None
+    for pattern, rewrite, message in _NUMBER_SPELLINGS:
+        for found in pattern.finditer(text, line_start, line_end):
+            if found.start() <= at and not any(a <= found.start() < b for a, b in strings) \
+                    and (best is None or found.start() > best[0]):
+                best = (found.start(), found, rewrite, message)
+    if best is None:
+        return None
+    _, found, rewrite, message = best
+    written = rewrite(found)
+    if written is None:
+        return None
+    return _hint(text, f"{message}, not `{found.group()}`", _span(text, found.start(), found.end()), f"write `{written}`",
+                 (found.start(), found.end(), written))
+
+
+def number_suffix_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`mql when size > 10k }` parses, as `size > 10` and a stage `k`: the hint, or None."""
+    line_start, line_end = _line_bounds(text, name_start)
+    pattern, rewrite, message = _NUMBER_SPELLINGS[2]
+    found = next((m for m in pattern.finditer(text, line_start, line_end) if m.start(2) == name_start), None)
+    written = rewrite(found) if found else None
+    if found is None or written is None:
+        return None
+    return _hint(text, f"{message}, not `{found.group()}`", _span(text, found.start(), found.end()), f"write `{written}`",
+                 (found.start(), found.end(), written))
+
+
+def exponent_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`mql when size > 1e3 }` parses, as `size > 1` and a stage `e3`: the hint for the number whose
+    exponent starts at `name_start`, or None."""
+    line_start, line_end = _line_bounds(text, name_start)
+    found = next((m for m in _EXPONENT.finditer(text, line_start, line_end) if m.start(2) == name_start), None)
+    return _exponent_hint(text, found) if found else None
+
+
+def _exponent_hint(text: str, found: "re.Match[str]") -> Optional[Hint]:
+    try:
+        value = float(found.group().replace("_", ""))
+    except ValueError:
+        return None
+    if not value == value or value in (float("inf"), float("-inf")) or value >= 1e16:
+        return None
+    written = str(int(value)) if value == int(value) else repr(value)
+    if "e" in written:
+        return None  # too small to write plainly
+    return _hint(text, f"a number in a policy is written without an exponent, not `{found.group()}`",
+                 _span(text, found.start(), found.end()), f"write `{written}`", (found.start(), found.end(), written))
+
+
+def item_separator(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`stages { lead, mql when ... }`, `fields { size number, ok boolean }`, `when ok; }`: the items of a
+    block stand one after another, on lines of their own or after a space, with no `,` or `;` between."""
+    at = _character(error)
+    if at is not None:
+        if text[at:at + 1] != ";" or not _accepts(error, "RBRACE"):
+            return None
+    elif isinstance(error, UnexpectedToken) and error.token == "," and "RBRACE" in (error.expected or ()):
+        at = _where(error.token)[0]
+    else:
+        return None
+    separator = text[at]
+    if separator == ";" and _accepts(error, "COMMA"):  # a test's `fields { size: 5; ok: true }`
+        return _hint(text, "the items of a list are separated by `,`, not `;`", _span(text, at, at + 1), "write `,`",
+                     (at, at + 1, ","))
+    keep = "" if at + 1 >= len(text) or text[at + 1].isspace() else " "
+    return _hint(text, f"the items of a block are not separated by `{separator}`",
+                 _span(text, at, at + 1), "put each on a line of its own, or leave a space", (at, at + 1, keep))
+
+
+_HEADER = re.compile(r'policy[ \t]+("(?:[^"\\\n]|\\.)*"|[^\s"]+(?:[ \t]+(?!version\b)[^\s"]+)*)'
+                     r'(?:[ \t]+version[ \t]+("(?:[^"\\\n]|\\.)*"|[^\s"]+))?(?=[ \t]*(?:\n|$|#))')
+
+
+def policy_header(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """The first line, `policy "NAME" version "V"`: missing (`fields {` first), without its version, or with
+    the name or version unquoted (`policy Acme version 1`)."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    policy = _terminal("policy")
+    at = error_offset(error, text)
+    start = _first_code(text)
+    if policy is not None and _accepts(error, policy) and at == start:  # no header at all
+        header = 'policy "Name" version "1"\n'
+        return Hint("a policy starts with its name and version", _span(text, at, min(at + 1, len(text))),
+                    f"add the first line, with your policy's name: `{header.strip()}`", (at, at, header))
+    found = _HEADER.match(text, start)
+    if found is None or not found.start() <= at <= found.end() + 1:
+        return None
+    name = found.group(1) if found.group(1).startswith('"') else quote(found.group(1))
+    version = found.group(2) or '"1"'
+    version = version if version.startswith('"') else quote(version)
+    fixed = f"policy {name} version {version}"
+    if fixed == found.group(0).rstrip():
+        return None
+    message = ("the policy line also needs a version" if found.group(2) is None
+               else "the policy's name and version are written in double quotes")
+    return _hint(text, message, _span(text, found.start(), found.end()), "write", (found.start(), found.end(), fixed))
+
+
+def _first_code(text: str) -> int:
+    """Where the first code stands: past blank lines and comments."""
+    at = 0
+    while True:
+        skipped = re.match(r"\s*(#[^\n]*)?", text[at:])
+        if skipped is None or not skipped.group(0):
+            return at
+        at += skipped.end()
+
+
 _SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
 
 
@@ -320,6 +601,74 @@ def missing_colon(error: UnexpectedInput, text: str) -> Optional[Hint]:
     end = _where(previous)[1]
     return _hint(text, f"a colon goes after the rule's name {previous}", _span(text, *_where(previous)), "add it",
                  (end, end, ":"))
+
+
+# the parts after an activity, in the order they must come: `did ACT where COND at least N times within D`,
+# `per ACT where COND within D max M`
+_CLAUSES = {
+    "at": re.compile(r"at[ \t]+least[ \t]+[0-9][0-9_]*[ \t]+times\b"),
+    "within": re.compile(r"within[ \t]+[0-9][0-9_.]*[ \t]*[A-Za-z]+\b"),
+    "max": re.compile(r"max[ \t]+[0-9][0-9_.]*\b"),
+    # a `where` moved only when its condition is plainly its own: one line, no `and`, `or` or bracket
+    "where": re.compile(r"where[ \t]+(?:(?!\b(?:and|or|max|within|at)\b)[^\n#{}()])+?(?=[ \t]*(?:[})#\n]|$|max\b|within\b|at\b))"),
+}
+_ORDER = ("where", "at", "within", "max")
+
+
+def clause_order(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`per visit max 10 within 7 days` -> `within 7 days max 10`; `did visit within 7 days where
+    page = "/x"` -> `did visit where page = "/x" within 7 days`: the parts after an activity in their order."""
+    if not isinstance(error, UnexpectedToken) or str(error.token) not in _CLAUSES:
+        return None
+    start = _where(error.token)[0]
+    moved = _CLAUSES[str(error.token)].match(text, start)
+    if moved is None:
+        return None
+    line_start = _line_bounds(text, start)[0]
+    before = text[line_start:start].rstrip(" \t")
+    earlier = None
+    for word in _ORDER[_ORDER.index(str(error.token)) + 1:]:  # a part that must come after the one here
+        for found in _CLAUSES[word].finditer(text, line_start, line_start + len(before)):
+            if found.end() == line_start + len(before):
+                earlier = found
+    if earlier is None:
+        return None
+    later = str(error.token)
+    fix = (earlier.start(), moved.end(), f"{moved.group()} {earlier.group()}")
+    shown = "at least" if later == "at" else later
+    first = "at least" if earlier.group().startswith("at") else earlier.group().split()[0]
+    return _hint(text, f"`{shown}` comes before `{first}` (after an activity: `where`, `at least`, `within`, `max`)",
+                 _span(text, start, moved.end()), "put it first", fix)
+
+
+def times_without_at_least(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`did visit 2 times within 7 days` -> `did visit at least 2 times within 7 days`."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    start = _where(error.token)[0]
+    count = re.compile(r"[0-9][0-9_]*[ \t]+times\b").match(text, start)
+    if count is None or not re.search(r"\bdid\b", text[_line_bounds(text, start)[0]:start]):
+        return None
+    return _hint(text, "a count of activities is written `at least N times`", _span(text, start, count.end()),
+                 "add `at least`", (start, start, "at least "))
+
+
+# other words for `per` and `when`, where the rule needs one of them
+_RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when"}
+
+
+def rule_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Demo": +10 each form_submit` -> `per`; `"Big": +5 if size > 100` -> `when`."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    word = str(error.token)
+    right = _RULE_WORDS.get(word.lower())
+    terminal = _terminal(right) if right else None
+    if right is None or terminal is None or not _accepts(error, terminal):
+        return None
+    start, end = _where(error.token)
+    return _hint(text, f"`{word}` is written `{right}` here", _span(text, start, end), f"write `{right}`",
+                 (start, end, right))
 
 
 # what people write for a demotion's arrow
@@ -603,19 +952,29 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
+    policy_header,
     unclosed_block,
     unclosed_parenthesis,
     double_equals,
+    misspelt_comparison,
+    capital_keyword,
+    null_for_missing,
+    exponent_number,
+    clause_order,
+    times_without_at_least,
+    rule_word,
     symbol_for_word,
     bang_for_not,
     single_quotes,
     unknown_escape,
     trailing_comma,
+    item_separator,
     signed_cap,
     type_synonym,
     misspelt_keyword,
     abbreviated_unit,
     glued_word,
+    number_spelling,  # after the units: `within 10m` is ten months or minutes, not 10,000,000
     missing_colon,
     arrow_word,
     rule_without_name,  # before unquoted_rule_name: `when 2026-01-01T00:00:00Z ...` is no name

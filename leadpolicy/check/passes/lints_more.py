@@ -28,6 +28,8 @@ def unreachable_grades(policy: n.Policy, warn: Warn) -> None:
         for earlier in bands[:i]:
             if earlier.condition is None:
                 break  # `otherwise` before the end is already an error
+            if earlier.letter == band.letter:
+                break  # `A ... A ...`: duplicate-grade says it; "put `A` before `A`" would not help
             if implies(band.condition, earlier.condition):
                 warn(
                     "unreachable-grade",

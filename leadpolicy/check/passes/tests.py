@@ -66,10 +66,13 @@ class TestsPass(State):
                 self.error("unknown-change", f"`{x.value}` is not a change", x.span, f"did you mean `{guess}`?" if guess else "changes are: " + ", ".join(CHANGES))
             elif x.kind == "grade" and x.value not in self.letters:
                 guess = suggest(str(x.value), self.letters)
-                self.error("unknown-grade", f"there is no grade `{x.value}`", x.span, f"did you mean `{guess}`?" if guess else None)
+                self.error("unknown-grade", f"there is no grade `{x.value}`", x.span, f"did you mean `{guess}`?" if guess else
+                           f"the grades are: {', '.join(self.letters) or 'none (add a `grades` block)'}")
             elif x.kind in ("hit", "no_hit") and x.value not in self.rule_names:
                 guess = suggest(str(x.value), self.rule_names)
-                self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f"did you mean {n.quote(guess)}?" if guess else None)
+                self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f"did you mean {n.quote(guess)}?" if guess else
+                           "name a rule as it is written before its colon, in double quotes" if self.rule_names else
+                           "the policy has no named rules yet")
 
     def _test_value(self, value: n.TestValue, t: n.FieldType, what: str, name: str) -> None:
         ok = {
@@ -90,6 +93,11 @@ class TestsPass(State):
             )
         elif t.kind == "enum" and value.value not in t.members:
             guess = suggest(str(value.value), t.members)
+            if guess is not None and guess.lower() == str(value.value).lower():  # as in a condition: member-case
+                written = n.quote(guess) if value.kind == "string" else n.member_text(guess)
+                self.error("member-case", f"`{value.value}` is written `{guess}` in `{t}`", value.span,
+                           f"write it as declared: `{written}`")
+                return
             self.error(
                 "unknown-member",
                 f"`{value.value}` is not one of {', '.join(t.members)}",

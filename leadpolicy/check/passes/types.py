@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from leadpolicy.check.base import (
+    BOOLEAN,
     COND,
     DATE,
     GRADE,
@@ -24,9 +25,65 @@ from leadpolicy.check.base import (
 from leadpolicy.check.show import show
 from leadpolicy.syntax import nodes as n
 
+# what other languages write for a missing value, and for true and false
+_NULL_WORDS = frozenset({"null", "none", "nil", "undefined", "nan"})
+_BOOLEAN_WORDS = {"yes": "true", "y": "true", "on": "true", "no": "false", "n": "false", "off": "false"}
+
 
 class TypesPass(State):
     # -- comparisons: the place where bare enum members and grade letters are read
+
+    def _null_compare(self, e: n.Compare, ctx: Any) -> bool:
+        """`email = null`, `budget != None`: said as `is missing` / `is present`, not as a field `null`
+        to declare. True when it was said (the comparison is not read further)."""
+        for side, other in ((e.right, e.left), (e.left, e.right)):
+            if isinstance(side, n.Name) and side.name.lower() in _NULL_WORDS and not self._is_declared(side.name, ctx) \
+                    and side.name.lower() not in self._members_of(other, ctx):  # `one of (none, some)`: a member
+                break
+        else:
+            return False
+        self.expr(other, ctx)  # its own mistakes are said as usual
+        test = {"=": "is missing", "!=": "is present"}.get(e.op)
+        self.error(
+            "unknown-field",
+            f"there is no `{side.name}` in a policy: a value that is absent or blank is missing",
+            side.span,
+            f"write `{show(other)} {test}`" if test else "ask for it with `is missing` or `is present`",
+        )
+        return True
+
+    def _members_of(self, e: n.Expr, ctx: Any) -> set[str]:
+        """The members, lower-cased, of the enum field or property `e` names; empty for anything else."""
+        if not isinstance(e, n.Name):
+            return set()
+        if ctx.kind == "where":
+            types = [p.type for p in ctx.activity.props if p.name == e.name]
+        else:
+            types = [self.fields[e.name].type] if e.name in self.fields else []
+        return {m.lower() for t in types if t.kind == "enum" for m in t.members}
+
+    def _clock_word(self, e: n.Expr, ctx: Any, other_type: Optional[Type]) -> bool:
+        """`created > today`: a policy has no clock value; `days since FIELD` measures from the evaluation time."""
+        if other_type != DATE or not isinstance(e, n.Name) or self._is_declared(e.name, ctx):
+            return False
+        if e.name.lower() not in ("today", "now", "current_date", "current_timestamp", "sysdate", "getdate"):
+            return False
+        dates = [f.name for f in self.policy.fields if f.type.kind == "date"]
+        example = f"days since {dates[0]} < 30" if dates else "days since FIELD < 30"
+        self.error("unknown-field", f"there is no `{e.name}` in a policy: the time of evaluation is measured with "
+                   "`days since`", e.span, f"write, for example, `{example}` (within the last 30 days)")
+        return True
+
+    def _boolean_word(self, e: n.Expr, ctx: Any, other_type: Optional[Type]) -> bool:
+        """`is_customer = yes`: a boolean is `true` or `false` in a policy (data may say yes and no)."""
+        if other_type != BOOLEAN or not isinstance(e, n.Name) or self._is_declared(e.name, ctx):
+            return False
+        word = _BOOLEAN_WORDS.get(e.name.lower())
+        if word is None:
+            return False
+        self.error("unknown-field", f"`{e.name}` is not a value in a policy: a boolean is `true` or `false`",
+                   e.span, f"write `{word}`")
+        return True
 
     def _operand(self, e: n.Expr, ctx: Any, other_type: Optional[Type]) -> Any:
         """Resolve one side of a comparison, reading a bare name or string as an
@@ -37,6 +94,10 @@ class TypesPass(State):
                 return self._member(e, text, other_type), other_type
         if other_type == GRADE and isinstance(e, n.Name) and not self._is_declared(e.name, ctx):
             return self._letter(e), GRADE
+        if self._boolean_word(e, ctx, other_type):
+            return e, BOOLEAN
+        if self._clock_word(e, ctx, other_type):
+            return e, DATE
         return self.expr(e, ctx)
 
     def _is_declared(self, name: str, ctx: Any) -> bool:
@@ -93,6 +154,8 @@ class TypesPass(State):
         return l, lt, r, rt
 
     def expr_Compare(self, e: n.Compare, ctx: Any) -> Any:
+        if self._null_compare(e, ctx):
+            return e, COND
         left, lt, right, rt = self._side(e.left, e.right, ctx)
         if lt is not None and rt is not None:
             if not same_type(lt, rt):
@@ -124,7 +187,10 @@ class TypesPass(State):
         operand, t = self.expr(e.operand, ctx)
         items = []
         for item in e.items:
+            reported = len(self.diagnostics)
             resolved, it = self._operand(item, ctx, t)
+            if len(self.diagnostics) > reported:
+                it = None  # `VP` or `ceo` among the members: said once (member-case, unknown-member), no cascade
             if t is not None and it is not None and not same_type(t, it):
                 self.error("type-mismatch", f"cannot look for a {type_name(it)} among {type_name(t)} values", item.span, compare_help(t, it))
             if not isinstance(resolved, (n.Number, n.String, n.DateLit, n.Bool, n.EnumValue, n.GradeValue)) and it is not None:

@@ -90,6 +90,10 @@ def read_created(raw: Any, lead_id: Any = None) -> Optional[int]:
         raise _as_outcome_error(error) from None
 
 
+def _column(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
 def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
     """id -> {"outcome": {...}, "created_at": ...} from JSON Lines or CSV
     (columns id, status, amount, closed_at, created_at). Kept in memory: one small row per lead."""
@@ -101,8 +105,16 @@ def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
         raise ValueError(f"{path} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x}); "
                          "save it as UTF-8") from None
     rows: dict[str, dict[str, Any]] = {}
-    if path.endswith(".csv"):
-        for row in csv.DictReader(io.StringIO(text)):
+    if not text.strip():  # joined nothing, without a word
+        raise ValueError(f"{path} is empty: an outcomes file has a row per lead id (docs/report.md)")
+    if path.lower().endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(text))
+        # names as the leads' CSV header matches them: trimmed, any case, spaces and hyphens as underscores
+        reader.fieldnames = [_column(name) for name in reader.fieldnames or ()]
+        if "id" not in reader.fieldnames:  # every lead was silently "without outcome"
+            raise ValueError(f"{path} has no `id` column to join the outcomes to the leads by (its columns: "
+                             f"{', '.join(reader.fieldnames) or 'none'}); name the lead id column `id`")
+        for row in reader:
             rows[str(row.get("id", "")).strip()] = {
                 "outcome": {"status": row.get("status"), "amount": row.get("amount"),
                             "closed_at": row.get("closed_at")} if row.get("status") else None,

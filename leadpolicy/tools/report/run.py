@@ -77,34 +77,70 @@ CSV_OUTCOME = {"status": "status", "outcome_status": "status", "amount": "amount
                "closed_at": "closed_at", "outcome_closed_at": "closed_at"}
 
 
-def read_csv_leads(stream: IO[str], name: str) -> Iterable[Any]:
-    """CSV leads as `leadpolicy score` reads them (`id`, `stage`, `activities` as a JSON array,
-    every other column a field) plus `created_at` and the outcome columns `status` (or
-    `outcome_status`), `amount`, `closed_at`. A bad `activities` cell yields a LeadDataError."""
+def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] = None,
+                   warn: Optional[Callable[[str], None]] = None) -> Iterable[Any]:
+    """CSV leads as `leadpolicy score` reads them (the header as `csv_header.read_header` reads it: names
+    as CRM exports spell them, `Company Size` for `company_size`, its warnings to `warn`; the delimiter
+    the header line uses; `id`, `stage`, `activities` as a JSON array; a row with more cells than the header
+    is that lead's error; without an `id` column a lead's id is its line number) plus `created_at` and the
+    outcome columns `status` (or `outcome_status`), `amount`, `closed_at`. `fields`: the policies' field
+    names (None: every other column is a field by its exact name). A bad `activities` cell or row yields a
+    LeadDataError; a header that names no field raises csv_header.CsvHeaderError."""
     import csv
+    from itertools import chain
 
-    reader = csv.DictReader(stream)
+    from leadpolicy.tools.csv_header import detect_delimiter, normal, read_header
+
+    first = stream.readline()
+    if not first:
+        return
+    reader = csv.reader(chain([first], stream), delimiter=detect_delimiter(first))
+    header = next(reader, None)
+    if header is None:
+        return
+    extras = {i: normal(h) for i, h in enumerate(header) if normal(h) in CSV_OUTCOME or normal(h) == "created_at"}
+    kept = [i for i in range(len(header)) if i not in extras]
+    if fields is None:
+        fields = [header[i].strip() for i in kept if header[i].strip() not in ("id", "stage", "activities")]
+    layout = read_header([header[i] for i in kept], fields)
+    for message in layout.warnings:
+        if warn is not None:
+            warn(message)
+    at = {"id": kept[layout.id_at] if layout.id_at >= 0 else -1,
+          "activities": kept[layout.activities_at] if layout.activities_at >= 0 else -1}
+    field_columns = [(field_name, kept[i]) for field_name, i in layout.field_columns]
+    line_end = reader.line_num
     for row in reader:
-        row = {(k or "").strip(): v for k, v in row.items()}
-        lead_id = row.pop("id", None) or None
-        row.pop("stage", None)
-        text = row.pop("activities", None) or "[]"
-        outcome = {CSV_OUTCOME[k]: row.pop(k) for k in list(row) if k in CSV_OUTCOME}
-        created = row.pop("created_at", None)
+        start, line_end = line_end + 1, reader.line_num
+        if not row:
+            continue
+
+        def cell(i: int, row: list[str] = row) -> str:
+            return row[i] if 0 <= i < len(row) else ""  # an absent column's cell is empty
+
+        lead_id = (cell(at["id"]) or None) if at["id"] >= 0 else start
+        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            yield LeadDataError(f"line {start} has {len(row)} cells but the header has {len(header)} columns",
+                                field=None, value=None, lead_id=lead_id)
+            continue
+        text = cell(at["activities"]) or "[]"
         try:
             activities = json.loads(text)
         except json.JSONDecodeError as error:
-            yield LeadDataError(f"{name}:{reader.line_num}: the activities cell is not a JSON array: {error.msg}",
+            yield LeadDataError(f"{name}:{start}: the activities cell is not a JSON array: {error.msg}",
                                 field="activities", value=text, lead_id=lead_id)
             continue
-        yield {"id": lead_id, "fields": {k: v for k, v in row.items() if v not in (None, "")},
+        outcome = {CSV_OUTCOME[key]: cell(i) for i, key in extras.items() if key in CSV_OUTCOME}
+        created = next((cell(i) for i, key in extras.items() if key == "created_at"), None)
+        yield {"id": lead_id, "fields": {f: cell(i) for f, i in field_columns if cell(i) not in (None, "")},
                "activities": activities, "created_at": created or None,
                "outcome": outcome if (outcome.get("status") or "").strip() else None}
 
 
 def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[str, Any]] = None,
           date_from: Optional[str] = None, date_to: Optional[str] = None,
-          progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>") -> dict[str, Any]:
+          progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>",
+          warn: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
     """One report per policy over the same leads; returns the JSON-ready dict.
     `leads` is an iterable of lead dicts, or a stream of JSON Lines, text or bytes (then `jobs` processes may
     share the work; a line of bytes that is not UTF-8 is that lead's error), or of CSV text when `name` ends in .csv."""
@@ -115,9 +151,10 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     models = [TimeModel.of(p.tree) for p in policies]
     metrics = [Metrics(p.tree) for p in policies]
     _STATE = (policies, models, end, outcomes)
-    if hasattr(leads, "read") and name.endswith(".csv"):
+    if hasattr(leads, "read") and name.lower().endswith(".csv"):
         pool = None
-        rows = (_replay_lead(lead) for lead in read_csv_leads(leads, name))
+        declared = list(dict.fromkeys(f.name for p in policies for f in p.tree.fields))  # --against: both
+        rows = (_replay_lead(lead) for lead in read_csv_leads(leads, name, declared, warn))
     elif hasattr(leads, "read"):
         chunks = _chunks(leads, name)
         if jobs > 1:
