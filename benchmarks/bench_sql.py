@@ -136,7 +136,7 @@ def typed_tables(leads: Path, acts: Path, typed_leads: Path, typed_acts: Path) -
     and the typed hand-written query are compared on these.)"""
     import duckdb
 
-    con = duckdb.connect(config={"memory_limit": "8GB"})
+    con = duckdb.connect(config={"memory_limit": "8GB", "enable_progress_bar": False})
     con.execute("SET TimeZone = 'UTC'")
 
     def typed(column: str, to: str) -> str:
