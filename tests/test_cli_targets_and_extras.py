@@ -56,6 +56,19 @@ def test_an_sql_option_with_target_python_is_refused(tmp_path: Path, option) -> 
     assert not (tmp_path / "m.py").exists()
 
 
+@pytest.mark.parametrize("target, name, said", [
+    ("python", "acme.sql", "acme.sql would hold Python: name it .py, or write --target sql"),
+    ("sql", "acme_policy.PY", "acme_policy.PY would hold an SQL query: name it .sql, or write --target python")])
+def test_an_output_named_for_the_other_target_is_refused(tmp_path: Path, target, name, said) -> None:
+    """`--target python -o acme.sql` wrote Python into a .sql file (and `--target sql -o m.py` SQL
+    into a module that no import could load), without a word."""
+    out = tmp_path / name
+    code, stdout, err = compile_("--target", target, "-o", str(out))
+    assert (code, stdout) == (2, "")
+    assert said in " ".join(err.split()), err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("engine, extra", [("duckdb", "duckdb"), ("spark", "spark")])
 @pytest.mark.parametrize("missing", [["sqlglot"], ["duckdb", "pyspark"], ["sqlglot", "duckdb", "pyspark"]])
 def test_a_missing_engine_names_the_one_extra_to_install(engine, extra, missing) -> None:

@@ -3,6 +3,8 @@ from score_cmd.py: the command adds them with one decorator and hands over with 
 
 from __future__ import annotations
 
+import os
+
 import re
 import sys
 from typing import Any, Callable, NoReturn, Optional, TypeVar
@@ -165,6 +167,11 @@ def resolve_target(options: dict[str, Any], output: Optional[str]) -> str:
     elif target == "python" and given:
         raise click.UsageError(f"{given[0]} is an option of --target sql, not of the Python module: "
                                "drop it, or write --target sql")
+    suffix = os.path.splitext(output or "")[1].lower()
+    if (target, suffix) in (("python", ".sql"), ("sql", ".py")):
+        # the file's name promises the other target: `import` of a .py holding SQL fails, and so on
+        other = {"python": ("Python", ".py", "--target sql"), "sql": ("an SQL query", ".sql", "--target python")}[str(target)]
+        raise click.UsageError(f"{output} would hold {other[0]}: name it {other[1]}, or write {other[2]}")
     options["target"] = target
     options["dialect"] = options.get("dialect") or "duckdb"
     return str(target)
