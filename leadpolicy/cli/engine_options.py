@@ -4,7 +4,6 @@ from score_cmd.py: the command adds them with one decorator and hands over with 
 from __future__ import annotations
 
 import os
-
 import re
 import sys
 from typing import Any, Callable, NoReturn, Optional, TypeVar
