@@ -405,6 +405,8 @@ def one_json_document(path: Optional[str], policy: str = "POLICY", csv_option: b
     if path is None or path.lower().endswith((".csv", ".parquet")):
         return None
     head = first_bytes(path, 1 << 16)
+    if b"\x00" in head:  # a binary file: a Parquet file or a database (read as such), or one said elsewhere
+        return None
     first = next((line.strip() for line in head.lstrip(b"\xef\xbb\xbf").splitlines() if line.strip()), b"")
     from leadpolicy.cli.json_errors import looks_like_csv
 
