@@ -371,6 +371,23 @@ def test_cli_report_outcomes_file_and_against_revision(files, tmp_path):
     assert other["path"] == "HEAD:p.policy" and other["funnel"][1]["reached"] == 2
 
 
+def test_outcomes_that_name_no_lead_are_said(files):
+    """Outcomes whose id matches no lead (a CRM's id in another form, the wrong export) counted
+    nowhere, without a word; the report is the same, with a warning naming how many."""
+    tmp, policy, leads = files
+    bare = tmp / "bare.jsonl"
+    bare.write_text("".join(json.dumps({k: v for k, v in x.items() if k != "outcome"}) + "\n" for x in small_history()))
+    outcomes = tmp / "outcomes.csv"
+    outcomes.write_text("id,status\nL1,won\nlead-0002,lost\nlead-0003,won\n")
+    done = run("report", str(policy), str(bare), "--outcomes", str(outcomes), "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f'warning: 2 outcomes name no lead of {bare} (e.g. "lead-0002"): not counted\n'
+    assert json.loads((tmp / "r.json").read_text())["reports"][0]["outcomes"]["won"] == 1
+    outcomes.write_text("id,status\nL1,won\n")
+    done = run("report", str(policy), str(bare), "--outcomes", str(outcomes), "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_cli_report_usage_errors(files):
     tmp, policy, leads = files
     assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2

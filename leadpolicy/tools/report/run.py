@@ -168,10 +168,13 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     else:
         pool = None
         rows = (_replay_lead(lead) for lead in leads)
+    matched: set[str] = set()  # the outcomes' ids that name a lead here (the rest are said: warn)
     try:
         for index, row in enumerate(rows):
             if progress is not None and index % 1000 == 0:
                 progress(index)
+            if outcomes is not None and row[1] is not None and str(row[1]) in outcomes:
+                matched.add(str(row[1]))
             if row[0] == "error":
                 for m in metrics:
                     m.error(row[1], row[2])
@@ -188,6 +191,10 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
         if pool is not None:
             pool.terminate()
         _STATE = None
+    unmatched = [key for key in outcomes if key not in matched] if outcomes is not None else []
+    if unmatched and warn is not None:  # a wrong file or a CRM id in another form: those outcomes count nowhere
+        warn(f"{len(unmatched):,} outcome{'s' if len(unmatched) != 1 else ''} name{'' if len(unmatched) != 1 else 's'} no lead of "
+             f"{name} (e.g. {json.dumps(unmatched[0], ensure_ascii=False)}): not counted")
     reports = []
     for p, m in zip(policies, metrics):
         reports.append({"policy": p.name, "version": p.version, "path": p.path, "stages": m.stages, **m.to_dict()})
