@@ -155,18 +155,19 @@ def _read(con, policy) -> list:
     from leadpolicy.backends.sql.inputs import Mapping
 
     types = column_types(con, Mapping(order="seq", stage=None), None, None)
-    return con.execute(_probe(policy, repr(types)), {"as_of": AS_OF}).fetchall()
+    key = tuple(tuple(sorted(table.items())) for table in types)  # (hashable: the cache's key)
+    return con.execute(_probe(policy, key), {"as_of": AS_OF}).fetchall()
 
 
 @functools.lru_cache(maxsize=None)
-def _probe(policy, types: str) -> str:
-    """The query reading the tables (column types `types`, a repr) up to its CTEs lp_lead and
+def _probe(policy, types: tuple) -> str:
+    """The query reading the tables (column types `types`, each table's as sorted pairs) up to its CTEs lp_lead and
     lp_act, in one statement (DuckDB plans the long query in about 0.3 s)."""
     from leadpolicy.backends.sql import build
     from leadpolicy.backends.sql.fragments import generate, sqlglot
     from leadpolicy.backends.sql.inputs import Mapping, Relational
 
-    shape = Relational(Mapping(order="seq", stage=None), column_types=eval(types))  # (a repr of dicts of text)
+    shape = Relational(Mapping(order="seq", stage=None), column_types=(dict(types[0]), dict(types[1])))
     tree = build(policy.tree, shape, dialect="duckdb")
     probe = sqlglot.parse_one("SELECT 0 AS w, lp_row, 0 AS lp_seq, CAST(TO_JSON(l) AS VARCHAR) FROM lp_lead AS l"
                               " UNION ALL SELECT 1, lp_row, lp_seq, CAST(TO_JSON(a) AS VARCHAR) FROM lp_act AS a", read="duckdb")
