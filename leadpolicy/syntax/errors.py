@@ -1,5 +1,5 @@
 """Syntax errors as diagnostics: what the parser expected, in words, at the token
-that stopped it; reserved words used as names; the hints of `syntax/hints.py`.
+that stopped it; reserved words used as names; the hints of `syntax/hints/`.
 Used by `parser.py`."""
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def fixes(unit: Unit, diagnostic: Diagnostic) -> list[Fix]:
     if source is None or diagnostic.span is None:
         return []
     found: list[Fix] = []
-    if diagnostic.edit is not None:  # a syntax hint's own edit (leadpolicy/syntax/hints.py)
+    if diagnostic.edit is not None:  # a syntax hint's own edit (leadpolicy/syntax/hints/)
         return [_edit(source.index, diagnostic)]
     replacement = _replacement(source.index, diagnostic)
     if replacement is not None:

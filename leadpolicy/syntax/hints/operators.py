@@ -1,0 +1,107 @@
+"""Hints for operators written as other languages write them: `==`, `=>`, `<>`, `&&`, `!`, an
+arrow for a demotion."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from lark.exceptions import UnexpectedInput, UnexpectedToken
+
+from leadpolicy.syntax.hints.common import (
+    Hint,
+    _accepts,
+    _character,
+    _hint,
+    _previous_token,
+    _spaced,
+    _span,
+    _terminal,
+    _where,
+    error_offset,
+)
+
+
+def double_equals(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`fit == 40` -> `fit = 40`."""
+    if not isinstance(error, UnexpectedToken) or error.token != "=":
+        return None
+    previous = _previous_token(error)
+    (start, middle), (second, end) = _where(previous) if previous is not None else (0, -1), _where(error.token)
+    if previous is None or previous != "=" or middle != second:
+        return None
+    return _hint(text, "`==` is written `=` in a policy", _span(text, start, end), "compare with one `=`",
+                 (middle, end, ""))
+
+
+# other languages' and mathematics' ways to write a comparison, and the policy's
+_COMPARISONS = {"=>": ">=", "=<": "<=", "<>": "!=", "=!": "!=", "≥": ">=", "≤": "<=", "≠": "!="}
+
+
+def misspelt_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`fit => 40` -> `fit >= 40`, `x =< 5` -> `x <= 5`, `x <> 5` -> `x != 5`, `fit ≥ 40` -> `fit >= 40`."""
+    character = _character(error)
+    if character is not None:  # `≥` alone, or the `!` of `=!`, which the lexer cannot read
+        glued = character > 0 and text[character - 1:character + 1] == "=!"
+        start = character - 1 if glued else character
+        written = text[start:character + 1]
+        if written not in _COMPARISONS or (not glued and not _accepts(error, "COMPARE")):
+            return None
+    elif isinstance(error, UnexpectedToken) and error.token.type == "COMPARE":
+        previous = _previous_token(error)  # `=>`: `=` read as the comparison, then `>` where a value goes
+        if previous is None or previous.type != "COMPARE" or _where(previous)[1] != _where(error.token)[0]:
+            return None
+        start = _where(previous)[0]
+        written = text[start:_where(error.token)[1]]
+        if written not in _COMPARISONS:
+            return None
+    else:
+        return None
+    end = start + len(written)
+    right = _COMPARISONS[written]
+    return _hint(text, f"`{written}` is written `{right}` in a policy", _span(text, start, end), f"write `{right}`",
+                 (start, end, right))
+
+
+_SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or"}
+
+
+def symbol_for_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`a && b` -> `a and b`, `a || b` -> `a or b`."""
+    start = _character(error)
+    if start is None:
+        return None
+    symbol = text[start:start + 2] if text[start:start + 2] in _SYMBOL_WORDS else text[start:start + 1]
+    word = _SYMBOL_WORDS.get(symbol)
+    if word is None or not _accepts(error, word.upper()):
+        return None
+    end = start + len(symbol)
+    return _hint(text, f"`{symbol}` is written `{word}` in a policy", _span(text, start, end), f"write `{word}`",
+                 (start, end, _spaced(text, start, end, word)))
+
+
+def bang_for_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`when !is_customer` -> `when not is_customer` (`!=` stays a comparison)."""
+    start = _character(error)
+    if start is None:
+        return None
+    if text[start:start + 1] != "!" or text[start + 1:start + 2] == "=" or not _accepts(error, "NOT"):
+        return None
+    return _hint(text, "`!` is written `not` in a policy", _span(text, start, start + 1), "write `not`",
+                 (start, start + 1, _spaced(text, start, start + 1, "not")))
+
+
+# what people write for a demotion's arrow
+_ARROWS = ("to", "=>", "→", "⇒", "-->", ">")
+
+
+def arrow_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Went quiet": sql to mql when ...` -> `sql -> mql`: a demotion's stages are joined by `->`."""
+    arrow = _terminal("->")
+    if arrow is None or not _accepts(error, arrow):
+        return None
+    at = error_offset(error, text)
+    written = next((w for w in sorted(_ARROWS, key=len, reverse=True) if text.startswith(w, at)), None)
+    if written is None or (written.isalpha() and text[at + len(written):at + len(written) + 1].isalnum()):
+        return None
+    return _hint(text, f"a demotion goes from one stage to another with `->`, not `{written}`",
+                 _span(text, at, at + len(written)), "write", (at, at + len(written), "->"))

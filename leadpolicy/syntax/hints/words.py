@@ -1,0 +1,292 @@
+"""Hints for the words of the language: written in capitals or misspelt, another language's word
+(`null`, `each`, `if`, `integer`), an abbreviated unit, two words glued together, clauses in
+the wrong order."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Optional
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.hints.common import (
+    _STRING,
+    _WORD,
+    Hint,
+    _accepts,
+    _hint,
+    _keywords,
+    _line_bounds,
+    _previous_token,
+    _spaced,
+    _span,
+    _spelling,
+    _terminal,
+    _where,
+    block_keywords,
+    error_offset,
+)
+
+
+def capital_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`when size >= 10 AND ok` -> `and`, `IS MISSING` -> `is missing`, `FIT {` -> `fit {`: the words of
+    the language are lower case, and a word in capitals reads as a name (a fit group, a field). Every
+    such word on the line of the error (or, when there is none up to the error, on the line before) is
+    written in lower case, outside strings and comments."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    words = _capital_keywords(text, line_start, line_end)
+    if not any(start <= at for start, _, _ in words) and line_start > 0:
+        line_start, line_end = _line_bounds(text, line_start - 1)  # `... AND` at the end of the line before
+        words = _capital_keywords(text, line_start, line_end)
+    if not words or words[0][0] > at:
+        return None
+    return _lowered(text, words)
+
+
+def capital_keyword_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`stages { lead mql when size >= 10 OR ok }` parses, as a stage `OR` with no condition and a
+    stage `ok`: the hint for the capital word that starts at `name_start`, or None."""
+    line_start, line_end = _line_bounds(text, name_start)
+    words = _capital_keywords(text, line_start, line_end)
+    if not any(start == name_start for start, _, _ in words):
+        return None
+    at = next(index for index, (start, _, _) in enumerate(words) if start == name_start)
+    return _lowered(text, words[at:])
+
+
+def _lowered(text: str, words: list[tuple[int, int, str]]) -> Hint:
+    """The hint that writes `words` (the first named in the message) in lower case."""
+    first, last = words[0][0], words[-1][1]
+    null = re.match(r"[ \t]+(?:null|none|nil)\b", text[last:], re.IGNORECASE)  # SQL's `IS NOT NULL`
+    if null is not None:
+        last += null.end()
+    lowered = text[first:last]
+    for start, end, word in reversed(words):
+        lowered = lowered[:start - first] + word.lower() + lowered[end - first:]
+    lowered = re.sub(r"\bis([ \t]+)not[ \t]+(?:null|none|nil)\b", r"is\1present", lowered, flags=re.IGNORECASE)
+    lowered = re.sub(r"\bis([ \t]+)(?:null|none|nil)\b", r"is\1missing", lowered, flags=re.IGNORECASE)
+    word = words[0][2]
+    return _hint(text, f"`{word}` is written `{word.lower()}`: the words of the language are lower case",
+                 _span(text, words[0][0], words[0][1]), f"write `{word.lower()}`", (first, last, lowered))
+
+
+def _capital_keywords(text: str, line_start: int, line_end: int) -> list[tuple[int, int, str]]:
+    """The words of the language written with a capital (`AND`, `Within`) on a line, outside strings and comments."""
+    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
+    comment = next((at for at in range(line_start, line_end) if text[at] == "#"
+                    and not any(a <= at < b for a, b in strings)), line_end)
+    words = []
+    for found in _WORD.finditer(text, line_start, comment):
+        word, (start, end) = found.group(), found.span()
+        if word != word.lower() and word.lower() in _keywords() and not any(a <= start < b for a, b in strings):
+            words.append((start, end, word))
+    return words
+
+
+_NULLS = ("null", "none", "nil", "undefined")
+
+
+def null_for_missing(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`email is null` -> `email is missing`, `email is not null` -> `email is present` (SQL's words)."""
+    missing = _terminal("missing")
+    if not isinstance(error, UnexpectedToken) or missing is None or not _accepts(error, missing):
+        return None
+    start, end = _where(error.token)
+    word = str(error.token)
+    if word.lower() in _NULLS:
+        written, right = word, "missing"
+    else:
+        after = re.match(r"[ \t]+([A-Za-z]+)\b", text[end:])
+        if word.lower() != "not" or after is None or after.group(1).lower() not in _NULLS:
+            return None
+        end += after.end()
+        written, right = text[start:end], "present"
+    return _hint(text, f"`is {written}` is written `is {right}` in a policy", _span(text, start, end),
+                 f"write `{right}`", (start, end, right))
+
+
+def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`disqualfy {` -> `disqualify {`: a word where only keywords may stand, close to one of them."""
+    if not isinstance(error, UnexpectedToken) or "IDENT" in (error.expected or ()):
+        return None
+    token = error.token
+    word = str(token)
+    if token.type == "$END" or not word.isidentifier():
+        return None
+    keywords = [w for w in (_spelling(t) for t in sorted(error.expected or ())) if w and w.isidentifier()]
+    close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.6)
+    if not close or close[0] == word:
+        return None
+    blocks = set(block_keywords())
+    message = f"`{word}` is not a kind of block" if set(keywords) <= blocks else f"`{word}` is not a word of the language"
+    return _hint(text, message, Span.from_token(token), f"did you mean `{close[0]}`?",
+                 (*_where(token), close[0]))
+
+
+# the parts after an activity, in the order they must come: `did ACT where COND at least N times within D`,
+# `per ACT where COND within D max M`
+_CLAUSES = {
+    "at": re.compile(r"at[ \t]+least[ \t]+[0-9][0-9_]*[ \t]+times\b"),
+    "within": re.compile(r"within[ \t]+[0-9][0-9_.]*[ \t]*[A-Za-z]+\b"),
+    "max": re.compile(r"max[ \t]+[0-9][0-9_.]*\b"),
+    # a `where` moved only when its condition is plainly its own: one line, no `and`, `or` or bracket
+    "where": re.compile(r"where[ \t]+(?:(?!\b(?:and|or|max|within|at)\b)[^\n#{}()])+?(?=[ \t]*(?:[})#\n]|$|max\b|within\b|at\b))"),
+}
+
+
+_ORDER = ("where", "at", "within", "max")
+
+
+def clause_order(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`per visit max 10 within 7 days` -> `within 7 days max 10`; `did visit within 7 days where
+    page = "/x"` -> `did visit where page = "/x" within 7 days`: the parts after an activity in their order."""
+    if not isinstance(error, UnexpectedToken) or str(error.token) not in _CLAUSES:
+        return None
+    start = _where(error.token)[0]
+    moved = _CLAUSES[str(error.token)].match(text, start)
+    if moved is None:
+        return None
+    line_start = _line_bounds(text, start)[0]
+    before = text[line_start:start].rstrip(" \t")
+    earlier = None
+    for word in _ORDER[_ORDER.index(str(error.token)) + 1:]:  # a part that must come after the one here
+        for found in _CLAUSES[word].finditer(text, line_start, line_start + len(before)):
+            if found.end() == line_start + len(before):
+                earlier = found
+    if earlier is None:
+        return None
+    later = str(error.token)
+    fix = (earlier.start(), moved.end(), f"{moved.group()} {earlier.group()}")
+    shown = "at least" if later == "at" else later
+    first = "at least" if earlier.group().startswith("at") else earlier.group().split()[0]
+    return _hint(text, f"`{shown}` comes before `{first}` (after an activity: `where`, `at least`, `within`, `max`)",
+                 _span(text, start, moved.end()), "put it first", fix)
+
+
+def times_without_at_least(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`did visit 2 times within 7 days` -> `did visit at least 2 times within 7 days`."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    start = _where(error.token)[0]
+    count = re.compile(r"[0-9][0-9_]*[ \t]+times\b").match(text, start)
+    if count is None or not re.search(r"\bdid\b", text[_line_bounds(text, start)[0]:start]):
+        return None
+    return _hint(text, "a count of activities is written `at least N times`", _span(text, start, count.end()),
+                 "add `at least`", (start, start, "at least "))
+
+
+# other words for `per` and `when`, where the rule needs one of them
+_RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when"}
+
+
+def rule_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Demo": +10 each form_submit` -> `per`; `"Big": +5 if size > 100` -> `when`."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    word = str(error.token)
+    right = _RULE_WORDS.get(word.lower())
+    terminal = _terminal(right) if right else None
+    if right is None or terminal is None or not _accepts(error, terminal):
+        return None
+    start, end = _where(error.token)
+    return _hint(text, f"`{word}` is written `{right}` here", _span(text, start, end), f"write `{right}`",
+                 (start, end, right))
+
+
+def glued_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`within 90 dayz` -> `within 90 days`: the lexer took the keyword `day` out of a longer, misspelt
+    word, and stopped at the rest (`z`)."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    start, end = _where(error.token)
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    word = text[start:end]
+    if start == _where(error.token)[0] or not word.isidentifier():
+        return None  # not glued to what stands before it
+    close = difflib.get_close_matches(word, _keywords(), n=3, cutoff=0.75)
+    if not close:
+        return None
+    close.sort(key=lambda w: len(w) != len(word))  # `dayz`: `days` (one letter changed) before `day`
+    return _hint(text, f"`{word}` is not a word of the language", _span(text, start, end),
+                 f"did you mean `{close[0]}`?", (start, end, close[0]))
+
+
+# what people write for a unit, and the unit (singular); months and years have none
+_UNIT_SPELLINGS = {"d": "day", "dy": "day", "dys": "day", "h": "hour", "hr": "hour", "hrs": "hour",
+                   "w": "week", "wk": "week", "wks": "week"}
+
+
+_CALENDAR_UNITS = {"m": 30, "mo": 30, "mos": 30, "mon": 30, "month": 30, "months": 30,
+                   "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365}
+
+
+def abbreviated_unit(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`within 30d` -> `within 30 days`; `within 3 months` -> `within 90 days` (no month unit:
+    a month is not a fixed length, so the policy says how many days it means)."""
+    if not isinstance(error, UnexpectedToken) or error.token.type != "IDENT" or "UNIT" not in (error.expected or ()):
+        return None
+    previous = _previous_token(error)
+    word = str(error.token)
+    if previous is None or not re.fullmatch(r"[0-9][0-9_]*(\.[0-9][0-9_]*)?", str(previous)):
+        return None
+    start, end = _where(error.token)
+    number_start, number_end = _where(previous)
+    amount = float(str(previous).replace("_", ""))
+    unit = _UNIT_SPELLINGS.get(word.lower())
+    if unit is not None:
+        written = f"{'' if number_end < start else ' '}{unit}{'' if amount == 1 else 's'}"
+        return _hint(text, f"`{word}` is not a unit", _span(text, start, end), "write the unit in full",
+                     (start, end, written))
+    days = _CALENDAR_UNITS.get(word.lower())
+    if days is None:
+        return None
+    total = amount * days
+    count = str(int(total)) if total == int(total) else repr(total)
+    return _hint(text, f"there is no unit `{word}`: a duration is in hours, days or weeks",
+                 _span(text, number_start, end), f"say how many days you mean, such as {days} a {'month' if days == 30 else 'year'}",
+                 (number_start, end, f"{count} days"))
+
+
+_TYPE_WORDS = {"integer": "number", "int": "number", "float": "number", "decimal": "number", "double": "number",
+               "numeric": "number", "money": "number", "currency": "number", "bool": "boolean", "string": "text",
+               "str": "text", "varchar": "text", "email": "text", "datetime": "date", "timestamp": "date",
+               "time": "date", "enum": "one of", "choice": "one of", "select": "one of"}
+
+
+def type_synonym(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`company_size integer` -> `company_size number`, `tier enum(a, b)` -> `tier one of (a, b)`,
+    `(path: text)` -> `(path text)`: where a type must stand, another language's word for it."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    expected = {_spelling(t) for t in error.expected or ()}
+    if not {"number", "text", "boolean", "date"} <= expected:
+        return None
+    start, end = _where(error.token)
+    word = str(error.token)
+    previous = _previous_token(error)
+    if word != ":" and word.lower() not in _TYPE_WORDS and previous is not None and previous.type == "IDENT":
+        # `created datetime`: read as the type `date` and then a field `time`, which has no type
+        start, end = _where(previous)
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        word = text[start:end]
+        if word == str(previous) or word.lower() not in _TYPE_WORDS:
+            return None
+    if word == ":":  # `path: text`: a colon between a name and its type
+        return _hint(text, "a name and its type are written without a colon", _span(text, start, end),
+                     "remove the colon", (start, end, "" if text[end:end + 1].isspace() or text[start - 1:start].isspace()
+                                                     else " "))
+    kind = _TYPE_WORDS.get(word.lower())
+    if kind is None:
+        return None
+    replacement = _spaced(text, start, end, kind) if kind == "one of" else kind
+    return _hint(text, f"`{word}` is not a type of the language (types: text, number, boolean, date, one of (...))",
+                 _span(text, start, end), f"write `{kind}`", (start, end, replacement))
