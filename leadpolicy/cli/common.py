@@ -396,12 +396,12 @@ def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = Non
         raise FileProblem(f"{path} is {found[1]}, not {readable}: {fix}", EXIT_FAILED)
 
 
-def one_json_document(path: Optional[str], policy: str = "POLICY", csv_option: bool = True) -> Optional[str]:
+def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[str]:
     """A warning when a JSON Lines input looks like one JSON document written over several lines
     (its first line is `{` or `[` alone, or a JSON array), or like CSV (`contacts.tsv`, `leads.txt`
     from a CRM): every line would be read as a lead and most would be "not valid JSON". None for
-    anything else (a file named .csv, standard input, JSON Lines). `csv_option`: the command
-    takes `--input-format csv`."""
+    anything else (a file named .csv, standard input, JSON Lines). Every command that reads leads
+    (score, diff --leads, report) takes `--input-format csv`."""
     if path is None or path.lower().endswith((".csv", ".parquet")):
         return None
     head = first_bytes(path, 1 << 16)
@@ -412,10 +412,9 @@ def one_json_document(path: Optional[str], policy: str = "POLICY", csv_option: b
 
     header = first.decode("utf-8", errors="replace")
     if looks_like_csv(header):
-        fix = "give `--input-format csv` (or name it .csv)" if csv_option else "name it .csv"
         shown = header if len(header) <= 60 else header[:57] + "..."
         return (f"{path} looks like CSV (its first line, `{shown}`, is a header), not JSON Lines: each line is read "
-                f"as a lead, and each is a data error; to read it as CSV, {fix}")
+                "as a lead, and each is a data error; to read it as CSV, give `--input-format csv` (or name it .csv)")
     if first not in (b"{", b"[") and not first.startswith(b"["):
         return None
     shown = shlex.quote(path)
