@@ -71,6 +71,39 @@ def test_check_json(tmp_path: Path) -> None:
     assert diagnostic["code"] == "unknown-field" and (diagnostic["line"], diagnostic["column"]) == (2, 24)
 
 
+def test_check_json_lists_file_problems_as_diagnostics(tmp_path: Path, monkeypatch) -> None:
+    """A missing file, one that is not UTF-8 or not a policy, a .tests file that is not UTF-8, a directory
+    without policies: said as text on standard error only, and the JSON a CI tool reads held none of them (`[]`
+    for a run that exits 2). Each is now a diagnostic `file-problem` in the list, at no position (line and
+    column null); the stderr lines and the exit status stay."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "latin1.policy").write_bytes(b'policy "Caf\xe9" version "1"\nstages { lead }\n')
+    (tmp_path / "lead.policy").write_text('{"id": "L-1", "fields": {}}\n')
+    (tmp_path / "p.policy").write_text('policy "P" version "1"\nstages { lead }\n')
+    (tmp_path / "p.tests").write_bytes(b'test "caf\xe9" { expect stage lead }\n')
+    (tmp_path / "none").mkdir()
+    result = run("check", "--format", "json", "nope.policy", "latin1.policy", "lead.policy", "p.policy", ACME)
+    assert result.exit_code == 2
+    said = [line.removeprefix("error: ") for line in result.stderr.splitlines()]
+    problems = [d for d in json.loads(result.stdout) if d["code"] == "file-problem"]
+    assert [(d["path"], d["message"]) for d in problems] == [
+        ("latin1.policy", "latin1.policy is not UTF-8 text (byte 12 is 0xe9)"),
+        ("lead.policy", 'lead.policy is not a policy (it starts with `{`); a policy starts with `policy "NAME" version "V"`'),
+        ("nope.policy", "no such file: nope.policy"),
+        ("p.tests", "p.tests is not UTF-8 text (byte 10 is 0xe9)")]
+    assert sorted(said) == sorted(d["message"] for d in problems)
+    for d in problems:
+        assert d == {**d, "severity": "error", "line": None, "column": None, "end_line": None, "end_column": None}
+    assert "unused-field" in {d["code"] for d in json.loads(result.stdout)}  # the policy that reads is checked
+    text = run("check", "nope.policy", ACME)
+    assert text.exit_code == 2 and text.stderr.startswith("error: no such file: nope.policy\nwarning[unused-field]")
+    assert "file-problem" not in text.output  # text as it was
+    empty = run("check", "--format", "json", "none")
+    assert empty.exit_code == 2 and "no .policy files found in none" in empty.stderr
+    assert [(d["code"], d["path"], d["message"]) for d in json.loads(empty.stdout)] == [
+        ("file-problem", "none", "no .policy files found in none")]
+
+
 def test_check_directory_includes_sibling_tests(tmp_path: Path) -> None:
     write(tmp_path, "p.policy", 'policy "P" version "1"\nstages { lead }\n')
     write(tmp_path, "p.tests", 'test "t" { expect stage sqll }\n')

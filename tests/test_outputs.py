@@ -244,8 +244,7 @@ def test_score_warns_when_the_input_is_one_json_document(tmp_path: Path) -> None
 def test_csv_named_otherwise_gets_a_warning_naming_the_fix(tmp_path: Path, name: str, header: str) -> None:
     """A CRM export named .tsv or .txt is read as JSON Lines by its name: every row was a data error
     ("line 2 is not valid JSON: Extra data"), with no word on why. The rows are still written, one per
-    line; a warning says it is CSV and how to read it as such (score and diff: --input-format csv;
-    report reads CSV by the .csv suffix only)."""
+    line; a warning says it is CSV and how to read it as such (score, diff and report: --input-format csv)."""
     delimiter = "\t" if "\t" in header else ";" if ";" in header else ","
     leads = tmp_path / name
     leads.write_text(header + "\n" + delimiter.join(["1", "vp", "saas"]) + "\n")
@@ -261,7 +260,9 @@ def test_csv_named_otherwise_gets_a_warning_naming_the_fix(tmp_path: Path, name:
     diff = run("diff", ACME, ACME, "--leads", str(leads), "--as-of", "2026-11-22", "--input-format", "csv")
     assert "warning" not in diff.stderr
     report = run("report", ACME, str(leads), "--as-of", "2026-11-22", "-o", str(tmp_path / "r.json"))
-    assert shown in report.stderr and "to read it as CSV, name it .csv" in report.stderr
+    assert shown in report.stderr and "give `--input-format csv` (or name it .csv)" in report.stderr
+    report = run("report", ACME, str(leads), "--as-of", "2026-11-22", "-o", str(tmp_path / "r.json"), "--input-format", "csv")
+    assert report.exit_code == 0 and "warning" not in report.stderr
 
 
 def test_no_csv_warning_for_json_lines() -> None:

@@ -542,3 +542,41 @@ def test_cli_report_names_a_line_that_is_not_json_plainly(files):
     data = json.loads(run("report", str(policy), str(pretty), "--as-of", at(60), "-o", str(tmp / "r.json")).stdout or
                       (tmp / "r.json").read_text())
     assert data["reports"][0]["data_error_examples"][0]["error"]["field"] is None
+
+
+def test_cli_report_input_format_reads_leads_whatever_their_name(files):
+    """`report` read CSV by the .csv suffix only: a CRM export named `contacts.txt` was read as JSON Lines (each
+    row a data error) and its warning said to rename it; `score` and `diff` take `--input-format csv`, and now
+    `report` does, with the same meaning (and `--input-format jsonl` reads a JSON Lines file named .csv)."""
+    import csv
+
+    tmp, policy, leads = files
+    export = tmp / "contacts.txt"
+    with open(export, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "size", "created_at", "activities", "status", "amount", "closed_at"])
+        for x in small_history():
+            o = x.get("outcome") or {}
+            writer.writerow([x["id"], x["fields"]["size"] or "", x["created_at"], json.dumps(x["activities"]),
+                             o.get("status", ""), o.get("amount", ""), o.get("closed_at", "")])
+    named = tmp / "contacts.csv"
+    named.write_bytes(export.read_bytes())
+    expected = run("report", str(policy), str(named), "--as-of", at(60), "-o", str(tmp / "named.json"))
+    assert expected.returncode == 0 and expected.stderr == "", expected.stderr
+    wanted = json.loads((tmp / "named.json").read_text())["reports"][0]
+    unread = run("report", str(policy), str(export), "--as-of", at(60), "-o", str(tmp / "unread.json"))
+    assert f"warning: {export} looks like CSV" in unread.stderr
+    assert "to read it as CSV, give `--input-format csv` (or name it .csv)" in unread.stderr
+    assert json.loads((tmp / "unread.json").read_text())["reports"][0]["data_errors"] == len(small_history()) + 1
+    read = run("report", str(policy), str(export), "--input-format", "csv", "--as-of", at(60), "-o", str(tmp / "read.json"))
+    assert (read.returncode, read.stderr) == (0, "")
+    got = json.loads((tmp / "read.json").read_text())["reports"][0]
+    assert got == wanted and got["data_errors"] < len(small_history())
+    jsonl_named_csv = tmp / "history.csv"
+    jsonl_named_csv.write_bytes(leads.read_bytes())
+    as_jsonl = run("report", str(policy), str(jsonl_named_csv), "--input-format", "jsonl", "--as-of", at(60),
+                   "-o", str(tmp / "jsonl.json"))
+    plain = run("report", str(policy), str(leads), "--as-of", at(60), "-o", str(tmp / "plain.json"))
+    assert (as_jsonl.returncode, as_jsonl.stderr, plain.returncode) == (0, "", 0), as_jsonl.stderr
+    assert json.loads((tmp / "jsonl.json").read_text())["reports"] == json.loads((tmp / "plain.json").read_text())["reports"]
+    assert "--input-format [jsonl|csv]" in run("report", "--help").stdout

@@ -25,9 +25,28 @@ class Entry:
     explanation: str  # when it is reported (Markdown)
     fix: str  # what to do (Markdown)
     example: str  # the stem of the golden case under tests/golden/diagnostics/
+    # a problem with the file itself, said by `leadpolicy check` before any parsing (no position): its golden
+    # case is such a file, read as `check` reads it, and shown, not checked as a policy, in the doc
+    file_level: bool = False
 
 
 CATALOG: tuple[Entry, ...] = (
+    Entry(
+        'file-problem',
+        'error',
+        'A file named to `leadpolicy check` cannot be checked: missing, unreadable, empty, not UTF-8, not a policy, a directory without policies',
+        'A path named to `leadpolicy check` cannot be read as a policy: it does not exist, cannot be read, is '
+        'empty (or only comments), is not UTF-8 text, or is plainly some other file (it starts with `{`, a '
+        "digit, `<`: a lead in JSON, CSV, HTML); a policy's `.tests` file is not UTF-8 text; or every path "
+        'named is a directory with no `.policy` file in it. The message is the line `check` says on '
+        'standard error (docs/cli-guide.md lists them); `--format json` lists it with the diagnostics, with '
+        '`line` and `column` null (it has no position), and the other files are still checked. The exit '
+        'status is the file problem\'s: 2 for a path that cannot be opened or a directory without policies, '
+        '1 for contents that are not a policy.',
+        'Name the policy file (`check policies/`, `check policies/acme.policy`); save it as UTF-8 text.',
+        'file-problem',
+        file_level=True,
+    ),
     Entry(
         'syntax-error',
         'error',
@@ -456,7 +475,7 @@ CATALOG: tuple[Entry, ...] = (
 
 BY_CODE = {entry.code: entry for entry in CATALOG}
 
-INTRO = '# Diagnostic reference\n\nEvery problem `leadpolicy check` reports has a stable code, a severity, a\nmessage, a position (file:line:column) and usually a `help:` line. Codes never\nchange meaning; `check --format json` gives them to tools. Each entry shows a\npolicy that triggers it (checked by the test suite) and the exact message\n(pinned by golden tests in `tests/golden/diagnostics/`).\n\n'
+INTRO = '# Diagnostic reference\n\nEvery problem `leadpolicy check` reports has a stable code, a severity, a\nmessage, a position (file:line:column; a problem with the file itself,\n`file-problem`, has the file only) and usually a `help:` line. Codes never\nchange meaning; `check --format json` gives them to tools. Each entry shows a\npolicy that triggers it (checked by the test suite) and the exact message\n(pinned by golden tests in `tests/golden/diagnostics/`).\n\n'
 
 
 def _first_with_code(rendered: str, code: str) -> str:
@@ -475,7 +494,9 @@ def render_reference(golden: Path) -> str:
     for entry in CATALOG:
         policy = (golden / f"{entry.example}.policy").read_text(encoding="utf-8", errors="surrogatepass")
         fence = f"policy error={entry.code}"
-        if LONE_SURROGATE.search(policy):  # not writable as UTF-8: shown, not checked, in the doc
+        if entry.file_level:  # some other file given as a policy: shown, not checked as one
+            fence = "text"
+        elif LONE_SURROGATE.search(policy):  # not writable as UTF-8: shown, not checked, in the doc
             policy, fence = LONE_SURROGATE.sub("\ufffd", policy), "text"
         shown = _first_with_code((golden / f"{entry.example}.txt").read_text(encoding="utf-8"), entry.code)
         parts.append(

@@ -8,7 +8,7 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, check_file, display_name, plural, policy_files, render_by_file
-from leadpolicy.syntax.diagnostics import Diagnostic, render_json
+from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render_json
 
 
 @main.command("check")
@@ -18,7 +18,9 @@ from leadpolicy.syntax.diagnostics import Diagnostic, render_json
 def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Parse and check policies (and their .tests files); report every problem (`-`: standard input)."""
     files = policy_files(paths)
-    if not files:
+    if not files:  # every path a directory without policies
+        if fmt == "json":  # a tool reading the JSON sees the problem too (the status stays 2)
+            click.echo(render_json([file_problem(path, f"no .policy files found in {path}") for path in paths]))
         raise click.UsageError("no .policy files found in " + ", ".join(paths))
     all_diagnostics: list[Diagnostic] = []
     status = 0
@@ -28,6 +30,7 @@ def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
         except FileProblem as problem:  # said, and the other files are still checked
             problem.show()
             status = max(status, problem.exit_code)
+            all_diagnostics.append(problem.diagnostic(display_name(path)))  # in the JSON too (`file-problem`)
             continue
         all_diagnostics.extend(diagnostics)
         errors = sum(d.is_error for d in diagnostics)

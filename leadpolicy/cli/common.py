@@ -31,7 +31,7 @@ from typing import IO, Any, Iterable, Iterator, Optional, Union
 import click
 
 from leadpolicy import PolicyError
-from leadpolicy.syntax.diagnostics import Diagnostic, render
+from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render
 from leadpolicy.tools.file_kinds import first_bytes, table_file_kind
 
 STDIN = "-"
@@ -42,15 +42,22 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 
 
 class FileProblem(click.ClickException):
-    """A file named on the command line that cannot be used: one line, a fixed status."""
+    """A file named on the command line that cannot be used: one line, a fixed status. `path`: the
+    file it is about, as typed (where it is not the one the command was given: a policy's .tests)."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE, path: Optional[str] = None) -> None:
         super().__init__(message)
         # click 8.5 declares exit_code a ClassVar; each problem carries its own status
         vars(self)["exit_code"] = exit_code
+        self.path = path
 
     def show(self, file: Optional[IO[Any]] = None) -> None:
         click.echo(f"{error_label()}: {self.format_message()}", err=True)
+
+    def diagnostic(self, path: str) -> Diagnostic:
+        """The problem as `check --format json` lists it (code `file-problem`, no position); `path`
+        when the problem does not name its own."""
+        return file_problem(self.path or path, self.format_message())
 
 
 # ---------------------------------------------------------------- colour
@@ -96,7 +103,7 @@ def read_bytes(path: Union[str, Path]) -> bytes:
         except OSError as error:  # a directory opens on some systems and fails on reading
             from leadpolicy.tools.atomic import why
 
-            raise FileProblem(f"cannot read {path}: {why(error)}") from None
+            raise FileProblem(f"cannot read {path}: {why(error)}", path=str(path)) from None
         return data
 
 
@@ -105,7 +112,8 @@ def decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FileProblem(f"{name} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x})", EXIT_FAILED) from None
+        raise FileProblem(f"{name} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x})", EXIT_FAILED,
+                          name) from None
 
 
 def read_text(path: Union[str, Path], *, allow_empty: bool = False, what: str = "") -> str:
@@ -113,7 +121,7 @@ def read_text(path: Union[str, Path], *, allow_empty: bool = False, what: str = 
     name = display_name(path)
     text = decode(read_bytes(path), name)
     if not allow_empty and not text.strip():
-        raise FileProblem(f"{name} is empty" + (f": {what}" if what else ""), EXIT_FAILED)
+        raise FileProblem(f"{name} is empty" + (f": {what}" if what else ""), EXIT_FAILED, name)
     return text
 
 
@@ -136,9 +144,9 @@ def _looks_like_a_policy(text: str, name: str) -> None:
     start = _SIGNIFICANT.match(text).end()  # type: ignore[union-attr]  # the pattern matches the empty string
     first = text[start:start + 1]
     if not first:  # nothing but white space and comments
-        raise FileProblem(f"{name} is empty: {POLICY_START}", EXIT_FAILED)
+        raise FileProblem(f"{name} is empty: {POLICY_START}", EXIT_FAILED, name)
     if first and not (first.isalpha() or first == "_"):
-        raise FileProblem(f"{name} is not a policy (it starts with `{first}`); {POLICY_START}", EXIT_FAILED)
+        raise FileProblem(f"{name} is not a policy (it starts with `{first}`); {POLICY_START}", EXIT_FAILED, name)
 
 
 def show_diagnostics(diagnostics: list[Diagnostic], source: str) -> None:
@@ -224,7 +232,7 @@ def check_file(path: Path) -> Any:
     if str(path) != STDIN and not path.exists() and path.suffix == ".policy" and tests.is_file():
         # `check orphan.tests` named only the policy the user never typed
         raise FileProblem(f"no such file: {path} (the policy whose tests {tests} holds; a NAME.tests file is "
-                          "checked and run with NAME.policy beside it)")
+                          "checked and run with NAME.policy beside it)", path=str(path))
     source = read_source(path)
     name = display_name(path)
     sources = {name: source}
@@ -370,7 +378,7 @@ def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLIC
             shown = shlex.quote(path)
             streamed = f", or stream it: `{stream_it.format(path=shown)} | leadpolicy {command} -`" if command else ""
             raise FileProblem(f"{path} is {kind}-compressed, and leadpolicy reads plain JSON Lines, CSV or Parquet: "
-                              f"decompress it first (`{unpack.format(path=shown)}`){streamed}", EXIT_FAILED)
+                              f"decompress it first (`{unpack.format(path=shown)}`){streamed}", EXIT_FAILED, path)
 
 
 EXPORT_AS_TEXT = "export its leads as JSON Lines or CSV (docs/cli-guide.md)"
@@ -396,12 +404,12 @@ def refuse_table_file(path: Optional[str], fixes: Optional[dict[str, str]] = Non
         raise FileProblem(f"{path} is {found[1]}, not {readable}: {fix}", EXIT_FAILED)
 
 
-def one_json_document(path: Optional[str], policy: str = "POLICY", csv_option: bool = True) -> Optional[str]:
+def one_json_document(path: Optional[str], policy: str = "POLICY") -> Optional[str]:
     """A warning when a JSON Lines input looks like one JSON document written over several lines
     (its first line is `{` or `[` alone, or a JSON array), or like CSV (`contacts.tsv`, `leads.txt`
     from a CRM): every line would be read as a lead and most would be "not valid JSON". None for
-    anything else (a file named .csv, standard input, JSON Lines). `csv_option`: the command
-    takes `--input-format csv`."""
+    anything else (a file named .csv, standard input, JSON Lines). Every command that reads leads
+    (score, diff --leads, report) takes `--input-format csv`."""
     if path is None or path.lower().endswith((".csv", ".parquet")):
         return None
     head = first_bytes(path, 1 << 16)
@@ -412,10 +420,9 @@ def one_json_document(path: Optional[str], policy: str = "POLICY", csv_option: b
 
     header = first.decode("utf-8", errors="replace")
     if looks_like_csv(header):
-        fix = "give `--input-format csv` (or name it .csv)" if csv_option else "name it .csv"
         shown = header if len(header) <= 60 else header[:57] + "..."
         return (f"{path} looks like CSV (its first line, `{shown}`, is a header), not JSON Lines: each line is read "
-                f"as a lead, and each is a data error; to read it as CSV, {fix}")
+                "as a lead, and each is a data error; to read it as CSV, give `--input-format csv` (or name it .csv)")
     if first not in (b"{", b"[") and not first.startswith(b"["):
         return None
     shown = shlex.quote(path)
@@ -466,10 +473,10 @@ def open_input(path: str) -> Any:
     try:
         return open(path, "rb")
     except FileNotFoundError:
-        raise FileProblem(f"no such file: {path}") from None
+        raise FileProblem(f"no such file: {path}", path=path) from None
     except IsADirectoryError:
-        raise FileProblem(f"{path} is a directory, not a file") from None
+        raise FileProblem(f"{path} is a directory, not a file", path=path) from None
     except OSError as error:
         from leadpolicy.tools.atomic import why
 
-        raise FileProblem(f"cannot read {path}: {why(error)}") from None
+        raise FileProblem(f"cannot read {path}: {why(error)}", path=path) from None

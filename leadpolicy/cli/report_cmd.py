@@ -54,6 +54,7 @@ def _load_other(spec: str) -> Any:
 @main.command("report")
 @click.argument("policy_path", metavar="POLICY")
 @click.argument("leads_path", metavar="LEADS")
+@click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when LEADS ends in .csv, else jsonl.")
 @click.option("--outcomes", "outcomes_path", metavar="FILE", help="Outcomes by lead id (JSON Lines or .csv).")
 @click.option("--from", "date_from", metavar="DATE", help="Only leads that entered on or after this date.")
 @click.option("--to", "date_to", metavar="DATE", help="Only leads that entered on or before this date.")
@@ -61,9 +62,9 @@ def _load_other(spec: str) -> Any:
 @click.option("--against", metavar="OTHER", help="A second policy (file or git REV:PATH) side by side.")
 @click.option("--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
 @click.option("-o", "--output", metavar="FILE", help="report.html, report.md or report.json (default: Markdown to stdout).")
-def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[str], date_from: Optional[str],
+def report_command(policy_path: str, leads_path: str, input_format: Optional[str], outcomes_path: Optional[str], date_from: Optional[str],
                    date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
-    """Replay LEADS (JSON Lines, or CSV by the .csv suffix) under POLICY and report the funnel, velocity and outcomes."""
+    """Replay LEADS (JSON Lines, or CSV by the .csv suffix or --input-format csv) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
     from leadpolicy.tools.csv_header import CsvHeaderError
@@ -89,13 +90,16 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
         if value is not None:
             _read_moment(option, value)
     refuse_table_file(leads_path)
-    document = one_json_document(leads_path, policy_path, csv_option=False)  # CSV by the .csv suffix only
+    if input_format is None:
+        input_format = "csv" if leads_path.lower().endswith(".csv") else "jsonl"  # `LEADS.CSV` too, as score reads it
+    csv = input_format == "csv"
+    document = None if csv else one_json_document(leads_path, policy_path)
     if document:
         click.echo(f"warning: {document}", err=True)
     if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
         click.echo(f"warning: {leads_path} is empty: there are no leads to report", err=True)
     policies = [load_policy(policy_path)]
-    misplaced = None if leads_path.lower().endswith(".csv") else misplaced_in_first_lead(policies[0], leads_path)
+    misplaced = None if csv else misplaced_in_first_lead(policies[0], leads_path)
     if misplaced:
         click.echo(f"warning: {misplaced}", err=True)
     if against:
@@ -112,10 +116,10 @@ def report_command(policy_path: str, leads_path: str, outcomes_path: Optional[st
             click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
     try:
         # JSON Lines as bytes: a line that is not UTF-8 is that lead's error, as `score` has it
-        csv = leads_path.lower().endswith(".csv")  # `LEADS.CSV` too, as score reads it
         with (open(leads_path, encoding="utf-8-sig", newline="") if csv else open(leads_path, "rb")) as stream:
             report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
-                           jobs or default_jobs(), leads_path, warn=lambda message: click.echo(f"warning: {message}", err=True))
+                           jobs or default_jobs(), leads_path, warn=lambda message: click.echo(f"warning: {message}", err=True),
+                           input_format=input_format)
     except CsvHeaderError as error:  # as `score` says it: no row was read
         click.echo(f"error: {leads_path}: {error}", err=True)
         sys.exit(1)

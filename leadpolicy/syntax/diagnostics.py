@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # Lark is imported by the parser only: `--help` and the data 
 
 from leadpolicy.semantics.runtime import LeadDataError
 
-__all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "render", "render_json"]
+__all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,13 @@ class Diagnostic:
             "end_column": self.span.end_column if self.span else None,
             "help": self.help,
         }
+
+
+def file_problem(path: str, message: str) -> Diagnostic:
+    """A file named to `leadpolicy check` that cannot be checked (missing, a directory, unreadable, empty,
+    not UTF-8, not a policy; a directory without policies) as a diagnostic, for `check --format json`:
+    the message is the line the command says on standard error; it has no position (line and column null)."""
+    return Diagnostic("file-problem", "error", message, None, path=path)
 
 
 class PolicyError(Exception):

@@ -140,10 +140,11 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
 def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[str, Any]] = None,
           date_from: Optional[str] = None, date_to: Optional[str] = None,
           progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>",
-          warn: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
+          warn: Optional[Callable[[str], None]] = None, input_format: Optional[str] = None) -> dict[str, Any]:
     """One report per policy over the same leads; returns the JSON-ready dict.
     `leads` is an iterable of lead dicts, or a stream of JSON Lines, text or bytes (then `jobs` processes may
-    share the work; a line of bytes that is not UTF-8 is that lead's error), or of CSV text when `name` ends in .csv."""
+    share the work; a line of bytes that is not UTF-8 is that lead's error), or of CSV text when `input_format`
+    is "csv" (None: when `name` ends in .csv, as `leadpolicy score` reads its INPUT)."""
     global _STATE
     end = parse_instant(as_of, "as_of")
     low = parse_instant(date_from, "from") if date_from else None
@@ -151,7 +152,9 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     models = [TimeModel.of(p.tree) for p in policies]
     metrics = [Metrics(p.tree) for p in policies]
     _STATE = (policies, models, end, outcomes)
-    if hasattr(leads, "read") and name.lower().endswith(".csv"):
+    if input_format is None:
+        input_format = "csv" if name.lower().endswith(".csv") else "jsonl"
+    if hasattr(leads, "read") and input_format == "csv":
         pool = None
         declared = list(dict.fromkeys(f.name for p in policies for f in p.tree.fields))  # --against: both
         rows = (_replay_lead(lead) for lead in read_csv_leads(leads, name, declared, warn))
