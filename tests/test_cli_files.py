@@ -567,6 +567,44 @@ def test_a_compressed_input_streamed_scores_as_the_plain_file(tmp_path: Path) ->
     assert streamed.exit_code == plain.exit_code == 0 and streamed.stdout == plain.stdout
 
 
+def test_a_compressed_policy_is_named_as_a_policy(tmp_path: Path) -> None:
+    """A gzipped policy (or its .tests) was refused in the words for leads ("reads plain JSON Lines,
+    CSV or Parquet ... | leadpolicy score POLICY -"), and `diff` called it "not UTF-8 (byte 2)"."""
+    import gzip
+
+    packed = tmp_path / "acme.policy"
+    packed.write_bytes(gzip.compress((POLICIES / "acme.policy").read_bytes()))
+    leads = str(POLICIES / "acme.leads.jsonl")
+    for args in (["check", packed], ["fmt", "--check", packed], ["compile", packed], ["docs", packed],
+                 ["score", packed, leads], ["report", packed, leads]):
+        result = CliRunner().invoke(main, [str(a) for a in args])
+        assert result.exit_code == 1, (args, result.output)
+        assert result.stderr.strip() == (f"error: {packed} is gzip-compressed, and leadpolicy reads a policy and its tests "
+                                         f"as plain UTF-8 text: decompress it first (`gunzip -k {packed}`)"), args
+    result = CliRunner().invoke(main, ["diff", str(packed), str(POLICIES / "acme.policy")])
+    assert result.exit_code == 2 and f"{packed} is gzip-compressed" in result.stderr and "UTF-8" in result.stderr
+    plain = tmp_path / "plain.policy"
+    shutil.copy(POLICIES / "acme.policy", plain)
+    (tmp_path / "plain.tests").write_bytes(gzip.compress((POLICIES / "acme.tests").read_bytes()))
+    result = CliRunner().invoke(main, ["check", str(plain)])
+    assert result.exit_code == 1 and f"error: {tmp_path / 'plain.tests'} is gzip-compressed" in result.stderr
+
+
+def test_a_directory_without_policies_beside_other_paths_is_warned_about(tmp_path: Path) -> None:
+    """`check empty/ acme.policy` checked acme.policy and said nothing of `empty/` (a typo, or the
+    wrong directory); with only empty directories the command was, and is, a usage error."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    acme = str(POLICIES / "acme.policy")
+    for command in (["check"], ["test"]):
+        result = CliRunner().invoke(main, [*command, str(empty), acme])
+        assert result.exit_code == 0, result.output
+        assert f"warning: no .policy files found in {empty}" in result.stderr
+        assert CliRunner().invoke(main, [*command, acme]).stderr.count("no .policy files") == 0
+        alone = CliRunner().invoke(main, [*command, str(empty)])
+        assert alone.exit_code == 2 and "warning:" not in alone.stderr and "no .policy files found in" in alone.stderr
+
+
 # ---------------------------------------------------------------- tables that are not text
 
 

@@ -32,7 +32,7 @@ import click
 
 from leadpolicy import PolicyError
 from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render
-from leadpolicy.tools.file_kinds import first_bytes, table_file_kind
+from leadpolicy.tools.file_kinds import COMPRESSED_FILES, first_bytes, table_file_kind
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -93,10 +93,13 @@ def display_name(path: Union[str, Path]) -> str:
     return STDIN_NAME if str(path) == STDIN else str(path)
 
 
-def read_bytes(path: Union[str, Path]) -> bytes:
-    """The bytes of a file named on the command line, or of standard input for `-`."""
+def read_bytes(path: Union[str, Path], policy: bool = False) -> bytes:
+    """The bytes of a file named on the command line, or of standard input for `-`. `policy`: the
+    file holds a policy or its tests (a compressed one is refused in those words)."""
     if str(path) == STDIN:
         return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    if policy:
+        refuse_compressed(str(path), None, reads="a policy and its tests as plain UTF-8 text")
     with open_input(str(path)) as stream:
         try:
             data: bytes = stream.read()
@@ -116,10 +119,11 @@ def decode(data: bytes, name: str) -> str:
                           name) from None
 
 
-def read_text(path: Union[str, Path], *, allow_empty: bool = False, what: str = "") -> str:
-    """A text file (or standard input), checked: exists, is a file, is UTF-8, is not empty."""
+def read_text(path: Union[str, Path], *, allow_empty: bool = False, what: str = "", policy: bool = False) -> str:
+    """A text file (or standard input), checked: exists, is a file, is UTF-8, is not empty.
+    `policy`: a policy or its tests (read_bytes)."""
     name = display_name(path)
-    text = decode(read_bytes(path), name)
+    text = decode(read_bytes(path, policy), name)
     if not allow_empty and not text.strip():
         raise FileProblem(f"{name} is empty" + (f": {what}" if what else ""), EXIT_FAILED, name)
     return text
@@ -130,7 +134,7 @@ POLICY_START = 'a policy starts with `policy "NAME" version "V"`'
 
 def read_source(path: Union[str, Path]) -> str:
     """A policy's text; an empty file or one that is plainly not a policy is a FileProblem."""
-    text = read_text(path, allow_empty=True)
+    text = read_text(path, allow_empty=True, policy=True)
     _looks_like_a_policy(text, display_name(path))
     return text
 
@@ -197,16 +201,24 @@ def load_policy(path: str, nothing: str = "nothing was run") -> Any:
 
 def policy_files(paths: Iterable[str]) -> list[Path]:
     """Expand directories into the .policy files below them, sorted; a `.tests`
-    file stands for the policy beside it. Each policy once, in order."""
+    file stands for the policy beside it. Each policy once, in order. A directory
+    without policies is warned about when other paths name some."""
     found: list[Path] = []
+    empty: list[str] = []
     for raw in paths:
         path = Path(raw)
         if raw != STDIN and path.is_dir():
-            found.extend(sorted(path.rglob("*.policy")))
+            below = sorted(path.rglob("*.policy"))
+            found.extend(below)
+            if not below:
+                empty.append(raw)
         elif path.suffix == ".tests":
             found.append(path.with_suffix(".policy"))
         else:
             found.append(path)
+    if found:  # (with none at all, the command says so as its error)
+        for raw in empty:  # a directory named for its policies that has none: a typo, or the wrong one
+            warn(f"no .policy files found in {raw}")
     return list(dict.fromkeys(found))
 
 
@@ -219,7 +231,7 @@ def sibling_tests(path: Path) -> Any:
     tests_path = path.with_suffix(".tests")
     if not tests_path.exists():
         return (), None, ""
-    text = read_text(tests_path, allow_empty=True)
+    text = read_text(tests_path, allow_empty=True, policy=True)
     return parse_tests(text, str(tests_path)), str(tests_path), text
 
 
@@ -360,24 +372,17 @@ def plural(count: int, noun: str, many: str = "") -> str:
     return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
-# the first bytes of the compressed files a CRM or warehouse export comes in, and their tools
-_COMPRESSED = ((b"\x1f\x8b", "gzip", "gunzip -k {path}", "gunzip -c {path}"),
-               (b"BZh", "bzip2", "bunzip2 -k {path}", "bunzip2 -c {path}"),
-               (b"\xfd7zXZ\x00", "xz", "unxz -k {path}", "xz -dc {path}"),
-               (b"\x28\xb5\x2f\xfd", "zstd", "unzstd {path}", "zstd -dc {path}"),
-               (b"PK\x03\x04", "zip", "unzip {path}", "unzip -p {path}"))
-
-
-def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLICY") -> None:
+def refuse_compressed(path: Optional[str], command: Optional[str] = "score POLICY",
+                      reads: str = "plain JSON Lines, CSV or Parquet") -> None:
     """A compressed input (by its first bytes: `leads.jsonl.gz`) would read as lines of garbage: say
     what it is and how to give it, decompressed or (`command` reads standard input) streamed into
-    `leadpolicy COMMAND -` (a FileProblem, exit 1)."""
+    `leadpolicy COMMAND -` (a FileProblem, exit 1). `reads`: what leadpolicy reads in its place."""
     head = first_bytes(path, 6)
-    for magic, kind, unpack, stream_it in _COMPRESSED:
+    for magic, kind, unpack, stream_it in COMPRESSED_FILES:
         if path is not None and head.startswith(magic):
             shown = shlex.quote(path)
             streamed = f", or stream it: `{stream_it.format(path=shown)} | leadpolicy {command} -`" if command else ""
-            raise FileProblem(f"{path} is {kind}-compressed, and leadpolicy reads plain JSON Lines, CSV or Parquet: "
+            raise FileProblem(f"{path} is {kind}-compressed, and leadpolicy reads {reads}: "
                               f"decompress it first (`{unpack.format(path=shown)}`){streamed}", EXIT_FAILED, path)
 
 

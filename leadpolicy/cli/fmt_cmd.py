@@ -73,7 +73,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     for target in targets:
         stdin = target == STDIN
         try:
-            source = read_text(target, allow_empty=True) if target.endswith(".tests") else read_source(target)
+            source = read_text(target, allow_empty=True, policy=True) if target.endswith(".tests") else read_source(target)
         except FileProblem as problem:  # said, and the other files are still formatted
             problem.show()
             status = max(status, problem.exit_code)

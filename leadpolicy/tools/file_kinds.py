@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["TABLE_FILES", "first_bytes", "table_file_kind", "is_parquet", "is_duckdb_database"]
+__all__ = ["TABLE_FILES", "COMPRESSED_FILES", "first_bytes", "table_file_kind", "compression", "is_parquet", "is_duckdb_database"]
 
 STDIN = "-"
 
@@ -15,6 +15,19 @@ STDIN = "-"
 TABLE_FILES = ((0, b"PAR1", "parquet", "a Parquet file"), (8, b"DUCK", "duckdb", "a DuckDB database"),
                (0, b"SQLite format 3\x00", "sqlite", "a SQLite database"),
                (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls", "an Excel workbook (.xls)"))
+
+# the first bytes of the compressed files a CRM or warehouse export comes in, and their tools:
+# (magic, kind, decompress to a file, decompress to standard output)
+COMPRESSED_FILES = ((b"\x1f\x8b", "gzip", "gunzip -k {path}", "gunzip -c {path}"),
+                    (b"BZh", "bzip2", "bunzip2 -k {path}", "bunzip2 -c {path}"),
+                    (b"\xfd7zXZ\x00", "xz", "unxz -k {path}", "xz -dc {path}"),
+                    (b"\x28\xb5\x2f\xfd", "zstd", "unzstd {path}", "zstd -dc {path}"),
+                    (b"PK\x03\x04", "zip", "unzip {path}", "unzip -p {path}"))
+
+
+def compression(head: bytes) -> Optional[str]:
+    """The kind of compressed file (`gzip`, ...) whose first bytes are `head`, else None."""
+    return next((kind for magic, kind, _, _ in COMPRESSED_FILES if head.startswith(magic)), None)
 
 
 def first_bytes(path: Optional[str], count: int) -> bytes:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from leadpolicy.tools.file_kinds import compression
+
 __all__ = ["PolicySource", "SourceError", "read_policy_source", "read_at_revision", "read_file"]
 
 
@@ -125,6 +127,10 @@ def _show_blob(revision: str, path: str, label: str, cwd: Optional[str] = None) 
 def _decode(data: bytes, label: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):  # a byte-order mark is not part of the policy
         data = data[3:]
+    compressed = compression(data[:8])
+    if compressed is not None:  # `old.policy.gz`: its bytes would read as "not UTF-8 (byte 2)"
+        raise SourceError(f"{label} is {compressed}-compressed, and leadpolicy reads a policy as plain UTF-8 text:"
+                          " decompress it first")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
