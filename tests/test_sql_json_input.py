@@ -4,7 +4,6 @@ what `score --engine duckdb` does) number and keep every line as the streaming s
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -364,20 +363,30 @@ def test_whole_lines_of_every_kind_read_as_python_reads_them(tmp_path: Path, pol
     tell apart (not an object, not JSON, a fields or activities value of another kind, nulls)
     are read again. Each line's outcome in the query (its error's field, or its decision) is
     the Python engine's, and `score --engine duckdb` writes what `--engine python` writes."""
+    from click.testing import CliRunner
+
     import leadpolicy
-    from leadpolicy.backends.sql import batch
+    from leadpolicy.cli import main
     from leadpolicy.sql import score_duckdb
 
     source = ODD_POLICY if policy == "odd" else NO_FIELDS_POLICY
     loaded = leadpolicy.loads(source)
     data = tmp_path / "leads.jsonl"
     data.write_text("\n".join(WHOLE_LINES) + "\n", encoding="utf-8")
-    written = {}
-    for engine in ("python", "duckdb"):
-        sink = io.BytesIO()
-        batch.score_file(loaded, batch.BatchInput(str(data)), sink, engine=engine, as_of=AS_OF)
-        written[engine] = sink.getvalue().decode("utf-8").splitlines()
+    policy_file = tmp_path / "p.policy"
+    policy_file.write_text(source, encoding="utf-8")
+    written, said = {}, {}
+    for engine in ("python", "duckdb"):  # the command line: batch.score_file runs only the SQL engines
+        out = tmp_path / f"{engine}.jsonl"
+        result = CliRunner().invoke(main, ["score", str(policy_file), str(data), "--engine", engine, "--as-of", AS_OF,
+                                           "-o", str(out)])
+        written[engine] = out.read_text(encoding="utf-8").splitlines()
+        said[engine] = (result.exit_code, result.stderr.splitlines()[1:])  # the summary after its timing line
     assert written["duckdb"] == written["python"]
+    # and the same summary and exit status: the lone surrogate's line, an error row of the query
+    # that Python decides, counts as its decision (it counted as a data error, and the run exited 1)
+    assert said["duckdb"] == said["python"]
+    assert said["python"][0] == 1 and any(line.strip().startswith("data errors:") for line in said["python"][1])
     assert len(written["python"]) == len(WHOLE_LINES)
 
     def outcome(row: dict) -> tuple:

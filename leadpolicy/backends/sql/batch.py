@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, NamedTuple, Optional
 
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
@@ -268,6 +268,16 @@ def _row_id(row: dict[str, Any]) -> Any:
     return row["id"]
 
 
+class Rescored(NamedTuple):
+    """A lead the query wrote as an error row, as the Python engine writes it: its output bytes,
+    its (line, message) samples, and what it counts as ({(stage, change): 1} and no error when
+    Python decides it)."""
+    payload: bytes
+    samples: list[Any]
+    tally: dict[Any, int]
+    errors: int
+
+
 class _Rescorer:
     """Scores the leads that had data errors again with the Python engine, for its exact rows."""
 
@@ -279,11 +289,11 @@ class _Rescorer:
         self.scorer = Scorer(policy.module, as_of, "csv" if source.kind == "csv" else "jsonl", output_format)
         self.output_format = output_format
 
-    def rows(self, wanted: list[int]) -> dict[int, tuple[bytes, list[Any]]]:
-        """{lp_row: (output bytes, samples)} for the error leads `wanted` (their lp_row)."""
+    def rows(self, wanted: list[int]) -> dict[int, "Rescored"]:
+        """{lp_row: the Python engine's row} for the error leads `wanted` (their lp_row)."""
         kind = self.source.kind
         wanted_set = set(wanted)
-        found: dict[int, tuple[bytes, list[Any]]] = {}
+        found: dict[int, Rescored] = {}
         if kind == "jsonl":
             with open(self.source.path, "rb") as handle:
                 for number, line in enumerate(handle, 1):
@@ -301,11 +311,9 @@ class _Rescorer:
                             found[ordinal] = self._score((item[0], [item], 0))
         return found
 
-    def _score(self, chunk: tuple[Any, ...]) -> tuple[bytes, list[Any]]:
-        payload, _, _, _, samples, _ = self.scorer.score(chunk)
-        if self.output_format == "csv":  # the scorer's CSV payload has no header: one row
-            return payload, samples
-        return payload, samples
+    def _score(self, chunk: tuple[Any, ...]) -> "Rescored":
+        payload, _, tally, errors, samples, _ = self.scorer.score(chunk)  # (a CSV payload has no header: one row)
+        return Rescored(payload, samples, tally, errors)
 
 
 class _RelationalRescorer:
@@ -370,11 +378,11 @@ class _RelationalRescorer:
 
         return read(source.path), read(source.activities or "")
 
-    def rows(self, wanted: list[dict[str, Any]]) -> dict[int, tuple[bytes, list[Any]]]:
-        """{lp_row: (output bytes, samples)} for the query's error rows `wanted`."""
+    def rows(self, wanted: list[dict[str, Any]]) -> dict[int, "Rescored"]:
+        """{lp_row: the Python engine's error row} for the query's error rows `wanted`."""
         from leadpolicy.tools.score import Scorer, problem_of
 
-        found: dict[int, tuple[bytes, list[Any]]] = {}
+        found: dict[int, Rescored] = {}
         for row in wanted:
             lead_id = row["id"]
             found_leads = self.fetch(self.leads_sql, lead_id)
@@ -397,7 +405,7 @@ class _RelationalRescorer:
                 import io
 
                 data = _csv_text([payload], csv, io)
-            found[row["lp_row"]] = (data, [(row["lp_row"], problem["message"])])
+            found[row["lp_row"]] = Rescored(data, [(row["lp_row"], problem["message"])], {}, 1)
         return found
 
 
@@ -440,7 +448,7 @@ def _write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: 
         rows = [dict(zip(columns, values)) for values in batch]
         errors = [row for row in rows if row["error"] is not None]
         if not errors:
-            again: dict[int, tuple[bytes, list[Any]]] = {}
+            again: dict[int, Rescored] = {}
         elif rescorer is not None:
             again = rescorer.rows([row["lp_row"] for row in errors])
         else:
@@ -450,11 +458,15 @@ def _write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: 
         for row in rows:
             summary.leads += 1
             if row["error"] is not None:
-                summary.errors += 1
-                if row["lp_row"] in again:
-                    payload, samples = again[row["lp_row"]]
-                else:
-                    payload, samples = _generic_error_row(row, output_format), [(row["lp_row"], json.loads(row["error"])["message"])]
+                rescored = again.get(row["lp_row"])
+                if rescored is None:
+                    rescored = Rescored(_generic_error_row(row, output_format), [(row["lp_row"], json.loads(row["error"])["message"])], {}, 1)
+                payload, samples = rescored.payload, rescored.samples
+                # the Python engine may decide a line DuckDB's reader refuses (a lone surrogate escape,
+                # docs/sql.md): its row then counts as the decision it is, not as an error
+                summary.errors += rescored.errors
+                for key, count in rescored.tally.items():
+                    summary.outcomes[key] = summary.outcomes.get(key, 0) + count
                 if len(summary.samples) < 3:
                     summary.samples.extend(samples[: 3 - len(summary.samples)])
                 if csv_rows:
@@ -489,6 +501,8 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
     the input, such as shared ids, which cost a query)."""
     from leadpolicy.tools.score import Summary
 
+    if engine not in ("duckdb", "spark"):  # the python engine is tools.score's (a test once ran DuckDB twice here)
+        raise ValueError(f"score_file runs the duckdb and spark engines, not {engine!r}")
     started = time.perf_counter()
     summary = Summary(jobs=1)
     summary.as_of = as_of  # shown in the summary, as the python engine shows it
