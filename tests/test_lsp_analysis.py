@@ -17,6 +17,7 @@ from hypothesis import given, strategies as st
 from support.lsp_client import check_diagnostics
 from support.policygen import examples, policies_and_tests
 
+from leadpolicy.check.catalog import CATALOG
 from leadpolicy.check.checker import RESERVED, check
 from leadpolicy.syntax.keywords import CATEGORIES, keywords
 from leadpolicy.syntax.parser import parse, parse_tests
@@ -28,7 +29,12 @@ from leadpolicy.tools.lsp.positions import LineIndex, token_at
 ROOT = Path(__file__).parent.parent
 POLICIES = sorted((ROOT / "policies").glob("*.policy"))
 EXAMPLE_FILES = POLICIES + sorted((ROOT / "policies").glob("*.tests"))
-GOLDEN = sorted((ROOT / "tests" / "golden" / "diagnostics").glob("*.policy"))
+# the golden cases of the checker's codes; a problem with the file itself (`file-problem`: some other
+# file given as a policy) is `leadpolicy check`'s, before any parse: the editor shows a syntax error
+FILE_LEVEL_CODES = tuple(entry.code for entry in CATALOG if entry.file_level)
+GOLDEN_ALL = sorted((ROOT / "tests" / "golden" / "diagnostics").glob("*.policy"))
+FILE_LEVEL = [p for p in GOLDEN_ALL if p.stem.startswith(FILE_LEVEL_CODES)]
+GOLDEN = [p for p in GOLDEN_ALL if p not in FILE_LEVEL]
 # the other policies of the test suite and the docs: the formatter's cases, the diff's example
 OTHERS = sorted((ROOT / "tests" / "golden" / "fmt").glob("*.policy")) + sorted((ROOT / "docs" / "examples").glob("*.policy"))
 ACME = ROOT / "policies" / "acme.policy"
@@ -113,6 +119,14 @@ def test_the_server_reports_what_leadpolicy_check_reports(path: Path) -> None:
     expected = check_diagnostics(path)
     unit = analyse_path(str(path))
     assert sorted(map(_key, unit.diagnostics)) == sorted(map(_key, expected))
+
+
+@pytest.mark.parametrize("path", FILE_LEVEL, ids=lambda p: p.name)
+def test_a_file_that_is_no_policy_is_a_syntax_error_at_its_start_in_the_editor(path: Path) -> None:
+    """`check` refuses such a file before parsing it (`file-problem`, no position); the server,
+    given whatever the editor holds, parses it and says where the parse stopped."""
+    unit = analyse_path(str(path))
+    assert [(d.code, d.severity, d.span.line, d.span.column) for d in unit.diagnostics] == [("syntax-error", "error", 1, 1)]
 
 
 def _key(d):
