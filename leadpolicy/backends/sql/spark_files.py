@@ -297,11 +297,12 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
                           output_path: Optional[str], spark_master: Optional[str], summary: Any) -> None:
     """`score --engine spark` (batch.score_file): the query on Spark (the active session, or
     a local one started and stopped here); rows back to the driver in order, written as
-    the DuckDB engine writes them (batch._write_rows)."""
+    the DuckDB engine writes them (rows.write_rows)."""
     from dataclasses import replace
 
-    from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem, _RelationalRescorer, _write_rows
+    from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem
     from leadpolicy.backends.sql.engines import as_of_text
+    from leadpolicy.backends.sql.rows import RelationalRescorer, write_rows
 
     _deps.pyspark()
 
@@ -321,11 +322,11 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
             else:
                 relational = None
                 if source.kind == "relational":  # error rows in Python's words, the lead read back from its views
-                    relational = _RelationalRescorer(
+                    relational = RelationalRescorer(
                         policy, as_of, replace(source, mapping=mapping), output_format,
                         lambda sql, lead_id: [tuple(r) for r in spark.sql(sql, args={"lp_id": lead_id}).collect()],
                         (LEADS_VIEW, ACTIVITIES_VIEW), quote="`", param=":lp_id", text_type="STRING")
-                _write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
+                write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
     finally:
         if started:
             spark.stop()

@@ -8,8 +8,9 @@ import contextlib
 import re
 from typing import Any, Iterator, Optional
 
-from leadpolicy.backends.sql.batch import BatchInput, InputProblem, _mapping, _RelationalRescorer
+from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
+from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of
 
 __all__ = ["table_problems"]
 
@@ -29,7 +30,7 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
             raise
         missing = _missing_columns(tree, source) or [(found.group(1) == "lp_l", found.group(2))]
         if source.kind == "database":
-            m = _mapping(source)
+            m = mapping_of(source)
             tables = (f"the leads table {source.leads_table or m.leads_table} in {source.path}",
                       f"the activities table {source.activities_table or m.activities_table} in {source.path}")
         else:
@@ -42,7 +43,7 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     the mapping): which option named it, and the tables the file has."""
     import duckdb
 
-    m = _mapping(source)
+    m = mapping_of(source)
     leads = source.leads_table or m.leads_table
     option = "--leads-table" if name in (leads, leads.split(".")[-1]) else "--activities-table"
     try:
@@ -68,7 +69,7 @@ def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
     none (the engine's first column is said)."""
     import duckdb
 
-    m = _mapping(source)
+    m = mapping_of(source)
     have: list[Optional[set[str]]] = [None, None]
     con = duckdb.connect()
     try:
@@ -76,7 +77,7 @@ def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
             con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
             con.execute("USE lp_db")
         names = (source.leads_table or m.leads_table, source.activities_table or m.activities_table)
-        for index, (table, name) in enumerate(zip(_RelationalRescorer._tables(source, m), names)):
+        for index, (table, name) in enumerate(zip(RelationalRescorer.tables(source, m), names)):
             try:
                 have[index] = {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
             except duckdb.CatalogException:

@@ -222,10 +222,10 @@ def _replay_relational(con: Any, old_policy: Any, new_policy: Any, source: Any, 
                        candidates: Candidates) -> Tally:
     """The relational shape's sampled error leads, read back from their tables (every cell as
     its text, as the query reads it) and decided by both compiled modules."""
-    from leadpolicy.backends.sql.batch import _RelationalRescorer
+    from leadpolicy.backends.sql.rows import RelationalRescorer
     from leadpolicy.tools.diff.replay import record
 
-    readers = [_RelationalRescorer.for_duckdb(con, policy, as_of, source, "jsonl") for policy in (old_policy, new_policy)]
+    readers = [RelationalRescorer.for_duckdb(con, policy, as_of, source, "jsonl") for policy in (old_policy, new_policy)]
     tally = Tally()
     for number, lead_id in candidates.ids():
         outcomes: list[Any] = []

@@ -1,0 +1,267 @@
+"""The query's rows as the Python engine writes them (tools/score.py), so that every engine's
+output is the same text: decision rows encoded with the Python engine's encoder, and each lead
+the query gives an error scored again by the Python engine, alone, for its exact row (message
+and value as Python words them): from its line of the file (JSON Lines, CSV: `Rescorer`), or
+from its rows of the two tables read back as text (the relational shape: `RelationalRescorer`).
+The query decides *which* leads have errors, and on which field; the differential tests show it
+agrees with the Python engine there."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional
+
+from leadpolicy.tools.file_kinds import is_parquet
+
+if TYPE_CHECKING:
+    from leadpolicy.backends.sql.batch import BatchInput
+
+__all__ = ["Rescored", "Rescorer", "RelationalRescorer", "write_rows", "mapping_of", "quoted"]
+
+
+def mapping_of(source: "BatchInput") -> Any:
+    """The relational shape's names for `source` (its mapping file's, else the defaults)."""
+    from leadpolicy.backends.sql.inputs import Mapping
+
+    return Mapping.from_dict(source.mapping or {})
+
+
+def quoted(path: str) -> str:
+    """`path` inside a SQL string literal."""
+    return path.replace("'", "''")
+
+
+def _decision_row(row: dict[str, Any], policy: Any) -> dict[str, Any]:
+    return {
+        "id": _row_id(row), "policy": policy.name, "version": policy.version,
+        "stage": row["stage"], "previous_stage": row["previous_stage"], "change": row["change"],
+        "engagement": row["engagement"], "fit": row["fit"], "grade": row["grade"],
+        "reason": {"kind": row["reason_kind"], "stage": row["stage"], "rule": row["reason_rule"]},
+        "hits": json.loads(row["hits"]),
+    }
+
+
+def _row_id(row: dict[str, Any]) -> Any:
+    if row.get("lp_id_json") is not None:
+        return json.loads(row["lp_id_json"])
+    return row["id"]
+
+
+class Rescored(NamedTuple):
+    """A lead the query wrote as an error row, as the Python engine writes it: its output bytes,
+    its (line, message) samples, and what it counts as ({(stage, change): 1} and no error when
+    Python decides it)."""
+    payload: bytes
+    samples: list[Any]
+    tally: dict[Any, int]
+    errors: int
+
+
+class Rescorer:
+    """Scores the leads that had data errors again with the Python engine, for its exact rows."""
+
+    def __init__(self, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> None:
+        from leadpolicy.tools.score import Scorer
+
+        self.source = source
+        self.fields = [f.name for f in policy.tree.fields]  # CSV headers matched as the Python engine matches them
+        self.scorer = Scorer(policy.module, as_of, "csv" if source.kind == "csv" else "jsonl", output_format)
+        self.output_format = output_format
+
+    def rows(self, wanted: list[int]) -> dict[int, "Rescored"]:
+        """{lp_row: the Python engine's row} for the error leads `wanted` (their lp_row)."""
+        kind = self.source.kind
+        wanted_set = set(wanted)
+        found: dict[int, Rescored] = {}
+        if kind == "jsonl":
+            with open(self.source.path, "rb") as handle:
+                for number, line in enumerate(handle, 1):
+                    if number in wanted_set:
+                        found[number] = self._score((number, line if line.endswith(b"\n") else line + b"\n", len(line)))
+        elif kind == "csv":
+            from leadpolicy.tools.score import csv_chunks
+
+            ordinal = 0
+            with open(self.source.path, "rb") as handle:
+                for _, items, _ in csv_chunks(handle, fields=self.fields):
+                    for item in items:
+                        ordinal += 1
+                        if ordinal in wanted_set:
+                            found[ordinal] = self._score((item[0], [item], 0))
+        return found
+
+    def _score(self, chunk: tuple[Any, ...]) -> "Rescored":
+        payload, _, tally, errors, samples, _ = self.scorer.score(chunk)  # (a CSV payload has no header: one row)
+        return Rescored(payload, samples, tally, errors)
+
+
+class RelationalRescorer:
+    """The relational shape's error leads, read back from their tables (every cell as
+    its text, as the query reads it) and decided by the Python engine, for its error
+    rows word for word: the query finds *which* leads fail, Python says how.
+    `fetch(sql, id)` runs a query with the lead's id as its one parameter (`param`), in
+    DuckDB (`for_duckdb`) or Spark (spark_files); names are quoted with `quote`."""
+
+    def __init__(self, policy: Any, as_of: Any, source: BatchInput, output_format: str,
+                 fetch: Callable[[str, Any], list[Any]], tables: tuple[str, str], *, quote: str = '"',
+                 param: str = "?", text_type: str = "VARCHAR") -> None:
+        from leadpolicy.backends.sql.inputs import Mapping
+
+        self.fetch = fetch
+        self.module = policy.module
+        self.as_of = as_of
+        self.to_json = output_format != "csv"
+        m = Mapping.from_dict(source.mapping or {})
+        tree = policy.tree
+        self.fields = [f.name for f in tree.fields]
+        self.props = list(dict.fromkeys(p.name for decl in tree.activities for p in decl.props))
+        leads_from, acts_from = tables
+
+        def name(column: str) -> str:
+            return quote + column.replace(quote, quote * 2) + quote
+
+        def text(column: Optional[str]) -> str:  # None: no such column (the mapping's null)
+            return f"CAST({'NULL' if column is None else name(column)} AS {text_type})"
+
+        self.leads_sql = (f"SELECT {text(m.stage)}, {', '.join(text(m.fields.get(n, n)) for n in self.fields) or 'NULL'}"
+                          f" FROM {leads_from} WHERE {name(m.id)} = {param}")
+        order = name(m.order or m.at)
+        columns = ", ".join([text(m.type), text(m.at)] + [text(m.props.get(n, n)) for n in self.props])
+        self.acts_sql = f"SELECT {columns} FROM {acts_from} WHERE {name(m.lead_id)} = {param} ORDER BY {order}"
+
+    @classmethod
+    def for_duckdb(cls, con: Any, policy: Any, as_of: Any, source: BatchInput, output_format: str) -> "RelationalRescorer":
+        cursor = con.cursor()  # a second connection to the same database: the main one is mid-fetch
+        # a TIMESTAMPTZ cell's text as the query reads it (reading.typed_reading): in UTC, whatever
+        # the machine's zone (whose offsets had seconds in the 1800s: text section 8 does not read)
+        cursor.execute("SET TimeZone = 'UTC'")
+        if source.kind == "database":  # made before the first rows are fetched (so before the query attaches it)
+            cursor.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
+            cursor.execute("USE lp_db")
+        m = mapping_of(source)
+        return cls(policy, as_of, source, output_format, lambda sql, lead_id: list(cursor.execute(sql, [lead_id]).fetchall()),
+                   cls.tables(source, m))
+
+    @staticmethod
+    def tables(source: BatchInput, m: Any) -> tuple[str, str]:
+        """The leads and activities tables as DuckDB reads them: a database's own, or the files (text cells)."""
+        from leadpolicy.backends.sql.inputs import _table
+
+        if source.kind == "database":
+            return (_table(source.leads_table or m.leads_table).sql(dialect="duckdb"),
+                    _table(source.activities_table or m.activities_table).sql(dialect="duckdb"))
+
+        def read(path: str) -> str:
+            if is_parquet(path):
+                return f"read_parquet('{quoted(path)}')"
+            return f"read_csv('{quoted(path)}', all_varchar = true)"
+
+        return read(source.path), read(source.activities or "")
+
+    def rows(self, wanted: list[dict[str, Any]]) -> dict[int, "Rescored"]:
+        """{lp_row: the Python engine's error row} for the query's error rows `wanted`."""
+        from leadpolicy.tools.score import Scorer, problem_of
+
+        found: dict[int, Rescored] = {}
+        for row in wanted:
+            lead_id = row["id"]
+            found_leads = self.fetch(self.leads_sql, lead_id)
+            if not found_leads:
+                continue
+            lead = found_leads[0]
+            activities = [{"type": a[0], "at": a[1], **dict(zip(self.props, a[2:]))}
+                          for a in self.fetch(self.acts_sql, lead_id)]
+            try:
+                self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], lead_id)
+            except self.module.LeadDataError as error:
+                problem = problem_of(error)
+            else:
+                continue  # decided in Python: say the query's words (the differential tests keep this from happening)
+            payload = Scorer._error_row(lead_id, row["lp_row"], problem, self.to_json)
+            if self.to_json:
+                data = (payload + "\n").encode("utf-8", "backslashreplace")
+            else:
+                import csv
+                import io
+
+                data = _csv_text([payload], csv, io)
+            found[row["lp_row"]] = Rescored(data, [(row["lp_row"], problem["message"])], {}, 1)
+        return found
+
+
+def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
+    """An error row for the relational shape (no Python reading to ask): the query's own words."""
+    from leadpolicy.tools.score import _encode
+
+    error = json.loads(row["error"])
+    problem = {"field": error["field"], "value": None, "message": error["message"]}
+    if output_format == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow([row["id"], "", "", "", "", "", "", "", "", problem["message"]])
+        return buffer.getvalue().encode("utf-8")
+    return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
+
+
+def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: Any, source: BatchInput, sink: Any,
+                output_format: str, summary: Any,
+                relational: Optional[RelationalRescorer] = None) -> None:
+    """Encode the query's rows as the Python engine does; error leads through the Python engine
+    (read again from the file, or by `relational` from the tables)."""
+    from leadpolicy.tools.score import ROW_COLUMNS, _csv_row, _encode
+
+    if output_format == "csv":
+        sink.write((",".join(ROW_COLUMNS) + "\n").encode("utf-8"))
+    rescorer = Rescorer(policy, as_of, source, output_format) if source.kind in ("jsonl", "csv") else None
+    import csv
+    import io
+
+    for batch in batches:
+        rows = [dict(zip(columns, values)) for values in batch]
+        errors = [row for row in rows if row["error"] is not None]
+        if not errors:
+            again: dict[int, Rescored] = {}
+        elif rescorer is not None:
+            again = rescorer.rows([row["lp_row"] for row in errors])
+        else:
+            again = relational.rows(errors) if relational is not None else {}
+        out: list[bytes] = []
+        csv_rows: list[Any] = []
+        for row in rows:
+            summary.leads += 1
+            if row["error"] is not None:
+                rescored = again.get(row["lp_row"])
+                if rescored is None:
+                    rescored = Rescored(_generic_error_row(row, output_format), [(row["lp_row"], json.loads(row["error"])["message"])], {}, 1)
+                payload, samples = rescored.payload, rescored.samples
+                # the Python engine may decide a line DuckDB's reader refuses (a lone surrogate escape,
+                # docs/sql.md): its row then counts as the decision it is, not as an error
+                summary.errors += rescored.errors
+                for key, count in rescored.tally.items():
+                    summary.outcomes[key] = summary.outcomes.get(key, 0) + count
+                if len(summary.samples) < 3:
+                    summary.samples.extend(samples[: 3 - len(summary.samples)])
+                if csv_rows:
+                    out.append(_csv_text(csv_rows, csv, io))
+                    csv_rows = []
+                out.append(payload)
+                continue
+            key = (row["stage"], row["change"])
+            summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
+            decision = _decision_row(row, policy)
+            if output_format == "csv":
+                csv_rows.append(_csv_row(decision.pop("id"), decision))
+            else:
+                out.append((_encode(decision) + "\n").encode("utf-8", "backslashreplace"))
+        if csv_rows:
+            out.append(_csv_text(csv_rows, csv, io))
+        sink.write(b"".join(out))
+
+
+def _csv_text(rows: list[Any], csv: Any, io: Any) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text: str = buffer.getvalue()
+    return text.encode("utf-8", "backslashreplace")
