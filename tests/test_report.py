@@ -398,7 +398,33 @@ def test_cli_report_usage_errors(files):
     # an output that cannot be written: one line naming it, exit 2, as every command (docs/cli-guide.md)
     assert nowhere.returncode == 2 and "Traceback" not in nowhere.stderr and "cannot write" in nowhere.stderr
     bad = run("report", str(policy), str(leads), "--against", "NOREV:x.policy", "--as-of", at(1), cwd=tmp)
-    assert bad.returncode == 2 and "cannot read" in bad.stderr
+    assert bad.returncode == 2 and "is not inside a git repository" in bad.stderr
+
+
+def test_cli_report_against_revision_is_read_as_diff_reads_it(files):
+    """--against REV:PATH ran `git show REV:PATH` as given: a revision spelled as an option
+    (`--output=FILE:x`) made git write FILE, `HEAD:` replayed git's listing of the tree as a policy
+    ("unexpected `tree`"), and a file that is not UTF-8 at the revision was said without its name.
+    It is read as `leadpolicy diff` reads it: one line naming the version, exit 2."""
+    tmp, policy, leads = files
+    repo = tmp / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "p.policy").write_text(SMALL)
+    (repo / "latin.policy").write_bytes(SMALL.replace('"Small"', '"Caf\xe9"').encode("latin-1"))
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    written = tmp / "written"
+    expected = {f"--output={written}:x": f"error: --against unknown revision `--output={written}`\n",
+                "HEAD:": "error: --against `HEAD:` is neither a file nor a git `REV:PATH` (for example main:policies/acme.policy)\n",
+                "HEAD:latin.policy": "error: --against HEAD:latin.policy is not UTF-8 text (byte 13)\n"}
+    for spec, stderr in expected.items():
+        done = run("report", str(policy), str(leads), f"--against={spec}", "--as-of", at(1), "-o", str(tmp / "r.md"), cwd=repo)
+        assert (done.returncode, done.stderr) == (2, stderr), spec
+    assert not written.exists() and not (tmp / "r.md").exists()
+    done = run("report", str(policy), str(leads), "--against=HEAD:p.policy", "--as-of", at(1), "-o", str(tmp / "r.md"), cwd=repo)
+    assert done.returncode == 0, done.stderr
 
 
 def test_cli_eval_journey(files):

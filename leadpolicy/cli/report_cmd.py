@@ -34,20 +34,24 @@ def _read_moment(option: str, value: str) -> None:
 
 
 def _load_other(spec: str) -> Any:
+    """--against: a file, or git's `REV:PATH` read as `leadpolicy diff` reads it (no revision taken
+    for an option, a tree or a file that is not UTF-8 text; every problem one line, exit 2)."""
     import leadpolicy
-    from leadpolicy.tools.report.run import read_revision
+    from leadpolicy.tools.diff.sources import SourceError, read_policy_source
 
     if Path(spec).is_file() or ":" not in spec:
         return load_policy(spec)
     try:
-        text, label = read_revision(spec)
-    except ValueError as error:
-        click.echo(f"error: {error}", err=True)
+        source = read_policy_source(spec)
+    except SourceError as error:
+        click.echo(f"error: --against {error}", err=True)
         sys.exit(2)
     try:
-        return leadpolicy.loads(text, label)
+        return leadpolicy.loads(source.text, source.label)
     except PolicyError as error:
-        show_diagnostics(error.diagnostics, text)
+        show_diagnostics(error.diagnostics, source.text)
+        count = len([d for d in error.diagnostics if d.is_error])
+        click.echo(f"{source.label}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
         sys.exit(1)
 
 

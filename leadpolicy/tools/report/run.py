@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import IO, Any, Callable, Iterable, Optional
 
 from leadpolicy import LeadDataError
@@ -204,12 +203,3 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     return {"as_of": iso(end), "from": date_from, "to": date_to,
             "time_resolution": "exact to the microsecond (every moment the decision can change is evaluated)",
             "reports": reports}
-
-
-def read_revision(spec: str) -> tuple[str, str]:
-    """`REV:PATH` -> (text, label) via `git show` (no shell). To be unified with tools/diff's reader."""
-    rev, _, path = spec.partition(":")
-    done = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ValueError(f"cannot read {spec} from git: {done.stderr.strip()}")
-    return done.stdout, spec
