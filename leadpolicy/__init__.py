@@ -95,6 +95,7 @@ class Policy:
         """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
         (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the
         batch (a bad one raises at the first lead). Lazy: leads are read as results are taken."""
+        _refuse_one_lead(leads, "evaluate_many")
         many = getattr(self.module, "_decide_many", None)  # none for a very long policy
         if many is not None:
             return many(leads, as_of, None if as_dicts else Decision)  # type: ignore[no-any-return]
@@ -129,6 +130,20 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
+
+
+def _refuse_one_lead(leads: Any, what: str, *, paths: bool = False) -> None:
+    """A TypeError for one lead (a mapping) or text given where an iterable of leads goes: they
+    iterate as keys or characters, each of which was a data error of its own. `paths`: a file's
+    path is taken too (diff)."""
+    takes = "a file's path or an iterable of leads" if paths else "an iterable of leads"
+    if isinstance(leads, Mapping):
+        one = "pass [lead]" if paths else "pass [lead], or call policy.evaluate for one lead"
+        raise TypeError(f"{what} takes {takes}, not one lead (a {type(leads).__name__}): {one}")
+    if isinstance(leads, (str, bytes, bytearray)):
+        text = ("pass the path of a JSON Lines file, or the leads as dicts" if paths
+                else "for a JSON Lines file, pass (json.loads(line) for line in open(path))")
+        raise TypeError(f"{what} takes {takes}, not {type(leads).__name__}: {text}")
 
 
 def compile_source(source: str, path: str = "<memory>") -> tuple[PolicyTree, str, list[Diagnostic]]:

@@ -419,6 +419,18 @@ def test_the_same_inputs_give_the_same_bytes(tmp_path) -> None:
     assert len(outputs) == 1
 
 
+def test_one_lead_or_bytes_as_leads_is_a_type_error(acme) -> None:
+    """`leads={...}` (one lead) replayed each of its keys as a lead: a report of N data errors,
+    one per key; bytes likewise, one per byte. Now a TypeError that says what to pass."""
+    new = leadpolicy.load(EXAMPLE_NEW)
+    with pytest.raises(TypeError, match=r"^diff\(leads=...\) takes a file's path or an iterable of leads, "
+                                        r"not one lead \(a dict\): pass \[lead\]$"):
+        leadpolicy.diff(acme, new, leads={"id": "L-1", "fields": {"seniority": "vp"}}, as_of=AS_OF)
+    with pytest.raises(TypeError, match="not bytes: pass the path of a JSON Lines file"):
+        leadpolicy.diff(acme, new, leads=b'{"id": "L-1"}', as_of=AS_OF)
+    assert leadpolicy.diff(acme, new, leads=[{"id": "L-1"}], as_of=AS_OF).leads["total"] == 1
+
+
 def test_csv_leads_are_read_as_score_reads_them(acme, tmp_path) -> None:
     csv_path = tmp_path / "leads.csv"
     csv_path.write_text(
