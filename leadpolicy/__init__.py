@@ -176,9 +176,20 @@ def loads(text: str, path: str = "<memory>") -> Policy:
 
 
 def load(path: Union[str, Path]) -> Policy:
-    """Load a policy file. Raises PolicyError (and OSError if it cannot be read)."""
+    """Load a policy file. Raises PolicyError, also for a file that is not UTF-8 text (a
+    `file-problem` diagnostic), and OSError if it cannot be read."""
+    from leadpolicy.syntax.diagnostics import file_problem
+    from leadpolicy.tools.file_kinds import compression
+
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the policy
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark is not part of the policy
+    except UnicodeDecodeError as error:  # it named neither the file nor what to do
+        compressed = compression(data[:8])
+        problem = (f"{compressed}-compressed, and a policy is plain UTF-8 text: decompress it first" if compressed
+                   else f"not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x}): save it as UTF-8")
+        raise PolicyError([file_problem(str(path), problem)]) from None
     return loads(text, str(path))
 
 
