@@ -164,6 +164,10 @@ def loads(text: str, path: str = "<memory>") -> Policy:
     """Parse, check and compile policy text. Raises PolicyError."""
     from leadpolicy.backends.python.compiler import load_module
 
+    if not isinstance(text, str):  # bytes failed deep in the parser ("cannot use a string pattern ...")
+        hint = ": decode it first, text.decode('utf-8'), or pass the file to leadpolicy.load" if isinstance(
+            text, (bytes, bytearray)) else ""
+        raise TypeError(f"loads takes the policy's text as str, not {type(text).__name__}{hint}")
     tree, python, diagnostics = compile_source(text, path)
     key = hashlib.sha256(python.encode("utf-8")).hexdigest()
     module = _MODULE_CACHE.get(key)

@@ -369,6 +369,19 @@ def test_a_byte_order_mark_is_not_part_of_the_policy(tmp_path: Path) -> None:
     assert leadpolicy.load(path).name == "B"
 
 
+def test_loads_takes_text_only() -> None:
+    """leadpolicy.loads(b"...") failed inside the parser: TypeError "cannot use a string pattern on a
+    bytes-like object"; loads(None): "expected string or bytes-like object". Now the TypeError says
+    loads takes str, and for bytes how to get it."""
+    import leadpolicy
+
+    with pytest.raises(TypeError, match=r"^loads takes the policy's text as str, not bytes: decode it first, "
+                                        r"text.decode\('utf-8'\), or pass the file to leadpolicy.load$"):
+        leadpolicy.loads(b'policy "P" version "1"\nstages { lead }\n')
+    with pytest.raises(TypeError, match=r"^loads takes the policy's text as str, not NoneType$"):
+        leadpolicy.loads(None)  # type: ignore[arg-type]
+
+
 def test_load_names_a_file_that_is_not_utf8_text(tmp_path: Path) -> None:
     """leadpolicy.load raised Python's UnicodeDecodeError ("'utf-8' codec can't decode byte 0xe9 in
     position 28"), naming no file; a compressed policy likewise at byte 2. Now a PolicyError whose
