@@ -130,6 +130,18 @@ def test_long_values_are_shortened_in_messages():
     assert err.value == "x" * 500
 
 
+def test_python_values_json_cannot_write_are_shown_as_python_writes_them():
+    """A Decimal (as database drivers give numbers) was shown as the quoted text JSON gives it
+    with `default=str`: "cannot read `"20000"` as a number", though the text "20000" is read."""
+    import decimal
+
+    assert error_of(rt.read_number, decimal.Decimal("20000"), "budget").message == \
+        "cannot read `Decimal('20000')` as a number"
+    assert error_of(rt.read_text, b"pat", "email").message.startswith("`b'pat'` is not text")
+    assert error_of(rt.read_number, [decimal.Decimal(1)], "budget").message == "cannot read `[Decimal('1')]` as a number"
+    assert error_of(rt.read_number, {"a": "b"}, "budget").message == 'cannot read `{"a": "b"}` as a number'
+
+
 # --- time --------------------------------------------------------------------------------------
 
 

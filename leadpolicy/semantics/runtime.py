@@ -34,12 +34,14 @@ _INDEXES: "dict[tuple[str, ...], dict[str, int]]" = {}
 
 
 def show_value(value: object) -> str:
-    """The value as a user would recognise it from their JSON, shortened."""
+    """The value as a user would recognise it from their JSON, shortened; a Python value JSON
+    has no form for (a Decimal, bytes) as Python writes it, never as a quoted string, which
+    would read as the text that is accepted (`"20000"` for Decimal("20000"))."""
     if isinstance(value, str):
         text = value
     else:
         try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
+            text = json.dumps(value, ensure_ascii=False)
         except (TypeError, ValueError):
             text = repr(value)
     if len(text) > _SHOW_LIMIT:
