@@ -99,6 +99,14 @@ def test_error_text_follows_a_lead_id_set_later():
     assert str(err) == "lead L-9: field `budget`: boom"
 
 
+def test_error_repr_carries_the_lead_field_and_value():
+    """The repr was the message alone (`LeadDataError('cannot read `x` as a number')`): a list of
+    evaluate_many's results, printed, did not say which lead or field."""
+    err = LeadDataError("cannot read `x` as a number", field="size", value="x", lead_id="L-1")
+    assert repr(err) == "LeadDataError('cannot read `x` as a number', field='size', value='x', lead_id='L-1')"
+    assert repr(LeadDataError("no `at`")) == "LeadDataError('no `at`')"
+
+
 def test_error_to_dict():
     err = LeadDataError("cannot read `lots` as a number", field="budget", value="lots", lead_id="L-1")
     assert err.to_dict() == {"field": "budget", "value": "lots",

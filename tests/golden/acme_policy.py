@@ -94,6 +94,12 @@ class LeadDataError(ValueError):
             text = f"lead {self.lead_id}: {text}"
         return text
 
+    def __repr__(self) -> str:
+        # with what str() shows: evaluate_many's results printed as a list showed the message alone
+        known = "".join(f", {name}={value!r}" for name, value in
+                        (("field", self.field), ("value", self.value), ("lead_id", self.lead_id)) if value is not None)
+        return f"{type(self).__name__}({self.message!r}{known})"
+
     def to_dict(self) -> "dict[str, object]":
         value = self.value
         if not (value is None or type(value) in (str, int, bool)
