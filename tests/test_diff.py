@@ -419,6 +419,20 @@ def test_the_same_inputs_give_the_same_bytes(tmp_path) -> None:
     assert len(outputs) == 1
 
 
+def test_policy_text_or_none_as_a_version_says_what_to_pass(acme) -> None:
+    """diff(old, text) said "no such file: " followed by the whole policy; diff(old, None) Python's
+    "expected str, bytes or os.PathLike object, not NoneType"."""
+    from leadpolicy.tools.diff import SourceError
+
+    text = 'policy "Acme" version "2"\nstages { lead }\n'
+    with pytest.raises(SourceError, match=r"^`policy \"Acme\" version \"2\"` ... is a policy's text, not a file or "
+                                          r"`REV:PATH`: pass leadpolicy.loads\(text\) instead$"):
+        leadpolicy.diff(acme, text)
+    with pytest.raises(TypeError, match="^a version is a leadpolicy.Policy, a file's path or git's `REV:PATH`, not NoneType$"):
+        leadpolicy.diff(None, acme)
+    assert not leadpolicy.diff(acme, leadpolicy.loads(text)).same_meaning
+
+
 def test_one_lead_or_bytes_as_leads_is_a_type_error(acme) -> None:
     """`leads={...}` (one lead) replayed each of its keys as a lead: a report of N data errors,
     one per key; bytes likewise, one per byte. Now a TypeError that says what to pass."""

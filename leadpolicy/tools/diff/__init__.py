@@ -49,6 +49,12 @@ def load_version(version: Any) -> Any:
 
     if isinstance(version, leadpolicy.Policy):
         return version, version.path
+    if isinstance(version, str) and "\n" in version:  # it was "no such file: " and the whole text
+        first = version.strip().partition("\n")[0][:60]
+        raise SourceError(f"`{first}` ... is a policy's text, not a file or `REV:PATH`: "
+                          "pass leadpolicy.loads(text) instead")
+    if not isinstance(version, (str, os.PathLike)):
+        raise TypeError(f"a version is a leadpolicy.Policy, a file's path or git's `REV:PATH`, not {type(version).__name__}")
     source = read_policy_source(os.fspath(version))
     return leadpolicy.loads(source.text, source.label), source.label
 
