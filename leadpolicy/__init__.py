@@ -122,11 +122,14 @@ class Policy:
                 continue
             yield data if as_dicts else Decision(data)
 
-    def to_sql(self, dialect: str = "duckdb", **options: Any) -> str:
-        """The one SQL query that decides every lead (docs/sql.md); pip install 'leadpolicy[sql]'."""
+    def to_sql(self, dialect: str = "duckdb", *, mapping: Any = None, dbt: bool = False,
+               leads_ref: Optional[str] = None, activities_ref: Optional[str] = None) -> str:
+        """The one SQL query that decides every lead (docs/sql.md); pip install 'leadpolicy[sql]'.
+        `mapping`: the column names, as a mapping file's dict; `dbt`: a dbt model reading
+        `leads_ref` and `activities_ref` (as `compile --target sql --dbt`)."""
         from leadpolicy.backends.sql.text import query_text
 
-        return query_text(self, dialect, **options)
+        return query_text(self, dialect, mapping=mapping, dbt=dbt, leads_ref=leads_ref, activities_ref=activities_ref)
 
     def __repr__(self) -> str:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
