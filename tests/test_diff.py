@@ -631,6 +631,21 @@ def test_output_file_is_written_whole(tmp_path) -> None:
     assert run("diff", str(ACME), str(EXAMPLE_NEW), "-o", str(tmp_path / "no" / "such" / "dir.md")).exit_code == 2
 
 
+def test_the_output_name_picks_the_format(tmp_path) -> None:
+    """`-o diff.json` wrote the text report into a .json file (and `--format json -o diff.md`, JSON
+    into a .md file), as report and docs pick by the suffix; now the suffix picks the format when
+    --format is not given, and a --format it contradicts is a usage error."""
+    for name, start in (("d.json", '{\n  "old": {'), ("d.MD", "### Policy diff"), ("d.txt", "Acme Cloud handoff: ")):
+        result = run("diff", str(ACME), str(EXAMPLE_NEW), "-o", str(tmp_path / name))
+        assert result.exit_code == 0, result.stderr
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    result = run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "json", "-o", str(tmp_path / "e.md"))
+    assert result.exit_code == 2 and not (tmp_path / "e.md").exists()
+    assert (f"-o {tmp_path / 'e.md'} is named for Markdown, and --format json writes JSON: drop --format, or name "
+            "the file for it") in result.stderr
+    assert run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "text", "-o", str(tmp_path / "e.json")).exit_code == 2
+
+
 def test_both_versions_must_check_and_errors_carry_their_own_names(tmp_path) -> None:
     old = tmp_path / "old.policy"
     new = tmp_path / "new.policy"
