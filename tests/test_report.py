@@ -401,6 +401,18 @@ def test_cli_report_usage_errors(files):
     assert bad.returncode == 2 and "is not inside a git repository" in bad.stderr
 
 
+def test_cli_report_from_after_to_is_a_usage_error(files):
+    """--from after --to reported 0 leads, every one "outside the window", exit 0: a window no lead
+    can enter. Now a usage error that says so; the same day for both is a one-day window."""
+    tmp, policy, leads = files
+    done = run("report", str(policy), str(leads), "--from", "2026-12-01", "--to", "2026-01-01", "--as-of", at(60))
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Error: --from 2026-12-01 is after --to 2026-01-01: no lead can enter in between; swap them" in done.stderr
+    day = at(0)[:10]
+    done = run("report", str(policy), str(leads), "--from", day, "--to", day, "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert done.returncode == 0, done.stderr
+
+
 def test_cli_report_against_revision_is_read_as_diff_reads_it(files):
     """--against REV:PATH ran `git show REV:PATH` as given: a revision spelled as an option
     (`--output=FILE:x`) made git write FILE, `HEAD:` replayed git's listing of the tree as a policy

@@ -93,6 +93,11 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     for option, value in (("--as-of", as_of), ("--from", date_from), ("--to", date_to)):
         if value is not None:
             _read_moment(option, value)
+    if date_from is not None and date_to is not None:
+        from leadpolicy.semantics.runtime import parse_instant
+
+        if parse_instant(date_from, "--from") > parse_instant(date_to, "--to") + 86_400_000_000 - 1:  # --to's whole day
+            raise click.UsageError(f"--from {date_from} is after --to {date_to}: no lead can enter in between; swap them")
     refuse_table_file(leads_path)
     if input_format is None:
         input_format = "csv" if leads_path.lower().endswith(".csv") else "jsonl"  # `LEADS.CSV` too, as score reads it
