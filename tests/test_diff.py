@@ -622,6 +622,16 @@ def test_exit_statuses(tmp_path) -> None:
         assert "Traceback" not in result.stderr
 
 
+def test_a_bad_as_of_is_refused_without_leads_too() -> None:
+    """`--as-of yesterday` without --leads was ignored (exit 0), and so was leadpolicy.diff's
+    as_of="yesterday": a typo that would matter once --leads is added went unseen."""
+    result = run("diff", str(ACME), str(EXAMPLE_NEW), "--as-of", "yesterday")
+    assert result.exit_code == 2 and "Invalid value for --as-of: `yesterday` is not an ISO 8601 date or timestamp" in result.stderr
+    with pytest.raises(leadpolicy.LeadDataError, match="`yesterday` is not an ISO 8601 date or timestamp"):
+        leadpolicy.diff(ACME, EXAMPLE_NEW, as_of="yesterday")
+    assert run("diff", str(ACME), str(EXAMPLE_NEW), "--as-of", AS_OF).exit_code == 0
+
+
 def test_output_file_is_written_whole(tmp_path) -> None:
     target = tmp_path / "diff.md"
     result = run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "markdown", "-o", str(target))

@@ -143,12 +143,11 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
                                "--leads FILE (with --engine duckdb)")
     mapping = _relational_options(leads, activities, mapping_path, engine, database)
-    moment = None
+    try:
+        moment = as_of_moment(as_of)  # one "now" for both versions and every lead; read without --leads too
+    except LeadDataError:
+        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
     if leads is not None:
-        try:
-            moment = as_of_moment(as_of)  # one "now" for both versions and every lead
-        except LeadDataError:
-            raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
         for path in (leads, activities):
             if path is not None and path != "-" and not os.path.isfile(path):
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")

@@ -80,10 +80,10 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
         raise ValueError("the relational shape (activities, mapping, tables) is read by engine='duckdb'")
     if isinstance(leads, (str, os.PathLike)) and os.fspath(leads).lower().endswith(".parquet") and activities is None:
         raise ValueError(f"{os.fspath(leads)}: Parquet leads are the relational shape: give their activities table too")
+    moment = as_of_moment(as_of)  # a bad one raises without leads too (it was ignored)
     changes = compare(old.tree, new.tree)
     summary = None
     if leads is not None:
-        moment = as_of_moment(as_of)
         if engine == "duckdb":
             from leadpolicy.tools.diff.replay_sql import replay_duckdb
 
