@@ -134,6 +134,11 @@ class Policy:
     def __repr__(self) -> str:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its text, loaded again on the other side (a process pool's workers): the
+        # generated module it holds cannot be pickled ("cannot pickle 'module' object")
+        return (loads, (self.source, self.path))
+
 
 def _refuse_one_lead(leads: Any, what: str, *, paths: bool = False) -> None:
     """A TypeError for one lead (a mapping) or text given where an iterable of leads goes: they

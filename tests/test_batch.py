@@ -394,3 +394,17 @@ def test_batch_body_is_decide_body_but_for_the_memo_lines(acme) -> None:
         assert all(any(word in line for word in batch_lines) for line in many[j1:j2]), many[j1:j2]
     assert 5 < changed < 20
     assert len(single) > 300
+
+
+def test_a_policy_pickles_as_its_text(acme) -> None:
+    """pickle.dumps(policy) failed with "cannot pickle 'module' object", so a Policy could not be
+    handed to a process pool's workers (spawn); it pickles as its text and path, loaded again."""
+    import copy
+    import pickle
+
+    again = pickle.loads(pickle.dumps(acme))
+    assert (again.name, again.version, again.path, again.source_sha256) == (acme.name, acme.version, acme.path,
+                                                                             acme.source_sha256)
+    lead = {"seniority": "vp", "industry": "saas"}
+    assert again.evaluate(lead, as_of=AS_OF) == acme.evaluate(lead, as_of=AS_OF)
+    assert copy.deepcopy(acme).evaluate(lead, as_of=AS_OF) == acme.evaluate(lead, as_of=AS_OF)
