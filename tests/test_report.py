@@ -388,6 +388,22 @@ def test_outcomes_that_name_no_lead_are_said(files):
     assert (done.returncode, done.stderr) == (0, "")
 
 
+def test_an_id_on_several_outcome_rows_is_said(files):
+    """An export of deals (several per lead) kept each id's last row without a word: a won deal
+    could vanish behind a later lost one. The rule is the same, and a warning says how many ids."""
+    tmp, policy, leads = files
+    bare = tmp / "bare.jsonl"
+    bare.write_text("".join(json.dumps({k: v for k, v in x.items() if k != "outcome"}) + "\n" for x in small_history()))
+    outcomes = tmp / "deals.csv"
+    outcomes.write_text("id,status\nL1,won\nL2,lost\nL1,lost\nL2,won\nL2,won\n")
+    done = run("report", str(policy), str(bare), "--outcomes", str(outcomes), "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (f'warning: 2 ids of {outcomes} are on more than one row (e.g. "L1", 2 rows): the last row '
+                           "of each is used, one outcome per lead\n")
+    counted = json.loads((tmp / "r.json").read_text())["reports"][0]["outcomes"]
+    assert (counted["won"], counted["lost"]) == (1, 1)  # L1 lost, L2 won: the last rows
+
+
 def test_cli_report_usage_errors(files):
     tmp, policy, leads = files
     assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2

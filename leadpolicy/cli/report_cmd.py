@@ -114,7 +114,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     if against:
         policies.append(_load_other(against))
     try:
-        outcomes = load_outcome_file(outcomes_path) if outcomes_path else None
+        outcomes = load_outcome_file(outcomes_path, lambda message: click.echo(f"warning: {message}", err=True)) if outcomes_path else None
     except (OSError, ValueError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
