@@ -404,6 +404,25 @@ def test_an_id_on_several_outcome_rows_is_said(files):
     assert (counted["won"], counted["lost"]) == (1, 1)  # L1 lost, L2 won: the last rows
 
 
+def test_leads_without_an_id_join_no_outcome(files):
+    """Outcomes are joined by str(id): every lead without an id joined an outcome row whose id was
+    null (or the text "None"), two leads "won" from one row, and the warning said the row named no
+    lead. A null id is now no id (an error, as a missing one), and a lead without an id joins nothing."""
+    tmp, policy, _ = files
+    leads = tmp / "noid.jsonl"
+    leads.write_text("".join(json.dumps({"fields": {"size": 10}, "activities": [{"type": "visit", "at": at(n)}]}) + "\n"
+                             for n in (1, 2)))
+    null = tmp / "null.jsonl"
+    null.write_text('{"id": null, "status": "won"}\n')
+    done = run("report", str(policy), str(leads), "--outcomes", str(null), "--as-of", at(60))
+    assert (done.returncode, done.stderr) == (1, f"error: {null}:1: an outcome row needs an `id`\n")
+    spelled = tmp / "none.csv"
+    spelled.write_text("id,status\nNone,won\n")
+    done = run("report", str(policy), str(leads), "--outcomes", str(spelled), "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp / "r.json").read_text())["reports"][0]["outcomes"]["won"] == 0
+
+
 def test_cli_report_usage_errors(files):
     tmp, policy, leads = files
     assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2

@@ -142,7 +142,7 @@ def _outcome_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise ValueError(f"{path}:{number}:{error.colno}: not valid JSON: {error.msg}") from None
-        if not isinstance(record, dict) or "id" not in record:
+        if not isinstance(record, dict) or record.get("id") is None:  # null too: it joined every lead without an id
             raise ValueError(f"{path}:{number}: an outcome row needs an `id`")
         outcome = record.get("outcome")
         if outcome is None and "status" in record:

@@ -25,7 +25,8 @@ def _replay_lead(lead: Any) -> tuple[Any, ...]:
             raise lead
         if not isinstance(lead, dict):
             raise LeadDataError("a lead must be a JSON object", field=None, value=None)
-        extra = outcomes.get(str(lead_id), {}) if outcomes is not None else {}
+        # a lead without an id joins no outcome (str(None) joined a row whose id is "None")
+        extra = outcomes.get(str(lead_id), {}) if outcomes is not None and lead_id is not None else {}
         outcome = read_outcome(extra.get("outcome", lead.get("outcome")), lead_id)
         created = read_created(extra.get("created_at", lead.get("created_at")), lead_id)
         results = [replay(p, m, lead.get("fields"), lead.get("activities"), created, end, lead_id)
