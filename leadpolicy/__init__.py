@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -168,7 +169,7 @@ def compile_source(source: str, path: str = "<memory>") -> tuple[PolicyTree, str
     return result.policy, compile_policy(result.policy, source, path), result.diagnostics
 
 
-def loads(text: str, path: str = "<memory>") -> Policy:
+def loads(text: str, path: Union[str, "os.PathLike[str]"] = "<memory>") -> Policy:
     """Parse, check and compile policy text. Raises PolicyError."""
     from leadpolicy.backends.python.compiler import load_module
 
@@ -176,6 +177,7 @@ def loads(text: str, path: str = "<memory>") -> Policy:
         hint = ": decode it first, text.decode('utf-8'), or pass the file to leadpolicy.load" if isinstance(
             text, (bytes, bytearray)) else ""
         raise TypeError(f"loads takes the policy's text as str, not {type(text).__name__}{hint}")
+    path = os.fspath(path)  # a Path made diagnostics whose to_dict() JSON could not write
     tree, python, diagnostics = compile_source(text, path)
     key = hashlib.sha256(python.encode("utf-8")).hexdigest()
     module = _MODULE_CACHE.get(key)

@@ -382,6 +382,17 @@ def test_loads_takes_text_only() -> None:
         leadpolicy.loads(None)  # type: ignore[arg-type]
 
 
+def test_loads_takes_a_path_object_as_the_name() -> None:
+    """loads(text, path=Path("x.policy")) kept the Path in every diagnostic and in policy.path:
+    json.dumps of a diagnostic's to_dict() failed ("Object of type PosixPath is not JSON serializable")."""
+    import leadpolicy
+
+    with pytest.raises(leadpolicy.PolicyError) as raised:
+        leadpolicy.loads('policy "P" version "1"\nstages { lead  mql when foo }\n', path=Path("x.policy"))
+    assert json.loads(json.dumps(raised.value.diagnostics[0].to_dict()))["path"] == "x.policy"
+    assert leadpolicy.loads('policy "P" version "1"\nstages { lead }\n', path=Path("x.policy")).path == "x.policy"
+
+
 def test_load_names_a_file_that_is_not_utf8_text(tmp_path: Path) -> None:
     """leadpolicy.load raised Python's UnicodeDecodeError ("'utf-8' codec can't decode byte 0xe9 in
     position 28"), naming no file; a compressed policy likewise at byte 2. Now a PolicyError whose
