@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -95,6 +96,7 @@ class Policy:
         """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
         (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the
         batch (a bad one raises at the first lead). Lazy: leads are read as results are taken."""
+        _refuse_one_lead(leads, "evaluate_many")
         many = getattr(self.module, "_decide_many", None)  # none for a very long policy
         if many is not None:
             return many(leads, as_of, None if as_dicts else Decision)  # type: ignore[no-any-return]
@@ -121,14 +123,36 @@ class Policy:
                 continue
             yield data if as_dicts else Decision(data)
 
-    def to_sql(self, dialect: str = "duckdb", **options: Any) -> str:
-        """The one SQL query that decides every lead (docs/sql.md); pip install 'leadpolicy[sql]'."""
+    def to_sql(self, dialect: str = "duckdb", *, mapping: Any = None, dbt: bool = False,
+               leads_ref: Optional[str] = None, activities_ref: Optional[str] = None) -> str:
+        """The one SQL query that decides every lead (docs/sql.md); pip install 'leadpolicy[sql]'.
+        `mapping`: the column names, as a mapping file's dict; `dbt`: a dbt model reading
+        `leads_ref` and `activities_ref` (as `compile --target sql --dbt`)."""
         from leadpolicy.backends.sql.text import query_text
 
-        return query_text(self, dialect, **options)
+        return query_text(self, dialect, mapping=mapping, dbt=dbt, leads_ref=leads_ref, activities_ref=activities_ref)
 
     def __repr__(self) -> str:
         return f"<leadpolicy.Policy {self.name!r} version {self.version!r} from {self.path}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its text, loaded again on the other side (a process pool's workers): the
+        # generated module it holds cannot be pickled ("cannot pickle 'module' object")
+        return (loads, (self.source, self.path))
+
+
+def _refuse_one_lead(leads: Any, what: str, *, paths: bool = False) -> None:
+    """A TypeError for one lead (a mapping) or text given where an iterable of leads goes: they
+    iterate as keys or characters, each of which was a data error of its own. `paths`: a file's
+    path is taken too (diff)."""
+    takes = "a file's path or an iterable of leads" if paths else "an iterable of leads"
+    if isinstance(leads, Mapping):
+        one = "pass [lead]" if paths else "pass [lead], or call policy.evaluate for one lead"
+        raise TypeError(f"{what} takes {takes}, not one lead (a {type(leads).__name__}): {one}")
+    if isinstance(leads, (str, bytes, bytearray)):
+        text = ("pass the path of a JSON Lines file, or the leads as dicts" if paths
+                else "for a JSON Lines file, pass (json.loads(line) for line in open(path))")
+        raise TypeError(f"{what} takes {takes}, not {type(leads).__name__}: {text}")
 
 
 def compile_source(source: str, path: str = "<memory>") -> tuple[PolicyTree, str, list[Diagnostic]]:
@@ -145,10 +169,15 @@ def compile_source(source: str, path: str = "<memory>") -> tuple[PolicyTree, str
     return result.policy, compile_policy(result.policy, source, path), result.diagnostics
 
 
-def loads(text: str, path: str = "<memory>") -> Policy:
+def loads(text: str, path: Union[str, "os.PathLike[str]"] = "<memory>") -> Policy:
     """Parse, check and compile policy text. Raises PolicyError."""
     from leadpolicy.backends.python.compiler import load_module
 
+    if not isinstance(text, str):  # bytes failed deep in the parser ("cannot use a string pattern ...")
+        hint = ": decode it first, text.decode('utf-8'), or pass the file to leadpolicy.load" if isinstance(
+            text, (bytes, bytearray)) else ""
+        raise TypeError(f"loads takes the policy's text as str, not {type(text).__name__}{hint}")
+    path = os.fspath(path)  # a Path made diagnostics whose to_dict() JSON could not write
     tree, python, diagnostics = compile_source(text, path)
     key = hashlib.sha256(python.encode("utf-8")).hexdigest()
     module = _MODULE_CACHE.get(key)
@@ -161,9 +190,20 @@ def loads(text: str, path: str = "<memory>") -> Policy:
 
 
 def load(path: Union[str, Path]) -> Policy:
-    """Load a policy file. Raises PolicyError (and OSError if it cannot be read)."""
+    """Load a policy file. Raises PolicyError, also for a file that is not UTF-8 text (a
+    `file-problem` diagnostic), and OSError if it cannot be read."""
+    from leadpolicy.syntax.diagnostics import file_problem
+    from leadpolicy.tools.file_kinds import compression
+
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the policy
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark is not part of the policy
+    except UnicodeDecodeError as error:  # it named neither the file nor what to do
+        compressed = compression(data[:8])
+        problem = (f"{compressed}-compressed, and a policy is plain UTF-8 text: decompress it first" if compressed
+                   else f"not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x}): save it as UTF-8")
+        raise PolicyError([file_problem(str(path), problem)]) from None
     return loads(text, str(path))
 
 

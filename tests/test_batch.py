@@ -312,6 +312,19 @@ def test_batch_is_lazy_and_reads_as_of_first(acme) -> None:
         next(results)
 
 
+def test_one_lead_or_text_is_not_a_batch(acme) -> None:
+    """evaluate_many(lead) iterated the dict's keys and yielded one data error per key ("a lead
+    must be a JSON object (lead #1 in the input is `id`)"), a string one per character. Now a
+    TypeError when called, saying what to pass."""
+    with pytest.raises(TypeError, match=r"^evaluate_many takes an iterable of leads, not one lead \(a dict\): "
+                                        r"pass \[lead\], or call policy.evaluate for one lead$"):
+        acme.evaluate_many({"id": "L-1", "fields": {"seniority": "vp"}}, AS_OF)
+    for text in ('{"id": "L-1"}', b'{"id": "L-1"}'):
+        with pytest.raises(TypeError, match=r"not (str|bytes): for a JSON Lines file, pass \(json.loads\(line\)"):
+            acme.evaluate_many(text, AS_OF)
+    assert [d.stage for d in acme.evaluate_many([{"id": "L-1"}], AS_OF)] == ["lead"]
+
+
 def test_memo_tables_stay_within_their_bound(acme) -> None:
     leads = [{"id": n, "fields": {"budget": f" {n} ", "seniority": f"VP{' ' * (n % 7)}"},
               "activities": [{"type": f"Chat{' ' * (n % 5)}", "at": "2026-11-20T09:00:00Z"},
@@ -381,3 +394,17 @@ def test_batch_body_is_decide_body_but_for_the_memo_lines(acme) -> None:
         assert all(any(word in line for word in batch_lines) for line in many[j1:j2]), many[j1:j2]
     assert 5 < changed < 20
     assert len(single) > 300
+
+
+def test_a_policy_pickles_as_its_text(acme) -> None:
+    """pickle.dumps(policy) failed with "cannot pickle 'module' object", so a Policy could not be
+    handed to a process pool's workers (spawn); it pickles as its text and path, loaded again."""
+    import copy
+    import pickle
+
+    again = pickle.loads(pickle.dumps(acme))
+    assert (again.name, again.version, again.path, again.source_sha256) == (acme.name, acme.version, acme.path,
+                                                                             acme.source_sha256)
+    lead = {"seniority": "vp", "industry": "saas"}
+    assert again.evaluate(lead, as_of=AS_OF) == acme.evaluate(lead, as_of=AS_OF)
+    assert copy.deepcopy(acme).evaluate(lead, as_of=AS_OF) == acme.evaluate(lead, as_of=AS_OF)

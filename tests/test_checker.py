@@ -51,6 +51,17 @@ def test_names_resolve_to_what_they_mean() -> None:
     assert [i.letter for i in grade.items] == ["A", "B"]
 
 
+def test_a_misspelt_field_before_in_is_one_error() -> None:
+    """`senority in (director, vp)` said "there is no field" four times: the field, then each member
+    (read as field names, since the operand's type was unknown). The members are said no more;
+    a name that is declared is still resolved, and a field or property that is declared is too."""
+    result = checked("stages { lead  mql when senority in (director, vp) }")
+    assert [(d.code, d.message) for d in result.errors] == [("unknown-field", "there is no field or stage `senority`")]
+    assert result.errors[0].help == "did you mean `seniority`?"
+    assert codes("stages { lead  mql when did visit where pth in (pricing, blog) }") == ["unknown-property"]
+    assert codes("stages { lead  mql when seniority in (director, vpp) }") == ["unknown-member"]
+
+
 def test_member_written_first_is_still_a_member() -> None:
     c = second_stage("vp = seniority")
     assert isinstance(c.left, n.EnumValue) and isinstance(c.right, n.FieldRef)

@@ -369,6 +369,53 @@ def test_a_byte_order_mark_is_not_part_of_the_policy(tmp_path: Path) -> None:
     assert leadpolicy.load(path).name == "B"
 
 
+def test_loads_takes_text_only() -> None:
+    """leadpolicy.loads(b"...") failed inside the parser: TypeError "cannot use a string pattern on a
+    bytes-like object"; loads(None): "expected string or bytes-like object". Now the TypeError says
+    loads takes str, and for bytes how to get it."""
+    import leadpolicy
+
+    with pytest.raises(TypeError, match=r"^loads takes the policy's text as str, not bytes: decode it first, "
+                                        r"text.decode\('utf-8'\), or pass the file to leadpolicy.load$"):
+        leadpolicy.loads(b'policy "P" version "1"\nstages { lead }\n')
+    with pytest.raises(TypeError, match=r"^loads takes the policy's text as str, not NoneType$"):
+        leadpolicy.loads(None)  # type: ignore[arg-type]
+
+
+def test_loads_takes_a_path_object_as_the_name() -> None:
+    """loads(text, path=Path("x.policy")) kept the Path in every diagnostic and in policy.path:
+    json.dumps of a diagnostic's to_dict() failed ("Object of type PosixPath is not JSON serializable")."""
+    import leadpolicy
+
+    with pytest.raises(leadpolicy.PolicyError) as raised:
+        leadpolicy.loads('policy "P" version "1"\nstages { lead  mql when foo }\n', path=Path("x.policy"))
+    assert json.loads(json.dumps(raised.value.diagnostics[0].to_dict()))["path"] == "x.policy"
+    assert leadpolicy.loads('policy "P" version "1"\nstages { lead }\n', path=Path("x.policy")).path == "x.policy"
+
+
+def test_load_names_a_file_that_is_not_utf8_text(tmp_path: Path) -> None:
+    """leadpolicy.load raised Python's UnicodeDecodeError ("'utf-8' codec can't decode byte 0xe9 in
+    position 28"), naming no file; a compressed policy likewise at byte 2. Now a PolicyError whose
+    one diagnostic (file-problem, no position) names the file and says what to do."""
+    import gzip
+
+    import leadpolicy
+
+    latin = tmp_path / "latin.policy"
+    latin.write_bytes('policy "Café" version "1"\nstages { lead }\n'.encode("latin-1"))
+    with pytest.raises(leadpolicy.PolicyError) as raised:
+        leadpolicy.load(latin)
+    assert str(raised.value) == f"{latin}: not UTF-8 text (byte 12 is 0xe9): save it as UTF-8"
+    [problem] = raised.value.diagnostics
+    assert (problem.code, problem.severity, problem.path, problem.line, problem.column) == (
+        "file-problem", "error", str(latin), None, None)
+    packed = tmp_path / "p.policy.gz"
+    packed.write_bytes(gzip.compress(b'policy "P" version "1"\nstages { lead }\n'))
+    with pytest.raises(leadpolicy.PolicyError, match="p.policy.gz: gzip-compressed, and a policy is plain UTF-8 text: "
+                                                     "decompress it first"):
+        leadpolicy.load(packed)
+
+
 def test_evaluate_many_rejects_activities_that_are_not_a_list() -> None:
     import leadpolicy
 

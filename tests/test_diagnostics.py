@@ -105,3 +105,19 @@ def test_json_output_carries_code_severity_and_position() -> None:
     assert first["severity"] == "error"
     assert (first["line"], first["column"]) == (13, 24)
     assert first["help"] == "did you mean `seniority`?"
+
+
+def test_policy_error_survives_pickling_and_copying() -> None:
+    """pickle (a process pool sending the error back) and copy.copy rebuilt PolicyError from its
+    args, the one-line summary, and failed: "'str' object has no attribute 'is_error'"."""
+    import copy
+    import pickle
+
+    import leadpolicy
+
+    with pytest.raises(PolicyError) as raised:
+        leadpolicy.loads('policy "P" version "1"\nstages { lead  mql when foo and bar }\n', "p.policy")
+    for again in (pickle.loads(pickle.dumps(raised.value)), copy.copy(raised.value)):
+        assert isinstance(again, PolicyError) and str(again) == str(raised.value)
+        assert again.diagnostics == raised.value.diagnostics and again.source == raised.value.source
+        assert again.render() == raised.value.render()

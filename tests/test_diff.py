@@ -419,6 +419,32 @@ def test_the_same_inputs_give_the_same_bytes(tmp_path) -> None:
     assert len(outputs) == 1
 
 
+def test_policy_text_or_none_as_a_version_says_what_to_pass(acme) -> None:
+    """diff(old, text) said "no such file: " followed by the whole policy; diff(old, None) Python's
+    "expected str, bytes or os.PathLike object, not NoneType"."""
+    from leadpolicy.tools.diff import SourceError
+
+    text = 'policy "Acme" version "2"\nstages { lead }\n'
+    with pytest.raises(SourceError, match=r"^`policy \"Acme\" version \"2\"` ... is a policy's text, not a file or "
+                                          r"`REV:PATH`: pass leadpolicy.loads\(text\) instead$"):
+        leadpolicy.diff(acme, text)
+    with pytest.raises(TypeError, match="^a version is a leadpolicy.Policy, a file's path or git's `REV:PATH`, not NoneType$"):
+        leadpolicy.diff(None, acme)
+    assert not leadpolicy.diff(acme, leadpolicy.loads(text)).same_meaning
+
+
+def test_one_lead_or_bytes_as_leads_is_a_type_error(acme) -> None:
+    """`leads={...}` (one lead) replayed each of its keys as a lead: a report of N data errors,
+    one per key; bytes likewise, one per byte. Now a TypeError that says what to pass."""
+    new = leadpolicy.load(EXAMPLE_NEW)
+    with pytest.raises(TypeError, match=r"^diff\(leads=...\) takes a file's path or an iterable of leads, "
+                                        r"not one lead \(a dict\): pass \[lead\]$"):
+        leadpolicy.diff(acme, new, leads={"id": "L-1", "fields": {"seniority": "vp"}}, as_of=AS_OF)
+    with pytest.raises(TypeError, match="not bytes: pass the path of a JSON Lines file"):
+        leadpolicy.diff(acme, new, leads=b'{"id": "L-1"}', as_of=AS_OF)
+    assert leadpolicy.diff(acme, new, leads=[{"id": "L-1"}], as_of=AS_OF).leads["total"] == 1
+
+
 def test_csv_leads_are_read_as_score_reads_them(acme, tmp_path) -> None:
     csv_path = tmp_path / "leads.csv"
     csv_path.write_text(
@@ -596,6 +622,16 @@ def test_exit_statuses(tmp_path) -> None:
         assert "Traceback" not in result.stderr
 
 
+def test_a_bad_as_of_is_refused_without_leads_too() -> None:
+    """`--as-of yesterday` without --leads was ignored (exit 0), and so was leadpolicy.diff's
+    as_of="yesterday": a typo that would matter once --leads is added went unseen."""
+    result = run("diff", str(ACME), str(EXAMPLE_NEW), "--as-of", "yesterday")
+    assert result.exit_code == 2 and "Invalid value for --as-of: `yesterday` is not an ISO 8601 date or timestamp" in result.stderr
+    with pytest.raises(leadpolicy.LeadDataError, match="`yesterday` is not an ISO 8601 date or timestamp"):
+        leadpolicy.diff(ACME, EXAMPLE_NEW, as_of="yesterday")
+    assert run("diff", str(ACME), str(EXAMPLE_NEW), "--as-of", AS_OF).exit_code == 0
+
+
 def test_output_file_is_written_whole(tmp_path) -> None:
     target = tmp_path / "diff.md"
     result = run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "markdown", "-o", str(target))
@@ -603,6 +639,21 @@ def test_output_file_is_written_whole(tmp_path) -> None:
     assert target.read_text(encoding="utf-8").startswith("### Policy diff")
     assert [p.name for p in tmp_path.iterdir()] == ["diff.md"]
     assert run("diff", str(ACME), str(EXAMPLE_NEW), "-o", str(tmp_path / "no" / "such" / "dir.md")).exit_code == 2
+
+
+def test_the_output_name_picks_the_format(tmp_path) -> None:
+    """`-o diff.json` wrote the text report into a .json file (and `--format json -o diff.md`, JSON
+    into a .md file), as report and docs pick by the suffix; now the suffix picks the format when
+    --format is not given, and a --format it contradicts is a usage error."""
+    for name, start in (("d.json", '{\n  "old": {'), ("d.MD", "### Policy diff"), ("d.txt", "Acme Cloud handoff: ")):
+        result = run("diff", str(ACME), str(EXAMPLE_NEW), "-o", str(tmp_path / name))
+        assert result.exit_code == 0, result.stderr
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    result = run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "json", "-o", str(tmp_path / "e.md"))
+    assert result.exit_code == 2 and not (tmp_path / "e.md").exists()
+    assert (f"-o {tmp_path / 'e.md'} is named for Markdown, and --format json writes JSON: drop --format, or name "
+            "the file for it") in result.stderr
+    assert run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "text", "-o", str(tmp_path / "e.json")).exit_code == 2
 
 
 def test_both_versions_must_check_and_errors_carry_their_own_names(tmp_path) -> None:

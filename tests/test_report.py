@@ -388,6 +388,41 @@ def test_outcomes_that_name_no_lead_are_said(files):
     assert (done.returncode, done.stderr) == (0, "")
 
 
+def test_an_id_on_several_outcome_rows_is_said(files):
+    """An export of deals (several per lead) kept each id's last row without a word: a won deal
+    could vanish behind a later lost one. The rule is the same, and a warning says how many ids."""
+    tmp, policy, leads = files
+    bare = tmp / "bare.jsonl"
+    bare.write_text("".join(json.dumps({k: v for k, v in x.items() if k != "outcome"}) + "\n" for x in small_history()))
+    outcomes = tmp / "deals.csv"
+    outcomes.write_text("id,status\nL1,won\nL2,lost\nL1,lost\nL2,won\nL2,won\n")
+    done = run("report", str(policy), str(bare), "--outcomes", str(outcomes), "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (f'warning: 2 ids of {outcomes} are on more than one row (e.g. "L1", 2 rows): the last row '
+                           "of each is used, one outcome per lead\n")
+    counted = json.loads((tmp / "r.json").read_text())["reports"][0]["outcomes"]
+    assert (counted["won"], counted["lost"]) == (1, 1)  # L1 lost, L2 won: the last rows
+
+
+def test_leads_without_an_id_join_no_outcome(files):
+    """Outcomes are joined by str(id): every lead without an id joined an outcome row whose id was
+    null (or the text "None"), two leads "won" from one row, and the warning said the row named no
+    lead. A null id is now no id (an error, as a missing one), and a lead without an id joins nothing."""
+    tmp, policy, _ = files
+    leads = tmp / "noid.jsonl"
+    leads.write_text("".join(json.dumps({"fields": {"size": 10}, "activities": [{"type": "visit", "at": at(n)}]}) + "\n"
+                             for n in (1, 2)))
+    null = tmp / "null.jsonl"
+    null.write_text('{"id": null, "status": "won"}\n')
+    done = run("report", str(policy), str(leads), "--outcomes", str(null), "--as-of", at(60))
+    assert (done.returncode, done.stderr) == (1, f"error: {null}:1: an outcome row needs an `id`\n")
+    spelled = tmp / "none.csv"
+    spelled.write_text("id,status\nNone,won\n")
+    done = run("report", str(policy), str(leads), "--outcomes", str(spelled), "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp / "r.json").read_text())["reports"][0]["outcomes"]["won"] == 0
+
+
 def test_cli_report_usage_errors(files):
     tmp, policy, leads = files
     assert run("report", str(policy), str(leads), "-o", str(tmp / "r.txt")).returncode == 2
@@ -398,7 +433,45 @@ def test_cli_report_usage_errors(files):
     # an output that cannot be written: one line naming it, exit 2, as every command (docs/cli-guide.md)
     assert nowhere.returncode == 2 and "Traceback" not in nowhere.stderr and "cannot write" in nowhere.stderr
     bad = run("report", str(policy), str(leads), "--against", "NOREV:x.policy", "--as-of", at(1), cwd=tmp)
-    assert bad.returncode == 2 and "cannot read" in bad.stderr
+    assert bad.returncode == 2 and "is not inside a git repository" in bad.stderr
+
+
+def test_cli_report_from_after_to_is_a_usage_error(files):
+    """--from after --to reported 0 leads, every one "outside the window", exit 0: a window no lead
+    can enter. Now a usage error that says so; the same day for both is a one-day window."""
+    tmp, policy, leads = files
+    done = run("report", str(policy), str(leads), "--from", "2026-12-01", "--to", "2026-01-01", "--as-of", at(60))
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Error: --from 2026-12-01 is after --to 2026-01-01: no lead can enter in between; swap them" in done.stderr
+    day = at(0)[:10]
+    done = run("report", str(policy), str(leads), "--from", day, "--to", day, "--as-of", at(60), "-o", str(tmp / "r.json"))
+    assert done.returncode == 0, done.stderr
+
+
+def test_cli_report_against_revision_is_read_as_diff_reads_it(files):
+    """--against REV:PATH ran `git show REV:PATH` as given: a revision spelled as an option
+    (`--output=FILE:x`) made git write FILE, `HEAD:` replayed git's listing of the tree as a policy
+    ("unexpected `tree`"), and a file that is not UTF-8 at the revision was said without its name.
+    It is read as `leadpolicy diff` reads it: one line naming the version, exit 2."""
+    tmp, policy, leads = files
+    repo = tmp / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "p.policy").write_text(SMALL)
+    (repo / "latin.policy").write_bytes(SMALL.replace('"Small"', '"Caf\xe9"').encode("latin-1"))
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    written = tmp / "written"
+    expected = {f"--output={written}:x": f"error: --against unknown revision `--output={written}`\n",
+                "HEAD:": "error: --against `HEAD:` is neither a file nor a git `REV:PATH` (for example main:policies/acme.policy)\n",
+                "HEAD:latin.policy": "error: --against HEAD:latin.policy is not UTF-8 text (byte 13)\n"}
+    for spec, stderr in expected.items():
+        done = run("report", str(policy), str(leads), f"--against={spec}", "--as-of", at(1), "-o", str(tmp / "r.md"), cwd=repo)
+        assert (done.returncode, done.stderr) == (2, stderr), spec
+    assert not written.exists() and not (tmp / "r.md").exists()
+    done = run("report", str(policy), str(leads), "--against=HEAD:p.policy", "--as-of", at(1), "-o", str(tmp / "r.md"), cwd=repo)
+    assert done.returncode == 0, done.stderr
 
 
 def test_cli_eval_journey(files):

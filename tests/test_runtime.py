@@ -99,6 +99,14 @@ def test_error_text_follows_a_lead_id_set_later():
     assert str(err) == "lead L-9: field `budget`: boom"
 
 
+def test_error_repr_carries_the_lead_field_and_value():
+    """The repr was the message alone (`LeadDataError('cannot read `x` as a number')`): a list of
+    evaluate_many's results, printed, did not say which lead or field."""
+    err = LeadDataError("cannot read `x` as a number", field="size", value="x", lead_id="L-1")
+    assert repr(err) == "LeadDataError('cannot read `x` as a number', field='size', value='x', lead_id='L-1')"
+    assert repr(LeadDataError("no `at`")) == "LeadDataError('no `at`')"
+
+
 def test_error_to_dict():
     err = LeadDataError("cannot read `lots` as a number", field="budget", value="lots", lead_id="L-1")
     assert err.to_dict() == {"field": "budget", "value": "lots",
@@ -128,6 +136,18 @@ def test_long_values_are_shortened_in_messages():
     err = error_of(rt.read_number, "x" * 500, "budget")
     assert len(err.message) < 120 and "…" in err.message
     assert err.value == "x" * 500
+
+
+def test_python_values_json_cannot_write_are_shown_as_python_writes_them():
+    """A Decimal (as database drivers give numbers) was shown as the quoted text JSON gives it
+    with `default=str`: "cannot read `"20000"` as a number", though the text "20000" is read."""
+    import decimal
+
+    assert error_of(rt.read_number, decimal.Decimal("20000"), "budget").message == \
+        "cannot read `Decimal('20000')` as a number"
+    assert error_of(rt.read_text, b"pat", "email").message.startswith("`b'pat'` is not text")
+    assert error_of(rt.read_number, [decimal.Decimal(1)], "budget").message == "cannot read `[Decimal('1')]` as a number"
+    assert error_of(rt.read_number, {"a": "b"}, "budget").message == 'cannot read `{"a": "b"}` as a number'
 
 
 # --- time --------------------------------------------------------------------------------------

@@ -86,6 +86,16 @@ def hostile_case() -> Case:
     return Case(leadpolicy.loads(HOSTILE), [json.dumps(lead) for lead in HOSTILE_LEADS], AS_OF)
 
 
+def test_to_sql_names_its_own_options() -> None:
+    """to_sql(**options) passed anything on: a misspelt option said "query_text() got an unexpected
+    keyword argument 'dialects'", a function the caller never called. A bad dialect names the choices."""
+    policy = leadpolicy.loads(HOSTILE)
+    with pytest.raises(TypeError, match=r"to_sql\(\) got an unexpected keyword argument 'dialects'"):
+        policy.to_sql(dialects="duckdb")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=r"^unknown dialect 'oracle' \(choose from duckdb, spark, postgres, snowflake, bigquery\)$"):
+        policy.to_sql(dialect="oracle")
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_hostile_names_stay_data_in_every_dialect(dialect: str) -> None:
     policy = leadpolicy.loads(HOSTILE)

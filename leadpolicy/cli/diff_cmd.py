@@ -75,8 +75,9 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--leads", metavar="FILE", help="Replay these leads (JSON Lines or CSV, as `leadpolicy score` reads them; - for standard input) through both versions.")
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when FILE ends in .csv, else jsonl.")
 @as_of_option
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
-              help="A terminal report, Markdown for a pull-request comment, or JSON.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              help="A terminal report, Markdown for a pull-request comment, or JSON. Default: by -o's suffix "
+                   "(.md, .json), else text.")
 @click.option("--fail-on-change", "fail_on_change", metavar="[=PCT]", is_flag=False, flag_value="0", default=None,
               help="Exit 1 when any lead changes (or, =PCT, when more than PCT percent do). Needs --leads.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes for the replay. Default: all cores.")
@@ -97,7 +98,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
               help="duckdb, with --activities or a database: table column names of the relational shape, a JSON object "
                    "(docs/sql.md).")
 def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
-                 fmt: str, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
+                 fmt: Optional[str], fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
                  memory_limit: Optional[str], activities: Optional[str], leads_table: Optional[str],
                  activities_table: Optional[str], mapping_path: Optional[str]) -> None:
     """What a change to a policy means, and what it does to real leads.
@@ -118,6 +119,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     from leadpolicy.tools.diff import as_of_moment
 
     gate = _percent(fail_on_change)
+    fmt = _format_for(fmt, output)
     if "-" in versions:  # it said "no such file: -"
         raise click.UsageError("OLD and NEW are policy files or git REV:PATH, not standard input (`-`): name the files")
     # -o onto a version, the leads or their tables destroyed it, and the report then failed to read it
@@ -141,12 +143,11 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
                                "--leads FILE (with --engine duckdb)")
     mapping = _relational_options(leads, activities, mapping_path, engine, database)
-    moment = None
+    try:
+        moment = as_of_moment(as_of)  # one "now" for both versions and every lead; read without --leads too
+    except LeadDataError:
+        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
     if leads is not None:
-        try:
-            moment = as_of_moment(as_of)  # one "now" for both versions and every lead
-        except LeadDataError:
-            raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
         for path in (leads, activities):
             if path is not None and path != "-" and not os.path.isfile(path):
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
@@ -276,6 +277,23 @@ def _load_versions(versions: tuple[Any, ...], rev: Optional[str]) -> Any:
         click.echo("; ".join(failed) + "; both versions must check before they can be compared", err=True)
         sys.exit(1)
     return loaded
+
+
+_FORMAT_BY_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
+
+
+def _format_for(fmt: Optional[str], output: Optional[str]) -> str:
+    """--format, or the one -o's suffix names (`-o diff.json` wrote the text report into a .json file);
+    a --format the suffix contradicts is a usage error."""
+    suffix = os.path.splitext(output)[1].lower() if output and not to_stdout(output) else ""
+    named = _FORMAT_BY_SUFFIX.get(suffix)
+    if fmt is None:
+        return named or "text"
+    if named is not None and named != fmt:
+        raise click.UsageError(f"-o {output} is named for {'JSON' if named == 'json' else 'Markdown'}, and --format {fmt} "
+                               f"writes {'JSON' if fmt == 'json' else 'Markdown' if fmt == 'markdown' else 'text'}: "
+                               f"drop --format, or name the file for it")
+    return fmt
 
 
 def _render(result: Any, fmt: str, output: Optional[str]) -> str:

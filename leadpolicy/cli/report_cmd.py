@@ -34,20 +34,24 @@ def _read_moment(option: str, value: str) -> None:
 
 
 def _load_other(spec: str) -> Any:
+    """--against: a file, or git's `REV:PATH` read as `leadpolicy diff` reads it (no revision taken
+    for an option, a tree or a file that is not UTF-8 text; every problem one line, exit 2)."""
     import leadpolicy
-    from leadpolicy.tools.report.run import read_revision
+    from leadpolicy.tools.diff.sources import SourceError, read_policy_source
 
     if Path(spec).is_file() or ":" not in spec:
         return load_policy(spec)
     try:
-        text, label = read_revision(spec)
-    except ValueError as error:
-        click.echo(f"error: {error}", err=True)
+        source = read_policy_source(spec)
+    except SourceError as error:
+        click.echo(f"error: --against {error}", err=True)
         sys.exit(2)
     try:
-        return leadpolicy.loads(text, label)
+        return leadpolicy.loads(source.text, source.label)
     except PolicyError as error:
-        show_diagnostics(error.diagnostics, text)
+        show_diagnostics(error.diagnostics, source.text)
+        count = len([d for d in error.diagnostics if d.is_error])
+        click.echo(f"{source.label}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
         sys.exit(1)
 
 
@@ -89,6 +93,11 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     for option, value in (("--as-of", as_of), ("--from", date_from), ("--to", date_to)):
         if value is not None:
             _read_moment(option, value)
+    if date_from is not None and date_to is not None:
+        from leadpolicy.semantics.runtime import parse_instant
+
+        if parse_instant(date_from, "--from") > parse_instant(date_to, "--to") + 86_400_000_000 - 1:  # --to's whole day
+            raise click.UsageError(f"--from {date_from} is after --to {date_to}: no lead can enter in between; swap them")
     refuse_table_file(leads_path)
     if input_format is None:
         input_format = "csv" if leads_path.lower().endswith(".csv") else "jsonl"  # `LEADS.CSV` too, as score reads it
@@ -105,7 +114,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     if against:
         policies.append(_load_other(against))
     try:
-        outcomes = load_outcome_file(outcomes_path) if outcomes_path else None
+        outcomes = load_outcome_file(outcomes_path, lambda message: click.echo(f"warning: {message}", err=True)) if outcomes_path else None
     except (OSError, ValueError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)

@@ -109,6 +109,10 @@ class PolicyError(Exception):
     def render(self) -> str:
         return render(self.diagnostics, self.source)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle and copy rebuild from the diagnostics, not from args (the one-line summary)
+        return (type(self), (self.diagnostics, self.source))
+
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 

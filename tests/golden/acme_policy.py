@@ -53,12 +53,14 @@ _INDEXES: "dict[tuple[str, ...], dict[str, int]]" = {}
 
 
 def show_value(value: object) -> str:
-    """The value as a user would recognise it from their JSON, shortened."""
+    """The value as a user would recognise it from their JSON, shortened; a Python value JSON
+    has no form for (a Decimal, bytes) as Python writes it, never as a quoted string, which
+    would read as the text that is accepted (`"20000"` for Decimal("20000"))."""
     if isinstance(value, str):
         text = value
     else:
         try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
+            text = json.dumps(value, ensure_ascii=False)
         except (TypeError, ValueError):
             text = repr(value)
     if len(text) > _SHOW_LIMIT:
@@ -91,6 +93,12 @@ class LeadDataError(ValueError):
         if self.lead_id is not None:
             text = f"lead {self.lead_id}: {text}"
         return text
+
+    def __repr__(self) -> str:
+        # with what str() shows: evaluate_many's results printed as a list showed the message alone
+        known = "".join(f", {name}={value!r}" for name, value in
+                        (("field", self.field), ("value", self.value), ("lead_id", self.lead_id)) if value is not None)
+        return f"{type(self).__name__}({self.message!r}{known})"
 
     def to_dict(self) -> "dict[str, object]":
         value = self.value

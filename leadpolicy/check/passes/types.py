@@ -187,6 +187,10 @@ class TypesPass(State):
         operand, t = self.expr(e.operand, ctx)
         items = []
         for item in e.items:
+            if t is None and isinstance(item, n.Name) and not self._is_declared(item.name, ctx):
+                # `senority in (vp, cxo)`: the operand's error is said; its members are no fields to report
+                items.append(item)
+                continue
             reported = len(self.diagnostics)
             resolved, it = self._operand(item, ctx, t)
             if len(self.diagnostics) > reported:

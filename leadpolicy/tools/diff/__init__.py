@@ -49,6 +49,12 @@ def load_version(version: Any) -> Any:
 
     if isinstance(version, leadpolicy.Policy):
         return version, version.path
+    if isinstance(version, str) and "\n" in version:  # it was "no such file: " and the whole text
+        first = version.strip().partition("\n")[0][:60]
+        raise SourceError(f"`{first}` ... is a policy's text, not a file or `REV:PATH`: "
+                          "pass leadpolicy.loads(text) instead")
+    if not isinstance(version, (str, os.PathLike)):
+        raise TypeError(f"a version is a leadpolicy.Policy, a file's path or git's `REV:PATH`, not {type(version).__name__}")
     source = read_policy_source(os.fspath(version))
     return leadpolicy.loads(source.text, source.label), source.label
 
@@ -74,10 +80,10 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
         raise ValueError("the relational shape (activities, mapping, tables) is read by engine='duckdb'")
     if isinstance(leads, (str, os.PathLike)) and os.fspath(leads).lower().endswith(".parquet") and activities is None:
         raise ValueError(f"{os.fspath(leads)}: Parquet leads are the relational shape: give their activities table too")
+    moment = as_of_moment(as_of)  # a bad one raises without leads too (it was ignored)
     changes = compare(old.tree, new.tree)
     summary = None
     if leads is not None:
-        moment = as_of_moment(as_of)
         if engine == "duckdb":
             from leadpolicy.tools.diff.replay_sql import replay_duckdb
 
@@ -103,6 +109,9 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
             name = getattr(leads, "name", None)
             label = leads_label or (name if isinstance(name, str) else "<stream>")
         else:
+            from leadpolicy import _refuse_one_lead
+
+            _refuse_one_lead(leads, "diff(leads=...)", paths=True)
             tally, label = replay_leads(old, new, leads, as_of=moment), "<leads>"
         summary = summarize_leads(tally, old.tree, new.tree, source=label, as_of=iso(moment))
     return DiffResult(version_info(old, old_label), version_info(new, new_label), changes, summary)

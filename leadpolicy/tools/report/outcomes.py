@@ -9,7 +9,8 @@ import dataclasses
 import io
 import json
 import math
-from typing import Any, Optional
+from collections import Counter
+from typing import Any, Callable, Optional
 
 from leadpolicy import LeadDataError
 from leadpolicy.semantics.runtime import parse_instant, read_number
@@ -94,9 +95,22 @@ def _column(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
+def load_outcome_file(path: str, warn: Optional[Callable[[str], None]] = None) -> dict[str, dict[str, Any]]:
     """id -> {"outcome": {...}, "created_at": ...} from JSON Lines or CSV
-    (columns id, status, amount, closed_at, created_at). Kept in memory: one small row per lead."""
+    (columns id, status, amount, closed_at, created_at). Kept in memory: one small row per lead.
+    An id on several rows (an export of deals, several per lead) keeps its last row; `warn` is told."""
+    rows = _outcome_rows(path)
+    repeated = {key: count for key, count in Counter(key for key, _ in rows).items() if count > 1}
+    if repeated and warn is not None:
+        example = next(iter(repeated))
+        warn(f"{len(repeated):,} id{'s' if len(repeated) != 1 else ''} of {path} {'are' if len(repeated) != 1 else 'is'} "
+             f"on more than one row (e.g. {json.dumps(example, ensure_ascii=False)}, {repeated[example]} rows): "
+             "the last row of each is used, one outcome per lead")
+    return dict(rows)
+
+
+def _outcome_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
+    """(id, {"outcome", "created_at"}) per row of the file, in order."""
     with open(path, "rb") as handle:
         data = handle.read()
     try:
@@ -104,7 +118,7 @@ def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x}); "
                          "save it as UTF-8") from None
-    rows: dict[str, dict[str, Any]] = {}
+    rows: list[tuple[str, dict[str, Any]]] = []
     if not text.strip():  # joined nothing, without a word
         raise ValueError(f"{path} is empty: an outcomes file has a row per lead id (docs/report.md)")
     if path.lower().endswith(".csv"):
@@ -115,11 +129,11 @@ def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
             raise ValueError(f"{path} has no `id` column to join the outcomes to the leads by (its columns: "
                              f"{', '.join(reader.fieldnames) or 'none'}); name the lead id column `id`")
         for row in reader:
-            rows[str(row.get("id", "")).strip()] = {
+            rows.append((str(row.get("id", "")).strip(), {
                 "outcome": {"status": row.get("status"), "amount": row.get("amount"),
                             "closed_at": row.get("closed_at")} if row.get("status") else None,
                 "created_at": row.get("created_at"),
-            }
+            }))
         return rows
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -128,10 +142,10 @@ def load_outcome_file(path: str) -> dict[str, dict[str, Any]]:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise ValueError(f"{path}:{number}:{error.colno}: not valid JSON: {error.msg}") from None
-        if not isinstance(record, dict) or "id" not in record:
+        if not isinstance(record, dict) or record.get("id") is None:  # null too: it joined every lead without an id
             raise ValueError(f"{path}:{number}: an outcome row needs an `id`")
         outcome = record.get("outcome")
         if outcome is None and "status" in record:
             outcome = {k: record.get(k) for k in ("status", "amount", "closed_at")}
-        rows[str(record["id"])] = {"outcome": outcome, "created_at": record.get("created_at")}
+        rows.append((str(record["id"]), {"outcome": outcome, "created_at": record.get("created_at")}))
     return rows

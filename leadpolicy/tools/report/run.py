@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import IO, Any, Callable, Iterable, Optional
 
 from leadpolicy import LeadDataError
@@ -26,7 +25,8 @@ def _replay_lead(lead: Any) -> tuple[Any, ...]:
             raise lead
         if not isinstance(lead, dict):
             raise LeadDataError("a lead must be a JSON object", field=None, value=None)
-        extra = outcomes.get(str(lead_id), {}) if outcomes is not None else {}
+        # a lead without an id joins no outcome (str(None) joined a row whose id is "None")
+        extra = outcomes.get(str(lead_id), {}) if outcomes is not None and lead_id is not None else {}
         outcome = read_outcome(extra.get("outcome", lead.get("outcome")), lead_id)
         created = read_created(extra.get("created_at", lead.get("created_at")), lead_id)
         results = [replay(p, m, lead.get("fields"), lead.get("activities"), created, end, lead_id)
@@ -204,12 +204,3 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     return {"as_of": iso(end), "from": date_from, "to": date_to,
             "time_resolution": "exact to the microsecond (every moment the decision can change is evaluated)",
             "reports": reports}
-
-
-def read_revision(spec: str) -> tuple[str, str]:
-    """`REV:PATH` -> (text, label) via `git show` (no shell). To be unified with tools/diff's reader."""
-    rev, _, path = spec.partition(":")
-    done = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ValueError(f"cannot read {spec} from git: {done.stderr.strip()}")
-    return done.stdout, spec
