@@ -47,7 +47,8 @@ UTC = dt.timezone.utc
 AS_OF = dt.datetime(2026, 11, 22, tzinfo=UTC)
 DECISION_KEYS = ["policy", "version", "stage", "previous_stage", "change", "engagement", "fit", "grade",
                  "reason", "hits"]
-STDLIB_IMPORTS = {"datetime", "json", "math", "re", "time", "collections.abc"}
+# (decimal and numbers only inside the reader of numbers of other Python types: never for JSON values)
+STDLIB_IMPORTS = {"datetime", "json", "math", "re", "time", "collections.abc", "decimal", "numbers"}
 
 
 def check(tree: nodes.Policy):
@@ -834,3 +835,17 @@ def _same_for_timestamp(times_policy, text, accepted=None):
                  ({}, [{"type": "a", "at": "2026-11-20"}], text)):
         result = same_as_reference(tree, module, *lead)
         assert (result[0] == "decision") == accepted, (text, result)
+
+
+def test_numbers_of_other_python_types_decide_as_their_json(acme):
+    """A service's Decimal (a database driver's NUMERIC) or Fraction in a number field was a data
+    error; the compiled module (its embedded runtime) and the reference read it as the number it
+    holds, and the lead is decided as the same lead in JSON is (test_runtime.py has the reading)."""
+    import decimal
+    import fractions
+
+    as_json = same_as_reference(acme.tree, acme.module, {"company_size": 800, "budget": 20000, "timeline_days": 30},
+                                as_of="2026-11-22T00:00:00Z")
+    typed = same_as_reference(acme.tree, acme.module, {"company_size": decimal.Decimal("800"), "budget": decimal.Decimal("2E+4"),
+                                                       "timeline_days": fractions.Fraction(30)}, as_of="2026-11-22T00:00:00Z")
+    assert typed == as_json and typed[0] == "decision"

@@ -143,11 +143,46 @@ def test_python_values_json_cannot_write_are_shown_as_python_writes_them():
     with `default=str`: "cannot read `"20000"` as a number", though the text "20000" is read."""
     import decimal
 
-    assert error_of(rt.read_number, decimal.Decimal("20000"), "budget").message == \
-        "cannot read `Decimal('20000')` as a number"
+    assert error_of(rt.read_number, decimal.Decimal("NaN"), "budget").message == \
+        "cannot read `Decimal('NaN')` as a number"
     assert error_of(rt.read_text, b"pat", "email").message.startswith("`b'pat'` is not text")
     assert error_of(rt.read_number, [decimal.Decimal(1)], "budget").message == "cannot read `[Decimal('1')]` as a number"
     assert error_of(rt.read_number, {"a": "b"}, "budget").message == 'cannot read `{"a": "b"}` as a number'
+
+
+class _DriverInteger:
+    """An integer type of another library, as numpy's int64 is: an Integral by registration, no int."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+def test_numbers_of_other_python_types_are_read_as_the_numbers_they_are():
+    """A service's leads from pandas (numpy's int64), a database driver (Decimal) or arithmetic
+    (Fraction) were data errors ("cannot read `Decimal('20000')` as a number"): they are the
+    number they hold, and an integer of them is a text field's decimal text as a JSON integer is."""
+    import decimal
+    import fractions
+    import numbers
+
+    numbers.Integral.register(_DriverInteger)
+    assert rt.read_number(decimal.Decimal("20000"), "budget") == 20000.0
+    assert rt.read_number(decimal.Decimal("0.1"), "budget") == 0.1  # as the text "0.1" reads
+    assert rt.read_number(fractions.Fraction(1, 4), "budget") == 0.25
+    assert rt.read_number(_DriverInteger(800), "size") == 800.0
+    assert rt.read_text(_DriverInteger(42), "zip") == "42"
+    for bad in (decimal.Decimal("Infinity"), decimal.Decimal("sNaN"), fractions.Fraction(10 ** 400, 1)):
+        assert error_of(rt.read_number, bad, "budget").field == "budget"
+    assert error_of(rt.read_text, decimal.Decimal("5"), "zip").field == "zip"  # not an integer type: as 5.0 is
 
 
 # --- time --------------------------------------------------------------------------------------

@@ -164,9 +164,9 @@ def read_text(value: object, field: str, lead_id: object = None) -> str | None:
         return value.strip().lower() or None
     if isinstance(value, str):
         return str(value).strip().lower() or None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if (isinstance(value, int) and not isinstance(value, bool)) or _python_integer(value):
         try:
-            return str(int(value))
+            return str(int(value))  # type: ignore[call-overload]
         except ValueError:  # more digits than Python will print
             pass
     raise LeadDataError(f"`{show_value(value)}` is not text (expected a string)",
@@ -191,7 +191,36 @@ def read_number(value: object, field: str, lead_id: object = None) -> float | No
             return number
     elif isinstance(value, str):
         return read_number(str(value), field, lead_id)
+    else:
+        other = _python_number(value)
+        if other is not None and other - other == 0.0:
+            return other
     raise LeadDataError(f"cannot read `{show_value(value)}` as a number", field=field, value=value, lead_id=lead_id)
+
+
+# A service's leads may hold numbers of Python types JSON never gives: numpy's (from pandas), a
+# database driver's Decimal, a Fraction. They are read as the number they are (an integer of
+# them as a text field's decimal text, as a JSON integer is); only such values reach these two,
+# which import what they test for then.
+def _python_number(value: object) -> "float | None":
+    """`value` as a float when it is a real number of another Python type (numbers.Real, Decimal)."""
+    import decimal
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+    except (ValueError, TypeError):  # a signalling NaN
+        return None
+
+
+def _python_integer(value: object) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def read_boolean(value: object, field: str, lead_id: object = None) -> bool | None:
