@@ -134,6 +134,16 @@ def test_eval_explains_an_sql_decision() -> None:
     assert "stage       sql (was mql): promoted" in result.stdout
 
 
+def test_eval_says_how_many_activities_came_after_as_of() -> None:
+    """An --as-of in the past leaves the later activities out of every score: the explanation
+    said nothing of them, and the lead looked as if it had done less than its file shows."""
+    assert "after as of" not in run("eval", ACME, LEAD, "--as-of", "2026-11-22").stdout  # all of them counted
+    earlier = run("eval", ACME, LEAD, "--as-of", "2026-11-17T10:06:00Z")
+    assert earlier.exit_code == 0
+    assert earlier.stdout.splitlines()[-1] == "  (2 activities of the lead came after as of: not counted)"
+    assert json.loads(run("eval", ACME, LEAD, "--as-of", "2026-11-01", "--json").stdout)["engagement"] == 5.0  # JSON alone
+
+
 def test_eval_json_from_stdin_with_previous_stage() -> None:
     lead = Path(LEAD).read_text()
     result = run("eval", ACME, "-", "--json", "--as-of", "2026-11-22", "--previous-stage", "sql", input=lead)

@@ -19,6 +19,7 @@ from leadpolicy.cli.common import (
     error_label,
     load_policy,
     misplaced_keys,
+    plural,
     read_text,
     warn,
 )
@@ -121,3 +122,21 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         click.echo(json.dumps(decision.to_dict(), indent=2))
     else:
         click.echo(explain(decision.to_dict(), lead_id, as_of=moment))
+        later = _after_as_of(policy, activities, moment)
+        if later:  # an --as-of in the past left them out without a word
+            click.echo(f"  ({plural(later, 'activity', 'activities')} of the lead came after as of: not counted)")
+
+
+def _after_as_of(policy: Any, activities: Any, moment: Any) -> int:
+    """How many of the lead's activities of a declared type are later than `moment` (the decision
+    counted none of them; its reading already refused any whose time it could not read)."""
+    from leadpolicy.semantics.runtime import parse_instant, to_micros
+
+    declared = {decl.name.lower() for decl in policy.tree.activities}
+    limit = to_micros(moment)
+    later = 0
+    for activity in activities or ():
+        kind = activity.get("type") if isinstance(activity, dict) else None
+        if isinstance(kind, str) and kind.strip().lower() in declared and parse_instant(activity.get("at"), "at") > limit:
+            later += 1
+    return later
