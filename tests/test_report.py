@@ -448,6 +448,23 @@ def test_cli_report_from_after_to_is_a_usage_error(files):
     assert done.returncode == 0, done.stderr
 
 
+def test_to_takes_in_a_dates_whole_day_and_a_timestamp_up_to_itself(files):
+    """--to 2026-03-01T08:00:00Z took in the rest of that day, as the date alone does: a lead that
+    entered at noon was in a window said to end at eight."""
+    from leadpolicy.semantics.runtime import parse_instant
+    from leadpolicy.tools.report.run import window_end
+
+    day = 86_400_000_000
+    assert window_end("2026-03-01") == parse_instant("2026-03-01", "to") + day - 1
+    assert window_end(" 2026-03-01 ") == parse_instant("2026-03-01", "to") + day - 1
+    assert window_end("2026-03-01T08:00:00Z") == parse_instant("2026-03-01T08:00:00Z", "to")
+    assert window_end("2026-03-01 08:00+02:00") == parse_instant("2026-03-01T06:00:00Z", "to")
+    tmp, policy, leads = files
+    done = run("report", str(policy), str(leads), "--from", "2026-03-01T12:00:00Z", "--to", "2026-03-01T08:00:00Z",
+               "--as-of", at(60))
+    assert done.returncode == 2 and "is after --to" in done.stderr
+
+
 def test_cli_report_against_revision_is_read_as_diff_reads_it(files):
     """--against REV:PATH ran `git show REV:PATH` as given: a revision spelled as an option
     (`--output=FILE:x`) made git write FILE, `HEAD:` replayed git's listing of the tree as a policy

@@ -61,7 +61,7 @@ def _load_other(spec: str) -> Any:
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when LEADS ends in .csv, else jsonl.")
 @click.option("--outcomes", "outcomes_path", metavar="FILE", help="Outcomes by lead id (JSON Lines or .csv).")
 @click.option("--from", "date_from", metavar="DATE", help="Only leads that entered on or after this date.")
-@click.option("--to", "date_to", metavar="DATE", help="Only leads that entered on or before this date.")
+@click.option("--to", "date_to", metavar="DATE", help="Only leads that entered on or before this date (or this timestamp).")
 @click.option("--as-of", metavar="WHEN", help="End of the replay (default: now, UTC).")
 @click.option("--against", metavar="OTHER", help="A second policy (file or git REV:PATH) side by side.")
 @click.option("--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
@@ -95,8 +95,9 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
             _read_moment(option, value)
     if date_from is not None and date_to is not None:
         from leadpolicy.semantics.runtime import parse_instant
+        from leadpolicy.tools.report.run import window_end
 
-        if parse_instant(date_from, "--from") > parse_instant(date_to, "--to") + 86_400_000_000 - 1:  # --to's whole day
+        if parse_instant(date_from, "--from") > window_end(date_to):
             raise click.UsageError(f"--from {date_from} is after --to {date_to}: no lead can enter in between; swap them")
     refuse_table_file(leads_path)
     if input_format is None:

@@ -137,6 +137,13 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
                "outcome": outcome if (outcome.get("status") or "").strip() else None}
 
 
+def window_end(date_to: str) -> int:
+    """The last moment `--to` takes in: the whole of a date's day, or a timestamp itself (which
+    took in the rest of its day as a date does)."""
+    moment = parse_instant(date_to, "to")
+    return moment + MICROS_PER_DAY - 1 if len(date_to.strip()) == len("YYYY-MM-DD") else moment
+
+
 def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[str, Any]] = None,
           date_from: Optional[str] = None, date_to: Optional[str] = None,
           progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>",
@@ -148,7 +155,7 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     global _STATE
     end = parse_instant(as_of, "as_of")
     low = parse_instant(date_from, "from") if date_from else None
-    high = parse_instant(date_to, "to") + MICROS_PER_DAY - 1 if date_to else None
+    high = window_end(date_to) if date_to else None
     models = [TimeModel.of(p.tree) for p in policies]
     metrics = [Metrics(p.tree) for p in policies]
     _STATE = (policies, models, end, outcomes)
