@@ -50,7 +50,11 @@ class Decision:
     hits = property(lambda self: self._data["hits"])
 
     def to_dict(self) -> dict[str, Any]:
-        return self._data
+        """A new dict each call (its reason and hits too): changing it leaves the Decision as it was."""
+        data = dict(self._data)
+        data["reason"] = dict(data["reason"])
+        data["hits"] = [dict(hit) for hit in data["hits"]]
+        return data
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Decision) and other._data == self._data

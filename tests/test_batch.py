@@ -408,3 +408,19 @@ def test_a_policy_pickles_as_its_text(acme) -> None:
     lead = {"seniority": "vp", "industry": "saas"}
     assert again.evaluate(lead, as_of=AS_OF) == acme.evaluate(lead, as_of=AS_OF)
     assert copy.deepcopy(acme).evaluate(lead, as_of=AS_OF) == acme.evaluate(lead, as_of=AS_OF)
+
+
+def test_a_decisions_dict_is_its_own():
+    """Decision.to_dict() gave the Decision's own dict: a caller that changed it (adding its lead
+    id, popping the hits before storing the row) changed the Decision, and every later to_dict()."""
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    decision = policy.evaluate({"seniority": "vp", "industry": "saas", "company_size": 800}, as_of="2026-11-22")
+    before = json.dumps(decision.to_dict())
+    given = decision.to_dict()
+    given["stage"] = "sql"
+    given["reason"]["rule"] = "x"
+    given["hits"][0]["points"] = 0
+    given["hits"].clear()
+    assert json.dumps(decision.to_dict()) == before and decision.hits and decision.stage == "lead"
+    assert decision.to_dict() == json.loads(before) and decision == policy.evaluate(
+        {"seniority": "vp", "industry": "saas", "company_size": 800}, as_of="2026-11-22")
