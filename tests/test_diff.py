@@ -730,6 +730,21 @@ def test_unknown_revision_and_missing_path(repo: Path) -> None:
     assert result.exit_code == 2
 
 
+def test_a_policy_new_since_the_revision_and_a_directory_are_said_as_what_they_are(repo: Path) -> None:
+    """A pull request that adds a policy: `diff --rev main NEW` said only that it "does not exist at
+    revision", as for a typo; a directory at the revision was said the same way."""
+    (repo / "policies" / "new.policy").write_text(ACME.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("diff", "--rev", "main", "policies/new.policy")
+    assert result.exit_code == 2
+    assert ("`policies/new.policy` does not exist at revision `main` (main:policies/new.policy): it is new since then, so"
+            " there is no old version to compare it with (`leadpolicy docs policies/new.policy` describes it whole)"
+            in result.stderr)
+    typo = run("diff", "--rev", "main", "policies/nwe.policy")
+    assert typo.exit_code == 2 and "it is new" not in typo.stderr
+    folder = run("diff", "main:policies", "policies/acme.policy")
+    assert folder.exit_code == 2 and "`policies` is a directory at revision `main`" in folder.stderr
+
+
 def test_errors_of_a_revision_carry_its_name(repo: Path) -> None:
     (repo / "policies" / "acme.policy").write_text('policy "A" version "1"\nstages { lead\n mql when bogus >= 1 }\n',
                                                     encoding="utf-8")

@@ -78,7 +78,7 @@ def read_at_revision(revision: str, path: str) -> PolicySource:
         raise SourceError(f"{path} is outside the git repository at {top}")
     name = relative.replace(os.sep, "/")
     label = f"{revision}:{name}"
-    return PolicySource(label, _decode(_show_blob(revision, name, label, folder), label), revision)
+    return PolicySource(label, _decode(_show_blob(revision, name, label, folder, here=path), label), revision)
 
 
 # ---------------------------------------------------------------- git
@@ -117,9 +117,17 @@ def _verify_revision(revision: str, cwd: Optional[str] = None) -> None:
         raise SourceError(f"unknown revision `{revision}` (try a branch, a tag or a commit: `git log --oneline`)")
 
 
-def _show_blob(revision: str, path: str, label: str, cwd: Optional[str] = None) -> bytes:
+def _show_blob(revision: str, path: str, label: str, cwd: Optional[str] = None, here: Optional[str] = None) -> bytes:
+    """The file's bytes at `revision`; `here`: the file in the working tree (`--rev`), which a
+    policy added since `revision` has and the revision has not."""
     done = _git("cat-file", "blob", f"{revision}:{path}", cwd=cwd)
     if done.returncode != 0:
+        kind = _git("cat-file", "-t", f"{revision}:{path}", cwd=cwd).stdout.decode("utf-8", "replace").strip()
+        if kind == "tree":
+            raise SourceError(f"`{path}` is a directory at revision `{revision}` ({label}): name a policy file in it")
+        if here is not None and os.path.isfile(here):  # a pull request that adds the policy
+            raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label}): it is new since then, so there is"
+                              f" no old version to compare it with (`leadpolicy docs {here}` describes it whole)")
         raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label})")
     return done.stdout
 
