@@ -285,6 +285,23 @@ def test_from_to_cohort(small):
     assert r["leads"] == 0 and r["outside_window"] == 5
 
 
+def test_a_lead_that_entered_after_as_of_is_outside_the_window(small):
+    """--as-of before the leads entered counted them all, with figures from after the end of the
+    replay (a sales cycle of thousands of days); a lead that had not entered by --as-of is outside
+    the window, as one before --from is, and one that entered by then is counted."""
+    history = small_history()
+    early = build([small], history, at(-30))["reports"][0]
+    assert early["leads"] == 0 and early["outside_window"] + early["data_errors"] == len(history) == 6
+    late = lead("L-late", [("visit", 20)])
+    late["created_at"] = at(20)  # entered on day 20
+    counted = build([small], [late], at(25))["reports"][0]
+    assert counted["leads"] == 1 and counted["outside_window"] == 0
+    before = build([small], [late], at(19))["reports"][0]
+    assert before["leads"] == 0 and before["outside_window"] == 1
+    no_created = {k: v for k, v in late.items() if k != "created_at"}  # entered at its first activity
+    assert build([small], [no_created], at(19))["reports"][0]["outside_window"] == 1
+
+
 def test_golden_markdown(small, golden):
     golden(GOLDEN / "small.md", render.markdown(build([small], small_history(), at(60))))
 

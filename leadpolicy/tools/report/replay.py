@@ -147,6 +147,7 @@ class Replay:
     peak_engagement: float
     peak_fit: float
     evaluations: int
+    entered: Optional[int] = None  # created_at or the first activity, even after `end` (start is never)
 
 
 def first_touch(model: TimeModel, activities: Any, lead_id: Any = None) -> Optional[int]:
@@ -292,6 +293,7 @@ def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str
     """The replay proper: `decide(instant, the activities in the past or None for all, previous stage)`
     at every moment; `times` as _activity_times gives them, `timed` the (time, index in `listed`)
     of each activity by time (`listed` None: activities that are not a list, handed over whole)."""
+    entered = start if start is not None else (times[0][0] if times else None)
     if start is None:
         start = times[0][0] if times else end
         start = end if start > end else start
@@ -344,4 +346,4 @@ def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str
         previous = stage
         last = decision
     assert last is not None, "start and end are moments"
-    return Replay(start, first, demoted_at, disqualified_at, steps, last, peak_e, peak_f, count)
+    return Replay(start, first, demoted_at, disqualified_at, steps, last, peak_e, peak_f, count, entered)

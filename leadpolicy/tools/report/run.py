@@ -190,8 +190,9 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
                     m.error(row[1], row[2])
                 continue
             _, lead_id, outcome, results = row
-            start = results[0].start
-            if (low is not None and start < low) or (high is not None and start > high):
+            start, entered = results[0].start, results[0].entered
+            # a lead that entered after --as-of had not entered by the end of the replay: outside it too
+            if (low is not None and start < low) or (high is not None and start > high) or (entered is not None and entered > end):
                 for m in metrics:
                     m.outside_window += 1
                 continue
