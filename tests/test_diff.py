@@ -610,10 +610,12 @@ def test_exit_statuses(tmp_path) -> None:
     failing = run("diff", *base, *leads, "--fail-on-change")
     assert failing.exit_code == 1 and "--fail-on-change" in failing.stderr
     assert run("diff", *base, *leads, "--fail-on-change=50").exit_code == 0
+    assert run("diff", *base, *leads, "--fail-on-change=50%").exit_code == 0  # as people write it (it was a usage error)
     assert run("diff", *base, *leads, "--fail-on-change=1").exit_code == 1
+    assert run("diff", *base, *leads, "--fail-on-change", "1%").exit_code == 1
     assert run("diff", str(ACME), str(ACME), *leads, "--fail-on-change").exit_code == 0
     for wrong in (["diff", str(ACME)], ["diff", *base, str(ACME)], ["diff", "--rev", "HEAD", *base],
-                  ["diff", *base, "--fail-on-change"], ["diff", *base, *leads, "--fail-on-change=lots"],
+                  ["diff", *base, "--fail-on-change"], ["diff", *base, *leads, "--fail-on-change=lots"], ["diff", *base, *leads, "--fail-on-change=%"],
                   ["diff", *base, *leads, "--fail-on-change=120"], ["diff", *base, "--leads", str(tmp_path / "none.jsonl")],
                   ["diff", *base, "--leads", str(ACME_LEADS), "--as-of", "yesterday"],
                   ["diff", str(tmp_path / "missing.policy"), str(ACME)]):

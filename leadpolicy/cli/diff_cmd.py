@@ -60,7 +60,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
     if value is None:
         return None
     try:
-        number = float(value)
+        number = float(value.strip().removesuffix("%"))  # `5%` is how people write five percent
     except ValueError:
         raise click.BadParameter(f"`{value}` is not a percentage: write --fail-on-change, or --fail-on-change=5 "
                                  "to allow up to 5% of the leads to change", param_hint="--fail-on-change") from None
