@@ -142,6 +142,10 @@ def test_eval_says_how_many_activities_came_after_as_of() -> None:
     assert earlier.exit_code == 0
     assert earlier.stdout.splitlines()[-1] == "  (2 activities of the lead came after as of: not counted)"
     assert json.loads(run("eval", ACME, LEAD, "--as-of", "2026-11-01", "--json").stdout)["engagement"] == 5.0  # JSON alone
+    journey = run("eval", ACME, LEAD, "--journey", "--as-of", "2026-09-01")
+    assert journey.exit_code == 0 and journey.stdout.splitlines()[-1] == "(5 activities of the lead came after as of: not replayed)"
+    assert "after as of" not in run("eval", ACME, LEAD, "--journey", "--as-of", "2026-11-22").stdout
+    json.loads(run("eval", ACME, LEAD, "--journey", "--json", "--as-of", "2026-09-01").stdout)  # JSON alone
 
 
 def test_eval_json_from_stdin_with_previous_stage() -> None:

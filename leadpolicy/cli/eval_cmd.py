@@ -117,6 +117,9 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
         from leadpolicy.tools.report.journey import print_journey
 
         print_journey(policy, lead, as_of, as_json)
+        later = 0 if as_json else _after_as_of(policy, activities, moment)
+        if later:  # a journey that ends before them reads as if the lead had done nothing more
+            click.echo(f"({plural(later, 'activity', 'activities')} of the lead came after as of: not replayed)")
         return
     if as_json:
         click.echo(json.dumps(decision.to_dict(), indent=2))
