@@ -26,7 +26,7 @@ from leadpolicy.tools.file_kinds import compression
 __all__ = ["PolicySource", "SourceError", "read_policy_source", "read_at_revision", "read_file"]
 
 
-class SourceError(Exception):
+class SourceError(ValueError):
     """A version of a policy that cannot be read; the message is for people (no traceback)."""
 
 
