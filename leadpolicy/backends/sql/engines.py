@@ -55,13 +55,24 @@ def _tree(policy: Any) -> Any:
 
 def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     """A table expression for a leads or activities input: a file path (by suffix),
-    a table or view name, or a DuckDB relation (made a temporary view)."""
+    a table or view name, or a DuckDB relation (registered on `con` as a temporary view
+    of a name of its own: a view in the user's database would be written there, fail on a
+    read-only connection, and be replaced by the next call, under relations returned before)."""
+    import uuid
+
     from leadpolicy.backends.sql.fragments import exp, lit
 
     duckdb = _deps.duckdb()
     if isinstance(value, duckdb.DuckDBPyRelation):
-        value.create_view(view, replace=True)
-        return exp.Table(this=exp.to_identifier(view, quoted=True))
+        name = f"{view}_{uuid.uuid4().hex}"
+        try:
+            con.register(name, value)
+        except duckdb.InvalidInputException as error:
+            if "another database" not in str(error) and "replacement scan" not in str(error):
+                raise
+            raise ValueError(f"the {view.rsplit('_', 1)[-1]} relation was made on another DuckDB connection than the one "
+                             "given: make it on that connection (con.sql(...), con.read_parquet(...))") from None
+        return exp.Table(this=exp.to_identifier(name, quoted=True))
     from leadpolicy.tools.file_kinds import is_parquet
 
     parquet = isinstance(value, (str, Path)) and is_parquet(str(value))
