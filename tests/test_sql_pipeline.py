@@ -5,12 +5,15 @@ Real DuckDB, the real CLI."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import leadpolicy
 import leadpolicy.sql
+from leadpolicy.cli import main
 
 duckdb = pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
 
@@ -55,3 +58,43 @@ def test_relations_are_read_where_they_are_and_leave_the_database_as_it_was(tmp_
     with pytest.raises(ValueError, match="another DuckDB connection"):
         leadpolicy.sql.score_duckdb(policy, read_only, leads=duckdb.connect().sql("SELECT 1 AS id"),
                                     activities=read_only.sql("FROM activities"), mapping=NULL_MAPPING)
+
+
+def _score(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["score", str(ACME), *args, "--as-of", AS_OF, "--engine", "duckdb"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(("sql_type", "values", "written"), [
+    ("UUID", ("'6f1c1a2e-0000-4000-8000-000000000001'", "'6f1c1a2e-0000-4000-8000-000000000002'"),
+     ["6f1c1a2e-0000-4000-8000-000000000001", "6f1c1a2e-0000-4000-8000-000000000002"]),
+    ("DECIMAL(38,0)", ("1001", "1002"), [1001, 1002]),
+    ("DECIMAL(10,2)", ("10.50", "10.75"), ["10.50", "10.75"]),
+    ("BLOB", ("'L-1'", "'L-2'"), ["L-1", "L-2"]),
+    ("DATE", ("'2026-11-20'", "'2026-11-21'"), ["2026-11-20", "2026-11-21"]),
+])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_id_of_any_column_type_is_written(tmp_path: Path, sql_type: str, values: tuple[str, str], written: list[object],
+                                             fmt: str) -> None:
+    # a UUID, DECIMAL or BLOB id (warehouse exports are full of them) stopped JSON Lines and CSV
+    # output with "internal error: Object of type UUID is not JSON serializable"
+    con = duckdb.connect()
+    leads, acts = tmp_path / "leads.parquet", tmp_path / "activities.parquet"
+    rows = f"(VALUES ({values[0]}, '20000'), ({values[1]}, 'lots')) t(v, budget)"  # the second lead has a data error
+    con.execute(f"COPY (SELECT CAST(v AS {sql_type}) AS id, 'vp' AS seniority, budget FROM {rows}) TO '{leads}'")
+    con.execute(f"COPY (SELECT CAST(v AS {sql_type}) AS lead_id, 'form_submit' AS type, '2026-11-20T09:00:00Z' AS \"at\","
+                f" 'demo' AS form FROM {rows}) TO '{acts}'")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({**NULL_MAPPING, "fields": {k: v for k, v in NULL_MAPPING["fields"].items() if k != "budget"}}))
+    code, out, _ = _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--format", fmt)
+    assert code == 1
+    message = f"lead {written[1]}: field `budget`: cannot read `lots` as a number"  # the Python engine's words
+    if fmt == "jsonl":
+        decided = [json.loads(line) for line in out.splitlines()]
+        assert [row["id"] for row in decided] == written
+        assert decided[0]["stage"] == "sql" and decided[1]["error"]["message"] == message
+    else:
+        lines = out.splitlines()[1:]
+        assert [line.split(",")[0] for line in lines] == [str(w) for w in written]
+        assert lines[0].split(",")[1] == "sql" and lines[1].endswith(message)
