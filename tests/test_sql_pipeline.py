@@ -98,3 +98,41 @@ def test_an_id_of_any_column_type_is_written(tmp_path: Path, sql_type: str, valu
         lines = out.splitlines()[1:]
         assert [line.split(",")[0] for line in lines] == [str(w) for w in written]
         assert lines[0].split(",")[1] == "sql" and lines[1].endswith(message)
+
+
+@pytest.mark.parametrize("command", ["compile", "score", "diff"])
+@pytest.mark.parametrize(("text", "said", "status"), [
+    ("[1]", "mapping.json: a mapping is a JSON object of names", 2),
+    ("{bad", "mapping.json is not JSON: ", 2),
+    ('{"feilds": {}}', "mapping.json: unknown mapping keys: feilds", 2),
+    (None, "no such file: ", 2),
+    ("", "mapping.json is empty: a mapping is a JSON object", 1),
+])
+def test_a_mapping_that_cannot_be_used_is_said_alike_by_every_command(tmp_path: Path, command: str, text: str | None,
+                                                                         said: str, status: int) -> None:
+    # compile stopped with "internal error: AttributeError: 'list' object has no attribute 'fields'"
+    # for a mapping that is not an object, and named no file for the others; a missing file was
+    # "cannot read the mapping m.json: [Errno 2] No such file or directory: 'm.json'"
+    mapping = tmp_path / "mapping.json"
+    if text is not None:
+        mapping.write_text(text)
+    con = duckdb.connect()
+    _crm(con)
+    leads, acts = tmp_path / "leads.parquet", tmp_path / "activities.parquet"
+    con.execute(f"COPY leads TO '{leads}'")
+    con.execute(f"COPY activities TO '{acts}'")
+    args = {"compile": ["compile", str(ACME), "--target", "sql"],
+            "score": ["score", str(ACME), str(leads), "--activities", str(acts), "--engine", "duckdb"],
+            "diff": ["diff", str(ACME), str(ACME), "--leads", str(leads), "--activities", str(acts), "--engine", "duckdb"]}[command]
+    result = CliRunner().invoke(main, [*args, "--mapping", str(mapping)])
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert result.exit_code == status
+    assert said in result.stderr and "Traceback" not in result.stderr and "Errno" not in result.stderr
+
+
+def test_the_python_api_refuses_a_mapping_that_is_not_one() -> None:
+    policy = leadpolicy.load(ACME)
+    with pytest.raises(ValueError, match="a mapping is a JSON object"):
+        policy.to_sql(mapping=["crm.leads"])
+    with pytest.raises(ValueError, match="a mapping is a JSON object"):
+        leadpolicy.sql.score_duckdb(policy, duckdb.connect(), leads="leads", activities="activities", mapping="crm.leads")

@@ -96,6 +96,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
             layout = None  # said below, by the engine's own reading
         for message in layout.warnings if layout is not None and not quiet else ():
             warn(message)
+    if options.get("mapping_path"):
+        read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
     try:
         summary = score_command(policy, input_path, output, fmt, moment, engine=engine, notes=not quiet,
                                 activities=options.get("activities_path"), mapping_path=options.get("mapping_path"),
@@ -134,6 +136,26 @@ def engine_error_text(error: BaseException) -> str:
         return (f"line {line.group(1)} is not UTF-8 text, and DuckDB reads no file that holds such a line;"
                 " use --engine python (it writes an error row for that line), or re-encode the file")
     return first
+
+
+def read_mapping(path: str) -> dict[str, Any]:
+    """--mapping FILE (compile, score, diff): a JSON object of names, checked; else a FileProblem
+    naming the file, said as every command says a file's problem (a missing file: `no such file`)."""
+    import json
+
+    from leadpolicy.backends.sql.inputs import Mapping
+    from leadpolicy.cli.common import read_text
+
+    text = read_text(path, what='a mapping is a JSON object of names, e.g. {"fields": {"company_size": "employees"}}')
+    try:
+        mapping = json.loads(text)
+    except ValueError as error:
+        raise FileProblem(f"{path} is not JSON: {error} (docs/sql.md, \"Names: the mapping\")") from None
+    try:
+        Mapping.from_dict(mapping)
+    except ValueError as error:
+        raise FileProblem(f"{path}: {error} (docs/sql.md, \"Names: the mapping\")") from None
+    return dict(mapping)
 
 
 def sql_target_options(f: F) -> F:
@@ -177,18 +199,11 @@ def resolve_target(options: dict[str, Any], output: Optional[str]) -> str:
 
 
 def sql_text(policy: Any, options: dict[str, Any]) -> str:
-    import json
-    from pathlib import Path
 
     if options["target"] != "sql" or (not options["dbt"] and (options["leads_ref"] or options["activities_ref"])):
         if options["leads_ref"] or options["activities_ref"]:
             raise click.UsageError("--leads-ref and --activities-ref go with --target sql --dbt")
-    mapping = None
-    if options.get("mapping_path"):
-        try:
-            mapping = json.loads(Path(options["mapping_path"]).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise FileProblem(f"cannot read the mapping {options['mapping_path']}: {error}") from None
+    mapping = read_mapping(options["mapping_path"]) if options.get("mapping_path") else None
     try:
         from leadpolicy.backends.sql.fragments import NulInPolicyText
         from leadpolicy.backends.sql.text import query_text

@@ -348,8 +348,7 @@ def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activiti
     duckdb = _deps.duckdb()
     from leadpolicy.backends.sql.inputs import Mapping
 
-    if isinstance(mapping, dict):
-        mapping = Mapping.from_dict(mapping)
+    mapping = Mapping.of(mapping)
     con = con if con is not None else duckdb.connect()
     _exact_text_comparisons(con)
     if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
@@ -380,8 +379,7 @@ def spark_query(policy: Any, mapping: Any = None) -> str:
     its one parameter is `:as_of`."""
     from leadpolicy.backends.sql.inputs import Mapping, Relational
 
-    if isinstance(mapping, dict):
-        mapping = Mapping.from_dict(mapping)
+    mapping = Mapping.of(mapping)
     return _sql(_tree(policy), _Keyed(Relational(mapping)), "spark")
 
 
@@ -399,7 +397,7 @@ def score_spark(policy: Any, spark: Any, leads_df: Any, activities_df: Any, as_o
     from leadpolicy.backends.sql.inputs import Mapping
     from leadpolicy.backends.sql.spark_files import zoned_times
 
-    names: Mapping = Mapping.from_dict(mapping) if isinstance(mapping, dict) else (mapping or Mapping())
+    names: Mapping = Mapping.of(mapping)
     suffix = format(abs(hash((id(leads_df), id(activities_df)))), "x")
     leads_view, acts_view = f"lp_leads_{suffix}", f"lp_activities_{suffix}"
     # TIMESTAMP columns as their text with the offset, whatever the session's time zone

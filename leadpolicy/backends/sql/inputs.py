@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Union
 
 from leadpolicy.backends.sql import reading
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, ident, lit, sqlglot
@@ -51,7 +51,18 @@ class Mapping:
     props: dict[str, Optional[str]] = field(default_factory=dict)
 
     @classmethod
+    def of(cls, value: "Union[Mapping, dict[str, Any], None]") -> "Mapping":
+        """A mapping given as a Mapping, a dict (checked by from_dict) or None (the defaults)."""
+        if value is None:
+            return cls()
+        return value if isinstance(value, Mapping) else cls.from_dict(value)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Mapping":
+        if not isinstance(data, dict):
+            raise ValueError("a mapping is a JSON object of names (keys: leads_table, activities_table, id, stage, "
+                             f"lead_id, type, at, order, lead_order, fields, props), not {type(data).__name__} "
+                             f"{json.dumps(data, default=repr)[:60]}")
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:

@@ -64,9 +64,7 @@ def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *
 
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
-    if isinstance(mapping, dict):
-        mapping = Mapping.from_dict(mapping)
-    mapping = mapping or Mapping()
+    mapping = Mapping.of(mapping)
     tree = cast("nodes.Policy", getattr(policy, "tree", policy))  # a Policy or its checked tree
     token = secrets.token_hex(8)  # sentinels the policy's text cannot spell: it never sees the token
     replacements = {}
