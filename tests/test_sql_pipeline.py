@@ -61,7 +61,7 @@ def test_relations_are_read_where_they_are_and_leave_the_database_as_it_was(tmp_
 
 
 def _score(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["score", str(ACME), *args, "--as-of", AS_OF, "--engine", "duckdb"])
+    result = CliRunner().invoke(main, ["score", str(ACME), *args, "--as-of", AS_OF])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
 
@@ -87,7 +87,7 @@ def test_an_id_of_any_column_type_is_written(tmp_path: Path, sql_type: str, valu
                 f" 'demo' AS form FROM {rows}) TO '{acts}'")
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps({**NULL_MAPPING, "fields": {k: v for k, v in NULL_MAPPING["fields"].items() if k != "budget"}}))
-    code, out, _ = _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--format", fmt)
+    code, out, _ = _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--format", fmt, "--engine", "duckdb")
     assert code == 1
     message = f"lead {written[1]}: field `budget`: cannot read `lots` as a number"  # the Python engine's words
     if fmt == "jsonl":
@@ -136,3 +136,32 @@ def test_the_python_api_refuses_a_mapping_that_is_not_one() -> None:
         policy.to_sql(mapping=["crm.leads"])
     with pytest.raises(ValueError, match="a mapping is a JSON object"):
         leadpolicy.sql.score_duckdb(policy, duckdb.connect(), leads="leads", activities="activities", mapping="crm.leads")
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    # the python engine read the CSV leads and left --activities aside: every lead without its activities, exit 0
+    (["leads.csv", "--activities", "activities.csv"], "--activities goes with --engine duckdb or spark"),
+    (["leads.jsonl", "--mapping", "mapping.json"], "--mapping goes with --engine duckdb or spark"),
+    (["leads.jsonl", "--memory-limit", "1GB"], "--memory-limit goes with --engine duckdb"),
+    (["leads.jsonl", "--engine", "duckdb", "--spark-master", "local[2]"], "--spark-master goes with --engine spark"),
+    (["leads.jsonl", "--engine", "duckdb", "--mapping", "mapping.json"], "--mapping names the tables and columns"),
+    (["leads.jsonl", "--engine", "duckdb", "--leads-table", "crm.leads"], "--leads-table names a table of a DuckDB database"),
+    (["leads.jsonl", "--engine", "duckdb", "--activities", "activities.csv"], "holds each lead's activities"),
+    (["leads.parquet", "--engine", "duckdb", "--activities", "activities.csv", "--activities-table", "events"],
+     "--activities-table names a table of a DuckDB database"),
+    (["crm.duckdb", "--engine", "duckdb", "--activities", "activities.csv"], "name it with --activities-table"),
+])
+def test_an_option_the_run_would_ignore_is_a_usage_error(tmp_path: Path, args: list[str], said: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    con = duckdb.connect(str(tmp_path / "crm.duckdb"))
+    _crm(con)
+    con.execute("COPY leads TO 'leads.parquet'")
+    con.execute("COPY leads TO 'leads.csv'")
+    con.execute("COPY activities TO 'activities.csv'")
+    con.close()
+    (tmp_path / "leads.jsonl").write_text('{"id": "L-1", "fields": {"seniority": "vp"}}\n')
+    (tmp_path / "mapping.json").write_text(json.dumps(NULL_MAPPING))
+    code, out, err = _score(*args)
+    assert (code, out) == (2, "")
+    assert said in err

@@ -57,6 +57,46 @@ def engine_options(f: F) -> F:
     return f
 
 
+# the options that belong to one engine, or to one shape of input (docs/sql.md)
+_ENGINE_OF = {"activities_path": ("--activities", "duckdb or spark"), "mapping_path": ("--mapping", "duckdb or spark"),
+              "leads_table": ("--leads-table", "duckdb"), "activities_table": ("--activities-table", "duckdb"),
+              "memory_limit": ("--memory-limit", "duckdb"), "spark_master": ("--spark-master", "spark")}
+
+
+def refuse_unused_options(input_path: str, options: dict[str, Any]) -> None:
+    """A usage error for an SQL option that the run would ignore: of another engine (with the
+    python engine, `--activities` left every CSV lead without its activities, without a word),
+    or of another shape of input than INPUT's."""
+    from leadpolicy.tools.file_kinds import is_duckdb_database, is_parquet
+
+    engine = options.get("engine", "python")
+    for key, (flag, engines) in _ENGINE_OF.items():
+        if options.get(key) is not None and engine not in engines.split(" or "):
+            raise click.UsageError(f"{flag} goes with --engine {engines}, and this run is --engine {engine}: "
+                                   f"add --engine {engines.split(' or ')[0]}, or drop {flag}")
+    if engine == "python" or input_path == "-":
+        return
+    database = is_duckdb_database(input_path)
+    nested = not database and options.get("activities_path") is None and not is_parquet(input_path)
+    if database and options.get("activities_path") is not None:
+        raise click.UsageError(f"{input_path} is a DuckDB database, which holds the activities table too: name it with "
+                               "--activities-table (default `activities`), not --activities")
+    for key in ("leads_table", "activities_table"):
+        if options.get(key) is not None and not database:
+            raise click.UsageError(f"{_ENGINE_OF[key][0]} names a table of a DuckDB database INPUT, and {input_path} is "
+                                   "not one: with files, INPUT is the leads table and --activities FILE the activities table")
+    if options.get("activities_path") is not None and input_path.lower().endswith(JSON_LINES):
+        raise click.UsageError(f"{input_path} holds each lead's activities (JSON Lines, the nested shape): --activities "
+                               "goes with a leads table (Parquet or CSV, one row per lead)")
+    if options.get("mapping_path") is not None and nested:
+        raise click.UsageError(f"--mapping names the tables and columns of the relational shape, and {input_path} is "
+                               "read as leads with their activities (JSON Lines or CSV): it goes with --activities FILE "
+                               "or a DuckDB database INPUT")
+
+
+JSON_LINES = (".jsonl", ".ndjson", ".json")
+
+
 def uses_sql_engine(input_path: str, options: dict[str, Any]) -> bool:
     return options.get("engine", "python") != "python" or input_path.lower().endswith(".parquet")
 
