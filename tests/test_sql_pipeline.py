@@ -165,3 +165,15 @@ def test_an_option_the_run_would_ignore_is_a_usage_error(tmp_path: Path, args: l
     code, out, err = _score(*args)
     assert (code, out) == (2, "")
     assert said in err
+
+
+@pytest.mark.parametrize("name", ["leads.txt", "export"])
+def test_json_lines_of_any_name_are_read_by_the_duckdb_engine(tmp_path: Path, name: str) -> None:
+    # the python engine reads JSON Lines whatever the file's name; the duckdb engine took any other
+    # name for a table: "duckdb cannot read it: Binder Error: No extension found that is capable of
+    # reading the file"
+    data = tmp_path / name
+    data.write_bytes((ROOT / "policies" / "acme.leads.jsonl").read_bytes())
+    python = _score(str(data), "-q")
+    duck = _score(str(data), "-q", "--engine", "duckdb")
+    assert duck == python and python[0] == 0 and python[1].count("\n") == 60

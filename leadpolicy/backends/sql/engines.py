@@ -277,7 +277,8 @@ def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapp
     from leadpolicy.backends.sql.inputs import NestedJson, Relational
 
     tree = _tree(policy)
-    if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
+    # JSON Lines by its name, or whatever its name once its lines are read (score's INPUT: leads.txt)
+    if activities is None and leads is not None and (lines_tables is not None or str(leads).lower().endswith(JSON_SUFFIXES)):
         return _sql(tree, _Nested(str(leads), sliced, lines_tables), "duckdb", with_row)
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
