@@ -177,3 +177,28 @@ def test_json_lines_of_any_name_are_read_by_the_duckdb_engine(tmp_path: Path, na
     python = _score(str(data), "-q")
     duck = _score(str(data), "-q", "--engine", "duckdb")
     assert duck == python and python[0] == 0 and python[1].count("\n") == 60
+
+
+@pytest.mark.parametrize(("name", "text", "args", "said"), [
+    # --engine duckdb read contacts.txt as JSON Lines (every line an error row) and c.csv with the
+    # delimiter of its header, whatever --input-format and --delimiter said
+    ("contacts.txt", "id,seniority\nL-1,vp\n", ["--input-format", "csv"], "name it .csv, or use --engine python"),
+    ("leads.csv", '{"id": "L-1"}\n', ["--input-format", "jsonl"], "name it .jsonl, or use --engine python"),
+    ("leads.csv", "id;seniority\nL-1;vp\n", ["--delimiter", ","], "--delimiter is read by --engine python"),
+    ("crm.duckdb", None, ["--input-format", "csv"], "drop --input-format"),
+])
+def test_the_python_engines_csv_options_are_refused_where_an_sql_engine_would_not_follow_them(
+        tmp_path: Path, name: str, text: str | None, args: list[str], said: str) -> None:
+    data = tmp_path / name
+    if text is None:
+        _crm(duckdb.connect(str(data)))
+    else:
+        data.write_text(text)
+    code, out, err = _score(str(data), "--engine", "duckdb", *args)
+    assert (code, out) == (2, "") and said in err
+
+
+def test_the_python_engines_csv_options_that_agree_with_the_name_are_taken(tmp_path: Path) -> None:
+    data = tmp_path / "leads.csv"
+    data.write_text("id,seniority\nL-1,vp\n")
+    assert _score(str(data), "--engine", "duckdb", "--input-format", "csv")[0] == 0

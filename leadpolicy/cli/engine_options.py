@@ -63,13 +63,27 @@ _ENGINE_OF = {"activities_path": ("--activities", "duckdb or spark"), "mapping_p
               "memory_limit": ("--memory-limit", "duckdb"), "spark_master": ("--spark-master", "spark")}
 
 
-def refuse_unused_options(input_path: str, options: dict[str, Any]) -> None:
-    """A usage error for an SQL option that the run would ignore: of another engine (with the
-    python engine, `--activities` left every CSV lead without its activities, without a word),
-    or of another shape of input than INPUT's."""
+def refuse_unused_options(input_path: str, options: dict[str, Any], input_format: Optional[str] = None,
+                          delimiter: Optional[str] = None) -> None:
+    """A usage error for an option that the run would ignore: an SQL option of another engine
+    (with the python engine, `--activities` left every CSV lead without its activities, without a
+    word), or of another shape of input than INPUT's; the python engine's CSV options with an SQL
+    engine, which reads INPUT by its name and a CSV header's delimiter from the header."""
     from leadpolicy.tools.file_kinds import is_duckdb_database, is_parquet
 
     engine = options.get("engine", "python")
+    if engine != "python" and delimiter is not None:
+        raise click.UsageError(f"--delimiter is read by --engine python; --engine {engine} takes the delimiter the CSV "
+                               "header line uses most (of , ; | and tab): drop --delimiter, or use --engine python")
+    if engine != "python" and input_format is not None and input_path != "-":
+        csv_named = input_path.lower().endswith(".csv")
+        if options.get("activities_path") or is_duckdb_database(input_path) or is_parquet(input_path):
+            raise click.UsageError(f"--input-format is the format of leads with their activities (JSON Lines or CSV), "
+                                   f"and {input_path} is a table of the relational shape: drop --input-format")
+        if (input_format == "csv") != csv_named:
+            raise click.UsageError(f"--input-format {input_format} is read by --engine python; --engine {engine} reads "
+                                   f"{input_path} as {'CSV' if csv_named else 'JSON Lines'} by its name: name it "
+                                   f"{'.csv' if input_format == 'csv' else '.jsonl'}, or use --engine python")
     for key, (flag, engines) in _ENGINE_OF.items():
         if options.get(key) is not None and engine not in engines.split(" or "):
             raise click.UsageError(f"{flag} goes with --engine {engines}, and this run is --engine {engine}: "
