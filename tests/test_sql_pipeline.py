@@ -202,3 +202,10 @@ def test_the_python_engines_csv_options_that_agree_with_the_name_are_taken(tmp_p
     data = tmp_path / "leads.csv"
     data.write_text("id,seniority\nL-1,vp\n")
     assert _score(str(data), "--engine", "duckdb", "--input-format", "csv")[0] == 0
+
+
+def test_compile_target_sql_onto_a_policy_file_says_it_would_write_sql(tmp_path: Path) -> None:
+    # it said "would overwrite a policy file with Python: name the module FILE.py"
+    result = CliRunner().invoke(main, ["compile", str(ACME), "--target", "sql", "-o", str(tmp_path / "acme.tests")])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("would overwrite a policy file with an SQL query: name the query FILE.sql\n")
