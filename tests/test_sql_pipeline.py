@@ -209,3 +209,18 @@ def test_compile_target_sql_onto_a_policy_file_says_it_would_write_sql(tmp_path:
     result = CliRunner().invoke(main, ["compile", str(ACME), "--target", "sql", "-o", str(tmp_path / "acme.tests")])
     assert result.exit_code == 2
     assert result.stderr.endswith("would overwrite a policy file with an SQL query: name the query FILE.sql\n")
+
+
+def test_dbt_says_which_input_needs_a_ref_when_the_mappings_table_is_not_a_model(tmp_path: Path) -> None:
+    # it said "`crm.leads_snapshot` is not a dbt model name or source:SOURCE.TABLE" of a name the
+    # user never gave as a ref
+    mapping = tmp_path / "names.json"
+    mapping.write_text(json.dumps({"leads_table": "crm.leads_snapshot", "activities_table": "crm.events"}))
+    result = CliRunner().invoke(main, ["compile", str(ACME), "--dbt", "--mapping", str(mapping)])
+    assert result.exit_code == 2
+    assert ("the mapping's leads_table `crm.leads_snapshot` is not a model name: give --leads-ref MODEL, "
+            "or --leads-ref source:crm.leads_snapshot for a source") in result.stderr
+    result = CliRunner().invoke(main, ["compile", str(ACME), "--dbt", "--mapping", str(mapping),
+                                       "--leads-ref", "source:crm.leads_snapshot", "--activities-ref", "source:crm.events"])
+    assert result.exit_code == 0
+    assert "FROM {{ source('crm', 'leads_snapshot') }}" in result.stdout and "{{ source('crm', 'events') }}" in result.stdout
