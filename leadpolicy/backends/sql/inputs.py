@@ -132,6 +132,12 @@ def missing_columns(tables: tuple[str, str], missing: list[tuple[bool, str]], ma
                 fix.setdefault(section, {})[declared] = None
     how = ("name the column that holds each one in a mapping, or map it to null where the table has none (its value "
            "is then missing in every row" + ("; with no stage column every lead is new" if "stage" in fix else "") + ")")
+    required = [f"`{key}`" for key in fix if key in ("id", "lead_id", "type", "at")]  # never null (docs/sql.md)
+    if required and len(required) == len(fix):
+        how = (f"name the column that holds {'each one' if len(required) > 1 else 'it'} in a mapping (the query cannot "
+               "decide a lead without it)")
+    elif required:
+        how += f"; {', '.join(required)} cannot be null: the query cannot decide a lead without it"
     where = "add to the mapping" if mapping else "--mapping FILE with"
     return (f"{'; '.join(said)}: the relational shape reads one column per declared field (leads) and property "
             f"(activities); {how}: {where} {json.dumps(fix)} (docs/sql.md, \"Names: the mapping\")")
