@@ -224,3 +224,25 @@ def test_dbt_says_which_input_needs_a_ref_when_the_mappings_table_is_not_a_model
                                        "--leads-ref", "source:crm.leads_snapshot", "--activities-ref", "source:crm.events"])
     assert result.exit_code == 0
     assert "FROM {{ source('crm', 'leads_snapshot') }}" in result.stdout and "{{ source('crm', 'events') }}" in result.stdout
+
+
+def test_a_mapped_name_the_policy_does_not_declare_is_warned_about(tmp_path: Path) -> None:
+    # a misspelt field in the mapping was never read, without a word: `company_size` was read from
+    # its own name (or said missing, as if the mapping had not named it)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({**NULL_MAPPING, "fields": {**NULL_MAPPING["fields"], "company_sise": "employees"},
+                                   "props": {**NULL_MAPPING["props"], "pth": None}}))
+    con = duckdb.connect()
+    _crm(con)
+    leads, acts = tmp_path / "leads.parquet", tmp_path / "activities.parquet"
+    con.execute(f"COPY leads TO '{leads}'")
+    con.execute(f"COPY activities TO '{acts}'")
+    expected = ["warning: the mapping's `fields` names `company_sise`, which is no declared field of the policy, and is "
+                "ignored: did you mean `company_size`?",
+                "warning: the mapping's `props` names `pth`, which is no declared property of the policy, and is ignored: "
+                "did you mean `path`?"]
+    code, _, err = _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--engine", "duckdb")
+    assert code == 0 and err.splitlines()[:2] == expected
+    assert _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--engine", "duckdb", "-q")[2] == ""
+    result = CliRunner().invoke(main, ["compile", str(ACME), "--target", "sql", "--mapping", str(mapping)])
+    assert result.exit_code == 0 and result.stderr.splitlines()[:2] == expected

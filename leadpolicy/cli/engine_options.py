@@ -151,7 +151,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         for message in layout.warnings if layout is not None and not quiet else ():
             warn(message)
     if options.get("mapping_path"):
-        read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
+        mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
+        warn_undeclared(policy, mapping, quiet)
     try:
         summary = score_command(policy, input_path, output, fmt, moment, engine=engine, notes=not quiet,
                                 activities=options.get("activities_path"), mapping_path=options.get("mapping_path"),
@@ -212,6 +213,15 @@ def read_mapping(path: str) -> dict[str, Any]:
     return dict(mapping)
 
 
+def warn_undeclared(policy: Any, mapping: Optional[dict[str, Any]], quiet: bool = False) -> None:
+    """A warning for each name in the mapping's `fields` or `props` that the policy does not declare."""
+    from leadpolicy.backends.sql.inputs import undeclared_names
+    from leadpolicy.cli.common import warn
+
+    for message in () if quiet or not mapping else undeclared_names(policy.tree, mapping):
+        warn(message)
+
+
 def sql_target_options(f: F) -> F:
     options = [
         click.option("--target", type=click.Choice(["python", "sql"]), default=None, show_default="python",
@@ -258,6 +268,7 @@ def sql_text(policy: Any, options: dict[str, Any]) -> str:
         if options["leads_ref"] or options["activities_ref"]:
             raise click.UsageError("--leads-ref and --activities-ref go with --target sql --dbt")
     mapping = read_mapping(options["mapping_path"]) if options.get("mapping_path") else None
+    warn_undeclared(policy, mapping)
     try:
         from leadpolicy.backends.sql.fragments import NulInPolicyText
         from leadpolicy.backends.sql.text import query_text

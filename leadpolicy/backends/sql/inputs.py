@@ -87,6 +87,26 @@ class Mapping:
         return cls(**data)
 
 
+def undeclared_names(policy: nodes.Policy, mapping: Optional[dict[str, Any]]) -> list[str]:
+    """What to say of the mapping's `fields` and `props` keys that the policy does not declare:
+    such an entry is never read (a misspelt `company_sise` leaves `company_size` read from its
+    own name, or said missing as if the mapping had not named it)."""
+    from leadpolicy.check.base import suggest
+
+    m = Mapping.from_dict(mapping or {})
+    declared = {"fields": [f.name for f in policy.fields],
+                "props": list(dict.fromkeys(p.name for decl in policy.activities for p in decl.props))}
+    said = []
+    for section, names in (("fields", m.fields), ("props", m.props)):
+        for name in names:
+            if name not in declared[section]:
+                close = suggest(name, declared[section])
+                what = "field" if section == "fields" else "property"
+                said.append(f"the mapping's `{section}` names `{name}`, which is no declared {what} of the policy, and is "
+                            f"ignored" + (f": did you mean `{close}`?" if close else ""))
+    return said
+
+
 def needed_columns(policy: nodes.Policy, mapping: Optional[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """The columns the relational shape's query reads: of the leads table, of the activities table."""
     m = Mapping.from_dict(mapping or {})
