@@ -246,3 +246,15 @@ def test_a_mapped_name_the_policy_does_not_declare_is_warned_about(tmp_path: Pat
     assert _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--engine", "duckdb", "-q")[2] == ""
     result = CliRunner().invoke(main, ["compile", str(ACME), "--target", "sql", "--mapping", str(mapping)])
     assert result.exit_code == 0 and result.stderr.splitlines()[:2] == expected
+
+
+@pytest.mark.parametrize("as_of", ["not-a-date", "", "2026-02-30", 20261122])
+def test_score_duckdb_refuses_an_as_of_it_cannot_read_as_evaluate_does(as_of: object) -> None:
+    # every lead came back as an error row, {"field": "as_of", ...}, where evaluate raises
+    policy = leadpolicy.load(ACME)
+    con = duckdb.connect()
+    _crm(con)
+    with pytest.raises(leadpolicy.LeadDataError, match="as_of"):
+        policy.evaluate({}, as_of=as_of)  # type: ignore[arg-type]
+    with pytest.raises(leadpolicy.LeadDataError, match="as_of"):
+        leadpolicy.sql.score_duckdb(policy, con, leads="leads", activities="activities", as_of=as_of, mapping=NULL_MAPPING)

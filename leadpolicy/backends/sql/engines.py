@@ -20,13 +20,16 @@ JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
 def as_of_text(as_of: Any) -> str:
-    """The `as_of` parameter as section 8 text: None is now (UTC); a datetime or date its ISO form."""
+    """The `as_of` parameter as section 8 text: None is now (UTC); a datetime or date its ISO form.
+    Raises LeadDataError, as `evaluate` does, for one that cannot be read (the query would make
+    every lead an error row: "as_of is not an ISO 8601 date or timestamp")."""
     import datetime
 
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
 
     if as_of is None or isinstance(as_of, (datetime.date, datetime.datetime)):
         return datetime_from_micros(read_as_of(as_of)).isoformat()
+    read_as_of(as_of)
     return str(as_of)
 
 
