@@ -258,3 +258,39 @@ def test_score_duckdb_refuses_an_as_of_it_cannot_read_as_evaluate_does(as_of: ob
         policy.evaluate({}, as_of=as_of)  # type: ignore[arg-type]
     with pytest.raises(leadpolicy.LeadDataError, match="as_of"):
         leadpolicy.sql.score_duckdb(policy, con, leads="leads", activities="activities", as_of=as_of, mapping=NULL_MAPPING)
+
+
+CODES = '''policy "Codes" version "1"
+fields {
+  code  text
+}
+activities {
+  visit  (page text)
+}
+stages {
+  lead "Known"
+  mql  "Marketing qualified" when fit >= 10
+}
+fit {
+  "Agent code": +10 when code = "1.50"
+}
+'''
+
+
+@pytest.mark.parametrize(("leads_name", "acts_name"), [("leads.tsv", "activities.tsv"), ("leads.txt", "activities.csv")])
+def test_relational_csv_tables_of_any_name_are_read_as_text(tmp_path: Path, leads_name: str, acts_name: str) -> None:
+    # a table named .tsv was read by DuckDB's own sniffing (`1.50` a DOUBLE, 1.5: no points), one
+    # named .txt not at all ("Binder Error: No extension found that is capable of reading the file")
+    policy = tmp_path / "codes.policy"
+    policy.write_text(CODES)
+    leads, acts = tmp_path / leads_name, tmp_path / acts_name
+    leads.write_text("id\tcode\nL-1\t1.50\n" if leads_name.endswith(".tsv") else "id,code\nL-1,1.50\n")
+    acts.write_text("lead_id\ttype\tat\tpage\nL-1\tvisit\t2026-11-20\t/\n" if acts_name.endswith(".tsv")
+                    else "lead_id,type,at,page\nL-1,visit,2026-11-20,/\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text('{"stage": null}')
+    result = CliRunner().invoke(main, ["score", str(policy), str(leads), "--activities", str(acts), "--engine", "duckdb",
+                                       "--mapping", str(mapping), "--as-of", AS_OF, "-q"])
+    assert result.exit_code == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert (decision["id"], decision["stage"], decision["fit"]) == ("L-1", "mql", 10.0)

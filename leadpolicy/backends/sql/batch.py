@@ -125,7 +125,9 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
     if source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
     del _Nested
-    return duckdb_query(policy, leads=source.path, activities=source.activities, mapping=mapping, con=con, with_row=True)
+    # Paths: files, whatever their names (a CSV table named activities.tsv), never table names
+    return duckdb_query(policy, leads=Path(source.path), activities=Path(source.activities), mapping=mapping, con=con,
+                        with_row=True)
 
 
 def attach_database(con: Any, source: BatchInput) -> tuple[Any, Any]:

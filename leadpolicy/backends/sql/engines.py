@@ -85,9 +85,11 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
         suffix = os.path.splitext(path)[1].lower()
         if parquet:  # by its name or its first bytes
             return exp.Anonymous(this="read_parquet", expressions=[lit(path)])
-        if suffix == ".csv":
-            return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
-        raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
+        if suffix in JSON_SUFFIXES:
+            raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
+        # CSV, by its name or (a Path: a file, `score`'s INPUT) whatever its name: every cell as its
+        # text; a name DuckDB reads by itself (activities.tsv) sniffed the cells' types ("007" read 7)
+        return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
     from leadpolicy.backends.sql.inputs import _table
 
     return _table(str(value))
