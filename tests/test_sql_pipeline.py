@@ -294,3 +294,24 @@ def test_relational_csv_tables_of_any_name_are_read_as_text(tmp_path: Path, lead
     assert result.exit_code == 0, result.stderr
     decision = json.loads(result.stdout)
     assert (decision["id"], decision["stage"], decision["fit"]) == ("L-1", "mql", 10.0)
+
+
+@pytest.mark.parametrize("empty", ["leads", "activities", "both"])
+def test_an_empty_csv_table_is_a_table_with_no_rows(tmp_path: Path, empty: str) -> None:
+    # DuckDB found no columns in an empty file, and the run stopped with every column "missing"
+    con = duckdb.connect()
+    _crm(con)
+    leads, acts = tmp_path / "leads.csv", tmp_path / "activities.csv"
+    con.execute(f"COPY leads TO '{leads}'")
+    con.execute(f"COPY activities TO '{acts}'")
+    for table in ((leads, acts) if empty == "both" else (leads,) if empty == "leads" else (acts,)):
+        table.write_text("")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(NULL_MAPPING))
+    code, out, err = _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--engine", "duckdb")
+    assert code == 0, err
+    decided = [json.loads(line) for line in out.splitlines()]
+    if empty == "activities":
+        assert [(d["id"], d["engagement"]) for d in decided] == [("L-1", 0.0), ("L-2", 0.0), ("L-3", 0.0)]
+    else:
+        assert decided == [] and f"warning: {leads} is empty: there are no leads to score" in err

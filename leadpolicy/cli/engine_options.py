@@ -150,6 +150,10 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
             layout = None  # said below, by the engine's own reading
         for message in layout.warnings if layout is not None and not quiet else ():
             warn(message)
+    if not quiet and os.path.isfile(input_path) and os.path.getsize(input_path) == 0:
+        from leadpolicy.cli.common import warn
+
+        warn(f"{input_path} is empty: there are no leads to score")  # as the python engine says it
     if options.get("mapping_path"):
         mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
         warn_undeclared(policy, mapping, quiet)

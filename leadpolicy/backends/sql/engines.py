@@ -7,10 +7,11 @@ policy inside its pipeline (`leadpolicy.sql.score_duckdb`, `score_spark`);
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from leadpolicy.backends.sql import _deps
 
@@ -428,10 +429,8 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
     output; returns the summary (`notes`: with notes on the input, for people: a quiet run
     has no summary and skips the queries they take). Raises batch.InputProblem for unusable input."""
     import json
-    import sys
 
-    from leadpolicy.backends.sql.batch import BatchInput, InputProblem, output_format_for, score_file
-    from leadpolicy.tools.atomic import atomic_writer
+    from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 
     mapping = None
     if mapping_path:
@@ -449,7 +448,48 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
             raise InputProblem(f"{mapping_path}: {error}") from None
     if input_path == "-":
         raise InputProblem(f"--engine {engine} reads a file, not standard input")
-    source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
+    with _empty_tables_as_headers(policy, input_path, activities, mapping) as (input_path, activities):
+        source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
+        return _score_source(policy, source, output, fmt, as_of, engine, memory_limit, spark_master, notes)
+
+
+@contextlib.contextmanager
+def _empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
+                             mapping: Optional[dict[str, Any]]) -> Iterator[tuple[str, Optional[str]]]:
+    """The relational shape's CSV tables, with an empty file (a day's export of nothing) as a copy
+    holding its header alone: a table with no rows, as an empty leads file is a run over no leads
+    (docs/cli-guide.md); DuckDB found no columns in it, and every column was said missing."""
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    def empty(path: Optional[str]) -> bool:
+        return bool(path) and os.path.isfile(str(path)) and os.path.getsize(str(path)) == 0 and not is_parquet(str(path))
+
+    if activities is None or not (empty(leads) or empty(activities)):
+        yield leads, activities
+        return
+    import csv
+    import tempfile
+
+    from leadpolicy.backends.sql.inputs import needed_columns
+
+    with tempfile.TemporaryDirectory(prefix="lp_empty_") as folder:
+        paths: list[str] = []
+        for path, columns, name in zip((leads, activities), needed_columns(_tree(policy), mapping), ("leads", "activities")):
+            if empty(path):
+                path = os.path.join(folder, name + ".csv")
+                with open(path, "w", newline="", encoding="utf-8") as handle:
+                    csv.writer(handle).writerow(columns)
+            paths.append(str(path))
+        yield paths[0], paths[1]
+
+
+def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_of: Any, engine: str,
+                  memory_limit: Optional[str], spark_master: Optional[str], notes: bool) -> Any:
+    import sys
+
+    from leadpolicy.backends.sql.batch import InputProblem, output_format_for, score_file
+    from leadpolicy.tools.atomic import atomic_writer
+
     output_format = output_format_for(output, fmt)
     to_file = bool(output) and output != "-"
     if output_format == "parquet":
