@@ -142,8 +142,6 @@ def test_the_python_api_refuses_a_mapping_that_is_not_one() -> None:
     # the python engine read the CSV leads and left --activities aside: every lead without its activities, exit 0
     (["leads.csv", "--activities", "activities.csv"], "--activities goes with --engine duckdb or spark"),
     (["leads.jsonl", "--mapping", "mapping.json"], "--mapping goes with --engine duckdb or spark"),
-    (["leads.jsonl", "--memory-limit", "1GB"], "--memory-limit goes with --engine duckdb"),
-    (["leads.jsonl", "--engine", "duckdb", "--spark-master", "local[2]"], "--spark-master goes with --engine spark"),
     (["leads.jsonl", "--engine", "duckdb", "--mapping", "mapping.json"], "--mapping names the tables and columns"),
     (["leads.jsonl", "--engine", "duckdb", "--leads-table", "crm.leads"], "--leads-table names a table of a DuckDB database"),
     (["leads.jsonl", "--engine", "duckdb", "--activities", "activities.csv"], "holds each lead's activities"),

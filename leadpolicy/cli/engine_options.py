@@ -57,15 +57,15 @@ def engine_options(f: F) -> F:
     return f
 
 
-# the options that belong to one engine, or to one shape of input (docs/sql.md)
+# the options that say what is read, which one engine or one shape of input reads (docs/sql.md);
+# --memory-limit and --spark-master, which change only where and how, are left to the engine
 _ENGINE_OF = {"activities_path": ("--activities", "duckdb or spark"), "mapping_path": ("--mapping", "duckdb or spark"),
-              "leads_table": ("--leads-table", "duckdb"), "activities_table": ("--activities-table", "duckdb"),
-              "memory_limit": ("--memory-limit", "duckdb"), "spark_master": ("--spark-master", "spark")}
+              "leads_table": ("--leads-table", "duckdb"), "activities_table": ("--activities-table", "duckdb")}
 
 
 def refuse_unused_options(input_path: str, options: dict[str, Any], input_format: Optional[str] = None,
                           delimiter: Optional[str] = None) -> None:
-    """A usage error for an option that the run would ignore: an SQL option of another engine
+    """A usage error for an option that says what to read and that the run would ignore: of another engine
     (with the python engine, `--activities` left every CSV lead without its activities, without a
     word), or of another shape of input than INPUT's; the python engine's CSV options with an SQL
     engine, which reads INPUT by its name and a CSV header's delimiter from the header."""
