@@ -313,3 +313,22 @@ def test_an_empty_csv_table_is_a_table_with_no_rows(tmp_path: Path, empty: str) 
         assert [(d["id"], d["engagement"]) for d in decided] == [("L-1", 0.0), ("L-2", 0.0), ("L-3", 0.0)]
     else:
         assert decided == [] and f"warning: {leads} is empty: there are no leads to score" in err
+
+
+def test_score_duckdb_reads_arrow_tables_and_refuses_what_is_no_table(tmp_path: Path) -> None:
+    # an Arrow table (or a DataFrame) was taken for a table's name: "Parser Error: zero-length
+    # delimited identifier"; 42 for a table named 42
+    pa = pytest.importorskip("pyarrow")
+    policy = leadpolicy.load(ACME)
+    con = duckdb.connect()
+    _crm(con)
+    expected = leadpolicy.sql.score_duckdb(policy, con, leads="leads", activities="activities", as_of=AS_OF,
+                                           mapping=NULL_MAPPING).fetchall()
+    leads = pa.table({"id": ["L-1", "L-2", "L-3"], "seniority": ["vp", "ic", "cxo"]})
+    acts = pa.table({"lead_id": ["L-1", "L-2", "L-3"], "type": ["form_submit"] * 3, "at": ["2026-11-20T09:00:00Z"] * 3,
+                     "form": ["demo"] * 3})
+    assert leadpolicy.sql.score_duckdb(policy, con, leads=leads, activities=acts, as_of=AS_OF,
+                                       mapping=NULL_MAPPING).fetchall() == expected
+    for wrong in (42, None):
+        with pytest.raises(TypeError, match="leads is a table name, a Parquet"):
+            leadpolicy.sql.score_duckdb(policy, con, leads=wrong, activities=acts, as_of=AS_OF, mapping=NULL_MAPPING)

@@ -59,23 +59,29 @@ def _tree(policy: Any) -> Any:
 
 def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     """A table expression for a leads or activities input: a file path (by suffix),
-    a table or view name, or a DuckDB relation (registered on `con` as a temporary view
-    of a name of its own: a view in the user's database would be written there, fail on a
-    read-only connection, and be replaced by the next call, under relations returned before)."""
+    a table or view name, or a DuckDB relation or data DuckDB reads from Python (a pandas
+    DataFrame, an Arrow table), registered on `con` as a temporary view of a name of its own:
+    a view in the user's database would be written there, fail on a read-only connection, and
+    be replaced by the next call, under relations returned before."""
     import uuid
 
     from leadpolicy.backends.sql.fragments import exp, lit
 
     duckdb = _deps.duckdb()
-    if isinstance(value, duckdb.DuckDBPyRelation):
+    what = view.rsplit("_", 1)[-1]  # leads, activities
+    if not isinstance(value, (str, Path)):
         name = f"{view}_{uuid.uuid4().hex}"
         try:
             con.register(name, value)
         except duckdb.InvalidInputException as error:
-            if "another database" not in str(error) and "replacement scan" not in str(error):
+            if isinstance(value, duckdb.DuckDBPyRelation) and ("another database" in str(error)
+                                                               or "replacement scan" in str(error)):
+                raise ValueError(f"the {what} relation was made on another DuckDB connection than the one given: make "
+                                 "it on that connection (con.sql(...), con.read_parquet(...))") from None
+            if isinstance(value, duckdb.DuckDBPyRelation):
                 raise
-            raise ValueError(f"the {view.rsplit('_', 1)[-1]} relation was made on another DuckDB connection than the one "
-                             "given: make it on that connection (con.sql(...), con.read_parquet(...))") from None
+            raise TypeError(f"{what} is a table name, a Parquet or CSV path, a DuckDB relation or a DataFrame or Arrow "
+                            f"table, not {type(value).__name__}") from None
         return exp.Table(this=exp.to_identifier(name, quoted=True))
     from leadpolicy.tools.file_kinds import is_parquet
 
@@ -348,14 +354,17 @@ def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activiti
     """Decide every lead with DuckDB; returns a DuckDB relation (id, stage, ..., hits, error).
 
     `leads`: a JSON Lines path (the nested shape, `activities` not given), or the
-    relational shape's leads as a table name, a Parquet or CSV path, or a DuckDB
-    relation, with `activities` likewise. `mapping` renames tables and columns
+    relational shape's leads as a table name, a Parquet or CSV path, a DuckDB
+    relation, or a pandas DataFrame or Arrow table, with `activities` likewise. `mapping` renames tables and columns
     (inputs.Mapping or a dict). `as_of`: ISO text, a datetime, or None for now.
     """
     duckdb = _deps.duckdb()
     from leadpolicy.backends.sql.inputs import Mapping
 
     mapping = Mapping.of(mapping)
+    if leads is None:
+        raise TypeError("leads is a table name, a Parquet, CSV or JSON Lines path, a DuckDB relation or a DataFrame or "
+                        "Arrow table, not None")
     con = con if con is not None else duckdb.connect()
     _exact_text_comparisons(con)
     if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
