@@ -332,3 +332,19 @@ def test_score_duckdb_reads_arrow_tables_and_refuses_what_is_no_table(tmp_path: 
     for wrong in (42, None):
         with pytest.raises(TypeError, match="leads is a table name, a Parquet"):
             leadpolicy.sql.score_duckdb(policy, con, leads=wrong, activities=acts, as_of=AS_OF, mapping=NULL_MAPPING)
+
+
+def test_an_error_row_of_an_id_on_several_rows_has_the_python_engines_words(tmp_path: Path) -> None:
+    # the error lead was read back by its id and the first row of that id taken: a row that Python
+    # decides, so the error row kept the query's words ("cannot be read as its declared type", no value)
+    con = duckdb.connect()
+    leads, acts = tmp_path / "leads.parquet", tmp_path / "activities.parquet"
+    con.execute(f"COPY (SELECT * FROM (VALUES ('L-2', '20000', 1), ('L-2', 'lots', 2)) t(id, budget, n) ORDER BY n) TO '{leads}'")
+    con.execute(f"COPY (SELECT 'L-2' AS lead_id, 'form_submit' AS type, '2026-11-20T09:00:00Z' AS \"at\", 'demo' AS form) TO '{acts}'")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({**NULL_MAPPING, "fields": {**{k: v for k, v in NULL_MAPPING["fields"].items()
+                                                                  if k != "budget"}, "seniority": None}}))
+    code, out, _ = _score(str(leads), "--activities", str(acts), "--mapping", str(mapping), "--engine", "duckdb", "-q")
+    assert code == 1
+    errors = [json.loads(line)["error"] for line in out.splitlines() if '"error"' in line]
+    assert errors == [{"field": "budget", "value": "lots", "message": "lead L-2: field `budget`: cannot read `lots` as a number"}]

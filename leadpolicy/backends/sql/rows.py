@@ -183,14 +183,19 @@ class RelationalRescorer:
             found_leads = self.fetch(self.leads_sql, lead_id)
             if not found_leads:
                 continue
-            lead = found_leads[0]
             activities = [{"type": a[0], "at": a[1], **dict(zip(self.props, a[2:]))}
                           for a in self.fetch(self.acts_sql, lead_id)]
-            try:
-                self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], json_id(lead_id))
-            except self.module.LeadDataError as error:
-                problem = problem_of(error)
-            else:
+            # an id on several rows (docs/sql.md, "Ids"): the row that fails on the query's field, not
+            # the first row of the id, which may be decided (its error row then had the query's words)
+            problems = []
+            for lead in found_leads:
+                try:
+                    self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], json_id(lead_id))
+                except self.module.LeadDataError as error:
+                    problems.append(problem_of(error))
+            field = json.loads(row["error"]).get("field")
+            problem = next((p for p in problems if p.get("field") == field), problems[0] if problems else None)
+            if problem is None:
                 continue  # decided in Python: say the query's words (the differential tests keep this from happening)
             payload = Scorer._error_row(json_id(lead_id), row["lp_row"], problem, self.to_json)
             if self.to_json:
