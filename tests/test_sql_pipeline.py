@@ -348,3 +348,17 @@ def test_an_error_row_of_an_id_on_several_rows_has_the_python_engines_words(tmp_
     assert code == 1
     errors = [json.loads(line)["error"] for line in out.splitlines() if '"error"' in line]
     assert errors == [{"field": "budget", "value": "lots", "message": "lead L-2: field `budget`: cannot read `lots` as a number"}]
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("csv", "out.jsonl"), ("jsonl", "out.csv")])
+def test_format_wins_over_the_outputs_name_as_with_the_python_engine(tmp_path: Path, fmt: str, name: str) -> None:
+    # --engine duckdb went by the name: `--format csv -o out.jsonl` wrote JSON Lines
+    data = tmp_path / "leads.jsonl"
+    data.write_bytes((ROOT / "policies" / "acme.leads.jsonl").read_bytes())
+    written = []
+    for engine in ("python", "duckdb"):
+        out = tmp_path / f"{engine}-{name}"
+        assert _score(str(data), "--engine", engine, "--format", fmt, "-o", str(out), "-q")[0] == 0
+        written.append(out.read_bytes())
+    assert written[0] == written[1]
+    assert written[0].startswith(b"id,stage," if fmt == "csv" else b'{"id": ')
