@@ -61,6 +61,7 @@ def engine_options(f: F) -> F:
 # --memory-limit and --spark-master, which change only where and how, are left to the engine
 _ENGINE_OF = {"activities_path": ("--activities", "duckdb or spark"), "mapping_path": ("--mapping", "duckdb or spark"),
               "leads_table": ("--leads-table", "duckdb"), "activities_table": ("--activities-table", "duckdb")}
+JSON_LINES = (".jsonl", ".ndjson", ".json")  # the SQL engines' names of JSON Lines beside --activities
 
 
 def refuse_unused_options(input_path: str, options: dict[str, Any], input_format: Optional[str] = None,
@@ -106,9 +107,6 @@ def refuse_unused_options(input_path: str, options: dict[str, Any], input_format
         raise click.UsageError(f"--mapping names the tables and columns of the relational shape, and {input_path} is "
                                "read as leads with their activities (JSON Lines or CSV): it goes with --activities FILE "
                                "or a DuckDB database INPUT")
-
-
-JSON_LINES = (".jsonl", ".ndjson", ".json")
 
 
 def uses_sql_engine(input_path: str, options: dict[str, Any]) -> bool:
@@ -267,7 +265,6 @@ def resolve_target(options: dict[str, Any], output: Optional[str]) -> str:
 
 
 def sql_text(policy: Any, options: dict[str, Any]) -> str:
-
     if options["target"] != "sql" or (not options["dbt"] and (options["leads_ref"] or options["activities_ref"])):
         if options["leads_ref"] or options["activities_ref"]:
             raise click.UsageError("--leads-ref and --activities-ref go with --target sql --dbt")
