@@ -71,9 +71,16 @@ def test_a_table_the_database_lacks_is_named_with_the_tables_it_has(tmp_path: Pa
     code, out, err = run("score", str(ACME), str(path), "--leads-table", "sales.leads", "--mapping", str(mapping),
                          "--as-of", AS_OF, "--engine", "duckdb")
     assert code == 2 and out == ""
-    assert err == [f"error: {path} has no table `activities` (its tables: sales.events, sales.leads): name the leads and"
-                   " activities tables with --leads-table and --activities-table (`--activities-table` named this one;"
-                   " the defaults are `leads` and `activities`)"]
+    # it said "`--activities-table` named this one" of the default, and blamed --activities-table for
+    # every name that was not the leads table's as written (`"crm.leads"`, quoted by DuckDB)
+    assert err == [f"error: {path} has no table `activities` (`activities` is the default of --activities-table; its tables:"
+                   " sales.events, sales.leads): name the leads and activities tables with --leads-table and --activities-table"]
+    mapping.write_text(json.dumps({**json.loads(mapping.read_text()), "leads_table": "crm.leads"}))
+    code, out, err = run("score", str(ACME), str(path), "--activities-table", "sales.events", "--mapping", str(mapping),
+                         "--as-of", AS_OF, "--engine", "duckdb")
+    assert code == 2 and out == ""
+    assert err == [f"error: {path} has no table `crm.leads` (the mapping's `leads_table` named it; its tables:"
+                   " sales.events, sales.leads): name the leads and activities tables with --leads-table and --activities-table"]
 
 
 def test_columns_a_database_table_lacks_are_named_with_the_table_and_the_file(tmp_path: Path) -> None:

@@ -159,3 +159,17 @@ def test_the_message_without_probing_names_the_one_column() -> None:
     said = missing_columns(("the leads table a.parquet", "the activities table b.parquet"), [(False, "minutes")], None)
     assert said.startswith("the activities table b.parquet has no column `minutes`:")
     assert '--mapping FILE with {"props": {"minutes": null}}' in said
+
+
+def test_a_missing_column_that_cannot_be_null_is_not_offered_null() -> None:
+    # `lead_id`, `id`, `type` and `at` cannot be mapped to null: the message said "or map it to
+    # null where the table has none" of them too
+    alone = missing_columns(("the leads table l.parquet", "the activities table a.parquet"), [(False, "lead_id")], None)
+    assert "map it to null" not in alone
+    assert "name the column that holds it in a mapping (the query cannot decide a lead without it)" in alone
+    both = missing_columns(("the leads table l.parquet", "the activities table a.parquet"),
+                           [(False, "lead_id"), (False, "campaign")], None)
+    assert "map it to null where the table has none" in both
+    assert "`lead_id` cannot be null: the query cannot decide a lead without it" in both
+    assert both.endswith('--mapping FILE with {"lead_id": "your_column", "props": {"campaign": null}} '
+                         '(docs/sql.md, "Names: the mapping")')

@@ -25,7 +25,8 @@ def compile_command(policy_path: str, output: Optional[str], **sql_options: str)
     target = resolve_target(sql_options, output)
     refuse_overwriting(output, [(policy_path, "the policy")])
     if output is not None and not to_stdout(output) and Path(output).suffix.lower() in (".policy", ".tests"):
-        raise FileProblem(f"-o {output} would overwrite a policy file with Python: name the module FILE.py")
+        what, name = ("an SQL query", "the query FILE.sql") if target == "sql" else ("Python", "the module FILE.py")
+        raise FileProblem(f"-o {output} would overwrite a policy file with {what}: name {name}")
     policy = load_policy(policy_path, "nothing was written")
     text = sql_text(policy, sql_options) if target == "sql" else policy.python_source
     write_output(output, text)

@@ -217,7 +217,6 @@ def _relational_options(leads: Optional[str], activities: Optional[str], mapping
                         database: bool = False) -> Any:
     """--activities and --mapping (the relational shape, duckdb only; --leads a DuckDB database
     holds both tables): the mapping read, or None."""
-    import json
 
     if activities is None and not database:
         if mapping_path is not None:
@@ -235,20 +234,9 @@ def _relational_options(leads: Optional[str], activities: Optional[str], mapping
                                "or give --leads as JSON Lines or CSV")
     if mapping_path is None:
         return None
-    try:
-        with open(mapping_path, encoding="utf-8") as handle:
-            mapping = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise _Problem(f"cannot read the mapping {mapping_path}: {error}") from None
-    if not isinstance(mapping, dict):
-        raise _Problem(f"{mapping_path}: a mapping is a JSON object (keys: leads_table, id, fields, ...)")
-    from leadpolicy.backends.sql.inputs import Mapping
+    from leadpolicy.cli.engine_options import read_mapping
 
-    try:
-        Mapping.from_dict(mapping)
-    except (TypeError, ValueError) as error:
-        raise _Problem(f"{mapping_path}: {error}") from None
-    return mapping
+    return read_mapping(mapping_path)
 
 
 def _load_versions(versions: tuple[Any, ...], rev: Optional[str]) -> Any:

@@ -57,6 +57,58 @@ def engine_options(f: F) -> F:
     return f
 
 
+# the options that say what is read, which one engine or one shape of input reads (docs/sql.md);
+# --memory-limit and --spark-master, which change only where and how, are left to the engine
+_ENGINE_OF = {"activities_path": ("--activities", "duckdb or spark"), "mapping_path": ("--mapping", "duckdb or spark"),
+              "leads_table": ("--leads-table", "duckdb"), "activities_table": ("--activities-table", "duckdb")}
+JSON_LINES = (".jsonl", ".ndjson", ".json")  # the SQL engines' names of JSON Lines beside --activities
+
+
+def refuse_unused_options(input_path: str, options: dict[str, Any], input_format: Optional[str] = None,
+                          delimiter: Optional[str] = None) -> None:
+    """A usage error for an option that says what to read and that the run would ignore: of another engine
+    (with the python engine, `--activities` left every CSV lead without its activities, without a
+    word), or of another shape of input than INPUT's; the python engine's CSV options with an SQL
+    engine, which reads INPUT by its name and a CSV header's delimiter from the header."""
+    from leadpolicy.tools.file_kinds import is_duckdb_database, is_parquet
+
+    engine = options.get("engine", "python")
+    if engine != "python" and delimiter is not None:
+        raise click.UsageError(f"--delimiter is read by --engine python; --engine {engine} takes the delimiter the CSV "
+                               "header line uses most (of , ; | and tab): drop --delimiter, or use --engine python")
+    if engine != "python" and input_format is not None and input_path != "-":
+        csv_named = input_path.lower().endswith(".csv")
+        if options.get("activities_path") or is_duckdb_database(input_path) or is_parquet(input_path):
+            raise click.UsageError(f"--input-format is the format of leads with their activities (JSON Lines or CSV), "
+                                   f"and {input_path} is a table of the relational shape: drop --input-format")
+        if (input_format == "csv") != csv_named:
+            raise click.UsageError(f"--input-format {input_format} is read by --engine python; --engine {engine} reads "
+                                   f"{input_path} as {'CSV' if csv_named else 'JSON Lines'} by its name: name it "
+                                   f"{'.csv' if input_format == 'csv' else '.jsonl'}, or use --engine python")
+    for key, (flag, engines) in _ENGINE_OF.items():
+        if options.get(key) is not None and engine not in engines.split(" or "):
+            raise click.UsageError(f"{flag} goes with --engine {engines}, and this run is --engine {engine}: "
+                                   f"add --engine {engines.split(' or ')[0]}, or drop {flag}")
+    if engine == "python" or input_path == "-":
+        return
+    database = is_duckdb_database(input_path)
+    nested = not database and options.get("activities_path") is None and not is_parquet(input_path)
+    if database and options.get("activities_path") is not None:
+        raise click.UsageError(f"{input_path} is a DuckDB database, which holds the activities table too: name it with "
+                               "--activities-table (default `activities`), not --activities")
+    for key in ("leads_table", "activities_table"):
+        if options.get(key) is not None and not database:
+            raise click.UsageError(f"{_ENGINE_OF[key][0]} names a table of a DuckDB database INPUT, and {input_path} is "
+                                   "not one: with files, INPUT is the leads table and --activities FILE the activities table")
+    if options.get("activities_path") is not None and input_path.lower().endswith(JSON_LINES):
+        raise click.UsageError(f"{input_path} holds each lead's activities (JSON Lines, the nested shape): --activities "
+                               "goes with a leads table (Parquet or CSV, one row per lead)")
+    if options.get("mapping_path") is not None and nested:
+        raise click.UsageError(f"--mapping names the tables and columns of the relational shape, and {input_path} is "
+                               "read as leads with their activities (JSON Lines or CSV): it goes with --activities FILE "
+                               "or a DuckDB database INPUT")
+
+
 def uses_sql_engine(input_path: str, options: dict[str, Any]) -> bool:
     return options.get("engine", "python") != "python" or input_path.lower().endswith(".parquet")
 
@@ -96,6 +148,13 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
             layout = None  # said below, by the engine's own reading
         for message in layout.warnings if layout is not None and not quiet else ():
             warn(message)
+    if not quiet and os.path.isfile(input_path) and os.path.getsize(input_path) == 0:
+        from leadpolicy.cli.common import warn
+
+        warn(f"{input_path} is empty: there are no leads to score")  # as the python engine says it
+    if options.get("mapping_path"):
+        mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
+        warn_undeclared(policy, mapping, quiet)
     try:
         summary = score_command(policy, input_path, output, fmt, moment, engine=engine, notes=not quiet,
                                 activities=options.get("activities_path"), mapping_path=options.get("mapping_path"),
@@ -134,6 +193,35 @@ def engine_error_text(error: BaseException) -> str:
         return (f"line {line.group(1)} is not UTF-8 text, and DuckDB reads no file that holds such a line;"
                 " use --engine python (it writes an error row for that line), or re-encode the file")
     return first
+
+
+def read_mapping(path: str) -> dict[str, Any]:
+    """--mapping FILE (compile, score, diff): a JSON object of names, checked; else a FileProblem
+    naming the file, said as every command says a file's problem (a missing file: `no such file`)."""
+    import json
+
+    from leadpolicy.backends.sql.inputs import Mapping
+    from leadpolicy.cli.common import read_text
+
+    text = read_text(path, what='a mapping is a JSON object of names, e.g. {"fields": {"company_size": "employees"}}')
+    try:
+        mapping = json.loads(text)
+    except ValueError as error:
+        raise FileProblem(f"{path} is not JSON: {error} (docs/sql.md, \"Names: the mapping\")") from None
+    try:
+        Mapping.from_dict(mapping)
+    except ValueError as error:
+        raise FileProblem(f"{path}: {error} (docs/sql.md, \"Names: the mapping\")") from None
+    return dict(mapping)
+
+
+def warn_undeclared(policy: Any, mapping: Optional[dict[str, Any]], quiet: bool = False) -> None:
+    """A warning for each name in the mapping's `fields` or `props` that the policy does not declare."""
+    from leadpolicy.backends.sql.inputs import undeclared_names
+    from leadpolicy.cli.common import warn
+
+    for message in () if quiet or not mapping else undeclared_names(policy.tree, mapping):
+        warn(message)
 
 
 def sql_target_options(f: F) -> F:
@@ -177,18 +265,11 @@ def resolve_target(options: dict[str, Any], output: Optional[str]) -> str:
 
 
 def sql_text(policy: Any, options: dict[str, Any]) -> str:
-    import json
-    from pathlib import Path
-
     if options["target"] != "sql" or (not options["dbt"] and (options["leads_ref"] or options["activities_ref"])):
         if options["leads_ref"] or options["activities_ref"]:
             raise click.UsageError("--leads-ref and --activities-ref go with --target sql --dbt")
-    mapping = None
-    if options.get("mapping_path"):
-        try:
-            mapping = json.loads(Path(options["mapping_path"]).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise FileProblem(f"cannot read the mapping {options['mapping_path']}: {error}") from None
+    mapping = read_mapping(options["mapping_path"]) if options.get("mapping_path") else None
+    warn_undeclared(policy, mapping)
     try:
         from leadpolicy.backends.sql.fragments import NulInPolicyText
         from leadpolicy.backends.sql.text import query_text

@@ -30,7 +30,7 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
-from leadpolicy.cli.engine_options import engine_options, score_with_engine, uses_sql_engine
+from leadpolicy.cli.engine_options import engine_options, refuse_unused_options, score_with_engine, uses_sql_engine
 
 
 class _Progress:
@@ -137,6 +137,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [
         (path, what) for path, what in ((sql_options.get("activities_path"), "the activities table"),
                                         (sql_options.get("mapping_path"), "the mapping")) if path])
+    refuse_unused_options(input_path, sql_options, input_format, delimiter)
     if policy_path == STDIN and input_path == STDIN:
         raise click.UsageError("the policy and the leads cannot both come from standard input: name one of them as a file")
     _check_output_name(output, fmt, uses_sql_engine(input_path, sql_options), quiet)

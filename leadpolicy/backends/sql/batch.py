@@ -77,9 +77,10 @@ class BatchInput:
 
 
 def output_format_for(output: Optional[str], fmt: str) -> str:
-    """The output's format: by its suffix (.parquet, .csv, .jsonl), else `fmt`."""
-    suffix = os.path.splitext(output or "")[1].lower()
-    return {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, fmt)
+    """The output's format: Parquet by its suffix, else `fmt`, score's choice (--format, else csv
+    for a .csv name, else jsonl): the suffix won over --format (`--format csv -o out.jsonl` wrote
+    JSON Lines, where the python engine writes CSV)."""
+    return "parquet" if os.path.splitext(output or "")[1].lower() == ".parquet" else fmt
 
 
 def default_memory_limit() -> str:
@@ -125,7 +126,9 @@ def _duckdb_query(con: Any, policy: Any, source: BatchInput, sliced: bool = Fals
     if source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
     del _Nested
-    return duckdb_query(policy, leads=source.path, activities=source.activities, mapping=mapping, con=con, with_row=True)
+    # Paths: files, whatever their names (a CSV table named activities.tsv), never table names
+    return duckdb_query(policy, leads=Path(source.path), activities=Path(source.activities), mapping=mapping, con=con,
+                        with_row=True)
 
 
 def attach_database(con: Any, source: BatchInput) -> tuple[Any, Any]:

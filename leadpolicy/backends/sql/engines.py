@@ -7,10 +7,11 @@ policy inside its pipeline (`leadpolicy.sql.score_duckdb`, `score_spark`);
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from leadpolicy.backends.sql import _deps
 
@@ -20,13 +21,16 @@ JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
 def as_of_text(as_of: Any) -> str:
-    """The `as_of` parameter as section 8 text: None is now (UTC); a datetime or date its ISO form."""
+    """The `as_of` parameter as section 8 text: None is now (UTC); a datetime or date its ISO form.
+    Raises LeadDataError, as `evaluate` does, for one that cannot be read (the query would make
+    every lead an error row: "as_of is not an ISO 8601 date or timestamp")."""
     import datetime
 
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
 
     if as_of is None or isinstance(as_of, (datetime.date, datetime.datetime)):
         return datetime_from_micros(read_as_of(as_of)).isoformat()
+    read_as_of(as_of)
     return str(as_of)
 
 
@@ -55,13 +59,30 @@ def _tree(policy: Any) -> Any:
 
 def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     """A table expression for a leads or activities input: a file path (by suffix),
-    a table or view name, or a DuckDB relation (made a temporary view)."""
+    a table or view name, or a DuckDB relation or data DuckDB reads from Python (a pandas
+    DataFrame, an Arrow table), registered on `con` as a temporary view of a name of its own:
+    a view in the user's database would be written there, fail on a read-only connection, and
+    be replaced by the next call, under relations returned before."""
+    import uuid
+
     from leadpolicy.backends.sql.fragments import exp, lit
 
     duckdb = _deps.duckdb()
-    if isinstance(value, duckdb.DuckDBPyRelation):
-        value.create_view(view, replace=True)
-        return exp.Table(this=exp.to_identifier(view, quoted=True))
+    what = view.rsplit("_", 1)[-1]  # leads, activities
+    if not isinstance(value, (str, Path)):
+        name = f"{view}_{uuid.uuid4().hex}"
+        try:
+            con.register(name, value)
+        except duckdb.InvalidInputException as error:
+            if isinstance(value, duckdb.DuckDBPyRelation) and ("another database" in str(error)
+                                                               or "replacement scan" in str(error)):
+                raise ValueError(f"the {what} relation was made on another DuckDB connection than the one given: make "
+                                 "it on that connection (con.sql(...), con.read_parquet(...))") from None
+            if isinstance(value, duckdb.DuckDBPyRelation):
+                raise
+            raise TypeError(f"{what} is a table name, a Parquet or CSV path, a DuckDB relation or a DataFrame or Arrow "
+                            f"table, not {type(value).__name__}") from None
+        return exp.Table(this=exp.to_identifier(name, quoted=True))
     from leadpolicy.tools.file_kinds import is_parquet
 
     parquet = isinstance(value, (str, Path)) and is_parquet(str(value))
@@ -71,9 +92,11 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
         suffix = os.path.splitext(path)[1].lower()
         if parquet:  # by its name or its first bytes
             return exp.Anonymous(this="read_parquet", expressions=[lit(path)])
-        if suffix == ".csv":
-            return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
-        raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
+        if suffix in JSON_SUFFIXES:
+            raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
+        # CSV, by its name or (a Path: a file, `score`'s INPUT) whatever its name: every cell as its
+        # text; a name DuckDB reads by itself (activities.tsv) sniffed the cells' types ("007" read 7)
+        return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
     from leadpolicy.backends.sql.inputs import _table
 
     return _table(str(value))
@@ -266,7 +289,8 @@ def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapp
     from leadpolicy.backends.sql.inputs import NestedJson, Relational
 
     tree = _tree(policy)
-    if activities is None and leads is not None and str(leads).lower().endswith(JSON_SUFFIXES):
+    # JSON Lines by its name, or whatever its name once its lines are read (score's INPUT: leads.txt)
+    if activities is None and leads is not None and (lines_tables is not None or str(leads).lower().endswith(JSON_SUFFIXES)):
         return _sql(tree, _Nested(str(leads), sliced, lines_tables), "duckdb", with_row)
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
@@ -330,15 +354,17 @@ def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activiti
     """Decide every lead with DuckDB; returns a DuckDB relation (id, stage, ..., hits, error).
 
     `leads`: a JSON Lines path (the nested shape, `activities` not given), or the
-    relational shape's leads as a table name, a Parquet or CSV path, or a DuckDB
-    relation, with `activities` likewise. `mapping` renames tables and columns
+    relational shape's leads as a table name, a Parquet or CSV path, a DuckDB
+    relation, or a pandas DataFrame or Arrow table, with `activities` likewise. `mapping` renames tables and columns
     (inputs.Mapping or a dict). `as_of`: ISO text, a datetime, or None for now.
     """
     duckdb = _deps.duckdb()
     from leadpolicy.backends.sql.inputs import Mapping
 
-    if isinstance(mapping, dict):
-        mapping = Mapping.from_dict(mapping)
+    mapping = Mapping.of(mapping)
+    if leads is None:
+        raise TypeError("leads is a table name, a Parquet, CSV or JSON Lines path, a DuckDB relation or a DataFrame or "
+                        "Arrow table, not None")
     con = con if con is not None else duckdb.connect()
     _exact_text_comparisons(con)
     if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
@@ -369,8 +395,7 @@ def spark_query(policy: Any, mapping: Any = None) -> str:
     its one parameter is `:as_of`."""
     from leadpolicy.backends.sql.inputs import Mapping, Relational
 
-    if isinstance(mapping, dict):
-        mapping = Mapping.from_dict(mapping)
+    mapping = Mapping.of(mapping)
     return _sql(_tree(policy), _Keyed(Relational(mapping)), "spark")
 
 
@@ -388,7 +413,7 @@ def score_spark(policy: Any, spark: Any, leads_df: Any, activities_df: Any, as_o
     from leadpolicy.backends.sql.inputs import Mapping
     from leadpolicy.backends.sql.spark_files import zoned_times
 
-    names: Mapping = Mapping.from_dict(mapping) if isinstance(mapping, dict) else (mapping or Mapping())
+    names: Mapping = Mapping.of(mapping)
     suffix = format(abs(hash((id(leads_df), id(activities_df)))), "x")
     leads_view, acts_view = f"lp_leads_{suffix}", f"lp_activities_{suffix}"
     # TIMESTAMP columns as their text with the offset, whatever the session's time zone
@@ -413,10 +438,8 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
     output; returns the summary (`notes`: with notes on the input, for people: a quiet run
     has no summary and skips the queries they take). Raises batch.InputProblem for unusable input."""
     import json
-    import sys
 
-    from leadpolicy.backends.sql.batch import BatchInput, InputProblem, output_format_for, score_file
-    from leadpolicy.tools.atomic import atomic_writer
+    from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 
     mapping = None
     if mapping_path:
@@ -434,7 +457,48 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
             raise InputProblem(f"{mapping_path}: {error}") from None
     if input_path == "-":
         raise InputProblem(f"--engine {engine} reads a file, not standard input")
-    source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
+    with _empty_tables_as_headers(policy, input_path, activities, mapping) as (input_path, activities):
+        source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
+        return _score_source(policy, source, output, fmt, as_of, engine, memory_limit, spark_master, notes)
+
+
+@contextlib.contextmanager
+def _empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
+                             mapping: Optional[dict[str, Any]]) -> Iterator[tuple[str, Optional[str]]]:
+    """The relational shape's CSV tables, with an empty file (a day's export of nothing) as a copy
+    holding its header alone: a table with no rows, as an empty leads file is a run over no leads
+    (docs/cli-guide.md); DuckDB found no columns in it, and every column was said missing."""
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    def empty(path: Optional[str]) -> bool:
+        return bool(path) and os.path.isfile(str(path)) and os.path.getsize(str(path)) == 0 and not is_parquet(str(path))
+
+    if activities is None or not (empty(leads) or empty(activities)):
+        yield leads, activities
+        return
+    import csv
+    import tempfile
+
+    from leadpolicy.backends.sql.inputs import needed_columns
+
+    with tempfile.TemporaryDirectory(prefix="lp_empty_") as folder:
+        paths: list[str] = []
+        for path, columns, name in zip((leads, activities), needed_columns(_tree(policy), mapping), ("leads", "activities")):
+            if empty(path):
+                path = os.path.join(folder, name + ".csv")
+                with open(path, "w", newline="", encoding="utf-8") as handle:
+                    csv.writer(handle).writerow(columns)
+            paths.append(str(path))
+        yield paths[0], paths[1]
+
+
+def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_of: Any, engine: str,
+                  memory_limit: Optional[str], spark_master: Optional[str], notes: bool) -> Any:
+    import sys
+
+    from leadpolicy.backends.sql.batch import InputProblem, output_format_for, score_file
+    from leadpolicy.tools.atomic import atomic_writer
+
     output_format = output_format_for(output, fmt)
     to_file = bool(output) and output != "-"
     if output_format == "parquet":

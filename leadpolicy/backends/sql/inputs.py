@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Union
 
 from leadpolicy.backends.sql import reading
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, ident, lit, sqlglot
@@ -51,7 +51,18 @@ class Mapping:
     props: dict[str, Optional[str]] = field(default_factory=dict)
 
     @classmethod
+    def of(cls, value: "Union[Mapping, dict[str, Any], None]") -> "Mapping":
+        """A mapping given as a Mapping, a dict (checked by from_dict) or None (the defaults)."""
+        if value is None:
+            return cls()
+        return value if isinstance(value, Mapping) else cls.from_dict(value)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Mapping":
+        if not isinstance(data, dict):
+            raise ValueError("a mapping is a JSON object of names (keys: leads_table, activities_table, id, stage, "
+                             f"lead_id, type, at, order, lead_order, fields, props), not {type(data).__name__} "
+                             f"{json.dumps(data, default=repr)[:60]}")
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
@@ -74,6 +85,26 @@ class Mapping:
                                  f'not {json.dumps(value)}: e.g. "{key}": "{example}"'
                                  + (" or null" if optional else ""))
         return cls(**data)
+
+
+def undeclared_names(policy: nodes.Policy, mapping: Optional[dict[str, Any]]) -> list[str]:
+    """What to say of the mapping's `fields` and `props` keys that the policy does not declare:
+    such an entry is never read (a misspelt `company_sise` leaves `company_size` read from its
+    own name, or said missing as if the mapping had not named it)."""
+    from leadpolicy.check.base import suggest
+
+    m = Mapping.from_dict(mapping or {})
+    declared = {"fields": [f.name for f in policy.fields],
+                "props": list(dict.fromkeys(p.name for decl in policy.activities for p in decl.props))}
+    said = []
+    for section, names in (("fields", m.fields), ("props", m.props)):
+        for name in names:
+            if name not in declared[section]:
+                close = suggest(name, declared[section])
+                what = "field" if section == "fields" else "property"
+                said.append(f"the mapping's `{section}` names `{name}`, which is no declared {what} of the policy, and is "
+                            f"ignored" + (f": did you mean `{close}`?" if close else ""))
+    return said
 
 
 def needed_columns(policy: nodes.Policy, mapping: Optional[dict[str, Any]]) -> tuple[list[str], list[str]]:
@@ -121,6 +152,12 @@ def missing_columns(tables: tuple[str, str], missing: list[tuple[bool, str]], ma
                 fix.setdefault(section, {})[declared] = None
     how = ("name the column that holds each one in a mapping, or map it to null where the table has none (its value "
            "is then missing in every row" + ("; with no stage column every lead is new" if "stage" in fix else "") + ")")
+    required = [f"`{key}`" for key in fix if key in ("id", "lead_id", "type", "at")]  # never null (docs/sql.md)
+    if required and len(required) == len(fix):
+        how = (f"name the column that holds {'each one' if len(required) > 1 else 'it'} in a mapping (the query cannot "
+               "decide a lead without it)")
+    elif required:
+        how += f"; {', '.join(required)} cannot be null: the query cannot decide a lead without it"
     where = "add to the mapping" if mapping else "--mapping FILE with"
     return (f"{'; '.join(said)}: the relational shape reads one column per declared field (leads) and property "
             f"(activities); {how}: {where} {json.dumps(fix)} (docs/sql.md, \"Names: the mapping\")")

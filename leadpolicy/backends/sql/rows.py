@@ -44,7 +44,22 @@ def _decision_row(row: dict[str, Any], policy: Any) -> dict[str, Any]:
 def _row_id(row: dict[str, Any]) -> Any:
     if row.get("lp_id_json") is not None:
         return json.loads(row["lp_id_json"])
-    return row["id"]
+    return json_id(row["id"])
+
+
+def json_id(value: Any) -> Any:
+    """A leads table's id as a JSON value: text, numbers and booleans as they are; a DECIMAL
+    without fraction digits (a warehouse's NUMBER(38,0)) as its integer, as an integer column's
+    id is; any other type JSON has no value for (UUID, DECIMAL, BLOB, a date) as its text."""
+    import decimal
+
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, decimal.Decimal) and value.is_finite() and value.as_tuple().exponent == 0:
+        return int(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    return str(value)
 
 
 class Rescored(NamedTuple):
@@ -168,16 +183,21 @@ class RelationalRescorer:
             found_leads = self.fetch(self.leads_sql, lead_id)
             if not found_leads:
                 continue
-            lead = found_leads[0]
             activities = [{"type": a[0], "at": a[1], **dict(zip(self.props, a[2:]))}
                           for a in self.fetch(self.acts_sql, lead_id)]
-            try:
-                self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], lead_id)
-            except self.module.LeadDataError as error:
-                problem = problem_of(error)
-            else:
+            # an id on several rows (docs/sql.md, "Ids"): the row that fails on the query's field, not
+            # the first row of the id, which may be decided (its error row then had the query's words)
+            problems = []
+            for lead in found_leads:
+                try:
+                    self.module.evaluate(dict(zip(self.fields, lead[1:])), activities, self.as_of, lead[0], json_id(lead_id))
+                except self.module.LeadDataError as error:
+                    problems.append(problem_of(error))
+            field = json.loads(row["error"]).get("field")
+            problem = next((p for p in problems if p.get("field") == field), problems[0] if problems else None)
+            if problem is None:
                 continue  # decided in Python: say the query's words (the differential tests keep this from happening)
-            payload = Scorer._error_row(lead_id, row["lp_row"], problem, self.to_json)
+            payload = Scorer._error_row(json_id(lead_id), row["lp_row"], problem, self.to_json)
             if self.to_json:
                 data = (payload + "\n").encode("utf-8", "backslashreplace")
             else:
@@ -200,7 +220,7 @@ def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
         import io
 
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow([row["id"], "", "", "", "", "", "", "", "", problem["message"]])
+        csv.writer(buffer, lineterminator="\n").writerow([_row_id(row), "", "", "", "", "", "", "", "", problem["message"]])
         return buffer.getvalue().encode("utf-8")
     return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
 

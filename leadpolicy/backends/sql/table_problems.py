@@ -44,8 +44,17 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     import duckdb
 
     m = mapping_of(source)
+    name = name.strip('"')  # DuckDB quotes a name with its schema: "crm.leads" does not exist because schema ...
     leads = source.leads_table or m.leads_table
-    option = "--leads-table" if name in (leads, leads.split(".")[-1]) else "--activities-table"
+    option, key, given = (("--leads-table", "leads_table", source.leads_table)
+                          if name.lower() in (leads.lower(), leads.split(".")[-1].lower()) else
+                          ("--activities-table", "activities_table", source.activities_table))
+    if given:
+        named = f"{option} named it"
+    elif source.mapping and source.mapping.get(key):
+        named = f"the mapping's `{key}` named it"
+    else:
+        named = f"`{name}` is the default of {option}"
     try:
         con = duckdb.connect()
         try:
@@ -59,8 +68,8 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     except Exception:
         tables = []
     have = f"its tables: {', '.join(tables)}" if tables else "it has no tables"
-    return (f"{source.path} has no table `{name}` ({have}): name the leads and activities tables with --leads-table "
-            f"and --activities-table (`{option}` named this one; the defaults are `leads` and `activities`)")
+    return (f"{source.path} has no table `{name}` ({named}; {have}): name the leads and activities tables with "
+            "--leads-table and --activities-table")
 
 
 def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:

@@ -44,6 +44,20 @@ def dbt_reference(value: str) -> str:
     raise ValueError(f"`{value}` is not a dbt model name or source:SOURCE.TABLE (letters, digits and _ only)")
 
 
+def _dbt_input(what: str, ref: Optional[str], table: str) -> str:
+    """The dbt model's `what` input: `ref` (--leads-ref, --activities-ref), else the mapping's table
+    name, which is a model's name only when it has no schema (`crm.leads` is not one)."""
+    if ref:
+        return dbt_reference(ref)
+    try:
+        return dbt_reference(table)
+    except ValueError:
+        source = ".".join(table.split(".")[-2:]) if "." in table else f"SOURCE.{table}"
+        raise ValueError(f"a dbt model reads its {what} through ref() or source(), and the mapping's {what}_table "
+                         f"`{table}` is not a model name: give --{what}-ref MODEL, or --{what}-ref source:{source} for a "
+                         f"source (in Python, {what}_ref=...)") from None
+
+
 def _where_nul(policy: Any) -> str:
     """`path:line:col: ` of the first NUL in the policy's source, when the policy has one."""
     source, path = getattr(policy, "source", None), getattr(policy, "path", None) or "<policy>"
@@ -64,17 +78,15 @@ def query_text(policy: "Union[Policy, nodes.Policy]", dialect: str = "duckdb", *
 
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
-    if isinstance(mapping, dict):
-        mapping = Mapping.from_dict(mapping)
-    mapping = mapping or Mapping()
+    mapping = Mapping.of(mapping)
     tree = cast("nodes.Policy", getattr(policy, "tree", policy))  # a Policy or its checked tree
     token = secrets.token_hex(8)  # sentinels the policy's text cannot spell: it never sees the token
     replacements = {}
     shape = Relational(mapping)
     if dbt:
         leads_name, acts_name = f"lp_dbt_leads_{token}", f"lp_dbt_acts_{token}"
-        replacements[leads_name] = dbt_reference(leads_ref or mapping.leads_table)
-        replacements[acts_name] = dbt_reference(activities_ref or mapping.activities_table)
+        replacements[leads_name] = _dbt_input("leads", leads_ref, mapping.leads_table)
+        replacements[acts_name] = _dbt_input("activities", activities_ref, mapping.activities_table)
         shape = Relational(mapping, exp.Table(this=exp.to_identifier(leads_name)), exp.Table(this=exp.to_identifier(acts_name)))
     query: exp.Expr = build(tree, shape, dialect=dialect)
     if dbt:  # the parameter becomes a dbt variable (a sentinel in the tree, replaced in the text)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from leadpolicy.tools.diff.fold_sql import Candidates, fold_slice
@@ -64,8 +65,8 @@ def _source_ctes(con: Any, union: Any, source: Any, input_format: str, names: li
             if input_format == "database":
                 shape = Relational(m, *attach_database(con, source))
             else:
-                shape = Relational(m, _duckdb_source(con, path, "lp_input_leads"),
-                                   _duckdb_source(con, source.activities, "lp_input_activities"))
+                shape = Relational(m, _duckdb_source(con, Path(path), "lp_input_leads"),  # files, whatever their names
+                                   _duckdb_source(con, Path(source.activities), "lp_input_activities"))
             return list(shape.ctes(union))
         from leadpolicy.backends.sql.inputs import NestedJson
 
