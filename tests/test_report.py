@@ -577,17 +577,24 @@ def test_golden_markdown_side_by_side(small, golden):
     golden(GOLDEN / "against.md", render.markdown(report))
 
 
-def test_csv_leads_with_outcome_columns(small, tmp_path):
+def _history_csv(out):
+    """small_history() written to `out` as a CRM's CSV export (outcome columns included); the writer."""
     import csv
+
+    writer = csv.writer(out)
+    writer.writerow(["id", "size", "created_at", "activities", "status", "amount", "closed_at"])
+    for x in small_history():
+        o = x.get("outcome") or {}
+        writer.writerow([x["id"], x["fields"]["size"] or "", x["created_at"], json.dumps(x["activities"]),
+                         o.get("status", ""), o.get("amount", ""), o.get("closed_at", "")])
+    return writer
+
+
+def test_csv_leads_with_outcome_columns(small, tmp_path):
 
     path = tmp_path / "leads.csv"
     with open(path, "w", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["id", "size", "created_at", "activities", "status", "amount", "closed_at"])
-        for x in small_history():
-            o = x.get("outcome") or {}
-            writer.writerow([x["id"], x["fields"]["size"] or "", x["created_at"], json.dumps(x["activities"]),
-                             o.get("status", ""), o.get("amount", ""), o.get("closed_at", "")])
+        writer = _history_csv(out)
         writer.writerow(["BAD", "", "", "[not json", "", "", ""])
     with open(path, newline="") as stream:
         r = build([small], stream, at(60), name=str(path))["reports"][0]
@@ -655,17 +662,11 @@ def test_cli_report_input_format_reads_leads_whatever_their_name(files):
     """`report` read CSV by the .csv suffix only: a CRM export named `contacts.txt` was read as JSON Lines (each
     row a data error) and its warning said to rename it; `score` and `diff` take `--input-format csv`, and now
     `report` does, with the same meaning (and `--input-format jsonl` reads a JSON Lines file named .csv)."""
-    import csv
 
     tmp, policy, leads = files
     export = tmp / "contacts.txt"
     with open(export, "w", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["id", "size", "created_at", "activities", "status", "amount", "closed_at"])
-        for x in small_history():
-            o = x.get("outcome") or {}
-            writer.writerow([x["id"], x["fields"]["size"] or "", x["created_at"], json.dumps(x["activities"]),
-                             o.get("status", ""), o.get("amount", ""), o.get("closed_at", "")])
+        _history_csv(out)
     named = tmp / "contacts.csv"
     named.write_bytes(export.read_bytes())
     expected = run("report", str(policy), str(named), "--as-of", at(60), "-o", str(tmp / "named.json"))
