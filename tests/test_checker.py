@@ -214,13 +214,19 @@ def test_disqualified_in_any_case_cannot_name_a_stage() -> None:
         ('("Gold ", silver)', "padded-member", '`one of ("Gold", silver)`'),
         ('("", silver)', "blank-member", "`one of (silver)`"),
         ('("  ", silver)', "blank-member", "`one of (silver)`"),
+        # trimmed, it would be a second `gold` (members are compared without case): the fix drops it
+        ('(gold, " Gold", silver)', "padded-member", "`gold` is already a member; remove it: `one of (gold, silver)`"),
+        ('(" Gold", "gold ", silver)', "padded-member", '`one of ("Gold", silver)`'),
     ],
 )
 def test_blank_or_padded_enum_members_are_errors_with_the_trimmed_fix(members: str, code: str, fix: str) -> None:
     result = check(parse(HEAD + f"fields {{ tier one of {members} }}\nstages {{ lead mql when tier = silver }}\n", "t.policy"))
-    [error] = result.errors
-    assert error.code == code
-    assert fix in error.help
+    errors = result.errors
+    assert {error.code for error in errors} == {code}
+    assert fix in errors[0].help
+    # the fix, applied, checks clean
+    fixed = errors[0].help.rsplit("`one of ", 1)[1].rstrip("`")
+    assert check(parse(HEAD + f"fields {{ tier one of {fixed} }}\nstages {{ lead mql when tier = silver }}\n", "t.policy")).ok
 
 
 def test_inner_spaces_in_an_enum_member_are_fine() -> None:

@@ -139,15 +139,27 @@ class DeclarationsPass(State):
 
     def _padded_member(self, member: str, t: n.FieldType, index: int) -> None:
         """Data is trimmed, so a blank or padded member can never match a lead (issue 16)."""
-        # a padded member was written in quotes: keep them in the fix
-        kept = [n.member_text(m) if m == m.strip() else n.quote(m.strip()) for m in t.members if m.strip()]
-        fixed = "one of (" + ", ".join(kept) + ")"
+        # a padded member was written in quotes: keep them in the fix; one that trims to another
+        # member (members are compared without case) is left out of it, or the fix is an error too
+        kept: dict[str, str] = {}
+        for m in t.members:
+            if m.strip() and m.strip().lower() not in kept:
+                kept[m.strip().lower()] = n.member_text(m) if m == m.strip() else n.quote(m.strip())
+        fixed = "one of (" + ", ".join(kept.values()) + ")"
+        twin = next((m for m in t.members if m != member and m.strip() == m and m.lower() == member.strip().lower()), None)
         if not member.strip():
             self.error(
                 "blank-member",
                 f"the enum member `{n.quote(member)}` is blank, so no lead can ever carry it",
                 _member_span(t, index),
                 f"lead data is trimmed; remove it: `{fixed}`",
+            )
+        elif twin is not None:
+            self.error(
+                "padded-member",
+                f"the enum member `{n.quote(member)}` has surrounding whitespace, so no lead can ever carry it",
+                _member_span(t, index),
+                f"lead data is trimmed, and `{n.member_text(twin)}` is already a member; remove it: `{fixed}`",
             )
         else:
             self.error(
