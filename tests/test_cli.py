@@ -640,3 +640,15 @@ def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_pat
     assert result.stderr.splitlines() == ["error[data]: field `budget`: cannot read `lots` as a number", f" --> {lead}"]
     as_of = run("eval", ACME, lead, "--as-of", "yesterday")
     assert as_of.exit_code == 2 and "-->" not in as_of.stderr  # the option, not the file: a usage error
+
+
+def test_every_jobs_option_is_also_j() -> None:
+    """`report -j 1` was "No such option" where `score -j 1` and `diff -j 1` worked."""
+    import click
+
+    context = click.Context(main)
+    commands = {name: main.get_command(context, name) for name in main.list_commands(context)}
+    with_jobs = {name: param for name, command in commands.items() if command
+                 for param in command.params if "--jobs" in getattr(param, "opts", [])}
+    assert {"score", "diff", "report"} <= set(with_jobs)
+    assert not [name for name, param in with_jobs.items() if "-j" not in param.opts]
