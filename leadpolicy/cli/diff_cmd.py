@@ -95,7 +95,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--activities-table", metavar="NAME",
               help="duckdb: --leads is a DuckDB database; its activities table (default: activities).")
 @click.option("--mapping", "mapping_path", metavar="FILE",
-              help="duckdb, with --activities or a database: table column names of the relational shape, a JSON object "
+              help="duckdb, with --activities or a database: table and column names of the relational shape, a JSON object "
                    "(docs/sql.md).")
 def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
                  fmt: Optional[str], fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
