@@ -276,6 +276,10 @@ def _format_for(fmt: Optional[str], output: Optional[str]) -> str:
     suffix = os.path.splitext(output)[1].lower() if output and not to_stdout(output) else ""
     named = _FORMAT_BY_SUFFIX.get(suffix)
     if fmt is None:
+        special = os.path.exists(output or "") and not os.path.isfile(output or "")  # /dev/null, a named pipe
+        if named is None and suffix not in ("", ".txt", ".text") and not special:  # `-o diff.html` got plain text, unsaid
+            warn(f"{output} gets the text report{' (diff writes no HTML)' if suffix in ('.html', '.htm') else ''}: "
+                 "name it .md for Markdown, .json for JSON or .txt, or say --format")
         return named or "text"
     if named is not None and named != fmt:
         raise click.UsageError(f"-o {output} is named for {'JSON' if named == 'json' else 'Markdown'}, and --format {fmt} "
