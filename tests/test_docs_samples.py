@@ -138,3 +138,15 @@ def test_every_diagnostic_code_is_documented() -> None:
     documented = set(re.findall(r"^### `([a-z-]+)`", reference, re.M))
     missing = codes_in_source() - documented
     assert not missing, f"codes missing from docs/diagnostics.md: {sorted(missing)}"
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    """`leadpolicy/reference.py` outlived its move to semantics/: a path in the docs is checked
+    like a sample (from the repository's root, or from leadpolicy/ for a module's folder)."""
+    rooted = re.compile(r"\b(?:docs|tests|leadpolicy|policies|benchmarks|editors|grammar)/[\w./-]+\.(?:py|md|policy|jsonl|lark|tests|sql|yaml)\b")
+    in_package = re.compile(r"(?<![\w/])(?:backends|semantics|tools|cli|syntax|check|handoff)/[\w./-]+\.py\b")
+    missing = [f"{path.name}: {name}" for path in DOCS for text in [path.read_text(encoding="utf-8")]
+               for name in rooted.findall(text) if not (ROOT / name).exists()]
+    missing += [f"{path.name}: {name}" for path in DOCS for text in [path.read_text(encoding="utf-8")]
+                for name in in_package.findall(text) if not (ROOT / "leadpolicy" / name).exists()]
+    assert not missing, missing
