@@ -450,6 +450,24 @@ def test_one_test_is_one_test(tmp_path: Path) -> None:
     assert "1 tests" not in result.stdout
 
 
+def test_a_policy_without_tests_is_named_with_where_to_write_them(tmp_path: Path) -> None:
+    """Not a silent `0 tests` (a CI gate passing on a policy nothing tests), nor a coverage
+    line under no file name."""
+    write(tmp_path, "starter.policy", 'policy "P" version "1"\nstages { lead  mql when engagement >= 1 }\n')
+    result = run("test", str(tmp_path / "starter.policy"), "--coverage")
+    assert result.exit_code == 0
+    lines = result.stdout.replace(str(tmp_path) + os.sep, "").splitlines()
+    assert lines[:3] == ["starter.policy", '  no tests: write `test "..." { ... }` blocks in the policy or in starter.tests',
+                         "  coverage: 0 of 1 rule (0.0%)"]
+
+
+def test_no_coverage_is_claimed_when_no_policy_could_be_read(tmp_path: Path) -> None:
+    write(tmp_path, "empty.policy", "")
+    result = run("test", str(tmp_path / "empty.policy"), "--coverage")
+    assert result.exit_code == 1 and "is empty" in result.stderr
+    assert result.stdout.splitlines()[-1] == "0 tests: 0 passed, 0 failed"  # not "rule coverage 100.0%"
+
+
 def _on_a_terminal(args: list, env: dict) -> str:
     """Run the command with its standard output and error on a pseudo-terminal; what it printed."""
     import pty
@@ -622,3 +640,15 @@ def test_eval_data_error_names_the_file_when_the_value_is_not_found_once(tmp_pat
     assert result.stderr.splitlines() == ["error[data]: field `budget`: cannot read `lots` as a number", f" --> {lead}"]
     as_of = run("eval", ACME, lead, "--as-of", "yesterday")
     assert as_of.exit_code == 2 and "-->" not in as_of.stderr  # the option, not the file: a usage error
+
+
+def test_every_jobs_option_is_also_j() -> None:
+    """`report -j 1` was "No such option" where `score -j 1` and `diff -j 1` worked."""
+    import click
+
+    context = click.Context(main)
+    commands = {name: main.get_command(context, name) for name in main.list_commands(context)}
+    with_jobs = {name: param for name, command in commands.items() if command
+                 for param in command.params if "--jobs" in getattr(param, "opts", [])}
+    assert {"score", "diff", "report"} <= set(with_jobs)
+    assert not [name for name, param in with_jobs.items() if "-j" not in param.opts]

@@ -658,6 +658,18 @@ def test_the_output_name_picks_the_format(tmp_path) -> None:
     assert run("diff", str(ACME), str(EXAMPLE_NEW), "--format", "text", "-o", str(tmp_path / "e.json")).exit_code == 2
 
 
+def test_an_output_name_of_no_format_it_writes_gets_a_warning(tmp_path) -> None:
+    """`-o diff.html` wrote the text report into an .html file without a word (docs and report
+    write HTML by that name); score warns of such names the same way."""
+    result = run("diff", str(ACME), str(EXAMPLE_NEW), "-o", str(tmp_path / "diff.html"))
+    assert result.exit_code == 0
+    assert result.stderr == (f"warning: {tmp_path / 'diff.html'} gets the text report (diff writes no HTML): name it .md for "
+                             "Markdown, .json for JSON or .txt, or say --format\n")
+    assert (tmp_path / "diff.html").read_text(encoding="utf-8").startswith("Acme Cloud handoff: ")
+    for quiet in (["-o", str(tmp_path / "d.txt")], ["-o", str(tmp_path / "d.html"), "--format", "text"], ["-o", "-"]):
+        assert run("diff", str(ACME), str(EXAMPLE_NEW), *quiet).stderr == "", quiet
+
+
 def test_both_versions_must_check_and_errors_carry_their_own_names(tmp_path) -> None:
     old = tmp_path / "old.policy"
     new = tmp_path / "new.policy"

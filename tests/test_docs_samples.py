@@ -1,7 +1,9 @@
 """Every code and policy sample in docs/ and README.md is executed or checked, so the
 docs never rot. The fence's info string says how:
 
-    ```policy                      a whole policy: parses and checks with no errors
+    ```policy                      a whole policy: parses and checks with no errors (and, in
+                                   the guides a first policy is copied from, is in `leadpolicy
+                                   fmt`'s layout, so that `fmt --check` passes on the copy)
     ```policy error=CODE           a whole policy that gives diagnostic CODE
     ```policy excerpt=PATH         an excerpt: its lines appear, in order, in PATH
     ```python                      executed (in a scratch copy of the repository's policies/)
@@ -30,10 +32,12 @@ from leadpolicy.check.checker import check
 from leadpolicy.cli import main
 from leadpolicy.syntax.diagnostics import PolicyError
 from leadpolicy.syntax.parser import parse
+from leadpolicy.tools.fmt import format_source
 
 ROOT = Path(__file__).parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```\s*$", re.S | re.M)
+CANONICAL = {"language-guide.md", "README.md"}  # pages whose whole policies are in fmt's layout
 
 
 def samples():
@@ -73,6 +77,8 @@ def test_sample(path: Path, info: str, body: str, workdir: Path) -> None:
     option = dict(o.split("=", 1) for o in options if "=" in o)
     if kind == "policy":
         check_policy_sample(body, option)
+        if path.name in CANONICAL and not option:
+            assert format_source(body) == body, "not in `leadpolicy fmt`'s layout: `fmt --check` fails on a copy of it"
     elif kind == "python":
         exec(compile(body, f"{path.name} sample", "exec"), {"__name__": "__docs__"})
     elif kind == "console":
@@ -132,3 +138,15 @@ def test_every_diagnostic_code_is_documented() -> None:
     documented = set(re.findall(r"^### `([a-z-]+)`", reference, re.M))
     missing = codes_in_source() - documented
     assert not missing, f"codes missing from docs/diagnostics.md: {sorted(missing)}"
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    """`leadpolicy/reference.py` outlived its move to semantics/: a path in the docs is checked
+    like a sample (from the repository's root, or from leadpolicy/ for a module's folder)."""
+    rooted = re.compile(r"\b(?:docs|tests|leadpolicy|policies|benchmarks|editors|grammar)/[\w./-]+\.(?:py|md|policy|jsonl|lark|tests|sql|yaml)\b")
+    in_package = re.compile(r"(?<![\w/])(?:backends|semantics|tools|cli|syntax|check|handoff)/[\w./-]+\.py\b")
+    missing = [f"{path.name}: {name}" for path in DOCS for text in [path.read_text(encoding="utf-8")]
+               for name in rooted.findall(text) if not (ROOT / name).exists()]
+    missing += [f"{path.name}: {name}" for path in DOCS for text in [path.read_text(encoding="utf-8")]
+                for name in in_package.findall(text) if not (ROOT / "leadpolicy" / name).exists()]
+    assert not missing, missing

@@ -173,3 +173,28 @@ def test_docs_and_generated_files_cite_the_reference_in_the_repository() -> None
     assert not citing, f"these still cite LANGUAGE.md: {citing}"
     assert "docs/language-reference.md" in policy.python_source
     assert "language-reference.md" in readers["README.md"]
+
+
+def test_section_numbers_cited_for_reading_and_deciding_are_the_references() -> None:
+    """Docs and the generated SQL cite sections by docs/language-reference.md's numbers (the
+    reading rules are section 16 there), not by another document's: "as section 8 reads it"
+    sent a reader of docs/sql.md to the section on engagement."""
+    import leadpolicy
+
+    titles = {title.strip(): number for number, title in re.findall(r"^## (\d+)\. (.+)$", TEXT, re.M)}
+    reading, deciding, decision = titles["Reading lead data"], titles["Deciding the stage"], titles["The decision"]
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*.md"))}
+    texts["the compiled SQL"] = policy.to_sql(dialect="duckdb")
+    reading_citations = [
+        r"sections? (\d+) (?:reads|does not read)",
+        r"reads? it \((?:docs/language-reference\.md )?section (\d+)\)",
+        r"\breading (?:the lead|the activities|lead data) \((?:docs/language-reference\.md )?section (\d+)\)",
+    ]
+    wrong = []
+    for name, text in texts.items():
+        for pattern in reading_citations:
+            wrong += [f"{name}: {m.group(0)}" for m in re.finditer(pattern, text) if m.group(1) != reading]
+    assert not wrong, f"the reading rules are section {reading}: {wrong}"
+    sql = texts["the compiled SQL"]
+    assert f"the decision (docs/language-reference.md sections {deciding} and {decision})" in sql

@@ -209,7 +209,7 @@ def typed_time_files(tmp_path: Path, at: str = "at") -> tuple:
 @pytest.mark.parametrize("zone", ["America/Los_Angeles", "Asia/Kolkata", "UTC"])
 def test_timestamp_columns_are_instants_in_any_session_time_zone(spark, tmp_path: Path, zone: str) -> None:
     """Spark casts a TIMESTAMP to text as the session time zone's wall-clock time, without the
-    offset, which section 8 reads as UTC: on a session not set to UTC every activity moved by
+    offset, which section 16 of docs/language-reference.md reads as UTC: on a session not set to UTC every activity moved by
     the offset (a demo 18 hours old read as 26 in Los Angeles). The engine reads such a column as
     the instant it holds, in the command and in score_spark, and still orders activities by it."""
     from leadpolicy.sql import score_spark

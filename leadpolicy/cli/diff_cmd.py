@@ -95,7 +95,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--activities-table", metavar="NAME",
               help="duckdb: --leads is a DuckDB database; its activities table (default: activities).")
 @click.option("--mapping", "mapping_path", metavar="FILE",
-              help="duckdb, with --activities or a database: table column names of the relational shape, a JSON object "
+              help="duckdb, with --activities or a database: table and column names of the relational shape, a JSON object "
                    "(docs/sql.md).")
 def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
                  fmt: Optional[str], fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
@@ -276,6 +276,10 @@ def _format_for(fmt: Optional[str], output: Optional[str]) -> str:
     suffix = os.path.splitext(output)[1].lower() if output and not to_stdout(output) else ""
     named = _FORMAT_BY_SUFFIX.get(suffix)
     if fmt is None:
+        special = os.path.exists(output or "") and not os.path.isfile(output or "")  # /dev/null, a named pipe
+        if named is None and suffix not in ("", ".txt", ".text") and not special:  # `-o diff.html` got plain text, unsaid
+            warn(f"{output} gets the text report{' (diff writes no HTML)' if suffix in ('.html', '.htm') else ''}: "
+                 "name it .md for Markdown, .json for JSON or .txt, or say --format")
         return named or "text"
     if named is not None and named != fmt:
         raise click.UsageError(f"-o {output} is named for {'JSON' if named == 'json' else 'Markdown'}, and --format {fmt} "

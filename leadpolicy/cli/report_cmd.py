@@ -64,7 +64,7 @@ def _load_other(spec: str) -> Any:
 @click.option("--to", "date_to", metavar="DATE", help="Only leads that entered on or before this date (or this timestamp).")
 @click.option("--as-of", metavar="WHEN", help="End of the replay (default: now, UTC).")
 @click.option("--against", metavar="OTHER", help="A second policy (file or git REV:PATH) side by side.")
-@click.option("--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
 @click.option("-o", "--output", metavar="FILE", help="report.html, report.md or report.json (default: Markdown to stdout).")
 def report_command(policy_path: str, leads_path: str, input_format: Optional[str], outcomes_path: Optional[str], date_from: Optional[str],
                    date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:

@@ -71,8 +71,11 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
                 click.echo(problems, err=True)
                 click.echo(f"{display_name(path)}: the policy or its tests have errors; no test was run", err=True)
             continue
-        if not as_json and tests:
+        if not as_json:
             click.echo(display_name(path))
+            if not tests:  # said, so that a gate in CI does not pass on a policy nothing tests
+                beside = "" if str(path) == "-" else " or in " + Path(display_name(path)).with_suffix(".tests").name
+                click.echo(f"  no tests: write `test \"...\" {{ ... }}` blocks in the policy{beside}")
         for test, test_path in tests:
             outcome = run_test(policy, test, test_path)
             entry["tests"].append(outcome.to_dict())
@@ -101,7 +104,7 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
         click.echo(json.dumps({"passed": passed, "failed": failed, "coverage": round(total, 1) if rules else None, "files": report}, indent=2))
     else:
         summary = f"{plural(passed + failed, 'test')}: {passed:,} passed, {failed:,} failed"
-        if (show_coverage or fail_under is not None) and (rules or not broken):  # none measured: no 100%
+        if (show_coverage or fail_under is not None) and (rules or not (broken or status)):  # none measured: no 100%
             summary += f"; rule coverage {total:.1f}%"
         click.echo(summary)
         if below:

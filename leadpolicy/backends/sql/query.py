@@ -1,4 +1,4 @@
-"""The checked policy -> one SELECT that decides every lead (sections 4-7), as a sqlglot tree.
+"""The checked policy -> one SELECT that decides every lead (docs/language-reference.md sections 8-15), as a sqlglot tree.
 
 The query mirrors the Python back end's sections, one CTE each, and each CTE
 carries a comment citing the policy lines it implements:
@@ -124,11 +124,11 @@ class _Builder:
         micros = reading.instant_micros(c("lp_t"))
         query = exp.select(_alias(micros, "lp_as_of")).from_(
             exp.Subquery(this=trimmed, alias=exp.TableAlias(this=exp.to_identifier("lp_as_of_text"))), copy=False)
-        query.add_comments([" the evaluation time: the `as_of` parameter, read as section 8 reads a timestamp "])
+        query.add_comments([" the evaluation time: the `as_of` parameter, read as docs/language-reference.md section 16 reads a timestamp "])
         self.cte("lp_as_of", query)
 
     def lead(self) -> None:
-        # each raw text trimmed once, as a column (section 8: values are trimmed)
+        # each raw text trimmed once, as a column (section 16: values are trimmed)
         texts: list[exp.Expr] = [exp.Star(), _alias(reading.trimmed(c("lp_stage_v")), "lp_stage_t")]
         texts += [_alias(reading.trimmed(c(self.layout.field_v(name))), self.layout.field_t(name)) for name in self.layout.fields]
         query = exp.select(*texts).from_("lp_raw_leads", copy=False)
@@ -235,7 +235,7 @@ class _Builder:
         query.add_comments([" each activity's properties, read as the declared types of its activity type "])
         self.cte(f"{name}_values", query)
         query = exp.select(*cols).from_(f"{name}_values", copy=False).join("lp_as_of", join_type="cross", copy=False)
-        query.add_comments([" reading the activities (section 8): properties by type; activities after as_of"
+        query.add_comments([" reading the activities (docs/language-reference.md section 16): properties by type; activities after as_of"
                             " are read and checked but never counted (lp_age is NULL) "])
         self.cte(name, query)
 
@@ -281,7 +281,7 @@ class _Builder:
             parts.append(exp.Paren(this=SqlExpr(scope).condition(where)))
         return exp.and_(*parts, copy=False)
 
-    # ------------------------------------------------ engagement (section 4)
+    # ------------------------------------------------ engagement (section 8)
 
     def _counted_exactly(self, rule: nodes.EngagementRule) -> bool:
         """Without decay every matching activity earns the same points: the reference's
@@ -437,7 +437,7 @@ class _Builder:
         query.add_comments([" engagement: 0.0 plus each rule's total, in file order "])
         self.cte("lp_engagement", query)
 
-    # ------------------------------------------------ fit and grades (section 4)
+    # ------------------------------------------------ fit and grades (sections 9 and 10)
 
     def fit(self) -> None:
         scope = Scope(field=self._field, as_of=c("lp_as_of"))
@@ -475,7 +475,7 @@ class _Builder:
         query.add_comments([" grades: the first band whose condition holds "])
         self.cte("lp_grade", query)
 
-    # ------------------------------------------------ stages (section 6)
+    # ------------------------------------------------ stages (section 14)
 
     def _inline_stage(self, index: int) -> exp.Expr:
         condition = self.policy.stages[index].condition if self.stage_names else None
@@ -573,7 +573,7 @@ class _Builder:
         names += ["lp_qualified", "lp_dq_rule", "lp_prev_index"]
         return names
 
-    # ------------------------------------------------ the decision (sections 6 and 7)
+    # ------------------------------------------------ the decision (docs/language-reference.md sections 14 and 15)
 
     def decision(self, source: str) -> exp.Select:
         names = self.stage_names
@@ -616,7 +616,7 @@ class _Builder:
         ]
         cols += [c(name) for name in self.rule_columns]  # diff: the hits as columns (hits.rule_columns)
         query = exp.select(*cols).from_(source, copy=False)
-        query.add_comments([" the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error "])
+        query.add_comments([" the decision (docs/language-reference.md sections 14 and 15): stage, change, reason, hits in file order, or the data error "])
         return query
 
 

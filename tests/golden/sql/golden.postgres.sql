@@ -41,7 +41,7 @@ WITH "lp_raw_leads" AS MATERIALIZED (
   JOIN lp_raw_leads AS lp_k
     ON "lp_a"."lead_id" = lp_k.lp_id
 ), lp_as_of AS MATERIALIZED (
-  /* the evaluation time: the `as_of` parameter, read as section 8 reads a timestamp */
+  /* the evaluation time: the `as_of` parameter, read as docs/language-reference.md section 16 reads a timestamp */
   SELECT
     CASE
       WHEN NOT "lp_t" ~ '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?( ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?))?)?)$'
@@ -1662,7 +1662,7 @@ WITH "lp_raw_leads" AS MATERIALIZED (
     END AS "lp_p_1_0" /* policy line 14: visit.path */
   FROM lp_act_typed
 ), lp_act AS MATERIALIZED (
-  /* reading the activities (section 8): properties by type; activities after as_of are read and checked but never counted (lp_age is NULL) */
+  /* reading the activities (docs/language-reference.md section 16): properties by type; activities after as_of are read and checked but never counted (lp_age is NULL) */
   SELECT
     "lp_row",
     "lp_seq",
@@ -2138,7 +2138,7 @@ SELECT
   "hits",
   "error"
 FROM (
-  /* the decision (sections 6 and 7): stage, change, reason, hits in file order, or the data error */
+  /* the decision (docs/language-reference.md sections 14 and 15): stage, change, reason, hits in file order, or the data error */
   SELECT
     "lp_id" AS "id",
     CASE
