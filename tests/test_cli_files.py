@@ -640,7 +640,7 @@ def test_a_database_or_parquet_file_read_as_text_is_named_with_how_to_read_it(tm
             (["score", acme, str(path), "-o", str(out)],
              {"DuckDB database": "score it with --engine duckdb, which reads its tables `leads` and `activities`",
               "Parquet file": f"read by --engine duckdb or spark: give {path} with its activities table"}.get(kind)),
-            (["diff", acme, december, "--leads", str(path), "-o", str(out)],
+            (["diff", acme, december, "--leads", str(path), "-o", str(tmp_path / "diff.txt")],
              {"DuckDB database": "diff reads its tables `leads` and `activities` with --engine duckdb",
               "Parquet file": f"read by --engine duckdb: give {path} with its activities table"}.get(kind)),
             (["report", acme, str(path), "-o", str(tmp_path / "report.md")], None),
@@ -649,7 +649,7 @@ def test_a_database_or_parquet_file_read_as_text_is_named_with_how_to_read_it(tm
             message = result.stderr.strip()
             assert result.exit_code == 1 and message.startswith(f"error: {path} is a {kind}, not JSON Lines or CSV: "), (args, message)
             assert (fix or "export its leads as JSON Lines or CSV") in message, (args, message)
-            assert not out.exists() and not (tmp_path / "report.md").exists()
+            assert not out.exists() and not (tmp_path / "diff.txt").exists() and not (tmp_path / "report.md").exists()
     # --engine duckdb reads the DuckDB database itself
     database = tmp_path / "crm.duckdb"
     result = CliRunner().invoke(main, ["score", acme, str(database), "--engine", "duckdb", "--as-of", AS_OF])
