@@ -336,10 +336,11 @@ def files(tmp_path: Path):
 
 def test_cli_report_formats(files):
     tmp, policy, leads = files
-    for name in ("r.md", "r.json", "r.html"):
+    for name in ("r.md", "r.json", "r.html", "r.htm"):  # .htm as `docs` takes it
         done = run("report", str(policy), str(leads), "--as-of", at(60), "-o", str(tmp / name))
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""  # no progress when not on a terminal
+    assert (tmp / "r.htm").read_text() == (tmp / "r.html").read_text()
     data = json.loads((tmp / "r.json").read_text())
     assert data["reports"][0]["funnel"][2]["reached"] == 2
     assert "<svg" in (tmp / "r.html").read_text() and "http" not in (tmp / "r.html").read_text().replace(

@@ -22,6 +22,9 @@ from leadpolicy.cli.common import (
     show_diagnostics,
 )
 
+# the report's format by the output's suffix (`.htm` too, as `docs` takes it): render's function
+_RENDERERS = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "as_json"}
+
 
 def _read_moment(option: str, value: str) -> None:
     """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read."""
@@ -80,7 +83,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     for name, path in (("LEADS", leads_path), ("--outcomes", outcomes_path), ("--against", against)):
         if path == "-":  # it said "no such file: -"
             raise click.UsageError(f"{name} `-`: report reads a file, not standard input; save it to a file and name that")
-    if output and Path(output).suffix.lower() not in (".html", ".md", ".json"):
+    if output and Path(output).suffix.lower() not in _RENDERERS:
         click.echo(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
     refuse_overwriting(output, [(path, what) for path, what in (
@@ -145,7 +148,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     if progress is not None:
         click.echo("", err=True)
     suffix = Path(output).suffix.lower() if output else ".md"
-    text = {".html": render.html, ".md": render.markdown, ".json": render.as_json}[suffix](report)
+    text = getattr(render, _RENDERERS[suffix])(report)
     if not output:
         click.echo(text, nl=False)
         return
