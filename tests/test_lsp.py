@@ -231,6 +231,21 @@ def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     assert all("selectionRange" in s for s in symbols)
 
 
+def test_formatting_keeps_crlf_line_endings_as_fmt_does(client: LspClient, workspace: Path) -> None:
+    """A Windows checkout (git's autocrlf): formatting a CRLF file gave LF lines, a mixed file in
+    editors that insert the text as sent (Helix, Sublime), and a whole-file edit on every format of
+    a file already formatted. The server keeps CRLF as `leadpolicy fmt` does."""
+    tidy = (workspace / "policies" / "agency.policy").read_text(encoding="utf-8")
+    messy = tidy.replace("\n  ", "\n      ")
+    path = workspace / "windows.policy"
+    uri = client.open(path, messy.replace("\n", "\r\n"))
+    options = {"tabSize": 2, "insertSpaces": True}
+    (edit,) = client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options})
+    assert edit["newText"] == format_text(messy, str(path)).replace("\n", "\r\n")
+    client.change(uri, 2, [{"text": tidy.replace("\n", "\r\n")}])
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options}) == []
+
+
 def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     path = workspace / "typo.policy"
     text = BROKEN.replace("VP", "vp")
