@@ -345,6 +345,41 @@ def test_completion_of_rule_names_inside_expect_hit() -> None:
     assert item.replace == (text.index('"Req"'), text.index('"Req"') + 5)
 
 
+DEALS = """policy "Deals" version "1"
+fields {
+  stage_name one of (open, "Closed Won")
+}
+activities {
+  demo (kind one of (live, "self serve"))
+}
+stages {
+  lead
+  won when stage_name = "Closed Won"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "text, cursor_after, tests_file, members",
+    [
+        (DEALS.replace('= "Closed Won"', '= ""'), '= "', False, ['"open"', '"Closed Won"']),  # the editor closed the quote
+        (DEALS.replace('= "Closed Won"', '= "Clo'), '= "Clo', False, ['"open"', '"Closed Won"']),
+        ('test "t" {\n  fields { stage_name: "" }\n}\n', 'stage_name: "', True, ['"open"', '"Closed Won"']),
+        ('test "t" {\n  activity demo (kind: "s") 1 day ago\n}\n', 'kind: "s', True, ['"live"', '"self serve"']),
+    ],
+)
+def test_completion_inside_a_string_offers_the_members_it_may_hold(text: str, cursor_after: str, tests_file: bool, members: list[str]) -> None:
+    """A member with a space is written as a string: typing its opening quote (a completion
+    trigger) offered nothing. The members come quoted, replacing the string typed so far."""
+    offset = text.index(cursor_after) + len(cursor_after)
+    names = completion.Names(parse(DEALS))
+    items = completion.complete(text, offset, names, tests_file)
+    assert [i.label for i in items] == members
+    start = text.rindex('"', 0, offset)
+    end = offset + 1 if text[offset : offset + 1] == '"' else offset
+    assert all(i.kind == "member" and i.insert_text == i.label and i.replace == (start, end) for i in items)
+
+
 def test_completion_works_when_the_text_before_does_not_parse() -> None:
     text = HEAD + 'fit { "a": +5 when ) budget = 1\n "b": +5 per webinar where '
     assert "minutes" in labels(text, len(text))

@@ -91,7 +91,7 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         if token.kind == "comment":
             return []
         if token.kind in ("string", "open_string") and not (token.kind == "string" and token.end == offset):
-            return _in_string(text, token, offset, names)
+            return _in_string(text, token, offset, names, tests_file)
     begin = token.start if token is not None and token.kind == "word" and token.end >= offset and token.start < offset else offset
     at = cursor(text, begin, tests_file)  # only the block and rule around the cursor
     tokens = at.tokens(text)
@@ -124,18 +124,27 @@ def _not_allowed(tokens: list[Tok]) -> set[str]:
     return set()
 
 
-def _in_string(text: str, token: Tok, offset: int, names: Names) -> list[Item]:
-    """Inside a string: after `expect hit` or `expect no hit`, the rule names."""
+def _in_string(text: str, token: Tok, offset: int, names: Names, tests_file: bool = False) -> list[Item]:
+    """Inside a string: after `expect hit` or `expect no hit`, the rule names; where a member
+    of a `one of` field or property goes (`stage_name = "|`, a test's `stage_name: "|`), the
+    members, quoted (a member with a space or a reserved word is written as a string)."""
+    from leadpolicy.syntax.parser import quote, unquote
+
     before = list(scan(text, max(0, token.start - 40), token.start))
     words = [t.text for t in before if t.kind == "word"]
-    if not words or words[-1] != "hit":
-        return []
-    end = token.end
-    if token.kind == "open_string" and text[offset : offset + 1] == '"':
-        end = offset + 1  # the quote the editor closed for us
-    from leadpolicy.syntax.parser import quote
-
-    return [Item(rule, "rule", "rule", quote(rule), (token.start, end)) for rule in names.rules]
+    if words and words[-1] == "hit":
+        end = token.end
+        if token.kind == "open_string" and text[offset : offset + 1] == '"':
+            end = offset + 1  # the quote the editor closed for us
+        return [Item(rule, "rule", "rule", quote(rule), (token.start, end)) for rule in names.rules]
+    tokens = cursor(text, token.start, tests_file).tokens(text)
+    members = [item for item in _names(tokens, names, tests_file) if item.kind == "member"]
+    end = token.end if token.kind == "string" else offset  # an open string runs to the line's end
+    found = []
+    for item in members:
+        member = quote(unquote(item.label) if item.label.startswith('"') else item.label)
+        found.append(Item(member, "member", item.detail, member, (token.start, end)))
+    return found
 
 
 def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
