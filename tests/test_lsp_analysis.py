@@ -364,6 +364,7 @@ stages {
     [
         (DEALS.replace('= "Closed Won"', '= ""'), '= "', False, ['"open"', '"Closed Won"']),  # the editor closed the quote
         (DEALS.replace('= "Closed Won"', '= "Clo'), '= "Clo', False, ['"open"', '"Closed Won"']),
+        (DEALS.replace('stage_name = "Closed Won"', 'did demo where kind in (live, "'), '(live, "', False, ['"live"', '"self serve"']),
         ('test "t" {\n  fields { stage_name: "" }\n}\n', 'stage_name: "', True, ['"open"', '"Closed Won"']),
         ('test "t" {\n  activity demo (kind: "s") 1 day ago\n}\n', 'kind: "s', True, ['"live"', '"self serve"']),
     ],
@@ -371,13 +372,23 @@ stages {
 def test_completion_inside_a_string_offers_the_members_it_may_hold(text: str, cursor_after: str, tests_file: bool, members: list[str]) -> None:
     """A member with a space is written as a string: typing its opening quote (a completion
     trigger) offered nothing. The members come quoted, replacing the string typed so far."""
-    offset = text.index(cursor_after) + len(cursor_after)
+    offset = text.rindex(cursor_after) + len(cursor_after)
     names = completion.Names(parse(DEALS))
     items = completion.complete(text, offset, names, tests_file)
     assert [i.label for i in items] == members
     start = text.rindex('"', 0, offset)
     end = offset + 1 if text[offset : offset + 1] == '"' else offset
     assert all(i.kind == "member" and i.insert_text == i.label and i.replace == (start, end) for i in items)
+
+
+@pytest.mark.parametrize("tail", ["did demo where kind in (", "did demo where kind not in (live, ", "no demo where (kind in (live, "])
+def test_completion_in_a_list_inside_a_where_offers_the_propertys_members(tail: str) -> None:
+    """`in (` inside a `where` lost the activity: the fields and stages were offered (the stage
+    being written among them), not the members of the property."""
+    text = DEALS.replace('stage_name = "Closed Won"', tail)
+    offset = text.index(tail) + len(tail)
+    got = [i.label for i in completion.complete(text, offset, completion.Names(parse(DEALS)))]
+    assert {"live", '"self serve"'} <= set(got) and not {"stage_name", "lead", "won"} & set(got), got
 
 
 def test_completion_works_when_the_text_before_does_not_parse() -> None:

@@ -243,8 +243,18 @@ def _blocks(tokens: list[Tok]) -> list[str]:
 
 def _where_activity(tokens: list[Tok]) -> Optional[str]:
     """The activity whose `where` the end of the tokens is in, if any."""
+    end = len(tokens)
     depth = 0
-    for i in range(len(tokens) - 1, -1, -1):
+    for i in range(end - 1, -1, -1):  # inside `kind in (live, |`: the list's `in` is where to look from
+        if tokens[i].text == ")":
+            depth += 1
+        elif tokens[i].text == "(":
+            if depth == 0:
+                end = i - 1 if i > 0 and tokens[i - 1].text == "in" else end
+                break
+            depth -= 1
+    depth = 0
+    for i in range(end - 1, -1, -1):
         tok = tokens[i]
         if tok.text == ")":
             depth += 1
