@@ -314,6 +314,42 @@ def test_completion_offers_what_fits_the_cursor(tail: str, wanted: list[str], un
     assert not set(unwanted) & set(got), got
 
 
+@pytest.mark.parametrize(
+    "tail, offered",
+    [
+        ('fit { "a": +5 when seniority = ', ["ic", "manager", "director", "vp", "cxo"]),
+        ('fit { "a": +5 when industry not in (saas, ', ["saas", "fintech", "healthcare", "retail", "other"]),
+        ('disqualify { "a": when grade = ', ["A", "B", "C", "D"]),
+        ('fit { "a": +5 when is_customer = ', ["is_customer", "false", "true"]),
+        ('fit { "a": +5 when budget >= ', ["company_size", "budget", "timeline_days", "days"]),
+        ('disqualify { "a": when budget >= ', ["company_size", "budget", "timeline_days", "days", "engagement", "fit"]),
+        ('fit { "a": +5 when email = ', ["email"]),
+        ('disqualify { "a": when did webinar where minutes > ', ["minutes"]),
+    ],
+)
+def test_completion_after_a_comparison_offers_only_values_of_its_type(tail: str, offered: list[str]) -> None:
+    """`seniority = ` offered `true`, `false` and `days` beside the members; `budget >= ` every
+    field and `true`: all of them type errors."""
+    text = HEAD + tail
+    assert labels(text, len(text)) == offered
+
+
+@pytest.mark.parametrize(
+    "line, offered",
+    [
+        ("fields { seniority: ", ["ic", "manager", "director", "vp", "cxo"]),
+        ("fields { is_customer: ", ["false", "true"]),
+        ("fields { budget: ", []),
+        ("fields { email: ", []),
+        ("activity webinar (minutes: ", []),
+    ],
+)
+def test_completion_of_a_tests_value_offers_only_values_of_its_type(line: str, offered: list[str]) -> None:
+    text = f'test "t" {{\n  {line}\n}}\n'
+    offset = text.index(line) + len(line)
+    assert labels(text, offset, tests_file=True) == offered
+
+
 def test_completion_in_a_stage_condition_offers_only_lower_stages() -> None:
     text = ACME.read_text(encoding="utf-8")
     cut = at(text, "when mql", 0, 5)

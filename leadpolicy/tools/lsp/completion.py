@@ -107,9 +107,42 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         words = sorted({w for w in map(_terminal_word, accepted) if w})
         if "UNIT" in accepted:
             items.extend(Item(u, "unit", "duration unit") for u in UNITS)
-    seen = {i.label for i in items} | _not_allowed(tokens)
+    seen = {i.label for i in items} | _not_allowed(tokens) | _not_comparable(_value_type(tokens, names))
     items.extend(Item(w, "keyword") for w in words if w not in seen)
     return items
+
+
+# The words that may start a value: a literal, or a score, a grade, `days since FIELD`.
+_VALUE_WORDS = frozenset(("true", "false", "days", "engagement", "fit", "grade"))
+
+
+def _not_comparable(value_type: Union[n.FieldType, str, None]) -> set[str]:
+    """The words that cannot be a value of this type (`seniority = true`, a test's `budget: true`)."""
+    if value_type is None:
+        return set()
+    kind = "grade" if value_type == "grade" else getattr(value_type, "kind", None)
+    if kind == "boolean":
+        return set(_VALUE_WORDS - {"true", "false"})
+    if kind == "number":
+        return {"true", "false", "grade"}
+    return set(_VALUE_WORDS)
+
+
+def _value_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:
+    """The type of the value at the end of the tokens: what it is compared with, or the field
+    or property a test's `name: |` gives it to."""
+    stack = _blocks(tokens)
+    if stack and stack[0] == "test":
+        if len(tokens) < 2 or tokens[-1].text != ":":
+            return None
+        if stack[-1] == "fields":
+            declared = names.fields.get(tokens[-2].text)
+            return declared.type if declared else None
+        props = _test_activity_props(tokens)
+        activity = names.activities.get(props[0]) if props is not None else None
+        prop = next((p for p in activity.props if props is not None and p.name == props[1]), None) if activity else None
+        return prop.type if prop else None
+    return _compared_type(tokens, names, _where_activity(tokens))
 
 
 def _not_allowed(tokens: list[Tok]) -> set[str]:
@@ -187,6 +220,11 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
         return [Item(letter, "grade", "grade") for letter in names.letters]
     if isinstance(decl_type, n.FieldType) and decl_type.kind == "enum":
         return [Item(n.member_text(m), "member", str(decl_type)) for m in decl_type.members]
+    if isinstance(decl_type, n.FieldType) and block != "test":  # compared with a field or property: names of its type
+        if where is not None:
+            activity = names.activities.get(where)
+            return [Item(p.name, "property", str(p.type)) for p in activity.props if p.type.kind == decl_type.kind] if activity else []
+        return fields(decl_type.kind)
     if block == "test":
         return _test_names(tokens, names, inner, prev, prev2, fields)
     if prev not in OPERAND_BEFORE and prev not in ("in",):
