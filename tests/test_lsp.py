@@ -217,6 +217,10 @@ def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspa
     assert [d.code for d in diagnostics] == ["unused-field"]
     with pytest.raises(LspError, match="word of the language"):
         client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "when"})
+    with pytest.raises(LspError, match="would clash with the stage `sql`"):
+        client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "sql"})
+    # a refusal is an answer, not a bug: no traceback in the server's log
+    assert "Traceback" not in client.log() and "would clash" not in client.log(), client.log()
 
 
 def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:

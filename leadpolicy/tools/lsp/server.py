@@ -257,8 +257,22 @@ def safe(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., An
     return wrap
 
 
+class _AnswersAreNotErrors(logging.Filter):
+    """pygls logs every request that ends in an error response as an exception, traceback and
+    all. A refused rename (a reserved word, a clash) is an answer the editor shows, not a bug:
+    it stays out of the log, which is for bugs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, JsonRpcException) and error.code == REQUEST_FAILED)
+
+
+_ANSWERS = _AnswersAreNotErrors()
+
+
 def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     server = PolicyServer(debounce)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERS)  # the same object is added once
 
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     @safe()
