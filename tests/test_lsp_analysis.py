@@ -656,6 +656,7 @@ def test_outline_lists_blocks_groups_and_rules() -> None:
     fit = symbols[names.index("fit")]
     assert [c.name for c in fit.children][:2] == ["budget", "authority"]
     assert [r.name for r in fit.children[1].children] == ["Decision maker", "Influencer"]
+    assert [g.detail for g in fit.children[:2]] == ["1 rule", "2 rules"]  # as the hover says it
     tests = outline.outline(unit, unit.tests.path)
     assert tests and all(s.kind == "Method" for s in tests)
 
