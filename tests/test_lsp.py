@@ -302,6 +302,27 @@ def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client:
     assert {d["code"] for d in stale} == {"unknown-stage"}
 
 
+def test_a_policy_changed_on_disk_checks_its_open_tests_file_again(client: LspClient, workspace: Path) -> None:
+    """A `git checkout` renames a stage in the (closed) policy: the open `.tests` file naming the old
+    one is flagged when the editor reports the change (VS Code's client watches *.policy, *.tests)."""
+    folder = workspace / "disk"
+    folder.mkdir()
+    policy_text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    (folder / "acme.policy").write_text(policy_text, encoding="utf-8")
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    (folder / "acme.tests").write_text(tests_text, encoding="utf-8")
+    tests_uri = client.open(folder / "acme.tests", tests_text)
+    assert client.diagnostics(tests_uri) == []
+    renamed = policy_text.replace("  lead  ", "  prospect  ").replace("-> lead", "-> prospect")
+    (folder / "acme.policy").write_text(renamed, encoding="utf-8")
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (folder / "acme.policy").as_uri(), "type": 2}]})
+    stale = client.diagnostics(tests_uri)
+    assert {d["code"] for d in stale} == {"unknown-stage"}
+    (folder / "acme.policy").unlink()
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (folder / "acme.policy").as_uri(), "type": 3}]})
+    assert [d["code"] for d in client.diagnostics(tests_uri)] == ["no-policy"]
+
+
 def test_utf8_positions_when_the_client_asks_for_them(workspace: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     lsp = LspClient(cwd=workspace, env=env)

@@ -301,6 +301,21 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         if _is_file(path) and sibling in ls.uris:
             ls.schedule(ls.uris[sibling])  # the sibling now reads this file from disk
 
+    @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @safe()
+    def did_change_watched_files(ls: PolicyServer, params: t.DidChangeWatchedFilesParams) -> None:
+        """A file changed on disk (a `git checkout`, another program): the open documents of its
+        unit are checked again, since a closed policy or `.tests` file is read from disk."""
+        for change in params.changes:
+            path = ls.path_of(change.uri)
+            if not _is_file(path) or path in ls.uris:  # an open document is the editor's text, not the disk's
+                continue
+            key = ls.unit_key(path)
+            for open_path, uri in list(ls.uris.items()):
+                if ls.unit_key(open_path) == key:
+                    ls.schedule(uri)
+                    break
+
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     @safe()
     def on_hover(ls: PolicyServer, params: t.HoverParams) -> Optional[t.Hover]:
