@@ -371,6 +371,21 @@ def test_completion_in_tests() -> None:
         assert set(wanted) <= set(got), (text[offset - 30 : offset], got)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'test "A VP at a SaaS company who asked for a demo" { expect hit "Req" }\n',  # a test on one line
+        'test "t" {\n  expect hit "Three of four BANT signals" expect no hit "Req"\n}\n',
+    ],
+)
+def test_completion_of_rule_names_after_other_strings_on_the_line(text: str) -> None:
+    """The words before the string were read from 40 characters back, which could start inside
+    another string on the same line: then no rule names were offered."""
+    offset = text.index('Req"') + 3
+    names = completion.Names(parse(ACME.read_text(encoding="utf-8")))
+    assert "Requested a demo" in [i.label for i in completion.complete(text, offset, names, tests_file=True)]
+
+
 def test_completion_of_rule_names_inside_expect_hit() -> None:
     text = 'test "t" {\n  expect hit "Req"\n}\n'
     offset = text.index('Req"') + 3

@@ -23,7 +23,7 @@ from typing import Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.lsp.context import cursor
-from leadpolicy.tools.lsp.positions import Tok, scan, token_at
+from leadpolicy.tools.lsp.positions import Tok, token_at
 
 CHANGES = n.CHANGES
 # the language's units (nodes.UNIT_NAMES), offered plural first: days, weeks, hours, day, week, hour
@@ -163,14 +163,12 @@ def _in_string(text: str, token: Tok, offset: int, names: Names, tests_file: boo
     members, quoted (a member with a space or a reserved word is written as a string)."""
     from leadpolicy.syntax.parser import quote, unquote
 
-    before = list(scan(text, max(0, token.start - 40), token.start))
-    words = [t.text for t in before if t.kind == "word"]
-    if words and words[-1] == "hit":
+    tokens = cursor(text, token.start, tests_file).tokens(text)  # (a window of text could start inside a string)
+    if tokens and tokens[-1].kind == "word" and tokens[-1].text == "hit":
         end = token.end
         if token.kind == "open_string" and text[offset : offset + 1] == '"':
             end = offset + 1  # the quote the editor closed for us
         return [Item(rule, "rule", "rule", quote(rule), (token.start, end)) for rule in names.rules]
-    tokens = cursor(text, token.start, tests_file).tokens(text)
     members = [item for item in _names(tokens, names, tests_file) if item.kind == "member"]
     end = token.end if token.kind == "string" else offset  # an open string runs to the line's end
     found = []
