@@ -325,6 +325,9 @@ def test_completion_offers_what_fits_the_cursor(tail: str, wanted: list[str], un
         ('disqualify { "a": when budget >= ', ["company_size", "budget", "timeline_days", "days", "engagement", "fit"]),
         ('fit { "a": +5 when email = ', ["email"]),
         ('disqualify { "a": when did webinar where minutes > ', ["minutes"]),
+        ('fit { "a": +5 when days since created > ', ["company_size", "budget", "timeline_days", "days"]),  # a number, not a date
+        ("grades { A when fit >= ", ["company_size", "budget", "timeline_days", "days", "engagement", "fit"]),
+        ('disqualify { "a": when engagement < ', ["company_size", "budget", "timeline_days", "days", "engagement", "fit"]),
     ],
 )
 def test_completion_after_a_comparison_offers_only_values_of_its_type(tail: str, offered: list[str]) -> None:

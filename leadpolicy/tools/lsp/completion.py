@@ -308,13 +308,17 @@ def _where_activity(tokens: list[Tok]) -> Optional[str]:
     return None
 
 
+_NUMBER = n.FieldType(n.FieldKind.NUMBER)
+
+
 def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]) -> Union[n.FieldType, str, None]:
     """The type of what the next value is compared with (`seniority = |`, `grade in (A, |`)."""
     if not tokens:
         return None
     i = len(tokens) - 1
     if tokens[i].text in ("=", "!=", "<", "<=", ">", ">="):
-        operand = tokens[i - 1] if i > 0 else None
+        j = i - 1
+        operand = tokens[j] if i > 0 else None
     else:
         # inside `x in (a, b, |`: back over the items to `(`, then `in`, maybe `not`
         while i >= 0 and tokens[i].text not in ("(", ")") and tokens[i].text not in OPERAND_BEFORE - {","}:
@@ -329,6 +333,8 @@ def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]) -> Uni
         return None
     if operand.text == "grade":
         return "grade"
+    if operand.text in ("engagement", "fit") or (j >= 2 and tokens[j - 1].text == "since" and tokens[j - 2].text == "days"):
+        return _NUMBER  # a score, `days since FIELD`
     if where is not None:
         activity = names.activities.get(where)
         prop = next((p for p in activity.props if p.name == operand.text), None) if activity else None
