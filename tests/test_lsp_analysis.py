@@ -302,7 +302,7 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ('disqualify { "a": when grade in (A, ', ["B", "C"], ["budget"]),
         ('demote { "a": ', ["lead", "mql", "sql"], ["budget"]),
         ('demote { "a": sql -> ', ["lead", "mql"], ["budget"]),
-        ("", ["engagement", "fit", "grades", "test"], ["policy", "budget"]),
+        ("", ["test"], ["policy", "budget", "fields", "engagement"]),  # Acme has every block (names: the whole of it)
         ("grades { A when ", ["engagement", "fit", "did", "budget"], ["grade", "mql"]),
         ('fit { "a": +5 when budget > 10 ', ["and", "or"], ["budget", "when"]),
     ],
@@ -351,6 +351,19 @@ def test_completion_of_a_tests_value_offers_only_values_of_its_type(line: str, o
     text = f'test "t" {{\n  {line}\n}}\n'
     offset = text.index(line) + len(line)
     assert labels(text, offset, tests_file=True) == offered
+
+
+def test_completion_between_blocks_offers_only_the_blocks_not_there_yet() -> None:
+    """Each block comes at most once: after Acme's blocks only `test` may start another (a test's
+    own `fields` is still offered inside it)."""
+    text = ACME.read_text(encoding="utf-8")
+    cut = text.index('test "A VP')
+    assert labels(text[:cut], cut) == ["test"]
+    small = 'policy "x" version "1"\nstages { lead }\n'
+    got = [i.label for i in completion.complete(small, len(small), completion.Names(parse(small)))]
+    assert got == ["activities", "demote", "disqualify", "engagement", "fields", "fit", "grades", "test"]
+    inside = 'test "t" {\n  '
+    assert "fields" in labels(inside, len(inside), tests_file=True)
 
 
 def test_completion_in_a_stage_condition_offers_only_lower_stages() -> None:

@@ -55,6 +55,7 @@ class Names:
             for group in (policy.engagement_rules, policy.fit_rules, policy.demotions, policy.disqualifications):
                 rules.extend(r.name for r in group)
         self.rules = rules
+        self.blocks = {b.kind for b in policy.blocks if b.kind != "test"} if policy else set()  # each comes once
 
 
 def expected_terminals(prefix: str, start: str) -> Optional[set[str]]:
@@ -108,6 +109,8 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         if "UNIT" in accepted:
             items.extend(Item(u, "unit", "duration unit") for u in UNITS)
     seen = {i.label for i in items} | _not_allowed(tokens) | _not_comparable(_value_type(tokens, names))
+    if not tests_file and not _blocks(tokens):  # at the top level: a block the policy has cannot come again
+        seen |= names.blocks
     items.extend(Item(w, "keyword") for w in words if w not in seen)
     return items
 
