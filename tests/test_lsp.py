@@ -217,6 +217,10 @@ def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspa
     assert [d.code for d in diagnostics] == ["unused-field"]
     with pytest.raises(LspError, match="word of the language"):
         client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "when"})
+    with pytest.raises(LspError, match="would clash with the stage `sql`"):
+        client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "sql"})
+    # a refusal is an answer, not a bug: no traceback in the server's log
+    assert "Traceback" not in client.log() and "would clash" not in client.log(), client.log()
 
 
 def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
@@ -229,6 +233,21 @@ def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     names = [s["name"] for s in symbols]
     assert "stages" in names and "fields" in names
     assert all("selectionRange" in s for s in symbols)
+
+
+def test_formatting_keeps_crlf_line_endings_as_fmt_does(client: LspClient, workspace: Path) -> None:
+    """A Windows checkout (git's autocrlf): formatting a CRLF file gave LF lines, a mixed file in
+    editors that insert the text as sent (Helix, Sublime), and a whole-file edit on every format of
+    a file already formatted. The server keeps CRLF as `leadpolicy fmt` does."""
+    tidy = (workspace / "policies" / "agency.policy").read_text(encoding="utf-8")
+    messy = tidy.replace("\n  ", "\n      ")
+    path = workspace / "windows.policy"
+    uri = client.open(path, messy.replace("\n", "\r\n"))
+    options = {"tabSize": 2, "insertSpaces": True}
+    (edit,) = client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options})
+    assert edit["newText"] == format_text(messy, str(path)).replace("\n", "\r\n")
+    client.change(uri, 2, [{"text": tidy.replace("\n", "\r\n")}])
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options}) == []
 
 
 def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
@@ -281,6 +300,27 @@ def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client:
     client.change(policy_uri, 2, [{"text": policy_text.replace("  lead  ", "  prospect  ").replace("-> lead", "-> prospect")}])
     stale = client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == tests_uri and p["diagnostics"])["diagnostics"]
     assert {d["code"] for d in stale} == {"unknown-stage"}
+
+
+def test_a_policy_changed_on_disk_checks_its_open_tests_file_again(client: LspClient, workspace: Path) -> None:
+    """A `git checkout` renames a stage in the (closed) policy: the open `.tests` file naming the old
+    one is flagged when the editor reports the change (VS Code's client watches *.policy, *.tests)."""
+    folder = workspace / "disk"
+    folder.mkdir()
+    policy_text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    (folder / "acme.policy").write_text(policy_text, encoding="utf-8")
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    (folder / "acme.tests").write_text(tests_text, encoding="utf-8")
+    tests_uri = client.open(folder / "acme.tests", tests_text)
+    assert client.diagnostics(tests_uri) == []
+    renamed = policy_text.replace("  lead  ", "  prospect  ").replace("-> lead", "-> prospect")
+    (folder / "acme.policy").write_text(renamed, encoding="utf-8")
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (folder / "acme.policy").as_uri(), "type": 2}]})
+    stale = client.diagnostics(tests_uri)
+    assert {d["code"] for d in stale} == {"unknown-stage"}
+    (folder / "acme.policy").unlink()
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (folder / "acme.policy").as_uri(), "type": 3}]})
+    assert [d["code"] for d in client.diagnostics(tests_uri)] == ["no-policy"]
 
 
 def test_utf8_positions_when_the_client_asks_for_them(workspace: Path) -> None:

@@ -302,7 +302,7 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ('disqualify { "a": when grade in (A, ', ["B", "C"], ["budget"]),
         ('demote { "a": ', ["lead", "mql", "sql"], ["budget"]),
         ('demote { "a": sql -> ', ["lead", "mql"], ["budget"]),
-        ("", ["engagement", "fit", "grades", "test"], ["policy", "budget"]),
+        ("", ["test"], ["policy", "budget", "fields", "engagement"]),  # Acme has every block (names: the whole of it)
         ("grades { A when ", ["engagement", "fit", "did", "budget"], ["grade", "mql"]),
         ('fit { "a": +5 when budget > 10 ', ["and", "or"], ["budget", "when"]),
     ],
@@ -312,6 +312,58 @@ def test_completion_offers_what_fits_the_cursor(tail: str, wanted: list[str], un
     got = labels(text, len(text))
     assert set(wanted) <= set(got), got
     assert not set(unwanted) & set(got), got
+
+
+@pytest.mark.parametrize(
+    "tail, offered",
+    [
+        ('fit { "a": +5 when seniority = ', ["ic", "manager", "director", "vp", "cxo"]),
+        ('fit { "a": +5 when industry not in (saas, ', ["saas", "fintech", "healthcare", "retail", "other"]),
+        ('disqualify { "a": when grade = ', ["A", "B", "C", "D"]),
+        ('fit { "a": +5 when is_customer = ', ["is_customer", "false", "true"]),
+        ('fit { "a": +5 when budget >= ', ["company_size", "budget", "timeline_days", "days"]),
+        ('disqualify { "a": when budget >= ', ["company_size", "budget", "timeline_days", "days", "engagement", "fit"]),
+        ('fit { "a": +5 when email = ', ["email"]),
+        ('disqualify { "a": when did webinar where minutes > ', ["minutes"]),
+        ('fit { "a": +5 when days since created > ', ["company_size", "budget", "timeline_days", "days"]),  # a number, not a date
+        ("grades { A when fit >= ", ["company_size", "budget", "timeline_days", "days", "engagement", "fit"]),
+        ('disqualify { "a": when engagement < ', ["company_size", "budget", "timeline_days", "days", "engagement", "fit"]),
+    ],
+)
+def test_completion_after_a_comparison_offers_only_values_of_its_type(tail: str, offered: list[str]) -> None:
+    """`seniority = ` offered `true`, `false` and `days` beside the members; `budget >= ` every
+    field and `true`: all of them type errors."""
+    text = HEAD + tail
+    assert labels(text, len(text)) == offered
+
+
+@pytest.mark.parametrize(
+    "line, offered",
+    [
+        ("fields { seniority: ", ["ic", "manager", "director", "vp", "cxo"]),
+        ("fields { is_customer: ", ["false", "true"]),
+        ("fields { budget: ", []),
+        ("fields { email: ", []),
+        ("activity webinar (minutes: ", []),
+    ],
+)
+def test_completion_of_a_tests_value_offers_only_values_of_its_type(line: str, offered: list[str]) -> None:
+    text = f'test "t" {{\n  {line}\n}}\n'
+    offset = text.index(line) + len(line)
+    assert labels(text, offset, tests_file=True) == offered
+
+
+def test_completion_between_blocks_offers_only_the_blocks_not_there_yet() -> None:
+    """Each block comes at most once: after Acme's blocks only `test` may start another (a test's
+    own `fields` is still offered inside it)."""
+    text = ACME.read_text(encoding="utf-8")
+    cut = text.index('test "A VP')
+    assert labels(text[:cut], cut) == ["test"]
+    small = 'policy "x" version "1"\nstages { lead }\n'
+    got = [i.label for i in completion.complete(small, len(small), completion.Names(parse(small)))]
+    assert got == ["activities", "demote", "disqualify", "engagement", "fields", "fit", "grades", "test"]
+    inside = 'test "t" {\n  '
+    assert "fields" in labels(inside, len(inside), tests_file=True)
 
 
 def test_completion_in_a_stage_condition_offers_only_lower_stages() -> None:
@@ -335,6 +387,21 @@ def test_completion_in_tests() -> None:
         assert set(wanted) <= set(got), (text[offset - 30 : offset], got)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'test "A VP at a SaaS company who asked for a demo" { expect hit "Req" }\n',  # a test on one line
+        'test "t" {\n  expect hit "Three of four BANT signals" expect no hit "Req"\n}\n',
+    ],
+)
+def test_completion_of_rule_names_after_other_strings_on_the_line(text: str) -> None:
+    """The words before the string were read from 40 characters back, which could start inside
+    another string on the same line: then no rule names were offered."""
+    offset = text.index('Req"') + 3
+    names = completion.Names(parse(ACME.read_text(encoding="utf-8")))
+    assert "Requested a demo" in [i.label for i in completion.complete(text, offset, names, tests_file=True)]
+
+
 def test_completion_of_rule_names_inside_expect_hit() -> None:
     text = 'test "t" {\n  expect hit "Req"\n}\n'
     offset = text.index('Req"') + 3
@@ -343,6 +410,52 @@ def test_completion_of_rule_names_inside_expect_hit() -> None:
     item = items["Requested a demo"]
     assert item.insert_text == '"Requested a demo"'
     assert item.replace == (text.index('"Req"'), text.index('"Req"') + 5)
+
+
+DEALS = """policy "Deals" version "1"
+fields {
+  stage_name one of (open, "Closed Won")
+}
+activities {
+  demo (kind one of (live, "self serve"))
+}
+stages {
+  lead
+  won when stage_name = "Closed Won"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "text, cursor_after, tests_file, members",
+    [
+        (DEALS.replace('= "Closed Won"', '= ""'), '= "', False, ['"open"', '"Closed Won"']),  # the editor closed the quote
+        (DEALS.replace('= "Closed Won"', '= "Clo'), '= "Clo', False, ['"open"', '"Closed Won"']),
+        (DEALS.replace('stage_name = "Closed Won"', 'did demo where kind in (live, "'), '(live, "', False, ['"live"', '"self serve"']),
+        ('test "t" {\n  fields { stage_name: "" }\n}\n', 'stage_name: "', True, ['"open"', '"Closed Won"']),
+        ('test "t" {\n  activity demo (kind: "s") 1 day ago\n}\n', 'kind: "s', True, ['"live"', '"self serve"']),
+    ],
+)
+def test_completion_inside_a_string_offers_the_members_it_may_hold(text: str, cursor_after: str, tests_file: bool, members: list[str]) -> None:
+    """A member with a space is written as a string: typing its opening quote (a completion
+    trigger) offered nothing. The members come quoted, replacing the string typed so far."""
+    offset = text.rindex(cursor_after) + len(cursor_after)
+    names = completion.Names(parse(DEALS))
+    items = completion.complete(text, offset, names, tests_file)
+    assert [i.label for i in items] == members
+    start = text.rindex('"', 0, offset)
+    end = offset + 1 if text[offset : offset + 1] == '"' else offset
+    assert all(i.kind == "member" and i.insert_text == i.label and i.replace == (start, end) for i in items)
+
+
+@pytest.mark.parametrize("tail", ["did demo where kind in (", "did demo where kind not in (live, ", "no demo where (kind in (live, "])
+def test_completion_in_a_list_inside_a_where_offers_the_propertys_members(tail: str) -> None:
+    """`in (` inside a `where` lost the activity: the fields and stages were offered (the stage
+    being written among them), not the members of the property."""
+    text = DEALS.replace('stage_name = "Closed Won"', tail)
+    offset = text.index(tail) + len(tail)
+    got = [i.label for i in completion.complete(text, offset, completion.Names(parse(DEALS)))]
+    assert {"live", '"self serve"'} <= set(got) and not {"stage_name", "lead", "won"} & set(got), got
 
 
 def test_completion_works_when_the_text_before_does_not_parse() -> None:
@@ -574,6 +687,7 @@ def test_outline_lists_blocks_groups_and_rules() -> None:
     fit = symbols[names.index("fit")]
     assert [c.name for c in fit.children][:2] == ["budget", "authority"]
     assert [r.name for r in fit.children[1].children] == ["Decision maker", "Influencer"]
+    assert [g.detail for g in fit.children[:2]] == ["1 rule", "2 rules"]  # as the hover says it
     tests = outline.outline(unit, unit.tests.path)
     assert tests and all(s.kind == "Method" for s in tests)
 

@@ -46,12 +46,6 @@ def unified_diff(source: str, formatted: str, name: str) -> str:
     return "".join(lines)
 
 
-def _crlf(source: str) -> bool:
-    """Whether every line of `source` ends in CRLF (the last may have no ending at all)."""
-    lines = source.count("\n")
-    return lines > 0 and source.count("\r\n") == lines
-
-
 @main.command("fmt")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Write nothing; list the files that would change, exit 1 if any.")
@@ -59,7 +53,7 @@ def _crlf(source: str) -> bool:
               help="Write nothing; print what would change as a unified diff, exit 1 if anything would.")
 def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Rewrite policies and .tests files in the canonical layout (`-`: stdin to stdout)."""
-    from leadpolicy.tools.fmt import format_text
+    from leadpolicy.tools.fmt import format_text, keep_line_endings
 
     check = check or show_diff  # --diff writes nothing either
 
@@ -84,8 +78,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             show_diagnostics(error.diagnostics, source)
             status = max(status, 1)
             continue
-        if _crlf(source):  # a Windows checkout (git's autocrlf): its line endings are kept, not "reformatted"
-            formatted = formatted.replace("\n", "\r\n")
+        formatted = keep_line_endings(source, formatted)  # a Windows checkout's CRLF is kept, not "reformatted"
         if stdin and not check:
             click.echo(formatted, nl=False)
         elif formatted != source:

@@ -3,6 +3,7 @@
     format_source(text, path)        a policy file  -> its canonical text
     format_tests_source(text, path)  a `.tests` file (test blocks only)
     format_text(text, path)          either, chosen by the file name
+    keep_line_endings(source, text)  the formatted text with the source's CRLF lines kept
 
 Input that does not parse raises the parser's `PolicyError`. The result parses
 to an equal tree, keeps every comment in order, and formatting it again
@@ -98,7 +99,7 @@ from leadpolicy.tools.fmt.doc import NOWHERE, WIDTH, Tok, first_token
 from leadpolicy.tools.fmt.out import Out
 from leadpolicy.tools.fmt.render import render
 
-__all__ = ["format_source", "format_tests_source", "format_text", "WIDTH"]
+__all__ = ["format_source", "format_tests_source", "format_text", "keep_line_endings", "WIDTH"]
 
 
 # ---------------------------------------------------------------- the front door
@@ -176,3 +177,13 @@ def format_text(text: str, path: str = "<memory>") -> str:
     if path.endswith(".policy"):
         return format_source(text, path)
     return format_tests_source(text, path) if is_tests_text(text) else format_source(text, path)
+
+
+def keep_line_endings(source: str, formatted: str) -> str:
+    """`formatted` (LF lines) with CRLF lines when every line of `source` ends in CRLF (a Windows
+    checkout, git's autocrlf; the last line may have no ending): `fmt` and the editor's formatting
+    keep them instead of rewriting every line. A source that mixes them gets LF."""
+    lines = source.count("\n")
+    if lines > 0 and source.count("\r\n") == lines:
+        return formatted.replace("\n", "\r\n")
+    return formatted

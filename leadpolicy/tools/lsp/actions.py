@@ -148,10 +148,11 @@ def _operand_before(expr: n.Expr, at: tuple[int, int]) -> Optional[n.Expr]:
 
 
 def format_document(text: str, path: str) -> Optional[str]:
-    """The text in the `leadpolicy fmt` layout; None when it does not parse (nothing to do)."""
-    from leadpolicy.tools.fmt import format_text
+    """The text in the `leadpolicy fmt` layout, CRLF lines kept as `fmt` keeps them; None when it
+    does not parse (nothing to do)."""
+    from leadpolicy.tools.fmt import format_text, keep_line_endings
 
     try:
-        return format_text(text, path)
+        return keep_line_endings(text, format_text(text, path))
     except PolicyError:
         return None

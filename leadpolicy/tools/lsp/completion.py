@@ -23,7 +23,7 @@ from typing import Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.lsp.context import cursor
-from leadpolicy.tools.lsp.positions import Tok, scan, token_at
+from leadpolicy.tools.lsp.positions import Tok, token_at
 
 CHANGES = n.CHANGES
 # the language's units (nodes.UNIT_NAMES), offered plural first: days, weeks, hours, day, week, hour
@@ -55,6 +55,7 @@ class Names:
             for group in (policy.engagement_rules, policy.fit_rules, policy.demotions, policy.disqualifications):
                 rules.extend(r.name for r in group)
         self.rules = rules
+        self.blocks = {b.kind for b in policy.blocks if b.kind != "test"} if policy else set()  # each comes once
 
 
 def expected_terminals(prefix: str, start: str) -> Optional[set[str]]:
@@ -91,7 +92,7 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         if token.kind == "comment":
             return []
         if token.kind in ("string", "open_string") and not (token.kind == "string" and token.end == offset):
-            return _in_string(text, token, offset, names)
+            return _in_string(text, token, offset, names, tests_file)
     begin = token.start if token is not None and token.kind == "word" and token.end >= offset and token.start < offset else offset
     at = cursor(text, begin, tests_file)  # only the block and rule around the cursor
     tokens = at.tokens(text)
@@ -107,9 +108,44 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         words = sorted({w for w in map(_terminal_word, accepted) if w})
         if "UNIT" in accepted:
             items.extend(Item(u, "unit", "duration unit") for u in UNITS)
-    seen = {i.label for i in items} | _not_allowed(tokens)
+    seen = {i.label for i in items} | _not_allowed(tokens) | _not_comparable(_value_type(tokens, names))
+    if not tests_file and not _blocks(tokens):  # at the top level: a block the policy has cannot come again
+        seen |= names.blocks
     items.extend(Item(w, "keyword") for w in words if w not in seen)
     return items
+
+
+# The words that may start a value: a literal, or a score, a grade, `days since FIELD`.
+_VALUE_WORDS = frozenset(("true", "false", "days", "engagement", "fit", "grade"))
+
+
+def _not_comparable(value_type: Union[n.FieldType, str, None]) -> set[str]:
+    """The words that cannot be a value of this type (`seniority = true`, a test's `budget: true`)."""
+    if value_type is None:
+        return set()
+    kind = "grade" if value_type == "grade" else getattr(value_type, "kind", None)
+    if kind == "boolean":
+        return set(_VALUE_WORDS - {"true", "false"})
+    if kind == "number":
+        return {"true", "false", "grade"}
+    return set(_VALUE_WORDS)
+
+
+def _value_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:
+    """The type of the value at the end of the tokens: what it is compared with, or the field
+    or property a test's `name: |` gives it to."""
+    stack = _blocks(tokens)
+    if stack and stack[0] == "test":
+        if len(tokens) < 2 or tokens[-1].text != ":":
+            return None
+        if stack[-1] == "fields":
+            declared = names.fields.get(tokens[-2].text)
+            return declared.type if declared else None
+        props = _test_activity_props(tokens)
+        activity = names.activities.get(props[0]) if props is not None else None
+        prop = next((p for p in activity.props if props is not None and p.name == props[1]), None) if activity else None
+        return prop.type if prop else None
+    return _compared_type(tokens, names, _where_activity(tokens))
 
 
 def _not_allowed(tokens: list[Tok]) -> set[str]:
@@ -124,18 +160,25 @@ def _not_allowed(tokens: list[Tok]) -> set[str]:
     return set()
 
 
-def _in_string(text: str, token: Tok, offset: int, names: Names) -> list[Item]:
-    """Inside a string: after `expect hit` or `expect no hit`, the rule names."""
-    before = list(scan(text, max(0, token.start - 40), token.start))
-    words = [t.text for t in before if t.kind == "word"]
-    if not words or words[-1] != "hit":
-        return []
-    end = token.end
-    if token.kind == "open_string" and text[offset : offset + 1] == '"':
-        end = offset + 1  # the quote the editor closed for us
-    from leadpolicy.syntax.parser import quote
+def _in_string(text: str, token: Tok, offset: int, names: Names, tests_file: bool = False) -> list[Item]:
+    """Inside a string: after `expect hit` or `expect no hit`, the rule names; where a member
+    of a `one of` field or property goes (`stage_name = "|`, a test's `stage_name: "|`), the
+    members, quoted (a member with a space or a reserved word is written as a string)."""
+    from leadpolicy.syntax.parser import quote, unquote
 
-    return [Item(rule, "rule", "rule", quote(rule), (token.start, end)) for rule in names.rules]
+    tokens = cursor(text, token.start, tests_file).tokens(text)  # (a window of text could start inside a string)
+    if tokens and tokens[-1].kind == "word" and tokens[-1].text == "hit":
+        end = token.end
+        if token.kind == "open_string" and text[offset : offset + 1] == '"':
+            end = offset + 1  # the quote the editor closed for us
+        return [Item(rule, "rule", "rule", quote(rule), (token.start, end)) for rule in names.rules]
+    members = [item for item in _names(tokens, names, tests_file) if item.kind == "member"]
+    end = token.end if token.kind == "string" else offset  # an open string runs to the line's end
+    found = []
+    for item in members:
+        member = quote(unquote(item.label) if item.label.startswith('"') else item.label)
+        found.append(Item(member, "member", item.detail, member, (token.start, end)))
+    return found
 
 
 def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
@@ -178,6 +221,11 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
         return [Item(letter, "grade", "grade") for letter in names.letters]
     if isinstance(decl_type, n.FieldType) and decl_type.kind == "enum":
         return [Item(n.member_text(m), "member", str(decl_type)) for m in decl_type.members]
+    if isinstance(decl_type, n.FieldType) and block != "test":  # compared with a field or property: names of its type
+        if where is not None:
+            activity = names.activities.get(where)
+            return [Item(p.name, "property", str(p.type)) for p in activity.props if p.type.kind == decl_type.kind] if activity else []
+        return fields(decl_type.kind)
     if block == "test":
         return _test_names(tokens, names, inner, prev, prev2, fields)
     if prev not in OPERAND_BEFORE and prev not in ("in",):
@@ -234,8 +282,18 @@ def _blocks(tokens: list[Tok]) -> list[str]:
 
 def _where_activity(tokens: list[Tok]) -> Optional[str]:
     """The activity whose `where` the end of the tokens is in, if any."""
+    end = len(tokens)
     depth = 0
-    for i in range(len(tokens) - 1, -1, -1):
+    for i in range(end - 1, -1, -1):  # inside `kind in (live, |`: the list's `in` is where to look from
+        if tokens[i].text == ")":
+            depth += 1
+        elif tokens[i].text == "(":
+            if depth == 0:
+                end = i - 1 if i > 0 and tokens[i - 1].text == "in" else end
+                break
+            depth -= 1
+    depth = 0
+    for i in range(end - 1, -1, -1):
         tok = tokens[i]
         if tok.text == ")":
             depth += 1
@@ -253,13 +311,17 @@ def _where_activity(tokens: list[Tok]) -> Optional[str]:
     return None
 
 
+_NUMBER = n.FieldType(n.FieldKind.NUMBER)
+
+
 def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]) -> Union[n.FieldType, str, None]:
     """The type of what the next value is compared with (`seniority = |`, `grade in (A, |`)."""
     if not tokens:
         return None
     i = len(tokens) - 1
     if tokens[i].text in ("=", "!=", "<", "<=", ">", ">="):
-        operand = tokens[i - 1] if i > 0 else None
+        j = i - 1
+        operand = tokens[j] if i > 0 else None
     else:
         # inside `x in (a, b, |`: back over the items to `(`, then `in`, maybe `not`
         while i >= 0 and tokens[i].text not in ("(", ")") and tokens[i].text not in OPERAND_BEFORE - {","}:
@@ -274,6 +336,8 @@ def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]) -> Uni
         return None
     if operand.text == "grade":
         return "grade"
+    if operand.text in ("engagement", "fit") or (j >= 2 and tokens[j - 1].text == "since" and tokens[j - 2].text == "days"):
+        return _NUMBER  # a score, `days since FIELD`
     if where is not None:
         activity = names.activities.get(where)
         prop = next((p for p in activity.props if p.name == operand.text), None) if activity else None

@@ -74,7 +74,7 @@ def _item(item: n.Node, lines: LineIndex) -> Optional[Symbol]:
         return Symbol("decay", "Property", item.span, item.span, f"{item.percent_text}% every {item.every.text} {item.every.unit}s")
     if isinstance(item, n.FitGroup):
         rules = [s for s in (_item(r, lines) for r in item.rules) if s is not None]
-        return Symbol(item.name, "Namespace", item.span, item.name_span or item.span, f"{len(rules)} rules", rules)
+        return Symbol(item.name, "Namespace", item.span, item.name_span or item.span, f"{len(rules)} rule{'s' if len(rules) != 1 else ''}", rules)
     if isinstance(item, n.FitRule):
         return _rule(item, lines, item.points_text)
     if isinstance(item, n.GradeBand):

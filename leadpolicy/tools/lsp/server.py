@@ -257,8 +257,22 @@ def safe(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., An
     return wrap
 
 
+class _AnswersAreNotErrors(logging.Filter):
+    """pygls logs every request that ends in an error response as an exception, traceback and
+    all. A refused rename (a reserved word, a clash) is an answer the editor shows, not a bug:
+    it stays out of the log, which is for bugs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, JsonRpcException) and error.code == REQUEST_FAILED)
+
+
+_ANSWERS = _AnswersAreNotErrors()
+
+
 def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     server = PolicyServer(debounce)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERS)  # the same object is added once
 
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     @safe()
@@ -286,6 +300,21 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         sibling = tests_path_for(path) if not is_tests_path(path) else policy_path_for(path)
         if _is_file(path) and sibling in ls.uris:
             ls.schedule(ls.uris[sibling])  # the sibling now reads this file from disk
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @safe()
+    def did_change_watched_files(ls: PolicyServer, params: t.DidChangeWatchedFilesParams) -> None:
+        """A file changed on disk (a `git checkout`, another program): the open documents of its
+        unit are checked again, since a closed policy or `.tests` file is read from disk."""
+        for change in params.changes:
+            path = ls.path_of(change.uri)
+            if not _is_file(path) or path in ls.uris:  # an open document is the editor's text, not the disk's
+                continue
+            key = ls.unit_key(path)
+            for open_path, uri in list(ls.uris.items()):
+                if ls.unit_key(open_path) == key:
+                    ls.schedule(uri)
+                    break
 
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     @safe()
