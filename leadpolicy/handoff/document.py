@@ -68,9 +68,11 @@ def md_escape(value: Any) -> str:
 
 
 def md_code(text: str) -> MarkdownText:
-    """Text in a code span: identifiers, paths, hashes. Text a code span cannot hold is escaped instead."""
+    """Text in a code span: identifiers, paths, hashes. Text a code span cannot hold is escaped instead:
+    a backtick or `|`, and any line break (a carriage return too: Markdown ends a line there, and the rest of the
+    line would be read as Markdown and HTML) or other character that is not printable."""
     text = str(text)
-    if text and "`" not in text and "\n" not in text and "|" not in text and text.strip() == text:
+    if text and "`" not in text and "|" not in text and text.isprintable() and text.strip() == text:
         return MarkdownText(f"`{text}`")
     return MarkdownText(md_escape(text))
 
