@@ -27,6 +27,7 @@ from leadpolicy.handoff import diagram
 from leadpolicy.handoff.english import Clauses, English, Prose, duration, number, points
 from leadpolicy.resources import package_text
 from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import terminal_text
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
@@ -60,10 +61,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&$~])")
 
 
 def md_escape(value: Any) -> str:
-    """Plain text -> Markdown that shows exactly that text, on one line (safe in a table cell)."""
+    """Plain text -> Markdown that shows exactly that text, on one line (safe in a table cell).
+    Characters a terminal would act on or that reorder the line (`\\x1b`, `\\u202e`) are shown
+    escaped, as the terminal's messages show them: Markdown is printed to standard output too."""
     if isinstance(value, MarkdownText):
         return value
-    text = " ".join(str(value).split())
+    text = terminal_text(" ".join(str(value).split()))
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
