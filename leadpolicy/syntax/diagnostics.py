@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # Lark is imported by the parser only: `--help` and the data 
 
 from leadpolicy.semantics.runtime import LeadDataError
 
-__all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json", "terminal_text"]
+__all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json", "lines_of",
+           "terminal_text"]
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,16 @@ def _sort_key(d: Diagnostic) -> Any:
     return (d.path, d.span.start if d.span else -1, d.severity != "error")
 
 
+def lines_of(source: str) -> list[str]:
+    """The lines as the parser numbers them: a line ends at `\\n` only (a `\\r` before it is dropped).
+    `str.splitlines` also ends one at U+0085, U+2028, a form feed..., which a string or a comment
+    may hold: the line shown under a diagnostic would be another one than it names."""
+    return [line[:-1] if line.endswith("\r") else line for line in source.split("\n")]
+
+
 def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]] = None) -> str:
     """rustc-style: headline, location, the source line, carets, help.
-    `source_lines` is `source.splitlines()`, when the caller already has it."""
+    `source_lines` is `lines_of(source)`, when the caller already has it."""
     path = terminal_text(d.path)
     lines = [f"{d.severity}[{d.code}]: {terminal_text(d.message)}"]
     pad = " "
@@ -144,7 +152,7 @@ def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]]
     else:
         lines.append(f"  --> {path}:{d.span.line}:{d.span.column}")
         if source_lines is None:
-            source_lines = source.splitlines()
+            source_lines = lines_of(source)
         if 1 <= d.span.line <= len(source_lines):
             # always printable, one character for one so the carets stay under their text
             text = _UNSHOWN.sub("\ufffd", LONE_SURROGATE.sub("\ufffd", source_lines[d.span.line - 1].expandtabs(1)))
@@ -166,8 +174,8 @@ def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]]
 
 
 def render(diagnostics: Iterable[Diagnostic], source: str) -> str:
-    source_lines = source.splitlines()  # once, not once per diagnostic: a big policy may have thousands
-    return "\n\n".join(render_one(d, source, source_lines) for d in sorted(diagnostics, key=_sort_key))
+    lines = lines_of(source)  # once, not once per diagnostic: a big policy may have thousands
+    return "\n\n".join(render_one(d, source, lines) for d in sorted(diagnostics, key=_sort_key))
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
