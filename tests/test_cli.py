@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -652,3 +653,44 @@ def test_every_jobs_option_is_also_j() -> None:
                  for param in command.params if "--jobs" in getattr(param, "opts", [])}
     assert {"score", "diff", "report"} <= set(with_jobs)
     assert not [name for name, param in with_jobs.items() if "-j" not in param.opts]
+
+
+# ---------------------------------------------------------------- hostile text on the terminal
+
+# What a terminal would act on rather than show: a title (OSC), clearing the screen, a carriage
+# return, a backspace, C1 controls, line separators and a right-to-left override
+TERMINAL = "\x1b]0;PWN\x07\x1b[2J\r\x08\x9b2J\x85\u2028\u202eRTL"
+UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def test_hostile_text_cannot_act_on_the_terminal(tmp_path: Path) -> None:
+    """Names in a policy and ids and values of a lead are shown escaped (`\\x1b`) in every message for
+    people: diagnostics, test results, the explanation, the journey, the summary of `score` and the
+    lines of `compile`, `docs` and `report`; none reaches the terminal as it is."""
+    name = TERMINAL.replace("\r", "")  # a string of the language holds no line break
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    text = Path(ACME).read_text(encoding="utf-8").replace('"Acme Cloud handoff"', f'"{quoted}"').replace(
+        '"Requested a demo"', f'"{quoted} demo"').replace("open, accepted", f'open, "{quoted}", accepted')
+    text += f'\ntest "{quoted}" {{\n  as of 2026-11-22\n  fields {{ seniority: vp }}\n  expect stage sql\n}}\n'
+    policy = write(tmp_path, "p.policy", text)
+    lead = {"id": TERMINAL, "fields": {"seniority": "vp", "sales_status": TERMINAL + "x"},
+            "activities": [{"type": "form_submit", "at": "2026-11-20T00:00:00Z", "form": "demo"}]}
+    good = dict(lead, fields={"seniority": "vp"})
+    bad = write(tmp_path, "bad.json", json.dumps(lead))
+    ok = write(tmp_path, "ok.json", json.dumps(good))
+    leads = write(tmp_path, "leads.jsonl", json.dumps(good) + "\n" + json.dumps(lead) + "\n")
+    said = [
+        run("check", policy),
+        run("test", policy),
+        run("eval", policy, ok, "--as-of", "2026-11-22"),
+        run("eval", policy, bad, "--as-of", "2026-11-22"),
+        run("eval", policy, ok, "--journey", "--as-of", "2026-11-22"),
+        run("score", policy, leads, "-j", "1", "--as-of", "2026-11-22", "-o", str(tmp_path / "out.jsonl")),
+        run("compile", policy, "-o", str(tmp_path / "p.py")),
+        run("report", policy, leads, "-j", "1", "--as-of", "2026-11-22", "-o", str(tmp_path / "r.json")),
+    ]
+    assert [r.exit_code for r in said] == [0, 1, 0, 1, 0, 1, 0, 0]
+    for result in said:
+        assert not UNSHOWN.search(result.stdout + result.stderr), (result.stdout + result.stderr)[:400]
+    assert "\\x1b]0;PWN\\x07\\x1b[2J" in said[0].stderr + said[1].stdout + said[2].stdout + said[5].stderr
+    assert "\\x1b]0;PWN\\x07\\x1b[2J\\r\\x08\\x9b2J\\x85\\u2028\\u202eRTL" in said[5].stderr  # the lead's id

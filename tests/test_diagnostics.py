@@ -121,3 +121,17 @@ def test_policy_error_survives_pickling_and_copying() -> None:
         assert isinstance(again, PolicyError) and str(again) == str(raised.value)
         assert again.diagnostics == raised.value.diagnostics and again.source == raised.value.source
         assert again.render() == raised.value.render()
+
+
+def test_the_line_shown_is_the_line_named() -> None:
+    """A comment or a string may hold U+0085, U+2028 or a form feed, where `str.splitlines` ends a line
+    and the parser does not: the line shown under an error was another one than it names (here the
+    declaration of `email`, marked as the unknown field)."""
+    import leadpolicy
+
+    text = ('policy "p" version "1"\n# a comment\x85with\u2028odd\x0cbreaks\nfields { email text "a\u2029b" }\r\n'
+            'stages {\n  lead\n  mql when emial = "x"\n}\n')
+    with pytest.raises(PolicyError) as raised:
+        leadpolicy.loads(text, "p.policy")
+    shown = raised.value.render().splitlines()
+    assert shown[1] == " --> p.policy:6:12" and shown[3] == '6 |   mql when emial = "x"', shown

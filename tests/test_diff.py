@@ -557,7 +557,7 @@ def test_markdown_stays_short_for_a_big_change(tmp_path) -> None:
 
 
 def test_hostile_names_cannot_reach_the_terminal_or_the_markdown(tmp_path) -> None:
-    text = BASE.replace('"Blog":', '"Blog \x1b[2J<script>|x":')
+    text = BASE.replace('"Blog":', '"Blog \x1b[2J<script>|x \u202egnp.exe\u2028":')  # a right-to-left override
     try:
         new = leadpolicy.loads(text.replace("+5 ", "+6 "), "new")
     except leadpolicy.PolicyError:
@@ -565,8 +565,22 @@ def test_hostile_names_cannot_reach_the_terminal_or_the_markdown(tmp_path) -> No
     result = diff_policies(leadpolicy.loads(BASE, "old"), new, "old", "new")
     rendered = render_text(result)
     assert "\x1b" not in rendered and "\\x1b[2J" in rendered
+    assert "\u202e" not in rendered and "\u2028" not in rendered and "\\u202egnp.exe\\u2028" in rendered
     markdown = render_markdown(result)
     assert "<script>" not in markdown and "\\|x" in markdown
+
+
+def test_a_lead_id_cannot_end_its_code_span_or_its_table_row(acme) -> None:
+    """A carriage return (or another line break) in a lead's id ends the Markdown line: in a code span
+    the rest of the id would be read as Markdown and HTML on a line of its own."""
+    new = leadpolicy.load(EXAMPLE_NEW)
+    fields = {"seniority": "vp", "industry": "saas", "company_size": 800}
+    visits = [{"type": "page_view", "at": "2026-11-20T00:00:00Z", "path": "/pricing"}] * 2  # lead -> mql
+    ids = ["a\r<img src=x onerror=alert(1)>", "b\u2028<img src=y>", "c\x0b<img src=z>", "d\x85<img src=w>"]
+    leads = [{"id": i, "fields": fields, "activities": visits} for i in ids]
+    markdown = render_markdown(leadpolicy.diff(acme, new, leads=leads, as_of=AS_OF))
+    assert markdown.count(" \\<img src=") == 3  # the examples shown, each id as escaped text
+    assert not re.search("[\r\x0b\x85\u2028]", markdown) and not re.search(r"(?<!\\)<img", markdown)
 
 
 def test_colour_on_a_real_terminal_only_and_no_color_respected(tmp_path) -> None:

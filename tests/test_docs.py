@@ -629,6 +629,16 @@ def test_hostile_text_is_escaped_in_markdown(hostile: n.Policy) -> None:
     assert "#35;quot#59;" in block  # a literal "#quot;" in a condition stays literal
     for line in block.splitlines()[1:]:
         assert line.count('"') in (0, 2, 4), line
+    # A file name with a carriage return cannot end its code span: Markdown ends the line there.
+    named = docs.markdown(hostile, HOSTILE, "evil\r<img src=x>.policy")
+    assert "\r" not in named and "| Generated from | evil \\<img src=x\\>.policy |" in named
+    # A title or a right-to-left override: shown escaped, as on the terminal (Markdown goes to standard output).
+    text = HOSTILE.replace("Eve ", "Eve \x1b]0;title\x07\u202e")
+    shown = docs.markdown(resolved(text, "hostile.policy"), text, "hostile.policy")
+    assert not re.search("[\x1b\x07\u202e]", shown) and "Eve \\\\x1b\\]0;title\\\\x07\\\\u202e\\<img" in shown
+    text = HOSTILE.replace("<script>alert(3)", "\x1b]0;title\x07\u202e<script>alert(3)")  # a stage's label
+    shown = docs.markdown(resolved(text, "hostile.policy"), text, "hostile.policy")
+    assert not re.search("[\x1b\x07\u202e]", shown) and "#27;#93;0#59;title#7;#8238;#lt;script" in shown
 
 
 def test_format_for_suffix() -> None:

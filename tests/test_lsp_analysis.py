@@ -932,3 +932,21 @@ def test_an_edit_in_a_big_policy_reparses_only_what_changed() -> None:
     assert incremental.cached_pieces() - before <= 2  # the rule edited (and nothing else)
     moved = text.replace("n16 >= 216", "n16 >= 216\n\n")  # every piece below moves two lines down
     _same_parse(moved)
+
+
+def test_hover_shows_hostile_text_as_text() -> None:
+    """Descriptions, rule and test names and enum members are the policy's own text: in the hover's
+    Markdown they are escaped, so none becomes a link, an image (fetched when the hover shows) or HTML."""
+    evil = "![i](https://evil.example/i.png) [a](https://evil.example) <img src=x>"
+    text = (f'policy "p" version "1"\nfields {{\n  tier one of (gold, "{evil} `x`") "{evil}"\n}}\n'
+            f'activities {{\n  demo "{evil}"\n}}\n'
+            f'stages {{\n  lead "{evil}"\n  mql "{evil}" when tier = "{evil} `x`"\n}}\n'
+            f'fit {{\n  need {{\n    "{evil} rule": +5 when tier = gold\n  }}\n}}\n')
+    unit = analyse(Source("/tmp/evil.policy", text), None)
+    path = unit.policy.path
+    shown = [hover.hover(unit, path, at(text, word, 0, 1)) for word in ("tier one", "demo", "lead", "mql", "need", "gold,")]
+    shown.append(hover.hover(unit, path, at(text, "tier = ", 0, 1)))
+    for markdown in shown:
+        assert markdown is not None
+        body = re.sub(r"```policy\n.*?\n```", "", markdown, flags=re.S)  # the declaration, in a code block, is code
+        assert not re.search(r"(?<!\\)(\[a\]\(|\[i\]\(|<img)", body), markdown

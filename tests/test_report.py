@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import leadpolicy
 from leadpolicy import LeadDataError
+from leadpolicy.handoff.document import md_escape
 from leadpolicy.semantics.runtime import parse_instant
 from leadpolicy.tools.report import render
 from leadpolicy.tools.report.example_data import history
@@ -304,6 +305,22 @@ def test_a_lead_that_entered_after_as_of_is_outside_the_window(small):
 
 def test_golden_markdown(small, golden):
     golden(GOLDEN / "small.md", render.markdown(build([small], small_history(), at(60))))
+
+
+HOSTILE = "<img src=x onerror=alert(1)> [a](javascript:alert(2)) ![i](http://evil.example/i.png) | x |"
+
+
+def test_hostile_names_and_ids_stay_text_in_the_markdown(small):
+    """A policy's names and a lead's id or value print as text: no HTML, link, image or table cell of its own."""
+    quoted = HOSTILE.replace("\\", "\\\\").replace('"', '\\"')
+    policy = leadpolicy.loads(SMALL.replace('"Small"', f'"{quoted}"').replace('"Visit"', f'"{quoted} rule"'),
+                              f"{HOSTILE}.policy")
+    leads = [lead(HOSTILE, [("visit", 0)], {"status": "won", "amount": 5, "closed_at": at(3)}),
+             lead(HOSTILE + " 2", [], {"status": HOSTILE})]
+    markdown = render.markdown(build([policy, small], leads, at(60)))
+    for raw in ("<img", "[a](", "[i](", "| x |"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), markdown), raw  # only ever escaped: `\\<img`
+    assert "\\<img src=x onerror=alert(1)\\> \\[a\\](javascript:alert(2))" in markdown
 
 
 # ---------------------------------------------------------------- journey
@@ -652,7 +669,7 @@ def test_cli_report_names_a_line_that_is_not_json_plainly(files):
     done = run("report", str(policy), str(pretty), "--as-of", at(60))
     assert f"warning: {pretty} looks like one JSON document" in done.stderr
     errors = done.stdout.split("### Data errors", 1)[1]
-    assert f"- (no id): {pretty}:1:1: not valid JSON:" in errors
+    assert f"- (no id): {md_escape(str(pretty))}:1:1: not valid JSON:" in errors  # the file name as Markdown text
     assert "None" not in errors and "field ``" not in errors
     data = json.loads(run("report", str(policy), str(pretty), "--as-of", at(60), "-o", str(tmp / "r.json")).stdout or
                       (tmp / "r.json").read_text())

@@ -93,7 +93,9 @@ class _Group(click.Group):
         except Exception as error:  # an internal error: say so plainly
             if os.environ.get("LEADPOLICY_DEBUG"):
                 raise
-            click.echo(f"leadpolicy: internal error: {type(error).__name__}: {error}", err=True)
+            from leadpolicy.syntax.diagnostics import terminal_text
+
+            click.echo(f"leadpolicy: internal error: {type(error).__name__}: {terminal_text(error)}", err=True)
             click.echo("  = help: set LEADPOLICY_DEBUG=1 to see the traceback, and please report it", err=True)
             sys.exit(3)
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import FileProblem, check_file, display_name, plural, policy_files, render_by_file
+from leadpolicy.cli.common import FileProblem, check_file, display_name, plural, policy_files, render_by_file, say
 from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render_json
 
 
@@ -45,7 +45,7 @@ def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
             summary = "ok" if not errors and not (strict and warnings) else plural(errors, "error")
             if warnings:
                 summary += ", " + plural(warnings, "warning") + (" (--strict: warnings fail)" if strict else "")
-            click.echo(f"{display_name(path)}: {summary}")
+            say(f"{display_name(path)}: {summary}")
     if fmt == "json":
         click.echo(render_json(all_diagnostics))
     sys.exit(status)

@@ -31,7 +31,7 @@ from typing import IO, Any, Iterable, Iterator, Optional, Union
 import click
 
 from leadpolicy import PolicyError
-from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render
+from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render, terminal_text
 from leadpolicy.tools.file_kinds import COMPRESSED_FILES, first_bytes, table_file_kind
 
 STDIN = "-"
@@ -52,7 +52,7 @@ class FileProblem(click.ClickException):
         self.path = path
 
     def show(self, file: Optional[IO[Any]] = None) -> None:
-        click.echo(f"{error_label()}: {self.format_message()}", err=True)
+        click.echo(f"{error_label()}: {terminal_text(self.format_message())}", err=True)
 
     def diagnostic(self, path: str) -> Diagnostic:
         """The problem as `check --format json` lists it (code `file-problem`, no position); `path`
@@ -83,7 +83,13 @@ def error_label() -> str:
 
 
 def warn(message: str) -> None:
-    click.echo(f"{style('warning', fg='yellow', bold=True)}: {message}", err=True)
+    click.echo(f"{style('warning', fg='yellow', bold=True)}: {terminal_text(message)}", err=True)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """A line for people that carries names from a policy, a lead or a file name: shown as text
+    (`terminal_text`), so none of them can act on the terminal."""
+    click.echo(terminal_text(text), err=err)
 
 
 # ---------------------------------------------------------------- reading
@@ -192,7 +198,7 @@ def load_policy(path: str, nothing: str = "nothing was run") -> Any:
         diagnostics = [dataclasses.replace(d, path=typed) for d in error.diagnostics]
         show_diagnostics(diagnostics, source)
         count = len([d for d in diagnostics if d.is_error])
-        click.echo(f"{typed}: {count} error{'s' if count != 1 else ''}; {nothing}", err=True)
+        say(f"{typed}: {count} error{'s' if count != 1 else ''}; {nothing}", err=True)
         sys.exit(EXIT_FAILED)
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import FileProblem, load_policy, refuse_overwriting, to_stdout, write_output
+from leadpolicy.cli.common import FileProblem, load_policy, refuse_overwriting, say, to_stdout, write_output
 from leadpolicy.cli.engine_options import resolve_target, sql_target_options, sql_text
 
 
@@ -31,4 +31,4 @@ def compile_command(policy_path: str, output: Optional[str], **sql_options: str)
     text = sql_text(policy, sql_options) if target == "sql" else policy.python_source
     write_output(output, text)
     if not to_stdout(output):
-        click.echo(f"wrote {output} ({policy.name} {policy.version})", err=True)
+        say(f"wrote {output} ({policy.name} {policy.version})", err=True)

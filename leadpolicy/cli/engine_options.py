@@ -10,7 +10,7 @@ from typing import Any, Callable, NoReturn, Optional, TypeVar
 
 import click
 
-from leadpolicy.cli.common import EXPORT_AS_TABLES, FileProblem, refuse_compressed, refuse_table_file
+from leadpolicy.cli.common import EXPORT_AS_TABLES, FileProblem, refuse_compressed, refuse_table_file, say
 
 ENGINES = ("python", "duckdb", "spark")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -173,7 +173,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     if not quiet:
         stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
         for line in summary.lines(stages):
-            click.echo(line, err=True)
+            say(line, err=True)
     sys.exit(1 if summary.errors else 0)
 
 

@@ -21,8 +21,10 @@ from leadpolicy.cli.common import (
     misplaced_keys,
     plural,
     read_text,
+    say,
     warn,
 )
+from leadpolicy.syntax.diagnostics import terminal_text
 
 
 def _read_lead(source: str) -> tuple[dict[str, Any], str]:
@@ -43,10 +45,10 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
         elif error.lineno == 1 and not text[:error.pos].strip() and looks_like_csv(text):  # a CRM export
             hint = (f"this looks like CSV (a header line, then a lead per row): `leadpolicy score POLICY {given}` "
                     "decides each row; eval takes one lead as a JSON object")
-        click.echo(render_json_error(name, text, error, more, hint), err=True)
+        say(render_json_error(name, text, error, more, hint), err=True)
         sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
-        click.echo(f"{error_label()}: {name}: a lead must be a JSON object with `fields` and `activities`", err=True)
+        click.echo(f"{error_label()}: {terminal_text(name)}: a lead must be a JSON object with `fields` and `activities`", err=True)
         sys.exit(EXIT_FAILED)
     return lead, text
 
@@ -110,8 +112,7 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
             click.echo(json.dumps({"id": lead.get("id"), "error": problem}))
         from leadpolicy.cli.json_errors import render_data_error
 
-        click.echo(render_data_error(display_name(lead_path), lead_text, problem, _member_help(policy, problem)),
-                   err=True)
+        say(render_data_error(display_name(lead_path), lead_text, problem, _member_help(policy, problem)), err=True)
         sys.exit(EXIT_FAILED)
     if journey:
         from leadpolicy.tools.report.journey import print_journey
@@ -124,7 +125,7 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
     if as_json:
         click.echo(json.dumps(decision.to_dict(), indent=2))
     else:
-        click.echo(explain(decision.to_dict(), lead_id, as_of=moment))
+        say(explain(decision.to_dict(), lead_id, as_of=moment))
         later = _after_as_of(policy, activities, moment)
         if later:  # an --as-of in the past left them out without a word
             click.echo(f"  ({plural(later, 'activity', 'activities')} of the lead came after as of: not counted)")

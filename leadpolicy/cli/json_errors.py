@@ -9,7 +9,7 @@ import json
 import re
 from typing import Optional
 
-from leadpolicy.syntax.diagnostics import Diagnostic, Span, render_one
+from leadpolicy.syntax.diagnostics import Diagnostic, Span, lines_of, render_one
 
 WINDOW = 100  # characters shown around the error on a long line (JSON on one line)
 
@@ -60,7 +60,7 @@ def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: 
                       hint: Optional[str] = None) -> str:
     """The error as a diagnostic: `error[json]: not valid JSON: MSG`, the file, line and column,
     that line (a window of it when long) with a caret, and the hint (`hint`, else json_hint's)."""
-    lines = text.splitlines() or [""]
+    lines = lines_of(text)  # as json numbers them: a string may hold U+2028, which splitlines would end a line at
     line, column = error.lineno, error.colno
     shown = lines[line - 1] if 1 <= line <= len(lines) else ""
     if len(shown) > 2 * WINDOW:  # a lead on one line: the part around the error

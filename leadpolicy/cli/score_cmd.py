@@ -27,6 +27,7 @@ from leadpolicy.cli.common import (
     plural,
     refuse_overwriting,
     refuse_table_file,
+    say,
     to_stdout,
     warn,
 )
@@ -203,5 +204,5 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
 
         stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
         for line in summary.lines(stages):
-            click.echo(line, err=True)
+            say(line, err=True)
     sys.exit(EXIT_FAILED if summary.errors else EXIT_OK)

@@ -17,9 +17,11 @@ from leadpolicy.cli.common import (
     plural,
     policy_files,
     render_by_file,
+    say,
     sibling_tests,
     style,
 )
+from leadpolicy.syntax.diagnostics import terminal_text
 
 
 def _load_for_tests(path: Path) -> Any:
@@ -69,10 +71,10 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             broken = True
             if not as_json:
                 click.echo(problems, err=True)
-                click.echo(f"{display_name(path)}: the policy or its tests have errors; no test was run", err=True)
+                say(f"{display_name(path)}: the policy or its tests have errors; no test was run", err=True)
             continue
         if not as_json:
-            click.echo(display_name(path))
+            say(display_name(path))
             if not tests:  # said, so that a gate in CI does not pass on a policy nothing tests
                 beside = "" if str(path) == "-" else " or in " + Path(display_name(path)).with_suffix(".tests").name
                 click.echo(f"  no tests: write `test \"...\" {{ ... }}` blocks in the policy{beside}")
@@ -86,9 +88,9 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             if not as_json:
                 where = f"{test_path}:{outcome.line}" if outcome.line else test_path
                 mark = style("PASS", fg="green", err=False) if outcome.passed else style("FAIL", fg="red", bold=True, err=False)
-                click.echo(f"  {mark}  {test.name}" + ("" if outcome.passed else f"  ({where})"))
+                click.echo(f"  {mark}  {terminal_text(test.name)}" + ("" if outcome.passed else f"  ({terminal_text(where)})"))
                 if not outcome.passed:
-                    click.echo("\n".join(describe_failure(outcome)))
+                    say("\n".join(describe_failure(outcome)))
         if show_coverage or fail_under is not None:
             result = coverage(policy.tree, [t for t, _ in tests])
             entry["coverage"] = result.to_dict()
@@ -97,7 +99,7 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             if not as_json and show_coverage:
                 click.echo(f"  coverage: {len(result.rules) - len(result.missed)} of {plural(len(result.rules), 'rule')} ({result.percent:.1f}%)")
                 for rule in result.missed:
-                    click.echo(f"    never exercised: {display_name(path)}:{rule.line}  {rule.kind} {rule.name!r}".replace("'", '"'))
+                    say(f"    never exercised: {display_name(path)}:{rule.line}  {rule.kind} {rule.name!r}".replace("'", '"'))
     total = 100.0 if rules == 0 else 100.0 * covered / rules
     below = fail_under is not None and total < fail_under
     if as_json:

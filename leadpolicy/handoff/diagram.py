@@ -161,11 +161,12 @@ def model(policy: n.Policy) -> Picture:
 
 
 def mermaid_text(text: str) -> str:
-    """Text for inside a quoted Mermaid label: markup characters become entity codes."""
+    """Text for inside a quoted Mermaid label: markup characters become entity codes, and so do the
+    characters that are not printable (an escape, a right-to-left override), as `md_escape` shows them."""
     text = " ".join(text.split())
     out = []
     for ch in text:
-        if ch in '#"<>&`|;[]{}':
+        if ch in '#"<>&`|;[]{}' or not ch.isprintable():
             out.append({'"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}.get(ch, f"#{ord(ch)};"))
         else:
             out.append(ch)

@@ -27,6 +27,7 @@ from leadpolicy.handoff import diagram
 from leadpolicy.handoff.english import Clauses, English, Prose, duration, number, points
 from leadpolicy.resources import package_text
 from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.diagnostics import terminal_text
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
@@ -60,17 +61,21 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&$~])")
 
 
 def md_escape(value: Any) -> str:
-    """Plain text -> Markdown that shows exactly that text, on one line (safe in a table cell)."""
+    """Plain text -> Markdown that shows exactly that text, on one line (safe in a table cell).
+    Characters a terminal would act on or that reorder the line (`\\x1b`, `\\u202e`) are shown
+    escaped, as the terminal's messages show them: Markdown is printed to standard output too."""
     if isinstance(value, MarkdownText):
         return value
-    text = " ".join(str(value).split())
+    text = terminal_text(" ".join(str(value).split()))
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def md_code(text: str) -> MarkdownText:
-    """Text in a code span: identifiers, paths, hashes. Text a code span cannot hold is escaped instead."""
+    """Text in a code span: identifiers, paths, hashes. Text a code span cannot hold is escaped instead:
+    a backtick or `|`, and any line break (a carriage return too: Markdown ends a line there, and the rest of the
+    line would be read as Markdown and HTML) or other character that is not printable."""
     text = str(text)
-    if text and "`" not in text and "\n" not in text and "|" not in text and text.strip() == text:
+    if text and "`" not in text and "|" not in text and text.isprintable() and text.strip() == text:
         return MarkdownText(f"`{text}`")
     return MarkdownText(md_escape(text))
 

@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # Lark is imported by the parser only: `--help` and the data 
 
 from leadpolicy.semantics.runtime import LeadDataError
 
-__all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json"]
+__all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json", "lines_of",
+           "terminal_text"]
 
 
 @dataclass(frozen=True)
@@ -116,27 +117,48 @@ class PolicyError(Exception):
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
+# What a terminal would act on or reorder rather than show: control characters (escape sequences, a
+# carriage return, a backspace), C1 controls, line and paragraph separators, bidirectional controls
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: object) -> str:
+    """Text for people, from a policy or a lead, as it can be shown on a terminal: every character a
+    terminal would act on (`\\x1b`, `\\r`) or that reorders the line (`\\u202e`) escaped; newlines
+    and tabs kept. Policy text and lead data are untrusted: a name cannot move the cursor, set
+    the window title or make a line read backwards."""
+    return _UNSHOWN.sub(lambda m: ascii(m.group())[1:-1], str(text))
+
 
 def _sort_key(d: Diagnostic) -> Any:
     return (d.path, d.span.start if d.span else -1, d.severity != "error")
 
 
+def lines_of(source: str) -> list[str]:
+    """The lines as the parser numbers them: a line ends at `\\n` only (a `\\r` before it is dropped).
+    `str.splitlines` also ends one at U+0085, U+2028, a form feed..., which a string or a comment
+    may hold: the line shown under a diagnostic would be another one than it names."""
+    return [line[:-1] if line.endswith("\r") else line for line in source.split("\n")]
+
+
 def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]] = None) -> str:
     """rustc-style: headline, location, the source line, carets, help.
-    `source_lines` is `source.splitlines()`, when the caller already has it."""
-    lines = [f"{d.severity}[{d.code}]: {d.message}"]
+    `source_lines` is `lines_of(source)`, when the caller already has it."""
+    path = terminal_text(d.path)
+    lines = [f"{d.severity}[{d.code}]: {terminal_text(d.message)}"]
     pad = " "
     if d.span is None:
-        lines.append(f"  --> {d.path}")
+        lines.append(f"  --> {path}")
     else:
-        lines.append(f"  --> {d.path}:{d.span.line}:{d.span.column}")
+        lines.append(f"  --> {path}:{d.span.line}:{d.span.column}")
         if source_lines is None:
-            source_lines = source.splitlines()
+            source_lines = lines_of(source)
         if 1 <= d.span.line <= len(source_lines):
-            text = LONE_SURROGATE.sub("\ufffd", source_lines[d.span.line - 1].expandtabs(1))  # always printable
+            # always printable, one character for one so the carets stay under their text
+            text = _UNSHOWN.sub("\ufffd", LONE_SURROGATE.sub("\ufffd", source_lines[d.span.line - 1].expandtabs(1)))
             gutter = str(d.span.line)
             pad = " " * len(gutter)
-            lines[-1] = f"{pad}--> {d.path}:{d.span.line}:{d.span.column}"
+            lines[-1] = f"{pad}--> {path}:{d.span.line}:{d.span.column}"
             if d.span.end_line == d.span.line:
                 width = max(1, d.span.end_column - d.span.column)
             else:
@@ -145,15 +167,15 @@ def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]]
             lines.append(f"{gutter} | {text}")
             lines.append(f"{pad} | {' ' * (d.span.column - 1)}{'^' * width}")
     for note in d.notes:
-        lines.append(f"{pad} = note: {note}")
+        lines.append(f"{pad} = note: {terminal_text(note)}")
     if d.help:
-        lines.append(f"{pad} = help: {d.help}")
+        lines.append(f"{pad} = help: {terminal_text(d.help)}")
     return "\n".join(lines)
 
 
 def render(diagnostics: Iterable[Diagnostic], source: str) -> str:
-    source_lines = source.splitlines()  # once, not once per diagnostic: a big policy may have thousands
-    return "\n\n".join(render_one(d, source, source_lines) for d in sorted(diagnostics, key=_sort_key))
+    lines = lines_of(source)  # once, not once per diagnostic: a big policy may have thousands
+    return "\n\n".join(render_one(d, source, lines) for d in sorted(diagnostics, key=_sort_key))
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from leadpolicy.handoff.document import md_escape
+from leadpolicy.handoff.document import md_code, md_escape
 from leadpolicy.tools.diff.render_text import changed_rules, is_short, percent, signed, stage_columns, version_note
 from leadpolicy.tools.diff.result import DiffResult
 from leadpolicy.tools.diff.semantic import SECTIONS
@@ -26,10 +26,7 @@ _MARK = {"added": "added", "removed": "removed", "changed": "changed", "renamed"
 
 def _code(text: str) -> str:
     """A file name or id in a code span when it can be one, else escaped text."""
-    text = str(text)
-    if text and "`" not in text and "\n" not in text and "|" not in text and text.strip() == text:
-        return f"`{text}`"
-    return md_escape(text)
+    return md_code(text)
 
 
 def render_markdown(result: DiffResult) -> str:

@@ -1,31 +1,30 @@
 """The terminal report of a diff: sections, aligned tables, colour only when asked.
 
 Text from the policies and the leads (rule names, lead ids, error messages) is
-untrusted: control characters are shown escaped, so a hostile name cannot
-move the cursor or colour the terminal. Colour is added after that, by line
+untrusted: control characters, line separators and bidirectional controls are
+shown escaped, so a hostile name cannot move the cursor, colour the terminal or
+make a line read in another order than it is written. Colour is added after that, by line
 kind, and only when `color` is true (the command asks for it on a terminal
 without NO_COLOR).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
+from leadpolicy.syntax.diagnostics import terminal_text
 from leadpolicy.tools.diff.result import DiffResult
 from leadpolicy.tools.diff.semantic import SECTIONS
 
 __all__ = ["render_text", "clean", "percent", "signed", "stage_columns", "changed_rules", "is_short"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~", "reordered": "~"}
 _STYLE = {"+": "green", "-": "red", "~": "yellow", "!": "yellow", "#": None}
 
 
 def clean(text: object) -> str:
-    """Text with control characters escaped (`\\x1b`), newlines and tabs as spaces."""
-    text = str(text).replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Text with control characters escaped (`\\x1b`, `\\u202e`: `terminal_text`), newlines and tabs as spaces."""
+    return terminal_text(str(text).replace("\n", " ").replace("\t", " "))
 
 
 def percent(part: int, whole: int) -> str:

@@ -174,7 +174,7 @@ def _declaration_text(unit: Unit, occurrence: Occurrence) -> str:
 
 
 def _about(unit: Unit, key: Key, declaration: Optional[Occurrence]) -> Optional[str]:
-    from leadpolicy.handoff.document import md_block
+    from leadpolicy.handoff.document import md_block, md_code, md_escape
     from leadpolicy.handoff.english import English, stage_title
 
     policy = unit.resolved
@@ -184,24 +184,24 @@ def _about(unit: Unit, key: Key, declaration: Optional[Occurrence]) -> Optional[
         return None
     english = English(policy)
     if kind == "field" and isinstance(node, n.FieldDecl):
-        text = f"**Field** `{node.name}`: {node.type}."
-        return text + (f" {node.description}" if node.description else "")
+        text = f"**Field** `{node.name}`: {md_escape(node.type)}."
+        return text + (f" {md_escape(node.description)}" if node.description else "")
     if kind == "activity" and isinstance(node, n.ActivityDecl):
         props = ", ".join(f"`{p.name}` ({p.type})" for p in node.props) or "none"
         text = f"**Activity** `{node.name}` — the handoff document calls it “{english.activity_noun(node.name)}”. Properties: {props}."
-        return text + (f" {node.description}" if node.description else "")
+        return text + (f" {md_escape(node.description)}" if node.description else "")
     if kind == "property" and isinstance(node, n.PropDecl):
         return f"**Property** `{node.name}` of activity `{key[1]}`: {node.type}."
     if kind == "member":
         owner = key[1]
-        return f"**Member** `{key[2]}` of `{owner}`; members are ordered as declared."
+        return f"**Member** {md_code(key[2])} of `{owner}`; members are ordered as declared."
     if kind == "stage" and isinstance(node, n.StageDecl):
         stages = [s.name for s in policy.stages]
         i = stages.index(node.name) if node.name in stages else 0
         stage = policy.stages[i]
         head = f"**Stage {i + 1} of {len(stages)}**: {stage_title(node.name)}"
         if node.description:
-            head += f" — {node.description}"
+            head += f" — {md_escape(node.description)}"
         return head + "\n\n" + md_block(english.stage_sentence(stage, i))
     if kind == "grade" and isinstance(node, n.GradeBand):
         band = next(b for b in policy.grades if b.letter == node.letter)
@@ -209,7 +209,7 @@ def _about(unit: Unit, key: Key, declaration: Optional[Occurrence]) -> Optional[
     if kind == "group" and isinstance(node, n.FitGroup):
         group = next(g for g in policy.items("fit") if isinstance(g, n.FitGroup) and g.name == node.name)
         best = sum(r.points for r in group.rules if r.points > 0)
-        names = ", ".join(f"“{r.name}”" for r in group.rules) or "none"
+        names = ", ".join(f"“{md_escape(r.name)}”" for r in group.rules) or "none"
         return f"**Fit group** `{group.name}`: {len(group.rules)} rule{'s' if len(group.rules) != 1 else ''} ({names}), up to {best:+g} points."
     if kind == "rule":
         return _rule(policy, english, key[1], md_block)
@@ -248,6 +248,7 @@ def _used_by(unit: Unit, key: Key) -> list[str]:
 
 
 def _owner_label(policy: n.Policy, occurrence: Occurrence) -> Optional[str]:
+    from leadpolicy.handoff.document import md_escape
     from leadpolicy.tools.lsp.positions import span_contains
 
     at = (occurrence.span.line, occurrence.span.column)
@@ -262,7 +263,7 @@ def _owner_label(policy: n.Policy, occurrence: Occurrence) -> Optional[str]:
                 if isinstance(rule, n.GradeBand):
                     return f"grade `{rule.letter}`"
                 if isinstance(rule, n.TestBlock):
-                    return f"test “{rule.name}”"
+                    return f"test “{md_escape(rule.name)}”"
                 if hasattr(rule, "name") and isinstance(rule.name, str):
-                    return f"“{rule.name}”"
+                    return f"“{md_escape(rule.name)}”"
     return None

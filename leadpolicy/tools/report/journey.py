@@ -50,12 +50,13 @@ def print_journey(policy: Any, lead: dict[str, Any], as_of: Optional[str], as_js
     import click
 
     from leadpolicy import LeadDataError
+    from leadpolicy.syntax.diagnostics import terminal_text
 
     try:
         data = journey(policy, lead, as_of)
     except LeadDataError as error:
         if as_json:
             click.echo(json.dumps({"id": lead.get("id"), "error": error.to_dict()}))
-        click.echo(f"error[data]: {error}", err=True)
+        click.echo(f"error[data]: {terminal_text(error)}", err=True)
         sys.exit(1)
-    click.echo(json.dumps(data, indent=2) if as_json else timeline(data))
+    click.echo(json.dumps(data, indent=2) if as_json else terminal_text(timeline(data)))

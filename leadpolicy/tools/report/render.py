@@ -1,4 +1,10 @@
-"""Render a report dict as Markdown, one self-contained HTML file, or JSON."""
+"""Render a report dict as Markdown, one self-contained HTML file, or JSON.
+
+Names from the policies and the leads (policy, stage, segment and rule names, lead ids,
+error messages, file names) are untrusted: the HTML environment autoescapes, and the
+Markdown environment escapes every value it prints with the handoff document's
+`md_escape` (a file name in a code span when it can be one), so a name cannot
+become a link, an image, HTML or a table cell of its own."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any, Optional
 
 import jinja2
 
+from leadpolicy.handoff.document import md_code, md_escape
 from leadpolicy.tools.report import charts
 
 
@@ -25,9 +32,11 @@ def _pct(value: Optional[float]) -> str:
 def _env(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("leadpolicy.tools.report", "templates"),
                              autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                             finalize=None if autoescape else md_escape)
     env.filters["num"] = _num
     env.filters["pct"] = _pct
+    env.filters["code"] = md_code
     return env
 
 
