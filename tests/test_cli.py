@@ -667,7 +667,8 @@ def test_hostile_text_cannot_act_on_the_terminal(tmp_path: Path) -> None:
     """Names in a policy and ids and values of a lead are shown escaped (`\\x1b`) in every message for
     people: diagnostics, test results, the explanation, the journey, the summary of `score` and the
     lines of `compile`, `docs` and `report`; none reaches the terminal as it is."""
-    name = TERMINAL.replace("\r", "")  # a string of the language holds no line break
+    # a string of the language holds no line break, and no text-direction override (the parser refuses it)
+    name = TERMINAL.replace("\r", "").replace("\u202e", "")
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     text = Path(ACME).read_text(encoding="utf-8").replace('"Acme Cloud handoff"', f'"{quoted}"').replace(
         '"Requested a demo"', f'"{quoted} demo"').replace("open, accepted", f'open, "{quoted}", accepted')

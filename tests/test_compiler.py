@@ -38,6 +38,7 @@ from leadpolicy.backends.python.compiler import MODULE_NAMES, MODULE_PREFIXES, C
 from leadpolicy.semantics import reference
 from leadpolicy.semantics.runtime import LeadDataError
 from leadpolicy.syntax import nodes
+from leadpolicy.syntax.diagnostics import TEXT_DIRECTION_CHARACTERS
 from leadpolicy.syntax.parser import parse, quote
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,7 +291,8 @@ HOSTILE = [
     "{{ 7 * 7 }}", "{% for x in range(3) %}x{% endfor %}", "{# jinja comment #}", "{%- raw -%}",
     "${HOME} %s %(name)s {0} {name!r}",
     "# not a comment", "#!/bin/sh", "\\u2028 written as text", "\\N{BULLET}",
-    "ｅｖａｌ(ｘ)", "Аcme (Cyrillic A)", "\u202eevil\u202c", "\ufeffbom", "zero\u200bwidth", "é composed e\u0301",
+    "ｅｖａｌ(ｘ)", "Аcme (Cyrillic A)", "\u200fevil\u200e",  # marks; the overrides (U+202E) are refused by the parser (test_parser)
+    "\ufeffbom", "zero\u200bwidth", "é composed e\u0301",
     "emoji 🎯 lead", "🔥" * 20, "x" * 500,
 ]
 
@@ -459,7 +461,7 @@ def test_hostile_path_and_names_stay_out_of_the_code(tmp_path):
 
 # Text the language accepts inside a string literal: anything but a raw line break
 # (a `"` or `\` is written escaped, by `quote`).
-literal_text = st.text(st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=40)
+literal_text = st.text(st.characters(blacklist_characters="\n\r" + TEXT_DIRECTION_CHARACTERS, blacklist_categories=("Cs",)), max_size=40)
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -557,15 +557,13 @@ def test_markdown_stays_short_for_a_big_change(tmp_path) -> None:
 
 
 def test_hostile_names_cannot_reach_the_terminal_or_the_markdown(tmp_path) -> None:
-    text = BASE.replace('"Blog":', '"Blog \x1b[2J<script>|x \u202egnp.exe\u2028":')  # a right-to-left override
-    try:
-        new = leadpolicy.loads(text.replace("+5 ", "+6 "), "new")
-    except leadpolicy.PolicyError:
-        pytest.skip("the lexer refuses control characters in names")
+    # (a right-to-left override is refused by the parser: test_parser)
+    text = BASE.replace('"Blog":', '"Blog \x1b[2J<script>|x gnp.exe\u2028":')
+    new = leadpolicy.loads(text.replace("+5 ", "+6 "), "new")
     result = diff_policies(leadpolicy.loads(BASE, "old"), new, "old", "new")
     rendered = render_text(result)
     assert "\x1b" not in rendered and "\\x1b[2J" in rendered
-    assert "\u202e" not in rendered and "\u2028" not in rendered and "\\u202egnp.exe\\u2028" in rendered
+    assert "\u2028" not in rendered and "gnp.exe\\u2028" in rendered
     markdown = render_markdown(result)
     assert "<script>" not in markdown and "\\|x" in markdown
 

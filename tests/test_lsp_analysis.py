@@ -820,6 +820,7 @@ def test_the_incremental_parse_reports_a_bad_character_between_pieces() -> None:
     text = "\n" + ACME.read_text(encoding="utf-8")
     rule = text.index('  "Read a blog post"')
     _same_parse(text[:rule] + "  # pasted: \ud800\n" + text[rule:])  # in a comment no piece holds
+    _same_parse(text[:rule] + "  # reads on reversed: \u202e\n" + text[rule:])  # a text-direction override too
 
 
 @pytest.mark.parametrize("path", POLICIES + OTHERS, ids=lambda p: f"{p.parent.name}/{p.name}")

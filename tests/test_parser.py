@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from leadpolicy.syntax import nodes as n
-from leadpolicy.syntax.diagnostics import PolicyError
+from leadpolicy.syntax.diagnostics import TEXT_DIRECTION_CHARACTERS, PolicyError
 from leadpolicy.syntax.parser import comments, parse, parse_tests, quote, unquote
 
 ROOT = Path(__file__).parent.parent
@@ -198,7 +198,7 @@ def test_comments_are_found_outside_strings_only() -> None:
     assert [c for _, c in comments(text)] == ["# yes", "# also"]
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r")))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r" + TEXT_DIRECTION_CHARACTERS)))
 @settings(max_examples=200)
 def test_quote_and_unquote_round_trip(value: str) -> None:
     assert unquote(quote(value)) == value
@@ -218,6 +218,37 @@ def test_a_lone_surrogate_is_a_policy_error_at_its_position() -> None:
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("bad-character", 3, 13)
     assert "U+D800" in diagnostic.message
     caught.value.render().encode("utf-8")  # printable: the character is replaced in the shown line
+
+
+@pytest.mark.parametrize("character", list(TEXT_DIRECTION_CHARACTERS))
+@pytest.mark.parametrize("where", ["rule name", "comment", "tests file"])
+def test_a_text_direction_character_is_a_policy_error_at_its_position(character: str, where: str) -> None:
+    """An override or isolate makes the line display in another order than it reads ("Trojan
+    Source"): `"Unsubscribed<U+202E>": -50 per ...` can show its points reversed to a reviewer."""
+    import leadpolicy
+
+    rule = f'  "Big{character}": +5 when x >= 10' if where == "rule name" else f"  # {character} hi"
+    text = f'policy "P" version "1"\nfields {{ x number }}\nstages {{ lead\n  mql when x > 1 }}\nfit {{\n{rule}\n}}\n'
+    if where == "tests file":
+        with pytest.raises(PolicyError) as caught:
+            parse_tests(f'test "t" {{\n  # {character} hi\n  expect stage lead\n}}\n', "p.tests")
+    else:
+        with pytest.raises(leadpolicy.PolicyError) as caught:
+            leadpolicy.loads(text)
+    (diagnostic,) = caught.value.diagnostics
+    position = {"rule name": (6, 7), "comment": (6, 5), "tests file": (2, 5)}[where]
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("bad-character", *position)
+    assert f"U+{ord(character):04X}" in diagnostic.message and "text-direction" in diagnostic.message
+    assert character not in (diagnostic.help or "") and character not in caught.value.render()
+    if where == "rule name":  # the fix is the line without it
+        assert diagnostic.help.endswith('`"Big": +5 when x >= 10`')
+
+
+def test_direction_marks_and_right_to_left_text_are_fine() -> None:
+    """Only the overrides, embeddings and isolates are refused: right-to-left text and the
+    invisible marks it may carry (U+200F RIGHT-TO-LEFT MARK) are text like any other."""
+    policy = parse('policy "שלום‏" version "1"\nstages { lead }\n')
+    assert policy.name == "שלום‏"
 
 
 def test_the_shipped_parse_tables_match_the_grammar() -> None:
@@ -252,7 +283,7 @@ def test_stale_tables_fall_back_to_building_the_parser() -> None:
 
 _MEMBERS = st.lists(
     st.one_of(st.sampled_from(["vp", "and", "stage", "Vice President", "a\"b", "back\\slash", "10", "é"]),
-              st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), min_size=1, max_size=6)
+              st.text(st.characters(codec="utf-8", exclude_characters="\n\r" + TEXT_DIRECTION_CHARACTERS), min_size=1, max_size=6)
               .filter(lambda m: m == m.strip())),
     min_size=1, max_size=4, unique_by=str.lower)
 

@@ -75,10 +75,15 @@ CATALOG: tuple[Entry, ...] = (
     Entry(
         'bad-character',
         'error',
-        'The text holds a lone surrogate, which is no character at all',
+        'The text holds a lone surrogate, which is no character at all, or an invisible text-direction character',
         'The text holds a lone UTF-16 surrogate (text that came through a JSON decoder or a broken copy and paste, '
-        'given to `leadpolicy.loads`). It is reported before anything else, at its line and column, with the '
-        'character shown as `\ufffd`.',
+        'given to `leadpolicy.loads`), or an invisible character that changes the direction text is displayed in '
+        '(U+202A to U+202E, U+2066 to U+2069: embeddings, overrides, isolates and their ends), anywhere, a comment '
+        'included. Such a character makes a line display in another order than leadpolicy reads it: a rule '
+        'name could make the points after it read `+50` on screen where the file says `-50`, so a reviewer '
+        'could not trust the diff (the "Trojan Source" attack; rustc refuses these characters too). It is '
+        'reported before anything else, at its line and column, with the character shown as `\ufffd`, and '
+        'the line as it reads without it.',
         'Delete it, or retype the text around it.',
         'bad-character',
     ),

@@ -116,6 +116,12 @@ class PolicyError(Exception):
 
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# A character the parser refuses wherever it stands, a comment included (`bad-character`): a lone
+# surrogate, or one that makes text display in an order other than the one it is read in (embeddings,
+# overrides, isolates and their ends: the "Trojan Source" set, CVE-2021-42574, which rustc refuses
+# too). A policy is reviewed as it displays (docs/decisions.md).
+TEXT_DIRECTION_CHARACTERS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BAD_CHARACTER = re.compile(f"[\ud800-\udfff{TEXT_DIRECTION_CHARACTERS}]")
 
 # What a terminal would act on or reorder rather than show: control characters (escape sequences, a
 # carriage return, a backspace), C1 controls, line and paragraph separators, bidirectional controls

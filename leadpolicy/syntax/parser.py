@@ -20,7 +20,7 @@ from lark.exceptions import UnexpectedInput
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.build import LiteralError, TreeBuilder, number_value, span_at, unquote
-from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
+from leadpolicy.syntax.diagnostics import BAD_CHARACTER, Diagnostic, PolicyError, Span
 from leadpolicy.syntax.errors import syntax_diagnostic
 from leadpolicy.syntax.nodes import RESERVED_WORDS, quote
 
@@ -184,25 +184,34 @@ def _nesting_error(span: Optional[Span], path: str, text: str, message: str) -> 
     )
 
 
-# A lone surrogate (text decoded from JSON, or with surrogateescape) is no
-# character at all: it cannot even be written out as UTF-8.
-_BAD_CHARACTER = re.compile("[\ud800-\udfff]")
+# A lone surrogate (text decoded from JSON, or with surrogateescape) is no character at all: it
+# cannot even be written out as UTF-8. A text-direction control makes the line display in another
+# order than the parser reads it (a `-50` shown as `+50`): a reviewer could not trust the diff.
+_DIRECTION_NAMES = {0x202A: "LEFT-TO-RIGHT EMBEDDING", 0x202B: "RIGHT-TO-LEFT EMBEDDING", 0x202C: "POP DIRECTIONAL FORMATTING",
+                    0x202D: "LEFT-TO-RIGHT OVERRIDE", 0x202E: "RIGHT-TO-LEFT OVERRIDE", 0x2066: "LEFT-TO-RIGHT ISOLATE",
+                    0x2067: "RIGHT-TO-LEFT ISOLATE", 0x2068: "FIRST STRONG ISOLATE", 0x2069: "POP DIRECTIONAL ISOLATE"}
 
 
 def _bad_character(text: str, path: str) -> Optional[PolicyError]:
-    found = _BAD_CHARACTER.search(text)
+    found = BAD_CHARACTER.search(text)
     if found is None:
         return None
     offset = found.start()
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    what = f"a lone surrogate U+{ord(found.group()):04X}"
+    code = ord(found.group())
     span = Span(line, column, line, column + 1, offset, offset + 1)
-    return PolicyError(
-        [Diagnostic("bad-character", "error", f"the text holds {what}, which a policy cannot contain", span,
-                    "remove it or retype the text around it; policy files are UTF-8 text", path)],
-        text,
-    )
+    if code in _DIRECTION_NAMES:
+        message = (f"the text holds an invisible text-direction character, U+{code:04X} {_DIRECTION_NAMES[code]}: "
+                   "the line would display in another order than leadpolicy reads it")
+        start = text.rfind("\n", 0, offset) + 1
+        end = text.find("\n", offset)
+        fixed = BAD_CHARACTER.sub("", text[start:end if end >= 0 else len(text)]).strip()
+        help_ = f"delete it (most editors show nothing there; above it is `\ufffd`): `{fixed}`"
+    else:
+        message = f"the text holds a lone surrogate U+{code:04X}, which a policy cannot contain"
+        help_ = "remove it or retype the text around it; policy files are UTF-8 text"
+    return PolicyError([Diagnostic("bad-character", "error", message, span, help_, path)], text)
 
 
 def _parse(text: str, path: str, start: str) -> Any:

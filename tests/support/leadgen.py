@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from leadpolicy.check.checker import RESERVED
 from leadpolicy.syntax import nodes
+from leadpolicy.syntax.diagnostics import TEXT_DIRECTION_CHARACTERS
 
 __all__ = ["policy_texts", "leads_for", "quote", "AS_OF"]
 
@@ -86,7 +87,7 @@ def _shuffled(draw, items: list) -> list:
     return items
 
 
-_POLICY_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\n\r"), max_size=4)
+_POLICY_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\n\r" + TEXT_DIRECTION_CHARACTERS), max_size=4)
 _ANY_TEXT = st.text(max_size=6)
 
 

@@ -33,6 +33,8 @@ from typing import Callable, Optional
 
 from hypothesis import HealthCheck, settings, strategies as st
 
+from leadpolicy.syntax.diagnostics import TEXT_DIRECTION_CHARACTERS
+
 __all__ = ["policies", "policies_and_tests", "examples", "EXAMPLES"]
 
 EXAMPLES = int(os.environ.get("LEADPOLICY_EXAMPLES", "300"))
@@ -156,7 +158,7 @@ class _Gen:
         return f"{self.pick(words)}{self.counter}"
 
     def text(self) -> str:
-        alphabet = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\n\r\u2028\u2029\x85")
+        alphabet = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\n\r\u2028\u2029\x85" + TEXT_DIRECTION_CHARACTERS)
         return self.draw(st.one_of(st.sampled_from(PHRASES), st.text(alphabet, max_size=12)))
 
     def rule_name(self) -> str:

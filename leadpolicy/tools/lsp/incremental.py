@@ -39,7 +39,7 @@ from dataclasses import fields, is_dataclass, replace
 from typing import Any, Callable, Optional, TypeVar
 
 from leadpolicy.syntax import nodes as n
-from leadpolicy.syntax.diagnostics import LONE_SURROGATE, Diagnostic, Span
+from leadpolicy.syntax.diagnostics import BAD_CHARACTER, Diagnostic, Span
 from leadpolicy.tools.lsp.positions import LineIndex, Tok, scan
 
 BLOCKS = ("fields", "activities", "stages", "engagement", "fit", "grades", "demote", "disqualify", "test")
@@ -111,7 +111,7 @@ def parse_tests(text: str, path: str, force: bool = False) -> tuple[n.TestBlock,
 
 
 def _parse(text: str, path: str, force: bool, tests: bool) -> Any:
-    if (len(text) < MIN_SIZE and not force) or LONE_SURROGATE.search(text):
+    if (len(text) < MIN_SIZE and not force) or BAD_CHARACTER.search(text):
         return _full(tests)(text, path)  # a bad character may sit where no piece looks (a comment between rules)
     lines = LineIndex(text)
     try:
