@@ -231,6 +231,29 @@ def test_each_kind_of_change(name, edits, expected) -> None:
     assert got == expected
 
 
+@pytest.mark.parametrize("points", ["+5 ", "+6 "])
+def test_a_look_alike_name_is_said_to_be_another_name(points: str) -> None:
+    """A rule renamed with a Cyrillic `о` shows as the same name removed and added (or renamed to
+    itself): the change says which character is not what it looks like."""
+    changes = changes_between(BASE, variant(('"Blog":  +5 ', f'"Bl\u043eg":  {points}')))
+    note = ('it looks like "Blog" but is another name: character 3 is U+043E CYRILLIC SMALL LETTER O '
+            "where it was U+006F LATIN SMALL LETTER O")
+    new = [c for c in changes if c.name == "Bl\u043eg"]
+    assert [c.kind for c in new] == (["renamed"] if points == "+5 " else ["added"]) and note in new[0].summary
+    assert note in render_text(diff_policies(leadpolicy.loads(BASE, "old"), leadpolicy.loads(
+        variant(('"Blog":  +5 ', f'"Bl\u043eg":  {points}')), "new"), "old", "new"))
+
+
+@pytest.mark.parametrize(("old", "new", "alike"), [
+    ("Blog", "Bl\u043eg", True), ("Cafe", "Caf\u00e9", True), ("Blog", "Blag", False), ("Blog", "Blogs", False),
+    ("Demo", "Demo request", False), ("Blog 1", "Blog \u0661", False),  # an Arabic-Indic digit is no letter
+])
+def test_look_alike_names(old: str, new: str, alike: bool) -> None:
+    from leadpolicy.tools.diff.semantic import look_alike
+
+    assert look_alike(old, new) is alike and look_alike(new, old) is alike
+
+
 def test_a_removed_field_and_activity() -> None:
     old = variant(("  budget     number\n", "  budget     number\n  phone      text\n"),
                   ("  form_submit  (form text)\n", "  form_submit  (form text)\n  chat\n"))

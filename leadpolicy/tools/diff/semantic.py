@@ -153,6 +153,30 @@ def one_line(prose: Prose) -> str:
     return prose
 
 
+def look_alike(old: str, new: str) -> bool:
+    """Two names a reviewer could not tell apart: the same length, and wherever they differ a
+    letter outside ASCII stands for an ASCII one (a Cyrillic `е` for `e`). A rule renamed so
+    shows as the same name removed and added, or renamed to itself."""
+    if old == new or len(old) != len(new):
+        return False
+    for a, b in zip(old, new):
+        if a != b and not ((a.isascii() and a.isalpha() and not b.isascii() and b.isalpha())
+                           or (b.isascii() and b.isalpha() and not a.isascii() and a.isalpha())):
+            return False
+    return True
+
+
+def look_alike_note(old: str, new: str) -> str:
+    """Says where two look-alike names differ, character by character, by the characters' names."""
+    import unicodedata
+
+    where = [(i, a, b) for i, (a, b) in enumerate(zip(old, new), 1) if a != b]
+    said = "; ".join(f"character {i} is U+{ord(b):04X} {unicodedata.name(b, '?')} where it was U+{ord(a):04X} "
+                     f"{unicodedata.name(a, '?')}" for i, a, b in where[:3])
+    more = "; ..." if len(where) > 3 else ""
+    return f'it looks like "{old}" but is another name: {said}{more}'
+
+
 def _unstop(text: str) -> str:
     return text[:-1] if text.endswith(".") else text
 
@@ -228,12 +252,15 @@ class _Compare:
                         break
         for item in news:
             name = key(item)
+            twin = next((key(gone) for gone in removed if look_alike(key(gone), name)), None)
+            warning = f" ({look_alike_note(twin, name)})" if twin is not None else ""
             if name in renamed:
                 before = renamed[name]
-                self.add(section, "renamed", name, label(name), f"{label(key(before))} renamed to {label(name)} (otherwise the same)",
+                self.add(section, "renamed", name, label(name), f"{label(key(before))} renamed to {label(name)} (otherwise the same){warning}",
                          sentence_old(before), sentence_new(item), [Part("name", key(before), name)])
             elif name not in old_by:
-                self.add(section, "added", name, label(name), f"added {label(name)}: {_unstop(sentence_new(item))}", None, sentence_new(item))
+                self.add(section, "added", name, label(name), f"added {label(name)}: {_unstop(sentence_new(item))}{warning}", None,
+                         sentence_new(item))
             else:
                 before = old_by[name]
                 if meaning(before) == meaning(item):
