@@ -148,4 +148,5 @@ def test_enough_pairs() -> None:
     """Runs after the generated test: it must have compared a fair number of pairs."""
     if STATS["pairs"] == 0:
         pytest.skip("the generated test did not run")
+    print(f"\noracle differential: {STATS}")
     assert STATS["pairs"] >= 6 * min(EXAMPLES, 100), STATS

@@ -5,6 +5,7 @@ Written from the spec alone. Policies are assumed valid (no checking here).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -16,9 +17,6 @@ from .data import read_instant
 
 _PARSER = Lark((Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8"), parser="lalr",
                lexer="contextual", maybe_placeholders=True)
-
-MICROS = {"hour": 3_600_000_000, "day": 86_400_000_000, "week": 7 * 86_400_000_000}
-
 
 # ---------------------------------------------------------------- expressions
 
@@ -150,7 +148,11 @@ def unquote(token: str) -> str:
 
 
 def duration_micros(amount: Token, unit: Token) -> Fraction:
-    return Fraction(str(amount).replace("_", "")) * MICROS[str(unit).rstrip("s")]
+    # GAP (spec silent on durations that are not a whole number of microseconds, e.g.
+    # `0.000000001 hours`): aligned with docs/decisions.md 11, whole microseconds as Python's
+    # timedelta rounds them. Exact arithmetic would differ only for such durations.
+    exact = dt.timedelta(**{str(unit).rstrip("s") + "s": float(str(amount).replace("_", ""))})
+    return Fraction(exact // dt.timedelta(microseconds=1))
 
 
 @v_args(inline=True)
