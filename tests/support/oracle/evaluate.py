@@ -319,3 +319,41 @@ def decide(policy: Policy, fields, activities, as_of: str, previous) -> dict:
         "reason": {"kind": kind, "stage": stage, "rule": rule},
         "hits": hits,
     }
+
+
+# ---------------------------------------------------------------- section 9: tests
+
+
+def _iso(micros: int) -> str:
+    import datetime as dt
+    moment = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=micros)
+    return moment.isoformat() + "Z"
+
+
+def run_test(policy: Policy, test, now: Optional[int] = None) -> tuple:
+    """(the decision dict, or the OracleDataError; whether every expectation holds)."""
+    as_of = test.as_of if test.as_of is not None else now
+    assert as_of is not None, "a test without `as of` runs at the current time"
+    acts = []
+    for name, props, times, (how, when) in test.activities:
+        at = as_of - int(when) if how == "ago" else when
+        acts.extend({"type": name, "at": _iso(at), **props} for _ in range(times))
+    try:
+        decision = decide(policy, test.fields, acts, _iso(as_of), test.previous)
+    except OracleDataError as error:
+        return error, False
+    ops = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+           "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+    rules = {hit["rule"] for hit in decision["hits"]}
+    passed = True
+    for what, op, value in test.expects:
+        if what in ("engagement", "fit"):  # score expectations compare at two decimals
+            ok = ops[op](round(decision[what], 2), round(value, 2))
+        elif what == "hit":
+            ok = value in rules
+        elif what == "no hit":
+            ok = value not in rules
+        else:
+            ok = decision[what] == value
+        passed = passed and ok
+    return decision, passed

@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, v_args
 from .data import read_instant
 
 _PARSER = Lark((Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8"), parser="lalr",
-               lexer="contextual", maybe_placeholders=True)
+               lexer="contextual", maybe_placeholders=True, start=["start", "tests_file"])
 
 # ---------------------------------------------------------------- expressions
 
@@ -118,6 +118,17 @@ class Stage:
 
 
 @dataclass
+class TestCase:
+    """A `test` block (section 9): the lead it describes and what it expects."""
+    name: str
+    as_of: Optional[int] = None  # micros; None: now
+    previous: Optional[str] = None
+    fields: dict = field(default_factory=dict)  # name -> the value as data would hold it
+    activities: list = field(default_factory=list)  # (type, props, times, ("ago", micros) | ("at", micros))
+    expects: list = field(default_factory=list)  # (what, op, value)
+
+
+@dataclass
 class Policy:
     name: str
     version: str
@@ -131,6 +142,7 @@ class Policy:
     demote: list = field(default_factory=list)  # (name, source, target, Expr)
     disqualify: list = field(default_factory=list)  # (name, Expr)
     block_order: list = field(default_factory=list)  # names of the top-level blocks, in file order
+    tests: list = field(default_factory=list)
 
 
 def number_value(text: str) -> float:
@@ -282,8 +294,82 @@ class _Build(Transformer):
     def owner(self, role, person):
         return ("owner",)
 
-    def test_block(self, token):
-        return ("test",)
+    def test_block(self, name, *items):
+        test = TestCase(unquote(name))
+        for tag, *rest in items:
+            if tag == "as_of":
+                test.as_of = rest[0]
+            elif tag == "previous":
+                test.previous = rest[0]
+            elif tag == "fields":
+                test.fields.update(rest[0])
+            elif tag == "activity":
+                test.activities.append(tuple(rest))
+            else:
+                test.expects.append((tag, *rest))
+        return ("test", test)
+
+    def tests_file(self, *blocks):
+        return [block[1] for block in blocks]
+
+    def t_as_of(self, token):
+        return ("as_of", read_instant(str(token)))
+
+    def t_previous(self, token):
+        return ("previous", str(token))
+
+    def t_fields(self, *pairs):
+        return ("fields", dict(p for p in pairs if p is not None))
+
+    def t_field(self, name, value):
+        return (str(name), value.value if isinstance(value, Lit) else value)
+
+    def t_activity(self, _word, name, *rest):
+        *props, times, when = rest
+        pairs = dict(p for p in props if p is not None)
+        return ("activity", str(name), pairs, 1 if times is None else int(number_value(times)), when)
+
+    def t_ago(self, amount, unit):
+        return ("ago", duration_micros(amount, unit))
+
+    def t_at(self, token):
+        return ("at", read_instant(str(token)))
+
+    def v_string(self, token):
+        return unquote(token)
+
+    def v_number(self, token):  # a whole number stays an integer, as in JSON data
+        return int(token.replace("_", "")) if "." not in token else number_value(token)
+
+    def v_negative(self, token):
+        return -self.v_number(token)
+
+    def v_date(self, token):
+        return str(token)
+
+    def v_name(self, token):
+        return str(token)
+
+    def score_name(self, token):
+        return str(token)
+
+    def x_stage(self, token):
+        return ("stage", "=", str(token))
+
+    def x_change(self, token):
+        return ("change", "=", str(token))
+
+    def x_grade(self, token):
+        return ("grade", "=", str(token))
+
+    def x_score(self, which, op, value):
+        return (which, str(op), value)
+
+    def x_hit(self, token):
+        return ("hit", "=", unquote(token))
+
+    def x_no_hit(self, token):
+        return ("no hit", "=", unquote(token))
 
     def field_decl(self, name, type_, description=None):
         return (str(name), type_)
@@ -351,7 +437,7 @@ class _Build(Transformer):
 
 
 def parse(text: str) -> Policy:
-    tree = _PARSER.parse(text)
+    tree = _PARSER.parse(text, start="start")
     built = _Build().transform(tree)
     policy: Optional[Policy] = None
     for part in built.children:
@@ -361,6 +447,8 @@ def parse(text: str) -> Policy:
             continue
         assert policy is not None
         policy.block_order.append(tag)
+        if tag == "test":
+            policy.tests.append(part[1])
         if tag == "fields":
             policy.fields = part[1]
         elif tag == "activities":
@@ -383,3 +471,8 @@ def parse(text: str) -> Policy:
             policy.disqualify = part[1]
     assert policy is not None
     return policy
+
+
+def parse_tests(text: str) -> list:
+    """The test blocks of a sibling NAME.tests file."""
+    return _Build().transform(_PARSER.parse(text, start="tests_file"))
