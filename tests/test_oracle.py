@@ -3,7 +3,9 @@ the project's reference interpreter.
 
 - the two tests of LANGUAGE.md section 1 come out as the spec's prose says;
 - the example policies' sample leads: oracle and reference agree on every lead;
-- a Hypothesis differential over generated policies and leads (support.leadgen).
+- a Hypothesis differential over generated policies and leads (support.leadgen);
+- section 9: the example policies' test blocks and generated ones, the oracle's reading of
+  each test (its decision and whether it passes) against `leadpolicy test --json`.
 
 LEADPOLICY_ORACLE_EXAMPLES sets the number of generated examples (default 150).
 Known project misreadings found by the oracle are listed in oracle-findings.md
@@ -20,7 +22,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from support.backends import EXAMPLE_POLICIES, Case, generated_case, run_reference
-from support.oracle import OracleDataError, decide, parse
+from support.leadgen import policy_texts
+from support.oracle import OracleDataError, decide, parse, parse_tests, run_test
+from support.oracle.testgen import blocks_of_tests
 
 import leadpolicy
 
@@ -150,3 +154,53 @@ def test_enough_pairs() -> None:
         pytest.skip("the generated test did not run")
     print(f"\noracle differential: {STATS}")
     assert STATS["pairs"] >= 6 * min(EXAMPLES, 100), STATS
+
+
+# ---------------------------------------------------------------- section 9: test blocks
+
+
+def _project_tests(path: Path) -> list:
+    from click.testing import CliRunner
+
+    from leadpolicy.cli import main
+
+    result = CliRunner().invoke(main, ["test", "--json", str(path)])
+    return [test for file in json.loads(result.output)["files"] for test in file["tests"]]
+
+
+def assert_tests_agree(path: Path) -> int:
+    """Every test block of the policy at `path` (and of its sibling .tests file): the oracle's
+    decision and pass/fail equal the project's test runner's. Returns the number compared."""
+    policy = parse(path.read_text(encoding="utf-8"))
+    tests = list(policy.tests)
+    sibling = path.with_suffix(".tests")
+    if sibling.exists():
+        tests += parse_tests(sibling.read_text(encoding="utf-8"))
+    theirs = _project_tests(path)
+    assert len(theirs) == len(tests), f"the project ran {len(theirs)} tests of {len(tests)}"
+    for mine, project in zip(tests, theirs):
+        assert mine.name == project["name"]
+        decision, passed = run_test(policy, mine)
+        if isinstance(decision, OracleDataError):
+            decision = decision.field
+        expected = project["decision"] if project["decision"] is not None else project["error"]
+        assert (decision, passed) == (expected, project["passed"]), (
+            f"test {mine.name!r} of {path}:\n  oracle:  {passed} {decision}\n"
+            f"  project: {project['passed']} {expected} {project['failures']}")
+    return len(tests)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "policies").glob("*.policy")))
+def test_example_test_blocks_agree(name) -> None:
+    assert_tests_agree(ROOT / "policies" / f"{name}.policy") >= 0
+
+
+@settings(max_examples=max(10, EXAMPLES // 5), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_generated_test_blocks(tmp_path_factory, data) -> None:
+    text = data.draw(policy_texts(), label="policy text")
+    text += "\n" + data.draw(blocks_of_tests(parse(text)), label="test blocks")
+    path = tmp_path_factory.mktemp("tests") / "generated.policy"
+    path.write_text(text, encoding="utf-8")
+    assert_tests_agree(path)

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Optional
 
 from .data import OracleDataError, read_instant, read_value
-from .syntax import (AtLeast, Arith, Compare, DaysSince, Did, Lit, Logic, Name, Neg, Policy, Score, Type)
+from .syntax import Arith, AtLeast, Compare, DaysSince, Did, Lit, Logic, Name, Neg, Policy, Score, Type
 
 DAY = 86_400_000_000
 DISQUALIFIED = "disqualified"
