@@ -156,6 +156,60 @@ def test_enough_pairs() -> None:
     assert STATS["pairs"] >= 6 * min(EXAMPLES, 100), STATS
 
 
+# ---------------------------------------------------------------- section 8: the readers, fuzzed
+# support.leadgen writes values on and around a policy's literals; these draw the spellings of
+# section 8 piece by piece (sign, digits, separators, zones, padding with each kind of white
+# space str.strip() removes, and some it does not), outside what leadgen writes.
+
+READERS = """policy "Readers" version "1"
+fields { t text  n number  b boolean  e one of (low, "Mid Tier", "Straße", "10")  d date }
+activities { visit (n number, p text) }
+stages { lead  mql when n > 0  sql when mql and did visit within 1 day }
+fit {
+  "d": +1 when d >= 2026-11-01T12:00:00Z
+  "n": +2 when n > 5
+  "e": +4 when e >= "Mid Tier"
+  "b": +8 when b
+  "t": +16 when t contains "a"
+  "ds": +32 when days since d > 3
+}
+engagement { "v": +1 per visit where p starts with "/x" or n >= 2  decay 50% every 12 hours }
+"""
+_PAD = st.sampled_from(["", " ", "\t", "\n", "\x1c", "\x1f", "\x85", "\u2028", "\u3000", "\u00a0", "\u200b",
+                        "\ufeff", "\x00", "  "])
+_DIGITS = st.text(st.sampled_from("0123456789"), max_size=4)
+_TIMES = st.tuples(
+    _PAD, st.sampled_from(["2026", "0001", "9999", "0000", "202", "20261"]), st.sampled_from(["-", "", "/"]),
+    st.sampled_from(["11", "02", "13", "00", "1"]), st.sampled_from(["-", ""]), st.sampled_from(["22", "29", "30", "31", "00", "2"]),
+    st.sampled_from(["", "T", "t", " ", "  ", "_"]), st.sampled_from(["", "10", "23", "24", "1", "00"]),
+    st.sampled_from(["", ":30", ":59", ":60", "30", ":3"]), st.sampled_from(["", ":00", ":59", ":60", "00"]),
+    st.sampled_from(["", ".", ".5", ".123456789", ".1234567890", ",5", ".999999999", ".0000009"]),
+    st.sampled_from(["", " ", "  "]),
+    st.sampled_from(["", "Z", "z", "+05:30", "-0800", "+05", "-00:00", "+24:00", "+05:60", "+5", "+05:3", "UTC", "-23:59", "+2359"]),
+    _PAD).map("".join)
+_NUMBERS_TEXT = st.tuples(_PAD, st.sampled_from(["", "+", "-", "+-"]), _DIGITS, st.sampled_from(["", ".", "_"]), _DIGITS,
+                          st.sampled_from(["", "e", "E", "e+", "e-", "x"]), _DIGITS, _PAD).map("".join)
+_WORDS = st.tuples(_PAD, st.sampled_from(["true", "YES", "no", "0", "1", "y", "low", "mid tier", "MID TIER", "STRASSE",
+                                          "straße", "10", "Mid  Tier", "mid\u00a0tier", "/x", "/X1", "Visit", "MQL", "sql "]),
+                   _PAD).map("".join)
+_JSON = st.sampled_from([None, True, False, 0, 1, 2, -7, 10, 1.0, 2.5, 10 ** 30, 10 ** 400, float("nan"), [], {}, ["x"]])
+
+
+@settings(max_examples=max(10, EXAMPLES // 3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_TIMES, _NUMBERS_TEXT, _WORDS, _JSON), min_size=4, max_size=4),
+       st.sampled_from(["2026-11-22T00:00:00Z", "2026-11-22T10:30:00.5+05:30", " 2026-11-22 "]))
+def test_readers_fuzzed(values, as_of) -> None:
+    leads = []
+    for v in values:
+        word = v if isinstance(v, str) else "visit"
+        leads += [{"fields": {"d": v}}, {"fields": {"n": v}}, {"fields": {"b": v}}, {"fields": {"e": v}},
+                  {"fields": {"t": v}}, {"stage": v}, {"fields": {"n": 1}, "stage": v},
+                  {"fields": {"n": 1}, "activities": [{"type": "visit", "at": v, "n": 2}]},
+                  {"activities": [{"type": word, "at": "2026-11-21T20:00:00Z", "n": v, "p": v}]}]
+    lines = [json.dumps(lead) for lead in leads]
+    assert_oracle_agrees(READERS, lines, as_of, run_reference(Case(leadpolicy.loads(READERS), lines, as_of)))
+
+
 # ---------------------------------------------------------------- section 9: test blocks
 
 
