@@ -174,12 +174,14 @@ class Evaluation:
             return a is None
         if e.op == "present":
             return a is not None
-        if a is None:
-            return False
         if e.op == "in":
-            return any(self.equal(a, b) for b in (self.value(item, props) for item in e.right) if b is not None)
-        b = self.value(e.right, props)
-        if b is None:
+            if a is None:
+                return False
+            items = (self._member_word(item, a) or self.value(item, props) for item in e.right)
+            return any(self.equal(a, b) for b in items if b is not None)
+        b = self._member_word(e.right, a) or self.value(e.right, props)
+        a = self._member_word(e.left, b) or a
+        if a is None or b is None:
             return False
         if e.op in ("starts", "ends", "contains"):
             x, y = str(a.value).lower(), str(b.value).lower()
@@ -188,6 +190,15 @@ class Evaluation:
             return self.equal(a, b)
         x, y = self.ordered(a, b)
         return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[e.op]
+
+    @staticmethod
+    def _member_word(e, other: Optional[V]) -> Optional[V]:
+        """GAP (the spec does not say what a bare name that is both a declared field or stage and
+        a member of the enum on the other side means): aligned with docs/decisions.md 20, it is
+        the member."""
+        if isinstance(e, Name) and other is not None and other.kind == "enum" and e.name in other.members:
+            return V("word", e.name)
+        return None
 
     @staticmethod
     def _member_index(a: V, b: V) -> tuple:
