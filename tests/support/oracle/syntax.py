@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Optional, Union
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 
 from .data import read_instant
 
@@ -167,309 +167,148 @@ def duration_micros(amount: Token, unit: Token) -> Fraction:
     return Fraction(exact // dt.timedelta(microseconds=1))
 
 
-@v_args(inline=True)
-class _Build(Transformer):
+def _times(token) -> int:
+    return 1 if token is None else int(number_value(token))
+
+
+def _test_block(name, *items) -> tuple:
+    test = TestCase(unquote(name))
+    for tag, *rest in items:
+        if tag == "as_of":
+            test.as_of = rest[0]
+        elif tag == "previous":
+            test.previous = rest[0]
+        elif tag == "fields":
+            test.fields.update(rest[0])
+        elif tag == "activity":
+            test.activities.append(tuple(rest))
+        else:
+            test.expects.append((tag, *rest))
+    return ("test", test)
+
+
+def _test_number(token) -> float:  # a whole number stays an integer, as in JSON data
+    return int(token.replace("_", "")) if "." not in token else number_value(token)
+
+
+def _fit(*items) -> tuple:
+    rules: list = []
+    for item in items:
+        rules.extend(item if isinstance(item, list) else [item])
+    return ("fit", rules)
+
+
+# rule (or alias) of grammar.lark -> what it builds from its children
+_BUILD = {
     # expressions
-    def num(self, token):
-        return Lit("number", number_value(token))
-
-    def string(self, token):
-        return Lit("text", unquote(token))
-
-    def date(self, token):
-        return Lit("date", read_instant(str(token)))
-
-    def true(self):
-        return Lit("boolean", True)
-
-    def false(self):
-        return Lit("boolean", False)
-
-    def name(self, token):
-        return Name(str(token))
-
-    def eng_score(self):
-        return Score("engagement")
-
-    def fit_score(self):
-        return Score("fit")
-
-    def grade(self):
-        return Score("grade")
-
-    def days_since(self, token):
-        return DaysSince(str(token))
-
-    def add(self, a, b):
-        return Arith("+", a, b)
-
-    def sub(self, a, b):
-        return Arith("-", a, b)
-
-    def mul(self, a, b):
-        return Arith("*", a, b)
-
-    def neg(self, a):
-        return Neg(a)
-
-    def compare(self, a, op, b):
-        return Compare(str(op), a, b)
-
-    def in_(self, a, items):
-        return Compare("in", a, items)
-
-    def not_in(self, a, items):
-        return Compare("notin", a, items)
-
-    def items(self, *values):
-        return tuple(values)
-
-    def starts(self, a, b):
-        return Compare("starts", a, b)
-
-    def ends(self, a, b):
-        return Compare("ends", a, b)
-
-    def contains(self, a, b):
-        return Compare("contains", a, b)
-
-    def is_missing(self, a):
-        return Compare("missing", a)
-
-    def is_present(self, a):
-        return Compare("present", a)
-
-    def or_(self, a, b):
-        return Logic("or", (a, b))
-
-    def and_(self, a, b):
-        return Logic("and", (a, b))
-
-    def not_(self, a):
-        return Logic("not", (a,))
-
-    def act_ref(self, token):
-        return None if token.type == "ANY_ACTIVITY" else str(token)
-
-    def duration(self, amount, unit):
-        return duration_micros(amount, unit)
-
-    def did(self, act, where, times, within):
-        return Did(act, where, 1 if times is None else int(number_value(times)), within, False)
-
-    def no(self, act, where, within):
-        return Did(act, where, 1, within, True)
-
-    def at_least(self, count, *parts):
-        return AtLeast(number_value(count), tuple(parts))
-
-    # declarations: returned as tagged tuples, gathered in `start`
-    def pos(self, token):
-        return number_value(token)
-
-    def neg_points(self, token):
-        return -number_value(token)
-
-    def t_text(self):
-        return Type("text")
-
-    def t_number(self):
-        return Type("number")
-
-    def t_boolean(self):
-        return Type("boolean")
-
-    def t_date(self):
-        return Type("date")
-
-    def t_enum(self, *members):
-        return Type("enum", tuple(members))
-
-    def member(self, token):
-        return unquote(token) if token.type == "STRING" else str(token)
-
-    def header(self, name, version):
-        return ("header", unquote(name), unquote(version))
-
-    def owner(self, role, person):
-        return ("owner",)
-
-    def test_block(self, name, *items):
-        test = TestCase(unquote(name))
-        for tag, *rest in items:
-            if tag == "as_of":
-                test.as_of = rest[0]
-            elif tag == "previous":
-                test.previous = rest[0]
-            elif tag == "fields":
-                test.fields.update(rest[0])
-            elif tag == "activity":
-                test.activities.append(tuple(rest))
-            else:
-                test.expects.append((tag, *rest))
-        return ("test", test)
-
-    def tests_file(self, *blocks):
-        return [block[1] for block in blocks]
-
-    def t_as_of(self, token):
-        return ("as_of", read_instant(str(token)))
-
-    def t_previous(self, token):
-        return ("previous", str(token))
-
-    def t_fields(self, *pairs):
-        return ("fields", dict(p for p in pairs if p is not None))
-
-    def t_field(self, name, value):
-        return (str(name), value.value if isinstance(value, Lit) else value)
-
-    def t_activity(self, _word, name, *rest):
-        *props, times, when = rest
-        pairs = dict(p for p in props if p is not None)
-        return ("activity", str(name), pairs, 1 if times is None else int(number_value(times)), when)
-
-    def t_ago(self, amount, unit):
-        return ("ago", duration_micros(amount, unit))
-
-    def t_at(self, token):
-        return ("at", read_instant(str(token)))
-
-    def v_string(self, token):
-        return unquote(token)
-
-    def v_number(self, token):  # a whole number stays an integer, as in JSON data
-        return int(token.replace("_", "")) if "." not in token else number_value(token)
-
-    def v_negative(self, token):
-        return -self.v_number(token)
-
-    def v_date(self, token):
-        return str(token)
-
-    def v_name(self, token):
-        return str(token)
-
-    def score_name(self, token):
-        return str(token)
-
-    def x_stage(self, token):
-        return ("stage", "=", str(token))
-
-    def x_change(self, token):
-        return ("change", "=", str(token))
-
-    def x_grade(self, token):
-        return ("grade", "=", str(token))
-
-    def x_score(self, which, op, value):
-        return (which, str(op), value)
-
-    def x_hit(self, token):
-        return ("hit", "=", unquote(token))
-
-    def x_no_hit(self, token):
-        return ("no hit", "=", unquote(token))
-
-    def field_decl(self, name, type_, description=None):
-        return (str(name), type_)
-
-    def fields(self, *decls):
-        return ("fields", dict(decls))
-
-    def prop(self, name, type_):
-        return (str(name), type_)
-
-    def act_decl(self, name, *rest):
-        return (str(name), {p[0]: p[1] for p in rest if isinstance(p, tuple)})
-
-    def activities(self, *decls):
-        return ("activities", dict(decls))
-
-    def stage_decl(self, name, *rest):
-        return Stage(str(name), rest[-1] if rest else None)
-
-    def stages(self, *decls):
-        return ("stages", list(decls))
-
-    def eng_rule(self, name, points, activity, where, within, cap):
-        return EngagementRule(unquote(name), points, str(activity), where, within,
-                              None if cap is None else number_value(cap))
-
-    def decay(self, percent, period):
-        return ("decay", number_value(percent), period)
-
-    def engagement(self, *items):
-        return ("engagement", items)
-
-    def fit_rule(self, name, points, when):
-        return FitRule(unquote(name), points, None, when)
-
-    def fit_group(self, group, *rules):
-        return [FitRule(r.name, r.points, str(group), r.when) for r in rules]
-
-    def fit(self, *items):
-        rules = []
-        for item in items:
-            rules.extend(item if isinstance(item, list) else [item])
-        return ("fit", rules)
-
-    def grade_when(self, letter, when):
-        return (str(letter), when)
-
-    def grade_otherwise(self, letter):
-        return (str(letter), None)
-
-    def grades(self, *lines):
-        return ("grades", list(lines))
-
-    def demote_rule(self, name, source, target, when):
-        return (unquote(name), str(source), str(target), when)
-
-    def demote(self, *rules):
-        return ("demote", list(rules))
-
-    def dq_rule(self, name, when):
-        return (unquote(name), when)
-
-    def disqualify(self, *rules):
-        return ("disqualify", list(rules))
+    "num": lambda t: Lit("number", number_value(t)),
+    "string": lambda t: Lit("text", unquote(t)),
+    "date": lambda t: Lit("date", read_instant(str(t))),
+    "true": lambda: Lit("boolean", True),
+    "false": lambda: Lit("boolean", False),
+    "name": lambda t: Name(str(t)),
+    "eng_score": lambda: Score("engagement"),
+    "fit_score": lambda: Score("fit"),
+    "grade": lambda: Score("grade"),
+    "days_since": lambda t: DaysSince(str(t)),
+    "add": lambda a, b: Arith("+", a, b),
+    "sub": lambda a, b: Arith("-", a, b),
+    "mul": lambda a, b: Arith("*", a, b),
+    "neg": Neg,
+    "compare": lambda a, op, b: Compare(str(op), a, b),
+    "in_": lambda a, items: Compare("in", a, items),
+    "not_in": lambda a, items: Compare("notin", a, items),
+    "items": lambda *values: tuple(values),
+    "starts": lambda a, b: Compare("starts", a, b),
+    "ends": lambda a, b: Compare("ends", a, b),
+    "contains": lambda a, b: Compare("contains", a, b),
+    "is_missing": lambda a: Compare("missing", a),
+    "is_present": lambda a: Compare("present", a),
+    "or_": lambda a, b: Logic("or", (a, b)),
+    "and_": lambda a, b: Logic("and", (a, b)),
+    "not_": lambda a: Logic("not", (a,)),
+    "act_ref": lambda t: None if t.type == "ANY_ACTIVITY" else str(t),
+    "duration": duration_micros,
+    "did": lambda act, where, times, within: Did(act, where, _times(times), within, False),
+    "no": lambda act, where, within: Did(act, where, 1, within, True),
+    "at_least": lambda count, *parts: AtLeast(number_value(count), tuple(parts)),
+    # declarations: tagged tuples, gathered by `parse`
+    "pos": number_value,
+    "neg_points": lambda t: -number_value(t),
+    "t_text": lambda: Type("text"),
+    "t_number": lambda: Type("number"),
+    "t_boolean": lambda: Type("boolean"),
+    "t_date": lambda: Type("date"),
+    "t_enum": lambda *members: Type("enum", tuple(members)),
+    "member": lambda t: unquote(t) if t.type == "STRING" else str(t),
+    "header": lambda name, version: ("header", unquote(name), unquote(version)),
+    "owner": lambda role, person: ("owner", None),
+    "field_decl": lambda name, type_, description=None: (str(name), type_),
+    "fields": lambda *decls: ("fields", dict(decls)),
+    "prop": lambda name, type_: (str(name), type_),
+    "act_decl": lambda name, *rest: (str(name), {p[0]: p[1] for p in rest if isinstance(p, tuple)}),
+    "activities": lambda *decls: ("activities", dict(decls)),
+    "stage_decl": lambda name, *rest: Stage(str(name), rest[-1] if rest else None),
+    "stages": lambda *decls: ("stages", list(decls)),
+    "eng_rule": lambda name, points, act, where, within, cap: EngagementRule(
+        unquote(name), points, str(act), where, within, None if cap is None else number_value(cap)),
+    "decay": lambda percent, period: ("decay", number_value(percent), period),
+    "engagement": lambda *items: ("engagement", items),
+    "fit_rule": lambda name, points, when: FitRule(unquote(name), points, None, when),
+    "fit_group": lambda group, *rules: [FitRule(r.name, r.points, str(group), r.when) for r in rules],
+    "fit": _fit,
+    "grade_when": lambda letter, when: (str(letter), when),
+    "grade_otherwise": lambda letter: (str(letter), None),
+    "grades": lambda *lines: ("grades", list(lines)),
+    "demote_rule": lambda name, source, target, when: (unquote(name), str(source), str(target), when),
+    "demote": lambda *rules: ("demote", list(rules)),
+    "dq_rule": lambda name, when: (unquote(name), when),
+    "disqualify": lambda *rules: ("disqualify", list(rules)),
+    # section 9
+    "test_block": _test_block,
+    "tests_file": lambda *blocks: [block[1] for block in blocks],
+    "t_as_of": lambda t: ("as_of", read_instant(str(t))),
+    "t_previous": lambda t: ("previous", str(t)),
+    "t_fields": lambda *pairs: ("fields", dict(p for p in pairs if p is not None)),
+    "t_field": lambda name, value: (str(name), value.value if isinstance(value, Lit) else value),
+    "t_activity": lambda _word, name, *rest: ("activity", str(name), dict(p for p in rest[:-2] if p is not None),
+                                              _times(rest[-2]), rest[-1]),
+    "t_ago": lambda amount, unit: ("ago", duration_micros(amount, unit)),
+    "t_at": lambda t: ("at", read_instant(str(t))),
+    "v_string": unquote,
+    "v_number": _test_number,
+    "v_negative": lambda t: -_test_number(t),
+    "v_date": str,
+    "v_name": str,
+    "score_name": str,
+    "x_stage": lambda t: ("stage", "=", str(t)),
+    "x_change": lambda t: ("change", "=", str(t)),
+    "x_grade": lambda t: ("grade", "=", str(t)),
+    "x_score": lambda which, op, value: (which, str(op), value),
+    "x_hit": lambda t: ("hit", "=", unquote(t)),
+    "x_no_hit": lambda t: ("no hit", "=", unquote(t)),
+}
+
+
+class _Build(Transformer):
+    def __default__(self, data, children, meta):
+        if data == "start":
+            return children
+        return _BUILD[data](*children)
 
 
 def parse(text: str) -> Policy:
-    tree = _PARSER.parse(text, start="start")
-    built = _Build().transform(tree)
-    policy: Optional[Policy] = None
-    for part in built.children:
-        tag = part[0]
-        if tag == "header":
-            policy = Policy(part[1], part[2])
-            continue
-        assert policy is not None
+    header, *parts = _Build().transform(_PARSER.parse(text, start="start"))
+    policy = Policy(header[1], header[2])
+    for tag, value, *_ in parts:
         policy.block_order.append(tag)
         if tag == "test":
-            policy.tests.append(part[1])
-        if tag == "fields":
-            policy.fields = part[1]
-        elif tag == "activities":
-            policy.activities = part[1]
-        elif tag == "stages":
-            policy.stages = part[1]
+            policy.tests.append(value)
         elif tag == "engagement":
-            for item in part[1]:
-                if isinstance(item, tuple):
-                    policy.decay = (item[1], item[2])
-                else:
-                    policy.engagement.append(item)
-        elif tag == "fit":
-            policy.fit = part[1]
-        elif tag == "grades":
-            policy.grades = part[1]
-        elif tag == "demote":
-            policy.demote = part[1]
-        elif tag == "disqualify":
-            policy.disqualify = part[1]
-    assert policy is not None
+            policy.engagement = [item for item in value if not isinstance(item, tuple)]
+            policy.decay = next(((item[1], item[2]) for item in value if isinstance(item, tuple)), None)
+        elif tag != "owner":
+            setattr(policy, tag, value)
     return policy
 
 
