@@ -16,6 +16,7 @@ generated shape is excluded: the oracle found no place where the project misread
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -156,6 +157,76 @@ def test_enough_pairs() -> None:
         pytest.skip("the generated test did not run")
     print(f"\noracle differential: {STATS}")
     assert STATS["pairs"] >= 6 * min(EXAMPLES, 100), STATS
+
+
+# ---------------------------------------------------------------- hand-written edges
+# Boundaries leadgen reaches only by chance: windows and decay periods at a microsecond either
+# side, caps of negative rules, the sticky loop with the target raised to the qualified stage,
+# `where` extending over `or`, precedence, and a name that is both a field and a member.
+
+EDGES = """policy "Edges" version "1"
+fields { t text  n number  e one of (low, mid, high)  d date  open number  status one of (open, closed) }
+activities { visit (path text, n number)  other }
+stages {
+  lead
+  mql when engagement >= 10 or n >= 100 or status = open
+  sql when mql and n >= 200 or (did visit where path = "a" or n > 5)
+  top when n >= 300 and not did visit where n > 1 and n < 3 within 1 day
+}
+engagement {
+  "v": +10 per visit within 7 days max 25
+  "o": -3 per other max 5
+  "vv": 2.5 per visit where path starts with "/B" or n in (-1, 2)
+  decay 50% every 2 days
+}
+fit {
+  "a": +1 when d >= 2026-11-21T12:00Z
+  "b": +2 when d >= 2026-11-21T12:00:00+05:00 and 1 - 2 - 3 = -4 and 2 - 3 * 4 = -10
+  "c": +4 when d = 2026-11-21
+  "e": +8 when e > low and e < high
+  "in": +16 when t in ("ABC", "Straße")
+  "nin": +32 when t not in ("abc") and status != closed
+  "ds": +64 when days since d = -1
+  "arith": +128 when -n * 2 + 1 < -5
+}
+grades { A when fit >= 64 and did visit  B when no other within 1 day  C otherwise }
+demote {
+  "top-down": top -> lead when n < 1000
+  "sql-lead": sql -> lead when e = high
+  "sql-mql": sql -> mql when true
+  "mql-lead": mql -> lead when not sql
+}
+disqualify { "dq": when t = "spam" }
+"""
+
+
+def _edge_leads() -> list:
+    leads = []
+    base = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
+    for hours in (0, 48, 96, 168, -1):  # 2-day decay periods, the 7-day window, the future
+        for micros in (-1, 0, 1):
+            moment = (base - dt.timedelta(hours=hours, microseconds=micros)).isoformat()
+            leads.append({"activities": [{"type": "visit", "at": moment, "path": "/blog", "n": 2}] * 3})
+            leads.append({"activities": [{"type": "OTHER", "at": moment}] * 3, "stage": "sql"})
+    for d in ("2026-11-21T12:00Z", "2026-11-21T07:00Z", "2026-11-21T06:59:59Z", "2026-11-21", "2026-11-22T00:00:00.000001Z",
+              "2026-11-23T00:00:00Z", "2026-11-22T23:59:59Z"):
+        leads.append({"fields": {"d": d, "e": "MID"}})
+    for t in ("abc", "STRASSE", "straße", "STRAßE", "spam", " Spam "):
+        leads.append({"fields": {"t": t, "status": "closed"}})
+        leads.append({"fields": {"t": t, "open": 1}, "stage": "disqualified"})
+    for n in (2, 3, 3.5, 100, 200, 300, 250):
+        for previous in (None, "lead", "mql", "sql", "top", "disqualified"):
+            for e in ("high", "low"):
+                leads.append({"fields": {"n": n, "e": e, "status": "open" if n == 3 else None},
+                              "activities": [{"type": "visit", "at": "2026-11-21T12:00Z", "path": "a", "n": 2}] * (n > 200),
+                              "stage": previous})
+    return leads
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-22T00:00:00Z", "2026-11-22T05:30:00+05:30", "2026-11-22", "2026-11-21T23:59:59.999999Z"])
+def test_edges_agree(as_of) -> None:
+    lines = [json.dumps(lead) for lead in _edge_leads()]
+    assert_oracle_agrees(EDGES, lines, as_of, run_reference(Case(leadpolicy.loads(EDGES), lines, as_of)))
 
 
 # ---------------------------------------------------------------- section 8: the readers, fuzzed
