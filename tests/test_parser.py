@@ -193,6 +193,22 @@ def test_bad_literals_are_diagnostics() -> None:
     assert caught.value.diagnostics[0].code == "bad-date"
 
 
+@pytest.mark.parametrize(("literal", "utc"), [
+    ("2026-11-20T10:00:00Z", "2026-11-20T10:00:00"), ("2026-11-20T10:00", "2026-11-20T10:00:00"),
+    ("2026-11-20T10:00:00+02:00", "2026-11-20T08:00:00"), ("2026-11-20T10:00:00+0200", "2026-11-20T08:00:00"),
+    # an hour-only zone is ISO 8601 too; it read as the timestamp plus the number 2 ("cannot compare ... with a number")
+    ("2026-11-20T10:00:00+02", "2026-11-20T08:00:00"), ("2026-11-20T10:00-05", "2026-11-20T15:00:00"),
+    ("2026-11-20T10:00:00.123456789Z", "2026-11-20T10:00:00.123456"),
+])
+def test_timestamp_literals_and_their_zones(literal: str, utc: str) -> None:
+    import datetime as dt
+
+    policy = parse(HEAD + f"fields {{ c date }} stages {{ lead mql when c > {literal} }}")
+    compare = policy.stages[1].condition
+    moment = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=compare.right.micros)
+    assert moment.isoformat() == utc and compare.right.text == literal
+
+
 def test_comments_are_found_outside_strings_only() -> None:
     text = 'policy "a # not" version "1" # yes\n# also\n'
     assert [c for _, c in comments(text)] == ["# yes", "# also"]

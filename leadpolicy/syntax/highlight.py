@@ -58,7 +58,7 @@ class PolicyLexer(RegexLexer):
             # a rule's name: the string before its colon
             (r'("(?:[^"\\\n\r]|\\["\\])*")(\s*)(:)', bygroups(Name.Function, Whitespace, Punctuation)),
             (r'"', String.Double, "string"),
-            (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", Literal.Date),
+            (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?", Literal.Date),
             (r"\d{4}-\d{2}-\d{2}", Literal.Date),
             (r"\d(?:_?\d)*\.\d(?:_?\d)*", Number.Float),
             (r"\d(?:_?\d)*", Number.Integer),

@@ -82,7 +82,7 @@ def grammar() -> dict:
             "literal": {
                 "patterns": [
                     {
-                        "match": r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b",
+                        "match": r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\b",
                         "name": "constant.other.date.leadpolicy",
                     },
                     {"match": r"\b\d(?:_?\d)*(?:\.\d(?:_?\d)*)?\b%?", "name": "constant.numeric.leadpolicy"},
