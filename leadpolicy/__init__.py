@@ -182,6 +182,7 @@ def loads(text: str, path: Union[str, "os.PathLike[str]"] = "<memory>") -> Polic
             text, (bytes, bytearray)) else ""
         raise TypeError(f"loads takes the policy's text as str, not {type(text).__name__}{hint}")
     path = os.fspath(path)  # a Path made diagnostics whose to_dict() JSON could not write
+    text = text.removeprefix("\ufeff")  # a byte-order mark (a file read as 'utf-8', not 'utf-8-sig'), as load drops it
     tree, python, diagnostics = compile_source(text, path)
     key = hashlib.sha256(python.encode("utf-8")).hexdigest()
     module = _MODULE_CACHE.get(key)

@@ -382,6 +382,9 @@ def test_a_byte_order_mark_is_not_part_of_the_policy(tmp_path: Path) -> None:
     import leadpolicy
 
     assert leadpolicy.load(path).name == "B"
+    # text read with 'utf-8' keeps the mark: loads drops it as load does (it was "unexpected character")
+    loaded = leadpolicy.loads(path.read_text(encoding="utf-8"))
+    assert loaded.name == "B" and loaded.source_sha256 == leadpolicy.load(path).source_sha256
 
 
 def test_loads_takes_text_only() -> None:
