@@ -162,3 +162,30 @@ def test_planned_slices_count_the_lines_already_read_not_the_file(leads: Path, m
     assert _score(leads, "duckdb", "--memory-limit", "300MB") == python
     assert planned and planned[0] is not None and len(planned[0]) > 1, planned
     assert planned[0][-1][1] == 3_000  # the last slice ends at the last lead's line
+
+
+def test_score_plans_its_slices_with_its_own_figure_and_diff_with_the_lean_one(leads: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """score's query, one at a time with its lines on disk, is planned at 1.0 a byte of JSON Lines
+    (session 17: a million Acme-like leads in four slices, not five); diff, whose two queries are
+    joined, keeps 1.5 a byte. Either way every lead is scored as the python engine scores it."""
+    assert batch.SCORE_LEAN_MEMORY_PER_INPUT_BYTE < batch.LEAN_MEMORY_PER_INPUT_BYTE
+    python = _score(leads, "python")
+    planned: list[float] = []
+    real = batch.slices
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        planned.append(kwargs["per_byte"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "slices", recording)
+    monkeypatch.setattr(batch, "MIN_SLICE_LINES", 100)
+    monkeypatch.setattr(batch, "SLICE_SHARE", 0.2)  # slices within 1500MB: (300 - 250) MB for the query
+    assert _score(leads, "duckdb", "--memory-limit", "1500MB") == python
+    assert planned == [batch.SCORE_LEAN_MEMORY_PER_INPUT_BYTE]
+    planned.clear()
+    new = ROOT / "docs" / "examples" / "acme-2026.12.policy"
+    result = CliRunner().invoke(main, ["diff", str(ACME), str(new), "--leads", str(leads), "--as-of", AS_OF,
+                                       "--engine", "duckdb", "--format", "json", "--memory-limit", "1500MB"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert planned == [batch.LEAN_MEMORY_PER_INPUT_BYTE]  # (diff imports batch.slices when it runs)

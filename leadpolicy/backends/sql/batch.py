@@ -166,6 +166,13 @@ class _Fixed:
 # planned at 1.5.
 MEMORY_PER_INPUT_BYTE = 12
 LEAN_MEMORY_PER_INPUT_BYTE = 1.5
+# score's one query at a time, its lines on disk (session 17, a million Acme-like leads within
+# 1500MB, 2 threads): DuckDB's peak buffers for a slice of 200,000 / 333,334 / 500,000 lines were
+# 512 / 643 / 795 MB, about 316 MB whatever the slice plus 0.48 a byte of it, and the whole run's
+# peak RSS 1.1-1.2 GB in five, four or three slices. 1.0 a byte (four slices of that file, not
+# five) is still twice that; a slice fewer saves its planning and its start and end: 26.1-28.0 s
+# -> 25.6-25.9 s. diff, whose two queries are joined, keeps the lean figure above (not measured)
+SCORE_LEAN_MEMORY_PER_INPUT_BYTE = 1.0
 SLICE_SHARE = 0.6
 QUERY_BASE_MEMORY = 250 * 10 ** 6  # what the query takes whatever its input (its many operators' buffers)
 MIN_SLICE_LINES = 1000
@@ -216,11 +223,12 @@ def slices(source: BatchInput, memory_limit: Optional[str], queries: int = 1,
     return [(first, min(first + step - 1, lines)) for first in range(1, lines + 1, step)]
 
 
-def memory_per_input_byte(source: BatchInput, query: str) -> float:
-    """The memory `query` takes per byte of `source` (see MEMORY_PER_INPUT_BYTE): the lean
-    figure for JSON Lines when the query keeps no per-lead arrays of every lead."""
+def memory_per_input_byte(source: BatchInput, query: str, lean: float = LEAN_MEMORY_PER_INPUT_BYTE) -> float:
+    """The memory `query` takes per byte of `source` (see MEMORY_PER_INPUT_BYTE): the `lean`
+    figure for JSON Lines when the query keeps no per-lead arrays of every lead (score's own:
+    SCORE_LEAN_MEMORY_PER_INPUT_BYTE)."""
     if source.kind == "jsonl" and "lp_e_terms" not in query:
-        return LEAN_MEMORY_PER_INPUT_BYTE
+        return lean
     return MEMORY_PER_INPUT_BYTE
 
 
@@ -343,8 +351,10 @@ def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_
     # a query that may need slices is compiled with them; how many, from what it keeps. A slice
     # (or the whole file) that runs out of memory anyway is run again in halves (slicing.py)
     maybe = may_need_slices(source, memory_limit)
-    parts = (slices(source, memory_limit, per_byte=memory_per_input_byte(source, statements.query(maybe)),
-                    total_lines=statements.total_lines) if maybe else None)
+    parts = None
+    if maybe:
+        per_byte = memory_per_input_byte(source, statements.query(maybe), lean=SCORE_LEAN_MEMORY_PER_INPUT_BYTE)
+        parts = slices(source, memory_limit, per_byte=per_byte, total_lines=statements.total_lines)
     plan = parts or [(1, ALL_LINES)]
     whole = (1, ALL_LINES)
 

@@ -113,9 +113,13 @@ _NOT_BLANK = ("lp_json IS NOT NULL AND CASE WHEN ASCII(lp_json) BETWEEN 33 AND 1
 # DuckDB scans a table on one thread per row group (122,880 rows)
 ROW_GROUP_ROWS = 122_880
 # the lines written to Parquet (materialise_lines with spill_dir): snappy is a few times smaller
-# than the text and cheap to read; small row groups, each a thread's share of a scan
+# than the text and cheap to read; small row groups, each a thread's share of a scan. 4,096 lines
+# (about 8 MB of Acme-like JSON) rather than 16,384: the million benchmark leads are written with
+# about a fifth less processor time (5.4-6.3 s against 6.8-7.3 s) and half the page faults, and a
+# slice reads its lines back with a quarter less (0.16-0.19 s against 0.23-0.26 s per 200,000);
+# 1,024-2,048 and 8,192 were no better (docs/performance.md, session 17)
 LINES_CODEC = "snappy"
-LINES_ROW_GROUP = 16_384
+LINES_ROW_GROUP = 4_096
 
 
 def materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str] = None) -> tuple[tuple[str, int, str], ...]:
