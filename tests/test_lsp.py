@@ -285,8 +285,10 @@ def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace
     assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["unused-field"]  # Acme's `created`, a warning
 
 
-def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client: LspClient, workspace: Path) -> None:
-    folder = workspace / "pair"
+def _acme_pair_with_open_tests(client: LspClient, workspace: Path, name: str) -> tuple[Path, str, str]:
+    """A copy of Acme and its .tests file in folder NAME, the tests file open (and clean): the folder,
+    the policy's text and the tests file's URI."""
+    folder = workspace / name
     folder.mkdir()
     policy_text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
     (folder / "acme.policy").write_text(policy_text, encoding="utf-8")
@@ -294,6 +296,11 @@ def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client:
     (folder / "acme.tests").write_text(tests_text, encoding="utf-8")
     tests_uri = client.open(folder / "acme.tests", tests_text)
     assert client.diagnostics(tests_uri) == []
+    return folder, policy_text, tests_uri
+
+
+def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client: LspClient, workspace: Path) -> None:
+    folder, policy_text, tests_uri = _acme_pair_with_open_tests(client, workspace, "pair")
     policy_uri = client.open(folder / "acme.policy", policy_text)
     client.diagnostics(policy_uri)
     # rename stage `lead` in the editor only (not on disk): the tests now name a stage that is gone
@@ -305,14 +312,7 @@ def test_an_open_policy_buffer_is_what_its_tests_file_is_checked_against(client:
 def test_a_policy_changed_on_disk_checks_its_open_tests_file_again(client: LspClient, workspace: Path) -> None:
     """A `git checkout` renames a stage in the (closed) policy: the open `.tests` file naming the old
     one is flagged when the editor reports the change (VS Code's client watches *.policy, *.tests)."""
-    folder = workspace / "disk"
-    folder.mkdir()
-    policy_text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
-    (folder / "acme.policy").write_text(policy_text, encoding="utf-8")
-    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
-    (folder / "acme.tests").write_text(tests_text, encoding="utf-8")
-    tests_uri = client.open(folder / "acme.tests", tests_text)
-    assert client.diagnostics(tests_uri) == []
+    folder, policy_text, tests_uri = _acme_pair_with_open_tests(client, workspace, "disk")
     renamed = policy_text.replace("  lead  ", "  prospect  ").replace("-> lead", "-> prospect")
     (folder / "acme.policy").write_text(renamed, encoding="utf-8")
     client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (folder / "acme.policy").as_uri(), "type": 2}]})
