@@ -11,6 +11,7 @@ a conflict in it is an error at build time, not a surprise at parse time.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -187,11 +188,6 @@ def _nesting_error(span: Optional[Span], path: str, text: str, message: str) -> 
 # A lone surrogate (text decoded from JSON, or with surrogateescape) is no character at all: it
 # cannot even be written out as UTF-8. A text-direction control makes the line display in another
 # order than the parser reads it (a `-50` shown as `+50`): a reviewer could not trust the diff.
-_DIRECTION_NAMES = {0x202A: "LEFT-TO-RIGHT EMBEDDING", 0x202B: "RIGHT-TO-LEFT EMBEDDING", 0x202C: "POP DIRECTIONAL FORMATTING",
-                    0x202D: "LEFT-TO-RIGHT OVERRIDE", 0x202E: "RIGHT-TO-LEFT OVERRIDE", 0x2066: "LEFT-TO-RIGHT ISOLATE",
-                    0x2067: "RIGHT-TO-LEFT ISOLATE", 0x2068: "FIRST STRONG ISOLATE", 0x2069: "POP DIRECTIONAL ISOLATE"}
-
-
 def _bad_character(text: str, path: str) -> Optional[PolicyError]:
     found = BAD_CHARACTER.search(text)
     if found is None:
@@ -201,8 +197,8 @@ def _bad_character(text: str, path: str) -> Optional[PolicyError]:
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     code = ord(found.group())
     span = Span(line, column, line, column + 1, offset, offset + 1)
-    if code in _DIRECTION_NAMES:
-        message = (f"the text holds an invisible text-direction character, U+{code:04X} {_DIRECTION_NAMES[code]}: "
+    if not 0xD800 <= code <= 0xDFFF:  # the rest of BAD_CHARACTER: text-direction controls
+        message = (f"the text holds an invisible text-direction character, U+{code:04X} {unicodedata.name(found.group())}: "
                    "the line would display in another order than leadpolicy reads it")
         start = text.rfind("\n", 0, offset) + 1
         end = text.find("\n", offset)
