@@ -93,11 +93,26 @@ class _Group(click.Group):
         except Exception as error:  # an internal error: say so plainly
             if os.environ.get("LEADPOLICY_DEBUG"):
                 raise
+            _missing_extra(error)
             from leadpolicy.syntax.diagnostics import terminal_text
 
             click.echo(f"leadpolicy: internal error: {type(error).__name__}: {terminal_text(error)}", err=True)
             click.echo("  = help: set LEADPOLICY_DEBUG=1 to see the traceback, and please report it", err=True)
             sys.exit(3)
+
+
+def _missing_extra(error: Exception) -> None:
+    """An optional package a command needs and the machine lacks (sqlglot for `compile --target
+    sql`, duckdb, pyspark): one line naming the extra to install, exit 2, wherever the command
+    first imported it. Not a bug to report, and not a usage error: the command line was right."""
+    from leadpolicy.backends.sql._deps import MissingExtra
+
+    if isinstance(error, MissingExtra):
+        from leadpolicy.cli.common import EXIT_USAGE, error_label
+        from leadpolicy.syntax.diagnostics import terminal_text
+
+        click.echo(f"{error_label()}: {terminal_text(error)}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

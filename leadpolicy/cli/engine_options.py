@@ -132,8 +132,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         {"duckdb": _deps.duckdb, "spark": _deps.pyspark}[engine]()
         from leadpolicy.backends.sql.batch import InputProblem
         from leadpolicy.backends.sql.engines import score_command
-    except ImportError as error:  # sqlglot missing
-        raise click.UsageError(str(error)) from None
+    except ImportError as error:  # sqlglot missing: one line naming the extra, not a usage error
+        raise FileProblem(str(error)) from None
     if input_path.lower().endswith(".csv") and not options.get("activities_path"):
         # the python engine's CSV: its header read, warned about and refused the same way
         from leadpolicy.backends.sql.csv_input import csv_layout
@@ -161,7 +161,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
                                 leads_table=options.get("leads_table"), activities_table=options.get("activities_table"),
                                 memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"))
     except MissingExtra as error:
-        raise click.UsageError(str(error)) from None
+        raise FileProblem(str(error)) from None
     except (InputProblem, _deps.SparkStartError) as error:
         raise FileProblem(str(error)) from None
     except (ValueError, OSError) as error:
@@ -277,7 +277,7 @@ def sql_text(policy: Any, options: dict[str, Any]) -> str:
         return query_text(policy, options["dialect"], mapping=mapping, dbt=options["dbt"],
                           leads_ref=options["leads_ref"], activities_ref=options["activities_ref"])
     except ImportError as error:  # MissingExtra: the message names the extra
-        raise click.UsageError(str(error)) from None
+        raise FileProblem(str(error)) from None
     except NulInPolicyText as error:  # the policy, not the command line: no usage text
         raise FileProblem(str(error)) from None
     except (ValueError, TypeError) as error:
