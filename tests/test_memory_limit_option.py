@@ -52,3 +52,20 @@ def test_a_size_with_a_unit_scores_as_without_one() -> None:
             for extra in ([], ["--memory-limit", "1.5 gb"])]
     assert [r.exit_code for r in runs] == [0, 0]
     assert runs[0].stdout == runs[1].stdout and runs[0].stdout.count("\n") == 60
+
+
+@pytest.mark.parametrize("command", ["score", "diff"])
+def test_a_limit_too_small_to_start_is_said_as_out_of_memory(command, tmp_path: Path) -> None:
+    """Within 10B DuckDB cannot run even the engine's first settings query: that was said as the
+    input's fault, `acme.leads.jsonl: duckdb cannot read it: Out of Memory Error: ...`."""
+    import subprocess
+    import sys
+
+    args = ([str(POLICY), str(LEADS)] if command == "score" else [str(POLICY), str(POLICY), "--leads", str(LEADS)])
+    done = subprocess.run([sys.executable, "-m", "leadpolicy", command, *args, "--engine", "duckdb", "--as-of", AS_OF,
+                           "--memory-limit", "10B", "-o", str(tmp_path / ("out.jsonl" if command == "score" else "out.txt"))], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ('error: DuckDB ran out of memory within --memory-limit 10B: give it more, e.g. --memory-limit 2GB'
+                           ' (docs/sql.md, "Memory")\n')
+    assert list(tmp_path.iterdir()) == []
