@@ -103,7 +103,7 @@ def test_an_id_of_any_column_type_is_written(tmp_path: Path, sql_type: str, valu
 @pytest.mark.parametrize("command", ["compile", "score", "diff"])
 @pytest.mark.parametrize(("text", "said", "status"), [
     ("[1]", "mapping.json: a mapping is a JSON object of names", 2),
-    ("{bad", "mapping.json is not JSON: ", 2),
+    ("{bad", 'mapping.json:1:2\n  |\n1 | {bad\n  |  ^\n  = help: a key is a string in double quotes: write "bad"', 2),
     ('{"feilds": {}}', "mapping.json: unknown mapping keys: feilds", 2),
     (None, "no such file: ", 2),
     ("", "mapping.json is empty: a mapping is a JSON object", 1),

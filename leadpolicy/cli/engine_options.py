@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Any, Callable, NoReturn, Optional, TypeVar
+from typing import IO, Any, Callable, NoReturn, Optional, TypeVar
 
 import click
 
@@ -206,13 +206,26 @@ def read_mapping(path: str) -> dict[str, Any]:
     text = read_text(path, what='a mapping is a JSON object of names, e.g. {"fields": {"company_size": "employees"}}')
     try:
         mapping = json.loads(text)
-    except ValueError as error:
-        raise FileProblem(f"{path} is not JSON: {error} (docs/sql.md, \"Names: the mapping\")") from None
+    except json.JSONDecodeError as error:  # where, the line, a caret and the fix, as eval shows a lead's JSON
+        from leadpolicy.cli.json_errors import render_json_error, yaml_as_json
+
+        as_json = yaml_as_json(text) if error.pos == len(text) - len(text.lstrip()) else None
+        hint = f"the mapping is JSON, not YAML: write {as_json}" if as_json else None
+        raise RenderedProblem(render_json_error(path, text, error, " (a mapping is a JSON object of names: docs/sql.md, "
+                                                                   "\"Names: the mapping\")", hint)) from None
     try:
         Mapping.from_dict(mapping)
     except ValueError as error:
         raise FileProblem(f"{path}: {error} (docs/sql.md, \"Names: the mapping\")") from None
     return dict(mapping)
+
+
+class RenderedProblem(FileProblem):
+    """A file's problem already rendered as a diagnostic (its own `error[...]` headline, the file,
+    line and column, the line and a caret, the hint): shown as it is, exit status 2."""
+
+    def show(self, file: Optional[IO[Any]] = None) -> None:
+        say(self.format_message(), err=True)
 
 
 def warn_undeclared(policy: Any, mapping: Optional[dict[str, Any]], quiet: bool = False) -> None:
