@@ -31,7 +31,10 @@ BAD = [
     ({"leads_table": None}, '`leads_table` must be a table name (text), not null'),
     ({"id": None}, '`id` must be a column name (text), not null: e.g. "id": "lead_key"'),
     ({"props": {"path": " "}}, '`props`: the column of `path` must be a column name (text), or null for a table without one, not " "'),
-    ({"leads": {}}, "unknown mapping keys: leads (known: "),
+    ({"xyz": {}}, "unknown mapping keys: xyz (known: "),
+    # a misspelt key, said with the key it stands for (it was the list of every known key alone)
+    ({"leads_tabel": "crm.leads", "Stage": None}, "unknown mapping keys: Stage (did you mean `stage`?), leads_tabel (did "
+                                                  "you mean `leads_table`?) (known: "),
 ]
 
 

@@ -66,7 +66,12 @@ class Mapping:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown mapping keys: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+            from leadpolicy.check.base import suggest
+
+            # a misspelt key (`leads_tabel`, `feilds`): said with the key it stands for, as a policy's names are
+            said = [key + (f" (did you mean `{guess}`?)" if (guess := suggest(key, sorted(known))) else "")
+                    for key in sorted(unknown)]
+            raise ValueError(f"unknown mapping keys: {', '.join(said)} (known: {', '.join(sorted(known))})")
         for key, value in data.items():
             optional = key in ("order", "lead_order", "stage")
             if key in ("fields", "props"):
