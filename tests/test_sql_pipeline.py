@@ -334,6 +334,25 @@ def test_score_duckdb_reads_arrow_tables_and_refuses_what_is_no_table(tmp_path: 
             leadpolicy.sql.score_duckdb(policy, con, leads=wrong, activities=acts, as_of=AS_OF, mapping=NULL_MAPPING)
 
 
+def test_score_duckdb_reads_an_arrow_reader_as_its_table() -> None:
+    """DuckDB 2's `relation.arrow()` is a RecordBatchReader, which can be read once: the query reads
+    the leads more than once ("This RecordBatchReader has already been consumed"), and a reader of the
+    same connection held it busy ("connection has an open result"). It is read into its table first."""
+    pa = pytest.importorskip("pyarrow")
+    policy = leadpolicy.load(ACME)
+    con = duckdb.connect()
+    _crm(con)
+    expected = leadpolicy.sql.score_duckdb(policy, con, leads="leads", activities="activities", as_of=AS_OF,
+                                           mapping=NULL_MAPPING).fetchall()
+    reader = pa.RecordBatchReader.from_batches(*(lambda t: (t.schema, t.to_batches()))(con.table("leads").to_arrow_table()))
+    decided = leadpolicy.sql.score_duckdb(policy, con, leads=reader, activities="activities", as_of=AS_OF,
+                                          mapping=NULL_MAPPING)
+    assert decided.fetchall() == expected and decided.fetchall() == expected  # a relation runs again
+    busy = con.table("leads").arrow()  # a reader of this very connection, unread
+    assert leadpolicy.sql.score_duckdb(policy, con, leads=busy, activities="activities", as_of=AS_OF,
+                                       mapping=NULL_MAPPING).fetchall() == expected
+
+
 def test_an_error_row_of_an_id_on_several_rows_has_the_python_engines_words(tmp_path: Path) -> None:
     # the error lead was read back by its id and the first row of that id taken: a row that Python
     # decides, so the error row kept the query's words ("cannot be read as its declared type", no value)

@@ -391,11 +391,22 @@ def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activiti
         raise TypeError("leads is a table name, a Parquet, CSV or JSON Lines path, a DuckDB relation or a DataFrame or "
                         "Arrow table, not None")
     con = con if con is not None else duckdb.connect()
+    leads, activities = _read_again(leads), _read_again(activities)  # first: a reader may hold `con` busy
     _exact_text_comparisons(con)
     if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
         activities = (mapping or Mapping()).activities_table
     query = duckdb_query(policy, leads=leads, activities=activities, mapping=mapping, con=con, check_columns=True)
     return con.sql(query, params={"as_of": as_of_text(as_of)})
+
+
+def _read_again(value: Any) -> Any:
+    """An Arrow RecordBatchReader as the Arrow table it holds. A reader can be scanned once, and the
+    query reads the leads and the activities more than once (and again at each run of the relation):
+    DuckDB failed with "This RecordBatchReader has already been consumed". DuckDB 2's `relation.arrow()`
+    returns one, holding its connection busy until read ("connection has an open result")."""
+    if type(value).__name__ == "RecordBatchReader" and type(value).__module__.split(".")[0] == "pyarrow":
+        return value.read_all()
+    return value
 
 
 def _exact_text_comparisons(con: Any) -> None:
