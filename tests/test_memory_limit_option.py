@@ -22,7 +22,9 @@ AS_OF = "2026-11-22T00:00:00Z"
 
 @pytest.mark.parametrize("given, hint", [
     ("1500M", "e.g. 1500MB"), ("2g", "e.g. 2GB"), ("1500", "e.g. 1500MB"), ("1.5 t", "e.g. 1.5TB"),
-    ("lots", "e.g. 1500MB"), ("1e9", "e.g. 1MB"),
+    ("lots", "e.g. 1500MB"), ("2 gigs", "e.g. 2GB"),
+    # scientific notation was offered as the digits before its `e`: `1e9` (bytes) as 1MB, `1e3MB` as 1MB
+    ("1e9", "e.g. 1GB "), ("1e3MB", "e.g. 1000MB "), ("2.5E3 mb", "e.g. 2500MB "), ("1e400", "e.g. 1500MB "),
 ])
 @pytest.mark.parametrize("command", ["score", "diff"])
 def test_a_size_without_a_unit_is_refused_with_the_fix(command, given, hint) -> None:

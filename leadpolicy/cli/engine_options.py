@@ -29,10 +29,27 @@ def memory_limit_value(ctx: Any, param: Any, value: Optional[str]) -> Optional[s
         return f"{found.group(1)}{found.group(2).upper().replace('I', 'i')}"
     if found is not None:
         raise click.BadParameter(f"`{value}` leaves DuckDB no memory: give it some, e.g. 1500MB", ctx, param)
-    start = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)", value, re.IGNORECASE)
-    number, letter = (start.group(1), start.group(2).upper() or "M") if start else ("1500", "M")
-    raise click.BadParameter(f"`{value}` is not a memory size: write a number and a unit, e.g. {number}{letter}B "
+    raise click.BadParameter(f"`{value}` is not a memory size: write a number and a unit, e.g. {_size_meant(value)} "
                              "(B, KB, MB, GB, TB; KiB, MiB, GiB, TiB)", ctx, param)
+
+
+def _size_meant(value: str) -> str:
+    """The size a refused --memory-limit most likely meant, written as one DuckDB reads: `1500M`
+    1500MB, `2g` 2GB, `1500` 1500MB, `1e9` (bytes) 1GB, `1e3MB` 1000MB; anything else 1500MB."""
+    scientific = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+)\s*([KMGT]?)I?B?\s*", value, re.IGNORECASE)
+    if scientific is not None:  # `1e3MB` was offered as 1MB, `1e9` as 1MB: the digits before the `e`
+        size = float(scientific.group(1))
+        letter = scientific.group(2).upper()
+        if not letter:  # bytes: the largest decimal unit that leaves a number of at least 1
+            for letter, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3), ("", 1.0)):
+                if size >= scale:
+                    size /= scale
+                    break
+        if 0 < size < 1e15:
+            return f"{size:g}{letter}B"
+        return "1500MB"
+    start = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)", value, re.IGNORECASE)  # `2 gigs`: 2GB
+    return f"{start.group(1)}{start.group(2).upper() or 'M'}B" if start else "1500MB"
 
 
 def engine_options(f: F) -> F:
