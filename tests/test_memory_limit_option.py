@@ -34,6 +34,8 @@ def test_a_size_without_a_unit_is_refused_with_the_fix(command, given, hint) -> 
     assert result.exit_code == 2, result.output
     assert f"`{given}` is not a memory size" in result.stderr and hint in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+    # one line: click's usage text (`Usage: ...`, `Try ... --help`) stood three lines above it
+    assert result.stderr.startswith("error: Invalid value for '--memory-limit': ") and result.stderr.count("\n") == 1
 
 
 def test_zero_is_refused() -> None:

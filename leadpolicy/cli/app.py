@@ -83,6 +83,14 @@ class _Group(click.Group):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except click.BadParameter as error:
+            if isinstance(error, click.MissingParameter):  # a missing argument: the usage line shows its place
+                raise
+            # a wrong value (`--memory-limit lots`, `--engine duck`): its message names the option and
+            # the fix; the usage text click puts around it is three lines of noise above that one
+            from leadpolicy.cli.common import FileProblem
+
+            raise FileProblem(error.format_message()) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except BrokenPipeError:
