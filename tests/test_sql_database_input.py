@@ -168,3 +168,17 @@ def test_a_database_or_parquet_file_is_known_by_its_bytes_whatever_its_name(tmp_
     assert (code, out) == (1, "") and err == [
         f"error: {lite} is a SQLite database, not JSON Lines, CSV, Parquet or a DuckDB database: export its two tables"
         " as Parquet or CSV, the relational shape (docs/sql.md), or its leads as JSON Lines or CSV (docs/cli-guide.md)"]
+
+
+@pytest.mark.parametrize("command", ["score", "diff"])
+@pytest.mark.parametrize("option, blank", [("--leads-table", ""), ("--activities-table", "  ")])
+def test_an_empty_table_name_is_refused_not_read_as_the_default(tmp_path: Path, command, option, blank) -> None:
+    """`--leads-table "$LEADS_TABLE"` with the variable unset scored the default table `leads`, without a word."""
+    path, mapping, _ = database(tmp_path)
+    given = {"--leads-table": "leads", "--activities-table": "activities", option: blank}
+    args = ([str(path)] if command == "score" else [str(ACME), "--leads", str(path)])
+    code, out, err = run(command, str(ACME), *args, *[x for pair in given.items() for x in pair], "--mapping",
+                         str(mapping), "--as-of", AS_OF, "--engine", "duckdb")
+    example = "sales.leads" if option == "--leads-table" else "sales.events"
+    assert (code, out, err) == (2, "", [f"error: Invalid value for '{option}': an empty name names no table: write the table,"
+                                        f" e.g. {option} {example}"])

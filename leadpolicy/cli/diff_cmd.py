@@ -23,7 +23,7 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
-from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
+from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value, table_name_value
 from leadpolicy.tools.file_kinds import is_duckdb_database
 
 
@@ -92,8 +92,8 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--activities", "activities", metavar="FILE",
               help="duckdb: --leads is the leads table of the relational shape and FILE its activities table "
                    "(Parquet or CSV, as `score --engine duckdb` reads them); .parquet leads need it.")
-@click.option("--leads-table", metavar="NAME", help="duckdb: --leads is a DuckDB database; its leads table (default: leads).")
-@click.option("--activities-table", metavar="NAME",
+@click.option("--leads-table", metavar="NAME", callback=table_name_value, help="duckdb: --leads is a DuckDB database; its leads table (default: leads).")
+@click.option("--activities-table", metavar="NAME", callback=table_name_value,
               help="duckdb: --leads is a DuckDB database; its activities table (default: activities).")
 @click.option("--mapping", "mapping_path", metavar="FILE",
               help="duckdb, with --activities or a database: table and column names of the relational shape, a JSON object "

@@ -52,6 +52,16 @@ def _size_meant(value: str) -> str:
     return f"{start.group(1)}{start.group(2).upper() or 'M'}B" if start else "1500MB"
 
 
+def table_name_value(ctx: Any, param: Any, value: Optional[str]) -> Optional[str]:
+    """--leads-table / --activities-table: a name. An empty one (`--leads-table "$LEADS_TABLE"` with
+    the variable unset) read as no option at all, and the default table was used without a word."""
+    if value is not None and not value.strip():
+        example = "sales.leads" if param.name == "leads_table" else "sales.events"
+        raise click.BadParameter(f"an empty name names no table: write the table, e.g. {param.opts[0]} {example}",
+                                 ctx, param)
+    return value
+
+
 def engine_options(f: F) -> F:
     options = [
         click.option("--engine", type=click.Choice(ENGINES), default="python", show_default=True,
@@ -64,8 +74,10 @@ def engine_options(f: F) -> F:
         click.option("--activities", "activities_path", metavar="FILE",
                      help="duckdb/spark: INPUT is the leads table of the relational shape and FILE its activities "
                           "table (Parquet or CSV); a .parquet INPUT needs it."),
-        click.option("--leads-table", metavar="NAME", help="duckdb: INPUT is a DuckDB database; its leads table."),
-        click.option("--activities-table", metavar="NAME", help="duckdb: INPUT is a DuckDB database; its activities table."),
+        click.option("--leads-table", metavar="NAME", callback=table_name_value,
+                     help="duckdb: INPUT is a DuckDB database; its leads table."),
+        click.option("--activities-table", metavar="NAME", callback=table_name_value,
+                     help="duckdb: INPUT is a DuckDB database; its activities table."),
         click.option("--mapping", "mapping_path", metavar="FILE",
                      help="duckdb/spark: table and column names of the relational shape, a JSON object (docs/sql.md)."),
     ]
