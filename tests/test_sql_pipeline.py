@@ -105,6 +105,9 @@ def test_an_id_of_any_column_type_is_written(tmp_path: Path, sql_type: str, valu
     ("[1]", "mapping.json: a mapping is a JSON object of names", 2),
     ("{bad", 'mapping.json:1:2\n  |\n1 | {bad\n  |  ^\n  = help: a key is a string in double quotes: write "bad"', 2),
     ('{"feilds": {}}', "mapping.json: unknown mapping keys: feilds", 2),
+    # JSON keeps a repeated key's last value: the first `fields` was dropped without a word
+    ('{"fields": {"budget": null}, "fields": {}}', "mapping.json: `fields` is written twice in one object, and JSON keeps", 2),
+    ('{"fields": {"budget": null, "budget": "b"}}', "mapping.json: `budget` is written twice in one object", 2),
     (None, "no such file: ", 2),
     ("", "mapping.json is empty: a mapping is a JSON object", 1),
 ])

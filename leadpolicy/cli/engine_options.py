@@ -243,10 +243,24 @@ def read_mapping(path: str) -> dict[str, Any]:
         raise RenderedProblem(render_json_error(path, text, error, " (a mapping is a JSON object of names: docs/sql.md, "
                                                                    "\"Names: the mapping\")", hint)) from None
     try:
+        json.loads(text, object_pairs_hook=_once_each)
         Mapping.from_dict(mapping)
     except ValueError as error:
         raise FileProblem(f"{path}: {error} (docs/sql.md, \"Names: the mapping\")") from None
     return dict(mapping)
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object of the mapping whose keys are each written once. JSON keeps a repeated key's
+    last value: `{"fields": {"created": null}, ..., "fields": {"budget": null}}` dropped the first
+    `fields` without a word, and `created` was then said missing from the table."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"`{key}` is written twice in one object, and JSON keeps only the last: write it once "
+                             f"(merge the two)")
+        seen[key] = value
+    return seen
 
 
 class RenderedProblem(FileProblem):
