@@ -227,6 +227,24 @@ def test_dbt_says_which_input_needs_a_ref_when_the_mappings_table_is_not_a_model
     assert "FROM {{ source('crm', 'leads_snapshot') }}" in result.stdout and "{{ source('crm', 'events') }}" in result.stdout
 
 
+@pytest.mark.parametrize("option", ["--leads-ref", "--activities-ref"])
+@pytest.mark.parametrize("given, meant", [
+    ("crm.leads", "source:crm.leads"), ("prod.crm.leads", "source:crm.leads"), ("source:crm", "source:crm.TABLE"),
+    ("ref('stg_leads')", "stg_leads"), ("{{ source('crm', 'leads') }}", "source:crm.leads"), ("stg leads", None),
+])
+def test_a_dbt_reference_that_is_no_name_is_one_line_with_the_one_meant(tmp_path: Path, option, given, meant) -> None:
+    """A reference as a warehouse names a table (`crm.leads`) or as dbt writes one (`ref('x')`) was
+    refused with the usage text around it and no word of what to write instead."""
+    out = tmp_path / "model.sql"
+    result = CliRunner().invoke(main, ["compile", str(ACME), "--dbt", option, given, "-o", str(out)])
+    said = (f"error: Invalid value for {option}: `{given}` is not a dbt model name or source:SOURCE.TABLE (letters, "
+            "digits and _ only)" + (f": write {meant}" if meant else "") + "\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", said)
+    assert not out.exists()
+    with pytest.raises(ValueError, match="is not a dbt model name"):  # the same words from Python
+        leadpolicy.load(ACME).to_sql(dbt=True, **{option[2:].replace("-", "_"): given})
+
+
 def test_a_mapped_name_the_policy_does_not_declare_is_warned_about(tmp_path: Path) -> None:
     # a misspelt field in the mapping was never read, without a word: `company_size` was read from
     # its own name (or said missing, as if the mapping had not named it)

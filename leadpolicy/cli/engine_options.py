@@ -328,7 +328,14 @@ def sql_text(policy: Any, options: dict[str, Any]) -> str:
     warn_undeclared(policy, mapping)
     try:
         from leadpolicy.backends.sql.fragments import NulInPolicyText
-        from leadpolicy.backends.sql.text import query_text
+        from leadpolicy.backends.sql.text import dbt_reference, query_text
+
+        for option, key in (("--leads-ref", "leads_ref"), ("--activities-ref", "activities_ref")):
+            try:
+                if options[key] is not None:
+                    dbt_reference(options[key])
+            except ValueError as error:  # a wrong value: one line naming the option, with the reference meant
+                raise click.BadParameter(str(error), param_hint=option) from None
 
         return query_text(policy, options["dialect"], mapping=mapping, dbt=options["dbt"],
                           leads_ref=options["leads_ref"], activities_ref=options["activities_ref"])
