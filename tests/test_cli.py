@@ -20,6 +20,7 @@ from leadpolicy.cli import main
 ROOT = Path(__file__).parent.parent
 ACME = str(ROOT / "policies" / "acme.policy")
 LEAD = str(ROOT / "policies" / "acme.lead.json")
+LEADS = str(ROOT / "policies" / "acme.leads.jsonl")
 GOLDEN = Path(__file__).parent / "golden" / "cli"
 
 
@@ -251,6 +252,23 @@ def test_eval_bad_as_of_or_previous_stage_is_a_usage_error_naming_the_option() -
     result = run("eval", ACME, LEAD, "--as-of", "2026-11-22", "--previous-stage", "bogus")
     assert result.exit_code == 2 and "-->" not in result.stderr
     assert "Invalid value for --previous-stage: `bogus` is not a stage of this policy (use lead, mql, sql," in result.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (["score", ACME, LEADS, "--engine", "duck"], "error: Invalid value for '--engine': 'duck' is not one of 'python', 'duckdb', 'spark'."),
+    (["score", ACME, LEADS, "--as-of", "yesterday"], "error: Invalid value for --as-of: `yesterday` is not an ISO 8601 date or timestamp"),
+    (["check", "--format", "yaml", ACME], "error: Invalid value for '--format': 'yaml' is not one of 'text', 'json'."),
+])
+def test_a_wrong_value_is_one_line_naming_the_option(args, said) -> None:
+    """click put its usage text around a wrong value's message: `Usage: ...`, `Try '... --help'`, a
+    blank line, then `Error: Invalid value ...`. The message names the option and the fix: it alone."""
+    result = run(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", said + "\n")
+
+
+def test_a_missing_argument_keeps_the_usage_line_that_shows_its_place() -> None:
+    result = run("score", ACME)
+    assert result.exit_code == 2 and result.stderr.startswith("Usage: ") and "Missing argument 'INPUT'" in result.stderr
 
 
 

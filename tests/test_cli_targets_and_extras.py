@@ -88,3 +88,36 @@ def test_a_missing_engine_names_the_one_extra_to_install(engine, extra, missing)
               else "sqlglot is not installed: pip install 'leadpolicy[sql]'")
     assert wanted in done.stderr and "Traceback" not in done.stderr, done.stderr
 
+
+
+def _without(missing: list[str], args: list[str], cwd: Path):
+    """`leadpolicy ARGS` in a fresh process where the packages `missing` cannot be imported."""
+    import subprocess
+    import sys
+
+    script = (f"import sys\nfor name in {missing!r}: sys.modules[name] = None\n"
+              f"from leadpolicy.cli import main\nmain({args!r})")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+@pytest.mark.parametrize("args, missing, wanted", [
+    # compile imported sqlglot outside its guard when it checked a mapping: "internal error ... please report it", exit 3
+    (["compile", ACME, "--target", "sql", "--dialect", "snowflake", "-o", "acme.sql"], ["sqlglot"], "sql"),
+    (["compile", ACME, "--target", "sql", "--mapping", "names.json"], ["sqlglot"], "sql"),
+    # a usage text of three lines around it, as if the command line were wrong
+    (["score", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "--engine", "spark"], ["pyspark"], "spark"),
+    # diff named sqlglot's extra, and with it installed the run then failed for duckdb
+    (["diff", ACME, ACME, "--leads", str(ROOT / "policies" / "acme.leads.jsonl"), "--engine", "duckdb"],
+     ["sqlglot", "duckdb"], "duckdb"),
+    (["diff", ACME, ACME, "--leads", "leads.parquet", "--activities", "acts.parquet", "--mapping", "names.json",
+      "--engine", "duckdb"], ["sqlglot", "duckdb"], "duckdb"),
+])
+def test_a_missing_extra_is_one_line_naming_it(tmp_path: Path, args, missing, wanted) -> None:
+    (tmp_path / "names.json").write_text('{"fields": {"budget": null}}', encoding="utf-8")
+    for name in ("leads.parquet", "acts.parquet"):
+        (tmp_path / name).write_bytes(b"PAR1")
+    done = _without(missing, args, tmp_path)
+    package = {"sql": "sqlglot", "duckdb": "duckdb", "spark": "pyspark"}[wanted]
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr == f"error: {package} is not installed: pip install 'leadpolicy[{wanted}]'\n"
+    assert not (tmp_path / "acme.sql").exists()

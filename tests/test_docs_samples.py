@@ -12,6 +12,7 @@ docs never rot. The fence's info string says how:
     ```sh                          `leadpolicy ...` lines are run and must exit 0
                                    (or the status written as `# exit N` after them)
     ```json                        parses as JSON
+    ```json mapping                a mapping of docs/sql.md: one `--mapping FILE` takes
     ```yaml                        each `run: leadpolicy ...` step is run and must exit 0
     ```text / ``` (no info)        prose-like text, not checked
 """
@@ -93,7 +94,11 @@ def test_sample(path: Path, info: str, body: str, workdir: Path) -> None:
             result = run_cli(line)
             assert result.exit_code == wanted, f"{line}\n{result.output}"
     elif kind == "json":
-        json.loads(body)
+        data = json.loads(body)
+        if "mapping" in options:  # docs/sql.md's mappings: each one `score --mapping` takes
+            from leadpolicy.backends.sql.inputs import Mapping
+
+            Mapping.from_dict(data)
     elif kind == "yaml":
         steps = [line.split("run:", 1)[1].strip() for line in body.splitlines() if "run: leadpolicy " in line]
         assert steps, "a yaml sample without leadpolicy steps"

@@ -105,3 +105,20 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert ".venv/bin/pip install -e '.[test]' &&" in run_tests and run_tests.endswith(".venv/bin/python -m pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert run_tests in ci, "CI must run the README's test command"
+
+
+def test_every_extra_the_docs_name_is_declared_with_what_its_command_needs() -> None:
+    """README and docs/sql.md tell a data engineer which extra to install (`leadpolicy[duckdb]`,
+    `'.[spark]'`): each is declared, and each engine's extra brings sqlglot and pyarrow, which its
+    commands import (a bare `[duckdb]` venv runs `score --engine duckdb` and `compile --target sql`)."""
+    import re
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    named = set()
+    for page in ("README.md", "docs/sql.md"):
+        named |= set(re.findall(r"(?:leadpolicy|\.)\[(\w+)\]", (ROOT / page).read_text(encoding="utf-8")))
+    assert {"duckdb", "spark", "sql"} <= named and named <= set(extras), named - set(extras)
+    for engine, package in (("duckdb", "duckdb"), ("spark", "pyspark")):
+        wanted = {package, "sqlglot", "pyarrow"}
+        assert wanted <= {re.split(r"[<>=\[ ]", requirement)[0] for requirement in extras[engine]}, extras[engine]

@@ -80,7 +80,23 @@ def test_a_table_the_database_lacks_is_named_with_the_tables_it_has(tmp_path: Pa
                          "--as-of", AS_OF, "--engine", "duckdb")
     assert code == 2 and out == ""
     assert err == [f"error: {path} has no table `crm.leads` (the mapping's `leads_table` named it; its tables:"
-                   " sales.events, sales.leads): name the leads and activities tables with --leads-table and --activities-table"]
+                   " sales.events, sales.leads): did you mean `sales.leads`?"]
+
+
+@pytest.mark.parametrize("options, said", [
+    # DuckDB names `lead` of `sales.lead` when the schema exists: it said "has no table `lead`"
+    (["--leads-table", "sales.lead", "--activities-table", "sales.events"],
+     "has no table `sales.lead` (--leads-table named it; its tables: sales.events, sales.leads): did you mean `sales.leads`?"),
+    (["--leads-table", "sales.leads", "--activities-table", "events"],
+     "has no table `events` (--activities-table named it; its tables: sales.events, sales.leads): did you mean `sales.events`?"),
+    ([], "has no table `leads` (`leads` is the default of --leads-table; its tables: sales.events, sales.leads): name it: "
+         "--leads-table sales.leads"),
+])
+def test_a_table_named_wrongly_is_said_as_written_with_the_one_meant(tmp_path: Path, options, said) -> None:
+    path, mapping, _ = database(tmp_path, "sales.leads", "sales.events")
+    code, out, err = run("score", str(ACME), str(path), *options, "--mapping", str(mapping), "--as-of", AS_OF,
+                         "--engine", "duckdb")
+    assert (code, out, err) == (2, "", [f"error: {path} {said}"])
 
 
 def test_columns_a_database_table_lacks_are_named_with_the_table_and_the_file(tmp_path: Path) -> None:
@@ -152,3 +168,17 @@ def test_a_database_or_parquet_file_is_known_by_its_bytes_whatever_its_name(tmp_
     assert (code, out) == (1, "") and err == [
         f"error: {lite} is a SQLite database, not JSON Lines, CSV, Parquet or a DuckDB database: export its two tables"
         " as Parquet or CSV, the relational shape (docs/sql.md), or its leads as JSON Lines or CSV (docs/cli-guide.md)"]
+
+
+@pytest.mark.parametrize("command", ["score", "diff"])
+@pytest.mark.parametrize("option, blank", [("--leads-table", ""), ("--activities-table", "  ")])
+def test_an_empty_table_name_is_refused_not_read_as_the_default(tmp_path: Path, command, option, blank) -> None:
+    """`--leads-table "$LEADS_TABLE"` with the variable unset scored the default table `leads`, without a word."""
+    path, mapping, _ = database(tmp_path)
+    given = {"--leads-table": "leads", "--activities-table": "activities", option: blank}
+    args = ([str(path)] if command == "score" else [str(ACME), "--leads", str(path)])
+    code, out, err = run(command, str(ACME), *args, *[x for pair in given.items() for x in pair], "--mapping",
+                         str(mapping), "--as-of", AS_OF, "--engine", "duckdb")
+    example = "sales.leads" if option == "--leads-table" else "sales.events"
+    assert (code, out, err) == (2, "", [f"error: Invalid value for '{option}': an empty name names no table: write the table,"
+                                        f" e.g. {option} {example}"])

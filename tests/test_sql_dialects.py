@@ -145,6 +145,15 @@ def test_dbt_model_reads_as_of_only_from_the_dbt_variable(dialect: str) -> None:
     assert "var(\"as_of\"" in body
 
 
+@pytest.mark.parametrize("name", EXAMPLE_POLICIES)
+def test_the_snowflake_query_reads_as_of_once_and_can_sit_in_a_scripting_block(name: str) -> None:
+    """docs/sql.md, "Snowflake": `sed "s/:as_of/'DATE'/g"` replaces the one parameter (and the header's
+    mention of it), and the query can go inside `EXECUTE IMMEDIATE $$ ... $$` (it holds no `$$`)."""
+    text = leadpolicy.load(ROOT / "policies" / f"{name}.policy").to_sql(dialect="snowflake")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    assert body.count(":as_of") == 1 and "$$" not in text
+
+
 # ---------------------------------------------------------------- DuckDB's fast paths for reading values
 
 _DIGIT = st.sampled_from("0123456789")

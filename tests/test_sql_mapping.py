@@ -31,7 +31,10 @@ BAD = [
     ({"leads_table": None}, '`leads_table` must be a table name (text), not null'),
     ({"id": None}, '`id` must be a column name (text), not null: e.g. "id": "lead_key"'),
     ({"props": {"path": " "}}, '`props`: the column of `path` must be a column name (text), or null for a table without one, not " "'),
-    ({"leads": {}}, "unknown mapping keys: leads (known: "),
+    ({"xyz": {}}, "unknown mapping keys: xyz (known: "),
+    # a misspelt key, said with the key it stands for (it was the list of every known key alone)
+    ({"leads_tabel": "crm.leads", "Stage": None}, "unknown mapping keys: Stage (did you mean `stage`?), leads_tabel (did "
+                                                  "you mean `leads_table`?) (known: "),
 ]
 
 
@@ -58,3 +61,45 @@ def test_a_good_mapping_still_scores(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["score", str(ACME), str(leads), "--activities", str(acts), "--mapping", str(names),
                                        "--engine", "duckdb", "--as-of", AS_OF])
     assert result.exit_code in (0, 1) and result.stdout.count("\n") == 17
+
+
+@pytest.mark.parametrize("text, where, line, hint", [
+    # the slips of hand-written JSON, shown as eval shows a lead's: the line, a caret, the fix
+    ('{"fields": {"budget": null},}\n', "1:29", '{"fields": {"budget": null},}',
+     "remove the comma before `}`: JSON has no comma after the last item"),
+    ('{\n  "props": {"campaign": None}\n}\n', "2:25", '  "props": {"campaign": None}',
+     "write `null` (JSON's spelling), not `None`"),
+    # YAML, as pipelines' configuration is written: the same mapping as JSON, in the user's names
+    ('# crm names\nfields:\n  budget: null\n  created: ~\nprops:\n  campaign: "utm_campaign"  # UTM\nleads_table: crm.leads\n',
+     "1:1", "# crm names", 'the mapping is JSON, not YAML: write {"fields": {"budget": null, "created": null}, '
+                       '"props": {"campaign": "utm_campaign"}, "leads_table": "crm.leads"}'),
+])
+@pytest.mark.parametrize("command", ["compile", "score"])
+def test_a_mapping_that_is_not_json_is_shown_where_with_the_fix(tmp_path: Path, command, text, where, line, hint) -> None:
+    """It was one line, `m.json is not JSON: Expecting value: line 1 column 1 (char 0)`: no caret,
+    no fix, and for YAML no word that JSON was wanted."""
+    leads, acts, _, _ = relational_files(tmp_path)
+    bad = tmp_path / "names.json"
+    bad.write_text(text, encoding="utf-8")
+    args = (["compile", str(ACME), "--target", "sql"] if command == "compile" else
+            ["score", str(ACME), str(leads), "--activities", str(acts), "--engine", "duckdb", "--as-of", AS_OF])
+    result = CliRunner().invoke(main, args + ["--mapping", str(bad)])
+    assert (result.exit_code, result.stdout) == (2, ""), result.output
+    said = result.stderr.splitlines()
+    assert said[0].startswith("error[json]: not valid JSON: ") and said[0].endswith(
+        '(a mapping is a JSON object of names: docs/sql.md, "Names: the mapping")')
+    assert said[1] == f" --> {bad}:{where}"
+    assert said[3].endswith(f" | {line}") and said[4].rstrip().endswith("^")
+    assert said[5] == f"  = help: {hint}"
+    if "YAML" in hint:  # the JSON it offers is the mapping meant
+        fixed = json.loads(hint.split("write ", 1)[1])
+        assert Mapping.from_dict(fixed).fields == {"budget": None, "created": None}
+
+
+def test_yaml_that_is_not_simple_gets_no_json_offered() -> None:
+    from leadpolicy.cli.json_errors import yaml_as_json
+
+    assert yaml_as_json("fields:\n  - budget\n") is None  # a list: not a mapping's shape
+    assert yaml_as_json("id,stage\nL-1,lead\n") is None
+    assert yaml_as_json("fields:\n    budget: b\n  created: c\n") is None  # a dedent to no open block
+    assert yaml_as_json("id: lead_key\nstage:\n") == '{"id": "lead_key", "stage": null}'

@@ -173,3 +173,40 @@ def test_a_missing_column_that_cannot_be_null_is_not_offered_null() -> None:
     assert "`lead_id` cannot be null: the query cannot decide a lead without it" in both
     assert both.endswith('--mapping FILE with {"lead_id": "your_column", "props": {"campaign": null}} '
                          '(docs/sql.md, "Names: the mapping")')
+
+
+def test_score_duckdb_names_every_missing_column_in_the_callers_names() -> None:
+    """score_duckdb on a user's own tables said DuckDB's first binder error, in the query's own
+    alias: `Table "lp_l" does not have a column named "budget"`, no table of the caller's, no fix.
+    Now a ValueError names every column each input lacks, and the mapping= that fixes them."""
+    import duckdb
+
+    from leadpolicy.sql import score_duckdb
+
+    policy = leadpolicy.load(ACME)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE crm_leads AS SELECT 'L1' AS id, NULL AS stage, 'vp' AS seniority, 'x@y.example' AS email")
+    con.execute("""CREATE VIEW crm_events AS SELECT 'L1' AS lead_id, 'webinar' AS type, '2026-11-20' AS "at",
+                   NULL AS path, NULL AS form, NULL AS campaign, '45' AS minutes""")
+    absent = "'company_size': None, 'industry': None, 'budget': None, 'timeline_days': None, 'sales_status': None, " \
+             "'is_customer': None, 'created': None"
+    with pytest.raises(ValueError) as raised:
+        score_duckdb(policy, con, leads="crm_leads", activities="crm_events", as_of=AS_OF)
+    said = str(raised.value)
+    assert said.startswith("the leads table crm_leads has no columns `company_size`, `industry`, `budget`, "), said
+    assert "; the activities table crm_events has no column `title`:" in said
+    assert said.endswith(f"mapping={{'fields': {{{absent}}}, 'props': {{'title': None}}}} "
+                         '(docs/sql.md, "Names: the mapping")')
+    # a relation, with a mapping of the caller's: named as a relation, the fix added to that mapping
+    with pytest.raises(ValueError) as raised:
+        score_duckdb(policy, con, leads=con.table("crm_leads"), activities=con.table("crm_events"), as_of=AS_OF,
+                     mapping={"props": {"title": None}})
+    said = str(raised.value)
+    assert said.startswith("the leads relation has no columns `company_size`,") and "activities" not in said.split(":")[0]
+    assert said.endswith(f"add to mapping= {{'fields': {{{absent}}}}} (docs/sql.md, \"Names: the mapping\")")
+    # the fix it offers works
+    fields = {name: None for name in ("company_size", "industry", "budget", "timeline_days", "sales_status",
+                                      "is_customer", "created")}
+    (row,) = score_duckdb(policy, con, leads="crm_leads", activities="crm_events", as_of=AS_OF,
+                          mapping={"fields": fields, "props": {"title": None}}).fetchall()
+    assert row[0] == "L1" and row[-1] is None

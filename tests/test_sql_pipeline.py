@@ -103,8 +103,11 @@ def test_an_id_of_any_column_type_is_written(tmp_path: Path, sql_type: str, valu
 @pytest.mark.parametrize("command", ["compile", "score", "diff"])
 @pytest.mark.parametrize(("text", "said", "status"), [
     ("[1]", "mapping.json: a mapping is a JSON object of names", 2),
-    ("{bad", "mapping.json is not JSON: ", 2),
+    ("{bad", 'mapping.json:1:2\n  |\n1 | {bad\n  |  ^\n  = help: a key is a string in double quotes: write "bad"', 2),
     ('{"feilds": {}}', "mapping.json: unknown mapping keys: feilds", 2),
+    # JSON keeps a repeated key's last value: the first `fields` was dropped without a word
+    ('{"fields": {"budget": null}, "fields": {}}', "mapping.json: `fields` is written twice in one object, and JSON keeps", 2),
+    ('{"fields": {"budget": null, "budget": "b"}}', "mapping.json: `budget` is written twice in one object", 2),
     (None, "no such file: ", 2),
     ("", "mapping.json is empty: a mapping is a JSON object", 1),
 ])
@@ -224,6 +227,24 @@ def test_dbt_says_which_input_needs_a_ref_when_the_mappings_table_is_not_a_model
     assert "FROM {{ source('crm', 'leads_snapshot') }}" in result.stdout and "{{ source('crm', 'events') }}" in result.stdout
 
 
+@pytest.mark.parametrize("option", ["--leads-ref", "--activities-ref"])
+@pytest.mark.parametrize("given, meant", [
+    ("crm.leads", "source:crm.leads"), ("prod.crm.leads", "source:crm.leads"), ("source:crm", "source:crm.TABLE"),
+    ("ref('stg_leads')", "stg_leads"), ("{{ source('crm', 'leads') }}", "source:crm.leads"), ("stg leads", None),
+])
+def test_a_dbt_reference_that_is_no_name_is_one_line_with_the_one_meant(tmp_path: Path, option, given, meant) -> None:
+    """A reference as a warehouse names a table (`crm.leads`) or as dbt writes one (`ref('x')`) was
+    refused with the usage text around it and no word of what to write instead."""
+    out = tmp_path / "model.sql"
+    result = CliRunner().invoke(main, ["compile", str(ACME), "--dbt", option, given, "-o", str(out)])
+    said = (f"error: Invalid value for {option}: `{given}` is not a dbt model name or source:SOURCE.TABLE (letters, "
+            "digits and _ only)" + (f": write {meant}" if meant else "") + "\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", said)
+    assert not out.exists()
+    with pytest.raises(ValueError, match="is not a dbt model name"):  # the same words from Python
+        leadpolicy.load(ACME).to_sql(dbt=True, **{option[2:].replace("-", "_"): given})
+
+
 def test_a_mapped_name_the_policy_does_not_declare_is_warned_about(tmp_path: Path) -> None:
     # a misspelt field in the mapping was never read, without a word: `company_size` was read from
     # its own name (or said missing, as if the mapping had not named it)
@@ -334,6 +355,25 @@ def test_score_duckdb_reads_arrow_tables_and_refuses_what_is_no_table(tmp_path: 
             leadpolicy.sql.score_duckdb(policy, con, leads=wrong, activities=acts, as_of=AS_OF, mapping=NULL_MAPPING)
 
 
+def test_score_duckdb_reads_an_arrow_reader_as_its_table() -> None:
+    """DuckDB 2's `relation.arrow()` is a RecordBatchReader, which can be read once: the query reads
+    the leads more than once ("This RecordBatchReader has already been consumed"), and a reader of the
+    same connection held it busy ("connection has an open result"). It is read into its table first."""
+    pa = pytest.importorskip("pyarrow")
+    policy = leadpolicy.load(ACME)
+    con = duckdb.connect()
+    _crm(con)
+    expected = leadpolicy.sql.score_duckdb(policy, con, leads="leads", activities="activities", as_of=AS_OF,
+                                           mapping=NULL_MAPPING).fetchall()
+    reader = pa.RecordBatchReader.from_batches(*(lambda t: (t.schema, t.to_batches()))(con.table("leads").to_arrow_table()))
+    decided = leadpolicy.sql.score_duckdb(policy, con, leads=reader, activities="activities", as_of=AS_OF,
+                                          mapping=NULL_MAPPING)
+    assert decided.fetchall() == expected and decided.fetchall() == expected  # a relation runs again
+    busy = con.table("leads").arrow()  # a reader of this very connection, unread
+    assert leadpolicy.sql.score_duckdb(policy, con, leads=busy, activities="activities", as_of=AS_OF,
+                                       mapping=NULL_MAPPING).fetchall() == expected
+
+
 def test_an_error_row_of_an_id_on_several_rows_has_the_python_engines_words(tmp_path: Path) -> None:
     # the error lead was read back by its id and the first row of that id taken: a row that Python
     # decides, so the error row kept the query's words ("cannot be read as its declared type", no value)
@@ -362,3 +402,19 @@ def test_format_wins_over_the_outputs_name_as_with_the_python_engine(tmp_path: P
         written.append(out.read_bytes())
     assert written[0] == written[1]
     assert written[0].startswith(b"id,stage," if fmt == "csv" else b'{"id": ')
+
+
+def test_parquet_output_has_the_documented_columns(tmp_path: Path) -> None:
+    """docs/sql.md lists the query's columns ("The output") and says Parquet output adds `line`;
+    the `line` column was written but not documented."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sql.md").read_text(encoding="utf-8")
+    table = text[text.index("## The output"):text.index("## The input contract")]
+    documented = [name for row in re.findall(r"^\| (`[^|]+)\|", table, re.M) for name in re.findall(r"`(\w+)`", row)]
+    out = tmp_path / "decided.parquet"
+    result = CliRunner().invoke(main, ["score", str(ACME), str(ACME.parent / "acme.leads.jsonl"), "--engine", "duckdb",
+                                       "--as-of", AS_OF, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    columns = [row[0] for row in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall()]
+    assert columns == documented + ["line"]

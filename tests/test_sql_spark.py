@@ -90,3 +90,21 @@ def test_values_padded_with_every_whitespace_character_in_spark(spark) -> None:
     # every padded value read, but the two padded with a control character (an undeclared tier)
     assert [kind == "decision" and '"stage": "mql"' in text for kind, text in expected].count(True) == len(expected) - 2
     assert_agree("spark", run_spark_relational(case, spark), expected, case)
+
+
+def test_score_spark_names_every_missing_column_in_the_callers_names(spark) -> None:
+    """score_spark on DataFrames without some declared columns: Spark's analysis error named the
+    first, in a temporary view of the query's own; a ValueError names them all, with the mapping=."""
+    from leadpolicy.sql import score_spark
+
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    leads = spark.createDataFrame([("L1", "vp", "x@y.example")], "id string, seniority string, email string")
+    activities = spark.createDataFrame([("L1", "webinar", "2026-11-20", "45")],
+                                       "lead_id string, type string, at string, minutes string")
+    with pytest.raises(ValueError) as raised:
+        score_spark(policy, spark, leads, activities, as_of="2026-11-22")
+    said = str(raised.value)
+    assert said.startswith("the leads DataFrame has no columns `stage`, `company_size`, "), said
+    assert "; the activities DataFrame has no columns `path`, `form`, `campaign`, `title`:" in said
+    assert said.endswith("'props': {'path': None, 'form': None, 'campaign': None, 'title': None}} "
+                         '(docs/sql.md, "Names: the mapping")')

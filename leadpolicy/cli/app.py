@@ -83,6 +83,14 @@ class _Group(click.Group):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except click.BadParameter as error:
+            if isinstance(error, click.MissingParameter):  # a missing argument: the usage line shows its place
+                raise
+            # a wrong value (`--memory-limit lots`, `--engine duck`): its message names the option and
+            # the fix; the usage text click puts around it is three lines of noise above that one
+            from leadpolicy.cli.common import FileProblem
+
+            raise FileProblem(error.format_message()) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except BrokenPipeError:
@@ -93,11 +101,26 @@ class _Group(click.Group):
         except Exception as error:  # an internal error: say so plainly
             if os.environ.get("LEADPOLICY_DEBUG"):
                 raise
+            _missing_extra(error)
             from leadpolicy.syntax.diagnostics import terminal_text
 
             click.echo(f"leadpolicy: internal error: {type(error).__name__}: {terminal_text(error)}", err=True)
             click.echo("  = help: set LEADPOLICY_DEBUG=1 to see the traceback, and please report it", err=True)
             sys.exit(3)
+
+
+def _missing_extra(error: Exception) -> None:
+    """An optional package a command needs and the machine lacks (sqlglot for `compile --target
+    sql`, duckdb, pyspark): one line naming the extra to install, exit 2, wherever the command
+    first imported it. Not a bug to report, and not a usage error: the command line was right."""
+    from leadpolicy.backends.sql._deps import MissingExtra
+
+    if isinstance(error, MissingExtra):
+        from leadpolicy.cli.common import EXIT_USAGE, error_label
+        from leadpolicy.syntax.diagnostics import terminal_text
+
+        click.echo(f"{error_label()}: {terminal_text(error)}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

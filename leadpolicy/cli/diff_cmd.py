@@ -23,7 +23,7 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
-from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value
+from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value, table_name_value
 from leadpolicy.tools.file_kinds import is_duckdb_database
 
 
@@ -92,8 +92,8 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--activities", "activities", metavar="FILE",
               help="duckdb: --leads is the leads table of the relational shape and FILE its activities table "
                    "(Parquet or CSV, as `score --engine duckdb` reads them); .parquet leads need it.")
-@click.option("--leads-table", metavar="NAME", help="duckdb: --leads is a DuckDB database; its leads table (default: leads).")
-@click.option("--activities-table", metavar="NAME",
+@click.option("--leads-table", metavar="NAME", callback=table_name_value, help="duckdb: --leads is a DuckDB database; its leads table (default: leads).")
+@click.option("--activities-table", metavar="NAME", callback=table_name_value,
               help="duckdb: --leads is a DuckDB database; its activities table (default: activities).")
 @click.option("--mapping", "mapping_path", metavar="FILE",
               help="duckdb, with --activities or a database: table and column names of the relational shape, a JSON object "
@@ -143,6 +143,10 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     if (leads_table or activities_table) and not database:
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
                                "--leads FILE (with --engine duckdb)")
+    if engine == "duckdb" and leads is not None:
+        from leadpolicy.backends.sql import _deps
+
+        _deps.duckdb()  # before the mapping is read: name the engine's extra (it brings sqlglot), not sqlglot's
     mapping = _relational_options(leads, activities, mapping_path, engine, database)
     try:
         moment = as_of_moment(as_of)  # one "now" for both versions and every lead; read without --leads too
@@ -177,7 +181,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         try:
             from leadpolicy.backends.sql.batch import InputProblem
         except ImportError as error:  # sqlglot missing: the message names the extra
-            raise click.UsageError(str(error)) from None
+            raise FileProblem(str(error)) from None
     from leadpolicy.tools.score import default_jobs
 
     counter = _Counter() if leads is not None and sys.stderr.isatty() else None
@@ -189,7 +193,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
                                warn=warn, engine=engine, memory_limit=memory_limit, activities=activities, mapping=mapping,
                                leads_table=leads_table, activities_table=activities_table)
     except ImportError as error:  # --engine duckdb without the extra: the message names it
-        raise click.UsageError(str(error)) from None
+        raise FileProblem(str(error)) from None
     except InputProblem as error:  # a relational table without a column the policies read
         raise _Problem(str(error)) from None
     except CsvHeaderError as error:

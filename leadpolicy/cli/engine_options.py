@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Any, Callable, NoReturn, Optional, TypeVar
+from typing import IO, Any, Callable, NoReturn, Optional, TypeVar
 
 import click
 
@@ -29,10 +29,37 @@ def memory_limit_value(ctx: Any, param: Any, value: Optional[str]) -> Optional[s
         return f"{found.group(1)}{found.group(2).upper().replace('I', 'i')}"
     if found is not None:
         raise click.BadParameter(f"`{value}` leaves DuckDB no memory: give it some, e.g. 1500MB", ctx, param)
-    start = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)", value, re.IGNORECASE)
-    number, letter = (start.group(1), start.group(2).upper() or "M") if start else ("1500", "M")
-    raise click.BadParameter(f"`{value}` is not a memory size: write a number and a unit, e.g. {number}{letter}B "
+    raise click.BadParameter(f"`{value}` is not a memory size: write a number and a unit, e.g. {_size_meant(value)} "
                              "(B, KB, MB, GB, TB; KiB, MiB, GiB, TiB)", ctx, param)
+
+
+def _size_meant(value: str) -> str:
+    """The size a refused --memory-limit most likely meant, written as one DuckDB reads: `1500M`
+    1500MB, `2g` 2GB, `1500` 1500MB, `1e9` (bytes) 1GB, `1e3MB` 1000MB; anything else 1500MB."""
+    scientific = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+)\s*([KMGT]?)I?B?\s*", value, re.IGNORECASE)
+    if scientific is not None:  # `1e3MB` was offered as 1MB, `1e9` as 1MB: the digits before the `e`
+        size = float(scientific.group(1))
+        letter = scientific.group(2).upper()
+        if not letter:  # bytes: the largest decimal unit that leaves a number of at least 1
+            for letter, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3), ("", 1.0)):
+                if size >= scale:
+                    size /= scale
+                    break
+        if 0 < size < 1e15:
+            return f"{size:g}{letter}B"
+        return "1500MB"
+    start = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)", value, re.IGNORECASE)  # `2 gigs`: 2GB
+    return f"{start.group(1)}{start.group(2).upper() or 'M'}B" if start else "1500MB"
+
+
+def table_name_value(ctx: Any, param: Any, value: Optional[str]) -> Optional[str]:
+    """--leads-table / --activities-table: a name. An empty one (`--leads-table "$LEADS_TABLE"` with
+    the variable unset) read as no option at all, and the default table was used without a word."""
+    if value is not None and not value.strip():
+        example = "sales.leads" if param.name == "leads_table" else "sales.events"
+        raise click.BadParameter(f"an empty name names no table: write the table, e.g. {param.opts[0]} {example}",
+                                 ctx, param)
+    return value
 
 
 def engine_options(f: F) -> F:
@@ -47,8 +74,10 @@ def engine_options(f: F) -> F:
         click.option("--activities", "activities_path", metavar="FILE",
                      help="duckdb/spark: INPUT is the leads table of the relational shape and FILE its activities "
                           "table (Parquet or CSV); a .parquet INPUT needs it."),
-        click.option("--leads-table", metavar="NAME", help="duckdb: INPUT is a DuckDB database; its leads table."),
-        click.option("--activities-table", metavar="NAME", help="duckdb: INPUT is a DuckDB database; its activities table."),
+        click.option("--leads-table", metavar="NAME", callback=table_name_value,
+                     help="duckdb: INPUT is a DuckDB database; its leads table."),
+        click.option("--activities-table", metavar="NAME", callback=table_name_value,
+                     help="duckdb: INPUT is a DuckDB database; its activities table."),
         click.option("--mapping", "mapping_path", metavar="FILE",
                      help="duckdb/spark: table and column names of the relational shape, a JSON object (docs/sql.md)."),
     ]
@@ -132,8 +161,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         {"duckdb": _deps.duckdb, "spark": _deps.pyspark}[engine]()
         from leadpolicy.backends.sql.batch import InputProblem
         from leadpolicy.backends.sql.engines import score_command
-    except ImportError as error:  # sqlglot missing
-        raise click.UsageError(str(error)) from None
+    except ImportError as error:  # sqlglot missing: one line naming the extra, not a usage error
+        raise FileProblem(str(error)) from None
     if input_path.lower().endswith(".csv") and not options.get("activities_path"):
         # the python engine's CSV: its header read, warned about and refused the same way
         from leadpolicy.backends.sql.csv_input import csv_layout
@@ -161,7 +190,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
                                 leads_table=options.get("leads_table"), activities_table=options.get("activities_table"),
                                 memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"))
     except MissingExtra as error:
-        raise click.UsageError(str(error)) from None
+        raise FileProblem(str(error)) from None
     except (InputProblem, _deps.SparkStartError) as error:
         raise FileProblem(str(error)) from None
     except (ValueError, OSError) as error:
@@ -206,13 +235,40 @@ def read_mapping(path: str) -> dict[str, Any]:
     text = read_text(path, what='a mapping is a JSON object of names, e.g. {"fields": {"company_size": "employees"}}')
     try:
         mapping = json.loads(text)
-    except ValueError as error:
-        raise FileProblem(f"{path} is not JSON: {error} (docs/sql.md, \"Names: the mapping\")") from None
+    except json.JSONDecodeError as error:  # where, the line, a caret and the fix, as eval shows a lead's JSON
+        from leadpolicy.cli.json_errors import render_json_error, yaml_as_json
+
+        as_json = yaml_as_json(text) if error.pos == len(text) - len(text.lstrip()) else None
+        hint = f"the mapping is JSON, not YAML: write {as_json}" if as_json else None
+        raise RenderedProblem(render_json_error(path, text, error, " (a mapping is a JSON object of names: docs/sql.md, "
+                                                                   "\"Names: the mapping\")", hint)) from None
     try:
+        json.loads(text, object_pairs_hook=_once_each)
         Mapping.from_dict(mapping)
     except ValueError as error:
         raise FileProblem(f"{path}: {error} (docs/sql.md, \"Names: the mapping\")") from None
     return dict(mapping)
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object of the mapping whose keys are each written once. JSON keeps a repeated key's
+    last value: `{"fields": {"created": null}, ..., "fields": {"budget": null}}` dropped the first
+    `fields` without a word, and `created` was then said missing from the table."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"`{key}` is written twice in one object, and JSON keeps only the last: write it once "
+                             f"(merge the two)")
+        seen[key] = value
+    return seen
+
+
+class RenderedProblem(FileProblem):
+    """A file's problem already rendered as a diagnostic (its own `error[...]` headline, the file,
+    line and column, the line and a caret, the hint): shown as it is, exit status 2."""
+
+    def show(self, file: Optional[IO[Any]] = None) -> None:
+        say(self.format_message(), err=True)
 
 
 def warn_undeclared(policy: Any, mapping: Optional[dict[str, Any]], quiet: bool = False) -> None:
@@ -272,12 +328,19 @@ def sql_text(policy: Any, options: dict[str, Any]) -> str:
     warn_undeclared(policy, mapping)
     try:
         from leadpolicy.backends.sql.fragments import NulInPolicyText
-        from leadpolicy.backends.sql.text import query_text
+        from leadpolicy.backends.sql.text import dbt_reference, query_text
+
+        for option, key in (("--leads-ref", "leads_ref"), ("--activities-ref", "activities_ref")):
+            try:
+                if options[key] is not None:
+                    dbt_reference(options[key])
+            except ValueError as error:  # a wrong value: one line naming the option, with the reference meant
+                raise click.BadParameter(str(error), param_hint=option) from None
 
         return query_text(policy, options["dialect"], mapping=mapping, dbt=options["dbt"],
                           leads_ref=options["leads_ref"], activities_ref=options["activities_ref"])
     except ImportError as error:  # MissingExtra: the message names the extra
-        raise click.UsageError(str(error)) from None
+        raise FileProblem(str(error)) from None
     except NulInPolicyText as error:  # the policy, not the command line: no usage text
         raise FileProblem(str(error)) from None
     except (ValueError, TypeError) as error:

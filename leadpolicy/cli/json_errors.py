@@ -48,6 +48,44 @@ def json_hint(text: str, error: json.JSONDecodeError) -> Optional[str]:
     return None
 
 
+_YAML_LINE = re.compile(r"""( *)([A-Za-z_][\w.-]*|"[^"\n]*"|'[^'\n]*')[ \t]*:(?:[ \t]+(.*?))?[ \t]*""")
+_YAML_NULLS = ("", "null", "Null", "NULL", "~")
+
+
+def yaml_as_json(text: str) -> Optional[str]:
+    """The text as JSON when it is YAML of nested `key: value` lines (a mapping written the way
+    dbt's and most pipelines' configuration is), the fix to show in the user's own names; else None.
+    Only what such a file holds: keys, nesting by indentation, plain or quoted text, nulls."""
+    root: dict[str, object] = {}
+    stack: list[tuple[int, dict[str, object]]] = [(0, root)]  # each open block: its keys' indent, its keys
+    last: Optional[tuple[dict[str, object], str]] = None  # the previous key, which may open a block
+    for raw in text.splitlines():
+        line = "" if raw.lstrip().startswith("#") else re.sub(r"\s+#.*$", "", raw)
+        if not line.strip() or line.strip() == "---":
+            continue
+        found = _YAML_LINE.fullmatch(line)
+        if found is None:
+            return None
+        indent, key, value = len(found.group(1)), found.group(2), found.group(3) or ""
+        if last is not None and indent > stack[-1][0] and last[0][last[1]] is None:  # `fields:` opened a block
+            block: dict[str, object] = {}
+            last[0][last[1]] = block
+            stack.append((indent, block))
+        while indent < stack[-1][0]:
+            stack.pop()
+        if indent != stack[-1][0]:  # not the indent of any open block: not this simple YAML
+            return None
+        parent = stack[-1][1]
+        if key[0] in "\"'":
+            key = key[1:-1]
+        if value[:1] in "\"'" and len(value) > 1 and value[-1] == value[0]:
+            parent[key] = value[1:-1]
+        else:
+            parent[key] = None if value in _YAML_NULLS else value
+        last = (parent, key)
+    return json.dumps(root) if root else None
+
+
 def looks_like_csv(text: str) -> bool:
     """Whether the text's first line is a CSV header (`id,seniority`, `Email;Company Size`): names
     joined by a delimiter, no JSON bracket or quote before them."""

@@ -250,11 +250,19 @@ def lines_on_disk(source: BatchInput, memory_limit: Optional[str]) -> bool:
 def _connect(memory_limit: Optional[str], temp_dir: str) -> Any:
     duckdb = _deps.duckdb()
     con = duckdb.connect(config={"memory_limit": memory_limit or default_memory_limit(), "temp_directory": temp_dir})
-    # DuckDB's projection_placement pass spends 0.1-0.15 s planning a policy's query (a third of
-    # diff's start-up) and gained nothing measurable at 100,000 leads: our own connections skip it
-    # (a user's connection, given to leadpolicy.sql.score_duckdb, keeps its settings).
-    if con.execute("SELECT count(*) FROM duckdb_optimizers() WHERE name = 'projection_placement'").fetchone()[0]:
-        con.execute("SET disabled_optimizers = 'projection_placement'")
+    try:
+        # DuckDB's projection_placement pass spends 0.1-0.15 s planning a policy's query (a third of
+        # diff's start-up) and gained nothing measurable at 100,000 leads: our own connections skip it
+        # (a user's connection, given to leadpolicy.sql.score_duckdb, keeps its settings).
+        if con.execute("SELECT count(*) FROM duckdb_optimizers() WHERE name = 'projection_placement'").fetchone()[0]:
+            con.execute("SET disabled_optimizers = 'projection_placement'")
+    except Exception as error:
+        con.close()
+        # a limit too small for this first query (--memory-limit 10B) was said as the input's
+        # fault: "leads.jsonl: duckdb cannot read it: Out of Memory Error"
+        if is_out_of_memory(error):
+            raise out_of_memory(memory_limit) from None
+        raise
     return con
 
 

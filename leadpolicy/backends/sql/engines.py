@@ -285,11 +285,12 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
 
 
 def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapping: Any = None, con: Any = None,
-                 with_row: bool = False,
+                 with_row: bool = False, check_columns: bool = False,
                  sliced: bool = False, lines_tables: Optional[tuple[tuple[str, int, str], ...]] = None) -> str:
     """The DuckDB query text for these inputs (the one parameter is `$as_of`; a `sliced`
     JSON Lines query also has `$lp_first` and `$lp_last`, its first and last line).
-    `lines_tables`: JSON Lines already read into tables (materialise_lines)."""
+    `lines_tables`: JSON Lines already read into tables (materialise_lines). `check_columns`:
+    a ValueError naming every column the tables lack, with the mapping that fixes them."""
     from leadpolicy.backends.sql.inputs import NestedJson, Relational
 
     tree = _tree(policy)
@@ -299,6 +300,8 @@ def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapp
     leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
     acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
     types = column_types(con, mapping, leads_source, acts_source) if con is not None else None
+    if check_columns and types is not None:
+        _refuse_missing_columns(tree, mapping, types, leads, activities)
     shape = Relational(mapping, leads_source, acts_source, types)
     del NestedJson
     return _sql(tree, _Keyed(shape), "duckdb", with_row)
@@ -319,6 +322,24 @@ def column_types(con: Any, mapping: Any, leads: Any, activities: Any) -> Optiona
             return None
         tables.append({str(name).lower(): str(sql_type) for name, sql_type, *_ in rows})
     return tables[0], tables[1]
+
+
+def _refuse_missing_columns(tree: Any, mapping: Any, types: tuple[dict[str, str], dict[str, str]], leads: Any,
+                            activities: Any) -> None:
+    """score_duckdb's and score_spark's inputs without a column the query reads: every one at
+    once, in the caller's names, and the mapping= that fixes them, as `score` says it. DuckDB would name only the first,
+    in a table of the query's own (`Table "lp_l" does not have a column named "budget"`)."""
+    from dataclasses import asdict
+
+    from leadpolicy.backends.sql.inputs import Mapping, absent_columns, missing_columns
+
+    names = asdict(mapping) if mapping is not None and mapping != Mapping() else None  # None: no mapping= given
+    missing = absent_columns(tree, names, (set(types[0]), set(types[1])))
+    if missing:
+        tables = tuple(f"the {what} table {value}" if isinstance(value, (str, Path)) else
+                       f"the {what} {'relation' if type(value).__name__ == 'DuckDBPyRelation' else type(value).__name__}"
+                       for what, value in (("leads", leads), ("activities", activities)))
+        raise ValueError(missing_columns((tables[0], tables[1]), missing, names, python=True))
 
 
 class _Keyed:
@@ -370,11 +391,22 @@ def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activiti
         raise TypeError("leads is a table name, a Parquet, CSV or JSON Lines path, a DuckDB relation or a DataFrame or "
                         "Arrow table, not None")
     con = con if con is not None else duckdb.connect()
+    leads, activities = _read_again(leads), _read_again(activities)  # first: a reader may hold `con` busy
     _exact_text_comparisons(con)
     if activities is None and not str(leads).lower().endswith(JSON_SUFFIXES):
         activities = (mapping or Mapping()).activities_table
-    query = duckdb_query(policy, leads=leads, activities=activities, mapping=mapping, con=con)
+    query = duckdb_query(policy, leads=leads, activities=activities, mapping=mapping, con=con, check_columns=True)
     return con.sql(query, params={"as_of": as_of_text(as_of)})
+
+
+def _read_again(value: Any) -> Any:
+    """An Arrow RecordBatchReader as the Arrow table it holds. A reader can be scanned once, and the
+    query reads the leads and the activities more than once (and again at each run of the relation):
+    DuckDB failed with "This RecordBatchReader has already been consumed". DuckDB 2's `relation.arrow()`
+    returns one, holding its connection busy until read ("connection has an open result")."""
+    if type(value).__name__ == "RecordBatchReader" and type(value).__module__.split(".")[0] == "pyarrow":
+        return value.read_all()
+    return value
 
 
 def _exact_text_comparisons(con: Any) -> None:
@@ -418,6 +450,8 @@ def score_spark(policy: Any, spark: Any, leads_df: Any, activities_df: Any, as_o
     from leadpolicy.backends.sql.spark_files import zoned_times
 
     names: Mapping = Mapping.of(mapping)
+    columns = tuple({str(c).lower(): "" for c in frame.columns} for frame in (leads_df, activities_df))
+    _refuse_missing_columns(_tree(policy), names, (columns[0], columns[1]), leads_df, activities_df)
     suffix = format(abs(hash((id(leads_df), id(activities_df)))), "x")
     leads_view, acts_view = f"lp_leads_{suffix}", f"lp_activities_{suffix}"
     # TIMESTAMP columns as their text with the offset, whatever the session's time zone

@@ -66,7 +66,12 @@ class Mapping:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown mapping keys: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+            from leadpolicy.check.base import suggest
+
+            # a misspelt key (`leads_tabel`, `feilds`): said with the key it stands for, as a policy's names are
+            said = [key + (f" (did you mean `{guess}`?)" if (guess := suggest(key, sorted(known))) else "")
+                    for key in sorted(unknown)]
+            raise ValueError(f"unknown mapping keys: {', '.join(said)} (known: {', '.join(sorted(known))})")
         for key, value in data.items():
             optional = key in ("order", "lead_order", "stage")
             if key in ("fields", "props"):
@@ -128,10 +133,11 @@ def absent_columns(policy: nodes.Policy, mapping: Optional[dict[str, Any]],
     return missing
 
 
-def missing_columns(tables: tuple[str, str], missing: list[tuple[bool, str]], mapping: Optional[dict[str, Any]]) -> str:
+def missing_columns(tables: tuple[str, str], missing: list[tuple[bool, str]], mapping: Optional[dict[str, Any]],
+                    python: bool = False) -> str:
     """What to say when the tables of the relational shape lack columns the query reads
     (`missing`: (of the leads table?, column) each): which, and the mapping that fixes them,
-    in the user's names."""
+    in the user's names (`python`: as score_duckdb's `mapping=` argument, else as --mapping FILE)."""
     m = Mapping.from_dict(mapping or {})
     said: list[str] = []
     fix: dict[str, Any] = {}
@@ -158,9 +164,12 @@ def missing_columns(tables: tuple[str, str], missing: list[tuple[bool, str]], ma
                "decide a lead without it)")
     elif required:
         how += f"; {', '.join(required)} cannot be null: the query cannot decide a lead without it"
-    where = "add to the mapping" if mapping else "--mapping FILE with"
+    if python:
+        fixed = f"add to mapping= {fix!r}" if mapping else f"mapping={fix!r}"
+    else:
+        fixed = f"add to the mapping {json.dumps(fix)}" if mapping else f"--mapping FILE with {json.dumps(fix)}"
     return (f"{'; '.join(said)}: the relational shape reads one column per declared field (leads) and property "
-            f"(activities); {how}: {where} {json.dumps(fix)} (docs/sql.md, \"Names: the mapping\")")
+            f"(activities); {how}: {fixed} (docs/sql.md, \"Names: the mapping\")")
 
 
 def _table(name: str) -> exp.Table:

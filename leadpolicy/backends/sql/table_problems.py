@@ -51,8 +51,10 @@ def _no_such_table(source: BatchInput, name: str) -> str:
                           ("--activities-table", "activities_table", source.activities_table))
     if given:
         named = f"{option} named it"
+        name = given  # as written: DuckDB names `lead` of `sales.lead` when the schema exists
     elif source.mapping and source.mapping.get(key):
         named = f"the mapping's `{key}` named it"
+        name = str(source.mapping[key])
     else:
         named = f"`{name}` is the default of {option}"
     try:
@@ -68,8 +70,16 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     except Exception:
         tables = []
     have = f"its tables: {', '.join(tables)}" if tables else "it has no tables"
-    return (f"{source.path} has no table `{name}` ({named}; {have}): name the leads and activities tables with "
-            "--leads-table and --activities-table")
+    from leadpolicy.check.base import suggest
+
+    meant = suggest(name, tables) if tables else None  # `sales.leads` for `sales.lead`, `leads` or `crm.leads`
+    if meant and (given or named.startswith("the mapping")):
+        fix = f"did you mean `{meant}`?"
+    elif meant:
+        fix = f"name it: {option} {meant}"
+    else:
+        fix = "name the leads and activities tables with --leads-table and --activities-table"
+    return f"{source.path} has no table `{name}` ({named}; {have}): {fix}"
 
 
 def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:

@@ -41,7 +41,32 @@ def dbt_reference(value: str) -> str:
             return f"{{{{ source('{source}', '{table}') }}}}"
     elif _NAME.fullmatch(value):
         return f"{{{{ ref('{value}') }}}}"
-    raise ValueError(f"`{value}` is not a dbt model name or source:SOURCE.TABLE (letters, digits and _ only)")
+    meant = _reference_meant(value)
+    raise ValueError(f"`{value}` is not a dbt model name or source:SOURCE.TABLE (letters, digits and _ only)"
+                     + (f": write {meant}" if meant else ""))
+
+
+def _reference_meant(value: str) -> Optional[str]:
+    """What a refused reference most likely meant: `crm.leads` (a table in a schema: a source)
+    source:crm.leads; `ref('stg_leads')` or `{{ ref('stg_leads') }}` stg_leads; `source('crm', 'x')`
+    source:crm.x; `source:crm` source:crm.TABLE."""
+    text = value.strip().removeprefix("{{").removesuffix("}}").strip()
+    call = re.fullmatch(r"(ref|source)\(\s*(.*?)\s*\)", text)
+    if call:
+        names = [n.strip().strip("'\"") for n in call.group(2).split(",")]
+        if call.group(1) == "ref" and len(names) == 1 and _NAME.fullmatch(names[0]):
+            return names[0]
+        if call.group(1) == "source" and len(names) == 2 and all(_NAME.fullmatch(n) for n in names):
+            return f"source:{names[0]}.{names[1]}"
+        return None
+    parts = text.removeprefix("source:").split(".")
+    if len(parts) == 2 and all(_NAME.fullmatch(n) for n in parts):
+        return f"source:{parts[0]}.{parts[1]}"
+    if len(parts) == 3 and all(_NAME.fullmatch(n) for n in parts):  # catalog.schema.table: the source is the schema's
+        return f"source:{parts[1]}.{parts[2]}"
+    if text.startswith("source:") and len(parts) == 1 and _NAME.fullmatch(parts[0]):
+        return f"source:{parts[0]}.TABLE"
+    return None
 
 
 def _dbt_input(what: str, ref: Optional[str], table: str) -> str:
