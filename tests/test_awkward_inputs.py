@@ -1,0 +1,51 @@
+"""Awkward real-world files through `leadpolicy score`: every engine writes the Python
+engine's rows for them (docs/language-reference.md section 16, docs/sql.md), no lead is
+dropped, and a file that cannot be read at all gets one clear line and a non-zero exit,
+never a traceback. Each test here pins a case that once failed (session 18)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+ACME = ROOT / "policies" / "acme.policy"
+AS_OF = "2026-11-22T00:00:00Z"
+LEAD = ('{"id": "L1", "fields": {"seniority": "vp", "company_size": 500}, '
+        '"activities": [{"type": "form_submit", "at": "2026-11-20T09:00:00Z", "form": "demo"}]}')
+DEEP = '{"id": "D", "fields": {"email": "x", "z": ' + "[" * 5000 + "]" * 5000 + "}}"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def score(data: Path, engine: str, *extra: str) -> tuple[int, str, str]:
+    return run("score", str(ACME), str(data), "--as-of", AS_OF, "--engine", engine, *extra)
+
+
+# ---------------------------------------------------------------- JSON Lines
+
+
+def test_a_first_line_nested_too_deeply_is_an_error_row_not_an_internal_error(tmp_path: Path) -> None:
+    # the check for fields at a lead's top level read the first line without the scorer's guard
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text(DEEP + "\n" + LEAD + "\n")
+    status, stdout, stderr = score(leads, "python")
+    assert status == 1 and "internal error" not in stderr, stderr
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert rows[0]["error"]["message"] == "line 1 is not valid JSON: nested too deeply"
+    assert rows[1]["id"] == "L1" and rows[1]["stage"] == "sql"
+
+
+def test_eval_of_a_lead_nested_too_deeply_says_so(tmp_path: Path) -> None:
+    lead = tmp_path / "lead.json"
+    lead.write_text(DEEP)
+    status, _, stderr = run("eval", str(ACME), str(lead), "--as-of", AS_OF)
+    assert status == 1 and "nested too deeply" in stderr and "internal error" not in stderr, stderr
