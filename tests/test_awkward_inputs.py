@@ -49,3 +49,25 @@ def test_eval_of_a_lead_nested_too_deeply_says_so(tmp_path: Path) -> None:
     lead.write_text(DEEP)
     status, _, stderr = run("eval", str(ACME), str(lead), "--as-of", AS_OF)
     assert status == 1 and "nested too deeply" in stderr and "internal error" not in stderr, stderr
+
+
+# ---------------------------------------------------------------- CSV (the Python engine's: id, stage, activities, fields)
+
+CSV_HEADER = "id,email,seniority,company_size,stage,activities\n"
+
+
+def _long_activities_cell(count: int = 4000) -> str:
+    """An `activities` cell of `count` page views: about 60 characters each, far past the csv
+    module's default limit on a cell (131,072 characters)."""
+    views = [{"type": "page_view", "at": "2026-11-20", "path": "/blog/x"}] * count
+    return '"' + json.dumps(views).replace('"', '""') + '"'
+
+
+def test_a_csv_cell_longer_than_the_csv_modules_limit_is_read(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(CSV_HEADER + f"L1,a@b.example,vp,500,,{_long_activities_cell()}\nL2,b@c.example,ic,5,,\n")
+    status, stdout, stderr = score(leads, "python")
+    assert status == 0 and "internal error" not in stderr, stderr
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["L1", "L2"]
+    assert rows[0]["hits"][0] == {"section": "engagement", "rule": "Read a blog post", "points": 50.0, "count": 4000}
