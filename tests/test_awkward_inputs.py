@@ -71,3 +71,27 @@ def test_a_csv_cell_longer_than_the_csv_modules_limit_is_read(tmp_path: Path) ->
     rows = [json.loads(line) for line in stdout.splitlines()]
     assert [row["id"] for row in rows] == ["L1", "L2"]
     assert rows[0]["hits"][0] == {"section": "engagement", "rule": "Read a blog post", "points": 50.0, "count": 4000}
+
+
+def _same_rows(data: Path) -> tuple[int, str]:
+    """score with --engine python and --engine duckdb, as JSON Lines and as CSV: the same
+    rows and exit status; the python engine's (status, JSON Lines rows)."""
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    python = None
+    for fmt in ("jsonl", "csv"):
+        python_run = score(data, "python", "-q", "--format", fmt)
+        duckdb_run = score(data, "duckdb", "-q", "--format", fmt)
+        assert "Traceback" not in duckdb_run[2] + python_run[2]
+        assert duckdb_run[:2] == python_run[:2], (fmt, duckdb_run[2])
+        python = python if python is not None else python_run
+    assert python is not None
+    return python[0], python[1]
+
+
+def test_a_json_line_longer_than_duckdbs_default_line_size_is_read(tmp_path: Path) -> None:
+    # DuckDB's line reader refused the whole file ("CSV Error on Line: 1", exit 2) for a line of
+    # more than 2,000,000 bytes; the Python engine reads any length
+    data = tmp_path / "leads.jsonl"
+    data.write_text(json.dumps({"id": "big", "fields": {"email": "x" * 2_500_000}}) + "\n" + LEAD + "\n")
+    status, rows = _same_rows(data)
+    assert status == 0 and [json.loads(line)["id"] for line in rows.splitlines()] == ["big", "L1"]
