@@ -88,6 +88,51 @@ def _same_rows(data: Path) -> tuple[int, str]:
     return python[0], python[1]
 
 
+# CSV files DuckDB's own reader read otherwise than the Python engine's reader (the duckdb
+# engine now reads the rows with the python engine's reader): a row with extra cells was
+# decided (an error row in Python), a stray quote, an unterminated quote at the end or mixed
+# line endings refused the file, padded header names failed to bind, an empty file or a
+# byte order mark alone was "no column names a field" (zero leads, status 0, in Python)
+AWKWARD_CSV = {
+    "ragged-row": (CSV_HEADER + "L1,a,vp,500,,\nL2,x,vp,500,,,,extra\nL3,x,vp,500,,,,\n", 1),
+    "stray-quote": (CSV_HEADER + 'L1,a"b,vp,500,,\nL2,"a""b",vp,1,,\n', 0),
+    "unterminated-quote": (CSV_HEADER + 'L1,a,vp,500,,\nL2,"open,vp,1,,\n', 0),
+    "mixed-line-endings": (CSV_HEADER + "L1,a,vp,500,,\r\nL2,b,ic,5,,\nL3,c,cxo,9,,\r\n", 0),
+    "padded-header": (" ID , Email ,Seniority,Company Size,Previous Stage,Activities\nL1,a,vp,5,,\n", 0),
+    "empty": ("", 0),
+    "byte-order-mark-alone": ("\ufeff", 0),
+    "long-cell": (CSV_HEADER + "L1," + "x" * 2_500_000 + ",vp,500,,\nL2,a,vp,500,,\n", 0),
+    "long-activities": (CSV_HEADER + f"L1,a,vp,500,,{_long_activities_cell(40_000)}\nL2,a,vp,500,,\n", 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AWKWARD_CSV))
+def test_the_duckdb_engine_reads_a_csv_as_the_python_engine_does(tmp_path: Path, name: str) -> None:
+    text, status = AWKWARD_CSV[name]
+    data = tmp_path / "leads.csv"
+    data.write_bytes(text.encode("utf-8"))
+    assert _same_rows(data)[0] == status
+
+
+def test_a_csv_row_with_extra_cells_is_an_error_row_in_every_engine(tmp_path: Path) -> None:
+    data = tmp_path / "leads.csv"
+    data.write_text(AWKWARD_CSV["ragged-row"][0])
+    rows = [json.loads(line) for line in _same_rows(data)[1].splitlines()]
+    assert [row["id"] for row in rows] == ["L1", "L2", "L3"]
+    assert rows[1]["error"]["message"] == "lead L2: line 3 has 8 cells but the header has 6 columns"
+    assert "error" not in rows[2]  # extra cells that are all empty: a trailing delimiter
+
+
+def test_a_csv_that_is_not_utf8_is_said_as_the_python_engine_says_it(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    data, out = tmp_path / "leads.csv", tmp_path / "out.jsonl"
+    data.write_bytes((CSV_HEADER + "L1,a,vp,1,,\nL2,caf\xe9,vp,2,,\n").encode("latin-1"))
+    python, duck = (score(data, engine, "-o", str(out)) for engine in ("python", "duckdb"))
+    assert duck == python
+    assert python[0] == 1 and python[2] == f"error: {data} is not UTF-8 text (invalid continuation byte); {out} was left untouched\n"
+    assert not out.exists()
+
+
 def test_a_json_line_longer_than_duckdbs_default_line_size_is_read(tmp_path: Path) -> None:
     # DuckDB's line reader refused the whole file ("CSV Error on Line: 1", exit 2) for a line of
     # more than 2,000,000 bytes; the Python engine reads any length

@@ -164,6 +164,11 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         raise click.UsageError(str(error)) from None
     except (InputProblem, _deps.SparkStartError) as error:
         raise FileProblem(str(error)) from None
+    except UnicodeDecodeError as error:  # the python engine's CSV, read by its reader: said as it says it
+        from leadpolicy.cli.common import EXIT_FAILED, display_name, to_stdout
+
+        after = "scoring stopped there" if to_stdout(output) else f"{output} was left untouched"
+        raise FileProblem(f"{display_name(input_path)} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
     except (ValueError, OSError) as error:
         raise FileProblem(f"{input_path}: {error}") from None
     except Exception as error:  # the engine's own errors (a file it cannot parse, a missing column)
