@@ -140,3 +140,35 @@ def test_a_json_line_longer_than_duckdbs_default_line_size_is_read(tmp_path: Pat
     data.write_text(json.dumps({"id": "big", "fields": {"email": "x" * 2_500_000}}) + "\n" + LEAD + "\n")
     status, rows = _same_rows(data)
     assert status == 0 and [json.loads(line)["id"] for line in rows.splitlines()] == ["big", "L1"]
+
+
+# ---------------------------------------------------------------- Spark, for the cases fixed above
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    from pyspark.sql import SparkSession
+
+    # the settings of tests/test_sql_spark.py (the same session when both run): tiny data, planning dominates
+    session = (SparkSession.builder.master("local[1]").appName("leadpolicy-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+               .config("spark.ui.showConsoleProgress", "false").config("spark.sql.adaptive.enabled", "false")
+               .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+               .config("spark.driver.memory", "1g").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("name", ["ragged-row", "long-activities", "empty", "long-json-line"])
+def test_the_spark_engine_writes_the_python_engines_rows_for_them_too(spark, tmp_path: Path, name: str) -> None:
+    if name == "long-json-line":
+        data = tmp_path / "leads.jsonl"
+        data.write_text(json.dumps({"id": "big", "fields": {"email": "x" * 2_500_000}}) + "\n" + LEAD + "\n")
+    else:
+        data = tmp_path / "leads.csv"
+        data.write_text(AWKWARD_CSV[name][0])
+    python = score(data, "python", "-q")
+    assert score(data, "spark", "-q") == python
+    assert python[0] in (0, 1) and "Traceback" not in python[2]
