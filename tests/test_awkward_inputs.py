@@ -142,6 +142,35 @@ def test_a_json_line_longer_than_duckdbs_default_line_size_is_read(tmp_path: Pat
     assert status == 0 and [json.loads(line)["id"] for line in rows.splitlines()] == ["big", "L1"]
 
 
+# ---------------------------------------------------------------- the relational shape (CSV tables)
+
+LEADS_TABLE = "id,email,seniority,company_size,industry,budget,timeline_days,sales_status,is_customer,created,stage\nL1,a,vp,5,,,,,,,\n"
+ACTIVITIES_HEADER = "lead_id,type,at,path,form,campaign,title,minutes\n"
+
+
+def test_an_activities_table_that_is_not_utf8_is_named_with_what_to_do(tmp_path: Path) -> None:
+    # the message named INPUT (the leads table) and advised --engine python, which reads no tables
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE)
+    activities.write_bytes((ACTIVITIES_HEADER + "L1,page_view,2026-11-20,/caf\xe9,,,,\n").encode("latin-1"))
+    status, _, stderr = score(leads, "duckdb", "-q", "--activities", str(activities))
+    assert status == 2 and stderr == (f"error: {activities}: duckdb cannot read it: line 2 is not UTF-8 text, and DuckDB "
+                                      "reads no file that holds such a line; re-encode the file as UTF-8 (e.g. iconv -f "
+                                      "WINDOWS-1252 -t UTF-8)\n")
+
+
+def test_a_table_line_too_long_for_duckdb_says_why(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE.replace("L1,a,", "L1," + "x" * 2_100_000 + ","))
+    activities.write_text(ACTIVITIES_HEADER)
+    status, _, stderr = score(leads, "duckdb", "-q", "--activities", str(activities))
+    assert status == 2 and stderr.startswith(f"error: {leads}: duckdb cannot read it: ") and stderr.count("\n") == 1
+    assert "Maximum line size of 2000000 bytes exceeded" in stderr, stderr
+
+
+
 # ---------------------------------------------------------------- Spark, for the cases fixed above
 
 
