@@ -171,6 +171,21 @@ def test_a_table_line_too_long_for_duckdb_says_why(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.parametrize("ragged", ["leads", "activities"])
+def test_a_ragged_csv_table_is_said_as_such_not_as_every_column_missing(tmp_path: Path, ragged: str) -> None:
+    # DuckDB's sniffer reads a table with a row wider or narrower than its header as one column,
+    # and the run said "has no columns `id`, `stage`, `email`, ..." with a mapping to fix them
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE + ("L2,b,ic,5,,,,,,,,extra\n" if ragged == "leads" else ""))
+    activities.write_text(ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n" + ("L1,chat\n" if ragged == "activities" else ""))
+    status, _, stderr = score(leads, "duckdb", "-q", "--activities", str(activities))
+    table = leads if ragged == "leads" else activities
+    assert status == 2 and stderr.startswith(f"error: {table}: DuckDB's CSV reader "), stderr
+    assert "make every row as wide as the header" in stderr and "no column" not in stderr
+
+
+
 # ---------------------------------------------------------------- Spark, for the cases fixed above
 
 

@@ -28,6 +28,9 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
         found = re.search(r'Table "(lp_l|lp_a)" does not have a column named "([^"]*)"', str(error))
         if not found:
             raise
+        unsplit = _unsplit_table(source)
+        if unsplit is not None:
+            raise InputProblem(unsplit) from None
         missing = _missing_columns(tree, source) or [(found.group(1) == "lp_l", found.group(2))]
         if source.kind == "database":
             m = mapping_of(source)
@@ -70,6 +73,40 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     have = f"its tables: {', '.join(tables)}" if tables else "it has no tables"
     return (f"{source.path} has no table `{name}` ({named}; {have}): name the leads and activities tables with "
             "--leads-table and --activities-table")
+
+
+def _unsplit_table(source: BatchInput) -> Optional[str]:
+    """A CSV table whose header DuckDB did not read: as one column named by its whole header line
+    (`id,email,...`), or as columns without names (`column00`, ...: it took the header for a row,
+    and may skip lines before the widest rows). Its sniffer does that when a row has more or fewer
+    cells than the header. Said as that, not as every column missing."""
+    import duckdb
+
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    if source.kind != "relational":
+        return None
+    con = duckdb.connect()
+    try:
+        for path, table in zip((source.path, source.activities or ""), RelationalRescorer.tables(source, mapping_of(source))):
+            if is_parquet(path):
+                continue
+            try:
+                columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()]
+            except duckdb.Error:
+                continue
+            if len(columns) == 1 and any(mark in columns[0] for mark in ",;\t|"):
+                header = columns[0] if len(columns[0]) <= 60 else columns[0][:57] + "..."
+                found = f"found no delimiter in it and read its header as one column `{header}`"
+            elif columns and all(re.fullmatch(r"column[0-9]+", name) for name in columns):
+                found = f"did not take its first line for a header (it read {len(columns)} columns without names)"
+            else:
+                continue
+            return (f"{path}: DuckDB's CSV reader {found}: a row with more or fewer cells than the header "
+                    "does that; make every row as wide as the header (or export the table as Parquet)")
+    finally:
+        con.close()
+    return None
 
 
 def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
