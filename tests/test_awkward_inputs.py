@@ -186,6 +186,31 @@ def test_a_ragged_csv_table_is_said_as_such_not_as_every_column_missing(tmp_path
 
 
 
+def test_a_column_spelt_twice_in_two_cases_is_refused_not_read_from_the_first(tmp_path: Path) -> None:
+    # Parquet and CSV hold `Email` and `email` apart; DuckDB does not: it read the field `email`
+    # from whichever came first (here `Email`, a rival's address: the lead was disqualified)
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.csv"
+    pq.write_table(pa.table({"Email": ["pat@rival.example"], "id": ["L1"], "email": ["pat@bigco.example"]}), leads)
+    activities.write_text(ACTIVITIES_HEADER)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
+        "seniority", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    status, stdout, stderr = score(leads, "duckdb", "-q", "--activities", str(activities), "--mapping", str(mapping))
+    assert status == 2 and stdout == "", stdout
+    assert stderr == (f"error: the leads table {leads} has columns `Email` and `email`, which DuckDB does not tell apart "
+                      "(it compares names without case): it would read `email` from the first of them; rename one of them\n")
+    activities.write_text(ACTIVITIES_HEADER.replace("type", "Type,type"))
+    csv_leads = tmp_path / "leads.csv"
+    csv_leads.write_text(LEADS_TABLE)
+    status, _, stderr = score(csv_leads, "duckdb", "-q", "--activities", str(activities))
+    assert status == 2 and f"the activities table {activities} has columns `Type` and `type`" in stderr, stderr
+
+
+
 # ---------------------------------------------------------------- Spark, for the cases fixed above
 
 

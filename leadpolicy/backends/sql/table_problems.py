@@ -18,7 +18,11 @@ __all__ = ["table_problems"]
 @contextlib.contextmanager
 def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     """Columns the relational shape needs but the tables lack: say which tables, every
-    column missing (DuckDB names the first), and the mapping that fixes them."""
+    column missing (DuckDB names the first), and the mapping that fixes them. Before the
+    run: a column the query reads that a table file holds twice, in two spellings of case."""
+    twins = _case_twins(tree, source)
+    if twins is not None:
+        raise InputProblem(twins)
     try:
         yield
     except Exception as error:
@@ -73,6 +77,48 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     have = f"its tables: {', '.join(tables)}" if tables else "it has no tables"
     return (f"{source.path} has no table `{name}` ({named}; {have}): name the leads and activities tables with "
             "--leads-table and --activities-table")
+
+
+def _case_twins(tree: Any, source: BatchInput) -> Optional[str]:
+    """A column the query reads (`email`) that a table file has twice, spelt in two cases (`Email`
+    and `email`, which Parquet and CSV allow): DuckDB compares names without case, takes the first
+    and renames the other (`email_1`), so the field would be read from whichever comes first,
+    without a word. Said, naming both; None when no such column."""
+    from leadpolicy.backends.sql.inputs import needed_columns
+
+    if source.kind != "relational":
+        return None
+    for path, needed, what in zip((source.path, source.activities or ""), needed_columns(tree, source.mapping),
+                                  ("leads", "activities")):
+        names = _column_names(path)
+        for column in needed:
+            same = [name for name in names if name.lower() == column.lower()]
+            if len(same) > 1:
+                shown = " and ".join(f"`{name}`" for name in same)
+                return (f"the {what} table {path} has columns {shown}, which DuckDB does not tell apart (it compares "
+                        f"names without case): it would read `{column}` from the first of them; rename one of them")
+    return None
+
+
+def _column_names(path: str) -> list[str]:
+    """A table file's column names as written (Parquet's schema, a CSV's header line); [] when
+    they cannot be read here (the run says what is wrong)."""
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    try:
+        if is_parquet(path):
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+            return list(pq.read_schema(path).names)
+        import csv
+
+        from leadpolicy.tools.csv_header import detect_delimiter
+
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+        return [name.strip() for name in next(csv.reader([first], delimiter=detect_delimiter(first)), [])]
+    except Exception:  # noqa: BLE001 - any file this cannot read is DuckDB's to refuse, in its words
+        return []
 
 
 def _unsplit_table(source: BatchInput) -> Optional[str]:
