@@ -160,14 +160,28 @@ def test_an_activities_table_that_is_not_utf8_is_named_with_what_to_do(tmp_path:
                                       "WINDOWS-1252 -t UTF-8)\n")
 
 
-def test_a_table_line_too_long_for_duckdb_says_why(tmp_path: Path) -> None:
+def test_a_table_line_longer_than_duckdbs_default_is_read(tmp_path: Path) -> None:
+    # DuckDB refused the table ("CSV Error on Line: 1", exit 2) for a line of more than 2,000,000
+    # bytes; the error lead is read back (for the Python engine's words) with the same room
     pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
     leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
-    leads.write_text(LEADS_TABLE.replace("L1,a,", "L1," + "x" * 2_100_000 + ","))
-    activities.write_text(ACTIVITIES_HEADER)
-    status, _, stderr = score(leads, "duckdb", "-q", "--activities", str(activities))
-    assert status == 2 and stderr.startswith(f"error: {leads}: duckdb cannot read it: ") and stderr.count("\n") == 1
-    assert "Maximum line size of 2000000 bytes exceeded" in stderr, stderr
+    leads.write_text(LEADS_TABLE.replace("L1,a,vp,5,", "L1," + "x" * 2_100_000 + ",vp,\"1,000\",") + "L2,b,vp,5,,,,,,,\n")
+    activities.write_text(ACTIVITIES_HEADER + "L2,chat,2026-11-20,,,,,\n")
+    status, stdout, stderr = score(leads, "duckdb", "-q", "--activities", str(activities))
+    assert status == 1, stderr
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert rows[0] == {"id": "L1", "line": 1, "error": {"field": "company_size", "value": "1,000",
+                                                        "message": "lead L1: field `company_size`: cannot read `1,000` as a number"}}
+    assert rows[1]["id"] == "L2" and rows[1]["fit"] == 25.0
+
+
+def test_an_engine_error_about_a_long_line_says_why() -> None:
+    from leadpolicy.cli.engine_options import engine_error_text
+
+    error = RuntimeError("Invalid Input Error: CSV Error on Line: 3\nOriginal Line: xxx\nMaximum line size of 2000000 "
+                         "bytes exceeded. Actual Size:3000045 bytes.\n\n  file = t.csv")
+    assert engine_error_text(error, tables=True) == ("Invalid Input Error: CSV Error on Line: 3: Maximum line size of "
+                                                     "2000000 bytes exceeded. Actual Size:3000045 bytes.")
 
 
 

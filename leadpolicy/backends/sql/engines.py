@@ -96,7 +96,9 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
             raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
         # CSV, by its name or (a Path: a file, `score`'s INPUT) whatever its name: every cell as its
         # text; a name DuckDB reads by itself (activities.tsv) sniffed the cells' types ("007" read 7)
-        return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
+        options = [exp.EQ(this=exp.column(key), expression=exp.true() if value is True else exp.Literal.number(value))
+                   for key, value in csv_table_options(path).items()]
+        return exp.Anonymous(this="read_csv", expressions=[lit(path), *options])
     from leadpolicy.backends.sql.inputs import _table
 
     return _table(str(value))
@@ -120,6 +122,33 @@ def longest_line(path: str) -> int:
     """The length in bytes of the file's longest line (read only when DuckDB refused a long one)."""
     with open(path, "rb") as handle:
         return max((len(line) for line in handle), default=0)
+
+
+def csv_table_options(path: str) -> dict[str, Any]:
+    """read_csv's options for a CSV table of the relational shape: every cell as its text, and
+    room for its longest line where that is longer than DuckDB's default (looked for only in a
+    file larger than the default: no other file can hold such a line)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return {"all_varchar": True}
+    return _csv_table_options(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _csv_table_options(path: str, size: int, mtime: int) -> dict[str, Any]:
+    options: dict[str, Any] = {"all_varchar": True}
+    if size >= DUCKDB_MAX_LINE - 16:
+        longest = longest_line(path)
+        if longest >= DUCKDB_MAX_LINE - 16:
+            options["max_line_size"] = longest + 16
+    return options
+
+
+def csv_table_sql(path: str) -> str:
+    """The CSV table `path` as DuckDB reads it (text cells), in SQL text."""
+    options = "".join(f", {key} = {str(value).lower()}" for key, value in csv_table_options(path).items())
+    return "read_csv('" + path.replace("'", "''") + "'" + options + ")"
 
 
 # blank lines skipped; DuckDB's TRIM with a set is slow (about 2 us a line), so a line
