@@ -225,6 +225,24 @@ def test_a_column_spelt_twice_in_two_cases_is_refused_not_read_from_the_first(tm
 
 
 
+def test_ids_of_two_types_that_duckdb_cannot_compare_are_said_as_such(tmp_path: Path) -> None:
+    # was "leads.parquet: duckdb cannot read it: Conversion Error: Could not convert string 'L1' to INT32 ..."
+    duckdb = pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.csv"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT 1 AS id, 'vp' AS seniority) TO '{leads}' (FORMAT parquet)")
+    activities.write_text(ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
+        "email", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    status, _, stderr = score(leads, "duckdb", "-q", "--activities", str(activities), "--mapping", str(mapping))
+    assert status == 2 and stderr == (f"error: `id` of the leads table {leads} (INTEGER) and `lead_id` of the activities "
+                                      f"table {activities} (VARCHAR) hold the ids in two types, and DuckDB could not compare "
+                                      "them (it casts one to the other, and a value did not fit): give both columns the same "
+                                      "type (text, say, when exporting the tables)\n"), stderr
+
+
+
 # ---------------------------------------------------------------- Spark, for the cases fixed above
 
 

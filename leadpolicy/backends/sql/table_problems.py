@@ -26,6 +26,10 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     try:
         yield
     except Exception as error:
+        if "when casting from source column" in str(error) and source.kind in ("relational", "database"):
+            types = _id_types(source)
+            if types is not None:
+                raise InputProblem(types) from None
         absent = re.search(r"Table with name (.+?) does not exist", str(error))
         if absent and source.kind == "database":
             raise InputProblem(_no_such_table(source, absent.group(1))) from None
@@ -77,6 +81,38 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     have = f"its tables: {', '.join(tables)}" if tables else "it has no tables"
     return (f"{source.path} has no table `{name}` ({named}; {have}): name the leads and activities tables with "
             "--leads-table and --activities-table")
+
+
+def _id_types(source: BatchInput) -> Optional[str]:
+    """The leads' ids and the activities' lead ids of two types DuckDB cannot compare (an INTEGER
+    `id`, a VARCHAR `lead_id` holding `L1`): the join casts one to the other and fails on the
+    first value that does not fit, which DuckDB says as a conversion error of INPUT. Said as
+    the two columns and their types; None when their types are the same (another cast failed)."""
+    import duckdb
+
+    m = mapping_of(source)
+    con = duckdb.connect()
+    try:
+        if source.kind == "database":
+            con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
+            con.execute("USE lp_db")
+        found = []
+        for table, column in zip(RelationalRescorer.tables(source, m), (m.id, m.lead_id)):
+            types = {str(name).lower(): str(kind) for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+            found.append(types.get(column.lower()))
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if None in found or found[0] == found[1]:
+        return None
+    if source.kind == "database":
+        names = (f"{source.leads_table or m.leads_table} in {source.path}", f"{source.activities_table or m.activities_table}")
+    else:
+        names = (source.path, source.activities or "")
+    return (f"`{m.id}` of the leads table {names[0]} ({found[0]}) and `{m.lead_id}` of the activities table {names[1]} "
+            f"({found[1]}) hold the ids in two types, and DuckDB could not compare them (it casts one to the other, and "
+            "a value did not fit): give both columns the same type (text, say, when exporting the tables)")
 
 
 def _case_twins(tree: Any, source: BatchInput) -> Optional[str]:
