@@ -473,7 +473,7 @@ def misplaced_in_first_lead(policy: Any, path: Optional[str]) -> Optional[str]:
     line = next((raw for raw in head.splitlines() if raw.strip()), b"")
     try:
         lead = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply: the scorer writes that line's error row
         return None
     return misplaced_keys(policy, lead, f"{path}, line 1 (and maybe more): ")
 

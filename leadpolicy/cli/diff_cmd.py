@@ -23,7 +23,7 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
-from leadpolicy.cli.engine_options import engine_error_text, memory_limit_value, table_name_value
+from leadpolicy.cli.engine_options import engine_error_file, engine_error_text, memory_limit_value, table_name_value
 from leadpolicy.tools.file_kinds import is_duckdb_database
 
 
@@ -205,7 +205,9 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     except Exception as error:  # DuckDB's own errors (a file it cannot read)
         if type(error).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
             raise
-        raise _Problem(f"{leads}: duckdb cannot read it: {engine_error_text(error)}") from None
+        tables = bool(activities or leads_table)
+        raise _Problem(f"{engine_error_file(error, str(leads))}: duckdb cannot read it: "
+                       f"{engine_error_text(error, tables)}") from None
     finally:
         if counter is not None:
             counter.clear()

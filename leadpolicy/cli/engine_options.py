@@ -193,11 +193,18 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         raise FileProblem(str(error)) from None
     except (InputProblem, _deps.SparkStartError) as error:
         raise FileProblem(str(error)) from None
+    except UnicodeDecodeError as error:  # the python engine's CSV, read by its reader: said as it says it
+        from leadpolicy.cli.common import EXIT_FAILED, display_name, to_stdout
+
+        after = "scoring stopped there" if to_stdout(output) else f"{output} was left untouched"
+        raise FileProblem(f"{display_name(input_path)} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
     except (ValueError, OSError) as error:
         raise FileProblem(f"{input_path}: {error}") from None
     except Exception as error:  # the engine's own errors (a file it cannot parse, a missing column)
         if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb", "pyspark", "py4j"):
-            raise FileProblem(f"{input_path}: {engine} cannot read it: {engine_error_text(error)}") from None
+            tables = bool(options.get("activities_path") or options.get("leads_table"))
+            raise FileProblem(f"{engine_error_file(error, input_path)}: {engine} cannot read it: "
+                              f"{engine_error_text(error, tables)}") from None
         raise
     if not quiet:
         stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
@@ -211,17 +218,31 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 
 
-def engine_error_text(error: BaseException) -> str:
+def engine_error_text(error: BaseException, tables: bool = False) -> str:
     """The first line of an engine's error, or for a line DuckDB's reader refuses as not UTF-8
     (it refuses the whole file) which line, and what to do: the Python engine writes an error
-    row for that line alone."""
+    row for that line alone (`tables`: the relational shape's CSV tables, which only the SQL
+    engines read: re-encode the file). A CSV error says DuckDB's reason too (a line too long)."""
     text = str(error)
     first = text.splitlines()[0] if text else type(error).__name__
     line = re.search(r"CSV Error on Line: (\d+)", text)
     if line and "not utf-8 encoded" in text:
+        if tables:
+            return (f"line {line.group(1)} is not UTF-8 text, and DuckDB reads no file that holds such a line;"
+                    " re-encode the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)")
         return (f"line {line.group(1)} is not UTF-8 text, and DuckDB reads no file that holds such a line;"
                 " use --engine python (it writes an error row for that line), or re-encode the file")
+    reason = re.search(r"^(Maximum line size of .*|Expected Number of Columns: .*)$", text, re.MULTILINE)
+    if line and reason:
+        return f"{first}: {reason.group(1).strip()}"
     return first
+
+
+def engine_error_file(error: BaseException, default: str) -> str:
+    """The file an engine's error is about: DuckDB's CSV errors name it (`file = ...`), and with
+    the relational shape it may be the activities table, not INPUT; else `default`."""
+    named = re.search(r"^\s*file = (.+)$", str(error), re.MULTILINE)
+    return named.group(1).strip() if named else default
 
 
 def read_mapping(path: str) -> dict[str, Any]:

@@ -47,6 +47,10 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
                     "decides each row; eval takes one lead as a JSON object")
         say(render_json_error(name, text, error, more, hint), err=True)
         sys.exit(EXIT_FAILED)
+    except RecursionError:  # Python's JSON reader stops near 1,000 nested arrays or objects
+        say(f"error: {name} is not a lead: its JSON is nested too deeply to read (no lead nests more than a few levels)",
+            err=True)
+        sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
         click.echo(f"{error_label()}: {terminal_text(name)}: a lead must be a JSON object with `fields` and `activities`", err=True)
         sys.exit(EXIT_FAILED)

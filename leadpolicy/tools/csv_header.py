@@ -24,11 +24,27 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-__all__ = ["CsvHeaderError", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS"]
+__all__ = ["CsvHeaderError", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS", "allow_long_cells"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
 DELIMITERS = (",", ";", "\t", "|")
+
+
+def allow_long_cells() -> None:
+    """Lift the csv module's limit on a cell's length (131,072 characters by default), which it
+    raises as `_csv.Error` mid-file: an `activities` cell of a busy lead is longer, and section 16
+    sets no limit. (The limit is the process's: csv has no per-reader one.)"""
+    import csv
+    import sys
+
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:  # a C long narrower than Py_ssize_t (Windows)
+            limit //= 2
 
 
 class CsvHeaderError(ValueError):

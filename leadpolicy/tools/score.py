@@ -135,8 +135,9 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
     skipped; a row with more (non-empty) cells than the header is an error row
     (`problem`).
     """
-    from leadpolicy.tools.csv_header import detect_delimiter, read_header
+    from leadpolicy.tools.csv_header import allow_long_cells, detect_delimiter, read_header
 
+    allow_long_cells()
     size = size or CHUNK_LEADS
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:

@@ -1,12 +1,12 @@
 """The Python engine's CSV (id, stage, activities as JSON, one column per field) for DuckDB:
-its header read as the Python engine reads it, and each row made a JSON lead of the nested
-shape (`score --engine duckdb leads.csv`, `diff --engine duckdb --leads leads.csv`)."""
+its header and rows read by the Python engine's own reader, and each row made a JSON lead of
+the nested shape (`score --engine duckdb leads.csv`, `diff --engine duckdb --leads leads.csv`)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
-__all__ = ["csv_layout", "csv_line_numbers", "csv_leads_source"]
+__all__ = ["csv_layout", "csv_line_numbers", "csv_leads_source", "csv_lead_lines"]
 
 
 def csv_layout(path: str, policy: Any, names: Optional[list[str]] = None) -> tuple[Any, list[str], str]:
@@ -16,10 +16,12 @@ def csv_layout(path: str, policy: Any, names: Optional[list[str]] = None) -> tup
     field names to match (default the policy's; diff matches both versions' fields)."""
     import csv
 
-    from leadpolicy.tools.csv_header import detect_delimiter, read_header
+    from leadpolicy.tools.csv_header import CsvLayout, detect_delimiter, read_header
 
     with open(path, encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
+    if not first:  # an empty file (or a byte order mark alone): no header and no leads, as the python engine reads it
+        return CsvLayout(width=0), [], ","
     delimiter = detect_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter), [])
     return read_header(header, names if names is not None else [f.name for f in policy.tree.fields]), header, delimiter
@@ -39,45 +41,77 @@ def csv_line_numbers(path: str, names: list[str]) -> list[int]:
 
 def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]] = None, sliced: bool = False) -> Any:
     """The Python engine's CSV (id, stage, activities as JSON, one column per field) as
-    the nested shape's lines: each row made a JSON lead, numbered by its data row.
-    Without an `id` column a lead's id is its line number, as the Python engine says it:
-    the numbers are counted by its reader and joined in (table lp_csv_lines on `con`)."""
-
-    from leadpolicy.backends.sql.fragments import exp, lit, sqlglot
+    the nested shape's lines (lp_row: the data row's number, lp_json: its lead), read by the
+    Python engine's own reader (csv_lead_lines), written once per connection to a JSON Lines
+    copy in its temporary directory, which DuckDB reads as it reads any JSON Lines."""
+    from leadpolicy.backends.sql.engines import lines_options
+    from leadpolicy.backends.sql.fragments import lit, sqlglot
 
     names = names if names is not None else [f.name for f in policy.tree.fields]
-    layout, header, delimiter = csv_layout(path, policy, names)
+    copy, longest = _json_copy(con, path, names)
+    text = (f"(SELECT lp_row, lp_json FROM read_csv(lp_path, {lines_options(longest)})"
+            " WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
+            + (" WHERE lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ") AS lp_src")
+    tree = sqlglot.parse_one(text, read="duckdb")
+    return tree.transform(lambda n: lit(copy) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
 
-    def column(at: int) -> Any:
-        return exp.column(exp.to_identifier(header[at], quoted=True)) if 0 <= at < len(header) else exp.Null()
 
-    pairs = []
-    for name, at in layout.field_columns:  # matched as the python engine matches them (CRM spellings)
-        pairs += [lit(name), column(at)]
-    fields = exp.Anonymous(this="json_object", expressions=pairs)
-    acts = sqlglot.parse_one("CASE WHEN a IS NULL OR trim(a) = '' THEN NULL WHEN json_valid(a) THEN CAST(a AS JSON)"
-                             " ELSE CAST('\"not JSON\"' AS JSON) END", read="duckdb")
-    acts = acts.transform(lambda n: column(layout.activities_at) if isinstance(n, exp.Column) and n.name == "a" else n)
-    lead_id = column(layout.id_at) if layout.id_at >= 0 else exp.column("lp_line", table="lp_lines")
-    lead = exp.Anonymous(this="json_object", expressions=[lit("id"), lead_id, lit("stage"), column(layout.stage_at),
-                                                          lit("fields"), fields, lit("activities"), acts])
-    # the header's names as read_csv gives them (stripped by us; DuckDB keeps them as written)
-    query = sqlglot.parse_one("SELECT ordinality AS lp_row, CAST(x AS VARCHAR) AS lp_json FROM"
-                              " read_csv(p, header = true, all_varchar = true, delim = d, quote = chr(34), escape = chr(34), null_padding = true,"
-                              " parallel = false) WITH ORDINALITY",
-                              read="duckdb")
-    query = query.transform(lambda n: lead if isinstance(n, exp.Column) and n.name == "x" else
-                            (lit(path) if isinstance(n, exp.Column) and n.name == "p" else
-                             (lit(delimiter) if isinstance(n, exp.Column) and n.name == "d" else n)))
-    assert isinstance(query, exp.Select)  # transform keeps the root: a SELECT
-    if sliced:  # rows $lp_first to $lp_last (a large file in slices, within memory)
-        query = query.where(sqlglot.parse_one("ordinality BETWEEN $lp_first AND $lp_last", read="duckdb"))
-    if layout.id_at < 0:
-        import pyarrow as pa  # type: ignore[import-untyped]
+def csv_lead_lines(path: str, names: list[str]) -> Iterator[str]:
+    """Each data row of the Python engine's CSV as one JSON lead, in order, read by the Python
+    engine's reader (tools/score.csv_chunks: its header matching, delimiter, quoting, line
+    numbers as ids when there is no `id` column). DuckDB's CSV reader differs from it (a row
+    with extra cells was decided, a stray quote or mixed line endings refused the file, a
+    header of padded names failed to bind): so the rows are read here, and the query reads
+    leads. A row the reader makes an error (too many cells), or whose activities are not JSON,
+    is a lead whose activities are not a list: the query gives it an error row, which the
+    Python engine words (rows.Rescorer).
+    Activities are handed over as Python parsed them (a repeated key: its last value)."""
+    import json
 
-        starts = csv_line_numbers(path, names)
-        con.register("lp_csv_lines", pa.table({"lp_ordinal": pa.array(range(1, len(starts) + 1), pa.int64()),
-                                                "lp_line": pa.array(starts, pa.int64())}))
-        query = query.join(exp.alias_(exp.to_table("lp_csv_lines"), "lp_lines", table=True), join_type="left",
-                           on=exp.EQ(this=exp.column("ordinality"), expression=exp.column("lp_ordinal", table="lp_lines")))
-    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("lp_src")))
+    from leadpolicy.tools.score import csv_chunks
+
+    with open(path, "rb") as handle:
+        for _, items, _ in csv_chunks(handle, fields=names):
+            for _, lead_id, stage, values, acts, problem in items:
+                # activities that are not a list make the lead an error row, with its id (Parquet output
+                # keeps the query's error; the other outputs the Python engine's)
+                activities: Any = "too many cells"
+                if problem is None and acts.strip():
+                    try:
+                        activities = json.loads(acts)
+                    except (ValueError, RecursionError):
+                        activities = "not JSON"
+                elif problem is None:
+                    activities = None
+                try:  # ASCII: a lone surrogate escape stays an escape (DuckDB calls that line not JSON)
+                    yield json.dumps({"id": lead_id, "stage": stage or None, "fields": values, "activities": activities})
+                except (ValueError, RecursionError):  # nested too deeply to write again
+                    yield json.dumps({"id": lead_id, "stage": None, "fields": {}, "activities": "not JSON"})
+
+
+def _json_copy(con: Any, path: str, names: list[str]) -> tuple[str, int]:
+    """The JSON Lines copy of the CSV `path` in the connection's temporary directory (made
+    once: the sliced and unsliced queries read the same copy; removed with the directory),
+    and its longest line in bytes."""
+    import hashlib
+    import os
+    import tempfile
+
+    folder = str(con.execute("SELECT current_setting('temp_directory')").fetchone()[0] or "")
+    if not os.path.isabs(folder):
+        folder = tempfile.gettempdir()
+    os.makedirs(folder, exist_ok=True)
+    key = hashlib.sha256(f"{os.path.abspath(path)}\0{names}".encode()).hexdigest()[:16]
+    copy = os.path.join(folder, f"lp_csv_{key}.jsonl")
+    done = copy + ".longest"
+    if os.path.exists(done):
+        with open(done, encoding="ascii") as handle:
+            return copy, int(handle.read())
+    longest = 0
+    with open(copy, "w", encoding="utf-8", newline="\n") as out:
+        for line in csv_lead_lines(path, names):
+            longest = max(longest, len(line))  # ASCII: characters are bytes
+            out.write(line + "\n")
+    with open(done, "w", encoding="ascii") as handle:
+        handle.write(str(longest))
+    return copy, longest

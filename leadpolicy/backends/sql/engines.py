@@ -96,7 +96,9 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
             raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
         # CSV, by its name or (a Path: a file, `score`'s INPUT) whatever its name: every cell as its
         # text; a name DuckDB reads by itself (activities.tsv) sniffed the cells' types ("007" read 7)
-        return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
+        options = [exp.EQ(this=exp.column(key), expression=exp.true() if value is True else exp.Literal.number(value))
+                   for key, value in csv_table_options(path).items()]
+        return exp.Anonymous(this="read_csv", expressions=[lit(path), *options])
     from leadpolicy.backends.sql.inputs import _table
 
     return _table(str(value))
@@ -104,6 +106,51 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
 
 _LINES_OPTIONS = ("header = false, columns = {'lp_json': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',"
                   " auto_detect = false")
+# DuckDB's read_csv refuses a file holding a line longer than its max_line_size (2,000,000 bytes
+# by default): a lead with a long activities array, or a long text, is longer
+DUCKDB_MAX_LINE = 2_000_000
+
+
+def lines_options(longest: int = 0) -> str:
+    """_LINES_OPTIONS, with room for a line of `longest` bytes (its line break included)."""
+    if longest < DUCKDB_MAX_LINE - 16:  # the default, and its buffers, for every usual file
+        return _LINES_OPTIONS
+    return f"{_LINES_OPTIONS}, max_line_size = {longest + 16}"
+
+
+def longest_line(path: str) -> int:
+    """The length in bytes of the file's longest line (read only when DuckDB refused a long one)."""
+    with open(path, "rb") as handle:
+        return max((len(line) for line in handle), default=0)
+
+
+def csv_table_options(path: str) -> dict[str, Any]:
+    """read_csv's options for a CSV table of the relational shape: every cell as its text, and
+    room for its longest line where that is longer than DuckDB's default (looked for only in a
+    file larger than the default: no other file can hold such a line)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return {"all_varchar": True}
+    return _csv_table_options(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _csv_table_options(path: str, size: int, mtime: int) -> dict[str, Any]:
+    options: dict[str, Any] = {"all_varchar": True}
+    if size >= DUCKDB_MAX_LINE - 16:
+        longest = longest_line(path)
+        if longest >= DUCKDB_MAX_LINE - 16:
+            options["max_line_size"] = longest + 16
+    return options
+
+
+def csv_table_sql(path: str) -> str:
+    """The CSV table `path` as DuckDB reads it (text cells), in SQL text."""
+    options = "".join(f", {key} = {str(value).lower()}" for key, value in csv_table_options(path).items())
+    return "read_csv('" + path.replace("'", "''") + "'" + options + ")"
+
+
 # blank lines skipped; DuckDB's TRIM with a set is slow (about 2 us a line), so a line
 # that starts with a printable ASCII character (every JSON object) skips it
 _NOT_BLANK = ("lp_json IS NOT NULL AND CASE WHEN ASCII(lp_json) BETWEEN 33 AND 126 THEN TRUE"
@@ -159,7 +206,14 @@ def _read_lines(con: Any, path: str, shown: str, table: str, spill_dir: Optional
     problem = _line_ending_problem(path, whole=False)  # a file of \r line breaks reads without an error
     if problem is None:
         try:
-            return _materialise_lines(con, path, table, spill_dir)
+            try:
+                return _materialise_lines(con, path, table, spill_dir)
+            except Exception as error:
+                if "Maximum line size of" not in str(error):
+                    raise
+            # a line longer than DuckDB's default: read again with room for the longest (the Python
+            # engine reads any length)
+            return _materialise_lines(con, path, table, spill_dir, lines_options(longest_line(path)))
         except Exception as error:
             if "state machine reached an invalid state" not in str(error):
                 raise
@@ -231,16 +285,17 @@ def _line_ending_problem(path: str, whole: bool) -> Optional[str]:
     return None
 
 
-def _materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str]) -> tuple[tuple[str, int, str], ...]:
+def _materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str],
+                       options: str = _LINES_OPTIONS) -> tuple[tuple[str, int, str], ...]:
     if spill_dir is not None:
         target = os.path.join(spill_dir, table + ".parquet").replace("'", "''")
-        con.execute(f"COPY (SELECT lp_json FROM read_csv(?, {_LINES_OPTIONS})) TO '{target}'"
+        con.execute(f"COPY (SELECT lp_json FROM read_csv(?, {options})) TO '{target}'"
                     f" (FORMAT parquet, COMPRESSION {LINES_CODEC}, ROW_GROUP_SIZE {LINES_ROW_GROUP}, DICTIONARY_SIZE_LIMIT 1)",
                     [path])
         con.execute(f"CREATE TEMP VIEW {table} AS SELECT file_row_number AS lp_n, lp_json"
                     f" FROM read_parquet('{target}', file_row_number = true)")
         return ((table, 1, "lp_n"),)
-    con.execute(f"CREATE TABLE {table} AS SELECT lp_json FROM read_csv(?, {_LINES_OPTIONS})", [path])
+    con.execute(f"CREATE TABLE {table} AS SELECT lp_json FROM read_csv(?, {options})", [path])
     threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     lines = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     if threads <= 1 or lines == 0 or lines >= threads * ROW_GROUP_ROWS:

@@ -169,7 +169,9 @@ class RelationalRescorer:
         def read(path: str) -> str:
             if is_parquet(path):
                 return f"read_parquet('{quoted(path)}')"
-            return f"read_csv('{quoted(path)}', all_varchar = true)"
+            from leadpolicy.backends.sql.engines import csv_table_sql
+
+            return csv_table_sql(path)  # as the query reads it
 
         return read(source.path), read(source.activities or "")
 

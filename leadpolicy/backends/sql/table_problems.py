@@ -18,16 +18,27 @@ __all__ = ["table_problems"]
 @contextlib.contextmanager
 def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     """Columns the relational shape needs but the tables lack: say which tables, every
-    column missing (DuckDB names the first), and the mapping that fixes them."""
+    column missing (DuckDB names the first), and the mapping that fixes them. Before the
+    run: a column the query reads that a table file holds twice, in two spellings of case."""
+    twins = _case_twins(tree, source)
+    if twins is not None:
+        raise InputProblem(twins)
     try:
         yield
     except Exception as error:
+        if "when casting from source column" in str(error) and source.kind in ("relational", "database"):
+            types = _id_types(source)
+            if types is not None:
+                raise InputProblem(types) from None
         absent = re.search(r"Table with name (.+?) does not exist", str(error))
         if absent and source.kind == "database":
             raise InputProblem(_no_such_table(source, absent.group(1))) from None
         found = re.search(r'Table "(lp_l|lp_a)" does not have a column named "([^"]*)"', str(error))
         if not found:
             raise
+        unsplit = _unsplit_table(source)
+        if unsplit is not None:
+            raise InputProblem(unsplit) from None
         missing = _missing_columns(tree, source) or [(found.group(1) == "lp_l", found.group(2))]
         if source.kind == "database":
             m = mapping_of(source)
@@ -80,6 +91,114 @@ def _no_such_table(source: BatchInput, name: str) -> str:
     else:
         fix = "name the leads and activities tables with --leads-table and --activities-table"
     return f"{source.path} has no table `{name}` ({named}; {have}): {fix}"
+
+
+def _id_types(source: BatchInput) -> Optional[str]:
+    """The leads' ids and the activities' lead ids of two types DuckDB cannot compare (an INTEGER
+    `id`, a VARCHAR `lead_id` holding `L1`): the join casts one to the other and fails on the
+    first value that does not fit, which DuckDB says as a conversion error of INPUT. Said as
+    the two columns and their types; None when their types are the same (another cast failed)."""
+    import duckdb
+
+    m = mapping_of(source)
+    con = duckdb.connect()
+    try:
+        if source.kind == "database":
+            con.execute("ATTACH IF NOT EXISTS ? AS lp_db (READ_ONLY)", [source.path])
+            con.execute("USE lp_db")
+        found = []
+        for table, column in zip(RelationalRescorer.tables(source, m), (m.id, m.lead_id)):
+            types = {str(name).lower(): str(kind) for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+            found.append(types.get(column.lower()))
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if None in found or found[0] == found[1]:
+        return None
+    if source.kind == "database":
+        names = (f"{source.leads_table or m.leads_table} in {source.path}", f"{source.activities_table or m.activities_table}")
+    else:
+        names = (source.path, source.activities or "")
+    return (f"`{m.id}` of the leads table {names[0]} ({found[0]}) and `{m.lead_id}` of the activities table {names[1]} "
+            f"({found[1]}) hold the ids in two types, and DuckDB could not compare them (it casts one to the other, and "
+            "a value did not fit): give both columns the same type (text, say, when exporting the tables)")
+
+
+def _case_twins(tree: Any, source: BatchInput) -> Optional[str]:
+    """A column the query reads (`email`) that a table file has twice, spelt in two cases (`Email`
+    and `email`, which Parquet and CSV allow): DuckDB compares names without case, takes the first
+    and renames the other (`email_1`), so the field would be read from whichever comes first,
+    without a word. Said, naming both; None when no such column."""
+    from leadpolicy.backends.sql.inputs import needed_columns
+
+    if source.kind != "relational":
+        return None
+    for path, needed, what in zip((source.path, source.activities or ""), needed_columns(tree, source.mapping),
+                                  ("leads", "activities")):
+        names = _column_names(path)
+        for column in needed:
+            same = [name for name in names if name.lower() == column.lower()]
+            if len(same) > 1:
+                shown = " and ".join(f"`{name}`" for name in same)
+                return (f"the {what} table {path} has columns {shown}, which DuckDB does not tell apart (it compares "
+                        f"names without case): it would read `{column}` from the first of them; rename one of them")
+    return None
+
+
+def _column_names(path: str) -> list[str]:
+    """A table file's column names as written (Parquet's schema, a CSV's header line); [] when
+    they cannot be read here (the run says what is wrong)."""
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    try:
+        if is_parquet(path):
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+            return list(pq.read_schema(path).names)
+        import csv
+
+        from leadpolicy.tools.csv_header import detect_delimiter
+
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+        return [name.strip() for name in next(csv.reader([first], delimiter=detect_delimiter(first)), [])]
+    except Exception:  # noqa: BLE001 - any file this cannot read is DuckDB's to refuse, in its words
+        return []
+
+
+def _unsplit_table(source: BatchInput) -> Optional[str]:
+    """A CSV table whose header DuckDB did not read: as one column named by its whole header line
+    (`id,email,...`), or as columns without names (`column00`, ...: it took the header for a row,
+    and may skip lines before the widest rows). Its sniffer does that when a row has more or fewer
+    cells than the header. Said as that, not as every column missing."""
+    import duckdb
+
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    if source.kind != "relational":
+        return None
+    con = duckdb.connect()
+    try:
+        for path, table in zip((source.path, source.activities or ""), RelationalRescorer.tables(source, mapping_of(source))):
+            if is_parquet(path):
+                continue
+            try:
+                columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()]
+            except duckdb.Error:
+                continue
+            if len(columns) == 1 and any(mark in columns[0] for mark in ",;\t|"):
+                header = columns[0] if len(columns[0]) <= 60 else columns[0][:57] + "..."
+                found = f"found no delimiter in it and read its header as one column `{header}`"
+            elif columns and all(re.fullmatch(r"column[0-9]+", name) for name in columns):
+                found = f"did not take its first line for a header (it read {len(columns)} columns without names)"
+            else:
+                continue
+            return (f"{path}: DuckDB's CSV reader {found}: a row with more or fewer cells than the header "
+                    "does that; make every row as wide as the header (or export the table as Parquet)")
+    finally:
+        con.close()
+    return None
 
 
 def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:

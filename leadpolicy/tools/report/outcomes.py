@@ -122,6 +122,9 @@ def _outcome_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
     if not text.strip():  # joined nothing, without a word
         raise ValueError(f"{path} is empty: an outcomes file has a row per lead id (docs/report.md)")
     if path.lower().endswith(".csv"):
+        from leadpolicy.tools.csv_header import allow_long_cells
+
+        allow_long_cells()
         reader = csv.DictReader(io.StringIO(text))
         # names as the leads' CSV header matches them: trimmed, any case, spaces and hyphens as underscores
         reader.fieldnames = [_column(name) for name in reader.fieldnames or ()]

@@ -89,8 +89,9 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     import csv
     from itertools import chain
 
-    from leadpolicy.tools.csv_header import detect_delimiter, normal, read_header
+    from leadpolicy.tools.csv_header import allow_long_cells, detect_delimiter, normal, read_header
 
+    allow_long_cells()
     first = stream.readline()
     if not first:
         return
