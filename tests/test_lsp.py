@@ -235,6 +235,36 @@ def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     assert all("selectionRange" in s for s in symbols)
 
 
+def _outline(client: LspClient, uri: str) -> list[str]:
+    """The outline as the editor shows it, one `depth name` line per symbol."""
+
+    def walk(symbols: list, depth: int) -> list[str]:
+        return [line for s in symbols for line in [f"{depth} {s['name']}", *walk(s.get("children") or [], depth + 1)]]
+
+    return walk(client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}), 0)
+
+
+def test_the_outline_survives_a_syntax_error_in_the_middle(client: LspClient, workspace: Path) -> None:
+    """Mid-edit, the outline is what the writer navigates by: a rule half written in the fit block, or a
+    block not yet closed, keeps every section and rule above and below it in the outline."""
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    whole = _outline(client, client.open(workspace / "outline-whole.policy", text))
+    broken = text.replace('"Influencer":              +10 when seniority = manager', '"Influencer":              +10 when seniority = = manager')
+    uri = client.open(workspace / "outline-broken.policy", broken)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["syntax-error"]
+    assert _outline(client, uri) == whole
+    assert {"1 Went quiet", "2 Decision maker", "1 email", "0 grades", "0 A quiet SQL falls back to MQL"} <= set(whole)
+    unclosed = text.replace("  chat\n}\n", "  chat\n\n", 1)  # the activities block never closed
+    uri = client.open(workspace / "outline-unclosed.policy", unclosed)
+    assert client.diagnostics(uri)
+    assert _outline(client, uri) == whole
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    (workspace / "outline-tests").mkdir()
+    tests_uri = client.open(workspace / "outline-tests" / "acme.tests", tests_text.replace("expect stage", "expect stag", 1))
+    names = [line.split(" ", 1)[1] for line in _outline(client, tests_uri)]
+    assert names == [m for m in re.findall(r'^test "([^"]*)"', tests_text, re.M)] and names
+
+
 def test_formatting_keeps_crlf_line_endings_as_fmt_does(client: LspClient, workspace: Path) -> None:
     """A Windows checkout (git's autocrlf): formatting a CRLF file gave LF lines, a mixed file in
     editors that insert the text as sent (Helix, Sublime), and a whole-file edit on every format of

@@ -692,6 +692,26 @@ def test_outline_lists_blocks_groups_and_rules() -> None:
     assert tests and all(s.kind == "Method" for s in tests)
 
 
+def _shape(symbols: list) -> list:
+    def where(span) -> tuple:  # lines and columns: what the editor is sent
+        return span.line, span.column, span.end_line, span.end_column
+
+    return [(str(s.name), s.kind, str(s.detail), where(s.span), where(s.selection), _shape(s.children)) for s in symbols]
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLE_FILES + OTHERS if "error" not in p.name], ids=lambda p: p.name)
+def test_the_outline_recovered_from_tokens_equals_the_parsed_one_on_every_example(path: Path) -> None:
+    """The outline of text that does not parse is read from its tokens: on text that parses, that
+    reading must give exactly the parser's outline (names, kinds, details, ranges)."""
+    text = path.read_text(encoding="utf-8")
+    tests_file = path.suffix == ".tests"
+    source = Source(str(path), text)
+    unit = analyse(None, source) if tests_file else analyse(source, None)
+    if (unit.tree is None) if not tests_file else not unit.tests_parsed:
+        pytest.skip("does not parse")
+    assert _shape(outline.recover(source.index, tests_file)) == _shape(outline.outline(unit, str(path)))
+
+
 def _fix(text: str, code: str) -> str:
     unit = analyse(Source("/tmp/f.policy", text), None)
     d = next(d for d in unit.diagnostics if d.code == code)
