@@ -167,6 +167,23 @@ def test_hover(client: LspClient, acme) -> None:
     assert keyword.startswith("**`decay`**")
 
 
+def test_hover_on_a_rules_points_says_what_they_add(client: LspClient, acme) -> None:
+    uri, text = acme
+
+    def shown(needle: str, delta: int = 0):
+        answer = client.request("textDocument/hover", _doc(uri, position(text, needle, 0, delta)))
+        return answer and answer["contents"]["value"]
+
+    blog = shown("+5   per page_view", 1)  # on the 5 of `+5`
+    assert blog.startswith("**+5 engagement points** for each `page_view` that matches the rule's `where`, in the last 90 days")
+    assert "capped at 50 (after decay)" in blog and "shrink by 50% every 30 days" in blog
+    assert shown("+5   per page_view") == blog  # on the sign
+    assert shown("-50  per unsubscribe").startswith("**-50 engagement points** for each `unsubscribe`; the rule's total is capped at -50")
+    assert shown("+10 when seniority = manager", 2).startswith("**+10 fit points** (group `authority`), added to the fit score")
+    assert shown("-30 when email").startswith("**-30 fit points**, taken off the fit score")
+    assert shown("when budget >= 10000", 17) is None  # a number in a condition is no rule's points
+
+
 def test_completion(client: LspClient, acme) -> None:
     uri, text = acme
     after_did = client.request("textDocument/completion", _doc(uri, position(text, "did form_submit", 0, 4)))

@@ -10,15 +10,18 @@ reference. The result is Markdown.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, Optional
+from itertools import islice
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.lsp.documents import Unit
-from leadpolicy.tools.lsp.positions import token_at
+from leadpolicy.tools.lsp.positions import scan, span_contains, token_at
 from leadpolicy.tools.lsp.symbols import Key, Occurrence
 
 if TYPE_CHECKING:
     from leadpolicy.handoff.english import English, Prose
+    from leadpolicy.syntax.diagnostics import Span
+    from leadpolicy.tools.lsp.positions import LineIndex
 
 log = logging.getLogger("leadpolicy.lsp")
 
@@ -124,11 +127,66 @@ def hover(unit: Unit, path: str, offset: int) -> Optional[str]:
         if occurrence is not None:
             return describe(unit, occurrence.key)
     token = token_at(source.text, offset)
+    if token is not None and token.kind in ("number", "op") and unit.tree is not None and unit.policy is not None and path == unit.policy.path:
+        points = _points(unit.tree, source.index, offset)
+        if points is not None:
+            return points
     if token is not None and token.kind == "word" and token.text in KEYWORD_HELP:
         section = KEYWORD_SECTION.get(token.text)
         more = f"\n\nLanguage reference, section {section}." if section else ""
         return f"**`{token.text}`** — {KEYWORD_HELP[token.text]}{more}"
     return None
+
+
+def _points(policy: n.Policy, lines: "LineIndex", offset: int) -> Optional[str]:
+    """On a rule's points (`+5`, `-30`): what they add, and where, in a sentence."""
+    line1, column1 = lines.line_column(offset)
+    rules: tuple[Union[n.EngagementRule, n.FitRule], ...] = (*policy.engagement_rules, *policy.fit_rules)
+    for rule in rules:
+        if rule.span is None or not span_contains(rule.span, line1, column1):
+            continue
+        if not _on_points(lines, rule.span, offset):
+            return None
+        if isinstance(rule, n.EngagementRule):
+            return _engagement_points(rule, policy.decay)
+        group = f" (group `{rule.group}`)" if rule.group else ""
+        effect = "taken off" if rule.points < 0 else "added to"
+        return f"**{_signed(rule)} fit points**{group}, {effect} the fit score when the rule's condition holds.\n\nLanguage reference, section 9."
+    return None
+
+
+def _on_points(lines: "LineIndex", span: "Span", offset: int) -> bool:
+    """Is the offset on a rule's points, the `[+|-]N` after `"NAME":`?"""
+    tokens = list(islice(scan(lines.text, lines.offset(span.line, span.column)), 4))
+    if len(tokens) < 3 or tokens[0].kind != "string" or tokens[1].text != ":":
+        return False
+    first = tokens[2]
+    number = tokens[3] if first.text in ("+", "-") and len(tokens) > 3 else first
+    return number.kind == "number" and first.start <= offset <= number.end
+
+
+def _engagement_points(rule: n.EngagementRule, decay: Optional[n.Decay]) -> str:
+    text = f"**{_signed(rule)} engagement points** for each `{rule.activity}`"
+    if rule.where is not None:
+        text += " that matches the rule's `where`"
+    if rule.within is not None:
+        text += f", in the last {_duration(rule.within)}"
+    if rule.max is not None:
+        cap = rule.max_text or f"{rule.max:g}"
+        text += f"; the rule's total is capped at {'-' if rule.points < 0 else ''}{cap} (after decay)"
+    if decay is not None:
+        text += f"; an activity's points shrink by {decay.percent_text}% every {_duration(decay.every)} of its age"
+    return text + ".\n\nLanguage reference, section 8."
+
+
+def _signed(rule: Union[n.EngagementRule, n.FitRule]) -> str:
+    written = rule.points_text or f"{rule.points:g}"
+    return written if written.startswith(("+", "-")) else "+" + written
+
+
+def _duration(duration: n.Duration) -> str:
+    amount = duration.text or f"{duration.amount:g}"
+    return f"{amount} {duration.unit}{'' if duration.amount == 1 else 's'}"
 
 
 def describe(unit: Unit, key: Key) -> Optional[str]:
@@ -249,7 +307,6 @@ def _used_by(unit: Unit, key: Key) -> list[str]:
 
 def _owner_label(policy: n.Policy, occurrence: Occurrence) -> Optional[str]:
     from leadpolicy.handoff.document import md_escape
-    from leadpolicy.tools.lsp.positions import span_contains
 
     at = (occurrence.span.line, occurrence.span.column)
     for block in policy.blocks:
