@@ -196,6 +196,22 @@ def test_completion(client: LspClient, acme) -> None:
     assert {"ic", "manager", "vp"} <= {i["label"] for i in members["items"]}
 
 
+def test_completion_offers_the_text_tests_only_after_text(client: LspClient, workspace: Path) -> None:
+    """`budget `, `10000 `, `days since created `: `contains`, `starts with`, `ends with` are type
+    errors there (they test text), so they are not offered; after `email ` they are."""
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    rule = '"Budget of $10k or more":  +25 when budget >= 10000'
+    for version, (tail, text_tests) in enumerate(
+        [("budget ", False), ("10000 ", False), ("days since created ", False), ("seniority ", False), ("email ", True)], 1
+    ):
+        typed = text.replace(rule, rule.replace("budget >= 10000", tail), 1)
+        uri = client.open(workspace / f"text-tests-{version}.policy", typed)
+        at = position(typed, "+25 when " + tail, 0, len("+25 when " + tail))
+        labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, at))["items"]}
+        assert "is" in labels and "and" in labels, (tail, labels)
+        assert ({"contains", "starts", "ends"} <= labels) is text_tests and (not {"contains", "starts", "ends"} & labels) is not text_tests, (tail, labels)
+
+
 def test_definition_and_references(client: LspClient, acme, workspace: Path) -> None:
     uri, text = acme
     (target,) = client.request("textDocument/definition", _doc(uri, position(text, "mql", 1)))

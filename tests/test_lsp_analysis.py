@@ -305,6 +305,17 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ("", ["test"], ["policy", "budget", "fields", "engagement"]),  # Acme has every block (names: the whole of it)
         ("grades { A when ", ["engagement", "fit", "did", "budget"], ["grade", "mql"]),
         ('fit { "a": +5 when budget > 10 ', ["and", "or"], ["budget", "when"]),
+        # the text tests follow text only (section 13.5): not a number, a date, a member, a score
+        ('fit { "a": +5 when budget ', ["is", "in", "not", "and"], ["contains", "starts", "ends"]),
+        ('fit { "a": +5 when 10000 ', ["is", "and"], ["contains", "starts", "ends"]),
+        ('fit { "a": +5 when days since created ', ["is", "and"], ["contains", "starts", "ends"]),
+        ('fit { "a": +5 when seniority ', ["in", "is"], ["contains", "starts", "ends"]),
+        ('fit { "a": +5 when created ', ["is"], ["contains", "starts", "ends"]),
+        ('disqualify { "a": when engagement ', ["is"], ["contains", "starts", "ends"]),
+        ('disqualify { "a": when did webinar where minutes ', ["is", "within"], ["contains", "starts", "ends"]),
+        ('disqualify { "a": when did webinar where title ', ["contains", "starts", "ends"], []),
+        ('fit { "a": +5 when email ', ["contains", "starts", "ends", "is"], []),
+        ('fit { "a": +5 when "x" ', ["contains", "starts", "ends"], []),
     ],
 )
 def test_completion_offers_what_fits_the_cursor(tail: str, wanted: list[str], unwanted: list[str]) -> None:

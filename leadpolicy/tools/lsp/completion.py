@@ -109,6 +109,7 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         if "UNIT" in accepted:
             items.extend(Item(u, "unit", "duration unit") for u in UNITS)
     seen = {i.label for i in items} | _not_allowed(tokens) | _not_comparable(_value_type(tokens, names))
+    seen |= _not_applicable(_operand_type(tokens, names))
     if not tests_file and not _blocks(tokens):  # at the top level: a block the policy has cannot come again
         seen |= names.blocks
     items.extend(Item(w, "keyword") for w in words if w not in seen)
@@ -129,6 +130,46 @@ def _not_comparable(value_type: Union[n.FieldType, str, None]) -> set[str]:
     if kind == "number":
         return {"true", "false", "grade"}
     return set(_VALUE_WORDS)
+
+
+# The text tests (docs/language-reference.md section 13.5): on text only, `type-mismatch` on anything else.
+_TEXT_TESTS = frozenset(("contains", "starts", "ends"))
+
+
+def _not_applicable(operand: Union[n.FieldType, str, None]) -> set[str]:
+    """The words that cannot follow a complete value of this type (`budget contains`, `10000 starts with`)."""
+    if operand is None or (isinstance(operand, n.FieldType) and operand.kind == n.FieldKind.TEXT):
+        return set()
+    return set(_TEXT_TESTS)
+
+
+def _operand_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:
+    """The type of the value the tokens end with, when it is plain: a literal, a field (a property
+    inside a `where`), a score, `grade`, `days since FIELD`. None when unknown (a parenthesis)."""
+    if not tokens:
+        return None
+    last = tokens[-1]
+    if last.kind == "number" or (last.kind == "word" and last.text in ("engagement", "fit")):
+        return _NUMBER
+    if last.kind in ("date", "timestamp"):
+        return n.FieldType(n.FieldKind.DATE)
+    if last.kind == "string":
+        return n.FieldType(n.FieldKind.TEXT)
+    if last.kind != "word":
+        return None
+    if last.text in ("true", "false"):
+        return n.FieldType(n.FieldKind.BOOLEAN)
+    if last.text == "grade":
+        return "grade"
+    if len(tokens) >= 3 and tokens[-2].text == "since" and tokens[-3].text == "days":
+        return _NUMBER
+    where = _where_activity(tokens)
+    if where is not None:
+        activity = names.activities.get(where)
+        prop = next((p for p in activity.props if p.name == last.text), None) if activity else None
+        return prop.type if prop else None
+    field = names.fields.get(last.text)
+    return field.type if field else None
 
 
 def _value_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:
