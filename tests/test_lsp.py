@@ -348,6 +348,40 @@ def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace
     assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["unused-field"]  # Acme's `created`, a warning
 
 
+def _apply_quick_fixes(client: LspClient, uri: str, text: str, codes: set[str]) -> tuple[str, list[str]]:
+    """Apply the first quick fix of the first diagnostic with one of `codes`, as a writer clicking the
+    light bulb, until none is left: the final text and the fixes' titles."""
+    titles: list[str] = []
+    version = 1
+    while True:
+        found = [d for d in client.diagnostics(uri, version=version) if d["code"] in codes]
+        if not found:
+            return text, titles
+        context = {"diagnostics": [found[0]]}
+        (action, *_) = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": found[0]["range"], "context": context})
+        titles.append(action["title"])
+        text = apply_edits(text, action["edit"]["changes"][uri])
+        version += 1
+        client.change(uri, version, [{"text": text}])
+
+
+def test_the_member_hints_and_an_invisible_character_are_quick_fixes(client: LspClient, workspace: Path) -> None:
+    """Each of these hints shows its fix in the writer's text; the light bulb applies it. The
+    text-direction character is invisible in most editors: deleting it by hand is guesswork."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    declared = "industry       one of (saas, fintech, healthcare, retail, other)"
+    messy = acme.replace(declared, 'industry       one of ("", saas, " fintech", "health  care", retail, other, SaaS)')
+    uri = client.open(workspace / "members.policy", messy)
+    codes = {"blank-member", "padded-member", "member-spacing", "duplicate-member"}
+    fixed, titles = _apply_quick_fixes(client, uri, messy, codes)
+    assert fixed == acme.replace(declared, 'industry       one of (saas, "fintech", "health care", retail, other)')
+    assert sorted(titles) == sorted(['Remove `""`', 'Change to `"fintech"`', 'Change to `"health care"`', "Remove `SaaS`"])
+    hidden = acme.replace('"Competitor":', '"Compe\u202etitor":')
+    uri = client.open(workspace / "hidden.policy", hidden)
+    fixed, titles = _apply_quick_fixes(client, uri, hidden, {"bad-character"})
+    assert fixed == acme and titles == ["Delete the invisible U+202E RIGHT-TO-LEFT OVERRIDE"]
+
+
 def _acme_pair_with_open_tests(client: LspClient, workspace: Path, name: str) -> tuple[Path, str, str]:
     """A copy of Acme and its .tests file in folder NAME, the tests file open (and clean): the folder,
     the policy's text and the tests file's URI."""

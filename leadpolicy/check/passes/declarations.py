@@ -9,6 +9,7 @@ from typing import Optional
 from leadpolicy.check.base import (
     DISQUALIFIED,
     RESERVED,
+    Rewrite,
     State,
     head_span,
 )
@@ -121,6 +122,7 @@ class DeclarationsPass(State):
                     f"`{member}` appears twice in `{t}` (members are compared without case)",
                     _member_span(t, index),
                     "remove the repeated member",
+                    edit=_removal(t, index),
                 )
             seen[member.lower()] = member
 
@@ -134,7 +136,7 @@ class DeclarationsPass(State):
             "member-spacing",
             f"the enum member `{n.quote(member)}` has {what} inside, and lead data must match it exactly there",
             _member_span(t, index),
-            f"if the CRM value has one space, write: `{fixed}`",
+            rewrite=Rewrite(f"if the CRM value has one space, write: `{fixed}`", n.member_text(spaced)),
         )
 
     def _padded_member(self, member: str, t: n.FieldType, index: int) -> None:
@@ -153,6 +155,7 @@ class DeclarationsPass(State):
                 f"the enum member `{n.quote(member)}` is blank, so no lead can ever carry it",
                 _member_span(t, index),
                 f"lead data is trimmed; remove it: `{fixed}`",
+                edit=_removal(t, index),
             )
         elif twin is not None:
             self.error(
@@ -160,14 +163,28 @@ class DeclarationsPass(State):
                 f"the enum member `{n.quote(member)}` has surrounding whitespace, so no lead can ever carry it",
                 _member_span(t, index),
                 f"lead data is trimmed, and `{n.member_text(twin)}` is already a member; remove it: `{fixed}`",
+                edit=_removal(t, index),
             )
         else:
             self.error(
                 "padded-member",
                 f"the enum member `{n.quote(member)}` has surrounding whitespace, so no lead can ever carry it",
                 _member_span(t, index),
-                f"lead data is trimmed; write it trimmed: `{fixed}`",
+                rewrite=Rewrite(f"lead data is trimmed; write it trimmed: `{fixed}`", n.quote(member.strip())),
             )
+
+
+def _removal(t: n.FieldType, index: int) -> Optional[tuple[int, int, str]]:
+    """The edit that removes the `index`th member and one comma beside it (offsets relative to the
+    member's start): from the end of the member before (the line breaks stay as written), or for
+    the first member up to the next one."""
+    spans = t.member_spans
+    if index >= len(spans) or len(spans) < 2:
+        return None  # a type built in code, or the only member: nothing to remove it from
+    here = spans[index]
+    if index > 0:
+        return spans[index - 1].end - here.start, here.end - here.start, ""
+    return 0, spans[1].start - here.start, ""
 
 
 def _member_span(t: n.FieldType, index: int) -> Optional[Span]:

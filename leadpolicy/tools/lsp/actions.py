@@ -18,6 +18,7 @@ code-action request needs no second analysis.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -28,6 +29,7 @@ from leadpolicy.tools.lsp.positions import LineIndex, span_contains, span_of
 
 _SUGGESTION = re.compile(r'did you mean `([^`]+)`\?|did you mean "((?:[^"\\]|\\.)*)"\?|write it as declared: `([^`]+)`')
 _BACKTICKED = re.compile(r"`([^`]+)`")
+_SEPARATORS = " ,\t\r\n"
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,12 @@ def _edit(lines: LineIndex, d: Diagnostic) -> Fix:
     if end == WHOLE_SPAN:  # a checker's rewrite of the whole span (its offsets are the parser's)
         end = lines.offset(d.span.end_line, d.span.end_column) - base
     removed = lines.text[base + start:base + end]
-    title = f"Change to `{replacement.strip()}`" if replacement.strip() else f"Remove `{removed.strip()}`"
+    if replacement.strip():
+        title = f"Change to `{replacement.strip()}`"
+    elif removed and all(unicodedata.category(c) == "Cf" for c in removed):  # a text-direction control
+        title = "Delete the invisible " + ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip() for c in removed)
+    else:
+        title = f"Remove `{removed.strip(_SEPARATORS)}`"  # the words, not the comma beside them
     return Fix(title, d.path, ((span_of(lines, base + start, base + end), replacement),))
 
 
