@@ -184,6 +184,18 @@ def test_hover_on_a_rules_points_says_what_they_add(client: LspClient, acme) -> 
     assert shown("when budget >= 10000", 17) is None  # a number in a condition is no rule's points
 
 
+def test_hover_on_a_change_and_on_the_disqualified_state(client: LspClient, acme, workspace: Path) -> None:
+    """`expect change demoted`, `expect stage disqualified`: words of a test with a meaning of their
+    own (section 14, 12), which showed nothing."""
+    uri, text = acme
+    shown = client.request("textDocument/hover", _doc(uri, position(text, "change demoted", 0, 9)))["contents"]["value"]
+    assert shown.startswith("**Change `demoted`** — a `demote` rule moved the lead below its previous stage")
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    tests_uri = client.open(workspace / "policies" / "acme.tests", tests_text)
+    shown = client.request("textDocument/hover", _doc(tests_uri, position(tests_text, "stage disqualified", 0, 8)))["contents"]["value"]
+    assert shown.startswith("**`disqualified`** — where the `disqualify` block puts a lead")
+
+
 def test_completion(client: LspClient, acme) -> None:
     uri, text = acme
     after_did = client.request("textDocument/completion", _doc(uri, position(text, "did form_submit", 0, 4)))

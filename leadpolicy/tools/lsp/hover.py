@@ -113,6 +113,16 @@ KEYWORD_SECTION: dict[str, str] = {
     **dict.fromkeys(("test", "expect", "as", "ago", "previous", "stage", "hit", "change"), "17"),
 }
 
+# What each change of a decision means (docs/language-reference.md section 14), for `expect change C`.
+CHANGE_HELP: dict[str, str] = {
+    "new": "the lead had no previous stage.",
+    "unchanged": "the resulting stage is the previous one (a lead disqualified again included).",
+    "promoted": "the lead moved to a higher stage than its previous one.",
+    "demoted": "a `demote` rule moved the lead below its previous stage (stages are sticky otherwise).",
+    "disqualified": "a `disqualify` rule put the lead out.",
+    "requalified": "the lead was `disqualified` before and no disqualify rule holds now.",
+}
+
 MAX_DECLARATION_LINES = 12
 
 
@@ -124,18 +134,31 @@ def hover(unit: Unit, path: str, offset: int) -> Optional[str]:
     line1, column1 = source.index.line_column(offset)
     if unit.tree is not None or unit.test_blocks:
         occurrence = unit.index.at(path, line1, column1)
-        if occurrence is not None:
-            return describe(unit, occurrence.key)
+        described = describe(unit, occurrence.key) if occurrence is not None else None
+        if described is not None:
+            return described
     token = token_at(source.text, offset)
     if token is not None and token.kind in ("number", "op") and unit.tree is not None and unit.policy is not None and path == unit.policy.path:
         points = _points(unit.tree, source.index, offset)
         if points is not None:
             return points
+    after = _word_before(source.text, token.start) if token is not None and token.kind == "word" else None
+    if token is not None and after == "change" and token.text in CHANGE_HELP:
+        return f"**Change `{token.text}`** — {CHANGE_HELP[token.text]}\n\nLanguage reference, section 14."
+    if token is not None and after == "stage" and token.text == "disqualified":
+        return ("**`disqualified`** — where the `disqualify` block puts a lead: not a declared stage, "
+                "and no stage may be named so.\n\nLanguage reference, section 12.")
     if token is not None and token.kind == "word" and token.text in KEYWORD_HELP:
         section = KEYWORD_SECTION.get(token.text)
         more = f"\n\nLanguage reference, section {section}." if section else ""
         return f"**`{token.text}`** — {KEYWORD_HELP[token.text]}{more}"
     return None
+
+
+def _word_before(text: str, start: int) -> Optional[str]:
+    """The word just before a token (on any line before it, comments skipped)."""
+    before = [tok for tok in scan(text, max(0, text.rfind("\n", 0, max(0, text.rfind("\n", 0, start))) + 1), start) if tok.kind != "comment"]
+    return before[-1].text if before and before[-1].kind == "word" else None
 
 
 def _points(policy: n.Policy, lines: "LineIndex", offset: int) -> Optional[str]:
