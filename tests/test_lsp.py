@@ -234,6 +234,26 @@ def test_definition_and_references(client: LspClient, acme, workspace: Path) -> 
     assert {f["uri"] for f in found} == {uri, (workspace / "policies" / "acme.tests").as_uri()}
 
 
+def test_definition_of_a_score_is_its_block(client: LspClient, acme, workspace: Path) -> None:
+    """`engagement >= 60`, `fit >= 40`, `expect grade B`: the score is defined by its block."""
+    uri, text = acme
+    lines = text.split("\n")
+
+    def target(at_uri: str, source: str, needle: str) -> str:
+        (found,) = client.request("textDocument/definition", _doc(at_uri, position(source, needle, 0, 1)))
+        start = found["range"]["start"]
+        assert found["uri"] == uri and start["character"] == 0
+        return lines[start["line"]][: found["range"]["end"]["character"]]
+
+    assert target(uri, text, "engagement >= 60") == "engagement"
+    assert target(uri, text, "fit >= 40") == "fit"
+    assert target(uri, text, "grade B") == "grades"
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    tests_uri = client.open(workspace / "policies" / "acme.tests", tests_text)
+    assert target(tests_uri, tests_text, "engagement =") == "engagement"
+    assert client.request("textDocument/definition", _doc(uri, position(text, "engagement {", 0, 1))) is None  # the block itself
+
+
 def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(client: LspClient, acme) -> None:
     uri, text = acme
     marks = client.request("textDocument/documentHighlight", _doc(uri, position(text, "mql", 1)))

@@ -12,6 +12,7 @@ from typing import Optional
 from leadpolicy.syntax.diagnostics import Span
 from leadpolicy.syntax.nodes import IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
+from leadpolicy.tools.lsp.positions import scan, token_at
 from leadpolicy.tools.lsp.symbols import Occurrence
 
 Location = tuple[str, Span]  # (path, span)
@@ -34,9 +35,31 @@ def occurrence_at(unit: Unit, path: str, offset: int) -> Optional[Occurrence]:
 def definition(unit: Unit, path: str, offset: int) -> list[Location]:
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None:
-        return []
+        return _score_block(unit, path, offset)
     declaration = unit.index.declarations.get(occurrence.key)
     return [(declaration.path, declaration.span)] if declaration is not None else []
+
+
+# A score in a condition or a test is defined by its block: `engagement >= 60` -> `engagement {`.
+_SCORE_BLOCKS = {"engagement": "engagement", "fit": "fit", "grade": "grades"}
+
+
+def _score_block(unit: Unit, path: str, offset: int) -> list[Location]:
+    """`engagement`, `fit` or `grade` where it is a value, not the block's own word: that block."""
+    source = unit.source(path)
+    if source is None or unit.tree is None or unit.policy is None:
+        return []
+    token = token_at(source.text, offset)
+    if token is None or token.kind != "word" or token.text not in _SCORE_BLOCKS:
+        return []
+    after = next(scan(source.text, token.end), None)
+    if after is not None and after.text == "{":  # the block itself
+        return []
+    block = unit.tree.block(_SCORE_BLOCKS[token.text])
+    if block is None or block.span is None:
+        return []
+    line, column = block.span.line, block.span.column
+    return [(unit.policy.path, Span(line, column, line, column + len(block.kind)))]
 
 
 def references(unit: Unit, path: str, offset: int, include_declaration: bool = True) -> list[Location]:
