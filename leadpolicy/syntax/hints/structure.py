@@ -96,6 +96,41 @@ def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (start, end + 1, literal))
 
 
+# Curly quotes, as word processors, chat tools and slides type them (a policy pasted from a
+# document): each opening quote and the quotes that close it (“…”, „…“, «…», ‘…’ ...).
+_CURLY = {"“": "”", "”": "”", "„": "“”", "‟": "”", "«": "»", "‘": "’", "’": "’", "‚": "‘’", "‛": "’"}
+
+
+def curly_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Competitor": when email ends with “@rival.example”` -> `"@rival.example"`."""
+    start = _character(error)
+    if start is None or text[start:start + 1] not in _CURLY or not _accepts(error, "STRING"):
+        return None
+    line_end = _line_bounds(text, start)[1]
+    end = next((i for i in range(start + 1, line_end) if text[i] in _CURLY[text[start]]), -1)
+    if end < 0:
+        return None
+    literal = quote(text[start + 1:end])
+    return _hint(text, f"strings take straight double quotes `\"`, not `{text[start]}{text[end]}`", _span(text, start, end + 1),
+                 f"write `{literal}`", (start, end + 1, literal))
+
+
+def bracket_list(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`seniority in [vp, cxo]` -> `seniority in (vp, cxo)`: a list is written in parentheses."""
+    start = _character(error)
+    if start is None or text[start:start + 1] != "[" or not _accepts(error, "LPAR"):
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type not in ("IN", "OF"):
+        return None
+    end = text.find("]", start + 1, _line_bounds(text, start)[1])
+    if end < 0 or any(c in text[start + 1:end] for c in "[]{}()"):
+        return None
+    listed = "(" + text[start + 1:end] + ")"
+    return _hint(text, "a list is written in parentheses, not `[...]`", _span(text, start, end + 1),
+                 f"write `{listed}`", (start, end + 1, listed))
+
+
 def unknown_escape(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`"@rival\\n.example"`: the string is closed, but `\\n` is no escape of the language."""
     quote = _character(error)
