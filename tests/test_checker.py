@@ -108,6 +108,21 @@ def test_errors(body: str, code: str) -> None:
     assert code in codes(body)
 
 
+@pytest.mark.parametrize(
+    "condition, example",
+    [
+        ("budget", "`budget >= 10`"),
+        ("email", '`email = "..."`'),  # not `email >= 10`: an order comparison on text is an error itself
+        ("seniority", "`seniority = ic`"),
+        ("created", "`created >= 2026-01-01`"),
+        ("grade", "`grade = A`"),
+    ],
+)
+def test_a_value_that_is_no_condition_gets_an_example_of_its_own_type(condition: str, example: str) -> None:
+    (d,) = [d for d in checked("stages { lead  mql when " + condition + " }").errors if d.code == "not-a-condition"]
+    assert d.help == f"compare it with something, for example {example} or `{condition} is present`"
+
+
 def test_every_problem_is_reported_at_once() -> None:
     found = codes(
         'stages { lead mql when budgt > 1 and seniority = ceo sql when sql } fit { "X": +1 when fit > 1 "X": +2 when ok }'
