@@ -224,6 +224,18 @@ def test_completion_offers_the_text_tests_only_after_text(client: LspClient, wor
         assert ({"contains", "starts", "ends"} <= labels) is text_tests and (not {"contains", "starts", "ends"} & labels) is not text_tests, (tail, labels)
 
 
+def test_completion_offers_no_field_where_a_member_or_property_is_declared(client: LspClient, workspace: Path) -> None:
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    for version, (anchor, typed) in enumerate([("  created        date\n", "  region one of (emea, "), ("  chat\n", "  call (")], 1):
+        new = text.replace(anchor, anchor + typed, 1)
+        uri = client.open(workspace / f"declaring-{version}.policy", text)  # the names of the text that parsed
+        client.diagnostics(uri)
+        client.change(uri, 2, [{"text": new}])
+        labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(new, typed, 0, len(typed))))["items"]}
+        assert not labels & {"email", "budget", "seniority"}, labels
+    assert "email" in {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(text, "when ", 0, 5)))["items"]}
+
+
 def test_definition_and_references(client: LspClient, acme, workspace: Path) -> None:
     uri, text = acme
     (target,) = client.request("textDocument/definition", _doc(uri, position(text, "mql", 1)))

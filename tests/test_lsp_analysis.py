@@ -316,6 +316,10 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ('disqualify { "a": when did webinar where title ', ["contains", "starts", "ends"], []),
         ('fit { "a": +5 when email ', ["contains", "starts", "ends", "is"], []),
         ('fit { "a": +5 when "x" ', ["contains", "starts", "ends"], []),
+        # a member or a property being declared is a new name: no field is offered there
+        ("fields { x one of (a, ", [], ["email", "budget"]),
+        ("activities { y (p text, ", [], ["email", "budget"]),
+        ("activities { y (", [], ["email", "budget"]),
     ],
 )
 def test_completion_offers_what_fits_the_cursor(tail: str, wanted: list[str], unwanted: list[str]) -> None:

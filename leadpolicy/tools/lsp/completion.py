@@ -244,6 +244,8 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
         Item(a.name, "activity", "(" + ", ".join(f"{p.name} {p.type}" for p in a.props) + ")" if a.props else "activity")
         for a in names.activities.values()
     ]
+    if block in ("fields", "activities"):
+        return []  # every name there is declared there: a member or a property is new, not a field
     if prev in ("did", "no", "per") or (prev == "activity" and block == "test"):
         return activities
     if prev == "since":
