@@ -236,6 +236,23 @@ def test_completion_offers_no_field_where_a_member_or_property_is_declared(clien
     assert "email" in {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(text, "when ", 0, 5)))["items"]}
 
 
+def test_completion_in_a_test_lead_offers_only_the_fields_and_properties_not_given_yet(client: LspClient, workspace: Path) -> None:
+    """A test lead has one value per field (a second is `duplicate-test-item`), an activity one per property."""
+    folder = workspace / "given"
+    folder.mkdir()
+    (folder / "acme.policy").write_text((workspace / "policies" / "acme.policy").read_text(encoding="utf-8"), encoding="utf-8")
+    text = 'test "t" {\n  as of 2026-11-22\n  fields {\n    seniority: vp,\n    budget: 5, \n  }\n  activity webinar (minutes: 5, )\n}\n'
+    uri = client.open(folder / "acme.tests", text)
+    client.diagnostics(uri)
+
+    def labels(needle: str) -> set[str]:
+        return {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(text, needle, 0, len(needle))))["items"]}
+
+    in_fields = labels("budget: 5, ")
+    assert {"email", "industry"} <= in_fields and not {"seniority", "budget"} & in_fields
+    assert labels("(minutes: 5, ") == {"title"}
+
+
 def test_definition_and_references(client: LspClient, acme, workspace: Path) -> None:
     uri, text = acme
     (target,) = client.request("textDocument/definition", _doc(uri, position(text, "mql", 1)))

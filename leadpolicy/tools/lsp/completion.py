@@ -10,7 +10,7 @@ Two sources, so half-written text still gets help:
   after `=`, `!=`, `in (` on a `one of` field its members; after `->`,
   `previous stage`, `expect stage` the stages; after `days since` the date
   fields; in a test's `fields { }` the fields, in `activity X (...)` X's
-  properties; after `expect hit "` the rule names.
+  properties (those not given a value yet); after `expect hit "` the rule names.
 
 The declared names come from the last version of the policy that parsed,
 so completion keeps working while the text around the cursor is broken.
@@ -288,7 +288,8 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
 def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: str, fields: Callable[..., list[Item]]) -> list[Item]:
     if inner == "fields":
         if prev in ("{", ","):
-            return fields()
+            given = _given(tokens, "{")
+            return [item for item in fields() if item.label not in given]
         if prev == ":" and prev2 in names.fields:
             t = names.fields[prev2].type
             if t.kind == "enum":
@@ -301,11 +302,24 @@ def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: s
         if activity is None:
             return []
         if prop is None:
-            return [Item(p.name, "property", str(p.type)) for p in activity.props]
+            given = _given(tokens, "(")
+            return [Item(p.name, "property", str(p.type)) for p in activity.props if p.name not in given]
         decl = next((p for p in activity.props if p.name == prop), None)
         if decl is not None and decl.type.kind == "enum":
             return [Item(n.member_text(m), "member", str(decl.type)) for m in decl.type.members]
     return []
+
+
+def _given(tokens: list[Tok], opening: str) -> set[str]:
+    """The names given a value (`name:`) since the last `opening` bracket: a test lead has one value
+    per field (duplicate-test-item), an activity one per property."""
+    given: set[str] = set()
+    for i in range(len(tokens) - 1, 0, -1):
+        if tokens[i].text == opening:
+            break
+        if tokens[i].text == ":" and tokens[i - 1].kind == "word":
+            given.add(tokens[i - 1].text)
+    return given
 
 
 def _blocks(tokens: list[Tok]) -> list[str]:
