@@ -313,6 +313,15 @@ def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspa
         client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "when"})
     with pytest.raises(LspError, match="would clash with the stage `sql`"):
         client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "sql"})
+    # a rule name or a member is a string: a line break (pasted with the name) would end it, and a
+    # text-direction character is refused by the parser (bad-character)
+    rule = position(text, '"Influencer"', 0, 2)
+    with pytest.raises(LspError, match="cannot hold a line break"):
+        client.request("textDocument/rename", {**_doc(uri, rule), "newName": "Has\ninfluence"})
+    with pytest.raises(LspError, match="text-direction character"):
+        client.request("textDocument/rename", {**_doc(uri, rule), "newName": "Has \u202einfluence"})
+    with pytest.raises(LspError, match="cannot hold a line break"):
+        client.request("textDocument/rename", {**_doc(uri, position(text, "saas,", 0, 1)), "newName": "SaaS\r\n"})
     # a refusal is an answer, not a bug: no traceback in the server's log
     assert "Traceback" not in client.log() and "would clash" not in client.log(), client.log()
 

@@ -7,9 +7,10 @@ nor do two activities' properties of the same name.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
-from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.diagnostics import BAD_CHARACTER, Span
 from leadpolicy.syntax.nodes import IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
 from leadpolicy.tools.lsp.positions import scan, token_at
@@ -17,6 +18,7 @@ from leadpolicy.tools.lsp.symbols import Occurrence
 
 Location = tuple[str, Span]  # (path, span)
 
+_LINE_BREAK = re.compile(r"[\n\r]")  # what ends a string (the grammar's STRING)
 RENAMABLE = {"field", "activity", "property", "stage", "group", "rule", "grade", "member"}
 
 
@@ -101,6 +103,10 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
     if key not in unit.index.declarations:
         raise RenameError(f"`{key[-1]}` is not declared in this policy")
     kind = key[0]
+    if kind in ("rule", "member") and _LINE_BREAK.search(new_name):
+        raise RenameError("a name is written on one line: a string cannot hold a line break")
+    if kind in ("rule", "member") and BAD_CHARACTER.search(new_name):
+        raise RenameError("the new name holds an invisible text-direction character, which a policy cannot contain")
     if kind == "rule":
         name = new_name[1:-1] if len(new_name) >= 2 and new_name[0] == new_name[-1] == '"' else new_name
         if not name.strip():
