@@ -97,6 +97,8 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
             sites.append((tok.start_pos, following.end_pos, tok + "with"))
         elif kind == "missing-with" and tok.type == "WITH":
             sites.append((tok.start_pos - 1, tok.end_pos, ""))
+        elif kind == "expect-compare" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type in ("EXPECT", "PREVIOUS"):
+            sites.append((tok.end_pos, tok.end_pos, " ="))
         elif kind == "unknown-escape" and tok.type == "STRING":
             sites.append((tok.start_pos + 1, tok.start_pos + 1, "\\n"))
         elif kind == "signed-cap" and tok.type == "MAX":
@@ -136,7 +138,7 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
-         "curly-quotes", "bracket-list", "glued-test", "missing-with"]
+         "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare"]
 
 
 @examples()
@@ -158,7 +160,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
-                "glued-test", "missing-with"):
+                "glued-test", "missing-with", "expect-compare"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -205,6 +207,14 @@ def _diagnostic(body: str):
          "`stages { lead mql when x is present }`"),
         ("stages { lead mql when x is not present }", "`is not present` is written `is missing`",
          "`stages { lead mql when x is missing }`"),
+        # a test names its stage, grade and change, as `expect fit = 60` compares a score
+        ('stages { lead }\ntest "t" {\n  expect stage = lead\n}', "a stage is named, not compared with `=`",
+         "remove `=`: `expect stage lead`"),
+        ('stages { lead }\ntest "t" {\n  previous stage == lead\n}', "a stage is named, not compared with `==`",
+         "`previous stage lead`"),
+        ('stages { lead }\ngrades { A otherwise }\ntest "t" {\n  expect grade = A\n}', "a grade is named", "`expect grade A`"),
+        ('stages { lead }\ntest "t" {\n  expect change:new\n}', "a change is named, not compared with `:`",
+         "`expect change new`"),
         # other languages' comparisons (found trying the language as a newcomer: `fit => 40` said only
         # "unexpected `>`, expected `(`, `-`, a date, ...")
         ("stages { lead mql when x => 40 }", "`=>` is written `>=` in a policy", "write `>=`: `stages { lead mql when x >= 40 }`"),

@@ -454,7 +454,7 @@ def test_the_member_hints_and_an_invisible_character_are_quick_fixes(client: Lsp
 
 def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspClient, workspace: Path) -> None:
     """A policy pasted from a document has curly quotes; a writer used to other languages types
-    `in [...]`, `endswith`, `is not missing`. Each is a syntax error whose hint shows the fix, and
+    `in [...]`, `endswith`, `is not missing`, `expect stage = sql`. Each is a syntax error whose hint shows the fix, and
     the light bulb applies them one after the other until the policy is Acme again."""
     acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
     slips = (
@@ -462,12 +462,13 @@ def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspCli
         .replace("seniority in (director, vp, cxo)", "seniority in [director, vp, cxo]", 1)
         .replace('ends with "@rival.example"', 'ends "@rival.example"')
         .replace("when is_customer", "when is_customer is not missing and is_customer")
+        .replace("expect stage sql", "expect stage = sql")
     )
     uri = client.open(workspace / "slips.policy", slips)
     fixed, titles = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
     assert fixed == acme.replace("when is_customer", "when is_customer is present and is_customer")
     assert titles == ["Change to `(director, vp, cxo)`", "Change to `ends with`", 'Change to `"@yahoo.com"`',
-                      "Change to `with`", "Change to `present`"]  # fmt: skip
+                      "Change to `with`", "Change to `present`", "Remove `=`"]  # fmt: skip
 
 
 def _acme_pair_with_open_tests(client: LspClient, workspace: Path, name: str) -> tuple[Path, str, str]:

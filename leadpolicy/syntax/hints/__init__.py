@@ -40,6 +40,7 @@ from leadpolicy.syntax.hints.operators import arrow_word, bang_for_not, double_e
 from leadpolicy.syntax.hints.structure import (
     bracket_list,
     curly_quotes,
+    expect_with_comparison,
     item_separator,
     missing_colon,
     policy_header,
@@ -90,6 +91,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     glued_text_test,
     missing_with,
     is_not,
+    expect_with_comparison,
     unknown_escape,
     trailing_comma,
     item_separator,

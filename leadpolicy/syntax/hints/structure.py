@@ -131,6 +131,24 @@ def bracket_list(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  f"write `{listed}`", (start, end + 1, listed))
 
 
+def expect_with_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`expect stage = sql` -> `expect stage sql` (as `expect fit = 60` is written, but a stage, a
+    grade and a change are named, not compared); `previous stage: lead`, `expect change == new` too."""
+    if not isinstance(error, UnexpectedToken) or error.token.type not in ("COMPARE", "COLON"):
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type not in ("STAGE", "GRADE", "CHANGE") or set(error.expected or ()) != {"IDENT"}:
+        return None
+    start = _where(error.token)[0]
+    m = re.compile(r"(?:==|=|:)[ \t]*").match(text, start)
+    if m is None:
+        return None
+    written = text[start:m.end()].strip()
+    glued = start > 0 and not text[start - 1].isspace()  # `change:new` keeps a space
+    return _hint(text, f"a {previous} is named, not compared with `{written}` (only the scores are: `expect fit = 60`)",
+                 _span(text, start, start + len(written)), f"remove `{written}`", (start, m.end(), " " if glued else ""))
+
+
 def unknown_escape(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`"@rival\\n.example"`: the string is closed, but `\\n` is no escape of the language."""
     quote = _character(error)
