@@ -727,6 +727,14 @@ def test_the_outline_recovered_from_tokens_equals_the_parsed_one_on_every_exampl
     assert _shape(outline.recover(source.index, tests_file)) == _shape(outline.outline(unit, str(path)))
 
 
+def test_the_recovered_outline_reads_a_name_that_ends_in_an_escaped_backslash() -> None:
+    text = 'policy "p" version "1"\nactivities { chat }\nstages { lead }\nengagement {\n  "C:\\\\": +1 per chat\n}\n'
+    source = Source("/tmp/backslash.policy", text)
+    unit = analyse(source, None)
+    assert unit.tree is not None and _shape(outline.recover(source.index)) == _shape(outline.outline(unit, source.path))
+    assert outline.recover(source.index)[-1].children[0].name == "C:\\"
+
+
 def _fix(text: str, code: str) -> str:
     unit = analyse(Source("/tmp/f.policy", text), None)
     d = next(d for d in unit.diagnostics if d.code == code)

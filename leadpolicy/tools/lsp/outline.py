@@ -183,7 +183,7 @@ class _Recovery:
         if tok.text == "test":
             name = self._next(i, 1)
             selection = self._span(name.start, name.end)
-            symbol = Symbol(_string_value(name.text), "Method", self._span(tok.start, name.end), selection, "test")
+            symbol = Symbol(_string_value(name), "Method", self._span(tok.start, name.end), selection, "test")
         else:
             keyword = self._span(tok.start, tok.end)
             symbol = Symbol(tok.text, "Namespace", keyword, keyword)
@@ -248,7 +248,7 @@ class _Recovery:
         kind = self.block.symbol.name if self.block.symbol.kind == "Namespace" else "test"
         if kind in ("engagement", "fit", "demote", "disqualify"):
             if tok.kind == "string" and self._next(i, 1).text == ":":
-                self._open_item(Symbol(_string_value(tok.text), "Function", here, here, self._rule_detail(kind, i)), tok.start)
+                self._open_item(Symbol(_string_value(tok), "Function", here, here, self._rule_detail(kind, i)), tok.start)
             elif kind == "engagement" and tok.text == "decay" and self._new_item(i):
                 self._open_item(Symbol("decay", "Property", here, here, self._decay_detail(i)), tok.start)
         elif kind in _ITEM_BLOCKS and tok.kind == "word" and tok.text not in RESERVED_WORDS and self._new_item(i):
@@ -311,12 +311,12 @@ class _Recovery:
         if kind == "fields":
             return self._type_text(i + 1)[0]
         if kind == "stages":
-            return _string_value(following.text) if following.kind == "string" else ""
+            return _string_value(following) if following.kind == "string" else ""
         if kind == "grades":
             return "otherwise" if following.text == "otherwise" else ""
         j = self._props(i) if following.text == "(" else i + 1  # activities: the description after the properties
         after = self._next(j - 1, 1)
-        return _string_value(after.text) if after.kind == "string" else ""
+        return _string_value(after) if after.kind == "string" else ""
 
     def _type_text(self, i: int) -> tuple[str, int]:
         """The type written at token i (`number`, `one of (a, b)`) and the index after it."""
@@ -328,7 +328,7 @@ class _Recovery:
         while j < len(self.toks) and self.toks[j].text not in (")", "{", "}"):
             member = self.toks[j]
             if member.text != ",":  # written as declared: quoted only where it must be
-                members.append(n.member_text(_string_value(member.text)) if member.kind == "string" else member.text)
+                members.append(n.member_text(_string_value(member)) if member.kind == "string" else member.text)
             j += 1
         return f"one of ({', '.join(members)})", j + 1
 
@@ -374,17 +374,17 @@ class _Recovery:
             return
         tok = self.toks[i]
         head = self._span(tok.start, tok.end)
-        detail = f"version {_string_value(version.text)}" if self._next(i, 2).text == "version" and version.kind == "string" else ""
-        self.top.append(Symbol(_string_value(name.text), "Module", head, head, detail))
+        detail = f"version {_string_value(version)}" if self._next(i, 2).text == "version" and version.kind == "string" else ""
+        self.top.append(Symbol(_string_value(name), "Module", head, head, detail))
 
 
 _TYPES = frozenset(("text", "number", "boolean", "date"))
 _BLOCK_WORDS = frozenset(("fields", "activities", "stages", "engagement", "fit", "grades", "demote", "disqualify", "test"))
 
 
-def _string_value(token: str) -> str:
+def _string_value(token: Tok) -> str:
     from leadpolicy.syntax.build import unquote
 
-    if len(token) >= 2 and token.endswith('"') and not token.endswith('\\"'):
-        return unquote(token)
-    return token[1:]  # an unclosed string: what is there
+    if token.kind == "string":
+        return unquote(token.text)
+    return token.text[1:]  # an unclosed string: what is there
