@@ -253,6 +253,13 @@ def test_completion_in_a_test_lead_offers_only_the_fields_and_properties_not_giv
     assert labels("(minutes: 5, ") == {"title"}
 
 
+def test_completion_offers_where_only_after_an_activity_with_properties(client: LspClient, acme) -> None:
+    uri, text = acme
+    for needle, where in (("did form_submit ", True), ("no activity ", False), ("per unsubscribe ", False)):
+        labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(text, needle, 0, len(needle))))["items"]}
+        assert ("where" in labels) is where and "within" in labels, (needle, labels)
+
+
 def test_definition_and_references(client: LspClient, acme, workspace: Path) -> None:
     uri, text = acme
     (target,) = client.request("textDocument/definition", _doc(uri, position(text, "mql", 1)))

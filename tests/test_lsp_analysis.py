@@ -320,6 +320,11 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ("fields { x one of (a, ", [], ["email", "budget"]),
         ("activities { y (p text, ", [], ["email", "budget"]),
         ("activities { y (", [], ["email", "budget"]),
+        # `where` filters on properties: none after `did activity` (bad-where) or an activity without any
+        ('disqualify { "a": when did activity ', ["within", "and"], ["where"]),
+        ('disqualify { "a": when no chat ', ["within"], ["where"]),
+        ('engagement { "x": +5 per unsubscribe ', ["within", "max"], ["where"]),
+        ('disqualify { "a": when did webinar ', ["where", "within"], []),
     ],
 )
 def test_completion_offers_what_fits_the_cursor(tail: str, wanted: list[str], unwanted: list[str]) -> None:

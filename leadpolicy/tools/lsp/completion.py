@@ -110,6 +110,8 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
             items.extend(Item(u, "unit", "duration unit") for u in UNITS)
     seen = {i.label for i in items} | _not_allowed(tokens) | _not_comparable(_value_type(tokens, names))
     seen |= _not_applicable(_operand_type(tokens, names))
+    if _nothing_to_filter(tokens, names):
+        seen.add("where")
     if not tests_file and not _blocks(tokens):  # at the top level: a block the policy has cannot come again
         seen |= names.blocks
     items.extend(Item(w, "keyword") for w in words if w not in seen)
@@ -130,6 +132,16 @@ def _not_comparable(value_type: Union[n.FieldType, str, None]) -> set[str]:
     if kind == "number":
         return {"true", "false", "grade"}
     return set(_VALUE_WORDS)
+
+
+def _nothing_to_filter(tokens: list[Tok], names: Names) -> bool:
+    """After `did activity` (bad-where) or an activity with no properties (unknown-property), a
+    `where` has nothing to filter on (docs/language-reference.md section 13.10)."""
+    if len(tokens) < 2 or tokens[-2].text not in ("did", "no", "per") or tokens[-1].kind != "word":
+        return False
+    activity = tokens[-1].text
+    declared = names.activities.get(activity)
+    return activity == "activity" or (declared is not None and not declared.props)
 
 
 # The text tests (docs/language-reference.md section 13.5): on text only, `type-mismatch` on anything else.
