@@ -184,10 +184,12 @@ def test_hover_on_a_rules_points_says_what_they_add(client: LspClient, acme) -> 
     assert shown("when budget >= 10000", 17) is None  # a number in a condition is no rule's points
 
 
-def test_hover_on_a_change_and_on_the_disqualified_state(client: LspClient, acme, workspace: Path) -> None:
-    """`expect change demoted`, `expect stage disqualified`: words of a test with a meaning of their
-    own (section 14, 12), which showed nothing."""
+def test_hover_on_a_change_on_the_disqualified_state_and_on_an_owner(client: LspClient, acme, workspace: Path) -> None:
+    """`expect change demoted`, `expect stage disqualified`, `owner marketing`: words with a meaning of
+    their own (sections 14, 12, 3), which showed nothing."""
     uri, text = acme
+    owner = client.request("textDocument/hover", _doc(uri, position(text, "owner marketing", 0, 8)))["contents"]["value"]
+    assert owner.startswith("**Owner** `marketing`: Dana Ruiz signs the agreement off for marketing")
     shown = client.request("textDocument/hover", _doc(uri, position(text, "change demoted", 0, 9)))["contents"]["value"]
     assert shown.startswith("**Change `demoted`** — a `demote` rule moved the lead below its previous stage")
     tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")

@@ -145,6 +145,13 @@ def hover(unit: Unit, path: str, offset: int) -> Optional[str]:
     after = _word_before(source.text, token.start) if token is not None and token.kind == "word" else None
     if token is not None and after == "change" and token.text in CHANGE_HELP:
         return f"**Change `{token.text}`** — {CHANGE_HELP[token.text]}\n\nLanguage reference, section 14."
+    if token is not None and after == "owner" and unit.tree is not None and unit.policy is not None and path == unit.policy.path:
+        from leadpolicy.handoff.document import md_escape
+
+        people = [md_escape(o.person) for o in unit.tree.owners if o.role == token.text]
+        if people:
+            return (f"**Owner** `{token.text}`: {' and '.join(people)} sign{'s' if len(people) == 1 else ''} the agreement off "
+                    f"for {token.text} (the handoff document's sign-off table); owners change no decision.\n\nLanguage reference, section 3.")
     if token is not None and after == "stage" and token.text == "disqualified":
         return ("**`disqualified`** — where the `disqualify` block puts a lead: not a declared stage, "
                 "and no stage may be named so.\n\nLanguage reference, section 12.")
