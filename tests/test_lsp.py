@@ -427,15 +427,16 @@ def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace
     assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["unused-field"]  # Acme's `created`, a warning
 
 
-def _apply_quick_fixes(client: LspClient, uri: str, text: str, codes: set[str]) -> tuple[str, list[str]]:
+def _apply_quick_fixes(client: LspClient, uri: str, text: str, codes: set[str]) -> tuple[str, list[str], list[dict]]:
     """Apply the first quick fix of the first diagnostic with one of `codes`, as a writer clicking the
-    light bulb, until none is left: the final text and the fixes' titles."""
+    light bulb, until none is left: the final text, the fixes' titles and the final diagnostics."""
     titles: list[str] = []
     version = 1
     while True:
-        found = [d for d in client.diagnostics(uri, version=version) if d["code"] in codes]
+        diagnostics = client.diagnostics(uri, version=version)
+        found = [d for d in diagnostics if d["code"] in codes]
         if not found:
-            return text, titles
+            return text, titles, diagnostics
         context = {"diagnostics": [found[0]]}
         (action, *_) = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": found[0]["range"], "context": context})
         titles.append(action["title"])
@@ -452,13 +453,32 @@ def test_the_member_hints_and_an_invisible_character_are_quick_fixes(client: Lsp
     messy = acme.replace(declared, 'industry       one of ("", saas, " fintech", "health  care", retail, other, SaaS)')
     uri = client.open(workspace / "members.policy", messy)
     codes = {"blank-member", "padded-member", "member-spacing", "duplicate-member"}
-    fixed, titles = _apply_quick_fixes(client, uri, messy, codes)
+    fixed, titles, after = _apply_quick_fixes(client, uri, messy, codes)
     assert fixed == acme.replace(declared, 'industry       one of (saas, "fintech", "health care", retail, other)')
     assert sorted(titles) == sorted(['Remove `""`', 'Change to `"fintech"`', 'Change to `"health care"`', "Remove `SaaS`"])
     hidden = acme.replace('"Competitor":', '"Compe\u202etitor":')
     uri = client.open(workspace / "hidden.policy", hidden)
-    fixed, titles = _apply_quick_fixes(client, uri, hidden, {"bad-character"})
+    fixed, titles, after = _apply_quick_fixes(client, uri, hidden, {"bad-character"})
     assert fixed == acme and titles == ["Delete the invisible U+202E RIGHT-TO-LEFT OVERRIDE"]
+
+
+def test_a_name_used_before_it_is_declared_is_declared_by_a_quick_fix(client: LspClient, workspace: Path) -> None:
+    """Writing a rule first and the declaration after: the help says "declare it in the `fields`
+    block", and the light bulb does, with the type the use shows."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    rules = (
+        '  "EMEA":  +5 when region = "EMEA" and days since signed_up < 30\n'
+        '  "Big":   +5 when headcount >= 500 and not vip\n'
+    )
+    text = acme.replace("  budget {\n", rules + "  budget {\n", 1).replace("when is_customer", "when did demo_call within 30 days")
+    uri = client.open(workspace / "declare.policy", text)
+    fixed, titles, after = _apply_quick_fixes(client, uri, text, {"unknown-field", "unknown-activity"})
+    assert titles == ["Declare `region` in `fields` as text", "Declare `signed_up` in `fields` as date",
+                      "Declare `headcount` in `fields` as number", "Declare `vip` in `fields` as boolean",
+                      "Declare `demo_call` in `activities`"]  # fmt: skip
+    assert "  created        date\n  region  text\n  signed_up  date\n  headcount  number\n  vip  boolean\n}" in fixed
+    assert "  chat\n  demo_call\n}" in fixed
+    assert sorted(d["message"].split("`")[1] for d in after) == ["created", "is_customer"]  # unused-field: Acme's, and the one replaced
 
 
 def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspClient, workspace: Path) -> None:
@@ -474,7 +494,7 @@ def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspCli
         .replace("expect stage sql", "expect stage = sql")
     )
     uri = client.open(workspace / "slips.policy", slips)
-    fixed, titles = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
+    fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
     assert fixed == acme.replace("when is_customer", "when is_customer is present and is_customer")
     assert titles == ["Change to `(director, vp, cxo)`", "Change to `ends with`", 'Change to `"@yahoo.com"`',
                       "Change to `with`", "Change to `present`", "Remove `=`"]  # fmt: skip

@@ -184,7 +184,8 @@ class NamesPass(State):
         if decl is None:
             dates = [f.name for f in self.policy.fields if f.type.kind == "date"]
             guess = suggest(e.field_name, dates)
-            self.error("unknown-field", f"there is no field `{e.field_name}`", e.name_span, f"did you mean `{guess}`?" if guess else None)
+            help_ = f"did you mean `{guess}`?" if guess else "declare it in the `fields` block"  # (as any unknown field's)
+            self.error("unknown-field", f"there is no field `{e.field_name}`", e.name_span, help_)
             return e, NUMBER
         self.used_fields.add(decl.name)
         if decl.type.kind != "date":
