@@ -15,6 +15,7 @@ from leadpolicy.check.base import (
 )
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.hints.words import GLUED_TESTS
 
 _IRREGULAR_SPACE = re.compile(r"\s{2,}|[^\S ]")  # a run of white space, or any that is not a plain space
 
@@ -92,12 +93,14 @@ class DeclarationsPass(State):
                     "every lead is at least in the first stage; move the condition to a later stage",
                 )
             if i > 0 and s.condition is None:
-                self.error(
-                    "stage-needs-condition",
-                    f"stage `{s.name}` has no `when` condition",
-                    s.span,
-                    f"add its entry criterion: `{s.name} when ...`",
-                )
+                glued = GLUED_TESTS.get(s.name.lower())  # in a condition, a next stage's name: no syntax error
+                before = self.policy.stages[i - 1]
+                if glued is not None and before.condition is not None:  # `mql when email endswith "@x"`
+                    help_ = (f"`{s.name}` ends the condition of `{before.name}` and reads as a new stage: "
+                             f"write `{glued}` (two words)")
+                else:
+                    help_ = f"add its entry criterion: `{s.name} when ...`"
+                self.error("stage-needs-condition", f"stage `{s.name}` has no `when` condition", s.span, help_)
         stages_block = self.policy.block("stages")
         if stages_block is not None and not self.policy.stages:
             self.error(

@@ -292,8 +292,9 @@ def type_synonym(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  _span(text, start, end), f"write `{kind}`", (start, end, replacement))
 
 
-# The text tests and `not in` as other languages spell them, glued: `endswith`, `not_in`.
-_GLUED_TESTS = {"endswith": "ends with", "ends_with": "ends with", "startswith": "starts with",
+# The text tests and `not in` as other languages spell them, glued: `endswith`, `not_in` (in a
+# stage's condition they read as a next stage's name: the checker's stage-needs-condition says so).
+GLUED_TESTS = {"endswith": "ends with", "ends_with": "ends with", "startswith": "starts with",
                 "starts_with": "starts with", "notin": "not in", "not_in": "not in"}
 
 
@@ -303,9 +304,9 @@ def glued_text_test(error: UnexpectedInput, text: str) -> Optional[Hint]:
     if not isinstance(error, UnexpectedToken):
         return None
     for token in (error.token, _previous_token(error)):
-        if token is not None and token.type == "IDENT" and str(token).lower() in _GLUED_TESTS:
+        if token is not None and token.type == "IDENT" and str(token).lower() in GLUED_TESTS:
             start, end = _where(token)
-            words = _GLUED_TESTS[str(token).lower()]
+            words = GLUED_TESTS[str(token).lower()]
             return _hint(text, f"`{token}` is written `{words}`, two words", _span(text, start, end), f"write `{words}`",
                          (start, end, words))
     return None
