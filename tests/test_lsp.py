@@ -208,6 +208,8 @@ def test_completion(client: LspClient, acme) -> None:
     } <= set(labels)
     members = client.request("textDocument/completion", _doc(uri, position(text, "seniority = manager", 0, 12)))
     assert {"ic", "manager", "vp"} <= {i["label"] for i in members["items"]}
+    listed = client.request("textDocument/completion", _doc(uri, position(text, "seniority in (director, ", 0, 24)))
+    assert {i["label"] for i in listed["items"]} == {"ic", "manager", "vp", "cxo"}  # not `director` again
 
 
 def test_completion_offers_the_text_tests_only_after_text(client: LspClient, workspace: Path) -> None:

@@ -275,7 +275,8 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
     if decl_type == "grade":
         return [Item(letter, "grade", "grade") for letter in names.letters]
     if isinstance(decl_type, n.FieldType) and decl_type.kind == "enum":
-        return [Item(n.member_text(m), "member", str(decl_type)) for m in decl_type.members]
+        listed = _listed(tokens)  # `in (director, |`: a member listed once is enough
+        return [Item(n.member_text(m), "member", str(decl_type)) for m in decl_type.members if m.lower() not in listed]
     if isinstance(decl_type, n.FieldType) and block != "test":  # compared with a field or property: names of its type
         if where is not None:
             activity = names.activities.get(where)
@@ -320,6 +321,25 @@ def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: s
         if decl is not None and decl.type.kind == "enum":
             return [Item(n.member_text(m), "member", str(decl.type)) for m in decl.type.members]
     return []
+
+
+def _listed(tokens: list[Tok]) -> set[str]:
+    """The values already in the list the tokens end in (`in (a, "b c", |`), lower case; none
+    outside a list."""
+    from leadpolicy.syntax.parser import unquote
+
+    values: set[str] = set()
+    for i in range(len(tokens) - 1, 0, -1):
+        tok = tokens[i]
+        if tok.text == "(":
+            return values if tokens[i - 1].text == "in" else set()
+        if tok.kind == "word":
+            values.add(tok.text.lower())
+        elif tok.kind == "string":
+            values.add(unquote(tok.text).lower())
+        elif tok.text != ",":
+            return set()
+    return set()
 
 
 def _given(tokens: list[Tok], opening: str) -> set[str]:
