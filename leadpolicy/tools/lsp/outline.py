@@ -32,9 +32,9 @@ def outline(unit: Unit, path: str) -> list[Symbol]:
     if source is None:
         return []
     if unit.policy is not None and path == unit.policy.path:
-        return _policy(unit.tree, source.index) if unit.tree is not None else recover(source.index)
+        return _policy(unit.tree, source.index) if unit.tree is not None else _recovered(source.index, False)
     if not unit.tests_parsed:
-        return recover(source.index, tests_file=True)
+        return _recovered(source.index, True)
     return [_test(t, source.index) for t in unit.test_blocks if t.span is not None]
 
 
@@ -123,6 +123,22 @@ class _Open:
     symbol: Symbol
     start: int
     end: int
+
+
+# The last recovered outline and the text it was read from: an editor asks for the outline of one
+# text several times (the outline view, breadcrumbs, sticky scroll), 30 to 60 ms each at the end of
+# a 1,000-rule policy that does not parse.
+_memo: Optional[tuple[tuple[str, bool], list[Symbol]]] = None
+
+
+def _recovered(lines: LineIndex, tests_file: bool) -> list[Symbol]:
+    global _memo
+    memo = _memo
+    if memo is not None and memo[0] == (lines.text, tests_file):
+        return memo[1]
+    symbols = recover(lines, tests_file)
+    _memo = ((lines.text, tests_file), symbols)
+    return symbols
 
 
 def recover(lines: LineIndex, tests_file: bool = False) -> list[Symbol]:
@@ -244,12 +260,13 @@ class _Recovery:
     def _maybe_item(self, i: int) -> None:
         assert self.block is not None
         tok = self.toks[i]
-        here = self._span(tok.start, tok.end)
         kind = self.block.symbol.name if self.block.symbol.kind == "Namespace" else "test"
         if kind in ("engagement", "fit", "demote", "disqualify"):
             if tok.kind == "string" and self._next(i, 1).text == ":":
+                here = self._span(tok.start, tok.end)
                 self._open_item(Symbol(_string_value(tok), "Function", here, here, self._rule_detail(kind, i)), tok.start)
             elif kind == "engagement" and tok.text == "decay" and self._new_item(i):
+                here = self._span(tok.start, tok.end)
                 self._open_item(Symbol("decay", "Property", here, here, self._decay_detail(i)), tok.start)
         elif kind in _ITEM_BLOCKS and tok.kind == "word" and tok.text not in RESERVED_WORDS and self._new_item(i):
             name = self._span(tok.start, tok.end)
