@@ -181,7 +181,9 @@ def test_hover_on_a_rules_points_says_what_they_add(client: LspClient, acme) -> 
     assert shown("-50  per unsubscribe").startswith("**-50 engagement points** for each `unsubscribe`; the rule's total is capped at -50")
     assert shown("+10 when seniority = manager", 2).startswith("**+10 fit points** (group `authority`), added to the fit score")
     assert shown("-30 when email").startswith("**-30 fit points**, taken off the fit score")
+    assert shown("max 50", 5) == blog and shown("within 90 days", 8) == blog  # its cap and window: the same sentence
     assert shown("when budget >= 10000", 17) is None  # a number in a condition is no rule's points
+    assert shown("within 14 days", 8) is None  # a `did`'s window, in a stage
 
 
 def test_hover_on_a_change_on_the_disqualified_state_and_on_an_owner(client: LspClient, acme, workspace: Path) -> None:

@@ -175,6 +175,8 @@ def _points(policy: n.Policy, lines: "LineIndex", offset: int) -> Optional[str]:
     for rule in rules:
         if rule.span is None or not span_contains(rule.span, line1, column1):
             continue
+        if isinstance(rule, n.EngagementRule) and _word_before(lines.text, _number_start(lines.text, offset)) in ("max", "within"):
+            return _engagement_points(rule, policy.decay)  # its cap or its window: the same sentence says what they do
         if not _on_points(lines, rule.span, offset):
             return None
         if isinstance(rule, n.EngagementRule):
@@ -183,6 +185,12 @@ def _points(policy: n.Policy, lines: "LineIndex", offset: int) -> Optional[str]:
         effect = "taken off" if rule.points < 0 else "added to"
         return f"**{_signed(rule)} fit points**{group}, {effect} the fit score when the rule's condition holds.\n\nLanguage reference, section 9."
     return None
+
+
+def _number_start(text: str, offset: int) -> int:
+    """The start of the number token at the offset (the offset itself when there is none)."""
+    token = token_at(text, offset)
+    return token.start if token is not None and token.kind == "number" else offset
 
 
 def _on_points(lines: "LineIndex", span: "Span", offset: int) -> bool:
