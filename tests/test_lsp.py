@@ -483,6 +483,11 @@ def test_a_name_used_before_it_is_declared_is_declared_by_a_quick_fix(client: Ls
     assert "  created        date\n  region  text\n  signed_up  date\n  headcount  number\n  vip  boolean\n}" in fixed
     assert "  chat\n  demo_call\n}" in fixed
     assert sorted(d["message"].split("`")[1] for d in after) == ["created", "is_customer"]  # unused-field: Acme's, and the one replaced
+    bare = 'policy "Bare" version "1"\n\nstages {\n  lead\n  mql when region = "EMEA" and did demo\n}\n'
+    uri = client.open(workspace / "bare.policy", bare)
+    fixed, titles, after = _apply_quick_fixes(client, uri, bare, {"unknown-field", "unknown-activity"})
+    assert titles == ["Declare `region` in a new `fields` block as text", "Declare `demo` in a new `activities` block"]
+    assert fixed.startswith('policy "Bare" version "1"\n\nactivities {\n  demo\n}\n\nfields {\n  region  text\n}\n\nstages {') and after == []
 
 
 def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspClient, workspace: Path) -> None:

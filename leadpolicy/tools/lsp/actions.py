@@ -140,7 +140,14 @@ def _declare(unit: Unit, lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
             return None
         item = f"{name}  {type_name}"
     block = unit.tree.block(kind)
-    if block is None or block.span is None:
+    described = f" as {item.split()[-1]}" if kind == "fields" else ""
+    if block is None:  # no such block yet: a new one before the first block
+        first = next((b for b in unit.tree.blocks if b.span is not None), None)
+        if first is None or first.span is None:
+            return None
+        at = lines.offset(first.span.line, 1)
+        return Fix(f"Declare `{name}` in a new `{kind}` block{described}", d.path, ((span_of(lines, at, at), f"{kind} {{\n  {item}\n}}\n\n"),))
+    if block.span is None:
         return None
     close = lines.offset(block.span.end_line, block.span.end_column) - 1  # the block's `}`
     line_start = lines.text.rfind("\n", 0, close) + 1
@@ -149,7 +156,6 @@ def _declare(unit: Unit, lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
     else:
         at, new = line_start, f"{_item_indent(lines, block)}{item}\n"
     where = span_of(lines, at, at)
-    described = f" as {item.split()[-1]}" if kind == "fields" else ""
     return Fix(f"Declare `{name}` in `{kind}`{described}", d.path, ((where, new),))
 
 
