@@ -108,6 +108,29 @@ def test_errors(body: str, code: str) -> None:
     assert code in codes(body)
 
 
+@pytest.mark.parametrize(
+    "condition, example",
+    [
+        ("budget", "`budget >= 10`"),
+        ("email", '`email = "..."`'),  # not `email >= 10`: an order comparison on text is an error itself
+        ("seniority", "`seniority = ic`"),
+        ("created", "`created >= 2026-01-01`"),
+        ("grade", "`grade = A`"),
+    ],
+)
+def test_a_value_that_is_no_condition_gets_an_example_of_its_own_type(condition: str, example: str) -> None:
+    (d,) = [d for d in checked("stages { lead  mql when " + condition + " }").errors if d.code == "not-a-condition"]
+    assert d.help == f"compare it with something, for example {example} or `{condition} is present`"
+
+
+def test_a_glued_text_test_in_a_stage_condition_is_named() -> None:
+    """`mql when email endswith "@x"` parses: `endswith "@x"` is a next stage and its description."""
+    (d,) = [d for d in checked('stages { lead  mql when email endswith "@x.example" }').errors if d.code == "stage-needs-condition"]
+    assert d.help == "`endswith` ends the condition of `mql` and reads as a new stage: write `ends with` (two words)"
+    (plain,) = [d for d in checked("stages { lead  mql  sql when ok }").errors if d.code == "stage-needs-condition"]
+    assert plain.help == "add its entry criterion: `mql when ...`"
+
+
 def test_every_problem_is_reported_at_once() -> None:
     found = codes(
         'stages { lead mql when budgt > 1 and seniority = ceo sql when sql } fit { "X": +1 when fit > 1 "X": +2 when ok }'

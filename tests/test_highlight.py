@@ -14,7 +14,7 @@ import pytest
 
 pygments = pytest.importorskip("pygments", reason="the lexer needs the `highlight` extra: pip install 'leadpolicy[highlight]'")
 
-from pygments.token import Comment, Error, Keyword, Literal, Name, Number, Operator, String  # noqa: E402
+from pygments.token import Comment, Error, Keyword, Literal, Name, Number, Operator, Punctuation, String  # noqa: E402
 
 from leadpolicy.syntax.highlight import PolicyLexer  # noqa: E402
 from leadpolicy.syntax.keywords import keywords  # noqa: E402
@@ -49,6 +49,14 @@ def test_token_types_on_a_sample() -> None:
     assert (Literal.Date, "2026-01-01") in got and (Literal.Date, "2026-11-22T10:30:00Z") in got
     assert (Keyword.Constant, "true") in got
     assert (Keyword, "no") in got and (Keyword, "hit") in got  # `expect no hit`: no activity name
+
+
+def test_percent_test_names_and_activities_that_start_like_a_word() -> None:
+    got = tokens('engagement { "n": +5 per notification  "o": +1 per order_placed within 30days\n decay 50% every 30 days }\ntest "T" { }\n')
+    assert (Number.Integer, "50") in got and (Keyword.Pseudo, "%") in got  # the unit of the number, as `days` is
+    assert (Name.Class, "notification") in got and (Name.Class, "order_placed") in got  # not `not` and `or`
+    assert (Keyword.Pseudo, "days") in got and (Number.Integer, "30") in got  # `30days`, as the parser reads it
+    assert (Name.Function, '"T"') in got  # a test's name, as a rule's
 
 
 def test_every_keyword_is_highlighted_as_a_keyword() -> None:
@@ -104,3 +112,99 @@ def test_the_lexer_is_found_by_name_when_installed() -> None:
 
     assert get_lexer_by_name("policy").__class__.__name__ == "PolicyLexer"
     assert get_lexer_for_filename("acme.tests").__class__.__name__ == "PolicyLexer"
+
+
+# ---------------------------------------------------------------- the same colours as VS Code
+
+# What a character is, in both highlighters' words: Pygments token types (first match) ...
+_PYGMENTS_CLASSES = [
+    (Comment, "comment"), (String.Escape, "escape"), (String, "string"), (Literal.Date, "date"), (Number, "number"),
+    (Keyword.Declaration, "declaration"), (Keyword.Type, "type"), (Keyword.Constant, "constant"), (Keyword.Pseudo, "unit"),
+    (Keyword, "keyword"), (Operator.Word, "word-operator"), (Operator, "operator"), (Punctuation, "punctuation"),
+    (Name.Function, "function"), (Name.Class, "activity"), (Name, "name"),
+]  # fmt: skip
+# ... and TextMate scope prefixes (the first one any of a token's scopes starts with).
+_TEXTMATE_CLASSES = [
+    ("comment", "comment"), ("constant.character.escape", "escape"), ("entity.name.function", "function"), ("string", "string"),
+    ("constant.other.date", "date"), ("constant.numeric", "number"), ("constant.language", "constant"),
+    ("entity.name.type.activity", "activity"), ("keyword.other.declaration", "declaration"), ("storage.type", "type"),
+    ("keyword.operator.word", "word-operator"), ("keyword.other.unit", "unit"), ("keyword.control", "keyword"),
+    ("keyword.operator", "operator"), ("punctuation", "punctuation"), ("entity.name.variable", "name"), ("variable", "name"),
+]  # fmt: skip
+
+
+def _pygments_classes(text: str) -> list[str]:
+    classes = ["other"] * len(text)
+    for start, kind, value in PolicyLexer().get_tokens_unprocessed(text):
+        name = next((c for t, c in _PYGMENTS_CLASSES if kind in t), "other")
+        classes[start : start + len(value)] = [name] * len(value)
+    return classes[: len(text)]
+
+
+def _textmate_classes(texts: list[str]) -> list[list[str]]:
+    import json
+
+    from support.vscode import VSCODE, node
+
+    runner = ROOT / "tests" / "support" / "tm_tokens.js"
+    grammar = VSCODE / "syntaxes" / "leadpolicy.tmLanguage.json"
+    result = subprocess.run([node(), str(runner), str(grammar)], input=json.dumps(texts), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = []
+    for text, tokens in zip(texts, json.loads(result.stdout)):
+        classes = ["other"] * len(text)
+        for start, end, scopes in tokens:
+            name = next((c for prefix, c in _TEXTMATE_CLASSES if any(s.startswith(prefix) for s in scopes)), "other")
+            classes[start:end] = [name] * (end - start)
+        out.append(classes)
+    return out
+
+
+def _operators() -> list[str]:
+    """Every symbol the grammar spells out (`->`, `%`, `<=`, braces ...), read from the grammar."""
+    import re
+
+    grammar = (ROOT / "grammar" / "leadpolicy.lark").read_text(encoding="utf-8")
+    return sorted({m for m in re.findall(r'"([^"A-Za-z0-9\s\\]+)"', grammar)}, key=lambda s: (-len(s), s))
+
+
+def stress_text() -> str:
+    """A text with every symbol and every word of the language side by side with numbers, names,
+    strings, dates and each other, and the slips writers make (`==`, `&&`, `30d`, an unclosed string)."""
+    pieces = ["1", "x", '"s"', "2026-01-01", "2026-01-01T09:30:00Z", "10_000.5", "(", ")"]
+    lines = [f"  a {op} b {op}1 1{op}x x{op}{op} {op}" for op in _operators()]
+    lines += [f"  {before} {word} {before}{word} {word}{before}" for word in sorted(keywords()) for before in pieces[:3]]
+    lines += [f"  {a}{b} {a} {b}" for a in pieces for b in pieces]
+    lines += [
+        'policy "Stress \\"all\\" \\\\ ops" version "1.0"  # a comment "quoted"',
+        'fields { e one of (x, "y z")  f one  of  (p,q) g one',
+        "   of (r) }",
+        '  "R\\"2\\"":-5 per w max 5  "R3" : 2 per v within 1 hour  "a\\nb": +5 per v within 30days',
+        "  decay 12.5% every 2 weeks  decay 50 % every 1 week",
+        '  did activity within 1 day and did\n    w and no v where k = "tab\tin"',
+        'test "T \\"one\\"" { expect no hit "R3" expect engagement >= -10 }',
+        'test\n  "split" { }',
+        'fit { "x"\n  : +1 when y }',
+        "stages { lead mql when a == 1 && b != 'x' || !c ; a = 30d x10 = 10_000x and d = 2026-01-01x",
+        '  z when a = "unclosed \\',
+        '  z when a = "unclosed',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_pygments_and_the_vscode_grammar_colour_every_character_alike() -> None:
+    """The two highlighters are written apart (the Pygments lexer for documentation, the TextMate
+    grammar for VS Code, GitHub, Shiki): on every example and on a text with every symbol and word
+    of the language, each character must get the same kind of colour from both. `%` was an
+    operator in one and part of the number in the other; a test's name a function in one only."""
+    examples = [path.read_text(encoding="utf-8") for path in EXAMPLES]
+    texts = [*examples, stress_text()]
+    names = [p.name for p in EXAMPLES] + ["the stress text"]
+    for name, text, textmate in zip(names, texts, _textmate_classes(texts)):
+        pygments_classes = _pygments_classes(text)
+        differ = [i for i, char in enumerate(text) if not char.isspace() and pygments_classes[i] != textmate[i]]
+        report = []
+        for i in differ[:10]:
+            start, end = text.rfind("\n", 0, i) + 1, text.find("\n", i)
+            report.append(f"{name}: {text[i]!r} is {pygments_classes[i]} in Pygments, {textmate[i]} in VS Code: {text[start:end]}")
+        assert not differ, "\n".join(report)

@@ -86,6 +86,19 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
             sites.append((tok.start_pos, following.start_pos, "!"))
         elif kind == "single-quotes" and tok.type == "STRING" and not set("'\\") & set(tok):
             sites.append((tok.start_pos, tok.end_pos, "'" + tok[1:-1] + "'"))
+        elif kind == "curly-quotes" and tok.type == "STRING" and not set("\\“”") & set(tok):
+            sites.append((tok.start_pos, tok.end_pos, "“" + tok[1:-1] + "”"))
+        elif kind == "bracket-list" and tok.type == "IN" and following == "(":
+            close = next(t for t in tokens[i + 2:] if t == ")")  # in-lists hold literals and names only
+            sites.append((following.start_pos, close.end_pos, "[" + text[following.end_pos:close.start_pos] + "]"))
+        elif kind == "glued-test" and tok.type in ("ENDS", "STARTS") and following is not None and following.type == "WITH" \
+                and opened and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
+            # (in a stage condition `s endswith "x"` reads as a next stage `endswith` described "x": no syntax error)
+            sites.append((tok.start_pos, following.end_pos, tok + "with"))
+        elif kind == "missing-with" and tok.type == "WITH":
+            sites.append((tok.start_pos - 1, tok.end_pos, ""))
+        elif kind == "expect-compare" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type in ("EXPECT", "PREVIOUS"):
+            sites.append((tok.end_pos, tok.end_pos, " ="))
         elif kind == "unknown-escape" and tok.type == "STRING":
             sites.append((tok.start_pos + 1, tok.start_pos + 1, "\\n"))
         elif kind == "signed-cap" and tok.type == "MAX":
@@ -124,7 +137,8 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
-         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order"]
+         "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
+         "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare"]
 
 
 @examples()
@@ -145,7 +159,8 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     assert hint is not None, (kind, broken)
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
-                "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to"):
+                "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
+                "glued-test", "missing-with", "expect-compare"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -178,6 +193,28 @@ def _diagnostic(body: str):
     "body, message, shown",
     [
         ("stages { lead mql when x == 40 }", "`==` is written `=` in a policy", "`stages { lead mql when x = 40 }`"),
+        # text pasted from a document or another language's habits (found writing policies in the editor)
+        ('stages { lead mql when s starts with “VP” }', "strings take straight double quotes `\"`, not `“”`",
+         'write `"VP"`: `stages { lead mql when s starts with "VP" }`'),
+        ("stages { lead mql when t in [a, b] }", "a list is written in parentheses, not `[...]`",
+         "write `(a, b)`: `stages { lead mql when t in (a, b) }`"),
+        ('stages { lead }\nfit { "a": +5 when s endswith "x" }', "`endswith` is written `ends with`, two words",
+         '`fit { "a": +5 when s ends with "x" }`'),
+        ("stages { lead mql when t not_in (a) }", "`not_in` is written `not in`", "`stages { lead mql when t not in (a) }`"),
+        ('stages { lead mql when s ends "x" }', "the text test is `ends with`, not `ends` alone",
+         '`stages { lead mql when s ends with "x" }`'),
+        ("stages { lead mql when x is not missing }", "`is not missing` is written `is present`",
+         "`stages { lead mql when x is present }`"),
+        ("stages { lead mql when x is not present }", "`is not present` is written `is missing`",
+         "`stages { lead mql when x is missing }`"),
+        # a test names its stage, grade and change, as `expect fit = 60` compares a score
+        ('stages { lead }\ntest "t" {\n  expect stage = lead\n}', "a stage is named, not compared with `=`",
+         "remove `=`: `expect stage lead`"),
+        ('stages { lead }\ntest "t" {\n  previous stage == lead\n}', "a stage is named, not compared with `==`",
+         "`previous stage lead`"),
+        ('stages { lead }\ngrades { A otherwise }\ntest "t" {\n  expect grade = A\n}', "a grade is named", "`expect grade A`"),
+        ('stages { lead }\ntest "t" {\n  expect change:new\n}', "a change is named, not compared with `:`",
+         "`expect change new`"),
         # other languages' comparisons (found trying the language as a newcomer: `fit => 40` said only
         # "unexpected `>`, expected `(`, `-`, a date, ...")
         ("stages { lead mql when x => 40 }", "`=>` is written `>=` in a policy", "write `>=`: `stages { lead mql when x >= 40 }`"),

@@ -167,6 +167,39 @@ def test_hover(client: LspClient, acme) -> None:
     assert keyword.startswith("**`decay`**")
 
 
+def test_hover_on_a_rules_points_says_what_they_add(client: LspClient, acme) -> None:
+    uri, text = acme
+
+    def shown(needle: str, delta: int = 0):
+        answer = client.request("textDocument/hover", _doc(uri, position(text, needle, 0, delta)))
+        return answer and answer["contents"]["value"]
+
+    blog = shown("+5   per page_view", 1)  # on the 5 of `+5`
+    assert blog.startswith("**+5 engagement points** for each `page_view` that matches the rule's `where`, in the last 90 days")
+    assert "capped at 50 (after decay)" in blog and "shrink by 50% every 30 days" in blog
+    assert shown("+5   per page_view") == blog  # on the sign
+    assert shown("-50  per unsubscribe").startswith("**-50 engagement points** for each `unsubscribe`; the rule's total is capped at -50")
+    assert shown("+10 when seniority = manager", 2).startswith("**+10 fit points** (group `authority`), added to the fit score")
+    assert shown("-30 when email").startswith("**-30 fit points**, taken off the fit score")
+    assert shown("max 50", 5) == blog and shown("within 90 days", 8) == blog  # its cap and window: the same sentence
+    assert shown("when budget >= 10000", 17) is None  # a number in a condition is no rule's points
+    assert shown("within 14 days", 8) is None  # a `did`'s window, in a stage
+
+
+def test_hover_on_a_change_on_the_disqualified_state_and_on_an_owner(client: LspClient, acme, workspace: Path) -> None:
+    """`expect change demoted`, `expect stage disqualified`, `owner marketing`: words with a meaning of
+    their own (sections 14, 12, 3), which showed nothing."""
+    uri, text = acme
+    owner = client.request("textDocument/hover", _doc(uri, position(text, "owner marketing", 0, 8)))["contents"]["value"]
+    assert owner.startswith("**Owner** `marketing`: Dana Ruiz signs the agreement off for marketing")
+    shown = client.request("textDocument/hover", _doc(uri, position(text, "change demoted", 0, 9)))["contents"]["value"]
+    assert shown.startswith("**Change `demoted`** — a `demote` rule moved the lead below its previous stage")
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    tests_uri = client.open(workspace / "policies" / "acme.tests", tests_text)
+    shown = client.request("textDocument/hover", _doc(tests_uri, position(tests_text, "stage disqualified", 0, 8)))["contents"]["value"]
+    assert shown.startswith("**`disqualified`** — where the `disqualify` block puts a lead")
+
+
 def test_completion(client: LspClient, acme) -> None:
     uri, text = acme
     after_did = client.request("textDocument/completion", _doc(uri, position(text, "did form_submit", 0, 4)))
@@ -177,6 +210,60 @@ def test_completion(client: LspClient, acme) -> None:
     } <= set(labels)
     members = client.request("textDocument/completion", _doc(uri, position(text, "seniority = manager", 0, 12)))
     assert {"ic", "manager", "vp"} <= {i["label"] for i in members["items"]}
+    listed = client.request("textDocument/completion", _doc(uri, position(text, "seniority in (director, ", 0, 24)))
+    assert {i["label"] for i in listed["items"]} == {"ic", "manager", "vp", "cxo"}  # not `director` again
+
+
+def test_completion_offers_the_text_tests_only_after_text(client: LspClient, workspace: Path) -> None:
+    """`budget `, `10000 `, `days since created `: `contains`, `starts with`, `ends with` are type
+    errors there (they test text), so they are not offered; after `email ` they are."""
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    rule = '"Budget of $10k or more":  +25 when budget >= 10000'
+    for version, (tail, text_tests) in enumerate(
+        [("budget ", False), ("10000 ", False), ("days since created ", False), ("seniority ", False), ("email ", True)], 1
+    ):
+        typed = text.replace(rule, rule.replace("budget >= 10000", tail), 1)
+        uri = client.open(workspace / f"text-tests-{version}.policy", typed)
+        at = position(typed, "+25 when " + tail, 0, len("+25 when " + tail))
+        labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, at))["items"]}
+        assert "is" in labels and "and" in labels, (tail, labels)
+        assert ({"contains", "starts", "ends"} <= labels) is text_tests and (not {"contains", "starts", "ends"} & labels) is not text_tests, (tail, labels)
+
+
+def test_completion_offers_no_field_where_a_member_or_property_is_declared(client: LspClient, workspace: Path) -> None:
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    for version, (anchor, typed) in enumerate([("  created        date\n", "  region one of (emea, "), ("  chat\n", "  call (")], 1):
+        new = text.replace(anchor, anchor + typed, 1)
+        uri = client.open(workspace / f"declaring-{version}.policy", text)  # the names of the text that parsed
+        client.diagnostics(uri)
+        client.change(uri, 2, [{"text": new}])
+        labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(new, typed, 0, len(typed))))["items"]}
+        assert not labels & {"email", "budget", "seniority"}, labels
+    assert "email" in {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(text, "when ", 0, 5)))["items"]}
+
+
+def test_completion_in_a_test_lead_offers_only_the_fields_and_properties_not_given_yet(client: LspClient, workspace: Path) -> None:
+    """A test lead has one value per field (a second is `duplicate-test-item`), an activity one per property."""
+    folder = workspace / "given"
+    folder.mkdir()
+    (folder / "acme.policy").write_text((workspace / "policies" / "acme.policy").read_text(encoding="utf-8"), encoding="utf-8")
+    text = 'test "t" {\n  as of 2026-11-22\n  fields {\n    seniority: vp,\n    budget: 5, \n  }\n  activity webinar (minutes: 5, )\n}\n'
+    uri = client.open(folder / "acme.tests", text)
+    client.diagnostics(uri)
+
+    def labels(needle: str) -> set[str]:
+        return {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(text, needle, 0, len(needle))))["items"]}
+
+    in_fields = labels("budget: 5, ")
+    assert {"email", "industry"} <= in_fields and not {"seniority", "budget"} & in_fields
+    assert labels("(minutes: 5, ") == {"title"}
+
+
+def test_completion_offers_where_only_after_an_activity_with_properties(client: LspClient, acme) -> None:
+    uri, text = acme
+    for needle, where in (("did form_submit ", True), ("no activity ", False), ("per unsubscribe ", False)):
+        labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, position(text, needle, 0, len(needle))))["items"]}
+        assert ("where" in labels) is where and "within" in labels, (needle, labels)
 
 
 def test_definition_and_references(client: LspClient, acme, workspace: Path) -> None:
@@ -187,6 +274,26 @@ def test_definition_and_references(client: LspClient, acme, workspace: Path) -> 
         "textDocument/references", {**_doc(uri, position(text, "seniority in")), "context": {"includeDeclaration": True}}
     )
     assert {f["uri"] for f in found} == {uri, (workspace / "policies" / "acme.tests").as_uri()}
+
+
+def test_definition_of_a_score_is_its_block(client: LspClient, acme, workspace: Path) -> None:
+    """`engagement >= 60`, `fit >= 40`, `expect grade B`: the score is defined by its block."""
+    uri, text = acme
+    lines = text.split("\n")
+
+    def target(at_uri: str, source: str, needle: str) -> str:
+        (found,) = client.request("textDocument/definition", _doc(at_uri, position(source, needle, 0, 1)))
+        start = found["range"]["start"]
+        assert found["uri"] == uri and start["character"] == 0
+        return lines[start["line"]][: found["range"]["end"]["character"]]
+
+    assert target(uri, text, "engagement >= 60") == "engagement"
+    assert target(uri, text, "fit >= 40") == "fit"
+    assert target(uri, text, "grade B") == "grades"
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    tests_uri = client.open(workspace / "policies" / "acme.tests", tests_text)
+    assert target(tests_uri, tests_text, "engagement =") == "engagement"
+    assert client.request("textDocument/definition", _doc(uri, position(text, "engagement {", 0, 1))) is None  # the block itself
 
 
 def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(client: LspClient, acme) -> None:
@@ -219,6 +326,15 @@ def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspa
         client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "when"})
     with pytest.raises(LspError, match="would clash with the stage `sql`"):
         client.request("textDocument/rename", {**_doc(uri, position(text, "mql", 1)), "newName": "sql"})
+    # a rule name or a member is a string: a line break (pasted with the name) would end it, and a
+    # text-direction character is refused by the parser (bad-character)
+    rule = position(text, '"Influencer"', 0, 2)
+    with pytest.raises(LspError, match="cannot hold a line break"):
+        client.request("textDocument/rename", {**_doc(uri, rule), "newName": "Has\ninfluence"})
+    with pytest.raises(LspError, match="text-direction character"):
+        client.request("textDocument/rename", {**_doc(uri, rule), "newName": "Has \u202einfluence"})
+    with pytest.raises(LspError, match="cannot hold a line break"):
+        client.request("textDocument/rename", {**_doc(uri, position(text, "saas,", 0, 1)), "newName": "SaaS\r\n"})
     # a refusal is an answer, not a bug: no traceback in the server's log
     assert "Traceback" not in client.log() and "would clash" not in client.log(), client.log()
 
@@ -233,6 +349,36 @@ def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     names = [s["name"] for s in symbols]
     assert "stages" in names and "fields" in names
     assert all("selectionRange" in s for s in symbols)
+
+
+def _outline(client: LspClient, uri: str) -> list[str]:
+    """The outline as the editor shows it, one `depth name` line per symbol."""
+
+    def walk(symbols: list, depth: int) -> list[str]:
+        return [line for s in symbols for line in [f"{depth} {s['name']}", *walk(s.get("children") or [], depth + 1)]]
+
+    return walk(client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}), 0)
+
+
+def test_the_outline_survives_a_syntax_error_in_the_middle(client: LspClient, workspace: Path) -> None:
+    """Mid-edit, the outline is what the writer navigates by: a rule half written in the fit block, or a
+    block not yet closed, keeps every section and rule above and below it in the outline."""
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    whole = _outline(client, client.open(workspace / "outline-whole.policy", text))
+    broken = text.replace('"Influencer":              +10 when seniority = manager', '"Influencer":              +10 when seniority = = manager')
+    uri = client.open(workspace / "outline-broken.policy", broken)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["syntax-error"]
+    assert _outline(client, uri) == whole
+    assert {"1 Went quiet", "2 Decision maker", "1 email", "0 grades", "0 A quiet SQL falls back to MQL"} <= set(whole)
+    unclosed = text.replace("  chat\n}\n", "  chat\n\n", 1)  # the activities block never closed
+    uri = client.open(workspace / "outline-unclosed.policy", unclosed)
+    assert client.diagnostics(uri)
+    assert _outline(client, uri) == whole
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    (workspace / "outline-tests").mkdir()
+    tests_uri = client.open(workspace / "outline-tests" / "acme.tests", tests_text.replace("expect stage", "expect stag", 1))
+    names = [line.split(" ", 1)[1] for line in _outline(client, tests_uri)]
+    assert names == [m for m in re.findall(r'^test "([^"]*)"', tests_text, re.M)] and names
 
 
 def test_formatting_keeps_crlf_line_endings_as_fmt_does(client: LspClient, workspace: Path) -> None:
@@ -283,6 +429,84 @@ def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace
     assert fixed == text.replace("within 30d", "within 30 days", 1)
     client.change(uri, 2, [{"text": fixed}])
     assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["unused-field"]  # Acme's `created`, a warning
+
+
+def _apply_quick_fixes(client: LspClient, uri: str, text: str, codes: set[str]) -> tuple[str, list[str], list[dict]]:
+    """Apply the first quick fix of the first diagnostic with one of `codes`, as a writer clicking the
+    light bulb, until none is left: the final text, the fixes' titles and the final diagnostics."""
+    titles: list[str] = []
+    version = 1
+    while True:
+        diagnostics = client.diagnostics(uri, version=version)
+        found = [d for d in diagnostics if d["code"] in codes]
+        if not found:
+            return text, titles, diagnostics
+        context = {"diagnostics": [found[0]]}
+        (action, *_) = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": found[0]["range"], "context": context})
+        titles.append(action["title"])
+        text = apply_edits(text, action["edit"]["changes"][uri])
+        version += 1
+        client.change(uri, version, [{"text": text}])
+
+
+def test_the_member_hints_and_an_invisible_character_are_quick_fixes(client: LspClient, workspace: Path) -> None:
+    """Each of these hints shows its fix in the writer's text; the light bulb applies it. The
+    text-direction character is invisible in most editors: deleting it by hand is guesswork."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    declared = "industry       one of (saas, fintech, healthcare, retail, other)"
+    messy = acme.replace(declared, 'industry       one of ("", saas, " fintech", "health  care", retail, other, SaaS)')
+    uri = client.open(workspace / "members.policy", messy)
+    codes = {"blank-member", "padded-member", "member-spacing", "duplicate-member"}
+    fixed, titles, after = _apply_quick_fixes(client, uri, messy, codes)
+    assert fixed == acme.replace(declared, 'industry       one of (saas, "fintech", "health care", retail, other)')
+    assert sorted(titles) == sorted(['Remove `""`', 'Change to `"fintech"`', 'Change to `"health care"`', "Remove `SaaS`"])
+    hidden = acme.replace('"Competitor":', '"Compe\u202etitor":')
+    uri = client.open(workspace / "hidden.policy", hidden)
+    fixed, titles, after = _apply_quick_fixes(client, uri, hidden, {"bad-character"})
+    assert fixed == acme and titles == ["Delete the invisible U+202E RIGHT-TO-LEFT OVERRIDE"]
+
+
+def test_a_name_used_before_it_is_declared_is_declared_by_a_quick_fix(client: LspClient, workspace: Path) -> None:
+    """Writing a rule first and the declaration after: the help says "declare it in the `fields`
+    block", and the light bulb does, with the type the use shows."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    rules = (
+        '  "EMEA":  +5 when region = "EMEA" and days since signed_up < 30\n'
+        '  "Big":   +5 when headcount >= 500 and not vip\n'
+    )
+    text = acme.replace("  budget {\n", rules + "  budget {\n", 1).replace("when is_customer", "when did demo_call within 30 days")
+    uri = client.open(workspace / "declare.policy", text)
+    fixed, titles, after = _apply_quick_fixes(client, uri, text, {"unknown-field", "unknown-activity"})
+    assert titles == ["Declare `region` in `fields` as text", "Declare `signed_up` in `fields` as date",
+                      "Declare `headcount` in `fields` as number", "Declare `vip` in `fields` as boolean",
+                      "Declare `demo_call` in `activities`"]  # fmt: skip
+    assert "  created        date\n  region  text\n  signed_up  date\n  headcount  number\n  vip  boolean\n}" in fixed
+    assert "  chat\n  demo_call\n}" in fixed
+    assert sorted(d["message"].split("`")[1] for d in after) == ["created", "is_customer"]  # unused-field: Acme's, and the one replaced
+    bare = 'policy "Bare" version "1"\n\nstages {\n  lead\n  mql when region = "EMEA" and did demo\n}\n'
+    uri = client.open(workspace / "bare.policy", bare)
+    fixed, titles, after = _apply_quick_fixes(client, uri, bare, {"unknown-field", "unknown-activity"})
+    assert titles == ["Declare `region` in a new `fields` block as text", "Declare `demo` in a new `activities` block"]
+    assert fixed.startswith('policy "Bare" version "1"\n\nactivities {\n  demo\n}\n\nfields {\n  region  text\n}\n\nstages {') and after == []
+
+
+def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspClient, workspace: Path) -> None:
+    """A policy pasted from a document has curly quotes; a writer used to other languages types
+    `in [...]`, `endswith`, `is not missing`, `expect stage = sql`. Each is a syntax error whose hint shows the fix, and
+    the light bulb applies them one after the other until the policy is Acme again."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    slips = (
+        acme.replace('ends with "@gmail.com"', 'endswith "@gmail.com"').replace('"@yahoo.com"', "“@yahoo.com”")
+        .replace("seniority in (director, vp, cxo)", "seniority in [director, vp, cxo]", 1)
+        .replace('ends with "@rival.example"', 'ends "@rival.example"')
+        .replace("when is_customer", "when is_customer is not missing and is_customer")
+        .replace("expect stage sql", "expect stage = sql")
+    )
+    uri = client.open(workspace / "slips.policy", slips)
+    fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
+    assert fixed == acme.replace("when is_customer", "when is_customer is present and is_customer")
+    assert titles == ["Change to `(director, vp, cxo)`", "Change to `ends with`", 'Change to `"@yahoo.com"`',
+                      "Change to `with`", "Change to `present`", "Remove `=`"]  # fmt: skip
 
 
 def _acme_pair_with_open_tests(client: LspClient, workspace: Path, name: str) -> tuple[Path, str, str]:

@@ -111,14 +111,19 @@ class State(NodeVisitor):
     # -- reporting
 
     def error(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None,
-              rewrite: "Optional[Rewrite]" = None) -> None:
-        """`rewrite`: what the whole span becomes, the fix `help` shows (editors offer it)."""
-        edit = (0, WHOLE_SPAN, rewrite.text) if rewrite is not None else None
+              rewrite: "Optional[Rewrite]" = None, edit: Optional[tuple[int, int, str]] = None) -> None:
+        """`rewrite`: what the whole span becomes, the fix `help` shows (editors offer it); `edit`:
+        another edit that gives what `help` shows, its offsets relative to the span's start."""
+        if rewrite is not None:
+            edit = (0, WHOLE_SPAN, rewrite.text)
         self.diagnostics.append(Diagnostic(code, "error", message, span, rewrite.help if rewrite else help,
                                            self._path_override or self.path, edit=edit))
 
-    def warn(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None) -> None:
-        self.diagnostics.append(Diagnostic(code, "warning", message, span, help, self._path_override or self.path))
+    def warn(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None,
+             rewrite: "Optional[Rewrite]" = None) -> None:
+        edit = (0, WHOLE_SPAN, rewrite.text) if rewrite is not None else None
+        self.diagnostics.append(Diagnostic(code, "warning", message, span, rewrite.help if rewrite else help,
+                                           self._path_override or self.path, edit=edit))
 
 
 

@@ -59,7 +59,11 @@ CATALOG: tuple[Entry, ...] = (
         "leading or trailing decimal point (`1,000`, `$1000`, `10k`, `.5`), points followed by `points`, a `,` or `;` between the items of a block, a first line that is missing, has no version or does not quote "
         "the name and version (`policy Acme version 1`), "
         '`&&` and `||` (`and`, `or`), `!` '
-        "(`not`), single quotes (strings take double quotes), a comma before `)`, a misspelt block name "
+        "(`not`), single quotes (strings take double quotes), curly quotes pasted from a document (`“VP”`: "
+        "write `\"VP\"`), a list in square brackets (`in [a, b]`: `in (a, b)`), `endswith`, `startswith` and `not_in` "
+        "(`ends with`, `starts with`, `not in`), `ends` or `starts` without `with`, `is not missing` and `is not "
+        "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
+        "`expect stage sql`), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
         'of place: without its colon (`"Demo" +10 per demo`), after the rule (`mql -> lead "Went quiet" when '

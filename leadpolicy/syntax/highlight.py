@@ -32,6 +32,11 @@ from leadpolicy.syntax.nodes import IDENTIFIER
 __all__ = ["PolicyLexer"]
 
 _IDENT = IDENTIFIER.pattern
+_STRING = r'"(?:[^"\\\n\r]|\\["\\])*"'  # the grammar's STRING
+# Where a word may start: not inside a name, but right after a number, as the parser reads
+# `30days` (a number and a unit). The VS Code grammar (editors/vscode/syntaxes/make_grammar.py)
+# uses the same boundaries, and tests/test_highlight.py checks that the two agree.
+_WORD_START = r"(?<![A-Za-z_])"
 _ALL_WORDS = sorted(set().union(*CATEGORIES.values()))
 
 
@@ -39,7 +44,7 @@ bygroups: Callable[..., Any] = _untyped_bygroups  # untyped in types-Pygments
 
 
 def _words(category: str, drop: tuple[str, ...] = ()) -> words:
-    return words(sorted(CATEGORIES[category] - set(drop), key=lambda w: (-len(w), w)), prefix=r"\b", suffix=r"\b")
+    return words(sorted(CATEGORIES[category] - set(drop), key=lambda w: (-len(w), w)), prefix=_WORD_START, suffix=r"\b")
 
 
 class PolicyLexer(RegexLexer):
@@ -55,8 +60,9 @@ class PolicyLexer(RegexLexer):
         "root": [
             (r"[ \t\f\r\n]+", Whitespace),
             (r"#[^\n]*", Comment.Single),
-            # a rule's name: the string before its colon
-            (r'("(?:[^"\\\n\r]|\\["\\])*")(\s*)(:)', bygroups(Name.Function, Whitespace, Punctuation)),
+            # a rule's name: the string before its colon; a test's name (on their line, as in VS Code)
+            ("(" + _STRING + r")([ \t\f\r]*)(:)", bygroups(Name.Function, Whitespace, Punctuation)),
+            (_WORD_START + r"(test)([ \t\f\r]+)(" + _STRING + ")", bygroups(Keyword.Declaration, Whitespace, Name.Function)),
             (r'"', String.Double, "string"),
             (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?", Literal.Date),
             (r"\d{4}-\d{2}-\d{2}", Literal.Date),
@@ -64,18 +70,19 @@ class PolicyLexer(RegexLexer):
             (r"\d(?:_?\d)*", Number.Integer),
             # the activity type after did / no / per / activity (not `did activity`)
             (
-                r"\b(did|no|per|activity)(\s+)(?!" + "|".join(_ALL_WORDS) + r"\b)(" + _IDENT + ")",
+                _WORD_START + r"(did|no|per|activity)([ \t\f\r]+)(?!(?:" + "|".join(_ALL_WORDS) + r")\b)(" + _IDENT + ")",
                 bygroups(Keyword, Whitespace, Name.Class),
             ),
-            (r"\bone\s+of\b", Keyword.Type),
+            (_WORD_START + r"one[ \t\f\r]+of\b", Keyword.Type),
             (_words("declaration"), Keyword.Declaration),
             (_words("type", drop=("one",)), Keyword.Type),
             (_words("operator"), Operator.Word),
             (_words("constant"), Keyword.Constant),
             (_words("unit"), Keyword.Pseudo),
             (_words("keyword"), Keyword),
-            (_IDENT, Name),
-            (r"->|!=|<=|>=|[=<>+\-*%]", Operator),
+            (_WORD_START + _IDENT, Name),  # (a name glued to a timestamp's `Z` is left plain, as in VS Code)
+            (r"%", Keyword.Pseudo),  # `decay 50% every ...`: the unit of the number, as `days` is
+            (r"->|!=|<=|>=|[=<>+\-*]", Operator),
             (r"[{}(),:]", Punctuation),
             (r".", Text),
         ],

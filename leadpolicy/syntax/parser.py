@@ -204,10 +204,12 @@ def _bad_character(text: str, path: str) -> Optional[PolicyError]:
         end = text.find("\n", offset)
         fixed = BAD_CHARACTER.sub("", text[start:end if end >= 0 else len(text)]).strip()
         help_ = f"delete it (most editors show nothing there; above it is `\ufffd`): `{fixed}`"
-    else:
+        edit: Optional[tuple[int, int, str]] = (0, 1, "")  # editors offer the deletion: the writer cannot see it
+    else:  # (deleting it would lose what the bytes meant: `Café` in Latin-1 would become `Caf`)
         message = f"the text holds a lone surrogate U+{code:04X}, which a policy cannot contain"
         help_ = "remove it or retype the text around it; policy files are UTF-8 text"
-    return PolicyError([Diagnostic("bad-character", "error", message, span, help_, path)], text)
+        edit = None
+    return PolicyError([Diagnostic("bad-character", "error", message, span, help_, path, edit=edit)], text)
 
 
 def _parse(text: str, path: str, start: str) -> Any:

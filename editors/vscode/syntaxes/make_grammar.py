@@ -22,12 +22,16 @@ from leadpolicy.syntax.keywords import CATEGORIES, keywords  # noqa: E402
 
 OUT = HERE / "leadpolicy.tmLanguage.json"
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-STRING_BODY = r'"(?:[^"\\]|\\.)*"'
+STRING_BODY = r'"(?:[^"\\]|\\["\\])*"'  # the grammar's STRING: only \" and \\ are escapes
+# Where a word may start: not inside a name, but right after a number, as the parser reads
+# `30days` (a number and a unit). The Pygments lexer (leadpolicy/syntax/highlight.py) uses the
+# same boundaries; tests/test_highlight.py checks the two agree.
+WORD_START = r"(?<![A-Za-z_])"
 
 
 def words(*categories: str, drop: tuple[str, ...] = ()) -> str:
     chosen = sorted(set().union(*(CATEGORIES[c] for c in categories)) - set(drop), key=lambda w: (-len(w), w))
-    return r"\b(?:" + "|".join(chosen) + r")\b"
+    return WORD_START + "(?:" + "|".join(chosen) + r")\b"
 
 
 def grammar() -> dict:
@@ -73,7 +77,7 @@ def grammar() -> dict:
                 },
             },
             "test-name": {
-                "match": r"\b(test)\s+(" + STRING_BODY + ")",
+                "match": WORD_START + r"(test)\s+(" + STRING_BODY + ")",
                 "captures": {
                     "1": {"name": "keyword.other.declaration.leadpolicy"},
                     "2": {"name": "string.quoted.double.leadpolicy entity.name.function.test.leadpolicy"},
@@ -82,10 +86,10 @@ def grammar() -> dict:
             "literal": {
                 "patterns": [
                     {
-                        "match": r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\b",
+                        "match": r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
                         "name": "constant.other.date.leadpolicy",
                     },
-                    {"match": r"\b\d(?:_?\d)*(?:\.\d(?:_?\d)*)?\b%?", "name": "constant.numeric.leadpolicy"},
+                    {"match": r"\d(?:_?\d)*(?:\.\d(?:_?\d)*)?", "name": "constant.numeric.leadpolicy"},
                     {"match": words("constant"), "name": "constant.language.boolean.leadpolicy"},
                 ]
             },
@@ -119,7 +123,7 @@ def grammar() -> dict:
             },
             "activity-name": {
                 "comment": "The activity type after did, no, per and (in tests) activity.",
-                "match": r"\b(did|no|per|activity)\s+" + not_keyword + "(" + IDENT + ")",
+                "match": WORD_START + r"(did|no|per|activity)\s+" + not_keyword + "(" + IDENT + ")",
                 "captures": {
                     "1": {"name": "keyword.control.leadpolicy"},
                     "2": {"name": "entity.name.type.activity.leadpolicy"},
@@ -127,7 +131,7 @@ def grammar() -> dict:
             },
             "keyword": {
                 "patterns": [
-                    {"match": r"\bone\s+of\b", "name": "storage.type.leadpolicy"},
+                    {"match": WORD_START + r"one\s+of\b", "name": "storage.type.leadpolicy"},
                     {"match": words("declaration"), "name": "keyword.other.declaration.leadpolicy"},
                     {"match": words("type", drop=("one",)), "name": "storage.type.leadpolicy"},
                     {"match": words("operator"), "name": "keyword.operator.word.leadpolicy"},
@@ -139,14 +143,15 @@ def grammar() -> dict:
                 "patterns": [
                     {"match": r"->", "name": "keyword.operator.transition.leadpolicy"},
                     {"match": r"!=|<=|>=|=|<|>", "name": "keyword.operator.comparison.leadpolicy"},
-                    {"match": r"[+\-*%]", "name": "keyword.operator.arithmetic.leadpolicy"},
+                    {"match": r"[+\-*]", "name": "keyword.operator.arithmetic.leadpolicy"},
+                    {"comment": "`decay 50% every ...`: the unit of the number, as `days` is", "match": "%", "name": "keyword.other.unit.percent.leadpolicy"},
                     {"match": r"[{}]", "name": "punctuation.section.block.leadpolicy"},
                     {"match": r"[()]", "name": "punctuation.section.parens.leadpolicy"},
                     {"match": r",", "name": "punctuation.separator.comma.leadpolicy"},
                     {"match": r":", "name": "punctuation.separator.key-value.leadpolicy"},
                 ]
             },
-            "name": {"match": r"\b" + IDENT + r"\b", "name": "variable.other.leadpolicy"},
+            "name": {"match": WORD_START + IDENT, "name": "variable.other.leadpolicy"},
         },
     }
 

@@ -59,7 +59,9 @@ POLICY = [
         ('"Attended a webinar"', 0, RULE), ('"Attended a webinar"', 0, STR), (":", 0, "punctuation.separator.key-value.leadpolicy"),
         ("+", 0, "keyword.operator.arithmetic.leadpolicy"), ("30", 0, NUM), ("per", 0, KW), ("webinar", 1, ACT),
         ("max", 0, KW), ("10_000", 0, NUM)]),
-    ("  decay 50% every 30 days", [("decay", 0, KW), ("50%", 0, NUM), ("every", 0, KW), ("days", 0, UNIT)]),
+    ("  decay 50% every 30days", [
+        ("decay", 0, KW), ("50", 0, NUM), ("%", 0, "keyword.other.unit.percent.leadpolicy"), ("every", 0, KW), ("30", 0, NUM),
+        ("days", 0, UNIT)]),
     ("}", []),
     ("fit {", [("fit", 0, DECL)]),
     ("  authority {", [("authority", 0, NAME)]),

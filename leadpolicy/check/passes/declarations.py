@@ -9,11 +9,13 @@ from typing import Optional
 from leadpolicy.check.base import (
     DISQUALIFIED,
     RESERVED,
+    Rewrite,
     State,
     head_span,
 )
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.hints.words import GLUED_TESTS
 
 _IRREGULAR_SPACE = re.compile(r"\s{2,}|[^\S ]")  # a run of white space, or any that is not a plain space
 
@@ -91,12 +93,14 @@ class DeclarationsPass(State):
                     "every lead is at least in the first stage; move the condition to a later stage",
                 )
             if i > 0 and s.condition is None:
-                self.error(
-                    "stage-needs-condition",
-                    f"stage `{s.name}` has no `when` condition",
-                    s.span,
-                    f"add its entry criterion: `{s.name} when ...`",
-                )
+                glued = GLUED_TESTS.get(s.name.lower())  # in a condition, a next stage's name: no syntax error
+                before = self.policy.stages[i - 1]
+                if glued is not None and before.condition is not None:  # `mql when email endswith "@x"`
+                    help_ = (f"`{s.name}` ends the condition of `{before.name}` and reads as a new stage: "
+                             f"write `{glued}` (two words)")
+                else:
+                    help_ = f"add its entry criterion: `{s.name} when ...`"
+                self.error("stage-needs-condition", f"stage `{s.name}` has no `when` condition", s.span, help_)
         stages_block = self.policy.block("stages")
         if stages_block is not None and not self.policy.stages:
             self.error(
@@ -121,6 +125,7 @@ class DeclarationsPass(State):
                     f"`{member}` appears twice in `{t}` (members are compared without case)",
                     _member_span(t, index),
                     "remove the repeated member",
+                    edit=_removal(t, index),
                 )
             seen[member.lower()] = member
 
@@ -134,7 +139,7 @@ class DeclarationsPass(State):
             "member-spacing",
             f"the enum member `{n.quote(member)}` has {what} inside, and lead data must match it exactly there",
             _member_span(t, index),
-            f"if the CRM value has one space, write: `{fixed}`",
+            rewrite=Rewrite(f"if the CRM value has one space, write: `{fixed}`", n.member_text(spaced)),
         )
 
     def _padded_member(self, member: str, t: n.FieldType, index: int) -> None:
@@ -153,6 +158,7 @@ class DeclarationsPass(State):
                 f"the enum member `{n.quote(member)}` is blank, so no lead can ever carry it",
                 _member_span(t, index),
                 f"lead data is trimmed; remove it: `{fixed}`",
+                edit=_removal(t, index),
             )
         elif twin is not None:
             self.error(
@@ -160,14 +166,28 @@ class DeclarationsPass(State):
                 f"the enum member `{n.quote(member)}` has surrounding whitespace, so no lead can ever carry it",
                 _member_span(t, index),
                 f"lead data is trimmed, and `{n.member_text(twin)}` is already a member; remove it: `{fixed}`",
+                edit=_removal(t, index),
             )
         else:
             self.error(
                 "padded-member",
                 f"the enum member `{n.quote(member)}` has surrounding whitespace, so no lead can ever carry it",
                 _member_span(t, index),
-                f"lead data is trimmed; write it trimmed: `{fixed}`",
+                rewrite=Rewrite(f"lead data is trimmed; write it trimmed: `{fixed}`", n.quote(member.strip())),
             )
+
+
+def _removal(t: n.FieldType, index: int) -> Optional[tuple[int, int, str]]:
+    """The edit that removes the `index`th member and one comma beside it (offsets relative to the
+    member's start): from the end of the member before (the line breaks stay as written), or for
+    the first member up to the next one."""
+    spans = t.member_spans
+    if index >= len(spans) or len(spans) < 2:
+        return None  # a type built in code, or the only member: nothing to remove it from
+    here = spans[index]
+    if index > 0:
+        return spans[index - 1].end - here.start, here.end - here.start, ""
+    return 0, spans[1].start - here.start, ""
 
 
 def _member_span(t: n.FieldType, index: int) -> Optional[Span]:

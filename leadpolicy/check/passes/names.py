@@ -66,7 +66,7 @@ class NamesPass(State):
                 "not-a-condition",
                 f"`{show(expr)}` is a {type_name(t)}, not a condition",
                 expr.span,
-                f"compare it with something, for example `{show(expr)} >= 10` or `{show(expr)} is present`",
+                f"compare it with something, for example `{show(expr)} {_example_comparison(t)}` or `{show(expr)} is present`",
             )
         return resolved
 
@@ -184,7 +184,8 @@ class NamesPass(State):
         if decl is None:
             dates = [f.name for f in self.policy.fields if f.type.kind == "date"]
             guess = suggest(e.field_name, dates)
-            self.error("unknown-field", f"there is no field `{e.field_name}`", e.name_span, f"did you mean `{guess}`?" if guess else None)
+            help_ = f"did you mean `{guess}`?" if guess else "declare it in the `fields` block"  # (as any unknown field's)
+            self.error("unknown-field", f"there is no field `{e.field_name}`", e.name_span, help_)
             return e, NUMBER
         self.used_fields.add(decl.name)
         if decl.type.kind != "date":
@@ -266,3 +267,17 @@ class NamesPass(State):
         if where is not None:
             where = self.condition(where, ConditionContext("where", activity=activity, what=f"the `where` of `{activity.name}`", did=e))
         return replace(e, where=where), COND
+
+
+def _example_comparison(t: object) -> str:
+    """A comparison that suits a value of type t (`>= 10` for a number, `= "..."` for text: `>=` on
+    text is itself an error, bad-operator)."""
+    if isinstance(t, n.FieldType) and t.kind == n.FieldKind.ENUM and t.members:
+        return f"= {n.member_text(t.members[0])}"
+    if t == TEXT or (isinstance(t, n.FieldType) and t.kind == n.FieldKind.TEXT):
+        return '= "..."'
+    if t == DATE or (isinstance(t, n.FieldType) and t.kind == n.FieldKind.DATE):
+        return ">= 2026-01-01"
+    if t == GRADE:
+        return "= A"
+    return ">= 10"

@@ -38,6 +38,9 @@ from leadpolicy.syntax.hints.numbers import (
 )
 from leadpolicy.syntax.hints.operators import arrow_word, bang_for_not, double_equals, misspelt_comparison, symbol_for_word
 from leadpolicy.syntax.hints.structure import (
+    bracket_list,
+    curly_quotes,
+    expect_with_comparison,
     item_separator,
     missing_colon,
     policy_header,
@@ -54,7 +57,10 @@ from leadpolicy.syntax.hints.words import (
     capital_keyword,
     capital_keyword_stage as capital_keyword_stage,
     clause_order,
+    glued_text_test,
     glued_word,
+    is_not,
+    missing_with,
     misspelt_keyword,
     null_for_missing,
     rule_word,
@@ -80,6 +86,12 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     symbol_for_word,
     bang_for_not,
     single_quotes,
+    curly_quotes,
+    bracket_list,
+    glued_text_test,
+    missing_with,
+    is_not,
+    expect_with_comparison,
     unknown_escape,
     trailing_comma,
     item_separator,

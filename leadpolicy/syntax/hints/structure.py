@@ -96,6 +96,59 @@ def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (start, end + 1, literal))
 
 
+# Curly quotes, as word processors, chat tools and slides type them (a policy pasted from a
+# document): each opening quote and the quotes that close it (“…”, „…“, «…», ‘…’ ...).
+_CURLY = {"“": "”", "”": "”", "„": "“”", "‟": "”", "«": "»", "‘": "’", "’": "’", "‚": "‘’", "‛": "’"}
+
+
+def curly_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`"Competitor": when email ends with “@rival.example”` -> `"@rival.example"`."""
+    start = _character(error)
+    if start is None or text[start:start + 1] not in _CURLY or not _accepts(error, "STRING"):
+        return None
+    line_end = _line_bounds(text, start)[1]
+    end = next((i for i in range(start + 1, line_end) if text[i] in _CURLY[text[start]]), -1)
+    if end < 0:
+        return None
+    literal = quote(text[start + 1:end])
+    return _hint(text, f"strings take straight double quotes `\"`, not `{text[start]}{text[end]}`", _span(text, start, end + 1),
+                 f"write `{literal}`", (start, end + 1, literal))
+
+
+def bracket_list(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`seniority in [vp, cxo]` -> `seniority in (vp, cxo)`: a list is written in parentheses."""
+    start = _character(error)
+    if start is None or text[start:start + 1] != "[" or not _accepts(error, "LPAR"):
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type not in ("IN", "OF"):
+        return None
+    end = text.find("]", start + 1, _line_bounds(text, start)[1])
+    if end < 0 or any(c in text[start + 1:end] for c in "[]{}()"):
+        return None
+    listed = "(" + text[start + 1:end] + ")"
+    return _hint(text, "a list is written in parentheses, not `[...]`", _span(text, start, end + 1),
+                 f"write `{listed}`", (start, end + 1, listed))
+
+
+def expect_with_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`expect stage = sql` -> `expect stage sql` (as `expect fit = 60` is written, but a stage, a
+    grade and a change are named, not compared); `previous stage: lead`, `expect change == new` too."""
+    if not isinstance(error, UnexpectedToken) or error.token.type not in ("COMPARE", "COLON"):
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type not in ("STAGE", "GRADE", "CHANGE") or set(error.expected or ()) != {"IDENT"}:
+        return None
+    start = _where(error.token)[0]
+    m = re.compile(r"(?:==|=|:)[ \t]*").match(text, start)
+    if m is None:
+        return None
+    written = text[start:m.end()].strip()
+    glued = start > 0 and not text[start - 1].isspace()  # `change:new` keeps a space
+    return _hint(text, f"a {previous} is named, not compared with `{written}` (only the scores are: `expect fit = 60`)",
+                 _span(text, start, start + len(written)), f"remove `{written}`", (start, m.end(), " " if glued else ""))
+
+
 def unknown_escape(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`"@rival\\n.example"`: the string is closed, but `\\n` is no escape of the language."""
     quote = _character(error)

@@ -290,3 +290,51 @@ def type_synonym(error: UnexpectedInput, text: str) -> Optional[Hint]:
     replacement = _spaced(text, start, end, kind) if kind == "one of" else kind
     return _hint(text, f"`{word}` is not a type of the language (types: text, number, boolean, date, one of (...))",
                  _span(text, start, end), f"write `{kind}`", (start, end, replacement))
+
+
+# The text tests and `not in` as other languages spell them, glued: `endswith`, `not_in` (in a
+# stage's condition they read as a next stage's name: the checker's stage-needs-condition says so).
+GLUED_TESTS = {"endswith": "ends with", "ends_with": "ends with", "startswith": "starts with",
+                "starts_with": "starts with", "notin": "not in", "not_in": "not in"}
+
+
+def glued_text_test(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`email endswith "@x"` -> `email ends with "@x"`; `t not_in (a)` -> `t not in (a)`. The glued
+    word reads as a name, so the parser stops at it or at what follows it."""
+    if not isinstance(error, UnexpectedToken):
+        return None
+    for token in (error.token, _previous_token(error)):
+        if token is not None and token.type == "IDENT" and str(token).lower() in GLUED_TESTS:
+            start, end = _where(token)
+            words = GLUED_TESTS[str(token).lower()]
+            return _hint(text, f"`{token}` is written `{words}`, two words", _span(text, start, end), f"write `{words}`",
+                         (start, end, words))
+    return None
+
+
+def missing_with(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`email ends "@x"` -> `email ends with "@x"`."""
+    if not isinstance(error, UnexpectedToken) or set(error.expected or ()) != {"WITH"}:
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type not in ("ENDS", "STARTS"):
+        return None
+    end = _where(previous)[1]
+    return _hint(text, f"the text test is `{previous} with`, not `{previous}` alone", _span(text, *_where(previous)),
+                 f"write `{previous} with`", (end, end, " with"))
+
+
+def is_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`budget is not missing` -> `budget is present` (and `is not present` -> `is missing`)."""
+    if not isinstance(error, UnexpectedToken) or error.token.type != "NOT":
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type != "IS":
+        return None
+    start = _where(error.token)[0]
+    m = re.compile(r"not[ \t]+(missing|present)\b").match(text, start)
+    if m is None:
+        return None
+    opposite = "present" if m.group(1) == "missing" else "missing"
+    return _hint(text, f"`is not {m.group(1)}` is written `is {opposite}`", _span(text, start, m.end()),
+                 f"write `is {opposite}`", (start, m.end(), opposite))

@@ -18,16 +18,22 @@ code-action request needs no second analysis.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Optional
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
+from leadpolicy.syntax.nodes import IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
-from leadpolicy.tools.lsp.positions import LineIndex, span_contains, span_of
+from leadpolicy.tools.lsp.positions import LineIndex, scan, span_contains, span_of
 
 _SUGGESTION = re.compile(r'did you mean `([^`]+)`\?|did you mean "((?:[^"\\]|\\.)*)"\?|write it as declared: `([^`]+)`')
 _BACKTICKED = re.compile(r"`([^`]+)`")
+_SEPARATORS = " ,\t\r\n"
+# What may follow a value on the next line of the same condition (`region\n  = "EMEA"`).
+_GOES_ON_AFTER_A_VALUE = frozenset("= != < <= > >= + - * in not is starts ends contains".split())
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ def fixes(unit: Unit, diagnostic: Diagnostic) -> list[Fix]:
     replacement = _replacement(source.index, diagnostic)
     if replacement is not None:
         found.append(replacement)
+    if diagnostic.help in ("declare it in the `fields` block", "declare it in the `activities` block"):
+        declared = _declare(unit, source.index, diagnostic)
+        if declared is not None:
+            found.append(declared)
     if diagnostic.code == "unknown-property" and diagnostic.help and "end the `where` first" in diagnostic.help:
         paren = _parenthesise(unit, source.index, diagnostic)
         if paren is not None:
@@ -70,7 +80,12 @@ def _edit(lines: LineIndex, d: Diagnostic) -> Fix:
     if end == WHOLE_SPAN:  # a checker's rewrite of the whole span (its offsets are the parser's)
         end = lines.offset(d.span.end_line, d.span.end_column) - base
     removed = lines.text[base + start:base + end]
-    title = f"Change to `{replacement.strip()}`" if replacement.strip() else f"Remove `{removed.strip()}`"
+    if replacement.strip():
+        title = f"Change to `{replacement.strip()}`"
+    elif removed and all(unicodedata.category(c) == "Cf" for c in removed):  # a text-direction control
+        title = "Delete the invisible " + ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip() for c in removed)
+    else:
+        title = f"Remove `{removed.strip(_SEPARATORS)}`"  # the words, not the comma beside them
     return Fix(title, d.path, ((span_of(lines, base + start, base + end), replacement),))
 
 
@@ -105,6 +120,80 @@ def _replacement(lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
         span = span_of(lines, start + at, start + at + width)
         return Fix(f"Change to {new}", d.path, ((span, new),))
     return None
+
+
+def _declare(unit: Unit, lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
+    """The help "declare it in the `fields` block", done: the name as the last item of the block, a
+    field with the type its use shows (`region = "EMEA"`: text); none when the use does not tell."""
+    if unit.tree is None or unit.policy is None or d.path != unit.policy.path or d.span is None:
+        return None
+    start = lines.offset(d.span.line, d.span.column)
+    end = lines.offset(d.span.end_line, d.span.end_column)
+    name = lines.text[start:end]
+    kind = "fields" if "`fields`" in (d.help or "") else "activities"
+    if not IDENTIFIER.fullmatch(name):
+        return None
+    item = name
+    if kind == "fields":
+        type_name = _type_of_use(lines.text, start, end)
+        if type_name is None:
+            return None
+        item = f"{name}  {type_name}"
+    block = unit.tree.block(kind)
+    described = f" as {item.split()[-1]}" if kind == "fields" else ""
+    if block is None:  # no such block yet: a new one before the first block
+        first = next((b for b in unit.tree.blocks if b.span is not None), None)
+        if first is None or first.span is None:
+            return None
+        at = lines.offset(first.span.line, 1)
+        return Fix(f"Declare `{name}` in a new `{kind}` block{described}", d.path, ((span_of(lines, at, at), f"{kind} {{\n  {item}\n}}\n\n"),))
+    if block.span is None:
+        return None
+    close = lines.offset(block.span.end_line, block.span.end_column) - 1  # the block's `}`
+    line_start = lines.text.rfind("\n", 0, close) + 1
+    if lines.text[line_start:close].strip():  # `activities { chat }`: the block on one line
+        at, new = close, f"{item} " if lines.text[close - 1:close].isspace() else f" {item} "
+    else:
+        at, new = line_start, f"{_item_indent(lines, block)}{item}\n"
+    where = span_of(lines, at, at)
+    return Fix(f"Declare `{name}` in `{kind}`{described}", d.path, ((where, new),))
+
+
+def _type_of_use(text: str, start: int, end: int) -> Optional[str]:
+    """The type a field's use shows: what it is compared with, a text test, `days since`, or alone
+    as a condition (a boolean)."""
+    before = list(scan(text, max(0, start - 40), start))
+    if len(before) >= 2 and before[-1].text == "since" and before[-2].text == "days":
+        return "date"
+    after = list(islice((tok for tok in scan(text, end) if tok.kind != "comment"), 3))
+    following = after[0] if after else None
+    next_rule = following is not None and following.kind == "string" and len(after) > 1 and after[1].text == ":"
+    next_line = following is not None and "\n" in text[end:following.start] and following.text not in _GOES_ON_AFTER_A_VALUE
+    if following is None or following.text in ("and", "or", ")", "}", "max", "within") or next_rule or next_line:
+        return "boolean"  # alone, a condition: `when vip and ...`
+    if following.text in ("starts", "ends", "contains"):
+        return "text"
+    value = after[1] if len(after) > 1 else None
+    if following.text == "in" and value is not None and value.text == "(":
+        value = after[2] if len(after) > 2 else None
+    elif following.text not in ("=", "!=", "<", "<=", ">", ">="):
+        return None
+    kinds = {"number": "number", "string": "text", "date": "date", "timestamp": "date"}
+    if value is not None and value.kind in kinds:
+        return kinds[value.kind]
+    if value is not None and value.text in ("true", "false"):
+        return "boolean"
+    return None
+
+
+def _item_indent(lines: LineIndex, block: n.Block) -> str:
+    """The indentation of the block's items (its first item's), else two spaces."""
+    first = next((item for item in block.items if item.span is not None), None)
+    if first is None or first.span is None:
+        return "  "
+    line = lines.line_text(first.span.line - 1)
+    indent = line[: len(line) - len(line.lstrip())]
+    return indent if indent and first.span.column - 1 == len(indent) else "  "
 
 
 def _last_word(text: str, word: str) -> int:

@@ -10,7 +10,7 @@ Two sources, so half-written text still gets help:
   after `=`, `!=`, `in (` on a `one of` field its members; after `->`,
   `previous stage`, `expect stage` the stages; after `days since` the date
   fields; in a test's `fields { }` the fields, in `activity X (...)` X's
-  properties; after `expect hit "` the rule names.
+  properties (those not given a value yet); after `expect hit "` the rule names.
 
 The declared names come from the last version of the policy that parsed,
 so completion keeps working while the text around the cursor is broken.
@@ -109,6 +109,9 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         if "UNIT" in accepted:
             items.extend(Item(u, "unit", "duration unit") for u in UNITS)
     seen = {i.label for i in items} | _not_allowed(tokens) | _not_comparable(_value_type(tokens, names))
+    seen |= _not_applicable(_operand_type(tokens, names))
+    if _nothing_to_filter(tokens, names):
+        seen.add("where")
     if not tests_file and not _blocks(tokens):  # at the top level: a block the policy has cannot come again
         seen |= names.blocks
     items.extend(Item(w, "keyword") for w in words if w not in seen)
@@ -129,6 +132,56 @@ def _not_comparable(value_type: Union[n.FieldType, str, None]) -> set[str]:
     if kind == "number":
         return {"true", "false", "grade"}
     return set(_VALUE_WORDS)
+
+
+def _nothing_to_filter(tokens: list[Tok], names: Names) -> bool:
+    """After `did activity` (bad-where) or an activity with no properties (unknown-property), a
+    `where` has nothing to filter on (docs/language-reference.md section 13.10)."""
+    if len(tokens) < 2 or tokens[-2].text not in ("did", "no", "per") or tokens[-1].kind != "word":
+        return False
+    activity = tokens[-1].text
+    declared = names.activities.get(activity)
+    return activity == "activity" or (declared is not None and not declared.props)
+
+
+# The text tests (docs/language-reference.md section 13.5): on text only, `type-mismatch` on anything else.
+_TEXT_TESTS = frozenset(("contains", "starts", "ends"))
+
+
+def _not_applicable(operand: Union[n.FieldType, str, None]) -> set[str]:
+    """The words that cannot follow a complete value of this type (`budget contains`, `10000 starts with`)."""
+    if operand is None or (isinstance(operand, n.FieldType) and operand.kind == n.FieldKind.TEXT):
+        return set()
+    return set(_TEXT_TESTS)
+
+
+def _operand_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:
+    """The type of the value the tokens end with, when it is plain: a literal, a field (a property
+    inside a `where`), a score, `grade`, `days since FIELD`. None when unknown (a parenthesis)."""
+    if not tokens:
+        return None
+    last = tokens[-1]
+    if last.kind == "number" or (last.kind == "word" and last.text in ("engagement", "fit")):
+        return _NUMBER
+    if last.kind in ("date", "timestamp"):
+        return n.FieldType(n.FieldKind.DATE)
+    if last.kind == "string":
+        return n.FieldType(n.FieldKind.TEXT)
+    if last.kind != "word":
+        return None
+    if last.text in ("true", "false"):
+        return n.FieldType(n.FieldKind.BOOLEAN)
+    if last.text == "grade":
+        return "grade"
+    if len(tokens) >= 3 and tokens[-2].text == "since" and tokens[-3].text == "days":
+        return _NUMBER
+    where = _where_activity(tokens)
+    if where is not None:
+        activity = names.activities.get(where)
+        prop = next((p for p in activity.props if p.name == last.text), None) if activity else None
+        return prop.type if prop else None
+    field = names.fields.get(last.text)
+    return field.type if field else None
 
 
 def _value_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:
@@ -203,6 +256,8 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
         Item(a.name, "activity", "(" + ", ".join(f"{p.name} {p.type}" for p in a.props) + ")" if a.props else "activity")
         for a in names.activities.values()
     ]
+    if block in ("fields", "activities"):
+        return []  # every name there is declared there: a member or a property is new, not a field
     if prev in ("did", "no", "per") or (prev == "activity" and block == "test"):
         return activities
     if prev == "since":
@@ -220,7 +275,8 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
     if decl_type == "grade":
         return [Item(letter, "grade", "grade") for letter in names.letters]
     if isinstance(decl_type, n.FieldType) and decl_type.kind == "enum":
-        return [Item(n.member_text(m), "member", str(decl_type)) for m in decl_type.members]
+        listed = _listed(tokens)  # `in (director, |`: a member listed once is enough
+        return [Item(n.member_text(m), "member", str(decl_type)) for m in decl_type.members if m.lower() not in listed]
     if isinstance(decl_type, n.FieldType) and block != "test":  # compared with a field or property: names of its type
         if where is not None:
             activity = names.activities.get(where)
@@ -245,7 +301,8 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
 def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: str, fields: Callable[..., list[Item]]) -> list[Item]:
     if inner == "fields":
         if prev in ("{", ","):
-            return fields()
+            given = _given(tokens, "{")
+            return [item for item in fields() if item.label not in given]
         if prev == ":" and prev2 in names.fields:
             t = names.fields[prev2].type
             if t.kind == "enum":
@@ -258,11 +315,43 @@ def _test_names(tokens: list[Tok], names: Names, inner: str, prev: str, prev2: s
         if activity is None:
             return []
         if prop is None:
-            return [Item(p.name, "property", str(p.type)) for p in activity.props]
+            given = _given(tokens, "(")
+            return [Item(p.name, "property", str(p.type)) for p in activity.props if p.name not in given]
         decl = next((p for p in activity.props if p.name == prop), None)
         if decl is not None and decl.type.kind == "enum":
             return [Item(n.member_text(m), "member", str(decl.type)) for m in decl.type.members]
     return []
+
+
+def _listed(tokens: list[Tok]) -> set[str]:
+    """The values already in the list the tokens end in (`in (a, "b c", |`), lower case; none
+    outside a list."""
+    from leadpolicy.syntax.parser import unquote
+
+    values: set[str] = set()
+    for i in range(len(tokens) - 1, 0, -1):
+        tok = tokens[i]
+        if tok.text == "(":
+            return values if tokens[i - 1].text == "in" else set()
+        if tok.kind == "word":
+            values.add(tok.text.lower())
+        elif tok.kind == "string":
+            values.add(unquote(tok.text).lower())
+        elif tok.text != ",":
+            return set()
+    return set()
+
+
+def _given(tokens: list[Tok], opening: str) -> set[str]:
+    """The names given a value (`name:`) since the last `opening` bracket: a test lead has one value
+    per field (duplicate-test-item), an activity one per property."""
+    given: set[str] = set()
+    for i in range(len(tokens) - 1, 0, -1):
+        if tokens[i].text == opening:
+            break
+        if tokens[i].text == ":" and tokens[i - 1].kind == "word":
+            given.add(tokens[i - 1].text)
+    return given
 
 
 def _blocks(tokens: list[Tok]) -> list[str]:

@@ -10,15 +10,18 @@ reference. The result is Markdown.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, Optional
+from itertools import islice
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.lsp.documents import Unit
-from leadpolicy.tools.lsp.positions import token_at
+from leadpolicy.tools.lsp.positions import scan, span_contains, token_at
 from leadpolicy.tools.lsp.symbols import Key, Occurrence
 
 if TYPE_CHECKING:
     from leadpolicy.handoff.english import English, Prose
+    from leadpolicy.syntax.diagnostics import Span
+    from leadpolicy.tools.lsp.positions import LineIndex
 
 log = logging.getLogger("leadpolicy.lsp")
 
@@ -110,6 +113,16 @@ KEYWORD_SECTION: dict[str, str] = {
     **dict.fromkeys(("test", "expect", "as", "ago", "previous", "stage", "hit", "change"), "17"),
 }
 
+# What each change of a decision means (docs/language-reference.md section 14), for `expect change C`.
+CHANGE_HELP: dict[str, str] = {
+    "new": "the lead had no previous stage.",
+    "unchanged": "the resulting stage is the previous one (a lead disqualified again included).",
+    "promoted": "the lead moved to a higher stage than its previous one.",
+    "demoted": "a `demote` rule moved the lead below its previous stage (stages are sticky otherwise).",
+    "disqualified": "a `disqualify` rule put the lead out.",
+    "requalified": "the lead was `disqualified` before and no disqualify rule holds now.",
+}
+
 MAX_DECLARATION_LINES = 12
 
 
@@ -121,14 +134,97 @@ def hover(unit: Unit, path: str, offset: int) -> Optional[str]:
     line1, column1 = source.index.line_column(offset)
     if unit.tree is not None or unit.test_blocks:
         occurrence = unit.index.at(path, line1, column1)
-        if occurrence is not None:
-            return describe(unit, occurrence.key)
+        described = describe(unit, occurrence.key) if occurrence is not None else None
+        if described is not None:
+            return described
     token = token_at(source.text, offset)
+    if token is not None and token.kind in ("number", "op") and unit.tree is not None and unit.policy is not None and path == unit.policy.path:
+        points = _points(unit.tree, source.index, offset)
+        if points is not None:
+            return points
+    after = _word_before(source.text, token.start) if token is not None and token.kind == "word" else None
+    if token is not None and after == "change" and token.text in CHANGE_HELP:
+        return f"**Change `{token.text}`** — {CHANGE_HELP[token.text]}\n\nLanguage reference, section 14."
+    if token is not None and after == "owner" and unit.tree is not None and unit.policy is not None and path == unit.policy.path:
+        from leadpolicy.handoff.document import md_escape
+
+        people = [md_escape(o.person) for o in unit.tree.owners if o.role == token.text]
+        if people:
+            return (f"**Owner** `{token.text}`: {' and '.join(people)} sign{'s' if len(people) == 1 else ''} the agreement off "
+                    f"for {token.text} (the handoff document's sign-off table); owners change no decision.\n\nLanguage reference, section 3.")
+    if token is not None and after == "stage" and token.text == "disqualified":
+        return ("**`disqualified`** — where the `disqualify` block puts a lead: not a declared stage, "
+                "and no stage may be named so.\n\nLanguage reference, section 12.")
     if token is not None and token.kind == "word" and token.text in KEYWORD_HELP:
         section = KEYWORD_SECTION.get(token.text)
         more = f"\n\nLanguage reference, section {section}." if section else ""
         return f"**`{token.text}`** — {KEYWORD_HELP[token.text]}{more}"
     return None
+
+
+def _word_before(text: str, start: int) -> Optional[str]:
+    """The word just before a token (on any line before it, comments skipped)."""
+    before = [tok for tok in scan(text, max(0, text.rfind("\n", 0, max(0, text.rfind("\n", 0, start))) + 1), start) if tok.kind != "comment"]
+    return before[-1].text if before and before[-1].kind == "word" else None
+
+
+def _points(policy: n.Policy, lines: "LineIndex", offset: int) -> Optional[str]:
+    """On a rule's points (`+5`, `-30`): what they add, and where, in a sentence."""
+    line1, column1 = lines.line_column(offset)
+    rules: tuple[Union[n.EngagementRule, n.FitRule], ...] = (*policy.engagement_rules, *policy.fit_rules)
+    for rule in rules:
+        if rule.span is None or not span_contains(rule.span, line1, column1):
+            continue
+        if isinstance(rule, n.EngagementRule) and _word_before(lines.text, _number_start(lines.text, offset)) in ("max", "within"):
+            return _engagement_points(rule, policy.decay)  # its cap or its window: the same sentence says what they do
+        if not _on_points(lines, rule.span, offset):
+            return None
+        if isinstance(rule, n.EngagementRule):
+            return _engagement_points(rule, policy.decay)
+        group = f" (group `{rule.group}`)" if rule.group else ""
+        effect = "taken off" if rule.points < 0 else "added to"
+        return f"**{_signed(rule)} fit points**{group}, {effect} the fit score when the rule's condition holds.\n\nLanguage reference, section 9."
+    return None
+
+
+def _number_start(text: str, offset: int) -> int:
+    """The start of the number token at the offset (the offset itself when there is none)."""
+    token = token_at(text, offset)
+    return token.start if token is not None and token.kind == "number" else offset
+
+
+def _on_points(lines: "LineIndex", span: "Span", offset: int) -> bool:
+    """Is the offset on a rule's points, the `[+|-]N` after `"NAME":`?"""
+    tokens = list(islice(scan(lines.text, lines.offset(span.line, span.column)), 4))
+    if len(tokens) < 3 or tokens[0].kind != "string" or tokens[1].text != ":":
+        return False
+    first = tokens[2]
+    number = tokens[3] if first.text in ("+", "-") and len(tokens) > 3 else first
+    return number.kind == "number" and first.start <= offset <= number.end
+
+
+def _engagement_points(rule: n.EngagementRule, decay: Optional[n.Decay]) -> str:
+    text = f"**{_signed(rule)} engagement points** for each `{rule.activity}`"
+    if rule.where is not None:
+        text += " that matches the rule's `where`"
+    if rule.within is not None:
+        text += f", in the last {_duration(rule.within)}"
+    if rule.max is not None:
+        cap = rule.max_text or f"{rule.max:g}"
+        text += f"; the rule's total is capped at {'-' if rule.points < 0 else ''}{cap} (after decay)"
+    if decay is not None:
+        text += f"; an activity's points shrink by {decay.percent_text}% every {_duration(decay.every)} of its age"
+    return text + ".\n\nLanguage reference, section 8."
+
+
+def _signed(rule: Union[n.EngagementRule, n.FitRule]) -> str:
+    written = rule.points_text or f"{rule.points:g}"
+    return written if written.startswith(("+", "-")) else "+" + written
+
+
+def _duration(duration: n.Duration) -> str:
+    amount = duration.text or f"{duration.amount:g}"
+    return f"{amount} {duration.unit}{'' if duration.amount == 1 else 's'}"
 
 
 def describe(unit: Unit, key: Key) -> Optional[str]:
@@ -249,7 +345,6 @@ def _used_by(unit: Unit, key: Key) -> list[str]:
 
 def _owner_label(policy: n.Policy, occurrence: Occurrence) -> Optional[str]:
     from leadpolicy.handoff.document import md_escape
-    from leadpolicy.tools.lsp.positions import span_contains
 
     at = (occurrence.span.line, occurrence.span.column)
     for block in policy.blocks:

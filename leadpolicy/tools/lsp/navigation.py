@@ -7,15 +7,18 @@ nor do two activities' properties of the same name.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
-from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.diagnostics import BAD_CHARACTER, Span
 from leadpolicy.syntax.nodes import IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
+from leadpolicy.tools.lsp.positions import scan, token_at
 from leadpolicy.tools.lsp.symbols import Occurrence
 
 Location = tuple[str, Span]  # (path, span)
 
+_LINE_BREAK = re.compile(r"[\n\r]")  # what ends a string (the grammar's STRING)
 RENAMABLE = {"field", "activity", "property", "stage", "group", "rule", "grade", "member"}
 
 
@@ -34,9 +37,31 @@ def occurrence_at(unit: Unit, path: str, offset: int) -> Optional[Occurrence]:
 def definition(unit: Unit, path: str, offset: int) -> list[Location]:
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None:
-        return []
+        return _score_block(unit, path, offset)
     declaration = unit.index.declarations.get(occurrence.key)
     return [(declaration.path, declaration.span)] if declaration is not None else []
+
+
+# A score in a condition or a test is defined by its block: `engagement >= 60` -> `engagement {`.
+_SCORE_BLOCKS = {"engagement": "engagement", "fit": "fit", "grade": "grades"}
+
+
+def _score_block(unit: Unit, path: str, offset: int) -> list[Location]:
+    """`engagement`, `fit` or `grade` where it is a value, not the block's own word: that block."""
+    source = unit.source(path)
+    if source is None or unit.tree is None or unit.policy is None:
+        return []
+    token = token_at(source.text, offset)
+    if token is None or token.kind != "word" or token.text not in _SCORE_BLOCKS:
+        return []
+    after = next(scan(source.text, token.end), None)
+    if after is not None and after.text == "{":  # the block itself
+        return []
+    block = unit.tree.block(_SCORE_BLOCKS[token.text])
+    if block is None or block.span is None:
+        return []
+    line, column = block.span.line, block.span.column
+    return [(unit.policy.path, Span(line, column, line, column + len(block.kind)))]
 
 
 def references(unit: Unit, path: str, offset: int, include_declaration: bool = True) -> list[Location]:
@@ -78,6 +103,10 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
     if key not in unit.index.declarations:
         raise RenameError(f"`{key[-1]}` is not declared in this policy")
     kind = key[0]
+    if kind in ("rule", "member") and _LINE_BREAK.search(new_name):
+        raise RenameError("a name is written on one line: a string cannot hold a line break")
+    if kind in ("rule", "member") and BAD_CHARACTER.search(new_name):
+        raise RenameError("the new name holds an invisible text-direction character, which a policy cannot contain")
     if kind == "rule":
         name = new_name[1:-1] if len(new_name) >= 2 and new_name[0] == new_name[-1] == '"' else new_name
         if not name.strip():

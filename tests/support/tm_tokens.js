@@ -1,0 +1,47 @@
+// The TextMate grammar's tokens, as VS Code computes them (vscode-textmate with the
+// oniguruma regex engine, both installed by `npm ci --prefix editors/vscode`).
+// Usage: node tm_tokens.js GRAMMAR < texts.json > tokens.json
+// Input: a JSON list of texts. Output: for each text, a list of [start, end, scopes]
+// (character offsets into the text; scopes innermost last, the root scope left out).
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const modules = path.join(__dirname, "..", "..", "editors", "vscode", "node_modules");
+const vsctm = require(path.join(modules, "vscode-textmate"));
+const oniguruma = require(path.join(modules, "vscode-oniguruma"));
+
+async function main() {
+  const grammarPath = process.argv[2];
+  const wasm = fs.readFileSync(path.join(modules, "vscode-oniguruma", "release", "onig.wasm")).buffer;
+  await oniguruma.loadWASM(wasm);
+  const registry = new vsctm.Registry({
+    onigLib: Promise.resolve({
+      createOnigScanner: (patterns) => new oniguruma.OnigScanner(patterns),
+      createOnigString: (s) => new oniguruma.OnigString(s),
+    }),
+    loadGrammar: async () => vsctm.parseRawGrammar(fs.readFileSync(grammarPath, "utf8"), grammarPath),
+  });
+  const grammar = await registry.loadGrammar("source.leadpolicy");
+  const texts = JSON.parse(fs.readFileSync(0, "utf8"));
+  const out = texts.map((text) => {
+    const tokens = [];
+    let stack = vsctm.INITIAL;
+    let offset = 0;
+    for (const line of text.split("\n")) {
+      const result = grammar.tokenizeLine(line, stack);
+      for (const t of result.tokens) {
+        if (t.endIndex > t.startIndex) tokens.push([offset + t.startIndex, offset + Math.min(t.endIndex, line.length), t.scopes.slice(1)]);
+      }
+      stack = result.ruleStack;
+      offset += line.length + 1;
+    }
+    return tokens;
+  });
+  process.stdout.write(JSON.stringify(out));
+}
+
+main().catch((error) => {
+  process.stderr.write(String(error && error.stack ? error.stack : error) + "\n");
+  process.exit(1);
+});
