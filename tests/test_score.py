@@ -362,3 +362,22 @@ def test_error_row_values_are_json(tmp_path) -> None:
     assert first["error"]["message"].startswith('lead {"crm": 7}: field `budget`')
     assert second["error"]["value"] == "NaN"
     assert '{"crm": 7}' in result.stderr and "'crm'" not in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_carriage_return_in_a_csv_cell_is_quoted(tmp_path: Path, engine: str) -> None:
+    """The csv module quotes the characters of its line terminator (`\\n`) and not a bare `\\r`, which
+    every reader takes for the end of a row: an id `L-2\\r` came back as `L-2` and a row of its own."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    ids = ["L-1", "L-2\r", "L-3\rL-4,sql", "L-5\r\n", "L-6"]
+    leads = [{"id": i, "fields": {"budget": "x" if i == "L-3\rL-4,sql" else 5}, "activities": []} for i in ids]
+    source = tmp_path / "leads.jsonl"
+    source.write_text("".join(json.dumps(lead) + "\n" for lead in leads), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run("score", ACME, str(source), "-o", str(out), "--as-of", AS_OF, "-j", "1", "--engine", engine)
+    assert result.exit_code == 1  # L-3's budget
+    text = out.read_bytes().decode("utf-8")
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[0] for row in table[1:]] == ids and {len(row) for row in table} == {10}
+    assert text.count("\n") == 7 and '\n"L-2\r",lead,' in text  # rows end in \n alone, the cell as it is

@@ -204,9 +204,7 @@ class Scorer:
         else:
             leads, rows, tally, errors, samples = self._score_jsonl(start, data)
         if self.output_format == "csv":
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(rows)
-            payload = buffer.getvalue()
+            payload = csv_text(rows)
         else:
             rows.append("")
             payload = "\n".join(rows)
@@ -307,6 +305,24 @@ class Scorer:
         if to_json:
             return _encode({"id": lead_id, "line": number, "error": problem})
         return [_cell(lead_id), "", "", "", "", "", "", "", "", problem["message"]]
+
+
+def csv_text(rows: list[list[Any]]) -> str:
+    """Rows of the CSV output, each ending in `\\n`. A cell holding a carriage return is quoted
+    too: the csv module quotes only the characters of its line terminator, and every reader (the
+    csv module, a spreadsheet) takes a bare `\\r` for the end of a row, so an id `L-2\\r` was read
+    back as `L-2` and a row of its own."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()
+    if "\r" not in text:  # one scan of the block; the rare block with one is written again
+        return text
+    out = []
+    for row in rows:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(row)  # quotes a cell with \r in it
+        out.append(buffer.getvalue()[:-2] + "\n")  # ending in \n alone, as every other row
+    return "".join(out)
 
 
 def _csv_row(lead_id: Any, decision: dict[str, Any]) -> list[Any]:
