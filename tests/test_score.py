@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.terminal import on_a_terminal
 from support.workload import bench_workload
 
 import leadpolicy
@@ -381,3 +384,62 @@ def test_a_carriage_return_in_a_csv_cell_is_quoted(tmp_path: Path, engine: str) 
     table = list(csv.reader(io.StringIO(text, newline="")))
     assert [row[0] for row in table[1:]] == ids and {len(row) for row in table} == {10}
     assert text.count("\n") == 7 and '\n"L-2\r",lead,' in text  # rows end in \n alone, the cell as it is
+
+# ---------------------------------------------------------------- rows on a terminal
+
+# what a terminal acts on or reorders rather than shows (a raw newline is checked for by row count)
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CLEAR = "L-1\x1b[2J\x1b]0;PWN\x07\u202e"
+
+
+def _hostile_run(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
+    """A policy whose disqualifying rule's name holds an escape sequence, and leads whose ids and values
+    hold escape sequences, a carriage return, a right-to-left override and a newline that would
+    start a row of its own."""
+    policy = tmp_path / "p.policy"
+    policy.write_text(Path(ACME).read_text(encoding="utf-8").replace('"Competitor"', '"Compet\x1b[2Jitor"'), encoding="utf-8")
+    leads = [
+        {"id": _CLEAR + "\nL-9,sql,,promoted,100,100,A,qualified,,", "fields": {"email": "x@acme.example"}, "activities": []},
+        {"id": "L-2\r", "fields": {"email": "x@rival.example"}, "activities": []},
+        {"id": "L-3", "fields": {"seniority": "vp\x1b]0;PWN\x07\nerror: it is fine"}, "activities": []},
+    ]
+    source = tmp_path / "hostile.jsonl"
+    source.write_text("".join(json.dumps(lead) + "\n" for lead in leads), encoding="utf-8")
+    return policy, source, leads
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_on_a_terminal_shows_control_characters_and_a_pipe_gets_the_data_as_it_is(tmp_path: Path, engine: str) -> None:
+    """`score --format csv` on a terminal wrote an id `L-1\\x1b[2J` as it was: it cleared the screen.
+    On a terminal each cell is shown as text, one line per row; to a pipe or a file the bytes are the data's."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    policy, source, leads = _hostile_run(tmp_path)
+    args = ["score", str(policy), str(source), "--format", "csv", "--as-of", AS_OF, "-j", "1", "--engine", engine]
+    shown, summary, status = on_a_terminal(args)
+    assert status == 1  # the third lead is an error row
+    assert not _UNSHOWN.search(shown) and not _UNSHOWN.search(summary), (shown, summary)
+    lines = shown.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("id,stage,")  # the header and one line per lead
+    assert lines[1].startswith('"L-1\\x1b[2J\\x1b]0;PWN\\x07\\u202e\\nL-9,sql,')
+    assert lines[2].startswith("L-2\\r,disqualified,") and ",Compet\\x1b[2Jitor," in lines[2]
+    assert "vp\\x1b]0;PWN\\x07\\nerror: it is fine" in lines[3]
+    assert not any(line.startswith("error:") for line in summary.splitlines())  # a lead's newline ends no line there
+    # a pipe: the cells are the data, byte for byte
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args], capture_output=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    table = list(csv.reader(io.StringIO(piped.stdout.decode("utf-8"), newline="")))
+    assert [row[0] for row in table[1:]] == [lead["id"] for lead in leads]
+    assert table[2][8] == "Compet\x1b[2Jitor" and "vp\x1b]0;PWN\x07\nerror" in table[3][9]
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_json_lines_on_a_terminal_need_nothing_shown_otherwise(tmp_path: Path, engine: str) -> None:
+    """JSON Lines on a terminal are the same bytes as to a pipe: the encoder writes every control,
+    C1, text-direction and other non-ASCII character as a `\\u` escape, so none reaches the terminal."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    policy, source, leads = _hostile_run(tmp_path)
+    shown, _, _ = on_a_terminal(["score", str(policy), str(source), "--as-of", AS_OF, "-j", "1", "--engine", engine])
+    assert not _UNSHOWN.search(shown) and shown.isascii()
+    assert [json.loads(line)["id"] for line in shown.splitlines()] == [lead["id"] for lead in leads]

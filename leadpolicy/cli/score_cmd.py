@@ -133,7 +133,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     """
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
     from leadpolicy.tools.csv_header import CsvHeaderError
-    from leadpolicy.tools.score import Summary, default_jobs, score_stream
+    from leadpolicy.tools.score import Summary, default_jobs, score_stream, shown_on_terminal
 
     refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [
         (path, what) for path, what in ((sql_options.get("activities_path"), "the activities table"),
@@ -177,7 +177,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     to_file = not to_stdout(output)
     progress = _Progress(size) if not quiet and sys.stderr.isatty() else None
     try:
-        with output_stream(output) as sink:
+        with output_stream(output) as stream, shown_on_terminal(stream, fmt) as sink:
             summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
                                    jobs=jobs or default_jobs(), progress=progress, summary=summary,
                                    delimiter=delimiter, warn=None if quiet else warn)

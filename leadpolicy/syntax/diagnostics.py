@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # Lark is imported by the parser only: `--help` and the data 
 from leadpolicy.semantics.runtime import LeadDataError
 
 __all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json", "lines_of",
-           "terminal_text"]
+           "terminal_text", "line_text"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,13 @@ def terminal_text(text: object) -> str:
     and tabs kept. Policy text and lead data are untrusted: a name cannot move the cursor, set
     the window title or make a line read backwards."""
     return _UNSHOWN.sub(lambda m: ascii(m.group())[1:-1], str(text))
+
+
+def line_text(text: object) -> str:
+    """`terminal_text` for text that must keep to its one line: a file name in a message, a cell
+    of a table on a terminal, a message quoted in a summary. A newline or a tab is escaped too
+    (`\\n`), so the text cannot end the line and start one that reads as another message or row."""
+    return terminal_text(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
 def _sort_key(d: Diagnostic) -> Any:

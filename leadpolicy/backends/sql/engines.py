@@ -514,8 +514,11 @@ def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_
         with atomic_writer(output) as sink:
             return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
                               memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+    from leadpolicy.tools.score import shown_on_terminal
+
     sys.stdout.flush()
-    summary = score_file(policy, source, sys.stdout.buffer, engine=engine, as_of=as_of, output_format=output_format,
-                         memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+    with shown_on_terminal(sys.stdout.buffer, output_format) as sink:  # CSV on a terminal: cells shown as text
+        summary = score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
+                             memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     sys.stdout.buffer.flush()
     return summary
