@@ -83,6 +83,12 @@ class _Group(click.Group):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            from leadpolicy.syntax.diagnostics import line_text
+
+            # one line, whatever file name or value it quotes (`x\x1b[2J.parquet`, a newline)
+            vars(error)["message"] = line_text(error.message)  # click declares it Final; the text is ours to show
+            raise
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except BrokenPipeError:

@@ -32,6 +32,7 @@ from leadpolicy.cli.common import (
     warn,
 )
 from leadpolicy.cli.engine_options import engine_options, refuse_unused_options, score_with_engine, uses_sql_engine
+from leadpolicy.syntax.diagnostics import shown_path
 
 
 class _Progress:
@@ -185,7 +186,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         if progress is not None:
             progress.clear()
         if to_file:
-            click.echo(f"\ninterrupted: {output} was left untouched", err=True)
+            click.echo(f"\ninterrupted: {shown_path(output)} was left untouched", err=True)
         else:
             click.echo(f"\ninterrupted after {plural(summary.leads, 'row')} written to standard output", err=True)
         sys.exit(EXIT_INTERRUPTED)
