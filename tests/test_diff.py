@@ -247,11 +247,24 @@ def test_a_look_alike_name_is_said_to_be_another_name(points: str) -> None:
 @pytest.mark.parametrize(("old", "new", "alike"), [
     ("Blog", "Bl\u043eg", True), ("Cafe", "Caf\u00e9", True), ("Blog", "Blag", False), ("Blog", "Blogs", False),
     ("Demo", "Demo request", False), ("Blog 1", "Blog \u0661", False),  # an Arabic-Indic digit is no letter
+    ("Blog", "Bl\u200bog", True), ("Blog", "Blog\u2060", True), ("Blog 1", "Blog\u00a01", True),  # unseen, a space
+    ("Blog", "Bl og", False), ("Blog", "Blog\u200b\u00e9", False),
 ])
 def test_look_alike_names(old: str, new: str, alike: bool) -> None:
     from leadpolicy.tools.diff.semantic import look_alike
 
     assert look_alike(old, new) is alike and look_alike(new, old) is alike
+
+
+def test_a_name_with_a_character_that_does_not_show_is_said_to_be_another_name() -> None:
+    """`Bl\u200bog` (a zero-width space) was not taken for a look-alike: its length differs, yet it shows as `Blog`."""
+    from leadpolicy.tools.diff.semantic import look_alike_note
+
+    changes = changes_between(BASE, variant(('"Blog":  +5 ', '"Bl\u200bog":  +6 ')))
+    note = 'it looks like "Blog" but is another name: it holds U+200B ZERO WIDTH SPACE, which does not show'
+    assert note in [c for c in changes if c.name == "Bl\u200bog"][0].summary
+    assert look_alike_note("Bl\u200bog", "Blog") == ('it looks like "Bl\u200bog" but is another name: the old name holds '
+                                                    "U+200B ZERO WIDTH SPACE, which does not show")
 
 
 def test_a_removed_field_and_activity() -> None:

@@ -642,6 +642,56 @@ def test_hostile_text_is_escaped_in_markdown(hostile: n.Policy) -> None:
     assert not re.search("[\x1b\x07]", shown) and "#27;#93;0#59;title#7;#lt;script" in shown
 
 
+def _look_alike_policy() -> str:
+    """Acme with rules and members a reader of the document cannot tell from others: a Cyrillic `о`,
+    a no-break space, a zero-width space; and one rule of plain ASCII that merely resembles another."""
+    text = (ROOT / "policies" / "acme.policy").read_text(encoding="utf-8")
+    text = text.replace('  "Already a customer": when is_customer',
+                        '  "Already a customer": when is_customer\n  "C\u043empetitor": when email ends with "@rival.test"', 1)
+    text = text.replace('+10 when seniority = manager', '+10 when seniority = manager\n    "Influ\u200bencer": +5 when seniority = ic', 1)
+    text = text.replace('"Buying this quarter"', '"Decision\u00a0maker"', 1)
+    text = text.replace("industry       one of (saas,", 'industry       one of (saas, "s\u0430as",', 1)
+    return text.replace('"Mid-market or larger"', '"Mid-market or larqer"', 1)
+
+
+def test_look_alike_names_are_said_in_both_documents() -> None:
+    """`diff` said two look-alike names were two names; the handoff document showed them as the same
+    text, and a reviewer could not tell `Competitor` from `C\u043empetitor` (Cyrillic). Both formats
+    now say which names look alike and how they differ, by the characters' names."""
+    text = _look_alike_policy()
+    tree = resolved(text, "p.policy")
+    notes = [
+        'the fit rule "Decision\u00a0maker" looks like the fit rule "Decision maker" and is another name: '
+        "character 9 is U+00A0 NO-BREAK SPACE where the other has U+0020 SPACE",
+        'the fit rule "Influ\u200bencer" looks like the fit rule "Influencer" and is another name: '
+        "it holds U+200B ZERO WIDTH SPACE, which does not show",
+        'the disqualification "C\u043empetitor" looks like the disqualification "Competitor" and is another name: '
+        "character 2 is U+043E CYRILLIC SMALL LETTER O where the other has U+006F LATIN SMALL LETTER O",
+        'the member "s\u0430as" of `industry` looks like the member "saas" of `industry` and is another name: '
+        "character 2 is U+0430 CYRILLIC SMALL LETTER A where the other has U+0061 LATIN SMALL LETTER A",
+    ]
+    assert docs.document(tree, text)["look_alikes"] == notes  # and not "larqer" for "larger": both ASCII
+    md = docs.markdown(tree, text, "p.policy")
+    assert "> **Look-alike names.** Some names below look the same and are not" in md
+    for note in notes:
+        assert f"> - {docs.md_escape(note)}\n" in md
+    html = docs.html(tree, text, "p.policy")
+    inspector = inspect(html)
+    assert_self_contained(html, inspector)
+    shown = " ".join("".join(inspector.text).split())
+    assert "Look-alike names. Some names below look the same and are not" in shown
+    for note in notes:
+        assert " ".join(note.split()) in shown
+
+
+def test_no_look_alike_note_for_ordinary_policies() -> None:
+    """The golden documents are unchanged: no policy of the examples has such a pair."""
+    for path in POLICIES:
+        tree, source, shown = load(path)
+        assert docs.document(tree, source, shown)["look_alikes"] == []
+        assert "Look-alike" not in docs.html(tree, source, shown)
+
+
 def test_format_for_suffix() -> None:
     assert docs.format_for("out/acme.md") == "markdown"
     assert docs.format_for("ACME.HTML") == "html"

@@ -320,6 +320,7 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         for a in policy.activities
     ]
 
+    look_alikes = english.look_alike_notes()
     rule_ids = {row.name: row.id for row in engagement + demotions + disqualifications}
     rule_ids.update({row.name: row.id for group in fit_groups for row in group["rows"]})
     picture = diagram.model(policy)
@@ -344,7 +345,9 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         "disqualifications": disqualifications,
         "fields": fields_,
         "activities": activities,
+        "look_alikes": look_alikes,
     }
+
 
 
 def _fit_row(rule: n.FitRule, english: English, anchors: Anchors) -> Row:
