@@ -90,3 +90,17 @@ def test_values_padded_with_every_whitespace_character_in_spark(spark) -> None:
     # every padded value read, but the two padded with a control character (an undeclared tier)
     assert [kind == "decision" and '"stage": "mql"' in text for kind, text in expected].count(True) == len(expected) - 2
     assert_agree("spark", run_spark_relational(case, spark), expected, case)
+
+
+def test_a_mapped_column_with_a_no_break_space_is_read_by_its_name(spark) -> None:
+    """A mapping's column `Company\u00a0Size` (a CRM export's header) was written `Company\\u00a0Size` in
+    Spark's query, and Spark reads no escape in a quoted identifier: the query asked for a column of
+    that text, which the table does not have. The name is written as itself."""
+    from leadpolicy.backends.sql.engines import score_spark
+
+    policy = leadpolicy.loads('policy "P" version "1"\nfields { size number }\nstages {\n  lead\n  big when size >= 100\n}\n')
+    leads = spark.createDataFrame([("L1", "250"), ("L2", "5")], "id string, `Company\u00a0Size` string")
+    activities = spark.createDataFrame([], "lead_id string, type string, at string")
+    rows = score_spark(policy, spark, leads, activities, "2026-11-22T00:00:00Z",
+                       mapping={"stage": None, "fields": {"size": "Company\u00a0Size"}}).orderBy("id").collect()
+    assert [(row["id"], row["stage"], row["error"]) for row in rows] == [("L1", "big", None), ("L2", "lead", None)]
