@@ -132,7 +132,7 @@ def test_hostile_policy_decides_as_the_reference_in_duckdb() -> None:
 # Names from the command line, not the policy: a mapping's table and column names, as a warehouse
 # or a CRM export may spell them (quotes, comment markers, Jinja, parameter spellings, reserved
 # words, a no-break space, a line separator)
-HOSTILE_NAMES = ['x"; DROP TABLE t; --', "a`b", "c'd", "e */ f /*", "g\nh", "{{ 7*7 }}", "{% if x %}", "{# c", "k\\",
+HOSTILE_NAMES = ['x"; DROP TABLE t; --', "a`b", "c'd", "e */ f /*", "g h", "{{ 7*7 }}", "{% if x %}", "{# c", "k\\",
                  "select", "$as_of", ":as_of", "@as_of", "Company\u00a0Size", "c\u2028d"]
 
 
@@ -400,6 +400,13 @@ def test_a_nul_in_policy_text_is_refused_for_postgres(tmp_path: Path) -> None:
     assert "Usage:" not in result.stderr and not (tmp_path / "q.sql").exists()
     for dialect in ("duckdb", "spark", "snowflake", "bigquery"):
         assert "SELECT" in leadpolicy.load(policy).to_sql(dialect=dialect)
+    # a NUL in a mapping's name is the mapping's (it was said to be the policy's, which has none)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"id": "lead\u0000id"}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["compile", str(ROOT / "policies" / "acme.policy"), "--dialect", "postgres",
+                                       "--mapping", str(mapping)])
+    assert result.exit_code == 2 and f"{mapping}: `id` holds a control character (\\x00)" in result.stderr, result.stderr
+    assert "policy's text" not in result.stderr
 
 
 def _extreme(case: Case) -> bool:

@@ -32,6 +32,12 @@ BAD = [
     ({"id": None}, '`id` must be a column name (text), not null: e.g. "id": "lead_key"'),
     ({"props": {"path": " "}}, '`props`: the column of `path` must be a column name (text), or null for a table without one, not " "'),
     ({"leads": {}}, "unknown mapping keys: leads (known: "),
+    # a control character: PostgreSQL's query was refused as if the policy held a NUL, and a \r in a query
+    # file read with universal newlines names another column
+    ({"id": "lead\x00id"}, '`id` holds a control character (\\x00): a query cannot name a column or table with one; '
+                            'rename it, e.g. "lead_id"'),
+    ({"fields": {"email": "e\rmail"}}, "`fields`: the column of `email` holds a control character (\\r)"),
+    ({"leads_table": "crm.le\nads"}, "`leads_table` holds a control character (\\n)"),
 ]
 
 
@@ -47,7 +53,7 @@ def test_a_bad_mapping_is_refused_naming_the_file_and_key(tmp_path: Path, mappin
         assert f"{bad}: " in result.stderr and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert not (tmp_path / "out.parquet").exists()
-    with pytest.raises(ValueError, match="mapping keys|must be|maps each"):
+    with pytest.raises(ValueError, match="mapping keys|must be|maps each|control character"):
         Mapping.from_dict(mapping)
 
 
