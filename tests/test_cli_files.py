@@ -704,7 +704,7 @@ def test_a_file_name_cannot_fake_a_line_of_a_message(work: Path) -> None:
         (run("eval", good, lead), 1), (run("eval", good, f"none{FAKE}.json"), 2),
         (run("score", good, leads, "-o", f"o{FAKE}.xlsx", "--as-of", AS_OF), 0),
         (run("score", good, leads, "--engine", "duckdb", "--leads-table", "t"), 2),
-        (run("diff", good, bad), 1), (run("report", good, f"none{FAKE}.jsonl"), 2),
+        (run("diff", good, bad), 1), (run("diff", "acme.policy", good), 0), (run("report", good, f"none{FAKE}.jsonl"), 2),
         (run("report", good, leads, "--as-of", AS_OF, "-o", f"r{FAKE}.md"), 0),
         (run("fmt", messy), 0),
     ]
