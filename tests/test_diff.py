@@ -604,6 +604,26 @@ def test_hostile_names_cannot_reach_the_terminal_or_the_markdown(tmp_path) -> No
     assert "<script>" not in markdown and "\\|x" in markdown
 
 
+def test_json_report_writes_lead_ids_that_act_on_a_terminal_as_escapes(tmp_path) -> None:
+    """`diff --format json` (readable: ensure_ascii=False) wrote a lead id's right-to-left override,
+    C1 control (CSI) and DEL as themselves, to the terminal too; they are `\\u` escapes, the same data."""
+    ids = []
+    lines = []
+    for i, line in enumerate(ACME_LEADS.read_text(encoding="utf-8").splitlines()):
+        lead = json.loads(line)
+        lead["id"] = f"L{i}\u202eXYZ\x9b2J\x7f M\u00fcller"
+        ids.append(lead["id"])
+        lines.append(json.dumps(lead))
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(leads), "--as-of", AS_OF,
+                                       "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not re.search("[\x7f-\x9f\u202e]", result.stdout) and "\\u202eXYZ\\u009b2J\\u007f M\u00fcller" in result.stdout
+    shown = re.findall(r'"id": "(L[0-9]+[^"]*)"', result.stdout)
+    assert shown and all(json.loads(f'"{i}"') in ids for i in shown)  # the ids as they were
+
+
 def test_a_lead_id_cannot_end_its_code_span_or_its_table_row(acme) -> None:
     """A carriage return (or another line break) in a lead's id ends the Markdown line: in a code span
     the rest of the id would be read as Markdown and HTML on a line of its own."""

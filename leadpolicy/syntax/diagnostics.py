@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # Lark is imported by the parser only: `--help` and the data 
 from leadpolicy.semantics.runtime import LeadDataError
 
 __all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json", "lines_of",
-           "terminal_text", "line_text", "shown_path"]
+           "terminal_text", "line_text", "shown_path", "json_shown"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,14 @@ def line_text(text: object) -> str:
     of a table on a terminal, a message quoted in a summary. A newline or a tab is escaped too
     (`\\n`), so the text cannot end the line and start one that reads as another message or row."""
     return terminal_text(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def json_shown(text: str) -> str:
+    """JSON text (`json.dumps(..., ensure_ascii=False)`, kept readable) with every character
+    `terminal_text` escapes written as a `\\u` escape: the same data for any reader, and nothing a
+    terminal acts on (a C1 control) or that reorders the line (`\\u202e`) when it is printed there.
+    JSON's structure is ASCII: such a character can only stand inside a string."""
+    return _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def shown_path(path: object) -> str:
