@@ -443,3 +443,22 @@ def test_json_lines_on_a_terminal_need_nothing_shown_otherwise(tmp_path: Path, e
     shown, _, _ = on_a_terminal(["score", str(policy), str(source), "--as-of", AS_OF, "-j", "1", "--engine", engine])
     assert not _UNSHOWN.search(shown) and shown.isascii()
     assert [json.loads(line)["id"] for line in shown.splitlines()] == [lead["id"] for lead in leads]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_every_engine_writes_to_dev_stdout(tmp_path: Path, fmt: str) -> None:
+    """`-o /dev/stdout` (a device: nothing to replace) is written straight to, by every engine: the duckdb
+    engine tried to make a temporary file beside it, in /dev, and said `cannot write /dev/stdout: no such
+    directory`, blaming the input."""
+    pytest.importorskip("duckdb")
+    if not os.path.exists("/dev/stdout"):
+        pytest.skip("no /dev/stdout here")
+    source = ROOT / "policies" / "acme.leads.jsonl"
+    outputs = []
+    for engine in ("python", "duckdb"):
+        done = subprocess.run([sys.executable, "-m", "leadpolicy", "score", ACME, str(source), "-o", "/dev/stdout",
+                               "--format", fmt, "--as-of", AS_OF, "-j", "1", "--engine", engine, "-q"],
+                              capture_output=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 0, done.stderr.decode()
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 60 + (fmt == "csv")

@@ -338,7 +338,9 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
         sys.stdout.flush()
         return
     assert output is not None  # to_stdout(None) holds
-    if _special(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
+    from leadpolicy.tools.atomic import special_file
+
+    if special_file(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
         try:
             stream = open(output, "wb")
         except OSError as error:
@@ -353,17 +355,6 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
             yield guarded
     except OutputProblem as problem:
         raise FileProblem(str(problem)) from None
-
-
-def _special(path: str) -> bool:
-    """A path that exists and is not a regular file or a directory (a device, a pipe)."""
-    import stat
-
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def write_output(output: Optional[str], text: str) -> None:

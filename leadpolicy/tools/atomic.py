@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
 
-__all__ = ["OutputProblem", "atomic_writer", "atomic_path", "write_atomically", "why", "mode_for"]
+__all__ = ["OutputProblem", "atomic_writer", "atomic_path", "write_atomically", "why", "mode_for", "special_file"]
 
 
 class OutputProblem(OSError):
@@ -49,6 +49,16 @@ _REASONS = {
 def why(error: OSError) -> str:
     """A short, lower-case reason for an OSError, without Python's `[Errno N]`."""
     return _REASONS.get(error.errno or 0) or (error.strerror or str(error)).lower()
+
+
+def special_file(path: Union[str, Path]) -> bool:
+    """A path that exists and is not a regular file or a directory (a device such as /dev/stdout, a
+    named pipe): there is nothing to replace, and its output is written straight to it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _target(path: Path) -> Path:

@@ -501,7 +501,8 @@ def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_
     import sys
 
     from leadpolicy.backends.sql.batch import InputProblem, output_format_for, score_file
-    from leadpolicy.tools.atomic import atomic_writer
+    from leadpolicy.tools.atomic import atomic_writer, special_file
+    from leadpolicy.tools.score import shown_on_terminal
 
     output_format = output_format_for(output, fmt)
     to_file = bool(output) and output != "-"
@@ -510,12 +511,14 @@ def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_
             raise InputProblem("Parquet output goes to a file: -o OUT.parquet")
         return score_file(policy, source, None, engine=engine, as_of=as_of, output_format="parquet", output_path=output,
                           memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+    if output and to_file and special_file(output):  # /dev/stdout, a named pipe: written straight to, as by the python engine
+        with open(output, "wb") as stream, shown_on_terminal(stream, output_format) as sink:
+            return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
+                              memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     if output and to_file:
         with atomic_writer(output) as sink:
             return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
                               memory_limit=memory_limit, spark_master=spark_master, notes=notes)
-    from leadpolicy.tools.score import shown_on_terminal
-
     sys.stdout.flush()
     with shown_on_terminal(sys.stdout.buffer, output_format) as sink:  # CSV on a terminal: cells shown as text
         summary = score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
