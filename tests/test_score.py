@@ -462,3 +462,16 @@ def test_every_engine_writes_to_dev_stdout(tmp_path: Path, fmt: str) -> None:
         assert done.returncode == 0, done.stderr.decode()
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 60 + (fmt == "csv")
+
+
+@pytest.mark.parametrize("engine, name", [("python", "x.jsonl"), ("duckdb", "x.jsonl"), ("duckdb", "x.parquet")])
+def test_an_output_that_cannot_be_written_is_said_as_every_engine_says_it(tmp_path: Path, engine: str, name: str) -> None:
+    """The duckdb engine said `INPUT: cannot write OUT: ...` (a Parquet OUT: `INPUT: [Errno 2] No such file or
+    directory: '/proc/.x.parquet.k2j3.parquet'`): the input was blamed, and a temporary file named. One line
+    naming OUT, as the python engine says it. (/proc takes no new file, whoever runs the tests.)"""
+    pytest.importorskip("duckdb")
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc here")
+    source = ROOT / "policies" / "acme.leads.jsonl"
+    result = run("score", ACME, str(source), "-o", f"/proc/{name}", "--as-of", AS_OF, "-j", "1", "--engine", engine)
+    assert result.exit_code == 2 and result.stderr == f"error: cannot write /proc/{name}: no such directory\n", result.stderr

@@ -155,12 +155,18 @@ def atomic_path(path: Union[str, Path], suffix: str = ".tmp") -> Iterator[str]:
     name of an empty temporary file beside `path`, renamed onto it (with the mode a
     new or replaced file should have) when the block ends normally, removed when it raises."""
     target = _target(Path(path))
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as error:  # said as atomic_writer says it, naming the output (not the temporary file)
+        raise OutputProblem(str(path), why(error)) from None
     os.close(fd)
     try:
         yield temporary
-        os.chmod(temporary, mode_for(target))  # mkstemp makes 0600
-        os.replace(temporary, target)
+        try:
+            os.chmod(temporary, mode_for(target))  # mkstemp makes 0600
+            os.replace(temporary, target)
+        except OSError as error:
+            raise OutputProblem(str(path), why(error)) from None
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
