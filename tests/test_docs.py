@@ -732,6 +732,25 @@ def test_docs_command_writes_markdown_and_html(tmp_path: Path, monkeypatch: pyte
     assert md.read_text(encoding="utf-8") == (GOLDEN / "acme.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_a_rule_name_s_escape_sequence_is_shown_in_the_html_too(tmp_path: Path, fmt: str) -> None:
+    """HTML escapes markup, not control characters: `docs --format html` printed a rule name's `\\x1b[2J`
+    and C1 CSI (`\\x9b`) to the terminal as they were, and in a pipe click dropped the sequence, so the
+    document differed from `-o FILE`'s. Both formats show them as `\\x1b`, the same on every output."""
+    from leadpolicy.cli import main
+
+    policy = tmp_path / "p.policy"
+    policy.write_text((ROOT / "policies" / "acme.policy").read_text(encoding="utf-8").replace(
+        '"Competitor"', '"Comp\x1b[2Jetitor\x9b"'), encoding="utf-8")
+    out = tmp_path / f"p.{'html' if fmt == 'html' else 'md'}"
+    printed = CliRunner().invoke(main, ["docs", str(policy), "--format", fmt], catch_exceptions=False)
+    written = CliRunner().invoke(main, ["docs", str(policy), "-o", str(out)], catch_exceptions=False)
+    assert printed.exit_code == 0 and written.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert printed.stdout == text and not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+    assert ("Comp\\x1b[2Jetitor\\x9b" if fmt == "html" else "Comp\\\\x1b\\[2Jetitor\\\\x9b") in text
+
+
 def test_docs_command_errors(tmp_path: Path) -> None:
     from leadpolicy.cli import main
 

@@ -389,7 +389,12 @@ def html(policy: n.Policy, source: str, path: Optional[str] = None) -> str:
     )
     context["prose"] = html_prose
     context["sentence"] = html_sentence
-    return _environment("html").get_template("handoff.html.j2").render(context).rstrip("\n") + "\n"
+    text = _environment("html").get_template("handoff.html.j2").render(context).rstrip("\n") + "\n"
+    # HTML escapes markup, not control characters: a rule name's escape sequence (`\x1b[2J`) or C1
+    # control reached a terminal as it was (`docs --format html` prints to standard output), and in a
+    # pipe click dropped the sequence, so the document differed from `-o FILE`'s. They are shown as
+    # the Markdown shows them (`\x1b`); the template's own text holds none.
+    return terminal_text(text)
 
 
 def render(policy: n.Policy, source: str, path: Optional[str] = None, fmt: str = "markdown") -> str:
