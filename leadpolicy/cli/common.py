@@ -94,6 +94,13 @@ def say(text: str, *, err: bool = False) -> None:
     click.echo(terminal_text(text), err=err)
 
 
+def echo_data(text: str) -> None:
+    """An output (a policy, a module, a document) to standard output, exactly: click.echo drops an
+    escape sequence (`\\x1b[2J`) from text going to a pipe or a file, taking it for colour, so `fmt -`
+    changed a rule's name that held one. Messages for people show such text escaped instead."""
+    click.echo(text, nl=False, color=True)
+
+
 def say_line(text: str, *, err: bool = False) -> None:
     """`say` for a message that is one line by design (`error: ...`, `warning: ...`): a file name or
     a value in it shows a newline as `\\n` (`line_text`), so it cannot start a line of its own."""
@@ -360,7 +367,7 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
 def write_output(output: Optional[str], text: str) -> None:
     """Write all of `text` to OUTPUT (atomically) or to standard output."""
     if to_stdout(output):
-        click.echo(text, nl=False)
+        echo_data(text)
         return
     with output_stream(output) as stream:
         stream.write(text.encode("utf-8"))

@@ -14,6 +14,7 @@ from leadpolicy.cli.common import (
     STDIN,
     STDIN_NAME,
     FileProblem,
+    echo_data,
     output_stream,
     read_source,
     read_text,
@@ -81,11 +82,11 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             continue
         formatted = keep_line_endings(source, formatted)  # a Windows checkout's CRLF is kept, not "reformatted"
         if stdin and not check:
-            click.echo(formatted, nl=False)
+            echo_data(formatted)
         elif formatted != source:
             changed = True
             if show_diff:
-                click.echo(unified_diff(source, formatted, target), nl=False)
+                echo_data(unified_diff(source, formatted, target))
             elif check:
                 click.echo(f"would reformat {shown_path(target)}")
             else:
