@@ -475,3 +475,33 @@ def test_an_output_that_cannot_be_written_is_said_as_every_engine_says_it(tmp_pa
     source = ROOT / "policies" / "acme.leads.jsonl"
     result = run("score", ACME, str(source), "-o", f"/proc/{name}", "--as-of", AS_OF, "-j", "1", "--engine", engine)
     assert result.exit_code == 2 and result.stderr == f"error: cannot write /proc/{name}: no such directory\n", result.stderr
+
+
+def test_duckdb_reads_the_file_named_even_when_its_name_is_a_glob_pattern(tmp_path: Path) -> None:
+    """DuckDB's readers take a path as a glob pattern: `--engine duckdb 'leads[1].jsonl'` read leads1.jsonl
+    beside it, and `'acts*.parquet'` every file the pattern matches. The file named is read, as the
+    python engine reads it."""
+    pytest.importorskip("duckdb")
+    from support.backends import relational_files
+
+    lines = (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "leads[1].jsonl").write_text("".join(lines[:5]), encoding="utf-8")
+    (tmp_path / "leads1.jsonl").write_text("".join(lines[5:9]), encoding="utf-8")  # what the pattern matches
+    for name in ("leads[1].jsonl", "leads?.jsonl", "leads*.jsonl"):
+        if name != "leads[1].jsonl":
+            (tmp_path / name).write_text("".join(lines[:5]), encoding="utf-8")
+        got = run("score", ACME, str(tmp_path / name), "--as-of", AS_OF, "--engine", "duckdb")
+        expected = run("score", ACME, str(tmp_path / name), "--as-of", AS_OF, "-j", "1")
+        assert got.exit_code == expected.exit_code and got.stdout == expected.stdout and got.stdout.count("\n") == 5, name
+    leads, acts, names, _ = relational_files(tmp_path)
+    plain = run("score", ACME, str(leads), "--activities", str(acts), "--mapping", str(names), "--as-of", AS_OF,
+                "--engine", "duckdb")
+    for pattern, other in (("le*ds.parquet", "leXds.parquet"), ("a[c]ts.parquet", "acts.parquet")):
+        source = leads if pattern.startswith("le") else acts
+        (tmp_path / pattern).write_bytes(source.read_bytes())
+        if other != source.name:
+            (tmp_path / other).write_bytes(source.read_bytes())  # a second table the pattern matches
+    acts.write_bytes(b"")  # `a[c]ts.parquet` matched acts.parquet: now a file DuckDB cannot read
+    globbed = run("score", ACME, str(tmp_path / "le*ds.parquet"), "--activities", str(tmp_path / "a[c]ts.parquet"),
+                  "--mapping", str(names), "--as-of", AS_OF, "--engine", "duckdb")
+    assert globbed.exit_code == plain.exit_code == 1 and globbed.stdout == plain.stdout, globbed.stderr

@@ -43,7 +43,7 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
     Without an `id` column a lead's id is its line number, as the Python engine says it:
     the numbers are counted by its reader and joined in (table lp_csv_lines on `con`)."""
 
-    from leadpolicy.backends.sql.fragments import exp, lit, sqlglot
+    from leadpolicy.backends.sql.fragments import exp, file_path, lit, sqlglot
 
     names = names if names is not None else [f.name for f in policy.tree.fields]
     layout, header, delimiter = csv_layout(path, policy, names)
@@ -67,7 +67,7 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
                               " parallel = false) WITH ORDINALITY",
                               read="duckdb")
     query = query.transform(lambda n: lead if isinstance(n, exp.Column) and n.name == "x" else
-                            (lit(path) if isinstance(n, exp.Column) and n.name == "p" else
+                            (lit(file_path(path)) if isinstance(n, exp.Column) and n.name == "p" else
                              (lit(delimiter) if isinstance(n, exp.Column) and n.name == "d" else n)))
     assert isinstance(query, exp.Select)  # transform keeps the root: a SELECT
     if sliced:  # rows $lp_first to $lp_last (a large file in slices, within memory)

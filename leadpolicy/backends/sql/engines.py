@@ -65,7 +65,7 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     be replaced by the next call, under relations returned before."""
     import uuid
 
-    from leadpolicy.backends.sql.fragments import exp, lit
+    from leadpolicy.backends.sql.fragments import exp, file_path, lit
 
     duckdb = _deps.duckdb()
     what = view.rsplit("_", 1)[-1]  # leads, activities
@@ -91,12 +91,13 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
         path = str(value)
         suffix = os.path.splitext(path)[1].lower()
         if parquet:  # by its name or its first bytes
-            return exp.Anonymous(this="read_parquet", expressions=[lit(path)])
+            return exp.Anonymous(this="read_parquet", expressions=[lit(file_path(path))])
         if suffix in JSON_SUFFIXES:
             raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
         # CSV, by its name or (a Path: a file, `score`'s INPUT) whatever its name: every cell as its
         # text; a name DuckDB reads by itself (activities.tsv) sniffed the cells' types ("007" read 7)
-        return exp.Anonymous(this="read_csv", expressions=[lit(path), exp.EQ(this=exp.column("all_varchar"), expression=exp.true())])
+        return exp.Anonymous(this="read_csv", expressions=[lit(file_path(path)), exp.EQ(this=exp.column("all_varchar"),
+                                                                                        expression=exp.true())])
     from leadpolicy.backends.sql.inputs import _table
 
     return _table(str(value))
@@ -232,6 +233,9 @@ def _line_ending_problem(path: str, whole: bool) -> Optional[str]:
 
 
 def _materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str]) -> tuple[tuple[str, int, str], ...]:
+    from leadpolicy.backends.sql.fragments import file_path
+
+    path = file_path(path)  # read_csv takes a pattern
     if spill_dir is not None:
         target = os.path.join(spill_dir, table + ".parquet").replace("'", "''")
         con.execute(f"COPY (SELECT lp_json FROM read_csv(?, {_LINES_OPTIONS})) TO '{target}'"
@@ -263,7 +267,7 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
     is not JSON stays, to become an error row). `sliced`: only the lines
     $lp_first to $lp_last (batch.py runs a large file in slices, within memory).
     `lines_tables`: the file's lines already read by materialise_lines (its parts)."""
-    from leadpolicy.backends.sql.fragments import lit, sqlglot
+    from leadpolicy.backends.sql.fragments import file_path, lit, sqlglot
 
     if lines_tables is not None:
         text = " UNION ALL ".join(
@@ -280,7 +284,8 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
                 + (" AND lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ")"
                 " AS lp_src")
         tree = sqlglot.parse_one(text, read="duckdb")
-        return tree.transform(lambda n: lit(str(path_or_table)) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
+        path = file_path(str(path_or_table))
+        return tree.transform(lambda n: lit(path) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
     raise ValueError("the nested shape reads a JSON Lines file")
 
 

@@ -158,6 +158,19 @@ def lit(text: str) -> "exp.Literal":
     return exp.Literal.string(text)
 
 
+_GLOB = re.compile(r"([*?\[])")
+
+
+def file_path(path: str) -> str:
+    """A file's path as DuckDB's readers (read_parquet, read_csv) must be given it: they take a path as
+    a glob pattern, so `c[1]d.parquet` read the file c1d.parquet and `a*b.parquet` every file it
+    matches. A file that exists is read itself: each glob character bracketed (`a[*]b.parquet`);
+    a path naming no file is left a pattern (`data/*.parquet` given to leadpolicy.sql)."""
+    import os
+
+    return _GLOB.sub(r"[\1]", path) if _GLOB.search(path) and os.path.exists(path) else path
+
+
 def num(value: float | int) -> "exp.Expr":
     """A number: an exact integer literal, or a DOUBLE read from its shortest repr
     (a decimal literal would be a DECIMAL in some engines, converted with rounding)."""

@@ -166,10 +166,12 @@ class RelationalRescorer:
             return (_table(source.leads_table or m.leads_table).sql(dialect="duckdb"),
                     _table(source.activities_table or m.activities_table).sql(dialect="duckdb"))
 
+        from leadpolicy.backends.sql.fragments import file_path
+
         def read(path: str) -> str:
             if is_parquet(path):
-                return f"read_parquet('{quoted(path)}')"
-            return f"read_csv('{quoted(path)}', all_varchar = true)"
+                return f"read_parquet('{quoted(file_path(path))}')"
+            return f"read_csv('{quoted(file_path(path))}', all_varchar = true)"
 
         return read(source.path), read(source.activities or "")
 
