@@ -139,3 +139,22 @@ def test_hostile_mapping_names_through_score_engine_spark(spark, tmp_path: Path)
             for engine in ("duckdb", "spark")]
     assert [r.exit_code for r in runs] == [1, 1] and runs[0].stdout == runs[1].stdout
     assert [(row["id"], row.get("stage")) for row in map(json.loads, runs[1].stdout.splitlines())] == [("L'2", None), ("L1", "sql")]
+
+
+def test_spark_reads_the_file_named_even_when_its_name_is_a_glob_pattern(spark, tmp_path: Path) -> None:
+    """Spark's readers take a path as a Hadoop glob: `score --engine spark 'leads[1].jsonl'` read
+    leads1.jsonl beside it, and `acts*.parquet` every file the pattern matched. The file named is read."""
+    from click.testing import CliRunner
+
+    from leadpolicy.cli import main
+
+    lines = (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "leads[1].jsonl").write_text("".join(lines[:5]), encoding="utf-8")
+    (tmp_path / "leads1.jsonl").write_text("".join(lines[5:9]), encoding="utf-8")  # what the pattern matches
+    (tmp_path / "leads*.jsonl").write_text("".join(lines[:5]), encoding="utf-8")
+    for name in ("leads[1].jsonl", "leads*.jsonl"):
+        got = CliRunner().invoke(main, ["score", str(ROOT / "policies" / "acme.policy"), str(tmp_path / name),
+                                        "--engine", "spark", "--as-of", "2026-11-22", "-q"], catch_exceptions=False)
+        expected = CliRunner().invoke(main, ["score", str(ROOT / "policies" / "acme.policy"), str(tmp_path / name),
+                                             "--as-of", "2026-11-22", "-q", "-j", "1"], catch_exceptions=False)
+        assert got.stdout == expected.stdout and got.stdout.count("\n") == 5, name
