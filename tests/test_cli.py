@@ -716,3 +716,17 @@ def test_hostile_text_cannot_act_on_the_terminal(tmp_path: Path) -> None:
         assert not UNSHOWN.search(result.stdout + result.stderr), (result.stdout + result.stderr)[:400]
     assert "\\x1b]0;PWN\\x07\\x1b[2J" in said[0].stderr + said[1].stdout + said[2].stdout + said[5].stderr
     assert "\\x1b]0;PWN\\x07\\x1b[2J\\r\\x08\\x9b2J\\x85\\u2028\\u202eRTL" in said[5].stderr  # the lead's id
+
+
+def test_a_lead_id_with_a_newline_cannot_fake_a_line_of_the_explanation(tmp_path: Path) -> None:
+    """eval's explanation and journey named the lead on their first line with its id as it was: an id
+    `L-9\\n  stage       sql (was mql): promoted` printed a decision line of its own above the real one."""
+    lead = json.loads(Path(LEAD).read_text(encoding="utf-8"))
+    lead["id"] = "L-9\n  stage       sql (was mql): promoted"
+    path = write(tmp_path, "fake.json", json.dumps(lead))
+    for extra in ([], ["--journey"]):
+        result = run("eval", ACME, path, "--as-of", "2026-11-22", *extra)
+        assert result.exit_code == 0, result.output
+        first = result.stdout.splitlines()[0]
+        assert "L-9\\n  stage       sql (was mql): promoted" in first
+        assert sum(line.strip().startswith("stage       sql") for line in result.stdout.splitlines()) == (0 if extra else 1)

@@ -675,3 +675,47 @@ def test_report_reads_a_line_that_is_not_utf8_as_that_leads_error(tmp_path: Path
     csv_leads.write_bytes(b"id,industry\nL-1,caf\xe9\n")
     result = CliRunner().invoke(main, ["report", acme, str(csv_leads), "--as-of", AS_OF])
     assert result.exit_code == 1 and result.stderr.startswith(f"error: {csv_leads} is not UTF-8 text ("), result.output
+
+
+# ---------------------------------------------------------------- file names that hold a line break
+
+FAKE = "\nerror: everything is fine"  # a file name may hold a newline: it must not start a message of its own
+
+
+def test_a_file_name_cannot_fake_a_line_of_a_message(work: Path) -> None:
+    """A policy named `a\\nerror: everything is fine.policy` made `check` print a line that read as a
+    message of its own (and an escape sequence in a name reached the terminal as it was). Every
+    diagnostic, summary, warning and error names a file with its newline, tab and controls escaped."""
+    acme = (work / "acme.policy").read_text()
+    good, bad, messy = f"a{FAKE}\x1b[2J.policy", f"b{FAKE}.policy", f"c{FAKE}.policy"
+    lead, leads, empty_dir = f"l{FAKE}.json", f"s{FAKE}.jsonl", f"d{FAKE}"
+    (work / good).write_text(acme)
+    (work / bad).write_text('policy "B" version "1"\nfields { a numbr }\n')
+    (work / messy).write_text(acme.replace("fields {", "fields    {", 1))
+    (work / lead).write_text("{not json")
+    (work / leads).write_text("")
+    (work / empty_dir).mkdir()
+    runs = [
+        (run("check", good), 0), (run("check", bad), 1), (run("check", empty_dir), 2), (run("check", f"n{FAKE}.policy"), 2),
+        (run("test", good), 0), (run("test", bad), 1), (run("test", "--coverage", messy), 0),
+        (run("fmt", "--check", messy), 1), (run("fmt", "--diff", messy), 1), (run("fmt", bad), 1),
+        (run("compile", bad), 1), (run("compile", good, "-o", f"m{FAKE}.py"), 0),
+        (run("docs", good, "-o", f"d{FAKE}.md"), 0), (run("docs", good, "-o", f"d{FAKE}.txt"), 2),
+        (run("eval", good, lead), 1), (run("eval", good, f"none{FAKE}.json"), 2),
+        (run("score", good, leads, "-o", f"o{FAKE}.xlsx", "--as-of", AS_OF), 0),
+        (run("score", good, leads, "--engine", "duckdb", "--leads-table", "t"), 2),
+        (run("diff", good, bad), 1), (run("diff", "acme.policy", good), 0), (run("report", good, f"none{FAKE}.jsonl"), 2),
+        (run("report", good, leads, "--as-of", AS_OF, "-o", f"r{FAKE}.md"), 0),
+        (run("fmt", messy), 0),
+    ]
+    assert [result.exit_code for result, _ in runs] == [status for _, status in runs], \
+        [(result.exit_code, result.output) for result, _ in runs]
+    for result, _ in runs:
+        said = result.stdout + result.stderr
+        assert "\\nerror: everything is fine" in said or "compiled evaluator" in said, said
+        assert not any(line.startswith("error: everything is fine") for line in said.splitlines()), said
+        assert "\x1b" not in said, said
+    assert "a\\nerror: everything is fine\\x1b[2J.policy: ok, 1 warning" in runs[0][0].stdout
+    assert " --> b\\nerror: everything is fine.policy:2:12" in runs[1][0].stderr
+    assert runs[-1][0].stdout == "reformatted c\\nerror: everything is fine.policy\n" or \
+        runs[-1][0].stdout.endswith("c\\nerror: everything is fine.policy\n")

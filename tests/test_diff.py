@@ -247,11 +247,24 @@ def test_a_look_alike_name_is_said_to_be_another_name(points: str) -> None:
 @pytest.mark.parametrize(("old", "new", "alike"), [
     ("Blog", "Bl\u043eg", True), ("Cafe", "Caf\u00e9", True), ("Blog", "Blag", False), ("Blog", "Blogs", False),
     ("Demo", "Demo request", False), ("Blog 1", "Blog \u0661", False),  # an Arabic-Indic digit is no letter
+    ("Blog", "Bl\u200bog", True), ("Blog", "Blog\u2060", True), ("Blog 1", "Blog\u00a01", True),  # unseen, a space
+    ("Blog", "Bl og", False), ("Blog", "Blog\u200b\u00e9", False),
 ])
 def test_look_alike_names(old: str, new: str, alike: bool) -> None:
     from leadpolicy.tools.diff.semantic import look_alike
 
     assert look_alike(old, new) is alike and look_alike(new, old) is alike
+
+
+def test_a_name_with_a_character_that_does_not_show_is_said_to_be_another_name() -> None:
+    """`Bl\u200bog` (a zero-width space) was not taken for a look-alike: its length differs, yet it shows as `Blog`."""
+    from leadpolicy.tools.diff.semantic import look_alike_note
+
+    changes = changes_between(BASE, variant(('"Blog":  +5 ', '"Bl\u200bog":  +6 ')))
+    note = 'it looks like "Blog" but is another name: it holds U+200B ZERO WIDTH SPACE, which does not show'
+    assert note in [c for c in changes if c.name == "Bl\u200bog"][0].summary
+    assert look_alike_note("Bl\u200bog", "Blog") == ('it looks like "Bl\u200bog" but is another name: the old name holds '
+                                                    "U+200B ZERO WIDTH SPACE, which does not show")
 
 
 def test_a_removed_field_and_activity() -> None:
@@ -589,6 +602,26 @@ def test_hostile_names_cannot_reach_the_terminal_or_the_markdown(tmp_path) -> No
     assert "\u2028" not in rendered and "gnp.exe\\u2028" in rendered
     markdown = render_markdown(result)
     assert "<script>" not in markdown and "\\|x" in markdown
+
+
+def test_json_report_writes_lead_ids_that_act_on_a_terminal_as_escapes(tmp_path) -> None:
+    """`diff --format json` (readable: ensure_ascii=False) wrote a lead id's right-to-left override,
+    C1 control (CSI) and DEL as themselves, to the terminal too; they are `\\u` escapes, the same data."""
+    ids = []
+    lines = []
+    for i, line in enumerate(ACME_LEADS.read_text(encoding="utf-8").splitlines()):
+        lead = json.loads(line)
+        lead["id"] = f"L{i}\u202eXYZ\x9b2J\x7f M\u00fcller"
+        ids.append(lead["id"])
+        lines.append(json.dumps(lead))
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(leads), "--as-of", AS_OF,
+                                       "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not re.search("[\x7f-\x9f\u202e]", result.stdout) and "\\u202eXYZ\\u009b2J\\u007f M\u00fcller" in result.stdout
+    shown = re.findall(r'"id": "(L[0-9]+[^"]*)"', result.stdout)
+    assert shown and all(json.loads(f'"{i}"') in ids for i in shown)  # the ids as they were
 
 
 def test_a_lead_id_cannot_end_its_code_span_or_its_table_row(acme) -> None:

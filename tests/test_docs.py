@@ -642,6 +642,56 @@ def test_hostile_text_is_escaped_in_markdown(hostile: n.Policy) -> None:
     assert not re.search("[\x1b\x07]", shown) and "#27;#93;0#59;title#7;#lt;script" in shown
 
 
+def _look_alike_policy() -> str:
+    """Acme with rules and members a reader of the document cannot tell from others: a Cyrillic `о`,
+    a no-break space, a zero-width space; and one rule of plain ASCII that merely resembles another."""
+    text = (ROOT / "policies" / "acme.policy").read_text(encoding="utf-8")
+    text = text.replace('  "Already a customer": when is_customer',
+                        '  "Already a customer": when is_customer\n  "C\u043empetitor": when email ends with "@rival.test"', 1)
+    text = text.replace('+10 when seniority = manager', '+10 when seniority = manager\n    "Influ\u200bencer": +5 when seniority = ic', 1)
+    text = text.replace('"Buying this quarter"', '"Decision\u00a0maker"', 1)
+    text = text.replace("industry       one of (saas,", 'industry       one of (saas, "s\u0430as",', 1)
+    return text.replace('"Mid-market or larger"', '"Mid-market or larqer"', 1)
+
+
+def test_look_alike_names_are_said_in_both_documents() -> None:
+    """`diff` said two look-alike names were two names; the handoff document showed them as the same
+    text, and a reviewer could not tell `Competitor` from `C\u043empetitor` (Cyrillic). Both formats
+    now say which names look alike and how they differ, by the characters' names."""
+    text = _look_alike_policy()
+    tree = resolved(text, "p.policy")
+    notes = [
+        'the fit rule "Decision\u00a0maker" looks like the fit rule "Decision maker" and is another name: '
+        "character 9 is U+00A0 NO-BREAK SPACE where the other has U+0020 SPACE",
+        'the fit rule "Influ\u200bencer" looks like the fit rule "Influencer" and is another name: '
+        "it holds U+200B ZERO WIDTH SPACE, which does not show",
+        'the disqualification "C\u043empetitor" looks like the disqualification "Competitor" and is another name: '
+        "character 2 is U+043E CYRILLIC SMALL LETTER O where the other has U+006F LATIN SMALL LETTER O",
+        'the member "s\u0430as" of `industry` looks like the member "saas" of `industry` and is another name: '
+        "character 2 is U+0430 CYRILLIC SMALL LETTER A where the other has U+0061 LATIN SMALL LETTER A",
+    ]
+    assert docs.document(tree, text)["look_alikes"] == notes  # and not "larqer" for "larger": both ASCII
+    md = docs.markdown(tree, text, "p.policy")
+    assert "> **Look-alike names.** Some names below look the same and are not" in md
+    for note in notes:
+        assert f"> - {docs.md_escape(note)}\n" in md
+    html = docs.html(tree, text, "p.policy")
+    inspector = inspect(html)
+    assert_self_contained(html, inspector)
+    shown = " ".join("".join(inspector.text).split())
+    assert "Look-alike names. Some names below look the same and are not" in shown
+    for note in notes:
+        assert " ".join(note.split()) in shown
+
+
+def test_no_look_alike_note_for_ordinary_policies() -> None:
+    """The golden documents are unchanged: no policy of the examples has such a pair."""
+    for path in POLICIES:
+        tree, source, shown = load(path)
+        assert docs.document(tree, source, shown)["look_alikes"] == []
+        assert "Look-alike" not in docs.html(tree, source, shown)
+
+
 def test_format_for_suffix() -> None:
     assert docs.format_for("out/acme.md") == "markdown"
     assert docs.format_for("ACME.HTML") == "html"
@@ -680,6 +730,25 @@ def test_docs_command_writes_markdown_and_html(tmp_path: Path, monkeypatch: pyte
     md = tmp_path / "acme.md"
     assert runner.invoke(main, ["docs", "policies/acme.policy", "-o", str(md)]).exit_code == 0
     assert md.read_text(encoding="utf-8") == (GOLDEN / "acme.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_a_rule_name_s_escape_sequence_is_shown_in_the_html_too(tmp_path: Path, fmt: str) -> None:
+    """HTML escapes markup, not control characters: `docs --format html` printed a rule name's `\\x1b[2J`
+    and C1 CSI (`\\x9b`) to the terminal as they were, and in a pipe click dropped the sequence, so the
+    document differed from `-o FILE`'s. Both formats show them as `\\x1b`, the same on every output."""
+    from leadpolicy.cli import main
+
+    policy = tmp_path / "p.policy"
+    policy.write_text((ROOT / "policies" / "acme.policy").read_text(encoding="utf-8").replace(
+        '"Competitor"', '"Comp\x1b[2Jetitor\x9b"'), encoding="utf-8")
+    out = tmp_path / f"p.{'html' if fmt == 'html' else 'md'}"
+    printed = CliRunner().invoke(main, ["docs", str(policy), "--format", fmt], catch_exceptions=False)
+    written = CliRunner().invoke(main, ["docs", str(policy), "-o", str(out)], catch_exceptions=False)
+    assert printed.exit_code == 0 and written.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert printed.stdout == text and not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+    assert ("Comp\\x1b[2Jetitor\\x9b" if fmt == "html" else "Comp\\\\x1b\\[2Jetitor\\\\x9b") in text
 
 
 def test_docs_command_errors(tmp_path: Path) -> None:

@@ -8,7 +8,10 @@ Golden pairs live in tests/golden/fmt: `NAME.policy` (or `NAME.tests`) and
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -543,3 +546,22 @@ def test_section_1_copy_is_verbatim_and_acme_is_its_formatted_form() -> None:
         block = re.search(r"```\n(# Acme Cloud.*?)```", language.read_text(encoding="utf-8"), re.S).group(1)
         assert SECTION_1.read_text(encoding="utf-8") == block
     assert format_source(SECTION_1.read_text(encoding="utf-8")) == (ROOT / "policies" / "acme.policy").read_text(encoding="utf-8")
+
+
+def test_fmt_to_a_pipe_keeps_an_escape_sequence_in_a_string(tmp_path: Path) -> None:
+    """click.echo drops what looks like a colour code from text going to a pipe: `leadpolicy fmt - < p.policy
+    > q.policy` wrote a rule `"Comp\\x1b[2Jetitor"` as `"Competitor"`, another rule name; so did
+    --diff. The policy is written as it is, as `fmt FILE` writes it in place."""
+    source = (ROOT / "policies" / "acme.policy").read_text(encoding="utf-8").replace(
+        '"Competitor":         when', '"Comp\x1b[2Jetitor": when')
+    policy = tmp_path / "p.policy"
+    policy.write_text(source, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", "fmt", "-"], input=source.encode("utf-8"),
+                           capture_output=True, timeout=120, env=env)
+    diffed = subprocess.run([sys.executable, "-m", "leadpolicy", "fmt", "--diff", str(policy)], capture_output=True,
+                            timeout=120, env=env)
+    assert subprocess.run([sys.executable, "-m", "leadpolicy", "fmt", str(policy)], env=env, timeout=120,
+                          capture_output=True).returncode == 0
+    assert piped.returncode == 0 and piped.stdout == policy.read_bytes() and b'"Comp\x1b[2Jetitor"' in piped.stdout
+    assert diffed.returncode == 1 and b'-  "Comp\x1b[2Jetitor": when' in diffed.stdout

@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.terminal import on_a_terminal
 from support.workload import bench_workload
 
 import leadpolicy
@@ -362,3 +365,143 @@ def test_error_row_values_are_json(tmp_path) -> None:
     assert first["error"]["message"].startswith('lead {"crm": 7}: field `budget`')
     assert second["error"]["value"] == "NaN"
     assert '{"crm": 7}' in result.stderr and "'crm'" not in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_carriage_return_in_a_csv_cell_is_quoted(tmp_path: Path, engine: str) -> None:
+    """The csv module quotes the characters of its line terminator (`\\n`) and not a bare `\\r`, which
+    every reader takes for the end of a row: an id `L-2\\r` came back as `L-2` and a row of its own."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    ids = ["L-1", "L-2\r", "L-3\rL-4,sql", "L-5\r\n", "L-6"]
+    leads = [{"id": i, "fields": {"budget": "x" if i == "L-3\rL-4,sql" else 5}, "activities": []} for i in ids]
+    source = tmp_path / "leads.jsonl"
+    source.write_text("".join(json.dumps(lead) + "\n" for lead in leads), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run("score", ACME, str(source), "-o", str(out), "--as-of", AS_OF, "-j", "1", "--engine", engine)
+    assert result.exit_code == 1  # L-3's budget
+    text = out.read_bytes().decode("utf-8")
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[0] for row in table[1:]] == ids and {len(row) for row in table} == {10}
+    assert text.count("\n") == 7 and '\n"L-2\r",lead,' in text  # rows end in \n alone, the cell as it is
+
+# ---------------------------------------------------------------- rows on a terminal
+
+# what a terminal acts on or reorders rather than shows (a raw newline is checked for by row count)
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CLEAR = "L-1\x1b[2J\x1b]0;PWN\x07\u202e"
+
+
+def _hostile_run(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
+    """A policy whose disqualifying rule's name holds an escape sequence, and leads whose ids and values
+    hold escape sequences, a carriage return, a right-to-left override and a newline that would
+    start a row of its own."""
+    policy = tmp_path / "p.policy"
+    policy.write_text(Path(ACME).read_text(encoding="utf-8").replace('"Competitor"', '"Compet\x1b[2Jitor"'), encoding="utf-8")
+    leads = [
+        {"id": _CLEAR + "\nL-9,sql,,promoted,100,100,A,qualified,,", "fields": {"email": "x@acme.example"}, "activities": []},
+        {"id": "L-2\r", "fields": {"email": "x@rival.example"}, "activities": []},
+        {"id": "L-3", "fields": {"seniority": "vp\x1b]0;PWN\x07\nerror: it is fine"}, "activities": []},
+    ]
+    source = tmp_path / "hostile.jsonl"
+    source.write_text("".join(json.dumps(lead) + "\n" for lead in leads), encoding="utf-8")
+    return policy, source, leads
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_on_a_terminal_shows_control_characters_and_a_pipe_gets_the_data_as_it_is(tmp_path: Path, engine: str) -> None:
+    """`score --format csv` on a terminal wrote an id `L-1\\x1b[2J` as it was: it cleared the screen.
+    On a terminal each cell is shown as text, one line per row; to a pipe or a file the bytes are the data's."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    policy, source, leads = _hostile_run(tmp_path)
+    args = ["score", str(policy), str(source), "--format", "csv", "--as-of", AS_OF, "-j", "1", "--engine", engine]
+    shown, summary, status = on_a_terminal(args)
+    assert status == 1  # the third lead is an error row
+    assert not _UNSHOWN.search(shown) and not _UNSHOWN.search(summary), (shown, summary)
+    lines = shown.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("id,stage,")  # the header and one line per lead
+    assert lines[1].startswith('"L-1\\x1b[2J\\x1b]0;PWN\\x07\\u202e\\nL-9,sql,')
+    assert lines[2].startswith("L-2\\r,disqualified,") and ",Compet\\x1b[2Jitor," in lines[2]
+    assert "vp\\x1b]0;PWN\\x07\\nerror: it is fine" in lines[3]
+    assert not any(line.startswith("error:") for line in summary.splitlines())  # a lead's newline ends no line there
+    # a pipe: the cells are the data, byte for byte
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args], capture_output=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    table = list(csv.reader(io.StringIO(piped.stdout.decode("utf-8"), newline="")))
+    assert [row[0] for row in table[1:]] == [lead["id"] for lead in leads]
+    assert table[2][8] == "Compet\x1b[2Jitor" and "vp\x1b]0;PWN\x07\nerror" in table[3][9]
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_json_lines_on_a_terminal_need_nothing_shown_otherwise(tmp_path: Path, engine: str) -> None:
+    """JSON Lines on a terminal are the same bytes as to a pipe: the encoder writes every control,
+    C1, text-direction and other non-ASCII character as a `\\u` escape, so none reaches the terminal."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    policy, source, leads = _hostile_run(tmp_path)
+    shown, _, _ = on_a_terminal(["score", str(policy), str(source), "--as-of", AS_OF, "-j", "1", "--engine", engine])
+    assert not _UNSHOWN.search(shown) and shown.isascii()
+    assert [json.loads(line)["id"] for line in shown.splitlines()] == [lead["id"] for lead in leads]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_every_engine_writes_to_dev_stdout(tmp_path: Path, fmt: str) -> None:
+    """`-o /dev/stdout` (a device: nothing to replace) is written straight to, by every engine: the duckdb
+    engine tried to make a temporary file beside it, in /dev, and said `cannot write /dev/stdout: no such
+    directory`, blaming the input."""
+    pytest.importorskip("duckdb")
+    if not os.path.exists("/dev/stdout"):
+        pytest.skip("no /dev/stdout here")
+    source = ROOT / "policies" / "acme.leads.jsonl"
+    outputs = []
+    for engine in ("python", "duckdb"):
+        done = subprocess.run([sys.executable, "-m", "leadpolicy", "score", ACME, str(source), "-o", "/dev/stdout",
+                               "--format", fmt, "--as-of", AS_OF, "-j", "1", "--engine", engine, "-q"],
+                              capture_output=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 0, done.stderr.decode()
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 60 + (fmt == "csv")
+
+
+@pytest.mark.parametrize("engine, name", [("python", "x.jsonl"), ("duckdb", "x.jsonl"), ("duckdb", "x.parquet")])
+def test_an_output_that_cannot_be_written_is_said_as_every_engine_says_it(tmp_path: Path, engine: str, name: str) -> None:
+    """The duckdb engine said `INPUT: cannot write OUT: ...` (a Parquet OUT: `INPUT: [Errno 2] No such file or
+    directory: '/proc/.x.parquet.k2j3.parquet'`): the input was blamed, and a temporary file named. One line
+    naming OUT, as the python engine says it. (/proc takes no new file, whoever runs the tests.)"""
+    pytest.importorskip("duckdb")
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc here")
+    source = ROOT / "policies" / "acme.leads.jsonl"
+    result = run("score", ACME, str(source), "-o", f"/proc/{name}", "--as-of", AS_OF, "-j", "1", "--engine", engine)
+    assert result.exit_code == 2 and result.stderr == f"error: cannot write /proc/{name}: no such directory\n", result.stderr
+
+
+def test_duckdb_reads_the_file_named_even_when_its_name_is_a_glob_pattern(tmp_path: Path) -> None:
+    """DuckDB's readers take a path as a glob pattern: `--engine duckdb 'leads[1].jsonl'` read leads1.jsonl
+    beside it, and `'acts*.parquet'` every file the pattern matches. The file named is read, as the
+    python engine reads it."""
+    pytest.importorskip("duckdb")
+    from support.backends import relational_files
+
+    lines = (ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "leads[1].jsonl").write_text("".join(lines[:5]), encoding="utf-8")
+    (tmp_path / "leads1.jsonl").write_text("".join(lines[5:9]), encoding="utf-8")  # what the pattern matches
+    for name in ("leads[1].jsonl", "leads?.jsonl", "leads*.jsonl"):
+        if name != "leads[1].jsonl":
+            (tmp_path / name).write_text("".join(lines[:5]), encoding="utf-8")
+        got = run("score", ACME, str(tmp_path / name), "--as-of", AS_OF, "--engine", "duckdb")
+        expected = run("score", ACME, str(tmp_path / name), "--as-of", AS_OF, "-j", "1")
+        assert got.exit_code == expected.exit_code and got.stdout == expected.stdout and got.stdout.count("\n") == 5, name
+    leads, acts, names, _ = relational_files(tmp_path)
+    plain = run("score", ACME, str(leads), "--activities", str(acts), "--mapping", str(names), "--as-of", AS_OF,
+                "--engine", "duckdb")
+    for pattern, other in (("le*ds.parquet", "leXds.parquet"), ("a[c]ts.parquet", "acts.parquet")):
+        source = leads if pattern.startswith("le") else acts
+        (tmp_path / pattern).write_bytes(source.read_bytes())
+        if other != source.name:
+            (tmp_path / other).write_bytes(source.read_bytes())  # a second table the pattern matches
+    acts.write_bytes(b"")  # `a[c]ts.parquet` matched acts.parquet: now a file DuckDB cannot read
+    globbed = run("score", ACME, str(tmp_path / "le*ds.parquet"), "--activities", str(tmp_path / "a[c]ts.parquet"),
+                  "--mapping", str(names), "--as-of", AS_OF, "--engine", "duckdb")
+    assert globbed.exit_code == plain.exit_code == 1 and globbed.stdout == plain.stdout, globbed.stderr

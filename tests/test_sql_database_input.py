@@ -182,3 +182,44 @@ def test_an_empty_table_name_is_refused_not_read_as_the_default(tmp_path: Path, 
     example = "sales.leads" if option == "--leads-table" else "sales.events"
     assert (code, out, err) == (2, "", [f"error: Invalid value for '{option}': an empty name names no table: write the table,"
                                         f" e.g. {option} {example}"])
+
+
+# names from the command line and the mapping that a careless quoting would run as SQL
+HOSTILE = ['"; DROP TABLE keep; --', "`b", "'c", " */ d /*", "{{ 7*7 }}", " select", "$as_of", "\u00a0e"]
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_hostile_table_and_column_names_stay_names(tmp_path: Path, bad: str) -> None:
+    """--leads-table, --activities-table and every name of the mapping, holding quotes, comment markers,
+    Jinja, a reserved word or a parameter's spelling, name the tables and columns of a real DuckDB
+    database and nothing else: the decisions are the Python engine's, and no statement of theirs runs."""
+    leads_file, acts_file, names, as_text = relational_files(tmp_path)
+    path = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE keep (a INTEGER)")
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    schema, leads, acts = f"s{bad}", f"leads{bad}", f"acts{bad}"
+    con.execute(f"CREATE SCHEMA {quoted(schema)}")
+    mapping: dict = {"fields": {}, "props": {}}
+    tables = ((f"{quoted(schema)}.{quoted(leads)}", leads_file, "fields", {"lead_key": "id", "stage": "stage"}),
+              (quoted(acts), acts_file, "props", {"lead_key": "lead_id", "seq": "order", "type": "type", "at": "at"}))
+    for table, source, declared, structural in tables:  # every column renamed COLUMN + bad, and mapped
+        columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{source}')").fetchall()]
+        con.execute(f"CREATE TABLE {table} AS SELECT "
+                    + ", ".join(f"{quoted(c)} AS {quoted(c + bad)}" for c in columns) + f" FROM read_parquet('{source}')")
+        for c in columns:
+            if c in structural:
+                mapping[structural[c]] = c + bad
+            else:
+                mapping[declared][c] = c + bad
+    con.close()
+    assert json.loads(names.read_text())["id"] == "lead_key"
+    (tmp_path / "hostile.json").write_text(json.dumps(mapping), encoding="utf-8")
+    expected = run("score", str(ACME), str(as_text), "--as-of", AS_OF)
+    got = run("score", str(ACME), str(path), "--leads-table", f"{schema}.{leads}", "--activities-table", acts,
+              "--mapping", str(tmp_path / "hostile.json"), "--as-of", AS_OF, "--engine", "duckdb")
+    assert got == expected and expected[0] == 1
+    assert duckdb.connect(str(path), read_only=True).execute("SELECT count(*) FROM keep").fetchone() == (0,)

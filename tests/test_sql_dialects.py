@@ -129,6 +129,59 @@ def test_hostile_policy_decides_as_the_reference_in_duckdb() -> None:
     assert_agree("duckdb", run_duckdb(case), expected, case)
 
 
+# Names from the command line, not the policy: a mapping's table and column names, as a warehouse
+# or a CRM export may spell them (quotes, comment markers, Jinja, parameter spellings, reserved
+# words, a no-break space, a line separator)
+HOSTILE_NAMES = ['x"; DROP TABLE t; --', "a`b", "c'd", "e */ f /*", "g h", "{{ 7*7 }}", "{% if x %}", "{# c", "k\\",
+                 "select", "$as_of", ":as_of", "@as_of", "Company\u00a0Size", "c\u2028d"]
+
+
+def _hostile_mapping() -> dict:
+    """Acme's tables with every name of HOSTILE_NAMES as one of their columns (and in the tables' names)."""
+    names = iter(HOSTILE_NAMES * 2)
+    fields = ("email", "seniority", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer",
+              "created")
+    return {"leads_table": f"s{HOSTILE_NAMES[0]}.L{HOSTILE_NAMES[-2]}", "activities_table": f"A{HOSTILE_NAMES[3]}",
+            **{key: next(names) for key in ("id", "stage", "lead_id", "type", "at", "order", "lead_order")},
+            "fields": {name: next(names) for name in fields},
+            "props": {name: next(names) for name in ("path", "form", "campaign", "title", "minutes")}}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_hostile_mapping_names_stay_names_in_every_dialect(tmp_path: Path, dialect: str) -> None:
+    """`compile --target sql --mapping FILE` (and `--dbt`, rendered as dbt renders it): every name of the
+    mapping is a quoted identifier of exactly its text, in one statement. Spark and Snowflake read no
+    escape in a quoted identifier: a no-break space there was written `\\u00a0`, and the query read a
+    column of that text instead of the mapping's (checked on a real Spark: `a\\u00a0b` names itself)."""
+    import jinja2
+    from click.testing import CliRunner
+
+    from leadpolicy.cli import main
+
+    mapping = _hostile_mapping()
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    columns = {v for k, v in mapping.items() if k not in ("leads_table", "activities_table", "fields", "props")}
+    columns |= set(mapping["fields"].values()) | set(mapping["props"].values())
+    assert set(HOSTILE_NAMES) <= columns
+    for dbt in (False, True):
+        args = ["compile", str(ROOT / "policies" / "acme.policy"), "--target", "sql", "--dialect", dialect,
+                "--mapping", str(tmp_path / "mapping.json")] + (["--dbt", "--leads-ref", "stg_leads"] if dbt else [])
+        result = CliRunner().invoke(main, args + (["--activities-ref", "stg_acts"] if dbt else []), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        text = result.stdout
+        names = set(columns)
+        if dbt:
+            text = jinja2.Environment().from_string(text).render(
+                config=lambda **_: "", ref=lambda name: f"analytics.{name}", source=lambda s, t: f"{s}.{t}",
+                var=lambda name, default: default, run_started_at=__import__("datetime").datetime(2026, 11, 22))
+        else:
+            names |= {f"s{HOSTILE_NAMES[0]}", f"L{HOSTILE_NAMES[-2]}", f"A{HOSTILE_NAMES[3]}"}
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+        assert len(statements) == 1, dbt
+        identifiers = {node.name for node in statements[0].find_all(sqlglot.exp.Identifier)}
+        assert names <= identifiers, (dbt, names - identifiers)
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 
@@ -356,6 +409,13 @@ def test_a_nul_in_policy_text_is_refused_for_postgres(tmp_path: Path) -> None:
     assert "Usage:" not in result.stderr and not (tmp_path / "q.sql").exists()
     for dialect in ("duckdb", "spark", "snowflake", "bigquery"):
         assert "SELECT" in leadpolicy.load(policy).to_sql(dialect=dialect)
+    # a NUL in a mapping's name is the mapping's (it was said to be the policy's, which has none)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"id": "lead\u0000id"}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["compile", str(ROOT / "policies" / "acme.policy"), "--dialect", "postgres",
+                                       "--mapping", str(mapping)])
+    assert result.exit_code == 2 and f"{mapping}: `id` holds a control character (\\x00)" in result.stderr, result.stderr
+    assert "policy's text" not in result.stderr
 
 
 def _extreme(case: Case) -> bool:

@@ -35,6 +35,12 @@ BAD = [
     # a misspelt key, said with the key it stands for (it was the list of every known key alone)
     ({"leads_tabel": "crm.leads", "Stage": None}, "unknown mapping keys: Stage (did you mean `stage`?), leads_tabel (did "
                                                   "you mean `leads_table`?) (known: "),
+    # a control character: PostgreSQL's query was refused as if the policy held a NUL, and a \r in a query
+    # file read with universal newlines names another column
+    ({"id": "lead\x00id"}, '`id` holds a control character (\\x00): a query cannot name a column or table with one; '
+                            'rename it, e.g. "lead_id"'),
+    ({"fields": {"email": "e\rmail"}}, "`fields`: the column of `email` holds a control character (\\r)"),
+    ({"leads_table": "crm.le\nads"}, "`leads_table` holds a control character (\\n)"),
 ]
 
 
@@ -50,7 +56,7 @@ def test_a_bad_mapping_is_refused_naming_the_file_and_key(tmp_path: Path, mappin
         assert f"{bad}: " in result.stderr and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert not (tmp_path / "out.parquet").exists()
-    with pytest.raises(ValueError, match="mapping keys|must be|maps each"):
+    with pytest.raises(ValueError, match="mapping keys|must be|maps each|control character"):
         Mapping.from_dict(mapping)
 
 

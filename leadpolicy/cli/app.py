@@ -83,14 +83,19 @@ class _Group(click.Group):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except click.BadParameter as error:
-            if isinstance(error, click.MissingParameter):  # a missing argument: the usage line shows its place
-                raise
-            # a wrong value (`--memory-limit lots`, `--engine duck`): its message names the option and
-            # the fix; the usage text click puts around it is three lines of noise above that one
-            from leadpolicy.cli.common import FileProblem
+        except click.UsageError as error:
+            if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter):
+                # a wrong value (`--memory-limit lots`, `--engine duck`): its message names the option and
+                # the fix; the usage text click puts around it is three lines of noise above that one
+                from leadpolicy.cli.common import FileProblem
 
-            raise FileProblem(error.format_message()) from None
+                raise FileProblem(error.format_message()) from None  # (shown on its one line)
+            from leadpolicy.syntax.diagnostics import line_text
+
+            # a missing argument keeps the usage line, which shows its place; the message is one
+            # line, whatever file name or value it quotes (`x\x1b[2J.parquet`, a newline)
+            vars(error)["message"] = line_text(error.message)  # click declares it Final; the text is ours to show
+            raise
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except BrokenPipeError:

@@ -8,7 +8,7 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, check_file, display_name, plural, policy_files, render_by_file, say
-from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render_json
+from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render_json, shown_path
 
 
 @main.command("check")
@@ -21,7 +21,7 @@ def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     if not files:  # every path a directory without policies
         if fmt == "json":  # a tool reading the JSON sees the problem too (the status stays 2)
             click.echo(render_json([file_problem(path, f"no .policy files found in {path}") for path in paths]))
-        raise click.UsageError("no .policy files found in " + ", ".join(paths))
+        raise click.UsageError("no .policy files found in " + ", ".join(shown_path(path) for path in paths))
     all_diagnostics: list[Diagnostic] = []
     status = 0
     for path in files:
@@ -45,7 +45,7 @@ def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
             summary = "ok" if not errors and not (strict and warnings) else plural(errors, "error")
             if warnings:
                 summary += ", " + plural(warnings, "warning") + (" (--strict: warnings fail)" if strict else "")
-            say(f"{display_name(path)}: {summary}")
+            say(f"{shown_path(display_name(path))}: {summary}")
     if fmt == "json":
         click.echo(render_json(all_diagnostics))
     sys.exit(status)

@@ -31,7 +31,7 @@ from typing import IO, Any, Iterable, Iterator, Optional, Union
 import click
 
 from leadpolicy import PolicyError
-from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render, terminal_text
+from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, line_text, render, shown_path, terminal_text
 from leadpolicy.tools.file_kinds import COMPRESSED_FILES, first_bytes, table_file_kind
 
 STDIN = "-"
@@ -43,7 +43,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 
 class FileProblem(click.ClickException):
     """A file named on the command line that cannot be used: one line, a fixed status. `path`: the
-    file it is about, as typed (where it is not the one the command was given: a policy's .tests)."""
+    file it is about, as typed (where it is not the one the command was given: a policy's .tests).
+    Shown on its one line (`line_text`): the file names in it cannot start another."""
 
     def __init__(self, message: str, exit_code: int = EXIT_USAGE, path: Optional[str] = None) -> None:
         super().__init__(message)
@@ -52,7 +53,7 @@ class FileProblem(click.ClickException):
         self.path = path
 
     def show(self, file: Optional[IO[Any]] = None) -> None:
-        click.echo(f"{error_label()}: {terminal_text(self.format_message())}", err=True)
+        click.echo(f"{error_label()}: {line_text(self.format_message())}", err=True)
 
     def diagnostic(self, path: str) -> Diagnostic:
         """The problem as `check --format json` lists it (code `file-problem`, no position); `path`
@@ -83,7 +84,8 @@ def error_label() -> str:
 
 
 def warn(message: str) -> None:
-    click.echo(f"{style('warning', fg='yellow', bold=True)}: {terminal_text(message)}", err=True)
+    """A warning: one line (`line_text`), whatever file name or lead data it quotes."""
+    click.echo(f"{style('warning', fg='yellow', bold=True)}: {line_text(message)}", err=True)
 
 
 def say(text: str, *, err: bool = False) -> None:
@@ -92,10 +94,25 @@ def say(text: str, *, err: bool = False) -> None:
     click.echo(terminal_text(text), err=err)
 
 
+def echo_data(text: str) -> None:
+    """An output (a policy, a module, a document) to standard output, exactly: click.echo drops an
+    escape sequence (`\\x1b[2J`) from text going to a pipe or a file, taking it for colour, so `fmt -`
+    changed a rule's name that held one. Messages for people show such text escaped instead."""
+    click.echo(text, nl=False, color=True)
+
+
+def say_line(text: str, *, err: bool = False) -> None:
+    """`say` for a message that is one line by design (`error: ...`, `warning: ...`): a file name or
+    a value in it shows a newline as `\\n` (`line_text`), so it cannot start a line of its own."""
+    click.echo(line_text(text), err=err)
+
+
 # ---------------------------------------------------------------- reading
 
 
 def display_name(path: Union[str, Path]) -> str:
+    """A path as typed, `-` as `<stdin>`: the name diagnostics carry (JSON keeps it as it is); a
+    message for people shows it with `shown_path`."""
     return STDIN_NAME if str(path) == STDIN else str(path)
 
 
@@ -198,7 +215,7 @@ def load_policy(path: str, nothing: str = "nothing was run") -> Any:
         diagnostics = [dataclasses.replace(d, path=typed) for d in error.diagnostics]
         show_diagnostics(diagnostics, source)
         count = len([d for d in diagnostics if d.is_error])
-        say(f"{typed}: {count} error{'s' if count != 1 else ''}; {nothing}", err=True)
+        say(f"{shown_path(typed)}: {count} error{'s' if count != 1 else ''}; {nothing}", err=True)
         sys.exit(EXIT_FAILED)
 
 
@@ -328,7 +345,9 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
         sys.stdout.flush()
         return
     assert output is not None  # to_stdout(None) holds
-    if _special(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
+    from leadpolicy.tools.atomic import special_file
+
+    if special_file(output):  # /dev/stdout, a named pipe: nothing to replace, write straight to it
         try:
             stream = open(output, "wb")
         except OSError as error:
@@ -345,21 +364,10 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
         raise FileProblem(str(problem)) from None
 
 
-def _special(path: str) -> bool:
-    """A path that exists and is not a regular file or a directory (a device, a pipe)."""
-    import stat
-
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
-
-
 def write_output(output: Optional[str], text: str) -> None:
     """Write all of `text` to OUTPUT (atomically) or to standard output."""
     if to_stdout(output):
-        click.echo(text, nl=False)
+        echo_data(text)
         return
     with output_stream(output) as stream:
         stream.write(text.encode("utf-8"))

@@ -10,6 +10,7 @@ import click
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, load_policy, refuse_overwriting, say, to_stdout, write_output
 from leadpolicy.cli.engine_options import resolve_target, sql_target_options, sql_text
+from leadpolicy.syntax.diagnostics import shown_path
 
 
 @main.command("compile")
@@ -31,4 +32,4 @@ def compile_command(policy_path: str, output: Optional[str], **sql_options: str)
     text = sql_text(policy, sql_options) if target == "sql" else policy.python_source
     write_output(output, text)
     if not to_stdout(output):
-        say(f"wrote {output} ({policy.name} {policy.version})", err=True)
+        say(f"wrote {shown_path(output)} ({policy.name} {policy.version})", err=True)

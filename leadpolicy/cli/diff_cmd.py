@@ -19,7 +19,7 @@ from leadpolicy.cli.common import (
     refuse_compressed,
     refuse_overwriting,
     refuse_table_file,
-    say,
+    say_line,
     to_stdout,
     warn,
 )
@@ -33,7 +33,7 @@ class _Problem(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        say(f"error: {self.format_message()}", err=True)
+        say_line(f"error: {self.format_message()}", err=True)
 
 
 class _Counter:
@@ -269,7 +269,7 @@ def _load_versions(versions: tuple[Any, ...], rev: Optional[str]) -> Any:
             count = len([d for d in error.diagnostics if d.is_error])
             failed.append(f"{source.label}: {count} error{'s' if count != 1 else ''}")
     if failed:
-        say("; ".join(failed) + "; both versions must check before they can be compared", err=True)
+        say_line("; ".join(failed) + "; both versions must check before they can be compared", err=True)
         sys.exit(1)
     return loaded
 

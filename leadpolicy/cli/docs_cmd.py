@@ -9,6 +9,7 @@ import click
 
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import FileProblem, load_policy, refuse_overwriting, say, to_stdout, write_output
+from leadpolicy.syntax.diagnostics import shown_path
 
 
 @main.command("docs")
@@ -31,4 +32,4 @@ def docs_command(policy_path: str, output: Optional[str], fmt: Optional[str]) ->
     text = render(policy.tree, policy.source, policy.path, fmt)
     write_output(output, text)
     if not to_stdout(output):
-        say(f"wrote {output} ({policy.name} {policy.version})", err=True)
+        say(f"wrote {shown_path(output)} ({policy.name} {policy.version})", err=True)

@@ -161,6 +161,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         {"duckdb": _deps.duckdb, "spark": _deps.pyspark}[engine]()
         from leadpolicy.backends.sql.batch import InputProblem
         from leadpolicy.backends.sql.engines import score_command
+        from leadpolicy.tools.atomic import OutputProblem
     except ImportError as error:  # sqlglot missing: one line naming the extra, not a usage error
         raise FileProblem(str(error)) from None
     if input_path.lower().endswith(".csv") and not options.get("activities_path"):
@@ -191,7 +192,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
                                 memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"))
     except MissingExtra as error:
         raise FileProblem(str(error)) from None
-    except (InputProblem, _deps.SparkStartError) as error:
+    except (InputProblem, _deps.SparkStartError, OutputProblem) as error:  # each names its own file
         raise FileProblem(str(error)) from None
     except UnicodeDecodeError as error:  # the python engine's CSV, read by its reader: said as it says it
         from leadpolicy.cli.common import EXIT_FAILED, display_name, to_stdout

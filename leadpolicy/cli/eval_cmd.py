@@ -24,7 +24,7 @@ from leadpolicy.cli.common import (
     say,
     warn,
 )
-from leadpolicy.syntax.diagnostics import terminal_text
+from leadpolicy.syntax.diagnostics import shown_path
 
 
 def _read_lead(source: str) -> tuple[dict[str, Any], str]:
@@ -52,7 +52,7 @@ def _read_lead(source: str) -> tuple[dict[str, Any], str]:
             err=True)
         sys.exit(EXIT_FAILED)
     if not isinstance(lead, dict):
-        click.echo(f"{error_label()}: {terminal_text(name)}: a lead must be a JSON object with `fields` and `activities`", err=True)
+        click.echo(f"{error_label()}: {shown_path(name)}: a lead must be a JSON object with `fields` and `activities`", err=True)
         sys.exit(EXIT_FAILED)
     return lead, text
 

@@ -14,11 +14,13 @@ from leadpolicy.cli.common import (
     STDIN,
     STDIN_NAME,
     FileProblem,
+    echo_data,
     output_stream,
     read_source,
     read_text,
     show_diagnostics,
 )
+from leadpolicy.syntax.diagnostics import shown_path
 from leadpolicy.tools.file_kinds import first_bytes
 
 
@@ -41,7 +43,7 @@ def unified_diff(source: str, formatted: str, name: str) -> str:
 
     lines = []
     for line in difflib.unified_diff(source.splitlines(keepends=True), formatted.splitlines(keepends=True),
-                                     f"{name}", f"{name} (formatted)"):
+                                     shown_path(name), f"{shown_path(name)} (formatted)"):
         lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(lines)
 
@@ -61,7 +63,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     for raw in paths:
         targets.extend(["-"] if raw == "-" else [str(p) for p in source_files([raw])])
     if not targets:
-        raise click.UsageError("no .policy or .tests files found in " + ", ".join(paths))
+        raise click.UsageError("no .policy or .tests files found in " + ", ".join(shown_path(path) for path in paths))
     status = 0
     changed = False
     for target in targets:
@@ -80,18 +82,18 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             continue
         formatted = keep_line_endings(source, formatted)  # a Windows checkout's CRLF is kept, not "reformatted"
         if stdin and not check:
-            click.echo(formatted, nl=False)
+            echo_data(formatted)
         elif formatted != source:
             changed = True
             if show_diff:
-                click.echo(unified_diff(source, formatted, target), nl=False)
+                echo_data(unified_diff(source, formatted, target))
             elif check:
-                click.echo(f"would reformat {target}")
+                click.echo(f"would reformat {shown_path(target)}")
             else:
                 bom = first_bytes(target, 3) == b"\xef\xbb\xbf"  # a Windows editor's byte-order mark is kept
                 with output_stream(target) as stream:  # a temporary file renamed over the original
                     stream.write((b"\xef\xbb\xbf" if bom else b"") + formatted.encode("utf-8"))
-                click.echo(f"reformatted {target}")
+                click.echo(f"reformatted {shown_path(target)}")
     sys.exit(max(status, 1 if check and changed else 0))
 
 

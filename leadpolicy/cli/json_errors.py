@@ -9,7 +9,7 @@ import json
 import re
 from typing import Optional
 
-from leadpolicy.syntax.diagnostics import Diagnostic, Span, lines_of, render_one
+from leadpolicy.syntax.diagnostics import Diagnostic, Span, line_text, lines_of, render_one, shown_path
 
 WINDOW = 100  # characters shown around the error on a long line (JSON on one line)
 
@@ -113,7 +113,8 @@ def render_json_error(name: str, text: str, error: json.JSONDecodeError, extra: 
                             hint, name)
     rendered = render_one(diagnostic, "", shown_lines)
     # the location keeps the file's own column, also when the line was cut
-    return rendered.replace(f"--> {name}:{line}:{column}", f"--> {name}:{error.lineno}:{error.colno}", 1)
+    where = shown_path(name)
+    return rendered.replace(f"--> {where}:{line}:{column}", f"--> {where}:{error.lineno}:{error.colno}", 1)
 
 
 def render_data_error(name: str, text: str, problem: dict[str, object], help: Optional[str] = None) -> str:
@@ -130,7 +131,7 @@ def render_data_error(name: str, text: str, problem: dict[str, object], help: Op
         found = list(re.finditer(rf'"{re.escape(key)}"\s*:\s*({written})', text))
     message = str(problem.get("message"))
     if len(found) != 1:
-        return f"error[data]: {message}\n --> {name}" + (f"\n  = help: {help}" if help else "")
+        return f"error[data]: {line_text(message)}\n --> {shown_path(name)}" + (f"\n  = help: {line_text(help)}" if help else "")
     start, end = found[0].span(1)
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1

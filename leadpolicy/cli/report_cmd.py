@@ -19,7 +19,7 @@ from leadpolicy.cli.common import (
     refuse_compressed,
     refuse_overwriting,
     refuse_table_file,
-    say,
+    say_line,
     show_diagnostics,
 )
 
@@ -48,14 +48,14 @@ def _load_other(spec: str) -> Any:
     try:
         source = read_policy_source(spec)
     except SourceError as error:
-        say(f"error: --against {error}", err=True)
+        say_line(f"error: --against {error}", err=True)
         sys.exit(2)
     try:
         return leadpolicy.loads(source.text, source.label)
     except PolicyError as error:
         show_diagnostics(error.diagnostics, source.text)
         count = len([d for d in error.diagnostics if d.is_error])
-        say(f"{source.label}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
+        say_line(f"{source.label}: {count} error{'s' if count != 1 else ''}; nothing was run", err=True)
         sys.exit(1)
 
 
@@ -85,7 +85,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         if path == "-":  # it said "no such file: -"
             raise click.UsageError(f"{name} `-`: report reads a file, not standard input; save it to a file and name that")
     if output and Path(output).suffix.lower() not in _RENDERERS:
-        say(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
+        say_line(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
     refuse_overwriting(output, [(path, what) for path, what in (
         (policy_path, "the policy"), (leads_path, "the leads"), (outcomes_path, "the outcomes"), (against, "the other policy"))
@@ -109,19 +109,19 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     csv = input_format == "csv"
     document = None if csv else one_json_document(leads_path, policy_path)
     if document:
-        say(f"warning: {document}", err=True)
+        say_line(f"warning: {document}", err=True)
     if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
-        say(f"warning: {leads_path} is empty: there are no leads to report", err=True)
+        say_line(f"warning: {leads_path} is empty: there are no leads to report", err=True)
     policies = [load_policy(policy_path)]
     misplaced = None if csv else misplaced_in_first_lead(policies[0], leads_path)
     if misplaced:
-        say(f"warning: {misplaced}", err=True)
+        say_line(f"warning: {misplaced}", err=True)
     if against:
         policies.append(_load_other(against))
     try:
-        outcomes = load_outcome_file(outcomes_path, lambda message: say(f"warning: {message}", err=True)) if outcomes_path else None
+        outcomes = load_outcome_file(outcomes_path, lambda message: say_line(f"warning: {message}", err=True)) if outcomes_path else None
     except (OSError, ValueError) as error:
-        say(f"error: {error}", err=True)
+        say_line(f"error: {error}", err=True)
         sys.exit(1)
     as_of = as_of or datetime.now(timezone.utc).isoformat()
     progress = None
@@ -132,19 +132,19 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         # JSON Lines as bytes: a line that is not UTF-8 is that lead's error, as `score` has it
         with (open(leads_path, encoding="utf-8-sig", newline="") if csv else open(leads_path, "rb")) as stream:
             report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
-                           jobs or default_jobs(), leads_path, warn=lambda message: say(f"warning: {message}", err=True),
+                           jobs or default_jobs(), leads_path, warn=lambda message: say_line(f"warning: {message}", err=True),
                            input_format=input_format)
     except CsvHeaderError as error:  # as `score` says it: no row was read
-        say(f"error: {leads_path}: {error}", err=True)
+        say_line(f"error: {leads_path}: {error}", err=True)
         sys.exit(1)
     except OSError as error:
-        say(f"error: {leads_path}: {error.strerror}", err=True)
+        say_line(f"error: {leads_path}: {error.strerror}", err=True)
         sys.exit(1)
     except UnicodeDecodeError as error:  # a CSV file (its rows can span lines: no row of its own to blame)
-        say(f"error: {leads_path} is not UTF-8 text ({error.reason}); save it as UTF-8", err=True)
+        say_line(f"error: {leads_path} is not UTF-8 text ({error.reason}); save it as UTF-8", err=True)
         sys.exit(1)
     except LeadDataError as error:  # --as-of, --from or --to unreadable
-        say(f"error: {error}", err=True)
+        say_line(f"error: {error}", err=True)
         sys.exit(2)
     if progress is not None:
         click.echo("", err=True)
@@ -158,5 +158,5 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     try:
         write_atomically(output, text)  # whole or not at all, with the usual permissions
     except OutputProblem as problem:
-        say(f"error: {problem}", err=True)  # one line naming the path, as every command says it
+        say_line(f"error: {problem}", err=True)  # one line naming the path, as every command says it
         sys.exit(2)

@@ -32,6 +32,7 @@ from leadpolicy.cli.common import (
     warn,
 )
 from leadpolicy.cli.engine_options import engine_options, refuse_unused_options, score_with_engine, uses_sql_engine
+from leadpolicy.syntax.diagnostics import shown_path
 
 
 class _Progress:
@@ -133,7 +134,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     """
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
     from leadpolicy.tools.csv_header import CsvHeaderError
-    from leadpolicy.tools.score import Summary, default_jobs, score_stream
+    from leadpolicy.tools.score import Summary, default_jobs, score_stream, shown_on_terminal
 
     refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [
         (path, what) for path, what in ((sql_options.get("activities_path"), "the activities table"),
@@ -177,7 +178,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     to_file = not to_stdout(output)
     progress = _Progress(size) if not quiet and sys.stderr.isatty() else None
     try:
-        with output_stream(output) as sink:
+        with output_stream(output) as stream, shown_on_terminal(stream, fmt) as sink:
             summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
                                    jobs=jobs or default_jobs(), progress=progress, summary=summary,
                                    delimiter=delimiter, warn=None if quiet else warn)
@@ -185,7 +186,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         if progress is not None:
             progress.clear()
         if to_file:
-            click.echo(f"\ninterrupted: {output} was left untouched", err=True)
+            click.echo(f"\ninterrupted: {shown_path(output)} was left untouched", err=True)
         else:
             click.echo(f"\ninterrupted after {plural(summary.leads, 'row')} written to standard output", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -21,7 +21,7 @@ from leadpolicy.cli.common import (
     sibling_tests,
     style,
 )
-from leadpolicy.syntax.diagnostics import terminal_text
+from leadpolicy.syntax.diagnostics import shown_path, terminal_text
 
 
 def _load_for_tests(path: Path) -> Any:
@@ -71,12 +71,12 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             broken = True
             if not as_json:
                 click.echo(problems, err=True)
-                say(f"{display_name(path)}: the policy or its tests have errors; no test was run", err=True)
+                say(f"{shown_path(display_name(path))}: the policy or its tests have errors; no test was run", err=True)
             continue
         if not as_json:
-            say(display_name(path))
+            say(shown_path(display_name(path)))
             if not tests:  # said, so that a gate in CI does not pass on a policy nothing tests
-                beside = "" if str(path) == "-" else " or in " + Path(display_name(path)).with_suffix(".tests").name
+                beside = "" if str(path) == "-" else " or in " + shown_path(Path(display_name(path)).with_suffix(".tests").name)
                 click.echo(f"  no tests: write `test \"...\" {{ ... }}` blocks in the policy{beside}")
         for test, test_path in tests:
             outcome = run_test(policy, test, test_path)
@@ -86,7 +86,7 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             else:
                 failed += 1
             if not as_json:
-                where = f"{test_path}:{outcome.line}" if outcome.line else test_path
+                where = f"{shown_path(test_path)}:{outcome.line}" if outcome.line else shown_path(test_path)
                 mark = style("PASS", fg="green", err=False) if outcome.passed else style("FAIL", fg="red", bold=True, err=False)
                 click.echo(f"  {mark}  {terminal_text(test.name)}" + ("" if outcome.passed else f"  ({terminal_text(where)})"))
                 if not outcome.passed:
@@ -99,7 +99,8 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
             if not as_json and show_coverage:
                 click.echo(f"  coverage: {len(result.rules) - len(result.missed)} of {plural(len(result.rules), 'rule')} ({result.percent:.1f}%)")
                 for rule in result.missed:
-                    say(f"    never exercised: {display_name(path)}:{rule.line}  {rule.kind} {rule.name!r}".replace("'", '"'))
+                    named = repr(rule.name).replace("'", '"')  # the rule's name in double quotes, the file's name as it is
+                    say(f"    never exercised: {shown_path(display_name(path))}:{rule.line}  {rule.kind} {named}")
     total = 100.0 if rules == 0 else 100.0 * covered / rules
     below = fail_under is not None and total < fail_under
     if as_json:

@@ -320,6 +320,7 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         for a in policy.activities
     ]
 
+    look_alikes = english.look_alike_notes()
     rule_ids = {row.name: row.id for row in engagement + demotions + disqualifications}
     rule_ids.update({row.name: row.id for group in fit_groups for row in group["rows"]})
     picture = diagram.model(policy)
@@ -344,7 +345,9 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         "disqualifications": disqualifications,
         "fields": fields_,
         "activities": activities,
+        "look_alikes": look_alikes,
     }
+
 
 
 def _fit_row(rule: n.FitRule, english: English, anchors: Anchors) -> Row:
@@ -386,7 +389,12 @@ def html(policy: n.Policy, source: str, path: Optional[str] = None) -> str:
     )
     context["prose"] = html_prose
     context["sentence"] = html_sentence
-    return _environment("html").get_template("handoff.html.j2").render(context).rstrip("\n") + "\n"
+    text = _environment("html").get_template("handoff.html.j2").render(context).rstrip("\n") + "\n"
+    # HTML escapes markup, not control characters: a rule name's escape sequence (`\x1b[2J`) or C1
+    # control reached a terminal as it was (`docs --format html` prints to standard output), and in a
+    # pipe click dropped the sequence, so the document differed from `-o FILE`'s. They are shown as
+    # the Markdown shows them (`\x1b`); the template's own text holds none.
+    return terminal_text(text)
 
 
 def render(policy: n.Policy, source: str, path: Optional[str] = None, fmt: str = "markdown") -> str:

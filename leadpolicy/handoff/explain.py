@@ -45,10 +45,14 @@ def signed_score(value: float) -> str:
 
 
 def lead_label(lead_id: object) -> str:
-    """`lead L-1001`; an id that is not text shows as its JSON (`lead {"crm": 7}`)."""
+    """`lead L-1001`; an id that is not text shows as its JSON (`lead {"crm": 7}`). On its one line
+    (`line_text`): an id holding a newline started a line of the explanation of its own, which could
+    read `stage sql (was mql): promoted` above the real one."""
+    from leadpolicy.syntax.diagnostics import line_text
+
     if lead_id is None:
         return "lead"
-    return f"lead {lead_id if isinstance(lead_id, str) else json.dumps(lead_id, ensure_ascii=False, default=str)}"
+    return f"lead {line_text(lead_id if isinstance(lead_id, str) else json.dumps(lead_id, ensure_ascii=False, default=str))}"
 
 
 def moment_text(moment: datetime) -> str:

@@ -7,6 +7,7 @@ backticks, always a span, and a `help:` line that says what to do.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
@@ -17,7 +18,7 @@ if TYPE_CHECKING:  # Lark is imported by the parser only: `--help` and the data 
 from leadpolicy.semantics.runtime import LeadDataError
 
 __all__ = ["Span", "Diagnostic", "PolicyError", "LeadDataError", "file_problem", "render", "render_json", "lines_of",
-           "terminal_text"]
+           "terminal_text", "line_text", "shown_path", "json_shown"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class PolicyError(Exception):
         if not errors:
             return "policy has no errors"
         first = errors[0]
-        where = f"{first.path}:{first.line}:{first.column}: " if first.span else f"{first.path}: "
+        where = f"{shown_path(first.path)}:{first.line}:{first.column}: " if first.span else f"{shown_path(first.path)}: "
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return f"{where}{first.message}{more}"
 
@@ -136,6 +137,29 @@ def terminal_text(text: object) -> str:
     return _UNSHOWN.sub(lambda m: ascii(m.group())[1:-1], str(text))
 
 
+def line_text(text: object) -> str:
+    """`terminal_text` for text that must keep to its one line: a file name in a message, a cell
+    of a table on a terminal, a message quoted in a summary. A newline or a tab is escaped too
+    (`\\n`), so the text cannot end the line and start one that reads as another message or row."""
+    return terminal_text(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def json_shown(text: str) -> str:
+    """JSON text (`json.dumps(..., ensure_ascii=False)`, kept readable) with every character
+    `terminal_text` escapes written as a `\\u` escape: the same data for any reader, and nothing a
+    terminal acts on (a C1 control) or that reorders the line (`\\u202e`) when it is printed there.
+    JSON's structure is ASCII: such a character can only stand inside a string."""
+    return _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown_path(path: object) -> str:
+    """A file name as every message for people names it: as given (`display_name` turns `-` into
+    `<stdin>` where a message says so), on its one line (`line_text`). A file may be named
+    `a\\nerror: all is well.policy`: written as it is, its newline ended the message's line and
+    the rest read as a message of its own."""
+    return line_text(os.fspath(path) if isinstance(path, os.PathLike) else str(path))
+
+
 def _sort_key(d: Diagnostic) -> Any:
     return (d.path, d.span.start if d.span else -1, d.severity != "error")
 
@@ -150,8 +174,8 @@ def lines_of(source: str) -> list[str]:
 def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]] = None) -> str:
     """rustc-style: headline, location, the source line, carets, help.
     `source_lines` is `lines_of(source)`, when the caller already has it."""
-    path = terminal_text(d.path)
-    lines = [f"{d.severity}[{d.code}]: {terminal_text(d.message)}"]
+    path = shown_path(d.path)
+    lines = [f"{d.severity}[{d.code}]: {line_text(d.message)}"]  # one line: a lead's value may hold a newline
     pad = " "
     if d.span is None:
         lines.append(f"  --> {path}")
@@ -173,9 +197,9 @@ def render_one(d: Diagnostic, source: str, source_lines: Optional[Sequence[str]]
             lines.append(f"{gutter} | {text}")
             lines.append(f"{pad} | {' ' * (d.span.column - 1)}{'^' * width}")
     for note in d.notes:
-        lines.append(f"{pad} = note: {terminal_text(note)}")
+        lines.append(f"{pad} = note: {line_text(note)}")
     if d.help:
-        lines.append(f"{pad} = help: {terminal_text(d.help)}")
+        lines.append(f"{pad} = help: {line_text(d.help)}")
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
 
-__all__ = ["OutputProblem", "atomic_writer", "atomic_path", "write_atomically", "why", "mode_for"]
+__all__ = ["OutputProblem", "atomic_writer", "atomic_path", "write_atomically", "why", "mode_for", "special_file"]
 
 
 class OutputProblem(OSError):
@@ -49,6 +49,16 @@ _REASONS = {
 def why(error: OSError) -> str:
     """A short, lower-case reason for an OSError, without Python's `[Errno N]`."""
     return _REASONS.get(error.errno or 0) or (error.strerror or str(error)).lower()
+
+
+def special_file(path: Union[str, Path]) -> bool:
+    """A path that exists and is not a regular file or a directory (a device such as /dev/stdout, a
+    named pipe): there is nothing to replace, and its output is written straight to it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _target(path: Path) -> Path:
@@ -145,12 +155,18 @@ def atomic_path(path: Union[str, Path], suffix: str = ".tmp") -> Iterator[str]:
     name of an empty temporary file beside `path`, renamed onto it (with the mode a
     new or replaced file should have) when the block ends normally, removed when it raises."""
     target = _target(Path(path))
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as error:  # said as atomic_writer says it, naming the output (not the temporary file)
+        raise OutputProblem(str(path), why(error)) from None
     os.close(fd)
     try:
         yield temporary
-        os.chmod(temporary, mode_for(target))  # mkstemp makes 0600
-        os.replace(temporary, target)
+        try:
+            os.chmod(temporary, mode_for(target))  # mkstemp makes 0600
+            os.replace(temporary, target)
+        except OSError as error:
+            raise OutputProblem(str(path), why(error)) from None
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)

@@ -35,6 +35,7 @@ import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -44,7 +45,7 @@ from leadpolicy.semantics.runtime import show_value
 from leadpolicy.syntax import nodes as n
 
 __all__ = ["CHUNK_BYTES", "CHUNK_LEADS", "ROW_COLUMNS", "CHANGES", "Scorer", "Summary", "score_stream", "default_jobs",
-           "jsonl_chunks", "jsonl_ranges", "csv_chunks"]
+           "jsonl_chunks", "jsonl_ranges", "csv_chunks", "TerminalCsv", "shown_on_terminal"]
 
 CHUNK_BYTES = 256 * 1024  # JSON Lines per chunk: about 120 acme leads, 7 ms of work
 CHUNK_LEADS = 200  # CSV rows per chunk
@@ -205,9 +206,7 @@ class Scorer:
         else:
             leads, rows, tally, errors, samples = self._score_jsonl(start, data)
         if self.output_format == "csv":
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(rows)
-            payload = buffer.getvalue()
+            payload = csv_text(rows)
         else:
             rows.append("")
             payload = "\n".join(rows)
@@ -310,6 +309,24 @@ class Scorer:
         return [_cell(lead_id), "", "", "", "", "", "", "", "", problem["message"]]
 
 
+def csv_text(rows: list[list[Any]]) -> str:
+    """Rows of the CSV output, each ending in `\\n`. A cell holding a carriage return is quoted
+    too: the csv module quotes only the characters of its line terminator, and every reader (the
+    csv module, a spreadsheet) takes a bare `\\r` for the end of a row, so an id `L-2\\r` was read
+    back as `L-2` and a row of its own."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()
+    if "\r" not in text:  # one scan of the block; the rare block with one is written again
+        return text
+    out = []
+    for row in rows:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(row)  # quotes a cell with \r in it
+        out.append(buffer.getvalue()[:-2] + "\n")  # ending in \n alone, as every other row
+    return "".join(out)
+
+
 def _csv_row(lead_id: Any, decision: dict[str, Any]) -> list[Any]:
     reason = decision["reason"]
     return [_cell(lead_id), decision["stage"], decision["previous_stage"], decision["change"],
@@ -373,6 +390,65 @@ def _why(error: BaseException) -> str:
     if isinstance(error, RecursionError):
         return "nested too deeply"
     return str(error)
+
+
+# ---------------------------------------------------------------- rows on a terminal
+
+
+class TerminalCsv:
+    """CSV rows on their way to a terminal, each cell shown as text (`line_text`): an id, a rule
+    or an error message from lead data holding an escape sequence (`L-1\\x1b[2J`) would clear or
+    repaint the screen, a newline would start a row that is not one. Only for a terminal: a file
+    or a pipe gets the bytes of the data as they are (docs/decisions.md, "CSV cells")."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        import codecs
+
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+        self._held = ""
+
+    def write(self, data: bytes) -> int:
+        self._held += self._decoder.decode(data)
+        # whole rows only: the text ends a line outside any quoted cell (quotes come in pairs)
+        if self._held.endswith("\n") and self._held.count('"') % 2 == 0:
+            self._emit()
+        return len(data)
+
+    def _emit(self) -> None:
+        from leadpolicy.syntax.diagnostics import line_text
+
+        if not self._held:
+            return
+        rows = [[line_text(cell) for cell in row] for row in csv.reader(io.StringIO(self._held, newline=""))]
+        self._held = ""
+        self._stream.write(csv_text(rows).encode("utf-8"))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        """Write what is held (a last row without its newline) and flush."""
+        self._held += self._decoder.decode(b"", final=True)
+        self._emit()
+        self._stream.flush()
+
+
+@contextmanager
+def shown_on_terminal(sink: Any, output_format: str) -> Iterator[Any]:
+    """`sink`, or for CSV going to a terminal the same rows with their cells shown as text
+    (`TerminalCsv`). JSON Lines needs nothing: its encoder writes every control, non-ASCII and
+    text-direction character as a `\\u` escape."""
+    try:
+        terminal = output_format == "csv" and bool(sink.isatty())
+    except (AttributeError, ValueError):
+        terminal = False
+    if not terminal:
+        yield sink
+        return
+    shown = TerminalCsv(sink)
+    yield shown
+    shown.close()
 
 
 # ---------------------------------------------------------------- worker processes
@@ -506,8 +582,10 @@ class Summary:
             out.append("  by change:  " + "  ".join(f"{name} {count:,}" for name, count in self.by_change().items()))
         if self.errors:
             out.append(f"  data errors: {self.errors:,} (written as error rows in their place)")
-            for line, message in self.samples:
-                out.append(f"    line {line}: {message}")
+            from leadpolicy.syntax.diagnostics import line_text
+
+            for line, message in self.samples:  # one line each: a newline in lead data ends no line here
+                out.append(f"    line {line}: {line_text(message)}")
             if self.errors > len(self.samples):
                 out.append(f"    ... and {self.errors - len(self.samples):,} more")
         else:

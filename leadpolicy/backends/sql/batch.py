@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
+from leadpolicy.backends.sql.fragments import file_path
 from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of, quoted, write_rows
 from leadpolicy.backends.sql.slicing import (
     ALL_LINES,
@@ -442,7 +443,7 @@ def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced
             # the slices were inserted one after the other, each in order: the table is in order
             # (DuckDB keeps insertion order), no sort needed
             con.execute(f"COPY (SELECT * FROM lp_rows) TO {target}")
-        read = f"read_parquet('{quoted(temp)}')"
+        read = f"read_parquet('{quoted(file_path(temp))}')"  # OUT's name may hold a glob character
         for stage, change, count in con.execute(f"SELECT stage, change, count(*) FROM {read} WHERE error IS NULL GROUP BY ALL").fetchall():
             summary.outcomes[(stage, change)] = count
         summary.leads = con.execute(f"SELECT count(*) FROM {read}").fetchone()[0]

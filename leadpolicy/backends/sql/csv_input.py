@@ -45,10 +45,11 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
     Python engine's own reader (csv_lead_lines), written once per connection to a JSON Lines
     copy in its temporary directory, which DuckDB reads as it reads any JSON Lines."""
     from leadpolicy.backends.sql.engines import lines_options
-    from leadpolicy.backends.sql.fragments import lit, sqlglot
+    from leadpolicy.backends.sql.fragments import file_path, lit, sqlglot
 
     names = names if names is not None else [f.name for f in policy.tree.fields]
     copy, longest = _json_copy(con, path, names)
+    copy = file_path(copy)  # (a temporary directory's name may hold a glob character)
     text = (f"(SELECT lp_row, lp_json FROM read_csv(lp_path, {lines_options(longest)})"
             " WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
             + (" WHERE lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ") AS lp_src")

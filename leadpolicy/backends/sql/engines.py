@@ -65,7 +65,7 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
     be replaced by the next call, under relations returned before."""
     import uuid
 
-    from leadpolicy.backends.sql.fragments import exp, lit
+    from leadpolicy.backends.sql.fragments import exp, file_path, lit
 
     duckdb = _deps.duckdb()
     what = view.rsplit("_", 1)[-1]  # leads, activities
@@ -91,14 +91,14 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
         path = str(value)
         suffix = os.path.splitext(path)[1].lower()
         if parquet:  # by its name or its first bytes
-            return exp.Anonymous(this="read_parquet", expressions=[lit(path)])
+            return exp.Anonymous(this="read_parquet", expressions=[lit(file_path(path))])
         if suffix in JSON_SUFFIXES:
             raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
         # CSV, by its name or (a Path: a file, `score`'s INPUT) whatever its name: every cell as its
         # text; a name DuckDB reads by itself (activities.tsv) sniffed the cells' types ("007" read 7)
         options = [exp.EQ(this=exp.column(key), expression=exp.true() if value is True else exp.Literal.number(value))
                    for key, value in csv_table_options(path).items()]
-        return exp.Anonymous(this="read_csv", expressions=[lit(path), *options])
+        return exp.Anonymous(this="read_csv", expressions=[lit(file_path(path)), *options])
     from leadpolicy.backends.sql.inputs import _table
 
     return _table(str(value))
@@ -147,8 +147,10 @@ def _csv_table_options(path: str, size: int, mtime: int) -> dict[str, Any]:
 
 def csv_table_sql(path: str) -> str:
     """The CSV table `path` as DuckDB reads it (text cells), in SQL text."""
+    from leadpolicy.backends.sql.fragments import file_path
+
     options = "".join(f", {key} = {str(value).lower()}" for key, value in csv_table_options(path).items())
-    return "read_csv('" + path.replace("'", "''") + "'" + options + ")"
+    return "read_csv('" + file_path(path).replace("'", "''") + "'" + options + ")"
 
 
 # blank lines skipped; DuckDB's TRIM with a set is slow (about 2 us a line), so a line
@@ -287,6 +289,9 @@ def _line_ending_problem(path: str, whole: bool) -> Optional[str]:
 
 def _materialise_lines(con: Any, path: str, table: str, spill_dir: Optional[str],
                        options: str = _LINES_OPTIONS) -> tuple[tuple[str, int, str], ...]:
+    from leadpolicy.backends.sql.fragments import file_path
+
+    path = file_path(path)  # read_csv takes a pattern
     if spill_dir is not None:
         target = os.path.join(spill_dir, table + ".parquet").replace("'", "''")
         con.execute(f"COPY (SELECT lp_json FROM read_csv(?, {options})) TO '{target}'"
@@ -318,7 +323,7 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
     is not JSON stays, to become an error row). `sliced`: only the lines
     $lp_first to $lp_last (batch.py runs a large file in slices, within memory).
     `lines_tables`: the file's lines already read by materialise_lines (its parts)."""
-    from leadpolicy.backends.sql.fragments import lit, sqlglot
+    from leadpolicy.backends.sql.fragments import file_path, lit, sqlglot
 
     if lines_tables is not None:
         text = " UNION ALL ".join(
@@ -335,7 +340,8 @@ def nested_source(path_or_table: Any, sliced: bool = False, lines_tables: Option
                 + (" AND lp_row BETWEEN $lp_first AND $lp_last" if sliced else "") + ")"
                 " AS lp_src")
         tree = sqlglot.parse_one(text, read="duckdb")
-        return tree.transform(lambda n: lit(str(path_or_table)) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
+        path = file_path(str(path_or_table))
+        return tree.transform(lambda n: lit(path) if isinstance(n, sqlglot.exp.Column) and n.name == "lp_path" else n)
     raise ValueError("the nested shape reads a JSON Lines file")
 
 
@@ -590,7 +596,8 @@ def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_
     import sys
 
     from leadpolicy.backends.sql.batch import InputProblem, output_format_for, score_file
-    from leadpolicy.tools.atomic import atomic_writer
+    from leadpolicy.tools.atomic import atomic_writer, special_file
+    from leadpolicy.tools.score import shown_on_terminal
 
     output_format = output_format_for(output, fmt)
     to_file = bool(output) and output != "-"
@@ -599,12 +606,17 @@ def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_
             raise InputProblem("Parquet output goes to a file: -o OUT.parquet")
         return score_file(policy, source, None, engine=engine, as_of=as_of, output_format="parquet", output_path=output,
                           memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+    if output and to_file and special_file(output):  # /dev/stdout, a named pipe: written straight to, as by the python engine
+        with open(output, "wb") as stream, shown_on_terminal(stream, output_format) as sink:
+            return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
+                              memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     if output and to_file:
         with atomic_writer(output) as sink:
             return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
                               memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     sys.stdout.flush()
-    summary = score_file(policy, source, sys.stdout.buffer, engine=engine, as_of=as_of, output_format=output_format,
-                         memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+    with shown_on_terminal(sys.stdout.buffer, output_format) as sink:  # CSV on a terminal: cells shown as text
+        summary = score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
+                             memory_limit=memory_limit, spark_master=spark_master, notes=notes)
     sys.stdout.buffer.flush()
     return summary

@@ -158,6 +158,19 @@ def lit(text: str) -> "exp.Literal":
     return exp.Literal.string(text)
 
 
+_GLOB = re.compile(r"([*?\[])")
+
+
+def file_path(path: str) -> str:
+    """A file's path as DuckDB's readers (read_parquet, read_csv) must be given it: they take a path as
+    a glob pattern, so `c[1]d.parquet` read the file c1d.parquet and `a*b.parquet` every file it
+    matches. A file that exists is read itself: each glob character bracketed (`a[*]b.parquet`);
+    a path naming no file is left a pattern (`data/*.parquet` given to leadpolicy.sql)."""
+    import os
+
+    return _GLOB.sub(r"[\1]", path) if _GLOB.search(path) and os.path.exists(path) else path
+
+
 def num(value: float | int) -> "exp.Expr":
     """A number: an exact integer literal, or a DOUBLE read from its shortest repr
     (a decimal literal would be a DECIMAL in some engines, converted with rounding)."""
@@ -394,7 +407,8 @@ def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
     tree = finish(tree, dialect)
     # copy=False: the tree is this call's own (no copy of a big tree); sqlglot's
     # generator edits only nodes it makes (tests/test_sql_dialects.py compares it with copy=True)
-    text = tree.sql(dialect=dialect, pretty=pretty, copy=False)
+    with _names_kept(tree, dialect) as kept:
+        text = tree.sql(dialect=dialect, pretty=pretty, copy=False)
     if dialect == "postgres" and "\x00" in text:
         # a NUL in a policy's text (a literal, an enum member, a rule name in the hits): PostgreSQL
         # text cannot hold one (no literal, no escape, no chr(0) makes it), and a query sent with
@@ -405,9 +419,50 @@ def generate(tree: "exp.Expr", dialect: str, *, pretty: bool = True) -> str:
         text = respelled(tree, text, dialect, pretty=pretty)
     elif dialect in ("spark", "bigquery", "snowflake"):
         # their generators escape control characters (\t, \013, \x1c); the non-ASCII spaces and line
-        # separators are escaped here (the query holds them only in string literals: comments are ASCII)
-        text = text.translate(_ESCAPED)
+        # separators are escaped here (in string literals, and in BigQuery's quoted identifiers, which
+        # read the same escapes; Spark's and Snowflake's keep theirs: `_names_kept`)
+        text = kept.restore(text.translate(_ESCAPED))
     return text
+
+
+class _KeptNames:
+    """Quoted identifiers that hold a non-ASCII space or line separator, for Spark and Snowflake:
+    their quoted identifiers read no escape (Spark's `a\\u00a0b` names a column of that very text),
+    so such a name (a mapping's `Company\\u00a0Size`) is written as itself, not escaped as a
+    literal's characters are. Each is a sentinel while the query is generated and escaped."""
+
+    def __init__(self, quote: str) -> None:
+        self.quote = quote  # the dialect's identifier quote, doubled inside a name
+        self.names: dict[str, str] = {}  # sentinel -> name
+
+    def restore(self, text: str) -> str:
+        for sentinel, name in self.names.items():
+            text = text.replace(sentinel, name.replace(self.quote, self.quote * 2))
+        return text
+
+
+@contextlib.contextmanager
+def _names_kept(tree: "exp.Expr", dialect: str) -> Iterator[_KeptNames]:
+    """The identifiers `_KeptNames` keeps, as sentinels in `tree` for the block (restored after)."""
+    import secrets
+
+    kept = _KeptNames({"spark": "`", "snowflake": '"'}.get(dialect, ""))
+    changed: list[tuple[exp.Identifier, str, Any]] = []
+    if kept.quote:
+        token = secrets.token_hex(8)  # a name the policy and the mapping cannot spell
+        for node in tree.find_all(exp.Identifier):
+            if any(ch in _NON_ASCII_SPACES for ch in node.name):
+                sentinel = f"lp_name_{len(changed)}_{token}"  # none is a part of another
+                kept.names[sentinel] = node.name
+                changed.append((node, node.name, node.args.get("quoted")))
+                node.set("this", sentinel)
+                node.set("quoted", True)
+    try:
+        yield kept
+    finally:
+        for node, name, quoted in changed:  # the caller's tree as it was
+            node.set("this", name)
+            node.set("quoted", quoted)
 
 
 class NulInPolicyText(ValueError):

@@ -82,6 +82,7 @@ class Mapping:
                     if column is not None and (not isinstance(column, str) or not column.strip()):
                         raise ValueError(f"`{key}`: the column of `{name}` must be a column name (text), or null "
                                          f"for a table without one, not {json.dumps(column)}")
+                    _no_control(column, f"`{key}`: the column of `{name}`")
             elif not (isinstance(value, str) and value.strip()) and not (optional and value is None):
                 example = {"leads_table": "crm.leads", "activities_table": "crm.events", "id": "lead_key",
                            "stage": "lifecycle_stage", "lead_id": "contact_id", "type": "event_type",
@@ -89,7 +90,22 @@ class Mapping:
                 raise ValueError(f"`{key}` must be a {'column' if 'table' not in key else 'table'} name (text), "
                                  f'not {json.dumps(value)}: e.g. "{key}": "{example}"'
                                  + (" or null" if optional else ""))
+            else:
+                _no_control(value, f"`{key}`")
         return cls(**data)
+
+
+# A control character in a name: no dialect's quoted identifier can spell it otherwise than as itself
+# (DuckDB, PostgreSQL, Spark, Snowflake), PostgreSQL cannot hold a NUL at all (its query was refused
+# as if the policy held one), and a query file read with universal newlines turns a \r into \n
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control(name: Any, what: str) -> None:
+    found = _CONTROL.search(name) if isinstance(name, str) else None
+    if found:
+        raise ValueError(f"{what} holds a control character ({ascii(found.group())[1:-1]}): a query cannot name a "
+                         f"column or table with one; rename it, e.g. {json.dumps(_CONTROL.sub('_', name))}")
 
 
 def undeclared_names(policy: nodes.Policy, mapping: Optional[dict[str, Any]]) -> list[str]:

@@ -166,9 +166,11 @@ class RelationalRescorer:
             return (_table(source.leads_table or m.leads_table).sql(dialect="duckdb"),
                     _table(source.activities_table or m.activities_table).sql(dialect="duckdb"))
 
+        from leadpolicy.backends.sql.fragments import file_path
+
         def read(path: str) -> str:
             if is_parquet(path):
-                return f"read_parquet('{quoted(path)}')"
+                return f"read_parquet('{quoted(file_path(path))}')"
             from leadpolicy.backends.sql.engines import csv_table_sql
 
             return csv_table_sql(path)  # as the query reads it
@@ -203,10 +205,7 @@ class RelationalRescorer:
             if self.to_json:
                 data = (payload + "\n").encode("utf-8", "backslashreplace")
             else:
-                import csv
-                import io
-
-                data = _csv_text([payload], csv, io)
+                data = _csv_text([payload])
             found[row["lp_row"]] = Rescored(data, [(row["lp_row"], problem["message"])], {}, 1)
         return found
 
@@ -218,12 +217,9 @@ def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
     error = json.loads(row["error"])
     problem = {"field": error["field"], "value": None, "message": error["message"]}
     if output_format == "csv":
-        import csv
-        import io
+        from leadpolicy.tools.score import csv_text
 
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow([_row_id(row), "", "", "", "", "", "", "", "", problem["message"]])
-        return buffer.getvalue().encode("utf-8")
+        return csv_text([[_row_id(row), "", "", "", "", "", "", "", "", problem["message"]]]).encode("utf-8", "backslashreplace")
     return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
 
 
@@ -237,9 +233,6 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
     if output_format == "csv":
         sink.write((",".join(ROW_COLUMNS) + "\n").encode("utf-8"))
     rescorer = Rescorer(policy, as_of, source, output_format) if source.kind in ("jsonl", "csv") else None
-    import csv
-    import io
-
     for batch in batches:
         rows = [dict(zip(columns, values)) for values in batch]
         errors = [row for row in rows if row["error"] is not None]
@@ -266,7 +259,7 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
                 if len(summary.samples) < 3:
                     summary.samples.extend(samples[: 3 - len(summary.samples)])
                 if csv_rows:
-                    out.append(_csv_text(csv_rows, csv, io))
+                    out.append(_csv_text(csv_rows))
                     csv_rows = []
                 out.append(payload)
                 continue
@@ -278,12 +271,11 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
             else:
                 out.append((_encode(decision) + "\n").encode("utf-8", "backslashreplace"))
         if csv_rows:
-            out.append(_csv_text(csv_rows, csv, io))
+            out.append(_csv_text(csv_rows))
         sink.write(b"".join(out))
 
 
-def _csv_text(rows: list[Any], csv: Any, io: Any) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    text: str = buffer.getvalue()
-    return text.encode("utf-8", "backslashreplace")
+def _csv_text(rows: list[Any]) -> bytes:
+    from leadpolicy.tools.score import csv_text
+
+    return csv_text(rows).encode("utf-8", "backslashreplace")

@@ -151,13 +151,26 @@ def _quietly_started(builder: Any) -> Any:
         os.close(saved)
 
 
+_HADOOP_GLOB = re.compile(r"([*?\[\]{}\\])")
+
+
+def literal_path(path: str) -> str:
+    """A file's path as Spark's readers must be given it: they take a path as a Hadoop glob pattern,
+    so `leads[1].jsonl` read leads1.jsonl and `acts*.parquet` every file it matched. A local file that
+    exists is read itself (each glob character escaped with a backslash); any other path (s3a://...,
+    a pattern) is Spark's to read."""
+    import os
+
+    return _HADOOP_GLOB.sub(r"\\\1", path) if _HADOOP_GLOB.search(path) and os.path.exists(path) else path
+
+
 def json_lines(spark: Any, path: str) -> Any:
     """The lines of a JSON Lines file as (lp_row, lp_json): lp_row the line number,
     blank lines skipped, a UTF-8 byte order mark at the start dropped (as the Python
     engine reads them; lines end at \\n only, as Python splits them)."""
     from pyspark.sql import functions as F
 
-    lines = spark.read.option("lineSep", "\n").text(path)
+    lines = spark.read.option("lineSep", "\n").text(literal_path(path))
     numbered = lines.rdd.zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0][0])).toDF(
         "lp_row bigint, lp_json string")
     text = F.when(F.col("lp_row") == 1, F.regexp_replace("lp_json", "^\ufeff", "")).otherwise(F.col("lp_json"))
@@ -201,8 +214,8 @@ def table(spark: Any, path: str) -> Any:
     from leadpolicy.tools.file_kinds import is_parquet
 
     if is_parquet(path):
-        return spark.read.parquet(path)
-    return spark.read.option("header", "true").option("inferSchema", "false").csv(path)
+        return spark.read.parquet(literal_path(path))
+    return spark.read.option("header", "true").option("inferSchema", "false").csv(literal_path(path))
 
 
 def nested_query(policy: Any) -> str:

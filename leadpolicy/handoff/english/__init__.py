@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from leadpolicy.handoff.english import decision, engagement, fit, grades, stages
+from leadpolicy.handoff.english import decision, engagement, fit, grades, look_alikes, stages
 from leadpolicy.handoff.english.expressions import ExpressionEnglish
 from leadpolicy.handoff.english.words import (
     ACRONYMS,
@@ -88,3 +88,6 @@ class English(ExpressionEnglish):
 
     def disqualify_sentence(self, rule: n.DisqualifyRule) -> Prose:
         return decision.disqualify_sentence(self, rule)
+
+    def look_alike_notes(self) -> list[str]:
+        return look_alikes.look_alike_notes(self.policy)

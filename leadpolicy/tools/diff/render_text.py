@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from leadpolicy.syntax.diagnostics import terminal_text
+from leadpolicy.syntax.diagnostics import shown_path, terminal_text
 from leadpolicy.tools.diff.result import DiffResult
 from leadpolicy.tools.diff.semantic import SECTIONS
 
@@ -81,8 +81,8 @@ def render_text(result: DiffResult, color: bool = False) -> str:
     old, new = result.old, result.new
     title = old["name"] if old["name"] == new["name"] else f"{old['name']} → {new['name']}"
     out.add(f"{title}: {old['version']} → {new['version']}", "#")
-    out.add(f"  old  {old['source']}")
-    out.add(f"  new  {new['source']}")
+    out.add(f"  old  {shown_path(old['source'])}")  # a file name on its line, its newline as \\n
+    out.add(f"  new  {shown_path(new['source'])}")
     if result.version_unchanged:
         out.add(f"  note: the meaning changes but the version is still {version_note(new['version'])}")
     out.add()
@@ -119,7 +119,7 @@ def _changes(result: DiffResult, out: _Lines) -> None:
 
 def _leads(leads: dict[str, Any], out: _Lines) -> None:
     total = leads["total"]
-    out.add(f"What it does to {total:,} lead{'s' if total != 1 else ''} ({leads['source']}, as of {leads['as_of']})", "#")
+    out.add(f"What it does to {total:,} lead{'s' if total != 1 else ''} ({shown_path(leads['source'])}, as of {leads['as_of']})", "#")
     changed = leads["changed_stage"]
     out.add(f"  {changed:,} of {total:,} leads ({percent(changed, total)}) change stage", "!" if changed else None)
     errors = leads["errors"]

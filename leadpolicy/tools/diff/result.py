@@ -74,7 +74,11 @@ class DiffResult:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        from leadpolicy.syntax.diagnostics import json_shown
+
+        # readable (ensure_ascii=False), but a lead id's C1 control or text-direction override, which
+        # JSON would write as itself, is a \\u escape: the report goes to the terminal too
+        return json_shown(json.dumps(self.to_dict(), indent=2, ensure_ascii=False)) + "\n"
 
     def __repr__(self) -> str:
         leads = f", {self.changed_stage} of {self.leads['total']} leads change stage" if self.leads else ""

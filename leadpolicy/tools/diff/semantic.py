@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from leadpolicy.handoff.english import Clauses, English, Prose, a_stage, duration, number, points, stage_title, the_stage
 from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.look_alike import look_alike, look_alike_note
 from leadpolicy.syntax.visitor import NodeVisitor
 
 __all__ = ["Change", "Part", "SECTIONS", "compare", "one_line"]
@@ -151,30 +152,6 @@ def one_line(prose: Prose) -> str:
         items = "; ".join(f"({one_line(i)})" if isinstance(i, Clauses) else _unstop(i) for i in prose.items)
         return f"{prose.intro}: {items}"
     return prose
-
-
-def look_alike(old: str, new: str) -> bool:
-    """Two names a reviewer could not tell apart: the same length, and wherever they differ a
-    letter outside ASCII stands for an ASCII one (a Cyrillic `е` for `e`). A rule renamed so
-    shows as the same name removed and added, or renamed to itself."""
-    if old == new or len(old) != len(new):
-        return False
-    for a, b in zip(old, new):
-        if a != b and not ((a.isascii() and a.isalpha() and not b.isascii() and b.isalpha())
-                           or (b.isascii() and b.isalpha() and not a.isascii() and a.isalpha())):
-            return False
-    return True
-
-
-def look_alike_note(old: str, new: str) -> str:
-    """Says where two look-alike names differ, character by character, by the characters' names."""
-    import unicodedata
-
-    where = [(i, a, b) for i, (a, b) in enumerate(zip(old, new), 1) if a != b]
-    said = "; ".join(f"character {i} is U+{ord(b):04X} {unicodedata.name(b, '?')} where it was U+{ord(a):04X} "
-                     f"{unicodedata.name(a, '?')}" for i, a, b in where[:3])
-    more = "; ..." if len(where) > 3 else ""
-    return f'it looks like "{old}" but is another name: {said}{more}'
 
 
 def _unstop(text: str) -> str:

@@ -26,7 +26,9 @@ def journey(policy: Any, lead: dict[str, Any], as_of: Optional[str]) -> dict[str
 
 def timeline(data: dict[str, Any]) -> str:
     """The journey for people: one line per stage change."""
-    lines = [f"Journey of {data['id'] or 'the lead'} under {data['policy']} {data['version']}, "
+    from leadpolicy.syntax.diagnostics import line_text
+
+    lines = [f"Journey of {line_text(data['id'] or 'the lead')} under {data['policy']} {data['version']}, "
              f"from {data['from']} to {data['as_of']}:"]
     for step in data["steps"]:
         before = ("" if step["engagement_before"] is None

@@ -1,0 +1,40 @@
+"""Running the real command line with its standard output on a pseudo-terminal, as a person at a
+terminal runs it: what isatty() answers there decides how some outputs are shown."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def on_a_terminal(args: list[str], cwd: Optional[Path] = None, env: Optional[dict[str, str]] = None) -> tuple[str, str, int]:
+    """`leadpolicy ARGS` with standard output on a pseudo-terminal and standard error in a file:
+    (what reached the terminal, with the terminal's `\\r\\n` as `\\n`; standard error; exit status)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen([sys.executable, "-m", "leadpolicy", *args], stdin=subprocess.DEVNULL, stdout=terminal,
+                                   stderr=errors, cwd=cwd,
+                                   env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})})
+        os.close(terminal)
+        out = b""
+        while True:
+            try:
+                block = os.read(controller, 65536)
+            except OSError:  # the other end closed
+                break
+            if not block:
+                break
+            out += block
+        status = process.wait(timeout=120)
+        os.close(controller)
+        errors.seek(0)
+        said = errors.read()
+    return out.decode("utf-8").replace("\r\n", "\n"), said.decode("utf-8"), status
