@@ -110,6 +110,17 @@ def test_diagnostics_at_the_right_ranges_then_none_after_the_fix(client: LspClie
     assert client.diagnostics(uri, version=3) == []
 
 
+def test_look_alike_rule_names_are_a_warning_in_the_editor(client: LspClient, workspace: Path) -> None:
+    text = ('policy "Twins" version "1"\nfields { budget number }\nstages { lead }\nfit {\n'
+            '  "Big budget": +1 when budget > 1\n  "Big budg\u0435t": +1 when budget > 2\n}\n')
+    uri = client.open(workspace / "twins.policy", text)
+    (got,) = client.diagnostics(uri)
+    assert (got["code"], got["severity"]) == ("look-alike-names", 2)  # a warning, not an error
+    assert _lsp_range(got) == ((5, 2), (5, 14))
+    assert "note: `Big budget` is the rule on line 5" in got["message"]
+    assert "U+0435 CYRILLIC SMALL LETTER IE where `Big budget` has U+0065 LATIN SMALL LETTER E" in got["message"]
+
+
 def test_every_invalid_example_gives_the_checks_diagnostics_over_the_wire(client: LspClient, workspace: Path) -> None:
     uris = {}
     for golden in GOLDEN:
