@@ -362,6 +362,17 @@ def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     assert all("selectionRange" in s for s in symbols)
 
 
+def test_formatting_a_policy_that_does_not_parse_says_why(client: LspClient, workspace: Path) -> None:
+    text = 'policy "Half" version "1"\nfields { budget number }\nstages {\n  lead\n  mql when budget >\n}\n'
+    uri = client.open(workspace / "half.policy", text)
+    client.clear("window/showMessage")
+    options = {"tabSize": 2, "insertSpaces": True}
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options}) == []
+    shown = client.wait_for("window/showMessage")
+    assert shown["type"] == 2  # a warning: the text is left as it is
+    assert shown["message"].startswith("cannot format: the policy does not parse (line 6: "), shown["message"]
+
+
 def _outline(client: LspClient, uri: str) -> list[str]:
     """The outline as the editor shows it, one `depth name` line per symbol."""
 
