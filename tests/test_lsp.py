@@ -307,6 +307,24 @@ def test_definition_of_a_score_is_its_block(client: LspClient, acme, workspace: 
     assert client.request("textDocument/definition", _doc(uri, position(text, "engagement {", 0, 1))) is None  # the block itself
 
 
+def test_definition_of_any_activity_is_the_activities_block(client: LspClient, acme, workspace: Path) -> None:
+    """`no activity within 30 days`: `activity` is any declared activity, defined by `activities {`."""
+    uri, text = acme
+    (found,) = client.request("textDocument/definition", _doc(uri, position(text, "no activity", 0, 4)))
+    line = text.split("\n")[found["range"]["start"]["line"]]
+    assert found["uri"] == uri and line[found["range"]["start"]["character"]:found["range"]["end"]["character"]] == "activities"
+    assert line.startswith("activities")
+    split = ('policy "Split" version "1"\nactivities { chat }\nstages {\n  lead\n'
+             '  mql when did  # any of them\n    activity within 7 days\n}\n')
+    split_uri = client.open(workspace / "split.policy", split)
+    (found,) = client.request("textDocument/definition", _doc(split_uri, position(split, "activity within", 0, 2)))
+    assert found["range"]["start"] == {"line": 1, "character": 0} and found["range"]["end"] == {"line": 1, "character": 10}
+    # the word elsewhere is no use of an activity: a comment, a rule's name
+    other = 'policy "O" version "1"\nactivities { chat }\nstages { lead }\n# no activity here\n'
+    other_uri = client.open(workspace / "other.policy", other)
+    assert client.request("textDocument/definition", _doc(other_uri, position(other, "activity here", 0, 2))) is None
+
+
 def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(client: LspClient, acme) -> None:
     uri, text = acme
     marks = client.request("textDocument/documentHighlight", _doc(uri, position(text, "mql", 1)))
