@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -387,3 +390,62 @@ def test_a_literal_quoted_for_the_wrong_type_gets_the_comparison_rewritten(condi
 def test_a_test_value_of_the_wrong_type_is_shown_as_written_with_its_fix(value: str, message: str, help: str) -> None:
     (error,) = checked('stages { lead }\ntest "t" {\n  fields { ' + value + ' }\n  expect stage lead\n}\n').errors
     assert (error.code, error.message, error.help) == ("test-value", message, help)
+
+
+def _look_alikes(body: str) -> list:
+    result = checked(body)
+    assert result.ok, [d.message for d in result.errors]
+    return [d for d in result.warnings if d.code == "look-alike-names"]
+
+
+def test_look_alike_rule_names_across_blocks_are_a_warning_at_the_second() -> None:
+    (warning,) = _look_alikes(
+        'stages { lead }\nengagement {\n  "Chat": +5 per chat\n}\nfit {\n  "Ch\u0430t": +1 when budget > 1\n}\n'
+    )
+    assert warning.message == "the rule `Ch\u0430t` looks like the rule `Chat` but is another name"
+    assert (warning.span.line, warning.span.column, warning.span.end_column) == (14, 3, 9)
+    assert warning.notes == ("`Chat` is the rule on line 11",)
+    assert warning.help.startswith(
+        "character 3 is U+0430 CYRILLIC SMALL LETTER A where `Chat` has U+0061 LATIN SMALL LETTER A")
+
+
+def test_look_alike_members_of_one_field_and_an_unseen_character_are_warnings() -> None:
+    result = check(parse(HEAD + 'fields { tier one of (gold, "go\u200bld", silver)  other one of (gold, "g\u043eld") }\n'
+                         'stages { lead }\nfit { "F": +1 when tier = gold or other = gold }\n', "t.policy"))
+    assert result.ok, [d.message for d in result.errors]
+    warnings = [d for d in result.warnings if d.code == "look-alike-names"]
+    assert [w.message for w in warnings] == [
+        "the member `go\u200bld` of `tier` looks like the member `gold` but is another name",
+        "the member `g\u043eld` of `other` looks like the member `gold` but is another name",
+    ]
+    assert "U+200B ZERO WIDTH SPACE, which does not show" in warnings[0].help
+
+
+@pytest.mark.parametrize("body", [
+    'stages { lead }\nfit { "Big": +1 when budget > 1  "Bag": +1 when budget > 2 }',  # ASCII names that differ
+    'stages { lead }\nfit { "caf\u00e9": +1 when budget > 1  "Caf\u00e9": +1 when budget > 2 }',  # case, no look-alike letter
+])
+def test_names_a_writer_can_tell_apart_are_not_look_alikes(body: str) -> None:
+    assert [d.code for d in checked(body).diagnostics if d.code == "look-alike-names"] == []
+
+
+def test_members_of_two_fields_are_not_compared() -> None:
+    result = check(parse(HEAD + 'fields { a one of (x)  b one of ("\u0445") }\nstages { lead mql when a = x or b = "\u0445" }\n'))
+    assert result.diagnostics == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "policies").glob("*.policy")), ids=lambda p: p.name)
+def test_no_example_policy_has_look_alike_names(path: Path) -> None:
+    result = check(parse(path.read_text(encoding="utf-8"), str(path)))
+    assert [d.message for d in result.diagnostics if d.code == "look-alike-names"] == []
+
+
+def test_check_exits_0_for_a_policy_whose_only_problem_is_look_alike_names(tmp_path: Path) -> None:
+    path = tmp_path / "twins.policy"
+    path.write_text(HEAD + 'fields { budget number }\nstages { lead }\nfit {\n  "Big": +1 when budget > 1\n'
+                    '  "B\u0456g": +1 when budget > 2\n}\n', encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "leadpolicy", "check", str(path)], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), encoding="utf-8")
+    assert run.returncode == 0, run.stderr
+    shown = run.stdout + run.stderr
+    assert "warning[look-alike-names]" in shown and "= note: `Big` is the rule on line 5" in shown

@@ -110,6 +110,17 @@ def test_diagnostics_at_the_right_ranges_then_none_after_the_fix(client: LspClie
     assert client.diagnostics(uri, version=3) == []
 
 
+def test_look_alike_rule_names_are_a_warning_in_the_editor(client: LspClient, workspace: Path) -> None:
+    text = ('policy "Twins" version "1"\nfields { budget number }\nstages { lead }\nfit {\n'
+            '  "Big budget": +1 when budget > 1\n  "Big budg\u0435t": +1 when budget > 2\n}\n')
+    uri = client.open(workspace / "twins.policy", text)
+    (got,) = client.diagnostics(uri)
+    assert (got["code"], got["severity"]) == ("look-alike-names", 2)  # a warning, not an error
+    assert _lsp_range(got) == ((5, 2), (5, 14))
+    assert "note: `Big budget` is the rule on line 5" in got["message"]
+    assert "U+0435 CYRILLIC SMALL LETTER IE where `Big budget` has U+0065 LATIN SMALL LETTER E" in got["message"]
+
+
 def test_every_invalid_example_gives_the_checks_diagnostics_over_the_wire(client: LspClient, workspace: Path) -> None:
     uris = {}
     for golden in GOLDEN:
@@ -296,6 +307,24 @@ def test_definition_of_a_score_is_its_block(client: LspClient, acme, workspace: 
     assert client.request("textDocument/definition", _doc(uri, position(text, "engagement {", 0, 1))) is None  # the block itself
 
 
+def test_definition_of_any_activity_is_the_activities_block(client: LspClient, acme, workspace: Path) -> None:
+    """`no activity within 30 days`: `activity` is any declared activity, defined by `activities {`."""
+    uri, text = acme
+    (found,) = client.request("textDocument/definition", _doc(uri, position(text, "no activity", 0, 4)))
+    line = text.split("\n")[found["range"]["start"]["line"]]
+    assert found["uri"] == uri and line[found["range"]["start"]["character"]:found["range"]["end"]["character"]] == "activities"
+    assert line.startswith("activities")
+    split = ('policy "Split" version "1"\nactivities { chat }\nstages {\n  lead\n'
+             '  mql when did  # any of them\n    activity within 7 days\n}\n')
+    split_uri = client.open(workspace / "split.policy", split)
+    (found,) = client.request("textDocument/definition", _doc(split_uri, position(split, "activity within", 0, 2)))
+    assert found["range"]["start"] == {"line": 1, "character": 0} and found["range"]["end"] == {"line": 1, "character": 10}
+    # the word elsewhere is no use of an activity: a comment, a rule's name
+    other = 'policy "O" version "1"\nactivities { chat }\nstages { lead }\n# no activity here\n'
+    other_uri = client.open(workspace / "other.policy", other)
+    assert client.request("textDocument/definition", _doc(other_uri, position(other, "activity here", 0, 2))) is None
+
+
 def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(client: LspClient, acme) -> None:
     uri, text = acme
     marks = client.request("textDocument/documentHighlight", _doc(uri, position(text, "mql", 1)))
@@ -349,6 +378,17 @@ def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     names = [s["name"] for s in symbols]
     assert "stages" in names and "fields" in names
     assert all("selectionRange" in s for s in symbols)
+
+
+def test_formatting_a_policy_that_does_not_parse_says_why(client: LspClient, workspace: Path) -> None:
+    text = 'policy "Half" version "1"\nfields { budget number }\nstages {\n  lead\n  mql when budget >\n}\n'
+    uri = client.open(workspace / "half.policy", text)
+    client.clear("window/showMessage")
+    options = {"tabSize": 2, "insertSpaces": True}
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options}) == []
+    shown = client.wait_for("window/showMessage")
+    assert shown["type"] == 2  # a warning: the text is left as it is
+    assert shown["message"].startswith("cannot format: the policy does not parse (line 6: "), shown["message"]
 
 
 def _outline(client: LspClient, uri: str) -> list[str]:

@@ -120,10 +120,10 @@ class State(NodeVisitor):
                                            self._path_override or self.path, edit=edit))
 
     def warn(self, code: str, message: str, span: Optional[Span], help: Optional[str] = None,
-             rewrite: "Optional[Rewrite]" = None) -> None:
+             rewrite: "Optional[Rewrite]" = None, *, notes: tuple[str, ...] = ()) -> None:
         edit = (0, WHOLE_SPAN, rewrite.text) if rewrite is not None else None
         self.diagnostics.append(Diagnostic(code, "warning", message, span, rewrite.help if rewrite else help,
-                                           self._path_override or self.path, edit=edit))
+                                           self._path_override or self.path, notes=notes, edit=edit))
 
 
 

@@ -433,6 +433,20 @@ CATALOG: tuple[Entry, ...] = (
         'unused-field',
     ),
     Entry(
+        'look-alike-names',
+        'warning',
+        'Two rule names, or two members of one enum field, look alike but are different names (a Cyrillic `а` for `a`, a no-break space for a space, a character that does not show)',
+        'Two rule names, or two members of one enum field, read the same in the editor but are different '
+        'names: wherever they differ, a letter of another script stands for an ASCII one (a Cyrillic `а` '
+        'for `a`), a space of another kind for a space (a no-break space), or one holds a character that '
+        'does not show (a zero-width space). Lead data and tests must match the exact name, and '
+        '`leadpolicy diff` and the handoff document say the same of such names (docs/decisions.md entry 57). '
+        'Said at the second name, with a note naming the first one\'s line and the differing characters by '
+        'their Unicode names. Fields, activities and stages are ASCII words, so two of them never look alike.',
+        'Retype the name with the odd character (copy the other one), or rename one of them. (A warning.)',
+        'look-alike-names',
+    ),
+    Entry(
         'unused-activity',
         'warning',
         'A declared activity is used by no rule',

@@ -9,6 +9,7 @@ from leadpolicy.check.base import (
     highest_engagement,
 )
 from leadpolicy.check.passes import lints_more as lints
+from leadpolicy.check.passes.look_alikes import look_alike_names
 from leadpolicy.syntax import nodes as n
 
 
@@ -19,6 +20,7 @@ class LintsPass(State):
         best_engagement = highest_engagement(resolved)
         best_fit = sum(r.points for r in resolved.fit_rules if r.points > 0)
         lints.unreachable_grades(resolved, self.warn)
+        look_alike_names(resolved, self.warn)  # not caused by other errors: said with them too
         for node in resolved.walk():
             if isinstance(node, n.Compare):
                 self._threshold(node, best_engagement, best_fit)

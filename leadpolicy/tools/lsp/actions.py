@@ -239,9 +239,24 @@ def _operand_before(expr: n.Expr, at: tuple[int, int]) -> Optional[n.Expr]:
 def format_document(text: str, path: str) -> Optional[str]:
     """The text in the `leadpolicy fmt` layout, CRLF lines kept as `fmt` keeps them; None when it
     does not parse (nothing to do)."""
+    return format_or_refusal(text, path)[0]
+
+
+def format_or_refusal(text: str, path: str) -> tuple[Optional[str], Optional[str]]:
+    """The formatted text, or None and why not, for the editor to say: a request that gets no
+    edits and no word looks like a formatter that is broken."""
     from leadpolicy.tools.fmt import format_text, keep_line_endings
 
     try:
-        return keep_line_endings(text, format_text(text, path))
-    except PolicyError:
-        return None
+        return keep_line_endings(text, format_text(text, path)), None
+    except PolicyError as error:
+        return None, cannot_format(error)
+
+
+def cannot_format(error: PolicyError) -> str:
+    """`cannot format: the policy does not parse (line 3: ...)`, from the first error."""
+    first = next((d for d in error.diagnostics if d.is_error), None)
+    if first is None:
+        return "cannot format: the policy does not parse"
+    where = f"line {first.line}: " if first.line is not None else ""
+    return f"cannot format: the policy does not parse ({where}{first.message.splitlines()[0]})"

@@ -37,7 +37,7 @@ def occurrence_at(unit: Unit, path: str, offset: int) -> Optional[Occurrence]:
 def definition(unit: Unit, path: str, offset: int) -> list[Location]:
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None:
-        return _score_block(unit, path, offset)
+        return _score_block(unit, path, offset) or _any_activity(unit, path, offset)
     declaration = unit.index.declarations.get(occurrence.key)
     return [(declaration.path, declaration.span)] if declaration is not None else []
 
@@ -60,6 +60,27 @@ def _score_block(unit: Unit, path: str, offset: int) -> list[Location]:
     block = unit.tree.block(_SCORE_BLOCKS[token.text])
     if block is None or block.span is None:
         return []
+    line, column = block.span.line, block.span.column
+    return [(unit.policy.path, Span(line, column, line, column + len(block.kind)))]
+
+
+def _any_activity(unit: Unit, path: str, offset: int) -> list[Location]:
+    """`activity` in `did activity` / `no activity` means any declared activity: the `activities`
+    block that declares them (not a name, so it has no declaration of its own)."""
+    source = unit.source(path)
+    if source is None or unit.tree is None or unit.policy is None:
+        return []
+    token = token_at(source.text, offset)
+    if token is None or token.kind != "word" or token.text != "activity":
+        return []
+    # the word before it, on this line or the one above (`did` at a line's end, `activity` below)
+    above = source.text.rfind("\n", 0, source.text.rfind("\n", 0, token.start)) + 1
+    before = [tok for tok in scan(source.text, above, token.start) if tok.kind != "comment"]
+    if not before or before[-1].text not in ("did", "no"):
+        return []
+    block = unit.tree.block("activities")
+    if block is None or block.span is None:
+        return []  # no activity is declared: `did activity` can never hold, and there is nowhere to go
     line, column = block.span.line, block.span.column
     return [(unit.policy.path, Span(line, column, line, column + len(block.kind)))]
 

@@ -400,7 +400,9 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         text = ls.read(path)
         if text is None:
             return None
-        formatted = actions.format_document(text, path if _is_file(path) else "untitled.policy")
+        formatted, refusal = actions.format_or_refusal(text, path if _is_file(path) else "untitled.policy")
+        if refusal is not None:  # no edits, so that format-on-save still saves, and the reason
+            ls.window_show_message(t.ShowMessageParams(type=t.MessageType.Warning, message=refusal))
         if formatted is None or formatted == text:
             return []
         (l0, c0), (l1, c1) = LineIndex(text, ls.encoding).whole_range()
