@@ -250,7 +250,7 @@ def score_in_a_process_of_its_own(data: Path, engine: str, *extra: str) -> tuple
     """`leadpolicy score` in a subprocess: the Spark engine starts (and stops) a local Spark of its
     own there. In this process it would use the tests' shared session (tests/test_sql_spark.py),
     and after these files (a 2.5 MB line, a 131 KB cell) a later test's broadcast in that
-    session timed out after 300 s (local[1], 1 GB of driver memory): a run of its own keeps
+    session timed out after 300 s (then local[1], 1 GB of driver memory): a run of its own keeps
     these cases from the other Spark tests' session."""
     import os
     import subprocess
