@@ -175,13 +175,7 @@ def _operand_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, No
         return "grade"
     if len(tokens) >= 3 and tokens[-2].text == "since" and tokens[-3].text == "days":
         return _NUMBER
-    where = _where_activity(tokens)
-    if where is not None:
-        activity = names.activities.get(where)
-        prop = next((p for p in activity.props if p.name == last.text), None) if activity else None
-        return prop.type if prop else None
-    field = names.fields.get(last.text)
-    return field.type if field else None
+    return _named_type(names, _where_activity(tokens), last.text)
 
 
 def _value_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:
@@ -427,11 +421,16 @@ def _compared_type(tokens: list[Tok], names: Names, where: Optional[str]) -> Uni
         return "grade"
     if operand.text in ("engagement", "fit") or (j >= 2 and tokens[j - 1].text == "since" and tokens[j - 2].text == "days"):
         return _NUMBER  # a score, `days since FIELD`
+    return _named_type(names, where, operand.text)
+
+
+def _named_type(names: Names, where: Optional[str], name: str) -> Optional[n.FieldType]:
+    """The declared type of `name`: a property of the activity of an enclosing `where`, else a field."""
     if where is not None:
         activity = names.activities.get(where)
-        prop = next((p for p in activity.props if p.name == operand.text), None) if activity else None
+        prop = next((p for p in activity.props if p.name == name), None) if activity else None
         return prop.type if prop else None
-    field = names.fields.get(operand.text)
+    field = names.fields.get(name)
     return field.type if field else None
 
 
