@@ -449,3 +449,57 @@ def test_check_exits_0_for_a_policy_whose_only_problem_is_look_alike_names(tmp_p
     assert run.returncode == 0, run.stderr
     shown = run.stdout + run.stderr
     assert "warning[look-alike-names]" in shown and "= note: `Big` is the rule on line 5" in shown
+
+
+GRADES_NAMED_LIKE_OTHERS = '''policy "Letters" version "1"
+fields { n number }
+stages {
+  lead
+  hot when grade = hot
+  top when grade in (hot, n) and hot
+}
+grades {
+  hot  when n > 1
+  n    when n > 0
+  lead otherwise
+}
+disqualify { "Negative": when grade in (n, lead) and n < 0 }
+test "hot" { as of 2026-01-01  fields { n: 2 }  expect grade hot  expect stage top }
+test "n" { as of 2026-01-01  fields { n: 0.5 }  expect grade n  expect stage lead }
+test "out" { as of 2026-01-01  fields { n: -1 }  expect grade lead  expect stage disqualified }
+'''
+
+
+def test_grade_compares_with_its_letters_even_one_named_like_a_stage_or_field(tmp_path: Path) -> None:
+    """A letter is any identifier, and `grade` compares with the declared letters: `grade = hot`
+    beside a stage `hot` (and `n` beside a field `n`) is the letter, not the stage or field."""
+    result = check(parse(GRADES_NAMED_LIKE_OTHERS, "t.policy"))
+    assert result.ok, [d.message for d in result.errors]
+    hot, top = result.policy.stages[1].condition, result.policy.stages[2].condition
+    assert hot.right == n.GradeValue("hot")
+    in_list, stage = top.operands
+    assert in_list.items == (n.GradeValue("hot"), n.GradeValue("n")) and isinstance(stage, n.StageRef)
+    path = tmp_path / "letters.policy"
+    path.write_text(GRADES_NAMED_LIKE_OTHERS, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "leadpolicy", "test", str(path)], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout + run.stderr
+
+
+def test_grade_letters_named_like_a_stage_decide_alike_in_every_back_end() -> None:
+    pytest.importorskip("duckdb")
+    from support.backends import Case, run_duckdb, run_python, run_reference
+
+    import leadpolicy
+
+    lines = ['{"id": %d, "fields": {"n": %s}}' % (i, value) for i, value in enumerate(["2", "0.5", "-1", "null"])]
+    case = Case(leadpolicy.loads(GRADES_NAMED_LIKE_OTHERS), lines, "2026-01-01")
+    expected = run_reference(case)
+    assert [json_stage(text) for _, text in expected] == ["top", "lead", "disqualified", "lead"]
+    assert run_python(case) == expected and run_duckdb(case) == expected
+
+
+def json_stage(text: str) -> str:
+    import json
+
+    return json.loads(text)["stage"]

@@ -35,8 +35,9 @@ def build(policy: "nodes.Policy", shape: Optional[InputShape] = None, *, with_ro
     and `lp_id_json`, the id as JSON text (nested shape; NULL in the relational one). `with_rules`
     adds the columns `hits` is made of (hits.rule_columns), for `leadpolicy diff`."""
     from leadpolicy.backends.sql.fragments import building
+    from leadpolicy.backends.sql.reading import final_sigma_for
 
-    with building(dialect):
+    with building(dialect), final_sigma_for(policy):
         return _build(policy, shape, with_row, with_rules)
 
 

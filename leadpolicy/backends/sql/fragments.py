@@ -293,6 +293,11 @@ def _lower_node(node: "exp.Expr", dialect: str) -> "exp.Expr":
         return text
     if name == "LP_JSON_STRING":  # a JSON string literal for text (hits' rule names)
         return a[0]
+    if name == "LP_FINAL_SIGMA":  # text with each U+03A3 that str.lower() makes final written U+03C2
+        if dialect != "duckdb":  # (Spark: Java's toLowerCase applies the rule itself; the others: not done)
+            return a[0]
+        return exp.Anonymous(this="regexp_replace", expressions=[
+            a[0], lit(final_sigma_pattern()), lit("\\1\u03c2\\2"), lit("g")])
     raise ValueError(f"no lowering for {name}")
 
 
@@ -396,6 +401,40 @@ def whitespace() -> "exp.Expr":
     """The characters Python's str.strip() removes, as a string for the dialect being
     built (DuckDB, PostgreSQL: spelled out with CHR, see `_spelled_out`)."""
     return _whitespace(_DIALECT.get())
+
+
+@functools.lru_cache(maxsize=None)
+def final_sigma_pattern() -> str:
+    """An RE2 pattern matching each U+03A3 that Python's str.lower() writes as the final
+    sigma U+03C2 (Unicode's Final_Sigma: a cased character before it, and none after
+    it, case-ignorable characters skipped both ways): group 1 is what precedes it, group 2
+    what follows. SQL LOWER maps each character alone, so `LOWER('ΟΔΟΣ')` is 'οδοσ' where
+    Python's is 'οδος'. The classes are read from this Python's own str.lower() (a scan
+    of every code point, about a second, made once and only for a policy that needs it),
+    not from the engine's Unicode tables, which are of another Unicode version."""
+    cased: list[int] = []
+    ignorable: list[int] = []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        if (char + "\u03a3").lower()[-1] == "\u03c2":  # a cased character (not skipped)
+            cased.append(code)
+        elif ("A" + char + "\u03a3").lower()[-1] == "\u03c2":  # skipped on the way to the A
+            ignorable.append(code)
+    c, i = _regex_class(cased), _regex_class(ignorable)
+    return f"([{c}][{i}]*)\u03a3([{i}]*([^{c}{i}]|$))"
+
+
+def _regex_class(codes: "list[int]") -> str:
+    """The inside of an RE2 character class holding exactly `codes` (ascending), as \\x{...} ranges."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in runs)
 
 
 def _whitespace(dialect: Optional[str]) -> "exp.Expr":

@@ -249,9 +249,9 @@ class _Builder:
         names = [d.name.lower() for d in self.policy.activities]
         ifs = [exp.If(this=lit(n), true=exp.Literal.number(i)) for i, n in enumerate(names)]
         if not quick:
-            return case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(c("lp_type_t"))), ifs=ifs, type_="bigint")
+            return case(this=frag("CASE WHEN lp_type_k = 's' THEN :t END", t=reading.lowered(c("lp_type_t"), sigma=False)), ifs=ifs, type_="bigint")
         # (LIST_POSITION computes the trimmed, lower-cased text once; U+0130 looked for in the raw text)
-        full = reading.member_index(reading.lowered(reading.trimmed(c("lp_type_v")), raw=c("lp_type_v")), names)
+        full = reading.member_index(reading.lowered(reading.trimmed(c("lp_type_v")), raw=c("lp_type_v"), sigma=False), names)
         exact = [exp.If(this=lit(n), true=exp.Literal.number(i)) for i, n in enumerate(names) if n.isascii() and n == n.strip()]
         return frag("CASE WHEN lp_type_k = 's' THEN :t END", t=case(this=c("lp_type_v"), ifs=exact, default=full))
 

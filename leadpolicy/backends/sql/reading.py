@@ -15,11 +15,16 @@ timestamp BIGINT microseconds since the epoch, UTC; missing is NULL.
 
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import contextvars
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, lit, whitespace
 
-__all__ = ["trimmed", "lowered", "member_index", "read_value", "instant_micros", "quick_instant", "typed_reading",
+if TYPE_CHECKING:
+    from leadpolicy.syntax import nodes
+
+__all__ = ["trimmed", "lowered", "final_sigma_for", "member_index", "read_value", "instant_micros", "quick_instant", "typed_reading",
            "NUMBER_PATTERN", "INSTANT_PATTERN"]
 
 # runtime._NUMBER and runtime._INSTANT, written without backslashes (they would
@@ -55,17 +60,66 @@ def trimmed(v: "exp.Expr") -> "exp.Expr":
 _PRINTABLE_ENDS = "({t} >= '!' AND {t} < CHR(127) AND ORD(ARRAY_EXTRACT({t}, -1)) BETWEEN 33 AND 126)"
 
 
-def lowered(t: "exp.Expr", raw: "exp.Expr | None" = None, full: bool = False) -> "exp.Expr":
+# Whether the policy being built can tell the two lower-case sigmas apart (`final_sigma_for`).
+_FINAL_SIGMA: contextvars.ContextVar[bool] = contextvars.ContextVar("lp_sql_final_sigma", default=False)
+
+
+@contextlib.contextmanager
+def final_sigma_for(policy: "nodes.Policy") -> Iterator[None]:
+    """Build text readers that lower U+03A3 as Python does (LP_FINAL_SIGMA) while the
+    policy can tell `σ` from `ς`: a string or enum member of it holds one, or it compares
+    two texts of the data. Otherwise how data's Σ is lowered decides nothing (every
+    literal it could meet lacks both), and the query stays without the long pattern."""
+    token = _FINAL_SIGMA.set(_tells_sigmas(policy))
+    try:
+        yield
+    finally:
+        _FINAL_SIGMA.reset(token)
+
+
+def _tells_sigmas(policy: "nodes.Policy") -> bool:
+    from leadpolicy.syntax import nodes
+
+    def data_text(node: "nodes.Node") -> bool:
+        return isinstance(node, (nodes.FieldRef, nodes.PropRef)) and node.type.kind == "text"
+
+    for node in policy.walk():
+        if isinstance(node, nodes.String):
+            words = [node.value]
+        elif isinstance(node, nodes.FieldType):
+            words = list(node.members)
+        elif isinstance(node, (nodes.Compare, nodes.TextTest)) and data_text(node.left) and data_text(node.right):
+            return True
+        else:
+            continue
+        if any("\u03c3" in word.lower() or "\u03c2" in word.lower() for word in words):
+            return True
+    return False
+
+
+def lowered(t: "exp.Expr", raw: "exp.Expr | None" = None, full: bool = False, sigma: bool = True) -> "exp.Expr":
     """Python's str.lower(): as SQL LOWER, but U+0130 (capital I with dot) becomes
-    `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`).
-    `raw`: a column holding U+0130 exactly when `t` does (`t` is it trimmed); `full`:
-    always the REPLACE (for text known to hold U+0130)."""
-    replaced = exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[t.copy(), lit("\u0130"), lit("i\u0307")]))
+    `i` + U+0307 as Python's full case mapping says (engines map it to a plain `i`),
+    and, where the policy can tell (`final_sigma_for`), U+03A3 ending a word becomes
+    the final sigma U+03C2 (engines lower each character alone). `raw`: a column holding
+    U+0130 and U+03A3 exactly when `t` does (`t` is it trimmed); `full`: always the
+    REPLACE (for text known to hold U+0130 or U+03A3); `sigma=False`: text only ever
+    compared with ASCII words (types, stage names, true/yes/...), where Σ decides nothing."""
+    sigma = sigma and _FINAL_SIGMA.get()
+    source = frag("LP_FINAL_SIGMA(:t)", t=t.copy()) if sigma else t.copy()
+    replaced = exp.Lower(this=exp.Anonymous(this="REPLACE", expressions=[source, lit("\u0130"), lit("i\u0307")]))
     probe = t if isinstance(t, exp.Column) else raw
     if current_dialect() != "duckdb" or probe is None or full:
         return replaced
     # DuckDB, a column: looking for the character costs less than replacing it (a new string every time)
-    return frag("CASE WHEN CONTAINS(:p, :i) THEN :full ELSE LOWER(:t) END", p=probe, t=t, i=lit("\u0130"), full=replaced)
+    return frag("CASE WHEN :special THEN :full ELSE LOWER(:t) END", special=_special(probe, sigma), t=t, full=replaced)
+
+
+def _special(t: "exp.Expr", sigma: bool = True) -> "exp.Expr":
+    """DuckDB: the text holds a character LOWER alone does not lower as Python does."""
+    if not (sigma and _FINAL_SIGMA.get()):
+        return frag("CONTAINS(:t, :i)", t=t, i=lit("\u0130"))
+    return frag("(CONTAINS(:t, :i) OR CONTAINS(:t, :s))", t=t, i=lit("\u0130"), s=lit("\u03a3"))
 
 
 def member_index(key: "exp.Expr", names: "list[str]") -> "exp.Expr":
@@ -100,9 +154,9 @@ def _read_text_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "e
     if kind == "text":
         if current_dialect() == "duckdb" and isinstance(t, exp.Column):
             # one flat CASE; blank tested on the trimmed text (lowered text is blank only then)
-            value = frag("CASE WHEN :k = 's' AND STRLEN(:t) > 0 AND NOT CONTAINS(:t, :i) THEN LOWER(:t)"
+            value = frag("CASE WHEN :k = 's' AND STRLEN(:t) > 0 AND NOT :special THEN LOWER(:t)"
                          " WHEN :k = 's' AND STRLEN(:t) > 0 THEN :full WHEN :k = 'i' THEN :v END",
-                         k=k, v=v, t=t, i=lit("\u0130"), full=lowered(t, full=True))
+                         k=k, v=v, t=t, special=_special(t), full=lowered(t, full=True))
         else:
             value = frag("CASE WHEN :k = 's' THEN NULLIF(:t, '') WHEN :k = 'i' THEN :v END", k=k, v=v, t=lowered(t))
         return value, lambda val: _is(k, "f", "b", "o")
@@ -113,7 +167,7 @@ def _read_text_value(kind: str, members: "tuple[str, ...]", v: "exp.Expr", k: "e
         return value, lambda val: frag("(:k IN ('b', 'o') OR (:k IN ('i', 'f') AND :val IS NULL)"
                                        " OR (:k = 's' AND :t <> '' AND :val IS NULL))", k=k, val=val, t=t)
     if kind == "boolean":
-        key = lowered(t)
+        key = lowered(t, sigma=False)
         value = frag("CASE WHEN :k = 'b' THEN :v = 'true' WHEN :k = 's' AND :key IN (:t1, :t2, :t3) THEN TRUE"
                      " WHEN :k = 's' AND :key IN (:f1, :f2, :f3) THEN FALSE"
                      " WHEN :k = 'i' AND :v = '1' THEN TRUE WHEN :k = 'i' AND :v = '0' THEN FALSE END",
@@ -319,7 +373,7 @@ def read_previous_stage(stage_names: "tuple[str, ...]", v: "exp.Expr", k: "exp.E
                         ) -> "tuple[exp.Expr, Callable[[exp.Expr], exp.Expr]]":
     """(canonical stage name or 'disqualified' or NULL, error condition)."""
     names = (*stage_names, "disqualified")
-    key = lowered(t)
+    key = lowered(t, sigma=False)
     seen: dict[str, str] = {}  # lower-cased name -> the first name spelled so
     for name in names:
         seen.setdefault(name.lower(), name)

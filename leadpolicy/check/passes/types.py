@@ -92,7 +92,9 @@ class TypesPass(State):
             text = e.name if isinstance(e, n.Name) else e.value
             if isinstance(e, n.String) or text in other_type.members or not self._is_declared(text, ctx):
                 return self._member(e, text, other_type), other_type
-        if other_type == GRADE and isinstance(e, n.Name) and not self._is_declared(e.name, ctx):
+        if other_type == GRADE and isinstance(e, n.Name) and (e.name in self.letters or not self._is_declared(e.name, ctx)):
+            # a declared letter, even where a field or stage has its name (`grade = hot` beside a stage `hot`):
+            # grade compares only with letters
             return self._letter(e), GRADE
         if self._boolean_word(e, ctx, other_type):
             return e, BOOLEAN
