@@ -336,6 +336,17 @@ def test_test_failure_report_is_pinned(tmp_path: Path) -> None:
     golden("test_failure.txt", result.stdout.replace(str(tmp_path), "TMP"))
 
 
+def test_a_hit_expected_of_a_demotion_rule_is_said_to_give_no_points() -> None:
+    # `expect hit` on a demotion rule: it fired (it is the decision's reason), but only rules
+    # that give points are hits; check warns of it (golden case hit-without-points)
+    result = run("test", str(GOLDEN.parent / "diagnostics" / "hit-without-points.policy"))
+    assert result.exit_code == 1
+    assert ('expected a hit on "Cooled off": it fired (it is the reason), but it gives no points,'
+            ' and only rules that give points are hits') in result.stdout
+    assert "did not fire" not in result.stdout
+    assert "PASS  opted out" in result.stdout
+
+
 def test_test_coverage_threshold_fails_the_run(tmp_path: Path) -> None:
     shutil.copy(ACME, tmp_path / "acme.policy")
     result = run("test", str(tmp_path / "acme.policy"), "--coverage", "--fail-under", "90")

@@ -479,6 +479,16 @@ CATALOG: tuple[Entry, ...] = (
         'unknown-rule',
     ),
     Entry(
+        'hit-without-points',
+        'warning',
+        '`expect hit` / `expect no hit` names a demotion or disqualification rule, which never hits',
+        'A hit is a rule that gave points (docs/language-reference.md section 7): engagement and fit rules. '
+        'Demotion and disqualification rules give none, so `expect hit` on one always fails and '
+        '`expect no hit` always holds. (A warning; not shown when there are errors.)',
+        'Test what the rule does instead: `expect stage` with the stage it demotes to, or `expect stage disqualified`.',
+        'hit-without-points',
+    ),
+    Entry(
         'bad-number',
         'error',
         'A number literal is too large to be a number (it would be infinity)',

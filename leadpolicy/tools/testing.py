@@ -103,7 +103,11 @@ def failures_of(test: n.TestBlock, decision: dict[str, Any]) -> list[str]:
             if not COMPARE[str(x.op)](actual, round(cast(float, x.value), 2)):  # the parser gives scores an op
                 failures.append(f"expected {x.kind} {x.op} {x.value:g}, got {decision[x.kind]:.2f}")
         elif x.kind == "hit" and x.value not in hit_names:
-            failures.append(f'expected a hit on "{x.value}", but it did not fire')
+            if (decision.get("reason") or {}).get("rule") == x.value:  # a demotion or disqualification rule
+                failures.append(f'expected a hit on "{x.value}": it fired (it is the reason), but it gives no points,'
+                                ' and only rules that give points are hits')
+            else:
+                failures.append(f'expected a hit on "{x.value}", but it did not fire')
         elif x.kind == "no_hit" and x.value in hit_names:
             failures.append(f'expected no hit on "{x.value}", but it fired')
     return failures

@@ -73,6 +73,27 @@ class TestsPass(State):
                 self.error("unknown-rule", f"there is no rule `{x.value}`", x.span, f"did you mean {n.quote(guess)}?" if guess else
                            "name a rule as it is written before its colon, in double quotes" if self.rule_names else
                            "the policy has no named rules yet")
+            elif x.kind in ("hit", "no_hit"):
+                self._hit_of_pointless_rule(x)
+
+    def _hit_of_pointless_rule(self, x: n.Expect) -> None:
+        """`expect hit` on a demotion or disqualification rule: a hit is a rule's points
+        (docs/language-reference.md section 7), and those rules have none, so the expectation
+        always fails (`expect no hit`: always holds). Their effect shows in the stage and change."""
+        demotion = next((d for d in self.policy.demotions if d.name == x.value), None)
+        disqualification = next((d for d in self.policy.disqualifications if d.name == x.value), None)
+        if demotion is None and disqualification is None:
+            return
+        kind = "demotion" if demotion is not None else "disqualification"
+        if x.kind == "hit":
+            stage = demotion.target if demotion is not None else DISQUALIFIED
+            help = f"test what the rule does to the stage instead: `expect stage {stage}`"
+        else:
+            stage = demotion.source if demotion is not None else self.stages[0] if self.stages else "lead"
+            help = f"test the stage the lead keeps instead, e.g. `expect stage {stage}`"
+        never = "never holds" if x.kind == "hit" else "always holds"
+        self.warn("hit-without-points", f"{n.quote(str(x.value))} is a {kind} rule, which never hits: only engagement and "
+                  f"fit rules have points, so this expectation {never}", x.span, help)
 
     def _test_value(self, value: n.TestValue, t: n.FieldType, what: str, name: str) -> None:
         ok = {
