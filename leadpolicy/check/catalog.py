@@ -71,7 +71,9 @@ CATALOG: tuple[Entry, ...] = (
         'the stages\' where the rule has one), and a demotion\'s arrow written `to`, `=>` or `→` (write `->`). '
         'Such a hint is given '
         'only when its '
-        'fix gets the parser past that point.',
+        'fix gets the parser past that point. Up to three such slips on one line are named in one hint whose '
+        'line is the whole fix (`email endswith “@x.com”`: `email ends with "@x.com"`), rather than a fix that '
+        'leaves the line wrong.',
         'Make the change the `help:` line shows; otherwise read the `expected` list: it names what could come '
         'at that point.',
         'syntax-error-char',

@@ -312,6 +312,21 @@ def glued_text_test(error: UnexpectedInput, text: str) -> Optional[Hint]:
     return None
 
 
+def glued_test_before(text: str, offset: int) -> Optional[Hint]:
+    """`mql when email endswith “@x”`: the glued text test just before `offset` (where a string
+    stands), after a value on a line with a condition. In `stages` such a word parses as a next
+    stage's name (the checker's stage-needs-condition says so), so no syntax error points at it."""
+    line_start = _line_bounds(text, offset)[0]
+    before = text[line_start:offset]
+    m = re.search(r"""[\w")][ \t]+([A-Za-z_]+)[ \t]*$""", before)
+    if m is None or m.group(1).lower() not in GLUED_TESTS or re.search(r"\bwhen\b", before[:m.start(1)]) is None:
+        return None
+    start, end = line_start + m.start(1), line_start + m.end(1)
+    words = GLUED_TESTS[m.group(1).lower()]
+    return _hint(text, f"`{m.group(1)}` is written `{words}`, two words", _span(text, start, end), f"write `{words}`",
+                 (start, end, words))
+
+
 def missing_with(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`email ends "@x"` -> `email ends with "@x"`."""
     if not isinstance(error, UnexpectedToken) or set(error.expected or ()) != {"WITH"}:
