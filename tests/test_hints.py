@@ -459,3 +459,16 @@ def test_two_slips_on_other_lines_are_told_one_at_a_time() -> None:
     """Only the slips on the line of the error are told together: the next line's waits its turn."""
     d = _diagnostic('stages { lead mql when s == “x”\n  sql when s endswith “y” }')
     assert d.help == 'fix both: `stages { lead mql when s = "x"`'
+
+
+@pytest.mark.parametrize("item, message, shown", [
+    ("as_of 2026-11-22", "`as_of` is written `as of`, two words", "write `as of`: `as of 2026-11-22`"),
+    ("previous_stage lead", "`previous_stage` is written `previous stage`", "`previous stage lead`"),
+    ('expect no_hit "x"', "`no_hit` is written `no hit`", '`expect no hit "x"`'),
+])
+def test_words_of_the_language_joined_by_an_underscore_are_written_apart(item: str, message: str, shown: str) -> None:
+    """The lexer reads `as_of` as `as` and a name `_of`: the hint said "did you mean `of`?" and showed
+    `asof 2026-11-22`, a line as wrong as the first. The fix is the words apart."""
+    d = _diagnostic('stages { lead }\ntest "t" {\n  ' + item + "\n  expect stage lead\n}")
+    assert d.message == message or d.message.startswith(message), d.message
+    assert d.help.endswith(shown), d.help

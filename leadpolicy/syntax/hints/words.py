@@ -118,6 +118,9 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     word = str(token)
     if token.type == "$END" or not word.isidentifier():
         return None
+    start, end = _where(token)
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):  # `as_of`: the lexer took `as` out of it
+        return _underscored_words(text, start, end)
     keywords = [w for w in (_spelling(t) for t in sorted(error.expected or ())) if w and w.isidentifier()]
     close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.6)
     if not close or close[0] == word:
@@ -126,6 +129,21 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     message = f"`{word}` is not a kind of block" if set(keywords) <= blocks else f"`{word}` is not a word of the language"
     return _hint(text, message, Span.from_token(token), f"did you mean `{close[0]}`?",
                  (*_where(token), close[0]))
+
+
+def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
+    """`as_of 2026-11-22` -> `as of`, `previous_stage` -> `previous stage`, `expect no_hit`: words of the
+    language joined by `_`, as a name would be. The token at `start` is the end of such a word (the
+    lexer read its first word as that keyword); the old hint offered `of` for `_of`, making `asof`."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    word = text[start:end]
+    parts = word.split("_")
+    if len(parts) < 2 or not all(part in _keywords() for part in parts):
+        return None
+    words, count = " ".join(parts), "two" if len(parts) == 2 else str(len(parts))
+    return _hint(text, f"`{word}` is written `{words}`, {count} words", _span(text, start, end), f"write `{words}`",
+                 (start, end, words))
 
 
 # the parts after an activity, in the order they must come: `did ACT where COND at least N times within D`,
