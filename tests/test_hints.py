@@ -198,6 +198,9 @@ def _diagnostic(body: str):
          'write `"VP"`: `stages { lead mql when s starts with "VP" }`'),
         ("stages { lead mql when t in [a, b] }", "a list is written in parentheses, not `[...]`",
          "write `(a, b)`: `stages { lead mql when t in (a, b) }`"),
+        # a bracket inside a member's string is its text (hypothesis found `not in [")"]` without a hint)
+        ('stages { lead mql when s not in [")", "]"] }', "a list is written in parentheses, not `[...]`",
+         'write `(")", "]")`: `stages { lead mql when s not in (")", "]") }`'),
         ('stages { lead }\nfit { "a": +5 when s endswith "x" }', "`endswith` is written `ends with`, two words",
          '`fit { "a": +5 when s ends with "x" }`'),
         ("stages { lead mql when t not_in (a) }", "`not_in` is written `not in`", "`stages { lead mql when t not in (a) }`"),

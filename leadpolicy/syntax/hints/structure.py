@@ -146,12 +146,29 @@ def bracket_list(error: UnexpectedInput, text: str) -> Optional[Hint]:
     previous = _previous_token(error)
     if previous is None or previous.type not in ("IN", "OF"):
         return None
-    end = text.find("]", start + 1, _line_bounds(text, start)[1])
-    if end < 0 or any(c in text[start + 1:end] for c in "[]{}()"):
+    end = _closing_bracket(text, start)
+    if end is None:
         return None
     listed = "(" + text[start + 1:end] + ")"
     return _hint(text, "a list is written in parentheses, not `[...]`", _span(text, start, end + 1),
                  f"write `{listed}`", (start, end + 1, listed))
+
+
+def _closing_bracket(text: str, start: int) -> Optional[int]:
+    """The `]` that closes the `[` at `start` on its line, past the strings in between (`[")"]`: the
+    `)` is a member's text), or None when there is none or another bracket comes first."""
+    at, line_end = start + 1, _line_bounds(text, start)[1]
+    while at < line_end:
+        string = _STRING.match(text, at)
+        if string is not None:
+            at = string.end()
+        elif text[at] == "]":
+            return at
+        elif text[at] in "[{}()":
+            return None
+        else:
+            at += 1
+    return None
 
 
 def expect_with_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
