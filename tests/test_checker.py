@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -503,3 +504,16 @@ def json_stage(text: str) -> str:
     import json
 
     return json.loads(text)["stage"]
+
+
+def test_check_format_json_carries_a_diagnostics_notes(tmp_path: Path) -> None:
+    """The look-alike warning's note (where the other name is) reached the text and the editor, not
+    `check --format json`: the JSON had no `notes`. Now a list, `[]` where a diagnostic has none."""
+    path = tmp_path / "twins.policy"
+    path.write_text(HEAD + 'fields { budget number  unused number }\nstages { lead }\nfit {\n'
+                    '  "Big": +1 when budget > 1\n  "B\u0456g": +1 when budget > 2\n}\n', encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "leadpolicy", "check", "--format", "json", str(path)],
+                         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), encoding="utf-8")
+    assert run.returncode == 0, run.stderr
+    notes = {d["code"]: d["notes"] for d in json.loads(run.stdout)}
+    assert notes == {"look-alike-names": ["`Big` is the rule on line 5"], "unused-field": []}

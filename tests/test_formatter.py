@@ -565,3 +565,43 @@ def test_fmt_to_a_pipe_keeps_an_escape_sequence_in_a_string(tmp_path: Path) -> N
                           capture_output=True).returncode == 0
     assert piped.returncode == 0 and piped.stdout == policy.read_bytes() and b'"Comp\x1b[2Jetitor"' in piped.stdout
     assert diffed.returncode == 1 and b'-  "Comp\x1b[2Jetitor": when' in diffed.stdout
+
+
+def test_fmt_to_a_terminal_shows_a_strings_control_characters_escaped(tmp_path: Path) -> None:
+    """`fmt -` on a terminal printed a rule name's ESC as it was: a policy set the reader's window
+    title. On a terminal it is shown as `\\x1b` (as messages show it); a string's own backslash is
+    `\\\\` in policy text (section 2.5), so the escaped ESC and the text `\\x1b` still differ there.
+    A CRLF policy's line ends are kept as line ends, not shown as `\\r`. A pipe gets the bytes."""
+    from support.terminal import on_a_terminal
+
+    source = ('policy "P" version "1"\nstages {\n  lead\n  mql  "Comp\x1b]0;PWN\x07etitor" when 1 > 0\n'
+              '  sql  "a\\\\x1b" when mql\n}\n')
+    shown, said, status = on_a_terminal(["fmt", "-"], input=source.encode("utf-8"))
+    assert (status, said) == (0, "")
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert '"Comp\\x1b]0;PWN\\x07etitor"' in shown and '"a\\\\x1b"' in shown
+    crlf, _, _ = on_a_terminal(["fmt", "-"], input=source.replace("\n", "\r\n").encode("utf-8"))
+    assert "\\r" not in crlf and crlf.replace("\r", "") == shown
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", "fmt", "-"], input=source.encode("utf-8"),
+                           capture_output=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert piped.returncode == 0 and b'"Comp\x1b]0;PWN\x07etitor"' in piped.stdout
+    assert shown == piped.stdout.decode("utf-8").replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+
+
+def test_text_for_people_shows_a_backslash_as_it_is_so_a_hints_fix_can_be_pasted(tmp_path: Path) -> None:
+    """docs/decisions.md 63: `terminal_text` does not double a backslash. A hint's fix is policy text,
+    whose backslash is `\\\\`; doubled again it would be another, wrong, fix. The price: a message
+    may show the escaped ESC and the text `\\x1b` alike (JSON, or a pipe, has the bytes)."""
+    from leadpolicy.syntax.diagnostics import terminal_text
+
+    assert terminal_text("C:\\Users \x1b") == "C:\\Users \\x1b"
+    policy = tmp_path / "p.policy"
+    policy.write_text('policy "P" version "1"\nfields { t text }\nstages { lead  mql when t contains "C:\\Users" }\n',
+                      encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "leadpolicy", "check", str(policy)], capture_output=True, text=True,
+                         encoding="utf-8", timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    status, said = run.returncode, run.stderr  # messages go through terminal_text wherever they go
+    assert status == 1
+    assert 'write a backslash as `\\\\`: `stages { lead  mql when t contains "C:\\\\Users" }`' in said
+    fixed = policy.read_text(encoding="utf-8").replace("C:\\Users", "C:\\\\Users")
+    assert check(parse(fixed)).ok  # the fix as shown, pasted, checks

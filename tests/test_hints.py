@@ -198,6 +198,9 @@ def _diagnostic(body: str):
          'write `"VP"`: `stages { lead mql when s starts with "VP" }`'),
         ("stages { lead mql when t in [a, b] }", "a list is written in parentheses, not `[...]`",
          "write `(a, b)`: `stages { lead mql when t in (a, b) }`"),
+        # a bracket inside a member's string is its text (hypothesis found `not in [")"]` without a hint)
+        ('stages { lead mql when s not in [")", "]"] }', "a list is written in parentheses, not `[...]`",
+         'write `(")", "]")`: `stages { lead mql when s not in (")", "]") }`'),
         ('stages { lead }\nfit { "a": +5 when s endswith "x" }', "`endswith` is written `ends with`, two words",
          '`fit { "a": +5 when s ends with "x" }`'),
         ("stages { lead mql when t not_in (a) }", "`not_in` is written `not in`", "`stages { lead mql when t not in (a) }`"),
@@ -423,3 +426,52 @@ def test_the_block_keywords_come_from_the_grammar() -> None:
     assert set(block_keywords()) == {
         "fields", "activities", "stages", "engagement", "fit", "grades", "demote", "disqualify", "test"}
     assert set(block_keywords()) <= RESERVED_WORDS
+
+
+@pytest.mark.parametrize("body, message, shown", [
+    # a fit rule: the lexer stops at `“`, where the glued `endswith` leaves no room for a string
+    ('stages { lead }\nfit { "a": +5 when s endswith “@x.com” }', "`endswith` is written `ends with`, two words, and "
+     "strings take straight double quotes `\"`, not `“”`",
+     'write `ends with` and `"@x.com"`: `fit { "a": +5 when s ends with "@x.com" }`'),
+    ("stages { lead }\nfit { \"a\": +5 when s startswith '/blog' }", "`startswith` is written `starts with`",
+     'write `starts with` and `"/blog"`: `fit { "a": +5 when s starts with "/blog" }`'),
+    # a stage: with straight quotes the line parses (a stage `endswith`), so only the quotes stop the parser
+    ("stages { lead mql when s endswith “@x.com” }", "`endswith` is written `ends with`, two words, and strings",
+     'write `ends with` and `"@x.com"`: `stages { lead mql when s ends with "@x.com" }`'),
+    ("stages { lead mql when s ends “@x.com” }", "the text test is `ends with`, not `ends` alone, and strings",
+     '`stages { lead mql when s ends with "@x.com" }`'),
+    ("stages { lead mql when s == “x” }", "`==` is written `=` in a policy, and strings take straight double quotes",
+     'fix both: `stages { lead mql when s = "x" }`'),
+    ("stages { lead mql when s in [“x”, y] }", "a list is written in parentheses, not `[...]`, and strings",
+     'fix both: `stages { lead mql when s in ("x", y) }`'),
+])
+def test_two_slips_in_one_place_get_one_hint_with_the_whole_fix(body: str, message: str, shown: str) -> None:
+    """`email endswith “x”` (a glued operator and curly quotes) said only "unexpected character `“`,
+    expected `{`", or showed the quotes' fix on a line still wrong: each slip alone has its hint,
+    and together they get one, naming both, whose line is the whole fix and parses."""
+    d = _diagnostic(body)
+    assert d.code == "syntax-error" and d.message.startswith(message), d.message
+    assert d.help.endswith(shown), d.help
+    text = HEAD + body
+    error = _error(text)
+    hint = hint_for(error, text)
+    assert hint is not None and hint.help == d.help and _error(apply_fix(text, hint.fix)) is None
+
+
+def test_two_slips_on_other_lines_are_told_one_at_a_time() -> None:
+    """Only the slips on the line of the error are told together: the next line's waits its turn."""
+    d = _diagnostic('stages { lead mql when s == “x”\n  sql when s endswith “y” }')
+    assert d.help == 'fix both: `stages { lead mql when s = "x"`'
+
+
+@pytest.mark.parametrize("item, message, shown", [
+    ("as_of 2026-11-22", "`as_of` is written `as of`, two words", "write `as of`: `as of 2026-11-22`"),
+    ("previous_stage lead", "`previous_stage` is written `previous stage`", "`previous stage lead`"),
+    ('expect no_hit "x"', "`no_hit` is written `no hit`", '`expect no hit "x"`'),
+])
+def test_words_of_the_language_joined_by_an_underscore_are_written_apart(item: str, message: str, shown: str) -> None:
+    """The lexer reads `as_of` as `as` and a name `_of`: the hint said "did you mean `of`?" and showed
+    `asof 2026-11-22`, a line as wrong as the first. The fix is the words apart."""
+    d = _diagnostic('stages { lead }\ntest "t" {\n  ' + item + "\n  expect stage lead\n}")
+    assert d.message == message or d.message.startswith(message), d.message
+    assert d.help.endswith(shown), d.help

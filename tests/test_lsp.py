@@ -474,8 +474,13 @@ def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace
 def _apply_quick_fixes(client: LspClient, uri: str, text: str, codes: set[str]) -> tuple[str, list[str], list[dict]]:
     """Apply the first quick fix of the first diagnostic with one of `codes`, as a writer clicking the
     light bulb, until none is left: the final text, the fixes' titles and the final diagnostics."""
+    return _apply_quick_fixes_from(client, uri, text, 1, codes)
+
+
+def _apply_quick_fixes_from(client: LspClient, uri: str, text: str, version: int,
+                            codes: set[str]) -> tuple[str, list[str], list[dict]]:
+    """`_apply_quick_fixes` on a document whose text is at `version`."""
     titles: list[str] = []
-    version = 1
     while True:
         diagnostics = client.diagnostics(uri, version=version)
         found = [d for d in diagnostics if d["code"] in codes]
@@ -545,8 +550,27 @@ def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspCli
     uri = client.open(workspace / "slips.policy", slips)
     fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
     assert fixed == acme.replace("when is_customer", "when is_customer is present and is_customer")
-    assert titles == ["Change to `(director, vp, cxo)`", "Change to `ends with`", 'Change to `"@yahoo.com"`',
+    # the glued `endswith` and the curly quotes on one line: one fix, the whole line's (hints/__init__.py)
+    assert titles == ["Change to `(director, vp, cxo)`", 'Change to `ends with "@gmail.com" or email ends with "@yahoo.com"`',
                       "Change to `with`", "Change to `present`", "Remove `=`"]  # fmt: skip
+
+
+def test_misspelt_names_in_a_tests_file_are_quick_fixes(client: LspClient, workspace: Path) -> None:
+    """A `.tests` file (docs/language-reference.md section 17) naming a field, a property, an
+    activity and a stage with a slip: each diagnostic suggests the name, and the light bulb puts
+    it in, in the tests file, until the file is Acme's again."""
+    folder, _, tests_uri = _acme_pair_with_open_tests(client, workspace, "tests-fixes")
+    tests_text = (folder / "acme.tests").read_text(encoding="utf-8")
+    slips = (tests_text.replace("seniority: manager", "senority: manager", 1).replace("company_size: 50", "companysize: 50", 1)
+             .replace('page_view (path:', 'page_veiw (path:', 1).replace('(form: "ebook")', '(from: "ebook")', 1)
+             .replace("expect stage lead", "expect stage laed", 1))
+    assert slips.count("\n") == tests_text.count("\n") and slips != tests_text
+    client.change(tests_uri, 2, [{"text": slips}])
+    fixed, titles, after = _apply_quick_fixes_from(client, tests_uri, slips, 2,
+                                                   {"unknown-field", "unknown-property", "unknown-activity", "unknown-stage"})
+    assert fixed == tests_text and after == []
+    assert sorted(titles) == ["Change to company_size", "Change to form", "Change to lead", "Change to page_view",
+                              "Change to seniority"]
 
 
 def _acme_pair_with_open_tests(client: LspClient, workspace: Path, name: str) -> tuple[Path, str, str]:

@@ -5,6 +5,9 @@ error that named the input file."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,36 @@ def test_a_limit_too_small_to_start_is_said_as_out_of_memory(command, tmp_path: 
     assert done.stderr == ('error: DuckDB ran out of memory within --memory-limit 10B: give it more, e.g. --memory-limit 2GB'
                            ' (docs/sql.md, "Memory")\n')
     assert list(tmp_path.iterdir()) == []
+
+
+def _leadpolicy(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "leadpolicy", *args], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.parametrize("command", ["score", "diff"])
+def test_the_python_engine_says_it_does_not_read_memory_limit_and_goes_on(command: str) -> None:
+    """`--engine python --memory-limit 1GB` ran as if the option had not been given, without a word:
+    now one warning line says so and why; the output and the exit status are the run's without it."""
+    args = ([command, str(POLICY), str(LEADS)] if command == "score"
+            else [command, str(POLICY), str(POLICY), "--leads", str(LEADS)]) + ["--as-of", AS_OF, "--engine", "python"]
+    plain, given = _leadpolicy(*args), _leadpolicy(*args, "--memory-limit", "1GB")
+    assert (given.returncode, given.stdout) == (plain.returncode, plain.stdout) and plain.returncode == 0
+    said = [line for line in given.stderr.splitlines() if "memory-limit" in line]
+    assert said == ["warning: --memory-limit is read by --engine duckdb only and is ignored here: the python engine "
+                    "reads a few chunks of leads at a time, in memory that does not grow with the input"]
+    assert len(given.stderr.splitlines()) == len(plain.stderr.splitlines()) + 1  # that line, and the run's own
+    duckdb = _leadpolicy(*args[:-1], "duckdb", "--memory-limit", "1GB")
+    assert duckdb.returncode == 0 and "memory-limit" not in duckdb.stderr
+
+
+def test_spark_is_told_the_same(capsys: pytest.CaptureFixture[str]) -> None:
+    """The spark engine does not read --memory-limit either (its session takes Spark's own settings);
+    the line score_with_engine says before starting it (a Spark run is too slow for this file)."""
+    from leadpolicy.cli.engine_options import say_memory_limit_unread
+
+    say_memory_limit_unread("spark", "1GB")
+    say_memory_limit_unread("duckdb", "1GB")
+    say_memory_limit_unread("python", None)
+    assert capsys.readouterr().err == ("warning: --memory-limit is read by --engine duckdb only and is ignored here: "
+                                       "Spark's memory is its own configuration (spark.driver.memory, spark.executor.memory)\n")

@@ -61,7 +61,8 @@ CATALOG: tuple[Entry, ...] = (
         '`&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), curly quotes pasted from a document (`“VP”`: "
         "write `\"VP\"`), a list in square brackets (`in [a, b]`: `in (a, b)`), `endswith`, `startswith` and `not_in` "
-        "(`ends with`, `starts with`, `not in`), `ends` or `starts` without `with`, `is not missing` and `is not "
+        "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`: `as of`), "
+        "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
         "`expect stage sql`), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
@@ -71,7 +72,9 @@ CATALOG: tuple[Entry, ...] = (
         'the stages\' where the rule has one), and a demotion\'s arrow written `to`, `=>` or `→` (write `->`). '
         'Such a hint is given '
         'only when its '
-        'fix gets the parser past that point.',
+        'fix gets the parser past that point. Up to three such slips on one line are named in one hint whose '
+        'line is the whole fix (`email endswith “@x.com”`: `email ends with "@x.com"`), rather than a fix that '
+        'leaves the line wrong.',
         'Make the change the `help:` line shows; otherwise read the `expected` list: it names what could come '
         'at that point.',
         'syntax-error-char',

@@ -64,14 +64,16 @@ class FileProblem(click.ClickException):
 # ---------------------------------------------------------------- colour
 
 
-def _colour(stream: Any) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
+def _is_terminal(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
-    except (AttributeError, ValueError):
+    except (AttributeError, ValueError):  # no isatty (a test's stream), or closed
         return False
+
+
+def _colour(stream: Any) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and _is_terminal(stream)
 
 
 def style(text: str, *, err: bool = True, **styles: Any) -> str:
@@ -95,9 +97,13 @@ def say(text: str, *, err: bool = False) -> None:
 
 
 def echo_data(text: str) -> None:
-    """An output (a policy, a module, a document) to standard output, exactly: click.echo drops an
-    escape sequence (`\\x1b[2J`) from text going to a pipe or a file, taking it for colour, so `fmt -`
-    changed a rule's name that held one. Messages for people show such text escaped instead."""
+    """An output (a policy, a module, a document) to standard output: to a pipe or a file exactly
+    (click.echo drops an escape sequence, `\\x1b[2J`, from text going there, taking it for colour,
+    so `fmt -` changed a rule's name that held one). To a terminal it is read, not kept: shown as
+    messages show text (`terminal_text`; a CRLF line end kept as one), or a string holding
+    `\\x1b]0;...` would set the window title (docs/decisions.md 63)."""
+    if _is_terminal(sys.stdout):
+        text = "\r\n".join(terminal_text(line) for line in text.split("\r\n"))
     click.echo(text, nl=False, color=True)
 
 

@@ -23,7 +23,13 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
-from leadpolicy.cli.engine_options import engine_error_file, engine_error_text, memory_limit_value, table_name_value
+from leadpolicy.cli.engine_options import (
+    engine_error_file,
+    engine_error_text,
+    memory_limit_value,
+    say_memory_limit_unread,
+    table_name_value,
+)
 from leadpolicy.tools.file_kinds import is_duckdb_database
 
 
@@ -137,6 +143,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("give two versions, OLD and NEW (files or git REV:PATH), or --rev REV POLICY")
     if gate is not None and leads is None:
         raise click.UsageError("--fail-on-change needs --leads: it gates on the leads that change")
+    if leads is not None:  # without --leads nothing is replayed: no engine runs
+        say_memory_limit_unread(engine, memory_limit)
     if engine == "duckdb" and leads == "-":
         raise click.UsageError("--engine duckdb reads a file of leads, not standard input: --leads FILE")
     database = leads is not None and activities is None and is_duckdb_database(leads)

@@ -10,7 +10,7 @@ from typing import IO, Any, Callable, NoReturn, Optional, TypeVar
 
 import click
 
-from leadpolicy.cli.common import EXPORT_AS_TABLES, FileProblem, refuse_compressed, refuse_table_file, say
+from leadpolicy.cli.common import EXPORT_AS_TABLES, FileProblem, refuse_compressed, refuse_table_file, say, warn
 
 ENGINES = ("python", "duckdb", "spark")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,6 +60,22 @@ def table_name_value(ctx: Any, param: Any, value: Optional[str]) -> Optional[str
         raise click.BadParameter(f"an empty name names no table: write the table, e.g. {param.opts[0]} {example}",
                                  ctx, param)
     return value
+
+
+# why a --memory-limit given to another engine than duckdb changes nothing (said, not refused: the run is right)
+_MEMORY_NOT_READ = {
+    "python": "the python engine reads a few chunks of leads at a time, in memory that does not grow with the input",
+    "spark": "Spark's memory is its own configuration (spark.driver.memory, spark.executor.memory)",
+}
+
+
+def say_memory_limit_unread(engine: str, memory_limit: Optional[str]) -> None:
+    """One warning line when --memory-limit goes to an engine that does not read it: before, `score
+    --engine python --memory-limit 1GB` ran as if it had not been given, and the user believed the
+    run bounded by it. The run goes on and its exit status is unchanged."""
+    if memory_limit is None or engine == "duckdb":
+        return
+    warn(f"--memory-limit is read by --engine duckdb only and is ignored here: {_MEMORY_NOT_READ[engine]}")
 
 
 def engine_options(f: F) -> F:
@@ -150,6 +166,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     engine = options["engine"]
     if engine == "python":
         raise click.UsageError("Parquet input is read by --engine duckdb or --engine spark")
+    say_memory_limit_unread(engine, options.get("memory_limit"))
     for path in (input_path, options.get("activities_path")):
         refuse_compressed(path, None)
         # a Parquet file or a DuckDB database is read, by its first bytes whatever its name; not these

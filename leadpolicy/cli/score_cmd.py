@@ -31,7 +31,13 @@ from leadpolicy.cli.common import (
     to_stdout,
     warn,
 )
-from leadpolicy.cli.engine_options import engine_options, refuse_unused_options, score_with_engine, uses_sql_engine
+from leadpolicy.cli.engine_options import (
+    engine_options,
+    refuse_unused_options,
+    say_memory_limit_unread,
+    score_with_engine,
+    uses_sql_engine,
+)
 from leadpolicy.syntax.diagnostics import shown_path
 
 
@@ -159,6 +165,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
     if uses_sql_engine(input_path, sql_options):  # --engine duckdb|spark (docs/sql.md)
         score_with_engine(policy, input_path, output, fmt or "jsonl", moment, sql_options, quiet)
+    say_memory_limit_unread("python", sql_options.get("memory_limit"))
     if input_format is None:
         input_format = "csv" if input_path.lower().endswith(".csv") else "jsonl"
     name = display_name(input_path)

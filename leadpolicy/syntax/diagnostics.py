@@ -81,6 +81,7 @@ class Diagnostic:
             "end_line": self.span.end_line if self.span else None,
             "end_column": self.span.end_column if self.span else None,
             "help": self.help,
+            "notes": list(self.notes),  # added after `help`: what the text shows as `= note:` lines; [] when none
         }
 
 

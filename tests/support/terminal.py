@@ -13,17 +13,22 @@ from typing import Optional
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def on_a_terminal(args: list[str], cwd: Optional[Path] = None, env: Optional[dict[str, str]] = None) -> tuple[str, str, int]:
+def on_a_terminal(args: list[str], cwd: Optional[Path] = None, env: Optional[dict[str, str]] = None,
+                  input: Optional[bytes] = None) -> tuple[str, str, int]:
     """`leadpolicy ARGS` with standard output on a pseudo-terminal and standard error in a file:
-    (what reached the terminal, with the terminal's `\\r\\n` as `\\n`; standard error; exit status)."""
+    (what reached the terminal, with the terminal's `\\r\\n` as `\\n`; standard error; exit status).
+    `input`: standard input's bytes (else none, as from /dev/null)."""
     import pty
 
     controller, terminal = pty.openpty()
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen([sys.executable, "-m", "leadpolicy", *args], stdin=subprocess.DEVNULL, stdout=terminal,
-                                   stderr=errors, cwd=cwd,
+        process = subprocess.Popen([sys.executable, "-m", "leadpolicy", *args], stdout=terminal, stderr=errors, cwd=cwd,
+                                   stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
                                    env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})})
         os.close(terminal)
+        if input is not None and process.stdin is not None:  # small: written whole before the output is read
+            process.stdin.write(input)
+            process.stdin.close()
         out = b""
         while True:
             try:

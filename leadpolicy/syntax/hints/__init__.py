@@ -17,13 +17,16 @@ parser's state).
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+import re
+from typing import Callable, Iterator, Optional
 
 from lark.exceptions import UnexpectedInput
 
 from leadpolicy.syntax.hints.common import (
     MAX_SHOWN as MAX_SHOWN,
     Hint as Hint,
+    _hint,
+    _span,
     apply_fix as apply_fix,
     block_keywords as block_keywords,
     error_offset as error_offset,
@@ -44,6 +47,7 @@ from leadpolicy.syntax.hints.structure import (
     item_separator,
     missing_colon,
     policy_header,
+    quote_slip,
     rule_without_name,
     single_quotes,
     trailing_comma,
@@ -57,6 +61,7 @@ from leadpolicy.syntax.hints.words import (
     capital_keyword,
     capital_keyword_stage as capital_keyword_stage,
     clause_order,
+    glued_test_before,
     glued_text_test,
     glued_word,
     is_not,
@@ -108,13 +113,107 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
 )
 
 
+MAX_SLIPS = 3  # slips on one line told as one hint; more than that is a line to rewrite, not to patch
+
+
 def hint_for(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """The first hint that knows this mistake and whose fix gets the parser past it, or None
-    (the parser's own message then). A hint whose edit would not help is never shown."""
+    (the parser's own message then). A hint whose edit would not help is never shown. When the
+    line holds more known slips (`email endswith “@x”`: a glued word and curly quotes), one hint
+    tells them all and its fix is the whole line's: one slip's fix would show a line still wrong."""
+    found = _one_slip(error, text)
+    if found is not None:
+        return _with_the_next_slips(error, text, found)
+    for first in _not_enough_alone(error, text):  # `in [“a”]`: the list's fix leaves its curly quotes
+        both = _with_the_next_slips(error, text, first)
+        if both is not first:
+            return both
+    return None
+
+
+def _one_slip(error: UnexpectedInput, text: str) -> Optional[Hint]:
     for hint in HINTS:
         found = hint(error, text)
         if found is not None and _gets_past(error, text, found.fix):
             return found
+    return None
+
+
+def _not_enough_alone(error: UnexpectedInput, text: str) -> Iterator[Hint]:
+    """The hints that know this slip but whose fix alone does not get the parser past it, and a
+    quote slip: `endswith “` stops at `“`, where the glued `endswith` leaves no room for a string."""
+    for hint in HINTS:
+        found = hint(error, text)
+        if found is not None:
+            yield found
+    quoted = quote_slip(error, text)
+    if quoted is not None:
+        yield quoted
+
+
+def _with_the_next_slips(error: UnexpectedInput, text: str, first: Hint) -> Hint:
+    """`first`, or one hint for it and the slips after it on its line: each made good in turn, the
+    text parsed again, and the next error's hint taken while there is one on that line (or, once it
+    parses, a glued `endswith` before a string `first` fixed, which in `stages` reads as a stage)."""
+    line = text.count("\n", 0, first.fix[0])
+    slips, fixed = [first], apply_fix(text, first.fix)
+    while len(slips) < MAX_SLIPS and first.advice and "\n" not in first.fix[2]:  # a line's slips, on that line
+        after = _parse_error(error, fixed)
+        if after is None:
+            glued = glued_test_before(text, first.fix[0]) if len(slips) == 1 and first.fix[2].startswith('"') else None
+            if glued is not None and glued.fix[1] <= first.fix[0]:  # before every edit: the same offsets in `fixed`
+                slips.append(glued)
+                fixed = apply_fix(fixed, glued.fix)
+            break
+        if fixed.count("\n", 0, error_offset(after, fixed)) != line:
+            break
+        following = _one_slip(after, fixed)
+        if following is None or not following.advice:
+            break
+        slips.append(following)
+        fixed = apply_fix(fixed, following.fix)
+    if len(slips) == 1:
+        return first
+    together = _told_together(text, slips, fixed)
+    return together if together is not None and _gets_past(error, text, together.fix) else first
+
+
+def _told_together(text: str, slips: list[Hint], fixed: str) -> Optional[Hint]:
+    """The slips (each fix made on the text the ones before it made, giving `fixed`) as one hint on
+    `text`: one edit, of what differs between the two texts widened to the spaces (an edit may
+    be inside another's text: `in [“a”]`); the messages and the advice in the order of the line."""
+    first = 0
+    while first < min(len(text), len(fixed)) and text[first] == fixed[first]:
+        first += 1
+    tail = 0
+    while tail < min(len(text), len(fixed)) - first and text[-1 - tail] == fixed[-1 - tail]:
+        tail += 1
+    while first > 0 and not text[first - 1].isspace():  # `ends with` for `endswith`, not ` `; `=` for `==`
+        first -= 1
+    while tail > 0 and not text[-tail].isspace():
+        tail -= 1
+    last, replacement = len(text) - tail, fixed[first:len(fixed) - tail]
+    if "\n" in text[first:last] or "\n" in replacement:
+        return None
+    ordered = sorted(slips, key=lambda slip: slip.fix[0])  # each in its own text; on one line, the order of the line
+    message = ", and ".join(slip.message for slip in ordered)
+    written = [re.fullmatch(r"write (`[^`]*`)", slip.advice) for slip in ordered]
+    if all(w is not None and w.group(1)[1:-1] in replacement for w in written):  # not `(“a”)`, half made good
+        advice = "write " + " and ".join(w.group(1) for w in written if w is not None)
+    else:
+        advice = "fix both" if len(slips) == 2 else f"fix all {len(slips)}"
+    return _hint(text, message, _span(text, first, last), advice, (first, last, replacement))
+
+
+def _parse_error(error: UnexpectedInput, text: str) -> Optional[UnexpectedInput]:
+    """The error of parsing `text` from the rule `error` came from, or None when it parses."""
+    from leadpolicy.syntax.parser import lark_parser
+
+    state = getattr(getattr(error, "interactive_parser", None), "parser_state", None)
+    try:
+        lark_parser().parse(text, start=getattr(getattr(state, "parse_conf", None), "start", "start"))
+    except UnexpectedInput as after:
+        return after
     return None
 
 

@@ -23,6 +23,7 @@ class Hint:
     span: Span
     help: str
     fix: tuple[int, int, str]  # replace text[start:end] with this: the edit `help` shows
+    advice: str = ""  # `help` before the line shown rewritten (`write `and``), for a hint of two slips; "" if none
 
 
 def apply_fix(text: str, fix: tuple[int, int, str]) -> str:
@@ -96,7 +97,7 @@ def rewritten_line(text: str, fix: tuple[int, int, str]) -> str:
 
 def _hint(text: str, message: str, span: Span, advice: str, fix: tuple[int, int, str]) -> Hint:
     joint = " " if advice.endswith("?") else ": "
-    return Hint(message, span, f"{advice}{joint}`{rewritten_line(text, fix)}`", fix)
+    return Hint(message, span, f"{advice}{joint}`{rewritten_line(text, fix)}`", fix, advice)
 
 
 def _spaced(text: str, start: int, end: int, word: str) -> str:

@@ -84,7 +84,24 @@ def policy_header(error: UnexpectedInput, text: str) -> Optional[Hint]:
 def single_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`starts with '/blog'` -> `starts with "/blog"`."""
     start = _character(error)
-    if start is None or text[start:start + 1] != "'" or not _accepts(error, "STRING"):
+    if start is None or not _accepts(error, "STRING"):
+        return None
+    return _single_quoted(text, start)
+
+
+def quote_slip(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """The single- or curly-quoted string at the character the lexer stopped at, written in double
+    quotes, whether or not a string may stand there: `email endswith “@x”` stops at `“`, where
+    the glued `endswith` leaves no room for one. The slip to make good before the next one is seen
+    (`hint_for`, two slips in one place), never a hint alone."""
+    start = _character(error)
+    if start is None:
+        return None
+    return _single_quoted(text, start) or _curly_quoted(text, start)
+
+
+def _single_quoted(text: str, start: int) -> Optional[Hint]:
+    if text[start:start + 1] != "'":
         return None
     end = text.find("'", start + 1, _line_bounds(text, start)[1])
     if end < 0:
@@ -104,7 +121,13 @@ _CURLY = {"“": "”", "”": "”", "„": "“”", "‟": "”", "«": "»",
 def curly_quotes(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`"Competitor": when email ends with “@rival.example”` -> `"@rival.example"`."""
     start = _character(error)
-    if start is None or text[start:start + 1] not in _CURLY or not _accepts(error, "STRING"):
+    if start is None or not _accepts(error, "STRING"):
+        return None
+    return _curly_quoted(text, start)
+
+
+def _curly_quoted(text: str, start: int) -> Optional[Hint]:
+    if text[start:start + 1] not in _CURLY:
         return None
     line_end = _line_bounds(text, start)[1]
     end = next((i for i in range(start + 1, line_end) if text[i] in _CURLY[text[start]]), -1)
@@ -123,12 +146,29 @@ def bracket_list(error: UnexpectedInput, text: str) -> Optional[Hint]:
     previous = _previous_token(error)
     if previous is None or previous.type not in ("IN", "OF"):
         return None
-    end = text.find("]", start + 1, _line_bounds(text, start)[1])
-    if end < 0 or any(c in text[start + 1:end] for c in "[]{}()"):
+    end = _closing_bracket(text, start)
+    if end is None:
         return None
     listed = "(" + text[start + 1:end] + ")"
     return _hint(text, "a list is written in parentheses, not `[...]`", _span(text, start, end + 1),
                  f"write `{listed}`", (start, end + 1, listed))
+
+
+def _closing_bracket(text: str, start: int) -> Optional[int]:
+    """The `]` that closes the `[` at `start` on its line, past the strings in between (`[")"]`: the
+    `)` is a member's text), or None when there is none or another bracket comes first."""
+    at, line_end = start + 1, _line_bounds(text, start)[1]
+    while at < line_end:
+        string = _STRING.match(text, at)
+        if string is not None:
+            at = string.end()
+        elif text[at] == "]":
+            return at
+        elif text[at] in "[{}()":
+            return None
+        else:
+            at += 1
+    return None
 
 
 def expect_with_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:

@@ -118,6 +118,9 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     word = str(token)
     if token.type == "$END" or not word.isidentifier():
         return None
+    start, end = _where(token)
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):  # `as_of`: the lexer took `as` out of it
+        return _underscored_words(text, start, end)
     keywords = [w for w in (_spelling(t) for t in sorted(error.expected or ())) if w and w.isidentifier()]
     close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.6)
     if not close or close[0] == word:
@@ -126,6 +129,21 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     message = f"`{word}` is not a kind of block" if set(keywords) <= blocks else f"`{word}` is not a word of the language"
     return _hint(text, message, Span.from_token(token), f"did you mean `{close[0]}`?",
                  (*_where(token), close[0]))
+
+
+def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
+    """`as_of 2026-11-22` -> `as of`, `previous_stage` -> `previous stage`, `expect no_hit`: words of the
+    language joined by `_`, as a name would be. The token at `start` is the end of such a word (the
+    lexer read its first word as that keyword); the old hint offered `of` for `_of`, making `asof`."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    word = text[start:end]
+    parts = word.split("_")
+    if len(parts) < 2 or not all(part in _keywords() for part in parts):
+        return None
+    words, count = " ".join(parts), "two" if len(parts) == 2 else str(len(parts))
+    return _hint(text, f"`{word}` is written `{words}`, {count} words", _span(text, start, end), f"write `{words}`",
+                 (start, end, words))
 
 
 # the parts after an activity, in the order they must come: `did ACT where COND at least N times within D`,
@@ -310,6 +328,21 @@ def glued_text_test(error: UnexpectedInput, text: str) -> Optional[Hint]:
             return _hint(text, f"`{token}` is written `{words}`, two words", _span(text, start, end), f"write `{words}`",
                          (start, end, words))
     return None
+
+
+def glued_test_before(text: str, offset: int) -> Optional[Hint]:
+    """`mql when email endswith “@x”`: the glued text test just before `offset` (where a string
+    stands), after a value on a line with a condition. In `stages` such a word parses as a next
+    stage's name (the checker's stage-needs-condition says so), so no syntax error points at it."""
+    line_start = _line_bounds(text, offset)[0]
+    before = text[line_start:offset]
+    m = re.search(r"""[\w")][ \t]+([A-Za-z_]+)[ \t]*$""", before)
+    if m is None or m.group(1).lower() not in GLUED_TESTS or re.search(r"\bwhen\b", before[:m.start(1)]) is None:
+        return None
+    start, end = line_start + m.start(1), line_start + m.end(1)
+    words = GLUED_TESTS[m.group(1).lower()]
+    return _hint(text, f"`{m.group(1)}` is written `{words}`, two words", _span(text, start, end), f"write `{words}`",
+                 (start, end, words))
 
 
 def missing_with(error: UnexpectedInput, text: str) -> Optional[Hint]:
