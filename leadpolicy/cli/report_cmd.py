@@ -12,6 +12,7 @@ import click
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
+    json_option,
     load_policy,
     misplaced_in_first_lead,
     one_json_document,
@@ -70,8 +71,10 @@ def _load_other(spec: str) -> Any:
 @click.option("--against", metavar="OTHER", help="A second policy (file or git REV:PATH) side by side.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
 @click.option("-o", "--output", metavar="FILE", help="report.html, report.md or report.json (default: Markdown to stdout).")
+@json_option("The report as JSON (to standard output, or to -o FILE.json).")
 def report_command(policy_path: str, leads_path: str, input_format: Optional[str], outcomes_path: Optional[str], date_from: Optional[str],
-                   date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
+                   date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str],
+                   as_json: bool) -> None:
     """Replay LEADS (JSON Lines, or CSV by the .csv suffix or --input-format csv) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
@@ -87,6 +90,9 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     if output and Path(output).suffix.lower() not in _RENDERERS:
         say_line(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
+    if as_json and output and Path(output).suffix.lower() != ".json":
+        raise click.UsageError(f"--json writes JSON, and -o {output} is named for another format: drop --json, or name "
+                               "the file .json")
     refuse_overwriting(output, [(path, what) for path, what in (
         (policy_path, "the policy"), (leads_path, "the leads"), (outcomes_path, "the outcomes"), (against, "the other policy"))
         if path is not None])
@@ -148,7 +154,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         sys.exit(2)
     if progress is not None:
         click.echo("", err=True)
-    suffix = Path(output).suffix.lower() if output else ".md"
+    suffix = Path(output).suffix.lower() if output else ".json" if as_json else ".md"
     text = getattr(render, _RENDERERS[suffix])(report)
     if not output:
         click.echo(text, nl=False)

@@ -18,6 +18,8 @@ from leadpolicy.cli.common import (
     FileProblem,
     as_of_option,
     display_name,
+    format_with_json,
+    json_option,
     load_policy,
     misnamed_parquet,
     misplaced_in_first_lead,
@@ -111,13 +113,14 @@ def _delimiter(value: Optional[str]) -> Optional[str]:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]),
               help="Rows as JSON Lines, or a flat CSV table (id, stage, previous_stage, change, engagement, fit, grade, reason, "
                    "rule, error). Default: csv when OUT ends in .csv, else jsonl.")
+@json_option("Rows as JSON Lines (--format jsonl), whatever OUT is named.")
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when INPUT ends in .csv, else jsonl.")
 @click.option("--delimiter", metavar="CHAR", help="The CSV input's delimiter: `,` `;` `|` or `tab`. Default: what the header line uses.")
 @as_of_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to score with. Default: all cores; 1 scores in this process.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress counter, no warnings about the input's header and no summary.")
 @engine_options
-def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: Optional[str], input_format: Optional[str],
+def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: Optional[str], as_json: bool, input_format: Optional[str],
                   delimiter: Optional[str], as_of: Optional[str], jobs: Optional[int], quiet: bool,
                   **sql_options: str) -> None:
     """Score many leads: one decision or one error row per lead, in input order.
@@ -142,6 +145,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.score import Summary, default_jobs, score_stream, shown_on_terminal
 
+    fmt = format_with_json(fmt, as_json, "jsonl")
     refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [
         (path, what) for path, what in ((sql_options.get("activities_path"), "the activities table"),
                                         (sql_options.get("mapping_path"), "the mapping")) if path])
