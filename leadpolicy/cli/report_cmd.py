@@ -38,9 +38,10 @@ def _read_moment(option: str, value: str) -> None:
         raise click.BadParameter(f"`{value}` is not an ISO 8601 date or timestamp", param_hint=option) from None
 
 
-def _load_other(spec: str) -> Any:
-    """--against: a file, or git's `REV:PATH` read as `leadpolicy diff` reads it (no revision taken
-    for an option, a tree or a file that is not UTF-8 text; every problem one line, exit 2)."""
+def _load_version(spec: str, name: str) -> Any:
+    """POLICY or --against (NAME): a file, or git's `REV:PATH` read as `leadpolicy diff` reads it (no
+    revision taken for an option, a tree or a file that is not UTF-8 text; every problem one line, exit 2).
+    Both are versions compared side by side, and the product takes REV:PATH wherever two are."""
     import leadpolicy
     from leadpolicy.tools.diff.sources import SourceError, read_policy_source
 
@@ -49,7 +50,7 @@ def _load_other(spec: str) -> Any:
     try:
         source = read_policy_source(spec)
     except SourceError as error:
-        say_line(f"error: --against {error}", err=True)
+        say_line(f"error: {name} {error}", err=True)
         sys.exit(2)
     try:
         return leadpolicy.loads(source.text, source.label)
@@ -118,12 +119,12 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         say_line(f"warning: {document}", err=True)
     if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
         say_line(f"warning: {leads_path} is empty: there are no leads to report", err=True)
-    policies = [load_policy(policy_path)]
+    policies = [_load_version(policy_path, "POLICY")]
     misplaced = None if csv else misplaced_in_first_lead(policies[0], leads_path)
     if misplaced:
         say_line(f"warning: {misplaced}", err=True)
     if against:
-        policies.append(_load_other(against))
+        policies.append(_load_version(against, "--against"))
     try:
         outcomes = load_outcome_file(outcomes_path, lambda message: say_line(f"warning: {message}", err=True)) if outcomes_path else None
     except (OSError, ValueError) as error:
