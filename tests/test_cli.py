@@ -391,6 +391,31 @@ def test_python_dash_m_works() -> None:
     assert result.returncode == 0 and "ok" in result.stdout
 
 
+EXAMPLE_NEXT = str(ROOT / "docs" / "examples" / "acme-2026.12.policy")
+
+
+@pytest.mark.parametrize("args, key", [
+    (["check", ACME], None),  # a list of diagnostics
+    (["diff", ACME, EXAMPLE_NEXT], "old"),
+    (["report", ACME, LEADS, "--as-of", "2026-11-22", "-j", "1"], "as_of"),
+    (["score", ACME, LEADS, "--as-of", "2026-11-22", "-j", "1", "-q"], "stage"),
+])
+def test_json_is_a_common_option_of_the_commands_that_print_data(args: list[str], key: str | None) -> None:
+    # the product's common options are --as-of, --previous-stage and --json "where they apply": check,
+    # diff and report took only --format json or -o FILE.json, and said "No such option '--json'" (exit 2)
+    command = [sys.executable, "-m", "leadpolicy", *args]
+    result = subprocess.run(command + ["--json"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    first = json.loads(result.stdout.splitlines()[0]) if args[0] == "score" else json.loads(result.stdout)
+    assert key in first if key else first[0]["code"] == "unused-field"
+    if args[0] != "report":  # the same bytes as the --format it stands for (report has none: -o FILE.json)
+        by_format = ["--format", "jsonl" if args[0] == "score" else "json"]
+        assert subprocess.run(command + by_format, capture_output=True, text=True, timeout=120, cwd=ROOT).stdout == result.stdout
+    clash = ["--format", "text" if args[0] in ("check", "diff") else "csv"] if args[0] != "report" else ["-o", "report.md"]
+    refused = subprocess.run(command + ["--json", *clash], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert refused.returncode == 2 and "--json" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_every_example_policy_passes_its_tests_above_90_percent_coverage() -> None:
     result = run("test", str(ROOT / "policies"), "--coverage", "--fail-under", "90")
     assert result.exit_code == 0, result.output

@@ -121,3 +121,13 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path: Path, args, missing, wa
     assert (done.returncode, done.stdout) == (2, ""), done.stderr
     assert done.stderr == f"error: {package} is not installed: pip install 'leadpolicy[{wanted}]'\n"
     assert not (tmp_path / "acme.sql").exists()
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_parquet_leads_without_pyarrow_name_its_extra(tmp_path: Path, engine: str) -> None:
+    # Parquet leads are read with pyarrow (docs/decisions.md 65); without it, whether the file holds leads
+    # as in JSON Lines or a relational table cannot be told: one line naming the extra, not a guess
+    (tmp_path / "leads.parquet").write_bytes(b"PAR1")
+    done = _without(["pyarrow", "pyarrow.parquet"], ["score", ACME, "leads.parquet", "--engine", engine], tmp_path)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr == "error: pyarrow is not installed: pip install 'leadpolicy[duckdb]'\n"

@@ -410,6 +410,32 @@ def test_markdown_mentions_every_rule_stage_field_and_owner(path: Path) -> None:
     assert "```mermaid\nflowchart BT\n" in text
 
 
+def test_engagement_table_has_the_decay_column(tmp_path: Path) -> None:
+    """The product's engagement points table is "activity, condition, points, window, cap, decay": the
+    decay was a paragraph under the table and in each rule's sentence, not a column (the Markdown did
+    not hold the word). It is the block's one decay on every row, `none` without one."""
+    import subprocess
+    import sys
+
+    quiet = tmp_path / "quiet.policy"
+    quiet.write_text('policy "Q" version "1"\nactivities { chat }\nstages { lead mql when engagement >= 10 }\n'
+                     'engagement { "Chat": +5 per chat max 20 }\n', encoding="utf-8")
+    for policy, row in ((str(ROOT / "policies" / "acme.policy"),
+                         '| Read a blog post | `page_view` | path starts with "/blog" | +5 | last 90 days | 50 | 50% every 30 days |'),
+                        (str(quiet), "| Chat | `chat` | every one | +5 | all time | 20 | none |")):
+        for suffix in ("md", "html"):
+            out = tmp_path / f"handoff.{suffix}"
+            done = subprocess.run([sys.executable, "-m", "leadpolicy", "docs", policy, "-o", str(out)],
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            text = out.read_text(encoding="utf-8")
+            if suffix == "md":
+                assert "| Rule | Activity | Condition | Points | Window | Cap | Decay |" in text and row in text
+            else:
+                assert "<th>Window</th><th class=\"num\">Cap</th><th>Decay</th>" in text
+                assert f"<td>{row.split(' | ')[-1].rstrip(' |')}</td></tr>" in text
+
+
 def test_markdown_is_deterministic(acme: n.Policy) -> None:
     source = (ROOT / "policies" / "acme.policy").read_text(encoding="utf-8")
     first = docs.markdown(acme, source, "policies/acme.policy")

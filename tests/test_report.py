@@ -526,6 +526,27 @@ def test_cli_report_against_revision_is_read_as_diff_reads_it(files):
     assert done.returncode == 0, done.stderr
 
 
+def test_cli_report_policy_may_be_a_revision_too(files):
+    """Both versions a report sets side by side may be git's `REV:PATH`, as the product has it wherever two
+    versions are compared: only --against took one, and POLICY `HEAD:p.policy` was "no such file" (exit 2)."""
+    tmp, policy, leads = files
+    repo = tmp / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "p.policy").write_text(SMALL.replace("engagement >= 10", "engagement >= 30"))
+    subprocess.run([*git, "add", "p.policy"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    done = run("report", "HEAD:p.policy", str(leads), "--against", str(policy), "--as-of", at(60), "-o", str(tmp / "r.json"),
+               cwd=repo)
+    assert done.returncode == 0, done.stderr
+    old, new = json.loads((tmp / "r.json").read_text())["reports"]
+    assert (old["path"], old["funnel"][1]["reached"]) == ("HEAD:p.policy", 2) and new["path"].endswith("small.policy")
+    missing = run("report", "HEAD:gone.policy", str(leads), "--as-of", at(60), cwd=repo)
+    assert (missing.returncode, missing.stderr) == (2, "error: POLICY `gone.policy` does not exist at revision `HEAD` "
+                                                      "(HEAD:gone.policy)\n")
+
+
 def test_cli_eval_journey(files):
     tmp, policy, _ = files
     one = tmp / "one.json"

@@ -505,3 +505,61 @@ def test_duckdb_reads_the_file_named_even_when_its_name_is_a_glob_pattern(tmp_pa
     globbed = run("score", ACME, str(tmp_path / "le*ds.parquet"), "--activities", str(tmp_path / "a[c]ts.parquet"),
                   "--mapping", str(names), "--as-of", AS_OF, "--engine", "duckdb")
     assert globbed.exit_code == plain.exit_code == 1 and globbed.stdout == plain.stdout, globbed.stderr
+
+
+def _as_text(value):
+    """A sample lead's value as the text a typed Parquet column of strings holds (Parquet columns have
+    one type: the sample leads mix numbers and strings in one field)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (bool, list, dict)) else str(value)
+
+
+def test_score_reads_parquet_leads_of_the_json_lines_shape_with_every_engine(tmp_path: Path) -> None:
+    """The product has score read "JSON Lines, CSV, Parquet" and give "the same decisions from every engine":
+    a Parquet file of the leads as in JSON Lines (id, fields, activities, stage) was refused by the python
+    engine ("Parquet input is read by --engine duckdb", exit 2) and by duckdb for want of --activities."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("duckdb")
+    import datetime
+
+    leads = [{"id": lead["id"], "stage": lead.get("stage"),
+              "fields": {name: _as_text(value) for name, value in lead["fields"].items()},
+              "activities": [{key: _as_text(value) for key, value in act.items()} for act in lead.get("activities", [])]}
+             for lead in map(json.loads, (ROOT / "policies" / "acme.leads.jsonl").read_text().splitlines())]
+    (tmp_path / "leads.jsonl").write_text(jsonl(leads))
+    pq.write_table(pa.Table.from_pylist(leads), tmp_path / "leads.parquet")
+    utc = datetime.timezone.utc
+    typed = [{"id": "T-1", "stage": "mql",
+              "fields": {"seniority": "vp", "company_size": 800, "industry": "SaaS", "is_customer": False},
+              "activities": [{"type": "form_submit", "at": datetime.datetime(2026, 11, 20, 9, tzinfo=utc), "form": "demo"}]},
+             {"id": "T-2", "stage": None, "fields": {"seniority": "boss", "company_size": None, "industry": None,
+                                                    "is_customer": None}, "activities": []}]
+    pq.write_table(pa.Table.from_pylist(typed), tmp_path / "typed.parquet")
+
+    def score(name: str, *options: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "leadpolicy", "score", ACME, str(tmp_path / name), "--as-of", AS_OF,
+                               "-q", "-j", "1", *options], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+
+    expected = score("leads.jsonl")
+    assert expected.returncode == 0 and len(expected.stdout.splitlines()) == len(leads), expected.stderr
+    for engine in ("python", "duckdb"):
+        done = score("leads.parquet", "--engine", engine)
+        assert (done.returncode, done.stdout, done.stderr) == (0, expected.stdout, ""), engine
+        done = score("typed.parquet", "--engine", engine)  # a timestamp column, a number, a boolean; an error row
+        assert done.returncode == 1, done.stderr
+        decided, error = rows(done.stdout)
+        assert (decided["id"], decided["stage"], decided["change"]) == ("T-1", "sql", "promoted")
+        assert error == {"id": "T-2", "line": 2, "error": {"field": "seniority", "value": "boss", "message": (
+            "lead T-2: field `seniority`: `boss` is not one of ic, manager, director, vp, cxo")}}
+    pq.write_table(pa.Table.from_pylist(typed).slice(0, 0), tmp_path / "none.parquet")
+    for engine in ("python", "duckdb"):  # no rows: said of the file named, not of the copy
+        done = subprocess.run([sys.executable, "-m", "leadpolicy", "score", ACME, str(tmp_path / "none.parquet"),
+                               "--engine", engine], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert (done.returncode, done.stdout) == (0, ""), done.stderr
+        assert done.stderr.startswith(f"warning: {tmp_path / 'none.parquet'} is empty"), done.stderr
+    # a leads table of the relational shape (no `fields` column) is still the SQL engines' with --activities
+    pq.write_table(pa.Table.from_pylist([{"id": "R-1", "seniority": "vp"}]), tmp_path / "table.parquet")
+    refused = score("table.parquet")
+    assert refused.returncode == 2 and "relational shape" in refused.stderr and "Traceback" not in refused.stderr

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import click
 
 from leadpolicy.cli.app import main
-from leadpolicy.cli.common import FileProblem, check_file, display_name, plural, policy_files, render_by_file, say
+from leadpolicy.cli.common import (
+    FileProblem,
+    check_file,
+    display_name,
+    format_with_json,
+    json_option,
+    plural,
+    policy_files,
+    render_by_file,
+    say,
+)
 from leadpolicy.syntax.diagnostics import Diagnostic, file_problem, render_json, shown_path
 
 
 @main.command("check")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Diagnostics as text or JSON.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Diagnostics as text or JSON. Default: text.")
+@json_option("Diagnostics as JSON (--format json).")
 @click.option("--strict", is_flag=True, help="Count warnings as errors.")
-def check_command(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+def check_command(paths: tuple[str, ...], fmt: Optional[str], as_json: bool, strict: bool) -> None:
     """Parse and check policies (and their .tests files); report every problem (`-`: standard input)."""
+    fmt = format_with_json(fmt, as_json) or "text"
     files = policy_files(paths)
     if not files:  # every path a directory without policies
         if fmt == "json":  # a tool reading the JSON sees the problem too (the status stays 2)

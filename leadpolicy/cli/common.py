@@ -26,7 +26,7 @@ import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Optional, Union
+from typing import IO, Any, Callable, Iterable, Iterator, Optional, Union
 
 import click
 
@@ -385,6 +385,20 @@ def as_of_option(f: Any) -> Any:
         metavar="WHEN",
         help="Evaluation time, ISO 8601 (2026-11-22 or 2026-11-22T10:30:00Z). Default: now (UTC).",
     )(f)
+
+
+def json_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--json`, one of the common options (check, diff, report, score take it beside --format or -o)."""
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
+
+
+def format_with_json(fmt: Optional[str], as_json: bool, json_name: str = "json") -> Optional[str]:
+    """--format, with --json standing for `--format JSON_NAME`; the two naming different formats is a usage error."""
+    if not as_json:
+        return fmt
+    if fmt is not None and fmt != json_name:
+        raise click.UsageError(f"--json and --format {fmt} ask for two formats: drop one of them")
+    return json_name
 
 
 def plural(count: int, noun: str, many: str = "") -> str:

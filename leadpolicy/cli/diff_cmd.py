@@ -13,6 +13,8 @@ from leadpolicy.cli.common import (
     EXIT_FAILED,
     FileProblem,
     as_of_option,
+    format_with_json,
+    json_option,
     misnamed_parquet,
     misplaced_in_first_lead,
     one_json_document,
@@ -85,6 +87,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               help="A terminal report, Markdown for a pull-request comment, or JSON. Default: by -o's suffix "
                    "(.md, .json), else text.")
+@json_option("The report as JSON (--format json).")
 @click.option("--fail-on-change", "fail_on_change", metavar="[=PCT]", is_flag=False, flag_value="0", default=None,
               help="Exit 1 when any lead changes (or, =PCT, when more than PCT percent do). Needs --leads.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes for the replay. Default: all cores.")
@@ -105,7 +108,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
               help="duckdb, with --activities or a database: table and column names of the relational shape, a JSON object "
                    "(docs/sql.md).")
 def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[str], input_format: Optional[str], as_of: Optional[str],
-                 fmt: Optional[str], fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
+                 fmt: Optional[str], as_json: bool, fail_on_change: Optional[str], jobs: Optional[int], output: Optional[str], engine: str,
                  memory_limit: Optional[str], activities: Optional[str], leads_table: Optional[str],
                  activities_table: Optional[str], mapping_path: Optional[str]) -> None:
     """What a change to a policy means, and what it does to real leads.
@@ -126,7 +129,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     from leadpolicy.tools.diff import as_of_moment
 
     gate = _percent(fail_on_change)
-    fmt = _format_for(fmt, output)
+    fmt = _format_for(format_with_json(fmt, as_json), output)
     if "-" in versions:  # it said "no such file: -"
         raise click.UsageError("OLD and NEW are policy files or git REV:PATH, not standard input (`-`): name the files")
     # -o onto a version, the leads or their tables destroyed it, and the report then failed to read it

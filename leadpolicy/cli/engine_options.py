@@ -159,13 +159,16 @@ def uses_sql_engine(input_path: str, options: dict[str, Any]) -> bool:
 
 
 def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: str, moment: Any, options: dict[str, Any],
-                      quiet: bool) -> NoReturn:
-    """Run the SQL engine; the summary and the exit status as the python engine's."""
+                      quiet: bool, shown: Optional[str] = None) -> NoReturn:
+    """Run the SQL engine; the summary and the exit status as the python engine's. `shown`: the INPUT
+    the user named, where `input_path` is a copy of it (Parquet leads as JSON Lines)."""
     from leadpolicy.syntax.nodes import DISQUALIFIED
 
     engine = options["engine"]
     if engine == "python":
-        raise click.UsageError("Parquet input is read by --engine duckdb or --engine spark")
+        raise click.UsageError("Parquet input is read by --engine duckdb or --engine spark when it is a leads table of the "
+                               "relational shape, as this one is (no `fields` column; with --activities FILE); leads "
+                               "as in JSON Lines (columns id, fields, activities, stage) are read by every engine")
     say_memory_limit_unread(engine, options.get("memory_limit"))
     for path in (input_path, options.get("activities_path")):
         refuse_compressed(path, None)
@@ -198,7 +201,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     if not quiet and os.path.isfile(input_path) and os.path.getsize(input_path) == 0:
         from leadpolicy.cli.common import warn
 
-        warn(f"{input_path} is empty: there are no leads to score")  # as the python engine says it
+        warn(f"{shown or input_path} is empty: there are no leads to score")  # as the python engine says it
     if options.get("mapping_path"):
         mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
         warn_undeclared(policy, mapping, quiet)
@@ -217,7 +220,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         after = "scoring stopped there" if to_stdout(output) else f"{output} was left untouched"
         raise FileProblem(f"{display_name(input_path)} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
     except (ValueError, OSError) as error:
-        raise FileProblem(f"{input_path}: {error}") from None
+        raise FileProblem(f"{shown or input_path}: {error}") from None
     except Exception as error:  # the engine's own errors (a file it cannot parse, a missing column)
         if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb", "pyspark", "py4j"):
             tables = bool(options.get("activities_path") or options.get("leads_table"))

@@ -12,6 +12,7 @@ import click
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
+    json_option,
     load_policy,
     misplaced_in_first_lead,
     one_json_document,
@@ -37,9 +38,10 @@ def _read_moment(option: str, value: str) -> None:
         raise click.BadParameter(f"`{value}` is not an ISO 8601 date or timestamp", param_hint=option) from None
 
 
-def _load_other(spec: str) -> Any:
-    """--against: a file, or git's `REV:PATH` read as `leadpolicy diff` reads it (no revision taken
-    for an option, a tree or a file that is not UTF-8 text; every problem one line, exit 2)."""
+def _load_version(spec: str, name: str) -> Any:
+    """POLICY or --against (NAME): a file, or git's `REV:PATH` read as `leadpolicy diff` reads it (no
+    revision taken for an option, a tree or a file that is not UTF-8 text; every problem one line, exit 2).
+    Both are versions compared side by side, and the product takes REV:PATH wherever two are."""
     import leadpolicy
     from leadpolicy.tools.diff.sources import SourceError, read_policy_source
 
@@ -48,7 +50,7 @@ def _load_other(spec: str) -> Any:
     try:
         source = read_policy_source(spec)
     except SourceError as error:
-        say_line(f"error: --against {error}", err=True)
+        say_line(f"error: {name} {error}", err=True)
         sys.exit(2)
     try:
         return leadpolicy.loads(source.text, source.label)
@@ -70,8 +72,10 @@ def _load_other(spec: str) -> Any:
 @click.option("--against", metavar="OTHER", help="A second policy (file or git REV:PATH) side by side.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), metavar="N", help="Processes (default: the cores available).")
 @click.option("-o", "--output", metavar="FILE", help="report.html, report.md or report.json (default: Markdown to stdout).")
+@json_option("The report as JSON (to standard output, or to -o FILE.json).")
 def report_command(policy_path: str, leads_path: str, input_format: Optional[str], outcomes_path: Optional[str], date_from: Optional[str],
-                   date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str]) -> None:
+                   date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str],
+                   as_json: bool) -> None:
     """Replay LEADS (JSON Lines, or CSV by the .csv suffix or --input-format csv) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
@@ -87,6 +91,9 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     if output and Path(output).suffix.lower() not in _RENDERERS:
         say_line(f"error: -o {output}: the name must end in .html, .md or .json", err=True)
         sys.exit(2)
+    if as_json and output and Path(output).suffix.lower() != ".json":
+        raise click.UsageError(f"--json writes JSON, and -o {output} is named for another format: drop --json, or name "
+                               "the file .json")
     refuse_overwriting(output, [(path, what) for path, what in (
         (policy_path, "the policy"), (leads_path, "the leads"), (outcomes_path, "the outcomes"), (against, "the other policy"))
         if path is not None])
@@ -112,12 +119,12 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         say_line(f"warning: {document}", err=True)
     if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
         say_line(f"warning: {leads_path} is empty: there are no leads to report", err=True)
-    policies = [load_policy(policy_path)]
+    policies = [_load_version(policy_path, "POLICY")]
     misplaced = None if csv else misplaced_in_first_lead(policies[0], leads_path)
     if misplaced:
         say_line(f"warning: {misplaced}", err=True)
     if against:
-        policies.append(_load_other(against))
+        policies.append(_load_version(against, "--against"))
     try:
         outcomes = load_outcome_file(outcomes_path, lambda message: say_line(f"warning: {message}", err=True)) if outcomes_path else None
     except (OSError, ValueError) as error:
@@ -148,7 +155,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         sys.exit(2)
     if progress is not None:
         click.echo("", err=True)
-    suffix = Path(output).suffix.lower() if output else ".md"
+    suffix = Path(output).suffix.lower() if output else ".json" if as_json else ".md"
     text = getattr(render, _RENDERERS[suffix])(report)
     if not output:
         click.echo(text, nl=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -18,6 +18,8 @@ from leadpolicy.cli.common import (
     FileProblem,
     as_of_option,
     display_name,
+    format_with_json,
+    json_option,
     load_policy,
     misnamed_parquet,
     misplaced_in_first_lead,
@@ -95,6 +97,35 @@ def _check_output_name(output: Optional[str], fmt: Optional[str], sql_engine: bo
              "name it .jsonl, or .csv for a table (spreadsheets open it), or say --format")
 
 
+def _nested_parquet_copy(input_path: str, options: dict[str, Any]) -> Optional[str]:
+    """A Parquet INPUT of the nested shape (a `fields` column: leads as in JSON Lines) copied to JSON Lines
+    in a temporary directory removed when the command ends, for every engine to read as JSON Lines;
+    None for any other INPUT (a relational table, read as before)."""
+    import tempfile
+
+    from leadpolicy.tools.file_kinds import is_parquet
+    from leadpolicy.tools.parquet_leads import MissingPyarrow, ParquetProblem, nested_parquet_columns, write_json_lines
+
+    if input_path == STDIN or options.get("activities_path") is not None or not os.path.isfile(input_path) \
+            or not is_parquet(input_path):
+        return None
+    try:
+        if nested_parquet_columns(input_path) is None:
+            return None
+        if options.get("mapping_path") is not None:
+            raise click.UsageError(f"--mapping names the tables and columns of the relational shape, and {input_path} "
+                                   "holds each lead's fields and activities (a `fields` column): drop --mapping")
+        folder = click.get_current_context().with_resource(tempfile.TemporaryDirectory(prefix="leadpolicy-parquet-"))
+        copy = os.path.join(folder, "leads.jsonl")
+        with open(copy, "w", encoding="utf-8", newline="\n") as out:
+            write_json_lines(input_path, out)
+    except ParquetProblem as problem:
+        raise FileProblem(f"{input_path} {problem}", EXIT_FAILED) from None
+    except MissingPyarrow as missing:  # one line naming the extra, as a missing duckdb is said
+        raise FileProblem(str(missing)) from None
+    return copy
+
+
 def _delimiter(value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
@@ -111,13 +142,14 @@ def _delimiter(value: Optional[str]) -> Optional[str]:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]),
               help="Rows as JSON Lines, or a flat CSV table (id, stage, previous_stage, change, engagement, fit, grade, reason, "
                    "rule, error). Default: csv when OUT ends in .csv, else jsonl.")
+@json_option("Rows as JSON Lines (--format jsonl), whatever OUT is named.")
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when INPUT ends in .csv, else jsonl.")
 @click.option("--delimiter", metavar="CHAR", help="The CSV input's delimiter: `,` `;` `|` or `tab`. Default: what the header line uses.")
 @as_of_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to score with. Default: all cores; 1 scores in this process.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress counter, no warnings about the input's header and no summary.")
 @engine_options
-def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: Optional[str], input_format: Optional[str],
+def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: Optional[str], as_json: bool, input_format: Optional[str],
                   delimiter: Optional[str], as_of: Optional[str], jobs: Optional[int], quiet: bool,
                   **sql_options: str) -> None:
     """Score many leads: one decision or one error row per lead, in input order.
@@ -129,6 +161,8 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     names match as CRM exports spell them (`Company Size` is `company_size`);
     empty cells are missing values. Without an `id` column a lead's id is its
     line number.
+    Parquet with a `fields` column: the JSON Lines leads as columns (id,
+    fields, activities, stage), read by every engine.
 
     A decision row is {"id": ..., **decision}; a lead that cannot be read gives
     an error row {"id": ..., "line": N, "error": {"field", "value", "message"}}
@@ -142,29 +176,34 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     from leadpolicy.tools.csv_header import CsvHeaderError
     from leadpolicy.tools.score import Summary, default_jobs, score_stream, shown_on_terminal
 
+    fmt = format_with_json(fmt, as_json, "jsonl")
     refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [
         (path, what) for path, what in ((sql_options.get("activities_path"), "the activities table"),
                                         (sql_options.get("mapping_path"), "the mapping")) if path])
     refuse_unused_options(input_path, sql_options, input_format, delimiter)
     if policy_path == STDIN and input_path == STDIN:
         raise click.UsageError("the policy and the leads cannot both come from standard input: name one of them as a file")
-    _check_output_name(output, fmt, uses_sql_engine(input_path, sql_options), quiet)
+    parquet_copy = _nested_parquet_copy(input_path, sql_options)  # leads as JSON Lines, in Parquet
+    read_path = parquet_copy or input_path
+    if parquet_copy is not None:
+        input_format = "jsonl"
+    _check_output_name(output, fmt, uses_sql_engine(read_path, sql_options), quiet)
     document = None if quiet or input_format == "csv" else one_json_document(input_path, policy_path)
     if document:
         warn(document)
     fmt = _output_format(fmt, output)
     delimiter = _delimiter(delimiter)
     policy = load_policy(policy_path)
-    misplaced = None if quiet or input_format == "csv" or input_path.lower().endswith(".csv") \
-        or uses_sql_engine(input_path, sql_options) else misplaced_in_first_lead(policy, input_path)
+    misplaced = None if quiet or input_format == "csv" or read_path.lower().endswith(".csv") \
+        or uses_sql_engine(read_path, sql_options) else misplaced_in_first_lead(policy, read_path)
     if misplaced:
         warn(misplaced)
     try:
         moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
     except LeadDataError as error:
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
-    if uses_sql_engine(input_path, sql_options):  # --engine duckdb|spark (docs/sql.md)
-        score_with_engine(policy, input_path, output, fmt or "jsonl", moment, sql_options, quiet)
+    if uses_sql_engine(read_path, sql_options):  # --engine duckdb|spark (docs/sql.md)
+        score_with_engine(policy, read_path, output, fmt or "jsonl", moment, sql_options, quiet, shown=input_path)
     say_memory_limit_unread("python", sql_options.get("memory_limit"))
     if input_format is None:
         input_format = "csv" if input_path.lower().endswith(".csv") else "jsonl"
@@ -173,11 +212,12 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         source = sys.stdin.buffer
         size = None
     else:
-        refuse_table_file(input_path, {
-            "duckdb": "score it with --engine duckdb, which reads its tables `leads` and `activities` "
-                      "(or --leads-table and --activities-table; docs/sql.md)",
-            "parquet": misnamed_parquet(input_path, "--engine duckdb or spark")})
-        source = open_input(input_path)
+        if parquet_copy is None:
+            refuse_table_file(input_path, {
+                "duckdb": "score it with --engine duckdb, which reads its tables `leads` and `activities` "
+                          "(or --leads-table and --activities-table; docs/sql.md)",
+                "parquet": misnamed_parquet(input_path, "--engine duckdb or spark")})
+        source = open_input(read_path)
         size = os.fstat(source.fileno()).st_size
         if size == 0 and not quiet:
             warn(f"{input_path} is empty: there are no leads to score")

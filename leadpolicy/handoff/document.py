@@ -206,6 +206,8 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         )
 
     engagement = []
+    # the block's one decay, on every row: the table names what ages a rule's points beside its window and cap
+    decay = "none" if policy.decay is None else f"{number(policy.decay.percent)}% every {duration(policy.decay.every)}"
     for rule in policy.engagement_rules:
         window = f"last {duration(rule.within)}" if rule.within is not None else "all time"
         if rule.max is None:
@@ -222,6 +224,7 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
                     "points": points(rule.points),
                     "window": window,
                     "cap": cap,
+                    "decay": decay,
                     "sentence": english.engagement_sentence(rule, policy.decay),
                 },
             )

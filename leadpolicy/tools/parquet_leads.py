@@ -1,0 +1,90 @@
+"""Leads in a Parquet file of the nested shape: the JSON Lines lead (docs/language-reference.md
+section 16) as columns, `id`, `fields` (a struct or a map), `activities` (a list of structs or
+maps) and `stage`, as `pyarrow.Table.from_pylist(leads)` or pandas writes them. `score` copies
+such a file to JSON Lines, row for row, and every engine reads that copy as it reads JSON Lines:
+the same decisions and error rows (`"line"` is the row's number). A Parquet file without a
+`fields` column is a table of the relational shape (docs/sql.md) and is not read here."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import math
+from typing import IO, Any, Optional
+
+__all__ = ["NESTED_COLUMN", "MissingPyarrow", "ParquetProblem", "nested_parquet_columns", "write_json_lines"]
+
+NESTED_COLUMN = "fields"  # the column that tells the nested shape from a relational leads table
+_BATCH_ROWS = 8192
+
+
+class ParquetProblem(ValueError):
+    """A Parquet file that cannot be read: the message says why, without the path."""
+
+
+class MissingPyarrow(ImportError):
+    """pyarrow is not installed; the message names the extra that brings it."""
+
+
+def _pyarrow_parquet() -> Any:
+    """pyarrow.parquet (the extras duckdb and spark bring it): without it no Parquet file is read, and
+    whether one holds nested leads or a relational table cannot be told."""
+    try:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    except ImportError:
+        raise MissingPyarrow("pyarrow is not installed: pip install 'leadpolicy[duckdb]'") from None
+    return pq
+
+
+def nested_parquet_columns(path: str) -> Optional[list[str]]:
+    """The column names of the Parquet file at `path` when it holds leads of the nested shape; None
+    for a relational table. Raises MissingPyarrow."""
+    pq = _pyarrow_parquet()
+    try:
+        names = list(pq.read_schema(path).names)
+    except Exception as error:  # pyarrow's ArrowInvalid and OSError: a damaged or truncated file
+        raise ParquetProblem(f"cannot be read as Parquet ({error})") from None
+    return names if NESTED_COLUMN in names else None
+
+
+def write_json_lines(path: str, out: IO[str]) -> int:
+    """Each row of the Parquet file as one JSON line on `out`; the number of rows."""
+    pq = _pyarrow_parquet()
+    rows = 0
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS):
+            for row in batch.to_pylist():
+                if row.get(NESTED_COLUMN) == []:  # an empty map comes as an empty list of pairs
+                    row[NESTED_COLUMN] = {}
+                out.write(json.dumps(_plain(row), ensure_ascii=False, allow_nan=False) + "\n")
+                rows += 1
+    except (OSError, ValueError) as error:  # pyarrow's errors are ValueErrors (ArrowInvalid) or OSErrors
+        raise ParquetProblem(f"cannot be read as Parquet ({error})") from None
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    """A Parquet value as the JSON a CRM export would hold: timestamps and dates in ISO 8601 (a naive
+    timestamp has no zone: UTC, as in JSON Lines), a map (pyarrow's list of key-value pairs) as an
+    object, decimals as numbers; a NaN or infinity as its text, which no number field reads (a data
+    error naming the value, as `"nan"` is in JSON Lines)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        if value and all(isinstance(item, tuple) and len(item) == 2 for item in value):
+            return {str(key): _plain(item) for key, item in value}
+        return [_plain(item) for item in value]
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return str(value)
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, datetime.timedelta):
+        return str(value)
+    return value
