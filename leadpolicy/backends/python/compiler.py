@@ -16,9 +16,12 @@ How the source is made, in passes (docs/architecture.md):
    conditions are repeated later;
 2. the section emitters write `evaluate`'s body front to back, never revisiting
    a line: `reading` (as_of, fields, previous stage), `activities` (one pass
-   over the activities feeding every total and count), `engagement`, `fit`,
-   `grades`, `stages`, `decision`; each uses `expressions.ExpressionEmitter`
-   (one `emit_<Kind>` per node kind) for conditions;
+   over the activities feeding every total and count), `engagement`, inline;
+   then `fit`, `grades`, `stages`, `decision` as named module-level functions
+   (`sections.py`: `_fit`, `_grade`, `_qualified_stage`, `_outcome`) that
+   `_decide` and `_decide_many` both call; each uses
+   `expressions.ExpressionEmitter` (one `emit_<Kind>` per node kind) for
+   conditions;
 3. the module constants the emitters asked for (tables of the runtime's
    answers, windows), and the Jinja skeleton `module.py.j2`, with no logic in it.
 The same tree always gives the same bytes; one statement per line. Safe text
