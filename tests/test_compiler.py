@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tokenize
@@ -851,3 +852,64 @@ def test_numbers_of_other_python_types_decide_as_their_json(acme):
     typed = same_as_reference(acme.tree, acme.module, {"company_size": decimal.Decimal("800"), "budget": decimal.Decimal("2E+4"),
                                                        "timeline_days": fractions.Fraction(30)}, as_of="2026-11-22T00:00:00Z")
     assert typed == as_json and typed[0] == "decision"
+
+
+# ---------------------------------------------------------------- the sections as named functions
+
+SECTIONS = """
+policy "sections" version "1"
+fields { budget number  created date  role one of (a, b) }
+activities { visit }
+stages { lead  warm when fit >= 10  hot when warm and did visit at least 2 times within 30 days }
+fit {
+  "big": +10 when budget >= 100
+  "new": +5 when days since created < 30
+  "both": +1 when at least 2 of (budget >= 100, days since created < 30)
+}
+grades { A when budget >= 100 and role = a  B otherwise }
+demote { "cool": hot -> lead when not warm  "cold": warm -> lead when grade = B }
+disqualify { "rival": when role = b and hot }
+"""
+SECTION_FUNCTIONS = ("_fit", "_grade", "_qualified_stage", "_outcome")
+
+
+def test_sections_are_functions_defined_once_and_called_from_both_entries(acme):
+    """The sections after the activity loop are module-level functions, each with a
+    docstring citing its policy line, called from `_decide` and `_decide_many` alike."""
+    tree = ast.parse(acme.source)
+    defined = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    names = [node.name for node in defined]
+    by_name = {node.name: node for node in defined}
+    for name in SECTION_FUNCTIONS:
+        assert names.count(name) == 1, name
+        assert re.search(r"\(line \d+\)", ast.get_docstring(by_name[name]) or ""), name
+        for entry in ("_decide", "_decide_many"):
+            called = {node.func.id for node in ast.walk(by_name[entry])
+                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+            assert name in called, (entry, name)
+    decide = ast.get_source_segment(acme.source, by_name["_decide"]) or ""
+    assert "fit = 0.0" not in decide and "'Competitor'" not in decide and "is_mql =" not in decide
+    fit = ast.get_source_segment(acme.source, by_name["_fit"]) or ""
+    assert f"# line {_line_of(acme.text, 'Decision maker')} 'Decision maker'" in fit
+
+
+def test_sections_hand_on_the_locals_later_sections_read():
+    """A fit rule's local that a grade band repeats and the stage entry conditions a demotion
+    and a disqualification name are returned by the section that sets them."""
+    tree, source, module = build(SECTIONS)
+    assert_safe_source(source)
+    assert "fit, fit_1 = _fit(f_budget, f_created, now, hits)" in source  # fit_2: read in _fit alone
+    assert "def _grade(fit_1, f_role):" in source
+    assert "qualified, is_warm, is_hot = _qualified_stage(" in source
+    assert "def _outcome(previous, qualified, engagement, fit, grade, hits, f_role, is_hot, is_warm):" in source
+    visits = [{"type": "visit", "at": "2026-11-10"}, {"type": "visit", "at": "2026-11-11"}]
+    for budget in (None, 50, 100, "250"):
+        for created in (None, "2026-11-01", "2025-01-01"):
+            for role in (None, "a", "B"):
+                for activities in ((), visits):
+                    for previous in (None, "lead", "warm", "hot", "disqualified"):
+                        same_as_reference(tree, module, {"budget": budget, "created": created, "role": role},
+                                          activities, AS_OF, previous)
+        batch = list(module._decide_many([{"fields": {"budget": budget}, "activities": visits, "stage": "hot"}],
+                                         AS_OF))
+        assert batch == [module.evaluate({"budget": budget}, visits, AS_OF, "hot")]

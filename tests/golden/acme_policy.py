@@ -941,7 +941,16 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now, read=None
     if eng_6 != 0.0:
         hits.append({'section': 'engagement', 'rule': 'Unsubscribed', 'points': eng_6, 'count': n_6})
 
-    # ---- fit (line 44): 0.0 plus the points of each rule that holds, in file order
+    # ---- the sections after the activities, as functions (below _decide)
+    fit = _fit(f_budget, f_seniority, f_industry, f_company_size, f_timeline_days, f_email, hits)  # fit section (line 44)
+    grade = _grade(fit)  # grade section (line 66)
+    qualified = _qualified_stage(engagement, fit, did_1, f_sales_status)  # qualified stage (line 27)
+    return _outcome(previous, qualified, engagement, fit, grade, hits, f_email, f_is_customer, f_sales_status, did_2)
+
+
+def _fit(f_budget, f_seniority, f_industry, f_company_size, f_timeline_days, f_email, hits):
+    """The fit section (line 44): the score, 0.0 plus the points of each rule that
+    holds, in file order; each rule that holds and has points is appended to `hits`."""
     fit = 0.0
     # line 46 'Budget of $10k or more' (group 'budget')
     fit_1 = f_budget is not None and f_budget >= 10000.0
@@ -979,8 +988,11 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now, read=None
     if fit_1 + fit_2 + fit_4 + fit_6 >= 3:
         fit += 10.0
         hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
+    return fit
 
-    # ---- grade (line 66): the first band that holds
+
+def _grade(fit):
+    """The grade section (line 66): the letter of the first band that holds."""
     if fit >= 70.0:  # line 67
         grade = 'A'
     elif fit >= 45.0:  # line 68
@@ -989,9 +1001,12 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now, read=None
         grade = 'C'
     else:  # line 70 otherwise
         grade = 'D'
+    return grade
 
-    # ---- qualified stage (line 27): the highest stage whose entry
-    # condition holds; the first stage always holds
+
+def _qualified_stage(engagement, fit, did_1, f_sales_status):
+    """The qualified stage (line 27): the position in _STAGE_NAMES of the
+    highest stage whose entry condition holds; the first stage always holds."""
     is_mql = engagement >= 60.0 and fit >= 40.0  # line 29 'mql'
     is_sql = is_mql and (did_1 >= 1 or f_sales_status == 1)  # line 30 'sql'; 1 is 'accepted'
     if is_sql:
@@ -1000,9 +1015,13 @@ def _decide(fields, activities, previous_stage, lead_id, now_utc, now, read=None
         qualified = 1
     else:
         qualified = 0
+    return qualified
 
-    # ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion
-    # or a fresh placement; else the sticky previous stage and its demotions
+
+def _outcome(previous, qualified, engagement, fit, grade, hits, f_email, f_is_customer, f_sales_status, did_2):
+    """The decision (docs/language-reference.md section 14) as the decision dict: disqualification
+    first (line 78); then promotion or a fresh placement;
+    else the sticky previous stage and its demotions (line 73)."""
     if f_email is not None and f_email.endswith('@rival.example'):  # line 79 'Competitor'
         stage = 'disqualified'
         kind = 'disqualified'
@@ -1375,112 +1394,11 @@ def _decide_many(leads, as_of=None, wrap=None):
             if eng_6 != 0.0:
                 hits.append({'section': 'engagement', 'rule': 'Unsubscribed', 'points': eng_6, 'count': n_6})
 
-            # ---- fit (line 44): 0.0 plus the points of each rule that holds, in file order
-            fit = 0.0
-            # line 46 'Budget of $10k or more' (group 'budget')
-            fit_1 = f_budget is not None and f_budget >= 10000.0
-            if fit_1:
-                fit += 25.0
-                hits.append({'section': 'fit', 'group': 'budget', 'rule': 'Budget of $10k or more', 'points': 25.0})
-            # line 49 'Decision maker' (group 'authority'); 2 is 'director', 3 is 'vp', 4 is 'cxo'
-            fit_2 = f_seniority in {2, 3, 4}
-            if fit_2:
-                fit += 25.0
-                hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Decision maker', 'points': 25.0})
-            # line 50 'Influencer' (group 'authority'); 1 is 'manager'
-            if f_seniority == 1:
-                fit += 10.0
-                hits.append({'section': 'fit', 'group': 'authority', 'rule': 'Influencer', 'points': 10.0})
-            # line 53 'Target industry' (group 'need'); 0 is 'saas', 1 is 'fintech'
-            fit_4 = f_industry in {0, 1}
-            if fit_4:
-                fit += 20.0
-                hits.append({'section': 'fit', 'group': 'need', 'rule': 'Target industry', 'points': 20.0})
-            # line 54 'Mid-market or larger' (group 'need')
-            if f_company_size is not None and f_company_size >= 200.0:
-                fit += 15.0
-                hits.append({'section': 'fit', 'group': 'need', 'rule': 'Mid-market or larger', 'points': 15.0})
-            # line 57 'Buying this quarter' (group 'timeline')
-            fit_6 = f_timeline_days is not None and f_timeline_days <= 90.0
-            if fit_6:
-                fit += 15.0
-                hits.append({'section': 'fit', 'group': 'timeline', 'rule': 'Buying this quarter', 'points': 15.0})
-            # line 59 'Free email address'
-            if (f_email is not None and f_email.endswith('@gmail.com')) or (f_email is not None and f_email.endswith('@yahoo.com')):
-                fit += -30.0
-                hits.append({'section': 'fit', 'group': None, 'rule': 'Free email address', 'points': -30.0})
-            # line 60 'Three of four BANT signals'
-            if fit_1 + fit_2 + fit_4 + fit_6 >= 3:
-                fit += 10.0
-                hits.append({'section': 'fit', 'group': None, 'rule': 'Three of four BANT signals', 'points': 10.0})
-
-            # ---- grade (line 66): the first band that holds
-            if fit >= 70.0:  # line 67
-                grade = 'A'
-            elif fit >= 45.0:  # line 68
-                grade = 'B'
-            elif fit >= 20.0:  # line 69
-                grade = 'C'
-            else:  # line 70 otherwise
-                grade = 'D'
-
-            # ---- qualified stage (line 27): the highest stage whose entry
-            # condition holds; the first stage always holds
-            is_mql = engagement >= 60.0 and fit >= 40.0  # line 29 'mql'
-            is_sql = is_mql and (did_1 >= 1 or f_sales_status == 1)  # line 30 'sql'; 1 is 'accepted'
-            if is_sql:
-                qualified = 2
-            elif is_mql:
-                qualified = 1
-            else:
-                qualified = 0
-
-            # ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion
-            # or a fresh placement; else the sticky previous stage and its demotions
-            if f_email is not None and f_email.endswith('@rival.example'):  # line 79 'Competitor'
-                stage = 'disqualified'
-                kind = 'disqualified'
-                rule = 'Competitor'
-            elif f_is_customer is True:  # line 80 'Already a customer'
-                stage = 'disqualified'
-                kind = 'disqualified'
-                rule = 'Already a customer'
-            elif f_sales_status == 3:  # line 81 'Ruled out by sales'; 3 is 'disqualified'
-                stage = 'disqualified'
-                kind = 'disqualified'
-                rule = 'Ruled out by sales'
-            elif previous is None or previous == 'disqualified' or qualified >= _STAGE_ORDER[previous]:
-                stage = _STAGE_NAMES[qualified]
-                kind = 'qualified'
-                rule = None
-            else:
-                at = _STAGE_ORDER[previous]
-                rule = None
-                while at > qualified:
-                    if at == 2 and (did_2 < 1 and f_sales_status != 1):
-                        # line 74 'Went quiet': 'sql' -> 'mql'; 1 is 'accepted'
-                        rule = 'Went quiet'
-                        at = 1 if qualified < 1 else qualified
-                    elif at == 1 and engagement < 30.0:
-                        # line 75 'Engagement faded': 'mql' -> 'lead'
-                        rule = 'Engagement faded'
-                        at = qualified
-                    else:
-                        break
-                stage = _STAGE_NAMES[at]
-                kind = 'held' if rule is None else 'demoted'
-            result = {
-                'policy': POLICY_NAME,
-                'version': POLICY_VERSION,
-                'stage': stage,
-                'previous_stage': previous,
-                'change': change_of(previous, stage, _STAGE_ORDER),
-                'engagement': engagement,
-                'fit': fit,
-                'grade': grade,
-                'reason': {'kind': kind, 'stage': stage, 'rule': rule},
-                'hits': hits,
-            }
+            # ---- the sections after the activities, as functions (below _decide)
+            fit = _fit(f_budget, f_seniority, f_industry, f_company_size, f_timeline_days, f_email, hits)  # fit section (line 44)
+            grade = _grade(fit)  # grade section (line 66)
+            qualified = _qualified_stage(engagement, fit, did_1, f_sales_status)  # qualified stage (line 27)
+            result = _outcome(previous, qualified, engagement, fit, grade, hits, f_email, f_is_customer, f_sales_status, did_2)
         except LeadDataError as error:
             yield error
             continue

@@ -16,9 +16,12 @@ How the source is made, in passes (docs/architecture.md):
    conditions are repeated later;
 2. the section emitters write `evaluate`'s body front to back, never revisiting
    a line: `reading` (as_of, fields, previous stage), `activities` (one pass
-   over the activities feeding every total and count), `engagement`, `fit`,
-   `grades`, `stages`, `decision`; each uses `expressions.ExpressionEmitter`
-   (one `emit_<Kind>` per node kind) for conditions;
+   over the activities feeding every total and count), `engagement`, inline;
+   then `fit`, `grades`, `stages`, `decision` as named module-level functions
+   (`sections.py`: `_fit`, `_grade`, `_qualified_stage`, `_outcome`) that
+   `_decide` and `_decide_many` both call; each uses
+   `expressions.ExpressionEmitter` (one `emit_<Kind>` per node kind) for
+   conditions;
 3. the module constants the emitters asked for (tables of the runtime's
    answers, windows), and the Jinja skeleton `module.py.j2`, with no logic in it.
 The same tree always gives the same bytes; one statement per line. Safe text
@@ -48,6 +51,7 @@ from leadpolicy.backends.python.expressions import ExpressionEmitter
 from leadpolicy.backends.python.fit import fit_section
 from leadpolicy.backends.python.grades import grade_section
 from leadpolicy.backends.python.reading import read_as_of, read_fields, read_previous
+from leadpolicy.backends.python.sections import Section, functions, link
 from leadpolicy.backends.python.source import CompileError, lit
 from leadpolicy.backends.python.stages import stage_section
 from leadpolicy.resources import package_text
@@ -61,6 +65,7 @@ HELPERS_MARKER = "# ---- embedded into every compiled module from here ----\n"
 # Module-level names the compiled policy defines beside the embedded runtime
 # (and the helpers, whose names are read from helpers.py) ...
 _GENERATED_NAMES = ("__all__", "POLICY_NAME", "POLICY_VERSION", "SOURCE_SHA256", "evaluate", "_decide", "_decide_many", "_read_lead",
+                    "_fit", "_grade", "_qualified_stage", "_outcome",
                     "_FIELDS", "_ACTIVITY_TYPES", "_STAGE_NAMES", "_STAGE_ORDER", "_AT_LABELS", "_DECAY",
                     "_datetime_module")
 # ... and the generated families that start with these.
@@ -78,8 +83,10 @@ def compile_policy(policy: n.Policy, source_text: str, path: str = "<memory>") -
     """
     _check_runtime_names()
     ctx = Context(analyse(policy))
-    body = _body(ctx)
-    batch = _batch_entry(ctx, body)
+    parts = _parts(ctx)
+    body = _body(ctx, parts)
+    sections = functions([part for part in parts if isinstance(part, Section)])
+    batch = _batch_entry(ctx, parts, len(body) + len(sections))
     sha = hashlib.sha256(source_text.encode("utf-8", "surrogatepass")).hexdigest()
     return _template().render(
         docstring=_docstring(policy, path, sha),
@@ -90,6 +97,7 @@ def compile_policy(policy: n.Policy, source_text: str, path: str = "<memory>") -
         source_sha256=lit(sha),
         constants="\n".join(_constants(ctx)),
         body="\n".join(("    " + line) if line else "" for line in body),
+        sections="\n".join(sections),
         batch="\n".join(batch),
     )
 
@@ -106,12 +114,19 @@ def load_module(source: str, module_name: str) -> types.ModuleType:
 # ---------------------------------------------------------------- evaluate and the constants
 
 
-def _body(ctx: Context) -> list[str]:
-    """The body of evaluate, front to back."""
-    policy = ctx.policy
+def _head(ctx: Context) -> list[str]:
+    """The inline part of evaluate's body: reading the lead, the activity loop, the
+    previous stage (written twice: in `_decide` and in `_decide_many`)."""
     lines = read_as_of() + read_fields(ctx) + [""] + read_activities(ctx)
-    lines += ["", *read_previous(ctx), "hits = []"]
-    parts: list[list[str]] = []
+    return lines + ["", *read_previous(ctx), "hits = []"]
+
+
+def _parts(ctx: Context) -> list[list[str] | Section]:
+    """What follows the activity loop, in order: the engagement totals (inline lines),
+    then the sections written as functions (fit, in the order of the blocks, as the
+    hits are; grade; the qualified stage; `_outcome`)."""
+    policy = ctx.policy
+    parts: list[list[str] | Section] = []
     if policy.block("fit") is None:
         parts.append(["fit = 0.0  # no fit block"])
     if policy.block("engagement") is None:
@@ -121,11 +136,34 @@ def _body(ctx: Context) -> list[str]:
         if block.kind == "engagement":
             parts.append(engagement_section(ctx, block))
         elif block.kind == "fit":
+            if first_fit:
+                raise CompileError(f"{s.at(block)}: a second fit block (was the policy checked?)")
             parts.append(fit_section(ctx, block, first_fit))
             first_fit += sum(len(item.rules) if isinstance(item, n.FitGroup) else 1 for item in block.items)
-    parts += [grade_section(ctx), stage_section(ctx), decision_section(ctx)]
+    grade = grade_section(ctx)
+    parts.append(["grade = None  # no grades block"] if grade is None else grade)
+    parts += [stage_section(ctx), decision_section(ctx)]
+    link([part for part in parts if isinstance(part, Section)], [])
+    return parts
+
+
+def _body(ctx: Context, parts: list[list[str] | Section]) -> list[str]:
+    """The body of evaluate, front to back: the inline part, then the engagement totals
+    and the calls of the section functions."""
+    lines = _head(ctx)
+    called = False
     for part in parts:
-        lines += ["", *part]
+        if not isinstance(part, Section):
+            lines += ["", *part]
+            called = False
+            continue
+        if not called:
+            lines += ["", "# ---- the sections after the activities, as functions (below _decide)"]
+            called = True
+        if part.returns:
+            lines.append(f"{part.assignment()}  # {part.doc[0].split(':')[0][4:]}")
+        else:  # _outcome: the decision dict
+            lines.append(f"{'result =' if ctx.batch else 'return'} {part.call()}")
     return lines
 
 
@@ -136,17 +174,19 @@ def _body(ctx: Context) -> list[str]:
 BATCH_BODY_LINES = 3000
 
 
-def _batch_entry(ctx: Context, body: list[str]) -> list[str]:
+def _batch_entry(ctx: Context, parts: list[list[str] | Section], length: int) -> list[str]:
     """`_decide_many`, the batch: _decide's body written again (ctx.batch: with the memo
-    tables the leads share) inside a loop over the leads, so that a lead costs no call,
-    the tables live as long as the batch, and as_of is read once. [] for a long body."""
-    if len(body) > BATCH_BODY_LINES:
+    tables the leads share) inside a loop over the leads, so that reading a lead costs
+    no call, the tables live as long as the batch, and as_of is read once; it calls the
+    same section functions. [] for a long policy (`length`: _decide's body and the
+    section functions, in lines)."""
+    if length > BATCH_BODY_LINES:
         return []
     # The same emitters again, with the tables and windows of `ctx` but a fresh expression
     # emitter (it names the fit conditions a later one repeats as it meets them).
     expressions, ctx.expressions, ctx.batch = ctx.expressions, ExpressionEmitter(ctx.analysis), True
     try:
-        again = _body(ctx)
+        again = _body(ctx, parts)
     finally:
         ctx.expressions, ctx.batch = expressions, False
     memos = [f"    {local} = {first}  # {comment}" for local, (first, comment) in ctx.memos.items()]

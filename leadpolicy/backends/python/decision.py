@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from leadpolicy.backends.python import source as s
 from leadpolicy.backends.python.context import Context
+from leadpolicy.backends.python.sections import Section
+
+# What the decision dict reads besides its conditions: `_outcome`'s first arguments.
+_SCORES = ["previous", "qualified", "engagement", "fit", "grade", "hits"]
 
 
-def decision_section(ctx: Context) -> list[str]:
+def decision_section(ctx: Context) -> Section:
+    """The function `_outcome`: the decision dict."""
     policy = ctx.policy
     emitter = ctx.expressions
+    emitter.take_reads()
     stages = policy.stages
-    lines = ["# ---- the decision (docs/language-reference.md section 14): disqualification first; then promotion",
-             "# or a fresh placement; else the sticky previous stage and its demotions"]
+    lines: list[str] = []
     branches: list[tuple[str, list[str]]] = []
     for rule in policy.disqualifications:
         condition = emitter.condition(rule.condition).code
@@ -43,8 +48,8 @@ def decision_section(ctx: Context) -> list[str]:
                 "stage = _STAGE_NAMES[at]",
                 "kind = 'held' if rule is None else 'demoted'"]
     lines += s.chain(branches, ("", held), "undecided")
-    return lines + [
-        "result = {" if ctx.batch else "return {",
+    lines += [
+        "return {",
         "    'policy': POLICY_NAME,",
         "    'version': POLICY_VERSION,",
         "    'stage': stage,",
@@ -57,3 +62,8 @@ def decision_section(ctx: Context) -> list[str]:
         "    'hits': hits,",
         "}",
     ]
+    disqualify, demote = (policy.block(kind) for kind in ("disqualify", "demote"))
+    doc = ["The decision (docs/language-reference.md section 14) as the decision dict: disqualification",
+           f"first{'' if disqualify is None else f' ({s.at(disqualify)})'}; then promotion or a fresh placement;",
+           f"else the sticky previous stage and its demotions{'' if demote is None else f' ({s.at(demote)})'}."]
+    return Section("_outcome", doc, lines, s.dedupe([*_SCORES, *emitter.take_reads()]), [])

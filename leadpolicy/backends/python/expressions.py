@@ -34,6 +34,9 @@ class ExpressionEmitter(NodeVisitor):
         self.scope: Optional[n.ActivityDecl] = None  # the activity whose properties are in scope
         self.named: dict[n.Expr, str] = {}  # conditions held in a local (fit rules written so far)
         self.enum_notes: list[str] = []  # enum members in the code being emitted
+        # The locals of `_decide` the code emitted since the last `take_reads` reads: the
+        # arguments of the section function that code goes into (sections.py).
+        self.reads: dict[str, None] = {}
 
     def generic_visit(self, node: Any, *args: Any, **kwargs: Any) -> None:
         raise s.CompileError(f"{s.at(node)}: cannot compile a {type(node).__name__} node")
@@ -47,7 +50,7 @@ class ExpressionEmitter(NodeVisitor):
         if self.scope is None:
             local = self.named.get(node)
             if local is not None:
-                return Expr(local, ATOM)
+                return Expr(self.read(local), ATOM)
         if isinstance(node, (n.FieldRef, n.PropRef)):
             return Expr(f"{self.emit(node).code} is True", CMP)
         if isinstance(node, n.Paren):
@@ -65,6 +68,16 @@ class ExpressionEmitter(NodeVisitor):
             return wrap(self.condition(where), AND), self.notes()
         finally:
             self.scope, self.enum_notes = saved, outer
+
+    def read(self, local: str) -> str:
+        """`local`, noted as read by the code being emitted."""
+        self.reads[local] = None
+        return local
+
+    def take_reads(self) -> list[str]:
+        """The locals read since the last call, in the order first read; then forget them."""
+        reads, self.reads = list(self.reads), {}
+        return reads
 
     def notes(self) -> str:
         """For the comment of the statement just emitted: the enum members its code
@@ -120,7 +133,7 @@ class ExpressionEmitter(NodeVisitor):
         local = self.analysis.field_locals.get(name)
         if local is None:
             raise s.CompileError(f"{s.at(node)}: unknown field {s.say(name)} (was the policy checked?)")
-        return local
+        return self.read(local)
 
     def emit_FieldRef(self, node: n.FieldRef) -> Expr:
         return Expr(self._field_local(node.name, node), ATOM)
@@ -136,20 +149,20 @@ class ExpressionEmitter(NodeVisitor):
 
     def emit_StageRef(self, node: n.StageRef) -> Expr:
         index = self.analysis.stage(node.name, node)
-        return Expr("True" if index == 0 else self.analysis.stage_locals[index], ATOM)
+        return Expr("True" if index == 0 else self.read(self.analysis.stage_locals[index]), ATOM)
 
     def emit_Engagement(self, node: n.Engagement) -> Expr:
-        return Expr("engagement", ATOM)
+        return Expr(self.read("engagement"), ATOM)
 
     def emit_Fit(self, node: n.Fit) -> Expr:
-        return Expr("fit", ATOM)
+        return Expr(self.read("fit"), ATOM)
 
     def emit_Grade(self, node: n.Grade) -> Expr:
-        return Expr("grade", ATOM)
+        return Expr(self.read("grade"), ATOM)
 
     def emit_DaysSince(self, node: n.DaysSince) -> Expr:
         local = self._field_local(node.field_name, node)
-        return Expr(f"float((now - {local}) // {s.MICROS_PER_DAY})", ATOM)
+        return Expr(f"float(({self.read('now')} - {local}) // {s.MICROS_PER_DAY})", ATOM)
 
     def emit_Neg(self, node: n.Neg) -> Expr:
         return Expr("-" + wrap(self.emit(node.operand), UNARY), UNARY)
@@ -268,6 +281,6 @@ class ExpressionEmitter(NodeVisitor):
         return Expr(f"{' + '.join(terms)} >= {count}", CMP)
 
     def emit_Did(self, node: n.Did) -> Expr:
-        counter = self.analysis.counters[self.analysis.counter_key(node)].name
+        counter = self.read(self.analysis.counters[self.analysis.counter_key(node)].name)
         times = wrap(s.integer(node.times), ADD)
         return Expr(f"{counter} < {times}" if node.negated else f"{counter} >= {times}", CMP)

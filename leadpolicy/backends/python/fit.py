@@ -8,15 +8,17 @@ from typing import Any
 
 from leadpolicy.backends.python import source as s
 from leadpolicy.backends.python.context import Context
+from leadpolicy.backends.python.sections import Section
 from leadpolicy.syntax import nodes as n
 
 
-def fit_section(ctx: Context, block: n.Block, first: int) -> list[str]:
-    """The lines for one fit block; `first` is the position of its first rule among
-    the policy's fit rules."""
+def fit_section(ctx: Context, block: n.Block, first: int) -> Section:
+    """The function `_fit` of the fit block; `first` is the position of its first rule
+    among the policy's fit rules."""
     emitter = ctx.expressions
-    lines = [f"# ---- fit ({s.at(block)}): 0.0 plus the points of each rule that holds, in file order",
-             "fit = 0.0"]
+    emitter.take_reads()
+    lines = ["fit = 0.0"]
+    kept: list[str] = []
     rules: list[Any] = []
     for item in block.items:
         rules.extend(item.rules if isinstance(item, n.FitGroup) else [item])
@@ -34,7 +36,10 @@ def fit_section(ctx: Context, block: n.Block, first: int) -> list[str]:
         if position in ctx.analysis.kept_fit:
             local = f"fit_{position + 1}"
             lines += [f"{local} = {condition}", f"if {local}:", *s.indent(action, 1)]
+            kept.append(local)
             emitter.named.setdefault(rule.condition, local)
         else:  # no later condition repeats it (were the analysis wrong, that one would be written out again)
             lines += [f"if {condition}:", *s.indent(action, 1)]
-    return lines
+    doc = [f"The fit section ({s.at(block)}): the score, 0.0 plus the points of each rule that",
+           "holds, in file order; each rule that holds and has points is appended to `hits`."]
+    return Section("_fit", doc, lines, [*emitter.take_reads(), "hits"], ["fit", *kept])
