@@ -95,6 +95,12 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
                 and opened and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
             # (in a stage condition `s endswith "x"` reads as a next stage `endswith` described "x": no syntax error)
             sites.append((tok.start_pos, following.end_pos, tok + "with"))
+        elif kind == "underscored-words" and tok.type in ("AT", "IS") and following is not None \
+                and following.type in ("LEAST", "MISSING", "PRESENT") and opened \
+                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
+            # `at_least 2`, `is_missing` (in a stage condition `x is_missing }` parses, a stage `is_missing`:
+            # the parser's stage check says it, test_underscored_words_that_parse_as_a_stage)
+            sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))
         elif kind == "missing-with" and tok.type == "WITH":
             sites.append((tok.start_pos - 1, tok.end_pos, ""))
         elif kind == "expect-compare" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type in ("EXPECT", "PREVIOUS"):
@@ -138,7 +144,8 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
-         "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare"]
+         "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare",
+         "underscored-words"]
 
 
 @examples()
@@ -160,7 +167,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
-                "glued-test", "missing-with", "expect-compare"):
+                "glued-test", "missing-with", "expect-compare", "underscored-words"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -475,3 +482,31 @@ def test_words_of_the_language_joined_by_an_underscore_are_written_apart(item: s
     d = _diagnostic('stages { lead }\ntest "t" {\n  ' + item + "\n  expect stage lead\n}")
     assert d.message == message or d.message.startswith(message), d.message
     assert d.help.endswith(shown), d.help
+
+
+@pytest.mark.parametrize("body, message, shown", [
+    # a name the parser took (a next stage, a fit group, a field), stopping at what follows it
+    ("stages { lead mql when did call at_least 2 times }", "`at_least` is written `at least`, two words",
+     "write `at least`: `stages { lead mql when did call at least 2 times }`"),
+    ('stages { lead }\nfit { "a": +5 when x is_missing }', "`is_missing` is written `is missing`, two words",
+     '`fit { "a": +5 when x is missing }`'),
+    ('stages { lead }\nfit { "a": +5 when at_least 1 of (ok, x is_present) }', "`at_least` is written `at least`",
+     'write `at least` and `is present`: `fit { "a": +5 when at least 1 of (ok, x is present) }`'),  # both, one fix
+    ("stages { lead mql when days_since x > 3 }", "`days_since` is written `days since`", "`stages { lead mql when days since x > 3 }`"),
+    ("stages { lead mql when x is_missing and ok }", "`is_missing` is written `is missing`", "`stages { lead mql when x is missing and ok }`"),
+])
+def test_words_of_the_language_read_as_a_name_are_written_apart(body: str, message: str, shown: str) -> None:
+    """`at_least` lexes as one name: the parser said "unexpected `2`, expected `}`, a name, a string"."""
+    d = _diagnostic(body)
+    assert d.message.startswith(message), d.message
+    assert d.help.endswith(shown), d.help
+
+
+@pytest.mark.parametrize("slip, words", [("is_missing", "is missing"), ("is_present", "is present")])
+def test_underscored_words_that_parse_as_a_stage(slip: str, words: str) -> None:
+    """`mql when x is_missing }` parses, as `mql when x` and a stage `is_missing`: the checker said
+    "stage `is_missing` has no `when` condition; add its entry criterion: `is_missing when ...`"."""
+    d = _diagnostic(f"stages {{ lead  mql when x {slip} }}")
+    assert (d.code, d.message) == ("syntax-error", f"`{slip}` is written `{words}`, two words")
+    assert d.help == f"write `{words}`: `stages {{ lead  mql when x {words} }}`"
+    assert d.edit == (0, len(slip), words)

@@ -71,6 +71,8 @@ from leadpolicy.syntax.hints.words import (
     rule_word,
     times_without_at_least,
     type_synonym,
+    underscored_name,
+    underscored_stage as underscored_stage,
 )
 
 __all__ = ["Hint", "hint_for", "block_keywords", "apply_fix", "error_offset"]
@@ -103,6 +105,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     signed_cap,
     type_synonym,
     misspelt_keyword,
+    underscored_name,  # `at_least 2`: a name the parser took, stopped at what follows
     abbreviated_unit,
     glued_word,
     number_spelling,  # after the units: `within 10m` is ten months or minutes, not 10,000,000

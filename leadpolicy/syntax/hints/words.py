@@ -133,10 +133,12 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
     """`as_of 2026-11-22` -> `as of`, `previous_stage` -> `previous stage`, `expect no_hit`: words of the
-    language joined by `_`, as a name would be. The token at `start` is the end of such a word (the
-    lexer read its first word as that keyword); the old hint offered `of` for `_of`, making `asof`."""
+    language joined by `_`, as a name would be. `start` and `end` lie in such a word (the lexer may
+    have read its first word as that keyword); the old hint offered `of` for `_of`, making `asof`."""
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
     word = text[start:end]
     parts = word.split("_")
     if len(parts) < 2 or not all(part in _keywords() for part in parts):
@@ -144,6 +146,41 @@ def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
     words, count = " ".join(parts), "two" if len(parts) == 2 else str(len(parts))
     return _hint(text, f"`{word}` is written `{words}`, {count} words", _span(text, start, end), f"write `{words}`",
                  (start, end, words))
+
+
+def underscored_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`did call at_least 2 times`, `when x is_missing }` in a fit rule, `days_since joined > 3`:
+    words of the language joined by `_` lex as one name, which the parser takes (a next stage, a
+    fit group, a field) and it stops at what follows. The last such word on the line up to the
+    error (or, when there is none, on the line before: `x is_missing` then a next rule), outside
+    strings and comments, is written apart."""
+    if not isinstance(error, UnexpectedToken):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    hint = _last_underscored(text, line_start, min(line_end, max(at, _where(error.token)[1])))
+    if hint is None and line_start > 0:
+        hint = _last_underscored(text, *_line_bounds(text, line_start - 1))
+    return hint
+
+
+def _last_underscored(text: str, start: int, end: int) -> Optional[Hint]:
+    """The hint for the last words joined by `_` in text[start:end], outside strings and comments."""
+    strings = [m.span() for m in _STRING.finditer(text, start, end)]
+    comment = next((i for i in range(start, end) if text[i] == "#" and not any(a <= i < b for a, b in strings)), end)
+    for found in reversed(list(_WORD.finditer(text, start, comment))):
+        if "_" in found.group() and not any(a <= found.start() < b for a, b in strings):
+            hint = _underscored_words(text, *found.span())
+            if hint is not None:
+                return hint
+    return None
+
+
+def underscored_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`stages { lead mql when x is_missing }` parses, as `mql when x` and a stage `is_missing`
+    without a condition: the hint for the joined words that start at `name_start`, or None."""
+    found = _WORD.match(text, name_start)
+    return _underscored_words(text, *found.span()) if found is not None and "_" in found.group() else None
 
 
 # the parts after an activity, in the order they must come: `did ACT where COND at least N times within D`,
