@@ -101,6 +101,9 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
             # `at_least 2`, `is_missing` (in a stage condition `x is_missing }` parses, a stage `is_missing`:
             # the parser's stage check says it, test_underscored_words_that_parse_as_a_stage)
             sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))
+        elif kind in ("expect-score", "expect-not-hit") and i and tokens[i - 1].type == "EXPECT" \
+                and tok.type in (("FIT", "ENGAGEMENT") if kind == "expect-score" else ("NO",)):
+            sites.append((tok.start_pos, tok.end_pos, "score" if kind == "expect-score" else "not"))
         elif kind == "missing-with" and tok.type == "WITH":
             sites.append((tok.start_pos - 1, tok.end_pos, ""))
         elif kind == "expect-compare" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type in ("EXPECT", "PREVIOUS"):
@@ -145,7 +148,7 @@ KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
          "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare",
-         "underscored-words"]
+         "underscored-words", "expect-score", "expect-not-hit"]
 
 
 @examples()
@@ -167,7 +170,8 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
-                "glued-test", "missing-with", "expect-compare", "underscored-words"):
+                "glued-test", "missing-with", "expect-compare", "underscored-words", "expect-score",
+                "expect-not-hit"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -510,3 +514,28 @@ def test_underscored_words_that_parse_as_a_stage(slip: str, words: str) -> None:
     assert (d.code, d.message) == ("syntax-error", f"`{slip}` is written `{words}`, two words")
     assert d.help == f"write `{words}`: `stages {{ lead  mql when x {words} }}`"
     assert d.edit == (0, len(slip), words)
+
+
+@pytest.mark.parametrize("item, message, shown", [
+    # docs/language-reference.md section 17: a test expects `engagement` or `fit` by name
+    ("expect score >= 3", "a test expects one of the two scores, `engagement` or `fit`, not `score`",
+     "write `engagement` or `fit`: `expect engagement >= 3` or `expect fit >= 3`"),
+    ("expect points = 10", "not `points`", "`expect engagement = 10` or `expect fit = 10`"),
+    ("expect fit_score > 0", "a test expects its `fit`, not `fit_score`", "write `fit`: `expect fit > 0`"),
+    ("expect engagementscore < 5", "a test expects its `engagement`", "`expect engagement < 5`"),
+    ("expect status lead", "a test expects its `stage`, not `status`", "write `stage`: `expect stage lead`"),
+    ('expect not hit "r"', "`not hit` is written `no hit`", 'write `no hit`: `expect no hit "r"`'),
+])
+def test_an_expectation_named_as_other_tools_name_it(item: str, message: str, shown: str) -> None:
+    """`expect score >= 3` said "unexpected `score`, expected `change`, `engagement`, ..." with no hint;
+    `expect not hit` said "unexpected `t`, expected `hit`" (the lexer read `no` out of `not`)."""
+    d = _diagnostic('stages { lead }\nengagement { "r": +1 per call }\nfit { "f": +1 when ok }\ntest "t" {\n  ' + item + "\n}")
+    assert message in d.message, d.message
+    assert d.help.endswith(shown), d.help
+
+
+def test_the_score_a_policy_has_is_the_one_offered_first() -> None:
+    """A policy with only a `fit` block: the fix (the editor's quick fix) is `fit`."""
+    d = _diagnostic('stages { lead }\nfit { "f": +1 when ok }\ntest "t" {\n  expect score >= 3\n}')
+    assert d.help == "write `fit` or `engagement`: `expect fit >= 3` or `expect engagement >= 3`"
+    assert d.edit == (0, 5, "fit")

@@ -570,6 +570,15 @@ def test_words_joined_by_an_underscore_are_quick_fixes(client: LspClient, worksp
     assert titles == ["Change to `at least`", "Change to `is present`"]  # the stage's check once the text parses
 
 
+def test_a_score_expected_by_another_name_is_a_quick_fix(client: LspClient, workspace: Path) -> None:
+    """`expect score = 160`: the help shows `engagement` and `fit`; the light bulb writes the first."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    slips = acme.replace("expect engagement = 160", "expect score = 160", 1).replace("expect no hit", "expect not hit", 1)
+    uri = client.open(workspace / "score.policy", slips)
+    fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
+    assert fixed == acme and titles == ["Change to `engagement`", "Change to `no hit`"]
+
+
 def test_misspelt_names_in_a_tests_file_are_quick_fixes(client: LspClient, workspace: Path) -> None:
     """A `.tests` file (docs/language-reference.md section 17) naming a field, a property, an
     activity and a stage with a slip: each diagnostic suggests the name, and the light bulb puts

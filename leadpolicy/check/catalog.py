@@ -64,7 +64,8 @@ CATALOG: tuple[Entry, ...] = (
         "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`, `at_least`, `is_missing`: `as of`, `at least`, `is missing`), "
         "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
-        "`expect stage sql`), a comma before `)`, a misspelt block name "
+        "`expect stage sql`), an expectation named as other tools name it (`expect score >= 30`: `expect engagement "
+        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
         'of place: without its colon (`"Demo" +10 per demo`), after the rule (`mql -> lead "Went quiet" when '

@@ -27,6 +27,7 @@ from leadpolicy.syntax.hints.common import (
     _where,
     block_keywords,
     error_offset,
+    rewritten_line,
 )
 
 
@@ -408,3 +409,50 @@ def is_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
     opposite = "present" if m.group(1) == "missing" else "missing"
     return _hint(text, f"`is not {m.group(1)}` is written `is {opposite}`", _span(text, start, m.end()),
                  f"write `is {opposite}`", (start, m.end(), opposite))
+
+
+# what people write after `expect` for the words of a test (docs/language-reference.md section 17): a
+# score named as other tools name it (None: which of the two the policy has), a stage's other names
+_EXPECTATIONS: dict[str, Optional[str]] = {
+    "score": None, "scores": None, "points": None, "total": None, "total_score": None, "lead_score": None,
+    "fit_score": "fit", "fitscore": "fit", "fit_points": "fit",
+    "engagement_score": "engagement", "engagementscore": "engagement", "engagement_points": "engagement",
+    "status": "stage", "state": "stage", "rating": "grade", "not": "no",
+}
+
+_EXPECT = re.compile(r"\bexpect[ \t]+([A-Za-z_]+)")
+
+
+def expectation_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`expect score >= 3` -> `expect engagement >= 3` or `expect fit >= 3`: a test expects one of the
+    two scores by name; `expect status sql` -> `expect stage sql`; `expect not hit` -> `expect no hit`
+    (the lexer reads `no` out of `not` there, and stops at `t`)."""
+    if not isinstance(error, UnexpectedToken):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    found = next((m for m in _EXPECT.finditer(text, line_start, line_end) if m.start(1) <= at < m.end(1)), None)
+    if found is None or found.group(1).lower() not in _EXPECTATIONS:
+        return None
+    word, (start, end) = found.group(1), found.span(1)
+    right = _EXPECTATIONS[word.lower()]
+    if right == "no":
+        hit = re.match(r"[ \t]+hit\b", text[end:])
+        return None if hit is None else _hint(text, f"`{word} hit` is written `no hit`", _span(text, start, end),
+                                              "write `no hit`", (start, end + hit.end(), "no hit"))
+    if right is not None:
+        return _hint(text, f"a test expects its `{right}`, not `{word}`", _span(text, start, end), f"write `{right}`",
+                     (start, end, right))
+    scores = _scores_declared(text)
+    chosen, other = scores[0], scores[1]
+    fix = (start, end, chosen)
+    shown = f"`{rewritten_line(text, fix)}` or `{rewritten_line(text, (start, end, other))}`"
+    return Hint(f"a test expects one of the two scores, `engagement` or `fit`, not `{word}`", _span(text, start, end),
+                f"write `{chosen}` or `{other}`: {shown}", fix, f"write `{chosen}`")
+
+
+def _scores_declared(text: str) -> tuple[str, str]:
+    """`engagement` and `fit`, the one the text declares a block for first (a `.tests` file or a
+    policy with both: `engagement`, as section 17 lists them)."""
+    declared = {m.group(1) for m in re.finditer(r"^[ \t]*(engagement|fit)[ \t]*\{", text, re.MULTILINE)}
+    return ("fit", "engagement") if declared == {"fit"} else ("engagement", "fit")
