@@ -101,6 +101,9 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
             # `at_least 2`, `is_missing` (in a stage condition `x is_missing }` parses, a stage `is_missing`:
             # the parser's stage check says it, test_underscored_words_that_parse_as_a_stage)
             sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))
+        elif kind == "underscored-number" and tok.type in ("MAX", "WITHIN") and following is not None \
+                and following.type == "NUMBER" and str(following).isdigit():
+            sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))  # `max_10`, `within_30`
         elif kind in ("expect-score", "expect-not-hit") and i and tokens[i - 1].type == "EXPECT" \
                 and tok.type in (("FIT", "ENGAGEMENT") if kind == "expect-score" else ("NO",)):
             sites.append((tok.start_pos, tok.end_pos, "score" if kind == "expect-score" else "not"))
@@ -148,7 +151,7 @@ KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
          "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare",
-         "underscored-words", "expect-score", "expect-not-hit"]
+         "underscored-words", "expect-score", "expect-not-hit", "underscored-number"]
 
 
 @examples()
@@ -171,7 +174,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
                 "glued-test", "missing-with", "expect-compare", "underscored-words", "expect-score",
-                "expect-not-hit"):
+                "expect-not-hit", "underscored-number"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -498,6 +501,11 @@ def test_words_of_the_language_joined_by_an_underscore_are_written_apart(item: s
      'write `at least` and `is present`: `fit { "a": +5 when at least 1 of (ok, x is present) }`'),  # both, one fix
     ("stages { lead mql when days_since x > 3 }", "`days_since` is written `days since`", "`stages { lead mql when days since x > 3 }`"),
     ("stages { lead mql when x is_missing and ok }", "`is_missing` is written `is missing`", "`stages { lead mql when x is missing and ok }`"),
+    # a number glued on: the misspelt-keyword hint offered `max` for `max_10`, showing `... max }`
+    ('stages { lead }\nengagement { "a": +5 per call max_10 }', "`max_10` is written `max 10`, the number apart",
+     'write `max 10`: `engagement { "a": +5 per call max 10 }`'),
+    ("stages { lead mql when did call at_least_2 times within_7 days }", "`at_least_2` is written `at least 2`",
+     "`stages { lead mql when did call at least 2 times within 7 days }`"),
 ])
 def test_words_of_the_language_read_as_a_name_are_written_apart(body: str, message: str, shown: str) -> None:
     """`at_least` lexes as one name: the parser said "unexpected `2`, expected `}`, a name, a string"."""

@@ -122,6 +122,9 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     start, end = _where(token)
     if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):  # `as_of`: the lexer took `as` out of it
         return _underscored_words(text, start, end)
+    apart = _underscored_words(text, start, end) if "_" in word else None
+    if apart is not None:  # `max_10`: `max 10`, not `max`
+        return apart
     keywords = [w for w in (_spelling(t) for t in sorted(error.expected or ())) if w and w.isidentifier()]
     close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.6)
     if not close or close[0] == word:
@@ -142,10 +145,12 @@ def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
         end += 1
     word = text[start:end]
     parts = word.split("_")
-    if len(parts) < 2 or not all(part in _keywords() for part in parts):
+    # `max_10`, `at_least_2`: a number glued to the word before it (the old hint offered `max`, losing the 10)
+    if len(parts) < 2 or parts[0] not in _keywords() or not all(p in _keywords() or p.isdigit() for p in parts):
         return None
     words, count = " ".join(parts), "two" if len(parts) == 2 else str(len(parts))
-    return _hint(text, f"`{word}` is written `{words}`, {count} words", _span(text, start, end), f"write `{words}`",
+    told = "the number apart" if any(part.isdigit() for part in parts) else f"{count} words"
+    return _hint(text, f"`{word}` is written `{words}`, {told}", _span(text, start, end), f"write `{words}`",
                  (start, end, words))
 
 
