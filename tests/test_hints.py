@@ -69,7 +69,9 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "other-comparison" and tok.type == "COMPARE" and tok in _OTHER_COMPARISONS:
             sites.append((tok.start_pos, tok.end_pos, _OTHER_COMPARISONS[str(tok)]))
         elif kind == "capital-keyword" and tok.type in ("AND", "OR", "NOT", "WHEN", "WITHIN", "PER") and opened \
-                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
+                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades") \
+                and not (tok.type == "NOT" and following is not None and following.type == "MINUS"):
+            # (`NOT - 1.5 = 1.5` is a field `NOT` less 1.5: no error to hint at)
             sites.append((tok.start_pos, tok.end_pos, str(tok).upper()))
         elif kind == "clause-order" and tok.type == "WITHIN" and i + 4 < len(tokens) and tokens[i + 3].type == "MAX":
             within, cap = text[tok.start_pos:tokens[i + 2].end_pos], text[tokens[i + 3].start_pos:tokens[i + 4].end_pos]
@@ -104,6 +106,14 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "underscored-number" and tok.type in ("MAX", "WITHIN") and following is not None \
                 and following.type == "NUMBER" and str(following).isdigit():
             sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))  # `max_10`, `within_30`
+        elif kind == "expect-is" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type == "EXPECT":
+            sites.append((tok.end_pos, tok.end_pos, " is"))
+        elif kind == "expect-unquoted" and tok.type == "STRING" and i and tokens[i - 1].type == "HIT" \
+                and re.fullmatch(r"[A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]", tok[1:-1]):
+            sites.append((tok.start_pos, tok.end_pos, tok[1:-1]))  # `expect hit Demo`
+        elif kind == "expect-unquoted" and tok.type == "IDENT" and i > 1 and tokens[i - 1].type in ("STAGE", "GRADE") \
+                and tokens[i - 2].type in ("EXPECT", "PREVIOUS"):
+            sites.append((tok.start_pos, tok.end_pos, f'"{tok}"'))  # `expect stage "lead"`
         elif kind in ("expect-score", "expect-not-hit") and i and tokens[i - 1].type == "EXPECT" \
                 and tok.type in (("FIT", "ENGAGEMENT") if kind == "expect-score" else ("NO",)):
             sites.append((tok.start_pos, tok.end_pos, "score" if kind == "expect-score" else "not"))
@@ -151,7 +161,8 @@ KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
          "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare",
-         "underscored-words", "expect-score", "expect-not-hit", "underscored-number"]
+         "underscored-words", "expect-score", "expect-not-hit", "underscored-number",
+         "expect-is", "expect-unquoted"]
 
 
 @examples()
@@ -174,7 +185,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
                 "glued-test", "missing-with", "expect-compare", "underscored-words", "expect-score",
-                "expect-not-hit", "underscored-number"):
+                "expect-not-hit", "underscored-number", "expect-is", "expect-unquoted"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -533,6 +544,11 @@ def test_underscored_words_that_parse_as_a_stage(slip: str, words: str) -> None:
     ("expect engagementscore < 5", "a test expects its `engagement`", "`expect engagement < 5`"),
     ("expect status lead", "a test expects its `stage`, not `status`", "write `stage`: `expect stage lead`"),
     ('expect not hit "r"', "`not hit` is written `no hit`", 'write `no hit`: `expect no hit "r"`'),
+    # a test names a stage, a grade and a change, and a rule by its string
+    ("expect stage is lead", "a stage is named, not compared with `is`", "remove `is`: `expect stage lead`"),
+    ('expect stage "lead"', 'a stage is named without quotes, not `"lead"`', "write `lead`: `expect stage lead`"),
+    ("expect hit r", "a rule is named by its string, in double quotes", 'write `"r"`: `expect hit "r"`'),
+    ("expect no hit f  # the fit rule", "in double quotes", '`expect no hit "f"  # the fit rule`'),
 ])
 def test_an_expectation_named_as_other_tools_name_it(item: str, message: str, shown: str) -> None:
     """`expect score >= 3` said "unexpected `score`, expected `change`, `engagement`, ..." with no hint;
@@ -547,3 +563,12 @@ def test_the_score_a_policy_has_is_the_one_offered_first() -> None:
     d = _diagnostic('stages { lead }\nfit { "f": +1 when ok }\ntest "t" {\n  expect score >= 3\n}')
     assert d.help == "write `fit` or `engagement`: `expect fit >= 3` or `expect engagement >= 3`"
     assert d.edit == (0, 5, "fit")
+
+
+def test_a_rule_named_without_quotes_is_the_rule_declared() -> None:
+    """The name runs to the end of the line, unless a declared rule's name is where it starts (a
+    name may hold a word of the language: `Seen as of late`; a test item may follow on the line)."""
+    d = _diagnostic('stages { lead }\nfit { "Seen as of late": +1 when ok }\ntest "t" {\n  expect hit Seen as of late\n}')
+    assert d.help == 'write `"Seen as of late"`: `expect hit "Seen as of late"`'
+    d = _diagnostic('stages { lead }\nfit { "Seen": +1 when ok }\ntest "t" { expect hit Seen expect stage lead }')
+    assert d.help == 'write `"Seen"`: `test "t" { expect hit "Seen" expect stage lead }`'

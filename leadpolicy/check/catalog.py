@@ -65,7 +65,9 @@ CATALOG: tuple[Entry, ...] = (
         "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
         "`expect stage sql`), an expectation named as other tools name it (`expect score >= 30`: `expect engagement "
-        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a comma before `)`, a misspelt block name "
+        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a test's stage or grade in quotes or "
+        "compared with `is` (`expect stage \"sql\"`, `expect grade is A`), a rule's name without them (`expect hit Demo`: "
+        "`expect hit \"Demo\"`), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
         'of place: without its colon (`"Demo" +10 per demo`), after the rule (`mql -> lead "Went quiet" when '

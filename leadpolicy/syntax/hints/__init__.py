@@ -43,6 +43,7 @@ from leadpolicy.syntax.hints.operators import arrow_word, bang_for_not, double_e
 from leadpolicy.syntax.hints.structure import (
     bracket_list,
     curly_quotes,
+    expect_quoting,
     expect_with_comparison,
     item_separator,
     missing_colon,
@@ -101,6 +102,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     is_not,
     expect_with_comparison,
     expectation_word,
+    expect_quoting,
     unknown_escape,
     trailing_comma,
     item_separator,

@@ -420,8 +420,9 @@ def is_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
 # score named as other tools name it (None: which of the two the policy has), a stage's other names
 _EXPECTATIONS: dict[str, Optional[str]] = {
     "score": None, "scores": None, "points": None, "total": None, "total_score": None, "lead_score": None,
-    "fit_score": "fit", "fitscore": "fit", "fit_points": "fit",
+    "fit_score": "fit", "fitscore": "fit", "fit_points": "fit", "score_fit": "fit",
     "engagement_score": "engagement", "engagementscore": "engagement", "engagement_points": "engagement",
+    "score_engagement": "engagement",
     "status": "stage", "state": "stage", "rating": "grade", "not": "no",
 }
 
