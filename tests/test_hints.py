@@ -512,6 +512,11 @@ def test_words_of_the_language_joined_by_an_underscore_are_written_apart(item: s
      'write `at least` and `is present`: `fit { "a": +5 when at least 1 of (ok, x is present) }`'),  # both, one fix
     ("stages { lead mql when days_since x > 3 }", "`days_since` is written `days since`", "`stages { lead mql when days since x > 3 }`"),
     ("stages { lead mql when x is_missing and ok }", "`is_missing` is written `is missing`", "`stages { lead mql when x is missing and ok }`"),
+    # `is not missing` and SQL's `is not null` joined: the words apart would still be wrong
+    ('stages { lead }\nfit { "a": +5 when x is_not_null and ok }', "`is_not_null` is written `is present`",
+     'write `is present`: `fit { "a": +5 when x is present and ok }`'),
+    ('stages { lead }\nfit { "a": +5 when x is_not_present }', "`is_not_present` is written `is missing`",
+     '`fit { "a": +5 when x is missing }`'),
     # a number glued on: the misspelt-keyword hint offered `max` for `max_10`, showing `... max }`
     ('stages { lead }\nengagement { "a": +5 per call max_10 }', "`max_10` is written `max 10`, the number apart",
      'write `max 10`: `engagement { "a": +5 per call max 10 }`'),
@@ -525,12 +530,13 @@ def test_words_of_the_language_read_as_a_name_are_written_apart(body: str, messa
     assert d.help.endswith(shown), d.help
 
 
-@pytest.mark.parametrize("slip, words", [("is_missing", "is missing"), ("is_present", "is present")])
+@pytest.mark.parametrize("slip, words", [("is_missing", "is missing"), ("is_present", "is present"),
+                                         ("is_not_missing", "is present"), ("is_null", "is missing")])
 def test_underscored_words_that_parse_as_a_stage(slip: str, words: str) -> None:
     """`mql when x is_missing }` parses, as `mql when x` and a stage `is_missing`: the checker said
     "stage `is_missing` has no `when` condition; add its entry criterion: `is_missing when ...`"."""
     d = _diagnostic(f"stages {{ lead  mql when x {slip} }}")
-    assert (d.code, d.message) == ("syntax-error", f"`{slip}` is written `{words}`, two words")
+    assert d.code == "syntax-error" and d.message.startswith(f"`{slip}` is written `{words}`"), d.message
     assert d.help == f"write `{words}`: `stages {{ lead  mql when x {words} }}`"
     assert d.edit == (0, len(slip), words)
 

@@ -61,7 +61,7 @@ CATALOG: tuple[Entry, ...] = (
         '`&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), curly quotes pasted from a document (`“VP”`: "
         "write `\"VP\"`), a list in square brackets (`in [a, b]`: `in (a, b)`), `endswith`, `startswith` and `not_in` "
-        "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`, `at_least`, `is_missing`: `as of`, `at least`, `is missing`; `max_10`: `max 10`), "
+        "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`, `at_least`, `is_missing`: `as of`, `at least`, `is missing`; `max_10`: `max 10`; `is_not_null`: `is present`), "
         "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
         "`expect stage sql`), an expectation named as other tools name it (`expect score >= 30`: `expect engagement "

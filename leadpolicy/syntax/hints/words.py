@@ -135,6 +135,11 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (*_where(token), close[0]))
 
 
+# `is not missing` and SQL's `is null` joined by `_`, as `is_not` and `is null` written apart are told
+_JOINED_NEGATIONS = {"is_not_missing": "is present", "is_not_present": "is missing", "is_null": "is missing",
+                     "is_not_null": "is present", "is_none": "is missing", "is_not_none": "is present"}
+
+
 def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
     """`as_of 2026-11-22` -> `as of`, `previous_stage` -> `previous stage`, `expect no_hit`: words of the
     language joined by `_`, as a name would be. `start` and `end` lie in such a word (the lexer may
@@ -144,6 +149,10 @@ def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
     while end < len(text) and (text[end].isalnum() or text[end] == "_"):
         end += 1
     word = text[start:end]
+    if word.lower() in _JOINED_NEGATIONS:  # `is_not_missing`: the words apart would be wrong still
+        right = _JOINED_NEGATIONS[word.lower()]
+        return _hint(text, f"`{word}` is written `{right}`", _span(text, start, end), f"write `{right}`",
+                     (start, end, right))
     parts = word.split("_")
     # `max_10`, `at_least_2`: a number glued to the word before it (the old hint offered `max`, losing the 10)
     if len(parts) < 2 or parts[0] not in _keywords() or not all(p in _keywords() or p.isdigit() for p in parts):
