@@ -578,3 +578,14 @@ def test_a_rule_named_without_quotes_is_the_rule_declared() -> None:
     assert d.help == 'write `"Seen as of late"`: `expect hit "Seen as of late"`'
     d = _diagnostic('stages { lead }\nfit { "Seen": +1 when ok }\ntest "t" { expect hit Seen expect stage lead }')
     assert d.help == 'write `"Seen"`: `test "t" { expect hit "Seen" expect stage lead }`'
+
+
+@pytest.mark.parametrize("slip, words", [("endswith", "ends with"), ("startswith", "starts with"), ("ends_with", "ends with")])
+def test_a_glued_text_test_in_a_stage_is_a_syntax_error_with_its_fix(slip: str, words: str) -> None:
+    """`mql when s endswith "x" }` parses, as a stage `endswith` described "x": the checker said
+    "`s` is a text, not a condition" and "stage `endswith` has no `when` condition", with no edit
+    for the editor to offer; `ends_with` got the syntax error and its quick fix. Now both do."""
+    d = _diagnostic(f'stages {{ lead  mql when s {slip} "x" }}')
+    assert (d.code, d.message) == ("syntax-error", f"`{slip}` is written `{words}`, two words")
+    assert d.help == f'write `{words}`: `stages {{ lead  mql when s {words} "x" }}`'
+    assert d.edit == (0, len(slip), words)

@@ -64,6 +64,7 @@ from leadpolicy.syntax.hints.words import (
     clause_order,
     expectation_word,
     glued_test_before,
+    glued_test_stage as glued_test_stage,
     glued_text_test,
     glued_word,
     is_not,

@@ -397,6 +397,18 @@ def glued_test_before(text: str, offset: int) -> Optional[Hint]:
                  (start, end, words))
 
 
+def glued_test_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`stages { lead mql when email endswith "@x" }` parses, as `mql when email` and a stage
+    `endswith` described "@x": the hint for the glued text test that starts at `name_start`, or None
+    (as `ends_with` gets; the checker's stage-needs-condition said it, with no edit to offer)."""
+    found = _WORD.match(text, name_start)
+    if found is None or found.group().lower() not in GLUED_TESTS:
+        return None
+    words = GLUED_TESTS[found.group().lower()]
+    return _hint(text, f"`{found.group()}` is written `{words}`, two words", _span(text, *found.span()),
+                 f"write `{words}`", (*found.span(), words))
+
+
 def missing_with(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`email ends "@x"` -> `email ends with "@x"`."""
     if not isinstance(error, UnexpectedToken) or set(error.expected or ()) != {"WITH"}:
