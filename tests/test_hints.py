@@ -106,6 +106,9 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "underscored-number" and tok.type in ("MAX", "WITHIN") and following is not None \
                 and following.type == "NUMBER" and str(following).isdigit():
             sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))  # `max_10`, `within_30`
+        elif kind == "is-for-equals" and tok.type == "COMPARE" and tok in ("=", "!=") and following is not None \
+                and following.type in ("NUMBER", "STRING", "MINUS"):
+            sites.append((tok.start_pos, tok.end_pos, "is" if tok == "=" else "is not"))  # `x is 3`, `x is not 3`
         elif kind == "expect-is" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type == "EXPECT":
             sites.append((tok.end_pos, tok.end_pos, " is"))
         elif kind == "expect-unquoted" and tok.type == "STRING" and i and tokens[i - 1].type == "HIT" \
@@ -162,7 +165,7 @@ KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
          "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare",
          "underscored-words", "expect-score", "expect-not-hit", "underscored-number",
-         "expect-is", "expect-unquoted"]
+         "expect-is", "expect-unquoted", "is-for-equals"]
 
 
 @examples()
@@ -185,7 +188,8 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
                 "glued-test", "missing-with", "expect-compare", "underscored-words", "expect-score",
-                "expect-not-hit", "underscored-number", "expect-is", "expect-unquoted"):
+                "expect-not-hit", "underscored-number", "expect-is", "expect-unquoted",
+                "is-for-equals"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -589,3 +593,17 @@ def test_a_glued_text_test_in_a_stage_is_a_syntax_error_with_its_fix(slip: str, 
     assert (d.code, d.message) == ("syntax-error", f"`{slip}` is written `{words}`, two words")
     assert d.help == f'write `{words}`: `stages {{ lead  mql when s {words} "x" }}`'
     assert d.edit == (0, len(slip), words)
+
+
+@pytest.mark.parametrize("body, message, shown", [
+    ("stages { lead mql when x is 3 }", "a value is compared with `=`, not `is` (`is` tests only `missing` and `present`)",
+     "write `=`: `stages { lead mql when x = 3 }`"),
+    ('stages { lead mql when s is not "a" }', "a value is compared with `!=`, not `is not`", '`stages { lead mql when s != "a" }`'),
+    ('stages { lead }\ntest "t" {\n  expect fit is 3\n}', "a value is compared with `=`, not `is`", "write `=`: `expect fit = 3`"),
+    ("stages { lead mql when x is missin }", "`missin` is not a word of the language", "`stages { lead mql when x is missing }`"),
+])
+def test_is_for_equals(body: str, message: str, shown: str) -> None:
+    """`x is 3` said "unexpected `3`, expected `missing`, `present`"; `expect fit is 3` "unexpected `is`"."""
+    d = _diagnostic(body)
+    assert d.message.startswith(message), d.message
+    assert d.help.endswith(shown), d.help

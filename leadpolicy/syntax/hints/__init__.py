@@ -39,7 +39,14 @@ from leadpolicy.syntax.hints.numbers import (
     number_suffix_stage as number_suffix_stage,
     signed_cap,
 )
-from leadpolicy.syntax.hints.operators import arrow_word, bang_for_not, double_equals, misspelt_comparison, symbol_for_word
+from leadpolicy.syntax.hints.operators import (
+    arrow_word,
+    bang_for_not,
+    double_equals,
+    is_for_equals,
+    misspelt_comparison,
+    symbol_for_word,
+)
 from leadpolicy.syntax.hints.structure import (
     bracket_list,
     curly_quotes,
@@ -101,6 +108,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     glued_text_test,
     missing_with,
     is_not,
+    is_for_equals,  # after is_not and null_for_missing: `is not missing`, `is null` are theirs
     expect_with_comparison,
     expectation_word,
     expect_quoting,
