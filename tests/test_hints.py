@@ -516,6 +516,9 @@ def test_words_of_the_language_joined_by_an_underscore_are_written_apart(item: s
      'write `at least` and `is present`: `fit { "a": +5 when at least 1 of (ok, x is present) }`'),  # both, one fix
     ("stages { lead mql when days_since x > 3 }", "`days_since` is written `days since`", "`stages { lead mql when days since x > 3 }`"),
     ("stages { lead mql when x is_missing and ok }", "`is_missing` is written `is missing`", "`stages { lead mql when x is missing and ok }`"),
+    # in a grade the name is a next grade's letter, and `within` was taken for a misspelt `when` (hypothesis found it)
+    ("stages { lead }\ngrades {\n  A when ok\n  B when did call where s is_missing within 1 day\n}", "`is_missing` is written",
+     "`B when did call where s is missing within 1 day`"),
     # `is not missing` and SQL's `is not null` joined: the words apart would still be wrong
     ('stages { lead }\nfit { "a": +5 when x is_not_null and ok }', "`is_not_null` is written `is present`",
      'write `is present`: `fit { "a": +5 when x is present and ok }`'),

@@ -117,8 +117,8 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     item_separator,
     signed_cap,
     type_synonym,
+    underscored_name,  # `at_least 2`: a name the parser took; before a misspelt word after it (`within`)
     misspelt_keyword,
-    underscored_name,  # `at_least 2`: a name the parser took, stopped at what follows
     abbreviated_unit,
     glued_word,
     number_spelling,  # after the units: `within 10m` is ten months or minutes, not 10,000,000
