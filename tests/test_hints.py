@@ -109,6 +109,10 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "is-for-equals" and tok.type == "COMPARE" and tok in ("=", "!=") and following is not None \
                 and following.type in ("NUMBER", "STRING", "MINUS"):
             sites.append((tok.start_pos, tok.end_pos, "is" if tok == "=" else "is not"))  # `x is 3`, `x is not 3`
+        elif kind == "decay-slip" and tok.type == "PERCENT":
+            sites.append((tok.start_pos, tok.end_pos, ""))  # `decay 50 every 30 days`
+        elif kind == "decay-slip" and tok.type == "EVERY":
+            sites.append((tok.start_pos, tok.end_pos, "per"))  # `decay 50% per 30 days`
         elif kind == "expect-is" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type == "EXPECT":
             sites.append((tok.end_pos, tok.end_pos, " is"))
         elif kind == "expect-unquoted" and tok.type == "STRING" and i and tokens[i - 1].type == "HIT" \
@@ -165,7 +169,7 @@ KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
          "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare",
          "underscored-words", "expect-score", "expect-not-hit", "underscored-number",
-         "expect-is", "expect-unquoted", "is-for-equals"]
+         "expect-is", "expect-unquoted", "is-for-equals", "decay-slip"]
 
 
 @examples()
@@ -189,7 +193,7 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
                 "glued-test", "missing-with", "expect-compare", "underscored-words", "expect-score",
                 "expect-not-hit", "underscored-number", "expect-is", "expect-unquoted",
-                "is-for-equals"):
+                "is-for-equals", "decay-slip"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -610,3 +614,13 @@ def test_is_for_equals(body: str, message: str, shown: str) -> None:
     d = _diagnostic(body)
     assert d.message.startswith(message), d.message
     assert d.help.endswith(shown), d.help
+
+
+@pytest.mark.parametrize("line, message, shown", [
+    ("decay 50 every 30 days", "a decay is a percentage, not `50`", "write `50%`: `decay 50% every 30 days }`"),
+    ("decay 50% per 30 days", "`per` is written `every` here", "write `every`: `decay 50% every 30 days }`"),
+])
+def test_a_decay_is_a_percentage_every_duration(line: str, message: str, shown: str) -> None:
+    """`decay 50 every 30 days` said "unexpected `every`, expected `%`"; `per` said "expected `every`"."""
+    d = _diagnostic('stages { lead }\nengagement { "a": +5 per call\n  ' + line + " }")
+    assert d.message == message and d.help == shown, (d.message, d.help)

@@ -33,6 +33,7 @@ from leadpolicy.syntax.hints.common import (
     rewritten_line as rewritten_line,
 )
 from leadpolicy.syntax.hints.numbers import (
+    decay_without_percent,
     exponent_number,
     exponent_stage as exponent_stage,
     number_spelling,
@@ -116,6 +117,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     trailing_comma,
     item_separator,
     signed_cap,
+    decay_without_percent,
     type_synonym,
     underscored_name,  # `at_least 2`: a name the parser took; before a misspelt word after it (`within`)
     misspelt_keyword,

@@ -251,7 +251,8 @@ def times_without_at_least(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 
 # other words for `per` and `when`, where the rule needs one of them
-_RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when"}
+_RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when",
+               "per": "every"}  # `decay 50% per 30 days`: where only `every` may come
 
 
 def rule_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
