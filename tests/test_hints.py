@@ -69,7 +69,9 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
         elif kind == "other-comparison" and tok.type == "COMPARE" and tok in _OTHER_COMPARISONS:
             sites.append((tok.start_pos, tok.end_pos, _OTHER_COMPARISONS[str(tok)]))
         elif kind == "capital-keyword" and tok.type in ("AND", "OR", "NOT", "WHEN", "WITHIN", "PER") and opened \
-                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
+                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades") \
+                and not (tok.type == "NOT" and following is not None and following.type == "MINUS"):
+            # (`NOT - 1.5 = 1.5` is a field `NOT` less 1.5: no error to hint at)
             sites.append((tok.start_pos, tok.end_pos, str(tok).upper()))
         elif kind == "clause-order" and tok.type == "WITHIN" and i + 4 < len(tokens) and tokens[i + 3].type == "MAX":
             within, cap = text[tok.start_pos:tokens[i + 2].end_pos], text[tokens[i + 3].start_pos:tokens[i + 4].end_pos]
@@ -95,6 +97,33 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
                 and opened and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
             # (in a stage condition `s endswith "x"` reads as a next stage `endswith` described "x": no syntax error)
             sites.append((tok.start_pos, following.end_pos, tok + "with"))
+        elif kind == "underscored-words" and tok.type in ("AT", "IS") and following is not None \
+                and following.type in ("LEAST", "MISSING", "PRESENT") and opened \
+                and opened[0] in ("engagement", "fit", "demote", "disqualify", "grades"):
+            # `at_least 2`, `is_missing` (in a stage condition `x is_missing }` parses, a stage `is_missing`:
+            # the parser's stage check says it, test_underscored_words_that_parse_as_a_stage)
+            sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))
+        elif kind == "underscored-number" and tok.type in ("MAX", "WITHIN") and following is not None \
+                and following.type == "NUMBER" and str(following).isdigit():
+            sites.append((tok.start_pos, following.end_pos, f"{tok}_{following}"))  # `max_10`, `within_30`
+        elif kind == "is-for-equals" and tok.type == "COMPARE" and tok in ("=", "!=") and following is not None \
+                and following.type in ("NUMBER", "STRING", "MINUS"):
+            sites.append((tok.start_pos, tok.end_pos, "is" if tok == "=" else "is not"))  # `x is 3`, `x is not 3`
+        elif kind == "decay-slip" and tok.type == "PERCENT":
+            sites.append((tok.start_pos, tok.end_pos, ""))  # `decay 50 every 30 days`
+        elif kind == "decay-slip" and tok.type == "EVERY":
+            sites.append((tok.start_pos, tok.end_pos, "per"))  # `decay 50% per 30 days`
+        elif kind == "expect-is" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type == "EXPECT":
+            sites.append((tok.end_pos, tok.end_pos, " is"))
+        elif kind == "expect-unquoted" and tok.type == "STRING" and i and tokens[i - 1].type == "HIT" \
+                and re.fullmatch(r"[A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]", tok[1:-1]):
+            sites.append((tok.start_pos, tok.end_pos, tok[1:-1]))  # `expect hit Demo`
+        elif kind == "expect-unquoted" and tok.type == "IDENT" and i > 1 and tokens[i - 1].type in ("STAGE", "GRADE") \
+                and tokens[i - 2].type in ("EXPECT", "PREVIOUS"):
+            sites.append((tok.start_pos, tok.end_pos, f'"{tok}"'))  # `expect stage "lead"`
+        elif kind in ("expect-score", "expect-not-hit") and i and tokens[i - 1].type == "EXPECT" \
+                and tok.type in (("FIT", "ENGAGEMENT") if kind == "expect-score" else ("NO",)):
+            sites.append((tok.start_pos, tok.end_pos, "score" if kind == "expect-score" else "not"))
         elif kind == "missing-with" and tok.type == "WITH":
             sites.append((tok.start_pos - 1, tok.end_pos, ""))
         elif kind == "expect-compare" and tok.type in ("STAGE", "GRADE", "CHANGE") and i and tokens[i - 1].type in ("EXPECT", "PREVIOUS"):
@@ -138,7 +167,9 @@ def _sites(kind: str, text: str) -> list[tuple[int, int, str]]:
 KINDS = ["double-equals", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
          "misspelt-block", "unclosed-brace", "trailing-comma", "unclosed-paren", "unquoted-name", "glued-word",
          "short-unit", "no-colon", "no-name", "arrow-to", "other-comparison", "capital-keyword", "clause-order",
-         "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare"]
+         "curly-quotes", "bracket-list", "glued-test", "missing-with", "expect-compare",
+         "underscored-words", "expect-score", "expect-not-hit", "underscored-number",
+         "expect-is", "expect-unquoted", "is-for-equals", "decay-slip"]
 
 
 @examples()
@@ -160,7 +191,9 @@ def test_each_mistake_gets_a_hint_whose_fix_parses(text: str, kind: str, data) -
     _assert_fix_parses_past(broken, error, hint)
     if kind in ("double-equals", "other-comparison", "capital-keyword", "clause-order", "and-and", "or-or", "bang", "single-quotes", "unknown-escape", "signed-cap",
                 "trailing-comma", "unquoted-name", "no-colon", "no-name", "arrow-to", "curly-quotes", "bracket-list",
-                "glued-test", "missing-with", "expect-compare"):
+                "glued-test", "missing-with", "expect-compare", "underscored-words", "expect-score",
+                "expect-not-hit", "underscored-number", "expect-is", "expect-unquoted",
+                "is-for-equals", "decay-slip"):
         assert _error(apply_fix(broken, hint.fix)) is None  # the fix gives back a policy that parses
 
 
@@ -475,3 +508,119 @@ def test_words_of_the_language_joined_by_an_underscore_are_written_apart(item: s
     d = _diagnostic('stages { lead }\ntest "t" {\n  ' + item + "\n  expect stage lead\n}")
     assert d.message == message or d.message.startswith(message), d.message
     assert d.help.endswith(shown), d.help
+
+
+@pytest.mark.parametrize("body, message, shown", [
+    # a name the parser took (a next stage, a fit group, a field), stopping at what follows it
+    ("stages { lead mql when did call at_least 2 times }", "`at_least` is written `at least`, two words",
+     "write `at least`: `stages { lead mql when did call at least 2 times }`"),
+    ('stages { lead }\nfit { "a": +5 when x is_missing }', "`is_missing` is written `is missing`, two words",
+     '`fit { "a": +5 when x is missing }`'),
+    ('stages { lead }\nfit { "a": +5 when at_least 1 of (ok, x is_present) }', "`at_least` is written `at least`",
+     'write `at least` and `is present`: `fit { "a": +5 when at least 1 of (ok, x is present) }`'),  # both, one fix
+    ("stages { lead mql when days_since x > 3 }", "`days_since` is written `days since`", "`stages { lead mql when days since x > 3 }`"),
+    ("stages { lead mql when x is_missing and ok }", "`is_missing` is written `is missing`", "`stages { lead mql when x is missing and ok }`"),
+    # in a grade the name is a next grade's letter, and `within` was taken for a misspelt `when` (hypothesis found it)
+    ("stages { lead }\ngrades {\n  A when ok\n  B when did call where s is_missing within 1 day\n}", "`is_missing` is written",
+     "`B when did call where s is missing within 1 day`"),
+    # `is not missing` and SQL's `is not null` joined: the words apart would still be wrong
+    ('stages { lead }\nfit { "a": +5 when x is_not_null and ok }', "`is_not_null` is written `is present`",
+     'write `is present`: `fit { "a": +5 when x is present and ok }`'),
+    ('stages { lead }\nfit { "a": +5 when x is_not_present }', "`is_not_present` is written `is missing`",
+     '`fit { "a": +5 when x is missing }`'),
+    # a number glued on: the misspelt-keyword hint offered `max` for `max_10`, showing `... max }`
+    ('stages { lead }\nengagement { "a": +5 per call max_10 }', "`max_10` is written `max 10`, the number apart",
+     'write `max 10`: `engagement { "a": +5 per call max 10 }`'),
+    ("stages { lead mql when did call at_least_2 times within_7 days }", "`at_least_2` is written `at least 2`",
+     "`stages { lead mql when did call at least 2 times within 7 days }`"),
+])
+def test_words_of_the_language_read_as_a_name_are_written_apart(body: str, message: str, shown: str) -> None:
+    """`at_least` lexes as one name: the parser said "unexpected `2`, expected `}`, a name, a string"."""
+    d = _diagnostic(body)
+    assert d.message.startswith(message), d.message
+    assert d.help.endswith(shown), d.help
+
+
+@pytest.mark.parametrize("slip, words", [("is_missing", "is missing"), ("is_present", "is present"),
+                                         ("is_not_missing", "is present"), ("is_null", "is missing")])
+def test_underscored_words_that_parse_as_a_stage(slip: str, words: str) -> None:
+    """`mql when x is_missing }` parses, as `mql when x` and a stage `is_missing`: the checker said
+    "stage `is_missing` has no `when` condition; add its entry criterion: `is_missing when ...`"."""
+    d = _diagnostic(f"stages {{ lead  mql when x {slip} }}")
+    assert d.code == "syntax-error" and d.message.startswith(f"`{slip}` is written `{words}`"), d.message
+    assert d.help == f"write `{words}`: `stages {{ lead  mql when x {words} }}`"
+    assert d.edit == (0, len(slip), words)
+
+
+@pytest.mark.parametrize("item, message, shown", [
+    # docs/language-reference.md section 17: a test expects `engagement` or `fit` by name
+    ("expect score >= 3", "a test expects one of the two scores, `engagement` or `fit`, not `score`",
+     "write `engagement` or `fit`: `expect engagement >= 3` or `expect fit >= 3`"),
+    ("expect points = 10", "not `points`", "`expect engagement = 10` or `expect fit = 10`"),
+    ("expect fit_score > 0", "a test expects its `fit`, not `fit_score`", "write `fit`: `expect fit > 0`"),
+    ("expect engagementscore < 5", "a test expects its `engagement`", "`expect engagement < 5`"),
+    ("expect status lead", "a test expects its `stage`, not `status`", "write `stage`: `expect stage lead`"),
+    ('expect not hit "r"', "`not hit` is written `no hit`", 'write `no hit`: `expect no hit "r"`'),
+    # a test names a stage, a grade and a change, and a rule by its string
+    ("expect stage is lead", "a stage is named, not compared with `is`", "remove `is`: `expect stage lead`"),
+    ('expect stage "lead"', 'a stage is named without quotes, not `"lead"`', "write `lead`: `expect stage lead`"),
+    ("expect hit r", "a rule is named by its string, in double quotes", 'write `"r"`: `expect hit "r"`'),
+    ("expect no hit f  # the fit rule", "in double quotes", '`expect no hit "f"  # the fit rule`'),
+])
+def test_an_expectation_named_as_other_tools_name_it(item: str, message: str, shown: str) -> None:
+    """`expect score >= 3` said "unexpected `score`, expected `change`, `engagement`, ..." with no hint;
+    `expect not hit` said "unexpected `t`, expected `hit`" (the lexer read `no` out of `not`)."""
+    d = _diagnostic('stages { lead }\nengagement { "r": +1 per call }\nfit { "f": +1 when ok }\ntest "t" {\n  ' + item + "\n}")
+    assert message in d.message, d.message
+    assert d.help.endswith(shown), d.help
+
+
+def test_the_score_a_policy_has_is_the_one_offered_first() -> None:
+    """A policy with only a `fit` block: the fix (the editor's quick fix) is `fit`."""
+    d = _diagnostic('stages { lead }\nfit { "f": +1 when ok }\ntest "t" {\n  expect score >= 3\n}')
+    assert d.help == "write `fit` or `engagement`: `expect fit >= 3` or `expect engagement >= 3`"
+    assert d.edit == (0, 5, "fit")
+
+
+def test_a_rule_named_without_quotes_is_the_rule_declared() -> None:
+    """The name runs to the end of the line, unless a declared rule's name is where it starts (a
+    name may hold a word of the language: `Seen as of late`; a test item may follow on the line)."""
+    d = _diagnostic('stages { lead }\nfit { "Seen as of late": +1 when ok }\ntest "t" {\n  expect hit Seen as of late\n}')
+    assert d.help == 'write `"Seen as of late"`: `expect hit "Seen as of late"`'
+    d = _diagnostic('stages { lead }\nfit { "Seen": +1 when ok }\ntest "t" { expect hit Seen expect stage lead }')
+    assert d.help == 'write `"Seen"`: `test "t" { expect hit "Seen" expect stage lead }`'
+
+
+@pytest.mark.parametrize("slip, words", [("endswith", "ends with"), ("startswith", "starts with"), ("ends_with", "ends with")])
+def test_a_glued_text_test_in_a_stage_is_a_syntax_error_with_its_fix(slip: str, words: str) -> None:
+    """`mql when s endswith "x" }` parses, as a stage `endswith` described "x": the checker said
+    "`s` is a text, not a condition" and "stage `endswith` has no `when` condition", with no edit
+    for the editor to offer; `ends_with` got the syntax error and its quick fix. Now both do."""
+    d = _diagnostic(f'stages {{ lead  mql when s {slip} "x" }}')
+    assert (d.code, d.message) == ("syntax-error", f"`{slip}` is written `{words}`, two words")
+    assert d.help == f'write `{words}`: `stages {{ lead  mql when s {words} "x" }}`'
+    assert d.edit == (0, len(slip), words)
+
+
+@pytest.mark.parametrize("body, message, shown", [
+    ("stages { lead mql when x is 3 }", "a value is compared with `=`, not `is` (`is` tests only `missing` and `present`)",
+     "write `=`: `stages { lead mql when x = 3 }`"),
+    ('stages { lead mql when s is not "a" }', "a value is compared with `!=`, not `is not`", '`stages { lead mql when s != "a" }`'),
+    ('stages { lead }\ntest "t" {\n  expect fit is 3\n}', "a value is compared with `=`, not `is`", "write `=`: `expect fit = 3`"),
+    ("stages { lead mql when x is missin }", "`missin` is not a word of the language", "`stages { lead mql when x is missing }`"),
+])
+def test_is_for_equals(body: str, message: str, shown: str) -> None:
+    """`x is 3` said "unexpected `3`, expected `missing`, `present`"; `expect fit is 3` "unexpected `is`"."""
+    d = _diagnostic(body)
+    assert d.message.startswith(message), d.message
+    assert d.help.endswith(shown), d.help
+
+
+@pytest.mark.parametrize("line, message, shown", [
+    ("decay 50 every 30 days", "a decay is a percentage, not `50`", "write `50%`: `decay 50% every 30 days }`"),
+    ("decay 50% per 30 days", "`per` is written `every` here", "write `every`: `decay 50% every 30 days }`"),
+])
+def test_a_decay_is_a_percentage_every_duration(line: str, message: str, shown: str) -> None:
+    """`decay 50 every 30 days` said "unexpected `every`, expected `%`"; `per` said "expected `every`"."""
+    d = _diagnostic('stages { lead }\nengagement { "a": +5 per call\n  ' + line + " }")
+    assert d.message == message and d.help == shown, (d.message, d.help)

@@ -555,6 +555,30 @@ def test_slips_from_documents_and_other_languages_are_quick_fixes(client: LspCli
                       "Change to `with`", "Change to `present`", "Remove `=`"]  # fmt: skip
 
 
+def test_words_joined_by_an_underscore_are_quick_fixes(client: LspClient, workspace: Path) -> None:
+    """`at_least`, `is_missing` written as a name would be: the hint writes the words apart and the
+    light bulb does it, in a fit rule (a syntax error at what follows) and in a stage's condition
+    (where `x is_missing` parses, as a stage `is_missing`: the parser's own check says it)."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    slips = (
+        acme.replace('when engagement >= 60 and fit >= 40', 'when engagement >= 60 and fit >= 40 and budget is_present', 1)
+        .replace("at least 3 of", "at_least 3 of", 1)
+    )
+    uri = client.open(workspace / "underscored.policy", slips)
+    fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
+    assert fixed == slips.replace("is_present", "is present").replace("at_least", "at least")
+    assert titles == ["Change to `at least`", "Change to `is present`"]  # the stage's check once the text parses
+
+
+def test_a_score_expected_by_another_name_is_a_quick_fix(client: LspClient, workspace: Path) -> None:
+    """`expect score = 160`: the help shows `engagement` and `fit`; the light bulb writes the first."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    slips = acme.replace("expect engagement = 160", "expect score = 160", 1).replace("expect no hit", "expect not hit", 1)
+    uri = client.open(workspace / "score.policy", slips)
+    fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"syntax-error"})
+    assert fixed == acme and titles == ["Change to `engagement`", "Change to `no hit`"]
+
+
 def test_misspelt_names_in_a_tests_file_are_quick_fixes(client: LspClient, workspace: Path) -> None:
     """A `.tests` file (docs/language-reference.md section 17) naming a field, a property, an
     activity and a stage with a slip: each diagnostic suggests the name, and the light bulb puts

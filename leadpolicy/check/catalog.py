@@ -54,18 +54,21 @@ CATALOG: tuple[Entry, ...] = (
         'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
         'make are named, with the line as it should read: `==` (write `=`), `=>`, `=<`, `<>`, `≥`, `≤` and `≠` '
         '(`>=`, `<=`, `!=`), a word of the language in capitals (`AND`, `IS MISSING`: the words are lower case), '
-        "SQL's `is null` and `is not null` (`is missing`, `is present`), the parts after an activity out of "
+        "SQL's `is null` and `is not null` (`is missing`, `is present`), `is` and `is not` before a value (`size is 3`: `size = 3`; `!=`), the parts after an activity out of "
         "order (`max 10 within 7 days`: `where`, `at least N times`, `within`, `max`; `2 times`: `at least 2 times`), `each` or `for` for `per` and `if` for `when`, a number with an exponent (`1e3`: write `1000`), thousands commas, a currency sign, `k` or `M`, a "
         "leading or trailing decimal point (`1,000`, `$1000`, `10k`, `.5`), points followed by `points`, a `,` or `;` between the items of a block, a first line that is missing, has no version or does not quote "
         "the name and version (`policy Acme version 1`), "
         '`&&` and `||` (`and`, `or`), `!` '
         "(`not`), single quotes (strings take double quotes), curly quotes pasted from a document (`“VP”`: "
         "write `\"VP\"`), a list in square brackets (`in [a, b]`: `in (a, b)`), `endswith`, `startswith` and `not_in` "
-        "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`: `as of`), "
+        "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`, `at_least`, `is_missing`: `as of`, `at least`, `is missing`; `max_10`: `max 10`; `is_not_null`: `is present`), "
         "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
-        "`expect stage sql`), a comma before `)`, a misspelt block name "
-        '(`disqualfy`), a signed cap (`max -50`), an escape other than `\\\"` and `\\\\` in a string, a '
+        "`expect stage sql`), an expectation named as other tools name it (`expect score >= 30`: `expect engagement "
+        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a test's stage or grade in quotes or "
+        "compared with `is` (`expect stage \"sql\"`, `expect grade is A`), a rule's name without them (`expect hit Demo`: "
+        "`expect hit \"Demo\"`), a comma before `)`, a misspelt block name "
+        '(`disqualfy`), a signed cap (`max -50`), a decay without `%` or with `per` (`decay 50 per 30 days`: `decay 50% every 30 days`), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
         'of place: without its colon (`"Demo" +10 per demo`), after the rule (`mql -> lead "Went quiet" when '
         '...`: moved to the front), or missing (`when is_customer`: a name to write is shown, the activity\'s or '

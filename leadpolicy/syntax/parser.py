@@ -249,13 +249,22 @@ def _capital_keyword_stage(policy: n.Policy, text: str, path: str) -> Optional[D
     """`mql when size >= 10 OR ok` reads as a stage `OR` without a condition, then a stage `ok`
     (an error already, said as three that miss the point): the syntax error a capital `AND` or
     `OR` gets elsewhere, with the line in lower case. A later stage with a condition is no mistake.
-    So does `size > 1e3` (a stage `e3`): the number written plainly."""
-    from leadpolicy.syntax.hints import apply_fix, capital_keyword_stage, exponent_stage, number_suffix_stage
+    So does `size > 1e3` (a stage `e3`): the number written plainly; and `x is_missing` (a stage
+    `is_missing`) and `s endswith "x"` (a stage `endswith` described "x"): the words apart."""
+    from leadpolicy.syntax.hints import (
+        apply_fix,
+        capital_keyword_stage,
+        exponent_stage,
+        glued_test_stage,
+        number_suffix_stage,
+        underscored_stage,
+    )
 
     for stage in policy.stages[1:]:
         if stage.condition is None and stage.name_span is not None:  # `... > 1e3`: a stage `e3`, too
             hint = capital_keyword_stage(text, stage.name_span.start) if stage.name.lower() in RESERVED_WORDS \
-                else exponent_stage(text, stage.name_span.start) or number_suffix_stage(text, stage.name_span.start)
+                else exponent_stage(text, stage.name_span.start) or number_suffix_stage(text, stage.name_span.start) \
+                or underscored_stage(text, stage.name_span.start) or glued_test_stage(text, stage.name_span.start)
             if hint is not None and _parses(apply_fix(text, hint.fix)):  # `lead Fit`: a stage, not `fit`
                 start, end, replacement = hint.fix
                 edit = (start - hint.span.start, end - hint.span.start, replacement)

@@ -33,16 +33,25 @@ from leadpolicy.syntax.hints.common import (
     rewritten_line as rewritten_line,
 )
 from leadpolicy.syntax.hints.numbers import (
+    decay_without_percent,
     exponent_number,
     exponent_stage as exponent_stage,
     number_spelling,
     number_suffix_stage as number_suffix_stage,
     signed_cap,
 )
-from leadpolicy.syntax.hints.operators import arrow_word, bang_for_not, double_equals, misspelt_comparison, symbol_for_word
+from leadpolicy.syntax.hints.operators import (
+    arrow_word,
+    bang_for_not,
+    double_equals,
+    is_for_equals,
+    misspelt_comparison,
+    symbol_for_word,
+)
 from leadpolicy.syntax.hints.structure import (
     bracket_list,
     curly_quotes,
+    expect_quoting,
     expect_with_comparison,
     item_separator,
     missing_colon,
@@ -61,7 +70,9 @@ from leadpolicy.syntax.hints.words import (
     capital_keyword,
     capital_keyword_stage as capital_keyword_stage,
     clause_order,
+    expectation_word,
     glued_test_before,
+    glued_test_stage as glued_test_stage,
     glued_text_test,
     glued_word,
     is_not,
@@ -71,6 +82,8 @@ from leadpolicy.syntax.hints.words import (
     rule_word,
     times_without_at_least,
     type_synonym,
+    underscored_name,
+    underscored_stage as underscored_stage,
 )
 
 __all__ = ["Hint", "hint_for", "block_keywords", "apply_fix", "error_offset"]
@@ -96,12 +109,17 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     glued_text_test,
     missing_with,
     is_not,
+    is_for_equals,  # after is_not and null_for_missing: `is not missing`, `is null` are theirs
     expect_with_comparison,
+    expectation_word,
+    expect_quoting,
     unknown_escape,
     trailing_comma,
     item_separator,
     signed_cap,
+    decay_without_percent,
     type_synonym,
+    underscored_name,  # `at_least 2`: a name the parser took; before a misspelt word after it (`within`)
     misspelt_keyword,
     abbreviated_unit,
     glued_word,

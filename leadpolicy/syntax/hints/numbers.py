@@ -140,3 +140,15 @@ def _number_after(text: str, at: int) -> str:
     while end < len(text) and (text[end].isalnum() or text[end] in "._"):
         end += 1
     return text[at:end]
+
+
+def decay_without_percent(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`decay 50 every 30 days` -> `decay 50% every 30 days`: a decay is a percentage."""
+    if not isinstance(error, UnexpectedToken) or set(error.expected or ()) != {"PERCENT"}:
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type != "NUMBER":
+        return None
+    end = _where(previous)[1]
+    return _hint(text, f"a decay is a percentage, not `{previous}`", _span(text, *_where(previous)),
+                 f"write `{previous}%`", (end, end, "%"))

@@ -3,6 +3,8 @@ arrow for a demotion."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Optional
 
 from lark.exceptions import UnexpectedInput, UnexpectedToken
@@ -105,3 +107,32 @@ def arrow_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
         return None
     return _hint(text, f"a demotion goes from one stage to another with `->`, not `{written}`",
                  _span(text, at, at + len(written)), "write", (at, at + len(written), "->"))
+
+
+def is_for_equals(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`size is 3` -> `size = 3`, `s is not "x"` -> `s != "x"`, `expect fit is 3` -> `expect fit = 3`:
+    `is` only tests `missing` and `present`; a value is compared with `=` or `!=`."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    token, previous = error.token, _previous_token(error)
+    if token.type == "IS" and _accepts(error, "COMPARE"):  # `expect fit is 3`: no `is missing` there
+        start = _where(token)[0]
+    elif previous is not None and previous.type == "IS" and set(error.expected or ()) >= {"MISSING", "PRESENT"} \
+            and not _means_missing(str(token)):
+        start = _where(previous)[0]
+    else:
+        return None
+    m = re.compile(r"is([ \t]+not)?(?=[ \t(\"'-]|[ \t]*[0-9A-Za-z_])[ \t]*").match(text, start)
+    if m is None or re.match(r"(?:missing|present)\b", text[m.end():]):
+        return None  # `is not missing`: is_not says it
+    right = "!=" if m.group(1) else "="
+    written = text[start:m.end()].strip()
+    return _hint(text, f"a value is compared with `{right}`, not `{written}` (`is` tests only `missing` and `present`)",
+                 _span(text, start, start + len(written)), f"write `{right}`", (start, m.end(), f"{right} "))
+
+
+def _means_missing(word: str) -> bool:
+    """`is null`, `is missin`, `is empty`: a test of whether there is a value, not a value."""
+    lowered = word.lower()
+    return lowered in ("null", "none", "nil", "undefined", "empty", "blank", "set", "unset", "defined", "absent") \
+        or bool(difflib.get_close_matches(lowered, ["missing", "present"], n=1, cutoff=0.6))

@@ -173,20 +173,53 @@ def _closing_bracket(text: str, start: int) -> Optional[int]:
 
 def expect_with_comparison(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`expect stage = sql` -> `expect stage sql` (as `expect fit = 60` is written, but a stage, a
-    grade and a change are named, not compared); `previous stage: lead`, `expect change == new` too."""
-    if not isinstance(error, UnexpectedToken) or error.token.type not in ("COMPARE", "COLON"):
+    grade and a change are named, not compared); `previous stage: lead`, `expect change == new`,
+    `expect grade is A` too."""
+    if not isinstance(error, UnexpectedToken) or error.token.type not in ("COMPARE", "COLON", "IS"):
         return None
     previous = _previous_token(error)
     if previous is None or previous.type not in ("STAGE", "GRADE", "CHANGE") or set(error.expected or ()) != {"IDENT"}:
         return None
     start = _where(error.token)[0]
-    m = re.compile(r"(?:==|=|:)[ \t]*").match(text, start)
+    m = re.compile(r"(?:==|=|:|is\b)[ \t]*").match(text, start)
     if m is None:
         return None
     written = text[start:m.end()].strip()
     glued = start > 0 and not text[start - 1].isspace()  # `change:new` keeps a space
     return _hint(text, f"a {previous} is named, not compared with `{written}` (only the scores are: `expect fit = 60`)",
                  _span(text, start, start + len(written)), f"remove `{written}`", (start, m.end(), " " if glued else ""))
+
+
+def expect_quoting(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`expect hit Demo` -> `expect hit "Demo"` (a rule is named by its string, as it is declared);
+    `expect grade "A"`, `expect stage "sql"`, `previous stage "lead"` -> the name unquoted."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    previous = _previous_token(error)
+    start, end = _where(error.token)
+    if previous is not None and previous.type == "HIT" and set(error.expected or ()) == {"STRING"}:
+        line_end = _line_bounds(text, start)[1]
+        # the name runs to the line's end, or to the next item of a test written on the same line
+        rest = re.match(r"(?:(?!\s(?:expect|activity|fields|previous[ \t]+stage|as[ \t]+of)\b)[^\n#{}\"])*[^\s#{}\"]",
+                        text[start:line_end])
+        if rest is None:
+            return None
+        name = rest.group()
+        line = text[start:line_end]
+        declared = [m.group(1) for m in re.finditer(r'"((?:[^"\\\n]|\\.)*)"[ \t]*:', text)]  # the rules' names
+        named = [d for d in declared if line.startswith(d) and not line[len(d):len(d) + 1].isalnum()]
+        if named:  # `expect hit Seen as of late`: the rule declared, not up to `as of`
+            name = max(named, key=len)
+        return _hint(text, "a rule is named by its string, in double quotes", _span(text, start, start + len(name)),
+                     f"write `{quote(name)}`", (start, start + len(name), quote(name)))
+    if previous is not None and previous.type in ("STAGE", "GRADE") and error.token.type == "STRING" \
+            and set(error.expected or ()) == {"IDENT"}:
+        name = str(error.token)[1:-1]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            return None
+        return _hint(text, f"a {previous} is named without quotes, not `{error.token}`", _span(text, start, end),
+                     f"write `{name}`", (start, end, name))
+    return None
 
 
 def unknown_escape(error: UnexpectedInput, text: str) -> Optional[Hint]:

@@ -27,6 +27,7 @@ from leadpolicy.syntax.hints.common import (
     _where,
     block_keywords,
     error_offset,
+    rewritten_line,
 )
 
 
@@ -121,6 +122,9 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     start, end = _where(token)
     if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):  # `as_of`: the lexer took `as` out of it
         return _underscored_words(text, start, end)
+    apart = _underscored_words(text, start, end) if "_" in word else None
+    if apart is not None:  # `max_10`: `max 10`, not `max`
+        return apart
     keywords = [w for w in (_spelling(t) for t in sorted(error.expected or ())) if w and w.isidentifier()]
     close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.6)
     if not close or close[0] == word:
@@ -131,19 +135,67 @@ def misspelt_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  (*_where(token), close[0]))
 
 
+# `is not missing` and SQL's `is null` joined by `_`, as `is_not` and `is null` written apart are told
+_JOINED_NEGATIONS = {"is_not_missing": "is present", "is_not_present": "is missing", "is_null": "is missing",
+                     "is_not_null": "is present", "is_none": "is missing", "is_not_none": "is present"}
+
+
 def _underscored_words(text: str, start: int, end: int) -> Optional[Hint]:
     """`as_of 2026-11-22` -> `as of`, `previous_stage` -> `previous stage`, `expect no_hit`: words of the
-    language joined by `_`, as a name would be. The token at `start` is the end of such a word (the
-    lexer read its first word as that keyword); the old hint offered `of` for `_of`, making `asof`."""
+    language joined by `_`, as a name would be. `start` and `end` lie in such a word (the lexer may
+    have read its first word as that keyword); the old hint offered `of` for `_of`, making `asof`."""
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
     word = text[start:end]
+    if word.lower() in _JOINED_NEGATIONS:  # `is_not_missing`: the words apart would be wrong still
+        right = _JOINED_NEGATIONS[word.lower()]
+        return _hint(text, f"`{word}` is written `{right}`", _span(text, start, end), f"write `{right}`",
+                     (start, end, right))
     parts = word.split("_")
-    if len(parts) < 2 or not all(part in _keywords() for part in parts):
+    # `max_10`, `at_least_2`: a number glued to the word before it (the old hint offered `max`, losing the 10)
+    if len(parts) < 2 or parts[0] not in _keywords() or not all(p in _keywords() or p.isdigit() for p in parts):
         return None
     words, count = " ".join(parts), "two" if len(parts) == 2 else str(len(parts))
-    return _hint(text, f"`{word}` is written `{words}`, {count} words", _span(text, start, end), f"write `{words}`",
+    told = "the number apart" if any(part.isdigit() for part in parts) else f"{count} words"
+    return _hint(text, f"`{word}` is written `{words}`, {told}", _span(text, start, end), f"write `{words}`",
                  (start, end, words))
+
+
+def underscored_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`did call at_least 2 times`, `when x is_missing }` in a fit rule, `days_since joined > 3`:
+    words of the language joined by `_` lex as one name, which the parser takes (a next stage, a
+    fit group, a field) and it stops at what follows. The last such word on the line up to the
+    error (or, when there is none, on the line before: `x is_missing` then a next rule), outside
+    strings and comments, is written apart."""
+    if not isinstance(error, UnexpectedToken):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    hint = _last_underscored(text, line_start, min(line_end, max(at, _where(error.token)[1])))
+    if hint is None and line_start > 0:
+        hint = _last_underscored(text, *_line_bounds(text, line_start - 1))
+    return hint
+
+
+def _last_underscored(text: str, start: int, end: int) -> Optional[Hint]:
+    """The hint for the last words joined by `_` in text[start:end], outside strings and comments."""
+    strings = [m.span() for m in _STRING.finditer(text, start, end)]
+    comment = next((i for i in range(start, end) if text[i] == "#" and not any(a <= i < b for a, b in strings)), end)
+    for found in reversed(list(_WORD.finditer(text, start, comment))):
+        if "_" in found.group() and not any(a <= found.start() < b for a, b in strings):
+            hint = _underscored_words(text, *found.span())
+            if hint is not None:
+                return hint
+    return None
+
+
+def underscored_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`stages { lead mql when x is_missing }` parses, as `mql when x` and a stage `is_missing`
+    without a condition: the hint for the joined words that start at `name_start`, or None."""
+    found = _WORD.match(text, name_start)
+    return _underscored_words(text, *found.span()) if found is not None and "_" in found.group() else None
 
 
 # the parts after an activity, in the order they must come: `did ACT where COND at least N times within D`,
@@ -199,7 +251,8 @@ def times_without_at_least(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 
 # other words for `per` and `when`, where the rule needs one of them
-_RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when"}
+_RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when",
+               "per": "every"}  # `decay 50% per 30 days`: where only `every` may come
 
 
 def rule_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
@@ -345,6 +398,18 @@ def glued_test_before(text: str, offset: int) -> Optional[Hint]:
                  (start, end, words))
 
 
+def glued_test_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`stages { lead mql when email endswith "@x" }` parses, as `mql when email` and a stage
+    `endswith` described "@x": the hint for the glued text test that starts at `name_start`, or None
+    (as `ends_with` gets; the checker's stage-needs-condition said it, with no edit to offer)."""
+    found = _WORD.match(text, name_start)
+    if found is None or found.group().lower() not in GLUED_TESTS:
+        return None
+    words = GLUED_TESTS[found.group().lower()]
+    return _hint(text, f"`{found.group()}` is written `{words}`, two words", _span(text, *found.span()),
+                 f"write `{words}`", (*found.span(), words))
+
+
 def missing_with(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`email ends "@x"` -> `email ends with "@x"`."""
     if not isinstance(error, UnexpectedToken) or set(error.expected or ()) != {"WITH"}:
@@ -371,3 +436,51 @@ def is_not(error: UnexpectedInput, text: str) -> Optional[Hint]:
     opposite = "present" if m.group(1) == "missing" else "missing"
     return _hint(text, f"`is not {m.group(1)}` is written `is {opposite}`", _span(text, start, m.end()),
                  f"write `is {opposite}`", (start, m.end(), opposite))
+
+
+# what people write after `expect` for the words of a test (docs/language-reference.md section 17): a
+# score named as other tools name it (None: which of the two the policy has), a stage's other names
+_EXPECTATIONS: dict[str, Optional[str]] = {
+    "score": None, "scores": None, "points": None, "total": None, "total_score": None, "lead_score": None,
+    "fit_score": "fit", "fitscore": "fit", "fit_points": "fit", "score_fit": "fit",
+    "engagement_score": "engagement", "engagementscore": "engagement", "engagement_points": "engagement",
+    "score_engagement": "engagement",
+    "status": "stage", "state": "stage", "rating": "grade", "not": "no",
+}
+
+_EXPECT = re.compile(r"\bexpect[ \t]+([A-Za-z_]+)")
+
+
+def expectation_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`expect score >= 3` -> `expect engagement >= 3` or `expect fit >= 3`: a test expects one of the
+    two scores by name; `expect status sql` -> `expect stage sql`; `expect not hit` -> `expect no hit`
+    (the lexer reads `no` out of `not` there, and stops at `t`)."""
+    if not isinstance(error, UnexpectedToken):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    found = next((m for m in _EXPECT.finditer(text, line_start, line_end) if m.start(1) <= at < m.end(1)), None)
+    if found is None or found.group(1).lower() not in _EXPECTATIONS:
+        return None
+    word, (start, end) = found.group(1), found.span(1)
+    right = _EXPECTATIONS[word.lower()]
+    if right == "no":
+        hit = re.match(r"[ \t]+hit\b", text[end:])
+        return None if hit is None else _hint(text, f"`{word} hit` is written `no hit`", _span(text, start, end),
+                                              "write `no hit`", (start, end + hit.end(), "no hit"))
+    if right is not None:
+        return _hint(text, f"a test expects its `{right}`, not `{word}`", _span(text, start, end), f"write `{right}`",
+                     (start, end, right))
+    scores = _scores_declared(text)
+    chosen, other = scores[0], scores[1]
+    fix = (start, end, chosen)
+    shown = f"`{rewritten_line(text, fix)}` or `{rewritten_line(text, (start, end, other))}`"
+    return Hint(f"a test expects one of the two scores, `engagement` or `fit`, not `{word}`", _span(text, start, end),
+                f"write `{chosen}` or `{other}`: {shown}", fix, f"write `{chosen}`")
+
+
+def _scores_declared(text: str) -> tuple[str, str]:
+    """`engagement` and `fit`, the one the text declares a block for first (a `.tests` file or a
+    policy with both: `engagement`, as section 17 lists them)."""
+    declared = {m.group(1) for m in re.finditer(r"^[ \t]*(engagement|fit)[ \t]*\{", text, re.MULTILINE)}
+    return ("fit", "engagement") if declared == {"fit"} else ("engagement", "fit")
