@@ -11,7 +11,7 @@ import datetime
 import decimal
 import json
 import math
-from typing import IO, Any, Optional
+from typing import IO, Any, Callable, Optional
 
 __all__ = ["NESTED_COLUMN", "MissingPyarrow", "ParquetProblem", "nested_parquet_columns", "write_json_lines"]
 
@@ -53,8 +53,12 @@ def write_json_lines(path: str, out: IO[str]) -> int:
     pq = _pyarrow_parquet()
     rows = 0
     try:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS):
+        file = pq.ParquetFile(path)
+        decode = _json_decoder(file.schema_arrow)
+        for batch in file.iter_batches(batch_size=_BATCH_ROWS):
             for row in batch.to_pylist():
+                if decode is not None:
+                    row = decode(row)
                 if row.get(NESTED_COLUMN) == []:  # an empty map comes as an empty list of pairs
                     row[NESTED_COLUMN] = {}
                 out.write(json.dumps(_plain(row), ensure_ascii=False, allow_nan=False) + "\n")
@@ -62,6 +66,39 @@ def write_json_lines(path: str, out: IO[str]) -> int:
     except (OSError, ValueError) as error:  # pyarrow's errors are ValueErrors (ArrowInvalid) or OSErrors
         raise ParquetProblem(f"cannot be read as Parquet ({error})") from None
     return rows
+
+
+def _json_decoder(arrow_type: Any) -> Optional[Callable[[Any], Any]]:
+    """What turns a value of `arrow_type` (a schema: the row's struct) into its JSON values where it
+    holds JSON text columns (Parquet's JSON logical type, pyarrow's `arrow.json` extension: DuckDB
+    writes one where `read_json` met a value of several types, `"minutes": "17"` beside `45`), each
+    text read as the JSON it is (the string `17`, the number 45, not the text `"17"`); None where
+    it holds none."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    if isinstance(arrow_type, pa.Schema):
+        arrow_type = pa.struct(list(arrow_type))
+    if getattr(arrow_type, "extension_name", None) == "arrow.json":
+        return _json_value
+    if pa.types.is_struct(arrow_type):
+        inner = {field.name: decoder for field in arrow_type if (decoder := _json_decoder(field.type)) is not None}
+        if not inner:
+            return None
+        return lambda value: None if value is None else {
+            key: inner[key](item) if key in inner else item for key, item in value.items()}
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        element = _json_decoder(arrow_type.value_type)
+        return None if element is None else lambda value: None if value is None else [element(item) for item in value]
+    return None
+
+
+def _json_value(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:  # not JSON after all: its text, as a text column's
+        return text
 
 
 def _plain(value: Any) -> Any:
