@@ -74,7 +74,7 @@ def _json_decoder(arrow_type: Any) -> Optional[Callable[[Any], Any]]:
     writes one where `read_json` met a value of several types, `"minutes": "17"` beside `45`), each
     text read as the JSON it is (the string `17`, the number 45, not the text `"17"`); None where
     it holds none."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     if isinstance(arrow_type, pa.Schema):
         arrow_type = pa.struct(list(arrow_type))
