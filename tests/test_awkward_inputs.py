@@ -275,3 +275,57 @@ def test_the_spark_engine_writes_the_python_engines_rows_for_them_too(tmp_path: 
     python = score(data, "python", "-q")
     assert score_in_a_process_of_its_own(data, "spark", "-q") == python
     assert python[0] in (0, 1) and "Traceback" not in python[2]
+
+
+def score_tables_in_a_process_of_its_own(leads: Path, activities: Path, engine: str) -> tuple[int, str, str]:
+    return score_in_a_process_of_its_own(leads, engine, "-q", "--activities", str(activities))
+
+
+# CSV tables of the relational shape that DuckDB's reader refuses and Spark's read: a row wider or
+# narrower than its header (Spark dropped the extra cells and left the missing ones empty) and a
+# line that is not UTF-8 (Spark read replacement characters); each decided every lead, exit 0
+REFUSED_TABLES = {
+    "leads-wider": (LEADS_TABLE + "L2,b,ic,5,,,,,,,,extra\n", ACTIVITIES_HEADER, "leads", 3, 12, 11),
+    "leads-narrower": (LEADS_TABLE + "L2,b,ic\n", ACTIVITIES_HEADER, "leads", 3, 3, 11),
+    "activities-narrower": (LEADS_TABLE, ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\nL1,chat\n", "activities", 3, 2, 8),
+    "activities-blank-looking": (LEADS_TABLE, ACTIVITIES_HEADER + "   \nL1,chat,2026-11-20,,,,,\n", "activities", 2, 1, 8),
+    "leads-latin-1": (LEADS_TABLE + "L2,caf\xe9,ic,5,,,,,,,\n", ACTIVITIES_HEADER, "leads", 3, 0, 0),
+    "activities-latin-1": (LEADS_TABLE, ACTIVITIES_HEADER + "L1,page_view,2026-11-20,/caf\xe9,,,,\n", "activities", 2, 0, 0),
+}
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("name", sorted(REFUSED_TABLES))
+def test_the_spark_engine_refuses_a_csv_table_where_the_duckdb_engine_does(tmp_path: Path, name: str) -> None:
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads_text, activities_text, which, line, cells, width = REFUSED_TABLES[name]
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    encoding = "latin-1" if "latin-1" in name else "utf-8"
+    leads.write_bytes(leads_text.encode(encoding))
+    activities.write_bytes(activities_text.encode(encoding))
+    table = leads if which == "leads" else activities
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities))
+    spark = score_tables_in_a_process_of_its_own(leads, activities, "spark")
+    assert duck[:2] == spark[:2] == (2, ""), spark[2]
+    if encoding == "latin-1":
+        assert duck[2] == spark[2].replace("spark cannot", "duckdb cannot").replace("the spark engine reads", "DuckDB reads")
+        assert spark[2] == (f"error: {table}: spark cannot read it: line {line} is not UTF-8 text, and the spark engine reads "
+                            "no file that holds such a line; re-encode the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)\n")
+    else:
+        assert spark[2] == (f"error: {table}: spark cannot read it: line {line} has {cells} cell{'s' if cells != 1 else ''} "
+                            f"but the header has {width} columns: make every row as wide as the header (or export the "
+                            "table as Parquet)\n")
+
+
+@pytest.mark.spark
+def test_the_spark_engine_decides_a_csv_table_with_a_trailing_delimiter_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # one empty cell more than the header (a trailing delimiter) is read by DuckDB's reader: not ragged
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE + "L2,b,vp,5,,,,,,,,\n")
+    activities.write_text(ACTIVITIES_HEADER + "L2,form_submit,2026-11-20T09:00:00Z,,demo,,,,\n")
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities))
+    assert duck[0] == 0 and '"id": "L2", "policy"' in duck[1] and '"rule": "Requested a demo"' in duck[1], duck
+    assert score_tables_in_a_process_of_its_own(leads, activities, "spark") == duck

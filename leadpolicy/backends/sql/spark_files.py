@@ -323,6 +323,8 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
         raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
     if source.kind == "relational" and source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
+    if source.kind == "relational":
+        _refuse_csv_tables_duckdb_refuses(source.path, source.activities or "")
     spark, started = session(spark_master)
     try:
         with _spark_column_problems(spark, policy, source):
@@ -343,6 +345,22 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
     finally:
         if started:
             spark.stop()
+
+
+def _refuse_csv_tables_duckdb_refuses(*paths: str) -> None:
+    """A local CSV table the DuckDB engine refuses (a line not UTF-8, a row wider or narrower than
+    the header) is refused here too, said as table_problems.csv_table_problem says it, before Spark
+    starts: Spark's reader would decide its leads on replaced characters, dropped or empty cells.
+    A path that is no local file (s3a://..., a pattern) is Spark's to read."""
+    from leadpolicy.backends.sql.batch import InputProblem
+    from leadpolicy.backends.sql.table_problems import csv_table_problem
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    for path in paths:
+        if os.path.isfile(path) and not is_parquet(path):
+            problem = csv_table_problem(path, "spark")
+            if problem is not None:
+                raise InputProblem(problem)
 
 
 def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
