@@ -329,3 +329,25 @@ def test_the_spark_engine_decides_a_csv_table_with_a_trailing_delimiter_as_the_d
     duck = score(leads, "duckdb", "-q", "--activities", str(activities))
     assert duck[0] == 0 and '"id": "L2", "policy"' in duck[1] and '"rule": "Requested a demo"' in duck[1], duck
     assert score_tables_in_a_process_of_its_own(leads, activities, "spark") == duck
+
+
+def _same_tables_in_spark(leads: Path, activities: Path) -> str:
+    """score of the two tables with --engine duckdb, and with --engine spark in a process of its own:
+    the same exit status, rows and messages; the rows."""
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities))
+    assert "Traceback" not in duck[2] and duck[0] in (0, 1), duck
+    assert score_tables_in_a_process_of_its_own(leads, activities, "spark") == duck
+    return duck[1]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_a_csv_table_in_the_delimiter_its_header_uses(tmp_path: Path) -> None:
+    # DuckDB's sniffer reads a table of semicolons or tabs; Spark's reader took a comma, read each
+    # table as one column, and said every column of both tables missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.tsv"
+    leads.write_text(LEADS_TABLE.replace(",", ";"))
+    activities.write_text((ACTIVITIES_HEADER + "L1,form_submit,2026-11-20T09:00:00Z,,demo,,,\n").replace(",", "\t"))
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"]) for row in rows] == [("L1", 100.0)]

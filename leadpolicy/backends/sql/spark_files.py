@@ -21,6 +21,7 @@ from leadpolicy.syntax import nodes
 
 if TYPE_CHECKING:
     from leadpolicy.backends.sql.batch import BatchInput
+    from leadpolicy.backends.sql.table_problems import CsvTableDialect
 
 __all__ = ["NestedSpark", "session", "json_lines", "csv_leads", "table", "nested_query"]
 
@@ -208,14 +209,18 @@ def csv_leads(spark: Any, path: str, policy: Any, id_column: bool = True) -> Any
     return spark.createDataFrame(rows, "lp_row bigint, lp_json string")
 
 
-def table(spark: Any, path: str) -> Any:
+def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> Any:
     """A table of the relational shape from a Parquet or CSV file (CSV: a header row,
-    every cell text, an empty cell NULL)."""
+    every cell text, an empty cell NULL), written as `dialect` says (table_problems.csv_table:
+    the delimiter DuckDB's sniffer takes; Spark's reader takes a comma, and read a table of
+    semicolons as one column). Default: a comma."""
     from leadpolicy.tools.file_kinds import is_parquet
 
     if is_parquet(path):
         return spark.read.parquet(literal_path(path))
-    return spark.read.option("header", "true").option("inferSchema", "false").csv(literal_path(path))
+    delimiter = dialect.delimiter if dialect is not None else ","
+    return (spark.read.option("header", "true").option("inferSchema", "false").option("sep", delimiter)
+            .csv(literal_path(path)))
 
 
 def nested_query(policy: Any) -> str:
@@ -234,10 +239,11 @@ class _NestedKey:
 
 
 def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[str], mapping: Optional[dict[str, Any]],
-           as_of: str) -> tuple[Any, Optional[dict[str, Any]]]:
+           as_of: str, dialects: Optional[dict[str, CsvTableDialect]] = None) -> tuple[Any, Optional[dict[str, Any]]]:
     """The decisions of a file's leads as a DataFrame ordered by lp_row (the query's
     columns, lp_row and lp_id_json), and the mapping of the views it read (relational:
-    zoned_times may add order columns). `kind` is batch.BatchInput.kind (jsonl, csv, relational)."""
+    zoned_times may add order columns). `kind` is batch.BatchInput.kind (jsonl, csv, relational);
+    `dialects`: the CSV tables' (checked_csv_tables), by path."""
     from dataclasses import asdict, replace
 
     from leadpolicy.backends.sql.engines import _Keyed, _sql
@@ -248,7 +254,10 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
         lines.createOrReplaceTempView(JSON_VIEW)
         return spark.sql(nested_query(policy), args={"as_of": as_of}), mapping
     tree = getattr(policy, "tree", policy)
-    leads, acts, names = zoned_times(tree, Mapping.from_dict(mapping or {}), table(spark, path), table(spark, activities or ""))
+    dialects = dialects or {}
+    activities = activities or ""
+    leads, acts, names = zoned_times(tree, Mapping.from_dict(mapping or {}), table(spark, path, dialects.get(path)),
+                                     table(spark, activities, dialects.get(activities)))
     leads.createOrReplaceTempView(LEADS_VIEW)
     acts.createOrReplaceTempView(ACTIVITIES_VIEW)
     shape = Relational(replace(names, leads_table=LEADS_VIEW, activities_table=ACTIVITIES_VIEW))
@@ -323,13 +332,12 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
         raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
     if source.kind == "relational" and source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
-    if source.kind == "relational":
-        _refuse_csv_tables_duckdb_refuses(source.path, source.activities or "")
+    dialects = checked_csv_tables(source.path, source.activities or "") if source.kind == "relational" else {}
     spark, started = session(spark_master)
     try:
         with _spark_column_problems(spark, policy, source):
             frame, mapping = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
-                                    as_of_text(as_of))
+                                    as_of_text(as_of), dialects)
             columns = list(frame.columns)
             batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
             if output_format == "parquet":
@@ -347,20 +355,16 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
             spark.stop()
 
 
-def _refuse_csv_tables_duckdb_refuses(*paths: str) -> None:
-    """A local CSV table the DuckDB engine refuses (a line not UTF-8, a row wider or narrower than
-    the header) is refused here too, said as table_problems.csv_table_problem says it, before Spark
-    starts: Spark's reader would decide its leads on replaced characters, dropped or empty cells.
-    A path that is no local file (s3a://..., a pattern) is Spark's to read."""
-    from leadpolicy.backends.sql.batch import InputProblem
-    from leadpolicy.backends.sql.table_problems import csv_table_problem
+def checked_csv_tables(*paths: str) -> dict[str, CsvTableDialect]:
+    """Each local CSV table's dialect, read on the driver (table_problems.csv_table), before Spark
+    starts; an InputProblem for one the DuckDB engine refuses (a line not UTF-8, a row wider or
+    narrower than the header), said as csv_table says it: Spark's reader would decide its leads on
+    replaced characters, dropped or empty cells. A path that is no local file (s3a://..., a
+    pattern) is Spark's to read, as a comma-separated table."""
+    from leadpolicy.backends.sql.table_problems import csv_table
     from leadpolicy.tools.file_kinds import is_parquet
 
-    for path in paths:
-        if os.path.isfile(path) and not is_parquet(path):
-            problem = csv_table_problem(path, "spark")
-            if problem is not None:
-                raise InputProblem(problem)
+    return {path: csv_table(path, "spark") for path in paths if os.path.isfile(path) and not is_parquet(path)}
 
 
 def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

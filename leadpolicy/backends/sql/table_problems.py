@@ -1,19 +1,21 @@
 """What to say when the tables of the relational shape do not fit the query, for the DuckDB
 engine (`score`, `diff`): every column the tables lack, at once (DuckDB names the first), with
 the mapping that fixes them; a table a DuckDB database lacks, with the tables it has. And the
-CSV tables the Spark engine must refuse where DuckDB's reader does (csv_table_problem)."""
+CSV tables the Spark engine must refuse where DuckDB's reader does, and how they are written
+(csv_table)."""
 
 from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of
 
-__all__ = ["table_problems", "csv_table_problem", "not_utf8_table", "RAGGED_FIX"]
+__all__ = ["table_problems", "csv_table", "CsvTableDialect", "not_utf8_table", "RAGGED_FIX"]
 
 # how to mend a CSV table with a row wider or narrower than its header, said by both SQL engines
 RAGGED_FIX = "make every row as wide as the header (or export the table as Parquet)"
@@ -240,14 +242,21 @@ def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
     return absent_columns(tree, source.mapping, (have[0], have[1]))
 
 
-def csv_table_problem(path: str, engine: str) -> Optional[str]:
-    """Why `engine` refuses the CSV table `path` where DuckDB's reader refuses it, or None: a line
-    that is not UTF-8 (DuckDB reads no such file), or a row with more or fewer cells than the header
-    (DuckDB's reader refuses the table; it allows one empty cell more, a trailing delimiter). Spark's
-    reader reads both, with replacement characters, extra cells dropped and missing ones empty: the
-    leads would be decided on values the file does not hold. Read as the header is read for
-    _column_names (its delimiter); lines numbered as an editor shows them. Blank lines are skipped,
-    as both readers skip them."""
+@dataclass(frozen=True)
+class CsvTableDialect:
+    """How a CSV table is written, as csv_table read it: its delimiter (the one its header line uses
+    most, as DuckDB's sniffer and the python engine's reader take it)."""
+
+    delimiter: str = ","
+
+
+def csv_table(path: str, engine: str) -> CsvTableDialect:
+    """The CSV table `path`'s dialect; an InputProblem where `engine` refuses it as DuckDB's reader
+    does: a line that is not UTF-8 (DuckDB reads no such file), or a row with more or fewer cells than
+    the header (DuckDB's reader refuses the table; it allows one empty cell more, a trailing
+    delimiter). Spark's reader reads both, with replacement characters, extra cells dropped and
+    missing ones empty: the leads would be decided on values the file does not hold. Lines numbered
+    as an editor shows them. Blank lines are skipped, as both readers skip them."""
     import csv
     from itertools import chain
 
@@ -257,22 +266,25 @@ def csv_table_problem(path: str, engine: str) -> Optional[str]:
     with open(path, encoding="utf-8-sig", newline="") as text:
         try:
             first = text.readline()
-            reader = csv.reader(chain([first], text), delimiter=detect_delimiter(first))
+            dialect = CsvTableDialect(detect_delimiter(first))
+            reader = csv.reader(chain([first], text), delimiter=dialect.delimiter)
             width = len(next(reader, []))
             end = reader.line_num
             for row in reader:
                 start, end = end + 1, reader.line_num
                 if row and len(row) != width and not (len(row) == width + 1 and row[-1] == ""):
                     cells = f"{len(row)} cell" + ("s" if len(row) != 1 else "")
-                    return f"{path}: {engine} cannot read it: line {start} has {cells} but the header has {width} columns: {RAGGED_FIX}"
+                    raise InputProblem(f"{path}: {engine} cannot read it: line {start} has {cells} but the header has "
+                                       f"{width} columns: {RAGGED_FIX}")
         except UnicodeDecodeError:
-            return f"{path}: {engine} cannot read it: " + not_utf8_table(_first_line_not_utf8(path), f"the {engine} engine")
-    return None
+            raise InputProblem(f"{path}: {engine} cannot read it: "
+                               + not_utf8_table(_first_line_not_utf8(path), f"the {engine} engine")) from None
+    return dialect
 
 
 def _first_line_not_utf8(path: str) -> int:
     """The number of the file's first line that is not UTF-8 (lines end at \\n, \\r\\n or \\r, as
-    csv_table_problem's reader counts them; neither byte occurs inside a UTF-8 character)."""
+    csv_table's reader counts them; neither byte occurs inside a UTF-8 character)."""
     number = 0
     with open(path, "rb") as handle:
         for raw in handle:
