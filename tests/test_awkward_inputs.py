@@ -351,3 +351,18 @@ def test_the_spark_engine_reads_a_csv_table_in_the_delimiter_its_header_uses(tmp
     activities.write_text((ACTIVITIES_HEADER + "L1,form_submit,2026-11-20T09:00:00Z,,demo,,,\n").replace(",", "\t"))
     rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
     assert [(row["id"], row["engagement"]) for row in rows] == [("L1", 100.0)]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_quoted_csv_table_cells_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # Spark's reader kept a doubled quote as written (`"pat""s@rival.example"`: no competitor's
+    # address, so the lead was not disqualified) and split a row at a line break in a quoted cell
+    # (the webinar's minutes were lost, and "Part 2\"" became a lead id of an activity of its own)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE + 'L2,"pat""s@rival.example",vp,500,,,,,,,\n')
+    activities.write_text(ACTIVITIES_HEADER + 'L1,webinar,2026-11-20T09:00:00Z,,,,"Intro\nPart 2",45\n')
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"], row["reason"]["kind"]) for row in rows] == [
+        ("L1", 30.0, "qualified"), ("L2", 0.0, "disqualified")]

@@ -213,13 +213,18 @@ def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> A
     """A table of the relational shape from a Parquet or CSV file (CSV: a header row,
     every cell text, an empty cell NULL), written as `dialect` says (table_problems.csv_table:
     the delimiter DuckDB's sniffer takes; Spark's reader takes a comma, and read a table of
-    semicolons as one column). Default: a comma."""
+    semicolons as one column). Default: a comma. A quote in a quoted cell is doubled (`"a""b"`,
+    as DuckDB and Python read it; Spark's default escape, a backslash, kept `"a""b"` as it is
+    written), and a quoted cell may hold a line break where the dialect says one does (Spark
+    split the row there, by default: the file is then read by one task, whole)."""
+    from leadpolicy.backends.sql import table_problems
     from leadpolicy.tools.file_kinds import is_parquet
 
     if is_parquet(path):
         return spark.read.parquet(literal_path(path))
-    delimiter = dialect.delimiter if dialect is not None else ","
-    return (spark.read.option("header", "true").option("inferSchema", "false").option("sep", delimiter)
+    dialect = dialect or table_problems.CsvTableDialect()
+    return (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
+            .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower())
             .csv(literal_path(path)))
 
 

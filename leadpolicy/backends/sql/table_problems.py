@@ -245,9 +245,11 @@ def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
 @dataclass(frozen=True)
 class CsvTableDialect:
     """How a CSV table is written, as csv_table read it: its delimiter (the one its header line uses
-    most, as DuckDB's sniffer and the python engine's reader take it)."""
+    most, as DuckDB's sniffer and the python engine's reader take it), and whether a quoted cell
+    holds a line break (a row that spans lines: Spark's reader must then read the file whole)."""
 
     delimiter: str = ","
+    multiline: bool = False
 
 
 def csv_table(path: str, engine: str) -> CsvTableDialect:
@@ -266,12 +268,14 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
     with open(path, encoding="utf-8-sig", newline="") as text:
         try:
             first = text.readline()
-            dialect = CsvTableDialect(detect_delimiter(first))
-            reader = csv.reader(chain([first], text), delimiter=dialect.delimiter)
+            delimiter = detect_delimiter(first)
+            reader = csv.reader(chain([first], text), delimiter=delimiter)
             width = len(next(reader, []))
             end = reader.line_num
+            multiline = end > 1
             for row in reader:
                 start, end = end + 1, reader.line_num
+                multiline = multiline or end > start
                 if row and len(row) != width and not (len(row) == width + 1 and row[-1] == ""):
                     cells = f"{len(row)} cell" + ("s" if len(row) != 1 else "")
                     raise InputProblem(f"{path}: {engine} cannot read it: line {start} has {cells} but the header has "
@@ -279,7 +283,7 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
         except UnicodeDecodeError:
             raise InputProblem(f"{path}: {engine} cannot read it: "
                                + not_utf8_table(_first_line_not_utf8(path), f"the {engine} engine")) from None
-    return dialect
+    return CsvTableDialect(delimiter, multiline)
 
 
 def _first_line_not_utf8(path: str) -> int:
