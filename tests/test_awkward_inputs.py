@@ -366,3 +366,16 @@ def test_the_spark_engine_reads_quoted_csv_table_cells_as_the_duckdb_engine_does
     rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
     assert [(row["id"], row["engagement"], row["reason"]["kind"]) for row in rows] == [
         ("L1", 30.0, "qualified"), ("L2", 0.0, "disqualified")]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_padded_csv_table_column_names_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # DuckDB's reader trims the spaces around a header's names (` email `, a no-break space around
+    # `type`); Spark's reader kept them, and said `email` and `type` missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE.replace(",email,", ", email ,").replace("L1,a,", "L1,pat@rival.example,"))
+    activities.write_text(ACTIVITIES_HEADER.replace(",type,", ",\u00a0type\u00a0,") + "L1,form_submit,2026-11-20T09:00:00Z,,demo,,,\n")
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"], row["reason"]["kind"]) for row in rows] == [("L1", 100.0, "disqualified")]

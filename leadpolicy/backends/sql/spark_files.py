@@ -216,16 +216,19 @@ def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> A
     semicolons as one column). Default: a comma. A quote in a quoted cell is doubled (`"a""b"`,
     as DuckDB and Python read it; Spark's default escape, a backslash, kept `"a""b"` as it is
     written), and a quoted cell may hold a line break where the dialect says one does (Spark
-    split the row there, by default: the file is then read by one task, whole)."""
+    split the row there, by default: the file is then read by one task, whole). Column names are
+    DuckDB's (table_problems.header_name: ` email ` is `email`, which Spark's reader kept padded)."""
     from leadpolicy.backends.sql import table_problems
     from leadpolicy.tools.file_kinds import is_parquet
 
     if is_parquet(path):
         return spark.read.parquet(literal_path(path))
     dialect = dialect or table_problems.CsvTableDialect()
-    return (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
-            .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower())
-            .csv(literal_path(path)))
+    frame = (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
+             .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower())
+             .csv(literal_path(path)))
+    names = [table_problems.header_name(name) for name in frame.columns]
+    return frame.toDF(*names) if names != frame.columns else frame
 
 
 def nested_query(policy: Any) -> str:

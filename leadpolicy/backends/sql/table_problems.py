@@ -15,7 +15,7 @@ from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of
 
-__all__ = ["table_problems", "csv_table", "CsvTableDialect", "not_utf8_table", "RAGGED_FIX"]
+__all__ = ["table_problems", "csv_table", "CsvTableDialect", "header_name", "not_utf8_table", "RAGGED_FIX"]
 
 # how to mend a CSV table with a row wider or narrower than its header, said by both SQL engines
 RAGGED_FIX = "make every row as wide as the header (or export the table as Parquet)"
@@ -240,6 +240,20 @@ def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
     finally:
         con.close()
     return absent_columns(tree, source.mapping, (have[0], have[1]))
+
+
+def header_name(name: str) -> str:
+    """A CSV table's column name as DuckDB's reader names it: the spaces at its ends trimmed (every
+    Unicode space separator: ' ', a no-break space, an em space, quoted or not), where a tab, a line
+    feed or a zero-width space is kept. ` email ` is the column `email`."""
+    import unicodedata
+
+    start, end = 0, len(name)
+    while start < end and unicodedata.category(name[start]) == "Zs":
+        start += 1
+    while end > start and unicodedata.category(name[end - 1]) == "Zs":
+        end -= 1
+    return name[start:end]
 
 
 @dataclass(frozen=True)
