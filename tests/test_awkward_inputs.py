@@ -379,3 +379,27 @@ def test_the_spark_engine_reads_padded_csv_table_column_names_as_the_duckdb_engi
     activities.write_text(ACTIVITIES_HEADER.replace(",type,", ",\u00a0type\u00a0,") + "L1,form_submit,2026-11-20T09:00:00Z,,demo,,,\n")
     rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
     assert [(row["id"], row["engagement"], row["reason"]["kind"]) for row in rows] == [("L1", 100.0, "disqualified")]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_refuses_a_column_spelt_twice_in_two_cases_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # Spark's readers renamed both columns (`Email0`, `email1`) and the run said `email` missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.csv"
+    pq.write_table(pa.table({"Email": ["pat@rival.example"], "id": ["L1"], "email": ["pat@bigco.example"]}), leads)
+    activities.write_text(ACTIVITIES_HEADER)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
+        "seniority", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    spark = score_in_a_process_of_its_own(leads, "spark", "-q", "--activities", str(activities), "--mapping", str(mapping))
+    assert spark == (2, "", f"error: the leads table {leads} has columns `Email` and `email`, which Spark does not tell "
+                            "apart (it compares names without case): it would read `email` from the first of them; "
+                            "rename one of them\n")
+    activities.write_text(ACTIVITIES_HEADER.replace("type", "Type,type"))
+    csv_leads = tmp_path / "leads.csv"
+    csv_leads.write_text(LEADS_TABLE)
+    status, _, stderr = score_tables_in_a_process_of_its_own(csv_leads, activities, "spark")
+    assert status == 2 and f"the activities table {activities} has columns `Type` and `type`, which Spark" in stderr, stderr

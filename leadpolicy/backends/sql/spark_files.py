@@ -251,7 +251,7 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
     """The decisions of a file's leads as a DataFrame ordered by lp_row (the query's
     columns, lp_row and lp_id_json), and the mapping of the views it read (relational:
     zoned_times may add order columns). `kind` is batch.BatchInput.kind (jsonl, csv, relational);
-    `dialects`: the CSV tables' (checked_csv_tables), by path."""
+    `dialects`: the CSV tables' (checked_tables), by path."""
     from dataclasses import asdict, replace
 
     from leadpolicy.backends.sql.engines import _Keyed, _sql
@@ -340,7 +340,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
         raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
     if source.kind == "relational" and source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
-    dialects = checked_csv_tables(source.path, source.activities or "") if source.kind == "relational" else {}
+    dialects = checked_tables(policy, source) if source.kind == "relational" else {}
     spark, started = session(spark_master)
     try:
         with _spark_column_problems(spark, policy, source):
@@ -363,16 +363,23 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
             spark.stop()
 
 
-def checked_csv_tables(*paths: str) -> dict[str, CsvTableDialect]:
+def checked_tables(policy: Any, source: BatchInput) -> dict[str, CsvTableDialect]:
     """Each local CSV table's dialect, read on the driver (table_problems.csv_table), before Spark
-    starts; an InputProblem for one the DuckDB engine refuses (a line not UTF-8, a row wider or
-    narrower than the header), said as csv_table says it: Spark's reader would decide its leads on
-    replaced characters, dropped or empty cells. A path that is no local file (s3a://..., a
+    starts; an InputProblem for tables the DuckDB engine refuses, said as it says it: a line not
+    UTF-8, a row wider or narrower than the header (Spark's reader would decide the leads on
+    replaced characters, dropped or empty cells), a column the query reads spelt twice in two cases
+    (table_problems.case_twins; Spark said it missing). A path that is no local file (s3a://..., a
     pattern) is Spark's to read, as a comma-separated table."""
-    from leadpolicy.backends.sql.table_problems import csv_table
+    from leadpolicy.backends.sql.batch import InputProblem
+    from leadpolicy.backends.sql.table_problems import case_twins, csv_table
     from leadpolicy.tools.file_kinds import is_parquet
 
-    return {path: csv_table(path, "spark") for path in paths if os.path.isfile(path) and not is_parquet(path)}
+    paths = (source.path, source.activities or "")
+    dialects = {path: csv_table(path, "spark") for path in paths if os.path.isfile(path) and not is_parquet(path)}
+    twins = case_twins(getattr(policy, "tree", policy), source, "Spark")
+    if twins is not None:
+        raise InputProblem(twins)
+    return dialects
 
 
 def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

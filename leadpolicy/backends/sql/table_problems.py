@@ -15,7 +15,7 @@ from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of
 
-__all__ = ["table_problems", "csv_table", "CsvTableDialect", "header_name", "not_utf8_table", "RAGGED_FIX"]
+__all__ = ["table_problems", "case_twins", "csv_table", "CsvTableDialect", "header_name", "not_utf8_table", "RAGGED_FIX"]
 
 # how to mend a CSV table with a row wider or narrower than its header, said by both SQL engines
 RAGGED_FIX = "make every row as wide as the header (or export the table as Parquet)"
@@ -32,7 +32,7 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     """Columns the relational shape needs but the tables lack: say which tables, every
     column missing (DuckDB names the first), and the mapping that fixes them. Before the
     run: a column the query reads that a table file holds twice, in two spellings of case."""
-    twins = _case_twins(tree, source)
+    twins = case_twins(tree, source)
     if twins is not None:
         raise InputProblem(twins)
     try:
@@ -137,11 +137,12 @@ def _id_types(source: BatchInput) -> Optional[str]:
             "a value did not fit): give both columns the same type (text, say, when exporting the tables)")
 
 
-def _case_twins(tree: Any, source: BatchInput) -> Optional[str]:
+def case_twins(tree: Any, source: BatchInput, reader: str = "DuckDB") -> Optional[str]:
     """A column the query reads (`email`) that a table file has twice, spelt in two cases (`Email`
     and `email`, which Parquet and CSV allow): DuckDB compares names without case, takes the first
     and renames the other (`email_1`), so the field would be read from whichever comes first,
-    without a word. Said, naming both; None when no such column."""
+    without a word. Said, naming both; None when no such column. Spark (`reader`) compares names
+    without case too, and its reader renamed both (`Email0`, `email1`): `email` was said missing."""
     from leadpolicy.backends.sql.inputs import needed_columns
 
     if source.kind != "relational":
@@ -153,7 +154,7 @@ def _case_twins(tree: Any, source: BatchInput) -> Optional[str]:
             same = [name for name in names if name.lower() == column.lower()]
             if len(same) > 1:
                 shown = " and ".join(f"`{name}`" for name in same)
-                return (f"the {what} table {path} has columns {shown}, which DuckDB does not tell apart (it compares "
+                return (f"the {what} table {path} has columns {shown}, which {reader} does not tell apart (it compares "
                         f"names without case): it would read `{column}` from the first of them; rename one of them")
     return None
 
