@@ -403,3 +403,24 @@ def test_the_spark_engine_refuses_a_column_spelt_twice_in_two_cases_as_the_duckd
     csv_leads.write_text(LEADS_TABLE)
     status, _, stderr = score_tables_in_a_process_of_its_own(csv_leads, activities, "spark")
     assert status == 2 and f"the activities table {activities} has columns `Type` and `type`, which Spark" in stderr, stderr
+
+
+@pytest.mark.spark
+def test_ids_of_two_types_that_spark_cannot_compare_are_said_as_the_duckdb_engine_says_it(tmp_path: Path) -> None:
+    # was "leads.parquet: spark cannot read it: [CAST_INVALID_INPUT] The value 'L1' of the type "STRING" cannot be cast ..."
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.csv"
+    pq.write_table(pa.table({"id": pa.array([1], pa.int64()), "seniority": ["vp"]}), leads)
+    activities.write_text(ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
+        "email", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    status, stdout, stderr = score_in_a_process_of_its_own(leads, "spark", "-q", "--activities", str(activities),
+                                                           "--mapping", str(mapping))
+    assert (status, stdout) == (2, "") and stderr == (
+        f"error: `id` of the leads table {leads} (BIGINT) and `lead_id` of the activities table {activities} (STRING) hold "
+        "the ids in two types, and Spark could not compare them (it casts one to the other, and a value did not fit): give "
+        "both columns the same type (text, say, when exporting the tables)\n"), stderr

@@ -382,6 +382,27 @@ def checked_tables(policy: Any, source: BatchInput) -> dict[str, CsvTableDialect
     return dialects
 
 
+def _id_types(spark: Any, source: BatchInput) -> Optional[str]:
+    """The leads' ids and the activities' lead ids in two types Spark cannot compare (a BIGINT `id`,
+    a STRING `lead_id` holding `L1`): the join casts the text to the number, and Spark (ANSI) fails
+    on the first value that does not fit, in its own words. Said as the DuckDB engine says it
+    (table_problems.id_types_text); None when their types are the same (another cast failed)."""
+    from leadpolicy.backends.sql.rows import mapping_of
+    from leadpolicy.backends.sql.table_problems import id_types_text
+
+    m = mapping_of(source)
+    found = []
+    for view, column in ((LEADS_VIEW, m.id), (ACTIVITIES_VIEW, m.lead_id)):
+        try:  # the views decide() made; Spark matches names without case by default
+            fields = spark.table(view).schema.fields
+        except Exception:  # noqa: BLE001 - no view: the run's own error is said
+            return None
+        found.append(next((f.dataType.simpleString().upper() for f in fields if f.name.lower() == column.lower()), None))
+    if None in found or found[0] == found[1]:
+        return None
+    return id_types_text(source, (source.path, source.activities or ""), (str(found[0]), str(found[1])), "Spark")
+
+
 def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
     batch: list[tuple[Any, ...]] = []
     for row in rows:
@@ -442,10 +463,15 @@ def _spark_column_problems(spark: Any, policy: Any, source: BatchInput) -> Itera
     try:
         yield
     except Exception as error:
+        from leadpolicy.backends.sql.batch import InputProblem
+
+        if "CAST_INVALID_INPUT" in str(error) and source.kind == "relational":
+            types = _id_types(spark, source)
+            if types is not None:
+                raise InputProblem(types) from None
         found = re.search(r"UNRESOLVED_COLUMN[^`]*`lp_(l|a)`\.`([^`]*)`", str(error))
         if not found:
             raise
-        from leadpolicy.backends.sql.batch import InputProblem
         from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 
         try:  # the views decide() made; Spark matches names without case by default

@@ -15,7 +15,7 @@ from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of
 
-__all__ = ["table_problems", "case_twins", "csv_table", "CsvTableDialect", "header_name", "not_utf8_table", "RAGGED_FIX"]
+__all__ = ["table_problems", "case_twins", "id_types_text", "csv_table", "CsvTableDialect", "header_name", "not_utf8_table", "RAGGED_FIX"]
 
 # how to mend a CSV table with a row wider or narrower than its header, said by both SQL engines
 RAGGED_FIX = "make every row as wide as the header (or export the table as Parquet)"
@@ -132,8 +132,15 @@ def _id_types(source: BatchInput) -> Optional[str]:
         names = (f"{source.leads_table or m.leads_table} in {source.path}", f"{source.activities_table or m.activities_table}")
     else:
         names = (source.path, source.activities or "")
-    return (f"`{m.id}` of the leads table {names[0]} ({found[0]}) and `{m.lead_id}` of the activities table {names[1]} "
-            f"({found[1]}) hold the ids in two types, and DuckDB could not compare them (it casts one to the other, and "
+    return id_types_text(source, names, (str(found[0]), str(found[1])), "DuckDB")
+
+
+def id_types_text(source: BatchInput, tables: tuple[str, str], types: tuple[str, str], engine: str) -> str:
+    """The leads' ids and the activities' lead ids in two types `engine` could not compare: said
+    with the two columns (in the mapping's names), their tables and types, and the fix."""
+    m = mapping_of(source)
+    return (f"`{m.id}` of the leads table {tables[0]} ({types[0]}) and `{m.lead_id}` of the activities table {tables[1]} "
+            f"({types[1]}) hold the ids in two types, and {engine} could not compare them (it casts one to the other, and "
             "a value did not fit): give both columns the same type (text, say, when exporting the tables)")
 
 
