@@ -38,6 +38,9 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     try:
         yield
     except Exception as error:
+        ragged = _ragged_row(source, error)
+        if ragged is not None:
+            raise InputProblem(ragged) from None
         if "when casting from source column" in str(error) and source.kind in ("relational", "database"):
             types = _id_types(source)
             if types is not None:
@@ -59,6 +62,24 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
         else:
             tables = ("the leads table " + source.path, "the activities table " + (source.activities or ""))
         raise InputProblem(missing_columns(tables, missing, source.mapping)) from None
+
+
+def _ragged_row(source: BatchInput, error: BaseException) -> Optional[str]:
+    """A CSV table's row wider or narrower than its header, which DuckDB's reader found past the rows
+    its sniffer reads ("CSV Error on Line: N ... Expected Number of Columns: 8 Found: 9", its line
+    a count of rows): said as csv_table says it, with the line an editor shows, as the spark engine
+    says it. None for any other error."""
+    named = re.search(r"^\s*file = (.+)$", str(error), re.MULTILINE)
+    if source.kind != "relational" or "Expected Number of Columns" not in str(error) or not named:
+        return None
+    path = named.group(1).strip()
+    if path not in (source.path, source.activities):
+        return None
+    try:
+        csv_table(path, "duckdb")
+    except InputProblem as problem:
+        return str(problem)
+    return None
 
 
 def _no_such_table(source: BatchInput, name: str) -> str:
@@ -214,6 +235,10 @@ def _unsplit_table(source: BatchInput) -> Optional[str]:
                 found = f"did not take its first line for a header (it read {len(columns)} columns without names)"
             else:
                 continue
+            try:
+                csv_table(path, "duckdb")
+            except InputProblem as problem:
+                return str(problem)  # the row and its line, as the spark engine says them
             return (f"{path}: DuckDB's CSV reader {found}: a row with more or fewer cells than the header "
                     f"does that; {RAGGED_FIX}")
     finally:
