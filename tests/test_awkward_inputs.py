@@ -296,6 +296,9 @@ REFUSED_TABLES = {
     "activities-blank-looking": (LEADS_TABLE, ACTIVITIES_HEADER + "   \nL1,chat,2026-11-20,,,,,\n", "activities", 2, 1, 8),
     "leads-latin-1": (LEADS_TABLE + "L2,caf\xe9,ic,5,,,,,,,\n", ACTIVITIES_HEADER, "leads", 3, 0, 0),
     "activities-latin-1": (LEADS_TABLE, ACTIVITIES_HEADER + "L1,page_view,2026-11-20,/caf\xe9,,,,\n", "activities", 2, 0, 0),
+    # DuckDB numbered rows, not lines: it said line 3 of the line after a quoted cell of two lines
+    "activities-latin-1-after-two-line-cell": (LEADS_TABLE, ACTIVITIES_HEADER + 'L1,webinar,2026-11-20,,,,"a\nb",45\n'
+                                               "L1,page_view,2026-11-20,/caf\xe9,,,,\n", "activities", 4, 0, 0),
 }
 
 

@@ -38,9 +38,9 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        ragged = _ragged_row(source, error)
-        if ragged is not None:
-            raise InputProblem(ragged) from None
+        row = _row_problem(source, error)
+        if row is not None:
+            raise InputProblem(row) from None
         if "when casting from source column" in str(error) and source.kind in ("relational", "database"):
             types = _id_types(source)
             if types is not None:
@@ -64,16 +64,21 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
         raise InputProblem(missing_columns(tables, missing, source.mapping)) from None
 
 
-def _ragged_row(source: BatchInput, error: BaseException) -> Optional[str]:
-    """A CSV table's row wider or narrower than its header, which DuckDB's reader found past the rows
-    its sniffer reads ("CSV Error on Line: N ... Expected Number of Columns: 8 Found: 9", its line
-    a count of rows): said as csv_table says it, with the line an editor shows, as the spark engine
-    says it. None for any other error."""
+def _row_problem(source: BatchInput, error: BaseException) -> Optional[str]:
+    """A CSV table's line that DuckDB's reader refused ("CSV Error on Line: N", its N a count of rows,
+    not the file's line where a quoted cell spans lines): one not UTF-8, or a row wider or narrower
+    than the header found past the rows its sniffer reads ("Expected Number of Columns: 8 Found: 9").
+    Said with the line an editor shows, as the spark engine says it (csv_table); None for any other
+    error."""
     named = re.search(r"^\s*file = (.+)$", str(error), re.MULTILINE)
-    if source.kind != "relational" or "Expected Number of Columns" not in str(error) or not named:
+    if source.kind != "relational" or "CSV Error on Line" not in str(error) or not named:
         return None
     path = named.group(1).strip()
     if path not in (source.path, source.activities):
+        return None
+    if "not utf-8 encoded" in str(error):
+        return f"{path}: duckdb cannot read it: " + not_utf8_table(_first_line_not_utf8(path), "DuckDB")
+    if "Expected Number of Columns" not in str(error):
         return None
     try:
         csv_table(path, "duckdb")
