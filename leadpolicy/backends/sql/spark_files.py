@@ -222,13 +222,44 @@ def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> A
     from leadpolicy.tools.file_kinds import is_parquet
 
     if is_parquet(path):
-        return spark.read.parquet(literal_path(path))
+        try:  # the schema is read here
+            return spark.read.parquet(literal_path(path))
+        except Exception as error:
+            if "PARQUET_TYPE_ILLEGAL" not in str(error) and "UNSUPPORTED_TIME_TYPE" not in str(error):
+                raise
+            from leadpolicy.backends.sql.batch import InputProblem
+
+            raise InputProblem(_parquet_type_problem(path, error)) from None
     dialect = dialect or table_problems.CsvTableDialect()
     frame = (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
              .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower())
              .csv(literal_path(path)))
     names = [table_problems.header_name(name) for name in frame.columns]
     return frame.toDF(*names) if names != frame.columns else frame
+
+
+def _parquet_type_problem(path: str, error: BaseException) -> str:
+    """A Parquet table with a column of a type Spark does not read (timestamps in nanoseconds, as
+    pandas writes them; times of day): it refused the file, whichever columns the query reads, and
+    its error named neither the column nor the file (the run named INPUT, also for the activities
+    table). Said with the file, the column and the fix; Spark's words when no such column is found."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    try:
+        columns = list(pq.ParquetFile(path).schema)
+    except Exception:  # noqa: BLE001 - Spark's own words, with the file's name
+        columns = []
+    for column in columns:
+        kind = column.logical_type.to_json() if column.logical_type is not None else ""
+        if '"Type":"Timestamp"' in kind and '"timeUnit":"nanoseconds"' in kind:
+            return (f"{path}: spark cannot read it: its column `{column.path}` holds timestamps in nanoseconds (Parquet "
+                    "TIMESTAMP(NANOS)), which Spark does not read; write them in microseconds (pandas: "
+                    "to_parquet(..., coerce_timestamps=\"us\"); pyarrow: write_table(..., coerce_timestamps=\"us\")), "
+                    "or use --engine duckdb")
+        if '"Type":"Time"' in kind:
+            return (f"{path}: spark cannot read it: its column `{column.path}` holds times of day (Parquet TIME), which "
+                    "Spark does not read; write them as text, or use --engine duckdb")
+    return f"{path}: spark cannot read it: {str(error).splitlines()[0]}"
 
 
 def nested_query(policy: Any) -> str:
@@ -418,8 +449,8 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
                    summary: Any) -> None:
     """Parquet output from rows on the driver (one file, as DuckDB writes it: the query's
     columns and `line`), written beside the target and renamed into place."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     id_type = pa.int64() if schema["id"].dataType.typeName() in ("long", "integer", "short", "byte") else pa.string()
     names = ["id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits",
