@@ -454,3 +454,17 @@ def test_a_parquet_table_of_nanosecond_timestamps_is_said_with_its_file_and_colu
         f"error: {activities}: spark cannot read it: its column `at` holds timestamps in nanoseconds (Parquet "
         'TIMESTAMP(NANOS)), which Spark does not read; write them in microseconds (pandas: to_parquet(..., '
         'coerce_timestamps="us"); pyarrow: write_table(..., coerce_timestamps="us")), or use --engine duckdb\n'), stderr
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("which", ["leads", "activities"])
+def test_a_csv_table_of_a_byte_order_mark_alone_is_a_table_with_no_rows_in_both_engines(tmp_path: Path, which: str) -> None:
+    # as an empty file is (and as the python engine reads a CSV of a byte order mark alone: no leads,
+    # exit 0); DuckDB said it took no header, Spark that every column was missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_bytes(b"\xef\xbb\xbf" if which == "leads" else LEADS_TABLE.encode())
+    activities.write_bytes(b"\xef\xbb\xbf" if which == "activities" else (ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n").encode())
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"]) for row in rows] == ([] if which == "leads" else [("L1", 0.0)])
