@@ -468,3 +468,16 @@ def test_a_csv_table_of_a_byte_order_mark_alone_is_a_table_with_no_rows_in_both_
     activities.write_bytes(b"\xef\xbb\xbf" if which == "activities" else (ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n").encode())
     rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
     assert [(row["id"], row["engagement"]) for row in rows] == ([] if which == "leads" else [("L1", 0.0)])
+
+
+@pytest.mark.spark
+def test_the_spark_engine_keeps_a_quoted_cells_crlf_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # a Windows export (lines ending in \r\n) with a line break in a quoted cell: Spark's reader, reading
+    # the file whole, made that \r\n a \n (an error row said `x\ny`, DuckDB's `x\r\ny`)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_bytes(LEADS_TABLE.replace("L1,a,vp,5,,,,,,,", 'L1,a,vp,5,,,,,"x\ny",,').replace("\n", "\r\n").encode())
+    activities.write_bytes((ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n").replace("\n", "\r\n").encode())
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["error"]["value"]) for row in rows] == [("L1", "x\r\ny")]

@@ -231,9 +231,13 @@ def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> A
 
             raise InputProblem(_parquet_type_problem(path, error)) from None
     dialect = dialect or table_problems.CsvTableDialect()
-    frame = (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
-             .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower())
-             .csv(literal_path(path)))
+    reader = (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
+              .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower()))
+    if dialect.multiline and dialect.line_break is not None:
+        # the file's one line break, given: Spark's reader then keeps a quoted cell's \r\n as it is written
+        # (DuckDB's reads it so), where it made every line break in a quoted cell a \n
+        reader = reader.option("lineSep", dialect.line_break)
+    frame = reader.csv(literal_path(path))
     names = [table_problems.header_name(name) for name in frame.columns]
     return frame.toDF(*names) if names != frame.columns else frame
 

@@ -297,11 +297,13 @@ def header_name(name: str) -> str:
 @dataclass(frozen=True)
 class CsvTableDialect:
     """How a CSV table is written, as csv_table read it: its delimiter (the one its header line uses
-    most, as DuckDB's sniffer and the python engine's reader take it), and whether a quoted cell
-    holds a line break (a row that spans lines: Spark's reader must then read the file whole)."""
+    most, as DuckDB's sniffer and the python engine's reader take it), whether a quoted cell
+    holds a line break (a row that spans lines: Spark's reader must then read the file whole), and
+    the line break every line ends in (None: lines end in more than one kind)."""
 
     delimiter: str = ","
     multiline: bool = False
+    line_break: Optional[str] = None
 
 
 def csv_table(path: str, engine: str) -> CsvTableDialect:
@@ -321,7 +323,8 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
         try:
             first = text.readline()
             delimiter = detect_delimiter(first)
-            reader = csv.reader(chain([first], text), delimiter=delimiter)
+            breaks: set[str] = set()
+            reader = csv.reader(_noting_line_breaks(chain([first], text), breaks), delimiter=delimiter)
             width = len(next(reader, []))
             end = reader.line_num
             multiline = end > 1
@@ -335,7 +338,17 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
         except UnicodeDecodeError:
             raise InputProblem(f"{path}: {engine} cannot read it: "
                                + not_utf8_table(_first_line_not_utf8(path), f"the {engine} engine")) from None
-    return CsvTableDialect(delimiter, multiline)
+    return CsvTableDialect(delimiter, multiline, breaks.pop() if len(breaks) == 1 else None)
+
+
+def _noting_line_breaks(lines: Iterator[str], breaks: set[str]) -> Iterator[str]:
+    """`lines` (read with newline=""), each one's line break added to `breaks`."""
+    for line in lines:
+        if line.endswith("\r\n"):
+            breaks.add("\r\n")
+        elif line.endswith(("\n", "\r")):
+            breaks.add(line[-1])
+        yield line
 
 
 def _first_line_not_utf8(path: str) -> int:
