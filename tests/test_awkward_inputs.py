@@ -481,3 +481,26 @@ def test_the_spark_engine_keeps_a_quoted_cells_crlf_as_the_duckdb_engine_does(tm
     activities.write_bytes((ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n").replace("\n", "\r\n").encode())
     rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
     assert [(row["id"], row["error"]["value"]) for row in rows] == [("L1", "x\r\ny")]
+
+
+@pytest.mark.spark
+def test_a_nan_or_infinite_double_in_a_parquet_table_is_the_same_error_row_in_both_engines(tmp_path: Path) -> None:
+    # Spark's text of them is `NaN`, `Infinity`: its error rows said "cannot read `NaN` as a number"
+    # where the duckdb engine's say `nan` (as Python's str writes the float)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.parquet"
+    pq.write_table(pa.table({"id": ["L1", "L2", "L3"], "company_size": [float("nan"), float("inf"), 500.0]}), leads)
+    pq.write_table(pa.table({"lead_id": ["L3"], "type": ["webinar"], "at": ["2026-11-20"],
+                             "minutes": pa.array([float("-inf")], pa.float32())}), activities)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "props": {name: None for name in ("path", "form", "campaign", "title")},
+                                   "fields": {name: None for name in ("email", "seniority", "industry", "budget",
+                                                                      "timeline_days", "sales_status", "is_customer",
+                                                                      "created")}}))
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities), "--mapping", str(mapping))
+    assert [json.loads(line)["error"]["value"] for line in duck[1].splitlines()] == ["nan", "inf", "-inf"], duck
+    assert score_in_a_process_of_its_own(leads, "spark", "-q", "--activities", str(activities), "--mapping", str(mapping)) == duck

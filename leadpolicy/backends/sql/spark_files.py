@@ -314,19 +314,24 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
 # 'Z' for UTC), the instant itself, as DuckDB, PostgreSQL, BigQuery and Snowflake cast a
 # zoned timestamp. TIMESTAMP_NTZ and DATE columns have no zone and are cast as they are.
 ZONED_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSSXXX"
+# Spark writes a DOUBLE's NaN and infinities as 'NaN', 'Infinity', '-Infinity'; DuckDB (and Python's str) as 'nan',
+# 'inf', '-inf': the text an error row shows of such a value
+NON_FINITE_TEXT = (("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf"))
 # the order of activities (by default by `at`) and of leads when read from such a column: the instants, not their text
 AT_ORDER, LEAD_ORDER = "lp_at_order", "lp_lead_order"
 
 
 def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any) -> tuple[Any, Any, Any]:
     """(leads, activities, mapping) with every TIMESTAMP column the query reads as a value
-    (a field, a property, `at`) replaced by its text with its offset (ZONED_TEXT). An order
-    column among them (`at` when the mapping names no order) is copied first, and the
-    mapping orders by the copy: the instants, as before, not their text."""
+    (a field, a property, `at`) replaced by its text with its offset (ZONED_TEXT), and every
+    DOUBLE or FLOAT one by its text with NaN and infinities written as DuckDB writes them
+    (NON_FINITE_TEXT). An order column among them (`at` when the mapping names no order) is
+    copied first, and the mapping orders by the copy: the instants or numbers, as before, not
+    their text."""
     from dataclasses import replace
 
     from pyspark.sql import functions as F
-    from pyspark.sql.types import TimestampType
+    from pyspark.sql.types import DoubleType, FloatType, TimestampType
 
     layout = Layout.of(policy)
 
@@ -339,14 +344,20 @@ def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any)
         for f in frame.schema.fields:
             if f.name.lower() in wanted and type(f.dataType) is TimestampType:
                 frame = frame.withColumn(f.name, F.date_format(by_name(f.name), ZONED_TEXT))
+            elif f.name.lower() in wanted and type(f.dataType) in (DoubleType, FloatType):
+                text = by_name(f.name).cast("string")
+                for spark_text, duckdb_text in NON_FINITE_TEXT:
+                    text = F.when(text == spark_text, F.lit(duckdb_text)).otherwise(text)
+                frame = frame.withColumn(f.name, text)
         return frame
 
     def typed_order(frame: Any, column: Optional[str], values: list[Optional[str]], copy: str, key: str) -> Any:
-        # an order column that is also read as a value (by default `at`) keeps ordering by the instants
+        # an order column that is also read as a value (by default `at`) keeps ordering by the instants (numbers)
         nonlocal mapping
         names = {v.lower() for v in values if v is not None}
         found = next((f for f in frame.schema.fields if column is not None and f.name.lower() == column.lower()), None)
-        if found is not None and found.name.lower() in names and type(found.dataType) is TimestampType:
+        if found is not None and found.name.lower() in names and type(found.dataType) in (TimestampType, DoubleType,
+                                                                                         FloatType):
             frame = frame.withColumn(copy, by_name(found.name))
             mapping = replace(mapping, **{key: copy})
         return frame
