@@ -185,18 +185,23 @@ def test_an_engine_error_about_a_long_line_says_why() -> None:
 
 
 
-@pytest.mark.parametrize("ragged", ["leads", "activities"])
+@pytest.mark.parametrize("ragged", ["leads", "activities", "activities-past-the-sniffer"])
 def test_a_ragged_csv_table_is_said_as_such_not_as_every_column_missing(tmp_path: Path, ragged: str) -> None:
     # DuckDB's sniffer reads a table with a row wider or narrower than its header as one column,
-    # and the run said "has no columns `id`, `stage`, `email`, ..." with a mapping to fix them
+    # and the run said "has no columns `id`, `stage`, `email`, ..." with a mapping to fix them; then
+    # it said what its sniffer did, and no line; past the rows it sniffs, "CSV Error on Line: 30002:
+    # Expected Number of Columns: 8 Found: 2" (its line a count of rows). Now the row, as spark says it
     pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
     leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
     leads.write_text(LEADS_TABLE + ("L2,b,ic,5,,,,,,,,extra\n" if ragged == "leads" else ""))
-    activities.write_text(ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n" + ("L1,chat\n" if ragged == "activities" else ""))
+    rows = 'L1,webinar,2026-11-20,,,,"a\nb",45\n' + "L1,chat,2026-11-20,,,,,\n" * (30_000 if "past" in ragged else 1)
+    activities.write_text(ACTIVITIES_HEADER + rows + ("L1,chat\n" if ragged != "leads" else ""))
     status, _, stderr = score(leads, "duckdb", "-q", "--activities", str(activities))
-    table = leads if ragged == "leads" else activities
-    assert status == 2 and stderr.startswith(f"error: {table}: DuckDB's CSV reader "), stderr
-    assert "make every row as wide as the header" in stderr and "no column" not in stderr
+    table, line, cells, width = ((leads, 3, 12, 11) if ragged == "leads" else
+                                 (activities, 30_004 if "past" in ragged else 5, 2, 8))
+    assert status == 2 and stderr == (f"error: {table}: duckdb cannot read it: line {line} has {cells} cells but the header "
+                                      f"has {width} columns: make every row as wide as the header (or export the table "
+                                      "as Parquet)\n"), stderr
 
 
 
@@ -275,3 +280,227 @@ def test_the_spark_engine_writes_the_python_engines_rows_for_them_too(tmp_path: 
     python = score(data, "python", "-q")
     assert score_in_a_process_of_its_own(data, "spark", "-q") == python
     assert python[0] in (0, 1) and "Traceback" not in python[2]
+
+
+def score_tables_in_a_process_of_its_own(leads: Path, activities: Path, engine: str) -> tuple[int, str, str]:
+    return score_in_a_process_of_its_own(leads, engine, "-q", "--activities", str(activities))
+
+
+# CSV tables of the relational shape that DuckDB's reader refuses and Spark's read: a row wider or
+# narrower than its header (Spark dropped the extra cells and left the missing ones empty) and a
+# line that is not UTF-8 (Spark read replacement characters); each decided every lead, exit 0
+REFUSED_TABLES = {
+    "leads-wider": (LEADS_TABLE + "L2,b,ic,5,,,,,,,,extra\n", ACTIVITIES_HEADER, "leads", 3, 12, 11),
+    "leads-narrower": (LEADS_TABLE + "L2,b,ic\n", ACTIVITIES_HEADER, "leads", 3, 3, 11),
+    "activities-narrower": (LEADS_TABLE, ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\nL1,chat\n", "activities", 3, 2, 8),
+    "activities-blank-looking": (LEADS_TABLE, ACTIVITIES_HEADER + "   \nL1,chat,2026-11-20,,,,,\n", "activities", 2, 1, 8),
+    "leads-latin-1": (LEADS_TABLE + "L2,caf\xe9,ic,5,,,,,,,\n", ACTIVITIES_HEADER, "leads", 3, 0, 0),
+    "activities-latin-1": (LEADS_TABLE, ACTIVITIES_HEADER + "L1,page_view,2026-11-20,/caf\xe9,,,,\n", "activities", 2, 0, 0),
+    # DuckDB numbered rows, not lines: it said line 3 of the line after a quoted cell of two lines
+    "activities-latin-1-after-two-line-cell": (LEADS_TABLE, ACTIVITIES_HEADER + 'L1,webinar,2026-11-20,,,,"a\nb",45\n'
+                                               "L1,page_view,2026-11-20,/caf\xe9,,,,\n", "activities", 4, 0, 0),
+}
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("name", sorted(REFUSED_TABLES))
+def test_the_spark_engine_refuses_a_csv_table_where_the_duckdb_engine_does(tmp_path: Path, name: str) -> None:
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads_text, activities_text, which, line, cells, width = REFUSED_TABLES[name]
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    encoding = "latin-1" if "latin-1" in name else "utf-8"
+    leads.write_bytes(leads_text.encode(encoding))
+    activities.write_bytes(activities_text.encode(encoding))
+    table = leads if which == "leads" else activities
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities))
+    spark = score_tables_in_a_process_of_its_own(leads, activities, "spark")
+    assert duck[:2] == spark[:2] == (2, ""), spark[2]
+    assert duck[2] == spark[2].replace("spark cannot", "duckdb cannot").replace("the spark engine reads", "DuckDB reads")
+    if encoding == "latin-1":
+        assert spark[2] == (f"error: {table}: spark cannot read it: line {line} is not UTF-8 text, and the spark engine reads "
+                            "no file that holds such a line; re-encode the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)\n")
+    else:
+        assert spark[2] == (f"error: {table}: spark cannot read it: line {line} has {cells} cell{'s' if cells != 1 else ''} "
+                            f"but the header has {width} columns: make every row as wide as the header (or export the "
+                            "table as Parquet)\n")
+
+
+@pytest.mark.spark
+def test_the_spark_engine_decides_a_csv_table_with_a_trailing_delimiter_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # one empty cell more than the header (a trailing delimiter) is read by DuckDB's reader: not ragged
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE + "L2,b,vp,5,,,,,,,,\n")
+    activities.write_text(ACTIVITIES_HEADER + "L2,form_submit,2026-11-20T09:00:00Z,,demo,,,,\n")
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities))
+    assert duck[0] == 0 and '"id": "L2", "policy"' in duck[1] and '"rule": "Requested a demo"' in duck[1], duck
+    assert score_tables_in_a_process_of_its_own(leads, activities, "spark") == duck
+
+
+def _same_tables_in_spark(leads: Path, activities: Path) -> str:
+    """score of the two tables with --engine duckdb, and with --engine spark in a process of its own:
+    the same exit status, rows and messages; the rows."""
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities))
+    assert "Traceback" not in duck[2] and duck[0] in (0, 1), duck
+    assert score_tables_in_a_process_of_its_own(leads, activities, "spark") == duck
+    return duck[1]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_a_csv_table_in_the_delimiter_its_header_uses(tmp_path: Path) -> None:
+    # DuckDB's sniffer reads a table of semicolons or tabs; Spark's reader took a comma, read each
+    # table as one column, and said every column of both tables missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.tsv"
+    leads.write_text(LEADS_TABLE.replace(",", ";"))
+    activities.write_text((ACTIVITIES_HEADER + "L1,form_submit,2026-11-20T09:00:00Z,,demo,,,\n").replace(",", "\t"))
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"]) for row in rows] == [("L1", 100.0)]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_quoted_csv_table_cells_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # Spark's reader kept a doubled quote as written (`"pat""s@rival.example"`: no competitor's
+    # address, so the lead was not disqualified) and split a row at a line break in a quoted cell
+    # (the webinar's minutes were lost, and "Part 2\"" became a lead id of an activity of its own)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE + 'L2,"pat""s@rival.example",vp,500,,,,,,,\n')
+    activities.write_text(ACTIVITIES_HEADER + 'L1,webinar,2026-11-20T09:00:00Z,,,,"Intro\nPart 2",45\n')
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"], row["reason"]["kind"]) for row in rows] == [
+        ("L1", 30.0, "qualified"), ("L2", 0.0, "disqualified")]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_padded_csv_table_column_names_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # DuckDB's reader trims the spaces around a header's names (` email `, a no-break space around
+    # `type`); Spark's reader kept them, and said `email` and `type` missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_text(LEADS_TABLE.replace(",email,", ", email ,").replace("L1,a,", "L1,pat@rival.example,"))
+    activities.write_text(ACTIVITIES_HEADER.replace(",type,", ",\u00a0type\u00a0,") + "L1,form_submit,2026-11-20T09:00:00Z,,demo,,,\n")
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"], row["reason"]["kind"]) for row in rows] == [("L1", 100.0, "disqualified")]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_refuses_a_column_spelt_twice_in_two_cases_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # Spark's readers renamed both columns (`Email0`, `email1`) and the run said `email` missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.csv"
+    pq.write_table(pa.table({"Email": ["pat@rival.example"], "id": ["L1"], "email": ["pat@bigco.example"]}), leads)
+    activities.write_text(ACTIVITIES_HEADER)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
+        "seniority", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    spark = score_in_a_process_of_its_own(leads, "spark", "-q", "--activities", str(activities), "--mapping", str(mapping))
+    assert spark == (2, "", f"error: the leads table {leads} has columns `Email` and `email`, which Spark does not tell "
+                            "apart (it compares names without case): it would read `email` from the first of them; "
+                            "rename one of them\n")
+    activities.write_text(ACTIVITIES_HEADER.replace("type", "Type,type"))
+    csv_leads = tmp_path / "leads.csv"
+    csv_leads.write_text(LEADS_TABLE)
+    status, _, stderr = score_tables_in_a_process_of_its_own(csv_leads, activities, "spark")
+    assert status == 2 and f"the activities table {activities} has columns `Type` and `type`, which Spark" in stderr, stderr
+
+
+@pytest.mark.spark
+def test_ids_of_two_types_that_spark_cannot_compare_are_said_as_the_duckdb_engine_says_it(tmp_path: Path) -> None:
+    # was "leads.parquet: spark cannot read it: [CAST_INVALID_INPUT] The value 'L1' of the type "STRING" cannot be cast ..."
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.csv"
+    pq.write_table(pa.table({"id": pa.array([1], pa.int64()), "seniority": ["vp"]}), leads)
+    activities.write_text(ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
+        "email", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    status, stdout, stderr = score_in_a_process_of_its_own(leads, "spark", "-q", "--activities", str(activities),
+                                                           "--mapping", str(mapping))
+    assert (status, stdout) == (2, "") and stderr == (
+        f"error: `id` of the leads table {leads} (BIGINT) and `lead_id` of the activities table {activities} (STRING) hold "
+        "the ids in two types, and Spark could not compare them (it casts one to the other, and a value did not fit): give "
+        "both columns the same type (text, say, when exporting the tables)\n"), stderr
+
+
+@pytest.mark.spark
+def test_a_parquet_table_of_nanosecond_timestamps_is_said_with_its_file_and_column(tmp_path: Path) -> None:
+    # pandas writes its timestamps in nanoseconds, which Spark does not read; the run said "leads.parquet:
+    # spark cannot read it: [PARQUET_TYPE_ILLEGAL] Illegal Parquet type: INT64 (TIMESTAMP(NANOS,false))",
+    # naming INPUT for a column of the activities table (the duckdb engine decides such tables)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pa = pytest.importorskip("pyarrow")
+    import datetime
+
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.parquet"
+    leads.write_text(LEADS_TABLE)
+    at = pa.array([datetime.datetime(2026, 11, 20, 9, 0)], pa.timestamp("ns"))
+    pq.write_table(pa.table({"lead_id": ["L1"], "type": ["chat"], "at": at}), activities)
+    status, stdout, stderr = score_tables_in_a_process_of_its_own(leads, activities, "spark")
+    assert (status, stdout) == (2, "") and stderr == (
+        f"error: {activities}: spark cannot read it: its column `at` holds timestamps in nanoseconds (Parquet "
+        'TIMESTAMP(NANOS)), which Spark does not read; write them in microseconds (pandas: to_parquet(..., '
+        'coerce_timestamps="us"); pyarrow: write_table(..., coerce_timestamps="us")), or use --engine duckdb\n'), stderr
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("which", ["leads", "activities"])
+def test_a_csv_table_of_a_byte_order_mark_alone_is_a_table_with_no_rows_in_both_engines(tmp_path: Path, which: str) -> None:
+    # as an empty file is (and as the python engine reads a CSV of a byte order mark alone: no leads,
+    # exit 0); DuckDB said it took no header, Spark that every column was missing
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_bytes(b"\xef\xbb\xbf" if which == "leads" else LEADS_TABLE.encode())
+    activities.write_bytes(b"\xef\xbb\xbf" if which == "activities" else (ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n").encode())
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["engagement"]) for row in rows] == ([] if which == "leads" else [("L1", 0.0)])
+
+
+@pytest.mark.spark
+def test_the_spark_engine_keeps_a_quoted_cells_crlf_as_the_duckdb_engine_does(tmp_path: Path) -> None:
+    # a Windows export (lines ending in \r\n) with a line break in a quoted cell: Spark's reader, reading
+    # the file whole, made that \r\n a \n (an error row said `x\ny`, DuckDB's `x\r\ny`)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities = tmp_path / "leads.csv", tmp_path / "events.csv"
+    leads.write_bytes(LEADS_TABLE.replace("L1,a,vp,5,,,,,,,", 'L1,a,vp,5,,,,,"x\ny",,').replace("\n", "\r\n").encode())
+    activities.write_bytes((ACTIVITIES_HEADER + "L1,chat,2026-11-20,,,,,\n").replace("\n", "\r\n").encode())
+    rows = [json.loads(line) for line in _same_tables_in_spark(leads, activities).splitlines()]
+    assert [(row["id"], row["error"]["value"]) for row in rows] == [("L1", "x\r\ny")]
+
+
+@pytest.mark.spark
+def test_a_nan_or_infinite_double_in_a_parquet_table_is_the_same_error_row_in_both_engines(tmp_path: Path) -> None:
+    # Spark's text of them is `NaN`, `Infinity`: its error rows said "cannot read `NaN` as a number"
+    # where the duckdb engine's say `nan` (as Python's str writes the float)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.parquet"
+    pq.write_table(pa.table({"id": ["L1", "L2", "L3"], "company_size": [float("nan"), float("inf"), 500.0]}), leads)
+    pq.write_table(pa.table({"lead_id": ["L3"], "type": ["webinar"], "at": ["2026-11-20"],
+                             "minutes": pa.array([float("-inf")], pa.float32())}), activities)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"stage": None, "props": {name: None for name in ("path", "form", "campaign", "title")},
+                                   "fields": {name: None for name in ("email", "seniority", "industry", "budget",
+                                                                      "timeline_days", "sales_status", "is_customer",
+                                                                      "created")}}))
+    duck = score(leads, "duckdb", "-q", "--activities", str(activities), "--mapping", str(mapping))
+    assert [json.loads(line)["error"]["value"] for line in duck[1].splitlines()] == ["nan", "inf", "-inf"], duck
+    assert score_in_a_process_of_its_own(leads, "spark", "-q", "--activities", str(activities), "--mapping", str(mapping)) == duck

@@ -249,8 +249,9 @@ def engine_error_text(error: BaseException, tables: bool = False) -> str:
     line = re.search(r"CSV Error on Line: (\d+)", text)
     if line and "not utf-8 encoded" in text:
         if tables:
-            return (f"line {line.group(1)} is not UTF-8 text, and DuckDB reads no file that holds such a line;"
-                    " re-encode the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)")
+            from leadpolicy.backends.sql.table_problems import not_utf8_table
+
+            return not_utf8_table(int(line.group(1)), "DuckDB")
         return (f"line {line.group(1)} is not UTF-8 text, and DuckDB reads no file that holds such a line;"
                 " use --engine python (it writes an error row for that line), or re-encode the file")
     reason = re.search(r"^(Maximum line size of .*|Expected Number of Columns: .*)$", text, re.MULTILINE)

@@ -561,16 +561,24 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
         return _score_source(policy, source, output, fmt, as_of, engine, memory_limit, spark_master, notes)
 
 
+_BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
+
+
 @contextlib.contextmanager
 def _empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
                              mapping: Optional[dict[str, Any]]) -> Iterator[tuple[str, Optional[str]]]:
-    """The relational shape's CSV tables, with an empty file (a day's export of nothing) as a copy
-    holding its header alone: a table with no rows, as an empty leads file is a run over no leads
-    (docs/cli-guide.md); DuckDB found no columns in it, and every column was said missing."""
+    """The relational shape's CSV tables, with an empty file (a day's export of nothing, or a UTF-8
+    byte order mark alone, as the python engine reads a CSV) as a copy holding its header alone: a
+    table with no rows, as an empty leads file is a run over no leads (docs/cli-guide.md); DuckDB
+    found no columns in it, and every column was said missing (for a byte order mark, DuckDB said
+    it took no header, and Spark every column missing)."""
     from leadpolicy.tools.file_kinds import is_parquet
 
     def empty(path: Optional[str]) -> bool:
-        return bool(path) and os.path.isfile(str(path)) and os.path.getsize(str(path)) == 0 and not is_parquet(str(path))
+        if not path or not os.path.isfile(str(path)) or os.path.getsize(str(path)) > len(_BOM) or is_parquet(str(path)):
+            return False
+        with open(str(path), "rb") as handle:
+            return handle.read() in (b"", _BOM)
 
     if activities is None or not (empty(leads) or empty(activities)):
         yield leads, activities

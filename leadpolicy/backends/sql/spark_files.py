@@ -21,6 +21,7 @@ from leadpolicy.syntax import nodes
 
 if TYPE_CHECKING:
     from leadpolicy.backends.sql.batch import BatchInput
+    from leadpolicy.backends.sql.table_problems import CsvTableDialect
 
 __all__ = ["NestedSpark", "session", "json_lines", "csv_leads", "table", "nested_query"]
 
@@ -208,14 +209,61 @@ def csv_leads(spark: Any, path: str, policy: Any, id_column: bool = True) -> Any
     return spark.createDataFrame(rows, "lp_row bigint, lp_json string")
 
 
-def table(spark: Any, path: str) -> Any:
+def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> Any:
     """A table of the relational shape from a Parquet or CSV file (CSV: a header row,
-    every cell text, an empty cell NULL)."""
+    every cell text, an empty cell NULL), written as `dialect` says (table_problems.csv_table:
+    the delimiter DuckDB's sniffer takes; Spark's reader takes a comma, and read a table of
+    semicolons as one column). Default: a comma. A quote in a quoted cell is doubled (`"a""b"`,
+    as DuckDB and Python read it; Spark's default escape, a backslash, kept `"a""b"` as it is
+    written), and a quoted cell may hold a line break where the dialect says one does (Spark
+    split the row there, by default: the file is then read by one task, whole). Column names are
+    DuckDB's (table_problems.header_name: ` email ` is `email`, which Spark's reader kept padded)."""
+    from leadpolicy.backends.sql import table_problems
     from leadpolicy.tools.file_kinds import is_parquet
 
     if is_parquet(path):
-        return spark.read.parquet(literal_path(path))
-    return spark.read.option("header", "true").option("inferSchema", "false").csv(literal_path(path))
+        try:  # the schema is read here
+            return spark.read.parquet(literal_path(path))
+        except Exception as error:
+            if "PARQUET_TYPE_ILLEGAL" not in str(error) and "UNSUPPORTED_TIME_TYPE" not in str(error):
+                raise
+            from leadpolicy.backends.sql.batch import InputProblem
+
+            raise InputProblem(_parquet_type_problem(path, error)) from None
+    dialect = dialect or table_problems.CsvTableDialect()
+    reader = (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
+              .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower()))
+    if dialect.multiline and dialect.line_break is not None:
+        # the file's one line break, given: Spark's reader then keeps a quoted cell's \r\n as it is written
+        # (DuckDB's reads it so), where it made every line break in a quoted cell a \n
+        reader = reader.option("lineSep", dialect.line_break)
+    frame = reader.csv(literal_path(path))
+    names = [table_problems.header_name(name) for name in frame.columns]
+    return frame.toDF(*names) if names != frame.columns else frame
+
+
+def _parquet_type_problem(path: str, error: BaseException) -> str:
+    """A Parquet table with a column of a type Spark does not read (timestamps in nanoseconds, as
+    pandas writes them; times of day): it refused the file, whichever columns the query reads, and
+    its error named neither the column nor the file (the run named INPUT, also for the activities
+    table). Said with the file, the column and the fix; Spark's words when no such column is found."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    try:
+        columns = list(pq.ParquetFile(path).schema)
+    except Exception:  # noqa: BLE001 - Spark's own words, with the file's name
+        columns = []
+    for column in columns:
+        kind = column.logical_type.to_json() if column.logical_type is not None else ""
+        if '"Type":"Timestamp"' in kind and '"timeUnit":"nanoseconds"' in kind:
+            return (f"{path}: spark cannot read it: its column `{column.path}` holds timestamps in nanoseconds (Parquet "
+                    "TIMESTAMP(NANOS)), which Spark does not read; write them in microseconds (pandas: "
+                    "to_parquet(..., coerce_timestamps=\"us\"); pyarrow: write_table(..., coerce_timestamps=\"us\")), "
+                    "or use --engine duckdb")
+        if '"Type":"Time"' in kind:
+            return (f"{path}: spark cannot read it: its column `{column.path}` holds times of day (Parquet TIME), which "
+                    "Spark does not read; write them as text, or use --engine duckdb")
+    return f"{path}: spark cannot read it: {str(error).splitlines()[0]}"
 
 
 def nested_query(policy: Any) -> str:
@@ -234,10 +282,11 @@ class _NestedKey:
 
 
 def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[str], mapping: Optional[dict[str, Any]],
-           as_of: str) -> tuple[Any, Optional[dict[str, Any]]]:
+           as_of: str, dialects: Optional[dict[str, CsvTableDialect]] = None) -> tuple[Any, Optional[dict[str, Any]]]:
     """The decisions of a file's leads as a DataFrame ordered by lp_row (the query's
     columns, lp_row and lp_id_json), and the mapping of the views it read (relational:
-    zoned_times may add order columns). `kind` is batch.BatchInput.kind (jsonl, csv, relational)."""
+    zoned_times may add order columns). `kind` is batch.BatchInput.kind (jsonl, csv, relational);
+    `dialects`: the CSV tables' (checked_tables), by path."""
     from dataclasses import asdict, replace
 
     from leadpolicy.backends.sql.engines import _Keyed, _sql
@@ -248,7 +297,10 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
         lines.createOrReplaceTempView(JSON_VIEW)
         return spark.sql(nested_query(policy), args={"as_of": as_of}), mapping
     tree = getattr(policy, "tree", policy)
-    leads, acts, names = zoned_times(tree, Mapping.from_dict(mapping or {}), table(spark, path), table(spark, activities or ""))
+    dialects = dialects or {}
+    activities = activities or ""
+    leads, acts, names = zoned_times(tree, Mapping.from_dict(mapping or {}), table(spark, path, dialects.get(path)),
+                                     table(spark, activities, dialects.get(activities)))
     leads.createOrReplaceTempView(LEADS_VIEW)
     acts.createOrReplaceTempView(ACTIVITIES_VIEW)
     shape = Relational(replace(names, leads_table=LEADS_VIEW, activities_table=ACTIVITIES_VIEW))
@@ -262,19 +314,24 @@ def decide(spark: Any, policy: Any, kind: str, path: str, activities: Optional[s
 # 'Z' for UTC), the instant itself, as DuckDB, PostgreSQL, BigQuery and Snowflake cast a
 # zoned timestamp. TIMESTAMP_NTZ and DATE columns have no zone and are cast as they are.
 ZONED_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSSXXX"
+# Spark writes a DOUBLE's NaN and infinities as 'NaN', 'Infinity', '-Infinity'; DuckDB (and Python's str) as 'nan',
+# 'inf', '-inf': the text an error row shows of such a value
+NON_FINITE_TEXT = (("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf"))
 # the order of activities (by default by `at`) and of leads when read from such a column: the instants, not their text
 AT_ORDER, LEAD_ORDER = "lp_at_order", "lp_lead_order"
 
 
 def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any) -> tuple[Any, Any, Any]:
     """(leads, activities, mapping) with every TIMESTAMP column the query reads as a value
-    (a field, a property, `at`) replaced by its text with its offset (ZONED_TEXT). An order
-    column among them (`at` when the mapping names no order) is copied first, and the
-    mapping orders by the copy: the instants, as before, not their text."""
+    (a field, a property, `at`) replaced by its text with its offset (ZONED_TEXT), and every
+    DOUBLE or FLOAT one by its text with NaN and infinities written as DuckDB writes them
+    (NON_FINITE_TEXT). An order column among them (`at` when the mapping names no order) is
+    copied first, and the mapping orders by the copy: the instants or numbers, as before, not
+    their text."""
     from dataclasses import replace
 
     from pyspark.sql import functions as F
-    from pyspark.sql.types import TimestampType
+    from pyspark.sql.types import DoubleType, FloatType, TimestampType
 
     layout = Layout.of(policy)
 
@@ -287,14 +344,20 @@ def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any)
         for f in frame.schema.fields:
             if f.name.lower() in wanted and type(f.dataType) is TimestampType:
                 frame = frame.withColumn(f.name, F.date_format(by_name(f.name), ZONED_TEXT))
+            elif f.name.lower() in wanted and type(f.dataType) in (DoubleType, FloatType):
+                text = by_name(f.name).cast("string")
+                for spark_text, duckdb_text in NON_FINITE_TEXT:
+                    text = F.when(text == spark_text, F.lit(duckdb_text)).otherwise(text)
+                frame = frame.withColumn(f.name, text)
         return frame
 
     def typed_order(frame: Any, column: Optional[str], values: list[Optional[str]], copy: str, key: str) -> Any:
-        # an order column that is also read as a value (by default `at`) keeps ordering by the instants
+        # an order column that is also read as a value (by default `at`) keeps ordering by the instants (numbers)
         nonlocal mapping
         names = {v.lower() for v in values if v is not None}
         found = next((f for f in frame.schema.fields if column is not None and f.name.lower() == column.lower()), None)
-        if found is not None and found.name.lower() in names and type(found.dataType) is TimestampType:
+        if found is not None and found.name.lower() in names and type(found.dataType) in (TimestampType, DoubleType,
+                                                                                         FloatType):
             frame = frame.withColumn(copy, by_name(found.name))
             mapping = replace(mapping, **{key: copy})
         return frame
@@ -323,11 +386,12 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
         raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
     if source.kind == "relational" and source.activities is None:
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
+    dialects = checked_tables(policy, source) if source.kind == "relational" else {}
     spark, started = session(spark_master)
     try:
         with _spark_column_problems(spark, policy, source):
             frame, mapping = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
-                                    as_of_text(as_of))
+                                    as_of_text(as_of), dialects)
             columns = list(frame.columns)
             batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
             if output_format == "parquet":
@@ -345,6 +409,46 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
             spark.stop()
 
 
+def checked_tables(policy: Any, source: BatchInput) -> dict[str, CsvTableDialect]:
+    """Each local CSV table's dialect, read on the driver (table_problems.csv_table), before Spark
+    starts; an InputProblem for tables the DuckDB engine refuses, said as it says it: a line not
+    UTF-8, a row wider or narrower than the header (Spark's reader would decide the leads on
+    replaced characters, dropped or empty cells), a column the query reads spelt twice in two cases
+    (table_problems.case_twins; Spark said it missing). A path that is no local file (s3a://..., a
+    pattern) is Spark's to read, as a comma-separated table."""
+    from leadpolicy.backends.sql.batch import InputProblem
+    from leadpolicy.backends.sql.table_problems import case_twins, csv_table
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    paths = (source.path, source.activities or "")
+    dialects = {path: csv_table(path, "spark") for path in paths if os.path.isfile(path) and not is_parquet(path)}
+    twins = case_twins(getattr(policy, "tree", policy), source, "Spark")
+    if twins is not None:
+        raise InputProblem(twins)
+    return dialects
+
+
+def _id_types(spark: Any, source: BatchInput) -> Optional[str]:
+    """The leads' ids and the activities' lead ids in two types Spark cannot compare (a BIGINT `id`,
+    a STRING `lead_id` holding `L1`): the join casts the text to the number, and Spark (ANSI) fails
+    on the first value that does not fit, in its own words. Said as the DuckDB engine says it
+    (table_problems.id_types_text); None when their types are the same (another cast failed)."""
+    from leadpolicy.backends.sql.rows import mapping_of
+    from leadpolicy.backends.sql.table_problems import id_types_text
+
+    m = mapping_of(source)
+    found = []
+    for view, column in ((LEADS_VIEW, m.id), (ACTIVITIES_VIEW, m.lead_id)):
+        try:  # the views decide() made; Spark matches names without case by default
+            fields = spark.table(view).schema.fields
+        except Exception:  # noqa: BLE001 - no view: the run's own error is said
+            return None
+        found.append(next((f.dataType.simpleString().upper() for f in fields if f.name.lower() == column.lower()), None))
+    if None in found or found[0] == found[1]:
+        return None
+    return id_types_text(source, (source.path, source.activities or ""), (str(found[0]), str(found[1])), "Spark")
+
+
 def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
     batch: list[tuple[Any, ...]] = []
     for row in rows:
@@ -360,8 +464,8 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
                    summary: Any) -> None:
     """Parquet output from rows on the driver (one file, as DuckDB writes it: the query's
     columns and `line`), written beside the target and renamed into place."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     id_type = pa.int64() if schema["id"].dataType.typeName() in ("long", "integer", "short", "byte") else pa.string()
     names = ["id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason_kind", "reason_rule", "hits",
@@ -405,10 +509,15 @@ def _spark_column_problems(spark: Any, policy: Any, source: BatchInput) -> Itera
     try:
         yield
     except Exception as error:
+        from leadpolicy.backends.sql.batch import InputProblem
+
+        if "CAST_INVALID_INPUT" in str(error) and source.kind == "relational":
+            types = _id_types(spark, source)
+            if types is not None:
+                raise InputProblem(types) from None
         found = re.search(r"UNRESOLVED_COLUMN[^`]*`lp_(l|a)`\.`([^`]*)`", str(error))
         if not found:
             raise
-        from leadpolicy.backends.sql.batch import InputProblem
         from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 
         try:  # the views decide() made; Spark matches names without case by default

@@ -1,18 +1,30 @@
 """What to say when the tables of the relational shape do not fit the query, for the DuckDB
 engine (`score`, `diff`): every column the tables lack, at once (DuckDB names the first), with
-the mapping that fixes them; a table a DuckDB database lacks, with the tables it has."""
+the mapping that fixes them; a table a DuckDB database lacks, with the tables it has. And the
+CSV tables the Spark engine must refuse where DuckDB's reader does, and how they are written
+(csv_table)."""
 
 from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 from leadpolicy.backends.sql.batch import BatchInput, InputProblem
 from leadpolicy.backends.sql.inputs import absent_columns, missing_columns
 from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of
 
-__all__ = ["table_problems"]
+__all__ = ["table_problems", "case_twins", "id_types_text", "csv_table", "CsvTableDialect", "header_name", "not_utf8_table", "RAGGED_FIX"]
+
+# how to mend a CSV table with a row wider or narrower than its header, said by both SQL engines
+RAGGED_FIX = "make every row as wide as the header (or export the table as Parquet)"
+
+
+def not_utf8_table(line: int, reader: str) -> str:
+    """Why a CSV table with a line that is not UTF-8 is refused, and the fix (`reader`: who refuses it)."""
+    return (f"line {line} is not UTF-8 text, and {reader} reads no file that holds such a line;"
+            " re-encode the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)")
 
 
 @contextlib.contextmanager
@@ -20,12 +32,15 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
     """Columns the relational shape needs but the tables lack: say which tables, every
     column missing (DuckDB names the first), and the mapping that fixes them. Before the
     run: a column the query reads that a table file holds twice, in two spellings of case."""
-    twins = _case_twins(tree, source)
+    twins = case_twins(tree, source)
     if twins is not None:
         raise InputProblem(twins)
     try:
         yield
     except Exception as error:
+        row = _row_problem(source, error)
+        if row is not None:
+            raise InputProblem(row) from None
         if "when casting from source column" in str(error) and source.kind in ("relational", "database"):
             types = _id_types(source)
             if types is not None:
@@ -47,6 +62,29 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
         else:
             tables = ("the leads table " + source.path, "the activities table " + (source.activities or ""))
         raise InputProblem(missing_columns(tables, missing, source.mapping)) from None
+
+
+def _row_problem(source: BatchInput, error: BaseException) -> Optional[str]:
+    """A CSV table's line that DuckDB's reader refused ("CSV Error on Line: N", its N a count of rows,
+    not the file's line where a quoted cell spans lines): one not UTF-8, or a row wider or narrower
+    than the header found past the rows its sniffer reads ("Expected Number of Columns: 8 Found: 9").
+    Said with the line an editor shows, as the spark engine says it (csv_table); None for any other
+    error."""
+    named = re.search(r"^\s*file = (.+)$", str(error), re.MULTILINE)
+    if source.kind != "relational" or "CSV Error on Line" not in str(error) or not named:
+        return None
+    path = named.group(1).strip()
+    if path not in (source.path, source.activities):
+        return None
+    if "not utf-8 encoded" in str(error):
+        return f"{path}: duckdb cannot read it: " + not_utf8_table(_first_line_not_utf8(path), "DuckDB")
+    if "Expected Number of Columns" not in str(error):
+        return None
+    try:
+        csv_table(path, "duckdb")
+    except InputProblem as problem:
+        return str(problem)
+    return None
 
 
 def _no_such_table(source: BatchInput, name: str) -> str:
@@ -120,16 +158,24 @@ def _id_types(source: BatchInput) -> Optional[str]:
         names = (f"{source.leads_table or m.leads_table} in {source.path}", f"{source.activities_table or m.activities_table}")
     else:
         names = (source.path, source.activities or "")
-    return (f"`{m.id}` of the leads table {names[0]} ({found[0]}) and `{m.lead_id}` of the activities table {names[1]} "
-            f"({found[1]}) hold the ids in two types, and DuckDB could not compare them (it casts one to the other, and "
+    return id_types_text(source, names, (str(found[0]), str(found[1])), "DuckDB")
+
+
+def id_types_text(source: BatchInput, tables: tuple[str, str], types: tuple[str, str], engine: str) -> str:
+    """The leads' ids and the activities' lead ids in two types `engine` could not compare: said
+    with the two columns (in the mapping's names), their tables and types, and the fix."""
+    m = mapping_of(source)
+    return (f"`{m.id}` of the leads table {tables[0]} ({types[0]}) and `{m.lead_id}` of the activities table {tables[1]} "
+            f"({types[1]}) hold the ids in two types, and {engine} could not compare them (it casts one to the other, and "
             "a value did not fit): give both columns the same type (text, say, when exporting the tables)")
 
 
-def _case_twins(tree: Any, source: BatchInput) -> Optional[str]:
+def case_twins(tree: Any, source: BatchInput, reader: str = "DuckDB") -> Optional[str]:
     """A column the query reads (`email`) that a table file has twice, spelt in two cases (`Email`
     and `email`, which Parquet and CSV allow): DuckDB compares names without case, takes the first
     and renames the other (`email_1`), so the field would be read from whichever comes first,
-    without a word. Said, naming both; None when no such column."""
+    without a word. Said, naming both; None when no such column. Spark (`reader`) compares names
+    without case too, and its reader renamed both (`Email0`, `email1`): `email` was said missing."""
     from leadpolicy.backends.sql.inputs import needed_columns
 
     if source.kind != "relational":
@@ -141,7 +187,7 @@ def _case_twins(tree: Any, source: BatchInput) -> Optional[str]:
             same = [name for name in names if name.lower() == column.lower()]
             if len(same) > 1:
                 shown = " and ".join(f"`{name}`" for name in same)
-                return (f"the {what} table {path} has columns {shown}, which DuckDB does not tell apart (it compares "
+                return (f"the {what} table {path} has columns {shown}, which {reader} does not tell apart (it compares "
                         f"names without case): it would read `{column}` from the first of them; rename one of them")
     return None
 
@@ -194,8 +240,12 @@ def _unsplit_table(source: BatchInput) -> Optional[str]:
                 found = f"did not take its first line for a header (it read {len(columns)} columns without names)"
             else:
                 continue
+            try:
+                csv_table(path, "duckdb")
+            except InputProblem as problem:
+                return str(problem)  # the row and its line, as the spark engine says them
             return (f"{path}: DuckDB's CSV reader {found}: a row with more or fewer cells than the header "
-                    "does that; make every row as wide as the header (or export the table as Parquet)")
+                    f"does that; {RAGGED_FIX}")
     finally:
         con.close()
     return None
@@ -228,3 +278,90 @@ def _missing_columns(tree: Any, source: BatchInput) -> list[tuple[bool, str]]:
     finally:
         con.close()
     return absent_columns(tree, source.mapping, (have[0], have[1]))
+
+
+def header_name(name: str) -> str:
+    """A CSV table's column name as DuckDB's reader names it: the spaces at its ends trimmed (every
+    Unicode space separator: ' ', a no-break space, an em space, quoted or not), where a tab, a line
+    feed or a zero-width space is kept. ` email ` is the column `email`."""
+    import unicodedata
+
+    start, end = 0, len(name)
+    while start < end and unicodedata.category(name[start]) == "Zs":
+        start += 1
+    while end > start and unicodedata.category(name[end - 1]) == "Zs":
+        end -= 1
+    return name[start:end]
+
+
+@dataclass(frozen=True)
+class CsvTableDialect:
+    """How a CSV table is written, as csv_table read it: its delimiter (the one its header line uses
+    most, as DuckDB's sniffer and the python engine's reader take it), whether a quoted cell
+    holds a line break (a row that spans lines: Spark's reader must then read the file whole), and
+    the line break every line ends in (None: lines end in more than one kind)."""
+
+    delimiter: str = ","
+    multiline: bool = False
+    line_break: Optional[str] = None
+
+
+def csv_table(path: str, engine: str) -> CsvTableDialect:
+    """The CSV table `path`'s dialect; an InputProblem where `engine` refuses it as DuckDB's reader
+    does: a line that is not UTF-8 (DuckDB reads no such file), or a row with more or fewer cells than
+    the header (DuckDB's reader refuses the table; it allows one empty cell more, a trailing
+    delimiter). Spark's reader reads both, with replacement characters, extra cells dropped and
+    missing ones empty: the leads would be decided on values the file does not hold. Lines numbered
+    as an editor shows them. Blank lines are skipped, as both readers skip them."""
+    import csv
+    from itertools import chain
+
+    from leadpolicy.tools.csv_header import allow_long_cells, detect_delimiter
+
+    allow_long_cells()
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        try:
+            first = text.readline()
+            delimiter = detect_delimiter(first)
+            breaks: set[str] = set()
+            reader = csv.reader(_noting_line_breaks(chain([first], text), breaks), delimiter=delimiter)
+            width = len(next(reader, []))
+            end = reader.line_num
+            multiline = end > 1
+            for row in reader:
+                start, end = end + 1, reader.line_num
+                multiline = multiline or end > start
+                if row and len(row) != width and not (len(row) == width + 1 and row[-1] == ""):
+                    cells = f"{len(row)} cell" + ("s" if len(row) != 1 else "")
+                    raise InputProblem(f"{path}: {engine} cannot read it: line {start} has {cells} but the header has "
+                                       f"{width} columns: {RAGGED_FIX}")
+        except UnicodeDecodeError:
+            raise InputProblem(f"{path}: {engine} cannot read it: "
+                               + not_utf8_table(_first_line_not_utf8(path), f"the {engine} engine")) from None
+    return CsvTableDialect(delimiter, multiline, breaks.pop() if len(breaks) == 1 else None)
+
+
+def _noting_line_breaks(lines: Iterator[str], breaks: set[str]) -> Iterator[str]:
+    """`lines` (read with newline=""), each one's line break added to `breaks`."""
+    for line in lines:
+        if line.endswith("\r\n"):
+            breaks.add("\r\n")
+        elif line.endswith(("\n", "\r")):
+            breaks.add(line[-1])
+        yield line
+
+
+def _first_line_not_utf8(path: str) -> int:
+    """The number of the file's first line that is not UTF-8 (lines end at \\n, \\r\\n or \\r, as
+    csv_table's reader counts them; neither byte occurs inside a UTF-8 character)."""
+    number = 0
+    with open(path, "rb") as handle:
+        for raw in handle:
+            body = raw[:-2] if raw.endswith(b"\r\n") else raw.rstrip(b"\n")
+            for piece in body.split(b"\r"):
+                number += 1
+                try:
+                    piece.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+    return number
