@@ -205,10 +205,9 @@ def test_a_ragged_csv_table_is_said_as_such_not_as_every_column_missing(tmp_path
 
 
 
-def test_a_column_spelt_twice_in_two_cases_is_refused_not_read_from_the_first(tmp_path: Path) -> None:
-    # Parquet and CSV hold `Email` and `email` apart; DuckDB does not: it read the field `email`
-    # from whichever came first (here `Email`, a rival's address: the lead was disqualified)
-    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+def _case_twins(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A leads table with `Email` (a rival's address) and `email` (another), no activities, and a
+    mapping that maps every other field to null: (leads, activities, mapping)."""
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -218,6 +217,14 @@ def test_a_column_spelt_twice_in_two_cases_is_refused_not_read_from_the_first(tm
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
         "seniority", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    return leads, activities, mapping
+
+
+def test_a_column_spelt_twice_in_two_cases_is_refused_not_read_from_the_first(tmp_path: Path) -> None:
+    # Parquet and CSV hold `Email` and `email` apart; DuckDB does not: it read the field `email`
+    # from whichever came first (here `Email`, a rival's address: the lead was disqualified)
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, activities, mapping = _case_twins(tmp_path)
     status, stdout, stderr = score(leads, "duckdb", "-q", "--activities", str(activities), "--mapping", str(mapping))
     assert status == 2 and stdout == "", stdout
     assert stderr == (f"error: the leads table {leads} has columns `Email` and `email`, which DuckDB does not tell apart "
@@ -393,15 +400,7 @@ def test_the_spark_engine_reads_padded_csv_table_column_names_as_the_duckdb_engi
 def test_the_spark_engine_refuses_a_column_spelt_twice_in_two_cases_as_the_duckdb_engine_does(tmp_path: Path) -> None:
     # Spark's readers renamed both columns (`Email0`, `email1`) and the run said `email` missing
     pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
-    pa = pytest.importorskip("pyarrow")
-    import pyarrow.parquet as pq
-
-    leads, activities = tmp_path / "leads.parquet", tmp_path / "events.csv"
-    pq.write_table(pa.table({"Email": ["pat@rival.example"], "id": ["L1"], "email": ["pat@bigco.example"]}), leads)
-    activities.write_text(ACTIVITIES_HEADER)
-    mapping = tmp_path / "mapping.json"
-    mapping.write_text(json.dumps({"stage": None, "fields": {name: None for name in (
-        "seniority", "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")}}))
+    leads, activities, mapping = _case_twins(tmp_path)
     spark = score_in_a_process_of_its_own(leads, "spark", "-q", "--activities", str(activities), "--mapping", str(mapping))
     assert spark == (2, "", f"error: the leads table {leads} has columns `Email` and `email`, which Spark does not tell "
                             "apart (it compares names without case): it would read `email` from the first of them; "

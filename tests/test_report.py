@@ -385,12 +385,8 @@ def test_an_outcomes_csv_without_an_id_column_or_empty_is_an_error(tmp_path):
     assert load_outcome_file(str(spelled)) == {
         "L-1": {"outcome": {"status": "won", "amount": None, "closed_at": "2026-11-01"}, "created_at": None}}
 
-def test_cli_report_outcomes_file_and_against_revision(files, tmp_path):
-    tmp, policy, leads = files
-    bare = tmp / "bare.jsonl"
-    bare.write_text("".join(json.dumps({k: v for k, v in x.items() if k != "outcome"}) + "\n" for x in small_history()))
-    outcomes = tmp / "outcomes.csv"
-    outcomes.write_text("id,status,amount,closed_at\nL1,won,1000," + at(30) + "\nL2,lost,," + at(20) + "\n")
+def _repo_with_a_stricter_policy(tmp):
+    """A real git repository in tmp/repo whose HEAD holds p.policy: SMALL with an MQL bar of 30, not 10."""
     repo = tmp / "repo"
     repo.mkdir()
     git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
@@ -398,6 +394,16 @@ def test_cli_report_outcomes_file_and_against_revision(files, tmp_path):
     (repo / "p.policy").write_text(SMALL.replace("engagement >= 10", "engagement >= 30"))
     subprocess.run([*git, "add", "p.policy"], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    return repo
+
+
+def test_cli_report_outcomes_file_and_against_revision(files, tmp_path):
+    tmp, policy, leads = files
+    bare = tmp / "bare.jsonl"
+    bare.write_text("".join(json.dumps({k: v for k, v in x.items() if k != "outcome"}) + "\n" for x in small_history()))
+    outcomes = tmp / "outcomes.csv"
+    outcomes.write_text("id,status,amount,closed_at\nL1,won,1000," + at(30) + "\nL2,lost,," + at(20) + "\n")
+    repo = _repo_with_a_stricter_policy(tmp)
     done = run("report", str(policy), str(bare), "--outcomes", str(outcomes), "--as-of", at(60),
                "--against", "HEAD:p.policy", "-o", str(tmp / "both.json"), cwd=repo)
     assert done.returncode == 0, done.stderr
@@ -530,13 +536,7 @@ def test_cli_report_policy_may_be_a_revision_too(files):
     """Both versions a report sets side by side may be git's `REV:PATH`, as the product has it wherever two
     versions are compared: only --against took one, and POLICY `HEAD:p.policy` was "no such file" (exit 2)."""
     tmp, policy, leads = files
-    repo = tmp / "repo"
-    repo.mkdir()
-    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    (repo / "p.policy").write_text(SMALL.replace("engagement >= 10", "engagement >= 30"))
-    subprocess.run([*git, "add", "p.policy"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    repo = _repo_with_a_stricter_policy(tmp)
     done = run("report", "HEAD:p.policy", str(leads), "--against", str(policy), "--as-of", at(60), "-o", str(tmp / "r.json"),
                cwd=repo)
     assert done.returncode == 0, done.stderr
