@@ -563,3 +563,16 @@ def test_score_reads_parquet_leads_of_the_json_lines_shape_with_every_engine(tmp
     pq.write_table(pa.Table.from_pylist([{"id": "R-1", "seniority": "vp"}]), tmp_path / "table.parquet")
     refused = score("table.parquet")
     assert refused.returncode == 2 and "relational shape" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_parquet_json_text_cell_that_cannot_be_read_as_json_stays_its_text() -> None:
+    """Parquet's JSON columns are read as the JSON they hold (docs/decisions.md 65); a cell that is
+    not JSON, or nests past Python's stack, is kept as its text (a data error naming it where a
+    field reads it), not a traceback."""
+    pytest.importorskip("pyarrow")
+    from leadpolicy.tools.parquet_leads import _json_value
+
+    assert _json_value('"17"') == "17" and _json_value("45") == 45
+    assert _json_value("not json") == "not json"
+    deep = "[" * 100_000
+    assert _json_value(deep) == deep

@@ -97,7 +97,7 @@ def _json_value(text: Any) -> Any:
         return text
     try:
         return json.loads(text)
-    except ValueError:  # not JSON after all: its text, as a text column's
+    except (ValueError, RecursionError):  # not JSON after all, or nested past Python's stack: its text, as a text column's
         return text
 
 
