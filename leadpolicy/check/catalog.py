@@ -62,6 +62,8 @@ CATALOG: tuple[Entry, ...] = (
         "(`not`), single quotes (strings take double quotes), curly quotes pasted from a document (`“VP”`: "
         "write `\"VP\"`), a list in square brackets (`in [a, b]`: `in (a, b)`), `endswith`, `startswith` and `not_in` "
         "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`, `at_least`, `is_missing`: `as of`, `at least`, `is missing`; `max_10`: `max 10`; `is_not_null`: `is present`), "
+        "a word of the language glued to the word or number after it, which is one name (`+5 percall`, `whenok`, `every3 days`, `expect gradeA`: "
+        "`per call`, `when ok`, `every 3 days`, `expect grade A`; docs/language-reference.md 2.3), "
         "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
         "`expect stage sql`), an expectation named as other tools name it (`expect score >= 30`: `expect engagement "
@@ -306,7 +308,10 @@ CATALOG: tuple[Entry, ...] = (
         'A name is not a declared field (or, where stages may be named, a stage). Values other languages '
         'write as names are said as such: `null` and `None` (`email = null`: write `email is missing`; `!=`: '
         '`is present`), `yes`, `no`, `on`, `off` compared with a boolean (write `true` or `false`), and `today` or '
-        '`now` compared with a date (write `days since FIELD`).',
+        '`now` compared with a date (write `days since FIELD`). A name that is `not`, `did` or `no` glued to a '
+        'field, stage or activity (`when diddemo_request`: a word of the language and the name after it are one '
+        'name without the space) is told so, with the space put back (`did demo_request`); so is `not` glued to '
+        'a property inside `where` (`unknown-property`).',
         'Fix the spelling (the help suggests one) or declare the field.',
         'unknown-field',
     ),

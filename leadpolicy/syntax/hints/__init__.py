@@ -11,8 +11,8 @@ then parses past that point: the fix is a real fix.
 The hints live by kind of mistake: `operators` (`==`, `=>`, `&&`), `words` (the
 language's words in capitals, misspelt or from another language), `numbers` (`1e3`,
 `$1,000`, `10k`), `structure` (the `policy` line, blocks, separators, quotes, rule
-names); `common` holds what they share (the `Hint`, the rewritten line, the
-parser's state).
+names), `glued` (a word of the language glued to the next: `percall`); `common` holds
+what they share (the `Hint`, the rewritten line, the parser's state).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from leadpolicy.syntax.hints.common import (
     error_offset as error_offset,
     rewritten_line as rewritten_line,
 )
+from leadpolicy.syntax.hints.glued import glued_keyword, glued_keyword_stage as glued_keyword_stage
 from leadpolicy.syntax.hints.numbers import (
     decay_without_percent,
     exponent_number,
@@ -100,6 +101,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     exponent_number,
     clause_order,
     times_without_at_least,
+    glued_keyword,  # before rule_word (`anddid x where`: not `when`) and the misspelt words (`whenok`: not `when`)
     rule_word,
     symbol_for_word,
     bang_for_not,
