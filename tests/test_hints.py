@@ -624,3 +624,23 @@ def test_a_decay_is_a_percentage_every_duration(line: str, message: str, shown: 
     """`decay 50 every 30 days` said "unexpected `every`, expected `%`"; `per` said "expected `every`"."""
     d = _diagnostic('stages { lead }\nengagement { "a": +5 per call\n  ' + line + " }")
     assert d.message == message and d.help == shown, (d.message, d.help)
+
+
+# the hints added in session 20: each fix made, the policy parses and checks
+NEW_HINTS = [
+    ('stages { lead }\nengagement { "c": +5 per call\n  decay every 30 days }\n', "a decay says how much of the points fades",
+     "write the share that fades, such as `50%`: `decay 50% every 30 days }`"),
+]
+
+
+@pytest.mark.parametrize(("body", "message", "shown"), NEW_HINTS)
+def test_the_new_hints_fix_the_line(body: str, message: str, shown: str) -> None:
+    from leadpolicy.check.checker import check
+
+    text = HEAD + body
+    d = _diagnostic(body)
+    assert d.code == "syntax-error" and message in d.message and d.help.endswith(shown), d
+    assert d.edit is not None and d.span is not None
+    start, end, replacement = d.edit
+    fixed = text[:d.span.start + start] + replacement + text[d.span.start + end:]
+    assert check(parse(fixed)).ok, fixed

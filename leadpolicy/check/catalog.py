@@ -70,7 +70,7 @@ CATALOG: tuple[Entry, ...] = (
         ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a test's stage or grade in quotes or "
         "compared with `is` (`expect stage \"sql\"`, `expect grade is A`), a rule's name without them (`expect hit Demo`: "
         "`expect hit \"Demo\"`), a comma before `)`, a misspelt block name "
-        '(`disqualfy`), a signed cap (`max -50`), a decay without `%` or with `per` (`decay 50 per 30 days`: `decay 50% every 30 days`), an escape other than `\\\"` and `\\\\` in a string, a '
+        '(`disqualfy`), a signed cap (`max -50`), a decay without `%` or with `per` (`decay 50 per 30 days`: `decay 50% every 30 days`) or without its percentage (`decay every 30 days`: `50%` written for the writer to change), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
         'of place: without its colon (`"Demo" +10 per demo`), after the rule (`mql -> lead "Went quiet" when '
         '...`: moved to the front), or missing (`when is_customer`: a name to write is shown, the activity\'s or '

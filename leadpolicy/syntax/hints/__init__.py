@@ -34,6 +34,7 @@ from leadpolicy.syntax.hints.common import (
 )
 from leadpolicy.syntax.hints.glued import glued_keyword, glued_keyword_stage as glued_keyword_stage
 from leadpolicy.syntax.hints.numbers import (
+    decay_without_amount,
     decay_without_percent,
     exponent_number,
     exponent_stage as exponent_stage,
@@ -120,6 +121,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     item_separator,
     signed_cap,
     decay_without_percent,
+    decay_without_amount,
     type_synonym,
     underscored_name,  # `at_least 2`: a name the parser took; before a misspelt word after it (`within`)
     misspelt_keyword,
