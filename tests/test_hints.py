@@ -630,6 +630,8 @@ def test_a_decay_is_a_percentage_every_duration(line: str, message: str, shown: 
 NEW_HINTS = [
     ('stages { lead }\nengagement { "c": +5 per call\n  decay every 30 days }\n', "a decay says how much of the points fades",
      "write the share that fades, such as `50%`: `decay 50% every 30 days }`"),
+    ("stages { lead\n  mql when s is empty }\n", "`is empty` is written `is missing`", "write `missing`: `mql when s is missing }`"),
+    ("stages { lead\n  mql when s is not blank }\n", "`is not blank` is written `is present`", "`mql when s is present }`"),
 ]
 
 

@@ -89,11 +89,12 @@ def _capital_keywords(text: str, line_start: int, line_end: int) -> list[tuple[i
     return words
 
 
-_NULLS = ("null", "none", "nil", "undefined")
+_NULLS = ("null", "none", "nil", "undefined", "empty", "blank")  # SQL's, and empty text: missing (section 16)
 
 
 def null_for_missing(error: UnexpectedInput, text: str) -> Optional[Hint]:
-    """`email is null` -> `email is missing`, `email is not null` -> `email is present` (SQL's words)."""
+    """`email is null` -> `email is missing`, `email is not null` -> `email is present` (SQL's words);
+    `is empty` and `is blank` too: empty or blank text is missing (docs/language-reference.md 16)."""
     missing = _terminal("missing")
     if not isinstance(error, UnexpectedToken) or missing is None or not _accepts(error, missing):
         return None
