@@ -632,6 +632,8 @@ NEW_HINTS = [
      "write the share that fades, such as `50%`: `decay 50% every 30 days }`"),
     ("stages { lead\n  mql when s is empty }\n", "`is empty` is written `is missing`", "write `missing`: `mql when s is missing }`"),
     ("stages { lead\n  mql when s is not blank }\n", "`is not blank` is written `is present`", "`mql when s is present }`"),
+    ("stages { lead\n  mql when x equals 3 }\n", "compared with `=`, not `equals`", "write `=`: `mql when x = 3 }`"),
+    ('stages { lead }\nfit { "a": +5 when x is equal to 3 }\n', "not `is equal to`", 'write `=`: `fit { "a": +5 when x = 3 }`'),
 ]
 
 

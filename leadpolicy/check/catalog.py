@@ -54,7 +54,7 @@ CATALOG: tuple[Entry, ...] = (
         'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
         'make are named, with the line as it should read: `==` (write `=`), `=>`, `=<`, `<>`, `≥`, `≤` and `≠` '
         '(`>=`, `<=`, `!=`), a word of the language in capitals (`AND`, `IS MISSING`: the words are lower case), '
-        "SQL's `is null` and `is not null`, and `is empty`, `is blank` (`is missing`, `is present`: empty text is missing), `is` and `is not` before a value (`size is 3`: `size = 3`; `!=`), the parts after an activity out of "
+        "SQL's `is null` and `is not null`, and `is empty`, `is blank` (`is missing`, `is present`: empty text is missing), `is` and `is not` before a value (`size is 3`: `size = 3`; `!=`), `equals`, `equal to` and `eq` (`size equals 3`: `size = 3`), the parts after an activity out of "
         "order (`max 10 within 7 days`: `where`, `at least N times`, `within`, `max`; `2 times`: `at least 2 times`), `each` or `for` for `per` and `if` for `when`, a number with an exponent (`1e3`: write `1000`), thousands commas, a currency sign, `k` or `M`, a "
         "leading or trailing decimal point (`1,000`, `$1000`, `10k`, `.5`), points followed by `points`, a `,` or `;` between the items of a block, a first line that is missing, has no version or does not quote "
         "the name and version (`policy Acme version 1`), "
