@@ -634,6 +634,8 @@ NEW_HINTS = [
     ("stages { lead\n  mql when s is not blank }\n", "`is not blank` is written `is present`", "`mql when s is present }`"),
     ("stages { lead\n  mql when x equals 3 }\n", "compared with `=`, not `equals`", "write `=`: `mql when x = 3 }`"),
     ('stages { lead }\nfit { "a": +5 when x is equal to 3 }\n', "not `is equal to`", 'write `=`: `fit { "a": +5 when x = 3 }`'),
+    ('stages { lead }\nfit { "a": +5 when x > 1 }\ntest "t" { as of 2026-01-01\n  expect fit between 1 and 3 }\n',
+     "a range is two expectations", "write two: `expect fit >= 1  expect fit <= 3 }`"),
 ]
 
 

@@ -67,7 +67,7 @@ CATALOG: tuple[Entry, ...] = (
         "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
         "`expect stage sql`), an expectation named as other tools name it (`expect score >= 30`: `expect engagement "
-        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a test's stage or grade in quotes or "
+        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a score expected in a range (`expect fit between 10 and 30`: `expect fit >= 10  expect fit <= 30`), a test's stage or grade in quotes or "
         "compared with `is` (`expect stage \"sql\"`, `expect grade is A`), a rule's name without them (`expect hit Demo`: "
         "`expect hit \"Demo\"`), a comma before `)`, a misspelt block name "
         '(`disqualfy`), a signed cap (`max -50`), a decay without `%` or with `per` (`decay 50 per 30 days`: `decay 50% every 30 days`) or without its percentage (`decay every 30 days`: `50%` written for the writer to change), an escape other than `\\\"` and `\\\\` in a string, a '

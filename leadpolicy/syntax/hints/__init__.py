@@ -54,6 +54,7 @@ from leadpolicy.syntax.hints.operators import (
 from leadpolicy.syntax.hints.structure import (
     bracket_list,
     curly_quotes,
+    expect_between,
     expect_quoting,
     expect_with_comparison,
     item_separator,
@@ -116,6 +117,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     is_not,
     is_for_equals,  # after is_not and null_for_missing: `is not missing`, `is null` are theirs
     expect_with_comparison,
+    expect_between,
     expectation_word,
     expect_quoting,
     unknown_escape,
