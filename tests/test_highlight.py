@@ -51,6 +51,13 @@ def test_token_types_on_a_sample() -> None:
     assert (Keyword, "no") in got and (Keyword, "hit") in got  # `expect no hit`: no activity name
 
 
+def test_a_word_glued_to_the_next_is_one_name_as_the_parser_reads_it() -> None:
+    """decisions.md 68: `percall`, `whenok`, `every3` are names (the parser refuses them there)."""
+    got = tokens('engagement { "c": +5 percall  decay 10% every3 days }\nstages { lead mql whenok }\n')
+    assert (Name, "percall") in got and (Name, "whenok") in got and (Name, "every3") in got
+    assert (Keyword, "per") not in got and (Keyword, "when") not in got
+
+
 def test_percent_test_names_and_activities_that_start_like_a_word() -> None:
     got = tokens('engagement { "n": +5 per notification  "o": +1 per order_placed within 30days\n decay 50% every 30 days }\ntest "T" { }\n')
     assert (Number.Integer, "50") in got and (Keyword.Pseudo, "%") in got  # the unit of the number, as `days` is

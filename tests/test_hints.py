@@ -624,3 +624,29 @@ def test_a_decay_is_a_percentage_every_duration(line: str, message: str, shown: 
     """`decay 50 every 30 days` said "unexpected `every`, expected `%`"; `per` said "expected `every`"."""
     d = _diagnostic('stages { lead }\nengagement { "a": +5 per call\n  ' + line + " }")
     assert d.message == message and d.help == shown, (d.message, d.help)
+
+
+# the hints added in session 20: each fix made, the policy parses and checks
+NEW_HINTS = [
+    ('stages { lead }\nengagement { "c": +5 per call\n  decay every 30 days }\n', "a decay says how much of the points fades",
+     "write the share that fades, such as `50%`: `decay 50% every 30 days }`"),
+    ("stages { lead\n  mql when s is empty }\n", "`is empty` is written `is missing`", "write `missing`: `mql when s is missing }`"),
+    ("stages { lead\n  mql when s is not blank }\n", "`is not blank` is written `is present`", "`mql when s is present }`"),
+    ("stages { lead\n  mql when x equals 3 }\n", "compared with `=`, not `equals`", "write `=`: `mql when x = 3 }`"),
+    ('stages { lead }\nfit { "a": +5 when x is equal to 3 }\n', "not `is equal to`", 'write `=`: `fit { "a": +5 when x = 3 }`'),
+    ('stages { lead }\nfit { "a": +5 when x > 1 }\ntest "t" { as of 2026-01-01\n  expect fit between 1 and 3 }\n',
+     "a range is two expectations", "write two: `expect fit >= 1  expect fit <= 3 }`"),
+]
+
+
+@pytest.mark.parametrize(("body", "message", "shown"), NEW_HINTS)
+def test_the_new_hints_fix_the_line(body: str, message: str, shown: str) -> None:
+    from leadpolicy.check.checker import check
+
+    text = HEAD + body
+    d = _diagnostic(body)
+    assert d.code == "syntax-error" and message in d.message and d.help.endswith(shown), d
+    assert d.edit is not None and d.span is not None
+    start, end, replacement = d.edit
+    fixed = text[:d.span.start + start] + replacement + text[d.span.start + end:]
+    assert check(parse(fixed)).ok, fixed

@@ -54,7 +54,7 @@ CATALOG: tuple[Entry, ...] = (
         'The text is not a policy: a word, symbol or quote is missing or out of place. The mistakes newcomers '
         'make are named, with the line as it should read: `==` (write `=`), `=>`, `=<`, `<>`, `≥`, `≤` and `≠` '
         '(`>=`, `<=`, `!=`), a word of the language in capitals (`AND`, `IS MISSING`: the words are lower case), '
-        "SQL's `is null` and `is not null` (`is missing`, `is present`), `is` and `is not` before a value (`size is 3`: `size = 3`; `!=`), the parts after an activity out of "
+        "SQL's `is null` and `is not null`, and `is empty`, `is blank` (`is missing`, `is present`: empty text is missing), `is` and `is not` before a value (`size is 3`: `size = 3`; `!=`), `equals`, `equal to` and `eq` (`size equals 3`: `size = 3`), the parts after an activity out of "
         "order (`max 10 within 7 days`: `where`, `at least N times`, `within`, `max`; `2 times`: `at least 2 times`), `each` or `for` for `per` and `if` for `when`, a number with an exponent (`1e3`: write `1000`), thousands commas, a currency sign, `k` or `M`, a "
         "leading or trailing decimal point (`1,000`, `$1000`, `10k`, `.5`), points followed by `points`, a `,` or `;` between the items of a block, a first line that is missing, has no version or does not quote "
         "the name and version (`policy Acme version 1`), "
@@ -62,13 +62,15 @@ CATALOG: tuple[Entry, ...] = (
         "(`not`), single quotes (strings take double quotes), curly quotes pasted from a document (`“VP”`: "
         "write `\"VP\"`), a list in square brackets (`in [a, b]`: `in (a, b)`), `endswith`, `startswith` and `not_in` "
         "(`ends with`, `starts with`, `not in`), words of the language joined by `_` (`as_of`, `at_least`, `is_missing`: `as of`, `at least`, `is missing`; `max_10`: `max 10`; `is_not_null`: `is present`), "
+        "a word of the language glued to the word or number after it, which is one name (`+5 percall`, `whenok`, `every3 days`, `expect gradeA`: "
+        "`per call`, `when ok`, `every 3 days`, `expect grade A`; docs/language-reference.md 2.3), "
         "`ends` or `starts` without `with`, `is not missing` and `is not "
         "present` (`is present`, `is missing`), a test's stage, grade or change compared (`expect stage = sql`: "
         "`expect stage sql`), an expectation named as other tools name it (`expect score >= 30`: `expect engagement "
-        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a test's stage or grade in quotes or "
+        ">= 30` or `expect fit >= 30`; `expect status`: `expect stage`; `expect not hit`: `expect no hit`), a score expected in a range (`expect fit between 10 and 30`: `expect fit >= 10  expect fit <= 30`), a test's stage or grade in quotes or "
         "compared with `is` (`expect stage \"sql\"`, `expect grade is A`), a rule's name without them (`expect hit Demo`: "
         "`expect hit \"Demo\"`), a comma before `)`, a misspelt block name "
-        '(`disqualfy`), a signed cap (`max -50`), a decay without `%` or with `per` (`decay 50 per 30 days`: `decay 50% every 30 days`), an escape other than `\\\"` and `\\\\` in a string, a '
+        '(`disqualfy`), a signed cap (`max -50`), a decay without `%` or with `per` (`decay 50 per 30 days`: `decay 50% every 30 days`) or without its percentage (`decay every 30 days`: `50%` written for the writer to change), an escape other than `\\\"` and `\\\\` in a string, a '
         'missing `}` or `)` (reported at the `{` or `(` it leaves open, naming the block), and a rule\'s name out '
         'of place: without its colon (`"Demo" +10 per demo`), after the rule (`mql -> lead "Went quiet" when '
         '...`: moved to the front), or missing (`when is_customer`: a name to write is shown, the activity\'s or '
@@ -306,7 +308,10 @@ CATALOG: tuple[Entry, ...] = (
         'A name is not a declared field (or, where stages may be named, a stage). Values other languages '
         'write as names are said as such: `null` and `None` (`email = null`: write `email is missing`; `!=`: '
         '`is present`), `yes`, `no`, `on`, `off` compared with a boolean (write `true` or `false`), and `today` or '
-        '`now` compared with a date (write `days since FIELD`).',
+        '`now` compared with a date (write `days since FIELD`). A name that is `not`, `did` or `no` glued to a '
+        'field, stage or activity (`when diddemo_request`: a word of the language and the name after it are one '
+        'name without the space) is told so, with the space put back (`did demo_request`); so is `not` glued to '
+        'a property inside `where` (`unknown-property`).',
         'Fix the spelling (the help suggests one) or declare the field.',
         'unknown-field',
     ),

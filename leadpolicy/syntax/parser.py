@@ -14,10 +14,11 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Collection, Iterator, Optional
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import ContextualLexer
 
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.build import LiteralError, TreeBuilder, number_value, span_at, unquote
@@ -54,9 +55,37 @@ def lark_parser() -> Lark:
     # must come last: Lark 1.3 chains a user callback after its own keyword check with a lambda that
     # reads the loop variable, so only the last terminal of this dict is compared correctly.
     callbacks = {"COMMENT": comments.record_comment, "IDENT": _KeywordsAreNotNames(keyword_types)}
-    parser = tables.load(grammar_text(), lexer_callbacks=callbacks, postlex=comments.TokenRecorder())
+    parser = tables.load(grammar_text(), lexer_callbacks=callbacks, postlex=comments.TokenRecorder(),
+                         _plugins={"ContextualLexer": _WholeWords})
     keyword_types.update(_keyword_types(parser))
     return parser
+
+
+class _WholeWords(ContextualLexer):
+    """Lark's contextual lexer, made to read every word whole (docs/language-reference.md 2.3: a
+    name is a letter or `_` then letters, digits and `_`). It only tries the terminals the parser
+    can take next, so where no name may come it matched a keyword as a prefix: `+5 percall` was
+    `per call`, `expect gradeA` was `grade A`, `every3 days` was `every 3 days`. With IDENT tried
+    in every state a word is read to its end (`_KeywordsAreNotNames` makes a keyword of it when it
+    is one), and a glued word is a name the parser refuses; syntax/hints/glued.py shows it apart.
+    A number still ends where its digits do: `30days` is `30 days` (decisions.md 68)."""
+
+    def __init__(self, conf: Any, states: dict[int, Collection[str]], always_accept: Collection[str] = ()) -> None:
+        super().__init__(conf, states, always_accept=(*always_accept, "IDENT"))
+
+    def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
+        try:
+            yield from super().lex(lexer_state, parser_state)
+        except (UnexpectedCharacters, UnexpectedToken) as error:
+            # what the parser could take there, as before IDENT was added where it takes none
+            # (the lexer of that state then holds IDENT in place of the keywords it reads as names)
+            accepted = set(parser_state.parse_conf.parse_table.states[parser_state.position]) - {"$END"}
+            if "IDENT" not in accepted:
+                if isinstance(error, UnexpectedToken):
+                    error.expected = accepted
+                else:
+                    error.allowed = accepted
+            raise
 
 
 class _KeywordsAreNotNames:
@@ -250,11 +279,13 @@ def _capital_keyword_stage(policy: n.Policy, text: str, path: str) -> Optional[D
     (an error already, said as three that miss the point): the syntax error a capital `AND` or
     `OR` gets elsewhere, with the line in lower case. A later stage with a condition is no mistake.
     So does `size > 1e3` (a stage `e3`): the number written plainly; and `x is_missing` (a stage
-    `is_missing`) and `s endswith "x"` (a stage `endswith` described "x"): the words apart."""
+    `is_missing`) and `s endswith "x"` (a stage `endswith` described "x"): the words apart; and
+    `mql whenok` (a stage `whenok`): `when ok`."""
     from leadpolicy.syntax.hints import (
         apply_fix,
         capital_keyword_stage,
         exponent_stage,
+        glued_keyword_stage,
         glued_test_stage,
         number_suffix_stage,
         underscored_stage,
@@ -264,7 +295,8 @@ def _capital_keyword_stage(policy: n.Policy, text: str, path: str) -> Optional[D
         if stage.condition is None and stage.name_span is not None:  # `... > 1e3`: a stage `e3`, too
             hint = capital_keyword_stage(text, stage.name_span.start) if stage.name.lower() in RESERVED_WORDS \
                 else exponent_stage(text, stage.name_span.start) or number_suffix_stage(text, stage.name_span.start) \
-                or underscored_stage(text, stage.name_span.start) or glued_test_stage(text, stage.name_span.start)
+                or underscored_stage(text, stage.name_span.start) or glued_test_stage(text, stage.name_span.start) \
+                or glued_keyword_stage(text, stage.name_span.start)
             if hint is not None and _parses(apply_fix(text, hint.fix)):  # `lead Fit`: a stage, not `fit`
                 start, end, replacement = hint.fix
                 edit = (start - hint.span.start, end - hint.span.start, replacement)

@@ -99,6 +99,11 @@ class NamesPass(State):
             for p in activity.props:
                 if p.name == name:
                     return n.PropRef(activity.name, p.name, p.type, span=e.span), self._value_type(p.type)
+            glued = _glued(name, {"not": [p.name for p in activity.props]})
+            if glued is not None:
+                self.error("unknown-property", f"activity `{activity.name}` has no property `{name}`: {glued[0]}",
+                           e.span, glued[1], edit=glued[2])
+                return e, None
             guess = suggest(name, [p.name for p in activity.props])
             outside = name in self.fields or name in self.stage_index
             if guess:
@@ -135,14 +140,19 @@ class NamesPass(State):
                 )
             return n.StageRef(name, index, span=e.span), COND
         candidates = list(self.fields) + ([s for s in self.stages] if ctx.allows("stages") else [])
-        guess = suggest(name, candidates)
-        if guess is None:  # a misspelt score (`engagment >= 60`) or grade, where they may stand
-            words = (["engagement", "fit"] if ctx.allows("scores") else []) + (["grade"] if ctx.allows("grade") else [])
-            guess = suggest(name, words)
         if name in RESERVED:
             message = f"`{name}` is a word of the language and cannot be used here"
         else:
             message = f"there is no field `{name}`" if not ctx.allows("stages") else f"there is no field or stage `{name}`"
+        activities = list(self.activities) + ["activity"] if ctx.allows("did") else []
+        glued = _glued(name, {"not": candidates, "did": activities, "no": activities})
+        if glued is not None:
+            self.error("unknown-field", f"{message}: {glued[0]}", e.span, glued[1], edit=glued[2])
+            return e, None
+        guess = suggest(name, candidates)
+        if guess is None:  # a misspelt score (`engagment >= 60`) or grade, where they may stand
+            words = (["engagement", "fit"] if ctx.allows("scores") else []) + (["grade"] if ctx.allows("grade") else [])
+            guess = suggest(name, words)
         self.error("unknown-field", message, e.span, f"did you mean `{guess}`?" if guess else "declare it in the `fields` block")
         return e, None
 
@@ -281,3 +291,14 @@ def _example_comparison(t: object) -> str:
     if t == GRADE:
         return "= A"
     return ">= 10"
+
+
+def _glued(name: str, after: dict[str, list[str]]) -> Optional[tuple[str, str, tuple[int, int, str]]]:
+    """`notinbound`, `didaccount_deleted`: a word of the language glued to a name that may follow
+    it, read as one name (docs/language-reference.md 2.3; decisions.md 68). The message's end, the
+    help and the edit (relative to the name) that put the space back; None for any other name."""
+    for word, names in after.items():
+        rest = name[len(word):]
+        if name.startswith(word) and rest in names:
+            return f"`{word}` needs a space after it", f"did you mean `{word} {rest}`?", (len(word), len(word), " ")
+    return None

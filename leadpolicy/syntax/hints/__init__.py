@@ -11,8 +11,8 @@ then parses past that point: the fix is a real fix.
 The hints live by kind of mistake: `operators` (`==`, `=>`, `&&`), `words` (the
 language's words in capitals, misspelt or from another language), `numbers` (`1e3`,
 `$1,000`, `10k`), `structure` (the `policy` line, blocks, separators, quotes, rule
-names); `common` holds what they share (the `Hint`, the rewritten line, the
-parser's state).
+names), `glued` (a word of the language glued to the next: `percall`); `common` holds
+what they share (the `Hint`, the rewritten line, the parser's state).
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from leadpolicy.syntax.hints.common import (
     error_offset as error_offset,
     rewritten_line as rewritten_line,
 )
+from leadpolicy.syntax.hints.glued import glued_keyword, glued_keyword_stage as glued_keyword_stage
 from leadpolicy.syntax.hints.numbers import (
+    decay_without_amount,
     decay_without_percent,
     exponent_number,
     exponent_stage as exponent_stage,
@@ -44,6 +46,7 @@ from leadpolicy.syntax.hints.operators import (
     arrow_word,
     bang_for_not,
     double_equals,
+    equals_word,
     is_for_equals,
     misspelt_comparison,
     symbol_for_word,
@@ -51,6 +54,7 @@ from leadpolicy.syntax.hints.operators import (
 from leadpolicy.syntax.hints.structure import (
     bracket_list,
     curly_quotes,
+    expect_between,
     expect_quoting,
     expect_with_comparison,
     item_separator,
@@ -95,11 +99,13 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     unclosed_parenthesis,
     double_equals,
     misspelt_comparison,
+    equals_word,
     capital_keyword,
     null_for_missing,
     exponent_number,
     clause_order,
     times_without_at_least,
+    glued_keyword,  # before rule_word (`anddid x where`: not `when`) and the misspelt words (`whenok`: not `when`)
     rule_word,
     symbol_for_word,
     bang_for_not,
@@ -111,6 +117,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     is_not,
     is_for_equals,  # after is_not and null_for_missing: `is not missing`, `is null` are theirs
     expect_with_comparison,
+    expect_between,
     expectation_word,
     expect_quoting,
     unknown_escape,
@@ -118,6 +125,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     item_separator,
     signed_cap,
     decay_without_percent,
+    decay_without_amount,
     type_synonym,
     underscored_name,  # `at_least 2`: a name the parser took; before a misspelt word after it (`within`)
     misspelt_keyword,

@@ -165,8 +165,10 @@ def _keywords() -> tuple[str, ...]:
         value = terminal.pattern.value
         if terminal.pattern.type == "str":
             words.add(value)
-        elif re.fullmatch(r"\(\?:[a-z]+(?:\|[a-z]+)*\)", value):  # a choice of words: UNIT
-            words.update(value[3:-1].split("|"))
+        else:
+            choice = re.fullmatch(r"\(\?:([a-z]+(?:\|[a-z]+)*)\)(?:\(\?!\[A-Za-z0-9_\]\))?", value)
+            if choice is not None:  # a choice of whole words: UNIT
+                words.update(choice.group(1).split("|"))
     return tuple(sorted(w for w in words if w.isidentifier()))
 
 

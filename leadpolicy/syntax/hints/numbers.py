@@ -152,3 +152,16 @@ def decay_without_percent(error: UnexpectedInput, text: str) -> Optional[Hint]:
     end = _where(previous)[1]
     return _hint(text, f"a decay is a percentage, not `{previous}`", _span(text, *_where(previous)),
                  f"write `{previous}%`", (end, end, "%"))
+
+
+def decay_without_amount(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`decay every 30 days` -> `decay 50% every 30 days`: a decay says how much fades, as a
+    percentage; the hint writes 50% where it goes, for the writer to change."""
+    if not isinstance(error, UnexpectedToken) or error.token.type != "EVERY" or set(error.expected or ()) != {"NUMBER"}:
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type != "DECAY":
+        return None
+    start = _where(error.token)[0]
+    return _hint(text, "a decay says how much of the points fades, as a percentage, before `every`",
+                 _span(text, start, _where(error.token)[1]), "write the share that fades, such as `50%`", (start, start, "50% "))

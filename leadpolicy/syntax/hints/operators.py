@@ -136,3 +136,25 @@ def _means_missing(word: str) -> bool:
     lowered = word.lower()
     return lowered in ("null", "none", "nil", "undefined", "empty", "blank", "set", "unset", "defined", "absent") \
         or bool(difflib.get_close_matches(lowered, ["missing", "present"], n=1, cutoff=0.6))
+
+
+# a comparison in words, as other languages and spoken English write it
+_EQUALS = re.compile(r"(?:is[ \t]+)?(?:equals|equal|eq)(?:[ \t]+to)?(?![A-Za-z0-9_])[ \t]*", re.IGNORECASE)
+
+
+def equals_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`size equals 3` -> `size = 3` (also `is equal to`, `eq`). The word reads as a name: the
+    parser stops at it, or, in `stages`, takes it and the value after it for next stages and stops
+    after them (`mql when region equals emea and ...` stops at `and`)."""
+    if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
+        return None
+    at = _where(error.token)[0]
+    line_start = text.rfind("\n", 0, at) + 1
+    words = [line_start + m.start() for m in re.finditer(r"(?<![A-Za-z0-9_\"])[A-Za-z_]+", text[line_start:at])]
+    for start in [*words[-3:], at]:  # the word it stopped at or one of the three before it, leftmost first (`is equal`)
+        found = _EQUALS.match(text, start)
+        if found is not None:
+            written = text[start:found.end()].strip()
+            return _hint(text, f"a value is compared with `=`, not `{written}`", _span(text, start, start + len(written)),
+                         "write `=`", (start, found.end(), "= "))
+    return None

@@ -426,3 +426,24 @@ def _starts_a_block(token: Token, text: str) -> bool:
     if name is not None:
         rest = rest[name.end():].lstrip()
     return rest.startswith("{")
+
+
+_BETWEEN = re.compile(r"between[ \t]+(-?[0-9][0-9_.]*)[ \t]+and[ \t]+(-?[0-9][0-9_.]*)(?![A-Za-z0-9_])")
+
+
+def expect_between(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`expect fit between 10 and 30` -> `expect fit >= 10  expect fit <= 30`: an expectation
+    compares a score once (docs/language-reference.md 17); a range is two of them."""
+    if not isinstance(error, UnexpectedToken) or str(error.token) != "between":
+        return None
+    previous = _previous_token(error)
+    if previous is None or previous.type not in ("FIT", "ENGAGEMENT"):
+        return None
+    found = _BETWEEN.match(text, _where(error.token)[0])
+    expect = text.rfind("expect", 0, _where(previous)[0])
+    if found is None or expect < 0 or text[expect:_where(previous)[0]].strip() != "expect":
+        return None
+    score, low, high = str(previous), found.group(1), found.group(2)
+    both = f"expect {score} >= {low}  expect {score} <= {high}"
+    return _hint(text, f"a test expects its {score} with one comparison; a range is two expectations",
+                 _span(text, _where(error.token)[0], found.end()), "write two", (expect, found.end(), both))

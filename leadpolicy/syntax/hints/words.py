@@ -89,11 +89,12 @@ def _capital_keywords(text: str, line_start: int, line_end: int) -> list[tuple[i
     return words
 
 
-_NULLS = ("null", "none", "nil", "undefined")
+_NULLS = ("null", "none", "nil", "undefined", "empty", "blank")  # SQL's, and empty text: missing (section 16)
 
 
 def null_for_missing(error: UnexpectedInput, text: str) -> Optional[Hint]:
-    """`email is null` -> `email is missing`, `email is not null` -> `email is present` (SQL's words)."""
+    """`email is null` -> `email is missing`, `email is not null` -> `email is present` (SQL's words);
+    `is empty` and `is blank` too: empty or blank text is missing (docs/language-reference.md 16)."""
     missing = _terminal("missing")
     if not isinstance(error, UnexpectedToken) or missing is None or not _accepts(error, missing):
         return None
@@ -270,8 +271,8 @@ def rule_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
 
 
 def glued_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
-    """`within 90 dayz` -> `within 90 days`: the lexer took the keyword `day` out of a longer, misspelt
-    word, and stopped at the rest (`z`)."""
+    """`within 90 dayz` -> `within 90 days`: a misspelt word of the language, read as a name where
+    no name may stand (or a word the lexer took a keyword out of, glued to what stood before it)."""
     if not isinstance(error, UnexpectedToken) or error.token.type == "$END":
         return None
     start, end = _where(error.token)
@@ -280,8 +281,9 @@ def glued_word(error: UnexpectedInput, text: str) -> Optional[Hint]:
     while end < len(text) and (text[end].isalnum() or text[end] == "_"):
         end += 1
     word = text[start:end]
-    if start == _where(error.token)[0] or not word.isidentifier():
-        return None  # not glued to what stands before it
+    name_out_of_place = error.token.type == "IDENT" and "IDENT" not in (error.expected or ())
+    if not word.isidentifier() or (start == _where(error.token)[0] and not name_out_of_place):
+        return None
     close = difflib.get_close_matches(word, _keywords(), n=3, cutoff=0.75)
     if not close:
         return None
