@@ -387,6 +387,17 @@ def as_of_option(f: Any) -> Any:
     )(f)
 
 
+def as_of_moment(as_of: Optional[str]) -> Any:
+    """--as-of as a datetime (now, UTC, when it is not given); a value that is no ISO 8601 date or
+    timestamp is a usage error naming the option (exit 2), as every command says it."""
+    from leadpolicy.semantics.runtime import LeadDataError, datetime_from_micros, read_as_of
+
+    try:
+        return datetime_from_micros(read_as_of(as_of))
+    except LeadDataError:
+        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
+
+
 def json_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`--json`, one of the common options (check, diff, report, score take it beside --format or -o)."""
     return click.option("--json", "as_json", is_flag=True, help=help_text)
