@@ -79,3 +79,67 @@ def test_test_as_of_that_is_no_date_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert b"--as-of" in result.stderr and b"`last tuesday` is not an ISO 8601 date" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- a path that is a pipe
+
+LEAD_FILE = ROOT / "policies" / "acme.lead.json"
+LEADS_FILE = ROOT / "policies" / "acme.leads.jsonl"
+AS_OF = ("--as-of", "2026-11-22")
+
+
+def piped(*args: str, feed: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The command with `feed` piped into it and named as /dev/stdin (`cat FILE | leadpolicy ... /dev/stdin`)."""
+    return cli(*args, cwd=tmp_path, stdin=feed.read_bytes())
+
+
+def test_every_command_reads_a_policy_named_as_dev_stdin_once(tmp_path: Path) -> None:
+    policy = Path(ACME)
+    check = piped("check", "/dev/stdin", feed=policy, tmp_path=tmp_path)
+    assert check.returncode == 0 and b"/dev/stdin: ok" in check.stdout, check.stderr  # it said "/dev/stdin is empty"
+    assert piped("fmt", "--check", "/dev/stdin", feed=policy, tmp_path=tmp_path).returncode == 0
+    compiled = piped("compile", "/dev/stdin", "-o", "acme_policy.py", feed=policy, tmp_path=tmp_path)
+    assert compiled.returncode == 0 and "def evaluate" in (tmp_path / "acme_policy.py").read_text(encoding="utf-8")
+    documented = piped("docs", "/dev/stdin", "-o", "acme.md", feed=policy, tmp_path=tmp_path)
+    assert documented.returncode == 0 and "Acme Cloud handoff" in (tmp_path / "acme.md").read_text(encoding="utf-8")
+    tested = piped("test", "/dev/stdin", feed=policy, tmp_path=tmp_path)
+    assert tested.returncode == 0 and b"0 failed" in tested.stdout, tested.stderr
+    decided = piped("eval", "/dev/stdin", str(LEAD_FILE), *AS_OF, "--json", feed=policy, tmp_path=tmp_path)
+    assert decided.returncode == 0 and json.loads(decided.stdout)["stage"] == "sql", decided.stderr
+    scored = piped("score", "/dev/stdin", str(LEADS_FILE), *AS_OF, "-q", feed=policy, tmp_path=tmp_path)
+    assert scored.returncode == 0 and len(scored.stdout.splitlines()) == len(LEADS_FILE.read_bytes().splitlines())
+
+
+def test_fmt_of_a_pipe_prints_the_formatted_policy(tmp_path: Path) -> None:
+    """It wrote the formatted text back into the pipe, where nobody read it, and said `reformatted /dev/stdin`."""
+    messy = tmp_path / "messy.policy"
+    messy.write_text(Path(ACME).read_text(encoding="utf-8").replace("\n  ", "\n    "), encoding="utf-8")
+    result = piped("fmt", "/dev/stdin", feed=messy, tmp_path=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.decode() == Path(ACME).read_text(encoding="utf-8")
+
+
+def test_every_command_reads_leads_named_as_dev_stdin_once(tmp_path: Path) -> None:
+    leads = len(LEADS_FILE.read_bytes().splitlines())
+    decided = piped("eval", ACME, "/dev/stdin", *AS_OF, "--json", feed=LEAD_FILE, tmp_path=tmp_path)
+    assert decided.returncode == 0 and json.loads(decided.stdout)["stage"] == "sql"
+    scored = piped("score", ACME, "/dev/stdin", *AS_OF, "-q", feed=LEADS_FILE, tmp_path=tmp_path)
+    assert scored.returncode == 0 and len(scored.stdout.splitlines()) == leads
+    diffed = piped("diff", ACME, ACME, "--leads", "/dev/stdin", *AS_OF, "--json", feed=LEADS_FILE, tmp_path=tmp_path)
+    assert diffed.returncode == 0, diffed.stderr  # it said "/dev/stdin is not a file"
+    assert json.loads(diffed.stdout)["leads"]["total"] == leads
+    reported = piped("report", ACME, "/dev/stdin", *AS_OF, "-o", "r.json", feed=LEADS_FILE, tmp_path=tmp_path)
+    assert reported.returncode == 0 and b"is empty" not in reported.stderr  # it warned "/dev/stdin is empty"
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["reports"][0]["leads"] == leads
+
+
+def test_a_named_pipe_is_read_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "acme.fifo"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([sys.executable, "-m", "leadpolicy", "check", str(fifo)], cwd=tmp_path,
+                               env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(fifo, "wb") as writer:
+        writer.write(Path(ACME).read_bytes())
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert b"ok, 1 warning" in out

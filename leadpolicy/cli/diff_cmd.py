@@ -32,7 +32,7 @@ from leadpolicy.cli.engine_options import (
     say_memory_limit_unread,
     table_name_value,
 )
-from leadpolicy.tools.file_kinds import is_duckdb_database
+from leadpolicy.tools.file_kinds import is_duckdb_database, is_stream
 
 
 class _Problem(click.ClickException):
@@ -165,7 +165,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
     if leads is not None:
         for path in (leads, activities):
-            if path is not None and path != "-" and not os.path.isfile(path):
+            if path is not None and path != "-" and not (os.path.isfile(path) or is_stream(path)):  # a pipe is read once
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
             refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
         if activities is None:

@@ -21,7 +21,7 @@ from leadpolicy.cli.common import (
     show_diagnostics,
 )
 from leadpolicy.syntax.diagnostics import shown_path
-from leadpolicy.tools.file_kinds import first_bytes
+from leadpolicy.tools.file_kinds import first_bytes, is_stream
 
 
 def source_files(paths: Iterable[str]) -> list[Path]:
@@ -67,7 +67,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     status = 0
     changed = False
     for target in targets:
-        stdin = target == STDIN
+        stdin = target == STDIN or is_stream(target)  # `/dev/stdin`, a pipe: nothing to rewrite in place, printed
         try:
             source = read_text(target, allow_empty=True, policy=True) if target.endswith(".tests") else read_source(target)
         except FileProblem as problem:  # said, and the other files are still formatted
