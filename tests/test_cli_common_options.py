@@ -143,3 +143,45 @@ def test_a_named_pipe_is_read_once(tmp_path: Path) -> None:
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     assert b"ok, 1 warning" in out
+
+
+# ---------------------------------------------------------------- test and check search a working tree
+
+BROKEN = 'policy "vendored" version "1"\nstages { lead mql when nosuchfield > 1 }\n'
+
+
+def _team_repository(root: Path) -> None:
+    """A repository as a team has it: its policy, and tools' directories that ship policies of their own."""
+    (root / "policies").mkdir()
+    (root / "policies" / "acme.policy").write_text(Path(ACME).read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "policies" / "acme.tests").write_text((ROOT / "policies" / "acme.tests").read_text(encoding="utf-8"),
+                                                  encoding="utf-8")
+    for inside in (".venv/lib/python3.12/site-packages/pkg", "venv/lib/python3.12/site-packages/pkg",
+                   "env/lib/pkg", "node_modules/editor-ext", ".git/objects", ".cache", "build/.hidden"):
+        (root / inside).mkdir(parents=True)
+        (root / inside / "vendored.policy").write_text(BROKEN, encoding="utf-8")
+    (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")  # a virtual environment by any name
+
+
+def test_test_without_a_path_skips_tools_directories(tmp_path: Path) -> None:
+    _team_repository(tmp_path)
+    result = cli("test", *AS_OF, cwd=tmp_path)
+    assert b"vendored" not in result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr
+    assert b"policies/acme.policy\n" in result.stdout and b", 0 failed" in result.stdout
+
+
+def test_check_and_fmt_of_a_tree_skip_tools_directories(tmp_path: Path) -> None:
+    _team_repository(tmp_path)
+    checked = cli("check", ".", cwd=tmp_path)
+    assert checked.returncode == 0 and b"vendored" not in checked.stdout + checked.stderr
+    (tmp_path / "node_modules" / "editor-ext" / "vendored.policy").write_text(
+        'policy "vendored"   version "1"\nstages { lead }\n', encoding="utf-8")
+    formatted = cli("fmt", "--check", ".", cwd=tmp_path)  # fmt would have rewritten an installed package's file
+    assert formatted.returncode == 0 and b"vendored" not in formatted.stdout
+
+
+def test_a_tools_directory_named_as_path_is_searched(tmp_path: Path) -> None:
+    _team_repository(tmp_path)
+    result = cli("check", "node_modules", cwd=tmp_path)
+    assert result.returncode == 1 and b"nosuchfield" in result.stderr

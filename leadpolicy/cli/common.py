@@ -228,6 +228,27 @@ def load_policy(path: str, nothing: str = "nothing was run") -> Any:
 # ---------------------------------------------------------------- finding policies and their tests
 
 
+# Directories a search of a tree does not enter: a repository's tools, not its policies (a package in
+# a virtual environment may ship example policies; `fmt` would rewrite them). Named as PATH, they are searched.
+SKIPPED_DIRECTORIES = frozenset({"node_modules", "site-packages", "dist-packages", "__pycache__"})
+
+
+def files_below(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files with one of `suffixes` under `directory`, sorted; hidden directories (`.git`,
+    `.venv`, `.tox`), SKIPPED_DIRECTORIES and any virtual environment (a `pyvenv.cfg` in it) are
+    not entered (docs/decisions.md 71)."""
+    found: list[Path] = []
+    for top, directories, files in os.walk(directory):
+        directories[:] = [name for name in directories if not _skipped(Path(top) / name)]
+        found.extend(Path(top) / name for name in files if name.endswith(suffixes))
+    return sorted(path for path in found if path.is_file())
+
+
+def _skipped(directory: Path) -> bool:
+    name = directory.name
+    return name.startswith(".") or name in SKIPPED_DIRECTORIES or (directory / "pyvenv.cfg").is_file()
+
+
 def policy_files(paths: Iterable[str]) -> list[Path]:
     """Expand directories into the .policy files below them, sorted; a `.tests`
     file stands for the policy beside it. Each policy once, in order. A directory
@@ -237,7 +258,7 @@ def policy_files(paths: Iterable[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if raw != STDIN and path.is_dir():
-            below = sorted(path.rglob("*.policy"))
+            below = files_below(path, (".policy",))
             found.extend(below)
             if not below:
                 empty.append(raw)

@@ -15,6 +15,7 @@ from leadpolicy.cli.common import (
     STDIN_NAME,
     FileProblem,
     echo_data,
+    files_below,
     output_stream,
     read_source,
     read_text,
@@ -30,7 +31,7 @@ def source_files(paths: Iterable[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if raw != STDIN and path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".policy", ".tests") and p.is_file()))
+            found.extend(files_below(path, (".policy", ".tests")))
         else:
             found.append(path)
     return found
