@@ -185,3 +185,19 @@ def test_a_tools_directory_named_as_path_is_searched(tmp_path: Path) -> None:
     _team_repository(tmp_path)
     result = cli("check", "node_modules", cwd=tmp_path)
     assert result.returncode == 1 and b"nosuchfield" in result.stderr
+
+
+# ---------------------------------------------------------------- --previous-stage where it does not apply
+
+
+def test_previous_stage_where_it_does_not_apply_says_why(tmp_path: Path) -> None:
+    leads = str(ROOT / "policies" / "acme.leads.jsonl")
+    for args, why in ((("score", ACME, leads), b"from the lead: its `stage`"),
+                      (("diff", ACME, ACME, "--leads", leads), b"each lead's own previous stage"),
+                      (("report", ACME, leads), b"replays each lead from no stage"),
+                      (("test", ACME), b"a test states its own (`previous stage mql`)")):
+        result = cli(*args, "--previous-stage", "mql", cwd=tmp_path)
+        assert result.returncode == 2, args
+        assert b"--previous-stage does not apply to `leadpolicy " + args[0].encode() in result.stderr
+        assert why in result.stderr
+    assert b"No such option '--previus-stage'" in cli("score", ACME, leads, "--previus-stage", "mql").stderr
