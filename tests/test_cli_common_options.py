@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from leadpolicy.cli import main
@@ -201,3 +202,15 @@ def test_previous_stage_where_it_does_not_apply_says_why(tmp_path: Path) -> None
         assert b"--previous-stage does not apply to `leadpolicy " + args[0].encode() in result.stderr
         assert why in result.stderr
     assert b"No such option '--previus-stage'" in cli("score", ACME, leads, "--previus-stage", "mql").stderr
+
+
+def test_the_duckdb_engine_refuses_a_pipe_rather_than_lose_its_leads(tmp_path: Path) -> None:
+    """DuckDB reads a table more than once: `cat leads | score --engine duckdb /dev/stdin` wrote no
+    decision for any of the 60 leads, exit 0 (and, with the pipe's first bytes left unread, all but 9)."""
+    pytest.importorskip("duckdb")
+    scored = piped("score", ACME, "/dev/stdin", "--engine", "duckdb", *AS_OF, "-q", feed=LEADS_FILE, tmp_path=tmp_path)
+    assert scored.returncode == 2 and scored.stdout == b""
+    assert b"--engine duckdb reads a file, not /dev/stdin" in scored.stderr and b"--engine python" in scored.stderr
+    diffed = piped("diff", ACME, ACME, "--leads", "/dev/stdin", "--engine", "duckdb", *AS_OF, feed=LEADS_FILE,
+                   tmp_path=tmp_path)
+    assert diffed.returncode == 2 and b"not /dev/stdin, a pipe or device" in diffed.stderr

@@ -150,6 +150,10 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         say_memory_limit_unread(engine, memory_limit)
     if engine == "duckdb" and leads == "-":
         raise click.UsageError("--engine duckdb reads a file of leads, not standard input: --leads FILE")
+    for path in (leads, activities) if engine == "duckdb" else ():
+        if path is not None and is_stream(path):  # DuckDB reads a table more than once: a pipe's leads were lost
+            raise click.UsageError(f"--engine duckdb reads a file of leads, not {path}, a pipe or device that can be "
+                                   "read only once: save it to a file, or replay it with --engine python")
     database = leads is not None and activities is None and is_duckdb_database(leads)
     if (leads_table or activities_table) and not database:
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
