@@ -913,3 +913,31 @@ def test_sections_hand_on_the_locals_later_sections_read():
         batch = list(module._decide_many([{"fields": {"budget": budget}, "activities": visits, "stage": "hot"}],
                                          AS_OF))
         assert batch == [module.evaluate({"budget": budget}, visits, AS_OF, "hot")]
+
+
+NAMED_LEAD_ERRORS = (
+    {"fields": {"budget": "lots"}},
+    {"fields": {}, "previous_stage": "nope"},
+    {"fields": {}, "activities": [{"type": "chat"}]},
+    {"fields": {}, "activities": [{"type": "webinar", "at": "2026-11-01", "minutes": "long"}]},
+    {"fields": "not an object"},
+)
+
+
+@pytest.mark.parametrize("call", NAMED_LEAD_ERRORS, ids=["field", "previous-stage", "no-time", "property", "fields"])
+def test_lead_data_error_names_the_lead_in_library_and_module(acme, call) -> None:
+    """PRODUCT: LeadDataError names the lead: `str()` starts with it, and `lead` is `lead_id` (the
+    public name, kept), in the compiled module as in the library."""
+    import leadpolicy
+
+    module = acme.module
+    library = leadpolicy.load(str(ACME))
+    for evaluate, error_type in ((module.evaluate, module.LeadDataError), (library.evaluate, LeadDataError)):
+        with pytest.raises(error_type) as caught:
+            evaluate(as_of="2026-11-22", lead_id="L-7", **call)
+        assert str(caught.value).startswith("lead L-7: ")
+        assert caught.value.lead_id == caught.value.lead == "L-7"
+        assert caught.value.to_dict()["message"] == str(caught.value)
+    with pytest.raises(module.LeadDataError) as unnamed:
+        module.evaluate(as_of="2026-11-22", **call)
+    assert unnamed.value.lead is None and not str(unnamed.value).startswith("lead ")

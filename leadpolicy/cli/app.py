@@ -92,6 +92,7 @@ class _Group(click.Group):
                 raise FileProblem(error.format_message()) from None  # (shown on its one line)
             from leadpolicy.syntax.diagnostics import line_text
 
+            _not_here(error)
             # a missing argument keeps the usage line, which shows its place; the message is one
             # line, whatever file name or value it quotes (`x\x1b[2J.parquet`, a newline)
             vars(error)["message"] = line_text(error.message)  # click declares it Final; the text is ours to show
@@ -112,6 +113,30 @@ class _Group(click.Group):
             click.echo(f"leadpolicy: internal error: {type(error).__name__}: {terminal_text(error)}", err=True)
             click.echo("  = help: set LEADPOLICY_DEBUG=1 to see the traceback, and please report it", err=True)
             sys.exit(3)
+
+
+# A common option (PRODUCT: `--as-of`, `--previous-stage`, `--json` "where they apply") given to a
+# command where it does not apply: why, and where that command takes it from (docs/decisions.md 72).
+NOT_HERE: dict[tuple[str, str], str] = {
+    ("score", "--previous-stage"): "score reads each lead's previous stage from the lead: its `stage` (a JSON Lines "
+                                   "key, or a CSV or table column); a lead without one is placed for the first time",
+    ("diff", "--previous-stage"): "diff --leads gives both versions each lead's own previous stage, its `stage`; "
+                                  "a lead without one is placed for the first time by both",
+    ("report", "--previous-stage"): "report replays each lead from no stage, through its activities, as "
+                                    "`eval --journey` does",
+    ("test", "--previous-stage"): "a test states its own (`previous stage mql`); one that states none is a lead "
+                                  "placed for the first time",
+}
+
+
+def _not_here(error: click.UsageError) -> None:
+    """An unknown option that NOT_HERE lists for the command (the context the error came from) says why."""
+    if isinstance(error, click.NoSuchOption) and error.ctx is not None and error.ctx.command.name:
+        why = NOT_HERE.get((error.ctx.command.name, error.option_name))
+        if why:
+            # click declares both Final; the message is ours to say
+            vars(error)["message"] = f"{error.option_name} does not apply to `leadpolicy {error.ctx.command.name}`: {why}"
+            vars(error)["possibilities"] = None
 
 
 def _missing_extra(error: Exception) -> None:

@@ -228,6 +228,27 @@ def load_policy(path: str, nothing: str = "nothing was run") -> Any:
 # ---------------------------------------------------------------- finding policies and their tests
 
 
+# Directories a search of a tree does not enter: a repository's tools, not its policies (a package in
+# a virtual environment may ship example policies; `fmt` would rewrite them). Named as PATH, they are searched.
+SKIPPED_DIRECTORIES = frozenset({"node_modules", "site-packages", "dist-packages", "__pycache__"})
+
+
+def files_below(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files with one of `suffixes` under `directory`, sorted; hidden directories (`.git`,
+    `.venv`, `.tox`), SKIPPED_DIRECTORIES and any virtual environment (a `pyvenv.cfg` in it) are
+    not entered (docs/decisions.md 71)."""
+    found: list[Path] = []
+    for top, directories, files in os.walk(directory):
+        directories[:] = [name for name in directories if not _skipped(Path(top) / name)]
+        found.extend(Path(top) / name for name in files if name.endswith(suffixes))
+    return sorted(path for path in found if path.is_file())
+
+
+def _skipped(directory: Path) -> bool:
+    name = directory.name
+    return name.startswith(".") or name in SKIPPED_DIRECTORIES or (directory / "pyvenv.cfg").is_file()
+
+
 def policy_files(paths: Iterable[str]) -> list[Path]:
     """Expand directories into the .policy files below them, sorted; a `.tests`
     file stands for the policy beside it. Each policy once, in order. A directory
@@ -237,7 +258,7 @@ def policy_files(paths: Iterable[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if raw != STDIN and path.is_dir():
-            below = sorted(path.rglob("*.policy"))
+            below = files_below(path, (".policy",))
             found.extend(below)
             if not below:
                 empty.append(raw)
@@ -385,6 +406,17 @@ def as_of_option(f: Any) -> Any:
         metavar="WHEN",
         help="Evaluation time, ISO 8601 (2026-11-22 or 2026-11-22T10:30:00Z). Default: now (UTC).",
     )(f)
+
+
+def as_of_moment(as_of: Optional[str]) -> Any:
+    """--as-of as a datetime (now, UTC, when it is not given); a value that is no ISO 8601 date or
+    timestamp is a usage error naming the option (exit 2), as every command says it."""
+    from leadpolicy.semantics.runtime import LeadDataError, datetime_from_micros, read_as_of
+
+    try:
+        return datetime_from_micros(read_as_of(as_of))
+    except LeadDataError:
+        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
 
 
 def json_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

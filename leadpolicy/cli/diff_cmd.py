@@ -32,7 +32,7 @@ from leadpolicy.cli.engine_options import (
     say_memory_limit_unread,
     table_name_value,
 )
-from leadpolicy.tools.file_kinds import is_duckdb_database
+from leadpolicy.tools.file_kinds import is_duckdb_database, is_stream
 
 
 class _Problem(click.ClickException):
@@ -150,6 +150,10 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         say_memory_limit_unread(engine, memory_limit)
     if engine == "duckdb" and leads == "-":
         raise click.UsageError("--engine duckdb reads a file of leads, not standard input: --leads FILE")
+    for path in (leads, activities) if engine == "duckdb" else ():
+        if path is not None and is_stream(path):  # DuckDB reads a table more than once: a pipe's leads were lost
+            raise click.UsageError(f"--engine duckdb reads a file of leads, not {path}, a pipe or device that can be "
+                                   "read only once: save it to a file, or replay it with --engine python")
     database = leads is not None and activities is None and is_duckdb_database(leads)
     if (leads_table or activities_table) and not database:
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
@@ -165,7 +169,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
     if leads is not None:
         for path in (leads, activities):
-            if path is not None and path != "-" and not os.path.isfile(path):
+            if path is not None and path != "-" and not (os.path.isfile(path) or is_stream(path)):  # a pipe is read once
                 raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
             refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
         if activities is None:

@@ -15,13 +15,14 @@ from leadpolicy.cli.common import (
     STDIN_NAME,
     FileProblem,
     echo_data,
+    files_below,
     output_stream,
     read_source,
     read_text,
     show_diagnostics,
 )
 from leadpolicy.syntax.diagnostics import shown_path
-from leadpolicy.tools.file_kinds import first_bytes
+from leadpolicy.tools.file_kinds import first_bytes, is_stream
 
 
 def source_files(paths: Iterable[str]) -> list[Path]:
@@ -30,7 +31,7 @@ def source_files(paths: Iterable[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if raw != STDIN and path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".policy", ".tests") and p.is_file()))
+            found.extend(files_below(path, (".policy", ".tests")))
         else:
             found.append(path)
     return found
@@ -67,7 +68,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     status = 0
     changed = False
     for target in targets:
-        stdin = target == STDIN
+        stdin = target == STDIN or is_stream(target)  # `/dev/stdin`, a pipe: nothing to rewrite in place, printed
         try:
             source = read_text(target, allow_empty=True, policy=True) if target.endswith(".tests") else read_source(target)
         except FileProblem as problem:  # said, and the other files are still formatted

@@ -117,7 +117,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     document = None if csv else one_json_document(leads_path, policy_path)
     if document:
         say_line(f"warning: {document}", err=True)
-    if os.path.getsize(leads_path) == 0:  # a report of 0 leads, without a word (score warns)
+    if os.path.isfile(leads_path) and os.path.getsize(leads_path) == 0:  # 0 leads, without a word (score warns); a pipe has no size
         say_line(f"warning: {leads_path} is empty: there are no leads to report", err=True)
     policies = [_load_version(policy_path, "POLICY")]
     misplaced = None if csv else misplaced_in_first_lead(policies[0], leads_path)

@@ -12,6 +12,7 @@ import click
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
     FileProblem,
+    as_of_moment,
     check_file,
     display_name,
     plural,
@@ -46,10 +47,17 @@ def _load_for_tests(path: Path) -> Any:
 @click.option("--coverage", "show_coverage", is_flag=True, help="List the rules no test made fire.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT", help="Fail when rule coverage is lower.")
 @click.option("--json", "as_json", is_flag=True, help="Results as JSON.")
-def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Optional[float], as_json: bool) -> None:
+@click.option("--as-of", metavar="WHEN",
+              help="The time of every test that states no `as of` of its own, ISO 8601 (2026-11-22 or "
+                   "2026-11-22T10:30:00Z); a test's own `as of` wins. Default: now (UTC).")
+def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Optional[float], as_json: bool,
+                 as_of: Optional[str] = None) -> None:
     """Run the `test` blocks of policies (and of their sibling .tests files)."""
     from leadpolicy.tools.testing import coverage, describe_failure, run_test
 
+    # one "now" for the whole run: a suite whose tests state no `as of` gives the same outcomes
+    # in CI tomorrow as today when it is pinned (docs/decisions.md 69)
+    now = as_of_moment(as_of)
     files = policy_files(paths or (".",))
     if not files:
         raise click.UsageError("no .policy files found in " + ", ".join(paths or (".",)))
@@ -79,7 +87,7 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
                 beside = "" if str(path) == "-" else " or in " + shown_path(Path(display_name(path)).with_suffix(".tests").name)
                 click.echo(f"  no tests: write `test \"...\" {{ ... }}` blocks in the policy{beside}")
         for test, test_path in tests:
-            outcome = run_test(policy, test, test_path)
+            outcome = run_test(policy, test, test_path, now)
             entry["tests"].append(outcome.to_dict())
             if outcome.passed:
                 passed += 1
@@ -92,7 +100,7 @@ def test_command(paths: tuple[str, ...], show_coverage: bool, fail_under: Option
                 if not outcome.passed:
                     say("\n".join(describe_failure(outcome)))
         if show_coverage or fail_under is not None:
-            result = coverage(policy.tree, [t for t, _ in tests])
+            result = coverage(policy.tree, [t for t, _ in tests], now)
             entry["coverage"] = result.to_dict()
             rules += len(result.rules)
             covered += len(result.rules) - len(result.missed)

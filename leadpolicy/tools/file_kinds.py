@@ -5,9 +5,11 @@ databases: a file of the wrong kind must be named for what it is, not read as ga
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import Optional
 
-__all__ = ["TABLE_FILES", "COMPRESSED_FILES", "first_bytes", "table_file_kind", "compression", "is_parquet", "is_duckdb_database"]
+__all__ = ["TABLE_FILES", "COMPRESSED_FILES", "is_stream", "first_bytes", "table_file_kind", "compression", "is_parquet", "is_duckdb_database"]
 
 STDIN = "-"
 
@@ -30,10 +32,22 @@ def compression(head: bytes) -> Optional[str]:
     return next((kind for magic, kind, _, _ in COMPRESSED_FILES if head.startswith(magic)), None)
 
 
+def is_stream(path: str) -> bool:
+    """A path that can be read only once: a pipe or FIFO, a character device, a socket
+    (`/dev/stdin`, `<(cat acme.policy)`, a named pipe). Looking at its first bytes would take
+    them from the command that reads it next, which then found the file empty."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
 def first_bytes(path: Optional[str], count: int) -> bytes:
     """The first `count` bytes of an input file named on the command line; none for standard
-    input or a file that cannot be read (said by whatever reads it next)."""
-    if path is None or path == STDIN:
+    input, a stream (`is_stream`: read once, by the command) or a file that cannot be read
+    (said by whatever reads it next)."""
+    if path is None or path == STDIN or is_stream(path):
         return b""
     try:
         with open(path, "rb") as stream:

@@ -79,6 +79,12 @@ class LeadDataError(ValueError):
         self.value = value
         self.lead_id = lead_id
 
+    @property
+    def lead(self) -> object:
+        """The lead the error is about, by its id (`lead_id`; None when unknown): the name
+        `str()` shows it by, `lead L-1: field ...`."""
+        return self.lead_id
+
     def __str__(self) -> str:
         text = self.message
         field = self.field

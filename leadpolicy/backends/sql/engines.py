@@ -554,8 +554,15 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
             Mapping.from_dict(mapping)
         except ValueError as error:
             raise InputProblem(f"{mapping_path}: {error}") from None
-    if input_path == "-":
-        raise InputProblem(f"--engine {engine} reads a file, not standard input")
+    from leadpolicy.tools.file_kinds import is_stream
+
+    for path in (input_path, activities):
+        # DuckDB and Spark read a table more than once (the sniffer, then the rows): a pipe's leads
+        # were lost, all of them without a word, or all but the last few
+        if path == "-" or (path is not None and is_stream(path)):
+            shown = "standard input" if path == "-" else f"{path}, a pipe or device, which can be read only once"
+            raise InputProblem(f"--engine {engine} reads a file, not {shown}: save it to a file and name that, "
+                               "or score it with --engine python")
     with _empty_tables_as_headers(policy, input_path, activities, mapping) as (input_path, activities):
         source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
         return _score_source(policy, source, output, fmt, as_of, engine, memory_limit, spark_master, notes)
