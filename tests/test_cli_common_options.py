@@ -204,13 +204,19 @@ def test_previous_stage_where_it_does_not_apply_says_why(tmp_path: Path) -> None
     assert b"No such option '--previus-stage'" in cli("score", ACME, leads, "--previus-stage", "mql").stderr
 
 
-def test_the_duckdb_engine_refuses_a_pipe_rather_than_lose_its_leads(tmp_path: Path) -> None:
+def test_the_duckdb_engine_scores_a_pipe_or_standard_input_from_a_copy(tmp_path: Path) -> None:
     """DuckDB reads a table more than once: `cat leads | score --engine duckdb /dev/stdin` wrote no
-    decision for any of the 60 leads, exit 0 (and, with the pipe's first bytes left unread, all but 9)."""
+    decision for any of the 60 leads, exit 0 (and, with the pipe's first bytes left unread, all but 9).
+    score copies the leads to a temporary file first and writes what it writes for the file itself;
+    diff --leads, which reads the leads twice, refuses the pipe with the fix."""
     pytest.importorskip("duckdb")
-    scored = piped("score", ACME, "/dev/stdin", "--engine", "duckdb", *AS_OF, "-q", feed=LEADS_FILE, tmp_path=tmp_path)
-    assert scored.returncode == 2 and scored.stdout == b""
-    assert b"--engine duckdb reads a file, not /dev/stdin" in scored.stderr and b"--engine python" in scored.stderr
+    from_file = cli("score", ACME, str(LEADS_FILE), "--engine", "duckdb", *AS_OF, "-q", cwd=tmp_path)
+    assert from_file.returncode == 0 and from_file.stdout.count(b"\n") == 60
+    for path in ("/dev/stdin", "-"):
+        scored = piped("score", ACME, path, "--engine", "duckdb", *AS_OF, "-q", feed=LEADS_FILE, tmp_path=tmp_path)
+        assert (scored.returncode, scored.stdout, scored.stderr) == (0, from_file.stdout, b""), path
+    summary = piped("score", ACME, "-", "--engine", "duckdb", *AS_OF, feed=LEADS_FILE, tmp_path=tmp_path).stderr
+    assert b"60 leads scored" in summary and b"leadpolicy-input-" not in summary
     diffed = piped("diff", ACME, ACME, "--leads", "/dev/stdin", "--engine", "duckdb", *AS_OF, feed=LEADS_FILE,
                    tmp_path=tmp_path)
     assert diffed.returncode == 2 and b"not /dev/stdin, a pipe or device" in diffed.stderr

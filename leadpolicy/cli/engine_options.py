@@ -3,10 +3,13 @@ from score_cmd.py: the command adds them with one decorator and hands over with 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import sys
-from typing import IO, Any, Callable, NoReturn, Optional, TypeVar
+import tempfile
+from typing import IO, Any, Callable, Iterator, NoReturn, Optional, TypeVar
 
 import click
 
@@ -156,6 +159,33 @@ def refuse_unused_options(input_path: str, options: dict[str, Any], input_format
 
 def uses_sql_engine(input_path: str, options: dict[str, Any]) -> bool:
     return options.get("engine", "python") != "python" or input_path.lower().endswith(".parquet")
+
+
+@contextlib.contextmanager
+def spooled(input_path: str, options: dict[str, Any], input_format: Optional[str]) -> Iterator[str]:
+    """The leads a SQL engine reads, as a file: DuckDB and Spark read a table more than once (a
+    sniffer, then its rows), and standard input or a pipe can be read only once, so those leads are
+    first copied, as they come, to a temporary file (named .csv for CSV leads, else .jsonl: the
+    engines read by the name) that is removed at the end; a file is read where it is. The relational
+    shape's tables (--activities) are not copied: the engine says a pipe is not a table.
+    decisions.md 73."""
+    from leadpolicy.cli.common import STDIN
+    from leadpolicy.tools.file_kinds import is_stream
+
+    if options.get("activities_path") or not (input_path == STDIN or is_stream(input_path)):
+        yield input_path
+        return
+    suffix = ".csv" if input_format == "csv" or input_path.lower().endswith(".csv") else ".jsonl"
+    with tempfile.TemporaryDirectory(prefix="leadpolicy-input-") as folder:
+        copy = os.path.join(folder, "leads" + suffix)
+        source = sys.stdin.buffer if input_path == STDIN else open(input_path, "rb")
+        try:
+            with open(copy, "wb") as sink:
+                shutil.copyfileobj(source, sink, 1 << 20)
+        finally:
+            if source is not sys.stdin.buffer:
+                source.close()
+        yield copy
 
 
 def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: str, moment: Any, options: dict[str, Any],

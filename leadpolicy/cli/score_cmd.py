@@ -38,6 +38,7 @@ from leadpolicy.cli.engine_options import (
     refuse_unused_options,
     say_memory_limit_unread,
     score_with_engine,
+    spooled,
     uses_sql_engine,
 )
 from leadpolicy.syntax.diagnostics import shown_path
@@ -203,7 +204,8 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     except LeadDataError as error:
         raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
     if uses_sql_engine(read_path, sql_options):  # --engine duckdb|spark (docs/sql.md)
-        score_with_engine(policy, read_path, output, fmt or "jsonl", moment, sql_options, quiet, shown=input_path)
+        with spooled(read_path, sql_options, input_format) as table:
+            score_with_engine(policy, table, output, fmt or "jsonl", moment, sql_options, quiet, shown=input_path)
     say_memory_limit_unread("python", sql_options.get("memory_limit"))
     if input_format is None:
         input_format = "csv" if input_path.lower().endswith(".csv") else "jsonl"
