@@ -259,19 +259,14 @@ def test_ids_of_two_types_that_duckdb_cannot_compare_are_said_as_such(tmp_path: 
 
 
 def score_in_a_process_of_its_own(data: Path, engine: str, *extra: str) -> tuple[int, str, str]:
-    """`leadpolicy score` in a subprocess: the Spark engine starts (and stops) a local Spark of its
-    own there. In this process it would use the tests' shared session (tests/test_sql_spark.py),
-    and after these files (a 2.5 MB line, a 131 KB cell) a later test's broadcast in that
-    session timed out after 300 s (then local[1], 1 GB of driver memory): a run of its own keeps
-    these cases from the other Spark tests' session."""
-    import os
-    import subprocess
-    import sys
+    """`leadpolicy score` in a process apart from the tests' (support/spark_cli.py): the Spark
+    engine starts (and stops) a local Spark of its own there. In this process it would use the
+    tests' shared session (tests/test_sql_spark.py), and after these files (a 2.5 MB line, a 131 KB
+    cell) a later test's broadcast in that session timed out after 300 s (then local[1], 1 GB of
+    driver memory). The process, and its JVM, is shared by these runs: a cold one took 20 s."""
+    from support import spark_cli
 
-    done = subprocess.run([sys.executable, "-m", "leadpolicy", "score", str(ACME), str(data), "--as-of", AS_OF,
-                           "--engine", engine, *extra], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return done.returncode, done.stdout, done.stderr
+    return spark_cli.run("score", str(ACME), str(data), "--as-of", AS_OF, "--engine", engine, *extra)
 
 
 @pytest.mark.spark
