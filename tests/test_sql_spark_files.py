@@ -248,3 +248,22 @@ def test_a_timestamp_column_with_a_dot_in_its_name(spark, tmp_path: Path) -> Non
     finally:
         spark.conf.set("spark.sql.session.timeZone", before)
     assert got == expected and expected[1].count("\n") >= 10
+
+
+@pytest.mark.parametrize("zone", ["UTC", None])
+def test_nanosecond_timestamps_are_read_as_duckdb_reads_them(spark, tmp_path: Path, zone) -> None:
+    """Parquet TIMESTAMP(NANOS) columns (pandas writes them by default), zoned and not: Spark refused
+    the file; it now decides what the DuckDB engine decides on it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    leads_file, acts_file, _ = typed_time_files(tmp_path)
+    for path in (leads_file, acts_file):
+        table = pq.read_table(path)
+        pq.write_table(table.cast(pa.schema([pa.field(f.name, pa.timestamp("ns", tz=zone)) if pa.types.is_timestamp(f.type)
+                                             else f for f in table.schema])), path)
+    assert pq.read_schema(acts_file).field("at").type.unit == "ns"
+    got, expected = (run("score", str(ACME), str(leads_file), "--activities", str(acts_file), "--as-of", AS_OF,
+                         "--engine", engine) for engine in ("spark", "duckdb"))
+    assert got == expected and expected[0] == 0 and expected[1].count("\n") >= 10
+    assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong") == "false"  # the session's setting, restored

@@ -222,6 +222,9 @@ def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> A
     from leadpolicy.tools.file_kinds import is_parquet
 
     if is_parquet(path):
+        nanos = _nanosecond_columns(path)
+        if nanos:
+            return _nanos_read(spark, path, nanos)
         try:  # the schema is read here
             return spark.read.parquet(literal_path(path))
         except Exception as error:
@@ -242,12 +245,52 @@ def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> A
     return frame.toDF(*names) if names != frame.columns else frame
 
 
+# Spark reads a Parquet TIMESTAMP(NANOS) column only as its count of nanoseconds (a BIGINT), with this
+# setting; without it, it refuses the file. Set for the run (score_file_with_spark restores it).
+NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
+
+
+def _nanosecond_columns(path: str) -> dict[str, bool]:
+    """A local Parquet file's top-level TIMESTAMP(NANOS) columns (pandas writes them by default),
+    each with whether it is adjusted to UTC (a zoned instant); {} when none or not a local file."""
+    if not os.path.isfile(path):
+        return {}
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception:  # noqa: BLE001 - Spark reads it, or says why not
+        return {}
+    return {f.name: f.type.tz is not None for f in schema
+            if pa.types.is_timestamp(f.type) and f.type.unit == "ns"}
+
+
+def _nanos_read(spark: Any, path: str, nanos: dict[str, bool]) -> Any:
+    """The table with each nanosecond column made a Spark TIMESTAMP (zoned) or TIMESTAMP_NTZ: its
+    nanoseconds read as a BIGINT, floored to microseconds (Spark's precision, and DuckDB's when it
+    reads such text back; the floor keeps instants before 1970 in their microsecond)."""
+    from pyspark.sql import functions as F
+
+    spark.conf.set(NANOS_AS_LONG, "true")
+    frame = spark.read.parquet(literal_path(path))
+    for name, zoned in nanos.items():
+        quoted = "`" + name.replace("`", "``") + "`"
+        micros = F.expr(f"({quoted} - pmod({quoted}, 1000)) div 1000")
+        stamp = F.timestamp_micros(micros)
+        if not zoned:  # the wall-clock time the number counts from 1970-01-01 00:00, in no zone
+            stamp = F.expr(f"timestamp_ntz'1970-01-01 00:00:00' + make_dt_interval(0, 0, 0, 0) + "
+                           f"(({quoted} - pmod({quoted}, 1000)) div 1000) * interval '0.000001' second")
+        frame = frame.withColumn(name, stamp)
+    return frame
+
+
 def _parquet_type_problem(path: str, error: BaseException) -> str:
     """A Parquet table with a column of a type Spark does not read (timestamps in nanoseconds, as
     pandas writes them; times of day): it refused the file, whichever columns the query reads, and
     its error named neither the column nor the file (the run named INPUT, also for the activities
     table). Said with the file, the column and the fix; Spark's words when no such column is found."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     try:
         columns = list(pq.ParquetFile(path).schema)
@@ -388,6 +431,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
         raise InputProblem(f"{source.path}: the relational shape needs its activities table too (--activities FILE)")
     dialects = checked_tables(policy, source) if source.kind == "relational" else {}
     spark, started = session(spark_master)
+    nanos_as_long = spark.conf.get(NANOS_AS_LONG, "false")
     try:
         with _spark_column_problems(spark, policy, source):
             frame, mapping = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
@@ -405,6 +449,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
                         (LEADS_VIEW, ACTIVITIES_VIEW), quote="`", param=":lp_id", text_type="STRING")
                 write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
     finally:
+        spark.conf.set(NANOS_AS_LONG, nanos_as_long)
         if started:
             spark.stop()
 
