@@ -15,14 +15,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Optional, cast
 
-from leadpolicy.semantics.runtime import parse_instant
+from leadpolicy.semantics import reference
+from leadpolicy.semantics.runtime import parse_instant, read_fields
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.visitor import NodeVisitor
+from leadpolicy.tools.report.decay_steps import Bounds, Lattice
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 MICROS_PER_DAY = n.MICROS_PER_DAY
-MAX_DECAY_STEPS = 400  # beyond this many steps a decayed score is below any float's resolution anyway
+SHORT_DECAY = 64  # an activity with at most this many decay steps has each one as a moment of its own
+EVERY_STEP_UP_TO = 16  # between two moments, this many decay steps or fewer are each evaluated (no bounds)
 
 
 def to_datetime(micros: int) -> datetime:
@@ -182,48 +185,134 @@ def _timed_indices(model: TimeModel, activities: Sequence[Any], lead_id: Any) ->
 
 
 def candidate_moments(model: TimeModel, fields: Any, activities: Iterable[Any], start: int, end: int,
-                      lead_id: Any = None) -> dict[int, tuple[Any, ...]]:
-    """Every instant in [start, end] at which the decision can change -> (cause, detail format, *arguments);
-    `describe` makes the detail text (only for the moments shown, to keep the replay fast)."""
-    return _moments(model, fields, _activity_times(model, activities, lead_id), start, end, lead_id)
+                      lead_id: Any = None, limit: Optional[int] = None) -> Optional[list[int]]:
+    """Every instant in [start, end] at which the decision can change, decay steps included, in
+    time order; None when there are more than `limit`. The replay evaluates at the moments that
+    are not decay steps and at the decay steps it cannot prove change nothing (decay_steps.py);
+    this list is for checking it against brute force."""
+    times = _activity_times(model, activities, lead_id)
+    instants, long = _moments(model, fields, times, start, end, lead_id)
+    moments = sorted(instants | {start, end})
+    found: list[int] = []
+    alive = _Alive(model, long)
+    for index, at in enumerate(moments):
+        if index and long:
+            steps = alive.lattice(moments[index - 1], at)
+            if steps is not None:
+                if limit is not None and len(found) + len(steps) > limit:
+                    return None
+                found.extend(steps[i] for i in range(len(steps)))
+        found.append(at)
+    return found
 
 
 def _moments(model: TimeModel, fields: Any, times: list[tuple[int, str]], start: int, end: int,
-             lead_id: Any) -> dict[int, tuple[Any, ...]]:
-    """candidate_moments, given the (time, type as written) of each activity of a declared type, by time."""
-    moments: dict[int, tuple[Any, ...]] = {}
-
-    def add(at: int, cause: str, *detail: Any) -> None:
-        if start <= at <= end and at not in moments:
-            moments[at] = (cause, *detail)
-
-    for at, kind in times:  # activities first: when several causes coincide, the activity is named
-        add(at, "activity", "{}", kind)
+             lead_id: Any) -> tuple[set[int], list[tuple[int, str]]]:
+    """The instants in [start, end] at which the decision can change, given the (time, type as
+    written) of each activity of a declared type, by time: activities arriving, activities leaving
+    a window, `days since` days, and the decay steps of activities that take few (SHORT_DECAY);
+    the steps of the others (returned beside the moments) come from _Alive, between these moments."""
+    moments: set[int] = set()
+    long: list[tuple[int, str]] = []
     for at, kind in times:
-        key = kind.lower()
-        for window in model.windows[key]:
-            add(at + window + 1, "window", "{} at {} left a {} window", kind, at, window)
-        if model.decay_every and key in model.decay_horizon:
-            # decay moves this activity's points only while some rule still counts it
-            horizon = model.decay_horizon[key]
-            last = end if horizon is None else min(end, at + horizon)
-            for k in range(1, MAX_DECAY_STEPS + 1):
-                step = at + k * model.decay_every
-                if step > last:
-                    break
-                add(step, "decay", "{} at {} decayed {} step(s)", kind, at, k)
+        moments.add(at)
+        for window in model.windows[kind.lower()]:
+            moments.add(at + window + 1)
+        steps = _decay_steps_of(model, at, kind, end)
+        if steps > SHORT_DECAY:
+            long.append((at, kind))
+        elif steps:
+            moments.update(at + k * model.decay_every for k in range(1, steps + 1))  # type: ignore[operator]
     if model.since_fields and isinstance(fields, dict):
         # `days since F` = floor((as_of - F) / 1 day) steps at F + k days: every such instant in range
-        for name in model.since_fields:
-            raw = fields.get(name)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                continue
-            value = parse_instant(raw, name, lead_id)
+        for name, value in _since_values(model, fields, lead_id):
             k = -(-(start - value) // MICROS_PER_DAY)  # the first k with value + k days >= start
             while value + k * MICROS_PER_DAY <= end:
-                add(value + k * MICROS_PER_DAY, "days since", "{} days since {}", k, name)
+                moments.add(value + k * MICROS_PER_DAY)
                 k += 1
-    return moments
+    return {at for at in moments if start <= at <= end}, long
+
+
+def _decay_steps_of(model: TimeModel, at: int, kind: str, end: int) -> int:
+    """How many decay steps an activity takes up to `end` while some engagement rule counts it."""
+    key = kind.lower()
+    if not model.decay_every or key not in model.decay_horizon:
+        return 0  # decay moves an activity's points only while some rule counts it
+    horizon = model.decay_horizon[key]
+    last = end if horizon is None else min(end, at + horizon)
+    return max(0, (last - at) // model.decay_every)
+
+
+def _since_values(model: TimeModel, fields: dict[str, Any], lead_id: Any) -> list[tuple[str, int]]:
+    found = []
+    for name in model.since_fields:
+        raw = fields.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        found.append((name, parse_instant(raw, name, lead_id)))
+    return found
+
+
+class _Alive:
+    """The decay steps between two moments of activities with many (SHORT_DECAY): the phases
+    of those whose points some engagement rule still counts there (it has arrived and not left
+    the rule's longest window). Moments are asked for in time order: the activities are swept once."""
+
+    def __init__(self, model: TimeModel, long: list[tuple[int, str]]) -> None:
+        self.every = model.decay_every
+        events: list[tuple[int, int, int]] = []  # (instant, +1 arrives / -1 leaves, phase)
+        if self.every:
+            for at, kind in long:
+                horizon = model.decay_horizon[kind.lower()]
+                events.append((at, 1, at % self.every))
+                if horizon is not None:  # it leaves at its longest window's exit (a moment)
+                    events.append((at + horizon + 1, -1, at % self.every))
+        events.sort()
+        self.events = events
+        self.next = 0
+        self.phases: dict[int, int] = {}
+
+    def lattice(self, a: int, b: int) -> Optional[Lattice]:
+        """The decay steps strictly between consecutive moments a < b (None: there are none)."""
+        if not self.every:
+            return None
+        while self.next < len(self.events) and self.events[self.next][0] <= a:
+            _, change, phase = self.events[self.next]
+            self.phases[phase] = self.phases.get(phase, 0) + change
+            if not self.phases[phase]:
+                del self.phases[phase]
+            self.next += 1
+        if not self.phases:
+            return None
+        steps = Lattice(self.every, set(self.phases), a, b)
+        return steps if len(steps) else None
+
+
+def cause_of(model: TimeModel, fields: Any, times: list[tuple[int, str]], start: int, end: int, at: int,
+             lead_id: Any = None) -> tuple[Any, ...]:
+    """What an instant of the replay is, for its step's detail: (cause, detail format, *arguments).
+    When several coincide, an activity arriving is named first; then, activity by activity in
+    time order, one leaving a window or a decay step of it; then a `days since` day."""
+    for time, kind in times:
+        if time == at:
+            return ("activity", "{}", kind)
+    every = model.decay_every
+    for time, kind in times:
+        key = kind.lower()
+        for window in model.windows[key]:
+            if time + window + 1 == at:
+                return ("window", "{} at {} left a {} window", kind, time, window)
+        if every and key in model.decay_horizon and at > time and (at - time) % every == 0:
+            horizon = model.decay_horizon[key]
+            if horizon is None or at <= time + horizon:
+                return ("decay", "{} at {} decayed {} step(s)", kind, time, (at - time) // every)
+    if model.since_fields and isinstance(fields, dict):
+        for name, value in _since_values(model, fields, lead_id):
+            if (at - value) % MICROS_PER_DAY == 0:
+                return ("days since", "{} days since {}", (at - value) // MICROS_PER_DAY, name)
+    if at == start:
+        return ("start", "first seen")
+    return ("as of", "the end of the replay")
 
 
 def describe(moment: tuple[Any, ...]) -> tuple[str, str]:
@@ -298,52 +387,124 @@ def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str
         start = times[0][0] if times else end
         start = end if start > end else start
     start = min(start, end)
-    moments = _moments(model, fields, times, start, end, lead_id)
-    moments.setdefault(start, ("start", "first seen"))
-    moments.setdefault(end, ("as of", "the end of the replay"))
-    order = {name: i for i, name in enumerate(s.name for s in policy.tree.stages)}
-    stages = [s.name for s in policy.tree.stages]
-    # Speed: before `end`, hand the evaluator only the activities already in the past (in their
-    # original order, so every sum is taken in the same order); the evaluation at `end` gets the
-    # full list, as production would, so every activity is still read and checked.
-    cursor = 0
-    past: Optional[list[Any]] = [] if listed is not None else None
-    previous: Optional[str] = None
-    first: dict[str, int] = {}
-    demoted_at = disqualified_at = None
-    steps: list[Step] = []
-    last: Optional[dict[str, Any]] = None
-    peak_e = float("-inf")
-    peak_f = float("-inf")
-    count = 0
-    for at in sorted(moments):
-        if listed is not None and cursor < len(timed) and timed[cursor][0] <= at:
-            while cursor < len(timed) and timed[cursor][0] <= at:
-                cursor += 1
-            past = [listed[i] for i in sorted(i for _, i in timed[:cursor])]
-        decision = decide(at, None if at == end else past, previous)
-        count += 1
+    walker = _Walker(policy, model, fields, times, timed, listed, decide, start, end, lead_id, keep_steps)
+    instants, long = _moments(model, fields, times, start, end, lead_id)
+    moments = sorted(instants | {start, end})
+    alive = _Alive(model, long)
+    for index, at in enumerate(moments):
+        if index and long:
+            steps = alive.lattice(moments[index - 1], at)
+            if steps is not None:
+                walker.decay_steps(steps)
+        walker.visit(at)
+    assert walker.last is not None, "start and end are moments"
+    return Replay(start, walker.first, walker.demoted_at, walker.disqualified_at, walker.steps, walker.last,
+                  walker.peak_e, walker.peak_f, walker.count, entered)
+
+
+class _Walker:
+    """The replay's state, moment by moment: the stage carried forward, the instants each stage
+    was first reached, the peaks, the steps."""
+
+    def __init__(self, policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str]],
+                 timed: list[tuple[int, int]], listed: Optional[Sequence[Any]],
+                 decide: Callable[[int, Optional[list[Any]], Optional[str]], dict[str, Any]],
+                 start: int, end: int, lead_id: Any, keep_steps: bool) -> None:
+        self.policy, self.model, self.fields, self.times = policy, model, fields, times
+        self.timed, self.listed, self.decide = timed, listed, decide
+        self.start, self.end, self.lead_id, self.keep_steps = start, end, lead_id, keep_steps
+        self.order = {name: i for i, name in enumerate(s.name for s in policy.tree.stages)}
+        self.stages = [s.name for s in policy.tree.stages]
+        # Speed: before `end`, hand the evaluator only the activities already in the past (in their
+        # original order, so every sum is taken in the same order); the evaluation at `end` gets the
+        # full list, as production would, so every activity is still read and checked.
+        self.cursor = 0
+        self.past: Optional[list[Any]] = [] if listed is not None else None
+        self.previous: Optional[str] = None
+        self.first: dict[str, int] = {}
+        self.demoted_at: Optional[int] = None
+        self.disqualified_at: Optional[int] = None
+        self.steps: list[Step] = []
+        self.last: Optional[dict[str, Any]] = None
+        self.peak_e = float("-inf")
+        self.peak_f = float("-inf")
+        self.count = 0
+        self._bounds: Optional[Bounds] = None
+
+    def evaluate(self, at: int) -> dict[str, Any]:
+        """The decision at `at` with the stage carried forward so far (peaks and count kept)."""
+        if self.listed is not None and self.cursor < len(self.timed) and self.timed[self.cursor][0] <= at:
+            while self.cursor < len(self.timed) and self.timed[self.cursor][0] <= at:
+                self.cursor += 1
+            self.past = [self.listed[i] for i in sorted(i for _, i in self.timed[: self.cursor])]
+        decision = self.decide(at, None if at == self.end else self.past, self.previous)
+        self.count += 1
+        if decision["engagement"] > self.peak_e:
+            self.peak_e = decision["engagement"]
+        if decision["fit"] > self.peak_f:
+            self.peak_f = decision["fit"]
+        return decision
+
+    def visit(self, at: int, decision: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        """Evaluate at `at` (or take the decision already made there with the current previous
+        stage) and carry the stage forward."""
+        decision = self.evaluate(at) if decision is None else decision
         stage = decision["stage"]
-        e = decision["engagement"]
-        if e > peak_e:
-            peak_e = e
-        if decision["fit"] > peak_f:
-            peak_f = decision["fit"]
-        if stage != previous:
+        if stage != self.previous:
             if stage == "disqualified":
-                if disqualified_at is None:
-                    disqualified_at = at
+                if self.disqualified_at is None:
+                    self.disqualified_at = at
             else:
-                for name in stages[: order[stage] + 1]:
-                    first.setdefault(name, at)
-                if decision["change"] == "demoted" and demoted_at is None:
-                    demoted_at = at
-            if keep_steps:
-                cause, detail = describe(moments[at])
-                steps.append(Step(at, stage, previous, decision["change"], cause, detail,
-                                  last["engagement"] if last else None, last["fit"] if last else None,
-                                  e, decision["fit"], decision["grade"], decision["reason"]))
-        previous = stage
-        last = decision
-    assert last is not None, "start and end are moments"
-    return Replay(start, first, demoted_at, disqualified_at, steps, last, peak_e, peak_f, count, entered)
+                for name in self.stages[: self.order[stage] + 1]:
+                    self.first.setdefault(name, at)
+                if decision["change"] == "demoted" and self.demoted_at is None:
+                    self.demoted_at = at
+            if self.keep_steps:
+                cause, detail = describe(cause_of(self.model, self.fields, self.times, self.start, self.end, at,
+                                                  self.lead_id))
+                last = self.last
+                self.steps.append(Step(at, stage, self.previous, decision["change"], cause, detail,
+                                       last["engagement"] if last else None, last["fit"] if last else None,
+                                       decision["engagement"], decision["fit"], decision["grade"], decision["reason"]))
+        self.previous = stage
+        self.last = decision
+        return decision
+
+    def decay_steps(self, steps: Lattice) -> None:
+        """The decay steps between two moments: each one when they are few; otherwise the spans
+        over which nothing the stage reads can differ are skipped (decay_steps.py), halving a
+        span until it is proven or is one step."""
+        size = len(steps)
+        if size <= EVERY_STEP_UP_TO:
+            for i in range(size):
+                self.visit(steps[i])
+            return
+        bounds = self.bounds()
+        probes: dict[int, tuple[dict[str, Any], Optional[str]]] = {}  # step -> (decision, previous stage it had)
+
+        def probe(index: int) -> dict[str, Any]:
+            if index not in probes:
+                probes[index] = (self.evaluate(steps[index]), self.previous)
+            return probes[index][0]
+
+        i = 0
+        here = self.visit(steps[0])
+        while i < size - 1:
+            m = size - 1
+            while True:
+                there = probe(m)
+                low, high = bounds.engagement_range(bounds.totals(here), bounds.totals(there))
+                if high <= self.peak_e and bounds.settled(low, high, here["fit"], steps[i]):
+                    i, here = m, there  # the stage at every step up to m is the stage at i
+                    break
+                if m == i + 1:
+                    decision, previous = probes[m]
+                    i, here = m, self.visit(steps[m], decision if previous == self.previous else None)
+                    break
+                m = (i + m) // 2
+
+    def bounds(self) -> Bounds:
+        if self._bounds is None:
+            tree = self.policy.tree
+            self._bounds = Bounds(tree, read_fields(self.fields, reference.field_schema(tree), self.lead_id))
+        return self._bounds
