@@ -364,11 +364,58 @@ NON_FINITE_TEXT = (("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf"))
 AT_ORDER, LEAD_ORDER = "lp_at_order", "lp_lead_order"
 
 
+def duckdb_double_text(column: str) -> str:
+    """Spark SQL for a DOUBLE column's text as DuckDB casts it, which is Python's repr: the
+    shortest digits that read back as the value (of those, the nearest), positional from 1e-4 to
+    below 1e16 (`12345678.0`, `0.0001`), else `1e+22`, `1.5e-07`. Spark's cast is Java's
+    Double.toString: the same text from 0.001 to below 1e7, otherwise `1.2345678E7`, `1.0E22`, and
+    in Java 17 at times a digit more than the shortest, or the farther of two (`2.9005228284000002E19`,
+    `5.4211868160685435E18`). Outside that range the digits are found again, then laid out as
+    Python lays them out:
+    - from 2^53 to 1e35 (whole numbers, where Java 17's extra digits were found) exactly: the
+      value as a DECIMAL(38, 0), rounded to 1, 2, ... digits until they read back as it;
+    - elsewhere `%.{k}e` for k = 0, 1, ... until the text reads back as the value (Java rounds its
+      own digits there, not the value's: tests/test_spark_double_text.py found no difference from
+      repr over random doubles).
+    NULL, NaN and infinities keep Spark's cast (NON_FINITE_TEXT maps the last two)."""
+    x = f"abs({column})"
+    # from 2^53 up: the whole number's exact value as a DECIMAL(38, 0), m * 2^s, m below 2^57 (x / 2^s: exact)
+    shift = f"greatest(0, CAST(floor(log2({x})) AS INT) - 55)"
+    whole = (f"CAST(CAST({x} / pow(2, {shift}) AS BIGINT) AS DECIMAL(38, 0))"
+             f" * CAST(shiftleft(CAST(1 AS BIGINT), {shift}) AS DECIMAL(38, 0))")
+    # w rounded half up to p digits (u: the unit of the p-th), exactly, and one unit above (a power of
+    # two reads back from further above than below); the first that reads back as x
+    rounded = ("flatten(transform(sequence(1, 17), p -> element_at(transform(array(CAST(concat('1', repeat('0', l - p))"
+               " AS DECIMAL(38, 0))), u -> element_at(transform(array(w - w % u + CASE WHEN 2 * (w % u) >= u THEN u ELSE 0 END),"
+               " r -> array(r, r + u)), 1)), 1)))")
+    first_exact = (f"element_at(transform(array({whole}), w -> element_at(transform(array(length(CAST(w AS STRING))),"
+                   f" l -> CAST(try_element_at(filter({rounded}, c -> CAST(c AS DOUBLE) = {x}), 1) AS STRING)), 1)), 1)")
+    digits_of_whole = f"named_struct('d', regexp_replace({first_exact}, '0+$', ''), 'n', length({first_exact}) - 1)"
+    # elsewhere: '%.{k}e' for k = 0, 1, ... (the first that reads back as x), d.ddde+XX
+    first_searched = (f"coalesce(try_element_at(filter(transform(sequence(0, 15), k -> format_string(concat('%.', k, 'e'), {x})),"
+                      f" t -> CAST(t AS DOUBLE) = {x}), 1), format_string('%.16e', {x}))")
+    searched = (f"element_at(transform(array({first_searched}), s -> named_struct('d', regexp_replace(regexp_replace("
+                "regexp_extract(s, '([0-9.]+)e', 1), '[.]', ''), '0+$', ''), 'n', CAST(regexp_extract(s, 'e([-+][0-9]+)$', 1)"
+                " AS INT))), 1)")
+    # z.d: the digits without trailing zeros; z.n: the exponent of the first
+    digits = f"CASE WHEN {x} >= 9007199254740992 AND {x} < 1e35 THEN {digits_of_whole} ELSE {searched} END"
+    layout = ("CASE WHEN z.n >= 16 OR z.n < -4 THEN concat(substring(z.d, 1, 1), CASE WHEN length(z.d) > 1"
+              " THEN concat('.', substring(z.d, 2)) ELSE '' END, 'e', CASE WHEN z.n < 0 THEN '-' ELSE '+' END,"
+              " CASE WHEN abs(z.n) < 10 THEN '0' ELSE '' END, CAST(abs(z.n) AS STRING))"
+              " WHEN z.n < 0 THEN concat('0.', repeat('0', -z.n - 1), z.d)"
+              " WHEN length(z.d) <= z.n + 1 THEN concat(z.d, repeat('0', z.n + 1 - length(z.d)), '.0')"
+              " ELSE concat(substring(z.d, 1, z.n + 1), '.', substring(z.d, z.n + 2)) END")
+    relaid = f"concat(CASE WHEN {column} < 0 THEN '-' ELSE '' END, element_at(transform(array({digits}), z -> {layout}), 1))"
+    java_is_python = (f"{column} = 0 OR isnan({column}) OR {x} = CAST('Infinity' AS DOUBLE)"
+                      f" OR ({x} >= 0.001 AND {x} < 10000000)")
+    return f"CASE WHEN {column} IS NULL THEN NULL WHEN {java_is_python} THEN CAST({column} AS STRING) ELSE {relaid} END"
+
+
 def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any) -> tuple[Any, Any, Any]:
     """(leads, activities, mapping) with every TIMESTAMP column the query reads as a value
     (a field, a property, `at`) replaced by its text with its offset (ZONED_TEXT), and every
     DOUBLE or FLOAT one by its text with NaN and infinities written as DuckDB writes them
-    (NON_FINITE_TEXT). An order column among them (`at` when the mapping names no order) is
+    (NON_FINITE_TEXT), a DOUBLE's digits and layout too (duckdb_double_text). An order column among them (`at` when the mapping names no order) is
     copied first, and the mapping orders by the copy: the instants or numbers, as before, not
     their text."""
     from dataclasses import replace
@@ -388,7 +435,8 @@ def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any)
             if f.name.lower() in wanted and type(f.dataType) is TimestampType:
                 frame = frame.withColumn(f.name, F.date_format(by_name(f.name), ZONED_TEXT))
             elif f.name.lower() in wanted and type(f.dataType) in (DoubleType, FloatType):
-                text = by_name(f.name).cast("string")
+                text = (F.expr(duckdb_double_text("`" + f.name.replace("`", "``") + "`"))
+                        if type(f.dataType) is DoubleType else by_name(f.name).cast("string"))
                 for spark_text, duckdb_text in NON_FINITE_TEXT:
                     text = F.when(text == spark_text, F.lit(duckdb_text)).otherwise(text)
                 frame = frame.withColumn(f.name, text)
