@@ -39,9 +39,15 @@ print(json.dumps({"seconds": seconds, "leads": r["leads"], "evaluations": r["eva
 
 
 def main() -> None:
+    import argparse
+
     from leadpolicy.tools.report.example_data import history
 
-    sizes = [int(a) for a in sys.argv[1:]] or [2000, 10000]
+    parser = argparse.ArgumentParser(description="leadpolicy report on N generated leads (JOBS=1|2 in the "
+                                                 "environment: the processes, default 2).")
+    parser.add_argument("sizes", nargs="*", type=int, default=[2000, 10000], metavar="N",
+                        help="how many leads (default: 2000 10000)")
+    sizes = parser.parse_args().sizes
     print(f"load average {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores, {JOBS} processes")
     print(f"{'leads':>8} {'seconds':>8} {'leads/s':>8} {'evals/lead':>10} {'projected 100k s':>17} {'peak MB':>8}")
     for size in sizes:

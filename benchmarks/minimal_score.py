@@ -16,6 +16,8 @@ import leadpolicy
 
 
 def main(argv):
+    if len(argv) < 3 or "-h" in argv or "--help" in argv:
+        sys.exit(__doc__)
     policy, source, target = argv[:3]
     as_of = argv[argv.index("--as-of") + 1] if "--as-of" in argv else "2026-11-22T00:00:00Z"
     as_of = datetime.fromisoformat(as_of.replace("Z", "+00:00")).astimezone(timezone.utc)
