@@ -1,11 +1,15 @@
 """Awkward CSV forms, read alike by every engine and command that reads CSV (docs/decisions.md
-entry 74, docs/sql.md):
+entries 74 and 75, docs/sql.md):
 
 - a quote that opens a cell and never closes. DuckDB's sniffer read such a table without quoting
   (every quoted cell kept its quotes: `"pat@x.com"`) and decided every lead; the Spark engine said
   "line 3 has 2 cells"; the Python engine's reader read the rest of the file into that cell (the
   rows after it lost, exit 0), in `score`, `diff` and `report`. Now each refuses the file with
   the line where the quote opens and the fix.
+- Excel's `sep=;` first line, which names the delimiter. DuckDB's sniffer skipped it (a line
+  unlike the others) and took the delimiter the rows use most, the Spark engine refused the table,
+  the Python engine read it as the header. Now the delimiter is the one it names, the header the
+  next line, and lines keep their numbers.
 """
 
 from __future__ import annotations
@@ -180,6 +184,63 @@ def test_report_refuses_csv_leads_whose_quote_never_closes(tmp_path: Path) -> No
     assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {unclosed(3)}\n")
 
 
+# ---------------------------------------------------------------- Excel's `sep=;` line
+
+PLAIN_LEADS = 'id;email;seniority\nL1;"pat;x@x.com";vp\n\nL2;lee@y.com;boss\n'
+
+
+def test_the_duckdb_engine_reads_tables_after_a_sep_line_as_without_it(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    plain = score_tables(tables(tmp_path, PLAIN_LEADS, ACTIVITIES), "duckdb")
+    assert plain[0] == 1 and '"lead L2: field `seniority`: `boss` is not one of' in plain[1], plain
+    assert score_tables(tables(tmp_path, "sep=;\n" + PLAIN_LEADS, "sep=,\n" + ACTIVITIES), "duckdb") == plain
+
+
+@pytest.mark.parametrize("first, delimiter", [("sep=,", ","), ("SEP=|", "|"), ("sep=\t", "\t")])
+def test_the_delimiter_is_the_one_a_sep_line_names(tmp_path: Path, first: str, delimiter: str) -> None:
+    # not the one the header uses most; the header is the next line
+    from leadpolicy.backends.sql.table_problems import csv_table
+
+    path = tmp_path / "t.csv"
+    path.write_text(f"{first}\r\nid;email;seniority\r\n")
+    dialect = csv_table(str(path), "duckdb")
+    assert (dialect.delimiter, dialect.skip, dialect.header) == (delimiter, 1, ("id;email;seniority",))
+
+
+def test_a_tables_lines_after_a_sep_line_keep_their_numbers(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    paths = tables(tmp_path, "sep=;\nid;email;seniority\nL1;a;vp\nL2;b\n")
+    assert score_tables(paths, "duckdb") == (2, "", f"error: {paths[0]}: duckdb cannot read it: line 4 has 2 cells but the "
+                                                     "header has 3 columns: make every row as wide as the header (or "
+                                                     "export the table as Parquet)\n")
+
+
+NESTED_SEP = 'sep=;\nemail;seniority;activities\n"pat;x@x.com";vp;\nlee@y.com;boss;\n'
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_leads_after_a_sep_line_are_read_in_its_delimiter(tmp_path: Path, engine: str) -> None:
+    # the python engine said the header `sep=` named no field; ids are line numbers, the file's own
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(NESTED_SEP)
+    status, stdout, _ = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine)
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert status == 1 and [(row["id"], row.get("fit"), row.get("line")) for row in rows] == [(3, 25.0, None), (4, None, 4)]
+    assert rows[1]["error"]["message"] == "lead 4: field `seniority`: `boss` is not one of ic, manager, director, vp, cxo"
+
+
+def test_diff_and_report_read_csv_leads_after_a_sep_line(tmp_path: Path) -> None:
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    plain.write_text('id;email;seniority;activities\nL1;"pat;x@x.com";vp;\nL2;lee@y.com;ic;\n')
+    excel.write_text("sep=;\n" + plain.read_text())
+    for command in (["diff", str(ACME), str(ACME), "--json", "--leads"], ["report", str(ACME), "--json"]):
+        outputs = [run(*command, str(path), "--as-of", AS_OF) for path in (plain, excel)]
+        assert outputs[0][0] in (0, 1) and outputs[1] == (outputs[0][0], outputs[0][1].replace(str(plain), str(excel))
+                                                          .replace("plain.csv", "excel.csv"), outputs[0][2]), outputs
+
+
 # ---------------------------------------------------------------- the Spark engine (one process: support/spark_cli.py)
 
 
@@ -201,6 +262,25 @@ def test_the_spark_engine_refuses_a_quote_that_never_closes_as_the_others_do(tmp
     # CSV leads: the python engine's reader, in Spark's engine too
     leads = tmp_path / "nested.csv"
     leads.write_text(NESTED)
+    args = ("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    python = run(*args)
+    assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_tables_and_leads_after_a_sep_line_as_the_others_do(tmp_path: Path) -> None:
+    # Spark's reader has no option to skip a line: the Spark engine refused the table (its header `sep=`)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    from support import spark_cli
+
+    # sep= lines (and a blank line): the same rows, errors and exit status
+    paths = tables(tmp_path, "sep=;\n" + PLAIN_LEADS, "sep=,\n" + ACTIVITIES)
+    duck = score_tables(paths, "duckdb")
+    assert duck[0] == 1 and '"id": "L1"' in duck[1] and '"id": "L2", "line": 2' in duck[1], duck
+    assert score_tables(paths, "spark") == duck
+    leads = tmp_path / "nested.csv"
+    leads.write_text(NESTED_SEP)
     args = ("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
     python = run(*args)
     assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python

@@ -22,10 +22,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 __all__ = ["CsvHeaderError", "UnclosedQuote", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS",
-           "allow_long_cells", "text_after_quote", "END_OF_FILE", "END_MARKS", "end_of_file"]
+           "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS", "end_of_file"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
@@ -99,6 +99,24 @@ def end_of_file(row: list[str], start: int, header: Optional[list[str]] = None) 
     at = len(row)
     name = header[at - 1].strip() if header is not None and at <= len(header) else ""
     raise UnclosedQuote(line, f"its `{name}` cell" if name else f"its cell {at}")
+
+
+def sep_line(line: str) -> Optional[str]:
+    """The delimiter an Excel first line `sep=;` (or `sep=,`, any one character but a quote) names,
+    else None. Excel writes it to name the file's delimiter; the header is the next line."""
+    found = re.fullmatch(r'sep=([^"\r\n])(?:\r\n|\n|\r)?', line, re.IGNORECASE)
+    return found.group(1) if found else None
+
+
+def header_lines(first: str, rest: Iterator[str], given: Optional[str] = None) -> tuple[str, list[str]]:
+    """(delimiter, the file's lines up to its header) for a CSV whose first line is `first` and whose
+    next lines `rest` gives: `first` alone, with the delimiter `given` or the one it uses most
+    (detect_delimiter); or an Excel `sep=;` line and the header after it, with the delimiter that line
+    names (`given` wins). A reader of these lines then `rest` gives the `sep=` line's row first."""
+    named = sep_line(first)
+    if named is None:
+        return detect_delimiter(first, given), [first]
+    return given or named, [first, next(rest, "")]
 
 
 @dataclass

@@ -128,8 +128,9 @@ def longest_line(path: str) -> int:
 def csv_table_options(path: str) -> dict[str, Any]:
     """read_csv's options for a CSV table of the relational shape: every cell as its text; the
     dialect the python engine's reader and the Spark engine's read (table_problems.csv_table): the
-    delimiter its header line uses most, quotes `"` doubled inside a quoted cell, the header the
-    first line; and room for its longest line where that is longer than DuckDB's default
+    delimiter its header line uses most, or the one an Excel first line `sep=;` names (that line
+    skipped, the header the next), quotes `"` doubled inside a quoted cell, the header on the
+    first line read; and room for its longest line where that is longer than DuckDB's default
     (looked for only in a file larger than the default: no other file can hold such a line).
 
     Its sniffer, left to choose, read a table whose quote never closes without quoting (every
@@ -145,16 +146,16 @@ def csv_table_options(path: str) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=16)
 def _csv_table_options(path: str, size: int, mtime: int) -> dict[str, Any]:
-    from leadpolicy.tools.csv_header import detect_delimiter
+    from leadpolicy.tools.csv_header import header_lines
 
     options: dict[str, Any] = {"all_varchar": True}
     try:
         with open(path, encoding="utf-8-sig", newline="") as text:
-            first = text.readline()
+            delimiter, lines = header_lines(text.readline(), text)
     except (OSError, UnicodeDecodeError):  # DuckDB's reader says what is wrong (table_problems: which line)
         pass
     else:
-        options.update(delim=detect_delimiter(first), quote='"', escape='"', header=True, skip=0)
+        options.update(delim=delimiter, quote='"', escape='"', header=True, skip=len(lines) - 1)
     if size >= DUCKDB_MAX_LINE - 16:
         longest = longest_line(path)
         if longest >= DUCKDB_MAX_LINE - 16:

@@ -206,11 +206,11 @@ def _column_names(path: str) -> list[str]:
             return list(pq.read_schema(path).names)
         import csv
 
-        from leadpolicy.tools.csv_header import detect_delimiter
+        from leadpolicy.tools.csv_header import header_lines
 
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-        return [name.strip() for name in next(csv.reader([first], delimiter=detect_delimiter(first)), [])]
+            delimiter, lines = header_lines(handle.readline(), handle)  # an Excel `sep=;` line: the header is the next
+        return [name.strip() for name in next(csv.reader(lines[-1:], delimiter=delimiter), [])]
     except Exception:  # noqa: BLE001 - any file this cannot read is DuckDB's to refuse, in its words
         return []
 
@@ -299,13 +299,18 @@ def header_name(name: str) -> str:
 @dataclass(frozen=True)
 class CsvTableDialect:
     """How a CSV table is written, as csv_table read it: its delimiter (the one its header line uses
-    most, as the python engine's reader takes it and DuckDB's is given it), whether a quoted cell
-    holds a line break (a row that spans lines: Spark's reader must then read the file whole), and
-    the line break every line ends in (None: lines end in more than one kind)."""
+    most, as the python engine's reader takes it, or the one an Excel first line `sep=;` names), the
+    lines before its header (`skip`: 1 after such a line, 0 else) and the header's names as written
+    (`header`), whether a quoted cell holds a line break (a row that spans lines: Spark's reader must
+    then read the file whole), and the line break every line ends in (None: lines end in more than
+    one kind). DuckDB's reader is given the delimiter and `skip` (engines.csv_table_options), Spark's
+    all of it (spark_files.table)."""
 
     delimiter: str = ","
     multiline: bool = False
     line_break: Optional[str] = None
+    skip: int = 0
+    header: tuple[str, ...] = ()
 
 
 def csv_table(path: str, engine: str) -> CsvTableDialect:
@@ -317,8 +322,8 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
     itself, read such a table without quoting, every quoted cell keeping its quotes). Spark's reader
     reads the first two, with replacement characters, extra cells dropped and missing ones empty:
     the leads would be decided on values the file does not hold; it read the third as a row too
-    narrow, and the fourth. Lines numbered as an editor shows them. Blank lines are skipped, as
-    both readers skip them."""
+    narrow, and the fourth. Lines numbered as an editor shows them (an Excel `sep=;` line is line 1).
+    Blank lines are skipped, as both readers skip them."""
     import csv
     from itertools import chain
 
@@ -327,8 +332,8 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
         END_OF_FILE,
         UnclosedQuote,
         allow_long_cells,
-        detect_delimiter,
         end_of_file,
+        header_lines,
         text_after_quote,
     )
 
@@ -338,18 +343,22 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
         end = 0
         row_lines: list[str] = []  # the lines of the row being read
         try:
-            first = text.readline()
-            delimiter = detect_delimiter(first)
+            delimiter, first = header_lines(text.readline(), text)
+            skip = len(first) - 1
             breaks: set[str] = set()
-            lines = chain(_noting_line_breaks(chain([first], text), breaks, row_lines), [END_OF_FILE])
+            lines = chain(_noting_line_breaks(chain(first, text), breaks, row_lines), [END_OF_FILE])
             reader = csv.reader(lines, delimiter=delimiter, strict=True)  # strict: raises where a quote is wrong
+            for _ in range(skip):
+                next(reader)  # Excel's `sep=;` line
+                end = reader.line_num
+                row_lines.clear()
             header = next(reader)
             row_lines.clear()
             if header and header[-1].endswith(END_MARKS):
-                header = []  # an empty file
+                header = []  # an empty file, or a `sep=` line alone
             width = len(header)
             end = reader.line_num
-            multiline = end > 1
+            multiline = end > skip + 1
             for row in reader:
                 row_lines.clear()
                 start, end = end + 1, reader.line_num
@@ -374,7 +383,7 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
             name = header[at].strip() if header is not None and at < len(header) else ""
             cell = f"its `{name}` cell" if name else f"its cell {at + 1}"
             raise InputProblem(f"{path}: {engine} cannot read it: {text_after_quote(reader.line_num, cell)}") from None
-    return CsvTableDialect(delimiter, multiline, breaks.pop() if len(breaks) == 1 else None)
+    return CsvTableDialect(delimiter, multiline, breaks.pop() if len(breaks) == 1 else None, skip, tuple(header))
 
 
 def _noting_line_breaks(lines: Iterator[str], breaks: set[str], read: list[str]) -> Iterator[str]:
