@@ -92,11 +92,13 @@ def _same_rows(data: Path) -> tuple[int, str]:
 # engine now reads the rows with the python engine's reader): a row with extra cells was
 # decided (an error row in Python), a stray quote, an unterminated quote at the end or mixed
 # line endings refused the file, padded header names failed to bind, an empty file or a
-# byte order mark alone was "no column names a field" (zero leads, status 0, in Python)
+# byte order mark alone was "no column names a field" (zero leads, status 0, in Python). A
+# quote that never closes is refused by both now (status 1, nothing written; Python read the
+# rest of the file into its cell: tests/test_csv_quotes_and_sep.py)
 AWKWARD_CSV = {
     "ragged-row": (CSV_HEADER + "L1,a,vp,500,,\nL2,x,vp,500,,,,extra\nL3,x,vp,500,,,,\n", 1),
     "stray-quote": (CSV_HEADER + 'L1,a"b,vp,500,,\nL2,"a""b",vp,1,,\n', 0),
-    "unterminated-quote": (CSV_HEADER + 'L1,a,vp,500,,\nL2,"open,vp,1,,\n', 0),
+    "unterminated-quote": (CSV_HEADER + 'L1,a,vp,500,,\nL2,"open,vp,1,,\n', 1),
     "mixed-line-endings": (CSV_HEADER + "L1,a,vp,500,,\r\nL2,b,ic,5,,\nL3,c,cxo,9,,\r\n", 0),
     "padded-header": (" ID , Email ,Seniority,Company Size,Previous Stage,Activities\nL1,a,vp,5,,\n", 0),
     "empty": ("", 0),

@@ -235,6 +235,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     if options.get("mapping_path"):
         mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
         warn_undeclared(policy, mapping, quiet)
+    from leadpolicy.tools.csv_header import CsvHeaderError
+
     try:
         summary = score_command(policy, input_path, output, fmt, moment, engine=engine, notes=not quiet,
                                 activities=options.get("activities_path"), mapping_path=options.get("mapping_path"),
@@ -244,6 +246,10 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         raise FileProblem(str(error)) from None
     except (InputProblem, _deps.SparkStartError, OutputProblem) as error:  # each names its own file
         raise FileProblem(str(error)) from None
+    except CsvHeaderError as error:  # the python engine's CSV, read by its reader (a quote that never closes): as it says it
+        from leadpolicy.cli.common import EXIT_FAILED, display_name
+
+        raise FileProblem(f"{display_name(shown or input_path)}: {error}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:  # the python engine's CSV, read by its reader: said as it says it
         from leadpolicy.cli.common import EXIT_FAILED, display_name, to_stdout
 

@@ -239,8 +239,11 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         else:
             click.echo(f"\ninterrupted after {plural(summary.leads, 'row')} written to standard output", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except CsvHeaderError as error:
-        raise FileProblem(f"{name}: {error}", EXIT_FAILED) from None
+    except CsvHeaderError as error:  # or a quote that never closes (UnclosedQuote), found at the end of the file
+        after = ""
+        if not to_file and summary.leads:  # the other rows are on standard output; OUT is left untouched
+            after = f"; scoring stopped there, after {plural(summary.leads, 'row')} written to standard output"
+        raise FileProblem(f"{name}: {error}{after}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:  # CSV input; a JSON line that is not UTF-8 is an error row
         after = f"{output} was left untouched" if to_file else "scoring stopped there"
         raise FileProblem(f"{name} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None

@@ -22,9 +22,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
-__all__ = ["CsvHeaderError", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS", "allow_long_cells"]
+__all__ = ["CsvHeaderError", "UnclosedQuote", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS",
+           "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS", "end_of_file"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
@@ -49,6 +50,73 @@ def allow_long_cells() -> None:
 
 class CsvHeaderError(ValueError):
     """A header that cannot be read as leads: one line, no row was scored."""
+
+
+class UnclosedQuote(CsvHeaderError):
+    """A quote that opens a cell and never closes: a reader of standard CSV reads the rest of the
+    file into that cell (the rows after it lost, the cell's column holding them), so the file is
+    refused, where a header error is (end_of_file). `line`: where the quote opens."""
+
+    def __init__(self, line: int, cell: str) -> None:
+        super().__init__(line, cell)  # its arguments, as a pickle makes it again (a pool's feeder sends it to a worker)
+        self.line, self.cell = line, cell
+
+    def __str__(self) -> str:
+        return unclosed_quote(self.line, self.cell)
+
+
+def unclosed_quote(line: int, cell: str) -> str:
+    """What is wrong with a CSV whose quote at `line` (as an editor numbers lines) opens `cell` (its
+    `email` cell, its cell 4) and never closes, and the fix: said alike by every engine and command."""
+    return (f"line {line}: the quote that opens {cell} never closes, so every line after it would be read into "
+            "that one cell: close the quote, or double a quote inside a quoted cell (`\"\"`)")
+
+
+def text_after_quote(line: int, cell: str) -> str:
+    """What is wrong with a CSV whose `cell` (its `email` cell) at `line` is quoted and has more text
+    after its closing quote (`"pat"@x.com`), and the fix."""
+    return (f"line {line}: {cell} has text after its closing quote: end the cell at its closing quote, or double a "
+            "quote inside a quoted cell (`\"\"`)")
+
+
+# A line fed to the csv module after a file's own lines: `\udfff` is a lone surrogate, which no text
+# decoded from UTF-8 holds. Where the file ends outside a quoted cell it is a row of its own,
+# [`\udfff`]; where it ends inside one (a quote that never closed), it ends that cell. A row whose
+# last cell ends in either (END_MARKS) is the last the reader gives: end_of_file says which it is.
+END_OF_FILE = "\udfff\n"
+END_MARKS = ("\udfff", END_OF_FILE)
+
+
+def end_of_file(row: list[str], start: int, header: Optional[list[str]] = None) -> None:
+    """The last row the csv module read from a file's lines and END_OF_FILE (`start`: the line it
+    starts on): nothing when it is END_OF_FILE's own row, else an UnclosedQuote, with the line where
+    its last cell's quote opens (a quote that opens a cell is its first character; the line breaks
+    before it are in the row's earlier cells, quoted) and that cell's column in `header` (None: the
+    row is the header)."""
+    if row == [END_MARKS[0]]:
+        return
+    line = start + sum(len(re.findall(r"\r\n|\r|\n", cell)) for cell in row[:-1])
+    at = len(row)
+    name = header[at - 1].strip() if header is not None and at <= len(header) else ""
+    raise UnclosedQuote(line, f"its `{name}` cell" if name else f"its cell {at}")
+
+
+def sep_line(line: str) -> Optional[str]:
+    """The delimiter an Excel first line `sep=;` (or `sep=,`, any one character but a quote) names,
+    else None. Excel writes it to name the file's delimiter; the header is the next line."""
+    found = re.fullmatch(r'sep=([^"\r\n])(?:\r\n|\n|\r)?', line, re.IGNORECASE)
+    return found.group(1) if found else None
+
+
+def header_lines(first: str, rest: Iterator[str], given: Optional[str] = None) -> tuple[str, list[str]]:
+    """(delimiter, the file's lines up to its header) for a CSV whose first line is `first` and whose
+    next lines `rest` gives: `first` alone, with the delimiter `given` or the one it uses most
+    (detect_delimiter); or an Excel `sep=;` line and the header after it, with the delimiter that line
+    names (`given` wins). A reader of these lines then `rest` gives the `sep=` line's row first."""
+    named = sep_line(first)
+    if named is None:
+        return detect_delimiter(first, given), [first]
+    return given or named, [first, next(rest, "")]
 
 
 @dataclass

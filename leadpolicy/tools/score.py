@@ -132,11 +132,14 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
     take every other column as a field by its exact name); its warnings go to
     `warn`, and a header that cannot be read raises CsvHeaderError before any
     chunk. The delimiter is `delimiter`, else `,` `;` tab or `|` as the header
-    line shows. Empty cells are missing values; rows with no cells at all are
+    line shows, or the one an Excel first line `sep=;` names (the header is then
+    the next line). Empty cells are missing values; rows with no cells at all are
     skipped; a row with more (non-empty) cells than the header is an error row
-    (`problem`).
+    (`problem`). A quote that opens a cell and never closes raises
+    csv_header.UnclosedQuote where it is found, at the end of the file (it would
+    read every line after it into that cell).
     """
-    from leadpolicy.tools.csv_header import allow_long_cells, detect_delimiter, read_header
+    from leadpolicy.tools.csv_header import END_MARKS, END_OF_FILE, allow_long_cells, end_of_file, header_lines, read_header
 
     allow_long_cells()
     size = size or CHUNK_LEADS
@@ -145,10 +148,14 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
         first = text.readline()
         if not first:
             return
-        reader = csv.reader(chain([first], text), delimiter=detect_delimiter(first, delimiter))
-        header = next(reader, None)
-        if header is None:
-            return
+        delimiter, lines = header_lines(first, text, delimiter)
+        reader = csv.reader(chain(lines, text, [END_OF_FILE]), delimiter=delimiter)
+        if len(lines) > 1:
+            next(reader)  # Excel's `sep=;` line
+        header = next(reader)
+        if header and header[-1].endswith(END_MARKS):
+            end_of_file(header, len(lines))
+            return  # no header: a `sep=` line alone
         if fields is None:
             fields = [name.strip() for name in header if name.strip() and name.strip() not in ("id", "stage", "activities")]
         layout = read_header(header, fields)
@@ -164,6 +171,9 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
             start, line_end = line_end + 1, reader.line_num
             if not row:
                 continue
+            if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's, or one whose quote never closed
+                end_of_file(row, start, header)
+                break
             problem = None
             if len(row) > columns and any(cell.strip() for cell in row[columns:]):
                 problem = f"line {start} has {len(row)} cells but the header has {columns} columns"

@@ -96,7 +96,8 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
             raise ValueError(f"{path}: JSON Lines are the nested shape (pass them as `leads` alone)")
         # CSV, by its name or (a Path: a file, `score`'s INPUT) whatever its name: every cell as its
         # text; a name DuckDB reads by itself (activities.tsv) sniffed the cells' types ("007" read 7)
-        options = [exp.EQ(this=exp.column(key), expression=exp.true() if value is True else exp.Literal.number(value))
+        options = [exp.EQ(this=exp.column(key), expression=exp.true() if value is True else exp.Literal.string(value)
+                          if isinstance(value, str) else exp.Literal.number(value))
                    for key, value in csv_table_options(path).items()]
         return exp.Anonymous(this="read_csv", expressions=[lit(file_path(path)), *options])
     from leadpolicy.backends.sql.inputs import _table
@@ -125,9 +126,17 @@ def longest_line(path: str) -> int:
 
 
 def csv_table_options(path: str) -> dict[str, Any]:
-    """read_csv's options for a CSV table of the relational shape: every cell as its text, and
-    room for its longest line where that is longer than DuckDB's default (looked for only in a
-    file larger than the default: no other file can hold such a line)."""
+    """read_csv's options for a CSV table of the relational shape: every cell as its text; the
+    dialect the python engine's reader and the Spark engine's read (table_problems.csv_table): the
+    delimiter its header line uses most, or the one an Excel first line `sep=;` names (that line
+    skipped, the header the next), quotes `"` doubled inside a quoted cell, the header on the
+    first line read; and room for its longest line where that is longer than DuckDB's default
+    (looked for only in a file larger than the default: no other file can hold such a line).
+
+    Its sniffer, left to choose, read a table whose quote never closes without quoting (every
+    quoted cell keeping its quotes: `"pat@x.com"`) and a table with a row wider than the header
+    from the wider rows; given the dialect it refuses both, and table_problems says why. It still
+    finds the line break."""
     try:
         stat = os.stat(path)
     except OSError:
@@ -137,7 +146,16 @@ def csv_table_options(path: str) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=16)
 def _csv_table_options(path: str, size: int, mtime: int) -> dict[str, Any]:
+    from leadpolicy.tools.csv_header import header_lines
+
     options: dict[str, Any] = {"all_varchar": True}
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as text:
+            delimiter, lines = header_lines(text.readline(), text)
+    except (OSError, UnicodeDecodeError):  # DuckDB's reader says what is wrong (table_problems: which line)
+        pass
+    else:
+        options.update(delim=delimiter, quote='"', escape='"', header=True, skip=len(lines) - 1)
     if size >= DUCKDB_MAX_LINE - 16:
         longest = longest_line(path)
         if longest >= DUCKDB_MAX_LINE - 16:
@@ -149,7 +167,8 @@ def csv_table_sql(path: str) -> str:
     """The CSV table `path` as DuckDB reads it (text cells), in SQL text."""
     from leadpolicy.backends.sql.fragments import file_path
 
-    options = "".join(f", {key} = {str(value).lower()}" for key, value in csv_table_options(path).items())
+    options = "".join(f", {key} = " + ("'" + value.replace("'", "''") + "'" if isinstance(value, str) else str(value).lower())
+                      for key, value in csv_table_options(path).items())
     return "read_csv('" + file_path(path).replace("'", "''") + "'" + options + ")"
 
 

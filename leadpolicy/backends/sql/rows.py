@@ -228,12 +228,15 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
                 relational: Optional[RelationalRescorer] = None) -> None:
     """Encode the query's rows as the Python engine does; error leads through the Python engine
     (read again from the file, or by `relational` from the tables)."""
+    from itertools import chain
+
     from leadpolicy.tools.score import ROW_COLUMNS, _csv_row, _encode
 
+    first = next(batches, None)  # the query runs here: an input it refuses writes nothing, as with the Python engine
     if output_format == "csv":
         sink.write((",".join(ROW_COLUMNS) + "\n").encode("utf-8"))
     rescorer = Rescorer(policy, as_of, source, output_format) if source.kind in ("jsonl", "csv") else None
-    for batch in batches:
+    for batch in chain([first] if first is not None else [], batches):
         rows = [dict(zip(columns, values)) for values in batch]
         errors = [row for row in rows if row["error"] is not None]
         if not errors:

@@ -234,15 +234,43 @@ def table(spark: Any, path: str, dialect: Optional[CsvTableDialect] = None) -> A
 
             raise InputProblem(_parquet_type_problem(path, error)) from None
     dialect = dialect or table_problems.CsvTableDialect()
-    reader = (spark.read.option("header", "true").option("inferSchema", "false").option("sep", dialect.delimiter)
-              .option("quote", '"').option("escape", '"').option("multiLine", str(dialect.multiline).lower()))
-    if dialect.multiline and dialect.line_break is not None:
+    multiline = dialect.multiline or dialect.skip > 0
+    reader = (spark.read.option("header", str(not dialect.skip).lower()).option("inferSchema", "false")
+              .option("sep", dialect.delimiter).option("quote", '"').option("escape", '"')
+              .option("multiLine", str(multiline).lower()))
+    if multiline and dialect.line_break is not None:
         # the file's one line break, given: Spark's reader then keeps a quoted cell's \r\n as it is written
         # (DuckDB's reads it so), where it made every line break in a quoted cell a \n
         reader = reader.option("lineSep", dialect.line_break)
+    if dialect.skip:
+        return _after_lines(reader, path, dialect)
     frame = reader.csv(literal_path(path))
     names = [table_problems.header_name(name) for name in frame.columns]
     return frame.toDF(*names) if names != frame.columns else frame
+
+
+def _after_lines(reader: Any, path: str, dialect: CsvTableDialect) -> Any:
+    """The table whose header follows `dialect.skip` lines (an Excel `sep=;` line), which Spark's reader
+    has no option to skip: read without a header, every row of the header's columns (names as DuckDB's,
+    table_problems.header_name), the file whole (multiLine: one task reads it, in order), and its
+    first rows, the skipped lines' and the header's, left out by their place (blank lines are no rows
+    to Spark's reader, as they are none to csv_table)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from leadpolicy.backends.sql import table_problems
+
+    written = list(dialect.header) or [""]
+    lower = [name.lower() for name in written if name]
+    twice = {name for name in lower if lower.count(name) > 1}
+    # as Spark's reader names a header's columns: `_c2` for an empty name, `email1` for the second of two
+    names = [table_problems.header_name(f"_c{index}" if not name else f"{name}{index}" if name.lower() in twice else name)
+             for index, name in enumerate(written)]
+    schema = StructType([StructField(name, StringType()) for name in names])
+    frame = reader.schema(schema).csv(literal_path(path))
+    place = "lp_row_place"
+    return (frame.withColumn(place, F.monotonically_increasing_id()).where(F.col(place) > dialect.skip)
+            .drop(place))
 
 
 # Spark reads a Parquet TIMESTAMP(NANOS) column only as its count of nanoseconds (a BIGINT), with this

@@ -65,21 +65,23 @@ def table_problems(tree: Any, source: BatchInput) -> Iterator[None]:
 
 
 def _row_problem(source: BatchInput, error: BaseException) -> Optional[str]:
-    """A CSV table's line that DuckDB's reader refused ("CSV Error on Line: N", its N a count of rows,
-    not the file's line where a quoted cell spans lines): one not UTF-8, or a row wider or narrower
-    than the header found past the rows its sniffer reads ("Expected Number of Columns: 8 Found: 9").
-    Said with the line an editor shows, as the spark engine says it (csv_table); None for any other
-    error."""
-    named = re.search(r"^\s*file = (.+)$", str(error), re.MULTILINE)
-    if source.kind != "relational" or "CSV Error on Line" not in str(error) or not named:
+    """A CSV table DuckDB's reader refused: its sniffer, given the dialect (engines.csv_table_options),
+    found none that reads the rows it samples ("Error when sniffing file"), or a line past them
+    ("CSV Error on Line: N", its N a count of rows, not the file's line where a quoted cell spans
+    lines): a line not UTF-8, a row wider or narrower than the header, a quote that never closes.
+    Said with the line an editor shows, as the spark engine says it (csv_table: read only now, when
+    DuckDB refused the table); None for any other error, or one csv_table does not find (DuckDB's
+    own words are said)."""
+    text = str(error)
+    named = re.search(r"^\s*file = (.+)$", text, re.MULTILINE) if "CSV Error on Line" in text else \
+        re.search(r'Error when sniffing file "(.+)"\.?$', text, re.MULTILINE)
+    if source.kind != "relational" or not named:
         return None
     path = named.group(1).strip()
     if path not in (source.path, source.activities):
         return None
-    if "not utf-8 encoded" in str(error):
+    if "not utf-8 encoded" in text:
         return f"{path}: duckdb cannot read it: " + not_utf8_table(_first_line_not_utf8(path), "DuckDB")
-    if "Expected Number of Columns" not in str(error):
-        return None
     try:
         csv_table(path, "duckdb")
     except InputProblem as problem:
@@ -204,11 +206,11 @@ def _column_names(path: str) -> list[str]:
             return list(pq.read_schema(path).names)
         import csv
 
-        from leadpolicy.tools.csv_header import detect_delimiter
+        from leadpolicy.tools.csv_header import header_lines
 
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-        return [name.strip() for name in next(csv.reader([first], delimiter=detect_delimiter(first)), [])]
+            delimiter, lines = header_lines(handle.readline(), handle)  # an Excel `sep=;` line: the header is the next
+        return [name.strip() for name in next(csv.reader(lines[-1:], delimiter=delimiter), [])]
     except Exception:  # noqa: BLE001 - any file this cannot read is DuckDB's to refuse, in its words
         return []
 
@@ -297,39 +299,71 @@ def header_name(name: str) -> str:
 @dataclass(frozen=True)
 class CsvTableDialect:
     """How a CSV table is written, as csv_table read it: its delimiter (the one its header line uses
-    most, as DuckDB's sniffer and the python engine's reader take it), whether a quoted cell
-    holds a line break (a row that spans lines: Spark's reader must then read the file whole), and
-    the line break every line ends in (None: lines end in more than one kind)."""
+    most, as the python engine's reader takes it, or the one an Excel first line `sep=;` names), the
+    lines before its header (`skip`: 1 after such a line, 0 else) and the header's names as written
+    (`header`), whether a quoted cell holds a line break (a row that spans lines: Spark's reader must
+    then read the file whole), and the line break every line ends in (None: lines end in more than
+    one kind). DuckDB's reader is given the delimiter and `skip` (engines.csv_table_options), Spark's
+    all of it (spark_files.table)."""
 
     delimiter: str = ","
     multiline: bool = False
     line_break: Optional[str] = None
+    skip: int = 0
+    header: tuple[str, ...] = ()
 
 
 def csv_table(path: str, engine: str) -> CsvTableDialect:
     """The CSV table `path`'s dialect; an InputProblem where `engine` refuses it as DuckDB's reader
-    does: a line that is not UTF-8 (DuckDB reads no such file), or a row with more or fewer cells than
+    does: a line that is not UTF-8 (DuckDB reads no such file), a row with more or fewer cells than
     the header (DuckDB's reader refuses the table; it allows one empty cell more, a trailing
-    delimiter). Spark's reader reads both, with replacement characters, extra cells dropped and
-    missing ones empty: the leads would be decided on values the file does not hold. Lines numbered
-    as an editor shows them. Blank lines are skipped, as both readers skip them."""
+    delimiter), a quote that opens a cell and never closes, or a quoted cell with text after its
+    closing quote (`"pat"@x.com`; given the quote, DuckDB's reader refuses both; its sniffer, left to
+    itself, read such a table without quoting, every quoted cell keeping its quotes). Spark's reader
+    reads the first two, with replacement characters, extra cells dropped and missing ones empty:
+    the leads would be decided on values the file does not hold; it read the third as a row too
+    narrow, and the fourth. Lines numbered as an editor shows them (an Excel `sep=;` line is line 1).
+    Blank lines are skipped, as both readers skip them."""
     import csv
     from itertools import chain
 
-    from leadpolicy.tools.csv_header import allow_long_cells, detect_delimiter
+    from leadpolicy.tools.csv_header import (
+        END_MARKS,
+        END_OF_FILE,
+        UnclosedQuote,
+        allow_long_cells,
+        end_of_file,
+        header_lines,
+        text_after_quote,
+    )
 
     allow_long_cells()
     with open(path, encoding="utf-8-sig", newline="") as text:
+        header: Optional[list[str]] = None
+        end = 0
+        row_lines: list[str] = []  # the lines of the row being read
         try:
-            first = text.readline()
-            delimiter = detect_delimiter(first)
+            delimiter, first = header_lines(text.readline(), text)
+            skip = len(first) - 1
             breaks: set[str] = set()
-            reader = csv.reader(_noting_line_breaks(chain([first], text), breaks), delimiter=delimiter)
-            width = len(next(reader, []))
+            lines = chain(_noting_line_breaks(chain(first, text), breaks, row_lines), [END_OF_FILE])
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)  # strict: raises where a quote is wrong
+            for _ in range(skip):
+                next(reader)  # Excel's `sep=;` line
+                end = reader.line_num
+                row_lines.clear()
+            header = next(reader)
+            row_lines.clear()
+            if header and header[-1].endswith(END_MARKS):
+                header = []  # an empty file, or a `sep=` line alone
+            width = len(header)
             end = reader.line_num
-            multiline = end > 1
+            multiline = end > skip + 1
             for row in reader:
+                row_lines.clear()
                 start, end = end + 1, reader.line_num
+                if row and row[-1].endswith(END_MARKS):  # END_OF_FILE's row: the last
+                    break
                 multiline = multiline or end > start
                 if row and len(row) != width and not (len(row) == width + 1 and row[-1] == ""):
                     cells = f"{len(row)} cell" + ("s" if len(row) != 1 else "")
@@ -338,17 +372,51 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
         except UnicodeDecodeError:
             raise InputProblem(f"{path}: {engine} cannot read it: "
                                + not_utf8_table(_first_line_not_utf8(path), f"the {engine} engine")) from None
-    return CsvTableDialect(delimiter, multiline, breaks.pop() if len(breaks) == 1 else None)
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):  # in a quoted cell: the row, read leniently, says where it opened
+                row = next(csv.reader(chain(row_lines, [END_OF_FILE]), delimiter=delimiter))
+                try:
+                    end_of_file(row, end + 1, header)
+                except UnclosedQuote as problem:
+                    raise InputProblem(f"{path}: {engine} cannot read it: {problem}") from None
+            at = _after_closing_quote("".join(row_lines), delimiter)
+            name = header[at].strip() if header is not None and at < len(header) else ""
+            cell = f"its `{name}` cell" if name else f"its cell {at + 1}"
+            raise InputProblem(f"{path}: {engine} cannot read it: {text_after_quote(reader.line_num, cell)}") from None
+    return CsvTableDialect(delimiter, multiline, breaks.pop() if len(breaks) == 1 else None, skip, tuple(header))
 
 
-def _noting_line_breaks(lines: Iterator[str], breaks: set[str]) -> Iterator[str]:
-    """`lines` (read with newline=""), each one's line break added to `breaks`."""
+def _noting_line_breaks(lines: Iterator[str], breaks: set[str], read: list[str]) -> Iterator[str]:
+    """`lines` (read with newline=""), each one's line break added to `breaks`, and each line to `read`."""
     for line in lines:
         if line.endswith("\r\n"):
             breaks.add("\r\n")
         elif line.endswith(("\n", "\r")):
             breaks.add(line[-1])
+        read.append(line)
         yield line
+
+
+def _after_closing_quote(text: str, delimiter: str) -> int:
+    """The index of the first cell of the row `text` that is quoted and has text after its closing
+    quote (where the csv module's strict reader stopped: "',' expected after '\"'")."""
+    cell, state = 0, "start"
+    for char in text:
+        if state == "start":
+            state = "quoted" if char == '"' else "start" if char == delimiter else "plain"
+            cell += char == delimiter
+        elif state == "plain":
+            if char == delimiter:
+                cell, state = cell + 1, "start"
+        elif state == "quoted":
+            state = "closed" if char == '"' else "quoted"
+        elif char == '"':  # "closed": a quote after a quote is one quote in the cell
+            state = "quoted"
+        elif char == delimiter:
+            cell, state = cell + 1, "start"
+        else:
+            return cell
+    return cell
 
 
 def _first_line_not_utf8(path: str) -> int:

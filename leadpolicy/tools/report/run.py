@@ -81,24 +81,37 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
                    warn: Optional[Callable[[str], None]] = None) -> Iterable[Any]:
     """CSV leads as `leadpolicy score` reads them (the header as `csv_header.read_header` reads it: names
     as CRM exports spell them, `Company Size` for `company_size`, its warnings to `warn`; the delimiter
-    the header line uses; `id`, `stage`, `activities` as a JSON array; a row with more cells than the header
-    is that lead's error; without an `id` column a lead's id is its line number) plus `created_at` and the
-    outcome columns `status` (or `outcome_status`), `amount`, `closed_at`. `fields`: the policies' field
-    names (None: every other column is a field by its exact name). A bad `activities` cell or row yields a
-    LeadDataError; a header that names no field raises csv_header.CsvHeaderError."""
+    the header line uses, or the one an Excel first line `sep=;` names; `id`, `stage`, `activities` as a
+    JSON array; a row with more cells than the header is that lead's error; without an `id` column a lead's
+    id is its line number) plus `created_at` and the outcome columns `status` (or `outcome_status`),
+    `amount`, `closed_at`. `fields`: the policies' field names (None: every other column is a field by its
+    exact name). A bad `activities` cell or row yields a LeadDataError; a header that names no field raises
+    csv_header.CsvHeaderError, a quote that never closes its subclass UnclosedQuote (at the end of the file)."""
     import csv
     from itertools import chain
 
-    from leadpolicy.tools.csv_header import allow_long_cells, detect_delimiter, normal, read_header
+    from leadpolicy.tools.csv_header import (
+        END_MARKS,
+        END_OF_FILE,
+        allow_long_cells,
+        end_of_file,
+        header_lines,
+        normal,
+        read_header,
+    )
 
     allow_long_cells()
     first = stream.readline()
     if not first:
         return
-    reader = csv.reader(chain([first], stream), delimiter=detect_delimiter(first))
-    header = next(reader, None)
-    if header is None:
-        return
+    delimiter, lines = header_lines(first, stream)
+    reader = csv.reader(chain(lines, stream, [END_OF_FILE]), delimiter=delimiter)
+    if len(lines) > 1:
+        next(reader)  # Excel's `sep=;` line
+    header = next(reader)
+    if header and header[-1].endswith(END_MARKS):
+        end_of_file(header, len(lines))
+        return  # no header: a `sep=` line alone
     extras = {i: normal(h) for i, h in enumerate(header) if normal(h) in CSV_OUTCOME or normal(h) == "created_at"}
     kept = [i for i in range(len(header)) if i not in extras]
     if fields is None:
@@ -115,6 +128,9 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
         start, line_end = line_end + 1, reader.line_num
         if not row:
             continue
+        if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's, or one whose quote never closed
+            end_of_file(row, start, header)
+            break
 
         def cell(i: int, row: list[str] = row) -> str:
             return row[i] if 0 <= i < len(row) else ""  # an absent column's cell is empty

@@ -1,0 +1,286 @@
+"""Awkward CSV forms, read alike by every engine and command that reads CSV (docs/decisions.md
+entries 74 and 75, docs/sql.md):
+
+- a quote that opens a cell and never closes. DuckDB's sniffer read such a table without quoting
+  (every quoted cell kept its quotes: `"pat@x.com"`) and decided every lead; the Spark engine said
+  "line 3 has 2 cells"; the Python engine's reader read the rest of the file into that cell (the
+  rows after it lost, exit 0), in `score`, `diff` and `report`. Now each refuses the file with
+  the line where the quote opens and the fix.
+- Excel's `sep=;` first line, which names the delimiter. DuckDB's sniffer skipped it (a line
+  unlike the others) and took the delimiter the rows use most, the Spark engine refused the table,
+  the Python engine read it as the header. Now the delimiter is the one it names, the header the
+  next line, and lines keep their numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadpolicy.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+ACME = ROOT / "policies" / "acme.policy"
+AS_OF = "2026-11-22T00:00:00Z"
+
+# the relational shape: the leads' fields the tables lack are mapped to nothing
+MAPPING = {"stage": None, "fields": {name: None for name in (
+    "company_size", "industry", "budget", "timeline_days", "sales_status", "is_customer", "created")},
+    "props": {name: None for name in ("path", "campaign", "title", "minutes")}}
+ACTIVITIES = "lead_id,type,at,form\nL1,form_submit,2026-11-20T00:00:00Z,demo\n"
+UNCLOSED = 'id,email,seniority\nL1,"pat@x.com",vp\nL2,"lee@y.com,manager\nL3,kim@z.com,ic\n'
+FIX = "close the quote, or double a quote inside a quoted cell (`\"\"`)"
+
+
+def unclosed(line: int, cell: str = "its `email` cell") -> str:
+    return (f"line {line}: the quote that opens {cell} never closes, so every line after it would be read "
+            f"into that one cell: {FIX}")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def tables(tmp_path: Path, leads: str, activities: str = ACTIVITIES) -> tuple[Path, ...]:
+    paths = (tmp_path / "leads.csv", tmp_path / "acts.csv", tmp_path / "map.json")
+    paths[0].write_text(leads)
+    paths[1].write_text(activities)
+    paths[2].write_text(json.dumps(MAPPING))
+    return paths
+
+
+def score_tables(paths: tuple[Path, ...], engine: str, *extra: str) -> tuple[int, str, str]:
+    leads, activities, mapping = paths
+    args = ("score", str(ACME), str(leads), "--activities", str(activities), "--mapping", str(mapping),
+            "--engine", engine, "--as-of", AS_OF, "-q", *extra)
+    if engine == "spark":
+        from support import spark_cli
+
+        return spark_cli.run(*args)
+    return run(*args)
+
+
+# ---------------------------------------------------------------- a quote that never closes: tables
+
+
+@pytest.mark.parametrize("where", ["leads", "activities", "activities-past-the-sniffer", "after-a-two-line-cell"])
+def test_the_duckdb_engine_refuses_a_table_whose_quote_never_closes(tmp_path: Path, where: str) -> None:
+    # its sniffer read the whole table without quoting and decided every lead (exit 0), past the rows it
+    # samples it said "CSV Error on Line: 30003 ... Value with unterminated quote found" (a count of rows)
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    if where == "leads":
+        paths = tables(tmp_path, UNCLOSED)
+        table, line, cell = paths[0], 3, "its `email` cell"
+    elif where == "after-a-two-line-cell":  # the row starts on line 3, its quote opens on line 4
+        paths = tables(tmp_path, 'id,email,seniority\nL1,a,vp\nL2,"two\nlines","manager\nL3,b,ic\n')
+        table, line, cell = paths[0], 4, "its `seniority` cell"
+    else:
+        many = "L1,page_view,2026-11-20T00:00:00Z,\n" * (30_000 if "past" in where else 1)
+        paths = tables(tmp_path, "id,email,seniority\nL1,a,vp\n",
+                       "lead_id,type,at,form\n" + many + 'L1,form_submit,2026-11-20T00:00:00Z,"demo\n')
+        table, line, cell = paths[1], 30_002 if "past" in where else 3, "its `form` cell"
+    status, stdout, stderr = score_tables(paths, "duckdb")
+    assert (status, stdout) == (2, ""), stderr
+    assert stderr == f"error: {table}: duckdb cannot read it: {unclosed(line, cell)}\n"
+
+
+@pytest.mark.parametrize("where", ["in-the-sample", "past-the-sniffer", "every-cell-quoted"])
+def test_the_duckdb_engine_refuses_a_table_with_text_after_a_closing_quote(tmp_path: Path, where: str) -> None:
+    # `"pat"@x.com`: its sniffer read the table without quoting; given the quote (as the others read the
+    # table), its reader refuses it, "Error when sniffing file" or "Value with unterminated quote found"
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    many = "L0,a,vp\n" * (30_000 if "past" in where else 1)
+    bad = '"L2","lee@y.com,"manager"\n' if "every" in where else 'L2,"pat"@x.com,vp\n'
+    paths = tables(tmp_path, "id,email,seniority\n" + many + bad + "L3,b,ic\n")
+    line = 30_002 if "past" in where else 3
+    assert score_tables(paths, "duckdb") == (2, "", f"error: {paths[0]}: duckdb cannot read it: line {line}: its `email` "
+                                                     "cell has text after its closing quote: end the cell at its closing "
+                                                     f"quote, or double a quote inside a quoted cell (`\"\"`)\n")
+
+
+def test_a_quote_that_never_closes_in_a_tables_header_is_said_with_its_cell() -> None:
+    import tempfile
+
+    from leadpolicy.backends.sql.batch import InputProblem
+    from leadpolicy.backends.sql.table_problems import csv_table
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.csv"
+        path.write_text('id,"email,seniority\nL1,a,vp\n')
+        with pytest.raises(InputProblem) as problem:
+            csv_table(str(path), "spark")
+    assert str(problem.value) == f"{path}: spark cannot read it: {unclosed(1, 'its cell 2')}"
+
+
+def test_a_table_whose_quotes_all_close_is_read_with_them(tmp_path: Path) -> None:
+    # the dialect given to DuckDB's reader (engines.csv_table_options) reads quoted cells, doubled quotes
+    # and a quote inside an unquoted cell as the python engine and Spark read them
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    paths = tables(tmp_path, 'id,email,seniority\n"L1","pat@x.com","vp"\nL2,"a""b@y.com",manager\nL3,c"d,ic\n')
+    status, stdout, stderr = score_tables(paths, "duckdb")
+    assert status == 0, stderr
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert [(row["id"], row["fit"]) for row in rows] == [("L1", 25.0), ("L2", 10.0), ("L3", 0.0)]
+
+
+# ---------------------------------------------------------------- a quote that never closes: CSV leads
+
+NESTED = 'id,email,seniority,activities\nL1,"pat@x.com",vp,\nL2,"lee@y.com,manager,\nL3,kim@z.com,ic,\n'
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_csv_leads_whose_quote_never_closes_are_refused_by_the_python_and_duckdb_engines(tmp_path: Path, fmt: str) -> None:
+    # the python engine decided L1 and L2 (L2's email `lee@y.com,manager,\nL3,kim@z.com,ic,\n`) and dropped L3, exit 0
+    leads = tmp_path / "leads.csv"
+    leads.write_text(NESTED)
+    python = run("score", str(ACME), str(leads), "--as-of", AS_OF, "--format", fmt)
+    assert python == (1, "", f"error: {leads}: {unclosed(3)}\n")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "--format", fmt, "--engine", "duckdb") == python
+
+
+def test_rows_written_to_standard_output_before_the_quote_is_found_are_said(tmp_path: Path) -> None:
+    # the python engine streams: the quote is found at the end of the file, after 1,000 rows were written
+    # (in worker processes: the error crosses a pool's queue, and its pickle must make it again); a file
+    # OUT is left untouched
+    leads, out = tmp_path / "leads.csv", tmp_path / "out.jsonl"
+    leads.write_text("id,email,seniority\n" + "".join(f"L{i},a,vp\n" for i in range(1000)) + 'LX,"b,vp\n')
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--jobs", "2")
+    assert (status, len(stdout.splitlines())) == (1, 1000)
+    assert stderr == (f"error: {leads}: {unclosed(1002)}; scoring stopped there, after 1,000 rows written to standard "
+                      "output\n")
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "-o", str(out)) == (
+        1, "", f"error: {leads}: {unclosed(1002)}\n")
+    assert not out.exists()
+
+
+def test_the_refusal_survives_a_pickle() -> None:
+    from leadpolicy.tools.csv_header import UnclosedQuote
+
+    error = pickle.loads(pickle.dumps(UnclosedQuote(3, "its `email` cell")))
+    assert (str(error), error.line) == (unclosed(3), 3)
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_diff_refuses_csv_leads_whose_quote_never_closes(tmp_path: Path, engine: str) -> None:
+    # it replayed two leads of three, without a word
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(NESTED)
+    assert run("diff", str(ACME), str(ACME), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine) == (
+        1, "", f"error: {leads}: {unclosed(3)}\n")
+
+
+def test_report_refuses_csv_leads_whose_quote_never_closes(tmp_path: Path) -> None:
+    # it reported two leads of three, without a word
+    leads = tmp_path / "leads.csv"
+    leads.write_text(NESTED)
+    assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {unclosed(3)}\n")
+
+
+# ---------------------------------------------------------------- Excel's `sep=;` line
+
+PLAIN_LEADS = 'id;email;seniority\nL1;"pat;x@x.com";vp\n\nL2;lee@y.com;boss\n'
+
+
+def test_the_duckdb_engine_reads_tables_after_a_sep_line_as_without_it(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    plain = score_tables(tables(tmp_path, PLAIN_LEADS, ACTIVITIES), "duckdb")
+    assert plain[0] == 1 and '"lead L2: field `seniority`: `boss` is not one of' in plain[1], plain
+    assert score_tables(tables(tmp_path, "sep=;\n" + PLAIN_LEADS, "sep=,\n" + ACTIVITIES), "duckdb") == plain
+
+
+@pytest.mark.parametrize("first, delimiter", [("sep=,", ","), ("SEP=|", "|"), ("sep=\t", "\t")])
+def test_the_delimiter_is_the_one_a_sep_line_names(tmp_path: Path, first: str, delimiter: str) -> None:
+    # not the one the header uses most; the header is the next line
+    from leadpolicy.backends.sql.table_problems import csv_table
+
+    path = tmp_path / "t.csv"
+    path.write_text(f"{first}\r\nid;email;seniority\r\n")
+    dialect = csv_table(str(path), "duckdb")
+    assert (dialect.delimiter, dialect.skip, dialect.header) == (delimiter, 1, ("id;email;seniority",))
+
+
+def test_a_tables_lines_after_a_sep_line_keep_their_numbers(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    paths = tables(tmp_path, "sep=;\nid;email;seniority\nL1;a;vp\nL2;b\n")
+    assert score_tables(paths, "duckdb") == (2, "", f"error: {paths[0]}: duckdb cannot read it: line 4 has 2 cells but the "
+                                                     "header has 3 columns: make every row as wide as the header (or "
+                                                     "export the table as Parquet)\n")
+
+
+NESTED_SEP = 'sep=;\nemail;seniority;activities\n"pat;x@x.com";vp;\nlee@y.com;boss;\n'
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_leads_after_a_sep_line_are_read_in_its_delimiter(tmp_path: Path, engine: str) -> None:
+    # the python engine said the header `sep=` named no field; ids are line numbers, the file's own
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(NESTED_SEP)
+    status, stdout, _ = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine)
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert status == 1 and [(row["id"], row.get("fit"), row.get("line")) for row in rows] == [(3, 25.0, None), (4, None, 4)]
+    assert rows[1]["error"]["message"] == "lead 4: field `seniority`: `boss` is not one of ic, manager, director, vp, cxo"
+
+
+def test_diff_and_report_read_csv_leads_after_a_sep_line(tmp_path: Path) -> None:
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    plain.write_text('id;email;seniority;activities\nL1;"pat;x@x.com";vp;\nL2;lee@y.com;ic;\n')
+    excel.write_text("sep=;\n" + plain.read_text())
+    for command in (["diff", str(ACME), str(ACME), "--json", "--leads"], ["report", str(ACME), "--json"]):
+        outputs = [run(*command, str(path), "--as-of", AS_OF) for path in (plain, excel)]
+        assert outputs[0][0] in (0, 1) and outputs[1] == (outputs[0][0], outputs[0][1].replace(str(plain), str(excel))
+                                                          .replace("plain.csv", "excel.csv"), outputs[0][2]), outputs
+
+
+# ---------------------------------------------------------------- the Spark engine (one process: support/spark_cli.py)
+
+
+@pytest.mark.spark
+def test_the_spark_engine_refuses_a_quote_that_never_closes_as_the_others_do(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    from support import spark_cli
+
+    # a quote that never closes: refused before Spark starts, in the words of the duckdb engine
+    paths = tables(tmp_path, UNCLOSED)
+    spark = score_tables(paths, "spark")
+    assert spark == (2, "", f"error: {paths[0]}: spark cannot read it: {unclosed(3)}\n")
+    assert score_tables(paths, "duckdb") == (2, "", spark[2].replace("spark cannot", "duckdb cannot"))
+    paths = tables(tmp_path, 'id,email,seniority\nL1,"pat"@x.com,vp\n')  # text after a closing quote: Spark decided it
+    spark = score_tables(paths, "spark")
+    assert spark[:2] == (2, "") and "line 2: its `email` cell has text after its closing quote" in spark[2], spark
+    assert score_tables(paths, "duckdb") == (2, "", spark[2].replace("spark cannot", "duckdb cannot"))
+    # CSV leads: the python engine's reader, in Spark's engine too
+    leads = tmp_path / "nested.csv"
+    leads.write_text(NESTED)
+    args = ("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    python = run(*args)
+    assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python
+
+
+@pytest.mark.spark
+def test_the_spark_engine_reads_tables_and_leads_after_a_sep_line_as_the_others_do(tmp_path: Path) -> None:
+    # Spark's reader has no option to skip a line: the Spark engine refused the table (its header `sep=`)
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    from support import spark_cli
+
+    # sep= lines (and a blank line): the same rows, errors and exit status
+    paths = tables(tmp_path, "sep=;\n" + PLAIN_LEADS, "sep=,\n" + ACTIVITIES)
+    duck = score_tables(paths, "duckdb")
+    assert duck[0] == 1 and '"id": "L1"' in duck[1] and '"id": "L2", "line": 2' in duck[1], duck
+    assert score_tables(paths, "spark") == duck
+    leads = tmp_path / "nested.csv"
+    leads.write_text(NESTED_SEP)
+    args = ("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    python = run(*args)
+    assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python
