@@ -33,8 +33,14 @@ def test_a_double_in_a_text_or_enum_field_is_the_duckdb_engines_text(tmp_path: P
     """A text field reads the cell's text (`note contains "+"` holds for 1e+22 in both engines;
     in Spark's `1.0E22` it did not), and an enum's error row shows it as DuckDB's does."""
     import duckdb
+    from click.testing import CliRunner
     from support import spark_cli
-    from test_awkward_inputs import run
+
+    from leadpolicy.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
 
     policy, leads, events = tmp_path / "d.policy", tmp_path / "leads.parquet", tmp_path / "events.parquet"
     policy.write_text(POLICY)
