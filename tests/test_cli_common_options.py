@@ -220,3 +220,22 @@ def test_the_duckdb_engine_scores_a_pipe_or_standard_input_from_a_copy(tmp_path:
     diffed = piped("diff", ACME, ACME, "--leads", "/dev/stdin", "--engine", "duckdb", *AS_OF, feed=LEADS_FILE,
                    tmp_path=tmp_path)
     assert diffed.returncode == 2 and b"not /dev/stdin, a pipe or device" in diffed.stderr
+
+
+def test_the_duckdb_engine_names_standard_input_as_the_python_engine_does(tmp_path: Path) -> None:
+    """Leads read from a copy of standard input are named `<stdin>` in the duckdb engine's messages,
+    not by the copy's temporary path, and an empty pipe is not warned about: the python engine says
+    neither."""
+    pytest.importorskip("duckdb")
+    no_field = tmp_path / "nofield.csv"
+    no_field.write_text("nothing,here\n1,2\n")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    for feed, extra, status in ((no_field, ("--input-format", "csv"), 1), (empty, (), 0)):
+        said = {engine: piped("score", ACME, "-", "--engine", engine, *AS_OF, *extra, feed=feed, tmp_path=tmp_path)
+                for engine in ("python", "duckdb")}
+        errors = {engine: [line for line in run.stderr.decode().splitlines() if " scored in " not in line]
+                  for engine, run in said.items()}
+        assert errors["duckdb"] == errors["python"], feed
+        assert said["duckdb"].returncode == said["python"].returncode == status, feed
+        assert ("<stdin>" in errors["duckdb"][0]) if status else not any("empty" in e for e in errors["duckdb"]), errors

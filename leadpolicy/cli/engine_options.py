@@ -214,6 +214,11 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         from leadpolicy.tools.atomic import OutputProblem
     except ImportError as error:  # sqlglot missing: one line naming the extra, not a usage error
         raise FileProblem(str(error)) from None
+    from leadpolicy.cli.common import STDIN, display_name
+    from leadpolicy.tools.file_kinds import is_stream
+
+    # the INPUT as the user named it (`<stdin>`), where input_path is a copy (spooled, Parquet leads)
+    named = display_name(shown if shown is not None else input_path)
     if input_path.lower().endswith(".csv") and not options.get("activities_path"):
         # the python engine's CSV: its header read, warned about and refused the same way
         from leadpolicy.backends.sql.csv_input import csv_layout
@@ -223,15 +228,16 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         try:
             layout = csv_layout(input_path, policy)[0]
         except CsvHeaderError as error:
-            raise FileProblem(f"{input_path}: {error}", EXIT_FAILED) from None
+            raise FileProblem(f"{named}: {error}", EXIT_FAILED) from None
         except (OSError, UnicodeDecodeError):
             layout = None  # said below, by the engine's own reading
         for message in layout.warnings if layout is not None and not quiet else ():
             warn(message)
-    if not quiet and os.path.isfile(input_path) and os.path.getsize(input_path) == 0:
+    user = shown if shown is not None else input_path
+    if not quiet and not (user == STDIN or is_stream(user)) and os.path.isfile(input_path) and os.path.getsize(input_path) == 0:
         from leadpolicy.cli.common import warn
 
-        warn(f"{shown or input_path} is empty: there are no leads to score")  # as the python engine says it
+        warn(f"{named} is empty: there are no leads to score")  # as the python engine says it (not of a pipe)
     if options.get("mapping_path"):
         mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
         warn_undeclared(policy, mapping, quiet)
@@ -247,20 +253,21 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     except (InputProblem, _deps.SparkStartError, OutputProblem) as error:  # each names its own file
         raise FileProblem(str(error)) from None
     except CsvHeaderError as error:  # the python engine's CSV, read by its reader (a quote that never closes): as it says it
-        from leadpolicy.cli.common import EXIT_FAILED, display_name
+        from leadpolicy.cli.common import EXIT_FAILED
 
-        raise FileProblem(f"{display_name(shown or input_path)}: {error}", EXIT_FAILED) from None
+        raise FileProblem(f"{named}: {error}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:  # the python engine's CSV, read by its reader: said as it says it
-        from leadpolicy.cli.common import EXIT_FAILED, display_name, to_stdout
+        from leadpolicy.cli.common import EXIT_FAILED, to_stdout
 
         after = "scoring stopped there" if to_stdout(output) else f"{output} was left untouched"
-        raise FileProblem(f"{display_name(input_path)} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
+        raise FileProblem(f"{named} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
     except (ValueError, OSError) as error:
-        raise FileProblem(f"{shown or input_path}: {error}") from None
+        raise FileProblem(f"{named}: {error}") from None
     except Exception as error:  # the engine's own errors (a file it cannot parse, a missing column)
         if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb", "pyspark", "py4j"):
             tables = bool(options.get("activities_path") or options.get("leads_table"))
-            raise FileProblem(f"{engine_error_file(error, input_path)}: {engine} cannot read it: "
+            file = engine_error_file(error, input_path)
+            raise FileProblem(f"{named if file == input_path else file}: {engine} cannot read it: "
                               f"{engine_error_text(error, tables)}") from None
         raise
     if not quiet:
