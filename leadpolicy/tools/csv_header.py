@@ -119,6 +119,25 @@ def header_lines(first: str, rest: Iterator[str], given: Optional[str] = None) -
     return given or named, [first, next(rest, "")]
 
 
+def header_and_rows(first: str, rest: Iterator[str], given: Optional[str] = None) -> Optional[tuple[list[str], Any]]:
+    """(the header, a csv reader of the rows after it: its `line_num` counts the file's lines) of a CSV whose first line is `first` and whose
+    next lines `rest` gives (header_lines: an Excel `sep=;` line passed over, its delimiter or `given`);
+    the reader ends in END_OF_FILE's row (end_of_file tells it from a quote that never closes). None:
+    the file is a `sep=` line alone; an UnclosedQuote: the header's quote never closes."""
+    import csv
+    from itertools import chain
+
+    delimiter, lines = header_lines(first, rest, given)
+    reader = csv.reader(chain(lines, rest, [END_OF_FILE]), delimiter=delimiter)
+    if len(lines) > 1:
+        next(reader)  # Excel's `sep=;` line
+    header = next(reader)
+    if header and header[-1].endswith(END_MARKS):
+        end_of_file(header, len(lines))
+        return None  # no header: a `sep=` line alone
+    return header, reader
+
+
 @dataclass
 class CsvLayout:
     """Where each part of a lead sits in a row (-1: no such column)."""

@@ -139,7 +139,7 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
     csv_header.UnclosedQuote where it is found, at the end of the file (it would
     read every line after it into that cell).
     """
-    from leadpolicy.tools.csv_header import END_MARKS, END_OF_FILE, allow_long_cells, end_of_file, header_lines, read_header
+    from leadpolicy.tools.csv_header import END_MARKS, allow_long_cells, end_of_file, header_and_rows, read_header
 
     allow_long_cells()
     size = size or CHUNK_LEADS
@@ -148,14 +148,10 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
         first = text.readline()
         if not first:
             return
-        delimiter, lines = header_lines(first, text, delimiter)
-        reader = csv.reader(chain(lines, text, [END_OF_FILE]), delimiter=delimiter)
-        if len(lines) > 1:
-            next(reader)  # Excel's `sep=;` line
-        header = next(reader)
-        if header and header[-1].endswith(END_MARKS):
-            end_of_file(header, len(lines))
-            return  # no header: a `sep=` line alone
+        found = header_and_rows(first, text, delimiter)
+        if found is None:
+            return  # a `sep=` line alone
+        header, reader = found
         if fields is None:
             fields = [name.strip() for name in header if name.strip() and name.strip() not in ("id", "stage", "activities")]
         layout = read_header(header, fields)

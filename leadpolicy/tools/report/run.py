@@ -87,15 +87,11 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     `amount`, `closed_at`. `fields`: the policies' field names (None: every other column is a field by its
     exact name). A bad `activities` cell or row yields a LeadDataError; a header that names no field raises
     csv_header.CsvHeaderError, a quote that never closes its subclass UnclosedQuote (at the end of the file)."""
-    import csv
-    from itertools import chain
-
     from leadpolicy.tools.csv_header import (
         END_MARKS,
-        END_OF_FILE,
         allow_long_cells,
         end_of_file,
-        header_lines,
+        header_and_rows,
         normal,
         read_header,
     )
@@ -104,14 +100,10 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     first = stream.readline()
     if not first:
         return
-    delimiter, lines = header_lines(first, stream)
-    reader = csv.reader(chain(lines, stream, [END_OF_FILE]), delimiter=delimiter)
-    if len(lines) > 1:
-        next(reader)  # Excel's `sep=;` line
-    header = next(reader)
-    if header and header[-1].endswith(END_MARKS):
-        end_of_file(header, len(lines))
-        return  # no header: a `sep=` line alone
+    found = header_and_rows(first, stream)
+    if found is None:
+        return  # a `sep=` line alone
+    header, reader = found
     extras = {i: normal(h) for i, h in enumerate(header) if normal(h) in CSV_OUTCOME or normal(h) == "created_at"}
     kept = [i for i in range(len(header)) if i not in extras]
     if fields is None:
