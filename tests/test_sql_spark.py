@@ -38,18 +38,9 @@ _SESSION: list = []
 
 @pytest.fixture(scope="session")
 def spark():
-    from pyspark.sql import SparkSession
+    from support.spark_session import local_spark
 
-    # no codegen, no adaptive plans: these queries are many and tiny, and Spark's planning, not
-    # the data, is their cost. Two task slots and 2 GB: on one slot and 1 GB, a broadcast in
-    # tests/test_sql_spark_files.py (which shares this JVM) timed out after 300 s in most full
-    # runs of session 18, the suite's Spark work having grown; the timeout is raised as well
-    session = (SparkSession.builder.master("local[2]").appName("leadpolicy-tests")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
-               .config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
-               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN").config("spark.driver.memory", "2g").config("spark.sql.broadcastTimeout", "900")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
+    session = local_spark()
     _SESSION.append(session)
     yield session
     session.stop()

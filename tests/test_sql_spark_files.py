@@ -29,16 +29,9 @@ ACME = ROOT / "policies" / "acme.policy"
 
 @pytest.fixture(scope="module")
 def spark():
-    from pyspark.sql import SparkSession
+    from support.spark_session import local_spark
 
-    # the settings of tests/test_sql_spark.py (the same session when both run): tiny data, planning dominates
-    session = (SparkSession.builder.master("local[2]").appName("leadpolicy-tests")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
-               .config("spark.ui.showConsoleProgress", "false").config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
-               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN").config("spark.driver.memory", "2g").config("spark.sql.broadcastTimeout", "900")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    return local_spark()
 
 
 def run(*args: str) -> tuple:
