@@ -184,6 +184,92 @@ def test_report_refuses_csv_leads_whose_quote_never_closes(tmp_path: Path) -> No
     assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {unclosed(3)}\n")
 
 
+# ---------------------------------------------------------------- text after a closing quote: CSV leads
+
+AFTER_QUOTE = 'id,email,seniority,activities\nL1,pat@x.com,vp,\nL2,"lee"@y.com,ic,\nL3,kim@z.com,ic,\n'
+
+
+def after_quote(line: int, cell: str = "its `email` cell") -> str:
+    return (f"line {line}: {cell} has text after its closing quote: end the cell at its closing quote, or double a "
+            "quote inside a quoted cell (`\"\"`)")
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_leads_with_text_after_a_closing_quote_are_refused_by_score(tmp_path: Path, engine: str) -> None:
+    # both engines read CSV leads with the python engine's reader, which decided L2 on `lee@y.com`, exit 0,
+    # where a CSV table of the relational shape is refused (test_the_duckdb_engine_refuses_a_table_with_text...)
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, out = tmp_path / "leads.csv", tmp_path / "out.jsonl"
+    leads.write_text(AFTER_QUOTE)
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine, "-o", str(out)) == (
+        1, "", f"error: {leads}: {after_quote(3)}\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("bad, line, cell", [
+    ('L2,"lee@y.com,"ic",\n', 3, "its `email` cell"),  # a closing quote missing: the next cell's quote closes it
+    ('"L2","two\nlines"x,ic,\n', 4, "its `email` cell"),  # the row starts on line 3, the text is on line 4
+    ('L2,lee@y.com,"ic" ,\n', 3, "its `seniority` cell"),  # a space is text too
+])
+def test_where_the_text_after_a_closing_quote_is(tmp_path: Path, bad: str, line: int, cell: str) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id,email,seniority,activities\nL1,pat@x.com,vp,\n" + bad + "L3,kim@z.com,ic,\n")
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "-o", str(tmp_path / "out.jsonl")) == (
+        1, "", f"error: {leads}: {after_quote(line, cell)}\n")
+
+
+def test_text_after_a_closing_quote_in_the_header_is_refused(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text('sep=,\nid,"email"s,seniority\nL1,pat@x.com,vp\n')
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q") == (1, "", f"error: {leads}: {after_quote(2, 'its cell 2')}\n")
+
+
+def test_rows_written_before_text_after_a_closing_quote_are_said(tmp_path: Path) -> None:
+    # streamed, as a quote that never closes is (in worker processes: the error's pickle must make it again)
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id,email,seniority\n" + "".join(f"L{i},a,vp\n" for i in range(1000)) + 'LX,"b"c,vp\nLY,d,vp\n')
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--jobs", "2")
+    assert (status, len(stdout.splitlines())) == (1, 1000)
+    assert stderr == (f"error: {leads}: {after_quote(1002)}; scoring stopped there, after 1,000 rows written to "
+                      "standard output\n")
+
+
+def test_the_text_after_quote_refusal_survives_a_pickle() -> None:
+    from leadpolicy.tools.csv_header import TextAfterQuote
+
+    error = pickle.loads(pickle.dumps(TextAfterQuote(3, "its `email` cell")))
+    assert (str(error), error.line) == (after_quote(3), 3)
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_diff_refuses_csv_leads_with_text_after_a_closing_quote(tmp_path: Path, engine: str) -> None:
+    # it replayed L2 on `lee@y.com`, without a word
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(AFTER_QUOTE)
+    assert run("diff", str(ACME), str(ACME), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine) == (
+        1, "", f"error: {leads}: {after_quote(3)}\n")
+
+
+def test_report_refuses_csv_leads_with_text_after_a_closing_quote(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(AFTER_QUOTE)
+    assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {after_quote(3)}\n")
+
+
+def test_quoted_cells_whose_quotes_close_are_still_read(tmp_path: Path) -> None:
+    # the strict reading refuses only text after a closing quote: doubled quotes, a quote inside an
+    # unquoted cell, a quoted cell across lines and CRLF line breaks read as before
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(b'id,email,seniority,activities\r\n"L1","a""b@x.com","vp",\r\nL2,c"d,ic,"[]"\r\n'
+                      b'L3,"two\r\nlines",manager,\r\n')
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    assert status == 0, stderr
+    assert [json.loads(line)["id"] for line in stdout.splitlines()] == ["L1", "L2", "L3"]
+
+
 # ---------------------------------------------------------------- Excel's `sep=;` line
 
 PLAIN_LEADS = 'id;email;seniority\nL1;"pat;x@x.com";vp\n\nL2;lee@y.com;boss\n'
@@ -265,6 +351,8 @@ def test_the_spark_engine_refuses_a_quote_that_never_closes_as_the_others_do(tmp
     args = ("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
     python = run(*args)
     assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python
+    leads.write_text(AFTER_QUOTE)  # text after a closing quote, in CSV leads: the same refusal
+    assert spark_cli.run(*args, "--engine", "spark") == (1, "", f"error: {leads}: {after_quote(3)}\n")
 
 
 @pytest.mark.spark

@@ -879,6 +879,27 @@ def test_leads_from_standard_input() -> None:
     assert csv_result.exit_code == 0 and errors["both"] == 1
 
 
+@pytest.mark.parametrize("engine", ["python", "duckdb", "stdin"])
+def test_csv_leads_that_are_not_utf8_exit_1_as_in_score_and_report(tmp_path: Path, engine: str) -> None:
+    # diff said it with exit status 2 (wrong usage), where score and report say a file whose contents they
+    # cannot read with 1 (docs/cli-guide.md, "Exit status"); from standard input it named the file `-`
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads = tmp_path / "latin1.csv"
+    leads.write_bytes(b"id,industry,seniority\nL-1,software,vp\nL-2,caf\xe9,ic\n")
+    for command in (["score", str(ACME), str(leads), "--as-of", AS_OF, "-q"], ["report", str(ACME), str(leads), "--as-of", AS_OF]):
+        assert CliRunner().invoke(main, command, catch_exceptions=False).exit_code == 1
+    if engine == "stdin":
+        result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--input-format", "csv",
+                                           "--as-of", AS_OF], input=leads.read_bytes(), catch_exceptions=False)
+        shown = "standard input"
+    else:
+        result = run("diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine)
+        shown = str(leads)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"error: {shown} is not UTF-8 text (invalid continuation byte); save it as UTF-8\n"
+
+
 def test_order_that_decides_is_reported() -> None:
     faded = '  "Faded":  mql -> lead when engagement < 30\n'
     gone = '  "Gone":  mql -> lead when no activity within 90 days\n'

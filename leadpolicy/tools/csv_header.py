@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
-__all__ = ["CsvHeaderError", "UnclosedQuote", "CsvLayout", "read_header", "normal", "detect_delimiter", "DELIMITERS",
-           "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS", "end_of_file"]
+__all__ = ["CsvHeaderError", "UnclosedQuote", "TextAfterQuote", "CsvLayout", "read_header", "normal", "detect_delimiter",
+           "DELIMITERS", "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS",
+           "end_of_file", "noting_lines", "quote_problem", "after_closing_quote"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
@@ -65,6 +66,20 @@ class UnclosedQuote(CsvHeaderError):
         return unclosed_quote(self.line, self.cell)
 
 
+class TextAfterQuote(CsvHeaderError):
+    """A quoted cell with more text after its closing quote (`"pat"@x.com`, or `"lee@y.com,"ic"` where a
+    closing quote is missing): a lenient reader keeps the text and drops the quotes (`pat@x.com`), DuckDB's
+    and Spark's readers refuse the table, so the file is refused, where a quote that never closes is.
+    `line`: where the text is."""
+
+    def __init__(self, line: int, cell: str) -> None:
+        super().__init__(line, cell)  # its arguments, as a pickle makes it again
+        self.line, self.cell = line, cell
+
+    def __str__(self) -> str:
+        return text_after_quote(self.line, self.cell)
+
+
 def unclosed_quote(line: int, cell: str) -> str:
     """What is wrong with a CSV whose quote at `line` (as an editor numbers lines) opens `cell` (its
     `email` cell, its cell 4) and never closes, and the fix: said alike by every engine and command."""
@@ -101,6 +116,59 @@ def end_of_file(row: list[str], start: int, header: Optional[list[str]] = None) 
     raise UnclosedQuote(line, f"its `{name}` cell" if name else f"its cell {at}")
 
 
+def noting_lines(lines: Iterable[str], read: list[str]) -> Iterator[str]:
+    """`lines`, each one added to `read` as it is given: a strict csv reader of them raises csv.Error
+    where a quote is wrong, and quote_problem reads the row's lines (`read`, cleared at each row) to say
+    where. (A generator: its cost is lost in the csv module's.)"""
+    add = read.append
+    for line in lines:
+        add(line)
+        yield line
+
+
+def quote_problem(line: int, row_lines: list[str], start: int, delimiter: str,
+                  header: Optional[list[str]] = None) -> CsvHeaderError:
+    """What a strict csv reader's csv.Error means, for the row that starts on line `start`, whose lines
+    it read are `row_lines` (noting_lines), its error on line `line` (the reader's `line_num`): an
+    UnclosedQuote ("unexpected end of data": the row, read leniently to the end of the file, says where
+    its quote opens) or a TextAfterQuote ("',' expected after '\"'", the only other error such a reader
+    of text without NUL raises). The cell is named by its column in `header` (None: the row is the header)."""
+    import csv
+    from itertools import chain
+
+    row = next(csv.reader(chain(row_lines, [END_OF_FILE]), delimiter=delimiter), [])
+    if row and row[-1].endswith(END_MARKS) and row != [END_MARKS[0]]:
+        try:
+            end_of_file(row, start, header)
+        except UnclosedQuote as problem:
+            return problem
+    at = after_closing_quote("".join(row_lines), delimiter)
+    name = header[at].strip() if header is not None and at < len(header) else ""
+    return TextAfterQuote(line, f"its `{name}` cell" if name else f"its cell {at + 1}")
+
+
+def after_closing_quote(text: str, delimiter: str) -> int:
+    """The index of the first cell of the row `text` that is quoted and has text after its closing
+    quote (where the csv module's strict reader stopped: "',' expected after '\"'")."""
+    cell, state = 0, "start"
+    for char in text:
+        if state == "start":
+            state = "quoted" if char == '"' else "start" if char == delimiter else "plain"
+            cell += char == delimiter
+        elif state == "plain":
+            if char == delimiter:
+                cell, state = cell + 1, "start"
+        elif state == "quoted":
+            state = "closed" if char == '"' else "quoted"
+        elif char == '"':  # "closed": a quote after a quote is one quote in the cell
+            state = "quoted"
+        elif char == delimiter:
+            cell, state = cell + 1, "start"
+        else:
+            return cell
+    return cell
+
+
 def sep_line(line: str) -> Optional[str]:
     """The delimiter an Excel first line `sep=;` (or `sep=,`, any one character but a quote) names,
     else None. Excel writes it to name the file's delimiter; the header is the next line."""
@@ -119,23 +187,31 @@ def header_lines(first: str, rest: Iterator[str], given: Optional[str] = None) -
     return given or named, [first, next(rest, "")]
 
 
-def header_and_rows(first: str, rest: Iterator[str], given: Optional[str] = None) -> Optional[tuple[list[str], Any]]:
-    """(the header, a csv reader of the rows after it: its `line_num` counts the file's lines) of a CSV whose first line is `first` and whose
-    next lines `rest` gives (header_lines: an Excel `sep=;` line passed over, its delimiter or `given`);
-    the reader ends in END_OF_FILE's row (end_of_file tells it from a quote that never closes). None:
-    the file is a `sep=` line alone; an UnclosedQuote: the header's quote never closes."""
+def header_and_rows(first: str, rest: Iterator[str],
+                    given: Optional[str] = None) -> Optional[tuple[list[str], Any, list[str]]]:
+    """(the header, a strict csv reader of the rows after it: its `line_num` counts the file's lines, the
+    list of the lines it read for the row it reads) of a CSV whose first line is `first` and whose next
+    lines `rest` gives (header_lines: an Excel `sep=;` line passed over, its delimiter or `given`). The
+    reader ends in END_OF_FILE's row; where a quote is wrong it raises csv.Error, which quote_problem
+    says (the caller clears the list at each row). None: the file is a `sep=` line alone; an
+    UnclosedQuote or a TextAfterQuote: the header's quote is wrong."""
     import csv
     from itertools import chain
 
     delimiter, lines = header_lines(first, rest, given)
-    reader = csv.reader(chain(lines, rest, [END_OF_FILE]), delimiter=delimiter)
+    read: list[str] = []
+    reader = csv.reader(chain(noting_lines(chain(lines, rest), read), [END_OF_FILE]), delimiter=delimiter, strict=True)
     if len(lines) > 1:
         next(reader)  # Excel's `sep=;` line
-    header = next(reader)
+        read.clear()
+    try:
+        header = next(reader)
+    except csv.Error:
+        raise quote_problem(reader.line_num, read, len(lines), delimiter) from None
+    read.clear()
     if header and header[-1].endswith(END_MARKS):
-        end_of_file(header, len(lines))
         return None  # no header: a `sep=` line alone
-    return header, reader
+    return header, reader, read
 
 
 @dataclass

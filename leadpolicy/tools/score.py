@@ -137,9 +137,12 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
     skipped; a row with more (non-empty) cells than the header is an error row
     (`problem`). A quote that opens a cell and never closes raises
     csv_header.UnclosedQuote where it is found, at the end of the file (it would
-    read every line after it into that cell).
+    read every line after it into that cell); a quoted cell with text after its
+    closing quote (`"pat"@x.com`) raises csv_header.TextAfterQuote at its row.
     """
-    from leadpolicy.tools.csv_header import END_MARKS, allow_long_cells, end_of_file, header_and_rows, read_header
+    import csv
+
+    from leadpolicy.tools.csv_header import END_MARKS, allow_long_cells, end_of_file, header_and_rows, quote_problem, read_header
 
     allow_long_cells()
     size = size or CHUNK_LEADS
@@ -151,7 +154,7 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
         found = header_and_rows(first, text, delimiter)
         if found is None:
             return  # a `sep=` line alone
-        header, reader = found
+        header, reader, row_lines = found
         if fields is None:
             fields = [name.strip() for name in header if name.strip() and name.strip() not in ("id", "stage", "activities")]
         layout = read_header(header, fields)
@@ -163,25 +166,30 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
         columns = layout.width
         items: list[Any] = []
         line_end = reader.line_num
-        for row in reader:
-            start, line_end = line_end + 1, reader.line_num
-            if not row:
-                continue
-            if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's, or one whose quote never closed
-                end_of_file(row, start, header)
-                break
-            problem = None
-            if len(row) > columns and any(cell.strip() for cell in row[columns:]):
-                problem = f"line {start} has {len(row)} cells but the header has {columns} columns"
-            row.append("")  # row[-1]: the cell of an absent column
-            width = len(row) - 1
-            fields_of_row = {name: row[i] for name, i in field_columns if i < width}
-            lead_id = row[id_at] or None if 0 <= id_at < width else (start if id_at < 0 else None)
-            items.append((start, lead_id, row[stage_at if 0 <= stage_at < width else -1],
-                          fields_of_row, row[acts_at if 0 <= acts_at < width else -1], problem))
-            if len(items) >= size:
-                yield items[0][0], items, 0
-                items = []
+        clear = row_lines.clear
+        try:
+            for row in reader:
+                clear()
+                start, line_end = line_end + 1, reader.line_num
+                if not row:
+                    continue
+                if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's
+                    end_of_file(row, start, header)
+                    break
+                problem = None
+                if len(row) > columns and any(cell.strip() for cell in row[columns:]):
+                    problem = f"line {start} has {len(row)} cells but the header has {columns} columns"
+                row.append("")  # row[-1]: the cell of an absent column
+                width = len(row) - 1
+                fields_of_row = {name: row[i] for name, i in field_columns if i < width}
+                lead_id = row[id_at] or None if 0 <= id_at < width else (start if id_at < 0 else None)
+                items.append((start, lead_id, row[stage_at if 0 <= stage_at < width else -1],
+                              fields_of_row, row[acts_at if 0 <= acts_at < width else -1], problem))
+                if len(items) >= size:
+                    yield items[0][0], items, 0
+                    items = []
+        except csv.Error:  # a quote that never closes, or text after a closing quote
+            raise quote_problem(reader.line_num, row_lines, line_end + 1, reader.dialect.delimiter, header) from None
         if items:
             yield items[0][0], items, 0
     finally:

@@ -327,15 +327,7 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
     import csv
     from itertools import chain
 
-    from leadpolicy.tools.csv_header import (
-        END_MARKS,
-        END_OF_FILE,
-        UnclosedQuote,
-        allow_long_cells,
-        end_of_file,
-        header_lines,
-        text_after_quote,
-    )
+    from leadpolicy.tools.csv_header import END_MARKS, END_OF_FILE, allow_long_cells, header_lines, quote_problem
 
     allow_long_cells()
     with open(path, encoding="utf-8-sig", newline="") as text:
@@ -372,17 +364,9 @@ def csv_table(path: str, engine: str) -> CsvTableDialect:
         except UnicodeDecodeError:
             raise InputProblem(f"{path}: {engine} cannot read it: "
                                + not_utf8_table(_first_line_not_utf8(path), f"the {engine} engine")) from None
-        except csv.Error as error:
-            if "unexpected end of data" in str(error):  # in a quoted cell: the row, read leniently, says where it opened
-                row = next(csv.reader(chain(row_lines, [END_OF_FILE]), delimiter=delimiter))
-                try:
-                    end_of_file(row, end + 1, header)
-                except UnclosedQuote as problem:
-                    raise InputProblem(f"{path}: {engine} cannot read it: {problem}") from None
-            at = _after_closing_quote("".join(row_lines), delimiter)
-            name = header[at].strip() if header is not None and at < len(header) else ""
-            cell = f"its `{name}` cell" if name else f"its cell {at + 1}"
-            raise InputProblem(f"{path}: {engine} cannot read it: {text_after_quote(reader.line_num, cell)}") from None
+        except csv.Error:  # a quote that never closes, or text after a closing quote: said as the python engine says it
+            problem = quote_problem(reader.line_num, row_lines, end + 1, delimiter, header)
+            raise InputProblem(f"{path}: {engine} cannot read it: {problem}") from None
     return CsvTableDialect(delimiter, multiline, breaks.pop() if len(breaks) == 1 else None, skip, tuple(header))
 
 
@@ -395,28 +379,6 @@ def _noting_line_breaks(lines: Iterator[str], breaks: set[str], read: list[str])
             breaks.add(line[-1])
         read.append(line)
         yield line
-
-
-def _after_closing_quote(text: str, delimiter: str) -> int:
-    """The index of the first cell of the row `text` that is quoted and has text after its closing
-    quote (where the csv module's strict reader stopped: "',' expected after '\"'")."""
-    cell, state = 0, "start"
-    for char in text:
-        if state == "start":
-            state = "quoted" if char == '"' else "start" if char == delimiter else "plain"
-            cell += char == delimiter
-        elif state == "plain":
-            if char == delimiter:
-                cell, state = cell + 1, "start"
-        elif state == "quoted":
-            state = "closed" if char == '"' else "quoted"
-        elif char == '"':  # "closed": a quote after a quote is one quote in the cell
-            state = "quoted"
-        elif char == delimiter:
-            cell, state = cell + 1, "start"
-        else:
-            return cell
-    return cell
 
 
 def _first_line_not_utf8(path: str) -> int:

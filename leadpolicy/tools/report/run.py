@@ -86,13 +86,17 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     id is its line number) plus `created_at` and the outcome columns `status` (or `outcome_status`),
     `amount`, `closed_at`. `fields`: the policies' field names (None: every other column is a field by its
     exact name). A bad `activities` cell or row yields a LeadDataError; a header that names no field raises
-    csv_header.CsvHeaderError, a quote that never closes its subclass UnclosedQuote (at the end of the file)."""
+    csv_header.CsvHeaderError, a quote that never closes its subclass UnclosedQuote (at the end of the file), a
+    quoted cell with text after its closing quote (`"pat"@x.com`) its subclass TextAfterQuote (at its row)."""
+    import csv
+
     from leadpolicy.tools.csv_header import (
         END_MARKS,
         allow_long_cells,
         end_of_file,
         header_and_rows,
         normal,
+        quote_problem,
         read_header,
     )
 
@@ -103,7 +107,7 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     found = header_and_rows(first, stream)
     if found is None:
         return  # a `sep=` line alone
-    header, reader = found
+    header, reader, row_lines = found
     extras = {i: normal(h) for i, h in enumerate(header) if normal(h) in CSV_OUTCOME or normal(h) == "created_at"}
     kept = [i for i in range(len(header)) if i not in extras]
     if fields is None:
@@ -116,11 +120,18 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
           "activities": kept[layout.activities_at] if layout.activities_at >= 0 else -1}
     field_columns = [(field_name, kept[i]) for field_name, i in layout.field_columns]
     line_end = reader.line_num
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a quote that never closes, or text after a closing quote
+            raise quote_problem(reader.line_num, row_lines, line_end + 1, reader.dialect.delimiter, header) from None
+        row_lines.clear()
         start, line_end = line_end + 1, reader.line_num
         if not row:
             continue
-        if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's, or one whose quote never closed
+        if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's
             end_of_file(row, start, header)
             break
 
