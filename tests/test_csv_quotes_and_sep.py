@@ -10,6 +10,8 @@ entries 74 and 75, docs/sql.md):
   unlike the others) and took the delimiter the rows use most, the Spark engine refused the table,
   the Python engine read it as the header. Now the delimiter is the one it names, the header the
   next line, and lines keep their numbers.
+- `report --outcomes FILE.csv` (entry 77): its lenient reader read a quote that never closes and
+  text after a closing quote as CSV leads' reader did; it is now that reader.
 """
 
 from __future__ import annotations
@@ -257,6 +259,47 @@ def test_report_refuses_csv_leads_with_text_after_a_closing_quote(tmp_path: Path
     leads = tmp_path / "leads.csv"
     leads.write_text(AFTER_QUOTE)
     assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {after_quote(3)}\n")
+
+
+# ---------------------------------------------------------------- report --outcomes FILE.csv
+
+OUTCOME_LEADS = "id,email,seniority\nL1,a,vp\nL2,b,ic\nL3,c,ic\n"
+
+
+@pytest.mark.parametrize("bad, problem", [
+    # csv.DictReader read L2's status as `lost,5\nL3,won,7\n`: L3's outcome lost, exit 0
+    ('id,status,amount\nL1,won,10\nL2,"lost,5\nL3,won,7\n', unclosed(3, "its `status` cell")),
+    # ... and `"lost"x` as `lostx`, `"won"  ` as `won  `
+    ('id,status,amount\nL1,won,10\nL2,"lost"x,5\nL3,won,7\n', after_quote(3, "its `status` cell")),
+    ('id,status,amount\nL1,"won" ,10\n', after_quote(2, "its `status` cell")),
+    ('id,"status"es,amount\nL1,won,10\n', after_quote(1, "its cell 2")),  # the header
+    ('sep=,\nid,status,"amount\nL1,won,10\n', unclosed(2, "its cell 3")),
+])
+def test_report_refuses_an_outcomes_csv_whose_quote_is_wrong(tmp_path: Path, bad: str, problem: str) -> None:
+    # as it refuses such CSV leads: the line, the cell and the fix, exit 1 (a bad outcomes file's status)
+    leads, outcomes = tmp_path / "leads.csv", tmp_path / "outcomes.csv"
+    leads.write_text(OUTCOME_LEADS)
+    outcomes.write_text(bad)
+    assert run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json") == (
+        1, "", f"error: {outcomes}: {problem}\n")
+
+
+def test_an_outcomes_csv_is_read_as_csv_leads_are(tmp_path: Path) -> None:
+    # the delimiter its header uses, or the one a `sep=` line names (it said `id;status` was no `id` column);
+    # doubled quotes as before
+    leads = tmp_path / "leads.csv"
+    leads.write_text(OUTCOME_LEADS)
+    counts = []
+    for text in ('id,status,amount\nL1,won,10\n"L2","lost","5"\nL3,"w""on",\n',
+                 'id;status;amount\nL1;won;10\nL2;lost;5\nL3;"w""on";\n',
+                 'sep=|\nid|status|amount\nL1|won|10\nL2|lost|5\nL3|"w""on"|\n'):
+        outcomes = tmp_path / "outcomes.csv"
+        outcomes.write_text(text)
+        status, stdout, stderr = run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json")
+        assert status == 0, stderr
+        report = json.loads(stdout)["reports"][0]
+        counts.append((report["outcomes"]["won"], report["outcomes"]["lost"], report["data_errors"]))
+    assert counts == [(1, 1, 1)] * 3  # L3's status `w"on` is a data error
 
 
 def test_quoted_cells_whose_quotes_close_are_still_read(tmp_path: Path) -> None:
