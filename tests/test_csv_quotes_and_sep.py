@@ -10,6 +10,7 @@ entries 74 and 75, docs/sql.md):
   unlike the others) and took the delimiter the rows use most, the Spark engine refused the table,
   the Python engine read it as the header. Now the delimiter is the one it names, the header the
   next line, and lines keep their numbers.
+- CSV leads that are not UTF-8 (entry 78): one message, with the byte and its line, in every command.
 - `report --outcomes FILE.csv` (entry 77): its lenient reader read a quote that never closes and
   text after a closing quote as CSV leads' reader did; it is now that reader.
 """
@@ -313,6 +314,55 @@ def test_quoted_cells_whose_quotes_close_are_still_read(tmp_path: Path) -> None:
     assert [json.loads(line)["id"] for line in stdout.splitlines()] == ["L1", "L2", "L3"]
 
 
+# ---------------------------------------------------------------- CSV leads that are not UTF-8
+
+LATIN1 = b"id,email,seniority\nL1,a,vp\nL2,\"two\nlines\",ic\r\nL3,caf\xe9,ic\nL4,b,vp\n"  # the byte on line 5
+NOT_UTF8 = "is not UTF-8 text (byte 0xe9 on line 5): save it as UTF-8"
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_leads_that_are_not_utf8_are_said_alike_by_every_command(tmp_path: Path, engine: str) -> None:
+    # score said `(invalid continuation byte); scoring stopped there` (or `; OUT was left untouched`), diff and
+    # report `(invalid continuation byte); save it as UTF-8`, docs/cli-guide.md `(byte N is 0xNN)`: none said where
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, out = tmp_path / "leads.csv", tmp_path / "out.jsonl"
+    leads.write_bytes(LATIN1)
+    said = (1, "", f"error: {leads} {NOT_UTF8}\n")
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine) == said
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine, "-o", str(out)) == said
+    assert not out.exists()
+    assert run("diff", str(ACME), str(ACME), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine) == said
+    if engine == "python":
+        assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == said
+
+
+def test_csv_leads_that_are_not_utf8_on_standard_input(tmp_path: Path) -> None:
+    # the python engine reads a pipe once: the byte, without its line; the duckdb engine reads a copy
+    def piped(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, list(args), input=LATIN1, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    bare = "is not UTF-8 text (byte 0xe9): save it as UTF-8"
+    assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q") == (1, "", f"error: <stdin> {bare}\n")
+    assert piped("diff", str(ACME), str(ACME), "--leads", "-", "--input-format", "csv", "--as-of", AS_OF) == (
+        1, "", f"error: standard input {bare}\n")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q", "--engine", "duckdb") == (
+        1, "", f"error: <stdin> {NOT_UTF8}\n")
+
+
+def test_rows_written_before_a_byte_that_is_not_utf8_are_said(tmp_path: Path) -> None:
+    # streamed: the rows before the byte's block are on standard output, and the message says how many
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(b"id,email,seniority\n" + b"".join(b"L%d,a,vp\n" % i for i in range(5000)) + b"LX,\xe9,vp\n")
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    written = len(stdout.splitlines())
+    assert status == 1 and 0 < written < 5000
+    assert stderr == (f"error: {leads} is not UTF-8 text (byte 0xe9 on line 5002): save it as UTF-8; scoring stopped "
+                      f"there, after {written:,} rows written to standard output\n")
+
+
 # ---------------------------------------------------------------- Excel's `sep=;` line
 
 PLAIN_LEADS = 'id;email;seniority\nL1;"pat;x@x.com";vp\n\nL2;lee@y.com;boss\n'
@@ -396,6 +446,17 @@ def test_the_spark_engine_refuses_a_quote_that_never_closes_as_the_others_do(tmp
     assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python
     leads.write_text(AFTER_QUOTE)  # text after a closing quote, in CSV leads: the same refusal
     assert spark_cli.run(*args, "--engine", "spark") == (1, "", f"error: {leads}: {after_quote(3)}\n")
+
+
+@pytest.mark.spark
+def test_the_spark_engine_says_csv_leads_that_are_not_utf8_as_the_others_do(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    from support import spark_cli
+
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(LATIN1)
+    assert spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", "spark") == (
+        1, "", f"error: {leads} {NOT_UTF8}\n")
 
 
 @pytest.mark.spark

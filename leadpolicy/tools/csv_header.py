@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 __all__ = ["CsvHeaderError", "UnclosedQuote", "TextAfterQuote", "CsvLayout", "read_header", "normal", "detect_delimiter",
            "DELIMITERS", "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS",
-           "end_of_file", "noting_lines", "quote_problem", "after_closing_quote"]
+           "end_of_file", "noting_lines", "quote_problem", "after_closing_quote", "not_utf8", "first_not_utf8"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
@@ -92,6 +92,44 @@ def text_after_quote(line: int, cell: str) -> str:
     after its closing quote (`"pat"@x.com`), and the fix."""
     return (f"line {line}: {cell} has text after its closing quote: end the cell at its closing quote, or double a "
             "quote inside a quoted cell (`\"\"`)")
+
+
+def not_utf8(error: UnicodeDecodeError, path: Optional[str] = None) -> str:
+    """What is wrong with CSV leads whose reader stopped at `error`, and the fix, said alike by `score`,
+    `diff --leads` and `report` after the file's name: `is not UTF-8 text (byte 0xe9 on line 3): save it as
+    UTF-8`. The line (as an editor numbers lines) is found by reading `path` again (first_not_utf8): a
+    reader decodes ahead of the row it reads, and its error holds the byte but not where the line is. A
+    file that cannot be read again (standard input, a pipe: `path` None or a stream) is said without it."""
+    from leadpolicy.tools.file_kinds import is_stream
+
+    found = None
+    if path is not None and path != "-" and not is_stream(path):
+        try:
+            found = first_not_utf8(path)
+        except OSError:
+            found = None
+    byte = found[1] if found is not None else error.object[error.start]
+    where = f" on line {found[0]}" if found is not None else ""
+    return f"is not UTF-8 text (byte 0x{byte:02x}{where}): save it as UTF-8"
+
+
+def first_not_utf8(path: str) -> Optional[tuple[int, int]]:
+    """(line, byte) of the first byte of the file at `path` that is not UTF-8 (a byte order mark
+    first is), lines numbered as an editor numbers them (`\r\n`, `\n` and `\r` each end one); None
+    when it is all UTF-8. Read a line of bytes at a time: no character's bytes hold a line break."""
+    import codecs
+
+    line = 1
+    with open(path, "rb") as handle:
+        for index, data in enumerate(handle):  # lines that end in `\n` (a lone `\r` inside one ends a line too)
+            if index == 0 and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8):]
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return line + len(re.findall(rb"\r(?!\n)", data[:error.start])), data[error.start]
+            line += 1 + len(re.findall(rb"\r(?!\n)", data))
+    return None
 
 
 # A line fed to the csv module after a file's own lines: `\udfff` is a lone surrogate, which no text
