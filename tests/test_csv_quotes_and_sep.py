@@ -11,6 +11,7 @@ entries 74 and 75, docs/sql.md):
   the Python engine read it as the header. Now the delimiter is the one it names, the header the
   next line, and lines keep their numbers.
 - CSV leads that are not UTF-8 (entry 78): one message, with the byte and its line, in every command.
+- CSV leads with no header, a `sep=;` line or blank lines alone (entry 79): no leads, as an empty file.
 - `report --outcomes FILE.csv` (entry 77): its lenient reader read a quote that never closes and
   text after a closing quote as CSV leads' reader did; it is now that reader.
 """
@@ -420,6 +421,46 @@ def test_diff_and_report_read_csv_leads_after_a_sep_line(tmp_path: Path) -> None
                                                           .replace("plain.csv", "excel.csv"), outputs[0][2]), outputs
 
 
+@pytest.mark.parametrize("text", ["sep=;\n", "sep=;", "SEP=,\r\n\r\n", "\n", "\r\n\n"])
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_leads_with_no_header_are_no_leads_as_an_empty_file_is(tmp_path: Path, engine: str, text: str) -> None:
+    # the line after a `sep=` line alone was read as an empty header, refused by every command and engine with
+    # "no column names a field of the policy or `activities` (the header has )", exit 1
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, empty = tmp_path / "leads.csv", tmp_path / "empty.csv"
+    leads.write_bytes(text.encode())
+    empty.write_bytes(b"")
+    warning = (f"warning: no header follows the `{text.strip()}` line: there are no leads\n" if text.strip()
+               else "warning: the file holds only blank lines, no header: there are no leads\n")
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine) == (0, "", "")
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "--engine", engine)
+    assert (status, stdout) == (0, "") and stderr.startswith(warning) and "0 leads scored" in stderr, stderr
+    commands = [["diff", str(ACME), str(ACME), "--json", "--engine", engine, "--leads"]]
+    if engine == "python":
+        commands.append(["report", str(ACME), "--json"])
+    for command in commands:
+        without, nothing = (run(*command, str(path), "--as-of", AS_OF) for path in (leads, empty))
+        assert nothing[0] == 0 and without == (0, nothing[1].replace(str(empty), str(leads)), warning), (without, nothing)
+
+
+def test_a_blank_line_before_the_header_is_read_as_before(tmp_path: Path) -> None:
+    # an empty header, with rows after it: not a file without a header
+    leads = tmp_path / "leads.csv"
+    leads.write_text("sep=,\n\nid,email\nL1,a\n")
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    assert (status, stdout) == (1, "") and stderr.startswith(f"error: {leads}: no column names a field"), stderr
+
+
+def test_an_outcomes_csv_that_is_a_sep_line_alone_is_an_error_as_an_empty_one_is(tmp_path: Path) -> None:
+    leads, outcomes = tmp_path / "leads.csv", tmp_path / "outcomes.csv"
+    leads.write_text(OUTCOME_LEADS)
+    outcomes.write_text("sep=;\n")
+    assert run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json") == (
+        1, "", f"error: {outcomes} is empty (a `sep=` line, no header): an outcomes file has a row per lead id "
+               "(docs/report.md)\n")
+
+
 # ---------------------------------------------------------------- the Spark engine (one process: support/spark_cli.py)
 
 
@@ -476,3 +517,8 @@ def test_the_spark_engine_reads_tables_and_leads_after_a_sep_line_as_the_others_
     args = ("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
     python = run(*args)
     assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python
+    leads.write_text("sep=;\n")  # no header: no leads, as an empty file
+    assert spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", "spark") == (0, "", "")
+    status, stdout, stderr = spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "--engine", "spark")
+    assert (status, stdout) == (0, "") and stderr.startswith("warning: no header follows the `sep=;` line: there are "
+                                                             "no leads\n"), stderr

@@ -159,8 +159,9 @@ def _csv_outcome_rows(path: str, text: str) -> list[tuple[str, dict[str, Any]]]:
     rows: list[tuple[str, dict[str, Any]]] = []
     try:
         found = header_and_rows(lines.readline(), lines)
-        if found is None:
-            raise ValueError(f"{path} is empty: an outcomes file has a row per lead id (docs/report.md)")
+        if found is None:  # a `sep=` line alone: as an empty file
+            raise ValueError(f"{path} is empty (a `sep=` line, no header): an outcomes file has a row per lead id "
+                             "(docs/report.md)")
         header, reader, row_lines = found
         # names as the leads' CSV header matches them: trimmed, any case, spaces and hyphens as underscores
         names = [_column(name) for name in header]
