@@ -131,7 +131,7 @@ def test_a_csv_that_is_not_utf8_is_said_as_the_python_engine_says_it(tmp_path: P
     data.write_bytes((CSV_HEADER + "L1,a,vp,1,,\nL2,caf\xe9,vp,2,,\n").encode("latin-1"))
     python, duck = (score(data, engine, "-o", str(out)) for engine in ("python", "duckdb"))
     assert duck == python
-    assert python[0] == 1 and python[2] == f"error: {data} is not UTF-8 text (invalid continuation byte); {out} was left untouched\n"
+    assert python[0] == 1 and python[2] == f"error: {data} is not UTF-8 text (byte 0xe9 on line 3): save it as UTF-8\n"
     assert not out.exists()
 
 

@@ -10,6 +10,10 @@ entries 74 and 75, docs/sql.md):
   unlike the others) and took the delimiter the rows use most, the Spark engine refused the table,
   the Python engine read it as the header. Now the delimiter is the one it names, the header the
   next line, and lines keep their numbers.
+- CSV leads that are not UTF-8 (entry 78): one message, with the byte and its line, in every command.
+- CSV leads with no header, a `sep=;` line or blank lines alone (entry 79): no leads, as an empty file.
+- `report --outcomes FILE.csv` (entry 77): its lenient reader read a quote that never closes and
+  text after a closing quote as CSV leads' reader did; it is now that reader.
 """
 
 from __future__ import annotations
@@ -259,6 +263,47 @@ def test_report_refuses_csv_leads_with_text_after_a_closing_quote(tmp_path: Path
     assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {after_quote(3)}\n")
 
 
+# ---------------------------------------------------------------- report --outcomes FILE.csv
+
+OUTCOME_LEADS = "id,email,seniority\nL1,a,vp\nL2,b,ic\nL3,c,ic\n"
+
+
+@pytest.mark.parametrize("bad, problem", [
+    # csv.DictReader read L2's status as `lost,5\nL3,won,7\n`: L3's outcome lost, exit 0
+    ('id,status,amount\nL1,won,10\nL2,"lost,5\nL3,won,7\n', unclosed(3, "its `status` cell")),
+    # ... and `"lost"x` as `lostx`, `"won"  ` as `won  `
+    ('id,status,amount\nL1,won,10\nL2,"lost"x,5\nL3,won,7\n', after_quote(3, "its `status` cell")),
+    ('id,status,amount\nL1,"won" ,10\n', after_quote(2, "its `status` cell")),
+    ('id,"status"es,amount\nL1,won,10\n', after_quote(1, "its cell 2")),  # the header
+    ('sep=,\nid,status,"amount\nL1,won,10\n', unclosed(2, "its cell 3")),
+])
+def test_report_refuses_an_outcomes_csv_whose_quote_is_wrong(tmp_path: Path, bad: str, problem: str) -> None:
+    # as it refuses such CSV leads: the line, the cell and the fix, exit 1 (a bad outcomes file's status)
+    leads, outcomes = tmp_path / "leads.csv", tmp_path / "outcomes.csv"
+    leads.write_text(OUTCOME_LEADS)
+    outcomes.write_text(bad)
+    assert run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json") == (
+        1, "", f"error: {outcomes}: {problem}\n")
+
+
+def test_an_outcomes_csv_is_read_as_csv_leads_are(tmp_path: Path) -> None:
+    # the delimiter its header uses, or the one a `sep=` line names (it said `id;status` was no `id` column);
+    # doubled quotes as before
+    leads = tmp_path / "leads.csv"
+    leads.write_text(OUTCOME_LEADS)
+    counts = []
+    for text in ('id,status,amount\nL1,won,10\n"L2","lost","5"\nL3,"w""on",\n',
+                 'id;status;amount\nL1;won;10\nL2;lost;5\nL3;"w""on";\n',
+                 'sep=|\nid|status|amount\nL1|won|10\nL2|lost|5\nL3|"w""on"|\n'):
+        outcomes = tmp_path / "outcomes.csv"
+        outcomes.write_text(text)
+        status, stdout, stderr = run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json")
+        assert status == 0, stderr
+        report = json.loads(stdout)["reports"][0]
+        counts.append((report["outcomes"]["won"], report["outcomes"]["lost"], report["data_errors"]))
+    assert counts == [(1, 1, 1)] * 3  # L3's status `w"on` is a data error
+
+
 def test_quoted_cells_whose_quotes_close_are_still_read(tmp_path: Path) -> None:
     # the strict reading refuses only text after a closing quote: doubled quotes, a quote inside an
     # unquoted cell, a quoted cell across lines and CRLF line breaks read as before
@@ -268,6 +313,55 @@ def test_quoted_cells_whose_quotes_close_are_still_read(tmp_path: Path) -> None:
     status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
     assert status == 0, stderr
     assert [json.loads(line)["id"] for line in stdout.splitlines()] == ["L1", "L2", "L3"]
+
+
+# ---------------------------------------------------------------- CSV leads that are not UTF-8
+
+LATIN1 = b"id,email,seniority\nL1,a,vp\nL2,\"two\nlines\",ic\r\nL3,caf\xe9,ic\nL4,b,vp\n"  # the byte on line 5
+NOT_UTF8 = "is not UTF-8 text (byte 0xe9 on line 5): save it as UTF-8"
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_leads_that_are_not_utf8_are_said_alike_by_every_command(tmp_path: Path, engine: str) -> None:
+    # score said `(invalid continuation byte); scoring stopped there` (or `; OUT was left untouched`), diff and
+    # report `(invalid continuation byte); save it as UTF-8`, docs/cli-guide.md `(byte N is 0xNN)`: none said where
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, out = tmp_path / "leads.csv", tmp_path / "out.jsonl"
+    leads.write_bytes(LATIN1)
+    said = (1, "", f"error: {leads} {NOT_UTF8}\n")
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine) == said
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine, "-o", str(out)) == said
+    assert not out.exists()
+    assert run("diff", str(ACME), str(ACME), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine) == said
+    if engine == "python":
+        assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == said
+
+
+def test_csv_leads_that_are_not_utf8_on_standard_input(tmp_path: Path) -> None:
+    # the python engine reads a pipe once: the byte, without its line; the duckdb engine reads a copy
+    def piped(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, list(args), input=LATIN1, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    bare = "is not UTF-8 text (byte 0xe9): save it as UTF-8"
+    assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q") == (1, "", f"error: <stdin> {bare}\n")
+    assert piped("diff", str(ACME), str(ACME), "--leads", "-", "--input-format", "csv", "--as-of", AS_OF) == (
+        1, "", f"error: standard input {bare}\n")
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q", "--engine", "duckdb") == (
+        1, "", f"error: <stdin> {NOT_UTF8}\n")
+
+
+def test_rows_written_before_a_byte_that_is_not_utf8_are_said(tmp_path: Path) -> None:
+    # streamed: the rows before the byte's block are on standard output, and the message says how many
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(b"id,email,seniority\n" + b"".join(b"L%d,a,vp\n" % i for i in range(5000)) + b"LX,\xe9,vp\n")
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    written = len(stdout.splitlines())
+    assert status == 1 and 0 < written < 5000
+    assert stderr == (f"error: {leads} is not UTF-8 text (byte 0xe9 on line 5002): save it as UTF-8; scoring stopped "
+                      f"there, after {written:,} rows written to standard output\n")
 
 
 # ---------------------------------------------------------------- Excel's `sep=;` line
@@ -327,6 +421,46 @@ def test_diff_and_report_read_csv_leads_after_a_sep_line(tmp_path: Path) -> None
                                                           .replace("plain.csv", "excel.csv"), outputs[0][2]), outputs
 
 
+@pytest.mark.parametrize("text", ["sep=;\n", "sep=;", "SEP=,\r\n\r\n", "\n", "\r\n\n"])
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_csv_leads_with_no_header_are_no_leads_as_an_empty_file_is(tmp_path: Path, engine: str, text: str) -> None:
+    # the line after a `sep=` line alone was read as an empty header, refused by every command and engine with
+    # "no column names a field of the policy or `activities` (the header has )", exit 1
+    if engine == "duckdb":
+        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    leads, empty = tmp_path / "leads.csv", tmp_path / "empty.csv"
+    leads.write_bytes(text.encode())
+    empty.write_bytes(b"")
+    warning = (f"warning: no header follows the `{text.strip()}` line: there are no leads\n" if text.strip()
+               else "warning: the file holds only blank lines, no header: there are no leads\n")
+    assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine) == (0, "", "")
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "--engine", engine)
+    assert (status, stdout) == (0, "") and stderr.startswith(warning) and "0 leads scored" in stderr, stderr
+    commands = [["diff", str(ACME), str(ACME), "--json", "--engine", engine, "--leads"]]
+    if engine == "python":
+        commands.append(["report", str(ACME), "--json"])
+    for command in commands:
+        without, nothing = (run(*command, str(path), "--as-of", AS_OF) for path in (leads, empty))
+        assert nothing[0] == 0 and without == (0, nothing[1].replace(str(empty), str(leads)), warning), (without, nothing)
+
+
+def test_a_blank_line_before_the_header_is_read_as_before(tmp_path: Path) -> None:
+    # an empty header, with rows after it: not a file without a header
+    leads = tmp_path / "leads.csv"
+    leads.write_text("sep=,\n\nid,email\nL1,a\n")
+    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
+    assert (status, stdout) == (1, "") and stderr.startswith(f"error: {leads}: no column names a field"), stderr
+
+
+def test_an_outcomes_csv_that_is_a_sep_line_alone_is_an_error_as_an_empty_one_is(tmp_path: Path) -> None:
+    leads, outcomes = tmp_path / "leads.csv", tmp_path / "outcomes.csv"
+    leads.write_text(OUTCOME_LEADS)
+    outcomes.write_text("sep=;\n")
+    assert run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json") == (
+        1, "", f"error: {outcomes} is empty (a `sep=` line, no header): an outcomes file has a row per lead id "
+               "(docs/report.md)\n")
+
+
 # ---------------------------------------------------------------- the Spark engine (one process: support/spark_cli.py)
 
 
@@ -356,6 +490,17 @@ def test_the_spark_engine_refuses_a_quote_that_never_closes_as_the_others_do(tmp
 
 
 @pytest.mark.spark
+def test_the_spark_engine_says_csv_leads_that_are_not_utf8_as_the_others_do(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    from support import spark_cli
+
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(LATIN1)
+    assert spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", "spark") == (
+        1, "", f"error: {leads} {NOT_UTF8}\n")
+
+
+@pytest.mark.spark
 def test_the_spark_engine_reads_tables_and_leads_after_a_sep_line_as_the_others_do(tmp_path: Path) -> None:
     # Spark's reader has no option to skip a line: the Spark engine refused the table (its header `sep=`)
     pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
@@ -372,3 +517,8 @@ def test_the_spark_engine_reads_tables_and_leads_after_a_sep_line_as_the_others_
     args = ("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
     python = run(*args)
     assert python[0] == 1 and spark_cli.run(*args, "--engine", "spark") == python
+    leads.write_text("sep=;\n")  # no header: no leads, as an empty file
+    assert spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", "spark") == (0, "", "")
+    status, stdout, stderr = spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "--engine", "spark")
+    assert (status, stdout) == (0, "") and stderr.startswith("warning: no header follows the `sep=;` line: there are "
+                                                             "no leads\n"), stderr

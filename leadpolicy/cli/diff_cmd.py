@@ -188,7 +188,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         if misplaced:
             warn(misplaced)
 
-    from leadpolicy.tools.csv_header import CsvHeaderError
+    from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
     from leadpolicy.tools.diff import diff_policies
 
     InputProblem: Any = _NoProblem
@@ -213,9 +213,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise _Problem(str(error)) from None
     except CsvHeaderError as error:
         raise FileProblem(f"{'standard input' if leads == '-' else leads}: {error}", EXIT_FAILED) from None
-    except UnicodeDecodeError as error:  # CSV leads (a JSON line that is not UTF-8 is that lead's error): as report says it
-        raise FileProblem(f"{'standard input' if leads == '-' else leads} is not UTF-8 text ({error.reason}); save it as UTF-8",
-                          EXIT_FAILED) from None
+    except UnicodeDecodeError as error:  # CSV leads (a JSON line that is not UTF-8 is that lead's error): as score says it
+        raise FileProblem(f"{'standard input' if leads == '-' else leads} {not_utf8(error, leads)}", EXIT_FAILED) from None
     except OSError as error:
         raise _Problem(f"cannot read {leads}: {error.strerror or error}") from None
     except Exception as error:  # DuckDB's own errors (a file it cannot read)

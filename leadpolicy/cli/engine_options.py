@@ -256,11 +256,11 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         from leadpolicy.cli.common import EXIT_FAILED
 
         raise FileProblem(f"{named}: {error}", EXIT_FAILED) from None
-    except UnicodeDecodeError as error:  # the python engine's CSV, read by its reader: said as it says it
-        from leadpolicy.cli.common import EXIT_FAILED, to_stdout
+    except UnicodeDecodeError as error:  # the python engine's CSV, read by its reader (no row written yet): as it says it
+        from leadpolicy.cli.common import EXIT_FAILED
+        from leadpolicy.tools.csv_header import not_utf8
 
-        after = "scoring stopped there" if to_stdout(output) else f"{output} was left untouched"
-        raise FileProblem(f"{named} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
+        raise FileProblem(f"{named} {not_utf8(error, input_path)}", EXIT_FAILED) from None
     except (ValueError, OSError) as error:
         raise FileProblem(f"{named}: {error}") from None
     except Exception as error:  # the engine's own errors (a file it cannot parse, a missing column)

@@ -79,7 +79,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     """Replay LEADS (JSON Lines, or CSV by the .csv suffix or --input-format csv) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
-    from leadpolicy.tools.csv_header import CsvHeaderError
+    from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
     from leadpolicy.tools.report import render
     from leadpolicy.tools.report.outcomes import load_outcome_file
     from leadpolicy.tools.report.run import build
@@ -147,8 +147,8 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     except OSError as error:
         say_line(f"error: {leads_path}: {error.strerror}", err=True)
         sys.exit(1)
-    except UnicodeDecodeError as error:  # a CSV file (its rows can span lines: no row of its own to blame)
-        say_line(f"error: {leads_path} is not UTF-8 text ({error.reason}); save it as UTF-8", err=True)
+    except UnicodeDecodeError as error:  # a CSV file (its rows can span lines: no row of its own to blame), as score says it
+        say_line(f"error: {leads_path} {not_utf8(error, leads_path)}", err=True)
         sys.exit(1)
     except LeadDataError as error:  # --as-of, --from or --to unreadable
         say_line(f"error: {error}", err=True)

@@ -174,7 +174,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     time) goes to standard error.
     """
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
-    from leadpolicy.tools.csv_header import CsvHeaderError
+    from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
     from leadpolicy.tools.score import Summary, default_jobs, score_stream, shown_on_terminal
 
     fmt = format_with_json(fmt, as_json, "jsonl")
@@ -239,14 +239,13 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         else:
             click.echo(f"\ninterrupted after {plural(summary.leads, 'row')} written to standard output", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except CsvHeaderError as error:  # or a quote that never closes (UnclosedQuote), found at the end of the file
+    except (CsvHeaderError, UnicodeDecodeError) as error:  # a quote that never closes, found at the end of the file;
+        # CSV input that is not UTF-8 (a JSON line that is not is an error row), said as diff and report say it
         after = ""
         if not to_file and summary.leads:  # the other rows are on standard output; OUT is left untouched
             after = f"; scoring stopped there, after {plural(summary.leads, 'row')} written to standard output"
-        raise FileProblem(f"{name}: {error}{after}", EXIT_FAILED) from None
-    except UnicodeDecodeError as error:  # CSV input; a JSON line that is not UTF-8 is an error row
-        after = f"{output} was left untouched" if to_file else "scoring stopped there"
-        raise FileProblem(f"{name} is not UTF-8 text ({error.reason}); {after}", EXIT_FAILED) from None
+        problem = f": {error}" if isinstance(error, CsvHeaderError) else f" {not_utf8(error, input_path)}"
+        raise FileProblem(f"{name}{problem}{after}", EXIT_FAILED) from None
     finally:
         if progress is not None:
             progress.clear()

@@ -22,11 +22,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 __all__ = ["CsvHeaderError", "UnclosedQuote", "TextAfterQuote", "CsvLayout", "read_header", "normal", "detect_delimiter",
            "DELIMITERS", "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS",
-           "end_of_file", "noting_lines", "quote_problem", "after_closing_quote"]
+           "end_of_file", "noting_lines", "quote_problem", "after_closing_quote", "not_utf8", "first_not_utf8", "no_header"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
@@ -92,6 +92,44 @@ def text_after_quote(line: int, cell: str) -> str:
     after its closing quote (`"pat"@x.com`), and the fix."""
     return (f"line {line}: {cell} has text after its closing quote: end the cell at its closing quote, or double a "
             "quote inside a quoted cell (`\"\"`)")
+
+
+def not_utf8(error: UnicodeDecodeError, path: Optional[str] = None) -> str:
+    """What is wrong with CSV leads whose reader stopped at `error`, and the fix, said alike by `score`,
+    `diff --leads` and `report` after the file's name: `is not UTF-8 text (byte 0xe9 on line 3): save it as
+    UTF-8`. The line (as an editor numbers lines) is found by reading `path` again (first_not_utf8): a
+    reader decodes ahead of the row it reads, and its error holds the byte but not where the line is. A
+    file that cannot be read again (standard input, a pipe: `path` None or a stream) is said without it."""
+    from leadpolicy.tools.file_kinds import is_stream
+
+    found = None
+    if path is not None and path != "-" and not is_stream(path):
+        try:
+            found = first_not_utf8(path)
+        except OSError:
+            found = None
+    byte = found[1] if found is not None else error.object[error.start]
+    where = f" on line {found[0]}" if found is not None else ""
+    return f"is not UTF-8 text (byte 0x{byte:02x}{where}): save it as UTF-8"
+
+
+def first_not_utf8(path: str) -> Optional[tuple[int, int]]:
+    """(line, byte) of the first byte of the file at `path` that is not UTF-8 (a byte order mark
+    first is), lines numbered as an editor numbers them (`\r\n`, `\n` and `\r` each end one); None
+    when it is all UTF-8. Read a line of bytes at a time: no character's bytes hold a line break."""
+    import codecs
+
+    line = 1
+    with open(path, "rb") as handle:
+        for index, data in enumerate(handle):  # lines that end in `\n` (a lone `\r` inside one ends a line too)
+            if index == 0 and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8):]
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return line + len(re.findall(rb"\r(?!\n)", data[:error.start])), data[error.start]
+            line += 1 + len(re.findall(rb"\r(?!\n)", data))
+    return None
 
 
 # A line fed to the csv module after a file's own lines: `\udfff` is a lone surrogate, which no text
@@ -187,30 +225,52 @@ def header_lines(first: str, rest: Iterator[str], given: Optional[str] = None) -
     return given or named, [first, next(rest, "")]
 
 
-def header_and_rows(first: str, rest: Iterator[str],
-                    given: Optional[str] = None) -> Optional[tuple[list[str], Any, list[str]]]:
+def no_header(lines: list[str], rest: Iterator[str]) -> Optional[str]:
+    """For a CSV whose lines up to its header are `lines` (header_lines) and whose next lines `rest` gives:
+    the warning to say when it has no header (its header line and every line after it blank: an Excel
+    `sep=;` line alone, or line breaks alone), which is a file without leads, as an empty file is; None
+    when it has one. The lines read past a blank header line are added to `lines`, to be read before
+    `rest` (a blank header line with more after it is read as before)."""
+    if lines[-1].strip("\r\n"):
+        return None
+    for line in rest:
+        lines.append(line)
+        if line.strip("\r\n"):
+            return None
+    if sep_line(lines[0]) is not None:
+        return f"no header follows the `{lines[0].strip()}` line: there are no leads"
+    return "the file holds only blank lines, no header: there are no leads"
+
+
+def header_and_rows(first: str, rest: Iterator[str], given: Optional[str] = None,
+                    warn: Optional[Callable[[str], None]] = None) -> Optional[tuple[list[str], Any, list[str]]]:
     """(the header, a strict csv reader of the rows after it: its `line_num` counts the file's lines, the
     list of the lines it read for the row it reads) of a CSV whose first line is `first` and whose next
     lines `rest` gives (header_lines: an Excel `sep=;` line passed over, its delimiter or `given`). The
     reader ends in END_OF_FILE's row; where a quote is wrong it raises csv.Error, which quote_problem
-    says (the caller clears the list at each row). None: the file is a `sep=` line alone; an
-    UnclosedQuote or a TextAfterQuote: the header's quote is wrong."""
+    says (the caller clears the list at each row). None: the file has no header (a `sep=` line alone, or
+    line breaks alone: no_header), no leads, as an empty file, said to `warn`; an UnclosedQuote or a
+    TextAfterQuote: the header's quote is wrong."""
     import csv
     from itertools import chain
 
     delimiter, lines = header_lines(first, rest, given)
+    at = len(lines)  # the header's line
+    missing = no_header(lines, rest)
+    if missing is not None:
+        if warn is not None:
+            warn(missing)
+        return None
     read: list[str] = []
     reader = csv.reader(chain(noting_lines(chain(lines, rest), read), [END_OF_FILE]), delimiter=delimiter, strict=True)
-    if len(lines) > 1:
+    if at > 1:
         next(reader)  # Excel's `sep=;` line
         read.clear()
     try:
         header = next(reader)
     except csv.Error:
-        raise quote_problem(reader.line_num, read, len(lines), delimiter) from None
+        raise quote_problem(reader.line_num, read, at, delimiter) from None
     read.clear()
-    if header and header[-1].endswith(END_MARKS):
-        return None  # no header: a `sep=` line alone
     return header, reader, read
 
 

@@ -151,9 +151,9 @@ def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] 
         first = text.readline()
         if not first:
             return
-        found = header_and_rows(first, text, delimiter)
+        found = header_and_rows(first, text, delimiter, warn)
         if found is None:
-            return  # a `sep=` line alone
+            return  # no header (a `sep=` line alone, or blank lines): no leads, as an empty file, `warn` told
         header, reader, row_lines = found
         if fields is None:
             fields = [name.strip() for name in header if name.strip() and name.strip() not in ("id", "stage", "activities")]

@@ -12,20 +12,23 @@ __all__ = ["csv_layout", "csv_line_numbers", "csv_leads_source", "csv_lead_lines
 def csv_layout(path: str, policy: Any, names: Optional[list[str]] = None) -> tuple[Any, list[str], str]:
     """The CSV header read as the python engine reads it (tools/csv_header.py; after an Excel
     `sep=;` line, the next line): (layout, header as written, delimiter). Raises csv_header.CsvHeaderError for a header that
-    names no field; layout.warnings lists the columns that match nothing. `names`: the
+    names no field; layout.warnings lists the columns that match nothing (a file with no header: a
+    `sep=` line alone, or blank lines, is no leads, with its warning). `names`: the
     field names to match (default the policy's; diff matches both versions' fields)."""
     import csv
 
-    from leadpolicy.tools.csv_header import CsvLayout, header_lines, read_header
+    from leadpolicy.tools.csv_header import CsvLayout, header_lines, no_header, read_header
 
     with open(path, encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
         if not first:  # an empty file (or a byte order mark alone): no header and no leads, as the python engine reads it
             return CsvLayout(width=0), [], ","
         delimiter, lines = header_lines(first, handle)  # an Excel `sep=;` line: the header is the next
-    if not lines[-1]:  # a `sep=` line alone
-        return CsvLayout(width=0), [], delimiter
-    header = next(csv.reader(lines[-1:], delimiter=delimiter), [])
+        at = len(lines) - 1
+        missing = no_header(lines, handle)
+    if missing is not None:  # a `sep=` line alone, or blank lines: no leads, said as the python engine says it
+        return CsvLayout(width=0, warnings=[missing]), [], delimiter
+    header = next(csv.reader(lines[at:at + 1], delimiter=delimiter), [])
     return read_header(header, names if names is not None else [f.name for f in policy.tree.fields]), header, delimiter
 
 

@@ -4,7 +4,6 @@ A bad value is a data error for that lead (counted and reported), never fatal.""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import json
@@ -122,22 +121,7 @@ def _outcome_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
     if not text.strip():  # joined nothing, without a word
         raise ValueError(f"{path} is empty: an outcomes file has a row per lead id (docs/report.md)")
     if path.lower().endswith(".csv"):
-        from leadpolicy.tools.csv_header import allow_long_cells
-
-        allow_long_cells()
-        reader = csv.DictReader(io.StringIO(text))
-        # names as the leads' CSV header matches them: trimmed, any case, spaces and hyphens as underscores
-        reader.fieldnames = [_column(name) for name in reader.fieldnames or ()]
-        if "id" not in reader.fieldnames:  # every lead was silently "without outcome"
-            raise ValueError(f"{path} has no `id` column to join the outcomes to the leads by (its columns: "
-                             f"{', '.join(reader.fieldnames) or 'none'}); name the lead id column `id`")
-        for row in reader:
-            rows.append((str(row.get("id", "")).strip(), {
-                "outcome": {"status": row.get("status"), "amount": row.get("amount"),
-                            "closed_at": row.get("closed_at")} if row.get("status") else None,
-                "created_at": row.get("created_at"),
-            }))
-        return rows
+        return _csv_outcome_rows(path, text)
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -151,4 +135,60 @@ def _outcome_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
         if outcome is None and "status" in record:
             outcome = {k: record.get(k) for k in ("status", "amount", "closed_at")}
         rows.append((str(record["id"]), {"outcome": outcome, "created_at": record.get("created_at")}))
+    return rows
+
+
+def _csv_outcome_rows(path: str, text: str) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of an outcomes CSV, read as CSV leads are (csv_header.header_and_rows: the delimiter the
+    header line uses, or the one an Excel `sep=;` line names; a strict reader). A quote that never closes
+    (a lenient reader read the rows after it into its cell) or a quoted cell with text after its closing
+    quote is a ValueError naming the file, the line and the cell, as it is in CSV leads."""
+    import csv
+
+    from leadpolicy.tools.csv_header import (
+        END_MARKS,
+        CsvHeaderError,
+        allow_long_cells,
+        end_of_file,
+        header_and_rows,
+        quote_problem,
+    )
+
+    allow_long_cells()
+    lines = io.StringIO(text, newline="")
+    rows: list[tuple[str, dict[str, Any]]] = []
+    try:
+        found = header_and_rows(lines.readline(), lines)
+        if found is None:  # a `sep=` line alone: as an empty file
+            raise ValueError(f"{path} is empty (a `sep=` line, no header): an outcomes file has a row per lead id "
+                             "(docs/report.md)")
+        header, reader, row_lines = found
+        # names as the leads' CSV header matches them: trimmed, any case, spaces and hyphens as underscores
+        names = [_column(name) for name in header]
+        if "id" not in names:  # every lead was silently "without outcome"
+            raise ValueError(f"{path} has no `id` column to join the outcomes to the leads by (its columns: "
+                             f"{', '.join(names) or 'none'}); name the lead id column `id`")
+        line_end = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:  # a quote that never closes, or text after a closing quote
+                raise quote_problem(reader.line_num, row_lines, line_end + 1, reader.dialect.delimiter, header) from None
+            row_lines.clear()
+            start, line_end = line_end + 1, reader.line_num
+            if not row:
+                continue
+            if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's
+                end_of_file(row, start, header)
+                break
+            cells: dict[str, Any] = dict(zip(names, row))  # a short row's absent cells: None, as csv.DictReader had them
+            rows.append((str(cells.get("id") or "").strip(), {
+                "outcome": {"status": cells.get("status"), "amount": cells.get("amount"),
+                            "closed_at": cells.get("closed_at")} if cells.get("status") else None,
+                "created_at": cells.get("created_at"),
+            }))
+    except CsvHeaderError as error:  # the quote's line and cell, said as CSV leads say them
+        raise ValueError(f"{path}: {error}") from None
     return rows

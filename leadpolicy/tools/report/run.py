@@ -104,9 +104,9 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     first = stream.readline()
     if not first:
         return
-    found = header_and_rows(first, stream)
+    found = header_and_rows(first, stream, warn=warn)
     if found is None:
-        return  # a `sep=` line alone
+        return  # no header (a `sep=` line alone, or blank lines): no leads, as an empty file, `warn` told
     header, reader, row_lines = found
     extras = {i: normal(h) for i, h in enumerate(header) if normal(h) in CSV_OUTCOME or normal(h) == "created_at"}
     kept = [i for i in range(len(header)) if i not in extras]
