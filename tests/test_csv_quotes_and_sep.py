@@ -444,12 +444,50 @@ def test_csv_leads_with_no_header_are_no_leads_as_an_empty_file_is(tmp_path: Pat
         assert nothing[0] == 0 and without == (0, nothing[1].replace(str(empty), str(leads)), warning), (without, nothing)
 
 
-def test_a_blank_line_before_the_header_is_read_as_before(tmp_path: Path) -> None:
-    # an empty header, with rows after it: not a file without a header
+BLANK_FIRST = "\nid,email,seniority\nL1,a@x.com,vp\n"
+
+
+def blank_header(at: int, first: int, lines: str = "line") -> str:
+    return (f"line {at} is blank where the header belongs (the first line after it that is not blank is line {first}): "
+            f"delete the blank {lines} before the header")
+
+
+@pytest.mark.parametrize("text, at, first, lines", [(BLANK_FIRST, 1, 2, "line"), ("sep=,\n\n\nid,email\nL1,a\n", 2, 4, "lines"),
+                                                    ("\r\n\r\nid,email\r\n", 1, 3, "lines")])
+def test_a_blank_line_where_the_header_belongs_is_refused_by_every_command(tmp_path: Path, text: str, at: int, first: int,
+                                                                            lines: str) -> None:
+    # it was read as an empty header: "no column names a field of the policy or `activities` (the header has )"
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
     leads = tmp_path / "leads.csv"
-    leads.write_text("sep=,\n\nid,email\nL1,a\n")
-    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
-    assert (status, stdout) == (1, "") and stderr.startswith(f"error: {leads}: no column names a field"), stderr
+    leads.write_bytes(text.encode())
+    refused = (1, "", f"error: {leads}: {blank_header(at, first, lines)}\n")
+    for engine in ("python", "duckdb"):
+        assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine) == refused, engine
+        assert run("diff", str(ACME), str(ACME), "--engine", engine, "--leads", str(leads), "--as-of", AS_OF) == refused
+    assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == refused
+
+
+def test_a_blank_line_where_a_tables_header_belongs_is_refused(tmp_path: Path) -> None:
+    # DuckDB's reader took the header for a row, and decided a lead `id` (an error row), exit 1
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    paths = tables(tmp_path, BLANK_FIRST)
+    refused = (2, "", f"error: {paths[0]}: {blank_header(1, 2)}\n")
+    assert score_tables(paths, "duckdb") == refused
+    diff = ("diff", str(ACME), str(ACME), "--engine", "duckdb", "--leads", str(paths[0]), "--activities", str(paths[1]),
+            "--mapping", str(paths[2]), "--as-of", AS_OF)
+    assert run(*diff) == refused
+    paths = tables(tmp_path, "id,email,seniority\nL1,a@x.com,vp\n", "sep=,\n\n" + ACTIVITIES)
+    assert score_tables(paths, "duckdb") == (2, "", f"error: {paths[1]}: {blank_header(2, 3)}\n")
+
+
+def test_diff_reads_an_empty_leads_table_as_score_does(tmp_path: Path) -> None:
+    # score read it as no rows (exit 0), diff said DuckDB "did not take its first line for a header", exit 2
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    paths = tables(tmp_path, "")
+    assert score_tables(paths, "duckdb") == (0, "", "")
+    status, stdout, stderr = run("diff", str(ACME), str(ACME), "--engine", "duckdb", "--leads", str(paths[0]), "--activities",
+                                 str(paths[1]), "--mapping", str(paths[2]), "--as-of", AS_OF)
+    assert status == 0 and "0 of 0 leads" in stdout and stderr == f"warning: {paths[0]} is empty: there are no leads to replay\n"
 
 
 def test_an_outcomes_csv_that_is_a_sep_line_alone_is_an_error_as_an_empty_one_is(tmp_path: Path) -> None:
