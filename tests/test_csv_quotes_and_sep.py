@@ -490,6 +490,27 @@ def test_diff_reads_an_empty_leads_table_as_score_does(tmp_path: Path) -> None:
     assert status == 0 and "0 of 0 leads" in stdout and stderr == f"warning: {paths[0]} is empty: there are no leads to replay\n"
 
 
+@pytest.mark.parametrize("text", ["sep=;\n", "\n\r\n"])
+def test_a_table_with_no_header_holds_no_rows_as_csv_leads_do(tmp_path: Path, text: str) -> None:
+    # score and diff said DuckDB "did not take its first line for a header (it read 1 columns without names)", exit 2
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    warning = ("warning: no header follows the `sep=;` line: there are no leads\n" if text.strip()
+               else "warning: the file holds only blank lines, no header: there are no leads\n")
+    paths = tables(tmp_path, text)
+    assert score_tables(paths, "duckdb") == (0, "", "")
+    leads, activities, mapping = (str(path) for path in paths)
+    status, _, stderr = run("score", str(ACME), leads, "--activities", activities, "--mapping", mapping,
+                            "--engine", "duckdb", "--as-of", AS_OF)
+    assert status == 0 and stderr.startswith(warning) and "0 leads scored" in stderr, stderr
+    status, stdout, stderr = run("diff", str(ACME), str(ACME), "--engine", "duckdb", "--leads", leads, "--activities",
+                                 activities, "--mapping", mapping, "--as-of", AS_OF)
+    assert (status, stderr) == (0, warning) and "0 of 0 leads" in stdout, (status, stderr)
+    # activities with no header: every lead without activities, as an empty activities table
+    with_none = score_tables(tables(tmp_path, "id,email,seniority\nL1,a@x.com,vp\n", ""), "duckdb")
+    assert with_none[0] == 0 and '"engagement": 0.0' in with_none[1]
+    assert score_tables(tables(tmp_path, "id,email,seniority\nL1,a@x.com,vp\n", text), "duckdb") == with_none
+
+
 def test_an_outcomes_csv_that_is_a_sep_line_alone_is_an_error_as_an_empty_one_is(tmp_path: Path) -> None:
     leads, outcomes = tmp_path / "leads.csv", tmp_path / "outcomes.csv"
     leads.write_text(OUTCOME_LEADS)
@@ -560,3 +581,8 @@ def test_the_spark_engine_reads_tables_and_leads_after_a_sep_line_as_the_others_
     status, stdout, stderr = spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "--engine", "spark")
     assert (status, stdout) == (0, "") and stderr.startswith("warning: no header follows the `sep=;` line: there are "
                                                              "no leads\n"), stderr
+    # tables with no header hold no rows, and a blank line where a table's header belongs is refused, as by duckdb
+    for leads_text, acts_text in (("sep=;\n", ACTIVITIES), ("id,email,seniority\nL1,a@x.com,vp\n", "\n\n"),
+                                  ("\nid,email,seniority\nL1,a@x.com,vp\n", ACTIVITIES)):
+        paths = tables(tmp_path, leads_text, acts_text)
+        assert score_tables(paths, "spark") == score_tables(paths, "duckdb"), (leads_text, acts_text)

@@ -182,6 +182,12 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
             warn(document)
         if leads != "-" and os.path.isfile(leads) and os.path.getsize(leads) == 0:  # as score warns
             warn(f"{leads} is empty: there are no leads to replay")
+        elif activities is not None:
+            from leadpolicy.cli.engine_options import header_missing
+
+            missing = header_missing(leads)
+            if missing:
+                warn(missing)
     old, new = _load_versions(versions, rev)
     if leads is not None and activities is None and input_format != "csv" and not leads.lower().endswith(".csv"):
         misplaced = misplaced_in_first_lead(new[0], leads)  # (policy, label)

@@ -595,7 +595,9 @@ def empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
     (docs/cli-guide.md). An empty file (a day's export of nothing, or a UTF-8 byte order mark alone,
     as the python engine reads a CSV): DuckDB found no columns in it, and every column was said
     missing (for a byte order mark, DuckDB said it took no header, and Spark every column missing).
-    A blank line where the header belongs, with lines after it, is an InputProblem
+    A file with no header, an Excel `sep=;` line or blank lines alone (csv_header.rows_absent), is
+    no rows as CSV leads are (decision 79): DuckDB said it "did not take its first line for a
+    header". A blank line where the header belongs, with lines after it, is an InputProblem
     (csv_header.blank_header): DuckDB's reader took the header for a row, and decided it as a lead."""
     from leadpolicy.backends.sql.batch import InputProblem
     from leadpolicy.tools.csv_header import CsvHeaderError, rows_absent
@@ -605,7 +607,7 @@ def empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
         if not path or not os.path.isfile(str(path)) or is_parquet(str(path)):
             return False
         try:
-            return rows_absent(str(path)) == ""
+            return rows_absent(str(path)) is not None
         except CsvHeaderError as error:
             raise InputProblem(f"{path}: {error}") from None
 
