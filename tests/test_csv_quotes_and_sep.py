@@ -347,7 +347,7 @@ def test_csv_leads_that_are_not_utf8_on_standard_input(tmp_path: Path) -> None:
     bare = "is not UTF-8 text (byte 0xe9): save it as UTF-8"
     assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q") == (1, "", f"error: <stdin> {bare}\n")
     assert piped("diff", str(ACME), str(ACME), "--leads", "-", "--input-format", "csv", "--as-of", AS_OF) == (
-        1, "", f"error: standard input {bare}\n")
+        1, "", f"error: <stdin> {bare}\n")  # as score names it
     pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
     assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q", "--engine", "duckdb") == (
         1, "", f"error: <stdin> {NOT_UTF8}\n")
