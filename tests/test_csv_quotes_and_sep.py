@@ -353,6 +353,18 @@ def test_csv_leads_that_are_not_utf8_on_standard_input(tmp_path: Path) -> None:
         1, "", f"error: <stdin> {NOT_UTF8}\n")
 
 
+@pytest.mark.parametrize("name, text, line", [
+    ("outcomes.csv", b"id,status\nL1,won\r\nL2,\"lost\nagain\"\nL3,caf\xe9\n", 5),
+    ("outcomes.jsonl", b'{"id": "L1", "status": "won"}\n\n\n{"id": "L3", "status": "caf\xe9"}\n', 4)])
+def test_an_outcomes_file_that_is_not_utf8_is_said_as_csv_leads_are(tmp_path: Path, name: str, text: str, line: int) -> None:
+    # it said `(byte 44 is 0xe9); save it as UTF-8`: an offset, and no line
+    leads, outcomes = tmp_path / "leads.csv", tmp_path / name
+    leads.write_text(OUTCOME_LEADS)
+    outcomes.write_bytes(text)
+    assert run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json") == (
+        1, "", f"error: {outcomes} is not UTF-8 text (byte 0xe9 on line {line}): save it as UTF-8\n")
+
+
 def test_rows_written_before_a_byte_that_is_not_utf8_are_said(tmp_path: Path) -> None:
     # streamed: the rows before the byte's block are on standard output, and the message says how many
     leads = tmp_path / "leads.csv"
