@@ -347,10 +347,22 @@ def test_csv_leads_that_are_not_utf8_on_standard_input(tmp_path: Path) -> None:
     bare = "is not UTF-8 text (byte 0xe9): save it as UTF-8"
     assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q") == (1, "", f"error: <stdin> {bare}\n")
     assert piped("diff", str(ACME), str(ACME), "--leads", "-", "--input-format", "csv", "--as-of", AS_OF) == (
-        1, "", f"error: standard input {bare}\n")
+        1, "", f"error: <stdin> {bare}\n")  # as score names it
     pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
     assert piped("score", str(ACME), "-", "--input-format", "csv", "--as-of", AS_OF, "-q", "--engine", "duckdb") == (
         1, "", f"error: <stdin> {NOT_UTF8}\n")
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("outcomes.csv", b"id,status\nL1,won\r\nL2,\"lost\nagain\"\nL3,caf\xe9\n", 5),
+    ("outcomes.jsonl", b'{"id": "L1", "status": "won"}\n\n\n{"id": "L3", "status": "caf\xe9"}\n', 4)])
+def test_an_outcomes_file_that_is_not_utf8_is_said_as_csv_leads_are(tmp_path: Path, name: str, text: str, line: int) -> None:
+    # it said `(byte 44 is 0xe9); save it as UTF-8`: an offset, and no line
+    leads, outcomes = tmp_path / "leads.csv", tmp_path / name
+    leads.write_text(OUTCOME_LEADS)
+    outcomes.write_bytes(text)
+    assert run("report", str(ACME), str(leads), "--outcomes", str(outcomes), "--as-of", AS_OF, "--json") == (
+        1, "", f"error: {outcomes} is not UTF-8 text (byte 0xe9 on line {line}): save it as UTF-8\n")
 
 
 def test_rows_written_before_a_byte_that_is_not_utf8_are_said(tmp_path: Path) -> None:
@@ -444,12 +456,71 @@ def test_csv_leads_with_no_header_are_no_leads_as_an_empty_file_is(tmp_path: Pat
         assert nothing[0] == 0 and without == (0, nothing[1].replace(str(empty), str(leads)), warning), (without, nothing)
 
 
-def test_a_blank_line_before_the_header_is_read_as_before(tmp_path: Path) -> None:
-    # an empty header, with rows after it: not a file without a header
+BLANK_FIRST = "\nid,email,seniority\nL1,a@x.com,vp\n"
+
+
+def blank_header(at: int, first: int, lines: str = "line") -> str:
+    return (f"line {at} is blank where the header belongs (the first line after it that is not blank is line {first}): "
+            f"delete the blank {lines} before the header")
+
+
+@pytest.mark.parametrize("text, at, first, lines", [(BLANK_FIRST, 1, 2, "line"), ("sep=,\n\n\nid,email\nL1,a\n", 2, 4, "lines"),
+                                                    ("\r\n\r\nid,email\r\n", 1, 3, "lines")])
+def test_a_blank_line_where_the_header_belongs_is_refused_by_every_command(tmp_path: Path, text: str, at: int, first: int,
+                                                                            lines: str) -> None:
+    # it was read as an empty header: "no column names a field of the policy or `activities` (the header has )"
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
     leads = tmp_path / "leads.csv"
-    leads.write_text("sep=,\n\nid,email\nL1,a\n")
-    status, stdout, stderr = run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q")
-    assert (status, stdout) == (1, "") and stderr.startswith(f"error: {leads}: no column names a field"), stderr
+    leads.write_bytes(text.encode())
+    refused = (1, "", f"error: {leads}: {blank_header(at, first, lines)}\n")
+    for engine in ("python", "duckdb"):
+        assert run("score", str(ACME), str(leads), "--as-of", AS_OF, "-q", "--engine", engine) == refused, engine
+        assert run("diff", str(ACME), str(ACME), "--engine", engine, "--leads", str(leads), "--as-of", AS_OF) == refused
+    assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == refused
+
+
+def test_a_blank_line_where_a_tables_header_belongs_is_refused(tmp_path: Path) -> None:
+    # DuckDB's reader took the header for a row, and decided a lead `id` (an error row), exit 1
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    paths = tables(tmp_path, BLANK_FIRST)
+    refused = (2, "", f"error: {paths[0]}: {blank_header(1, 2)}\n")
+    assert score_tables(paths, "duckdb") == refused
+    diff = ("diff", str(ACME), str(ACME), "--engine", "duckdb", "--leads", str(paths[0]), "--activities", str(paths[1]),
+            "--mapping", str(paths[2]), "--as-of", AS_OF)
+    assert run(*diff) == refused
+    paths = tables(tmp_path, "id,email,seniority\nL1,a@x.com,vp\n", "sep=,\n\n" + ACTIVITIES)
+    assert score_tables(paths, "duckdb") == (2, "", f"error: {paths[1]}: {blank_header(2, 3)}\n")
+
+
+def test_diff_reads_an_empty_leads_table_as_score_does(tmp_path: Path) -> None:
+    # score read it as no rows (exit 0), diff said DuckDB "did not take its first line for a header", exit 2
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    paths = tables(tmp_path, "")
+    assert score_tables(paths, "duckdb") == (0, "", "")
+    status, stdout, stderr = run("diff", str(ACME), str(ACME), "--engine", "duckdb", "--leads", str(paths[0]), "--activities",
+                                 str(paths[1]), "--mapping", str(paths[2]), "--as-of", AS_OF)
+    assert status == 0 and "0 of 0 leads" in stdout and stderr == f"warning: {paths[0]} is empty: there are no leads to replay\n"
+
+
+@pytest.mark.parametrize("text", ["sep=;\n", "\n\r\n"])
+def test_a_table_with_no_header_holds_no_rows_as_csv_leads_do(tmp_path: Path, text: str) -> None:
+    # score and diff said DuckDB "did not take its first line for a header (it read 1 columns without names)", exit 2
+    pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
+    warning = ("warning: no header follows the `sep=;` line: there are no leads\n" if text.strip()
+               else "warning: the file holds only blank lines, no header: there are no leads\n")
+    paths = tables(tmp_path, text)
+    assert score_tables(paths, "duckdb") == (0, "", "")
+    leads, activities, mapping = (str(path) for path in paths)
+    status, _, stderr = run("score", str(ACME), leads, "--activities", activities, "--mapping", mapping,
+                            "--engine", "duckdb", "--as-of", AS_OF)
+    assert status == 0 and stderr.startswith(warning) and "0 leads scored" in stderr, stderr
+    status, stdout, stderr = run("diff", str(ACME), str(ACME), "--engine", "duckdb", "--leads", leads, "--activities",
+                                 activities, "--mapping", mapping, "--as-of", AS_OF)
+    assert (status, stderr) == (0, warning) and "0 of 0 leads" in stdout, (status, stderr)
+    # activities with no header: every lead without activities, as an empty activities table
+    with_none = score_tables(tables(tmp_path, "id,email,seniority\nL1,a@x.com,vp\n", ""), "duckdb")
+    assert with_none[0] == 0 and '"engagement": 0.0' in with_none[1]
+    assert score_tables(tables(tmp_path, "id,email,seniority\nL1,a@x.com,vp\n", text), "duckdb") == with_none
 
 
 def test_an_outcomes_csv_that_is_a_sep_line_alone_is_an_error_as_an_empty_one_is(tmp_path: Path) -> None:
@@ -522,3 +593,8 @@ def test_the_spark_engine_reads_tables_and_leads_after_a_sep_line_as_the_others_
     status, stdout, stderr = spark_cli.run("score", str(ACME), str(leads), "--as-of", AS_OF, "--engine", "spark")
     assert (status, stdout) == (0, "") and stderr.startswith("warning: no header follows the `sep=;` line: there are "
                                                              "no leads\n"), stderr
+    # tables with no header hold no rows, and a blank line where a table's header belongs is refused, as by duckdb
+    for leads_text, acts_text in (("sep=;\n", ACTIVITIES), ("id,email,seniority\nL1,a@x.com,vp\n", "\n\n"),
+                                  ("\nid,email,seniority\nL1,a@x.com,vp\n", ACTIVITIES)):
+        paths = tables(tmp_path, leads_text, acts_text)
+        assert score_tables(paths, "spark") == score_tables(paths, "duckdb"), (leads_text, acts_text)

@@ -870,7 +870,7 @@ def test_leads_from_standard_input() -> None:
     assert result.exit_code == 0, result.stderr
     leads = json.loads(result.stdout)["leads"]
     from_file = leadpolicy.diff(str(ACME), str(EXAMPLE_NEW), leads=str(ACME_LEADS), as_of=AS_OF).leads
-    assert leads["source"] == "standard input"
+    assert leads["source"] == "<stdin>"  # as every command names standard input (it was "standard input")
     assert {k: v for k, v in leads.items() if k != "source"} == {k: v for k, v in from_file.items() if k != "source"}
     csv_result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--input-format", "csv",
                                            "--as-of", AS_OF, "--format", "json"],
@@ -892,7 +892,7 @@ def test_csv_leads_that_are_not_utf8_exit_1_as_in_score_and_report(tmp_path: Pat
     if engine == "stdin":
         result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--input-format", "csv",
                                            "--as-of", AS_OF], input=leads.read_bytes(), catch_exceptions=False)
-        shown = "standard input"
+        shown = "<stdin>"  # as score names it
     else:
         result = run("diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine)
         shown = str(leads)

@@ -418,7 +418,7 @@ def test_an_outcomes_file_that_is_not_utf8_is_named(tmp_path):
 
     path = tmp_path / "deals.csv"
     path.write_bytes(b"id,status,amount\nL-1,won,caf\xe9\n")
-    with pytest.raises(ValueError, match=rf"^{re.escape(str(path))} is not UTF-8 text \(byte 29 is 0xe9\); save it as UTF-8$"):
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(path))} is not UTF-8 text \(byte 0xe9 on line 2\): save it as UTF-8$"):
         load_outcome_file(str(path))
 
 

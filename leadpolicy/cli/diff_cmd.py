@@ -11,8 +11,10 @@ import click
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
     EXIT_FAILED,
+    STDIN_NAME,
     FileProblem,
     as_of_option,
+    display_name,
     format_with_json,
     json_option,
     misnamed_parquet,
@@ -182,6 +184,12 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
             warn(document)
         if leads != "-" and os.path.isfile(leads) and os.path.getsize(leads) == 0:  # as score warns
             warn(f"{leads} is empty: there are no leads to replay")
+        elif activities is not None:
+            from leadpolicy.cli.engine_options import header_missing
+
+            missing = header_missing(leads)
+            if missing:
+                warn(missing)
     old, new = _load_versions(versions, rev)
     if leads is not None and activities is None and input_format != "csv" and not leads.lower().endswith(".csv"):
         misplaced = misplaced_in_first_lead(new[0], leads)  # (policy, label)
@@ -204,7 +212,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         source = sys.stdin.buffer if leads == "-" else leads
         result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
                                input_format=input_format, progress=counter,
-                               leads_label="standard input" if leads == "-" else None,
+                               leads_label=STDIN_NAME if leads == "-" else None,  # `<stdin>`, as every command names it
                                warn=warn, engine=engine, memory_limit=memory_limit, activities=activities, mapping=mapping,
                                leads_table=leads_table, activities_table=activities_table)
     except ImportError as error:  # --engine duckdb without the extra: the message names it
@@ -212,9 +220,9 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     except InputProblem as error:  # a relational table without a column the policies read
         raise _Problem(str(error)) from None
     except CsvHeaderError as error:
-        raise FileProblem(f"{'standard input' if leads == '-' else leads}: {error}", EXIT_FAILED) from None
+        raise FileProblem(f"{display_name(str(leads))}: {error}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:  # CSV leads (a JSON line that is not UTF-8 is that lead's error): as score says it
-        raise FileProblem(f"{'standard input' if leads == '-' else leads} {not_utf8(error, leads)}", EXIT_FAILED) from None
+        raise FileProblem(f"{display_name(str(leads))} {not_utf8(error, leads)}", EXIT_FAILED) from None
     except OSError as error:
         raise _Problem(f"cannot read {leads}: {error.strerror or error}") from None
     except Exception as error:  # DuckDB's own errors (a file it cannot read)

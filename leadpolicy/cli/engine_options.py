@@ -23,6 +23,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 _MEMORY_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 
+def header_missing(path: str) -> Optional[str]:
+    """The warning for a CSV leads table of the relational shape with no header (an Excel `sep=;` line
+    or blank lines alone: no rows, as CSV leads are, decision 79); None for any other (a table the run
+    refuses is said by it)."""
+    from leadpolicy.tools.csv_header import CsvHeaderError, rows_absent
+    from leadpolicy.tools.file_kinds import is_parquet
+
+    if not os.path.isfile(path) or is_parquet(path):
+        return None
+    try:
+        return rows_absent(path) or None
+    except CsvHeaderError:
+        return None
+
+
 def memory_limit_value(ctx: Any, param: Any, value: Optional[str]) -> Optional[str]:
     """--memory-limit: a size DuckDB reads as the user means it, else a usage error with a hint."""
     if value is None:
@@ -238,6 +253,12 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         from leadpolicy.cli.common import warn
 
         warn(f"{named} is empty: there are no leads to score")  # as the python engine says it (not of a pipe)
+    elif not quiet and options.get("activities_path"):
+        from leadpolicy.cli.common import warn
+
+        missing = header_missing(input_path)
+        if missing:
+            warn(missing)
     if options.get("mapping_path"):
         mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
         warn_undeclared(policy, mapping, quiet)

@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 __all__ = ["CsvHeaderError", "UnclosedQuote", "TextAfterQuote", "CsvLayout", "read_header", "normal", "detect_delimiter",
            "DELIMITERS", "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS",
-           "end_of_file", "noting_lines", "quote_problem", "after_closing_quote", "not_utf8", "first_not_utf8", "no_header"]
+           "end_of_file", "noting_lines", "quote_problem", "after_closing_quote", "not_utf8", "first_not_utf8", "no_header",
+           "blank_header", "rows_absent"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
@@ -229,17 +230,44 @@ def no_header(lines: list[str], rest: Iterator[str]) -> Optional[str]:
     """For a CSV whose lines up to its header are `lines` (header_lines) and whose next lines `rest` gives:
     the warning to say when it has no header (its header line and every line after it blank: an Excel
     `sep=;` line alone, or line breaks alone), which is a file without leads, as an empty file is; None
-    when it has one. The lines read past a blank header line are added to `lines`, to be read before
-    `rest` (a blank header line with more after it is read as before)."""
+    when it has one. A blank header line with a line that is not blank after it is a CsvHeaderError
+    (blank_header): the header is not where every reader looks for it. The lines read past a blank
+    header line are added to `lines`."""
     if lines[-1].strip("\r\n"):
         return None
+    at = len(lines)  # the header's line
     for line in rest:
         lines.append(line)
         if line.strip("\r\n"):
-            return None
+            raise CsvHeaderError(blank_header(at, len(lines)))
     if sep_line(lines[0]) is not None:
         return f"no header follows the `{lines[0].strip()}` line: there are no leads"
     return "the file holds only blank lines, no header: there are no leads"
+
+
+def blank_header(at: int, first: int) -> str:
+    """What is wrong with a CSV whose line `at`, where its header belongs (the first line, or the one
+    after an Excel `sep=;` line), is blank, and whose line `first` is the first after it that is not; and
+    the fix. Said alike by every engine and command: a reader that took the blank line for the header
+    found no column (CSV leads), or took the header for a row (DuckDB's reader of a table)."""
+    lines = "line" if first == at + 1 else "lines"
+    return (f"line {at} is blank where the header belongs (the first line after it that is not blank is line "
+            f"{first}): delete the blank {lines} before the header")
+
+
+def rows_absent(path: str) -> Optional[str]:
+    """Why the CSV file at `path` holds no rows: "" when it is empty (or a UTF-8 byte order mark alone),
+    no_header's warning when it has no header (a `sep=;` line alone, or blank lines); None when it has a
+    header, or cannot be read here (its reader says why). Read up to its header. Raises CsvHeaderError
+    for a blank line where the header belongs (blank_header)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as text:
+            first = text.readline()
+            if not first:
+                return ""
+            return no_header(header_lines(first, text)[1], text)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def header_and_rows(first: str, rest: Iterator[str], given: Optional[str] = None,
@@ -250,7 +278,8 @@ def header_and_rows(first: str, rest: Iterator[str], given: Optional[str] = None
     reader ends in END_OF_FILE's row; where a quote is wrong it raises csv.Error, which quote_problem
     says (the caller clears the list at each row). None: the file has no header (a `sep=` line alone, or
     line breaks alone: no_header), no leads, as an empty file, said to `warn`; an UnclosedQuote or a
-    TextAfterQuote: the header's quote is wrong."""
+    TextAfterQuote: the header's quote is wrong; a CsvHeaderError: the header's line is blank, with one
+    that is not after it (blank_header)."""
     import csv
     from itertools import chain
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Optional, Union
 
 from leadpolicy.backends.sql import _deps
 
-__all__ = ["duckdb_query", "score_duckdb", "score_spark", "spark_query", "JSON_SUFFIXES", "as_of_text"]
+__all__ = ["duckdb_query", "score_duckdb", "score_spark", "spark_query", "JSON_SUFFIXES", "as_of_text", "empty_tables_as_headers"]
 
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
@@ -582,31 +582,36 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
             shown = "standard input" if path == "-" else f"{path}, a pipe or device, which can be read only once"
             raise InputProblem(f"--engine {engine} reads a file, not {shown}: save it to a file and name that, "
                                "or score it with --engine python")
-    with _empty_tables_as_headers(policy, input_path, activities, mapping) as (input_path, activities):
+    with empty_tables_as_headers(policy, input_path, activities, mapping) as (input_path, activities):
         source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
         return _score_source(policy, source, output, fmt, as_of, engine, memory_limit, spark_master, notes)
 
 
-_BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
-
-
 @contextlib.contextmanager
-def _empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
-                             mapping: Optional[dict[str, Any]]) -> Iterator[tuple[str, Optional[str]]]:
-    """The relational shape's CSV tables, with an empty file (a day's export of nothing, or a UTF-8
-    byte order mark alone, as the python engine reads a CSV) as a copy holding its header alone: a
-    table with no rows, as an empty leads file is a run over no leads (docs/cli-guide.md); DuckDB
-    found no columns in it, and every column was said missing (for a byte order mark, DuckDB said
-    it took no header, and Spark every column missing)."""
+def empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
+                            mapping: Optional[dict[str, Any]]) -> Iterator[tuple[str, Optional[str]]]:
+    """The relational shape's CSV tables (`score`, `diff`), with one that holds no rows as a copy
+    holding its header alone: a table with no rows, as an empty leads file is a run over no leads
+    (docs/cli-guide.md). An empty file (a day's export of nothing, or a UTF-8 byte order mark alone,
+    as the python engine reads a CSV): DuckDB found no columns in it, and every column was said
+    missing (for a byte order mark, DuckDB said it took no header, and Spark every column missing).
+    A file with no header, an Excel `sep=;` line or blank lines alone (csv_header.rows_absent), is
+    no rows as CSV leads are (decision 79): DuckDB said it "did not take its first line for a
+    header". A blank line where the header belongs, with lines after it, is an InputProblem
+    (csv_header.blank_header): DuckDB's reader took the header for a row, and decided it as a lead."""
+    from leadpolicy.backends.sql.batch import InputProblem
+    from leadpolicy.tools.csv_header import CsvHeaderError, rows_absent
     from leadpolicy.tools.file_kinds import is_parquet
 
     def empty(path: Optional[str]) -> bool:
-        if not path or not os.path.isfile(str(path)) or os.path.getsize(str(path)) > len(_BOM) or is_parquet(str(path)):
+        if not path or not os.path.isfile(str(path)) or is_parquet(str(path)):
             return False
-        with open(str(path), "rb") as handle:
-            return handle.read() in (b"", _BOM)
+        try:
+            return rows_absent(str(path)) is not None
+        except CsvHeaderError as error:
+            raise InputProblem(f"{path}: {error}") from None
 
-    if activities is None or not (empty(leads) or empty(activities)):
+    if activities is None or not (empty(leads) | empty(activities)):  # (both: each refuses a blank line first)
         yield leads, activities
         return
     import csv

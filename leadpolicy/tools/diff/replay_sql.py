@@ -89,7 +89,26 @@ def replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, in
     """Replay every lead of the file `path` (JSON Lines, the Python engine's CSV, with
     `activities` the relational shape's leads table, or a DuckDB database holding both
     tables) through both policies with DuckDB; (Tally, seconds), as replay.replay_stream
-    returns them."""
+    returns them. A CSV table of the relational shape that holds no rows (empty, or with no header)
+    is replayed as its header alone, as `score` reads it (engines.empty_tables_as_headers)."""
+    if activities is not None:
+        from leadpolicy.backends.sql.engines import empty_tables_as_headers
+
+        union = union_of(old_policy.tree, new_policy.tree)
+        with empty_tables_as_headers(union, path, activities, mapping) as (path, tables_activities):
+            return _replay_duckdb(old_policy, new_policy, path, as_of=as_of, input_format=input_format,
+                                  memory_limit=memory_limit, progress=progress, warn=warn, activities=tables_activities,
+                                  mapping=mapping, leads_table=leads_table, activities_table=activities_table)
+    return _replay_duckdb(old_policy, new_policy, path, as_of=as_of, input_format=input_format, memory_limit=memory_limit,
+                          progress=progress, warn=warn, activities=activities, mapping=mapping, leads_table=leads_table,
+                          activities_table=activities_table)
+
+
+def _replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, input_format: str = "jsonl",
+                   memory_limit: Optional[str] = None, progress: Optional[Callable[[int, int], None]] = None,
+                   warn: Optional[Callable[[str], None]] = None, activities: Optional[str] = None,
+                   mapping: Optional[dict[str, Any]] = None, leads_table: Optional[str] = None,
+                   activities_table: Optional[str] = None) -> tuple[Tally, float]:
     from leadpolicy.backends.sql import _deps
     from leadpolicy.backends.sql.batch import (
         LINES_TABLE,

@@ -114,9 +114,10 @@ def _outcome_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
         data = handle.read()
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x}); "
-                         "save it as UTF-8") from None
+    except UnicodeDecodeError as error:  # said as CSV leads are (decision 78): the byte, its line and the fix
+        from leadpolicy.tools.csv_header import not_utf8
+
+        raise ValueError(f"{path} {not_utf8(error, path)}") from None
     rows: list[tuple[str, dict[str, Any]]] = []
     if not text.strip():  # joined nothing, without a word
         raise ValueError(f"{path} is empty: an outcomes file has a row per lead id (docs/report.md)")
