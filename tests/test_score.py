@@ -19,7 +19,7 @@ from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
-from leadpolicy.tools import score as batch
+from leadpolicy.tools import score as batch, score_input
 
 ROOT = Path(__file__).parent.parent
 ACME = str(ROOT / "policies" / "acme.policy")
@@ -63,7 +63,7 @@ def expected_row(policy, lead, as_of=AS_OF):
 
 
 def test_jobs_2_gives_the_rows_of_jobs_1_in_input_order(tmp_path, leads, policy, monkeypatch) -> None:
-    monkeypatch.setattr(batch, "CHUNK_BYTES", 16 * 1024)  # 500 leads -> dozens of chunks
+    monkeypatch.setattr(score_input, "CHUNK_BYTES", 16 * 1024)  # 500 leads -> dozens of chunks
     source = tmp_path / "leads.jsonl"
     source.write_text(jsonl(leads), encoding="utf-8")
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
@@ -134,9 +134,9 @@ def test_line_numbers_survive_chunking(tmp_path) -> None:
     path = tmp_path / "lines.jsonl"
     path.write_bytes(text)
     for size in (1, 10, 64, 1000, 1 << 20):
-        chunks = list(batch.jsonl_chunks(io.BytesIO(text), size))
+        chunks = list(score_input.jsonl_chunks(io.BytesIO(text), size))
         with open(path, "rb") as stream:  # a regular file with several jobs: (offset, length) chunks
-            ranges = [(line, text[offset: offset + length], n) for line, (offset, length), n in batch.jsonl_ranges(stream, size)]
+            ranges = [(line, text[offset: offset + length], n) for line, (offset, length), n in score_input.jsonl_ranges(stream, size)]
         for pieces in (chunks, ranges):
             assert b"".join(chunk for _, chunk, _ in pieces) == text
             offset = 0

@@ -94,7 +94,7 @@ class Rescorer:
                     if number in wanted_set:
                         found[number] = self._score((number, line if line.endswith(b"\n") else line + b"\n", len(line)))
         elif kind == "csv":
-            from leadpolicy.tools.score import csv_chunks
+            from leadpolicy.tools.score_input import csv_chunks
 
             ordinal = 0
             with open(self.source.path, "rb") as handle:
