@@ -19,7 +19,7 @@ from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
-from leadpolicy.tools import score as batch, score_input
+from leadpolicy.tools import score_input, score_output
 
 ROOT = Path(__file__).parent.parent
 ACME = str(ROOT / "policies" / "acme.policy")
@@ -164,7 +164,7 @@ def test_csv_output_has_the_flat_columns(tmp_path, leads, policy) -> None:
         else:
             assert row[1:4] == [wanted["stage"], wanted["previous_stage"] or "", wanted["change"]]
             # people-facing CSV: two decimals at most, trailing zeros dropped; JSON keeps the exact float
-            assert row[4] == batch.rounded(wanted["engagement"]) and row[5] == batch.rounded(wanted["fit"])
+            assert row[4] == score_output.rounded(wanted["engagement"]) and row[5] == score_output.rounded(wanted["fit"])
             assert abs(float(row[4]) - wanted["engagement"]) < 0.0051
             assert "." not in row[4] or (not row[4].endswith("0") and len(row[4].split(".")[1]) <= 2)
             assert row[6:] == [wanted["grade"] or "", wanted["reason"]["kind"], wanted["reason"]["rule"] or "", ""]
@@ -345,7 +345,7 @@ def test_output_format_follows_the_suffix(tmp_path) -> None:
 
 
 def test_csv_cells_show_rounded_scores_and_json_keeps_the_exact_float(tmp_path) -> None:
-    from leadpolicy.tools.score import rounded
+    from leadpolicy.tools.score_output import rounded
 
     assert [rounded(v) for v in (14.800000000000002, 60.0, 162.5, -0.001, 1 / 3, -12.345678)] == \
         ["14.8", "60", "162.5", "0", "0.33", "-12.35"]

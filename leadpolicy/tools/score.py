@@ -25,17 +25,13 @@ How it stays fast and flat:
 
 from __future__ import annotations
 
-import copy
-import csv
 import gc
 import hashlib
-import io
 import json
 import os
 import signal
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -44,16 +40,14 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 from leadpolicy.semantics.runtime import show_value
 from leadpolicy.syntax import nodes as n
 from leadpolicy.tools.score_input import csv_chunks, jsonl_chunks, jsonl_ranges, regular_file
+from leadpolicy.tools.score_output import ROW_COLUMNS, csv_row, csv_text, encode, error_row, problem_of
 
-__all__ = ["ROW_COLUMNS", "CHANGES", "Scorer", "Summary", "score_stream", "default_jobs", "TerminalCsv", "shown_on_terminal"]
+__all__ = ["CHANGES", "Scorer", "Summary", "score_stream", "default_jobs"]
 
 IN_FLIGHT_PER_JOB = 4  # chunks read ahead per worker process
-ROW_COLUMNS = ("id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "rule", "error")
 CHANGES = n.CHANGES
 _SAMPLE_ERRORS = 3  # error messages kept for the summary
 _UTF8_BOM = b"\xef\xbb\xbf"
-# The output encoder: json.dumps(row) exactly (the same defaults), built once.
-_encode = json.JSONEncoder().encode
 
 
 def default_jobs() -> int:
@@ -100,7 +94,7 @@ class Scorer:
         as_of = self.as_of
         DataError = self.error_class
         loads = json.loads
-        encode = _encode
+        encode_row = encode
         to_json = self.output_format != "csv"
         rows: list[Any] = []
         append = rows.append
@@ -123,7 +117,7 @@ class Scorer:
                     continue
                 errors += 1
                 problem = {"field": None, "value": None, "message": f"line {number} is not valid JSON: {_why(error)}"}
-                append(self._error_row(None, number, problem, to_json))
+                append(error_row(None, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
@@ -136,16 +130,16 @@ class Scorer:
             except DataError as error:
                 errors += 1
                 problem = problem_of(error)
-                append(self._error_row(lead_id, number, problem, to_json))
+                append(error_row(lead_id, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
             key = (decision["stage"], decision["change"])
             tally[key] = tally.get(key, 0) + 1
             if to_json:
-                append(encode({"id": lead_id, **decision}))
+                append(encode_row({"id": lead_id, **decision}))
             else:
-                append(_csv_row(lead_id, decision))
+                append(csv_row(lead_id, decision))
         return len(lines) - blank, rows, tally, errors, samples
 
     def _score_csv(self, items: list[Any]) -> tuple[Any, ...]:
@@ -175,93 +169,14 @@ class Scorer:
             except DataError as error:
                 errors += 1
                 problem = problem_of(error)
-                append(self._error_row(lead_id, number, problem, to_json))
+                append(error_row(lead_id, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
             key = (decision["stage"], decision["change"])
             tally[key] = tally.get(key, 0) + 1
-            append(_encode({"id": lead_id, **decision}) if to_json else _csv_row(lead_id, decision))
+            append(encode({"id": lead_id, **decision}) if to_json else csv_row(lead_id, decision))
         return len(items), rows, tally, errors, samples
-
-    @staticmethod
-    def _error_row(lead_id: Any, number: int, problem: dict[str, Any], to_json: bool) -> Any:
-        if to_json:
-            return _encode({"id": lead_id, "line": number, "error": problem})
-        return [_cell(lead_id), "", "", "", "", "", "", "", "", problem["message"]]
-
-
-def csv_text(rows: list[list[Any]]) -> str:
-    """Rows of the CSV output, each ending in `\\n`. A cell holding a carriage return is quoted
-    too: the csv module quotes only the characters of its line terminator, and every reader (the
-    csv module, a spreadsheet) takes a bare `\\r` for the end of a row, so an id `L-2\\r` was read
-    back as `L-2` and a row of its own."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    text = buffer.getvalue()
-    if "\r" not in text:  # one scan of the block; the rare block with one is written again
-        return text
-    out = []
-    for row in rows:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerow(row)  # quotes a cell with \r in it
-        out.append(buffer.getvalue()[:-2] + "\n")  # ending in \n alone, as every other row
-    return "".join(out)
-
-
-def _csv_row(lead_id: Any, decision: dict[str, Any]) -> list[Any]:
-    reason = decision["reason"]
-    return [_cell(lead_id), decision["stage"], decision["previous_stage"], decision["change"],
-            rounded(decision["engagement"]), rounded(decision["fit"]), decision["grade"], reason["kind"], reason["rule"], ""]
-
-
-def rounded(value: float) -> str:
-    """A score for a CSV cell: rounded to two decimals, trailing zeros dropped
-    (14.800000000000002 -> 14.8, 60.0 -> 60, -0.001 -> 0). JSON keeps the exact float."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _cell(value: Any) -> object:
-    """An id as a CSV cell: text as is, anything else as its JSON."""
-    if value is None or isinstance(value, str):
-        return value
-    return _encode(value)
-
-
-def problem_of(error: Any) -> dict[str, Any]:
-    """A data error as the `error` of an error row: {"field", "value", "message"},
-    the value as JSON (a list stays a list; NaN and Infinity, which JSON cannot
-    hold, as the words the input used) and a lead id that is not text shown as JSON."""
-    problem: dict[str, Any] = error.to_dict()
-    problem["value"] = json_value(error.value)
-    lead_id = error.lead_id
-    if lead_id is not None and not isinstance(lead_id, str):
-        shown = copy.copy(error)
-        shown.lead_id = _encode(json_value(lead_id))
-        problem["message"] = str(shown)
-    return problem
-
-
-def json_value(value: Any) -> Any:
-    """`value` as plain JSON data: containers kept, non-finite floats and other objects as text."""
-    if value is None or value.__class__ in (str, int, bool):
-        return value
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, (list, tuple)):
-        return [json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): json_value(item) for key, item in value.items()}
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    return str.__str__(value) if isinstance(value, str) else str(value)
 
 
 def _why(error: BaseException) -> str:
@@ -272,65 +187,6 @@ def _why(error: BaseException) -> str:
     if isinstance(error, RecursionError):
         return "nested too deeply"
     return str(error)
-
-
-# ---------------------------------------------------------------- rows on a terminal
-
-
-class TerminalCsv:
-    """CSV rows on their way to a terminal, each cell shown as text (`line_text`): an id, a rule
-    or an error message from lead data holding an escape sequence (`L-1\\x1b[2J`) would clear or
-    repaint the screen, a newline would start a row that is not one. Only for a terminal: a file
-    or a pipe gets the bytes of the data as they are (docs/decisions.md, "CSV cells")."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        import codecs
-
-        self._stream = stream
-        self._decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
-        self._held = ""
-
-    def write(self, data: bytes) -> int:
-        self._held += self._decoder.decode(data)
-        # whole rows only: the text ends a line outside any quoted cell (quotes come in pairs)
-        if self._held.endswith("\n") and self._held.count('"') % 2 == 0:
-            self._emit()
-        return len(data)
-
-    def _emit(self) -> None:
-        from leadpolicy.syntax.diagnostics import line_text
-
-        if not self._held:
-            return
-        rows = [[line_text(cell) for cell in row] for row in csv.reader(io.StringIO(self._held, newline=""))]
-        self._held = ""
-        self._stream.write(csv_text(rows).encode("utf-8"))
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def close(self) -> None:
-        """Write what is held (a last row without its newline) and flush."""
-        self._held += self._decoder.decode(b"", final=True)
-        self._emit()
-        self._stream.flush()
-
-
-@contextmanager
-def shown_on_terminal(sink: Any, output_format: str) -> Iterator[Any]:
-    """`sink`, or for CSV going to a terminal the same rows with their cells shown as text
-    (`TerminalCsv`). JSON Lines needs nothing: its encoder writes every control, non-ASCII and
-    text-direction character as a `\\u` escape."""
-    try:
-        terminal = output_format == "csv" and bool(sink.isatty())
-    except (AttributeError, ValueError):
-        terminal = False
-    if not terminal:
-        yield sink
-        return
-    shown = TerminalCsv(sink)
-    yield shown
-    shown.close()
 
 
 # ---------------------------------------------------------------- worker processes
