@@ -4,33 +4,32 @@ The engine behind `leadpolicy score` (the command line lives in cli/score_cmd.py
 is JSON Lines (docs/language-reference.md section 16, one lead per line) or CSV (columns `id`,
 `stage`, one column per field, and `activities` holding a JSON array); output
 is JSON Lines (`{"id": ..., **decision}` or `{"id": ..., "line": N, "error":
-{...}}`) or a flat CSV table (`ROW_COLUMNS`).
+{...}}`) or a flat CSV table (`ROW_COLUMNS`). This module holds the scoring and
+the run; the chunk readers are in tools/score_input.py, the row writers and
+encoders in tools/score_output.py, the worker processes in tools/pool.py.
 
 How it stays fast and flat:
 
-- the input is cut into chunks (`CHUNK_BYTES` of JSON Lines cut at a newline,
-  or `CHUNK_LEADS` CSV rows); a chunk is scored as a whole and comes back as
-  one block of encoded output, so the parent process only reads, writes and
-  adds up counts;
+- the input is cut into chunks (`score_input.CHUNK_BYTES` of JSON Lines cut at
+  a newline, or `score_input.CHUNK_LEADS` CSV rows); a chunk is scored as a
+  whole and comes back as one block of encoded output, so the parent process
+  only reads, writes and adds up counts;
 - per lead the work is exactly: `json.loads`, the compiled module's `evaluate`
   (no Decision object, no `split_lead` call for the usual dict lead), one
   `json.dumps`-equivalent encode of `{"id": ..., **decision}`;
 - with several jobs, chunks go to a `multiprocessing.Pool` through `imap`
   (results in input order); each worker loads the policy once, in its
   initializer, from the policy's source text; a chunk of a regular file is
-  sent as (offset, length) and read by the worker; at most `IN_FLIGHT_PER_JOB`
-  chunks per worker are read ahead of the writer, so memory does not grow with
-  the input.
+  sent as (offset, length) and read by the worker; at most
+  `pool.IN_FLIGHT_PER_JOB` chunks per worker are read ahead of the writer, so
+  memory does not grow with the input.
 """
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import json
 import os
 import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,23 +38,15 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.semantics.runtime import show_value
 from leadpolicy.syntax import nodes as n
+from leadpolicy.tools.pool import keep_module, load_module, run_in_pool
 from leadpolicy.tools.score_input import csv_chunks, jsonl_chunks, jsonl_ranges, regular_file
 from leadpolicy.tools.score_output import ROW_COLUMNS, csv_row, csv_text, encode, error_row, problem_of
 
-__all__ = ["CHANGES", "Scorer", "Summary", "score_stream", "default_jobs"]
+__all__ = ["CHANGES", "Scorer", "Summary", "score_stream"]
 
-IN_FLIGHT_PER_JOB = 4  # chunks read ahead per worker process
 CHANGES = n.CHANGES
 _SAMPLE_ERRORS = 3  # error messages kept for the summary
 _UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def default_jobs() -> int:
-    """The number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 # ---------------------------------------------------------------- scoring chunks
@@ -192,19 +183,6 @@ def _why(error: BaseException) -> str:
 # ---------------------------------------------------------------- worker processes
 
 _WORKER: Optional[Scorer] = None
-# Modules already loaded in this process, by the sha256 of the policy text: a
-# forked worker inherits the parent's and need not compile the policy again.
-_LOADED: dict[str, Any] = {}
-
-
-def _load_module(source: str, path: str) -> Any:
-    key = hashlib.sha256(source.encode("utf-8")).hexdigest()
-    module = _LOADED.get(key)
-    if module is None:
-        import leadpolicy
-
-        module = _LOADED[key] = leadpolicy.loads(source, path).module
-    return module
 
 
 def _init_worker(source: str, path: str, as_of: Any, input_format: str, output_format: str, input_path: Optional[str]) -> None:
@@ -213,54 +191,12 @@ def _init_worker(source: str, path: str, as_of: Any, input_format: str, output_f
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     input_fd = os.open(input_path, os.O_RDONLY) if input_path else -1
-    _WORKER = Scorer(_load_module(source, path), as_of, input_format, output_format, input_fd)
+    _WORKER = Scorer(load_module(source, path), as_of, input_format, output_format, input_fd)
 
 
 def _score_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
     assert _WORKER is not None, "set by the pool's initializer"
     return _WORKER.score(chunk)
-
-
-def _pool_class() -> Any:
-    from multiprocessing.pool import Pool
-
-    class _Pool(Pool):
-        """multiprocessing's Pool, without a busy worker-handler thread.
-
-        The stock Pool's worker handler also waits on the result pipe, so it wakes
-        up again and again for as long as a result sits unread (until the result
-        handler, which needs the same GIL, gets to it): measured, that thread alone
-        used a tenth of the CPU of a whole run. It only needs to wake up when a
-        worker exits or the pool changes state, as in ThreadPool.
-        """
-
-        def _get_sentinels(self) -> Any:
-            return [self._change_notifier._reader]  # type: ignore[attr-defined]  # Pool internals, absent from typeshed
-
-    return _Pool
-
-
-class _Window:
-    """Lets Pool.imap's feeder thread run at most `size` chunks ahead of the writer."""
-
-    def __init__(self, size: int) -> None:
-        self._slots = threading.Semaphore(size)
-        self._closed = False
-
-    def feed(self, chunks: Iterable[Any]) -> Iterator[Any]:
-        for chunk in chunks:
-            while not self._slots.acquire(timeout=0.1):
-                if self._closed:
-                    return
-            if self._closed:
-                return
-            yield chunk
-
-    def written(self) -> None:
-        self._slots.release()
-
-    def close(self) -> None:
-        self._closed = True
 
 
 # ---------------------------------------------------------------- the run
@@ -396,41 +332,7 @@ def score_stream(
 
 def _score_in_pool(policy: Any, chunks: Iterator[Any], write: Callable[..., Any], jobs: int, as_of: Any, input_format: str,
                    output_format: str, input_path: Optional[str]) -> None:
-    """Chunks through a Pool's imap, results in order, at most `jobs * IN_FLIGHT_PER_JOB` ahead."""
-    _LOADED.setdefault(hashlib.sha256(policy.source.encode("utf-8")).hexdigest(), policy.module)
+    """Chunks through `pool.run_in_pool`: results in order, at most `jobs * IN_FLIGHT_PER_JOB` ahead."""
+    keep_module(policy.source, policy.module)
     run_in_pool(jobs, _init_worker, (policy.source, policy.path, as_of, input_format, output_format, input_path),
                 _score_in_worker, chunks, write)
-
-
-def run_in_pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...], work: Callable[[Any], Any],
-                chunks: Iterator[Any], consume: Callable[[Any], None]) -> None:
-    """`work(chunk)` in `jobs` worker processes (started by `initializer(*initargs)`),
-    each result handed to `consume` in input order, at most `jobs * IN_FLIGHT_PER_JOB`
-    chunks ahead. Shared by `score` and `diff`."""
-    import multiprocessing
-
-    window = _Window(jobs * IN_FLIGHT_PER_JOB)
-    # Everything loaded so far (the parser, the policy tree, the module) lives as
-    # long as the run: keep it out of the collector's scans, here and in forked
-    # workers, where a scan would also copy every page it touches.
-    gc.freeze()
-    # Workers start with Ctrl-C blocked and then ignore it: it is the parent's to handle.
-    masking = hasattr(signal, "pthread_sigmask")
-    if masking:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        pool = _pool_class()(jobs, initializer, initargs, context=multiprocessing.get_context())
-    finally:
-        if masking:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
-        for result in pool.imap(work, window.feed(chunks)):
-            consume(result)
-            window.written()
-    finally:
-        gc.unfreeze()
-        # Stop feeding and let the workers finish what they hold (a few chunks). Not
-        # pool.terminate(): a worker killed while it holds a queue's lock hangs the pool.
-        window.close()
-        pool.close()
-        pool.join()

@@ -28,7 +28,7 @@ from itertools import chain
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.syntax.diagnostics import LeadDataError
-from leadpolicy.tools.score import _load_module, run_in_pool
+from leadpolicy.tools.pool import load_module, run_in_pool
 from leadpolicy.tools.score_input import csv_chunks, jsonl_chunks, jsonl_ranges, regular_file
 
 __all__ = ["EXAMPLES", "LARGEST", "Tally", "Replayer", "replay_stream", "replay_leads"]
@@ -256,7 +256,7 @@ def _init_worker(old: tuple[Any, ...], new: tuple[Any, ...], as_of: Any, input_f
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     input_fd = os.open(input_path, os.O_RDONLY) if input_path else -1
-    _WORKER = Replayer(_load_module(*old), _load_module(*new), as_of, input_format, input_fd)
+    _WORKER = Replayer(load_module(*old), load_module(*new), as_of, input_format, input_fd)
 
 
 def _replay_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
