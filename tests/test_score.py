@@ -19,7 +19,7 @@ from support.workload import bench_workload
 
 import leadpolicy
 from leadpolicy.cli import main
-from leadpolicy.tools import score as batch
+from leadpolicy.tools import score_input, score_output
 
 ROOT = Path(__file__).parent.parent
 ACME = str(ROOT / "policies" / "acme.policy")
@@ -63,7 +63,7 @@ def expected_row(policy, lead, as_of=AS_OF):
 
 
 def test_jobs_2_gives_the_rows_of_jobs_1_in_input_order(tmp_path, leads, policy, monkeypatch) -> None:
-    monkeypatch.setattr(batch, "CHUNK_BYTES", 16 * 1024)  # 500 leads -> dozens of chunks
+    monkeypatch.setattr(score_input, "CHUNK_BYTES", 16 * 1024)  # 500 leads -> dozens of chunks
     source = tmp_path / "leads.jsonl"
     source.write_text(jsonl(leads), encoding="utf-8")
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
@@ -134,9 +134,9 @@ def test_line_numbers_survive_chunking(tmp_path) -> None:
     path = tmp_path / "lines.jsonl"
     path.write_bytes(text)
     for size in (1, 10, 64, 1000, 1 << 20):
-        chunks = list(batch.jsonl_chunks(io.BytesIO(text), size))
+        chunks = list(score_input.jsonl_chunks(io.BytesIO(text), size))
         with open(path, "rb") as stream:  # a regular file with several jobs: (offset, length) chunks
-            ranges = [(line, text[offset: offset + length], n) for line, (offset, length), n in batch.jsonl_ranges(stream, size)]
+            ranges = [(line, text[offset: offset + length], n) for line, (offset, length), n in score_input.jsonl_ranges(stream, size)]
         for pieces in (chunks, ranges):
             assert b"".join(chunk for _, chunk, _ in pieces) == text
             offset = 0
@@ -164,7 +164,7 @@ def test_csv_output_has_the_flat_columns(tmp_path, leads, policy) -> None:
         else:
             assert row[1:4] == [wanted["stage"], wanted["previous_stage"] or "", wanted["change"]]
             # people-facing CSV: two decimals at most, trailing zeros dropped; JSON keeps the exact float
-            assert row[4] == batch.rounded(wanted["engagement"]) and row[5] == batch.rounded(wanted["fit"])
+            assert row[4] == score_output.rounded(wanted["engagement"]) and row[5] == score_output.rounded(wanted["fit"])
             assert abs(float(row[4]) - wanted["engagement"]) < 0.0051
             assert "." not in row[4] or (not row[4].endswith("0") and len(row[4].split(".")[1]) <= 2)
             assert row[6:] == [wanted["grade"] or "", wanted["reason"]["kind"], wanted["reason"]["rule"] or "", ""]
@@ -345,7 +345,7 @@ def test_output_format_follows_the_suffix(tmp_path) -> None:
 
 
 def test_csv_cells_show_rounded_scores_and_json_keeps_the_exact_float(tmp_path) -> None:
-    from leadpolicy.tools.score import rounded
+    from leadpolicy.tools.score_output import rounded
 
     assert [rounded(v) for v in (14.800000000000002, 60.0, 162.5, -0.001, 1 / 3, -12.345678)] == \
         ["14.8", "60", "162.5", "0", "0.33", "-12.35"]

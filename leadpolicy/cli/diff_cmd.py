@@ -205,7 +205,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
             from leadpolicy.backends.sql.batch import InputProblem
         except ImportError as error:  # sqlglot missing: the message names the extra
             raise FileProblem(str(error)) from None
-    from leadpolicy.tools.score import default_jobs
+    from leadpolicy.tools.pool import default_jobs
 
     counter = _Counter() if leads is not None and sys.stderr.isatty() else None
     try:

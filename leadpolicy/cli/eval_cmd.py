@@ -107,7 +107,7 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
             stage = None
         decision = policy.evaluate(fields, activities, moment, stage, lead_id)
     except LeadDataError as error:
-        from leadpolicy.tools.score import problem_of
+        from leadpolicy.tools.score_output import problem_of
 
         problem = problem_of(error)  # values as JSON, as in `score`'s error rows
         if previous_stage is not None and not journey and problem.get("field") == "previous_stage":

@@ -80,10 +80,10 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     from datetime import datetime, timezone
 
     from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
+    from leadpolicy.tools.pool import default_jobs
     from leadpolicy.tools.report import render
     from leadpolicy.tools.report.outcomes import load_outcome_file
     from leadpolicy.tools.report.run import build
-    from leadpolicy.tools.score import default_jobs
 
     for name, path in (("LEADS", leads_path), ("--outcomes", outcomes_path), ("--against", against)):
         if path == "-":  # it said "no such file: -"

@@ -175,7 +175,9 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     """
     from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
     from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
-    from leadpolicy.tools.score import Summary, default_jobs, score_stream, shown_on_terminal
+    from leadpolicy.tools.pool import default_jobs
+    from leadpolicy.tools.score import Summary, score_stream
+    from leadpolicy.tools.score_output import shown_on_terminal
 
     fmt = format_with_json(fmt, as_json, "jsonl")
     refuse_overwriting(output, [(input_path, "the input"), (policy_path, "the policy")] + [

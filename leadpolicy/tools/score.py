@@ -4,38 +4,33 @@ The engine behind `leadpolicy score` (the command line lives in cli/score_cmd.py
 is JSON Lines (docs/language-reference.md section 16, one lead per line) or CSV (columns `id`,
 `stage`, one column per field, and `activities` holding a JSON array); output
 is JSON Lines (`{"id": ..., **decision}` or `{"id": ..., "line": N, "error":
-{...}}`) or a flat CSV table (`ROW_COLUMNS`).
+{...}}`) or a flat CSV table (`ROW_COLUMNS`). This module holds the scoring and
+the run; the chunk readers are in tools/score_input.py, the row writers and
+encoders in tools/score_output.py, the worker processes in tools/pool.py.
 
 How it stays fast and flat:
 
-- the input is cut into chunks (`CHUNK_BYTES` of JSON Lines cut at a newline,
-  or `CHUNK_LEADS` CSV rows); a chunk is scored as a whole and comes back as
-  one block of encoded output, so the parent process only reads, writes and
-  adds up counts;
+- the input is cut into chunks (`score_input.CHUNK_BYTES` of JSON Lines cut at
+  a newline, or `score_input.CHUNK_LEADS` CSV rows); a chunk is scored as a
+  whole and comes back as one block of encoded output, so the parent process
+  only reads, writes and adds up counts;
 - per lead the work is exactly: `json.loads`, the compiled module's `evaluate`
   (no Decision object, no `split_lead` call for the usual dict lead), one
   `json.dumps`-equivalent encode of `{"id": ..., **decision}`;
 - with several jobs, chunks go to a `multiprocessing.Pool` through `imap`
   (results in input order); each worker loads the policy once, in its
   initializer, from the policy's source text; a chunk of a regular file is
-  sent as (offset, length) and read by the worker; at most `IN_FLIGHT_PER_JOB`
-  chunks per worker are read ahead of the writer, so memory does not grow with
-  the input.
+  sent as (offset, length) and read by the worker; at most
+  `pool.IN_FLIGHT_PER_JOB` chunks per worker are read ahead of the writer, so
+  memory does not grow with the input.
 """
 
 from __future__ import annotations
 
-import copy
-import csv
-import gc
-import hashlib
-import io
 import json
 import os
 import signal
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -43,157 +38,15 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.semantics.runtime import show_value
 from leadpolicy.syntax import nodes as n
+from leadpolicy.tools.pool import keep_module, load_module, run_in_pool
+from leadpolicy.tools.score_input import csv_chunks, jsonl_chunks, jsonl_ranges, regular_file
+from leadpolicy.tools.score_output import ROW_COLUMNS, csv_row, csv_text, encode, error_row, problem_of
 
-__all__ = ["CHUNK_BYTES", "CHUNK_LEADS", "ROW_COLUMNS", "CHANGES", "Scorer", "Summary", "score_stream", "default_jobs",
-           "jsonl_chunks", "jsonl_ranges", "csv_chunks", "TerminalCsv", "shown_on_terminal"]
+__all__ = ["CHANGES", "Scorer", "Summary", "score_stream"]
 
-CHUNK_BYTES = 256 * 1024  # JSON Lines per chunk: about 120 acme leads, 7 ms of work
-CHUNK_LEADS = 200  # CSV rows per chunk
-IN_FLIGHT_PER_JOB = 4  # chunks read ahead per worker process
-ROW_COLUMNS = ("id", "stage", "previous_stage", "change", "engagement", "fit", "grade", "reason", "rule", "error")
 CHANGES = n.CHANGES
 _SAMPLE_ERRORS = 3  # error messages kept for the summary
 _UTF8_BOM = b"\xef\xbb\xbf"
-# The output encoder: json.dumps(row) exactly (the same defaults), built once.
-_encode = json.JSONEncoder().encode
-
-
-def default_jobs() -> int:
-    """The number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-# ---------------------------------------------------------------- reading the input
-
-
-def jsonl_chunks(stream: BinaryIO, size: int = 0) -> Iterator[tuple[Any, ...]]:
-    """(number of the first line, whole lines as one bytes block, bytes read) per chunk.
-
-    Blocks of about `size` bytes (default CHUNK_BYTES), cut after a newline;
-    the scorer splits the lines (and drops a UTF-8 byte order mark at the start).
-    """
-    size = size or CHUNK_BYTES
-    read = getattr(stream, "read1", stream.read)  # a pipe: what is there, not a full block
-    number = 1
-    pending: list[Any] = []
-    held = 0
-    while True:
-        data = read(size)
-        if data:
-            pending.append(data)
-            held += len(data)
-            if held < size or data.rfind(b"\n") < 0:
-                continue
-        elif not pending:
-            return
-        block = b"".join(pending)
-        if not data:  # the end: the rest, newline or not
-            yield number, block, len(block)
-            return
-        cut = block.rfind(b"\n") + 1
-        chunk = block[:cut]
-        pending = [block[cut:]] if cut < len(block) else []
-        held = len(block) - cut
-        yield number, chunk, len(chunk)
-        number += chunk.count(b"\n")
-
-
-def jsonl_ranges(stream: BinaryIO, size: int = 0) -> Iterator[tuple[Any, ...]]:
-    """Like `jsonl_chunks` for a regular file, but a chunk is its (offset, length) in
-    the file: the scorer reads the bytes itself, so they never pass through a pipe."""
-    size = size or CHUNK_BYTES
-    fd = stream.fileno()
-    offset = stream.tell()
-    number = 1
-    while True:
-        data = os.pread(fd, size, offset)
-        if not data:
-            return
-        cut = data.rfind(b"\n") + 1
-        if not cut:
-            if len(data) == size:  # a line longer than the block: read a longer block
-                size *= 2
-                continue
-            cut = len(data)  # the last line, without a newline
-        yield number, (offset, cut), cut
-        number += data.count(b"\n", 0, cut)
-        offset += cut
-
-
-def csv_chunks(stream: BinaryIO, size: int = 0, fields: Optional[Iterable[str]] = None, delimiter: Optional[str] = None,
-               warn: Optional[Callable[[str], None]] = None) -> Iterator[tuple[Any, ...]]:
-    """CSV with a header row, as chunks of (line number, id, stage, fields, activities text, problem).
-
-    The header is read as `csv_header.read_header` says (names matched the way
-    CRM exports spell them; `fields`: the policy's declared field names, None to
-    take every other column as a field by its exact name); its warnings go to
-    `warn`, and a header that cannot be read raises CsvHeaderError before any
-    chunk. The delimiter is `delimiter`, else `,` `;` tab or `|` as the header
-    line shows, or the one an Excel first line `sep=;` names (the header is then
-    the next line). Empty cells are missing values; rows with no cells at all are
-    skipped; a row with more (non-empty) cells than the header is an error row
-    (`problem`). A quote that opens a cell and never closes raises
-    csv_header.UnclosedQuote where it is found, at the end of the file (it would
-    read every line after it into that cell); a quoted cell with text after its
-    closing quote (`"pat"@x.com`) raises csv_header.TextAfterQuote at its row.
-    """
-    import csv
-
-    from leadpolicy.tools.csv_header import END_MARKS, allow_long_cells, end_of_file, header_and_rows, quote_problem, read_header
-
-    allow_long_cells()
-    size = size or CHUNK_LEADS
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    try:
-        first = text.readline()
-        if not first:
-            return
-        found = header_and_rows(first, text, delimiter, warn)
-        if found is None:
-            return  # no header (a `sep=` line alone, or blank lines): no leads, as an empty file, `warn` told
-        header, reader, row_lines = found
-        if fields is None:
-            fields = [name.strip() for name in header if name.strip() and name.strip() not in ("id", "stage", "activities")]
-        layout = read_header(header, fields)
-        for message in layout.warnings:
-            if warn is not None:
-                warn(message)
-        id_at, stage_at, acts_at = layout.id_at, layout.stage_at, layout.activities_at
-        field_columns = layout.field_columns
-        columns = layout.width
-        items: list[Any] = []
-        line_end = reader.line_num
-        clear = row_lines.clear
-        try:
-            for row in reader:
-                clear()
-                start, line_end = line_end + 1, reader.line_num
-                if not row:
-                    continue
-                if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's
-                    end_of_file(row, start, header)
-                    break
-                problem = None
-                if len(row) > columns and any(cell.strip() for cell in row[columns:]):
-                    problem = f"line {start} has {len(row)} cells but the header has {columns} columns"
-                row.append("")  # row[-1]: the cell of an absent column
-                width = len(row) - 1
-                fields_of_row = {name: row[i] for name, i in field_columns if i < width}
-                lead_id = row[id_at] or None if 0 <= id_at < width else (start if id_at < 0 else None)
-                items.append((start, lead_id, row[stage_at if 0 <= stage_at < width else -1],
-                              fields_of_row, row[acts_at if 0 <= acts_at < width else -1], problem))
-                if len(items) >= size:
-                    yield items[0][0], items, 0
-                    items = []
-        except csv.Error:  # a quote that never closes, or text after a closing quote
-            raise quote_problem(reader.line_num, row_lines, line_end + 1, reader.dialect.delimiter, header) from None
-        if items:
-            yield items[0][0], items, 0
-    finally:
-        text.detach()  # leave the caller's stream open
 
 
 # ---------------------------------------------------------------- scoring chunks
@@ -232,7 +85,7 @@ class Scorer:
         as_of = self.as_of
         DataError = self.error_class
         loads = json.loads
-        encode = _encode
+        encode_row = encode
         to_json = self.output_format != "csv"
         rows: list[Any] = []
         append = rows.append
@@ -255,7 +108,7 @@ class Scorer:
                     continue
                 errors += 1
                 problem = {"field": None, "value": None, "message": f"line {number} is not valid JSON: {_why(error)}"}
-                append(self._error_row(None, number, problem, to_json))
+                append(error_row(None, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
@@ -268,16 +121,16 @@ class Scorer:
             except DataError as error:
                 errors += 1
                 problem = problem_of(error)
-                append(self._error_row(lead_id, number, problem, to_json))
+                append(error_row(lead_id, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
             key = (decision["stage"], decision["change"])
             tally[key] = tally.get(key, 0) + 1
             if to_json:
-                append(encode({"id": lead_id, **decision}))
+                append(encode_row({"id": lead_id, **decision}))
             else:
-                append(_csv_row(lead_id, decision))
+                append(csv_row(lead_id, decision))
         return len(lines) - blank, rows, tally, errors, samples
 
     def _score_csv(self, items: list[Any]) -> tuple[Any, ...]:
@@ -307,93 +160,14 @@ class Scorer:
             except DataError as error:
                 errors += 1
                 problem = problem_of(error)
-                append(self._error_row(lead_id, number, problem, to_json))
+                append(error_row(lead_id, number, problem, to_json))
                 if len(samples) < _SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
             key = (decision["stage"], decision["change"])
             tally[key] = tally.get(key, 0) + 1
-            append(_encode({"id": lead_id, **decision}) if to_json else _csv_row(lead_id, decision))
+            append(encode({"id": lead_id, **decision}) if to_json else csv_row(lead_id, decision))
         return len(items), rows, tally, errors, samples
-
-    @staticmethod
-    def _error_row(lead_id: Any, number: int, problem: dict[str, Any], to_json: bool) -> Any:
-        if to_json:
-            return _encode({"id": lead_id, "line": number, "error": problem})
-        return [_cell(lead_id), "", "", "", "", "", "", "", "", problem["message"]]
-
-
-def csv_text(rows: list[list[Any]]) -> str:
-    """Rows of the CSV output, each ending in `\\n`. A cell holding a carriage return is quoted
-    too: the csv module quotes only the characters of its line terminator, and every reader (the
-    csv module, a spreadsheet) takes a bare `\\r` for the end of a row, so an id `L-2\\r` was read
-    back as `L-2` and a row of its own."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    text = buffer.getvalue()
-    if "\r" not in text:  # one scan of the block; the rare block with one is written again
-        return text
-    out = []
-    for row in rows:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerow(row)  # quotes a cell with \r in it
-        out.append(buffer.getvalue()[:-2] + "\n")  # ending in \n alone, as every other row
-    return "".join(out)
-
-
-def _csv_row(lead_id: Any, decision: dict[str, Any]) -> list[Any]:
-    reason = decision["reason"]
-    return [_cell(lead_id), decision["stage"], decision["previous_stage"], decision["change"],
-            rounded(decision["engagement"]), rounded(decision["fit"]), decision["grade"], reason["kind"], reason["rule"], ""]
-
-
-def rounded(value: float) -> str:
-    """A score for a CSV cell: rounded to two decimals, trailing zeros dropped
-    (14.800000000000002 -> 14.8, 60.0 -> 60, -0.001 -> 0). JSON keeps the exact float."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _cell(value: Any) -> object:
-    """An id as a CSV cell: text as is, anything else as its JSON."""
-    if value is None or isinstance(value, str):
-        return value
-    return _encode(value)
-
-
-def problem_of(error: Any) -> dict[str, Any]:
-    """A data error as the `error` of an error row: {"field", "value", "message"},
-    the value as JSON (a list stays a list; NaN and Infinity, which JSON cannot
-    hold, as the words the input used) and a lead id that is not text shown as JSON."""
-    problem: dict[str, Any] = error.to_dict()
-    problem["value"] = json_value(error.value)
-    lead_id = error.lead_id
-    if lead_id is not None and not isinstance(lead_id, str):
-        shown = copy.copy(error)
-        shown.lead_id = _encode(json_value(lead_id))
-        problem["message"] = str(shown)
-    return problem
-
-
-def json_value(value: Any) -> Any:
-    """`value` as plain JSON data: containers kept, non-finite floats and other objects as text."""
-    if value is None or value.__class__ in (str, int, bool):
-        return value
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, (list, tuple)):
-        return [json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): json_value(item) for key, item in value.items()}
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    return str.__str__(value) if isinstance(value, str) else str(value)
 
 
 def _why(error: BaseException) -> str:
@@ -406,81 +180,9 @@ def _why(error: BaseException) -> str:
     return str(error)
 
 
-# ---------------------------------------------------------------- rows on a terminal
-
-
-class TerminalCsv:
-    """CSV rows on their way to a terminal, each cell shown as text (`line_text`): an id, a rule
-    or an error message from lead data holding an escape sequence (`L-1\\x1b[2J`) would clear or
-    repaint the screen, a newline would start a row that is not one. Only for a terminal: a file
-    or a pipe gets the bytes of the data as they are (docs/decisions.md, "CSV cells")."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        import codecs
-
-        self._stream = stream
-        self._decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
-        self._held = ""
-
-    def write(self, data: bytes) -> int:
-        self._held += self._decoder.decode(data)
-        # whole rows only: the text ends a line outside any quoted cell (quotes come in pairs)
-        if self._held.endswith("\n") and self._held.count('"') % 2 == 0:
-            self._emit()
-        return len(data)
-
-    def _emit(self) -> None:
-        from leadpolicy.syntax.diagnostics import line_text
-
-        if not self._held:
-            return
-        rows = [[line_text(cell) for cell in row] for row in csv.reader(io.StringIO(self._held, newline=""))]
-        self._held = ""
-        self._stream.write(csv_text(rows).encode("utf-8"))
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def close(self) -> None:
-        """Write what is held (a last row without its newline) and flush."""
-        self._held += self._decoder.decode(b"", final=True)
-        self._emit()
-        self._stream.flush()
-
-
-@contextmanager
-def shown_on_terminal(sink: Any, output_format: str) -> Iterator[Any]:
-    """`sink`, or for CSV going to a terminal the same rows with their cells shown as text
-    (`TerminalCsv`). JSON Lines needs nothing: its encoder writes every control, non-ASCII and
-    text-direction character as a `\\u` escape."""
-    try:
-        terminal = output_format == "csv" and bool(sink.isatty())
-    except (AttributeError, ValueError):
-        terminal = False
-    if not terminal:
-        yield sink
-        return
-    shown = TerminalCsv(sink)
-    yield shown
-    shown.close()
-
-
 # ---------------------------------------------------------------- worker processes
 
 _WORKER: Optional[Scorer] = None
-# Modules already loaded in this process, by the sha256 of the policy text: a
-# forked worker inherits the parent's and need not compile the policy again.
-_LOADED: dict[str, Any] = {}
-
-
-def _load_module(source: str, path: str) -> Any:
-    key = hashlib.sha256(source.encode("utf-8")).hexdigest()
-    module = _LOADED.get(key)
-    if module is None:
-        import leadpolicy
-
-        module = _LOADED[key] = leadpolicy.loads(source, path).module
-    return module
 
 
 def _init_worker(source: str, path: str, as_of: Any, input_format: str, output_format: str, input_path: Optional[str]) -> None:
@@ -489,54 +191,12 @@ def _init_worker(source: str, path: str, as_of: Any, input_format: str, output_f
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     input_fd = os.open(input_path, os.O_RDONLY) if input_path else -1
-    _WORKER = Scorer(_load_module(source, path), as_of, input_format, output_format, input_fd)
+    _WORKER = Scorer(load_module(source, path), as_of, input_format, output_format, input_fd)
 
 
 def _score_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
     assert _WORKER is not None, "set by the pool's initializer"
     return _WORKER.score(chunk)
-
-
-def _pool_class() -> Any:
-    from multiprocessing.pool import Pool
-
-    class _Pool(Pool):
-        """multiprocessing's Pool, without a busy worker-handler thread.
-
-        The stock Pool's worker handler also waits on the result pipe, so it wakes
-        up again and again for as long as a result sits unread (until the result
-        handler, which needs the same GIL, gets to it): measured, that thread alone
-        used a tenth of the CPU of a whole run. It only needs to wake up when a
-        worker exits or the pool changes state, as in ThreadPool.
-        """
-
-        def _get_sentinels(self) -> Any:
-            return [self._change_notifier._reader]  # type: ignore[attr-defined]  # Pool internals, absent from typeshed
-
-    return _Pool
-
-
-class _Window:
-    """Lets Pool.imap's feeder thread run at most `size` chunks ahead of the writer."""
-
-    def __init__(self, size: int) -> None:
-        self._slots = threading.Semaphore(size)
-        self._closed = False
-
-    def feed(self, chunks: Iterable[Any]) -> Iterator[Any]:
-        for chunk in chunks:
-            while not self._slots.acquire(timeout=0.1):
-                if self._closed:
-                    return
-            if self._closed:
-                return
-            yield chunk
-
-    def written(self) -> None:
-        self._slots.release()
-
-    def close(self) -> None:
-        self._closed = True
 
 
 # ---------------------------------------------------------------- the run
@@ -633,7 +293,7 @@ def score_stream(
     cannot be read raises csv_header.CsvHeaderError before anything is written.
     """
     started = time.perf_counter()
-    input_path = _regular_file(source) if jobs > 1 and input_format == "jsonl" else None
+    input_path = regular_file(source) if jobs > 1 and input_format == "jsonl" else None
     if input_path:
         chunks = jsonl_ranges(source, chunk_leads)
     elif input_format == "csv":
@@ -672,54 +332,7 @@ def score_stream(
 
 def _score_in_pool(policy: Any, chunks: Iterator[Any], write: Callable[..., Any], jobs: int, as_of: Any, input_format: str,
                    output_format: str, input_path: Optional[str]) -> None:
-    """Chunks through a Pool's imap, results in order, at most `jobs * IN_FLIGHT_PER_JOB` ahead."""
-    _LOADED.setdefault(hashlib.sha256(policy.source.encode("utf-8")).hexdigest(), policy.module)
+    """Chunks through `pool.run_in_pool`: results in order, at most `jobs * IN_FLIGHT_PER_JOB` ahead."""
+    keep_module(policy.source, policy.module)
     run_in_pool(jobs, _init_worker, (policy.source, policy.path, as_of, input_format, output_format, input_path),
                 _score_in_worker, chunks, write)
-
-
-def run_in_pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...], work: Callable[[Any], Any],
-                chunks: Iterator[Any], consume: Callable[[Any], None]) -> None:
-    """`work(chunk)` in `jobs` worker processes (started by `initializer(*initargs)`),
-    each result handed to `consume` in input order, at most `jobs * IN_FLIGHT_PER_JOB`
-    chunks ahead. Shared by `score` and `diff`."""
-    import multiprocessing
-
-    window = _Window(jobs * IN_FLIGHT_PER_JOB)
-    # Everything loaded so far (the parser, the policy tree, the module) lives as
-    # long as the run: keep it out of the collector's scans, here and in forked
-    # workers, where a scan would also copy every page it touches.
-    gc.freeze()
-    # Workers start with Ctrl-C blocked and then ignore it: it is the parent's to handle.
-    masking = hasattr(signal, "pthread_sigmask")
-    if masking:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        pool = _pool_class()(jobs, initializer, initargs, context=multiprocessing.get_context())
-    finally:
-        if masking:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
-        for result in pool.imap(work, window.feed(chunks)):
-            consume(result)
-            window.written()
-    finally:
-        gc.unfreeze()
-        # Stop feeding and let the workers finish what they hold (a few chunks). Not
-        # pool.terminate(): a worker killed while it holds a queue's lock hangs the pool.
-        window.close()
-        pool.close()
-        pool.join()
-
-
-def _regular_file(stream: Any) -> Optional[str]:
-    """The path of a stream that is a regular file on disk (so workers can read it), else None."""
-    import stat
-
-    try:
-        name = stream.name
-        if isinstance(name, str) and stat.S_ISREG(os.fstat(stream.fileno()).st_mode) and os.path.samefile(name, stream.fileno()):
-            return os.path.abspath(name)
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        pass
-    return None

@@ -1,7 +1,7 @@
 """`leadpolicy score --engine duckdb|spark`: a file of leads in, the Python engine's rows out.
 
 The query decides every lead; the rows are written as the Python engine writes
-them (tools/score.py), so the two engines' outputs are the same text:
+them (tools/score_output.py), so the two engines' outputs are the same text:
 
 - JSON Lines or CSV output: rows.py writes them (decision rows with the Python
   engine's encoder, error rows as the Python engine words them);

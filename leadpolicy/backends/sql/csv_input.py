@@ -35,7 +35,7 @@ def csv_layout(path: str, policy: Any, names: Optional[list[str]] = None) -> tup
 def csv_line_numbers(path: str, names: list[str]) -> list[int]:
     """The line each data row of the CSV starts on, in order, as the Python engine's
     reader counts them (a quoted cell may span lines): its ids when there is no `id` column."""
-    from leadpolicy.tools.score import csv_chunks
+    from leadpolicy.tools.score_input import csv_chunks
 
     starts: list[int] = []
     with open(path, "rb") as handle:
@@ -64,7 +64,7 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
 
 def csv_lead_lines(path: str, names: list[str]) -> Iterator[str]:
     """Each data row of the Python engine's CSV as one JSON lead, in order, read by the Python
-    engine's reader (tools/score.csv_chunks: its header matching, delimiter, quoting, line
+    engine's reader (tools/score_input.csv_chunks: its header matching, delimiter, quoting, line
     numbers as ids when there is no `id` column). DuckDB's CSV reader differs from it (a row
     with extra cells was decided, a stray quote or mixed line endings refused the file, a
     header of padded names failed to bind): so the rows are read here, and the query reads
@@ -74,7 +74,7 @@ def csv_lead_lines(path: str, names: list[str]) -> Iterator[str]:
     Activities are handed over as Python parsed them (a repeated key: its last value)."""
     import json
 
-    from leadpolicy.tools.score import csv_chunks
+    from leadpolicy.tools.score_input import csv_chunks
 
     with open(path, "rb") as handle:
         for _, items, _ in csv_chunks(handle, fields=names):

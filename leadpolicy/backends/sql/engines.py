@@ -636,7 +636,7 @@ def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_
 
     from leadpolicy.backends.sql.batch import InputProblem, output_format_for, score_file
     from leadpolicy.tools.atomic import atomic_writer, special_file
-    from leadpolicy.tools.score import shown_on_terminal
+    from leadpolicy.tools.score_output import shown_on_terminal
 
     output_format = output_format_for(output, fmt)
     to_file = bool(output) and output != "-"

@@ -1,4 +1,4 @@
-"""The query's rows as the Python engine writes them (tools/score.py), so that every engine's
+"""The query's rows as the Python engine writes them (tools/score_output.py), so that every engine's
 output is the same text: decision rows encoded with the Python engine's encoder, and each lead
 the query gives an error scored again by the Python engine, alone, for its exact row (message
 and value as Python words them): from its line of the file (JSON Lines, CSV: `Rescorer`), or
@@ -94,7 +94,7 @@ class Rescorer:
                     if number in wanted_set:
                         found[number] = self._score((number, line if line.endswith(b"\n") else line + b"\n", len(line)))
         elif kind == "csv":
-            from leadpolicy.tools.score import csv_chunks
+            from leadpolicy.tools.score_input import csv_chunks
 
             ordinal = 0
             with open(self.source.path, "rb") as handle:
@@ -179,7 +179,7 @@ class RelationalRescorer:
 
     def rows(self, wanted: list[dict[str, Any]]) -> dict[int, "Rescored"]:
         """{lp_row: the Python engine's error row} for the query's error rows `wanted`."""
-        from leadpolicy.tools.score import Scorer, problem_of
+        from leadpolicy.tools.score_output import error_row, problem_of
 
         found: dict[int, Rescored] = {}
         for row in wanted:
@@ -201,7 +201,7 @@ class RelationalRescorer:
             problem = next((p for p in problems if p.get("field") == field), problems[0] if problems else None)
             if problem is None:
                 continue  # decided in Python: say the query's words (the differential tests keep this from happening)
-            payload = Scorer._error_row(json_id(lead_id), row["lp_row"], problem, self.to_json)
+            payload = error_row(json_id(lead_id), row["lp_row"], problem, self.to_json)
             if self.to_json:
                 data = (payload + "\n").encode("utf-8", "backslashreplace")
             else:
@@ -212,15 +212,15 @@ class RelationalRescorer:
 
 def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
     """An error row for the relational shape (no Python reading to ask): the query's own words."""
-    from leadpolicy.tools.score import _encode
+    from leadpolicy.tools.score_output import encode
 
     error = json.loads(row["error"])
     problem = {"field": error["field"], "value": None, "message": error["message"]}
     if output_format == "csv":
-        from leadpolicy.tools.score import csv_text
+        from leadpolicy.tools.score_output import csv_text
 
         return csv_text([[_row_id(row), "", "", "", "", "", "", "", "", problem["message"]]]).encode("utf-8", "backslashreplace")
-    return (_encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
+    return (encode({"id": _row_id(row), "line": row["lp_row"], "error": problem}) + "\n").encode("utf-8")
 
 
 def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: Any, source: BatchInput, sink: Any,
@@ -230,7 +230,7 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
     (read again from the file, or by `relational` from the tables)."""
     from itertools import chain
 
-    from leadpolicy.tools.score import ROW_COLUMNS, _csv_row, _encode
+    from leadpolicy.tools.score_output import ROW_COLUMNS, csv_row, encode
 
     first = next(batches, None)  # the query runs here: an input it refuses writes nothing, as with the Python engine
     if output_format == "csv":
@@ -270,15 +270,15 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
             summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
             decision = _decision_row(row, policy)
             if output_format == "csv":
-                csv_rows.append(_csv_row(decision.pop("id"), decision))
+                csv_rows.append(csv_row(decision.pop("id"), decision))
             else:
-                out.append((_encode(decision) + "\n").encode("utf-8", "backslashreplace"))
+                out.append((encode(decision) + "\n").encode("utf-8", "backslashreplace"))
         if csv_rows:
             out.append(_csv_text(csv_rows))
         sink.write(b"".join(out))
 
 
 def _csv_text(rows: list[Any]) -> bytes:
-    from leadpolicy.tools.score import csv_text
+    from leadpolicy.tools.score_output import csv_text
 
     return csv_text(rows).encode("utf-8", "backslashreplace")

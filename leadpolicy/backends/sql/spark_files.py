@@ -187,7 +187,7 @@ def csv_leads(spark: Any, path: str, policy: Any, id_column: bool = True) -> Any
     becomes a lead that is an error row; batch.py asks Python for its words."""
     import json
 
-    from leadpolicy.tools.score import csv_chunks
+    from leadpolicy.tools.score_input import csv_chunks
 
     rows: list[tuple[int, str]] = []
     fields = [f.name for f in policy.tree.fields]

@@ -28,14 +28,8 @@ from itertools import chain
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.syntax.diagnostics import LeadDataError
-from leadpolicy.tools.score import (
-    _load_module,
-    _regular_file,
-    csv_chunks,
-    jsonl_chunks,
-    jsonl_ranges,
-    run_in_pool,
-)
+from leadpolicy.tools.pool import load_module, run_in_pool
+from leadpolicy.tools.score_input import csv_chunks, jsonl_chunks, jsonl_ranges, regular_file
 
 __all__ = ["EXAMPLES", "LARGEST", "Tally", "Replayer", "replay_stream", "replay_leads"]
 
@@ -262,7 +256,7 @@ def _init_worker(old: tuple[Any, ...], new: tuple[Any, ...], as_of: Any, input_f
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     input_fd = os.open(input_path, os.O_RDONLY) if input_path else -1
-    _WORKER = Replayer(_load_module(*old), _load_module(*new), as_of, input_format, input_fd)
+    _WORKER = Replayer(load_module(*old), load_module(*new), as_of, input_format, input_fd)
 
 
 def _replay_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -285,7 +279,7 @@ def replay_stream(old_policy: Any, new_policy: Any, source: BinaryIO, *, as_of: 
     that cannot be read raises csv_header.CsvHeaderError before any lead.
     """
     started = time.perf_counter()
-    input_path = _regular_file(source) if jobs > 1 and input_format == "jsonl" else None
+    input_path = regular_file(source) if jobs > 1 and input_format == "jsonl" else None
     if input_path:
         chunks = jsonl_ranges(source, chunk_size)
     elif input_format == "csv":

@@ -219,7 +219,7 @@ def _replay_errors(con: Any, old_policy: Any, new_policy: Any, source: Any, inpu
     replayer = Replayer(old_policy.module, new_policy.module, as_of, input_format)
     tally = Tally()
     if input_format == "csv":
-        from leadpolicy.tools.score import csv_chunks
+        from leadpolicy.tools.score_input import csv_chunks
 
         ordinal = 0
         with open(path, "rb") as handle:
