@@ -19,9 +19,18 @@ import signal
 import threading
 from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["IN_FLIGHT_PER_JOB", "default_jobs", "load_module", "keep_module", "run_in_pool"]
+__all__ = ["IN_FLIGHT_PER_JOB", "default_jobs", "load_module", "keep_module", "run_in_pool", "start_worker"]
 
 IN_FLIGHT_PER_JOB = 4  # chunks read ahead per worker process
+
+
+def start_worker(input_path: str | None) -> int:
+    """What every worker's initializer does first: leave Ctrl-C to the parent (it stops the pool),
+    and open the input file when the chunks are byte ranges of it (-1: they carry their text)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return os.open(input_path, os.O_RDONLY) if input_path else -1
 
 
 def default_jobs() -> int:

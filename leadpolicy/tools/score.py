@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,14 +37,14 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.semantics.runtime import show_value
 from leadpolicy.syntax import nodes as n
-from leadpolicy.tools.pool import keep_module, load_module, run_in_pool
+from leadpolicy.tools.pool import keep_module, load_module, run_in_pool, start_worker
 from leadpolicy.tools.score_input import csv_chunks, jsonl_chunks, jsonl_ranges, regular_file
 from leadpolicy.tools.score_output import ROW_COLUMNS, csv_row, csv_text, encode, error_row, problem_of
 
-__all__ = ["CHANGES", "Scorer", "Summary", "score_stream"]
+__all__ = ["CHANGES", "SAMPLE_ERRORS", "Scorer", "Summary", "score_stream"]
 
 CHANGES = n.CHANGES
-_SAMPLE_ERRORS = 3  # error messages kept for the summary
+SAMPLE_ERRORS = 3  # error messages kept for the summary
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -109,7 +108,7 @@ class Scorer:
                 errors += 1
                 problem = {"field": None, "value": None, "message": f"line {number} is not valid JSON: {_why(error)}"}
                 append(error_row(None, number, problem, to_json))
-                if len(samples) < _SAMPLE_ERRORS:
+                if len(samples) < SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
             try:
@@ -122,7 +121,7 @@ class Scorer:
                 errors += 1
                 problem = problem_of(error)
                 append(error_row(lead_id, number, problem, to_json))
-                if len(samples) < _SAMPLE_ERRORS:
+                if len(samples) < SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
             key = (decision["stage"], decision["change"])
@@ -161,7 +160,7 @@ class Scorer:
                 errors += 1
                 problem = problem_of(error)
                 append(error_row(lead_id, number, problem, to_json))
-                if len(samples) < _SAMPLE_ERRORS:
+                if len(samples) < SAMPLE_ERRORS:
                     samples.append((number, problem["message"]))
                 continue
             key = (decision["stage"], decision["change"])
@@ -187,11 +186,7 @@ _WORKER: Optional[Scorer] = None
 
 def _init_worker(source: str, path: str, as_of: Any, input_format: str, output_format: str, input_path: Optional[str]) -> None:
     global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    input_fd = os.open(input_path, os.O_RDONLY) if input_path else -1
-    _WORKER = Scorer(load_module(source, path), as_of, input_format, output_format, input_fd)
+    _WORKER = Scorer(load_module(source, path), as_of, input_format, output_format, start_worker(input_path))
 
 
 def _score_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -220,8 +215,12 @@ class Summary:
         outcomes = self.outcomes
         for key, count in tally.items():
             outcomes[key] = outcomes.get(key, 0) + count
-        if len(self.samples) < _SAMPLE_ERRORS:
-            self.samples.extend(samples[: _SAMPLE_ERRORS - len(self.samples)])
+        self.keep_samples(samples)
+
+    def keep_samples(self, samples: list[Any]) -> None:
+        """The first SAMPLE_ERRORS (line, message) pairs of the run's data errors, for the summary."""
+        if len(self.samples) < SAMPLE_ERRORS:
+            self.samples.extend(samples[: SAMPLE_ERRORS - len(self.samples)])
 
     def by_stage(self, order: Iterable[str] = ()) -> dict[str, Any]:
         counts: dict[str, Any] = {}

@@ -418,6 +418,7 @@ def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced
     """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file.
     Several slices go to a temporary table first, copied out in order."""
     from leadpolicy.tools.atomic import atomic_path
+    from leadpolicy.tools.score import SAMPLE_ERRORS
 
     with atomic_path(os.path.abspath(output_path or ""), suffix=".parquet") as temp:
         target = f"'{quoted(temp)}' (FORMAT parquet)"
@@ -449,5 +450,5 @@ def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced
         summary.leads = con.execute(f"SELECT count(*) FROM {read}").fetchone()[0]
         errors = con.execute(f"SELECT line, error FROM {read} WHERE error IS NOT NULL ORDER BY line").fetchall()
         summary.errors = len(errors)
-        summary.samples = [(line, json.loads(error)["message"]) for line, error in errors[:3]]
+        summary.samples = [(line, json.loads(error)["message"]) for line, error in errors[:SAMPLE_ERRORS]]
 

@@ -259,8 +259,7 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
                 summary.errors += rescored.errors
                 for key, count in rescored.tally.items():
                     summary.outcomes[key] = summary.outcomes.get(key, 0) + count
-                if len(summary.samples) < 3:
-                    summary.samples.extend(samples[: 3 - len(summary.samples)])
+                summary.keep_samples(samples)
                 if csv_rows:
                     out.append(_csv_text(csv_rows))
                     csv_rows = []

@@ -595,6 +595,7 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
     arrow_schema = pa.schema(list(zip(names, types)))
     at = {name: columns.index(name) for name in columns}
     from leadpolicy.tools.atomic import atomic_path
+    from leadpolicy.tools.score import SAMPLE_ERRORS
 
     with atomic_path(os.path.abspath(output_path or ""), suffix=".parquet") as temp:
         with pq.ParquetWriter(temp, arrow_schema) as writer:
@@ -603,7 +604,7 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
                     summary.leads += 1
                     if row[at["error"]] is not None:
                         summary.errors += 1
-                        if len(summary.samples) < 3:
+                        if len(summary.samples) < SAMPLE_ERRORS:
                             summary.samples.append((row[at["lp_row"]], json.loads(row[at["error"]])["message"]))
                     else:
                         key = (row[at["stage"]], row[at["change"]])

@@ -21,21 +21,19 @@ import hashlib
 import heapq
 import json
 import os
-import signal
 import time
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from leadpolicy.syntax.diagnostics import LeadDataError
-from leadpolicy.tools.pool import load_module, run_in_pool
+from leadpolicy.tools.pool import load_module, run_in_pool, start_worker
 from leadpolicy.tools.score_input import csv_chunks, jsonl_chunks, jsonl_ranges, regular_file
 
 __all__ = ["EXAMPLES", "LARGEST", "Tally", "Replayer", "replay_stream", "replay_leads"]
 
 EXAMPLES = 3  # example leads per pair of stages, and per kind of error change
 LARGEST = 5  # largest moves kept per score
-IN_FLIGHT_PER_JOB = 4
 _UTF8_BOM = b"\xef\xbb\xbf"
 SCORES = ("engagement", "fit")
 
@@ -252,11 +250,7 @@ _WORKER: Optional[Replayer] = None
 
 def _init_worker(old: tuple[Any, ...], new: tuple[Any, ...], as_of: Any, input_format: str, input_path: Optional[str]) -> None:
     global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    input_fd = os.open(input_path, os.O_RDONLY) if input_path else -1
-    _WORKER = Replayer(load_module(*old), load_module(*new), as_of, input_format, input_fd)
+    _WORKER = Replayer(load_module(*old), load_module(*new), as_of, input_format, start_worker(input_path))
 
 
 def _replay_in_worker(chunk: tuple[Any, ...]) -> tuple[Any, ...]:
