@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 __all__ = ["CsvHeaderError", "UnclosedQuote", "TextAfterQuote", "CsvLayout", "read_header", "normal", "detect_delimiter",
            "DELIMITERS", "allow_long_cells", "sep_line", "header_lines", "text_after_quote", "END_OF_FILE", "END_MARKS",
            "end_of_file", "noting_lines", "quote_problem", "after_closing_quote", "not_utf8", "first_not_utf8", "no_header",
-           "blank_header", "rows_absent"]
+           "blank_header", "rows_absent", "data_rows"]
 
 ID, STAGE, ACTIVITIES = "id", "stage", "activities"
 _SPECIAL = {"id": ID, "stage": STAGE, "previous_stage": STAGE, "activities": ACTIVITIES}
@@ -163,6 +163,31 @@ def noting_lines(lines: Iterable[str], read: list[str]) -> Iterator[str]:
     for line in lines:
         add(line)
         yield line
+
+
+def data_rows(reader: Any, row_lines: list[str], header: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(the line each row starts on, the row) of header_and_rows's strict reader and its list of lines,
+    blank rows passed over, to END_OF_FILE's row: a quote that never closes or text after a closing
+    quote raised as quote_problem says it. (score_input.csv_chunks reads its rows in its own loop, the
+    same steps inline: it is the batch commands' hot path.)"""
+    import csv
+
+    line_end = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # a quote that never closes, or text after a closing quote
+            raise quote_problem(reader.line_num, row_lines, line_end + 1, reader.dialect.delimiter, header) from None
+        row_lines.clear()
+        start, line_end = line_end + 1, reader.line_num
+        if not row:
+            continue
+        if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's
+            end_of_file(row, start, header)
+            return
+        yield start, row
 
 
 def quote_problem(line: int, row_lines: list[str], start: int, delimiter: str,

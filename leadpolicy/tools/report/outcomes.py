@@ -144,15 +144,12 @@ def _csv_outcome_rows(path: str, text: str) -> list[tuple[str, dict[str, Any]]]:
     header line uses, or the one an Excel `sep=;` line names; a strict reader). A quote that never closes
     (a lenient reader read the rows after it into its cell) or a quoted cell with text after its closing
     quote is a ValueError naming the file, the line and the cell, as it is in CSV leads."""
-    import csv
 
     from leadpolicy.tools.csv_header import (
-        END_MARKS,
         CsvHeaderError,
         allow_long_cells,
-        end_of_file,
+        data_rows,
         header_and_rows,
-        quote_problem,
     )
 
     allow_long_cells()
@@ -169,21 +166,7 @@ def _csv_outcome_rows(path: str, text: str) -> list[tuple[str, dict[str, Any]]]:
         if "id" not in names:  # every lead was silently "without outcome"
             raise ValueError(f"{path} has no `id` column to join the outcomes to the leads by (its columns: "
                              f"{', '.join(names) or 'none'}); name the lead id column `id`")
-        line_end = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error:  # a quote that never closes, or text after a closing quote
-                raise quote_problem(reader.line_num, row_lines, line_end + 1, reader.dialect.delimiter, header) from None
-            row_lines.clear()
-            start, line_end = line_end + 1, reader.line_num
-            if not row:
-                continue
-            if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's
-                end_of_file(row, start, header)
-                break
+        for _, row in data_rows(reader, row_lines, header):
             cells: dict[str, Any] = dict(zip(names, row))  # a short row's absent cells: None, as csv.DictReader had them
             rows.append((str(cells.get("id") or "").strip(), {
                 "outcome": {"status": cells.get("status"), "amount": cells.get("amount"),

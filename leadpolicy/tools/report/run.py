@@ -88,15 +88,12 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     exact name). A bad `activities` cell or row yields a LeadDataError; a header that names no field raises
     csv_header.CsvHeaderError, a quote that never closes its subclass UnclosedQuote (at the end of the file), a
     quoted cell with text after its closing quote (`"pat"@x.com`) its subclass TextAfterQuote (at its row)."""
-    import csv
 
     from leadpolicy.tools.csv_header import (
-        END_MARKS,
         allow_long_cells,
-        end_of_file,
+        data_rows,
         header_and_rows,
         normal,
-        quote_problem,
         read_header,
     )
 
@@ -119,21 +116,7 @@ def read_csv_leads(stream: IO[str], name: str, fields: Optional[Iterable[str]] =
     at = {"id": kept[layout.id_at] if layout.id_at >= 0 else -1,
           "activities": kept[layout.activities_at] if layout.activities_at >= 0 else -1}
     field_columns = [(field_name, kept[i]) for field_name, i in layout.field_columns]
-    line_end = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:  # a quote that never closes, or text after a closing quote
-            raise quote_problem(reader.line_num, row_lines, line_end + 1, reader.dialect.delimiter, header) from None
-        row_lines.clear()
-        start, line_end = line_end + 1, reader.line_num
-        if not row:
-            continue
-        if row[-1].endswith(END_MARKS):  # the last row: END_OF_FILE's
-            end_of_file(row, start, header)
-            break
+    for start, row in data_rows(reader, row_lines, header):
 
         def cell(i: int, row: list[str] = row) -> str:
             return row[i] if 0 <= i < len(row) else ""  # an absent column's cell is empty
