@@ -163,31 +163,6 @@ def test_rows_written_to_standard_output_before_the_quote_is_found_are_said(tmp_
     assert not out.exists()
 
 
-def test_the_refusal_survives_a_pickle() -> None:
-    from leadpolicy.tools.csv_header import UnclosedQuote
-
-    error = pickle.loads(pickle.dumps(UnclosedQuote(3, "its `email` cell")))
-    assert (str(error), error.line) == (unclosed(3), 3)
-
-
-@pytest.mark.parametrize("engine", ["python", "duckdb"])
-def test_diff_refuses_csv_leads_whose_quote_never_closes(tmp_path: Path, engine: str) -> None:
-    # it replayed two leads of three, without a word
-    if engine == "duckdb":
-        pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
-    leads = tmp_path / "leads.csv"
-    leads.write_text(NESTED)
-    assert run("diff", str(ACME), str(ACME), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine) == (
-        1, "", f"error: {leads}: {unclosed(3)}\n")
-
-
-def test_report_refuses_csv_leads_whose_quote_never_closes(tmp_path: Path) -> None:
-    # it reported two leads of three, without a word
-    leads = tmp_path / "leads.csv"
-    leads.write_text(NESTED)
-    assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {unclosed(3)}\n")
-
-
 # ---------------------------------------------------------------- text after a closing quote: CSV leads
 
 AFTER_QUOTE = 'id,email,seniority,activities\nL1,pat@x.com,vp,\nL2,"lee"@y.com,ic,\nL3,kim@z.com,ic,\n'
@@ -239,28 +214,38 @@ def test_rows_written_before_text_after_a_closing_quote_are_said(tmp_path: Path)
                       "standard output\n")
 
 
-def test_the_text_after_quote_refusal_survives_a_pickle() -> None:
-    from leadpolicy.tools.csv_header import TextAfterQuote
+# ---------------------------------------------------------------- both quote problems: diff, report, pickles
 
-    error = pickle.loads(pickle.dumps(TextAfterQuote(3, "its `email` cell")))
-    assert (str(error), error.line) == (after_quote(3), 3)
+# (the leads, the message): a quote that never closes (two leads of three were replayed or reported,
+# without a word), and text after a closing quote (L2 was read as `lee@y.com`)
+QUOTE_PROBLEMS = [pytest.param(NESTED, unclosed(3), id="unclosed"), pytest.param(AFTER_QUOTE, after_quote(3), id="text-after")]
 
 
 @pytest.mark.parametrize("engine", ["python", "duckdb"])
-def test_diff_refuses_csv_leads_with_text_after_a_closing_quote(tmp_path: Path, engine: str) -> None:
-    # it replayed L2 on `lee@y.com`, without a word
+@pytest.mark.parametrize("text, message", QUOTE_PROBLEMS)
+def test_diff_refuses_csv_leads_with_a_quote_problem(tmp_path: Path, engine: str, text: str, message: str) -> None:
     if engine == "duckdb":
         pytest.importorskip("duckdb", reason="pip install 'leadpolicy[duckdb]'")
     leads = tmp_path / "leads.csv"
-    leads.write_text(AFTER_QUOTE)
+    leads.write_text(text)
     assert run("diff", str(ACME), str(ACME), "--leads", str(leads), "--as-of", AS_OF, "--engine", engine) == (
-        1, "", f"error: {leads}: {after_quote(3)}\n")
+        1, "", f"error: {leads}: {message}\n")
 
 
-def test_report_refuses_csv_leads_with_text_after_a_closing_quote(tmp_path: Path) -> None:
+@pytest.mark.parametrize("text, message", QUOTE_PROBLEMS)
+def test_report_refuses_csv_leads_with_a_quote_problem(tmp_path: Path, text: str, message: str) -> None:
     leads = tmp_path / "leads.csv"
-    leads.write_text(AFTER_QUOTE)
-    assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {after_quote(3)}\n")
+    leads.write_text(text)
+    assert run("report", str(ACME), str(leads), "--as-of", AS_OF, "--json") == (1, "", f"error: {leads}: {message}\n")
+
+
+@pytest.mark.parametrize("kind, message", [("UnclosedQuote", unclosed(3)), ("TextAfterQuote", after_quote(3))])
+def test_a_quote_refusal_survives_a_pickle(kind: str, message: str) -> None:
+    # worker processes send it back to the parent
+    from leadpolicy.tools import csv_header
+
+    error = pickle.loads(pickle.dumps(getattr(csv_header, kind)(3, "its `email` cell")))
+    assert (type(error).__name__, str(error), error.line) == (kind, message, 3)
 
 
 # ---------------------------------------------------------------- report --outcomes FILE.csv
