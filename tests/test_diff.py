@@ -935,3 +935,21 @@ def test_a_change_in_meaning_under_the_same_version_gets_a_note(tmp_path: Path) 
     for other in (layout, bumped):
         assert not leadpolicy.diff(str(ACME), str(other)).version_unchanged
         assert "note:" not in run("diff", str(ACME), str(other)).stdout
+
+
+def test_standard_input_that_cannot_be_read_is_named_as_every_command_names_it() -> None:
+    # it said "cannot read -: ..."
+    import errno
+    import io
+
+    class Broken(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
+            raise OSError(errno.EIO, "Input/output error")
+
+    result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--as-of", AS_OF],
+                                input=io.BufferedReader(Broken()), catch_exceptions=False)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "error: cannot read <stdin>: Input/output error\n"

@@ -224,7 +224,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     except UnicodeDecodeError as error:  # CSV leads (a JSON line that is not UTF-8 is that lead's error): as score says it
         raise FileProblem(f"{display_name(str(leads))} {not_utf8(error, leads)}", EXIT_FAILED) from None
     except OSError as error:
-        raise _Problem(f"cannot read {leads}: {error.strerror or error}") from None
+        raise _Problem(f"cannot read {display_name(str(leads))}: {error.strerror or error}") from None
     except Exception as error:  # DuckDB's own errors (a file it cannot read)
         if type(error).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
             raise
