@@ -946,7 +946,7 @@ def test_standard_input_that_cannot_be_read_is_named_as_every_command_names_it()
         def readable(self) -> bool:
             return True
 
-        def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
+        def readinto(self, buffer: "memoryview | bytearray") -> int:
             raise OSError(errno.EIO, "Input/output error")
 
     result = CliRunner().invoke(main, ["diff", str(ACME), str(EXAMPLE_NEW), "--leads", "-", "--as-of", AS_OF],
