@@ -209,6 +209,22 @@ def test_timestamp_literals_and_their_zones(literal: str, utc: str) -> None:
     assert moment.isoformat() == utc and compare.right.text == literal
 
 
+@pytest.mark.parametrize("literal", ["2026-11-20T10:00+05:60", "2026-11-20T10:00:00.1234567891Z", "2026-11-20T24:00Z",
+                                     "2026-11-20T10:00+24:00"])
+def test_a_timestamp_literal_the_lead_data_would_refuse_is_refused(literal: str) -> None:
+    # fromisoformat read the first two (an offset minute of 60 as the next hour, ten fraction digits),
+    # where the same text in lead data is an error (docs/decisions.md 84)
+    from leadpolicy.semantics.runtime import instant_micros
+
+    assert instant_micros(literal) is None
+    for text in (f"fields {{ c date }} stages {{ lead mql when c > {literal} }}",
+                 f'stages {{ lead }} test "t" {{ as of {literal} expect stage lead }}'):
+        with pytest.raises(PolicyError) as caught:
+            parse(HEAD + text)
+        (d,) = caught.value.diagnostics
+        assert (d.code, d.message) == ("bad-date", f"`{literal}` is not a valid timestamp")
+
+
 def test_comments_are_found_outside_strings_only() -> None:
     text = 'policy "a # not" version "1" # yes\n# also\n'
     assert [c for _, c in comments(text)] == ["# yes", "# also"]

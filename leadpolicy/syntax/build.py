@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Optional
 
 from lark import Token, Transformer_NonRecursive, v_args
 from lark.tree import Meta
 
-from leadpolicy.semantics.runtime import to_micros
+from leadpolicy.semantics.runtime import instant_micros, to_micros
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Span
 
@@ -65,21 +65,26 @@ def span_at(meta_or_token: Any) -> Optional[Span]:
 
 def _date_literal(token: Token) -> n.DateLit:
     text = str(token)
-    try:
-        if token.type == "DATE":
+    if token.type == "DATE":
+        try:
             day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is not None:
             return n.DateLit(to_micros(day), text=text, has_time=False, span=span_at(token))
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return n.DateLit(to_micros(moment), text=text, has_time=True, span=span_at(token))
-    except ValueError:
-        raise LiteralError(
-            "bad-date",
-            f"`{text}` is not a valid date",
-            span_at(token),
-            "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDTHH:MM:SSZ",
-        )
+    else:
+        # The reader of timestamps in lead data, so that a literal means what the same text in
+        # the data means, and one the data would refuse is refused here too (an offset minute
+        # of 60 or more, ten or more fraction digits: fromisoformat read both).
+        micros = instant_micros(text)
+        if micros is not None:
+            return n.DateLit(micros, text=text, has_time=True, span=span_at(token))
+    raise LiteralError(
+        "bad-date",
+        f"`{text}` is not a valid {'date' if token.type == 'DATE' else 'timestamp'}",
+        span_at(token),
+        "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDTHH:MM:SSZ",
+    )
 
 
 def _whole(token: Token, what: str) -> int:
