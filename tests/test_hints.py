@@ -293,6 +293,12 @@ def _diagnostic(body: str):
          "`stages { lead mql when did call at least 2 times within 7 days }`"),
         ("stages { lead mql when did call 2 times within 7 days }", "a count of activities is written `at least N times`",
          "add `at least`: `stages { lead mql when did call at least 2 times within 7 days }`"),
+        # `no` with a count (found auditing the reference: "`at` is a word of the language and cannot name a stage")
+        ("stages { lead mql when no call at least 2 times within 7 days }", "`no` takes no count: `no X` means "
+         "`not did X`, and `at least N times` goes with `did`",
+         "write `not did`: `stages { lead mql when not did call at least 2 times within 7 days }`"),
+        ('stages { lead }\ndisqualify { "q": when no call where p = "/x" at least 2 times }', "`no` takes no count",
+         '`disqualify { "q": when not did call where p = "/x" at least 2 times }`'),
         ('stages { lead }\nengagement { "v": +5 each call }', "`each` is written `per` here",
          'write `per`: `engagement { "v": +5 per call }`'),
         ('stages { lead }\nengagement { "v": +5 for call }', "`for` is written `per` here", "+5 per call }`"),

@@ -82,6 +82,7 @@ from leadpolicy.syntax.hints.words import (
     is_not,
     missing_with,
     misspelt_keyword,
+    no_with_a_count,
     null_for_missing,
     rule_word,
     times_without_at_least,
@@ -105,6 +106,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     exponent_number,
     clause_order,
     times_without_at_least,
+    no_with_a_count,
     glued_keyword,  # before rule_word (`anddid x where`: not `when`) and the misspelt words (`whenok`: not `when`)
     rule_word,
     symbol_for_word,

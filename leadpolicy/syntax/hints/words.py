@@ -251,6 +251,24 @@ def times_without_at_least(error: UnexpectedInput, text: str) -> Optional[Hint]:
                  "add `at least`", (start, start, "at least "))
 
 
+def no_with_a_count(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`no visit at least 2 times` -> `not did visit at least 2 times`: `no X` is `not did X`
+    and takes no count (the parser ended the condition at `no visit` and took `at` for a name)."""
+    if not isinstance(error, UnexpectedToken) or str(error.token) != "at":
+        return None
+    start = _where(error.token)[0]
+    count = re.compile(r"at[ \t]+least[ \t]+[0-9][0-9_]*[ \t]+times\b").match(text, start)
+    line_start = _line_bounds(text, start)[0]
+    found = None
+    for found in re.finditer(r"\bno(?=[ \t]+[A-Za-z_])", text[line_start:start]):
+        pass
+    if count is None or found is None:
+        return None
+    at = line_start + found.start()
+    return _hint(text, "`no` takes no count: `no X` means `not did X`, and `at least N times` goes with `did`",
+                 _span(text, at, count.end()), "write `not did`", (at, at + 2, "not did"))
+
+
 # other words for `per` and `when`, where the rule needs one of them
 _RULE_WORDS = {"each": "per", "for": "per", "every": "per", "if": "when", "where": "when", "whenever": "when",
                "per": "every"}  # `decay 50% per 30 days`: where only `every` may come
