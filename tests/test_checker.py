@@ -364,6 +364,40 @@ def test_expecting_the_same_thing_twice_is_a_warning() -> None:
     assert [d.code for d in result.diagnostics] == ["duplicate-test-item"]
 
 
+def test_a_second_as_of_or_previous_stage_is_a_warning() -> None:
+    # the last one counted, silently
+    text = HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"
+    text += 'test "t" { as of 2026-01-01 previous stage lead fields { budget: 3 } previous stage mql as of 2026-02-01 expect stage mql }\n'
+    test = parse(text).tests[0]
+    assert (test.previous_stage, test.as_of is not None) == ("mql", True)
+    warnings = check(parse(text)).warnings
+    line = text.splitlines()[-1]
+    assert [(d.code, d.message, d.column) for d in warnings] == [
+        ("duplicate-test-item", 'the test "t" gives `previous stage` twice', line.index("mql as of") + 1),
+        ("duplicate-test-item", 'the test "t" gives `as of` twice', line.index("as of 2026-02") + 1)]
+
+
+def test_two_tests_with_one_name_are_a_warning_in_one_file_or_across_the_tests_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from leadpolicy.cli import main
+
+    policy = tmp_path / "p.policy"
+    policy.write_text(HEAD + "fields { budget number }\nstages { lead mql when budget > 1 }\n"
+                      'test "big" { fields { budget: 3 } expect stage mql }\n'
+                      'test "small" { fields { budget: 0 } expect stage lead }\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(policy)])
+    assert result.exit_code == 0 and "duplicate-test" not in result.output
+    (tmp_path / "p.tests").write_text('test "big" { fields { budget: 30 } expect stage mql }\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(policy)])
+    assert result.exit_code == 0  # a warning
+    assert f'warning[duplicate-test]: the test name "big" is used twice (first in {policy} on line 4)' in result.output
+    assert f"--> {tmp_path / 'p.tests'}:1:1" in result.output
+    policy.write_text(policy.read_text(encoding="utf-8").replace('"small"', '"big"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(policy)])
+    assert 'the test name "big" is used twice (first on line 4)' in result.output and result.output.count("duplicate-test]") == 2
+
+
 @pytest.mark.parametrize("condition, help", [
     ('budget >= "10_000"', "numbers are written without quotes: `budget >= 10_000`"),
     ('" 200" < budget', "numbers are written without quotes: `200 < budget`"),

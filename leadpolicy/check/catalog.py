@@ -422,10 +422,19 @@ CATALOG: tuple[Entry, ...] = (
     Entry(
         'duplicate-test-item',
         'warning',
-        'A test gives the same item twice: a field in `fields {}`, a property of one activity, or an `expect` of the same kind (`expect stage`, `expect grade`, `expect change`, the same `expect hit`)',
-        'A test gives the same item twice: a field in `fields {}`, a property of one activity, or an `expect` of the same kind (`expect stage`, `expect grade`, `expect change`, the same `expect hit`). Only one can be meant.',
-        'Keep one. (Two `as of` or two `previous stage` lines are not reported yet: the parser keeps only the last.)',
+        'A test gives the same item twice: `as of`, `previous stage`, a field in `fields {}`, a property of one activity, or an `expect` of the same kind (`expect stage`, `expect grade`, `expect change`, the same `expect hit`)',
+        'A test gives the same item twice: `as of`, `previous stage`, a field in `fields {}`, a property of one activity, or an `expect` of the same kind (`expect stage`, `expect grade`, `expect change`, the same `expect hit`). Only one can be meant.',
+        'Keep one. Of two `as of` or two `previous stage` lines the last counts.',
         'duplicate-test-item',
+    ),
+    Entry(
+        'duplicate-test',
+        'warning',
+        'Two tests of a policy have the same name (in the policy file, its `.tests` file, or one in each)',
+        'Two tests of a policy have the same name, in the policy file, in its `.tests` file, or one in each. Both run, '
+        'but a report that the test failed does not say which one.',
+        'Name each test for what it checks.',
+        'duplicate-test',
     ),
     Entry(
         'unreachable-threshold',

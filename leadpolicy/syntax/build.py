@@ -422,10 +422,15 @@ class TreeBuilder(Transformer_NonRecursive[Any, Any]):
         fields: tuple[Any, ...] = ()
         activities: list[Any] = []
         expectations: list[Any] = []
+        repeated: list[tuple[str, Optional[Span]]] = []
         for kind, value, item_span in items:
             if kind == "as_of":
+                if as_of is not None:
+                    repeated.append(("as of", item_span))
                 as_of = value
             elif kind == "previous_stage":
+                if previous is not None:
+                    repeated.append(("previous stage", item_span))
                 previous, previous_span = value, item_span
             elif kind == "fields":
                 fields = fields + value
@@ -441,6 +446,7 @@ class TreeBuilder(Transformer_NonRecursive[Any, Any]):
             tuple(activities),
             tuple(expectations),
             previous_stage_span=previous_span,
+            repeated=tuple(repeated),
             span=span,
         )
 

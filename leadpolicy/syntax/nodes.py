@@ -419,6 +419,8 @@ class TestBlock(Node):
     activities: tuple[TestActivity, ...] = ()
     expectations: tuple[Expect, ...] = ()
     previous_stage_span: Optional[Span] = field(default=None, compare=False, repr=False)
+    # a second `as of` or `previous stage` (the last counts): ("as of" or "previous stage", its span)
+    repeated: tuple[tuple[str, Optional[Span]], ...] = field(default=(), compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- blocks and the policy

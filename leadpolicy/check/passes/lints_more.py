@@ -121,6 +121,9 @@ def test_lints(test: n.TestBlock, policy_uses_time: bool, warn: Warn) -> None:
             warn("duplicate-test-item", f"the test {n.quote(test.name)} gives {what} twice", span, fix)
         seen[key] = True
 
+    for what, span in test.repeated:
+        warn("duplicate-test-item", f"the test {n.quote(test.name)} gives `{what}` twice", span,
+             f"the last `{what}` counts; keep the one you mean")
     for f in test.fields:
         once("field " + f.name, f"the field `{f.name}`", f.span, "a lead has one value per field; keep one")
     for a in test.activities:

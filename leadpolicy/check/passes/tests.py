@@ -21,6 +21,7 @@ class TestsPass(State):
 
     def check_tests(self, resolved: n.Policy) -> None:
         self.uses_time = lints.time_dependent(resolved)
+        self.test_names: dict[str, tuple[str, int]] = {}  # name -> (file, line) where it was first given
         for test in resolved.tests:
             self.check_test(test)
         if self.extra_tests:
@@ -31,6 +32,12 @@ class TestsPass(State):
 
     def check_test(self, test: n.TestBlock) -> None:
         stage_names = self.stages + [DISQUALIFIED]
+        here = (self._path_override or self.path, test.span.line if test.span is not None else 0)
+        first = self.test_names.setdefault(test.name, here)
+        if first is not here:
+            place = f"on line {first[1]}" if first[0] == here[0] else f"in {first[0]} on line {first[1]}"
+            self.warn("duplicate-test", f"the test name {n.quote(test.name)} is used twice (first {place})",
+                      head_span(test.span, 4), "name each test for what it checks, so a failure says which one it is")
         lints.test_lints(test, self.uses_time, self.warn)
         if test.previous_stage is not None and test.previous_stage not in stage_names:
             self._unknown_stage(test.previous_stage, test.previous_stage_span)
