@@ -398,6 +398,42 @@ def test_two_tests_with_one_name_are_a_warning_in_one_file_or_across_the_tests_f
     assert 'the test name "big" is used twice (first on line 4)' in result.output and result.output.count("duplicate-test]") == 2
 
 
+@pytest.mark.parametrize("condition, message, help", [
+    ('t = ""', '`t = ""` never holds: blank text in the data counts as missing', "to ask for a blank value, write `t is missing`"),
+    ('"  " = t', '`"  " = t` never holds', "write `t is missing`"),
+    ('t != ""', '`t != ""` always holds: blank text in the data counts as missing, and a missing value is not equal to anything',
+     "to ask for a value, write `t is present`"),
+    ('t in ("x", "")', '`""` in this list never matches: blank text in the data counts as missing',
+     "remove it; for a blank value too, add `or t is missing`"),
+    ('t not in (" ")', '`" "` in this list never matches', "remove it; to leave out blank values too, add `and t is present`"),
+    ('t contains ""', '`t contains ""` holds for every value: all text contains the empty text', "write `t is present`"),
+    ('t starts with ""', "all text starts with the empty text", "write `t is present`"),
+    ('did visit where page = ""', '`page = ""` never holds', "write `page is missing`"),
+])
+def test_comparing_text_with_blank_text_is_a_warning(condition: str, message: str, help: str) -> None:
+    # blank text in the data is missing, so these never hold or always do (they passed without a word)
+    text = HEAD + 'fields { t text }\nactivities { visit (page text) }\nstages { lead mql when ' + condition + ' }\n'
+    result = check(parse(text))
+    assert result.ok
+    [warning] = [d for d in result.warnings if d.code == "blank-text"]
+    assert message in warning.message and help in (warning.help or "")
+    assert {d.code for d in result.warnings} <= {"blank-text", "unused-field", "unused-activity"}
+
+
+@pytest.mark.parametrize("condition", ['t = "x"', 't contains " "', 't = u', '"" = ""', 't ends with "a"'])
+def test_text_comparisons_that_can_hold_draw_no_blank_text_warning(condition: str) -> None:
+    text = HEAD + 'fields { t text  u text }\nstages { lead mql when ' + condition + ' }\n'
+    assert [d.code for d in check(parse(text)).diagnostics if d.code != "unused-field"] == []
+
+
+def test_an_enum_compared_with_blank_text_says_why_no_member_is_blank() -> None:
+    text = HEAD + 'fields { tier one of (gold, silver) }\nstages { lead mql when tier = "" }\n'
+    [error] = check(parse(text)).errors
+    assert (error.code, error.message, error.help) == (
+        "unknown-member", '`""` is not one of gold, silver: blank text in the data counts as missing',
+        "to ask for a blank value, write `is missing`")  # it said "`` is not one of gold, silver"
+
+
 @pytest.mark.parametrize("condition, help", [
     ('budget >= "10_000"', "numbers are written without quotes: `budget >= 10_000`"),
     ('" 200" < budget', "numbers are written without quotes: `200 < budget`"),

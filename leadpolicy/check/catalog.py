@@ -437,6 +437,16 @@ CATALOG: tuple[Entry, ...] = (
         'duplicate-test',
     ),
     Entry(
+        'blank-text',
+        'warning',
+        'A text comparison with blank text (`""`, or white space alone) never holds, or always does: blank text in the data counts as missing',
+        'Text read from the data is trimmed, and blank text counts as missing, so no value equals `""` or `" "`: '
+        '`t = ""` never holds, `t != ""` always holds (a missing value included), a blank text in an `in` list '
+        'never matches, and `t contains ""` (or `starts with ""`, `ends with ""`) holds for every value.',
+        'Ask for a blank value with `is missing` and for any value with `is present`.',
+        'blank-text',
+    ),
+    Entry(
         'unreachable-threshold',
         'warning',
         'A threshold on `engagement` or `fit` is above the most any lead can score (sum of positive points and caps)',

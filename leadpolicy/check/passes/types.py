@@ -110,6 +110,10 @@ class TypesPass(State):
     def _member(self, e: n.Expr, text: str, t: n.FieldType) -> n.Expr:
         if text in t.members:
             return n.EnumValue(text, t.members.index(text), t, span=e.span)
+        if not text.strip():  # `tier = ""`: it said "`` is not one of gold, silver"
+            self.error("unknown-member", f"`{n.quote(text)}` is not one of {', '.join(t.members)}: blank text in the data "
+                       "counts as missing", e.span, "to ask for a blank value, write `is missing`")
+            return e
         guess = suggest(text, t.members)
         if guess is not None and guess.lower() == text.lower():
             written = n.quote(guess) if isinstance(e, n.String) else n.member_text(guess)
@@ -183,7 +187,39 @@ class TypesPass(State):
                 e.span,
                 "write the condition alone, or with `not`",
             )
+        elif lt == TEXT and rt == TEXT and e.op in ("=", "!="):
+            self._blank_text_compare(e)
         return replace(e, left=left, right=right), COND
+
+    # -- blank text in a policy: the data's blank text is missing (docs/language-reference.md 13.5),
+    # so a comparison with it never holds, or always does
+
+    def _blank_text_compare(self, e: n.Compare) -> None:
+        for blank, other in ((e.right, e.left), (e.left, e.right)):
+            if _is_blank(blank) and not _is_blank(other):
+                break
+        else:
+            return
+        if e.op == "=":
+            self.warn("blank-text", f"`{show(e)}` never holds: blank text in the data counts as missing", e.span,
+                      f"to ask for a blank value, write `{show(other)} is missing`")
+        else:
+            self.warn("blank-text", f"`{show(e)}` always holds: blank text in the data counts as missing, and a missing "
+                      "value is not equal to anything", e.span, f"to ask for a value, write `{show(other)} is present`")
+
+    def _blank_text_items(self, e: n.InList, t: Optional[Type]) -> None:
+        if t != TEXT:
+            return
+        for item in e.items:
+            if _is_blank(item):
+                self.warn("blank-text", f"`{show(item)}` in this list never matches: blank text in the data counts as missing",
+                          item.span, f"remove it; for a blank value too, add `or {show(e.operand)} is missing`"
+                          if not e.negated else f"remove it; to leave out blank values too, add `and {show(e.operand)} is present`")
+
+    def _blank_text_test(self, e: n.TextTest) -> None:
+        if isinstance(e.right, n.String) and e.right.value == "" and not _is_blank(e.left):
+            self.warn("blank-text", f"`{show(e)}` holds for every value: all text {e.op} the empty text", e.span,
+                      f"to ask for a value, write `{show(e.left)} is present`")
 
     def expr_InList(self, e: n.InList, ctx: Any) -> Any:
         operand, t = self.expr(e.operand, ctx)
@@ -207,6 +243,7 @@ class TypesPass(State):
                     "write the values themselves",
                 )
             items.append(resolved)
+        self._blank_text_items(e, t)
         return replace(e, operand=operand, items=tuple(items)), COND
 
     def expr_TextTest(self, e: n.TextTest, ctx: Any) -> Any:
@@ -220,6 +257,8 @@ class TypesPass(State):
                     side.span,
                     "use `=` or `in (...)` for `one of` fields" if isinstance(t, n.FieldType) else None,
                 )
+        if lt == TEXT and rt == TEXT:
+            self._blank_text_test(e)
         return replace(e, left=left, right=right), COND
 
     def expr_IsMissing(self, e: n.IsMissing, ctx: Any) -> Any:
@@ -243,3 +282,8 @@ class TypesPass(State):
 
     def expr_GradeValue(self, e: n.GradeValue, ctx: Any) -> Any:
         return e, GRADE
+
+
+def _is_blank(e: n.Expr) -> bool:
+    """A string literal that is empty or white space alone: no value read from the data equals it."""
+    return isinstance(e, n.String) and not e.value.strip()
