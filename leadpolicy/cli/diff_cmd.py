@@ -172,7 +172,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     if leads is not None:
         for path in (leads, activities):
             if path is not None and path != "-" and not (os.path.isfile(path) or is_stream(path)):  # a pipe is read once
-                raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
+                raise _Problem(f"no such file: {path}" if not os.path.exists(path) else
+                               f"{path} is a directory, not a file" if os.path.isdir(path) else f"{path} is not a file")
             refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
         if activities is None:
             refuse_table_file(leads, {
