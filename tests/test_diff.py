@@ -968,3 +968,11 @@ def test_standard_input_that_cannot_be_read_is_named_as_every_command_names_it()
                                 input=io.BufferedReader(Broken()), catch_exceptions=False)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "error: cannot read <stdin>: Input/output error\n"
+
+
+def test_an_as_of_beyond_the_datetime_range_in_utc_is_a_lead_data_error() -> None:
+    """`leadpolicy.diff(..., as_of="9999-12-31T23:59:59-05:00")` (10000-01-01 in UTC) raised
+    OverflowError; its docstring says LeadDataError, as a time that cannot be read raises."""
+    with pytest.raises(leadpolicy.LeadDataError, match="is outside the times leadpolicy reads") as raised:
+        leadpolicy.diff(ACME, ACME, leads=[{"fields": {}}], as_of="9999-12-31T23:59:59-05:00")
+    assert raised.value.field == "as_of"

@@ -12,6 +12,7 @@ import click
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
+    as_of_moment,
     json_option,
     load_policy,
     misplaced_in_first_lead,
@@ -29,13 +30,9 @@ _RENDERERS = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "as_j
 
 
 def _read_moment(option: str, value: str) -> None:
-    """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read."""
-    from leadpolicy.semantics.runtime import parse_instant
-
-    try:
-        parse_instant(value, option)
-    except LeadDataError:
-        raise click.BadParameter(f"`{value}` is not an ISO 8601 date or timestamp", param_hint=option) from None
+    """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read
+    (or is outside the datetime range in UTC)."""
+    as_of_moment(value, option)
 
 
 def _load_version(spec: str, name: str) -> Any:
