@@ -82,6 +82,52 @@ def test_test_as_of_that_is_no_date_is_a_usage_error(tmp_path: Path) -> None:
     assert b"Traceback" not in result.stderr
 
 
+
+BEYOND = ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"]  # ISO 8601, but past year 9999 / before year 1 in UTC
+
+
+@pytest.mark.parametrize("when", BEYOND)
+@pytest.mark.parametrize("args", [
+    ("eval", ACME, str(ROOT / "policies" / "acme.lead.json")),
+    ("eval", ACME, str(ROOT / "policies" / "acme.lead.json"), "--journey"),
+    ("score", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "-q", "-j", "1"),
+    ("test", ACME),
+    ("diff", ACME, ACME),
+    ("report", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "-j", "1"),
+    ("report", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "-j", "1", "--from"),
+    ("report", ACME, str(ROOT / "policies" / "acme.leads.jsonl"), "-j", "1", "--to"),
+], ids=lambda args: " ".join(a for a in args if not a.startswith("/")))
+def test_a_time_beyond_the_datetime_range_in_utc_is_a_usage_error(args: tuple, when: str) -> None:
+    """`--as-of 9999-12-31T23:59:59-05:00` (10000-01-01 in UTC) was an internal error in every command
+    (`OverflowError: date value out of range`, exit 3); now a usage error naming the option, as a time
+    that cannot be read is."""
+    option = args[-1] if args[-1] in ("--from", "--to") else "--as-of"
+    args = args[:-1] if option != "--as-of" else args
+    result = run(*args, option, when)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {option}: `{when}` is outside the times leadpolicy reads" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("block", [
+    "as of 9999-12-31T23:59:59-05:00",
+    "as of 0001-01-01T00:00:00+01:00",
+    "as of 0001-01-02\n  activity chat 3 days ago",
+    "as of 2026-11-22\n  activity chat at 0001-01-01T00:00:00+01:00",
+])
+def test_a_test_whose_time_is_beyond_the_datetime_range_is_that_tests_error(tmp_path: Path, block: str) -> None:
+    """A test block's `as of 9999-12-31T23:59:59-05:00` (or an activity `ago` before year 1) was an
+    internal error of `leadpolicy test` (OverflowError, exit 3), with --coverage too; now that test's
+    data error, and the others run."""
+    policy = tmp_path / "far.policy"
+    policy.write_text('policy "far" version "1"\nfields { x number }\nactivities { chat }\n'
+                      'stages { lead  mql "M" when x > 1 }\n'
+                      f'test "far" {{\n  {block}\n  expect stage lead\n}}\n'
+                      'test "near" {\n  as of 2026-11-22\n  fields { x: 2 }\n  expect stage mql\n}\n')
+    result = run("test", str(policy), "--coverage")
+    assert result.exit_code == 1, result.output
+    assert "data error: a time of this test is outside the times leadpolicy reads" in result.stdout
+    assert "2 tests: 1 passed, 1 failed; rule coverage 100.0%" in result.stdout
+
 # ---------------------------------------------------------------- a path that is a pipe
 
 LEAD_FILE = ROOT / "policies" / "acme.lead.json"

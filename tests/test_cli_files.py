@@ -337,6 +337,18 @@ def test_lead_and_leads_file_problems_use_the_same_words(work: Path) -> None:
 
 
 
+def test_a_directory_for_leads_is_said_as_every_command_says_it(work: Path) -> None:
+    """`score --engine duckdb` said a directory INPUT as `error: DIR: [Errno 21] Is a directory:
+    'DIR'`, and `diff --leads DIR` (either engine) as `error: DIR is not a file`: now as the
+    python engine says it (docs/cli-guide.md, the table of file problems), status 2."""
+    pytest.importorskip("duckdb")
+    for args in (("score", "acme.policy", str(work), "--engine", "duckdb", "-q"),
+                 ("diff", "acme.policy", "acme.policy", "--leads", str(work)),
+                 ("diff", "acme.policy", "acme.policy", "--leads", str(work), "--engine", "duckdb")):
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (2, f"error: {work} is a directory, not a file\n"), args
+
+
 def test_report_says_its_file_problems_as_every_command_does(work: Path) -> None:
     """`report` said a missing or directory LEADS or --outcomes file its own way, with the wrong
     status (`error: nope.jsonl: No such file or directory`, 1; `error: [Errno 2] No such file or

@@ -794,6 +794,21 @@ def test_rev_works_from_a_subfolder(repo: Path, monkeypatch) -> None:
     assert relative.exit_code == 0, relative.stderr
 
 
+def test_a_rev_path_typed_from_a_subfolder_suggests_the_path_from_the_top(repo: Path, monkeypatch) -> None:
+    """In policies/, `main:acme.policy` said only that it "does not exist at revision": git reads the
+    path after `REV:` from the repository's top. Now it says so, with the two spellings that work."""
+    monkeypatch.chdir(repo / "policies")
+    result = run("diff", "main:acme.policy", "acme.policy")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: `acme.policy` does not exist at revision `main` (main:acme.policy): the path after"
+                             " `main:` is from the repository's top; did you mean `main:policies/acme.policy` (or"
+                             " `main:./acme.policy`, from this folder)?\n")
+    fixed = run("diff", "main:./acme.policy", "acme.policy")
+    assert fixed.exit_code == 0, fixed.stderr
+    typo = run("diff", "main:nope.policy", "acme.policy")  # no such file from here either: no guess
+    assert typo.exit_code == 2 and typo.stderr.endswith("(main:nope.policy)\n")
+
+
 def test_rev_path_form_compares_two_revisions(repo: Path) -> None:
     git(repo, "commit", "-q", "-am", "lower the mql bar")
     result = run("diff", "HEAD~1:policies/acme.policy", "HEAD:policies/acme.policy")
@@ -953,3 +968,11 @@ def test_standard_input_that_cannot_be_read_is_named_as_every_command_names_it()
                                 input=io.BufferedReader(Broken()), catch_exceptions=False)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "error: cannot read <stdin>: Input/output error\n"
+
+
+def test_an_as_of_beyond_the_datetime_range_in_utc_is_a_lead_data_error() -> None:
+    """`leadpolicy.diff(..., as_of="9999-12-31T23:59:59-05:00")` (10000-01-01 in UTC) raised
+    OverflowError; its docstring says LeadDataError, as a time that cannot be read raises."""
+    with pytest.raises(leadpolicy.LeadDataError, match="is outside the times leadpolicy reads") as raised:
+        leadpolicy.diff(ACME, ACME, leads=[{"fields": {}}], as_of="9999-12-31T23:59:59-05:00")
+    assert raised.value.field == "as_of"

@@ -868,3 +868,56 @@ def test_cli_report_input_format_reads_leads_whatever_their_name(files):
     assert (as_jsonl.returncode, as_jsonl.stderr, plain.returncode) == (0, "", 0), as_jsonl.stderr
     assert json.loads((tmp / "jsonl.json").read_text())["reports"] == json.loads((tmp / "plain.json").read_text())["reports"]
     assert "--input-format [jsonl|csv]" in run("report", "--help").stdout
+
+
+def _screen(shown: str) -> list[str]:
+    """What a terminal shows of `shown`: `\r` returns to the line's start, text overwrites it."""
+    lines, line, column = [], [], 0
+    for char in shown:
+        if char == "\r":
+            column = 0
+        elif char == "\n":
+            lines.append("".join(line).rstrip())
+            line, column = [], 0
+        else:
+            line[column:column + 1] = [char]
+            column += 1
+    return lines + ["".join(line).rstrip()]
+
+
+def test_the_progress_counter_on_a_terminal_is_cleared_at_the_end(tmp_path: Path) -> None:
+    """On a terminal, `report` counted `replayed N leads` in thousands and then ended the line,
+    leaving the last count (`replayed 1,000 leads` of 1,500) on the screen, and a warning said
+    after the count was written onto its line; now the line is cleared before a message and at
+    the end, as `score` and `diff` clear theirs. In a pipe it shows nothing."""
+    import pty
+
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text((ROOT / "policies" / "acme.leads.jsonl").read_text() * 25)
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text("id,status\nnobody,won\n")
+    args = [sys.executable, "-m", "leadpolicy", "report", str(ROOT / "policies" / "acme.policy"), str(leads),
+            "--as-of", "2026-11-22", "-j", "1", "-o", str(tmp_path / "r.md")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    warning = f"warning: 1 outcome names no lead of {leads} (e.g. \"nobody\"): not counted"
+    for extra, screen in (([], [""]), (["--outcomes", str(outcomes)], [warning, ""])):
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen(args + extra, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal,
+                                   env=env)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                block = os.read(controller, 65536)
+            except OSError:  # the other end closed
+                break
+            if not block:
+                break
+            shown += block
+        assert process.wait(timeout=120) == 0
+        os.close(controller)
+        text = shown.decode("utf-8")
+        assert "replayed 1,000 leads" in text  # it counted
+        assert _screen(text) == screen, repr(text)  # and left nothing of it behind
+        piped = subprocess.run(args + extra, capture_output=True, env=env, timeout=120)
+        assert piped.returncode == 0 and piped.stderr.decode() == "".join(line + "\n" for line in screen[:-1])

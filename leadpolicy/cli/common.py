@@ -408,15 +408,22 @@ def as_of_option(f: Any) -> Any:
     )(f)
 
 
-def as_of_moment(as_of: Optional[str]) -> Any:
+BEYOND_TIMES = "is outside the times leadpolicy reads: 0001-01-01 to 9999-12-31, in UTC"
+
+
+def as_of_moment(as_of: Optional[str], option: str = "--as-of") -> Any:
     """--as-of as a datetime (now, UTC, when it is not given); a value that is no ISO 8601 date or
-    timestamp is a usage error naming the option (exit 2), as every command says it."""
+    timestamp is a usage error naming the option (exit 2), as every command says it, and so is one
+    that is, but outside the datetime range in UTC (`9999-12-31T23:59:59-05:00`: an internal error,
+    OverflowError, in every command)."""
     from leadpolicy.semantics.runtime import LeadDataError, datetime_from_micros, read_as_of
 
     try:
         return datetime_from_micros(read_as_of(as_of))
     except LeadDataError:
-        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
+        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint=option) from None
+    except OverflowError:
+        raise click.BadParameter(f"`{as_of}` {BEYOND_TIMES}", param_hint=option) from None
 
 
 def json_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -127,8 +127,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
     appear or disappear, and example leads for every move, with the hits that
     explain it. The same inputs give the same bytes.
     """
-    from leadpolicy import LeadDataError
-    from leadpolicy.tools.diff import as_of_moment
+    from leadpolicy.cli.common import as_of_moment
 
     gate = _percent(fail_on_change)
     fmt = _format_for(format_with_json(fmt, as_json), output)
@@ -165,14 +164,12 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
 
         _deps.duckdb()  # before the mapping is read: name the engine's extra (it brings sqlglot), not sqlglot's
     mapping = _relational_options(leads, activities, mapping_path, engine, database)
-    try:
-        moment = as_of_moment(as_of)  # one "now" for both versions and every lead; read without --leads too
-    except LeadDataError:
-        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
+    moment = as_of_moment(as_of)  # one "now" for both versions and every lead; read without --leads too
     if leads is not None:
         for path in (leads, activities):
             if path is not None and path != "-" and not (os.path.isfile(path) or is_stream(path)):  # a pipe is read once
-                raise _Problem(f"no such file: {path}" if not os.path.exists(path) else f"{path} is not a file")
+                raise _Problem(f"no such file: {path}" if not os.path.exists(path) else
+                               f"{path} is a directory, not a file" if os.path.isdir(path) else f"{path} is not a file")
             refuse_compressed(path, "diff OLD NEW --leads" if engine == "python" and path == leads else None)
         if activities is None:
             refuse_table_file(leads, {

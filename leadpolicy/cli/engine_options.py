@@ -216,6 +216,8 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
                                "as in JSON Lines (columns id, fields, activities, stage) are read by every engine")
     say_memory_limit_unread(engine, options.get("memory_limit"))
     for path in (input_path, options.get("activities_path")):
+        if engine == "duckdb" and path is not None and os.path.isdir(path):  # as every command says it (Spark reads a folder)
+            raise FileProblem(f"{path} is a directory, not a file", path=path)
         refuse_compressed(path, None)
         # a Parquet file or a DuckDB database is read, by its first bytes whatever its name; not these
         refuse_table_file(path, {"sqlite": EXPORT_AS_TABLES, "xls": EXPORT_AS_TABLES}, read=("parquet", "duckdb"))

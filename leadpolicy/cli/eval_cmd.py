@@ -14,6 +14,7 @@ from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
     EXIT_FAILED,
     STDIN,
+    as_of_moment,
     as_of_option,
     display_name,
     error_label,
@@ -83,17 +84,14 @@ def eval_command(policy_path: str, lead_path: str, as_of: Optional[str], previou
     LEAD is a file, or `-` (the default) for standard input.
     """
     from leadpolicy.handoff.explain import explain
-    from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of, split_lead
+    from leadpolicy.semantics.runtime import split_lead
 
     if journey and previous_stage is not None:  # it was ignored without a word
         raise click.UsageError("--previous-stage does not apply with --journey: the replay starts with no stage "
                                "and follows the lead's activities")
     if policy_path == STDIN and lead_path == STDIN:
         raise click.UsageError("the policy and the lead cannot both come from standard input: name one of them as a file")
-    try:
-        moment = datetime_from_micros(read_as_of(as_of))  # the one "now" the explanation shows
-    except LeadDataError:  # as `score`, `diff` and `report` say it: the option was given wrongly
-        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from None
+    moment = as_of_moment(as_of)  # the one "now" the explanation shows; said as every command says it
     policy = load_policy(policy_path)
     lead, lead_text = _read_lead(lead_path)
     misplaced = misplaced_keys(policy, lead)

@@ -12,6 +12,7 @@ import click
 from leadpolicy import LeadDataError, PolicyError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
+    as_of_moment,
     json_option,
     load_policy,
     misplaced_in_first_lead,
@@ -29,13 +30,9 @@ _RENDERERS = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "as_j
 
 
 def _read_moment(option: str, value: str) -> None:
-    """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read."""
-    from leadpolicy.semantics.runtime import parse_instant
-
-    try:
-        parse_instant(value, option)
-    except LeadDataError:
-        raise click.BadParameter(f"`{value}` is not an ISO 8601 date or timestamp", param_hint=option) from None
+    """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read
+    (or is outside the datetime range in UTC)."""
+    as_of_moment(value, option)
 
 
 def _load_version(spec: str, name: str) -> Any:
@@ -132,15 +129,30 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         sys.exit(1)
     as_of = as_of or datetime.now(timezone.utc).isoformat()
     progress = None
+    counting = [False]  # the counter's line is on the terminal: cleared before a message, and at the end
+
+    def clear_progress() -> None:  # as score and diff clear theirs (a newline left the last thousand shown)
+        if counting[0]:
+            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+            counting[0] = False
+
     if sys.stderr.isatty():
         def progress(count: int) -> None:
             click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
+            counting[0] = True
+
+    def warn_here(message: str) -> None:  # not written onto the counter's line
+        clear_progress()
+        say_line(f"warning: {message}", err=True)
+
     try:
-        # JSON Lines as bytes: a line that is not UTF-8 is that lead's error, as `score` has it
-        with (open(leads_path, encoding="utf-8-sig", newline="") if csv else open(leads_path, "rb")) as stream:
-            report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
-                           jobs or default_jobs(), leads_path, warn=lambda message: say_line(f"warning: {message}", err=True),
-                           input_format=input_format)
+        try:
+            # JSON Lines as bytes: a line that is not UTF-8 is that lead's error, as `score` has it
+            with (open(leads_path, encoding="utf-8-sig", newline="") if csv else open(leads_path, "rb")) as stream:
+                report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
+                               jobs or default_jobs(), leads_path, warn=warn_here, input_format=input_format)
+        finally:  # before any message below
+            clear_progress()
     except CsvHeaderError as error:  # as `score` says it: no row was read
         say_line(f"error: {leads_path}: {error}", err=True)
         sys.exit(1)
@@ -153,8 +165,6 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     except LeadDataError as error:  # --as-of, --from or --to unreadable
         say_line(f"error: {error}", err=True)
         sys.exit(2)
-    if progress is not None:
-        click.echo("", err=True)
     suffix = Path(output).suffix.lower() if output else ".json" if as_json else ".md"
     text = getattr(render, _RENDERERS[suffix])(report)
     if not output:

@@ -8,7 +8,6 @@ from typing import Any, Optional
 
 import click
 
-from leadpolicy import LeadDataError
 from leadpolicy.cli.app import main
 from leadpolicy.cli.common import (
     EXIT_FAILED,
@@ -16,6 +15,7 @@ from leadpolicy.cli.common import (
     EXIT_OK,
     STDIN,
     FileProblem,
+    as_of_moment,
     as_of_option,
     display_name,
     format_with_json,
@@ -173,7 +173,6 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     INPUT or POLICY. A summary (as of, leads by stage and by change, errors,
     time) goes to standard error.
     """
-    from leadpolicy.semantics.runtime import datetime_from_micros, read_as_of
     from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
     from leadpolicy.tools.pool import default_jobs
     from leadpolicy.tools.score import Summary, score_stream
@@ -201,10 +200,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
         or uses_sql_engine(read_path, sql_options) else misplaced_in_first_lead(policy, read_path)
     if misplaced:
         warn(misplaced)
-    try:
-        moment = datetime_from_micros(read_as_of(as_of))  # one "now" for the whole run
-    except LeadDataError as error:
-        raise click.BadParameter(f"`{as_of}` is not an ISO 8601 date or timestamp", param_hint="--as-of") from error
+    moment = as_of_moment(as_of)  # one "now" for the whole run
     if uses_sql_engine(read_path, sql_options):  # --engine duckdb|spark (docs/sql.md)
         with spooled(read_path, sql_options, input_format) as table:
             score_with_engine(policy, table, output, fmt or "jsonl", moment, sql_options, quiet, shown=input_path)

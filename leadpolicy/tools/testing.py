@@ -73,7 +73,17 @@ def _raw(value: n.TestValue) -> object:
 
 
 def lead_of(test: n.TestBlock, now: Optional[datetime] = None) -> tuple[dict[str, Any], list[Any], datetime, Optional[str]]:
-    """(fields, activities, as_of, previous stage) for a test block."""
+    """(fields, activities, as_of, previous stage) for a test block. Raises LeadDataError for a time
+    outside the datetime range in UTC (`as of 9999-12-31T23:59:59-05:00`, `3 days ago` of 0001-01-02):
+    the test's error, where it was an internal error (OverflowError) of `leadpolicy test`."""
+    try:
+        return _lead_of(test, now)
+    except OverflowError:
+        raise LeadDataError("a time of this test is outside the times leadpolicy reads: 0001-01-01 to 9999-12-31, "
+                            "in UTC") from None
+
+
+def _lead_of(test: n.TestBlock, now: Optional[datetime]) -> tuple[dict[str, Any], list[Any], datetime, Optional[str]]:
     as_of = _moment(cast(int, test.as_of.value)) if test.as_of is not None else (now or datetime.now(timezone.utc))
     fields = {f.name: _raw(f.value) for f in test.fields}
     activities: list[dict[str, Any]] = []
@@ -116,8 +126,8 @@ def failures_of(test: n.TestBlock, decision: dict[str, Any]) -> list[str]:
 def run_test(policy: Any, test: n.TestBlock, path: str, now: Optional[datetime] = None) -> TestOutcome:
     """Run one test block on a loaded `leadpolicy.Policy`."""
     outcome = TestOutcome(test.name, path, test.span.line if test.span else None)
-    fields, activities, as_of, previous = lead_of(test, now)
     try:
+        fields, activities, as_of, previous = lead_of(test, now)
         decision = policy.evaluate(fields, activities, as_of, previous).to_dict()
     except LeadDataError as error:
         outcome.error = str(error)
@@ -144,8 +154,8 @@ def rules_of(tree: n.Policy) -> list[Rule]:
 def fired_by(tree: n.Policy, test: n.TestBlock, now: Optional[datetime] = None) -> set[tuple[str, str]]:
     from leadpolicy.semantics.reference import fired_rules
 
-    fields, activities, as_of, previous = lead_of(test, now)
     try:
+        fields, activities, as_of, previous = lead_of(test, now)
         return fired_rules(tree, fields, activities, as_of, previous)
     except LeadDataError:
         return set()

@@ -29,10 +29,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def as_of_moment(as_of: Any) -> datetime:
-    """`as_of` (None for now, a datetime, or ISO 8601 text) as one aware UTC datetime. Raises LeadDataError."""
-    from leadpolicy.semantics.runtime import read_as_of
+    """`as_of` (None for now, a datetime, or ISO 8601 text) as one aware UTC datetime. Raises LeadDataError,
+    also for a time outside the datetime range in UTC (`9999-12-31T23:59:59-05:00`: an OverflowError)."""
+    from leadpolicy.semantics.runtime import LeadDataError, read_as_of
 
-    return _EPOCH + timedelta(microseconds=read_as_of(as_of))
+    micros = read_as_of(as_of)
+    try:
+        return _EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise LeadDataError(f"`{as_of}` is outside the times leadpolicy reads: 0001-01-01 to 9999-12-31, in UTC",
+                            field="as_of", value=as_of) from None
 
 
 def iso(moment: datetime) -> str:

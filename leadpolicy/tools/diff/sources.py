@@ -128,8 +128,20 @@ def _show_blob(revision: str, path: str, label: str, cwd: Optional[str] = None, 
         if here is not None and os.path.isfile(here):  # a pull request that adds the policy
             raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label}): it is new since then, so there is"
                               f" no old version to compare it with (`leadpolicy docs {here}` describes it whole)")
-        raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label})")
+        raise SourceError(f"`{path}` does not exist at revision `{revision}` ({label}){_from_the_top(revision, path, cwd)}")
     return done.stdout
+
+
+def _from_the_top(revision: str, path: str, cwd: Optional[str]) -> str:
+    """The likely fix for a `REV:PATH` typed in a subfolder of the repository with PATH from there:
+    git reads PATH from the repository's top (`REV:./PATH` from the current folder)."""
+    if path.startswith(("./", "../", "/")):
+        return ""
+    prefix = _git("rev-parse", "--show-prefix", cwd=cwd).stdout.decode("utf-8", "replace").strip()
+    if not prefix or _git("cat-file", "-e", f"{revision}:{prefix}{path}", cwd=cwd).returncode != 0:
+        return ""
+    return (f": the path after `{revision}:` is from the repository's top; did you mean `{revision}:{prefix}{path}`"
+            f" (or `{revision}:./{path}`, from this folder)?")
 
 
 def _decode(data: bytes, label: str) -> str:
