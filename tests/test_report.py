@@ -475,6 +475,32 @@ def test_journey_of_one_lead(small):
     assert data["steps"][2]["reason"]["rule"] == "Unsubscribed"
 
 
+def test_an_activity_before_year_1_in_utc_is_replayed_from_the_first_instant(tmp_path: Path):
+    # `0001-01-01T00:00:00+01:00` is 0000-12-31T23:00Z: evaluate, score and diff decide such a lead, where
+    # report and eval --journey crashed (OverflowError, exit 3, found auditing PRODUCT.md)
+    lead_line = {"id": "F", "fields": {}, "activities": [{"type": "page_view", "at": "0001-01-01T00:00:00+01:00",
+                                                          "page": "/pricing"}]}
+    acme = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    data = journey(acme, lead_line, "2026-11-22")
+    assert data["from"] == "0001-01-01T00:00:00Z" and data["stage"] == acme.evaluate(
+        {}, lead_line["activities"], as_of="2026-11-22").stage
+    leads = tmp_path / "f.jsonl"
+    leads.write_text(json.dumps(lead_line) + "\n")
+    done = run("report", str(ROOT / "policies" / "acme.policy"), str(leads), "--as-of", "2026-11-22", "--json", "-j1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["reports"][0]["leads"] == 1
+    done = run("eval", str(ROOT / "policies" / "acme.policy"), str(leads), "--as-of", "2026-11-22", "--journey")
+    assert done.returncode == 0 and "from 0001-01-01T00:00:00Z" in done.stdout, done.stderr
+
+
+def test_a_time_on_the_day_before_year_1_is_shown_as_it_is():
+    from leadpolicy.tools.report.replay import EARLIEST, iso
+
+    assert iso(EARLIEST) == "0001-01-01T00:00:00Z"
+    assert iso(EARLIEST - 3_600_000_000) == "0000-12-31T23:00:00Z"
+    assert iso(EARLIEST - 1) == "0000-12-31T23:59:59.999999Z"
+
+
 # ---------------------------------------------------------------- the CLI
 
 

@@ -28,6 +28,11 @@ SHORT_DECAY = 64  # an activity with at most this many decay steps has each one 
 EVERY_STEP_UP_TO = 16  # between two moments, this many decay steps or fewer are each evaluated (no bounds)
 
 
+# The first instant a datetime holds. Lead data reaches up to a day before it (`0001-01-01T00:00+23:59`
+# is 0000-12-31T00:01Z): a replay starts no earlier than this, and such a time is still shown.
+EARLIEST = (datetime.min.replace(tzinfo=timezone.utc) - EPOCH) // _MICROSECOND
+
+
 def to_datetime(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
 
@@ -35,8 +40,9 @@ def to_datetime(micros: int) -> datetime:
 def iso(micros: Optional[int]) -> Optional[str]:
     if micros is None:
         return None
-    text = to_datetime(micros).isoformat().replace("+00:00", "Z")
-    return text
+    if micros < EARLIEST:  # on 0000-12-31, the day before the first a datetime holds
+        return "0000-12-31" + to_datetime(micros + MICROS_PER_DAY).isoformat()[10:].replace("+00:00", "Z")
+    return to_datetime(micros).isoformat().replace("+00:00", "Z")
 
 
 class _TimeFacts(NodeVisitor):
@@ -386,7 +392,7 @@ def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str
     if start is None:
         start = times[0][0] if times else end
         start = end if start > end else start
-    start = min(start, end)
+    start = max(min(start, end), EARLIEST)  # an activity before year 1 in UTC counts from the first instant on
     walker = _Walker(policy, model, fields, times, timed, listed, decide, start, end, lead_id, keep_steps)
     instants, long = _moments(model, fields, times, start, end, lead_id)
     moments = sorted(instants | {start, end})
