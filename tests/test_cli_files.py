@@ -398,6 +398,18 @@ def test_leads_with_fields_outside_fields_are_warned_about_by_every_command(work
         assert "at the top of the lead" not in good.stderr
 
 
+def test_a_policy_named_as_the_leads_is_warned_about_by_every_command(work: Path) -> None:
+    """`score acme.policy acme.policy`: 98 error rows `line N is not valid JSON`, and not a word of why."""
+    said = ('warning: acme.policy holds a policy, not leads (line 2: `policy "Acme Cloud handoff" version "2026.11.1"`): '
+            "every line of it is a data error; the leads (JSON Lines or CSV) come after the policy")
+    for args, status in ((["score", "acme.policy", "acme.policy", "-o", os.devnull], 1), (["report", "acme.policy", "acme.policy"], 0),
+                         (["diff", "acme.policy", "acme.policy", "--leads", "acme.policy"], 0)):
+        result = run(*args, "--as-of", AS_OF)
+        assert result.exit_code == status and said in result.stderr, (args, result.output)
+    (work / "odd.jsonl").write_text("# not JSON\nnot a policy either\n")
+    assert "holds a policy" not in run("score", "acme.policy", "odd.jsonl", "-o", os.devnull, "--as-of", AS_OF).stderr
+
+
 def test_check_goes_on_after_a_file_problem_and_exits_with_the_worst_status(work: Path) -> None:
     result = run("check", "nope.policy", "acme.policy")
     assert result.exit_code == 2

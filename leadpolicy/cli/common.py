@@ -541,8 +541,24 @@ def misplaced_in_first_lead(policy: Any, path: Optional[str]) -> Optional[str]:
     try:
         lead = json.loads(line)
     except (ValueError, RecursionError):  # nested too deeply: the scorer writes that line's error row
-        return None
+        return _a_policy_for_leads(head, path)
     return misplaced_keys(policy, lead, f"{path}, line 1 (and maybe more): ")
+
+
+def _a_policy_for_leads(head: bytes, path: Optional[str]) -> Optional[str]:
+    """The warning for a policy named where the leads go (`score acme.policy acme.policy`: every line an
+    error row, and nothing said about why), or None."""
+    for number, raw in enumerate(head.splitlines(), 1):
+        text = raw.strip()
+        if not text or text.startswith(b"#"):
+            continue
+        if re.match(rb'policy\s+"', text) is None:
+            return None
+        shown = text.decode("utf-8", "replace")
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return (f"{path} holds a policy, not leads (line {number}: `{shown}`): every line of it is a data error; "
+                "the leads (JSON Lines or CSV) come after the policy")
+    return None
 
 
 def open_input(path: str) -> Any:
