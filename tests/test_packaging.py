@@ -9,23 +9,50 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support.locks import one_at_a_time
 
 ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """pip builds in the source tree (its build/ and leadpolicy.egg-info/): when an xdist worker of
+    each ran a test of this module, their two builds at once failed about one time in three, one
+    removing what the other was packing. The lock in build/ makes the second wait for the first."""
     out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    with one_at_a_time(ROOT / "build" / "leadpolicy-tests-wheel.lock"):
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     if result.returncode != 0:
         pytest.fail("building the wheel failed:\n" + result.stdout + result.stderr)
     (path,) = out.glob("leadpolicy-*.whl")
     return path
+
+
+def test_the_build_lock_makes_a_second_process_wait(tmp_path: Path) -> None:
+    """support.locks.one_at_a_time, which the wheel fixture builds under: a process that asks for the
+    lock while another holds it gets it only after the holder has finished its work and let go."""
+    lock, done = tmp_path / "sub" / "x.lock", tmp_path / "done"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from support.locks import one_at_a_time\n"
+         "with one_at_a_time(Path(sys.argv[1])):\n"
+         "    print('held', flush=True); sys.stdin.readline(); time.sleep(0.5); Path(sys.argv[2]).write_text('x')",
+         str(lock), str(done)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT / "tests")
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline() == "held\n"
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        with one_at_a_time(lock):
+            assert done.exists(), "the lock was taken while the other process held it"
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=60) == 0
 
 
 def test_wheel_ships_every_module_of_the_source_tree(wheel: Path) -> None:
