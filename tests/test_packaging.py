@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -132,6 +133,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert ".venv/bin/pip install -e '.[test]' &&" in run_tests and run_tests.endswith(".venv/bin/python -m pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert run_tests in ci, "CI must run the README's test command"
+
+
+@pytest.mark.parametrize("option", [["-n0"], ["-p", "no:xdist"]], ids=["-n0", "no-xdist"])
+def test_the_test_command_runs_in_one_process_as_well(option: list) -> None:
+    """pyproject.toml's addopts ask pytest-xdist for a worker per core; `-n0` runs the tests in
+    pytest's own process, and so does a pytest without xdist (`-p no:xdist`, or a venv from before it
+    was a test dependency), where tests/conftest.py takes xdist's options that pytest would refuse."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}  # this run's, if a worker's
+    result = subprocess.run([sys.executable, "-m", "pytest", *option, "-p", "no:cacheprovider", "tests/test_nodes.py"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0 and " passed in " in result.stdout, result.stdout + result.stderr
 
 
 def test_every_extra_the_docs_name_is_declared_with_what_its_command_needs() -> None:
