@@ -30,6 +30,15 @@ def check_golden(path: Path, actual: str) -> None:
     assert actual == expected, f"{path.relative_to(ROOT)} is stale: rerun with LEADPOLICY_UPDATE_GOLDEN=1 and review the diff"
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """pyproject.toml's addopts ask pytest-xdist for workers. Where xdist is not loaded (`-p no:xdist`,
+    or not installed) pytest would refuse those options: take them here and ignore them."""
+    if not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("xdist", "pytest-xdist is not loaded: the tests run in this process")
+        group.addoption("--numprocesses", default=None, help="ignored without pytest-xdist")
+        group.addoption("--dist", default="no", help="ignored without pytest-xdist")
+
+
 @pytest.fixture
 def golden() -> Callable[[Path, str], None]:
     """`golden(path, text)`: the text must equal the golden file (see module docstring)."""

@@ -35,3 +35,16 @@ def test_no_test_module_imports_another() -> None:
             if match and (match.group(1) or match.group(2)) in tests:
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "move what is shared into tests/support/:\n" + "\n".join(found)
+
+
+def test_no_test_leaves_the_working_directory_changed() -> None:
+    """A test that moves the process with os.chdir leaves every later test in that process (an xdist
+    worker runs tests of any module after it) in its temporary directory: monkeypatch.chdir moves back."""
+    import re
+
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\bos\.chdir\(", line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "use monkeypatch.chdir:\n" + "\n".join(found)

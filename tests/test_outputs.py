@@ -70,8 +70,8 @@ def test_compile_refuses_to_write_over_a_policy(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["compile", "docs"])
-def test_dash_means_standard_output(command: str, tmp_path: Path) -> None:
-    os.chdir(tmp_path)
+def test_dash_means_standard_output(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     result = run(command, ACME, "-o", "-")
     assert result.exit_code == 0
     assert not (tmp_path / "-").exists()
@@ -96,12 +96,12 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
 
 
-def test_score_refuses_to_write_over_its_input_by_any_name(tmp_path: Path) -> None:
+def test_score_refuses_to_write_over_its_input_by_any_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     leads = tmp_path / "leads.jsonl"
     text = "".join(json.dumps(lead) + "\n" for lead in LEADS)
     leads.write_text(text, encoding="utf-8")
     (tmp_path / "link.jsonl").symlink_to(leads)
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     for output in (str(leads), "leads.jsonl", "./sub/../leads.jsonl", "link.jsonl"):
         (tmp_path / "sub").mkdir(exist_ok=True)
         one_line_error(run("score", ACME, str(leads), "-o", output), "input")

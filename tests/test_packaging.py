@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -9,23 +10,50 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support.locks import one_at_a_time
 
 ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """pip builds in the source tree (its build/ and leadpolicy.egg-info/): when an xdist worker of
+    each ran a test of this module, their two builds at once failed about one time in three, one
+    removing what the other was packing. The lock in build/ makes the second wait for the first."""
     out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    with one_at_a_time(ROOT / "build" / "leadpolicy-tests-wheel.lock"):
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     if result.returncode != 0:
         pytest.fail("building the wheel failed:\n" + result.stdout + result.stderr)
     (path,) = out.glob("leadpolicy-*.whl")
     return path
+
+
+def test_the_build_lock_makes_a_second_process_wait(tmp_path: Path) -> None:
+    """support.locks.one_at_a_time, which the wheel fixture builds under: a process that asks for the
+    lock while another holds it gets it only after the holder has finished its work and let go."""
+    lock, done = tmp_path / "sub" / "x.lock", tmp_path / "done"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from support.locks import one_at_a_time\n"
+         "with one_at_a_time(Path(sys.argv[1])):\n"
+         "    print('held', flush=True); sys.stdin.readline(); time.sleep(0.5); Path(sys.argv[2]).write_text('x')",
+         str(lock), str(done)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT / "tests")
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline() == "held\n"
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        with one_at_a_time(lock):
+            assert done.exists(), "the lock was taken while the other process held it"
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=60) == 0
 
 
 def test_wheel_ships_every_module_of_the_source_tree(wheel: Path) -> None:
@@ -105,6 +133,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert ".venv/bin/pip install -e '.[test]' &&" in run_tests and run_tests.endswith(".venv/bin/python -m pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert run_tests in ci, "CI must run the README's test command"
+
+
+@pytest.mark.parametrize("option", [["-n0"], ["-p", "no:xdist"]], ids=["-n0", "no-xdist"])
+def test_the_test_command_runs_in_one_process_as_well(option: list) -> None:
+    """pyproject.toml's addopts ask pytest-xdist for a worker per core; `-n0` runs the tests in
+    pytest's own process, and so does a pytest without xdist (`-p no:xdist`, or a venv from before it
+    was a test dependency), where tests/conftest.py takes xdist's options that pytest would refuse."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}  # this run's, if a worker's
+    result = subprocess.run([sys.executable, "-m", "pytest", *option, "-p", "no:cacheprovider", "tests/test_nodes.py"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0 and " passed in " in result.stdout, result.stdout + result.stderr
 
 
 def test_every_extra_the_docs_name_is_declared_with_what_its_command_needs() -> None:
