@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import settings
 from support.postgres import postgres  # noqa: F401 (the PostgreSQL server fixture of the Postgres tests)
+
+# No per-example time limit in the property tests: speed is measured in benchmarks/, and Hypothesis's
+# 200 ms default fails an example on a busy machine (two xdist workers on two cores, a CI neighbour).
+settings.register_profile("leadpolicy", deadline=None)
+settings.load_profile("leadpolicy")
 
 ROOT = Path(__file__).resolve().parent.parent
 UPDATE_GOLDEN = os.environ.get("LEADPOLICY_UPDATE_GOLDEN") == "1"
