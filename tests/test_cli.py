@@ -358,6 +358,14 @@ def test_test_json(tmp_path: Path) -> None:
     result = run("test", ACME, "--json", "--coverage")
     data = json.loads(result.stdout)
     assert data["passed"] == 10 and data["failed"] == 0 and data["coverage"] == 100.0
+    shutil.copy(ACME, tmp_path / "acme.policy")
+    write(tmp_path, "acme.tests", FAILING)
+    [failed] = [t for f in json.loads(run("test", str(tmp_path / "acme.policy"), "--json").stdout)["files"]
+                for t in f["tests"] if not t["passed"]]
+    assert failed["path"].endswith("acme.tests") and failed["line"] == 2
+    assert list(zip(failed["failure_lines"], failed["failures"])) == [
+        (6, "expected stage mql, got sql"), (7, "expected fit >= 70, got 60.00"),
+        (8, 'expected no hit on "Requested a demo", but it fired')]
 
 
 def test_test_with_a_check_error_is_not_a_crash(tmp_path: Path) -> None:

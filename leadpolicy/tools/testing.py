@@ -29,6 +29,7 @@ class TestOutcome:
     path: str
     line: Optional[int]
     failures: list[str] = field(default_factory=list)
+    failure_lines: list[Optional[int]] = field(default_factory=list)  # the line of each failing `expect`
     decision: Optional[dict[str, Any]] = None
     error: Optional[str] = None  # a data error raised by the test's own lead
 
@@ -43,6 +44,7 @@ class TestOutcome:
             "line": self.line,
             "passed": self.passed,
             "failures": self.failures,
+            "failure_lines": self.failure_lines,
             "error": self.error,
             "decision": self.decision,
         }
@@ -101,25 +103,30 @@ def _lead_of(test: n.TestBlock, now: Optional[datetime]) -> tuple[dict[str, Any]
 
 def failures_of(test: n.TestBlock, decision: dict[str, Any]) -> list[str]:
     """Each expectation that does not hold, as `expected X, got Y`."""
-    failures = []
+    return [message for _, message in failed_expectations(test, decision)]
+
+
+def failed_expectations(test: n.TestBlock, decision: dict[str, Any]) -> list[tuple[n.Expect, str]]:
+    """Each expectation that does not hold, with its `expected X, got Y`."""
+    failures: list[tuple[n.Expect, str]] = []
     hit_names = {hit["rule"] for hit in decision["hits"]}
     for x in test.expectations:
         if x.kind in ("stage", "change", "grade"):
             actual = decision[x.kind]
             if actual != x.value:
-                failures.append(f"expected {x.kind} {x.value}, got {actual if actual is not None else '(none)'}")
+                failures.append((x, f"expected {x.kind} {x.value}, got {actual if actual is not None else '(none)'}"))
         elif x.kind in ("engagement", "fit"):
             actual = round(decision[x.kind], 2)  # score expectations compare at two decimals
             if not COMPARE[str(x.op)](actual, round(cast(float, x.value), 2)):  # the parser gives scores an op
-                failures.append(f"expected {x.kind} {x.op} {x.value:g}, got {decision[x.kind]:.2f}")
+                failures.append((x, f"expected {x.kind} {x.op} {x.value:g}, got {decision[x.kind]:.2f}"))
         elif x.kind == "hit" and x.value not in hit_names:
             if (decision.get("reason") or {}).get("rule") == x.value:  # a demotion or disqualification rule
-                failures.append(f'expected a hit on "{x.value}": it fired (it is the reason), but it gives no points,'
-                                ' and only rules that give points are hits')
+                failures.append((x, f'expected a hit on "{x.value}": it fired (it is the reason), but it gives no points,'
+                                ' and only rules that give points are hits'))
             else:
-                failures.append(f'expected a hit on "{x.value}", but it did not fire')
+                failures.append((x, f'expected a hit on "{x.value}", but it did not fire'))
         elif x.kind == "no_hit" and x.value in hit_names:
-            failures.append(f'expected no hit on "{x.value}", but it fired')
+            failures.append((x, f'expected no hit on "{x.value}", but it fired'))
     return failures
 
 
@@ -133,7 +140,9 @@ def run_test(policy: Any, test: n.TestBlock, path: str, now: Optional[datetime] 
         outcome.error = str(error)
         return outcome
     outcome.decision = decision
-    outcome.failures = failures_of(test, decision)
+    failed = failed_expectations(test, decision)
+    outcome.failures = [message for _, message in failed]
+    outcome.failure_lines = [x.span.line if x.span is not None else None for x, _ in failed]
     return outcome
 
 
@@ -200,8 +209,8 @@ def describe_failure(outcome: TestOutcome) -> list[str]:
     if outcome.error:
         lines.append(f"    data error: {outcome.error}")
         return lines
-    for failure in outcome.failures:
-        lines.append(f"    {failure}")
+    for failure, line in zip(outcome.failures, outcome.failure_lines or [None] * len(outcome.failures)):
+        lines.append(f"    line {line}: {failure}" if line is not None else f"    {failure}")
     lines.append("    the decision:")
     assert outcome.decision is not None  # an outcome without an error has its decision
     lines.extend("    " + line for line in explain(outcome.decision).splitlines()[1:])
