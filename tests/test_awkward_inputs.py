@@ -286,6 +286,21 @@ def test_the_spark_engine_writes_the_python_engines_rows_for_them_too(tmp_path: 
     assert python[0] in (0, 1) and "Traceback" not in python[2]
 
 
+@pytest.mark.spark
+def test_the_spark_engine_warns_of_a_folder_with_no_files_as_of_an_empty_file(tmp_path: Path) -> None:
+    # Spark reads a folder of files; an empty one (or one of `_SUCCESS` and `.crc` files alone) was 0 leads
+    # without a word, where an empty file is warned about
+    pytest.importorskip("pyspark", reason="the Spark tests need pip install 'leadpolicy[spark]' and Java 17")
+    folder = tmp_path / "leads.jsonl"
+    folder.mkdir()
+    (folder / "_SUCCESS").write_text("")
+    status, out, err = score_in_a_process_of_its_own(folder, "spark")
+    assert (status, out) == (0, "")
+    assert f"warning: {folder} is a folder with no files in it: there are no leads to score" in err
+    (folder / "part-0.json").write_text(LEAD + "\n")
+    assert "no files in it" not in score_in_a_process_of_its_own(folder, "spark")[2]
+
+
 def score_tables_in_a_process_of_its_own(leads: Path, activities: Path, engine: str) -> tuple[int, str, str]:
     return score_in_a_process_of_its_own(leads, engine, "-q", "--activities", str(activities))
 

@@ -203,6 +203,17 @@ def spooled(input_path: str, options: dict[str, Any], input_format: Optional[str
         yield copy
 
 
+def _folder_without_files(path: str) -> bool:
+    """A local folder holding no file Spark would read (it passes over names starting with `_` or `.`,
+    as `_SUCCESS` and `.crc` files)."""
+    if not os.path.isdir(path):
+        return False
+    for _, _, names in os.walk(path):
+        if any(not name.startswith(("_", ".")) for name in names):
+            return False
+    return True
+
+
 def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: str, moment: Any, options: dict[str, Any],
                       quiet: bool, shown: Optional[str] = None) -> NoReturn:
     """Run the SQL engine; the summary and the exit status as the python engine's. `shown`: the INPUT
@@ -218,6 +229,11 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
     for path in (input_path, options.get("activities_path")):
         if engine == "duckdb" and path is not None and os.path.isdir(path):  # as every command says it (Spark reads a folder)
             raise FileProblem(f"{path} is a directory, not a file", path=path)
+        if engine == "spark" and path is not None and not quiet and _folder_without_files(path):
+            from leadpolicy.cli.common import warn
+
+            warn(f"{path} is a folder with no files in it: there are no {'leads' if path == input_path else 'activities'} "
+                 "to score")  # as of an empty file (Spark reads a folder of files; it said nothing)
         refuse_compressed(path, None)
         # a Parquet file or a DuckDB database is read, by its first bytes whatever its name; not these
         refuse_table_file(path, {"sqlite": EXPORT_AS_TABLES, "xls": EXPORT_AS_TABLES}, read=("parquet", "duckdb"))
