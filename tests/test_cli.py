@@ -536,24 +536,9 @@ def test_no_coverage_is_claimed_when_no_policy_could_be_read(tmp_path: Path) -> 
 
 def _on_a_terminal(args: list, env: dict) -> str:
     """Run the command with its standard output and error on a pseudo-terminal; what it printed."""
-    import pty
+    from support.terminal import on_a_terminal
 
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "leadpolicy", *args], stdin=subprocess.DEVNULL, stdout=terminal,
-                               stderr=terminal, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
-    os.close(terminal)
-    out = b""
-    while True:
-        try:
-            block = os.read(controller, 65536)
-        except OSError:  # the other end closed
-            break
-        if not block:
-            break
-        out += block
-    process.wait(timeout=120)
-    os.close(controller)
-    return out.decode()
+    return on_a_terminal(args, env=env, shown="both")[0]
 
 
 def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:

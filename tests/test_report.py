@@ -916,34 +916,20 @@ def test_the_progress_counter_on_a_terminal_is_cleared_at_the_end(tmp_path: Path
     leaving the last count (`replayed 1,000 leads` of 1,500) on the screen, and a warning said
     after the count was written onto its line; now the line is cleared before a message and at
     the end, as `score` and `diff` clear theirs. In a pipe it shows nothing."""
-    import pty
+    from support.terminal import on_a_terminal
 
     leads = tmp_path / "leads.jsonl"
     leads.write_text((ROOT / "policies" / "acme.leads.jsonl").read_text() * 25)
     outcomes = tmp_path / "outcomes.csv"
     outcomes.write_text("id,status\nnobody,won\n")
-    args = [sys.executable, "-m", "leadpolicy", "report", str(ROOT / "policies" / "acme.policy"), str(leads),
-            "--as-of", "2026-11-22", "-j", "1", "-o", str(tmp_path / "r.md")]
+    args = ["report", str(ROOT / "policies" / "acme.policy"), str(leads), "--as-of", "2026-11-22", "-j", "1",
+            "-o", str(tmp_path / "r.md")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     warning = f"warning: 1 outcome names no lead of {leads} (e.g. \"nobody\"): not counted"
     for extra, screen in (([], [""]), (["--outcomes", str(outcomes)], [warning, ""])):
-        controller, terminal = pty.openpty()
-        process = subprocess.Popen(args + extra, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal,
-                                   env=env)
-        os.close(terminal)
-        shown = b""
-        while True:
-            try:
-                block = os.read(controller, 65536)
-            except OSError:  # the other end closed
-                break
-            if not block:
-                break
-            shown += block
-        assert process.wait(timeout=120) == 0
-        os.close(controller)
-        text = shown.decode("utf-8")
+        text, _, status = on_a_terminal(args + extra, shown="stderr")
+        assert status == 0
         assert "replayed 1,000 leads" in text  # it counted
         assert _screen(text) == screen, repr(text)  # and left nothing of it behind
-        piped = subprocess.run(args + extra, capture_output=True, env=env, timeout=120)
+        piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args, *extra], capture_output=True, env=env, timeout=120)
         assert piped.returncode == 0 and piped.stderr.decode() == "".join(line + "\n" for line in screen[:-1])

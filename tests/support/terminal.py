@@ -14,15 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def on_a_terminal(args: list[str], cwd: Optional[Path] = None, env: Optional[dict[str, str]] = None,
-                  input: Optional[bytes] = None) -> tuple[str, str, int]:
+                  input: Optional[bytes] = None, shown: str = "stdout") -> tuple[str, str, int]:
     """`leadpolicy ARGS` with standard output on a pseudo-terminal and standard error in a file:
     (what reached the terminal, with the terminal's `\\r\\n` as `\\n`; standard error; exit status).
-    `input`: standard input's bytes (else none, as from /dev/null)."""
+    `input`: standard input's bytes (else none, as from /dev/null). `shown`: the stream on the
+    terminal, "stdout", "stderr" (then the file holds standard output) or "both" (the file is empty)."""
     import pty
 
     controller, terminal = pty.openpty()
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen([sys.executable, "-m", "leadpolicy", *args], stdout=terminal, stderr=errors, cwd=cwd,
+        out_to, err_to = {"stdout": (terminal, errors), "stderr": (errors, terminal), "both": (terminal, terminal)}[shown]
+        process = subprocess.Popen([sys.executable, "-m", "leadpolicy", *args], stdout=out_to, stderr=err_to, cwd=cwd,
                                    stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
                                    env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})})
         os.close(terminal)
