@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 from support.backends import (
     BACKENDS,
     EXAMPLE_POLICIES,
@@ -36,6 +36,7 @@ from support.backends import (
     run_reference,
     run_reference_relational,
 )
+from support.policygen import examples
 from support.seeds import DERANDOMIZE
 
 import leadpolicy
@@ -54,8 +55,7 @@ def test_generated_policies(backend) -> None:
     in the same process; under pytest-xdist the two could run in different workers.)"""
     pairs = 0
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @examples(max_examples=EXAMPLES, derandomize=DERANDOMIZE)
     @given(data=st.data())
     def agree(data) -> None:
         nonlocal pairs
@@ -67,8 +67,7 @@ def test_generated_policies(backend) -> None:
     assert pairs >= min(1000, MIN_PAIRS), f"{backend}: only {pairs} pairs compared"
 
 
-@settings(max_examples=max(20, EXAMPLES // 6), deadline=None, derandomize=DERANDOMIZE,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@examples(max_examples=max(20, EXAMPLES // 6), derandomize=DERANDOMIZE)
 @given(data=st.data())
 def test_generated_policies_relational_shape(data) -> None:
     case = generated_case(data)
@@ -79,8 +78,7 @@ def test_generated_policies_typed_relational_shape() -> None:
     """Then: the typed shape typed columns of every kind (else it tested the text path again)."""
     before = dict(TYPED_COLUMNS)
 
-    @settings(max_examples=max(20, EXAMPLES // 6), deadline=None, derandomize=DERANDOMIZE,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @examples(max_examples=max(20, EXAMPLES // 6), derandomize=DERANDOMIZE)
     @given(data=st.data())
     def agree(data) -> None:
         case = generated_case(data)

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from support.leadgen import leads_for, policy_texts
+from support.policygen import examples
 
 import leadpolicy
 from leadpolicy.backends.python import compiler
@@ -275,8 +276,7 @@ def test_read_at_memo_gives_the_instant_of_read_at_in_utc(acme) -> None:
     assert memo["+05:30"][0] == 19 and memo[".25-08:00"][0] == 22 and memo[".123456+00:00"][1] is None
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@examples(max_examples=300)
 @given(data=st.data())
 def test_random_policies_batch_equals_evaluate(data) -> None:
     """Random policies and messy leads (tests/support/leadgen.py), each batch twice over

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 from support.backends import (
     EXAMPLE_POLICIES,
     Case,
@@ -24,6 +24,7 @@ from support.backends import (
     run_spark_relational,
     whitespace_case,
 )
+from support.policygen import examples
 from support.seeds import DERANDOMIZE
 
 import leadpolicy
@@ -61,8 +62,7 @@ def test_generated_policies_in_spark(spark) -> None:
     that ran after this one in the same process; under pytest-xdist the two could run in different workers."""
     pairs = 0
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @examples(max_examples=EXAMPLES, derandomize=DERANDOMIZE)
     @given(data=st.data())
     def agree(data) -> None:
         nonlocal pairs

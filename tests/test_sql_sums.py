@@ -17,7 +17,7 @@ import datetime as dt
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 from support.backends import (
     Case,
     assert_agree,
@@ -29,6 +29,7 @@ from support.backends import (
     run_reference_relational,
     sql_outcomes,
 )
+from support.policygen import examples
 from support.seeds import DERANDOMIZE
 
 import leadpolicy
@@ -105,8 +106,7 @@ def run_duckdb_reversed(case: Case) -> list:
     return sql_outcomes([dict(zip(relation.columns, row)) for row in relation.fetchall()])
 
 
-@settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@examples(max_examples=60, derandomize=DERANDOMIZE)
 @given(data=st.data())
 def test_decayed_sums_equal_the_reference(data) -> None:
     policy, period = data.draw(policies(), label="policy")
