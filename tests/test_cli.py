@@ -368,6 +368,41 @@ def test_test_json(tmp_path: Path) -> None:
         (8, 'expected no hit on "Requested a demo", but it fired')]
 
 
+def test_test_json_coverage_says_for_every_rule_whether_a_test_made_it_fire(tmp_path: Path) -> None:
+    """Issue 3: coverage reports, for every rule (engagement, fit, grade band, stage entry,
+    demotion, disqualification), whether some test made it fire; `missed` lists only the others."""
+    write(tmp_path, "p.policy", '''policy "P" version "1"
+fields { size number }
+activities { visit }
+stages {
+  lead
+  mql when fit >= 5
+}
+engagement { "Visit": +5 per visit }
+fit { "Big": +5 when size >= 100 }
+grades { A when fit >= 5  B otherwise }
+demote { "Shrank": mql -> lead when size < 100 }
+disqualify { "Tiny": when size < 2 }
+test "big" {
+  as of 2026-11-22
+  fields { size: 200 }
+  expect stage mql
+}
+''')
+    [entry] = json.loads(run("test", str(tmp_path / "p.policy"), "--json", "--coverage").stdout)["files"]
+    assert entry["coverage"]["each_rule"] == [
+        {"kind": "stage", "name": "mql", "line": 6, "fired": True},
+        {"kind": "engagement", "name": "Visit", "line": 8, "fired": False},
+        {"kind": "fit", "name": "Big", "line": 9, "fired": True},
+        {"kind": "grade", "name": "A", "line": 10, "fired": True},
+        {"kind": "grade", "name": "B", "line": 10, "fired": False},
+        {"kind": "demote", "name": "Shrank", "line": 11, "fired": False},
+        {"kind": "disqualify", "name": "Tiny", "line": 12, "fired": False},
+    ]
+    assert [(r["kind"], r["name"]) for r in entry["coverage"]["missed"]] == [
+        ("engagement", "Visit"), ("grade", "B"), ("demote", "Shrank"), ("disqualify", "Tiny")]
+
+
 def test_test_with_a_check_error_is_not_a_crash(tmp_path: Path) -> None:
     shutil.copy(ACME, tmp_path / "acme.policy")
     write(tmp_path, "acme.tests", 'test "t" { expect hit "Requested a dmeo" }')
