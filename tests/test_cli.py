@@ -136,6 +136,24 @@ def test_eval_explains_an_sql_decision() -> None:
     assert "stage       sql (was mql): promoted" in result.stdout
 
 
+@pytest.mark.parametrize(("lead", "previous", "change", "line"), [
+    ({"fields": {}}, None, "new", "stage       lead: new (first placement)"),
+    ({"fields": {}}, "lead", "unchanged", "stage       lead (was lead): unchanged"),
+    ({"fields": {"sales_status": "accepted"}}, "sql", "unchanged", "stage       sql (was sql): unchanged"),
+    ({"fields": {}}, "mql", "demoted", "stage       lead (was mql): demoted"),
+    ({"fields": {"is_customer": True}}, "mql", "disqualified", "stage       disqualified (was mql): disqualified"),
+    ({"fields": {}}, "disqualified", "requalified", "stage       lead (was disqualified): requalified after disqualification"),
+])
+def test_eval_names_the_change_as_the_decision_does(lead: dict, previous: str | None, change: str, line: str) -> None:
+    """The explanation's stage line names the decision's `change` value (`new`, `unchanged`, ...), as
+    --json and `score` write it: it said `first placement` and `no change` for two of them."""
+    options = ["--previous-stage", previous] if previous else []
+    decided = json.loads(run("eval", ACME, "-", "--as-of", "2026-11-22", "--json", *options, input=json.dumps(lead)).stdout)
+    assert decided["change"] == change
+    shown = run("eval", ACME, "-", "--as-of", "2026-11-22", *options, input=json.dumps(lead)).stdout.splitlines()
+    assert shown[1] == "  " + line
+
+
 def test_eval_says_how_many_activities_came_after_as_of() -> None:
     """An --as-of in the past leaves the later activities out of every score: the explanation
     said nothing of them, and the lead looked as if it had done less than its file shows."""
