@@ -136,6 +136,24 @@ def test_eval_explains_an_sql_decision() -> None:
     assert "stage       sql (was mql): promoted" in result.stdout
 
 
+@pytest.mark.parametrize(("lead", "previous", "change", "line"), [
+    ({"fields": {}}, None, "new", "stage       lead: new (first placement)"),
+    ({"fields": {}}, "lead", "unchanged", "stage       lead (was lead): unchanged"),
+    ({"fields": {"sales_status": "accepted"}}, "sql", "unchanged", "stage       sql (was sql): unchanged"),
+    ({"fields": {}}, "mql", "demoted", "stage       lead (was mql): demoted"),
+    ({"fields": {"is_customer": True}}, "mql", "disqualified", "stage       disqualified (was mql): disqualified"),
+    ({"fields": {}}, "disqualified", "requalified", "stage       lead (was disqualified): requalified after disqualification"),
+])
+def test_eval_names_the_change_as_the_decision_does(lead: dict, previous: str | None, change: str, line: str) -> None:
+    """The explanation's stage line names the decision's `change` value (`new`, `unchanged`, ...), as
+    --json and `score` write it: it said `first placement` and `no change` for two of them."""
+    options = ["--previous-stage", previous] if previous else []
+    decided = json.loads(run("eval", ACME, "-", "--as-of", "2026-11-22", "--json", *options, input=json.dumps(lead)).stdout)
+    assert decided["change"] == change
+    shown = run("eval", ACME, "-", "--as-of", "2026-11-22", *options, input=json.dumps(lead)).stdout.splitlines()
+    assert shown[1] == "  " + line
+
+
 def test_eval_says_how_many_activities_came_after_as_of() -> None:
     """An --as-of in the past leaves the later activities out of every score: the explanation
     said nothing of them, and the lead looked as if it had done less than its file shows."""
@@ -366,6 +384,41 @@ def test_test_json(tmp_path: Path) -> None:
     assert list(zip(failed["failure_lines"], failed["failures"])) == [
         (6, "expected stage mql, got sql"), (7, "expected fit >= 70, got 60.00"),
         (8, 'expected no hit on "Requested a demo", but it fired')]
+
+
+def test_test_json_coverage_says_for_every_rule_whether_a_test_made_it_fire(tmp_path: Path) -> None:
+    """Issue 3: coverage reports, for every rule (engagement, fit, grade band, stage entry,
+    demotion, disqualification), whether some test made it fire; `missed` lists only the others."""
+    write(tmp_path, "p.policy", '''policy "P" version "1"
+fields { size number }
+activities { visit }
+stages {
+  lead
+  mql when fit >= 5
+}
+engagement { "Visit": +5 per visit }
+fit { "Big": +5 when size >= 100 }
+grades { A when fit >= 5  B otherwise }
+demote { "Shrank": mql -> lead when size < 100 }
+disqualify { "Tiny": when size < 2 }
+test "big" {
+  as of 2026-11-22
+  fields { size: 200 }
+  expect stage mql
+}
+''')
+    [entry] = json.loads(run("test", str(tmp_path / "p.policy"), "--json", "--coverage").stdout)["files"]
+    assert entry["coverage"]["each_rule"] == [
+        {"kind": "stage", "name": "mql", "line": 6, "fired": True},
+        {"kind": "engagement", "name": "Visit", "line": 8, "fired": False},
+        {"kind": "fit", "name": "Big", "line": 9, "fired": True},
+        {"kind": "grade", "name": "A", "line": 10, "fired": True},
+        {"kind": "grade", "name": "B", "line": 10, "fired": False},
+        {"kind": "demote", "name": "Shrank", "line": 11, "fired": False},
+        {"kind": "disqualify", "name": "Tiny", "line": 12, "fired": False},
+    ]
+    assert [(r["kind"], r["name"]) for r in entry["coverage"]["missed"]] == [
+        ("engagement", "Visit"), ("grade", "B"), ("demote", "Shrank"), ("disqualify", "Tiny")]
 
 
 def test_test_with_a_check_error_is_not_a_crash(tmp_path: Path) -> None:

@@ -92,6 +92,26 @@ def test_subprocess_reads_standard_input_with_two_jobs(tmp_path, leads) -> None:
     assert len(result.stdout.splitlines()) == 300
 
 
+def test_a_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path) -> None:
+    """A long run draws a progress bar on standard error when that is a terminal (issue 5, PRODUCT:
+    "Long runs show a progress bar on a terminal and stay quiet in a pipe"), and clears it before
+    the summary; to a pipe, without --quiet, standard error holds the summary alone."""
+    source = tmp_path / "leads.jsonl"
+    WORKLOAD.write_jsonl(str(source), 8000, seed=5)
+    args = ["score", ACME, str(source), "--as-of", AS_OF, "-j", "1", "-o", str(tmp_path / "out.jsonl")]
+    shown, _, status = on_a_terminal(args, shown="stderr")
+    assert status == 0, shown
+    drawn = [part for part in shown.split("\r") if part.startswith("  scoring")]
+    assert drawn, shown  # redrawn in place, each line after a carriage return
+    assert re.fullmatch(r"  scoring \[[#-]{20}\] +[0-9]+%  [0-9,]+ leads  [0-9,]+ leads/s ", drawn[-1]), drawn[-1]
+    assert shown.split("\r")[-1].startswith("8,000 leads scored in ")  # the bar is cleared before the summary
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args], capture_output=True, text=True, timeout=120,
+                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert piped.returncode == 0, piped.stderr
+    assert "\r" not in piped.stderr and "scoring " not in piped.stderr
+    assert piped.stderr.startswith("8,000 leads scored in ")
+
+
 # ---------------------------------------------------------------- error rows
 
 

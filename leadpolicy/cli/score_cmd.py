@@ -45,7 +45,11 @@ from leadpolicy.syntax.diagnostics import shown_path
 
 
 class _Progress:
-    """A one-line counter on standard error, redrawn at most ten times a second."""
+    """A one-line progress bar on standard error, redrawn at most ten times a second: a bar and
+    the share of the input read when its size is known (a file), then the leads and the rate;
+    the leads and the rate alone for standard input."""
+
+    BAR = 20  # characters
 
     def __init__(self, total_bytes: Optional[int]) -> None:
         import time
@@ -53,6 +57,7 @@ class _Progress:
         self._clock = time.perf_counter
         self._started = self._drawn = self._clock()
         self._total = total_bytes or None
+        self._width = 0  # of the line drawn last, for clear()
         self.leads = self.bytes = 0
 
     def __call__(self, leads: int, nbytes: int) -> None:
@@ -62,11 +67,17 @@ class _Progress:
         if now - self._drawn >= 0.1:
             self._drawn = now
             rate = self.leads / max(now - self._started, 1e-9)
-            share = f"  {min(100.0, 100.0 * self.bytes / self._total):3.0f}%" if self._total else ""
-            click.echo(f"\r  scoring{share}  {self.leads:,} leads  {rate:,.0f} leads/s ", nl=False, err=True)
+            share = ""
+            if self._total:
+                done = min(1.0, self.bytes / self._total)
+                filled = int(done * self.BAR)
+                share = f" [{'#' * filled}{'-' * (self.BAR - filled)}] {100.0 * done:3.0f}%"
+            line = f"  scoring{share}  {self.leads:,} leads  {rate:,.0f} leads/s "
+            self._width = max(self._width, len(line))
+            click.echo("\r" + line, nl=False, err=True)
 
     def clear(self) -> None:
-        click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+        click.echo("\r" + " " * max(self._width, 60) + "\r", nl=False, err=True)
 
 
 def _output_format(fmt: Optional[str], output: Optional[str]) -> str:
@@ -148,7 +159,7 @@ def _delimiter(value: Optional[str]) -> Optional[str]:
 @click.option("--delimiter", metavar="CHAR", help="The CSV input's delimiter: `,` `;` `|` or `tab`. Default: what the header line uses.")
 @as_of_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to score with. Default: all cores; 1 scores in this process.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress counter, no warnings about the input's header and no summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no warnings about the input's header and no summary.")
 @engine_options
 def score_command(policy_path: str, input_path: str, output: Optional[str], fmt: Optional[str], as_json: bool, input_format: Optional[str],
                   delimiter: Optional[str], as_of: Optional[str], jobs: Optional[int], quiet: bool,

@@ -10,9 +10,11 @@ import json
 from datetime import datetime
 from typing import Any, Optional
 
+# Each says the decision's `change` value itself, as `--json` and `score` write it, and what the
+# less plain ones mean (it said `first placement` and `no change` for `new` and `unchanged`).
 CHANGE_WORDS = {
-    "new": "first placement",
-    "unchanged": "no change",
+    "new": "new (first placement)",
+    "unchanged": "unchanged",
     "promoted": "promoted",
     "demoted": "demoted",
     "disqualified": "disqualified",

@@ -191,6 +191,9 @@ class Coverage:
             "covered": len(self.rules) - len(self.missed),
             "percent": round(self.percent, 1),
             "missed": [{"kind": r.kind, "name": r.name, "line": r.line} for r in self.missed],
+            # every rule, in file order, and whether some test made it fire
+            "each_rule": [{"kind": r.kind, "name": r.name, "line": r.line, "fired": r.key in self.fired}
+                          for r in self.rules],
         }
 
 

@@ -4,6 +4,7 @@ depends on the day they run, test items given twice."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Callable, Iterator, Optional
 
 from leadpolicy.check.base import head_span
@@ -20,16 +21,30 @@ __all__ = ["unreachable_grades", "test_lints", "time_dependent"]
 
 
 def unreachable_grades(policy: n.Policy, warn: Warn) -> None:
-    """A band is never chosen when an earlier band holds whenever it does."""
+    """A band is never chosen when an earlier band holds whenever it does: the first such earlier
+    band is named. A band that is one bound on a number (`fit >= 70`, `size > 100`) is compared with
+    the earlier bounds on the same number through `_Bounds` rather than one by one, so a policy of
+    thousands of such bands checks in linear time (pairwise it took 48 s for 3,000 bands)."""
     bands = policy.grades
+    stop = next((i for i, band in enumerate(bands) if band.condition is None), len(bands))
+    first_of_letter: dict[str, int] = {}
+    bounds: dict[n.Expr, _Bounds] = {}  # the earlier bands that are one bound, by what they bound
+    others: list[int] = []  # the earlier bands that are not
     for i, band in enumerate(bands):
         if band.condition is None:
             continue
-        for earlier in bands[:i]:
-            if earlier.condition is None:
-                break  # `otherwise` before the end is already an error
-            if earlier.letter == band.letter:
-                break  # `A ... A ...`: duplicate-grade says it; "put `A` before `A`" would not help
+        # only bands before the first `otherwise` (an error) and before this letter's first band
+        # (`A ... A ...`: duplicate-grade says it; "put `A` before `A`" would not help)
+        limit = min(stop, first_of_letter.setdefault(band.letter, i))
+        bound = _bound(_unparen(band.condition))
+        if bound is None:
+            candidates: Iterator[int] = iter(range(limit))
+        else:
+            found = bounds[bound[0]].first_implied(bound[1], bound[2]) if bound[0] in bounds else None
+            candidates = iter(sorted([j for j in others if j < limit] + ([found] if found is not None and found < limit else [])))
+        for j in candidates:
+            earlier = bands[j]
+            assert earlier.condition is not None  # j < stop
             if implies(band.condition, earlier.condition):
                 warn(
                     "unreachable-grade",
@@ -39,6 +54,60 @@ def unreachable_grades(policy: n.Policy, warn: Warn) -> None:
                     f"grades are tried in order; put `{band.letter}` before `{earlier.letter}`, or change one of the conditions",
                 )
                 break
+        if bound is None:
+            others.append(i)
+        else:
+            bounds.setdefault(bound[0], _Bounds()).add(i, bound[1], bound[2])
+
+
+def _unparen(e: n.Expr) -> n.Expr:
+    while isinstance(e, n.Paren):
+        e = e.inner
+    return e
+
+
+class _Bounds:
+    """The earlier bands that bound one number, in band order, for `first_implied`: the first of them
+    that a bound `value OP x` on that number implies, as `implies` decides it for two bounds.
+
+    A lower bound `> y` or `>= y` is the key (y, 1) or (y, 0): `> x` implies it when its key is at most
+    (x, 1), and `>= x` or `= x` when at most (x, 0). An upper bound `< y` or `<= y` is (-y, 1) or (-y, 0)
+    and is implied likewise by `< x` (at most (-x, 1)) and by `<= x` or `= x` (at most (-x, 0)).
+    `= y` is implied by `= x` alone, when x == y. Only a band whose key is below every earlier key can
+    be the first implied, so those are kept, their keys falling, and the first is found by bisection
+    (of the keys negated, which rise)."""
+
+    def __init__(self) -> None:
+        # per side: the kept keys negated (rising), and their bands' indexes
+        self.lower: tuple[list[tuple[float, int]], list[int]] = ([], [])
+        self.upper: tuple[list[tuple[float, int]], list[int]] = ([], [])
+        self.equal: dict[float, int] = {}
+
+    def add(self, index: int, op: str, value: float) -> None:
+        if op == "=":
+            self.equal.setdefault(value, index)
+            return
+        side, key = (self.lower, (value, int(op == ">"))) if op in (">", ">=") else (self.upper, (-value, int(op == "<")))
+        negated, indexes = side
+        if not negated or (-key[0], -key[1]) > negated[-1]:
+            negated.append((-key[0], -key[1]))
+            indexes.append(index)
+
+    def first_implied(self, op: str, value: float) -> Optional[int]:
+        found: list[int] = []
+        if op == "=" and value in self.equal:
+            found.append(self.equal[value])
+        if op in (">", ">=", "="):
+            found += self._first(self.lower, (value, int(op == ">")))
+        if op in ("<", "<=", "="):
+            found += self._first(self.upper, (-value, int(op == "<")))
+        return min(found) if found else None
+
+    @staticmethod
+    def _first(side: tuple[list[tuple[float, int]], list[int]], target: tuple[float, int]) -> list[int]:
+        negated, indexes = side
+        at = bisect_left(negated, (-target[0], -target[1]))  # the first key at most `target`
+        return [indexes[at]] if at < len(negated) else []
 
 
 def implies(a: n.Expr, b: n.Expr) -> bool:
