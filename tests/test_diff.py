@@ -976,3 +976,43 @@ def test_an_as_of_beyond_the_datetime_range_in_utc_is_a_lead_data_error() -> Non
     with pytest.raises(leadpolicy.LeadDataError, match="is outside the times leadpolicy reads") as raised:
         leadpolicy.diff(ACME, ACME, leads=[{"fields": {}}], as_of="9999-12-31T23:59:59-05:00")
     assert raised.value.field == "as_of"
+
+
+def test_diff_reads_parquet_leads_of_the_json_lines_shape_as_score_does(repo: Path) -> None:
+    """`score` reads Parquet leads of the JSON Lines shape (a `fields` column) with every engine, and
+    `diff --leads` reads leads "as `score` reads them"; it refused such a file with a message that was
+    untrue of it, `Parquet leads are the relational shape; give their activities table too` (exit 2),
+    with either engine, and leadpolicy.diff raised the same. Now both engines replay a JSON Lines copy
+    of it: the report of the same leads as JSON Lines, its source the Parquet file's name."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from support.parquet import text_leads
+
+    leads = text_leads(ACME_LEADS)
+    (repo / "leads.jsonl").write_text("".join(json.dumps(lead) + "\n" for lead in leads), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(leads), repo / "leads.parquet")
+    args = ["diff", "--rev", "main", "policies/acme.policy", "--as-of", AS_OF, "--json", "-j", "1"]
+    expected = run(*args, "--leads", "leads.jsonl")
+    assert expected.exit_code == 0, expected.stderr
+    wanted = json.loads(expected.stdout)
+    wanted["leads"]["source"] = "leads.parquet"
+    assert wanted["leads"]["changed_stage"] > 0
+    engines = ["python"] + (["duckdb"] if importlib.util.find_spec("duckdb") else [])
+    for engine in engines:
+        done = run(*args, "--leads", "leads.parquet", "--engine", engine)
+        assert (done.exit_code, done.stderr) == (0, ""), (engine, done.stderr)
+        assert json.loads(done.stdout) == wanted, engine
+    # a Parquet file named for something else is known by its first bytes
+    (repo / "export.jsonl").write_bytes((repo / "leads.parquet").read_bytes())
+    named = run(*args, "--leads", "export.jsonl")
+    assert named.exit_code == 0 and json.loads(named.stdout)["leads"]["transitions"] == wanted["leads"]["transitions"]
+    api = leadpolicy.diff("main:policies/acme.policy", "policies/acme.policy", leads="leads.parquet", as_of=AS_OF)
+    assert api.to_dict() == wanted
+    # a leads table of the relational shape (no `fields` column) still needs its activities table
+    pq.write_table(pa.Table.from_pylist([{"id": "R-1", "seniority": "vp"}]), repo / "table.parquet")
+    refused = run(*args, "--leads", "table.parquet")
+    assert refused.exit_code == 2 and "without a `fields` column are the relational shape" in refused.stderr
+    (repo / "fake.parquet").write_text('{"id": 1}\n')  # named .parquet, and not one: its own line, exit 1
+    fake = run(*args, "--leads", "fake.parquet")
+    assert fake.exit_code == 1 and fake.stderr.startswith("error: fake.parquet cannot be read as Parquet")
+    assert "Traceback" not in fake.stderr
