@@ -668,7 +668,7 @@ def test_a_database_or_parquet_file_read_as_text_is_named_with_how_to_read_it(tm
             *([] if kind == "Parquet file" else [  # (and so does diff --leads: below)
                 (["diff", acme, december, "--leads", str(path), "-o", str(tmp_path / "diff.txt")],
                  {"DuckDB database": "diff reads its tables `leads` and `activities` with --engine duckdb"}.get(kind))]),
-            (["report", acme, str(path), "-o", str(tmp_path / "report.md")], None),
+            *([] if kind == "Parquet file" else [(["report", acme, str(path), "-o", str(tmp_path / "report.md")], None)]),
         ):
             result = CliRunner().invoke(main, args + ["--as-of", AS_OF])
             message = result.stderr.strip()
@@ -689,6 +689,12 @@ def test_a_database_or_parquet_file_read_as_text_is_named_with_how_to_read_it(tm
         result = CliRunner().invoke(main, ["diff", acme, december, "--leads", str(source), "--as-of", AS_OF, "--json"])
         assert result.exit_code == 0, result.stderr
         reports.append({**json.loads(result.stdout)["leads"], "source": None})
+    assert reports[0] == reports[1]
+    reports = []  # and report
+    for source in (parquet, ROOT / "policies" / "acme.leads.jsonl"):
+        result = CliRunner().invoke(main, ["report", acme, str(source), "--as-of", AS_OF, "--json"])
+        assert result.exit_code == 0, result.stderr
+        reports.append(json.loads(result.stdout))
     assert reports[0] == reports[1]
     # --engine duckdb reads the DuckDB database itself
     database = tmp_path / "crm.duckdb"

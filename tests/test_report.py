@@ -933,3 +933,35 @@ def test_the_progress_counter_on_a_terminal_is_cleared_at_the_end(tmp_path: Path
         assert _screen(text) == screen, repr(text)  # and left nothing of it behind
         piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args, *extra], capture_output=True, env=env, timeout=120)
         assert piped.returncode == 0 and piped.stderr.decode() == "".join(line + "\n" for line in screen[:-1])
+
+
+def test_report_reads_parquet_leads_of_the_json_lines_shape_as_score_does(files):
+    """`score` and `diff --leads` read Parquet leads of the JSON Lines shape (a `fields` column); `report`
+    refused them (`is a Parquet file, not JSON Lines or CSV: export its leads as JSON Lines or CSV`, exit 1).
+    It now reads them as they do, `created_at` and `outcome` columns too: the report of the same leads in
+    JSON Lines, whatever the file's name."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    tmp, policy, leads = files
+    history = small_history()
+    for record in history:  # one type per column: every outcome with every key (null where it has none)
+        if "outcome" in record:
+            record["outcome"] = {"status": None, "amount": None, "closed_at": None, **record["outcome"]}
+    (tmp / "same.jsonl").write_text("".join(json.dumps(x) + "\n" for x in history))
+    pq.write_table(pa.Table.from_pylist(history), tmp / "leads.parquet")
+    (tmp / "export.data").write_bytes((tmp / "leads.parquet").read_bytes())  # known by its first bytes
+    expected = run("report", str(policy), str(tmp / "same.jsonl"), "--as-of", at(60), "--json")
+    assert expected.returncode == 0, expected.stderr
+    wanted = json.loads(expected.stdout)
+    assert wanted == json.loads(run("report", str(policy), str(leads), "--as-of", at(60), "--json").stdout)
+    for name in ("leads.parquet", "export.data"):
+        done = run("report", str(policy), str(tmp / name), "--as-of", at(60), "--json")
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr
+        assert json.loads(done.stdout) == wanted
+    assert wanted["reports"][0]["outcomes"]["won"] == 2 and wanted["reports"][0]["data_errors"] == 1
+    (tmp / "fake.parquet").write_text('{"id": 1}\n')  # named .parquet, and not one: one line, exit 1
+    fake = run("report", str(policy), str(tmp / "fake.parquet"), "--as-of", at(60))
+    assert fake.returncode == 1 and fake.stderr.startswith(f"error: {tmp / 'fake.parquet'} cannot be read as Parquet")
+    pq.write_table(pa.Table.from_pylist([{"id": "R-1", "size": 5}]), tmp / "table.parquet")  # no `fields`: refused
+    table = run("report", str(policy), str(tmp / "table.parquet"), "--as-of", at(60))
+    assert table.returncode == 1 and "is a Parquet file, not JSON Lines or CSV" in table.stderr
