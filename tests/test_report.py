@@ -252,14 +252,42 @@ engagement {
     assert result.evaluations < 100
 
 
-def brute_force(policy, fields, activities, instants):
+def test_the_lowest_engagement_between_skipped_steps_is_found():
+    """The mirror of the peak above, for a stage entered below a number: a capped -500 holds at -45
+    while a +40 decays, so engagement falls, then rises, lowest at the 239th step, where no stage
+    changes. The replay's lowest engagement (the sweep of `cold when engagement < 0`) is that
+    step's, as evaluating every step finds (the replay need not find it without such a stage)."""
+    policy = leadpolicy.loads("""policy "trough" version "1"
+activities { ping  pong }
+stages { lead  cold when engagement < 0 }
+engagement {
+  decay 1% every 1 hour
+  "capped": -500 per ping max 45
+  "plus": +40 per pong
+}
+""")
+    at, hour = parse_instant("2026-01-01", "at"), 3_600_000_000
+    activities = [{"type": "ping", "at": "2026-01-01"}, {"type": "pong", "at": "2026-01-01"}]
+    end = at + 2000 * hour
+    model = TimeModel.of(policy.tree)
+    assert model.lows
+    result = replay(policy, model, {}, activities, None, end)
+    lowest = min(policy.evaluate({}, activities, to_datetime(at + k * hour)).engagement for k in range(2001))
+    assert policy.evaluate({}, activities, to_datetime(at + 239 * hour)).engagement == lowest
+    assert result.trough_engagement == lowest
+    assert result.evaluations < 100
+
+
+def brute_force(policy, fields, activities, instants, lowest=None):
     """Every instant evaluated in order, the stage carried forward: (first reached, disqualified
-    at, demoted at, peak engagement, final stage)."""
+    at, demoted at, peak engagement, final stage); the lowest engagement appended to `lowest`."""
     stages = [s.name for s in policy.tree.stages]
     previous, first, disq, demoted, peak = None, {}, None, None, float("-inf")
     for instant in instants:
         decision = policy.evaluate(fields, activities, to_datetime(instant), previous)
         peak = max(peak, decision.engagement)
+        if lowest is not None:
+            lowest[:] = [min([*lowest, decision.engagement])]
         if decision.stage != previous:
             if decision.stage == "disqualified":
                 disq = instant if disq is None else disq
@@ -315,7 +343,7 @@ grades {{ A when engagement >= {t()}  B when engagement >= {t()}  C otherwise }}
 def test_fine_decay_is_replayed_as_every_step_would_replay_it(data, text):
     """The steps the replay skips change nothing: against evaluating at every candidate moment,
     every decay step included, the same first-reached instants, disqualification, demotion,
-    peak engagement and final stage."""
+    peak engagement (and lowest, where a stage is entered below a number) and final stage."""
     policy = leadpolicy.loads(text)
     hour, end = 3_600_000_000, parse_instant("2026-03-01", "as_of")
     activities = [{"type": data.draw(st.sampled_from(["ping", "pong"])),
@@ -330,8 +358,11 @@ def test_fine_decay_is_replayed_as_every_step_would_replay_it(data, text):
 
     instants = candidate_moments(model, fields, activities, result.start, end, limit=80_000)
     assume(instants is not None)  # (brute force over more steps than that is too slow for the suite)
-    assert brute_force(policy, fields, activities, instants) == (
+    lowest: list[float] = []
+    assert brute_force(policy, fields, activities, instants, lowest) == (
         result.first_reached, result.disqualified_at, result.demoted_at, result.peak_engagement, result.final["stage"])
+    if model.lows:  # a stage entered below a number: its sweep reads the lowest engagement, found exactly too
+        assert result.trough_engagement == lowest[0]
 
 
 # ---------------------------------------------------------------- metrics on a hand-made history
@@ -965,3 +996,43 @@ def test_report_reads_parquet_leads_of_the_json_lines_shape_as_score_does(files)
     pq.write_table(pa.Table.from_pylist([{"id": "R-1", "size": 5}]), tmp / "table.parquet")  # no `fields`: refused
     table = run("report", str(policy), str(tmp / "table.parquet"), "--as-of", at(60))
     assert table.returncode == 1 and "is a Parquet file, not JSON Lines or CSV" in table.stderr
+
+
+LOW = """
+policy "Low" version "1"
+activities { visit }
+stages {
+  lead
+  nurture when engagement < 5
+}
+engagement {
+  "Visit": +10 per visit
+  decay 50% every 1 day
+}
+"""
+
+
+def test_a_sweep_of_a_less_than_threshold_reads_each_leads_lowest_score():
+    """A stage entered when a score falls below a number (`nurture when engagement < 5`): a lead reaches
+    it when its score is below the threshold at some moment, its lowest score. The sweep and the missed
+    deals read the highest score for every comparison: at the current threshold the sweep said 0 leads
+    reach `nurture` where the funnel counts 1, and the missed deal said `peaked at 10.00`."""
+    policy = leadpolicy.loads(LOW, "low.policy")
+    visits = lambda days: [{"type": "visit", "at": at(d)} for d in days]  # noqa: E731
+    leads = [  # A: 10 on day 0, 5 on day 1, 2.5 on day 2 (nurture); B: a visit a day, never below 10
+        {"id": "A", "created_at": at(0), "fields": {}, "activities": visits([0]),
+         "outcome": {"status": "lost"}},
+        {"id": "B", "created_at": at(0), "fields": {}, "activities": visits(range(11)),
+         "outcome": {"status": "won", "amount": 100}},
+    ]
+    report = build([policy], leads, at(10))["reports"][0]
+    assert [f["reached"] for f in report["funnel"]] == [2, 1]
+    (sweep,) = report["threshold_sweeps"]
+    assert (sweep["condition"], sweep["op"]) == ("nurture: engagement < 5", "<")
+    current = next(row for row in sweep["rows"] if row["current"])
+    assert (current["threshold"], current["leads"], current["won"], current["lost"]) == (5.0, 1, 0, 1)
+    assert all(row["leads"] == 2 for row in sweep["rows"] if row["threshold"] > 10)  # B's lowest is 10
+    assert all(row["leads"] == 0 for row in sweep["rows"] if row["threshold"] <= 10 * 0.5 ** 10)
+    (missed,) = report["missed_deals"]["nurture"]["examples"]
+    assert missed["id"] == "B" and missed["held_back_by"] == ["engagement < 5 (at its lowest 10.00)"]
+    assert "Leads whose lowest engagement met the threshold" in render.markdown(build([policy], leads, at(10)))

@@ -75,6 +75,13 @@ class Threshold:
     def label(self) -> str:
         return f"{self.stage}: {self.score} {self.op} {self.value:g}"
 
+    def score_of(self, result: Replay) -> float:
+        """The lead's score this comparison reads: a lead reaches `engagement >= T` when its highest
+        engagement over the replay does, and `engagement < T` when its lowest does."""
+        if self.op in ("<", "<="):
+            return result.trough_engagement if self.score == "engagement" else result.trough_fit
+        return result.peak_engagement if self.score == "engagement" else result.peak_fit
+
     def holds(self, score: float, threshold: float) -> bool:
         return {">=": score >= threshold, ">": score > threshold, "<=": score <= threshold,
                 "<": score < threshold, "=": score == threshold, "!=": score != threshold}[self.op]
@@ -133,7 +140,7 @@ class Metrics:
         self.missed_examples: dict[str, list[dict[str, Any]]] = {s: [] for s in self.stages[1:]}
         self.sent_lost = 0
         self.sent_lost_examples: list[dict[str, Any]] = []
-        # per threshold: every lead's peak score, and its outcome code (1 won, 0 lost, -1 other)
+        # per threshold: every lead's peak score (lowest for `<`, `<=`), and its outcome code (1 won, 0 lost, -1 other)
         self.peaks = {t: array("d") for t in self.thresholds}
         self.codes = array("b")
 
@@ -178,7 +185,7 @@ class Metrics:
         code = -1 if outcome is None or outcome.status == "open" else int(outcome.status == "won")
         self.codes.append(code)
         for t in self.thresholds:
-            self.peaks[t].append(result.peak_engagement if t.score == "engagement" else result.peak_fit)
+            self.peaks[t].append(t.score_of(result))
         if outcome is None or outcome.status != "won":
             if outcome is not None and outcome.status == "lost" and top in first:
                 self.sent_lost += 1
@@ -203,9 +210,10 @@ class Metrics:
         elif stage is not None:
             for t in self.thresholds:
                 if t.stage == stage:
-                    peak = result.peak_engagement if t.score == "engagement" else result.peak_fit
+                    peak = t.score_of(result)
                     if not t.holds(peak, t.value):
-                        held.append(f"{t.score} {t.op} {t.value:g} (peaked at {peak:.2f})")
+                        seen = "at its lowest" if t.op in ("<", "<=") else "peaked at"
+                        held.append(f"{t.score} {t.op} {t.value:g} ({seen} {peak:.2f})")
             if final["reason"]["kind"] == "disqualified":
                 held.append(f"disqualified by \"{final['reason']['rule']}\"")
             if not held:
