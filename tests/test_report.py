@@ -1036,3 +1036,28 @@ def test_a_sweep_of_a_less_than_threshold_reads_each_leads_lowest_score():
     (missed,) = report["missed_deals"]["nurture"]["examples"]
     assert missed["id"] == "B" and missed["held_back_by"] == ["engagement < 5 (at its lowest 10.00)"]
     assert "Leads whose lowest engagement met the threshold" in render.markdown(build([policy], leads, at(10)))
+
+
+def test_a_stage_entry_threshold_below_zero_is_swept():
+    """`warm when engagement >= -20` compares a score with a number, as `>= 20` does; the parser reads
+    `-20` as the negation of 20, and the sweep took only a plain number: the report had no sweep for it."""
+    policy = leadpolicy.loads("""policy "Minus" version "1"
+activities { visit  unsubscribe }
+stages {
+  lead
+  warm when engagement >= -20 and did visit
+  hot when -5 < fit
+}
+engagement {
+  "Visit": +10 per visit
+  "Unsubscribed": -50 per unsubscribe
+}
+""", "minus.policy")
+    leads = [{"id": "A", "created_at": at(0), "fields": {}, "activities": [{"type": "visit", "at": at(1)}]},
+             {"id": "B", "created_at": at(0), "fields": {},
+              "activities": [{"type": "unsubscribe", "at": at(0)}, {"type": "visit", "at": at(1)}]}]
+    report = build([policy], leads, at(10))["reports"][0]
+    sweeps = {s["condition"]: s for s in report["threshold_sweeps"]}
+    assert list(sweeps) == ["warm: engagement >= -20", "hot: fit > -5"]
+    current = next(row for row in sweeps["warm: engagement >= -20"]["rows"] if row["current"])
+    assert (current["threshold"], current["leads"]) == (-20.0, 1)  # A's highest is 10; B's is -40

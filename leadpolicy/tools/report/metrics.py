@@ -87,16 +87,27 @@ class Threshold:
                 "<": score < threshold, "=": score == threshold, "!=": score != threshold}[self.op]
 
 
+def _number(expr: Any) -> Optional[float]:
+    """The value of a number literal, `-20` too (read as the negation of 20); None for anything else."""
+    if isinstance(expr, n.Number):
+        return expr.value
+    if isinstance(expr, n.Neg):
+        inner = _number(expr.operand)
+        return None if inner is None else -inner
+    return None
+
+
 def thresholds_of(tree: n.Policy) -> list[Threshold]:
     found: list[Threshold] = []
 
     def walk(expr: Any, stage: str) -> None:
         if isinstance(expr, n.Compare) and expr.op in (">=", ">", "<=", "<"):
             left, right, op = expr.left, expr.right, expr.op
-            if isinstance(left, n.Number) and isinstance(right, (n.Engagement, n.Fit)):
+            if _number(left) is not None and isinstance(right, (n.Engagement, n.Fit)):
                 left, right, op = right, left, n.MIRRORED[op]
-            if isinstance(left, (n.Engagement, n.Fit)) and isinstance(right, n.Number):
-                found.append(Threshold(stage, "engagement" if isinstance(left, n.Engagement) else "fit", op, right.value))
+            value = _number(right)
+            if isinstance(left, (n.Engagement, n.Fit)) and value is not None:
+                found.append(Threshold(stage, "engagement" if isinstance(left, n.Engagement) else "fit", op, value))
                 return
         if dataclasses.is_dataclass(expr):
             for f in dataclasses.fields(expr):
