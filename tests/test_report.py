@@ -1061,3 +1061,22 @@ engagement {
     assert list(sweeps) == ["warm: engagement >= -20", "hot: fit > -5"]
     current = next(row for row in sweeps["warm: engagement >= -20"]["rows"] if row["current"])
     assert (current["threshold"], current["leads"]) == (-20.0, 1)  # A's highest is 10; B's is -40
+
+
+def test_leads_without_a_grade_are_a_segment_named_for_people():
+    """Grades are optional, and without a match the grade is missing: the by-grade table and chart named
+    such leads `None` (Python's word) and put them first; they are `(no grade)`, after the letters."""
+    policy = leadpolicy.loads("""policy "Some grades" version "1"
+fields { size number }
+stages { lead }
+grades { A when size >= 100  B when size >= 10 }
+""", "grades.policy")
+    leads = [{"id": i, "created_at": at(0), "fields": {"size": size}, "outcome": {"status": status}}
+             for i, (size, status) in enumerate([(500, "won"), (50, "lost"), (5, "won"), (1, "lost"), (None, "lost")])]
+    report = build([policy], leads, at(10))
+    segments = report["reports"][0]["by_grade"]
+    assert list(segments) == ["A", "B", "(no grade)"]
+    assert (segments["(no grade)"]["leads"], segments["(no grade)"]["won"]) == (3, 1)
+    shown = render.markdown(report)
+    assert "| (no grade) | 3 | 1 | 2 |" in shown and "None" not in shown
+    assert ">None<" not in render.html(report) and "(no grade)" in render.html(report)

@@ -62,6 +62,9 @@ class Segment:
                 "lift": win_rate / overall if win_rate is not None and overall else None}
 
 
+NO_GRADE = "(no grade)"  # the segment of leads whose grade is missing (no band matched, or no grades)
+
+
 @dataclasses.dataclass(frozen=True)
 class Threshold:
     """A stage entry comparison of a score with a number: `engagement >= 60` in stage mql."""
@@ -187,7 +190,8 @@ class Metrics:
         highest = "disqualified" if final["stage"] == "disqualified" else max(
             (s for s in self.stages if s in first), key=self.stages.index, default=self.stages[0])
         self.by_stage[highest].add(outcome)
-        self.by_grade.setdefault(str(final["grade"]), Segment()).add(outcome)
+        grade = NO_GRADE if final["grade"] is None else str(final["grade"])
+        self.by_grade.setdefault(grade, Segment()).add(outcome)
         self.by_engagement.setdefault(_band(final["engagement"]), Segment()).add(outcome)
         self.by_fit.setdefault(_band(final["fit"]), Segment()).add(outcome)
         self.overall.add(outcome)
@@ -285,7 +289,8 @@ class Metrics:
             },
             "by_stage_reached": {s: seg.to_dict(overall_rate) for s, seg in self.by_reached.items()},
             "by_final_stage": {s: seg.to_dict(overall_rate) for s, seg in self.by_stage.items()},
-            "by_grade": {g: self.by_grade[g].to_dict(overall_rate) for g in sorted(self.by_grade)},
+            "by_grade": {g: self.by_grade[g].to_dict(overall_rate)
+                         for g in sorted(self.by_grade, key=lambda g: (g == NO_GRADE, g))},
             "by_engagement_band": {_band_label(b): self.by_engagement[b].to_dict(overall_rate) for b in sorted(self.by_engagement)},
             "by_fit_band": {_band_label(b): self.by_fit[b].to_dict(overall_rate) for b in sorted(self.by_fit)},
             "missed_deals": {s: {"won_deals": self.missed[s], "won_amount": self.missed_amount[s],
