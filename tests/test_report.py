@@ -384,6 +384,22 @@ def test_velocity(small_report):
     assert v["mql -> sql"] == {"leads": 2, "median_days": 1.5, "p75_days": 1.75}
 
 
+def test_time_to_stage_distribution(small):
+    """The HTML report's charts are to include the time-to-stage distribution: it had the median and
+    the 75th percentile only. Each leg's leads are now counted by days taken, in bins (JSON
+    `time_to_stage`), and drawn as bars, one chart per leg."""
+    report = build([small], small_history(), at(60))
+    bins = report["reports"][0]["time_to_stage"]
+    assert list(bins) == ["first touch -> mql", "mql -> sql"]
+    assert [b["from_days"] for b in bins["mql -> sql"]] == [0, 1, 7, 14, 30, 60, 90, 180]
+    assert [b["to_days"] for b in bins["mql -> sql"]][-2:] == [180, None]
+    assert [b["leads"] for b in bins["first touch -> mql"]] == [3, 0, 0, 0, 0, 0, 0, 0]  # all on day 0
+    assert [b["leads"] for b in bins["mql -> sql"]] == [0, 2, 0, 0, 0, 0, 0, 0]  # 1 and 2 days
+    page = render.html(report)
+    assert page.count('class="chart time-to-stage"') == 2
+    assert "Time to stage: mql -&gt; sql, leads by days taken" in page and ">under 1 day<" in page
+
+
 def test_outcome_metrics(small_report):
     o = small_report["outcomes"]
     assert (o["won"], o["lost"], o["open"]) == (2, 2, 0)
@@ -795,7 +811,7 @@ def test_html_report_in_chromium(tmp_path):
     dom = chromium(tmp_path, page, "--dump-dom")
     assert dom.returncode == 0, dom.stderr
     assert not console_messages(dom.stderr)
-    for chart in ("funnel", "velocity", "by-grade", "by-engagement", "by-fit", "sweep"):
+    for chart in ("funnel", "velocity", "time-to-stage", "by-grade", "by-engagement", "by-fit", "sweep"):
         assert f'class="chart {chart}"' in dom.stdout, chart
     assert dom.stdout.count('class="bar"') > 10 and 'class="precision"' in dom.stdout
     png = tmp_path / "shot.png"

@@ -19,6 +19,21 @@ from leadpolicy.tools.report.replay import MICROS_PER_DAY, Replay, iso
 
 EXAMPLES = 5
 BAND_WIDTH = 20.0
+# the time-to-stage distribution's bins, in days: under a day, a week, two weeks, a month, two, three, six, more
+TIME_BINS = (0.0, 1.0, 7.0, 14.0, 30.0, 60.0, 90.0, 180.0)
+
+
+def distribution(values: "array[float]") -> list[dict[str, Any]]:
+    """How many of `values` (days) fall in each bin of TIME_BINS, `from_days` <= days < `to_days`
+    (the last bin has no end: `to_days` null; a value below 0 counts in the first)."""
+    counts = [0] * len(TIME_BINS)
+    for value in values:
+        index = len(TIME_BINS) - 1
+        while index and value < TIME_BINS[index]:
+            index -= 1
+        counts[index] += 1
+    return [{"from_days": low, "to_days": TIME_BINS[i + 1] if i + 1 < len(TIME_BINS) else None, "leads": counts[i]}
+            for i, low in enumerate(TIME_BINS)]
 
 
 def quantile(values: "array[float]", q: float) -> Optional[float]:
@@ -278,6 +293,7 @@ class Metrics:
             "funnel": funnel, "disqualified": self.disqualified,
             "disqualified_after_" + self.stages[-1]: self.disqualified_after_top, "demoted": self.demoted,
             "velocity": velocity,
+            "time_to_stage": {leg: distribution(values) for leg, values in self.velocity.items()},
             "outcomes": {
                 "won": won, "lost": self.overall.lost, "open": self.overall.open, "win_rate": overall_rate,
                 self.stages[-1] + "_win_rate": rate(top.won, top.won + top.lost),
