@@ -460,6 +460,18 @@ def test_a_crm_status_gets_the_status_to_write(small):
         "lead D: outcome `status`: unknown outcome status 'Negotiation' (expected won, lost or open)"]
 
 
+def test_an_outcome_without_a_status_says_so_in_words(small):
+    """`"outcome": {"amount": 5}` (a CRM export whose status column was left out) was said as
+    `unknown outcome status None`, Python's word for the missing status; a status that is not text
+    was shown as Python shows it too."""
+    leads = [lead("A", [], {"amount": 5}), lead("B", [], {"status": None}), lead("C", [], {"status": 1})]
+    messages = [e["error"]["message"] for e in build([small], leads, at(10))["reports"][0]["data_error_examples"]]
+    assert messages == [
+        "lead A: outcome `status`: the outcome has no status (expected won, lost or open)",
+        "lead B: outcome `status`: the outcome has no status (expected won, lost or open)",
+        "lead C: outcome `status`: unknown outcome status `1` (expected won, lost or open)"]
+
+
 def test_an_outcomes_file_that_is_not_utf8_is_named(tmp_path):
     from leadpolicy.tools.report.outcomes import load_outcome_file
 
