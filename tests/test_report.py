@@ -472,6 +472,22 @@ def test_an_outcome_without_a_status_says_so_in_words(small):
         "lead C: outcome `status`: unknown outcome status `1` (expected won, lost or open)"]
 
 
+def test_a_line_that_is_json_but_not_an_object_is_named_with_its_line(files):
+    """A line of JSON Lines that is JSON but no object (`[1, 2]`, `"x"`) was listed as `(no id): a lead must
+    be a JSON object`, with nothing to find it by; `score` names its line, and now `report` does, as it names
+    a line that is not valid JSON."""
+    tmp, policy, _ = files
+    leads = tmp / "mixed.jsonl"
+    leads.write_text('[1, 2]\n"x"\n{"id": "ok", "fields": {}}\n')
+    done = run("report", str(policy), str(leads), "--as-of", at(10), "--json")
+    assert done.returncode == 0, done.stderr
+    errors = json.loads(done.stdout)["reports"][0]["data_error_examples"]
+    assert [e["error"]["message"] for e in errors] == [f"{leads}:1: not a JSON object: `[1, 2]`",
+                                                      f"{leads}:2: not a JSON object: `x`"]
+    assert build([leadpolicy.loads(SMALL)], [7], at(10))["reports"][0]["data_error_examples"][0]["error"]["message"] == (
+        "a lead must be a JSON object, not `7`")
+
+
 def test_an_outcomes_file_that_is_not_utf8_is_named(tmp_path):
     from leadpolicy.tools.report.outcomes import load_outcome_file
 
