@@ -488,6 +488,21 @@ def test_a_line_that_is_json_but_not_an_object_is_named_with_its_line(files):
         "a lead must be a JSON object, not `7`")
 
 
+def test_the_example_data_generator_takes_a_count_and_says_a_wrong_one():
+    """docs/report.md has `python3 -m leadpolicy.tools.report.example_data 3000 > history.jsonl`; a count
+    that is not a number ended in a traceback (ValueError). It is a usage line, status 2."""
+    def generate(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "leadpolicy.tools.report.example_data", *args],
+                              capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    done = generate("5")
+    assert done.returncode == 0 and [json.loads(line) for line in done.stdout.splitlines()] == list(history(5))
+    assert generate("5", "--seed", "8").stdout != done.stdout
+    for bad in ("lots", "-3"):
+        refused = generate(bad)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr and "count" in refused.stderr, refused.stderr
+
+
 def test_an_outcomes_file_that_is_not_utf8_is_named(tmp_path):
     from leadpolicy.tools.report.outcomes import load_outcome_file
 
