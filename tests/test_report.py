@@ -873,6 +873,27 @@ def test_golden_markdown_side_by_side(small, golden):
     golden(GOLDEN / "against.md", render.markdown(report))
 
 
+def test_side_by_side_holds_the_metrics_a_change_is_judged_on(small):
+    """`--against` is to put both policies' metrics side by side, so a change is judged on outcomes: the
+    table had the funnel counts, the top stage's win rate (`sql→win rate / sql→win rate`), one stage's
+    missed deals, sent but lost and disqualified, and dropped the rows of stages only the second policy
+    has. It now has every stage's count, conversion, median days, win rate among the leads that reached
+    it and missed won deals, and demotions, for the longer of the two policies."""
+    one = leadpolicy.loads('policy "One" version "1"\nstages { lead }\n', "one.policy")
+    report = build([one, small], small_history(), at(60))
+    table = render.markdown(report).split("## Side by side", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1:] for line in table.splitlines() if line.startswith("| ")}
+    mine, theirs = report["reports"]
+    assert rows["reached lead"] == ["5", "5 |"]
+    assert rows["reached sql"] == ["", "2 |"] and rows["conversion mql → sql"] == ["", "66.7% |"]
+    assert rows["median days, mql -\\> sql"] == ["", "1.50 |"]
+    assert rows["mql→win rate"] == ["", f"{theirs['by_stage_reached']['mql']['win_rate'] * 100:.1f}% |"]
+    assert rows["won deals that never reached mql"] == ["", "1 |"]
+    assert rows["sent but lost (reached lead / sql, closed lost)"] == [str(mine["sent_but_lost"]["leads"]), "1 |"]
+    assert rows["demoted at least once"] == ["0", "2 |"]
+    assert "→win rate / " not in render.markdown(build([small, small], small_history(), at(60)))
+
+
 def _history_csv(out):
     """small_history() written to `out` as a CRM's CSV export (outcome columns included); the writer."""
     import csv
