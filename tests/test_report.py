@@ -503,6 +503,27 @@ def test_the_example_data_generator_takes_a_count_and_says_a_wrong_one():
         assert refused.returncode == 2 and "Traceback" not in refused.stderr and "count" in refused.stderr, refused.stderr
 
 
+def test_a_deal_closed_before_its_lead_entered_is_left_out_of_the_sales_cycle(small):
+    """The sales cycle is the days from first touch (or `created_at`) to `closed_at` over won deals; a
+    deal closed before its lead entered (a CRM deal older than the marketing record) made it negative:
+    one such deal of two gave a median of -31 days. It has no cycle: it is left out of the sales cycle
+    and counted (`closed_before_entering`), said under the outcomes; still a won deal everywhere else."""
+    leads = [lead("A", [("visit", 0)], {"status": "won", "amount": 10, "closed_at": at(30)}),
+             lead("B", [("visit", 0)], {"status": "won", "amount": 20, "closed_at": at(-62)}),
+             lead("C", [("visit", 0)], {"status": "won", "amount": 30, "closed_at": at(10)})]
+    report = build([small], leads, at(60))
+    outcomes = report["reports"][0]["outcomes"]
+    assert (outcomes["won"], outcomes["won_amount"]) == (3, 60)
+    assert outcomes["sales_cycle_median_days"] == 20.0 and outcomes["sales_cycle_p75_days"] == 25.0
+    assert outcomes["closed_before_entering"] == 1
+    assert ("1 won deal closed before its lead entered (first touch or `created_at`) is left out of the sales cycle"
+            in render.markdown(report))
+    assert "(1 won deal closed before its lead entered left out)" in render.html(report)
+    clean = build([small], leads[:1], at(60))
+    assert clean["reports"][0]["outcomes"]["closed_before_entering"] == 0
+    assert "closed before" not in render.markdown(clean)
+
+
 def test_an_outcomes_file_that_is_not_utf8_is_named(tmp_path):
     from leadpolicy.tools.report.outcomes import load_outcome_file
 

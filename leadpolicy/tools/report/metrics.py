@@ -158,6 +158,7 @@ class Metrics:
         self.evaluations = 0
         self.velocity = {self._leg(i): array("d") for i in range(1, len(self.stages))}
         self.cycle_days = array("d")
+        self.closed_before_entering = 0  # won deals closed before the lead entered: left out of the cycle
         self.overall = Segment()
         self.by_grade: dict[str, Segment] = {}
         self.by_stage = {s: Segment() for s in [*self.stages, "disqualified"]}
@@ -223,7 +224,10 @@ class Metrics:
                     self.sent_lost_examples.append(self._example(lead_id, result, outcome))
             return
         if outcome.closed_at is not None and result.start is not None:
-            self.cycle_days.append((outcome.closed_at - result.start) / MICROS_PER_DAY)
+            if outcome.closed_at < result.start:  # a deal older than the lead's record: it has no cycle
+                self.closed_before_entering += 1
+            else:
+                self.cycle_days.append((outcome.closed_at - result.start) / MICROS_PER_DAY)
         for stage in self.stages[1:]:
             if stage not in first:
                 self.missed[stage] += 1
@@ -302,6 +306,7 @@ class Metrics:
                 "won_amount": self.overall.won_amount,
                 "sales_cycle_median_days": quantile(self.cycle_days, 0.5),
                 "sales_cycle_p75_days": quantile(self.cycle_days, 0.75),
+                "closed_before_entering": self.closed_before_entering,
             },
             "by_stage_reached": {s: seg.to_dict(overall_rate) for s, seg in self.by_reached.items()},
             "by_final_stage": {s: seg.to_dict(overall_rate) for s, seg in self.by_stage.items()},
