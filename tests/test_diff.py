@@ -231,6 +231,21 @@ def test_each_kind_of_change(name, edits, expected) -> None:
     assert got == expected
 
 
+def test_a_part_added_or_removed_is_said_without_an_empty_side() -> None:
+    """A declared value or property added has no old side: the one-line summary (the text report's and
+    the Markdown's line for a short change) read `field seniority: values added  → vp`, an arrow from
+    nothing. It says `values added vp`, `values removed ic`, `property added referrer text`."""
+    added = changes_between(BASE, variant(("one of (ic, manager, director)", "one of (ic, manager, director, vp)")))
+    assert [c.summary for c in added if c.section == "fields"] == ["field seniority: values added vp"]
+    removed = changes_between(BASE, variant(("one of (ic, manager, director)", "one of (manager, director)")))
+    assert [c.summary for c in removed if c.section == "fields"] == ["field seniority: values removed ic"]
+    prop = changes_between(BASE, variant(("page_view    (path text)", "page_view    (path text, referrer text)")))
+    assert [c.summary for c in prop] == ["activity page_view: property added referrer text"]
+    shown = render_markdown(leadpolicy.diff(leadpolicy.loads(BASE), leadpolicy.loads(
+        variant(("page_view    (path text)", "page_view    (path text, referrer text)")))))
+    assert "- activity page\\_view: property added referrer text\n" in shown, shown
+
+
 @pytest.mark.parametrize("points", ["+5 ", "+6 "])
 def test_a_look_alike_name_is_said_to_be_another_name(points: str) -> None:
     """A rule renamed with a Cyrillic `о` shows as the same name removed and added (or renamed to
