@@ -231,6 +231,21 @@ def test_each_kind_of_change(name, edits, expected) -> None:
     assert got == expected
 
 
+def test_a_part_added_or_removed_is_said_without_an_empty_side() -> None:
+    """A declared value or property added has no old side: the one-line summary (the text report's and
+    the Markdown's line for a short change) read `field seniority: values added  → vp`, an arrow from
+    nothing. It says `values added vp`, `values removed ic`, `property added referrer text`."""
+    added = changes_between(BASE, variant(("one of (ic, manager, director)", "one of (ic, manager, director, vp)")))
+    assert [c.summary for c in added if c.section == "fields"] == ["field seniority: values added vp"]
+    removed = changes_between(BASE, variant(("one of (ic, manager, director)", "one of (manager, director)")))
+    assert [c.summary for c in removed if c.section == "fields"] == ["field seniority: values removed ic"]
+    prop = changes_between(BASE, variant(("page_view    (path text)", "page_view    (path text, referrer text)")))
+    assert [c.summary for c in prop] == ["activity page_view: property added referrer text"]
+    shown = render_markdown(leadpolicy.diff(leadpolicy.loads(BASE), leadpolicy.loads(
+        variant(("page_view    (path text)", "page_view    (path text, referrer text)")))))
+    assert "- activity page\\_view: property added referrer text\n" in shown, shown
+
+
 @pytest.mark.parametrize("points", ["+5 ", "+6 "])
 def test_a_look_alike_name_is_said_to_be_another_name(points: str) -> None:
     """A rule renamed with a Cyrillic `о` shows as the same name removed and added (or renamed to
@@ -976,3 +991,43 @@ def test_an_as_of_beyond_the_datetime_range_in_utc_is_a_lead_data_error() -> Non
     with pytest.raises(leadpolicy.LeadDataError, match="is outside the times leadpolicy reads") as raised:
         leadpolicy.diff(ACME, ACME, leads=[{"fields": {}}], as_of="9999-12-31T23:59:59-05:00")
     assert raised.value.field == "as_of"
+
+
+def test_diff_reads_parquet_leads_of_the_json_lines_shape_as_score_does(repo: Path) -> None:
+    """`score` reads Parquet leads of the JSON Lines shape (a `fields` column) with every engine, and
+    `diff --leads` reads leads "as `score` reads them"; it refused such a file with a message that was
+    untrue of it, `Parquet leads are the relational shape; give their activities table too` (exit 2),
+    with either engine, and leadpolicy.diff raised the same. Now both engines replay a JSON Lines copy
+    of it: the report of the same leads as JSON Lines, its source the Parquet file's name."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from support.parquet import text_leads
+
+    leads = text_leads(ACME_LEADS)
+    (repo / "leads.jsonl").write_text("".join(json.dumps(lead) + "\n" for lead in leads), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(leads), repo / "leads.parquet")
+    args = ["diff", "--rev", "main", "policies/acme.policy", "--as-of", AS_OF, "--json", "-j", "1"]
+    expected = run(*args, "--leads", "leads.jsonl")
+    assert expected.exit_code == 0, expected.stderr
+    wanted = json.loads(expected.stdout)
+    wanted["leads"]["source"] = "leads.parquet"
+    assert wanted["leads"]["changed_stage"] > 0
+    engines = ["python"] + (["duckdb"] if importlib.util.find_spec("duckdb") else [])
+    for engine in engines:
+        done = run(*args, "--leads", "leads.parquet", "--engine", engine)
+        assert (done.exit_code, done.stderr) == (0, ""), (engine, done.stderr)
+        assert json.loads(done.stdout) == wanted, engine
+    # a Parquet file named for something else is known by its first bytes
+    (repo / "export.jsonl").write_bytes((repo / "leads.parquet").read_bytes())
+    named = run(*args, "--leads", "export.jsonl")
+    assert named.exit_code == 0 and json.loads(named.stdout)["leads"]["transitions"] == wanted["leads"]["transitions"]
+    api = leadpolicy.diff("main:policies/acme.policy", "policies/acme.policy", leads="leads.parquet", as_of=AS_OF)
+    assert api.to_dict() == wanted
+    # a leads table of the relational shape (no `fields` column) still needs its activities table
+    pq.write_table(pa.Table.from_pylist([{"id": "R-1", "seniority": "vp"}]), repo / "table.parquet")
+    refused = run(*args, "--leads", "table.parquet")
+    assert refused.exit_code == 2 and "without a `fields` column are the relational shape" in refused.stderr
+    (repo / "fake.parquet").write_text('{"id": 1}\n')  # named .parquet, and not one: its own line, exit 1
+    fake = run(*args, "--leads", "fake.parquet")
+    assert fake.exit_code == 1 and fake.stderr.startswith("error: fake.parquet cannot be read as Parquet")
+    assert "Traceback" not in fake.stderr

@@ -252,14 +252,42 @@ engagement {
     assert result.evaluations < 100
 
 
-def brute_force(policy, fields, activities, instants):
+def test_the_lowest_engagement_between_skipped_steps_is_found():
+    """The mirror of the peak above, for a stage entered below a number: a capped -500 holds at -45
+    while a +40 decays, so engagement falls, then rises, lowest at the 239th step, where no stage
+    changes. The replay's lowest engagement (the sweep of `cold when engagement < 0`) is that
+    step's, as evaluating every step finds (the replay need not find it without such a stage)."""
+    policy = leadpolicy.loads("""policy "trough" version "1"
+activities { ping  pong }
+stages { lead  cold when engagement < 0 }
+engagement {
+  decay 1% every 1 hour
+  "capped": -500 per ping max 45
+  "plus": +40 per pong
+}
+""")
+    at, hour = parse_instant("2026-01-01", "at"), 3_600_000_000
+    activities = [{"type": "ping", "at": "2026-01-01"}, {"type": "pong", "at": "2026-01-01"}]
+    end = at + 2000 * hour
+    model = TimeModel.of(policy.tree)
+    assert model.lows
+    result = replay(policy, model, {}, activities, None, end)
+    lowest = min(policy.evaluate({}, activities, to_datetime(at + k * hour)).engagement for k in range(2001))
+    assert policy.evaluate({}, activities, to_datetime(at + 239 * hour)).engagement == lowest
+    assert result.trough_engagement == lowest
+    assert result.evaluations < 100
+
+
+def brute_force(policy, fields, activities, instants, lowest=None):
     """Every instant evaluated in order, the stage carried forward: (first reached, disqualified
-    at, demoted at, peak engagement, final stage)."""
+    at, demoted at, peak engagement, final stage); the lowest engagement appended to `lowest`."""
     stages = [s.name for s in policy.tree.stages]
     previous, first, disq, demoted, peak = None, {}, None, None, float("-inf")
     for instant in instants:
         decision = policy.evaluate(fields, activities, to_datetime(instant), previous)
         peak = max(peak, decision.engagement)
+        if lowest is not None:
+            lowest[:] = [min([*lowest, decision.engagement])]
         if decision.stage != previous:
             if decision.stage == "disqualified":
                 disq = instant if disq is None else disq
@@ -315,7 +343,7 @@ grades {{ A when engagement >= {t()}  B when engagement >= {t()}  C otherwise }}
 def test_fine_decay_is_replayed_as_every_step_would_replay_it(data, text):
     """The steps the replay skips change nothing: against evaluating at every candidate moment,
     every decay step included, the same first-reached instants, disqualification, demotion,
-    peak engagement and final stage."""
+    peak engagement (and lowest, where a stage is entered below a number) and final stage."""
     policy = leadpolicy.loads(text)
     hour, end = 3_600_000_000, parse_instant("2026-03-01", "as_of")
     activities = [{"type": data.draw(st.sampled_from(["ping", "pong"])),
@@ -330,8 +358,11 @@ def test_fine_decay_is_replayed_as_every_step_would_replay_it(data, text):
 
     instants = candidate_moments(model, fields, activities, result.start, end, limit=80_000)
     assume(instants is not None)  # (brute force over more steps than that is too slow for the suite)
-    assert brute_force(policy, fields, activities, instants) == (
+    lowest: list[float] = []
+    assert brute_force(policy, fields, activities, instants, lowest) == (
         result.first_reached, result.disqualified_at, result.demoted_at, result.peak_engagement, result.final["stage"])
+    if model.lows:  # a stage entered below a number: its sweep reads the lowest engagement, found exactly too
+        assert result.trough_engagement == lowest[0]
 
 
 # ---------------------------------------------------------------- metrics on a hand-made history
@@ -351,6 +382,22 @@ def test_velocity(small_report):
     v = small_report["velocity"]
     assert v["first touch -> mql"] == {"leads": 3, "median_days": 0.0, "p75_days": 0.0}
     assert v["mql -> sql"] == {"leads": 2, "median_days": 1.5, "p75_days": 1.75}
+
+
+def test_time_to_stage_distribution(small):
+    """The HTML report's charts are to include the time-to-stage distribution: it had the median and
+    the 75th percentile only. Each leg's leads are now counted by days taken, in bins (JSON
+    `time_to_stage`), and drawn as bars, one chart per leg."""
+    report = build([small], small_history(), at(60))
+    bins = report["reports"][0]["time_to_stage"]
+    assert list(bins) == ["first touch -> mql", "mql -> sql"]
+    assert [b["from_days"] for b in bins["mql -> sql"]] == [0, 1, 7, 14, 30, 60, 90, 180]
+    assert [b["to_days"] for b in bins["mql -> sql"]][-2:] == [180, None]
+    assert [b["leads"] for b in bins["first touch -> mql"]] == [3, 0, 0, 0, 0, 0, 0, 0]  # all on day 0
+    assert [b["leads"] for b in bins["mql -> sql"]] == [0, 2, 0, 0, 0, 0, 0, 0]  # 1 and 2 days
+    page = render.html(report)
+    assert page.count('class="chart time-to-stage"') == 2
+    assert "Time to stage: mql -&gt; sql, leads by days taken" in page and ">under 1 day<" in page
 
 
 def test_outcome_metrics(small_report):
@@ -411,6 +458,70 @@ def test_a_crm_status_gets_the_status_to_write(small):
         "lead B: outcome `status`: unknown outcome status 'closed-lost' (expected won, lost or open): write `lost`",
         "lead C: outcome `status`: unknown outcome status 'Won or lost' (expected won, lost or open)",
         "lead D: outcome `status`: unknown outcome status 'Negotiation' (expected won, lost or open)"]
+
+
+def test_an_outcome_without_a_status_says_so_in_words(small):
+    """`"outcome": {"amount": 5}` (a CRM export whose status column was left out) was said as
+    `unknown outcome status None`, Python's word for the missing status; a status that is not text
+    was shown as Python shows it too."""
+    leads = [lead("A", [], {"amount": 5}), lead("B", [], {"status": None}), lead("C", [], {"status": 1})]
+    messages = [e["error"]["message"] for e in build([small], leads, at(10))["reports"][0]["data_error_examples"]]
+    assert messages == [
+        "lead A: outcome `status`: the outcome has no status (expected won, lost or open)",
+        "lead B: outcome `status`: the outcome has no status (expected won, lost or open)",
+        "lead C: outcome `status`: unknown outcome status `1` (expected won, lost or open)"]
+
+
+def test_a_line_that_is_json_but_not_an_object_is_named_with_its_line(files):
+    """A line of JSON Lines that is JSON but no object (`[1, 2]`, `"x"`) was listed as `(no id): a lead must
+    be a JSON object`, with nothing to find it by; `score` names its line, and now `report` does, as it names
+    a line that is not valid JSON."""
+    tmp, policy, _ = files
+    leads = tmp / "mixed.jsonl"
+    leads.write_text('[1, 2]\n"x"\n{"id": "ok", "fields": {}}\n')
+    done = run("report", str(policy), str(leads), "--as-of", at(10), "--json")
+    assert done.returncode == 0, done.stderr
+    errors = json.loads(done.stdout)["reports"][0]["data_error_examples"]
+    assert [e["error"]["message"] for e in errors] == [f"{leads}:1: not a JSON object: `[1, 2]`",
+                                                      f"{leads}:2: not a JSON object: `x`"]
+    assert build([leadpolicy.loads(SMALL)], [7], at(10))["reports"][0]["data_error_examples"][0]["error"]["message"] == (
+        "a lead must be a JSON object, not `7`")
+
+
+def test_the_example_data_generator_takes_a_count_and_says_a_wrong_one():
+    """docs/report.md has `python3 -m leadpolicy.tools.report.example_data 3000 > history.jsonl`; a count
+    that is not a number ended in a traceback (ValueError). It is a usage line, status 2."""
+    def generate(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "leadpolicy.tools.report.example_data", *args],
+                              capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    done = generate("5")
+    assert done.returncode == 0 and [json.loads(line) for line in done.stdout.splitlines()] == list(history(5))
+    assert generate("5", "--seed", "8").stdout != done.stdout
+    for bad in ("lots", "-3"):
+        refused = generate(bad)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr and "count" in refused.stderr, refused.stderr
+
+
+def test_a_deal_closed_before_its_lead_entered_is_left_out_of_the_sales_cycle(small):
+    """The sales cycle is the days from first touch (or `created_at`) to `closed_at` over won deals; a
+    deal closed before its lead entered (a CRM deal older than the marketing record) made it negative:
+    one such deal of two gave a median of -31 days. It has no cycle: it is left out of the sales cycle
+    and counted (`closed_before_entering`), said under the outcomes; still a won deal everywhere else."""
+    leads = [lead("A", [("visit", 0)], {"status": "won", "amount": 10, "closed_at": at(30)}),
+             lead("B", [("visit", 0)], {"status": "won", "amount": 20, "closed_at": at(-62)}),
+             lead("C", [("visit", 0)], {"status": "won", "amount": 30, "closed_at": at(10)})]
+    report = build([small], leads, at(60))
+    outcomes = report["reports"][0]["outcomes"]
+    assert (outcomes["won"], outcomes["won_amount"]) == (3, 60)
+    assert outcomes["sales_cycle_median_days"] == 20.0 and outcomes["sales_cycle_p75_days"] == 25.0
+    assert outcomes["closed_before_entering"] == 1
+    assert ("1 won deal closed before its lead entered (first touch or `created_at`) is left out of the sales cycle"
+            in render.markdown(report))
+    assert "(1 won deal closed before its lead entered left out)" in render.html(report)
+    clean = build([small], leads[:1], at(60))
+    assert clean["reports"][0]["outcomes"]["closed_before_entering"] == 0
+    assert "closed before" not in render.markdown(clean)
 
 
 def test_an_outcomes_file_that_is_not_utf8_is_named(tmp_path):
@@ -764,7 +875,7 @@ def test_html_report_in_chromium(tmp_path):
     dom = chromium(tmp_path, page, "--dump-dom")
     assert dom.returncode == 0, dom.stderr
     assert not console_messages(dom.stderr)
-    for chart in ("funnel", "velocity", "by-grade", "by-engagement", "by-fit", "sweep"):
+    for chart in ("funnel", "velocity", "time-to-stage", "by-grade", "by-engagement", "by-fit", "sweep"):
         assert f'class="chart {chart}"' in dom.stdout, chart
     assert dom.stdout.count('class="bar"') > 10 and 'class="precision"' in dom.stdout
     png = tmp_path / "shot.png"
@@ -781,6 +892,27 @@ def test_golden_markdown_side_by_side(small, golden):
     mine, theirs = report["reports"]
     assert [f["reached"] for f in theirs["funnel"]] == [5, 2, 2]  # L2's lone visit no longer makes mql
     golden(GOLDEN / "against.md", render.markdown(report))
+
+
+def test_side_by_side_holds_the_metrics_a_change_is_judged_on(small):
+    """`--against` is to put both policies' metrics side by side, so a change is judged on outcomes: the
+    table had the funnel counts, the top stage's win rate (`sql→win rate / sql→win rate`), one stage's
+    missed deals, sent but lost and disqualified, and dropped the rows of stages only the second policy
+    has. It now has every stage's count, conversion, median days, win rate among the leads that reached
+    it and missed won deals, and demotions, for the longer of the two policies."""
+    one = leadpolicy.loads('policy "One" version "1"\nstages { lead }\n', "one.policy")
+    report = build([one, small], small_history(), at(60))
+    table = render.markdown(report).split("## Side by side", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1:] for line in table.splitlines() if line.startswith("| ")}
+    mine, theirs = report["reports"]
+    assert rows["reached lead"] == ["5", "5 |"]
+    assert rows["reached sql"] == ["", "2 |"] and rows["conversion mql → sql"] == ["", "66.7% |"]
+    assert rows["median days, mql -\\> sql"] == ["", "1.50 |"]
+    assert rows["mql→win rate"] == ["", f"{theirs['by_stage_reached']['mql']['win_rate'] * 100:.1f}% |"]
+    assert rows["won deals that never reached mql"] == ["", "1 |"]
+    assert rows["sent but lost (reached lead / sql, closed lost)"] == [str(mine["sent_but_lost"]["leads"]), "1 |"]
+    assert rows["demoted at least once"] == ["0", "2 |"]
+    assert "→win rate / " not in render.markdown(build([small, small], small_history(), at(60)))
 
 
 def _history_csv(out):
@@ -933,3 +1065,119 @@ def test_the_progress_counter_on_a_terminal_is_cleared_at_the_end(tmp_path: Path
         assert _screen(text) == screen, repr(text)  # and left nothing of it behind
         piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args, *extra], capture_output=True, env=env, timeout=120)
         assert piped.returncode == 0 and piped.stderr.decode() == "".join(line + "\n" for line in screen[:-1])
+
+
+def test_report_reads_parquet_leads_of_the_json_lines_shape_as_score_does(files):
+    """`score` and `diff --leads` read Parquet leads of the JSON Lines shape (a `fields` column); `report`
+    refused them (`is a Parquet file, not JSON Lines or CSV: export its leads as JSON Lines or CSV`, exit 1).
+    It now reads them as they do, `created_at` and `outcome` columns too: the report of the same leads in
+    JSON Lines, whatever the file's name."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    tmp, policy, leads = files
+    history = small_history()
+    for record in history:  # one type per column: every outcome with every key (null where it has none)
+        if "outcome" in record:
+            record["outcome"] = {"status": None, "amount": None, "closed_at": None, **record["outcome"]}
+    (tmp / "same.jsonl").write_text("".join(json.dumps(x) + "\n" for x in history))
+    pq.write_table(pa.Table.from_pylist(history), tmp / "leads.parquet")
+    (tmp / "export.data").write_bytes((tmp / "leads.parquet").read_bytes())  # known by its first bytes
+    expected = run("report", str(policy), str(tmp / "same.jsonl"), "--as-of", at(60), "--json")
+    assert expected.returncode == 0, expected.stderr
+    wanted = json.loads(expected.stdout)
+    assert wanted == json.loads(run("report", str(policy), str(leads), "--as-of", at(60), "--json").stdout)
+    for name in ("leads.parquet", "export.data"):
+        done = run("report", str(policy), str(tmp / name), "--as-of", at(60), "--json")
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr
+        assert json.loads(done.stdout) == wanted
+    assert wanted["reports"][0]["outcomes"]["won"] == 2 and wanted["reports"][0]["data_errors"] == 1
+    (tmp / "fake.parquet").write_text('{"id": 1}\n')  # named .parquet, and not one: one line, exit 1
+    fake = run("report", str(policy), str(tmp / "fake.parquet"), "--as-of", at(60))
+    assert fake.returncode == 1 and fake.stderr.startswith(f"error: {tmp / 'fake.parquet'} cannot be read as Parquet")
+    pq.write_table(pa.Table.from_pylist([{"id": "R-1", "size": 5}]), tmp / "table.parquet")  # no `fields`: refused
+    table = run("report", str(policy), str(tmp / "table.parquet"), "--as-of", at(60))
+    assert table.returncode == 1 and "is a Parquet file, not JSON Lines or CSV" in table.stderr
+
+
+LOW = """
+policy "Low" version "1"
+activities { visit }
+stages {
+  lead
+  nurture when engagement < 5
+}
+engagement {
+  "Visit": +10 per visit
+  decay 50% every 1 day
+}
+"""
+
+
+def test_a_sweep_of_a_less_than_threshold_reads_each_leads_lowest_score():
+    """A stage entered when a score falls below a number (`nurture when engagement < 5`): a lead reaches
+    it when its score is below the threshold at some moment, its lowest score. The sweep and the missed
+    deals read the highest score for every comparison: at the current threshold the sweep said 0 leads
+    reach `nurture` where the funnel counts 1, and the missed deal said `peaked at 10.00`."""
+    policy = leadpolicy.loads(LOW, "low.policy")
+    visits = lambda days: [{"type": "visit", "at": at(d)} for d in days]  # noqa: E731
+    leads = [  # A: 10 on day 0, 5 on day 1, 2.5 on day 2 (nurture); B: a visit a day, never below 10
+        {"id": "A", "created_at": at(0), "fields": {}, "activities": visits([0]),
+         "outcome": {"status": "lost"}},
+        {"id": "B", "created_at": at(0), "fields": {}, "activities": visits(range(11)),
+         "outcome": {"status": "won", "amount": 100}},
+    ]
+    report = build([policy], leads, at(10))["reports"][0]
+    assert [f["reached"] for f in report["funnel"]] == [2, 1]
+    (sweep,) = report["threshold_sweeps"]
+    assert (sweep["condition"], sweep["op"]) == ("nurture: engagement < 5", "<")
+    current = next(row for row in sweep["rows"] if row["current"])
+    assert (current["threshold"], current["leads"], current["won"], current["lost"]) == (5.0, 1, 0, 1)
+    assert all(row["leads"] == 2 for row in sweep["rows"] if row["threshold"] > 10)  # B's lowest is 10
+    assert all(row["leads"] == 0 for row in sweep["rows"] if row["threshold"] <= 10 * 0.5 ** 10)
+    (missed,) = report["missed_deals"]["nurture"]["examples"]
+    assert missed["id"] == "B" and missed["held_back_by"] == ["engagement < 5 (at its lowest 10.00)"]
+    assert "Leads whose lowest engagement met the threshold" in render.markdown(build([policy], leads, at(10)))
+
+
+def test_a_stage_entry_threshold_below_zero_is_swept():
+    """`warm when engagement >= -20` compares a score with a number, as `>= 20` does; the parser reads
+    `-20` as the negation of 20, and the sweep took only a plain number: the report had no sweep for it."""
+    policy = leadpolicy.loads("""policy "Minus" version "1"
+activities { visit  unsubscribe }
+stages {
+  lead
+  warm when engagement >= -20 and did visit
+  hot when -5 < fit
+}
+engagement {
+  "Visit": +10 per visit
+  "Unsubscribed": -50 per unsubscribe
+}
+""", "minus.policy")
+    leads = [{"id": "A", "created_at": at(0), "fields": {}, "activities": [{"type": "visit", "at": at(1)}]},
+             {"id": "B", "created_at": at(0), "fields": {},
+              "activities": [{"type": "unsubscribe", "at": at(0)}, {"type": "visit", "at": at(1)}]}]
+    report = build([policy], leads, at(10))["reports"][0]
+    sweeps = {s["condition"]: s for s in report["threshold_sweeps"]}
+    assert list(sweeps) == ["warm: engagement >= -20", "hot: fit > -5"]
+    current = next(row for row in sweeps["warm: engagement >= -20"]["rows"] if row["current"])
+    assert (current["threshold"], current["leads"]) == (-20.0, 1)  # A's highest is 10; B's is -40
+
+
+def test_leads_without_a_grade_are_a_segment_named_for_people():
+    """Grades are optional, and without a match the grade is missing: the by-grade table and chart named
+    such leads `None` (Python's word) and put them first; they are `(no grade)`, after the letters."""
+    policy = leadpolicy.loads("""policy "Some grades" version "1"
+fields { size number }
+stages { lead }
+grades { A when size >= 100  B when size >= 10 }
+""", "grades.policy")
+    leads = [{"id": i, "created_at": at(0), "fields": {"size": size}, "outcome": {"status": status}}
+             for i, (size, status) in enumerate([(500, "won"), (50, "lost"), (5, "won"), (1, "lost"), (None, "lost")])]
+    report = build([policy], leads, at(10))
+    segments = report["reports"][0]["by_grade"]
+    assert list(segments) == ["A", "B", "(no grade)"]
+    assert (segments["(no grade)"]["leads"], segments["(no grade)"]["won"]) == (3, 1)
+    shown = render.markdown(report)
+    assert "| (no grade) | 3 | 1 | 2 |" in shown and "None" not in shown
+    assert ">None<" not in render.html(report) and "(no grade)" in render.html(report)

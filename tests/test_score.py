@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.parquet import text_leads
 from support.terminal import on_a_terminal
 from support.workload import bench_workload
 
@@ -527,14 +528,6 @@ def test_duckdb_reads_the_file_named_even_when_its_name_is_a_glob_pattern(tmp_pa
     assert globbed.exit_code == plain.exit_code == 1 and globbed.stdout == plain.stdout, globbed.stderr
 
 
-def _as_text(value):
-    """A sample lead's value as the text a typed Parquet column of strings holds (Parquet columns have
-    one type: the sample leads mix numbers and strings in one field)."""
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value) if isinstance(value, (bool, list, dict)) else str(value)
-
-
 def test_score_reads_parquet_leads_of_the_json_lines_shape_with_every_engine(tmp_path: Path) -> None:
     """The product has score read "JSON Lines, CSV, Parquet" and give "the same decisions from every engine":
     a Parquet file of the leads as in JSON Lines (id, fields, activities, stage) was refused by the python
@@ -544,10 +537,7 @@ def test_score_reads_parquet_leads_of_the_json_lines_shape_with_every_engine(tmp
     pytest.importorskip("duckdb")
     import datetime
 
-    leads = [{"id": lead["id"], "stage": lead.get("stage"),
-              "fields": {name: _as_text(value) for name, value in lead["fields"].items()},
-              "activities": [{key: _as_text(value) for key, value in act.items()} for act in lead.get("activities", [])]}
-             for lead in map(json.loads, (ROOT / "policies" / "acme.leads.jsonl").read_text().splitlines())]
+    leads = text_leads(ROOT / "policies" / "acme.leads.jsonl")
     (tmp_path / "leads.jsonl").write_text(jsonl(leads))
     pq.write_table(pa.Table.from_pylist(leads), tmp_path / "leads.parquet")
     utc = datetime.timezone.utc

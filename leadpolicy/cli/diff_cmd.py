@@ -83,7 +83,7 @@ def _percent(value: Optional[str]) -> Optional[float]:
 @main.command("diff")
 @click.argument("versions", nargs=-1, metavar="OLD NEW")
 @click.option("--rev", metavar="REV", help="Compare the file POLICY with its version at git revision REV (one argument).")
-@click.option("--leads", metavar="FILE", help="Replay these leads (JSON Lines or CSV, as `leadpolicy score` reads them; - for standard input) through both versions.")
+@click.option("--leads", metavar="FILE", help="Replay these leads (JSON Lines, CSV or Parquet, as `leadpolicy score` reads them; - for standard input) through both versions.")
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: csv when FILE ends in .csv, else jsonl.")
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
@@ -155,7 +155,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         if path is not None and is_stream(path):  # DuckDB reads a table more than once: a pipe's leads were lost
             raise click.UsageError(f"--engine duckdb reads a file of leads, not {path}, a pipe or device that can be "
                                    "read only once: save it to a file, or replay it with --engine python")
-    database = leads is not None and activities is None and is_duckdb_database(leads)
+    nested = _nested_parquet(leads, activities)  # leads as in JSON Lines, in Parquet: read as score reads them
+    database = leads is not None and activities is None and not nested and is_duckdb_database(leads)
     if (leads_table or activities_table) and not database:
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
                                "--leads FILE (with --engine duckdb)")
@@ -163,7 +164,7 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         from leadpolicy.backends.sql import _deps
 
         _deps.duckdb()  # before the mapping is read: name the engine's extra (it brings sqlglot), not sqlglot's
-    mapping = _relational_options(leads, activities, mapping_path, engine, database)
+    mapping = _relational_options(leads, activities, mapping_path, engine, database, nested)
     moment = as_of_moment(as_of)  # one "now" for both versions and every lead; read without --leads too
     if leads is not None:
         for path in (leads, activities):
@@ -175,8 +176,9 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
             refuse_table_file(leads, {
                 "duckdb": "diff reads its tables `leads` and `activities` with --engine duckdb (or --leads-table and "
                           "--activities-table; docs/sql.md)",
-                "parquet": misnamed_parquet(leads, "--engine duckdb")}, read=("duckdb",) if engine == "duckdb" else ())
-        document = one_json_document(leads) if activities is None and input_format != "csv" else None
+                "parquet": misnamed_parquet(leads, "--engine duckdb")},
+                read=(("duckdb",) if engine == "duckdb" else ()) + (("parquet",) if nested else ()))
+        document = one_json_document(leads) if activities is None and input_format != "csv" and not nested else None
         if document:
             warn(document)
         if leads != "-" and os.path.isfile(leads) and os.path.getsize(leads) == 0:  # as score warns
@@ -188,13 +190,15 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
             if missing:
                 warn(missing)
     old, new = _load_versions(versions, rev)
-    if leads is not None and activities is None and input_format != "csv" and not leads.lower().endswith(".csv"):
+    if leads is not None and activities is None and input_format != "csv" and not leads.lower().endswith(".csv") \
+            and not nested:
         misplaced = misplaced_in_first_lead(new[0], leads)  # (policy, label)
         if misplaced:
             warn(misplaced)
 
     from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
     from leadpolicy.tools.diff import diff_policies
+    from leadpolicy.tools.parquet_leads import ParquetProblem
 
     InputProblem: Any = _NoProblem
     if engine == "duckdb":
@@ -218,6 +222,8 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise _Problem(str(error)) from None
     except CsvHeaderError as error:
         raise FileProblem(f"{display_name(str(leads))}: {error}", EXIT_FAILED) from None
+    except ParquetProblem as problem:  # a Parquet file of leads that cannot be read whole
+        raise FileProblem(f"{leads} {problem}", EXIT_FAILED) from None
     except UnicodeDecodeError as error:  # CSV leads (a JSON line that is not UTF-8 is that lead's error): as score says it
         raise FileProblem(f"{display_name(str(leads))} {not_utf8(error, leads)}", EXIT_FAILED) from None
     except OSError as error:
@@ -240,17 +246,32 @@ class _NoProblem(Exception):
     """Never raised: the python engine has no SQL input problems."""
 
 
+def _nested_parquet(leads: Optional[str], activities: Optional[str]) -> bool:
+    """--leads is a Parquet file of leads in the JSON Lines shape (a `fields` column), read through a JSON
+    Lines copy by either engine, as `score` reads it (docs/decisions.md 65 and 89)."""
+    if leads is None or leads == "-" or activities is not None:
+        return False
+    from leadpolicy.tools.parquet_leads import MissingPyarrow, ParquetProblem, is_nested_parquet
+
+    try:
+        return is_nested_parquet(leads)
+    except ParquetProblem as problem:  # named .parquet, and not one
+        raise FileProblem(f"{leads} {problem}", EXIT_FAILED) from None
+    except MissingPyarrow as missing:  # one line naming the extra, as score says it
+        raise FileProblem(str(missing)) from None
+
+
 def _relational_options(leads: Optional[str], activities: Optional[str], mapping_path: Optional[str], engine: str,
-                        database: bool = False) -> Any:
+                        database: bool = False, nested: bool = False) -> Any:
     """--activities and --mapping (the relational shape, duckdb only; --leads a DuckDB database
-    holds both tables): the mapping read, or None."""
+    holds both tables): the mapping read, or None. `nested`: --leads is Parquet of the JSON Lines shape."""
 
     if activities is None and not database:
         if mapping_path is not None:
             raise click.UsageError("--mapping names the columns of the relational shape: it goes with --activities FILE")
-        if leads is not None and leads.lower().endswith(".parquet"):
-            raise click.UsageError(f"{leads}: Parquet leads are the relational shape; give their activities table too: "
-                                   "--activities activities.parquet --engine duckdb")
+        if leads is not None and leads.lower().endswith(".parquet") and not nested and os.path.isfile(leads):
+            raise click.UsageError(f"{leads}: Parquet leads without a `fields` column are the relational shape; give "
+                                   "their activities table too: --activities activities.parquet --engine duckdb")
         return None
     if database and engine != "duckdb":
         return None  # refuse_table_file says it: diff reads a database with --engine duckdb

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -33,6 +34,22 @@ def _read_moment(option: str, value: str) -> None:
     """A usage error (2) naming the option, as `score` and `diff` say it, for a time that cannot be read
     (or is outside the datetime range in UTC)."""
     as_of_moment(value, option)
+
+
+def _nested_parquet(path: str) -> bool:
+    """LEADS is a Parquet file of leads in the JSON Lines shape (a `fields` column, with `created_at` and
+    `outcome` if they are there), read through a JSON Lines copy, as `score` and `diff --leads` read it
+    (docs/decisions.md 65 and 89)."""
+    from leadpolicy.tools.parquet_leads import MissingPyarrow, ParquetProblem, is_nested_parquet
+
+    try:
+        return is_nested_parquet(path)
+    except ParquetProblem as problem:  # named .parquet, and not one
+        say_line(f"error: {path} {problem}", err=True)
+        sys.exit(1)
+    except MissingPyarrow as missing:  # one line naming the extra, as score says it
+        say_line(f"error: {missing}", err=True)
+        sys.exit(2)
 
 
 def _load_version(spec: str, name: str) -> Any:
@@ -73,7 +90,7 @@ def _load_version(spec: str, name: str) -> Any:
 def report_command(policy_path: str, leads_path: str, input_format: Optional[str], outcomes_path: Optional[str], date_from: Optional[str],
                    date_to: Optional[str], as_of: Optional[str], against: Optional[str], jobs: Optional[int], output: Optional[str],
                    as_json: bool) -> None:
-    """Replay LEADS (JSON Lines, or CSV by the .csv suffix or --input-format csv) under POLICY and report the funnel, velocity and outcomes."""
+    """Replay LEADS (JSON Lines, or CSV by the .csv suffix or --input-format csv, or Parquet of the JSON Lines shape) under POLICY and report the funnel, velocity and outcomes."""
     from datetime import datetime, timezone
 
     from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
@@ -107,7 +124,11 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
 
         if parse_instant(date_from, "--from") > window_end(date_to):
             raise click.UsageError(f"--from {date_from} is after --to {date_to}: no lead can enter in between; swap them")
-    refuse_table_file(leads_path)
+    parquet = _nested_parquet(leads_path)  # leads as in JSON Lines, in Parquet: read as score reads them
+    if parquet:
+        input_format = "jsonl"
+    else:
+        refuse_table_file(leads_path)
     if input_format is None:
         input_format = "csv" if leads_path.lower().endswith(".csv") else "jsonl"  # `LEADS.CSV` too, as score reads it
     csv = input_format == "csv"
@@ -117,7 +138,7 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
     if os.path.isfile(leads_path) and os.path.getsize(leads_path) == 0:  # 0 leads, without a word (score warns); a pipe has no size
         say_line(f"warning: {leads_path} is empty: there are no leads to report", err=True)
     policies = [_load_version(policy_path, "POLICY")]
-    misplaced = None if csv else misplaced_in_first_lead(policies[0], leads_path)
+    misplaced = None if csv or parquet else misplaced_in_first_lead(policies[0], leads_path)
     if misplaced:
         say_line(f"warning: {misplaced}", err=True)
     if against:
@@ -145,14 +166,20 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         clear_progress()
         say_line(f"warning: {message}", err=True)
 
+    from leadpolicy.tools.parquet_leads import ParquetProblem, json_lines_copy
+
     try:
         try:
             # JSON Lines as bytes: a line that is not UTF-8 is that lead's error, as `score` has it
-            with (open(leads_path, encoding="utf-8-sig", newline="") if csv else open(leads_path, "rb")) as stream:
+            with (json_lines_copy(leads_path) if parquet else contextlib.nullcontext(leads_path)) as read_path, \
+                    (open(read_path, encoding="utf-8-sig", newline="") if csv else open(read_path, "rb")) as stream:
                 report = build(policies, stream, as_of, outcomes, date_from, date_to, progress,
                                jobs or default_jobs(), leads_path, warn=warn_here, input_format=input_format)
         finally:  # before any message below
             clear_progress()
+    except ParquetProblem as problem:  # a Parquet file of leads that cannot be read whole
+        say_line(f"error: {leads_path} {problem}", err=True)
+        sys.exit(1)
     except CsvHeaderError as error:  # as `score` says it: no row was read
         say_line(f"error: {leads_path}: {error}", err=True)
         sys.exit(1)

@@ -7,13 +7,17 @@ the same decisions and error rows (`"line"` is the row's number). A Parquet file
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import json
 import math
-from typing import IO, Any, Callable, Optional
+import os
+import tempfile
+from typing import IO, Any, Callable, Iterator, Optional
 
-__all__ = ["NESTED_COLUMN", "MissingPyarrow", "ParquetProblem", "nested_parquet_columns", "write_json_lines"]
+__all__ = ["NESTED_COLUMN", "MissingPyarrow", "ParquetProblem", "nested_parquet_columns", "write_json_lines",
+           "is_nested_parquet", "json_lines_copy"]
 
 NESTED_COLUMN = "fields"  # the column that tells the nested shape from a relational leads table
 _BATCH_ROWS = 8192
@@ -46,6 +50,28 @@ def nested_parquet_columns(path: str) -> Optional[list[str]]:
     except Exception as error:  # pyarrow's ArrowInvalid and OSError: a damaged or truncated file
         raise ParquetProblem(f"cannot be read as Parquet ({error})") from None
     return names if NESTED_COLUMN in names else None
+
+
+def is_nested_parquet(path: str) -> bool:
+    """A file (not a stream) that is Parquet by its name or first bytes and holds leads of the nested
+    shape. Raises MissingPyarrow, and ParquetProblem for a file named .parquet that is not one."""
+    from leadpolicy.tools.file_kinds import is_parquet, is_stream
+
+    if not os.path.isfile(path) or is_stream(path) or not is_parquet(path):
+        return False
+    return nested_parquet_columns(path) is not None
+
+
+@contextlib.contextmanager
+def json_lines_copy(path: str) -> Iterator[str]:
+    """The nested-shape Parquet file at `path` copied, row for row, to a JSON Lines file in a
+    temporary directory removed on leaving: `diff --leads` and `report` read that copy as they read
+    JSON Lines, as `score` does (docs/decisions.md 65 and 89). Raises MissingPyarrow, ParquetProblem."""
+    with tempfile.TemporaryDirectory(prefix="leadpolicy-parquet-") as folder:
+        copy = os.path.join(folder, "leads.jsonl")
+        with open(copy, "w", encoding="utf-8", newline="\n") as out:
+            write_json_lines(path, out)
+        yield copy
 
 
 def write_json_lines(path: str, out: IO[str]) -> int:

@@ -71,8 +71,9 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
                   memory_limit: Optional[str] = None, activities: Optional[Union[str, "os.PathLike[str]"]] = None,
                   mapping: Optional[dict[str, Any]] = None, leads_table: Optional[str] = None,
                   activities_table: Optional[str] = None) -> DiffResult:
-    """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path, a binary stream of
-    one, or an iterable of lead dicts. `engine` "duckdb" replays a file through the SQL
+    """The diff of two loaded policies; `leads` a JSON Lines or CSV file's path (or a Parquet file of
+    leads in the JSON Lines shape, read through a JSON Lines copy as `score` reads it), a binary stream of
+    one, or an iterable of lead dicts; `leads_label` names them in the report. `engine` "duckdb" replays a file through the SQL
     back end (replay_sql.py; the same report), within `memory_limit` (e.g. "4GB"); with
     `activities`, `leads` and `activities` are the relational shape's tables (Parquet or
     CSV files, column names as `mapping` says: docs/sql.md), read by the duckdb engine only.
@@ -84,8 +85,18 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
         raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     if (activities is not None or mapping is not None or leads_table or activities_table) and engine != "duckdb":
         raise ValueError("the relational shape (activities, mapping, tables) is read by engine='duckdb'")
-    if isinstance(leads, (str, os.PathLike)) and os.fspath(leads).lower().endswith(".parquet") and activities is None:
-        raise ValueError(f"{os.fspath(leads)}: Parquet leads are the relational shape: give their activities table too")
+    if isinstance(leads, (str, os.PathLike)) and activities is None and not (leads_table or activities_table):
+        from leadpolicy.tools.parquet_leads import is_nested_parquet, json_lines_copy
+
+        path = os.fspath(leads)
+        if is_nested_parquet(path):  # leads as in JSON Lines (a `fields` column): read as score reads them
+            with json_lines_copy(path) as copy:
+                return diff_policies(old, new, old_label, new_label, copy, as_of, jobs=jobs, input_format="jsonl",
+                                     progress=progress, leads_label=leads_label or path, warn=warn, engine=engine,
+                                     memory_limit=memory_limit)
+        if path.lower().endswith(".parquet") and os.path.isfile(path):
+            raise ValueError(f"{path}: Parquet leads without a `fields` column are the relational shape: give their "
+                             "activities table too")
     moment = as_of_moment(as_of)  # a bad one raises without leads too (it was ignored)
     changes = compare(old.tree, new.tree)
     summary = None
@@ -101,14 +112,14 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
                                      progress=progress, warn=warn,
                                      activities=os.fspath(activities) if activities is not None else None, mapping=mapping,
                                      leads_table=leads_table, activities_table=activities_table)
-            label = path if activities is None else f"{path} + {os.fspath(activities)}"
+            label = (leads_label or path) if activities is None else f"{path} + {os.fspath(activities)}"
         elif isinstance(leads, (str, os.PathLike)):
             path = os.fspath(leads)
             fmt = input_format or ("csv" if path.lower().endswith(".csv") else "jsonl")
             with open(path, "rb") as stream:
                 tally, _ = replay_stream(old, new, stream, as_of=moment, input_format=fmt, jobs=jobs, progress=progress,
                                          warn=warn)
-            label = path
+            label = leads_label or path
         elif hasattr(leads, "read"):  # a binary stream, such as standard input
             tally, _ = replay_stream(old, new, cast(BinaryIO, leads), as_of=moment, input_format=input_format or "jsonl", jobs=jobs,
                                      progress=progress, warn=warn)

@@ -55,6 +55,14 @@ class Part:
         return {"part": self.part, "old": self.old, "new": self.new}
 
 
+def _part_words(part: Part) -> str:
+    """`window last 90 days → last 60 days`; a part with one side (a value or a property added or
+    removed) without an arrow from or to nothing: `values added vp`."""
+    if not part.old or not part.new:
+        return f"{part.part} {part.old or part.new}"
+    return f"{part.part} {part.old} → {part.new}"
+
+
 @dataclass(frozen=True)
 class Change:
     """One change in meaning. `old`/`new` are the item's whole sentence before and after."""
@@ -245,7 +253,7 @@ class _Compare:
                 found = list(parts(before, item))
                 if not found:  # a difference no part names (should not happen): say so plainly
                     found = [Part("rule", _unstop(sentence_old(before)), _unstop(sentence_new(item)))]
-                detail = "; ".join(f"{p.part} {p.old} → {p.new}" for p in found)
+                detail = "; ".join(_part_words(p) for p in found)
                 self.add(section, "changed", name, label(name), f"{label(name)}: {detail}", sentence_old(before), sentence_new(item), found)
         for item in removed:
             if item in renamed.values():

@@ -71,11 +71,23 @@ def for_report(r: dict[str, Any]) -> dict[str, Any]:
                     [row for leg, v in r["velocity"].items()
                      for row in ((f"{leg} median", v["median_days"], _days(v["median_days"])),
                                  (f"{leg} p75", v["p75_days"], _days(v["p75_days"])))], "velocity")
+    time_to_stage = [bars(f"Time to stage: {leg}, leads by days taken",
+                          [(_bin_label(b), b["leads"], f"{b['leads']:,}") for b in bins], "time-to-stage")
+                     for leg, bins in r["time_to_stage"].items()]
     grade = bars("Win rate by grade", _rate_rows(r["by_grade"]), "by-grade", 1.0)
     engagement = bars("Win rate by engagement band", _rate_rows(r["by_engagement_band"]), "by-engagement", 1.0)
     fit = bars("Win rate by fit band", _rate_rows(r["by_fit_band"]), "by-fit", 1.0)
     sweeps = [curve(f"Threshold sweep: {s['condition']}", s["rows"], s["current"]) for s in r["threshold_sweeps"]]
-    return {"funnel": funnel, "velocity": velocity, "grade": grade, "engagement": engagement, "fit": fit, "sweeps": sweeps}
+    return {"funnel": funnel, "velocity": velocity, "time_to_stage": time_to_stage, "grade": grade,
+            "engagement": engagement, "fit": fit, "sweeps": sweeps}
+
+
+def _bin_label(b: dict[str, Any]) -> str:
+    if b["to_days"] is None:
+        return f"{b['from_days']:g} days or more"
+    if b["from_days"] == 0:
+        return f"under {b['to_days']:g} day{'s' if b['to_days'] != 1 else ''}"
+    return f"{b['from_days']:g} to {b['to_days']:g} days"
 
 
 def _days(value: Optional[float]) -> str:

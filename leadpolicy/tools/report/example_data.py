@@ -60,8 +60,21 @@ def history(count: int = 3000, seed: int = 7, activities: int = 8) -> Iterator[d
         yield lead
 
 
-if __name__ == "__main__":
+def main(argv: "list[str] | None" = None) -> None:
+    """`python3 -m leadpolicy.tools.report.example_data [COUNT] [--seed N]`: the history as JSON Lines."""
+    import argparse
     import sys
 
-    for lead in history(int(sys.argv[1]) if len(sys.argv) > 1 else 3000):
+    parser = argparse.ArgumentParser(prog="python3 -m leadpolicy.tools.report.example_data",
+                                     description="A year of leads with outcomes for policies/acme.policy, as JSON Lines.")
+    parser.add_argument("count", nargs="?", type=int, default=3000, help="how many leads (default: 3000)")
+    parser.add_argument("--seed", type=int, default=7, help="another seed gives another history (default: 7)")
+    options = parser.parse_args(argv)  # a count that is not a number: a usage line and status 2, no traceback
+    if options.count < 0:
+        parser.error(f"argument count: {options.count} is below 0")
+    for lead in history(options.count, seed=options.seed):
         sys.stdout.write(json.dumps(lead) + "\n")
+
+
+if __name__ == "__main__":
+    main()

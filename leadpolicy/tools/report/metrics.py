@@ -19,6 +19,21 @@ from leadpolicy.tools.report.replay import MICROS_PER_DAY, Replay, iso
 
 EXAMPLES = 5
 BAND_WIDTH = 20.0
+# the time-to-stage distribution's bins, in days: under a day, a week, two weeks, a month, two, three, six, more
+TIME_BINS = (0.0, 1.0, 7.0, 14.0, 30.0, 60.0, 90.0, 180.0)
+
+
+def distribution(values: "array[float]") -> list[dict[str, Any]]:
+    """How many of `values` (days) fall in each bin of TIME_BINS, `from_days` <= days < `to_days`
+    (the last bin has no end: `to_days` null; a value below 0 counts in the first)."""
+    counts = [0] * len(TIME_BINS)
+    for value in values:
+        index = len(TIME_BINS) - 1
+        while index and value < TIME_BINS[index]:
+            index -= 1
+        counts[index] += 1
+    return [{"from_days": low, "to_days": TIME_BINS[i + 1] if i + 1 < len(TIME_BINS) else None, "leads": counts[i]}
+            for i, low in enumerate(TIME_BINS)]
 
 
 def quantile(values: "array[float]", q: float) -> Optional[float]:
@@ -62,6 +77,9 @@ class Segment:
                 "lift": win_rate / overall if win_rate is not None and overall else None}
 
 
+NO_GRADE = "(no grade)"  # the segment of leads whose grade is missing (no band matched, or no grades)
+
+
 @dataclasses.dataclass(frozen=True)
 class Threshold:
     """A stage entry comparison of a score with a number: `engagement >= 60` in stage mql."""
@@ -75,9 +93,26 @@ class Threshold:
     def label(self) -> str:
         return f"{self.stage}: {self.score} {self.op} {self.value:g}"
 
+    def score_of(self, result: Replay) -> float:
+        """The lead's score this comparison reads: a lead reaches `engagement >= T` when its highest
+        engagement over the replay does, and `engagement < T` when its lowest does."""
+        if self.op in ("<", "<="):
+            return result.trough_engagement if self.score == "engagement" else result.trough_fit
+        return result.peak_engagement if self.score == "engagement" else result.peak_fit
+
     def holds(self, score: float, threshold: float) -> bool:
         return {">=": score >= threshold, ">": score > threshold, "<=": score <= threshold,
                 "<": score < threshold, "=": score == threshold, "!=": score != threshold}[self.op]
+
+
+def _number(expr: Any) -> Optional[float]:
+    """The value of a number literal, `-20` too (read as the negation of 20); None for anything else."""
+    if isinstance(expr, n.Number):
+        return expr.value
+    if isinstance(expr, n.Neg):
+        inner = _number(expr.operand)
+        return None if inner is None else -inner
+    return None
 
 
 def thresholds_of(tree: n.Policy) -> list[Threshold]:
@@ -86,10 +121,11 @@ def thresholds_of(tree: n.Policy) -> list[Threshold]:
     def walk(expr: Any, stage: str) -> None:
         if isinstance(expr, n.Compare) and expr.op in (">=", ">", "<=", "<"):
             left, right, op = expr.left, expr.right, expr.op
-            if isinstance(left, n.Number) and isinstance(right, (n.Engagement, n.Fit)):
+            if _number(left) is not None and isinstance(right, (n.Engagement, n.Fit)):
                 left, right, op = right, left, n.MIRRORED[op]
-            if isinstance(left, (n.Engagement, n.Fit)) and isinstance(right, n.Number):
-                found.append(Threshold(stage, "engagement" if isinstance(left, n.Engagement) else "fit", op, right.value))
+            value = _number(right)
+            if isinstance(left, (n.Engagement, n.Fit)) and value is not None:
+                found.append(Threshold(stage, "engagement" if isinstance(left, n.Engagement) else "fit", op, value))
                 return
         if dataclasses.is_dataclass(expr):
             for f in dataclasses.fields(expr):
@@ -122,6 +158,7 @@ class Metrics:
         self.evaluations = 0
         self.velocity = {self._leg(i): array("d") for i in range(1, len(self.stages))}
         self.cycle_days = array("d")
+        self.closed_before_entering = 0  # won deals closed before the lead entered: left out of the cycle
         self.overall = Segment()
         self.by_grade: dict[str, Segment] = {}
         self.by_stage = {s: Segment() for s in [*self.stages, "disqualified"]}
@@ -133,7 +170,7 @@ class Metrics:
         self.missed_examples: dict[str, list[dict[str, Any]]] = {s: [] for s in self.stages[1:]}
         self.sent_lost = 0
         self.sent_lost_examples: list[dict[str, Any]] = []
-        # per threshold: every lead's peak score, and its outcome code (1 won, 0 lost, -1 other)
+        # per threshold: every lead's peak score (lowest for `<`, `<=`), and its outcome code (1 won, 0 lost, -1 other)
         self.peaks = {t: array("d") for t in self.thresholds}
         self.codes = array("b")
 
@@ -169,7 +206,8 @@ class Metrics:
         highest = "disqualified" if final["stage"] == "disqualified" else max(
             (s for s in self.stages if s in first), key=self.stages.index, default=self.stages[0])
         self.by_stage[highest].add(outcome)
-        self.by_grade.setdefault(str(final["grade"]), Segment()).add(outcome)
+        grade = NO_GRADE if final["grade"] is None else str(final["grade"])
+        self.by_grade.setdefault(grade, Segment()).add(outcome)
         self.by_engagement.setdefault(_band(final["engagement"]), Segment()).add(outcome)
         self.by_fit.setdefault(_band(final["fit"]), Segment()).add(outcome)
         self.overall.add(outcome)
@@ -178,7 +216,7 @@ class Metrics:
         code = -1 if outcome is None or outcome.status == "open" else int(outcome.status == "won")
         self.codes.append(code)
         for t in self.thresholds:
-            self.peaks[t].append(result.peak_engagement if t.score == "engagement" else result.peak_fit)
+            self.peaks[t].append(t.score_of(result))
         if outcome is None or outcome.status != "won":
             if outcome is not None and outcome.status == "lost" and top in first:
                 self.sent_lost += 1
@@ -186,7 +224,10 @@ class Metrics:
                     self.sent_lost_examples.append(self._example(lead_id, result, outcome))
             return
         if outcome.closed_at is not None and result.start is not None:
-            self.cycle_days.append((outcome.closed_at - result.start) / MICROS_PER_DAY)
+            if outcome.closed_at < result.start:  # a deal older than the lead's record: it has no cycle
+                self.closed_before_entering += 1
+            else:
+                self.cycle_days.append((outcome.closed_at - result.start) / MICROS_PER_DAY)
         for stage in self.stages[1:]:
             if stage not in first:
                 self.missed[stage] += 1
@@ -203,9 +244,10 @@ class Metrics:
         elif stage is not None:
             for t in self.thresholds:
                 if t.stage == stage:
-                    peak = result.peak_engagement if t.score == "engagement" else result.peak_fit
+                    peak = t.score_of(result)
                     if not t.holds(peak, t.value):
-                        held.append(f"{t.score} {t.op} {t.value:g} (peaked at {peak:.2f})")
+                        seen = "at its lowest" if t.op in ("<", "<=") else "peaked at"
+                        held.append(f"{t.score} {t.op} {t.value:g} ({seen} {peak:.2f})")
             if final["reason"]["kind"] == "disqualified":
                 held.append(f"disqualified by \"{final['reason']['rule']}\"")
             if not held:
@@ -255,6 +297,7 @@ class Metrics:
             "funnel": funnel, "disqualified": self.disqualified,
             "disqualified_after_" + self.stages[-1]: self.disqualified_after_top, "demoted": self.demoted,
             "velocity": velocity,
+            "time_to_stage": {leg: distribution(values) for leg, values in self.velocity.items()},
             "outcomes": {
                 "won": won, "lost": self.overall.lost, "open": self.overall.open, "win_rate": overall_rate,
                 self.stages[-1] + "_win_rate": rate(top.won, top.won + top.lost),
@@ -263,10 +306,12 @@ class Metrics:
                 "won_amount": self.overall.won_amount,
                 "sales_cycle_median_days": quantile(self.cycle_days, 0.5),
                 "sales_cycle_p75_days": quantile(self.cycle_days, 0.75),
+                "closed_before_entering": self.closed_before_entering,
             },
             "by_stage_reached": {s: seg.to_dict(overall_rate) for s, seg in self.by_reached.items()},
             "by_final_stage": {s: seg.to_dict(overall_rate) for s, seg in self.by_stage.items()},
-            "by_grade": {g: self.by_grade[g].to_dict(overall_rate) for g in sorted(self.by_grade)},
+            "by_grade": {g: self.by_grade[g].to_dict(overall_rate)
+                         for g in sorted(self.by_grade, key=lambda g: (g == NO_GRADE, g))},
             "by_engagement_band": {_band_label(b): self.by_engagement[b].to_dict(overall_rate) for b in sorted(self.by_engagement)},
             "by_fit_band": {_band_label(b): self.by_fit[b].to_dict(overall_rate) for b in sorted(self.by_fit)},
             "missed_deals": {s: {"won_deals": self.missed[s], "won_amount": self.missed_amount[s],

@@ -63,7 +63,13 @@ def _read_outcome(raw: Any, lead_id: Any) -> Outcome:
         raise OutcomeError("an outcome must be an object with status, amount, closed_at",
                            field="outcome", value=raw, lead_id=lead_id)
     status = raw.get("status")
-    if not isinstance(status, str) or status.strip().lower() not in STATUSES:
+    if status is None:  # no `status` key, or null: a column left out of the export
+        raise OutcomeError("the outcome has no status (expected won, lost or open)", field="outcome.status", value=None,
+                           lead_id=lead_id)
+    if not isinstance(status, str):  # a number or a list, as the JSON shows it (Python's repr said `True`)
+        raise OutcomeError(f"unknown outcome status `{json.dumps(status, ensure_ascii=False)}` (expected won, lost or open)",
+                           field="outcome.status", value=status, lead_id=lead_id)
+    if status.strip().lower() not in STATUSES:
         raise OutcomeError(f"unknown outcome status {status!r} (expected won, lost or open){_status_hint(status)}",
                            field="outcome.status", value=status, lead_id=lead_id)
     amount = raw.get("amount")

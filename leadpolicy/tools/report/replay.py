@@ -95,6 +95,8 @@ class TimeModel:
     since_fields: tuple[str, ...]
     activity_types: frozenset[str]
     declared_names: dict[str, str] = dataclasses.field(default_factory=dict)  # lower case -> as declared
+    # a stage entered below a number (`when engagement < 5`): the report's sweep reads the lowest engagement
+    lows: bool = False
 
     def time_field(self, kind: str) -> str:
         """The field a bad time of an activity of this type is reported under, as the evaluator
@@ -116,6 +118,7 @@ class TimeModel:
             since_fields=tuple(sorted(facts.since_fields)),
             activity_types=types,
             declared_names={a.name.lower(): a.name for a in tree.activities},
+            lows=any(op in ("<", "<=") for op in _threshold_ops(tree)),
         )
 
 
@@ -157,6 +160,9 @@ class Replay:
     peak_fit: float
     evaluations: int
     entered: Optional[int] = None  # created_at or the first activity, even after `end` (start is never)
+    # the lowest scores over the replay, for a stage entered below a number (`when engagement < 5`)
+    trough_engagement: float = float("inf")
+    trough_fit: float = float("inf")
 
 
 def first_touch(model: TimeModel, activities: Any, lead_id: Any = None) -> Optional[int]:
@@ -405,7 +411,14 @@ def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str
         walker.visit(at)
     assert walker.last is not None, "start and end are moments"
     return Replay(start, walker.first, walker.demoted_at, walker.disqualified_at, walker.steps, walker.last,
-                  walker.peak_e, walker.peak_f, walker.count, entered)
+                  walker.peak_e, walker.peak_f, walker.count, entered, walker.trough_e, walker.trough_f)
+
+
+def _threshold_ops(tree: Any) -> list[str]:
+    """The comparison operators of the report's threshold sweeps (metrics.thresholds_of)."""
+    from leadpolicy.tools.report.metrics import thresholds_of
+
+    return [t.op for t in thresholds_of(tree)]
 
 
 class _Walker:
@@ -434,6 +447,9 @@ class _Walker:
         self.last: Optional[dict[str, Any]] = None
         self.peak_e = float("-inf")
         self.peak_f = float("-inf")
+        self.trough_e = float("inf")
+        self.trough_f = float("inf")
+        self.lows = model.lows  # the sweep reads the lowest engagement: found exactly too
         self.count = 0
         self._bounds: Optional[Bounds] = None
 
@@ -449,6 +465,10 @@ class _Walker:
             self.peak_e = decision["engagement"]
         if decision["fit"] > self.peak_f:
             self.peak_f = decision["fit"]
+        if decision["engagement"] < self.trough_e:
+            self.trough_e = decision["engagement"]
+        if decision["fit"] < self.trough_f:
+            self.trough_f = decision["fit"]
         return decision
 
     def visit(self, at: int, decision: Optional[dict[str, Any]] = None) -> dict[str, Any]:
@@ -500,7 +520,8 @@ class _Walker:
             while True:
                 there = probe(m)
                 low, high = bounds.engagement_range(bounds.totals(here), bounds.totals(there))
-                if high <= self.peak_e and bounds.settled(low, high, here["fit"], steps[i]):
+                if high <= self.peak_e and (not self.lows or low >= self.trough_e) \
+                        and bounds.settled(low, high, here["fit"], steps[i]):
                     i, here = m, there  # the stage at every step up to m is the stage at i
                     break
                 if m == i + 1:

@@ -6,7 +6,7 @@ import json
 from typing import IO, Any, Callable, Iterable, Optional
 
 from leadpolicy import LeadDataError
-from leadpolicy.semantics.runtime import parse_instant
+from leadpolicy.semantics.runtime import parse_instant, show_value
 from leadpolicy.syntax.nodes import MICROS_PER_DAY
 from leadpolicy.tools.report.metrics import Metrics
 from leadpolicy.tools.report.outcomes import read_created, read_outcome
@@ -24,7 +24,7 @@ def _replay_lead(lead: Any) -> tuple[Any, ...]:
         if isinstance(lead, LeadDataError):
             raise lead
         if not isinstance(lead, dict):
-            raise LeadDataError("a lead must be a JSON object", field=None, value=None)
+            raise LeadDataError(f"a lead must be a JSON object, not `{show_value(lead)}`", field=None, value=lead)
         # a lead without an id joins no outcome (str(None) joined a row whose id is "None")
         extra = outcomes.get(str(lead_id), {}) if outcomes is not None and lead_id is not None else {}
         outcome = read_outcome(extra.get("outcome", lead.get("outcome")), lead_id)
@@ -54,9 +54,14 @@ def _parse(lines: list[Any]) -> Iterable[Any]:
                                     field=None, value=None)
                 continue
         try:
-            yield json.loads(line)
+            lead = json.loads(line)
         except json.JSONDecodeError as error:
             yield LeadDataError(f"{name}:{number}:{error.colno}: not valid JSON: {error.msg}", field=None, value=None)
+            continue
+        if not isinstance(lead, dict):  # `[1, 2]`: said with its line, as score says it
+            yield LeadDataError(f"{name}:{number}: not a JSON object: `{show_value(lead)}`", field=None, value=lead)
+            continue
+        yield lead
 
 
 def _chunks(stream: IO[Any], name: str, size: int = 500) -> Iterable[list[Any]]:
