@@ -290,7 +290,7 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
     if engine == "spark":
         from leadpolicy.backends.sql.spark_files import score_file_with_spark
 
-        score_file_with_spark(policy, source, sink, as_of, output_format, output_path, spark_master, summary)
+        score_file_with_spark(policy, source, sink, as_of, output_format, output_path, spark_master, summary, progress)
     else:
         # CSV keeps half the machine: its slices each read the whole file again (measured, 100,000
         # leads: 9.5 s and 1.6 GB in one query, 18.9 s and 1.2 GB in five slices within 1500MB)
