@@ -156,3 +156,33 @@ def test_generated_policy_pairs(data) -> None:
 
     old, new = data.draw(policy_pairs())
     assert_engines_agree(old, new, data.draw(st.lists(leads_for(old.tree), min_size=1, max_size=12)))
+
+
+@pytest.mark.parametrize("engine, stdin", [("python", False), ("duckdb", False), ("python", True)])
+def test_a_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path: Path, engine: str, stdin: bool) -> None:
+    """`diff --leads` draws `score`'s progress bar on a terminal (it counted `replaying N leads`;
+    PRODUCT: "Long runs show a progress bar on a terminal and stay quiet in a pipe"): the share of
+    the file replayed (python), of its lines (duckdb: the slices' lines, counted before the run);
+    the count alone from standard input. Cleared at the end; in a pipe nothing, and the same report."""
+    import os
+    import subprocess
+    import sys
+
+    from support.terminal import on_a_terminal, progress_lines, screen
+
+    leads = tmp_path / "leads.jsonl"
+    bench_workload().write_jsonl(str(leads), 2000 if stdin else 6000, seed=5)
+    out = tmp_path / "diff.md"
+    args = ["diff", str(ACME), str(ACME), "--leads", "-" if stdin else str(leads), "--engine", engine, "-j", "1",
+            "--as-of", AS_OF, "-o", str(out)]
+    data = leads.read_bytes() if stdin else None
+    shown, _, status = on_a_terminal(args, shown="stderr", input=data)
+    assert status == 0, shown
+    drawn = progress_lines(shown, "replaying")
+    assert all(("[" in line) != stdin for line in drawn), drawn  # a bar of a file; the count alone of standard input
+    assert screen(shown) == [""], repr(shown)  # cleared
+    report = out.read_bytes()
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args], capture_output=True, input=data, timeout=300,
+                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (piped.returncode, piped.stderr) == (0, b""), piped.stderr
+    assert out.read_bytes() == report

@@ -1028,27 +1028,13 @@ def test_cli_report_input_format_reads_leads_whatever_their_name(files):
     assert "--input-format [jsonl|csv]" in run("report", "--help").stdout
 
 
-def _screen(shown: str) -> list[str]:
-    """What a terminal shows of `shown`: `\r` returns to the line's start, text overwrites it."""
-    lines, line, column = [], [], 0
-    for char in shown:
-        if char == "\r":
-            column = 0
-        elif char == "\n":
-            lines.append("".join(line).rstrip())
-            line, column = [], 0
-        else:
-            line[column:column + 1] = [char]
-            column += 1
-    return lines + ["".join(line).rstrip()]
-
-
-def test_the_progress_counter_on_a_terminal_is_cleared_at_the_end(tmp_path: Path) -> None:
-    """On a terminal, `report` counted `replayed N leads` in thousands and then ended the line,
-    leaving the last count (`replayed 1,000 leads` of 1,500) on the screen, and a warning said
-    after the count was written onto its line; now the line is cleared before a message and at
-    the end, as `score` and `diff` clear theirs. In a pipe it shows nothing."""
-    from support.terminal import on_a_terminal
+def test_a_progress_bar_on_a_terminal_cleared_at_the_end_and_silence_in_a_pipe(tmp_path: Path) -> None:
+    """On a terminal, `report` draws the progress bar `score` draws (tools/progress.py), of the share of
+    the file replayed (it counted `replayed N leads` in thousands, PRODUCT: "Long runs show a progress
+    bar on a terminal"); the line is cleared before a message and at the end (a newline once left the
+    last count on the screen, and a warning was written onto its line). In a pipe it shows nothing,
+    and the report is the same."""
+    from support.terminal import on_a_terminal, progress_lines, screen
 
     leads = tmp_path / "leads.jsonl"
     leads.write_text((ROOT / "policies" / "acme.leads.jsonl").read_text() * 25)
@@ -1058,13 +1044,15 @@ def test_the_progress_counter_on_a_terminal_is_cleared_at_the_end(tmp_path: Path
             "-o", str(tmp_path / "r.md")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     warning = f"warning: 1 outcome names no lead of {leads} (e.g. \"nobody\"): not counted"
-    for extra, screen in (([], [""]), (["--outcomes", str(outcomes)], [warning, ""])):
+    for extra, shown_after in (([], [""]), (["--outcomes", str(outcomes)], [warning, ""])):
         text, _, status = on_a_terminal(args + extra, shown="stderr")
         assert status == 0
-        assert "replayed 1,000 leads" in text  # it counted
-        assert _screen(text) == screen, repr(text)  # and left nothing of it behind
+        assert all("[" in line for line in progress_lines(text, "replaying"))  # a bar: the file's size is known
+        assert screen(text) == shown_after, repr(text)  # and left nothing of it behind
+        drawn = (tmp_path / "r.md").read_bytes()
         piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args, *extra], capture_output=True, env=env, timeout=120)
-        assert piped.returncode == 0 and piped.stderr.decode() == "".join(line + "\n" for line in screen[:-1])
+        assert piped.returncode == 0 and piped.stderr.decode() == "".join(line + "\n" for line in shown_after[:-1])
+        assert (tmp_path / "r.md").read_bytes() == drawn
 
 
 def test_report_reads_parquet_leads_of_the_json_lines_shape_as_score_does(files):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -338,3 +339,34 @@ def test_an_engine_error_about_utf8_names_the_line() -> None:
                          "This file is not utf-8 encoded.")
     text = engine_error_text(error)
     assert "line 12 is not UTF-8 text" in text and "--engine python" in text
+
+@pytest.mark.parametrize("shape", ["jsonl", "relational"])
+def test_a_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path: Path, shape: str) -> None:
+    """`score --engine duckdb` draws the python engine's progress bar on a terminal (it showed nothing
+    until the summary; PRODUCT: "Long runs show a progress bar on a terminal and stay quiet in a
+    pipe"): of the lines of a JSON Lines file, or the rows of a leads table, counted before a row is
+    written; cleared before the summary. In a pipe, standard error holds the summary alone, and the
+    rows are the same bytes."""
+    from support.terminal import on_a_terminal, progress_lines
+
+    if shape == "jsonl":
+        leads = tmp_path / "leads.jsonl"
+        bench_workload().write_jsonl(str(leads), 6000, seed=5)
+        extra, count = [], "6,000"
+    else:
+        leads, acts, mapping, _ = relational_files(tmp_path)
+        extra, count = ["--activities", str(acts), "--mapping", str(mapping)], "17"
+    out = tmp_path / "out.jsonl"
+    args = ["score", str(ROOT / "policies" / "acme.policy"), str(leads), *extra, "--as-of", AS_OF, "--engine", "duckdb",
+            "-o", str(out)]
+    shown, _, status = on_a_terminal(args, shown="stderr")
+    assert status in (0, 1), shown
+    assert all("[" in line for line in progress_lines(shown, "scoring"))  # a bar: the total is known
+    assert shown.split("\r")[-1].startswith(f"{count} leads scored in "), shown  # cleared before the summary
+    drawn = out.read_bytes()
+    piped = subprocess.run([sys.executable, "-m", "leadpolicy", *args], capture_output=True, text=True, timeout=300,
+                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert piped.returncode == status, piped.stderr
+    assert "\r" not in piped.stderr and "scoring " not in piped.stderr
+    assert piped.stderr.startswith(f"{count} leads scored in ")
+    assert out.read_bytes() == drawn

@@ -260,3 +260,29 @@ def test_nanosecond_timestamps_are_read_as_duckdb_reads_them(spark, tmp_path: Pa
                          "--engine", engine) for engine in ("spark", "duckdb"))
     assert got == expected and expected[0] == 0 and expected[1].count("\n") >= 10
     assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong") == "false"  # the session's setting, restored
+
+
+def test_a_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path: Path) -> None:
+    """`score --engine spark` draws the python engine's progress bar on a terminal (it showed nothing
+    until the summary; PRODUCT: "Long runs show a progress bar on a terminal and stay quiet in a
+    pipe"): of the lines of the JSON Lines file, counted before the rows come back; cleared before
+    the summary. Where standard error is no terminal, it holds the summary alone, and the rows are
+    the same bytes. Both runs in the shared process of support/spark_cli.py (no test session: a
+    command there starts its own Spark), the first one starting its JVM."""
+    from support import spark_cli
+    from support.terminal import progress_lines
+
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text((ROOT / "policies" / "acme.leads.jsonl").read_text(encoding="utf-8") * 20, encoding="utf-8")
+    count = f"{len(leads.read_text(encoding='utf-8').splitlines()):,}"
+    out = tmp_path / "out.jsonl"
+    args = ["score", str(ACME), str(leads), "--as-of", AS_OF, "--engine", "spark", "-o", str(out)]
+    status, _, said = spark_cli.run(*args)
+    assert status == 0, said
+    assert "\r" not in said and "scoring " not in said and said.startswith(f"{count} leads scored in "), said
+    written = out.read_bytes()
+    status, shown = spark_cli.on_a_terminal(*args)
+    assert status == 0, shown
+    assert all("[" in line for line in progress_lines(shown, "scoring"))  # a bar: the file's lines are counted
+    assert shown.split("\r")[-1].startswith(f"{count} leads scored in "), shown  # cleared before the summary
+    assert out.read_bytes() == written

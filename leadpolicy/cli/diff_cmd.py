@@ -46,27 +46,6 @@ class _Problem(click.ClickException):
         say_line(f"error: {self.format_message()}", err=True)
 
 
-class _Counter:
-    """`replaying 12,000 leads` on standard error, redrawn at most ten times a second (terminals only)."""
-
-    def __init__(self) -> None:
-        import time
-
-        self._clock = time.perf_counter
-        self._drawn = self._clock()
-        self.leads = 0
-
-    def __call__(self, leads: int, nbytes: int) -> None:
-        self.leads += leads
-        now = self._clock()
-        if now - self._drawn >= 0.1:
-            self._drawn = now
-            click.echo(f"\r  replaying  {self.leads:,} leads ", nl=False, err=True)
-
-    def clear(self) -> None:
-        click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
-
-
 def _percent(value: Optional[str]) -> Optional[float]:
     if value is None:
         return None
@@ -207,14 +186,18 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         except ImportError as error:  # sqlglot missing: the message names the extra
             raise FileProblem(str(error)) from None
     from leadpolicy.tools.pool import default_jobs
+    from leadpolicy.tools.progress import aside, progress_bar
 
-    counter = _Counter() if leads is not None and sys.stderr.isatty() else None
+    # python: the share of the file read (standard input, a pipe: the count alone); duckdb: of its lines or
+    # rows, told by the engine (a table of the relational shape: the count alone)
+    size = os.path.getsize(leads) if engine == "python" and leads not in (None, "-") and os.path.isfile(str(leads)) else None
+    counter = progress_bar("replaying", size) if leads is not None else None
     try:
         source = sys.stdin.buffer if leads == "-" else leads
         result = diff_policies(old[0], new[0], old[1], new[1], source, moment, jobs=jobs or default_jobs(),
                                input_format=input_format, progress=counter,
                                leads_label=STDIN_NAME if leads == "-" else None,  # `<stdin>`, as every command names it
-                               warn=warn, engine=engine, memory_limit=memory_limit, activities=activities, mapping=mapping,
+                               warn=aside(counter, warn), engine=engine, memory_limit=memory_limit, activities=activities, mapping=mapping,
                                leads_table=leads_table, activities_table=activities_table)
     except ImportError as error:  # --engine duckdb without the extra: the message names it
         raise FileProblem(str(error)) from None

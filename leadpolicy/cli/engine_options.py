@@ -281,12 +281,17 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         mapping = read_mapping(options["mapping_path"])  # its problems said as compile and diff say them
         warn_undeclared(policy, mapping, quiet)
     from leadpolicy.tools.csv_header import CsvHeaderError
+    from leadpolicy.tools.progress import progress_bar
 
+    # the leads written of the lines or rows the engine counts before it writes (Spark: of the lines of a
+    # JSON Lines file and the rows of a table; else the count alone), cleared before any message below
+    bar = progress_bar("scoring", None, quiet)
     try:
         summary = score_command(policy, input_path, output, fmt, moment, engine=engine, notes=not quiet,
                                 activities=options.get("activities_path"), mapping_path=options.get("mapping_path"),
                                 leads_table=options.get("leads_table"), activities_table=options.get("activities_table"),
-                                memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"))
+                                memory_limit=options.get("memory_limit"), spark_master=options.get("spark_master"),
+                                progress=bar)
     except MissingExtra as error:
         raise FileProblem(str(error)) from None
     except (InputProblem, _deps.SparkStartError, OutputProblem) as error:  # each names its own file
@@ -309,6 +314,9 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
             raise FileProblem(f"{named if file == input_path else file}: {engine} cannot read it: "
                               f"{engine_error_text(error, tables)}") from None
         raise
+    finally:
+        if bar is not None:
+            bar.clear()
     if not quiet:
         stages = [stage.name for stage in policy.tree.stages] + [DISQUALIFIED]
         for line in summary.lines(stages):

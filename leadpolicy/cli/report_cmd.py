@@ -149,22 +149,15 @@ def report_command(policy_path: str, leads_path: str, input_format: Optional[str
         say_line(f"error: {error}", err=True)
         sys.exit(1)
     as_of = as_of or datetime.now(timezone.utc).isoformat()
-    progress = None
-    counting = [False]  # the counter's line is on the terminal: cleared before a message, and at the end
+    from leadpolicy.tools.progress import aside, progress_bar
 
-    def clear_progress() -> None:  # as score and diff clear theirs (a newline left the last thousand shown)
-        if counting[0]:
-            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
-            counting[0] = False
+    # the share of the file read (a pipe: the count alone), cleared before a message and at the end
+    progress = progress_bar("replaying", os.path.getsize(leads_path) if os.path.isfile(leads_path) else None)
+    warn_here = aside(progress, lambda message: say_line(f"warning: {message}", err=True))
 
-    if sys.stderr.isatty():
-        def progress(count: int) -> None:
-            click.echo(f"\rreplayed {count:,} leads", err=True, nl=False)
-            counting[0] = True
-
-    def warn_here(message: str) -> None:  # not written onto the counter's line
-        clear_progress()
-        say_line(f"warning: {message}", err=True)
+    def clear_progress() -> None:
+        if progress is not None:
+            progress.clear()
 
     from leadpolicy.tools.parquet_leads import ParquetProblem, json_lines_copy
 

@@ -44,42 +44,6 @@ from leadpolicy.cli.engine_options import (
 from leadpolicy.syntax.diagnostics import shown_path
 
 
-class _Progress:
-    """A one-line progress bar on standard error, redrawn at most ten times a second: a bar and
-    the share of the input read when its size is known (a file), then the leads and the rate;
-    the leads and the rate alone for standard input."""
-
-    BAR = 20  # characters
-
-    def __init__(self, total_bytes: Optional[int]) -> None:
-        import time
-
-        self._clock = time.perf_counter
-        self._started = self._drawn = self._clock()
-        self._total = total_bytes or None
-        self._width = 0  # of the line drawn last, for clear()
-        self.leads = self.bytes = 0
-
-    def __call__(self, leads: int, nbytes: int) -> None:
-        self.leads += leads
-        self.bytes += nbytes
-        now = self._clock()
-        if now - self._drawn >= 0.1:
-            self._drawn = now
-            rate = self.leads / max(now - self._started, 1e-9)
-            share = ""
-            if self._total:
-                done = min(1.0, self.bytes / self._total)
-                filled = int(done * self.BAR)
-                share = f" [{'#' * filled}{'-' * (self.BAR - filled)}] {100.0 * done:3.0f}%"
-            line = f"  scoring{share}  {self.leads:,} leads  {rate:,.0f} leads/s "
-            self._width = max(self._width, len(line))
-            click.echo("\r" + line, nl=False, err=True)
-
-    def clear(self) -> None:
-        click.echo("\r" + " " * max(self._width, 60) + "\r", nl=False, err=True)
-
-
 def _output_format(fmt: Optional[str], output: Optional[str]) -> str:
     """--format, else by OUT's suffix (`.csv` is CSV), else JSON Lines."""
     if fmt:
@@ -186,6 +150,7 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     """
     from leadpolicy.tools.csv_header import CsvHeaderError, not_utf8
     from leadpolicy.tools.pool import default_jobs
+    from leadpolicy.tools.progress import aside, progress_bar
     from leadpolicy.tools.score import Summary, score_stream
     from leadpolicy.tools.score_output import shown_on_terminal
 
@@ -234,12 +199,12 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
             warn(f"{input_path} is empty: there are no leads to score")
     summary = Summary()
     to_file = not to_stdout(output)
-    progress = _Progress(size) if not quiet and sys.stderr.isatty() else None
+    progress = progress_bar("scoring", size, quiet)  # the share of the file read; standard input: the count
     try:
         with output_stream(output) as stream, shown_on_terminal(stream, fmt) as sink:
             summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
                                    jobs=jobs or default_jobs(), progress=progress, summary=summary,
-                                   delimiter=delimiter, warn=None if quiet else warn)
+                                   delimiter=delimiter, warn=None if quiet else aside(progress, warn))
     except KeyboardInterrupt:
         if progress is not None:
             progress.clear()

@@ -26,14 +26,65 @@ from typing import Optional
 ROOT = Path(__file__).resolve().parents[2]
 
 _SERVER = r"""
-import json, os, sys, traceback
+import json, os, pty, select, sys, threading, traceback
 protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
 os.dup2(2, 1)  # anything written to the real standard output (a JVM) stays out of the protocol
 from click.testing import CliRunner
 from leadpolicy.cli import main
 runner = CliRunner()
+
+
+def on_a_terminal(args):
+    # the command with standard error (fd 2, and sys.stderr on it) a pseudo-terminal: what reached it
+    controller, terminal = pty.openpty()
+    shown, done = [], threading.Event()
+
+    def read():
+        while True:
+            ready = select.select([controller], [], [], 0.05)[0]
+            if not ready:
+                if done.is_set():
+                    return
+                continue
+            try:
+                block = os.read(controller, 65536)
+            except OSError:
+                return
+            if not block:
+                return
+            shown.append(block)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(terminal, 2)
+    os.close(terminal)
+    try:
+        main.main(args, prog_name="leadpolicy")
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 3
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        done.set()
+    reader.join()
+    os.close(controller)
+    return code, b"".join(shown).decode("utf-8").replace("\r\n", "\n")
+
+
 for line in sys.stdin:
     args = json.loads(line)
+    if isinstance(args, dict):  # {"terminal": ARGS}
+        code, shown = on_a_terminal(args["terminal"])
+        protocol.write(json.dumps([code, "", shown]) + "\n")
+        protocol.flush()
+        continue
     result = runner.invoke(main, args, prog_name="leadpolicy", catch_exceptions=True)
     err = result.stderr
     if result.exc_info is not None and not issubclass(result.exc_info[0], SystemExit):
@@ -47,6 +98,20 @@ _process: Optional[subprocess.Popen] = None
 
 def run(*args: str) -> tuple[int, str, str]:
     """`leadpolicy ARGS...` in the shared process: (exit status, standard output, standard error)."""
+    return _ask(list(args))
+
+
+def on_a_terminal(*args: str) -> tuple[int, str]:
+    """`leadpolicy ARGS...` in the shared process with its standard error on a pseudo-terminal, as
+    support/terminal.on_a_terminal runs one (shown="stderr") in a process of its own: (exit status,
+    what reached the terminal, its `\r\n` as `\n`). Standard output goes where the process's
+    standard error goes: give -o. A Spark run here after another one finds its JVM started (a
+    first one's JVM would keep the terminal for its own standard error: run one with `run` first)."""
+    code, _, shown = _ask({"terminal": list(args)})
+    return code, shown
+
+
+def _ask(request: object) -> tuple[int, str, str]:
     global _process
     if _process is None or _process.poll() is not None:
         _process = subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -54,7 +119,7 @@ def run(*args: str) -> tuple[int, str, str]:
                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
         atexit.register(close)
     assert _process.stdin is not None and _process.stdout is not None
-    _process.stdin.write(json.dumps(list(args)) + "\n")
+    _process.stdin.write(json.dumps(request) + "\n")
     _process.stdin.flush()
     watchdog = threading.Timer(600, _process.kill)  # as subprocess.run(timeout=600) did
     watchdog.start()
@@ -63,7 +128,7 @@ def run(*args: str) -> tuple[int, str, str]:
     finally:
         watchdog.cancel()
     if not answer:
-        raise RuntimeError(f"the command-line process ended with {_process.wait()} before answering {list(args)}")
+        raise RuntimeError(f"the command-line process ended with {_process.wait()} before answering {request}")
     code, out, err = json.loads(answer)
     return code, out, err
 

@@ -45,3 +45,34 @@ def on_a_terminal(args: list[str], cwd: Optional[Path] = None, env: Optional[dic
         errors.seek(0)
         said = errors.read()
     return out.decode("utf-8").replace("\r\n", "\n"), said.decode("utf-8"), status
+
+
+def screen(shown: str) -> list[str]:
+    """What a terminal shows of `shown`: `\\r` returns to the line's start, text overwrites it."""
+    lines: list[str] = []
+    line: list[str] = []
+    column = 0
+    for char in shown:
+        if char == "\r":
+            column = 0
+        elif char == "\n":
+            lines.append("".join(line).rstrip())
+            line, column = [], 0
+        else:
+            line[column:column + 1] = [char]
+            column += 1
+    return lines + ["".join(line).rstrip()]
+
+
+def progress_lines(shown: str, verb: str) -> list[str]:
+    """The progress bar's lines drawn in `shown` (leadpolicy/tools/progress.py), each after a `\\r`;
+    an AssertionError unless there is one at least, and each is the bar and its share
+    (`  scoring [#####---------------]  25%  2,000 leads  8,500 leads/s `) or, where the run knows
+    no total, the count alone (`  scoring  2,000 leads  8,500 leads/s `)."""
+    import re
+
+    drawn = [part for part in shown.split("\r") if part.startswith(f"  {verb} ")]
+    assert drawn, f"no progress line `  {verb} ...` in {shown!r}"
+    for line in drawn:
+        assert re.fullmatch(rf"  {verb}(?: \[[#-]{{20}}\] +[0-9]+%)?  [0-9,]+ leads  [0-9,]+ leads/s ", line), line
+    return drawn

@@ -24,7 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from leadpolicy.backends.sql import _deps
 from leadpolicy.backends.sql.engines import as_of_text
@@ -41,6 +41,9 @@ from leadpolicy.backends.sql.slicing import (
     stream_each,
 )
 from leadpolicy.tools.file_kinds import is_duckdb_database, is_parquet
+
+if TYPE_CHECKING:
+    from leadpolicy.tools.progress import Progress
 
 __all__ = ["BatchInput", "score_file", "default_memory_limit", "score_memory_limit", "output_format_for"]
 
@@ -269,10 +272,11 @@ def _connect(memory_limit: Optional[str], temp_dir: str) -> Any:
 
 def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of: Any, output_format: str = "jsonl",
                output_path: Optional[str] = None, memory_limit: Optional[str] = None,
-               spark_master: Optional[str] = None, notes: bool = True) -> Any:
+               spark_master: Optional[str] = None, notes: bool = True, progress: Optional[Progress] = None) -> Any:
     """Score `source` with `engine` (duckdb or spark); rows to `sink` (a binary stream)
     or, for Parquet, to `output_path`. Returns tools.score.Summary (`notes`: with notes on
-    the input, such as shared ids, which cost a query)."""
+    the input, such as shared ids, which cost a query; `progress`: told the leads written and
+    how far through the input they go, and the input's length when it is known: rows_progress)."""
     from leadpolicy.tools.score import Summary
 
     if engine not in ("duckdb", "spark"):  # the python engine is tools.score's (a test once ran DuckDB twice here)
@@ -286,7 +290,7 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
     if engine == "spark":
         from leadpolicy.backends.sql.spark_files import score_file_with_spark
 
-        score_file_with_spark(policy, source, sink, as_of, output_format, output_path, spark_master, summary)
+        score_file_with_spark(policy, source, sink, as_of, output_format, output_path, spark_master, summary, progress)
     else:
         # CSV keeps half the machine: its slices each read the whole file again (measured, 100,000
         # leads: 9.5 s and 1.6 GB in one query, 18.9 s and 1.2 GB in five slices within 1500MB)
@@ -296,7 +300,8 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, table_problems(policy.tree, source):
             con = _connect(memory_limit, spill)
             try:
-                _score_with_duckdb(con, policy, source, sink, as_of, output_format, output_path, memory_limit, spill, summary)
+                _score_with_duckdb(con, policy, source, sink, as_of, output_format, output_path, memory_limit, spill, summary,
+                                   progress)
                 if notes and source.kind in ("relational", "database"):
                     summary.notes += shared_ids(con, source)
             except Exception as error:
@@ -319,6 +324,7 @@ class _Statements:
         self._queries: dict[bool, str] = {}
         self._lines_tables: Any = None
         self._lines: Optional[int] = None
+        self._positions: Optional[int] = None
 
     def query(self, sliced: bool) -> str:
         if sliced not in self._queries:
@@ -343,6 +349,28 @@ class _Statements:
             params.update(lp_first=part[0], lp_last=part[1])
         return self.query(sliced), params
 
+    def positions(self) -> Optional[int]:
+        """How far lp_row runs, for the progress bar: the lines of a JSON Lines file (its lines
+        table's rows, once the query is compiled: free), the data rows of a CSV (its copy's,
+        counted as written) or the rows of the leads table (a count: Parquet's from its
+        metadata, a database table's from its own, a CSV table's a scan of it; None when
+        the count fails: the query then says why, as it says it without a bar)."""
+        if self._positions is None and self.source.kind in ("relational", "database"):
+            try:
+                leads_from, _ = RelationalRescorer.tables(self.source, mapping_of(self.source))
+                self._positions = int(self.con.execute(f"SELECT count(*) FROM {leads_from}").fetchone()[0])
+            except Exception:  # noqa: BLE001 - the count alone
+                return None
+        if self._positions is None:
+            kind = self.source.kind
+            if kind == "jsonl":
+                self._positions = self.total_lines()
+            elif kind == "csv":
+                from leadpolicy.backends.sql.csv_input import csv_rows
+
+                self._positions = csv_rows(self.con, self.source.path, self.policy)
+        return self._positions
+
     def total_lines(self) -> int:
         """The lines the slices cover: the rows of the lines table when the file was read into
         one (its count is free; every row, blank lines included, is a line), else counted."""
@@ -355,7 +383,8 @@ class _Statements:
 
 
 def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_of: Any, output_format: str,
-                       output_path: Optional[str], memory_limit: str, spill: str, summary: Any) -> None:
+                       output_path: Optional[str], memory_limit: str, spill: str, summary: Any,
+                       progress: Optional[Progress] = None) -> None:
     statements = _Statements(con, policy, source, as_of, spill if lines_on_disk(source, memory_limit) else None)
     # a query that may need slices is compiled with them; how many, from what it keeps. A slice
     # (or the whole file) that runs out of memory anyway is run again in halves (slicing.py)
@@ -370,8 +399,11 @@ def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_
     def sliced(part: Slice) -> bool:  # the one query compiled unsliced runs unsliced; retries are slices
         return maybe or part != whole
 
+    if progress is not None:  # how many rows lp_row runs to, known before a row is written
+        statements.query(maybe)  # (a JSON Lines file's lines read into their table: counted for free)
+        progress.known(statements.positions())
     if output_format == "parquet":
-        _duckdb_parquet(con, statements, plan, sliced, memory_limit, output_path, summary)
+        _duckdb_parquet(con, statements, plan, sliced, memory_limit, output_path, summary, progress)
         return
     columns: list[str] = []
 
@@ -386,7 +418,7 @@ def _score_with_duckdb(con: Any, policy: Any, source: BatchInput, sink: Any, as_
         batches = run(whole)
     relational = (RelationalRescorer.for_duckdb(con, policy, as_of, source, output_format)
                   if source.kind in ("relational", "database") else None)
-    write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
+    write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational, progress)
 
 
 def shared_ids(con: Any, source: BatchInput) -> list[str]:
@@ -414,7 +446,7 @@ def shared_ids(con: Any, source: BatchInput) -> list[str]:
 
 
 def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced: Callable[[Slice], bool],
-                    memory_limit: str, output_path: Optional[str], summary: Any) -> None:
+                    memory_limit: str, output_path: Optional[str], summary: Any, progress: Optional[Progress] = None) -> None:
     """COPY the rows to Parquet beside the target, then rename (atomic); the summary from the file.
     Several slices go to a temporary table first, copied out in order."""
     from leadpolicy.tools.atomic import atomic_path
@@ -425,7 +457,9 @@ def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced
         if len(plan) == 1:
             try:
                 query, params = statements.of(plan[0], sliced(plan[0]))
-                con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO {target}", params)
+                written = con.execute(f"COPY (SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out) TO {target}", params).fetchall()
+                if progress is not None:  # the whole of it, at once
+                    progress(int(written[0][0]) if written else 0, statements.positions() or 0)
                 plan = []
             except Exception as error:
                 if not (is_out_of_memory(error) and statements.sliceable):
@@ -437,8 +471,10 @@ def _duckdb_parquet(con: Any, statements: _Statements, plan: list[Slice], sliced
             def insert(part: Slice) -> None:  # one statement: undone whole when it runs out of memory
                 query, params = statements.of(part, True)
                 into = "INSERT INTO lp_rows" if made else "CREATE TEMP TABLE lp_rows AS"
-                con.execute(f"{into} SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out", params)
+                inserted = con.execute(f"{into} SELECT {OUTPUT_SELECT} FROM ({query}) AS lp_out", params).fetchall()
                 made.append(True)
+                if progress is not None:  # the slice's rows, and its lines (the last slice's run to the end)
+                    progress(int(inserted[0][0]) if inserted else 0, min(part[1], statements.positions() or part[1]) - part[0] + 1)
 
             run_each(plan, insert, statements.total_lines, memory_limit)
             # the slices were inserted one after the other, each in order: the table is in order

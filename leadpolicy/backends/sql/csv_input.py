@@ -53,7 +53,7 @@ def csv_leads_source(con: Any, path: str, policy: Any, names: Optional[list[str]
     from leadpolicy.backends.sql.fragments import file_path, lit, sqlglot
 
     names = names if names is not None else [f.name for f in policy.tree.fields]
-    copy, longest = _json_copy(con, path, names)
+    copy, longest, _ = _json_copy(con, path, names)
     copy = file_path(copy)  # (a temporary directory's name may hold a glob character)
     text = (f"(SELECT lp_row, lp_json FROM read_csv(lp_path, {lines_options(longest)})"
             " WITH ORDINALITY AS lp_lines(lp_json, lp_row)"
@@ -95,10 +95,16 @@ def csv_lead_lines(path: str, names: list[str]) -> Iterator[str]:
                     yield json.dumps({"id": lead_id, "stage": None, "fields": {}, "activities": "not JSON"})
 
 
-def _json_copy(con: Any, path: str, names: list[str]) -> tuple[str, int]:
+def csv_rows(con: Any, path: str, policy: Any) -> int:
+    """The data rows of the CSV `path` (the lines of its JSON Lines copy for csv_leads_source, made
+    if it is not yet: counted as it was written), the last lp_row of its query."""
+    return _json_copy(con, path, [f.name for f in policy.tree.fields])[2]
+
+
+def _json_copy(con: Any, path: str, names: list[str]) -> tuple[str, int, int]:
     """The JSON Lines copy of the CSV `path` in the connection's temporary directory (made
     once: the sliced and unsliced queries read the same copy; removed with the directory),
-    and its longest line in bytes."""
+    its longest line in bytes and its lines (the CSV's data rows)."""
     import hashlib
     import os
     import tempfile
@@ -112,12 +118,14 @@ def _json_copy(con: Any, path: str, names: list[str]) -> tuple[str, int]:
     done = copy + ".longest"
     if os.path.exists(done):
         with open(done, encoding="ascii") as handle:
-            return copy, int(handle.read())
-    longest = 0
+            longest, rows = (int(number) for number in handle.read().split())
+            return copy, longest, rows
+    longest = rows = 0
     with open(copy, "w", encoding="utf-8", newline="\n") as out:
         for line in csv_lead_lines(path, names):
             longest = max(longest, len(line))  # ASCII: characters are bytes
+            rows += 1
             out.write(line + "\n")
     with open(done, "w", encoding="ascii") as handle:
-        handle.write(str(longest))
-    return copy, longest
+        handle.write(f"{longest} {rows}")
+    return copy, longest, rows

@@ -551,10 +551,11 @@ ENGINES = ("python", "duckdb", "spark")
 def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str, as_of: Any, *, engine: str,
                   activities: Optional[str] = None, mapping_path: Optional[str] = None, leads_table: Optional[str] = None,
                   activities_table: Optional[str] = None, memory_limit: Optional[str] = None,
-                  spark_master: Optional[str] = None, notes: bool = True) -> Any:
+                  spark_master: Optional[str] = None, notes: bool = True, progress: Any = None) -> Any:
     """`leadpolicy score --engine duckdb|spark`: rows to OUTPUT (atomically) or standard
     output; returns the summary (`notes`: with notes on the input, for people: a quiet run
-    has no summary and skips the queries they take). Raises batch.InputProblem for unusable input."""
+    has no summary and skips the queries they take; `progress`: tools.progress.Progress, told
+    of the rows as they are written). Raises batch.InputProblem for unusable input."""
     import json
 
     from leadpolicy.backends.sql.batch import BatchInput, InputProblem
@@ -584,7 +585,7 @@ def score_command(policy: Any, input_path: str, output: Optional[str], fmt: str,
                                "or score it with --engine python")
     with empty_tables_as_headers(policy, input_path, activities, mapping) as (input_path, activities):
         source = BatchInput(input_path, activities, mapping, leads_table, activities_table)
-        return _score_source(policy, source, output, fmt, as_of, engine, memory_limit, spark_master, notes)
+        return _score_source(policy, source, output, fmt, as_of, engine, memory_limit, spark_master, notes, progress)
 
 
 @contextlib.contextmanager
@@ -631,7 +632,7 @@ def empty_tables_as_headers(policy: Any, leads: str, activities: Optional[str],
 
 
 def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_of: Any, engine: str,
-                  memory_limit: Optional[str], spark_master: Optional[str], notes: bool) -> Any:
+                  memory_limit: Optional[str], spark_master: Optional[str], notes: bool, progress: Any = None) -> Any:
     import sys
 
     from leadpolicy.backends.sql.batch import InputProblem, output_format_for, score_file
@@ -644,18 +645,18 @@ def _score_source(policy: Any, source: Any, output: Optional[str], fmt: str, as_
         if not to_file:
             raise InputProblem("Parquet output goes to a file: -o OUT.parquet")
         return score_file(policy, source, None, engine=engine, as_of=as_of, output_format="parquet", output_path=output,
-                          memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+                          memory_limit=memory_limit, spark_master=spark_master, notes=notes, progress=progress)
     if output and to_file and special_file(output):  # /dev/stdout, a named pipe: written straight to, as by the python engine
         with open(output, "wb") as stream, shown_on_terminal(stream, output_format) as sink:
             return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
-                              memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+                              memory_limit=memory_limit, spark_master=spark_master, notes=notes, progress=progress)
     if output and to_file:
         with atomic_writer(output) as sink:
             return score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
-                              memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+                              memory_limit=memory_limit, spark_master=spark_master, notes=notes, progress=progress)
     sys.stdout.flush()
     with shown_on_terminal(sys.stdout.buffer, output_format) as sink:  # CSV on a terminal: cells shown as text
         summary = score_file(policy, source, sink, engine=engine, as_of=as_of, output_format=output_format,
-                             memory_limit=memory_limit, spark_master=spark_master, notes=notes)
+                             memory_limit=memory_limit, spark_master=spark_master, notes=notes, progress=progress)
     sys.stdout.buffer.flush()
     return summary

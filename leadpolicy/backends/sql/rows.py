@@ -15,6 +15,7 @@ from leadpolicy.tools.file_kinds import is_parquet
 
 if TYPE_CHECKING:
     from leadpolicy.backends.sql.batch import BatchInput
+    from leadpolicy.tools.progress import Progress
 
 __all__ = ["Rescored", "Rescorer", "RelationalRescorer", "write_rows", "mapping_of", "quoted"]
 
@@ -225,9 +226,10 @@ def _generic_error_row(row: dict[str, Any], output_format: str) -> bytes:
 
 def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: Any, source: BatchInput, sink: Any,
                 output_format: str, summary: Any,
-                relational: Optional[RelationalRescorer] = None) -> None:
+                relational: Optional[RelationalRescorer] = None, progress: Optional["Progress"] = None) -> None:
     """Encode the query's rows as the Python engine does; error leads through the Python engine
-    (read again from the file, or by `relational` from the tables)."""
+    (read again from the file, or by `relational` from the tables). `progress(leads, done)` after
+    each batch written: its rows, and how far their lp_row went (the query gives them in its order)."""
     from itertools import chain
 
     from leadpolicy.tools.score_output import ROW_COLUMNS, csv_row, encode
@@ -236,6 +238,7 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
     if output_format == "csv":
         sink.write((",".join(ROW_COLUMNS) + "\n").encode("utf-8"))
     rescorer = Rescorer(policy, as_of, source, output_format) if source.kind in ("jsonl", "csv") else None
+    reached = 0  # the lp_row of the last row written
     for batch in chain([first] if first is not None else [], batches):
         rows = [dict(zip(columns, values)) for values in batch]
         errors = [row for row in rows if row["error"] is not None]
@@ -275,6 +278,10 @@ def write_rows(batches: Iterator[Any], columns: list[str], policy: Any, as_of: A
         if csv_rows:
             out.append(_csv_text(csv_rows))
         sink.write(b"".join(out))
+        if progress is not None and rows:
+            last = int(rows[-1]["lp_row"])
+            progress(len(rows), last - reached)
+            reached = last
 
 
 def _csv_text(rows: list[Any]) -> bytes:

@@ -22,6 +22,7 @@ from leadpolicy.syntax import nodes
 if TYPE_CHECKING:
     from leadpolicy.backends.sql.batch import BatchInput
     from leadpolicy.backends.sql.table_problems import CsvTableDialect
+    from leadpolicy.tools.progress import Progress
 
 __all__ = ["NestedSpark", "session", "json_lines", "csv_leads", "table", "nested_query"]
 
@@ -489,10 +490,12 @@ def zoned_times(policy: nodes.Policy, mapping: Any, leads: Any, activities: Any)
 
 
 def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any, output_format: str,
-                          output_path: Optional[str], spark_master: Optional[str], summary: Any) -> None:
+                          output_path: Optional[str], spark_master: Optional[str], summary: Any,
+                          progress: Optional[Progress] = None) -> None:
     """`score --engine spark` (batch.score_file): the query on Spark (the active session, or
     a local one started and stopped here); rows back to the driver in order, written as
-    the DuckDB engine writes them (rows.write_rows)."""
+    the DuckDB engine writes them (rows.write_rows). `progress`: told how far lp_row runs
+    (spark_positions) and the rows as they are written."""
     from dataclasses import replace
 
     from leadpolicy.backends.sql.batch import FETCH_ROWS, InputProblem
@@ -513,9 +516,11 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
             frame, mapping = decide(spark, policy, source.kind, source.path, source.activities, source.mapping,
                                     as_of_text(as_of), dialects)
             columns = list(frame.columns)
+            if progress is not None:
+                progress.known(spark_positions(spark, source))
             batches = _batched((tuple(row) for row in frame.toLocalIterator()), FETCH_ROWS)
             if output_format == "parquet":
-                _arrow_parquet(batches, columns, frame.schema, output_path, summary)
+                _arrow_parquet(batches, columns, frame.schema, output_path, summary, progress)
             else:
                 relational = None
                 if source.kind == "relational":  # error rows in Python's words, the lead read back from its views
@@ -523,7 +528,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
                         policy, as_of, replace(source, mapping=mapping), output_format,
                         lambda sql, lead_id: [tuple(r) for r in spark.sql(sql, args={"lp_id": lead_id}).collect()],
                         (LEADS_VIEW, ACTIVITIES_VIEW), quote="`", param=":lp_id", text_type="STRING")
-                write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational)
+                write_rows(batches, columns, policy, as_of, source, sink, output_format, summary, relational, progress)
     finally:
         spark.conf.set(NANOS_AS_LONG, nanos_as_long)
         if started:
@@ -581,8 +586,30 @@ def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[
         yield batch
 
 
+def spark_positions(spark: Any, source: BatchInput) -> Optional[int]:
+    """How far lp_row runs, for the progress bar, where that costs little beside the query: the
+    lines of a local JSON Lines file (counted here), the data rows of a CSV (already on the
+    driver) or the rows of the leads table (Spark counts them: a Parquet file's from its
+    metadata); None for JSON Lines Spark reads elsewhere or from a folder, or when Spark's
+    count fails (the count alone: the query then says why, as it says it without a bar)."""
+    if source.kind == "jsonl":
+        if not os.path.isfile(source.path):
+            return None
+        lines = 0
+        with open(source.path, "rb") as handle:  # as Spark's text reader splits them: at each \n, none after the last
+            last = b"\n"
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                lines += block.count(b"\n")
+                last = block[-1:]
+        return lines + (last != b"\n")
+    try:
+        return int(spark.table(JSON_VIEW if source.kind == "csv" else LEADS_VIEW).count())
+    except Exception:  # noqa: BLE001 - the count alone
+        return None
+
+
 def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str], schema: Any, output_path: Optional[str],
-                   summary: Any) -> None:
+                   summary: Any, progress: Optional[Progress] = None) -> None:
     """Parquet output from rows on the driver (one file, as DuckDB writes it: the query's
     columns and `line`), written beside the target and renamed into place."""
     import pyarrow as pa
@@ -597,6 +624,7 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
     from leadpolicy.tools.atomic import atomic_path
     from leadpolicy.tools.score import SAMPLE_ERRORS
 
+    reached = 0  # the lp_row of the last row written
     with atomic_path(os.path.abspath(output_path or ""), suffix=".parquet") as temp:
         with pq.ParquetWriter(temp, arrow_schema) as writer:
             for batch in batches:
@@ -614,6 +642,9 @@ def _arrow_parquet(batches: Iterator[list[tuple[Any, ...]]], columns: list[str],
                     pa.array([row[at[name]] for row in batch], kind)
                     for name, kind in zip(names[1:-1], types[1:-1])] + [pa.array([row[at["lp_row"]] for row in batch], pa.int64())]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=arrow_schema))
+                if progress is not None and batch:  # its rows, and how far their lp_row went
+                    progress(len(batch), int(batch[-1][at["lp_row"]]) - reached)
+                    reached = int(batch[-1][at["lp_row"]])
 
 
 @contextlib.contextmanager

@@ -184,9 +184,16 @@ def _replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, i
                 tally = fold_slice(con, old_policy, new_policy, starts, found)
                 total.merge(finish(tally))
                 candidates.merge(found)
-                if progress is not None:
-                    progress(tally.total, 0)
+                if progress is not None:  # the slice's leads, and its lines or rows (the last one's run to the end)
+                    progress(tally.total, min(part[1], positions) - part[0] + 1 if positions is not None else 0)
 
+            # the progress bar's total: the lines or data rows the slices count (the relational shape's
+            # one statement: none, the count alone)
+            positions = (int(con.execute(f"SELECT count(*) FROM {LINES_TABLE}").fetchone()[0]) if input_format == "jsonl"
+                         else len(starts) if input_format == "csv" else None)
+            known = getattr(progress, "known", None)  # tools.progress.Progress; a plain callable has no total
+            if known is not None:
+                known(positions)
             plan = parts or [(1, ALL_LINES)]
             if input_format in ("relational", "database"):
                 run(plan[0])  # one statement over the tables: DuckDB spills what it can

@@ -44,6 +44,11 @@ def _replay_chunk(lines: list[Any]) -> list[Any]:
     return [_replay_lead(lead) for lead in _parse(lines)]
 
 
+def _replay_sized(chunk: tuple[list[Any], int]) -> tuple[list[Any], int]:
+    """A chunk of `_chunks` replayed: its rows, and the bytes of the file it spans."""
+    return _replay_chunk(chunk[0]), chunk[1]
+
+
 def _parse(lines: list[Any]) -> Iterable[Any]:
     for name, number, line in lines:
         if isinstance(line, bytes):  # a JSON Lines file is read as bytes: a line that is not UTF-8 is its own error
@@ -64,18 +69,45 @@ def _parse(lines: list[Any]) -> Iterable[Any]:
         yield lead
 
 
-def _chunks(stream: IO[Any], name: str, size: int = 500) -> Iterable[list[Any]]:
+def _chunks(stream: IO[Any], name: str, size: int = 500) -> Iterable[tuple[list[Any], int]]:
+    """The stream's leads, `size` lines at a time (name, line number, line), each chunk with the
+    bytes it spans (its blank lines too: how far it goes in the file, for the progress bar)."""
     chunk = []
+    spanned = 0
     for number, line in enumerate(stream, 1):
+        spanned += len(line)
         if number == 1 and isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]  # a byte order mark, as utf-8-sig reads it
         if line.strip():
             chunk.append((name, number, line))
             if len(chunk) == size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+                yield chunk, spanned
+                chunk, spanned = [], 0
+    if chunk or spanned:
+        yield chunk, spanned
+
+
+def _batches(rows: Iterable[Any], stream: Any = None, size: int = 500) -> Iterable[tuple[list[Any], int]]:
+    """`rows` `size` at a time, each batch with the bytes of `stream` (a file's text) read meanwhile:
+    its position, ahead of the rows by the reader's buffer at most (0 without a file)."""
+    import os
+
+    def position() -> int:
+        try:
+            return os.lseek(stream.fileno(), 0, os.SEEK_CUR) if stream is not None else 0
+        except (AttributeError, OSError, ValueError):  # no file descriptor (a test's stream), or a pipe
+            return 0
+
+    batch: list[Any] = []
+    reached = position()
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            now = position()
+            yield batch, max(0, now - reached)
+            batch, reached = [], now
+    if batch:
+        yield batch, max(0, position() - reached)
 
 
 CSV_OUTCOME = {"status": "status", "outcome_status": "status", "amount": "amount", "outcome_amount": "amount",
@@ -154,9 +186,10 @@ def window_end(date_to: str) -> int:
 
 def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[str, Any]] = None,
           date_from: Optional[str] = None, date_to: Optional[str] = None,
-          progress: Optional[Callable[[int], None]] = None, jobs: int = 1, name: str = "<leads>",
+          progress: Optional[Callable[[int, int], None]] = None, jobs: int = 1, name: str = "<leads>",
           warn: Optional[Callable[[str], None]] = None, input_format: Optional[str] = None) -> dict[str, Any]:
-    """One report per policy over the same leads; returns the JSON-ready dict.
+    """One report per policy over the same leads; returns the JSON-ready dict. `progress(leads, bytes)`
+    after each batch of leads replayed, with the bytes of the stream they span (tools.progress).
     `leads` is an iterable of lead dicts, or a stream of JSON Lines, text or bytes (then `jobs` processes may
     share the work; a line of bytes that is not UTF-8 is that lead's error), or of CSV text when `input_format`
     is "csv" (None: when `name` ends in .csv, as `leadpolicy score` reads its INPUT)."""
@@ -172,40 +205,41 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     if hasattr(leads, "read") and input_format == "csv":
         pool = None
         declared = list(dict.fromkeys(f.name for p in policies for f in p.tree.fields))  # --against: both
-        rows = (_replay_lead(lead) for lead in read_csv_leads(leads, name, declared, warn))
+        batches = _batches((_replay_lead(lead) for lead in read_csv_leads(leads, name, declared, warn)), leads)
     elif hasattr(leads, "read"):
         chunks = _chunks(leads, name)
         if jobs > 1:
             import multiprocessing
 
             pool = multiprocessing.get_context("fork").Pool(jobs)  # workers inherit the compiled policies
-            rows = (row for done in pool.imap(_replay_chunk, chunks) for row in done)
+            batches = pool.imap(_replay_sized, chunks)
         else:
             pool = None
-            rows = (row for chunk in chunks for row in _replay_chunk(chunk))
+            batches = (_replay_sized(chunk) for chunk in chunks)
     else:
         pool = None
-        rows = (_replay_lead(lead) for lead in leads)
+        batches = _batches(_replay_lead(lead) for lead in leads)
     matched: set[str] = set()  # the outcomes' ids that name a lead here (the rest are said: warn)
     try:
-        for index, row in enumerate(rows):
-            if progress is not None and index % 1000 == 0:
-                progress(index)
-            if outcomes is not None and row[1] is not None and str(row[1]) in outcomes:
-                matched.add(str(row[1]))
-            if row[0] == "error":
-                for m in metrics:
-                    m.error(row[1], row[2])
-                continue
-            _, lead_id, outcome, results = row
-            start, entered = results[0].start, results[0].entered
-            # a lead that entered after --as-of had not entered by the end of the replay: outside it too
-            if (low is not None and start < low) or (high is not None and start > high) or (entered is not None and entered > end):
-                for m in metrics:
-                    m.outside_window += 1
-                continue
-            for m, r in zip(metrics, results):
-                m.add(lead_id, r, outcome)
+        for batch, spanned in batches:
+            for row in batch:
+                if outcomes is not None and row[1] is not None and str(row[1]) in outcomes:
+                    matched.add(str(row[1]))
+                if row[0] == "error":
+                    for m in metrics:
+                        m.error(row[1], row[2])
+                    continue
+                _, lead_id, outcome, results = row
+                start, entered = results[0].start, results[0].entered
+                # a lead that entered after --as-of had not entered by the end of the replay: outside it too
+                if (low is not None and start < low) or (high is not None and start > high) or (entered is not None and entered > end):
+                    for m in metrics:
+                        m.outside_window += 1
+                    continue
+                for m, r in zip(metrics, results):
+                    m.add(lead_id, r, outcome)
+            if progress is not None:
+                progress(len(batch), spanned)
     finally:
         if pool is not None:
             pool.terminate()
