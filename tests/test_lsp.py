@@ -452,6 +452,37 @@ def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     assert client.diagnostics(uri, version=2) == []
 
 
+def test_a_quick_fix_is_made_for_the_text_as_it_is_now(workspace: Path) -> None:
+    """The light bulb asked for before the diagnostics caught up with an edit (a slow analysis, here a
+    2 s debounce), with the diagnostic moved by the editor as editors move them: the fix was the edit
+    made for the text before, a line too high, and it garbled `mql when` into `mqbudgetn`. And a client that does
+    not send a diagnostic's `data` back (the protocol asks it to only with `dataSupport`) got no fix.
+    Both are now made from the document's current text, for the diagnostic with that code and range."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient("--debounce", "2000", cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace)
+        text = BROKEN.replace("VP", "vp")
+        uri = lsp.open(workspace / "stale.policy", text)
+        (diagnostic,) = lsp.diagnostics(uri)
+        assert diagnostic["code"] == "unknown-field" and diagnostic["data"]
+        edited = "# a comment above\n" + text
+        lsp.change(uri, 2, [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "# a comment above\n"}])
+        moved = {**diagnostic, "range": {k: {**p, "line": p["line"] + 1} for k, p in diagnostic["range"].items()}}
+
+        def fixed(sent: dict) -> str:
+            (action,) = lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": sent["range"], "context": {"diagnostics": [sent]}})
+            assert action["title"] == "Change to budget"
+            return apply_edits(edited, action["edit"]["changes"][uri])
+
+        assert fixed(moved) == edited.replace("budgt", "budget")
+        assert fixed({k: v for k, v in moved.items() if k != "data"}) == edited.replace("budgt", "budget")
+        # a diagnostic the current text no longer has gets no fix (its edit would land elsewhere)
+        assert lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}) == []
+    finally:
+        assert lsp.close() == 0
+
+
 def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     """`within 30d`: the error's help shows `30 days`, and the light bulb applies it."""
     path = workspace / "unit.policy"

@@ -423,21 +423,31 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     @server.feature(t.TEXT_DOCUMENT_CODE_ACTION, t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix]))
     @safe()
     def on_code_action(ls: PolicyServer, params: t.CodeActionParams) -> Optional[list[t.CodeAction]]:
+        """The fixes of the diagnostics the editor sends, made from the document's current text: the
+        editor's diagnostic is matched by code and range with the analysis of that text. The edits
+        published in `data` were made for the text then, and the editor moves a diagnostic when
+        text above it changes but not its `data`; some clients do not send `data` back at all."""
         uri = params.text_document.uri
+        if not params.context.diagnostics:  # the light bulb asked on every move of the cursor: no analysis for nothing
+            return []
+        unit = ls.unit(uri)
+        source = unit.source(ls.path_of(uri))
+        if source is None:
+            return None
+        current: dict[tuple[Any, ...], Diagnostic] = {}
+        for d in unit.diagnostics_for(source.path):
+            current.setdefault((d.code, *_flat(source.index.span_range(d.span or Span(1, 1, 1, 1)))), d)
         found: list[t.CodeAction] = []
         for diagnostic in params.context.diagnostics:
-            data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-            for i, fix in enumerate(data.get("fixes") or []):
-                edits = [
-                    t.TextEdit(
-                        range=t.Range(start=t.Position(line=l0, character=c0), end=t.Position(line=l1, character=c1)),
-                        new_text=text,
-                    )
-                    for l0, c0, l1, c1, text in fix["edits"]
-                ]
+            r = diagnostic.range
+            matched = current.get((diagnostic.code, r.start.line, r.start.character, r.end.line, r.end.character))
+            if matched is None:
+                continue  # not a diagnostic of the text as it is now: its fix would land elsewhere
+            for i, fix in enumerate(actions.fixes(unit, matched)):
+                edits = [t.TextEdit(range=_range(source.index, span), new_text=text) for span, text in fix.edits]
                 found.append(
                     t.CodeAction(
-                        title=fix["title"],
+                        title=fix.title,
                         kind=t.CodeActionKind.QuickFix,
                         diagnostics=[diagnostic],
                         edit=t.WorkspaceEdit(changes={uri: edits}),
