@@ -666,6 +666,31 @@ def test_a_policy_changed_on_disk_checks_its_open_tests_file_again(client: LspCl
     assert [d["code"] for d in client.diagnostics(tests_uri)] == ["no-policy"]
 
 
+def test_the_server_asks_an_editor_to_report_changed_policy_files(workspace: Path) -> None:
+    """A closed policy is read from disk and checked again when the editor reports a change there
+    (`git checkout`). VS Code's extension watches the files itself; Neovim, Helix and Emacs report
+    only what a server registers a watcher for, and the server registered none: an open `.tests`
+    file kept the diagnostics of the policy as it was. It now registers `**/*.policy` and
+    `**/*.tests` with every client that can register them."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace, workspace={"didChangeWatchedFiles": {"dynamicRegistration": True}})
+        (registration,) = lsp.server_request("client/registerCapability")["registrations"]
+        assert registration["method"] == "workspace/didChangeWatchedFiles"
+        assert {w["globPattern"] for w in registration["registerOptions"]["watchers"]} == {"**/*.policy", "**/*.tests"}
+    finally:
+        assert lsp.close() == 0
+    quiet = LspClient(cwd=workspace, env=env)  # a client that cannot register them is not asked
+    try:
+        quiet.initialize(workspace)
+        nowhere = {"textDocument": {"uri": (workspace / "nowhere.policy").as_uri()}, "position": {"line": 0, "character": 0}}
+        assert quiet.request("textDocument/hover", nowhere) is None  # answered after `initialized`
+        assert quiet.server_requests == []
+    finally:
+        assert quiet.close() == 0
+
+
 def test_utf8_positions_when_the_client_asks_for_them(workspace: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     lsp = LspClient(cwd=workspace, env=env)

@@ -274,6 +274,20 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     server = PolicyServer(debounce)
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERS)  # the same object is added once
 
+    @server.feature(t.INITIALIZED)
+    @safe()
+    def on_initialized(ls: PolicyServer, params: t.InitializedParams) -> None:
+        """Ask the editor to report changes to policies and `.tests` files on disk (a closed sibling
+        is read from there): editors other than VS Code report only what a server registers."""
+        workspace = ls.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watchers = [t.FileSystemWatcher(glob_pattern=pattern) for pattern in ("**/*.policy", "**/*.tests")]
+        options = t.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+        registration = t.Registration(id="leadpolicy-files", method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+        ls.client_register_capability(t.RegistrationParams(registrations=[registration]))
+
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     @safe()
     def did_open(ls: PolicyServer, params: t.DidOpenTextDocumentParams) -> None:
