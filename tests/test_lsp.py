@@ -225,6 +225,39 @@ def test_completion(client: LspClient, acme) -> None:
     assert {i["label"] for i in listed["items"]} == {"ic", "manager", "vp", "cxo"}  # not `director` again
 
 
+def _kept_by_the_editors_filter(text: str, at: dict, item: dict) -> bool:
+    """Whether an editor keeps a completion item while the text before the cursor is typed: the
+    text from the start of the item's edit range to the cursor must match its `filterText` (its
+    label when it has none), each character in order, as VS Code's fuzzy filter and Neovim's match."""
+    edit = item.get("textEdit")
+    if edit is None:
+        return True  # filtered by the word at the cursor, which the item does not replace from elsewhere
+    lines = text.split("\n")
+    start = edit["range"]["start"]
+    assert start["line"] == at["line"]
+    typed = lines[at["line"]][start["character"] : at["character"]].lower()
+    wanted = iter((item.get("filterText") or item["label"]).lower())
+    return all(ch in wanted for ch in typed)
+
+
+def test_completion_inside_a_string_is_not_filtered_away_by_the_editor(client: LspClient, workspace: Path) -> None:
+    """`expect hit "` offers the rule names, each replacing the string from its opening quote; the
+    editor filters the items by the text in that range (`"`, `"Inv`), and a label without the quote
+    matched none of it: VS Code showed no rule at all. The items filter by their quoted text."""
+    folder = workspace / "hits"
+    folder.mkdir()
+    (folder / "acme.policy").write_text((workspace / "policies" / "acme.policy").read_text(encoding="utf-8"), encoding="utf-8")
+    text = 'test "t" {\n  as of 2026-11-22\n  expect hit "\n  expect no hit "Req\n  fields { seniority: "v }\n}\n'
+    uri = client.open(folder / "acme.tests", text)
+    client.diagnostics(uri)
+    for needle, wanted in (('expect hit "', "Requested a demo"), ('no hit "Req', "Requested a demo"), ('seniority: "v', '"vp"')):
+        at = position(text, needle, 0, len(needle))
+        items = client.request("textDocument/completion", _doc(uri, at))["items"]
+        shown = [item["label"] for item in items if _kept_by_the_editors_filter(text, at, item)]
+        assert wanted in shown, (needle, shown)
+
+
+
 def test_completion_offers_the_text_tests_only_after_text(client: LspClient, workspace: Path) -> None:
     """`budget `, `10000 `, `days since created `: `contains`, `starts with`, `ends with` are type
     errors there (they test text), so they are not offered; after `email ` they are."""

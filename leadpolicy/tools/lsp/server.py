@@ -484,6 +484,8 @@ def _at(ls: PolicyServer, params: Any) -> tuple[Unit, str, int]:  # any request 
 
 
 def _completion_item(index: LineIndex, item: completion.Item) -> t.CompletionItem:
+    """An item that replaces a range (a string from its opening quote) is filtered by the editor with
+    the text typed in that range, quote and all: its filter text is the text it puts there."""
     text_edit = None
     if item.replace is not None:
         start, end = index.position(item.replace[0]), index.position(item.replace[1])
@@ -497,6 +499,7 @@ def _completion_item(index: LineIndex, item: completion.Item) -> t.CompletionIte
         detail=item.detail or None,
         insert_text=item.insert_text if text_edit is None else None,
         text_edit=text_edit,
+        filter_text=text_edit.new_text if text_edit is not None else None,
         sort_text=f"{_ORDER.index(item.kind) if item.kind in _ORDER else 9}{item.label}",
     )
 
