@@ -535,6 +535,16 @@ def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace
     assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["unused-field"]  # Acme's `created`, a warning
 
 
+def test_the_fix_for_a_comma_after_the_last_item_says_what_it_removes(client: LspClient, workspace: Path) -> None:
+    """`one of (x, y, )` and a condition ending in `,`: the light bulb's title was "Remove ``" (the
+    comma stripped from the text it names, as beside a word it is); it says "Remove `,`"."""
+    for version, text in enumerate(('policy "C" version "1"\nfields { a one of (x, y, ) }\nstages { lead }\n',
+                                    'policy "C" version "1"\nfields { a number }\nstages {\n  lead\n  mql when a >= 5,\n}\n'), 1):
+        uri = client.open(workspace / f"comma-{version}.policy", text)
+        fixed, titles, after = _apply_quick_fixes(client, uri, text, {"syntax-error"})
+        assert titles == ["Remove `,`"] and "syntax-error" not in {d["code"] for d in after} and fixed.count(",") == text.count(",") - 1, (titles, fixed)
+
+
 def _apply_quick_fixes(client: LspClient, uri: str, text: str, codes: set[str]) -> tuple[str, list[str], list[dict]]:
     """Apply the first quick fix of the first diagnostic with one of `codes`, as a writer clicking the
     light bulb, until none is left: the final text, the fixes' titles and the final diagnostics."""
