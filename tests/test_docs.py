@@ -641,6 +641,10 @@ def test_hostile_text_is_escaped_in_html_and_svg(hostile: n.Policy) -> None:
 
 def test_hostile_text_is_escaped_in_markdown(hostile: n.Policy) -> None:
     md = docs.markdown(hostile, HOSTILE, "hostile.policy")
+    # The policy source at the end is a fenced block: Markdown shows its text as it is, markup and all,
+    # and no line of it can end the fence (test_the_policy_source_cannot_end_its_fence_or_reach_a_terminal).
+    md, source = md[: md.rindex("\n## Policy source\n")], md[md.rindex("\n## Policy source\n"):]
+    assert f"\n```policy\n{HOSTILE}```\n" in source
     for raw in RAW + ["</svg>"]:
         assert raw not in md, raw
     assert r"\<script\>alert(1)\</script\>" in md
@@ -789,3 +793,39 @@ def test_docs_command_errors(tmp_path: Path) -> None:
     result = runner.invoke(main, ["docs", str(ROOT / "policies" / "acme.policy"), "-o", str(tmp_path / "acme.pdf")])
     assert result.exit_code == 2
     assert ".md" in result.stderr and ".html" in result.stderr
+
+
+# ---------------------------------------------------------------- the policy source, in a `policy` fence
+
+
+def _fenced(md: str) -> tuple[str, str]:
+    """The info string and text of the Markdown document's last fenced block (the policy source)."""
+    m = re.search(r"^(`{3,})([^\n`]*)\n(.*)^\1\n\Z", md[md.rindex("\n## Policy source\n"):], re.S | re.M)
+    assert m is not None, md[-500:]
+    return m.group(2), m.group(3)
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.stem)
+def test_the_document_ends_with_the_policy_source_in_a_policy_fence(path: Path) -> None:
+    """Issue 14: the Markdown handoff document uses the `policy` fence name the Pygments lexer
+    registers (and the VS Code extension highlights), so a renderer colours the policy the document
+    is generated from; it had no policy text at all. The HTML shows the same text."""
+    tree, source, shown = load(path)
+    md = docs.markdown(tree, source, shown)
+    assert "\n## Policy source\n" in md and md.index("## Sign-off") < md.index("## Policy source")
+    assert _fenced(md) == ("policy", source)  # every blank line of it kept
+    html = docs.html(tree, source, shown)
+    inspector = inspect(html)
+    assert '<code class="language-policy">' in html and "policy-source" in inspector.ids
+    assert source in "".join(inspector.text)
+
+
+def test_the_policy_source_cannot_end_its_fence_or_reach_a_terminal() -> None:
+    """A comment holding a fence (```), CRLF lines and a terminal's escape sequence: the fence is
+    longer than any run of backticks in the text, the lines are the text's, the escape is shown."""
+    text = HEAD + "# a ```` fence and a \x1b]0;title\x07 title\r\n# ```\r\n\r\n\r\nstages { lead }\r\n"
+    md = docs.markdown(resolved(text), text, "t.policy")
+    info, body = _fenced(md)
+    assert info == "policy" and md.count("\n`````policy\n") == 1
+    assert body == text.replace("\r\n", "\n").replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", md + docs.html(resolved(text), text, "t.policy"))

@@ -225,6 +225,39 @@ def test_completion(client: LspClient, acme) -> None:
     assert {i["label"] for i in listed["items"]} == {"ic", "manager", "vp", "cxo"}  # not `director` again
 
 
+def _kept_by_the_editors_filter(text: str, at: dict, item: dict) -> bool:
+    """Whether an editor keeps a completion item while the text before the cursor is typed: the
+    text from the start of the item's edit range to the cursor must match its `filterText` (its
+    label when it has none), each character in order, as VS Code's fuzzy filter and Neovim's match."""
+    edit = item.get("textEdit")
+    if edit is None:
+        return True  # filtered by the word at the cursor, which the item does not replace from elsewhere
+    lines = text.split("\n")
+    start = edit["range"]["start"]
+    assert start["line"] == at["line"]
+    typed = lines[at["line"]][start["character"] : at["character"]].lower()
+    wanted = iter((item.get("filterText") or item["label"]).lower())
+    return all(ch in wanted for ch in typed)
+
+
+def test_completion_inside_a_string_is_not_filtered_away_by_the_editor(client: LspClient, workspace: Path) -> None:
+    """`expect hit "` offers the rule names, each replacing the string from its opening quote; the
+    editor filters the items by the text in that range (`"`, `"Inv`), and a label without the quote
+    matched none of it: VS Code showed no rule at all. The items filter by their quoted text."""
+    folder = workspace / "hits"
+    folder.mkdir()
+    (folder / "acme.policy").write_text((workspace / "policies" / "acme.policy").read_text(encoding="utf-8"), encoding="utf-8")
+    text = 'test "t" {\n  as of 2026-11-22\n  expect hit "\n  expect no hit "Req\n  fields { seniority: "v }\n}\n'
+    uri = client.open(folder / "acme.tests", text)
+    client.diagnostics(uri)
+    for needle, wanted in (('expect hit "', "Requested a demo"), ('no hit "Req', "Requested a demo"), ('seniority: "v', '"vp"')):
+        at = position(text, needle, 0, len(needle))
+        items = client.request("textDocument/completion", _doc(uri, at))["items"]
+        shown = [item["label"] for item in items if _kept_by_the_editors_filter(text, at, item)]
+        assert wanted in shown, (needle, shown)
+
+
+
 def test_completion_offers_the_text_tests_only_after_text(client: LspClient, workspace: Path) -> None:
     """`budget `, `10000 `, `days since created `: `contains`, `starts with`, `ends with` are type
     errors there (they test text), so they are not offered; after `email ` they are."""
@@ -452,6 +485,37 @@ def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     assert client.diagnostics(uri, version=2) == []
 
 
+def test_a_quick_fix_is_made_for_the_text_as_it_is_now(workspace: Path) -> None:
+    """The light bulb asked for before the diagnostics caught up with an edit (a slow analysis, here a
+    2 s debounce), with the diagnostic moved by the editor as editors move them: the fix was the edit
+    made for the text before, a line too high, and it garbled `mql when` into `mqbudgetn`. And a client that does
+    not send a diagnostic's `data` back (the protocol asks it to only with `dataSupport`) got no fix.
+    Both are now made from the document's current text, for the diagnostic with that code and range."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient("--debounce", "2000", cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace)
+        text = BROKEN.replace("VP", "vp")
+        uri = lsp.open(workspace / "stale.policy", text)
+        (diagnostic,) = lsp.diagnostics(uri)
+        assert diagnostic["code"] == "unknown-field" and diagnostic["data"]
+        edited = "# a comment above\n" + text
+        lsp.change(uri, 2, [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "# a comment above\n"}])
+        moved = {**diagnostic, "range": {k: {**p, "line": p["line"] + 1} for k, p in diagnostic["range"].items()}}
+
+        def fixed(sent: dict) -> str:
+            (action,) = lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": sent["range"], "context": {"diagnostics": [sent]}})
+            assert action["title"] == "Change to budget"
+            return apply_edits(edited, action["edit"]["changes"][uri])
+
+        assert fixed(moved) == edited.replace("budgt", "budget")
+        assert fixed({k: v for k, v in moved.items() if k != "data"}) == edited.replace("budgt", "budget")
+        # a diagnostic the current text no longer has gets no fix (its edit would land elsewhere)
+        assert lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}) == []
+    finally:
+        assert lsp.close() == 0
+
+
 def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     """`within 30d`: the error's help shows `30 days`, and the light bulb applies it."""
     path = workspace / "unit.policy"
@@ -469,6 +533,16 @@ def test_a_syntax_hint_is_a_quick_fix_over_the_wire(client: LspClient, workspace
     assert fixed == text.replace("within 30d", "within 30 days", 1)
     client.change(uri, 2, [{"text": fixed}])
     assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["unused-field"]  # Acme's `created`, a warning
+
+
+def test_the_fix_for_a_comma_after_the_last_item_says_what_it_removes(client: LspClient, workspace: Path) -> None:
+    """`one of (x, y, )` and a condition ending in `,`: the light bulb's title was "Remove ``" (the
+    comma stripped from the text it names, as beside a word it is); it says "Remove `,`"."""
+    for version, text in enumerate(('policy "C" version "1"\nfields { a one of (x, y, ) }\nstages { lead }\n',
+                                    'policy "C" version "1"\nfields { a number }\nstages {\n  lead\n  mql when a >= 5,\n}\n'), 1):
+        uri = client.open(workspace / f"comma-{version}.policy", text)
+        fixed, titles, after = _apply_quick_fixes(client, uri, text, {"syntax-error"})
+        assert titles == ["Remove `,`"] and "syntax-error" not in {d["code"] for d in after} and fixed.count(",") == text.count(",") - 1, (titles, fixed)
 
 
 def _apply_quick_fixes(client: LspClient, uri: str, text: str, codes: set[str]) -> tuple[str, list[str], list[dict]]:
@@ -633,6 +707,31 @@ def test_a_policy_changed_on_disk_checks_its_open_tests_file_again(client: LspCl
     (folder / "acme.policy").unlink()
     client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (folder / "acme.policy").as_uri(), "type": 3}]})
     assert [d["code"] for d in client.diagnostics(tests_uri)] == ["no-policy"]
+
+
+def test_the_server_asks_an_editor_to_report_changed_policy_files(workspace: Path) -> None:
+    """A closed policy is read from disk and checked again when the editor reports a change there
+    (`git checkout`). VS Code's extension watches the files itself; Neovim, Helix and Emacs report
+    only what a server registers a watcher for, and the server registered none: an open `.tests`
+    file kept the diagnostics of the policy as it was. It now registers `**/*.policy` and
+    `**/*.tests` with every client that can register them."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace, workspace={"didChangeWatchedFiles": {"dynamicRegistration": True}})
+        (registration,) = lsp.server_request("client/registerCapability")["registrations"]
+        assert registration["method"] == "workspace/didChangeWatchedFiles"
+        assert {w["globPattern"] for w in registration["registerOptions"]["watchers"]} == {"**/*.policy", "**/*.tests"}
+    finally:
+        assert lsp.close() == 0
+    quiet = LspClient(cwd=workspace, env=env)  # a client that cannot register them is not asked
+    try:
+        quiet.initialize(workspace)
+        nowhere = {"textDocument": {"uri": (workspace / "nowhere.policy").as_uri()}, "position": {"line": 0, "character": 0}}
+        assert quiet.request("textDocument/hover", nowhere) is None  # answered after `initialized`
+        assert quiet.server_requests == []
+    finally:
+        assert quiet.close() == 0
 
 
 def test_utf8_positions_when_the_client_asks_for_them(workspace: Path) -> None:

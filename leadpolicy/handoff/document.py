@@ -42,6 +42,7 @@ SECTIONS = (
     ("fields", "Fields"),
     ("activities", "Activities"),
     ("sign-off", "Sign-off"),
+    ("policy-source", "Policy source"),
 )
 
 
@@ -81,6 +82,21 @@ def md_code(text: str) -> MarkdownText:
 
 
 # ---------------------------------------------------------------- prose in each format
+
+
+def shown_source(source: str) -> str:
+    """The policy's text as the document shows it under "Policy source": its lines as they are
+    (a CRLF file's too), with what a terminal would act on shown escaped (`\\x1b`), as elsewhere."""
+    text = terminal_text(source.replace("\r\n", "\n"))
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def md_fence(text: str, info: str) -> MarkdownText:
+    """Text in a fenced code block: the fence is longer than any run of backticks in the text, so no
+    line of it can close the block early (CommonMark), and nothing in it is read as Markdown."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return MarkdownText(f"{fence}{info}\n{text}{fence}")
 
 
 def md_inline(prose: Prose) -> MarkdownText:
@@ -349,6 +365,7 @@ def document(policy: n.Policy, source: str, path: Optional[str] = None) -> dict[
         "fields": fields_,
         "activities": activities,
         "look_alikes": look_alikes,
+        "source": shown_source(source),
     }
 
 
@@ -374,8 +391,13 @@ def markdown(policy: n.Policy, source: str, path: Optional[str] = None) -> str:
     context["block"] = md_block
     context["item"] = md_item
     context["used_by"] = lambda names: MarkdownText(md_escape(", ".join(names)) if names else "*not used by any rule*")
+    context["source_block"] = MarkdownText(_SOURCE_HERE)  # put in after the blank lines are folded: the source keeps its own
     text = _environment("markdown").get_template("handoff.md.j2").render(context)
-    return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+    text = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+    return text.replace(_SOURCE_HERE, md_fence(doc["source"], "policy"), 1)
+
+
+_SOURCE_HERE = "\x00policy source\x00"  # no policy text holds a NUL: `shown_source` escapes it
 
 
 def html(policy: n.Policy, source: str, path: Optional[str] = None) -> str:

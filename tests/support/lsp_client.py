@@ -39,6 +39,7 @@ class LspClient:
         self.next_id = 0
         self.responses: dict[int, dict] = {}
         self.notifications: list[dict] = []
+        self.server_requests: list[dict] = []  # requests the server sent (registerCapability, ...)
         self.changed = threading.Condition()
         self.stderr: list[bytes] = []
         self.write_lock = threading.Lock()
@@ -72,8 +73,11 @@ class LspClient:
             if length is None:
                 continue
             message = json.loads(stream.read(length))
-            if "id" in message and "method" in message:  # a request from the server
+            if "id" in message and "method" in message:  # a request from the server: answered, and kept
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                with self.changed:
+                    self.server_requests.append(message)
+                    self.changed.notify_all()
                 continue
             with self.changed:
                 if "id" in message:
@@ -121,6 +125,19 @@ class LspClient:
                     raise TimeoutError(f"no {method} notification; server stderr:\n{self.log()}")
                 self.changed.wait(left)
 
+    def server_request(self, method: str, timeout: float = 30) -> dict:
+        """The first request of `method` the server sent (its params)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for message in self.server_requests:
+                    if message.get("method") == method:
+                        return message["params"]
+                left = deadline - time.monotonic()
+                if left <= 0 or self.process.poll() is not None:
+                    raise TimeoutError(f"no {method} request; server stderr:\n{self.log()}")
+                self.changed.wait(left)
+
     def diagnostics(self, uri: str, version: Optional[int] = None, timeout: float = 30) -> list[dict]:
         """The diagnostics published for a document (for that version of it, if given)."""
 
@@ -138,10 +155,12 @@ class LspClient:
 
     # -- the session
 
-    def initialize(self, root: Path, encodings: Optional[list[str]] = None) -> dict:
+    def initialize(self, root: Path, encodings: Optional[list[str]] = None, workspace: Optional[dict] = None) -> dict:
         capabilities: dict = {"textDocument": {"hover": {"contentFormat": ["markdown"]}, "rename": {"prepareSupport": True}}}
         if encodings:
             capabilities["general"] = {"positionEncodings": encodings}
+        if workspace:
+            capabilities["workspace"] = workspace
         result = self.request(
             "initialize",
             {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities},

@@ -85,7 +85,7 @@ def _edit(lines: LineIndex, d: Diagnostic) -> Fix:
     elif removed and all(unicodedata.category(c) == "Cf" for c in removed):  # a text-direction control
         title = "Delete the invisible " + ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip() for c in removed)
     else:
-        title = f"Remove `{removed.strip(_SEPARATORS)}`"  # the words, not the comma beside them
+        title = f"Remove `{removed.strip(_SEPARATORS) or removed.strip()}`"  # the words, not the comma beside them
     return Fix(title, d.path, ((span_of(lines, base + start, base + end), replacement),))
 
 

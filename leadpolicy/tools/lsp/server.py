@@ -274,6 +274,20 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     server = PolicyServer(debounce)
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERS)  # the same object is added once
 
+    @server.feature(t.INITIALIZED)
+    @safe()
+    def on_initialized(ls: PolicyServer, params: t.InitializedParams) -> None:
+        """Ask the editor to report changes to policies and `.tests` files on disk (a closed sibling
+        is read from there): editors other than VS Code report only what a server registers."""
+        workspace = ls.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watchers = [t.FileSystemWatcher(glob_pattern=pattern) for pattern in ("**/*.policy", "**/*.tests")]
+        options = t.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+        registration = t.Registration(id="leadpolicy-files", method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+        ls.client_register_capability(t.RegistrationParams(registrations=[registration]))
+
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     @safe()
     def did_open(ls: PolicyServer, params: t.DidOpenTextDocumentParams) -> None:
@@ -423,21 +437,31 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     @server.feature(t.TEXT_DOCUMENT_CODE_ACTION, t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix]))
     @safe()
     def on_code_action(ls: PolicyServer, params: t.CodeActionParams) -> Optional[list[t.CodeAction]]:
+        """The fixes of the diagnostics the editor sends, made from the document's current text: the
+        editor's diagnostic is matched by code and range with the analysis of that text. The edits
+        published in `data` were made for the text then, and the editor moves a diagnostic when
+        text above it changes but not its `data`; some clients do not send `data` back at all."""
         uri = params.text_document.uri
+        if not params.context.diagnostics:  # the light bulb asked on every move of the cursor: no analysis for nothing
+            return []
+        unit = ls.unit(uri)
+        source = unit.source(ls.path_of(uri))
+        if source is None:
+            return None
+        current: dict[tuple[Any, ...], Diagnostic] = {}
+        for d in unit.diagnostics_for(source.path):
+            current.setdefault((d.code, *_flat(source.index.span_range(d.span or Span(1, 1, 1, 1)))), d)
         found: list[t.CodeAction] = []
         for diagnostic in params.context.diagnostics:
-            data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-            for i, fix in enumerate(data.get("fixes") or []):
-                edits = [
-                    t.TextEdit(
-                        range=t.Range(start=t.Position(line=l0, character=c0), end=t.Position(line=l1, character=c1)),
-                        new_text=text,
-                    )
-                    for l0, c0, l1, c1, text in fix["edits"]
-                ]
+            r = diagnostic.range
+            matched = current.get((diagnostic.code, r.start.line, r.start.character, r.end.line, r.end.character))
+            if matched is None:
+                continue  # not a diagnostic of the text as it is now: its fix would land elsewhere
+            for i, fix in enumerate(actions.fixes(unit, matched)):
+                edits = [t.TextEdit(range=_range(source.index, span), new_text=text) for span, text in fix.edits]
                 found.append(
                     t.CodeAction(
-                        title=fix["title"],
+                        title=fix.title,
                         kind=t.CodeActionKind.QuickFix,
                         diagnostics=[diagnostic],
                         edit=t.WorkspaceEdit(changes={uri: edits}),
@@ -460,6 +484,8 @@ def _at(ls: PolicyServer, params: Any) -> tuple[Unit, str, int]:  # any request 
 
 
 def _completion_item(index: LineIndex, item: completion.Item) -> t.CompletionItem:
+    """An item that replaces a range (a string from its opening quote) is filtered by the editor with
+    the text typed in that range, quote and all: its filter text is the text it puts there."""
     text_edit = None
     if item.replace is not None:
         start, end = index.position(item.replace[0]), index.position(item.replace[1])
@@ -473,6 +499,7 @@ def _completion_item(index: LineIndex, item: completion.Item) -> t.CompletionIte
         detail=item.detail or None,
         insert_text=item.insert_text if text_edit is None else None,
         text_edit=text_edit,
+        filter_text=text_edit.new_text if text_edit is not None else None,
         sort_text=f"{_ORDER.index(item.kind) if item.kind in _ORDER else 9}{item.label}",
     )
 
