@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from support.reportgen import fine_decay_policies
 from support.seeds import DERANDOMIZE
 
 import leadpolicy
@@ -278,6 +279,34 @@ engagement {
     assert result.evaluations < 100
 
 
+def test_the_sweeps_peak_between_skipped_steps_is_taken_where_the_rest_of_the_condition_holds():
+    """The sweep of `warm when engagement >= 1000 and did pong` reads the highest engagement over the
+    moments where `did pong` holds (the rest of the condition): 45 before the pong does not count; after
+    it, a capped +500 holds at 45 while the -40 decays, so engagement rises to its highest at the 239th
+    step, between steps the replay skips. Skipping where engagement stays under the peak of all moments
+    (45) would keep 5, the engagement when the pong arrived."""
+    from leadpolicy.tools.report.sweep import probes_of
+
+    policy = leadpolicy.loads("""policy "peak" version "1"
+activities { ping  pong }
+stages { lead  warm when engagement >= 1000 and did pong }
+engagement {
+  decay 1% every 1 hour
+  "capped": +500 per ping max 45
+  "minus": -40 per pong
+}
+""")
+    at, hour = parse_instant("2026-01-01", "at"), 3_600_000_000
+    activities = [{"type": "ping", "at": "2026-01-01"}, {"type": "pong", "at": "2026-01-01T05:00:00Z"}]
+    end = at + 2000 * hour
+    result = replay(policy, TimeModel.of(policy.tree), {}, activities, None, end, sweeps=probes_of(policy))
+    peak = max(policy.evaluate({}, activities, to_datetime(at + k * hour)).engagement for k in range(5, 2001))
+    assert policy.evaluate({}, activities, to_datetime(at + 239 * hour)).engagement == peak
+    assert 41 < peak < result.peak_engagement == 45
+    assert result.sweeps == [(peak, float("inf"))]  # forced false, warm is never reached: no number
+    assert result.evaluations < 200
+
+
 def brute_force(policy, fields, activities, instants, lowest=None):
     """Every instant evaluated in order, the stage carried forward: (first reached, disqualified
     at, demoted at, peak engagement, final stage); the lowest engagement appended to `lowest`."""
@@ -298,44 +327,6 @@ def brute_force(policy, fields, activities, instants, lowest=None):
                     demoted = instant
         previous = decision.stage
     return first, disq, demoted, peak, previous
-
-
-_CONDITIONS = ["engagement >= {t}", "engagement < {t} and did ping", "engagement + fit >= {t}",
-               "engagement * 2 - fit > {t}", "engagement in (0, {t})", "engagement = 0", "not engagement >= {t}",
-               "at least 2 of (engagement > {t}, fit >= 20, did pong)", "grade = B", "-engagement <= {t}",
-               "engagement * size >= {t}", "engagement != {t} and engagement > 0", "days since seen * engagement > {t}"]
-
-
-@st.composite
-def fine_decay_policies(draw):
-    """A policy whose stages, grades, demotions and disqualifications read engagement many ways,
-    with a decay fine enough for thousands of steps."""
-    t = lambda: draw(st.sampled_from(["0", "1", "30", "60", "99.5", "250", "-20", "0.001"]))  # noqa: E731
-    cond = lambda: draw(st.sampled_from(_CONDITIONS)).format(t=t())  # noqa: E731
-    rules = []
-    for index in range(draw(st.integers(1, 3))):
-        points = draw(st.sampled_from(["+10000", "+500", "+35", "-40", "-700", "+0.1"]))
-        kind = draw(st.sampled_from(["ping", "pong"]))
-        within = draw(st.sampled_from(["", " within 20 days", " within 90 hours"]))
-        cap = draw(st.sampled_from(["", " max 300", " max 45"]))
-        rules.append(f'  "r{index}": {points} per {kind}{within}{cap}')
-    decay = f"  decay {draw(st.sampled_from(['0.5', '1', '3', '10', '50', '100']))}% every " \
-            f"{draw(st.sampled_from(['1 hour', '6 hours', '1 day', '0.01 hours']))}"
-    demote = f'demote {{ "down": top -> mid when {cond()} }}' if draw(st.booleans()) else ""
-    disqualify = f'disqualify {{ "out": when {cond()} }}' if draw(st.booleans()) else ""
-    return f"""policy "fine" version "1"
-fields {{ size number  seen date }}
-activities {{ ping  pong }}
-stages {{ lead  mid when {cond()}  top when {cond()} }}
-engagement {{
-{decay}
-{chr(10).join(rules)}
-}}
-fit {{ "big": +20 when size >= 100 }}
-grades {{ A when engagement >= {t()}  B when engagement >= {t()}  C otherwise }}
-{demote}
-{disqualify}
-"""
 
 
 @settings(max_examples=80, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=list(HealthCheck))
@@ -1124,7 +1115,8 @@ def test_a_sweep_of_a_less_than_threshold_reads_each_leads_lowest_score():
     assert all(row["leads"] == 0 for row in sweep["rows"] if row["threshold"] <= 10 * 0.5 ** 10)
     (missed,) = report["missed_deals"]["nurture"]["examples"]
     assert missed["id"] == "B" and missed["held_back_by"] == ["engagement < 5 (at its lowest 10.00)"]
-    assert "Leads whose lowest engagement met the threshold" in render.markdown(build([policy], leads, at(10)))
+    assert "Leads that would reach nurture were the threshold the number in engagement \\< 5, the rest of the policy " \
+           "unchanged" in render.markdown(build([policy], leads, at(10)))
 
 
 def test_a_stage_entry_threshold_below_zero_is_swept():
@@ -1149,7 +1141,10 @@ engagement {
     sweeps = {s["condition"]: s for s in report["threshold_sweeps"]}
     assert list(sweeps) == ["warm: engagement >= -20", "hot: fit > -5"]
     current = next(row for row in sweeps["warm: engagement >= -20"]["rows"] if row["current"])
-    assert (current["threshold"], current["leads"]) == (-20.0, 1)  # A's highest is 10; B's is -40
+    # A's highest is 10; B's is -40, but B reaches hot (fit 0 > -5), and so warm: the funnel's 2
+    assert (current["threshold"], current["leads"]) == (-20.0, 2) and report["funnel"][1]["reached"] == 2
+    hot = {row["threshold"]: row["leads"] for row in sweeps["hot: fit > -5"]["rows"]}
+    assert (hot[-5.0], hot[0.0]) == (2, 0)  # fit 0 > -5, not > 0
 
 
 def test_leads_without_a_grade_are_a_segment_named_for_people():
@@ -1169,3 +1164,67 @@ grades { A when size >= 100  B when size >= 10 }
     shown = render.markdown(report)
     assert "| (no grade) | 3 | 1 | 2 |" in shown and "None" not in shown
     assert ">None<" not in render.html(report) and "(no grade)" in render.html(report)
+
+
+def _with_number(text, tree, k, value):
+    """The policy text with the number of the k-th comparison of a score with a number in the stages'
+    entry conditions (the report's sweeps, in order) written as `value`."""
+    from leadpolicy.syntax import nodes as n
+
+    def number(expr):
+        return isinstance(expr, n.Number) or (isinstance(expr, n.Neg) and number(expr.operand))
+
+    found = [node for stage in tree.stages if stage.condition is not None for node in stage.condition.walk()
+             if isinstance(node, n.Compare) and node.op in ("<", "<=", ">", ">=")
+             and any(isinstance(a, (n.Engagement, n.Fit)) and number(b)
+                     for a, b in ((node.left, node.right), (node.right, node.left)))]
+    side = found[k].right if number(found[k].right) else found[k].left
+    return text[: side.span.start] + f"({value!r})" + text[side.span.end:]
+
+
+@settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), text=fine_decay_policies(sweeps=True))
+def test_the_sweep_counts_the_leads_the_funnel_would_count_at_each_threshold(data, text):
+    """At each threshold T of a sweep, its leads are the leads that reach the stage when the report is
+    run on the policy with the comparison's number written as T (the rest of the condition, the stages
+    that use the stage's name and disqualification included), won and lost alike. The sweep counted the
+    leads whose highest score met T whatever else the condition said: 118 at acme's current 60 where
+    the funnel says 75."""
+    policy = leadpolicy.loads(text)
+    hour, end = 3_600_000_000, parse_instant("2026-03-01", "as_of")
+    leads = []
+    for index in range(data.draw(st.integers(1, 4))):
+        leads.append({"id": f"L{index}", "fields": {"size": data.draw(st.sampled_from([None, 5, 500])),
+                                                     "seen": data.draw(st.sampled_from([None, "2026-02-20T05:00:00Z"]))},
+                      "activities": [{"type": data.draw(st.sampled_from(["ping", "pong"])),
+                                      "at": to_datetime(end - data.draw(st.sampled_from([300, 2, 7, 30, 100, 719, 0])) * hour
+                                                        - data.draw(st.sampled_from([0, 1, 1_234_567_890]))).isoformat()}
+                                     for _ in range(data.draw(st.integers(0, 4)))],
+                      "outcome": {"status": data.draw(st.sampled_from(["won", "lost", "open"]))}})
+    report = build([policy], leads, "2026-03-01")["reports"][0]
+    assume(report["threshold_sweeps"])
+    for k, sweep in enumerate(report["threshold_sweeps"]):
+        rows = data.draw(st.lists(st.sampled_from(sweep["rows"]), min_size=1, max_size=3, unique_by=lambda r: r["threshold"]))
+        for row in rows:
+            rewritten = leadpolicy.loads(_with_number(text, policy.tree, k, row["threshold"]))
+            brute = build([rewritten], leads, "2026-03-01")["reports"][0]
+            funnel = {f["stage"]: f["reached"] for f in brute["funnel"]}
+            reached = brute["by_stage_reached"][sweep["stage"]]
+            assert (row["leads"], row["won"], row["lost"]) == (funnel[sweep["stage"]], reached["won"], reached["lost"]), \
+                (sweep["condition"], row["threshold"])
+
+
+def test_the_sweep_at_the_current_threshold_is_the_funnel():
+    """The sweep's row at the current threshold counts the leads the funnel counts for that stage (on acme's
+    history it said 118 leads for `engagement >= 60` and 264 for `fit >= 40` where the funnel says 75 reached
+    mql: the rest of the condition and disqualification were not looked at)."""
+    policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
+    with open(ROOT / "policies" / "acme.history.jsonl", "rb") as stream:
+        report = build([policy], stream, "2026-12-01", name="acme.history.jsonl")["reports"][0]
+    funnel = {f["stage"]: f["reached"] for f in report["funnel"]}
+    assert [s["condition"] for s in report["threshold_sweeps"]] == ["mql: engagement >= 60", "mql: fit >= 40"]
+    for sweep in report["threshold_sweeps"]:
+        (current,) = [row for row in sweep["rows"] if row["current"]]
+        reached = report["by_stage_reached"]["mql"]
+        assert (current["leads"], current["won"], current["lost"]) == (funnel["mql"], reached["won"], reached["lost"]) \
+            == (75, 13, 18)

@@ -20,6 +20,7 @@ from support.leadgen import leads_for, policy_texts
 import leadpolicy
 from leadpolicy.semantics.runtime import parse_instant
 from leadpolicy.tools.report.replay import TimeModel, replay, to_datetime
+from leadpolicy.tools.report.sweep import probes_of
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -79,11 +80,12 @@ def test_the_replay_read_once_is_the_replay_raw(data) -> None:
     except OverflowError:
         return
     start = data.draw(st.one_of(st.none(), st.integers(end - 400 * 86_400_000_000, end)))
+    sweeps = probes_of(policy)  # the threshold sweeps' variants, read once and raw alike
 
     def run(read_once: bool):
         try:
             return replay(policy, model, lead["fields"], lead["activities"], start, end, lead["lead_id"],
-                          keep_steps=True, read_once=read_once)
+                          keep_steps=True, read_once=read_once, sweeps=sweeps)
         except leadpolicy.LeadDataError as error:
             return ("error", error.to_dict())
         except (TypeError, ValueError, OverflowError) as error:  # data the replay's own time reading refuses
@@ -101,6 +103,7 @@ def test_the_example_histories_replay_alike_read_once_and_raw(name) -> None:
     root = Path(__file__).resolve().parents[1]
     policy = leadpolicy.load(root / "policies" / f"{name}.policy")
     model = TimeModel.of(policy.tree)
+    sweeps = probes_of(policy)
     end = parse_instant("2026-12-01", "as_of")
     for lead in history(60, seed=4, activities=20):
         start = parse_instant(lead["created_at"], "created_at")
@@ -108,7 +111,7 @@ def test_the_example_histories_replay_alike_read_once_and_raw(name) -> None:
         for read_once in (True, False):
             try:
                 results.append(replay(policy, model, lead["fields"], lead["activities"], start, end, lead["id"],
-                                      keep_steps=True, read_once=read_once))
+                                      keep_steps=True, read_once=read_once, sweeps=sweeps))
             except leadpolicy.LeadDataError as error:
                 results.append(error.to_dict())
         assert results[0] == results[1], lead["id"]

@@ -1,8 +1,8 @@
 """The report's numbers, accumulated one lead at a time (docs/report.md has the definitions).
 
 Memory: counters per segment, a bounded list of examples, and for the exact
-quantiles and the threshold sweep one packed 8-byte float per lead per
-measure (`array('d')`): 100,000 leads cost a few megabytes, whatever their
+quantiles one packed 8-byte float per lead per measure, for each threshold
+sweep two (`array('d')`): 100,000 leads cost a few megabytes, whatever their
 activity count, and no lead record is kept.
 """
 
@@ -88,6 +88,8 @@ class Threshold:
     score: str  # "engagement" or "fit"
     op: str
     value: float
+    # the comparison itself in the checked tree (the report's sweep forces it true and false: sweep.py)
+    node: Optional[n.Compare] = dataclasses.field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -125,7 +127,8 @@ def thresholds_of(tree: n.Policy) -> list[Threshold]:
                 left, right, op = right, left, n.MIRRORED[op]
             value = _number(right)
             if isinstance(left, (n.Engagement, n.Fit)) and value is not None:
-                found.append(Threshold(stage, "engagement" if isinstance(left, n.Engagement) else "fit", op, value))
+                found.append(Threshold(stage, "engagement" if isinstance(left, n.Engagement) else "fit", op, value,
+                                       expr))
                 return
         if dataclasses.is_dataclass(expr):
             for f in dataclasses.fields(expr):
@@ -170,8 +173,11 @@ class Metrics:
         self.missed_examples: dict[str, list[dict[str, Any]]] = {s: [] for s in self.stages[1:]}
         self.sent_lost = 0
         self.sent_lost_examples: list[dict[str, Any]] = []
-        # per threshold: every lead's peak score (lowest for `<`, `<=`), and its outcome code (1 won, 0 lost, -1 other)
-        self.peaks = {t: array("d") for t in self.thresholds}
+        # per threshold, every lead's two numbers (sweep.py: the extreme score over the moments where
+        # only the comparison forced true reaches the stage, and where only forced false does), and
+        # every lead's outcome code (1 won, 0 lost, -1 other)
+        self.ones = [array("d") for _ in self.thresholds]
+        self.zeros = [array("d") for _ in self.thresholds]
         self.codes = array("b")
 
     def _leg(self, i: int) -> str:
@@ -215,8 +221,9 @@ class Metrics:
             self.without_outcome += 1
         code = -1 if outcome is None or outcome.status == "open" else int(outcome.status == "won")
         self.codes.append(code)
-        for t in self.thresholds:
-            self.peaks[t].append(t.score_of(result))
+        for k, (one, zero) in enumerate(result.sweeps):
+            self.ones[k].append(one)
+            self.zeros[k].append(zero)
         if outcome is None or outcome.status != "won":
             if outcome is not None and outcome.status == "lost" and top in first:
                 self.sent_lost += 1
@@ -256,9 +263,12 @@ class Metrics:
                 "stage": final["stage"], "grade": final["grade"], "engagement": final["engagement"],
                 "fit": final["fit"], "held_back_by": held}
 
-    def sweep(self, t: Threshold) -> list[dict[str, Any]]:
-        peaks = self.peaks[t]
-        finite = [p for p in peaks if math.isfinite(p)]
+    def sweep(self, k: int) -> list[dict[str, Any]]:
+        """The rows of sweep k: at each threshold T, the leads that would reach the stage were the
+        comparison's number T (sweep.py), the won and lost among them."""
+        t = self.thresholds[k]
+        ones, zeros = self.ones[k], self.zeros[k]
+        finite = [p for p in (*ones, *zeros) if math.isfinite(p)]
         high = max([*finite, t.value * 2, 1.0])
         low = min([*finite, 0.0])
         steps = 20
@@ -267,8 +277,8 @@ class Metrics:
         rows = []
         for value in values:
             reach = won = lost = 0
-            for peak, code in zip(peaks, self.codes):
-                if t.holds(peak, value):
+            for one, zero, code in zip(ones, zeros, self.codes):
+                if t.holds(one, value) or not t.holds(zero, value):
                     reach += 1
                     won += code == 1
                     lost += code == 0
@@ -319,7 +329,7 @@ class Metrics:
                              for s in self.stages[1:]},
             "sent_but_lost": {"stage": self.stages[-1], "leads": self.sent_lost, "examples": self.sent_lost_examples},
             "threshold_sweeps": [{"condition": t.label, "stage": t.stage, "score": t.score, "op": t.op,
-                                  "current": t.value, "rows": self.sweep(t)} for t in self.thresholds],
+                                  "current": t.value, "rows": self.sweep(k)} for k, t in enumerate(self.thresholds)],
         }
 
 

@@ -163,6 +163,9 @@ class Replay:
     # the lowest scores over the replay, for a stage entered below a number (`when engagement < 5`)
     trough_engagement: float = float("inf")
     trough_fit: float = float("inf")
+    # per threshold sweep (sweep.py): the extreme score over the moments where only the comparison
+    # forced true reaches its stage, and over those where only forced false does (or both: infinite)
+    sweeps: list[tuple[float, float]] = dataclasses.field(default_factory=list)
 
 
 def first_touch(model: TimeModel, activities: Any, lead_id: Any = None) -> Optional[int]:
@@ -344,7 +347,8 @@ def _days(micros: int) -> str:
 
 
 def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: Optional[int], end: int,
-           lead_id: Any = None, keep_steps: bool = False, read_once: bool = True) -> Replay:
+           lead_id: Any = None, keep_steps: bool = False, read_once: bool = True,
+           sweeps: Sequence[Any] = ()) -> Replay:
     """Replay a lead from `start` (created_at or first activity) to `end`.
 
     Raises LeadDataError (from the evaluator or reading times) for data that cannot be read.
@@ -352,7 +356,8 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
     instant from what was read. A lead that cannot be read so, or whose decision from what
     was read overflows the datetime range (a window reaching back before year 1), is handed to
     `evaluate` raw at every instant instead (as with `read_once=False`), which decides exactly
-    alike and raises the very error production would."""
+    alike and raises the very error production would. `sweeps`: the report's threshold sweeps
+    (sweep.Probe), each one's two numbers kept in the result's `sweeps`."""
     module = policy.module
     if read_once and (activities is None or isinstance(activities, (list, tuple))):
         try:
@@ -371,9 +376,18 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
                 read = (values, acts if past is None else past)
                 return cast("dict[str, Any]", decide(None, None, previous, lead_id, to_datetime(at), at, read))
 
+            def reach_read(module: Any, reaching: frozenset[str]) -> Callable[[int, Optional[list[Any]]], bool]:
+                # a variant has the policy's fields and activities: it reads the lead as the policy does
+                variant = module._decide
+
+                def reach(at: int, past: Optional[list[Any]]) -> bool:
+                    read = (values, acts if past is None else past)
+                    return variant(None, None, None, lead_id, to_datetime(at), at, read)["stage"] in reaching
+                return reach
+
             try:
                 return _walk(policy, model, fields, sorted((at, written[i]) for at, i in timed), timed, acts,
-                             decide_read, start, end, lead_id, keep_steps)
+                             decide_read, start, end, lead_id, keep_steps, _checks(sweeps, reach_read))
             except OverflowError:
                 pass
     evaluate = module.evaluate
@@ -383,14 +397,33 @@ def replay(policy: Any, model: TimeModel, fields: Any, activities: Any, start: O
         return cast("dict[str, Any]", evaluate(fields, activities if past is None else past, to_datetime(at),
                                                previous, lead_id))
 
+    def reach_raw(module: Any, reaching: frozenset[str]) -> Callable[[int, Optional[list[Any]]], bool]:
+        variant = module.evaluate
+
+        def reach(at: int, past: Optional[list[Any]]) -> bool:
+            decision = variant(fields, activities if past is None else past, to_datetime(at), None, lead_id)
+            return decision["stage"] in reaching
+        return reach
+
     times = _activity_times(model, activities, lead_id)
     timed = _timed_indices(model, listed, lead_id) if listed is not None else []
-    return _walk(policy, model, fields, times, timed, listed, decide_raw, start, end, lead_id, keep_steps)
+    return _walk(policy, model, fields, times, timed, listed, decide_raw, start, end, lead_id, keep_steps,
+                 _checks(sweeps, reach_raw))
+
+
+Check = Any  # a bool (the predicate is a constant) or (instant, the activities in the past or None) -> bool
+
+
+def _checks(sweeps: Sequence[Any], reach: Callable[[Any, frozenset[str]], Check]) -> list[tuple[Any, Check, Check]]:
+    """(probe, P1, P0) per sweep: the predicate `reaches the stage` with the comparison forced true, false."""
+    return [(probe, *(constant if constant is not None else reach(module, probe.reaching)
+                      for constant, module in zip(probe.constant, probe.modules))) for probe in sweeps]
 
 
 def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str]], timed: list[tuple[int, int]],
           listed: Optional[Sequence[Any]], decide: Callable[[int, Optional[list[Any]], Optional[str]], dict[str, Any]],
-          start: Optional[int], end: int, lead_id: Any, keep_steps: bool) -> Replay:
+          start: Optional[int], end: int, lead_id: Any, keep_steps: bool,
+          checks: Sequence[tuple[Any, Check, Check]] = ()) -> Replay:
     """The replay proper: `decide(instant, the activities in the past or None for all, previous stage)`
     at every moment; `times` as _activity_times gives them, `timed` the (time, index in `listed`)
     of each activity by time (`listed` None: activities that are not a list, handed over whole)."""
@@ -399,7 +432,7 @@ def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str
         start = times[0][0] if times else end
         start = end if start > end else start
     start = max(min(start, end), EARLIEST)  # an activity before year 1 in UTC counts from the first instant on
-    walker = _Walker(policy, model, fields, times, timed, listed, decide, start, end, lead_id, keep_steps)
+    walker = _Walker(policy, model, fields, times, timed, listed, decide, start, end, lead_id, keep_steps, checks)
     instants, long = _moments(model, fields, times, start, end, lead_id)
     moments = sorted(instants | {start, end})
     alive = _Alive(model, long)
@@ -411,7 +444,8 @@ def _walk(policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str
         walker.visit(at)
     assert walker.last is not None, "start and end are moments"
     return Replay(start, walker.first, walker.demoted_at, walker.disqualified_at, walker.steps, walker.last,
-                  walker.peak_e, walker.peak_f, walker.count, entered, walker.trough_e, walker.trough_f)
+                  walker.peak_e, walker.peak_f, walker.count, entered, walker.trough_e, walker.trough_f,
+                  [(one, zero) for one, zero in walker.sweep])
 
 
 def _threshold_ops(tree: Any) -> list[str]:
@@ -421,6 +455,9 @@ def _threshold_ops(tree: Any) -> list[str]:
     return [t.op for t in thresholds_of(tree)]
 
 
+_NEITHER, _ONE, _ZERO, _BOTH = 0, 1, 2, 3  # at a moment: neither P1 nor P0, P1 alone (or maybe), P0 alone, both
+
+
 class _Walker:
     """The replay's state, moment by moment: the stage carried forward, the instants each stage
     was first reached, the peaks, the steps."""
@@ -428,7 +465,8 @@ class _Walker:
     def __init__(self, policy: Any, model: TimeModel, fields: Any, times: list[tuple[int, str]],
                  timed: list[tuple[int, int]], listed: Optional[Sequence[Any]],
                  decide: Callable[[int, Optional[list[Any]], Optional[str]], dict[str, Any]],
-                 start: int, end: int, lead_id: Any, keep_steps: bool) -> None:
+                 start: int, end: int, lead_id: Any, keep_steps: bool,
+                 checks: Sequence[tuple[Any, Check, Check]] = ()) -> None:
         self.policy, self.model, self.fields, self.times = policy, model, fields, times
         self.timed, self.listed, self.decide = timed, listed, decide
         self.start, self.end, self.lead_id, self.keep_steps = start, end, lead_id, keep_steps
@@ -452,6 +490,11 @@ class _Walker:
         self.lows = model.lows  # the sweep reads the lowest engagement: found exactly too
         self.count = 0
         self._bounds: Optional[Bounds] = None
+        # the threshold sweeps (sweep.py): per sweep [extreme over P1 alone, extreme over P0 alone]
+        self.checks = checks
+        inf = float("inf")
+        self.sweep = [[-inf, inf] if probe.up else [inf, -inf] for probe, _, _ in checks]
+        self.flags: tuple[int, ...] = ()  # what each sweep saw at the last moment evaluated (_ONE, ...)
 
     def evaluate(self, at: int) -> dict[str, Any]:
         """The decision at `at` with the stage carried forward so far (peaks and count kept)."""
@@ -469,7 +512,63 @@ class _Walker:
             self.trough_e = decision["engagement"]
         if decision["fit"] < self.trough_f:
             self.trough_f = decision["fit"]
+        if self.checks:
+            past = None if at == self.end else self.past
+            self.flags = tuple(self._sweep(k, at, past, decision) for k in range(len(self.checks)))
         return decision
+
+    def _sweep(self, k: int, at: int, past: Optional[list[Any]], decision: dict[str, Any]) -> int:
+        """Sweep k at this moment. Where the decision says whether the lead reaches the stage with
+        the number as it is (a placement by the entry conditions, or a disqualification), that is P1
+        when the comparison holds and P0 when it does not; the rest is evaluated, P0 first, and P1
+        only where it can move the sweep's numbers (once both held, the lead reaches the stage at
+        every threshold, and nothing is evaluated)."""
+        probe, one, zero = self.checks[k]
+        state = self.sweep[k]
+        if state[1] == probe.always:
+            return _BOTH
+        score = decision["engagement"] if probe.engagement else decision["fit"]
+        kind = decision["reason"]["kind"]
+        here = False if kind == "disqualified" else (decision["stage"] in probe.reaching if kind == "qualified"
+                                                      else None)
+        holds = probe.holds(score)
+
+        def forced(check: Check, value: bool) -> bool:
+            if isinstance(check, bool):
+                return check
+            if here is not None and holds == value:
+                return here
+            return bool(check(at, past))
+
+        if forced(zero, False):
+            if forced(one, True):
+                state[1] = probe.always
+                return _BOTH
+            if (score < state[1]) if probe.up else (score > state[1]):
+                state[1] = score
+            return _ZERO
+        improves = (score > state[0]) if probe.up else (score < state[0])
+        if not improves and not isinstance(one, bool) and not (here is not None and holds):
+            return _ONE  # P1 not evaluated (it could not move the number): taken as holding
+        if not forced(one, True):
+            return _NEITHER
+        if improves:
+            state[0] = score
+        return _ONE
+
+    def _sweeps_settled(self, low: float, high: float, flags: tuple[int, ...]) -> bool:
+        """Whether no engagement in [low, high] at moments like the one with these flags (P1 and
+        P0 do not change across a proven span) moves a sweep's numbers."""
+        for (probe, _, _), state, flag in zip(self.checks, self.sweep, flags):
+            if not probe.engagement or flag in (_NEITHER, _BOTH):
+                continue
+            if flag == _ONE:
+                settled = high <= state[0] if probe.up else low >= state[0]
+            else:
+                settled = low >= state[1] if probe.up else high <= state[1]
+            if not settled:
+                return False
+        return True
 
     def visit(self, at: int, decision: Optional[dict[str, Any]] = None) -> dict[str, Any]:
         """Evaluate at `at` (or take the decision already made there with the current previous
@@ -506,27 +605,33 @@ class _Walker:
                 self.visit(steps[i])
             return
         bounds = self.bounds()
-        probes: dict[int, tuple[dict[str, Any], Optional[str]]] = {}  # step -> (decision, previous stage it had)
+        # step -> (decision, previous stage it had, the sweeps' flags)
+        probes: dict[int, tuple[dict[str, Any], Optional[str], tuple[int, ...]]] = {}
 
         def probe(index: int) -> dict[str, Any]:
             if index not in probes:
-                probes[index] = (self.evaluate(steps[index]), self.previous)
+                probes[index] = (self.evaluate(steps[index]), self.previous, self.flags)
             return probes[index][0]
 
         i = 0
         here = self.visit(steps[0])
+        flags = self.flags
         while i < size - 1:
             m = size - 1
             while True:
                 there = probe(m)
                 low, high = bounds.engagement_range(bounds.totals(here), bounds.totals(there))
                 if high <= self.peak_e and (not self.lows or low >= self.trough_e) \
-                        and bounds.settled(low, high, here["fit"], steps[i]):
+                        and bounds.settled(low, high, here["fit"], steps[i]) and self._sweeps_settled(low, high, flags):
                     i, here = m, there  # the stage at every step up to m is the stage at i
                     break
                 if m == i + 1:
-                    decision, previous = probes[m]
-                    i, here = m, self.visit(steps[m], decision if previous == self.previous else None)
+                    decision, previous, seen = probes[m]
+                    if previous == self.previous:
+                        i, here, flags = m, self.visit(steps[m], decision), seen
+                    else:
+                        i, here = m, self.visit(steps[m])
+                        flags = self.flags
                     break
                 m = (i + m) // 2
 

@@ -11,14 +11,15 @@ from leadpolicy.syntax.nodes import MICROS_PER_DAY
 from leadpolicy.tools.report.metrics import Metrics
 from leadpolicy.tools.report.outcomes import read_created, read_outcome
 from leadpolicy.tools.report.replay import TimeModel, iso, replay
+from leadpolicy.tools.report.sweep import probes_of
 
-_STATE: Optional[tuple[Any, ...]] = None  # (policies, models, end, outcomes) for forked workers
+_STATE: Optional[tuple[Any, ...]] = None  # (policies, models, end, outcomes, sweeps) for forked workers
 
 
 def _replay_lead(lead: Any) -> tuple[Any, ...]:
     """("error", id, error dict) or ("ok", id, outcome, [Replay per policy])."""
     assert _STATE is not None, "set by the parent before forking"
-    policies, models, end, outcomes = _STATE
+    policies, models, end, outcomes, sweeps = _STATE
     lead_id = lead.get("id") if isinstance(lead, dict) else getattr(lead, "lead_id", None)
     try:
         if isinstance(lead, LeadDataError):
@@ -29,8 +30,8 @@ def _replay_lead(lead: Any) -> tuple[Any, ...]:
         extra = outcomes.get(str(lead_id), {}) if outcomes is not None and lead_id is not None else {}
         outcome = read_outcome(extra.get("outcome", lead.get("outcome")), lead_id)
         created = read_created(extra.get("created_at", lead.get("created_at")), lead_id)
-        results = [replay(p, m, lead.get("fields"), lead.get("activities"), created, end, lead_id)
-                   for p, m in zip(policies, models)]
+        results = [replay(p, m, lead.get("fields"), lead.get("activities"), created, end, lead_id, sweeps=s)
+                   for p, m, s in zip(policies, models, sweeps)]
     except LeadDataError as error:
         return ("error", lead_id, error.to_dict())
     for r in results:  # only what the metrics read travels back from a worker
@@ -199,7 +200,7 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
     high = window_end(date_to) if date_to else None
     models = [TimeModel.of(p.tree) for p in policies]
     metrics = [Metrics(p.tree) for p in policies]
-    _STATE = (policies, models, end, outcomes)
+    _STATE = (policies, models, end, outcomes, [probes_of(p) for p in policies])
     if input_format is None:
         input_format = "csv" if name.lower().endswith(".csv") else "jsonl"
     if hasattr(leads, "read") and input_format == "csv":
