@@ -275,6 +275,49 @@ def test_ctrl_c_while_scoring_to_a_file_leaves_it_untouched(work: Path) -> None:
     assert out.read_text() == "yesterday's decisions\n" and leftovers(work) == []
 
 
+def _waiting_in_the_pipe(process: subprocess.Popen) -> int:
+    """Bytes in score's output pipe once it has stopped growing: the reader is taking nothing, so
+    score is blocked writing rows into a full pipe (or has written all it had)."""
+    import fcntl
+    import termios
+
+    def held() -> int:
+        return int.from_bytes(fcntl.ioctl(process.stdout.fileno(), termios.FIONREAD, b"\0" * 4), sys.byteorder)
+
+    deadline, before = time.monotonic() + 60, -1
+    while time.monotonic() < deadline:
+        now = held()
+        if now > 16_384 and now == before:
+            return now
+        before = now
+        time.sleep(0.5)
+    return held()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_ctrl_c_while_the_reader_takes_no_rows_says_exactly_the_whole_rows_written(work: Path, fmt: str) -> None:
+    """`score ... | slow-reader`: a block of rows written into a full pipe was stopped by Ctrl-C
+    part-way, in the middle of a row, and its rows were not counted (`interrupted after 0 rows`,
+    with 121 rows and half of the next in the pipe). The rows that went out are whole, and the
+    message counts them exactly; one Ctrl-C is enough."""
+    (work / "many.jsonl").write_bytes((work / "acme.leads.jsonl").read_bytes() * 80)
+    command = [sys.executable, "-m", "leadpolicy", "score", "acme.policy", "many.jsonl", "--as-of", AS_OF, "--jobs", "1",
+               "--quiet", "--format", fmt]
+    process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert _waiting_in_the_pipe(process) > 16_384
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130  # while the reader still takes nothing
+    received = process.stdout.read()
+    stderr = process.stderr.read().decode()
+    rows = received.count(b"\n") - (1 if fmt == "csv" else 0)
+    assert stderr.strip() == f"interrupted after {rows:,} rows written to standard output"
+    assert received.endswith(b"\n") and rows > 0
+    if fmt == "jsonl":
+        assert all(json.loads(line)["id"] for line in received.splitlines())
+
+
 # ---------------------------------------------------------------- one wording, one status per file problem
 
 
