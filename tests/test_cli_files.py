@@ -360,6 +360,20 @@ def test_every_command_says_a_file_problem_the_same_way(work: Path, command: str
     assert "Traceback" not in result.output and "internal error" not in result.output
 
 
+@pytest.mark.parametrize("kind", ["missing", "directory", "empty", "not UTF-8", "not a policy"])
+def test_diff_says_a_file_problem_of_either_version_in_the_same_words(work: Path, kind: str) -> None:
+    """`diff` reads its versions itself (a file or git's REV:PATH): it said `dir.policy is a directory,
+    not a policy file`, `latin1.policy is not UTF-8 text (byte 12)`, and an empty file or JSON was a
+    syntax error at 1:1. It says them in the words of every command; a version it cannot read at all
+    (missing, a directory, not UTF-8) keeps status 2, as diff says every unreadable version
+    (docs/cli-guide.md)."""
+    path, status, message = _problem_files(work)[kind]
+    for versions in ([path, "acme.policy"], ["acme.policy", path]):
+        result = run("diff", *versions)
+        assert result.exit_code == (2 if kind == "not UTF-8" else status), result.output
+        assert result.stderr.splitlines()[0] == message, versions
+
+
 def test_a_blank_policy_is_empty_too(work: Path) -> None:
     _problem_files(work)
     result = run("check", "blank.policy")
