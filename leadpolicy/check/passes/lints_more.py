@@ -4,7 +4,7 @@ depends on the day they run, test items given twice."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence
 
 from leadpolicy.check.base import head_span
 from leadpolicy.check.show import show
@@ -20,25 +20,95 @@ __all__ = ["unreachable_grades", "test_lints", "time_dependent"]
 
 
 def unreachable_grades(policy: n.Policy, warn: Warn) -> None:
-    """A band is never chosen when an earlier band holds whenever it does."""
+    """A band is never chosen when an earlier band holds whenever it does. The earlier band named is
+    the first such one (the bands up to an `otherwise` or an earlier band of the same letter).
+    Bands of one bound each (`fit >= 70`: most of them) are looked up by their score, so 20,000
+    bands take a moment, not pairs of every two (issue 16); others are compared pair by pair."""
     bands = policy.grades
+    first_open = next((i for i, band in enumerate(bands) if band.condition is None), len(bands))
+    first_of_letter: dict[str, int] = {}
+    bounds = _Bounds()
+    others: list[int] = []  # the earlier bands whose condition is not one bound, in order
     for i, band in enumerate(bands):
-        if band.condition is None:
-            continue
-        for earlier in bands[:i]:
-            if earlier.condition is None:
-                break  # `otherwise` before the end is already an error
-            if earlier.letter == band.letter:
-                break  # `A ... A ...`: duplicate-grade says it; "put `A` before `A`" would not help
-            if implies(band.condition, earlier.condition):
+        condition = band.condition
+        if condition is not None:
+            limit = min(i, first_open, first_of_letter.get(band.letter, i))
+            simple = _bound(_bare(condition))
+            candidates: Sequence[int]
+            if simple is None:
+                candidates = range(limit)
+            else:
+                found = bounds.first_implied(simple, limit)
+                candidates = [k for k in others if k < min(limit, found)] + ([found] if found < limit else [])
+            earlier = next((bands[k] for k in candidates if implies(condition, bands[k].condition)), None)  # type: ignore[arg-type]
+            if earlier is not None and earlier.condition is not None:
                 warn(
                     "unreachable-grade",
-                    f"the grade `{band.letter}` can never be chosen: whenever `{show(band.condition)}` holds, "
+                    f"the grade `{band.letter}` can never be chosen: whenever `{show(condition)}` holds, "
                     f"the earlier grade `{earlier.letter}` (`{show(earlier.condition)}`) holds too",
                     band.span,
                     f"grades are tried in order; put `{band.letter}` before `{earlier.letter}`, or change one of the conditions",
                 )
-                break
+            simple = _bound(_bare(condition))
+            if simple is None:
+                others.append(i)
+            else:
+                bounds.add(i, simple)
+        first_of_letter.setdefault(band.letter, i)
+
+
+def _bare(e: n.Expr) -> n.Expr:
+    while isinstance(e, n.Paren):
+        e = e.inner
+    return e
+
+
+class _Bounds:
+    """The earlier bands of one bound each, by score and operator: their indices in order, with the
+    lowest lower bound (`>=`, `>`) or the highest upper bound (`<=`, `<`) among them so far, or the
+    first index of each value (`=`); `first_implied` finds the first band a bound implies
+    (what `implies` says of two bounds) by a binary search of those running extremes."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[n.Expr, str], tuple[list[int], list[float]]] = {}
+        self._equal: dict[tuple[n.Expr, float], int] = {}
+
+    def add(self, index: int, bound: tuple[n.Expr, str, float]) -> None:
+        score, op, value = bound
+        if op == "=":
+            self._equal.setdefault((score, value), index)
+            return
+        indices, extremes = self._runs.setdefault((score, op), ([], []))
+        if extremes:
+            value = min(value, extremes[-1]) if op in (">=", ">") else max(value, extremes[-1])
+        indices.append(index)
+        extremes.append(value)
+
+    def first_implied(self, bound: tuple[n.Expr, str, float], limit: int) -> int:
+        """The index of the first earlier band whose bound `bound` implies, or `limit` for none."""
+        score, op, x = bound
+        first = self._equal.get((score, x), limit) if op == "=" else limit
+        for other in (">=", ">", "<=", "<"):
+            lower = other in (">=", ">")
+            if op != "=" and (op in (">=", ">")) != lower:
+                continue  # a lower bound never implies an upper one, nor the other way round
+            strict = other in (">", "<") and op in ("=", ">=", "<=")
+            run = self._runs.get((score, other))
+            if run is None:
+                continue
+            indices, extremes = run
+            low, high = 0, len(extremes)
+            while low < high:  # the first running extreme that `x` reaches; they only move towards it
+                middle = (low + high) // 2
+                y = extremes[middle]
+                held = (x > y if strict else x >= y) if lower else (x < y if strict else x <= y)
+                if held:
+                    high = middle
+                else:
+                    low = middle + 1
+            if low < len(indices):
+                first = min(first, indices[low])
+        return first
 
 
 def implies(a: n.Expr, b: n.Expr) -> bool:
