@@ -219,6 +219,28 @@ def test_unwritable_outputs_are_one_line_naming_the_path(work: Path, command: li
         assert "internal error" not in result.output
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
+@pytest.mark.parametrize("command", [
+    ["compile", "acme.policy"], ["docs", "acme.policy"], ["check", "acme.policy", "--json"],
+    ["eval", "acme.policy", "acme.lead.json", "--as-of", AS_OF],
+    ["score", "acme.policy", "acme.leads.jsonl", "--as-of", AS_OF, "--quiet", "--jobs", "1"],
+    ["score", "acme.policy", "acme.leads.jsonl", "--as-of", AS_OF, "--quiet", "--jobs", "2"],
+])
+@pytest.mark.parametrize("to", ["standard output", "-o"])
+def test_a_full_disk_under_standard_output_or_a_device_is_one_line_naming_it(work: Path, command: list, to: str) -> None:
+    """`leadpolicy score P L > decisions.jsonl` on a full disk (here `> /dev/full`), or `-o /dev/full`
+    (a device, written straight): `internal error: OSError: [Errno 28] No space left on device`, exit 3.
+    It is said as a full disk is for a file: one line naming where, status 2."""
+    if to == "-o" and command[0] in ("check", "eval"):
+        pytest.skip("check and eval print to standard output only")
+    extra = ["-o", "/dev/full"] + (["--format", "markdown"] if command[0] == "docs" else []) if to == "-o" else []
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "leadpolicy", *command, *extra], cwd=work, stdout=full,
+                              stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    where = "standard output" if to == "standard output" else "/dev/full"
+    assert (done.returncode, done.stderr.decode()) == (2, f"error: cannot write {where}: no space left on the device\n")
+
+
 # ---------------------------------------------------------------- Ctrl-C
 
 

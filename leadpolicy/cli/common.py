@@ -382,12 +382,18 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
             from leadpolicy.tools.atomic import why
 
             raise FileProblem(f"cannot write {output}: {why(error)}") from None
+        from leadpolicy.tools.atomic import guarded
+
         with stream:
-            yield stream
+            try:  # `-o /dev/full`: one line naming it, as a full disk is said for a file
+                yield guarded(stream, output)
+                guarded(stream, output).flush()
+            except OutputProblem as problem:
+                raise FileProblem(str(problem)) from None
         return
     try:
-        with atomic_writer(output) as guarded:
-            yield guarded
+        with atomic_writer(output) as sink:
+            yield sink
     except OutputProblem as problem:
         raise FileProblem(str(problem)) from None
 
