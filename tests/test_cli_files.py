@@ -219,6 +219,28 @@ def test_unwritable_outputs_are_one_line_naming_the_path(work: Path, command: li
         assert "internal error" not in result.output
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
+@pytest.mark.parametrize("command", [
+    ["compile", "acme.policy"], ["docs", "acme.policy"], ["check", "acme.policy", "--json"],
+    ["eval", "acme.policy", "acme.lead.json", "--as-of", AS_OF],
+    ["score", "acme.policy", "acme.leads.jsonl", "--as-of", AS_OF, "--quiet", "--jobs", "1"],
+    ["score", "acme.policy", "acme.leads.jsonl", "--as-of", AS_OF, "--quiet", "--jobs", "2"],
+])
+@pytest.mark.parametrize("to", ["standard output", "-o"])
+def test_a_full_disk_under_standard_output_or_a_device_is_one_line_naming_it(work: Path, command: list, to: str) -> None:
+    """`leadpolicy score P L > decisions.jsonl` on a full disk (here `> /dev/full`), or `-o /dev/full`
+    (a device, written straight): `internal error: OSError: [Errno 28] No space left on device`, exit 3.
+    It is said as a full disk is for a file: one line naming where, status 2."""
+    if to == "-o" and command[0] in ("check", "eval"):
+        pytest.skip("check and eval print to standard output only")
+    extra = ["-o", "/dev/full"] + (["--format", "markdown"] if command[0] == "docs" else []) if to == "-o" else []
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "leadpolicy", *command, *extra], cwd=work, stdout=full,
+                              stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    where = "standard output" if to == "standard output" else "/dev/full"
+    assert (done.returncode, done.stderr.decode()) == (2, f"error: cannot write {where}: no space left on the device\n")
+
+
 # ---------------------------------------------------------------- Ctrl-C
 
 
@@ -275,6 +297,49 @@ def test_ctrl_c_while_scoring_to_a_file_leaves_it_untouched(work: Path) -> None:
     assert out.read_text() == "yesterday's decisions\n" and leftovers(work) == []
 
 
+def _waiting_in_the_pipe(process: subprocess.Popen) -> int:
+    """Bytes in score's output pipe once it has stopped growing: the reader is taking nothing, so
+    score is blocked writing rows into a full pipe (or has written all it had)."""
+    import fcntl
+    import termios
+
+    def held() -> int:
+        return int.from_bytes(fcntl.ioctl(process.stdout.fileno(), termios.FIONREAD, b"\0" * 4), sys.byteorder)
+
+    deadline, before = time.monotonic() + 60, -1
+    while time.monotonic() < deadline:
+        now = held()
+        if now > 16_384 and now == before:
+            return now
+        before = now
+        time.sleep(0.5)
+    return held()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_ctrl_c_while_the_reader_takes_no_rows_says_exactly_the_whole_rows_written(work: Path, fmt: str) -> None:
+    """`score ... | slow-reader`: a block of rows written into a full pipe was stopped by Ctrl-C
+    part-way, in the middle of a row, and its rows were not counted (`interrupted after 0 rows`,
+    with 121 rows and half of the next in the pipe). The rows that went out are whole, and the
+    message counts them exactly; one Ctrl-C is enough."""
+    (work / "many.jsonl").write_bytes((work / "acme.leads.jsonl").read_bytes() * 80)
+    command = [sys.executable, "-m", "leadpolicy", "score", "acme.policy", "many.jsonl", "--as-of", AS_OF, "--jobs", "1",
+               "--quiet", "--format", fmt]
+    process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert _waiting_in_the_pipe(process) > 16_384
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130  # while the reader still takes nothing
+    received = process.stdout.read()
+    stderr = process.stderr.read().decode()
+    rows = received.count(b"\n") - (1 if fmt == "csv" else 0)
+    assert stderr.strip() == f"interrupted after {rows:,} rows written to standard output"
+    assert received.endswith(b"\n") and rows > 0
+    if fmt == "jsonl":
+        assert all(json.loads(line)["id"] for line in received.splitlines())
+
+
 # ---------------------------------------------------------------- one wording, one status per file problem
 
 
@@ -315,6 +380,20 @@ def test_every_command_says_a_file_problem_the_same_way(work: Path, command: str
     assert result.exit_code == status, result.output
     assert result.stderr.splitlines()[0] == message
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "empty", "not UTF-8", "not a policy"])
+def test_diff_says_a_file_problem_of_either_version_in_the_same_words(work: Path, kind: str) -> None:
+    """`diff` reads its versions itself (a file or git's REV:PATH): it said `dir.policy is a directory,
+    not a policy file`, `latin1.policy is not UTF-8 text (byte 12)`, and an empty file or JSON was a
+    syntax error at 1:1. It says them in the words of every command; a version it cannot read at all
+    (missing, a directory, not UTF-8) keeps status 2, as diff says every unreadable version
+    (docs/cli-guide.md)."""
+    path, status, message = _problem_files(work)[kind]
+    for versions in ([path, "acme.policy"], ["acme.policy", path]):
+        result = run("diff", *versions)
+        assert result.exit_code == (2 if kind == "not UTF-8" else status), result.output
+        assert result.stderr.splitlines()[0] == message, versions
 
 
 def test_a_blank_policy_is_empty_too(work: Path) -> None:

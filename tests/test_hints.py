@@ -656,3 +656,19 @@ def test_the_new_hints_fix_the_line(body: str, message: str, shown: str) -> None
     start, end, replacement = d.edit
     fixed = text[:d.span.start + start] + replacement + text[d.span.start + end:]
     assert check(parse(fixed)).ok, fixed
+
+
+@pytest.mark.parametrize("body, message, shown", [
+    ('fields { t text }\nstages { lead mql when t = "a\\nb" or t = "c\\td" }',
+     'strings take only `\\"` and `\\\\` as escapes', 'fix both: `stages { lead mql when t = "a\\\\nb" or t = "c\\\\td" }`'),
+    ("fields { a number\n b number }\nstages { lead mql when a == 1 && b == 2 }",
+     "`==` is written `=` in a policy, and `&&` is written `and` in a policy",
+     "fix all 3: `stages { lead mql when a = 1 and b = 2 }`"),
+])
+def test_the_same_slip_twice_on_a_line_is_said_once(body: str, message: str, shown: str) -> None:
+    """Two bad escapes on a line said "strings take only ... as escapes, and strings take only ...
+    as escapes"; `==` twice said "`==` is written `=` in a policy" twice: each slip is said once,
+    and the fix still makes them all."""
+    d = _diagnostic(body)
+    assert d.code == "syntax-error" and d.message == message, d.message
+    assert d.help == shown, d.help

@@ -792,7 +792,7 @@ def test_cli_report_against_revision_is_read_as_diff_reads_it(files):
     written = tmp / "written"
     expected = {f"--output={written}:x": f"error: --against unknown revision `--output={written}`\n",
                 "HEAD:": "error: --against `HEAD:` is neither a file nor a git `REV:PATH` (for example main:policies/acme.policy)\n",
-                "HEAD:latin.policy": "error: --against HEAD:latin.policy is not UTF-8 text (byte 13)\n"}
+                "HEAD:latin.policy": "error: --against HEAD:latin.policy is not UTF-8 text (byte 13 is 0xe9)\n"}
     for spec, stderr in expected.items():
         done = run("report", str(policy), str(leads), f"--against={spec}", "--as-of", at(1), "-o", str(tmp / "r.md"), cwd=repo)
         assert (done.returncode, done.stderr) == (2, stderr), spec

@@ -101,6 +101,9 @@ class _Group(click.Group):
             raise
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as error:
+            _full(error)
+            raise
         except KeyboardInterrupt:  # Ctrl-C: a command with output to protect says more itself
             click.echo("\ninterrupted", err=True)
             sys.exit(130)
@@ -150,6 +153,19 @@ def _missing_extra(error: Exception) -> None:
         from leadpolicy.syntax.diagnostics import terminal_text
 
         click.echo(f"{error_label()}: {terminal_text(error)}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _full(error: OSError) -> None:
+    """A full disk (or quota, or file size limit) met by a write that reached here: one to standard
+    output (`leadpolicy score P L > decisions.jsonl` on a full disk, `> /dev/full`), since every file a
+    command writes itself says its own name (tools/atomic.py). One line and status 2, as for a file."""
+    from leadpolicy.tools.atomic import FULL, why
+
+    if error.errno in FULL and error.filename is None:
+        from leadpolicy.cli.common import EXIT_USAGE, error_label
+
+        click.echo(f"{error_label()}: cannot write standard output: {why(error)}", err=True)
         sys.exit(EXIT_USAGE)
 
 

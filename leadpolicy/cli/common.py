@@ -164,16 +164,17 @@ POLICY_START = 'a policy starts with `policy "NAME" version "V"`'
 def read_source(path: Union[str, Path]) -> str:
     """A policy's text; an empty file or one that is plainly not a policy is a FileProblem."""
     text = read_text(path, allow_empty=True, policy=True)
-    _looks_like_a_policy(text, display_name(path))
+    looks_like_a_policy(text, display_name(path))
     return text
 
 
 _SIGNIFICANT = re.compile(r"(?:\s+|#[^\n]*)*")
 
 
-def _looks_like_a_policy(text: str, name: str) -> None:
+def looks_like_a_policy(text: str, name: str) -> None:
     """Text whose first word (after comments) is not a word at all -- JSON, CSV of
-    numbers, HTML -- is some other file given in a policy's place."""
+    numbers, HTML -- is some other file given in a policy's place; nothing but white
+    space and comments is an empty policy. A FileProblem (1) says which."""
     start = _SIGNIFICANT.match(text).end()  # type: ignore[union-attr]  # the pattern matches the empty string
     first = text[start:start + 1]
     if not first:  # nothing but white space and comments
@@ -381,12 +382,18 @@ def output_stream(output: Optional[str]) -> Iterator[Any]:
             from leadpolicy.tools.atomic import why
 
             raise FileProblem(f"cannot write {output}: {why(error)}") from None
+        from leadpolicy.tools.atomic import guarded
+
         with stream:
-            yield stream
+            try:  # `-o /dev/full`: one line naming it, as a full disk is said for a file
+                yield guarded(stream, output)
+                guarded(stream, output).flush()
+            except OutputProblem as problem:
+                raise FileProblem(str(problem)) from None
         return
     try:
-        with atomic_writer(output) as guarded:
-            yield guarded
+        with atomic_writer(output) as sink:
+            yield sink
     except OutputProblem as problem:
         raise FileProblem(str(problem)) from None
 

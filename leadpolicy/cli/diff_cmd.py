@@ -283,6 +283,10 @@ def _load_versions(versions: tuple[Any, ...], rev: Optional[str]) -> Any:
             sources = [read_policy_source(spec) for spec in versions]
     except SourceError as error:
         raise _Problem(str(error)) from None
+    from leadpolicy.cli.common import looks_like_a_policy
+
+    for source in sources:  # an empty file, JSON: said as every command says it, not as a syntax error
+        looks_like_a_policy(source.text, source.label)
     loaded, failed = [], []
     for source in sources:
         try:

@@ -16,6 +16,7 @@ from leadpolicy.cli.common import (
     as_of_moment,
     json_option,
     load_policy,
+    looks_like_a_policy,
     misplaced_in_first_lead,
     one_json_document,
     open_input,
@@ -66,6 +67,7 @@ def _load_version(spec: str, name: str) -> Any:
     except SourceError as error:
         say_line(f"error: {name} {error}", err=True)
         sys.exit(2)
+    looks_like_a_policy(source.text, f"{name} {source.label}")
     try:
         return leadpolicy.loads(source.text, source.label)
     except PolicyError as error:

@@ -200,18 +200,28 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
     summary = Summary()
     to_file = not to_stdout(output)
     progress = progress_bar("scoring", size, quiet)  # the share of the file read; standard input: the count
+    rows_out = None  # standard output: the rows that reached it, exactly (tools/whole_rows.py)
     try:
-        with output_stream(output) as stream, shown_on_terminal(stream, fmt) as sink:
-            summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
-                                   jobs=jobs or default_jobs(), progress=progress, summary=summary,
-                                   delimiter=delimiter, warn=None if quiet else aside(progress, warn))
+        with output_stream(output) as stream:
+            if not to_file:
+                from leadpolicy.tools.whole_rows import WholeRows, descriptor
+
+                fd = descriptor(stream)
+                if fd is not None:  # a real standard output (not a test's captured one)
+                    stream = rows_out = WholeRows(fd, csv=fmt == "csv")
+            with shown_on_terminal(stream, fmt) as sink:
+                summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
+                                       jobs=jobs or default_jobs(), progress=progress, summary=summary,
+                                       delimiter=delimiter, warn=None if quiet else aside(progress, warn))
     except KeyboardInterrupt:
         if progress is not None:
             progress.clear()
         if to_file:
             click.echo(f"\ninterrupted: {shown_path(output)} was left untouched", err=True)
         else:
-            click.echo(f"\ninterrupted after {plural(summary.leads, 'row')} written to standard output", err=True)
+            rows = rows_out.rows if rows_out is not None else summary.leads
+            cut = f", and part of row {rows + 1:,} (a second Ctrl-C stopped it)" if rows_out is not None and rows_out.cut else ""
+            click.echo(f"\ninterrupted after {plural(rows, 'row')} written to standard output{cut}", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except (CsvHeaderError, UnicodeDecodeError) as error:  # a quote that never closes, found at the end of the file;
         # CSV input that is not UTF-8 (a JSON line that is not is an error row), said as diff and report say it

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
 
-__all__ = ["OutputProblem", "atomic_writer", "atomic_path", "write_atomically", "why", "mode_for", "special_file"]
+__all__ = ["OutputProblem", "atomic_writer", "atomic_path", "write_atomically", "why", "mode_for", "special_file", "guarded",
+           "FULL"]
 
 
 class OutputProblem(OSError):
@@ -130,6 +131,16 @@ class _Guarded:
             self._stream.flush()
         except OSError as error:
             raise OutputProblem(self._shown, why(error)) from None
+
+
+def guarded(stream: BinaryIO, shown: str) -> "_Guarded":
+    """`stream` (a device or a pipe written straight, not renamed into place) whose failed writes are
+    OutputProblems naming `shown`, as the temporary file's are."""
+    return _Guarded(stream, shown)
+
+
+# What a write says when the place it goes has no room: a full disk or quota, a file too big.
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def mode_for(target: Union[str, Path]) -> int:

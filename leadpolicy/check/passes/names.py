@@ -96,9 +96,10 @@ class NamesPass(State):
         if ctx.kind == "where":
             activity = ctx.activity
             assert activity is not None, "a `where` context names its activity"
-            for p in activity.props:
-                if p.name == name:
-                    return n.PropRef(activity.name, p.name, p.type, span=e.span), self._value_type(p.type)
+            named = self.props_of(activity).get(name)
+            if named:
+                p = named[0]
+                return n.PropRef(activity.name, p.name, p.type, span=e.span), self._value_type(p.type)
             glued = _glued(name, {"not": [p.name for p in activity.props]})
             if glued is not None:
                 self.error("unknown-property", f"activity `{activity.name}` has no property `{name}`: {glued[0]}",

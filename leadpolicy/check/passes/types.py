@@ -57,7 +57,7 @@ class TypesPass(State):
         if not isinstance(e, n.Name):
             return set()
         if ctx.kind == "where":
-            types = [p.type for p in ctx.activity.props if p.name == e.name]
+            types = [p.type for p in self.props_of(ctx.activity).get(e.name, ())]
         else:
             types = [self.fields[e.name].type] if e.name in self.fields else []
         return {m.lower() for t in types if t.kind == "enum" for m in t.members}
@@ -104,7 +104,7 @@ class TypesPass(State):
 
     def _is_declared(self, name: str, ctx: Any) -> bool:
         if ctx.kind == "where":
-            return any(p.name == name for p in ctx.activity.props)
+            return name in self.props_of(ctx.activity)
         return name in self.fields or name in self.stage_index
 
     def _member(self, e: n.Expr, text: str, t: n.FieldType) -> n.Expr:

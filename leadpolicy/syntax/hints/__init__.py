@@ -224,7 +224,7 @@ def _told_together(text: str, slips: list[Hint], fixed: str) -> Optional[Hint]:
     if "\n" in text[first:last] or "\n" in replacement:
         return None
     ordered = sorted(slips, key=lambda slip: slip.fix[0])  # each in its own text; on one line, the order of the line
-    message = ", and ".join(slip.message for slip in ordered)
+    message = ", and ".join(dict.fromkeys(slip.message for slip in ordered))  # a slip made twice is said once
     written = [re.fullmatch(r"write (`[^`]*`)", slip.advice) for slip in ordered]
     if all(w is not None and w.group(1)[1:-1] in replacement for w in written):  # not `(“a”)`, half made good
         advice = "write " + " and ".join(w.group(1) for w in written if w is not None)

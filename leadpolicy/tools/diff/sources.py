@@ -45,7 +45,7 @@ def read_file(path: str) -> PolicySource:
     except FileNotFoundError:
         raise SourceError(f"no such file: {path}") from None
     except IsADirectoryError:
-        raise SourceError(f"{path} is a directory, not a policy file") from None
+        raise SourceError(f"{path} is a directory, not a file") from None
     except OSError as error:
         raise SourceError(f"cannot read {path}: {error.strerror or error}") from None
     return PolicySource(path, _decode(data, path))
@@ -145,13 +145,11 @@ def _from_the_top(revision: str, path: str, cwd: Optional[str]) -> str:
 
 
 def _decode(data: bytes, label: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):  # a byte-order mark is not part of the policy
-        data = data[3:]
     compressed = compression(data[:8])
     if compressed is not None:  # `old.policy.gz`: its bytes would read as "not UTF-8 (byte 2)"
         raise SourceError(f"{label} is {compressed}-compressed, and leadpolicy reads a policy as plain UTF-8 text:"
                           " decompress it first")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise SourceError(f"{label} is not UTF-8 text (byte {error.start + 1})") from None
+        return data.decode("utf-8-sig")  # a byte-order mark is not part of the policy
+    except UnicodeDecodeError as error:  # in the words of every command (docs/cli-guide.md): the byte, and where
+        raise SourceError(f"{label} is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x})") from None
