@@ -3,6 +3,11 @@
 The helpers take the user's own connection or session, so a data team runs a
 policy inside its pipeline (`leadpolicy.sql.score_duckdb`, `score_spark`);
 `leadpolicy score --engine duckdb|spark` uses the same functions.
+
+Why it is one long module: the two engines' entry points and the score command share the
+compiled-query cache (`_compiled`, `_sql`) and DuckDB's ways of reading a file (lines,
+CSV options, the UTF-8 and line-ending checks), which the batch runner (batch.py) and
+`diff --engine duckdb` import from here; Spark's file reading is in spark_files.py.
 """
 
 from __future__ import annotations

@@ -18,6 +18,12 @@ carries a comment citing the policy lines it implements:
 It reads two relations with the columns `inputs.RAW_LEADS` and
 `inputs.RAW_ACTIVITIES` describe (an input adapter in inputs.py makes them
 from the relational or the nested shape).
+
+Why it is one long module: the sections are the methods of one builder (`_Builder`), one
+per CTE above, in the order the query runs them, over state they all read (the layout,
+the `did` counts, the summed rules); the expressions are in conditions.py, the reading of
+texts in reading.py and the exact sums in sums.py. It is the place to split by section, as
+the Python back end is, if a section grows.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ the file inputs of `leadpolicy score --engine spark` (batch.py).
 The nested shape gives the two raw relations query.py expects (inputs.py says
 which columns), from a relation of one JSON lead per row as text (lp_row,
 lp_json), as `spark.read.text` gives the lines.
+
+Why it is one long module: it is everything Spark-specific about reading and writing
+files (the session, JSON Lines, CSV, Parquet's nanosecond columns, the positions, the
+Arrow writer), kept apart from the engines' entry points in engines.py, which import it
+only when a Spark run needs it.
 """
 
 from __future__ import annotations
