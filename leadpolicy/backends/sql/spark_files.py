@@ -19,7 +19,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from leadpolicy.backends.sql import _deps
+from leadpolicy.backends.sql import extras
 from leadpolicy.backends.sql.fragments import exp, frag, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
 from leadpolicy.syntax import nodes
@@ -134,7 +134,7 @@ def _quietly_started(builder: Any) -> Any:
     import sys
     import tempfile
 
-    from leadpolicy.backends.sql._deps import SparkStartError
+    from leadpolicy.backends.sql.extras import SparkStartError
 
     if os.environ.get("LEADPOLICY_DEBUG"):
         return builder.getOrCreate()
@@ -507,7 +507,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
     from leadpolicy.backends.sql.engines import as_of_text
     from leadpolicy.backends.sql.rows import RelationalRescorer, write_rows
 
-    _deps.pyspark()
+    extras.pyspark()
 
     if source.kind == "database":
         raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")
