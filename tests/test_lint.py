@@ -91,3 +91,27 @@ def test_no_private_name_is_imported_from_outside_its_package() -> None:
                 if not inside:
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}: from {node.module} import {alias.name}")
     assert not found, "make these public where they are defined:\n" + "\n".join(found)
+
+
+# Where the text of the identifier pattern may stand besides its home: patterns of other
+# languages that happen to spell it the same (a word in a JSON file, a dbt model's name); and the
+# parser's generated tables (syntax/parse_tables.py), which copy the grammar.
+NOT_POLICY_NAMES = {"leadpolicy/cli/json_errors.py", "leadpolicy/backends/sql/text.py"}
+
+
+def test_the_identifier_pattern_has_one_home() -> None:
+    """The policy's identifier pattern is written once, as the grammar's IDENT, in
+    syntax/words.IDENTIFIER (issue 17 item 4); hints, the language server and the back ends use it."""
+    from leadpolicy.syntax.words import IDENTIFIER
+
+    grammar = (ROOT / "grammar" / "leadpolicy.lark").read_text(encoding="utf-8")
+    assert f"IDENT: /{IDENTIFIER.pattern}/" in grammar
+    found = []
+    for path in sorted((ROOT / "leadpolicy").rglob("*.py")):
+        where = str(path.relative_to(ROOT))
+        if where in NOT_POLICY_NAMES or where in ("leadpolicy/syntax/words.py", "leadpolicy/syntax/parse_tables.py"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if IDENTIFIER.pattern in line:
+                found.append(f"{where}:{number}: {line.strip()}")
+    assert not found, "use syntax.words.IDENTIFIER (or its .pattern):\n" + "\n".join(found)
