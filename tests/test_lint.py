@@ -27,14 +27,25 @@ def test_no_test_module_imports_another() -> None:
     imports another runs that module's tests' collection side effects and hides the dependency."""
     import re
 
-    tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")} | {"conftest"}  # conftest's fixtures are taken as fixtures
     found = []
     for path in sorted((ROOT / "tests").rglob("*.py")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             match = re.match(r"\s*(?:from\s+(\w+)\s+import|import\s+(\w+))", line)
             if match and (match.group(1) or match.group(2)) in tests:
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    assert not found, "move what is shared into tests/support/:\n" + "\n".join(found)
+    assert not found, "move what is shared into tests/support/ (conftest's: take its fixture):\n" + "\n".join(found)
+
+
+def test_one_reader_of_the_golden_update_flag() -> None:
+    """One golden-file fixture and one update flag (issue 17 item 5): only conftest.py reads
+    LEADPOLICY_UPDATE_GOLDEN; every golden comparison goes through its `golden` fixture."""
+    import re
+
+    reads = re.compile(r"(environ|getenv)\W.*LEADPOLICY_UPDATE_GOLDEN")
+    readers = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "tests").rglob("*.py"))
+               if path.name != "test_lint.py" and reads.search(path.read_text(encoding="utf-8"))]
+    assert readers == ["tests/conftest.py"], readers
 
 
 def test_no_test_leaves_the_working_directory_changed() -> None:
