@@ -596,7 +596,7 @@ class _Builder:
         rule = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_dq_rule IS NOT NULL THEN lp_dq_rule"
                     " WHEN :sticky THEN :f END", e=error, sticky=sticky, f=self.final_fired)
         order = {n: i for i, n in enumerate(names)}
-        order["disqualified"] = len(names)
+        order[nodes.DISQUALIFIED] = len(names)
         result_order = frag("CASE WHEN lp_dq_rule IS NOT NULL THEN :dq WHEN :sticky THEN :s ELSE lp_qualified END",
                             dq=exp.Literal.number(len(names)), sticky=sticky, s=self.final_s)
         previous_order = frag("CASE WHEN lp_previous = 'disqualified' THEN :dq ELSE lp_prev_index END",

@@ -581,7 +581,7 @@ class _Walker:
         decision = self.evaluate(at) if decision is None else decision
         stage = decision["stage"]
         if stage != self.previous:
-            if stage == "disqualified":
+            if stage == n.DISQUALIFIED:
                 if self.disqualified_at is None:
                     self.disqualified_at = at
             else:
