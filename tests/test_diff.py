@@ -226,6 +226,21 @@ def test_each_kind_of_change(name, edits, expected) -> None:
     assert got == expected
 
 
+def test_enum_members_are_listed_as_the_policy_writes_them() -> None:
+    """Members added, removed or reordered are written as in the policy (nodes.member_text, as the
+    type's own text is): `values added "Closed, Lost", "and"` read `values added Closed, Lost, and`,
+    three members where there are two, one of them a word of the language."""
+    base = variant(("one of (ic, manager, director)", 'one of (ic, manager, director, "Closed Won")'))
+    added = changes_between(base, variant(("one of (ic, manager, director)",
+                                           'one of (ic, manager, director, "Closed Won", "Closed, Lost", "and")')))
+    assert [c.summary for c in added if c.section == "fields"] == ['field seniority: values added "Closed, Lost", "and"']
+    removed = changes_between(base, variant(("one of (ic, manager, director)", "one of (ic, manager, director)")))
+    assert [c.summary for c in removed if c.section == "fields"] == ['field seniority: values removed "Closed Won"']
+    moved = changes_between(base, variant(("one of (ic, manager, director)", 'one of (ic, "Closed Won", manager, director)')))
+    assert [c.summary for c in moved if c.section == "fields"] == [
+        'field seniority: value order ic, manager, director, "Closed Won" → ic, "Closed Won", manager, director']
+
+
 def test_a_part_added_or_removed_is_said_without_an_empty_side() -> None:
     """A declared value or property added has no old side: the one-line summary (the text report's and
     the Markdown's line for a short change) read `field seniority: values added  → vp`, an arrow from
