@@ -100,7 +100,7 @@ class Policy:
         """One Decision (with `as_dicts`, its dict) or one LeadDataError per lead
         (docs/language-reference.md section 16 shape), in order. `as_of` is read once for the
         batch (a bad one raises at the first lead). Lazy: leads are read as results are taken."""
-        _refuse_one_lead(leads, "evaluate_many")
+        refuse_one_lead(leads, "evaluate_many")
         many = getattr(self.module, "_decide_many", None)  # none for a very long policy
         if many is not None:
             return many(leads, as_of, None if as_dicts else Decision)  # type: ignore[no-any-return]
@@ -145,7 +145,7 @@ class Policy:
         return (loads, (self.source, self.path))
 
 
-def _refuse_one_lead(leads: Any, what: str, *, paths: bool = False) -> None:
+def refuse_one_lead(leads: Any, what: str, *, paths: bool = False) -> None:
     """A TypeError for one lead (a mapping) or text given where an iterable of leads goes: they
     iterate as keys or characters, each of which was a data error of its own. `paths`: a file's
     path is taken too (diff)."""

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadpolicy.backends.sql._deps import MissingExtra
 from leadpolicy.backends.sql.engines import score_duckdb, score_spark
+from leadpolicy.backends.sql.extras import MissingExtra
 
 __all__ = ["score_duckdb", "score_spark", "to_sql", "MissingExtra", "DIALECTS"]
 

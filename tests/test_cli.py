@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import check_golden
 
 from leadpolicy.cli import main
 
@@ -26,10 +25,6 @@ GOLDEN = Path(__file__).parent / "golden" / "cli"
 
 def run(*args: str, input: str | None = None):
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
-
-
-def golden(name: str, text: str) -> None:
-    check_golden(GOLDEN / name, text)
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -129,10 +124,10 @@ def test_syntax_error_in_tests_file_is_reported(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- eval
 
 
-def test_eval_explains_an_sql_decision() -> None:
+def test_eval_explains_an_sql_decision(golden) -> None:
     result = run("eval", ACME, LEAD, "--as-of", "2026-11-22")
     assert result.exit_code == 0
-    golden("eval_acme.txt", result.stdout)
+    golden(GOLDEN / "eval_acme.txt", result.stdout)
     assert "stage       sql (was mql): promoted" in result.stdout
 
 
@@ -346,12 +341,12 @@ def test_test_passes_on_the_examples_with_coverage() -> None:
     assert "10 tests: 10 passed, 0 failed; rule coverage 100.0%" in result.stdout
 
 
-def test_test_failure_report_is_pinned(tmp_path: Path) -> None:
+def test_test_failure_report_is_pinned(tmp_path: Path, golden) -> None:
     shutil.copy(ACME, tmp_path / "acme.policy")
     write(tmp_path, "acme.tests", FAILING)
     result = run("test", str(tmp_path / "acme.policy"))
     assert result.exit_code == 1
-    golden("test_failure.txt", result.stdout.replace(str(tmp_path), "TMP"))
+    golden(GOLDEN / "test_failure.txt", result.stdout.replace(str(tmp_path), "TMP"))
 
 
 def test_a_hit_expected_of_a_demotion_rule_is_said_to_give_no_points() -> None:

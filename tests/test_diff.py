@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import check_golden
 from hypothesis import HealthCheck, given, settings, strategies as st, target
 from support.diffgen import policy_pairs
 from support.workload import bench_workload
@@ -47,10 +46,6 @@ ACME_LEADS = ROOT / "policies" / "acme.leads.jsonl"
 GOLDEN = Path(__file__).parent / "golden" / "diff"
 AS_OF = "2026-11-22"
 EXAMPLE_NEW = ROOT / "docs" / "examples" / "acme-2026.12.policy"
-
-
-def golden(name: str, text: str) -> None:
-    check_golden(GOLDEN / name, text)
 
 
 def run(*args: str):
@@ -229,6 +224,21 @@ CASES = [
 def test_each_kind_of_change(name, edits, expected) -> None:
     got = [summary(c) for c in changes_between(BASE, variant(*edits))]
     assert got == expected
+
+
+def test_enum_members_are_listed_as_the_policy_writes_them() -> None:
+    """Members added, removed or reordered are written as in the policy (nodes.member_text, as the
+    type's own text is): `values added "Closed, Lost", "and"` read `values added Closed, Lost, and`,
+    three members where there are two, one of them a word of the language."""
+    base = variant(("one of (ic, manager, director)", 'one of (ic, manager, director, "Closed Won")'))
+    added = changes_between(base, variant(("one of (ic, manager, director)",
+                                           'one of (ic, manager, director, "Closed Won", "Closed, Lost", "and")')))
+    assert [c.summary for c in added if c.section == "fields"] == ['field seniority: values added "Closed, Lost", "and"']
+    removed = changes_between(base, variant(("one of (ic, manager, director)", "one of (ic, manager, director)")))
+    assert [c.summary for c in removed if c.section == "fields"] == ['field seniority: values removed "Closed Won"']
+    moved = changes_between(base, variant(("one of (ic, manager, director)", 'one of (ic, "Closed Won", manager, director)')))
+    assert [c.summary for c in moved if c.section == "fields"] == [
+        'field seniority: value order ic, manager, director, "Closed Won" → ic, "Closed Won", manager, director']
 
 
 def test_a_part_added_or_removed_is_said_without_an_empty_side() -> None:
@@ -573,24 +583,24 @@ def test_score_statistics_are_exact() -> None:
 # ---------------------------------------------------------------- reports
 
 
-def test_markdown_report_golden() -> None:
+def test_markdown_report_golden(golden) -> None:
     old = leadpolicy.load(ACME)
     new = leadpolicy.load(EXAMPLE_NEW)
     result = diff_policies(old, new, "policies/acme.policy", "docs/examples/acme-2026.12.policy",
                            str(ACME_LEADS), AS_OF)
     result.leads["source"] = "policies/acme.leads.jsonl"
     text = render_markdown(result)
-    golden("acme.md", text)
+    golden(GOLDEN / "acme.md", text)
     assert len(text) < 20_000
     assert text.count("<details>") == text.count("</details>") >= 1
 
 
-def test_text_report_golden() -> None:
+def test_text_report_golden(golden) -> None:
     old = leadpolicy.load(ACME)
     new = leadpolicy.load(EXAMPLE_NEW)
     result = diff_policies(old, new, "policies/acme.policy", "docs/examples/acme-2026.12.policy", str(ACME_LEADS), AS_OF)
     result.leads["source"] = "policies/acme.leads.jsonl"
-    golden("acme.txt", render_text(result))
+    golden(GOLDEN / "acme.txt", render_text(result))
     assert "\x1b" not in render_text(result) and "\x1b[" in render_text(result, color=True)
 
 

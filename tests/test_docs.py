@@ -829,3 +829,21 @@ def test_the_policy_source_cannot_end_its_fence_or_reach_a_terminal() -> None:
     assert info == "policy" and md.count("\n`````policy\n") == 1
     assert body == text.replace("\r\n", "\n").replace("\x1b", "\\x1b").replace("\x07", "\\x07")
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", md + docs.html(resolved(text), text, "t.policy"))
+
+
+def test_the_architecture_docs_name_what_exists() -> None:
+    """CONTRIBUTING.md and docs/architecture.md (issue 10) name only paths that exist, and
+    architecture.md names every package of leadpolicy: a room added or moved shows here."""
+    import re
+
+    for doc in ("CONTRIBUTING.md", "docs/architecture.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        for span in re.findall(r"`([^`]+)`", text):
+            if re.fullmatch(r"(leadpolicy|tests|docs|grammar|benchmarks|editors)/[\w./-]*", span):
+                assert (ROOT / span).exists(), f"{doc} names {span}, which does not exist"
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    packages = sorted({p.parent for p in (ROOT / "leadpolicy").rglob("__init__.py")})
+    for package in packages:
+        inner = [p for p in packages if p.parent == package]
+        named = f"`{package.relative_to(ROOT).as_posix()}/`" in text or f"`{package.name}/`" in text
+        assert named or package.name == "leadpolicy" or inner, f"docs/architecture.md does not name {package}"

@@ -146,7 +146,7 @@ def _missing_extra(error: Exception) -> None:
     """An optional package a command needs and the machine lacks (sqlglot for `compile --target
     sql`, duckdb, pyspark): one line naming the extra to install, exit 2, wherever the command
     first imported it. Not a bug to report, and not a usage error: the command line was right."""
-    from leadpolicy.backends.sql._deps import MissingExtra
+    from leadpolicy.backends.sql.extras import MissingExtra
 
     if isinstance(error, MissingExtra):
         from leadpolicy.cli.common import EXIT_USAGE, error_label

@@ -140,9 +140,9 @@ def diff_command(versions: tuple[Any, ...], rev: Optional[str], leads: Optional[
         raise click.UsageError("--leads-table and --activities-table name the tables of a DuckDB database given as "
                                "--leads FILE (with --engine duckdb)")
     if engine == "duckdb" and leads is not None:
-        from leadpolicy.backends.sql import _deps
+        from leadpolicy.backends.sql import extras
 
-        _deps.duckdb()  # before the mapping is read: name the engine's extra (it brings sqlglot), not sqlglot's
+        extras.duckdb()  # before the mapping is read: name the engine's extra (it brings sqlglot), not sqlglot's
     mapping = _relational_options(leads, activities, mapping_path, engine, database, nested)
     moment = as_of_moment(as_of)  # one "now" for both versions and every lead; read without --leads too
     if leads is not None:

@@ -238,10 +238,10 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
         # a Parquet file or a DuckDB database is read, by its first bytes whatever its name; not these
         refuse_table_file(path, {"sqlite": EXPORT_AS_TABLES, "xls": EXPORT_AS_TABLES}, read=("parquet", "duckdb"))
     try:
-        from leadpolicy.backends.sql import MissingExtra, _deps
+        from leadpolicy.backends.sql import MissingExtra, extras
 
         # the engine's own package first: its extra brings sqlglot too, so one install does
-        {"duckdb": _deps.duckdb, "spark": _deps.pyspark}[engine]()
+        {"duckdb": extras.duckdb, "spark": extras.pyspark}[engine]()
         from leadpolicy.backends.sql.batch import InputProblem
         from leadpolicy.backends.sql.engines import score_command
         from leadpolicy.tools.atomic import OutputProblem
@@ -294,7 +294,7 @@ def score_with_engine(policy: Any, input_path: str, output: Optional[str], fmt: 
                                 progress=bar)
     except MissingExtra as error:
         raise FileProblem(str(error)) from None
-    except (InputProblem, _deps.SparkStartError, OutputProblem) as error:  # each names its own file
+    except (InputProblem, extras.SparkStartError, OutputProblem) as error:  # each names its own file
         raise FileProblem(str(error)) from None
     except CsvHeaderError as error:  # the python engine's CSV, read by its reader (a quote that never closes): as it says it
         from leadpolicy.cli.common import EXIT_FAILED

@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional
 from leadpolicy.handoff.english import English, duration, the_stage
 from leadpolicy.handoff.english.words import LiteralText
 from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.precedence import AND, NEG, NOT, grouped
 from leadpolicy.syntax.visitor import NodeVisitor
 
 DISQUALIFIED = n.DISQUALIFIED
@@ -44,9 +45,11 @@ class Shorthand(LiteralText, NodeVisitor):
     def generic_visit(self, node: n.Node, *args: object, **kwargs: object) -> str:
         raise TypeError(f"no shorthand for {type(node).__name__}: the diagram needs a checked policy")
 
-    def _grouped(self, e: n.Expr) -> str:
-        text = self.visit(e)
-        return f"({text})" if isinstance(e, (n.And, n.Or, n.Arith)) else text
+    # Parentheses where the levels need them (syntax/precedence.py), and two more for a reader
+    # of formulas: every compound operand of `×` and of unary minus, the right one of `-`
+    # (`(a × b) × c`, `a - (b × c)`), and an `and` inside an `or`.
+    def _at(self, e: n.Expr, outer: int) -> str:
+        return grouped(self.visit(e), e, outer)
 
     def visit_FieldRef(self, e: n.FieldRef) -> str:
         return e.name
@@ -70,11 +73,11 @@ class Shorthand(LiteralText, NodeVisitor):
         return f"days since {e.field_name}"
 
     def visit_Neg(self, e: n.Neg) -> str:
-        return "-" + self._grouped(e.operand)
+        return "-" + self._at(e.operand, NEG)
 
     def visit_Arith(self, e: n.Arith) -> str:
-        left = self._grouped(e.left) if e.op == "*" else self.visit(e.left)
-        right = self._grouped(e.right) if e.op in "*-" else self.visit(e.right)
+        left = self._at(e.left, NEG) if e.op == "*" else self.visit(e.left)
+        right = self._at(e.right, NEG) if e.op in "*-" else self.visit(e.right)
         return f"{left} {'×' if e.op == '*' else e.op} {right}"
 
     def visit_Compare(self, e: n.Compare) -> str:
@@ -91,13 +94,13 @@ class Shorthand(LiteralText, NodeVisitor):
         return f"{self.visit(e.operand)} {'present' if e.negated else 'missing'}"
 
     def visit_Not(self, e: n.Not) -> str:
-        return "not " + self._grouped(e.operand)
+        return "not " + self._at(e.operand, NOT)
 
     def visit_And(self, e: n.And) -> str:
-        return " and ".join(self._grouped(o) if isinstance(o, n.Or) else self.visit(o) for o in e.operands)
+        return " and ".join(self._at(o, AND) for o in e.operands)
 
     def visit_Or(self, e: n.Or) -> str:
-        return " or ".join(self._grouped(o) if isinstance(o, n.And) else self.visit(o) for o in e.operands)
+        return " or ".join(self._at(o, NOT) if isinstance(o, n.And) else self.visit(o) for o in e.operands)
 
     def visit_AtLeast(self, e: n.AtLeast) -> str:
         return f"at least {e.count} of {len(e.conditions)} conditions"

@@ -5,6 +5,10 @@ compare equal.
 The parser builds these nodes with plain `Name` references; the checker's
 resolve pass replaces every `Name` with what it means (`FieldRef`, `PropRef`,
 `StageRef`, `EnumValue`, `GradeValue`), so back ends never guess.
+
+Why it is one long module: it is the tree and nothing else, every node kind in the one
+namespace every walker imports (`nodes.X`) and `NodeVisitor` enumerates; the language's
+vocabulary already lives in `syntax/words.py`, and a split would only scatter the kinds.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Policy text is untrusted, so:
 - every string and number of the policy reaches the source only as the repr of
   a plain str, int or float (`lit`), never through a format of its own;
 - Python names are made here (`name`): a fixed prefix and either a name matching
-  `[A-Za-z_][A-Za-z0-9_]*` or a number;
+  the language's identifiers (`nodes.IDENTIFIER`) or a number;
 - comments and the docstring cite policy text only through `say` (repr, then
   every non-ASCII character escaped), so nothing in it can end a comment: the
   generated source has no line break but `\\n`.

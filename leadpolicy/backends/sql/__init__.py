@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["compile_sql", "build", "DIALECTS", "MissingExtra"]
 
-from leadpolicy.backends.sql._deps import MissingExtra
+from leadpolicy.backends.sql.extras import MissingExtra
 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 

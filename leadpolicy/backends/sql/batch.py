@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from leadpolicy.backends.sql import _deps
+from leadpolicy.backends.sql import extras
 from leadpolicy.backends.sql.engines import as_of_text
 from leadpolicy.backends.sql.fragments import file_path
 from leadpolicy.backends.sql.rows import RelationalRescorer, mapping_of, quoted, write_rows
@@ -251,8 +251,8 @@ def lines_on_disk(source: BatchInput, memory_limit: Optional[str]) -> bool:
     return limit is not None and os.path.getsize(source.path) * LINES_TABLE_BYTES_PER_BYTE > limit * LINES_TABLE_SHARE
 
 
-def _connect(memory_limit: Optional[str], temp_dir: str) -> Any:
-    duckdb = _deps.duckdb()
+def connect_duckdb(memory_limit: Optional[str], temp_dir: str) -> Any:
+    duckdb = extras.duckdb()
     con = duckdb.connect(config={"memory_limit": memory_limit or default_memory_limit(), "temp_directory": temp_dir})
     try:
         # DuckDB's projection_placement pass spends 0.1-0.15 s planning a policy's query (a third of
@@ -298,7 +298,7 @@ def score_file(policy: Any, source: BatchInput, sink: Any, *, engine: str, as_of
 
         memory_limit = memory_limit or (default_memory_limit() if source.kind == "csv" else score_memory_limit())
         with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, table_problems(policy.tree, source):
-            con = _connect(memory_limit, spill)
+            con = connect_duckdb(memory_limit, spill)
             try:
                 _score_with_duckdb(con, policy, source, sink, as_of, output_format, output_path, memory_limit, spill, summary,
                                    progress)

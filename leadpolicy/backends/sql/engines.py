@@ -3,6 +3,11 @@
 The helpers take the user's own connection or session, so a data team runs a
 policy inside its pipeline (`leadpolicy.sql.score_duckdb`, `score_spark`);
 `leadpolicy score --engine duckdb|spark` uses the same functions.
+
+Why it is one long module: the two engines' entry points and the score command share the
+compiled-query cache (`_compiled`, `_sql`) and DuckDB's ways of reading a file (lines,
+CSV options, the UTF-8 and line-ending checks), which the batch runner (batch.py) and
+`diff --engine duckdb` import from here; Spark's file reading is in spark_files.py.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
-from leadpolicy.backends.sql import _deps
+from leadpolicy.backends.sql import extras
 
 __all__ = ["duckdb_query", "score_duckdb", "score_spark", "spark_query", "JSON_SUFFIXES", "as_of_text", "empty_tables_as_headers"]
 
@@ -57,7 +62,7 @@ def _tree(policy: Any) -> Any:
 # ---------------------------------------------------------------- DuckDB
 
 
-def _duckdb_source(con: Any, value: Any, view: str) -> Any:
+def duckdb_source(con: Any, value: Any, view: str) -> Any:
     """A table expression for a leads or activities input: a file path (by suffix),
     a table or view name, or a DuckDB relation or data DuckDB reads from Python (a pandas
     DataFrame, an Arrow table), registered on `con` as a temporary view of a name of its own:
@@ -67,7 +72,7 @@ def _duckdb_source(con: Any, value: Any, view: str) -> Any:
 
     from leadpolicy.backends.sql.fragments import exp, file_path, lit
 
-    duckdb = _deps.duckdb()
+    duckdb = extras.duckdb()
     what = view.rsplit("_", 1)[-1]  # leads, activities
     if not isinstance(value, (str, Path)):
         name = f"{view}_{uuid.uuid4().hex}"
@@ -377,8 +382,8 @@ def duckdb_query(policy: Any, *, leads: Any = None, activities: Any = None, mapp
     # JSON Lines by its name, or whatever its name once its lines are read (score's INPUT: leads.txt)
     if activities is None and leads is not None and (lines_tables is not None or str(leads).lower().endswith(JSON_SUFFIXES)):
         return _sql(tree, _Nested(str(leads), sliced, lines_tables), "duckdb", with_row)
-    leads_source = _duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
-    acts_source = _duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
+    leads_source = duckdb_source(con, leads, "lp_input_leads") if leads is not None else None
+    acts_source = duckdb_source(con, activities, "lp_input_activities") if activities is not None else None
     types = column_types(con, mapping, leads_source, acts_source) if con is not None else None
     if check_columns and types is not None:
         _refuse_missing_columns(tree, mapping, types, leads, activities)
@@ -463,7 +468,7 @@ def score_duckdb(policy: Any, con: Any = None, *, leads: Any = "leads", activiti
     relation, or a pandas DataFrame or Arrow table, with `activities` likewise. `mapping` renames tables and columns
     (inputs.Mapping or a dict). `as_of`: ISO text, a datetime, or None for now.
     """
-    duckdb = _deps.duckdb()
+    duckdb = extras.duckdb()
     from leadpolicy.backends.sql.inputs import Mapping
 
     mapping = Mapping.of(mapping)
@@ -523,7 +528,7 @@ def score_spark(policy: Any, spark: Any, leads_df: Any, activities_df: Any, as_o
     names as `mapping` says, by default id, stage, one per field; lead_id, type,
     at, one per property). They are registered as temporary views for the query.
     """
-    _deps.pyspark()
+    extras.pyspark()
     from dataclasses import replace
 
     from leadpolicy.backends.sql.inputs import Mapping

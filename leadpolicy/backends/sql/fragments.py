@@ -21,13 +21,13 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from leadpolicy.backends.sql import _deps
+from leadpolicy.backends.sql import extras
 
 if TYPE_CHECKING:
     import sqlglot as sqlglot
     from sqlglot import exp as exp
 else:
-    sqlglot = _deps.sqlglot()
+    sqlglot = extras.sqlglot()
     exp = sqlglot.exp
 
 __all__ = ["frag", "building", "finish", "generate", "replace_parameter", "lit", "num", "ident", "col", "lower", "DIALECTS", "WHITESPACE", "DBL_MAX"]

@@ -18,6 +18,12 @@ carries a comment citing the policy lines it implements:
 It reads two relations with the columns `inputs.RAW_LEADS` and
 `inputs.RAW_ACTIVITIES` describe (an input adapter in inputs.py makes them
 from the relational or the nested shape).
+
+Why it is one long module: the sections are the methods of one builder (`_Builder`), one
+per CTE above, in the order the query runs them, over state they all read (the layout,
+the `did` counts, the summed rules); the expressions are in conditions.py, the reading of
+texts in reading.py and the exact sums in sums.py. It is the place to split by section, as
+the Python back end is, if a section grows.
 """
 
 from __future__ import annotations
@@ -590,7 +596,7 @@ class _Builder:
         rule = frag("CASE WHEN :e IS NOT NULL THEN NULL WHEN lp_dq_rule IS NOT NULL THEN lp_dq_rule"
                     " WHEN :sticky THEN :f END", e=error, sticky=sticky, f=self.final_fired)
         order = {n: i for i, n in enumerate(names)}
-        order["disqualified"] = len(names)
+        order[nodes.DISQUALIFIED] = len(names)
         result_order = frag("CASE WHEN lp_dq_rule IS NOT NULL THEN :dq WHEN :sticky THEN :s ELSE lp_qualified END",
                             dq=exp.Literal.number(len(names)), sticky=sticky, s=self.final_s)
         previous_order = frag("CASE WHEN lp_previous = 'disqualified' THEN :dq ELSE lp_prev_index END",

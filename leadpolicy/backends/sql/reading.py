@@ -20,6 +20,7 @@ import contextvars
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from leadpolicy.backends.sql.fragments import current_dialect, exp, frag, lit, whitespace
+from leadpolicy.syntax.words import DISQUALIFIED
 
 if TYPE_CHECKING:
     from leadpolicy.syntax import nodes
@@ -372,7 +373,7 @@ def _instant_micros_full(t: "exp.Expr") -> "exp.Expr":
 def read_previous_stage(stage_names: "tuple[str, ...]", v: "exp.Expr", k: "exp.Expr", t: "exp.Expr"
                         ) -> "tuple[exp.Expr, Callable[[exp.Expr], exp.Expr]]":
     """(canonical stage name or 'disqualified' or NULL, error condition)."""
-    names = (*stage_names, "disqualified")
+    names = (*stage_names, DISQUALIFIED)
     key = lowered(t, sigma=False)
     seen: dict[str, str] = {}  # lower-cased name -> the first name spelled so
     for name in names:

@@ -4,6 +4,11 @@ the file inputs of `leadpolicy score --engine spark` (batch.py).
 The nested shape gives the two raw relations query.py expects (inputs.py says
 which columns), from a relation of one JSON lead per row as text (lp_row,
 lp_json), as `spark.read.text` gives the lines.
+
+Why it is one long module: it is everything Spark-specific about reading and writing
+files (the session, JSON Lines, CSV, Parquet's nanosecond columns, the positions, the
+Arrow writer), kept apart from the engines' entry points in engines.py, which import it
+only when a Spark run needs it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from leadpolicy.backends.sql import _deps
+from leadpolicy.backends.sql import extras
 from leadpolicy.backends.sql.fragments import exp, frag, lit, sqlglot
 from leadpolicy.backends.sql.query import Layout
 from leadpolicy.syntax import nodes
@@ -129,7 +134,7 @@ def _quietly_started(builder: Any) -> Any:
     import sys
     import tempfile
 
-    from leadpolicy.backends.sql._deps import SparkStartError
+    from leadpolicy.backends.sql.extras import SparkStartError
 
     if os.environ.get("LEADPOLICY_DEBUG"):
         return builder.getOrCreate()
@@ -502,7 +507,7 @@ def score_file_with_spark(policy: Any, source: BatchInput, sink: Any, as_of: Any
     from leadpolicy.backends.sql.engines import as_of_text
     from leadpolicy.backends.sql.rows import RelationalRescorer, write_rows
 
-    _deps.pyspark()
+    extras.pyspark()
 
     if source.kind == "database":
         raise InputProblem(f"{source.path}: a DuckDB database is read by --engine duckdb")

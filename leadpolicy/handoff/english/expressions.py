@@ -22,6 +22,7 @@ from leadpolicy.handoff.english.words import (
     words,
 )
 from leadpolicy.syntax import nodes as n
+from leadpolicy.syntax.precedence import ADD, MUL, grouped
 from leadpolicy.syntax.visitor import NodeVisitor
 
 _COMPOUND = (n.And, n.Or, n.AtLeast)
@@ -228,20 +229,14 @@ class ExpressionEnglish(LiteralText, NodeVisitor):
 
     # arithmetic
     def visit_Neg(self, e: n.Neg) -> str:
-        return "minus " + self._operand(e.operand, tight=True)
+        return "minus " + grouped(self.value(e.operand), e.operand, MUL)
 
     def visit_Arith(self, e: n.Arith) -> str:
         word = {"+": "plus", "-": "minus", "*": "times"}[e.op]
-        tight = e.op == "*"
-        left = self._operand(e.left, tight=tight)
-        right = self._operand(e.right, tight=tight or e.op == "-")
+        # the levels (syntax/precedence.py) of a reader who takes plus and times as associative
+        left = grouped(self.value(e.left), e.left, MUL if e.op == "*" else ADD)
+        right = grouped(self.value(e.right), e.right, ADD if e.op == "+" else MUL)
         return f"{left} {word} {right}"
-
-    def _operand(self, e: n.Expr, tight: bool) -> str:
-        text = self.value(e)
-        if isinstance(e, n.Arith) and tight and e.op in "+-":
-            return f"({text})"
-        return text
 
     # tests
     def visit_Compare(self, e: n.Compare) -> str:

@@ -13,6 +13,7 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.words import IDENTIFIER
 
 MAX_SHOWN = 100  # a rewritten line longer than this is shown as a window around the fix
 
@@ -135,7 +136,7 @@ def _previous_token(error: UnexpectedInput) -> Optional[Token]:
     return stack[-1] if stack and isinstance(stack[-1], Token) else None
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = IDENTIFIER
 
 
 def _first_code(text: str) -> int:

@@ -12,6 +12,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from leadpolicy.syntax.hints.common import Hint, _hint, _keywords, _span, _where, apply_fix
 from leadpolicy.syntax.hints.words import GLUED_TESTS
+from leadpolicy.syntax.words import IDENTIFIER
 
 
 def _splits(word: str) -> list[tuple[str, str]]:
@@ -62,7 +63,7 @@ def glued_keyword(error: UnexpectedInput, text: str) -> Optional[Hint]:
     return None
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = IDENTIFIER
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 WORDS_BEFORE = 3  # a glued word, the name after it, and a word the parser took before it saw the error
 

@@ -28,7 +28,7 @@ from leadpolicy.syntax.hints.common import (
     error_offset,
     rewritten_line,
 )
-from leadpolicy.syntax.nodes import quote
+from leadpolicy.syntax.nodes import IDENTIFIER, quote
 
 
 def item_separator(error: UnexpectedInput, text: str) -> Optional[Hint]:
@@ -215,7 +215,7 @@ def expect_quoting(error: UnexpectedInput, text: str) -> Optional[Hint]:
     if previous is not None and previous.type in ("STAGE", "GRADE") and error.token.type == "STRING" \
             and set(error.expected or ()) == {"IDENT"}:
         name = str(error.token)[1:-1]
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        if not IDENTIFIER.fullmatch(name):
             return None
         return _hint(text, f"a {previous} is named without quotes, not `{error.token}`", _span(text, start, end),
                      f"write `{name}`", (start, end, name))
@@ -322,7 +322,7 @@ def rule_without_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
     while start < line_end and text[start] in " \t":
         start += 1
     body = text[start:line_end]
-    demotion = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*->\s*([A-Za-z_][A-Za-z0-9_]*)", body)
+    demotion = re.match(rf"({IDENTIFIER.pattern})\s*->\s*({IDENTIFIER.pattern})", body)
     if block == "demote":
         shaped = demotion is not None
     elif block == "disqualify":
@@ -344,7 +344,7 @@ def rule_without_name(error: UnexpectedInput, text: str) -> Optional[Hint]:
         fix = (start, line_end, f"{name.group()}: {kept}")
         return _hint(text, f"{_RULE_BLOCKS[block]} starts with its name", _span(text, name.start(), name.end()),
                      "write the name first, then a colon", fix)
-    per = re.search(r"\bper\s+([A-Za-z_][A-Za-z0-9_]*)", body)
+    per = re.search(rf"\bper\s+({IDENTIFIER.pattern})", body)
     placeholder = (f"{demotion.group(1)} to {demotion.group(2)}" if block == "demote" and demotion
                    else per.group(1) if block == "engagement" and per else "Name this rule")
     return _hint(text, f"{_RULE_BLOCKS[block]} starts with its name, in double quotes, and a colon",

@@ -126,9 +126,9 @@ def diff_policies(old: Any, new: Any, old_label: str, new_label: str, leads: Opt
             name = getattr(leads, "name", None)
             label = leads_label or (name if isinstance(name, str) else "<stream>")
         else:
-            from leadpolicy import _refuse_one_lead
+            from leadpolicy import refuse_one_lead
 
-            _refuse_one_lead(leads, "diff(leads=...)", paths=True)
+            refuse_one_lead(leads, "diff(leads=...)", paths=True)
             tally, label = replay_leads(old, new, leads, as_of=moment), "<leads>"
         summary = summarize_leads(tally, old.tree, new.tree, source=label, as_of=iso(moment))
     return DiffResult(version_info(old, old_label), version_info(new, new_label), changes, summary)

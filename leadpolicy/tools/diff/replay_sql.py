@@ -58,15 +58,15 @@ def _source_ctes(con: Any, union: Any, source: Any, input_format: str, names: li
     with building("duckdb"):
         if input_format in ("relational", "database"):
             from leadpolicy.backends.sql.batch import attach_database
-            from leadpolicy.backends.sql.engines import _duckdb_source
+            from leadpolicy.backends.sql.engines import duckdb_source
             from leadpolicy.backends.sql.inputs import Mapping, Relational
 
             m = Mapping.from_dict(source.mapping or {})
             if input_format == "database":
                 shape = Relational(m, *attach_database(con, source))
             else:
-                shape = Relational(m, _duckdb_source(con, Path(path), "lp_input_leads"),  # files, whatever their names
-                                   _duckdb_source(con, Path(source.activities), "lp_input_activities"))
+                shape = Relational(m, duckdb_source(con, Path(path), "lp_input_leads"),  # files, whatever their names
+                                   duckdb_source(con, Path(source.activities), "lp_input_activities"))
             return list(shape.ctes(union))
         from leadpolicy.backends.sql.inputs import NestedJson
 
@@ -109,11 +109,11 @@ def _replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, i
                    warn: Optional[Callable[[str], None]] = None, activities: Optional[str] = None,
                    mapping: Optional[dict[str, Any]] = None, leads_table: Optional[str] = None,
                    activities_table: Optional[str] = None) -> tuple[Tally, float]:
-    from leadpolicy.backends.sql import _deps
+    from leadpolicy.backends.sql import extras
     from leadpolicy.backends.sql.batch import (
         LINES_TABLE,
         BatchInput,
-        _connect,
+        connect_duckdb,
         default_memory_limit,
         lines_on_disk,
         may_need_slices,
@@ -126,7 +126,7 @@ def _replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, i
     from leadpolicy.backends.sql.slicing import ALL_LINES, Slice, count_lines, is_out_of_memory, out_of_memory, run_each
     from leadpolicy.backends.sql.table_problems import table_problems
 
-    _deps.duckdb()
+    extras.duckdb()
     started = time.perf_counter()
     source = BatchInput(path, activities, mapping, leads_table, activities_table)
     if source.kind in ("relational", "database"):
@@ -147,7 +147,7 @@ def _replay_duckdb(old_policy: Any, new_policy: Any, path: str, *, as_of: Any, i
     total = Tally()
     candidates = Candidates()
     with tempfile.TemporaryDirectory(prefix="leadpolicy-duckdb-") as spill, table_problems(union, source):
-        con = _connect(memory_limit, spill)
+        con = connect_duckdb(memory_limit, spill)
         try:
             # a JSON Lines file's lines are read once, on every core, into a table of this connection (or,
             # when large against the limit, a Parquet file in the temporary directory), as `score` reads

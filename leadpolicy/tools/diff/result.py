@@ -229,7 +229,7 @@ def _rules(tally: Tally, old_tree: n.Policy, new_tree: n.Policy) -> list[dict[st
 
 def summarize_leads(tally: Tally, old_tree: n.Policy, new_tree: n.Policy, *, source: str, as_of: str) -> dict[str, Any]:
     """The `leads` part of the result."""
-    stages = _order(*[s.name for s in old_tree.stages], *[s.name for s in new_tree.stages], "disqualified")
+    stages = _order(*[s.name for s in old_tree.stages], *[s.name for s in new_tree.stages], n.DISQUALIFIED)
     grades = _order(*[g.letter for g in old_tree.grades], *[g.letter for g in new_tree.grades], None)
     appeared, disappeared = tally.appeared, tally.disappeared
     error_examples = (

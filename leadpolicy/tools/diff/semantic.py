@@ -445,12 +445,13 @@ def _type_parts(a: n.FieldType, b: n.FieldType) -> list[Part]:
         found = []
         added = [m for m in b.members if m not in a.members]
         removed = [m for m in a.members if m not in b.members]
+        # each member as the policy writes it (`"Closed, Lost"`, `"and"`), as in the type's text
         if added:
-            found.append(Part("values added", "", _listing(added)))
+            found.append(Part("values added", "", _listing(map(n.member_text, added))))
         if removed:
-            found.append(Part("values removed", _listing(removed), ""))
-        kept_a = [m for m in a.members if m in b.members]
-        kept_b = [m for m in b.members if m in a.members]
+            found.append(Part("values removed", _listing(map(n.member_text, removed)), ""))
+        kept_a = [n.member_text(m) for m in a.members if m in b.members]
+        kept_b = [n.member_text(m) for m in b.members if m in a.members]
         if kept_a != kept_b:
             found.append(Part("value order", _listing(kept_a), _listing(kept_b)))
         return found

@@ -259,7 +259,7 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
     if prev == "->" or (prev == ":" and block == "demote"):
         return stages()
     if prev == "stage" and prev2 in ("previous", "expect"):
-        return stages() + [Item("disqualified", "stage", "the disqualified state")]
+        return stages() + [Item(n.DISQUALIFIED, "stage", "the disqualified state")]
     if prev2 == "expect" and prev == "grade":
         return [Item(letter, "grade", "grade") for letter in names.letters]
     if prev2 == "expect" and prev == "change":

@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass
 from typing import Optional
 
+from leadpolicy.syntax.words import IDENTIFIER
 from leadpolicy.tools.lsp.positions import Tok, scan
 
 SPLIT = frozenset(("engagement", "fit", "demote", "disqualify"))  # blocks of rules named "...":
@@ -41,7 +42,7 @@ _STRUCTURE = re.compile(
     """,
     re.VERBOSE,
 )
-_LAST_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t\f\r\n]*\Z")
+_LAST_WORD = re.compile(rf"({IDENTIFIER.pattern})[ \t\f\r\n]*\Z")
 
 
 @dataclass(frozen=True)

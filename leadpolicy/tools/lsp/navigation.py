@@ -11,7 +11,7 @@ import re
 from typing import Optional
 
 from leadpolicy.syntax.diagnostics import BAD_CHARACTER, Span
-from leadpolicy.syntax.nodes import IDENTIFIER
+from leadpolicy.syntax.nodes import DISQUALIFIED, IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
 from leadpolicy.tools.lsp.positions import scan, token_at
 from leadpolicy.tools.lsp.symbols import Occurrence
@@ -146,7 +146,7 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
             raise RenameError(f"`{name}` is not a name: use letters, digits and `_`, starting with a letter or `_`")
         if name in reserved:
             raise RenameError(f"`{name}` is a word of the language and cannot be a name")
-        if kind == "stage" and name.lower() == "disqualified":
+        if kind == "stage" and name.lower() == DISQUALIFIED:
             raise RenameError("`disqualified` is reserved for the disqualified state")
         if kind in ("field", "activity", "stage"):
             for other in ("field", "activity", "stage"):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from leadpolicy.syntax.diagnostics import Span
+from leadpolicy.syntax.words import IDENTIFIER
 
 Position = tuple[int, int]  # (line, UTF-16 column), both from 0
 Range = tuple[Position, Position]
@@ -124,7 +125,7 @@ _TOKEN = re.compile(
     | (?P<timestamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)
     | (?P<date>\d{4}-\d{2}-\d{2})
     | (?P<number>\d(?:_?\d)*(?:\.\d(?:_?\d)*)?)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<word>""" + IDENTIFIER.pattern + r""")
     | (?P<op>!=|<=|>=|->|[=<>+\-*%(),:{}])
     | (?P<other>.)
     """,

@@ -38,7 +38,7 @@ class Occurrence:
 
 _STRING = re.compile(r'"(?:[^"\\\n\r]|\\["\\])*"')
 _STRING_AT_END = re.compile(r'"(?:[^"\\\n\r]|\\["\\])*"\Z')
-_ACTIVITY_NAME = re.compile(r"activity(?:\s|#[^\n]*)+([A-Za-z_][A-Za-z0-9_]*)")
+_ACTIVITY_NAME = re.compile(rf"activity(?:\s|#[^\n]*)+({n.IDENTIFIER.pattern})")
 
 
 def string_at(lines: LineIndex, span: Optional[Span]) -> Optional[Span]:
@@ -180,7 +180,7 @@ class _Indexer(NodeVisitor):
         start = self.lines.offset(t.span.line, t.span.column)
         end = self.lines.offset(t.span.end_line, t.span.end_column)
         open_paren = self.lines.text.find("(", start, end)
-        for m in re.finditer(r'"(?:[^"\\\n\r]|\\["\\])*"|[A-Za-z_][A-Za-z0-9_]*', self.lines.text[open_paren + 1 : end]):
+        for m in re.finditer(r'"(?:[^"\\\n\r]|\\["\\])*"|' + n.IDENTIFIER.pattern, self.lines.text[open_paren + 1 : end]):
             token = m.group()
             member = token[1:-1].replace('\\"', '"').replace("\\\\", "\\") if token.startswith('"') else token
             at = open_paren + 1 + m.start()

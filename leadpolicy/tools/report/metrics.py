@@ -164,7 +164,7 @@ class Metrics:
         self.closed_before_entering = 0  # won deals closed before the lead entered: left out of the cycle
         self.overall = Segment()
         self.by_grade: dict[str, Segment] = {}
-        self.by_stage = {s: Segment() for s in [*self.stages, "disqualified"]}
+        self.by_stage = {s: Segment() for s in [*self.stages, n.DISQUALIFIED]}
         self.by_reached = {s: Segment() for s in self.stages}
         self.by_engagement: dict[float, Segment] = {}
         self.by_fit: dict[float, Segment] = {}
@@ -209,7 +209,7 @@ class Metrics:
             if here is not None and before is not None:
                 self.velocity[self._leg(i)].append((here - before) / MICROS_PER_DAY)
         final = result.final
-        highest = "disqualified" if final["stage"] == "disqualified" else max(
+        highest = n.DISQUALIFIED if final["stage"] == n.DISQUALIFIED else max(
             (s for s in self.stages if s in first), key=self.stages.index, default=self.stages[0])
         self.by_stage[highest].add(outcome)
         grade = NO_GRADE if final["grade"] is None else str(final["grade"])

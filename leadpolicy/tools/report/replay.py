@@ -6,6 +6,11 @@ so it leaves at `at + D + 1µs`), decay steps (`at + k*every`) and `days
 since FIELD` crossing a whole day (`value + k days`). We evaluate the compiled
 policy at exactly those instants, carrying the previous stage forward as
 production would, so the replay is exact to the microsecond (docs/report.md).
+
+Why it is one long module: the moments (`candidate_moments`, `cause_of`) and the walker that
+evaluates at them (`_Walker`) share the time model and the moment tuples, and are read
+together; the parts that stand alone are already beside it (decay_steps.py, the bounds that
+skip decay steps; sweep.py, the threshold probes).
 """
 
 from __future__ import annotations
@@ -576,7 +581,7 @@ class _Walker:
         decision = self.evaluate(at) if decision is None else decision
         stage = decision["stage"]
         if stage != self.previous:
-            if stage == "disqualified":
+            if stage == n.DISQUALIFIED:
                 if self.disqualified_at is None:
                     self.disqualified_at = at
             else:
