@@ -750,6 +750,72 @@ def test_utf8_positions_when_the_client_asks_for_them(workspace: Path) -> None:
         assert lsp.close() == 0
 
 
+# what each advertised provider asks for: a position, a range, or neither
+_AT_A_POSITION = {
+    "hoverProvider": ["textDocument/hover"],
+    "completionProvider": ["textDocument/completion"],
+    "definitionProvider": ["textDocument/definition"],
+    "referencesProvider": ["textDocument/references"],
+    "documentHighlightProvider": ["textDocument/documentHighlight"],
+    "renameProvider": ["textDocument/rename", "textDocument/prepareRename"],
+}
+_OVER_A_RANGE = {"codeActionProvider": ["textDocument/codeAction"]}
+_NO_POSITION = {"documentFormattingProvider", "documentSymbolProvider", "executeCommandProvider"}
+
+
+def _asking(method: str, uri: str, at: dict) -> dict:
+    params: dict = {"textDocument": {"uri": uri}}
+    if method == "textDocument/codeAction":
+        return {**params, "range": {"start": at, "end": at}, "context": {"diagnostics": []}}
+    params["position"] = at
+    if method == "textDocument/references":
+        params["context"] = {"includeDeclaration": True}
+    if method == "textDocument/rename":
+        params["newName"] = "renamed"
+    return params
+
+
+def test_every_request_at_a_position_is_answered_even_a_negative_one(workspace: Path) -> None:
+    """A negative line or character is not an LSP position (they are unsigned): pygls refused the
+    message before any handler saw it, logged it and sent nothing back, so the editor waited for an
+    answer forever. Every request is answered: a negative position with InvalidParams (-32602), a
+    line or a character past the end as the end of the document or of its line (the spec's rule for
+    a character), as anywhere else there is nothing to hover."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        capabilities = lsp.initialize(workspace)["capabilities"]
+        providers = {name for name in capabilities if name.endswith("Provider")}
+        assert providers == set(_AT_A_POSITION) | set(_OVER_A_RANGE) | _NO_POSITION  # a new one is listed here
+        methods = [m for ms in (*_AT_A_POSITION.values(), *_OVER_A_RANGE.values()) for m in ms]
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        lsp.diagnostics(uri)
+        lines = text.split("\n")
+        for method in methods:
+            for at in ({"line": -1, "character": 0}, {"line": 0, "character": -1}, {"line": -3, "character": -7}):
+                with pytest.raises(LspError) as refused:
+                    lsp.request(method, _asking(method, uri, at), timeout=10)
+                assert refused.value.code == -32602, (method, at, refused.value)
+                assert "should be in range" in refused.value.message
+            past = ({"line": len(lines) + 5, "character": 0}, {"line": 1, "character": len(lines[1]) + 40}, {"line": 10**6, "character": 10**6})
+            for at in past:
+                try:
+                    answer = lsp.request(method, _asking(method, uri, at), timeout=10)
+                except LspError as error:  # rename where there is no name: refused with the reason, as anywhere
+                    assert method == "textDocument/rename" and error.code == -32803, (method, at, error)
+                    continue
+                if method == "textDocument/completion":  # what may follow the end of the line or of the text
+                    assert answer["isIncomplete"] is False and all(i["kind"] == 14 for i in answer["items"]), (at, answer)
+                else:
+                    assert answer in (None, []), (method, at, answer)
+        shown = lsp.request("textDocument/hover", _doc(uri, position(text, "mql", 1)))  # still serving
+        assert "MQL" in shown["contents"]["value"]
+        assert not [n for n in lsp.notifications if n.get("method") == "window/showMessage"]
+    finally:
+        assert lsp.close() == 0
+
+
 def test_a_missing_extra_is_a_clear_error(tmp_path: Path) -> None:
     fake = tmp_path / "pygls"
     fake.mkdir()

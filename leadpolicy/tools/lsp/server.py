@@ -24,8 +24,9 @@ import threading
 from typing import Any, Callable, Optional
 
 from lsprotocol import types as t
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from leadpolicy import __version__
@@ -63,9 +64,48 @@ _COMPLETION_KINDS = {
 _ORDER = ["field", "property", "activity", "stage", "member", "grade", "rule", "change", "unit", "keyword"]
 
 
+class _Answered:
+    """A request refused before it was read (its answer is sent): nothing more to do."""
+
+    jsonrpc = None
+
+
+class PolicyProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that a request whose params are not what LSP says (a negative
+    position: lines and characters are unsigned) is answered with InvalidParams (-32602). pygls
+    raises that error while reading the message, before it knows it is a request, then logs it
+    and sends nothing: the editor waited for the answer forever."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcInvalidParams as error:
+            ident, method = data.get("id"), data.get("method")
+            if not isinstance(ident, (int, str)) or not isinstance(method, str):
+                raise  # a notification or a response: nobody waits for an answer
+            detail = _first_cause(error)
+            message = f"{error.message}: {detail}" if detail else error.message
+            self._send_response(ident, None, t.ResponseError(code=JsonRpcInvalidParams.CODE, message=message))
+            return _Answered()
+
+    def handle_message(self, message: Any) -> None:
+        if not isinstance(message, _Answered):
+            super().handle_message(message)
+
+
+def _first_cause(error: BaseException) -> str:
+    """The innermost reason cattrs gave (`Position.line should be in range [0:2147483647], but was -1.`)."""
+    found: Optional[BaseException] = error.__cause__
+    while isinstance(found, BaseExceptionGroup) and found.exceptions:
+        found = found.exceptions[0]
+    return str(found) if found is not None else ""
+
+
 class PolicyServer(LanguageServer):
     def __init__(self, debounce: float = DEFAULT_DEBOUNCE) -> None:
-        super().__init__("leadpolicy", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "leadpolicy", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental, protocol_cls=PolicyProtocol
+        )
         self.debounce = debounce
         self.uris: dict[str, str] = {}  # path -> uri, for the documents open in the editor
         self.units: dict[str, Unit] = {}  # unit key (the policy's path) -> its latest analysis
