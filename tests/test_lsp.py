@@ -816,6 +816,80 @@ def test_every_request_at_a_position_is_answered_even_a_negative_one(workspace: 
         assert lsp.close() == 0
 
 
+_MARKDOWN_MARKS = re.compile(r"\*\*|`|\\[\\`*_\[\]<>|#&$~]")
+
+
+def _hovers(lsp: LspClient, uri: str, text: str) -> list[dict]:
+    """The hovers on every word and number of a policy (each distinct answer once)."""
+    seen: dict[str, dict] = {}
+    for match in re.finditer(r"[A-Za-z_][A-Za-z_0-9]*|[+-]?\d+", text):
+        before = text[: match.start()]
+        at = {"line": before.count("\n"), "character": match.start() - (before.rfind("\n") + 1)}
+        answer = lsp.request("textDocument/hover", _doc(uri, at))
+        if answer is not None:
+            seen.setdefault(answer["contents"]["value"], answer)
+    return list(seen.values())
+
+
+DESCRIBED = '''policy "Marks" version "1"
+fields {
+  budget  number  "a *rough* figure_in_USD, see [the sheet] <here> | #3 & $5 ~ `x` \\\\ ok"
+  region  text
+}
+stages {
+  lead
+  mql when budget >= 100 and region = "EMEA"
+}
+'''
+
+
+@pytest.mark.parametrize("formats", [["plaintext"], ["plaintext", "markdown"]])
+def test_hover_is_plain_text_for_a_client_that_asks_for_it(workspace: Path, formats: list[str]) -> None:
+    """A client announces the formats it shows (`textDocument.hover.contentFormat`, preferred
+    first); every hover was Markdown, so a plain-text client showed `**Field** \\`budget\\``. It gets
+    the same words without the marks, a description exactly as written."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace, text_document={"hover": {"contentFormat": formats}})
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        lsp.diagnostics(uri)
+        shown = _hovers(lsp, uri, text)
+        assert len(shown) > 40
+        for answer in shown:
+            assert answer["contents"]["kind"] == "plaintext", answer
+            assert not _MARKDOWN_MARKS.search(answer["contents"]["value"]), answer["contents"]["value"]
+        mql = lsp.request("textDocument/hover", _doc(uri, position(text, "mql", 1)))["contents"]["value"]
+        assert "A lead becomes an MQL when its engagement score is at least 60" in mql
+        assert lsp.request("textDocument/hover", _doc(uri, position(text, "decay", 0, 1)))["contents"]["value"].startswith("decay — ")
+        points = lsp.request("textDocument/hover", _doc(uri, position(text, "+5   per page_view", 0, 1)))["contents"]["value"]
+        assert points.startswith("+5 engagement points for each page_view that matches the rule's where, in the last 90 days")
+
+        marks = lsp.open(workspace / "marks.policy", DESCRIBED)
+        lsp.diagnostics(marks)
+        field = lsp.request("textDocument/hover", _doc(marks, position(DESCRIBED, "budget >=")))["contents"]["value"]
+        assert "Field budget: number. a *rough* figure_in_USD, see [the sheet] <here> | #3 & $5 ~ `x` \\ ok" in field
+        assert field.startswith('budget  number  "a *rough* figure_in_USD')  # the declaration as written, no fence
+    finally:
+        assert lsp.close() == 0
+
+
+@pytest.mark.parametrize("formats", [None, [], ["markdown"], ["markdown", "plaintext"]])
+def test_hover_stays_markdown_where_the_client_allows_it(workspace: Path, formats) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace, text_document={} if formats is None else {"hover": {"contentFormat": formats}})
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        lsp.diagnostics(uri)
+        shown = lsp.request("textDocument/hover", _doc(uri, position(text, "decay", 0, 1)))["contents"]
+        assert shown == {"kind": "markdown", "value": shown["value"]} and shown["value"].startswith("**`decay`** — ")
+    finally:
+        assert lsp.close() == 0
+
+
 def test_a_missing_extra_is_a_clear_error(tmp_path: Path) -> None:
     fake = tmp_path / "pygls"
     fake.mkdir()

@@ -124,6 +124,18 @@ class PolicyServer(LanguageServer):
         except Exception:  # before initialize
             return "utf-16"
 
+    def hover_format(self) -> t.MarkupKind:
+        """The first of the formats the client shows in a hover (`textDocument.hover.contentFormat`,
+        preferred first) that the server writes; Markdown when it names none, plain text when it
+        names only others."""
+        text_document = self.client_capabilities.text_document
+        asked = text_document.hover if text_document is not None else None
+        formats = asked.content_format if asked is not None else None
+        if not formats:
+            return t.MarkupKind.Markdown
+        known = [f for f in formats if f in (t.MarkupKind.Markdown, t.MarkupKind.PlainText)]
+        return known[0] if known else t.MarkupKind.PlainText
+
     def path_of(self, uri: str) -> str:
         return to_fs_path(uri) or uri  # untitled documents keep their URI as their name
 
@@ -381,6 +393,8 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         text = hover.hover(unit, source.path, source.index.offset_at((params.position.line, params.position.character)))
         if text is None:
             return None
+        if ls.hover_format() == t.MarkupKind.PlainText:
+            return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.PlainText, value=hover.plain(text)))
         return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))
 
     @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=['"', "(", ","]))
