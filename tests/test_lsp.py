@@ -401,6 +401,39 @@ def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspa
     assert "Traceback" not in client.log() and "would clash" not in client.log(), client.log()
 
 
+@pytest.mark.parametrize(
+    "needle, delta, new_name, refusal",
+    [
+        ("ic, manager", 0, "manager", "would clash with the member `manager` of `seniority`"),
+        ("ic, manager", 0, "VP", "would clash with the member `vp` of `seniority`"),  # members are compared without case
+        ("minutes number", 0, "title", "would clash with the property `title` of `webinar`"),
+        ("minutes number", 0, "Title", "would clash with the property `title` of `webinar`"),
+        ("budget {", 0, "need", "would clash with the fit group `need`"),
+        ("A when", 0, "B", "would clash with the grade `B`"),
+    ],
+)
+def test_rename_refuses_a_name_its_neighbours_already_have(client: LspClient, acme, needle: str, delta: int, new_name: str, refusal: str) -> None:
+    """A member, a property, a fit group or a grade renamed to a name already there (`ic` to `manager`,
+    `minutes` to `title`, `budget` to `need`, `A` to `B`) was renamed: the policy then failed to check
+    (duplicate-member, duplicate-name, duplicate-group, duplicate-grade). Only fields, activities and
+    stages were looked at for a clash; each kind is now compared with its own namespace, as the
+    checker compares it."""
+    uri, text = acme
+    with pytest.raises(LspError, match=re.escape(refusal)) as refused:
+        client.request("textDocument/rename", {**_doc(uri, position(text, needle, 0, delta)), "newName": new_name})
+    assert refused.value.code == -32803
+
+
+@pytest.mark.parametrize(
+    "needle, new_name",
+    [("ic, manager", "IC"), ("ic, manager", "intern"), ("minutes number", "Minutes"), ("budget {", "money"), ("A when", "a"), ("A when", "Top")],
+)
+def test_rename_to_a_new_name_or_its_own_in_another_case_is_made(client: LspClient, acme, needle: str, new_name: str) -> None:
+    uri, text = acme
+    edit = client.request("textDocument/rename", {**_doc(uri, position(text, needle)), "newName": new_name})
+    assert edit["changes"][uri] and all(e["newText"] == new_name for e in edit["changes"][uri])
+
+
 def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     messy = (workspace / "policies" / "agency.policy").read_text(encoding="utf-8").replace("\n  ", "\n      ")
     path = workspace / "messy.policy"

@@ -14,7 +14,7 @@ from leadpolicy.syntax.diagnostics import BAD_CHARACTER, Span
 from leadpolicy.syntax.nodes import IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
 from leadpolicy.tools.lsp.positions import scan, token_at
-from leadpolicy.tools.lsp.symbols import Occurrence
+from leadpolicy.tools.lsp.symbols import Key, Occurrence
 
 Location = tuple[str, Span]  # (path, span)
 
@@ -140,6 +140,7 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
         if not name.strip() or name != name.strip():
             raise RenameError("an enum member cannot be blank or have spaces around it")
         text = name if IDENTIFIER.fullmatch(name) and name not in reserved else quote(name)
+        _refuse_a_clash(unit, key, name, "member", f" of `{key[1]}`", without_case=True)
     else:
         name = new_name
         if not IDENTIFIER.fullmatch(name):
@@ -153,8 +154,27 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
                 for existing in unit.index.keys(other):
                     if existing[1].lower() == name.lower() and existing != key:
                         raise RenameError(f"`{name}` would clash with the {other} `{existing[1]}`")
+        elif kind == "property":
+            _refuse_a_clash(unit, key, name, "property", f" of `{key[1]}`", without_case=True)
+        elif kind == "group":
+            _refuse_a_clash(unit, key, name, "fit group", "", without_case=False)
+        elif kind == "grade":
+            _refuse_a_clash(unit, key, name, "grade", "", without_case=False)
         text = name
     edits: dict[str, list[tuple[Span, str]]] = {}
     for o in unit.index.of(key):
         edits.setdefault(o.path, []).append((o.span, text))
     return edits
+
+
+def _refuse_a_clash(unit: Unit, key: Key, name: str, what: str, of: str, without_case: bool) -> None:
+    """Refuse a name another member of the same enum, property of the same activity, fit group or
+    grade already has: the checker compares members and properties without case (duplicate-member,
+    duplicate-name), groups and grades as written (duplicate-group, duplicate-grade)."""
+
+    def same(a: str, b: str) -> bool:
+        return a.lower() == b.lower() if without_case else a == b
+
+    for existing in unit.index.keys(key[0]):
+        if existing != key and existing[:-1] == key[:-1] and same(existing[-1], name):
+            raise RenameError(f"`{name}` would clash with the {what} `{existing[-1]}`{of}")
