@@ -686,6 +686,20 @@ def test_a_score_expected_by_another_name_is_a_quick_fix(client: LspClient, work
     assert fixed == acme and titles == ["Change to `engagement`", "Change to `no hit`"]
 
 
+def test_a_misspelt_score_is_fixed_to_the_bare_word(client: LspClient, workspace: Path) -> None:
+    """`engagment >= 60`: the help says "did you mean `engagement`?" and the light bulb wrote
+    `"engagement" >= 60`, a text compared with a number (type-mismatch): a suggestion was written as
+    an enum member is, quoted when it is a word of the language. A field, a stage or a score is a
+    name, written bare."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    slips = acme.replace("when engagement >= 60 and fit >= 40", "when engagment >= 60 and fti >= 40", 1).replace("when engagement < 30", "when engagemnt < 30", 1)
+    assert slips.count("engagment") == 1 and slips.count("engagemnt") == 1 and slips.count("fti") == 1
+    uri = client.open(workspace / "scores.policy", slips)
+    fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"unknown-field"})
+    assert titles == ["Change to engagement", "Change to fit", "Change to engagement"]
+    assert fixed == acme and [d["code"] for d in after] == ["unused-field"]
+
+
 def test_misspelt_names_in_a_tests_file_are_quick_fixes(client: LspClient, workspace: Path) -> None:
     """A `.tests` file (docs/language-reference.md section 17) naming a field, a property, an
     activity and a stage with a slip: each diagnostic suggests the name, and the light bulb puts

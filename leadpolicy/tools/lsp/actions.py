@@ -116,7 +116,9 @@ def _replacement(lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
             if at < 0:
                 continue
             width = len(wrong)
-            new = n.member_text(suggestion)
+            # a member is quoted when it is no plain name; a field, a stage or a score (`engagement`,
+            # `fit`, `grade`: words of the language) is a name, written bare
+            new = suggestion if d.code == "unknown-field" else n.member_text(suggestion)
         span = span_of(lines, start + at, start + at + width)
         return Fix(f"Change to {new}", d.path, ((span, new),))
     return None
