@@ -457,6 +457,19 @@ def test_formatting_a_policy_that_does_not_parse_says_why(client: LspClient, wor
     assert shown["message"].startswith("cannot format: the policy does not parse (line 6: "), shown["message"]
 
 
+def test_formatting_a_tests_file_that_does_not_parse_names_the_tests_file(client: LspClient, workspace: Path) -> None:
+    """The warning said "the policy does not parse" of a `.tests` file, whose policy may be fine."""
+    folder = workspace / "broken_tests"
+    folder.mkdir()
+    shutil.copy(workspace / "policies" / "acme.policy", folder / "acme.policy")
+    uri = client.open(folder / "acme.tests", "test {\n")
+    client.clear("window/showMessage")
+    options = {"tabSize": 2, "insertSpaces": True}
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options}) == []
+    shown = client.wait_for("window/showMessage")
+    assert shown["message"] == "cannot format: the tests file does not parse (line 1: unexpected `{`)", shown["message"]
+
+
 def _outline(client: LspClient, uri: str) -> list[str]:
     """The outline as the editor shows it, one `depth name` line per symbol."""
 
