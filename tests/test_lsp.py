@@ -225,6 +225,32 @@ def test_completion(client: LspClient, acme) -> None:
     assert {i["label"] for i in listed["items"]} == {"ic", "manager", "vp", "cxo"}  # not `director` again
 
 
+def test_completion_in_a_policy_opened_with_an_error_offers_its_names(client: LspClient, workspace: Path) -> None:
+    """Completion offers the names of the last version of the policy that parsed; a file opened
+    with a syntax error (saved mid-edit, checked out with one) had none, so it offered no field,
+    member, activity or stage at all until the whole text parsed. It now takes them from the
+    blocks that parse on their own."""
+    folder = workspace / "opened_broken"
+    folder.mkdir()
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    text = text.replace('"Ruled out by sales": when sales_status = disqualified', '"Ruled out by sales": when sales_status = ', 1)
+    (folder / "acme.policy").write_text(text, encoding="utf-8")
+    uri = client.open(folder / "acme.policy", text)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["syntax-error"]
+
+    def labels(at: dict) -> set[str]:
+        return {i["label"] for i in client.request("textDocument/completion", _doc(uri, at))["items"]}
+
+    assert {"budget", "seniority", "lead", "engagement"} <= labels(position(text, "engagement >= 60"))
+    assert {"open", "accepted", "rejected", "disqualified"} <= labels(position(text, "sales_status = \n", 0, len("sales_status = ")))
+    assert {"page_view", "webinar"} <= labels(position(text, "did form_submit", 0, 4))
+    tests = folder / "acme.tests"
+    tests_text = 'test "t" {\n  as of 2026-11-22\n  fields { \n}\n'
+    tests_uri = client.open(tests, tests_text)
+    got = {i["label"] for i in client.request("textDocument/completion", _doc(tests_uri, position(tests_text, "fields { ", 0, 9)))["items"]}
+    assert {"budget", "seniority"} <= got
+
+
 def _kept_by_the_editors_filter(text: str, at: dict, item: dict) -> bool:
     """Whether an editor keeps a completion item while the text before the cursor is typed: the
     text from the start of the item's edit range to the cursor must match its `filterText` (its

@@ -31,7 +31,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from leadpolicy import __version__
 from leadpolicy.syntax.diagnostics import Diagnostic, Span
-from leadpolicy.tools.lsp import actions, completion, hover, navigation, outline
+from leadpolicy.tools.lsp import actions, completion, hover, incremental, navigation, outline
 from leadpolicy.tools.lsp.documents import (
     Source,
     Unit,
@@ -409,7 +409,10 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
             good = ls.good.get(ls.unit_key(path))
         if good is None:
             good = ls.unit(uri)
-        names = completion.Names(good.resolved or good.tree)
+        declared = good.resolved or good.tree
+        if declared is None and good.policy is not None:  # no version parsed yet: the blocks that parse
+            declared = incremental.declared(good.policy.text, good.policy.path)
+        names = completion.Names(declared)
         items = completion.complete(text, offset, names, tests_file=is_tests_path(path))
         return t.CompletionList(is_incomplete=False, items=[_completion_item(index, item) for item in items])
 
