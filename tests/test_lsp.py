@@ -427,6 +427,44 @@ def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspa
     assert "Traceback" not in client.log() and "would clash" not in client.log(), client.log()
 
 
+def test_rename_is_refused_while_the_policy_or_its_tests_do_not_parse(client: LspClient, workspace: Path) -> None:
+    """With the `.tests` file open and half written (`expect stage = `), renaming `seniority` in the
+    policy renamed it there only: the tests' three uses kept the old name, to be found broken once
+    the line was finished. In a policy that does not parse no name was found, and the editor said
+    only that there was nothing to rename. Both are refused with the reason, from prepareRename on."""
+    folder = workspace / "rename_unparsed"
+    folder.mkdir()
+    policy_text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    (folder / "acme.policy").write_text(policy_text, encoding="utf-8")
+    (folder / "acme.tests").write_text(tests_text, encoding="utf-8")
+    uri = client.open(folder / "acme.policy", policy_text)
+    client.diagnostics(uri)
+    broken_tests = tests_text.replace("  expect", "  expect stage = \n  expect", 1)
+    line = broken_tests[: broken_tests.index("expect stage = ")].count("\n") + 1
+    tests_uri = client.open(folder / "acme.tests", broken_tests)
+    assert [d["code"] for d in client.diagnostics(tests_uri)] == ["syntax-error"]
+    at = _doc(uri, position(policy_text, "seniority      one"))
+    for method, extra in (("textDocument/prepareRename", {}), ("textDocument/rename", {"newName": "level"})):
+        with pytest.raises(LspError) as refused:
+            client.request(method, {**at, **extra})
+        assert refused.value.code == -32803
+        assert refused.value.message.startswith(f"cannot rename while acme.tests does not parse (line {line}: "), refused.value.message
+    client.change(tests_uri, 2, [{"text": tests_text}])
+    client.diagnostics(tests_uri, version=2)
+    edit = client.request("textDocument/rename", {**at, "newName": "level"})
+    assert set(edit["changes"]) == {uri, tests_uri}
+
+    broken = policy_text.replace('when sales_status = disqualified', 'when sales_status = ', 1)
+    client.change(uri, 2, [{"text": broken}])
+    client.diagnostics(uri, version=2)
+    line = broken[: broken.index("sales_status = \n")].count("\n") + 2
+    for method, extra in (("textDocument/prepareRename", {}), ("textDocument/rename", {"newName": "level"})):
+        with pytest.raises(LspError) as refused:
+            client.request(method, {**at, **extra})
+        assert refused.value.message.startswith(f"cannot rename while acme.policy does not parse (line {line}: "), refused.value.message
+
+
 @pytest.mark.parametrize(
     "needle, delta, new_name, refusal",
     [

@@ -163,7 +163,10 @@ def _every_feature(unit: Unit, path: str, text: str, offsets) -> None:
         navigation.definition(unit, path, offset)
         navigation.references(unit, path, offset)
         navigation.highlights(unit, path, offset)
-        navigation.prepare_rename(unit, path, offset)
+        try:
+            navigation.prepare_rename(unit, path, offset)
+        except navigation.RenameError:  # the text does not parse: refused with the reason, an answer
+            assert unit.tree is None or not unit.tests_parsed
     outline.outline(unit, path)
     for d in unit.diagnostics:
         actions.fixes(unit, d)

@@ -100,8 +100,25 @@ def highlights(unit: Unit, path: str, offset: int) -> list[tuple[Span, bool]]:
     return [(o.span, o.declaration) for o in unit.index.of(occurrence.key) if o.path == path]
 
 
+def unparsed(unit: Unit) -> Optional[str]:
+    """Why no rename can be made now: the policy, or its `.tests` file, does not parse, and a use
+    of the name there would keep the old one (a policy that does not parse has no names at all)."""
+    for source, parsed in ((unit.policy, unit.tree is not None), (unit.tests, unit.tests_parsed)):
+        if source is None or parsed:
+            continue
+        first = next((d for d in unit.diagnostics_for(source.path) if d.is_error), None)
+        where = f" (line {first.line}: {first.message.splitlines()[0]})" if first is not None and first.line is not None else ""
+        name = source.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return f"cannot rename while {name} does not parse{where}: fix it first, so that every use is renamed"
+    return None
+
+
 def prepare_rename(unit: Unit, path: str, offset: int) -> Optional[tuple[Span, str]]:
-    """The span to rename and its current text (a rule's name without quotes), or None."""
+    """The span to rename and its current text (a rule's name without quotes), or None. Raises
+    RenameError, with the reason, while the policy or its tests file does not parse."""
+    reason = unparsed(unit)
+    if reason is not None:
+        raise RenameError(reason)
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None or occurrence.key[0] not in RENAMABLE:
         return None
@@ -117,6 +134,9 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
 
     reserved = keywords()
 
+    reason = unparsed(unit)
+    if reason is not None:
+        raise RenameError(reason)
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None or occurrence.key[0] not in RENAMABLE:
         raise RenameError("there is no field, activity, property, stage, group, rule, grade or member here to rename")

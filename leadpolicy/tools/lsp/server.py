@@ -444,7 +444,10 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     @safe()
     def on_prepare_rename(ls: PolicyServer, params: t.PrepareRenameParams) -> Optional[t.PrepareRenamePlaceholder]:
         unit, path, offset = _at(ls, params)
-        found = navigation.prepare_rename(unit, path, offset)
+        try:
+            found = navigation.prepare_rename(unit, path, offset)
+        except navigation.RenameError as error:
+            raise JsonRpcException(str(error), code=REQUEST_FAILED) from None
         if found is None:
             return None
         span, placeholder = found
