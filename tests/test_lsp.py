@@ -251,6 +251,21 @@ def test_completion_in_a_policy_opened_with_an_error_offers_its_names(client: Ls
     assert {"budget", "seniority"} <= got
 
 
+def test_completion_in_a_demotion_offers_only_stages_it_can_go_from_and_to(client: LspClient, acme) -> None:
+    """`"R": sql -> ` offered every stage, `sql` too, and `"R": ` the first stage, from which no
+    demotion can go lower: each is a demotion-direction error. As a stage's condition names only
+    lower stages, a demotion goes from a stage above the first, to one below it."""
+    uri, text = acme
+
+    def labels(needle: str, delta: int) -> list[str]:
+        got = client.request("textDocument/completion", _doc(uri, position(text, needle, 0, delta)))["items"]
+        return [i["label"] for i in got if i["kind"] == 20]  # the stages (EnumMember)
+
+    assert labels('"Went quiet":        sql -> mql', len('"Went quiet":        ')) == ["mql", "sql"]
+    assert labels("sql -> mql", len("sql -> ")) == ["lead", "mql"]
+    assert labels("mql -> lead", len("mql -> ")) == ["lead"]
+
+
 def _kept_by_the_editors_filter(text: str, at: dict, item: dict) -> bool:
     """Whether an editor keeps a completion item while the text before the cursor is typed: the
     text from the start of the item's edit range to the cursor must match its `filterText` (its

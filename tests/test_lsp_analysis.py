@@ -315,8 +315,8 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ('disqualify { "a": when did ', ["webinar", "activity"], ["budget"]),
         ('disqualify { "a": when (did webinar where minutes > 3) and ', ["budget", "mql", "engagement"], ["minutes"]),
         ('disqualify { "a": when grade in (A, ', ["B", "C"], ["budget"]),
-        ('demote { "a": ', ["lead", "mql", "sql"], ["budget"]),
-        ('demote { "a": sql -> ', ["lead", "mql"], ["budget"]),
+        ('demote { "a": ', ["mql", "sql"], ["budget", "lead"]),  # no stage below the first
+        ('demote { "a": sql -> ', ["lead", "mql"], ["budget", "sql"]),  # only lower stages
         ("", ["test"], ["policy", "budget", "fields", "engagement"]),  # Acme has every block (names: the whole of it)
         ("grades { A when ", ["engagement", "fit", "did", "budget"], ["grade", "mql"]),
         ('fit { "a": +5 when budget > 10 ', ["and", "or"], ["budget", "when"]),
