@@ -948,6 +948,9 @@ def test_every_request_at_a_position_is_answered_even_a_negative_one(workspace: 
                     assert answer["isIncomplete"] is False and all(i["kind"] == 14 for i in answer["items"]), (at, answer)
                 else:
                     assert answer in (None, []), (method, at, answer)
+        with pytest.raises(LspError) as refused:  # any params that do not fit their type
+            lsp.request("textDocument/hover", {"textDocument": {"uri": uri}}, timeout=10)
+        assert (refused.value.code, refused.value.message) == (-32602, "Invalid Params: missing 'position'")
         shown = lsp.request("textDocument/hover", _doc(uri, position(text, "mql", 1)))  # still serving
         assert "MQL" in shown["contents"]["value"]
         assert not [n for n in lsp.notifications if n.get("method") == "window/showMessage"]

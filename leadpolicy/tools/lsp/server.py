@@ -98,6 +98,8 @@ def _first_cause(error: BaseException) -> str:
     found: Optional[BaseException] = error.__cause__
     while isinstance(found, BaseExceptionGroup) and found.exceptions:
         found = found.exceptions[0]
+    if isinstance(found, KeyError):  # a member the type requires: `'position'` alone says nothing
+        return f"missing {found}"
     return str(found) if found is not None else ""
 
 
