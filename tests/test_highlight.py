@@ -215,3 +215,45 @@ def test_pygments_and_the_vscode_grammar_colour_every_character_alike() -> None:
             start, end = text.rfind("\n", 0, i) + 1, text.find("\n", i)
             report.append(f"{name}: {text[i]!r} is {pygments_classes[i]} in Pygments, {textmate[i]} in VS Code: {text[start:end]}")
         assert not differ, "\n".join(report)
+
+
+def _fences() -> list[tuple[str, str, str]]:
+    """Every fenced block of the documentation: (where, its info string's first word, its text)."""
+    import re
+
+    found = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"^```(\S*)[^\n]*\n(.*?)^```\s*$", text, re.M | re.S):
+            found.append((f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}", match.group(1), match.group(2)))
+    return found
+
+
+def test_every_fence_of_a_policy_or_its_tests_in_the_docs_names_the_lexer() -> None:
+    """A Markdown renderer picks a fence's lexer by the first word of its info string (Python-Markdown,
+    MkDocs, Sphinx's MyST). The language reference shows a `.tests` file in a ```` ```tests ```` fence,
+    and no lexer had that name: the block was left plain. `tests` (and `policy-tests`) now name the
+    lexer, which reads test blocks as it reads a `.tests` file."""
+    from pygments.lexers import find_lexer_class_by_name
+
+    kinds = {kind for _, kind, _ in _fences()}
+    assert {"policy", "tests"} <= kinds
+    for name in ("policy", "leadpolicy", "tests", "policy-tests"):
+        assert name in PolicyLexer.aliases
+        if _entry_point_installed():  # `pip install -e .`: Pygments finds it by that name
+            assert find_lexer_class_by_name(name) is PolicyLexer
+    for where, kind, body in _fences():
+        if kind in ("policy", "tests"):
+            lexed = list(PolicyLexer().get_tokens(body))
+            assert not [v for t, v in lexed if t in Error], where
+            assert any(t in Keyword for t, _ in lexed), where
+    (tests_fence,) = [body for _, kind, body in _fences() if kind == "tests"]
+    got = tokens(tests_fence)
+    assert (Keyword.Declaration, "test") in got and (Name.Function, '"a free-mail lead with a budget is a C"') in got
+    assert (Literal.Date, "2026-11-22") in got and (Keyword, "expect") in got
+
+
+def _entry_point_installed() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(e.name == "leadpolicy" for e in entry_points(group="pygments.lexers"))

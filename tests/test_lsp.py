@@ -225,6 +225,47 @@ def test_completion(client: LspClient, acme) -> None:
     assert {i["label"] for i in listed["items"]} == {"ic", "manager", "vp", "cxo"}  # not `director` again
 
 
+def test_completion_in_a_policy_opened_with_an_error_offers_its_names(client: LspClient, workspace: Path) -> None:
+    """Completion offers the names of the last version of the policy that parsed; a file opened
+    with a syntax error (saved mid-edit, checked out with one) had none, so it offered no field,
+    member, activity or stage at all until the whole text parsed. It now takes them from the
+    blocks that parse on their own."""
+    folder = workspace / "opened_broken"
+    folder.mkdir()
+    text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    text = text.replace('"Ruled out by sales": when sales_status = disqualified', '"Ruled out by sales": when sales_status = ', 1)
+    (folder / "acme.policy").write_text(text, encoding="utf-8")
+    uri = client.open(folder / "acme.policy", text)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["syntax-error"]
+
+    def labels(at: dict) -> set[str]:
+        return {i["label"] for i in client.request("textDocument/completion", _doc(uri, at))["items"]}
+
+    assert {"budget", "seniority", "lead", "engagement"} <= labels(position(text, "engagement >= 60"))
+    assert {"open", "accepted", "rejected", "disqualified"} <= labels(position(text, "sales_status = \n", 0, len("sales_status = ")))
+    assert {"page_view", "webinar"} <= labels(position(text, "did form_submit", 0, 4))
+    tests = folder / "acme.tests"
+    tests_text = 'test "t" {\n  as of 2026-11-22\n  fields { \n}\n'
+    tests_uri = client.open(tests, tests_text)
+    got = {i["label"] for i in client.request("textDocument/completion", _doc(tests_uri, position(tests_text, "fields { ", 0, 9)))["items"]}
+    assert {"budget", "seniority"} <= got
+
+
+def test_completion_in_a_demotion_offers_only_stages_it_can_go_from_and_to(client: LspClient, acme) -> None:
+    """`"R": sql -> ` offered every stage, `sql` too, and `"R": ` the first stage, from which no
+    demotion can go lower: each is a demotion-direction error. As a stage's condition names only
+    lower stages, a demotion goes from a stage above the first, to one below it."""
+    uri, text = acme
+
+    def labels(needle: str, delta: int) -> list[str]:
+        got = client.request("textDocument/completion", _doc(uri, position(text, needle, 0, delta)))["items"]
+        return [i["label"] for i in got if i["kind"] == 20]  # the stages (EnumMember)
+
+    assert labels('"Went quiet":        sql -> mql', len('"Went quiet":        ')) == ["mql", "sql"]
+    assert labels("sql -> mql", len("sql -> ")) == ["lead", "mql"]
+    assert labels("mql -> lead", len("mql -> ")) == ["lead"]
+
+
 def _kept_by_the_editors_filter(text: str, at: dict, item: dict) -> bool:
     """Whether an editor keeps a completion item while the text before the cursor is typed: the
     text from the start of the item's edit range to the cursor must match its `filterText` (its
@@ -401,6 +442,77 @@ def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspa
     assert "Traceback" not in client.log() and "would clash" not in client.log(), client.log()
 
 
+def test_rename_is_refused_while_the_policy_or_its_tests_do_not_parse(client: LspClient, workspace: Path) -> None:
+    """With the `.tests` file open and half written (`expect stage = `), renaming `seniority` in the
+    policy renamed it there only: the tests' three uses kept the old name, to be found broken once
+    the line was finished. In a policy that does not parse no name was found, and the editor said
+    only that there was nothing to rename. Both are refused with the reason, from prepareRename on."""
+    folder = workspace / "rename_unparsed"
+    folder.mkdir()
+    policy_text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    tests_text = (workspace / "policies" / "acme.tests").read_text(encoding="utf-8")
+    (folder / "acme.policy").write_text(policy_text, encoding="utf-8")
+    (folder / "acme.tests").write_text(tests_text, encoding="utf-8")
+    uri = client.open(folder / "acme.policy", policy_text)
+    client.diagnostics(uri)
+    broken_tests = tests_text.replace("  expect", "  expect stage = \n  expect", 1)
+    line = broken_tests[: broken_tests.index("expect stage = ")].count("\n") + 1
+    tests_uri = client.open(folder / "acme.tests", broken_tests)
+    assert [d["code"] for d in client.diagnostics(tests_uri)] == ["syntax-error"]
+    at = _doc(uri, position(policy_text, "seniority      one"))
+    for method, extra in (("textDocument/prepareRename", {}), ("textDocument/rename", {"newName": "level"})):
+        with pytest.raises(LspError) as refused:
+            client.request(method, {**at, **extra})
+        assert refused.value.code == -32803
+        assert refused.value.message.startswith(f"cannot rename while acme.tests does not parse (line {line}: "), refused.value.message
+    client.change(tests_uri, 2, [{"text": tests_text}])
+    client.diagnostics(tests_uri, version=2)
+    edit = client.request("textDocument/rename", {**at, "newName": "level"})
+    assert set(edit["changes"]) == {uri, tests_uri}
+
+    broken = policy_text.replace('when sales_status = disqualified', 'when sales_status = ', 1)
+    client.change(uri, 2, [{"text": broken}])
+    client.diagnostics(uri, version=2)
+    line = broken[: broken.index("sales_status = \n")].count("\n") + 2
+    for method, extra in (("textDocument/prepareRename", {}), ("textDocument/rename", {"newName": "level"})):
+        with pytest.raises(LspError) as refused:
+            client.request(method, {**at, **extra})
+        assert refused.value.message.startswith(f"cannot rename while acme.policy does not parse (line {line}: "), refused.value.message
+
+
+@pytest.mark.parametrize(
+    "needle, delta, new_name, refusal",
+    [
+        ("ic, manager", 0, "manager", "would clash with the member `manager` of `seniority`"),
+        ("ic, manager", 0, "VP", "would clash with the member `vp` of `seniority`"),  # members are compared without case
+        ("minutes number", 0, "title", "would clash with the property `title` of `webinar`"),
+        ("minutes number", 0, "Title", "would clash with the property `title` of `webinar`"),
+        ("budget {", 0, "need", "would clash with the fit group `need`"),
+        ("A when", 0, "B", "would clash with the grade `B`"),
+    ],
+)
+def test_rename_refuses_a_name_its_neighbours_already_have(client: LspClient, acme, needle: str, delta: int, new_name: str, refusal: str) -> None:
+    """A member, a property, a fit group or a grade renamed to a name already there (`ic` to `manager`,
+    `minutes` to `title`, `budget` to `need`, `A` to `B`) was renamed: the policy then failed to check
+    (duplicate-member, duplicate-name, duplicate-group, duplicate-grade). Only fields, activities and
+    stages were looked at for a clash; each kind is now compared with its own namespace, as the
+    checker compares it."""
+    uri, text = acme
+    with pytest.raises(LspError, match=re.escape(refusal)) as refused:
+        client.request("textDocument/rename", {**_doc(uri, position(text, needle, 0, delta)), "newName": new_name})
+    assert refused.value.code == -32803
+
+
+@pytest.mark.parametrize(
+    "needle, new_name",
+    [("ic, manager", "IC"), ("ic, manager", "intern"), ("minutes number", "Minutes"), ("budget {", "money"), ("A when", "a"), ("A when", "Top")],
+)
+def test_rename_to_a_new_name_or_its_own_in_another_case_is_made(client: LspClient, acme, needle: str, new_name: str) -> None:
+    uri, text = acme
+    edit = client.request("textDocument/rename", {**_doc(uri, position(text, needle)), "newName": new_name})
+    assert edit["changes"][uri] and all(e["newText"] == new_name for e in edit["changes"][uri])
+
+
 def test_formatting_and_symbols(client: LspClient, workspace: Path) -> None:
     messy = (workspace / "policies" / "agency.policy").read_text(encoding="utf-8").replace("\n  ", "\n      ")
     path = workspace / "messy.policy"
@@ -422,6 +534,19 @@ def test_formatting_a_policy_that_does_not_parse_says_why(client: LspClient, wor
     shown = client.wait_for("window/showMessage")
     assert shown["type"] == 2  # a warning: the text is left as it is
     assert shown["message"].startswith("cannot format: the policy does not parse (line 6: "), shown["message"]
+
+
+def test_formatting_a_tests_file_that_does_not_parse_names_the_tests_file(client: LspClient, workspace: Path) -> None:
+    """The warning said "the policy does not parse" of a `.tests` file, whose policy may be fine."""
+    folder = workspace / "broken_tests"
+    folder.mkdir()
+    shutil.copy(workspace / "policies" / "acme.policy", folder / "acme.policy")
+    uri = client.open(folder / "acme.tests", "test {\n")
+    client.clear("window/showMessage")
+    options = {"tabSize": 2, "insertSpaces": True}
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options}) == []
+    shown = client.wait_for("window/showMessage")
+    assert shown["message"] == "cannot format: the tests file does not parse (line 1: unexpected `{`)", shown["message"]
 
 
 def _outline(client: LspClient, uri: str) -> list[str]:
@@ -653,6 +778,20 @@ def test_a_score_expected_by_another_name_is_a_quick_fix(client: LspClient, work
     assert fixed == acme and titles == ["Change to `engagement`", "Change to `no hit`"]
 
 
+def test_a_misspelt_score_is_fixed_to_the_bare_word(client: LspClient, workspace: Path) -> None:
+    """`engagment >= 60`: the help says "did you mean `engagement`?" and the light bulb wrote
+    `"engagement" >= 60`, a text compared with a number (type-mismatch): a suggestion was written as
+    an enum member is, quoted when it is a word of the language. A field, a stage or a score is a
+    name, written bare."""
+    acme = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+    slips = acme.replace("when engagement >= 60 and fit >= 40", "when engagment >= 60 and fti >= 40", 1).replace("when engagement < 30", "when engagemnt < 30", 1)
+    assert slips.count("engagment") == 1 and slips.count("engagemnt") == 1 and slips.count("fti") == 1
+    uri = client.open(workspace / "scores.policy", slips)
+    fixed, titles, after = _apply_quick_fixes(client, uri, slips, {"unknown-field"})
+    assert titles == ["Change to engagement", "Change to fit", "Change to engagement"]
+    assert fixed == acme and [d["code"] for d in after] == ["unused-field"]
+
+
 def test_misspelt_names_in_a_tests_file_are_quick_fixes(client: LspClient, workspace: Path) -> None:
     """A `.tests` file (docs/language-reference.md section 17) naming a field, a property, an
     activity and a stage with a slip: each diagnostic suggests the name, and the light bulb puts
@@ -746,6 +885,149 @@ def test_utf8_positions_when_the_client_asks_for_them(workspace: Path) -> None:
         assert d["range"]["start"] == {"line": 2, "character": len(line[: line.index("y >")].encode("utf-8"))}
         hover = lsp.request("textDocument/hover", _doc(uri, {"line": 1, "character": 9}))
         assert "**Field** `x`" in hover["contents"]["value"]
+    finally:
+        assert lsp.close() == 0
+
+
+# what each advertised provider asks for: a position, a range, or neither
+_AT_A_POSITION = {
+    "hoverProvider": ["textDocument/hover"],
+    "completionProvider": ["textDocument/completion"],
+    "definitionProvider": ["textDocument/definition"],
+    "referencesProvider": ["textDocument/references"],
+    "documentHighlightProvider": ["textDocument/documentHighlight"],
+    "renameProvider": ["textDocument/rename", "textDocument/prepareRename"],
+}
+_OVER_A_RANGE = {"codeActionProvider": ["textDocument/codeAction"]}
+_NO_POSITION = {"documentFormattingProvider", "documentSymbolProvider", "executeCommandProvider"}
+
+
+def _asking(method: str, uri: str, at: dict) -> dict:
+    params: dict = {"textDocument": {"uri": uri}}
+    if method == "textDocument/codeAction":
+        return {**params, "range": {"start": at, "end": at}, "context": {"diagnostics": []}}
+    params["position"] = at
+    if method == "textDocument/references":
+        params["context"] = {"includeDeclaration": True}
+    if method == "textDocument/rename":
+        params["newName"] = "renamed"
+    return params
+
+
+def test_every_request_at_a_position_is_answered_even_a_negative_one(workspace: Path) -> None:
+    """A negative line or character is not an LSP position (they are unsigned): pygls refused the
+    message before any handler saw it, logged it and sent nothing back, so the editor waited for an
+    answer forever. Every request is answered: a negative position with InvalidParams (-32602), a
+    line or a character past the end as the end of the document or of its line (the spec's rule for
+    a character), as anywhere else there is nothing to hover."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        capabilities = lsp.initialize(workspace)["capabilities"]
+        providers = {name for name in capabilities if name.endswith("Provider")}
+        assert providers == set(_AT_A_POSITION) | set(_OVER_A_RANGE) | _NO_POSITION  # a new one is listed here
+        methods = [m for ms in (*_AT_A_POSITION.values(), *_OVER_A_RANGE.values()) for m in ms]
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        lsp.diagnostics(uri)
+        lines = text.split("\n")
+        for method in methods:
+            for at in ({"line": -1, "character": 0}, {"line": 0, "character": -1}, {"line": -3, "character": -7}):
+                with pytest.raises(LspError) as refused:
+                    lsp.request(method, _asking(method, uri, at), timeout=10)
+                assert refused.value.code == -32602, (method, at, refused.value)
+                assert "should be in range" in refused.value.message
+            past = ({"line": len(lines) + 5, "character": 0}, {"line": 1, "character": len(lines[1]) + 40}, {"line": 10**6, "character": 10**6})
+            for at in past:
+                try:
+                    answer = lsp.request(method, _asking(method, uri, at), timeout=10)
+                except LspError as error:  # rename where there is no name: refused with the reason, as anywhere
+                    assert method == "textDocument/rename" and error.code == -32803, (method, at, error)
+                    continue
+                if method == "textDocument/completion":  # what may follow the end of the line or of the text
+                    assert answer["isIncomplete"] is False and all(i["kind"] == 14 for i in answer["items"]), (at, answer)
+                else:
+                    assert answer in (None, []), (method, at, answer)
+        with pytest.raises(LspError) as refused:  # any params that do not fit their type
+            lsp.request("textDocument/hover", {"textDocument": {"uri": uri}}, timeout=10)
+        assert (refused.value.code, refused.value.message) == (-32602, "Invalid Params: missing 'position'")
+        shown = lsp.request("textDocument/hover", _doc(uri, position(text, "mql", 1)))  # still serving
+        assert "MQL" in shown["contents"]["value"]
+        assert not [n for n in lsp.notifications if n.get("method") == "window/showMessage"]
+    finally:
+        assert lsp.close() == 0
+
+
+_MARKDOWN_MARKS = re.compile(r"\*\*|`|\\[\\`*_\[\]<>|#&$~]")
+
+
+def _hovers(lsp: LspClient, uri: str, text: str) -> list[dict]:
+    """The hovers on every word and number of a policy (each distinct answer once)."""
+    seen: dict[str, dict] = {}
+    for match in re.finditer(r"[A-Za-z_][A-Za-z_0-9]*|[+-]?\d+", text):
+        before = text[: match.start()]
+        at = {"line": before.count("\n"), "character": match.start() - (before.rfind("\n") + 1)}
+        answer = lsp.request("textDocument/hover", _doc(uri, at))
+        if answer is not None:
+            seen.setdefault(answer["contents"]["value"], answer)
+    return list(seen.values())
+
+
+DESCRIBED = '''policy "Marks" version "1"
+fields {
+  budget  number  "a *rough* figure_in_USD, see [the sheet] <here> | #3 & $5 ~ `x` \\\\ ok"
+  region  text
+}
+stages {
+  lead
+  mql when budget >= 100 and region = "EMEA"
+}
+'''
+
+
+@pytest.mark.parametrize("formats", [["plaintext"], ["plaintext", "markdown"]])
+def test_hover_is_plain_text_for_a_client_that_asks_for_it(workspace: Path, formats: list[str]) -> None:
+    """A client announces the formats it shows (`textDocument.hover.contentFormat`, preferred
+    first); every hover was Markdown, so a plain-text client showed `**Field** \\`budget\\``. It gets
+    the same words without the marks, a description exactly as written."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace, text_document={"hover": {"contentFormat": formats}})
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        lsp.diagnostics(uri)
+        shown = _hovers(lsp, uri, text)
+        assert len(shown) > 40
+        for answer in shown:
+            assert answer["contents"]["kind"] == "plaintext", answer
+            assert not _MARKDOWN_MARKS.search(answer["contents"]["value"]), answer["contents"]["value"]
+        mql = lsp.request("textDocument/hover", _doc(uri, position(text, "mql", 1)))["contents"]["value"]
+        assert "A lead becomes an MQL when its engagement score is at least 60" in mql
+        assert lsp.request("textDocument/hover", _doc(uri, position(text, "decay", 0, 1)))["contents"]["value"].startswith("decay — ")
+        points = lsp.request("textDocument/hover", _doc(uri, position(text, "+5   per page_view", 0, 1)))["contents"]["value"]
+        assert points.startswith("+5 engagement points for each page_view that matches the rule's where, in the last 90 days")
+
+        marks = lsp.open(workspace / "marks.policy", DESCRIBED)
+        lsp.diagnostics(marks)
+        field = lsp.request("textDocument/hover", _doc(marks, position(DESCRIBED, "budget >=")))["contents"]["value"]
+        assert "Field budget: number. a *rough* figure_in_USD, see [the sheet] <here> | #3 & $5 ~ `x` \\ ok" in field
+        assert field.startswith('budget  number  "a *rough* figure_in_USD')  # the declaration as written, no fence
+    finally:
+        assert lsp.close() == 0
+
+
+@pytest.mark.parametrize("formats", [None, [], ["markdown"], ["markdown", "plaintext"]])
+def test_hover_stays_markdown_where_the_client_allows_it(workspace: Path, formats) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace, text_document={} if formats is None else {"hover": {"contentFormat": formats}})
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        lsp.diagnostics(uri)
+        shown = lsp.request("textDocument/hover", _doc(uri, position(text, "decay", 0, 1)))["contents"]
+        assert shown == {"kind": "markdown", "value": shown["value"]} and shown["value"].startswith("**`decay`** — ")
     finally:
         assert lsp.close() == 0
 

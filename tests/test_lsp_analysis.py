@@ -163,7 +163,10 @@ def _every_feature(unit: Unit, path: str, text: str, offsets) -> None:
         navigation.definition(unit, path, offset)
         navigation.references(unit, path, offset)
         navigation.highlights(unit, path, offset)
-        navigation.prepare_rename(unit, path, offset)
+        try:
+            navigation.prepare_rename(unit, path, offset)
+        except navigation.RenameError:  # the text does not parse: refused with the reason, an answer
+            assert unit.tree is None or not unit.tests_parsed
     outline.outline(unit, path)
     for d in unit.diagnostics:
         actions.fixes(unit, d)
@@ -312,8 +315,8 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ('disqualify { "a": when did ', ["webinar", "activity"], ["budget"]),
         ('disqualify { "a": when (did webinar where minutes > 3) and ', ["budget", "mql", "engagement"], ["minutes"]),
         ('disqualify { "a": when grade in (A, ', ["B", "C"], ["budget"]),
-        ('demote { "a": ', ["lead", "mql", "sql"], ["budget"]),
-        ('demote { "a": sql -> ', ["lead", "mql"], ["budget"]),
+        ('demote { "a": ', ["mql", "sql"], ["budget", "lead"]),  # no stage below the first
+        ('demote { "a": sql -> ', ["lead", "mql"], ["budget", "sql"]),  # only lower stages
         ("", ["test"], ["policy", "budget", "fields", "engagement"]),  # Acme has every block (names: the whole of it)
         ("grades { A when ", ["engagement", "fit", "did", "budget"], ["grade", "mql"]),
         ('fit { "a": +5 when budget > 10 ', ["and", "or"], ["budget", "when"]),

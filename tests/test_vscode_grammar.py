@@ -152,3 +152,28 @@ def test_the_manifest_points_at_real_files() -> None:
     config = json.loads((VSCODE / "language-configuration.json").read_text(encoding="utf-8"))
     assert config["comments"]["lineComment"] == "#"
     assert {"open": '"', "close": '"', "notIn": ["string", "comment"]} in config["autoClosingPairs"]
+
+
+
+def _markdown_scopes(*texts: str) -> list[list[tuple[str, list[str]]]]:
+    """Each token of each Markdown text and its scopes, through the extension's injection grammar."""
+    runner = ROOT / "tests" / "support" / "tm_markdown.js"
+    result = subprocess.run([node(), str(runner)], input=json.dumps(texts), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return [[(text[start:end], scopes) for start, end, scopes in tokens] for text, tokens in zip(texts, json.loads(result.stdout))]
+
+
+def test_markdown_fences_of_a_policy_and_of_its_tests_are_highlighted() -> None:
+    """VS Code highlights ```` ```policy ```` fences in Markdown through the extension's injection
+    grammar; the language reference shows a `.tests` file in a ```` ```tests ```` fence, which it
+    left plain. Every policy and tests fence of the docs is highlighted; other fences are not."""
+    fences = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        for match in re.finditer(r"^```(\S*)[^\n]*\n.*?^```[ \t]*$", path.read_text(encoding="utf-8"), re.M | re.S):
+            fences.append((f"{path.name}: {match.group()[:60]}", match.group(1), match.group() + "\n"))
+    assert {"policy", "tests"} <= {kind for _, kind, _ in fences}
+    for (where, kind, _), tokens in zip(fences, _markdown_scopes(*(fence for _, _, fence in fences))):
+        embedded = [token for token, scopes in tokens if "meta.embedded.block.leadpolicy" in scopes and token.strip()]
+        assert bool(embedded) == (kind in ("policy", "tests")), where
+    (tests,) = _markdown_scopes('```tests policy=policies/acme.policy\ntest "t" {\n  expect grade D\n}\n```\n')
+    assert ("test", ["markup.fenced_code.block.markdown", "meta.embedded.block.leadpolicy", "keyword.other.declaration.leadpolicy"]) in tests

@@ -1,8 +1,9 @@
 """A Pygments lexer for policies, so `pygmentize`, Sphinx, MkDocs and every tool
-built on Pygments highlight ```policy blocks and `.policy`/`.tests` files.
+built on Pygments highlight ```policy and ```tests blocks and `.policy`/`.tests` files.
 
 Registered through the `pygments.lexers` entry point (pyproject.toml), under
-the names `policy` and `leadpolicy`. The words of the language and their
+the names `policy` and `leadpolicy`, and `tests` and `policy-tests` for a
+`.tests` file's text (test blocks: the same lexer reads them). The words of the language and their
 colours come from `leadpolicy.syntax.keywords` (the parser's list), so a new
 keyword is highlighted without touching this file. Needs the `highlight` extra:
 `pip install 'leadpolicy[highlight]'`; nothing else in leadpolicy imports it.
@@ -51,7 +52,7 @@ class PolicyLexer(RegexLexer):
     """Lexer for leadpolicy `.policy` and `.tests` files."""
 
     name = "leadpolicy"
-    aliases = ["policy", "leadpolicy"]
+    aliases = ["policy", "leadpolicy", "tests", "policy-tests"]  # `tests`: the fence of a `.tests` file in the docs
     filenames = ["*.policy", "*.tests"]
     mimetypes = ["text/x-leadpolicy"]
     url = "https://example.invalid/leadpolicy"

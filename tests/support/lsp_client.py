@@ -155,8 +155,13 @@ class LspClient:
 
     # -- the session
 
-    def initialize(self, root: Path, encodings: Optional[list[str]] = None, workspace: Optional[dict] = None) -> dict:
-        capabilities: dict = {"textDocument": {"hover": {"contentFormat": ["markdown"]}, "rename": {"prepareSupport": True}}}
+    def initialize(
+        self, root: Path, encodings: Optional[list[str]] = None, workspace: Optional[dict] = None, text_document: Optional[dict] = None
+    ) -> dict:
+        """`text_document` replaces the client's `textDocument` capabilities (markdown hovers and
+        prepared renames unless given)."""
+        text_document = {"hover": {"contentFormat": ["markdown"]}, "rename": {"prepareSupport": True}} if text_document is None else text_document
+        capabilities: dict = {"textDocument": text_document}
         if encodings:
             capabilities["general"] = {"positionEncodings": encodings}
         if workspace:

@@ -26,7 +26,7 @@ from typing import Any, Optional
 from leadpolicy.syntax import nodes as n
 from leadpolicy.syntax.diagnostics import Diagnostic, PolicyError, Span
 from leadpolicy.syntax.nodes import IDENTIFIER
-from leadpolicy.tools.lsp.documents import Unit
+from leadpolicy.tools.lsp.documents import Unit, is_tests_path
 from leadpolicy.tools.lsp.positions import LineIndex, scan, span_contains, span_of
 
 _SUGGESTION = re.compile(r'did you mean `([^`]+)`\?|did you mean "((?:[^"\\]|\\.)*)"\?|write it as declared: `([^`]+)`')
@@ -116,7 +116,9 @@ def _replacement(lines: LineIndex, d: Diagnostic) -> Optional[Fix]:
             if at < 0:
                 continue
             width = len(wrong)
-            new = n.member_text(suggestion)
+            # a member is quoted when it is no plain name; a field, a stage or a score (`engagement`,
+            # `fit`, `grade`: words of the language) is a name, written bare
+            new = suggestion if d.code == "unknown-field" else n.member_text(suggestion)
         span = span_of(lines, start + at, start + at + width)
         return Fix(f"Change to {new}", d.path, ((span, new),))
     return None
@@ -250,13 +252,13 @@ def format_or_refusal(text: str, path: str) -> tuple[Optional[str], Optional[str
     try:
         return keep_line_endings(text, format_text(text, path)), None
     except PolicyError as error:
-        return None, cannot_format(error)
+        return None, cannot_format(error, "the tests file" if is_tests_path(path) else "the policy")
 
 
-def cannot_format(error: PolicyError) -> str:
+def cannot_format(error: PolicyError, what: str = "the policy") -> str:
     """`cannot format: the policy does not parse (line 3: ...)`, from the first error."""
     first = next((d for d in error.diagnostics if d.is_error), None)
     if first is None:
-        return "cannot format: the policy does not parse"
+        return f"cannot format: {what} does not parse"
     where = f"line {first.line}: " if first.line is not None else ""
-    return f"cannot format: the policy does not parse ({where}{first.message.splitlines()[0]})"
+    return f"cannot format: {what} does not parse ({where}{first.message.splitlines()[0]})"

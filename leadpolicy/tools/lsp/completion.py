@@ -256,7 +256,11 @@ def _names(tokens: list[Tok], names: Names, tests_file: bool) -> list[Item]:
         return activities
     if prev == "since":
         return fields("date")
-    if prev == "->" or (prev == ":" and block == "demote"):
+    if prev == "->" and prev2 in names.stages:  # a demotion goes to a lower stage (demotion-direction)
+        return stages(names.stages.index(prev2))
+    if prev == ":" and block == "demote":  # from any stage but the first, which has none below it
+        return stages()[1:]
+    if prev == "->":
         return stages()
     if prev == "stage" and prev2 in ("previous", "expect"):
         return stages() + [Item(n.DISQUALIFIED, "stage", "the disqualified state")]

@@ -4,12 +4,14 @@ On a field, activity, property, stage, group, rule, grade or enum member: its
 declaration as written, and the plain-English sentence the handoff document
 prints for it (`leadpolicy.handoff.english`, the same sentences, not a copy),
 with what uses it. On a word of the language: one line of the language
-reference. The result is Markdown.
+reference. The result is Markdown; `plain` turns it into plain text for an
+editor that shows no Markdown.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from itertools import islice
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
@@ -160,6 +162,51 @@ def hover(unit: Unit, path: str, offset: int) -> Optional[str]:
         more = f"\n\nLanguage reference, section {section}." if section else ""
         return f"**`{token.text}`** — {KEYWORD_HELP[token.text]}{more}"
     return None
+
+
+_FENCE = re.compile(r"(`{3,})[^`]*")
+_INLINE = re.compile(r"\\([\\`*_\[\]<>|#&$~])|(`+)|\*\*")
+
+
+def plain(markdown: str) -> str:
+    """A hover's Markdown as the plain text it shows: the lines of a fenced block as they are
+    (the declaration as written), code spans' text, no `**`, and what `md_escape` escaped as it
+    was. Only what the hover writes is read: fences, code spans, `**` and backslash escapes."""
+    out: list[str] = []
+    fence: Optional[str] = None
+    for line in markdown.split("\n"):
+        if fence is not None:
+            if line.rstrip() == fence:
+                fence = None
+            else:
+                out.append(line)
+            continue
+        opening = _FENCE.fullmatch(line)
+        if opening is not None:
+            fence = opening.group(1)
+            continue
+        out.append(_plain_line(line))
+    return "\n".join(out)
+
+
+def _plain_line(line: str) -> str:
+    parts: list[str] = []
+    at = 0
+    while True:
+        mark = _INLINE.search(line, at)
+        if mark is None:
+            return "".join(parts) + line[at:]
+        parts.append(line[at : mark.start()])
+        at = mark.end()
+        if mark.group(1) is not None:  # an escaped character: itself
+            parts.append(mark.group(1))
+        elif mark.group(2) is not None:  # a code span: its text as it is, up to the same run of backticks
+            close = re.compile(rf"(?<!`){mark.group(2)}(?!`)").search(line, at)
+            if close is None:
+                parts.append(mark.group(2))
+            else:
+                parts.append(line[at : close.start()])
+                at = close.end()
 
 
 def _word_before(text: str, start: int) -> Optional[str]:

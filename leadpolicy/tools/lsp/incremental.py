@@ -256,6 +256,29 @@ def _layout(text: str, tests: bool) -> tuple[int, list[tuple[int, int]], Optiona
     return header_end, closed, None
 
 
+def declared(text: str, path: str) -> Optional[n.Policy]:
+    """For a policy that does not parse: a stand-in header and the closed top-level blocks before
+    the text stops cutting cleanly that parse on their own (one with an error is left out), for
+    completion to offer the names they declare. None when no block parses."""
+    from leadpolicy.syntax.diagnostics import PolicyError
+
+    lines = LineIndex(text)
+    try:
+        _, closed, _ = _layout(text, False)
+        blocks = []
+        for start, end in closed:
+            try:
+                blocks.append(_block(text, lines, start, end, path, False))
+            except (Resume, Unsupported):
+                continue
+        if not blocks:
+            return None
+        header: n.Policy = _full(False)(HEAD, path)
+    except (Unsupported, PolicyError):
+        return None
+    return replace(header, blocks=tuple(blocks), path=path)
+
+
 def _code_after(text: str, at: int) -> int:
     match = _BLANK.match(text, at)
     return match.end() if match else at

@@ -14,7 +14,7 @@ from leadpolicy.syntax.diagnostics import BAD_CHARACTER, Span
 from leadpolicy.syntax.nodes import DISQUALIFIED, IDENTIFIER
 from leadpolicy.tools.lsp.documents import Unit
 from leadpolicy.tools.lsp.positions import scan, token_at
-from leadpolicy.tools.lsp.symbols import Occurrence
+from leadpolicy.tools.lsp.symbols import Key, Occurrence
 
 Location = tuple[str, Span]  # (path, span)
 
@@ -100,8 +100,25 @@ def highlights(unit: Unit, path: str, offset: int) -> list[tuple[Span, bool]]:
     return [(o.span, o.declaration) for o in unit.index.of(occurrence.key) if o.path == path]
 
 
+def unparsed(unit: Unit) -> Optional[str]:
+    """Why no rename can be made now: the policy, or its `.tests` file, does not parse, and a use
+    of the name there would keep the old one (a policy that does not parse has no names at all)."""
+    for source, parsed in ((unit.policy, unit.tree is not None), (unit.tests, unit.tests_parsed)):
+        if source is None or parsed:
+            continue
+        first = next((d for d in unit.diagnostics_for(source.path) if d.is_error), None)
+        where = f" (line {first.line}: {first.message.splitlines()[0]})" if first is not None and first.line is not None else ""
+        name = source.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return f"cannot rename while {name} does not parse{where}: fix it first, so that every use is renamed"
+    return None
+
+
 def prepare_rename(unit: Unit, path: str, offset: int) -> Optional[tuple[Span, str]]:
-    """The span to rename and its current text (a rule's name without quotes), or None."""
+    """The span to rename and its current text (a rule's name without quotes), or None. Raises
+    RenameError, with the reason, while the policy or its tests file does not parse."""
+    reason = unparsed(unit)
+    if reason is not None:
+        raise RenameError(reason)
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None or occurrence.key[0] not in RENAMABLE:
         return None
@@ -117,6 +134,9 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
 
     reserved = keywords()
 
+    reason = unparsed(unit)
+    if reason is not None:
+        raise RenameError(reason)
     occurrence = occurrence_at(unit, path, offset)
     if occurrence is None or occurrence.key[0] not in RENAMABLE:
         raise RenameError("there is no field, activity, property, stage, group, rule, grade or member here to rename")
@@ -140,6 +160,7 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
         if not name.strip() or name != name.strip():
             raise RenameError("an enum member cannot be blank or have spaces around it")
         text = name if IDENTIFIER.fullmatch(name) and name not in reserved else quote(name)
+        _refuse_a_clash(unit, key, name, "member", f" of `{key[1]}`", without_case=True)
     else:
         name = new_name
         if not IDENTIFIER.fullmatch(name):
@@ -153,8 +174,27 @@ def rename(unit: Unit, path: str, offset: int, new_name: str) -> dict[str, list[
                 for existing in unit.index.keys(other):
                     if existing[1].lower() == name.lower() and existing != key:
                         raise RenameError(f"`{name}` would clash with the {other} `{existing[1]}`")
+        elif kind == "property":
+            _refuse_a_clash(unit, key, name, "property", f" of `{key[1]}`", without_case=True)
+        elif kind == "group":
+            _refuse_a_clash(unit, key, name, "fit group", "", without_case=False)
+        elif kind == "grade":
+            _refuse_a_clash(unit, key, name, "grade", "", without_case=False)
         text = name
     edits: dict[str, list[tuple[Span, str]]] = {}
     for o in unit.index.of(key):
         edits.setdefault(o.path, []).append((o.span, text))
     return edits
+
+
+def _refuse_a_clash(unit: Unit, key: Key, name: str, what: str, of: str, without_case: bool) -> None:
+    """Refuse a name another member of the same enum, property of the same activity, fit group or
+    grade already has: the checker compares members and properties without case (duplicate-member,
+    duplicate-name), groups and grades as written (duplicate-group, duplicate-grade)."""
+
+    def same(a: str, b: str) -> bool:
+        return a.lower() == b.lower() if without_case else a == b
+
+    for existing in unit.index.keys(key[0]):
+        if existing != key and existing[:-1] == key[:-1] and same(existing[-1], name):
+            raise RenameError(f"`{name}` would clash with the {what} `{existing[-1]}`{of}")

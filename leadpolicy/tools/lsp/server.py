@@ -24,13 +24,14 @@ import threading
 from typing import Any, Callable, Optional
 
 from lsprotocol import types as t
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from leadpolicy import __version__
 from leadpolicy.syntax.diagnostics import Diagnostic, Span
-from leadpolicy.tools.lsp import actions, completion, hover, navigation, outline
+from leadpolicy.tools.lsp import actions, completion, hover, incremental, navigation, outline
 from leadpolicy.tools.lsp.documents import (
     Source,
     Unit,
@@ -63,9 +64,50 @@ _COMPLETION_KINDS = {
 _ORDER = ["field", "property", "activity", "stage", "member", "grade", "rule", "change", "unit", "keyword"]
 
 
+class _Answered:
+    """A request refused before it was read (its answer is sent): nothing more to do."""
+
+    jsonrpc = None
+
+
+class PolicyProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that a request whose params are not what LSP says (a negative
+    position: lines and characters are unsigned) is answered with InvalidParams (-32602). pygls
+    raises that error while reading the message, before it knows it is a request, then logs it
+    and sends nothing: the editor waited for the answer forever."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcInvalidParams as error:
+            ident, method = data.get("id"), data.get("method")
+            if not isinstance(ident, (int, str)) or not isinstance(method, str):
+                raise  # a notification or a response: nobody waits for an answer
+            detail = _first_cause(error)
+            message = f"{error.message}: {detail}" if detail else error.message
+            self._send_response(ident, None, t.ResponseError(code=JsonRpcInvalidParams.CODE, message=message))
+            return _Answered()
+
+    def handle_message(self, message: Any) -> None:
+        if not isinstance(message, _Answered):
+            super().handle_message(message)
+
+
+def _first_cause(error: BaseException) -> str:
+    """The innermost reason cattrs gave (`Position.line should be in range [0:2147483647], but was -1.`)."""
+    found: Optional[BaseException] = error.__cause__
+    while isinstance(found, BaseExceptionGroup) and found.exceptions:
+        found = found.exceptions[0]
+    if isinstance(found, KeyError):  # a member the type requires: `'position'` alone says nothing
+        return f"missing {found}"
+    return str(found) if found is not None else ""
+
+
 class PolicyServer(LanguageServer):
     def __init__(self, debounce: float = DEFAULT_DEBOUNCE) -> None:
-        super().__init__("leadpolicy", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "leadpolicy", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental, protocol_cls=PolicyProtocol
+        )
         self.debounce = debounce
         self.uris: dict[str, str] = {}  # path -> uri, for the documents open in the editor
         self.units: dict[str, Unit] = {}  # unit key (the policy's path) -> its latest analysis
@@ -83,6 +125,18 @@ class PolicyServer(LanguageServer):
             return str(self.workspace.position_encoding or "utf-16")
         except Exception:  # before initialize
             return "utf-16"
+
+    def hover_format(self) -> t.MarkupKind:
+        """The first of the formats the client shows in a hover (`textDocument.hover.contentFormat`,
+        preferred first) that the server writes; Markdown when it names none, plain text when it
+        names only others."""
+        text_document = self.client_capabilities.text_document
+        asked = text_document.hover if text_document is not None else None
+        formats = asked.content_format if asked is not None else None
+        if not formats:
+            return t.MarkupKind.Markdown
+        known = [f for f in formats if f in (t.MarkupKind.Markdown, t.MarkupKind.PlainText)]
+        return known[0] if known else t.MarkupKind.PlainText
 
     def path_of(self, uri: str) -> str:
         return to_fs_path(uri) or uri  # untitled documents keep their URI as their name
@@ -341,6 +395,8 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         text = hover.hover(unit, source.path, source.index.offset_at((params.position.line, params.position.character)))
         if text is None:
             return None
+        if ls.hover_format() == t.MarkupKind.PlainText:
+            return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.PlainText, value=hover.plain(text)))
         return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))
 
     @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=['"', "(", ","]))
@@ -355,7 +411,10 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
             good = ls.good.get(ls.unit_key(path))
         if good is None:
             good = ls.unit(uri)
-        names = completion.Names(good.resolved or good.tree)
+        declared = good.resolved or good.tree
+        if declared is None and good.policy is not None:  # no version parsed yet: the blocks that parse
+            declared = incremental.declared(good.policy.text, good.policy.path)
+        names = completion.Names(declared)
         items = completion.complete(text, offset, names, tests_file=is_tests_path(path))
         return t.CompletionList(is_incomplete=False, items=[_completion_item(index, item) for item in items])
 
@@ -387,7 +446,10 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     @safe()
     def on_prepare_rename(ls: PolicyServer, params: t.PrepareRenameParams) -> Optional[t.PrepareRenamePlaceholder]:
         unit, path, offset = _at(ls, params)
-        found = navigation.prepare_rename(unit, path, offset)
+        try:
+            found = navigation.prepare_rename(unit, path, offset)
+        except navigation.RenameError as error:
+            raise JsonRpcException(str(error), code=REQUEST_FAILED) from None
         if found is None:
             return None
         span, placeholder = found
