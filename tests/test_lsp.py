@@ -301,7 +301,8 @@ def test_completion_inside_a_string_is_not_filtered_away_by_the_editor(client: L
 
 def test_completion_offers_the_text_tests_only_after_text(client: LspClient, workspace: Path) -> None:
     """`budget `, `10000 `, `days since created `: `contains`, `starts with`, `ends with` are type
-    errors there (they test text), so they are not offered; after `email ` they are."""
+    errors there (they test text), so they are not offered; after `email ` they are. `and` and
+    `or` are not offered after any of them (none is a condition), the comparisons are."""
     text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
     rule = '"Budget of $10k or more":  +25 when budget >= 10000'
     for version, (tail, text_tests) in enumerate(
@@ -311,7 +312,7 @@ def test_completion_offers_the_text_tests_only_after_text(client: LspClient, wor
         uri = client.open(workspace / f"text-tests-{version}.policy", typed)
         at = position(typed, "+25 when " + tail, 0, len("+25 when " + tail))
         labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, at))["items"]}
-        assert "is" in labels and "and" in labels, (tail, labels)
+        assert "is" in labels and "=" in labels and not {"and", "or"} & labels, (tail, labels)
         assert ({"contains", "starts", "ends"} <= labels) is text_tests and (not {"contains", "starts", "ends"} & labels) is not text_tests, (tail, labels)
 
 

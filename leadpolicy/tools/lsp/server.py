@@ -60,8 +60,9 @@ _COMPLETION_KINDS = {
     "rule": t.CompletionItemKind.Reference,
     "unit": t.CompletionItemKind.Unit,
     "change": t.CompletionItemKind.Value,
+    "operator": t.CompletionItemKind.Operator,
 }
-_ORDER = ["field", "property", "activity", "stage", "member", "grade", "rule", "change", "unit", "keyword"]
+_ORDER = ["field", "property", "activity", "stage", "member", "grade", "rule", "change", "unit", "operator", "keyword"]
 
 
 class _Answered:
