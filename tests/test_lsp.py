@@ -611,6 +611,34 @@ def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     assert client.diagnostics(uri, version=2) == []
 
 
+@pytest.mark.parametrize(
+    "only, answered",
+    [
+        (["source.fixAll"], False),  # VS Code on save
+        (["source"], False),
+        (["refactor"], False),
+        (["quickfixes"], False),  # a prefix of the text, not of the hierarchy
+        (["quickfix"], True),  # VS Code when the cursor is on a diagnostic
+        (["source.fixAll", "quickfix"], True),
+        ([""], True),  # the empty kind contains every kind
+        (None, True),
+    ],
+)
+def test_quick_fixes_only_for_the_kinds_asked(client: LspClient, workspace: Path, only, answered: bool) -> None:
+    """`context.only` names the kinds the client wants (a kind is asked for by itself or any of its
+    prefixes at a dot, "quickfix" for "quickfix.x"); the server answered every request with its
+    quick fixes, so VS Code's fix-all on save got them too."""
+    path = workspace / f"only{re.sub(r'[^a-zA-Z]+', '-', repr(only))}.policy"
+    text = BROKEN.replace("VP", "vp")
+    uri = client.open(path, text)
+    (diagnostic,) = client.diagnostics(uri)
+    context: dict = {"diagnostics": [diagnostic]}
+    if only is not None:
+        context["only"] = only
+    actions = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": context})
+    assert [a["title"] for a in actions] == (["Change to budget"] if answered else [])
+
+
 def test_a_quick_fix_is_made_for_the_text_as_it_is_now(workspace: Path) -> None:
     """The light bulb asked for before the diagnostics caught up with an edit (a slow analysis, here a
     2 s debounce), with the diagnostic moved by the editor as editors move them: the fix was the edit

@@ -507,6 +507,8 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         uri = params.text_document.uri
         if not params.context.diagnostics:  # the light bulb asked on every move of the cursor: no analysis for nothing
             return []
+        if params.context.only is not None and not any(_kind_contains(k, t.CodeActionKind.QuickFix) for k in params.context.only):
+            return []  # another kind asked for (VS Code's `source.fixAll` on save): the server makes only quick fixes
         unit = ls.unit(uri)
         source = unit.source(ls.path_of(uri))
         if source is None:
@@ -534,6 +536,13 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         return found
 
     return server
+
+
+def _kind_contains(asked: str, kind: str) -> bool:
+    """Whether a code action kind the client asks for takes in `kind`: kinds are dotted
+    hierarchies, and a kind contains itself and every kind below it (`source` contains
+    `source.fixAll`, the empty kind every kind), as LSP's `CodeActionContext.only` says."""
+    return asked == "" or kind == asked or kind.startswith(asked + ".")
 
 
 def _at(ls: PolicyServer, params: Any) -> tuple[Unit, str, int]:  # any request with a document and a position
