@@ -11,6 +11,7 @@ wire without a crash; UTF-8 positions when the client asks for them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -408,6 +409,39 @@ def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(clie
     assert [m["kind"] for m in marks].count(3) == 1  # Write: the declaration; Read (2): each use
     assert len(marks) == len(re.findall(r"(?<![\w\"])mql(?![\w\"])", re.sub(r"#[^\n]*", "", text)))
     assert client.request("textDocument/documentHighlight", _doc(uri, position(text, "decay"))) is None
+
+
+def test_a_policy_that_does_not_parse_is_navigated_in_the_blocks_that_do(client: LspClient, acme, workspace: Path) -> None:
+    """Hover, definition, references and highlights answered nothing at all while the policy did
+    not parse anywhere (a half-written disqualification at the end). They answer from the blocks
+    that parse: what a name declared there is and where, and its uses when the name is written
+    nowhere else; a name also written in the broken block has no references nor highlights (they
+    would miss that use), but its hover and definition still."""
+    good_uri, good = acme
+    folder = workspace / "navigated_broken"
+    folder.mkdir()
+    shutil.copy(workspace / "policies" / "acme.tests", folder / "acme.tests")
+    text = good.replace('"Ruled out by sales": when sales_status = disqualified', '"Ruled out by sales": when sales_status = ', 1)
+    uri = client.open(folder / "acme.policy", text)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["syntax-error"]
+
+    def ask(method: str, source: str, needle: str, nth: int = 0, doc: str = uri, **more) -> object:
+        return client.request(method, {**_doc(doc, position(source, needle, nth)), **more})
+
+    hover = ask("textDocument/hover", text, "budget         number")
+    assert hover == ask("textDocument/hover", good, "budget         number", doc=good_uri)  # "Used by" and all
+    assert "**Field** `budget`" in hover["contents"]["value"]
+    (definition,) = ask("textDocument/definition", text, "budget >= 10000")
+    assert definition["uri"] == uri and definition["range"]["start"] == position(text, "budget         number")
+    for method, more in (("textDocument/references", {"context": {"includeDeclaration": True}}), ("textDocument/documentHighlight", {})):
+        for needle in ("budget >= 10000", "seniority = manager", "mql  "):
+            wanted = ask(method, good, needle, doc=good_uri, **more)
+            got = ask(method, text, needle, **more)
+            assert json.loads(json.dumps(got).replace(folder.as_uri(), (workspace / "policies").as_uri())) == wanted, (method, needle)
+        assert ask(method, text, "sales_status != accepted", **more) is None  # also in the block that does not parse
+    assert "**Field** `sales_status`" in ask("textDocument/hover", text, "sales_status != accepted")["contents"]["value"]
+    (definition,) = ask("textDocument/definition", text, "sales_status != accepted")
+    assert definition["range"]["start"] == position(text, "sales_status   one of")
 
 
 def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspace: Path) -> None:
