@@ -977,6 +977,27 @@ def _asking(method: str, uri: str, at: dict) -> dict:
     return params
 
 
+def test_a_request_refused_for_its_params_is_one_line_of_the_log(workspace: Path) -> None:
+    """After answering InvalidParams, the log held pygls' own record of the message it could not
+    read: `Unable to deserialize message` at ERROR and a traceback of thirty lines, for a refusal
+    the editor was told about. It is one line saying what was refused and why."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace)
+        uri = lsp.open(workspace / "policies" / "acme.policy")
+        lsp.diagnostics(uri)
+        with pytest.raises(LspError):
+            lsp.request("textDocument/hover", _doc(uri, {"line": -1, "character": 0}), timeout=10)
+        lsp.request("textDocument/hover", _doc(uri, {"line": 0, "character": 0}), timeout=10)  # (the log is written by now)
+    finally:
+        assert lsp.close() == 0
+    log = lsp.log()
+    assert "Traceback" not in log and "Unable to deserialize" not in log, log
+    (line,) = [line for line in log.splitlines() if line.strip()]
+    assert "WARNING" in line and "refused textDocument/hover" in line and "should be in range" in line, line
+
+
 def test_every_request_at_a_position_is_answered_even_a_negative_one(workspace: Path) -> None:
     """A negative line or character is not an LSP position (they are unsigned): pygls refused the
     message before any handler saw it, logged it and sent nothing back, so the editor waited for an

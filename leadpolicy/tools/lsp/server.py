@@ -78,16 +78,22 @@ class PolicyProtocol(LanguageServerProtocol):
     and sends nothing: the editor waited for the answer forever."""
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        _HELD.start()
         try:
             return super().structure_message(data)
         except JsonRpcInvalidParams as error:
             ident, method = data.get("id"), data.get("method")
             if not isinstance(ident, (int, str)) or not isinstance(method, str):
+                _HELD.release()
                 raise  # a notification or a response: nobody waits for an answer
             detail = _first_cause(error)
             message = f"{error.message}: {detail}" if detail else error.message
+            _HELD.drop()  # pygls' traceback: the refusal is the whole story, in one line
+            log.warning("refused %s (id %s): %s", method, ident, message)
             self._send_response(ident, None, t.ResponseError(code=JsonRpcInvalidParams.CODE, message=message))
             return _Answered()
+        finally:
+            _HELD.release()
 
     def handle_message(self, message: Any) -> None:
         if not isinstance(message, _Answered):
@@ -312,6 +318,38 @@ def safe(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., An
     return wrap
 
 
+class _HeldWhileReading(logging.Filter):
+    """pygls logs a message it cannot read at ERROR, with a traceback (`Unable to deserialize
+    message`), before it raises the error. For a request refused with InvalidParams that is noise:
+    the log says the refusal in one line instead. While a message is read its records are held;
+    the protocol drops them when it refused the request, and lets them through otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = threading.local()
+
+    def start(self) -> None:
+        self.local.held = []
+
+    def drop(self) -> None:
+        self.local.held = []
+
+    def release(self) -> None:
+        held, self.local.held = getattr(self.local, "held", None), None
+        for record in held or ():
+            logging.getLogger(record.name).handle(record)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        held = getattr(self.local, "held", None)
+        if held is None or not record.getMessage().startswith("Unable to deserialize message"):
+            return True
+        held.append(record)
+        return False
+
+
+_HELD = _HeldWhileReading()
+
+
 class _AnswersAreNotErrors(logging.Filter):
     """pygls logs every request that ends in an error response as an exception, traceback and
     all. A refused rename (a reserved word, a clash) is an answer the editor shows, not a bug:
@@ -328,6 +366,7 @@ _ANSWERS = _AnswersAreNotErrors()
 def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     server = PolicyServer(debounce)
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERS)  # the same object is added once
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_HELD)
 
     @server.feature(t.INITIALIZED)
     @safe()
