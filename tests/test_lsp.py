@@ -998,6 +998,48 @@ def test_a_request_refused_for_its_params_is_one_line_of_the_log(workspace: Path
     assert "WARNING" in line and "refused textDocument/hover" in line and "should be in range" in line, line
 
 
+def test_a_change_the_server_cannot_read_loses_the_document_until_its_whole_text_comes(workspace: Path) -> None:
+    """A didChange whose range is not a position (a negative line) was dropped: the editor had
+    made the change, the server had not, and every answer after it (diagnostics, a formatting
+    edit of the whole text) was made from a text the editor no longer showed. The server says so
+    (window/logMessage, and a message asking to reopen the file), clears the document's
+    diagnostics and answers nothing for it until the editor sends the whole text again: a change
+    without a range, or the file opened again."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace)
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        assert lsp.diagnostics(uri)
+        at = position(text, "budget         number")
+        assert lsp.request("textDocument/hover", _doc(uri, at)) is not None
+        bad = {"range": {"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "x"}
+        lsp.change(uri, 2, [bad])
+        logged = lsp.wait_for("window/logMessage", timeout=10)
+        assert logged["type"] == 2 and "textDocument/didChange" in logged["message"] and "should be in range" in logged["message"]
+        assert lsp.diagnostics(uri) == []
+        shown = lsp.wait_for("window/showMessage", timeout=10)
+        assert "lost track of acme.policy" in shown["message"] and "reopen" in shown["message"]
+        formatting = {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}}
+        edited = "# an edit of a text the server does not have\n"
+        lsp.change(uri, 3, [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": edited}])
+        for method, params in (("textDocument/hover", _doc(uri, at)), ("textDocument/formatting", formatting), ("textDocument/completion", _doc(uri, at))):
+            assert lsp.request(method, params) is None, method
+        lsp.change(uri, 4, [{"text": text}])  # the whole text: in step again
+        assert [d["code"] for d in lsp.diagnostics(uri, version=4)] == ["unused-field"]
+        assert "**Field** `budget`" in lsp.request("textDocument/hover", _doc(uri, at))["contents"]["value"]
+        lsp.change(uri, 5, [bad])
+        assert lsp.diagnostics(uri) == []
+        lsp.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)  # reopened
+        assert [d["code"] for d in lsp.diagnostics(uri, version=1)] == ["unused-field"]
+        assert lsp.request("textDocument/hover", _doc(uri, at)) is not None
+    finally:
+        assert lsp.close() == 0
+    assert "Traceback" not in lsp.log(), lsp.log()
+
+
 def test_every_request_at_a_position_is_answered_even_a_negative_one(workspace: Path) -> None:
     """A negative line or character is not an LSP position (they are unsigned): pygls refused the
     message before any handler saw it, logged it and sent nothing back, so the editor waited for an

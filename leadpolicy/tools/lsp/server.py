@@ -83,11 +83,15 @@ class PolicyProtocol(LanguageServerProtocol):
             return super().structure_message(data)
         except JsonRpcInvalidParams as error:
             ident, method = data.get("id"), data.get("method")
-            if not isinstance(ident, (int, str)) or not isinstance(method, str):
+            if not isinstance(method, str) or (ident is not None and not isinstance(ident, (int, str))):
                 _HELD.release()
-                raise  # a notification or a response: nobody waits for an answer
+                raise  # a response: nothing to answer nor to keep in step
             detail = _first_cause(error)
             message = f"{error.message}: {detail}" if detail else error.message
+            if ident is None:  # a notification
+                _HELD.drop()
+                self._unread_notification(method, data.get("params"), message)
+                return _Answered()
             _HELD.drop()  # pygls' traceback: the refusal is the whole story, in one line
             log.warning("refused %s (id %s): %s", method, ident, message)
             self._send_response(ident, None, t.ResponseError(code=JsonRpcInvalidParams.CODE, message=message))
@@ -98,6 +102,24 @@ class PolicyProtocol(LanguageServerProtocol):
     def handle_message(self, message: Any) -> None:
         if not isinstance(message, _Answered):
             super().handle_message(message)
+
+    def _unread_notification(self, method: str, params: Any, message: str) -> None:
+        """A notification whose params do not fit their type: nobody waits for an answer, so it is
+        logged (and sent to the client's log, window/logMessage); a change to a document that
+        cannot be read leaves the server's copy of the text behind the editor's, so that document
+        is lost until the editor sends its whole text again (decision 97)."""
+        log.warning("ignored %s: %s", method, message)
+        self._send_notification(t.WINDOW_LOG_MESSAGE, t.LogMessageParams(type=t.MessageType.Warning, message=f"leadpolicy ignored {method}: {message}"))
+        document = params.get("textDocument") if isinstance(params, dict) else None
+        uri = document.get("uri") if isinstance(document, dict) else None
+        if method == t.TEXT_DOCUMENT_DID_CHANGE and isinstance(uri, str) and isinstance(self._server, PolicyServer):
+            self._server.lose(uri, message)
+
+    def _send_notification(self, method: str, params: Any) -> None:
+        try:
+            self.notify(method, params)
+        except Exception:  # the transport is gone: nothing to tell
+            log.debug("could not send %s", method, exc_info=True)
 
 
 def _first_cause(error: BaseException) -> str:
@@ -122,6 +144,7 @@ class PolicyServer(LanguageServer):
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.running: set[str] = set()  # units being analysed for diagnostics
         self.dirty: dict[str, str] = {}  # unit key -> a URI edited while its analysis ran
+        self.lost: set[str] = set()  # URIs of open documents whose text the server lost track of
         self.lock = threading.Lock()
 
     # -- paths and texts
@@ -151,10 +174,36 @@ class PolicyServer(LanguageServer):
     def uri_of(self, path: str) -> str:
         return self.uris.get(path) or from_fs_path(path) or path
 
+    def lose(self, uri: str, reason: str) -> None:
+        """A change to the document could not be read: the server's copy of its text is no longer
+        the editor's. Until the editor sends the whole text (it is opened again, or a change
+        replaces all of it) the document answers nothing: its diagnostics are cleared and no
+        request is answered from the wrong text (a formatting edit would replace the whole of it)."""
+        if uri in self.lost:
+            return
+        self.lost.add(uri)
+        name = self.path_of(uri).replace("\\", "/").rsplit("/", 1)[-1]
+        log.warning("lost track of %s: a change could not be read (%s)", uri, reason)
+        self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.window_show_message(
+            t.ShowMessageParams(
+                type=t.MessageType.Warning,
+                message=f"leadpolicy lost track of {name}: the editor sent a change it could not read ({reason.rstrip('.')}). "
+                "Close and reopen the file to check it again.",
+            )
+        )
+
+    def found(self, uri: str) -> None:
+        """The editor sent the document's whole text: the server's copy is right again."""
+        self.lost.discard(uri)
+
     def read(self, path: str) -> Optional[str]:
-        """The editor's text when the file is open there, else the disk's."""
+        """The editor's text when the file is open there, else the disk's. Raises LookupError for a
+        document whose text the server lost track of (`lose`): no answer is made from it."""
         uri = self.uris.get(path)
         if uri is not None:
+            if uri in self.lost:
+                raise LookupError(f"{uri}: its text is not known since a change could not be read")
             return self.workspace.get_text_document(uri).source
         return read_disk(path) if path.startswith("/") or ":" in path[:3] else None
 
@@ -211,6 +260,10 @@ class PolicyServer(LanguageServer):
         self.running.add(key)
         try:
             policy, tests = self.snapshot(self.path_of(uri))
+        except LookupError as error:  # a document whose text is lost: nothing to check
+            log.debug("%s", error)
+            self.running.discard(key)
+            return
         except Exception:
             log.exception("could not read the documents of %s", uri)
             self.running.discard(key)
@@ -231,6 +284,8 @@ class PolicyServer(LanguageServer):
                 return  # edited meanwhile: the next analysis publishes
             self.remember(key, unit)
             self.publish(unit)
+        except LookupError as error:  # lost meanwhile
+            log.debug("%s", error)
         except Exception:
             log.exception("publishing diagnostics failed")
 
@@ -386,12 +441,18 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     @safe()
     def did_open(ls: PolicyServer, params: t.DidOpenTextDocumentParams) -> None:
         ls.uris[ls.path_of(params.text_document.uri)] = params.text_document.uri
+        ls.found(params.text_document.uri)
         ls.schedule(params.text_document.uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
     @safe()
     def did_change(ls: PolicyServer, params: t.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri)
+        uri = params.text_document.uri
+        if uri in ls.lost:
+            if not any(isinstance(c, t.TextDocumentContentChangeWholeDocument) for c in params.content_changes):
+                return  # an edit of a text the server does not have
+            ls.found(uri)
+        ls.schedule(uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
     @safe()
@@ -404,6 +465,7 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         uri = params.text_document.uri
         path = ls.path_of(uri)
         ls.uris.pop(path, None)
+        ls.found(uri)
         ls.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         sibling = tests_path_for(path) if not is_tests_path(path) else policy_path_for(path)
         if _is_file(path) and sibling in ls.uris:
