@@ -11,6 +11,7 @@ wire without a crash; UTF-8 positions when the client asks for them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -301,7 +302,8 @@ def test_completion_inside_a_string_is_not_filtered_away_by_the_editor(client: L
 
 def test_completion_offers_the_text_tests_only_after_text(client: LspClient, workspace: Path) -> None:
     """`budget `, `10000 `, `days since created `: `contains`, `starts with`, `ends with` are type
-    errors there (they test text), so they are not offered; after `email ` they are."""
+    errors there (they test text), so they are not offered; after `email ` they are. `and` and
+    `or` are not offered after any of them (none is a condition), the comparisons are."""
     text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
     rule = '"Budget of $10k or more":  +25 when budget >= 10000'
     for version, (tail, text_tests) in enumerate(
@@ -311,7 +313,7 @@ def test_completion_offers_the_text_tests_only_after_text(client: LspClient, wor
         uri = client.open(workspace / f"text-tests-{version}.policy", typed)
         at = position(typed, "+25 when " + tail, 0, len("+25 when " + tail))
         labels = {i["label"] for i in client.request("textDocument/completion", _doc(uri, at))["items"]}
-        assert "is" in labels and "and" in labels, (tail, labels)
+        assert "is" in labels and "=" in labels and not {"and", "or"} & labels, (tail, labels)
         assert ({"contains", "starts", "ends"} <= labels) is text_tests and (not {"contains", "starts", "ends"} & labels) is not text_tests, (tail, labels)
 
 
@@ -407,6 +409,39 @@ def test_document_highlight_marks_the_declaration_and_each_use_in_this_file(clie
     assert [m["kind"] for m in marks].count(3) == 1  # Write: the declaration; Read (2): each use
     assert len(marks) == len(re.findall(r"(?<![\w\"])mql(?![\w\"])", re.sub(r"#[^\n]*", "", text)))
     assert client.request("textDocument/documentHighlight", _doc(uri, position(text, "decay"))) is None
+
+
+def test_a_policy_that_does_not_parse_is_navigated_in_the_blocks_that_do(client: LspClient, acme, workspace: Path) -> None:
+    """Hover, definition, references and highlights answered nothing at all while the policy did
+    not parse anywhere (a half-written disqualification at the end). They answer from the blocks
+    that parse: what a name declared there is and where, and its uses when the name is written
+    nowhere else; a name also written in the broken block has no references nor highlights (they
+    would miss that use), but its hover and definition still."""
+    good_uri, good = acme
+    folder = workspace / "navigated_broken"
+    folder.mkdir()
+    shutil.copy(workspace / "policies" / "acme.tests", folder / "acme.tests")
+    text = good.replace('"Ruled out by sales": when sales_status = disqualified', '"Ruled out by sales": when sales_status = ', 1)
+    uri = client.open(folder / "acme.policy", text)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["syntax-error"]
+
+    def ask(method: str, source: str, needle: str, nth: int = 0, doc: str = uri, **more) -> object:
+        return client.request(method, {**_doc(doc, position(source, needle, nth)), **more})
+
+    hover = ask("textDocument/hover", text, "budget         number")
+    assert hover == ask("textDocument/hover", good, "budget         number", doc=good_uri)  # "Used by" and all
+    assert "**Field** `budget`" in hover["contents"]["value"]
+    (definition,) = ask("textDocument/definition", text, "budget >= 10000")
+    assert definition["uri"] == uri and definition["range"]["start"] == position(text, "budget         number")
+    for method, more in (("textDocument/references", {"context": {"includeDeclaration": True}}), ("textDocument/documentHighlight", {})):
+        for needle in ("budget >= 10000", "seniority = manager", "mql  "):
+            wanted = ask(method, good, needle, doc=good_uri, **more)
+            got = ask(method, text, needle, **more)
+            assert json.loads(json.dumps(got).replace(folder.as_uri(), (workspace / "policies").as_uri())) == wanted, (method, needle)
+        assert ask(method, text, "sales_status != accepted", **more) is None  # also in the block that does not parse
+    assert "**Field** `sales_status`" in ask("textDocument/hover", text, "sales_status != accepted")["contents"]["value"]
+    (definition,) = ask("textDocument/definition", text, "sales_status != accepted")
+    assert definition["range"]["start"] == position(text, "sales_status   one of")
 
 
 def test_rename_across_the_policy_and_its_tests(client: LspClient, acme, workspace: Path) -> None:
@@ -608,6 +643,34 @@ def test_quick_fix_over_the_wire(client: LspClient, workspace: Path) -> None:
     fixed = apply_edits(text, action["edit"]["changes"][uri])
     client.change(uri, 2, [{"text": fixed}])
     assert client.diagnostics(uri, version=2) == []
+
+
+@pytest.mark.parametrize(
+    "only, answered",
+    [
+        (["source.fixAll"], False),  # VS Code on save
+        (["source"], False),
+        (["refactor"], False),
+        (["quickfixes"], False),  # a prefix of the text, not of the hierarchy
+        (["quickfix"], True),  # VS Code when the cursor is on a diagnostic
+        (["source.fixAll", "quickfix"], True),
+        ([""], True),  # the empty kind contains every kind
+        (None, True),
+    ],
+)
+def test_quick_fixes_only_for_the_kinds_asked(client: LspClient, workspace: Path, only, answered: bool) -> None:
+    """`context.only` names the kinds the client wants (a kind is asked for by itself or any of its
+    prefixes at a dot, "quickfix" for "quickfix.x"); the server answered every request with its
+    quick fixes, so VS Code's fix-all on save got them too."""
+    path = workspace / f"only{re.sub(r'[^a-zA-Z]+', '-', repr(only))}.policy"
+    text = BROKEN.replace("VP", "vp")
+    uri = client.open(path, text)
+    (diagnostic,) = client.diagnostics(uri)
+    context: dict = {"diagnostics": [diagnostic]}
+    if only is not None:
+        context["only"] = only
+    actions = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": context})
+    assert [a["title"] for a in actions] == (["Change to budget"] if answered else [])
 
 
 def test_a_quick_fix_is_made_for_the_text_as_it_is_now(workspace: Path) -> None:
@@ -912,6 +975,69 @@ def _asking(method: str, uri: str, at: dict) -> dict:
     if method == "textDocument/rename":
         params["newName"] = "renamed"
     return params
+
+
+def test_a_request_refused_for_its_params_is_one_line_of_the_log(workspace: Path) -> None:
+    """After answering InvalidParams, the log held pygls' own record of the message it could not
+    read: `Unable to deserialize message` at ERROR and a traceback of thirty lines, for a refusal
+    the editor was told about. It is one line saying what was refused and why."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace)
+        uri = lsp.open(workspace / "policies" / "acme.policy")
+        lsp.diagnostics(uri)
+        with pytest.raises(LspError):
+            lsp.request("textDocument/hover", _doc(uri, {"line": -1, "character": 0}), timeout=10)
+        lsp.request("textDocument/hover", _doc(uri, {"line": 0, "character": 0}), timeout=10)  # (the log is written by now)
+    finally:
+        assert lsp.close() == 0
+    log = lsp.log()
+    assert "Traceback" not in log and "Unable to deserialize" not in log, log
+    (line,) = [line for line in log.splitlines() if line.strip()]
+    assert "WARNING" in line and "refused textDocument/hover" in line and "should be in range" in line, line
+
+
+def test_a_change_the_server_cannot_read_loses_the_document_until_its_whole_text_comes(workspace: Path) -> None:
+    """A didChange whose range is not a position (a negative line) was dropped: the editor had
+    made the change, the server had not, and every answer after it (diagnostics, a formatting
+    edit of the whole text) was made from a text the editor no longer showed. The server says so
+    (window/logMessage, and a message asking to reopen the file), clears the document's
+    diagnostics and answers nothing for it until the editor sends the whole text again: a change
+    without a range, or the file opened again."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    lsp = LspClient(cwd=workspace, env=env)
+    try:
+        lsp.initialize(workspace)
+        text = (workspace / "policies" / "acme.policy").read_text(encoding="utf-8")
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)
+        assert lsp.diagnostics(uri)
+        at = position(text, "budget         number")
+        assert lsp.request("textDocument/hover", _doc(uri, at)) is not None
+        bad = {"range": {"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "x"}
+        lsp.change(uri, 2, [bad])
+        logged = lsp.wait_for("window/logMessage", timeout=10)
+        assert logged["type"] == 2 and "textDocument/didChange" in logged["message"] and "should be in range" in logged["message"]
+        assert lsp.diagnostics(uri) == []
+        shown = lsp.wait_for("window/showMessage", timeout=10)
+        assert "lost track of acme.policy" in shown["message"] and "reopen" in shown["message"]
+        formatting = {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}}
+        edited = "# an edit of a text the server does not have\n"
+        lsp.change(uri, 3, [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": edited}])
+        for method, params in (("textDocument/hover", _doc(uri, at)), ("textDocument/formatting", formatting), ("textDocument/completion", _doc(uri, at))):
+            assert lsp.request(method, params) is None, method
+        lsp.change(uri, 4, [{"text": text}])  # the whole text: in step again
+        assert [d["code"] for d in lsp.diagnostics(uri, version=4)] == ["unused-field"]
+        assert "**Field** `budget`" in lsp.request("textDocument/hover", _doc(uri, at))["contents"]["value"]
+        lsp.change(uri, 5, [bad])
+        assert lsp.diagnostics(uri) == []
+        lsp.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        uri = lsp.open(workspace / "policies" / "acme.policy", text)  # reopened
+        assert [d["code"] for d in lsp.diagnostics(uri, version=1)] == ["unused-field"]
+        assert lsp.request("textDocument/hover", _doc(uri, at)) is not None
+    finally:
+        assert lsp.close() == 0
+    assert "Traceback" not in lsp.log(), lsp.log()
 
 
 def test_every_request_at_a_position_is_answered_even_a_negative_one(workspace: Path) -> None:

@@ -321,9 +321,9 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ("grades { A when ", ["engagement", "fit", "did", "budget"], ["grade", "mql"]),
         ('fit { "a": +5 when budget > 10 ', ["and", "or"], ["budget", "when"]),
         # the text tests follow text only (section 13.5): not a number, a date, a member, a score
-        ('fit { "a": +5 when budget ', ["is", "in", "not", "and"], ["contains", "starts", "ends"]),
-        ('fit { "a": +5 when 10000 ', ["is", "and"], ["contains", "starts", "ends"]),
-        ('fit { "a": +5 when days since created ', ["is", "and"], ["contains", "starts", "ends"]),
+        ('fit { "a": +5 when budget ', ["is", "in", "not", ">="], ["contains", "starts", "ends"]),
+        ('fit { "a": +5 when 10000 ', ["is", ">="], ["contains", "starts", "ends"]),
+        ('fit { "a": +5 when days since created ', ["is", ">="], ["contains", "starts", "ends"]),
         ('fit { "a": +5 when seniority ', ["in", "is"], ["contains", "starts", "ends"]),
         ('fit { "a": +5 when created ', ["is"], ["contains", "starts", "ends"]),
         ('disqualify { "a": when engagement ', ["is"], ["contains", "starts", "ends"]),
@@ -331,6 +331,20 @@ HEAD = ACME.read_text(encoding="utf-8").split("engagement {")[0]
         ('disqualify { "a": when did webinar where title ', ["contains", "starts", "ends"], []),
         ('fit { "a": +5 when email ', ["contains", "starts", "ends", "is"], []),
         ('fit { "a": +5 when "x" ', ["contains", "starts", "ends"], []),
+        # a value not compared yet is no condition (not-a-condition) unless a boolean: the comparisons
+        # that apply to its type, not `and`, `or`; after a whole comparison, `and` and `or`
+        ('fit { "a": +5 when budget ', ["=", "!=", "<", "<=", ">", ">="], ["and", "or"]),
+        ('fit { "a": +5 when budget + 5 ', ["=", ">="], ["and", "or"]),
+        ('fit { "a": +5 when not seniority ', ["=", ">=", "in", "is"], ["and", "or"]),
+        ('disqualify { "a": when grade ', ["=", "!=", "in", "is"], ["and", "or", "<", ">="]),
+        ('fit { "a": +5 when email ', ["=", "!=", "contains"], ["and", "or", "<", ">="]),
+        ('fit { "a": +5 when created ', ["<", ">="], ["and", "or"]),
+        ('disqualify { "a": when did webinar where minutes ', [">="], ["and", "or"]),
+        ('fit { "a": +5 when at least 2 of (budget ', [">="], ["and", "or"]),
+        ('fit { "a": +5 when is_customer ', ["and", "or", "is"], ["=", "<"]),
+        ('fit { "a": +5 when seniority >= director ', ["and", "or"], ["=", ">="]),
+        ('fit { "a": +5 when email is missing ', ["and", "or"], ["="]),
+        ('fit { "a": +5 when (budget) ', ["and", "or"], []),  # a parenthesised value's type is not looked for
         # a member or a property being declared is a new name: no field is offered there
         ("fields { x one of (a, ", [], ["email", "budget"]),
         ("activities { y (p text, ", [], ["email", "budget"]),

@@ -36,7 +36,7 @@ OPERAND_BEFORE = {"when", "and", "or", "not", "where", "(", ",", "=", "!=", "<",
 @dataclass(frozen=True)
 class Item:
     label: str
-    kind: str  # keyword, field, activity, property, stage, member, grade, rule, unit, change
+    kind: str  # keyword, field, activity, property, stage, member, grade, rule, unit, change, operator
     detail: str = ""
     insert_text: Optional[str] = None
     replace: Optional[tuple[int, int]] = None  # character offsets the insert replaces
@@ -109,7 +109,11 @@ def complete(text: str, offset: int, names: Names, tests_file: bool = False) -> 
         if "UNIT" in accepted:
             items.extend(Item(u, "unit", "duration unit") for u in UNITS)
     seen = {i.label for i in items} | _not_allowed(tokens) | _not_comparable(_value_type(tokens, names))
-    seen |= _not_applicable(_operand_type(tokens, names))
+    operand = _operand_type(tokens, names)
+    seen |= _not_applicable(operand)
+    if accepted is not None and "COMPARE" in accepted:  # a value not compared yet: `budget |`, `grade |`
+        seen |= _not_a_condition(operand)
+        items.extend(Item(op, "operator", "comparison") for op in _comparisons(operand))
     if _nothing_to_filter(tokens, names):
         seen.add("where")
     if not tests_file and not _blocks(tokens):  # at the top level: a block the policy has cannot come again
@@ -153,6 +157,31 @@ def _not_applicable(operand: Union[n.FieldType, str, None]) -> set[str]:
     if operand is None or (isinstance(operand, n.FieldType) and operand.kind == n.FieldKind.TEXT):
         return set()
     return set(_TEXT_TESTS)
+
+
+def _not_a_condition(operand: Union[n.FieldType, str, None]) -> set[str]:
+    """After a value the grammar would still compare (`budget |`, `grade |`, `10000 |`): `and` and
+    `or` join conditions, and a value other than a boolean is none (not-a-condition, section 13.7)."""
+    if operand is None or (isinstance(operand, n.FieldType) and operand.kind == n.FieldKind.BOOLEAN):
+        return set()
+    return {"and", "or"}
+
+
+# Order comparisons work on numbers, dates and `one of` fields; text and grades have only `=` and
+# `!=` (bad-operator, docs/language-reference.md section 13.3).
+_EQUALITY = ("=", "!=")
+_ORDERED = ("=", "!=", "<", "<=", ">", ">=")
+
+
+def _comparisons(operand: Union[n.FieldType, str, None]) -> tuple[str, ...]:
+    """The comparison operators that apply to a value of this type: none offered for a boolean,
+    a condition already (`vip = true` is `vip`), or a value of unknown type."""
+    kind = "grade" if operand == "grade" else getattr(operand, "kind", None)
+    if kind in (n.FieldKind.NUMBER, n.FieldKind.DATE, n.FieldKind.ENUM):
+        return _ORDERED
+    if kind in (n.FieldKind.TEXT, "grade"):
+        return _EQUALITY
+    return ()
 
 
 def _operand_type(tokens: list[Tok], names: Names) -> Union[n.FieldType, str, None]:

@@ -59,6 +59,7 @@ class Unit:
     tests_parsed: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _index: Optional["SymbolIndex"] = field(default=None, repr=False)
+    _partial: Optional[tuple[Optional[n.Policy], frozenset[str]]] = field(default=None, repr=False)
 
     def source(self, path: str) -> Optional[Source]:
         for s in (self.policy, self.tests):
@@ -70,6 +71,25 @@ class Unit:
         return [d for d in self.diagnostics if d.path == path]
 
     @property
+    def partial(self) -> Optional[n.Policy]:
+        """For a policy that does not parse: its top-level blocks that parse on their own
+        (`incremental.declared`), checked, for hover and go to definition to answer from; None
+        when the policy parses, or no block does. Made on first use."""
+        return self._blocks_that_parse()[0]
+
+    def unparsed_words(self) -> frozenset[str]:
+        """The words and strings (lower case, unquoted) of a policy that does not parse that lie
+        outside the blocks `partial` holds: a name among them may be used where no tree shows it."""
+        return self._blocks_that_parse()[1]
+
+    def _blocks_that_parse(self) -> tuple[Optional[n.Policy], frozenset[str]]:
+        if self._partial is None:
+            self._partial = (None, frozenset())
+            if self.tree is None and self.policy is not None:
+                self._partial = _blocks_that_parse(self.policy)
+        return self._partial
+
+    @property
     def index(self) -> "SymbolIndex":
         """Every name's declaration and uses (built on first use; see `symbols`)."""
         if self._index is None:
@@ -77,6 +97,34 @@ class Unit:
 
             self._index = SymbolIndex.build(self)
         return self._index
+
+
+def _blocks_that_parse(policy: Source) -> tuple[Optional[n.Policy], frozenset[str]]:
+    from leadpolicy.syntax.parser import unquote
+    from leadpolicy.tools.lsp.incremental import declared
+    from leadpolicy.tools.lsp.positions import scan
+
+    tree = declared(policy.text, policy.path)
+    if tree is None:
+        return None, frozenset()
+    lines, text = policy.index, policy.text
+    covered = sorted(
+        (lines.offset(b.span.line, b.span.column), lines.offset(b.span.end_line, b.span.end_column)) for b in tree.blocks if b.span is not None
+    )
+    gaps, at = [], 0
+    for start, end in covered:
+        gaps.append((at, start))
+        at = max(at, end)
+    gaps.append((at, len(text)))
+    words = set()
+    for start, end in gaps:
+        for tok in scan(text, start, end):
+            if tok.kind == "word":
+                words.add(tok.text.lower())
+            elif tok.kind in ("string", "open_string"):
+                words.add(unquote(tok.text).lower() if tok.kind == "string" else tok.text[1:].lower())
+    resolved = _checked(tree, (), None).policy
+    return resolved, frozenset(words)
 
 
 def policy_path_for(path: str) -> str:

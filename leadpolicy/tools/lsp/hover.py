@@ -134,7 +134,7 @@ def hover(unit: Unit, path: str, offset: int) -> Optional[str]:
     if source is None:
         return None
     line1, column1 = source.index.line_column(offset)
-    if unit.tree is not None or unit.test_blocks:
+    if unit.tree is not None or unit.test_blocks or unit.partial is not None:
         occurrence = unit.index.at(path, line1, column1)
         described = describe(unit, occurrence.key) if occurrence is not None else None
         if described is not None:
@@ -320,7 +320,7 @@ def _about(unit: Unit, key: Key, declaration: Optional[Occurrence]) -> Optional[
     from leadpolicy.handoff.document import md_block, md_code, md_escape
     from leadpolicy.handoff.english import English, stage_title
 
-    policy = unit.resolved
+    policy = unit.resolved or unit.partial  # (a block that parses in a policy that does not: its own sentence)
     node = declaration.node if declaration is not None else None
     kind = key[0]
     if policy is None:
@@ -378,13 +378,16 @@ def _rule(policy: n.Policy, english: "English", name: str, md_block: Callable[["
 
 def _used_by(unit: Unit, key: Key) -> list[str]:
     """The rules, stages and grades of the policy whose text mentions the name."""
-    if key[0] not in ("field", "activity", "property", "stage", "member") or unit.tree is None or unit.policy is None:
+    policy = unit.tree
+    if policy is None and str(key[-1]).lower() not in unit.unparsed_words():  # no use outside the blocks that parse
+        policy = unit.partial
+    if key[0] not in ("field", "activity", "property", "stage", "member") or policy is None or unit.policy is None:
         return []
     owners: list[str] = []
     for occurrence in unit.index.of(key):
         if occurrence.declaration or occurrence.path != unit.policy.path:
             continue
-        label = _owner_label(unit.tree, occurrence)
+        label = _owner_label(policy, occurrence)
         if label and label not in owners:
             owners.append(label)
     return owners

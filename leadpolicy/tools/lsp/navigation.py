@@ -28,7 +28,7 @@ class RenameError(Exception):
 
 def occurrence_at(unit: Unit, path: str, offset: int) -> Optional[Occurrence]:
     source = unit.source(path)
-    if source is None or (unit.tree is None and not unit.test_blocks):
+    if source is None or (unit.tree is None and not unit.test_blocks and unit.partial is None):
         return None
     line1, column1 = source.index.line_column(offset)
     return unit.index.at(path, line1, column1)
@@ -85,9 +85,18 @@ def _any_activity(unit: Unit, path: str, offset: int) -> list[Location]:
     return [(unit.policy.path, Span(line, column, line, column + len(block.kind)))]
 
 
+def _all_known(unit: Unit, occurrence: Optional[Occurrence]) -> bool:
+    """Whether every use of the name is in the index: always when the policy parses; when it does
+    not, only if the name is written nowhere outside the blocks that parse (a use there would be
+    missing from the answer, and a list of uses that misses one is worse than none)."""
+    if occurrence is None:
+        return False
+    return unit.tree is not None or str(occurrence.key[-1]).lower() not in unit.unparsed_words()
+
+
 def references(unit: Unit, path: str, offset: int, include_declaration: bool = True) -> list[Location]:
     occurrence = occurrence_at(unit, path, offset)
-    if occurrence is None:
+    if occurrence is None or not _all_known(unit, occurrence):
         return []
     return [(o.path, o.span) for o in unit.index.of(occurrence.key) if include_declaration or not o.declaration]
 
@@ -95,7 +104,7 @@ def references(unit: Unit, path: str, offset: int, include_declaration: bool = T
 def highlights(unit: Unit, path: str, offset: int) -> list[tuple[Span, bool]]:
     """Every place of this file that names what the cursor names, and whether it is the declaration."""
     occurrence = occurrence_at(unit, path, offset)
-    if occurrence is None:
+    if occurrence is None or not _all_known(unit, occurrence):
         return []
     return [(o.span, o.declaration) for o in unit.index.of(occurrence.key) if o.path == path]
 

@@ -60,8 +60,9 @@ _COMPLETION_KINDS = {
     "rule": t.CompletionItemKind.Reference,
     "unit": t.CompletionItemKind.Unit,
     "change": t.CompletionItemKind.Value,
+    "operator": t.CompletionItemKind.Operator,
 }
-_ORDER = ["field", "property", "activity", "stage", "member", "grade", "rule", "change", "unit", "keyword"]
+_ORDER = ["field", "property", "activity", "stage", "member", "grade", "rule", "change", "unit", "operator", "keyword"]
 
 
 class _Answered:
@@ -77,20 +78,48 @@ class PolicyProtocol(LanguageServerProtocol):
     and sends nothing: the editor waited for the answer forever."""
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        _HELD.start()
         try:
             return super().structure_message(data)
         except JsonRpcInvalidParams as error:
             ident, method = data.get("id"), data.get("method")
-            if not isinstance(ident, (int, str)) or not isinstance(method, str):
-                raise  # a notification or a response: nobody waits for an answer
+            if not isinstance(method, str) or (ident is not None and not isinstance(ident, (int, str))):
+                _HELD.release()
+                raise  # a response: nothing to answer nor to keep in step
             detail = _first_cause(error)
             message = f"{error.message}: {detail}" if detail else error.message
+            if ident is None:  # a notification
+                _HELD.drop()
+                self._unread_notification(method, data.get("params"), message)
+                return _Answered()
+            _HELD.drop()  # pygls' traceback: the refusal is the whole story, in one line
+            log.warning("refused %s (id %s): %s", method, ident, message)
             self._send_response(ident, None, t.ResponseError(code=JsonRpcInvalidParams.CODE, message=message))
             return _Answered()
+        finally:
+            _HELD.release()
 
     def handle_message(self, message: Any) -> None:
         if not isinstance(message, _Answered):
             super().handle_message(message)
+
+    def _unread_notification(self, method: str, params: Any, message: str) -> None:
+        """A notification whose params do not fit their type: nobody waits for an answer, so it is
+        logged (and sent to the client's log, window/logMessage); a change to a document that
+        cannot be read leaves the server's copy of the text behind the editor's, so that document
+        is lost until the editor sends its whole text again (decision 97)."""
+        log.warning("ignored %s: %s", method, message)
+        self._send_notification(t.WINDOW_LOG_MESSAGE, t.LogMessageParams(type=t.MessageType.Warning, message=f"leadpolicy ignored {method}: {message}"))
+        document = params.get("textDocument") if isinstance(params, dict) else None
+        uri = document.get("uri") if isinstance(document, dict) else None
+        if method == t.TEXT_DOCUMENT_DID_CHANGE and isinstance(uri, str) and isinstance(self._server, PolicyServer):
+            self._server.lose(uri, message)
+
+    def _send_notification(self, method: str, params: Any) -> None:
+        try:
+            self.notify(method, params)
+        except Exception:  # the transport is gone: nothing to tell
+            log.debug("could not send %s", method, exc_info=True)
 
 
 def _first_cause(error: BaseException) -> str:
@@ -115,6 +144,7 @@ class PolicyServer(LanguageServer):
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.running: set[str] = set()  # units being analysed for diagnostics
         self.dirty: dict[str, str] = {}  # unit key -> a URI edited while its analysis ran
+        self.lost: set[str] = set()  # URIs of open documents whose text the server lost track of
         self.lock = threading.Lock()
 
     # -- paths and texts
@@ -144,10 +174,36 @@ class PolicyServer(LanguageServer):
     def uri_of(self, path: str) -> str:
         return self.uris.get(path) or from_fs_path(path) or path
 
+    def lose(self, uri: str, reason: str) -> None:
+        """A change to the document could not be read: the server's copy of its text is no longer
+        the editor's. Until the editor sends the whole text (it is opened again, or a change
+        replaces all of it) the document answers nothing: its diagnostics are cleared and no
+        request is answered from the wrong text (a formatting edit would replace the whole of it)."""
+        if uri in self.lost:
+            return
+        self.lost.add(uri)
+        name = self.path_of(uri).replace("\\", "/").rsplit("/", 1)[-1]
+        log.warning("lost track of %s: a change could not be read (%s)", uri, reason)
+        self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.window_show_message(
+            t.ShowMessageParams(
+                type=t.MessageType.Warning,
+                message=f"leadpolicy lost track of {name}: the editor sent a change it could not read ({reason.rstrip('.')}). "
+                "Close and reopen the file to check it again.",
+            )
+        )
+
+    def found(self, uri: str) -> None:
+        """The editor sent the document's whole text: the server's copy is right again."""
+        self.lost.discard(uri)
+
     def read(self, path: str) -> Optional[str]:
-        """The editor's text when the file is open there, else the disk's."""
+        """The editor's text when the file is open there, else the disk's. Raises LookupError for a
+        document whose text the server lost track of (`lose`): no answer is made from it."""
         uri = self.uris.get(path)
         if uri is not None:
+            if uri in self.lost:
+                raise LookupError(f"{uri}: its text is not known since a change could not be read")
             return self.workspace.get_text_document(uri).source
         return read_disk(path) if path.startswith("/") or ":" in path[:3] else None
 
@@ -204,6 +260,10 @@ class PolicyServer(LanguageServer):
         self.running.add(key)
         try:
             policy, tests = self.snapshot(self.path_of(uri))
+        except LookupError as error:  # a document whose text is lost: nothing to check
+            log.debug("%s", error)
+            self.running.discard(key)
+            return
         except Exception:
             log.exception("could not read the documents of %s", uri)
             self.running.discard(key)
@@ -224,6 +284,8 @@ class PolicyServer(LanguageServer):
                 return  # edited meanwhile: the next analysis publishes
             self.remember(key, unit)
             self.publish(unit)
+        except LookupError as error:  # lost meanwhile
+            log.debug("%s", error)
         except Exception:
             log.exception("publishing diagnostics failed")
 
@@ -311,6 +373,38 @@ def safe(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., An
     return wrap
 
 
+class _HeldWhileReading(logging.Filter):
+    """pygls logs a message it cannot read at ERROR, with a traceback (`Unable to deserialize
+    message`), before it raises the error. For a request refused with InvalidParams that is noise:
+    the log says the refusal in one line instead. While a message is read its records are held;
+    the protocol drops them when it refused the request, and lets them through otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = threading.local()
+
+    def start(self) -> None:
+        self.local.held = []
+
+    def drop(self) -> None:
+        self.local.held = []
+
+    def release(self) -> None:
+        held, self.local.held = getattr(self.local, "held", None), None
+        for record in held or ():
+            logging.getLogger(record.name).handle(record)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        held = getattr(self.local, "held", None)
+        if held is None or not record.getMessage().startswith("Unable to deserialize message"):
+            return True
+        held.append(record)
+        return False
+
+
+_HELD = _HeldWhileReading()
+
+
 class _AnswersAreNotErrors(logging.Filter):
     """pygls logs every request that ends in an error response as an exception, traceback and
     all. A refused rename (a reserved word, a clash) is an answer the editor shows, not a bug:
@@ -327,6 +421,7 @@ _ANSWERS = _AnswersAreNotErrors()
 def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     server = PolicyServer(debounce)
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERS)  # the same object is added once
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_HELD)
 
     @server.feature(t.INITIALIZED)
     @safe()
@@ -346,12 +441,18 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     @safe()
     def did_open(ls: PolicyServer, params: t.DidOpenTextDocumentParams) -> None:
         ls.uris[ls.path_of(params.text_document.uri)] = params.text_document.uri
+        ls.found(params.text_document.uri)
         ls.schedule(params.text_document.uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
     @safe()
     def did_change(ls: PolicyServer, params: t.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri)
+        uri = params.text_document.uri
+        if uri in ls.lost:
+            if not any(isinstance(c, t.TextDocumentContentChangeWholeDocument) for c in params.content_changes):
+                return  # an edit of a text the server does not have
+            ls.found(uri)
+        ls.schedule(uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
     @safe()
@@ -364,6 +465,7 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         uri = params.text_document.uri
         path = ls.path_of(uri)
         ls.uris.pop(path, None)
+        ls.found(uri)
         ls.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         sibling = tests_path_for(path) if not is_tests_path(path) else policy_path_for(path)
         if _is_file(path) and sibling in ls.uris:
@@ -506,6 +608,8 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         uri = params.text_document.uri
         if not params.context.diagnostics:  # the light bulb asked on every move of the cursor: no analysis for nothing
             return []
+        if params.context.only is not None and not any(_kind_contains(k, t.CodeActionKind.QuickFix) for k in params.context.only):
+            return []  # another kind asked for (VS Code's `source.fixAll` on save): the server makes only quick fixes
         unit = ls.unit(uri)
         source = unit.source(ls.path_of(uri))
         if source is None:
@@ -533,6 +637,13 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
         return found
 
     return server
+
+
+def _kind_contains(asked: str, kind: str) -> bool:
+    """Whether a code action kind the client asks for takes in `kind`: kinds are dotted
+    hierarchies, and a kind contains itself and every kind below it (`source` contains
+    `source.fixAll`, the empty kind every kind), as LSP's `CodeActionContext.only` says."""
+    return asked == "" or kind == asked or kind.startswith(asked + ".")
 
 
 def _at(ls: PolicyServer, params: Any) -> tuple[Unit, str, int]:  # any request with a document and a position

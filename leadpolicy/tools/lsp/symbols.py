@@ -58,7 +58,7 @@ class SymbolIndex:
     @classmethod
     def build(cls, unit: "Unit") -> "SymbolIndex":
         index = cls()
-        policy = unit.resolved or unit.tree
+        policy = unit.resolved or unit.tree or unit.partial  # (a policy that does not parse: its blocks that do)
         if policy is not None and unit.policy is not None:
             mine = _policy_index(policy, unit.policy.path, unit.policy.index)
             index.occurrences = list(mine.occurrences)
