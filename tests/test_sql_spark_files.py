@@ -286,3 +286,21 @@ def test_a_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path: Path) -> N
     assert all("[" in line for line in progress_lines(shown, "scoring"))  # a bar: the file's lines are counted
     assert shown.split("\r")[-1].startswith(f"{count} leads scored in "), shown  # cleared before the summary
     assert out.read_bytes() == written
+
+
+def test_the_rows_come_back_in_order_without_a_global_sort(spark, tmp_path: Path) -> None:
+    """A global ORDER BY samples its input to choose its ranges, and that sampling job runs the
+    whole query once more before the sort runs it again (about 1.4x the time): the command's
+    frame is sorted in one partition instead, in input order, for both shapes."""
+    from leadpolicy.backends.sql.spark_files import decide
+
+    policy = leadpolicy.load(ACME)
+    leads, acts, names, as_text = relational_files(tmp_path)
+    mapping = json.loads(names.read_text(encoding="utf-8"))
+    count = len(as_text.read_text(encoding="utf-8").splitlines())
+    for kind, path, activities, names_of in (("jsonl", str(as_text), None, None), ("relational", str(leads), str(acts), mapping)):
+        frame, _ = decide(spark, policy, kind, path, activities, names_of, AS_OF)
+        plan = frame._jdf.queryExecution().executedPlan().toString()
+        assert "rangepartitioning" not in plan.lower(), plan
+        rows = [row.asDict() for row in frame.toLocalIterator()]
+        assert [row["lp_row"] for row in rows] == list(range(1, count + 1))
