@@ -340,6 +340,105 @@ def test_ctrl_c_while_the_reader_takes_no_rows_says_exactly_the_whole_rows_writt
         assert all(json.loads(line)["id"] for line in received.splitlines())
 
 
+@pytest.fixture(scope="module")
+def many_leads(tmp_path_factory) -> Path:
+    """benchmarks/workload.py's leads, 2,000 of them 15 times over: 30,000 leads and 60 MB, seconds of scoring."""
+    from support.workload import bench_workload
+
+    folder = tmp_path_factory.mktemp("many")
+    bench_workload().write_jsonl(folder / "some.jsonl", 2000, seed=25)
+    (folder / "many.jsonl").write_bytes((folder / "some.jsonl").read_bytes() * 15)
+    return folder / "many.jsonl"
+
+
+@pytest.mark.parametrize("jobs, engine, group", [("1", "python", False), ("2", "python", False), ("2", "python", True),
+                                                 ("2", "duckdb", False)])
+def test_sigterm_while_scoring_to_a_file_stops_it_as_ctrl_c_does(work: Path, many_leads: Path, jobs: str, engine: str,
+                                                                 group: bool) -> None:
+    """`kill PID` (or `timeout`, a service manager: SIGTERM) during `score P L -o OUT --jobs 2` ended the
+    process where it stood: `.OUT.xxxx.tmp` stayed beside OUT, with the worker processes' tracebacks about
+    a broken pipe; SIGTERM to the whole process group left the parent waiting for the chunk of a killed
+    worker. It stops as Ctrl-C does: the temporary file removed, OUT untouched, one line, status 143."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    out = work / "decisions.jsonl"
+    out.write_text("yesterday's decisions\n")
+    command = [sys.executable, "-m", "leadpolicy", "score", "acme.policy", str(many_leads), "--as-of", AS_OF,
+               "--jobs", jobs, "--engine", engine, "-o", "decisions.jsonl", "--quiet"]
+    process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=group)
+    deadline = time.monotonic() + 60  # under way: rows in the temporary file (DuckDB: the file made)
+    while not (leftovers(work) and (engine == "duckdb" or (work / leftovers(work)[0]).stat().st_size > 50_000)) \
+            and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    if engine == "duckdb":
+        time.sleep(0.3)
+    assert process.poll() is None, "the run ended before it was stopped: make the input larger"
+    if group:
+        os.killpg(process.pid, signal.SIGTERM)
+    else:
+        process.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    try:
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert time.monotonic() - stopped < 15  # promptly: the workers finish the few chunks they hold
+    assert process.returncode == 143, stderr.decode()
+    said = stderr.decode()
+    assert said == ("terminated\n" if engine == "duckdb" else "terminated: decisions.jsonl was left untouched\n")
+    assert stdout == b""
+    assert out.read_text() == "yesterday's decisions\n"
+    assert sorted(p.name for p in work.iterdir()) == sorted(["acme.policy", "acme.tests", "acme.lead.json",
+                                                             "acme.leads.jsonl", "decisions.jsonl"])
+
+
+def test_a_process_forked_by_a_command_ends_on_sigterm_as_it_would_without_a_traceback() -> None:
+    """A command raises `Terminated` on SIGTERM; a process forked from it (report's pool, whose
+    Pool.terminate() sends SIGTERM to its workers at the end of every run) inherited the handler and
+    printed `Process ForkPoolWorker-2: Traceback ... Terminated`. It ends as SIGTERM ends a process."""
+    child = """
+import os, signal, sys, time
+from leadpolicy.tools.stopping import terminated_raises
+with terminated_raises():
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    time.sleep(0.5)
+    os.kill(pid, signal.SIGTERM)
+    print(os.waitpid(pid, 0)[1])
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (done.stdout, done.stderr) == (f"{signal.SIGTERM}\n", "")  # killed by the signal, silently
+
+
+def test_report_with_worker_processes_says_nothing_of_them(work: Path, many_leads: Path) -> None:
+    history = work / "history.jsonl"
+    history.write_bytes(b"".join(many_leads.read_bytes().splitlines(keepends=True)[:600]))
+    done = subprocess.run([sys.executable, "-m", "leadpolicy", "report", "acme.policy", "history.jsonl", "--as-of", AS_OF,
+                           "--jobs", "2", "-o", "report.json"], cwd=work, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_sigterm_while_scoring_to_standard_output_says_how_many_rows(work: Path, many_leads: Path) -> None:
+    command = [sys.executable, "-m", "leadpolicy", "score", "acme.policy", str(many_leads), "--as-of", AS_OF,
+               "--jobs", "2", "--quiet"]
+    process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    received = os.read(process.stdout.fileno(), 60_000)
+    process.send_signal(signal.SIGTERM)
+    rest, stderr = process.communicate(timeout=30)
+    received += rest
+    rows = received.count(b"\n")
+    assert process.returncode == 143
+    assert stderr.decode() == f"terminated after {rows:,} rows written to standard output\n"
+    assert rows > 0 and received.endswith(b"\n")
+
+
 # ---------------------------------------------------------------- one wording, one status per file problem
 
 

@@ -717,6 +717,27 @@ def test_exit_statuses(tmp_path) -> None:
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("written, shown", [
+    (["--fail-on-change", "-5"], "-5"), (["--fail-on-change=-5"], "-5"), (["--fail-on-change", "-1.5%"], "-1.5%"),
+    (["--fail-on-change", "150"], "150"), (["--fail-on-change=150"], "150"),
+])
+def test_a_percentage_out_of_range_is_said_as_one_however_written(written: list, shown: str) -> None:
+    """`--fail-on-change -5` (and `=-5`, which click puts back among the words) said `No such option
+    '-5'` under the usage text: the negative number was read as an option. Each says what was
+    written and that a percentage runs from 0 to 100, as `--fail-on-change 150` does, status 2."""
+    done = subprocess.run([sys.executable, "-m", "leadpolicy", "diff", str(ACME), str(EXAMPLE_NEW), "--leads",
+                           str(ACME_LEADS), "--as-of", AS_OF, *written], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", (
+        f"error: Invalid value for '--fail-on-change': `{shown}` is not a percentage between 0 and 100: "
+        "write --fail-on-change, or --fail-on-change=5 to allow up to 5% of the leads to change\n"))
+
+
+def test_minus_zero_percent_is_zero() -> None:
+    assert run("diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(ACME_LEADS), "--as-of", AS_OF,
+               "--fail-on-change", "-0").exit_code == 1  # as --fail-on-change=0: any lead that changes
+
+
 def test_a_bad_as_of_is_refused_without_leads_too() -> None:
     """`--as-of yesterday` without --leads was ignored (exit 0), and so was leadpolicy.diff's
     as_of="yesterday": a typo that would matter once --leads is added went unseen."""

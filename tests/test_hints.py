@@ -672,3 +672,41 @@ def test_the_same_slip_twice_on_a_line_is_said_once(body: str, message: str, sho
     d = _diagnostic(body)
     assert d.code == "syntax-error" and d.message == message, d.message
     assert d.help == shown, d.help
+
+
+@pytest.mark.parametrize("written, fixed, slips", [
+    ("2026-01-05t10:00:00z", "2026-01-05T10:00:00Z", "a capital `T` between the date and the time and a capital `Z`"),
+    ("2026-01-05t10:00", "2026-01-05T10:00", "a capital `T` between the date and the time"),
+    ("2026-01-05 10:00:00.5+01:00", "2026-01-05T10:00:00.5+01:00", "a capital `T` between the date and the time"),
+    ("2026-01-05T10:00:00z", "2026-01-05T10:00:00Z", "a capital `Z`"),  # parsed, as the timestamp and a stage `z`
+    ("2026-01-05T10:00:00 Z", "2026-01-05T10:00:00Z", "its zone right after the time"),  # a stage `Z`
+    ("2026-01-05T10:00 +01:00", "2026-01-05T10:00+01:00", "its zone right after the time"),
+    ("2026-01-05t10:00:00 z", "2026-01-05T10:00:00Z",
+     "a capital `T` between the date and the time, a capital `Z` and its zone right after the time"),
+])
+def test_a_timestamp_written_as_lead_data_writes_it_is_shown_with_t_and_z(written: str, fixed: str, slips: str) -> None:
+    """Lead data takes `2026-01-05t10:00:00z` (a `t` or a space before the time, a `z`, a space before
+    the zone); a literal in a policy takes `T`, `Z` and no space (language reference 2.7). It was `unexpected `:`` (the date, then
+    a name `t10`), or, with only the `z` lower case, "stage `z` has no `when` condition"."""
+    body = f"stages {{ lead\n  mql when d >= {written} }}\n"
+    d = _diagnostic(body)
+    assert (d.code, d.message) == ("syntax-error", f"a timestamp in a policy or its tests is written with {slips}, not `{written}`")
+    assert d.help == f"write `{fixed}`: `mql when d >= {fixed} }}`"
+    assert d.edit is not None and d.span is not None
+    start, end, replacement = d.edit
+    text = HEAD + body
+    assert parse(text[:d.span.start + start] + replacement + text[d.span.start + end:]).stages[1].condition is not None
+
+
+@pytest.mark.parametrize("line, fixed", [("as of 2026-01-05t10:00:00z", "as of 2026-01-05T10:00:00Z"),
+                                         ("activity call (p: \"x\") at 2026-01-04T09:00z", "activity call (p: \"x\") at 2026-01-04T09:00Z")])
+def test_a_timestamp_in_a_tests_file_gets_the_same_hint(line: str, fixed: str) -> None:
+    from leadpolicy.syntax.parser import parse_tests
+
+    text = f'test "t" {{\n  {line}\n  expect stage lead\n}}\n'
+    with pytest.raises(PolicyError) as caught:
+        parse_tests(text)
+    (d,) = caught.value.diagnostics
+    assert d.code == "syntax-error" and d.message.startswith("a timestamp in a policy or its tests is written with a capital")
+    assert d.help.endswith(f": `{fixed}`"), d.help
+    parse_tests(text.replace(line, fixed))

@@ -1228,3 +1228,31 @@ def test_the_sweep_at_the_current_threshold_is_the_funnel():
         reached = report["by_stage_reached"]["mql"]
         assert (current["leads"], current["won"], current["lost"]) == (funnel["mql"], reached["won"], reached["lost"]) \
             == (75, 13, 18)
+
+
+def test_a_missed_deal_is_described_by_the_lead_up_to_the_close() -> None:
+    """Missed deals were read from the whole replay, to --as-of: W1 (one visit before its deal closed
+    on day 3, two after) was `held back by engagement >= 30 (peaked at 20.00)`, a peak of post-sale
+    visits, with the engagement of --as-of; W2, whose three visits all came after its deal was won,
+    reached mql then and was not a missed deal at all. Both are read up to the close."""
+    policy = leadpolicy.loads("""
+policy "After" version "1"
+activities { visit }
+stages {
+  lead
+  mql when engagement >= 30
+}
+engagement { "Visit": +10 per visit within 10 days }
+""", "after.policy")
+    leads = [lead("W1", [("visit", 1), ("visit", 20), ("visit", 21)], {"status": "won", "amount": 10, "closed_at": at(3)}),
+             lead("W2", [("visit", 20), ("visit", 21), ("visit", 22)], {"status": "won", "amount": 20, "closed_at": at(5)}),
+             lead("W3", [("visit", 1), ("visit", 2), ("visit", 25)], {"status": "won", "amount": 40}),  # no close: all of it
+             lead("W4", [("visit", 1), ("visit", 2), ("visit", 3)], {"status": "won", "amount": 80, "closed_at": at(4)})]
+    report = build([policy], leads, at(24))["reports"][0]
+    missed = report["missed_deals"]["mql"]
+    assert (missed["won_deals"], missed["won_amount"]) == (3, 70)
+    shown = {e["id"]: (e["held_back_by"], e["stage"], e["engagement"]) for e in missed["examples"]}
+    assert shown == {"W1": (["engagement >= 30 (peaked at 10.00)"], "lead", 10.0),
+                     "W2": (["engagement >= 30 (peaked at 0.00)"], "lead", 0.0),
+                     "W3": (["engagement >= 30 (peaked at 20.00)"], "lead", 0.0)}
+    assert report["funnel"][1]["reached"] == 2  # the funnel is still to --as-of: W2 and W4 reached mql

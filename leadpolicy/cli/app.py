@@ -3,7 +3,8 @@
 Exit status: 0 success; 1 the policy has errors, a test failed, a lead had a
 data error, or a file's contents are not what the command reads; 2 the command
 was used wrongly, or a file it names cannot be read or written; 3 an internal
-error (a bug); 130 interrupted (Ctrl-C). Bad input never shows a traceback.
+error (a bug); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM, stopped as Ctrl-C
+stops: tools/stopping.py). Bad input never shows a traceback.
 Shell completion comes from click: `eval "$(_LEADPOLICY_COMPLETE=bash_source leadpolicy)"`.
 """
 
@@ -81,8 +82,11 @@ class _Group(click.Group):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
+        from leadpolicy.tools.stopping import interrupted_query, terminated_raises
+
         try:
-            return super().invoke(ctx)
+            with terminated_raises():  # SIGTERM stops a run as Ctrl-C does, outputs left as they were
+                return super().invoke(ctx)
         except click.UsageError as error:
             if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter):
                 # a wrong value (`--memory-limit lots`, `--engine duck`): its message names the option and
@@ -104,10 +108,12 @@ class _Group(click.Group):
         except OSError as error:
             _full(error)
             raise
-        except KeyboardInterrupt:  # Ctrl-C: a command with output to protect says more itself
-            click.echo("\ninterrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM: a command with output to protect says more itself
+            _stopped(stop)
         except Exception as error:  # an internal error: say so plainly
+            query_stopped = interrupted_query(error)  # DuckDB's word for Ctrl-C or SIGTERM during its query
+            if query_stopped is not None:
+                _stopped(query_stopped)
             if os.environ.get("LEADPOLICY_DEBUG"):
                 raise
             _missing_extra(error)
@@ -130,6 +136,15 @@ NOT_HERE: dict[tuple[str, str], str] = {
     ("test", "--previous-stage"): "a test states its own (`previous stage mql`); one that states none is a lead "
                                   "placed for the first time",
 }
+
+
+def _stopped(stop: KeyboardInterrupt) -> None:
+    """Ctrl-C (`interrupted`, status 130) or SIGTERM (`terminated`, 143), said on one line."""
+    from leadpolicy.tools.stopping import stopped_by
+
+    word, status = stopped_by(stop)
+    click.echo("\ninterrupted" if status == 130 else word, err=True)  # (past the terminal's `^C`)
+    sys.exit(status)
 
 
 def _not_here(error: click.UsageError) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, Optional
 
@@ -46,20 +47,45 @@ class _Problem(click.ClickException):
         say_line(f"error: {self.format_message()}", err=True)
 
 
+_FIX = "write --fail-on-change, or --fail-on-change=5 to allow up to 5% of the leads to change"
+
+
 def _percent(value: Optional[str]) -> Optional[float]:
     if value is None:
         return None
     try:
         number = float(value.strip().removesuffix("%"))  # `5%` is how people write five percent
     except ValueError:
-        raise click.BadParameter(f"`{value}` is not a percentage: write --fail-on-change, or --fail-on-change=5 "
-                                 "to allow up to 5% of the leads to change", param_hint="--fail-on-change") from None
+        raise click.BadParameter(f"`{value}` is not a percentage: {_FIX}", param_hint="'--fail-on-change'") from None
     if not 0 <= number <= 100:
-        raise click.BadParameter(f"{value} is not between 0 and 100", param_hint="--fail-on-change")
+        raise click.BadParameter(f"`{value}` is not a percentage between 0 and 100: {_FIX}",
+                                 param_hint="'--fail-on-change'")
     return number
 
 
-@main.command("diff")
+_NEGATIVE = re.compile(r"-\.?[0-9].*")  # `-5`, `-.5`, `-1.5%`: a number below zero, not an option
+
+
+class _DiffCommand(click.Command):
+    """`--fail-on-change` takes its value only after `=` or as the next word that does not start with
+    `-`: a negative number (`--fail-on-change -5`, and even `--fail-on-change=-5`, which click puts
+    back among the words) was read as the flag followed by an option, `No such option: -5`. Such a
+    value is said as a percentage out of range, as `--fail-on-change 150` is."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        words = list(args)
+        for at, word in enumerate(words):
+            if word == "--":
+                break
+            value = word.partition("=")[2] if word.startswith("--fail-on-change=") else \
+                words[at + 1] if word == "--fail-on-change" and at + 1 < len(words) else None
+            if value is not None and _NEGATIVE.fullmatch(value) and not ctx.resilient_parsing:
+                number = _percent(value)  # out of range, but for `-0`
+                words[at:at + (1 if "=" in word else 2)] = [f"--fail-on-change={abs(number or 0):g}"]
+        return super().parse_args(ctx, words)
+
+
+@main.command("diff", cls=_DiffCommand)
 @click.argument("versions", nargs=-1, metavar="OLD NEW")
 @click.option("--rev", metavar="REV", help="Compare the file POLICY with its version at git revision REV (one argument).")
 @click.option("--leads", metavar="FILE", help="Replay these leads (JSON Lines, CSV or Parquet, as `leadpolicy score` reads them; - for standard input) through both versions.")

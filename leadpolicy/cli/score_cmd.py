@@ -213,16 +213,21 @@ def score_command(policy_path: str, input_path: str, output: Optional[str], fmt:
                 summary = score_stream(policy, source, sink, as_of=moment, input_format=input_format, output_format=fmt,
                                        jobs=jobs or default_jobs(), progress=progress, summary=summary,
                                        delimiter=delimiter, warn=None if quiet else aside(progress, warn))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (tools/stopping.py): the same, in its own word and status
+        from leadpolicy.tools.stopping import stopped_by
+
+        word, status = stopped_by(stop)
+        start = "\n" if status == EXIT_INTERRUPTED else ""  # past the terminal's `^C`
         if progress is not None:
             progress.clear()
         if to_file:
-            click.echo(f"\ninterrupted: {shown_path(output)} was left untouched", err=True)
+            click.echo(f"{start}{word}: {shown_path(output)} was left untouched", err=True)
         else:
             rows = rows_out.rows if rows_out is not None else summary.leads
-            cut = f", and part of row {rows + 1:,} (a second Ctrl-C stopped it)" if rows_out is not None and rows_out.cut else ""
-            click.echo(f"\ninterrupted after {plural(rows, 'row')} written to standard output{cut}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+            second = "a second Ctrl-C" if status == EXIT_INTERRUPTED else "a second signal"
+            cut = f", and part of row {rows + 1:,} ({second} stopped it)" if rows_out is not None and rows_out.cut else ""
+            click.echo(f"{start}{word} after {plural(rows, 'row')} written to standard output{cut}", err=True)
+        sys.exit(status)
     except (CsvHeaderError, UnicodeDecodeError) as error:  # a quote that never closes, found at the end of the file;
         # CSV input that is not UTF-8 (a JSON line that is not is an error row), said as diff and report say it
         after = ""

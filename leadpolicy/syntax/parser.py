@@ -280,10 +280,11 @@ def _capital_keyword_stage(policy: n.Policy, text: str, path: str) -> Optional[D
     `OR` gets elsewhere, with the line in lower case. A later stage with a condition is no mistake.
     So does `size > 1e3` (a stage `e3`): the number written plainly; and `x is_missing` (a stage
     `is_missing`) and `s endswith "x"` (a stage `endswith` described "x"): the words apart; and
-    `mql whenok` (a stage `whenok`): `when ok`."""
+    `mql whenok` (a stage `whenok`): `when ok`; and `x >= 2026-01-05T10:00:00z` (a stage `z`): `Z`."""
     from leadpolicy.syntax.hints import (
         apply_fix,
         capital_keyword_stage,
+        data_timestamp_stage,
         exponent_stage,
         glued_keyword_stage,
         glued_test_stage,
@@ -296,7 +297,7 @@ def _capital_keyword_stage(policy: n.Policy, text: str, path: str) -> Optional[D
             hint = capital_keyword_stage(text, stage.name_span.start) if stage.name.lower() in RESERVED_WORDS \
                 else exponent_stage(text, stage.name_span.start) or number_suffix_stage(text, stage.name_span.start) \
                 or underscored_stage(text, stage.name_span.start) or glued_test_stage(text, stage.name_span.start) \
-                or glued_keyword_stage(text, stage.name_span.start)
+                or glued_keyword_stage(text, stage.name_span.start) or data_timestamp_stage(text, stage.name_span.start)
             if hint is not None and _parses(apply_fix(text, hint.fix)):  # `lead Fit`: a stage, not `fit`
                 start, end, replacement = hint.fix
                 edit = (start - hint.span.start, end - hint.span.start, replacement)

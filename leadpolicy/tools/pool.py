@@ -5,7 +5,7 @@ both run `run_in_pool`: each brings its own worker functions (an initializer
 that loads the policies, a function that works on one chunk), which must be
 module-level functions so that a `spawn`ed worker can import them. What the
 two share lives here: how many processes to start (`default_jobs`), the pool
-itself, the bounded read-ahead, Ctrl-C left to the parent, and the compiled
+itself, the bounded read-ahead, Ctrl-C and SIGTERM left to the parent, and the compiled
 policy modules a process has loaded (`load_module`), which a forked worker
 inherits from its parent.
 """
@@ -19,17 +19,22 @@ import signal
 import threading
 from typing import Any, Callable, Iterable, Iterator
 
+from leadpolicy.tools.stopping import STOPS
+
 __all__ = ["IN_FLIGHT_PER_JOB", "default_jobs", "load_module", "keep_module", "run_in_pool", "start_worker"]
 
 IN_FLIGHT_PER_JOB = 4  # chunks read ahead per worker process
 
 
 def start_worker(input_path: str | None) -> int:
-    """What every worker's initializer does first: leave Ctrl-C to the parent (it stops the pool),
-    and open the input file when the chunks are byte ranges of it (-1: they carry their text)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """What every worker's initializer does first: leave Ctrl-C and SIGTERM to the parent (it stops
+    the pool; a worker that SIGTERM to the process group killed took its chunk with it, and the pool
+    waited for its result forever), and open the input file when the chunks are byte ranges of it
+    (-1: they carry their text). A worker whose parent has gone reads the end of its task pipe and exits."""
+    for stop in STOPS:
+        signal.signal(stop, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
     return os.open(input_path, os.O_RDONLY) if input_path else -1
 
 
@@ -120,15 +125,16 @@ def run_in_pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any
     # long as the run: keep it out of the collector's scans, here and in forked
     # workers, where a scan would also copy every page it touches.
     gc.freeze()
-    # Workers start with Ctrl-C blocked and then ignore it: it is the parent's to handle.
+    # Workers start with Ctrl-C and SIGTERM blocked and then ignore them: they are the parent's to
+    # handle (the pool's threads keep them blocked, so the main thread's wait is what they interrupt).
     masking = hasattr(signal, "pthread_sigmask")
     if masking:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        unblocked = STOPS - signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
     try:
         pool = _pool_class()(jobs, initializer, initargs, context=multiprocessing.get_context())
     finally:
         if masking:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, unblocked)
     try:
         for result in pool.imap(work, window.feed(chunks)):
             consume(result)

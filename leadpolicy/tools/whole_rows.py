@@ -95,7 +95,7 @@ class WholeRows:
 
     def _write_all(self, data: bytes, finished: threading.Event) -> None:
         if hasattr(signal, "pthread_sigmask"):
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # (SIGTERM stops as Ctrl-C)
         view = memoryview(data)
         done, end = 0, len(data)
         try:

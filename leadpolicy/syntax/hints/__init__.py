@@ -34,6 +34,8 @@ from leadpolicy.syntax.hints.common import (
 )
 from leadpolicy.syntax.hints.glued import glued_keyword, glued_keyword_stage as glued_keyword_stage
 from leadpolicy.syntax.hints.numbers import (
+    data_timestamp,
+    data_timestamp_stage as data_timestamp_stage,
     decay_without_amount,
     decay_without_percent,
     exponent_number,
@@ -104,6 +106,7 @@ HINTS: tuple[Callable[[UnexpectedInput, str], Optional[Hint]], ...] = (
     capital_keyword,
     null_for_missing,
     exponent_number,
+    data_timestamp,
     clause_order,
     times_without_at_least,
     no_with_a_count,

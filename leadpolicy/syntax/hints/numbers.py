@@ -1,5 +1,5 @@
 """Hints for numbers written as spreadsheets, CRMs and people write them: `1e3`, `$1,000`, `10k`,
-`.5`, `40 points`, a signed cap."""
+`.5`, `40 points`, a signed cap; and timestamps as lead data writes them, `2026-01-05t10:00:00z`."""
 
 from __future__ import annotations
 
@@ -165,3 +165,46 @@ def decay_without_amount(error: UnexpectedInput, text: str) -> Optional[Hint]:
     start = _where(error.token)[0]
     return _hint(text, "a decay says how much of the points fades, as a percentage, before `every`",
                  _span(text, start, _where(error.token)[1]), "write the share that fades, such as `50%`", (start, start, "50% "))
+
+
+# A timestamp as lead data may write it (a `t` or a space between the date and the time, a `z`, a space
+# before the zone), which a policy's literal does not take: `T` between them, `Z` for UTC, the zone
+# right after the time (language reference 2.7). Groups: date, separator, time, space, Z, offset.
+_DATA_TIMESTAMP = re.compile(r"(?<![\w.:-])([0-9]{4}-[0-9]{2}-[0-9]{2})([Tt ])([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
+                             r"(?:( ?)(?:([Zz])|([+-][0-9]{2}(?::?[0-9]{2})?)))?(?![\w:.])")
+
+
+def data_timestamp(error: UnexpectedInput, text: str) -> Optional[Hint]:
+    """`at >= 2026-01-05t10:00:00z` -> `2026-01-05T10:00:00Z`: lead data takes `t`, `z`, a space
+    before the time and one before the zone, a literal in a policy or its tests `T`, `Z` and no
+    space. The nearest such timestamp on the line up to the error."""
+    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
+        return None
+    at = error_offset(error, text)
+    line_start, line_end = _line_bounds(text, min(at, len(text)))
+    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
+    found = [m for m in _DATA_TIMESTAMP.finditer(text, line_start, line_end)
+             if m.start() <= at and not any(a <= m.start() < b for a, b in strings) and _data_only(m)]
+    return _timestamp_hint(text, found[-1]) if found else None
+
+
+def data_timestamp_stage(text: str, name_start: int) -> Optional[Hint]:
+    """`mql when signed_up >= 2026-01-05T10:00:00z }` (or `... 10:00:00 Z }`) parses, as the timestamp
+    without its zone and a stage `z`: the hint for the timestamp whose `z` starts at `name_start`, or None."""
+    line_start, line_end = _line_bounds(text, name_start)
+    found = next((m for m in _DATA_TIMESTAMP.finditer(text, line_start, line_end) if m.start(5) == name_start), None)
+    return _timestamp_hint(text, found) if found else None
+
+
+def _data_only(found: "re.Match[str]") -> bool:
+    return found.group(2) != "T" or bool(found.group(4)) or found.group(5) == "z"
+
+
+def _timestamp_hint(text: str, found: "re.Match[str]") -> Hint:
+    written = f"{found.group(1)}T{found.group(3)}{(found.group(5) or '').upper()}{found.group(6) or ''}"
+    slips = [word for word, slip in (("a capital `T` between the date and the time", found.group(2) != "T"),
+                                     ("a capital `Z`", found.group(5) == "z"),
+                                     ("its zone right after the time", bool(found.group(4)))) if slip]
+    said = slips[0] if len(slips) == 1 else f"{', '.join(slips[:-1])} and {slips[-1]}"
+    return _hint(text, f"a timestamp in a policy or its tests is written with {said}, not `{found.group()}`",
+                 _span(text, found.start(), found.end()), f"write `{written}`", (found.start(), found.end(), written))

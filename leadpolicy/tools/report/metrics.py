@@ -188,7 +188,9 @@ class Metrics:
         if len(self.error_examples) < 20:
             self.error_examples.append({"id": lead_id, "error": error})
 
-    def add(self, lead_id: Any, result: Replay, outcome: Optional[Outcome]) -> None:
+    def add(self, lead_id: Any, result: Replay, outcome: Optional[Outcome], at_close: Optional[Replay] = None) -> None:
+        """The lead's replay to the end, and for a won deal closed before the end, its replay up to the
+        close (`at_close`): the missed deals are counted and described by that one."""
         self.leads += 1
         self.evaluations += result.evaluations
         first = result.first_reached
@@ -235,12 +237,13 @@ class Metrics:
                 self.closed_before_entering += 1
             else:
                 self.cycle_days.append((outcome.closed_at - result.start) / MICROS_PER_DAY)
+        closed = at_close if at_close is not None else result  # the lead as it stood when the deal closed
         for stage in self.stages[1:]:
-            if stage not in first:
+            if stage not in closed.first_reached:  # not sent before the deal was won (after it: too late)
                 self.missed[stage] += 1
                 self.missed_amount[stage] += outcome.amount or 0.0
                 if len(self.missed_examples[stage]) < EXAMPLES:
-                    self.missed_examples[stage].append(self._example(lead_id, result, outcome, stage))
+                    self.missed_examples[stage].append(self._example(lead_id, closed, outcome, stage))
 
     def _example(self, lead_id: Any, result: Replay, outcome: Outcome, stage: Optional[str] = None) -> dict[str, Any]:
         final = result.final

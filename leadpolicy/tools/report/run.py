@@ -17,7 +17,8 @@ _STATE: Optional[tuple[Any, ...]] = None  # (policies, models, end, outcomes, sw
 
 
 def _replay_lead(lead: Any) -> tuple[Any, ...]:
-    """("error", id, error dict) or ("ok", id, outcome, [Replay per policy])."""
+    """("error", id, error dict) or ("ok", id, outcome, [Replay per policy], [Replay per policy up to
+    the close of a won deal closed before the end] or None)."""
     assert _STATE is not None, "set by the parent before forking"
     policies, models, end, outcomes, sweeps = _STATE
     lead_id = lead.get("id") if isinstance(lead, dict) else getattr(lead, "lead_id", None)
@@ -32,13 +33,19 @@ def _replay_lead(lead: Any) -> tuple[Any, ...]:
         created = read_created(extra.get("created_at", lead.get("created_at")), lead_id)
         results = [replay(p, m, lead.get("fields"), lead.get("activities"), created, end, lead_id, sweeps=s)
                    for p, m, s in zip(policies, models, sweeps)]
+        # a won deal is missed, and described, by the lead as it was when the deal closed: the replay
+        # up to then (what happened after the close does not say why the policy did not send it)
+        at_close = None
+        if outcome is not None and outcome.status == "won" and outcome.closed_at is not None and outcome.closed_at < end:
+            at_close = [replay(p, m, lead.get("fields"), lead.get("activities"), created, outcome.closed_at, lead_id)
+                        for p, m in zip(policies, models)]
     except LeadDataError as error:
         return ("error", lead_id, error.to_dict())
-    for r in results:  # only what the metrics read travels back from a worker
+    for r in [*results, *(at_close or ())]:  # only what the metrics read travels back from a worker
         f = r.final
         r.final = {"stage": f["stage"], "grade": f["grade"], "engagement": f["engagement"], "fit": f["fit"],
                    "reason": f["reason"]}
-    return ("ok", lead_id, outcome, results)
+    return ("ok", lead_id, outcome, results, at_close)
 
 
 def _replay_chunk(lines: list[Any]) -> list[Any]:
@@ -230,15 +237,15 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
                     for m in metrics:
                         m.error(row[1], row[2])
                     continue
-                _, lead_id, outcome, results = row
+                _, lead_id, outcome, results, at_close = row
                 start, entered = results[0].start, results[0].entered
                 # a lead that entered after --as-of had not entered by the end of the replay: outside it too
                 if (low is not None and start < low) or (high is not None and start > high) or (entered is not None and entered > end):
                     for m in metrics:
                         m.outside_window += 1
                     continue
-                for m, r in zip(metrics, results):
-                    m.add(lead_id, r, outcome)
+                for i, (m, r) in enumerate(zip(metrics, results)):
+                    m.add(lead_id, r, outcome, at_close[i] if at_close is not None else None)
             if progress is not None:
                 progress(len(batch), spanned)
     finally:
