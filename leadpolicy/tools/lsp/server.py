@@ -2,7 +2,8 @@
 
 This module is the protocol side only: it keeps the open documents, decides
 when to analyse, and turns the analysis (`documents`, `symbols`, `hover`,
-`completion`, `navigation`, `outline`, `actions`) into LSP messages.
+`completion`, `navigation`, `outline`, `actions`) into LSP messages. Messages
+it cannot read, and pygls' log, are `protocol`'s.
 
 - Diagnostics are debounced: an edit schedules an analysis of its unit (the
   policy and its `.tests` file) after `debounce` seconds of quiet; the
@@ -24,9 +25,8 @@ import threading
 from typing import Any, Callable, Optional
 
 from lsprotocol import types as t
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from leadpolicy import __version__
@@ -42,11 +42,11 @@ from leadpolicy.tools.lsp.documents import (
     tests_path_for,
 )
 from leadpolicy.tools.lsp.positions import LineIndex, Range
+from leadpolicy.tools.lsp.protocol import REQUEST_FAILED, PolicyProtocol, quiet_pygls_log
 
 log = logging.getLogger("leadpolicy.lsp")
 
 DEFAULT_DEBOUNCE = 0.05  # seconds of quiet after an edit before diagnostics are recomputed
-REQUEST_FAILED = -32803  # LSP's RequestFailed: the editor shows the message
 
 _SYMBOL_KINDS = {name: getattr(t.SymbolKind, name) for name in ("Module", "Namespace", "Field", "Event", "Property", "EnumMember", "Function", "Constant", "Method")}
 _COMPLETION_KINDS = {
@@ -63,73 +63,6 @@ _COMPLETION_KINDS = {
     "operator": t.CompletionItemKind.Operator,
 }
 _ORDER = ["field", "property", "activity", "stage", "member", "grade", "rule", "change", "unit", "operator", "keyword"]
-
-
-class _Answered:
-    """A request refused before it was read (its answer is sent): nothing more to do."""
-
-    jsonrpc = None
-
-
-class PolicyProtocol(LanguageServerProtocol):
-    """pygls' protocol, except that a request whose params are not what LSP says (a negative
-    position: lines and characters are unsigned) is answered with InvalidParams (-32602). pygls
-    raises that error while reading the message, before it knows it is a request, then logs it
-    and sends nothing: the editor waited for the answer forever."""
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        _HELD.start()
-        try:
-            return super().structure_message(data)
-        except JsonRpcInvalidParams as error:
-            ident, method = data.get("id"), data.get("method")
-            if not isinstance(method, str) or (ident is not None and not isinstance(ident, (int, str))):
-                _HELD.release()
-                raise  # a response: nothing to answer nor to keep in step
-            detail = _first_cause(error)
-            message = f"{error.message}: {detail}" if detail else error.message
-            if ident is None:  # a notification
-                _HELD.drop()
-                self._unread_notification(method, data.get("params"), message)
-                return _Answered()
-            _HELD.drop()  # pygls' traceback: the refusal is the whole story, in one line
-            log.warning("refused %s (id %s): %s", method, ident, message)
-            self._send_response(ident, None, t.ResponseError(code=JsonRpcInvalidParams.CODE, message=message))
-            return _Answered()
-        finally:
-            _HELD.release()
-
-    def handle_message(self, message: Any) -> None:
-        if not isinstance(message, _Answered):
-            super().handle_message(message)
-
-    def _unread_notification(self, method: str, params: Any, message: str) -> None:
-        """A notification whose params do not fit their type: nobody waits for an answer, so it is
-        logged (and sent to the client's log, window/logMessage); a change to a document that
-        cannot be read leaves the server's copy of the text behind the editor's, so that document
-        is lost until the editor sends its whole text again (decision 97)."""
-        log.warning("ignored %s: %s", method, message)
-        self._send_notification(t.WINDOW_LOG_MESSAGE, t.LogMessageParams(type=t.MessageType.Warning, message=f"leadpolicy ignored {method}: {message}"))
-        document = params.get("textDocument") if isinstance(params, dict) else None
-        uri = document.get("uri") if isinstance(document, dict) else None
-        if method == t.TEXT_DOCUMENT_DID_CHANGE and isinstance(uri, str) and isinstance(self._server, PolicyServer):
-            self._server.lose(uri, message)
-
-    def _send_notification(self, method: str, params: Any) -> None:
-        try:
-            self.notify(method, params)
-        except Exception:  # the transport is gone: nothing to tell
-            log.debug("could not send %s", method, exc_info=True)
-
-
-def _first_cause(error: BaseException) -> str:
-    """The innermost reason cattrs gave (`Position.line should be in range [0:2147483647], but was -1.`)."""
-    found: Optional[BaseException] = error.__cause__
-    while isinstance(found, BaseExceptionGroup) and found.exceptions:
-        found = found.exceptions[0]
-    if isinstance(found, KeyError):  # a member the type requires: `'position'` alone says nothing
-        return f"missing {found}"
-    return str(found) if found is not None else ""
 
 
 class PolicyServer(LanguageServer):
@@ -373,55 +306,9 @@ def safe(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., An
     return wrap
 
 
-class _HeldWhileReading(logging.Filter):
-    """pygls logs a message it cannot read at ERROR, with a traceback (`Unable to deserialize
-    message`), before it raises the error. For a request refused with InvalidParams that is noise:
-    the log says the refusal in one line instead. While a message is read its records are held;
-    the protocol drops them when it refused the request, and lets them through otherwise."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.local = threading.local()
-
-    def start(self) -> None:
-        self.local.held = []
-
-    def drop(self) -> None:
-        self.local.held = []
-
-    def release(self) -> None:
-        held, self.local.held = getattr(self.local, "held", None), None
-        for record in held or ():
-            logging.getLogger(record.name).handle(record)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        held = getattr(self.local, "held", None)
-        if held is None or not record.getMessage().startswith("Unable to deserialize message"):
-            return True
-        held.append(record)
-        return False
-
-
-_HELD = _HeldWhileReading()
-
-
-class _AnswersAreNotErrors(logging.Filter):
-    """pygls logs every request that ends in an error response as an exception, traceback and
-    all. A refused rename (a reserved word, a clash) is an answer the editor shows, not a bug:
-    it stays out of the log, which is for bugs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(error, JsonRpcException) and error.code == REQUEST_FAILED)
-
-
-_ANSWERS = _AnswersAreNotErrors()
-
-
 def make_server(debounce: float = DEFAULT_DEBOUNCE) -> PolicyServer:
     server = PolicyServer(debounce)
-    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERS)  # the same object is added once
-    logging.getLogger("pygls.protocol.json_rpc").addFilter(_HELD)
+    quiet_pygls_log()
 
     @server.feature(t.INITIALIZED)
     @safe()
