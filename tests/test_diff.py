@@ -733,6 +733,19 @@ def test_a_percentage_out_of_range_is_said_as_one_however_written(written: list,
         "write --fail-on-change, or --fail-on-change=5 to allow up to 5% of the leads to change\n"))
 
 
+@pytest.mark.parametrize("written", [["--fail-on-change", str(EXAMPLE_NEW)], ["--fail-on-change", "NEW"]])
+def test_a_bare_fail_on_change_leaves_the_next_version_an_argument(written: list) -> None:
+    """`diff OLD --fail-on-change NEW` ate NEW as the percentage (`NEW` is not a percentage): a word
+    after the bare option that is no number is the next argument, as after `diff OLD NEW`."""
+    words = [str(ACME), *written, "--leads", str(ACME_LEADS), "--as-of", AS_OF]
+    result = run("diff", *words)
+    if written[1] == "NEW":  # no such file: said of the version, not of --fail-on-change
+        assert result.exit_code != 0 and "fail-on-change" not in result.output
+        return
+    same = run("diff", str(ACME), str(EXAMPLE_NEW), "--fail-on-change", "--leads", str(ACME_LEADS), "--as-of", AS_OF)
+    assert (result.exit_code, result.output) == (same.exit_code, same.output) and result.exit_code == 1
+
+
 def test_minus_zero_percent_is_zero() -> None:
     assert run("diff", str(ACME), str(EXAMPLE_NEW), "--leads", str(ACME_LEADS), "--as-of", AS_OF,
                "--fail-on-change", "-0").exit_code == 1  # as --fail-on-change=0: any lead that changes

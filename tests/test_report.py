@@ -901,7 +901,7 @@ def test_side_by_side_holds_the_metrics_a_change_is_judged_on(small):
     assert rows["median days, mql -\\> sql"] == ["", "1.50 |"]
     assert rows["mql→win rate"] == ["", f"{theirs['by_stage_reached']['mql']['win_rate'] * 100:.1f}% |"]
     assert rows["won deals that never reached mql"] == ["", "1 |"]
-    assert rows["sent but lost (reached lead / sql, closed lost)"] == [str(mine["sent_but_lost"]["leads"]), "1 |"]
+    assert rows["sent but lost (reached lead / sql by the close, closed lost)"] == [str(mine["sent_but_lost"]["leads"]), "1 |"]
     assert rows["demoted at least once"] == ["0", "2 |"]
     assert "→win rate / " not in render.markdown(build([small, small], small_history(), at(60)))
 
@@ -1256,3 +1256,32 @@ engagement { "Visit": +10 per visit within 10 days }
                      "W2": (["engagement >= 30 (peaked at 0.00)"], "lead", 0.0),
                      "W3": (["engagement >= 30 (peaked at 20.00)"], "lead", 0.0)}
     assert report["funnel"][1]["reached"] == 2  # the funnel is still to --as-of: W2 and W4 reached mql
+
+
+def test_sent_but_lost_is_the_lead_up_to_the_close() -> None:
+    """Sent but lost counted a lead that reached the last stage only after its deal was lost (L1: lost
+    on day 3, mql on day 22, from three visits after the loss). Now it is the lead as it stood at the
+    close, as missed deals are (decision 94): reaching the stage before the loss (L2), or at its very
+    instant (L3), counts; after it (L1) does not; a deal without closed_at is read to the end (L4)."""
+    policy = leadpolicy.loads("""
+policy "After" version "1"
+activities { visit }
+stages {
+  lead
+  mql when engagement >= 30
+}
+engagement { "Visit": +10 per visit within 10 days }
+""", "after.policy")
+    leads = [lead("L1", [("visit", 20), ("visit", 21), ("visit", 22)], {"status": "lost", "closed_at": at(3)}),
+             lead("L2", [("visit", 1), ("visit", 2), ("visit", 3)], {"status": "lost", "closed_at": at(6)}),
+             lead("L3", [("visit", 1), ("visit", 2), ("visit", 3)], {"status": "lost", "closed_at": at(3)}),
+             lead("L4", [("visit", 20), ("visit", 21), ("visit", 22)], {"status": "lost"}),
+             lead("L5", [("visit", 1), ("visit", 2), ("visit", 20)], {"status": "lost", "closed_at": at(2)})]
+    report = build([policy], leads, at(24))["reports"][0]
+    sent = report["sent_but_lost"]
+    assert sent["leads"] == 3
+    assert {e["id"]: (e["stage"], e["engagement"]) for e in sent["examples"]} == \
+        {"L2": ("mql", 30.0), "L3": ("mql", 30.0), "L4": ("mql", 30.0)}
+    # the funnel and the stage-reached segments are still to --as-of: L1 reached mql (after its loss)
+    assert report["funnel"][1]["reached"] == 4
+    assert (report["by_stage_reached"]["mql"]["won"], report["by_stage_reached"]["mql"]["lost"]) == (0, 4)

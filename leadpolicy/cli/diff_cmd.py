@@ -66,11 +66,25 @@ def _percent(value: Optional[str]) -> Optional[float]:
 _NEGATIVE = re.compile(r"-\.?[0-9].*")  # `-5`, `-.5`, `-1.5%`: a number below zero, not an option
 
 
+def _an_argument(word: str) -> bool:
+    """Whether the word after a bare `--fail-on-change` is the next argument (`diff OLD
+    --fail-on-change NEW`), not its value: it is no number and has no digit, sign or `%` that would
+    make it a percentage mistyped (`5x`, `-5`, `150` stay the value, said as not a percentage), or it
+    names a file (`acme-2026.12.policy`)."""
+    try:
+        float(word.strip().removesuffix("%"))
+    except ValueError:
+        return not re.search(r"[0-9%+]|^\s*-", word) or os.path.exists(word)
+    return False
+
+
 class _DiffCommand(click.Command):
     """`--fail-on-change` takes its value only after `=` or as the next word that does not start with
     `-`: a negative number (`--fail-on-change -5`, and even `--fail-on-change=-5`, which click puts
     back among the words) was read as the flag followed by an option, `No such option: -5`. Such a
-    value is said as a percentage out of range, as `--fail-on-change 150` is."""
+    value is said as a percentage out of range, as `--fail-on-change 150` is. A bare
+    `--fail-on-change` followed by a word that is no percentage (a policy's path) leaves it an
+    argument: `diff OLD --fail-on-change NEW` is `diff OLD NEW --fail-on-change`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         words = list(args)
@@ -79,6 +93,9 @@ class _DiffCommand(click.Command):
                 break
             value = word.partition("=")[2] if word.startswith("--fail-on-change=") else \
                 words[at + 1] if word == "--fail-on-change" and at + 1 < len(words) else None
+            if word == "--fail-on-change" and value is not None and _an_argument(value):
+                words[at] = "--fail-on-change=0"  # bare, as written: the next word is OLD or NEW
+                continue
             if value is not None and _NEGATIVE.fullmatch(value) and not ctx.resilient_parsing:
                 number = _percent(value)  # out of range, but for `-0`
                 words[at:at + (1 if "=" in word else 2)] = [f"--fail-on-change={abs(number or 0):g}"]

@@ -189,8 +189,9 @@ class Metrics:
             self.error_examples.append({"id": lead_id, "error": error})
 
     def add(self, lead_id: Any, result: Replay, outcome: Optional[Outcome], at_close: Optional[Replay] = None) -> None:
-        """The lead's replay to the end, and for a won deal closed before the end, its replay up to the
-        close (`at_close`): the missed deals are counted and described by that one."""
+        """The lead's replay to the end, and for a won or lost deal closed before the end, its replay up
+        to the close (`at_close`): the missed deals and sent-but-lost are counted and described by that
+        one (decision 94)."""
         self.leads += 1
         self.evaluations += result.evaluations
         first = result.first_reached
@@ -226,18 +227,19 @@ class Metrics:
         for k, (one, zero) in enumerate(result.sweeps):
             self.ones[k].append(one)
             self.zeros[k].append(zero)
+        closed = at_close if at_close is not None else result  # the lead as it stood when the deal closed
         if outcome is None or outcome.status != "won":
-            if outcome is not None and outcome.status == "lost" and top in first:
+            # sent before the deal was lost (reaching the stage after it sent nothing to that deal)
+            if outcome is not None and outcome.status == "lost" and top in closed.first_reached:
                 self.sent_lost += 1
                 if len(self.sent_lost_examples) < EXAMPLES:
-                    self.sent_lost_examples.append(self._example(lead_id, result, outcome))
+                    self.sent_lost_examples.append(self._example(lead_id, closed, outcome))
             return
         if outcome.closed_at is not None and result.start is not None:
             if outcome.closed_at < result.start:  # a deal older than the lead's record: it has no cycle
                 self.closed_before_entering += 1
             else:
                 self.cycle_days.append((outcome.closed_at - result.start) / MICROS_PER_DAY)
-        closed = at_close if at_close is not None else result  # the lead as it stood when the deal closed
         for stage in self.stages[1:]:
             if stage not in closed.first_reached:  # not sent before the deal was won (after it: too late)
                 self.missed[stage] += 1

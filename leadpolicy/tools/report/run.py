@@ -18,7 +18,7 @@ _STATE: Optional[tuple[Any, ...]] = None  # (policies, models, end, outcomes, sw
 
 def _replay_lead(lead: Any) -> tuple[Any, ...]:
     """("error", id, error dict) or ("ok", id, outcome, [Replay per policy], [Replay per policy up to
-    the close of a won deal closed before the end] or None)."""
+    the close of a won or lost deal closed before the end] or None)."""
     assert _STATE is not None, "set by the parent before forking"
     policies, models, end, outcomes, sweeps = _STATE
     lead_id = lead.get("id") if isinstance(lead, dict) else getattr(lead, "lead_id", None)
@@ -33,10 +33,13 @@ def _replay_lead(lead: Any) -> tuple[Any, ...]:
         created = read_created(extra.get("created_at", lead.get("created_at")), lead_id)
         results = [replay(p, m, lead.get("fields"), lead.get("activities"), created, end, lead_id, sweeps=s)
                    for p, m, s in zip(policies, models, sweeps)]
-        # a won deal is missed, and described, by the lead as it was when the deal closed: the replay
-        # up to then (what happened after the close does not say why the policy did not send it)
+        # a won deal is missed, and a lost deal sent, by the lead as it was when the deal closed: the
+        # replay up to then (what happened after the close does not say whether the policy sent it). A
+        # lost lead that never reached the last stage in the whole replay had not by the close either
         at_close = None
-        if outcome is not None and outcome.status == "won" and outcome.closed_at is not None and outcome.closed_at < end:
+        if outcome is not None and outcome.closed_at is not None and outcome.closed_at < end and (outcome.status == "won" or (
+                outcome.status == "lost" and any(p.tree.stages[-1].name in r.first_reached
+                                                 for p, r in zip(policies, results)))):
             at_close = [replay(p, m, lead.get("fields"), lead.get("activities"), created, outcome.closed_at, lead_id)
                         for p, m in zip(policies, models)]
     except LeadDataError as error:
