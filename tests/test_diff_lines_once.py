@@ -66,12 +66,12 @@ def test_the_default_memory_limit_is_scores(tmp_path: Path, monkeypatch) -> None
     leads = tmp_path / "leads.jsonl"
     bench_workload().write_jsonl(leads, 50, seed=5)
     limits: list = []
-    real = batch._connect
+    real = batch.connect_duckdb
 
     def connect(limit, temp_dir):
         limits.append(limit)
         return real(limit, temp_dir)
 
-    monkeypatch.setattr(batch, "_connect", connect)
+    monkeypatch.setattr(batch, "connect_duckdb", connect)
     leadpolicy.diff(ACME, DECEMBER, leads=leads, as_of=AS_OF, engine="duckdb")
     assert limits == [batch.score_memory_limit()]

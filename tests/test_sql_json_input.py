@@ -193,8 +193,8 @@ def test_csv_input_keeps_half_the_machine_by_default(tmp_path: Path, monkeypatch
     from leadpolicy.backends.sql import batch
 
     limits = []
-    connect = batch._connect
-    monkeypatch.setattr(batch, "_connect", lambda limit, spill: limits.append(limit) or connect(limit, spill))
+    connect = batch.connect_duckdb
+    monkeypatch.setattr(batch, "connect_duckdb", lambda limit, spill: limits.append(limit) or connect(limit, spill))
     monkeypatch.setattr(batch, "default_memory_limit", lambda: "64000MB")
     policy = leadpolicy.load(ROOT / "policies" / "acme.policy")
     data = tmp_path / "leads.csv"
