@@ -55,6 +55,36 @@ def _replay_chunk(lines: list[Any]) -> list[Any]:
     return [_replay_lead(lead) for lead in _parse(lines)]
 
 
+def _start_pool(context: Any, jobs: int) -> Any:
+    """A fork pool whose workers end at once on SIGTERM, as Pool.terminate expects. They are forked
+    with Ctrl-C and SIGTERM blocked, and put SIGTERM back to its default before unblocking them: a
+    worker forked from the command inherits its SIGTERM handler (tools.stopping), and a SIGTERM that
+    reached it before Python had reset its signal state after the fork was dropped, so the worker
+    waited on the task queue forever and the command in Pool.terminate's join with it (seen once in
+    CI, on a one-chunk file whose replay ended as the pool started)."""
+    import signal
+
+    from leadpolicy.tools.stopping import STOPS
+
+    masking = hasattr(signal, "pthread_sigmask")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS) if masking else set()
+    try:
+        return context.Pool(jobs, initializer=_worker_ends_on_sigterm)
+    finally:
+        if masking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _worker_ends_on_sigterm() -> None:
+    import signal
+
+    from leadpolicy.tools.stopping import STOPS
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
+
+
 def _replay_sized(chunk: tuple[list[Any], int]) -> tuple[list[Any], int]:
     """A chunk of `_chunks` replayed: its rows, and the bytes of the file it spans."""
     return _replay_chunk(chunk[0]), chunk[1]
@@ -222,7 +252,7 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
         if jobs > 1:
             import multiprocessing
 
-            pool = multiprocessing.get_context("fork").Pool(jobs)  # workers inherit the compiled policies
+            pool = _start_pool(multiprocessing.get_context("fork"), jobs)  # workers inherit the compiled policies
             batches = pool.imap(_replay_sized, chunks)
         else:
             pool = None
@@ -231,6 +261,7 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
         pool = None
         batches = _batches(_replay_lead(lead) for lead in leads)
     matched: set[str] = set()  # the outcomes' ids that name a lead here (the rest are said: warn)
+    finished = False
     try:
         for batch, spanned in batches:
             for row in batch:
@@ -251,8 +282,12 @@ def build(policies: list[Any], leads: Any, as_of: str, outcomes: Optional[dict[s
                     m.add(lead_id, r, outcome, at_close[i] if at_close is not None else None)
             if progress is not None:
                 progress(len(batch), spanned)
+        finished = True
     finally:
-        if pool is not None:
+        if pool is not None and finished:  # the workers end on the queue's sentinel: no signal to race
+            pool.close()
+            pool.join()
+        elif pool is not None:
             pool.terminate()
         _STATE = None
     unmatched = [key for key in outcomes if key not in matched] if outcomes is not None else []
