@@ -8,9 +8,7 @@ const fs = require("fs");
 const path = require("path");
 
 const root = path.join(__dirname, "..", "..", "editors", "vscode");
-const modules = path.join(root, "node_modules");
-const vsctm = require(path.join(modules, "vscode-textmate"));
-const oniguruma = require(path.join(modules, "vscode-oniguruma"));
+const { vsctm, tokenizeStdin, runMain } = require("./tm_tokens.js");
 
 const MARKDOWN = JSON.stringify({ scopeName: "text.html.markdown", patterns: [] });
 const FILES = {
@@ -18,41 +16,12 @@ const FILES = {
   "markdown.leadpolicy.codeblock": path.join(root, "syntaxes", "markdown-codeblock.json"),
 };
 
-async function main() {
-  const wasm = fs.readFileSync(path.join(modules, "vscode-oniguruma", "release", "onig.wasm")).buffer;
-  await oniguruma.loadWASM(wasm);
-  const registry = new vsctm.Registry({
-    onigLib: Promise.resolve({
-      createOnigScanner: (patterns) => new oniguruma.OnigScanner(patterns),
-      createOnigString: (s) => new oniguruma.OnigString(s),
-    }),
-    loadGrammar: async (scope) => {
-      if (scope === "text.html.markdown") return vsctm.parseRawGrammar(MARKDOWN, "markdown.json");
-      const file = FILES[scope];
-      return file ? vsctm.parseRawGrammar(fs.readFileSync(file, "utf8"), file) : null;
-    },
-    getInjections: (scope) => (scope === "text.html.markdown" ? ["markdown.leadpolicy.codeblock"] : undefined),
-  });
-  const grammar = await registry.loadGrammar("text.html.markdown");
-  const texts = JSON.parse(fs.readFileSync(0, "utf8"));
-  const out = texts.map((text) => {
-    const tokens = [];
-    let stack = vsctm.INITIAL;
-    let offset = 0;
-    for (const line of text.split("\n")) {
-      const result = grammar.tokenizeLine(line, stack);
-      for (const t of result.tokens) {
-        if (t.endIndex > t.startIndex) tokens.push([offset + t.startIndex, offset + Math.min(t.endIndex, line.length), t.scopes.slice(1)]);
-      }
-      stack = result.ruleStack;
-      offset += line.length + 1;
-    }
-    return tokens;
-  });
-  process.stdout.write(JSON.stringify(out));
-}
-
-main().catch((error) => {
-  process.stderr.write(String(error && error.stack ? error.stack : error) + "\n");
-  process.exit(1);
-});
+runMain(() => tokenizeStdin(
+  "text.html.markdown",
+  async (scope) => {
+    if (scope === "text.html.markdown") return vsctm.parseRawGrammar(MARKDOWN, "markdown.json");
+    const file = FILES[scope];
+    return file ? vsctm.parseRawGrammar(fs.readFileSync(file, "utf8"), file) : null;
+  },
+  (scope) => (scope === "text.html.markdown" ? ["markdown.leadpolicy.codeblock"] : undefined),
+));

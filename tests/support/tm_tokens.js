@@ -11,8 +11,10 @@ const modules = path.join(__dirname, "..", "..", "editors", "vscode", "node_modu
 const vsctm = require(path.join(modules, "vscode-textmate"));
 const oniguruma = require(path.join(modules, "vscode-oniguruma"));
 
-async function main() {
-  const grammarPath = process.argv[2];
+// Each text of standard input's JSON list as [start, end, scopes] tokens of `scope`, the grammars
+// found by `loadGrammar(scope)` (and `getInjections`, as vscode-textmate's Registry takes them),
+// written to standard output as JSON. Shared with tm_markdown.js.
+async function tokenizeStdin(scope, loadGrammar, getInjections) {
   const wasm = fs.readFileSync(path.join(modules, "vscode-oniguruma", "release", "onig.wasm")).buffer;
   await oniguruma.loadWASM(wasm);
   const registry = new vsctm.Registry({
@@ -20,9 +22,10 @@ async function main() {
       createOnigScanner: (patterns) => new oniguruma.OnigScanner(patterns),
       createOnigString: (s) => new oniguruma.OnigString(s),
     }),
-    loadGrammar: async () => vsctm.parseRawGrammar(fs.readFileSync(grammarPath, "utf8"), grammarPath),
+    loadGrammar,
+    getInjections,
   });
-  const grammar = await registry.loadGrammar("source.leadpolicy");
+  const grammar = await registry.loadGrammar(scope);
   const texts = JSON.parse(fs.readFileSync(0, "utf8"));
   const out = texts.map((text) => {
     const tokens = [];
@@ -41,7 +44,16 @@ async function main() {
   process.stdout.write(JSON.stringify(out));
 }
 
-main().catch((error) => {
-  process.stderr.write(String(error && error.stack ? error.stack : error) + "\n");
-  process.exit(1);
-});
+function runMain(work) {
+  work().catch((error) => {
+    process.stderr.write(String(error && error.stack ? error.stack : error) + "\n");
+    process.exit(1);
+  });
+}
+
+module.exports = { vsctm, tokenizeStdin, runMain };
+
+if (require.main === module) {
+  const grammarPath = process.argv[2];
+  runMain(() => tokenizeStdin("source.leadpolicy", async () => vsctm.parseRawGrammar(fs.readFileSync(grammarPath, "utf8"), grammarPath)));
+}
