@@ -1230,12 +1230,8 @@ def test_the_sweep_at_the_current_threshold_is_the_funnel():
             == (75, 13, 18)
 
 
-def test_a_missed_deal_is_described_by_the_lead_up_to_the_close() -> None:
-    """Missed deals were read from the whole replay, to --as-of: W1 (one visit before its deal closed
-    on day 3, two after) was `held back by engagement >= 30 (peaked at 20.00)`, a peak of post-sale
-    visits, with the engagement of --as-of; W2, whose three visits all came after its deal was won,
-    reached mql then and was not a missed deal at all. Both are read up to the close."""
-    policy = leadpolicy.loads("""
+# three visits within 10 days make an mql: the policy of the tests on what a lead was at its deal's close
+AFTER_THE_CLOSE = """
 policy "After" version "1"
 activities { visit }
 stages {
@@ -1243,7 +1239,15 @@ stages {
   mql when engagement >= 30
 }
 engagement { "Visit": +10 per visit within 10 days }
-""", "after.policy")
+"""
+
+
+def test_a_missed_deal_is_described_by_the_lead_up_to_the_close() -> None:
+    """Missed deals were read from the whole replay, to --as-of: W1 (one visit before its deal closed
+    on day 3, two after) was `held back by engagement >= 30 (peaked at 20.00)`, a peak of post-sale
+    visits, with the engagement of --as-of; W2, whose three visits all came after its deal was won,
+    reached mql then and was not a missed deal at all. Both are read up to the close."""
+    policy = leadpolicy.loads(AFTER_THE_CLOSE, "after.policy")
     leads = [lead("W1", [("visit", 1), ("visit", 20), ("visit", 21)], {"status": "won", "amount": 10, "closed_at": at(3)}),
              lead("W2", [("visit", 20), ("visit", 21), ("visit", 22)], {"status": "won", "amount": 20, "closed_at": at(5)}),
              lead("W3", [("visit", 1), ("visit", 2), ("visit", 25)], {"status": "won", "amount": 40}),  # no close: all of it
@@ -1263,15 +1267,7 @@ def test_sent_but_lost_is_the_lead_up_to_the_close() -> None:
     on day 3, mql on day 22, from three visits after the loss). Now it is the lead as it stood at the
     close, as missed deals are (decision 94): reaching the stage before the loss (L2), or at its very
     instant (L3), counts; after it (L1) does not; a deal without closed_at is read to the end (L4)."""
-    policy = leadpolicy.loads("""
-policy "After" version "1"
-activities { visit }
-stages {
-  lead
-  mql when engagement >= 30
-}
-engagement { "Visit": +10 per visit within 10 days }
-""", "after.policy")
+    policy = leadpolicy.loads(AFTER_THE_CLOSE, "after.policy")
     leads = [lead("L1", [("visit", 20), ("visit", 21), ("visit", 22)], {"status": "lost", "closed_at": at(3)}),
              lead("L2", [("visit", 1), ("visit", 2), ("visit", 3)], {"status": "lost", "closed_at": at(6)}),
              lead("L3", [("visit", 1), ("visit", 2), ("visit", 3)], {"status": "lost", "closed_at": at(3)}),
