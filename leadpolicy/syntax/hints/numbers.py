@@ -16,14 +16,22 @@ _EXPONENT = re.compile(r"(?<![A-Za-z0-9_.])([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)([eE
 def exponent_number(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`size > 1e3` -> `size > 1000`: a number in a policy has no exponent (`1e3` reads as `1` and a name
     `e3`). The nearest such number on the line up to the error."""
+    found = _nearest_on_the_line(error, text, _EXPONENT)
+    return _exponent_hint(text, found) if found else None
+
+
+def _nearest_on_the_line(error: UnexpectedInput, text: str, pattern: re.Pattern[str],
+                         keep: Callable[[re.Match[str]], bool] = lambda m: True) -> Optional[re.Match[str]]:
+    """The last match of `pattern` (that `keep` keeps) on the error's line, up to the error and
+    outside string literals; None for other errors."""
     if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
         return None
     at = error_offset(error, text)
     line_start, line_end = _line_bounds(text, min(at, len(text)))
     strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
-    found = [m for m in _EXPONENT.finditer(text, line_start, line_end)
-             if m.start() <= at and not any(a <= m.start() < b for a, b in strings)]
-    return _exponent_hint(text, found[-1]) if found else None
+    found = [m for m in pattern.finditer(text, line_start, line_end)
+             if m.start() <= at and not any(a <= m.start() < b for a, b in strings) and keep(m)]
+    return found[-1] if found else None
 
 
 def _plain(value: float) -> Optional[str]:
@@ -178,14 +186,8 @@ def data_timestamp(error: UnexpectedInput, text: str) -> Optional[Hint]:
     """`at >= 2026-01-05t10:00:00z` -> `2026-01-05T10:00:00Z`: lead data takes `t`, `z`, a space
     before the time and one before the zone, a literal in a policy or its tests `T`, `Z` and no
     space. The nearest such timestamp on the line up to the error."""
-    if not isinstance(error, (UnexpectedToken, UnexpectedCharacters)):
-        return None
-    at = error_offset(error, text)
-    line_start, line_end = _line_bounds(text, min(at, len(text)))
-    strings = [m.span() for m in _STRING.finditer(text, line_start, line_end)]
-    found = [m for m in _DATA_TIMESTAMP.finditer(text, line_start, line_end)
-             if m.start() <= at and not any(a <= m.start() < b for a, b in strings) and _data_only(m)]
-    return _timestamp_hint(text, found[-1]) if found else None
+    found = _nearest_on_the_line(error, text, _DATA_TIMESTAMP, _data_only)
+    return _timestamp_hint(text, found) if found else None
 
 
 def data_timestamp_stage(text: str, name_start: int) -> Optional[Hint]:
